@@ -1,0 +1,38 @@
+# Every target creates the virtual env on first use, so a fresh clone needs only `make demo` / `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-kernels lint bench wheel-check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/quickstart.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src kernels tests bench examples
+
+test: $(STAMP) lint
+	$(PY) -m pytest tests
+	$(MAKE) wheel-check
+
+# A wheel built from the tree must install into a fresh env and import both packages.
+wheel-check: $(STAMP)
+	rm -rf build/wheel build/wheel-env
+	$(PY) -m pip wheel -q --no-deps -w build/wheel .
+	$(PYTHON) -m venv build/wheel-env
+	build/wheel-env/bin/pip install -q build/wheel/ntorch-*.whl
+	cd build && wheel-env/bin/python -c "import ntorch, ntorch.kernels, ntorch.kernels.cpu; print('wheel ok:', ntorch.__file__)"
+
+bench: $(STAMP)
+	-$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pytest bench -q --benchmark-only --benchmark-columns=median,iqr,ops
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""Numba kernels: arrays in, arrays out. Never imports the ntorch front end."""

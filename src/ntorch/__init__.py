@@ -1,0 +1,114 @@
+"""ntorch: a PyTorch-style tensor library whose kernels are JIT-compiled by Numba.
+
+`import ntorch` compiles nothing: kernels are generated and compiled on first use, then cached on
+disk (see ntorch/kernels/cpu/codegen.py).
+"""
+
+from __future__ import annotations
+
+import os as _os
+
+# GNU OpenMP is Numba's thread-safe threading layer that needs no extra package (workqueue is not
+# thread-safe): ntorch may be called from several Python threads at once.
+_os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+
+from . import (
+    _methods,  # noqa: E402, F401
+    dispatch,  # noqa: E402
+)
+from .devices import device  # noqa: E402
+from .dtypes import (  # noqa: E402, F401
+    bool,
+    can_cast,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
+)
+from .dtypes import float16 as half  # noqa: E402, F401
+from .dtypes import float32 as float
+from .dtypes import float64 as double
+from .dtypes import int16 as short  # noqa: E402, F401
+from .dtypes import int32 as int
+from .dtypes import int64 as long
+from .ops._util import broadcast_shapes  # noqa: E402, F401
+from .ops._util import result_dtype as result_type
+from .ops.creation import (  # noqa: E402, F401
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .ops.indexing import nonzero  # noqa: E402, F401
+from .ops.pointwise import (  # noqa: E402, F401
+    FUNCTIONS as _F,
+)
+from .ops.pointwise import (
+    add,
+    addcdiv,
+    addcmul,
+    allclose,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+    div,
+    divide,
+    equal,
+    float_power,
+    floor_divide,
+    isclose,
+    lerp,
+    nan_to_num,
+    pow,
+    round,
+    rsub,
+    square,
+    sub,
+    true_divide,
+    where,
+)
+from .ops.shape import (  # noqa: E402, F401
+    broadcast_to,
+    flatten,
+    moveaxis,
+    movedim,
+    narrow,
+    permute,
+    reshape,
+    squeeze,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+)
+from .tensor import Size, Tensor  # noqa: E402, F401
+
+globals().update(_F)
+subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
+arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
+greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
+
+__version__ = "0.1.0"

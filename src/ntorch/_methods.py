@@ -1,0 +1,130 @@
+"""Binds ops to Tensor as methods and Python operators, from tables rather than by hand."""
+
+from __future__ import annotations
+
+from . import dtypes
+from .ops import conversion, indexing, pointwise, shape
+from .ops.elementwise import apply, apply_inplace
+from .tensor import Tensor
+
+
+def _rev(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _inplace(name: str, params_from=None):
+    def method(self, other, **kw):
+        if name in ("add", "sub") and kw.get("alpha", 1) != 1:
+            return apply_inplace(name + "_alpha", self, other, params=(kw["alpha"],))
+        return apply_inplace(name, self, other)
+
+    method.__name__ = name + "_"
+    return method
+
+
+def _unary_inplace(name: str):
+    def method(self):
+        return apply_inplace(name, self)
+
+    method.__name__ = name + "_"
+    return method
+
+
+def _bind() -> None:
+    T = Tensor
+    F = pointwise.FUNCTIONS
+    for name, fn in F.items():
+        setattr(T, name, fn)
+    for name in pointwise.UNARY:
+        if name not in ("isnan", "isinf", "isfinite"):
+            setattr(T, name + "_", _unary_inplace(name))
+    for name in ("add", "sub", "mul", "div", "remainder", "fmod", "atan2", "maximum", "minimum",
+                 "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or", "logical_xor"):
+        setattr(T, name + "_", _inplace(name))
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        setattr(T, name + "_", _inplace(name))
+    methods = {
+        "add": pointwise.add, "sub": pointwise.sub, "subtract": pointwise.sub, "div": pointwise.div,
+        "divide": pointwise.div, "true_divide": pointwise.div, "floor_divide": pointwise.floor_divide,
+        "pow": pointwise.pow, "float_power": pointwise.float_power, "square": pointwise.square,
+        "round": pointwise.round, "clamp": pointwise.clamp, "clip": pointwise.clamp,
+        "clamp_min": pointwise.clamp_min, "clamp_max": pointwise.clamp_max, "lerp": pointwise.lerp,
+        "addcmul": pointwise.addcmul, "addcdiv": pointwise.addcdiv, "nan_to_num": pointwise.nan_to_num,
+        "isclose": pointwise.isclose, "allclose": pointwise.allclose, "equal": pointwise.equal,
+        "relu": pointwise.relu, "multiply": F["mul"], "negative": F["neg"], "absolute": F["abs"],
+        "arcsin": F["asin"], "arccos": F["acos"], "arctan": F["atan"], "greater": F["gt"], "less": F["lt"],
+        "greater_equal": F["ge"], "less_equal": F["le"], "not_equal": F["ne"], "fix": F["trunc"],
+        "where": lambda self, condition, other: pointwise.where(condition, self, other),
+        "view": shape.view, "reshape": shape.reshape, "transpose": shape.transpose, "swapaxes": shape.transpose,
+        "swapdims": shape.transpose, "t": shape.t, "permute": shape.permute, "movedim": shape.movedim,
+        "moveaxis": shape.movedim, "unsqueeze": shape.unsqueeze, "squeeze": shape.squeeze,
+        "expand": shape.expand, "expand_as": shape.expand_as, "broadcast_to": shape.broadcast_to,
+        "flatten": shape.flatten, "unflatten": shape.unflatten, "narrow": shape.narrow, "unbind": shape.unbind,
+        "select": shape.select, "contiguous": shape.contiguous, "clone": shape.clone,
+        "view_as": lambda self, other: shape.view(self, tuple(other.shape)),
+        "reshape_as": lambda self, other: shape.reshape(self, tuple(other.shape)),
+        "to": conversion.to, "type_as": conversion.type_as, "copy_": conversion.copy_,
+        "fill_": conversion.fill_, "zero_": conversion.zero_, "nonzero": indexing.nonzero,
+        "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+        "__add__": pointwise.add, "__radd__": _rev(pointwise.add), "__sub__": pointwise.sub,
+        "__rsub__": _rev(pointwise.sub), "__mul__": F["mul"], "__rmul__": _rev(F["mul"]),
+        "__truediv__": pointwise.div, "__rtruediv__": _rev(pointwise.div),
+        "__floordiv__": pointwise.floor_divide, "__rfloordiv__": _rev(pointwise.floor_divide),
+        "__mod__": F["remainder"], "__rmod__": _rev(F["remainder"]), "__pow__": pointwise.pow,
+        "__rpow__": _rev(pointwise.pow), "__neg__": F["neg"], "__pos__": lambda self: self,
+        "__abs__": F["abs"], "__invert__": _invert, "__and__": F["bitwise_and"], "__rand__": _rev(F["bitwise_and"]),
+        "__or__": F["bitwise_or"], "__ror__": _rev(F["bitwise_or"]), "__xor__": F["bitwise_xor"],
+        "__rxor__": _rev(F["bitwise_xor"]), "__eq__": F["eq"], "__ne__": F["ne"], "__lt__": F["lt"],
+        "__le__": F["le"], "__gt__": F["gt"], "__ge__": F["ge"],
+        "__iadd__": _inplace("add"), "__isub__": _inplace("sub"), "__imul__": _inplace("mul"),
+        "__itruediv__": _inplace("div"), "__imod__": _inplace("remainder"), "__iand__": _inplace("bitwise_and"),
+        "__ior__": _inplace("bitwise_or"), "__ixor__": _inplace("bitwise_xor"),
+        "__ifloordiv__": lambda self, o: _floordiv_inplace(self, o),
+        "__ipow__": lambda self, o: apply_inplace("pow", self, o),
+        "clamp_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
+        "clip_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
+        "pow_": lambda self, e: apply_inplace("pow", self, e),
+        "neg_": _unary_inplace("neg"),
+        "masked_fill_": None,
+    }
+    for name, fn in methods.items():
+        if fn is not None:
+            setattr(T, name, fn)
+    for name, fn in conversion.CAST_METHODS.items():
+        setattr(T, name, fn)
+    T.T = property(_T)
+    T.mT = property(lambda self: shape.transpose(self, -2, -1) if self.ndim >= 2 else _mT_error(self))
+    T.H = T.T
+
+
+def _invert(self: Tensor) -> Tensor:
+    if self.dtype.is_floating_point:
+        raise TypeError("bitwise_not_cpu: ~ is only supported for integer and bool tensors")
+    return pointwise.FUNCTIONS["bitwise_not"](self)
+
+
+def _floordiv_inplace(self: Tensor, other) -> Tensor:
+    pointwise._check_int_zero("floor_divide", self, other)
+    return apply_inplace("div_floor", self, other)
+
+
+def _clamp_inplace(self: Tensor, min, max) -> Tensor:
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if max is None:
+        return apply_inplace("maximum", self, min)
+    if min is None:
+        return apply_inplace("minimum", self, max)
+    return apply_inplace("clamp", self, min, max)
+
+
+def _T(self: Tensor) -> Tensor:
+    return shape.permute(self, *reversed(range(self.ndim)))
+
+
+def _mT_error(self):
+    raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+
+
+_bind()
+_ = (apply, dtypes)

@@ -1,0 +1,45 @@
+"""The dispatcher: (op, device type, dtype) -> kernel. The only way an op reaches a kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .dtypes import dtype
+
+_REGISTRY: dict[tuple[str, str, dtype], Any] = {}
+
+
+def register(op: str, device: str, dtypes: Iterable[dtype], kernel_for: Callable[[dtype], Any]) -> None:
+    """Register `kernel_for(dt)` as the kernel of `op` on `device` for each dtype in `dtypes`."""
+    for dt in dtypes:
+        _REGISTRY[(op, device, dt)] = kernel_for(dt)
+
+
+def lookup(op: str, device: str, dt: dtype):
+    """The kernel for (op, device, dtype), or NotImplementedError naming what is supported."""
+    try:
+        return _REGISTRY[(op, device, dt)]
+    except KeyError:
+        supported = sorted(d.name for (o, dev, d) in _REGISTRY if o == op and dev == device)
+        if not supported:
+            devices = sorted({dev for (o, dev, _) in _REGISTRY if o == op})
+            raise NotImplementedError(
+                f"{op}: no kernel for device '{device}' (devices with kernels: {', '.join(devices) or 'none'})"
+            ) from None
+        raise NotImplementedError(
+            f"{op}: not implemented for dtype {dt.name} on device '{device}'; "
+            f"supported dtypes: {', '.join(supported)}"
+        ) from None
+
+
+def supported_dtypes(op: str, device: str = "cpu") -> list[dtype]:
+    return [d for (o, dev, d) in _REGISTRY if o == op and dev == device]
+
+
+def entries(op: str | None = None) -> list[tuple[str, str, str, Any]]:
+    """Every registered (op, device, dtype name, kernel), optionally for one op: the dispatch table."""
+    return sorted(
+        ((o, dev, d.name, k) for (o, dev, d), k in _REGISTRY.items() if op is None or o == op),
+        key=lambda e: e[:3],
+    )

@@ -1,0 +1,176 @@
+"""dtype objects and PyTorch's type-promotion rules.
+
+Promotion follows torch exactly: three priority groups (tensors with dims, 0-d tensors, Python scalars),
+each promoted within itself, then combined by category (bool < integer < floating), so a lower-priority
+operand only wins when it is of a higher category.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_py_bool = bool
+
+
+class dtype:
+    """A tensor element type (ntorch.float32, ...). Instances are singletons; compare with `is` or ==."""
+
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "category")
+
+    def __init__(self, name: str, np_dtype: type, category: int):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = category == FLOAT
+        self.is_signed = name not in ("bool", "uint8")
+        self.category = category
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+    @property
+    def itemsize_bits(self) -> int:
+        return self.itemsize * 8
+
+    def to_real(self) -> dtype:
+        return self
+
+    def __repr__(self) -> str:
+        return f"ntorch.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+BOOL, INT, FLOAT = 0, 1, 2
+
+bool = dtype("bool", np.bool_, BOOL)  # noqa: A001 - torch's name
+uint8 = dtype("uint8", np.uint8, INT)
+int8 = dtype("int8", np.int8, INT)
+int16 = dtype("int16", np.int16, INT)
+int32 = dtype("int32", np.int32, INT)
+int64 = dtype("int64", np.int64, INT)
+float16 = dtype("float16", np.float16, FLOAT)
+float32 = dtype("float32", np.float32, FLOAT)
+float64 = dtype("float64", np.float64, FLOAT)
+
+ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+INTEGER_DTYPES = (uint8, int8, int16, int32, int64)
+FLOAT_DTYPES = (float16, float32, float64)
+NUMERIC_DTYPES = INTEGER_DTYPES + FLOAT_DTYPES
+
+ALIASES = {
+    "half": float16, "float": float32, "double": float64, "short": int16, "int": int32, "long": int64,
+}
+
+_FROM_NP = {d.np: d for d in ALL_DTYPES}
+_BY_NAME = {d.name: d for d in ALL_DTYPES} | ALIASES
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """The ntorch dtype of a numpy dtype; TypeError for ones ntorch does not support."""
+    try:
+        return _FROM_NP[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def as_dtype(d) -> dtype:
+    """Accept an ntorch dtype, a numpy dtype/type, or a name such as 'float32'."""
+    if isinstance(d, dtype):
+        return d
+    if isinstance(d, str):
+        if d.startswith("ntorch."):
+            d = d[len("ntorch."):]
+        if d in _BY_NAME:
+            return _BY_NAME[d]
+        raise TypeError(f"unknown dtype {d!r}")
+    if d is float:
+        return float64
+    if d is int:
+        return int64
+    if d is _py_bool:
+        return bool
+    return from_numpy_dtype(d)
+
+
+_default_float = float32
+
+
+def get_default_dtype() -> dtype:
+    return _default_float
+
+
+def set_default_dtype(d) -> None:
+    """Set the dtype of float tensors created without one (float32, float64 or float16, as torch)."""
+    global _default_float
+    d = as_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def _promote_pair(a: dtype, b: dtype) -> dtype:
+    if a is b:
+        return a
+    if a.is_floating_point or b.is_floating_point:
+        if a.is_floating_point and b.is_floating_point:
+            return a if a.itemsize >= b.itemsize else b
+        return a if a.is_floating_point else b
+    return _FROM_NP[np.promote_types(a.np, b.np)]
+
+
+_PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
+
+
+def promote_types(a, b) -> dtype:
+    """torch.promote_types: the smallest dtype both can be cast to without changing category."""
+    return _PROMOTE[(as_dtype(a), as_dtype(b))]
+
+
+def scalar_dtype(value) -> dtype:
+    """The dtype a Python scalar takes as a wrapped number: bool, int64, or the default float dtype."""
+    if isinstance(value, _py_bool) or isinstance(value, np.bool_):
+        return bool
+    if isinstance(value, int | np.integer):
+        return int64
+    if isinstance(value, float | np.floating):
+        return _default_float
+    raise TypeError(f"unsupported scalar type {type(value).__name__}")
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is bool or lower.is_floating_point:
+        return _PROMOTE[(higher, lower)]
+    return higher
+
+
+def result_type_of(dim_dtypes, zero_dim_dtypes, scalar_dtypes) -> dtype:
+    """Promote the three priority groups as torch's ResultTypeState does."""
+    groups = []
+    for group in (dim_dtypes, zero_dim_dtypes, scalar_dtypes):
+        acc = None
+        for d in group:
+            acc = d if acc is None else _PROMOTE[(acc, d)]
+        groups.append(acc)
+    out = _combine(groups[0], _combine(groups[1], groups[2]))
+    if out is None:
+        raise TypeError("result_type needs at least one tensor or scalar")
+    return out
+
+
+def can_cast(from_, to) -> _py_bool:
+    """torch.can_cast: casting is allowed unless it lowers the category (float->int, int->bool)."""
+    return as_dtype(from_).category <= as_dtype(to).category
+

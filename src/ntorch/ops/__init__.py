@@ -1,0 +1,1 @@
+"""Op definitions: validation, promotion, broadcasting, output allocation and dispatch."""

@@ -1,0 +1,260 @@
+"""Elementwise ops: one table entry per op (scalar expression per dtype kind, result rule, dtypes).
+
+An expression is written over operands `x, y, z` and parameters `p0, p1, ...`; `T` is the compute
+dtype's NumPy type inside the kernel. Expression keys, most specific first: a dtype name
+("float32"), "f32" (float32 and float16, which compute in float32), "float", "int", "bool", "any".
+The kernels for each (op, dtype) are registered with the dispatcher below the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import dispatch, dtypes
+from ..dtypes import BOOL, FLOAT, INT
+from ..kernels.cpu.elementwise import ElementwiseKernel
+from ..tensor import Tensor
+from ._util import is_scalar, write_out
+
+F = dtypes.FLOAT_DTYPES
+I = dtypes.INTEGER_DTYPES
+NUM = dtypes.NUMERIC_DTYPES
+ALL = dtypes.ALL_DTYPES
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    exprs: dict
+    arity: int = 1
+    result: str = "same"  # "same": the promoted dtype, "float": ints become float, "bool"
+    dtypes: tuple = NUM
+    nparams: int = 0
+    aliases: tuple = field(default=())
+
+
+def _unary_float(name: str, f32: str, f64: str, **kw) -> Op:
+    return Op(name, {"f32": f32, "float": f64}, result="float", dtypes=F, **kw)
+
+
+OPS: list[Op] = [
+    Op("neg", {"any": "-x"}),
+    Op("abs", {"any": "abs(x)"}),
+    Op("sign", {"float": "fsign(x)", "int": "sign(x)", "bool": "x"}, dtypes=ALL),
+    Op("square", {"any": "x * x"}),
+    _unary_float("exp", "exp_f32(x)", "math.exp(x)"),
+    _unary_float("exp2", "exp2_f32(x)", "2.0 ** x"),
+    _unary_float("expm1", "expm1_f32(x)", "math.expm1(x)"),
+    _unary_float("log", "log_f32(x)", "np.log(x)"),
+    _unary_float("log2", "log2_f32(x)", "np.log2(x)"),
+    _unary_float("log10", "log10_f32(x)", "np.log10(x)"),
+    _unary_float("log1p", "log1p_f32(x)", "np.log1p(x)"),
+    _unary_float("sqrt", "np.sqrt(x)", "np.sqrt(x)"),
+    _unary_float("rsqrt", "T(1) / np.sqrt(x)", "T(1) / np.sqrt(x)"),
+    _unary_float("reciprocal", "T(1) / x", "T(1) / x"),
+    _unary_float("sin", "np.sin(x)", "np.sin(x)"),
+    _unary_float("cos", "np.cos(x)", "np.cos(x)"),
+    _unary_float("tan", "np.tan(x)", "np.tan(x)"),
+    _unary_float("asin", "np.arcsin(x)", "np.arcsin(x)"),
+    _unary_float("acos", "np.arccos(x)", "np.arccos(x)"),
+    _unary_float("atan", "np.arctan(x)", "np.arctan(x)"),
+    _unary_float("sinh", "np.sinh(x)", "np.sinh(x)"),
+    _unary_float("cosh", "np.cosh(x)", "np.cosh(x)"),
+    _unary_float("tanh", "tanh_f32(x)", "np.tanh(x)"),
+    _unary_float("sigmoid", "sigmoid_f32(x)", "T(1) / (T(1) + math.exp(-x))"),
+    _unary_float("erf", "erf_f32(x)", "math.erf(x)"),
+    _unary_float("erfc", "erfc_f32(x)", "math.erfc(x)"),
+    _unary_float("gelu", "gelu_erf_f32(x)", "T(0.5) * x * (T(1) + math.erf(x * T(0.7071067811865476)))"),
+    _unary_float(
+        "gelu_tanh", "gelu_tanh_f32(x)",
+        "T(0.5) * x * (T(1) + np.tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)))",
+    ),
+    _unary_float("silu", "silu_f32(x)", "x / (T(1) + math.exp(-x))"),
+    _unary_float(
+        "softplus", "softplus_f32(x, T(p0), T(p1))",
+        "x if x * p0 > p1 else np.log1p(math.exp(x * p0)) / p0", nparams=2,
+    ),
+    Op("relu", {"any": "x if not (x <= 0) else T(0)"}),
+    Op("floor", {"float": "np.floor(x)", "int": "x"}),
+    Op("ceil", {"float": "np.ceil(x)", "int": "x"}),
+    Op("trunc", {"float": "np.trunc(x)", "int": "x"}),
+    Op("round", {"float": "round_half_even(x)", "int": "x"}),
+    Op("round_decimals", {"float": "round_decimals(x, p0)"}, dtypes=F, nparams=1),
+    Op("frac", {"float": "frac(x)"}, dtypes=F),
+    Op("isnan", {"float": "x != x", "any": "False"}, result="bool", dtypes=ALL),
+    Op("isinf", {"float": "np.isinf(x)", "any": "False"}, result="bool", dtypes=ALL),
+    Op("isfinite", {"float": "np.isfinite(x)", "any": "True"}, result="bool", dtypes=ALL),
+    Op("nan_to_num", {"float": "nan_to_num(x, T(p0), T(p1), T(p2))", "any": "x"}, dtypes=ALL, nparams=3),
+    Op("logical_not", {"any": "not x"}, result="bool", dtypes=ALL),
+    Op("bitwise_not", {"int": "~x", "bool": "not x"}, dtypes=I + (dtypes.bool,)),
+    # binary
+    Op("add", {"bool": "x | y", "any": "x + y"}, 2, dtypes=ALL),
+    Op("add_alpha", {"bool": "x | (y & p0)", "any": "x + T(p0) * y"}, 2, dtypes=ALL, nparams=1),
+    Op("sub", {"any": "x - y"}, 2),
+    Op("sub_alpha", {"any": "x - T(p0) * y"}, 2, nparams=1),
+    Op("mul", {"bool": "x & y", "any": "x * y"}, 2, dtypes=ALL),
+    Op("div", {"any": "x / y"}, 2, result="float", dtypes=F),
+    Op("div_floor", {"float": "floor_divide_float(x, y)", "int": "x // y"}, 2),
+    Op("div_trunc", {"float": "np.trunc(x / y)", "int": "trunc_divide_int(x, y)"}, 2),
+    Op("remainder", {"float": "remainder_float(x, y)", "int": "remainder_int(x, y)"}, 2),
+    Op("fmod", {"float": "np.fmod(x, y)", "int": "x - trunc_divide_int(x, y) * y"}, 2),
+    Op("pow", {"float": "x ** y", "int": "pow_int(x, y)"}, 2),
+    Op("atan2", {"any": "np.arctan2(x, y)"}, 2, result="float", dtypes=F),
+    Op("hypot", {"any": "np.hypot(x, y)"}, 2, dtypes=F),
+    Op("maximum", {"float": "maximum_nan(x, y)", "bool": "x | y", "any": "max(x, y)"}, 2, dtypes=ALL),
+    Op("minimum", {"float": "minimum_nan(x, y)", "bool": "x & y", "any": "min(x, y)"}, 2, dtypes=ALL),
+    Op("fmax", {"float": "fmax(x, y)", "any": "max(x, y)"}, 2),
+    Op("fmin", {"float": "fmin(x, y)", "any": "min(x, y)"}, 2),
+    Op("eq", {"any": "x == y"}, 2, result="bool", dtypes=ALL),
+    Op("ne", {"any": "x != y"}, 2, result="bool", dtypes=ALL),
+    Op("lt", {"any": "x < y"}, 2, result="bool", dtypes=ALL),
+    Op("le", {"any": "x <= y"}, 2, result="bool", dtypes=ALL),
+    Op("gt", {"any": "x > y"}, 2, result="bool", dtypes=ALL),
+    Op("ge", {"any": "x >= y"}, 2, result="bool", dtypes=ALL),
+    Op("logical_and", {"any": "(x != 0) and (y != 0)"}, 2, result="bool", dtypes=ALL),
+    Op("logical_or", {"any": "(x != 0) or (y != 0)"}, 2, result="bool", dtypes=ALL),
+    Op("logical_xor", {"any": "(x != 0) != (y != 0)"}, 2, result="bool", dtypes=ALL),
+    Op("bitwise_and", {"any": "x & y"}, 2, dtypes=I + (dtypes.bool,)),
+    Op("bitwise_or", {"any": "x | y"}, 2, dtypes=I + (dtypes.bool,)),
+    Op("bitwise_xor", {"any": "x ^ y"}, 2, dtypes=I + (dtypes.bool,)),
+    Op("isclose", {"float": "isclose(x, y, p0, p1, p2)", "any": "x == y"}, 2, result="bool", dtypes=ALL,
+       nparams=3),
+    # ternary
+    Op("where", {"any": "y if x else z"}, 3, dtypes=ALL),
+    Op("clamp", {"float": "clamp_nan(x, y, z)", "any": "min(max(x, y), z)"}, 3),
+    Op("lerp", {"any": "lerp(x, y, z)"}, 3, dtypes=F),
+    Op("addcmul", {"any": "x + T(p0) * y * z"}, 3, nparams=1),
+    Op("addcdiv", {"any": "x + T(p0) * (y / z)"}, 3, dtypes=F, nparams=1),
+]
+OP_BY_NAME = {op.name: op for op in OPS}
+
+
+def _expr_for(op: Op, dt: dtypes.dtype) -> str:
+    kind = {FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
+    keys = [dt.name] + (["f32"] if dt in (dtypes.float16, dtypes.float32) else []) + [kind, "any"]
+    for key in keys:
+        if key in op.exprs:
+            return op.exprs[key]
+    raise KeyError(f"{op.name}: no expression for {dt.name}")
+
+
+def _compute_np(dt: dtypes.dtype) -> str:
+    return "float32" if dt is dtypes.float16 else dt.np.name
+
+
+for _op in OPS:
+    dispatch.register(
+        _op.name, "cpu", _op.dtypes,
+        lambda dt, op=_op: ElementwiseKernel(op.name, _expr_for(op, dt), _compute_np(dt), op.arity, op.nparams),
+    )
+
+
+def _broadcast_error(op: str, shapes: list) -> RuntimeError:
+    a, b = shapes[0], shapes[1] if len(shapes) > 1 else shapes[0]
+    for s in shapes[1:]:
+        ndim = max(len(a), len(s))
+        pa = (1,) * (ndim - len(a)) + a
+        ps = (1,) * (ndim - len(s)) + s
+        for d in range(ndim):
+            if pa[d] != ps[d] and pa[d] != 1 and ps[d] != 1:
+                return RuntimeError(
+                    f"{op}: The size of tensor a ({pa[d]}) must match the size of tensor b ({ps[d]}) "
+                    f"at non-singleton dimension {d}"
+                )
+        a = tuple(max(x, y) for x, y in zip(pa, ps))
+    return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast")
+
+
+def _broadcast(op: str, shapes: list) -> tuple:
+    first = shapes[0]
+    if all(s == first for s in shapes):
+        return first
+    ndim = max(len(s) for s in shapes)
+    result = [1] * ndim
+    for s in shapes:
+        off = ndim - len(s)
+        for i, n in enumerate(s):
+            r = result[off + i]
+            if n != r:
+                if r == 1:
+                    result[off + i] = n
+                elif n != 1:
+                    raise _broadcast_error(op, shapes)
+    return tuple(result)
+
+
+def _operand_dtypes(operands) -> dtypes.dtype:
+    dim, zero, scal = [], [], []
+    for a in operands:
+        if isinstance(a, Tensor):
+            (dim if a._data.ndim else zero).append(dtypes._FROM_NP[a._data.dtype])
+        else:
+            scal.append(dtypes.scalar_dtype(a))
+    return dtypes.result_type_of(dim, zero, scal)
+
+
+def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
+          compute: dtypes.dtype | None = None) -> Tensor:
+    """Run elementwise op `name` over tensors and scalars, broadcasting, promoting, dispatching."""
+    op = OP_BY_NAME[name]
+    tensors = [a for a in operands if isinstance(a, Tensor)]
+    for a in operands:
+        if not isinstance(a, Tensor) and not is_scalar(a):
+            raise TypeError(f"{name}(): expected Tensor or number, got {type(a).__name__}")
+    if compute is None:
+        compute = _operand_dtypes(operands)
+        if op.result == "float" and not compute.is_floating_point:
+            compute = dtypes.get_default_dtype()
+    kernel = dispatch.lookup(name, "cpu", compute)
+    shape = _broadcast(name, [a._data.shape for a in tensors]) if tensors else ()
+    result_np = np.bool_ if op.result == "bool" else compute.np
+    result = np.empty(shape, result_np)
+    args = []
+    for a in operands:
+        if isinstance(a, Tensor):
+            arr = a._data
+            if arr.ndim == 0 and shape != ():
+                args.append(arr.item())
+            elif arr.shape != shape:
+                args.append(np.broadcast_to(arr, shape))
+            else:
+                args.append(arr)
+        else:
+            args.append(a)
+    if not any(isinstance(a, np.ndarray) for a in args):
+        args[0] = np.asarray(args[0], dtype=compute.np if not isinstance(args[0], np.ndarray) else None)
+    kernel(result, *args, params=params)
+    if out is not None:
+        return write_out(out, result, name)
+    return Tensor._wrap(result)
+
+
+def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tensor:
+    """In-place form: compute, check the result can be cast to self's dtype and shape, write back."""
+    op = OP_BY_NAME[name]
+    compute = _operand_dtypes((self, *others))
+    if op.result == "float" and not compute.is_floating_point:
+        compute = dtypes.get_default_dtype()
+    result_dt = dtypes.bool if op.result == "bool" else compute
+    if not dtypes.can_cast(result_dt, self.dtype):
+        raise RuntimeError(f"result type {_torch_name(result_dt)} can't be cast to the desired output type "
+                           f"{_torch_name(self.dtype)}")
+    shape = _broadcast(name, [self._data.shape] + [o._data.shape for o in others if isinstance(o, Tensor)])
+    if shape != self._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(shape)}"
+        )
+    res = apply(name, self, *others, params=params, compute=compute)
+    self._data[...] = res._data
+    self._bump_version()
+    return self
+
+
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _torch_name(dt: dtypes.dtype) -> str:
+    return _TORCH_NAMES[dt.name]

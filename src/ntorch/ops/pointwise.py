@@ -1,0 +1,240 @@
+"""The public pointwise functions (torch.add, torch.exp, ...), built on the table in elementwise.py."""
+
+from __future__ import annotations
+
+import math
+
+from .. import dtypes
+from ..tensor import Tensor
+from ._util import check_tensor, is_scalar
+from .elementwise import apply, apply_inplace
+
+UNARY = [
+    "neg", "abs", "sign", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+    "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "erf",
+    "erfc", "relu", "floor", "ceil", "trunc", "frac", "isnan", "isinf", "isfinite", "logical_not",
+    "bitwise_not", "silu",
+]
+BINARY = [
+    "mul", "atan2", "hypot", "maximum", "minimum", "fmax", "fmin", "eq", "ne", "lt", "le", "gt", "ge",
+    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "remainder",
+    "fmod",
+]
+
+
+def _make_unary(name: str):
+    def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        check_tensor(input, name)
+        if name == "neg" and input.dtype is dtypes.bool:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        return apply(name, input, out=out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"torch.{name}: elementwise, see the op table in ntorch/ops/elementwise.py."
+    return fn
+
+
+def _make_binary(name: str):
+    def fn(input, other, *, out: Tensor | None = None) -> Tensor:
+        if name in ("remainder", "fmod"):
+            _check_int_zero(name, input, other)
+        return apply(name, input, other, out=out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"torch.{name}: elementwise with broadcasting, see ntorch/ops/elementwise.py."
+    return fn
+
+
+FUNCTIONS: dict = {n: _make_unary(n) for n in UNARY} | {n: _make_binary(n) for n in BINARY}
+
+
+def _check_int_zero(name: str, a, b) -> None:
+    """Integer division by zero is an error in torch (NumPy would give 0)."""
+    if isinstance(b, Tensor):
+        if not b.is_floating_point() and not (isinstance(a, Tensor) and a.is_floating_point()) \
+                and not isinstance(a, float) and bool((b._data == 0).any()):
+            raise RuntimeError("ZeroDivisionError")
+    elif b == 0 and not isinstance(b, float) and isinstance(a, Tensor) and not a.is_floating_point():
+        raise RuntimeError("ZeroDivisionError")
+
+
+def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    if alpha == 1:
+        return apply("add", input, other, out=out)
+    return apply("add_alpha", input, other, params=(alpha,), out=out)
+
+
+def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    _no_bool_sub(input, other)
+    if alpha == 1:
+        return apply("sub", input, other, out=out)
+    return apply("sub_alpha", input, other, params=(alpha,), out=out)
+
+
+def _no_bool_sub(a, b) -> None:
+    if (isinstance(a, Tensor) and a.dtype is dtypes.bool) and (isinstance(b, Tensor) and b.dtype is dtypes.bool
+                                                               or isinstance(b, bool)):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    return sub(other, input, alpha=alpha)
+
+
+def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
+    if rounding_mode is None:
+        return apply("div", input, other, out=out)
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    _check_int_zero("div", input, other)
+    return apply("div_floor" if rounding_mode == "floor" else "div_trunc", input, other, out=out)
+
+
+true_divide = divide = div
+
+
+def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
+    return div(input, other, rounding_mode="floor", out=out)
+
+
+def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
+    if is_scalar(input) and isinstance(exponent, Tensor):
+        return apply("pow", input, exponent, out=out)
+    check_tensor(input, "pow")
+    if not input.is_floating_point():
+        ints = isinstance(exponent, int) or (isinstance(exponent, Tensor) and not exponent.is_floating_point())
+        if ints:
+            neg = exponent < 0 if isinstance(exponent, int) else bool((exponent._data < 0).any())
+            if neg:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if exponent == 2 if is_scalar(exponent) else False:
+        return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+    return apply("pow", input, exponent, out=out)
+
+
+def float_power(input, exponent) -> Tensor:
+    a = input.double() if isinstance(input, Tensor) else float(input)
+    b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return apply("pow", a, b)
+
+
+def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+
+
+def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
+    if decimals == 0:
+        return apply("round", input, out=out)
+    return apply("round_decimals", input, params=(decimals,), out=out)
+
+
+def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:
+    check_tensor(input, "clamp")
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if max is None:
+        return apply("maximum", input, min, out=out)
+    if min is None:
+        return apply("minimum", input, max, out=out)
+    return apply("clamp", input, min, max, out=out)
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min) -> Tensor:
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    return clamp(input, max=max)
+
+
+def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = None) -> Tensor:
+    check_tensor(condition, "where", "condition")
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if condition.dtype is not dtypes.bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{condition.dtype.name.capitalize()}")
+    from ._util import result_dtype
+
+    compute = result_dtype(input, other)
+    return apply("where", condition, input, other, out=out, compute=compute)
+
+
+def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
+    return apply("lerp", input, end, weight, out=out)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
+    return apply("addcmul", input, tensor1, tensor2, params=(value,), out=out)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
+    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
+                           "addcdiv will perform a true division of tensor1 and tensor2.")
+    return apply("addcdiv", input, tensor1, tensor2, params=(value,), out=out)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None,
+               *, out: Tensor | None = None) -> Tensor:
+    info = _float_info(input.dtype)
+    posinf = info[1] if posinf is None else posinf
+    neginf = info[0] if neginf is None else neginf
+    return apply("nan_to_num", input, params=(nan, posinf, neginf), out=out)
+
+
+def _float_info(dt: dtypes.dtype) -> tuple[float, float]:
+    import numpy as np
+
+    if not dt.is_floating_point:
+        return (0.0, 0.0)
+    fi = np.finfo(dt.np)
+    return (float(fi.min), float(fi.max))
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    return apply("isclose", input, other, params=(rtol, atol, equal_nan))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    if input.shape != other.shape:
+        return False
+    return bool(apply("eq", input, other)._data.all())
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return apply("gelu" if approximate == "none" else "gelu_tanh", input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return apply("softplus", input, params=(beta, threshold))
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    if inplace:
+        return apply_inplace("relu", input)
+    return apply("relu", input)
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    m = FUNCTIONS["maximum"](input, other)
+    return m + FUNCTIONS["log1p"](FUNCTIONS["exp"](-FUNCTIONS["abs"](input - other)))
+
+
+INF = math.inf

@@ -1,0 +1,305 @@
+"""Views and shape ops. Views share storage with their input; errors match torch's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor, _wrap_dim
+from ._util import normalize_dims
+
+
+def _sizes(args, op: str) -> tuple[int, ...]:
+    if len(args) == 1 and isinstance(args[0], tuple | list):
+        args = tuple(args[0])
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if not isinstance(a, int | np.integer) or isinstance(a, bool):
+            raise TypeError(f"{op}(): argument 'shape' must be tuple of ints, but found element of type "
+                            f"{type(a).__name__}")
+        out.append(int(a))
+    return tuple(out)
+
+
+def _infer_size(shape: tuple, numel: int, op: str) -> tuple[int, ...]:
+    """Resolve one -1 in `shape`; torch's error when the sizes cannot match."""
+    infer = [i for i, s in enumerate(shape) if s == -1]
+    if len(infer) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if infer:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _view_strides(old_shape, old_strides, new_shape):
+    """torch's computeStride: strides for viewing without a copy, or None if impossible."""
+    numel = 1
+    for s in old_shape:
+        numel *= s
+    if numel == 0:
+        if tuple(old_shape) == tuple(new_shape):
+            return list(old_strides)
+        strides, acc = [0] * len(new_shape), 1
+        for i in range(len(new_shape) - 1, -1, -1):
+            strides[i] = acc
+            acc *= max(new_shape[i], 1)
+        return strides
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base_stride = old_strides[-1] if old_strides else 1
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[tensor_d]
+        if tensor_d == 0 or (old_shape[tensor_d - 1] != 1 and
+                             old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base_stride
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = old_strides[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return new_strides
+
+
+def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
+    """A view of t's memory with element strides, starting offset_delta elements after t's start."""
+    arr = t._data
+    item = arr.itemsize
+    flat = t._storage().flat
+    base_off = t.storage_offset() + offset_delta
+    view = np.ndarray(tuple(shape), dtype=arr.dtype, buffer=flat, offset=base_off * item,
+                      strides=tuple(s * item for s in strides)) if flat.size else np.empty(tuple(shape), arr.dtype)
+    if not arr.flags.writeable:
+        view.flags.writeable = False
+    return t._view_of(view)
+
+
+def view(self: Tensor, *shape) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype | str):
+        return view_dtype(self, shape[0])
+    shape = _infer_size(_sizes(shape, "view"), self._data.size, "view")
+    if shape == self._data.shape:
+        return self._view_of(self._data.view())
+    if self._data.flags.c_contiguous:
+        return self._view_of(self._data.reshape(shape))
+    strides = _view_strides(self._data.shape, self.stride(), shape)
+    if strides is None:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                           "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+    return as_strided_view(self, shape, strides)
+
+
+def view_dtype(self: Tensor, dt) -> Tensor:
+    dt = dtypes.as_dtype(dt)
+    if dt.itemsize != self.element_size():
+        raise RuntimeError("view(dtype): only same-size dtypes are supported by ntorch")
+    return self._view_of(self._data.view(dt.np))
+
+
+def reshape(self: Tensor, *shape) -> Tensor:
+    shape = _infer_size(_sizes(shape, "reshape"), self._data.size, "reshape")
+    if self._data.flags.c_contiguous:
+        return self._view_of(self._data.reshape(shape))
+    strides = _view_strides(self._data.shape, self.stride(), shape)
+    if strides is not None:
+        return as_strided_view(self, shape, strides)
+    return Tensor._wrap(np.ascontiguousarray(self._data).reshape(shape))
+
+
+def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    n = self._data.ndim
+    d0, d1 = _wrap_dim(dim0, n, "transpose"), _wrap_dim(dim1, n, "transpose")
+    if n == 0:
+        return self._view_of(self._data.view())
+    return self._view_of(np.swapaxes(self._data, d0, d1))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(self: Tensor) -> Tensor:
+    if self._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+    return self._view_of(self._data.T)
+
+
+def permute(self: Tensor, *dims) -> Tensor:
+    dims = _sizes(dims, "permute")
+    n = self._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
+                           f"to len(dims) = {len(dims)}")
+    wrapped = [_wrap_dim(d, n, "permute") for d in dims]
+    if len(set(wrapped)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return self._view_of(self._data.transpose(wrapped))
+
+
+def movedim(self: Tensor, source, destination) -> Tensor:
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    n = self._data.ndim
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                           f"contain the same number of dims as destination ({list(dst)} dims)")
+    src = [_wrap_dim(d, n, "movedim") for d in src]
+    dst = [_wrap_dim(d, n, "movedim") for d in dst]
+    return self._view_of(np.moveaxis(self._data, src, dst))
+
+
+moveaxis = movedim
+
+
+def unsqueeze(self: Tensor, dim: int) -> Tensor:
+    d = _wrap_dim(dim, self._data.ndim + 1, "unsqueeze")
+    return self._view_of(np.expand_dims(self._data, d))
+
+
+def squeeze(self: Tensor, dim=None) -> Tensor:
+    arr = self._data
+    if dim is None:
+        return self._view_of(arr.reshape(tuple(s for s in arr.shape if s != 1)) if arr.ndim else arr.view())
+    dims = normalize_dims(dim, arr.ndim, "squeeze")
+    if arr.ndim == 0:
+        return self._view_of(arr.view())
+    return self._view_of(np.squeeze(arr, axis=tuple(i for i in dims if arr.shape[i] == 1)))
+
+
+def expand(self: Tensor, *sizes) -> Tensor:
+    sizes = _sizes(sizes, "expand")
+    arr = self._data
+    if len(sizes) < arr.ndim:
+        raise RuntimeError(f"expand({self.dtype}{{{list(arr.shape)}}}, size={list(sizes)}): the number of sizes "
+                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
+                           f"tensor ({arr.ndim})")
+    lead = len(sizes) - arr.ndim
+    shape, strides = [], []
+    item = arr.itemsize
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            shape.append(s)
+            strides.append(0)
+            continue
+        cur, st = arr.shape[i - lead], arr.strides[i - lead]
+        if s == -1:
+            s = cur
+        if cur == s:
+            shape.append(s)
+            strides.append(st)
+        elif cur == 1:
+            shape.append(s)
+            strides.append(0)
+        else:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(arr.shape)}")
+    view = np.lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))
+    return self._view_of(view)
+
+
+def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    return expand(self, tuple(other.shape))
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return expand(input, tuple(size))
+
+
+def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    n = self._data.ndim
+    if n == 0:
+        return reshape(self, 1)
+    s = _wrap_dim(start_dim, n, "flatten")
+    e = _wrap_dim(end_dim, n, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = self._data.shape
+    return reshape(self, shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
+
+
+def unflatten(self: Tensor, dim: int, sizes) -> Tensor:
+    n = self._data.ndim
+    d = _wrap_dim(dim, n, "unflatten")
+    sizes = tuple(sizes)
+    if len(sizes) == 0:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    cur = self._data.shape[d]
+    resolved = _infer_size(sizes, cur, "unflatten") if -1 in sizes else sizes
+    prod = 1
+    for s in resolved:
+        prod *= s
+    if prod != cur:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({cur}) in the input tensor")
+    return view(self, self._data.shape[:d] + tuple(resolved) + self._data.shape[d + 1:])
+
+
+def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
+    d = _wrap_dim(dim, self._data.ndim, "narrow")
+    size = self._data.shape[d]
+    if isinstance(start, Tensor):
+        start = start.item()
+    if start < -size or start > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    idx = [slice(None)] * self._data.ndim
+    idx[d] = slice(start, start + length)
+    return self._view_of(self._data[tuple(idx)])
+
+
+def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    d = _wrap_dim(dim, self._data.ndim, "unbind")
+    return tuple(self._view_of(_index_dim(self._data, d, i)) for i in range(self._data.shape[d]))
+
+
+def _index_dim(arr: np.ndarray, d: int, i: int) -> np.ndarray:
+    idx = [slice(None)] * arr.ndim
+    idx[d] = i
+    return arr[tuple(idx)]
+
+
+def select(self: Tensor, dim: int, index: int) -> Tensor:
+    d = _wrap_dim(dim, self._data.ndim, "select")
+    size = self._data.shape[d]
+    if index < -size or index >= size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
+                         f"dimension {d}")
+    return self._view_of(_index_dim(self._data, d, index))
+
+
+def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    if self.is_contiguous():
+        return self
+    return Tensor._wrap(np.ascontiguousarray(self._data))
+
+
+def clone(self: Tensor, *, memory_format=None) -> Tensor:
+    return Tensor._wrap(np.array(self._data, copy=True, order="C"))
+

@@ -1,0 +1,269 @@
+"""Tensor: a strided view (shape, strides, offset) over a shared storage, plus dtype and device.
+
+On the CPU the view is a NumPy array over the storage's flat buffer: NumPy already does offsets,
+strides and aliasing, and Numba compiles kernels for any strided array. Every view made from a
+tensor shares its `Storage`, which carries the version counter that in-place ops bump.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+from .devices import device as _device_cls
+
+CPU = _device_cls("cpu")
+
+
+class Storage:
+    """A flat, contiguous 1-d buffer that views index into, and its version counter."""
+
+    __slots__ = ("flat", "version", "__weakref__")
+
+    def __init__(self, flat: np.ndarray):
+        self.flat = flat
+        self.version = 0
+
+    def nbytes(self) -> int:
+        return self.flat.nbytes
+
+
+def _storage_for(arr: np.ndarray) -> Storage:
+    """A Storage covering every element `arr` reaches, starting at its first element."""
+    if arr.flags.c_contiguous:
+        return Storage(arr.reshape(-1))
+    span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides) if n > 0) // arr.itemsize
+    if arr.size == 0:
+        span = 0
+    return Storage(np.lib.stride_tricks.as_strided(arr, shape=(span,), strides=(arr.itemsize,)))
+
+
+class Size(tuple):
+    """torch.Size: a tuple of dims."""
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self) -> str:
+        return f"ntorch.Size([{', '.join(str(d) for d in self)}])"
+
+
+class Tensor:
+    """A multi-dimensional array with PyTorch's semantics (see README for the op list)."""
+
+    __slots__ = ("_data", "_store", "requires_grad", "grad", "grad_fn", "_base", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("create tensors with ntorch.tensor(), ntorch.zeros(), ... ")
+
+    @staticmethod
+    def _wrap(arr: np.ndarray, base: Tensor | None = None) -> Tensor:
+        """A tensor over `arr`; when `base` is given, `arr` is a view of base's storage."""
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._store = None if base is None else base._storage()
+        t._base = base
+        t.requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        return t
+
+    def _storage(self) -> Storage:
+        s = self._store
+        if s is None:
+            s = self._store = _storage_for(self._data)
+        return s
+
+    def _view_of(self, arr: np.ndarray) -> Tensor:
+        """A tensor over `arr`, a NumPy view into this tensor's memory."""
+        return Tensor._wrap(arr, self if self._base is None else self._base)
+
+    # -- metadata ---------------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes._FROM_NP[self._data.dtype]
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def stride(self, dim: int | None = None):
+        item = self._data.itemsize
+        strides = tuple(s // item for s in self._data.strides)
+        if dim is None:
+            return strides
+        return strides[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        start = self._storage().flat.__array_interface__["data"][0]
+        return (self.data_ptr() - start) // self._data.itemsize
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def untyped_storage(self) -> Storage:
+        return self._storage()
+
+    @property
+    def _version(self) -> int:
+        return self._storage().version
+
+    def _bump_version(self) -> None:
+        self._storage().version += 1
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """PyTorch's rule: size-1 dims may have any stride."""
+        expected = 1
+        for n, s in zip(reversed(self._data.shape), reversed(self._data.strides)):
+            if n != 1:
+                if s // self._data.itemsize != expected:
+                    return False
+                expected *= n
+        return True
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def layout(self) -> str:
+        return "strided"
+
+    @property
+    def data(self) -> Tensor:
+        return self._view_of(self._data)
+
+    # -- Python protocol ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """A NumPy array sharing this tensor's memory."""
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                "Boolean value of Tensor with more than one value is ambiguous"
+                if self._data.size > 1 else "Boolean value of Tensor with no values is ambiguous"
+            )
+        return bool(self._data.reshape(()).item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return repr(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data.copy(), self.requires_grad))
+
+
+def _rebuild(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(arr)
+    t.requires_grad = requires_grad
+    return t
+
+
+def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
+    """Normalise a possibly negative dim; IndexError as torch raises (0-d tensors accept -1 and 0)."""
+    if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    n = max(ndim, 1)
+    if dim < -n or dim >= n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim + n if dim < 0 else dim

@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+import ntorch
+
+FLOAT_DTYPES = [ntorch.float16, ntorch.float32, ntorch.float64]
+INT_DTYPES = [ntorch.uint8, ntorch.int8, ntorch.int16, ntorch.int32, ntorch.int64]
+ALL_DTYPES = [ntorch.bool, *INT_DTYPES, *FLOAT_DTYPES]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def random_array(rng, shape, dt, low=-5, high=5):
+    """Random values of an ntorch dtype as a NumPy array."""
+    if dt is ntorch.bool:
+        return np.asarray(rng.random(shape) > 0.5)
+    if dt.is_floating_point:
+        return np.asarray(rng.uniform(low, high, shape)).astype(dt.np)
+    if dt is ntorch.uint8:
+        low = max(low, 0)
+    return np.asarray(rng.integers(low, high, shape)).astype(dt.np)
+
+
+def layouts(arr):
+    """The same values in several memory layouts: contiguous, transposed, stepped, expanded (stride 0)."""
+    t = ntorch.from_numpy(arr.copy())
+    yield "contiguous", t, arr
+    if arr.ndim >= 2:
+        tt = ntorch.from_numpy(np.ascontiguousarray(arr.swapaxes(-1, -2))).transpose(-1, -2)
+        yield "transposed", tt, arr
+    big = np.repeat(arr, 2, axis=-1) if arr.ndim else arr
+    if arr.ndim:
+        yield "stepped", ntorch.from_numpy(big.copy())[..., ::2], arr
+    if arr.ndim and arr.shape[0] == 1:
+        yield "expanded", ntorch.from_numpy(arr.copy()).expand(*arr.shape), arr

@@ -1,0 +1,234 @@
+"""Elementwise ops against NumPy for every dtype the op supports, across shapes and layouts."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, layouts, random_array
+
+import ntorch as nt
+from ntorch import dispatch
+
+SHAPES = [(), (0,), (1,), (7,), (3, 5), (2, 3, 4), (1, 6)]
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+UNARY_REF = {
+    "neg": np.negative, "abs": np.abs, "sign": lambda x: x if x.dtype == bool else np.sign(x), "square": np.square, "exp": np.exp, "exp2": np.exp2,
+    "expm1": np.expm1, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "sqrt": np.sqrt,
+    "rsqrt": lambda x: 1 / np.sqrt(x), "reciprocal": lambda x: 1 / x, "sin": np.sin, "cos": np.cos,
+    "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
+    "tanh": np.tanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "erf": _erf, "erfc": _erfc,
+    "relu": lambda x: np.maximum(x, 0).astype(x.dtype), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
+    "frac": lambda x: x - np.trunc(x), "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
+    "logical_not": np.logical_not, "bitwise_not": np.invert, "silu": lambda x: x / (1 + np.exp(-x)),
+}
+DOMAIN = {"log": (0.1, 5), "log2": (0.1, 5), "log10": (0.1, 5), "log1p": (-0.9, 5), "sqrt": (0, 5),
+          "rsqrt": (0.1, 5), "asin": (-1, 1), "acos": (-1, 1), "reciprocal": (0.5, 5)}
+TOL = {nt.float16: 2e-3, nt.float32: 2e-6, nt.float64: 1e-12}
+
+
+def _expected(ref, arr, out_dt):
+    x = arr.astype(np.float64) if arr.dtype == np.float16 or (out_dt.is_floating_point and arr.dtype.kind != "f") \
+        else arr
+    if arr.dtype.kind == "f":
+        x = arr.astype(np.float64)
+    with np.errstate(all="ignore"):
+        return np.asarray(ref(x))
+
+
+def _check(got, expected, dt, name):
+    got_np = got.numpy()
+    if got.dtype.is_floating_point:
+        tol = TOL[got.dtype] * (4 if name in ("tan", "sinh", "cosh", "expm1", "exp2", "erfc") else 1)
+        np.testing.assert_allclose(got_np.astype(np.float64), expected.astype(np.float64), rtol=tol,
+                                   atol=tol, equal_nan=True, err_msg=f"{name} {dt}")
+    else:
+        np.testing.assert_array_equal(got_np, expected.astype(got_np.dtype), err_msg=f"{name} {dt}")
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_REF))
+def test_unary(name, rng):
+    fn = getattr(nt, name)
+    ref = UNARY_REF[name]
+    for dt in dispatch.supported_dtypes(name):
+        if name in ("abs", "neg") and dt is nt.bool:
+            continue
+        for shape in SHAPES:
+            low, high = DOMAIN.get(name, (-3, 3))
+            arr = random_array(rng, shape, dt, low, high)
+            for _layout, t, a in layouts(arr):
+                got = fn(t)
+                assert got.shape == a.shape
+                _check(got, _expected(ref, a, got.dtype), dt, name)
+
+
+@pytest.mark.parametrize("name", ["exp", "sqrt", "sin", "sigmoid", "tanh"])
+@pytest.mark.parametrize("dt", INT_DTYPES + [nt.bool])
+def test_unary_float_ops_promote_ints(name, dt, rng):
+    arr = random_array(rng, (5,), dt, 0, 5)
+    got = getattr(nt, name)(nt.from_numpy(arr))
+    assert got.dtype is nt.float32
+    _check(got, _expected(UNARY_REF[name], arr.astype(np.float64), got.dtype), dt, name)
+
+
+def test_unary_special_values():
+    x = nt.tensor([float("nan"), float("inf"), -float("inf"), 0.0, -0.0])
+    assert np.isnan(nt.exp(x).numpy()[0]) and nt.exp(x).numpy()[1] == np.inf and nt.exp(x).numpy()[2] == 0
+    assert nt.isnan(x).tolist() == [True, False, False, False, False]
+    assert nt.relu(x).numpy()[0] != nt.relu(x).numpy()[0]
+    assert nt.sign(x)[1:].tolist() == [1.0, -1.0, 0.0, 0.0]
+    assert nt.nan_to_num(x).tolist()[:3] == [0.0, float(np.finfo(np.float32).max), float(np.finfo(np.float32).min)]
+    assert nt.round(nt.tensor([0.5, 1.5, 2.5, -0.5])).tolist() == [0.0, 2.0, 2.0, -0.0]
+
+
+BINARY_REF = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "maximum": np.maximum,
+    "minimum": np.minimum, "fmax": np.fmax, "fmin": np.fmin, "atan2": np.arctan2, "hypot": np.hypot,
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal, "logical_and": np.logical_and, "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor, "remainder": np.remainder, "fmod": np.fmod,
+    "floor_divide": np.floor_divide,
+}
+BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 1, 5), (3, 1)), ((), (3,)), ((0, 3), (3,)),
+             ((5,), ())]
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_REF))
+def test_binary(name, rng):
+    fn = getattr(nt, name)
+    ref = BINARY_REF[name]
+    for dt in ALL_DTYPES:
+        op_name = {"floor_divide": "div_floor"}.get(name, name)
+        if dt not in dispatch.supported_dtypes(op_name) and not (name == "div" and dt is not None):
+            continue
+        if name == "sub" and dt is nt.bool:
+            continue
+        for sa, sb in BROADCAST:
+            a = random_array(rng, sa, dt)
+            b = random_array(rng, sb, dt)
+            if name in ("remainder", "fmod", "floor_divide", "div") and dt is not nt.bool:
+                b = np.where(b == 0, np.array(3, dt.np), b).astype(dt.np)
+            if dt is nt.bool and name in ("remainder", "fmod", "floor_divide"):
+                continue
+            got = fn(nt.from_numpy(a), nt.from_numpy(b))
+            a64 = a.astype(np.float64) if dt.is_floating_point else a
+            b64 = b.astype(np.float64) if dt.is_floating_point else b
+            if name == "div" and not dt.is_floating_point:
+                a64, b64 = a.astype(np.float64), b.astype(np.float64)
+            with np.errstate(all="ignore"):
+                exp = np.asarray(ref(a64, b64))
+            _check(got, exp, dt, name)
+            # non-contiguous left operand
+            if a.ndim == 2:
+                at = nt.from_numpy(np.ascontiguousarray(a.T)).t()
+                _check(fn(at, nt.from_numpy(b)), exp, dt, name + " transposed")
+
+
+@pytest.mark.parametrize("scalar", [2, 2.5, True, -3])
+def test_binary_with_python_scalars(scalar, rng):
+    for dt in [nt.int32, nt.float32, nt.uint8, nt.float64]:
+        a = random_array(rng, (4, 3), dt, 1, 5)
+        t = nt.from_numpy(a)
+        for res, exp in [(t + scalar, a.astype(np.float64) + scalar), (scalar * t, a.astype(np.float64) * scalar),
+                         (t - scalar, a.astype(np.float64) - scalar), (scalar - t, scalar - a.astype(np.float64)),
+                         (t / scalar, a.astype(np.float64) / scalar), (scalar / t, scalar / a.astype(np.float64))]:
+            expected_dt = nt.result_type(t, scalar)
+            if res.dtype is not nt.float32 and res.dtype.is_floating_point and expected_dt.is_floating_point:
+                assert res.dtype is expected_dt
+            if not res.dtype.is_floating_point:
+                exp = exp.astype(res.dtype.np)
+            np.testing.assert_allclose(res.numpy().astype(np.float64), exp.astype(np.float64), rtol=1e-5, atol=1e-5)
+
+
+def test_broadcast_error_names_shapes_and_dim():
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of tensor b \(4\) at "
+                                           r"non-singleton dimension 1"):
+        nt.zeros(2, 3) + nt.zeros(2, 4)
+
+
+def test_int_division_by_zero_is_an_error():
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        nt.arange(3) // 0
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        nt.remainder(nt.arange(3), nt.zeros(3, dtype=nt.int64))
+    assert math.isinf(float((nt.ones(1) / 0).item()))
+
+
+def test_where_clamp_lerp_addcmul(rng):
+    a = rng.standard_normal((4, 5)).astype(np.float32)
+    b = rng.standard_normal((5,)).astype(np.float32)
+    c = a > 0
+    np.testing.assert_array_equal(nt.where(nt.from_numpy(c), nt.from_numpy(a), nt.from_numpy(b)).numpy(),
+                                  np.where(c, a, b))
+    np.testing.assert_array_equal(nt.where(nt.from_numpy(c), nt.from_numpy(a), 0.0).numpy(), np.where(c, a, 0))
+    np.testing.assert_array_equal(nt.clamp(nt.from_numpy(a), -0.5, 0.5).numpy(), np.clip(a, -0.5, 0.5))
+    np.testing.assert_array_equal(nt.clamp(nt.from_numpy(a), min=0.1).numpy(), np.maximum(a, np.float32(0.1)))
+    lo, hi = nt.from_numpy(b), nt.from_numpy(b + 1)
+    np.testing.assert_array_equal(nt.clamp(nt.from_numpy(a), lo, hi).numpy(), np.minimum(np.maximum(a, b), b + 1))
+    np.testing.assert_allclose(nt.lerp(nt.from_numpy(a), nt.from_numpy(b), 0.3).numpy(), a + 0.3 * (b - a),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(nt.addcmul(nt.from_numpy(a), nt.from_numpy(a), nt.from_numpy(b), value=2).numpy(),
+                               a + 2 * a * b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(nt.addcdiv(nt.from_numpy(a), nt.from_numpy(a), nt.from_numpy(b + 3), value=2).numpy(),
+                               a + 2 * a / (b + 3), rtol=1e-5, atol=1e-6)
+    assert nt.clamp(nt.arange(5), 1, 3).tolist() == [1, 1, 2, 3, 3]
+
+
+def test_pow_and_int_rules():
+    assert (nt.arange(4) ** 2).tolist() == [0, 1, 4, 9]
+    assert (2 ** nt.arange(4)).tolist() == [1, 2, 4, 8]
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        nt.arange(3) ** -1
+    np.testing.assert_allclose((nt.tensor([4.0, 9.0]) ** 0.5).numpy(), [2, 3])
+    assert (nt.arange(4) ** 0.5).dtype is nt.float32
+
+
+def test_inplace_ops_and_versions():
+    x = nt.ones(3)
+    v = x._version
+    x += 2
+    x.mul_(2)
+    x.sub_(nt.ones(3), alpha=3)
+    assert x.tolist() == [3.0, 3.0, 3.0]
+    assert x._version == v + 3
+    i = nt.arange(3)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i += 1.5
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        nt.ones(3).add_(nt.ones(2, 3))
+    y = nt.zeros(2, 3)
+    y.clamp_(min=1)
+    assert y.tolist() == [[1, 1, 1], [1, 1, 1]]
+
+
+def test_out_argument():
+    out = nt.empty(3)
+    r = nt.add(nt.ones(3), nt.ones(3), out=out)
+    assert r is out and out.tolist() == [2, 2, 2]
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        nt.add(nt.ones(3), nt.ones(3), out=nt.empty(3, dtype=nt.int64))
+
+
+def test_comparisons_and_logic_operators():
+    a = nt.tensor([1, 2, 3])
+    assert (a == 2).tolist() == [False, True, False]
+    assert (a != 2).dtype is nt.bool
+    assert (~(a > 1)).tolist() == [True, False, False]
+    assert ((a > 1) & (a < 3)).tolist() == [False, True, False]
+    assert (a ^ 1).tolist() == [0, 3, 2]
+    with pytest.raises(RuntimeError, match="Negation"):
+        -(a > 1)
+    with pytest.raises(TypeError):
+        ~nt.ones(2)
+    assert nt.isclose(nt.tensor([1.0, float("nan")]), nt.tensor([1.0 + 1e-9, float("nan")]), equal_nan=True).numpy().all()
+
+
+@pytest.mark.parametrize("dt", FLOAT_DTYPES)
+def test_large_parallel_path(dt, rng):
+    a = rng.standard_normal(600_000).astype(dt.np)
+    got = nt.from_numpy(a) * 2 + 1
+    np.testing.assert_allclose(got.numpy(), (a * 2 + 1).astype(dt.np), rtol=TOL[dt])
+    s = nt.from_numpy(a)[::3]
+    np.testing.assert_allclose((s + s).numpy(), (a[::3] * 2).astype(dt.np), rtol=TOL[dt])
