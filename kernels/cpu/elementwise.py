@@ -169,6 +169,10 @@ class ElementwiseKernel:
             self._module = codegen.load_source(f"ew_{self.name}_{self.compute}", src)
         return self._module
 
+    def contig_functions(self, kinds: str) -> tuple:
+        """(serial, parallel) loops over flat contiguous arrays, for callers with their own fast path."""
+        return getattr(self.module, "contig_" + kinds), getattr(self.module, "contig_par_" + kinds)
+
     def __call__(self, out: np.ndarray, *operands, params: tuple = ()) -> None:
         """Write f(operands, params) into `out` (C-contiguous, dtype of the result).
 

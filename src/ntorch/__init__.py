@@ -59,6 +59,7 @@ from .ops.creation import (  # noqa: E402, F401
     zeros_like,
 )
 from .ops.indexing import nonzero  # noqa: E402, F401
+from .ops.linalg import FUNCTIONS as _LINALG
 from .ops.pointwise import (  # noqa: E402, F401
     FUNCTIONS as _F,
 )
@@ -87,6 +88,7 @@ from .ops.pointwise import (
     true_divide,
     where,
 )
+from .ops.reduction import FUNCTIONS as _REDUCTIONS
 from .ops.shape import (  # noqa: E402, F401
     broadcast_to,
     flatten,
@@ -104,9 +106,14 @@ from .ops.shape import (  # noqa: E402, F401
     unflatten,
     unsqueeze,
 )
+from .random import FUNCTIONS as _RANDOM
+from .random import Generator, default_generator
 from .tensor import Size, Tensor  # noqa: E402, F401
 
+globals().update(_RANDOM)
 globals().update(_F)
+globals().update(_REDUCTIONS)
+globals().update(_LINALG)
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]

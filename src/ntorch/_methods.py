@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import dtypes
-from .ops import conversion, indexing, pointwise, shape
+from .ops import conversion, indexing, linalg, pointwise, reduction, shape
 from .ops.elementwise import apply, apply_inplace
 from .tensor import Tensor
 
@@ -90,6 +90,13 @@ def _bind() -> None:
     for name, fn in methods.items():
         if fn is not None:
             setattr(T, name, fn)
+    for name, fn in reduction.FUNCTIONS.items():
+        if name not in ("var_mean", "std_mean"):
+            setattr(T, name, fn)
+    for name in ("matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "baddbmm", "addmv"):
+        setattr(T, name, linalg.FUNCTIONS[name])
+    T.__matmul__ = linalg.matmul
+    T.__rmatmul__ = _rev(linalg.matmul)
     for name, fn in conversion.CAST_METHODS.items():
         setattr(T, name, fn)
     T.T = property(_T)

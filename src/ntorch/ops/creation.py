@@ -85,7 +85,7 @@ def _check_ragged(data, depth: int = 0) -> tuple:
         return ()
     shapes = [_check_ragged(v, depth + 1) for v in data]
     if shapes and any(s != shapes[0] for s in shapes):
-        for i, s in enumerate(shapes):
+        for s in shapes:
             if len(s) != len(shapes[0]) or s != shapes[0]:
                 raise ValueError(f"expected sequence of length {shapes[0][0] if shapes[0] else 0} at dim "
                                  f"{depth + 1} (got {s[0] if s else 0})")

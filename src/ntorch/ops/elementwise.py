@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from .. import dispatch, dtypes
 from ..dtypes import BOOL, FLOAT, INT
-from ..kernels.cpu.elementwise import ElementwiseKernel
+from ..kernels.cpu import codegen
+from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
 from ..tensor import Tensor
 from ._util import is_scalar, write_out
 
@@ -152,7 +154,7 @@ for _op in OPS:
 
 
 def _broadcast_error(op: str, shapes: list) -> RuntimeError:
-    a, b = shapes[0], shapes[1] if len(shapes) > 1 else shapes[0]
+    a = shapes[0]
     for s in shapes[1:]:
         ndim = max(len(a), len(s))
         pa = (1,) * (ndim - len(a)) + a
@@ -195,9 +197,73 @@ def _operand_dtypes(operands) -> dtypes.dtype:
     return dtypes.result_type_of(dim, zero, scal)
 
 
+_FAST: dict = {}
+_PY_SCALAR = {float: 1.0, int: 1}
+
+
+def _fast_entry(key: tuple):
+    """(serial, parallel, result dtype) when the fast path applies to this key, else None."""
+    name, np_dtype, kinds, scalar_type = key
+    op = OP_BY_NAME[name]
+    dt = dtypes._FROM_NP.get(np_dtype)
+    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams:
+        return None
+    scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
+    compute = dtypes.result_type_of([dt], [], scalars)
+    if compute is not dt or (op.result == "float" and not dt.is_floating_point):
+        return None
+    serial, parallel = dispatch.lookup(name, "cpu", dt).contig_functions(kinds)
+    return serial, parallel, (np.dtype(np.bool_) if op.result == "bool" else dt.np)
+
+
+def _apply_fast(name: str, operands: tuple):
+    """The hot path for small tensors: same-shape contiguous operands of one dtype, or a Python scalar."""
+    a = operands[0]
+    if type(a) is not Tensor:
+        return None
+    arr = a._data
+    if not arr.flags.c_contiguous:
+        return None
+    scalar_type = None
+    if len(operands) == 1:
+        kinds, other = "a", None
+    elif len(operands) == 2:
+        b = operands[1]
+        tb = type(b)
+        if tb is Tensor:
+            other = b._data
+            if other.dtype != arr.dtype or other.shape != arr.shape or not other.flags.c_contiguous:
+                return None
+            kinds, other = "aa", other.reshape(-1)
+        elif tb is float or tb is int:
+            kinds, other, scalar_type = "as", b, tb
+        else:
+            return None
+    else:
+        return None
+    key = (name, arr.dtype, kinds, scalar_type)
+    entry = _FAST.get(key, False)
+    if entry is False:
+        entry = _FAST[key] = _fast_entry(key)
+    if entry is None:
+        return None
+    serial, parallel, res_dtype = entry
+    res = np.empty(arr.shape, res_dtype)
+    fn = parallel if arr.size >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
+    if other is None:
+        fn(res.reshape(-1), arr.reshape(-1))
+    else:
+        fn(res.reshape(-1), arr.reshape(-1), other)
+    return Tensor._wrap(res)
+
+
 def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
           compute: dtypes.dtype | None = None) -> Tensor:
     """Run elementwise op `name` over tensors and scalars, broadcasting, promoting, dispatching."""
+    if out is None and compute is None and not params and not codegen.DEBUG:
+        res = _apply_fast(name, operands)
+        if res is not None:
+            return res
     op = OP_BY_NAME[name]
     tensors = [a for a in operands if isinstance(a, Tensor)]
     for a in operands:

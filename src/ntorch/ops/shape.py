@@ -195,7 +195,6 @@ def expand(self: Tensor, *sizes) -> Tensor:
                            f"tensor ({arr.ndim})")
     lead = len(sizes) - arr.ndim
     shape, strides = [], []
-    item = arr.itemsize
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:

@@ -1,0 +1,161 @@
+"""Random numbers: a Generator object and the default one, seeded by manual_seed.
+
+Streams come from NumPy's Philox counter-based bit generator, so a seed gives the same numbers on
+every run (they are not PyTorch's numbers for the same seed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+from .devices import as_device
+from .ops.creation import _dt, _finish, _shape_arg
+from .tensor import Tensor
+
+
+class Generator:
+    """torch.Generator: an independent, seedable random stream."""
+
+    def __init__(self, device="cpu"):
+        self.device = as_device(device)
+        self._seed = 67280421310721
+        self._rng = np.random.Generator(np.random.Philox(self._seed))
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        self._rng = np.random.Generator(np.random.Philox(self._seed))
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def seed(self) -> int:
+        return self.manual_seed(int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF).initial_seed()
+
+    def get_state(self) -> Tensor:
+        state = self._rng.bit_generator.state
+        key = np.array(state["state"]["key"], dtype=np.uint64)
+        counter = np.array(state["state"]["counter"], dtype=np.uint64)
+        extra = np.array([state["buffer_pos"], state["has_uint32"], state["uinteger"]], dtype=np.uint64)
+        buffer = np.array(state["buffer"], dtype=np.uint64)
+        return Tensor._wrap(np.concatenate([key, counter, extra, buffer]).view(np.uint8).copy())
+
+    def set_state(self, state: Tensor) -> Generator:
+        words = state._data.view(np.uint64)
+        bg = self._rng.bit_generator
+        bg.state = {
+            "bit_generator": "Philox",
+            "state": {"counter": words[2:6].copy(), "key": words[0:2].copy()},
+            "buffer": words[9:13].copy(), "buffer_pos": int(words[6]), "has_uint32": int(words[7]),
+            "uinteger": int(words[8]),
+        }
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: Tensor) -> None:
+    default_generator.set_state(state)
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator)._rng
+
+
+def _float_dt(dtype, op: str) -> dtypes.dtype:
+    dt = _dt(dtype)
+    if not dt.is_floating_point:
+        raise RuntimeError(f"{op}: expected a floating point dtype, got {dt.name}")
+    return dt
+
+
+def rand(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    as_device(device)
+    dt = _float_dt(dtype, "rand")
+    arr = _rng(generator).random(_shape_arg(size, "rand"), dtype=np.float64 if dt is dtypes.float64 else np.float32)
+    return _finish(arr.astype(dt.np, copy=False), requires_grad)
+
+
+def randn(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    as_device(device)
+    dt = _float_dt(dtype, "randn")
+    np_dt = np.float64 if dt is dtypes.float64 else np.float32
+    arr = _rng(generator).standard_normal(_shape_arg(size, "randn"), dtype=np_dt)
+    return _finish(arr.astype(dt.np, copy=False), requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """torch.randint(high, size) or torch.randint(low, high, size): int64 by default."""
+    as_device(device)
+    if size is None:
+        if high is None or not isinstance(high, tuple | list):
+            raise TypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = _dt(dtype, dtypes.int64)
+    arr = _rng(generator).integers(low, high, _shape_arg((size,), "randint"), dtype=np.int64)
+    return _finish(arr.astype(dt.np), requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    as_device(device)
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    return _finish(_rng(generator).permutation(n).astype(_dt(dtype, dtypes.int64).np), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, dtype=None) -> Tensor:
+    """torch.normal with scalar or tensor mean/std (tensors broadcast)."""
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {np.min(s)}")
+    if size is None:
+        size = np.broadcast_shapes(np.shape(m), np.shape(s))
+        if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+            raise TypeError("normal(): with scalar mean and std, size is required")
+    dt = mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(std, Tensor) else _dt(dtype)
+    z = _rng(generator).standard_normal(tuple(size))
+    return _finish((m + s * z).astype(dt.np))
+
+
+def rand_like(input: Tensor, *, dtype=None, generator: Generator | None = None) -> Tensor:
+    return rand(input.shape, dtype=dtype or input.dtype, generator=generator)
+
+
+def randn_like(input: Tensor, *, dtype=None, generator: Generator | None = None) -> Tensor:
+    return randn(input.shape, dtype=dtype or input.dtype, generator=generator)
+
+
+def randint_like(input: Tensor, low, high=None, *, dtype=None) -> Tensor:
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+
+
+FUNCTIONS = {
+    "manual_seed": manual_seed, "seed": seed, "initial_seed": initial_seed, "get_rng_state": get_rng_state,
+    "set_rng_state": set_rng_state, "rand": rand, "randn": randn, "randint": randint, "randperm": randperm,
+    "normal": normal, "rand_like": rand_like, "randn_like": randn_like, "randint_like": randint_like,
+}
