@@ -39,6 +39,15 @@ def main() -> None:
     print("relu:", ntorch.relu(x))
     print("tanh:", ntorch.tanh(x))
 
+    print("== reductions")
+    print("sum:", a.sum(), " sum(0):", a.sum(0), " max(1):", a.max(1))
+    print("mean/std:", a.mean(), a.std(), " argmax:", a.argmax(), " int sum dtype:", ints.sum().dtype)
+
+    print("== matmul")
+    m = ntorch.randn(2, 3, 4)
+    print("batched (2,3,4) @ (4,5) ->", tuple((m @ ntorch.ones(4, 5)).shape))
+    print("einsum ij,kj->ik:", ntorch.einsum("ij,kj->ik", a[:2], a[:2]))
+
     print("== numpy interop")
     arr = np.ones(3, dtype=np.float32)
     t = ntorch.from_numpy(arr)
@@ -54,9 +63,17 @@ def main() -> None:
         ("add", lambda: ta + tb, lambda: xa + xb),
         ("mul", lambda: ta * tb, lambda: xa * xb),
         ("tanh", lambda: ntorch.tanh(ta), lambda: np.tanh(xa)),
+        ("sum", lambda: ta.sum(), lambda: xa.sum()),
+        ("max", lambda: ta.max(), lambda: xa.max()),
     ]:
         t_ours, t_np = timeit(ours), timeit(theirs)
-        print(f"  {name:5s} ntorch {t_ours * 1e6:8.1f} us   numpy {t_np * 1e6:8.1f} us   ratio {t_np / t_ours:5.2f}x")
+        print(f"  {name:6s} ntorch {t_ours * 1e6:8.1f} us   numpy {t_np * 1e6:8.1f} us   ratio {t_np / t_ours:5.2f}x")
+
+
+    ma = np.random.rand(512, 512).astype(np.float32)
+    tm = ntorch.from_numpy(ma)
+    t_ours, t_np = timeit(lambda: tm @ tm, 5), timeit(lambda: ma @ ma, 5)
+    print(f"  matmul 512 ntorch {t_ours * 1e3:6.2f} ms   numpy {t_np * 1e3:6.2f} ms   ratio {t_np / t_ours:5.2f}x")
 
 
 if __name__ == "__main__":

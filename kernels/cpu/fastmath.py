@@ -17,19 +17,29 @@ Usage, from another njit kernel::
 Conventions
 -----------
 * Every public function takes and returns float32 (``softplus_f32`` also takes ``beta``/``threshold``,
-  converted to float32).  Pass float32 values: a float64 argument compiles a float64 specialization.
-* Accuracy: a few ulp against a correctly rounded result over the whole float32 domain (see
-  ``tests/kernels/test_fastmath.py`` for the bounds that are asserted), including denormal inputs and
-  outputs; NaN in gives NaN out, infinities and signed zeros as in C99 / NumPy.
+  converted to float32).  Other argument types do not compile (the bit tricks are float32-only): use
+  ``np.float32(v)`` for literals and float64 data.
+* Accuracy (max over all 2**32 inputs, in ulps of the float32 result, against float64/libm references):
+  at most 1 ulp for exp, exp2, expm1, log, log2, log10, log1p, tanh, erf; at most 2-4 ulp for sigmoid,
+  silu, softplus, erfc, gelu_tanh, gelu_erf (the per-function bounds are asserted in
+  ``tests/kernels/test_fastmath.py``).  This includes denormal inputs and outputs (exp/sigmoid/silu/erfc
+  return denormals rather than flushing to zero) and relative accuracy in the tails (expm1/log1p near 0,
+  erfc up to its underflow near 10, sigmoid/silu/gelu for large negative x).  NaN in gives NaN out;
+  infinities, overflow and signed zeros as in C99 / NumPy; silu/gelu at -inf give -0.0 (the limit;
+  PyTorch gives nan).
 * The functions are compiled with ``error_model="numpy"`` and ``fastmath={"contract"}`` only (FMA
-  contraction; no ``nnan``/``ninf``, so NaN/inf handling stays correct even when the *caller* uses other
-  flags).  They are deliberately *not* ``inline="always"``: Numba-IR inlining would re-lower them with the
-  caller's flags and error model (losing FMA contraction, and with the default Python error model adding
-  branches for division by zero).  LLVM inlines them anyway, so the caller's loop still vectorizes.
+  contraction; no ``nnan``/``ninf``, so NaN/inf handling stays correct even when the *caller* is compiled
+  with ``fastmath=True``).  They are deliberately not ``inline="always"``: Numba-IR inlining would
+  re-lower them with the caller's flags and error model.  Instead each function marks itself
+  ``alwaysinline`` for LLVM (``_always_inline``), so it is inlined into the caller's loop with its own
+  flags, whatever its size, and the loop vectorizes.
 * Where a product must be exact (``x*x`` split into hi + lo, Cody-Waite reductions) an explicit
   ``llvm.fma`` intrinsic is used, so results do not depend on what LLVM chooses to contract.
 * Importing this module compiles nothing; each function is compiled (or loaded from Numba's on-disk
   cache) on first use.
+* Caching caveat for callers: a caller compiled with ``cache=True`` has these functions inlined into its
+  cached machine code, and Numba only invalidates that cache when the *caller's* file changes.  After
+  editing this module, clear the callers' caches (their ``__pycache__/*.nbi|*.nbc``).
 """
 
 import math
@@ -356,7 +366,7 @@ _GT_B = np.float64(2.0 * math.sqrt(2.0 / math.pi) * 0.044715)
 _LN2_64 = np.float64(math.log(2.0))
 _EXP_LO_64 = np.float64(-112.0)
 _GELU_LO = _f(-20.0)
-_GELU_ERF_HI = _f(20.0)
+_GELU_ERF_HI = _f(15.0)  # gelu(-15) underflows to -0.0, gelu(x) = x above about 5.9
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -380,7 +390,7 @@ def _exp_poly(r):
 
 @_jit
 def _exp_core(x):
-    """exp(x) for x in [-150, 89] (or NaN) as (a, b) with exp(x) = a*b rounded once: a is normal, b a
+    """exp(x) for x in [-170, 89] (or NaN) as (a, b) with exp(x) = a*b rounded once: a is normal, b a
     power of two; multiplying a by something first and b last keeps denormal results single-rounded."""
     _always_inline()
     t = _fma(x, _LOG2E, _SHIFT)
@@ -623,7 +633,7 @@ def erf_f32(x):
 
 @_jit
 def _erfc_pos(a, al, x2h, x2l):
-    """erfc(a + al) for a in [0, 14.7] (or NaN), |al| <= ulp(a), given (a + al)^2 = x2h + x2l (to about
+    """erfc(a + al) for a in [0, 13] (or NaN), |al| <= ulp(a), given (a + al)^2 = x2h + x2l (to about
     2^-48 relative).  Returns (u, v) with
     erfc(a) = u*v rounded once, v a power of two (multiply u by something first to keep a denormal
     result single-rounded).
@@ -711,9 +721,8 @@ def gelu_erf_f32(x):
     zh = a * _RSQRT2_HI
     zl = _fma(a, _RSQRT2_HI, -zh) + a * _RSQRT2_LO
     u, v = _erfc_pos(zh, zl, _HALF * h, _HALF * lo)
-    hx = _HALF * x
-    neg = (hx * u) * v  # 0.5*x*erfc(|x|/sqrt2), x < 0
-    pos = _fma(-hx, u * v, x)  # x*(1 - 0.5*erfc(x/sqrt2)), x >= 0
-    res = pos if x >= _ZERO else neg
-    res = x if x == _INF else res
-    return _NZERO if x == _NINF else res
+    xc = -_GELU_ERF_HI if x < -_GELU_ERF_HI else x  # keeps nan and the sign of zero
+    neg = ((_HALF * xc) * u) * v  # 0.5*x*erfc(|x|/sqrt2) for x <= 0, one rounding if denormal
+    pos = _fma(_NHALF * x, u * v, x)  # x*(1 - 0.5*erfc(x/sqrt2)) for x > 0
+    res = pos if x > _ZERO else neg  # zeros and nan take the x*erfc branch: keeps -0.0, propagates nan
+    return x if x == _INF else res

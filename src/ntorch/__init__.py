@@ -15,6 +15,7 @@ _os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 from . import (
     _methods,  # noqa: E402, F401
     dispatch,  # noqa: E402
+    nn,
 )
 from .devices import device  # noqa: E402
 from .dtypes import (  # noqa: E402, F401

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from . import dtypes
 from .ops import conversion, indexing, linalg, pointwise, reduction, shape
-from .ops.elementwise import apply, apply_inplace
+from .ops.elementwise import _apply_fast, apply, apply_inplace
 from .tensor import Tensor
 
 
 def _rev(fn):
     return lambda self, other: fn(other, self)
+
+
+def _fast(name: str, slow):
+    """An operator method that tries the small-tensor fast path before the general op."""
+
+    def method(self, other):
+        res = _apply_fast(name, (self, other))
+        return res if res is not None else slow(self, other)
+
+    method.__name__ = slow.__name__
+    return method
+
+
+def _fast_reflected(name: str, slow):
+    """For commutative ops, `2 * t` can use the same fast path as `t * 2`."""
+
+    def method(self, other):
+        res = _apply_fast(name, (self, other))
+        return res if res is not None else slow(other, self)
+
+    return method
 
 
 def _inplace(name: str, params_from=None):
@@ -99,6 +120,13 @@ def _bind() -> None:
     T.__rmatmul__ = _rev(linalg.matmul)
     for name, fn in conversion.CAST_METHODS.items():
         setattr(T, name, fn)
+    for op, name, slow in [("__add__", "add", pointwise.add), ("__sub__", "sub", pointwise.sub),
+                           ("__mul__", "mul", F["mul"]), ("__truediv__", "div", pointwise.div),
+                           ("__eq__", "eq", F["eq"]), ("__ne__", "ne", F["ne"]), ("__lt__", "lt", F["lt"]),
+                           ("__le__", "le", F["le"]), ("__gt__", "gt", F["gt"]), ("__ge__", "ge", F["ge"])]:
+        setattr(T, op, _fast(name, slow))
+    T.__radd__ = _fast_reflected("add", pointwise.add)
+    T.__rmul__ = _fast_reflected("mul", F["mul"])
     T.T = property(_T)
     T.mT = property(lambda self: shape.transpose(self, -2, -1) if self.ndim >= 2 else _mT_error(self))
     T.H = T.T

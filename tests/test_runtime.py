@@ -1,0 +1,120 @@
+"""Process-level behaviour: lazy compilation, the on-disk cache, thread safety, bad input never crashes."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+import ntorch as nt
+
+WORKLOAD = """
+import gc, sys, numba, ntorch as nt
+from numba.core.dispatcher import Dispatcher
+def misses():
+    return sum(sum(d.stats.cache_misses.values()) for d in gc.get_objects() if isinstance(d, Dispatcher))
+assert misses() == 0, "import compiled something"
+a = nt.arange(12.).reshape(3, 4)
+b = (a + 1) * a.t().t() - 2
+c = nt.exp(b[:, ::2]) + nt.tensor([1.0, 2.0])
+s = (c.sum(), c.max(1).values, a.mean(0), a @ a.T, nt.arange(6) // 4)
+print("misses", misses())
+"""
+
+
+def _run(code: str, cache: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NTORCH_CACHE_DIR=cache, NTORCH_DEBUG="1")
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_second_process_compiles_nothing(tmp_path):
+    first = _run(WORKLOAD, str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    second = _run(WORKLOAD, str(tmp_path))
+    assert second.returncode == 0, second.stderr
+    assert "misses 0" in second.stdout, second.stdout + second.stderr
+    assert "[ntorch] compiled" not in second.stderr
+    assert "[ntorch] loaded from cache" in second.stderr
+
+
+def test_debug_reports_compile_events(tmp_path):
+    out = _run("import ntorch as nt; nt.ones(3) * nt.ones(3)", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "mul/float32/contig_aa" in out.stderr
+
+
+def test_calls_from_many_threads_agree():
+    a = np.random.default_rng(0).standard_normal(400_000).astype(np.float32)  # large: parallel kernels
+    ta = nt.from_numpy(a)
+    expected = (a * 2 + 1).sum(dtype=np.float64)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(5):
+                got = float((ta * 2 + 1).sum().item())
+                if abs(got - expected) > 1e-3 * abs(expected) + 1:
+                    errors.append(got)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+NASTY = """
+import ntorch as nt
+cases = [
+    (IndexError, lambda: nt.zeros(3)[3]),
+    (IndexError, lambda: nt.zeros(3)[-4]),
+    (IndexError, lambda: nt.zeros(2, 2)[0, 0, 0]),
+    (IndexError, lambda: nt.zeros(3)[1.5]),
+    (ValueError, lambda: nt.zeros(3)[::-1]),
+    (RuntimeError, lambda: nt.zeros(2, 3).t().view(6)),
+    (RuntimeError, lambda: nt.zeros(2, 3).view(4)),
+    (RuntimeError, lambda: nt.zeros(2, 3) + nt.zeros(3, 2)),
+    (RuntimeError, lambda: nt.zeros(2, 3) @ nt.zeros(2, 3)),
+    (RuntimeError, lambda: nt.zeros(5, 2, 3).bmm(nt.zeros(4, 3, 2))),
+    (ValueError, lambda: nt.tensor([[1, 2], [3]])),
+    (IndexError, lambda: nt.zeros(2, 3).sum(2)),
+    (IndexError, lambda: nt.zeros(2, 3).transpose(0, 5)),
+    (RuntimeError, lambda: nt.zeros(0).max()),
+    (RuntimeError, lambda: nt.arange(3) // 0),
+    (RuntimeError, lambda: nt.zeros(-1)),
+    (RuntimeError, lambda: nt.zeros(2, 3).expand(3, 3)),
+    (RuntimeError, lambda: nt.zeros(2).narrow(0, 1, 5)),
+    (TypeError, lambda: nt.zeros(2) + "a"),
+    (NotImplementedError, lambda: nt.bitwise_and(nt.ones(2), nt.ones(2))),
+    (RuntimeError, lambda: nt.arange(3).mean()),
+]
+for i, (exc, fn) in enumerate(cases):
+    try:
+        fn()
+    except exc:
+        continue
+    except Exception as e:
+        raise SystemExit(f"case {i}: expected {exc.__name__}, got {type(e).__name__}: {e}")
+    raise SystemExit(f"case {i}: no error raised")
+print("all raised")
+"""
+
+
+def test_bad_input_raises_and_never_crashes():
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(NASTY)], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "all raised" in out.stdout
+
+
+def test_missing_kernel_error_names_op_device_and_dtypes():
+    with pytest.raises(NotImplementedError, match=r"bitwise_and: not implemented for dtype float32 on device 'cpu'; "
+                                                  r"supported dtypes: .*int64"):
+        nt.bitwise_and(nt.ones(2), nt.ones(2))
+    assert any(e[0] == "add" and e[2] == "float32" for e in nt.dispatch.entries("add"))
