@@ -120,3 +120,16 @@ arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
 
 __version__ = "0.1.0"
+
+
+def _load_numba_registries() -> None:
+    """Load Numba's typing and lowering registries at import (about 0.1 s, no compilation), so the first
+    op of a process only has to load its kernel from the on-disk cache. NTORCH_LAZY_INIT=1 skips it."""
+    if _os.environ.get("NTORCH_LAZY_INIT") == "1":
+        return
+    from numba.core.registry import cpu_target
+
+    cpu_target.target_context.refresh()
+
+
+_load_numba_registries()

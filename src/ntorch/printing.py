@@ -1,46 +1,146 @@
-"""A repr like PyTorch's: tensor([...]) with 4 decimals for floats and a dtype suffix when not default."""
+"""A repr like PyTorch's (a port of torch/_tensor_str.py for dense real tensors).
+
+Every element is padded to a common width; floats print with 4 decimals, as integers with a trailing dot
+when they all are whole numbers, or in scientific notation when their magnitudes differ by more than 1000x
+(or exceed 1e8, or go below 1e-4). Tensors of more than 1000 elements are summarized with "...". A dtype
+suffix is added unless the dtype is the default float dtype, int64 or bool.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from . import dtypes
 
+PRECISION = 4
+THRESHOLD = 1000
+EDGEITEMS = 3
+LINEWIDTH = 80
 
-def _format(arr: np.ndarray) -> str:
-    if arr.dtype.kind == "f":
-        a64 = arr.astype(np.float64)
-        finite = a64[np.isfinite(a64)]
-        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and np.abs(finite).max()
-        small = finite.size and np.abs(finite[finite != 0]).min() if np.any(finite != 0) else 0
-        sci = bool(finite.size) and (big >= 1e8 or (small and (small < 1e-4 or big / small > 1000)))
-        if sci:
-            fmt = {"float_kind": lambda v: f"{v:.4e}"}
-        elif integral:
-            fmt = {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
+
+class _Formatter:
+    """torch's _Formatter: decides int/sci mode and the common width from the values to be printed."""
+
+    def __init__(self, arr: np.ndarray):
+        self.floating = arr.dtype.kind == "f"
+        self.int_mode = True
+        self.sci_mode = False
+        self.max_width = 1
+        flat = arr.reshape(-1)
+        if not self.floating:
+            for v in flat.tolist():
+                self.max_width = max(self.max_width, len(f"{v}"))
+            return
+        vals = flat.astype(np.float64)
+        nz = vals[np.isfinite(vals) & (vals != 0)]
+        if nz.size == 0:
+            return
+        absv = np.abs(nz)
+        lo, hi = float(absv.min()), float(absv.max())
+        # torch compares the values in the tensor's own dtype: float16/float32 values are exact in float64
+        self.int_mode = bool(np.all(nz == np.ceil(nz)))
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        for v in nz.tolist():
+            if self.sci_mode:
+                width = len(f"{v:.{PRECISION}e}")
+            elif self.int_mode:
+                width = len(f"{v:.0f}") + 1
+            else:
+                width = len(f"{v:.{PRECISION}f}")
+            self.max_width = max(self.max_width, width)
+
+    def format(self, value) -> str:
+        if self.floating:
+            if self.sci_mode:
+                ret = f"{value:{self.max_width}.{PRECISION}e}"
+            elif self.int_mode:
+                ret = f"{value:.0f}"
+                if not (math.isinf(value) or math.isnan(value)):
+                    ret += "."
+            else:
+                ret = f"{value:.{PRECISION}f}"
         else:
-            fmt = {"float_kind": lambda v: f"{v:.4f}" if np.isfinite(v) else str(v)}
-        return np.array2string(a64, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000,
-                               edgeitems=3, max_line_width=80)
-    return np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
-                           max_line_width=80)
+            ret = f"{value}"
+        return (self.max_width - len(ret)) * " " + ret
+
+
+def _summarized(arr: np.ndarray) -> np.ndarray:
+    """The elements that a summarized print shows (edge items of every dim), for the formatter."""
+    if arr.ndim == 0:
+        return arr
+    if arr.ndim == 1:
+        if arr.shape[0] > 2 * EDGEITEMS:
+            return np.concatenate((arr[:EDGEITEMS], arr[-EDGEITEMS:]))
+        return arr
+    if arr.shape[0] > 2 * EDGEITEMS:
+        rows = [arr[i] for i in range(EDGEITEMS)] + [arr[i] for i in range(len(arr) - EDGEITEMS, len(arr))]
+    else:
+        rows = list(arr)
+    return np.stack([_summarized(r) for r in rows])
+
+
+def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+    element_length = fmt.max_width + 2
+    per_line = max(1, math.floor((LINEWIDTH - indent) / element_length))
+    if summarize and arr.shape[0] > 2 * EDGEITEMS:
+        data = ([fmt.format(v) for v in arr[:EDGEITEMS].tolist()] + [" ..."]
+                + [fmt.format(v) for v in arr[-EDGEITEMS:].tolist()])
+    else:
+        data = [fmt.format(v) for v in arr.tolist()]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _tensor_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+    if arr.ndim == 0:
+        return fmt.format(arr.item())
+    if arr.ndim == 1:
+        return _vector_str(arr, indent, summarize, fmt)
+    if summarize and arr.shape[0] > 2 * EDGEITEMS:
+        slices = ([_tensor_str(arr[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)] + ["..."]
+                  + [_tensor_str(arr[i], indent + 1, summarize, fmt)
+                     for i in range(len(arr) - EDGEITEMS, len(arr))])
+    else:
+        slices = [_tensor_str(arr[i], indent + 1, summarize, fmt) for i in range(arr.shape[0])]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
+    parts = [text]
+    last_line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
 
 
 def tensor_repr(t) -> str:
     arr = t._data
     dt = t.dtype
-    body = _format(arr)
-    extras = []
-    if arr.size == 0 and arr.ndim != 1:
-        extras.append(f"size={tuple(arr.shape)}")
+    prefix = "tensor("
+    indent = len(prefix)
+    suffixes = []
+    if arr.size == 0:
+        if arr.ndim != 1:
+            suffixes.append(f"size={tuple(arr.shape)}")
+        if dt is not dtypes.get_default_dtype():
+            suffixes.append(f"dtype=ntorch.{dt.name}")
         body = "[]"
-    if dt not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
-        extras.append(f"dtype=ntorch.{dt.name}")
-    elif arr.size == 0 and dt is not dtypes.get_default_dtype():
-        extras.append(f"dtype=ntorch.{dt.name}")
+    else:
+        if dt not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+            suffixes.append(f"dtype=ntorch.{dt.name}")
+        summarize = arr.size > THRESHOLD
+        fmt = _Formatter(_summarized(arr) if summarize else arr)
+        body = _tensor_str(arr, indent, summarize, fmt)
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
+        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(prefix + body, suffixes, indent)

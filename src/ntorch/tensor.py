@@ -63,6 +63,12 @@ class Tensor:
     @staticmethod
     def _wrap(arr: np.ndarray, base: Tensor | None = None) -> Tensor:
         """A tensor over `arr`; when `base` is given, `arr` is a view of base's storage."""
+        if not isinstance(arr, np.ndarray):
+            # a NumPy scalar (e.g. from arr[i, j]) is a copy, never a view: callers must index with a
+            # trailing Ellipsis to get a 0-d view instead
+            if base is not None:
+                raise AssertionError("Tensor._wrap: a view must be an ndarray, not a NumPy scalar")
+            arr = np.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr
         t._store = None if base is None else base._storage()
@@ -132,8 +138,12 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim: int | None = None):
-        item = self._data.itemsize
-        strides = tuple(s // item for s in self._data.strides)
+        if self._data.size == 0:
+            # NumPy zeroes the strides of empty arrays; torch reports contiguous ones (sizes 0 count as 1)
+            strides = _contiguous_strides(self._data.shape)
+        else:
+            item = self._data.itemsize
+            strides = tuple(s // item for s in self._data.strides)
         if dim is None:
             return strides
         return strides[_wrap_dim(dim, self._data.ndim, "stride")]
@@ -156,7 +166,9 @@ class Tensor:
         self._storage().version += 1
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """PyTorch's rule: size-1 dims may have any stride."""
+        """PyTorch's rule: size-1 dims may have any stride, and empty tensors are contiguous."""
+        if self._data.size == 0:
+            return True
         expected = 1
         for n, s in zip(reversed(self._data.shape), reversed(self._data.strides)):
             if n != 1:
@@ -222,9 +234,13 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __int__(self) -> int:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __float__(self) -> float:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __index__(self) -> int:
@@ -255,6 +271,15 @@ def _rebuild(arr: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(arr)
     t.requires_grad = requires_grad
     return t
+
+
+def _contiguous_strides(shape) -> tuple[int, ...]:
+    """Row-major element strides as torch computes them (a size-0 dim counts as 1)."""
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(strides))
 
 
 def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:

@@ -14,19 +14,28 @@ from ._util import is_scalar
 
 
 def _shape_arg(size, op: str) -> tuple[int, ...]:
+    """Sizes given as varargs or one sequence; torch's TypeErrors for non-ints, RuntimeError for negatives."""
     if len(size) == 1 and not isinstance(size[0], int | np.integer):
+        if not isinstance(size[0], tuple | list):
+            raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(size[0]).__name__}")
         size = size[0]
-    try:
-        shape = tuple(int(s) for s in size)
-    except TypeError:
-        raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found {size!r}") from None
-    for s, orig in zip(shape, size):
-        if isinstance(orig, float) or isinstance(orig, bool):
-            raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found element of type "
-                            f"{type(orig).__name__}")
+    shape = []
+    for pos, s in enumerate(size, 1):
+        if isinstance(s, Tensor) and s.ndim == 0 and not s.is_floating_point():
+            s = s.item()
+        if isinstance(s, bool | np.bool_) or not isinstance(s, int | np.integer):
+            if len(size) == 1:
+                raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not {type(s).__name__}")
+            raise TypeError(f"{op}(): argument 'size' failed to unpack the object at pos {pos} with error \"type "
+                            f"must be tuple of ints,but got {type(s).__name__}\"")
+        shape.append(int(s))
+    for s in shape:
         if s < 0:
-            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: {list(shape)}")
-    return shape
+            if op == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {shape}")
+    return tuple(shape)
 
 
 def _dt(dtype, default: dtypes.dtype | None = None) -> dtypes.dtype:
@@ -45,78 +54,141 @@ def _finish(arr: np.ndarray, requires_grad: bool = False) -> Tensor:
 
 
 def _infer_dtype(data) -> dtypes.dtype:
-    """torch.tensor's inference: bool < int64 < default float over every leaf of nested lists."""
-    kinds = set()
-
-    def walk(x):
-        if isinstance(x, Tensor):
-            kinds.add(x.dtype)
-        elif isinstance(x, np.ndarray):
-            kinds.add(dtypes.from_numpy_dtype(x.dtype))
-        elif isinstance(x, list | tuple):
-            for v in x:
-                walk(v)
-        elif isinstance(x, bool | np.bool_):
-            kinds.add(dtypes.bool)
-        elif isinstance(x, numbers.Integral):
-            kinds.add(dtypes.int64)
-        elif isinstance(x, numbers.Real):
-            kinds.add(dtypes.get_default_dtype())
-        elif isinstance(x, np.generic):
-            kinds.add(dtypes.from_numpy_dtype(x.dtype))
-        else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-
-    walk(data)
-    if not kinds:
-        return dtypes.get_default_dtype()
-    out = None
-    for k in kinds:
-        out = k if out is None else dtypes.promote_types(out, k)
-    return out
-
-
-def _check_ragged(data, depth: int = 0) -> tuple:
+    """torch.tensor's inference: promote over every leaf; an empty sequence counts as the default float."""
     if isinstance(data, Tensor):
-        return tuple(data.shape)
-    if isinstance(data, np.ndarray):
-        return data.shape
+        return data.dtype
+    if isinstance(data, np.ndarray | np.generic):
+        return dtypes.from_numpy_dtype(data.dtype)
+    if isinstance(data, list | tuple):
+        if len(data) == 0:
+            return dtypes.get_default_dtype()
+        out = None
+        for v in data:
+            d = _infer_dtype(v)
+            out = d if out is None else dtypes.promote_types(out, d)
+        return out
+    if isinstance(data, bool):
+        return dtypes.bool
+    if isinstance(data, numbers.Integral):
+        return dtypes.int64
+    if isinstance(data, numbers.Real):
+        return dtypes.get_default_dtype()
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _sizes_of(data) -> tuple[int, ...]:
+    """torch's compute_sizes: follow the first element of each nested sequence."""
+    sizes = []
+    while True:
+        if isinstance(data, Tensor):
+            return tuple(sizes) + tuple(data.shape)
+        if isinstance(data, np.ndarray):
+            return tuple(sizes) + data.shape
+        if not isinstance(data, list | tuple):
+            return tuple(sizes)
+        sizes.append(len(data))
+        if not data:
+            return tuple(sizes)
+        data = data[0]
+
+
+def _leaves(data, sizes: tuple, dim: int, out: list) -> None:
+    """Check `data` against `sizes` as torch's recursive_store does; collect the scalar leaves."""
+    if dim == len(sizes):
+        if isinstance(data, list | tuple):
+            raise TypeError(f"must be real number, not {type(data).__name__}")
+        out.append(data)
+        return
+    if isinstance(data, Tensor | np.ndarray):
+        shape = tuple(data.shape)
+        if shape != tuple(sizes[dim:]):
+            got = shape[0] if shape else 0
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {got})")
+        return
     if not isinstance(data, list | tuple):
-        return ()
-    shapes = [_check_ragged(v, depth + 1) for v in data]
-    if shapes and any(s != shapes[0] for s in shapes):
-        for s in shapes:
-            if len(s) != len(shapes[0]) or s != shapes[0]:
-                raise ValueError(f"expected sequence of length {shapes[0][0] if shapes[0] else 0} at dim "
-                                 f"{depth + 1} (got {s[0] if s else 0})")
-    return (len(data),) + (shapes[0] if shapes else ())
+        raise TypeError("not a sequence")
+    if len(data) != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(data)})")
+    for v in data:
+        _leaves(v, sizes, dim + 1, out)
 
 
-def _to_array(data, dt: dtypes.dtype) -> np.ndarray:
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+_SCALAR_CPP = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def _check_overflow(leaves: list, dt: dtypes.dtype, scalar_op: bool = False) -> None:
+    """torch converts each Python/NumPy scalar with an overflow check: ints outside int64 always fail;
+    for integer dtypes, floats outside the dtype's range (or NaN) fail, and ints too (uint8 accepts
+    -255..255, wrapping negative values)."""
+    for v in leaves:
+        if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
+            if dt.is_floating_point:
+                continue
+            if not _INT64_MIN <= int(v) <= _INT64_MAX:
+                raise ValueError("Overflow when unpacking long long")
+    if dt.is_floating_point or dt is dtypes.bool:
+        return
+    info = np.iinfo(dt.np)
+    for v in leaves:
+        if isinstance(v, bool | np.bool_ | Tensor | np.ndarray):
+            continue
+        if isinstance(v, int | np.integer):
+            v = int(v)
+            bad = (v > info.max or -v > info.max) if info.min == 0 else not info.min <= v <= info.max
+        else:
+            v = float(v)
+            bad = not (info.min <= v <= info.max)
+        if bad:
+            # tensor() names the dtype; full() and the like name the C++ type of the fill value
+            name = _SCALAR_CPP[dt.name] if scalar_op else dt.name
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def _to_array(data, dt: dtypes.dtype, sizes: tuple) -> np.ndarray:
     if isinstance(data, Tensor):
         return data._data.astype(dt.np, copy=True)
-    if isinstance(data, list | tuple) and any(isinstance(v, Tensor) for v in data):
-        data = [v._data if isinstance(v, Tensor) else v for v in data]
-    if dt.is_floating_point:
-        arr = np.array(data, dtype=np.float64)
+    if 0 in sizes:
+        return np.empty(sizes, dt.np)
+
+    def unwrap(x):
+        if isinstance(x, Tensor):
+            return x._data
+        if isinstance(x, list | tuple):
+            return [unwrap(v) for v in x]
+        return x
+
+    data = unwrap(data)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if dt.is_floating_point:
+            return np.array(data, dtype=np.float64).astype(dt.np)
+        arr = np.array(data)
+        if dt is dtypes.bool:
+            return arr != 0 if arr.dtype != np.bool_ else arr
+        if arr.dtype.kind == "f":
+            arr = np.trunc(arr)
         return arr.astype(dt.np)
-    arr = np.array(data)
-    if arr.dtype.kind == "f":
-        arr = np.trunc(arr)
-    return arr.astype(dt.np)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """torch.tensor: always copies; infers dtype from the data like torch."""
     as_device(device)
-    if isinstance(data, str) or data is None:
+    if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, np.ndarray):
         dt = _dt(dtype, dtypes.from_numpy_dtype(data.dtype))
         return _finish(np.array(data, dtype=dt.np, copy=True), requires_grad)
-    _check_ragged(data)
     dt = _dt(dtype, _infer_dtype(data))
-    return _finish(_to_array(data, dt), requires_grad)
+    sizes = _sizes_of(data)
+    leaves: list = []
+    if 0 not in sizes:
+        _leaves(data, sizes, 0, leaves)
+    _check_overflow(leaves, dt)
+    return _finish(_to_array(data, dt, sizes), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -149,8 +221,10 @@ def _filled(size, value, dtype, op: str, requires_grad: bool, device) -> Tensor:
     as_device(device)
     shape = _shape_arg(size, op)
     dt = _dt(dtype)
+    _check_overflow([value], dt, scalar_op=True)
     arr = np.empty(shape, dt.np)
-    arr.fill(value)
+    with np.errstate(invalid="ignore", over="ignore"):
+        arr.fill(value if dt is not dtypes.bool else bool(value))
     return _finish(arr, requires_grad)
 
 
@@ -169,90 +243,169 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_fo
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if not isinstance(size, tuple | list):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
+        fill_value = fill_value.item()
+    if not is_scalar(fill_value):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
-    if not is_scalar(fill_value):
-        if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
-            fill_value = fill_value.item()
-        else:
-            raise TypeError(f"full(): argument 'fill_value' must be Number, not {type(fill_value).__name__}")
     return _filled((size,), fill_value, dtype, "full", requires_grad, device)
 
 
-def _like(input: Tensor, dtype):
-    return input.dtype if dtype is None else dtypes.as_dtype(dtype)
+def _like(input: Tensor, dtype, fill, requires_grad: bool, device) -> Tensor:
+    """A tensor shaped and laid out like input (torch.preserve_format), filled with `fill` unless None."""
+    from .shape import empty_strided_array, preserved_strides
+
+    as_device(device)
+    dt = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+    arr = empty_strided_array(input._data.shape, preserved_strides(input), dt.np)
+    if fill is not None:
+        if isinstance(fill, Tensor) and fill.numel() == 1:
+            fill = fill.item()
+        if not is_scalar(fill):
+            raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not "
+                            f"{type(fill).__name__}")
+        _check_overflow([fill], dt, scalar_op=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            arr[...] = fill if dt is not dtypes.bool else bool(fill)
+    return _finish(arr, requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return zeros(input.shape, dtype=_like(input, dtype), device=device, requires_grad=requires_grad)
+    return _like(input, dtype, 0, requires_grad, device)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return ones(input.shape, dtype=_like(input, dtype), device=device, requires_grad=requires_grad)
+    return _like(input, dtype, 1, requires_grad, device)
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return empty(input.shape, dtype=_like(input, dtype), device=device, requires_grad=requires_grad)
+    return _like(input, dtype, None, requires_grad, device)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
               memory_format=None) -> Tensor:
-    return full(input.shape, fill_value, dtype=_like(input, dtype), device=device, requires_grad=requires_grad)
+    return _like(input, dtype, fill_value, requires_grad, device)
+
+
+def _real(v, op: str, name: str):
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise RuntimeError(f"{op}(): argument '{name}' must be a scalar, got a tensor of {v.numel()} elements")
+        v = v.item()
+    if not is_scalar(v):
+        raise TypeError(f"{op}(): argument '{name}' must be Number, not {type(v).__name__}")
+    return v
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """torch.arange: int64 when all of start/end/step are ints, else the default float dtype."""
+    """torch.arange: int64 when all of start/end/step are ints, else the default float dtype.
+
+    As torch: the length is ceil((end - start) / step) computed in double; the values are start + i * step
+    computed in double (float32 for float16 results); for integer results start/end/step are truncated
+    to integers first (and for int64 the length is computed from the truncated values)."""
     as_device(device)
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    start, end, step = vals
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
-    if (step > 0 and start > end) or (step < 0 and start < end):
-        raise RuntimeError("arange: upper bound and larger bound inconsistent with step sign")
-    for v in vals:
-        if isinstance(v, float) and not math.isfinite(v):
-            raise RuntimeError(f"arange: unsupported range: {start} -> {end}")
-    all_int = all(isinstance(v, int | np.integer) for v in vals)
+    start, end, step = (_real(v, "arange", n) for v, n in ((start, "start"), (end, "end"), (step, "step")))
+    all_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dt = _dt(dtype, dtypes.int64 if all_int else None)
-    n = max(0, math.ceil((end - start) / step))
-    if all_int:
-        arr = start + step * np.arange(n, dtype=np.int64)
+    fs, fe, fst = float(start), float(end), float(step)
+    if fst == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(fs) and math.isfinite(fe)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (fst > 0 and fs > fe) or (fst < 0 and fs < fe):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dt.is_floating_point:
+        n = max(0, math.ceil((fe - fs) / fst))
+        acc = np.float32 if dt is dtypes.float16 else np.float64
+        arr = acc(start) + acc(step) * np.arange(n, dtype=acc)
+        return _finish(arr.astype(dt.np), requires_grad)
+    xs, xe, xst = int(start), int(end), int(step)  # int() truncates toward zero, as C++'s casts
+    if xst == 0:
+        raise ValueError("step must be nonzero")
+    if dt is dtypes.int64:
+        num = xe - xs + xst - (1 if xst > 0 else -1)
+        n = abs(num) // abs(xst) * (1 if (num >= 0) == (xst > 0) else -1)
     else:
-        arr = start + step * np.arange(n, dtype=np.float64)
+        n = math.ceil((fe - fs) / fst)
+    arr = xs + xst * np.arange(max(n, 0), dtype=np.int64)
     return _finish(arr.astype(dt.np), requires_grad)
+
+
+def _check_steps(steps, op: str) -> int:
+    if isinstance(steps, Tensor) and steps.numel() == 1 and not steps.is_floating_point():
+        steps = steps.item()
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+        raise TypeError(f"{op}(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return int(steps)
+
+
+def _lin_values(start, end, steps: int, dt: dtypes.dtype) -> np.ndarray:
+    """torch's linspace kernel: start + step * i for the first half, end - step * (steps - 1 - i) for the
+    second, with step in the result dtype for floats (double, and start/end truncated, for integers).
+
+    torch's build contracts `start + step * i` into a fused multiply-add; computing it in a wider type
+    (float64 for float32, long double for float64) and rounding once reproduces that almost always."""
+    if dt is dtypes.float16:
+        ct = wide = np.dtype(np.float16)
+    elif dt.is_floating_point:
+        ct = dt.np
+        wide = np.dtype(np.float64) if dt is dtypes.float32 else np.dtype(np.longdouble)
+    else:
+        ct, wide = np.dtype(np.float64), np.dtype(np.longdouble)
+        start, end = int(start), int(end)
+    s, e = ct.type(start), ct.type(end)
+    if steps == 1:
+        return np.array([s], dtype=ct)
+    idx = np.arange(steps, dtype=np.int64)
+    half = steps // 2
+    with np.errstate(all="ignore"):
+        step = (e - s) / ct.type(steps - 1)
+        fwd = wide.type(s) + wide.type(step) * idx[:half].astype(wide)
+        bwd = wide.type(e) - wide.type(step) * (steps - 1 - idx[half:]).astype(wide)
+        return np.concatenate([fwd, bwd]).astype(ct)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     as_device(device)
-    if steps < 0:
-        raise RuntimeError("linspace: number of steps must be non-negative")
+    steps = _check_steps(steps, "linspace")
+    start, end = _real(start, "linspace", "start"), _real(end, "linspace", "end")
     dt = _dt(dtype)
-    start = start.item() if isinstance(start, Tensor) else start
-    end = end.item() if isinstance(end, Tensor) else end
-    if steps == 1:
-        arr = np.array([start], dtype=np.float64)
-    else:
-        # torch fills the first half forward from start and the second half backward from end
-        step = (end - start) / (steps - 1) if steps > 1 else 0.0
-        idx = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        arr = np.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
-    if not dt.is_floating_point:
-        arr = np.trunc(arr)
-    return _finish(arr.astype(dt.np), requires_grad)
+    arr = _lin_values(start, end, steps, dt)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _finish((np.trunc(arr) if not dt.is_floating_point else arr).astype(dt.np), requires_grad)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    lin = linspace(start, end, steps, dtype=dtypes.float64)
+    """base ** linspace(start, end, steps), with the exponents and the power in the result dtype (double
+    for integer results, then truncated)."""
+    as_device(device)
+    steps = _check_steps(steps, "logspace")
+    start, end = _real(start, "logspace", "start"), _real(end, "logspace", "end")
     dt = _dt(dtype)
-    return _finish(np.power(base, lin._data).astype(dt.np), requires_grad)
+    exps = _lin_values(start, end, steps, dt)
+    with np.errstate(all="ignore"):
+        if dt.is_floating_point:
+            arr = np.power(np.float64(base), exps.astype(np.float64)).astype(dt.np)
+        else:
+            arr = np.trunc(np.power(float(base), exps)).astype(dt.np)
+    return _finish(arr, requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     as_device(device)
-    if n < 0 or (m is not None and m < 0):
-        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+    for name, v, pos in (("n", n, 1), ("m", m, 2)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer)):
+            raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not {type(v).__name__}")
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _finish(np.eye(n, n if m is None else m, dtype=_dt(dtype).np), requires_grad)

@@ -219,7 +219,7 @@ def _fast_entry(key: tuple):
 def _apply_fast(name: str, operands: tuple):
     """The hot path for small tensors: same-shape contiguous operands of one dtype, or a Python scalar."""
     a = operands[0]
-    if type(a) is not Tensor:
+    if type(a) is not Tensor or codegen.DEBUG:
         return None
     arr = a._data
     if not arr.flags.c_contiguous:
@@ -260,7 +260,7 @@ def _apply_fast(name: str, operands: tuple):
 def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
           compute: dtypes.dtype | None = None) -> Tensor:
     """Run elementwise op `name` over tensors and scalars, broadcasting, promoting, dispatching."""
-    if out is None and compute is None and not params and not codegen.DEBUG:
+    if out is None and compute is None and not params:
         res = _apply_fast(name, operands)
         if res is not None:
             return res

@@ -13,18 +13,49 @@ import numpy as np
 from .. import dispatch, dtypes
 from ..kernels.cpu import matmul as K
 from ..tensor import Tensor
-from ._util import check_tensor, result_dtype
+from ._util import check_tensor
 
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
 
 
+_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _legacy(t: Tensor) -> str:
+    return _LEGACY[t.dtype.name]
+
+
+def _cpp(t: Tensor) -> str:
+    return _CPP[t.dtype.name]
+
+
 def _same_dtype(op: str, a: Tensor, b: Tensor) -> dtypes.dtype:
+    """torch's dtype checks, with the message of the ATen op that matmul reaches."""
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != "
-                           f"{b.dtype.name}")
+        if op == "bmm":
+            raise RuntimeError(f"expected scalar type {_legacy(a)} but found {_legacy(b)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cpp(a)} != {_cpp(b)}")
     return a.dtype
+
+
+def _infer_batch(a: tuple, b: tuple) -> tuple:
+    """torch's infer_size for two batch shapes, with its message."""
+    ndim = max(len(a), len(b))
+    pa = (1,) * (ndim - len(a)) + tuple(a)
+    pb = (1,) * (ndim - len(b)) + tuple(b)
+    out = []
+    for d in range(ndim):
+        x, y = pa[d], pb[d]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                               f"dimension {d}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
 
 
 def _compute_arrays(dt: dtypes.dtype, *arrays):
@@ -54,9 +85,9 @@ def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "mm")
     check_tensor(mat2, "mm", "mat2")
     if input.ndim != 2:
-        raise RuntimeError(f"self must be a matrix, got {input.ndim}-D tensor")
+        raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix, got {mat2.ndim}-D tensor")
+        raise RuntimeError("mat2 must be a matrix")
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
                            f"{mat2.shape[0]}x{mat2.shape[1]})")
@@ -73,57 +104,67 @@ def _finish(res: Tensor, out: Tensor | None, op: str) -> Tensor:
     return write_out(out, res._data, op)
 
 
-def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
-    check_tensor(input, "bmm")
+def _check_bmm(input: Tensor, mat2: Tensor) -> None:
     if input.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor, got {input.ndim}-D")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor, got {mat2.ndim}-D")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, "
                            f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+
+
+def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    check_tensor(input, "bmm")
+    check_tensor(mat2, "bmm", "mat2")
+    _check_bmm(input, mat2)
     dt = _same_dtype("bmm", input, mat2)
     return _finish(Tensor._wrap(_bmm_arrays(input._data, mat2._data, dt)), out, "bmm")
 
 
+def _mv_arrays(a: np.ndarray, v: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
+    return _mm_arrays("mv", a, v.reshape(-1, 1), dt).reshape(a.shape[0])
+
+
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
-    """torch.matmul: dot, mv, vm, mm and broadcast batched matmul, by operand dims."""
+    """torch.matmul: dot, mv, vm, mm, folded (batch @ matrix or vector) and broadcast batched matmul, with the
+    error messages of the op torch reaches in each case."""
     check_tensor(input, "matmul")
     check_tensor(other, "matmul", "other")
+    da, db = input.ndim, other.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    if da == 1 and db == 1:
+        return _finish(dot(input, other), out, "matmul")
+    if da == 2 and db == 1:
+        return _finish(mv(input, other), out, "matmul")
+    if da == 1 and db == 2:
+        return _finish(mm(input.reshape(1, input.shape[0]), other).reshape(other.shape[1]), out, "matmul")
+    if da == 2 and db == 2:
+        return mm(input, other, out=out)
     a, b = input._data, other._data
-    if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
-                           f"{b.ndim}D")
-    dt = _same_dtype("matmul", input, other) if input.dtype is not other.dtype else input.dtype
-    k_a = a.shape[-1]
-    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if k_a != k_b:
-        if a.ndim == 1 and b.ndim == 1:
-            raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] "
-                               "to have the same number of elements, but got "
-                               f"{a.shape[0]} and {b.shape[0]} elements respectively")
-        sa = f"{math.prod(a.shape[:-1]) if a.ndim > 1 else 1}x{k_a}"
-        sb = f"{k_b}x{b.shape[-1] if b.ndim > 1 else 1}"
-        if a.ndim <= 2 and b.ndim <= 2:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{math.prod(b.shape[:-2]) if b.ndim > 2 else 1}, {k_a}] but got: "
-                           f"[{math.prod(b.shape[:-2]) if b.ndim > 2 else 1}, {k_b}].")
-    if a.ndim <= 2 and b.ndim <= 2:
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        res = _mm_arrays("matmul", a2, b2, dt)
-        shape = a.shape[:-1] + b.shape[1:]
-        return _finish(Tensor._wrap(res.reshape(shape)), out, "matmul")
-    # batched: broadcast the batch dims, fold them into one
-    a3 = a.reshape(1, -1) if a.ndim == 1 else a
-    b3 = b.reshape(-1, 1) if b.ndim == 1 else b
-    batch = np.broadcast_shapes(a3.shape[:-2], b3.shape[:-2])
+    if da >= 3 and db <= 2:
+        # torch folds the batch dims of input into its rows and calls mm / mv
+        rows = math.prod(a.shape[:-1])
+        folded = input.reshape(rows, a.shape[-1])
+        if db == 1:
+            res = mv(folded, other).reshape(a.shape[:-1])
+        else:
+            res = mm(folded, other).reshape(a.shape[:-1] + (b.shape[1],))
+        return _finish(res, out, "matmul")
+    # batched: broadcast the batch dims, fold them into one, bmm
+    a3 = a.reshape(1, -1) if da == 1 else a
+    b3 = b.reshape(-1, 1) if db == 1 else b
+    batch = _infer_batch(a3.shape[:-2], b3.shape[:-2])
+    nb = math.prod(batch)
+    if a3.shape[-1] != b3.shape[-2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{nb}, {a3.shape[-1]}] "
+                           f"but got: [{nb}, {b3.shape[-2]}].")
+    dt = _same_dtype("bmm", input, other)
     a_b = np.broadcast_to(a3, batch + a3.shape[-2:])
     b_b = np.broadcast_to(b3, batch + b3.shape[-2:])
-    nb = math.prod(batch)
     res = _bmm_arrays(_fold(a_b, nb), _fold(b_b, nb), dt)
-    shape = batch + ((a.shape[-2],) if a.ndim > 1 else ()) + ((b.shape[-1],) if b.ndim > 1 else ())
+    shape = batch + ((a.shape[-2],) if da > 1 else ()) + ((b.shape[-1],) if db > 1 else ())
     return _finish(Tensor._wrap(res.reshape(shape)), out, "matmul")
 
 
@@ -140,23 +181,42 @@ def _fold(x: np.ndarray, nb: int) -> np.ndarray:
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
+    check_tensor(input, "mv")
+    check_tensor(vec, "mv", "vec")
     if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
-    return matmul(input, vec)
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x{input.shape[1]}), "
+                           f"vec ({vec.shape[0]})")
+    if input.dtype is not vec.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_legacy(vec)}, {_legacy(input)}, "
+                           f"and {_legacy(vec)}")
+    return Tensor._wrap(_mv_arrays(input._data, vec._data, input.dtype))
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
+    check_tensor(input, "dot")
+    check_tensor(other, "dot", "tensor")
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.name} and "
-                           f"{other.dtype.name}")
-    return matmul(input, other)
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_legacy(input)} and "
+                           f"{_legacy(other)}")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] "
+                           "to have the same number of elements, but got "
+                           f"{input.shape[0]} and {other.shape[0]} elements respectively")
+    res = _mm_arrays("dot", input._data.reshape(1, -1), other._data.reshape(-1, 1), input.dtype)
+    return Tensor._wrap(res.reshape(()))
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    if input.ndim != 1 or vec2.ndim != 1:
-        raise RuntimeError("outer: expected 1D tensors")
+    check_tensor(input, "outer")
+    check_tensor(vec2, "outer", "vec2")
+    if input.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.ndim}-D")
+    if vec2.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument vec2, but got {vec2.ndim}-D")
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 
@@ -164,79 +224,188 @@ ger = outer
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    prod = mm(mat1, mat2)
-    return _scale_add(input, prod, beta, alpha)
+    """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
+    for t, name in ((input, "input"), (mat1, "mat1"), (mat2, "mat2")):
+        check_tensor(t, "addmm", name)
+    if mat1.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {mat1.ndim}-D tensor")
+    if mat2.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {mat2.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
+                           f"{mat2.shape[0]}x{mat2.shape[1]})")
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_legacy(input)} and {_legacy(mat2)}")
+    if mat1.dtype is not mat2.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy(mat1)} and {_legacy(mat2)}")
+    shape = (mat1.shape[0], mat2.shape[1])
+    return _scale_add(input, shape, lambda: mm(mat1, mat2), beta, alpha)
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    prod = bmm(batch1, batch2)
-    return _scale_add(input, prod, beta, alpha)
+    """beta * input + alpha * bmm(batch1, batch2); input broadcasts to the product's shape."""
+    for t, name in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
+        check_tensor(t, "baddbmm", name)
+    _check_bmm(batch1, batch2)
+    if input.dtype is not batch1.dtype or input.dtype is not batch2.dtype:
+        if input.dtype is batch1.dtype:
+            raise RuntimeError(f"expected scalar type {_legacy(batch1)} but found {_legacy(batch2)}")
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_cpp(input)}, batch1: {_cpp(batch1)}, "
+                           f"batch2: {_cpp(batch2)}")
+    shape = (batch1.shape[0], batch1.shape[1], batch2.shape[2])
+    return _scale_add(input, shape, lambda: bmm(batch1, batch2), beta, alpha)
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
-    return _scale_add(input, mv(mat, vec), beta, alpha)
+    """beta * input + alpha * (mat @ vec); input broadcasts to the product's shape."""
+    for t, name in ((input, "input"), (mat, "mat"), (vec, "vec")):
+        check_tensor(t, "addmv", name)
+    if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
+    if mat.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), mat "
+                           f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+    if input.dtype is not mat.dtype or mat.dtype is not vec.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_legacy(input)}, {_legacy(mat)}, "
+                           f"and {_legacy(vec)}")
+    return _scale_add(input, (mat.shape[0],), lambda: mv(mat, vec), beta, alpha)
 
 
-def _scale_add(input: Tensor, prod: Tensor, beta, alpha) -> Tensor:
-    """beta * input + alpha * prod, with torch's rule that beta == 0 ignores input (nan included)."""
+def _scale_add(input: Tensor, shape: tuple, product, beta, alpha) -> Tensor:
+    """beta * input + alpha * product() as torch's BLAS-style kernels compute it: input is expanded to the
+    product's shape (torch's expand errors), beta == 0 ignores input (nan and inf included), alpha == 0
+    ignores the product, and for integer tensors beta and alpha are truncated to integers first."""
     from .elementwise import apply
+    from .shape import expand
 
-    if alpha != 1:
-        prod = apply("mul", prod, alpha)
+    inp = expand(input, shape)
+    if not input.dtype.is_floating_point:
+        beta, alpha = int(beta), int(alpha)
+    if alpha == 0:
+        res = Tensor._wrap(np.zeros(shape, input.dtype.np))
+    else:
+        res = product()
+        if alpha != 1:
+            res = apply("mul", res, alpha)
     if beta == 0:
-        np.broadcast_shapes(input._data.shape, prod._data.shape)
-        return prod
-    scaled = input if beta == 1 else apply("mul", input, beta)
-    return apply("add", scaled, prod)
+        return res
+    scaled = inp if beta == 1 else apply("mul", inp, beta)
+    return apply("add", scaled, res).to(input.dtype)
+
+
+def _einsum_parse(equation: str, operands) -> tuple[list[str], str]:
+    """Terms (one label per dim, ellipses expanded to private labels) and the output labels, with torch's
+    errors for bad subscripts, operand counts and dimension counts."""
+    arrow = equation.find("->")
+    lhs_end = arrow if arrow >= 0 else len(equation)
+    for i, c in enumerate(equation):
+        if c.isspace() or (c.isascii() and c.isalpha()):
+            continue
+        if c == "," and i < lhs_end:
+            continue
+        if c == "." or (arrow >= 0 and i in (arrow, arrow + 1)):
+            continue
+        raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation string, subscripts must "
+                           "be in [a-zA-Z]")
+    eq = "".join(equation.split())
+    lhs, rhs = (eq.split("->", 1) + [None])[:2] if "->" in eq else (eq, None)
+    terms = lhs.split(",")
+    if len(terms) > len(operands):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    for t in (*terms, rhs or ""):
+        if t.replace("...", "").count(".") or t.count("...") > 1:
+            raise RuntimeError("einsum(): found '.' for operand that is not part of any ellipsis")
+    ell = [0] * len(terms)
+    for k, (term, op) in enumerate(zip(terms, operands)):
+        check_tensor(op, "einsum", f"operand {k}")
+        n = len(term.replace("...", ""))
+        if "..." in term:
+            if n > op.ndim:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) is more than the number "
+                                   f"of dimensions ({op.ndim}) for operand {k}")
+            ell[k] = op.ndim - n
+        elif n != op.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) does not match the number "
+                               f"of dimensions ({op.ndim}) for operand {k} and no ellipsis was given")
+    n_ell = max(ell, default=0)
+    ell_labels = "".join(chr(0x3B1 + i) for i in range(n_ell))  # private labels (not in [a-zA-Z])
+    terms = [t.replace("...", ell_labels[n_ell - e:]) for t, e in zip(terms, ell)]
+    if rhs is None:
+        counts: dict = {}
+        for c in "".join(terms):
+            counts[c] = counts.get(c, 0) + 1
+        rhs = ell_labels + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell_labels))
+    else:
+        rhs = rhs.replace("...", ell_labels)
+        seen = set()
+        for c in rhs:
+            if c in seen:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+            if not any(c in t for t in terms):
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input "
+                                   "operand")
+            seen.add(c)
+    return terms, rhs
+
+
+def _diagonal(t: Tensor, term: str, k: int):
+    """Take the diagonal of every label repeated within one operand (a view, as torch)."""
+    from .shape import as_strided_view
+
+    while len(set(term)) != len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        pos = [i for i, x in enumerate(term) if x == c]
+        sizes = {t.shape[i] for i in pos}
+        if len(sizes) > 1:
+            raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, "
+                               f"{t.shape[pos[0]]} != {t.shape[pos[1]]}")
+        keep = [i for i in range(len(term)) if i not in pos[1:]]
+        stride = t.stride()
+        shape = [t.shape[i] for i in keep]
+        strides = [sum(stride[j] for j in pos) if i == pos[0] else stride[i] for i in keep]
+        t = as_strided_view(t, shape, strides)
+        term = "".join(term[i] for i in keep)
+    return t, term
 
 
 def einsum(equation: str, *operands) -> Tensor:
-    """torch.einsum for contractions: each pair is permuted and reshaped into one batched matmul."""
+    """torch.einsum: subscripts in [a-zA-Z], '...' (broadcast), repeated subscripts (diagonals), implicit and
+    explicit output. Operands are contracted left to right, each pair as one batched matmul (both must then
+    have the same dtype, as torch's bmm requires), or as a broadcast product when nothing is summed."""
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
-    eq = equation.replace(" ", "")
-    if "..." in eq:
-        raise NotImplementedError("einsum: ellipsis ('...') is not supported by ntorch yet")
-    if "->" in eq:
-        lhs, rhs = eq.split("->")
-    else:
-        lhs = eq
-        counts = {}
-        for c in lhs.replace(",", ""):
-            counts[c] = counts.get(c, 0) + 1
-        rhs = "".join(sorted(c for c, n in counts.items() if n == 1))
-    terms = lhs.split(",")
-    if len(terms) != len(operands):
-        raise ValueError(f"einsum(): {len(terms)} operand subscripts but {len(operands)} operands")
+    terms, rhs = _einsum_parse(equation, operands)
+    ops = []
+    for k, (term, op) in enumerate(zip(terms, operands)):
+        ops.append(_diagonal(op, term, k))
     sizes: dict = {}
-    for term, op in zip(terms, operands):
-        if len(term) != op.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
-                               f"the number of dimensions ({op.ndim}) for operand "
-                               f"{terms.index(term)}")
+    for k, (op, term) in enumerate(ops):
         for c, n in zip(term, op.shape):
-            if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes for subscript {c}: "
-                                   f"{sizes[c]} vs {n}")
-            sizes[c] = max(sizes[c], n)
-    cur, cur_t = operands[0], terms[0]
-    cur, cur_t = _reduce_unused(cur, cur_t, rhs + "".join(terms[1:]))
-    for i in range(1, len(terms)):
+            prev = sizes.setdefault(c, n)
+            if prev != n and n != 1 and prev != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does not broadcast "
+                                   f"with previously seen size {prev}")
+            if prev == 1:
+                sizes[c] = n
+    terms = [term for _, term in ops]
+    cur, cur_t = _reduce_unused(ops[0][0], terms[0], rhs + "".join(terms[1:]))
+    for i in range(1, len(ops)):
         later = "".join(terms[i + 1:])
-        op, term = _reduce_unused(operands[i], terms[i], rhs + cur_t + later)
+        op, term = _reduce_unused(ops[i][0], terms[i], rhs + cur_t + later)
         cur, cur_t = _contract(cur, cur_t, op, term, rhs + later, sizes)
-    # final permutation / diagonal-free sum to rhs
     cur, cur_t = _reduce_unused(cur, cur_t, rhs)
-    if sorted(cur_t) != sorted(rhs):
-        raise RuntimeError(f"einsum(): output subscript {rhs} does not match")
-    return cur.permute(*[cur_t.index(c) for c in rhs]) if cur_t else cur
+    # a label of size 1 in every operand but broadcast nowhere keeps its size; expand the rest to the output
+    cur = cur.permute(*[cur_t.index(c) for c in rhs]) if cur_t else cur
+    out_shape = tuple(sizes[c] for c in rhs)
+    return cur if tuple(cur.shape) == out_shape else cur.expand(*out_shape)
 
 
 def _reduce_unused(t: Tensor, term: str, keep: str):
+    """Sum the labels of t that no later operand and not the output use."""
     from .reduction import sum as rsum
 
-    if len(set(term)) != len(term):
-        raise NotImplementedError("einsum: repeated subscripts in one operand (diagonals) are not supported yet")
     drop = [i for i, c in enumerate(term) if c not in keep]
     if drop:
         t = rsum(t, tuple(drop))
@@ -249,18 +418,27 @@ def _contract(a: Tensor, ta: str, b: Tensor, tb: str, rhs: str, sizes: dict):
     contract = [c for c in ta if c in tb and c not in rhs]
     only_a = [c for c in ta if c not in tb]
     only_b = [c for c in tb if c not in ta]
+    if not contract:
+        # nothing summed: a broadcast elementwise product (promotes dtypes, as torch's mul)
+        from .elementwise import apply
+
+        out_t = "".join(batch + only_a + only_b)
+        pa = a.permute(*[ta.index(c) for c in batch + only_a]).reshape(
+            *[a.shape[ta.index(c)] for c in batch + only_a], *([1] * len(only_b)))
+        pb = b.permute(*[tb.index(c) for c in batch + only_b])
+        pb = pb.reshape(*[b.shape[tb.index(c)] for c in batch], *([1] * len(only_a)),
+                        *[b.shape[tb.index(c)] for c in only_b])
+        return apply("mul", pa, pb), out_t
+    _same_dtype("bmm", a, b)
     pa = a.permute(*[ta.index(c) for c in batch + only_a + contract])
     pb = b.permute(*[tb.index(c) for c in batch + contract + only_b])
     nb = math.prod(sizes[c] for c in batch)
     m = math.prod(sizes[c] for c in only_a)
     k = math.prod(sizes[c] for c in contract)
     n = math.prod(sizes[c] for c in only_b)
-    shape_a = [sizes[c] for c in batch + only_a + contract]
-    shape_b = [sizes[c] for c in batch + contract + only_b]
-    a3 = pa.expand(*shape_a).reshape(nb, m, k)
-    b3 = pb.expand(*shape_b).reshape(nb, k, n)
-    dt = result_dtype(a, b)
-    res = bmm(a3.to(dt), b3.to(dt))
+    a3 = pa.expand(*[sizes[c] for c in batch + only_a + contract]).reshape(nb, m, k)
+    b3 = pb.expand(*[sizes[c] for c in batch + contract + only_b]).reshape(nb, k, n)
+    res = bmm(a3, b3)
     out_t = "".join(batch + only_a + only_b)
     return res.reshape(*[sizes[c] for c in out_t]), out_t
 

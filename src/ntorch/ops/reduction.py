@@ -16,8 +16,32 @@ from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
 from ._util import check_tensor, normalize_dims
 
-values_indices = namedtuple("values_indices", ["values", "indices"])
-var_mean_result = namedtuple("var_mean", ["var", "mean"])
+
+class _ReturnType:
+    """torch.return_types.max / min: a (values, indices) named tuple printed as torch prints it."""
+
+    def __repr__(self) -> str:
+        return f"ntorch.return_types.{type(self).__name__}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+
+class max_result(_ReturnType, namedtuple("max", ["values", "indices"])):
+    __slots__ = ()
+
+
+class min_result(_ReturnType, namedtuple("min", ["values", "indices"])):
+    __slots__ = ()
+
+
+max_result.__name__ = "max"
+min_result.__name__ = "min"
+values_indices = max_result
+
+
+class var_mean_result(namedtuple("var_mean", ["var", "mean"])):
+    """(var, mean); printed as the plain tuple torch returns."""
+
+    __slots__ = ()
+    __repr__ = tuple.__repr__
 
 ALL = dtypes.ALL_DTYPES
 FLOATS = dtypes.FLOAT_DTYPES
@@ -39,6 +63,9 @@ def _plan(x: Tensor, dim, keepdim: bool, op: str):
     """(3-d view of x, reduced dims, output shape) for reducing `dim` of x."""
     arr = x._data
     n = arr.ndim
+    from .shape import _check_unique_dims
+
+    _check_unique_dims(dim, n)
     dims = normalize_dims(None if (dim is None or dim == ()) or (isinstance(dim, list | tuple) and len(dim) == 0)
                           else dim, n, op)
     shape = arr.shape
@@ -64,11 +91,12 @@ def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, n
          out_dtypes=None):
     kernel = dispatch.lookup(op, "cpu", x.dtype)
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
-    outs = [np.empty((x3.shape[0], x3.shape[2]), (out_dtypes[i] if out_dtypes else out_dt).np)
-            for i in range(nout)]
+    want = [(out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout)]
+    # the kernels have no float16 arithmetic: they write float32 results, rounded to float16 here
+    outs = [np.empty((x3.shape[0], x3.shape[2]), np.float32 if w == np.float16 else w) for w in want]
     if outs[0].size:
         kernel(x3, *outs, *extra)
-    results = [Tensor._wrap(o.reshape(out_shape)) for o in outs]
+    results = [Tensor._wrap(o.astype(w, copy=False).reshape(out_shape)) for o, w in zip(outs, want)]
     return results[0] if nout == 1 else results
 
 
@@ -76,6 +104,13 @@ def _sum_dtype(x: Tensor, dtype) -> dtypes.dtype:
     if dtype is not None:
         return dtypes.as_dtype(dtype)
     return x.dtype if x.dtype.is_floating_point else dtypes.int64
+
+
+def _cast_result(res: Tensor, dtype) -> Tensor:
+    """sum/prod with dtype=: accumulated in int64 (or the float type), the result has the asked dtype."""
+    if dtype is None or dtypes.as_dtype(dtype) is res.dtype:
+        return res
+    return res.to(dtypes.as_dtype(dtype))
 
 
 def _cast_input(x: Tensor, dtype) -> Tensor:
@@ -87,7 +122,7 @@ def _cast_input(x: Tensor, dtype) -> Tensor:
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "sum")
     x = _cast_input(input, dtype)
-    res = _run("sum", x, dim, keepdim, _sum_dtype(x, None))
+    res = _cast_result(_run("sum", x, dim, keepdim, _sum_dtype(x, None)), dtype)
     return _maybe_out(res, out, "sum")
 
 
@@ -101,22 +136,28 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     check_tensor(input, "prod")
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = _cast_input(input, dtype)
-    return _run("prod", x, dim, keepdim, _sum_dtype(x, None))
+    return _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "mean")
+    if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
+        raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
+                           f"or complex dtype. Got: {_torch_name(dtypes.as_dtype(dtype))}")
     x = _cast_input(input, dtype)
     if not x.dtype.is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {_torch_name(x.dtype)}")
-    s = _run("sum", x, dim, keepdim, x.dtype)
+    acc = dtypes.float32 if x.dtype is dtypes.float16 else x.dtype
+    s = _run("sum", x, dim, keepdim, acc)
     _, dims, _ = _plan(x, dim, keepdim, "mean")
-    count = math.prod(x.shape[d] for d in dims)
+    count = math.prod(x.shape[d] for d in dims) if x.ndim else 1
     with np.errstate(all="ignore"):
         s._data[...] = s._data / np.array(count, dtype=s._data.dtype) if count else np.nan
-    return _maybe_out(s, out, "mean")
+    return _maybe_out(s.to(x.dtype), out, "mean")
 
 
 def _torch_name(dt: dtypes.dtype) -> str:
@@ -159,6 +200,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
 
 def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
+    result = max_result if op == "max" else min_result
     check_tensor(input, op)
     if isinstance(dim, Tensor):
         from .pointwise import FUNCTIONS
@@ -172,7 +214,7 @@ def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
     _check_nonempty(input, dim, op)
     vals, idx = _run(f"{op}.dim", input, dim, keepdim, input.dtype, nout=2,
                      out_dtypes=(input.dtype, dtypes.int64))
-    return values_indices(vals, idx)
+    return result(vals, idx)
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):
@@ -185,6 +227,10 @@ def min(input: Tensor, dim=None, keepdim: bool = False):
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     check_tensor(input, op)
+    if input.dtype is dtypes.bool:
+        raise RuntimeError(f"{op}(): does not support bool input")
+    if dim is None and input.numel() == 0:
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     _check_nonempty(input, dim, op)
     if dim is None:
         res = _run(op, input.reshape(-1), 0, False, dtypes.int64)
@@ -202,7 +248,8 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def _correction(op: str, unbiased, correction) -> float:
     if unbiased is not None and correction is not None:
-        raise RuntimeError(f"{op}: cannot specify both unbiased and correction")
+        raise TypeError(f"{op}() received an invalid combination of arguments - got both unbiased={unbiased} and "
+                        f"correction={correction}")
     if correction is not None:
         return float(correction)
     return 1.0 if unbiased is None or unbiased else 0.0
@@ -214,6 +261,12 @@ def _float_only(op: str, x: Tensor) -> None:
                            f"{_torch_name(x.dtype)} instead.")
 
 
+def _var_float_only(x: Tensor) -> None:
+    check_tensor(x, "var")
+    if not x.dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
 def _var_args(dim, unbiased, correction, op):
     # torch.var(x, True) passes unbiased positionally
     if isinstance(dim, bool):
@@ -223,7 +276,7 @@ def _var_args(dim, unbiased, correction, op):
 
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var")
-    _float_only("var", input)
+    _var_float_only(input)
     return _run("var", input, dim, keepdim, input.dtype, _correction("var", unbiased, correction))
 
 
@@ -235,7 +288,7 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var_mean")
-    _float_only("var_mean", input)
+    _var_float_only(input)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, _correction("var_mean", unbiased, correction),
                 nout=2)
     return var_mean_result(v, m)
@@ -255,24 +308,49 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     check_tensor(input, "norm")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_torch_name(input.dtype)}")
     x = _cast_input(input, dtype)
-    _float_only("norm", x)
     if p == "fro" or p is None:
         p = 2.0
     elif p == "nuc":
         raise NotImplementedError("norm: the nuclear norm needs an SVD, which ntorch does not have yet")
     p = float(p)
-    if x.numel() == 0 and p < 0:
-        raise RuntimeError("norm: cannot compute the -inf or negative norm of an empty tensor")
+    if (p < 0 or p == math.inf) and x.numel() == 0:
+        ptxt = f"{p:g}"
+        if dim is None or dim == () or dim == []:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on an empty tensor because the "
+                               "operation does not have an identity")
+        for d in normalize_dims(dim, x.ndim, "norm"):
+            if x.ndim and x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
     return _run("norm", x, dim, keepdim, x.dtype, p)
 
 
+def _logical_dtype(x: Tensor) -> dtypes.dtype:
+    # torch keeps uint8 for all/any of uint8 input (a legacy rule); every other dtype gives bool
+    return dtypes.uint8 if x.dtype is dtypes.uint8 else dtypes.bool
+
+
+def _no_reduction(input: Tensor, dim) -> Tensor | None:
+    """torch's all/any over an empty dim list reduce nothing: the elementwise `!= 0`."""
+    if isinstance(dim, tuple | list) and len(dim) == 0:
+        return Tensor._wrap((input._data != 0).astype(_logical_dtype(input).np))
+    return None
+
+
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return _run("any", check_tensor(input, "any"), dim, keepdim, dtypes.bool)
+    check_tensor(input, "any")
+    res = _no_reduction(input, dim)
+    return res if res is not None else _run("any", input, dim, keepdim, _logical_dtype(input))
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return _run("all", check_tensor(input, "all"), dim, keepdim, dtypes.bool)
+    check_tensor(input, "all")
+    res = _no_reduction(input, dim)
+    return res if res is not None else _run("all", input, dim, keepdim, _logical_dtype(input))
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:

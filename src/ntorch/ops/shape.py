@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _contiguous_strides, _wrap_dim
 from ._util import normalize_dims
 
 
@@ -23,19 +23,33 @@ def _sizes(args, op: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+_LEGACY_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short",
+    "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+
+def _legacy_type(t: Tensor) -> str:
+    """torch's legacy tensor type name (torch.FloatTensor, ...) used in some of its error messages."""
+    return f"torch.{_LEGACY_NAMES[t.dtype.name]}Tensor"
+
+
 def _infer_size(shape: tuple, numel: int, op: str) -> tuple[int, ...]:
     """Resolve one -1 in `shape`; torch's error when the sizes cannot match."""
     infer = [i for i, s in enumerate(shape) if s == -1]
     if len(infer) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
     known = 1
     for s in shape:
         if s != -1:
             known *= s
     if infer:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -79,6 +93,17 @@ def _view_strides(old_shape, old_strides, new_shape):
     if view_d != -1:
         return None
     return new_strides
+
+
+def _check_unique_dims(dim, ndim: int) -> None:
+    """torch's error for a dim listed twice (checked before normalize_dims, whose message differs)."""
+    if isinstance(dim, tuple | list):
+        seen = set()
+        for d in dim:
+            w = _wrap_dim(d, ndim, "")
+            if w in seen:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            seen.add(w)
 
 
 def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
@@ -180,6 +205,7 @@ def squeeze(self: Tensor, dim=None) -> Tensor:
     arr = self._data
     if dim is None:
         return self._view_of(arr.reshape(tuple(s for s in arr.shape if s != 1)) if arr.ndim else arr.view())
+    _check_unique_dims(dim, arr.ndim)
     dims = normalize_dims(dim, arr.ndim, "squeeze")
     if arr.ndim == 0:
         return self._view_of(arr.view())
@@ -190,8 +216,8 @@ def expand(self: Tensor, *sizes) -> Tensor:
     sizes = _sizes(sizes, "expand")
     arr = self._data
     if len(sizes) < arr.ndim:
-        raise RuntimeError(f"expand({self.dtype}{{{list(arr.shape)}}}, size={list(sizes)}): the number of sizes "
-                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
+        raise RuntimeError(f"expand({_legacy_type(self)}{{{list(arr.shape)}}}, size={list(sizes)}): the number of "
+                           f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
                            f"tensor ({arr.ndim})")
     lead = len(sizes) - arr.ndim
     shape, strides = [], []
@@ -247,11 +273,16 @@ def unflatten(self: Tensor, dim: int, sizes) -> Tensor:
     if len(sizes) == 0:
         raise RuntimeError("unflatten: sizes must be non-empty")
     cur = self._data.shape[d]
-    resolved = _infer_size(sizes, cur, "unflatten") if -1 in sizes else sizes
+    resolved = sizes
+    if -1 in sizes:
+        try:
+            resolved = _infer_size(sizes, cur, "unflatten")
+        except RuntimeError:
+            resolved = None
     prod = 1
-    for s in resolved:
+    for s in resolved or (0,):
         prod *= s
-    if prod != cur:
+    if resolved is None or prod != cur:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
                            f"({cur}) in the input tensor")
     return view(self, self._data.shape[:d] + tuple(resolved) + self._data.shape[d + 1:])
@@ -266,7 +297,9 @@ def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
-    if length < 0 or start + length > size:
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     idx = [slice(None)] * self._data.ndim
     idx[d] = slice(start, start + length)
@@ -281,10 +314,12 @@ def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 def _index_dim(arr: np.ndarray, d: int, i: int) -> np.ndarray:
     idx = [slice(None)] * arr.ndim
     idx[d] = i
-    return arr[tuple(idx)]
+    return arr[(*idx, Ellipsis)]  # the Ellipsis makes NumPy return a 0-d view rather than a scalar copy
 
 
 def select(self: Tensor, dim: int, index: int) -> Tensor:
+    if self._data.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, self._data.ndim, "select")
     size = self._data.shape[d]
     if index < -size or index >= size:
@@ -299,6 +334,76 @@ def contiguous(self: Tensor, memory_format=None) -> Tensor:
     return Tensor._wrap(np.ascontiguousarray(self._data))
 
 
-def clone(self: Tensor, *, memory_format=None) -> Tensor:
-    return Tensor._wrap(np.array(self._data, copy=True, order="C"))
+def _non_overlapping_and_dense(shape, strides) -> bool:
+    """torch's is_non_overlapping_and_dense: some permutation of the dims is C-contiguous."""
+    if len(shape) == 1:
+        return shape[0] < 2 or strides[0] == 1
+    perm = sorted(range(len(shape)), key=lambda d: (shape[d] < 2, strides[d] if shape[d] >= 2 else 0))
+    required = 1
+    for d in perm:
+        if shape[d] < 2:
+            return True
+        if strides[d] != required:
+            return False
+        required *= shape[d]
+    return True
 
+
+def _dense_strides(shape, strides) -> tuple[int, ...]:
+    """torch's infer_dense_strides: dense strides that keep the order of `strides` (0 strides are ambiguous)."""
+    n = len(shape)
+    perm = list(range(n - 1, -1, -1))
+
+    def should_swap(d0, d1):
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    for i in range(1, n):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out, acc = [0] * n, 1
+    for d in perm:
+        out[d] = acc
+        if shape[d] > 1:
+            acc *= shape[d]
+    return tuple(out)
+
+
+def preserved_strides(t: Tensor) -> tuple[int, ...]:
+    """The strides torch gives a copy of t with memory_format=torch.preserve_format (clone, *_like)."""
+    shape, strides = t._data.shape, t.stride()
+    if t._data.size == 0 or t.is_contiguous():
+        return _contiguous_strides(shape)
+    if _non_overlapping_and_dense(shape, strides):
+        return tuple(strides)
+    return _dense_strides(shape, strides)
+
+
+def empty_strided_array(shape, strides, np_dtype) -> np.ndarray:
+    """An uninitialised array with the given element strides over a fresh dense buffer."""
+    shape = tuple(shape)
+    numel = 1
+    for n in shape:
+        numel *= n
+    item = np.dtype(np_dtype).itemsize
+    if numel == 0 or strides == _contiguous_strides(shape):
+        return np.empty(shape, np_dtype)
+    flat = np.empty(numel, np_dtype)
+    return np.lib.stride_tricks.as_strided(flat, shape, tuple(s * item for s in strides))
+
+
+def clone(self: Tensor, *, memory_format=None) -> Tensor:
+    """A copy that keeps self's memory layout (torch.preserve_format), dense and non-overlapping."""
+    out = empty_strided_array(self._data.shape, preserved_strides(self), self._data.dtype)
+    out[...] = self._data
+    return Tensor._wrap(out)
