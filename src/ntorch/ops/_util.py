@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Size, Tensor, _wrap_dim
 
 SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
 
@@ -22,36 +22,25 @@ def check_tensor(x, op: str, name: str = "input") -> Tensor:
     return x
 
 
-def broadcast_shapes(*shapes) -> tuple:
-    """torch.broadcast_shapes with torch's error message naming both sizes and the dimension."""
+def broadcast_shapes(*shapes) -> Size:
+    """torch.broadcast_shapes: shapes (or ints) -> the broadcast Size, with torch's error message."""
+    shapes = [(s,) if isinstance(s, int | np.integer) else tuple(int(d) for d in s) for s in shapes]
+    for s in shapes:
+        if any(d < 0 for d in s):
+            raise ValueError(f"Trying to create tensor with negative dimension {min(s)}: {list(s)}")
     ndim = max((len(s) for s in shapes), default=0)
     result = [1] * ndim
-    for s in shapes:
-        offset = ndim - len(s)
-        for i, n in enumerate(s):
-            d = offset + i
-            r = result[d]
-            if n != r:
-                if r == 1:
-                    result[d] = n
-                elif n != 1:
-                    raise RuntimeError(
-                        f"The size of tensor a ({r}) must match the size of tensor b ({n}) "
-                        f"at non-singleton dimension {i}"
-                    )
-    return tuple(result)
-
-
-def broadcast_pair_error(op: str, a: tuple, b: tuple) -> None:
-    ndim = max(len(a), len(b))
-    pa = (1,) * (ndim - len(a)) + tuple(a)
-    pb = (1,) * (ndim - len(b)) + tuple(b)
-    for d in range(ndim):
-        if pa[d] != pb[d] and pa[d] != 1 and pb[d] != 1:
-            raise RuntimeError(
-                f"{op}: The size of tensor a ({pa[d]}) must match the size of tensor b ({pb[d]}) "
-                f"at non-singleton dimension {d}"
-            )
+    for index, s in enumerate(shapes):
+        for i in range(1, len(s) + 1):
+            n, r = s[-i], result[-i]
+            if n == r or n == 1:
+                continue
+            if r != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {n} at {-i}! Mismatching "
+                                   f"argument at index {index} had {tuple(s)}; but expected shape should be "
+                                   f"broadcastable to {result}")
+            result[-i] = n
+    return Size(result)
 
 
 def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
@@ -62,7 +51,8 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
         return (_wrap_dim(int(dim), ndim, op),)
     dims = tuple(_wrap_dim(int(d), ndim, op) for d in dim)
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"{op}: dim {dims} appears multiple times in the list of dims")
+        dup = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     return tuple(sorted(dims))
 
 
