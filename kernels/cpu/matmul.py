@@ -2,14 +2,15 @@
 
 Strategy, chosen per call from the multiply-add count M*N*K ("work"):
 
-- a single tiny product (work <= SMALL_WORK), or one with M <= 2 rows: one direct i-k-j loop, no
-  setup at all (for one or two rows it streams B at memory speed); N <= 4 columns: one vectorized
-  dot product per element (matrix-vector products);
+- matmul_into only: a tiny product (work <= SMALL_WORK) or one with M <= 2 rows runs one direct
+  i-k-j loop with no setup at all (for one or two rows it streams B at memory speed); one with
+  N <= 4 columns runs one vectorized dot product per element (matrix-vector products);
 - everything else runs an MR x NR register-blocked micro-kernel: the MR x NR block of C stays in
   vector registers (12 zmm accumulators for float32 with AVX-512: 6 rows x 2 vectors of 16) over a
   contiguous K loop that broadcasts one element of A per row against NR/lanes vectors of B. It
   reads A through two strides (any layout it can address) and B through a row stride (B's rows
-  must be unit-stride), and masks the loads and stores of edge tiles, so no padding is needed;
+  must be unit-stride), masks the loads and stores of edge tiles (no padding needed), and
+  prefetches its C tile into L2 while it runs;
 - problems below PACK_WORK (about 1600^3) run it straight on a and b when they can be addressed
   as flat buffers (C- or F-contiguous a, C-contiguous b): on this machine that is as fast as
   packing up to 1536^3, and saves the copies. Other operands are packed first;
@@ -17,16 +18,17 @@ Strategy, chosen per call from the multiply-add count M*N*K ("work"):
   (apack[i0*K + p*MR + i]), B into column panels of NR columns (bpack[j0*K + p*NR + j]). The loop
   nest is K block (KC) -> NC columns of B (a KC x NC block of packed B stays in L2) -> row panel (its
   KC x MR slice stays in L1) -> column panel;
-- above PARALLEL_WORK, with more than one Numba thread, row panels are split across threads (one
+- from PARALLEL_WORK on, with more than one Numba thread, row panels are split across threads (one
   prange launch; PARALLEL_SPLIT row ranges per thread, which threads take from a shared atomic
   counter; packing stays serial, a few percent of the time). Batches are cut into batch entries x
-  row ranges the same way.
+  row ranges the same way; batches of small products loop inside one jitted call.
 
 The micro-kernel is a Numba `@intrinsic` that emits LLVM vector IR (<lanes x T> loads, splats,
-llvm.fma, llvm.masked.load/store), because Numba cannot keep a vector in a register from Python
-code and its loop vectorizer only produces the dot-product form (a horizontal reduction per
-output element, about a quarter slower here). The same micro-kernel serves every dtype: integers use vector
-multiply and add, which wrap around in their own width exactly as PyTorch's integer matmul does.
+llvm.fma, llvm.masked.load/store, llvm.prefetch), because Numba cannot keep a vector in a register
+from Python code and its loop vectorizer only produces the dot-product form (a horizontal
+reduction per output element, about a quarter slower here). The same micro-kernel serves every
+dtype: integers use vector multiply and add, which wrap around in their own width exactly as
+PyTorch's integer matmul does.
 
 Preconditions, for every entry point (the front end validates; kernels never check bounds):
 same dtype for a, b and out (one of float32, float64, int8, int16, int32, int64, uint8), shapes
@@ -59,7 +61,7 @@ SMALL_WORK = 6000  # work at or below this (about 18^3): direct loop
 SKINNY = 2  # products with at most this many rows also take the direct loop...
 SKINNY_N = 4  # ...and those with at most this many columns a dot-product loop
 PACK_WORK = 1 << 32  # work at or above this: pack a and b (below, only operands that cannot be addressed)
-PARALLEL_WORK = 1 << 25  # total work (all batch entries) from which threads share it: ~650 us serial
+PARALLEL_WORK = 1 << 24  # total work (all batch entries) from which threads share it: ~330 us serial
 PARALLEL_SPLIT = 4  # work items per thread (handed out dynamically)
 PACK_ELEMENTS = 1 << 22  # bmm packs at most this many elements of a batch at a time
 SCRATCH_MIN_BYTES = 1 << 20  # packing buffers from this size on are cached per thread...
