@@ -846,7 +846,6 @@ def _lse_p(buf, base, outer, r, inner, s0, s1, s2, out, ident, nthr, min_chunk):
         out[q] = shift[q] + math.log(part[q]) if math.isfinite(m) else m
 
 
-
 # ----------------------------------------------------------------------------------------------------------
 # Python entry points
 # ----------------------------------------------------------------------------------------------------------
@@ -867,7 +866,6 @@ class _Iface:
 
 _NATIVE = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int64, np.uint64))
 _U8 = np.dtype(np.uint8)
-_I64 = np.dtype(np.int64)
 
 
 def _prep(x, u8_ok=False):
@@ -880,12 +878,12 @@ def _prep(x, u8_ok=False):
         return x
     if dt == _BOOL or dt == _U8:
         return x.view(np.uint8) if u8_ok else x.astype(np.int64)
+    if not dt.isnative:
+        return _prep(x.astype(dt.newbyteorder("=")), u8_ok)
     if dt == _F16:
         return x.astype(np.float32)
     if dt.kind in "iu":
         return x.astype(np.dtype(np.uint64 if dt.kind == "u" and dt.itemsize == 8 else np.int64))
-    if not dt.isnative:
-        return x.astype(dt.newbyteorder("="))
     return x
 
 

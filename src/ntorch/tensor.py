@@ -54,8 +54,16 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array with PyTorch's semantics (see README for the op list)."""
 
-    __slots__ = ("_data", "_store", "requires_grad", "grad", "grad_fn", "_base", "__weakref__")
+    # _data is set on every tensor; the rest are rarely set, so they live in the instance dict with
+    # class-level defaults, which keeps creating a tensor (the hot path of small ops) cheap.
+    __slots__ = ("_data", "__dict__", "__weakref__")
     __array_priority__ = 1000
+    _store: Storage | None = None
+    _base: Tensor | None = None
+    _flat: np.ndarray | None = None  # a cached 1-d view of a C-contiguous _data (elementwise fast path)
+    requires_grad: bool = False
+    grad: Tensor | None = None
+    grad_fn = None
 
     def __init__(self, *args, **kwargs):
         raise TypeError("create tensors with ntorch.tensor(), ntorch.zeros(), ... ")
@@ -71,11 +79,9 @@ class Tensor:
             arr = np.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr
-        t._store = None if base is None else base._storage()
-        t._base = base
-        t.requires_grad = False
-        t.grad = None
-        t.grad_fn = None
+        if base is not None:
+            t._store = base._storage()
+            t._base = base
         return t
 
     def _storage(self) -> Storage:

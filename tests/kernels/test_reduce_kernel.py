@@ -418,6 +418,8 @@ def test_float32_sum_accuracy_1e7():
 
 
 def _check_all_ops(x, what):
+    """The parallel kernels of sum, max, argmax, argmin (with values), var_mean, logsumexp, count_nonzero.
+    (min and the norms come from the same templates as max and sum; leaving them out saves compile time.)"""
     o, r, i = x.shape
     x64 = x.astype(F64)
     out = np.empty((o, i), x.dtype)
@@ -426,8 +428,6 @@ def _check_all_ops(x, what):
     _close(out, x64.sum(1), np.abs(x64).sum(1), 2e-6, what + " sum")
     R.max_into(x, out)
     np.testing.assert_array_equal(out, x.max(1), what)
-    R.min_into(x, out)
-    np.testing.assert_array_equal(out, x.min(1), what)
     R.argmax_into(x, idx)
     np.testing.assert_array_equal(idx, x.argmax(1), what)
     vals = np.empty((o, i), x.dtype)
@@ -441,9 +441,6 @@ def _check_all_ops(x, what):
     R.logsumexp_into(x, out)
     ref = _lse_ref(x)
     _close(out, ref, np.abs(ref), 1e-6, what + " logsumexp")
-    R.norm_into(x, out, 2.0)
-    ref = np.sqrt((x64**2).sum(1))
-    _close(out, ref, ref, 2e-6, what + " norm")
     cnt = np.empty((o, i), np.int64)
     R.count_nonzero_into(x, cnt)
     np.testing.assert_array_equal(cnt, np.count_nonzero(x, axis=1), what)
@@ -485,7 +482,7 @@ def test_one_thread_uses_serial_kernels(rng):
     old = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        x = rng.uniform(-1, 1, (1, 700_001, 1)).astype(F32)
+        x = rng.uniform(-1, 1, (1, 1_200_001, 1)).astype(F32)  # above PAR_MIN
         out = np.empty((1, 1), F32)
         R.sum_into(x, out)
         assert abs(out[0, 0] - x.astype(F64).sum()) <= 1e-6 * np.abs(x).sum()

@@ -80,6 +80,7 @@ def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
             )
         fresh = np.empty(result.shape, out._data.dtype)
         out._data = fresh
+        out._flat = None
         out._store = None
         out._base = None
     out._data[...] = result

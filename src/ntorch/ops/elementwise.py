@@ -216,13 +216,24 @@ def _fast_entry(key: tuple):
     return serial, parallel, (np.dtype(np.bool_) if op.result == "bool" else dt.np)
 
 
+def _flat_of(t: Tensor):
+    """t's data as a cached 1-d view, or None when t is not C-contiguous."""
+    flat = t._flat
+    if flat is None:
+        arr = t._data
+        if not arr.flags.c_contiguous:
+            return None
+        flat = t._flat = arr.reshape(-1)
+    return flat
+
+
 def _apply_fast(name: str, operands: tuple):
     """The hot path for small tensors: same-shape contiguous operands of one dtype, or a Python scalar."""
     a = operands[0]
     if type(a) is not Tensor or codegen.DEBUG:
         return None
-    arr = a._data
-    if not arr.flags.c_contiguous:
+    flat_a = _flat_of(a)
+    if flat_a is None:
         return None
     scalar_type = None
     if len(operands) == 1:
@@ -231,30 +242,33 @@ def _apply_fast(name: str, operands: tuple):
         b = operands[1]
         tb = type(b)
         if tb is Tensor:
-            other = b._data
-            if other.dtype != arr.dtype or other.shape != arr.shape or not other.flags.c_contiguous:
+            other = _flat_of(b)
+            if other is None or other.dtype != flat_a.dtype or b._data.shape != a._data.shape:
                 return None
-            kinds, other = "aa", other.reshape(-1)
+            kinds = "aa"
         elif tb is float or tb is int:
             kinds, other, scalar_type = "as", b, tb
         else:
             return None
     else:
         return None
-    key = (name, arr.dtype, kinds, scalar_type)
+    key = (name, flat_a.dtype, kinds, scalar_type)
     entry = _FAST.get(key, False)
     if entry is False:
         entry = _FAST[key] = _fast_entry(key)
     if entry is None:
         return None
     serial, parallel, res_dtype = entry
-    res = np.empty(arr.shape, res_dtype)
-    fn = parallel if arr.size >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
+    n = flat_a.shape[0]
+    flat = np.empty(n, res_dtype)
+    fn = parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
     if other is None:
-        fn(res.reshape(-1), arr.reshape(-1))
+        fn(flat, flat_a)
     else:
-        fn(res.reshape(-1), arr.reshape(-1), other)
-    return Tensor._wrap(res)
+        fn(flat, flat_a, other)
+    t = Tensor._wrap(flat.reshape(a._data.shape))
+    t._flat = flat
+    return t
 
 
 def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
