@@ -153,10 +153,10 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
                            f"complex dtype. Got: {_torch_name(x.dtype)}")
     acc = dtypes.float32 if x.dtype is dtypes.float16 else x.dtype
     s = _run("sum", x, dim, keepdim, acc)
-    _, dims, _ = _plan(x, dim, keepdim, "mean")
-    count = math.prod(x.shape[d] for d in dims) if x.ndim else 1
+    n_out = s._data.size
+    count = x.numel() // n_out if n_out else 1  # elements per reduced slice; 0 gives 0/0 = nan
     with np.errstate(all="ignore"):
-        s._data[...] = s._data / np.array(count, dtype=s._data.dtype) if count else np.nan
+        np.divide(s._data, count, out=s._data)
     return _maybe_out(s.to(x.dtype), out, "mean")
 
 
