@@ -234,3 +234,7 @@ def test_large_parallel_path(dt, rng):
     np.testing.assert_allclose(got.numpy(), (a * 2 + 1).astype(dt.np), rtol=TOL[dt])
     s = nt.from_numpy(a)[::3]
     np.testing.assert_allclose((s + s).numpy(), (a[::3] * 2).astype(dt.np), rtol=TOL[dt])
+    m = nt.from_numpy(a.reshape(600, 1000))
+    row = nt.from_numpy(a[:1000])
+    np.testing.assert_allclose((m.t() + row[:600]).numpy(), a.reshape(600, 1000).T + a[:600], rtol=TOL[dt])
+    np.testing.assert_allclose((m + row).numpy(), a.reshape(600, 1000) + a[:1000], rtol=TOL[dt])
