@@ -101,11 +101,28 @@ def _tiny_add():
     return fns
 
 
+def _broadcast_add(transposed: bool):
+    def setup():
+        a, b = _f32(1000, 1000), _f32(1000, seed=1)
+        ta, tb = ntorch.from_numpy(a), ntorch.from_numpy(b)
+        if transposed:
+            fns = {"ntorch": lambda: ta.t() + ta, "numpy": lambda: a.T + a}
+        else:
+            fns = {"ntorch": lambda: ta + tb, "numpy": lambda: a + b}
+        if torch is not None:
+            pa, pb = torch.from_numpy(a), torch.from_numpy(b)
+            fns["torch"] = (lambda: pa.t() + pa) if transposed else (lambda: pa + pb)
+        return fns
+    return setup
+
+
 CASES = [
     Case("elementwise", "add 1e6", _binary("add", 10**6), 12e6),
     Case("elementwise", "mul 1e6", _binary("multiply", 10**6), 12e6),
     Case("elementwise", "add 1e7 (fresh output)", _binary("add", 10**7), 12e7),
     Case("elementwise", "a + b 3x3", _tiny_add, 0.0, "-"),
+    Case("broadcast", "(1000,1000) + (1000,)", _broadcast_add(False), 8e6),
+    Case("broadcast", "x.t() + x, 1000x1000", _broadcast_add(True), 12e6),
     Case("transcendental", "exp 1e6", _unary("exp", 10**6), 8e6),
     Case("transcendental", "tanh 1e6", _unary("tanh", 10**6), 8e6),
     Case("transcendental", "sigmoid 1e6", _unary("sigmoid", 10**6), 8e6),
