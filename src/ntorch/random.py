@@ -90,7 +90,12 @@ def _float_dt(dtype, op: str) -> dtypes.dtype:
 def rand(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     as_device(device)
     dt = _float_dt(dtype, "rand")
-    arr = _rng(generator).random(_shape_arg(size, "rand"), dtype=np.float64 if dt is dtypes.float64 else np.float32)
+    shape = _shape_arg(size, "rand")
+    if dt is dtypes.float16:
+        # on float16's own grid: rounding float32 samples would turn values near 1 into 1.0
+        arr = _rng(generator).integers(0, 1 << 11, shape) * (1.0 / (1 << 11))
+    else:
+        arr = _rng(generator).random(shape, dtype=np.float64 if dt is dtypes.float64 else np.float32)
     return _finish(arr.astype(dt.np, copy=False), requires_grad)
 
 
