@@ -702,3 +702,26 @@ def test_broadcast_shapes_property(shapes_):
     t = nt.zeros(shapes_[0])
     e = t.expand(expected)
     assert tuple(e.shape) == expected
+
+
+def test_new_factories_type_and_masked_fill():
+    x = nt.arange(6, dtype=nt.float64).reshape(2, 3)
+    z = x.new_zeros(2, 2)
+    assert z.dtype is nt.float64 and z.tolist() == [[0, 0], [0, 0]]
+    assert x.new_ones((3,)).tolist() == [1, 1, 1] and x.new_full((2,), 7).tolist() == [7, 7]
+    assert x.new_empty(4).shape == (4,) and x.new_tensor([1, 2]).dtype is nt.float64
+    assert x.type() == "ntorch.DoubleTensor" and x.type(nt.int32).dtype is nt.int32
+    assert x.type("torch.LongTensor").dtype is nt.int64
+    mask = nt.tensor([True, False, True])
+    filled = x.masked_fill(mask, -1.0)
+    np.testing.assert_array_equal(filled.numpy(), np.where([True, False, True], -1.0, x.numpy()))
+    assert x.tolist() == [[0, 1, 2], [3, 4, 5]]
+    v = x._version
+    x.masked_fill_(x > 3, 0)
+    assert x.tolist() == [[0, 1, 2], [3, 0, 0]] and x._version == v + 1
+    with pytest.raises(RuntimeError, match="boolean"):
+        x.masked_fill(nt.ones(3), 1.0)
+    with pytest.raises(RuntimeError):
+        x.masked_fill(nt.ones(4, dtype=nt.bool), 1.0)
+    assert nt.numel(x) == 6 and nt.is_tensor(x) and not nt.is_tensor(1) and nt.is_floating_point(x)
+    assert nt.equal(nt.clone(x), x) and nt.select(x, 0, 1).tolist() == [3, 0, 0]

@@ -42,6 +42,7 @@ from .dtypes import int32 as int
 from .dtypes import int64 as long
 from .ops._util import broadcast_shapes  # noqa: E402, F401
 from .ops._util import result_dtype as result_type
+from .ops.conversion import masked_fill
 from .ops.creation import (  # noqa: E402, F401
     arange,
     as_tensor,
@@ -92,12 +93,14 @@ from .ops.pointwise import (
 from .ops.reduction import FUNCTIONS as _REDUCTIONS
 from .ops.shape import (  # noqa: E402, F401
     broadcast_to,
+    clone,
     flatten,
     moveaxis,
     movedim,
     narrow,
     permute,
     reshape,
+    select,
     squeeze,
     swapaxes,
     swapdims,
@@ -120,6 +123,18 @@ arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
 
 __version__ = "0.1.0"
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
 
 
 def _load_numba_registries() -> None:

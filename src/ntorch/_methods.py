@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import dtypes
-from .ops import conversion, indexing, linalg, pointwise, reduction, shape
+from .ops import conversion, creation, indexing, linalg, pointwise, reduction, shape
 from .ops.elementwise import _apply_fast, apply, apply_inplace
 from .tensor import Tensor
 
@@ -106,7 +106,10 @@ def _bind() -> None:
         "clip_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
         "pow_": lambda self, e: apply_inplace("pow", self, e),
         "neg_": _unary_inplace("neg"),
-        "masked_fill_": None,
+        "masked_fill": conversion.masked_fill, "masked_fill_": conversion.masked_fill_,
+        "new_zeros": conversion._new(creation.zeros), "new_ones": conversion._new(creation.ones),
+        "new_empty": conversion._new(creation.empty), "new_full": conversion.new_full,
+        "new_tensor": conversion.new_tensor, "type": conversion.type_,
     }
     for name, fn in methods.items():
         if fn is not None:

@@ -93,3 +93,68 @@ def fill_(self: Tensor, value) -> Tensor:
 
 def zero_(self: Tensor) -> Tensor:
     return fill_(self, 0)
+
+
+def _new(factory):
+    def method(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return factory(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    return method
+
+
+def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    from .creation import full
+
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    from .creation import tensor
+
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def type_(self: Tensor, dtype=None, non_blocking: bool = False):
+    """Tensor.type(): the type string ('ntorch.FloatTensor') without an argument, else a cast."""
+    if dtype is None:
+        return f"ntorch.{_TYPE_NAMES[self.dtype.name]}Tensor"
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        name = dtype.rsplit(".", 1)[-1][: -len("Tensor")]
+        inverse = {v: k for k, v in _TYPE_NAMES.items()}
+        if name not in inverse:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = inverse[name]
+    return to(self, dtype)
+
+
+def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
+    """Where mask is True, value (cast to self's dtype); mask must be bool and broadcast to self."""
+    from .elementwise import apply
+
+    if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.ndim} dimension(s).")
+        value = value.item()
+    try:
+        shape = np.broadcast_shapes(mask._data.shape, self._data.shape)
+    except ValueError:
+        shape = None
+    if shape != self._data.shape:
+        raise RuntimeError(f"The size of tensor a ({list(mask.shape)}) must match the size of tensor b "
+                           f"({list(self.shape)}): masked_fill's mask must broadcast to the input's shape")
+    return apply("where", mask, value, self, compute=self.dtype)
+
+
+def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
+    res = masked_fill(self, mask, value)
+    self._data[...] = res._data
+    self._bump_version()
+    return self
