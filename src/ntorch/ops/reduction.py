@@ -63,6 +63,8 @@ def _plan(x: Tensor, dim, keepdim: bool, op: str):
     """(3-d view of x, reduced dims, output shape) for reducing `dim` of x."""
     arr = x._data
     n = arr.ndim
+    if dim is None and arr.flags.c_contiguous:  # the common whole-tensor reduction
+        return arr.reshape(1, arr.size, 1), tuple(range(n)), (1,) * n if keepdim else ()
     from .shape import _check_unique_dims
 
     _check_unique_dims(dim, n)
@@ -91,9 +93,15 @@ def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, n
          out_dtypes=None):
     kernel = dispatch.lookup(op, "cpu", x.dtype)
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
+    out_2d = (x3.shape[0], x3.shape[2])
+    if nout == 1 and out_dt is not dtypes.float16:  # the common case, without the generality below
+        out = np.empty(out_2d, out_dt.np)
+        if out.size:
+            kernel(x3, out, *extra)
+        return Tensor._wrap(out.reshape(out_shape))
     want = [(out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout)]
     # the kernels have no float16 arithmetic: they write float32 results, rounded to float16 here
-    outs = [np.empty((x3.shape[0], x3.shape[2]), np.float32 if w == np.float16 else w) for w in want]
+    outs = [np.empty(out_2d, np.float32 if w == np.float16 else w) for w in want]
     if outs[0].size:
         kernel(x3, *outs, *extra)
     results = [Tensor._wrap(o.astype(w, copy=False).reshape(out_shape)) for o, w in zip(outs, want)]
