@@ -41,7 +41,7 @@ def t(dt, ndim=1):
 ])
 def test_result_type(args, expected):
     assert nt.result_type(*args) is expected
-    assert (args[0] + args[1]).dtype is expected if expected is not nt.bool else True
+    assert (args[0] + args[1]).dtype is expected
 
 
 def test_default_dtype():
@@ -73,3 +73,29 @@ def test_dtype_objects():
     assert nt.float32.is_floating_point and not nt.int8.is_floating_point
     assert repr(nt.int16) == "ntorch.int16"
     assert nt.float64.itemsize == 8
+
+
+# PyTorch's promote_types table (the spec), row dtype x column dtype in the order of COLUMNS.
+SHORT = {"b": nt.bool, "u8": nt.uint8, "i8": nt.int8, "i16": nt.int16, "i32": nt.int32, "i64": nt.int64,
+         "f16": nt.float16, "f32": nt.float32, "f64": nt.float64}
+COLUMNS = "b u8 i8 i16 i32 i64 f16 f32 f64".split()
+TORCH_TABLE = {
+    "b": "b u8 i8 i16 i32 i64 f16 f32 f64",
+    "u8": "u8 u8 i16 i16 i32 i64 f16 f32 f64",
+    "i8": "i8 i16 i8 i16 i32 i64 f16 f32 f64",
+    "i16": "i16 i16 i16 i16 i32 i64 f16 f32 f64",
+    "i32": "i32 i32 i32 i32 i32 i64 f16 f32 f64",
+    "i64": "i64 i64 i64 i64 i64 i64 f16 f32 f64",
+    "f16": "f16 f16 f16 f16 f16 f16 f16 f32 f64",
+    "f32": "f32 f32 f32 f32 f32 f32 f32 f32 f64",
+    "f64": "f64 f64 f64 f64 f64 f64 f64 f64 f64",
+}
+
+
+@pytest.mark.parametrize("row", COLUMNS)
+def test_promotion_table_matches_torch(row):
+    for col, expected in zip(COLUMNS, TORCH_TABLE[row].split()):
+        assert nt.promote_types(SHORT[row], SHORT[col]) is SHORT[expected], (row, col)
+        a = nt.zeros(2, dtype=SHORT[row])
+        b = nt.zeros(2, dtype=SHORT[col])
+        assert (a + b).dtype is SHORT[expected], (row, col)
