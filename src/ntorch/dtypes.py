@@ -170,6 +170,21 @@ def result_type_of(dim_dtypes, zero_dim_dtypes, scalar_dtypes) -> dtype:
     return out
 
 
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                "float16": "Half", "float32": "Float", "float64": "Double"}
+_FROM_TORCH_NAME = {v: k for k, v in _TORCH_NAMES.items()}
+
+
+def torch_name(d: dtype) -> str:
+    """The name PyTorch's messages and Tensor.type() use ('Float' for float32)."""
+    return _TORCH_NAMES[d.name]
+
+
+def from_torch_name(name: str) -> dtype | None:
+    """The dtype of a name like 'Float' (as in 'torch.FloatTensor'), or None."""
+    return _BY_NAME.get(_FROM_TORCH_NAME.get(name, ""))
+
+
 def can_cast(from_, to) -> _py_bool:
     """torch.can_cast: casting is allowed unless it lowers the category (float->int, int->bool)."""
     return as_dtype(from_).category <= as_dtype(to).category

@@ -114,20 +114,15 @@ def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bo
     return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
 def type_(self: Tensor, dtype=None, non_blocking: bool = False):
     """Tensor.type(): the type string ('ntorch.FloatTensor') without an argument, else a cast."""
     if dtype is None:
-        return f"ntorch.{_TYPE_NAMES[self.dtype.name]}Tensor"
+        return f"ntorch.{dtypes.torch_name(self.dtype)}Tensor"
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
-        name = dtype.rsplit(".", 1)[-1][: -len("Tensor")]
-        inverse = {v: k for k, v in _TYPE_NAMES.items()}
-        if name not in inverse:
+        named = dtypes.from_torch_name(dtype.rsplit(".", 1)[-1][: -len("Tensor")])
+        if named is None:
             raise ValueError(f"invalid type: '{dtype}'")
-        dtype = inverse[name]
+        dtype = named
     return to(self, dtype)
 
 

@@ -18,7 +18,7 @@ from ..dtypes import BOOL, FLOAT, INT
 from ..kernels.cpu import codegen
 from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
 from ..tensor import Tensor
-from ._util import is_scalar, write_out
+from ._util import is_scalar, result_dtype, write_out
 
 F = dtypes.FLOAT_DTYPES
 I = dtypes.INTEGER_DTYPES
@@ -191,14 +191,12 @@ def _broadcast(op: str, shapes: list) -> tuple:
     return tuple(result)
 
 
-def _operand_dtypes(operands) -> dtypes.dtype:
-    dim, zero, scal = [], [], []
-    for a in operands:
-        if isinstance(a, Tensor):
-            (dim if a._data.ndim else zero).append(dtypes._FROM_NP[a._data.dtype])
-        else:
-            scal.append(dtypes.scalar_dtype(a))
-    return dtypes.result_type_of(dim, zero, scal)
+def _compute_dtype(op: Op, operands) -> dtypes.dtype:
+    """The dtype the kernel computes in: the promoted operands, made float for float-valued ops."""
+    compute = result_dtype(*operands)
+    if op.result == "float" and not compute.is_floating_point:
+        compute = dtypes.get_default_dtype()
+    return compute
 
 
 _FAST: dict = {}
@@ -288,9 +286,7 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
         if not isinstance(a, Tensor) and not is_scalar(a):
             raise TypeError(f"{name}(): expected Tensor or number, got {type(a).__name__}")
     if compute is None:
-        compute = _operand_dtypes(operands)
-        if op.result == "float" and not compute.is_floating_point:
-            compute = dtypes.get_default_dtype()
+        compute = _compute_dtype(op, operands)
     kernel = dispatch.lookup(name, "cpu", compute)
     shape = _broadcast(name, [a._data.shape for a in tensors]) if tensors else ()
     result_np = np.bool_ if op.result == "bool" else compute.np
@@ -308,7 +304,7 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
         else:
             args.append(a)
     if not any(isinstance(a, np.ndarray) for a in args):
-        args[0] = np.asarray(args[0], dtype=compute.np if not isinstance(args[0], np.ndarray) else None)
+        args[0] = np.asarray(args[0], dtype=compute.np)
     kernel(result, *args, params=params)
     if out is not None:
         return write_out(out, result, name)
@@ -318,13 +314,11 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
 def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tensor:
     """In-place form: compute, check the result can be cast to self's dtype and shape, write back."""
     op = OP_BY_NAME[name]
-    compute = _operand_dtypes((self, *others))
-    if op.result == "float" and not compute.is_floating_point:
-        compute = dtypes.get_default_dtype()
+    compute = _compute_dtype(op, (self, *others))
     result_dt = dtypes.bool if op.result == "bool" else compute
     if not dtypes.can_cast(result_dt, self.dtype):
-        raise RuntimeError(f"result type {_torch_name(result_dt)} can't be cast to the desired output type "
-                           f"{_torch_name(self.dtype)}")
+        raise RuntimeError(f"result type {dtypes.torch_name(result_dt)} can't be cast to the desired output "
+                           f"type {dtypes.torch_name(self.dtype)}")
     shape = _broadcast(name, [self._data.shape] + [o._data.shape for o in others if isinstance(o, Tensor)])
     if shape != self._data.shape:
         raise RuntimeError(
@@ -335,10 +329,3 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
     self._bump_version()
     return self
 
-
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
-def _torch_name(dt: dtypes.dtype) -> str:
-    return _TORCH_NAMES[dt.name]

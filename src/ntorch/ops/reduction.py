@@ -154,11 +154,11 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     check_tensor(input, "mean")
     if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
-                           f"or complex dtype. Got: {_torch_name(dtypes.as_dtype(dtype))}")
+                           f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
     x = _cast_input(input, dtype)
     if not x.dtype.is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
-                           f"complex dtype. Got: {_torch_name(x.dtype)}")
+                           f"complex dtype. Got: {dtypes.torch_name(x.dtype)}")
     acc = dtypes.float32 if x.dtype is dtypes.float16 else x.dtype
     s = _run("sum", x, dim, keepdim, acc)
     n_out = s._data.size
@@ -166,12 +166,6 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     with np.errstate(all="ignore"):
         np.divide(s._data, count, out=s._data)
     return _maybe_out(s.to(x.dtype), out, "mean")
-
-
-def _torch_name(dt: dtypes.dtype) -> str:
-    from .elementwise import _torch_name as name
-
-    return name(dt)
 
 
 def _maybe_out(res: Tensor, out: Tensor | None, op: str) -> Tensor:
@@ -266,7 +260,7 @@ def _correction(op: str, unbiased, correction) -> float:
 def _float_only(op: str, x: Tensor) -> None:
     if not x.dtype.is_floating_point:
         raise RuntimeError(f"{op}: input dtype should be either floating point or complex. Got "
-                           f"{_torch_name(x.dtype)} instead.")
+                           f"{dtypes.torch_name(x.dtype)} instead.")
 
 
 def _var_float_only(x: Tensor) -> None:
@@ -318,7 +312,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     check_tensor(input, "norm")
     if not input.dtype.is_floating_point:
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{_torch_name(input.dtype)}")
+                           f"{dtypes.torch_name(input.dtype)}")
     x = _cast_input(input, dtype)
     if p == "fro" or p is None:
         p = 2.0
