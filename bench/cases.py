@@ -1,35 +1,17 @@
 """Benchmark cases: one table shared by the pytest-benchmark suite and the results runner.
 
+The core cases are here; each op family keeps its cases in bench/cases_<family>.py, appended at the end.
+
 Each case builds inputs once and returns callables for ntorch and its competitors (numpy, torch),
 so every implementation is timed on the same data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
+from casekit import Case, _f32, torch
 
 import ntorch
-
-try:
-    import torch
-except ImportError:  # the comparison is optional
-    torch = None
-
-
-@dataclass
-class Case:
-    suite: str
-    name: str
-    setup: Callable[[], dict]  # returns {"ntorch": fn, "numpy": fn?, "torch": fn?}
-    work: float = 0.0  # bytes moved or flops, for throughput
-    unit: str = "GB/s"
-
-
-def _f32(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
 
 
 def _binary(op: str, n: int, fresh: bool = True):
@@ -135,3 +117,6 @@ CASES = [
     Case("reduction", "max 4096x4096 dim 1", _reduce("max", (4096, 4096), 1), 4 * 4096**2),
     *[Case("matmul", f"matmul {n}", _matmul(n), 2.0 * n**3, "GFLOP/s") for n in (64, 256, 512, 1024, 2048)],
 ]
+
+for _family in ("cases_indexing", "cases_shape", "cases_sort", "cases_nn", "cases_conv"):
+    CASES += __import__(_family).CASES

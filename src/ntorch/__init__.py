@@ -60,7 +60,6 @@ from .ops.creation import (  # noqa: E402, F401
     zeros,
     zeros_like,
 )
-from .ops.indexing import nonzero  # noqa: E402, F401
 from .ops.linalg import FUNCTIONS as _LINALG
 from .ops.pointwise import (  # noqa: E402, F401
     FUNCTIONS as _F,
@@ -118,6 +117,8 @@ globals().update(_RANDOM)
 globals().update(_F)
 globals().update(_REDUCTIONS)
 globals().update(_LINALG)
+for _module in _methods.OP_MODULES:
+    globals().update(_module.FUNCTIONS)
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]

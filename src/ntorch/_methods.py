@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from . import dtypes
-from .ops import conversion, creation, indexing, linalg, pointwise, reduction, shape
+from .ops import (
+    conversion,
+    creation,
+    indexing,
+    joins,
+    linalg,
+    pointwise,
+    rearrange,
+    reduction,
+    scan,
+    shape,
+    softmax,
+    sorting,
+)
 from .ops.elementwise import _apply_fast, apply, apply_inplace
 from .tensor import Tensor
+
+# modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
+OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
 
 
 def _rev(fn):
@@ -85,8 +101,7 @@ def _bind() -> None:
         "view_as": lambda self, other: shape.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: shape.reshape(self, tuple(other.shape)),
         "to": conversion.to, "type_as": conversion.type_as, "copy_": conversion.copy_,
-        "fill_": conversion.fill_, "zero_": conversion.zero_, "nonzero": indexing.nonzero,
-        "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+        "fill_": conversion.fill_, "zero_": conversion.zero_,
         "__add__": pointwise.add, "__radd__": _rev(pointwise.add), "__sub__": pointwise.sub,
         "__rsub__": _rev(pointwise.sub), "__mul__": F["mul"], "__rmul__": _rev(F["mul"]),
         "__truediv__": pointwise.div, "__rtruediv__": _rev(pointwise.div),
@@ -128,6 +143,9 @@ def _bind() -> None:
                            ("__eq__", "eq", F["eq"]), ("__ne__", "ne", F["ne"]), ("__lt__", "lt", F["lt"]),
                            ("__le__", "le", F["le"]), ("__gt__", "gt", F["gt"]), ("__ge__", "ge", F["ge"])]:
         setattr(T, op, _fast(name, slow))
+    for module in OP_MODULES:  # each op module lists its own Tensor methods
+        for name, fn in module.METHODS.items():
+            setattr(T, name, fn)
     T.__radd__ = _fast_reflected("add", pointwise.add)
     T.__rmul__ = _fast_reflected("mul", F["mul"])
     T.T = property(_T)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ops import pointwise
+from ..ops import pointwise, softmax
 from ..ops.elementwise import apply, apply_inplace
 from ..tensor import Tensor
 
@@ -34,3 +34,15 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     return input.clamp_(min_val, max_val) if inplace else pointwise.clamp(input, min_val, max_val)
+
+
+def _bind_tables() -> None:
+    """Each nn op module lists its functions in a FUNCTIONAL table; torch.softmax & co. are F names too."""
+    from . import conv, losses, normalization, padding, pooling, sampling
+
+    for module in (conv, losses, normalization, padding, pooling, sampling):
+        globals().update(module.FUNCTIONAL)
+    globals().update({k: v for k, v in softmax.FUNCTIONS.items() if k in ("softmax", "log_softmax")})
+
+
+_bind_tables()

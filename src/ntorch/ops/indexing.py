@@ -98,3 +98,8 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     if as_tuple:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
     return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64))
+
+
+# ntorch.<name> and Tensor.<name>: bound in ntorch/__init__.py and ntorch/_methods.py
+FUNCTIONS: dict = {"nonzero": nonzero}
+METHODS: dict = {"nonzero": nonzero, "__getitem__": getitem, "__setitem__": setitem}

@@ -1,0 +1,6 @@
+"""F.interpolate: nearest and bilinear."""
+
+from __future__ import annotations
+
+# ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
+FUNCTIONAL: dict = {}
