@@ -14,9 +14,11 @@ _os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 
 from . import (
     _methods,  # noqa: E402, F401
+    autograd,
     dispatch,  # noqa: E402
     nn,
 )
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .devices import device  # noqa: E402
 from .dtypes import (  # noqa: E402, F401
     bool,

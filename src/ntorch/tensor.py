@@ -61,9 +61,10 @@ class Tensor:
     _store: Storage | None = None
     _base: Tensor | None = None
     _flat: np.ndarray | None = None  # a cached 1-d view of a C-contiguous _data (elementwise fast path)
-    requires_grad: bool = False
+    _requires_grad: bool = False
     grad: Tensor | None = None
-    grad_fn = None
+    grad_fn = None  # the autograd Node that produced this tensor (None for leaves)
+    _output_nr: int = 0  # which output of grad_fn this tensor is
 
     def __init__(self, *args, **kwargs):
         raise TypeError("create tensors with ntorch.tensor(), ntorch.zeros(), ... ")
@@ -189,9 +190,81 @@ class Tensor:
     def is_complex(self) -> bool:
         return False
 
+    # -- autograd metadata (the engine lives in ntorch/autograd) -----------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
+
+    def detach(self) -> Tensor:
+        """A view of the same data, out of the graph (shares storage and version counter)."""
+        return self._view_of(self._data)
+
+    def detach_(self) -> Tensor:
+        self.__dict__.pop("grad_fn", None)
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs=None) -> None:
+        from .autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; it may return a replacement."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.graph import _Handle
+
+        if self.grad_fn is None:
+            hooks = self.__dict__.setdefault("_hooks", [])
+        else:
+            hooks = self.grad_fn._tensor_pre_hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _Handle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep .grad for a non-leaf tensor too (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self.__dict__.get("_retains_grad"):
+            return
+        import weakref
+
+        from .autograd.graph import accumulate_into_grad
+
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                accumulate_into_grad(t, grad)
+
+        self.grad_fn._tensor_pre_hooks.setdefault(self._output_nr, []).insert(0, keep)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return bool(self.__dict__.get("_retains_grad"))
 
     @property
     def layout(self) -> str:

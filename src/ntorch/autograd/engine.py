@@ -1,0 +1,257 @@
+"""The backward engine: iterative, with dependency counting (no recursion, so a 100,000-op chain works).
+
+1. Walk the graph from the roots once (an explicit stack) and count, for every node, how many edges
+   point at it.
+2. Run nodes in an order where each runs once all its incoming gradients have arrived (a ready queue fed
+   by the counts), summing gradients that reach the same output of a node.
+3. Free each node's saved tensors right after it ran, unless retain_graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..tensor import Tensor
+from . import grad_mode
+from .graph import AccumulateGrad, Node, edge_of
+
+
+def _zeros(meta) -> Tensor:
+    from ..ops.creation import zeros
+
+    shape, dt = meta
+    return zeros(shape, dtype=dt)
+
+
+def _add(a: Tensor | None, b: Tensor | None) -> Tensor | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _check_nan(node: Node, grads: tuple) -> None:
+    for i, g in enumerate(grads):
+        if isinstance(g, Tensor) and g.dtype.is_floating_point and bool((g != g).any()):
+            where = "".join(node._forward_stack or [])
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output."
+                               + (f"\nTraceback of the forward call that caused the error:\n{where}" if where else ""))
+
+
+def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_graph: bool, create_graph: bool,
+                 capture: Sequence[tuple] | None = None, accumulate: bool = True) -> list:
+    """Propagate `grads` from root edges `(node, output_nr)` through the graph.
+
+    accumulate=True adds into leaves' .grad (Tensor.backward); capture lists edges whose total incoming
+    gradient is returned instead (autograd.grad, or backward(inputs=...) which accumulates only there)."""
+    # 1. dependency counts over the part of the graph reachable from the roots
+    deps: dict[Node, int] = {}
+    seen = set()
+    stack = [node for node, _ in roots]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                stack.append(nxt)
+
+    captured: dict[tuple, Tensor | None] = {}
+    capture_keys = [(id(n), nr) for n, nr in capture] if capture is not None else []
+    wanted = set(capture_keys)
+    if capture is not None:
+        needed = _needed_nodes(roots, {n for n, _ in capture})
+    else:
+        needed = None
+
+    buffers: dict[Node, list] = {}
+    for (node, nr), g in zip(roots, grads):
+        buf = buffers.setdefault(node, [None] * max(1, len(node._output_meta)))
+        buf[nr] = _add(buf[nr], g)
+    ready = [node for node in dict.fromkeys(n for n, _ in roots) if deps.get(node, 0) == 0]
+    queued = {id(n) for n in ready}
+
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None) or [None]
+            for nr, hooks in _tensor_hooks(node).items():
+                for hook in hooks:
+                    if nr < len(buf) and buf[nr] is not None:
+                        res = hook(buf[nr])
+                        if res is not None:
+                            buf[nr] = res
+            for hook in node._pre_hooks:
+                res = hook(tuple(buf))
+                if res is not None:
+                    buf = list(res)
+            for nr in range(len(buf)):
+                if (id(node), nr) in wanted:
+                    captured[(id(node), nr)] = buf[nr]
+            run = needed is None or id(node) in needed
+            if isinstance(node, AccumulateGrad):
+                if run and accumulate and buf[0] is not None:
+                    node.apply(buf[0])
+                continue
+            if not run:
+                continue
+            if all(g is None for g in buf):
+                out_grads = (None,) * len(node.next_functions)
+            else:
+                if not getattr(node, "_materialize_grads", True):
+                    args = buf
+                else:
+                    args = [g if g is not None else _zeros(m) for g, m in zip(buf, node._output_meta or [None])]
+                out_grads = node.apply(*args)
+                for hook in node._hooks:
+                    res = hook(out_grads, tuple(buf))
+                    if res is not None:
+                        out_grads = tuple(res)
+                if grad_mode.STATE.anomaly and grad_mode.STATE.anomaly_check_nan:
+                    _check_nan(node, out_grads)
+            if not retain_graph:
+                node.release()
+            for (nxt, nr), g in zip(node.next_functions, out_grads):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    nbuf = buffers.setdefault(nxt, [None] * max(1, len(nxt._output_meta)))
+                    nbuf[nr] = _add(nbuf[nr], g)
+                deps[nxt] -= 1
+                if deps[nxt] == 0 and id(nxt) not in queued:
+                    queued.add(id(nxt))
+                    ready.append(nxt)
+    return [captured.get(k) for k in capture_keys]
+
+
+def _tensor_hooks(node: Node) -> dict:
+    """Hooks registered on the tensors this node produced (a leaf keeps its own on the tensor)."""
+    if isinstance(node, AccumulateGrad):
+        hooks = node.variable.__dict__.get("_hooks")
+        return {0: hooks} if hooks else {}
+    return node._tensor_pre_hooks
+
+
+def _needed_nodes(roots: Sequence[tuple], targets: set) -> set:
+    """ids of the nodes that lie on a path from a root to a target (only those need to run)."""
+    target_ids = {id(t) for t in targets}
+    order, seen, stack = [], set(), [(node, False) for node, _ in roots]
+    while stack:  # iterative post-order
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((n, False) for n, _ in node.next_functions if n is not None and id(n) not in seen)
+    needed = set()
+    for node in order:  # children come before parents in post-order
+        if id(node) in target_ids or any(n is not None and id(n) in needed for n, _ in node.next_functions):
+            needed.add(id(node))
+    return needed
+
+
+def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> list:
+    from ..ops.creation import ones_like
+
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                   f"{out.dtype}")
+            g = ones_like(out)
+        elif not isinstance(g, Tensor):
+            from ..ops.creation import full_like
+
+            g = full_like(out, g)
+        elif tuple(g.shape) != tuple(out.shape):
+            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
+                               f"shape of {out.shape}.")
+        grads.append(g)
+    return grads
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
+             inputs=None) -> None:
+    """ntorch.autograd.backward / Tensor.backward: accumulate gradients into leaves' .grad."""
+    outputs = _as_tuple(tensors)
+    grad_list = list(_as_tuple(grad_tensors)) if grad_tensors is not None else [None] * len(outputs)
+    if len(grad_list) != len(outputs):
+        raise RuntimeError(f"got {len(grad_list)} tensors in grad_tensors, expected {len(outputs)}")
+    if retain_graph is None:
+        retain_graph = create_graph
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    grads = _root_grads(outputs, grad_list, create_graph)
+    roots = [edge_of(out) for out in outputs]
+    if inputs is None:
+        run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph)
+        return
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    edges = [edge_of(t) for t in inputs]
+    if any(e[0] is None for e in edges):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    got = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph, capture=edges,
+                       accumulate=False)
+    from .graph import accumulate_into_grad
+
+    with grad_mode.set_grad_enabled(create_graph):
+        for t, g in zip(inputs, got):
+            accumulate_into_grad(t, g)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused: bool | None = None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple:
+    """ntorch.autograd.grad: the gradients of outputs with respect to inputs, without touching .grad."""
+    outputs = _as_tuple(outputs)
+    inputs_t = _as_tuple(inputs)
+    grad_list = list(_as_tuple(grad_outputs)) if grad_outputs is not None else [None] * len(outputs)
+    if len(grad_list) != len(outputs):
+        raise RuntimeError(f"grad requires one grad_output per output: got {len(grad_list)} for "
+                           f"{len(outputs)} outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    edges = [edge_of(t) for t in inputs_t]
+    for e in edges:
+        if e[0] is None:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    grads = _root_grads(outputs, grad_list, create_graph)
+    got = run_backward([edge_of(o) for o in outputs], grads, retain_graph=retain_graph, create_graph=create_graph,
+                       capture=edges, accumulate=False)
+    result = []
+    for t, g in zip(inputs_t, got):
+        if g is None:
+            if materialize_grads:
+                from ..ops.creation import zeros_like
+
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

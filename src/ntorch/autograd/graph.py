@@ -1,0 +1,195 @@
+"""The autograd graph: one Node per recorded op, holding what its backward needs.
+
+A Node's `next_functions` has one edge per tensor input of the forward op: `(node, output_nr)` of the
+node that produced it (an `AccumulateGrad` for a leaf), or `(None, 0)` when that input needs no gradient.
+Saved tensors remember the version of their storage when saved, so that an in-place change made before
+backward is caught, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+from collections.abc import Callable, Sequence
+
+from ..tensor import Tensor
+from . import grad_mode
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+          "have already been freed). Saved intermediate values of the graph are freed when you call "
+          ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph "
+          "a second time or if you need to access saved tensors after calling backward.")
+
+
+class SavedTensor:
+    """A tensor saved for backward, with its version at save time.
+
+    An output of the saving node is kept as a detached alias plus a weak reference to the node (a strong one
+    would be a reference cycle node -> output -> node); unpacking rebuilds the link for create_graph."""
+
+    __slots__ = ("tensor", "version", "node_ref", "output_nr")
+
+    def __init__(self, t: Tensor, node: Node | None = None) -> None:
+        self.version = t._version
+        self.output_nr = t._output_nr
+        if node is not None and t.grad_fn is node:
+            self.tensor = t.detach()
+            self.node_ref = weakref.ref(node)
+        else:
+            self.tensor = t
+            self.node_ref = None
+
+    def unpack(self, owner: Node) -> Tensor:
+        t = self.tensor
+        if t._version != self.version:
+            from ..ops.shape import _legacy_type
+
+            producer = owner if self.node_ref is not None else t.grad_fn
+            where = f", which is output {self.output_nr} of {producer.name()}," if producer is not None else ""
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"[{_legacy_type(t)} {list(t.shape)}]{where} is at version {t._version}; expected version "
+                f"{self.version} instead. Hint: enable anomaly detection to find the operation that failed to "
+                "compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+        if self.node_ref is not None:
+            node = self.node_ref()
+            if node is not None and grad_mode.STATE.enabled:
+                alias = t.detach()
+                alias.requires_grad = True
+                alias.grad_fn = node
+                alias._output_nr = self.output_nr
+                return alias
+        return t
+
+
+class Node:
+    """A backward function: grads of the forward's outputs in, grads of its tensor inputs out."""
+
+    def __init__(self, name: str, backward: Callable | None, inputs: Sequence) -> None:
+        self._name = name
+        self._backward = backward  # backward(node, *grad_outputs) -> one grad (or None) per input
+        self.next_functions = tuple(edge_of(t) for t in inputs if isinstance(t, Tensor) or t is None)
+        self.needs_input_grad = tuple(e[0] is not None for e in self.next_functions)
+        self._saved: list[SavedTensor] = []
+        self._released = False
+        self._output_meta: list[tuple] = []  # (shape, dtype) of each output, to make zero grads
+        self._tensor_pre_hooks: dict[int, list] = {}
+        self._hooks: list = []
+        self._pre_hooks: list = []
+        self.metadata: dict = {}
+        self._forward_stack = traceback.format_stack()[:-3] if grad_mode.STATE.anomaly else None
+
+    def name(self) -> str:
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {id(self):#x}>"
+
+    def save(self, *tensors: Tensor | None) -> None:
+        self._saved = [None if t is None else SavedTensor(t, self) for t in tensors]
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._released:
+            raise RuntimeError(_FREED)
+        return tuple(None if s is None else s.unpack(self) for s in self._saved)
+
+    def apply(self, *grad_outputs) -> tuple:
+        if self._released:
+            raise RuntimeError(_FREED)
+        grads = self._backward(self, *grad_outputs)
+        return grads if isinstance(grads, tuple) else (grads,)
+
+    def release(self) -> None:
+        """Free saved tensors once backward has run (unless retain_graph)."""
+        self._saved = []
+        self._released = True
+
+    def register_hook(self, fn: Callable) -> _Handle:
+        """fn(grad_inputs, grad_outputs) after this node runs; may return replacement grad_inputs."""
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn: Callable) -> _Handle:
+        """fn(grad_outputs) before this node runs; may return replacement grad_outputs."""
+        self._pre_hooks.append(fn)
+        return _Handle(self._pre_hooks, fn)
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable: Tensor) -> None:
+        super().__init__("AccumulateGrad", None, ())
+        self.variable = variable
+
+    def apply(self, grad):
+        accumulate_into_grad(self.variable, grad)
+        return ()
+
+    def release(self) -> None:
+        pass
+
+
+def accumulate_into_grad(t: Tensor, grad: Tensor) -> None:
+    if grad is None:
+        return
+    if t.grad is None:
+        # a fresh tensor that no one else holds can become .grad as is; otherwise a copy, as torch does
+        t.grad = grad.detach() if not grad_mode.STATE.enabled else grad
+        if t.grad._data.base is not None or t.grad.shape != t.shape:
+            t.grad = t.grad.clone()
+    elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
+        t.grad = t.grad + grad
+    else:
+        t.grad.add_(grad)
+
+
+class _Handle:
+    """What register_hook returns: `.remove()` unregisters the hook."""
+
+    def __init__(self, hooks, fn) -> None:
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+def grad_accumulator(t: Tensor) -> AccumulateGrad:
+    """A leaf's AccumulateGrad, shared by every op that uses the leaf (the tensor holds it weakly)."""
+    ref = t.__dict__.get("_grad_accumulator")
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._grad_accumulator = weakref.ref(acc)
+    return acc
+
+
+def edge_of(t: Tensor | None) -> tuple:
+    if t is None or not t.requires_grad:
+        return (None, 0)
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (grad_accumulator(t), 0)
+
+
+def needs_graph(*inputs) -> bool:
+    """True when an op on these inputs must record a node: grad mode is on and some input requires grad."""
+    if not grad_mode.STATE.enabled:
+        return False
+    return any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+
+
+def record(name: str, backward: Callable, inputs: Sequence, outputs: Sequence[Tensor],
+           saved: Sequence[Tensor | None] = ()) -> Node:
+    """Attach a new Node to the outputs of a forward op (the caller checked `needs_graph(*inputs)`)."""
+    node = Node(name, backward, inputs)
+    for i, out in enumerate(outputs):
+        node._output_meta.append((tuple(out.shape), out.dtype))
+        if out.dtype.is_floating_point:
+            out.requires_grad = True
+            out.grad_fn = node
+            out._output_nr = i
+    node.save(*saved)
+    return node

@@ -1,0 +1,249 @@
+"""The autograd engine, exercised through custom Functions (op backward formulas come with issue 4)."""
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import ntorch
+from ntorch.autograd import Function
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g * b, g * a
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape = tuple(a.shape)
+        return a.sum()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.expand(*ctx.shape)
+
+
+class Identity(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a * 1.0
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def leaf(values):
+    return ntorch.tensor(values, dtype=ntorch.float64, requires_grad=True)
+
+
+def test_backward_accumulates_into_leaves():
+    a, b = leaf([1.0, 2.0, 3.0]), leaf([4.0, -5.0, 6.0])
+    y = Sum.apply(Mul.apply(a, b))
+    assert y.grad_fn.name() == "SumBackward"
+    assert y.grad_fn.next_functions[0][0].name() == "MulBackward"
+    assert not y.is_leaf and a.is_leaf
+    y.backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0, -5.0, 6.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 2.0, 3.0])
+    Sum.apply(Mul.apply(a, b)).backward()  # a second graph: gradients add up
+    np.testing.assert_array_equal(a.grad.numpy(), [8.0, -10.0, 12.0])
+
+
+def test_shared_input_gets_summed_gradient():
+    a = leaf([1.0, 2.0])
+    Sum.apply(Mul.apply(a, a)).backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 4.0])
+
+
+def test_second_backward_needs_retain_graph():
+    a, b = leaf([1.0]), leaf([2.0])
+    y = Sum.apply(Mul.apply(a, b))
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0])
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_non_scalar_backward_needs_gradient():
+    a = leaf([1.0, 2.0])
+    y = Mul.apply(a, a)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        y.backward()
+    y.backward(ntorch.tensor([1.0, 10.0], dtype=ntorch.float64))
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 40.0])
+
+
+def test_backward_of_tensor_without_grad_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
+        ntorch.ones(2).sum().backward()
+
+
+def test_requires_grad_rules():
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+        ntorch.ones(2, dtype=ntorch.int64).requires_grad_()
+    y = Mul.apply(leaf([1.0]), leaf([2.0]))
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf variables"):
+        y.requires_grad = False
+    d = y.detach()
+    assert d.grad_fn is None and not d.requires_grad
+    assert d.data_ptr() == y.data_ptr()
+
+
+def test_autograd_grad_leaves_dot_grad_alone_and_reports_unused():
+    a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([0.0])
+    y = Sum.apply(Mul.apply(a, b))
+    (ga,) = ntorch.autograd.grad(y, a, retain_graph=True)
+    np.testing.assert_array_equal(ga.numpy(), [3.0, 4.0])
+    assert a.grad is None and b.grad is None
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        ntorch.autograd.grad(y, [a, c], retain_graph=True)
+    ga, gc_ = ntorch.autograd.grad(y, [a, c], allow_unused=True)
+    assert gc_ is None
+
+
+def test_backward_inputs_accumulates_only_there():
+    a, b = leaf([1.0]), leaf([2.0])
+    Sum.apply(Mul.apply(a, b)).backward(inputs=[b])
+    assert a.grad is None
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0])
+
+
+def test_hooks_and_retain_grad():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    m = Mul.apply(a, b)
+    m.retain_grad()
+    seen = []
+    m.register_hook(lambda g: seen.append(g.numpy().copy()))
+    handle = a.register_hook(lambda g: g * 10)
+    Sum.apply(m).backward()
+    np.testing.assert_array_equal(m.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(seen[0], [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [30.0, 40.0])
+    handle.remove()
+    a.grad = None
+    Sum.apply(Mul.apply(a, b)).backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
+
+
+def test_inplace_change_of_saved_tensor_is_caught():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    with ntorch.no_grad():
+        b2 = b * 1.0
+    y = Sum.apply(Mul.apply(a, b2))
+    b2.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*version 1; expected version 0"):
+        y.backward()
+
+
+def test_long_chain_runs_without_recursion():
+    x = leaf(1.0)
+    z = x
+    for _ in range(100_000):
+        z = Identity.apply(z)
+    z.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_graph_is_freed_after_backward():
+    a = leaf([1.0, 2.0])
+    m = Mul.apply(a, a)
+    y = Sum.apply(m)
+    node, saved = weakref.ref(m.grad_fn), weakref.ref(m)
+    del m
+    y.backward()
+    del y
+    gc.collect()
+    assert node() is None and saved() is None
+
+
+def test_custom_function_ctx_features():
+    class Split(Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            ctx.set_materialize_grads(False)
+            idx = ntorch.arange(2)
+            ctx.mark_non_differentiable(idx)
+            return x * scale, idx
+
+        @staticmethod
+        def backward(ctx, g, g_idx):
+            assert ctx.needs_input_grad == (True,)
+            assert g_idx is None
+            return g * 2.0, None
+
+    x = leaf([1.0, 2.0])
+    y, idx = Split.apply(x, 2.0)
+    assert not idx.requires_grad and y.requires_grad
+    Sum.apply(y).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+    class Wrong(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(RuntimeError, match="returned an incorrect number of gradients"):
+        Sum.apply(Wrong.apply(x, x)).backward()
+
+
+def test_grad_modes_are_thread_local_context_managers_and_decorators():
+    a = leaf([1.0])
+    with ntorch.no_grad():
+        assert not ntorch.is_grad_enabled()
+        assert not Mul.apply(a, a).requires_grad
+        with ntorch.enable_grad():
+            assert Mul.apply(a, a).requires_grad
+    assert ntorch.is_grad_enabled()
+
+    @ntorch.no_grad()
+    def f():
+        return ntorch.is_grad_enabled()
+
+    assert f() is False and ntorch.is_grad_enabled()
+    ntorch.set_grad_enabled(False)
+    assert not ntorch.is_grad_enabled()
+    ntorch.set_grad_enabled(True)
+    with ntorch.set_grad_enabled(False):
+        assert not ntorch.is_grad_enabled()
+    with ntorch.inference_mode():
+        assert not ntorch.is_grad_enabled()
+    seen = []
+    with ntorch.no_grad():
+        t = threading.Thread(target=lambda: seen.append(ntorch.is_grad_enabled()))
+        t.start()
+        t.join()
+    assert seen == [True]
+
+
+def test_detect_anomaly_names_the_node():
+    class NanBack(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * float("nan")
+
+    x = leaf([1.0])
+    with ntorch.autograd.detect_anomaly():
+        y = Sum.apply(NanBack.apply(x))
+        with pytest.raises(RuntimeError, match="Function 'NanBackBackward' returned nan values in its 0th output"):
+            y.backward()
