@@ -1,6 +1,7 @@
 """Reverse-mode automatic differentiation: the graph (graph.py), the engine (engine.py), grad modes
 (grad_mode.py) and custom Functions (function.py)."""
 
+from . import functional
 from .engine import backward, grad
 from .function import Function, FunctionCtx
 from .grad_mode import (
@@ -13,8 +14,11 @@ from .grad_mode import (
     set_detect_anomaly,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node
 
-__all__ = ["Function", "FunctionCtx", "Node", "backward", "detect_anomaly", "enable_grad", "grad",
-           "inference_mode", "is_anomaly_enabled", "is_grad_enabled", "no_grad", "set_detect_anomaly",
-           "set_grad_enabled"]
+__all__ = [
+    "Function", "FunctionCtx", "GradcheckError", "Node", "backward", "detect_anomaly", "enable_grad", "functional",
+    "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_enabled", "is_grad_enabled", "no_grad",
+    "set_detect_anomaly", "set_grad_enabled",
+]

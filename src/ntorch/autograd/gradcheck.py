@@ -1,0 +1,125 @@
+"""gradcheck / gradgradcheck: analytical gradients against central finite differences (use float64)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import grad_mode
+from .engine import grad
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _as_tuple(x) -> tuple:
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _differentiable_outputs(outputs) -> list[Tensor]:
+    return [o for o in _as_tuple(outputs) if isinstance(o, Tensor) and o.requires_grad]
+
+
+def _numerical_jacobians(func: Callable, inputs: tuple, targets: list[int], n_out: list[int], eps: float):
+    """jac[out][inp]: (numel(out), numel(inp)) by central differences, perturbing inputs in place."""
+    jacs = [[np.zeros((n, inputs[i].numel())) for i in targets] for n in n_out]
+    with grad_mode.no_grad():
+        for col, i in enumerate(targets):
+            flat = inputs[i]._data.reshape(-1) if inputs[i]._data.flags.c_contiguous else None
+            if flat is None:
+                raise GradcheckError(f"gradcheck expects contiguous inputs; input {i} is not")
+            for k in range(flat.size):
+                orig = flat[k]
+                flat[k] = orig + eps
+                plus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
+                flat[k] = orig - eps
+                minus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
+                flat[k] = orig
+                for r, (p, m) in enumerate(zip(plus, minus)):
+                    jacs[r][col][:, k] = (p - m) / (2 * eps)
+    return jacs
+
+
+def _float_outputs(outputs) -> list[Tensor]:
+    return [o for o in _as_tuple(outputs) if isinstance(o, Tensor) and o.dtype.is_floating_point]
+
+
+def _analytical_jacobians(outputs: list[Tensor], inputs: tuple, targets: list[int]):
+    from ..ops.creation import zeros_like
+
+    jacs = []
+    for out in outputs:
+        rows = [np.zeros((out.numel(), inputs[i].numel())) for i in targets]
+        for j in range(out.numel()):
+            v = zeros_like(out)
+            v._data.reshape(-1)[j] = 1
+            gs = grad(out, [inputs[i] for i in targets], v, retain_graph=True, allow_unused=True)
+            for col, g in enumerate(gs):
+                if g is not None:
+                    rows[col][j] = g._data.astype(np.float64).reshape(-1)
+        jacs.append(rows)
+    return jacs
+
+
+def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+              check_grad_dtypes: bool = False, check_batched_grad: bool = False, fast_mode: bool = False,
+              masked: bool | None = None) -> bool:
+    """True when every output's Jacobian w.r.t. every input that requires grad matches finite differences."""
+    inputs = _as_tuple(inputs)
+    targets = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not targets:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
+                         "have requires_grad=True.")
+    for i in targets:
+        if inputs[i].dtype.name != "float64":
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. This check "
+                          "will likely fail if all the inputs are not of double precision floating point.",
+                          stacklevel=2)
+    outputs = _differentiable_outputs(func(*inputs))
+    all_out = _float_outputs(func(*inputs))
+    analytical = _analytical_jacobians(outputs, inputs, targets)
+    numerical = _numerical_jacobians(func, inputs, targets, [o.numel() for o in all_out], eps)
+    diff_ids = [k for k, o in enumerate(all_out) if o.requires_grad]
+    for r, out_idx in enumerate(diff_ids):
+        for col, i in enumerate(targets):
+            a, n = analytical[r][col], numerical[out_idx][col]
+            if not np.allclose(a, n, rtol=rtol, atol=atol):
+                if not raise_exception:
+                    return False
+                raise GradcheckError(f"Jacobian mismatch for output {out_idx} with respect to input {i},\n"
+                                     f"numerical:{n}\nanalytical:{a}\n")
+    for k in range(len(all_out)):  # outputs that do not require grad must not depend on the inputs
+        if k not in diff_ids and any(np.abs(numerical[k][c]).max(initial=0) > atol for c in range(len(targets))):
+            if not raise_exception:
+                return False
+            raise GradcheckError(f"Jacobian mismatch for output {k}: it does not require grad but depends on "
+                                 "the inputs numerically")
+    return True
+
+
+def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False, raise_exception: bool = True,
+                  **kwargs) -> bool:
+    """gradcheck of the backward pass itself (needs create_graph support in every backward formula)."""
+    from ..random import randn_like
+
+    inputs = _as_tuple(inputs)
+    outputs = _differentiable_outputs(func(*inputs))
+    if grad_outputs is None:
+        grad_outputs = tuple(randn_like(o, dtype=o.dtype).requires_grad_() for o in outputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    def first_derivatives(*args):
+        ins, gos = args[:len(inputs)], args[len(inputs):]
+        with grad_mode.enable_grad():  # also while gradcheck perturbs inputs under no_grad
+            outs = _differentiable_outputs(func(*ins))
+            diff = [t for t in ins if isinstance(t, Tensor) and t.requires_grad]
+            gs = grad(outs, diff, gos, create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)
