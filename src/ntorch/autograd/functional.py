@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import grad_mode
 from .engine import grad
@@ -111,7 +113,7 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
             rows = [[] for _ in ins]
             for k in range(out.numel()):
                 v = zeros_like(out)
-                v._data.reshape(-1)[k] = 1
+                v._data[np.unravel_index(k, v._data.shape)] = 1
                 gs = _grads((out,), ins, (v,), create_graph, strict, "jacobian")
                 for j, g in enumerate(gs):
                     rows[j].append(g)

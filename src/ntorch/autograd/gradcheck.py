@@ -29,16 +29,14 @@ def _numerical_jacobians(func: Callable, inputs: tuple, targets: list[int], n_ou
     jacs = [[np.zeros((n, inputs[i].numel())) for i in targets] for n in n_out]
     with grad_mode.no_grad():
         for col, i in enumerate(targets):
-            flat = inputs[i]._data.reshape(-1) if inputs[i]._data.flags.c_contiguous else None
-            if flat is None:
-                raise GradcheckError(f"gradcheck expects contiguous inputs; input {i} is not")
-            for k in range(flat.size):
-                orig = flat[k]
-                flat[k] = orig + eps
+            arr = inputs[i]._data  # perturbed in logical (C) order, whatever its strides
+            for k, pos in enumerate(np.ndindex(arr.shape)):
+                orig = arr[pos]
+                arr[pos] = orig + eps
                 plus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                flat[k] = orig - eps
+                arr[pos] = orig - eps
                 minus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                flat[k] = orig
+                arr[pos] = orig
                 for r, (p, m) in enumerate(zip(plus, minus)):
                     jacs[r][col][:, k] = (p - m) / (2 * eps)
     return jacs
@@ -56,7 +54,7 @@ def _analytical_jacobians(outputs: list[Tensor], inputs: tuple, targets: list[in
         rows = [np.zeros((out.numel(), inputs[i].numel())) for i in targets]
         for j in range(out.numel()):
             v = zeros_like(out)
-            v._data.reshape(-1)[j] = 1
+            v._data[np.unravel_index(j, v._data.shape)] = 1
             gs = grad(out, [inputs[i] for i in targets], v, retain_graph=True, allow_unused=True)
             for col, g in enumerate(gs):
                 if g is not None:

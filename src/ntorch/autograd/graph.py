@@ -181,15 +181,20 @@ def needs_graph(*inputs) -> bool:
     return any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
 
 
-def record(name: str, backward: Callable, inputs: Sequence, outputs: Sequence[Tensor],
-           saved: Sequence[Tensor | None] = ()) -> Node:
-    """Attach a new Node to the outputs of a forward op (the caller checked `needs_graph(*inputs)`)."""
-    node = Node(name, backward, inputs)
+def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None] = ()) -> Node:
+    """Make `node` the grad_fn of a forward op's floating-point outputs and save what its backward reads
+    (the caller checked `needs_graph(*inputs)`)."""
     for i, out in enumerate(outputs):
         node._output_meta.append((tuple(out.shape), out.dtype))
         if out.dtype.is_floating_point:
-            out.requires_grad = True
+            out._requires_grad = True
             out.grad_fn = node
             out._output_nr = i
     node.save(*saved)
     return node
+
+
+def record(name: str, backward: Callable, inputs: Sequence, outputs: Sequence[Tensor],
+           saved: Sequence[Tensor | None] = ()) -> Node:
+    """Attach a plain Node whose backward is `backward(node, *grad_outputs)`."""
+    return attach(Node(name, backward, inputs), outputs, saved)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..autograd.graph import needs_graph, record
 from ..devices import as_device
 from ..tensor import Tensor
 from ._util import is_scalar
@@ -39,7 +40,14 @@ def to(self: Tensor, *args, dtype=None, device=None, non_blocking: bool = False,
     dt = self.dtype if dtype is None else dtypes.as_dtype(dtype)
     if dt is self.dtype and not copy:
         return self
-    return Tensor._wrap(_cast(self._data, dt))
+    res = Tensor._wrap(_cast(self._data, dt))
+    if needs_graph(self):
+        record("ToCopyBackward0", _to_backward, (self,), (res,)).in_dtype = self.dtype
+    return res
+
+
+def _to_backward(c, g: Tensor) -> Tensor:
+    return g.to(c.in_dtype)
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:

@@ -8,12 +8,14 @@ The kernels for each (op, dtype) are registered with the dispatcher below the ta
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import BOOL, FLOAT, INT
 from ..kernels.cpu import codegen
 from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
@@ -136,6 +138,184 @@ OPS: list[Op] = [
 ]
 OP_BY_NAME = {op.name: op for op in OPS}
 
+# Backward formulas, beside the table: name -> (what the formula reads, formula(c, g) -> one grad per operand).
+# In a formula, c.x / c.y / c.z are the operands (tensors or Python scalars), c.o the output, c.p0.. the
+# parameters; g is the output's gradient. Written with ntorch ops, so create_graph=True differentiates
+# them again. Grads are summed back to each operand's shape and dtype by ElementwiseBackward.
+_LN2, _LN10 = 0.6931471805599453, 2.302585092994046
+_TWO_OVER_SQRT_PI, _INV_SQRT_2PI, _SQRT_2_OVER_PI = 1.1283791670955126, 0.3989422804014327, 0.7978845608028654
+
+
+def _gelu_grad(c, g):
+    cdf = ((c.x * 0.7071067811865476).erf() + 1) * 0.5
+    pdf = (c.x * c.x * -0.5).exp() * _INV_SQRT_2PI
+    return (g * (cdf + c.x * pdf),)
+
+
+def _gelu_tanh_grad(c, g):
+    x = c.x
+    t = ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh()
+    left = (t + 1) * 0.5
+    right = x * 0.5 * (1 - t * t) * _SQRT_2_OVER_PI * (x * x * 0.134145 + 1)
+    return (g * (left + right),)
+
+
+def _silu_grad(c, g):
+    s = c.x.sigmoid()
+    return (g * s * (c.x * (1 - s) + 1),)
+
+
+def _pow_grad(c, g):
+    x, y = c.x, c.y
+    gx = gy = None
+    if c.needs(0):
+        gx = (g * y * x ** (y - 1)).masked_fill(y == 0, 0.0) if isinstance(y, Tensor) else \
+            (g * 0.0 if y == 0 else g * y * x ** (y - 1))
+    if c.needs(1):
+        gy = (g * c.o * x.log()).masked_fill((x == 0) & (y >= 0), 0.0) if isinstance(x, Tensor) else \
+            g * c.o * math.log(x) if x > 0 else g * 0.0
+    return gx, gy
+
+
+def _max_min_grad(c, g, smaller_wins: bool):
+    x, y = c.x, c.y
+    lose_x = (x > y) if smaller_wins else (x < y)
+    lose_y = (x < y) if smaller_wins else (x > y)
+    half = (g / 2).where(x == y, g)
+    return half.masked_fill(lose_x, 0.0), half.masked_fill(lose_y, 0.0)
+
+
+def _fmax_fmin_grad(c, g, smaller_wins: bool):
+    x, y = c.x, c.y
+    x_wins = ((x <= y) if smaller_wins else (x >= y)) | y.isnan()
+    return g.masked_fill(~x_wins, 0.0), g.masked_fill(x_wins, 0.0)
+
+
+def _zero(c, g):
+    return tuple(g * 0.0 for _ in range(c.arity))
+
+
+DERIVATIVES: dict[str, tuple[str, object]] = {
+    "neg": ("", lambda c, g: (-g,)),
+    "abs": ("x", lambda c, g: (g * c.x.sign(),)),
+    "sign": ("", _zero),
+    "square": ("x", lambda c, g: (g * c.x * 2,)),
+    "exp": ("o", lambda c, g: (g * c.o,)),
+    "exp2": ("o", lambda c, g: (g * c.o * _LN2,)),
+    "expm1": ("o", lambda c, g: (g * (c.o + 1),)),
+    "log": ("x", lambda c, g: (g / c.x,)),
+    "log2": ("x", lambda c, g: (g / (c.x * _LN2),)),
+    "log10": ("x", lambda c, g: (g / (c.x * _LN10),)),
+    "log1p": ("x", lambda c, g: (g / (c.x + 1),)),
+    "sqrt": ("o", lambda c, g: (g / (c.o * 2),)),
+    "rsqrt": ("o", lambda c, g: (g * c.o * c.o * c.o * -0.5,)),
+    "reciprocal": ("o", lambda c, g: (-g * c.o * c.o,)),
+    "sin": ("x", lambda c, g: (g * c.x.cos(),)),
+    "cos": ("x", lambda c, g: (-g * c.x.sin(),)),
+    "tan": ("o", lambda c, g: (g * (c.o * c.o + 1),)),
+    "asin": ("x", lambda c, g: (g * (1 - c.x * c.x).rsqrt(),)),
+    "acos": ("x", lambda c, g: (-g * (1 - c.x * c.x).rsqrt(),)),
+    "atan": ("x", lambda c, g: (g / (c.x * c.x + 1),)),
+    "sinh": ("x", lambda c, g: (g * c.x.cosh(),)),
+    "cosh": ("x", lambda c, g: (g * c.x.sinh(),)),
+    "tanh": ("o", lambda c, g: (g * (1 - c.o * c.o),)),
+    "sigmoid": ("o", lambda c, g: (g * c.o * (1 - c.o),)),
+    "erf": ("x", lambda c, g: (g * (-c.x * c.x).exp() * _TWO_OVER_SQRT_PI,)),
+    "erfc": ("x", lambda c, g: (g * (-c.x * c.x).exp() * -_TWO_OVER_SQRT_PI,)),
+    "gelu": ("x", _gelu_grad),
+    "gelu_tanh": ("x", _gelu_tanh_grad),
+    "silu": ("x", _silu_grad),
+    "softplus": ("x", lambda c, g: (g.where(c.x * c.p0 > c.p1, g * (c.x * c.p0).sigmoid()),)),
+    "relu": ("o", lambda c, g: (g.masked_fill(c.o <= 0, 0.0),)),
+    "floor": ("", _zero), "ceil": ("", _zero), "trunc": ("", _zero), "round": ("", _zero),
+    "round_decimals": ("", _zero),
+    "frac": ("", lambda c, g: (g,)),
+    "nan_to_num": ("x", lambda c, g: (g.masked_fill(~c.x.isfinite(), 0.0),)),
+    "add": ("", lambda c, g: (g, g)),
+    "add_alpha": ("", lambda c, g: (g, g * c.p0)),
+    "sub": ("", lambda c, g: (g, -g)),
+    "sub_alpha": ("", lambda c, g: (g, g * -c.p0)),
+    "mul": ("xy", lambda c, g: (g * c.y if c.needs(0) else None, g * c.x if c.needs(1) else None)),
+    "div": ("xy", lambda c, g: (g / c.y, -g * c.x / (c.y * c.y) if c.needs(1) else None)),
+    "div_floor": ("", _zero), "div_trunc": ("", _zero),
+    "remainder": ("xy", lambda c, g: (g, -g * (c.x / c.y).floor() if c.needs(1) else None)),
+    "fmod": ("xy", lambda c, g: (g, -g * (c.x / c.y).trunc() if c.needs(1) else None)),
+    "pow": ("xyo", _pow_grad),
+    "atan2": ("xy", lambda c, g: (g * c.y / (c.x * c.x + c.y * c.y), g * -c.x / (c.x * c.x + c.y * c.y))),
+    "hypot": ("xyo", lambda c, g: (g * c.x / c.o, g * c.y / c.o)),
+    "maximum": ("xy", lambda c, g: _max_min_grad(c, g, False)),
+    "minimum": ("xy", lambda c, g: _max_min_grad(c, g, True)),
+    "fmax": ("xy", lambda c, g: _fmax_fmin_grad(c, g, False)),
+    "fmin": ("xy", lambda c, g: _fmax_fmin_grad(c, g, True)),
+    "where": ("x", lambda c, g: (None, g.masked_fill(~c.x, 0.0), g.masked_fill(c.x, 0.0))),
+    "clamp": ("xyz", lambda c, g: (g.masked_fill((c.x < c.y) | (c.x > c.z), 0.0),
+                                   g.masked_fill(~(c.x < c.y), 0.0) if c.needs(1) else None,
+                                   g.masked_fill(~(c.x > c.z), 0.0) if c.needs(2) else None)),
+    "lerp": ("xyz", lambda c, g: (g * (1 - c.z), g * c.z, g * (c.y - c.x) if c.needs(2) else None)),
+    "addcmul": ("yz", lambda c, g: (g, g * c.z * c.p0 if c.needs(1) else None,
+                                    g * c.y * c.p0 if c.needs(2) else None)),
+    "addcdiv": ("yz", lambda c, g: (g, g * c.p0 / c.z if c.needs(1) else None,
+                                    -g * c.p0 * c.y / (c.z * c.z) if c.needs(2) else None)),
+}
+
+
+
+class ElementwiseBackward(Node):
+    """The graph node of an elementwise op: runs its DERIVATIVES formula, then sums each gradient back to
+    its operand's shape (un-broadcasting) and dtype."""
+
+    def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
+        super().__init__(_NODE_NAMES.get(op) or f"{op.split('_')[0].capitalize()}Backward0", _elementwise_backward,
+                         [a if isinstance(a, Tensor) else None for a in operands])
+        reads, self.formula = DERIVATIVES[op]
+        self.arity = len(operands)
+        self.params = params
+        self.meta = [(a._data.shape, a.dtype) if isinstance(a, Tensor) else None for a in operands]
+        self.scalars = {k: a for k, a in zip("xyz", operands) if not isinstance(a, Tensor)}
+        tensors = {k: a for k, a in zip("xyz", operands) if isinstance(a, Tensor)}
+        tensors["o"] = out
+        self.slots = [k for k in reads if k in tensors]
+        attach(self, (out,), [tensors[k] for k in self.slots])
+
+    def needs(self, i: int) -> bool:
+        return self.needs_input_grad[i]
+
+    def __getattr__(self, name: str):
+        if name in ("x", "y", "z", "o"):
+            if name in self.scalars:
+                return self.scalars[name]
+            return self.saved_tensors[self.slots.index(name)]
+        if name.startswith("p") and name[1:].isdigit():
+            return self.params[int(name[1:])]
+        raise AttributeError(name)
+
+
+_NODE_NAMES = {"add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_floor": "DivBackward1",
+               "div_trunc": "DivBackward1", "gelu_tanh": "GeluBackward0", "round_decimals": "RoundBackward1",
+               "nan_to_num": "NanToNumBackward0", "where": "WhereBackward0", "addcmul": "AddcmulBackward0",
+               "addcdiv": "AddcdivBackward0"}
+
+
+def _elementwise_backward(node: ElementwiseBackward, g: Tensor) -> tuple:
+    grads = node.formula(node, g)
+    return tuple(None if gr is None or meta is None or not node.needs_input_grad[i] else sum_to(gr, *meta)
+                 for i, (gr, meta) in enumerate(zip(grads, node.meta)))
+
+
+def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
+    """Sum a gradient over the dims that broadcasting added or expanded, back to `shape`; cast to `dt`."""
+    if tuple(g.shape) != tuple(shape):
+        lead = g.ndim - len(shape)
+        dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+        if dims:
+            g = g.sum(dims, keepdim=True)
+        g = g.reshape(tuple(shape))
+    return g if g.dtype is dt else g.to(dt)
+
+
+def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
+    if name in DERIVATIVES and out.dtype.is_floating_point and needs_graph(*operands):
+        ElementwiseBackward(name, operands, params, out)
 
 def _expr_for(op: Op, dt: dtypes.dtype) -> str:
     kind = {FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
@@ -232,7 +412,7 @@ def _flat_of(t: Tensor):
 def _apply_fast(name: str, operands: tuple):
     """The hot path for small tensors: same-shape contiguous operands of one dtype, or a Python scalar."""
     a = operands[0]
-    if type(a) is not Tensor or codegen.DEBUG:
+    if type(a) is not Tensor or codegen.DEBUG or a._requires_grad:
         return None
     flat_a = _flat_of(a)
     if flat_a is None:
@@ -244,6 +424,8 @@ def _apply_fast(name: str, operands: tuple):
         b = operands[1]
         tb = type(b)
         if tb is Tensor:
+            if b._requires_grad:
+                return None
             other = _flat_of(b)
             if other is None or other.dtype != flat_a.dtype or b._data.shape != a._data.shape:
                 return None
@@ -307,8 +489,13 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
         args[0] = np.asarray(args[0], dtype=compute.np)
     kernel(result, *args, params=params)
     if out is not None:
+        if needs_graph(*operands):
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
         return write_out(out, result, name)
-    return Tensor._wrap(result)
+    res = Tensor._wrap(result)
+    _record(name, operands, params, res)
+    return res
 
 
 def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tensor:

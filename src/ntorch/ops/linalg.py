@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import matmul as K
 from ..tensor import Tensor
 from ._util import check_tensor
@@ -93,7 +94,14 @@ def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
                            f"{mat2.shape[0]}x{mat2.shape[1]})")
     dt = _same_dtype("mm", input, mat2)
     res = Tensor._wrap(_mm_arrays("mm", input._data, mat2._data, dt))
+    if out is None and needs_graph(input, mat2):
+        record("MmBackward0", _mm_backward, (input, mat2), (res,), (input, mat2))
     return _finish(res, out, "mm")
+
+
+def _mm_backward(c, g):
+    a, b = c.saved_tensors
+    return mm(g, b.t()) if c.needs_input_grad[0] else None, mm(a.t(), g) if c.needs_input_grad[1] else None
 
 
 def _finish(res: Tensor, out: Tensor | None, op: str) -> Tensor:
@@ -119,7 +127,16 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     check_tensor(mat2, "bmm", "mat2")
     _check_bmm(input, mat2)
     dt = _same_dtype("bmm", input, mat2)
-    return _finish(Tensor._wrap(_bmm_arrays(input._data, mat2._data, dt)), out, "bmm")
+    res = Tensor._wrap(_bmm_arrays(input._data, mat2._data, dt))
+    if out is None and needs_graph(input, mat2):
+        record("BmmBackward0", _bmm_backward, (input, mat2), (res,), (input, mat2))
+    return _finish(res, out, "bmm")
+
+
+def _bmm_backward(c, g):
+    a, b = c.saved_tensors
+    return (bmm(g, b.transpose(1, 2)) if c.needs_input_grad[0] else None,
+            bmm(a.transpose(1, 2), g) if c.needs_input_grad[1] else None)
 
 
 def _mv_arrays(a: np.ndarray, v: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
@@ -165,7 +182,28 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
     b_b = np.broadcast_to(b3, batch + b3.shape[-2:])
     res = _bmm_arrays(_fold(a_b, nb), _fold(b_b, nb), dt)
     shape = batch + ((a.shape[-2],) if da > 1 else ()) + ((b.shape[-1],) if db > 1 else ())
-    return _finish(Tensor._wrap(res.reshape(shape)), out, "matmul")
+    res = Tensor._wrap(res.reshape(shape))
+    if out is None and needs_graph(input, other):
+        record("UnsafeViewBackward0", _matmul_backward, (input, other), (res,), (input, other))
+    return _finish(res, out, "matmul")
+
+
+def _matmul_backward(c, g):
+    """Batched matmul with broadcasting: 1-d operands become (1, k) / (k, 1) matrices, and each gradient is
+    summed over the batch dims its operand was broadcast along."""
+    from .elementwise import sum_to
+
+    a, b = c.saved_tensors
+    a2 = a.unsqueeze(0) if a.ndim == 1 else a
+    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+    g2 = g.unsqueeze(-2) if a.ndim == 1 else g
+    g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+    ga = gb = None
+    if c.needs_input_grad[0]:
+        ga = sum_to(matmul(g2, b2.mT), tuple(a2.shape), a.dtype).reshape(tuple(a.shape))
+    if c.needs_input_grad[1]:
+        gb = sum_to(matmul(a2.mT, g2), tuple(b2.shape), b.dtype).reshape(tuple(b.shape))
+    return ga, gb
 
 
 def _fold(x: np.ndarray, nb: int) -> np.ndarray:
@@ -191,7 +229,16 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     if input.dtype is not vec.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_legacy(vec)}, {_legacy(input)}, "
                            f"and {_legacy(vec)}")
-    return Tensor._wrap(_mv_arrays(input._data, vec._data, input.dtype))
+    res = Tensor._wrap(_mv_arrays(input._data, vec._data, input.dtype))
+    if needs_graph(input, vec):
+        record("MvBackward0", _mv_backward, (input, vec), (res,), (input, vec))
+    return res
+
+
+def _mv_backward(c, g):
+    a, v = c.saved_tensors
+    return (g.unsqueeze(1) * v.unsqueeze(0) if c.needs_input_grad[0] else None,
+            mv(a.t(), g) if c.needs_input_grad[1] else None)
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
@@ -206,8 +253,12 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] "
                            "to have the same number of elements, but got "
                            f"{input.shape[0]} and {other.shape[0]} elements respectively")
-    res = _mm_arrays("dot", input._data.reshape(1, -1), other._data.reshape(-1, 1), input.dtype)
-    return Tensor._wrap(res.reshape(()))
+    res = Tensor._wrap(_mm_arrays("dot", input._data.reshape(1, -1), other._data.reshape(-1, 1),
+                                  input.dtype).reshape(()))
+    if needs_graph(input, other):
+        record("DotBackward0", lambda c, g: (g * c.saved_tensors[1], g * c.saved_tensors[0]), (input, other),
+               (res,), (input, other))
+    return res
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
@@ -352,8 +403,6 @@ def _einsum_parse(equation: str, operands) -> tuple[list[str], str]:
 
 def _diagonal(t: Tensor, term: str, k: int):
     """Take the diagonal of every label repeated within one operand (a view, as torch)."""
-    from .shape import as_strided_view
-
     while len(set(term)) != len(term):
         c = next(c for c in term if term.count(c) > 1)
         pos = [i for i, x in enumerate(term) if x == c]
@@ -362,12 +411,32 @@ def _diagonal(t: Tensor, term: str, k: int):
             raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, "
                                f"{t.shape[pos[0]]} != {t.shape[pos[1]]}")
         keep = [i for i in range(len(term)) if i not in pos[1:]]
-        stride = t.stride()
-        shape = [t.shape[i] for i in keep]
-        strides = [sum(stride[j] for j in pos) if i == pos[0] else stride[i] for i in keep]
-        t = as_strided_view(t, shape, strides)
+        t = _diagonal_view(t, pos, keep)
         term = "".join(term[i] for i in keep)
     return t, term
+
+
+def _diagonal_view(t: Tensor, pos: list, keep: list) -> Tensor:
+    """The view of t where the dims in `pos` move together (one diagonal), keeping the dims in `keep`."""
+    from .shape import as_strided_view
+
+    stride = t.stride()
+    shape = [t.shape[i] for i in keep]
+    strides = [sum(stride[j] for j in pos) if i == pos[0] else stride[i] for i in keep]
+    res = as_strided_view(t, shape, strides)
+    if needs_graph(t):
+        node = record("DiagonalBackward0", _diagonal_backward, (t,), (res,))
+        node.shape, node.pos, node.keep = tuple(t.shape), pos, keep
+    return res
+
+
+def _diagonal_backward(c, g):
+    """g added into the same diagonal of zeros (not itself recorded: no double backward through einsum
+    diagonals yet)."""
+    grad = g.new_zeros(c.shape)
+    view = _diagonal_view(grad, c.pos, c.keep)
+    view._data[...] += g._data
+    return grad
 
 
 def einsum(equation: str, *operands) -> Tensor:

@@ -12,6 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
 from ._util import check_tensor, normalize_dims
@@ -127,10 +128,119 @@ def _cast_input(x: Tensor, dtype) -> Tensor:
     return x
 
 
+def _all_dims(dim) -> bool:
+    return dim is None or (isinstance(dim, list | tuple) and len(dim) == 0)
+
+
+def _track(name: str, backward, input: Tensor, outputs: tuple, saved: tuple, dim, keepdim: bool, **attrs) -> None:
+    """Record a reduction's node when input requires grad; the backward reads c.dims, c.keepdim, c.shape."""
+    if not needs_graph(input):
+        return
+    node = record(name, backward, (input,), outputs, saved)
+    node.dims = tuple(range(input.ndim)) if _all_dims(dim) else normalize_dims(dim, input.ndim, name)
+    node.keepdim, node.shape, node.in_dtype = keepdim, tuple(input.shape), input.dtype
+    node.__dict__.update(attrs)
+
+
+def _unreduce(c, g: Tensor) -> Tensor:
+    """A reduced gradient (or output) reshaped to broadcast against the input: size-1 reduced dims."""
+    if not c.keepdim:
+        g = g.reshape(tuple(1 if d in c.dims else n for d, n in enumerate(c.shape)))
+    return g
+
+
+def _expand_back(c, g: Tensor) -> Tensor:
+    return _unreduce(c, g).expand(*c.shape)
+
+
+def _sum_backward(c, g):
+    return _expand_back(c, g).to(c.in_dtype)
+
+
+def _mean_backward(c, g):
+    count = math.prod(c.shape[d] for d in c.dims) if c.shape else 1
+    return _expand_back(c, g) / count
+
+
+def _prod_backward(c, g):
+    x, out = c.saved_tensors
+    if not bool((x == 0).any()):
+        return _unreduce(c, g) * _unreduce(c, out) / x
+    # with zeros: the product of the other elements, computed directly (not twice differentiable)
+    others = _prod_of_others(x._data.astype(np.float64), c.dims)
+    return _unreduce(c, g) * Tensor._wrap(others.astype(x.dtype.np))
+
+
+def _prod_of_others(x: np.ndarray, dims: tuple) -> np.ndarray:
+    moved = np.moveaxis(x, dims, tuple(range(x.ndim - len(dims), x.ndim)))
+    flat = moved.reshape(moved.shape[:moved.ndim - len(dims)] + (-1,))
+    left = np.cumprod(np.concatenate([np.ones(flat.shape[:-1] + (1,)), flat[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([np.ones(flat.shape[:-1] + (1,)), flat[..., :0:-1]], -1), -1)[..., ::-1]
+    return np.moveaxis((left * right).reshape(moved.shape), tuple(range(x.ndim - len(dims), x.ndim)), dims)
+
+
+def _amax_backward(c, g):
+    """Ties share the gradient evenly, as in PyTorch."""
+    x, out = c.saved_tensors
+    mask = (x == _unreduce(c, out)).to(g.dtype)
+    return _unreduce(c, g) * mask / mask.sum(c.dims, keepdim=True)
+
+
+def _max_dim_backward(c, g, g_indices=None):
+    (indices,) = c.saved_tensors
+    if not c.keepdim:
+        g, indices = g.unsqueeze(c.dims[0]), indices.unsqueeze(c.dims[0])
+    return g.new_zeros(c.shape).scatter(c.dims[0], indices, g)
+
+
+def _var_backward(c, g):
+    (x,) = c.saved_tensors
+    n = math.prod(c.shape[d] for d in c.dims) if c.shape else 1
+    return _unreduce(c, g) * (x - x.mean(c.dims, keepdim=True)) * (2.0 / (n - c.correction))
+
+
+def _std_backward(c, g):
+    x, out = c.saved_tensors
+    n = math.prod(c.shape[d] for d in c.dims) if c.shape else 1
+    return _unreduce(c, g) * (x - x.mean(c.dims, keepdim=True)) / (_unreduce(c, out) * (n - c.correction))
+
+
+def _var_mean_backward(c, g_var, g_mean):
+    return _var_backward(c, g_var) + _mean_backward(c, g_mean)
+
+
+def _std_mean_backward(c, g_std, g_mean):
+    x, out, _ = c.saved_tensors
+    n = math.prod(c.shape[d] for d in c.dims) if c.shape else 1
+    g = _unreduce(c, g_std) * (x - x.mean(c.dims, keepdim=True)) / (_unreduce(c, out) * (n - c.correction))
+    return g + _mean_backward(c, g_mean)
+
+
+def _logsumexp_backward(c, g):
+    x, out = c.saved_tensors
+    return _unreduce(c, g) * (x - _unreduce(c, out)).exp()
+
+
+def _norm_backward(c, g):
+    x, out = c.saved_tensors
+    p, g, out = c.p, _unreduce(c, g), _unreduce(c, out)
+    if p == 0:
+        return x * 0.0
+    if p == 1:
+        return g * x.sign()
+    if p == 2:
+        return (g * x / out).masked_fill(out == 0, 0.0)
+    if math.isinf(p):
+        mask = (x.abs() == out).to(g.dtype)
+        return g * x.sign() * mask / mask.sum(c.dims, keepdim=True)
+    return (g * x * x.abs() ** (p - 2) / out ** (p - 1)).masked_fill(out == 0, 0.0)
+
+
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "sum")
     x = _cast_input(input, dtype)
     res = _cast_result(_run("sum", x, dim, keepdim, _sum_dtype(x, None)), dtype)
+    _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "sum")
 
 
@@ -147,7 +257,9 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = _cast_input(input, dtype)
-    return _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
+    res = _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
+    _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
+    return res
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -165,7 +277,9 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     count = x.numel() // n_out if n_out else 1  # elements per reduced slice; 0 gives 0/0 = nan
     with np.errstate(all="ignore"):
         np.divide(s._data, count, out=s._data)
-    return _maybe_out(s.to(x.dtype), out, "mean")
+    res = s.to(x.dtype)
+    _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
+    return _maybe_out(res, out, "mean")
 
 
 def _maybe_out(res: Tensor, out: Tensor | None, op: str) -> Tensor:
@@ -191,14 +305,18 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     check_tensor(input, "amax")
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amax")
-    return _run("amax", input, dim, keepdim, input.dtype)
+    res = _run("amax", input, dim, keepdim, input.dtype)
+    _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
+    return res
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     check_tensor(input, "amin")
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amin")
-    return _run("amin", input, dim, keepdim, input.dtype)
+    res = _run("amin", input, dim, keepdim, input.dtype)
+    _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
+    return res
 
 
 def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
@@ -210,12 +328,15 @@ def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
         return FUNCTIONS["maximum" if op == "max" else "minimum"](input, dim)
     if dim is None:
         _check_nonempty(input, None, op)
-        return _run("amax" if op == "max" else "amin", input, None, False, input.dtype)
+        res = _run("amax" if op == "max" else "amin", input, None, False, input.dtype)
+        _track(f"{op.capitalize()}Backward1", _amax_backward, input, (res,), (input, res), None, False)
+        return res
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     _check_nonempty(input, dim, op)
     vals, idx = _run(f"{op}.dim", input, dim, keepdim, input.dtype, nout=2,
                      out_dtypes=(input.dtype, dtypes.int64))
+    _track(f"{op.capitalize()}Backward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
     return result(vals, idx)
 
 
@@ -279,33 +400,47 @@ def _var_args(dim, unbiased, correction, op):
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var")
     _var_float_only(input)
-    return _run("var", input, dim, keepdim, input.dtype, _correction("var", unbiased, correction))
+    corr = _correction("var", unbiased, correction)
+    res = _run("var", input, dim, keepdim, input.dtype, corr)
+    _track("VarBackward0", _var_backward, input, (res,), (input,), dim, keepdim, correction=corr)
+    return res
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    v = var(input, dim, unbiased, keepdim, correction=correction)
-    np.sqrt(v._data, out=v._data)
-    return v
+    dim, unbiased, correction = _var_args(dim, unbiased, correction, "std")
+    _var_float_only(input)
+    corr = _correction("std", unbiased, correction)
+    res = _run("var", input, dim, keepdim, input.dtype, corr)
+    np.sqrt(res._data, out=res._data)
+    _track("StdBackward0", _std_backward, input, (res,), (input, res), dim, keepdim, correction=corr)
+    return res
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var_mean")
     _var_float_only(input)
-    v, m = _run("var_mean", input, dim, keepdim, input.dtype, _correction("var_mean", unbiased, correction),
-                nout=2)
+    corr = _correction("var_mean", unbiased, correction)
+    v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
+    _track("VarMeanBackward0", _var_mean_backward, input, (v, m), (input,), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    dim, unbiased, correction = _var_args(dim, unbiased, correction, "std_mean")
+    _var_float_only(input)
+    corr = _correction("std_mean", unbiased, correction)
+    v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
     np.sqrt(v._data, out=v._data)
+    _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     check_tensor(input, "logsumexp")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
-    return _run("logsumexp", x, dim, keepdim, x.dtype)
+    res = _run("logsumexp", x, dim, keepdim, x.dtype)
+    _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
+    return res
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -328,7 +463,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
             if x.ndim and x.shape[d] == 0:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on the dimension {d}because "
                                    "this dimension is empty and the operation does not have an identity")
-    return _run("norm", x, dim, keepdim, x.dtype, p)
+    res = _run("norm", x, dim, keepdim, x.dtype, p)
+    _track("NormBackward1", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
+    return res
 
 
 def _logical_dtype(x: Tensor) -> dtypes.dtype:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor, _contiguous_strides, _wrap_dim
 from ._util import normalize_dims
 
@@ -106,6 +107,38 @@ def _check_unique_dims(dim, ndim: int) -> None:
             seen.add(w)
 
 
+def _track(name: str, backward, input: Tensor, out: Tensor, **attrs) -> Tensor:
+    """Record a shape op's node (when input requires grad); its backward reads c.shape and the attrs."""
+    if needs_graph(input):
+        node = record(name, backward, (input,), (out,))
+        node.shape = tuple(input._data.shape)
+        node.__dict__.update(attrs)
+    return out
+
+
+def _reshape_backward(c, g: Tensor) -> Tensor:
+    return g.reshape(c.shape)
+
+
+def _expand_backward(c, g: Tensor) -> Tensor:
+    from .elementwise import sum_to
+
+    return sum_to(g, c.shape, g.dtype)
+
+
+def _slice_backward(c, g: Tensor) -> Tensor:
+    """The gradient of a basic-index view: g placed into zeros of the input's shape."""
+    grad = g.new_zeros(c.shape)
+    grad[c.index] = g
+    return grad
+
+
+def _unbind_backward(c, *grads) -> Tensor:
+    from .joins import stack
+
+    return stack(grads, c.dim)
+
+
 def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
     """A view of t's memory with element strides, starting offset_delta elements after t's start."""
     arr = t._data
@@ -124,14 +157,16 @@ def view(self: Tensor, *shape) -> Tensor:
         return view_dtype(self, shape[0])
     shape = _infer_size(_sizes(shape, "view"), self._data.size, "view")
     if shape == self._data.shape:
-        return self._view_of(self._data.view())
-    if self._data.flags.c_contiguous:
-        return self._view_of(self._data.reshape(shape))
-    strides = _view_strides(self._data.shape, self.stride(), shape)
-    if strides is None:
-        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
-                           "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return as_strided_view(self, shape, strides)
+        res = self._view_of(self._data.view())
+    elif self._data.flags.c_contiguous:
+        res = self._view_of(self._data.reshape(shape))
+    else:
+        strides = _view_strides(self._data.shape, self.stride(), shape)
+        if strides is None:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        res = as_strided_view(self, shape, strides)
+    return _track("ViewBackward0", _reshape_backward, self, res)
 
 
 def view_dtype(self: Tensor, dt) -> Tensor:
@@ -144,19 +179,23 @@ def view_dtype(self: Tensor, dt) -> Tensor:
 def reshape(self: Tensor, *shape) -> Tensor:
     shape = _infer_size(_sizes(shape, "reshape"), self._data.size, "reshape")
     if self._data.flags.c_contiguous:
-        return self._view_of(self._data.reshape(shape))
-    strides = _view_strides(self._data.shape, self.stride(), shape)
-    if strides is not None:
-        return as_strided_view(self, shape, strides)
-    return Tensor._wrap(np.ascontiguousarray(self._data).reshape(shape))
+        res = self._view_of(self._data.reshape(shape))
+    else:
+        strides = _view_strides(self._data.shape, self.stride(), shape)
+        if strides is not None:
+            res = as_strided_view(self, shape, strides)
+        else:
+            res = Tensor._wrap(np.ascontiguousarray(self._data).reshape(shape))
+    return _track("ViewBackward0" if res._base is not None else "UnsafeViewBackward0", _reshape_backward, self, res)
 
 
 def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
     n = self._data.ndim
     d0, d1 = _wrap_dim(dim0, n, "transpose"), _wrap_dim(dim1, n, "transpose")
     if n == 0:
-        return self._view_of(self._data.view())
-    return self._view_of(np.swapaxes(self._data, d0, d1))
+        return _track("TransposeBackward0", lambda c, g: g, self, self._view_of(self._data.view()))
+    res = self._view_of(np.swapaxes(self._data, d0, d1))
+    return _track("TransposeBackward0", lambda c, g: g.transpose(c.d0, c.d1), self, res, d0=d0, d1=d1)
 
 
 swapaxes = swapdims = transpose
@@ -165,7 +204,7 @@ swapaxes = swapdims = transpose
 def t(self: Tensor) -> Tensor:
     if self._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
-    return self._view_of(self._data.T)
+    return _track("TBackward0", lambda c, g: g.t(), self, self._view_of(self._data.T))
 
 
 def permute(self: Tensor, *dims) -> Tensor:
@@ -178,7 +217,8 @@ def permute(self: Tensor, *dims) -> Tensor:
     wrapped = [_wrap_dim(d, n, "permute") for d in dims]
     if len(set(wrapped)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return self._view_of(self._data.transpose(wrapped))
+    res = self._view_of(self._data.transpose(wrapped))
+    return _track("PermuteBackward0", lambda c, g: g.permute(*np.argsort(c.dims).tolist()), self, res, dims=wrapped)
 
 
 def movedim(self: Tensor, source, destination) -> Tensor:
@@ -190,7 +230,8 @@ def movedim(self: Tensor, source, destination) -> Tensor:
                            f"contain the same number of dims as destination ({list(dst)} dims)")
     src = [_wrap_dim(d, n, "movedim") for d in src]
     dst = [_wrap_dim(d, n, "movedim") for d in dst]
-    return self._view_of(np.moveaxis(self._data, src, dst))
+    res = self._view_of(np.moveaxis(self._data, src, dst))
+    return _track("MovedimBackward0", lambda c, g: g.movedim(c.dst, c.src), self, res, src=src, dst=dst)
 
 
 moveaxis = movedim
@@ -198,18 +239,20 @@ moveaxis = movedim
 
 def unsqueeze(self: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, self._data.ndim + 1, "unsqueeze")
-    return self._view_of(np.expand_dims(self._data, d))
+    return _track("UnsqueezeBackward0", _reshape_backward, self, self._view_of(np.expand_dims(self._data, d)))
 
 
 def squeeze(self: Tensor, dim=None) -> Tensor:
     arr = self._data
     if dim is None:
-        return self._view_of(arr.reshape(tuple(s for s in arr.shape if s != 1)) if arr.ndim else arr.view())
+        res = self._view_of(arr.reshape(tuple(s for s in arr.shape if s != 1)) if arr.ndim else arr.view())
+        return _track("SqueezeBackward0", _reshape_backward, self, res)
     _check_unique_dims(dim, arr.ndim)
     dims = normalize_dims(dim, arr.ndim, "squeeze")
     if arr.ndim == 0:
-        return self._view_of(arr.view())
-    return self._view_of(np.squeeze(arr, axis=tuple(i for i in dims if arr.shape[i] == 1)))
+        return _track("SqueezeBackward1", _reshape_backward, self, self._view_of(arr.view()))
+    res = self._view_of(np.squeeze(arr, axis=tuple(i for i in dims if arr.shape[i] == 1)))
+    return _track("SqueezeBackward1", _reshape_backward, self, res)
 
 
 def expand(self: Tensor, *sizes) -> Tensor:
@@ -243,7 +286,7 @@ def expand(self: Tensor, *sizes) -> Tensor:
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                f"{list(arr.shape)}")
     view = np.lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))
-    return self._view_of(view)
+    return _track("ExpandBackward0", _expand_backward, self, self._view_of(view))
 
 
 def expand_as(self: Tensor, other: Tensor) -> Tensor:
@@ -303,12 +346,15 @@ def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     idx = [slice(None)] * self._data.ndim
     idx[d] = slice(start, start + length)
-    return self._view_of(self._data[tuple(idx)])
+    return _track("NarrowBackward0", _slice_backward, self, self._view_of(self._data[tuple(idx)]), index=tuple(idx))
 
 
 def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     d = _wrap_dim(dim, self._data.ndim, "unbind")
-    return tuple(self._view_of(_index_dim(self._data, d, i)) for i in range(self._data.shape[d]))
+    outs = tuple(self._view_of(_index_dim(self._data, d, i)) for i in range(self._data.shape[d]))
+    if needs_graph(self):
+        record("UnbindBackward0", _unbind_backward, (self,), outs).dim = d
+    return outs
 
 
 def _index_dim(arr: np.ndarray, d: int, i: int) -> np.ndarray:
@@ -325,13 +371,15 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
     if index < -size or index >= size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
                          f"dimension {d}")
-    return self._view_of(_index_dim(self._data, d, index))
+    res = self._view_of(_index_dim(self._data, d, index))
+    idx = (slice(None),) * d + (index,)
+    return _track("SelectBackward0", _slice_backward, self, res, index=idx)
 
 
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
     if self.is_contiguous():
         return self
-    return Tensor._wrap(np.ascontiguousarray(self._data))
+    return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(np.ascontiguousarray(self._data)))
 
 
 def _non_overlapping_and_dense(shape, strides) -> bool:
@@ -406,4 +454,4 @@ def clone(self: Tensor, *, memory_format=None) -> Tensor:
     """A copy that keeps self's memory layout (torch.preserve_format), dense and non-overlapping."""
     out = empty_strided_array(self._data.shape, preserved_strides(self), self._data.dtype)
     out[...] = self._data
-    return Tensor._wrap(out)
+    return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(out))
