@@ -198,3 +198,58 @@ def test_out_argument_refuses_grad():
     x = inp(3)
     with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
         ntorch.add(x, x, out=ntorch.empty(3, dtype=ntorch.float64))
+
+
+def test_inplace_ops_take_over_history():
+    x = inp(3)
+    y = x * 2
+    y.exp_()
+    assert y.grad_fn.name() == "ExpBackward0"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * x.detach().numpy()))
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        x.add_(1)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        x.narrow(0, 0, 2).mul_(2)
+    with ntorch.no_grad():
+        x.add_(1)  # allowed without grad mode
+    assert x.is_leaf and x.grad_fn is None
+
+
+def test_inplace_on_a_view_rebases_the_base():
+    x = inp(4)
+    y = x * 1
+    y.narrow(0, 1, 2).mul_(3)
+    assert y.grad_fn.name() == "CopySlices"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 3.0, 3.0, 1.0])
+
+    z = ntorch.zeros(4, dtype=ntorch.float64)  # a buffer that does not require grad, filled from x
+    x.grad = None
+    z.narrow(0, 0, 2).copy_(x.narrow(0, 2, 2) * 5)
+    assert z.requires_grad and z.grad_fn.name() == "CopySlices"
+    (z * ntorch.arange(4.0, dtype=ntorch.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0, 5.0])
+
+
+def test_fill_zero_and_masked_fill_inplace():
+    x = inp(4)
+    y = x * 3
+    y.masked_fill_(ntorch.tensor([True, False, True, False]), 0.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 3.0, 0.0, 3.0])
+    x.grad = None
+    y = x * 3
+    y.zero_()
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(4))
+
+
+def test_saved_tensor_modified_in_place_raises_with_versions():
+    x = inp(3)
+    y = x * 2
+    z = y * y
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: \[torch.DoubleTensor \[3\]\], which "
+                                           r"is output 0 of AddBackward0, is at version 1; expected version 0"):
+        z.sum().backward()

@@ -214,8 +214,11 @@ class Tensor:
         return self.grad_fn is None
 
     def detach(self) -> Tensor:
-        """A view of the same data, out of the graph (shares storage and version counter)."""
-        return self._view_of(self._data)
+        """The same data out of the graph: shares storage and version counter, but is not an autograd view
+        (an in-place op on it does not reach self's graph)."""
+        t = Tensor._wrap(self._data)
+        t._store = self._storage()
+        return t
 
     def detach_(self) -> Tensor:
         self.__dict__.pop("grad_fn", None)

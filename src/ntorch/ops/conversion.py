@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..autograd import inplace
 from ..autograd.graph import needs_graph, record
 from ..devices import as_device
 from ..tensor import Tensor
@@ -81,9 +82,29 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
                            f"({list(arr.shape)}): copy_ cannot broadcast the source to the destination") from None
     if self._data.dtype == np.bool_ and arr.dtype != np.bool_:
         arr = arr != 0
+    if inplace.involved(self, src):
+        return _inplace_overwrite(self, arr, src if isinstance(src, Tensor) else None)
     self._data[...] = arr
     self._bump_version()
     return self
+
+
+def _inplace_overwrite(self: Tensor, values, src: Tensor | None) -> Tensor:
+    """copy_ / fill_ under autograd: self's old values get no gradient, src gets it summed to its shape."""
+    inplace.check_inplace(self)
+    old = inplace.snapshot(self)
+    res = Tensor._wrap(np.empty(self._data.shape, self._data.dtype))
+    res._data[...] = values
+    node = record("CopyBackwards" if src is not None else "FillBackward0", _copy_backward, (old, src), (res,))
+    node.src_meta = (tuple(src.shape), src.dtype) if src is not None else None
+    return inplace.commit(self, res)
+
+
+def _copy_backward(c, g: Tensor):
+    from .elementwise import sum_to
+
+    g_src = sum_to(g, *c.src_meta) if c.src_meta is not None and c.needs_input_grad[1] else None
+    return g * 0.0 if c.needs_input_grad[0] else None, g_src
 
 
 def fill_(self: Tensor, value) -> Tensor:
@@ -94,6 +115,8 @@ def fill_(self: Tensor, value) -> Tensor:
         value = value.item()
     if not is_scalar(value):
         raise TypeError(f"fill_(): argument 'value' must be Number, not {type(value).__name__}")
+    if inplace.involved(self):
+        return _inplace_overwrite(self, value, None)
     self._data.fill(value)
     self._bump_version()
     return self
@@ -157,6 +180,9 @@ def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
 
 
 def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
+    if inplace.involved(self):
+        inplace.check_inplace(self)
+        return inplace.commit(self, masked_fill(inplace.snapshot(self), mask, value))
     res = masked_fill(self, mask, value)
     self._data[...] = res._data
     self._bump_version()

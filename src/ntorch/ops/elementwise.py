@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import inplace
 from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import BOOL, FLOAT, INT
 from ..kernels.cpu import codegen
@@ -511,6 +512,10 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
         raise RuntimeError(
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(shape)}"
         )
+    if inplace.involved(self, *others):
+        inplace.check_inplace(self)
+        res = apply(name, inplace.snapshot(self), *others, params=params, compute=compute)
+        return inplace.commit(self, res if res.dtype is self.dtype else res.to(self.dtype))
     res = apply(name, self, *others, params=params, compute=compute)
     self._data[...] = res._data
     self._bump_version()

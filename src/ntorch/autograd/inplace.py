@@ -1,0 +1,123 @@
+"""In-place ops under autograd.
+
+An in-place op on a tensor that takes part in autograd is computed out of place on a snapshot of the
+tensor (a copy carrying its history), then written back; the tensor takes over the result's history.
+When the tensor is a view, its base's history is rebased with a CopySlices node, as in PyTorch: the
+gradient of the base flows to the base's old history outside the view's region, and through the
+in-place op inside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import grad_mode
+from .graph import Node, attach
+
+
+def involved(self: Tensor, *others) -> bool:
+    """True when an in-place op on self with these operands must be recorded."""
+    if not grad_mode.STATE.enabled:
+        return False
+    return self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others) or (
+        self._base is not None and self._base.requires_grad)
+
+
+def check_inplace(self: Tensor) -> None:
+    if self.requires_grad and self.grad_fn is None and grad_mode.STATE.enabled:
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        if self._base is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = self._base
+    if base is not None and base.requires_grad and base.grad_fn is None and grad_mode.STATE.enabled:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def snapshot(self: Tensor) -> Tensor:
+    """A copy of self's current values that carries self's history: the operand an in-place op reads."""
+    old = Tensor._wrap(self._data.copy())
+    if self.requires_grad:
+        old._requires_grad = True
+        old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
+    return old
+
+
+def commit(self: Tensor, result: Tensor) -> Tensor:
+    """Write an in-place op's out-of-place result into self and give self (or its base) the new history."""
+    self._data[...] = result._data
+    self._bump_version()
+    self._flat = None if self._flat is not None and not self._data.flags.c_contiguous else self._flat
+    if not result.requires_grad:
+        return self
+    base = self._base
+    if base is not None:
+        _rebase_view(base, self, result)
+    else:
+        self._requires_grad = True
+        self.grad_fn = result.grad_fn
+        self._output_nr = result._output_nr
+    return self
+
+
+class CopySlices(Node):
+    """The base's node after an in-place op on one of its views."""
+
+    def __init__(self, old_base: Tensor, result: Tensor, region: np.ndarray, base: Tensor) -> None:
+        super().__init__("CopySlices", None, (old_base, result))
+        self.region = region  # flat C-order indices into base of each element of the view
+        self.view_shape = tuple(result.shape)
+        attach(self, (base,))
+
+    def apply(self, g):
+        flat = g.reshape(-1)
+        g_base = g.clone()
+        g_base._data.reshape(-1)[self.region] = 0
+        g_view = Tensor._wrap(flat._data[self.region].reshape(self.view_shape))
+        return g_base, g_view
+
+
+class ViewOfBase(Node):
+    """A view's node after its base was rebased: the view's gradient lands in its region of the base."""
+
+    def __init__(self, base: Tensor, view: Tensor, region: np.ndarray) -> None:
+        super().__init__("AsStridedBackward0", None, (base,))
+        self.region, self.base_shape = region, tuple(base.shape)
+        attach(self, (view,))
+
+    def apply(self, g):
+        grad = g.new_zeros(self.base_shape)
+        grad._data.reshape(-1)[self.region] = g._data.reshape(-1)
+        return (grad,)
+
+
+def _rebase_view(base: Tensor, view: Tensor, result: Tensor) -> None:
+    region = region_of(base._data, view._data)
+    old_base = Tensor._wrap(base._data)  # stands for the base's history before the op (data is not read)
+    if base.requires_grad:
+        old_base._requires_grad, old_base.grad_fn, old_base._output_nr = True, base.grad_fn, base._output_nr
+    CopySlices(old_base, result, region, base)
+    ViewOfBase(base, view, region)
+
+
+def region_of(base: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """The flat C-order index into base of each element of view (a view of the same memory)."""
+    base_off = _byte_offsets(base).reshape(-1)
+    view_off = _byte_offsets(view).reshape(-1)
+    order = np.argsort(base_off, kind="stable")
+    pos = np.searchsorted(base_off[order], view_off)
+    if view_off.size and (pos.max(initial=0) >= base_off.size or
+                          not np.array_equal(base_off[order][np.minimum(pos, base_off.size - 1)], view_off)):
+        raise RuntimeError("in-place operation on a view whose elements are not elements of its base")
+    return order[pos]
+
+
+def _byte_offsets(a: np.ndarray) -> np.ndarray:
+    off = np.full(a.shape, a.__array_interface__["data"][0], dtype=np.int64)
+    for d, (n, s) in enumerate(zip(a.shape, a.strides)):
+        shape = [1] * a.ndim
+        shape[d] = n
+        off = off + (np.arange(n, dtype=np.int64) * s).reshape(shape)
+    return off
