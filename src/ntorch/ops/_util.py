@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -67,22 +68,30 @@ def result_dtype(*args) -> dtypes.dtype:
     return dtypes.result_type_of(dim, zero, scal)
 
 
+def resize_out(out: Tensor, shape: tuple, op: str) -> None:
+    """Give out= the result's shape as torch does: an empty out is resized silently, a non-empty one with
+    torch's deprecation warning."""
+    shape = tuple(shape)
+    if out._data.shape == shape:
+        return
+    if out._data.size:
+        warnings.warn(f"{op}: An output with one or more elements was resized since it had shape "
+                      f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
+                      "This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
+                      "unless they have zero elements.", UserWarning, stacklevel=4)
+    out._data = np.empty(shape, out._data.dtype)
+    out._flat = None
+    out._store = None
+    out._base = None
+
+
 def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
-    """Copy a computed result into a user's out= tensor, resizing an empty one as torch does."""
+    """Copy a computed result into a user's out= tensor, resizing it as torch does."""
     check_tensor(out, op, "out")
     src = dtypes.from_numpy_dtype(result.dtype)
     if not dtypes.can_cast(src, out.dtype):
         raise RuntimeError(f"{op}: result type {src.name} can't be cast to the desired output type {out.dtype.name}")
-    if out._data.shape != result.shape:
-        if out._data.size != 0 and out._data.shape != result.shape:
-            raise RuntimeError(
-                f"{op}: out= tensor has shape {list(out._data.shape)} but the result has shape {list(result.shape)}"
-            )
-        fresh = np.empty(result.shape, out._data.dtype)
-        out._data = fresh
-        out._flat = None
-        out._store = None
-        out._base = None
+    resize_out(out, result.shape, op)
     out._data[...] = result
     out._bump_version()
     return out

@@ -1,7 +1,457 @@
-"""Joins and splits: cat/stack/hstack/vstack/dstack, split/tensor_split/chunk."""
+"""Joins and splits: cat/stack/hstack/vstack/dstack/column_stack, split/tensor_split/chunk/h-v-dsplit.
+
+Joins write each input into its slice of one preallocated output. Same-dtype copies that NumPy does slowly
+(strided rows, reversed rows) go through the `copy4` kernel on same-width unsigned views; plain contiguous
+blocks and dtype-converting copies are NumPy slice assignments. Splits return views.
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from .. import dispatch, dtypes
+from ..kernels.cpu import copy as K
+from ..tensor import Tensor, _wrap_dim
+from ._util import check_tensor, resize_out
+
+_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_COPY_MIN = 4096  # below this many elements NumPy's assignment is cheaper than planning a kernel call
+
+for _op in ("cat", "flip", "copy"):
+    dispatch.register(_op, "cpu", dtypes.ALL_DTYPES, lambda dt: K.copy4)
+dispatch.register("cat.rows", "cpu", dtypes.ALL_DTYPES, lambda dt: K.cat_rows4)
+
+
+# -- the strided copy shared by joins, flip, roll, ... ---------------------------------------------------
+def _addr(arr: np.ndarray) -> int:
+    return arr.__array_interface__["data"][0]
+
+
+def _collapse(shape, sstr, dstr):
+    """Drop size-1 dims and merge dims that are adjacent in both source and destination."""
+    dims = [(n, s, d) for n, s, d in zip(shape, sstr, dstr) if n != 1]
+    merged: list[tuple[int, int, int]] = []
+    for n, s, d in dims:
+        if merged:
+            pn, ps, pd = merged[-1]
+            if ps == s * n and pd == d * n:
+                merged[-1] = (pn * n, s, d)
+                continue
+        merged.append((n, s, d))
+    return merged
+
+
+def copy_into(dst: np.ndarray, dst_flat: np.ndarray, src: np.ndarray, src_flat: np.ndarray,
+              op: str = "copy") -> None:
+    """dst[...] = src, where dst and src are views into the flat buffers dst_flat and src_flat.
+
+    Same-dtype copies of enough elements whose source rows are not unit-stride (reversed, stepped,
+    transposed) run the copy4 kernel on unsigned views of the element width; NumPy copies the rest.
+    """
+    item = src.itemsize
+    if src.dtype != dst.dtype or src.size < _COPY_MIN or (src.flags.c_contiguous and dst.flags.c_contiguous) or \
+            (src.strides[-1] == item and dst.strides[-1] == item and src.shape[-1] > 1):
+        dst[...] = src
+        return
+    order = sorted(range(dst.ndim), key=lambda d: -abs(dst.strides[d]))  # dst's inner dim last
+    shape = [src.shape[d] for d in order]
+    sstr = [src.strides[d] // item for d in order]
+    dstr = [dst.strides[d] // item for d in order]
+    dims = _collapse(shape, sstr, dstr)
+    if len(dims) > 4 or not dims or dims[-1][2] != 1 or dims[-1][1] == 1:  # NumPy copies unit-stride rows well
+        dst[...] = src
+        return
+    dims = [(1, 0, 0)] * (4 - len(dims)) + dims
+    u = _UINT[item]
+    kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(src.dtype))
+    kernel(src_flat.view(u), (_addr(src) - _addr(src_flat)) // item, np.array([d[0] for d in dims], np.int64),
+           np.array([d[1] for d in dims], np.int64), dst_flat.view(u), (_addr(dst) - _addr(dst_flat)) // item,
+           np.array([d[2] for d in dims], np.int64))
+
+
+def copy_tensor_into(dst: np.ndarray, dst_flat: np.ndarray, src: Tensor, src_view: np.ndarray | None = None,
+                     op: str = "copy") -> None:
+    """copy_into with the source given as a tensor (and optionally a view of its memory)."""
+    copy_into(dst, dst_flat, src._data if src_view is None else src_view, src._storage().flat, op)
+
+
+# -- argument helpers --------------------------------------------------------------------------------------
+def _tensor_list(tensors, op: str, name: str = "tensors") -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, tuple | list):
+        raise TypeError(f"{op}(): argument '{name}' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return list(tensors)
+
+
+def _int_arg(value, op: str, name: str) -> int:
+    if isinstance(value, Tensor) and value.numel() == 1 and not value.is_floating_point():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
+
+
+def _overlaps(a: Tensor, b: Tensor) -> bool:
+    return a._data.size > 0 and b._data.size > 0 and np.may_share_memory(a._data, b._data)
+
+
+# -- joins -------------------------------------------------------------------------------------------------
+def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """torch.cat: every input but 1-D empty ones (legacy skip) must match except along dim."""
+    if out is None and type(dim) is int and isinstance(tensors, list | tuple) and tensors:
+        fast = _cat_fast(tensors, dim)
+        if fast is not None:
+            return fast
+    tensors = _tensor_list(tensors, "cat")
+    dim = _int_arg(dim, "cat", "dim")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = dtypes.promote_types(dt, t.dtype)
+    kept = [(i, t) for i, t in enumerate(tensors) if t._data.shape != (0,)]
+    if not kept:
+        result = np.empty((0,), dt.np)
+        return _finish(result, out, "cat") if out is not None else Tensor._wrap(result)
+    ref = kept[0][1]._data.shape
+    d = _wrap_dim(dim, len(ref), "cat")
+    total = 0
+    for i, t in kept:
+        shape = t._data.shape
+        if len(shape) != len(ref):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
+        for k, (a, b) in enumerate(zip(ref, shape)):
+            if k != d and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {a} but "
+                                   f"got size {b} for tensor number {i} in the list.")
+        total += shape[d]
+    out_shape = ref[:d] + (total,) + ref[d + 1:]
+    if out is not None:
+        check_tensor(out, "cat", "out")
+        if not dtypes.can_cast(dt, out.dtype):
+            raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                            f"{dtypes.torch_name(out.dtype)}")
+        if any(_overlaps(out, t) for t in tensors):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
+                               "tensor refer to a single memory location. Please clone() the tensor before "
+                               "performing the operation.")
+        resize_out(out, out_shape, "cat")
+        result = out._data
+        flat = out._storage().flat
+    elif math.prod(ref[:d]) == 1 and all(t._data.dtype == dt.np for _, t in kept):
+        # whole blocks one after the other: NumPy's concatenate is a run of memcpys
+        return Tensor._wrap(np.concatenate([t._data for _, t in kept], d))
+    else:
+        result = np.empty(out_shape, dt.np)
+        flat = result.reshape(-1)
+    if result.size:
+        _fill_cat(result, flat, [t for _, t in kept], d)
+    if out is not None:
+        out._bump_version()
+        return out
+    return Tensor._wrap(result)
+
+
+def _cat_fast(tensors, dim: int) -> Tensor | None:
+    """Small inputs of one dtype and rank: np.concatenate. None (take the checked path) for anything else."""
+    first = tensors[0]
+    if not isinstance(first, Tensor):
+        return None
+    dt, nd = first._data.dtype, first._data.ndim
+    numel = 0
+    for t in tensors:
+        if not isinstance(t, Tensor) or t._data.dtype != dt or t._data.ndim != nd:
+            return None
+        numel += t._data.size
+    if nd == 0 or numel > _COPY_MIN or not -nd <= dim < nd:
+        return None
+    try:
+        return Tensor._wrap(np.concatenate([t._data for t in tensors], dim))
+    except ValueError:  # mismatched shapes: the checked path raises torch's error
+        return None
+
+
+def _finish(result: np.ndarray, out: Tensor, op: str) -> Tensor:
+    check_tensor(out, op, "out")
+    resize_out(out, result.shape, op)
+    out._data[...] = result
+    out._bump_version()
+    return out
+
+
+def _fill_cat(result: np.ndarray, flat: np.ndarray, tensors: list[Tensor], d: int) -> None:
+    outer = math.prod(result.shape[:d])
+    if outer > 1 and result.flags.c_contiguous:  # an inner dim: contiguous inputs go row by row (cat_rows4)
+        inner = math.prod(result.shape[d + 1:])
+        u = _UINT[result.itemsize]
+        out2 = result.reshape(outer, -1).view(u)
+        rows, col, rest = [], 0, []
+        for t in tensors:
+            width = t._data.shape[d] * inner
+            if t._data.dtype == result.dtype and t._data.flags.c_contiguous:
+                rows.append((t._data.reshape(outer, width).view(u), col))
+            else:
+                rest.append((t, col // inner))
+            col += width
+        _cat_rows(rows, out2, dispatch.lookup("cat.rows", "cpu", dtypes.from_numpy_dtype(result.dtype)))
+        tensors_at = rest
+    else:
+        tensors_at, offset = [], 0
+        for t in tensors:
+            tensors_at.append((t, offset))
+            offset += t._data.shape[d]
+    lead = (slice(None),) * d
+    for t, offset in tensors_at:
+        n = t._data.shape[d]
+        if n and t._data.size:
+            copy_tensor_into(result[lead + (slice(offset, offset + n),)], flat, t, op="cat")
+
+
+def _cat_rows(rows: list[tuple[np.ndarray, int]], out2: np.ndarray, kernel) -> None:
+    """Copy (2-d input, first output column) pairs with cat_rows4: runs of up to four adjacent inputs per call."""
+    empty = np.empty((out2.shape[0], 0), out2.dtype)
+    group: list[np.ndarray] = []
+    start = end = 0
+    for arr, col in rows + [(None, -1)]:
+        if group and (arr is None or len(group) == 4 or col != end):
+            kernel(*(group + [empty] * (4 - len(group))), out2, start)
+            group = []
+        if arr is not None:
+            if not group:
+                start = col
+            group.append(arr)
+            end = col + arr.shape[1]
+
+
+concat = cat
+
+
+def concatenate(tensors, axis: int = 0, out: Tensor | None = None) -> Tensor:
+    return cat(tensors, axis, out=out)
+
+
+def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    tensors = _tensor_list(tensors, "stack")
+    dim = _int_arg(dim, "stack", "dim")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != ref:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
+                               f"{list(t._data.shape)} at entry {i}")
+    d = _wrap_dim(dim, len(ref) + 1, "stack")
+    if out is None and len({t._data.dtype for t in tensors}) == 1:  # one dtype: no promotion, NumPy's stack
+        n = len(tensors) * tensors[0]._data.size
+        if n <= _COPY_MIN or d == 0:
+            return Tensor._wrap(np.stack([t._data for t in tensors], d))
+    views = [t._view_of(np.expand_dims(t._data, d)) for t in tensors]
+    return cat(views, d, out=out)
+
+
+def _atleast(tensors, n: int, op: str):
+    """atleast_1d/2d/3d: one tensor in, one out; several (or a sequence) in, a tuple out."""
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and isinstance(tensors[0], tuple | list):
+        tensors = tuple(tensors[0])
+    res = []
+    for t in tensors:
+        check_tensor(t, op)
+        arr = t._data
+        if arr.ndim < n:
+            if n == 3 and arr.ndim == 2:
+                arr = arr.reshape(arr.shape + (1,))
+            elif n == 3 and arr.ndim == 1:
+                arr = arr.reshape((1,) + arr.shape + (1,))
+            else:
+                arr = arr.reshape((1,) * (n - arr.ndim) + arr.shape)
+            t = t._view_of(arr)
+        res.append(t)
+    return res[0] if single else tuple(res)
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, 1, "atleast_1d")
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, 2, "atleast_2d")
+
+
+def atleast_3d(*tensors):
+    return _atleast(tensors, 3, "atleast_3d")
+
+
+def _nonempty(tensors, op: str) -> list[Tensor]:
+    tensors = _tensor_list(tensors, op)
+    if not tensors:
+        raise RuntimeError(f"{op} expects a non-empty TensorList")
+    return tensors
+
+
+def hstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    ts = [atleast_1d(t) for t in _nonempty(tensors, "hstack")]
+    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1, out=out)
+
+
+def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    return cat([atleast_2d(t) for t in _nonempty(tensors, "vstack")], 0, out=out)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    return cat([atleast_3d(t) for t in _nonempty(tensors, "dstack")], 2, out=out)
+
+
+def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
+    ts = _nonempty(tensors, "column_stack")
+    ts = [t._view_of(t._data.reshape(t._data.size, 1)) if t._data.ndim <= 1 else t for t in ts]
+    return hstack(ts, out=out)
+
+
+# -- splits (views) ----------------------------------------------------------------------------------------
+def _narrow(t: Tensor, d: int, start: int, stop: int) -> Tensor:
+    return t._view_of(t._data[(slice(None),) * d + (slice(start, stop),)])
+
+
+def split_with_sizes(tensor: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor, ...]:
+    check_tensor(tensor, "split_with_sizes")
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _wrap_dim(_int_arg(dim, "split", "dim"), tensor._data.ndim, "split")
+    sizes = [_int_arg(s, "split_with_sizes", "split_sizes") for s in split_sizes]
+    n = tensor._data.shape[d]
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                           f"split_sizes={sizes}")
+    if sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                           f"dimension {d}), but got split_sizes={sizes}")
+    res, start = [], 0
+    for s in sizes:
+        res.append(_narrow(tensor, d, start, start + s))
+        start += s
+    return tuple(res)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of split_size along dim (the last may be smaller), or pieces of the listed sizes."""
+    check_tensor(tensor, "split")
+    if isinstance(split_size_or_sections, tuple | list):
+        return split_with_sizes(tensor, split_size_or_sections, dim)
+    size = _int_arg(split_size_or_sections, "split", "split_size")
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _wrap_dim(_int_arg(dim, "split", "dim"), tensor._data.ndim, "split")
+    n = tensor._data.shape[d]
+    if size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+    if size == 0 and n != 0:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+    if n == 0:
+        return (_narrow(tensor, d, 0, 0),)
+    return tuple(_narrow(tensor, d, s, min(s + size, n)) for s in range(0, n, size))
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    check_tensor(input, "chunk")
+    chunks = _int_arg(chunks, "chunk", "chunks")
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = _wrap_dim(_int_arg(dim, "chunk", "dim"), input._data.ndim, "chunk")
+    n = input._data.shape[d]
+    size = -(-n // chunks)
+    if size == 0:  # an empty dim: torch returns `chunks` empty pieces
+        return split_with_sizes(input, [0] * chunks, d)
+    return split(input, size, d)
+
+
+def tensor_split(input: Tensor, indices_or_sections=None, dim: int = 0, *, sections=None,
+                 indices=None) -> tuple[Tensor, ...]:
+    """n nearly equal pieces (the first n % size one longer), or pieces between indices (Python slicing)."""
+    check_tensor(input, "tensor_split")
+    arg = indices_or_sections if indices_or_sections is not None else (sections if sections is not None
+                                                                         else indices)
+    if input._data.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    d = _wrap_dim(_int_arg(dim, "tensor_split", "dim"), input._data.ndim, "tensor_split")
+    if isinstance(arg, Tensor):
+        if arg.dtype is not dtypes.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                               f"{dtypes.torch_name(arg.dtype)}")
+        if arg._data.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {arg._data.ndim} dims")
+        arg = int(arg.item()) if arg._data.ndim == 0 else [int(v) for v in arg._data]
+    n = input._data.shape[d]
+    if isinstance(arg, tuple | list):
+        bounds = [_int_arg(i, "tensor_split", "indices") for i in arg]
+        res, start = [], 0
+        for b in bounds + [None]:
+            res.append(input._view_of(input._data[(slice(None),) * d + (slice(start, b),)]))
+            start = b
+        return tuple(res)
+    k = _int_arg(arg, "tensor_split", "sections")
+    if k <= 0:
+        raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+    base, extra = divmod(n, k)
+    res, start = [], 0
+    for i in range(k):
+        size = base + (1 if i < extra else 0)
+        res.append(_narrow(input, d, start, start + size))
+        start += size
+    return tuple(res)
+
+
+def _split_along(input: Tensor, arg, dim: int, need: int, op: str) -> tuple[Tensor, ...]:
+    check_tensor(input, op)
+    if input._data.ndim < need:
+        raise RuntimeError(f"torch.{op} requires a tensor with at least {need} dimension, but got a tensor with "
+                           f"{input._data.ndim} dimensions!")
+    if isinstance(arg, int | np.integer) and not isinstance(arg, bool):
+        n = input._data.shape[dim]
+        if arg == 0 or n % arg:
+            raise RuntimeError(f"torch.{op} attempted to split along dimension {dim}, but the size of the "
+                               f"dimension {n} is not divisible by the split_size {arg}!")
+    return tensor_split(input, arg, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections) -> tuple[Tensor, ...]:
+    return _split_along(input, indices_or_sections, 0 if input.ndim == 1 else 1, 1, "hsplit")
+
+
+def vsplit(input: Tensor, indices_or_sections) -> tuple[Tensor, ...]:
+    return _split_along(input, indices_or_sections, 0, 2, "vsplit")
+
+
+def dsplit(input: Tensor, indices_or_sections) -> tuple[Tensor, ...]:
+    return _split_along(input, indices_or_sections, 2, 3, "dsplit")
+
+
+def _split_method(self: Tensor, split_size, dim: int = 0):
+    return split(self, split_size, dim)
+
+
 # ntorch.<name> and Tensor.<name>: bound in ntorch/__init__.py and ntorch/_methods.py
-FUNCTIONS: dict = {}
-METHODS: dict = {}
+FUNCTIONS: dict = {
+    "cat": cat, "concat": cat, "concatenate": concatenate, "stack": stack, "hstack": hstack, "vstack": vstack,
+    "row_stack": vstack, "dstack": dstack, "column_stack": column_stack, "atleast_1d": atleast_1d,
+    "atleast_2d": atleast_2d, "atleast_3d": atleast_3d, "split": split, "split_with_sizes": split_with_sizes,
+    "tensor_split": tensor_split, "chunk": chunk, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
+}
+METHODS: dict = {
+    "split": _split_method, "split_with_sizes": split_with_sizes, "tensor_split": tensor_split, "chunk": chunk,
+    "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
+}

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.graph import needs_graph, record
-from ..tensor import Tensor, _contiguous_strides, _wrap_dim
+from ..tensor import Size, Tensor, _contiguous_strides, _wrap_dim
 from ._util import normalize_dims
 
 
@@ -230,6 +230,11 @@ def movedim(self: Tensor, source, destination) -> Tensor:
                            f"contain the same number of dims as destination ({list(dst)} dims)")
     src = [_wrap_dim(d, n, "movedim") for d in src]
     dst = [_wrap_dim(d, n, "movedim") for d in dst]
+    for name, dims, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    if n == 0:
+        return _track("MovedimBackward0", lambda c, g: g, self, self._view_of(self._data.view()))
     res = self._view_of(np.moveaxis(self._data, src, dst))
     return _track("MovedimBackward0", lambda c, g: g.movedim(c.dst, c.src), self, res, src=src, dst=dst)
 
@@ -294,6 +299,9 @@ def expand_as(self: Tensor, other: Tensor) -> Tensor:
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
+    if not isinstance(size, list | tuple | Size):
+        raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     return expand(input, tuple(size))
 
 
@@ -350,6 +358,8 @@ def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 
 def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    if self._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _wrap_dim(dim, self._data.ndim, "unbind")
     outs = tuple(self._view_of(_index_dim(self._data, d, i)) for i in range(self._data.shape[d]))
     if needs_graph(self):

@@ -1,0 +1,122 @@
+"""Data-movement kernels: strided copies (flip, cat, ...), padding gathers, triangle zeroing.
+
+Every kernel works on flat 1-D buffers plus element offsets and strides, so one compiled version serves
+every layout and, through same-width unsigned views (`arr.view(np.uint32)` for float32 and int32, ...),
+every dtype of one width: four specialisations per kernel at most (uint8, uint16, uint32, uint64).
+
+Preconditions (the front end validates; nothing here checks bounds): offsets, strides and shapes address
+only elements inside the buffers, and a destination does not overlap its source.
+"""
+
+from __future__ import annotations
+
+import numba
+
+_OPTS = dict(cache=True, error_model="numpy", boundscheck=False, nogil=True)
+
+
+@numba.njit(**_OPTS)
+def copy4(src, sbase, shape, sstr, dst, dbase, dstr):
+    """dst[dbase + i.dstr] = src[sbase + i.sstr] over the 4-d index space `shape`; dst's last stride is 1.
+
+    The last source stride picks the inner loop: 1 (memcpy-like), -1 (reversed, as in flip) or any.
+    """
+    n0, n1, n2, n3 = shape[0], shape[1], shape[2], shape[3]
+    s0, s1, s2, s3 = sstr[0], sstr[1], sstr[2], sstr[3]  # locals: not reloaded after each store
+    d0, d1, d2 = dstr[0], dstr[1], dstr[2]
+    un3 = numba.uint64(n3)
+    for i0 in range(n0):
+        for i1 in range(n1):
+            for i2 in range(n2):
+                so = sbase + i0 * s0 + i1 * s1 + i2 * s2
+                do = dbase + i0 * d0 + i1 * d1 + i2 * d2
+                # unsigned indices: Numba adds no negative-index wraparound, so the loops vectorize
+                ud, us = numba.uint64(do), numba.uint64(so)
+                if s3 == 1:
+                    for j in range(un3):
+                        dst[ud + j] = src[us + j]
+                elif s3 == -1:
+                    for j in range(un3):
+                        dst[ud + j] = src[us - j]
+                else:
+                    for j in range(n3):
+                        dst[do + j] = src[so + j * s3]
+
+
+@numba.njit(**_OPTS)
+def pad_gather(src, sbase, sstr, dst, dshape, m1, m2, m3, lo, hi, left):
+    """Non-constant padding as a gather: dst[b, i, j, k] = src[b, m1[i], m2[j], m3[k]] (dst C-contiguous).
+
+    Along the last dim the outputs lo..hi-1 read the source straight (m3[k] == k - left there), so the
+    middle of each row is a plain copy and only the pads go through the index map. The source's last
+    stride must be 1.
+    """
+    # strides and maps in locals: Numba gives LLVM no aliasing information, so values read from arrays
+    # inside the loops would be reloaded after every store to dst
+    nb, n1, n2, n3 = dshape[0], dshape[1], dshape[2], dshape[3]
+    s0, s1, s2, s3 = sstr[0], sstr[1], sstr[2], sstr[3]
+    offs = m3 * s3  # source offset of each output position within its row
+    rows = m2 * s2
+    width = numba.uint64(hi - lo)
+    right = n3 - hi
+    o = numba.uint64(0)
+    for b in range(nb):
+        for i in range(n1):
+            plane = sbase + b * s0 + m1[i] * s1
+            for j in range(n2):
+                row = plane + rows[j]  # >= 0: unsigned indices below (no wraparound checks)
+                ud, us = o + numba.uint64(lo), numba.uint64(row + lo - left)
+                for k in range(width):
+                    dst[ud + k] = src[us + k]
+                for k in range(lo):
+                    dst[o + numba.uint64(k)] = src[numba.uint64(row + offs[k])]
+                for k in range(right):
+                    dst[o + numba.uint64(hi + k)] = src[numba.uint64(row + offs[hi + k])]
+                o += numba.uint64(n3)
+
+
+@numba.njit(**_OPTS)
+def tri_zero(buf, base, nb, m, n, sb, sm, sn, k, lower):
+    """Zero the elements outside the triangle of each (m, n) matrix, in place.
+
+    lower (tril): keep j - i <= k, zero j > i + k; upper (triu): keep j - i >= k, zero j < i + k.
+    """
+    for b in range(nb):
+        for i in range(m):
+            row = base + b * sb + i * sm
+            if lower:
+                start = i + k + 1
+                if start < 0:
+                    start = 0
+                for j in range(start, n):
+                    buf[row + j * sn] = 0
+            else:
+                stop = i + k
+                if stop > n:
+                    stop = n
+                for j in range(stop):
+                    buf[row + j * sn] = 0
+
+
+@numba.njit(inline="always")
+def _copy_row(src, dst, col):
+    n = numba.uint64(src.shape[0])
+    c = numba.uint64(col)
+    for j in range(n):
+        dst[c + j] = src[j]
+
+
+@numba.njit(**_OPTS)
+def cat_rows4(a, b, c, d, out, col0):
+    """out[r, col0:col0 + wa + wb + wc + wd] = a[r], b[r], c[r], d[r], for every row r of the 2-d inputs.
+
+    cat along an inner dim of contiguous inputs: the output is written row by row in memory order (four
+    inputs per call; callers pad a group with zero-width arrays).
+    """
+    wa, wb, wc = a.shape[1], b.shape[1], c.shape[1]
+    for r in range(out.shape[0]):
+        row = out[r]
+        _copy_row(a[r], row, col0)
+        _copy_row(b[r], row, col0 + wa)
+        _copy_row(c[r], row, col0 + wa + wb)
+        _copy_row(d[r], row, col0 + wa + wb + wc)
