@@ -241,7 +241,7 @@ class Tensor:
         if self.grad_fn is None:
             hooks = self.__dict__.setdefault("_hooks", [])
         else:
-            hooks = self.grad_fn._tensor_pre_hooks.setdefault(self._output_nr, [])
+            hooks = self.grad_fn.tensor_pre_hooks(self._output_nr)
         hooks.append(hook)
         return _Handle(hooks, hook)
 
@@ -262,7 +262,7 @@ class Tensor:
             if t is not None:
                 accumulate_into_grad(t, grad)
 
-        self.grad_fn._tensor_pre_hooks.setdefault(self._output_nr, []).insert(0, keep)
+        self.grad_fn.tensor_pre_hooks(self._output_nr).insert(0, keep)
         self._retains_grad = True
 
     @property

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import grad_mode
 from .graph import AccumulateGrad, Node, edge_of
@@ -51,13 +53,16 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
     stack = [node for node, _ in roots]
     while stack:
         node = stack.pop()
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         for nxt, _ in node.next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                stack.append(nxt)
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                    stack.append(nxt)
 
     captured: dict[tuple, Tensor | None] = {}
     capture_keys = [(id(n), nr) for n, nr in capture] if capture is not None else []
@@ -78,53 +83,63 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None) or [None]
-            for nr, hooks in _tensor_hooks(node).items():
-                for hook in hooks:
-                    if nr < len(buf) and buf[nr] is not None:
-                        res = hook(buf[nr])
-                        if res is not None:
-                            buf[nr] = res
+            hooks = _tensor_hooks(node)
+            if hooks:
+                _run_tensor_hooks(hooks, buf)
             for hook in node._pre_hooks:
                 res = hook(tuple(buf))
                 if res is not None:
                     buf = list(res)
-            for nr in range(len(buf)):
-                if (id(node), nr) in wanted:
-                    captured[(id(node), nr)] = buf[nr]
+            if wanted:
+                for nr in range(len(buf)):
+                    if (id(node), nr) in wanted:
+                        captured[(id(node), nr)] = buf[nr]
             run = needed is None or id(node) in needed
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if run and accumulate and buf[0] is not None:
                     node.apply(buf[0])
                 continue
             if not run:
                 continue
-            if all(g is None for g in buf):
+            if all(g is not None for g in buf):
+                out_grads = node.apply(*buf)
+            elif all(g is None for g in buf):
                 out_grads = (None,) * len(node.next_functions)
             else:
-                if not getattr(node, "_materialize_grads", True):
-                    args = buf
-                else:
-                    args = [g if g is not None else _zeros(m) for g, m in zip(buf, node._output_meta or [None])]
-                out_grads = node.apply(*args)
-                for hook in node._hooks:
-                    res = hook(out_grads, tuple(buf))
-                    if res is not None:
-                        out_grads = tuple(res)
-                if grad_mode.STATE.anomaly and grad_mode.STATE.anomaly_check_nan:
-                    _check_nan(node, out_grads)
+                if node._materialize_grads:
+                    buf = [g if g is not None else _zeros(m) for g, m in zip(buf, node._output_meta)]
+                out_grads = node.apply(*buf)
+            for hook in node._hooks:
+                res = hook(out_grads, tuple(buf))
+                if res is not None:
+                    out_grads = tuple(res)
+            if grad_mode.STATE.anomaly and grad_mode.STATE.anomaly_check_nan:
+                _check_nan(node, out_grads)
             if not retain_graph:
                 node.release()
             for (nxt, nr), g in zip(node.next_functions, out_grads):
                 if nxt is None:
                     continue
                 if g is not None:
-                    nbuf = buffers.setdefault(nxt, [None] * max(1, len(nxt._output_meta)))
-                    nbuf[nr] = _add(nbuf[nr], g)
-                deps[nxt] -= 1
-                if deps[nxt] == 0 and id(nxt) not in queued:
+                    nbuf = buffers.get(nxt)
+                    if nbuf is None:
+                        nbuf = buffers[nxt] = [None] * max(1, len(nxt._output_meta))
+                    nbuf[nr] = g if nbuf[nr] is None else nbuf[nr] + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0 and id(nxt) not in queued:
                     queued.add(id(nxt))
                     ready.append(nxt)
     return [captured.get(k) for k in capture_keys]
+
+
+def _run_tensor_hooks(hooks: dict, buf: list) -> None:
+    for nr, fns in hooks.items():
+        for hook in fns:
+            if nr < len(buf) and buf[nr] is not None:
+                res = hook(buf[nr])
+                if res is not None:
+                    buf[nr] = res
 
 
 def _tensor_hooks(node: Node) -> dict:
@@ -157,8 +172,6 @@ def _needed_nodes(roots: Sequence[tuple], targets: set) -> set:
 
 
 def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> list:
-    from ..ops.creation import ones_like
-
     grads = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
@@ -167,7 +180,7 @@ def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> 
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            g = ones_like(out)
+            g = Tensor._wrap(np.ones(out._data.shape, out._data.dtype))
         elif not isinstance(g, Tensor):
             from ..ops.creation import full_like
 

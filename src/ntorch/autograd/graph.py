@@ -12,6 +12,8 @@ import traceback
 import weakref
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import grad_mode
 
@@ -63,21 +65,40 @@ class SavedTensor:
 
 
 class Node:
-    """A backward function: grads of the forward's outputs in, grads of its tensor inputs out."""
+    """A backward function: grads of the forward's outputs in, grads of its tensor inputs out.
+
+    Creating one is on every recorded op's path, so rarely used fields (hooks, metadata, the anomaly
+    stack) are class-level defaults, made per node only when used."""
+
+    _released = False
+    _materialize_grads = True
+    _forward_stack = None
+    _tensor_pre_hooks: dict = {}  # output_nr -> hooks of the tensors this node produced (copied on write)
+    _hooks: tuple = ()
+    _pre_hooks: tuple = ()
 
     def __init__(self, name: str, backward: Callable | None, inputs: Sequence) -> None:
         self._name = name
         self._backward = backward  # backward(node, *grad_outputs) -> one grad (or None) per input
-        self.next_functions = tuple(edge_of(t) for t in inputs if isinstance(t, Tensor) or t is None)
-        self.needs_input_grad = tuple(e[0] is not None for e in self.next_functions)
-        self._saved: list[SavedTensor] = []
-        self._released = False
+        self.next_functions = tuple(edge_of(t) for t in inputs if t is None or isinstance(t, Tensor))
+        self._saved: list = []
         self._output_meta: list[tuple] = []  # (shape, dtype) of each output, to make zero grads
-        self._tensor_pre_hooks: dict[int, list] = {}
-        self._hooks: list = []
-        self._pre_hooks: list = []
-        self.metadata: dict = {}
-        self._forward_stack = traceback.format_stack()[:-3] if grad_mode.STATE.anomaly else None
+        if grad_mode.STATE.anomaly:
+            self._forward_stack = traceback.format_stack()[:-3]
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        return tuple(e[0] is not None for e in self.next_functions)
+
+    @property
+    def metadata(self) -> dict:
+        return self.__dict__.setdefault("_metadata", {})
+
+    def tensor_pre_hooks(self, output_nr: int) -> list:
+        """The (mutable) hook list of this node's output `output_nr`."""
+        if "_tensor_pre_hooks" not in self.__dict__:
+            self._tensor_pre_hooks = {}
+        return self._tensor_pre_hooks.setdefault(output_nr, [])
 
     def name(self) -> str:
         return self._name
@@ -107,11 +128,15 @@ class Node:
 
     def register_hook(self, fn: Callable) -> _Handle:
         """fn(grad_inputs, grad_outputs) after this node runs; may return replacement grad_inputs."""
+        if "_hooks" not in self.__dict__:
+            self._hooks = []
         self._hooks.append(fn)
         return _Handle(self._hooks, fn)
 
     def register_prehook(self, fn: Callable) -> _Handle:
         """fn(grad_outputs) before this node runs; may return replacement grad_outputs."""
+        if "_pre_hooks" not in self.__dict__:
+            self._pre_hooks = []
         self._pre_hooks.append(fn)
         return _Handle(self._pre_hooks, fn)
 
@@ -141,6 +166,10 @@ def accumulate_into_grad(t: Tensor, grad: Tensor) -> None:
             t.grad = t.grad.clone()
     elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
         t.grad = t.grad + grad
+    elif t.grad._data.shape == grad._data.shape and t.grad._data.dtype == grad._data.dtype \
+            and t.grad._data.dtype.kind == "f" and t.grad._data.dtype.itemsize >= 4:
+        np.add(t.grad._data, grad._data, out=t.grad._data)  # the common case, without the op machinery
+        t.grad._bump_version()
     else:
         t.grad.add_(grad)
 

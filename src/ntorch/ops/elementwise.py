@@ -279,7 +279,7 @@ class ElementwiseBackward(Node):
         attach(self, (out,), [tensors[k] for k in self.slots])
 
     def needs(self, i: int) -> bool:
-        return self.needs_input_grad[i]
+        return self.next_functions[i][0] is not None
 
     def __getattr__(self, name: str):
         if name in ("x", "y", "z", "o"):
@@ -299,8 +299,8 @@ _NODE_NAMES = {"add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_fl
 
 def _elementwise_backward(node: ElementwiseBackward, g: Tensor) -> tuple:
     grads = node.formula(node, g)
-    return tuple(None if gr is None or meta is None or not node.needs_input_grad[i] else sum_to(gr, *meta)
-                 for i, (gr, meta) in enumerate(zip(grads, node.meta)))
+    return tuple(None if gr is None or meta is None or edge[0] is None else sum_to(gr, *meta)
+                 for gr, meta, edge in zip(grads, node.meta, node.next_functions))
 
 
 def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
@@ -413,7 +413,7 @@ def _flat_of(t: Tensor):
 def _apply_fast(name: str, operands: tuple):
     """The hot path for small tensors: same-shape contiguous operands of one dtype, or a Python scalar."""
     a = operands[0]
-    if type(a) is not Tensor or codegen.DEBUG or a._requires_grad:
+    if type(a) is not Tensor or codegen.DEBUG:
         return None
     flat_a = _flat_of(a)
     if flat_a is None:
@@ -425,8 +425,6 @@ def _apply_fast(name: str, operands: tuple):
         b = operands[1]
         tb = type(b)
         if tb is Tensor:
-            if b._requires_grad:
-                return None
             other = _flat_of(b)
             if other is None or other.dtype != flat_a.dtype or b._data.shape != a._data.shape:
                 return None
@@ -453,6 +451,8 @@ def _apply_fast(name: str, operands: tuple):
         fn(flat, flat_a, other)
     t = Tensor._wrap(flat.reshape(a._data.shape))
     t._flat = flat
+    if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
+        _record(name, operands, (), t)
     return t
 
 

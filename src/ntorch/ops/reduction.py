@@ -12,6 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
@@ -154,7 +155,13 @@ def _expand_back(c, g: Tensor) -> Tensor:
 
 
 def _sum_backward(c, g):
+    if not grad_mode.STATE.enabled and math.prod(c.shape) <= _MATERIALIZE_MAX:
+        # small and not differentiated again: a contiguous gradient keeps the next ops on their fast path
+        return Tensor._wrap(np.broadcast_to(_unreduce(c, g)._data, c.shape).astype(c.in_dtype.np))
     return _expand_back(c, g).to(c.in_dtype)
+
+
+_MATERIALIZE_MAX = 1 << 16
 
 
 def _mean_backward(c, g):
