@@ -2,5 +2,121 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from .. import dispatch, dtypes
+from ..kernels.cpu import norm as K
+from ..ops._util import check_tensor
+from ..tensor import Tensor, _wrap_dim
+
+dispatch.register("layer_norm", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.layer_norm_into)
+dispatch.register("normalize", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.l2_normalize_into)
+dispatch.register("one_hot", "cpu", (dtypes.int64,), lambda dt: K.one_hot_into)
+dispatch.register("one_hot.check", "cpu", (dtypes.int64,), lambda dt: K.index_range)
+
+
+def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> Tensor | None:
+    if p is None:
+        return None
+    check_tensor(p, "layer_norm", name)
+    if tuple(p.shape) != shape:
+        raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                           f"{list(p.shape)} and normalized_shape = {list(shape)}")
+    if p.dtype is not x.dtype and not (x.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+        if x.dtype is dtypes.float32:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    return p
+
+
+def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+                       eps: float = 1e-5) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """layer_norm plus each normalised row's mean and 1/sqrt(var + eps) (float64 arrays), for a backward."""
+    check_tensor(input, "layer_norm")
+    if isinstance(normalized_shape, int | np.integer) or not isinstance(normalized_shape, list | tuple):
+        raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    shape = tuple(int(s) for s in normalized_shape)
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+                           f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}")
+    weight = _layer_norm_param(weight, "weight", shape, input)
+    bias = _layer_norm_param(bias, "bias", shape, input)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    kernel = dispatch.lookup("layer_norm", "cpu", input.dtype)
+    n = math.prod(shape)
+    m = input.numel() // n if n else 0
+    compute = np.float32 if input.dtype is dtypes.float16 else input.dtype.np
+    x = np.ascontiguousarray(input._data, dtype=compute).reshape(m, n)
+    empty = np.empty(0, compute)
+    w = np.ascontiguousarray(weight._data, dtype=compute).reshape(n) if weight is not None else empty
+    b = np.ascontiguousarray(bias._data, dtype=compute).reshape(n) if bias is not None else empty
+    out = np.empty((m, n), compute)
+    mean, rstd = np.empty(m), np.empty(m)
+    if out.size:
+        kernel(x, w, b, weight is not None, bias is not None, eps, out, mean, rstd)
+    res = Tensor._wrap(out.astype(input.dtype.np, copy=False).reshape(input.shape))
+    return res, mean, rstd
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """(x - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape dims (biased var)."""
+    return layer_norm_forward(input, normalized_shape, weight, bias, eps)[0]
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
+    """input / max(||input||_p over dim, eps). The common case (p=2, one dim, float32/float64) is one fused
+    kernel; the rest is composed as torch composes it (float16 then rounds eps to float16 as torch does)."""
+    from ..ops import pointwise, reduction, shape
+
+    check_tensor(input, "normalize")
+    if (p == 2 and out is None and isinstance(dim, int | np.integer) and not isinstance(dim, bool)
+            and input.dtype in (dtypes.float32, dtypes.float64)):
+        d = _wrap_dim(int(dim), input.ndim, "normalize")
+        arr = input._data
+        if arr.size == 0:
+            return Tensor._wrap(np.empty(arr.shape, arr.dtype))
+        n = arr.shape[d] if arr.ndim else 1
+        outer = math.prod(arr.shape[:d])
+        x3 = np.ascontiguousarray(arr).reshape(outer, n, arr.size // (outer * n))
+        res = np.empty(x3.shape, arr.dtype)
+        dispatch.lookup("normalize", "cpu", input.dtype)(x3, res, eps)
+        return Tensor._wrap(res.reshape(arr.shape))
+    denom = pointwise.clamp_min(reduction.norm(input, p, dim, keepdim=True), eps)
+    return pointwise.div(input, shape.expand_as(denom, input), out=out)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 (..., num_classes) with a 1 at each index; num_classes=-1 infers max + 1."""
+    check_tensor(tensor, "one_hot", "tensor")
+    if tensor.dtype is not dtypes.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    num_classes = int(num_classes)
+    idx = np.ascontiguousarray(tensor._data).reshape(-1)
+    if idx.size == 0:
+        if num_classes <= 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    else:
+        lo, hi = dispatch.lookup("one_hot.check", "cpu", dtypes.int64)(idx)
+        if lo < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if num_classes == -1:
+            num_classes = hi + 1
+        elif hi >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros((idx.size, num_classes), np.int64)
+    if out.size:
+        dispatch.lookup("one_hot", "cpu", dtypes.int64)(idx, out)
+    return Tensor._wrap(out.reshape(*tensor.shape, num_classes))
+
+
 # ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
-FUNCTIONAL: dict = {}
+FUNCTIONAL: dict = {"layer_norm": layer_norm, "normalize": normalize, "one_hot": one_hot}

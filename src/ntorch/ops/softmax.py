@@ -1,7 +1,85 @@
-"""softmax and log_softmax over any dim as fused, numerically stable kernels."""
+"""softmax and log_softmax over any dim as fused, numerically stable kernels.
+
+The input becomes a C-contiguous (outer, n, inner) array normalised over axis 1 (a view when the input is
+contiguous, else one copy); float16 is computed in float32 and rounded once. The output is contiguous.
+"""
 
 from __future__ import annotations
 
+import math
+import warnings
+
+import numpy as np
+
+from .. import dispatch, dtypes
+from ..kernels.cpu import softmax as K
+from ..tensor import Tensor, _wrap_dim
+from ._util import check_tensor
+
+for _op in ("softmax", "log_softmax"):
+    dispatch.register(_op, "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_into)
+
+
+def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """torch.nn.functional's legacy dim for dim=None (deprecated there too)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
+    """(log-)softmax of a float array over a normalised dim, as a fresh C-contiguous array of arr's dtype."""
+    kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(arr.dtype))
+    shape = arr.shape
+    if arr.size == 0:
+        return np.empty(shape, arr.dtype)
+    n = shape[dim] if arr.ndim else 1
+    outer = math.prod(shape[:dim])
+    inner = arr.size // (outer * n)
+    compute = np.float32 if arr.dtype == np.float16 else arr.dtype
+    x3 = np.ascontiguousarray(arr, dtype=compute).reshape(outer, n, inner)
+    out = np.empty(x3.shape, compute)
+    kernel(x3, out, log)
+    out = out.reshape(shape)
+    if arr.dtype == np.float16:
+        with np.errstate(over="ignore"):  # log_softmax beyond float16's range is -inf, as in torch
+            return out.astype(np.float16)
+    return out
+
+
+def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
+    check_tensor(input, op)
+    if isinstance(_stacklevel, dtypes.dtype):  # torch.softmax(x, dim, dtype) / x.softmax(dim, dtype)
+        dtype = _stacklevel
+        _stacklevel = 3
+    if dim is None:
+        dim = _implicit_dim(op, input.ndim, _stacklevel + 1)
+    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    d = _wrap_dim(int(dim), input.ndim, op)
+    arr = input._data
+    if dtype is not None:
+        if not isinstance(dtype, dtypes.dtype):
+            raise TypeError(f"{op}(): argument 'dtype' must be ntorch.dtype, not {type(dtype).__name__}")
+        arr = arr.astype(dtype.np, copy=False)
+    if arr.dtype.kind != "f":
+        last = input.ndim == 0 or d == input.ndim - 1
+        name = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"
+        raise NotImplementedError(f'"{name}" not implemented for '
+                                  f"'{dtypes.torch_name(dtypes.from_numpy_dtype(arr.dtype))}'")
+    return Tensor._wrap(softmax_array(arr, d, op == "log_softmax", op))
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x - max) / sum(exp(x - max)) over dim; dtype= casts the input first, as torch does."""
+    return _softmax("softmax", input, dim, _stacklevel, dtype)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - max - log(sum(exp(x - max))) over dim."""
+    return _softmax("log_softmax", input, dim, _stacklevel, dtype)
+
+
 # ntorch.<name> and Tensor.<name>: bound in ntorch/__init__.py and ntorch/_methods.py
-FUNCTIONS: dict = {}
-METHODS: dict = {}
+FUNCTIONS: dict = {"softmax": softmax, "log_softmax": log_softmax}
+METHODS: dict = {"softmax": softmax, "log_softmax": log_softmax}
