@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) examples/quickstart.py
+	$(PY) examples/logistic_regression.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src kernels tests bench examples
