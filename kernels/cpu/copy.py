@@ -120,3 +120,31 @@ def cat_rows4(a, b, c, d, out, col0):
         _copy_row(b[r], row, col0 + wa)
         _copy_row(c[r], row, col0 + wa + wb)
         _copy_row(d[r], row, col0 + wa + wb + wc)
+
+
+@numba.njit(**_OPTS)
+def pad_accumulate(src, sbase, shape, sstr, dst, m1, m2, m3, lo, hi, left):
+    """The transpose of pad_gather: dst[b, m1[i], m2[j], m3[k]] += src[sbase + (b, i, j, k) . sstr].
+
+    src is a flat buffer read through any element strides (transposed, stepped, expanded with stride 0) over
+    the 4-d index space `shape`; dst is 4-d and C-contiguous. As in pad_gather, the outputs lo..hi-1 of each
+    row read the input straight (m3[k] == k - left), so the middle of a row is a plain add and only the pads
+    go through the index map. Serial, so positions read by several outputs (the borders) sum without races.
+    """
+    nb, n1, n2, n3 = shape[0], shape[1], shape[2], shape[3]
+    s0, s1, s2, s3 = sstr[0], sstr[1], sstr[2], sstr[3]
+    for b in range(nb):
+        for i in range(n1):
+            for j in range(n2):
+                row = dst[b, m1[i], m2[j]]
+                so = sbase + b * s0 + i * s1 + j * s2
+                if s3 == 1:
+                    for k in range(lo, hi):
+                        row[k - left] += src[so + k]
+                else:
+                    for k in range(lo, hi):
+                        row[k - left] += src[so + k * s3]
+                for k in range(lo):
+                    row[m3[k]] += src[so + k * s3]
+                for k in range(hi, n3):
+                    row[m3[k]] += src[so + k * s3]

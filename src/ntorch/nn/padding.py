@@ -3,6 +3,11 @@
 Constant padding copies the input into the middle of the output and fills the borders (negative pads
 crop). The other modes are one gather (the `pad_gather` kernel): each padded dim gets an index map from
 output to input positions, and the input is seen as (batch, D, H, W) with unpadded dims of size 1.
+
+Autograd: constant padding's backward is constant padding by the negated pads (a crop, or zeros around a
+cropped input). The other modes' backward sums each output's grad back into the input position it read
+(the `pad_accumulate` kernel, the transpose of the gather); that sum records a node whose backward is the
+padding again, so create_graph works.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ import math
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import copy as K
 from ..ops._util import check_tensor
 from ..ops.joins import _UINT, copy_tensor_into
 from ..tensor import Tensor
 
 dispatch.register("pad", "cpu", dtypes.ALL_DTYPES, lambda dt: K.pad_gather)
+dispatch.register("pad_backward", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.pad_accumulate)
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 _C_TYPES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
@@ -67,6 +74,77 @@ def _fill_value(value, dt: dtypes.dtype):
 
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     """torch.nn.functional.pad: pad = (left, right) for the last dim, then the dim before it, ..."""
+    res = _pad(input, pad, mode, value)
+    if needs_graph(input):
+        pads = _pad_list(pad)
+        if mode == "constant":
+            node = record("ConstantPadNdBackward0", _constant_backward, (input,), (res,))
+        else:
+            node = record(_node_name(mode, len(pads) // 2), _pad_backward, (input,), (res,))
+            node.mode, node.shape = mode, tuple(input._data.shape)
+        node.pads = pads
+    return res
+
+
+def _constant_backward(c, g: Tensor) -> Tensor:
+    return _recorded_pad(g, [-p for p in c.pads])
+
+
+def _node_name(mode: str, p: int) -> str:
+    if mode == "circular":  # torch pads circularly with slice copies: its node is the last copy's
+        return "CopySlices"
+    return f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{p}DBackward0"
+
+
+def _pad_backward(c, g: Tensor) -> Tensor:
+    return pad_accumulate(g, c.shape, c.pads, c.mode)
+
+
+def pad_accumulate(g: Tensor, shape: tuple, pads: list[int], mode: str) -> Tensor:
+    """The transpose of a non-constant pad: each element of g added into the input position it was read from.
+
+    g is read in place through its strides (as the forward reads its input); float16 accumulates in float32.
+    Recorded (when g requires grad) with the padding itself as its backward."""
+    ndim, p = len(shape), len(pads) // 2
+    per_dim = {ndim - 1 - i: (pads[2 * i], pads[2 * i + 1]) for i in range(p)}
+    compute = np.float64 if g.dtype is dtypes.float64 else np.float32
+    out = np.zeros(shape, compute)
+    if out.size and g._data.size:
+        arr, flat = g._data, None
+        if arr.dtype == compute:
+            flat = g._storage().flat
+            strides = [s // arr.itemsize for s in arr.strides]
+            lead = [(n, s) for n, s in zip(arr.shape[:ndim - p], strides) if n != 1]
+            if len(lead) == 2 and lead[0][1] != lead[1][1] * lead[1][0]:  # batch dims that do not merge
+                flat = None
+        if flat is None:
+            arr = np.ascontiguousarray(arr, dtype=compute)
+            flat = arr.reshape(-1)
+            strides = [s // arr.itemsize for s in arr.strides]
+            lead = [(n, s) for n, s in zip(arr.shape[:ndim - p], strides) if n != 1]
+        nb = math.prod(shape[:ndim - p])
+        sstr = [lead[-1][1] if lead else 0] + [0] * (3 - p) + strides[ndim - p:]
+        sbase = (arr.__array_interface__["data"][0] - flat.__array_interface__["data"][0]) // arr.itemsize
+        src_shape = [nb] + [1] * (3 - p) + list(arr.shape[ndim - p:])
+        dst4 = out.reshape([nb] + [1] * (3 - p) + list(shape[ndim - p:]))
+        maps = [np.zeros(1, np.int64)] * (3 - p) + [_index_map(shape[d], *per_dim[d], mode)
+                                                     for d in range(ndim - p, ndim)]
+        wl, w_out = per_dim[ndim - 1][0], arr.shape[-1]
+        lo, hi = max(wl, 0), min(wl + shape[-1], w_out)  # the straight middle of each row, as in the forward
+        if hi < lo:
+            lo = hi = max(min(lo, w_out), 0)
+        kernel = dispatch.lookup("pad_backward", "cpu", dtypes.from_numpy_dtype(np.dtype(compute)))
+        kernel(flat, sbase, np.array(src_shape, np.int64), np.array(sstr, np.int64), dst4, maps[0], maps[1],
+               maps[2], lo, hi, wl)
+    res = Tensor._wrap(out if out.dtype == g._data.dtype else out.astype(g._data.dtype))
+    if needs_graph(g):
+        kind = "CircularPad" if mode == "circular" else _node_name(mode, p)[:-len("Backward0")]
+        node = record(f"{kind}BackwardBackward0", lambda c, gg: _recorded_pad(gg, c.pads, c.mode), (g,), (res,))
+        node.pads, node.mode = pads, mode
+    return res
+
+
+def _pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     check_tensor(input, "pad")
     pads = _pad_list(pad)
     if len(pads) % 2:
@@ -194,6 +272,9 @@ def _gather_pad(x: Tensor, pads: list[int], per_dim: dict, mode: str) -> Tensor:
     kernel(flat.view(u), sbase, np.array(sstr, np.int64), out.reshape(-1).view(u), dshape, maps[0], maps[1],
            maps[2], lo, hi, wl)
     return Tensor._wrap(out)
+
+
+_recorded_pad = pad  # pad() as seen from functions whose argument `pad` shadows it
 
 
 # ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py

@@ -3,6 +3,10 @@
 Joins write each input into its slice of one preallocated output. Same-dtype copies that NumPy does slowly
 (strided rows, reversed rows) go through the `copy4` kernel on same-width unsigned views; plain contiguous
 blocks and dtype-converting copies are NumPy slice assignments. Splits return views.
+
+Autograd: cat and stack record one node over all their inputs (each grad cast back to its input's dtype);
+split/split_with_sizes/chunk record one node over all their pieces, whose backward cats the pieces' grads;
+tensor_split and the h/v/dsplit family record one slice node per piece, as PyTorch does.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import math
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import copy as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, resize_out
+from .shape import _reshape_backward, _slice_backward, _track, narrow, select
 
 _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 _COPY_MIN = 4096  # below this many elements NumPy's assignment is cheaper than planning a kernel call
@@ -101,8 +108,43 @@ def _overlaps(a: Tensor, b: Tensor) -> bool:
 
 
 # -- joins -------------------------------------------------------------------------------------------------
+def check_out_grad(out: Tensor | None, op: str, *tensors) -> None:
+    """PyTorch's error for an out= call whose inputs take part in autograd."""
+    if out is not None and grad_mode.STATE.enabled and any(isinstance(t, Tensor) and t.requires_grad
+                                                           for t in tensors):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+
+
 def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """torch.cat: every input but 1-D empty ones (legacy skip) must match except along dim."""
+    if out is not None and isinstance(tensors, list | tuple):
+        check_out_grad(out, "cat", *tensors)
+    res = _cat(tensors, dim, out)
+    if out is None and needs_graph(*tensors):
+        node = record("CatBackward0", _cat_backward, tuple(tensors), (res,))
+        nd = res._data.ndim
+        legacy = [t._data.shape == (0,) and nd != 1 for t in tensors]  # skipped by the forward
+        all_empty = all(t._data.shape == (0,) for t in tensors)  # dim was never checked
+        node.dim = 0 if all_empty else _wrap_dim(_int_arg(dim, "cat", "dim"), nd, "cat")
+        node.pieces = [(None if skip else t._data.shape[node.dim], t.dtype) for t, skip in zip(tensors, legacy)]
+    return res
+
+
+def _cat_backward(c, g: Tensor) -> tuple:
+    """Each input's slice of g along dim, in its dtype; legacy-skipped empty inputs get empty grads."""
+    grads, start = [], 0
+    for need, (size, dt) in zip(c.needs_input_grad, c.pieces):
+        if size is None:
+            grads.append(g.new_zeros((0,), dtype=dt) if need else None)
+            continue
+        piece = narrow(g, c.dim, start, size) if need else None
+        grads.append(piece if piece is None or piece.dtype is dt else piece.to(dt))
+        start += size
+    return tuple(grads)
+
+
+def _cat(tensors, dim: int, out: Tensor | None) -> Tensor:
     if out is None and type(dim) is int and isinstance(tensors, list | tuple) and tensors:
         fast = _cat_fast(tensors, dim)
         if fast is not None:
@@ -249,12 +291,27 @@ def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
                                f"{list(t._data.shape)} at entry {i}")
     d = _wrap_dim(dim, len(ref) + 1, "stack")
+    check_out_grad(out, "stack", *tensors)
+    res = None
     if out is None and len({t._data.dtype for t in tensors}) == 1:  # one dtype: no promotion, NumPy's stack
         n = len(tensors) * tensors[0]._data.size
         if n <= _COPY_MIN or d == 0:
-            return Tensor._wrap(np.stack([t._data for t in tensors], d))
-    views = [t._view_of(np.expand_dims(t._data, d)) for t in tensors]
-    return cat(views, d, out=out)
+            res = Tensor._wrap(np.stack([t._data for t in tensors], d))
+    if res is None:
+        views = [t._view_of(np.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node
+        res = cat(views, d, out=out)
+    if out is None and needs_graph(*tensors):
+        node = record("StackBackward0", _stack_backward, tuple(tensors), (res,))
+        node.dim, node.dtypes = d, [t.dtype for t in tensors]
+    return res
+
+
+def _stack_backward(c, g: Tensor) -> tuple:
+    grads = []
+    for i, (need, dt) in enumerate(zip(c.needs_input_grad, c.dtypes)):
+        piece = select(g, c.dim, i) if need else None
+        grads.append(piece if piece is None or piece.dtype is dt else piece.to(dt))
+    return tuple(grads)
 
 
 def _atleast(tensors, n: int, op: str):
@@ -267,13 +324,14 @@ def _atleast(tensors, n: int, op: str):
         check_tensor(t, op)
         arr = t._data
         if arr.ndim < n:
+            name = "ViewBackward0" if arr.ndim == 0 else "UnsqueezeBackward0"
             if n == 3 and arr.ndim == 2:
                 arr = arr.reshape(arr.shape + (1,))
             elif n == 3 and arr.ndim == 1:
                 arr = arr.reshape((1,) + arr.shape + (1,))
             else:
                 arr = arr.reshape((1,) * (n - arr.ndim) + arr.shape)
-            t = t._view_of(arr)
+            t = _track(name, _reshape_backward, t, t._view_of(arr))
         res.append(t)
     return res[0] if single else tuple(res)
 
@@ -315,7 +373,8 @@ def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
 
 def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
     ts = _nonempty(tensors, "column_stack")
-    ts = [t._view_of(t._data.reshape(t._data.size, 1)) if t._data.ndim <= 1 else t for t in ts]
+    ts = [_track("ViewBackward0", _reshape_backward, t, t._view_of(t._data.reshape(t._data.size, 1)))
+          if t._data.ndim <= 1 else t for t in ts]
     return hstack(ts, out=out)
 
 
@@ -341,7 +400,18 @@ def split_with_sizes(tensor: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor,
     for s in sizes:
         res.append(_narrow(tensor, d, start, start + s))
         start += s
-    return tuple(res)
+    return _record_split("SplitWithSizesBackward0", tensor, tuple(res), d)
+
+
+def _record_split(name: str, input: Tensor, pieces: tuple[Tensor, ...], d: int) -> tuple[Tensor, ...]:
+    """One node for all the pieces (views) of a split: its backward cats their grads (zeros for unused ones)."""
+    if needs_graph(input):
+        record(name, _split_backward, (input,), pieces).dim = d
+    return pieces
+
+
+def _split_backward(c, *grads) -> Tensor:
+    return cat(grads, c.dim)
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
@@ -359,8 +429,9 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor,
     if size == 0 and n != 0:
         raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
     if n == 0:
-        return (_narrow(tensor, d, 0, 0),)
-    return tuple(_narrow(tensor, d, s, min(s + size, n)) for s in range(0, n, size))
+        return _record_split("SplitBackward0", tensor, (_narrow(tensor, d, 0, 0),), d)
+    pieces = tuple(_narrow(tensor, d, s, min(s + size, n)) for s in range(0, n, size))
+    return _record_split("SplitBackward0", tensor, pieces, d)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -400,7 +471,7 @@ def tensor_split(input: Tensor, indices_or_sections=None, dim: int = 0, *, secti
         bounds = [_int_arg(i, "tensor_split", "indices") for i in arg]
         res, start = [], 0
         for b in bounds + [None]:
-            res.append(input._view_of(input._data[(slice(None),) * d + (slice(start, b),)]))
+            res.append(_slice(input, d, slice(start, b)))
             start = b
         return tuple(res)
     k = _int_arg(arg, "tensor_split", "sections")
@@ -410,9 +481,15 @@ def tensor_split(input: Tensor, indices_or_sections=None, dim: int = 0, *, secti
     res, start = [], 0
     for i in range(k):
         size = base + (1 if i < extra else 0)
-        res.append(_narrow(input, d, start, start + size))
+        res.append(_slice(input, d, slice(start, start + size)))
         start += size
     return tuple(res)
+
+
+def _slice(t: Tensor, d: int, sl: slice) -> Tensor:
+    """A view of t sliced along d, recorded as its own SliceBackward0 node (tensor_split's pieces)."""
+    index = (slice(None),) * d + (sl,)
+    return _track("SliceBackward0", _slice_backward, t, t._view_of(t._data[index]), index=index)
 
 
 def _split_along(input: Tensor, arg, dim: int, need: int, op: str) -> tuple[Tensor, ...]:

@@ -4,6 +4,10 @@ trace, kron, meshgrid, broadcast_tensors, block_diag, cartesian_prod.
 Pure data movement is NumPy slicing or the `copy4` kernel (through joins.copy_into); tril/triu zero their
 triangle with the `tri_zero` kernel; trace is the sum op over the diagonal view; kron is the mul op over
 broadcast views.
+
+Autograd: each op records one node named as PyTorch names it, whose backward is written with ntorch ops
+(flip of g, roll by -shifts, sums over the repeated copies, tril of g, ...), so that create_graph works.
+Composite ops (kron, meshgrid, cartesian_prod) are built from recorded ops.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import grad_mode, inplace
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import copy as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, write_out
 from .joins import _COPY_MIN as _SMALL
-from .joins import _UINT, _int_arg, copy_tensor_into, stack
-from .shape import _check_unique_dims, expand, preserved_strides
+from .joins import _UINT, _int_arg, check_out_grad, copy_tensor_into, stack
+from .shape import _check_unique_dims, _reshape_backward, _track, expand, narrow, preserved_strides, reshape
 
 for _op in ("tril", "triu"):
     dispatch.register(_op, "cpu", dtypes.ALL_DTYPES, lambda dt: K.tri_zero)
@@ -51,8 +57,12 @@ def flip(input: Tensor, dims) -> Tensor:
         raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
     dims = _ints(dims, "flip", "dims")
     _check_unique_dims(dims, input._data.ndim)
+    wrapped = tuple(sorted({_wrap_dim(d, input._data.ndim, "flip") for d in dims}))
+    return _track("FlipBackward0", lambda c, g: flip(g, c.dims), input, _flip(input, wrapped), dims=wrapped)
+
+
+def _flip(input: Tensor, wrapped) -> Tensor:
     arr = input._data
-    wrapped = {_wrap_dim(d, arr.ndim, "flip") for d in dims}
     if arr.size < _SMALL and arr.flags.c_contiguous:  # small and contiguous: NumPy's copy, contiguous too
         return Tensor._wrap(np.flip(arr, tuple(wrapped)).copy() if arr.ndim else arr.copy())
     out, flat = _empty_with_layout(input)
@@ -78,6 +88,17 @@ def flipud(input: Tensor) -> Tensor:
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Elements shifted along dims (wrapping around); with dims None, along the flattened tensor."""
+    res = _roll(input, shifts, dims)
+    if needs_graph(input):
+        shifts = _ints(shifts, "roll", "shifts")
+        dims = None if dims is None or (isinstance(dims, tuple | list) and len(dims) == 0) else _ints(dims, "roll",
+                                                                                                       "dims")
+        _track("RollBackward0", lambda c, g: roll(g, tuple(-s for s in c.shifts), c.dims), input, res,
+               shifts=shifts, dims=dims)
+    return res
+
+
+def _roll(input: Tensor, shifts, dims=None) -> Tensor:
     check_tensor(input, "roll")
     shifts = _ints(shifts, "roll", "shifts")
     if not shifts:
@@ -86,7 +107,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         flat = Tensor._wrap(np.ascontiguousarray(input._data).reshape(-1))
-        return Tensor._wrap(roll(flat, shifts, (0,))._data.reshape(input._data.shape))
+        return Tensor._wrap(_roll(flat, shifts, (0,))._data.reshape(input._data.shape))
     dims = _ints(dims, "roll", "dims")
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
@@ -126,14 +147,16 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     d0, d1 = _wrap_dim(dims[0], n, "rot90"), _wrap_dim(dims[1], n, "rot90")
     k = _int_arg(k, "rot90", "k") % 4
     if k == 1:
-        res = flip(input, (d1,))
-        return res._view_of(np.swapaxes(res._data, d0, d1))
-    if k == 2:
-        return flip(input, (d0, d1))
-    if k == 3:
-        res = flip(input, (d0,))
-        return res._view_of(np.swapaxes(res._data, d0, d1))
-    return Tensor._wrap(np.array(input._data, order="C", copy=True))
+        res = _flip(input, (d1,))
+        res = res._view_of(np.swapaxes(res._data, d0, d1))
+    elif k == 2:
+        res = _flip(input, (d0, d1))
+    elif k == 3:
+        res = _flip(input, (d0,))
+        res = res._view_of(np.swapaxes(res._data, d0, d1))
+    else:
+        res = Tensor._wrap(np.array(input._data, order="C", copy=True))
+    return _track("Rot90Backward0", lambda c, g: rot90(g, -c.k, c.dims), input, res, k=k, dims=(d0, d1))
 
 
 # -- repeats -----------------------------------------------------------------------------------------------
@@ -159,11 +182,16 @@ def _repeat(self: Tensor, sizes: tuple[int, ...]) -> Tensor:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(out_shape)}: "
                                f"{list(out_shape)}")
     out = np.empty(out_shape, arr.dtype)
+    inter = tuple(v for pair in zip(sizes, shape) for v in pair)  # (r0, n0, r1, n1, ...)
     if out.size:
-        inter = tuple(v for pair in zip(sizes, shape) for v in pair)  # (r0, n0, r1, n1, ...)
         src = arr.reshape(tuple(v for n in shape for v in (1, n)))
         out.reshape(inter)[...] = src
-    return Tensor._wrap(out)
+    return _track("RepeatBackward0", _repeat_backward, self, Tensor._wrap(out), inter=inter)
+
+
+def _repeat_backward(c, g: Tensor) -> Tensor:
+    """Sum of the copies: g seen as (r0, n0, r1, n1, ...) summed over the r axes."""
+    return g.reshape(c.inter).sum(tuple(range(0, len(c.inter), 2))).reshape(c.shape)
 
 
 def tile(input: Tensor, dims) -> Tensor:
@@ -219,13 +247,45 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
         total = int(r.sum()) if r.ndim else int(r) * n
         if output_size is not None and output_size != total:
             raise RuntimeError("allocated size does not match required size")
-        return Tensor._wrap(np.repeat(arr, r, axis=d))
+        res = Tensor._wrap(np.repeat(arr, r, axis=d))
+        if needs_graph(input):
+            r_full = np.broadcast_to(r, (n,)).astype(np.int64)
+            node = record("IndexSelectBackward0", _segment_backward, (input,), (res,))
+            node.shape, node.dim, node.flat = tuple(input._data.shape), d, dim is None
+            node.index = Tensor._wrap(np.repeat(np.arange(n, dtype=np.int64), r_full))
+            node.repeats, node.n = Tensor._wrap(r_full), n
+        return res
     r = _int_arg(repeats, "repeat_interleave", "repeats")
     if r < 0:
         raise RuntimeError("Repeats must be non-negative")
     if output_size is not None and output_size != r * n:
         raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {r * n} but got {output_size}")
-    return Tensor._wrap(np.repeat(arr, r, axis=d))
+    res = Tensor._wrap(np.repeat(arr, r, axis=d))
+    # torch builds this from unsqueeze/expand/clone/view: its node is the final view's
+    return _track("ViewBackward0", _interleave_backward, input, res, dim=d, r=r, inner_shape=arr.shape)
+
+
+def _interleave_backward(c, g: Tensor) -> Tensor:
+    """Each element's r copies are adjacent along dim: sum them."""
+    d, shape = c.dim, c.inner_shape
+    return g.reshape(shape[:d] + (shape[d], c.r) + shape[d + 1:]).sum(d + 1).reshape(c.shape)
+
+
+def _segment_backward(c, g: Tensor) -> Tensor:
+    """Sum of g over each element's run of copies along dim (index_add into zeros)."""
+    return _segment_sum(g, c.dim, c.index, c.repeats, c.n).reshape(c.shape)
+
+
+def _segment_sum(g: Tensor, d: int, index: Tensor, repeats: Tensor, n: int) -> Tensor:
+    from .indexing import index_add
+
+    shape = g._data.shape[:d] + (n,) + g._data.shape[d + 1:]
+    with grad_mode.no_grad():
+        res = index_add(g.new_zeros(shape), d, index, g.detach())
+    if needs_graph(g):  # its own backward is the forward again: copies of gg along dim
+        node = record("IndexAddBackward0", lambda c, gg: repeat_interleave(gg, c.repeats, c.dim), (g,), (res,))
+        node.repeats, node.dim = repeats, d
+    return res
 
 
 # -- triangles ---------------------------------------------------------------------------------------------
@@ -263,6 +323,7 @@ def _tri(input: Tensor, diagonal: int, lower: bool, out: Tensor | None) -> Tenso
     diagonal = _int_arg(diagonal, op, "diagonal")
     if input._data.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+    check_out_grad(out, op, input)
     arr = np.array(input._data, order="C", copy=True)
     res = Tensor._wrap(arr)
     if arr.size:
@@ -270,7 +331,13 @@ def _tri(input: Tensor, diagonal: int, lower: bool, out: Tensor | None) -> Tenso
         flat = arr.reshape(-1)
         kernel = dispatch.lookup(op, "cpu", input.dtype)
         kernel(flat.view(_UINT[arr.itemsize]), 0, flat.size // (m * n), m, n, m * n, n, 1, diagonal, lower)
-    return write_out(out, arr, op) if out is not None else res
+    if out is not None:
+        return write_out(out, arr, op)
+    return _track("TrilBackward0" if lower else "TriuBackward0", _tri_backward, input, res, k=diagonal, lower=lower)
+
+
+def _tri_backward(c, g: Tensor) -> Tensor:
+    return tril(g, c.k) if c.lower else triu(g, c.k)
 
 
 def _tri_inplace(self: Tensor, diagonal: int, lower: bool) -> Tensor:
@@ -281,6 +348,9 @@ def _tri_inplace(self: Tensor, diagonal: int, lower: bool) -> Tensor:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     if not self._data.flags.writeable:
         raise RuntimeError(f"{op}_: the tensor is read-only")
+    if inplace.involved(self):  # out of place on a snapshot carrying self's history, then written back
+        inplace.check_inplace(self)
+        return inplace.commit(self, _tri(inplace.snapshot(self), diagonal, lower, None))
     _tri_into(self, diagonal, lower, op)
     self._bump_version()
     return self
@@ -314,7 +384,25 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     view = np.diagonal(input._data, offset, d1, d2)  # NumPy's view has torch's layout; it is made read-only
     if input._data.flags.writeable:
         view.flags.writeable = True
-    return input._view_of(view)
+    return _track("DiagonalBackward0", _diagonal_backward, input, input._view_of(view), offset=offset, d1=d1, d2=d2)
+
+
+def _diagonal_backward(c, g: Tensor) -> Tensor:
+    return diagonal_scatter_zeros(g, c.shape, c.offset, c.d1, c.d2)
+
+
+def diagonal_scatter_zeros(g: Tensor, shape, offset: int, d1: int, d2: int) -> Tensor:
+    """Zeros of `shape` with g on the diagonal (offset, d1, d2): the transpose of diagonal(), recorded so that
+    its own backward (diagonal of the incoming grad) makes create_graph work."""
+    out = np.zeros(shape, g._data.dtype)
+    view = np.diagonal(out, offset, d1, d2)
+    view.flags.writeable = True
+    view[...] = g._data
+    res = Tensor._wrap(out)
+    if needs_graph(g):
+        node = record("DiagonalBackwardBackward0", lambda c, gg: diagonal(gg, c.offset, c.d1, c.d2), (g,), (res,))
+        node.offset, node.d1, node.d2 = offset, d1, d2
+    return res
 
 
 _diagonal = diagonal  # diag's argument `diagonal` shadows the function
@@ -327,13 +415,20 @@ def diag(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
     arr = input._data
     if arr.ndim == 1:
         size = arr.shape[0] + abs(k)
-        res = Tensor._wrap(np.zeros((size, size), arr.dtype))
-        _diagonal(res, k)._data[...] = arr
+        res = np.zeros((size, size), arr.dtype)
+        view = np.diagonal(res, k)
+        view.flags.writeable = True
+        view[...] = arr
     elif arr.ndim == 2:
-        res = Tensor._wrap(np.array(_diagonal(input, k)._data, order="C", copy=True))
+        res = np.array(np.diagonal(arr, k), order="C", copy=True)
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {arr.ndim}D")
-    return write_out(out, res._data, "diag") if out is not None else res
+    if out is not None:
+        return write_out(out, res, "diag")
+    if arr.ndim == 1:
+        return _track("DiagEmbedBackward0", lambda c, g: _diagonal(g, c.k), input, Tensor._wrap(res), k=k)
+    # torch 2.x names this node after its functionalized diagonal copy
+    return _track("DiagonalBackward0_copy", _diagonal_backward, input, Tensor._wrap(res), offset=k, d1=0, d2=1)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -350,9 +445,12 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     shape = []
     for d in range(n):
         shape.append(size if d in (d1, d2) else rest.pop(0))
-    res = Tensor._wrap(np.zeros(shape, arr.dtype))
-    diagonal(res, offset, d1, d2)._data[...] = arr
-    return res
+    res = np.zeros(shape, arr.dtype)
+    view = np.diagonal(res, offset, d1, d2)
+    view.flags.writeable = True
+    view[...] = arr
+    return _track("DiagEmbedBackward0", lambda c, g: diagonal(g, c.offset, c.d1, c.d2), input, Tensor._wrap(res),
+                  offset=offset, d1=d1, d2=d2)
 
 
 def trace(input: Tensor) -> Tensor:
@@ -364,7 +462,12 @@ def trace(input: Tensor) -> Tensor:
         raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     from .reduction import sum as _sum
 
-    return _sum(diagonal(input))
+    res = _sum(diagonal(input.detach()))
+    return _track("TraceBackward0", _trace_backward, input, res)
+
+
+def _trace_backward(c, g: Tensor) -> Tensor:
+    return diagonal_scatter_zeros(g.expand(min(c.shape)), c.shape, 0, 0, 1)
 
 
 def kron(input: Tensor, other: Tensor) -> Tensor:
@@ -377,10 +480,11 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     n = max(input._data.ndim, other._data.ndim)
     a = (1,) * (n - input._data.ndim) + input._data.shape
     b = (1,) * (n - other._data.ndim) + other._data.shape
-    av = input._view_of(input._data.reshape(tuple(v for s in a for v in (s, 1))))
-    bv = other._view_of(other._data.reshape(tuple(v for s in b for v in (1, s))))
-    prod = _P["mul"](av, bv)
-    return prod.reshape(tuple(x * y for x, y in zip(a, b)))
+    av = reshape(input, tuple(v for s in a for v in (s, 1)))
+    bv = reshape(other, tuple(v for s in b for v in (1, s)))
+    prod = _P["mul"](av, bv)  # recorded (with the reshapes) when an input requires grad
+    res = Tensor._wrap(prod._data.reshape(tuple(x * y for x, y in zip(a, b))))
+    return _track("UnsafeViewBackward0", _reshape_backward, prod, res)
 
 
 # -- grids and broadcasting --------------------------------------------------------------------------------
@@ -415,7 +519,7 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple[Tensor, ...]:
     for t, p in zip(ts, pos):
         view_shape = [1] * len(ts)
         view_shape[p] = t._data.size
-        res.append(expand(t._view_of(t._data.reshape(view_shape)), sizes))
+        res.append(expand(reshape(t, view_shape), sizes))
     return tuple(res)
 
 
@@ -431,7 +535,7 @@ def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
                 raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
                                    f"non-singleton dimension {i}")
         shape = [y if x == 1 else x for x, y in zip(a, b)]
-    return tuple(expand(t, shape) for t in ts)
+    return tuple(t if list(t._data.shape) == shape else expand(t, shape) for t in ts)
 
 
 def block_diag(*tensors) -> Tensor:
@@ -449,10 +553,27 @@ def block_diag(*tensors) -> Tensor:
     rows, cols = sum(m.shape[0] for m in mats), sum(m.shape[1] for m in mats)
     out = np.zeros((rows if ts else 1, cols), dt.np)
     r = c = 0
+    blocks = []
     for m in mats:
         out[r:r + m.shape[0], c:c + m.shape[1]] = m
+        blocks.append((r, c, m.shape[0], m.shape[1]))
         r, c = r + m.shape[0], c + m.shape[1]
-    return Tensor._wrap(out)
+    res = Tensor._wrap(out)
+    if needs_graph(*ts):
+        node = record("BlockDiagBackward0", _block_diag_backward, tuple(ts), (res,))
+        node.blocks, node.metas = blocks, [(tuple(t._data.shape), t.dtype) for t in ts]
+    return res
+
+
+def _block_diag_backward(c, g: Tensor) -> tuple:
+    grads = []
+    for need, (r, col, m, n), (shape, dt) in zip(c.needs_input_grad, c.blocks, c.metas):
+        if not need:
+            grads.append(None)
+            continue
+        piece = narrow(narrow(g, 0, r, m), 1, col, n).reshape(shape)
+        grads.append(piece if piece.dtype is dt else piece.to(dt))
+    return tuple(grads)
 
 
 def cartesian_prod(*tensors) -> Tensor:
