@@ -23,6 +23,9 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "a second time or if you need to access saved tensors after calling backward.")
 
 
+_STATE = grad_mode.STATE
+
+
 class SavedTensor:
     """A tensor saved for backward, with its version at save time.
 
@@ -205,9 +208,12 @@ def edge_of(t: Tensor | None) -> tuple:
 
 def needs_graph(*inputs) -> bool:
     """True when an op on these inputs must record a node: grad mode is on and some input requires grad."""
-    if not grad_mode.STATE.enabled:
+    if not _STATE.enabled:
         return False
-    return any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+    for t in inputs:
+        if getattr(t, "_requires_grad", False):  # False for non-tensors and tensors that need no grad
+            return True
+    return False
 
 
 def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None] = ()) -> Node:
