@@ -1,6 +1,702 @@
-"""Convolutions: conv1d, conv2d, conv_transpose2d, unfold, fold."""
+"""Convolutions: conv1d, conv2d, conv_transpose2d, unfold, fold.
+
+Every convolution here is unfold (im2col) + the packed GEMM of ntorch.kernels.cpu.matmul:
+conv2d multiplies the weight (Cout, Cin/groups*kh*kw) by the unfolded columns of each image (one
+batched product per block of images; large images a chunk of output rows at a time), which lands
+directly in PyTorch's (N, Cout, OH*OW) layout; with groups=1 the bias is one more weight column
+against a row of ones. conv_transpose2d is the transposed GEMM followed by fold (col2im). conv1d
+is conv2d with H = 1.
+float16 computes in float32. Forward helpers (`_conv2d_arrays`, `_unfold_arrays`, `_fold_arrays`)
+take and return NumPy arrays so that backward formulas can reuse them.
+
+Autograd: every backward is itself made of recorded ops, so derivatives of any order exist.
+conv2d's input gradient is conv_transpose2d of the output gradient; its weight gradient is a recorded
+op of its own (`_conv_weight_grad`: unfolded columns times the gradient, one batched GEMM per block of
+images) whose derivatives are again conv2d and conv_transpose2d; conv_transpose2d's input gradient is
+conv2d. unfold and fold are adjoint linear maps: each one's backward is the other (`linear_op`).
+"""
 
 from __future__ import annotations
 
-# ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
-FUNCTIONAL: dict = {}
+from collections.abc import Sequence
+from functools import partial
+
+import numpy as np
+
+from .. import dispatch, dtypes
+from ..autograd.graph import needs_graph, record
+from ..kernels.cpu import conv as K
+from ..ops._util import check_tensor
+from ..tensor import Tensor
+
+dispatch.register("im2col", "cpu", dtypes.ALL_DTYPES, lambda dt: K.im2col)
+dispatch.register("im2col_parallel", "cpu", dtypes.ALL_DTYPES, lambda dt: K.im2col_parallel)
+dispatch.register("col2im", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.col2im)
+dispatch.register("conv_bias", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.add_bias)
+
+PARALLEL_ELEMENTS = 1 << 18  # unfolded elements from which im2col shares images among threads
+BLOCK_BYTES = 1 << 21  # conv2d unfolds blocks of images of about this many bytes at a time...
+CHUNK_BYTES = 1 << 23  # ...and images whose columns take more than this, a chunk of output rows at a time
+
+_LEGACY = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+           "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+           "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
+_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument helpers (shared with pooling.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
+
+
+def int_tuple(value, n: int, name: str, op: str) -> tuple[int, ...]:
+    """An int (repeated n times) or a sequence of ints -> a tuple of ints; torch's TypeError otherwise."""
+    if _is_int(value):
+        return (int(value),) * n
+    if isinstance(value, Sequence) and not isinstance(value, str) and all(_is_int(v) for v in value):
+        return tuple(int(v) for v in value)
+    raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {type(value).__name__}")
+
+
+def _conv_arg(value, n: int, kdim: int, name: str, op: str) -> tuple[int, ...]:
+    """A stride / padding / dilation argument of a convolution with kdim spatial dims (torch's message)."""
+    t = int_tuple(value, n, name, op)
+    if len(t) == 1 and kdim > 1:
+        t = t * kdim
+    if len(t) != kdim:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {kdim} values to match the "
+                           f"convolution dimensions, but got {name}={list(t)}")
+    return t
+
+
+def torch_scalar_name(dt: dtypes.dtype) -> str:
+    """torch's scalar type name, as in its "... not implemented for 'Long'" errors."""
+    return {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+            "float16": "Half", "float32": "Float", "float64": "Double"}[dt.name]
+
+
+def _compute_dtype(dt: dtypes.dtype):
+    """The NumPy dtype kernels compute in: float16 (and bool for fold) in float32."""
+    return np.float32 if dt in (dtypes.float16, dtypes.bool) else dt.np
+
+
+def linear_op(x: Tensor, fn, adjoint, name: str, adjoint_name: str) -> Tensor:
+    """fn(x) for a linear map `fn` (array -> array) whose adjoint (transpose) is `adjoint`.
+
+    The recorded backward is linear_op(g, adjoint, fn, ...): the backward of a linear map is its adjoint,
+    and the adjoint's adjoint is the map again, so derivatives of every order exist (pooling, unfold/fold,
+    interpolate, the scatter of max-pool gradients all use this)."""
+    res = Tensor._wrap(fn(x._data))
+    if needs_graph(x):
+        node = record(name, _linear_backward, (x,), (res,))
+        node.maps = (adjoint, fn, adjoint_name, name)
+    return res
+
+
+def _linear_backward(c, g, *_):
+    adjoint, fn, adjoint_name, name = c.maps
+    return linear_op(g, adjoint, fn, adjoint_name, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# unfold / fold (array level)
+# ---------------------------------------------------------------------------------------------
+
+
+def _out_size(size: int, k: int, s: int, p_total: int, d: int) -> int:
+    return (size + p_total - d * (k - 1) - 1) // s + 1
+
+
+def _unfold_arrays(x: np.ndarray, kernel, stride, padding, dilation, out_hw, dt: dtypes.dtype,
+                   ones_row: bool = False) -> np.ndarray:
+    """im2col of x (N, C, H, W) -> (N, C*kh*kw, OH*OW) in x's dtype (validated by the caller); with ones_row, one
+    more row of ones (conv2d's bias row)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    oh, ow = out_hw
+    n, c = x.shape[:2]
+    rows = c * kh * kw
+    cols = np.empty((n, rows + ones_row, oh * ow), x.dtype)
+    if ones_row:
+        cols[:, rows] = 1
+    if rows == 0 or cols.size == 0:
+        return cols
+    xc = np.ascontiguousarray(x)
+    parallel = cols.size >= PARALLEL_ELEMENTS and n > 1 and K.num_threads() > 1
+    kern = dispatch.lookup("im2col_parallel" if parallel else "im2col", "cpu", dt)
+    kern(K.unsigned_view(xc), K.unsigned_view(cols), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+    return cols
+
+
+def _fold_arrays(cols: np.ndarray, out_hw, kernel, stride, padding, dilation, blocks_hw,
+                 dt: dtypes.dtype) -> np.ndarray:
+    """col2im of cols (N, C*kh*kw, L) into a zeroed (N, C, H, W) array of the compute dtype."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    n = cols.shape[0]
+    c = cols.shape[1] // (kh * kw)
+    out = np.zeros((n, c) + tuple(out_hw), cols.dtype)
+    if out.size and cols.size:
+        kern = dispatch.lookup("col2im", "cpu", dtypes.from_numpy_dtype(cols.dtype))
+        kern(np.ascontiguousarray(cols), out, kh, kw, sh, sw, ph, pw, dh, dw, blocks_hw[0], blocks_hw[1])
+    return out
+
+
+def _col2im_into(cols: np.ndarray, out: np.ndarray, kernel, stride, padding, dilation, blocks_hw,
+                 dt: dtypes.dtype) -> None:
+    """out (N, C, H, W), C-contiguous, += col2im of cols (N, C*kh*kw, L)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    if out.size and cols.size:
+        dispatch.lookup("col2im", "cpu", dt)(np.ascontiguousarray(cols), out, kh, kw, sh, sw, ph, pw, dh, dw,
+                                             blocks_hw[0], blocks_hw[1])
+
+
+def _fold_args(op: str, kernel_size, dilation, padding, stride):
+    k = int_tuple(kernel_size, 2, "kernel_size", op)
+    d = int_tuple(dilation, 2, "dilation", op)
+    p = int_tuple(padding, 2, "padding", op)
+    s = int_tuple(stride, 2, "stride", op)
+    for name, t in (("kernel_size", k), ("dilation", d), ("padding", p), ("stride", s)):
+        if len(t) != 2:
+            raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(t)}")
+    if k[0] <= 0 or k[1] <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {k[0]} "
+                           f"kernel_width: {k[1]}")
+    if s[0] <= 0 or s[1] <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got stride_height: {s[0]} stride_width: {s[1]}")
+    if d[0] <= 0 or d[1] <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: {d[0]} "
+                           f"dilation_width: {d[1]}")
+    if p[0] < 0 or p[1] < 0:
+        raise RuntimeError(f"padding should be non-negative, but got pad_height: {p[0]} pad_width: {p[1]}")
+    return k, d, p, s
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """F.unfold (im2col): (N, C, H, W) -> (N, C*kh*kw, L); unbatched (C, H, W) -> (C*kh*kw, L)."""
+    check_tensor(input, "unfold")
+    k, d, p, s = _fold_args("unfold", kernel_size, dilation, padding, stride)
+    shape = tuple(input.shape)
+    if input.ndim not in (3, 4) or any(v == 0 for v in shape[-3:]):
+        if input.ndim < 3:
+            from ..tensor import _wrap_dim
+
+            _wrap_dim(input.ndim, input.ndim, "unfold")  # torch's IndexError for 2-d input
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(shape)}")
+    if input.dtype.is_floating_point is False and input.dtype is not dtypes.bool:
+        raise NotImplementedError(f"\"im2col_out_cpu\" not implemented for '{torch_scalar_name(input.dtype)}'")
+    h, w = shape[-2:]
+    oh, ow = _out_size(h, k[0], s[0], 2 * p[0], d[0]), _out_size(w, k[1], s[1], 2 * p[1], d[1])
+    if oh < 1 or ow < 1:
+        raise RuntimeError(f"Given input with spatial size ({h}, {w}), kernel_size=({k[0]}, {k[1]}), "
+                           f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the array of "
+                           f"sliding blocks as ({oh}, {ow}), but its components must be at least one.")
+    geom = (k, s, p, d)
+    return linear_op(input, partial(_unfold_fn, geom=geom, out_hw=(oh, ow)),
+                     partial(_fold_fn, geom=geom, out_hw=(h, w), blocks_hw=(oh, ow)), "Im2ColBackward0",
+                     "Col2ImBackward0")
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """F.fold (col2im, overlapping values summed): (N, C*kh*kw, L) -> (N, C, H, W)."""
+    check_tensor(input, "fold")
+    osz = int_tuple(output_size, 2, "output_size", "fold")
+    if len(osz) != 2:
+        raise RuntimeError(f"It is expected output_size equals to 2, but got size {len(osz)}")
+    k, d, p, s = _fold_args("fold", kernel_size, dilation, padding, stride)
+    shape = tuple(input.shape)
+    if input.ndim not in (2, 3) or any(v == 0 for v in shape[-2:]):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(shape)}")
+    if input.dtype.is_floating_point is False and input.dtype is not dtypes.bool:
+        raise NotImplementedError(f"\"col2im_out_cpu\" not implemented for '{torch_scalar_name(input.dtype)}'")
+    ck, nblocks = shape[-2], shape[-1]
+    if ck % (k[0] * k[1]) != 0:
+        raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={ck} and kernel_size=({k[0]}, {k[1]}).")
+    bh = _out_size(osz[0], k[0], s[0], 2 * p[0], d[0])
+    bw = _out_size(osz[1], k[1], s[1], 2 * p[1], d[1])
+    if bh < 1 or bw < 1 or bh * bw != nblocks:
+        raise RuntimeError(f"Given output_size=({osz[0]}, {osz[1]}), kernel_size=({k[0]}, {k[1]}), "
+                           f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected "
+                           "size of input's dimension 2 to match the calculated number of sliding blocks "
+                           f"{max(bh, 0)} * {max(bw, 0)} = {max(bh, 0) * max(bw, 0)}, but got input.size(2)={nblocks}.")
+    geom = (k, s, p, d)
+    return linear_op(input, partial(_fold_fn, geom=geom, out_hw=osz, blocks_hw=(bh, bw)),
+                     partial(_unfold_fn, geom=geom, out_hw=(bh, bw)), "Col2ImBackward0", "Im2ColBackward0")
+
+
+def _unfold_fn(a: np.ndarray, geom, out_hw) -> np.ndarray:
+    """unfold of (N, C, H, W) or (C, H, W) arrays."""
+    k, s, p, d = geom
+    x = a if a.ndim == 4 else a[None]
+    cols = _unfold_arrays(x, k, s, p, d, out_hw, dtypes.from_numpy_dtype(a.dtype))
+    return cols if a.ndim == 4 else cols[0]
+
+
+def _fold_fn(a: np.ndarray, geom, out_hw, blocks_hw) -> np.ndarray:
+    """fold of (N, C*kh*kw, L) or (C*kh*kw, L) arrays (bool: the logical or of the overlapping values)."""
+    k, s, p, d = geom
+    dt = dtypes.from_numpy_dtype(a.dtype)
+    x = a if a.ndim == 3 else a[None]
+    res = _fold_arrays(x.astype(_compute_dtype(dt), copy=False), out_hw, k, s, p, d, blocks_hw, dt)
+    res = res.astype(dt.np, copy=False) if dt is not dtypes.bool else res != 0
+    return res if a.ndim == 3 else res[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# conv1d / conv2d
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_weight_groups(weight_shape, groups: int) -> None:
+    if weight_shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {list(weight_shape)} instead")
+    if weight_shape[0] % groups != 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                           f"got weight of size [{list(weight_shape)}] instead")
+
+
+def _check_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None, op: str) -> None:
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"Input type ({_LEGACY[input.dtype.name]}) and weight type ({_LEGACY[weight.dtype.name]}) "
+                           "should be the same")
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_CPP[input.dtype.name]}) and bias type ({_CPP[bias.dtype.name]}) should be "
+                           "the same")
+    if input.dtype is dtypes.bool:
+        raise NotImplementedError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
+
+
+def _fmt(t) -> str:
+    return " x ".join(str(v) for v in t)
+
+
+def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
+    """conv1d (nd = 1) and conv2d (nd = 2): torch's checks in torch's order, then _conv2d_arrays."""
+    check_tensor(input, op)
+    check_tensor(weight, op, "weight")
+    if bias is not None:
+        check_tensor(bias, op, "bias")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got input of "
+                           f"size: {list(input.shape)}")
+    if not _is_int(groups):
+        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
+    kdim = weight.ndim - 2
+    s = _conv_arg(stride, nd, kdim, "stride", op)
+    d = _conv_arg(dilation, nd, kdim, "dilation", op)
+    same = False
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if padding == "same" and any(v != 1 for v in s):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        same = padding == "same"
+        p = (0,) * kdim
+    else:
+        p = _conv_arg(padding, nd, kdim, "padding", op)
+    if any(v < 0 for v in p):
+        raise RuntimeError("negative padding is not supported")
+    if any(v <= 0 for v in s):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v <= 0 for v in d):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    batched = input.ndim == nd + 2
+    in_shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
+    w_shape = tuple(weight.shape)
+    _check_weight_groups(w_shape, groups)
+    if in_shape[1] != w_shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(w_shape)}, expected input{list(in_shape)} to "
+                           f"have {w_shape[1] * groups} channels, but got {in_shape[1]} channels instead")
+    ksz = w_shape[2:]
+    if any(v <= 0 for v in ksz):
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got weight of size {list(w_shape)}")
+    dil_k = tuple(d[i] * (ksz[i] - 1) + 1 for i in range(nd))
+    if same:
+        total = tuple(d[i] * (ksz[i] - 1) for i in range(nd))
+        p = tuple(t // 2 for t in total)
+    else:
+        total = tuple(2 * v for v in p)
+    padded = tuple(in_shape[2 + i] + total[i] for i in range(nd))
+    if any(padded[i] < dil_k[i] for i in range(nd)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({_fmt(padded)}). Kernel size: ({_fmt(dil_k)})."
+                           " Kernel size can't be greater than actual input size")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != w_shape[0]):
+        raise RuntimeError(f"Given weight of size {list(w_shape)}, expected bias to be 1-dimensional with {w_shape[0]} "
+                           f"elements, but got bias of size {list(bias.shape)} instead")
+    _check_dtypes(input, weight, bias, op)
+    if nd == 1:  # conv1d is conv2d over (N, C, 1, L)
+        s, p, d, total = (1,) + s, (0,) + p, (1,) + d, (0,) + total
+    return _conv_tensor(input, weight, bias, nd, batched, s, p, d, groups, total)
+
+
+def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s, p, d, groups: int,
+                 total) -> Tensor:
+    """conv of validated tensors with 2-d geometry (conv1d: height 1), recorded for autograd."""
+    x = input._data if batched else input._data[None]
+    w = weight._data
+    if nd == 1:
+        x, w = x[:, :, None, :], w[:, :, None, :]
+    out = _conv2d_arrays(x, w, None if bias is None else bias._data, s, p, d, groups, total, input.dtype)
+    if nd == 1:
+        out = out[:, :, 0, :]
+    res = Tensor._wrap(out if batched else out[0])
+    if needs_graph(input, weight, bias):
+        node = record("ConvolutionBackward0", _conv_backward, (input, weight, bias), (res,), (input, weight))
+        node.geom = (nd, batched, s, p, d, groups, total)
+    return res
+
+
+def _as_4d(t: Tensor, nd: int, batched: bool) -> Tensor:
+    """An input or output gradient of a conv as (N, C, H, W) (recorded views, for higher derivatives)."""
+    if not batched:
+        t = t.unsqueeze(0)
+    return t.unsqueeze(2) if nd == 1 else t
+
+
+def _conv_backward(c, g):
+    x, w = c.saved_tensors
+    nd, batched, s, p, d, groups, total = c.geom
+    x4, g4 = _as_4d(x, nd, batched), _as_4d(g, nd, batched)
+    w4 = w.unsqueeze(2) if nd == 1 else w
+    gx = gw = gb = None
+    if c.needs_input_grad[0]:
+        gx = _conv_input_grad(g4, w4, tuple(x4.shape[2:]), s, p, d, groups).reshape(tuple(x.shape))
+    if c.needs_input_grad[1]:
+        gw = _conv_weight_grad(x4, g4, tuple(w4.shape[2:]), s, p, d, groups, total).reshape(tuple(w.shape))
+    if c.needs_input_grad[2]:
+        gb = g4.sum((0, 2, 3))
+    return gx, gw, gb
+
+
+def _conv_input_grad(g4: Tensor, w4: Tensor, in_hw, s, p, d, groups: int) -> Tensor:
+    """The gradient of conv2d(x, w) with respect to x (spatial size in_hw): conv_transpose2d of g, whose
+    output_padding gives back the rows and columns the forward's stride left over; for 'same' with an even
+    kernel (one more padding row at the bottom) the transposed conv is one row longer and is cut."""
+    k = tuple(w4.shape[2:])
+    full = [(g4.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 for i in range(2)]
+    out_pad = [max(0, in_hw[i] - full[i]) for i in range(2)]
+    res = conv_transpose2d(g4, w4, None, s, p, out_pad, groups, d)
+    return _crop(res, in_hw)
+
+
+def _crop(t: Tensor, hw) -> Tensor:
+    """t[..., :h, :w] as a linear op (adjoint: zero padding), so that it differentiates to any order."""
+    full = tuple(t.shape[-2:])
+    if full == tuple(hw):
+        return t
+    return linear_op(t, partial(_crop_fn, hw=tuple(hw)), partial(_uncrop_fn, hw=full), "SliceBackward0",
+                     "SliceBackwardBackward0")
+
+
+def _crop_fn(a: np.ndarray, hw) -> np.ndarray:
+    return np.ascontiguousarray(a[..., :hw[0], :hw[1]])
+
+
+def _uncrop_fn(a: np.ndarray, hw) -> np.ndarray:
+    out = np.zeros(a.shape[:-2] + tuple(hw), a.dtype)
+    out[..., :a.shape[-2], :a.shape[-1]] = a
+    return out
+
+
+def _conv_weight_grad(x4: Tensor, g4: Tensor, kernel, s, p, d, groups: int, total) -> Tensor:
+    """dL/dw of conv2d(x, w) given g = dL/dout: sum over images and positions of g times x's unfolded
+    columns. Recorded: it is bilinear in (x, g), with derivatives conv_transpose2d(g, gg) and conv2d(x, gg)."""
+    dt = x4.dtype
+    res = Tensor._wrap(_conv2d_weight_arrays(x4._data, g4._data, kernel, s, p, d, groups, dt))
+    if needs_graph(x4, g4):
+        node = record("ConvolutionBackwardBackward0", _weight_grad_backward, (x4, g4), (res,), (x4, g4))
+        node.geom = (s, p, d, groups, total)
+    return res
+
+
+def _weight_grad_backward(c, gg):
+    x4, g4 = c.saved_tensors
+    s, p, d, groups, total = c.geom
+    gx = gg_out = None
+    if c.needs_input_grad[0]:
+        gx = _conv_input_grad(g4, gg, tuple(x4.shape[2:]), s, p, d, groups)
+    if c.needs_input_grad[1]:
+        gg_out = _crop(_conv_tensor(x4, gg, None, 2, True, s, p, d, groups, total), tuple(g4.shape[2:]))
+    return gx, gg_out
+
+
+def _conv2d_weight_arrays(x: np.ndarray, g: np.ndarray, kernel, stride, padding, dilation, groups: int,
+                          dt: dtypes.dtype) -> np.ndarray:
+    """(Cout, C/groups, kh, kw) weight gradient of conv2d for x (N, C, H, W) and g (N, Cout, OH, OW): per block
+    of images (large images: per chunk of output rows), the unfolded columns (B*groups, C/groups*kh*kw, M)
+    times g transposed (B*groups, M, Cout/groups) in one batched GEMM, summed over the block."""
+    cdt = _compute_dtype(dt)
+    n, c, h, wd = x.shape
+    cout, oh, ow = g.shape[1:]
+    kh, kw = kernel
+    cg, coutg = c // groups, cout // groups
+    kk = cg * kh * kw
+    acc = np.zeros((groups, kk, coutg), cdt)
+    if n == 0 or oh * ow == 0 or kk == 0 or coutg == 0:
+        return _weight_from(acc, cout, cg, kh, kw, dt)
+    x = np.ascontiguousarray(x, dtype=cdt)
+    g = np.ascontiguousarray(g, dtype=cdt)
+    cdtype = dtypes.from_numpy_dtype(np.dtype(cdt))
+    bmm = dispatch.lookup("bmm", "cpu", cdtype)
+    one_to_one = kh == kw == 1 and tuple(stride) == (1, 1) and tuple(padding) == (0, 0) and (oh, ow) == (h, wd)
+
+    def add(cols, gblk):
+        """acc += sum over the block of cols (B, groups*kk, M) times gblk (B, Cout, M) transposed."""
+        b, m = cols.shape[0], cols.shape[2]
+        gt = gblk.reshape(b * groups, coutg, m).transpose(0, 2, 1)  # the GEMM packs it (cheaper than a copy)
+        tmp = np.empty((b * groups, kk, coutg), cdt)
+        bmm(cols.reshape(b * groups, kk, m), gt, tmp)
+        acc[...] += tmp.reshape(b, groups, kk, coutg).sum(0) if b > 1 else tmp.reshape(groups, kk, coutg)
+
+    row_bytes = c * kh * kw * ow * acc.itemsize
+    rows = max(1, CHUNK_BYTES // row_bytes)
+    if one_to_one or rows >= oh:
+        block = max(1, min(n, BLOCK_BYTES // (row_bytes * oh), CHUNK_BYTES // (acc.nbytes or 1)))
+        for n0 in range(0, n, block):
+            n1 = min(n, n0 + block)
+            if one_to_one:
+                cols = x[n0:n1].reshape(n1 - n0, c, oh * ow)
+            else:
+                cols = _unfold_arrays(x[n0:n1], (kh, kw), stride, padding, dilation, (oh, ow), cdtype)
+            add(cols, g[n0:n1].reshape(n1 - n0, cout, oh * ow))
+    else:
+        (sh, _), (ph, pw), (dh, _) = stride, padding, dilation
+        for i in range(n):
+            for oy0 in range(0, oh, rows):
+                oy1 = min(oh, oy0 + rows)
+                lo = max(0, oy0 * sh - ph)
+                hi = max(lo, min(h, (oy1 - 1) * sh - ph + (kh - 1) * dh + 1))
+                cols = _unfold_arrays(x[i:i + 1, :, lo:hi], (kh, kw), stride, (ph - oy0 * sh + lo, pw), dilation,
+                                      (oy1 - oy0, ow), cdtype)
+                add(cols, g[i:i + 1, :, oy0:oy1].reshape(1, cout, -1))
+    return _weight_from(acc, cout, cg, kh, kw, dt)
+
+
+def _weight_from(acc: np.ndarray, cout: int, cg: int, kh: int, kw: int, dt: dtypes.dtype) -> np.ndarray:
+    """(groups, kk, Cout/groups) accumulator -> (Cout, C/groups, kh, kw) in dt."""
+    return np.ascontiguousarray(acc.transpose(0, 2, 1)).reshape(cout, cg, kh, kw).astype(dt.np, copy=False)
+
+
+def _conv2d_arrays(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, groups: int, pad_total,
+                   dt: dtypes.dtype) -> np.ndarray:
+    """conv2d of validated arrays: x (N, C, H, W), w (Cout, C/groups, kh, kw), b (Cout,) or None; `padding` is
+    the top/left padding, `pad_total` the padding summed over both sides (they differ for 'same' with an even
+    dilated kernel: the extra row/column goes at the bottom/right, as torch does). Returns (N, Cout, OH, OW)."""
+    cdt = _compute_dtype(dt)
+    n, c, h, wd = x.shape
+    cout, cg, kh, kw = w.shape
+    oh = _out_size(h, kh, stride[0], pad_total[0], dilation[0])
+    ow = _out_size(wd, kw, stride[1], pad_total[1], dilation[1])
+    out = np.empty((n, cout, oh, ow), cdt)
+    if out.size == 0:
+        return out.astype(dt.np, copy=False)
+    if x.dtype != cdt:
+        x, w = x.astype(cdt), w.astype(cdt)
+        b = None if b is None else b.astype(cdt)
+    cdtype = dtypes.from_numpy_dtype(np.dtype(cdt))
+    kk = cg * kh * kw
+    L = oh * ow
+    out3 = out.reshape(n, cout, L)
+    if kk == 0:
+        out3[...] = 0
+        return _add_bias(out3, b, cdtype).reshape(out.shape).astype(dt.np, copy=False)
+    bmm = dispatch.lookup("bmm", "cpu", cdtype)
+    one_to_one = kh == kw == 1 and stride == (1, 1) and padding == (0, 0) and pad_total == (0, 0)
+    # groups == 1: the bias rides along in the GEMM as one more weight column times a row of ones in the columns
+    fuse = groups == 1 and b is not None and not one_to_one
+    w3 = np.ascontiguousarray(w).reshape(groups, cout // groups, kk)
+    if fuse:
+        w3 = np.concatenate([w3[0], b.reshape(cout, 1)], axis=1)[None]
+        b = None
+
+    def gemm(cols, dst):
+        """dst[t] = W @ cols[t] per image t, group by group; cols (B, groups*kk [+1], M), dst (B, Cout, M)."""
+        if groups == 1:
+            bmm(np.broadcast_to(w3[0], (cols.shape[0],) + w3.shape[1:]), cols, dst)
+            return
+        for t in range(cols.shape[0]):
+            bmm(w3, cols[t].reshape(groups, kk, -1), dst[t].reshape(groups, cout // groups, -1))
+
+    if one_to_one:
+        gemm(x.reshape(n, c, L), out3)
+        return _add_bias(out3, b, cdtype).reshape(out.shape).astype(dt.np, copy=False)
+    row_bytes = c * kh * kw * ow * out.itemsize  # unfolded bytes per output row of one image
+    rows = max(1, CHUNK_BYTES // row_bytes)
+    if rows >= oh:  # whole images, in blocks of about BLOCK_BYTES of columns
+        block = max(1, min(n, BLOCK_BYTES // (row_bytes * oh)))
+        for n0 in range(0, n, block):
+            n1 = min(n, n0 + block)
+            gemm(_unfold_arrays(x[n0:n1], (kh, kw), stride, padding, dilation, (oh, ow), cdtype, fuse), out3[n0:n1])
+    else:  # large images: chunks of output rows, so the columns stay bounded
+        (sh, _), (ph, pw), (dh, _) = stride, padding, dilation
+        buf = np.empty(cout * rows * ow, cdt)
+        for i in range(n):
+            for oy0 in range(0, oh, rows):
+                oy1 = min(oh, oy0 + rows)
+                lo = max(0, oy0 * sh - ph)  # the input rows these output rows read
+                hi = max(lo, min(h, (oy1 - 1) * sh - ph + (kh - 1) * dh + 1))
+                cols = _unfold_arrays(x[i:i + 1, :, lo:hi], (kh, kw), stride, (ph - oy0 * sh + lo, pw), dilation,
+                                      (oy1 - oy0, ow), cdtype, fuse)
+                dst = buf[:cout * (oy1 - oy0) * ow].reshape(1, cout, -1)
+                gemm(cols, dst)
+                out[i, :, oy0:oy1, :] = dst.reshape(cout, oy1 - oy0, ow)
+    return _add_bias(out3, b, cdtype).reshape(out.shape).astype(dt.np, copy=False)
+
+
+def _add_bias(out3: np.ndarray, b, cdtype: dtypes.dtype) -> np.ndarray:
+    if b is not None:
+        dispatch.lookup("conv_bias", "cpu", cdtype)(out3, np.ascontiguousarray(b))
+    return out3
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """F.conv2d: (N, C, H, W) or unbatched (C, H, W) input; padding may be an int, a pair, 'same' or 'valid'."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """F.conv1d: (N, C, L) or unbatched (C, L) input."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+# ---------------------------------------------------------------------------------------------
+# conv_transpose2d
+# ---------------------------------------------------------------------------------------------
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """F.conv_transpose2d: the adjoint of conv2d (GEMM with the transposed weight, then col2im)."""
+    op = "conv_transpose2d"
+    check_tensor(input, op)
+    check_tensor(weight, op, "weight")
+    if bias is not None:
+        check_tensor(bias, op, "bias")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to {op}, but got input of size: "
+                           f"{list(input.shape)}")
+    if isinstance(padding, str):
+        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    if not _is_int(groups):
+        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
+    kdim = weight.ndim - 2
+    s = _conv_arg(stride, 2, kdim, "stride", op)
+    p = _conv_arg(padding, 2, kdim, "padding", op)
+    op_ = _conv_arg(output_padding, 2, kdim, "output_padding", op)
+    d = _conv_arg(dilation, 2, kdim, "dilation", op)
+    if any(v < 0 for v in p):
+        raise RuntimeError("negative padding is not supported")
+    if any(v < 0 for v in op_):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(v <= 0 for v in s):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v <= 0 for v in d):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if any(op_[i] >= s[i] and op_[i] >= d[i] for i in range(2)):
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_height: {op_[0]} output_padding_width: {op_[1]} stride_height: {s[0]} "
+                           f"stride_width: {s[1]} dilation_height: {d[0]} dilation_width: {d[1]}")
+    batched = input.ndim == 4
+    in_shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
+    w_shape = tuple(weight.shape)
+    _check_weight_groups(w_shape, groups)
+    if in_shape[1] != w_shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected input{list(in_shape)} to "
+                           f"have {w_shape[0]} channels, but got {in_shape[1]} channels instead")
+    cout = w_shape[1] * groups
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != cout):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected bias to be 1-dimensional "
+                           f"with {cout} elements, but got bias of size {list(bias.shape)} instead")
+    ksz = w_shape[2:]
+    if any(v <= 0 for v in ksz):
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got weight of size {list(w_shape)}")
+    osz = tuple((in_shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (ksz[i] - 1) + op_[i] + 1 for i in range(2))
+    if osz[0] < 1 or osz[1] < 1:
+        raise RuntimeError(f"Given input size per channel: ({_fmt(in_shape[2:])}). Calculated output size per "
+                           f"channel: ({_fmt(osz)}). Output size is too small")
+    _check_dtypes(input, weight, bias, op)
+    x = input._data if batched else input._data[None]
+    out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
+                                   input.dtype)
+    res = Tensor._wrap(out if batched else out[0])
+    if needs_graph(input, weight, bias):
+        node = record("ConvolutionBackward0", _conv_transpose_backward, (input, weight, bias), (res,),
+                      (input, weight))
+        node.geom = (batched, s, p, d, groups)
+    return res
+
+
+def _conv_transpose_backward(c, g):
+    """conv_transpose2d(x, w) is the x-gradient of conv2d(., w): its x-gradient is conv2d(g, w), its
+    w-gradient conv2d's weight gradient with the roles of input and output gradient swapped."""
+    x, w = c.saved_tensors
+    batched, s, p, d, groups = c.geom
+    x4, g4 = _as_4d(x, 2, batched), _as_4d(g, 2, batched)
+    total = (2 * p[0], 2 * p[1])
+    gx = gw = gb = None
+    if c.needs_input_grad[0]:
+        # output_padding >= stride: conv2d of g has positions past x's, which x never reached
+        gx = _crop(_conv_tensor(g4, w, None, 2, True, s, p, d, groups, total), tuple(x4.shape[2:]))
+        gx = gx.reshape(tuple(x.shape))
+    if c.needs_input_grad[1]:
+        gw = _conv_weight_grad(g4, x4, tuple(w.shape[2:]), s, p, d, groups, total)
+    if c.needs_input_grad[2]:
+        gb = g4.sum((0, 2, 3))
+    return gx, gw, gb
+
+
+def _conv_transpose2d_arrays(x, w, b, stride, padding, dilation, groups, out_hw, dt) -> np.ndarray:
+    """cols = W^T x per group (one batched GEMM per image), then col2im into (N, Cout, OH, OW)."""
+    cdt = _compute_dtype(dt)
+    n, cin, h, wd = x.shape
+    coutg, kh, kw = w.shape[1:]
+    cout = coutg * groups
+    out_shape = (n, cout) + tuple(out_hw)
+    if n == 0 or cout == 0:
+        return np.zeros(out_shape, dt.np)
+    if x.dtype != cdt:
+        x, w = x.astype(cdt), w.astype(cdt)
+        b = None if b is None else b.astype(cdt)
+    cdtype = dtypes.from_numpy_dtype(np.dtype(cdt))
+    cing = cin // groups
+    kk = coutg * kh * kw
+    L = h * wd
+    wt = np.ascontiguousarray(w).reshape(groups, cing, kk).transpose(0, 2, 1)  # (G, Coutg*kh*kw, Cing)
+    x = np.ascontiguousarray(x)
+    bmm = dispatch.lookup("bmm", "cpu", cdtype)
+    out = np.zeros(out_shape, cdt)
+    block = max(1, min(n, BLOCK_BYTES // max(1, groups * kk * L * out.itemsize)))  # images per GEMM + col2im
+    for n0 in range(0, n, block):
+        n1 = min(n, n0 + block)
+        cols = np.empty((n1 - n0, groups * kk, L), cdt)
+        if groups == 1:
+            bmm(np.broadcast_to(wt[0], (n1 - n0, kk, cing)), x[n0:n1].reshape(n1 - n0, cin, L), cols)
+        else:
+            for i in range(n0, n1):
+                bmm(wt, x[i].reshape(groups, cing, L), cols[i - n0].reshape(groups, kk, L))
+        _col2im_into(cols, out[n0:n1], (kh, kw), stride, padding, dilation, (h, wd), cdtype)
+    if b is not None:
+        dispatch.lookup("conv_bias", "cpu", cdtype)(out.reshape(n, cout, -1), np.ascontiguousarray(b))
+    return out.astype(dt.np, copy=False)
+
+
+FUNCTIONAL: dict = {
+    "conv1d": conv1d,
+    "conv2d": conv2d,
+    "conv_transpose2d": conv_transpose2d,
+    "unfold": unfold,
+    "fold": fold,
+}

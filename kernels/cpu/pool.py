@@ -1,0 +1,413 @@
+"""Pooling kernels over planes: max (with or without indices), average, adaptive average / max, and
+the backward kernels (scatter of max-pool gradients through the saved indices, adjoints of the averages).
+
+Every kernel takes x as (P, H, W) C-contiguous planes (P = N*C) and writes a preallocated
+(P, OH, OW) output. Window geometry follows PyTorch: window oy covers input rows
+oy*sh - ph + i*dh for i < kh that fall inside [0, H) (adaptive windows: [floor(o*H/OH),
+ceil((o+1)*H/OH))). Max keeps the first largest value, and a NaN wins over everything (the last
+NaN of the window, as torch's `val > max || isnan(val)`); indices are flat within the plane,
+iy*W + ix. Inputs are validated by the front end; kernels do no bounds checks.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+_OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+
+
+@numba.njit(inline="always")
+def _first_valid(o, s, p, d):
+    """The first window offset i with o*s - p + i*d >= 0, and that input index."""
+    start = o * s - p
+    i = 0
+    while start + i * d < 0:
+        i += 1
+    return i, start + i * d
+
+
+@numba.njit(**_OPTS)
+def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(p0, p1):
+        plane = x[p]
+        for oy in range(oh):
+            i0, y0 = _first_valid(oy, sh, ph, dh)
+            for ox in range(ow):
+                j0, x0 = _first_valid(ox, sw, pw, dw)
+                best = lowest
+                arg = y0 * w + x0
+                y = y0
+                for _ in range(i0, kh):
+                    if y >= h:
+                        break
+                    row = plane[y]
+                    xx = x0
+                    for _ in range(j0, kw):
+                        if xx >= w:
+                            break
+                        v = row[xx]
+                        if v > best or v != v:
+                            best = v
+                            arg = y * w + xx
+                        xx += dw
+                    y += dh
+                out[p, oy, ox] = best
+                if with_indices:
+                    ind[p, oy, ox] = arg
+
+
+@numba.njit(**_OPTS)
+def _max_pool_2x2(x, out, p0, p1):
+    """The common kernel 2, stride 2, no padding or dilation, without indices."""
+    for p in range(p0, p1):
+        plane = x[p]
+        o = out[p]
+        for oy in range(o.shape[0]):
+            r0 = plane[2 * oy]
+            r1 = plane[2 * oy + 1]
+            orow = o[oy]
+            for ox in range(o.shape[1]):
+                a = r0[2 * ox]
+                b = r0[2 * ox + 1]
+                c = r1[2 * ox]
+                d = r1[2 * ox + 1]
+                m = a
+                if b > m or b != b:
+                    m = b
+                if c > m or c != c:
+                    m = c
+                if d > m or d != d:
+                    m = d
+                orow[ox] = m
+
+
+@numba.njit(**_OPTS)
+def _max_pool_2x2_indices(x, out, ind, p0, p1):
+    """_max_pool_2x2 that also writes the flat index of each maximum (the first of ties; a NaN wins, the
+    last NaN of the window, as the general kernel)."""
+    w = x.shape[2]
+    for p in range(p0, p1):
+        plane = x[p]
+        o = out[p]
+        io = ind[p]
+        for oy in range(o.shape[0]):
+            r0 = plane[2 * oy]
+            r1 = plane[2 * oy + 1]
+            orow = o[oy]
+            irow = io[oy]
+            base = 2 * oy * w
+            for ox in range(o.shape[1]):
+                a = r0[2 * ox]
+                b = r0[2 * ox + 1]
+                c = r1[2 * ox]
+                d = r1[2 * ox + 1]
+                m = a
+                k = 0
+                if b > m or b != b:
+                    m = b
+                    k = 1
+                if c > m or c != c:
+                    m = c
+                    k = w
+                if d > m or d != d:
+                    m = d
+                    k = w + 1
+                orow[ox] = m
+                irow[ox] = base + 2 * ox + k
+
+
+@numba.njit(inline="always")
+def _is_2x2(x, out, kh, kw, sh, sw, ph, pw, dh, dw, with_indices):
+    """Kernel 2, stride 2, no padding or dilation, and no ceil-mode window past the input."""
+    return (kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0 and dh == 1
+            and dw == 1 and 2 * out.shape[1] <= x.shape[1] and 2 * out.shape[2] <= x.shape[2])
+
+
+@numba.njit(**_OPTS)
+def max_pool(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices):
+    if _is_2x2(x, out, kh, kw, sh, sw, ph, pw, dh, dw, with_indices):
+        if with_indices:
+            _max_pool_2x2_indices(x, out, ind, 0, x.shape[0])
+        else:
+            _max_pool_2x2(x, out, 0, x.shape[0])
+    else:
+        _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, 0, x.shape[0])
+
+
+@numba.njit(parallel=True, **_OPTS)
+def max_pool_parallel(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, nt):
+    """max_pool with the planes cut into nt ranges (one per thread)."""
+    n = x.shape[0]
+    for t in prange(nt):
+        p0 = t * n // nt
+        p1 = (t + 1) * n // nt
+        if _is_2x2(x, out, kh, kw, sh, sw, ph, pw, dh, dw, with_indices):
+            if with_indices:
+                _max_pool_2x2_indices(x, out, ind, p0, p1)
+            else:
+                _max_pool_2x2(x, out, p0, p1)
+        else:
+            _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1)
+
+
+@numba.njit(**_OPTS)
+def avg_pool(x, out, acc_zero, kh, kw, sh, sw, ph, pw, count_include_pad, has_divisor, divisor):
+    """Average over each window (divisor overrides the count when has_divisor). The window is clipped to
+    the padded input [-p, size + p) for the count_include_pad size, then to the input for the sum and the other count.
+    acc_zero is the accumulator's zero (float64 for floats, int64 for int64: integer results truncate
+    toward zero, as C++ division)."""
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(x.shape[0]):
+        plane = x[p]
+        for oy in range(oh):
+            ys = oy * sh - ph
+            ye = min(ys + kh, h + ph)
+            ny_pad = ye - ys
+            ys = max(ys, 0)
+            ye = min(ye, h)
+            for ox in range(ow):
+                xs = ox * sw - pw
+                xe = min(xs + kw, w + pw)
+                pool = ny_pad * (xe - xs)
+                xs = max(xs, 0)
+                xe = min(xe, w)
+                s = acc_zero
+                for y in range(ys, ye):
+                    row = plane[y]
+                    for xx in range(xs, xe):
+                        s += row[xx]
+                if has_divisor:
+                    div = divisor
+                elif count_include_pad:
+                    div = pool
+                else:
+                    div = (ye - ys) * (xe - xs)
+                out[p, oy, ox] = _divide(s, div)
+
+
+@numba.njit(inline="always")
+def _divide(s, div):
+    return s / div
+
+
+@numba.njit(**_OPTS)
+def avg_pool_int(x, out, kh, kw, sh, sw, ph, pw, count_include_pad, has_divisor, divisor):
+    """avg_pool for int64: the int64 sum divided with truncation toward zero."""
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(x.shape[0]):
+        plane = x[p]
+        for oy in range(oh):
+            ys = oy * sh - ph
+            ye = min(ys + kh, h + ph)
+            ny_pad = ye - ys
+            ys = max(ys, 0)
+            ye = min(ye, h)
+            for ox in range(ow):
+                xs = ox * sw - pw
+                xe = min(xs + kw, w + pw)
+                pool = ny_pad * (xe - xs)
+                xs = max(xs, 0)
+                xe = min(xe, w)
+                s = 0
+                for y in range(ys, ye):
+                    row = plane[y]
+                    for xx in range(xs, xe):
+                        s += row[xx]
+                if has_divisor:
+                    div = divisor
+                elif count_include_pad:
+                    div = pool
+                else:
+                    div = (ye - ys) * (xe - xs)
+                q = abs(s) // abs(div)
+                out[p, oy, ox] = q if (s >= 0) == (div > 0) else -q
+
+
+@numba.njit(**_OPTS)
+def avg_pool_2x2(x, out, quarter):
+    """avg_pool for kernel 2, stride 2, no padding and every window inside the input: the four values
+    summed in the input's precision (quarter: 0.25 in that dtype)."""
+    for p in range(x.shape[0]):
+        plane = x[p]
+        o = out[p]
+        for oy in range(o.shape[0]):
+            r0 = plane[2 * oy]
+            r1 = plane[2 * oy + 1]
+            orow = o[oy]
+            for ox in range(o.shape[1]):
+                orow[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) * quarter
+
+
+@numba.njit(inline="always")
+def _adaptive_start(o, insize, outsize):
+    return (o * insize) // outsize
+
+
+@numba.njit(inline="always")
+def _adaptive_end(o, insize, outsize):
+    return ((o + 1) * insize + outsize - 1) // outsize
+
+
+@numba.njit(**_OPTS)
+def adaptive_avg_pool(x, out, acc_zero):
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(x.shape[0]):
+        plane = x[p]
+        for oy in range(oh):
+            ys = _adaptive_start(oy, h, oh)
+            ye = _adaptive_end(oy, h, oh)
+            for ox in range(ow):
+                xs = _adaptive_start(ox, w, ow)
+                xe = _adaptive_end(ox, w, ow)
+                s = acc_zero
+                for y in range(ys, ye):
+                    row = plane[y]
+                    for xx in range(xs, xe):
+                        s += row[xx]
+                out[p, oy, ox] = s / ((ye - ys) * (xe - xs))
+
+
+@numba.njit(fastmath={"reassoc"}, **_OPTS)
+def plane_sum(x2, out, zero):
+    """out[p] = sum of x2[p] (P, HW): the (1, 1) adaptive average's reduction, vectorized by reassociation
+    (NaN and inf still propagate)."""
+    for p in range(x2.shape[0]):
+        row = x2[p]
+        s = zero
+        for k in range(row.shape[0]):
+            s += row[k]
+        out[p] = s
+
+
+@numba.njit(**_OPTS)
+def adaptive_max_pool(x, out, ind, lowest, with_indices):
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(x.shape[0]):
+        plane = x[p]
+        for oy in range(oh):
+            ys = _adaptive_start(oy, h, oh)
+            ye = _adaptive_end(oy, h, oh)
+            for ox in range(ow):
+                xs = _adaptive_start(ox, w, ow)
+                xe = _adaptive_end(ox, w, ow)
+                best = lowest
+                arg = ys * w + xs
+                for y in range(ys, ye):
+                    row = plane[y]
+                    for xx in range(xs, xe):
+                        v = row[xx]
+                        if v > best or v != v:
+                            best = v
+                            arg = y * w + xx
+                out[p, oy, ox] = best
+                if with_indices:
+                    ind[p, oy, ox] = arg
+
+
+@numba.njit(**_OPTS)
+def max_unpool(x, ind, out):
+    """out[p].flat[ind[p, k]] = x[p, k] (indices validated by the front end; out zeroed)."""
+    for p in range(x.shape[0]):
+        o = out[p]
+        for k in range(x.shape[1]):
+            o[ind[p, k]] = x[p, k]
+
+
+def lowest(np_dtype) -> np.generic:
+    """The start value of a max: -inf for floats, the minimum for integers."""
+    dt = np.dtype(np_dtype)
+    return dt.type(-np.inf) if dt.kind == "f" else np.iinfo(dt).min
+
+
+def num_threads() -> int:
+    return numba.get_num_threads()
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Backward kernels (the adjoints of the forward ones; float32 / float64 planes)
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(**_OPTS)
+def scatter_add_planes(g, ind, out):
+    """out[p, ind[p, k]] += g[p, k]: max-pool backward (g and ind (P, L), out (P, H*W) zeroed by the caller;
+    the indices come from the forward, so they are inside the plane)."""
+    for p in range(g.shape[0]):
+        o = out[p]
+        gp = g[p]
+        ip = ind[p]
+        for k in range(g.shape[1]):
+            o[ip[k]] += gp[k]
+
+
+@numba.njit(**_OPTS)
+def gather_planes(x, ind, out):
+    """out[p, k] = x[p, ind[p, k]]: the adjoint of scatter_add_planes (max_unpool2d's backward)."""
+    for p in range(out.shape[0]):
+        xp = x[p]
+        op = out[p]
+        ip = ind[p]
+        for k in range(out.shape[1]):
+            op[k] = xp[ip[k]]
+
+
+@numba.njit(**_OPTS)
+def avg_pool_backward(g, out, kh, kw, sh, sw, ph, pw, count_include_pad, has_divisor, divisor):
+    """The adjoint of avg_pool: g[p, oy, ox] / divisor added to every input of its window (out (P, H, W)
+    zeroed by the caller; windows and divisors exactly as the forward's)."""
+    h, w = out.shape[1], out.shape[2]
+    oh, ow = g.shape[1], g.shape[2]
+    for p in range(g.shape[0]):
+        plane = out[p]
+        for oy in range(oh):
+            ys = oy * sh - ph
+            ye = min(ys + kh, h + ph)
+            ny_pad = ye - ys
+            ys = max(ys, 0)
+            ye = min(ye, h)
+            for ox in range(ow):
+                xs = ox * sw - pw
+                xe = min(xs + kw, w + pw)
+                pool = ny_pad * (xe - xs)
+                xs = max(xs, 0)
+                xe = min(xe, w)
+                if has_divisor:
+                    div = divisor
+                elif count_include_pad:
+                    div = pool
+                else:
+                    div = (ye - ys) * (xe - xs)
+                v = g[p, oy, ox] / div
+                for y in range(ys, ye):
+                    row = plane[y]
+                    for xx in range(xs, xe):
+                        row[xx] += v
+
+
+@numba.njit(**_OPTS)
+def adaptive_avg_pool_backward(g, out):
+    """The adjoint of adaptive_avg_pool (out (P, H, W) zeroed by the caller)."""
+    h, w = out.shape[1], out.shape[2]
+    oh, ow = g.shape[1], g.shape[2]
+    for p in range(g.shape[0]):
+        plane = out[p]
+        for oy in range(oh):
+            ys = _adaptive_start(oy, h, oh)
+            ye = _adaptive_end(oy, h, oh)
+            for ox in range(ow):
+                xs = _adaptive_start(ox, w, ow)
+                xe = _adaptive_end(ox, w, ow)
+                v = g[p, oy, ox] / ((ye - ys) * (xe - xs))
+                for y in range(ys, ye):
+                    row = plane[y]
+                    for xx in range(xs, xe):
+                        row[xx] += v
