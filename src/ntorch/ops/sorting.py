@@ -1,7 +1,569 @@
-"""Sorting and selection: sort, argsort, topk, kthvalue, median, mode, unique, searchsorted, histc."""
+"""Sorting and selection: sort, argsort, topk, kthvalue, median, mode, unique, searchsorted, histc.
+
+Every op sorts or selects along one dim: the input becomes a C-contiguous (rows, n) array with that dim last,
+each dtype's codec maps it to unsigned keys whose order is torch's order (NaN largest, -0.0 == 0.0), and the
+kernels in kernels/cpu/sort.py sort or select the keys row by row (stable: equal keys keep index order).
+"""
 
 from __future__ import annotations
 
-# ntorch.<name> and Tensor.<name>: bound in ntorch/__init__.py and ntorch/_methods.py
-FUNCTIONS: dict = {}
-METHODS: dict = {}
+import builtins
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from .. import dispatch, dtypes
+from ..kernels.cpu import sort as K
+from ..tensor import Tensor, _wrap_dim
+from ._util import check_tensor, is_scalar
+from .reduction import _ReturnType
+
+
+def _result_type(name: str):
+    cls = type(name, (_ReturnType, namedtuple(name, ["values", "indices"])), {"__slots__": ()})
+    return cls
+
+
+sort_result = _result_type("sort")
+topk_result = _result_type("topk")
+kthvalue_result = _result_type("kthvalue")
+median_result = _result_type("median")
+nanmedian_result = _result_type("nanmedian")
+mode_result = _result_type("mode")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# codecs: values <-> order-preserving unsigned keys, one per dtype (registered with the dispatcher)
+# ------------------------------------------------------------------------------------------------------------
+class _FloatCodec:
+    """float32 / float64 keys from the IEEE bits; float16 goes through float32."""
+
+    def __init__(self, np_dt, width: int):
+        self.np_dt, self.width = np_dt, width
+        self.ubits = np.uint32 if width == 32 else np.uint64
+        self._keys = K.float_keys_32 if width == 32 else K.float_keys_64
+        self._values = K.float_values_32 if width == 32 else K.float_values_64
+
+    def keys(self, x2: np.ndarray, descending: bool) -> tuple[np.ndarray, int]:
+        """(keys, the offset values() needs back: unused for floats)."""
+        x2 = np.ascontiguousarray(x2, self.np_dt)
+        out = np.empty(x2.shape, self.ubits)
+        if x2.size:
+            self._keys(x2.view(self.ubits).reshape(-1), out.reshape(-1), descending)
+        return out, 0
+
+    def values(self, skeys: np.ndarray, lo: int, perm: np.ndarray, x2: np.ndarray, descending: bool,
+               dt) -> np.ndarray:
+        src = np.ascontiguousarray(x2, self.np_dt)
+        out = np.empty(skeys.shape, self.np_dt)
+        if out.size:
+            self._values(skeys, perm, src.view(self.ubits), descending, out.view(self.ubits))
+        return out.astype(dt.np, copy=False)
+
+    def nan_key(self, descending: bool) -> int:
+        return K.nan_key(self.width, descending)
+
+    def __repr__(self) -> str:
+        return f"<float keys, {self.width}-bit>"
+
+
+class _IntCodec:
+    """Integers (and bool) widened to int64, keyed as x - lo: lo is the dtype's minimum (32-bit keys) or, for
+    int64, the smallest value when the values span less than 2**32 (32-bit keys, the faster packed sort)."""
+
+    def __init__(self, lo: int, width: int):
+        self.lo, self.width = lo, width
+
+    def keys(self, x2: np.ndarray, descending: bool) -> tuple[np.ndarray, int]:
+        wide = np.ascontiguousarray(x2, np.int64)
+        lo, ukeys = self.lo, np.uint32 if self.width == 32 else np.uint64
+        if self.width == 64 and wide.size:
+            mn, mx = K.int_min_max(wide.reshape(-1))
+            if int(mx) - int(mn) < (1 << 32):
+                lo, ukeys = int(mn), np.uint32
+        out = np.empty(x2.shape, ukeys)
+        if out.size:
+            K.int_keys(wide.reshape(-1), np.int64(lo), descending, out.reshape(-1))
+        return out, lo
+
+    def values(self, skeys: np.ndarray, lo: int, perm: np.ndarray, x2: np.ndarray, descending: bool,
+               dt) -> np.ndarray:
+        out = np.empty(skeys.shape, np.int64)
+        if out.size:
+            K.int_values(skeys.reshape(-1), np.int64(lo), descending, out.reshape(-1))
+        return out.astype(dt.np, copy=False)
+
+    def nan_key(self, descending: bool) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<integer keys x - {self.lo}, {self.width}-bit>"
+
+
+_CODECS = {
+    dtypes.float16: _FloatCodec(np.float32, 32), dtypes.float32: _FloatCodec(np.float32, 32),
+    dtypes.float64: _FloatCodec(np.float64, 64),
+    dtypes.bool: _IntCodec(0, 32), dtypes.uint8: _IntCodec(0, 32), dtypes.int8: _IntCodec(-(1 << 7), 32),
+    dtypes.int16: _IntCodec(-(1 << 15), 32), dtypes.int32: _IntCodec(-(1 << 31), 32),
+    dtypes.int64: _IntCodec(-(1 << 63), 64),
+}
+ALL = dtypes.ALL_DTYPES
+NO_BOOL = dtypes.NUMERIC_DTYPES
+# op -> (dtypes, kernel): every kernel an op here calls is found through the dispatcher. "sort.codec" is the
+# dtype's key codec; the "<op>.rows" kernels work on keys, so their dtype list is the op's dtype support.
+KERNELS = {
+    "sort.codec": (ALL, None), "sort.rows": (ALL, K.sort_rows), "topk.rows": (NO_BOOL, K.topk_rows),
+    "kthvalue.rows": (NO_BOOL, K.kth), "median.rows": (NO_BOOL, K.median), "mode.rows": (ALL, K.mode_positions),
+    "unique.runs": (ALL, K.run_starts), "unique.row_runs": (ALL, K.row_run_starts),
+    "searchsorted": (NO_BOOL, K.searchsorted_rows), "histc": (dtypes.FLOAT_DTYPES, K.histc_into),
+    "histc.range": (dtypes.FLOAT_DTYPES, K.float_min_max), "bincount": (dtypes.INTEGER_DTYPES, K.bincount_into),
+    "bincount.weights": (dtypes.INTEGER_DTYPES, K.bincount_weights_into),
+    "bincount.range": (dtypes.INTEGER_DTYPES, K.int_min_max),
+}
+for _op, (_dts, _kernel) in KERNELS.items():
+    dispatch.register(_op, "cpu", _dts, (lambda dt: _CODECS[dt]) if _kernel is None else (lambda dt, k=_kernel: k))
+
+
+def _kernel(op: str, dt: dtypes.dtype):
+    """The kernel of op for dt, or torch's NotImplementedError naming the op and the dtype."""
+    try:
+        return dispatch.lookup(op, "cpu", dt)
+    except NotImplementedError:
+        name = op.split(".")[0]
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{dtypes.torch_name(dt)}\'') from None
+
+
+def _codec(dt: dtypes.dtype):
+    return dispatch.lookup("sort.codec", "cpu", dt)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# layout: the dim to sort along becomes the last axis of a C-contiguous (rows, n) array
+# ------------------------------------------------------------------------------------------------------------
+def _check_dim(dim, op: str) -> None:
+    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+
+
+def _rows(x: Tensor, dim: int, op: str):
+    """(x as (rows, n), the normalised dim, the moved shape (dim last)) for an op along `dim`."""
+    _check_dim(dim, op)
+    arr = x._data
+    d = _wrap_dim(int(dim), arr.ndim, op)
+    if arr.ndim == 0:
+        return arr.reshape(1, 1), 0, (1,)
+    moved = np.moveaxis(arr, d, -1)
+    return moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1]), d, moved.shape
+
+
+def _unrows(res2: np.ndarray, d: int, moved_shape, ndim: int, keepdim: bool = True) -> np.ndarray:
+    """Inverse of _rows for a (rows, m) result: back to the input's dim order (m replaces the dim's size)."""
+    if ndim == 0:
+        return res2.reshape(())
+    res = res2.reshape(*moved_shape[:-1], res2.shape[-1])
+    if d != len(moved_shape) - 1:
+        res = np.ascontiguousarray(np.moveaxis(res, -1, d))  # contiguous, as torch's results
+    if not keepdim:
+        res = res.reshape(res.shape[:d] + res.shape[d + 1:])
+    return res
+
+
+def _sorted_rows(codec, x2: np.ndarray, descending: bool, dt: dtypes.dtype):
+    """(sorted keys, their source positions, the key offset) of each row."""
+    keys, lo = codec.keys(x2, descending)
+    perm = np.empty(keys.shape, np.int64)
+    if keys.size:
+        _kernel("sort.rows", dt)(keys, perm)
+    return keys, perm, lo
+
+
+def _check_nonempty_dim(x: Tensor, d: int, op: str) -> None:
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _write_outs(out, res: tuple, op: str):
+    if out is None:
+        return res
+    from ._util import write_out
+
+    for o, r in zip(out, res):
+        write_out(o, r._data, op)
+    return type(res)(*out)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# sort, argsort, msort, topk
+# ------------------------------------------------------------------------------------------------------------
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
+    """Always stable (the radix sort costs the same either way): equal keys keep their index order."""
+    check_tensor(input, "sort")
+    codec = _codec(input.dtype)
+    x2, d, moved = _rows(input, dim, "sort")
+    keys, perm, lo = _sorted_rows(codec, x2, bool(descending), input.dtype)
+    vals = codec.values(keys, lo, perm, x2, bool(descending), input.dtype)
+    res = sort_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
+                      Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
+    return _write_outs(out, res, "sort")
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    check_tensor(input, "argsort")
+    codec = _codec(input.dtype)
+    x2, d, moved = _rows(input, dim, "argsort")
+    perm = _sorted_rows(codec, x2, bool(descending), input.dtype)[1]
+    return Tensor._wrap(_unrows(perm, d, moved, input.ndim))
+
+
+def msort(input: Tensor) -> Tensor:
+    check_tensor(input, "msort")
+    return sort(input, 0).values
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
+    """Radix selection, then the k results sorted (also when sorted=False); ties by index."""
+    check_tensor(input, "topk")
+    if input.dtype is dtypes.bool:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    codec = _codec(input.dtype)
+    x2, d, moved = _rows(input, dim, "topk")
+    n = x2.shape[1]
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise TypeError(f"topk(): argument 'k' must be int, not {type(k).__name__}")
+    if k < 0 or k > n:
+        raise RuntimeError("selected index k out of range")
+    k = int(k)
+    if input.ndim == 0:  # torch gives the element back even for k == 0
+        res = topk_result(Tensor._wrap(input._data.copy()), Tensor._wrap(np.zeros((), np.int64)))
+        return _write_outs(out, res, "topk")
+    perm = _select(codec, x2, k, bool(largest), input.dtype)
+    vals = np.take_along_axis(x2, perm, 1)
+    res = topk_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
+                      Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
+    return _write_outs(out, res, "topk")
+
+
+def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype) -> np.ndarray:
+    """Positions of the k smallest (largest) of each row, in sorted order."""
+    keys = codec.keys(x2, largest)[0]
+    out_keys = np.empty((keys.shape[0], k), keys.dtype)
+    perm = np.empty((keys.shape[0], k), np.int64)
+    _kernel("topk.rows", dt)(keys, k, out_keys, perm)
+    return perm
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
+    check_tensor(input, "kthvalue")
+    kth = _kernel("kthvalue.rows", input.dtype)
+    codec = _codec(input.dtype)
+    x2, d, moved = _rows(input, dim, "kthvalue")
+    _check_nonempty_dim(input, d, "kthvalue")
+    n = x2.shape[1]
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise TypeError(f"kthvalue(): argument 'k' must be int, not {type(k).__name__}")
+    if k < 1 or k > n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    perm = np.empty((x2.shape[0], 1), np.int64)
+    kth(codec.keys(x2, False)[0], int(k), perm.reshape(-1))
+    vals = np.take_along_axis(x2, perm, 1)
+    res = kthvalue_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
+                          Tensor._wrap(_unrows(perm, d, moved, input.ndim, keepdim)))
+    return _write_outs(out, res, "kthvalue")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# median, nanmedian, mode
+# ------------------------------------------------------------------------------------------------------------
+def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
+    check_tensor(input, op)
+    select = _kernel("median.rows", input.dtype)
+    codec = _codec(input.dtype)
+    if dim is None:
+        flat = input._data.reshape(1, -1)
+        if flat.size == 0:  # NaN; integers get what torch's NaN-to-int cast gives (the dtype's minimum)
+            fill = np.nan if input.dtype.is_floating_point else np.iinfo(input.dtype.np).min
+            return Tensor._wrap(np.array(fill, input.dtype.np))
+        pos_idx = _median_rows(select, codec, flat, ignore_nan)
+        return Tensor._wrap(np.take_along_axis(flat, pos_idx, 1).reshape(()))
+    x2, d, moved = _rows(input, dim, op)
+    _check_nonempty_dim(input, d, op)
+    pos_idx = _median_rows(select, codec, x2, ignore_nan) if x2.size else np.empty((x2.shape[0], 1), np.int64)
+    vals = np.take_along_axis(x2, pos_idx, 1)
+    result = median_result if op == "median" else nanmedian_result
+    return result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
+                  Tensor._wrap(_unrows(pos_idx, d, moved, input.ndim, keepdim)))
+
+
+def _median_rows(select, codec, x2: np.ndarray, ignore_nan: bool) -> np.ndarray:
+    """Source index of each row's median, as a (rows, 1) array."""
+    idx = np.empty((x2.shape[0], 1), np.int64)
+    select(codec.keys(x2, False)[0], codec.nan_key(False), ignore_nan, idx.reshape(-1))
+    return idx
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False):
+    """The lower median; NaN (the first one's index) when a row has NaN."""
+    return _median("median", input, dim, keepdim, False)
+
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    """The lower median of the non-NaN values (NaN when all are NaN)."""
+    return _median("nanmedian", input, dim, keepdim, True)
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """The smallest most frequent value and the index of its last occurrence (as torch on the CPU)."""
+    check_tensor(input, "mode")
+    positions = _kernel("mode.rows", input.dtype)
+    codec = _codec(input.dtype)
+    x2, d, moved = _rows(input, dim, "mode")
+    _check_nonempty_dim(input, d, "mode")
+    idx = np.empty((x2.shape[0], 1), np.int64)
+    if x2.size:
+        keys, perm, _ = _sorted_rows(codec, x2, False, input.dtype)
+        positions(keys, perm, idx.reshape(-1))
+    vals = np.take_along_axis(x2, idx, 1)
+    return mode_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
+                       Tensor._wrap(_unrows(idx, d, moved, input.ndim, keepdim)))
+
+
+# ------------------------------------------------------------------------------------------------------------
+# unique, unique_consecutive
+# ------------------------------------------------------------------------------------------------------------
+def _pack(values: Tensor, inverse, counts, return_inverse: bool, return_counts: bool):
+    res = [values]
+    if return_inverse:
+        res.append(inverse)
+    if return_counts:
+        res.append(counts)
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+def _runs_flat(codec, skeys: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
+    """Start positions of the runs of equal keys in a 1-D key array (NaN never equals NaN, as torch)."""
+    nk = codec.nan_key(False)
+    starts = np.empty(skeys.size, np.int64)
+    runs = _kernel("unique.runs", dt)
+    m = runs(skeys, skeys.dtype.type(nk or 0), nk is not None, starts) if skeys.size else 0
+    return starts[:m]
+
+
+def _counts_from_starts(starts: np.ndarray, n: int) -> np.ndarray:
+    return np.diff(np.append(starts, n))
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim=None):
+    """Always sorted (sorted=False is allowed to return sorted values)."""
+    check_tensor(input, "unique")
+    codec = _codec(input.dtype)
+    if dim is not None:
+        return _unique_dim(codec, input, dim, return_inverse, return_counts, consecutive=False)
+    flat = input._data.reshape(1, -1)
+    keys, perm, _ = _sorted_rows(codec, flat, False, input.dtype)
+    starts = _runs_flat(codec, keys[0], input.dtype)
+    values = flat[0, perm[0, starts]]
+    inverse = np.empty(flat.size, np.int64)
+    counts = _counts_from_starts(starts, flat.size)
+    if return_inverse and flat.size:
+        inverse[perm[0]] = np.repeat(np.arange(starts.size, dtype=np.int64), counts)
+    return _pack(Tensor._wrap(values), Tensor._wrap(inverse.reshape(input.shape)), Tensor._wrap(counts),
+                 return_inverse, return_counts)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    check_tensor(input, "unique_consecutive")
+    codec = _codec(input.dtype)
+    if dim is not None:
+        return _unique_dim(codec, input, dim, return_inverse, return_counts, consecutive=True)
+    flat = input._data.reshape(-1)
+    keys = codec.keys(flat.reshape(1, -1), False)[0][0]
+    starts = _runs_flat(codec, keys, input.dtype)
+    inverse = np.repeat(np.arange(starts.size, dtype=np.int64), _counts_from_starts(starts, flat.size))
+    return _pack(Tensor._wrap(flat[starts]), Tensor._wrap(inverse.reshape(input.shape)),
+                 Tensor._wrap(_counts_from_starts(starts, flat.size)), return_inverse, return_counts)
+
+
+def _unique_dim(codec, input: Tensor, dim, return_inverse: bool, return_counts: bool, consecutive: bool):
+    op = "unique_consecutive" if consecutive else "unique"
+    _check_dim(dim, op)
+    arr = input._data
+    d = _wrap_dim(int(dim), arr.ndim, op)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    moved = np.moveaxis(arr, d, 0)
+    m = moved.shape[0]
+    slices = moved.reshape(m, -1)
+    if slices.shape[1] == 0 and m > 0:
+        if any(s == 0 for i, s in enumerate(arr.shape) if i != d):
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    keys = codec.keys(slices, False)[0]  # (m, w): rows compared lexicographically
+    order = np.arange(m, dtype=np.int64)
+    if not consecutive:
+        for c in range(keys.shape[1] - 1, -1, -1):  # LSD over columns: stable sorts, last column first
+            col = np.ascontiguousarray(keys[order, c]).reshape(1, -1)
+            p = np.empty(col.shape, np.int64)
+            _kernel("sort.rows", input.dtype)(col, p)
+            order = order[p[0]]
+    skeys = np.ascontiguousarray(keys[order])
+    starts = np.empty(m, np.int64)
+    nrun = _kernel("unique.row_runs", input.dtype)(skeys, starts) if m else 0
+    starts = starts[:nrun]
+    counts = _counts_from_starts(starts, m)
+    run_id = np.repeat(np.arange(nrun, dtype=np.int64), counts)
+    inverse = np.empty(m, np.int64)
+    inverse[order] = run_id
+    vals = np.moveaxis(moved[order[starts]], 0, d)
+    return _pack(Tensor._wrap(np.ascontiguousarray(vals)), Tensor._wrap(inverse), Tensor._wrap(counts),
+                 return_inverse, return_counts)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# searchsorted, bucketize
+# ------------------------------------------------------------------------------------------------------------
+def _search_dtype(a: dtypes.dtype, b: dtypes.dtype):
+    """Compare in int64 when both are integers, else in float64 (exact for float32 and small ints)."""
+    return np.int64 if not a.is_floating_point and not b.is_floating_point else np.float64
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False, side=None,
+                 sorter: Tensor | None = None, out=None) -> Tensor:
+    op = "torch.searchsorted()"
+    check_tensor(sorted_sequence, "searchsorted", "sorted_sequence")
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"{op}: side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError(f"{op}: side and right can't be set to opposites, got side of left while right "
+                               "was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    scalar = not isinstance(input, Tensor)
+    if scalar and not is_scalar(input):
+        raise TypeError(f"searchsorted(): argument 'input' must be Tensor or Number, not {type(input).__name__}")
+    vals = np.asarray(input) if scalar else input._data
+    vdt = dtypes.scalar_dtype(input) if scalar else input.dtype
+    if seq.ndim == 0:
+        raise RuntimeError(f"{op}: boundaries tensor should have positive dimension, but got 0 dimension")
+    if scalar and seq.ndim != 1:
+        raise RuntimeError(f"{op}: input value can be a scalar only when boundaries tensor dimension is 1, but we "
+                           f"got boundaries tensor dim({seq.ndim}) and input value's dim(0) numel(1)")
+    if seq.ndim != 1 and (vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]):
+        raise RuntimeError(f"{op}: boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+                           f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
+                           f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
+    for dt in (sorted_sequence.dtype, vdt):
+        if dt is dtypes.bool:
+            raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    kernel = _kernel("searchsorted", sorted_sequence.dtype)
+    sort_idx = np.zeros((1, 1), np.int64)
+    if sorter is not None:
+        check_tensor(sorter, "searchsorted", "sorter")
+        if sorter.dtype is not dtypes.int64:
+            raise RuntimeError(f"{op}: sorter must be a tensor of long dtype but got dtype "
+                               f"{dtypes.torch_name(sorter.dtype)}")
+        if sorter.shape != sorted_sequence.shape:
+            raise RuntimeError(f"{op}: boundary and sorter must have the same size, but got boundary tensor "
+                               f"{list(seq.shape)}and got sorter tensor {list(sorter.shape)}")
+        sort_idx = sorter._data.reshape(-1, seq.shape[-1])
+        if sort_idx.size and (sort_idx.min() < 0 or sort_idx.max() >= seq.shape[-1]):
+            raise RuntimeError(f"{op}: sorter index out of range")
+        sort_idx = np.ascontiguousarray(sort_idx)
+    cdt = _search_dtype(sorted_sequence.dtype, vdt)
+    m = seq.shape[-1]
+    rows = int(np.prod(seq.shape[:-1]))
+    seq2 = np.ascontiguousarray(seq, cdt).reshape(rows, m)
+    vals2 = np.ascontiguousarray(vals, cdt).reshape(rows, -1)
+    res = np.zeros(vals2.shape, np.int64)
+    if res.size and m:
+        kernel(seq2, vals2, sort_idx, sorter is not None, bool(right), res)
+    res = res.reshape(vals.shape)
+    if out_int32:
+        res = res.astype(np.int32)
+    result = Tensor._wrap(res)
+    if out is not None:
+        from ._util import write_out
+
+        return write_out(out, res, "searchsorted")
+    return result
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False, out=None) -> Tensor:
+    check_tensor(boundaries, "bucketize", "boundaries")
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# histc, bincount
+# ------------------------------------------------------------------------------------------------------------
+def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:
+    check_tensor(input, "histc")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    kernel = _kernel("histc", input.dtype)
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    x = np.ascontiguousarray(input._data, np.float64).reshape(-1)  # binned in float64 for every float dtype
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    if lo == hi and x.size:
+        lo, hi = (float(v) for v in _kernel("histc.range", input.dtype)(x))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    counts = np.zeros(int(bins), np.float64)
+    if x.size:
+        kernel(x, int(bins), lo, hi, counts)
+    res = counts.astype(input.dtype.np, copy=False)
+    if out is not None:
+        from ._util import write_out
+
+        return write_out(out, res, "histc")
+    return Tensor._wrap(res)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    check_tensor(input, "bincount")
+    if input.dtype.is_floating_point or input.dtype is dtypes.bool:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    kernel = _kernel("bincount", input.dtype)
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    x = np.ascontiguousarray(input._data, np.int64)
+    if input.ndim != 1:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None:
+        check_tensor(weights, "bincount", "weights")
+        if weights.ndim != 1 or weights.shape[0] != x.size:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+    lo, hi = _kernel("bincount.range", input.dtype)(x) if x.size else (0, -1)
+    if lo < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    size = builtins.max(int(hi) + 1, int(minlength))
+    if weights is None:
+        out = np.zeros(size, np.int64)
+        if x.size:
+            kernel(x, out)
+        return Tensor._wrap(out)
+    out_dt = np.float32 if weights.dtype is dtypes.float32 else np.float64
+    out = np.zeros(size, np.float64)
+    if x.size:
+        _kernel("bincount.weights", input.dtype)(x, np.ascontiguousarray(weights._data, np.float64), out)
+    return Tensor._wrap(out.astype(out_dt, copy=False))
+
+
+FUNCTIONS: dict = {
+    "sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "median": median,
+    "nanmedian": nanmedian, "mode": mode, "unique": unique, "unique_consecutive": unique_consecutive,
+    "searchsorted": searchsorted, "bucketize": bucketize, "histc": histc, "bincount": bincount,
+}
+METHODS: dict = {
+    "sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "median": median,
+    "nanmedian": nanmedian, "mode": mode, "unique": unique, "unique_consecutive": unique_consecutive,
+    "histc": histc, "bincount": bincount,
+}

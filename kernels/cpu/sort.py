@@ -1,0 +1,689 @@
+"""CPU sorting and selection kernels.
+
+Everything sorts *keys*: unsigned integers (uint32 or uint64) whose unsigned order is the wanted order of the
+values. ``float_keys_*`` map IEEE bits to such keys (negative numbers bit-flipped, positive ones with the sign
+bit set; -0.0 folded onto 0.0 and every NaN onto one key above +inf, so NaN sorts last and equal values tie);
+``int_keys`` maps (widened) integers by subtracting the dtype's minimum. A descending sort flips every key bit,
+which reverses the order but keeps equal keys equal, so stability is kept in both directions.
+
+``sort_rows`` sorts each row of a C-contiguous (rows, n) key array in place and writes the permutation: an LSD
+radix sort on 8-bit digits, stable by construction, which reads all digit histograms in one pass and skips
+passes whose digit is the same for every key (so small integers in wide keys cost one or two passes). 32-bit
+keys travel packed with their position in one uint64 (one 8-byte move per element and pass); 64-bit keys and
+positions move as two arrays. Rows of at most ``_SMALL`` elements use insertion sort. Scratch arrays are
+allocated by NumPy in Python (``scratch``), not inside the kernels (NumPy gets huge pages).
+
+``topk_rows`` selects the k smallest keys of each row and sorts them, ties in index order: for k <= 16 in one
+pass with a sorted buffer, otherwise by radix selection (a histogram of the top 11 bits, a pass keeping the
+keys below the k-th key's bucket and that bucket's candidates, repeated on the candidates with the next 11
+bits while many remain, then a sort of the few left). ``kth`` and ``median`` select one position the same way
+without collecting. Sorts and top-k of many rows run in parallel (``*_p``) when numba has more than one thread
+and the work is large enough.
+"""
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+_SMALL = 16
+PAR_MIN = 1 << 17  # elements: below this, one thread
+
+
+# ------------------------------------------------------------------------------------------------------------
+# keys
+# ------------------------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def float_keys_32(bits, out, descending):
+    """float32 bits (uint32 view) -> order-preserving uint32 keys."""
+    flip = np.uint32(0xFFFFFFFF) if descending else np.uint32(0)
+    for i in range(bits.size):
+        b = bits[i]
+        a = b & np.uint32(0x7FFFFFFF)
+        if a == 0:
+            b = np.uint32(0)
+        elif a > np.uint32(0x7F800000):
+            b = np.uint32(0x7FC00000)
+        if b & np.uint32(0x80000000):
+            k = ~b
+        else:
+            k = b | np.uint32(0x80000000)
+        out[i] = k ^ flip
+
+
+@njit(cache=True, error_model="numpy")
+def float_keys_64(bits, out, descending):
+    """float64 bits (uint64 view) -> order-preserving uint64 keys."""
+    flip = np.uint64(0xFFFFFFFFFFFFFFFF) if descending else np.uint64(0)
+    sign = np.uint64(0x8000000000000000)
+    for i in range(bits.size):
+        b = bits[i]
+        a = b & np.uint64(0x7FFFFFFFFFFFFFFF)
+        if a == 0:
+            b = np.uint64(0)
+        elif a > np.uint64(0x7FF0000000000000):
+            b = np.uint64(0x7FF8000000000000)
+        if b & sign:
+            k = ~b
+        else:
+            k = b | sign
+        out[i] = k ^ flip
+
+
+def nan_key(width: int, descending: bool) -> int:
+    """The key every NaN maps to (Python int)."""
+    k = (0x7FC00000 | 0x80000000) if width == 32 else (0x7FF8000000000000 | 0x8000000000000000)
+    return k ^ ((1 << width) - 1) if descending else k
+
+
+@njit(cache=True, error_model="numpy")
+def int_keys(x, lo, descending, out):
+    """int64 values -> unsigned keys x - lo (out is uint32 or uint64; lo is the dtype's minimum)."""
+    for i in range(x.size):
+        k = np.uint64(x[i] - lo)
+        out[i] = ~k if descending else k
+
+
+@njit(cache=True, error_model="numpy")
+def float_values_32(skeys, perm, bits, descending, out):
+    """Sorted uint32 keys back to float32 bits; ±0 and NaN (folded by the keys) are read from the source."""
+    rows, n = skeys.shape
+    flip = np.uint32(0xFFFFFFFF) if descending else np.uint32(0)
+    for r in range(rows):
+        for i in range(n):
+            k = skeys[r, i] ^ flip
+            b = k & np.uint32(0x7FFFFFFF) if k & np.uint32(0x80000000) else ~k
+            a = b & np.uint32(0x7FFFFFFF)
+            if a == 0 or a > np.uint32(0x7F800000):
+                b = bits[r, perm[r, i]]
+            out[r, i] = b
+
+
+@njit(cache=True, error_model="numpy")
+def float_values_64(skeys, perm, bits, descending, out):
+    rows, n = skeys.shape
+    flip = np.uint64(0xFFFFFFFFFFFFFFFF) if descending else np.uint64(0)
+    sign = np.uint64(0x8000000000000000)
+    for r in range(rows):
+        for i in range(n):
+            k = skeys[r, i] ^ flip
+            b = k & np.uint64(0x7FFFFFFFFFFFFFFF) if k & sign else ~k
+            a = b & np.uint64(0x7FFFFFFFFFFFFFFF)
+            if a == 0 or a > np.uint64(0x7FF0000000000000):
+                b = bits[r, perm[r, i]]
+            out[r, i] = b
+
+
+@njit(cache=True, error_model="numpy")
+def int_values(skeys, lo, descending, out):
+    """Sorted keys back to int64 values (the inverse of int_keys)."""
+    for i in range(skeys.size):
+        k = np.uint64(skeys[i])
+        if descending:
+            k = ~k if skeys.itemsize == 8 else k ^ np.uint64(0xFFFFFFFF)
+        out[i] = np.int64(k) + lo
+
+
+# ------------------------------------------------------------------------------------------------------------
+# sorting one row: LSD radix on 8-bit digits
+# ------------------------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def _insertion(keys, idx, n, have_idx):
+    if not have_idx:
+        for i in range(n):
+            idx[i] = i
+    for i in range(1, n):
+        k = keys[i]
+        v = idx[i]
+        j = i - 1
+        while j >= 0 and keys[j] > k:
+            keys[j + 1] = keys[j]
+            idx[j + 1] = idx[j]
+            j -= 1
+        keys[j + 1] = k
+        idx[j + 1] = v
+
+
+@njit(cache=True, error_model="numpy")
+def _histograms(src, n, counts):
+    """counts[p, d]: how many of src[:n] have digit d at bit 8p. counts has 2*width/8 rows: two elements are
+    counted per step into separate halves (repeated digits would otherwise serialise the increments)."""
+    npass = counts.shape[0] // 2
+    counts[:, :] = 0
+    half = n // 2
+    for i in range(half):
+        k0 = np.uint64(src[2 * i])
+        k1 = np.uint64(src[2 * i + 1])
+        for p in range(npass):
+            sh = np.uint64(8 * p)
+            counts[p, np.int64((k0 >> sh) & np.uint64(255))] += 1
+            counts[npass + p, np.int64((k1 >> sh) & np.uint64(255))] += 1
+    if n % 2:
+        k0 = np.uint64(src[n - 1])
+        for p in range(npass):
+            counts[p, np.int64((k0 >> np.uint64(8 * p)) & np.uint64(255))] += 1
+    for p in range(npass):
+        for b in range(256):
+            counts[p, b] += counts[npass + p, b]
+
+
+@njit(cache=True, error_model="numpy")
+def _offsets(c, n, first_digit):
+    """Exclusive prefix sums of one digit histogram; False when every key has the same digit (skip the pass)."""
+    if c[first_digit] == n:
+        return False
+    total = 0
+    for b in range(256):
+        t = c[b]
+        c[b] = total
+        total += t
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _pass_packed(src, dst, c, shift, n):
+    sh = np.uint64(shift)
+    for i in range(n):
+        k = src[i]
+        b = np.int64((k >> sh) & np.uint64(255))
+        pos = c[b]
+        c[b] = pos + 1
+        dst[pos] = k
+
+
+@njit(cache=True, error_model="numpy")
+def _pass_kv(src_k, src_i, dst_k, dst_i, c, shift, n):
+    sh = np.uint64(shift)
+    for i in range(n):
+        k = src_k[i]
+        b = np.int64((np.uint64(k) >> sh) & np.uint64(255))
+        pos = c[b]
+        c[b] = pos + 1
+        dst_k[pos] = k
+        dst_i[pos] = src_i[i]
+
+
+@njit(cache=True, error_model="numpy")
+def _sort_kv(keys, idx, n, have_idx, s):
+    """Stable sort of keys[:n] carrying idx[:n] (0..n-1 when not have_idx).
+
+    s = (tk, ti, p1, p2, counts), one copy of what scratch() makes."""
+    tk, ti, p1, p2, counts = s
+    if n <= _SMALL:
+        _insertion(keys, idx, n, have_idx)
+        return
+    if keys.itemsize == 4:  # pack key << 32 | index into one uint64: one 8-byte move per element and pass
+        for i in range(n):
+            p1[i] = (np.uint64(keys[i]) << np.uint64(32)) | np.uint64(idx[i] if have_idx else i)
+        _histograms(keys, n, counts)
+        src, dst = p1, p2
+        for p in range(4):
+            c = counts[p]
+            if _offsets(c, n, np.int64((src[0] >> np.uint64(32 + 8 * p)) & np.uint64(255))):
+                _pass_packed(src, dst, c, 32 + 8 * p, n)
+                src, dst = dst, src
+        for i in range(n):
+            v = src[i]
+            keys[i] = np.uint32(v >> np.uint64(32))
+            idx[i] = np.uint32(v & np.uint64(0xFFFFFFFF))
+        return
+    if not have_idx:
+        for i in range(n):
+            idx[i] = i
+    _histograms(keys, n, counts)
+    swapped = False
+    for p in range(8):
+        c = counts[p]
+        if not swapped:
+            if _offsets(c, n, np.int64((np.uint64(keys[0]) >> np.uint64(8 * p)) & np.uint64(255))):
+                _pass_kv(keys, idx, tk, ti, c, 8 * p, n)
+                swapped = True
+        else:
+            if _offsets(c, n, np.int64((np.uint64(tk[0]) >> np.uint64(8 * p)) & np.uint64(255))):
+                _pass_kv(tk, ti, keys, idx, c, 8 * p, n)
+                swapped = False
+    if swapped:
+        for i in range(n):
+            keys[i] = tk[i]
+            idx[i] = ti[i]
+
+
+def scratch(keys: np.ndarray, n: int, copies: int = 1) -> tuple:
+    """Scratch arrays (allocated by NumPy: it gets huge pages) for `copies` threads sorting up to n keys."""
+    wide = keys.itemsize == 8
+    return (np.empty((copies, n if wide else 0), keys.dtype), np.empty((copies, n if wide else 0), np.int64),
+            np.empty((copies, 0 if wide else n), np.uint64), np.empty((copies, 0 if wide else n), np.uint64),
+            np.empty((copies, 2 * keys.itemsize, 256), np.int64))
+
+
+@njit(cache=True, error_model="numpy")
+def _insertion_rows(keys, perm, r0, r1):
+    """Insertion sort of short rows, indexing the 2-D arrays directly (a row view per row costs more than
+    sorting a handful of keys)."""
+    n = keys.shape[1]
+    for r in range(r0, r1):
+        for i in range(n):
+            k = keys[r, i]
+            j = i
+            while j > 0 and keys[r, j - 1] > k:
+                keys[r, j] = keys[r, j - 1]
+                perm[r, j] = perm[r, j - 1]
+                j -= 1
+            keys[r, j] = k
+            perm[r, j] = i
+
+
+@njit(cache=True, error_model="numpy")
+def _sort_rows_range(keys, perm, r0, r1, s):
+    n = keys.shape[1]
+    if n <= _SMALL:
+        _insertion_rows(keys, perm, r0, r1)
+        return
+    for r in range(r0, r1):
+        _sort_kv(keys[r], perm[r], n, False, s)
+
+
+@njit(cache=True, error_model="numpy")
+def sort_rows_s(keys, perm, tk, ti, p1, p2, counts):
+    """Sort each row of keys (rows, n) in place; perm (rows, n) int64 gets the source positions."""
+    _sort_rows_range(keys, perm, 0, keys.shape[0], (tk[0], ti[0], p1[0], p2[0], counts[0]))
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def sort_rows_p(keys, perm, tk, ti, p1, p2, counts):
+    rows = keys.shape[0]
+    nt = counts.shape[0]
+    chunk = (rows + nt - 1) // nt
+    for t in prange(nt):
+        r0 = t * chunk
+        r1 = min(rows, r0 + chunk)
+        if r0 < r1:
+            _sort_rows_range(keys, perm, r0, r1, (tk[t], ti[t], p1[t], p2[t], counts[t]))
+
+
+def _parallel(keys: np.ndarray) -> int:
+    """How many threads to use on these rows (1: the serial kernel)."""
+    if keys.shape[0] > 1 and keys.size >= PAR_MIN:
+        return min(numba.get_num_threads(), keys.shape[0])
+    return 1
+
+
+def _check_row_length(keys: np.ndarray) -> None:
+    if keys.shape[1] >= 1 << 32:  # the packed sort keeps positions in 32 bits
+        raise ValueError(f"sort: rows of {keys.shape[1]} elements are too long (at most 2**32 - 1)")
+
+
+def sort_rows(keys: np.ndarray, perm: np.ndarray) -> None:
+    """Sort each row of keys (rows, n) in place; perm (rows, n) int64 gets the source positions."""
+    _check_row_length(keys)
+    nt = _parallel(keys)
+    if nt > 1:
+        sort_rows_p(keys, perm, *scratch(keys, keys.shape[1], nt))
+    elif keys.size:
+        sort_rows_s(keys, perm, *scratch(keys, keys.shape[1]))
+
+
+# ------------------------------------------------------------------------------------------------------------
+# selection: top-k (the k smallest keys of each row, sorted, ties by index), k-th smallest, median
+# ------------------------------------------------------------------------------------------------------------
+_BUFFER_K = 16  # k up to this: one pass keeping a sorted buffer of the k best
+
+
+@njit(cache=True, error_model="numpy")
+def _smallest_buffered(keys, k, out_keys, out_idx):
+    """The k smallest keys in one pass, kept sorted by insertion (an equal key never displaces an earlier one)."""
+    m = 0
+    for i in range(keys.size):
+        kk = keys[i]
+        if m == k:
+            if kk >= out_keys[k - 1]:
+                continue
+            j = k - 1
+        else:
+            j = m
+            m += 1
+        while j > 0 and out_keys[j - 1] > kk:
+            out_keys[j] = out_keys[j - 1]
+            out_idx[j] = out_idx[j - 1]
+            j -= 1
+        out_keys[j] = kk
+        out_idx[j] = i
+
+
+@njit(cache=True, error_model="numpy")
+def _bucket_of(hist, k):
+    """(the 11-bit digit holding the k-th smallest (1-based), how many keys have a smaller digit)."""
+    below = 0
+    b = 0
+    while below + hist[b] < k:
+        below += hist[b]
+        b += 1
+    return b, below
+
+
+@njit(cache=True, error_model="numpy")
+def _narrow(keys, k, ck, ci, out_keys, out_idx, collect):
+    """Radix selection of the k smallest keys (1 <= k <= n), 11 bits at a time from the top.
+
+    Returns (nbelow, ncand): nbelow keys are certainly among the k smallest (written, in index order within
+    each digit level, to out_keys/out_idx when collect) and the other k - nbelow are the smallest of the ncand
+    candidates left in ck/ci (in index order; all equal when the digits ran out)."""
+    n = keys.size
+    shift = keys.itemsize * 8 - 11
+    hist = np.zeros(2048, np.int64)
+    sh = np.uint64(shift)
+    for i in range(n):
+        hist[np.int64(np.uint64(keys[i]) >> sh)] += 1
+    b, _ = _bucket_of(hist, k)
+    nbelow = 0
+    ncand = 0
+    for i in range(n):
+        kk = keys[i]
+        d = np.int64(np.uint64(kk) >> sh)
+        if d < b:
+            if collect:
+                out_keys[nbelow] = kk
+                out_idx[nbelow] = i
+            nbelow += 1
+        elif d == b:
+            ck[ncand] = kk
+            ci[ncand] = i
+            ncand += 1
+    while ncand > 64 and shift > 0:
+        shift = max(shift - 11, 0)
+        sh = np.uint64(shift)
+        hist[:] = 0
+        for j in range(ncand):
+            hist[np.int64((np.uint64(ck[j]) >> sh) & np.uint64(2047))] += 1
+        b, _ = _bucket_of(hist, k - nbelow)
+        m = 0
+        for j in range(ncand):
+            kk = ck[j]
+            d = np.int64((np.uint64(kk) >> sh) & np.uint64(2047))
+            if d < b:
+                if collect:
+                    out_keys[nbelow] = kk
+                    out_idx[nbelow] = ci[j]
+                nbelow += 1
+            elif d == b:
+                ck[m] = kk
+                ci[m] = ci[j]
+                m += 1
+        ncand = m
+    return nbelow, ncand
+
+
+@njit(cache=True, error_model="numpy")
+def _topk_row(keys, k, out_keys, out_idx, ck, ci, s):
+    """k smallest of keys (1-D) into out_keys/out_idx (length k), ascending; ck/ci scratch of len(keys)."""
+    n = keys.size
+    if k == 0:
+        return
+    if k <= _BUFFER_K:
+        _smallest_buffered(keys, k, out_keys, out_idx)
+        return
+    if k * 4 > n or n < 256:  # a large share of the row (or a short row): sort it all
+        for i in range(n):
+            ck[i] = keys[i]
+        _sort_kv(ck, ci, n, False, s)
+        for i in range(k):
+            out_keys[i] = ck[i]
+            out_idx[i] = ci[i]
+        return
+    nbelow, ncand = _narrow(keys, k, ck, ci, out_keys, out_idx, True)
+    _sort_kv(ck, ci, ncand, True, s)
+    for j in range(k - nbelow):
+        out_keys[nbelow + j] = ck[j]
+        out_idx[nbelow + j] = ci[j]
+    _sort_kv(out_keys, out_idx, k, True, s)  # equal keys were collected in index order: ties stay so
+
+
+@njit(cache=True, error_model="numpy")
+def _kth_row(keys, k, ck, ci, s):
+    """Source position of the k-th smallest key (1-based; ties in index order)."""
+    n = keys.size
+    if k <= _BUFFER_K:
+        _smallest_buffered(keys, k, ck, ci)
+        return ci[k - 1]
+    if n < 256:
+        for i in range(n):
+            ck[i] = keys[i]
+        _sort_kv(ck, ci, n, False, s)
+        return ci[k - 1]
+    nbelow, ncand = _narrow(keys, k, ck, ci, ck, ci, False)
+    _sort_kv(ck, ci, ncand, True, s)
+    return ci[k - 1 - nbelow]
+
+
+@njit(cache=True, error_model="numpy")
+def _buffered_rows(keys, k, out_keys, out_idx, r0, r1):
+    """_smallest_buffered for each row, indexing the 2-D arrays directly (for many short rows)."""
+    for r in range(r0, r1):
+        m = 0
+        for i in range(keys.shape[1]):
+            kk = keys[r, i]
+            if m == k:
+                if kk >= out_keys[r, k - 1]:
+                    continue
+                j = k - 1
+            else:
+                j = m
+                m += 1
+            while j > 0 and out_keys[r, j - 1] > kk:
+                out_keys[r, j] = out_keys[r, j - 1]
+                out_idx[r, j] = out_idx[r, j - 1]
+                j -= 1
+            out_keys[r, j] = kk
+            out_idx[r, j] = i
+
+
+@njit(cache=True, error_model="numpy")
+def _topk_range(keys, k, out_keys, perm, r0, r1, ck, ci, s):
+    if k <= _BUFFER_K:
+        _buffered_rows(keys, k, out_keys, perm, r0, r1)
+        return
+    for r in range(r0, r1):
+        _topk_row(keys[r], k, out_keys[r], perm[r], ck, ci, s)
+
+
+@njit(cache=True, error_model="numpy")
+def topk_rows_s(keys, k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
+    """The k smallest keys of each row of keys (rows, n) into out_keys (rows, k), their positions into perm."""
+    _topk_range(keys, k, out_keys, perm, 0, keys.shape[0], ck[0], ci[0], (tk[0], ti[0], p1[0], p2[0], counts[0]))
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def topk_rows_p(keys, k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
+    rows = keys.shape[0]
+    nt = counts.shape[0]
+    chunk = (rows + nt - 1) // nt
+    for t in prange(nt):
+        r0 = t * chunk
+        r1 = min(rows, r0 + chunk)
+        if r0 < r1:
+            _topk_range(keys, k, out_keys, perm, r0, r1, ck[t], ci[t], (tk[t], ti[t], p1[t], p2[t], counts[t]))
+
+
+def _selection_scratch(keys: np.ndarray, nt: int) -> tuple:
+    _check_row_length(keys)
+    n = keys.shape[1]
+    return (np.empty((nt, n), keys.dtype), np.empty((nt, n), np.int64), *scratch(keys, n, nt))
+
+
+def topk_rows(keys: np.ndarray, k: int, out_keys: np.ndarray, perm: np.ndarray) -> None:
+    """The k smallest keys of each row (ascending, ties by position) and their positions."""
+    if keys.size == 0 or k == 0:
+        return
+    nt = _parallel(keys)
+    fn = topk_rows_p if nt > 1 else topk_rows_s
+    fn(keys, k, out_keys, perm, *_selection_scratch(keys, nt))
+
+
+@njit(cache=True, error_model="numpy")
+def kth_rows(keys, k, out_idx, ck, ci, tk, ti, p1, p2, counts):
+    """out_idx[r]: the source position of the k-th smallest key (1-based, ties in index order) of row r."""
+    s = (tk[0], ti[0], p1[0], p2[0], counts[0])
+    for r in range(keys.shape[0]):
+        out_idx[r] = _kth_row(keys[r], k, ck[0], ci[0], s)
+
+
+@njit(cache=True, error_model="numpy")
+def median_rows(keys, nan_k, check_nan, ignore_nan, out_idx, ck, ci, tk, ti, p1, p2, counts):
+    """out_idx[r]: the source position of row r's lower median: of the first NaN when the row has one (median),
+    of the lower median of the non-NaN keys (nanmedian; of all keys when all are NaN)."""
+    s = (tk[0], ti[0], p1[0], p2[0], counts[0])
+    n = keys.shape[1]
+    for r in range(keys.shape[0]):
+        row = keys[r]
+        nnan = 0
+        first = -1
+        if check_nan:
+            for i in range(n):
+                if row[i] == nan_k:
+                    if first < 0:
+                        first = i
+                    nnan += 1
+        if nnan and not ignore_nan:
+            out_idx[r] = first
+            continue
+        m = n - nnan
+        k = (n - 1) // 2 + 1 if m == 0 else (m - 1) // 2 + 1
+        out_idx[r] = _kth_row(row, k, ck[0], ci[0], s)
+
+
+def kth(keys: np.ndarray, k: int, out_idx: np.ndarray) -> None:
+    if keys.size:
+        kth_rows(keys, k, out_idx, *_selection_scratch(keys, 1))
+
+
+def median(keys: np.ndarray, nan_k, ignore_nan: bool, out_idx: np.ndarray) -> None:
+    if keys.size:
+        nk = keys.dtype.type(0 if nan_k is None else nan_k)
+        median_rows(keys, nk, nan_k is not None, ignore_nan, out_idx, *_selection_scratch(keys, 1))
+
+
+# ------------------------------------------------------------------------------------------------------------
+# after a sort: mode, runs (unique)
+# ------------------------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def mode_positions(skeys, perm, out_pos):
+    """For each sorted row: the source index of the last occurrence of the smallest most frequent key."""
+    rows, n = skeys.shape
+    for r in range(rows):
+        best = 0
+        best_end = 0
+        start = 0
+        for i in range(1, n + 1):
+            if i == n or skeys[r, i] != skeys[r, start]:
+                if i - start > best:
+                    best = i - start
+                    best_end = i - 1
+                start = i
+        # stable sort: the run's last element has the largest source index
+        out_pos[r] = perm[r, best_end]
+
+
+@njit(cache=True, error_model="numpy")
+def run_starts(skeys, nan_k, nan_distinct, starts):
+    """Positions where a new run of equal keys begins in skeys (1-D); NaN keys never equal (nan_distinct).
+    Returns the number of runs."""
+    n = skeys.size
+    m = 0
+    for i in range(n):
+        k = skeys[i]
+        if i == 0 or k != skeys[i - 1] or (nan_distinct and k == nan_k):
+            starts[m] = i
+            m += 1
+    return m
+
+
+@njit(cache=True, error_model="numpy")
+def row_run_starts(rows, starts):
+    """Like run_starts for the rows of a 2-D key array: a new run where a row differs from the previous."""
+    n, w = rows.shape
+    m = 0
+    for i in range(n):
+        new = i == 0
+        if not new:
+            for j in range(w):
+                if rows[i, j] != rows[i - 1, j]:
+                    new = True
+                    break
+        if new:
+            starts[m] = i
+            m += 1
+    return m
+
+
+# ------------------------------------------------------------------------------------------------------------
+# searchsorted, histc, bincount
+# ------------------------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def searchsorted_rows(seq, vals, sorter, use_sorter, right, out):
+    """For each row r: the insertion point of vals[r, j] in seq[r] (or seq[r, sorter[r]]) with torch's
+    comparisons (left: first i with not seq[i] < v, written as not (seq[i] >= v) -> go right)."""
+    rows, m = seq.shape
+    nv = vals.shape[1]
+    for r in range(rows):
+        for j in range(nv):
+            v = vals[r, j]
+            lo = 0
+            hi = m
+            while lo < hi:
+                mid = (lo + hi) // 2
+                s = seq[r, sorter[r, mid]] if use_sorter else seq[r, mid]
+                go_right = not (s > v) if right else not (s >= v)
+                if go_right:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out[r, j] = lo
+
+
+@njit(cache=True, error_model="numpy")
+def histc_into(x, bins, lo, hi, out):
+    """torch.histc: equal-width bins over [lo, hi]; values outside (and NaN) are skipped, hi goes in the last."""
+    span = hi - lo
+    for i in range(x.size):
+        v = x[i]
+        if v >= lo and v <= hi:
+            pos = np.int64((v - lo) * bins / span)
+            if pos >= bins or pos < 0:  # v == hi; or an overflow to inf (a tiny span), which converts negative
+                pos = bins - 1
+            out[pos] += 1
+
+
+@njit(cache=True, error_model="numpy")
+def float_min_max(x):
+    """(min, max) of a float64 array, NaN when any value is NaN."""
+    lo = x[0]
+    hi = x[0]
+    for i in range(x.size):
+        v = x[i]
+        if v != v:
+            return v, v
+        lo = min(lo, v)
+        hi = max(hi, v)
+    return lo, hi
+
+
+@njit(cache=True, error_model="numpy")
+def int_min_max(x):
+    lo = x[0]
+    hi = x[0]
+    for i in range(x.size):
+        v = x[i]
+        lo = min(lo, v)
+        hi = max(hi, v)
+    return lo, hi
+
+
+@njit(cache=True, error_model="numpy")
+def bincount_into(x, out):
+    for i in range(x.size):
+        out[x[i]] += 1
+
+
+@njit(cache=True, error_model="numpy")
+def bincount_weights_into(x, w, out):
+    for i in range(x.size):
+        out[x[i]] += w[i]
