@@ -29,6 +29,7 @@ from .softmax import exp_, log_, row_logsumexp, row_max
 
 __all__ = [
     "cross_entropy_rows",
+    "cross_entropy_rows_backward",
     "nll_3d",
     "prob_cross_entropy_3d",
     "mse_l1",
@@ -261,3 +262,55 @@ def bce_logits(x, t, w, has_w, pw, has_pw, out, reduce):
             s += v
         tot += s
     return tot
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Backward of cross_entropy_rows: dx[r] = (softmax(x[r]) * Q_r - q_r) * gs[r], q_r = keep * w[t] * onehot(t) +
+# add * w (the smoothed, weighted target), Q_r = sum(q_r); softmax from the saved row logsumexp.
+# ---------------------------------------------------------------------------------------------------------
+@njit(**_HJIT)
+def _ce_bwd_range(x, target, weight, ignore_index, lse, keep, add, sum_w, gs, out, r0, r1):
+    c = x.shape[1]
+    for r in range(r0, r1):
+        t = target[r]
+        if t == ignore_index:
+            for k in range(c):
+                out[r, k] = 0.0
+            continue
+        gr = gs[r]
+        wt = keep * weight[t]
+        big_q = _to((wt + add * sum_w) * gr, gr)
+        lr = lse[r]
+        for k in range(c):
+            out[r, k] = exp_(x[r, k] - lr) * big_q
+        if add != 0.0:
+            a = _to(add * gr, gr)
+            for k in range(c):
+                out[r, k] -= a * weight[k]
+        out[r, t] -= _to(wt * gr, gr)
+
+
+@njit(**_JIT)
+def _ce_bwd_s(x, target, weight, ignore_index, lse, keep, add, sum_w, gs, out):
+    _ce_bwd_range(x, target, weight, ignore_index, lse, keep, add, sum_w, gs, out, 0, x.shape[0])
+
+
+@njit(parallel=True, **_JIT)
+def _ce_bwd_p(x, target, weight, ignore_index, lse, keep, add, sum_w, gs, out, ntasks):
+    rows = x.shape[0]
+    for t in prange(ntasks):
+        _ce_bwd_range(x, target, weight, ignore_index, lse, keep, add, sum_w, gs, out,
+                      t * rows // ntasks, (t + 1) * rows // ntasks)
+
+
+def cross_entropy_rows_backward(x, target, weight, ignore_index, lse, keep, add, gs, out):
+    """Input gradient of cross_entropy_rows: x, out (N, C); target (N,) int64 (already checked by the
+    forward); weight (C,), lse (N,) and gs (N,) (each row's loss gradient over the mean's divisor) of x's
+    dtype; keep = 1 - label_smoothing, add = label_smoothing / C."""
+    nthr = numba.get_num_threads() if x.size >= PAR_MIN else 1
+    args = (x, target, weight, int(ignore_index), lse, float(keep), float(add), float(weight.sum()) if add else 0.0,
+            gs, out)
+    if nthr > 1 and x.shape[0] > 1:
+        _ce_bwd_p(*args, min(x.shape[0], 4 * nthr))
+    else:
+        _ce_bwd_s(*args)

@@ -15,7 +15,7 @@ from numba import njit, prange
 
 from .reduce import _to
 
-__all__ = ["layer_norm_into", "l2_normalize_into", "index_range", "one_hot_into"]
+__all__ = ["layer_norm_into", "layer_norm_backward_into", "l2_normalize_into", "index_range", "one_hot_into"]
 
 _FM = {"reassoc", "contract"}
 _JIT = dict(cache=True, error_model="numpy", fastmath=_FM, nogil=True)
@@ -170,3 +170,50 @@ def one_hot_into(idx, out):
     """out[i, idx[i]] = 1 for a zeroed (n, C) int64 out; every idx[i] already checked to be in [0, C)."""
     for i in range(idx.size):
         out[i, idx[i]] = 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# layer_norm backward over C-contiguous (M, N) rows: with xhat = (x - mean) * rstd and gy = g * w,
+# dx = rstd * (gy - mean(gy) - xhat * mean(gy * xhat)); dw = sum_rows(g * xhat), db = sum_rows(g).
+# ---------------------------------------------------------------------------------------------------------
+@njit(**_JIT)
+def _ln_bwd(x, g, w, mean, rstd, dx, need_x, dw, db, need_wb):
+    """One pass per row for the sums (and the dw / db accumulation), one writing dx."""
+    n = x.shape[1]
+    for r in range(x.shape[0]):
+        m = _to(mean[r], x[r, 0])
+        q = _to(rstd[r], x[r, 0])
+        t1 = 0.0
+        t2 = 0.0
+        for b0 in range(0, n, _BLOCK):
+            s1 = _to(0.0, q)
+            s2 = _to(0.0, q)
+            a = np.uint64(b0)
+            b = np.uint64(min(n, b0 + _BLOCK))
+            if need_wb:
+                for i in range(a, b):
+                    gi = g[r, i]
+                    xh = (x[r, i] - m) * q
+                    dw[i] += gi * xh
+                    db[i] += gi
+                    gy = gi * w[i]
+                    s1 += gy
+                    s2 += gy * xh
+            else:
+                for i in range(a, b):
+                    gy = g[r, i] * w[i]
+                    s1 += gy
+                    s2 += gy * ((x[r, i] - m) * q)
+            t1 += s1
+            t2 += s2
+        if need_x:
+            c1 = _to(t1 / n, q)
+            c2 = _to(t2 / n, q) * q
+            for i in range(n):
+                dx[r, i] = q * (g[r, i] * w[i] - c1 - (x[r, i] - m) * c2)
+
+
+def layer_norm_backward_into(x, g, w, mean, rstd, dx, need_x, dw, db, need_wb):
+    """x, g, dx: C-contiguous (M, N) of one float dtype; w (N,) of it (ones without a weight); mean, rstd: the
+    forward's (M,) float64; dw, db: zeroed (N,) float64 accumulators (written when need_wb)."""
+    _ln_bwd(x, g, w, mean, rstd, dx, bool(need_x), dw, db, bool(need_wb))

@@ -29,7 +29,7 @@ from numba.extending import overload
 from .fastmath import exp_f32, log_f32
 from .reduce import _to, _vmax
 
-__all__ = ["softmax_into", "exp_", "log_", "row_max", "row_logsumexp"]
+__all__ = ["softmax_into", "softmax_backward_into", "exp_", "log_", "row_max", "row_logsumexp"]
 
 _FM = {"reassoc", "contract"}  # no nnan/ninf: -inf and NaN rows must behave as IEEE says
 _JIT = dict(cache=True, error_model="numpy", fastmath=_FM, nogil=True)
@@ -228,3 +228,80 @@ def softmax_into(x, out, log):
             _inner_p(x, out, log, tile)
             return
     _inner_s(x, out, log)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Backward: softmax  dx = y * (g - sum(g * y)),  log_softmax  dx = g - exp(y) * sum(g), over axis 1 of
+# C-contiguous (outer, n, inner) y, g, out (float32/float64). Sums accumulate in float64 totals.
+# ---------------------------------------------------------------------------------------------------------
+@njit(**_HJIT)
+def _bwd_rows(y, g, out, log, r0, r1):
+    n = y.shape[1]
+    for r in range(r0, r1):
+        tot = 0.0
+        for b0 in range(0, n, _BLOCK):
+            s = _to(0.0, y[r, 0])
+            for i in range(np.uint64(b0), np.uint64(min(n, b0 + _BLOCK))):
+                s += g[r, i] if log else g[r, i] * y[r, i]
+            tot += s
+        t = _to(tot, y[r, 0])
+        if log:
+            for i in range(n):
+                out[r, i] = g[r, i] - exp_(y[r, i]) * t
+        else:
+            for i in range(n):
+                out[r, i] = y[r, i] * (g[r, i] - t)
+
+
+@njit(**_JIT)
+def _bwd_rows_s(y, g, out, log):
+    _bwd_rows(y, g, out, log, 0, y.shape[0])
+
+
+@njit(parallel=True, **_JIT)
+def _bwd_rows_p(y, g, out, log, ntasks):
+    rows = y.shape[0]
+    for t in prange(ntasks):
+        _bwd_rows(y, g, out, log, t * rows // ntasks, (t + 1) * rows // ntasks)
+
+
+@njit(**_JIT)
+def _bwd_inner(y, g, out, log):
+    outer, n, inner = y.shape
+    tile = min(inner, _TILE)
+    s = np.empty(tile, np.float64)
+    t = np.empty(tile, y.dtype)
+    for o in range(outer):
+        for j0 in range(0, inner, tile):
+            a = np.uint64(j0)
+            b = np.uint64(min(inner, j0 + tile))
+            for j in range(a, b):
+                s[j - a] = 0.0
+            for k in range(n):
+                for j in range(a, b):
+                    s[j - a] += g[o, k, j] if log else g[o, k, j] * y[o, k, j]
+            for j in range(a, b):
+                t[j - a] = _to(s[j - a], t[0])
+            for k in range(n):
+                if log:
+                    for j in range(a, b):
+                        out[o, k, j] = g[o, k, j] - exp_(y[o, k, j]) * t[j - a]
+                else:
+                    for j in range(a, b):
+                        out[o, k, j] = y[o, k, j] * (g[o, k, j] - t[j - a])
+
+
+def softmax_backward_into(y, g, out, log):
+    """Gradient of softmax (log=False) or log_softmax (log=True) w.r.t. its input, from the forward output y
+    and the output gradient g; all C-contiguous (outer, n, inner) of one float32/float64 dtype, n >= 1."""
+    outer, n, inner = y.shape
+    log = bool(log)
+    if inner == 1:
+        y2, g2, o2 = y.reshape(outer, n), g.reshape(outer, n), out.reshape(outer, n)
+        nthr = numba.get_num_threads() if y.size >= PAR_MIN else 1
+        if nthr > 1 and outer > 1:
+            _bwd_rows_p(y2, g2, o2, log, min(outer, 4 * nthr))
+        else:
+            _bwd_rows_s(y2, g2, o2, log)
+        return
+    _bwd_inner(y, g, out, log)

@@ -35,7 +35,8 @@ class SavedTensor:
     __slots__ = ("tensor", "version", "node_ref", "output_nr")
 
     def __init__(self, t: Tensor, node: Node | None = None) -> None:
-        self.version = t._version
+        store = t._store  # a tensor without a Storage object yet was never written in place: version 0
+        self.version = store.version if store is not None else 0
         self.output_nr = t._output_nr
         if node is not None and t.grad_fn is node:
             self.tensor = t.detach()

@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import loss as K
 from ..ops._util import broadcast_shapes, check_tensor, result_dtype
 from ..ops.softmax import softmax_array
@@ -25,6 +27,7 @@ for _name, _kernel in (("cross_entropy", K.cross_entropy_rows), ("nll_loss", K.n
                        ("l1_loss", K.mse_l1), ("binary_cross_entropy", K.bce),
                        ("binary_cross_entropy_with_logits", K.bce_logits)):
     dispatch.register(_name, "cpu", _F, lambda dt, k=_kernel: k)
+dispatch.register("cross_entropy_backward", "cpu", _F, lambda dt: K.cross_entropy_rows_backward)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -144,6 +147,107 @@ def _finish_class(loss, sm, totals, reduction: str, smoothing: float, n_classes:
     return _scalar(keep * _mean(tl, tw) + add * _mean(ts, tw) if smoothing else _mean(tl, tw), dt.np)
 
 
+# Backward of the class losses. Per element, loss = -sum_c q_c * logp_c with q the (weighted, smoothed) target
+# distribution: q_c = keep * w[t] * [c == t] + add * w[c] (zero for ignored targets), keep = 1 - smoothing,
+# add = smoothing / C. So d loss / d logp = -q, and through log_softmax d loss / d x = softmax(x) * sum(q) - q.
+def _record_class(backward, input: Tensor, res: Tensor, t: np.ndarray, w: np.ndarray, ignore_index: int,
+                  reduction: str, weight_total: float, smoothing: float):
+    if smoothing:
+        name = "AddBackward0"
+    else:
+        name = "NllLossBackward0" if input.ndim <= 2 else "NllLoss2DBackward0"
+    node = record(name, backward, (input,), (res,), (input,))
+    node.target, node.weight, node.ignore_index, node.reduction = t, w, int(ignore_index), reduction
+    node.weight_total, node.smoothing = weight_total, smoothing
+    return node
+
+
+def _class_dim(x: Tensor) -> int:
+    return 1 if x.ndim > 1 else 0
+
+
+def _loss_grad(c, g: Tensor, x: Tensor, norm: float) -> Tensor:
+    """The loss gradient g as a factor broadcasting against x's per-class terms: g / norm for 'mean', g for
+    'sum', and for 'none' g with a size-1 class dim. A zero divisor (every target ignored) leaves g as is: the
+    per-class terms are all zero then, so the gradient is zero, as in torch."""
+    if c.reduction == "mean":
+        return g / norm if norm else g
+    if c.reduction == "sum" or x.ndim <= 1:
+        return g
+    return g.unsqueeze(1)
+
+
+def _target_distribution(c, x: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """q (x's shape) and sum_c q (x's shape with a size-1 class dim) as arrays of x's dtype."""
+    t, w = c.target, c.weight
+    n, d = t.shape
+    cn = x.shape[_class_dim(x)] if x.ndim else 1
+    valid = t != c.ignore_index
+    tt = np.where(valid, t, 0)
+    keep = 1.0 - c.smoothing
+    wt = np.where(valid, w[tt].astype(np.float64) * keep, 0.0)
+    q = np.zeros((n, cn, d))
+    np.put_along_axis(q, tt[:, None, :], wt[:, None, :], axis=1)
+    big_q = wt
+    if c.smoothing:
+        add = c.smoothing / cn
+        q += add * w.astype(np.float64)[None, :, None] * valid[:, None, :]
+        big_q = wt + add * float(w.sum()) * valid
+    keep_shape = tuple(1 if i == _class_dim(x) else s for i, s in enumerate(x.shape))
+    return q.astype(x.dtype.np).reshape(x.shape), big_q.astype(x.dtype.np).reshape(keep_shape)
+
+
+def _nll_backward(c, g: Tensor):
+    (x,) = c.saved_tensors
+    q, _ = _target_distribution(c, x)
+    return Tensor._wrap(-q) * _loss_grad(c, g, x, c.weight_total)
+
+
+def _cross_entropy_backward(c, g: Tensor):
+    (x,) = c.saved_tensors
+    if c.lse is not None and not grad_mode.STATE.enabled:  # (N, C) or (C,): the fused kernel
+        cn = x.shape[-1]
+        xc = _compute(x._data).reshape(-1, cn)
+        n = xc.shape[0]
+        if c.reduction == "none":
+            gs = _compute(g._data, xc.dtype).reshape(n)
+        else:
+            scale = float(g._data)
+            if c.reduction == "mean" and c.weight_total:
+                scale /= c.weight_total
+            gs = np.full(n, scale, xc.dtype)
+        out = np.empty(x.shape, xc.dtype)  # base-less: becomes .grad without a copy
+        dispatch.lookup("cross_entropy_backward", "cpu", x.dtype)(
+            xc, c.target.reshape(n), c.weight, c.ignore_index, c.lse, 1.0 - c.smoothing, c.smoothing / cn, gs,
+            out.reshape(n, cn))
+        return Tensor._wrap(out.astype(x.dtype.np, copy=False))
+    from ..ops.softmax import softmax
+
+    q, big_q = _target_distribution(c, x)
+    p = softmax(x, _class_dim(x))
+    return (p * Tensor._wrap(big_q) - Tensor._wrap(q)) * _loss_grad(c, g, x, c.weight_total)
+
+
+def _prob_cross_entropy_backward(c, g: Tensor):
+    from ..ops.softmax import log_softmax
+
+    x, t = c.saved_tensors
+    cd = _class_dim(x)
+    xd = x if x.dtype is c.dt else x.to(c.dt)
+    td = t if t.dtype is c.dt else t.to(c.dt)
+    logp = log_softmax(xd, cd)
+    wv = Tensor._wrap(c.weight.astype(c.dt.np).reshape((-1,) + (1,) * (x.ndim - cd - 1)))
+    keep, add = 1.0 - c.smoothing, c.smoothing / (x.shape[cd] or 1)
+    gs = _loss_grad(c, g, x, c.count)
+    gx = gt = None
+    if c.needs_input_grad[0]:
+        q = (td * keep + add) * wv if c.smoothing else td * wv
+        gx = ((logp.exp() * q.sum(cd, keepdim=True) - q) * gs).to(x.dtype)
+    if c.needs_input_grad[1]:
+        gt = (logp * wv * gs * (-keep)).to(t.dtype)
+    return gx, gt
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-weight[t] * input[n, t, ...] over class targets t, ignoring ignore_index; a weighted mean divides by
@@ -159,7 +263,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     loss = np.empty((n, d), logp.dtype)
     totals = dispatch.lookup("nll_loss", "cpu", input.dtype)(logp, t, w, int(ignore_index), False, loss, loss)
     _raise_bad_target(t, totals[0])
-    return _finish_class(loss, None, totals, reduction, 0.0, c, input.dtype, shape)
+    res = _finish_class(loss, None, totals, reduction, 0.0, c, input.dtype, shape)
+    if needs_graph(input):
+        _record_class(_nll_backward, input, res, t, w, ignore_index, reduction, totals[3], 0.0)
+    return res
 
 
 def _cross_entropy_indices(input, target, weight, ignore_index, reduction, smoothing) -> Tensor:
@@ -177,7 +284,12 @@ def _cross_entropy_indices(input, target, weight, ignore_index, reduction, smoot
         loss, sm = np.empty((n, d), logp.dtype), np.empty((n, d), logp.dtype)
         totals = dispatch.lookup("nll_loss", "cpu", input.dtype)(logp, t, w, int(ignore_index), smooth, loss, sm)
     _raise_bad_target(t, totals[0])
-    return _finish_class(loss, sm, totals, reduction, smoothing if smooth else 0.0, c, input.dtype, shape)
+    res = _finish_class(loss, sm, totals, reduction, smoothing if smooth else 0.0, c, input.dtype, shape)
+    if needs_graph(input):
+        node = _record_class(_cross_entropy_backward, input, res, t, w, ignore_index, reduction, totals[3],
+                             smoothing if smooth else 0.0)
+        node.lse = lse if d == 1 else None
+    return res
 
 
 def _cross_entropy_probs(input, target, weight, ignore_index, reduction, smoothing) -> Tensor:
@@ -200,10 +312,15 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, smoothi
     kernel = dispatch.lookup("cross_entropy.probs", "cpu", dt)
     total = kernel(logp, tgt, w, max(float(smoothing), 0.0), loss)
     if reduction == "none":
-        return _per_element(loss, dt.np, (n, *shape[2:]) if input.ndim > 1 else ())
-    if reduction == "sum":
-        return _scalar(total, dt.np)
-    return _scalar(_mean(total, n * d), dt.np)
+        res = _per_element(loss, dt.np, (n, *shape[2:]) if input.ndim > 1 else ())
+    else:
+        res = _scalar(total if reduction == "sum" else _mean(total, n * d), dt.np)
+    if needs_graph(input, target):
+        node = record("DivBackward1" if reduction == "mean" else "NegBackward0", _prob_cross_entropy_backward,
+                      (input, target), (res,), (input, target))
+        node.weight, node.dt, node.reduction, node.count = w, dt, reduction, n * d
+        node.smoothing = max(float(smoothing), 0.0)
+    return res
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -268,12 +385,47 @@ def _mse_l1(op: str, input, target, size_average, reduce, reduction, weight) -> 
         if op == "mse_loss" or weight is not None:
             raise NotImplementedError(f'"{op[:-5]}_cpu" not implemented for \'{dtypes.torch_name(dt)}\'')
         return _l1_integer(input, target, reduction)
+    if (weight is not None or op == "l1_loss") and needs_graph(input, target, weight):
+        return _composed_pointwise(op, input, target, weight, reduction)
     a, b = _flat(input._data, shape, dt.np), _flat(target._data, shape, dt.np)
     w = _flat(weight._data, shape, dt.np) if weight is not None else a[:0]
     out = np.empty(a.size if reduction == "none" else 0, a.dtype)
     kernel = dispatch.lookup(op, "cpu", dt)
     total, wtotal = kernel(a, b, w, weight is not None, out, op == "mse_loss", reduction != "none")
-    return _reduce_pointwise(out, total, wtotal if weight is not None else a.size, reduction, dt, shape)
+    res = _reduce_pointwise(out, total, wtotal if weight is not None else a.size, reduction, dt, shape)
+    if needs_graph(input, target):
+        node = record("MseLossBackward0", _mse_backward, (input, target), (res,), (input, target))
+        node.reduction, node.count = reduction, a.size
+    return res
+
+
+def _composed_pointwise(op: str, input: Tensor, target: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
+    """l1_loss, and the weighted mse / l1 losses, composed of recorded ops as torch composes them."""
+    from ..ops import reduction as red
+
+    diff = input - target
+    loss = diff.abs() if op == "l1_loss" else diff * diff
+    if weight is not None:
+        loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return red.sum(loss)
+    return red.sum(loss) / red.sum(weight) if weight is not None else red.mean(loss)
+
+
+def _pointwise_grad(c, g: Tensor) -> Tensor:
+    return g / c.count if c.reduction == "mean" else g
+
+
+def _mse_backward(c, g: Tensor):
+    from ..ops.elementwise import sum_to
+
+    x, t = c.saved_tensors
+    d = (x - t) * (_pointwise_grad(c, g) * 2.0)
+    gx = sum_to(d, tuple(x.shape), x.dtype) if c.needs_input_grad[0] else None
+    gt = sum_to(-d, tuple(t.shape), t.dtype) if c.needs_input_grad[1] else None
+    return gx, gt
 
 
 def _l1_integer(input: Tensor, target: Tensor, reduction: str) -> Tensor:
@@ -331,7 +483,40 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                                                                       reduction != "none")
     if status:
         raise RuntimeError(f"all elements of {'input' if status == 1 else 'target'} should be between 0 and 1")
-    return _reduce_pointwise(out, total, x.size, reduction, dt, shape)
+    res = _reduce_pointwise(out, total, x.size, reduction, dt, shape)
+    if needs_graph(input, target, weight):
+        _not_differentiable("binary_cross_entropy", weight=weight)
+        node = record("BinaryCrossEntropyBackward0", _bce_backward, (input, target, weight), (res,),
+                      (input, target, weight))
+        node.reduction, node.count = reduction, x.size
+    return res
+
+
+def _not_differentiable(op: str, **tensors) -> None:
+    for name, t in tensors.items():
+        if t is not None and t.requires_grad:
+            raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{name}'. This "
+                               "input cannot have requires_grad True.")
+
+
+_BCE_EPS = 1e-12  # torch's EPSILON in binary_cross_entropy_backward
+
+
+def _bce_backward(c, g: Tensor):
+    """d/dx = (x - t) / max(x (1 - x), 1e-12), d/dt = max(log(1 - x), -100) - max(log(x), -100): torch's
+    formulas (the clamps match the forward's clamped logs)."""
+    from ..ops import pointwise
+
+    x, t, w = c.saved_tensors
+    gs = _pointwise_grad(c, g)
+    if w is not None:
+        gs = gs * w
+    gx = gt = None
+    if c.needs_input_grad[0]:
+        gx = (x - t) / pointwise.clamp_min((1.0 - x) * x, _BCE_EPS) * gs
+    if c.needs_input_grad[1]:
+        gt = (pointwise.clamp_min((1.0 - x).log(), -100.0) - pointwise.clamp_min(x.log(), -100.0)) * gs
+    return gx, gt, None
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -356,11 +541,88 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     out = np.empty(x.size if reduction == "none" else 0, x.dtype)
     total = dispatch.lookup("binary_cross_entropy_with_logits", "cpu", dt)(
         x, t, w, weight is not None, pw, pos_weight is not None, out, reduction != "none")
-    return _reduce_pointwise(out, total, x.size, reduction, dt, shape)
+    res = _reduce_pointwise(out, total, x.size, reduction, dt, shape)
+    if needs_graph(input, target, weight, pos_weight):
+        _not_differentiable("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+        node = record("BinaryCrossEntropyWithLogitsBackward0", _bce_logits_backward,
+                      (input, target, weight, pos_weight), (res,), (input, target, weight, pos_weight))
+        node.reduction, node.count, node.dt = reduction, x.size, dt
+    return res
+
+
+def _bce_logits_backward(c, g: Tensor):
+    """With lw = (pos_weight - 1) * t + 1: d/dx = lw * sigmoid(x) - pos_weight * t, d/dt = -x - (pos_weight -
+    1) * log_sigmoid(x) (-x without pos_weight); both times weight."""
+    from ..ops import pointwise
+
+    x, t, w, pw = c.saved_tensors
+    xd = x if x.dtype is c.dt else x.to(c.dt)
+    gs = _pointwise_grad(c, g)
+    if w is not None:
+        gs = gs * w
+    gx = gt = None
+    if c.needs_input_grad[0]:
+        sig = xd.sigmoid()
+        d = sig - t if pw is None else ((pw - 1.0) * t + 1.0) * sig - pw * t
+        gx = (d * gs).to(x.dtype)
+    if c.needs_input_grad[1]:
+        d = -xd
+        if pw is not None:
+            log_sig = pointwise.clamp_max(xd, 0.0) - (-xd.abs()).exp().log1p()
+            d = d - (pw - 1.0) * log_sig
+        gt = (d * gs).to(t.dtype)
+    return gx, gt, None, None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# linear: not a loss; it lives here until an nn linear module exists (it should move there)
+# ---------------------------------------------------------------------------------------------------------
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias over any leading batch dims. With a 2-D weight this is one matmul and one graph
+    node (AddmmBackward0 / MmBackward0, as in torch) whose backward is made of recorded ops (mm, sum), so it
+    differentiates again; other cases compose matmul and add."""
+    from ..ops import linalg
+
+    check_tensor(input, "linear")
+    check_tensor(weight, "linear", "weight")
+    if bias is not None:
+        check_tensor(bias, "linear", "bias")
+    if weight.ndim != 2 or input.ndim < 2:
+        out = linalg.matmul(input, weight.t() if weight.ndim == 2 else weight)
+        return out if bias is None else out + bias
+    if input.ndim > 2:
+        lead = tuple(input.shape[:-1])
+        return linear(input.reshape(-1, input.shape[-1]), weight, bias).reshape(*lead, weight.shape[0])
+    with grad_mode.no_grad():
+        res = linalg.mm(input, weight.t())
+    if bias is not None:
+        if bias.dtype is not res.dtype or tuple(broadcast_shapes(bias.shape, res.shape)) != tuple(res.shape):
+            return linalg.matmul(input, weight.t()) + bias  # promotion or a bias that broadcasts the result
+        np.add(res._data, bias._data, out=res._data)
+    if needs_graph(input, weight, bias):
+        node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
+                      (input, weight, bias), (res,), (input, weight))
+        node.bias_shape = tuple(bias.shape) if bias is not None else None
+    return res
+
+
+def _linear_backward(c, g: Tensor):
+    from ..ops import linalg
+    from ..ops.elementwise import sum_to
+
+    x, w = c.saved_tensors
+    need_x, need_w, need_b = c.needs_input_grad
+    gx = linalg.mm(g, w) if need_x else None
+    gw = linalg.mm(g.t(), x) if need_w else None
+    gb = None
+    if need_b:
+        gb = g.sum(0) if c.bias_shape == (g.shape[1],) else sum_to(g, c.bias_shape, g.dtype)
+    return gx, gw, gb
 
 
 # ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
 FUNCTIONAL: dict = {
+    "linear": linear,
     "cross_entropy": cross_entropy, "nll_loss": nll_loss, "mse_loss": mse_loss, "l1_loss": l1_loss,
     "binary_cross_entropy": binary_cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,

@@ -7,11 +7,14 @@ import math
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import norm as K
 from ..ops._util import check_tensor
 from ..tensor import Tensor, _wrap_dim
 
 dispatch.register("layer_norm", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.layer_norm_into)
+dispatch.register("layer_norm_backward", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.layer_norm_backward_into)
 dispatch.register("normalize", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.l2_normalize_into)
 dispatch.register("one_hot", "cpu", (dtypes.int64,), lambda dt: K.one_hot_into)
 dispatch.register("one_hot.check", "cpu", (dtypes.int64,), lambda dt: K.index_range)
@@ -63,7 +66,56 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     if out.size:
         kernel(x, w, b, weight is not None, bias is not None, eps, out, mean, rstd)
     res = Tensor._wrap(out.astype(input.dtype.np, copy=False).reshape(input.shape))
+    if needs_graph(input, weight, bias):
+        node = record("NativeLayerNormBackward0", _layer_norm_backward, (input, weight, bias), (res,),
+                      (input, weight))
+        node.mean, node.rstd, node.shape, node.eps = mean, rstd, shape, eps
+        node.w_dtype = weight.dtype if weight is not None else None
+        node.b_dtype = bias.dtype if bias is not None else None
     return res, mean, rstd
+
+
+def _layer_norm_backward(c, g: Tensor):
+    """The fused kernel (input grad from the forward's mean / rstd, weight / bias grads as row sums) unless the
+    backward itself is recorded."""
+    x, w = c.saved_tensors
+    need_x, need_w, need_b = c.needs_input_grad
+    if grad_mode.STATE.enabled:  # create_graph: composed of recorded ops, statistics recomputed from x
+        return _layer_norm_backward_composed(c, x, w, g)
+    m, n = c.mean.size, math.prod(c.shape)
+    compute = np.float32 if x.dtype is dtypes.float16 else x.dtype.np
+    x2 = np.ascontiguousarray(x._data, dtype=compute).reshape(m, n)
+    g2 = np.ascontiguousarray(g._data, dtype=compute).reshape(m, n)
+    w1 = np.ascontiguousarray(w._data, dtype=compute).reshape(n) if w is not None else np.ones(n, compute)
+    dx = np.empty(x.shape, compute) if need_x else x2[:0]  # base-less: becomes .grad without a copy
+    dw, db = np.zeros(n), np.zeros(n)
+    if m * n:
+        dispatch.lookup("layer_norm_backward", "cpu", x.dtype)(x2, g2, w1, c.mean, c.rstd,
+                                                                dx.reshape(m, n) if need_x else dx, need_x, dw, db,
+                                                                need_w or need_b)
+    gx = Tensor._wrap(dx.astype(x.dtype.np, copy=False)) if need_x else None
+    gw = Tensor._wrap(dw.astype(c.w_dtype.np).reshape(c.shape)) if need_w else None
+    gb = Tensor._wrap(db.astype(c.b_dtype.np).reshape(c.shape)) if need_b else None
+    return gx, gw, gb
+
+
+def _layer_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
+    need_x, need_w, need_b = c.needs_input_grad
+    dims = tuple(range(x.ndim - len(c.shape), x.ndim))
+    lead = tuple(range(x.ndim - len(c.shape)))
+    xc = x - x.mean(dims, keepdim=True)
+    rstd = ((xc * xc).mean(dims, keepdim=True) + c.eps).rsqrt()
+    xhat = xc * rstd
+    gx = gw = gb = None
+    if need_x:
+        gy = g * w if w is not None else g
+        gx = rstd * (gy - gy.mean(dims, keepdim=True) - xhat * (gy * xhat).mean(dims, keepdim=True))
+        gx = gx if gx.dtype is x.dtype else gx.to(x.dtype)
+    if need_w:
+        gw = (g * xhat).sum(lead).to(c.w_dtype) if lead else (g * xhat).to(c.w_dtype)
+    if need_b:
+        gb = g.sum(lead).to(c.b_dtype) if lead else g.to(c.b_dtype)
+    return gx, gw, gb
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -74,12 +126,13 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
     """input / max(||input||_p over dim, eps). The common case (p=2, one dim, float32/float64) is one fused
-    kernel; the rest is composed as torch composes it (float16 then rounds eps to float16 as torch does)."""
+    kernel; the rest, and any call that autograd records, is composed as torch composes it (float16 then rounds
+    eps to float16 as torch does)."""
     from ..ops import pointwise, reduction, shape
 
     check_tensor(input, "normalize")
     if (p == 2 and out is None and isinstance(dim, int | np.integer) and not isinstance(dim, bool)
-            and input.dtype in (dtypes.float32, dtypes.float64)):
+            and input.dtype in (dtypes.float32, dtypes.float64) and not needs_graph(input)):
         d = _wrap_dim(int(dim), input.ndim, "normalize")
         arr = input._data
         if arr.size == 0:

@@ -9,14 +9,15 @@ The kernels for each (op, dtype) are registered with the dispatcher below the ta
 from __future__ import annotations
 
 import math
+import traceback
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 
 from .. import dispatch, dtypes
-from ..autograd import inplace
-from ..autograd.graph import Node, attach, needs_graph
+from ..autograd import grad_mode, inplace
+from ..autograd.graph import Node, SavedTensor, edge_of, needs_graph
 from ..dtypes import BOOL, FLOAT, INT
 from ..kernels.cpu import codegen
 from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
@@ -263,20 +264,42 @@ DERIVATIVES: dict[str, tuple[str, object]] = {
 
 class ElementwiseBackward(Node):
     """The graph node of an elementwise op: runs its DERIVATIVES formula, then sums each gradient back to
-    its operand's shape (un-broadcasting) and dtype."""
+    its operand's shape (un-broadcasting) and dtype. Built on every recorded elementwise op, so it fills its
+    fields directly rather than through Node.__init__."""
 
     def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
-        super().__init__(_NODE_NAMES.get(op) or f"{op.split('_')[0].capitalize()}Backward0", _elementwise_backward,
-                         [a if isinstance(a, Tensor) else None for a in operands])
-        reads, self.formula = DERIVATIVES[op]
-        self.arity = len(operands)
+        spec = _SPECS.get(op)
+        if spec is None:
+            reads, formula = DERIVATIVES[op]
+            name = _NODE_NAMES.get(op) or f"{op.split('_')[0].capitalize()}Backward0"
+            spec = _SPECS[op] = (name, reads, formula)
+        self._name, reads, self.formula = spec
+        self._backward = _elementwise_backward
         self.params = params
-        self.meta = [(a._data.shape, a.dtype) if isinstance(a, Tensor) else None for a in operands]
-        self.scalars = {k: a for k, a in zip("xyz", operands) if not isinstance(a, Tensor)}
-        tensors = {k: a for k, a in zip("xyz", operands) if isinstance(a, Tensor)}
-        tensors["o"] = out
-        self.slots = [k for k in reads if k in tensors]
-        attach(self, (out,), [tensors[k] for k in self.slots])
+        self.arity = len(operands)
+        edges, meta, saved, slots, scalars = [], [], [], [], {}
+        for key, a in zip("xyz", operands):
+            if isinstance(a, Tensor):
+                edges.append(edge_of(a))
+                meta.append((a._data.shape, dtypes._FROM_NP[a._data.dtype]))
+                if key in reads:
+                    slots.append(key)
+                    saved.append(a)
+            else:
+                edges.append(_NO_EDGE)
+                meta.append(None)
+                scalars[key] = a
+        self.next_functions = tuple(edges)
+        self.meta, self.scalars, self.slots = meta, scalars, slots
+        self._output_meta = [(out._data.shape, dtypes._FROM_NP[out._data.dtype])]
+        out._requires_grad = True
+        out.grad_fn = self
+        if "o" in reads:
+            slots.append("o")
+            saved.append(out)
+        self._saved = [SavedTensor(t, self) for t in saved]
+        if grad_mode.STATE.anomaly:
+            self._forward_stack = traceback.format_stack()[:-3]
 
     def needs(self, i: int) -> bool:
         return self.next_functions[i][0] is not None
@@ -291,6 +314,8 @@ class ElementwiseBackward(Node):
         raise AttributeError(name)
 
 
+_SPECS: dict = {}  # op -> (node name, what the formula reads, formula)
+_NO_EDGE = (None, 0)
 _NODE_NAMES = {"add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_floor": "DivBackward1",
                "div_trunc": "DivBackward1", "gelu_tanh": "GeluBackward0", "round_decimals": "RoundBackward1",
                "nan_to_num": "NanToNumBackward0", "where": "WhereBackward0", "addcmul": "AddcmulBackward0",

@@ -2,6 +2,7 @@
 
 The input becomes a C-contiguous (outer, n, inner) array normalised over axis 1 (a view when the input is
 contiguous, else one copy); float16 is computed in float32 and rounded once. The output is contiguous.
+Backward: a fused kernel from the saved output, or the same formula in recorded ops under create_graph.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import warnings
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor
 
 for _op in ("softmax", "log_softmax"):
     dispatch.register(_op, "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_into)
+    dispatch.register(_op + "_backward", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_backward_into)
 
 
 def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -47,6 +51,34 @@ def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
     return out
 
 
+def softmax_backward_array(y: np.ndarray, g: np.ndarray, dim: int, log: bool) -> np.ndarray:
+    """The input gradient of (log-)softmax over a normalised dim from its output y and output gradient g (same
+    shape and dtype) by the fused kernel: y * (g - sum(g * y)), or g - exp(y) * sum(g) for log_softmax."""
+    shape, dt = y.shape, y.dtype
+    if y.size == 0:
+        return np.zeros(shape, dt)
+    kernel = dispatch.lookup("log_softmax_backward" if log else "softmax_backward", "cpu",
+                             dtypes.from_numpy_dtype(dt))
+    n = shape[dim] if y.ndim else 1
+    outer = math.prod(shape[:dim])
+    three = (outer, n, y.size // (outer * n))
+    compute = np.float32 if dt == np.float16 else dt
+    y3 = np.ascontiguousarray(y, dtype=compute).reshape(three)
+    g3 = np.ascontiguousarray(g, dtype=compute).reshape(three)
+    out = np.empty(shape, compute)  # the final shape: a base-less array becomes .grad without a copy
+    kernel(y3, g3, out.reshape(three), log)
+    return out.astype(dt, copy=False)
+
+
+def _softmax_backward(c, g: Tensor):
+    (y,) = c.saved_tensors
+    if grad_mode.STATE.enabled:  # create_graph: composed of recorded ops, so that it differentiates again
+        if c.log:
+            return g - y.exp() * g.sum(c.dim, keepdim=True)
+        return y * (g - (g * y).sum(c.dim, keepdim=True))
+    return Tensor._wrap(softmax_backward_array(y._data, g._data, c.dim, c.log))
+
+
 def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
     check_tensor(input, op)
     if isinstance(_stacklevel, dtypes.dtype):  # torch.softmax(x, dim, dtype) / x.softmax(dim, dtype)
@@ -61,13 +93,20 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
     if dtype is not None:
         if not isinstance(dtype, dtypes.dtype):
             raise TypeError(f"{op}(): argument 'dtype' must be ntorch.dtype, not {type(dtype).__name__}")
+        if dtype is not input.dtype and needs_graph(input):  # a recorded cast (ToCopyBackward0) first
+            return _softmax(op, input.to(dtype), d, _stacklevel, None)
         arr = arr.astype(dtype.np, copy=False)
     if arr.dtype.kind != "f":
         last = input.ndim == 0 or d == input.ndim - 1
         name = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"
         raise NotImplementedError(f'"{name}" not implemented for '
                                   f"'{dtypes.torch_name(dtypes.from_numpy_dtype(arr.dtype))}'")
-    return Tensor._wrap(softmax_array(arr, d, op == "log_softmax", op))
+    res = Tensor._wrap(softmax_array(arr, d, op == "log_softmax", op))
+    if needs_graph(input):
+        node = record("LogSoftmaxBackward0" if op == "log_softmax" else "SoftmaxBackward0", _softmax_backward,
+                      (input,), (res,), (res,))
+        node.dim, node.log = d, op == "log_softmax"
+    return res
 
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
