@@ -118,5 +118,5 @@ CASES = [
     *[Case("matmul", f"matmul {n}", _matmul(n), 2.0 * n**3, "GFLOP/s") for n in (64, 256, 512, 1024, 2048)],
 ]
 
-for _family in ("cases_indexing", "cases_shape", "cases_sort", "cases_nn", "cases_conv"):
+for _family in ("cases_indexing", "cases_shape", "cases_sort", "cases_nn", "cases_conv", "cases_autograd"):
     CASES += __import__(_family).CASES
