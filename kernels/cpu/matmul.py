@@ -299,11 +299,14 @@ def _pack_b(b, bpack, t):
                 d = dst[p * nr : p * nr + nv]
                 for j in range(nv):
                     d[j] = row[j]
-        else:
-            for j in range(nv):
-                col = src[:, j]
-                for p in range(k):
-                    dst[p * nr + j] = col[p]
+        else:  # column-major-like b (e.g. a transposed weight): a transpose, blocked so dst stays in L1
+            for p0 in range(0, k, 128):
+                p1 = min(p0 + 128, k)
+                for j in range(nv):
+                    col = src[p0:p1, j]
+                    d = dst[p0 * nr + j : p1 * nr]
+                    for p in range(p1 - p0):
+                        d[p * nr] = col[p]
 
 
 @numba.njit(**_OPTS)
