@@ -1,10 +1,36 @@
-"""Basic indexing (int, slice, None, Ellipsis) as views; setitem; nonzero."""
+"""Indexing: basic indexing as views; advanced indexing, gather/scatter and the index ops as copies or writes.
+
+Every gather-like op becomes one call of kernels/cpu/indexing.gather_nd and every scatter-like op one call of
+scatter_nd / scatter_reduce_nd: the op describes its operands as flat buffers with element strides over an
+iteration shape (see the kernel module). Indices are validated before anything is written: gathers check them
+inside the kernel before reading (into a fresh output), scatters check their min/max first.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..tensor import Tensor
+from .. import dispatch, dtypes
+from ..kernels.cpu import indexing as K
+from ..tensor import Tensor, _wrap_dim
+from ._util import check_tensor, is_scalar
+
+# Data movement runs on unsigned views of the data (one compile per item size), reductions on int64, float32
+# or float64 copies (_compute_np): every dtype reaches the same few compiled kernels.
+KERNELS = {
+    "index": K.gather_nd, "index_select": K.gather_nd, "gather": K.gather_nd, "take": K.gather_nd,
+    "index_put": K.scatter_nd, "scatter": K.scatter_nd, "index_copy": K.scatter_nd, "index_fill": K.scatter_nd,
+    "put": K.scatter_nd, "masked_select": K.compact, "masked_scatter": K.expand_masked,
+    "scatter_reduce": K.scatter_reduce_nd, "index_add": K.scatter_reduce_nd,
+    "index_put.accumulate": K.scatter_reduce_nd, "put.accumulate": K.scatter_reduce_nd,
+}
+for _name, _kernel in KERNELS.items():
+    dispatch.register(_name, "cpu", dtypes.ALL_DTYPES, lambda dt, k=_kernel: k)
+
+_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_REDUCE_CODES = {"sum": K.ADD, "prod": K.MUL, "mean": K.ADD, "amax": K.AMAX, "amin": K.AMIN}
 
 
 def _normalize_index(arr: np.ndarray, index) -> tuple:
@@ -60,14 +86,57 @@ def _normalize_index(arr: np.ndarray, index) -> tuple:
     return tuple(out)
 
 
+
+
+def _as_tuple(index) -> tuple:
+    """torch's (NumPy's legacy) rule: a short list holding a tensor, sequence, slice, None or Ellipsis is a
+    tuple of indices; any other list is one index tensor."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and len(index) < 32 and any(
+            isinstance(e, Tensor | list | tuple | slice | np.ndarray) or e is None or e is Ellipsis for e in index):
+        return tuple(index)
+    return (index,)
+
+
+def _is_advanced(i) -> bool:
+    if isinstance(i, Tensor):
+        return i.ndim > 0 or i.dtype in (dtypes.bool, dtypes.uint8) or i.is_floating_point()
+    return isinstance(i, list | tuple | range | np.ndarray | bool | np.bool_)
+
+
 def getitem(self: Tensor, index) -> Tensor:
-    return self._view_of(self._data[_normalize_index(self._data, index)])
+    """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
+    idx = _as_tuple(index)
+    if not any(_is_advanced(i) for i in idx):
+        return self._view_of(self._data[_normalize_index(self._data, idx)])
+    x = self._data
+    if len(idx) == 1 and isinstance(idx[0], Tensor) and x.ndim:
+        i = idx[0]._data
+        if i.dtype == np.int64 and i.ndim:
+            return Tensor._wrap(_take_rows(x, i))  # x[index tensor]: the common case, kept lean
+        if i.dtype in (np.bool_, np.uint8) and i.shape == x.shape:
+            return Tensor._wrap(_compact(x, i, self.dtype))  # x[mask] with a full mask: one compaction pass
+    view, dims, arrays = _analyze(x, idx)
+    shape = _broadcast_indices(arrays)
+    plan = _advanced_plan(view, dims, arrays, shape, check=False)
+    out, bad = _gather("index", self.dtype, plan)
+    if bad is not None:  # only a single index is checked inside the kernel
+        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {view.shape[dims[0]]}")
+    return Tensor._wrap(out)
 
 
 def setitem(self: Tensor, index, value) -> None:
-    """self[index] = value: value broadcasts to the indexed view as torch's copy_ does (leading size-1
-    dims of a tensor value are dropped first) and is cast to self's dtype."""
-    target = self._data[_normalize_index(self._data, index)]
+    """self[index] = value: value broadcasts to the indexed shape (leading size-1 dims of a tensor value are
+    dropped first) and, for basic indexing and scalars, is cast to self's dtype. Repeated indices: the last
+    write wins."""
+    idx = _as_tuple(index)
+    if any(_is_advanced(i) for i in idx):
+        only_mask = len(idx) == 1 and isinstance(idx[0], Tensor | bool) and (
+            isinstance(idx[0], bool) or idx[0].dtype in (dtypes.bool, dtypes.uint8))
+        _index_put(self, idx, _value_array(self, value, cast_tensor=only_mask), accumulate=False)
+        return
+    target = self._data[_normalize_index(self._data, idx)]
     if isinstance(value, Tensor):
         from .shape import expand
 
@@ -93,13 +162,858 @@ def setitem(self: Tensor, index, value) -> None:
     self._bump_version()
 
 
-def nonzero(input: Tensor, *, as_tuple: bool = False):
-    idx = np.nonzero(input._data) if input.ndim else np.nonzero(input._data.reshape(1))
+# ---------------------------------------------------------------------------------------------------------------
+# operands: flat buffers with element strides
+# ---------------------------------------------------------------------------------------------------------------
+class _Plan:
+    """One gather/scatter: iteration shape S; the data operand (flat buffer, base offset, strides over S); the
+    index operand (int64) likewise; data offset += wrap(index) * mul; raw: the index holds final offsets."""
+
+    __slots__ = ("shape", "S", "buf", "base", "st", "ibuf", "ibase", "ist", "mul", "size", "raw", "low")
+
+    def __init__(self, S, buf, base, st, ibuf, ibase, ist, mul, size, raw=False, negative=True):
+        self.shape = tuple(S)
+        self.low = -size if negative else 0  # the smallest valid index (torch's gather and scatter take no negatives)
+        if len(S) < 2:  # the kernels iterate over at least two dims
+            pad = 2 - len(S)
+            S, st, ist = (1,) * pad + tuple(S), [0] * pad + list(st), [0] * pad + list(ist)
+        self.S, self.buf, self.base, self.st = tuple(S), buf, base, st
+        self.ibuf, self.ibase, self.ist, self.mul, self.size, self.raw = ibuf, ibase, ist, mul, size, raw
+
+
+def _buffer(arr: np.ndarray):
+    """(flat C-contiguous 1-D buffer over arr's memory, offset of arr's first element in it, element strides)."""
+    item = arr.itemsize
+    strides = [s // item for s in arr.strides]
+    if arr.flags.c_contiguous:
+        return arr.reshape(-1), 0, strides
+    if arr.size == 0:
+        return np.empty(0, arr.dtype), 0, strides
+    lo = sum((n - 1) * s for n, s in zip(arr.shape, strides) if s < 0)
+    hi = sum((n - 1) * s for n, s in zip(arr.shape, strides) if s > 0)
+    first = arr[tuple(slice(None, None, -1) if s < 0 else slice(None) for s in strides)]
+    return np.lib.stride_tricks.as_strided(first, shape=(hi - lo + 1,), strides=(item,)), -lo, strides
+
+
+def _broadcast(arr: np.ndarray, shape) -> np.ndarray:
+    """np.broadcast_to that stays writeable (a read-only array would cost the kernels another compile)."""
+    shape = tuple(shape)
+    if arr.shape == shape:
+        return arr
+    lead = len(shape) - arr.ndim
+    strides = [0] * lead + [0 if n != s else st for n, s, st in zip(arr.shape, shape[lead:], arr.strides)]
+    return np.lib.stride_tricks.as_strided(arr, shape, strides)
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    return a.view(_BITS[a.itemsize])
+
+
+def _compute_np(dt: np.dtype) -> np.dtype:
+    """The dtype a reduction kernel runs in: float16 in float32, bool and integers in int64 (exact, wrapping)."""
+    if dt == np.float16:
+        return np.dtype(np.float32)
+    return dt if dt.kind == "f" else np.dtype(np.int64)
+
+
+def _write_back(target: np.ndarray, work: np.ndarray) -> None:
+    if work is not target:
+        target[...] = (work != 0) if target.dtype == np.bool_ else work.astype(target.dtype)
+
+
+def _gather(op: str, dt: dtypes.dtype, plan: _Plan):
+    """(fresh array of shape plan.shape with the gathered values, first bad index value or None)."""
+    out = np.empty(plan.shape, dt.np)
+    if out.size == 0:
+        return out, None
+    if not plan.raw and plan.size == 0:
+        return out, int(plan.ibuf[plan.ibase])
+    kernel = dispatch.lookup(op, "cpu", dt)
+    meta = np.array((plan.S, plan.st, plan.ist), np.int64)
+    flag, v = kernel(_bits(plan.buf), plan.base, plan.ibuf, plan.ibase, plan.mul, plan.low,
+                     0 if plan.raw else plan.size, _bits(out.reshape(-1)), meta)
+    return out, (int(v) if flag else None)
+
+
+def _scatter(op: str, dt: dtypes.dtype, plan: _Plan, src: np.ndarray, code: int | None = None) -> None:
+    """Write src (broadcast to plan.S) through plan: copied (code None, on bit views) or combined with the
+    reduction `code` (plan.buf and src in the compute dtype). Indices must have been checked."""
+    if math.prod(plan.S) == 0:
+        return
+    sbuf, sbase, sst = _buffer(_broadcast(src, plan.S))
+    kernel = dispatch.lookup(op, "cpu", dt)
+    wrap = 0 if plan.raw or plan.low == 0 else plan.size  # no negative index got past the check: nothing to wrap
+    args = (plan.base, plan.ibuf, plan.ibase, plan.mul, wrap)
+    meta = np.array((plan.S, plan.st, plan.ist, sst), np.int64)
+    if code is None:
+        kernel(_bits(plan.buf), *args, _bits(sbuf), sbase, meta)
+    else:
+        kernel(plan.buf, *args, sbuf, sbase, meta, code)
+
+
+def _first_bad(a: np.ndarray, size: int, negative: bool = True):
+    """The first value of int64 array a outside [-size, size) ([0, size) unless negative), or None; one
+    read-only min/max pass."""
+    if a.size == 0:
+        return None
+    low = -size if negative else 0
+    flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
+    lo, hi = K.minmax(flat)
+    if lo >= low and hi < size:
+        return None
+    return int(flat[(flat < low) | (flat >= size)][0])
+
+
+def _index_array(i, op: str = "index") -> np.ndarray:
+    """An index tensor/list/bool as a NumPy array: bool (a mask; uint8 counts as one) or int64."""
+    if isinstance(i, Tensor):
+        a = i._data
+    elif isinstance(i, np.ndarray):
+        a = i
+    elif isinstance(i, bool | np.bool_):
+        a = np.array(bool(i))
+    else:
+        a = np.asarray(i)
+        if a.dtype.kind in "fiu" or a.size == 0:
+            a = a.astype(np.int64)  # torch makes a long tensor of a list (floats truncate)
+    if a.dtype == np.bool_:
+        return a
+    if a.dtype == np.uint8:
+        return a != 0
+    if a.dtype in (np.int64, np.int32):
+        return a.astype(np.int64, copy=False)
+    raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+
+
+def _analyze(x: np.ndarray, idx: tuple):
+    """torch's advanced indexing, step one: apply the basic parts (ints, slices, None, Ellipsis) as a view and
+    return (view, [view dim of each index array], [int64 index arrays]); masks become nonzero() arrays."""
+    items, consumed = [], 0
+    for i in idx:
+        if i is None or i is Ellipsis:
+            items.append(i)
+        elif _is_advanced(i):
+            a = _index_array(i)
+            consumed += a.ndim if a.dtype == np.bool_ else 1
+            items.append(a)
+        else:
+            consumed += 1
+            items.append(i)
+    if consumed > x.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+    basic, dims, arrays, masks, vd, seen_ellipsis = [], [], [], [], 0, False
+    xd = 0  # the dim of x the next item indexes
+    for pos, i in enumerate(items):
+        if isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_):
+            if not -x.shape[xd] <= i < x.shape[xd]:  # torch names the item's position in the index tuple
+                raise IndexError(f"index {i} is out of bounds for dimension {pos} with size {x.shape[xd]}")
+        if isinstance(i, np.ndarray):
+            xd += i.ndim if i.dtype == np.bool_ else 1
+        elif i is Ellipsis:
+            xd += 0 if seen_ellipsis else x.ndim - consumed
+        elif i is not None:
+            xd += 1
+        if i is None:
+            basic.append(None)
+            vd += 1
+        elif i is Ellipsis:
+            if not seen_ellipsis:
+                basic.extend([slice(None)] * (x.ndim - consumed))
+                vd += x.ndim - consumed
+                seen_ellipsis = True
+        elif isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            if i.ndim == 0:  # True / False: a new dim indexed by [0] / []
+                basic.append(None)
+                dims.append(vd)
+                arrays.append(np.zeros(int(i), np.int64))
+                vd += 1
+            else:
+                masks.append((len(arrays), vd, i))
+                basic.extend([slice(None)] * i.ndim)
+                dims.extend(range(vd, vd + i.ndim))
+                arrays.extend([None] * i.ndim)
+                vd += i.ndim
+        elif isinstance(i, np.ndarray):
+            basic.append(slice(None))
+            dims.append(vd)
+            arrays.append(i)
+            vd += 1
+        else:
+            basic.append(i)
+            vd += isinstance(i, slice)
+    view = x[_normalize_index(x, tuple(basic))]
+    for k, d, m in masks:
+        if m.shape != view.shape[d:d + m.ndim]:
+            j = next(j for j in range(m.ndim) if d + j >= view.ndim or m.shape[j] != view.shape[d + j])
+            raise IndexError(f"The shape of the mask {list(m.shape)} at index {j} does not match the shape of the "
+                             f"indexed tensor {list(view.shape)} at index {d + j}")
+        arrays[k:k + m.ndim] = np.nonzero(m)
+    return view, dims, arrays
+
+
+def _broadcast_indices(arrays) -> tuple:
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(str(list(a.shape)) for a in arrays)
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}") \
+            from None
+
+
+def _indexed_shape(shape, dims, bshape) -> tuple[int, list[int], tuple]:
+    """(position of the index dims in the result, the other dims, the result shape): adjacent index dims stay in
+    place, separated ones go first (NumPy's rule, which torch follows)."""
+    pos = dims[0] if dims[-1] - dims[0] == len(dims) - 1 else 0
+    rest = [d for d in range(len(shape)) if d not in dims]
+    return pos, rest, tuple(shape[d] for d in rest[:pos]) + tuple(bshape) + tuple(shape[d] for d in rest[pos:])
+
+
+def _advanced_plan(view: np.ndarray, dims, arrays, bshape, check: bool) -> _Plan:
+    """The plan of view[arrays at dims]; check: validate every index first (always done for several)."""
+    if (check or len(arrays) > 1) and math.prod(bshape):  # (torch checks nothing when nothing is indexed)
+        for j, (d, a) in enumerate(zip(dims, arrays)):
+            bad = _first_bad(a, view.shape[d])
+            if bad is not None:
+                raise IndexError(f"index {bad} is out of bounds for dimension {j} with size {view.shape[d]}")
+    buf, base, st = _buffer(view)
+    pos, rest, S = _indexed_shape(view.shape, dims, bshape)
+    st_S = [st[d] for d in rest[:pos]] + [0] * len(bshape) + [st[d] for d in rest[pos:]]
+    if len(arrays) == 1:
+        index, mul, size, raw = _broadcast(arrays[0], bshape), st[dims[0]], view.shape[dims[0]], False
+    else:  # several index arrays: one array of element offsets
+        index = np.zeros(bshape, np.int64)
+        for d, a in zip(dims, arrays):
+            index += np.where(a < 0, a + view.shape[d], a) * st[d]
+        mul, size, raw = 1, 0, True
+    ibuf, ibase, ist = _buffer(index)
+    ist_S = [0] * pos + ist + [0] * (len(S) - pos - len(bshape))
+    return _Plan(S, buf, base, st_S, ibuf, ibase, ist_S, mul, size, raw)
+
+
+def _drop_leading_ones(a: np.ndarray, ndim: int) -> np.ndarray:
+    lead = 0
+    while lead < a.ndim - ndim and a.shape[lead] == 1:
+        lead += 1
+    return a.reshape(a.shape[lead:]) if lead else a
+
+
+def _broadcastable(src, dst) -> bool:
+    return len(src) <= len(dst) and all(s in (1, d) for s, d in zip(reversed(src), reversed(dst)))
+
+
+def _value_array(self: Tensor, value, cast_tensor: bool) -> np.ndarray:
+    """A setitem / index_put value as an array of self's dtype. torch casts scalars (and tensors assigned through
+    basic indexing or one mask); a tensor of another dtype through index tensors is an error."""
+    if isinstance(value, Tensor):
+        if value.dtype is self.dtype:
+            return value._data
+        if not cast_tensor:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{dtypes.torch_name(self.dtype)} for the destination and "
+                               f"{dtypes.torch_name(value.dtype)} for the source.")
+        return _cast(value._data, self._data.dtype)
+    if isinstance(value, bool | int | float | np.generic):
+        return _cast(np.array(value), self._data.dtype)
+    from .shape import _legacy_type
+
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"can't assign a {name} to a {_legacy_type(self)}")
+
+
+def _cast(a: np.ndarray, dt: np.dtype) -> np.ndarray:
+    if dt == np.bool_:
+        return a != 0
+    with np.errstate(invalid="ignore", over="ignore"):
+        return a.astype(dt)
+
+
+def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> None:
+    view, dims, arrays = _analyze(self._data, idx)
+    if not dims:  # only basic parts (e.g. 0-d integer tensors): a view
+        src = _drop_leading_ones(src, view.ndim)
+        if accumulate:
+            view[...] = _cast(view + src, view.dtype)
+        else:
+            view[...] = src
+        self._bump_version()
+        return
+    bshape = _broadcast_indices(arrays)
+    S = _indexed_shape(view.shape, dims, bshape)[2]
+    src = _drop_leading_ones(src, len(S))
+    if not _broadcastable(src.shape, S):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(src.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(S)}")
+    for j, (d, a) in enumerate(zip(dims, arrays) if math.prod(bshape) else ()):  # before any write
+        bad = _first_bad(a, view.shape[d])
+        if bad is not None:
+            raise IndexError(f"index {bad} is out of bounds for dimension {j} with size {view.shape[d]}")
+    if accumulate:
+        work = view.astype(_compute_np(view.dtype)) if view.dtype != _compute_np(view.dtype) else view
+        _scatter("index_put.accumulate", self.dtype, _advanced_plan(work, dims, arrays, bshape, False),
+                 src.astype(work.dtype), K.ADD)
+        _write_back(view, work)
+    else:
+        _scatter("index_put", self.dtype, _advanced_plan(view, dims, arrays, bshape, False), src)
+    self._bump_version()
+
+
+def _compact(x: np.ndarray, mask: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
+    """x[mask] for a mask of x's shape, as a flat array."""
+    m = mask if mask.dtype == np.bool_ else mask != 0
+    xf = np.ascontiguousarray(x).reshape(-1)
+    mf = np.ascontiguousarray(m).reshape(-1)
+    count = int(np.count_nonzero(mf))
+    out = np.empty(count + 1, x.dtype)
+    if count:
+        dispatch.lookup("masked_select", "cpu", dt)(_bits(xf), mf.view(np.uint8), _bits(out))
+    return out[:count]
+
+
+_SMALL = 4096  # outputs up to this many elements: NumPy's take has less call overhead than a kernel
+_RUN = 128  # NumPy's take copies contiguous runs of this many elements (or more) at least as fast as a kernel
+
+
+def _numpy_take_ok(x: np.ndarray, d: int, n_index: int) -> bool:
+    """Is np.take(x, index, axis=d) (pure data movement) as fast as the gather kernel here?"""
+    run = math.prod(x.shape[d + 1:])
+    return n_index * run * (x.size // (run * x.shape[d]) if x.size else 0) <= _SMALL or (
+        run >= _RUN and x.flags.c_contiguous)
+
+
+def _take_rows(x: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """x[i] for an int64 index tensor i: rows of x along dim 0."""
+    n = x.shape[0]
+    if _numpy_take_ok(x, 0, i.size):
+        try:
+            return np.take(x, i, axis=0)
+        except IndexError:
+            raise IndexError(f"index {_first_bad(i, n)} is out of bounds for dimension 0 with size {n}") from None
+    buf, base, st = _buffer(x)
+    ibuf, ibase, ist = _buffer(i)
+    plan = _Plan(i.shape + x.shape[1:], buf, base, [0] * i.ndim + st[1:], ibuf, ibase, ist + [0] * (x.ndim - 1),
+                 st[0], n)
+    out, bad = _gather("index", dtypes._FROM_NP[x.dtype], plan)
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# index_put, index_select, gather, take
+# ---------------------------------------------------------------------------------------------------------------
+def index_put_(self: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    """self[indices] = values (accumulate: +=, repeated indices add up)."""
+    check_tensor(self, "index_put_", "self")
+    if not isinstance(indices, tuple | list):
+        raise TypeError(f"index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    for k, i in enumerate(indices):
+        if not isinstance(i, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument 0, but got {type(i).__name__}")
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put_(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    if not indices:
+        raise RuntimeError("index_put_(): expected at least one index tensor")
+    consumed = sum(i.ndim if i.dtype in (dtypes.bool, dtypes.uint8) else 1 for i in indices)
+    if consumed > self.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {self.ndim} (got {consumed})")
+    _index_put(self, tuple(indices), _value_array(self, values, cast_tensor=False), accumulate=bool(accumulate))
+    return self
+
+
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    return index_put_(Tensor._wrap(check_tensor(input, "index_put")._data.copy()), indices, values, accumulate)
+
+
+def _check_index_dtype(index, op: str, allowed, message: str, error=RuntimeError) -> np.ndarray:
+    """index as an int64 array, or `error(message)` (message may use {dtype}: torch's name of index's dtype)."""
+    check_tensor(index, op, "index")
+    if index.dtype not in allowed:
+        raise error(message.format(dtype=dtypes.torch_name(index.dtype)))
+    return index._data.astype(np.int64, copy=False)
+
+
+_INT32_64 = (dtypes.int32, dtypes.int64)
+_INT64 = (dtypes.int64,)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
+    check_tensor(input, "index_select")
+    idx = _check_index_dtype(index, "index_select", _INT32_64, "index_select(): Expected dtype int32 or int64 for "
+                             "index")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    x = input._data
+    d = _wrap_dim(dim, x.ndim, "index_select")
+    if x.ndim == 0:
+        if idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        x = x.reshape(1)
+    idx = idx.reshape(-1)
+    if _numpy_take_ok(x, d, idx.size):
+        if _first_bad(idx, x.shape[d], negative=False) is not None:
+            raise IndexError("index out of range in self")
+        res = np.take(x, idx, axis=d)
+        return _finish(res.reshape(input.shape) if input.ndim == 0 else res, out, "index_select")
+    buf, base, st = _buffer(x)
+    ibuf, ibase, ist = _buffer(idx)
+    S = list(x.shape)
+    S[d] = idx.size
+    plan = _Plan(S, buf, base, [0 if k == d else s for k, s in enumerate(st)], ibuf, ibase,
+                 [ist[0] if k == d else 0 for k in range(x.ndim)], st[d], x.shape[d], negative=False)
+    res, bad = _gather("index_select", input.dtype, plan)
+    if bad is not None:
+        raise IndexError("index out of range in self")
+    res = res.reshape(input.shape) if input.ndim == 0 else res
+    return _finish(res, out, "index_select")
+
+
+def _finish(res: np.ndarray, out: Tensor | None, op: str) -> Tensor:
+    if out is None:
+        return Tensor._wrap(res)
+    from ._util import write_out
+
+    return write_out(out, res, op)
+
+
+def _dim_plan(x: np.ndarray, d: int, idx: np.ndarray, S, idx_dims, negative: bool = False) -> _Plan:
+    """Plan of x[..., idx[...] at dim d, ...] over S; idx's dims sit at idx_dims of S."""
+    buf, base, st = _buffer(x)
+    ibuf, ibase, ist = _buffer(idx)
+    ist_S = [0] * len(S)
+    for k, s in zip(idx_dims, ist):
+        ist_S[k] = s
+    return _Plan(S, buf, base, [0 if k == d else s for k, s in enumerate(st[:len(S)])], ibuf, ibase, ist_S, st[d],
+                 x.shape[d], negative=negative)
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out: Tensor | None = None) -> Tensor:
+    """out[p] = input[p with p[dim] = index[p]]; index may be smaller than input in the other dims and may not
+    be negative (as in torch)."""
+    return _gather_along(input, dim, index, out, negative=False)
+
+
+def _gather_along(input: Tensor, dim: int, index: Tensor, out: Tensor | None, negative: bool) -> Tensor:
+    check_tensor(input, "gather")
+    idx = _check_index_dtype(index, "gather", _INT32_64, "gather(): Expected dtype int32/int64 for index")
+    x = input._data
+    d = _wrap_dim(dim, x.ndim, "gather")
+    if max(idx.ndim, 1) != max(x.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    x1, i1 = x.reshape(x.shape or (1,)), idx.reshape(idx.shape or (1,))
+    for k in range(x1.ndim):
+        if k != d and i1.shape[k] > x1.shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no larger "
+                               f"than self {list(x.shape)} apart from dimension {d}")
+    res, bad = _gather("gather", input.dtype, _dim_plan(x1, d, i1, i1.shape, range(i1.ndim), negative))
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x1.shape[d]}")
+    return _finish(res.reshape(idx.shape), out, "gather")
+
+
+def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input.flatten()[index], shaped like index."""
+    check_tensor(input, "take")
+    idx = _check_index_dtype(index, "take", _INT64, "take(): Expected a long tensor for index, but got {dtype}")
+    flat = input._data.reshape(-1)
+    if flat.size == 0 and idx.size:
+        raise IndexError("take(): tried to take from an empty tensor")
+    buf, base, st = _buffer(flat)  # flat may be a strided view
+    ibuf, ibase, ist = _buffer(idx)
+    res, bad = _gather("take", input.dtype, _Plan(idx.shape, buf, base, [0] * idx.ndim, ibuf, ibase, ist, st[0],
+                                                  flat.size))
+    if bad is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {flat.size} elements.")
+    return _finish(res.reshape(idx.shape), out, "take")
+
+
+def _infer_size(a, b) -> tuple:
+    """Broadcast two shapes with torch's infer_size message."""
+    n = max(len(a), len(b))
+    res = [0] * n
+    for i in range(n - 1, -1, -1):
+        off = n - 1 - i
+        sa = a[len(a) - 1 - off] if off < len(a) else 1
+        sb = b[len(b) - 1 - off] if off < len(b) else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton "
+                               f"dimension {i}")
+        res[i] = sb if sa == 1 else sa
+    return tuple(res)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:
+    """gather along dim after broadcasting input and indices in the other dims; dim None: over the flattened input.
+    (torch does not check the range here; we raise gather's error.)"""
+    check_tensor(input, "take_along_dim")
+    _check_index_dtype(indices, "take_along_dim", _INT64,
+                       "torch.take_along_dim(): dtype of indices should be Long but got {dtype}")
+    if dim is None:
+        flat, flat_index = Tensor._wrap(input._data.reshape(-1)), Tensor._wrap(indices._data.reshape(-1))
+        return _gather_along(flat, 0, flat_index, out, negative=True)  # (read only: a view or a copy will do)
+    x, idx = input._data, indices._data
+    if x.ndim != idx.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, but "
+                           f"got {x.ndim} dimensions for input, and {idx.ndim} dimensions for indices")
+    d = _wrap_dim(dim, x.ndim, "take_along_dim")
+    sizes = list(x.shape)
+    if x.ndim:
+        sizes[d] = idx.shape[d]
+    shape = _infer_size(sizes, idx.shape)
+    xsizes = list(shape)
+    if x.ndim:
+        xsizes[d] = x.shape[d]
+    return _gather_along(Tensor._wrap(_broadcast(x, xsizes)), d, Tensor._wrap(_broadcast(idx, shape)), out,
+                         negative=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# scatter family
+# ---------------------------------------------------------------------------------------------------------------
+def _identity(reduce: str, dt: np.dtype):
+    if reduce in ("sum", "mean"):
+        return np.zeros((), dt)
+    if reduce == "prod":
+        return np.ones((), dt)
+    big = np.inf if dt.kind == "f" else np.iinfo(dt).max
+    return np.array(-big if reduce == "amax" else big, dt) if dt.kind == "f" else \
+        np.array(np.iinfo(dt).min if reduce == "amax" else big, dt)
+
+
+def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: str | None,
+                  include_self: bool = True) -> Tensor:
+    """The in-place scatter family: self[p with p[dim] = index[p]] (reduce)= src[p] over index's shape."""
+    check_tensor(self, op, "self")
+    idx = _check_index_dtype(index, op, _INT32_64, "scatter(): Expected dtype int32/int64 for index")
+    x = self._data
+    d = _wrap_dim(dim, x.ndim, op)
+    if max(idx.ndim, 1) != max(x.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    x1, i1 = x.reshape(x.shape or (1,)), idx.reshape(idx.shape or (1,))
+    if isinstance(src, Tensor):
+        if src.dtype is not self.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        s = src._data
+        if max(s.ndim, 1) != x1.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+        s = s.reshape(s.shape or (1,))
+    elif is_scalar(src):
+        s = None
+    else:
+        raise TypeError(f"{op}(): argument 'src' must be Tensor or a number, not {type(src).__name__}")
+    for k in range(x1.ndim):
+        if (k != d and i1.shape[k] > x1.shape[k]) or (s is not None and i1.shape[k] > s.shape[k]):
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self {list(x.shape)} apart from "
+                               f"dimension {d}" + (f" and to be no larger size than src {list(src.shape)}"
+                                                   if s is not None else ""))
+    bad = _first_bad(i1, x1.shape[d], negative=False)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x1.shape[d]}")
+    if s is not None:
+        s = s[tuple(slice(0, n) for n in i1.shape)]
+    else:
+        s = _cast(np.array(src), x.dtype)
+    dims = range(i1.ndim)
+    if reduce is None:
+        _scatter("scatter", self.dtype, _dim_plan(x1, d, i1, i1.shape, dims), s)
+    else:
+        cd = _compute_np(x.dtype)
+        work = x1 if x1.dtype == cd else x1.astype(cd)
+        plan = _dim_plan(work, d, i1, i1.shape, dims)
+        if not include_self:
+            _scatter("scatter", self.dtype, plan, _identity(reduce, cd))
+        _scatter("scatter_reduce", self.dtype, plan, s.astype(cd, copy=False), _REDUCE_CODES[reduce])
+        if reduce == "mean":
+            counts = np.zeros(work.shape, cd)
+            _scatter("scatter_reduce", self.dtype, _dim_plan(counts, d, i1, i1.shape, dims), np.ones((), cd), K.ADD)
+            counts += include_self
+            np.maximum(counts, 1, out=counts)
+            if cd.kind == "f":
+                np.divide(work, counts, out=work)
+            else:
+                np.floor_divide(work, counts, out=work)
+        _write_back(x1, work)
+    self._bump_version()
+    return self
+
+
+def scatter_(self: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
+    if src is None:
+        src = value
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    return _scatter_impl(self, "scatter_", dim, index, src, {None: None, "add": "sum", "multiply": "prod"}[reduce])
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
+    return scatter_(_copy(input, "scatter"), dim, index, src, value, reduce=reduce)
+
+
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    check_tensor(src, "scatter_add_", "src")
+    return _scatter_impl(self, "scatter_add_", dim, index, src, "sum")
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    return scatter_add_(_copy(input, "scatter_add"), dim, index, src)
+
+
+def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                    include_self: bool = True) -> Tensor:
+    """reduce: sum, prod, mean (integer mean floors, as torch), amax, amin (NaN propagates); include_self=False
+    leaves self's values out at the scattered positions."""
+    check_tensor(src, "scatter_reduce_", "src")
+    if reduce not in _REDUCE_CODES:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if reduce == "mean" and self.dtype is dtypes.bool:
+        raise NotImplementedError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
+    return _scatter_impl(self, "scatter_reduce_", dim, index, src, reduce, bool(include_self))
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    return scatter_reduce_(_copy(input, "scatter_reduce"), dim, index, src, reduce, include_self=include_self)
+
+
+def _copy(t: Tensor, op: str) -> Tensor:
+    return Tensor._wrap(check_tensor(t, op)._data.copy())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# index_add / index_copy / index_fill: a 1-d index along dim
+# ---------------------------------------------------------------------------------------------------------------
+def _along_dim_plan(x1: np.ndarray, d: int, idx: np.ndarray, S, negative: bool = False) -> _Plan:
+    return _dim_plan(x1, d, idx, S, (d,), negative)
+
+
+def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """self[..., index[i], ...] += alpha * source[..., i, ...]; repeated indices add up."""
+    check_tensor(self, "index_add_", "self")
+    check_tensor(source, "index_add_", "source")
+    idx = _check_index_dtype(index, "index_add_", _INT32_64,
+                             "index_add_(): Expected dtype int32/int64 for index but got: {dtype}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{dtypes.torch_name(index.dtype)} and size: {list(idx.shape)}")
+    x, s = self._data, source._data
+    d = _wrap_dim(dim, x.ndim, "index_add_")
+    if s.ndim > d and idx.size != s.shape[d]:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({s.shape[d]}), for dim: {d}")
+    if s.ndim != x.ndim or any(a != b for k, (a, b) in enumerate(zip(x.shape, s.shape)) if k != d):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(x.shape)} source.shape = {list(s.shape)}")
+    if source.dtype is not self.dtype:
+        raise RuntimeError(f"index_add_(): self ({dtypes.torch_name(self.dtype)}) and source "
+                           f"({dtypes.torch_name(source.dtype)}) must have the same scalar type")
+    x1, s1, i1 = x.reshape(x.shape or (1,)), s.reshape(s.shape or (1,)), idx.reshape(-1)
+    if s.ndim == 0 and i1.size != 1:
+        raise RuntimeError(f"index_add_(): Number of indices ({i1.size}) should be equal to source.size(dim): (1), "
+                           f"for dim: {d}")
+    bad = _first_bad(i1, x1.shape[d], negative=False)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x1.shape[d]}")
+    cd = _compute_np(x.dtype)
+    work = x1 if x1.dtype == cd else x1.astype(cd)
+    src = s1.astype(cd, copy=False)
+    if alpha != 1:
+        src = src * (float(alpha) if cd.kind == "f" else int(alpha))
+        src = src.astype(cd, copy=False)
+    _scatter("index_add", self.dtype, _along_dim_plan(work, d, i1, s1.shape), src, K.ADD)
+    _write_back(x1, work)
+    self._bump_version()
+    return self
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    return index_add_(_copy(input, "index_add"), dim, index, source, alpha=alpha)
+
+
+def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """self[..., index[i], ...] = source[..., i, ...]; with repeated indices the last copy wins."""
+    check_tensor(self, "index_copy_", "self")
+    check_tensor(source, "index_copy_", "source")
+    idx = _check_index_dtype(index, "index_copy_", _INT64, "index_copy_(): Expected a long tensor for index, but got "
+                             "{dtype}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
+    x, s = self._data, source._data
+    d = _wrap_dim(dim, x.ndim, "index_copy_")
+    if source.dtype is not self.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{dtypes.torch_name(self.dtype)} and (source) {dtypes.torch_name(source.dtype)}")
+    x1, s1, i1 = x.reshape(x.shape or (1,)), s.reshape(s.shape or (1,)), idx.reshape(-1)
+    if s1.ndim > d and i1.size != s1.shape[d]:
+        raise IndexError(f"index_copy_(): Number of indices ({i1.size}) should be equal to source.size(dim) "
+                         f"({s1.shape[d]})")
+    if s1.ndim != x1.ndim or any(a != b for k, (a, b) in enumerate(zip(x1.shape, s1.shape)) if k != d):
+        dst_slice = " ".join(str(n) for k, n in enumerate(x1.shape) if k != d)
+        src_slice = " ".join(str(n) for k, n in enumerate(s1.shape) if k != d)
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                           f"shape: {dst_slice} at dimension {d} and source slice shape: {src_slice} at dimension 0.")
+    bad = _first_bad(i1, x1.shape[d], negative=False)
+    if bad is not None:
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with size {x1.shape[d]}")
+    _scatter("index_copy", self.dtype, _along_dim_plan(x1, d, i1, s1.shape), s1)
+    self._bump_version()
+    return self
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    return index_copy_(_copy(input, "index_copy"), dim, index, source)
+
+
+def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    check_tensor(self, "index_fill_", "self")
+    idx = _check_index_dtype(index, "index_fill_", _INT64, "index_fill_(): Expected dtype int64 for index.",
+                             IndexError)
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.ndim} dimension(s).")
+        value = value.item()
+    x = self._data
+    d = _wrap_dim(dim, x.ndim, "index_fill_")
+    x1, i1 = x.reshape(x.shape or (1,)), idx.reshape(-1)
+    bad = _first_bad(i1, x1.shape[d])
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {x1.shape[d]}")
+    S = list(x1.shape)
+    S[d] = i1.size
+    _scatter("index_fill", self.dtype, _along_dim_plan(x1, d, i1, S, negative=True), _value_array(self, value, True))
+    self._bump_version()
+    return self
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    return index_fill_(_copy(input, "index_fill"), dim, index, value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# put, masked_select, masked_scatter, nonzero
+# ---------------------------------------------------------------------------------------------------------------
+def _flat_plan(x: np.ndarray, idx: np.ndarray) -> _Plan:
+    """Plan of x.flatten()[idx] = ... for any layout of x (offsets computed when x is not contiguous)."""
+    n = x.size
+    if x.flags.c_contiguous:
+        ibuf, ibase, ist = _buffer(idx)
+        return _Plan((idx.size,), x.reshape(-1), 0, [0], ibuf, ibase, ist, 1, n)
+    buf, base, st = _buffer(x)
+    pos = np.unravel_index(np.where(idx < 0, idx + n, idx), x.shape)
+    offsets = np.zeros(idx.size, np.int64)
+    for p, s in zip(pos, st):
+        offsets += p * s
+    return _Plan((idx.size,), buf, base, [0], offsets, 0, [1], 1, 0, raw=True)
+
+
+def put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """self.flatten()[index] = source.flatten() (accumulate: +=)."""
+    check_tensor(self, "put_", "self")
+    check_tensor(source, "put_", "source")
+    idx = _check_index_dtype(index, "put_", _INT64, "put_(): Expected a long tensor for index, but got {dtype}")
+    if source.dtype is not self.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{dtypes.torch_name(self.dtype)} and source.dtype = {dtypes.torch_name(source.dtype)}")
+    if source.numel() != idx.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source.numel()}, index.numel() = {idx.size}")
+    x = self._data
+    if x.size == 0 and idx.size:
+        raise IndexError("put_(): Tried to put elements into an empty tensor")
+    idx = idx.reshape(-1)
+    bad = _first_bad(idx, x.size)
+    if bad is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {x.size} elements.")
+    src = source._data.reshape(-1)
+    if accumulate:
+        cd = _compute_np(x.dtype)
+        work = x if x.dtype == cd else x.astype(cd)
+        _scatter("put.accumulate", self.dtype, _flat_plan(work, idx), src.astype(cd, copy=False), K.ADD)
+        _write_back(x, work)
+    else:
+        _scatter("put", self.dtype, _flat_plan(x, idx), src)
+    self._bump_version()
+    return self
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    return put_(_copy(input, "put"), index, source, accumulate)
+
+
+def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:
+    check_tensor(input, "masked_select")
+    check_tensor(mask, "masked_select", "mask")
+    if mask.dtype is not dtypes.bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _infer_size(input.shape, mask.shape)
+    return _finish(_compact(_broadcast(input._data, shape), _broadcast(mask._data, shape), input.dtype), out,
+                   "masked_select")
+
+
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """self[mask] = the first mask.sum() elements of source, in order."""
+    check_tensor(self, "masked_scatter_", "self")
+    check_tensor(mask, "masked_scatter_", "mask")
+    check_tensor(source, "masked_scatter_", "source")
+    if mask.dtype is not dtypes.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{dtypes.torch_name(mask.dtype)}")
+    if source.dtype is not self.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{dtypes.torch_name(self.dtype)} and {dtypes.torch_name(source.dtype)}")
+    x = self._data
+    if _infer_size(x.shape, mask.shape) != x.shape:
+        raise RuntimeError(f"masked_scatter_: mask of shape {list(mask.shape)} does not broadcast to self's shape "
+                           f"{list(x.shape)}")
+    m = np.ascontiguousarray(_broadcast(mask._data, x.shape)).reshape(-1)
+    count = int(np.count_nonzero(m))
+    if count > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    if count:
+        src = source._data.reshape(-1)[:count]
+        src = np.ascontiguousarray(src)
+        work = x.reshape(-1) if x.flags.c_contiguous else x.copy().reshape(-1)
+        dispatch.lookup("masked_scatter", "cpu", self.dtype)(_bits(work), m.view(np.uint8), _bits(src))
+        if not x.flags.c_contiguous:
+            x[...] = work.reshape(x.shape)
+    self._bump_version()
+    return self
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    check_tensor(input, "masked_scatter")
+    check_tensor(mask, "masked_scatter", "mask")
+    shape = _infer_size(input.shape, mask.shape)
+    return masked_scatter_(Tensor._wrap(np.array(_broadcast(input._data, shape))), mask, source)
+
+
+def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False):
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim (as_tuple; a 0-d
+    input counts as 1-d there, as in torch)."""
+    x = check_tensor(input, "nonzero")._data
     if as_tuple:
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
-    return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64))
+        return tuple(Tensor._wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(x.reshape(x.shape or (1,))))
+    return _finish(np.argwhere(x).astype(np.int64, copy=False), out, "nonzero")
+
+
+def argwhere(input: Tensor) -> Tensor:
+    return nonzero(input)
 
 
 # ntorch.<name> and Tensor.<name>: bound in ntorch/__init__.py and ntorch/_methods.py
-FUNCTIONS: dict = {"nonzero": nonzero}
-METHODS: dict = {"nonzero": nonzero, "__getitem__": getitem, "__setitem__": setitem}
+_BOTH = {
+    "nonzero": nonzero, "argwhere": argwhere, "index_select": index_select, "gather": gather, "take": take,
+    "take_along_dim": take_along_dim, "masked_select": masked_select, "masked_scatter": masked_scatter,
+    "scatter": scatter, "scatter_add": scatter_add, "scatter_reduce": scatter_reduce, "index_add": index_add,
+    "index_copy": index_copy, "index_fill": index_fill, "index_put": index_put, "index_put_": index_put_,
+    "put": put,
+}
+FUNCTIONS: dict = dict(_BOTH)
+METHODS: dict = _BOTH | {
+    "__getitem__": getitem, "__setitem__": setitem, "scatter_": scatter_, "scatter_add_": scatter_add_,
+    "scatter_reduce_": scatter_reduce_, "index_add_": index_add_, "index_copy_": index_copy_,
+    "index_fill_": index_fill_, "masked_scatter_": masked_scatter_, "put_": put_,
+}
