@@ -215,3 +215,35 @@ def logcumsumexp_into(x, out):
                 a = _logaddexp(acc[j], np.float64(x[o, i, j]))
                 acc[j] = a
                 out[o, i, j] = a
+
+
+@njit(cache=True, error_model="numpy")
+def cumprod_backward_into(x, out, g, gx):
+    """Gradient of out = cumprod(x) along axis 1 for inputs with zeros, in O(n) (PyTorch's case analysis).
+
+    With z the first zero of a column: before z, gx[k] = sum_{i=k}^{z-1} g[i] out[i] / x[k] (a reverse sum);
+    at z, gx[z] = sum_{i>=z} g[i] prod_{j<=i, j!=z} x[j] (running until the next zero); after z, 0."""
+    outer, n, inner = x.shape
+    for o in range(outer):
+        for j in range(inner):
+            z = n
+            for i in range(n):
+                if x[o, i, j] == 0:
+                    z = i
+                    break
+            acc = 0.0
+            for i in range(z - 1, -1, -1):
+                acc += g[o, i, j] * out[o, i, j]
+                gx[o, i, j] = acc / x[o, i, j]
+            if z == n:
+                continue
+            p = out[o, z - 1, j] if z > 0 else 1.0
+            s = g[o, z, j] * p
+            for i in range(z + 1, n):
+                if x[o, i, j] == 0:
+                    break
+                p *= x[o, i, j]
+                s += g[o, i, j] * p
+            gx[o, z, j] = s
+            for i in range(z + 1, n):
+                gx[o, i, j] = 0.0

@@ -687,3 +687,42 @@ def bincount_into(x, out):
 def bincount_weights_into(x, w, out):
     for i in range(x.size):
         out[x[i]] += w[i]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# backward: the gradient of a value-selecting op lands at the selected positions
+# ------------------------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def scatter_add_along(src, idx, out):
+    """out[o, idx[o, i, j], j] += src[o, i, j] for (outer, m, inner) src / idx and a zeroed (outer, n, inner)
+    out; an index outside [0, n) is skipped and makes the result False (the caller raises)."""
+    outer, m, inner = src.shape
+    n = out.shape[1]
+    bad = 0
+    if inner == 1:  # rows: the common case (the selected dim is the last one)
+        s2 = src.reshape(outer, m)
+        i2 = idx.reshape(outer, m)
+        o2 = out.reshape(outer, n)
+        for o in range(outer):
+            srow = s2[o]
+            irow = i2[o]
+            orow = o2[o]
+            for i in range(m):
+                k = irow[i]
+                if k < 0 or k >= n:
+                    bad += 1
+                else:
+                    orow[k] += srow[i]
+        return bad == 0
+    for o in range(outer):
+        orows = out[o]
+        for i in range(m):
+            s = src[o, i]
+            ix = idx[o, i]
+            for j in range(inner):
+                k = ix[j]
+                if k < 0 or k >= n:
+                    bad += 1
+                else:
+                    orows[k, j] += s[j]
+    return bad == 0

@@ -2,6 +2,11 @@
 
 Each scan reads the input as a C-contiguous (outer, n, inner) array in its compute dtype (float32 for float16,
 int64 for integers and bool) and the kernel (kernels/cpu/scan.py) writes a fresh output of the same shape.
+
+Autograd (PyTorch's formulas, written with ntorch ops so that create_graph works): cumsum's gradient is the
+reverse cumsum of g; cumprod's is reverse_cumsum(g * out) / x without zeros (PyTorch's case analysis with
+zeros); cummax / cummin send g to the returned indices; logcumsumexp uses PyTorch's stable split of g into its
+positive and negative parts; diff is composed of recorded ops (split, sub, cat for prepend / append).
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import grad_mode, inplace
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import scan as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor
+from .joins import check_out_grad
 from .reduction import _ReturnType
 
 
@@ -33,7 +41,8 @@ ALL = dtypes.ALL_DTYPES
 for _op, _kernel, _dts in (("cumsum", K.cumsum_into, ALL), ("cumsum.parallel", K.cumsum_into_p, ALL),
                            ("cumprod", K.cumprod_into, ALL),
                            ("cummax", K.cumext_into, ALL), ("cummin", K.cumext_into, ALL),
-                           ("logcumsumexp", K.logcumsumexp_into, dtypes.FLOAT_DTYPES)):
+                           ("logcumsumexp", K.logcumsumexp_into, dtypes.FLOAT_DTYPES),
+                           ("cumprod.backward", K.cumprod_backward_into, dtypes.FLOAT_DTYPES)):
     dispatch.register(_op, "cpu", _dts, lambda dt, k=_kernel: k)
 
 
@@ -82,17 +91,83 @@ def _maybe_out(res: np.ndarray, out: Tensor | None, op: str) -> Tensor:
     return write_out(out, res, op)
 
 
+def _track(name: str, backward, input: Tensor, outputs: tuple, saved: tuple, dim) -> None:
+    """Record a scan's node; its backward reads c.dim (normalised) and c.in_dtype."""
+    if needs_graph(input):
+        node = record(name, backward, (input,), outputs, saved)
+        node.dim, node.in_dtype = _wrap_dim(int(dim), input.ndim, name), input.dtype
+
+
+def _reverse_cumsum(t: Tensor, d: int) -> Tensor:
+    return t.flip(d).cumsum(d).flip(d)
+
+
+def _cumsum_backward(c, g):
+    g = g.to(c.in_dtype)  # dtype= casts back, as torch
+    if g.ndim == 0 or g.shape[c.dim] <= 1:
+        return g
+    return _reverse_cumsum(g, c.dim)
+
+
+def _cumprod_backward(c, g):
+    """PyTorch's cumprod_backward: without zeros sum_{k>=i} g_k out_k / x_i; with zeros an O(n) kernel, or
+    (when the backward itself is recorded) an O(n^2) composition that is differentiable again."""
+    x, out = c.saved_tensors
+    g, out, d = g.to(c.in_dtype), out.to(c.in_dtype), c.dim
+    if x.ndim == 0 or x.shape[d] <= 1:
+        return g
+    if not (x._data == 0).any():
+        return _reverse_cumsum(out * g, d) / x
+    if grad_mode.STATE.enabled:
+        return _cumprod_backward_composite(x, g, d)
+    cdt = _compute_np(x.dtype)
+    x3, _ = _as_3d(x, d, "cumprod", cdt)
+    gx = np.empty(x3.shape, cdt)
+    dispatch.lookup("cumprod.backward", "cpu", x.dtype)(x3, _as_3d(out, d, "cumprod", cdt)[0], _as_3d(
+        g, d, "cumprod", cdt)[0], gx)
+    return Tensor._wrap(gx.reshape(x.shape).astype(x.dtype.np, copy=False))
+
+
+def _cumprod_backward_composite(x: Tensor, g: Tensor, d: int) -> Tensor:
+    """grad_x[k] = sum_{i>=k} g[i] * prod_{j<=i, j!=k} x[j], one k at a time (PyTorch's double-backward path)."""
+    from .joins import cat, stack
+
+    n = x.shape[d]
+    ones = x.new_ones(x.shape[:d] + (1,) + x.shape[d + 1:])
+    parts = []
+    for k in range(n):
+        if k == 0:
+            omitted = cat([ones, x.narrow(d, 1, n - 1).cumprod(d)], d)
+        else:
+            before = x.narrow(d, 0, k).prod(d, keepdim=True)
+            omitted = before if k == n - 1 else cat([before, before * x.narrow(d, k + 1, n - k - 1).cumprod(d)], d)
+        parts.append((g.narrow(d, k, n - k) * omitted).sum(d))
+    return stack(parts, d)
+
+
 def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """Integers and bool sum into int64; float32 accumulates in float64 (correctly rounded running sums)."""
-    return _maybe_out(_sum_prod("cumsum", input, dim, dtype), out, "cumsum")
+    check_out_grad(out, "cumsum", input)
+    res = _maybe_out(_sum_prod("cumsum", input, dim, dtype), out, "cumsum")
+    if out is None:
+        _track("CumsumBackward0", _cumsum_backward, input, (res,), (), dim)
+    return res
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
-    return _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
+    check_out_grad(out, "cumprod", input)
+    res = _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
+    if out is None:
+        _track("CumprodBackward0", _cumprod_backward, input, (res,), (input, res), dim)
+    return res
 
 
 def _inplace(op: str):
     def method(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+        if inplace.involved(self):
+            inplace.check_inplace(self)
+            res = FUNCTIONS[op](inplace.snapshot(self), dim, dtype=dtype)
+            return inplace.commit(self, res if res.dtype is self.dtype else res.to(self.dtype))
         res = _sum_prod(op, self, dim, dtype)
         self._data[...] = res.astype(self._data.dtype, copy=False)
         self._bump_version()
@@ -113,8 +188,21 @@ def _cum_extreme(op: str, input: Tensor, dim):
         kernel(x3, vals, idx, op == "cummax")
     shape = input._data.shape
     result = cummax_result if op == "cummax" else cummin_result
-    return result(Tensor._wrap(vals.reshape(shape).astype(input.dtype.np, copy=False)),
-                  Tensor._wrap(idx.reshape(shape)))
+    res = result(Tensor._wrap(vals.reshape(shape).astype(input.dtype.np, copy=False)),
+                 Tensor._wrap(idx.reshape(shape)))
+    if needs_graph(input):
+        node = record(f"{op.capitalize()}Backward0", _cum_extreme_backward, (input,), tuple(res), (res.indices,))
+        node.dim, node.shape = _wrap_dim(int(dim), input.ndim, op), tuple(shape)
+        node._materialize_grads = False  # only the values carry a gradient: no zeros made for the indices
+    return res
+
+
+def _cum_extreme_backward(c, g, g_indices=None):
+    """zeros.scatter_add(dim, indices, g): each running extreme's gradient goes to where it was reached."""
+    from .sorting import scatter_add_zeros
+
+    (indices,) = c.saved_tensors
+    return scatter_add_zeros(g, indices, c.dim, c.shape)
 
 
 def cummax(input: Tensor, dim: int):
@@ -128,6 +216,7 @@ def cummin(input: Tensor, dim: int):
 
 def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "logcumsumexp")
+    check_out_grad(out, "logcumsumexp", input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     kernel = dispatch.lookup("logcumsumexp", "cpu", input.dtype)
@@ -136,7 +225,30 @@ def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tenso
     res = np.empty(x3.shape, cdt)
     if res.size:
         kernel(x3, res)
-    return _maybe_out(res.reshape(input._data.shape).astype(input.dtype.np, copy=False), out, "logcumsumexp")
+    result = _maybe_out(res.reshape(input._data.shape).astype(input.dtype.np, copy=False), out, "logcumsumexp")
+    if out is None:
+        _track("LogcumsumexpBackward0", _logcumsumexp_backward, input, (result,), (input, result), dim)
+    return result
+
+
+def _logcumsumexp_backward(c, g):
+    """PyTorch's logcumsumexp_backward: grad_x = exp(x) * reverse_cumsum(g * exp(-out)), computed as
+    exp(x + reverse_logcumsumexp(log|g| - out)) for the positive and the negative parts of g apart."""
+    from .pointwise import where
+
+    x, out = c.saved_tensors
+    if g.ndim == 0 or g.numel() == 0:
+        return g
+    d = c.dim
+    lowest = float(np.finfo(g.dtype.np).min)
+    log_abs = g.abs().log()
+    log_pos = where(g > 0, log_abs, lowest)
+    log_neg = where(g < 0, log_abs, lowest)
+
+    def part(log_g: Tensor) -> Tensor:
+        return ((log_g - out).flip(d).logcumsumexp(d).flip(d) + x).exp()
+
+    return part(log_pos) - part(log_neg)
 
 
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
@@ -158,8 +270,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
             if extra.ndim != input.ndim:
                 raise RuntimeError("diff expects prepend or append to be the same dimension as input")
     x = input
-    if prepend is not None or append is not None:
-        parts = [t for t in (prepend, input, append) if t is not None]
+    parts = [t for t in (prepend, input, append) if t is not None]
+    if len(parts) > 1:
         dt = parts[0].dtype
         for t in parts[1:]:
             dt = dtypes.promote_types(dt, t.dtype)
@@ -167,13 +279,32 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
             if t.shape[:d] + t.shape[d + 1:] != input.shape[:d] + input.shape[d + 1:]:
                 raise RuntimeError(f"diff: prepend/append of shape {list(t.shape)} does not match the input's shape "
                                    f"{list(input.shape)} outside dim {d}")
+        if needs_graph(*parts):
+            return _diff_recorded(parts, n, d, dt)
         x = Tensor._wrap(np.concatenate([t._data.astype(dt.np, copy=False) for t in parts], axis=d))
+    elif needs_graph(input):
+        return _diff_recorded(parts, n, d, input.dtype)
     step = PF["logical_xor"] if x.dtype is dtypes.bool else sub
     lead = (slice(None),) * d
     for _ in range(n):
         a = x._data
         x = step(x._view_of(a[lead + (slice(1, None),)]), x._view_of(a[lead + (slice(None, -1),)]))
     return x if n else Tensor._wrap(x._data.copy())
+
+
+def _diff_recorded(parts: list[Tensor], n: int, d: int, dt: dtypes.dtype) -> Tensor:
+    """diff under autograd, from recorded ops as torch composes it (x[1:] - x[:-1], with split for the slices):
+    its backward is the adjoint of the difference, and is differentiable again."""
+    from .joins import cat, split_with_sizes
+
+    x = cat([t if t.dtype is dt else t.to(dt) for t in parts], d) if len(parts) > 1 else parts[0]
+    for _ in range(n):
+        m = x.shape[d]
+        if m <= 1:
+            x = split_with_sizes(x, [0, m], d)[0]
+            continue
+        x = split_with_sizes(x, [1, m - 1], d)[1] - split_with_sizes(x, [m - 1, 1], d)[0]
+    return x if n else x.clone()
 
 
 FUNCTIONS: dict = {

@@ -3,6 +3,11 @@
 Every op sorts or selects along one dim: the input becomes a C-contiguous (rows, n) array with that dim last,
 each dtype's codec maps it to unsigned keys whose order is torch's order (NaN largest, -0.0 == 0.0), and the
 kernels in kernels/cpu/sort.py sort or select the keys row by row (stable: equal keys keep index order).
+
+Autograd: the value-selecting ops (sort, topk, kthvalue, median/nanmedian/mode along a dim) send the gradient
+to the returned indices (PyTorch's value_selecting_reduction_backward); median()/nanmedian() over all elements
+share it evenly among the elements equal to the result (evenly_distribute_backward). argsort, unique,
+searchsorted, bucketize, histc and bincount record nothing (integer outputs, or not differentiable in PyTorch).
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import sort as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, is_scalar
+from .joins import check_out_grad
 from .reduction import _ReturnType
 
 
@@ -120,6 +127,7 @@ KERNELS = {
     "histc.range": (dtypes.FLOAT_DTYPES, K.float_min_max), "bincount": (dtypes.INTEGER_DTYPES, K.bincount_into),
     "bincount.weights": (dtypes.INTEGER_DTYPES, K.bincount_weights_into),
     "bincount.range": (dtypes.INTEGER_DTYPES, K.int_min_max),
+    "scatter_add_along": (dtypes.FLOAT_DTYPES, K.scatter_add_along),
 }
 for _op, (_dts, _kernel) in KERNELS.items():
     dispatch.register(_op, "cpu", _dts, (lambda dt: _CODECS[dt]) if _kernel is None else (lambda dt, k=_kernel: k))
@@ -194,17 +202,90 @@ def _write_outs(out, res: tuple, op: str):
 
 
 # ------------------------------------------------------------------------------------------------------------
+# autograd: gradients placed at selected indices along a dim (also used by cummax / cummin in ops/scan.py)
+# ------------------------------------------------------------------------------------------------------------
+def _outer_inner(shape: tuple, d: int) -> tuple[int, int, int]:
+    """(outer, size, inner) of shape around dim d; a 0-d shape is (1, 1, 1)."""
+    if not shape:
+        return 1, 1, 1
+    return math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:])
+
+
+def _along(t: Tensor, d: int, shape: tuple, np_dt=None) -> np.ndarray:
+    """t (shaped as `shape` with any size at d, or with d squeezed out) as a C-contiguous (outer, m, inner)."""
+    outer, _, inner = _outer_inner(shape, d)
+    m = t.shape[d] if shape and t.ndim == len(shape) else 1
+    return np.ascontiguousarray(t._data, np_dt).reshape(outer, m, inner)
+
+
+def scatter_add_zeros(src: Tensor, index: Tensor, d: int, shape: tuple) -> Tensor:
+    """zeros(shape).scatter_add(d, index, src), where index and src have shape's sizes but at d (or lack dim d,
+    as a keepdim=False reduction). Recorded, its backward a gather, so that double backward works.
+
+    A private scatter_add (ops/indexing.py records no graph yet): indices here come from the forward op and
+    are in range; the kernel still skips (and reports) any that is not."""
+    cdt = np.float32 if src.dtype is dtypes.float16 else src.dtype.np
+    s3, i3 = _along(src, d, shape, cdt), _along(index, d, shape, np.int64)
+    outer, n, inner = _outer_inner(shape, d)
+    out = np.zeros((outer, n, inner), cdt)
+    if s3.size and not dispatch.lookup("scatter_add_along", "cpu", src.dtype)(s3, i3, out):
+        raise RuntimeError(f"scatter_add(): index out of bounds for dimension {d} with size {n}")
+    res = Tensor._wrap(out.reshape(shape).astype(src.dtype.np, copy=False))
+    if needs_graph(src):
+        node = record("ScatterAddBackward0", _scatter_add_backward, (src,), (res,), saved=(index,))
+        node.dim, node.src_shape = d, tuple(src.shape)
+    return res
+
+
+def _scatter_add_backward(c, g):
+    (index,) = c.saved_tensors
+    return gather_along(g, index, c.dim, c.src_shape)
+
+
+def gather_along(x: Tensor, index: Tensor, d: int, out_shape: tuple) -> Tensor:
+    """x.gather(d, index) for an index shaped as out_shape (x's sizes but at d, or without dim d). Recorded,
+    its backward a scatter_add_zeros."""
+    shape = tuple(x.shape)
+    res = np.take_along_axis(_along(x, d, shape), _along(index, d, shape, np.int64), 1)
+    out = Tensor._wrap(res.reshape(out_shape))
+    if needs_graph(x):
+        node = record("GatherBackward0", _gather_backward, (x,), (out,), saved=(index,))
+        node.dim, node.shape = d, shape
+    return out
+
+
+def _gather_backward(c, g):
+    (index,) = c.saved_tensors
+    return scatter_add_zeros(g, index, c.dim, c.shape)
+
+
+def _track_select(name: str, input: Tensor, res, d: int) -> None:
+    """Record a value-selecting op: its backward sends each value's gradient to its index."""
+    if needs_graph(input):
+        node = record(name, _select_backward, (input,), tuple(res), saved=(res.indices,))
+        node.dim, node.shape = d, tuple(input.shape)
+        node._materialize_grads = False  # only the values carry a gradient: no zeros made for the indices
+
+
+def _select_backward(c, g, g_indices=None):
+    (indices,) = c.saved_tensors
+    return scatter_add_zeros(g, indices, c.dim, c.shape)
+
+
+# ------------------------------------------------------------------------------------------------------------
 # sort, argsort, msort, topk
 # ------------------------------------------------------------------------------------------------------------
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
     """Always stable (the radix sort costs the same either way): equal keys keep their index order."""
     check_tensor(input, "sort")
+    check_out_grad(out, "sort", input)
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "sort")
     keys, perm, lo = _sorted_rows(codec, x2, bool(descending), input.dtype)
     vals = codec.values(keys, lo, perm, x2, bool(descending), input.dtype)
     res = sort_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
+    _track_select("SortBackward0", input, res, d)
     return _write_outs(out, res, "sort")
 
 
@@ -224,6 +305,7 @@ def msort(input: Tensor) -> Tensor:
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
     """Radix selection, then the k results sorted (also when sorted=False); ties by index."""
     check_tensor(input, "topk")
+    check_out_grad(out, "topk", input)
     if input.dtype is dtypes.bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     codec = _codec(input.dtype)
@@ -236,11 +318,13 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     k = int(k)
     if input.ndim == 0:  # torch gives the element back even for k == 0
         res = topk_result(Tensor._wrap(input._data.copy()), Tensor._wrap(np.zeros((), np.int64)))
+        _track_select("TopkBackward0", input, res, d)
         return _write_outs(out, res, "topk")
     perm = _select(codec, x2, k, bool(largest), input.dtype)
     vals = np.take_along_axis(x2, perm, 1)
     res = topk_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
+    _track_select("TopkBackward0", input, res, d)
     return _write_outs(out, res, "topk")
 
 
@@ -255,6 +339,7 @@ def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype) -> n
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     check_tensor(input, "kthvalue")
+    check_out_grad(out, "kthvalue", input)
     kth = _kernel("kthvalue.rows", input.dtype)
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "kthvalue")
@@ -269,6 +354,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
     vals = np.take_along_axis(x2, perm, 1)
     res = kthvalue_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
                           Tensor._wrap(_unrows(perm, d, moved, input.ndim, keepdim)))
+    _track_select("KthvalueBackward0", input, res, d)
     return _write_outs(out, res, "kthvalue")
 
 
@@ -285,14 +371,28 @@ def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
             fill = np.nan if input.dtype.is_floating_point else np.iinfo(input.dtype.np).min
             return Tensor._wrap(np.array(fill, input.dtype.np))
         pos_idx = _median_rows(select, codec, flat, ignore_nan)
-        return Tensor._wrap(np.take_along_axis(flat, pos_idx, 1).reshape(()))
+        res = Tensor._wrap(np.take_along_axis(flat, pos_idx, 1).reshape(()))
+        if needs_graph(input):
+            record("MedianBackward0" if op == "median" else "NanmedianBackward0", _median_all_backward, (input,),
+                   (res,), saved=(input, res))
+        return res
     x2, d, moved = _rows(input, dim, op)
     _check_nonempty_dim(input, d, op)
     pos_idx = _median_rows(select, codec, x2, ignore_nan) if x2.size else np.empty((x2.shape[0], 1), np.int64)
     vals = np.take_along_axis(x2, pos_idx, 1)
     result = median_result if op == "median" else nanmedian_result
-    return result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
-                  Tensor._wrap(_unrows(pos_idx, d, moved, input.ndim, keepdim)))
+    res = result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
+                 Tensor._wrap(_unrows(pos_idx, d, moved, input.ndim, keepdim)))
+    _track_select("MedianBackward1" if op == "median" else "NanmedianBackward1", input, res, d)
+    return res
+
+
+def _median_all_backward(c, g):
+    """PyTorch's evenly_distribute_backward: the gradient shared by every element equal to the median (every
+    NaN when the result is NaN)."""
+    x, value = c.saved_tensors
+    mask = x.isnan() if np.isnan(value._data).any() else x == value
+    return mask.to(g.dtype) * (g / mask.sum())
 
 
 def _median_rows(select, codec, x2: np.ndarray, ignore_nan: bool) -> np.ndarray:
@@ -324,8 +424,10 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
         keys, perm, _ = _sorted_rows(codec, x2, False, input.dtype)
         positions(keys, perm, idx.reshape(-1))
     vals = np.take_along_axis(x2, idx, 1)
-    return mode_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
-                       Tensor._wrap(_unrows(idx, d, moved, input.ndim, keepdim)))
+    res = mode_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
+                      Tensor._wrap(_unrows(idx, d, moved, input.ndim, keepdim)))
+    _track_select("ModeBackward0", input, res, d)
+    return res
 
 
 # ------------------------------------------------------------------------------------------------------------

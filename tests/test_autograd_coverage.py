@@ -1,0 +1,164 @@
+"""Every public function of ntorch and ntorch.nn.functional is either differentiable here (it records a
+graph node when an input requires grad, as in PyTorch) or listed as not differentiable, as PyTorch has it.
+A new public op that is in neither table fails `test_every_public_op_is_classified`. Gradient values are
+checked per family in the other test_autograd_*.py files."""
+
+import inspect
+
+import pytest
+
+import ntorch
+import ntorch.nn.functional as F
+
+# Not differentiable in PyTorch: integer/bool results, creation, random, utilities.
+NOT_DIFFERENTIABLE = {
+    "all", "allclose", "any", "arange", "argmax", "argmin", "argsort", "argwhere", "as_tensor", "bincount",
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "broadcast_shapes", "bucketize", "can_cast",
+    "count_nonzero", "empty", "empty_like", "eq", "equal", "eye", "from_numpy", "full", "full_like", "ge",
+    "get_default_dtype", "get_rng_state", "greater", "greater_equal", "gt", "histc", "initial_seed",
+    "is_floating_point", "is_grad_enabled", "is_tensor", "isclose", "isfinite", "isinf", "isnan", "le", "less",
+    "less_equal", "linspace", "logical_and", "logical_not", "logical_or", "logical_xor", "logspace", "lt",
+    "manual_seed", "ne", "nonzero", "normal", "not_equal", "numel", "ones", "ones_like", "promote_types",
+    "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "result_type",
+    "searchsorted", "seed", "set_default_dtype", "set_rng_state", "tensor", "unique", "unique_consecutive",
+    "zeros", "zeros_like", "floor_divide", "one_hot",
+}
+
+
+def x(*shape):
+    return ntorch.randn(*shape, dtype=ntorch.float64, requires_grad=True)
+
+
+def idx(*values):
+    return ntorch.tensor(values, dtype=ntorch.int64)
+
+
+MASK = ntorch.tensor([[True, False, True], [False, True, True]])
+
+# name -> a call on float64 leaves that must produce an output with a grad_fn
+CALLS = {
+    **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3).abs() + 0.5)) for n in (
+        "abs", "absolute", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "ceil", "cos", "cosh", "erf", "erfc",
+        "exp", "exp2", "expm1", "fix", "floor", "frac", "log", "log10", "log1p", "log2", "neg", "negative",
+        "reciprocal", "relu", "round", "rsqrt", "sigmoid", "sign", "silu", "sin", "sinh", "sqrt", "square", "tan",
+        "tanh", "trunc", "nan_to_num", "clone", "t", "flatten", "squeeze", "ravel", "msort", "fliplr", "flipud",
+        "trace", "diag", "atleast_1d", "atleast_2d", "atleast_3d", "sum", "mean", "prod", "std", "var", "norm",
+        "nansum", "max", "min", "amax", "amin", "median", "nanmedian", "logsumexp_all", "std_mean", "var_mean",
+    )},
+    **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3), x(2, 3))) for n in (
+        "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "atan2", "hypot", "maximum",
+        "minimum", "fmax", "fmin", "remainder", "fmod", "pow", "float_power", "rsub",
+    )},
+    "logsumexp": lambda: ntorch.logsumexp(x(2, 3), 1),
+    "clamp": lambda: ntorch.clamp(x(2, 3), -0.5, 0.5), "clip": lambda: ntorch.clip(x(2, 3), -0.5, 0.5),
+    "clamp_min": lambda: ntorch.clamp_min(x(2, 3), 0.0), "clamp_max": lambda: ntorch.clamp_max(x(2, 3), 0.0),
+    "lerp": lambda: ntorch.lerp(x(3), x(3), 0.3), "addcmul": lambda: ntorch.addcmul(x(3), x(3), x(3)),
+    "addcdiv": lambda: ntorch.addcdiv(x(3), x(3), x(3).abs() + 1), "where": lambda: ntorch.where(MASK, x(2, 3), 0.0),
+    "masked_fill": lambda: ntorch.masked_fill(x(2, 3), MASK, 0.0),
+    "matmul": lambda: ntorch.matmul(x(2, 3), x(3, 2)), "mm": lambda: ntorch.mm(x(2, 3), x(3, 2)),
+    "bmm": lambda: ntorch.bmm(x(2, 2, 3), x(2, 3, 2)), "mv": lambda: ntorch.mv(x(2, 3), x(3)),
+    "dot": lambda: ntorch.dot(x(3), x(3)), "outer": lambda: ntorch.outer(x(3), x(2)),
+    "ger": lambda: ntorch.ger(x(3), x(2)), "addmm": lambda: ntorch.addmm(x(2), x(2, 3), x(3, 2)),
+    "baddbmm": lambda: ntorch.baddbmm(x(2), x(2, 2, 3), x(2, 3, 2)),
+    "addmv": lambda: ntorch.addmv(x(2), x(2, 3), x(3)), "einsum": lambda: ntorch.einsum("ij,jk->ik", x(2, 3), x(3, 2)),
+    "kron": lambda: ntorch.kron(x(2, 2), x(2, 2)),
+    "reshape": lambda: ntorch.reshape(x(2, 3), (3, 2)), "transpose": lambda: ntorch.transpose(x(2, 3), 0, 1),
+    "swapaxes": lambda: ntorch.swapaxes(x(2, 3), 0, 1), "swapdims": lambda: ntorch.swapdims(x(2, 3), 0, 1),
+    "permute": lambda: ntorch.permute(x(2, 3), (1, 0)), "movedim": lambda: ntorch.movedim(x(2, 3), 0, 1),
+    "moveaxis": lambda: ntorch.moveaxis(x(2, 3), 0, 1), "unsqueeze": lambda: ntorch.unsqueeze(x(2, 3), 0),
+    "unflatten": lambda: ntorch.unflatten(x(6), 0, (2, 3)), "narrow": lambda: ntorch.narrow(x(4), 0, 1, 2),
+    "select": lambda: ntorch.select(x(2, 3), 1, 0), "unbind": lambda: ntorch.unbind(x(2, 3))[0],
+    "broadcast_to": lambda: ntorch.broadcast_to(x(3), (2, 3)),
+    "broadcast_tensors": lambda: ntorch.broadcast_tensors(x(1, 3), x(2, 1))[0],
+    "cat": lambda: ntorch.cat([x(2), x(3)]), "concat": lambda: ntorch.concat([x(2), x(3)]),
+    "concatenate": lambda: ntorch.concatenate([x(2), x(3)]), "stack": lambda: ntorch.stack([x(2), x(2)]),
+    "hstack": lambda: ntorch.hstack([x(2), x(2)]), "vstack": lambda: ntorch.vstack([x(2), x(2)]),
+    "row_stack": lambda: ntorch.row_stack([x(2), x(2)]), "dstack": lambda: ntorch.dstack([x(2), x(2)]),
+    "column_stack": lambda: ntorch.column_stack([x(2), x(2)]),
+    "split": lambda: ntorch.split(x(4), 2)[1], "split_with_sizes": lambda: ntorch.split_with_sizes(x(4), [1, 3])[1],
+    "tensor_split": lambda: ntorch.tensor_split(x(4), 2)[1], "chunk": lambda: ntorch.chunk(x(4), 2)[1],
+    "hsplit": lambda: ntorch.hsplit(x(4), 2)[1], "vsplit": lambda: ntorch.vsplit(x(4, 2), 2)[1],
+    "dsplit": lambda: ntorch.dsplit(x(1, 2, 4), 2)[1],
+    "flip": lambda: ntorch.flip(x(2, 3), (0,)), "roll": lambda: ntorch.roll(x(2, 3), 1, 1),
+    "rot90": lambda: ntorch.rot90(x(2, 3)), "tile": lambda: ntorch.tile(x(2), (2,)),
+    "repeat_interleave": lambda: ntorch.repeat_interleave(x(2), 2), "tril": lambda: ntorch.tril(x(3, 3)),
+    "triu": lambda: ntorch.triu(x(3, 3)), "diagonal": lambda: ntorch.diagonal(x(3, 3)),
+    "diag_embed": lambda: ntorch.diag_embed(x(2, 3)), "block_diag": lambda: ntorch.block_diag(x(2, 2), x(1, 3)),
+    "cartesian_prod": lambda: ntorch.cartesian_prod(x(2), x(3)), "meshgrid": lambda: ntorch.meshgrid(x(2), x(3))[0],
+    "softmax": lambda: ntorch.softmax(x(2, 3), 1), "log_softmax": lambda: ntorch.log_softmax(x(2, 3), 1),
+    "cumsum": lambda: ntorch.cumsum(x(2, 3), 1), "cumprod": lambda: ntorch.cumprod(x(2, 3), 1),
+    "cummax": lambda: ntorch.cummax(x(2, 3), 1).values, "cummin": lambda: ntorch.cummin(x(2, 3), 1).values,
+    "logcumsumexp": lambda: ntorch.logcumsumexp(x(2, 3), 1), "diff": lambda: ntorch.diff(x(2, 3)),
+    "sort": lambda: ntorch.sort(x(2, 3)).values, "topk": lambda: ntorch.topk(x(2, 3), 2).values,
+    "kthvalue": lambda: ntorch.kthvalue(x(2, 3), 2).values, "mode": lambda: ntorch.mode(x(2, 3)).values,
+    "gather": lambda: ntorch.gather(x(2, 3), 1, idx([0], [2])),
+    "index_select": lambda: ntorch.index_select(x(2, 3), 1, idx(0, 2)),
+    "take": lambda: ntorch.take(x(2, 3), idx(0, 5)),
+    "take_along_dim": lambda: ntorch.take_along_dim(x(2, 3), idx([0], [2]), 1),
+    "masked_select": lambda: ntorch.masked_select(x(2, 3), MASK),
+    "masked_scatter": lambda: ntorch.masked_scatter(x(2, 3), MASK, x(2, 3)),
+    "scatter": lambda: ntorch.scatter(x(2, 3), 1, idx([0], [2]), x(2, 1)),
+    "scatter_add": lambda: ntorch.scatter_add(x(2, 3), 1, idx([0], [2]), x(2, 1)),
+    "scatter_reduce": lambda: ntorch.scatter_reduce(x(2, 3), 1, idx([0], [2]), x(2, 1), "sum"),
+    "index_add": lambda: ntorch.index_add(x(2, 3), 1, idx(0, 2), x(2, 2)),
+    "index_copy": lambda: ntorch.index_copy(x(2, 3), 1, idx(0, 2), x(2, 2)),
+    "index_fill": lambda: ntorch.index_fill(x(2, 3), 1, idx(0, 2), 1.0),
+    "index_put": lambda: ntorch.index_put(x(2, 3), (idx(0, 1),), x(2, 3)[0]),
+    "index_put_": lambda: ntorch.index_put_(x(2, 3) * 1, (idx(0, 1),), x(3)),
+    "put": lambda: ntorch.put(x(2, 3), idx(0, 4), x(2)),
+}
+F_NOT_DIFFERENTIABLE = {"one_hot"}
+F_CALLS = {
+    "gelu": lambda: F.gelu(x(3)), "softplus": lambda: F.softplus(x(3)), "relu": lambda: F.relu(x(3)),
+    "silu": lambda: F.silu(x(3)), "sigmoid": lambda: F.sigmoid(x(3)), "tanh": lambda: F.tanh(x(3)),
+    "relu6": lambda: F.relu6(x(3)), "leaky_relu": lambda: F.leaky_relu(x(3)), "hardtanh": lambda: F.hardtanh(x(3)),
+    "softmax": lambda: F.softmax(x(2, 3), 1), "log_softmax": lambda: F.log_softmax(x(2, 3), 1),
+    "linear": lambda: F.linear(x(2, 3), x(4, 3), x(4)), "layer_norm": lambda: F.layer_norm(x(2, 3), (3,)),
+    "normalize": lambda: F.normalize(x(2, 3)), "pad": lambda: F.pad(x(1, 2, 3), (1, 1), mode="reflect"),
+    "cross_entropy": lambda: F.cross_entropy(x(2, 3), idx(0, 2)), "nll_loss": lambda: F.nll_loss(x(2, 3), idx(0, 2)),
+    "mse_loss": lambda: F.mse_loss(x(3), x(3)), "l1_loss": lambda: F.l1_loss(x(3), x(3)),
+    "binary_cross_entropy": lambda: F.binary_cross_entropy(x(3).sigmoid(), ntorch.rand(3, dtype=ntorch.float64)),
+    "binary_cross_entropy_with_logits":
+        lambda: F.binary_cross_entropy_with_logits(x(3), ntorch.rand(3, dtype=ntorch.float64)),
+    "conv1d": lambda: F.conv1d(x(1, 2, 5), x(3, 2, 2)), "conv2d": lambda: F.conv2d(x(1, 2, 4, 4), x(3, 2, 2, 2)),
+    "conv_transpose2d": lambda: F.conv_transpose2d(x(1, 2, 3, 3), x(2, 3, 2, 2)),
+    "unfold": lambda: F.unfold(x(1, 2, 4, 4), 2), "fold": lambda: F.fold(x(1, 8, 9), (4, 4), 2),
+    "max_pool1d": lambda: F.max_pool1d(x(1, 2, 4), 2), "max_pool2d": lambda: F.max_pool2d(x(1, 2, 4, 4), 2),
+    "avg_pool1d": lambda: F.avg_pool1d(x(1, 2, 4), 2), "avg_pool2d": lambda: F.avg_pool2d(x(1, 2, 4, 4), 2),
+    "adaptive_avg_pool1d": lambda: F.adaptive_avg_pool1d(x(1, 2, 5), 2),
+    "adaptive_avg_pool2d": lambda: F.adaptive_avg_pool2d(x(1, 2, 5, 5), 2),
+    "adaptive_max_pool1d": lambda: F.adaptive_max_pool1d(x(1, 2, 5), 2),
+    "adaptive_max_pool2d": lambda: F.adaptive_max_pool2d(x(1, 2, 5, 5), 2),
+    "max_unpool2d": lambda: F.max_unpool2d(*F.max_pool2d(x(1, 1, 4, 4), 2, return_indices=True), 2),
+    "interpolate": lambda: F.interpolate(x(1, 1, 3, 3), scale_factor=2, mode="bilinear"),
+    "upsample": lambda: F.upsample(x(1, 1, 3, 3), scale_factor=2),
+}
+# The loops above build a few names that are not ntorch functions; tolerate only those that exist.
+CALLS = {k: v for k, v in CALLS.items() if hasattr(ntorch, k)}
+CALLS["logsumexp"] = lambda: ntorch.logsumexp(x(2, 3), 1)
+
+
+def _public(module) -> set:
+    return {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))
+            and not inspect.isclass(getattr(module, n)) and not inspect.ismodule(getattr(module, n))}
+
+
+def test_every_public_op_is_classified():
+    assert _public(ntorch) - set(CALLS) - NOT_DIFFERENTIABLE == set()
+    assert _public(F) - set(F_CALLS) - F_NOT_DIFFERENTIABLE == set()
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_differentiable_op_records_a_node(name):
+    out = CALLS[name]()
+    out = out[0] if isinstance(out, tuple) else out  # var_mean, std_mean
+    assert out.requires_grad and out.grad_fn is not None, f"ntorch.{name} records no graph node"
+    out.sum().backward()
+
+
+@pytest.mark.parametrize("name", sorted(F_CALLS))
+def test_differentiable_functional_records_a_node(name):
+    out = F_CALLS[name]()
+    out = out[0] if isinstance(out, tuple) else out
+    assert out.requires_grad and out.grad_fn is not None, f"F.{name} records no graph node"
+    out.sum().backward()
