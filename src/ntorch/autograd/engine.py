@@ -79,13 +79,17 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
     ready = [node for node in dict.fromkeys(n for n, _ in roots) if deps.get(node, 0) == 0]
     queued = {id(n) for n in ready}
 
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode.STATE
+    previous, state.enabled = state.enabled, create_graph  # formulas record only under create_graph
+    try:
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None) or [None]
-            hooks = _tensor_hooks(node)
-            if hooks:
-                _run_tensor_hooks(hooks, buf)
+            is_leaf = type(node) is AccumulateGrad
+            if node._tensor_pre_hooks or is_leaf:
+                hooks = _tensor_hooks(node)
+                if hooks:
+                    _run_tensor_hooks(hooks, buf)
             for hook in node._pre_hooks:
                 res = hook(tuple(buf))
                 if res is not None:
@@ -95,25 +99,18 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                     if (id(node), nr) in wanted:
                         captured[(id(node), nr)] = buf[nr]
             run = needed is None or id(node) in needed
-            if type(node) is AccumulateGrad:
+            if is_leaf:
                 if run and accumulate and buf[0] is not None:
                     node.apply(buf[0])
                 continue
             if not run:
                 continue
-            if all(g is not None for g in buf):
-                out_grads = node.apply(*buf)
-            elif all(g is None for g in buf):
-                out_grads = (None,) * len(node.next_functions)
-            else:
-                if node._materialize_grads:
-                    buf = [g if g is not None else _zeros(m) for g, m in zip(buf, node._output_meta)]
-                out_grads = node.apply(*buf)
+            out_grads = _apply_node(node, buf)
             for hook in node._hooks:
                 res = hook(out_grads, tuple(buf))
                 if res is not None:
                     out_grads = tuple(res)
-            if grad_mode.STATE.anomaly and grad_mode.STATE.anomaly_check_nan:
+            if state.anomaly and state.anomaly_check_nan:
                 _check_nan(node, out_grads)
             if not retain_graph:
                 node.release()
@@ -130,7 +127,22 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                 if left == 0 and id(nxt) not in queued:
                     queued.add(id(nxt))
                     ready.append(nxt)
+    finally:
+        state.enabled = previous
     return [captured.get(k) for k in capture_keys]
+
+
+def _apply_node(node: Node, buf: list) -> tuple:
+    """Run a node on its summed incoming gradients; missing ones become zeros unless the node opts out."""
+    if len(buf) == 1:
+        if buf[0] is not None:
+            return node.apply(buf[0])
+        return (None,) * len(node.next_functions)
+    if all(g is None for g in buf):
+        return (None,) * len(node.next_functions)
+    if node._materialize_grads:
+        buf = [g if g is not None else _zeros(m) for g, m in zip(buf, node._output_meta)]
+    return node.apply(*buf)
 
 
 def _run_tensor_hooks(hooks: dict, buf: list) -> None:

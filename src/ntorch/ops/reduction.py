@@ -157,7 +157,8 @@ def _expand_back(c, g: Tensor) -> Tensor:
 def _sum_backward(c, g):
     if not grad_mode.STATE.enabled and math.prod(c.shape) <= _MATERIALIZE_MAX:
         # small and not differentiated again: a contiguous gradient keeps the next ops on their fast path
-        return Tensor._wrap(np.broadcast_to(_unreduce(c, g)._data, c.shape).astype(c.in_dtype.np))
+        kept = tuple(1 if d in c.dims else n for d, n in enumerate(c.shape))
+        return Tensor._wrap(np.broadcast_to(g._data.reshape(kept), c.shape).astype(c.in_dtype.np))
     return _expand_back(c, g).to(c.in_dtype)
 
 
