@@ -4,6 +4,11 @@ Every gather-like op becomes one call of kernels/cpu/indexing.gather_nd and ever
 scatter_nd / scatter_reduce_nd: the op describes its operands as flat buffers with element strides over an
 iteration shape (see the kernel module). Indices are validated before anything is written: gathers check them
 inside the kernel before reading (into a fresh output), scatters check their min/max first.
+
+Autograd: a basic-index view records one node named after torch's last view op (SelectBackward0,
+SliceBackward0, ...); the other ops record their torch node, with backward formulas written with these same ops
+(gather <-> scatter_add, index_select <-> index_add, getitem <-> index_put, ...) so that create_graph works.
+In-place forms under autograd run out of place on inplace.snapshot(self) and inplace.commit the result.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ import math
 import numpy as np
 
 from .. import dispatch, dtypes
+from ..autograd import inplace
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, is_scalar
+from .shape import _slice_backward
 
 # Data movement runs on unsigned views of the data (one compile per item size), reductions on int64, float32
 # or float64 copies (_compute_np): every dtype reaches the same few compiled kernels.
@@ -109,21 +117,66 @@ def getitem(self: Tensor, index) -> Tensor:
     """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
     idx = _as_tuple(index)
     if not any(_is_advanced(i) for i in idx):
-        return self._view_of(self._data[_normalize_index(self._data, idx)])
+        np_index = _normalize_index(self._data, idx)
+        res = self._view_of(self._data[np_index])
+        if needs_graph(self):
+            node = record(_view_node_name(self._data.shape, idx, isinstance(index, slice)), _slice_backward,
+                          (self,), (res,))
+            node.shape, node.index = self._data.shape, np_index
+        return res
+    res = Tensor._wrap(_advanced_getitem(self, idx))
+    if needs_graph(self):
+        node = record("IndexBackward0", _index_backward, (self,), (res,))
+        node.shape, node.index = self._data.shape, idx
+    return res
+
+
+def _advanced_getitem(self: Tensor, idx: tuple) -> np.ndarray:
     x = self._data
     if len(idx) == 1 and isinstance(idx[0], Tensor) and x.ndim:
         i = idx[0]._data
         if i.dtype == np.int64 and i.ndim:
-            return Tensor._wrap(_take_rows(x, i))  # x[index tensor]: the common case, kept lean
+            return _take_rows(x, i)  # x[index tensor]: the common case, kept lean
         if i.dtype in (np.bool_, np.uint8) and i.shape == x.shape:
-            return Tensor._wrap(_compact(x, i, self.dtype))  # x[mask] with a full mask: one compaction pass
+            return _compact(x, i, self.dtype)  # x[mask] with a full mask: one compaction pass
     view, dims, arrays = _analyze(x, idx)
     shape = _broadcast_indices(arrays)
     plan = _advanced_plan(view, dims, arrays, shape, check=False)
     out, bad = _gather("index", self.dtype, plan)
     if bad is not None:  # only a single index is checked inside the kernel
         raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {view.shape[dims[0]]}")
-    return Tensor._wrap(out)
+    return out
+
+
+def _view_node_name(shape: tuple, idx: tuple, bare_slice: bool) -> str:
+    """torch's grad_fn name for a basic-index view: that of the last view op it applies (left to right; full
+    slices are skipped unless the index is one bare slice; nothing applied: an alias)."""
+    if bare_slice:
+        return "SliceBackward0"
+    name, dim = "AliasBackward0", 0
+    consumed = sum(1 for i in idx if i is not None and i is not Ellipsis)
+    seen_ellipsis = False
+    for i in idx:
+        if i is None:
+            name = "UnsqueezeBackward0"
+        elif i is Ellipsis:
+            dim += 0 if seen_ellipsis else len(shape) - consumed
+            seen_ellipsis = True
+        elif isinstance(i, slice):
+            start, stop, step = slice(*(None if p is None else int(p) for p in (i.start, i.stop, i.step))).indices(
+                shape[dim])
+            if (start, max(stop, start), step) != (0, shape[dim], 1):
+                name = "SliceBackward0"
+            dim += 1
+        else:
+            name = "SelectBackward0"
+            dim += 1
+    return name
+
+
+def _index_backward(c, g: Tensor) -> Tensor:
+    """x[idx] -> zeros of x's shape with g added at idx (repeated indices add up)."""
+    return _index_put_op(g.new_zeros(c.shape), c.index, g, accumulate=True, copy=False)
 
 
 def setitem(self: Tensor, index, value) -> None:
@@ -131,9 +184,12 @@ def setitem(self: Tensor, index, value) -> None:
     dropped first) and, for basic indexing and scalars, is cast to self's dtype. Repeated indices: the last
     write wins."""
     idx = _as_tuple(index)
-    if any(_is_advanced(i) for i in idx):
-        only_mask = len(idx) == 1 and isinstance(idx[0], Tensor | bool) and (
-            isinstance(idx[0], bool) or idx[0].dtype in (dtypes.bool, dtypes.uint8))
+    advanced = any(_is_advanced(i) for i in idx)
+    if inplace.involved(self, value):
+        _setitem_autograd(self, idx, value, advanced)
+        return
+    if advanced:
+        only_mask = _only_mask(idx)
         _index_put(self, idx, _value_array(self, value, cast_tensor=only_mask), accumulate=False)
         return
     target = self._data[_normalize_index(self._data, idx)]
@@ -150,16 +206,83 @@ def setitem(self: Tensor, index, value) -> None:
     elif isinstance(value, bool | int | float | np.generic):
         src = value
     else:
-        from .shape import _legacy_type
-
-        kind = type(value)
-        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-        raise TypeError(f"can't assign a {name} to a {_legacy_type(self)}")
+        _bad_value(self, value)
     if target.dtype == np.bool_ and isinstance(src, np.ndarray) and src.dtype != np.bool_:
         src = src != 0
     with np.errstate(invalid="ignore", over="ignore"):
         target[...] = src
     self._bump_version()
+
+
+def _only_mask(idx: tuple) -> bool:
+    return len(idx) == 1 and isinstance(idx[0], Tensor | bool) and (
+        isinstance(idx[0], bool) or idx[0].dtype in (dtypes.bool, dtypes.uint8))
+
+
+def _bad_value(self: Tensor, value):
+    from .shape import _legacy_type
+
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"can't assign a {name} to a {_legacy_type(self)}")
+
+
+def _setitem_autograd(self: Tensor, idx: tuple, value, advanced: bool) -> None:
+    """setitem under autograd. Basic index: an in-place copy into the view (its base gets a CopySlices node);
+    advanced index: index_put_ (IndexPutBackward0) computed on a snapshot of self and committed."""
+    if not isinstance(value, Tensor | bool | int | float | np.generic):
+        _bad_value(self, value)
+    if advanced:
+        if isinstance(value, Tensor) and value.dtype is not self.dtype and _only_mask(idx):
+            value = value.to(self.dtype)
+        _value_array(self, value, cast_tensor=False)  # torch's dtype error before the leaf check
+        inplace.check_inplace(self)
+        inplace.commit(self, _index_put_op(inplace.snapshot(self), idx, value, accumulate=False, copy=False))
+        return
+    target = self._view_of(self._data[_normalize_index(self._data, idx)])
+    if isinstance(value, Tensor):
+        lead = 0
+        while lead < value.ndim - target.ndim and value.shape[lead] == 1:
+            lead += 1
+        if lead:
+            value = value.reshape(tuple(value.shape[lead:]))
+        target.copy_(value)
+    else:
+        target.fill_(value)
+    base = self._base
+    if base is not None and base.requires_grad and target._base is base:
+        # self is itself a view of the rebased base: it now reads its history from there, as torch does
+        inplace.ViewOfBase(base, self, inplace.region_of(base._data, self._data))
+
+
+def _index_put_op(input: Tensor, idx: tuple, values, accumulate: bool, copy: bool = True) -> Tensor:
+    """input[idx] (+)= values out of place (copy=False: input is a fresh tensor that may be written), recorded
+    as IndexPutBackward0 for any index tuple (basic parts, index tensors, masks)."""
+    res = Tensor._wrap(input._data.copy()) if copy else input
+    _index_put(res, idx, _value_array(res, values, cast_tensor=False), accumulate)
+    if needs_graph(input, values):
+        vt = values if isinstance(values, Tensor) else None
+        node = record("IndexPutBackward0", _index_put_backward, (input, vt), (res,))
+        node.index, node.accumulate = idx, accumulate
+        node.values_meta = None if vt is None else (tuple(vt.shape), vt.dtype)
+    return res
+
+
+def _index_put_backward(c, g: Tensor):
+    gs = gv = None
+    if c.needs_input_grad[0]:
+        gs = g if c.accumulate else _index_put_op(g, c.index, 0.0, accumulate=False)
+    if c.needs_input_grad[1]:
+        from .elementwise import sum_to
+
+        shape, dt = c.values_meta
+        gi = getitem(g, c.index)
+        lead = 0  # the value's leading size-1 dims beyond the indexed shape were dropped in the forward
+        while lead < len(shape) - gi.ndim and shape[lead] == 1:
+            lead += 1
+        gv = sum_to(gi, shape[lead:], dt)
+        gv = gv.reshape(shape) if lead else gv
+    return gs, gv
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -504,7 +627,23 @@ def _take_rows(x: np.ndarray, i: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------------
 def index_put_(self: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
     """self[indices] = values (accumulate: +=, repeated indices add up)."""
-    check_tensor(self, "index_put_", "self")
+    _check_index_put(self, indices, values, "index_put_")
+    if inplace.involved(self, values):
+        _value_array(self, values, cast_tensor=False)
+        inplace.check_inplace(self)
+        return inplace.commit(self, _index_put_op(inplace.snapshot(self), tuple(indices), values, bool(accumulate),
+                                                  copy=False))
+    _index_put(self, tuple(indices), _value_array(self, values, cast_tensor=False), accumulate=bool(accumulate))
+    return self
+
+
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    _check_index_put(input, indices, values, "index_put")
+    return _index_put_op(input, tuple(indices), values, bool(accumulate))
+
+
+def _check_index_put(self: Tensor, indices, values, op: str) -> None:
+    check_tensor(self, op, "self")
     if not isinstance(indices, tuple | list):
         raise TypeError(f"index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
@@ -518,12 +657,6 @@ def index_put_(self: Tensor, indices, values: Tensor, accumulate: bool = False) 
     consumed = sum(i.ndim if i.dtype in (dtypes.bool, dtypes.uint8) else 1 for i in indices)
     if consumed > self.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self.ndim} (got {consumed})")
-    _index_put(self, tuple(indices), _value_array(self, values, cast_tensor=False), accumulate=bool(accumulate))
-    return self
-
-
-def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
-    return index_put_(Tensor._wrap(check_tensor(input, "index_put")._data.copy()), indices, values, accumulate)
 
 
 def _check_index_dtype(index, op: str, allowed, message: str, error=RuntimeError) -> np.ndarray:
@@ -538,7 +671,7 @@ _INT32_64 = (dtypes.int32, dtypes.int64)
 _INT64 = (dtypes.int64,)
 
 
-def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
+def _index_select(input: Tensor, dim: int, index: Tensor, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "index_select")
     idx = _check_index_dtype(index, "index_select", _INT32_64, "index_select(): Expected dtype int32 or int64 for "
                              "index")
@@ -588,10 +721,6 @@ def _dim_plan(x: np.ndarray, d: int, idx: np.ndarray, S, idx_dims, negative: boo
                  x.shape[d], negative=negative)
 
 
-def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out: Tensor | None = None) -> Tensor:
-    """out[p] = input[p with p[dim] = index[p]]; index may be smaller than input in the other dims and may not
-    be negative (as in torch)."""
-    return _gather_along(input, dim, index, out, negative=False)
 
 
 def _gather_along(input: Tensor, dim: int, index: Tensor, out: Tensor | None, negative: bool) -> Tensor:
@@ -612,7 +741,7 @@ def _gather_along(input: Tensor, dim: int, index: Tensor, out: Tensor | None, ne
     return _finish(res.reshape(idx.shape), out, "gather")
 
 
-def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor:
+def _take(input: Tensor, index: Tensor, out: Tensor | None = None) -> Tensor:
     """input.flatten()[index], shaped like index."""
     check_tensor(input, "take")
     idx = _check_index_dtype(index, "take", _INT64, "take(): Expected a long tensor for index, but got {dtype}")
@@ -649,6 +778,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
     check_tensor(input, "take_along_dim")
     _check_index_dtype(indices, "take_along_dim", _INT64,
                        "torch.take_along_dim(): dtype of indices should be Long but got {dtype}")
+    if needs_graph(input):
+        _check_out_grad(out, "take_along_dim", input)
+        return _take_along_dim_recorded(input, indices, dim)
     if dim is None:
         flat, flat_index = Tensor._wrap(input._data.reshape(-1)), Tensor._wrap(indices._data.reshape(-1))
         return _gather_along(flat, 0, flat_index, out, negative=True)  # (read only: a view or a copy will do)
@@ -738,44 +870,6 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
     return self
 
 
-def scatter_(self: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
-    if src is None:
-        src = value
-    if reduce is not None and reduce not in ("add", "multiply"):
-        raise RuntimeError("reduce argument must be either add or multiply.")
-    return _scatter_impl(self, "scatter_", dim, index, src, {None: None, "add": "sum", "multiply": "prod"}[reduce])
-
-
-def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
-    return scatter_(_copy(input, "scatter"), dim, index, src, value, reduce=reduce)
-
-
-def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    check_tensor(src, "scatter_add_", "src")
-    return _scatter_impl(self, "scatter_add_", dim, index, src, "sum")
-
-
-def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    return scatter_add_(_copy(input, "scatter_add"), dim, index, src)
-
-
-def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
-                    include_self: bool = True) -> Tensor:
-    """reduce: sum, prod, mean (integer mean floors, as torch), amax, amin (NaN propagates); include_self=False
-    leaves self's values out at the scattered positions."""
-    check_tensor(src, "scatter_reduce_", "src")
-    if reduce not in _REDUCE_CODES:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if reduce == "mean" and self.dtype is dtypes.bool:
-        raise NotImplementedError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
-    return _scatter_impl(self, "scatter_reduce_", dim, index, src, reduce, bool(include_self))
-
-
-def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
-                   include_self: bool = True) -> Tensor:
-    return scatter_reduce_(_copy(input, "scatter_reduce"), dim, index, src, reduce, include_self=include_self)
-
-
 def _copy(t: Tensor, op: str) -> Tensor:
     return Tensor._wrap(check_tensor(t, op)._data.copy())
 
@@ -787,7 +881,7 @@ def _along_dim_plan(x1: np.ndarray, d: int, idx: np.ndarray, S, negative: bool =
     return _dim_plan(x1, d, idx, S, (d,), negative)
 
 
-def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+def _index_add_raw(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """self[..., index[i], ...] += alpha * source[..., i, ...]; repeated indices add up."""
     check_tensor(self, "index_add_", "self")
     check_tensor(source, "index_add_", "source")
@@ -826,11 +920,7 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     return self
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
-    return index_add_(_copy(input, "index_add"), dim, index, source, alpha=alpha)
-
-
-def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+def _index_copy_raw(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """self[..., index[i], ...] = source[..., i, ...]; with repeated indices the last copy wins."""
     check_tensor(self, "index_copy_", "self")
     check_tensor(source, "index_copy_", "source")
@@ -860,11 +950,7 @@ def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     return self
 
 
-def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
-    return index_copy_(_copy(input, "index_copy"), dim, index, source)
-
-
-def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
+def _index_fill_raw(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
     check_tensor(self, "index_fill_", "self")
     idx = _check_index_dtype(index, "index_fill_", _INT64, "index_fill_(): Expected dtype int64 for index.",
                              IndexError)
@@ -888,10 +974,6 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
     return self
 
 
-def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
-    return index_fill_(_copy(input, "index_fill"), dim, index, value)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # put, masked_select, masked_scatter, nonzero
 # ---------------------------------------------------------------------------------------------------------------
@@ -909,7 +991,7 @@ def _flat_plan(x: np.ndarray, idx: np.ndarray) -> _Plan:
     return _Plan((idx.size,), buf, base, [0], offsets, 0, [1], 1, 0, raw=True)
 
 
-def put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+def _put_raw(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     """self.flatten()[index] = source.flatten() (accumulate: +=)."""
     check_tensor(self, "put_", "self")
     check_tensor(source, "put_", "source")
@@ -939,11 +1021,7 @@ def put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return self
 
 
-def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    return put_(_copy(input, "put"), index, source, accumulate)
-
-
-def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:
+def _masked_select(input: Tensor, mask: Tensor, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "masked_select")
     check_tensor(mask, "masked_select", "mask")
     if mask.dtype is not dtypes.bool:
@@ -953,7 +1031,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> 
                    "masked_select")
 
 
-def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+def _masked_scatter_raw(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """self[mask] = the first mask.sum() elements of source, in order."""
     check_tensor(self, "masked_scatter_", "self")
     check_tensor(mask, "masked_scatter_", "mask")
@@ -965,9 +1043,7 @@ def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{dtypes.torch_name(self.dtype)} and {dtypes.torch_name(source.dtype)}")
     x = self._data
-    if _infer_size(x.shape, mask.shape) != x.shape:
-        raise RuntimeError(f"masked_scatter_: mask of shape {list(mask.shape)} does not broadcast to self's shape "
-                           f"{list(x.shape)}")
+    _check_masked_scatter_shape(self, mask)
     m = np.ascontiguousarray(_broadcast(mask._data, x.shape)).reshape(-1)
     count = int(np.count_nonzero(m))
     if count > source.numel():
@@ -983,11 +1059,396 @@ def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return self
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# public gather/scatter ops with their backward formulas (written with these same ops, so they record too)
+# ---------------------------------------------------------------------------------------------------------------
+def _check_out_grad(out: Tensor | None, op: str, *tensors) -> None:
+    """torch's error for an out= call whose inputs take part in autograd."""
+    if out is not None and needs_graph(*tensors):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+
+
+def _inplace(self: Tensor, others: tuple, out_of_place, *args, **kwargs):
+    """An in-place op under autograd: computed out of place on a snapshot of self, then committed."""
+    if inplace.involved(self, *others):
+        inplace.check_inplace(self)
+        return inplace.commit(self, out_of_place(inplace.snapshot(self), *args, **kwargs))
+    return None
+
+
+def _fit(g: Tensor, shape: tuple) -> Tensor:
+    """A gradient over index's shape brought to a source's shape: reshaped (0-d cases) or zero-padded where the
+    source is larger than the index (those elements were not read)."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    if g.numel() == math.prod(shape) and (g.ndim == 0 or len(shape) == 0):
+        return g.reshape(shape)
+    g = g.reshape(g.shape or (1,)) if len(shape) else g
+    padded = g.new_zeros(shape)
+    padded[tuple(slice(0, n) for n in g.shape)] = g
+    return padded
+
+
+def _index_part(src: Tensor, index: Tensor) -> Tensor:
+    """The part of a scatter's src that index reads (src may be larger in every dim)."""
+    s = src.reshape(src.shape or (1,)) if src.ndim != index.ndim else src
+    if tuple(s.shape) != tuple(index.shape):
+        s = s[tuple(slice(0, n) for n in index.shape)]
+    return s.reshape(index.shape)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
+    _check_out_grad(out, "index_select", input)
+    res = _index_select(input, dim, index, out)
+    if needs_graph(input):
+        node = record("IndexSelectBackward0", _index_select_backward, (input,), (res,))
+        node.shape, node.dim, node.index = tuple(input.shape), _wrap_dim(dim, input.ndim, "index_select"), index
+    return res
+
+
+def _index_select_backward(c, g: Tensor) -> Tensor:
+    return index_add(g.new_zeros(c.shape), c.dim, c.index, g.reshape(c.shape) if not c.shape else g)
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out: Tensor | None = None) -> Tensor:
+    """out[p] = input[p with p[dim] = index[p]]; index may be smaller than input in the other dims and may not
+    be negative (as in torch)."""
+    _check_out_grad(out, "gather", input)
+    res = _gather_along(input, dim, index, out, negative=False)
+    if needs_graph(input):
+        node = record("GatherBackward0", _gather_backward, (input,), (res,))
+        node.shape, node.dim, node.index = tuple(input.shape), _wrap_dim(dim, input.ndim, "gather"), index
+    return res
+
+
+def _gather_backward(c, g: Tensor) -> Tensor:
+    return scatter_add(g.new_zeros(c.shape), c.dim, c.index, g)
+
+
+def _take_along_dim_recorded(input: Tensor, indices: Tensor, dim: int | None) -> Tensor:
+    """take_along_dim under autograd: torch's composition (broadcast, then gather on non-negative indices)."""
+    from .shape import expand
+
+    if dim is None:
+        flat = input.reshape(-1)
+        idx = indices._data.reshape(-1)
+        return gather(flat, 0, Tensor._wrap(np.where(idx < 0, idx + flat.shape[0], idx)))
+    x, idx = input._data, indices._data
+    if x.ndim != idx.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, but "
+                           f"got {x.ndim} dimensions for input, and {idx.ndim} dimensions for indices")
+    d = _wrap_dim(dim, x.ndim, "take_along_dim")
+    sizes = list(x.shape)
+    if x.ndim:
+        sizes[d] = idx.shape[d]
+    shape = _infer_size(sizes, idx.shape)
+    xsizes = list(shape)
+    if x.ndim:
+        xsizes[d] = x.shape[d]
+    idx = _broadcast(idx, shape)
+    n = x.shape[d] if x.ndim else 1
+    return gather(expand(input, tuple(xsizes)), d, Tensor._wrap(np.where(idx < 0, idx + n, idx)))
+
+
+def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input.flatten()[index], shaped like index."""
+    _check_out_grad(out, "take", input)
+    res = _take(input, index, out)
+    if needs_graph(input):
+        node = record("TakeBackward0", _take_backward, (input,), (res,))
+        node.shape, node.index = tuple(input.shape), index
+    return res
+
+
+def _take_backward(c, g: Tensor) -> Tensor:
+    return put(g.new_zeros(c.shape), c.index, g, accumulate=True)
+
+
+def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:
+    _check_out_grad(out, "masked_select", input)
+    res = _masked_select(input, mask, out)
+    if needs_graph(input):
+        node = record("MaskedSelectBackward0", _masked_select_backward, (input,), (res,))
+        node.shape, node.mask = tuple(input.shape), mask
+        node.bshape = _infer_size(input.shape, mask.shape)
+    return res
+
+
+def _masked_select_backward(c, g: Tensor) -> Tensor:
+    from .elementwise import sum_to
+
+    return sum_to(masked_scatter(g.new_zeros(c.bshape), c.mask, g), c.shape, g.dtype)
+
+
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """self[mask] = the first mask.sum() elements of source, in order."""
+    if isinstance(mask, Tensor) and inplace.involved(self, source):
+        _check_masked_scatter_shape(self, mask)  # the out-of-place form would broadcast self to the mask
+    res = _inplace(self, (source,), masked_scatter, mask, source)
+    return _masked_scatter_raw(self, mask, source) if res is None else res
+
+
+def _check_masked_scatter_shape(self: Tensor, mask: Tensor) -> None:
+    if _infer_size(self.shape, mask.shape) != tuple(self.shape):
+        raise RuntimeError(f"masked_scatter_: mask of shape {list(mask.shape)} does not broadcast to self's shape "
+                           f"{list(self.shape)}")
+
+
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     check_tensor(input, "masked_scatter")
     check_tensor(mask, "masked_scatter", "mask")
     shape = _infer_size(input.shape, mask.shape)
-    return masked_scatter_(Tensor._wrap(np.array(_broadcast(input._data, shape))), mask, source)
+    res = _masked_scatter_raw(Tensor._wrap(np.array(_broadcast(input._data, shape))), mask, source)
+    if needs_graph(input, source):
+        node = record("MaskedScatterBackward0", _masked_scatter_backward, (input, source), (res,))
+        node.shape, node.mask, node.source_shape = tuple(input.shape), mask, tuple(source.shape)
+    return res
+
+
+def _masked_scatter_backward(c, g: Tensor):
+    from .conversion import masked_fill
+    from .elementwise import sum_to
+
+    gi = gs = None
+    if c.needs_input_grad[0]:
+        gi = sum_to(masked_fill(g, c.mask, 0.0), c.shape, g.dtype)
+    if c.needs_input_grad[1]:
+        from .joins import cat
+
+        picked = masked_select(g, c.mask)
+        rest = math.prod(c.source_shape) - picked.shape[0]
+        gs = (cat([picked, picked.new_zeros(rest)]) if rest else picked).reshape(c.source_shape)
+    return gi, gs
+
+
+# -- scatter family: self / src gradients as in torch's derivatives.yaml --------------------------------------
+_SCATTER_REDUCE_ARG = {None: None, "add": "sum", "multiply": "prod"}
+
+
+def _check_scatter_reduce_arg(reduce) -> None:
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+
+
+def scatter_(self: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
+    if src is None:
+        src = value
+    _check_scatter_reduce_arg(reduce)
+    res = _inplace(self, (src,), scatter, dim, index, src, reduce=reduce)
+    return _scatter_impl(self, "scatter_", dim, index, src, _SCATTER_REDUCE_ARG[reduce]) if res is None else res
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
+    if src is None:
+        src = value
+    _check_scatter_reduce_arg(reduce)
+    res = _scatter_impl(_copy(input, "scatter"), "scatter_", dim, index, src, _SCATTER_REDUCE_ARG[reduce])
+    st = src if isinstance(src, Tensor) else None
+    if needs_graph(input, st):
+        if reduce is not None:  # torch has no derivative for scatter's legacy reduce argument either
+            node = record("ScatterBackward0", _not_implemented_backward, (input, st), (res,))
+            node.op = "scatter"
+        else:
+            node = record("ScatterBackward0" if st is not None else "ScatterBackward1", _scatter_backward,
+                          (input, st), (res,))
+        node.dim, node.index = _wrap_dim(dim, input.ndim, "scatter"), index
+        node.src_shape = None if st is None else tuple(st.shape)
+    return res
+
+
+def _not_implemented_backward(c, g: Tensor):
+    raise RuntimeError(f"derivative for aten::{c.op} is not implemented")
+
+
+def _scatter_backward(c, g: Tensor):
+    gs = scatter(g, c.dim, c.index, 0.0) if c.needs_input_grad[0] else None
+    gsrc = _fit(gather(g, c.dim, c.index), c.src_shape) if c.src_shape is not None and c.needs_input_grad[1] \
+        else None
+    return gs, gsrc
+
+
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    check_tensor(src, "scatter_add_", "src")
+    res = _inplace(self, (src,), scatter_add, dim, index, src)
+    return _scatter_impl(self, "scatter_add_", dim, index, src, "sum") if res is None else res
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    check_tensor(src, "scatter_add_", "src")
+    res = _scatter_impl(_copy(input, "scatter_add"), "scatter_add_", dim, index, src, "sum")
+    if needs_graph(input, src):
+        node = record("ScatterAddBackward0", _scatter_add_backward, (input, src), (res,))
+        node.dim, node.index, node.src_shape = _wrap_dim(dim, input.ndim, "scatter_add"), index, tuple(src.shape)
+    return res
+
+
+def _scatter_add_backward(c, g: Tensor):
+    return g, _fit(gather(g, c.dim, c.index), c.src_shape) if c.needs_input_grad[1] else None
+
+
+def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                    include_self: bool = True) -> Tensor:
+    """reduce: sum, prod, mean (integer mean floors, as torch), amax, amin (NaN propagates); include_self=False
+    leaves self's values out at the scattered positions."""
+    res = _inplace(self, (src,), scatter_reduce, dim, index, src, reduce, include_self=include_self)
+    return _scatter_reduce_raw(self, dim, index, src, reduce, include_self) if res is None else res
+
+
+def _scatter_reduce_raw(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, include_self) -> Tensor:
+    check_tensor(src, "scatter_reduce_", "src")
+    if reduce not in _REDUCE_CODES:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if reduce == "mean" and self.dtype is dtypes.bool:
+        raise NotImplementedError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
+    return _scatter_impl(self, "scatter_reduce_", dim, index, src, reduce, bool(include_self))
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    res = _scatter_reduce_raw(_copy(input, "scatter_reduce"), dim, index, src, reduce, include_self)
+    if needs_graph(input, src):
+        node = record("ScatterReduceBackward0", _scatter_reduce_backward, (input, src), (res,),
+                      saved=(input, src, res) if reduce in ("amax", "amin", "prod") else ())
+        node.dim, node.index, node.src_shape = _wrap_dim(dim, input.ndim, "scatter_reduce"), index, tuple(src.shape)
+        node.reduce, node.include_self = reduce, bool(include_self)
+    return res
+
+
+def _scatter_reduce_backward(c, g: Tensor):
+    """torch's scatter_reduce_backward (FunctionsManual.cpp): sum and mean directly; amax/amin share the
+    gradient evenly among the elements equal to the result; prod divides the result by each factor, with
+    single zeros handled by recomputing the product without them."""
+    from .pointwise import where
+
+    dim, index = c.dim, c.index
+    if c.reduce == "sum":
+        grad_self, grad_src = g, gather(g, dim, index)
+    elif c.reduce == "mean":
+        n = g.new_ones(g.shape) if c.include_self else g.new_zeros(g.shape)
+        n = scatter_add(n, dim, index, g.new_ones(index.shape))
+        n = n.masked_fill(n == 0, 1.0)
+        grad_self = g / n
+        grad_src = gather(grad_self, dim, index)
+    elif c.reduce in ("amax", "amin"):
+        self_, src, result = c.saved_tensors
+        src = _index_part(src, index)
+        value = gather(result, dim, index)
+        self_is = (self_ == result).to(g.dtype)
+        src_is = (src == value).to(g.dtype)
+        spread = g / scatter_add(self_is, dim, index, src_is)
+        grad_self = self_is * spread
+        grad_src = src_is * gather(spread, dim, index)
+    else:  # prod
+        self_, src, result = c.saved_tensors
+        src = _index_part(src, index)
+        masked_self = self_.masked_fill(self_ == 0, 1.0)
+        grad_self = g * scatter_reduce(masked_self, dim, index, src, "prod", include_self=c.include_self) / masked_self
+        src_zero = src == 0
+        zeros_per_target = gather(scatter_add(g.new_zeros(self_.shape), dim, index, src_zero.to(g.dtype)), dim, index)
+        single_zero = src_zero & (zeros_per_target == 1)
+        without_zero = scatter_reduce(self_, dim, index, src.masked_fill(single_zero, 1.0), "prod",
+                                      include_self=c.include_self)
+        grad_src = where(single_zero, gather(g * without_zero, dim, index),
+                         gather(g * result, dim, index) / src.masked_fill(src_zero, 1.0))
+    if not c.include_self:
+        grad_self = scatter(grad_self, dim, index, 0.0)
+    return (grad_self if c.needs_input_grad[0] else None,
+            _fit(grad_src, c.src_shape) if c.needs_input_grad[1] else None)
+
+
+# -- index_add / index_copy / index_fill / put ------------------------------------------------------------------
+def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """self[..., index[i], ...] += alpha * source[..., i, ...]; repeated indices add up."""
+    res = _inplace(self, (source,), index_add, dim, index, source, alpha=alpha)
+    return _index_add_raw(self, dim, index, source, alpha=alpha) if res is None else res
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    res = _index_add_raw(_copy(input, "index_add"), dim, index, source, alpha=alpha)
+    if needs_graph(input, source):
+        node = record("IndexAddBackward0", _index_add_backward, (input, source), (res,))
+        node.dim, node.index, node.alpha = _wrap_dim(dim, input.ndim, "index_add"), index, alpha
+        node.source_shape = tuple(source.shape)
+    return res
+
+
+def _index_add_backward(c, g: Tensor):
+    gs = None
+    if c.needs_input_grad[1]:
+        gs = index_select(g, c.dim, c.index).reshape(c.source_shape)
+        gs = gs * c.alpha if c.alpha != 1 else gs
+    return g, gs
+
+
+def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """self[..., index[i], ...] = source[..., i, ...]; with repeated indices the last copy wins."""
+    res = _inplace(self, (source,), index_copy, dim, index, source)
+    return _index_copy_raw(self, dim, index, source) if res is None else res
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    res = _index_copy_raw(_copy(input, "index_copy"), dim, index, source)
+    if needs_graph(input, source):
+        node = record("IndexCopyBackward0", _index_copy_backward, (input, source), (res,))
+        node.dim, node.index, node.source_shape = _wrap_dim(dim, input.ndim, "index_copy"), index, tuple(source.shape)
+    return res
+
+
+def _index_copy_backward(c, g: Tensor):
+    gi = index_fill(g, c.dim, c.index, 0.0) if c.needs_input_grad[0] else None
+    gs = index_select(g, c.dim, c.index).reshape(c.source_shape) if c.needs_input_grad[1] else None
+    return gi, gs
+
+
+def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    res = _inplace(self, (value,), index_fill, dim, index, value)
+    return _index_fill_raw(self, dim, index, value) if res is None else res
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    res = _index_fill_raw(_copy(input, "index_fill"), dim, index, value)
+    vt = value if isinstance(value, Tensor) else None
+    if needs_graph(input, vt):
+        node = record("IndexFillBackward0" if vt is None else "IndexFillBackward1", _index_fill_backward, (input, vt),
+                      (res,))
+        node.dim, node.index = _wrap_dim(dim, input.ndim, "index_fill"), index
+        node.value_dtype = None if vt is None else vt.dtype
+    return res
+
+
+def _index_fill_backward(c, g: Tensor):
+    gi = index_fill(g, c.dim, c.index, 0.0) if c.needs_input_grad[0] else None
+    gv = None
+    if c.value_dtype is not None and c.needs_input_grad[1]:
+        n = g.shape[c.dim] if g.ndim else 1
+        i = c.index._data.reshape(-1).astype(np.int64)
+        filled = Tensor._wrap(np.unique(np.where(i < 0, i + n, i)))  # each filled position counts once
+        gv = index_select(g, c.dim, filled).sum().to(c.value_dtype)
+    return gi, gv
+
+
+def put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """self.flatten()[index] = source.flatten() (accumulate: +=)."""
+    res = _inplace(self, (source,), put, index, source, accumulate)
+    return _put_raw(self, index, source, accumulate) if res is None else res
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    res = _put_raw(_copy(input, "put"), index, source, accumulate)
+    if needs_graph(input, source):
+        node = record("PutBackward0", _put_backward, (input, source), (res,))
+        node.index, node.accumulate, node.source_shape = index, bool(accumulate), tuple(source.shape)
+    return res
+
+
+def _put_backward(c, g: Tensor):
+    gi = None
+    if c.needs_input_grad[0]:
+        gi = g if c.accumulate else put(g, c.index, g.new_zeros(c.source_shape))
+    gs = take(g, c.index).reshape(c.source_shape) if c.needs_input_grad[1] else None
+    return gi, gs
 
 
 def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False):
