@@ -322,8 +322,6 @@ def test_index_fill_tensor_value_counts_each_position_once():
     assert v.grad.item() == 4.0
 
 
-@pytest.mark.xfail(strict=True, reason="CopySlices/ViewOfBase.apply (autograd/inplace.py) write raw arrays, so "
-                                        "create_graph does not record them")
 def test_setitem_second_order():
     def fn(x, z):
         y = x * 1

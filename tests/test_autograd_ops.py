@@ -253,3 +253,17 @@ def test_saved_tensor_modified_in_place_raises_with_versions():
     with pytest.raises(RuntimeError, match=r"modified by an inplace operation: \[torch.DoubleTensor \[3\]\], which "
                                            r"is output 0 of AddBackward0, is at version 1; expected version 0"):
         z.sum().backward()
+
+
+def test_masked_fill_with_a_tensor_value_passes_its_gradient():
+    x, v = inp(2, 3), ntorch.tensor(2.0, dtype=ntorch.float64, requires_grad=True)
+    mask = ntorch.tensor([[True, False, True], [False, False, True]])
+    assert gradcheck(lambda a, b: a.masked_fill(mask, b), (x, v))
+    x.masked_fill(mask, v).sum().backward()
+    assert v.grad.item() == 3.0
+
+
+def test_inplace_on_a_leaf_that_is_a_view_of_plain_data_raises():
+    leaf = ntorch.from_numpy(np.ones((3, 2))).t().requires_grad_()
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        leaf.mul_(2)

@@ -25,14 +25,16 @@ def involved(self: Tensor, *others) -> bool:
 
 
 def check_inplace(self: Tensor) -> None:
-    if self.requires_grad and self.grad_fn is None and grad_mode.STATE.enabled:
-        if self._base is not None and self._base.requires_grad:
+    """PyTorch's errors for in-place ops on leaves that require grad and on views of such leaves."""
+    if not grad_mode.STATE.enabled:
+        return
+    base = self._base
+    if self.requires_grad and self.grad_fn is None:
+        if base is not None and base.requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        if self._base is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    base = self._base
-    if base is not None and base.requires_grad and base.grad_fn is None and grad_mode.STATE.enabled:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if base is not None and base.requires_grad and base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
@@ -72,11 +74,14 @@ class CopySlices(Node):
         attach(self, (base,))
 
     def apply(self, g):
-        flat = g.reshape(-1)
-        g_base = g.clone()
-        g_base._data.reshape(-1)[self.region] = 0
-        g_view = Tensor._wrap(flat._data[self.region].reshape(self.view_shape))
-        return g_base, g_view
+        """Recorded ops (put/take), so create_graph differentiates through in-place updates too."""
+        from ..ops.indexing import put, take
+
+        region = self._region_tensor()
+        return put(g, region, g.new_zeros(self.region.shape)), take(g, region).reshape(self.view_shape)
+
+    def _region_tensor(self) -> Tensor:
+        return Tensor._wrap(self.region.astype(np.int64, copy=False))
 
 
 class ViewOfBase(Node):
@@ -88,9 +93,10 @@ class ViewOfBase(Node):
         attach(self, (view,))
 
     def apply(self, g):
-        grad = g.new_zeros(self.base_shape)
-        grad._data.reshape(-1)[self.region] = g._data.reshape(-1)
-        return (grad,)
+        from ..ops.indexing import put
+
+        region = Tensor._wrap(self.region.astype(np.int64, copy=False))
+        return (put(g.new_zeros(self.base_shape), region, g.reshape(self.region.shape), accumulate=True),)
 
 
 def _rebase_view(base: Tensor, view: Tensor, result: Tensor) -> None:

@@ -168,7 +168,8 @@ def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.ndim} dimension(s).")
-        value = value.item()
+        if not value.requires_grad:  # a differentiable value stays a tensor, so its gradient flows
+            value = value.item()
     try:
         shape = np.broadcast_shapes(mask._data.shape, self._data.shape)
     except ValueError:
