@@ -19,8 +19,10 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src kernels tests bench examples
 
+# Tests run in parallel processes (pytest-xdist, one file per worker at a time): most of a cold run is Numba
+# compiling kernels, which parallelises across cores.
 test: $(STAMP) lint
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests
 	$(MAKE) wheel-check
 
 # A wheel built from the tree must install into a fresh env and import both packages.
