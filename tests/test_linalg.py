@@ -361,3 +361,13 @@ def test_einsum_errors():
             nt.ones(2, 3, dtype=nt.float64), nt.ones(3, 4))
     _raises(RuntimeError, "expected scalar type Long but found Int", nt.einsum, "ij,jk->ik",
             nt.ones(2, 3, dtype=nt.int64), nt.ones(3, 4, dtype=nt.int32))
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64, nt.int64])
+def test_mm_with_a_transposed_weight_takes_the_transposed_product_path(dt, rng):
+    # x @ W.t() with few rows: computed as (W @ x.t()).t(); result must be exact and C-contiguous
+    x = random_array(rng, (9, 37), dt)
+    w = random_array(rng, (40, 37), dt)
+    res = nt.from_numpy(x) @ nt.from_numpy(w).t()
+    assert res.is_contiguous() and res.shape == (9, 40)
+    np.testing.assert_allclose(res.numpy(), x @ w.T, rtol=1e-5 if dt is nt.float32 else 1e-12)

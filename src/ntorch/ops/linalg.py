@@ -69,9 +69,23 @@ def _compute_arrays(dt: dtypes.dtype, *arrays):
 def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
     kernel = dispatch.lookup("mm", "cpu", dt)
     (a, b), np_dt = _compute_arrays(dt, a, b)
-    out = np.empty((a.shape[0], b.shape[1]), np_dt)
-    kernel(a, b, out)
+    m, n = a.shape[0], b.shape[1]
+    if _transposed_is_cheaper(a, b):
+        # a @ b = (b.T @ a.T).T: the kernel packs its B operand, and packing a.T (k x m) costs less than
+        # transposing a column-major b (k x n), e.g. x @ W.t() in a linear layer with few rows
+        out_t = np.empty((n, m), np_dt)
+        kernel(b.T, a.T, out_t)
+        out = np.ascontiguousarray(out_t.T)
+    else:
+        out = np.empty((m, n), np_dt)
+        kernel(a, b, out)
     return out.astype(dt.np) if np_dt != dt.np else out
+
+
+def _transposed_is_cheaper(a: np.ndarray, b: np.ndarray) -> bool:
+    """b column-major (its rows strided), a row-major, and a has clearly fewer rows than b has columns."""
+    return (b.ndim == 2 and b.shape[0] > 1 and b.shape[1] > 1 and b.strides[0] < b.strides[1]
+            and a.strides[-1] == a.itemsize and 2 * a.shape[0] <= b.shape[1] and a.shape[0] >= 8)
 
 
 def _bmm_arrays(a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
