@@ -74,6 +74,9 @@ class Node:
     Creating one is on every recorded op's path, so rarely used fields (hooks, metadata, the anomaly
     stack) are class-level defaults, made per node only when used."""
 
+    # the fields every node has live in slots; the instance dict is only made for the others
+    __slots__ = ("_name", "_backward", "next_functions", "_saved", "_output_meta", "__dict__", "__weakref__")
+
     _released = False
     _materialize_grads = True
     _forward_stack = None

@@ -265,7 +265,10 @@ DERIVATIVES: dict[str, tuple[str, object]] = {
 class ElementwiseBackward(Node):
     """The graph node of an elementwise op: runs its DERIVATIVES formula, then sums each gradient back to
     its operand's shape (un-broadcasting) and dtype. Built on every recorded elementwise op, so it fills its
-    fields directly rather than through Node.__init__."""
+    fields directly rather than through Node.__init__, keeps them in slots and uses few containers (each
+    tracked allocation costs again in Python's cyclic GC while the graph lives)."""
+
+    __slots__ = ("formula", "params", "arity", "meta", "scalars", "slots")
 
     def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
         spec = _SPECS.get(op)
@@ -277,7 +280,7 @@ class ElementwiseBackward(Node):
         self._backward = _elementwise_backward
         self.params = params
         self.arity = len(operands)
-        edges, meta, saved, slots, scalars = [], [], [], [], {}
+        edges, meta, saved, slots, scalars = [], [], [], [], None
         for key, a in zip("xyz", operands):
             if isinstance(a, Tensor):
                 edges.append(edge_of(a))
@@ -288,15 +291,16 @@ class ElementwiseBackward(Node):
             else:
                 edges.append(_NO_EDGE)
                 meta.append(None)
+                scalars = scalars or {}
                 scalars[key] = a
-        self.next_functions = tuple(edges)
-        self.meta, self.scalars, self.slots = meta, scalars, slots
-        self._output_meta = [(out._data.shape, dtypes._FROM_NP[out._data.dtype])]
         out._requires_grad = True
         out.grad_fn = self
         if "o" in reads:
             slots.append("o")
             saved.append(out)
+        self.next_functions = tuple(edges)
+        self.meta, self.scalars, self.slots = tuple(meta), scalars, tuple(slots)
+        self._output_meta = [(out._data.shape, dtypes._FROM_NP[out._data.dtype])]
         self._saved = [SavedTensor(t, self) for t in saved]
         if grad_mode.STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
@@ -306,7 +310,7 @@ class ElementwiseBackward(Node):
 
     def __getattr__(self, name: str):
         if name in ("x", "y", "z", "o"):
-            if name in self.scalars:
+            if self.scalars and name in self.scalars:
                 return self.scalars[name]
             return self.saved_tensors[self.slots.index(name)]
         if name.startswith("p") and name[1:].isdigit():
