@@ -628,3 +628,149 @@ def test_put_masked_errors():
             t.masked_scatter, nt.ones(3, dtype=nt.uint8), nt.ones(4))
     with pytest.raises(RuntimeError):
         nt.zeros(4).masked_scatter_(nt.ones(2, 4, dtype=nt.bool), nt.arange(8.0))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# parallel kernels: forced on small inputs with odd task counts (they run correctly on any number of threads),
+# and chosen by size on large ones
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.fixture(params=[3, 8])
+def tasks(request, monkeypatch):
+    from ntorch.ops import indexing
+
+    monkeypatch.setattr(indexing, "_threads_for", lambda work: request.param)
+    return request.param
+
+
+def test_parallel_gathers(tasks, rng):
+    a = rng.standard_normal((37, 150)).astype(np.float32)
+    for _name, t, ref in layouts(a):
+        idx = rng.integers(0, 150, (37, 61))
+        _same(nt.gather(t, 1, _t(idx)), np.take_along_axis(ref, idx, 1))
+        idx0 = rng.integers(0, 37, (5, 150))  # fewer rows than tasks: column ranges
+        _same(nt.gather(t, 0, _t(idx0)), np.take_along_axis(ref, idx0, 0))
+        rows = rng.integers(-37, 37, 40)
+        _same(t[_t(rows)], ref[rows])
+        _same(nt.index_select(t, 0, _t(rows % 37)), ref[rows % 37])  # long rows: the kernel, not np.take
+        _same(nt.index_select(t, 1, _t(rows + 37)), ref[:, rows + 37])
+        flat = rng.integers(-a.size, a.size, 999)
+        _same(nt.take(t, _t(flat)), ref.reshape(-1)[flat])
+        _same(t[_t(rows[:7]), _t(rows[7:14] * 4)], ref[rows[:7], rows[7:14] * 4])  # several index arrays: offsets
+        ti = rng.integers(-150, 150, (37, 1))
+        _same(nt.take_along_dim(t, _t(ti), 1), np.take_along_axis(ref, ti % 150, 1))
+    idx = nt.tensor([[1, 0, 2]]).expand(37, 3)  # an index with stride 0
+    _same(nt.gather(_t(a), 1, idx), np.take_along_axis(a, np.array([[1, 0, 2]] * 37), 1))
+    long = rng.standard_normal((3, 4000)).astype(np.float32)  # long rows, checked block by block
+    li = rng.integers(0, 4000, (3, 4000))
+    _same(nt.gather(_t(long), 1, _t(li)), np.take_along_axis(long, li, 1))
+
+
+def test_parallel_kernels_3d(tasks, rng):
+    """Tasks that start inside the last-but-one dim, with the outer counter stepping across blocks."""
+    a = rng.standard_normal((5, 7, 40)).astype(np.float32)
+    for _name, t, ref in layouts(a):
+        for d, shape in ((0, (4, 6, 40)), (1, (4, 6, 40)), (2, (5, 7, 33))):
+            idx = rng.integers(0, a.shape[d], shape)
+            sub = ref[tuple(slice(None) if k == d else slice(0, shape[k]) for k in range(3))]
+            _same(nt.gather(t, d, _t(idx)), np.take_along_axis(sub, idx, d))
+        _same(t[:, _t(np.array([6, 0, -1]))], ref[:, [6, 0, -1]])
+    i2 = rng.integers(0, 40, (5, 7, 90))
+    s2 = rng.standard_normal((5, 7, 180)).astype(np.float32)
+    e = np.zeros(a.shape, np.float64)
+    for p in np.ndindex(i2.shape):
+        e[p[0], p[1], i2[p]] += s2[..., ::2][p]
+    ti2 = _t(np.ascontiguousarray(i2.transpose(1, 0, 2))).transpose(0, 1)  # non-contiguous index and src
+    np.testing.assert_allclose(nt.zeros(5, 7, 40).scatter_add(2, ti2, _t(s2)[..., ::2]).numpy(), e, rtol=1e-5,
+                               atol=1e-6)
+    rows = rng.integers(0, 7, 30)
+    src = rng.standard_normal((5, 30, 40)).astype(np.float32)
+    e = a.astype(np.float64)
+    np.add.at(e, (slice(None), rows), src)
+    np.testing.assert_allclose(_t(a).index_add(1, _t(rows), _t(src)).numpy(), e, rtol=1e-5, atol=1e-5)
+
+
+def test_parallel_gathers_report_the_first_bad_index(tasks, rng):
+    v = _t(rng.standard_normal(5000).astype(np.float32))
+    i = rng.integers(0, 5000, 5000)
+    i[[3000, 4900]] = [5003, -5001]  # the first bad index in order is reported, whichever task meets it
+    _raises(IndexError, "index 5003 is out of bounds for dimension 0 with size 5000", v.__getitem__, _t(i))
+    g = rng.integers(0, 50, (40, 50))
+    g[[20, 35], [3, 1]] = [-1, 50]
+    _raises(RuntimeError, "index -1 is out of bounds for dimension 1 with size 50", nt.gather, nt.zeros(40, 50), 1,
+            _t(g))
+    _raises(IndexError, "index out of range in self", nt.index_select, nt.zeros(40, 200), 0, nt.tensor([0] * 30 + [40]))
+    _raises(RuntimeError, "index 9 is out of bounds for dimension 1 with size 9", nt.zeros(40, 9).scatter_add_, 1,
+            nt.full((40, 9), 9, dtype=nt.int64), nt.ones(40, 9))
+
+
+def _reduce_ref(z, d, idx, src, op):
+    """A reference loop for z.scatter_(d, idx, src, reduce=op) on 2-d arrays (repeated indices in order)."""
+    out = z.copy()
+    for p in np.ndindex(idx.shape):
+        q = list(p)
+        q[d] = idx[p]
+        out[tuple(q)] = op(out[tuple(q)], src[p])
+    return out
+
+
+def test_parallel_scatter_reductions(tasks, rng):
+    dt = nt.float32  # (one dtype: each parallel kernel compiles in about 2.5 s)
+    z = random_array(rng, (20, 9), dt)
+    src = random_array(rng, (20, 30), dt)
+    idx = rng.integers(0, 9, (20, 30))  # many repeated indices in each row
+    add = _reduce_ref(z, 1, idx, src, np.add)
+    for name, t, _ref in layouts(z):
+        if name != "expanded":
+            _same(t.scatter_add_(1, _t(idx), _t(src)), add)  # rows split
+    idx0 = rng.integers(0, 20, (50, 9))
+    src0 = random_array(rng, (50, 9), dt)
+    _same(_t(z).scatter_add(0, _t(idx0), _t(src0)), _reduce_ref(z, 0, idx0, src0, np.add))  # columns split
+    _same(_t(z).scatter_reduce(1, _t(idx), _t(src), "amax"), _reduce_ref(z, 1, idx, src, np.maximum))
+    touched = np.zeros(z.shape, bool)
+    touched[idx0, np.arange(9)] = True
+    start = np.where(touched, np.inf, z).astype(z.dtype)
+    _same(_t(z).scatter_reduce(0, _t(idx0), _t(src0), "amin", include_self=False),
+          _reduce_ref(start, 0, idx0, src0, np.minimum))
+    s = _t(z).scatter_reduce(1, _t(idx), _t(src), "mean")
+    counts = _reduce_ref(np.ones(z.shape), 1, idx, np.ones(idx.shape), np.add)
+    np.testing.assert_allclose(s.numpy(), add / counts, rtol=1e-5)
+    rows = rng.integers(0, 20, 45)
+    big = random_array(rng, (45, 9), dt)
+    e = z.copy()
+    np.add.at(e, rows, big)
+    _same(_t(z).index_add(0, _t(rows), _t(big)), e)  # columns split
+    cols = rng.integers(0, 9, 30)
+    e = z.copy()
+    np.add.at(e, (slice(None), cols), src)
+    _same(_t(z).index_add(1, _t(cols), _t(src)), e)  # rows split
+
+
+def test_parallel_split_safety(tasks):
+    from ntorch.ops.indexing import _non_overlapping
+    from ntorch.ops.shape import as_strided_view
+
+    a = np.zeros((4, 6))
+    assert _non_overlapping(a) and _non_overlapping(a.T) and _non_overlapping(a[:, ::2]) and _non_overlapping(a[::-1])
+    assert not _non_overlapping(np.broadcast_to(a[:1], (4, 6)))
+    assert not _non_overlapping(np.lib.stride_tricks.as_strided(a, (4, 4), (8, 8)))  # rows that overlap
+    t = nt.zeros(12)
+    x = as_strided_view(t, (3, 4), (2, 1))  # rows 0 and 1 share element 2: the serial kernel, in order
+    x.scatter_add_(1, nt.tensor([[2] * 4, [0] * 4, [1, 2, 3, 3]]), nt.ones(3, 4))
+    assert t.numpy().tolist() == [0, 0, 8, 0, 0, 1, 1, 2, 0, 0, 0, 0]
+
+
+def test_parallel_paths_on_large_inputs(rng):
+    """Above K.PAR_MIN elements the parallel kernels run when Numba has several threads."""
+    x = rng.standard_normal((520, 520)).astype(np.float32)
+    idx = rng.integers(0, 520, (520, 520))
+    tx, ti = _t(x), _t(idx)
+    _same(nt.gather(tx, 1, ti), np.take_along_axis(x, idx, 1))
+    _same(tx.reshape(-1)[_t(idx.reshape(-1) - 260)], x.reshape(-1)[idx.reshape(-1) - 260])
+    _same(nt.index_select(tx, 0, _t(idx[0])), x[idx[0]])
+    flat = (idx + 520 * np.arange(520)[:, None]).reshape(-1)
+    ref = np.bincount(flat, x.reshape(-1).astype(np.float64), x.size).reshape(x.shape)
+    np.testing.assert_allclose(nt.zeros(520, 520).scatter_add(1, ti, tx).numpy(), ref, rtol=1e-4, atol=1e-4)
+    bad = idx.copy()
+    bad[400, 7] = 520
+    _raises(RuntimeError, "index 520 is out of bounds for dimension 1 with size 520", nt.zeros(520, 520).scatter_add,
+            1, _t(bad), tx)

@@ -3,7 +3,9 @@
 Every gather-like op becomes one call of kernels/cpu/indexing.gather_nd and every scatter-like op one call of
 scatter_nd / scatter_reduce_nd: the op describes its operands as flat buffers with element strides over an
 iteration shape (see the kernel module). Indices are validated before anything is written: gathers check them
-inside the kernel before reading (into a fresh output), scatters check their min/max first.
+inside the kernel before reading (into a fresh output), scatters check their min/max first. From K.PAR_MIN
+elements on several Numba threads, gathers, scatter reductions (where tasks write disjoint elements), the index
+check and the copy of out-of-place ops run in the parallel (".parallel") kernels.
 
 Autograd: a basic-index view records one node named after torch's last view op (SelectBackward0,
 SliceBackward0, ...); the other ops record their torch node, with backward formulas written with these same ops
@@ -34,8 +36,16 @@ KERNELS = {
     "scatter_reduce": K.scatter_reduce_nd, "index_add": K.scatter_reduce_nd,
     "index_put.accumulate": K.scatter_reduce_nd, "put.accumulate": K.scatter_reduce_nd,
 }
+# Parallel variants (compiled on first use), for PAR_MIN elements or more on several threads; a scatter reduction
+# only where its tasks write disjoint elements (see _parallel_split).
+PARALLEL_KERNELS = {
+    "index": K.gather_nd_par, "index_select": K.gather_nd_par, "gather": K.gather_nd_par, "take": K.gather_nd_par,
+    "scatter_reduce": K.scatter_reduce_nd_par, "index_add": K.scatter_reduce_nd_par, "indexing.copy": K.copy_par,
+}
 for _name, _kernel in KERNELS.items():
     dispatch.register(_name, "cpu", dtypes.ALL_DTYPES, lambda dt, k=_kernel: k)
+for _name, _kernel in PARALLEL_KERNELS.items():
+    dispatch.register(_name + ".parallel", "cpu", dtypes.ALL_DTYPES, lambda dt, k=_kernel: k)
 
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 _REDUCE_CODES = {"sum": K.ADD, "prod": K.MUL, "mean": K.ADD, "amax": K.AMAX, "amin": K.AMIN}
@@ -344,6 +354,11 @@ def _write_back(target: np.ndarray, work: np.ndarray) -> None:
         target[...] = (work != 0) if target.dtype == np.bool_ else work.astype(target.dtype)
 
 
+def _threads_for(work: int) -> int:
+    """Threads for a kernel moving `work` elements: 1 (the serial kernel) below K.PAR_MIN."""
+    return K.num_threads() if work >= K.PAR_MIN else 1
+
+
 def _gather(op: str, dt: dtypes.dtype, plan: _Plan):
     """(fresh array of shape plan.shape with the gathered values, first bad index value or None)."""
     out = np.empty(plan.shape, dt.np)
@@ -351,16 +366,47 @@ def _gather(op: str, dt: dtypes.dtype, plan: _Plan):
         return out, None
     if not plan.raw and plan.size == 0:
         return out, int(plan.ibuf[plan.ibase])
-    kernel = dispatch.lookup(op, "cpu", dt)
     meta = np.array((plan.S, plan.st, plan.ist), np.int64)
-    flag, v = kernel(_bits(plan.buf), plan.base, plan.ibuf, plan.ibase, plan.mul, plan.low,
-                     0 if plan.raw else plan.size, _bits(out.reshape(-1)), meta)
+    args = (_bits(plan.buf), plan.base, plan.ibuf, plan.ibase, plan.mul, plan.low, 0 if plan.raw else plan.size,
+            _bits(out.reshape(-1)), meta)
+    threads = _threads_for(out.size)
+    if threads > 1:
+        flag, v = dispatch.lookup(op + ".parallel", "cpu", dt)(*args, threads)
+    else:
+        flag, v = dispatch.lookup(op, "cpu", dt)(*args)
     return out, (int(v) if flag else None)
 
 
-def _scatter(op: str, dt: dtypes.dtype, plan: _Plan, src: np.ndarray, code: int | None = None) -> None:
+def _non_overlapping(a: np.ndarray) -> bool:
+    """Does every element of a have its own memory (no stride-0 or interleaved dims)? A sufficient test."""
+    end = 1
+    for s, n in sorted((abs(s) // a.itemsize, n) for n, s in zip(a.shape, a.strides) if n > 1):
+        if s < end:
+            return False
+        end = s * n
+    return True
+
+
+def _parallel_split(plan: _Plan, dim: int | None, dst: np.ndarray, src: np.ndarray):
+    """(threads, by_rows) for a scatter reduction over plan into dst (scattered dim `dim` of plan.shape; None:
+    serial only): tasks split the rows when dim is the last dim, else the columns, so that they write disjoint
+    elements of dst; threads 1 when that is not worth it or not safe."""
+    if dim is None or not plan.shape:
+        return 1, False
+    n = plan.S[-1]
+    by_rows = dim == len(plan.shape) - 1
+    parts = math.prod(plan.S[:-1]) if by_rows else n
+    threads = _threads_for(math.prod(plan.S)) if parts > 1 else 1
+    if threads > 1 and (not _non_overlapping(dst) or np.may_share_memory(dst, src)):
+        threads = 1
+    return threads, by_rows
+
+
+def _scatter(op: str, dt: dtypes.dtype, plan: _Plan, src: np.ndarray, code: int | None = None,
+             dim: int | None = None, dst: np.ndarray | None = None) -> None:
     """Write src (broadcast to plan.S) through plan: copied (code None, on bit views) or combined with the
-    reduction `code` (plan.buf and src in the compute dtype). Indices must have been checked."""
+    reduction `code` (plan.buf and src in the compute dtype). Indices must have been checked. A reduction that
+    scatters along dim `dim` of dst (the array plan.buf holds) may run in parallel."""
     if math.prod(plan.S) == 0:
         return
     sbuf, sbase, sst = _buffer(_broadcast(src, plan.S))
@@ -370,6 +416,10 @@ def _scatter(op: str, dt: dtypes.dtype, plan: _Plan, src: np.ndarray, code: int 
     meta = np.array((plan.S, plan.st, plan.ist, sst), np.int64)
     if code is None:
         kernel(_bits(plan.buf), *args, _bits(sbuf), sbase, meta)
+        return
+    threads, by_rows = _parallel_split(plan, dim, dst, src) if dst is not None else (1, False)
+    if threads > 1:
+        dispatch.lookup(op + ".parallel", "cpu", dt)(plan.buf, *args, sbuf, sbase, meta, code, threads, by_rows)
     else:
         kernel(plan.buf, *args, sbuf, sbase, meta, code)
 
@@ -381,7 +431,8 @@ def _first_bad(a: np.ndarray, size: int, negative: bool = True):
         return None
     low = -size if negative else 0
     flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
-    lo, hi = K.minmax(flat)
+    threads = _threads_for(flat.size)
+    lo, hi = K.minmax_par(flat, threads) if threads > 1 else K.minmax(flat)
     if lo >= low and hi < size:
         return None
     return int(flat[(flat < low) | (flat >= size)][0])
@@ -600,8 +651,9 @@ _RUN = 128  # NumPy's take copies contiguous runs of this many elements (or more
 def _numpy_take_ok(x: np.ndarray, d: int, n_index: int) -> bool:
     """Is np.take(x, index, axis=d) (pure data movement) as fast as the gather kernel here?"""
     run = math.prod(x.shape[d + 1:])
-    return n_index * run * (x.size // (run * x.shape[d]) if x.size else 0) <= _SMALL or (
-        run >= _RUN and x.flags.c_contiguous)
+    out_size = n_index * run * (x.size // (run * x.shape[d]) if x.size else 0)
+    # (np.take is serial: from K.PAR_MIN elements on several threads the parallel kernel copies rows faster)
+    return out_size <= _SMALL or (run >= _RUN and x.flags.c_contiguous and _threads_for(out_size) == 1)
 
 
 def _take_rows(x: np.ndarray, i: np.ndarray) -> np.ndarray:
@@ -855,10 +907,11 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
         plan = _dim_plan(work, d, i1, i1.shape, dims)
         if not include_self:
             _scatter("scatter", self.dtype, plan, _identity(reduce, cd))
-        _scatter("scatter_reduce", self.dtype, plan, s.astype(cd, copy=False), _REDUCE_CODES[reduce])
+        _scatter("scatter_reduce", self.dtype, plan, s.astype(cd, copy=False), _REDUCE_CODES[reduce], d, work)
         if reduce == "mean":
             counts = np.zeros(work.shape, cd)
-            _scatter("scatter_reduce", self.dtype, _dim_plan(counts, d, i1, i1.shape, dims), np.ones((), cd), K.ADD)
+            _scatter("scatter_reduce", self.dtype, _dim_plan(counts, d, i1, i1.shape, dims), np.ones((), cd), K.ADD,
+                     d, counts)
             counts += include_self
             np.maximum(counts, 1, out=counts)
             if cd.kind == "f":
@@ -871,7 +924,13 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
 
 
 def _copy(t: Tensor, op: str) -> Tensor:
-    return Tensor._wrap(check_tensor(t, op)._data.copy())
+    """A fresh copy of t for an out-of-place op (NumPy's copy is serial: a large one runs in parallel)."""
+    x = check_tensor(t, op)._data
+    if x.flags.c_contiguous and _threads_for(x.size) > 1:
+        res = np.empty_like(x)
+        dispatch.lookup("indexing.copy.parallel", "cpu", t.dtype)(_bits(res.reshape(-1)), _bits(x.reshape(-1)))
+        return Tensor._wrap(res)
+    return Tensor._wrap(x.copy())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -914,7 +973,7 @@ def _index_add_raw(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alp
     if alpha != 1:
         src = src * (float(alpha) if cd.kind == "f" else int(alpha))
         src = src.astype(cd, copy=False)
-    _scatter("index_add", self.dtype, _along_dim_plan(work, d, i1, s1.shape), src, K.ADD)
+    _scatter("index_add", self.dtype, _along_dim_plan(work, d, i1, s1.shape), src, K.ADD, d, work)
     _write_back(x1, work)
     self._bump_version()
     return self
