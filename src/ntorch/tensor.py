@@ -54,17 +54,15 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array with PyTorch's semantics (see README for the op list)."""
 
-    # _data is set on every tensor; the rest are rarely set, so they live in the instance dict with
-    # class-level defaults, which keeps creating a tensor (the hot path of small ops) cheap.
-    __slots__ = ("_data", "__dict__", "__weakref__")
+    # Every field lives in a slot, set once by _wrap: no per-tensor dict for the common fields (a dict is
+    # one more object for Python's cyclic GC to track while an autograd graph holds the tensor). The
+    # instance dict still takes rare attributes (hooks, retain_grad, the grad accumulator).
+    __slots__ = ("_data", "_store", "_base", "_flat", "_requires_grad", "grad", "grad_fn", "_output_nr",
+                 "__dict__", "__weakref__")
     __array_priority__ = 1000
-    _store: Storage | None = None
-    _base: Tensor | None = None
-    _flat: np.ndarray | None = None  # a cached 1-d view of a C-contiguous _data (elementwise fast path)
-    _requires_grad: bool = False
-    grad: Tensor | None = None
-    grad_fn = None  # the autograd Node that produced this tensor (None for leaves)
-    _output_nr: int = 0  # which output of grad_fn this tensor is
+    # _store: the Storage (made on demand); _base: the tensor whose storage a view shares; _flat: a cached
+    # 1-d view of a C-contiguous _data (elementwise fast path); grad_fn: the autograd Node that produced
+    # this tensor (None for leaves); _output_nr: which output of grad_fn this tensor is
 
     def __init__(self, *args, **kwargs):
         raise TypeError("create tensors with ntorch.tensor(), ntorch.zeros(), ... ")
@@ -80,9 +78,14 @@ class Tensor:
             arr = np.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr
+        t._flat = t.grad = t.grad_fn = None
+        t._requires_grad = False
+        t._output_nr = 0
         if base is not None:
             t._store = base._storage()
             t._base = base
+        else:
+            t._store = t._base = None
         return t
 
     def _storage(self) -> Storage:
@@ -221,7 +224,7 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
-        self.__dict__.pop("grad_fn", None)
+        self.grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
         return self

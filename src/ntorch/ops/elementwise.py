@@ -281,10 +281,17 @@ class ElementwiseBackward(Node):
         self.params = params
         self.arity = len(operands)
         edges, meta, saved, slots, scalars = [], [], [], [], None
+        out_shape, out_np = out._data.shape, out._data.dtype
+        reduce_any = False
         for key, a in zip("xyz", operands):
             if isinstance(a, Tensor):
                 edges.append(edge_of(a))
-                meta.append((a._data.shape, dtypes._FROM_NP[a._data.dtype]))
+                arr = a._data
+                if arr.shape == out_shape and arr.dtype == out_np:
+                    meta.append(None)  # the common case: the gradient needs no reduction or cast
+                else:
+                    meta.append((arr.shape, dtypes._FROM_NP[arr.dtype]))
+                    reduce_any = True
                 if key in reads:
                     slots.append(key)
                     saved.append(a)
@@ -299,8 +306,8 @@ class ElementwiseBackward(Node):
             slots.append("o")
             saved.append(out)
         self.next_functions = tuple(edges)
-        self.meta, self.scalars, self.slots = tuple(meta), scalars, tuple(slots)
-        self._output_meta = [(out._data.shape, dtypes._FROM_NP[out._data.dtype])]
+        self.meta, self.scalars, self.slots = tuple(meta) if reduce_any else None, scalars, tuple(slots)
+        self._output_meta = _ONE_OUTPUT
         self._saved = [SavedTensor(t, self) for t in saved]
         if grad_mode.STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
@@ -319,6 +326,7 @@ class ElementwiseBackward(Node):
 
 
 _SPECS: dict = {}  # op -> (node name, what the formula reads, formula)
+_ONE_OUTPUT = ((None, None),)  # an elementwise node's single output: only its count sizes gradient buffers
 _NO_EDGE = (None, 0)
 _NODE_NAMES = {"add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_floor": "DivBackward1",
                "div_trunc": "DivBackward1", "gelu_tanh": "GeluBackward0", "round_decimals": "RoundBackward1",
@@ -328,7 +336,9 @@ _NODE_NAMES = {"add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_fl
 
 def _elementwise_backward(node: ElementwiseBackward, g: Tensor) -> tuple:
     grads = node.formula(node, g)
-    return tuple(None if gr is None or meta is None or edge[0] is None else sum_to(gr, *meta)
+    if node.meta is None:  # every tensor operand has the output's shape and dtype
+        return tuple(None if edge[0] is None else gr for gr, edge in zip(grads, node.next_functions))
+    return tuple(None if gr is None or edge[0] is None else gr if meta is None else sum_to(gr, *meta)
                  for gr, meta, edge in zip(grads, node.meta, node.next_functions))
 
 
