@@ -252,7 +252,7 @@ class Tensor:
         """Keep .grad for a non-leaf tensor too (leaves always keep it)."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self.__dict__.get("_retains_grad"):
+        if self.grad_fn is None or getattr(self, "_retains_grad", False):
             return
         import weakref
 
@@ -270,7 +270,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
-        return bool(self.__dict__.get("_retains_grad"))
+        return bool(getattr(self, "_retains_grad", False))
 
     @property
     def layout(self) -> str:

@@ -77,7 +77,7 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
         buf = buffers.setdefault(node, [None] * max(1, len(node._output_meta)))
         buf[nr] = _add(buf[nr], g)
     ready = [node for node in dict.fromkeys(n for n, _ in roots) if deps.get(node, 0) == 0]
-    queued = {id(n) for n in ready}
+    queued = set(ready)
 
     state = grad_mode.STATE
     previous, state.enabled = state.enabled, create_graph  # formulas record only under create_graph
@@ -124,8 +124,8 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                     nbuf[nr] = g if nbuf[nr] is None else nbuf[nr] + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
-                if left == 0 and id(nxt) not in queued:
-                    queued.add(id(nxt))
+                if left == 0 and nxt not in queued:
+                    queued.add(nxt)
                     ready.append(nxt)
     finally:
         state.enabled = previous
@@ -157,7 +157,7 @@ def _run_tensor_hooks(hooks: dict, buf: list) -> None:
 def _tensor_hooks(node: Node) -> dict:
     """Hooks registered on the tensors this node produced (a leaf keeps its own on the tensor)."""
     if isinstance(node, AccumulateGrad):
-        hooks = node.variable.__dict__.get("_hooks")
+        hooks = getattr(node.variable, "_hooks", None)  # getattr: reading __dict__ would create one
         return {0: hooks} if hooks else {}
     return node._tensor_pre_hooks
 
