@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import grad_mode
-from .graph import AccumulateGrad, Node, edge_of
+from .graph import AccumulateGrad, Node, accumulate_into_grad, edge_of
 
 
 def _zeros(meta) -> Tensor:
@@ -85,11 +85,17 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None) or [None]
-            is_leaf = type(node) is AccumulateGrad
-            if node._tensor_pre_hooks or is_leaf:
-                hooks = _tensor_hooks(node)
+            if type(node) is AccumulateGrad:  # a leaf: hooks, capture, then accumulate into .grad
+                hooks = getattr(node.variable, "_hooks", None)
                 if hooks:
-                    _run_tensor_hooks(hooks, buf)
+                    _run_tensor_hooks({0: hooks}, buf)
+                if wanted and (id(node), 0) in wanted:
+                    captured[(id(node), 0)] = buf[0]
+                if accumulate and buf[0] is not None and (needed is None or id(node) in needed):
+                    accumulate_into_grad(node.variable, buf[0])
+                continue
+            if node._tensor_pre_hooks:
+                _run_tensor_hooks(node._tensor_pre_hooks, buf)
             for hook in node._pre_hooks:
                 res = hook(tuple(buf))
                 if res is not None:
@@ -98,12 +104,7 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                 for nr in range(len(buf)):
                     if (id(node), nr) in wanted:
                         captured[(id(node), nr)] = buf[nr]
-            run = needed is None or id(node) in needed
-            if is_leaf:
-                if run and accumulate and buf[0] is not None:
-                    node.apply(buf[0])
-                continue
-            if not run:
+            if needed is not None and id(node) not in needed:
                 continue
             out_grads = _apply_node(node, buf)
             for hook in node._hooks:
@@ -152,14 +153,6 @@ def _run_tensor_hooks(hooks: dict, buf: list) -> None:
                 res = hook(buf[nr])
                 if res is not None:
                     buf[nr] = res
-
-
-def _tensor_hooks(node: Node) -> dict:
-    """Hooks registered on the tensors this node produced (a leaf keeps its own on the tensor)."""
-    if isinstance(node, AccumulateGrad):
-        hooks = getattr(node.variable, "_hooks", None)  # getattr: reading __dict__ would create one
-        return {0: hooks} if hooks else {}
-    return node._tensor_pre_hooks
 
 
 def _needed_nodes(roots: Sequence[tuple], targets: set) -> set:
@@ -235,8 +228,6 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
         raise RuntimeError("One of the differentiated Tensors does not require grad")
     got = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph, capture=edges,
                        accumulate=False)
-    from .graph import accumulate_into_grad
-
     with grad_mode.set_grad_enabled(create_graph):
         for t, g in zip(inputs, got):
             accumulate_into_grad(t, g)

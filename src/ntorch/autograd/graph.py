@@ -77,7 +77,6 @@ class Node:
     # the fields every node has live in slots; the instance dict is only made for the others
     __slots__ = ("_name", "_backward", "next_functions", "_saved", "_output_meta", "__dict__", "__weakref__")
 
-    _released = False
     _materialize_grads = True
     _forward_stack = None
     _tensor_pre_hooks: dict = {}  # output_nr -> hooks of the tensors this node produced (copied on write)
@@ -117,21 +116,24 @@ class Node:
         self._saved = [None if t is None else SavedTensor(t, self) for t in tensors]
 
     @property
+    def _released(self) -> bool:
+        return self._saved is None
+
+    @property
     def saved_tensors(self) -> tuple:
-        if self._released:
+        if self._saved is None:
             raise RuntimeError(_FREED)
         return tuple(None if s is None else s.unpack(self) for s in self._saved)
 
     def apply(self, *grad_outputs) -> tuple:
-        if self._released:
+        if self._saved is None:
             raise RuntimeError(_FREED)
         grads = self._backward(self, *grad_outputs)
         return grads if isinstance(grads, tuple) else (grads,)
 
     def release(self) -> None:
-        """Free saved tensors once backward has run (unless retain_graph)."""
-        self._saved = []
-        self._released = True
+        """Free saved tensors once backward has run (unless retain_graph); a released node has _saved None."""
+        self._saved = None
 
     def register_hook(self, fn: Callable) -> _Handle:
         """fn(grad_inputs, grad_outputs) after this node runs; may return replacement grad_inputs."""

@@ -319,7 +319,9 @@ class ElementwiseBackward(Node):
         if name in ("x", "y", "z", "o"):
             if self.scalars and name in self.scalars:
                 return self.scalars[name]
-            return self.saved_tensors[self.slots.index(name)]
+            if self._saved is None:
+                return self.saved_tensors  # raises PyTorch's "backward through the graph a second time"
+            return self._saved[self.slots.index(name)].unpack(self)  # only the tensor asked for
         if name.startswith("p") and name[1:].isdigit():
             return self.params[int(name[1:])]
         raise AttributeError(name)

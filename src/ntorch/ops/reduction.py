@@ -157,8 +157,12 @@ def _expand_back(c, g: Tensor) -> Tensor:
 def _sum_backward(c, g):
     if not grad_mode.STATE.enabled and math.prod(c.shape) <= _MATERIALIZE_MAX:
         # small and not differentiated again: a contiguous gradient keeps the next ops on their fast path
-        kept = tuple(1 if d in c.dims else n for d, n in enumerate(c.shape))
-        return Tensor._wrap(np.broadcast_to(g._data.reshape(kept), c.shape).astype(c.in_dtype.np))
+        grad = np.empty(c.shape, c.in_dtype.np)
+        if g._data.ndim == 0:  # a whole-tensor sum: one value everywhere
+            grad.fill(g._data[()])
+        else:
+            grad[...] = g._data.reshape(tuple(1 if d in c.dims else n for d, n in enumerate(c.shape)))
+        return Tensor._wrap(grad)
     return _expand_back(c, g).to(c.in_dtype)
 
 
