@@ -267,3 +267,14 @@ def test_inplace_on_a_leaf_that_is_a_view_of_plain_data_raises():
     leaf = ntorch.from_numpy(np.ones((3, 2))).t().requires_grad_()
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
         leaf.mul_(2)
+
+
+def test_clamp_with_crossed_tensor_bounds_sends_the_gradient_to_max():
+    # where min > max PyTorch's clamp returns max, so max gets the gradient (clamp_backward_min_max)
+    x = ntorch.tensor([0.0, 5.0, -5.0], dtype=ntorch.float64, requires_grad=True)
+    lo = ntorch.tensor([1.0, 1.0, 1.0], dtype=ntorch.float64, requires_grad=True)
+    hi = ntorch.tensor([-1.0, 2.0, 2.0], dtype=ntorch.float64, requires_grad=True)
+    ntorch.clamp(x, lo, hi).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(lo.grad.numpy(), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(hi.grad.numpy(), [1.0, 1.0, 0.0])

@@ -250,9 +250,10 @@ DERIVATIVES: dict[str, tuple[str, object]] = {
     "fmax": ("xy", lambda c, g: _fmax_fmin_grad(c, g, False)),
     "fmin": ("xy", lambda c, g: _fmax_fmin_grad(c, g, True)),
     "where": ("x", lambda c, g: (None, g.masked_fill(~c.x, 0.0), g.masked_fill(c.x, 0.0))),
+    # PyTorch's clamp_backward_min_max: where min > max the output is max, so max takes the gradient
     "clamp": ("xyz", lambda c, g: (g.masked_fill((c.x < c.y) | (c.x > c.z), 0.0),
-                                   g.masked_fill(~(c.x < c.y), 0.0) if c.needs(1) else None,
-                                   g.masked_fill(~(c.x > c.z), 0.0) if c.needs(2) else None)),
+                                   g.masked_fill(~((c.x < c.y) & (c.y < c.z)), 0.0) if c.needs(1) else None,
+                                   g.masked_fill(~((c.x > c.z) | (c.z < c.y)), 0.0) if c.needs(2) else None)),
     "lerp": ("xyz", lambda c, g: (g * (1 - c.z), g * c.z, g * (c.y - c.x) if c.needs(2) else None)),
     "addcmul": ("yz", lambda c, g: (g, g * c.z * c.p0 if c.needs(1) else None,
                                     g * c.y * c.p0 if c.needs(2) else None)),
