@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..dtypes import _FROM_NP
 from ..tensor import Tensor
 from . import grad_mode
 
@@ -225,13 +226,17 @@ def needs_graph(*inputs) -> bool:
 def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None] = ()) -> Node:
     """Make `node` the grad_fn of a forward op's floating-point outputs and save what its backward reads
     (the caller checked `needs_graph(*inputs)`)."""
+    meta = node._output_meta
     for i, out in enumerate(outputs):
-        node._output_meta.append((tuple(out.shape), out.dtype))
-        if out.dtype.is_floating_point:
+        arr = out._data
+        dt = _FROM_NP[arr.dtype]
+        meta.append((arr.shape, dt))
+        if dt.is_floating_point:
             out._requires_grad = True
             out.grad_fn = node
             out._output_nr = i
-    node.save(*saved)
+    if saved:
+        node.save(*saved)
     return node
 
 
