@@ -554,3 +554,15 @@ def test_large_non_contiguous_inputs(rng):
     f = nt.from_numpy(rng.standard_normal((5, 1))).expand(5, 300_000)
     np.testing.assert_allclose(f.logsumexp(1).numpy(), f.numpy()[:, 0] + np.log(300_000), rtol=1e-10)
     np.testing.assert_allclose(f.norm(3, dim=1).numpy(), np.abs(f.numpy()[:, 0]) * 300_000 ** (1 / 3), rtol=1e-10)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 4096, 4097])
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64])
+def test_whole_sum_of_small_tensors_on_either_side_of_the_small_path(n, dt, rng):
+    # up to SMALL_SUM elements a contiguous float sum takes sum_small_into (float64 accumulation)
+    a = random_array(rng, (n,), dt)
+    expected = np.sum(a.astype(np.float64))
+    for t in (nt.from_numpy(a.copy()), nt.from_numpy(np.repeat(a, 2))[::2]):
+        res = t.sum()
+        assert res.dtype is dt and res.shape == ()
+        np.testing.assert_allclose(res.item(), expected, rtol=1e-6 if dt is nt.float32 else 1e-12, atol=1e-5)

@@ -51,6 +51,7 @@ from numba.np import numpy_support
 
 __all__ = [
     "sum_into",
+    "sum_small_into",
     "prod_into",
     "max_into",
     "min_into",
@@ -988,6 +989,16 @@ def _consts(dt):
 
 def _empty_error(name):
     raise ValueError(f"{name} of an empty reduction has no identity")
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def sum_small_into(x, out):
+    """out[0] = sum of a small 1-d contiguous float array, accumulated in float64 (exact enough at this size).
+    The path of whole-tensor sums of a few thousand elements, where sum_into's set-up would dominate."""
+    acc = 0.0
+    for i in range(x.shape[0]):
+        acc += x[i]
+    out[0] = acc
 
 
 def sum_into(x, out):

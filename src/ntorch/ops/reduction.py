@@ -14,6 +14,7 @@ import numpy as np
 from .. import dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
+from ..dtypes import _FROM_NP
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
 from ._util import check_tensor, normalize_dims
@@ -59,6 +60,7 @@ KERNELS = {
 }
 for _name, (_kernel, _dts) in KERNELS.items():
     dispatch.register(_name, "cpu", _dts, lambda dt, k=_kernel: k)
+dispatch.register("sum.small", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_into)
 
 
 def _plan(x: Tensor, dim, keepdim: bool, op: str):
@@ -248,8 +250,26 @@ def _norm_backward(c, g):
     return (g * x * x.abs() ** (p - 2) / out ** (p - 1)).masked_fill(out == 0, 0.0)
 
 
+SMALL_SUM = 4096  # whole-tensor float sums up to this many elements take sum_small_into
+
+
+def _sum_small(x: Tensor) -> Tensor | None:
+    """The whole-tensor sum of a small contiguous float32/float64 tensor, or None when that path does not apply."""
+    arr = x._data
+    if arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4 or not arr.flags.c_contiguous:
+        return None
+    res = np.empty(1, arr.dtype)
+    dispatch.lookup("sum.small", "cpu", _FROM_NP[arr.dtype])(arr.reshape(-1), res)
+    return Tensor._wrap(res.reshape(()))
+
+
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "sum")
+    if dim is None and dtype is None and out is None and not keepdim:
+        res = _sum_small(input)
+        if res is not None:
+            _track("SumBackward0", _sum_backward, input, (res,), (), None, False)
+            return res
     x = _cast_input(input, dtype)
     res = _cast_result(_run("sum", x, dim, keepdim, _sum_dtype(x, None)), dtype)
     _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim, keepdim)
