@@ -278,3 +278,19 @@ def test_clamp_with_crossed_tensor_bounds_sends_the_gradient_to_max():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(lo.grad.numpy(), [0.0, 0.0, 1.0])
     np.testing.assert_array_equal(hi.grad.numpy(), [1.0, 1.0, 0.0])
+
+
+def test_a_view_made_before_an_inplace_change_of_its_base_follows_the_new_history():
+    # PyTorch regenerates such a view's grad_fn (AsStridedBackward0) from the base's current history
+    x = ntorch.ones(2, 3, dtype=ntorch.float64, requires_grad=True)
+    y = x * 1
+    v = y.select(0, 0)
+    y.mul_(2)  # the base changes after v was taken
+    v.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]])
+    x.grad = None
+    y = x * 1
+    w = y.narrow(0, 1, 1)
+    y.select(0, 0).fill_(5.0)  # an in-place change through another view of the same base
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0, 0.0], [3.0, 3.0, 3.0]])

@@ -206,10 +206,15 @@ def grad_accumulator(t: Tensor) -> AccumulateGrad:
 
 
 def edge_of(t: Tensor | None) -> tuple:
-    if t is None or not t.requires_grad:
+    if t is None or not t._requires_grad:
         return (None, 0)
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
+    fn = t.grad_fn
+    if fn is not None:
+        if t._base is not None and getattr(t, "_grad_fn_version", t._store.version) != t._store.version:
+            from .inplace import refresh_view
+
+            fn = refresh_view(t)
+        return (fn, t._output_nr)
     return (grad_accumulator(t), 0)
 
 
@@ -235,6 +240,8 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
             out._requires_grad = True
             out.grad_fn = node
             out._output_nr = i
+            if out._base is not None:  # a view: its history is valid for this version of the storage
+                out._grad_fn_version = out._store.version
     if saved:
         node.save(*saved)
     return node

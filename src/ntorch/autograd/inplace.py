@@ -106,6 +106,17 @@ def _rebase_view(base: Tensor, view: Tensor, result: Tensor) -> None:
         old_base._requires_grad, old_base.grad_fn, old_base._output_nr = True, base.grad_fn, base._output_nr
     CopySlices(old_base, result, region, base)
     ViewOfBase(base, view, region)
+    view._grad_fn_version = view._store.version
+
+
+def refresh_view(view: Tensor) -> Node:
+    """A view whose storage was modified in place after its graph node was made (e.g. through its base or
+    another view) takes its gradient from the base's current history, as PyTorch regenerates it."""
+    base = view._base
+    if base.requires_grad:
+        ViewOfBase(base, view, region_of(base._data, view._data))
+    view._grad_fn_version = view._store.version
+    return view.grad_fn
 
 
 def region_of(base: np.ndarray, view: np.ndarray) -> np.ndarray:
