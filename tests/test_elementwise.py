@@ -238,3 +238,23 @@ def test_large_parallel_path(dt, rng):
     row = nt.from_numpy(a[:1000])
     np.testing.assert_allclose((m.t() + row[:600]).numpy(), a.reshape(600, 1000).T + a[:600], rtol=TOL[dt])
     np.testing.assert_allclose((m + row).numpy(), a.reshape(600, 1000) + a[:1000], rtol=TOL[dt])
+
+
+@pytest.mark.parametrize("n", [5, 1 << 18])
+def test_inplace_ops_update_memory_directly_or_through_a_temporary(n, rng):
+    # contiguous same-shape operands take the kernels' in-place loops; aliasing and broadcasting do not
+    a = random_array(rng, (n,), nt.float32)
+    b = random_array(rng, (n,), nt.float32)
+    t, u = nt.from_numpy(a.copy()), nt.from_numpy(b.copy())
+    t.sub_(u)
+    np.testing.assert_array_equal(t.numpy(), a - b)
+    t.mul_(t)
+    np.testing.assert_array_equal(t.numpy(), (a - b) * (a - b))
+    t.add_(2.5, alpha=2)
+    np.testing.assert_allclose(t.numpy(), (a - b) * (a - b) + np.float32(5.0), rtol=1e-6)
+    m = nt.from_numpy(np.arange(6, dtype=np.float32).reshape(2, 3))
+    m.mul_(m[0])  # the operand is part of the target: computed through a temporary
+    np.testing.assert_array_equal(m.numpy(), np.arange(6).reshape(2, 3) * np.arange(3))
+    i = nt.from_numpy(np.arange(n, dtype=np.int64))
+    i.add_(nt.from_numpy(np.ones(n, np.int64)), alpha=3)
+    np.testing.assert_array_equal(i.numpy(), np.arange(n) + 3)

@@ -93,6 +93,19 @@ def contig_par_{kinds}(out, {args}{p}):
         out[i] = _f({contig}{p})
 
 
+@njit(**_OPTS)
+def inplace_{kinds}({args}{p}):
+    # a0 is both the first operand and the output (a separate out aliasing a0 defeats vectorization)
+    for i in range(a0.shape[0]):
+        a0[i] = _f({contig}{p})
+
+
+@njit(parallel=True, **_OPTS)
+def inplace_par_{kinds}({args}{p}):
+    for i in prange(a0.shape[0]):
+        a0[i] = _f({contig}{p})
+
+
 @njit(inline="always", error_model="numpy")
 def _strided_row_{kinds}(out, o, shape, {args}{sargs}{p}):
     last = shape.shape[0] - 1
@@ -207,6 +220,20 @@ class ElementwiseKernel:
         self._run(target, operands, params)
         if target is not out:
             out[...] = target
+
+    def inplace(self, target: np.ndarray, *others, params: tuple = ()) -> None:
+        """target = f(target, *others) element by element: target C-contiguous of the compute dtype, array
+        operands C-contiguous of target's shape and not overlapping it (the caller checks)."""
+        if target.size == 0:
+            return
+        kinds = "a" + "".join("a" if isinstance(a, np.ndarray) else "s" for a in others)
+        parallel = target.size >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1
+        fn = getattr(self.module, ("inplace_par_" if parallel else "inplace_") + kinds)
+        args = (target.reshape(-1), *(a.reshape(-1) if isinstance(a, np.ndarray) else a for a in others), *params)
+        if codegen.DEBUG:
+            codegen.call_logged(f"{self.name}/{self.compute}/inplace_{kinds}", fn, *args)
+        else:
+            fn(*args)
 
     def _run(self, out: np.ndarray, operands: list, params: tuple) -> None:
         kinds = "".join("a" if isinstance(a, np.ndarray) else "s" for a in operands)

@@ -558,8 +558,32 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
         inplace.check_inplace(self)
         res = apply(name, inplace.snapshot(self), *others, params=params, compute=compute)
         return inplace.commit(self, res if res.dtype is self.dtype else res.to(self.dtype))
-    res = apply(name, self, *others, params=params, compute=compute)
-    self._data[...] = res._data
+    target = self._data
+    if _direct_inplace(self, others, compute, result_dt):
+        dispatch.lookup(name, "cpu", compute).inplace(
+            target, *(o._data if isinstance(o, Tensor) else o for o in others), params=params)
+    else:
+        target[...] = apply(name, self, *others, params=params, compute=compute)._data
     self._bump_version()
     return self
+
+
+def _direct_inplace(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: dtypes.dtype) -> bool:
+    """Whether the kernel can update self's memory directly: self C-contiguous in the compute dtype, every
+    array operand C-contiguous of self's shape and dtype without sharing self's memory, scalars of a kind
+    that does not promote. Otherwise the result goes through a temporary, so no input element is read
+    after it was overwritten."""
+    target = self._data
+    if result_dt is not self.dtype or compute is not self.dtype or self.dtype is dtypes.float16 \
+            or not target.flags.c_contiguous:
+        return False
+    for o in others:
+        if isinstance(o, Tensor):
+            a = o._data
+            if a.shape != target.shape or a.dtype != target.dtype or not a.flags.c_contiguous \
+                    or np.may_share_memory(a, target):
+                return False
+        elif not isinstance(o, bool | int | float):
+            return False
+    return True
 
