@@ -203,6 +203,21 @@ def _as_tuple(x) -> tuple:
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
+def _roots(outputs: tuple, grad_list: list, create_graph: bool) -> tuple[list, list]:
+    """The root edges and their starting gradients, shared by backward() and grad()."""
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    return [edge_of(out) for out in outputs], _root_grads(outputs, grad_list, create_graph)
+
+
+def _input_edges(inputs: tuple) -> list:
+    edges = [edge_of(t) for t in inputs]
+    if any(e[0] is None for e in edges):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    return edges
+
+
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
              inputs=None) -> None:
     """ntorch.autograd.backward / Tensor.backward: accumulate gradients into leaves' .grad."""
@@ -212,22 +227,15 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
         raise RuntimeError(f"got {len(grad_list)} tensors in grad_tensors, expected {len(outputs)}")
     if retain_graph is None:
         retain_graph = create_graph
-    for out in outputs:
-        if not out.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-    grads = _root_grads(outputs, grad_list, create_graph)
-    roots = [edge_of(out) for out in outputs]
+    roots, grads = _roots(outputs, grad_list, create_graph)
     if inputs is None:
         run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph)
         return
     inputs = _as_tuple(inputs)
     if not inputs:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    edges = [edge_of(t) for t in inputs]
-    if any(e[0] is None for e in edges):
-        raise RuntimeError("One of the differentiated Tensors does not require grad")
-    got = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph, capture=edges,
-                       accumulate=False)
+    got = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                       capture=_input_edges(inputs), accumulate=False)
     with grad_mode.set_grad_enabled(create_graph):
         for t, g in zip(inputs, got):
             accumulate_into_grad(t, g)
@@ -247,16 +255,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    for out in outputs:
-        if not out.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-    edges = [edge_of(t) for t in inputs_t]
-    for e in edges:
-        if e[0] is None:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-    grads = _root_grads(outputs, grad_list, create_graph)
-    got = run_backward([edge_of(o) for o in outputs], grads, retain_graph=retain_graph, create_graph=create_graph,
-                       capture=edges, accumulate=False)
+    roots, grads = _roots(outputs, grad_list, create_graph)
+    got = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                       capture=_input_edges(inputs_t), accumulate=False)
     result = []
     for t, g in zip(inputs_t, got):
         if g is None:

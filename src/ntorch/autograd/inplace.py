@@ -77,11 +77,8 @@ class CopySlices(Node):
         """Recorded ops (put/take), so create_graph differentiates through in-place updates too."""
         from ..ops.indexing import put, take
 
-        region = self._region_tensor()
+        region = _index_tensor(self.region)
         return put(g, region, g.new_zeros(self.region.shape)), take(g, region).reshape(self.view_shape)
-
-    def _region_tensor(self) -> Tensor:
-        return Tensor._wrap(self.region.astype(np.int64, copy=False))
 
 
 class ViewOfBase(Node):
@@ -95,7 +92,7 @@ class ViewOfBase(Node):
     def apply(self, g):
         from ..ops.indexing import put
 
-        region = Tensor._wrap(self.region.astype(np.int64, copy=False))
+        region = _index_tensor(self.region)
         return (put(g.new_zeros(self.base_shape), region, g.reshape(self.region.shape), accumulate=True),)
 
 
@@ -117,6 +114,10 @@ def refresh_view(view: Tensor) -> Node:
         ViewOfBase(base, view, region_of(base._data, view._data))
     view._grad_fn_version = view._store.version
     return view.grad_fn
+
+
+def _index_tensor(region: np.ndarray) -> Tensor:
+    return Tensor._wrap(region.astype(np.int64, copy=False))
 
 
 def region_of(base: np.ndarray, view: np.ndarray) -> np.ndarray:
