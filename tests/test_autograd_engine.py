@@ -291,3 +291,33 @@ def test_graph_of_real_ops_is_freed_and_training_memory_is_steady():
     tracemalloc.stop()
     growth = sum(s.size_diff for s in after.compare_to(before, "filename"))
     assert growth < 200_000, f"memory grew by {growth} bytes over 1000 training steps"
+
+
+def test_leaf_grads_never_alias_each_other_or_the_callers_tensors():
+    # add's backward hands the same gradient object to both inputs: each .grad must own its memory
+    a, b = ntorch.ones(3, requires_grad=True), ntorch.ones(3, requires_grad=True)
+    for _ in range(2):
+        (a + b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2, 2, 2])
+    np.testing.assert_array_equal(b.grad.numpy(), [2, 2, 2])
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.numpy(), [2, 2, 2])
+    # a gradient the caller passed in, or a hook's result the caller keeps, is copied, not taken
+    v = ntorch.ones(3)
+    c = ntorch.ones(3, requires_grad=True)
+    c.backward(v)
+    c.grad.add_(1)
+    np.testing.assert_array_equal(v.numpy(), [1, 1, 1])
+    kept = []
+    d = ntorch.ones(3, requires_grad=True)
+    d.register_hook(lambda g: kept.append(g * 1) or kept[-1])
+    (d * 2).sum().backward()
+    d.grad.zero_()
+    np.testing.assert_array_equal(kept[0].numpy(), [2, 2, 2])
+    # a retained intermediate gradient and a leaf's gradient are separate tensors
+    x = ntorch.ones(3, requires_grad=True)
+    y = x * 1.0
+    y.retain_grad()
+    (y * 1.0).sum().backward()
+    x.grad.zero_()
+    np.testing.assert_array_equal(y.grad.numpy(), [1, 1, 1])

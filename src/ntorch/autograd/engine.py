@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import grad_mode
-from .graph import AccumulateGrad, Node, accumulate_into_grad, edge_of
+from .graph import AccumulateGrad, Node, accumulate_into_grad, edge_of, sole_owner
 
 
 def _zeros(meta) -> Tensor:
@@ -49,50 +49,51 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
     gradient is returned instead (autograd.grad, or backward(inputs=...) which accumulates only there)."""
     # 1. dependency counts over the part of the graph reachable from the roots
     deps: dict[Node, int] = {}
-    seen = set()
     stack = [node for node, _ in roots]
+    seen = set(stack)
     while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
-                if nxt in deps:
-                    deps[nxt] += 1
-                else:
+                count = deps.get(nxt)
+                if count is None:
                     deps[nxt] = 1
-                    stack.append(nxt)
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = count + 1
 
     captured: dict[tuple, Tensor | None] = {}
     capture_keys = [(id(n), nr) for n, nr in capture] if capture is not None else []
     wanted = set(capture_keys)
-    if capture is not None:
-        needed = _needed_nodes(roots, {n for n, _ in capture})
-    else:
-        needed = None
+    needed = _needed_nodes(roots, {n for n, _ in capture}) if capture is not None else None
 
     buffers: dict[Node, list] = {}
     for (node, nr), g in zip(roots, grads):
-        buf = buffers.setdefault(node, [None] * max(1, len(node._output_meta)))
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * max(1, len(node._output_meta))
         buf[nr] = _add(buf[nr], g)
-    ready = [node for node in dict.fromkeys(n for n, _ in roots) if deps.get(node, 0) == 0]
+    ready = [node for node in dict.fromkeys(n for n, _ in roots) if node not in deps]
     queued = set(ready)
 
     state = grad_mode.STATE
     previous, state.enabled = state.enabled, create_graph  # formulas record only under create_graph
+    check_nan = state.anomaly and state.anomaly_check_nan
     try:
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None) or [None]
             if type(node) is AccumulateGrad:  # a leaf: hooks, capture, then accumulate into .grad
-                hooks = getattr(node.variable, "_hooks", None)
+                hooks = node.variable._hooks
                 if hooks:
                     _run_tensor_hooks({0: hooks}, buf)
                 if wanted and (id(node), 0) in wanted:
                     captured[(id(node), 0)] = buf[0]
                 if accumulate and buf[0] is not None and (needed is None or id(node) in needed):
-                    accumulate_into_grad(node.variable, buf[0])
+                    g = buf.pop()  # now this local may be the only reference: then .grad can take it as is
+                    owned = sole_owner(g)  # (not inside the call below, whose pending arguments hold g too)
+                    accumulate_into_grad(node.variable, g, owned)
                 continue
             if node._tensor_pre_hooks:
                 _run_tensor_hooks(node._tensor_pre_hooks, buf)
@@ -104,14 +105,17 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                 for nr in range(len(buf)):
                     if (id(node), nr) in wanted:
                         captured[(id(node), nr)] = buf[nr]
-            if needed is not None and id(node) not in needed:
-                continue
-            out_grads = _apply_node(node, buf)
+                if needed is not None and id(node) not in needed:
+                    continue
+            if len(buf) == 1 and buf[0] is not None:
+                out_grads = node.apply(buf[0])
+            else:
+                out_grads = _apply_node(node, buf)
             for hook in node._hooks:
                 res = hook(out_grads, tuple(buf))
                 if res is not None:
                     out_grads = tuple(res)
-            if state.anomaly and state.anomaly_check_nan:
+            if check_nan:
                 _check_nan(node, out_grads)
             if not retain_graph:
                 node.release()
@@ -121,13 +125,20 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                 if g is not None:
                     nbuf = buffers.get(nxt)
                     if nbuf is None:
-                        nbuf = buffers[nxt] = [None] * max(1, len(nxt._output_meta))
-                    nbuf[nr] = g if nbuf[nr] is None else nbuf[nr] + g
+                        meta = nxt._output_meta
+                        if len(meta) <= 1:
+                            buffers[nxt] = [g]
+                        else:
+                            nbuf = buffers[nxt] = [None] * len(meta)
+                            nbuf[nr] = g
+                    else:
+                        nbuf[nr] = g if nbuf[nr] is None else nbuf[nr] + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0 and nxt not in queued:
                     queued.add(nxt)
                     ready.append(nxt)
+            out_grads = g = nbuf = None  # drop references, so a leaf's sole_owner check sees only its own
     finally:
         state.enabled = previous
     return [captured.get(k) for k in capture_keys]

@@ -8,6 +8,7 @@ backward is caught, as in PyTorch.
 
 from __future__ import annotations
 
+import sys
 import traceback
 import weakref
 from collections.abc import Callable, Sequence
@@ -87,10 +88,10 @@ class Node:
     def __init__(self, name: str, backward: Callable | None, inputs: Sequence) -> None:
         self._name = name
         self._backward = backward  # backward(node, *grad_outputs) -> one grad (or None) per input
-        self.next_functions = tuple(edge_of(t) for t in inputs if t is None or isinstance(t, Tensor))
+        self.next_functions = tuple([edge_of(t) for t in inputs if t is None or isinstance(t, Tensor)])
         self._saved: list = []
         self._output_meta: list[tuple] = []  # (shape, dtype) of each output, to make zero grads
-        if grad_mode.STATE.anomaly:
+        if _STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
 
     @property
@@ -166,14 +167,16 @@ class AccumulateGrad(Node):
         pass
 
 
-def accumulate_into_grad(t: Tensor, grad: Tensor) -> None:
+def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
+    """Add `grad` into t.grad. `owned`: the caller checked (sole_owner) that nothing else references grad or its
+    memory, so it can become .grad without a copy, as PyTorch steals a gradient whose use count is 1."""
     if grad is None:
         return
     if t.grad is None:
-        # a fresh tensor that no one else holds can become .grad as is; otherwise a copy, as torch does
-        t.grad = grad.detach() if not grad_mode.STATE.enabled else grad
-        if t.grad._data.base is not None or t.grad.shape != t.shape:
-            t.grad = t.grad.clone()
+        if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape:
+            t.grad = grad.detach()
+        else:  # a copy: the gradient may be another leaf's .grad too, or the user's tensor
+            t.grad = grad.clone() if grad_mode.STATE.enabled else grad.detach().clone()
     elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
         t.grad = t.grad + grad
     elif t.grad._data.shape == grad._data.shape and t.grad._data.dtype == grad._data.dtype \
@@ -182,6 +185,41 @@ def accumulate_into_grad(t: Tensor, grad: Tensor) -> None:
         t.grad._bump_version()
     else:
         t.grad.add_(grad)
+
+
+def _reference_counts(t: Tensor) -> tuple:
+    arr = t._data
+    base = arr.base
+    return sys.getrefcount(t), sys.getrefcount(arr), (0 if base is None else sys.getrefcount(base))
+
+
+def sole_owner(g: Tensor) -> bool:
+    """Whether the caller's local variable is the only reference to tensor g and to its memory. Compared with
+    counts measured at import in the same call pattern, so the interpreter's own references cancel out."""
+    if g._base is not None or g._store is not None:
+        return False
+    base = g._data.base
+    flat = base is not None
+    if flat and (base is not g._flat or base.base is not None):
+        return False  # a view of memory that something else may hold (the fast path's cached flat is fine)
+    del base  # this frame's own reference would count
+    return _reference_counts(g) <= (_SOLE_FLAT if flat else _SOLE_PLAIN)
+
+
+def _probe(g: Tensor) -> tuple:
+    return _reference_counts(g)  # one frame between the caller and the count, as in sole_owner
+
+
+def _calibrate(flat: bool) -> tuple:
+    arr = np.empty(2, np.float32)
+    g = Tensor._wrap(arr.reshape(1, 2) if flat else arr)
+    if flat:
+        g._flat = arr
+    del arr
+    return _probe(g)
+
+
+_SOLE_PLAIN, _SOLE_FLAT = _calibrate(False), _calibrate(True)
 
 
 class _Handle:
@@ -232,16 +270,18 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
     """Make `node` the grad_fn of a forward op's floating-point outputs and save what its backward reads
     (the caller checked `needs_graph(*inputs)`)."""
     meta = node._output_meta
-    for i, out in enumerate(outputs):
+    i = 0
+    for out in outputs:
         arr = out._data
         dt = _FROM_NP[arr.dtype]
         meta.append((arr.shape, dt))
-        if dt.is_floating_point:
+        if arr.dtype.kind == "f":
             out._requires_grad = True
             out.grad_fn = node
             out._output_nr = i
             if out._base is not None:  # a view: its history is valid for this version of the storage
                 out._grad_fn_version = out._store.version
+        i += 1
     if saved:
         node.save(*saved)
     return node

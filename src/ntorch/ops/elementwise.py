@@ -272,44 +272,43 @@ class ElementwiseBackward(Node):
     __slots__ = ("formula", "params", "arity", "meta", "scalars", "slots")
 
     def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
-        spec = _SPECS.get(op)
-        if spec is None:
-            reads, formula = DERIVATIVES[op]
-            name = _NODE_NAMES.get(op) or f"{op.split('_')[0].capitalize()}Backward0"
-            spec = _SPECS[op] = (name, reads, formula)
-        self._name, reads, self.formula = spec
+        spec = _SPECS.get(op) or _spec(op)
+        self._name, reads, reads_out, self.formula = spec
         self._backward = _elementwise_backward
         self.params = params
         self.arity = len(operands)
-        edges, meta, saved, slots, scalars = [], [], [], [], None
-        out_shape, out_np = out._data.shape, out._data.dtype
-        reduce_any = False
-        for key, a in zip("xyz", operands):
-            if isinstance(a, Tensor):
+        edges, saved, slots = [], [], []
+        meta = scalars = None
+        out_arr = out._data
+        out_shape, out_np = out_arr.shape, out_arr.dtype
+        i = 0
+        for a in operands:
+            if type(a) is Tensor or isinstance(a, Tensor):
                 edges.append(edge_of(a))
                 arr = a._data
-                if arr.shape == out_shape and arr.dtype == out_np:
-                    meta.append(None)  # the common case: the gradient needs no reduction or cast
-                else:
-                    meta.append((arr.shape, dtypes._FROM_NP[arr.dtype]))
-                    reduce_any = True
-                if key in reads:
-                    slots.append(key)
-                    saved.append(a)
+                if arr.shape != out_shape or arr.dtype != out_np:  # the gradient needs a reduction or a cast
+                    if meta is None:
+                        meta = [None] * len(operands)
+                    meta[i] = (arr.shape, dtypes._FROM_NP[arr.dtype])
+                if reads[i]:
+                    slots.append(_OPERANDS[i])
+                    saved.append(SavedTensor(a, self))
             else:
                 edges.append(_NO_EDGE)
-                meta.append(None)
-                scalars = scalars or {}
-                scalars[key] = a
+                if scalars is None:
+                    scalars = {}
+                scalars[_OPERANDS[i]] = a
+            i += 1
         out._requires_grad = True
         out.grad_fn = self
-        if "o" in reads:
+        if reads_out:
             slots.append("o")
-            saved.append(out)
+            saved.append(SavedTensor(out, self))
         self.next_functions = tuple(edges)
-        self.meta, self.scalars, self.slots = tuple(meta) if reduce_any else None, scalars, tuple(slots)
+        self.meta = None if meta is None else tuple(meta)
+        self.scalars, self.slots = scalars, tuple(slots)
         self._output_meta = _ONE_OUTPUT
-        self._saved = [SavedTensor(t, self) for t in saved]
+        self._saved = saved
         if grad_mode.STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
 
@@ -328,7 +327,15 @@ class ElementwiseBackward(Node):
         raise AttributeError(name)
 
 
-_SPECS: dict = {}  # op -> (node name, what the formula reads, formula)
+_SPECS: dict = {}  # op -> (node name, which operands the formula reads, whether it reads the output, formula)
+_OPERANDS = "xyz"
+
+
+def _spec(op: str) -> tuple:
+    reads, formula = DERIVATIVES[op]
+    name = _NODE_NAMES.get(op) or f"{op.split('_')[0].capitalize()}Backward0"
+    spec = _SPECS[op] = (name, tuple(key in reads for key in _OPERANDS), "o" in reads, formula)
+    return spec
 _ONE_OUTPUT = ((None, None),)  # an elementwise node's single output: only its count sizes gradient buffers
 _NO_EDGE = (None, 0)
 _NODE_NAMES = {"add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_floor": "DivBackward1",

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dispatch, dtypes
 from ..autograd import grad_mode
-from ..autograd.graph import needs_graph, record
+from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import _FROM_NP
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
@@ -135,14 +135,25 @@ def _all_dims(dim) -> bool:
     return dim is None or (isinstance(dim, list | tuple) and len(dim) == 0)
 
 
+class ReductionBackward(Node):
+    """A reduction's node; its backward reads dims, keepdim, shape and in_dtype (slots: one node per call)."""
+
+    __slots__ = ("dims", "keepdim", "shape", "in_dtype")
+
+
+_ALL_DIMS = [tuple(range(n)) for n in range(65)]
+
+
 def _track(name: str, backward, input: Tensor, outputs: tuple, saved: tuple, dim, keepdim: bool, **attrs) -> None:
     """Record a reduction's node when input requires grad; the backward reads c.dims, c.keepdim, c.shape."""
     if not needs_graph(input):
         return
-    node = record(name, backward, (input,), outputs, saved)
-    node.dims = tuple(range(input.ndim)) if _all_dims(dim) else normalize_dims(dim, input.ndim, name)
-    node.keepdim, node.shape, node.in_dtype = keepdim, tuple(input.shape), input.dtype
-    node.__dict__.update(attrs)
+    node = attach(ReductionBackward(name, backward, (input,)), outputs, saved)
+    arr = input._data
+    node.dims = _ALL_DIMS[arr.ndim] if _all_dims(dim) else normalize_dims(dim, arr.ndim, name)
+    node.keepdim, node.shape, node.in_dtype = keepdim, arr.shape, _FROM_NP[arr.dtype]
+    if attrs:
+        node.__dict__.update(attrs)
 
 
 def _unreduce(c, g: Tensor) -> Tensor:
