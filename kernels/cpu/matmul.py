@@ -176,65 +176,85 @@ def _micro_kernel(typingctx, kc, a, aoff, sai, sap, mr, b, boff, sbp, nv, c, ci,
                 ptr = builder.bitcast(builder.gep(rowp, [intp(off // nbytes)]), i8ptr)
                 builder.call(prefetch, [ptr, i32(1), i32(2), i32(1)])  # write, L2, data
 
-        zero = ir.Constant(vty, None)
-        pre = builder.basic_block
-        loop = builder.append_basic_block("mk.loop")
-        after = builder.append_basic_block("mk.after")
-        builder.cbranch(builder.icmp_signed(">", kc_, intp(0)), loop, after)
+        def emit(nvec):
+            """The K loop and write-back with nvec vectors per tile row."""
+            zero = ir.Constant(vty, None)
+            pre = builder.basic_block
+            loop = builder.append_basic_block("mk.loop")
+            after = builder.append_basic_block("mk.after")
+            builder.cbranch(builder.icmp_signed(">", kc_, intp(0)), loop, after)
 
-        # K loop: the accumulators are phi nodes, so they live in registers.
-        builder.position_at_end(loop)
-        p = builder.phi(intp)
-        p.add_incoming(intp(0), pre)
-        accs = []
-        for _ in range(MR * nv):
-            ph = builder.phi(vty)
-            ph.add_incoming(zero, pre)
-            accs.append(ph)
-        pbp = builder.gep(pb, [builder.mul(p, sbp_)])
-        pa_off = builder.mul(p, sap_)
-        bvec = [
-            builder.call(
-                mload, [builder.bitcast(builder.gep(pbp, [intp(v * lanes)]), vptr), i32(nbytes), masks[v], zero]
-            )
-            for v in range(nv)
-        ]
-        new = []
-        for i in range(MR):
-            av = splat(builder.load(builder.gep(rows[i], [pa_off])), vty)
-            for v in range(nv):
-                acc = accs[i * nv + v]
-                if is_float:
-                    new.append(builder.call(fma, [av, bvec[v], acc]))
-                else:
-                    new.append(builder.add(acc, builder.mul(av, bvec[v])))
-        p_next = builder.add(p, intp(1))
-        tail = builder.basic_block
-        p.add_incoming(p_next, tail)
-        for ph, r in zip(accs, new):
-            ph.add_incoming(r, tail)
-        builder.cbranch(builder.icmp_signed("<", p_next, kc_), loop, after)
+            # K loop: the accumulators are phi nodes, so they live in registers.
+            builder.position_at_end(loop)
+            p = builder.phi(intp)
+            p.add_incoming(intp(0), pre)
+            accs = []
+            for _ in range(MR * nvec):
+                ph = builder.phi(vty)
+                ph.add_incoming(zero, pre)
+                accs.append(ph)
+            pbp = builder.gep(pb, [builder.mul(p, sbp_)])
+            pa_off = builder.mul(p, sap_)
+            bvec = [
+                builder.call(
+                    mload, [builder.bitcast(builder.gep(pbp, [intp(v * lanes)]), vptr), i32(nbytes), masks[v], zero]
+                )
+                for v in range(nvec)
+            ]
+            new = []
+            for i in range(MR):
+                av = splat(builder.load(builder.gep(rows[i], [pa_off])), vty)
+                for v in range(nvec):
+                    acc = accs[i * nvec + v]
+                    if is_float:
+                        new.append(builder.call(fma, [av, bvec[v], acc]))
+                    else:
+                        new.append(builder.add(acc, builder.mul(av, bvec[v])))
+            p_next = builder.add(p, intp(1))
+            tail = builder.basic_block
+            p.add_incoming(p_next, tail)
+            for ph, r in zip(accs, new):
+                ph.add_incoming(r, tail)
+            builder.cbranch(builder.icmp_signed("<", p_next, kc_), loop, after)
 
-        # Write rows i < mr back, masked to the valid columns.
-        builder.position_at_end(after)
-        final = []
-        for k in range(MR * nv):
-            ph = builder.phi(vty)
-            ph.add_incoming(zero, pre)
-            ph.add_incoming(new[k], tail)
-            final.append(ph)
-        for i in range(MR):
-            with builder.if_then(builder.icmp_signed("<", intp(i), mr_), likely=True):
-                rowp = builder.gep(base, [builder.mul(intp(i), ldc)])
-                for v in range(nv):
-                    vp = builder.bitcast(builder.gep(rowp, [intp(v * lanes)]), vptr)
-                    val = final[i * nv + v]
-                    with builder.if_then(acc_flag):
-                        old = builder.call(mload, [vp, i32(nbytes), masks[v], zero])
-                        total = builder.fadd(old, val) if is_float else builder.add(old, val)
-                        builder.call(mstore, [total, vp, i32(nbytes), masks[v]])
-                    with builder.if_then(builder.not_(acc_flag)):
-                        builder.call(mstore, [val, vp, i32(nbytes), masks[v]])
+            # Write rows i < mr back, masked to the valid columns.
+            builder.position_at_end(after)
+            final = []
+            for k in range(MR * nvec):
+                ph = builder.phi(vty)
+                ph.add_incoming(zero, pre)
+                ph.add_incoming(new[k], tail)
+                final.append(ph)
+            for i in range(MR):
+                with builder.if_then(builder.icmp_signed("<", intp(i), mr_), likely=True):
+                    rowp = builder.gep(base, [builder.mul(intp(i), ldc)])
+                    for v in range(nvec):
+                        vp = builder.bitcast(builder.gep(rowp, [intp(v * lanes)]), vptr)
+                        val = final[i * nvec + v]
+                        with builder.if_then(acc_flag):
+                            old = builder.call(mload, [vp, i32(nbytes), masks[v], zero])
+                            total = builder.fadd(old, val) if is_float else builder.add(old, val)
+                            builder.call(mstore, [total, vp, i32(nbytes), masks[v]])
+                        with builder.if_then(builder.not_(acc_flag)):
+                            builder.call(mstore, [val, vp, i32(nbytes), masks[v]])
+
+        # A tile of at most one vector of columns (e.g. a product with N <= 16 for float32) runs a loop with
+        # one vector per row: half the FMAs and loads of the two-vector loop, which would compute padding.
+        done = builder.append_basic_block("mk.done")
+        if nv > 1:
+            narrow = builder.append_basic_block("mk.narrow")
+            wide = builder.append_basic_block("mk.wide")
+            builder.cbranch(builder.icmp_signed("<=", nv_, intp(lanes)), narrow, wide)
+            variants = ((narrow, 1), (wide, nv))
+        else:
+            only = builder.append_basic_block("mk.only")
+            builder.branch(only)
+            variants = ((only, nv),)
+        for block, nvec in variants:
+            builder.position_at_end(block)
+            emit(nvec)
+            builder.branch(done)
+        builder.position_at_end(done)
         return context.get_dummy_value()
 
     return sig, codegen

@@ -1001,6 +1001,22 @@ def sum_small_into(x, out):
     out[0] = acc
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def sum_small_dim_into(x, out):
+    """out[o, j] = sum_k x[o, k, j] for a small C-contiguous float (outer, r, inner) array, accumulated in float64:
+    the path of small sums along one dim (a bias gradient), where sum_into's set-up would dominate."""
+    outer, r, inner = x.shape
+    acc = np.empty(inner, np.float64)
+    for o in range(outer):
+        for j in range(inner):
+            acc[j] = 0.0
+        for k in range(r):
+            for j in range(inner):
+                acc[j] += x[o, k, j]
+        for j in range(inner):
+            out[o, j] = acc[j]
+
+
 def sum_into(x, out):
     """out[o, j] = sum_k x[o, k, j]. Floats: float32 lanes / float64 totals; ints and bool: int64."""
     outer, r, inner = x.shape

@@ -232,9 +232,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs=None) -> None:
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; it may return a replacement."""
@@ -378,3 +376,16 @@ def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim + n if dim < 0 else dim
+
+
+def _engine():
+    """The autograd engine module (imported on first use: it imports this module)."""
+    global _ENGINE
+    if _ENGINE is None:
+        from .autograd import engine
+
+        _ENGINE = engine
+    return _ENGINE
+
+
+_ENGINE = None

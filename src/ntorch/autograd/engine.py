@@ -196,7 +196,9 @@ def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> 
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            g = Tensor._wrap(np.ones(out._data.shape, out._data.dtype))
+            ones = np.empty(out._data.shape, out._data.dtype)
+            ones.fill(1)
+            g = Tensor._wrap(ones)
         elif not isinstance(g, Tensor):
             from ..ops.creation import full_like
 

@@ -194,32 +194,36 @@ def _reference_counts(t: Tensor) -> tuple:
 
 
 def sole_owner(g: Tensor) -> bool:
-    """Whether the caller's local variable is the only reference to tensor g and to its memory. Compared with
-    counts measured at import in the same call pattern, so the interpreter's own references cancel out."""
-    if g._base is not None or g._store is not None:
+    """Whether the caller's local variable is the only reference to tensor g and to its memory, and g is
+    C-contiguous (a stolen .grad keeps the fast paths). Counts are compared with ones measured at import in
+    the same call pattern, so the interpreter's own references cancel out."""
+    arr = g._data
+    if g._base is not None or g._store is not None or not arr.flags.c_contiguous:
         return False
-    base = g._data.base
-    flat = base is not None
-    if flat and (base is not g._flat or base.base is not None):
-        return False  # a view of memory that something else may hold (the fast path's cached flat is fine)
-    del base  # this frame's own reference would count
-    return _reference_counts(g) <= (_SOLE_FLAT if flat else _SOLE_PLAIN)
+    base = arr.base
+    kind = 0 if base is None else 1 if base is g._flat else 2
+    if kind and base.base is not None:
+        return False  # a view of a view: something else may hold the memory
+    del arr, base  # this frame's own references would count
+    return _reference_counts(g) <= _SOLE[kind]
 
 
 def _probe(g: Tensor) -> tuple:
     return _reference_counts(g)  # one frame between the caller and the count, as in sole_owner
 
 
-def _calibrate(flat: bool) -> tuple:
+def _calibrate(kind: int) -> tuple:
+    """Reference counts of a tensor that only the caller holds: own memory (0), a reshape of its cached flat
+    array (1, the elementwise fast path's results), a reshape of an array nothing else holds (2)."""
     arr = np.empty(2, np.float32)
-    g = Tensor._wrap(arr.reshape(1, 2) if flat else arr)
-    if flat:
+    g = Tensor._wrap(arr if kind == 0 else arr.reshape(1, 2))
+    if kind == 1:
         g._flat = arr
     del arr
     return _probe(g)
 
 
-_SOLE_PLAIN, _SOLE_FLAT = _calibrate(False), _calibrate(True)
+_SOLE = [_calibrate(kind) for kind in range(3)]
 
 
 class _Handle:

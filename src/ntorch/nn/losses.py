@@ -593,12 +593,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.ndim > 2:
         lead = tuple(input.shape[:-1])
         return linear(input.reshape(-1, input.shape[-1]), weight, bias).reshape(*lead, weight.shape[0])
-    with grad_mode.no_grad():
-        res = linalg.mm(input, weight.t())
+    x, w = input._data, weight._data
+    if x.shape[1] != w.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and "
+                           f"{w.shape[1]}x{w.shape[0]})")
+    res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, linalg._same_dtype("mm", input, weight)))
     if bias is not None:
-        if bias.dtype is not res.dtype or tuple(broadcast_shapes(bias.shape, res.shape)) != tuple(res.shape):
+        b = bias._data
+        if b.dtype != res._data.dtype or (b.shape != (w.shape[0],) and tuple(
+                broadcast_shapes(b.shape, res._data.shape)) != res._data.shape):
             return linalg.matmul(input, weight.t()) + bias  # promotion or a bias that broadcasts the result
-        np.add(res._data, bias._data, out=res._data)
+        np.add(res._data, b, out=res._data)
     if needs_graph(input, weight, bias):
         node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
                       (input, weight, bias), (res,), (input, weight))

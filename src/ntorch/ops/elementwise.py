@@ -87,6 +87,8 @@ OPS: list[Op] = [
         "x if x * p0 > p1 else np.log1p(math.exp(x * p0)) / p0", nparams=2,
     ),
     Op("relu", {"any": "x if not (x <= 0) else T(0)"}),
+    # relu's gradient in one pass (ATen's threshold_backward): x is the incoming gradient, y relu's output
+    Op("threshold_backward", {"any": "x if not (y <= 0) else T(0)"}, arity=2, dtypes=F),
     Op("floor", {"float": "np.floor(x)", "int": "x"}),
     Op("ceil", {"float": "np.ceil(x)", "int": "x"}),
     Op("trunc", {"float": "np.trunc(x)", "int": "x"}),
@@ -228,7 +230,8 @@ DERIVATIVES: dict[str, tuple[str, object]] = {
     "gelu_tanh": ("x", _gelu_tanh_grad),
     "silu": ("x", _silu_grad),
     "softplus": ("x", lambda c, g: (g.where(c.x * c.p0 > c.p1, g * (c.x * c.p0).sigmoid()),)),
-    "relu": ("o", lambda c, g: (g.masked_fill(c.o <= 0, 0.0),)),
+    "relu": ("o", lambda c, g: (apply("threshold_backward", g, c.o),)),
+    "threshold_backward": ("y", lambda c, g: (apply("threshold_backward", g, c.y), None)),
     "floor": ("", _zero), "ceil": ("", _zero), "trunc": ("", _zero), "round": ("", _zero),
     "round_decimals": ("", _zero),
     "frac": ("", lambda c, g: (g,)),

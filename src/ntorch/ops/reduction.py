@@ -61,6 +61,7 @@ KERNELS = {
 for _name, (_kernel, _dts) in KERNELS.items():
     dispatch.register(_name, "cpu", _dts, lambda dt, k=_kernel: k)
 dispatch.register("sum.small", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_into)
+dispatch.register("sum.small_dim", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_dim_into)
 
 
 def _plan(x: Tensor, dim, keepdim: bool, op: str):
@@ -69,6 +70,11 @@ def _plan(x: Tensor, dim, keepdim: bool, op: str):
     n = arr.ndim
     if dim is None and arr.flags.c_contiguous:  # the common whole-tensor reduction
         return arr.reshape(1, arr.size, 1), tuple(range(n)), (1,) * n if keepdim else ()
+    if type(dim) is int and -n <= dim < n:  # one dim: the common case along a dim, without the general checks
+        d = dim + n if dim < 0 else dim
+        shape = arr.shape
+        x3 = arr.reshape(math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:]))
+        return x3, (d,), shape[:d] + ((1,) if keepdim else ()) + shape[d + 1:]
     from .shape import _check_unique_dims
 
     _check_unique_dims(dim, n)
@@ -150,7 +156,11 @@ def _track(name: str, backward, input: Tensor, outputs: tuple, saved: tuple, dim
         return
     node = attach(ReductionBackward(name, backward, (input,)), outputs, saved)
     arr = input._data
-    node.dims = _ALL_DIMS[arr.ndim] if _all_dims(dim) else normalize_dims(dim, arr.ndim, name)
+    n = arr.ndim
+    if type(dim) is int and -n <= dim < n:
+        node.dims = (dim + n if dim < 0 else dim,)
+    else:
+        node.dims = _ALL_DIMS[n] if _all_dims(dim) else normalize_dims(dim, n, name)
     node.keepdim, node.shape, node.in_dtype = keepdim, arr.shape, _FROM_NP[arr.dtype]
     if attrs:
         node.__dict__.update(attrs)
@@ -264,22 +274,32 @@ def _norm_backward(c, g):
 SMALL_SUM = 4096  # whole-tensor float sums up to this many elements take sum_small_into
 
 
-def _sum_small(x: Tensor) -> Tensor | None:
-    """The whole-tensor sum of a small contiguous float32/float64 tensor, or None when that path does not apply."""
+def _sum_small(x: Tensor, dim, keepdim: bool) -> Tensor | None:
+    """The sum of a small contiguous float32/float64 tensor over everything or one dim, or None when that path does
+    not apply: one short kernel instead of the general one, whose set-up dominates at this size."""
     arr = x._data
     if arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4 or not arr.flags.c_contiguous:
         return None
-    res = np.empty(1, arr.dtype)
-    dispatch.lookup("sum.small", "cpu", _FROM_NP[arr.dtype])(arr.reshape(-1), res)
-    return Tensor._wrap(res.reshape(()))
+    dt = _FROM_NP[arr.dtype]
+    if dim is None and not keepdim:
+        res = np.empty(1, arr.dtype)
+        dispatch.lookup("sum.small", "cpu", dt)(arr.reshape(-1), res)
+        return Tensor._wrap(res.reshape(()))
+    if type(dim) is not int or not -arr.ndim <= dim < arr.ndim:
+        return None
+    x3, _, out_shape = _plan(x, dim, keepdim, "sum")
+    res = np.empty((x3.shape[0], x3.shape[2]), arr.dtype)
+    dispatch.lookup("sum.small_dim", "cpu", dt)(x3, res)
+    return Tensor._wrap(res.reshape(out_shape))
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "sum")
-    if dim is None and dtype is None and out is None and not keepdim:
-        res = _sum_small(input)
+    if dtype is None and out is None:
+        res = _sum_small(input, dim, keepdim)
         if res is not None:
-            _track("SumBackward0", _sum_backward, input, (res,), (), None, False)
+            _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim,
+                   keepdim)
             return res
     x = _cast_input(input, dtype)
     res = _cast_result(_run("sum", x, dim, keepdim, _sum_dtype(x, None)), dtype)
