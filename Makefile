@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-kernels lint bench wheel-check clean
+.PHONY: demo test test-cuda-sim test-gpu test-kernels lint bench wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,17 @@ lint: $(STAMP)
 # compiling kernels, which parallelises across cores.
 test: $(STAMP) lint
 	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests
+	$(MAKE) test-cuda-sim
 	$(MAKE) wheel-check
+
+# The CUDA back end under Numba's CUDA simulator (its own process: the variable must be set before numba.cuda
+# is imported; tiny shapes, since the simulator runs every GPU thread as a Python thread).
+test-cuda-sim: $(STAMP)
+	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests/cuda
+
+# The same CUDA tests on a real GPU (larger shapes too).
+test-gpu: $(STAMP)
+	NUMBA_ENABLE_CUDASIM=0 $(PY) -m pytest tests/cuda
 
 # A wheel built from the tree must install into a fresh env and import both packages.
 wheel-check: $(STAMP)
@@ -31,7 +41,7 @@ wheel-check: $(STAMP)
 	$(PY) -m pip wheel -q --no-deps -w build/wheel .
 	$(PYTHON) -m venv build/wheel-env
 	build/wheel-env/bin/pip install -q build/wheel/ntorch-*.whl
-	cd build && wheel-env/bin/python -c "import ntorch, ntorch.kernels, ntorch.kernels.cpu; print('wheel ok:', ntorch.__file__)"
+	cd build && wheel-env/bin/python -c "import ntorch, ntorch.cuda, ntorch.kernels, ntorch.kernels.cpu; print('wheel ok:', ntorch.__file__)"
 
 bench: $(STAMP)
 	-$(PY) -m pip install -q torch==2.13.0

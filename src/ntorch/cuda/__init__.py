@@ -1,0 +1,239 @@
+"""ntorch.cuda: devices, memory statistics and errors (the subset of torch.cuda that ntorch needs).
+
+Importing this package is cheap: numba.cuda (and with it a CUDA context) is imported only when a function
+needs a device. Under NUMBA_ENABLE_CUDASIM=1 Numba's CUDA simulator counts as one device.
+
+Streams: everything runs on the legacy default stream for now, so device work is ordered as the program
+issues it and host copies synchronise implicitly. Interop exports name that stream (1) to consumers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+__all__ = [
+    "OutOfMemoryError", "CudaDeviceProperties", "is_available", "device_count", "current_device", "set_device",
+    "synchronize", "get_device_name", "get_device_properties", "memory_allocated", "max_memory_allocated",
+    "memory_reserved", "max_memory_reserved", "empty_cache", "reset_peak_memory_stats",
+]
+
+
+class OutOfMemoryError(RuntimeError):
+    """The device has no memory left for an allocation, even after the caching allocator emptied its cache."""
+
+
+NO_DEVICE_MESSAGE = (
+    "Found no NVIDIA driver on your system: ntorch's CUDA back end needs an NVIDIA GPU and driver "
+    "(or NUMBA_ENABLE_CUDASIM=1 to run on Numba's CUDA simulator)."
+)
+
+_state = {"cuda": None, "available": None, "count": None}
+_props: dict[int, CudaDeviceProperties] = {}
+_local = threading.local()  # the current device is per thread, as in PyTorch and Numba
+
+
+def numba_cuda():
+    """The numba.cuda module, imported on first use (the import costs about half a second)."""
+    mod = _state["cuda"]
+    if mod is None:
+        from numba import cuda as mod
+
+        _state["cuda"] = mod
+    return mod
+
+
+def is_simulator() -> bool:
+    """True when numba.cuda runs on the simulator (NUMBA_ENABLE_CUDASIM=1 when it was imported)."""
+    if _state["cuda"] is None:
+        return os.environ.get("NUMBA_ENABLE_CUDASIM", "0").strip() not in ("", "0")
+    from numba.cuda.core import config
+
+    return bool(config.ENABLE_CUDASIM)
+
+
+def is_available() -> bool:
+    """Whether a CUDA device (or the simulator) can be used."""
+    ok = _state["available"]
+    if ok is None:
+        try:
+            ok = bool(numba_cuda().is_available())
+        except Exception:  # no driver, broken install: simply not available
+            ok = False
+        _state["available"] = ok
+    return ok
+
+
+def device_count() -> int:
+    """Number of usable CUDA devices (1 under the simulator, 0 without a driver)."""
+    n = _state["count"]
+    if n is None:
+        n = len(numba_cuda().gpus) if is_available() else 0
+        _state["count"] = n
+    return n
+
+
+def require_device() -> None:
+    """Raise PyTorch's error when there is no device to run on."""
+    if not is_available():
+        raise RuntimeError(NO_DEVICE_MESSAGE)
+
+
+def device_index(device=None) -> int:
+    """A device argument (None, int, 'cuda', 'cuda:1', ntorch.device) as a checked index."""
+    require_device()
+    if device is None:
+        return current_device()
+    if isinstance(device, str):
+        from ..devices import device as _device_cls
+
+        device = _device_cls(device)
+    if hasattr(device, "type") and hasattr(device, "index"):
+        if device.type != "cuda":
+            raise ValueError(f"Expected a cuda device, but got: {device}")
+        device = device.index
+        if device is None:
+            return current_device()
+    if isinstance(device, bool) or not isinstance(device, int):
+        raise TypeError(f"expected a cuda device (int, str or ntorch.device), got {type(device).__name__}")
+    if not 0 <= device < device_count():
+        raise RuntimeError(f"CUDA error: invalid device ordinal (device {device}, {device_count()} available)")
+    return device
+
+
+def current_device() -> int:
+    """Index of the current device of this thread."""
+    require_device()
+    return getattr(_local, "index", 0)
+
+
+def set_device(device) -> None:
+    """Make `device` current for this thread (Numba's context follows)."""
+    idx = device_index(device)
+    if not is_simulator():
+        numba_cuda().select_device(idx)
+    _local.index = idx
+
+
+def synchronize(device=None) -> None:
+    """Wait for all work queued on the device to finish."""
+    idx = device_index(device)
+    cuda = numba_cuda()
+    if is_simulator() or idx == current_device():
+        cuda.synchronize()
+    else:
+        with cuda.gpus[idx]:
+            cuda.synchronize()
+
+
+@dataclass(frozen=True)
+class CudaDeviceProperties:
+    """torch.cuda.get_device_properties(): static facts that launch configurations are chosen from."""
+
+    name: str
+    major: int
+    minor: int
+    total_memory: int
+    multi_processor_count: int
+    warp_size: int = 32
+    max_threads_per_block: int = 1024
+    max_threads_per_multi_processor: int = 2048
+    max_shared_memory_per_block: int = 48 * 1024
+
+    def __repr__(self) -> str:
+        return (f"_CudaDeviceProperties(name='{self.name}', major={self.major}, minor={self.minor}, "
+                f"total_memory={self.total_memory // (1 << 20)}MB, "
+                f"multi_processor_count={self.multi_processor_count})")
+
+
+def _simulator_properties() -> CudaDeviceProperties:
+    major, minor = numba_cuda().gpus[0].compute_capability
+    try:  # the simulator's "device memory" is host memory
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        total = 0
+    return CudaDeviceProperties("Numba CUDA simulator", major, minor, total, multi_processor_count=1)
+
+
+def _gpu_properties(idx: int) -> CudaDeviceProperties:
+    from numba.cuda.cudadrv.driver import binding, driver
+
+    dev = driver.get_device(idx)  # reads attributes without creating a context
+    name = dev.name.decode() if isinstance(dev.name, bytes) else str(dev.name)
+    major, minor = dev.compute_capability
+    try:
+        total = int(driver.cuDeviceTotalMem(binding.CUdevice(dev.id)))
+    except Exception:  # older bindings: ask the device's context instead
+        with numba_cuda().gpus[idx]:
+            total = int(numba_cuda().current_context().get_memory_info().total)
+    return CudaDeviceProperties(
+        name, major, minor, total, int(dev.MULTIPROCESSOR_COUNT),
+        warp_size=int(dev.WARP_SIZE), max_threads_per_block=int(dev.MAX_THREADS_PER_BLOCK),
+        max_threads_per_multi_processor=int(dev.MAX_THREADS_PER_MULTIPROCESSOR),
+        max_shared_memory_per_block=int(dev.MAX_SHARED_MEMORY_PER_BLOCK),
+    )
+
+
+def get_device_properties(device=None) -> CudaDeviceProperties:
+    """Name, compute capability, memory and multiprocessor count of a device (cached: they never change)."""
+    idx = device_index(device)
+    props = _props.get(idx)
+    if props is None:
+        props = _props[idx] = _simulator_properties() if is_simulator() else _gpu_properties(idx)
+    return props
+
+
+def get_device_name(device=None) -> str:
+    """The device's marketing name, e.g. 'NVIDIA H100 80GB HBM3'."""
+    return get_device_properties(device).name
+
+
+# Memory statistics. As in PyTorch, they read 0 (and touch no driver) until something was allocated.
+
+def _stats(device):
+    from .allocator import existing_allocator
+
+    alloc = existing_allocator(None if device is None else device_index(device))
+    return None if alloc is None else alloc.stats()
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes held by live arrays (each rounded up to its allocator size class)."""
+    s = _stats(device)
+    return 0 if s is None else s.allocated
+
+
+def max_memory_allocated(device=None) -> int:
+    """Peak of memory_allocated() since the start or the last reset_peak_memory_stats()."""
+    s = _stats(device)
+    return 0 if s is None else s.peak_allocated
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes obtained from the driver: live blocks plus the allocator's cache."""
+    s = _stats(device)
+    return 0 if s is None else s.reserved
+
+
+def max_memory_reserved(device=None) -> int:
+    """Peak of memory_reserved() since the start or the last reset_peak_memory_stats()."""
+    s = _stats(device)
+    return 0 if s is None else s.peak_reserved
+
+
+def empty_cache() -> None:
+    """Give every cached (unused) block back to the driver; live arrays are untouched."""
+    from .allocator import all_allocators
+
+    for alloc in all_allocators():
+        alloc.empty_cache()
+
+
+def reset_peak_memory_stats(device=None) -> None:
+    """Start the max_memory_* peaks again from the current values."""
+    from .allocator import existing_allocator
+
+    alloc = existing_allocator(None if device is None else device_index(device))
+    if alloc is not None:
+        alloc.reset_peak()
