@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-cuda-sim test-gpu test-kernels lint bench wheel-check clean
+.PHONY: demo test test-cuda-sim test-gpu test-kernels lint bench bench-results wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,11 +41,19 @@ wheel-check: $(STAMP)
 	$(PY) -m pip wheel -q --no-deps -w build/wheel .
 	$(PYTHON) -m venv build/wheel-env
 	build/wheel-env/bin/pip install -q build/wheel/ntorch-*.whl
-	cd build && wheel-env/bin/python -c "import ntorch, ntorch.cuda, ntorch.kernels, ntorch.kernels.cpu; print('wheel ok:', ntorch.__file__)"
+	cd build && wheel-env/bin/python -c "import ntorch, ntorch.cuda, ntorch.benchmarks.suites, ntorch.kernels, ntorch.kernels.cpu; print('wheel ok:', ntorch.__file__)"
 
 bench: $(STAMP)
 	-$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pytest bench -q --benchmark-only --benchmark-columns=median,iqr,ops
+	$(VENV)/bin/ntorch bench $(BENCH_ARGS)
+
+# Regenerate the tables in README.md and bench/RESULTS.md from 1- and 2-thread runs.
+bench-results: $(STAMP)
+	-$(PY) -m pip install -q torch==2.13.0
+	mkdir -p build
+	$(VENV)/bin/ntorch bench --threads 1 --json build/bench-1t.json
+	$(VENV)/bin/ntorch bench --threads 2 --json build/bench-2t.json
+	$(VENV)/bin/ntorch bench --from-json build/bench-1t.json --from-json build/bench-2t.json --markdown README.md --markdown bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
