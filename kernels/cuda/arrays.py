@@ -1,0 +1,74 @@
+"""Device-array plumbing shared by the CUDA kernel modules: element strides, strided views (including the
+1-d "span" view a strided kernel indexes with its own offsets) and small cached int64 device arrays for shapes
+and strides.
+
+Works on numba-cuda DeviceNDArrays and, under the simulator, on its FakeCUDAArray (a wrapped NumPy array).
+Strides are never negative here.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .launch import SIMULATOR, cuda
+
+if SIMULATOR:
+    from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+else:
+    from numba.cuda.cudadrv.devicearray import DeviceNDArray
+
+
+def is_device_array(a) -> bool:
+    """A numba-cuda device array (DeviceNDArray, or the simulator's FakeCUDAArray); scalars are not."""
+    return getattr(a, "__cuda_ndarray__", False) is True
+
+
+def elem_strides(a) -> tuple[int, ...]:
+    """Strides in elements (numba-cuda reports bytes)."""
+    size = a.dtype.itemsize
+    return tuple(s // size for s in a.strides)
+
+
+def view(a, shape: tuple, strides: tuple, offset: int = 0):
+    """A view of a's memory from its first element plus `offset` elements, with element strides; the caller
+    guarantees it stays inside a's memory."""
+    isz = a.dtype.itemsize
+    shape = tuple(int(n) for n in shape)
+    byte_strides = tuple(int(s) * isz for s in strides)
+    if SIMULATOR:
+        base = a._ary
+        if offset:  # a one-element view at the offset (reshape could copy a non-contiguous array)
+            base = np.lib.stride_tricks.as_strided(base, (offset + 1,), (isz,))[offset:]
+        return FakeCUDAArray(np.lib.stride_tricks.as_strided(base, shape, byte_strides), stream=a.stream)
+    data = a.gpu_data.view(offset * isz) if offset else a.gpu_data
+    return DeviceNDArray(shape, byte_strides, a.dtype, stream=a.stream, gpu_data=data)
+
+
+def span(a, strides: tuple | None = None):
+    """1-d contiguous view from a's first element covering every element a reaches (a strided kernel indexes
+    it as span[sum(index * stride)])."""
+    st = elem_strides(a) if strides is None else strides
+    n = 1 + sum((d - 1) * s for d, s in zip(a.shape, st) if d > 0)
+    return view(a, (n,), (1,))
+
+
+def flat(a):
+    """1-d view of a C-contiguous array (0-d included)."""
+    return view(a, (a.size,), (1,))
+
+
+@functools.lru_cache(maxsize=512)
+def _i64(values: tuple):
+    return cuda.to_device(np.array(values, dtype=np.int64))
+
+
+def i64(values) -> object:
+    """A small int64 device array holding `values` (shapes, strides), cached so repeated launches with the
+    same layout do not copy to the device again."""
+    return _i64(tuple(int(v) for v in values))
+
+
+def empty(shape, dtype):
+    return cuda.device_array(shape, dtype=np.dtype(dtype))

@@ -1,0 +1,101 @@
+"""Strided copy with a dtype cast, and fill, on device arrays of any strides (never negative).
+
+`copy_cast(dst, src)` serves .contiguous(), .to(dtype) and setitem with broadcasting (src may have stride 0;
+dst must not overlap src, the caller checks). Casts follow NumPy's `astype` for values that fit (float ->
+bool is `!= 0`, NaN included; float -> int truncates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cpu.elementwise import collapse
+from . import arrays
+from .launch import cuda, grid_1d
+
+__all__ = ["copy_cast", "fill"]
+
+
+@cuda.jit(cache=True)
+def _copy_contig(dst, src):
+    i = cuda.grid(1)
+    step = cuda.gridsize(1)
+    while i < dst.shape[0]:
+        dst[i] = src[i]
+        i += step
+
+
+@cuda.jit(cache=True)
+def _copy_strided(dst, src, shape, sd, ss, n):
+    i = cuda.grid(1)
+    step = cuda.gridsize(1)
+    nd = shape.shape[0]
+    while i < n:
+        rest = i
+        bd = 0
+        bs = 0
+        for d in range(nd - 1, -1, -1):
+            c = rest % shape[d]
+            rest //= shape[d]
+            bd += c * sd[d]
+            bs += c * ss[d]
+        dst[bd] = src[bs]
+        i += step
+
+
+@cuda.jit(cache=True)
+def _fill_contig(dst, value):
+    i = cuda.grid(1)
+    step = cuda.gridsize(1)
+    while i < dst.shape[0]:
+        dst[i] = value
+        i += step
+
+
+@cuda.jit(cache=True)
+def _fill_strided(dst, shape, sd, n, value):
+    i = cuda.grid(1)
+    step = cuda.gridsize(1)
+    nd = shape.shape[0]
+    while i < n:
+        rest = i
+        bd = 0
+        for d in range(nd - 1, -1, -1):
+            c = rest % shape[d]
+            rest //= shape[d]
+            bd += c * sd[d]
+        dst[bd] = value
+        i += step
+
+
+def copy_cast(dst, src) -> None:
+    """dst[...] = src converted to dst's dtype; same shape, any strides on both sides."""
+    if tuple(dst.shape) != tuple(src.shape):
+        raise ValueError(f"copy_cast: shapes differ: dst {tuple(dst.shape)}, src {tuple(src.shape)}")
+    n = dst.size
+    if n == 0:
+        return
+    sdst, ssrc = arrays.elem_strides(dst), arrays.elem_strides(src)
+    shape, (cd, cs) = collapse(tuple(dst.shape), [sdst, ssrc])
+    d, s = arrays.span(dst, sdst), arrays.span(src, ssrc)
+    grid, block = grid_1d(n)
+    if n == 1 or (len(shape) == 1 and cd[0] == 1 and cs[0] == 1):
+        _copy_contig[grid, block](d, s)
+    else:
+        _copy_strided[grid, block](d, s, arrays.i64(shape), arrays.i64(cd), arrays.i64(cs), n)
+
+
+def fill(dst, value) -> None:
+    """Every element of dst (any strides) = value, converted to dst's dtype on the host."""
+    n = dst.size
+    if n == 0:
+        return
+    v = np.asarray(value).astype(dst.dtype)[()]
+    sdst = arrays.elem_strides(dst)
+    shape, (cd,) = collapse(tuple(dst.shape), [sdst])
+    d = arrays.span(dst, sdst)
+    grid, block = grid_1d(n)
+    if n == 1 or (len(shape) == 1 and cd[0] == 1):
+        _fill_contig[grid, block](d, v)
+    else:
+        _fill_strided[grid, block](d, arrays.i64(shape), arrays.i64(cd), n, v)

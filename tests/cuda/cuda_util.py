@@ -1,0 +1,86 @@
+"""Helpers of the CUDA kernel tests: device copies of host arrays in several memory layouts."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+SIMULATOR = os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
+
+
+def _gpu() -> bool:
+    if SIMULATOR:
+        return False
+    try:
+        from ntorch.kernels.cuda.launch import cuda
+
+        return bool(cuda.is_available())
+    except Exception:
+        return False
+
+
+GPU = _gpu()
+RUN = SIMULATOR or GPU
+
+
+def dev(a: np.ndarray):
+    """A C-contiguous device copy (0-d as a view: the simulator's to_device makes 0-d arrays 1-d)."""
+    from ntorch.kernels.cuda import arrays
+    from ntorch.kernels.cuda.launch import cuda
+
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return arrays.view(cuda.to_device(a.reshape(1)), (), ())
+    return cuda.to_device(np.ascontiguousarray(a))
+
+
+def host(d) -> np.ndarray:
+    return d.copy_to_host()
+
+
+def empty(shape, dtype):
+    from ntorch.kernels.cuda import arrays
+
+    return arrays.empty(shape, dtype)
+
+
+def transposed(a: np.ndarray):
+    """A device view with a's values whose last two axes are stored transposed (not C-contiguous)."""
+    from ntorch.kernels.cuda import arrays
+
+    d = dev(np.swapaxes(a, -1, -2))
+    st = list(arrays.elem_strides(d))
+    st[-1], st[-2] = st[-2], st[-1]
+    return arrays.view(d, a.shape, tuple(st))
+
+
+def stepped(a: np.ndarray, offset: int = 1):
+    """A device view with a's values at every other element of the last axis, starting `offset` elements in."""
+    from ntorch.kernels.cuda import arrays
+
+    big = np.zeros((*a.shape[:-1], 2 * a.shape[-1] + offset), a.dtype)
+    big[..., offset::2] = a
+    d = dev(big)
+    st = list(arrays.elem_strides(d))
+    st[-1] *= 2
+    return arrays.view(d, a.shape, tuple(st), offset=offset)
+
+
+def broadcast(row: np.ndarray, shape: tuple):
+    """A device view of `row` broadcast to `shape` (stride 0 on the added and size-1 axes)."""
+    from ntorch.kernels.cuda import arrays
+
+    d = dev(row)
+    lead = len(shape) - row.ndim
+    st = [0] * lead + [0 if n == 1 else s for n, s in zip(row.shape, arrays.elem_strides(d))]
+    return arrays.view(d, shape, tuple(st))
+
+
+def layouts(a: np.ndarray):
+    """(name, device array with a's values and shape) in every layout that applies to a."""
+    yield "contiguous", dev(a)
+    if a.ndim >= 1 and a.size:
+        yield "stepped", stepped(a)
+    if a.ndim >= 2 and a.size:
+        yield "transposed", transposed(a)
