@@ -14,7 +14,8 @@ import ntorch.nn.functional as F
 NOT_DIFFERENTIABLE = {
     "all", "allclose", "any", "arange", "argmax", "argmin", "argsort", "argwhere", "as_tensor", "bincount",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "broadcast_shapes", "bucketize", "can_cast",
-    "count_nonzero", "empty", "empty_like", "eq", "equal", "eye", "from_numpy", "full", "full_like", "ge",
+    "count_nonzero", "empty", "empty_like", "eq", "equal", "eye", "from_dlpack", "from_numpy", "full",
+    "full_like", "ge",
     "get_default_dtype", "get_rng_state", "greater", "greater_equal", "gt", "histc", "initial_seed",
     "is_floating_point", "is_grad_enabled", "is_tensor", "isclose", "isfinite", "isinf", "isnan", "le", "less",
     "less_equal", "linspace", "logical_and", "logical_not", "logical_or", "logical_xor", "logspace", "lt",

@@ -51,6 +51,7 @@ from .ops.creation import (  # noqa: E402, F401
     empty,
     empty_like,
     eye,
+    from_dlpack,
     from_numpy,
     full,
     full_like,

@@ -44,10 +44,41 @@ class device:
 
 
 def as_device(spec) -> device:
-    """Validate a device argument; only the CPU has kernels so far."""
-    d = spec if isinstance(spec, device) else device(spec if spec is not None else "cpu")
-    if d.type != "cpu":
-        raise RuntimeError(
-            f"device '{d}' is not available: ntorch has CPU kernels only so far (CUDA is planned)"
-        )
+    """Validate a device argument: "cpu", "cuda", "cuda:N", an int N (cuda:N, as torch) or a device; a CUDA
+    device must exist (PyTorch's errors otherwise)."""
+    if isinstance(spec, device):
+        d = spec
+    elif spec is None:
+        return CPU
+    elif isinstance(spec, int) and not isinstance(spec, bool):
+        d = device("cuda", spec)
+    else:
+        d = device(spec)
+    if d.type == "cuda":
+        from . import cuda
+
+        cuda.require_device()
+        if d.index is not None and not 0 <= d.index < cuda.device_count():
+            raise RuntimeError("CUDA error: invalid device ordinal")
+    return d
+
+
+def cuda_index(d: device) -> int:
+    """The device index of a CUDA device (the current device when it has none)."""
+    if d.index is not None:
+        return d.index
+    from . import cuda
+
+    return cuda.current_device()
+
+
+CPU = device("cpu")
+_CUDA: dict[int, device] = {}
+
+
+def cuda_device(index: int) -> device:
+    """The (cached) device object of cuda:index, as tensors report it."""
+    d = _CUDA.get(index)
+    if d is None:
+        d = _CUDA[index] = device("cuda", index)
     return d

@@ -10,16 +10,31 @@ from .dtypes import dtype
 _REGISTRY: dict[tuple[str, str, dtype], Any] = {}
 
 
-def register(op: str, device: str, dtypes: Iterable[dtype], kernel_for: Callable[[dtype], Any]) -> None:
-    """Register `kernel_for(dt)` as the kernel of `op` on `device` for each dtype in `dtypes`."""
+class _Lazy:
+    """A kernel made on first lookup: CUDA kernel modules import numba.cuda (half a second), which `import ntorch`
+    must not pay on a machine that never uses the GPU."""
+
+    __slots__ = ("make", "dt")
+
+    def __init__(self, make: Callable[[dtype], Any], dt: dtype) -> None:
+        self.make, self.dt = make, dt
+
+
+def register(op: str, device: str, dtypes: Iterable[dtype], kernel_for: Callable[[dtype], Any],
+             lazy: bool = False) -> None:
+    """Register `kernel_for(dt)` as the kernel of `op` on `device` for each dtype in `dtypes` (called on first
+    lookup when `lazy`)."""
     for dt in dtypes:
-        _REGISTRY[(op, device, dt)] = kernel_for(dt)
+        _REGISTRY[(op, device, dt)] = _Lazy(kernel_for, dt) if lazy else kernel_for(dt)
 
 
 def lookup(op: str, device: str, dt: dtype):
     """The kernel for (op, device, dtype), or NotImplementedError naming what is supported."""
     try:
-        return _REGISTRY[(op, device, dt)]
+        kernel = _REGISTRY[(op, device, dt)]
+        if type(kernel) is _Lazy:
+            kernel = _REGISTRY[(op, device, dt)] = kernel.make(kernel.dt)
+        return kernel
     except KeyError:
         supported = sorted(d.name for (o, dev, d) in _REGISTRY if o == op and dev == device)
         if not supported:

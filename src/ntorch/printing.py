@@ -122,11 +122,13 @@ def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
 
 
 def tensor_repr(t) -> str:
-    arr = t._data
+    arr = t._host()  # a CUDA tensor's values are copied to the host for printing, explicitly
     dt = t.dtype
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []
+    if t.is_cuda:  # torch names the device of any non-CPU tensor
+        suffixes.append(f"device='{t.device}'")
     if arr.size == 0:
         if arr.ndim != 1:
             suffixes.append(f"size={tuple(arr.shape)}")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
-from .devices import device as _device_cls
-
-CPU = _device_cls("cpu")
+from .cuda.array import CudaArray
+from .devices import CPU, cuda_device
 
 
 class Storage:
@@ -29,7 +28,10 @@ class Storage:
 
 
 def _storage_for(arr: np.ndarray) -> Storage:
-    """A Storage covering every element `arr` reaches, starting at its first element."""
+    """A Storage covering every element `arr` reaches, starting at its first element (for a CUDA array: its
+    whole allocation, as a 1-d array from the allocation's start)."""
+    if type(arr) is CudaArray:
+        return Storage(CudaArray(arr.block, 0, (arr.block.size // arr.itemsize,), (arr.itemsize,), arr.dtype))
     if arr.flags.c_contiguous:
         return Storage(arr.reshape(-1))
     span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides) if n > 0) // arr.itemsize
@@ -71,7 +73,7 @@ class Tensor:
     @staticmethod
     def _wrap(arr: np.ndarray, base: Tensor | None = None) -> Tensor:
         """A tensor over `arr`; when `base` is given, `arr` is a view of base's storage."""
-        if not isinstance(arr, np.ndarray):
+        if not isinstance(arr, np.ndarray) and type(arr) is not CudaArray:
             # a NumPy scalar (e.g. from arr[i, j]) is a copy, never a view: callers must index with a
             # trailing Ellipsis to get a 0-d view instead
             if base is not None:
@@ -115,11 +117,22 @@ class Tensor:
 
     @property
     def device(self):
-        return CPU
+        arr = self._data
+        return cuda_device(arr.device) if type(arr) is CudaArray else CPU
 
     @property
     def is_cuda(self) -> bool:
-        return False
+        return type(self._data) is CudaArray
+
+    def get_device(self) -> int:
+        return self._data.device if type(self._data) is CudaArray else -1
+
+    def cpu(self, memory_format=None) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}",
+                       non_blocking=non_blocking)
 
     @property
     def ndim(self) -> int:
@@ -160,10 +173,14 @@ class Tensor:
         return strides[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def storage_offset(self) -> int:
+        if type(self._data) is CudaArray:
+            return self._data.offset // self._data.itemsize
         start = self._storage().flat.__array_interface__["data"][0]
         return (self.data_ptr() - start) // self._data.itemsize
 
     def data_ptr(self) -> int:
+        if type(self._data) is CudaArray:
+            return self._data.data_ptr
         return self._data.__array_interface__["data"][0]
 
     def untyped_storage(self) -> Storage:
@@ -295,13 +312,23 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
             )
-        return self._data.reshape(()).item()
+        return self._host().reshape(()).item()
 
     def tolist(self):
-        return self._data.tolist()
+        return self._host().tolist()
+
+    def _host(self) -> np.ndarray:
+        """The values as a NumPy array: the data itself on the CPU, an explicit copy from a CUDA device."""
+        arr = self._data
+        return arr.copy_to_host() if type(arr) is CudaArray else arr
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """A NumPy array sharing this tensor's memory."""
+        """A NumPy array sharing this tensor's memory (a CUDA tensor raises, as in PyTorch, unless force=True,
+        which copies)."""
+        if type(self._data) is CudaArray:
+            if force:
+                return self._data.copy_to_host()
+            np.asarray(self._data)  # raises PyTorch's "can't convert cuda:0 device type tensor to numpy"
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -315,7 +342,7 @@ class Tensor:
                 "Boolean value of Tensor with more than one value is ambiguous"
                 if self._data.size > 1 else "Boolean value of Tensor with no values is ambiguous"
             )
-        return bool(self._data.reshape(()).item())
+        return bool(self._host().reshape(()).item())
 
     def __int__(self) -> int:
         if self._data.size != 1:
@@ -348,11 +375,35 @@ class Tensor:
         return repr(self)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._data.copy(), self.requires_grad))
+        return (_rebuild, (np.array(self._host()), self.requires_grad, str(self.device)))
+
+    # -- interop: DLPack and the CUDA Array Interface, without copies ------------------------------
+    def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        from .cuda.dlpack import dlpack
+
+        return dlpack(self._data, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple:
+        from .cuda.dlpack import dlpack_device
+
+        return dlpack_device(self._data)
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        if type(self._data) is not CudaArray:
+            raise AttributeError("Can't get __cuda_array_interface__ on non-CUDA tensor type: "
+                                 f"{dtypes.torch_name(self.dtype).replace('torch.', '').capitalize()}Tensor. "
+                                 "If CUDA data is required use tensor.cuda() to copy tensor to device memory.")
+        if self._requires_grad:
+            raise RuntimeError("Can't get __cuda_array_interface__ on Variable that requires grad. If gradients "
+                               "aren't required, use var.detach() to get Variable that doesn't require grad.")
+        return self._data.__cuda_array_interface__
 
 
-def _rebuild(arr: np.ndarray, requires_grad: bool) -> Tensor:
+def _rebuild(arr: np.ndarray, requires_grad: bool, device: str = "cpu") -> Tensor:
     t = Tensor._wrap(arr)
+    if device != "cpu":
+        t = t.to(device)
     t.requires_grad = requires_grad
     return t
 

@@ -21,8 +21,8 @@ from .graph import AccumulateGrad, Node, accumulate_into_grad, edge_of, sole_own
 def _zeros(meta) -> Tensor:
     from ..ops.creation import zeros
 
-    shape, dt = meta
-    return zeros(shape, dtype=dt)
+    shape, dt = meta[:2]
+    return zeros(shape, dtype=dt, device=f"cuda:{meta[2]}" if len(meta) > 2 else None)
 
 
 def _add(a: Tensor | None, b: Tensor | None) -> Tensor | None:
@@ -196,9 +196,14 @@ def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> 
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            ones = np.empty(out._data.shape, out._data.dtype)
-            ones.fill(1)
-            g = Tensor._wrap(ones)
+            if type(out._data) is np.ndarray:
+                ones = np.empty(out._data.shape, out._data.dtype)
+                ones.fill(1)
+                g = Tensor._wrap(ones)
+            else:
+                from ..ops.creation import ones_like
+
+                g = ones_like(out)
         elif not isinstance(g, Tensor):
             from ..ops.creation import full_like
 

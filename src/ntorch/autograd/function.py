@@ -78,7 +78,8 @@ class Function:
                 continue
             if id(out) in inputs_by_id and id(out) not in ctx._dirty:
                 out = out.detach()  # an input returned as is: a new tensor, so the input keeps its history
-            ctx._output_meta.append((tuple(out.shape), out.dtype))
+            ctx._output_meta.append((tuple(out.shape), out.dtype) if not out.is_cuda
+                                    else (tuple(out.shape), out.dtype, out.get_device()))
             if id(out) not in ctx._non_differentiable and out.dtype.is_floating_point:
                 out.requires_grad = True
                 out.grad_fn = ctx

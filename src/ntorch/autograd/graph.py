@@ -180,7 +180,8 @@ def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
     elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
         t.grad = t.grad + grad
     elif t.grad._data.shape == grad._data.shape and t.grad._data.dtype == grad._data.dtype \
-            and t.grad._data.dtype.kind == "f" and t.grad._data.dtype.itemsize >= 4:
+            and t.grad._data.dtype.kind == "f" and t.grad._data.dtype.itemsize >= 4 \
+            and type(t.grad._data) is np.ndarray and type(grad._data) is np.ndarray:
         np.add(t.grad._data, grad._data, out=t.grad._data)  # the common case, without the op machinery
         t.grad._bump_version()
     else:
@@ -198,8 +199,8 @@ def sole_owner(g: Tensor) -> bool:
     C-contiguous (a stolen .grad keeps the fast paths). Counts are compared with ones measured at import in
     the same call pattern, so the interpreter's own references cancel out."""
     arr = g._data
-    if g._base is not None or g._store is not None or not arr.flags.c_contiguous:
-        return False
+    if type(arr) is not np.ndarray or g._base is not None or g._store is not None or not arr.flags.c_contiguous:
+        return False  # (CUDA gradients are copied: their memory has no NumPy base to check)
     base = arr.base
     kind = 0 if base is None else 1 if base is g._flat else 2
     if kind and base.base is not None:
@@ -278,7 +279,7 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
     for out in outputs:
         arr = out._data
         dt = _FROM_NP[arr.dtype]
-        meta.append((arr.shape, dt))
+        meta.append((arr.shape, dt) if type(arr) is np.ndarray else (arr.shape, dt, arr.device))
         if arr.dtype.kind == "f":
             out._requires_grad = True
             out.grad_fn = node

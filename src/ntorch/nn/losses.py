@@ -603,7 +603,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if b.dtype != res._data.dtype or (b.shape != (w.shape[0],) and tuple(
                 broadcast_shapes(b.shape, res._data.shape)) != res._data.shape):
             return linalg.matmul(input, weight.t()) + bias  # promotion or a bias that broadcasts the result
-        np.add(res._data, b, out=res._data)
+        if type(b) is np.ndarray:
+            np.add(res._data, b, out=res._data)
+        else:
+            from ..ops.elementwise import apply_inplace
+
+            with grad_mode.no_grad():
+                apply_inplace("add", res, bias)
     if needs_graph(input, weight, bias):
         node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
                       (input, weight, bias), (res,), (input, weight))

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .. import dtypes
+from .. import _arrays, dtypes
 from ..tensor import Size, Tensor, _wrap_dim
 
 SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
@@ -85,6 +85,10 @@ def resize_out(out: Tensor, shape: tuple, op: str) -> None:
     out._base = None
 
 
+def _device_of(arr):
+    return Tensor._wrap(arr).device
+
+
 def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
     """Copy a computed result into a user's out= tensor, resizing it as torch does."""
     check_tensor(out, op, "out")
@@ -92,6 +96,9 @@ def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
     if not dtypes.can_cast(src, out.dtype):
         raise RuntimeError(f"{op}: result type {src.name} can't be cast to the desired output type {out.dtype.name}")
     resize_out(out, result.shape, op)
-    out._data[...] = result
+    if out.device != _device_of(result):
+        raise RuntimeError(f"{op}: Expected out tensor to have device {_device_of(result)}, but got {out.device} "
+                           "instead")
+    _arrays.copy_into(out._data, result)
     out._bump_version()
     return out

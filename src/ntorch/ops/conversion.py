@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import _arrays, devices, dtypes
 from ..autograd import inplace
 from ..autograd.graph import needs_graph, record
-from ..devices import as_device
 from ..tensor import Tensor
 from ._util import is_scalar
 
 
-def _cast(arr: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
-    """torch's casts: float->int truncates toward zero; float->bool is `!= 0`."""
+def _cast(arr, dt: dtypes.dtype):
+    """torch's casts: float->int truncates toward zero; float->bool is `!= 0` (the CUDA copy kernel does both)."""
+    if _arrays.is_cuda(arr):
+        return _arrays.copy(arr) if arr.dtype == dt.np else _arrays.astype(arr, dt.np)
     if dt is dtypes.bool:
         return arr != 0
     return arr.astype(dt.np)
+
+
+def _same_device(a: devices.device, b: devices.device) -> bool:
+    if a.type != b.type:
+        return False
+    return a.type == "cpu" or devices.cuda_index(a) == devices.cuda_index(b)
+
+
+def move(arr, target: devices.device):
+    """arr copied to the target device (an explicit transfer: the only place host and device data meet)."""
+    if target.type == "cpu":
+        return np.array(_arrays.to_host(arr))
+    return _arrays.to_device(_arrays.to_host(arr), devices.cuda_index(target))
 
 
 def to(self: Tensor, *args, dtype=None, device=None, non_blocking: bool = False, copy: bool = False,
@@ -25,30 +39,36 @@ def to(self: Tensor, *args, dtype=None, device=None, non_blocking: bool = False,
         if isinstance(a, dtypes.dtype):
             dtype = a
         elif isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, str | device):
-            try:
-                as_device(a)
-            except RuntimeError:
-                if isinstance(a, str) and a in dtypes._BY_NAME:
-                    dtype = a
-                    continue
-                raise
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, devices.device) or (isinstance(a, int) and not isinstance(a, bool)):
+            device = a
+        elif isinstance(a, str):
+            if a in dtypes._BY_NAME:
+                dtype = a
+            else:
+                device = a
         elif a is not None:
             dtype = a
-    if device is not None:
-        as_device(device)
+    here = self.device
+    target = here if device is None else devices.as_device(device)
     dt = self.dtype if dtype is None else dtypes.as_dtype(dtype)
-    if dt is self.dtype and not copy:
+    moving = not _same_device(here, target)
+    if dt is self.dtype and not moving and not copy:
         return self
-    res = Tensor._wrap(_cast(self._data, dt))
+    arr = move(self._data, target) if moving else self._data
+    if dt is not self.dtype:
+        arr = _cast(arr, dt)
+    elif not moving:
+        arr = _arrays.copy(arr)
+    res = Tensor._wrap(arr)
     if needs_graph(self):
-        record("ToCopyBackward0", _to_backward, (self,), (res,)).in_dtype = self.dtype
+        node = record("ToCopyBackward0", _to_backward, (self,), (res,))
+        node.in_dtype, node.in_device = self.dtype, here
     return res
 
 
 def _to_backward(c, g: Tensor) -> Tensor:
-    return g.to(c.in_dtype)
+    return g.to(c.in_device, c.in_dtype)
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
@@ -72,7 +92,14 @@ CAST_METHODS = {name: _caster(dt) for name, dt in CASTS.items()}
 
 def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     """Copy src into self with broadcasting and casting (any dtype to any dtype, as torch)."""
+    if isinstance(src, Tensor) and not _same_device(src.device, self.device):
+        if needs_graph(src):  # a differentiable transfer: the gradient flows back to src's device
+            src = to(src, self.device)
+        else:
+            src = Tensor._wrap(move(src._data, self.device))
     arr = src._data if isinstance(src, Tensor) else np.asarray(src)
+    if _arrays.is_cuda(self._data) and not _arrays.is_cuda(arr):  # a host value or scalar written to a device
+        arr = _arrays.to_device(np.asarray(arr), self._data.device)
     try:
         np.broadcast_shapes(arr.shape, self._data.shape)
         if np.broadcast_shapes(arr.shape, self._data.shape) != self._data.shape:
@@ -80,11 +107,13 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     except ValueError:
         raise RuntimeError(f"The size of tensor a ({list(self._data.shape)}) must match the size of tensor b "
                            f"({list(arr.shape)}): copy_ cannot broadcast the source to the destination") from None
-    if self._data.dtype == np.bool_ and arr.dtype != np.bool_:
+    if self._data.dtype == np.bool_ and arr.dtype != np.bool_ and not _arrays.is_cuda(arr):
         arr = arr != 0
     if inplace.involved(self, src):
         return _inplace_overwrite(self, arr, src if isinstance(src, Tensor) else None)
-    self._data[...] = arr
+    if _arrays.may_share_memory(self._data, arr) and _arrays.is_cuda(arr):
+        arr = _arrays.copy(arr)  # the CUDA copy kernel reads and writes in any order
+    _arrays.copy_into(self._data, arr)
     self._bump_version()
     return self
 
@@ -93,8 +122,8 @@ def _inplace_overwrite(self: Tensor, values, src: Tensor | None) -> Tensor:
     """copy_ / fill_ under autograd: self's old values get no gradient, src gets it summed to its shape."""
     inplace.check_inplace(self)
     old = inplace.snapshot(self)
-    res = Tensor._wrap(np.empty(self._data.shape, self._data.dtype))
-    res._data[...] = values
+    res = Tensor._wrap(_arrays.empty(self._data.shape, self._data.dtype, self._data))
+    _arrays.copy_into(res._data, values)
     node = record("CopyBackwards" if src is not None else "FillBackward0", _copy_backward, (old, src), (res,))
     node.src_meta = (tuple(src.shape), src.dtype) if src is not None else None
     return inplace.commit(self, res)
@@ -117,7 +146,7 @@ def fill_(self: Tensor, value) -> Tensor:
         raise TypeError(f"fill_(): argument 'value' must be Number, not {type(value).__name__}")
     if inplace.involved(self):
         return _inplace_overwrite(self, value, None)
-    self._data.fill(value)
+    _arrays.copy_into(self._data, value)
     self._bump_version()
     return self
 
@@ -128,7 +157,8 @@ def zero_(self: Tensor) -> Tensor:
 
 def _new(factory):
     def method(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return factory(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return factory(*size, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                       requires_grad=requires_grad)
 
     return method
 
@@ -136,13 +166,15 @@ def _new(factory):
 def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     from .creation import full
 
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                requires_grad=requires_grad)
 
 
 def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     from .creation import tensor
 
-    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return tensor(data, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                  requires_grad=requires_grad)
 
 
 def type_(self: Tensor, dtype=None, non_blocking: bool = False):
@@ -185,6 +217,6 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
         inplace.check_inplace(self)
         return inplace.commit(self, masked_fill(inplace.snapshot(self), mask, value))
     res = masked_fill(self, mask, value)
-    self._data[...] = res._data
+    _arrays.copy_into(self._data, res._data)
     self._bump_version()
     return self

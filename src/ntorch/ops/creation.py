@@ -7,8 +7,8 @@ import numbers
 
 import numpy as np
 
-from .. import dtypes
-from ..devices import as_device
+from .. import _arrays, dtypes
+from ..devices import as_device, cuda_index
 from ..tensor import Tensor
 from ._util import is_scalar
 
@@ -44,7 +44,11 @@ def _dt(dtype, default: dtypes.dtype | None = None) -> dtypes.dtype:
     return dtypes.as_dtype(dtype)
 
 
-def _finish(arr: np.ndarray, requires_grad: bool = False) -> Tensor:
+def _finish(arr: np.ndarray, requires_grad: bool = False, device=None) -> Tensor:
+    """The tensor of a host array made by a creation function, moved to `device` when that is a GPU."""
+    d = as_device(device)
+    if d.type == "cuda" and not _arrays.is_cuda(arr):
+        arr = _arrays.to_device(arr, cuda_index(d))
     t = Tensor._wrap(arr)
     if requires_grad:
         if not t.is_floating_point():
@@ -181,25 +185,36 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, np.ndarray):
         dt = _dt(dtype, dtypes.from_numpy_dtype(data.dtype))
-        return _finish(np.array(data, dtype=dt.np, copy=True), requires_grad)
+        return _finish(np.array(data, dtype=dt.np, copy=True), requires_grad, device)
     dt = _dt(dtype, _infer_dtype(data))
     sizes = _sizes_of(data)
     leaves: list = []
     if 0 not in sizes:
         _leaves(data, sizes, 0, leaves)
     _check_overflow(leaves, dt)
-    return _finish(_to_array(data, dt, sizes), requires_grad)
+    return _finish(_to_array(data, dt, sizes), requires_grad, device)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Share memory with a Tensor or ndarray when the dtype allows, as torch.as_tensor."""
-    as_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None or dtypes.as_dtype(dtype) is data.dtype else data.to(dtype)
-    if isinstance(data, np.ndarray):
+        t = data
+    elif isinstance(data, np.ndarray):
         t = from_numpy(data)
-        return t if dtype is None or dtypes.as_dtype(dtype) is t.dtype else t.to(dtype)
-    return tensor(data, dtype=dtype)
+    elif hasattr(data, "__cuda_array_interface__"):  # CuPy, PyTorch, Numba device arrays: shared, not copied
+        from ..cuda.array import CudaArray
+
+        t = Tensor._wrap(CudaArray.from_cuda_array_interface(data))
+    else:
+        return tensor(data, dtype=dtype, device=device)
+    return t.to(device=device, dtype=dtype)
+
+
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor sharing memory with any object that has __dlpack__ (or a DLPack capsule), CPU or CUDA."""
+    from ..cuda.dlpack import from_dlpack as _from_dlpack
+
+    return Tensor._wrap(_from_dlpack(ext_tensor))
 
 
 def from_numpy(arr: np.ndarray) -> Tensor:
@@ -222,6 +237,11 @@ def _filled(size, value, dtype, op: str, requires_grad: bool, device) -> Tensor:
     shape = _shape_arg(size, op)
     dt = _dt(dtype)
     _check_overflow([value], dt, scalar_op=True)
+    d = as_device(device)
+    if d.type == "cuda":  # filled on the device, no host array
+        arr = _arrays.empty(shape, dt.np, cuda_index(d))
+        _arrays.copy_into(arr, value if dt is not dtypes.bool else bool(value))
+        return _finish(arr, requires_grad)
     arr = np.empty(shape, dt.np)
     with np.errstate(invalid="ignore", over="ignore"):
         arr.fill(value if dt is not dtypes.bool else bool(value))
@@ -229,7 +249,8 @@ def _filled(size, value, dtype, op: str, requires_grad: bool, device) -> Tensor:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out: Tensor | None = None) -> Tensor:
-    as_device(device)
+    if as_device(device).type == "cuda":
+        return _filled(size, 0, dtype, "zeros", requires_grad, device)
     return _finish(np.zeros(_shape_arg(size, "zeros"), _dt(dtype).np), requires_grad)
 
 
@@ -238,8 +259,11 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    as_device(device)
-    return _finish(np.empty(_shape_arg(size, "empty"), _dt(dtype).np), requires_grad)
+    d = as_device(device)
+    shape, dt = _shape_arg(size, "empty"), _dt(dtype)
+    if d.type == "cuda":
+        return _finish(_arrays.empty(shape, dt.np, cuda_index(d)), requires_grad)
+    return _finish(np.empty(shape, dt.np), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -258,8 +282,12 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device) -> Tensor:
     """A tensor shaped and laid out like input (torch.preserve_format), filled with `fill` unless None."""
     from .shape import empty_strided_array, preserved_strides
 
-    as_device(device)
+    d = input.device if device is None else as_device(device)
     dt = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+    if d.type == "cuda":  # C-contiguous on the device (preserve_format keeps only the CPU's layouts so far)
+        if fill is None:
+            return _finish(_arrays.empty(input._data.shape, dt.np, cuda_index(d)), requires_grad)
+        return _filled(tuple(input._data.shape), fill, dt, "full_like", requires_grad, d)
     arr = empty_strided_array(input._data.shape, preserved_strides(input), dt.np)
     if fill is not None:
         if isinstance(fill, Tensor) and fill.numel() == 1:
@@ -323,7 +351,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         n = max(0, math.ceil((fe - fs) / fst))
         acc = np.float32 if dt is dtypes.float16 else np.float64
         arr = acc(start) + acc(step) * np.arange(n, dtype=acc)
-        return _finish(arr.astype(dt.np), requires_grad)
+        return _finish(arr.astype(dt.np), requires_grad, device)
     xs, xe, xst = int(start), int(end), int(step)  # int() truncates toward zero, as C++'s casts
     if xst == 0:
         raise ValueError("step must be nonzero")
@@ -333,7 +361,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     else:
         n = math.ceil((fe - fs) / fst)
     arr = xs + xst * np.arange(max(n, 0), dtype=np.int64)
-    return _finish(arr.astype(dt.np), requires_grad)
+    return _finish(arr.astype(dt.np), requires_grad, device)
 
 
 def _check_steps(steps, op: str) -> int:
@@ -379,7 +407,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     dt = _dt(dtype)
     arr = _lin_values(start, end, steps, dt)
     with np.errstate(invalid="ignore", over="ignore"):
-        return _finish((np.trunc(arr) if not dt.is_floating_point else arr).astype(dt.np), requires_grad)
+        return _finish((np.trunc(arr) if not dt.is_floating_point else arr).astype(dt.np), requires_grad, device)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
@@ -396,7 +424,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
             arr = np.power(np.float64(base), exps.astype(np.float64)).astype(dt.np)
         else:
             arr = np.trunc(np.power(float(base), exps)).astype(dt.np)
-    return _finish(arr, requires_grad)
+    return _finish(arr, requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -408,4 +436,4 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    return _finish(np.eye(n, n if m is None else m, dtype=_dt(dtype).np), requires_grad)
+    return _finish(np.eye(n, n if m is None else m, dtype=_dt(dtype).np), requires_grad, device)

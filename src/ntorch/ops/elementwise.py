@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import Node, SavedTensor, edge_of, needs_graph
+from ..cuda.array import CudaArray
 from ..dtypes import BOOL, FLOAT, INT
 from ..kernels.cpu import codegen
 from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
@@ -383,11 +384,18 @@ def _compute_np(dt: dtypes.dtype) -> str:
     return "float32" if dt is dtypes.float16 else dt.np.name
 
 
+def _cuda_kernel(op: Op, dt: dtypes.dtype):
+    from ..kernels.cuda.elementwise import cuda_kernel_for
+
+    return cuda_kernel_for(op.name, _expr_for(op, dt), dt.np.name, op.arity, op.nparams)
+
+
 for _op in OPS:
     dispatch.register(
         _op.name, "cpu", _op.dtypes,
         lambda dt, op=_op: ElementwiseKernel(op.name, _expr_for(op, dt), _compute_np(dt), op.arity, op.nparams),
     )
+    dispatch.register(_op.name, "cuda", _op.dtypes, lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
 
 
 def _broadcast_error(op: str, shapes: list) -> RuntimeError:
@@ -456,7 +464,7 @@ def _flat_of(t: Tensor):
     flat = t._flat
     if flat is None:
         arr = t._data
-        if not arr.flags.c_contiguous:
+        if type(arr) is not np.ndarray or not arr.flags.c_contiguous:  # CUDA tensors take the general path
             return None
         flat = t._flat = arr.reshape(-1)
     return flat
@@ -522,25 +530,29 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
             raise TypeError(f"{name}(): expected Tensor or number, got {type(a).__name__}")
     if compute is None:
         compute = _compute_dtype(op, operands)
-    kernel = dispatch.lookup(name, "cpu", compute)
     shape = _broadcast(name, [a._data.shape for a in tensors]) if tensors else ()
     result_np = np.bool_ if op.result == "bool" else compute.np
-    result = np.empty(shape, result_np)
-    args = []
-    for a in operands:
-        if isinstance(a, Tensor):
-            arr = a._data
-            if arr.ndim == 0 and shape != ():
-                args.append(arr.item())
-            elif arr.shape != shape:
-                args.append(np.broadcast_to(arr, shape))
+    like = placement(name, tensors)
+    if like is not None:
+        result = _cuda_apply(name, compute, shape, result_np, like, operands, params)
+    else:
+        kernel = dispatch.lookup(name, "cpu", compute)
+        result = np.empty(shape, result_np)
+        args = []
+        for a in operands:
+            if isinstance(a, Tensor):
+                arr = a._data
+                if arr.ndim == 0 and shape != ():
+                    args.append(arr.item())
+                elif arr.shape != shape:
+                    args.append(np.broadcast_to(arr, shape))
+                else:
+                    args.append(arr)
             else:
-                args.append(arr)
-        else:
-            args.append(a)
-    if not any(isinstance(a, np.ndarray) for a in args):
-        args[0] = np.asarray(args[0], dtype=compute.np)
-    kernel(result, *args, params=params)
+                args.append(a)
+        if not any(isinstance(a, np.ndarray) for a in args):
+            args[0] = np.asarray(args[0], dtype=compute.np)
+        kernel(result, *args, params=params)
     if out is not None:
         if needs_graph(*operands):
             raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
@@ -549,6 +561,47 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
     res = Tensor._wrap(result)
     _record(name, operands, params, res)
     return res
+
+
+def placement(op: str, tensors) -> CudaArray | None:
+    """The CUDA array whose device an op on `tensors` runs on, or None for the CPU. Mixing devices is PyTorch's
+    error, except that a 0-d CPU tensor joins a CUDA op as a scalar."""
+    like = None
+    for t in tensors:
+        arr = t._data
+        if type(arr) is CudaArray:
+            if like is None:
+                like = arr
+            elif arr.device != like.device:
+                raise _mixed_devices(f"cuda:{like.device}", f"cuda:{arr.device}")
+    if like is not None:
+        for t in tensors:
+            if type(t._data) is not CudaArray and t._data.ndim != 0:
+                raise _mixed_devices(f"cuda:{like.device}", "cpu")
+    return like
+
+
+def _mixed_devices(a: str, b: str) -> RuntimeError:
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {a} and {b}!")
+
+
+def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like: CudaArray, operands: tuple,
+                params: tuple) -> CudaArray:
+    """The CUDA form of apply's kernel call: operands broadcast as stride-0 device views, 0-d CPU tensors as
+    scalars."""
+    result = _arrays.empty(shape, result_np, like)
+    args = []
+    for a in operands:
+        if isinstance(a, Tensor):
+            arr = a._data
+            if type(arr) is not CudaArray:
+                args.append(arr.item())
+            else:
+                args.append((arr if arr.shape == shape else _arrays.broadcast_to(arr, shape)).device_array())
+        else:
+            args.append(a)
+    dispatch.lookup(name, "cuda", compute)(result.device_array(), *args, params=params)
+    return result
 
 
 def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tensor:
@@ -569,11 +622,15 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
         res = apply(name, inplace.snapshot(self), *others, params=params, compute=compute)
         return inplace.commit(self, res if res.dtype is self.dtype else res.to(self.dtype))
     target = self._data
+    like = placement(name, (self, *(o for o in others if isinstance(o, Tensor))))
+    if like is not None and type(target) is not CudaArray:
+        raise _mixed_devices(f"cuda:{like.device}", "cpu")
     if _direct_inplace(self, others, compute, result_dt):
-        dispatch.lookup(name, "cpu", compute).inplace(
-            target, *(o._data if isinstance(o, Tensor) else o for o in others), params=params)
+        dispatch.lookup(name, "cpu" if like is None else "cuda", compute).inplace(
+            _arrays.kernel_arg(target),
+            *(_arrays.kernel_arg(o._data) if isinstance(o, Tensor) else o for o in others), params=params)
     else:
-        target[...] = apply(name, self, *others, params=params, compute=compute)._data
+        _arrays.copy_into(target, apply(name, self, *others, params=params, compute=compute)._data)
     self._bump_version()
     return self
 
@@ -591,7 +648,7 @@ def _direct_inplace(self: Tensor, others: tuple, compute: dtypes.dtype, result_d
         if isinstance(o, Tensor):
             a = o._data
             if a.shape != target.shape or a.dtype != target.dtype or not a.flags.c_contiguous \
-                    or np.may_share_memory(a, target):
+                    or type(a) is not type(target) or _arrays.may_share_memory(a, target):
                 return False
         elif not isinstance(o, bool | int | float):
             return False

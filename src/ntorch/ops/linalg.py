@@ -10,8 +10,9 @@ import math
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
+from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
 from ..tensor import Tensor
 from ._util import check_tensor
@@ -19,6 +20,14 @@ from ._util import check_tensor
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
+dispatch.register("mm", "cuda", MATMUL_DTYPES, lambda dt: _cuda_kernels().matmul_into, lazy=True)
+dispatch.register("bmm", "cuda", MATMUL_DTYPES, lambda dt: _cuda_kernels().bmm_into, lazy=True)
+
+
+def _cuda_kernels():
+    from ..kernels.cuda import matmul
+
+    return matmul
 
 
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -66,7 +75,27 @@ def _compute_arrays(dt: dtypes.dtype, *arrays):
     return list(arrays), dt.np
 
 
+def _cuda_pair(op: str, a, b):
+    """The CUDA array of a product with a CUDA operand (both must be on one device), or None for the CPU."""
+    if type(a) is not CudaArray and type(b) is not CudaArray:
+        return None
+    if type(a) is not CudaArray or type(b) is not CudaArray or a.device != b.device:
+        da, db = (f"cuda:{x.device}" if type(x) is CudaArray else "cpu" for x in (a, b))
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {da} and "
+                           f"{db}!")
+    return a
+
+
+def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype):
+    """mm / bmm on the GPU: float16 is native there (accumulating in float32)."""
+    out = _arrays.empty(out_shape, dt.np, a)
+    dispatch.lookup(op, "cuda", dt)(a.device_array(), b.device_array(), out.device_array())
+    return out
+
+
 def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
+    if _cuda_pair(op, a, b) is not None:
+        return _cuda_product("mm", a, b, (a.shape[0], b.shape[1]), dt)
     kernel = dispatch.lookup("mm", "cpu", dt)
     (a, b), np_dt = _compute_arrays(dt, a, b)
     m, n = a.shape[0], b.shape[1]
@@ -89,6 +118,8 @@ def _transposed_is_cheaper(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _bmm_arrays(a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
+    if _cuda_pair("bmm", a, b) is not None:
+        return _cuda_product("bmm", a, b, (a.shape[0], a.shape[1], b.shape[2]), dt)
     kernel = dispatch.lookup("bmm", "cpu", dt)
     (a, b), np_dt = _compute_arrays(dt, a, b)
     out = np.empty((a.shape[0], a.shape[1], b.shape[2]), np_dt)
@@ -192,8 +223,8 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{nb}, {a3.shape[-1]}] "
                            f"but got: [{nb}, {b3.shape[-2]}].")
     dt = _same_dtype("bmm", input, other)
-    a_b = np.broadcast_to(a3, batch + a3.shape[-2:])
-    b_b = np.broadcast_to(b3, batch + b3.shape[-2:])
+    a_b = _arrays.broadcast_to(a3, batch + a3.shape[-2:])
+    b_b = _arrays.broadcast_to(b3, batch + b3.shape[-2:])
     res = _bmm_arrays(_fold(a_b, nb), _fold(b_b, nb), dt)
     shape = batch + ((a.shape[-2],) if da > 1 else ()) + ((b.shape[-1],) if db > 1 else ())
     res = Tensor._wrap(res.reshape(shape))
@@ -228,8 +259,8 @@ def _fold(x: np.ndarray, nb: int) -> np.ndarray:
     shp = x.shape[:-2]
     ok = all(bs[i] == bs[i + 1] * shp[i + 1] for i in range(len(shp) - 1)) or all(s == 0 for s in bs)
     if ok:
-        return np.lib.stride_tricks.as_strided(x, (nb,) + x.shape[-2:], (bs[-1] if bs else 0,) + x.strides[-2:])
-    return np.ascontiguousarray(x).reshape((nb,) + x.shape[-2:])
+        return _arrays.as_strided(x, (nb,) + x.shape[-2:], (bs[-1] if bs else 0,) + x.strides[-2:])
+    return _arrays.ascontiguous(x).reshape((nb,) + x.shape[-2:])
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:

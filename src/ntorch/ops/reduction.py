@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import _FROM_NP
@@ -58,8 +58,16 @@ KERNELS = {
     "norm": (K.norm_into, FLOATS), "any": (K.any_into, ALL), "all": (K.all_into, ALL),
     "count_nonzero": (K.count_nonzero_into, ALL),
 }
+def _cuda_kernel(name: str):
+    from ..kernels.cuda import reduce as KC
+
+    return getattr(KC, KERNELS[name][0].__name__)
+
+
 for _name, (_kernel, _dts) in KERNELS.items():
     dispatch.register(_name, "cpu", _dts, lambda dt, k=_kernel: k)
+    # the CUDA kernels have the CPU ones' names and contracts (kernels/cuda/reduce.py)
+    dispatch.register(_name, "cuda", _dts, lambda dt, n=_name: _cuda_kernel(n), lazy=True)
 dispatch.register("sum.small", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_into)
 dispatch.register("sum.small_dim", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_dim_into)
 
@@ -68,6 +76,8 @@ def _plan(x: Tensor, dim, keepdim: bool, op: str):
     """(3-d view of x, reduced dims, output shape) for reducing `dim` of x."""
     arr = x._data
     n = arr.ndim
+    if type(arr) is not np.ndarray:
+        return _plan_generic(arr, dim, keepdim, op)
     if dim is None and arr.flags.c_contiguous:  # the common whole-tensor reduction
         return arr.reshape(1, arr.size, 1), tuple(range(n)), (1,) * n if keepdim else ()
     if type(dim) is int and -n <= dim < n:  # one dim: the common case along a dim, without the general checks
@@ -99,8 +109,34 @@ def _plan(x: Tensor, dim, keepdim: bool, op: str):
     return x3, dims, out_shape
 
 
+def _plan_generic(arr, dim, keepdim: bool, op: str):
+    """_plan for any device's array: only array methods and _arrays helpers (a view needing a copy gets one)."""
+    from .shape import _check_unique_dims
+
+    n = arr.ndim
+    _check_unique_dims(dim, n)
+    dims = normalize_dims(None if (dim is None or dim == ()) or (isinstance(dim, list | tuple) and len(dim) == 0)
+                          else dim, n, op)
+    shape = arr.shape
+    kept = [d for d in range(n) if d not in dims]
+    outer = math.prod(shape[d] for d in kept)
+    r = math.prod(shape[d] for d in dims)
+    if dims and dims == tuple(range(dims[0], dims[-1] + 1)):
+        x3 = _arrays.reshape(arr, (math.prod(shape[:dims[0]]), r, math.prod(shape[dims[-1] + 1:])))
+    else:
+        x3 = _arrays.reshape(arr.transpose(tuple(kept + list(dims))), (outer, r, 1))
+    if keepdim:
+        out_shape = tuple(1 if d in dims else s for d, s in enumerate(shape))
+    else:
+        out_shape = tuple(s for d, s in enumerate(shape) if d not in dims)
+    return x3, dims, out_shape
+
+
 def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, nout: int = 1,
          out_dtypes=None):
+    arr = x._data
+    if type(arr) is not np.ndarray:
+        return _run_cuda(op, x, dim, keepdim, out_dt, *extra, nout=nout, out_dtypes=out_dtypes)
     kernel = dispatch.lookup(op, "cpu", x.dtype)
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
     out_2d = (x3.shape[0], x3.shape[2])
@@ -115,6 +151,21 @@ def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, n
     if outs[0].size:
         kernel(x3, *outs, *extra)
     results = [Tensor._wrap(o.astype(w, copy=False).reshape(out_shape)) for o, w in zip(outs, want)]
+    return results[0] if nout == 1 else results
+
+
+def _run_cuda(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, nout: int = 1,
+              out_dtypes=None):
+    """_run on a CUDA tensor: the same (outer, r, inner) plan and kernel contract, device arrays in and out."""
+    arr = x._data
+    kernel = dispatch.lookup(op, "cuda", x.dtype)
+    x3, dims, out_shape = _plan_generic(arr, dim, keepdim, op)
+    out_2d = (x3.shape[0], x3.shape[2])
+    want = [(out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout)]
+    outs = [_arrays.empty(out_2d, np.float32 if w == np.float16 else w, arr) for w in want]
+    if outs[0].size:
+        kernel(x3.device_array(), *(o.device_array() for o in outs), *extra)
+    results = [Tensor._wrap(_arrays.astype(o, w).reshape(out_shape)) for o, w in zip(outs, want)]
     return results[0] if nout == 1 else results
 
 
@@ -178,7 +229,7 @@ def _expand_back(c, g: Tensor) -> Tensor:
 
 
 def _sum_backward(c, g):
-    if not grad_mode.STATE.enabled and math.prod(c.shape) <= _MATERIALIZE_MAX:
+    if not grad_mode.STATE.enabled and math.prod(c.shape) <= _MATERIALIZE_MAX and type(g._data) is np.ndarray:
         # small and not differentiated again: a contiguous gradient keeps the next ops on their fast path
         grad = np.empty(c.shape, c.in_dtype.np)
         if g._data.ndim == 0:  # a whole-tensor sum: one value everywhere
@@ -278,7 +329,8 @@ def _sum_small(x: Tensor, dim, keepdim: bool) -> Tensor | None:
     """The sum of a small contiguous float32/float64 tensor over everything or one dim, or None when that path does
     not apply: one short kernel instead of the general one, whose set-up dominates at this size."""
     arr = x._data
-    if arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4 or not arr.flags.c_contiguous:
+    if type(arr) is not np.ndarray or arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4 \
+            or not arr.flags.c_contiguous:
         return None
     dt = _FROM_NP[arr.dtype]
     if dim is None and not keepdim:
@@ -338,11 +390,22 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     s = _run("sum", x, dim, keepdim, acc)
     n_out = s._data.size
     count = x.numel() // n_out if n_out else 1  # elements per reduced slice; 0 gives 0/0 = nan
-    with np.errstate(all="ignore"):
-        np.divide(s._data, count, out=s._data)
+    _in_place(s, "div", count)
     res = s.to(x.dtype)
     _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "mean")
+
+
+def _in_place(t: Tensor, op: str, *args) -> None:
+    """Finish a fresh reduction result in place (mean's division, std's square root), on either device."""
+    if type(t._data) is np.ndarray:
+        with np.errstate(all="ignore"):
+            getattr(np, {"div": "divide"}.get(op, op))(t._data, *args, out=t._data)
+    else:
+        from .elementwise import apply_inplace
+
+        with grad_mode.no_grad():
+            apply_inplace(op, t, *args)
 
 
 def _maybe_out(res: Tensor, out: Tensor | None, op: str) -> Tensor:
@@ -474,7 +537,7 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     _var_float_only(input)
     corr = _correction("std", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
-    np.sqrt(res._data, out=res._data)
+    _in_place(res, "sqrt")
     _track("StdBackward0", _std_backward, input, (res,), (input, res), dim, keepdim, correction=corr)
     return res
 
@@ -493,7 +556,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     _var_float_only(input)
     corr = _correction("std_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
-    np.sqrt(v._data, out=v._data)
+    _in_place(v, "sqrt")
     _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
@@ -539,7 +602,7 @@ def _logical_dtype(x: Tensor) -> dtypes.dtype:
 def _no_reduction(input: Tensor, dim) -> Tensor | None:
     """torch's all/any over an empty dim list reduce nothing: the elementwise `!= 0`."""
     if isinstance(dim, tuple | list) and len(dim) == 0:
-        return Tensor._wrap((input._data != 0).astype(_logical_dtype(input).np))
+        return (input != 0).to(_logical_dtype(input))
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import _arrays, dtypes
 from ..autograd.graph import needs_graph, record
 from ..tensor import Size, Tensor, _contiguous_strides, _wrap_dim
 from ._util import normalize_dims
@@ -143,6 +143,11 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
     """A view of t's memory with element strides, starting offset_delta elements after t's start."""
     arr = t._data
     item = arr.itemsize
+    if type(arr) is not np.ndarray:  # a CUDA array: a checked view of its allocation
+        from ..cuda.array import as_strided
+
+        byte_strides = tuple(s * item for s in strides)
+        return t._view_of(as_strided(arr, tuple(shape), byte_strides, arr.offset + offset_delta * item))
     flat = t._storage().flat
     base_off = t.storage_offset() + offset_delta
     view = np.ndarray(tuple(shape), dtype=arr.dtype, buffer=flat, offset=base_off * item,
@@ -185,7 +190,7 @@ def reshape(self: Tensor, *shape) -> Tensor:
         if strides is not None:
             res = as_strided_view(self, shape, strides)
         else:
-            res = Tensor._wrap(np.ascontiguousarray(self._data).reshape(shape))
+            res = Tensor._wrap(_arrays.ascontiguous(self._data).reshape(shape))
     return _track("ViewBackward0" if res._base is not None else "UnsafeViewBackward0", _reshape_backward, self, res)
 
 
@@ -194,7 +199,7 @@ def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
     d0, d1 = _wrap_dim(dim0, n, "transpose"), _wrap_dim(dim1, n, "transpose")
     if n == 0:
         return _track("TransposeBackward0", lambda c, g: g, self, self._view_of(self._data.view()))
-    res = self._view_of(np.swapaxes(self._data, d0, d1))
+    res = self._view_of(self._data.swapaxes(d0, d1))
     return _track("TransposeBackward0", lambda c, g: g.transpose(c.d0, c.d1), self, res, d0=d0, d1=d1)
 
 
@@ -235,7 +240,7 @@ def movedim(self: Tensor, source, destination) -> Tensor:
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
     if n == 0:
         return _track("MovedimBackward0", lambda c, g: g, self, self._view_of(self._data.view()))
-    res = self._view_of(np.moveaxis(self._data, src, dst))
+    res = self._view_of(_arrays.moveaxis(self._data, src, dst))
     return _track("MovedimBackward0", lambda c, g: g.movedim(c.dst, c.src), self, res, src=src, dst=dst)
 
 
@@ -244,7 +249,7 @@ moveaxis = movedim
 
 def unsqueeze(self: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, self._data.ndim + 1, "unsqueeze")
-    return _track("UnsqueezeBackward0", _reshape_backward, self, self._view_of(np.expand_dims(self._data, d)))
+    return _track("UnsqueezeBackward0", _reshape_backward, self, self._view_of(_arrays.expand_dims(self._data, d)))
 
 
 def squeeze(self: Tensor, dim=None) -> Tensor:
@@ -256,7 +261,7 @@ def squeeze(self: Tensor, dim=None) -> Tensor:
     dims = normalize_dims(dim, arr.ndim, "squeeze")
     if arr.ndim == 0:
         return _track("SqueezeBackward1", _reshape_backward, self, self._view_of(arr.view()))
-    res = self._view_of(np.squeeze(arr, axis=tuple(i for i in dims if arr.shape[i] == 1)))
+    res = self._view_of(arr.squeeze(axis=tuple(i for i in dims if arr.shape[i] == 1)))
     return _track("SqueezeBackward1", _reshape_backward, self, res)
 
 
@@ -290,7 +295,7 @@ def expand(self: Tensor, *sizes) -> Tensor:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                f"{list(arr.shape)}")
-    view = np.lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))
+    view = _arrays.as_strided(arr, tuple(shape), tuple(strides))
     return _track("ExpandBackward0", _expand_backward, self, self._view_of(view))
 
 
@@ -389,7 +394,7 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
     if self.is_contiguous():
         return self
-    return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(np.ascontiguousarray(self._data)))
+    return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(_arrays.ascontiguous(self._data)))
 
 
 def _non_overlapping_and_dense(shape, strides) -> bool:
@@ -462,6 +467,8 @@ def empty_strided_array(shape, strides, np_dtype) -> np.ndarray:
 
 def clone(self: Tensor, *, memory_format=None) -> Tensor:
     """A copy that keeps self's memory layout (torch.preserve_format), dense and non-overlapping."""
+    if type(self._data) is not np.ndarray:  # CUDA: a C-contiguous copy
+        return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(_arrays.copy(self._data)))
     out = empty_strided_array(self._data.shape, preserved_strides(self), self._data.dtype)
     out[...] = self._data
     return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(out))

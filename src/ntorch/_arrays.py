@@ -1,0 +1,166 @@
+"""Array operations the front end needs on either device: a NumPy array on the CPU, a CudaArray on CUDA.
+
+Op code calls these where it would call NumPy on a tensor's data, so one op definition serves both devices.
+Device work (copies, casts, fills) goes through the dispatcher to the CUDA kernels; nothing here copies between
+host and device except `to_host` / `to_device`, which the callers use explicitly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dispatch, dtypes
+from .cuda.array import CudaArray
+from .cuda.array import as_strided as _cuda_as_strided
+from .cuda.array import broadcast_to as _cuda_broadcast_to
+from .cuda.array import empty as _cuda_empty
+from .cuda.array import from_host as _cuda_from_host
+
+
+def _copy_kernel(dt):
+    from .kernels.cuda.copy import copy_cast
+
+    return copy_cast
+
+
+def _fill_kernel(dt):
+    from .kernels.cuda.copy import fill
+
+    return fill
+
+
+dispatch.register("copy", "cuda", dtypes.ALL_DTYPES, _copy_kernel, lazy=True)
+dispatch.register("fill", "cuda", dtypes.ALL_DTYPES, _fill_kernel, lazy=True)
+
+
+def is_cuda(arr) -> bool:
+    return type(arr) is CudaArray
+
+
+def device_type(arr) -> str:
+    return "cuda" if type(arr) is CudaArray else "cpu"
+
+
+def kernel_arg(arr):
+    """What a kernel takes for this array: the NumPy array itself, or a numba-cuda device array view."""
+    return arr.device_array() if type(arr) is CudaArray else arr
+
+
+def empty(shape, np_dtype, like) -> np.ndarray | CudaArray:
+    """A new C-contiguous array on `like`'s device (like: an array, or a device index for CUDA, None for CPU)."""
+    if type(like) is CudaArray:
+        return _cuda_empty(tuple(shape), np.dtype(np_dtype), like.device)
+    if type(like) is int:
+        return _cuda_empty(tuple(shape), np.dtype(np_dtype), like)
+    return np.empty(shape, np_dtype)
+
+
+def broadcast_to(arr, shape):
+    return _cuda_broadcast_to(arr, tuple(shape)) if type(arr) is CudaArray else np.broadcast_to(arr, shape)
+
+
+def as_strided(arr, shape, strides):
+    """A view with byte strides starting at arr's first element."""
+    if type(arr) is CudaArray:
+        return _cuda_as_strided(arr, tuple(shape), tuple(strides))
+    return np.lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))
+
+
+def expand_dims(arr, axis: int):
+    if type(arr) is not CudaArray:
+        return np.expand_dims(arr, axis)
+    shape, strides = list(arr.shape), list(arr.strides)
+    shape.insert(axis, 1)
+    strides.insert(axis, strides[axis] * shape[axis + 1] if axis < len(strides) else arr.itemsize)
+    return _cuda_as_strided(arr, tuple(shape), tuple(strides))
+
+
+def moveaxis(arr, src, dst):
+    if type(arr) is not CudaArray:
+        return np.moveaxis(arr, src, dst)
+    n = arr.ndim
+    src = [s % n for s in (src if isinstance(src, tuple | list) else (src,))]
+    dst = [d % n for d in (dst if isinstance(dst, tuple | list) else (dst,))]
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return arr.transpose(tuple(order))
+
+
+def copy_into(dst, src) -> None:
+    """dst[...] = src: src an array of dst's device (broadcast to dst's shape, cast to its dtype) or a scalar."""
+    if type(dst) is not CudaArray:
+        dst[...] = src
+        return
+    dt = dtypes._FROM_NP[dst.dtype]
+    if type(src) is CudaArray:
+        if src.shape != dst.shape:
+            src = _cuda_broadcast_to(src, dst.shape)
+        dispatch.lookup("copy", "cuda", dt)(dst.device_array(), src.device_array())
+    elif isinstance(src, np.ndarray) and src.ndim:
+        raise RuntimeError(f"copy_into: a host array of shape {src.shape} cannot be written into a CUDA array "
+                           "implicitly")
+    else:
+        dispatch.lookup("fill", "cuda", dt)(dst.device_array(), src)
+
+
+def ascontiguous(arr):
+    """arr itself when C-contiguous, else a C-contiguous copy on the same device."""
+    if type(arr) is not CudaArray:
+        return np.ascontiguousarray(arr)
+    if arr.flags.c_contiguous:
+        return arr
+    out = _cuda_empty(arr.shape, arr.dtype, arr.device)
+    copy_into(out, arr)
+    return out
+
+
+def astype(arr, np_dtype):
+    """A copy converted to np_dtype (arr itself when it already has that dtype)."""
+    np_dtype = np.dtype(np_dtype)
+    if type(arr) is not CudaArray:
+        return arr.astype(np_dtype, copy=False)
+    if arr.dtype == np_dtype:
+        return arr
+    out = _cuda_empty(arr.shape, np_dtype, arr.device)
+    copy_into(out, arr)
+    return out
+
+
+def copy(arr):
+    """A C-contiguous copy on the same device."""
+    if type(arr) is not CudaArray:
+        return np.array(arr, order="C")
+    out = _cuda_empty(arr.shape, arr.dtype, arr.device)
+    copy_into(out, arr)
+    return out
+
+
+def reshape(arr, shape):
+    """arr.reshape(shape), copying when no view exists (as NumPy's reshape does)."""
+    if type(arr) is not CudaArray:
+        return arr.reshape(shape)
+    try:
+        return arr.reshape(shape)
+    except ValueError:
+        return ascontiguous(arr).reshape(shape)
+
+
+def to_host(arr) -> np.ndarray:
+    return arr.copy_to_host() if type(arr) is CudaArray else arr
+
+
+def to_device(arr: np.ndarray, index: int) -> CudaArray:
+    return _cuda_from_host(np.ascontiguousarray(arr), index)
+
+
+def may_share_memory(a, b) -> bool:
+    """Whether two arrays of one device may overlap (CUDA: same storage block and overlapping byte spans)."""
+    if type(a) is not CudaArray or type(b) is not CudaArray:
+        if type(a) is CudaArray or type(b) is CudaArray:
+            return False
+        return np.may_share_memory(a, b)
+    if a.block is not b.block:
+        return False
+    (alo, ahi), (blo, bhi) = a.span(), b.span()
+    return alo < bhi and blo < ahi
