@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from . import dtypes
 from .ops import (
     conversion,
@@ -22,6 +24,37 @@ from .tensor import Tensor
 
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
+
+
+def cuda_pending(name: str, fn):
+    """fn, turning the failure of an op that has no CUDA path yet (its code reached a CudaArray through NumPy or
+    a CPU kernel) into NotImplementedError naming the op. Free unless it raises."""
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            text = str(e)
+            if "CudaArray" in text or "can't convert cuda" in text:
+                raise NotImplementedError(
+                    f"{name}: not implemented for CUDA tensors yet (ntorch's CUDA back end covers elementwise, "
+                    "reduction, matmul, view, softmax and loss ops so far); move the tensors to the CPU with "
+                    ".cpu()") from e
+            raise
+
+    return op
+
+
+def guard_tables(*tables: dict) -> None:
+    """Wrap every function of these op tables in cuda_pending (in place, so every binding sees the wrapper)."""
+    for table in tables:
+        for name, fn in table.items():
+            if fn is not None and not getattr(fn, "__wrapped__", None):
+                table[name] = cuda_pending(name, fn)
+
+
+guard_tables(*(m.FUNCTIONS for m in OP_MODULES), *(m.METHODS for m in OP_MODULES))
 
 
 def _rev(fn):

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 __all__ = [
     "OutOfMemoryError", "CudaDeviceProperties", "is_available", "device_count", "current_device", "set_device",
     "synchronize", "get_device_name", "get_device_properties", "memory_allocated", "max_memory_allocated",
-    "memory_reserved", "max_memory_reserved", "empty_cache", "reset_peak_memory_stats",
+    "memory_reserved", "max_memory_reserved", "empty_cache", "reset_peak_memory_stats", "manual_seed",
+    "manual_seed_all",
 ]
 
 
@@ -237,3 +238,17 @@ def reset_peak_memory_stats(device=None) -> None:
     alloc = existing_allocator(None if device is None else device_index(device))
     if alloc is not None:
         alloc.reset_peak()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the current CUDA device's default generator (ntorch.manual_seed seeds every device)."""
+    from ..random import cuda_generator
+
+    cuda_generator(current_device()).manual_seed(seed)
+
+
+def manual_seed_all(seed: int) -> None:
+    from ..random import cuda_generator
+
+    for index in range(device_count()):
+        cuda_generator(index).manual_seed(seed)

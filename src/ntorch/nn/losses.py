@@ -9,7 +9,6 @@ Reductions give 0-d tensors of the loss dtype; a mean over nothing is nan, as in
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from .. import dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import loss as K
-from ..ops._util import broadcast_shapes, check_tensor, result_dtype
+from ..ops._util import broadcast_shapes, check_tensor, result_dtype, warn
 from ..ops.softmax import softmax_array
 from ..tensor import Tensor
 
@@ -39,8 +38,7 @@ def _reduction(size_average, reduce, reduction: str, stacklevel: int = 3) -> str
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
-        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
-                      "instead.", UserWarning, stacklevel=stacklevel)
+        warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
@@ -350,9 +348,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 # ---------------------------------------------------------------------------------------------------------
 def _size_warning(input: Tensor, target: Tensor) -> None:
     if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
-                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have "
-                      "the same size.", UserWarning, stacklevel=4)
+        warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This "
+             "will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.")
 
 
 def _flat(arr: np.ndarray, shape, dt) -> np.ndarray:

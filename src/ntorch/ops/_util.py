@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -11,6 +13,18 @@ from .. import _arrays, dtypes
 from ..tensor import Size, Tensor, _wrap_dim
 
 SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """warnings.warn attributed to the first caller outside ntorch, whatever ntorch frames (wrappers included)
+    sit between, as PyTorch's warnings point at the user's line."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def is_scalar(x) -> bool:
@@ -75,10 +89,10 @@ def resize_out(out: Tensor, shape: tuple, op: str) -> None:
     if out._data.shape == shape:
         return
     if out._data.size:
-        warnings.warn(f"{op}: An output with one or more elements was resized since it had shape "
-                      f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
-                      "This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
-                      "unless they have zero elements.", UserWarning, stacklevel=4)
+        warn(f"{op}: An output with one or more elements was resized since it had shape "
+             f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
+             "This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
+             "unless they have zero elements.")
     out._data = np.empty(shape, out._data.dtype)
     out._flat = None
     out._store = None

@@ -8,7 +8,6 @@ Backward: a fused kernel from the saved output, or the same formula in recorded 
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor
+from ._util import check_tensor, warn
 
 for _op in ("softmax", "log_softmax"):
     dispatch.register(_op, "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_into)
@@ -26,8 +25,8 @@ for _op in ("softmax", "log_softmax"):
 
 def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
     """torch.nn.functional's legacy dim for dim=None (deprecated there too)."""
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
-                  "as an argument.", UserWarning, stacklevel=stacklevel)
+    warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+         "argument.")
     return 0 if ndim in (0, 1, 3) else 1
 
 
