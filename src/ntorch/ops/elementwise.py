@@ -604,8 +604,61 @@ def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like:
     return result
 
 
+_FAST_INPLACE: dict = {}
+
+
+def _fast_inplace_entry(key: tuple):
+    """(serial, parallel) in-place loops when the fast path applies to this key, else None: the op keeps self's
+    dtype (no promotion by the operand, no float result of an int op) and has no parameters."""
+    name, np_dtype, kinds, scalar_type = key
+    op = OP_BY_NAME[name]
+    dt = dtypes._FROM_NP.get(np_dtype)
+    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams or op.result == "bool":
+        return None
+    scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
+    if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and not dt.is_floating_point):
+        return None
+    module = dispatch.lookup(name, "cpu", dt).module
+    return getattr(module, "inplace_" + kinds), getattr(module, "inplace_par_" + kinds)
+
+
+def _apply_inplace_fast(name: str, self: Tensor, others: tuple) -> bool:
+    """The hot path of an in-place op (an optimizer's p.sub_(u)): self C-contiguous on the CPU, one operand of its
+    shape and dtype (C-contiguous, not overlapping) or a Python number, nothing to record. True when done."""
+    if len(others) != 1 or codegen.DEBUG or (grad_mode.STATE.enabled and (
+            self._requires_grad or (self._base is not None and self._base._requires_grad))):
+        return False
+    flat = _flat_of(self)
+    if flat is None:
+        return False
+    o = others[0]
+    to = type(o)
+    if to is Tensor:
+        other = _flat_of(o)
+        if other is None or other.dtype != flat.dtype or o._data.shape != self._data.shape \
+                or (grad_mode.STATE.enabled and o._requires_grad) or np.may_share_memory(flat, other):
+            return False
+        key = (name, flat.dtype, "aa", None)
+    elif to is float or to is int:
+        other = o
+        key = (name, flat.dtype, "as", to)
+    else:
+        return False
+    entry = _FAST_INPLACE.get(key, False)
+    if entry is False:
+        entry = _FAST_INPLACE[key] = _fast_inplace_entry(key)
+    if entry is None:
+        return False
+    serial, parallel = entry
+    (parallel if flat.shape[0] >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial)(flat, other)
+    self._bump_version()
+    return True
+
+
 def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tensor:
     """In-place form: compute, check the result can be cast to self's dtype and shape, write back."""
+    if not params and _apply_inplace_fast(name, self, others):
+        return self
     op = OP_BY_NAME[name]
     compute = _compute_dtype(op, (self, *others))
     result_dt = dtypes.bool if op.result == "bool" else compute
