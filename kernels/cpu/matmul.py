@@ -6,7 +6,7 @@ Strategy, chosen per call from the multiply-add count M*N*K ("work"):
   i-k-j loop with no setup at all (for one or two rows it streams B at memory speed); one with
   N <= 4 columns runs one vectorized dot product per element (matrix-vector products);
 - everything else runs an MR x NR register-blocked micro-kernel: the MR x NR block of C stays in
-  vector registers (12 zmm accumulators for float32 with AVX-512: 6 rows x 2 vectors of 16) over a
+  vector registers (16 zmm accumulators for float32 with AVX-512: 8 rows x 2 vectors of 16) over a
   contiguous K loop that broadcasts one element of A per row against NR/lanes vectors of B. It
   reads A through two strides (any layout it can address) and B through a row stride (B's rows
   must be unit-stride), masks the loads and stores of edge tiles (no padding needed), and
@@ -56,7 +56,7 @@ from numba.extending import intrinsic
 # Bytes in one vector register of the host: 64 with AVX-512 (zmm), else 32 (AVX2 ymm).
 _VEC_BYTES = 64 if _llvm.get_host_cpu_features().get("avx512f", False) else 32
 _TYPED_POINTERS = getattr(llvmlite, "ir_layer_typed_pointers_enabled", True)
-MR = 6  # rows of the micro-tile (one broadcast each per K step)
+MR = 8  # rows of the micro-tile (one broadcast each per K step)
 SMALL_WORK = 6000  # work at or below this (about 18^3): direct loop
 SKINNY = 2  # products with at most this many rows also take the direct loop...
 SKINNY_N = 4  # ...and those with at most this many columns a dot-product loop
