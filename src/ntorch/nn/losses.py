@@ -19,6 +19,7 @@ from ..kernels.cpu import loss as K
 from ..ops._util import broadcast_shapes, check_tensor, result_dtype, warn
 from ..ops.softmax import softmax_array
 from ..tensor import Tensor
+from . import cuda_losses
 
 _F = (dtypes.float16, dtypes.float32, dtypes.float64)
 for _name, _kernel in (("cross_entropy", K.cross_entropy_rows), ("nll_loss", K.nll_3d),
@@ -254,6 +255,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     check_tensor(target, "nll_loss", "target")
     reduction = _reduction(size_average, reduce, reduction)
     n, c, d, shape = _check_class_target(input, target)
+    if input.is_cuda:
+        _float_input(input, "nll_loss_out_frame")
+        return cuda_losses.class_loss("nll_loss", input, target, weight, ignore_index, reduction, 0.0, n, c, d, shape)
     w = _class_weight(weight, c, input.dtype)
     t = _class_target(target, n, d)
     _float_input(input, "nll_loss_out_frame")
@@ -269,6 +273,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 
 def _cross_entropy_indices(input, target, weight, ignore_index, reduction, smoothing) -> Tensor:
     n, c, d, shape = _check_class_target(input, target)
+    if input.is_cuda:
+        return cuda_losses.class_loss("cross_entropy", input, target, weight, ignore_index, reduction,
+                                      smoothing if smoothing > 0.0 else 0.0, n, c, d, shape)
     w = _class_weight(weight, c, input.dtype)
     t = _class_target(target, n, d)
     smooth = smoothing > 0.0

@@ -11,16 +11,29 @@ import math
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, warn
 
+
+def _cuda_kernel(name: str):
+    def make(dt):
+        from ..kernels.cuda import softmax as KC
+
+        return getattr(KC, name)
+
+    return make
+
+
 for _op in ("softmax", "log_softmax"):
     dispatch.register(_op, "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_into)
     dispatch.register(_op + "_backward", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_backward_into)
+    dispatch.register(_op, "cuda", dtypes.FLOAT_DTYPES, _cuda_kernel("softmax_into"), lazy=True)
+    dispatch.register(_op + "_backward", "cuda", dtypes.FLOAT_DTYPES, _cuda_kernel("softmax_backward_into"),
+                      lazy=True)
 
 
 def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -32,13 +45,20 @@ def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
 
 def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
     """(log-)softmax of a float array over a normalised dim, as a fresh C-contiguous array of arr's dtype."""
-    kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(arr.dtype))
     shape = arr.shape
-    if arr.size == 0:
-        return np.empty(shape, arr.dtype)
     n = shape[dim] if arr.ndim else 1
     outer = math.prod(shape[:dim])
-    inner = arr.size // (outer * n)
+    inner = arr.size // (outer * n) if arr.size else 0
+    if _arrays.is_cuda(arr):  # any strides; float16 loads and stores float16, computing in float32
+        out = _arrays.empty(shape, arr.dtype, arr)
+        if arr.size:
+            dispatch.lookup(op, "cuda", dtypes.from_numpy_dtype(arr.dtype))(
+                _arrays.reshape(arr, (outer, n, inner)).device_array(), out.reshape((outer, n, inner)).device_array(),
+                log)
+        return out
+    kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(arr.dtype))
+    if arr.size == 0:
+        return np.empty(shape, arr.dtype)
     compute = np.float32 if arr.dtype == np.float16 else arr.dtype
     x3 = np.ascontiguousarray(arr, dtype=compute).reshape(outer, n, inner)
     out = np.empty(x3.shape, compute)
@@ -54,6 +74,16 @@ def softmax_backward_array(y: np.ndarray, g: np.ndarray, dim: int, log: bool) ->
     """The input gradient of (log-)softmax over a normalised dim from its output y and output gradient g (same
     shape and dtype) by the fused kernel: y * (g - sum(g * y)), or g - exp(y) * sum(g) for log_softmax."""
     shape, dt = y.shape, y.dtype
+    if _arrays.is_cuda(y):
+        out = _arrays.empty(shape, dt, y)
+        if y.size:
+            n = shape[dim] if y.ndim else 1
+            outer = math.prod(shape[:dim])
+            three = (outer, n, y.size // (outer * n))
+            dispatch.lookup("log_softmax_backward" if log else "softmax_backward", "cuda", dtypes.from_numpy_dtype(dt))(
+                _arrays.reshape(y, three).device_array(), _arrays.reshape(g, three).device_array(),
+                out.reshape(three).device_array(), log)
+        return out
     if y.size == 0:
         return np.zeros(shape, dt)
     kernel = dispatch.lookup("log_softmax_backward" if log else "softmax_backward", "cpu",
@@ -94,7 +124,7 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
             raise TypeError(f"{op}(): argument 'dtype' must be ntorch.dtype, not {type(dtype).__name__}")
         if dtype is not input.dtype and needs_graph(input):  # a recorded cast (ToCopyBackward0) first
             return _softmax(op, input.to(dtype), d, _stacklevel, None)
-        arr = arr.astype(dtype.np, copy=False)
+        arr = _arrays.astype(arr, dtype.np)
     if arr.dtype.kind != "f":
         last = input.ndim == 0 or d == input.ndim - 1
         name = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"

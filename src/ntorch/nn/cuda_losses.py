@@ -1,0 +1,145 @@
+"""cross_entropy and nll_loss with class-index targets on CUDA tensors.
+
+The CPU path (losses.py) gets its totals back from the kernels; the CUDA kernels (kernels/cuda/loss.py) write
+per-element terms instead (loss, the smoothing term, each target's weight), which are reduced here with device
+ops, so nothing but the bad-target flag is read back to the host. The (N, C) case is one fused kernel (log-softmax
+and NLL per row); other shapes take log_softmax then the NLL kernel. Both backwards are one elementwise kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _arrays, dispatch, dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
+from ..ops.softmax import softmax_array
+from ..tensor import Tensor
+
+_KERNELS = ("cross_entropy_rows", "cross_entropy_rows_backward", "cross_entropy_backward_3d", "nll_3d",
+            "nll_backward_3d")
+
+
+def _kernel(name: str):
+    def make(dt):
+        from ..kernels.cuda import loss
+
+        return getattr(loss, name)
+
+    return make
+
+
+for _name in _KERNELS:
+    dispatch.register(_name, "cuda", dtypes.FLOAT_DTYPES, _kernel(_name), lazy=True)
+
+
+def _compute_dtype(dt: dtypes.dtype) -> np.dtype:
+    return np.dtype(np.float32 if dt is dtypes.float16 else dt.np)
+
+
+def _weight(weight: Tensor | None, c: int, like, acc: np.dtype):
+    """The (C,) weight on the input's device in the compute dtype (ones when None)."""
+    if weight is None:
+        w = _arrays.empty((c,), acc, like)
+        _arrays.copy_into(w, 1)
+        return w
+    if not weight.is_cuda or weight._data.device != like.device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
+                           f"cuda:{like.device} and {weight.device}!")
+    return _arrays.astype(_arrays.ascontiguous(weight._data).reshape(c), acc)
+
+
+def _check_flag(flag, target) -> None:
+    from ..kernels.cuda.indexing import read_flag
+
+    bad = read_flag(flag)  # a sync: PyTorch's CUDA kernels assert on the device instead
+    if bad is not None:
+        value = int(target.reshape(-1)[bad:bad + 1].copy_to_host()[0])
+        raise IndexError(f"Target {value} is out of bounds.")
+
+
+def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str,
+               smoothing: float, n: int, c: int, d: int, shape: tuple) -> Tensor:
+    """cross_entropy (op "cross_entropy", input logits) or nll_loss (op "nll_loss", input log-probabilities) of a
+    CUDA input (N, C, D-flattened) with class targets; checks done by the caller."""
+    from ..kernels.cuda.indexing import new_flag
+
+    if not target.is_cuda or target._data.device != input._data.device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{input.device} and {target.device}!")
+    if target.dtype not in (dtypes.int64, dtypes.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dtypes.torch_name(target.dtype)}")
+    x, dt = input._data, input.dtype
+    acc = _compute_dtype(dt)
+    w = _weight(weight, c, x, acc)
+    t = _arrays.ascontiguous(target._data).reshape(n, d)
+    smooth = smoothing > 0.0
+    loss, sm, wrow = (_arrays.empty((n, d), acc, x) for _ in range(3))
+    flag = new_flag()
+    lse = None
+    if op == "cross_entropy" and d == 1:
+        lse = _arrays.empty((n,), acc, x)
+        dispatch.lookup("cross_entropy_rows", "cuda", dt)(
+            _arrays.reshape(x, (n, c)).device_array(), t.reshape(n).device_array(), w.device_array(),
+            int(ignore_index), smooth, loss.reshape(n).device_array(), sm.reshape(n).device_array(),
+            lse.device_array(), wrow.reshape(n).device_array(), flag)
+    else:
+        logp = softmax_array(x, 1 if input.ndim > 1 else 0, True, "log_softmax") if op == "cross_entropy" else x
+        dispatch.lookup("nll_3d", "cuda", dt)(
+            _arrays.reshape(logp, (n, c, d)).device_array(), t.device_array(), w.device_array(), int(ignore_index),
+            smooth, loss.device_array(), sm.device_array(), wrow.device_array(), flag)
+    _check_flag(flag, t)
+    keep, add = 1.0 - smoothing, smoothing / c if c else 0.0
+    per = Tensor._wrap(loss)
+    if smooth:
+        per = per * keep + Tensor._wrap(sm) * add
+    weight_total = None
+    with grad_mode.no_grad():
+        if reduction == "none":
+            res = per.reshape(shape)
+        elif reduction == "sum":
+            res = per.sum()
+        else:
+            weight_total = Tensor._wrap(wrow).sum()
+            res = per.sum() / weight_total
+        res = res.to(dt)
+    if needs_graph(input):
+        name = "AddBackward0" if smooth else "NllLossBackward0" if input.ndim <= 2 else "NllLoss2DBackward0"
+        node = record(name, _class_loss_backward, (input,), (res,), (input,))
+        node.op, node.target, node.weight, node.ignore_index = op, t, w, int(ignore_index)
+        node.reduction, node.keep, node.add, node.lse, node.weight_total = reduction, keep, add, lse, weight_total
+        node.three = (n, c, d)
+    return res
+
+
+def _class_loss_backward(node, g: Tensor):
+    (x,) = node.saved_tensors
+    n, c, d = node.three
+    acc = _compute_dtype(x.dtype)
+    gs = g.to(dtypes.from_numpy_dtype(acc))
+    if node.reduction == "mean":
+        gs = gs / node.weight_total.to(gs.dtype)
+    # each element's loss gradient: g itself for 'none', else one value seen through a stride-0 view
+    if node.reduction == "none":
+        gs_arr = _arrays.ascontiguous(gs._data).reshape(n, d)
+    else:
+        gs_arr = _arrays.broadcast_to(gs._data.reshape(1, 1), (n, d))
+    out = _arrays.empty((n, c, d), acc, x._data)
+    if node.lse is not None:  # the fused (N, C) cross-entropy: softmax(x) * Q - q in one pass
+        dispatch.lookup("cross_entropy_rows_backward", "cuda", x.dtype)(
+            _arrays.reshape(x._data, (n, c)).device_array(), node.target.reshape(n).device_array(),
+            node.weight.device_array(), node.ignore_index, node.lse.device_array(), node.keep, node.add,
+            gs_arr.reshape(n).device_array() if node.reduction == "none" else
+            _arrays.broadcast_to(gs._data.reshape(1), (n,)).device_array(), out.reshape(n, c).device_array())
+        return Tensor._wrap(_arrays.astype(out, x.dtype.np).reshape(tuple(x.shape)))
+    dispatch.lookup("nll_backward_3d", "cuda", x.dtype)(
+        node.target.device_array(), node.weight.device_array(), node.ignore_index, node.keep, node.add,
+        gs_arr.device_array(), out.device_array())
+    grad_logp = _arrays.astype(out, x.dtype.np).reshape(tuple(x.shape))
+    if node.op == "nll_loss":
+        return Tensor._wrap(grad_logp)
+    from ..ops.softmax import softmax_backward_array
+
+    dim = 1 if x.ndim > 1 else 0
+    logp = softmax_array(x._data, dim, True, "log_softmax")
+    return Tensor._wrap(softmax_backward_array(logp, grad_logp, dim, True))
