@@ -15,12 +15,13 @@ import math
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import copy as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, resize_out
+from .elementwise import placement
 from .shape import _reshape_backward, _slice_backward, _track, narrow, select
 
 _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -29,6 +30,15 @@ _COPY_MIN = 4096  # below this many elements NumPy's assignment is cheaper than 
 for _op in ("cat", "flip", "copy"):
     dispatch.register(_op, "cpu", dtypes.ALL_DTYPES, lambda dt: K.copy4)
 dispatch.register("cat.rows", "cpu", dtypes.ALL_DTYPES, lambda dt: K.cat_rows4)
+
+
+def _cuda_cat(dt):
+    from ..kernels.cuda.join import cat_into
+
+    return cat_into
+
+
+dispatch.register("cat", "cuda", dtypes.ALL_DTYPES, _cuda_cat, lazy=True)
 
 
 # -- the strided copy shared by joins, flip, roll, ... ---------------------------------------------------
@@ -176,6 +186,11 @@ def _cat(tensors, dim: int, out: Tensor | None) -> Tensor:
                                    f"got size {b} for tensor number {i} in the list.")
         total += shape[d]
     out_shape = ref[:d] + (total,) + ref[d + 1:]
+    like = placement("cat", [t for _, t in kept])
+    if like is not None:  # CUDA: one strided copy (with cast) per input into its slice of the result
+        result = _arrays.empty(out_shape, dt.np, like)
+        dispatch.lookup("cat", "cuda", dt)(result.device_array(), [t._data.device_array() for _, t in kept], d)
+        return _finish(result, out, "cat") if out is not None else Tensor._wrap(result)
     if out is not None:
         check_tensor(out, "cat", "out")
         if not dtypes.can_cast(dt, out.dtype):
@@ -205,7 +220,7 @@ def _cat(tensors, dim: int, out: Tensor | None) -> Tensor:
 def _cat_fast(tensors, dim: int) -> Tensor | None:
     """Small inputs of one dtype and rank: np.concatenate. None (take the checked path) for anything else."""
     first = tensors[0]
-    if not isinstance(first, Tensor):
+    if not isinstance(first, Tensor) or type(first._data) is not np.ndarray:
         return None
     dt, nd = first._data.dtype, first._data.ndim
     numel = 0
@@ -224,7 +239,7 @@ def _cat_fast(tensors, dim: int) -> Tensor | None:
 def _finish(result: np.ndarray, out: Tensor, op: str) -> Tensor:
     check_tensor(out, op, "out")
     resize_out(out, result.shape, op)
-    out._data[...] = result
+    _arrays.copy_into(out._data, result)
     out._bump_version()
     return out
 
@@ -293,12 +308,13 @@ def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     d = _wrap_dim(dim, len(ref) + 1, "stack")
     check_out_grad(out, "stack", *tensors)
     res = None
-    if out is None and len({t._data.dtype for t in tensors}) == 1:  # one dtype: no promotion, NumPy's stack
+    if out is None and len({t._data.dtype for t in tensors}) == 1 and all(
+            type(t._data) is np.ndarray for t in tensors):  # one dtype on the CPU: no promotion, NumPy's stack
         n = len(tensors) * tensors[0]._data.size
         if n <= _COPY_MIN or d == 0:
             res = Tensor._wrap(np.stack([t._data for t in tensors], d))
     if res is None:
-        views = [t._view_of(np.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node
+        views = [t._view_of(_arrays.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node
         res = cat(views, d, out=out)
     if out is None and needs_graph(*tensors):
         node = record("StackBackward0", _stack_backward, tuple(tensors), (res,))
