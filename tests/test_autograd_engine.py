@@ -321,3 +321,38 @@ def test_leaf_grads_never_alias_each_other_or_the_callers_tensors():
     (y * 1.0).sum().backward()
     x.grad.zero_()
     np.testing.assert_array_equal(y.grad.numpy(), [1, 1, 1])
+
+
+def test_inplace_on_multi_output_views_is_rejected_like_pytorch():
+    x = ntorch.ones(4, requires_grad=True).clone()
+    pieces = x.split(2)
+    with pytest.raises(RuntimeError, match=r"Output 1 of SplitBackward0 is a view and is being modified inplace"):
+        pieces[1].mul_(2)
+    rows = ntorch.ones(3, 2, requires_grad=True).clone().unbind(0)
+    with pytest.raises(RuntimeError, match=r"Output 2 of UnbindBackward0 is a view"):
+        rows[2].add_(1)
+    free = ntorch.ones(4).split(2)  # no history: in-place is fine
+    free[0].mul_(2)
+    np.testing.assert_array_equal(free[0].numpy(), [2, 2])
+
+
+def test_mark_dirty_on_a_leaf_that_requires_grad_is_an_error():
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad has been used in an in-place"):
+        Double.apply(ntorch.ones(3, requires_grad=True))
+    a = ntorch.ones(3, requires_grad=True)
+    b = a * 1
+    c = Double.apply(b)
+    assert c is b and c.grad_fn is not None
+    c.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2, 2, 2])

@@ -63,6 +63,7 @@ class Tensor:
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _hooks = None  # backward hooks of a leaf; a list in the instance dict once register_hook is called
+    _multi_output_view = None  # the node of split/chunk/unbind that made this view (in-place on it is an error)
     # _store: the Storage (made on demand); _base: the tensor whose storage a view shares; _flat: a cached
     # 1-d view of a C-contiguous _data (elementwise fast path); grad_fn: the autograd Node that produced
     # this tensor (None for leaves); _output_nr: which output of grad_fn this tensor is

@@ -71,6 +71,9 @@ class Function:
             ctx.release()
             return result
         inputs_by_id = {id(a) for a in args if isinstance(a, Tensor)}
+        for a in args:
+            if isinstance(a, Tensor) and id(a) in ctx._dirty and a.requires_grad and a.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
         final = []
         for i, out in enumerate(outputs):
             if not isinstance(out, Tensor):

@@ -36,6 +36,19 @@ def check_inplace(self: Tensor) -> None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if base is not None and base.requires_grad and base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    node = self._multi_output_view
+    if node is not None and self.grad_fn is node:
+        raise RuntimeError(f"Output {self._output_nr} of {node.name()} is a view and is being modified inplace. This "
+                           "view is the output of a function that returns multiple views. Such functions do not allow "
+                           "the output views to be modified inplace. You should replace the inplace operation by an "
+                           "out-of-place one.")
+
+
+def mark_multi_output_views(views) -> None:
+    """The views a multi-output view op (split, chunk, unbind) returned: PyTorch forbids in-place changes to them
+    while they carry that op's history (its backward could not rebase one piece's history alone)."""
+    for v in views:
+        v._multi_output_view = v.grad_fn
 
 
 def snapshot(self: Tensor) -> Tensor:

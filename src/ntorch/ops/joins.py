@@ -18,6 +18,7 @@ import numpy as np
 from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
+from ..autograd.inplace import mark_multi_output_views
 from ..kernels.cpu import copy as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, resize_out
@@ -423,6 +424,7 @@ def _record_split(name: str, input: Tensor, pieces: tuple[Tensor, ...], d: int) 
     """One node for all the pieces (views) of a split: its backward cats their grads (zeros for unused ones)."""
     if needs_graph(input):
         record(name, _split_backward, (input,), pieces).dim = d
+        mark_multi_output_views(pieces)
     return pieces
 
 

@@ -369,6 +369,9 @@ def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     outs = tuple(self._view_of(_index_dim(self._data, d, i)) for i in range(self._data.shape[d]))
     if needs_graph(self):
         record("UnbindBackward0", _unbind_backward, (self,), outs).dim = d
+        from ..autograd.inplace import mark_multi_output_views
+
+        mark_multi_output_views(outs)
     return outs
 
 
