@@ -118,6 +118,8 @@ F_CALLS = {
     "normalize": lambda: F.normalize(x(2, 3)), "pad": lambda: F.pad(x(1, 2, 3), (1, 1), mode="reflect"),
     "cross_entropy": lambda: F.cross_entropy(x(2, 3), idx(0, 2)), "nll_loss": lambda: F.nll_loss(x(2, 3), idx(0, 2)),
     "mse_loss": lambda: F.mse_loss(x(3), x(3)), "l1_loss": lambda: F.l1_loss(x(3), x(3)),
+    "dropout": lambda: F.dropout(x(3), 0.5), "dropout1d": lambda: F.dropout1d(x(2, 3, 4), 0.5),
+    "dropout2d": lambda: F.dropout2d(x(2, 3, 4, 4), 0.5), "dropout3d": lambda: F.dropout3d(x(2, 3, 2, 2, 2), 0.5),
     "binary_cross_entropy": lambda: F.binary_cross_entropy(x(3).sigmoid(), ntorch.rand(3, dtype=ntorch.float64)),
     "binary_cross_entropy_with_logits":
         lambda: F.binary_cross_entropy_with_logits(x(3), ntorch.rand(3, dtype=ntorch.float64)),

@@ -40,9 +40,9 @@ def hardtanh(input: _Tensor, min_val: float = -1.0, max_val: float = 1.0, inplac
 def _bind_tables() -> None:
     """Each nn op module lists its functions in a FUNCTIONAL table; torch.softmax & co. are F names too."""
     from .._methods import guard_tables
-    from . import conv, losses, normalization, padding, pooling, sampling
+    from . import conv, dropout, losses, normalization, padding, pooling, sampling
 
-    for module in (conv, losses, normalization, padding, pooling, sampling):
+    for module in (conv, dropout, losses, normalization, padding, pooling, sampling):
         guard_tables(module.FUNCTIONAL)
         globals().update(module.FUNCTIONAL)
     globals().update({k: v for k, v in softmax.FUNCTIONS.items() if k in ("softmax", "log_softmax")})

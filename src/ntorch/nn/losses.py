@@ -389,8 +389,8 @@ def _mse_l1(op: str, input, target, size_average, reduce, reduction, weight) -> 
         if op == "mse_loss" or weight is not None:
             raise NotImplementedError(f'"{op[:-5]}_cpu" not implemented for \'{dtypes.torch_name(dt)}\'')
         return _l1_integer(input, target, reduction)
-    if (weight is not None or op == "l1_loss") and needs_graph(input, target, weight):
-        return _composed_pointwise(op, input, target, weight, reduction)
+    if (weight is not None or op == "l1_loss") and needs_graph(input, target, weight) or input.is_cuda:
+        return _composed_pointwise(op, input, target, weight, reduction)  # (CUDA: composed of device ops)
     a, b = _flat(input._data, shape, dt.np), _flat(target._data, shape, dt.np)
     w = _flat(weight._data, shape, dt.np) if weight is not None else a[:0]
     out = np.empty(a.size if reduction == "none" else 0, a.dtype)
@@ -480,6 +480,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype is not dt:
         raise RuntimeError(f"Found dtype {dtypes.torch_name(target.dtype)} but expected {dtypes.torch_name(dt)}")
     shape = tuple(input.shape)
+    if input.is_cuda:
+        return _bce_cuda(input, target, weight, reduction)
     x, t = _flat(input._data, shape, dt.np), _flat(target._data, shape, dt.np)
     w = _bce_weight(weight, shape, dt, x[:0])
     out = np.empty(x.size if reduction == "none" else 0, x.dtype)
@@ -494,6 +496,35 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                       (input, target, weight))
         node.reduction, node.count = reduction, x.size
     return res
+
+
+def _reduce_composed(loss: Tensor, reduction: str) -> Tensor:
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _bce_cuda(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
+    """binary_cross_entropy on CUDA, composed of device ops (the logs clamped at -100 as torch does); the range
+    check reads one flag back to the host (PyTorch asserts on the device)."""
+    from ..ops import pointwise
+
+    _not_differentiable("binary_cross_entropy", weight=weight)
+    if bool(((input < 0) | (input > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = -(target * pointwise.clamp_min(input.log(), -100.0)
+             + (1.0 - target) * pointwise.clamp_min((1.0 - input).log(), -100.0))
+    return _reduce_composed(loss if weight is None else loss * weight, reduction)
+
+
+def _bce_logits_cuda(input: Tensor, target: Tensor, weight, pos_weight, reduction: str) -> Tensor:
+    """binary_cross_entropy_with_logits on CUDA, composed of device ops: (1 - t) x + lw (log1p(exp(-|x|)) +
+    max(-x, 0)) with lw = 1 + (pos_weight - 1) t, stable for any |x|."""
+    from ..ops import pointwise
+
+    _not_differentiable("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+    log_sig_neg = (-input.abs()).exp().log1p() + pointwise.clamp_min(-input, 0.0)  # -log_sigmoid(x)
+    lw = 1.0 if pos_weight is None else (pos_weight - 1.0) * target + 1.0
+    loss = (1.0 - target) * input + lw * log_sig_neg
+    return _reduce_composed(loss if weight is None else loss * weight, reduction)
 
 
 def _not_differentiable(op: str, **tensors) -> None:
@@ -539,6 +570,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         raise RuntimeError(f"result type {dtypes.torch_name(dt)} can't be cast to the desired output type "
                            f"{dtypes.torch_name(target.dtype)}")
     shape = tuple(input.shape)
+    if input.is_cuda:
+        return _bce_logits_cuda(input, target, weight, pos_weight, reduction)
     x, t = _flat(input._data, shape, dt.np), _flat(target._data, shape, dt.np)
     w = _bce_weight(weight, shape, dt, x[:0])
     pw = _bce_weight(pos_weight, shape, dt, x[:0])

@@ -53,6 +53,14 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     bias = _layer_norm_param(bias, "bias", shape, input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    if input.is_cuda:  # composed of device ops (autograd records them); no statistics for a fused backward
+        dims = tuple(range(input.ndim - k, input.ndim))
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        res = centered * ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+        if weight is not None:
+            res = res * weight
+        return (res + bias if bias is not None else res), None, None
     kernel = dispatch.lookup("layer_norm", "cpu", input.dtype)
     n = math.prod(shape)
     m = input.numel() // n if n else 0
@@ -132,7 +140,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
 
     check_tensor(input, "normalize")
     if (p == 2 and out is None and isinstance(dim, int | np.integer) and not isinstance(dim, bool)
-            and input.dtype in (dtypes.float32, dtypes.float64) and not needs_graph(input)):
+            and input.dtype in (dtypes.float32, dtypes.float64) and not needs_graph(input) and not input.is_cuda):
         d = _wrap_dim(int(dim), input.ndim, "normalize")
         arr = input._data
         if arr.size == 0:
@@ -153,6 +161,20 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.dtype is not dtypes.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     num_classes = int(num_classes)
+    if tensor.is_cuda:  # a comparison against arange on the device; the range checks read two values back
+        if tensor.numel() == 0 and num_classes <= 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        if tensor.numel():
+            if int(tensor.min()) < 0:
+                raise RuntimeError("Class values must be non-negative.")
+            hi = int(tensor.max())
+            if num_classes == -1:
+                num_classes = hi + 1
+            elif hi >= num_classes:
+                raise RuntimeError("Class values must be smaller than num_classes.")
+        from ..ops.creation import arange
+
+        return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).to(dtypes.int64)
     idx = np.ascontiguousarray(tensor._data).reshape(-1)
     if idx.size == 0:
         if num_classes <= 0:

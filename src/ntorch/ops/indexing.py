@@ -19,12 +19,14 @@ import math
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd import inplace
 from ..autograd.graph import needs_graph, record
+from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, is_scalar
+from .elementwise import _mixed_devices
 from .shape import _slice_backward
 
 # Data movement runs on unsigned views of the data (one compile per item size), reductions on int64, float32
@@ -46,6 +48,28 @@ for _name, _kernel in KERNELS.items():
     dispatch.register(_name, "cpu", dtypes.ALL_DTYPES, lambda dt, k=_kernel: k)
 for _name, _kernel in PARALLEL_KERNELS.items():
     dispatch.register(_name + ".parallel", "cpu", dtypes.ALL_DTYPES, lambda dt, k=_kernel: k)
+
+# CUDA: the same plans run in kernels/cuda/indexing.py's canonical-form kernels (same arguments; the gather
+# reports the first bad position of S in a device flag). Reductions need atomics: they run in _compute_np's
+# dtypes, which all have them; 'prod' has no CUDA kernel. "index_check": first_bad (a sync).
+CUDA_KERNELS = {
+    "index": "gather_nd", "index_select": "gather_nd", "gather": "gather_nd", "take": "gather_nd",
+    "index_put": "scatter_nd", "scatter": "scatter_nd", "index_copy": "scatter_nd", "index_fill": "scatter_nd",
+    "put": "scatter_nd", "scatter_reduce": "scatter_reduce_nd", "index_add": "scatter_reduce_nd",
+    "index_put.accumulate": "scatter_reduce_nd", "put.accumulate": "scatter_reduce_nd",
+}
+
+
+def _cuda_kernel(name: str):
+    from ..kernels.cuda import indexing as KC
+
+    return getattr(KC, name)
+
+
+for _name, _kernel in CUDA_KERNELS.items():
+    dispatch.register(_name, "cuda", dtypes.ALL_DTYPES, lambda dt, k=_kernel: _cuda_kernel(k), lazy=True)
+dispatch.register("index_check", "cuda", (dtypes.int32, dtypes.int64), lambda dt: _cuda_kernel("first_bad"),
+                  lazy=True)
 
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 _REDUCE_CODES = {"sum": K.ADD, "prod": K.MUL, "mean": K.ADD, "amax": K.AMAX, "amin": K.AMIN}
@@ -143,9 +167,9 @@ def getitem(self: Tensor, index) -> Tensor:
 
 def _advanced_getitem(self: Tensor, idx: tuple) -> np.ndarray:
     x = self._data
-    if len(idx) == 1 and isinstance(idx[0], Tensor) and x.ndim:
+    if len(idx) == 1 and isinstance(idx[0], Tensor) and x.ndim and type(x) is np.ndarray:
         i = idx[0]._data
-        if i.dtype == np.int64 and i.ndim:
+        if i.dtype == np.int64 and i.ndim and type(i) is np.ndarray:
             return _take_rows(x, i)  # x[index tensor]: the common case, kept lean
         if i.dtype in (np.bool_, np.uint8) and i.shape == x.shape:
             return _compact(x, i, self.dtype)  # x[mask] with a full mask: one compaction pass
@@ -217,6 +241,12 @@ def setitem(self: Tensor, index, value) -> None:
         src = value
     else:
         _bad_value(self, value)
+    if type(target) is CudaArray:
+        if isinstance(src, np.ndarray):  # a CPU tensor value: copied to the device, as PyTorch does
+            src = _arrays.to_device(src, target.device)
+        _arrays.copy_into(target, src)  # (casts to bool as != 0)
+        self._bump_version()
+        return
     if target.dtype == np.bool_ and isinstance(src, np.ndarray) and src.dtype != np.bool_:
         src = src != 0
     with np.errstate(invalid="ignore", over="ignore"):
@@ -268,7 +298,7 @@ def _setitem_autograd(self: Tensor, idx: tuple, value, advanced: bool) -> None:
 def _index_put_op(input: Tensor, idx: tuple, values, accumulate: bool, copy: bool = True) -> Tensor:
     """input[idx] (+)= values out of place (copy=False: input is a fresh tensor that may be written), recorded
     as IndexPutBackward0 for any index tuple (basic parts, index tensors, masks)."""
-    res = Tensor._wrap(input._data.copy()) if copy else input
+    res = Tensor._wrap(_arrays.copy(input._data)) if copy else input
     _index_put(res, idx, _value_array(res, values, cast_tensor=False), accumulate)
     if needs_graph(input, values):
         vt = values if isinstance(values, Tensor) else None
@@ -318,6 +348,9 @@ def _buffer(arr: np.ndarray):
     """(flat C-contiguous 1-D buffer over arr's memory, offset of arr's first element in it, element strides)."""
     item = arr.itemsize
     strides = [s // item for s in arr.strides]
+    if type(arr) is CudaArray:  # strides are never negative there: the buffer starts at the first element
+        n = 1 + sum((k - 1) * s for k, s in zip(arr.shape, strides)) if arr.size else 0
+        return _arrays.as_strided(arr, (n,), (item,)), 0, strides
     if arr.flags.c_contiguous:
         return arr.reshape(-1), 0, strides
     if arr.size == 0:
@@ -333,6 +366,8 @@ def _broadcast(arr: np.ndarray, shape) -> np.ndarray:
     shape = tuple(shape)
     if arr.shape == shape:
         return arr
+    if type(arr) is CudaArray:
+        return _arrays.broadcast_to(arr, shape)
     lead = len(shape) - arr.ndim
     strides = [0] * lead + [0 if n != s else st for n, s, st in zip(arr.shape, shape[lead:], arr.strides)]
     return np.lib.stride_tricks.as_strided(arr, shape, strides)
@@ -350,7 +385,9 @@ def _compute_np(dt: np.dtype) -> np.dtype:
 
 
 def _write_back(target: np.ndarray, work: np.ndarray) -> None:
-    if work is not target:
+    if work is not target and type(target) is CudaArray:
+        _arrays.copy_into(target, work)  # (the cast to bool is != 0 there too)
+    elif work is not target:
         target[...] = (work != 0) if target.dtype == np.bool_ else work.astype(target.dtype)
 
 
@@ -361,6 +398,8 @@ def _threads_for(work: int) -> int:
 
 def _gather(op: str, dt: dtypes.dtype, plan: _Plan):
     """(fresh array of shape plan.shape with the gathered values, first bad index value or None)."""
+    if type(plan.buf) is CudaArray:
+        return _cuda_gather(op, dt, plan)
     out = np.empty(plan.shape, dt.np)
     if out.size == 0:
         return out, None
@@ -375,6 +414,36 @@ def _gather(op: str, dt: dtypes.dtype, plan: _Plan):
     else:
         flag, v = dispatch.lookup(op, "cpu", dt)(*args)
     return out, (int(v) if flag else None)
+
+
+def _cuda_gather(op: str, dt: dtypes.dtype, plan: _Plan):
+    """_gather on the device: the kernel records the first bad position of S in a flag (read back: a sync); the
+    index value there is then read from the device."""
+    from ..kernels.cuda.indexing import new_flag, read_flag
+
+    out = _arrays.empty(plan.shape, dt.np, plan.buf)
+    if out.size == 0:
+        return out, None
+    if not plan.raw and plan.size == 0:  # every index is out of range
+        return out, _read_index(plan.ibuf, plan.ibase)
+    flag = new_flag()
+    meta = np.array((plan.S, plan.st, plan.ist), np.int64)
+    dispatch.lookup(op, "cuda", dt)(plan.buf.device_array(), plan.base, plan.ibuf.device_array(), plan.ibase,
+                                    plan.mul, plan.low, 0 if plan.raw else plan.size,
+                                    out.reshape(-1).device_array(), meta, flag)
+    pos = read_flag(flag)
+    if pos is None:
+        return out, None
+    offset = plan.ibase
+    for n, s in zip(reversed(plan.S), reversed(plan.ist)):
+        offset += (pos % n) * s
+        pos //= n
+    return out, _read_index(plan.ibuf, offset)
+
+
+def _read_index(buf, offset: int) -> int:
+    """One index value of a flat buffer (from the device: a sync)."""
+    return int(buf[offset:offset + 1].copy_to_host()[0]) if type(buf) is CudaArray else int(buf[offset])
 
 
 def _non_overlapping(a: np.ndarray) -> bool:
@@ -409,6 +478,9 @@ def _scatter(op: str, dt: dtypes.dtype, plan: _Plan, src: np.ndarray, code: int 
     scatters along dim `dim` of dst (the array plan.buf holds) may run in parallel."""
     if math.prod(plan.S) == 0:
         return
+    if type(plan.buf) is CudaArray:
+        _cuda_scatter(op, dt, plan, src, code)
+        return
     sbuf, sbase, sst = _buffer(_broadcast(src, plan.S))
     kernel = dispatch.lookup(op, "cpu", dt)
     wrap = 0 if plan.raw or plan.low == 0 else plan.size  # no negative index got past the check: nothing to wrap
@@ -424,12 +496,28 @@ def _scatter(op: str, dt: dtypes.dtype, plan: _Plan, src: np.ndarray, code: int 
         kernel(plan.buf, *args, sbuf, sbase, meta, code)
 
 
+def _cuda_scatter(op: str, dt: dtypes.dtype, plan: _Plan, src, code: int | None) -> None:
+    """_scatter on the device (the same kernel arguments); a host scalar src becomes a 0-d device array."""
+    if type(src) is not CudaArray:
+        value = src
+        src = _arrays.empty((), plan.buf.dtype, plan.buf)
+        _arrays.copy_into(src, value)
+    sbuf, sbase, sst = _buffer(_broadcast(src, plan.S))
+    wrap = 0 if plan.raw or plan.low == 0 else plan.size
+    meta = np.array((plan.S, plan.st, plan.ist, sst), np.int64)
+    args = (plan.buf.device_array(), plan.base, plan.ibuf.device_array(), plan.ibase, plan.mul, wrap,
+            sbuf.device_array(), sbase, meta)
+    dispatch.lookup(op, "cuda", dt)(*args, *(() if code is None else (code,)))
+
+
 def _first_bad(a: np.ndarray, size: int, negative: bool = True):
     """The first value of int64 array a outside [-size, size) ([0, size) unless negative), or None; one
-    read-only min/max pass."""
+    read-only min/max pass (on the device: a check kernel and a sync)."""
     if a.size == 0:
         return None
     low = -size if negative else 0
+    if type(a) is CudaArray:
+        return dispatch.lookup("index_check", "cuda", dtypes._FROM_NP[a.dtype])(a.device_array(), low, size)
     flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
     threads = _threads_for(flat.size)
     lo, hi = K.minmax_par(flat, threads) if threads > 1 else K.minmax(flat)
@@ -442,6 +530,14 @@ def _index_array(i, op: str = "index") -> np.ndarray:
     """An index tensor/list/bool as a NumPy array: bool (a mask; uint8 counts as one) or int64."""
     if isinstance(i, Tensor):
         a = i._data
+        if type(a) is CudaArray:
+            if a.dtype in (np.int64, np.int32):
+                return _arrays.astype(a, np.int64)
+            if a.dtype in (np.bool_, np.uint8):
+                raise NotImplementedError("indexing with a boolean or uint8 mask on the GPU is not implemented for "
+                                          "CUDA tensors yet (it needs a device compaction); index with the mask's "
+                                          ".nonzero() indices, or move the mask to the CPU with .cpu()")
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     elif isinstance(i, np.ndarray):
         a = i
     elif isinstance(i, bool | np.bool_):
@@ -522,6 +618,10 @@ def _analyze(x: np.ndarray, idx: tuple):
             raise IndexError(f"The shape of the mask {list(m.shape)} at index {j} does not match the shape of the "
                              f"indexed tensor {list(view.shape)} at index {d + j}")
         arrays[k:k + m.ndim] = np.nonzero(m)
+    if type(x) is CudaArray:  # host indices (lists, CPU tensors and masks) go to the device, as in PyTorch
+        arrays = [a if type(a) is CudaArray else _arrays.to_device(a, x.device) for a in arrays]
+    elif any(type(a) is CudaArray for a in arrays):
+        raise RuntimeError("indices should be either on cpu or on the same device as the indexed tensor (cpu)")
     return view, dims, arrays
 
 
@@ -554,6 +654,15 @@ def _advanced_plan(view: np.ndarray, dims, arrays, bshape, check: bool) -> _Plan
     st_S = [st[d] for d in rest[:pos]] + [0] * len(bshape) + [st[d] for d in rest[pos:]]
     if len(arrays) == 1:
         index, mul, size, raw = _broadcast(arrays[0], bshape), st[dims[0]], view.shape[dims[0]], False
+    elif type(view) is CudaArray:  # several index arrays: one array of element offsets, made with device ops
+        from .pointwise import where
+
+        index = Tensor._wrap(_arrays.empty(bshape, np.int64, view))
+        _arrays.copy_into(index._data, 0)
+        for d, a in zip(dims, arrays):
+            t = Tensor._wrap(a)
+            index = index + where(t < 0, t + view.shape[d], t) * st[d]
+        index, mul, size, raw = index._data, 1, 0, True
     else:  # several index arrays: one array of element offsets
         index = np.zeros(bshape, np.int64)
         for d, a in zip(dims, arrays):
@@ -596,6 +705,8 @@ def _value_array(self: Tensor, value, cast_tensor: bool) -> np.ndarray:
 
 
 def _cast(a: np.ndarray, dt: np.dtype) -> np.ndarray:
+    if type(a) is CudaArray:
+        return _arrays.astype(a, dt)  # (to bool: != 0)
     if dt == np.bool_:
         return a != 0
     with np.errstate(invalid="ignore", over="ignore"):
@@ -603,7 +714,15 @@ def _cast(a: np.ndarray, dt: np.dtype) -> np.ndarray:
 
 
 def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> None:
+    _check_value_device(self._data, src)
     view, dims, arrays = _analyze(self._data, idx)
+    if not dims and type(view) is CudaArray:
+        src = _drop_leading_ones(src, view.ndim)
+        if accumulate:
+            src = (Tensor._wrap(view) + (Tensor._wrap(src) if type(src) is CudaArray else src.item()))._data
+        _arrays.copy_into(view, src)
+        self._bump_version()
+        return
     if not dims:  # only basic parts (e.g. 0-d integer tensors): a view
         src = _drop_leading_ones(src, view.ndim)
         if accumulate:
@@ -623,13 +742,45 @@ def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> N
         if bad is not None:
             raise IndexError(f"index {bad} is out of bounds for dimension {j} with size {view.shape[d]}")
     if accumulate:
-        work = view.astype(_compute_np(view.dtype)) if view.dtype != _compute_np(view.dtype) else view
+        work = _arrays.astype(view, _compute_np(view.dtype))
         _scatter("index_put.accumulate", self.dtype, _advanced_plan(work, dims, arrays, bshape, False),
-                 src.astype(work.dtype), K.ADD)
+                 _astype_copy(src, work.dtype), K.ADD)
         _write_back(view, work)
     else:
         _scatter("index_put", self.dtype, _advanced_plan(view, dims, arrays, bshape, False), src)
     self._bump_version()
+
+
+def _astype_copy(a, dt: np.dtype):
+    """a converted to dt, always a new array (so that a scatter never reads what it writes)."""
+    if type(a) is CudaArray:
+        return _arrays.copy(a) if a.dtype == dt else _arrays.astype(a, dt)
+    return a.astype(dt)
+
+
+def _check_value_device(x, value) -> None:
+    """PyTorch's error for a value array on another device than x (a 0-d CPU value joins a CUDA op as a
+    scalar)."""
+    if type(x) is CudaArray:
+        if type(value) is CudaArray and value.device != x.device:
+            raise _mixed_devices(f"cuda:{x.device}", f"cuda:{value.device}")
+        if isinstance(value, np.ndarray) and value.ndim:
+            raise _mixed_devices(f"cuda:{x.device}", "cpu")
+    elif type(value) is CudaArray:
+        raise _mixed_devices(f"cuda:{value.device}", "cpu")
+
+
+def _check_devices(*tensors) -> None:
+    """PyTorch's error unless every tensor among the arguments (others are skipped) is on one device."""
+    first = None
+    for t in tensors:
+        if isinstance(t, Tensor):
+            arr = t._data
+            dev = f"cuda:{arr.device}" if type(arr) is CudaArray else "cpu"
+            if first is None:
+                first = dev
+            elif dev != first:
+                raise _mixed_devices(first, dev)
 
 
 def _compact(x: np.ndarray, mask: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
@@ -716,7 +867,7 @@ def _check_index_dtype(index, op: str, allowed, message: str, error=RuntimeError
     check_tensor(index, op, "index")
     if index.dtype not in allowed:
         raise error(message.format(dtype=dtypes.torch_name(index.dtype)))
-    return index._data.astype(np.int64, copy=False)
+    return _arrays.astype(index._data, np.int64)
 
 
 _INT32_64 = (dtypes.int32, dtypes.int64)
@@ -727,6 +878,7 @@ def _index_select(input: Tensor, dim: int, index: Tensor, out: Tensor | None = N
     check_tensor(input, "index_select")
     idx = _check_index_dtype(index, "index_select", _INT32_64, "index_select(): Expected dtype int32 or int64 for "
                              "index")
+    _check_devices(input, index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     x = input._data
@@ -736,7 +888,7 @@ def _index_select(input: Tensor, dim: int, index: Tensor, out: Tensor | None = N
             raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         x = x.reshape(1)
     idx = idx.reshape(-1)
-    if _numpy_take_ok(x, d, idx.size):
+    if type(x) is np.ndarray and _numpy_take_ok(x, d, idx.size):
         if _first_bad(idx, x.shape[d], negative=False) is not None:
             raise IndexError("index out of range in self")
         res = np.take(x, idx, axis=d)
@@ -778,6 +930,7 @@ def _dim_plan(x: np.ndarray, d: int, idx: np.ndarray, S, idx_dims, negative: boo
 def _gather_along(input: Tensor, dim: int, index: Tensor, out: Tensor | None, negative: bool) -> Tensor:
     check_tensor(input, "gather")
     idx = _check_index_dtype(index, "gather", _INT32_64, "gather(): Expected dtype int32/int64 for index")
+    _check_devices(input, index)
     x = input._data
     d = _wrap_dim(dim, x.ndim, "gather")
     if max(idx.ndim, 1) != max(x.ndim, 1):
@@ -797,7 +950,8 @@ def _take(input: Tensor, index: Tensor, out: Tensor | None = None) -> Tensor:
     """input.flatten()[index], shaped like index."""
     check_tensor(input, "take")
     idx = _check_index_dtype(index, "take", _INT64, "take(): Expected a long tensor for index, but got {dtype}")
-    flat = input._data.reshape(-1)
+    _check_devices(input, index)
+    flat = _arrays.reshape(input._data, -1)  # (a copy on CUDA when no view exists)
     if flat.size == 0 and idx.size:
         raise IndexError("take(): tried to take from an empty tensor")
     buf, base, st = _buffer(flat)  # flat may be a strided view
@@ -830,11 +984,13 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
     check_tensor(input, "take_along_dim")
     _check_index_dtype(indices, "take_along_dim", _INT64,
                        "torch.take_along_dim(): dtype of indices should be Long but got {dtype}")
+    _check_devices(input, indices)
     if needs_graph(input):
         _check_out_grad(out, "take_along_dim", input)
         return _take_along_dim_recorded(input, indices, dim)
     if dim is None:
-        flat, flat_index = Tensor._wrap(input._data.reshape(-1)), Tensor._wrap(indices._data.reshape(-1))
+        flat = Tensor._wrap(_arrays.reshape(input._data, -1))
+        flat_index = Tensor._wrap(_arrays.reshape(indices._data, -1))
         return _gather_along(flat, 0, flat_index, out, negative=True)  # (read only: a view or a copy will do)
     x, idx = input._data, indices._data
     if x.ndim != idx.ndim:
@@ -926,6 +1082,8 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
 def _copy(t: Tensor, op: str) -> Tensor:
     """A fresh copy of t for an out-of-place op (NumPy's copy is serial: a large one runs in parallel)."""
     x = check_tensor(t, op)._data
+    if type(x) is CudaArray:
+        return Tensor._wrap(_arrays.copy(x))
     if x.flags.c_contiguous and _threads_for(x.size) > 1:
         res = np.empty_like(x)
         dispatch.lookup("indexing.copy.parallel", "cpu", t.dtype)(_bits(res.reshape(-1)), _bits(x.reshape(-1)))
@@ -1192,8 +1350,8 @@ def _take_along_dim_recorded(input: Tensor, indices: Tensor, dim: int | None) ->
 
     if dim is None:
         flat = input.reshape(-1)
-        idx = indices._data.reshape(-1)
-        return gather(flat, 0, Tensor._wrap(np.where(idx < 0, idx + flat.shape[0], idx)))
+        idx = _arrays.reshape(indices._data, -1)
+        return gather(flat, 0, _wrap_negative(idx, flat.shape[0]))
     x, idx = input._data, indices._data
     if x.ndim != idx.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, but "
@@ -1208,7 +1366,17 @@ def _take_along_dim_recorded(input: Tensor, indices: Tensor, dim: int | None) ->
         xsizes[d] = x.shape[d]
     idx = _broadcast(idx, shape)
     n = x.shape[d] if x.ndim else 1
-    return gather(expand(input, tuple(xsizes)), d, Tensor._wrap(np.where(idx < 0, idx + n, idx)))
+    return gather(expand(input, tuple(xsizes)), d, _wrap_negative(idx, n))
+
+
+def _wrap_negative(idx, n: int) -> Tensor:
+    """idx with n added to its negative values (on CUDA with device ops)."""
+    if type(idx) is CudaArray:
+        from .pointwise import where
+
+        t = Tensor._wrap(idx)
+        return where(t < 0, t + n, t)
+    return Tensor._wrap(np.where(idx < 0, idx + n, idx))
 
 
 def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor:

@@ -207,13 +207,13 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
     if input.shape != other.shape:
         return False
-    return bool(apply("eq", input, other)._data.all())
+    return bool(apply("eq", input, other).all())
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import copy as K
@@ -26,6 +26,19 @@ from .shape import _check_unique_dims, _reshape_backward, _track, expand, narrow
 
 for _op in ("tril", "triu"):
     dispatch.register(_op, "cpu", dtypes.ALL_DTYPES, lambda dt: K.tri_zero)
+
+
+def _cuda_join(name: str):
+    def make(dt):
+        from ..kernels.cuda import join
+
+        return getattr(join, name)
+
+    return make
+
+
+dispatch.register("flip", "cuda", dtypes.ALL_DTYPES, _cuda_join("flip_into"), lazy=True)
+dispatch.register("roll", "cuda", dtypes.ALL_DTYPES, _cuda_join("roll_into"), lazy=True)
 
 
 def _ints(value, op: str, name: str) -> tuple[int, ...]:
@@ -61,8 +74,18 @@ def flip(input: Tensor, dims) -> Tensor:
     return _track("FlipBackward0", lambda c, g: flip(g, c.dims), input, _flip(input, wrapped), dims=wrapped)
 
 
+def _cuda_remap(op: str, arr, *args) -> Tensor:
+    """flip / roll of a CUDA array: one gather kernel into a C-contiguous result."""
+    out = _arrays.empty(arr.shape, arr.dtype, arr)
+    if arr.size:
+        dispatch.lookup(op, "cuda", dtypes.from_numpy_dtype(arr.dtype))(out.device_array(), arr.device_array(), *args)
+    return Tensor._wrap(out)
+
+
 def _flip(input: Tensor, wrapped) -> Tensor:
     arr = input._data
+    if _arrays.is_cuda(arr):
+        return _cuda_remap("flip", arr, tuple(wrapped))
     if arr.size < _SMALL and arr.flags.c_contiguous:  # small and contiguous: NumPy's copy, contiguous too
         return Tensor._wrap(np.flip(arr, tuple(wrapped)).copy() if arr.ndim else arr.copy())
     out, flat = _empty_with_layout(input)
@@ -106,7 +129,7 @@ def _roll(input: Tensor, shifts, dims=None) -> Tensor:
     if dims is None or (isinstance(dims, tuple | list) and len(dims) == 0):
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
-        flat = Tensor._wrap(np.ascontiguousarray(input._data).reshape(-1))
+        flat = Tensor._wrap(_arrays.ascontiguous(input._data).reshape(-1))
         return Tensor._wrap(_roll(flat, shifts, (0,))._data.reshape(input._data.shape))
     dims = _ints(dims, "roll", "dims")
     if len(shifts) != len(dims):
@@ -117,6 +140,8 @@ def _roll(input: Tensor, shifts, dims=None) -> Tensor:
     total = [0] * arr.ndim
     for s, d in zip(shifts, dims):
         total[_wrap_dim(d, arr.ndim, "roll")] += s
+    if _arrays.is_cuda(arr):
+        return _cuda_remap("roll", arr, tuple(total), tuple(range(arr.ndim)))
     out = np.empty(arr.shape, arr.dtype)
     if arr.size == 0:
         return Tensor._wrap(out)

@@ -21,6 +21,7 @@ _MODULES = {
     "autograd": "autograd",
     "mlp-step": "mlp",
     "warm-start": "warmstart",
+    "cuda": "gpu",  # --device cuda only
 }
 SUITE_NAMES = tuple(_MODULES)
 

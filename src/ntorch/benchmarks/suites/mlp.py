@@ -26,19 +26,36 @@ def _step(lib, x, y, params):
     return fn
 
 
-def _mlp_step(ctx: Ctx) -> dict:
+def _numpy_loss(x, y, init):
+    """The first step's loss computed on the host in float64 (NumPy has no autograd: a check, not a competitor)."""
+    w1, b1, w2, b2 = (p.astype(np.float64) for p in init)
+    logits = np.maximum(x.astype(np.float64) @ w1.T + b1, 0.0) @ w2.T + b2
+    m = logits.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(logits - m).sum(axis=1)) + m[:, 0]
+    return np.float64((lse - logits[np.arange(len(y)), y]).mean()).astype(x.dtype)
+
+
+def build_step(ctx: Ctx, batch: int, dims: tuple[int, int, int] = (784, 256, 10), reference: bool = False) -> dict:
+    """The step's callables for an in-hidden-out MLP on ctx's device; with `reference`, also NumPy's loss of the
+    first step under "numpy" (for the cuda suite, where NumPy only checks results)."""
     import ntorch
 
-    batch = ctx.param
+    n_in, hidden, n_out = dims
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, 784)).astype(ctx.dtype)
-    y = rng.integers(0, 10, batch)
-    init = [(rng.standard_normal((256, 784)) * 0.05).astype(ctx.dtype), np.zeros(256, ctx.dtype),
-            (rng.standard_normal((10, 256)) * 0.05).astype(ctx.dtype), np.zeros(10, ctx.dtype)]
+    x = rng.standard_normal((batch, n_in)).astype(ctx.dtype)
+    y = rng.integers(0, n_out, batch)
+    init = [(rng.standard_normal((hidden, n_in)) * 0.05).astype(ctx.dtype), np.zeros(hidden, ctx.dtype),
+            (rng.standard_normal((n_out, hidden)) * 0.05).astype(ctx.dtype), np.zeros(n_out, ctx.dtype)]
     fns = {"ntorch": _step(ntorch, ctx.nt(x), ctx.nt(y), [ctx.nt(p.copy()).requires_grad_() for p in init])}
     if ctx.torch is not None:
         fns["torch"] = _step(ctx.torch, ctx.tc(x), ctx.tc(y), [ctx.tc(p.copy()).requires_grad_() for p in init])
+    if reference:
+        fns["numpy"] = lambda: _numpy_loss(x, y, init)
     return fns
+
+
+def _mlp_step(ctx: Ctx) -> dict:
+    return build_step(ctx, ctx.param)
 
 
 CASES = [

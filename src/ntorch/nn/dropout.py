@@ -1,0 +1,59 @@
+"""Dropout: zero elements (or whole channels) with probability p and scale the rest by 1 / (1 - p) in training.
+
+Composed of ops (a random mask, a multiply), so it runs on every device and autograd records it; the mask comes
+from the default generator of the input's device.
+"""
+
+from __future__ import annotations
+
+from ..ops.creation import zeros_like
+from ..random import rand
+from ..tensor import Tensor
+
+
+def _check_p(p: float) -> float:
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
+def _apply_mask(input: Tensor, keep: Tensor, p: float, inplace: bool) -> Tensor:
+    scaled = keep.to(input.dtype) * (1.0 / (1.0 - p))
+    return input.mul_(scaled) if inplace else input * scaled
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    p = _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * zeros_like(input)
+    keep = rand(tuple(input.shape), dtype=input.dtype if input.is_floating_point() else None,
+                device=input.device) >= p
+    return _apply_mask(input, keep, p, inplace)
+
+
+def _channel_dropout(name: str, batched_ndim: int):
+    """dropout1d/2d/3d: one draw per (sample, channel), over (N, C, *spatial) or unbatched (C, *spatial) input."""
+
+    def channel_dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+        p = _check_p(p)
+        if input.ndim not in (batched_ndim - 1, batched_ndim):
+            raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but received input "
+                               f"with {input.ndim} dimensions")
+        if not training or p == 0.0:
+            return input
+        lead = input.ndim - (batched_ndim - 2)  # the (N, C) or (C,) dims that get their own draw
+        mask_shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+        keep = rand(mask_shape, dtype=input.dtype if input.is_floating_point() else None,
+                    device=input.device) >= p
+        return _apply_mask(input, keep, p, inplace) if p < 1.0 else (input.mul_(0.0) if inplace else input * 0.0)
+
+    channel_dropout.__name__ = name
+    return channel_dropout
+
+
+# ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
+FUNCTIONAL: dict = {"dropout": dropout, "dropout1d": _channel_dropout("dropout1d", 3),
+                    "dropout2d": _channel_dropout("dropout2d", 4), "dropout3d": _channel_dropout("dropout3d", 5)}
