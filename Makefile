@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-cuda-sim test-gpu test-kernels lint bench bench-results wheel-check clean
+.PHONY: demo test test-cuda-sim test-gpu test-kernels lint bench bench-gpu bench-results wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ wheel-check: $(STAMP)
 bench: $(STAMP)
 	-$(PY) -m pip install -q torch==2.13.0
 	$(VENV)/bin/ntorch bench $(BENCH_ARGS)
+
+# The GPU benchmarks of issue 5 (needs an NVIDIA GPU); fill their table with
+# `ntorch bench --from-json build/bench-gpu.json --markdown bench/RESULTS.md`.
+bench-gpu: $(STAMP)
+	mkdir -p build
+	$(VENV)/bin/ntorch bench --device cuda --suite cuda --json build/bench-gpu.json
 
 # Regenerate the tables in README.md and bench/RESULTS.md from 1- and 2-thread runs.
 bench-results: $(STAMP)

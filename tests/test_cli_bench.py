@@ -1,5 +1,7 @@
 """`ntorch bench`: argument errors, the timing method, the JSON schema, baseline comparison, markdown regeneration,
-and a quick real run of the first small case of every suite (checked against NumPy / PyTorch)."""
+a quick real run of the first small case of every CPU suite (checked against NumPy / PyTorch), and the CPU side of
+`--device cuda` (device selection, the sync hook, NumPy as an untimed reference, the JSON's GPU name) with fakes;
+tests/cuda/test_bench_cuda.py runs the cuda suite itself on the simulator."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+import types
 
 import numpy as np
 import pytest
@@ -16,7 +19,8 @@ import pytest
 from ntorch import cli
 from ntorch.benchmarks import SUITE_NAMES, Case, Impls, cases, report
 from ntorch.benchmarks.case import same_size
-from ntorch.benchmarks.runner import plan, run_task
+from ntorch.benchmarks.check import allclose
+from ntorch.benchmarks.runner import Task, plan, run_task, sync_for
 from ntorch.benchmarks.suites.sort import _values_check
 
 try:
@@ -44,6 +48,7 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     (["--threads", "0"], "--threads must be at least 1"),
     (["--from-json", "x.json"], "--from-json needs --markdown"),
     (["--suite", "warm-start", "--dtype", "float64"], "no case of suite(s) warm-start runs with dtype float64"),
+    (["--suite", "cuda"], "no case of suite(s) cuda runs on cpu (they run with --device cuda)"),
 ])
 def test_usage_errors_exit_2_with_a_clear_message(capsys, args, message):
     rc, out, err = run_cli(capsys, *args)
@@ -111,13 +116,14 @@ def test_bare_command_prints_versions(capsys):
 
 def test_every_suite_named_in_the_issue_has_cases_at_every_size():
     wanted = {"elementwise", "transcendental", "broadcast", "reduction", "softmax", "matmul", "conv", "indexing",
-              "sort", "autograd", "mlp-step", "warm-start"}
+              "sort", "autograd", "mlp-step", "warm-start", "cuda"}
     assert wanted <= set(SUITE_NAMES)
     for suite in SUITE_NAMES:
         found = cases([suite])
         assert found, suite
+        device = "cuda" if suite == "cuda" else "cpu"
         for size in ("small", "medium", "large"):
-            tasks = plan(found, size, None, "cpu")
+            tasks = plan(found, size, None, device)
             assert tasks and len({t.key for t in tasks}) == len(tasks), (suite, size)
 
 
@@ -196,7 +202,7 @@ def first_small_rows():
 
 
 def test_first_small_case_of_every_suite_runs_and_matches_the_competitors(first_small_rows):
-    assert [r["suite"] for r in first_small_rows] == list(SUITE_NAMES)
+    assert [r["suite"] for r in first_small_rows] == [s for s in SUITE_NAMES if s != "cuda"]  # cuda: GPU only
     for row in first_small_rows:
         assert row["error"] is None, row
         assert all(check == "ok" for check in row["checks"].values()), row["checks"]
@@ -339,6 +345,21 @@ def test_markdown_blocks_are_regenerated_and_the_prose_kept():
     assert again == text  # idempotent
 
 
+def test_markdown_device_blocks_take_only_runs_on_their_device():
+    cpu = _run([_row("matmul 64", 1e-4, numpy=2e-4)])
+    gpu = _run([{**_row("matmul 4096", 2e-3), "key": "cuda:matmul 4096:float32:cuda", "suite": "cuda",
+                 "device": "cuda"}], suites=("cuda",))
+    gpu["settings"]["device"], gpu["machine"]["gpu"] = "cuda", "Fake GPU 80GB"
+    doc = DOC + "\n<!-- ntorch-bench: suites=cuda device=cuda -->\nold gpu table\n<!-- /ntorch-bench -->\n"
+    text, count = report.update_markdown(doc, [gpu])  # a GPU run alone: the cpu block is left as it was
+    assert count == 1 and "| old | table |" in text and "old gpu table" not in text
+    assert "| case (float32) | Fake GPU 80GB: ntorch | vs NumPy | vs PyTorch |" in text
+    assert "| matmul 4096 | 2.00 ms | - | - |" in text
+    assert "(2026-11-27; Fake GPU 80GB on Test CPU, 2 cores;" in text
+    text, count = report.update_markdown(text, [cpu])
+    assert count == 1 and "| matmul 64 | 100.0 us | 2.00x | - |" in text and "| matmul 4096 | 2.00 ms |" in text
+
+
 def test_markdown_block_without_suites_is_an_error():
     with pytest.raises(ValueError, match="without suites="):
         report.update_markdown("<!-- ntorch-bench: dtype=float32 -->\nx\n<!-- /ntorch-bench -->\n", [_run([])])
@@ -387,3 +408,216 @@ def test_threads_option_reruns_with_the_thread_counts_set(tmp_path):
     assert run["settings"]["threads"] == 1 and run["machine"]["threads"]["numba"] == 1
     assert run["machine"]["threads"]["env"] == {v: "1" for v in cli.THREAD_VARS}
     assert "## elementwise" in proc.stdout
+
+
+def test_baseline_on_another_gpu_is_a_warning():
+    before, now = _run([_row("a", 1.0)]), _run([_row("a", 1.0)])
+    before["machine"]["gpu"], now["machine"]["gpu"] = "GPU A", "GPU B"
+    assert report.compare(before, now, 0.25).warnings == ["the baseline's GPU differs: 'GPU A' vs now 'GPU B'"]
+
+
+# ------------------------------------------------------------------------------- --device cuda, CPU side
+
+# issue 5's benchmark list: (name, dtype, unit, work) at medium and large size
+ISSUE_5_CASES = [
+    ("add 1e8", "float32", "GB/s", 3 * 10**8 * 4),
+    ("sum 1e8", "float32", "GB/s", 10**8 * 4),
+    ("softmax (8192,4096) dim -1", "float32", "GB/s", 2 * 8192 * 4096 * 4),
+    ("matmul 4096", "float32", "GFLOP/s", 2 * 4096**3),
+    ("matmul 4096", "float16", "GFLOP/s", 2 * 4096**3),
+    ("mlp 784-256-10 step, batch 512", "float32", "GFLOP/s", 2 * 3 * 512 * (784 * 256 + 256 * 10)),
+    ("a + b 3x3", "float32", "us/op", 1),
+]
+
+
+@pytest.mark.parametrize("size", ["medium", "large"])
+def test_cuda_suite_is_issue_5s_list_and_the_only_one_on_cuda(size):
+    tasks = plan(cases(), size, None, "cuda")  # every suite: only the cuda suite has cuda cases
+    assert [(t.name, t.dtype, t.case.unit, t.case.work_for(t.param, t.dtype)) for t in tasks] == ISSUE_5_CASES
+    assert {t.key.split(":")[0] for t in tasks} == {"cuda"} and {t.device for t in tasks} == {"cuda"}
+    assert plan(cases(["cuda"]), size, None, "cpu") == []
+    assert [t.name for t in plan(cases(["cuda"]), size, ["float16"], "cuda")] == ["matmul 4096"]
+
+
+def test_cuda_suite_small_sizes_are_tiny():
+    names = [t.name for t in plan(cases(["cuda"]), "small", None, "cuda")]
+    assert names == ["add 1000", "sum 1000", "softmax (4,32) dim -1", "matmul 16", "matmul 16",
+                     "mlp 16-8-4 step, batch 4", "a + b 3x3"]
+
+
+@pytest.fixture(scope="module")
+def cuda_suite_rows_on_cpu():
+    """The cuda suite's small cases built on the CPU: ntorch checked against NumPy's host reference (untimed)
+    and PyTorch when installed."""
+    tasks = [Task(t.case, t.size, t.param, t.dtype, "cpu") for t in plan(cases(["cuda"]), "small", None, "cuda")]
+    competitors = ["torch"] if torch is not None else []
+    return [run_task(t, competitors, torch, repeat=1, min_sample_s=0.0005, references=["numpy"]) for t in tasks]
+
+
+def test_cuda_suite_builders_agree_with_the_host_reference(cuda_suite_rows_on_cpu):
+    for row in cuda_suite_rows_on_cpu:
+        assert row["error"] is None, row
+        assert row["checks"]["numpy"] == "ok", row  # every case has a NumPy reference, the MLP step included
+        assert "numpy" not in row["times"] and "numpy" not in row["ratios"]  # a reference is never timed
+        if torch is not None:
+            assert row["checks"]["torch"] == "ok" and "torch" in row["times"], row
+
+
+class _Recorder:
+    """Logs library calls and device synchronizations in order; a sync takes `sync_s` seconds."""
+
+    def __init__(self, sync_s: float):
+        self.events: list[str] = []
+        self.sync_s = sync_s
+
+    def call(self, lib):
+        def fn():
+            self.events.append(f"call {lib}")
+            return np.arange(4.0)
+
+        return fn
+
+    def sync(self, lib):
+        def fn():
+            time.sleep(self.sync_s)
+            self.events.append(f"sync {lib}")
+
+        return fn
+
+
+def _fake_torch(cuda_available: bool, sync=None):
+    cuda = types.SimpleNamespace(is_available=lambda: cuda_available, synchronize=sync,
+                                 get_device_name=lambda: "Fake GPU 80GB")
+    backends = types.SimpleNamespace(cuda=types.SimpleNamespace(matmul=types.SimpleNamespace(allow_tf32=True)),
+                                     cudnn=types.SimpleNamespace(allow_tf32=True))
+    return types.SimpleNamespace(__version__="9.9.9", cuda=cuda, backends=backends, get_num_threads=lambda: 1,
+                                 set_num_threads=lambda n: None)
+
+
+def test_sync_hook_ends_every_timed_sample_of_each_device_library(monkeypatch):
+    import ntorch.cuda
+
+    rec = _Recorder(sync_s=0.005)
+    monkeypatch.setattr(ntorch.cuda, "synchronize", rec.sync("ntorch"))
+    fake_torch = _fake_torch(True, rec.sync("torch"))
+    case = _fake(lambda ctx: {lib: rec.call(lib) for lib in ("ntorch", "numpy", "torch")}, devices=("cuda",))
+    task = plan([case], "small", None, "cuda")[0]
+    row = run_task(task, ["torch"], fake_torch, repeat=3, min_sample_s=0.001, references=["numpy"])
+    assert row["error"] is None and row["checks"] == {"torch": "ok", "numpy": "ok"}
+    assert set(row["times"]) == {"ntorch", "torch"}  # NumPy checked, not timed
+    assert rec.events.count("call numpy") == 1 and "sync numpy" not in rec.events
+    # each call's device work is waited for by its own library before another library runs
+    for lib in ("ntorch", "torch"):
+        for i, event in enumerate(rec.events):
+            if event == f"call {lib}":
+                nxt = next(e for e in rec.events[i + 1:] if e != f"call {lib}")
+                assert nxt == f"sync {lib}", (i, rec.events)
+    # the sync is inside the timed window: 5 ms of waiting per sample of an instant call
+    assert row["times"]["ntorch"]["calls_per_sample"] == 1 and row["times"]["ntorch"]["median_s"] >= 0.005
+
+
+def test_no_sync_on_the_cpu_or_for_host_libraries(monkeypatch):
+    import ntorch.cuda
+
+    monkeypatch.setattr(ntorch.cuda, "synchronize", lambda: pytest.fail("synchronized on the CPU"))
+    for lib in ("ntorch", "numpy", "torch"):
+        sync_for(lib, "cpu", None)()
+    sync_for("numpy", "cuda", None)()
+    assert sync_for("ntorch", "cuda") is ntorch.cuda.synchronize
+    fake = _fake_torch(True, sync=object())
+    assert sync_for("torch", "cuda", fake) is fake.cuda.synchronize
+
+
+def test_competitors_on_cuda(monkeypatch):
+    with_gpu = _fake_torch(True)
+    monkeypatch.setitem(sys.modules, "torch", with_gpu)
+    torch_mod, timed, references, why = cli._competitors(["numpy", "torch"], None, "cuda")
+    assert torch_mod is with_gpu and timed == ["torch"] and references == ["numpy"]
+    assert why == {"numpy": "n/a on cuda (NumPy runs on the host: its results check ntorch's but are not timed)"}
+    assert with_gpu.backends.cuda.matmul.allow_tf32 is False and with_gpu.backends.cudnn.allow_tf32 is False
+
+    no_gpu = _fake_torch(False)
+    monkeypatch.setitem(sys.modules, "torch", no_gpu)
+    torch_mod, timed, references, why = cli._competitors(["numpy", "torch"], None, "cuda")
+    assert torch_mod is None and timed == [] and references == ["numpy"]
+    assert why["torch"] == "absent for cuda cases (this PyTorch has no GPU: torch.cuda.is_available() is False)"
+    assert no_gpu.backends.cuda.matmul.allow_tf32 is True  # untouched: it does not run
+
+    torch_mod, timed, references, why = cli._competitors(["numpy", "torch"], None, "cpu")
+    assert torch_mod is no_gpu and timed == ["numpy", "torch"] and references == [] and why == {}
+
+
+def test_checks_copy_device_results_to_the_host_explicitly():
+    class DeviceTensor:  # like a cuda tensor: .numpy() refuses, .cpu() copies
+        def __init__(self, a, on_device=True):
+            self.a, self.on_device = a, on_device
+
+        def detach(self):
+            return self
+
+        def cpu(self):
+            return DeviceTensor(self.a, on_device=False)
+
+        def numpy(self):
+            if self.on_device:
+                raise TypeError("can't convert cuda:0 device type tensor to numpy")
+            return self.a
+
+    a = np.arange(6.0, dtype=np.float32)
+    assert allclose(DeviceTensor(a), a) is None
+    assert allclose((DeviceTensor(a), DeviceTensor(a + 1)), (a, a)).startswith("output 1: 6 of 6 values differ")
+
+
+def test_cuda_run_with_fakes_reports_the_gpu_and_numpy_as_na(monkeypatch, capsys, tmp_path):
+    """The whole CLI path of --device cuda, with a fake GPU: a case on "cuda" whose calls are NumPy's."""
+    import ntorch.benchmarks
+    import ntorch.cuda
+
+    rec = _Recorder(sync_s=0.0)
+    case = Case("cuda", "fake {}", lambda ctx: {lib: rec.call(lib) for lib in ("ntorch", "numpy")}, same_size(4),
+                lambda n, s: n * s, devices=("cuda",))
+    monkeypatch.setattr(ntorch.benchmarks, "cases", lambda suites=SUITE_NAMES: [case] if "cuda" in suites else [])
+    monkeypatch.setattr(cli, "cuda_problem", lambda: None)
+    monkeypatch.setattr(ntorch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(ntorch.cuda, "get_device_name", lambda device=None: "Fake GPU 80GB")
+    monkeypatch.setattr(ntorch.cuda, "synchronize", rec.sync("ntorch"))
+    monkeypatch.setitem(sys.modules, "torch", _fake_torch(False))
+    path = tmp_path / "cuda.json"
+    rc, out, err = run_cli(capsys, "--device", "cuda", "--quick", "--no-progress", "--json", str(path))
+    assert rc == 0, err
+    assert out.startswith("# ntorch bench: size medium, device cuda (Fake GPU 80GB), 3 rounds")
+    head, line = [ln.split() for ln in out.splitlines() if ln.startswith(("case ", "fake 4 "))]
+    assert head[-3:] == ["numpy", "vs", "numpy"] and line[-2:] == ["n/a", "n/a"]  # NumPy: n/a; no PyTorch
+    assert "ntorch bench: numpy is n/a on cuda" in err
+    assert "ntorch bench: torch is absent for cuda cases" in err and "its columns are left out" in err
+    run = json.loads(path.read_text())
+    assert report.validate(run) == []
+    assert run["machine"]["gpu"] == "Fake GPU 80GB" and run["machine"]["torch_cuda"] is None
+    assert run["settings"]["device"] == "cuda" and run["settings"]["suites"] == ["cuda"]
+    assert run["competitors"]["numpy"] == {"available": False, "why": cli.NUMPY_ON_DEVICE.format(device="cuda")}
+    assert run["competitors"]["torch"]["available"] is False
+    (row,) = run["results"]
+    assert row["key"] == "cuda:fake 4:float32:cuda" and row["checks"] == {"numpy": "ok"}
+    assert set(row["times"]) == {"ntorch"} and row["ratios"] == {}
+    assert rec.events.count("sync ntorch") >= 1 + 2 * 3  # first call, and every sample of 3 rounds
+
+
+def test_machine_info_on_cpu_names_no_gpu(monkeypatch):
+    from ntorch.benchmarks.machine import machine_info
+
+    monkeypatch.setattr("ntorch.cuda.get_device_name", lambda device=None: pytest.fail("asked for a GPU on cpu"))
+    m = machine_info("cpu", None)
+    assert m["gpu"] is None and m["torch_cuda"] is None
+
+
+def test_machine_info_records_torch_running_without_tf32(monkeypatch):
+    import ntorch.cuda
+    from ntorch.benchmarks.machine import machine_info
+
+    monkeypatch.setattr(ntorch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(ntorch.cuda, "get_device_name", lambda device=None: "Fake GPU 80GB")
+    fake = _fake_torch(True)
+    cli.torch_cuda_problem(fake)
+    m = machine_info("cuda", fake)
+    assert m["gpu"] == "Fake GPU 80GB" and m["versions"]["torch"] == "9.9.9"
+    assert m["torch_cuda"] == {"gpu": "Fake GPU 80GB", "matmul_allow_tf32": False, "cudnn_allow_tf32": False}

@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--size", choices=("small", "medium", "large"), default="medium", help="problem sizes")
     b.add_argument("--dtype", metavar="DTYPE", help="dtype(s), comma list (default: each case's own, float32 "
                    "mostly); cases that do not support it are left out")
-    b.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    b.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where ntorch and PyTorch run (cuda: the `cuda` suite, against PyTorch on the same GPU; "
+                   "NumPy only checks results there)")
     b.add_argument("--threads", type=int, metavar="N", help="threads for Numba, NumPy's BLAS and PyTorch alike "
                    "(set before they load: the command re-runs itself with the environment set)")
     b.add_argument("--compare", default="numpy,torch", metavar="LIBS",
@@ -190,22 +192,44 @@ def cuda_problem() -> str | None:
     return None
 
 
-def _competitors(wanted: list[str], threads: int | None):
-    """(torch module or None, importable competitors, {absent competitor: why})."""
-    torch_mod, ok, missing = None, [], {}
+NUMPY_ON_DEVICE = "n/a on {device} (NumPy runs on the host: its results check ntorch's but are not timed)"
+
+
+def _competitors(wanted: list[str], threads: int | None, device: str = "cpu"):
+    """(torch module or None, timed competitors, references that only check results, {untimed library: why})."""
+    torch_mod, timed, references, why = None, [], [], {}
     for lib in wanted:
         if lib == "numpy":
-            ok.append(lib)
+            if device == "cpu":
+                timed.append(lib)
+            else:
+                references.append(lib)
+                why[lib] = NUMPY_ON_DEVICE.format(device=device)
             continue
         try:
-            import torch as torch_mod
+            import torch
         except ImportError as exc:
-            missing[lib] = f"not importable ({exc})"
+            why[lib] = f"not importable ({exc})"
             continue
         if threads is not None:
-            torch_mod.set_num_threads(threads)
-        ok.append(lib)
-    return torch_mod, ok, missing
+            torch.set_num_threads(threads)
+        problem = torch_cuda_problem(torch) if device == "cuda" else None
+        if problem:
+            why[lib] = problem
+            continue
+        torch_mod = torch
+        timed.append(lib)
+    return torch_mod, timed, references, why
+
+
+def torch_cuda_problem(torch_mod) -> str | None:
+    """Why PyTorch cannot compete on cuda, or None after switching TF32 off: ntorch computes float32 matmuls in
+    float32, and PyTorch may use TF32 tensor cores for them (10-bit mantissas) on Ampere and later."""
+    if not torch_mod.cuda.is_available():
+        return "absent for cuda cases (this PyTorch has no GPU: torch.cuda.is_available() is False)"
+    torch_mod.backends.cuda.matmul.allow_tf32 = False
+    torch_mod.backends.cudnn.allow_tf32 = False
+    return None
 
 
 def _run(args, argv, suites, dtypes, compare, baseline) -> int:
@@ -217,26 +241,32 @@ def _run(args, argv, suites, dtypes, compare, baseline) -> int:
     tasks = plan(cases(suites), args.size, dtypes, args.device)
     if not tasks:
         with_dtype = f" with dtype {', '.join(dtypes)}" if dtypes else ""
-        raise UsageError(f"no case of suite(s) {', '.join(suites)} runs{with_dtype} on {args.device}")
-    torch_mod, competitors, missing = _competitors(compare, args.threads)
-    for lib, why in missing.items():
-        print(f"ntorch bench: {lib} is {why}: its columns are left out", file=sys.stderr)
+        elsewhere = [d for d in ("cpu", "cuda") if d != args.device and plan(cases(suites), args.size, dtypes, d)]
+        hint = f" (they run with --device {elsewhere[0]})" if elsewhere else ""
+        raise UsageError(f"no case of suite(s) {', '.join(suites)} runs{with_dtype} on {args.device}{hint}")
+    suites = [s for s in suites if any(t.case.suite == s for t in tasks)]  # those with a case on this device
+    torch_mod, competitors, references, why = _competitors(compare, args.threads, args.device)
+    for lib, reason in why.items():
+        left_out = "" if lib in references else ": its columns are left out"
+        print(f"ntorch bench: {lib} is {reason}{left_out}", file=sys.stderr)
     repeat = args.repeat or (QUICK_REPEAT if args.quick else DEFAULT_REPEAT)
     min_sample_s = QUICK_MIN_SAMPLE_S if args.quick else DEFAULT_MIN_SAMPLE_S
     machine = machine_info(args.device, torch_mod)
     th = machine["threads"]
-    print(f"# ntorch bench: size {args.size}, device {args.device}, {repeat} rounds; threads: numba {th['numba']}"
+    on = f"device {args.device}" + (f" ({machine['gpu']})" if machine["gpu"] else "")
+    print(f"# ntorch bench: size {args.size}, {on}, {repeat} rounds; threads: numba {th['numba']}"
           + (f", torch {th['torch']}" if "torch" in th else "") + f"; {machine['cpu']}")
     progress = Progress(enabled=not args.no_progress)
+    columns = [lib for lib in compare if lib in competitors or lib in references]
 
     def suite_done(rows: list[dict]) -> None:
         from .benchmarks import description
 
         progress.clear()
-        print(f"\n## {rows[0]['suite']}: {description(rows[0]['suite'])}\n{report.text_table(rows, competitors)}",
+        print(f"\n## {rows[0]['suite']}: {description(rows[0]['suite'])}\n{report.text_table(rows, columns)}",
               flush=True)
 
-    rows = run_tasks(tasks, competitors, torch_mod, repeat, min_sample_s, progress, suite_done)
+    rows = run_tasks(tasks, competitors, torch_mod, repeat, min_sample_s, progress, suite_done, references)
     run = {
         "schema": report.SCHEMA,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -245,7 +275,7 @@ def _run(args, argv, suites, dtypes, compare, baseline) -> int:
                      "device": args.device, "threads": args.threads, "repeat": repeat,
                      "min_sample_s": min_sample_s, "quick": args.quick},
         "machine": machine,
-        "competitors": {lib: {"available": lib in competitors, "why": missing.get(lib)} for lib in compare},
+        "competitors": {lib: {"available": lib in competitors, "why": why.get(lib)} for lib in compare},
         "results": rows,
     }
     status = 0
@@ -277,7 +307,8 @@ def _update_markdown(path: str, runs: list[dict]) -> None:
         raise UsageError(f"cannot read {path}: {exc}") from None
     new, count = update_markdown(text, runs)
     if count == 0:
-        raise UsageError(f"{path} has no `<!-- ntorch-bench: suites=... -->` ... `<!-- /ntorch-bench -->` block")
+        raise UsageError(f"{path} has no `<!-- ntorch-bench: suites=... -->` ... `<!-- /ntorch-bench -->` block for "
+                         f"these runs' device (a block's device=..., default cpu)")
     Path(path).write_text(new)
     print(f"updated {count} table(s) in {path}")
 

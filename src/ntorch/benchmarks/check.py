@@ -12,7 +12,8 @@ TOLERANCE = {"f2": (1e-2, 1e-3), "f4": (2e-4, 1e-5), "f8": (1e-9, 1e-11)}
 
 
 def to_arrays(out: Any) -> list[np.ndarray]:
-    """ntorch / torch tensors, NumPy arrays, scalars and tuples of them as a flat list of arrays."""
+    """ntorch / torch tensors, NumPy arrays, scalars and tuples of them as a flat list of host arrays (a device
+    tensor is copied with `.cpu()` first: neither library's `.numpy()` copies implicitly)."""
     if isinstance(out, (tuple, list)):
         return [a for item in out for a in to_arrays(item)]
     if isinstance(out, np.ndarray):

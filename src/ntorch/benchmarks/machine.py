@@ -23,15 +23,21 @@ def cpu_model() -> str:
 
 
 def gpu_name() -> str | None:
+    """The current CUDA device's name as ntorch sees it (the simulator's when it stands in), or None."""
     try:
-        from numba import cuda
+        import ntorch.cuda
 
-        if not cuda.is_available():
-            return None
-        name = cuda.get_current_device().name
-        return name.decode() if isinstance(name, bytes) else str(name)
+        return ntorch.cuda.get_device_name() if ntorch.cuda.is_available() else None
     except Exception:
         return None
+
+
+def torch_cuda_info(torch_mod: Any) -> dict | None:
+    """PyTorch's device and the TF32 switches it ran with (off: float32 matmuls compare like for like)."""
+    if torch_mod is None or not torch_mod.cuda.is_available():
+        return None
+    return {"gpu": torch_mod.cuda.get_device_name(), "matmul_allow_tf32": torch_mod.backends.cuda.matmul.allow_tf32,
+            "cudnn_allow_tf32": torch_mod.backends.cudnn.allow_tf32}
 
 
 def machine_info(device: str, torch_mod: Any) -> dict:
@@ -48,6 +54,7 @@ def machine_info(device: str, torch_mod: Any) -> dict:
         "cores": os.cpu_count(),
         "platform": platform.platform(),
         "gpu": gpu_name() if device == "cuda" else None,
+        "torch_cuda": torch_cuda_info(torch_mod) if device == "cuda" else None,
         "versions": {
             "python": platform.python_version(),
             "ntorch": ntorch.__version__,

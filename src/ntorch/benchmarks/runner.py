@@ -2,10 +2,15 @@
 
 Per case: build the inputs once; call each library once (its first call: compile or cache load, reported
 apart); check ntorch's result against each competitor's (a competitor that disagrees is reported and not
-timed); calibrate how many calls make one sample last at least `min_sample_s`; then `repeat` rounds, each
-taking one sample of every library, in alternating order, each sample after one untimed call. The figure
-is the median sample; the spread is the interquartile range over the median (the full range when there are
-fewer than 4 rounds).
+timed) and each reference's (a library that only checks, not timed: NumPy on the host for a cuda case);
+calibrate how many calls make one sample last at least `min_sample_s`; then `repeat` rounds, each taking one
+sample of every library, in alternating order, each sample after one untimed call. The figure is the median
+sample; the spread is the interquartile range over the median (the full range when there are fewer than 4
+rounds).
+
+On cuda, kernels run asynchronously: each library's own synchronize (ntorch.cuda's, torch.cuda's) ends its first
+call and every timed sample before the clock stops, so a sample counts the device work it queued and no library's
+queued work spills into another's sample.
 """
 
 from __future__ import annotations
@@ -65,12 +70,22 @@ def build(task: Task, torch_mod: Any = None) -> Impls:
     return built if isinstance(built, Impls) else Impls(built)
 
 
-def _sync_for(device: str) -> Callable[[], None]:
-    if device == "cpu":
-        return lambda: None
-    from numba import cuda
+DEVICE_LIBS = ("ntorch", "torch")  # libraries whose work runs on the case's device (NumPy's stays on the host)
 
-    return cuda.synchronize
+
+def _no_sync() -> None:
+    pass
+
+
+def sync_for(lib: str, device: str, torch_mod: Any = None) -> Callable[[], None]:
+    """What waits for `lib`'s queued device work: nothing on the CPU or for a host library."""
+    if device == "cpu" or lib not in DEVICE_LIBS:
+        return _no_sync
+    if lib == "ntorch":
+        import ntorch.cuda
+
+        return ntorch.cuda.synchronize
+    return torch_mod.cuda.synchronize
 
 
 def _sample(fn: Callable[[], Any], calls: int, sync: Callable[[], None]) -> float:
@@ -111,28 +126,30 @@ def _error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def run_task(task: Task, competitors: list[str], torch_mod: Any, repeat: int, min_sample_s: float) -> dict:
-    """Time one task; never raises for a failing case (the error goes into the result)."""
+def run_task(task: Task, competitors: list[str], torch_mod: Any, repeat: int, min_sample_s: float,
+             references: tuple[str, ...] | list[str] = ()) -> dict:
+    """Time one task; never raises for a failing case (the error goes into the result). `references` are
+    libraries whose results check ntorch's but which are not timed (NumPy on a cuda case)."""
     case = task.case
     row = {"key": task.key, "suite": case.suite, "name": task.name, "size": task.size, "dtype": task.dtype,
            "device": task.device, "unit": case.unit, "work": case.work_for(task.param, task.dtype),
            "times": {}, "checks": {}, "ratios": {}, "throughput": None, "error": None}
-    sync = _sync_for(task.device)
     try:
         impls = build(task, torch_mod if "torch" in competitors else None)
     except Exception as exc:  # a case that cannot even build its inputs
         row["error"] = f"setup: {_error(exc)}"
         return row
     try:
-        libs = [lib for lib in ("ntorch", *competitors) if lib in impls.fns]
+        libs = [lib for lib in ("ntorch", *competitors, *references) if lib in impls.fns]
         if case.self_timed:
-            return _run_self_timed(row, case, impls, libs, repeat)
+            return _run_self_timed(row, case, impls, [lib for lib in libs if lib not in references], repeat)
+        syncs = {lib: sync_for(lib, task.device, torch_mod) for lib in libs}
         first, outputs = {}, {}
         for lib in libs:
             t0 = time.perf_counter()
             try:
                 outputs[lib] = impls.fns[lib]()
-                sync()
+                syncs[lib]()
             except Exception as exc:
                 if lib == "ntorch":
                     row["error"] = _error(exc)
@@ -145,12 +162,12 @@ def run_task(task: Task, competitors: list[str], torch_mod: Any, repeat: int, mi
             msg = check(outputs["ntorch"], outputs[lib])
             row["checks"][lib] = "ok" if msg is None else f"mismatch: {msg}"
         outputs.clear()
-        timed = [lib for lib in libs if lib == "ntorch" or row["checks"].get(lib) == "ok"]
-        calls = {lib: _calibrate(impls.fns[lib], min_sample_s, sync) for lib in timed}
+        timed = [lib for lib in libs if lib == "ntorch" or (lib not in references and row["checks"].get(lib) == "ok")]
+        calls = {lib: _calibrate(impls.fns[lib], min_sample_s, syncs[lib]) for lib in timed}
         samples: dict[str, list[float]] = {lib: [] for lib in timed}
         for r in range(repeat):
             for lib in timed if r % 2 == 0 else timed[::-1]:
-                samples[lib].append(_sample(impls.fns[lib], calls[lib], sync))
+                samples[lib].append(_sample(impls.fns[lib], calls[lib], syncs[lib]))
         for lib in timed:
             row["times"][lib] = {**summarize(samples[lib]), "first_call_s": first[lib], "calls_per_sample": calls[lib]}
     except Exception as exc:
@@ -189,14 +206,15 @@ def _finish(row: dict) -> dict:
 
 def run_tasks(tasks: list[Task], competitors: list[str], torch_mod: Any, repeat: int, min_sample_s: float,
               progress: Callable[[int, int, str], None] | None = None,
-              on_suite_done: Callable[[list[dict]], None] | None = None) -> list[dict]:
+              on_suite_done: Callable[[list[dict]], None] | None = None,
+              references: tuple[str, ...] | list[str] = ()) -> list[dict]:
     """Run every task in order; `on_suite_done` receives each suite's rows as soon as the suite finishes."""
     rows: list[dict] = []
     suite_rows: list[dict] = []
     for i, task in enumerate(tasks):
         if progress is not None:
             progress(i, len(tasks), f"{task.case.suite}: {task.name}")
-        row = run_task(task, competitors, torch_mod, repeat, min_sample_s)
+        row = run_task(task, competitors, torch_mod, repeat, min_sample_s, references)
         gc.collect()  # free the inputs before the next case allocates its own
         rows.append(row)
         suite_rows.append(row)

@@ -14,8 +14,8 @@ import numpy as np
 from ..case import Case, Ctx, same_size, sizes
 from . import elementwise, mlp, reduction, softmax
 
-DESCRIPTION = "issue 5's GPU list: add / sum of 1e8, softmax (8192,4096), matmul 4096 (float32, float16), " \
-              "784-256-10 MLP step at batch 512, a + b on 3x3 (--device cuda)"
+DESCRIPTION = ("issue 5's GPU list (--device cuda): add, sum, softmax, matmul float32/float16, MLP step, "
+               "per-op overhead")
 
 _DEVICES = ("cuda",)
 
