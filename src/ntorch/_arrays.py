@@ -55,6 +55,21 @@ def empty(shape, np_dtype, like) -> np.ndarray | CudaArray:
     return np.empty(shape, np_dtype)
 
 
+def empty_strided(shape, strides, np_dtype, like):
+    """An uninitialised array with the given element strides over a fresh dense buffer, on like's device."""
+    shape, np_dtype = tuple(shape), np.dtype(np_dtype)
+    numel = 1
+    for n in shape:
+        numel *= n
+    if type(like) is not CudaArray and type(like) is not int:
+        flat = np.empty(numel, np_dtype)
+        return np.lib.stride_tricks.as_strided(flat, shape, tuple(s * np_dtype.itemsize for s in strides))
+    flat = empty((numel,), np_dtype, like)
+    if numel == 0:
+        return empty(shape, np_dtype, like)
+    return _cuda_as_strided(flat, shape, tuple(s * np_dtype.itemsize for s in strides))
+
+
 def broadcast_to(arr, shape):
     return _cuda_broadcast_to(arr, tuple(shape)) if type(arr) is CudaArray else np.broadcast_to(arr, shape)
 
@@ -107,7 +122,7 @@ def copy_into(dst, src) -> None:
 def ascontiguous(arr):
     """arr itself when C-contiguous, else a C-contiguous copy on the same device."""
     if type(arr) is not CudaArray:
-        return np.ascontiguousarray(arr)
+        return np.asarray(arr, order="C")
     if arr.flags.c_contiguous:
         return arr
     out = _cuda_empty(arr.shape, arr.dtype, arr.device)
@@ -151,7 +166,7 @@ def to_host(arr) -> np.ndarray:
 
 
 def to_device(arr: np.ndarray, index: int) -> CudaArray:
-    return _cuda_from_host(np.ascontiguousarray(arr), index)
+    return _cuda_from_host(np.asarray(arr, order="C"), index)  # (ascontiguousarray makes 0-d arrays 1-d)
 
 
 def may_share_memory(a, b) -> bool:

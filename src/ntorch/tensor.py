@@ -333,6 +333,8 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if type(self._data) is CudaArray:
+            self.numpy()  # raises PyTorch's TypeError: no implicit copies from a device
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data

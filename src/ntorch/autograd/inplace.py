@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _arrays
 from ..tensor import Tensor
 from . import grad_mode
 from .graph import Node, attach
@@ -53,7 +54,7 @@ def mark_multi_output_views(views) -> None:
 
 def snapshot(self: Tensor) -> Tensor:
     """A copy of self's current values that carries self's history: the operand an in-place op reads."""
-    old = Tensor._wrap(self._data.copy())
+    old = Tensor._wrap(_arrays.copy(self._data))
     if self.requires_grad:
         old._requires_grad = True
         old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
@@ -62,7 +63,7 @@ def snapshot(self: Tensor) -> Tensor:
 
 def commit(self: Tensor, result: Tensor) -> Tensor:
     """Write an in-place op's out-of-place result into self and give self (or its base) the new history."""
-    self._data[...] = result._data
+    _arrays.copy_into(self._data, result._data)
     self._bump_version()
     self._flat = None if self._flat is not None and not self._data.flags.c_contiguous else self._flat
     if not result.requires_grad:
@@ -90,7 +91,7 @@ class CopySlices(Node):
         """Recorded ops (put/take), so create_graph differentiates through in-place updates too."""
         from ..ops.indexing import put, take
 
-        region = _index_tensor(self.region)
+        region = _index_tensor(self.region, g)
         return put(g, region, g.new_zeros(self.region.shape)), take(g, region).reshape(self.view_shape)
 
 
@@ -105,7 +106,7 @@ class ViewOfBase(Node):
     def apply(self, g):
         from ..ops.indexing import put
 
-        region = _index_tensor(self.region)
+        region = _index_tensor(self.region, g)
         return (put(g.new_zeros(self.base_shape), region, g.reshape(self.region.shape), accumulate=True),)
 
 
@@ -129,8 +130,10 @@ def refresh_view(view: Tensor) -> Node:
     return view.grad_fn
 
 
-def _index_tensor(region: np.ndarray) -> Tensor:
-    return Tensor._wrap(region.astype(np.int64, copy=False))
+def _index_tensor(region: np.ndarray, like: Tensor) -> Tensor:
+    """The region as an int64 index tensor on like's device."""
+    t = Tensor._wrap(region.astype(np.int64, copy=False))
+    return t if not like.is_cuda else t.to(like.device)
 
 
 def region_of(base: np.ndarray, view: np.ndarray) -> np.ndarray:
@@ -146,7 +149,10 @@ def region_of(base: np.ndarray, view: np.ndarray) -> np.ndarray:
 
 
 def _byte_offsets(a: np.ndarray) -> np.ndarray:
-    off = np.full(a.shape, a.__array_interface__["data"][0], dtype=np.int64)
+    """Each element's byte address (a NumPy array) or byte offset in its allocation (a CUDA array): comparable
+    between views of one storage either way."""
+    start = a.offset if _arrays.is_cuda(a) else a.__array_interface__["data"][0]
+    off = np.full(a.shape, start, dtype=np.int64)
     for d, (n, s) in enumerate(zip(a.shape, a.strides)):
         shape = [1] * a.ndim
         shape[d] = n

@@ -93,7 +93,7 @@ def resize_out(out: Tensor, shape: tuple, op: str) -> None:
              f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
              "This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
              "unless they have zero elements.")
-    out._data = np.empty(shape, out._data.dtype)
+    out._data = _arrays.empty(shape, out._data.dtype, out._data if _arrays.is_cuda(out._data) else None)
     out._flat = None
     out._store = None
     out._base = None

@@ -284,11 +284,6 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device) -> Tensor:
 
     d = input.device if device is None else as_device(device)
     dt = input.dtype if dtype is None else dtypes.as_dtype(dtype)
-    if d.type == "cuda":  # C-contiguous on the device (preserve_format keeps only the CPU's layouts so far)
-        if fill is None:
-            return _finish(_arrays.empty(input._data.shape, dt.np, cuda_index(d)), requires_grad)
-        return _filled(tuple(input._data.shape), fill, dt, "full_like", requires_grad, d)
-    arr = empty_strided_array(input._data.shape, preserved_strides(input), dt.np)
     if fill is not None:
         if isinstance(fill, Tensor) and fill.numel() == 1:
             fill = fill.item()
@@ -296,8 +291,16 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device) -> Tensor:
             raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not "
                             f"{type(fill).__name__}")
         _check_overflow([fill], dt, scalar_op=True)
+        fill = fill if dt is not dtypes.bool else bool(fill)
+    if d.type == "cuda":  # the same layout rule on the device, filled by the fill kernel
+        arr = _arrays.empty_strided(input._data.shape, preserved_strides(input), dt.np, cuda_index(d))
+        if fill is not None:
+            _arrays.copy_into(arr, fill)
+        return _finish(arr, requires_grad)
+    arr = empty_strided_array(input._data.shape, preserved_strides(input), dt.np)
+    if fill is not None:
         with np.errstate(invalid="ignore", over="ignore"):
-            arr[...] = fill if dt is not dtypes.bool else bool(fill)
+            arr[...] = fill
     return _finish(arr, requires_grad)
 
 

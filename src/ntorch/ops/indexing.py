@@ -7,6 +7,13 @@ inside the kernel before reading (into a fresh output), scatters check their min
 elements on several Numba threads, gathers, scatter reductions (where tasks write disjoint elements), the index
 check and the copy of out-of-place ops run in the parallel (".parallel") kernels.
 
+CUDA tensors take the same plans (their flat buffers are 1-d device views) to kernels/cuda/indexing.py's
+kernels of the same arguments, through the branches in _buffer, _gather, _scatter and _first_bad: gathers
+flag their first bad position on the device, scatters check first (one check kernel and a sync); reductions
+use atomics in _compute_np's dtypes ('prod' has none: NotImplementedError). Index tensors must live on self's
+device, except for getitem/setitem, which copy host indices (lists, CPU tensors, CPU masks) to the device as
+PyTorch does; a CUDA boolean mask needs a device compaction not written yet (NotImplementedError).
+
 Autograd: a basic-index view records one node named after torch's last view op (SelectBackward0,
 SliceBackward0, ...); the other ops record their torch node, with backward formulas written with these same ops
 (gather <-> scatter_add, index_select <-> index_add, getitem <-> index_put, ...) so that create_graph works.
@@ -26,7 +33,7 @@ from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, is_scalar
-from .elementwise import _mixed_devices
+from .elementwise import _mixed_devices, apply
 from .shape import _slice_backward
 
 # Data movement runs on unsigned views of the data (one compile per item size), reductions on int64, float32
@@ -72,6 +79,7 @@ dispatch.register("index_check", "cuda", (dtypes.int32, dtypes.int64), lambda dt
                   lazy=True)
 
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_ARRAY = (np.ndarray, CudaArray)  # an index array of _analyze, on either device
 _REDUCE_CODES = {"sum": K.ADD, "prod": K.MUL, "mean": K.ADD, "amax": K.AMAX, "amin": K.AMIN}
 
 
@@ -243,7 +251,7 @@ def setitem(self: Tensor, index, value) -> None:
         _bad_value(self, value)
     if type(target) is CudaArray:
         if isinstance(src, np.ndarray):  # a CPU tensor value: copied to the device, as PyTorch does
-            src = _arrays.to_device(src, target.device)
+            src = _to_device(src, target.device)
         _arrays.copy_into(target, src)  # (casts to bool as != 0)
         self._bump_version()
         return
@@ -534,9 +542,9 @@ def _index_array(i, op: str = "index") -> np.ndarray:
             if a.dtype in (np.int64, np.int32):
                 return _arrays.astype(a, np.int64)
             if a.dtype in (np.bool_, np.uint8):
-                raise NotImplementedError("indexing with a boolean or uint8 mask on the GPU is not implemented for "
-                                          "CUDA tensors yet (it needs a device compaction); index with the mask's "
-                                          ".nonzero() indices, or move the mask to the CPU with .cpu()")
+                raise NotImplementedError("indexing with a CUDA boolean (or uint8) mask is not implemented yet (it "
+                                          "needs a device compaction); index with a CPU mask (mask.cpu()) or with "
+                                          "integer indices")
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     elif isinstance(i, np.ndarray):
         a = i
@@ -577,7 +585,7 @@ def _analyze(x: np.ndarray, idx: tuple):
         if isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_):
             if not -x.shape[xd] <= i < x.shape[xd]:  # torch names the item's position in the index tuple
                 raise IndexError(f"index {i} is out of bounds for dimension {pos} with size {x.shape[xd]}")
-        if isinstance(i, np.ndarray):
+        if isinstance(i, _ARRAY):
             xd += i.ndim if i.dtype == np.bool_ else 1
         elif i is Ellipsis:
             xd += 0 if seen_ellipsis else x.ndim - consumed
@@ -591,7 +599,7 @@ def _analyze(x: np.ndarray, idx: tuple):
                 basic.extend([slice(None)] * (x.ndim - consumed))
                 vd += x.ndim - consumed
                 seen_ellipsis = True
-        elif isinstance(i, np.ndarray) and i.dtype == np.bool_:
+        elif isinstance(i, _ARRAY) and i.dtype == np.bool_:
             if i.ndim == 0:  # True / False: a new dim indexed by [0] / []
                 basic.append(None)
                 dims.append(vd)
@@ -603,7 +611,7 @@ def _analyze(x: np.ndarray, idx: tuple):
                 dims.extend(range(vd, vd + i.ndim))
                 arrays.extend([None] * i.ndim)
                 vd += i.ndim
-        elif isinstance(i, np.ndarray):
+        elif isinstance(i, _ARRAY):
             basic.append(slice(None))
             dims.append(vd)
             arrays.append(i)
@@ -619,7 +627,7 @@ def _analyze(x: np.ndarray, idx: tuple):
                              f"indexed tensor {list(view.shape)} at index {d + j}")
         arrays[k:k + m.ndim] = np.nonzero(m)
     if type(x) is CudaArray:  # host indices (lists, CPU tensors and masks) go to the device, as in PyTorch
-        arrays = [a if type(a) is CudaArray else _arrays.to_device(a, x.device) for a in arrays]
+        arrays = [a if type(a) is CudaArray else _to_device(a, x.device) for a in arrays]
     elif any(type(a) is CudaArray for a in arrays):
         raise RuntimeError("indices should be either on cpu or on the same device as the indexed tensor (cpu)")
     return view, dims, arrays
@@ -749,6 +757,11 @@ def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> N
     else:
         _scatter("index_put", self.dtype, _advanced_plan(view, dims, arrays, bshape, False), src)
     self._bump_version()
+
+
+def _to_device(a: np.ndarray, device: int) -> CudaArray:
+    """A device copy of host array a (reshaped: _arrays.to_device returns a 0-d array as 1-d)."""
+    return _arrays.to_device(a, device).reshape(a.shape)
 
 
 def _astype_copy(a, dt: np.dtype):
@@ -1026,7 +1039,11 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
     """The in-place scatter family: self[p with p[dim] = index[p]] (reduce)= src[p] over index's shape."""
     check_tensor(self, op, "self")
     idx = _check_index_dtype(index, op, _INT32_64, "scatter(): Expected dtype int32/int64 for index")
+    _check_devices(self, index, src)
     x = self._data
+    if reduce == "prod" and type(x) is CudaArray:
+        raise NotImplementedError(f"{op}(): the 'prod' (multiply) reduction is not implemented for CUDA tensors "
+                                  "(there is no atomic multiply); move the tensors to the CPU with .cpu()")
     d = _wrap_dim(dim, x.ndim, op)
     if max(idx.ndim, 1) != max(x.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
@@ -1059,12 +1076,14 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
         _scatter("scatter", self.dtype, _dim_plan(x1, d, i1, i1.shape, dims), s)
     else:
         cd = _compute_np(x.dtype)
-        work = x1 if x1.dtype == cd else x1.astype(cd)
+        work = _arrays.astype(x1, cd)
         plan = _dim_plan(work, d, i1, i1.shape, dims)
         if not include_self:
             _scatter("scatter", self.dtype, plan, _identity(reduce, cd))
-        _scatter("scatter_reduce", self.dtype, plan, s.astype(cd, copy=False), _REDUCE_CODES[reduce], d, work)
-        if reduce == "mean":
+        _scatter("scatter_reduce", self.dtype, plan, _arrays.astype(s, cd), _REDUCE_CODES[reduce], d, work)
+        if reduce == "mean" and type(work) is CudaArray:
+            _cuda_mean(self.dtype, work, d, i1, include_self)
+        elif reduce == "mean":
             counts = np.zeros(work.shape, cd)
             _scatter("scatter_reduce", self.dtype, _dim_plan(counts, d, i1, i1.shape, dims), np.ones((), cd), K.ADD,
                      d, counts)
@@ -1077,6 +1096,18 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
         _write_back(x1, work)
     self._bump_version()
     return self
+
+
+def _cuda_mean(dt: dtypes.dtype, work, d: int, i1, include_self: bool) -> None:
+    """work (the scattered sums, on the device) /= the number of values each element got (integers floor)."""
+    counts = _arrays.empty(work.shape, work.dtype, work)
+    _arrays.copy_into(counts, int(include_self))
+    _scatter("scatter_reduce", dt, _dim_plan(counts, d, i1, i1.shape, range(i1.ndim)), np.ones((), work.dtype),
+             K.ADD)
+    # (apply directly: pointwise's integer zero-division check reads a CUDA tensor on the host; counts are >= 1)
+    n = Tensor._wrap(counts).clamp(min=1)
+    mean = apply("div" if work.dtype.kind == "f" else "div_floor", Tensor._wrap(work), n)
+    _arrays.copy_into(work, mean._data)
 
 
 def _copy(t: Tensor, op: str) -> Tensor:
@@ -1104,6 +1135,7 @@ def _index_add_raw(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alp
     check_tensor(source, "index_add_", "source")
     idx = _check_index_dtype(index, "index_add_", _INT32_64,
                              "index_add_(): Expected dtype int32/int64 for index but got: {dtype}")
+    _check_devices(self, index, source)
     if idx.ndim > 1:
         raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
                          f"{dtypes.torch_name(index.dtype)} and size: {list(idx.shape)}")
@@ -1126,11 +1158,12 @@ def _index_add_raw(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alp
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x1.shape[d]}")
     cd = _compute_np(x.dtype)
-    work = x1 if x1.dtype == cd else x1.astype(cd)
-    src = s1.astype(cd, copy=False)
+    work = _arrays.astype(x1, cd)
+    src = _arrays.astype(s1, cd)
     if alpha != 1:
-        src = src * (float(alpha) if cd.kind == "f" else int(alpha))
-        src = src.astype(cd, copy=False)
+        a = float(alpha) if cd.kind == "f" else int(alpha)
+        src = (Tensor._wrap(src) * a)._data if type(src) is CudaArray else src * a
+        src = _arrays.astype(src, cd)
     _scatter("index_add", self.dtype, _along_dim_plan(work, d, i1, s1.shape), src, K.ADD, d, work)
     _write_back(x1, work)
     self._bump_version()
@@ -1143,6 +1176,7 @@ def _index_copy_raw(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Te
     check_tensor(source, "index_copy_", "source")
     idx = _check_index_dtype(index, "index_copy_", _INT64, "index_copy_(): Expected a long tensor for index, but got "
                              "{dtype}")
+    _check_devices(self, index, source)
     if idx.ndim > 1:
         raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
     x, s = self._data, source._data
@@ -1171,6 +1205,7 @@ def _index_fill_raw(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
     check_tensor(self, "index_fill_", "self")
     idx = _check_index_dtype(index, "index_fill_", _INT64, "index_fill_(): Expected dtype int64 for index.",
                              IndexError)
+    _check_devices(self, index)
     if idx.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
     if isinstance(value, Tensor):
@@ -1213,6 +1248,7 @@ def _put_raw(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = Fal
     check_tensor(self, "put_", "self")
     check_tensor(source, "put_", "source")
     idx = _check_index_dtype(index, "put_", _INT64, "put_(): Expected a long tensor for index, but got {dtype}")
+    _check_devices(self, index, source)
     if source.dtype is not self.dtype:
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
                            f"{dtypes.torch_name(self.dtype)} and source.dtype = {dtypes.torch_name(source.dtype)}")
@@ -1222,18 +1258,21 @@ def _put_raw(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = Fal
     x = self._data
     if x.size == 0 and idx.size:
         raise IndexError("put_(): Tried to put elements into an empty tensor")
-    idx = idx.reshape(-1)
+    idx = _arrays.reshape(idx, -1)
     bad = _first_bad(idx, x.size)
     if bad is not None:
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {x.size} elements.")
-    src = source._data.reshape(-1)
+    src = _arrays.reshape(source._data, -1)
+    # (on CUDA a non-contiguous self is written through a C-order copy: the flat plan needs C order there)
+    t = x if type(x) is np.ndarray or x.flags.c_contiguous else _arrays.copy(x)
     if accumulate:
-        cd = _compute_np(x.dtype)
-        work = x if x.dtype == cd else x.astype(cd)
-        _scatter("put.accumulate", self.dtype, _flat_plan(work, idx), src.astype(cd, copy=False), K.ADD)
-        _write_back(x, work)
+        cd = _compute_np(t.dtype)
+        work = _arrays.astype(t, cd)
+        _scatter("put.accumulate", self.dtype, _flat_plan(work, idx), _arrays.astype(src, cd), K.ADD)
+        _write_back(t, work)
     else:
-        _scatter("put", self.dtype, _flat_plan(x, idx), src)
+        _scatter("put", self.dtype, _flat_plan(t, idx), src)
+    _write_back(x, t)
     self._bump_version()
     return self
 

@@ -53,7 +53,7 @@ def _check_int_zero(name: str, a, b) -> None:
     """Integer division by zero is an error in torch (NumPy would give 0)."""
     if isinstance(b, Tensor):
         if not b.is_floating_point() and not (isinstance(a, Tensor) and a.is_floating_point()) \
-                and not isinstance(a, float) and bool((b._data == 0).any()):
+                and not isinstance(a, float) and bool((b == 0).any()):
             raise RuntimeError("ZeroDivisionError")
     elif b == 0 and not isinstance(b, float) and isinstance(a, Tensor) and not a.is_floating_point():
         raise RuntimeError("ZeroDivisionError")
@@ -107,7 +107,7 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if not input.is_floating_point():
         ints = isinstance(exponent, int) or (isinstance(exponent, Tensor) and not exponent.is_floating_point())
         if ints:
-            neg = exponent < 0 if isinstance(exponent, int) else bool((exponent._data < 0).any())
+            neg = exponent < 0 if isinstance(exponent, int) else bool((exponent < 0).any())
             if neg:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
     if exponent == 2 if is_scalar(exponent) else False:

@@ -117,6 +117,8 @@ def _plan_generic(arr, dim, keepdim: bool, op: str):
     _check_unique_dims(dim, n)
     dims = normalize_dims(None if (dim is None or dim == ()) or (isinstance(dim, list | tuple) and len(dim) == 0)
                           else dim, n, op)
+    if n == 0:
+        dims = ()  # a 0-d tensor accepts dim 0 / -1 and reduces its one element
     shape = arr.shape
     kept = [d for d in range(n) if d not in dims]
     outer = math.prod(shape[d] for d in kept)

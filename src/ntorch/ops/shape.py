@@ -470,8 +470,10 @@ def empty_strided_array(shape, strides, np_dtype) -> np.ndarray:
 
 def clone(self: Tensor, *, memory_format=None) -> Tensor:
     """A copy that keeps self's memory layout (torch.preserve_format), dense and non-overlapping."""
-    if type(self._data) is not np.ndarray:  # CUDA: a C-contiguous copy
-        return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(_arrays.copy(self._data)))
+    if type(self._data) is not np.ndarray:  # CUDA: the same layout rule, filled by the copy kernel
+        out = _arrays.empty_strided(self._data.shape, preserved_strides(self), self._data.dtype, self._data)
+        _arrays.copy_into(out, self._data)
+        return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(out))
     out = empty_strided_array(self._data.shape, preserved_strides(self), self._data.dtype)
     out[...] = self._data
     return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(out))
