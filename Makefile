@@ -19,10 +19,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src kernels tests bench examples
 
-# Tests run in parallel processes (pytest-xdist, one file per worker at a time): most of a cold run is Numba
+# Tests run in parallel processes (pytest-xdist, one file per worker at a time; tests/cuda runs in its own
+# process below, under the CUDA simulator): most of a cold run is Numba
 # compiling kernels, which parallelises across cores.
 test: $(STAMP) lint
-	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests --ignore=tests/cuda
 	$(MAKE) test-cuda-sim
 	$(MAKE) wheel-check
 
