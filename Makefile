@@ -23,7 +23,7 @@ lint: $(STAMP)
 # process below, under the CUDA simulator): most of a cold run is Numba
 # compiling kernels, which parallelises across cores.
 test: $(STAMP) lint
-	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests --ignore=tests/cuda
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests
 	$(MAKE) test-cuda-sim
 	$(MAKE) wheel-check
 
