@@ -16,21 +16,8 @@ from .cuda.array import broadcast_to as _cuda_broadcast_to
 from .cuda.array import empty as _cuda_empty
 from .cuda.array import from_host as _cuda_from_host
 
-
-def _copy_kernel(dt):
-    from .kernels.cuda.copy import copy_cast
-
-    return copy_cast
-
-
-def _fill_kernel(dt):
-    from .kernels.cuda.copy import fill
-
-    return fill
-
-
-dispatch.register("copy", "cuda", dtypes.ALL_DTYPES, _copy_kernel, lazy=True)
-dispatch.register("fill", "cuda", dtypes.ALL_DTYPES, _fill_kernel, lazy=True)
+dispatch.register("copy", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("copy", "copy_cast"), lazy=True)
+dispatch.register("fill", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("copy", "fill"), lazy=True)
 
 
 def is_cuda(arr) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,6 +27,16 @@ def register(op: str, device: str, dtypes: Iterable[dtype], kernel_for: Callable
     lookup when `lazy`)."""
     for dt in dtypes:
         _REGISTRY[(op, device, dt)] = _Lazy(kernel_for, dt) if lazy else kernel_for(dt)
+
+
+def cuda_kernel(module: str, name: str) -> Callable[[dtype], Any]:
+    """A kernel_for (with register(..., lazy=True)) that takes `name` from ntorch.kernels.cuda.<module> on first
+    lookup, so the CUDA kernel modules (and numba.cuda) load only when a CUDA op runs."""
+
+    def make(dt: dtype):
+        return getattr(importlib.import_module(f"ntorch.kernels.cuda.{module}"), name)
+
+    return make
 
 
 def lookup(op: str, device: str, dt: dtype):

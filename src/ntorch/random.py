@@ -127,18 +127,9 @@ def _on_device(op: str, shape: tuple, dt: dtypes.dtype, device, generator: Gener
     return Tensor._wrap(out)
 
 
-def _kernel(name: str):
-    def make(dt):
-        from .kernels.cuda import random as KR
-
-        return getattr(KR, name)
-
-    return make
-
-
 for _name, _dts in (("uniform_", dtypes.FLOAT_DTYPES), ("normal_", dtypes.FLOAT_DTYPES),
                     ("randint_", (dtypes.int64,))):
-    dispatch.register(_name, "cuda", _dts, _kernel(_name), lazy=True)
+    dispatch.register(_name, "cuda", _dts, dispatch.cuda_kernel("random", _name), lazy=True)
 
 
 def rand(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

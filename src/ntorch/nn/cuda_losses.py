@@ -20,17 +20,8 @@ _KERNELS = ("cross_entropy_rows", "cross_entropy_rows_backward", "cross_entropy_
             "nll_backward_3d")
 
 
-def _kernel(name: str):
-    def make(dt):
-        from ..kernels.cuda import loss
-
-        return getattr(loss, name)
-
-    return make
-
-
 for _name in _KERNELS:
-    dispatch.register(_name, "cuda", dtypes.FLOAT_DTYPES, _kernel(_name), lazy=True)
+    dispatch.register(_name, "cuda", dtypes.FLOAT_DTYPES, dispatch.cuda_kernel("loss", _name), lazy=True)
 
 
 def _compute_dtype(dt: dtypes.dtype) -> np.dtype:

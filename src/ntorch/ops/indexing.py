@@ -67,15 +67,9 @@ CUDA_KERNELS = {
 }
 
 
-def _cuda_kernel(name: str):
-    from ..kernels.cuda import indexing as KC
-
-    return getattr(KC, name)
-
-
 for _name, _kernel in CUDA_KERNELS.items():
-    dispatch.register(_name, "cuda", dtypes.ALL_DTYPES, lambda dt, k=_kernel: _cuda_kernel(k), lazy=True)
-dispatch.register("index_check", "cuda", (dtypes.int32, dtypes.int64), lambda dt: _cuda_kernel("first_bad"),
+    dispatch.register(_name, "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("indexing", _kernel), lazy=True)
+dispatch.register("index_check", "cuda", (dtypes.int32, dtypes.int64), dispatch.cuda_kernel("indexing", "first_bad"),
                   lazy=True)
 
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}

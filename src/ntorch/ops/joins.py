@@ -33,13 +33,7 @@ for _op in ("cat", "flip", "copy"):
 dispatch.register("cat.rows", "cpu", dtypes.ALL_DTYPES, lambda dt: K.cat_rows4)
 
 
-def _cuda_cat(dt):
-    from ..kernels.cuda.join import cat_into
-
-    return cat_into
-
-
-dispatch.register("cat", "cuda", dtypes.ALL_DTYPES, _cuda_cat, lazy=True)
+dispatch.register("cat", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("join", "cat_into"), lazy=True)
 
 
 # -- the strided copy shared by joins, flip, roll, ... ---------------------------------------------------

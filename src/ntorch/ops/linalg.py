@@ -20,14 +20,8 @@ from ._util import check_tensor
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
-dispatch.register("mm", "cuda", MATMUL_DTYPES, lambda dt: _cuda_kernels().matmul_into, lazy=True)
-dispatch.register("bmm", "cuda", MATMUL_DTYPES, lambda dt: _cuda_kernels().bmm_into, lazy=True)
-
-
-def _cuda_kernels():
-    from ..kernels.cuda import matmul
-
-    return matmul
+dispatch.register("mm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "matmul_into"), lazy=True)
+dispatch.register("bmm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "bmm_into"), lazy=True)
 
 
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",

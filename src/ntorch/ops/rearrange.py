@@ -28,17 +28,8 @@ for _op in ("tril", "triu"):
     dispatch.register(_op, "cpu", dtypes.ALL_DTYPES, lambda dt: K.tri_zero)
 
 
-def _cuda_join(name: str):
-    def make(dt):
-        from ..kernels.cuda import join
-
-        return getattr(join, name)
-
-    return make
-
-
-dispatch.register("flip", "cuda", dtypes.ALL_DTYPES, _cuda_join("flip_into"), lazy=True)
-dispatch.register("roll", "cuda", dtypes.ALL_DTYPES, _cuda_join("roll_into"), lazy=True)
+dispatch.register("flip", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("join", "flip_into"), lazy=True)
+dispatch.register("roll", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("join", "roll_into"), lazy=True)
 
 
 def _ints(value, op: str, name: str) -> tuple[int, ...]:

@@ -58,16 +58,10 @@ KERNELS = {
     "norm": (K.norm_into, FLOATS), "any": (K.any_into, ALL), "all": (K.all_into, ALL),
     "count_nonzero": (K.count_nonzero_into, ALL),
 }
-def _cuda_kernel(name: str):
-    from ..kernels.cuda import reduce as KC
-
-    return getattr(KC, KERNELS[name][0].__name__)
-
-
 for _name, (_kernel, _dts) in KERNELS.items():
     dispatch.register(_name, "cpu", _dts, lambda dt, k=_kernel: k)
     # the CUDA kernels have the CPU ones' names and contracts (kernels/cuda/reduce.py)
-    dispatch.register(_name, "cuda", _dts, lambda dt, n=_name: _cuda_kernel(n), lazy=True)
+    dispatch.register(_name, "cuda", _dts, dispatch.cuda_kernel("reduce", _kernel.__name__), lazy=True)
 dispatch.register("sum.small", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_into)
 dispatch.register("sum.small_dim", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_dim_into)
 

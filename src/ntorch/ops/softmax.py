@@ -18,22 +18,12 @@ from ..kernels.cpu import softmax as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, warn
 
-
-def _cuda_kernel(name: str):
-    def make(dt):
-        from ..kernels.cuda import softmax as KC
-
-        return getattr(KC, name)
-
-    return make
-
-
 for _op in ("softmax", "log_softmax"):
     dispatch.register(_op, "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_into)
     dispatch.register(_op + "_backward", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_backward_into)
-    dispatch.register(_op, "cuda", dtypes.FLOAT_DTYPES, _cuda_kernel("softmax_into"), lazy=True)
-    dispatch.register(_op + "_backward", "cuda", dtypes.FLOAT_DTYPES, _cuda_kernel("softmax_backward_into"),
-                      lazy=True)
+    dispatch.register(_op, "cuda", dtypes.FLOAT_DTYPES, dispatch.cuda_kernel("softmax", "softmax_into"), lazy=True)
+    dispatch.register(_op + "_backward", "cuda", dtypes.FLOAT_DTYPES,
+                      dispatch.cuda_kernel("softmax", "softmax_backward_into"), lazy=True)
 
 
 def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
