@@ -20,6 +20,15 @@ dispatch.register("copy", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("copy"
 dispatch.register("fill", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("copy", "fill"), lazy=True)
 
 
+def mixed_devices(a: str, b: str) -> RuntimeError:
+    """PyTorch's error for an op whose tensors sit on two devices (named as str(device))."""
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {a} and {b}!")
+
+
+def device_name(arr) -> str:
+    return f"cuda:{arr.device}" if type(arr) is CudaArray else "cpu"
+
+
 def is_cuda(arr) -> bool:
     return type(arr) is CudaArray
 
@@ -43,14 +52,12 @@ def empty(shape, np_dtype, like) -> np.ndarray | CudaArray:
 
 
 def empty_strided(shape, strides, np_dtype, like):
-    """An uninitialised array with the given element strides over a fresh dense buffer, on like's device."""
+    """An uninitialised CUDA array (on like's device: a CudaArray or a device index) with the given element strides
+    over a fresh dense buffer; the CPU's twin is ops.shape.empty_strided_array."""
     shape, np_dtype = tuple(shape), np.dtype(np_dtype)
     numel = 1
     for n in shape:
         numel *= n
-    if type(like) is not CudaArray and type(like) is not int:
-        flat = np.empty(numel, np_dtype)
-        return np.lib.stride_tricks.as_strided(flat, shape, tuple(s * np_dtype.itemsize for s in strides))
     flat = empty((numel,), np_dtype, like)
     if numel == 0:
         return empty(shape, np_dtype, like)

@@ -35,8 +35,7 @@ def _weight(weight: Tensor | None, c: int, like, acc: np.dtype):
         _arrays.copy_into(w, 1)
         return w
     if not weight.is_cuda or weight._data.device != like.device:
-        raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
-                           f"cuda:{like.device} and {weight.device}!")
+        raise _arrays.mixed_devices(f"cuda:{like.device}", str(weight.device))
     return _arrays.astype(_arrays.ascontiguous(weight._data).reshape(c), acc)
 
 
@@ -56,8 +55,7 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
     from ..kernels.cuda.indexing import new_flag
 
     if not target.is_cuda or target._data.device != input._data.device:
-        raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
-                           f"{input.device} and {target.device}!")
+        raise _arrays.mixed_devices(str(input.device), str(target.device))
     if target.dtype not in (dtypes.int64, dtypes.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dtypes.torch_name(target.dtype)}")
     x, dt = input._data, input.dtype
@@ -120,8 +118,7 @@ def _class_loss_backward(node, g: Tensor):
         dispatch.lookup("cross_entropy_rows_backward", "cuda", x.dtype)(
             _arrays.reshape(x._data, (n, c)).device_array(), node.target.reshape(n).device_array(),
             node.weight.device_array(), node.ignore_index, node.lse.device_array(), node.keep, node.add,
-            gs_arr.reshape(n).device_array() if node.reduction == "none" else
-            _arrays.broadcast_to(gs._data.reshape(1), (n,)).device_array(), out.reshape(n, c).device_array())
+            gs_arr.reshape(n).device_array(), out.reshape(n, c).device_array())
         return Tensor._wrap(_arrays.astype(out, x.dtype.np).reshape(tuple(x.shape)))
     dispatch.lookup("nll_backward_3d", "cuda", x.dtype)(
         node.target.device_array(), node.weight.device_array(), node.ignore_index, node.keep, node.add,

@@ -573,16 +573,12 @@ def placement(op: str, tensors) -> CudaArray | None:
             if like is None:
                 like = arr
             elif arr.device != like.device:
-                raise _mixed_devices(f"cuda:{like.device}", f"cuda:{arr.device}")
+                raise _arrays.mixed_devices(f"cuda:{like.device}", f"cuda:{arr.device}")
     if like is not None:
         for t in tensors:
             if type(t._data) is not CudaArray and t._data.ndim != 0:
-                raise _mixed_devices(f"cuda:{like.device}", "cpu")
+                raise _arrays.mixed_devices(f"cuda:{like.device}", "cpu")
     return like
-
-
-def _mixed_devices(a: str, b: str) -> RuntimeError:
-    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {a} and {b}!")
 
 
 def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like: CudaArray, operands: tuple,
@@ -677,7 +673,7 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
     target = self._data
     like = placement(name, (self, *(o for o in others if isinstance(o, Tensor))))
     if like is not None and type(target) is not CudaArray:
-        raise _mixed_devices(f"cuda:{like.device}", "cpu")
+        raise _arrays.mixed_devices(f"cuda:{like.device}", "cpu")
     if _direct_inplace(self, others, compute, result_dt):
         dispatch.lookup(name, "cpu" if like is None else "cuda", compute).inplace(
             _arrays.kernel_arg(target),

@@ -33,7 +33,7 @@ from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, is_scalar
-from .elementwise import _mixed_devices, apply
+from .elementwise import apply
 from .shape import _slice_backward
 
 # Data movement runs on unsigned views of the data (one compile per item size), reductions on int64, float32
@@ -770,11 +770,11 @@ def _check_value_device(x, value) -> None:
     scalar)."""
     if type(x) is CudaArray:
         if type(value) is CudaArray and value.device != x.device:
-            raise _mixed_devices(f"cuda:{x.device}", f"cuda:{value.device}")
+            raise _arrays.mixed_devices(f"cuda:{x.device}", f"cuda:{value.device}")
         if isinstance(value, np.ndarray) and value.ndim:
-            raise _mixed_devices(f"cuda:{x.device}", "cpu")
+            raise _arrays.mixed_devices(f"cuda:{x.device}", "cpu")
     elif type(value) is CudaArray:
-        raise _mixed_devices(f"cuda:{value.device}", "cpu")
+        raise _arrays.mixed_devices(f"cuda:{value.device}", "cpu")
 
 
 def _check_devices(*tensors) -> None:
@@ -787,7 +787,7 @@ def _check_devices(*tensors) -> None:
             if first is None:
                 first = dev
             elif dev != first:
-                raise _mixed_devices(first, dev)
+                raise _arrays.mixed_devices(first, dev)
 
 
 def _compact(x: np.ndarray, mask: np.ndarray, dt: dtypes.dtype) -> np.ndarray:

@@ -74,9 +74,7 @@ def _cuda_pair(op: str, a, b):
     if type(a) is not CudaArray and type(b) is not CudaArray:
         return None
     if type(a) is not CudaArray or type(b) is not CudaArray or a.device != b.device:
-        da, db = (f"cuda:{x.device}" if type(x) is CudaArray else "cpu" for x in (a, b))
-        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, {da} and "
-                           f"{db}!")
+        raise _arrays.mixed_devices(_arrays.device_name(a), _arrays.device_name(b))
     return a
 
 
