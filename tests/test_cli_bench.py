@@ -621,3 +621,12 @@ def test_machine_info_records_torch_running_without_tf32(monkeypatch):
     m = machine_info("cuda", fake)
     assert m["gpu"] == "Fake GPU 80GB" and m["versions"]["torch"] == "9.9.9"
     assert m["torch_cuda"] == {"gpu": "Fake GPU 80GB", "matmul_allow_tf32": False, "cudnn_allow_tf32": False}
+
+
+def test_allclose_holds_float16_to_float16_tolerance():
+    """A float16 result (one float16 ulp off a float32 reference) passes; a float32 result that far off fails."""
+    ref = np.linspace(200, 300, 50, dtype=np.float32)
+    half = (ref.astype(np.float16).astype(np.float32) + 0.25).astype(np.float16)  # about 1 ulp at 256
+    assert allclose(half, ref) is None
+    assert allclose(ref + 0.25, ref) is not None
+    assert allclose(half.astype(np.float64), ref.astype(np.float64)) is not None

@@ -1,9 +1,11 @@
 """Device-array plumbing shared by the CUDA kernel modules: element strides, strided views (including the
-1-d "span" view a strided kernel indexes with its own offsets) and small cached int64 device arrays for shapes
-and strides.
+1-d "span" view a strided kernel indexes with its own offsets), small cached int64 device arrays for shapes
+and strides, and scratch arrays.
 
-Works on numba-cuda DeviceNDArrays and, under the simulator, on its FakeCUDAArray (a wrapped NumPy array).
-Strides are never negative here.
+On a GPU the kernels take `DeviceView`s: a pointer, shape, byte strides, dtype and an owner that keeps the memory
+alive. numba-cuda's DeviceNDArray costs about 5 us to build and 6 more to type at each launch; a DeviceView costs
+well under one, and the launcher (launch.configure) packs it for the driver directly. Under the simulator the
+kernels take its FakeCUDAArray (a wrapped NumPy array). Strides are never negative here.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import functools
 
 import numpy as np
 
-from .launch import SIMULATOR, cuda
+from .launch import SIMULATOR, DeviceView, cuda
 
 if SIMULATOR:
     from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
-else:
-    from numba.cuda.cudadrv.devicearray import DeviceNDArray
+
+# Scratch memory for kernels (reduction partials, flags): the front end installs its caching allocator here
+# (`allocate(nbytes) -> (device pointer, owner)`), so kernels never call the driver's allocator per launch.
+allocate = None
 
 
 def is_device_array(a) -> bool:
@@ -42,8 +46,16 @@ def view(a, shape: tuple, strides: tuple, offset: int = 0):
         if offset:  # a one-element view at the offset (reshape could copy a non-contiguous array)
             base = np.lib.stride_tricks.as_strided(base, (offset + 1,), (isz,))[offset:]
         return FakeCUDAArray(np.lib.stride_tricks.as_strided(base, shape, byte_strides), stream=a.stream)
-    data = a.gpu_data.view(offset * isz) if offset else a.gpu_data
-    return DeviceNDArray(shape, byte_strides, a.dtype, stream=a.stream, gpu_data=data)
+    if type(a) is not DeviceView:
+        a = device_view(a)
+    return DeviceView(a.ptr + offset * isz, shape, byte_strides, a.dtype, a.owner)
+
+
+def device_view(a) -> DeviceView:
+    """GPU only: a DeviceView of a numba-cuda device array (or a DeviceView itself)."""
+    if type(a) is DeviceView:
+        return a
+    return DeviceView(a.device_ctypes_pointer.value or 0, tuple(a.shape), tuple(a.strides), a.dtype, a)
 
 
 def span(a, strides: tuple | None = None):
@@ -61,7 +73,8 @@ def flat(a):
 
 @functools.lru_cache(maxsize=512)
 def _i64(values: tuple):
-    return cuda.to_device(np.array(values, dtype=np.int64))
+    arr = cuda.to_device(np.array(values, dtype=np.int64))
+    return arr if SIMULATOR else device_view(arr)
 
 
 def i64(values) -> object:
@@ -71,4 +84,15 @@ def i64(values) -> object:
 
 
 def empty(shape, dtype):
-    return cuda.device_array(shape, dtype=np.dtype(dtype))
+    """A scratch C-contiguous device array (from the front end's caching allocator when it installed one)."""
+    dtype = np.dtype(dtype)
+    if SIMULATOR or allocate is None:
+        arr = cuda.device_array(shape, dtype=dtype)
+        return arr if SIMULATOR else device_view(arr)
+    shape = tuple(int(n) for n in shape)
+    strides, step = [], dtype.itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    ptr, owner = allocate(step if 0 not in shape else 0)
+    return DeviceView(ptr or 0, shape, tuple(reversed(strides)), dtype, owner)

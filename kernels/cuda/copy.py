@@ -11,7 +11,7 @@ import numpy as np
 
 from ..cpu.elementwise import collapse
 from . import arrays
-from .launch import cuda, grid_1d
+from .launch import configure, cuda, grid_1d
 
 __all__ = ["copy_cast", "fill"]
 
@@ -80,9 +80,9 @@ def copy_cast(dst, src) -> None:
     d, s = arrays.span(dst, sdst), arrays.span(src, ssrc)
     grid, block = grid_1d(n)
     if n == 1 or (len(shape) == 1 and cd[0] == 1 and cs[0] == 1):
-        _copy_contig[grid, block](d, s)
+        configure(_copy_contig, grid, block)(d, s)
     else:
-        _copy_strided[grid, block](d, s, arrays.i64(shape), arrays.i64(cd), arrays.i64(cs), n)
+        configure(_copy_strided, grid, block)(d, s, arrays.i64(shape), arrays.i64(cd), arrays.i64(cs), n)
 
 
 def fill(dst, value) -> None:
@@ -96,6 +96,6 @@ def fill(dst, value) -> None:
     d = arrays.span(dst, sdst)
     grid, block = grid_1d(n)
     if n == 1 or (len(shape) == 1 and cd[0] == 1):
-        _fill_contig[grid, block](d, v)
+        configure(_fill_contig, grid, block)(d, v)
     else:
-        _fill_strided[grid, block](d, arrays.i64(shape), arrays.i64(cd), n, v)
+        configure(_fill_strided, grid, block)(d, arrays.i64(shape), arrays.i64(cd), n, v)

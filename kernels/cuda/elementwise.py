@@ -26,7 +26,7 @@ import re
 from ..cpu import codegen
 from ..cpu.elementwise import collapse
 from . import arrays
-from .launch import SIMULATOR, grid_1d
+from .launch import SIMULATOR, configure, grid_1d
 
 __all__ = ["CudaElementwiseKernel", "cuda_kernel_for", "to_cuda_expr", "computes_natively"]
 
@@ -191,7 +191,7 @@ class CudaElementwiseKernel:
         key = (variant, grid, block)
         launcher = self._launchers.get(key)
         if launcher is None:
-            launcher = self._launchers[key] = getattr(self.module, variant)[grid, block]
+            launcher = self._launchers[key] = configure(getattr(self.module, variant), grid, block)
         launcher(*args)
 
     def __call__(self, out, *operands, params: tuple = ()) -> None:

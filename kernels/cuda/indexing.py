@@ -18,8 +18,9 @@ array, through an atomic min). Scatters write into existing memory, so the calle
 Repeated indices: ``scatter`` writes one of the values (which one depends on timing, as in PyTorch on CUDA);
 the reductions use atomics, so repeated positions accumulate. Atomics (numba-cuda 0.30: add, max, min on int32,
 int64, uint32, uint64, float32, float64; the simulator runs them under a lock, for any dtype, with Python's
-``max``/``min``) serve add, amax and amin; amax/amin store a NaN plainly, and the GPU's float atomic max/min
-never replace a stored NaN, so NaN propagates as in torch. There is no atomic multiply: 'prod' is not provided
+``max``/``min``) serve add, amax and amin. NaN propagates as in torch: amax/amin skip NaN sources, and a second
+kernel then stores them plainly (numba-cuda's float atomic max/min never replace a stored NaN, but a plain store
+racing their compare-and-swap loop can be lost). There is no atomic multiply: 'prod' is not provided
 (a CAS loop needs a float-to-bits cast numba-cuda does not offer). Reductions need one of the atomic dtypes: the
 caller accumulates bool, int8/16, uint8 and float16 in int64 / float32 as the CPU kernels do.
 """
@@ -31,7 +32,7 @@ import functools
 import numpy as np
 
 from . import arrays, copy
-from .launch import cuda, grid_1d
+from .launch import configure, cuda, grid_1d
 
 __all__ = [
     "new_flag", "read_flag", "check_into", "first_bad", "gather_nd", "scatter_nd", "scatter_reduce_nd", "gather",
@@ -123,9 +124,7 @@ def _scatter_max(dst, idx, src, shape, dst_st, ist, sst, dbase, ibase, sbase, mu
             v += size
         p = dbase + d + v * mul
         val = src[sbase + s]
-        if val != val:
-            dst[p] = val
-        else:
+        if val == val:  # NaN sources are written by _scatter_nan, launched after this kernel
             cuda.atomic.max(dst, p, val)
         i += cuda.gridsize(1)
 
@@ -140,10 +139,22 @@ def _scatter_min(dst, idx, src, shape, dst_st, ist, sst, dbase, ibase, sbase, mu
             v += size
         p = dbase + d + v * mul
         val = src[sbase + s]
-        if val != val:
-            dst[p] = val
-        else:
+        if val == val:  # NaN sources are written by _scatter_nan, launched after this kernel
             cuda.atomic.min(dst, p, val)
+        i += cuda.gridsize(1)
+
+
+@cuda.jit(cache=True)
+def _scatter_nan(dst, idx, src, shape, dst_st, ist, sst, dbase, ibase, sbase, mul, size, total):
+    i = cuda.grid(1)
+    while i < total:
+        d, j, s = _offsets(i, shape, dst_st, ist, sst)
+        val = src[sbase + s]
+        if val != val:
+            v = np.int64(idx[ibase + j])
+            if v < 0:
+                v += size
+            dst[dbase + d + v * mul] = val
         i += cuda.gridsize(1)
 
 
@@ -197,7 +208,7 @@ def check_into(idx, low: int, size: int, flag) -> None:
         return
     shape, st = _pad(idx.shape, arrays.elem_strides(idx))
     grid, block = grid_1d(n)
-    _check[grid, block](arrays.span(idx), arrays.i64(shape), arrays.i64(st), int(low), int(size), n, flag)
+    configure(_check, grid, block)(arrays.span(idx), arrays.i64(shape), arrays.i64(st), int(low), int(size), n, flag)
 
 
 def first_bad(idx, low: int, size: int):
@@ -245,7 +256,7 @@ def _gather_launch(out, ost, src, sbase, sst, idx, ibase, ist, S, mul, low, size
         raise TypeError(f"gather: out ({out.dtype}) and src ({src.dtype}) must have the same dtype")
     S, ost, sst, ist = _pad(S, ost, sst, ist)
     grid, block = grid_1d(total)
-    _gather[grid, block](arrays.span(out), src, idx,
+    configure(_gather, grid, block)(arrays.span(out), src, idx,
                          arrays.i64(S), arrays.i64(ost), arrays.i64(sst), arrays.i64(ist), int(sbase), int(ibase),
                          int(mul), int(low), int(size), total, _dummy_flag() if bad is None else bad)
 
@@ -257,8 +268,13 @@ def _scatter_launch(kernel, dst, dbase, dst_st, idx, ibase, ist, src, sbase, sst
         return
     S, dst_st, ist, sst = _pad(S, dst_st, ist, sst)
     grid, block = grid_1d(total)
-    kernel[grid, block](dst, idx, src, arrays.i64(S), arrays.i64(dst_st), arrays.i64(ist), arrays.i64(sst),
-                        int(dbase), int(ibase), int(sbase), int(mul), int(size), total)
+    args = (dst, idx, src, arrays.i64(S), arrays.i64(dst_st), arrays.i64(ist), arrays.i64(sst), int(dbase),
+            int(ibase), int(sbase), int(mul), int(size), total)
+    configure(kernel, grid, block)(*args)
+    if (kernel is _scatter_max or kernel is _scatter_min) and np.dtype(dst.dtype).kind == "f":
+        # NaN wins amax/amin (as in torch): stored after every atomic finished (kernels on one stream run in
+        # order), since a plain store racing an atomic compare-and-swap loop could be overwritten
+        configure(_scatter_nan, grid, block)(*args)
 
 
 def scatter_nd(dst, dst_base: int, idx, idx_base: int, mul: int, size: int, src, src_base: int, meta) -> None:

@@ -12,7 +12,7 @@ strides are never negative here, so a flip cannot be a view.
 from __future__ import annotations
 
 from . import arrays, copy
-from .launch import cuda, grid_1d
+from .launch import configure, cuda, grid_1d
 
 __all__ = ["cat_into", "flip_into", "roll_into"]
 
@@ -71,8 +71,8 @@ def _remap_into(name: str, out, x, a: list, b: list) -> None:
     xst = arrays.elem_strides(x) or (0,)
     a, b = (a or [1]), (b or [0])
     grid, block = grid_1d(total)
-    _remap[grid, block](arrays.span(out), arrays.span(x), arrays.i64(shape), arrays.i64(ost), arrays.i64(xst),
-                        arrays.i64(a), arrays.i64(b), total)
+    configure(_remap, grid, block)(arrays.span(out), arrays.span(x), arrays.i64(shape), arrays.i64(ost),
+                                   arrays.i64(xst), arrays.i64(a), arrays.i64(b), total)
 
 
 def _dims(name: str, dims, nd: int) -> list[int]:

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..cpu import codegen
 from . import arrays, reduce, softmax
-from .launch import SIMULATOR, block_size, grid_1d, grid_tasks
+from .launch import SIMULATOR, block_size, configure, grid_1d, grid_tasks
 
 __all__ = ["cross_entropy_rows", "cross_entropy_rows_backward", "cross_entropy_backward_3d", "nll_3d",
            "nll_backward_3d"]
@@ -235,8 +235,8 @@ def cross_entropy_rows(x, target, weight, ignore_index: int, smooth: bool, loss,
     acc = softmax.acc_dtype(x.dtype)
     w, r = softmax.row_config(c)
     sm = loss if sm is None else sm
-    _module(acc, w, r).ce_rows[grid_tasks(-(-n // r)), w * r](x, target, weight, int(ignore_index), bool(smooth),
-                                                               loss, sm, lse, wrow, bad)
+    rows = configure(_module(acc, w, r).ce_rows, grid_tasks(-(-n // r)), w * r)
+    rows(x, target, weight, int(ignore_index), bool(smooth), loss, sm, lse, wrow, bad)
 
 
 def _weight_sum(weight, add: float):
@@ -264,8 +264,8 @@ def cross_entropy_backward_3d(x, lse, target, weight, ignore_index: int, keep: f
         return
     acc = softmax.acc_dtype(x.dtype)
     grid, block = grid_1d(n * c * d)
-    _module(acc, *softmax.row_config(0)).ce_bwd[grid, block](x, lse, target, weight, int(ignore_index), float(keep),
-                                                             float(add), _weight_sum(weight, float(add)), gs, out)
+    bwd = configure(_module(acc, *softmax.row_config(0)).ce_bwd, grid, block)
+    bwd(x, lse, target, weight, int(ignore_index), float(keep), float(add), _weight_sum(weight, float(add)), gs, out)
 
 
 def cross_entropy_rows_backward(x, target, weight, ignore_index: int, lse, keep: float, add: float, gs, out) -> None:
@@ -296,7 +296,7 @@ def nll_3d(logp, target, weight, ignore_index: int, smooth: bool, loss, sm, wrow
         return
     sm = loss if sm is None else sm
     grid, block = grid_1d(n * d, block_size(128))
-    _module(softmax.acc_dtype(logp.dtype), *softmax.row_config(0)).nll[grid, block](
+    configure(_module(softmax.acc_dtype(logp.dtype), *softmax.row_config(0)).nll, grid, block)(
         logp, target, weight, int(ignore_index), bool(smooth), loss, sm, wrow, bad)
 
 
@@ -312,5 +312,5 @@ def nll_backward_3d(target, weight, ignore_index: int, keep: float, add: float, 
     if n * c * d == 0:
         return
     grid, block = grid_1d(n * c * d)
-    _module(softmax.acc_dtype(out.dtype), *softmax.row_config(0)).nll_bwd[grid, block](
+    configure(_module(softmax.acc_dtype(out.dtype), *softmax.row_config(0)).nll_bwd, grid, block)(
         target, weight, int(ignore_index), float(keep), float(add), gs, out)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..cpu import codegen
 from . import arrays
-from .launch import SIMULATOR
+from .launch import SIMULATOR, configure
 
 __all__ = ["matmul_into", "bmm_into", "TILES"]
 
@@ -128,7 +128,7 @@ def bmm_into(a3, b3, out3):
     bm, bn, _, tm, tn = tiles
     n = out3.shape[2]
     grid = (-(-n // bn), -(-m // bm), min(nb, _MAX_GRID_Z))
-    _module(_acc_dtype(np.dtype(a3.dtype)), tiles).bmm[grid, (bn // tn, bm // tm)](a3, b3, out3)
+    configure(_module(_acc_dtype(np.dtype(a3.dtype)), tiles).bmm, grid, (bn // tn, bm // tm))(a3, b3, out3)
     return out3
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arrays, copy
-from .launch import cuda, grid_1d
+from .launch import configure, cuda, grid_1d
 from .scalar import M
 
 __all__ = ["uniform_", "normal_", "randint_", "philox4x32_10_into"]
@@ -192,7 +192,7 @@ def _generate(kernel, group: int, out, seed: int, offset: int, *params) -> None:
     contiguous = out.is_c_contiguous() and 0 not in arrays.elem_strides(out)[-1:]
     target = arrays.flat(out) if contiguous else arrays.empty((n,), out.dtype)
     grid, block = grid_1d(-(-n // group))
-    kernel[grid, block](target, s0, s1, o0, o1, *params)
+    configure(kernel, grid, block)(target, s0, s1, o0, o1, *params)
     if not contiguous:
         copy.copy_cast(out, arrays.view(target, tuple(out.shape), _c_strides(tuple(out.shape))))
 
@@ -246,5 +246,5 @@ def philox4x32_10_into(out, counters, keys):
     n = out.shape[0]
     if n:
         grid, block = grid_1d(n)
-        _philox_rows[grid, block](out, counters, keys)
+        configure(_philox_rows, grid, block)(out, counters, keys)
     return out

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..cpu import codegen
 from . import arrays, copy
-from .launch import SIMULATOR, block_size, grid_tasks
+from .launch import SIMULATOR, block_size, configure, grid_tasks
 
 __all__ = [
     "sum_into", "prod_into", "max_into", "min_into", "argmax_into", "argmin_into", "max_with_indices_into",
@@ -134,7 +134,10 @@ HIGHEST = {highest}
 
 @cuda.jit(device=True)
 def _gt(v, k, a, b):
-    # (v, k) beats (a, b) for argmax: the first NaN, else the larger value, else the smaller index
+    # (v, k) beats (a, b) for argmax: the first NaN, else the larger value, else the smaller index; an empty
+    # state (index -1: a thread that saw no element) never beats a real one
+    if k < 0:
+        return False
     if b < 0:
         return True
     if v != v:
@@ -146,6 +149,8 @@ def _gt(v, k, a, b):
 
 @cuda.jit(device=True)
 def _lt(v, k, a, b):
+    if k < 0:
+        return False
     if b < 0:
         return True
     if v != v:
@@ -209,11 +214,23 @@ def rows(x, aux, out0, out1, pa, pb, nchunk, csz, p):
         j = q - o * inner
         m = {auxload}
         a, b = _init()
+        a1, b1 = _init()
+        a2, b2 = _init()
+        a3, b3 = _init()
         k = c * csz + tid
         hi = min(r, (c + 1) * csz)
+        while k + 3 * BLOCK < hi:  # four independent loads in flight per thread
+            a, b = _step(a, b, L(x[o, k, j]), k, m, p)
+            a1, b1 = _step(a1, b1, L(x[o, k + BLOCK, j]), k + BLOCK, m, p)
+            a2, b2 = _step(a2, b2, L(x[o, k + 2 * BLOCK, j]), k + 2 * BLOCK, m, p)
+            a3, b3 = _step(a3, b3, L(x[o, k + 3 * BLOCK, j]), k + 3 * BLOCK, m, p)
+            k += 4 * BLOCK
         while k < hi:
             a, b = _step(a, b, L(x[o, k, j]), k, m, p)
             k += BLOCK
+        a, b = _comb(a, b, a1, b1)
+        a2, b2 = _comb(a2, b2, a3, b3)
+        a, b = _comb(a, b, a2, b2)
         sa[tid] = a
         sb[tid] = b
         cuda.syncthreads()
@@ -334,7 +351,7 @@ def _run(name: str, x, out0, out1=None, aux=None, p: float = 0.0) -> None:
     if r <= COLS_MAX_R or nout >= COLS_MIN_OUTPUTS:
         threads = block_size(128)
         blocks = grid_tasks(-(-nout // threads), per_sm=16)
-        mod.cols[blocks, threads](x, ax, out0, o1, p)
+        configure(mod.cols, blocks, threads)(x, ax, out0, o1, p)
         return
     target = grid_tasks(1 << 30)  # blocks that fill the device
     nchunk = 1
@@ -343,11 +360,11 @@ def _run(name: str, x, out0, out1=None, aux=None, p: float = 0.0) -> None:
     csz = -(-r // nchunk)
     nchunk = -(-r // csz)
     if nchunk == 1:
-        mod.rows[grid_tasks(nout), block](x, ax, out0, o1, _dummy(acc), _dummy(bdt), 1, csz, p)
+        configure(mod.rows, grid_tasks(nout), block)(x, ax, out0, o1, _dummy(acc), _dummy(bdt), 1, csz, p)
         return
     pa, pb = arrays.empty((nout, nchunk), acc), arrays.empty((nout, nchunk), bdt)
-    mod.rows[grid_tasks(nout * nchunk), block](x, ax, out0, o1, pa, pb, nchunk, csz, p)
-    mod.finish[grid_tasks(nout), block](pa, pb, out0, o1, inner, r, p)
+    configure(mod.rows, grid_tasks(nout * nchunk), block)(x, ax, out0, o1, pa, pb, nchunk, csz, p)
+    configure(mod.finish, grid_tasks(nout), block)(pa, pb, out0, o1, inner, r, p)
 
 
 def _simple(name: str, x, out, empty_value, p: float = 0.0):

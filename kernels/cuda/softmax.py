@@ -25,7 +25,7 @@ import functools
 import numpy as np
 
 from ..cpu import codegen
-from .launch import SIMULATOR, block_size, grid_1d, grid_tasks
+from .launch import SIMULATOR, block_size, configure, grid_1d, grid_tasks
 
 __all__ = ["softmax_into", "softmax_backward_into", "ROW_HELPERS", "row_config", "acc_dtype"]
 
@@ -273,12 +273,12 @@ def _launch(kernel_name: str, dt, arrays: tuple, log: bool) -> None:
     if inner == 1:
         w, r = row_config(n)
         mod = _module(acc, w, r)
-        getattr(mod, "rows" + kernel_name)[grid_tasks(-(-outer // r)), w * r](*arrays, bool(log))
+        configure(getattr(mod, "rows" + kernel_name), grid_tasks(-(-outer // r)), w * r)(*arrays, bool(log))
     else:
         w, r = row_config(0)
         mod = _module(acc, w, r)
         grid, block = grid_1d(outer * inner, block_size(128))
-        getattr(mod, "cols" + kernel_name)[grid, block](*arrays, bool(log))
+        configure(getattr(mod, "cols" + kernel_name), grid, block)(*arrays, bool(log))
 
 
 def softmax_into(x, out, log: bool):

@@ -126,10 +126,16 @@ def test_long_rows_accumulate_accurately(big, monkeypatch):
 
 
 def test_many_outputs(big):
+    """One thread per output, serial over r: a float32 sum of 300 terms carries float32 rounding (as torch's
+    does), so the sum is compared at a tolerance scaled by sqrt(r) times the partial sums' size."""
     shape = (64, 300, 1025) if big else (5, 3, 9)
     rng = np.random.default_rng(4)
     x = rng.standard_normal(shape).astype(np.float32)
-    for name in ("sum", "argmin", "logsumexp"):
+    out = empty((shape[0], shape[2]), np.float32)
+    R.sum_into(dev(x), out)
+    bound = 4 * np.finfo(np.float32).eps * np.sqrt(shape[1]) * np.abs(x).sum(1)
+    assert (np.abs(host(out) - x.astype(np.float64).sum(1)) <= bound).all()
+    for name in ("argmin", "logsumexp"):
         _run(name, dev(x), x)
 
 
@@ -151,7 +157,7 @@ def test_empty_rows_give_identities():
     R.sum_into(dev(np.zeros((0, 4, 3), np.float32)), empty((0, 3), np.float32))  # no outputs: nothing to do
 
 
-@pytest.mark.parametrize("r", [6, 40])
+@pytest.mark.parametrize("r", [6, 20, 40])  # 20: a block tree where some threads saw no element
 def test_nan_and_inf_follow_torch(r):
     x = np.zeros((4, r, 1), np.float32)
     x[0, 3] = np.nan
@@ -189,3 +195,16 @@ def test_bad_shapes_raise():
         R.sum_into(dev(np.ones((2, 3), np.float32)), empty((2,), np.float32))
     with pytest.raises(ValueError, match="expected"):
         R.sum_into(dev(np.ones((2, 3, 4), np.float32)), empty((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["block-per-row", "chunked"])
+def test_long_rows_unrolled_loop(chunked, monkeypatch, big):
+    """Rows long enough for the four-states-per-thread loop, with ties and NaN at every position class."""
+    monkeypatch.setattr(R, "MIN_CHUNK", 64 if chunked else 1 << 30)
+    r = 100_003 if big else 301
+    rng = np.random.default_rng(7)
+    x = rng.integers(-3, 4, (3, r, 1)).astype(np.float32)  # many ties: the first index must win
+    x[1, r // 2] = np.nan
+    x[1, r - 1] = np.nan
+    for name in ("sum", "argmax", "argmin", "max", "logsumexp", "var"):
+        _run(name, dev(x), x)

@@ -40,8 +40,7 @@ def allclose(ours: Any, theirs: Any, tol: float = 1.0) -> str | None:
             if not np.array_equal(a, b):
                 return f"{where}{int((a != b).sum())} of {a.size} values differ"
             continue
-        kind = np.promote_types(a.dtype, np.float32).str[1:]
-        rtol, atol = TOLERANCE.get(kind, TOLERANCE["f4"])
+        rtol, atol = TOLERANCE.get(_tolerance_kind(a.dtype, b.dtype), TOLERANCE["f4"])
         a64, b64 = a.astype(np.float64), b.astype(np.float64)
         finite = np.isfinite(b64)
         scale = float(np.abs(b64[finite]).max()) if finite.any() else 0.0
@@ -50,3 +49,10 @@ def allclose(ours: Any, theirs: Any, tol: float = 1.0) -> str | None:
             err = float(np.nanmax(np.abs(a64 - b64)))
             return f"{where}{int((~ok).sum())} of {a.size} values differ (max abs diff {err:.3g})"
     return None
+
+
+def _tolerance_kind(*dtypes: np.dtype) -> str:
+    """The tolerance key of the least precise float among the compared arrays (a float16 result compared with a
+    float32 reference is held to float16's tolerance), "f4" when neither is a float."""
+    floats = [np.dtype(d) for d in dtypes if np.dtype(d).kind == "f"]
+    return min(floats, key=lambda d: d.itemsize).str[1:] if floats else "f4"

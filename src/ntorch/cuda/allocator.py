@@ -10,7 +10,7 @@ synchronise the device) would dominate small ops. So:
 - A freed block goes to the free list of its class; `alloc` of the same class reuses it. Only a miss calls
   the driver (`context.memalloc`; under the simulator `cuda.device_array(n, uint8)`). Blocks are not split.
 - Nobody frees explicitly: a `Block` is the handle shared by every array viewing the allocation, and
-  `weakref.finalize` on it puts the memory back when the last user is collected. The finalizer only appends
+  its `__del__` puts the memory back when the last user is collected. It only appends
   to a deque (thread-safe, takes no lock: it may run inside a garbage collection triggered while the lock is
   held); the allocator moves those entries to its free lists under its lock before reading any state.
 - On an out-of-memory error from the driver: collect garbage (reference cycles may hold dead arrays), empty
@@ -21,9 +21,9 @@ synchronise the device) would dominate small ops. So:
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
-import weakref
 from collections import deque
 from dataclasses import dataclass
 
@@ -62,7 +62,7 @@ class Block:
     the Numba context (GPU only). `keepalive`: the foreign producer of wrapped memory, if any.
     """
 
-    __slots__ = ("size", "device", "ptr", "host", "mem", "context", "keepalive", "__weakref__")
+    __slots__ = ("size", "device", "ptr", "host", "mem", "context", "keepalive", "on_free", "__weakref__")
 
     def __init__(self, size: int, device: int, mem, ptr=None, host=None, context=None, keepalive=None):
         self.size = size
@@ -72,6 +72,13 @@ class Block:
         self.host = host
         self.context = context
         self.keepalive = keepalive
+        self.on_free = None  # set by the allocator: hands the memory back to its pool
+
+    def __del__(self):
+        # cheaper than a weakref.finalize per allocation (a few microseconds on every op's output)
+        on_free = self.on_free
+        if on_free is not None:
+            on_free()
 
     def __repr__(self) -> str:
         where = "simulator" if self.host is not None else f"0x{self.ptr or 0:x}"
@@ -168,7 +175,7 @@ class CachingAllocator:
             self._peak_reserved = max(self._peak_reserved, self._allocated + self._cached)
         mem, ptr, host, ctx = payload
         block = Block(size, self.device, mem, ptr=ptr, host=host, context=ctx)
-        weakref.finalize(block, self._released.append, (size, payload))
+        block.on_free = functools.partial(self._released.append, (size, payload))
         return block
 
     def _alloc_from_driver(self, size: int):

@@ -11,6 +11,7 @@ through explicit calls (`copy_to_host`), never implicitly: `np.asarray(cuda_arra
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -529,14 +530,21 @@ def _device_bytes(block: Block, lo: int, hi: int):
 
 
 def _gpu_device_array(a: CudaArray):
-    from numba.cuda.cudadrv.devicearray import DeviceNDArray
-    from numba.cuda.cudadrv.driver import MemoryPointer, binding
+    views = _kernel_views()
+    return views.DeviceView(a._block.ptr + a._offset, a._shape, a._strides, a._dtype, a._block)
 
-    if a.size == 0:
-        return DeviceNDArray(a.shape, a.strides, a.dtype)
-    lo, hi = a.span()
-    mem = MemoryPointer(a.block.context, binding.CUdeviceptr(a.block.ptr + lo), hi - lo, owner=a.block)
-    return DeviceNDArray(a.shape, a.strides, a.dtype, gpu_data=mem)
+
+@functools.cache
+def _kernel_views():
+    """The kernels' array module, with the caching allocator installed as their scratch allocator."""
+    from ..kernels.cuda import arrays
+
+    def scratch(nbytes: int):
+        block = alloc(nbytes)
+        return block.ptr, block
+
+    arrays.allocate = scratch
+    return arrays
 
 
 def _read_bytes(block: Block, lo: int, hi: int) -> np.ndarray:

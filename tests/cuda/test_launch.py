@@ -1,0 +1,73 @@
+"""The launcher's kernel-argument views (kernels/cuda/launch.py): a DeviceView must be typed exactly as numba-cuda
+types a DeviceNDArray of the same layout, or the fast launch path would run code compiled for another layout."""
+
+import importlib.util
+import itertools
+from pathlib import Path
+
+import numba.cuda
+import numpy as np
+import pytest
+from cuda_util import SIMULATOR
+from ntorch.kernels.cuda import launch
+
+
+def _load_dummyarray():
+    """numba-cuda's pure-Python array-layout module, loaded from its file (the simulator replaces numba.cuda's
+    cudadrv package, so it cannot be imported by name there)."""
+    path = Path(numba.cuda.__file__).parent / "cudadrv" / "dummyarray.py"
+    spec = importlib.util.spec_from_file_location("_numba_cuda_dummyarray", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+dummyarray = _load_dummyarray()
+
+
+def _numba_layout(shape, strides, itemsize):
+    """numba-cuda's own rule (DeviceNDArray._numba_type_ over dummyarray's flags)."""
+    flags = dummyarray.Array.from_desc(0, shape, strides, itemsize).flags
+    size = int(np.prod(shape)) if shape else 1
+    broadcast = 0 in strides and size != 0
+    if flags["C_CONTIGUOUS"] and not broadcast:
+        return "C"
+    if flags["F_CONTIGUOUS"] and not broadcast:
+        return "F"
+    return "A"
+
+
+def _layouts():
+    for ndim in range(4):
+        for shape in itertools.product((0, 1, 2, 3), repeat=ndim):
+            c = [1] * ndim
+            for d in range(ndim - 2, -1, -1):
+                c[d] = c[d + 1] * max(shape[d + 1], 1)
+            f = [1] * ndim
+            for d in range(1, ndim):
+                f[d] = f[d - 1] * max(shape[d - 1], 1)
+            for st in (c, f, [s * 2 for s in c], [0] * ndim, c[:1] + [0] * (ndim - 1), list(reversed(c))):
+                yield shape, tuple(st)
+
+
+@pytest.mark.parametrize("itemsize", [2, 4, 8])
+def test_view_layout_matches_numba(itemsize):
+    n = 0
+    for shape, st in _layouts():
+        strides = tuple(s * itemsize for s in st)
+        assert launch._layout(shape, strides, itemsize) == _numba_layout(shape, strides, itemsize), (shape, strides)
+        n += 1
+    assert n > 500
+
+
+@pytest.mark.skipif(SIMULATOR, reason="the fast launch path exists only on a real GPU (the simulator runs kernels "
+                                      "through numba's dispatcher)")
+def test_fast_path_is_taken_on_a_gpu():
+    import ntorch
+
+    a = ntorch.arange(12.0, device="cuda").reshape(3, 4)
+    for _ in range(2):
+        c = (a.t() + 1.5).sum(0)
+    np.testing.assert_allclose(c.cpu().numpy(), (np.arange(12.0).reshape(3, 4).T + 1.5).sum(0))
+    entries = [e for sigs in launch._SIGNATURES.values() for e in sigs.values()]
+    assert entries and all(e is not launch._SLOW for e in entries)
