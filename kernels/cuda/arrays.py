@@ -66,6 +66,16 @@ def span(a, strides: tuple | None = None):
     return view(a, (n,), (1,))
 
 
+@functools.cache
+def c_strides(shape: tuple, itemsize: int) -> tuple:
+    """Byte strides of a C-contiguous array (what numba-cuda reports for one)."""
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
 def flat(a):
     """1-d view of a C-contiguous array (0-d included)."""
     return view(a, (a.size,), (1,))
@@ -90,9 +100,8 @@ def empty(shape, dtype):
         arr = cuda.device_array(shape, dtype=dtype)
         return arr if SIMULATOR else device_view(arr)
     shape = tuple(int(n) for n in shape)
-    strides, step = [], dtype.itemsize
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    ptr, owner = allocate(step if 0 not in shape else 0)
-    return DeviceView(ptr or 0, shape, tuple(reversed(strides)), dtype, owner)
+    nbytes = dtype.itemsize
+    for n in shape:
+        nbytes *= n
+    ptr, owner = allocate(nbytes)
+    return DeviceView(ptr or 0, shape, c_strides(shape, dtype.itemsize), dtype, owner)

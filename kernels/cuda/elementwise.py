@@ -203,10 +203,16 @@ class CudaElementwiseKernel:
             return
         kinds = "".join("a" if arrays.is_device_array(a) else "s" for a in operands)
         devs = [a for a in operands if arrays.is_device_array(a)]
+        oshape = tuple(out.shape)
         for a in devs:
-            if tuple(a.shape) != tuple(out.shape):
+            if tuple(a.shape) != oshape:
                 raise ValueError(f"{self.name}: operand of shape {tuple(a.shape)} is not broadcast to the output's "
-                                 f"shape {tuple(out.shape)}")
+                                 f"shape {oshape}")
+        if all(tuple(a.strides) == arrays.c_strides(oshape, a.dtype.itemsize) for a in devs):
+            # every operand C-contiguous like out (the common case): flat views, no layout analysis
+            args = [arrays.flat(a) if k == "a" else a for k, a in zip(kinds, operands)]
+            self._launch("contig_" + kinds, n, (arrays.flat(out), *args, *params))
+            return
         strides = [arrays.elem_strides(a) for a in devs]
         shape, cstrides = collapse(tuple(out.shape), strides)
         spans = iter([arrays.span(a, st) for a, st in zip(devs, strides)])

@@ -174,6 +174,9 @@ def _contiguity(shape: tuple, strides: tuple, itemsize: int) -> tuple[bool, bool
 
 def _layout(shape: tuple, strides: tuple, itemsize: int) -> str:
     """numba-cuda's layout letter for a device array (DeviceNDArray._numba_type_): broadcast arrays are 'A'."""
+    if len(shape) == 1:  # most kernel arguments (flat and span views): the same rule, without the loops
+        n, s = shape[0], strides[0]
+        return "C" if n == 0 or (s != 0 and (n == 1 or s == itemsize)) else "A"
     c, f = _contiguity(shape, strides, itemsize)
     broadcast = 0 in strides and 0 not in shape
     if c and not broadcast:
