@@ -13,7 +13,7 @@ numba_cuda.__version__, 'numpy', numpy.__version__, 'torch', torch.__version__)"
 python3 -m pip install -q --no-deps --no-build-isolation --no-index --target /tmp/site . >"$OUT/install.log" 2>&1 \
   || { cat "$OUT/install.log"; exit 1; }
 export PYTHONPATH=/tmp/site
-timeout 60 python3 bench/cuda_fp16_probe.py >"$OUT/fp16.log" 2>&1; tail -40 "$OUT/fp16.log"
+timeout "${FP16_S:-40}" python3 bench/cuda_fp16_probe.py >"$OUT/fp16.log" 2>&1; tail -40 "$OUT/fp16.log"
 tests=(tests/cuda)
 if [ -n "${TEST_IDS:-}" ]; then mapfile -t tests <"$TEST_IDS"; fi
 start=$(date +%s)
@@ -26,5 +26,5 @@ start=$(date +%s)
 timeout "${BENCH_S:-180}" python3 -m ntorch bench --device cuda --suite cuda --json "$OUT/bench-gpu.json" \
   >"$OUT/bench.log" 2>&1
 echo "bench rc=$? in $(( $(date +%s) - start )) s"; grep -A12 "^case" "$OUT/bench.log"; grep -A5 "^Problems" "$OUT/bench.log"
-timeout 60 python3 bench/cuda_overhead_probe.py --profile >"$OUT/overhead.log" 2>&1; head -14 "$OUT/overhead.log"
+timeout "${PROBE_S:-30}" python3 bench/cuda_overhead_probe.py --profile >"$OUT/overhead.log" 2>&1; head -14 "$OUT/overhead.log"
 if [ -n "${EXTRA:-}" ]; then eval "$EXTRA"; fi
