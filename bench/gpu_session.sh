@@ -1,8 +1,8 @@
 #!/bin/bash
-# Issue 5's checks for one device session on a real GPU, in one command (device time is scarce):
-# install ntorch, a float16 probe, tests/cuda on the GPU, the cuda benchmark suite, the per-op overhead probe.
-# Results land in $OUT (the device tool brings that folder back). Knobs: TEST_S, BENCH_S (seconds),
-# TEST_IDS (a file of test ids to run instead of all of tests/cuda), WORKERS, EXTRA (a command run last).
+# Issue 5's checks for one device session on a real GPU, in one command (device time is scarce), most valuable
+# first: install ntorch, the cuda benchmark suite, the per-op overhead probe, a float16 probe, tests/cuda.
+# Results land in $OUT (the device tool brings that folder back). Knobs: BENCH_S, PROBE_S, FP16_S, TEST_S
+# (seconds), TEST_IDS (a file of test ids to run instead of all of tests/cuda), WORKERS, EXTRA (a command run last).
 set -u
 OUT=${OUT:-build/gpu-session}
 mkdir -p "$OUT"
@@ -13,7 +13,13 @@ numba_cuda.__version__, 'numpy', numpy.__version__, 'torch', torch.__version__)"
 python3 -m pip install -q --no-deps --no-build-isolation --no-index --target /tmp/site . >"$OUT/install.log" 2>&1 \
   || { cat "$OUT/install.log"; exit 1; }
 export PYTHONPATH=/tmp/site
-timeout "${FP16_S:-40}" python3 bench/cuda_fp16_probe.py >"$OUT/fp16.log" 2>&1; tail -40 "$OUT/fp16.log"
+start=$(date +%s)
+timeout "${BENCH_S:-180}" python3 -m ntorch bench --device cuda --suite cuda --json "$OUT/bench-gpu.json" \
+  >"$OUT/bench.log" 2>&1
+echo "bench rc=$? in $(( $(date +%s) - start )) s"; grep -A12 "^case" "$OUT/bench.log"; grep -A5 "^Problems" "$OUT/bench.log"
+timeout "${PROBE_S:-30}" python3 bench/cuda_overhead_probe.py --profile >"$OUT/overhead.log" 2>&1
+head -14 "$OUT/overhead.log"
+timeout "${FP16_S:-40}" python3 bench/cuda_fp16_probe.py >"$OUT/fp16.log" 2>&1; grep -v Warning "$OUT/fp16.log" | tail -25
 tests=(tests/cuda)
 if [ -n "${TEST_IDS:-}" ]; then mapfile -t tests <"$TEST_IDS"; fi
 start=$(date +%s)
@@ -21,10 +27,5 @@ timeout "${TEST_S:-240}" python3 -m pytest "${tests[@]}" -o addopts="" -n "${WOR
   -rfE --tb=short >"$OUT/tests.log" 2>&1
 echo "tests rc=$? in $(( $(date +%s) - start )) s"
 grep -E "passed|failed|error" "$OUT/tests.log" | tail -2
-grep -E "^(FAILED|ERROR)" "$OUT/tests.log" | head -40
-start=$(date +%s)
-timeout "${BENCH_S:-180}" python3 -m ntorch bench --device cuda --suite cuda --json "$OUT/bench-gpu.json" \
-  >"$OUT/bench.log" 2>&1
-echo "bench rc=$? in $(( $(date +%s) - start )) s"; grep -A12 "^case" "$OUT/bench.log"; grep -A5 "^Problems" "$OUT/bench.log"
-timeout "${PROBE_S:-30}" python3 bench/cuda_overhead_probe.py --profile >"$OUT/overhead.log" 2>&1; head -14 "$OUT/overhead.log"
+grep -cE "PASSED" "$OUT/tests.log"; grep -E "^\[gw.*(FAILED|ERROR)" "$OUT/tests.log" | head -40
 if [ -n "${EXTRA:-}" ]; then eval "$EXTRA"; fi
