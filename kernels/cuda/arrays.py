@@ -25,8 +25,9 @@ allocate = None
 
 
 def is_device_array(a) -> bool:
-    """A numba-cuda device array (DeviceNDArray, or the simulator's FakeCUDAArray); scalars are not."""
-    return getattr(a, "__cuda_ndarray__", False) is True
+    """A kernel's array argument (a DeviceView, a numba-cuda DeviceNDArray, the simulator's FakeCUDAArray);
+    scalars are not."""
+    return type(a) is DeviceView or getattr(a, "__cuda_ndarray__", False) is True
 
 
 def elem_strides(a) -> tuple[int, ...]:

@@ -75,6 +75,12 @@ def copy_cast(dst, src) -> None:
     n = dst.size
     if n == 0:
         return
+    if np.dtype(src.dtype) == np.float16 and np.dtype(dst.dtype) == np.bool_:
+        # NVVM rejects numba-cuda's direct float16 -> bool conversion (ERROR_INVALID_IR on an H200): go through
+        # float32, which keeps every value (and NaN != 0)
+        wide = arrays.empty(tuple(src.shape), np.float32)
+        copy_cast(wide, src)
+        src = wide
     sdst, ssrc = arrays.elem_strides(dst), arrays.elem_strides(src)
     shape, (cd, cs) = collapse(tuple(dst.shape), [sdst, ssrc])
     d, s = arrays.span(dst, sdst), arrays.span(src, ssrc)

@@ -104,7 +104,6 @@ class DeviceView:
     """
 
     __slots__ = ("ptr", "shape", "strides", "dtype", "size", "ndim", "owner", "_type")
-    __cuda_ndarray__ = True  # a device array for arrays.is_device_array
 
     def __init__(self, ptr: int, shape: tuple, strides: tuple, dtype, owner):
         self.ptr = ptr
@@ -126,6 +125,12 @@ class DeviceView:
         if t is None:
             t = self._type = _array_type(self.dtype, self.ndim, _layout(self.shape, self.strides, self.dtype.itemsize))
         return t
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """So that numba-cuda kernels (and CuPy, PyTorch) also take a DeviceView directly."""
+        return {"shape": self.shape, "strides": self.strides, "typestr": self.dtype.str,
+                "data": (self.ptr, False), "version": 3}
 
     def is_c_contiguous(self) -> bool:
         return _contiguity(self.shape, self.strides, self.dtype.itemsize)[0]
@@ -236,7 +241,9 @@ class _Launch:
         self.config = _config(self.grid, self.block)
 
     def __call__(self, *args) -> None:
-        key = tuple([a._numba_type_ if type(a) in _ARRAY_TYPES else type(a) for a in args])
+        # a DeviceView's key is its numba type; anything else (a numba DeviceNDArray from a test, say) is keyed by
+        # its class alone, which has no packer, so such signatures keep numba-cuda's own launch path
+        key = tuple([a._numba_type_ if type(a) is DeviceView else type(a) for a in args])
         entry = self.signatures.get(key)
         if entry is None or entry is _SLOW:
             numba_args = [a.to_numba() if type(a) is DeviceView else a for a in args]
@@ -288,9 +295,6 @@ def _config(grid: tuple, block: tuple):
     return _dispatcher_module.LaunchConfig(**kw, cooperative_launch=False)
 
 
-_ARRAY_TYPES = (DeviceView,) if SIMULATOR else (DeviceView, DeviceNDArray)
-
-
 # numba-cuda's array parameters (dispatcher._Kernel._prepare_args): meminfo, parent, nitems, itemsize, data
 # pointer, shape..., strides in bytes...
 def _pack_view(a, params: list) -> None:
@@ -299,18 +303,10 @@ def _pack_view(a, params: list) -> None:
     params += a.strides
 
 
-def _pack_numba_array(a, params: list) -> None:
-    params += (0, 0, a.size, a.dtype.itemsize, a.device_ctypes_pointer.value or 0)
-    params += a.shape
-    params += a.strides
-
-
 def _packer_for(ty, value):
     """How to pack one argument of numba type `ty`, or None where only the dispatcher knows."""
     if isinstance(ty, _types.Array):
-        if type(value) is DeviceView:
-            return _pack_view
-        return _pack_numba_array if type(value) is DeviceNDArray else None
+        return _pack_view if type(value) is DeviceView else None
     if isinstance(value, np.ndarray):
         return None
     if isinstance(ty, _types.Integer):
@@ -333,7 +329,7 @@ def _signature(dispatcher, args, numba_args):
     if getattr(dispatcher, "extensions", None) or getattr(dispatcher, "specialized", False):
         return _SLOW
     types = tuple(dispatcher.typeof_pyval(a) for a in numba_args)
-    if any(type(a) in _ARRAY_TYPES and a._numba_type_ != t for a, t in zip(args, types)):
+    if any(type(a) is DeviceView and a._numba_type_ != t for a, t in zip(args, types)):
         return _SLOW
     kernel = dispatcher.overloads.get(types)
     if kernel is None or getattr(kernel, "debug", False) or getattr(kernel, "cooperative", False):

@@ -10,9 +10,6 @@ Two kernels each, per compute dtype (float32 for float16 and float32 inputs, flo
   get a whole block (``W`` = 256, ``R`` = 1); short rows one warp each (``W`` = 32, ``R`` = 8). The threads
   stride over the row keeping a running (max, sum of exp) pair (one read of x for both), combine the pairs
   in a tree in shared memory, then write the row in a second pass.
-* ``rows_cached`` (forward, rows of at most ``CACHE_PER_THREAD * W`` elements, so every row of the (8192, 4096)
-  benchmark): as ``rows``, but each thread keeps its elements in registers for the second pass, so x is read
-  from memory once instead of twice.
 * ``cols`` (inner > 1, a middle axis): one thread per output column ``(o, j)``, serial over n; consecutive
   threads read consecutive ``j``, so loads coalesce when inner is the contiguous axis.
 
@@ -36,7 +33,6 @@ __all__ = ["softmax_into", "softmax_backward_into", "ROW_HELPERS", "row_config",
 SHORT_N = 256  # rows up to this long take one warp (W = SHORT_W) each, several rows per block
 SHORT_W = 8 if SIMULATOR else 32
 LONG_W = 256
-CACHE_PER_THREAD = 16  # forward rows of at most this many elements per thread stay in registers (one read of x)
 
 # Device helpers shared with loss.py's row kernels (A is the compute dtype, M the math module of scalar.py).
 ROW_HELPERS = """\
@@ -110,7 +106,6 @@ A = np.{acc}
 W = {w}
 R = {r}
 WR = {wr}
-CPT = {cpt}
 
 
 {helpers}
@@ -151,53 +146,6 @@ def rows(x, out, log):
                 while k < n:
                     out[r, k, 0] = M.exp(A(x[r, k, 0]) - m) * inv
                     k += W
-        cuda.syncthreads()
-        task += cuda.gridDim.x
-
-
-@cuda.jit(cache=True)
-def rows_cached(x, out, log):
-    # rows: each thread keeps its CPT elements of the row in registers between the two passes (rows of at
-    # most CPT * W elements), so x is read from memory once
-    sa = cuda.shared.array(WR, A)
-    sb = cuda.shared.array(WR, A)
-    cache = cuda.local.array(CPT, A)
-    nrows = x.shape[0]
-    n = x.shape[1]
-    tid = cuda.threadIdx.x
-    lane = tid % W
-    base = tid - lane
-    task = cuda.blockIdx.x
-    while task * R < nrows:
-        r = task * R + tid // W
-        live = r < nrows
-        m = A(-np.inf)
-        s = A(0)
-        for t in range(CPT):
-            k = lane + t * W
-            v = A(-np.inf)  # past the row's end: -inf leaves the (max, sum) pair as it is
-            if live and k < n:
-                v = A(x[r, k, 0])
-            cache[t] = v
-            m, s = _lse_step(m, s, v)
-        sa[tid] = m
-        sb[tid] = s
-        cuda.syncthreads()
-        _tree_lse(sa, sb, lane, base, W)
-        m, s = _finish_lse(sa[base], sb[base])
-        if live:
-            if log:
-                ls = M.log(s)
-                for t in range(CPT):
-                    k = lane + t * W
-                    if k < n:
-                        out[r, k, 0] = cache[t] - m - ls
-            else:
-                inv = A(1) / s
-                for t in range(CPT):
-                    k = lane + t * W
-                    if k < n:
-                        out[r, k, 0] = M.exp(cache[t] - m) * inv
         cuda.syncthreads()
         task += cuda.gridDim.x
 
@@ -298,9 +246,9 @@ def row_config(n: int) -> tuple[int, int]:
 
 
 @functools.cache
-def _module(acc: np.dtype, w: int, r: int, cpt: int = 16):
-    src = _SOURCE.format(sim=SIMULATOR, acc=acc.name, w=w, r=r, wr=w * r, cpt=cpt, helpers=ROW_HELPERS)
-    return codegen.load_source(f"cusoftmax_{acc.name}_w{w}_r{r}_c{cpt}", src)
+def _module(acc: np.dtype, w: int, r: int):
+    src = _SOURCE.format(sim=SIMULATOR, acc=acc.name, w=w, r=r, wr=w * r, helpers=ROW_HELPERS)
+    return codegen.load_source(f"cusoftmax_{acc.name}_w{w}_r{r}", src)
 
 
 def _check(name: str, arrays: dict) -> tuple:
@@ -324,11 +272,8 @@ def _launch(kernel_name: str, dt, arrays: tuple, log: bool) -> None:
     acc = acc_dtype(dt)
     if inner == 1:
         w, r = row_config(n)
-        mod = _module(acc, w, r, CACHE_PER_THREAD)
-        kernel = "rows" + kernel_name
-        if not kernel_name and n <= CACHE_PER_THREAD * w:
-            kernel = "rows_cached"
-        configure(getattr(mod, kernel), grid_tasks(-(-outer // r)), w * r)(*arrays, bool(log))
+        mod = _module(acc, w, r)
+        configure(getattr(mod, "rows" + kernel_name), grid_tasks(-(-outer // r)), w * r)(*arrays, bool(log))
     else:
         w, r = row_config(0)
         mod = _module(acc, w, r)

@@ -50,13 +50,11 @@ def test_forward(shape, dt, log):
     _close(_forward(x, log), _ref(x, log), dt)
 
 
-@pytest.mark.parametrize("cached", [True, False], ids=["in-registers", "two-reads"])
 @pytest.mark.parametrize("config", ["warp-rows", "block-rows"])
-def test_row_configurations(config, cached, monkeypatch):
+def test_row_configurations(config, monkeypatch):
     """Short rows share a block (several rows per block, a partial last group); long rows use the whole block,
-    each thread striding over several elements; rows short enough stay in registers between the passes."""
+    each thread striding over several elements."""
     monkeypatch.setattr(S, "SHORT_N", 1 << 20 if config == "warp-rows" else 0)
-    monkeypatch.setattr(S, "CACHE_PER_THREAD", 16 if cached else 1)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((7, 70, 1)).astype(np.float32)
     for log in (False, True):
