@@ -49,7 +49,9 @@ def view(a, shape: tuple, strides: tuple, offset: int = 0):
         return FakeCUDAArray(np.lib.stride_tricks.as_strided(base, shape, byte_strides), stream=a.stream)
     if type(a) is not DeviceView:
         a = device_view(a)
-    return DeviceView(a.ptr + offset * isz, shape, byte_strides, a.dtype, a.owner)
+    # the common 1-d contiguous view (flat, span) knows its layout without the analysis
+    layout = "C" if len(shape) == 1 and byte_strides[0] == isz else None
+    return DeviceView(a.ptr + offset * isz, shape, byte_strides, a.dtype, a.owner, layout)
 
 
 def device_view(a) -> DeviceView:

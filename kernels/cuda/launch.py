@@ -103,9 +103,9 @@ class DeviceView:
     signature (compiling, or loading from the disk cache) goes through numba-cuda with `to_numba()`.
     """
 
-    __slots__ = ("ptr", "shape", "strides", "dtype", "size", "ndim", "owner", "_type")
+    __slots__ = ("ptr", "shape", "strides", "dtype", "size", "ndim", "owner", "_key")
 
-    def __init__(self, ptr: int, shape: tuple, strides: tuple, dtype, owner):
+    def __init__(self, ptr: int, shape: tuple, strides: tuple, dtype, owner, layout: str | None = None):
         self.ptr = ptr
         self.shape = shape
         self.strides = strides  # bytes, as numba-cuda's arrays
@@ -116,15 +116,21 @@ class DeviceView:
         self.size = size
         self.ndim = len(shape)
         self.owner = owner
-        self._type = None
+        # (dtype, ndim, layout letter): what the compiled kernel depends on; a plain tuple hashes in C, where
+        # numba's types hash in Python (a third of the launch's cost when they were the signature key)
+        self._key = None if layout is None else (dtype, self.ndim, layout)
+
+    @property
+    def key(self) -> tuple:
+        k = self._key
+        if k is None:
+            k = self._key = (self.dtype, self.ndim, _layout(self.shape, self.strides, self.dtype.itemsize))
+        return k
 
     @property
     def _numba_type_(self):
         """The numba type numba-cuda gives a DeviceNDArray of this layout (the compiled kernel depends on it)."""
-        t = self._type
-        if t is None:
-            t = self._type = _array_type(self.dtype, self.ndim, _layout(self.shape, self.strides, self.dtype.itemsize))
-        return t
+        return _array_type(*self.key)
 
     @property
     def __cuda_array_interface__(self) -> dict:
@@ -243,7 +249,7 @@ class _Launch:
     def __call__(self, *args) -> None:
         # a DeviceView's key is its numba type; anything else (a numba DeviceNDArray from a test, say) is keyed by
         # its class alone, which has no packer, so such signatures keep numba-cuda's own launch path
-        key = tuple([a._numba_type_ if type(a) is DeviceView else type(a) for a in args])
+        key = tuple([a.key if type(a) is DeviceView else type(a) for a in args])
         entry = self.signatures.get(key)
         if entry is None or entry is _SLOW:
             numba_args = [a.to_numba() if type(a) is DeviceView else a for a in args]

@@ -10,10 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import dispatch, dtypes
+from .cuda.array import SUPPORTED_DTYPES as _CUDA_DTYPES
 from .cuda.array import CudaArray
 from .cuda.array import as_strided as _cuda_as_strided
 from .cuda.array import broadcast_to as _cuda_broadcast_to
+from .cuda.array import check_dtype as _check_cuda_dtype
 from .cuda.array import empty as _cuda_empty
+from .cuda.array import empty_checked as _cuda_empty_checked
 from .cuda.array import from_host as _cuda_from_host
 
 dispatch.register("copy", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("copy", "copy_cast"), lazy=True)
@@ -42,12 +45,17 @@ def kernel_arg(arr):
     return arr.device_array() if type(arr) is CudaArray else arr
 
 
+def _cuda_dtype(np_dtype) -> np.dtype:
+    dt = np.dtype(np_dtype)
+    return dt if dt in _CUDA_DTYPES else _check_cuda_dtype(dt, "empty")
+
+
 def empty(shape, np_dtype, like) -> np.ndarray | CudaArray:
     """A new C-contiguous array on `like`'s device (like: an array, or a device index for CUDA, None for CPU)."""
     if type(like) is CudaArray:
-        return _cuda_empty(tuple(shape), np.dtype(np_dtype), like.device)
+        return _cuda_empty_checked(tuple(shape), _cuda_dtype(np_dtype), like.device)
     if type(like) is int:
-        return _cuda_empty(tuple(shape), np.dtype(np_dtype), like)
+        return _cuda_empty_checked(tuple(shape), _cuda_dtype(np_dtype), like)
     return np.empty(shape, np_dtype)
 
 

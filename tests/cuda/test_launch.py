@@ -71,3 +71,16 @@ def test_fast_path_is_taken_on_a_gpu():
     np.testing.assert_allclose(c.cpu().numpy(), (np.arange(12.0).reshape(3, 4).T + 1.5).sum(0))
     entries = [e for sigs in launch._SIGNATURES.values() for e in sigs.values()]
     assert entries and all(e is not launch._SLOW for e in entries)
+
+
+def test_device_view_key_and_the_one_d_layout_hint():
+    """arrays.view passes layout "C" for 1-d views of unit stride; it must be what the analysis would give."""
+    for n in (0, 1, 2, 7):
+        for dt in (np.float16, np.float32, np.int64):
+            isz = np.dtype(dt).itemsize
+            hinted = launch.DeviceView(0, (n,), (isz,), np.dtype(dt), None, "C")
+            computed = launch.DeviceView(0, (n,), (isz,), np.dtype(dt), None)
+            assert hinted.key == computed.key == (np.dtype(dt), 1, "C")
+    v = launch.DeviceView(64, (3, 4), (4, 12), np.dtype(np.float32), None)  # a transposed 4x3
+    assert v.key == (np.dtype(np.float32), 2, "F") and v.size == 12 and v.extent() == 48
+    assert v.__cuda_array_interface__["data"] == (64, False)

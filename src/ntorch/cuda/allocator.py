@@ -267,4 +267,5 @@ def all_allocators() -> list[CachingAllocator]:
 
 def alloc(nbytes: int, device: int | None = None) -> Block:
     """A block of at least `nbytes` on `device` (default: the current device) from its caching allocator."""
-    return get_allocator(device).alloc(nbytes)
+    pool = _allocators.get(device) if type(device) is int else None  # every op's output: skip the checks
+    return (pool or get_allocator(device)).alloc(nbytes)

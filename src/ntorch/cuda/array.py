@@ -399,8 +399,17 @@ def empty(shape, dtype, device: int | None = None) -> CudaArray:
     """An uninitialised C-contiguous array from the caching allocator."""
     shape = _shape_tuple(shape, "empty")
     dt = check_dtype(dtype, "empty")
+    return empty_checked(shape, dt, device)
+
+
+def empty_checked(shape: tuple, dt: np.dtype, device: int | None = None) -> CudaArray:
+    """empty() for a shape (a tuple of non-negative ints) and dtype the caller has already checked (every op's
+    output goes through here)."""
     block = alloc(_prod(shape) * dt.itemsize, device)
-    return CudaArray(block, 0, shape, c_strides(shape, dt.itemsize), dt)
+    return CudaArray(block, 0, shape, _c_strides_cached(shape, dt.itemsize), dt)
+
+
+_c_strides_cached = functools.lru_cache(maxsize=1024)(c_strides)
 
 
 def from_host(arr, device: int | None = None) -> CudaArray:
