@@ -6,6 +6,9 @@ batched product per block of images; large images a chunk of output rows at a ti
 directly in PyTorch's (N, Cout, OH*OW) layout; with groups=1 the bias is one more weight column
 against a row of ones. conv_transpose2d is the transposed GEMM followed by fold (col2im). conv1d
 is conv2d with H = 1.
+On CUDA the same algorithms run on device arrays (the `_cuda_*` functions): im2col per block of images into
+`matmul.bmm_into` (per group, the weight broadcast over the images), col2im as one thread per input element
+(no atomics), the weight gradient as one batched GEMM over the groups per block of images.
 float16 computes in float32. Forward helpers (`_conv2d_arrays`, `_unfold_arrays`, `_fold_arrays`)
 take and return NumPy arrays so that backward formulas can reuse them.
 
@@ -23,7 +26,7 @@ from functools import partial
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import conv as K
 from ..ops._util import check_tensor
@@ -33,10 +36,17 @@ dispatch.register("im2col", "cpu", dtypes.ALL_DTYPES, lambda dt: K.im2col)
 dispatch.register("im2col_parallel", "cpu", dtypes.ALL_DTYPES, lambda dt: K.im2col_parallel)
 dispatch.register("col2im", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.col2im)
 dispatch.register("conv_bias", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.add_bias)
+_MOVE = {1: dtypes.uint8, 2: dtypes.int16, 4: dtypes.int32, 8: dtypes.int64}  # CUDA im2col moves these widths
+dispatch.register("im2col", "cuda", tuple(_MOVE.values()), dispatch.cuda_kernel("conv", "im2col_into"), lazy=True)
+dispatch.register("col2im", "cuda", dtypes.NUMERIC_DTYPES, dispatch.cuda_kernel("conv", "col2im_into"), lazy=True)
+dispatch.register("conv_bias", "cuda", dtypes.NUMERIC_DTYPES, dispatch.cuda_kernel("conv", "add_bias_into"),
+                  lazy=True)
+dispatch.register("conv_add", "cuda", dtypes.NUMERIC_DTYPES, dispatch.cuda_kernel("conv", "add_into"), lazy=True)
 
 PARALLEL_ELEMENTS = 1 << 18  # unfolded elements from which im2col shares images among threads
 BLOCK_BYTES = 1 << 21  # conv2d unfolds blocks of images of about this many bytes at a time...
 CHUNK_BYTES = 1 << 23  # ...and images whose columns take more than this, a chunk of output rows at a time
+CUDA_COLS_BYTES = 1 << 28  # on CUDA: the images of one im2col + GEMM step take about this many column bytes
 
 _LEGACY = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
            "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
@@ -116,6 +126,8 @@ def _unfold_arrays(x: np.ndarray, kernel, stride, padding, dilation, out_hw, dt:
                    ones_row: bool = False) -> np.ndarray:
     """im2col of x (N, C, H, W) -> (N, C*kh*kw, OH*OW) in x's dtype (validated by the caller); with ones_row, one
     more row of ones (conv2d's bias row)."""
+    if _arrays.is_cuda(x):
+        return _cuda_unfold(x, kernel, stride, padding, dilation, out_hw, ones_row)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     oh, ow = out_hw
     n, c = x.shape[:2]
@@ -138,6 +150,10 @@ def _fold_arrays(cols: np.ndarray, out_hw, kernel, stride, padding, dilation, bl
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n = cols.shape[0]
     c = cols.shape[1] // (kh * kw)
+    if _arrays.is_cuda(cols):
+        out = _arrays.empty((n, c) + tuple(out_hw), cols.dtype, cols)
+        _cuda_col2im(cols, out, kernel, stride, padding, dilation, blocks_hw)
+        return out
     out = np.zeros((n, c) + tuple(out_hw), cols.dtype)
     if out.size and cols.size:
         kern = dispatch.lookup("col2im", "cpu", dtypes.from_numpy_dtype(cols.dtype))
@@ -233,7 +249,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
 def _unfold_fn(a: np.ndarray, geom, out_hw) -> np.ndarray:
     """unfold of (N, C, H, W) or (C, H, W) arrays."""
     k, s, p, d = geom
-    x = a if a.ndim == 4 else a[None]
+    x = a if a.ndim == 4 else _arrays.expand_dims(a, 0)
     cols = _unfold_arrays(x, k, s, p, d, out_hw, dtypes.from_numpy_dtype(a.dtype))
     return cols if a.ndim == 4 else cols[0]
 
@@ -242,9 +258,12 @@ def _fold_fn(a: np.ndarray, geom, out_hw, blocks_hw) -> np.ndarray:
     """fold of (N, C*kh*kw, L) or (C*kh*kw, L) arrays (bool: the logical or of the overlapping values)."""
     k, s, p, d = geom
     dt = dtypes.from_numpy_dtype(a.dtype)
-    x = a if a.ndim == 3 else a[None]
-    res = _fold_arrays(x.astype(_compute_dtype(dt), copy=False), out_hw, k, s, p, d, blocks_hw, dt)
-    res = res.astype(dt.np, copy=False) if dt is not dtypes.bool else res != 0
+    x = a if a.ndim == 3 else _arrays.expand_dims(a, 0)
+    res = _fold_arrays(_arrays.astype(x, _compute_dtype(dt)), out_hw, k, s, p, d, blocks_hw, dt)
+    if dt is dtypes.bool:
+        res = (Tensor._wrap(res) != 0)._data
+    else:
+        res = _arrays.astype(res, dt.np)
     return res if a.ndim == 3 else res[0]
 
 
@@ -333,6 +352,7 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding
         raise RuntimeError(f"Given weight of size {list(w_shape)}, expected bias to be 1-dimensional with {w_shape[0]} "
                            f"elements, but got bias of size {list(bias.shape)} instead")
     _check_dtypes(input, weight, bias, op)
+    check_devices(op, input, weight, bias)
     if nd == 1:  # conv1d is conv2d over (N, C, 1, L)
         s, p, d, total = (1,) + s, (0,) + p, (1,) + d, (0,) + total
     return _conv_tensor(input, weight, bias, nd, batched, s, p, d, groups, total)
@@ -398,12 +418,12 @@ def _crop(t: Tensor, hw) -> Tensor:
 
 
 def _crop_fn(a: np.ndarray, hw) -> np.ndarray:
-    return np.ascontiguousarray(a[..., :hw[0], :hw[1]])
+    return _arrays.ascontiguous(a[..., :hw[0], :hw[1]])
 
 
 def _uncrop_fn(a: np.ndarray, hw) -> np.ndarray:
-    out = np.zeros(a.shape[:-2] + tuple(hw), a.dtype)
-    out[..., :a.shape[-2], :a.shape[-1]] = a
+    out = zeros(a.shape[:-2] + tuple(hw), a.dtype, a)
+    _arrays.copy_into(out[..., :a.shape[-2], :a.shape[-1]], a)
     return out
 
 
@@ -434,6 +454,8 @@ def _conv2d_weight_arrays(x: np.ndarray, g: np.ndarray, kernel, stride, padding,
     """(Cout, C/groups, kh, kw) weight gradient of conv2d for x (N, C, H, W) and g (N, Cout, OH, OW): per block
     of images (large images: per chunk of output rows), the unfolded columns (B*groups, C/groups*kh*kw, M)
     times g transposed (B*groups, M, Cout/groups) in one batched GEMM, summed over the block."""
+    if _arrays.is_cuda(x):
+        return _cuda_conv2d_weight(x, g, kernel, stride, padding, dilation, groups, dt)
     cdt = _compute_dtype(dt)
     n, c, h, wd = x.shape
     cout, oh, ow = g.shape[1:]
@@ -491,6 +513,8 @@ def _conv2d_arrays(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, g
     """conv2d of validated arrays: x (N, C, H, W), w (Cout, C/groups, kh, kw), b (Cout,) or None; `padding` is
     the top/left padding, `pad_total` the padding summed over both sides (they differ for 'same' with an even
     dilated kernel: the extra row/column goes at the bottom/right, as torch does). Returns (N, Cout, OH, OW)."""
+    if _arrays.is_cuda(x):
+        return _cuda_conv2d(x, w, b, stride, padding, dilation, groups, pad_total, dt)
     cdt = _compute_dtype(dt)
     n, c, h, wd = x.shape
     cout, cg, kh, kw = w.shape
@@ -628,6 +652,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         raise RuntimeError(f"Given input size per channel: ({_fmt(in_shape[2:])}). Calculated output size per "
                            f"channel: ({_fmt(osz)}). Output size is too small")
     _check_dtypes(input, weight, bias, op)
+    check_devices(op, input, weight, bias)
     x = input._data if batched else input._data[None]
     out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
                                    input.dtype)
@@ -660,6 +685,8 @@ def _conv_transpose_backward(c, g):
 
 def _conv_transpose2d_arrays(x, w, b, stride, padding, dilation, groups, out_hw, dt) -> np.ndarray:
     """cols = W^T x per group (one batched GEMM per image), then col2im into (N, Cout, OH, OW)."""
+    if _arrays.is_cuda(x):
+        return _cuda_conv_transpose2d(x, w, b, stride, padding, dilation, groups, out_hw, dt)
     cdt = _compute_dtype(dt)
     n, cin, h, wd = x.shape
     coutg, kh, kw = w.shape[1:]
@@ -691,6 +718,172 @@ def _conv_transpose2d_arrays(x, w, b, stride, padding, dilation, groups, out_hw,
     if b is not None:
         dispatch.lookup("conv_bias", "cpu", cdtype)(out.reshape(n, cout, -1), np.ascontiguousarray(b))
     return out.astype(dt.np, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# CUDA: the same algorithms on device arrays (kernels/cuda/conv.py, the GEMMs by matmul.bmm_into)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_devices(op: str, *tensors) -> None:
+    """PyTorch's mixed-device error when the tensors (None skipped) do not all sit on one device."""
+    names = [_arrays.device_name(t._data) for t in tensors if t is not None]
+    for name in names[1:]:
+        if name != names[0]:
+            raise _arrays.mixed_devices(names[0], name)
+
+
+def zeros(shape, np_dtype, like):
+    """A zero-filled array on like's device."""
+    out = _arrays.empty(tuple(shape), np_dtype, like)
+    if out.size:
+        _arrays.copy_into(out, 0)
+    return out
+
+
+def cuda_kernel(op: str, np_dtype):
+    return dispatch.lookup(op, "cuda", dtypes.from_numpy_dtype(np.dtype(np_dtype)))
+
+
+def _cuda_im2col_into(x, cols, kernel, stride, padding, dilation, ow: int) -> None:
+    """cols (N, C*kh*kw, L) = im2col of x (N, C, H, W); any strides, one dtype (moved as unsigned integers)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    if cols.size == 0:
+        return
+    u = _MOVE[x.dtype.itemsize]
+    dispatch.lookup("im2col", "cuda", u)(x.view(u.np).device_array(), cols.view(u.np).device_array(), kh, kw, sh, sw,
+                                         ph, pw, dh, dw, ow)
+
+
+def _cuda_unfold(x, kernel, stride, padding, dilation, out_hw, ones_row: bool = False):
+    """_unfold_arrays on CUDA: a new (N, C*kh*kw [+1], OH*OW) array."""
+    n, c = x.shape[:2]
+    rows = c * kernel[0] * kernel[1]
+    cols = _arrays.empty((n, rows + ones_row, out_hw[0] * out_hw[1]), x.dtype, x)
+    if ones_row and cols.size:
+        _arrays.copy_into(cols[:, rows], 1)
+    if rows:
+        _cuda_im2col_into(x, cols[:, :rows], kernel, stride, padding, dilation, out_hw[1])
+    return cols
+
+
+def _cuda_col2im(cols, out, kernel, stride, padding, dilation, blocks_hw) -> None:
+    """out (N, C, H, W) = col2im of cols (N, C*kh*kw, L) (overwritten; one thread per element of out)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    if out.size == 0:
+        return
+    if cols.size == 0:
+        _arrays.copy_into(out, 0)
+        return
+    cuda_kernel("col2im", out.dtype)(cols.device_array(), out.device_array(), kh, kw, sh, sw, ph, pw, dh, dw,
+                                     blocks_hw[0], blocks_hw[1])
+
+
+def _cuda_grouped_bmm(w3, cols, dst) -> None:
+    """dst[b, g*M:(g+1)*M] = w3[g] @ cols[b, g*K:(g+1)*K] for w3 (G, M, K), cols (B, G*K, L), dst (B, G*M, L): one
+    batched GEMM per group (the weight broadcast over the images), or per image when the images are fewer."""
+    groups, m, k = w3.shape
+    nb = cols.shape[0]
+    if dst.size == 0:
+        return
+    if k == 0:
+        _arrays.copy_into(dst, 0)
+        return
+    bmm = cuda_kernel("bmm", dst.dtype)
+    if groups <= nb:
+        for g in range(groups):
+            a = _arrays.broadcast_to(w3[g], (nb, m, k))
+            bmm(a.device_array(), cols[:, g * k:(g + 1) * k].device_array(), dst[:, g * m:(g + 1) * m].device_array())
+    else:
+        for t in range(nb):
+            bmm(w3.device_array(), cols[t].reshape(groups, k, -1).device_array(),
+                dst[t].reshape(groups, m, -1).device_array())
+
+
+def _image_block(n: int, per_image_bytes: int) -> int:
+    return max(1, min(n, CUDA_COLS_BYTES // max(1, per_image_bytes)))
+
+
+def _cuda_conv2d(x, w, b, stride, padding, dilation, groups: int, pad_total, dt: dtypes.dtype):
+    """_conv2d_arrays on CUDA: per block of images, im2col then the grouped GEMM straight into the output."""
+    cdt = np.dtype(_compute_dtype(dt))
+    n, c, h, wd = x.shape
+    cout, cg, kh, kw = w.shape
+    oh = _out_size(h, kh, stride[0], pad_total[0], dilation[0])
+    ow = _out_size(wd, kw, stride[1], pad_total[1], dilation[1])
+    out = _arrays.empty((n, cout, oh, ow), cdt, x)
+    if out.size == 0:
+        return _arrays.astype(out, dt.np)
+    x, w = _arrays.astype(x, cdt), _arrays.astype(w, cdt)
+    kk, L = cg * kh * kw, oh * ow
+    out3 = out.reshape(n, cout, L)
+    w3 = _arrays.reshape(w, (groups, cout // groups, kk))
+    block = _image_block(n, groups * kk * L * cdt.itemsize)
+    for n0 in range(0, n, block):
+        n1 = min(n, n0 + block)
+        cols = _cuda_unfold(x[n0:n1], (kh, kw), stride, padding, dilation, (oh, ow))
+        _cuda_grouped_bmm(w3, cols, out3[n0:n1])
+    if b is not None:
+        cuda_kernel("conv_bias", cdt)(out3.device_array(), _arrays.astype(b, cdt).device_array())
+    return _arrays.astype(out, dt.np)
+
+
+def _cuda_conv_transpose2d(x, w, b, stride, padding, dilation, groups: int, out_hw, dt: dtypes.dtype):
+    """_conv_transpose2d_arrays on CUDA: per block of images, the transposed GEMM into columns, then col2im."""
+    cdt = np.dtype(_compute_dtype(dt))
+    n, cin, h, wd = x.shape
+    coutg, kh, kw = w.shape[1:]
+    cout = coutg * groups
+    out_shape = (n, cout) + tuple(out_hw)
+    if n == 0 or cout == 0:
+        return zeros(out_shape, dt.np, x)
+    x, w = _arrays.astype(x, cdt), _arrays.astype(w, cdt)
+    cing, kk, L = cin // groups, coutg * kh * kw, h * wd
+    wt = _arrays.reshape(w, (groups, cing, kk)).transpose(0, 2, 1)  # (G, Coutg*kh*kw, Cing)
+    x3 = _arrays.reshape(x, (n, cin, L))
+    out = _arrays.empty(out_shape, cdt, x)
+    block = _image_block(n, groups * kk * L * cdt.itemsize)
+    for n0 in range(0, n, block):
+        n1 = min(n, n0 + block)
+        cols = _arrays.empty((n1 - n0, groups * kk, L), cdt, x)
+        _cuda_grouped_bmm(wt, x3[n0:n1], cols)
+        _cuda_col2im(cols, out[n0:n1], (kh, kw), stride, padding, dilation, (h, wd))
+    if b is not None:
+        cuda_kernel("conv_bias", cdt)(out.reshape(n, cout, -1).device_array(), _arrays.astype(b, cdt).device_array())
+    return _arrays.astype(out, dt.np)
+
+
+def _cuda_conv2d_weight(x, g, kernel, stride, padding, dilation, groups: int, dt: dtypes.dtype):
+    """_conv2d_weight_arrays on CUDA: per block of B images, the columns laid out (groups*kk, B, L) and g as
+    (Cout, B, L), so that the whole block is one batched GEMM over the groups: (coutg, B*L) @ (B*L, kk)."""
+    cdt = np.dtype(_compute_dtype(dt))
+    n, c = x.shape[:2]
+    cout, oh, ow = g.shape[1:]
+    kh, kw = kernel
+    cg, coutg = c // groups, cout // groups
+    kk, L = cg * kh * kw, oh * ow
+    res = _arrays.empty((groups, coutg, kk), cdt, x)
+    if n == 0 or L == 0 or res.size == 0:
+        return _arrays.astype(zeros((cout, cg, kh, kw), cdt, x), dt.np)
+    x = _arrays.astype(x, cdt)
+    g3 = _arrays.reshape(g, (n, cout, L))
+    bmm = cuda_kernel("bmm", cdt)
+    block = _image_block(n, (c * kh * kw + cout) * L * cdt.itemsize)
+    tmp = None
+    for n0 in range(0, n, block):
+        n1 = min(n, n0 + block)
+        nb = n1 - n0
+        colbuf = _arrays.empty((groups * kk, nb, L), cdt, x)
+        _cuda_im2col_into(x[n0:n1], colbuf.transpose(1, 0, 2), kernel, stride, padding, dilation, ow)
+        gbuf = _arrays.empty((cout, nb, L), cdt, x)
+        _arrays.copy_into(gbuf.transpose(1, 0, 2), g3[n0:n1])
+        dst = res if n0 == 0 else tmp if tmp is not None else _arrays.empty(res.shape, cdt, x)
+        bmm(gbuf.reshape(groups, coutg, nb * L).device_array(),
+            colbuf.reshape(groups, kk, nb * L).transpose(0, 2, 1).device_array(), dst.device_array())
+        if n0:
+            tmp = dst
+            cuda_kernel("conv_add", cdt)(res.reshape(-1).device_array(), dst.reshape(-1).device_array())
+    return _arrays.astype(res.reshape(cout, cg, kh, kw), dt.np)
 
 
 FUNCTIONAL: dict = {

@@ -2,7 +2,9 @@
 
 Constant padding copies the input into the middle of the output and fills the borders (negative pads
 crop). The other modes are one gather (the `pad_gather` kernel): each padded dim gets an index map from
-output to input positions, and the input is seen as (batch, D, H, W) with unpadded dims of size 1.
+output to input positions, and the input is seen as (batch, D, H, W) with unpadded dims of size 1. On CUDA:
+constant padding is a fill and a strided copy, the other modes the gather of kernels/cuda/pad.py (the backward
+with atomic adds).
 
 Autograd: constant padding's backward is constant padding by the negated pads (a crop, or zeros around a
 cropped input). The other modes' backward sums each output's grad back into the input position it read
@@ -16,7 +18,7 @@ import math
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import copy as K
 from ..ops._util import check_tensor
@@ -25,6 +27,9 @@ from ..tensor import Tensor
 
 dispatch.register("pad", "cpu", dtypes.ALL_DTYPES, lambda dt: K.pad_gather)
 dispatch.register("pad_backward", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.pad_accumulate)
+dispatch.register("pad", "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("pad", "pad_gather_into"), lazy=True)
+dispatch.register("pad_backward", "cuda", (dtypes.float32, dtypes.float64),
+                  dispatch.cuda_kernel("pad", "pad_accumulate_into"), lazy=True)
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 _C_TYPES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
@@ -108,8 +113,11 @@ def pad_accumulate(g: Tensor, shape: tuple, pads: list[int], mode: str) -> Tenso
     ndim, p = len(shape), len(pads) // 2
     per_dim = {ndim - 1 - i: (pads[2 * i], pads[2 * i + 1]) for i in range(p)}
     compute = np.float64 if g.dtype is dtypes.float64 else np.float32
-    out = np.zeros(shape, compute)
-    if out.size and g._data.size:
+    if _arrays.is_cuda(g._data):
+        out = _cuda_accumulate(g._data, shape, per_dim, p, mode, compute)
+    else:
+        out = np.zeros(shape, compute)
+    if not _arrays.is_cuda(out) and out.size and g._data.size:
         arr, flat = g._data, None
         if arr.dtype == compute:
             flat = g._storage().flat
@@ -136,7 +144,7 @@ def pad_accumulate(g: Tensor, shape: tuple, pads: list[int], mode: str) -> Tenso
         kernel = dispatch.lookup("pad_backward", "cpu", dtypes.from_numpy_dtype(np.dtype(compute)))
         kernel(flat, sbase, np.array(src_shape, np.int64), np.array(sstr, np.int64), dst4, maps[0], maps[1],
                maps[2], lo, hi, wl)
-    res = Tensor._wrap(out if out.dtype == g._data.dtype else out.astype(g._data.dtype))
+    res = Tensor._wrap(_arrays.astype(out, g._data.dtype))
     if needs_graph(g):
         kind = "CircularPad" if mode == "circular" else _node_name(mode, p)[:-len("Backward0")]
         node = record(f"{kind}BackwardBackward0", lambda c, gg: _recorded_pad(gg, c.pads, c.mode), (g,), (res,))
@@ -159,7 +167,7 @@ def _pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     per_dim = {ndim - 1 - i: (pads[2 * i], pads[2 * i + 1]) for i in range(len(pads) // 2)}
     if mode == "constant":
         if not per_dim:
-            return Tensor._wrap(np.array(input._data, order="C", copy=True))
+            return Tensor._wrap(_arrays.copy(input._data))
         return _constant(input, per_dim, _fill_value(value, input.dtype))
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
@@ -174,7 +182,6 @@ def _constant(x: Tensor, per_dim: dict, value) -> Tensor:
         if out_shape[d] < 0:
             raise RuntimeError(f"The input size {arr.shape[d]}, plus negative padding {lo} and {hi} resulted in a "
                                f"negative output size, which is invalid. Check dimension {d} of your input.")
-    out = np.empty(out_shape, arr.dtype)
     dst, src = [slice(None)] * arr.ndim, [slice(None)] * arr.ndim
     for d, (lo, hi) in per_dim.items():
         n = arr.shape[d]
@@ -182,6 +189,13 @@ def _constant(x: Tensor, per_dim: dict, value) -> Tensor:
         kept = max(stop - start, 0)
         dst[d] = slice(max(lo, 0), max(lo, 0) + kept)
         src[d] = slice(start, start + kept)
+    if _arrays.is_cuda(arr):  # the fill value everywhere, then the input's kept part into the center
+        out = _arrays.empty(out_shape, arr.dtype, arr)
+        if out.size:
+            _arrays.copy_into(out, value)
+            _arrays.copy_into(out[tuple(dst)], arr[tuple(src)])
+        return Tensor._wrap(out)
+    out = np.empty(out_shape, arr.dtype)
     center = out[tuple(dst)]
     if center.size:
         copy_tensor_into(center, out.reshape(-1), x, arr[tuple(src)])
@@ -242,11 +256,20 @@ def _gather_pad(x: Tensor, pads: list[int], per_dim: dict, mode: str) -> Tensor:
             raise RuntimeError(f"input (W: {shape[d]}) is too small. Calculated output W: {size}")
         if size < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {out_shape}")
+    maps = [np.zeros(1, np.int64)] * (3 - p) + [_index_map(shape[d], *per_dim[d], mode)
+                                                 for d in range(ndim - p, ndim)]
+    if _arrays.is_cuda(arr):
+        out = _arrays.empty(out_shape, arr.dtype, arr)
+        if out.size:
+            nb = math.prod(shape[:ndim - p])
+            src4 = _arrays.reshape(arr, [nb] + [1] * (3 - p) + list(shape[ndim - p:]))
+            dst4 = out.reshape([nb] + [1] * (3 - p) + out_shape[ndim - p:])
+            dispatch.lookup("pad", "cuda", x.dtype)(src4.device_array(), dst4.device_array(),
+                                                    *[_arrays.to_device(m, arr.device).device_array() for m in maps])
+        return Tensor._wrap(out)
     out = np.empty(out_shape, arr.dtype)
     if out.size == 0:
         return Tensor._wrap(out)
-    maps = [np.zeros(1, np.int64)] * (3 - p) + [_index_map(shape[d], *per_dim[d], mode)
-                                                 for d in range(ndim - p, ndim)]
     item = arr.itemsize
     strides = [s // item for s in arr.strides]
     # the leading (batch, channel) dims as one dim of stride sb, and unit-stride rows: else a copy to C order
@@ -272,6 +295,24 @@ def _gather_pad(x: Tensor, pads: list[int], per_dim: dict, mode: str) -> Tensor:
     kernel(flat.view(u), sbase, np.array(sstr, np.int64), out.reshape(-1).view(u), dshape, maps[0], maps[1],
            maps[2], lo, hi, wl)
     return Tensor._wrap(out)
+
+
+def _cuda_accumulate(g, shape: tuple, per_dim: dict, p: int, mode: str, compute):
+    """pad_accumulate's sum on CUDA: zeros of shape (compute dtype) with each element of g (any strides) added
+    into the input position it was read from (atomic adds)."""
+    ndim = len(shape)
+    out = _arrays.empty(shape, compute, g)
+    if out.size:
+        _arrays.copy_into(out, 0)
+    if out.size and g.size:
+        nb = math.prod(shape[:ndim - p])
+        g4 = _arrays.reshape(_arrays.astype(g, compute), [nb] + [1] * (3 - p) + list(g.shape[ndim - p:]))
+        out4 = out.reshape([nb] + [1] * (3 - p) + list(shape[ndim - p:]))
+        maps = [np.zeros(1, np.int64)] * (3 - p) + [_index_map(shape[d], *per_dim[d], mode)
+                                                     for d in range(ndim - p, ndim)]
+        dispatch.lookup("pad_backward", "cuda", dtypes.from_numpy_dtype(np.dtype(compute)))(
+            g4.device_array(), out4.device_array(), *[_arrays.to_device(m, g.device).device_array() for m in maps])
+    return out
 
 
 _recorded_pad = pad  # pad() as seen from functions whose argument `pad` shadows it

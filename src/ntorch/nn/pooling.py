@@ -1,7 +1,8 @@
 """Pooling: max/avg pool 1d/2d, adaptive avg/max pool 1d/2d, max_unpool2d.
 
 Each op validates in Python with torch's messages, views the input as (N*C, H, W) planes (1-d ops
-as H = 1) and calls one plane kernel of ntorch.kernels.cpu.pool. float16 computes in float32.
+as H = 1) and calls one plane kernel of ntorch.kernels.cpu.pool (kernels.cuda.pool on CUDA: any strides,
+the max-pool gradient scattered with atomics). float16 computes in float32.
 max_pool and adaptive_max_pool always can return indices (flat positions in each input plane, as
 torch), which is what their backward needs.
 
@@ -17,12 +18,12 @@ from functools import partial
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import pool as K
 from ..ops._util import check_tensor
 from ..tensor import Tensor
-from .conv import int_tuple, linear_op, torch_scalar_name
+from .conv import check_devices, int_tuple, linear_op, torch_scalar_name, zeros
 
 MAX_DTYPES = dtypes.NUMERIC_DTYPES
 AVG_DTYPES = dtypes.FLOAT_DTYPES + (dtypes.int64,)
@@ -40,6 +41,17 @@ dispatch.register("pool_scatter_add", "cpu", GRAD_DTYPES, lambda dt: K.scatter_a
 dispatch.register("pool_gather", "cpu", GRAD_DTYPES, lambda dt: K.gather_planes)
 dispatch.register("avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.avg_pool_backward)
 dispatch.register("adaptive_avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.adaptive_avg_pool_backward)
+for _op, _dts, _fn in (("max_pool2d", MAX_DTYPES, "max_pool_into"),
+                       ("avg_pool2d", dtypes.FLOAT_DTYPES, "avg_pool_into"),
+                       ("avg_pool2d", (dtypes.int64,), "avg_pool_int_into"),
+                       ("adaptive_avg_pool2d", dtypes.FLOAT_DTYPES, "adaptive_avg_into"),
+                       ("adaptive_max_pool2d", dtypes.FLOAT_DTYPES, "adaptive_max_into"),
+                       ("max_unpool2d", dtypes.NUMERIC_DTYPES, "max_unpool_into"),
+                       ("pool_scatter_add", GRAD_DTYPES, "scatter_add_planes"),
+                       ("pool_gather", GRAD_DTYPES, "gather_planes"),
+                       ("avg_pool2d_backward", GRAD_DTYPES, "avg_pool_backward_into"),
+                       ("adaptive_avg_pool2d_backward", GRAD_DTYPES, "adaptive_avg_backward_into")):
+    dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("pool", _fn), lazy=True)
 
 PARALLEL_WORK = 1 << 20  # window reads from which max_pool2d shares planes among threads
 
@@ -49,8 +61,16 @@ def _compute(dt: dtypes.dtype):
 
 
 def _planes(x: np.ndarray, cdt) -> np.ndarray:
-    """(..., H, W) -> C-contiguous (P, H, W) in the compute dtype."""
+    """(..., H, W) -> C-contiguous (P, H, W) in the compute dtype (on CUDA: any strides, a view when possible)."""
+    if _arrays.is_cuda(x):
+        return _arrays.reshape(_arrays.astype(x, cdt), (int(np.prod(x.shape[:-2])),) + x.shape[-2:])
     return np.ascontiguousarray(x, dtype=cdt).reshape((-1,) + x.shape[-2:])
+
+
+def _cuda(op: str, dt, *args) -> None:
+    """Run op's CUDA kernel for dtype dt (an ntorch or NumPy dtype) on device arrays (other arguments as given)."""
+    dt = dt if isinstance(dt, dtypes.dtype) else dtypes.from_numpy_dtype(np.dtype(dt))
+    dispatch.lookup(op, "cuda", dt)(*[_arrays.kernel_arg(a) for a in args])
 
 
 def _pool_args(op: str, kernel_size, stride, padding, dilation, n: int):
@@ -153,8 +173,8 @@ def _with_indices(input: Tensor, res: Tensor, ind, return_indices: bool, graph: 
     if graph:
         node = record(name, _max_backward, (input,), (res, ind_t) if return_indices else (res,))
         planes = int(np.prod(input.shape[:input.ndim - nd]))
-        own = ind.copy() if return_indices else ind  # the user may write into returned indices: keep our own
-        ind2 = own.reshape(planes, int(np.prod(ind.shape[ind.ndim - nd:])))
+        own = _arrays.copy(ind) if return_indices else ind  # the user may write into returned indices: keep our own
+        ind2 = _arrays.reshape(own, (planes, int(np.prod(ind.shape[ind.ndim - nd:]))))
         node.index = (ind2, tuple(ind.shape), tuple(input.shape), name)
     return (res, ind_t) if return_indices else res
 
@@ -181,6 +201,8 @@ def _grad_planes(a: np.ndarray, nd: int, in_shape, cdt) -> np.ndarray:
     """An output gradient as C-contiguous (P, OH, OW) planes (OH = 1 for 1-d pooling), P from the input."""
     planes = int(np.prod(in_shape[:len(in_shape) - nd]))
     oh, ow = (1, a.shape[-1]) if nd == 1 else a.shape[-2:]
+    if _arrays.is_cuda(a):
+        return _arrays.reshape(_arrays.astype(a, cdt), (planes, oh, ow))
     return np.ascontiguousarray(a, dtype=cdt).reshape(planes, oh, ow)
 
 
@@ -191,6 +213,11 @@ def _grad_compute(a: np.ndarray):
 
 def _scatter_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
     cdt = _grad_compute(a)
+    if _arrays.is_cuda(a):
+        out = zeros((ind2.shape[0], int(np.prod(shape)) // max(ind2.shape[0], 1)), cdt, a)
+        if ind2.size:
+            _cuda("pool_scatter_add", cdt, _arrays.reshape(_arrays.astype(a, cdt), ind2.shape), ind2, out)
+        return _arrays.astype(out, a.dtype).reshape(shape)
     out = np.zeros((ind2.shape[0], int(np.prod(shape)) // max(ind2.shape[0], 1)), cdt)
     if ind2.size:
         dispatch.lookup("pool_scatter_add", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(
@@ -200,6 +227,11 @@ def _scatter_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
 
 def _gather_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
     cdt = _grad_compute(a)
+    if _arrays.is_cuda(a):
+        out = _arrays.empty(ind2.shape, cdt, a)
+        if ind2.size:
+            _cuda("pool_gather", cdt, _arrays.reshape(_arrays.astype(a, cdt), (ind2.shape[0], -1)), ind2, out)
+        return _arrays.astype(out, a.dtype).reshape(shape)
     out = np.empty(ind2.shape, cdt)
     if ind2.size:
         dispatch.lookup("pool_gather", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(
@@ -213,6 +245,14 @@ def _max_pool_arrays(x: np.ndarray, nd: int, k, s, p, d, out_hw, dt: dtypes.dtyp
     batch = x.shape[:-nd]
     planes = _planes(x[..., None, :] if nd == 1 else x, cdt)
     oh, ow = out_hw
+    shape = batch + ((ow,) if nd == 1 else (oh, ow))
+    if _arrays.is_cuda(x):
+        out = _arrays.empty((planes.shape[0], oh, ow), cdt, x)
+        ind = _arrays.empty((planes.shape[0], oh, ow), np.int64, x) if with_indices else out
+        if out.size:
+            _cuda("max_pool2d", dt, planes, out, ind, np.dtype(cdt).type(K.lowest(cdt)), k[0], k[1], s[0], s[1],
+                  p[0], p[1], d[0], d[1], with_indices)
+        return _arrays.astype(out, dt.np).reshape(shape), (ind.reshape(shape) if with_indices else None)
     out = np.empty((planes.shape[0], oh, ow), cdt)
     ind = np.empty((planes.shape[0], oh, ow) if with_indices else (0, 0, 0), np.int64)
     if out.size:
@@ -278,6 +318,13 @@ def _avg_adjoint_fn(a: np.ndarray, geom, in_shape) -> np.ndarray:
     cdt = _grad_compute(a)
     g = _grad_planes(a, nd, in_shape, cdt)
     h, w = (1, in_shape[-1]) if nd == 1 else in_shape[-2:]
+    if _arrays.is_cuda(a):
+        out = zeros((g.shape[0], h, w), cdt, a)
+        has_div = divisor_override is not None
+        if g.size:
+            _cuda("avg_pool2d_backward", cdt, g, out, k[0], k[1], s[0], s[1], p[0], p[1], count_include_pad, has_div,
+                  int(divisor_override) if has_div else 1)
+        return _arrays.astype(out, a.dtype).reshape(in_shape)
     out = np.zeros((g.shape[0], h, w), cdt)
     if g.size:
         has_div = divisor_override is not None
@@ -294,6 +341,16 @@ def _avg_pool_arrays(x, nd, k, s, p, out_hw, dt, count_include_pad, divisor_over
     batch = x.shape[:-nd]
     planes = _planes(x[..., None, :] if nd == 1 else x, cdt)
     oh, ow = out_hw
+    shape = batch + ((ow,) if nd == 1 else (oh, ow))
+    if _arrays.is_cuda(x):
+        out = _arrays.empty((planes.shape[0], oh, ow), cdt, x)
+        if out.size:
+            geom = (k[0], k[1], s[0], s[1], p[0], p[1], count_include_pad, has_div, divisor)
+            if dt is dtypes.int64:
+                _cuda("avg_pool2d", dt, planes, out, *geom)
+            else:
+                _cuda("avg_pool2d", dt, planes, out, np.float64(0), *geom)
+        return _arrays.astype(out, dt.np).reshape(shape)
     out = np.empty((planes.shape[0], oh, ow), cdt)
     if out.size:
         if dt is dtypes.int64:
@@ -367,6 +424,11 @@ def _adaptive_avg_adjoint_fn(a: np.ndarray, nd: int, in_shape) -> np.ndarray:
     cdt = _grad_compute(a)
     g = _grad_planes(a, nd, in_shape, cdt)
     h, w = (1, in_shape[-1]) if nd == 1 else in_shape[-2:]
+    if _arrays.is_cuda(a):
+        out = zeros((g.shape[0], h, w), cdt, a)
+        if g.size:
+            _cuda("adaptive_avg_pool2d_backward", cdt, g, out)
+        return _arrays.astype(out, a.dtype).reshape(in_shape)
     out = np.zeros((g.shape[0], h, w), cdt)
     if g.size:
         dispatch.lookup("adaptive_avg_pool2d_backward", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, out)
@@ -379,6 +441,11 @@ def _adaptive_avg_fn(x: np.ndarray, nd: int, osz) -> np.ndarray:
     batch = x.shape[:-nd]
     planes = _planes(x[..., None, :] if nd == 1 else x, cdt)
     oh, ow = (1,) + osz if nd == 1 else osz
+    if _arrays.is_cuda(x):
+        out = _arrays.empty((planes.shape[0], oh, ow), cdt, x)
+        if out.size:
+            _cuda("adaptive_avg_pool2d", dt, planes, out, np.float64(0))
+        return _arrays.astype(out, dt.np).reshape(batch + osz)
     out = np.empty((planes.shape[0], oh, ow), cdt)
     if out.size:
         if oh == 1 and ow == 1:
@@ -398,13 +465,19 @@ def _adaptive_max(op: str, nd: int, input: Tensor, output_size, return_indices: 
     batch = x.shape[:-nd]
     planes = _planes(x[..., None, :] if nd == 1 else x, cdt)
     oh, ow = (1,) + osz if nd == 1 else osz
-    out = np.empty((planes.shape[0], oh, ow), cdt)
     graph = needs_graph(input)
     with_ind = return_indices or graph
-    ind = np.empty((planes.shape[0], oh, ow) if with_ind else (0, 0, 0), np.int64)
-    if out.size:
-        dispatch.lookup("adaptive_max_pool2d", "cpu", dt)(planes, out, ind, K.lowest(cdt), with_ind)
-    res = Tensor._wrap(out.astype(dt.np, copy=False).reshape(batch + osz))
+    if _arrays.is_cuda(x):
+        out = _arrays.empty((planes.shape[0], oh, ow), cdt, x)
+        ind = _arrays.empty((planes.shape[0], oh, ow), np.int64, x) if with_ind else out
+        if out.size:
+            _cuda("adaptive_max_pool2d", dt, planes, out, ind, np.dtype(cdt).type(K.lowest(cdt)), with_ind)
+    else:
+        out = np.empty((planes.shape[0], oh, ow), cdt)
+        ind = np.empty((planes.shape[0], oh, ow) if with_ind else (0, 0, 0), np.int64)
+        if out.size:
+            dispatch.lookup("adaptive_max_pool2d", "cpu", dt)(planes, out, ind, K.lowest(cdt), with_ind)
+    res = Tensor._wrap(_arrays.astype(out, dt.np).reshape(batch + osz))
     return _with_indices(input, res, ind.reshape(batch + osz) if with_ind else None, return_indices, graph,
                          f"AdaptiveMaxPool{nd}DBackward0", nd)
 
@@ -462,6 +535,9 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     if dt is dtypes.bool:
         raise NotImplementedError("\"max_unpooling2d_forward_out_cpu_frame\" not implemented for 'Bool'")
     cdt = _compute(dt)
+    check_devices(op, input, indices)
+    if _arrays.is_cuda(input._data):
+        return _max_unpool_cuda(input, indices, osz, dt)
     x = np.ascontiguousarray(input._data, dtype=cdt)
     batch = x.shape[:-2]
     planes = x.reshape(-1, h * w)
@@ -479,6 +555,29 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     if needs_graph(input):
         node = record("MaxUnpool2DBackward0", _unpool_backward, (input, indices), (res,))
         node.index = (idx.copy(), tuple(input.shape))
+    return res
+
+
+def _max_unpool_cuda(input: Tensor, indices: Tensor, osz, dt: dtypes.dtype) -> Tensor:
+    """max_unpool2d on CUDA: the bounds check reads back one flag (and, on failure, the indices)."""
+    cdt = _compute(dt)
+    h, w = input.shape[-2:]
+    size = osz[0] * osz[1]
+    planes = int(np.prod(input.shape[:-2]))
+    if indices.numel() and bool(((indices < 0) | (indices >= size)).any().item()):
+        host = _arrays.to_host(indices._data).reshape(-1)
+        bad = host[(host < 0) | (host >= size)]
+        raise RuntimeError(f"Found an invalid max index: {int(bad[0])} (output volumes are of size "
+                           f"{osz[0]}x{osz[1]})")
+    x = _arrays.reshape(_arrays.astype(input._data, cdt), (planes, h * w))
+    idx = _arrays.copy(indices._data).reshape(planes, h * w)  # our own copy: the backward gathers through it
+    out = zeros((planes, size), cdt, input._data)
+    if x.size:
+        _cuda("max_unpool2d", dt, x, idx, out)
+    res = Tensor._wrap(_arrays.astype(out, dt.np).reshape(tuple(input.shape[:-2]) + tuple(osz)))
+    if needs_graph(input):
+        node = record("MaxUnpool2DBackward0", _unpool_backward, (input, indices), (res,))
+        node.index = (idx, tuple(input.shape))
     return res
 
 

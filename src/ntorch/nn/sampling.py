@@ -4,7 +4,8 @@ Source indices and weights are computed here with PyTorch's arithmetic (float32 
 float32 data, the data's precision for float64; nearest always in float32), so results match torch's
 CPU kernels: with scale_factor given (and recompute_scale_factor not set) the coordinate mapping uses
 1/scale_factor itself, otherwise input_size / output_size. The kernels then only gather and blend.
-1-d modes run as 2-d ones with height 1.
+1-d modes run as 2-d ones with height 1. On CUDA the host-computed tables are copied to the device and
+kernels/cuda/sampling.py gathers and blends (the backward scatter-adds with atomics).
 
 Autograd: interpolation is linear in the input; its backward is the adjoint kernel (scatter-add into
 the source pixels with the same indices and weights), whose backward is the forward again.
@@ -18,12 +19,12 @@ from functools import partial
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..kernels.cpu import conv as KC
 from ..kernels.cpu import sampling as K
 from ..ops._util import check_tensor
 from ..tensor import Tensor
-from .conv import linear_op, torch_scalar_name
+from .conv import linear_op, torch_scalar_name, zeros
 
 NEAREST_DTYPES = dtypes.FLOAT_DTYPES + (dtypes.uint8,)
 LINEAR_DTYPES = dtypes.FLOAT_DTYPES
@@ -32,6 +33,11 @@ dispatch.register("upsample_bilinear", "cpu", LINEAR_DTYPES, lambda dt: K.biline
 GRAD_DTYPES = (dtypes.float32, dtypes.float64)  # backward kernels; float16 computes in float32
 dispatch.register("upsample_nearest_backward", "cpu", GRAD_DTYPES, lambda dt: K.nearest_backward)
 dispatch.register("upsample_bilinear_backward", "cpu", GRAD_DTYPES, lambda dt: K.bilinear_backward)
+for _op, _dts, _fn in (("upsample_nearest", NEAREST_DTYPES, "nearest_into"),
+                       ("upsample_bilinear", LINEAR_DTYPES, "bilinear_into"),
+                       ("upsample_nearest_backward", GRAD_DTYPES, "nearest_backward_into"),
+                       ("upsample_bilinear_backward", GRAD_DTYPES, "bilinear_backward_into")):
+    dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("sampling", _fn), lazy=True)
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _LINEAR = ("linear", "bilinear", "bicubic", "trilinear")
@@ -182,21 +188,25 @@ def _interpolate_adjoint_fn(a: np.ndarray, geom) -> np.ndarray:
     dt = dtypes.from_numpy_dtype(a.dtype)
     cdt = np.float32 if dt is dtypes.float16 else dt.np
     n, c = a.shape[:2]
-    g = np.ascontiguousarray(a, dtype=cdt).reshape(n * c, out_sz[0], out_sz[1])
-    out = np.zeros((n * c, in_sz[0], in_sz[1]), cdt)
+    if _arrays.is_cuda(a):
+        g = _arrays.reshape(_arrays.astype(a, cdt), (n * c, out_sz[0], out_sz[1]))
+        out = zeros((n * c, in_sz[0], in_sz[1]), cdt, a)
+    else:
+        g = np.ascontiguousarray(a, dtype=cdt).reshape(n * c, out_sz[0], out_sz[1])
+        out = np.zeros((n * c, in_sz[0], in_sz[1]), cdt)
     if g.size:
         cdtype = dtypes.from_numpy_dtype(np.dtype(cdt))
         if mode.startswith("nearest"):
             exact = mode == "nearest-exact"
             iy = _nearest_index(out_sz[0], in_sz[0], scales[0], exact)
             ix = _nearest_index(out_sz[1], in_sz[1], scales[1], exact)
-            dispatch.lookup("upsample_nearest_backward", "cpu", cdtype)(g, iy, ix, out)
+            _kernel("upsample_nearest_backward", cdtype, a)(*_args(a, g, iy, ix, out))
         else:
             opm = np.float64 if dt is dtypes.float64 else np.float32
             y0, y1, hy0, hy1 = _linear_weights(out_sz[0], in_sz[0], scales[0], align_corners, opm)
             x0, x1, wx0, wx1 = _linear_weights(out_sz[1], in_sz[1], scales[1], align_corners, opm)
-            dispatch.lookup("upsample_bilinear_backward", "cpu", cdtype)(g, y0, y1, hy0, hy1, x0, x1, wx0, wx1, out)
-    out = out.astype(dt.np, copy=False)
+            _kernel("upsample_bilinear_backward", cdtype, a)(*_args(a, g, y0, y1, hy0, hy1, x0, x1, wx0, wx1, out))
+    out = _arrays.astype(out, dt.np)
     return out.reshape((n, c, in_sz[1]) if dim == 1 else (n, c) + tuple(in_sz))
 
 
@@ -205,6 +215,8 @@ def _interpolate_arrays(x: np.ndarray, in_sz, out_sz, scales, mode: str, align_c
     """(N, C, H, W) -> (N, C, OH, OW) for validated arguments."""
     n, c = x.shape[:2]
     oh, ow = out_sz
+    if _arrays.is_cuda(x):
+        return _interpolate_cuda(x, in_sz, out_sz, scales, mode, align_corners, dt)
     out = np.empty((n, c, oh, ow), dt.np)
     if out.size == 0:
         return out
@@ -227,6 +239,39 @@ def _interpolate_arrays(x: np.ndarray, in_sz, out_sz, scales, mode: str, align_c
     else:
         dispatch.lookup("upsample_bilinear", "cpu", dt)(planes, y0, y1, hy0, hy1, x0, x1, wx0, wx1, out3)
     return out
+
+
+def _kernel(op: str, dt: dtypes.dtype, like):
+    return dispatch.lookup(op, _arrays.device_type(like), dt)
+
+
+def _args(like, *arrays) -> list:
+    """Kernel arguments on like's device: device arrays, the host index/weight tables copied to the device."""
+    if not _arrays.is_cuda(like):
+        return list(arrays)
+    return [(_arrays.to_device(a, like.device) if isinstance(a, np.ndarray) else a).device_array() for a in arrays]
+
+
+def _interpolate_cuda(x, in_sz, out_sz, scales, mode: str, align_corners: bool, dt: dtypes.dtype):
+    """_interpolate_arrays on CUDA: (N, C, H, W) of any strides -> a new (N, C, OH, OW) (float16 in float32)."""
+    n, c = x.shape[:2]
+    oh, ow = out_sz
+    cdt = np.float32 if dt is dtypes.float16 else dt.np
+    out = _arrays.empty((n * c, oh, ow), cdt if not mode.startswith("nearest") else dt.np, x)
+    if out.size:
+        planes = _arrays.reshape(x, (n * c, in_sz[0], in_sz[1]))
+        if mode.startswith("nearest"):
+            exact = mode == "nearest-exact"
+            iy = _nearest_index(oh, in_sz[0], scales[0], exact)
+            ix = _nearest_index(ow, in_sz[1], scales[1], exact)
+            _kernel("upsample_nearest", dt, x)(*_args(x, planes, iy, ix, out))
+        else:
+            opm = np.float64 if dt is dtypes.float64 else np.float32
+            y0, y1, hy0, hy1 = _linear_weights(oh, in_sz[0], scales[0], align_corners, opm)
+            x0, x1, wx0, wx1 = _linear_weights(ow, in_sz[1], scales[1], align_corners, opm)
+            _kernel("upsample_bilinear", dt, x)(*_args(x, _arrays.astype(planes, cdt), y0, y1, hy0, hy1, x0, x1, wx0,
+                                                       wx1, out))
+    return _arrays.astype(out, dt.np).reshape(n, c, oh, ow)
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
