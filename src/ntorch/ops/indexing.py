@@ -12,7 +12,9 @@ kernels of the same arguments, through the branches in _buffer, _gather, _scatte
 flag their first bad position on the device, scatters check first (one check kernel and a sync); reductions
 use atomics in _compute_np's dtypes ('prod' has none: NotImplementedError). Index tensors must live on self's
 device, except for getitem/setitem, which copy host indices (lists, CPU tensors, CPU masks) to the device as
-PyTorch does; a CUDA boolean mask needs a device compaction not written yet (NotImplementedError).
+PyTorch does. Boolean masks on CUDA (x[mask], mask setitem, masked_select, masked_scatter, nonzero) count and
+compact on the device (kernels/cuda/scan.py): an inclusive cumsum of the flat mask, its last value read back
+(a sync, as in PyTorch), then one compaction kernel; masks among other indices become nonzero() columns.
 
 Autograd: a basic-index view records one node named after torch's last view op (SelectBackward0,
 SliceBackward0, ...); the other ops record their torch node, with backward formulas written with these same ops
@@ -71,6 +73,10 @@ for _name, _kernel in CUDA_KERNELS.items():
     dispatch.register(_name, "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("indexing", _kernel), lazy=True)
 dispatch.register("index_check", "cuda", (dtypes.int32, dtypes.int64), dispatch.cuda_kernel("indexing", "first_bad"),
                   lazy=True)
+# Boolean masks on CUDA (kernels/cuda/scan.py): the mask's running count, then compaction on bit views.
+for _name, _kernel in (("masked_select", "compact_into"), ("masked_scatter", "expand_into"),
+                       ("nonzero", "coords_into"), ("mask_positions", "positions_into")):
+    dispatch.register(_name, "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("scan", _kernel), lazy=True)
 
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 _ARRAY = (np.ndarray, CudaArray)  # an index array of _analyze, on either device
@@ -173,8 +179,12 @@ def _advanced_getitem(self: Tensor, idx: tuple) -> np.ndarray:
         i = idx[0]._data
         if i.dtype == np.int64 and i.ndim and type(i) is np.ndarray:
             return _take_rows(x, i)  # x[index tensor]: the common case, kept lean
-        if i.dtype in (np.bool_, np.uint8) and i.shape == x.shape:
+        if i.dtype in (np.bool_, np.uint8) and i.shape == x.shape and type(i) is np.ndarray:
             return _compact(x, i, self.dtype)  # x[mask] with a full mask: one compaction pass
+    if len(idx) == 1 and isinstance(idx[0], Tensor) and x.ndim and type(x) is CudaArray:
+        i = idx[0]._data
+        if type(i) is CudaArray and i.dtype in (np.bool_, np.uint8) and i.shape == x.shape:
+            return _compact(x, i, self.dtype)  # the same on the device: a count, a sync, one compaction
     view, dims, arrays = _analyze(x, idx)
     shape = _broadcast_indices(arrays)
     plan = _advanced_plan(view, dims, arrays, shape, check=False)
@@ -379,6 +389,14 @@ def _bits(a: np.ndarray) -> np.ndarray:
     return a.view(_BITS[a.itemsize])
 
 
+_CUDA_BITS = {1: np.uint8, 2: np.int16, 4: np.int32, 8: np.int64}  # CudaArray views take ntorch's dtypes only
+
+
+def _cuda_bits(a: CudaArray):
+    """The kernel argument of a CUDA array viewed as same-size integers (data movement compiles once per size)."""
+    return a.view(_CUDA_BITS[a.itemsize]).device_array()
+
+
 def _compute_np(dt: np.dtype) -> np.dtype:
     """The dtype a reduction kernel runs in: float16 in float32, bool and integers in int64 (exact, wrapping)."""
     if dt == np.float16:
@@ -536,9 +554,7 @@ def _index_array(i, op: str = "index") -> np.ndarray:
             if a.dtype in (np.int64, np.int32):
                 return _arrays.astype(a, np.int64)
             if a.dtype in (np.bool_, np.uint8):
-                raise NotImplementedError("indexing with a CUDA boolean (or uint8) mask is not implemented yet (it "
-                                          "needs a device compaction); index with a CPU mask (mask.cpu()) or with "
-                                          "integer indices")
+                return _arrays.astype(a, np.bool_)  # (uint8: != 0)
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     elif isinstance(i, np.ndarray):
         a = i
@@ -597,7 +613,7 @@ def _analyze(x: np.ndarray, idx: tuple):
             if i.ndim == 0:  # True / False: a new dim indexed by [0] / []
                 basic.append(None)
                 dims.append(vd)
-                arrays.append(np.zeros(int(i), np.int64))
+                arrays.append(np.zeros(int(i.copy_to_host() if type(i) is CudaArray else i), np.int64))
                 vd += 1
             else:
                 masks.append((len(arrays), vd, i))
@@ -619,7 +635,11 @@ def _analyze(x: np.ndarray, idx: tuple):
             j = next(j for j in range(m.ndim) if d + j >= view.ndim or m.shape[j] != view.shape[d + j])
             raise IndexError(f"The shape of the mask {list(m.shape)} at index {j} does not match the shape of the "
                              f"indexed tensor {list(view.shape)} at index {d + j}")
-        arrays[k:k + m.ndim] = np.nonzero(m)
+        if type(m) is CudaArray:
+            coords = _cuda_nonzero(m)
+            arrays[k:k + m.ndim] = [coords[:, j] for j in range(m.ndim)]
+        else:
+            arrays[k:k + m.ndim] = np.nonzero(m)
     if type(x) is CudaArray:  # host indices (lists, CPU tensors and masks) go to the device, as in PyTorch
         arrays = [a if type(a) is CudaArray else _to_device(a, x.device) for a in arrays]
     elif any(type(a) is CudaArray for a in arrays):
@@ -790,8 +810,38 @@ def _check_devices(*tensors) -> None:
                 raise _arrays.mixed_devices(first, dev)
 
 
+def _mask_positions(mask):
+    """(flat uint8 mask, inclusive int64 cumsum of it, count) of a CUDA bool/uint8 mask (any strides); the
+    count is read back from the device (a sync)."""
+    n = mask.size
+    m = _arrays.reshape(_arrays.astype(mask, np.bool_), (n,)).view(np.uint8)
+    pos = _arrays.empty((n,), np.int64, mask)
+    if n == 0:
+        return m, pos, 0
+    dispatch.lookup("mask_positions", "cuda", dtypes.uint8)(m.device_array(), pos.device_array())
+    return m, pos, int(pos[n - 1:n].copy_to_host()[0])
+
+
+def _cuda_nonzero(mask) -> CudaArray:
+    """The (count, ndim) int64 C-order coordinates of mask's non-zero elements, on the device."""
+    m, pos, count = _mask_positions(mask)
+    out = _arrays.empty((count, mask.ndim), np.int64, mask)
+    if count and mask.ndim:
+        dispatch.lookup("nonzero", "cuda", dtypes.int64)(m.device_array(), pos.device_array(), mask.shape,
+                                                         out.device_array())
+    return out
+
+
 def _compact(x: np.ndarray, mask: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
     """x[mask] for a mask of x's shape, as a flat array."""
+    if type(x) is CudaArray:
+        m, pos, count = _mask_positions(mask)
+        out = _arrays.empty((count,), x.dtype, x)
+        if count:
+            xf = _arrays.reshape(x, (x.size,))
+            dispatch.lookup("masked_select", "cuda", dt)(_cuda_bits(xf), m.device_array(), pos.device_array(),
+                                                         _cuda_bits(out))
+        return out
     m = mask if mask.dtype == np.bool_ else mask != 0
     xf = np.ascontiguousarray(x).reshape(-1)
     mf = np.ascontiguousarray(m).reshape(-1)
@@ -1276,6 +1326,7 @@ def _masked_select(input: Tensor, mask: Tensor, out: Tensor | None = None) -> Te
     check_tensor(mask, "masked_select", "mask")
     if mask.dtype is not dtypes.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
+    _check_devices(input, mask)
     shape = _infer_size(input.shape, mask.shape)
     return _finish(_compact(_broadcast(input._data, shape), _broadcast(mask._data, shape), input.dtype), out,
                    "masked_select")
@@ -1294,6 +1345,8 @@ def _masked_scatter_raw(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
                            f"{dtypes.torch_name(self.dtype)} and {dtypes.torch_name(source.dtype)}")
     x = self._data
     _check_masked_scatter_shape(self, mask)
+    if type(x) is CudaArray or type(mask._data) is CudaArray or type(source._data) is CudaArray:
+        return _cuda_masked_scatter(self, mask, source)
     m = np.ascontiguousarray(_broadcast(mask._data, x.shape)).reshape(-1)
     count = int(np.count_nonzero(m))
     if count > source.numel():
@@ -1305,6 +1358,24 @@ def _masked_scatter_raw(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         dispatch.lookup("masked_scatter", "cpu", self.dtype)(_bits(work), m.view(np.uint8), _bits(src))
         if not x.flags.c_contiguous:
             x[...] = work.reshape(x.shape)
+    self._bump_version()
+    return self
+
+
+def _cuda_masked_scatter(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """_masked_scatter_raw on the device: the mask's count (a sync) is checked before anything is written."""
+    _check_devices(self, mask, source)
+    x = self._data
+    m, pos, count = _mask_positions(_broadcast(mask._data, x.shape))
+    if count > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    if count:
+        src = _arrays.reshape(source._data, (source.numel(),))
+        work = x if x.flags.c_contiguous else _arrays.copy(x)
+        dispatch.lookup("masked_scatter", "cuda", self.dtype)(_cuda_bits(work.reshape((x.size,))), m.device_array(),
+                                                              pos.device_array(), _cuda_bits(src))
+        if work is not x:
+            _arrays.copy_into(x, work)
     self._bump_version()
     return self
 
@@ -1460,7 +1531,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     check_tensor(input, "masked_scatter")
     check_tensor(mask, "masked_scatter", "mask")
     shape = _infer_size(input.shape, mask.shape)
-    res = _masked_scatter_raw(Tensor._wrap(np.array(_broadcast(input._data, shape))), mask, source)
+    res = _masked_scatter_raw(Tensor._wrap(_arrays.copy(_broadcast(input._data, shape))), mask, source)
     if needs_graph(input, source):
         node = record("MaskedScatterBackward0", _masked_scatter_backward, (input, source), (res,))
         node.shape, node.mask, node.source_shape = tuple(input.shape), mask, tuple(source.shape)
@@ -1715,6 +1786,11 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim (as_tuple; a 0-d
     input counts as 1-d there, as in torch)."""
     x = check_tensor(input, "nonzero")._data
+    if type(x) is CudaArray:
+        if as_tuple:  # a 0-d input counts as 1-d; the columns of the coordinates, as torch's unbind(1)
+            coords = _cuda_nonzero(x.reshape(x.shape or (1,)))
+            return tuple(Tensor._wrap(coords[:, j]) for j in range(coords.shape[1]))
+        return _finish(_cuda_nonzero(x), out, "nonzero")
     if as_tuple:
         return tuple(Tensor._wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(x.reshape(x.shape or (1,))))
     return _finish(np.argwhere(x).astype(np.int64, copy=False), out, "nonzero")

@@ -2,6 +2,9 @@
 
 Each scan reads the input as a C-contiguous (outer, n, inner) array in its compute dtype (float32 for float16,
 int64 for integers and bool) and the kernel (kernels/cpu/scan.py) writes a fresh output of the same shape.
+On CUDA the input is an (outer, n, inner) view (a copy only when no view exists; bool as uint8) that
+kernels/cuda/scan.py reads in its own dtype, writing the output dtype directly with the CPU's accumulation and
+rounding.
 
 Autograd (PyTorch's formulas, written with ntorch ops so that create_graph works): cumsum's gradient is the
 reverse cumsum of g; cumprod's is reverse_cumsum(g * out) / x without zeros (PyTorch's case analysis with
@@ -16,7 +19,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import scan as K
@@ -44,6 +47,11 @@ for _op, _kernel, _dts in (("cumsum", K.cumsum_into, ALL), ("cumsum.parallel", K
                            ("logcumsumexp", K.logcumsumexp_into, dtypes.FLOAT_DTYPES),
                            ("cumprod.backward", K.cumprod_backward_into, dtypes.FLOAT_DTYPES)):
     dispatch.register(_op, "cpu", _dts, lambda dt, k=_kernel: k)
+for _op, _kernel, _dts in (("cumsum", "cumsum_into", ALL), ("cumprod", "cumprod_into", ALL),
+                           ("cummax", "cummax_into", ALL), ("cummin", "cummin_into", ALL),
+                           ("logcumsumexp", "logcumsumexp_into", dtypes.FLOAT_DTYPES),
+                           ("cumprod.backward", "cumprod_backward_into", dtypes.FLOAT_DTYPES)):
+    dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("scan", _kernel), lazy=True)
 
 
 def _compute_np(dt: dtypes.dtype):
@@ -63,6 +71,34 @@ def _as_3d(x: Tensor, dim, op: str, cdt) -> tuple[np.ndarray, int]:
     return x3, d
 
 
+def _three(arr, dim, op: str) -> tuple[tuple, int]:
+    """((outer, n, inner), normalised dim) of a scan of arr along dim (a 0-d array scans as (1,))."""
+    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    d = _wrap_dim(int(dim), arr.ndim, op)
+    shape = arr.shape if arr.ndim else (1,)
+    return (math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:])), d
+
+
+def _kernel_view(arr, three: tuple):
+    """The kernel argument of a CUDA array as an (outer, n, inner) view (bool as uint8)."""
+    a = _arrays.reshape(arr, three)
+    return (a.view(np.uint8) if a.dtype == np.bool_ else a).device_array()
+
+
+def _cuda_scan(op: str, arr, dim, out_np, with_indices: bool = False):
+    """Scan a CUDA array along dim into a fresh array of dtype out_np (and int64 indices for cummax/cummin)."""
+    three, _ = _three(arr, dim, op)
+    out = _arrays.empty(arr.shape, out_np, arr)
+    idx = _arrays.empty(arr.shape, np.int64, arr) if with_indices else None
+    if out.size:
+        args = [_kernel_view(arr, three), _kernel_view(out, three)]
+        if with_indices:
+            args.append(_kernel_view(idx, three))
+        dispatch.lookup(op, "cuda", dtypes.from_numpy_dtype(arr.dtype))(*args)
+    return (out, idx) if with_indices else out
+
+
 def _sum_prod(op: str, input: Tensor, dim, dtype) -> np.ndarray:
     check_tensor(input, op)
     if dtype is not None:
@@ -71,6 +107,8 @@ def _sum_prod(op: str, input: Tensor, dim, dtype) -> np.ndarray:
     else:
         out_dt = input.dtype if input.dtype.is_floating_point else dtypes.int64
         x = input
+    if _arrays.is_cuda(x._data):
+        return _cuda_scan(op, x._data, dim, out_dt.np)
     kernel = dispatch.lookup(op, "cpu", x.dtype)
     cdt = _compute_np(x.dtype)
     x3, _ = _as_3d(x, dim, op, cdt)
@@ -116,16 +154,32 @@ def _cumprod_backward(c, g):
     g, out, d = g.to(c.in_dtype), out.to(c.in_dtype), c.dim
     if x.ndim == 0 or x.shape[d] <= 1:
         return g
-    if not (x._data == 0).any():
+    if not _has_zero(x):
         return _reverse_cumsum(out * g, d) / x
     if grad_mode.STATE.enabled:
         return _cumprod_backward_composite(x, g, d)
+    if _arrays.is_cuda(x._data):  # float16 through float32 copies, rounded twice as on the CPU
+        work = [t.to(dtypes.float32) if t.dtype is dtypes.float16 else t for t in (x, out, g)]
+        three, _ = _three(x._data, d, "cumprod")
+        gx = _arrays.empty(x.shape, work[0].dtype.np, x._data)
+        dispatch.lookup("cumprod.backward", "cuda", work[0].dtype)(*(_kernel_view(t._data, three) for t in work),
+                                                                   _kernel_view(gx, three))
+        return Tensor._wrap(_arrays.astype(gx, x.dtype.np))
     cdt = _compute_np(x.dtype)
     x3, _ = _as_3d(x, d, "cumprod", cdt)
     gx = np.empty(x3.shape, cdt)
     dispatch.lookup("cumprod.backward", "cpu", x.dtype)(x3, _as_3d(out, d, "cumprod", cdt)[0], _as_3d(
         g, d, "cumprod", cdt)[0], gx)
     return Tensor._wrap(gx.reshape(x.shape).astype(x.dtype.np, copy=False))
+
+
+def _has_zero(x: Tensor) -> bool:
+    """Does x hold a zero? (on CUDA a device reduction read back: a sync, as PyTorch's check)"""
+    if _arrays.is_cuda(x._data):
+        from .reduction import count_nonzero
+
+        return count_nonzero(x).item() < x.numel()
+    return bool((x._data == 0).any())
 
 
 def _cumprod_backward_composite(x: Tensor, g: Tensor, d: int) -> Tensor:
@@ -169,7 +223,10 @@ def _inplace(op: str):
             res = FUNCTIONS[op](inplace.snapshot(self), dim, dtype=dtype)
             return inplace.commit(self, res if res.dtype is self.dtype else res.to(self.dtype))
         res = _sum_prod(op, self, dim, dtype)
-        self._data[...] = res.astype(self._data.dtype, copy=False)
+        if _arrays.is_cuda(self._data):
+            _arrays.copy_into(self._data, res)
+        else:
+            self._data[...] = res.astype(self._data.dtype, copy=False)
         self._bump_version()
         return self
 
@@ -179,17 +236,21 @@ def _inplace(op: str):
 
 def _cum_extreme(op: str, input: Tensor, dim):
     check_tensor(input, op)
-    kernel = dispatch.lookup(op, "cpu", input.dtype)
-    cdt = _compute_np(input.dtype)
-    x3, _ = _as_3d(input, dim, op, cdt)
-    vals = np.empty(x3.shape, cdt)
-    idx = np.empty(x3.shape, np.int64)
-    if vals.size:
-        kernel(x3, vals, idx, op == "cummax")
     shape = input._data.shape
     result = cummax_result if op == "cummax" else cummin_result
-    res = result(Tensor._wrap(vals.reshape(shape).astype(input.dtype.np, copy=False)),
-                 Tensor._wrap(idx.reshape(shape)))
+    if _arrays.is_cuda(input._data):
+        vals, idx = _cuda_scan(op, input._data, dim, input.dtype.np, with_indices=True)
+        res = result(Tensor._wrap(vals), Tensor._wrap(idx))
+    else:
+        kernel = dispatch.lookup(op, "cpu", input.dtype)
+        cdt = _compute_np(input.dtype)
+        x3, _ = _as_3d(input, dim, op, cdt)
+        vals = np.empty(x3.shape, cdt)
+        idx = np.empty(x3.shape, np.int64)
+        if vals.size:
+            kernel(x3, vals, idx, op == "cummax")
+        res = result(Tensor._wrap(vals.reshape(shape).astype(input.dtype.np, copy=False)),
+                     Tensor._wrap(idx.reshape(shape)))
     if needs_graph(input):
         node = record(f"{op.capitalize()}Backward0", _cum_extreme_backward, (input,), tuple(res), (res.indices,))
         node.dim, node.shape = _wrap_dim(int(dim), input.ndim, op), tuple(shape)
@@ -202,6 +263,12 @@ def _cum_extreme_backward(c, g, g_indices=None):
     from .sorting import scatter_add_zeros
 
     (indices,) = c.saved_tensors
+    if _arrays.is_cuda(g._data):  # the same scatter_add, recorded by the indexing op (gather as its backward)
+        from .indexing import scatter_add
+
+        if not c.shape:
+            return g.clone()
+        return scatter_add(g.new_zeros(c.shape), c.dim, indices, g)
     return scatter_add_zeros(g, indices, c.dim, c.shape)
 
 
@@ -219,13 +286,17 @@ def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tenso
     check_out_grad(out, "logcumsumexp", input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    kernel = dispatch.lookup("logcumsumexp", "cpu", input.dtype)
-    cdt = _compute_np(input.dtype)
-    x3, _ = _as_3d(input, dim, "logcumsumexp", cdt)
-    res = np.empty(x3.shape, cdt)
-    if res.size:
-        kernel(x3, res)
-    result = _maybe_out(res.reshape(input._data.shape).astype(input.dtype.np, copy=False), out, "logcumsumexp")
+    if _arrays.is_cuda(input._data):
+        res = _cuda_scan("logcumsumexp", input._data, dim, input.dtype.np)
+    else:
+        kernel = dispatch.lookup("logcumsumexp", "cpu", input.dtype)
+        cdt = _compute_np(input.dtype)
+        x3, _ = _as_3d(input, dim, "logcumsumexp", cdt)
+        res = np.empty(x3.shape, cdt)
+        if res.size:
+            kernel(x3, res)
+        res = res.reshape(input._data.shape).astype(input.dtype.np, copy=False)
+    result = _maybe_out(res, out, "logcumsumexp")
     if out is None:
         _track("LogcumsumexpBackward0", _logcumsumexp_backward, input, (result,), (input, result), dim)
     return result

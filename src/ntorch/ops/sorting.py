@@ -4,6 +4,11 @@ Every op sorts or selects along one dim: the input becomes a C-contiguous (rows,
 each dtype's codec maps it to unsigned keys whose order is torch's order (NaN largest, -0.0 == 0.0), and the
 kernels in kernels/cpu/sort.py sort or select the keys row by row (stable: equal keys keep index order).
 
+CUDA tensors take the same layout to kernels/cuda/sort.py: 64-bit keys made on the device (float bits keyed
+as above), sorted with their positions as (key, position) pairs, so every result, indices included, is the
+CPU's stable order; topk, kthvalue, median and mode sort whole rows and then pick (no selection kernel yet),
+unique sorts, flags run starts, scans them and reads the number of runs back (PyTorch syncs there too).
+
 Autograd: the value-selecting ops (sort, topk, kthvalue, median/nanmedian/mode along a dim) send the gradient
 to the returned indices (PyTorch's value_selecting_reduction_backward); median()/nanmedian() over all elements
 share it evenly among the elements equal to the result (evenly_distribute_backward). argsort, unique,
@@ -13,12 +18,13 @@ searchsorted, bucketize, histc and bincount record nothing (integer outputs, or 
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections import namedtuple
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import sort as K
 from ..tensor import Tensor, _wrap_dim
@@ -131,15 +137,38 @@ KERNELS = {
 }
 for _op, (_dts, _kernel) in KERNELS.items():
     dispatch.register(_op, "cpu", _dts, (lambda dt: _CODECS[dt]) if _kernel is None else (lambda dt, k=_kernel: k))
+# CUDA: op -> (dtypes, function of kernels/cuda/sort.py). The "<op>.rows" entries carry each op's dtype support
+# (its error for other dtypes); the "sort.*" helpers work on keys, positions or run flags of any input dtype.
+CUDA_KERNELS = {
+    "sort.rows": (ALL, "sort_pairs"), "topk.rows": (NO_BOOL, "sort_pairs"), "kthvalue.rows": (NO_BOOL, "sort_pairs"),
+    "median.rows": (NO_BOOL, "median_into"), "mode.rows": (ALL, "mode_into"),
+    "unique.runs": (ALL, "run_flags_into"), "unique.row_runs": (ALL, "row_run_flags_into"),
+    "searchsorted": (NO_BOOL, "searchsorted_into"), "histc": (dtypes.FLOAT_DTYPES, "histc_into"),
+    "bincount": (dtypes.INTEGER_DTYPES, "bincount_into"),
+    "sort.keys": (ALL, "keys_into"), "sort.take": (ALL, "take_into"), "sort.nan_key": (ALL, "nan_key"),
+    "sort.scan": (ALL, "inclusive_scan"), "sort.runs": (ALL, "runs_into"), "sort.counts": (ALL, "counts_into"),
+    "sort.column_keys": (ALL, "column_keys_into"),
+}
+for _op, (_dts, _name) in CUDA_KERNELS.items():
+    dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("sort", _name), lazy=True)
 
 
-def _kernel(op: str, dt: dtypes.dtype):
-    """The kernel of op for dt, or torch's NotImplementedError naming the op and the dtype."""
+def _kernel(op: str, dt: dtypes.dtype, device: str = "cpu"):
+    """The kernel of op for dt on device, or torch's NotImplementedError naming the op and the dtype."""
     try:
-        return dispatch.lookup(op, "cpu", dt)
+        return dispatch.lookup(op, device, dt)
     except NotImplementedError:
         name = op.split(".")[0]
-        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{dtypes.torch_name(dt)}\'') from None
+        raise NotImplementedError(f'"{name}_{device}" not implemented for \'{dtypes.torch_name(dt)}\'') from None
+
+
+def _cu(name: str):
+    """A CUDA helper of kernels/cuda/sort.py that works on keys, positions or flags (any input dtype)."""
+    return dispatch.lookup("sort." + name, "cuda", dtypes.int64)
+
+
+def _device(t: Tensor) -> str:
+    return _arrays.device_type(t._data)
 
 
 def _codec(dt: dtypes.dtype):
@@ -160,18 +189,18 @@ def _rows(x: Tensor, dim: int, op: str):
     arr = x._data
     d = _wrap_dim(int(dim), arr.ndim, op)
     if arr.ndim == 0:
-        return arr.reshape(1, 1), 0, (1,)
-    moved = np.moveaxis(arr, d, -1)
-    return moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1]), d, moved.shape
+        return _arrays.reshape(arr, (1, 1)), 0, (1,)
+    moved = _arrays.moveaxis(arr, d, -1)
+    return _arrays.reshape(moved, (math.prod(moved.shape[:-1]), moved.shape[-1])), d, moved.shape
 
 
 def _unrows(res2: np.ndarray, d: int, moved_shape, ndim: int, keepdim: bool = True) -> np.ndarray:
     """Inverse of _rows for a (rows, m) result: back to the input's dim order (m replaces the dim's size)."""
     if ndim == 0:
         return res2.reshape(())
-    res = res2.reshape(*moved_shape[:-1], res2.shape[-1])
+    res = res2.reshape(tuple(moved_shape[:-1]) + (res2.shape[-1],))
     if d != len(moved_shape) - 1:
-        res = np.ascontiguousarray(np.moveaxis(res, -1, d))  # contiguous, as torch's results
+        res = _arrays.ascontiguous(_arrays.moveaxis(res, -1, d))  # contiguous, as torch's results
     if not keepdim:
         res = res.reshape(res.shape[:d] + res.shape[d + 1:])
     return res
@@ -202,6 +231,80 @@ def _write_outs(out, res: tuple, op: str):
 
 
 # ------------------------------------------------------------------------------------------------------------
+# CUDA: keys, sorted positions and gathers on device arrays (kernels/cuda/sort.py)
+# ------------------------------------------------------------------------------------------------------------
+_BITS = {dtypes.float16: (16, np.int16), dtypes.float32: (32, np.int32), dtypes.float64: (64, np.int64)}
+
+
+def _cuda_bits(arr, dt: dtypes.dtype):
+    """(arr as the CUDA kernels read it, the float width): float bits as signed integers of their width (keys
+    come from the bits, and gathers move bits, so no kernel touches float16 arithmetic), other dtypes as is."""
+    width, np_int = _BITS.get(dt, (0, None))
+    return (arr.view(np_int) if width else arr), width
+
+
+def _cuda_keys(x2, dt: dtypes.dtype, descending: bool, pad: bool):
+    """(keys, positions): int64 (rows, w) device arrays for x2's rows (rows, n), w = n, or n rounded up to a power
+    of two (pad: what the sort needs; the padding sorts last)."""
+    rows, n = x2.shape
+    w = 1 << max(0, (n - 1).bit_length()) if pad else n
+    keys = _arrays.empty((rows, w), np.int64, x2)
+    pos = _arrays.empty((rows, w), np.int64, x2)
+    bits, width = _cuda_bits(x2, dt)
+    if keys.size:
+        _cu("keys")(bits.device_array(), width, bool(descending), keys.device_array(), pos.device_array())
+    return keys, pos
+
+
+def _cuda_sorted(x2, dt: dtypes.dtype, descending: bool, op: str = "sort"):
+    """(sorted keys, their source positions) of x2's rows, both (rows, w) with w >= n (see _cuda_keys)."""
+    keys, pos = _cuda_keys(x2, dt, descending, pad=True)
+    if keys.size:
+        _kernel(op + ".rows", dt, "cuda")(keys.device_array(), pos.device_array())
+    return keys, pos
+
+
+def _cuda_cols(a, lo: int, hi: int):
+    """Columns [lo, hi) of a (rows, w) device array, C-contiguous."""
+    return _arrays.ascontiguous(a[:, lo:hi])
+
+
+def _cuda_take(x2, pos, dt: dtypes.dtype):
+    """x2[r, pos[r, i]] as a new C-contiguous array of x2's dtype: x2 (rows, n) any strides, pos (rows, m)."""
+    bits = _cuda_bits(x2, dt)[0]
+    out = _arrays.empty(pos.shape, bits.dtype, x2)
+    if out.size:
+        _cu("take")(bits.device_array(), pos.device_array(), out.device_array())
+    return out.view(x2.dtype) if out.dtype != x2.dtype else out
+
+
+def _cuda_nan_key(dt: dtypes.dtype):
+    """The ascending key of NaN for a float dtype on CUDA (None for the others)."""
+    width = _BITS.get(dt, (0,))[0]
+    return _cu("nan_key")(width) if width else None
+
+
+def _cuda_scalar(value, np_dt, like):
+    """A 0-d device array holding value, on like's device."""
+    return _arrays.to_device(np.array(value, np_dt), like.device)
+
+
+def _cuda_runs(flags, perm, use_perm: bool, n: int):
+    """(starts, counts, inverse) of the runs that flags (n,) marks: one scan, and one read of the number of
+    runs (a sync, as PyTorch's unique)."""
+    ids = _arrays.empty((n,), np.int64, flags)
+    m = _cu("scan")(flags.device_array(), ids.device_array()) if n else 0
+    starts = _arrays.empty((m,), np.int64, flags)
+    inverse = _arrays.empty((n,), np.int64, flags)
+    counts = _arrays.empty((m,), np.int64, flags)
+    if n:
+        _cu("runs")(flags.device_array(), ids.device_array(), (perm if use_perm else ids).device_array(), use_perm,
+                    starts.device_array(), inverse.device_array())
+        _cu("counts")(starts.device_array(), n, counts.device_array())
+    return starts, counts, inverse
+
+
+# ------------------------------------------------------------------------------------------------------------
 # autograd: gradients placed at selected indices along a dim (also used by cummax / cummin in ops/scan.py)
 # ------------------------------------------------------------------------------------------------------------
 def _outer_inner(shape: tuple, d: int) -> tuple[int, int, int]:
@@ -223,7 +326,16 @@ def scatter_add_zeros(src: Tensor, index: Tensor, d: int, shape: tuple) -> Tenso
     as a keepdim=False reduction). Recorded, its backward a gather, so that double backward works.
 
     A private scatter_add (ops/indexing.py records no graph yet): indices here come from the forward op and
-    are in range; the kernel still skips (and reports) any that is not."""
+    are in range; the kernel still skips (and reports) any that is not. On CUDA: ops.indexing's scatter_add
+    (which records its own node) on the (outer, m, inner) views."""
+    if _arrays.is_cuda(src._data):
+        from .indexing import scatter_add
+
+        outer, n, inner = _outer_inner(shape, d)
+        m = src.shape[d] if shape and src.ndim == len(shape) else 1
+        zeros = Tensor._wrap(_arrays.empty((outer, n, inner), src.dtype.np, src._data))
+        _arrays.copy_into(zeros._data, 0)
+        return scatter_add(zeros, 1, index.reshape(outer, m, inner), src.reshape(outer, m, inner)).reshape(shape)
     cdt = np.float32 if src.dtype is dtypes.float16 else src.dtype.np
     s3, i3 = _along(src, d, shape, cdt), _along(index, d, shape, np.int64)
     outer, n, inner = _outer_inner(shape, d)
@@ -244,8 +356,14 @@ def _scatter_add_backward(c, g):
 
 def gather_along(x: Tensor, index: Tensor, d: int, out_shape: tuple) -> Tensor:
     """x.gather(d, index) for an index shaped as out_shape (x's sizes but at d, or without dim d). Recorded,
-    its backward a scatter_add_zeros."""
+    its backward a scatter_add_zeros. On CUDA: ops.indexing's gather (which records its own node)."""
     shape = tuple(x.shape)
+    if _arrays.is_cuda(x._data):
+        from .indexing import gather
+
+        outer, n, inner = _outer_inner(shape, d)
+        m = index.shape[d] if shape and index.ndim == len(shape) else 1
+        return gather(x.reshape(outer, n, inner), 1, index.reshape(outer, m, inner)).reshape(out_shape)
     res = np.take_along_axis(_along(x, d, shape), _along(index, d, shape, np.int64), 1)
     out = Tensor._wrap(res.reshape(out_shape))
     if needs_graph(x):
@@ -281,8 +399,12 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     check_out_grad(out, "sort", input)
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "sort")
-    keys, perm, lo = _sorted_rows(codec, x2, bool(descending), input.dtype)
-    vals = codec.values(keys, lo, perm, x2, bool(descending), input.dtype)
+    if _arrays.is_cuda(x2):
+        perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(descending))[1], 0, x2.shape[1])
+        vals = _cuda_take(x2, perm, input.dtype)
+    else:
+        keys, perm, lo = _sorted_rows(codec, x2, bool(descending), input.dtype)
+        vals = codec.values(keys, lo, perm, x2, bool(descending), input.dtype)
     res = sort_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
     _track_select("SortBackward0", input, res, d)
@@ -293,7 +415,10 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     check_tensor(input, "argsort")
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "argsort")
-    perm = _sorted_rows(codec, x2, bool(descending), input.dtype)[1]
+    if _arrays.is_cuda(x2):
+        perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(descending))[1], 0, x2.shape[1])
+    else:
+        perm = _sorted_rows(codec, x2, bool(descending), input.dtype)[1]
     return Tensor._wrap(_unrows(perm, d, moved, input.ndim))
 
 
@@ -317,11 +442,17 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError("selected index k out of range")
     k = int(k)
     if input.ndim == 0:  # torch gives the element back even for k == 0
-        res = topk_result(Tensor._wrap(input._data.copy()), Tensor._wrap(np.zeros((), np.int64)))
+        zero = np.zeros((), np.int64)
+        res = topk_result(Tensor._wrap(_arrays.copy(input._data)),
+                          Tensor._wrap(_cuda_scalar(0, np.int64, x2) if _arrays.is_cuda(x2) else zero))
         _track_select("TopkBackward0", input, res, d)
         return _write_outs(out, res, "topk")
-    perm = _select(codec, x2, k, bool(largest), input.dtype)
-    vals = np.take_along_axis(x2, perm, 1)
+    if _arrays.is_cuda(x2):  # the whole row sorted, then the first k
+        perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(largest), "topk")[1], 0, k)
+        vals = _cuda_take(x2, perm, input.dtype)
+    else:
+        perm = _select(codec, x2, k, bool(largest), input.dtype)
+        vals = np.take_along_axis(x2, perm, 1)
     res = topk_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
     _track_select("TopkBackward0", input, res, d)
@@ -340,7 +471,7 @@ def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype) -> n
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     check_tensor(input, "kthvalue")
     check_out_grad(out, "kthvalue", input)
-    kth = _kernel("kthvalue.rows", input.dtype)
+    kth = _kernel("kthvalue.rows", input.dtype, _device(input))
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "kthvalue")
     _check_nonempty_dim(input, d, "kthvalue")
@@ -349,9 +480,13 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
         raise TypeError(f"kthvalue(): argument 'k' must be int, not {type(k).__name__}")
     if k < 1 or k > n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    perm = np.empty((x2.shape[0], 1), np.int64)
-    kth(codec.keys(x2, False)[0], int(k), perm.reshape(-1))
-    vals = np.take_along_axis(x2, perm, 1)
+    if _arrays.is_cuda(x2):  # the whole row sorted, then column k - 1
+        perm = _cuda_cols(_cuda_sorted(x2, input.dtype, False, "kthvalue")[1], int(k) - 1, int(k))
+        vals = _cuda_take(x2, perm, input.dtype)
+    else:
+        perm = np.empty((x2.shape[0], 1), np.int64)
+        kth(codec.keys(x2, False)[0], int(k), perm.reshape(-1))
+        vals = np.take_along_axis(x2, perm, 1)
     res = kthvalue_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
                           Tensor._wrap(_unrows(perm, d, moved, input.ndim, keepdim)))
     _track_select("KthvalueBackward0", input, res, d)
@@ -363,23 +498,29 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
 # ------------------------------------------------------------------------------------------------------------
 def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
     check_tensor(input, op)
-    select = _kernel("median.rows", input.dtype)
+    select = _kernel("median.rows", input.dtype, _device(input))
     codec = _codec(input.dtype)
+    cuda = _arrays.is_cuda(input._data)
+    rows_of = _cuda_median_rows if cuda else functools.partial(_median_rows, select, codec)
+    take = functools.partial(_cuda_take, dt=input.dtype) if cuda else functools.partial(np.take_along_axis, axis=1)
     if dim is None:
-        flat = input._data.reshape(1, -1)
+        flat = _arrays.reshape(input._data, (1, input._data.size))
         if flat.size == 0:  # NaN; integers get what torch's NaN-to-int cast gives (the dtype's minimum)
-            fill = np.nan if input.dtype.is_floating_point else np.iinfo(input.dtype.np).min
-            return Tensor._wrap(np.array(fill, input.dtype.np))
-        pos_idx = _median_rows(select, codec, flat, ignore_nan)
-        res = Tensor._wrap(np.take_along_axis(flat, pos_idx, 1).reshape(()))
+            fill = np.array(np.nan if input.dtype.is_floating_point else np.iinfo(input.dtype.np).min, input.dtype.np)
+            return Tensor._wrap(_cuda_scalar(fill, fill.dtype, flat) if cuda else fill)
+        pos_idx = rows_of(flat, ignore_nan)
+        res = Tensor._wrap(take(flat, pos_idx).reshape(()))
         if needs_graph(input):
             record("MedianBackward0" if op == "median" else "NanmedianBackward0", _median_all_backward, (input,),
                    (res,), saved=(input, res))
         return res
     x2, d, moved = _rows(input, dim, op)
     _check_nonempty_dim(input, d, op)
-    pos_idx = _median_rows(select, codec, x2, ignore_nan) if x2.size else np.empty((x2.shape[0], 1), np.int64)
-    vals = np.take_along_axis(x2, pos_idx, 1)
+    if x2.size:
+        pos_idx = rows_of(x2, ignore_nan)
+    else:
+        pos_idx = _arrays.empty((x2.shape[0], 1), np.int64, x2 if cuda else None)
+    vals = take(x2, pos_idx)
     result = median_result if op == "median" else nanmedian_result
     res = result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
                  Tensor._wrap(_unrows(pos_idx, d, moved, input.ndim, keepdim)))
@@ -391,7 +532,7 @@ def _median_all_backward(c, g):
     """PyTorch's evenly_distribute_backward: the gradient shared by every element equal to the median (every
     NaN when the result is NaN)."""
     x, value = c.saved_tensors
-    mask = x.isnan() if np.isnan(value._data).any() else x == value
+    mask = x.isnan() if bool(value.isnan().item()) else x == value
     return mask.to(g.dtype) * (g / mask.sum())
 
 
@@ -399,6 +540,16 @@ def _median_rows(select, codec, x2: np.ndarray, ignore_nan: bool) -> np.ndarray:
     """Source index of each row's median, as a (rows, 1) array."""
     idx = np.empty((x2.shape[0], 1), np.int64)
     select(codec.keys(x2, False)[0], codec.nan_key(False), ignore_nan, idx.reshape(-1))
+    return idx
+
+
+def _cuda_median_rows(x2, ignore_nan: bool):
+    """_median_rows on CUDA: each row sorted, then the median's sorted position found from the NaN count."""
+    dt = dtypes.from_numpy_dtype(x2.dtype)
+    keys, pos = _cuda_sorted(x2, dt, False)
+    idx = _arrays.empty((x2.shape[0], 1), np.int64, x2)
+    _kernel("median.rows", dt, "cuda")(keys.device_array(), pos.device_array(), x2.shape[1], _cuda_nan_key(dt),
+                                       bool(ignore_nan), idx.device_array())
     return idx
 
 
@@ -415,15 +566,22 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The smallest most frequent value and the index of its last occurrence (as torch on the CPU)."""
     check_tensor(input, "mode")
-    positions = _kernel("mode.rows", input.dtype)
+    positions = _kernel("mode.rows", input.dtype, _device(input))
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "mode")
     _check_nonempty_dim(input, d, "mode")
-    idx = np.empty((x2.shape[0], 1), np.int64)
-    if x2.size:
-        keys, perm, _ = _sorted_rows(codec, x2, False, input.dtype)
-        positions(keys, perm, idx.reshape(-1))
-    vals = np.take_along_axis(x2, idx, 1)
+    if _arrays.is_cuda(x2):
+        idx = _arrays.empty((x2.shape[0], 1), np.int64, x2)
+        if x2.size:
+            keys, perm = _cuda_sorted(x2, input.dtype, False)
+            positions(keys.device_array(), perm.device_array(), x2.shape[1], idx.device_array())
+        vals = _cuda_take(x2, idx, input.dtype)
+    else:
+        idx = np.empty((x2.shape[0], 1), np.int64)
+        if x2.size:
+            keys, perm, _ = _sorted_rows(codec, x2, False, input.dtype)
+            positions(keys, perm, idx.reshape(-1))
+        vals = np.take_along_axis(x2, idx, 1)
     res = mode_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
                       Tensor._wrap(_unrows(idx, d, moved, input.ndim, keepdim)))
     _track_select("ModeBackward0", input, res, d)
@@ -462,6 +620,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     codec = _codec(input.dtype)
     if dim is not None:
         return _unique_dim(codec, input, dim, return_inverse, return_counts, consecutive=False)
+    if _arrays.is_cuda(input._data):
+        return _cuda_unique(input, return_inverse, return_counts, consecutive=False)
     flat = input._data.reshape(1, -1)
     keys, perm, _ = _sorted_rows(codec, flat, False, input.dtype)
     starts = _runs_flat(codec, keys[0], input.dtype)
@@ -479,12 +639,35 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     codec = _codec(input.dtype)
     if dim is not None:
         return _unique_dim(codec, input, dim, return_inverse, return_counts, consecutive=True)
+    if _arrays.is_cuda(input._data):
+        return _cuda_unique(input, return_inverse, return_counts, consecutive=True)
     flat = input._data.reshape(-1)
     keys = codec.keys(flat.reshape(1, -1), False)[0][0]
     starts = _runs_flat(codec, keys, input.dtype)
     inverse = np.repeat(np.arange(starts.size, dtype=np.int64), _counts_from_starts(starts, flat.size))
     return _pack(Tensor._wrap(flat[starts]), Tensor._wrap(inverse.reshape(input.shape)),
                  Tensor._wrap(_counts_from_starts(starts, flat.size)), return_inverse, return_counts)
+
+
+def _cuda_unique(input: Tensor, return_inverse: bool, return_counts: bool, consecutive: bool):
+    """unique / unique_consecutive of all elements on CUDA: keys (sorted with their positions for unique), run
+    flags, a scan, one read of the number of runs."""
+    dt = input.dtype
+    n = input._data.size
+    flat = _arrays.reshape(input._data, (1, n))
+    if consecutive:
+        keys, perm = _cuda_keys(flat, dt, False, pad=False)
+    else:
+        keys, perm = _cuda_sorted(flat, dt, False)
+    flags = _arrays.empty((n,), np.int64, flat)
+    if n:
+        _kernel("unique.runs", dt, "cuda")(keys[0, :n].device_array(), _cuda_nan_key(dt), flags.device_array())
+    perm1 = perm[0, :n]
+    starts, counts, inverse = _cuda_runs(flags, perm1, not consecutive, n)
+    src = starts if consecutive else _cuda_take(perm1.reshape(1, n), starts.reshape(1, -1), dtypes.int64)
+    values = _cuda_take(flat, src.reshape(1, starts.size), dt).reshape(starts.size)
+    return _pack(Tensor._wrap(values), Tensor._wrap(inverse.reshape(input.shape)), Tensor._wrap(counts),
+                 return_inverse, return_counts)
 
 
 def _unique_dim(codec, input: Tensor, dim, return_inverse: bool, return_counts: bool, consecutive: bool):
@@ -494,12 +677,14 @@ def _unique_dim(codec, input: Tensor, dim, return_inverse: bool, return_counts: 
     d = _wrap_dim(int(dim), arr.ndim, op)
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    width = math.prod(s for i, s in enumerate(arr.shape) if i != d)
+    if width == 0 and arr.shape[d] > 0:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    if _arrays.is_cuda(arr):
+        return _cuda_unique_dim(input, arr, d, width, return_inverse, return_counts, consecutive)
     moved = np.moveaxis(arr, d, 0)
     m = moved.shape[0]
-    slices = moved.reshape(m, -1)
-    if slices.shape[1] == 0 and m > 0:
-        if any(s == 0 for i, s in enumerate(arr.shape) if i != d):
-            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    slices = moved.reshape(m, width)
     keys = codec.keys(slices, False)[0]  # (m, w): rows compared lexicographically
     order = np.arange(m, dtype=np.int64)
     if not consecutive:
@@ -519,6 +704,38 @@ def _unique_dim(codec, input: Tensor, dim, return_inverse: bool, return_counts: 
     vals = np.moveaxis(moved[order[starts]], 0, d)
     return _pack(Tensor._wrap(np.ascontiguousarray(vals)), Tensor._wrap(inverse), Tensor._wrap(counts),
                  return_inverse, return_counts)
+
+
+def _cuda_unique_dim(input: Tensor, arr, d: int, width: int, return_inverse: bool, return_counts: bool,
+                     consecutive: bool):
+    """_unique_dim on CUDA: the slices along d as rows of keys, ordered (unique) by stable sorts of one key
+    column at a time, last column first; run flags between neighbouring rows, a scan, one read of the count."""
+    dt = input.dtype
+    moved = _arrays.moveaxis(arr, d, 0)
+    m = moved.shape[0]
+    slices = _arrays.reshape(moved, (m, width))
+    keys = _cuda_keys(slices, dt, False, pad=False)[0]  # (m, width): rows compared lexicographically
+    order = _arrays.to_device(np.arange(m, dtype=np.int64).reshape(1, m), arr.device)
+    if not consecutive and m:
+        w = 1 << max(0, (m - 1).bit_length())
+        for c in range(width - 1, -1, -1):
+            ck = _arrays.empty((1, w), np.int64, arr)
+            ci = _arrays.empty((1, w), np.int64, arr)
+            _cu("column_keys")(keys.device_array(), order.reshape(m).device_array(), c, ck.device_array(),
+                               ci.device_array())
+            _kernel("sort.rows", dt, "cuda")(ck.device_array(), ci.device_array())
+            order = _cuda_take(order, _cuda_cols(ci, 0, m), dtypes.int64)
+    order1 = order.reshape(m)
+    flags = _arrays.empty((m,), np.int64, arr)
+    if m:
+        _kernel("unique.row_runs", dt, "cuda")(keys.device_array(), order1.device_array(), flags.device_array())
+    starts, counts, inverse = _cuda_runs(flags, order1, True, m)
+    nrun = starts.size
+    picked = _cuda_take(order, starts.reshape(1, nrun), dtypes.int64)  # (1, nrun): the first slice of each run
+    vals = _cuda_take(slices.T, _arrays.broadcast_to(picked, (width, nrun)), dt)  # (width, nrun)
+    vals = _arrays.ascontiguous(vals.T).reshape((nrun,) + tuple(moved.shape[1:]))
+    vals = _arrays.ascontiguous(_arrays.moveaxis(vals, 0, d))
+    return _pack(Tensor._wrap(vals), Tensor._wrap(inverse), Tensor._wrap(counts), return_inverse, return_counts)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -546,6 +763,17 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         raise TypeError(f"searchsorted(): argument 'input' must be Tensor or Number, not {type(input).__name__}")
     vals = np.asarray(input) if scalar else input._data
     vdt = dtypes.scalar_dtype(input) if scalar else input.dtype
+    if sorter is not None and isinstance(sorter, Tensor) and _device(sorter) != _device(sorted_sequence):
+        raise RuntimeError(f"{op}: sorter and boundary tensors should have same device type, but got sorter tensor "
+                           f"device type {_arrays.device_name(sorter._data)} and input value tensor device type "
+                           f"{_arrays.device_name(seq)}")
+    if not scalar and _device(input) != _device(sorted_sequence):
+        raise RuntimeError(f"{op}: boundaries and input value tensors should have same device type, but got "
+                           f"boundaries tensor device type {_arrays.device_name(seq)} and input value tensor "
+                           f"device type {_arrays.device_name(vals)}")
+    cuda = _arrays.is_cuda(seq)
+    if cuda and scalar:
+        vals = _cuda_scalar(vals, vals.dtype, seq)
     if seq.ndim == 0:
         raise RuntimeError(f"{op}: boundaries tensor should have positive dimension, but got 0 dimension")
     if scalar and seq.ndim != 1:
@@ -558,7 +786,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     for dt in (sorted_sequence.dtype, vdt):
         if dt is dtypes.bool:
             raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
-    kernel = _kernel("searchsorted", sorted_sequence.dtype)
+    kernel = _kernel("searchsorted", sorted_sequence.dtype, _device(sorted_sequence))
     sort_idx = np.zeros((1, 1), np.int64)
     if sorter is not None:
         check_tensor(sorter, "searchsorted", "sorter")
@@ -568,11 +796,18 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         if sorter.shape != sorted_sequence.shape:
             raise RuntimeError(f"{op}: boundary and sorter must have the same size, but got boundary tensor "
                                f"{list(seq.shape)}and got sorter tensor {list(sorter.shape)}")
-        sort_idx = sorter._data.reshape(-1, seq.shape[-1])
-        if sort_idx.size and (sort_idx.min() < 0 or sort_idx.max() >= seq.shape[-1]):
-            raise RuntimeError(f"{op}: sorter index out of range")
-        sort_idx = np.ascontiguousarray(sort_idx)
+        if cuda:
+            if sorter._data.size and dispatch.lookup("index_check", "cuda", dtypes.int64)(
+                    sorter._data.device_array(), 0, seq.shape[-1]) is not None:
+                raise RuntimeError(f"{op}: sorter index out of range")
+        else:
+            sort_idx = sorter._data.reshape(-1, seq.shape[-1])
+            if sort_idx.size and (sort_idx.min() < 0 or sort_idx.max() >= seq.shape[-1]):
+                raise RuntimeError(f"{op}: sorter index out of range")
+            sort_idx = np.ascontiguousarray(sort_idx)
     cdt = _search_dtype(sorted_sequence.dtype, vdt)
+    if cuda:
+        return _cuda_searchsorted(kernel, seq, vals, sorter, cdt, bool(right), out_int32, out)
     m = seq.shape[-1]
     rows = int(np.prod(seq.shape[:-1]))
     seq2 = np.ascontiguousarray(seq, cdt).reshape(rows, m)
@@ -591,6 +826,29 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     return result
 
 
+def _cuda_searchsorted(kernel, seq, vals, sorter, cdt, right: bool, out_int32: bool, out):
+    m = seq.shape[-1]
+    rows = math.prod(seq.shape[:-1])
+    nv = vals.size if seq.ndim == 1 else vals.shape[-1]
+    seq2 = _arrays.reshape(_arrays.astype(seq, cdt), (rows, m))
+    vals2 = _arrays.reshape(_arrays.astype(vals, cdt), (rows, nv))
+    sort_idx = _arrays.reshape(sorter._data, (rows, m)) if sorter is not None else _cuda_scalar(0, np.int64, seq)
+    res = _arrays.empty((rows, nv), np.int64, seq)
+    if res.size and m:
+        kernel(seq2.device_array(), vals2.device_array(), _arrays.broadcast_to(sort_idx, (rows, max(m, 1)))
+               .device_array(), sorter is not None, right, res.device_array())
+    elif res.size:
+        _arrays.copy_into(res, 0)
+    res = res.reshape(vals.shape)
+    if out_int32:
+        res = _arrays.astype(res, np.int32)
+    if out is not None:
+        from ._util import write_out
+
+        return write_out(out, res, "searchsorted")
+    return Tensor._wrap(res)
+
+
 def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False, out=None) -> Tensor:
     check_tensor(boundaries, "bucketize", "boundaries")
     if boundaries.ndim != 1:
@@ -605,19 +863,37 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:
     check_tensor(input, "histc")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    kernel = _kernel("histc", input.dtype)
+    kernel = _kernel("histc", input.dtype, _device(input))
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
-    x = np.ascontiguousarray(input._data, np.float64).reshape(-1)  # binned in float64 for every float dtype
+    cuda = _arrays.is_cuda(input._data)
+    if cuda:
+        x = _arrays.reshape(_arrays.astype(input._data, np.float64), (input._data.size,))
+    else:
+        x = np.ascontiguousarray(input._data, np.float64).reshape(-1)  # binned in float64 for every float dtype
     lo, hi = float(min), float(max)
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     if lo == hi and x.size:
-        lo, hi = (float(v) for v in _kernel("histc.range", input.dtype)(x))
+        if cuda:  # two reads (syncs), as PyTorch's
+            t = Tensor._wrap(x)
+            lo, hi = float(t.min().item()), float(t.max().item())
+        else:
+            lo, hi = (float(v) for v in _kernel("histc.range", input.dtype)(x))
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
+    if cuda:
+        counts = _arrays.empty((int(bins),), np.int64, x)
+        _arrays.copy_into(counts, 0)
+        kernel(x.device_array(), int(bins), lo, hi, counts.device_array())
+        res = _arrays.astype(counts, input.dtype.np)
+        if out is not None:
+            from ._util import write_out
+
+            return write_out(out, res, "histc")
+        return Tensor._wrap(res)
     counts = np.zeros(int(bins), np.float64)
     if x.size:
         kernel(x, int(bins), lo, hi, counts)
@@ -633,16 +909,20 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     check_tensor(input, "bincount")
     if input.dtype.is_floating_point or input.dtype is dtypes.bool:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    kernel = _kernel("bincount", input.dtype)
+    kernel = _kernel("bincount", input.dtype, _device(input))
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
-    x = np.ascontiguousarray(input._data, np.int64)
     if input.ndim != 1:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is not None:
         check_tensor(weights, "bincount", "weights")
-        if weights.ndim != 1 or weights.shape[0] != x.size:
+        if weights.ndim != 1 or weights.shape[0] != input._data.size:
             raise RuntimeError("weights should be 1-d and have the same length as input")
+        if _device(weights) != _device(input):
+            raise _arrays.mixed_devices(_arrays.device_name(input._data), _arrays.device_name(weights._data))
+    if _arrays.is_cuda(input._data):
+        return _cuda_bincount(kernel, input, weights, int(minlength))
+    x = np.ascontiguousarray(input._data, np.int64)
     lo, hi = _kernel("bincount.range", input.dtype)(x) if x.size else (0, -1)
     if lo < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -657,6 +937,27 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     if x.size:
         _kernel("bincount.weights", input.dtype)(x, np.ascontiguousarray(weights._data, np.float64), out)
     return Tensor._wrap(out.astype(out_dt, copy=False))
+
+
+def _cuda_bincount(kernel, input: Tensor, weights: Tensor | None, minlength: int) -> Tensor:
+    """bincount on CUDA: the range read back (a sync, as PyTorch's), then atomic adds."""
+    x = _arrays.astype(input._data, np.int64)  # 1-d, any stride
+    lo, hi = 0, -1
+    if x.size:
+        t = Tensor._wrap(x)
+        lo, hi = int(t.min().item()), int(t.max().item())
+    if lo < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    size = builtins.max(hi + 1, minlength)
+    acc = np.int64 if weights is None else np.float64
+    out = _arrays.empty((size,), acc, x)
+    _arrays.copy_into(out, 0)
+    w = None if weights is None else _arrays.astype(weights._data, np.float64)
+    if x.size:
+        kernel(x.device_array(), None if w is None else w.device_array(), out.device_array())
+    if weights is not None:
+        out = _arrays.astype(out, np.float32 if weights.dtype is dtypes.float32 else np.float64)
+    return Tensor._wrap(out)
 
 
 FUNCTIONS: dict = {
