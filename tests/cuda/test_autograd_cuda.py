@@ -281,3 +281,12 @@ VIEWS = {
 @pytest.mark.parametrize("name", list(VIEWS))
 def test_view_grad(name):
     compare_grads(VIEWS[name], [rand((2, 3, 5), F32, seed=7)], F32, name)
+
+
+def test_prod_grad_with_zeros():
+    """prod's backward with zeros in the input takes the product of the other elements (a host round trip)."""
+    x = rand((3, 4), F64, seed=41)
+    x[0, 1] = 0.0
+    x[2, 0] = x[2, 3] = 0.0
+    compare_grads(lambda a: a.prod(1), [x], F64, "prod dim with zeros")
+    compare_grads(lambda a: a.prod(), [x[:1]], F64, "prod all, one zero")

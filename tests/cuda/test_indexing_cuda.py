@@ -169,8 +169,8 @@ def test_getitem_errors():
     same_error(lambda a, b, c: a[b, c], (x[0], i[0], j[0]), (x[1], i[1], j[1]))
     with pytest.raises(RuntimeError, match="indices should be either on cpu or on the same device"):
         x[0][i[1]]
-    with pytest.raises(NotImplementedError, match="mask"):
-        x[1][x[1] > 0]
+    m = x[1] > 0  # a CUDA mask indexes a CUDA tensor (tests/cuda/test_mask_cuda.py has the rest)
+    check(x[1][m], x[0][m.cpu()], msg="CUDA mask")
     with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool"):
         x[1][x[1]]
 

@@ -248,9 +248,11 @@ def _prod_backward(c, g):
     x, out = c.saved_tensors
     if not bool((x == 0).any()):
         return _unreduce(c, g) * _unreduce(c, out) / x
-    # with zeros: the product of the other elements, computed directly (not twice differentiable)
-    others = _prod_of_others(x._data.astype(np.float64), c.dims)
-    return _unreduce(c, g) * Tensor._wrap(others.astype(x.dtype.np))
+    # with zeros: the product of the other elements, computed directly (not twice differentiable); on the host,
+    # for a CUDA tensor too (an explicit round trip in this rare case)
+    others = _prod_of_others(_arrays.to_host(x._data).astype(np.float64), c.dims)
+    others = Tensor._wrap(others.astype(x.dtype.np))
+    return _unreduce(c, g) * (others.to(x.device) if x.is_cuda else others)
 
 
 def _prod_of_others(x: np.ndarray, dims: tuple) -> np.ndarray:
