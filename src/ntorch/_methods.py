@@ -38,9 +38,7 @@ def cuda_pending(name: str, fn):
             text = str(e)
             if "CudaArray" in text or "can't convert cuda" in text:
                 raise NotImplementedError(
-                    f"{name}: not implemented for CUDA tensors yet (ntorch's CUDA back end covers elementwise, "
-                    "reduction, matmul, view, softmax and loss ops so far); move the tensors to the CPU with "
-                    ".cpu()") from e
+                    f"{name}: not implemented for CUDA tensors yet; move the tensors to the CPU with .cpu()") from e
             raise
 
     return op
