@@ -303,7 +303,7 @@ def test_scatter_add_repeated_indices(dt):
     check(x[1].scatter(0, i[1], src[1], reduce="add"), x[0].scatter(0, i[0], src[0], reduce="add"), tol, "reduce=add")
 
 
-REDUCTIONS = [(r, dt) for r in ("sum", "amax", "amin", "mean") for dt in NUMERIC + [BOOL]
+REDUCTIONS = [(r, dt) for r in ("sum", "prod", "amax", "amin", "mean") for dt in NUMERIC + [BOOL]
               if not (r == "mean" and dt is BOOL)]  # (mean of bool raises: tested below)
 
 
@@ -327,11 +327,12 @@ def test_scatter_reduce_nan_and_errors():
     i = ipair([[0, 0], [0, 1]])
     for reduce in ("amax", "amin"):
         check(x[1].scatter_reduce(0, i[1], src[1], reduce), x[0].scatter_reduce(0, i[0], src[0], reduce), msg=reduce)
-    with pytest.raises(NotImplementedError, match="'prod'.*CUDA"):
-        x[1].scatter_reduce_(0, i[1], src[1], "prod")
-    with pytest.raises(NotImplementedError, match="'prod'.*CUDA"):
-        x[1].scatter(0, i[1], src[1], reduce="multiply")
-    check(x[1], x[0], msg="unchanged after the errors")
+    for reduce in ("prod",):  # NaN and repeated positions through the compare-and-swap loop
+        check(x[1].scatter_reduce(0, i[1], src[1], reduce), x[0].scatter_reduce(0, i[0], src[0], reduce), msg=reduce)
+    check(x[1].scatter(0, i[1], src[1], reduce="multiply"), x[0].scatter(0, i[0], src[0], reduce="multiply"),
+          msg="multiply")
+    check(x[1].scatter_reduce(0, i[1], src[1], "prod", include_self=False),
+          x[0].scatter_reduce(0, i[0], src[0], "prod", include_self=False), msg="prod without self")
     b = pair(np.array([True, False]))
     same_error(lambda a, j: a.scatter_reduce(0, j, a, "mean"), (b[0], ipair([0, 1])[0]), (b[1], ipair([0, 1])[1]))
 
@@ -434,10 +435,13 @@ def test_grad_scatter_family():
     check_grads(lambda x, j: x.scatter(0, j, 2.0), [a], i)
     r = ipair([[0, 0, 2, 2], [0, 1, 2, 0]])
     check_grads(lambda x, y, j: x.scatter_add(0, j, y), [a, s], r)
-    for reduce in ("sum", "mean", "amax", "amin"):
+    for reduce in ("sum", "mean", "amax", "amin", "prod"):
         for include_self in (True, False):
             check_grads(lambda x, y, j, red=reduce, inc=include_self: x.scatter_reduce(0, j, y, red, include_self=inc),
                         [a, s], r)
+    zeros = a.copy()
+    zeros[0, 0] = zeros[2, 1] = 0.0  # prod's backward with zeros takes the product of the other factors
+    check_grads(lambda x, y, j: x.scatter_reduce(0, j, y, "prod"), [zeros, s], r)
     ties = np.array([[1.0, 2.0], [1.0, 0.0]])  # amax ties share the gradient
     check_grads(lambda x, y, j: x.scatter_reduce(0, j, y, "amax"), [np.array([[1.0, 5.0]]), ties],
                 ipair([[0, 0], [0, 0]]))

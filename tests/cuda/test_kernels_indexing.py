@@ -153,13 +153,13 @@ def test_scatter_repeated_index_writes_one_of_the_values():
     assert got[0, 0] == 0 and got[0, 1] in (4.0, 5.0, 6.0)
 
 
-def test_reductions_refuse_non_atomic_dtypes_and_prod():
+def test_reductions_refuse_non_atomic_dtypes():
     x = dev(np.zeros((2, 2), np.float16))
     with pytest.raises(TypeError, match="atomics"):
         I.scatter_add(x, 0, dev(np.zeros((2, 2), np.int64)), dev(np.zeros((2, 2), np.float16)))
     y = dev(np.zeros((2, 2), np.float32))
-    with pytest.raises(NotImplementedError, match="prod"):
-        I.scatter_reduce(y, 0, dev(np.zeros((2, 2), np.int64)), dev(np.zeros((2, 2), np.float32)), "prod")
+    with pytest.raises(NotImplementedError, match="CUDA has sum"):
+        I.scatter_reduce(y, 0, dev(np.zeros((2, 2), np.int64)), dev(np.zeros((2, 2), np.float32)), "mean")
     with pytest.raises(TypeError, match="dtype"):
         I.scatter(y, 0, dev(np.zeros((2, 2), np.int64)), dev(np.zeros((2, 2), np.float64)))
 
@@ -288,3 +288,19 @@ def test_bad_arguments():
         I.gather(x, 0, dev(np.zeros((2, 4), np.int64)), empty((2, 4), np.float32))
     with pytest.raises(ValueError, match="out of shape"):
         I.index_select(dev(np.zeros((1, 3, 2))), dev(np.zeros(2, np.int64)), empty((1, 3, 2), np.float64))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64, np.int32, np.int64], ids=lambda d: np.dtype(d).name)
+def test_scatter_prod_with_repeated_positions(dt):
+    """Every position receives several factors (the compare-and-swap loop retries under contention)."""
+    rng = np.random.default_rng(9)
+    x = rng.integers(1, 4, (3, 5)).astype(dt)
+    src = rng.integers(-2, 3, (6, 5)).astype(dt)
+    idx = rng.integers(0, 3, (6, 5))
+    xd = dev(x)
+    I.scatter_reduce(xd, 0, dev(idx), dev(src), "prod")
+    want = x.copy()
+    for i in range(6):
+        for j in range(5):
+            want[idx[i, j], j] *= src[i, j]
+    np.testing.assert_array_equal(host(xd), want)

@@ -1085,9 +1085,6 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
     idx = _check_index_dtype(index, op, _INT32_64, "scatter(): Expected dtype int32/int64 for index")
     _check_devices(self, index, src)
     x = self._data
-    if reduce == "prod" and type(x) is CudaArray:
-        raise NotImplementedError(f"{op}(): the 'prod' (multiply) reduction is not implemented for CUDA tensors "
-                                  "(there is no atomic multiply); move the tensors to the CPU with .cpu()")
     d = _wrap_dim(dim, x.ndim, op)
     if max(idx.ndim, 1) != max(x.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
