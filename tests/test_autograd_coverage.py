@@ -22,7 +22,7 @@ NOT_DIFFERENTIABLE = {
     "manual_seed", "ne", "nonzero", "normal", "not_equal", "numel", "ones", "ones_like", "promote_types",
     "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "result_type",
     "searchsorted", "seed", "set_default_dtype", "set_rng_state", "tensor", "unique", "unique_consecutive",
-    "zeros", "zeros_like", "floor_divide", "one_hot",
+    "zeros", "zeros_like", "floor_divide", "one_hot", "isin",
 }
 
 
@@ -51,6 +51,8 @@ CALLS = {
         "minimum", "fmax", "fmin", "remainder", "fmod", "pow", "float_power", "rsub",
     )},
     "logsumexp": lambda: ntorch.logsumexp(x(2, 3), 1),
+    "nanmean": lambda: ntorch.nanmean(x(2, 3), 1), "aminmax": lambda: ntorch.aminmax(x(2, 3), dim=1),
+    "cdist": lambda: ntorch.cdist(x(2, 3), x(4, 3)),
     "clamp": lambda: ntorch.clamp(x(2, 3), -0.5, 0.5), "clip": lambda: ntorch.clip(x(2, 3), -0.5, 0.5),
     "clamp_min": lambda: ntorch.clamp_min(x(2, 3), 0.0), "clamp_max": lambda: ntorch.clamp_max(x(2, 3), 0.0),
     "lerp": lambda: ntorch.lerp(x(3), x(3), 0.3), "addcmul": lambda: ntorch.addcmul(x(3), x(3), x(3)),

@@ -549,7 +549,28 @@ def _contract(a: Tensor, ta: str, b: Tensor, tb: str, rhs: str, sizes: dict):
     return res.reshape(*[sizes[c] for c in out_t]), out_t
 
 
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
+    """p-norm distances between the rows of x1 (..., P, M) and of x2 (..., R, M) -> (..., P, R), batch dims
+    broadcast. Computed as the norm of every difference (torch may use a matmul for p=2 on large inputs; this is
+    exact, and its gradient at zero distance is 0 as torch's)."""
+    from .reduction import norm
+
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{dtypes.torch_name(x.dtype)}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: "
+                           f"{x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+
+
 FUNCTIONS = {
+    "cdist": cdist,
     "matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": ger,
     "addmm": addmm, "baddbmm": baddbmm, "addmv": addmv, "einsum": einsum,
 }

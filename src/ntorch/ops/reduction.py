@@ -40,6 +40,13 @@ min_result.__name__ = "min"
 values_indices = max_result
 
 
+class aminmax_result(namedtuple("aminmax", ["min", "max"])):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"ntorch.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
+
+
 class var_mean_result(namedtuple("var_mean", ["var", "mean"])):
     """(var, mean); printed as the plain tuple torch returns."""
 
@@ -365,6 +372,38 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     return sum(input, dim, keepdim, dtype=dtype)
 
 
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The mean of the non-NaN elements (NaN where there are none), as torch: nansum / count of non-NaN."""
+    check_tensor(input, "nanmean")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{dtypes.torch_name(input.dtype)}")
+    from .pointwise import FUNCTIONS
+
+    kept = FUNCTIONS["logical_not"](FUNCTIONS["isnan"](input))
+    total = nansum(input, dim, keepdim, dtype=dtype)
+    return total / sum(kept, dim, keepdim).to(total.dtype)
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result:
+    """(amin, amax) in one call; like torch, an empty reduction is an error even without dim."""
+    check_tensor(input, "aminmax")
+    if dim is None and input.numel() == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                           "identity.")
+    if dim is not None:
+        d = normalize_dims(dim, input.ndim, "aminmax")[0]
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+    if dim is None:
+        lo, hi = amin(input), amax(input)
+        if keepdim:
+            shape = (1,) * input.ndim
+            lo, hi = lo.reshape(shape), hi.reshape(shape)
+        return aminmax_result(lo, hi)
+    return aminmax_result(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     check_tensor(input, "prod")
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
@@ -621,7 +660,8 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 
 FUNCTIONS = {
-    "sum": sum, "nansum": nansum, "prod": prod, "mean": mean, "amax": amax, "amin": amin, "max": max, "min": min,
+    "sum": sum, "nansum": nansum, "nanmean": nanmean, "aminmax": aminmax, "prod": prod, "mean": mean, "amax": amax,
+    "amin": amin, "max": max, "min": min,
     "argmax": argmax, "argmin": argmin, "var": var, "std": std, "var_mean": var_mean, "std_mean": std_mean,
     "logsumexp": logsumexp, "norm": norm, "any": any, "all": all, "count_nonzero": count_nonzero,
 }

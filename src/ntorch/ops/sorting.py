@@ -960,12 +960,41 @@ def _cuda_bincount(kernel, input: Tensor, weights: Tensor | None, minlength: int
     return Tensor._wrap(out)
 
 
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Which elements occur in test_elements (after promotion to a common dtype; NaN occurs nowhere): a binary
+    search in the sorted test elements, so it runs on either device."""
+    from .creation import tensor as _tensor
+    from .creation import zeros as _zeros
+
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(f"isin() received an invalid combination of arguments - got ({type(elements).__name__}, "
+                        f"{type(test_elements).__name__}): at least one of them must be a Tensor")
+    like = elements if isinstance(elements, Tensor) else test_elements
+    el = elements if isinstance(elements, Tensor) else _tensor(elements, device=like.device)
+    te = test_elements if isinstance(test_elements, Tensor) else _tensor(test_elements, device=like.device)
+    if dtypes.bool in (el.dtype, te.dtype):
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    common = dtypes.promote_types(el.dtype, te.dtype)
+    el, flat = el.to(common), te.to(common).reshape(-1)
+    if common.is_floating_point:
+        flat = flat[flat == flat]  # NaN matches nothing, and would mislead the binary search
+    if flat.numel() == 0:
+        found = _zeros(tuple(el.shape), dtype=dtypes.bool, device=el.device)
+        return ~found if invert else found
+    ordered = sort(flat)[0]
+    pos = searchsorted(ordered, el).clamp(max=flat.numel() - 1)
+    found = ordered[pos] == el
+    return ~found if invert else found
+
+
 FUNCTIONS: dict = {
+    "isin": isin,
     "sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "median": median,
     "nanmedian": nanmedian, "mode": mode, "unique": unique, "unique_consecutive": unique_consecutive,
     "searchsorted": searchsorted, "bucketize": bucketize, "histc": histc, "bincount": bincount,
 }
 METHODS: dict = {
+    "isin": isin,
     "sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "median": median,
     "nanmedian": nanmedian, "mode": mode, "unique": unique, "unique_consecutive": unique_consecutive,
     "histc": histc, "bincount": bincount,
