@@ -22,7 +22,8 @@ NOT_DIFFERENTIABLE = {
     "manual_seed", "ne", "nonzero", "normal", "not_equal", "numel", "ones", "ones_like", "promote_types",
     "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "result_type",
     "searchsorted", "seed", "set_default_dtype", "set_rng_state", "tensor", "unique", "unique_consecutive",
-    "zeros", "zeros_like", "floor_divide", "one_hot", "isin",
+    "zeros", "zeros_like", "floor_divide", "one_hot",
+    "signbit", "gcd", "lcm", "heaviside", "bitwise_left_shift", "bitwise_right_shift", "isin",
 }
 
 
@@ -38,6 +39,15 @@ MASK = ntorch.tensor([[True, False, True], [False, True, True]])
 
 # name -> a call on float64 leaves that must produce an output with a grad_fn
 CALLS = {
+    **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3).abs() * 0.1 + 0.2)) for n in (
+        "asinh", "arcsinh", "atanh", "arctanh", "deg2rad", "rad2deg", "positive", "sgn", "sinc", "logit", "lgamma",
+        "digamma", "i0", "erfinv",
+    )},
+    "acosh": lambda: ntorch.acosh(x(2, 3).abs() + 1.5), "arccosh": lambda: ntorch.arccosh(x(2, 3).abs() + 1.5),
+    **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3), x(2, 3))) for n in (
+        "copysign", "logaddexp", "logaddexp2", "nextafter", "ldexp",
+    )},
+    "xlogy": lambda: ntorch.xlogy(x(2, 3), x(2, 3).abs() + 0.5),
     **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3).abs() + 0.5)) for n in (
         "abs", "absolute", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "ceil", "cos", "cosh", "erf", "erfc",
         "exp", "exp2", "expm1", "fix", "floor", "frac", "log", "log10", "log1p", "log2", "neg", "negative",
@@ -112,6 +122,35 @@ CALLS = {
 }
 F_NOT_DIFFERENTIABLE = {"one_hot"}
 F_CALLS = {
+    "elu": lambda: F.elu(x(3)), "celu": lambda: F.celu(x(3)), "selu": lambda: F.selu(x(3)),
+    "elu_": lambda: F.elu_(x(3) * 1), "celu_": lambda: F.celu_(x(3) * 1), "selu_": lambda: F.selu_(x(3) * 1),
+    "mish": lambda: F.mish(x(3)), "hardswish": lambda: F.hardswish(x(3)), "hardsigmoid": lambda: F.hardsigmoid(x(3)),
+    "hardshrink": lambda: F.hardshrink(x(3)), "softshrink": lambda: F.softshrink(x(3)),
+    "softsign": lambda: F.softsign(x(3)), "tanhshrink": lambda: F.tanhshrink(x(3)),
+    "logsigmoid": lambda: F.logsigmoid(x(3)), "softmin": lambda: F.softmin(x(2, 3), 1), "glu": lambda: F.glu(x(2, 4)),
+    "threshold": lambda: F.threshold(x(3), 0.1, 0.0), "threshold_": lambda: F.threshold_(x(3) * 1, 0.1, 0.0),
+    "prelu": lambda: F.prelu(x(2, 3), x(3)), "rrelu": lambda: F.rrelu(x(3)), "rrelu_": lambda: F.rrelu_(x(3) * 1),
+    "smooth_l1_loss": lambda: F.smooth_l1_loss(x(3), x(3)), "huber_loss": lambda: F.huber_loss(x(3), x(3)),
+    "kl_div": lambda: F.kl_div(x(2, 3), x(2, 3).exp(), reduction="batchmean"),
+    "soft_margin_loss": lambda: F.soft_margin_loss(x(3), x(3).sign()),
+    "margin_ranking_loss": lambda: F.margin_ranking_loss(x(3), x(3), x(3).sign()),
+    "hinge_embedding_loss": lambda: F.hinge_embedding_loss(x(3), x(3).sign()),
+    "cosine_embedding_loss": lambda: F.cosine_embedding_loss(x(2, 3), x(2, 3), x(2).sign()),
+    "poisson_nll_loss": lambda: F.poisson_nll_loss(x(3), x(3).exp()),
+    "gaussian_nll_loss": lambda: F.gaussian_nll_loss(x(3), x(3), x(3).exp()),
+    "multilabel_soft_margin_loss":
+        lambda: F.multilabel_soft_margin_loss(x(2, 3), ntorch.rand(2, 3, dtype=ntorch.float64)),
+    "triplet_margin_loss": lambda: F.triplet_margin_loss(x(2, 3), x(2, 3), x(2, 3)),
+    "multi_margin_loss": lambda: F.multi_margin_loss(x(2, 3), idx(0, 2)),
+    "pairwise_distance": lambda: F.pairwise_distance(x(2, 3), x(2, 3)),
+    "cosine_similarity": lambda: F.cosine_similarity(x(2, 3), x(2, 3)), "pdist": lambda: F.pdist(x(3, 2)),
+    "pixel_shuffle": lambda: F.pixel_shuffle(x(1, 4, 2, 2), 2),
+    "pixel_unshuffle": lambda: F.pixel_unshuffle(x(1, 1, 4, 4), 2),
+    "embedding": lambda: F.embedding(idx(0, 2), x(3, 2)),
+    "batch_norm": lambda: F.batch_norm(x(2, 3, 2), None, None, x(3), x(3), training=True),
+    "instance_norm": lambda: F.instance_norm(x(2, 3, 2)), "group_norm": lambda: F.group_norm(x(2, 4, 2), 2),
+    "rms_norm": lambda: F.rms_norm(x(2, 3), (3,)), "local_response_norm": lambda: F.local_response_norm(x(1, 3, 2), 2),
+    "scaled_dot_product_attention": lambda: F.scaled_dot_product_attention(x(1, 2, 3), x(1, 2, 3), x(1, 2, 3)),
     "gelu": lambda: F.gelu(x(3)), "softplus": lambda: F.softplus(x(3)), "relu": lambda: F.relu(x(3)),
     "silu": lambda: F.silu(x(3)), "sigmoid": lambda: F.sigmoid(x(3)), "tanh": lambda: F.tanh(x(3)),
     "relu6": lambda: F.relu6(x(3)), "leaky_relu": lambda: F.leaky_relu(x(3)), "hardtanh": lambda: F.hardtanh(x(3)),

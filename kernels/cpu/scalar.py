@@ -19,8 +19,8 @@ def sign(x):
 
 @njit(**_INLINE)
 def fsign(x):
-    """Float sign: -1, 0 or 1 (keeps -0.0 and nan as torch.sign does)."""
-    return np.float64(1.0) * (x > 0) - (x < 0) if x == x else x
+    """Float sign: -1, 0 or 1; torch.sign gives 0 for NaN and +0.0 for -0.0 (NumPy keeps NaN)."""
+    return np.float64(1.0) * (x > 0) - (x < 0)
 
 
 @njit(**_INLINE)
@@ -165,3 +165,243 @@ def lerp(a, b, w):
 @njit(**_INLINE)
 def frac(x):
     return x - np.trunc(x)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The pointwise ops added for conformance (torch's formulas; the special functions compute in float64).
+
+
+@njit(**_INLINE)
+def nextafter_f16(x, y):
+    """np.nextafter in float16 for float16 values held in float32 (float16 kernels compute in float32)."""
+    if x != x or y != y:
+        return x + y
+    if x == y:
+        return y
+    if x == 0:
+        return math.copysign(5.960464477539063e-08, y)  # the smallest float16 subnormal
+    if np.isinf(x):
+        return math.copysign(65504.0, x)
+    m, e = math.frexp(x)  # |x| = |m| 2**e with 0.5 <= |m| < 1
+    ulp = 2.0 ** (max(e - 1, -14) - 10)
+    if (y > x) != (x > 0) and abs(m) == 0.5 and e - 1 > -14:  # toward zero from a power of two
+        ulp *= 0.5
+    return x + ulp if y > x else x - ulp
+
+
+@njit(**_INLINE)
+def xlogy(x, y):
+    """x * log(y), 0 where x == 0 unless y is NaN (torch.xlogy)."""
+    if y != y:
+        return y
+    if x == 0:
+        return x - x
+    return x * np.log(y)
+
+
+@njit(**_INLINE)
+def logaddexp(a, b):
+    """log(exp(a) + exp(b)) without overflow; equal infinities give themselves (torch.logaddexp)."""
+    if np.isinf(a) and a == b:
+        return a
+    m = a if a > b else b
+    return m + np.log1p(np.exp(-abs(a - b)))
+
+
+@njit(**_INLINE)
+def logaddexp2(a, b):
+    if np.isinf(a) and a == b:
+        return a
+    m = a if a > b else b
+    return m + np.log1p(np.exp2(-abs(a - b))) * 1.4426950408889634
+
+
+@njit(**_INLINE)
+def logit(x, lo, one, clamp):
+    """log(z / (1 - z)) with z = x clamped to [eps, 1 - eps] when eps was given (torch.logit's select order)."""
+    if clamp:
+        hi = one - lo
+        x = lo if x < lo else (hi if x > hi else x)
+    return np.log(x / (one - x))
+
+
+@njit(**_INLINE)
+def gcd(a, b):
+    """Non-negative gcd as torch computes it (abs, then Euclid)."""
+    a = abs(a)
+    b = abs(b)
+    while a != 0:
+        c = a
+        a = b % a
+        b = c
+    return b
+
+
+@njit(**_INLINE)
+def lcm(a, b):
+    g = gcd(a, b)
+    return g - g if g == 0 else abs(a // g * b)
+
+
+@njit(**_INLINE)
+def lshift(a, b, bits):
+    """torch's lshift: a shift by a negative count or by the width or more gives 0."""
+    if b < 0 or b >= bits:
+        return a - a
+    return a << b
+
+
+@njit(**_INLINE)
+def rshift(a, b, max_shift):
+    """torch's rshift: a negative count or one past max_shift (width - 1 when signed) shifts by max_shift."""
+    if b < 0 or b >= max_shift:
+        return (a >> (max_shift - 1)) >> 1
+    return a >> b
+
+
+_PSI_10 = 2.25175258906672110764
+_DIGAMMA_A = np.array([8.33333333333333333333e-2, -2.10927960927960927961e-2, 7.57575757575757575758e-3,
+                       -4.16666666666666666667e-3, 3.96825396825396825397e-3, -8.33333333333333333333e-3,
+                       8.33333333333333333333e-2])
+
+
+@njit(**_INLINE)
+def digamma(x):
+    """torch's calc_digamma (Cephes): reflection for x < 0, recurrence up to 10, asymptotic series."""
+    x = np.float64(x)
+    if x == 0:
+        return math.copysign(np.inf, -x)
+    result = 0.0
+    if x < 0:
+        if x == np.trunc(x):
+            return np.nan
+        result = -np.pi / np.tan(np.pi * (x - np.trunc(x)))
+        x = 1.0 - x
+    while x < 10:
+        result -= 1.0 / x
+        x += 1.0
+    if x == 10:
+        return result + _PSI_10
+    y = 0.0
+    if x < 1.0e17:
+        z = 1.0 / (x * x)
+        p = 0.0
+        for c in _DIGAMMA_A:
+            p = p * z + c
+        y = z * p
+    return result + np.log(x) - 0.5 / x - y
+
+
+@njit(**_INLINE)
+def trigamma(x):
+    """torch's calc_trigamma (polygamma(1, x)): reflection below 0.5, six recurrence steps, series."""
+    x = np.float64(x)
+    sign = 1.0
+    result = 0.0
+    if x < 0.5:
+        sign = -1.0
+        s = np.sin(np.pi * x)
+        result -= np.pi * np.pi / (s * s)
+        x = 1.0 - x
+    for _ in range(6):
+        result += 1.0 / (x * x)
+        x += 1.0
+    ixx = 1.0 / (x * x)
+    result += (1.0 + 1.0 / (2.0 * x) + ixx * (1.0 / 6.0 - ixx * (1.0 / 30.0 - ixx * (1.0 / 42.0)))) / x
+    return sign * result
+
+
+# Cephes Chebyshev coefficients (as torch's ATen/native/Math.h): exp(-x) I0(x) on [0, 8] and
+# exp(-x) sqrt(x) I0(x) on [8, inf); the same for I1 (the I1 ones over x on [0, 8]).
+_I0_A = np.array([
+    -4.41534164647933937950e-18, 3.33079451882223809783e-17, -2.43127984654795469359e-16, 1.71539128555513303061e-15,
+    -1.16853328779934516808e-14, 7.67618549860493561688e-14, -4.85644678311192946090e-13, 2.95505266312963983461e-12,
+    -1.72682629144155570723e-11, 9.67580903537323691224e-11, -5.18979560163526290666e-10, 2.65982372468238665035e-9,
+    -1.30002500998624804212e-8, 6.04699502254191894932e-8, -2.67079385394061173391e-7, 1.11738753912010371815e-6,
+    -4.41673835845875056359e-6, 1.64484480707288970893e-5, -5.75419501008210370398e-5, 1.88502885095841655729e-4,
+    -5.76375574538582365885e-4, 1.63947561694133579842e-3, -4.32430999505057594430e-3, 1.05464603945949983183e-2,
+    -2.37374148058994688156e-2, 4.93052842396707084878e-2, -9.49010970480476444210e-2, 1.71620901522208775349e-1,
+    -3.04682672343198398683e-1, 6.76795274409476084995e-1])
+_I0_B = np.array([
+    -7.23318048787475395456e-18, -4.83050448594418207126e-18, 4.46562142029675999901e-17, 3.46122286769746109310e-17,
+    -2.82762398051658348494e-16, -3.42548561967721913462e-16, 1.77256013305652638360e-15, 3.81168066935262242075e-15,
+    -9.55484669882830764870e-15, -4.15056934728722208663e-14, 1.54008621752140982691e-14, 3.85277838274214270114e-13,
+    7.18012445138366623367e-13, -1.79417853150680611778e-12, -1.32158118404477131188e-11, -3.14991652796324136454e-11,
+    1.18891471078464383424e-11, 4.94060238822496958910e-10, 3.39623202570838634515e-9, 2.26666899049817806459e-8,
+    2.04891858946906374183e-7, 2.89137052083475648297e-6, 6.88975834691682398426e-5, 3.36911647825569408990e-3,
+    8.04490411014108831608e-1])
+_I1_A = np.array([
+    2.77791411276104639959e-18, -2.11142121435816608115e-17, 1.55363195773620046921e-16, -1.10559694773538630805e-15,
+    7.60068429473540693410e-15, -5.04218550472791168711e-14, 3.22379336594557470981e-13, -1.98397439776494371520e-12,
+    1.17361862988909016308e-11, -6.66348972350202774223e-11, 3.62559028155211703701e-10, -1.88724975172282928790e-9,
+    9.38153738649577178388e-9, -4.44505912879632808065e-8, 2.00329475355213526229e-7, -8.56872026469545474066e-7,
+    3.47025130813767847674e-6, -1.32731636560394358279e-5, 4.78156510755005422638e-5, -1.61760815825896745588e-4,
+    5.12285956168575772895e-4, -1.51357245063125314899e-3, 4.15642294431288815669e-3, -1.05640848946261981558e-2,
+    2.47264490306265168283e-2, -5.29459812080949914269e-2, 1.02643658689847095384e-1, -1.76416518357834055153e-1,
+    2.52587186443633654823e-1])
+_I1_B = np.array([
+    7.51729631084210481353e-18, 4.41434832307170791151e-18, -4.65030536848935832153e-17, -3.20952592199342395980e-17,
+    2.96262899764595013876e-16, 3.30820231092092828324e-16, -1.88035477551078244854e-15, -3.81440307243700780478e-15,
+    1.04202769841288027642e-14, 4.27244001671195135429e-14, -2.10154184277266431302e-14, -4.08355111109219731823e-13,
+    -7.19855177624590851209e-13, 2.03562854414708950722e-12, 1.41258074366137813316e-11, 3.25260358301548823856e-11,
+    -1.89749581235054123450e-11, -5.58974346219658380687e-10, -3.83538038596423702205e-9, -2.63146884688951950684e-8,
+    -2.51223623787020892529e-7, -3.88256480887769039346e-6, -1.10588938762623716291e-4, -9.76109749136146840777e-3,
+    7.78576235018280120474e-1])
+
+
+@njit(**_INLINE)
+def chbevl(x, coef):
+    """Clenshaw's sum of a Chebyshev series (Cephes chbevl)."""
+    b0 = coef[0]
+    b1 = 0.0
+    b2 = 0.0
+    for i in range(1, coef.shape[0]):
+        b2 = b1
+        b1 = b0
+        b0 = x * b1 - b2 + coef[i]
+    return 0.5 * (b0 - b2)
+
+
+@njit(**_INLINE)
+def i0(x):
+    """Modified Bessel function I0 (Cephes, as torch.i0), in float64."""
+    x = abs(np.float64(x))
+    if x <= 8.0:
+        return np.exp(x) * chbevl(x / 2.0 - 2.0, _I0_A)
+    return np.exp(x) * chbevl(32.0 / x - 2.0, _I0_B) / np.sqrt(x)
+
+
+@njit(**_INLINE)
+def i1(x):
+    """Modified Bessel function I1 (Cephes, as torch.special.i1), in float64: i0's derivative."""
+    x = np.float64(x)
+    ax = abs(x)
+    if ax <= 8.0:
+        out = np.exp(ax) * ax * chbevl(ax / 2.0 - 2.0, _I1_A)
+    else:
+        out = np.exp(ax) * chbevl(32.0 / ax - 2.0, _I1_B) / np.sqrt(ax)
+    return -out if x < 0 else out
+
+
+@njit(**_INLINE)
+def erfinv(y):
+    """torch's calc_erfinv in float64: a rational first guess, then two Newton steps on erf."""
+    y = np.float64(y)
+    ya = abs(y)
+    if ya > 1.0:
+        return np.nan
+    if ya == 1.0:
+        return math.copysign(np.inf, y)
+    if ya <= 0.7:
+        z = y * y
+        num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899
+        dem = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0
+        x = y * num / dem
+    else:
+        z = np.sqrt(-np.log((1.0 - ya) / 2.0))
+        num = ((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454
+        dem = (1.637067800 * z + 3.543889200) * z + 1.0
+        x = math.copysign(num, y) / dem
+    x = x - (math.erf(x) - y) / (1.1283791670955126 * np.exp(-x * x))
+    x = x - (math.erf(x) - y) / (1.1283791670955126 * np.exp(-x * x))
+    return x

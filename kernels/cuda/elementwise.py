@@ -93,7 +93,8 @@ _MATH_NAMES = {
     "arccos": "acos", "acos": "acos", "arctan": "atan", "atan": "atan", "arctan2": "atan2", "atan2": "atan2",
     "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "floor": "floor", "ceil": "ceil", "trunc": "trunc",
     "fmod": "fmod", "hypot": "hypot", "isinf": "isinf", "isfinite": "isfinite", "isnan": "isnan", "erf": "erf",
-    "erfc": "erfc", "copysign": "copysign",
+    "erfc": "erfc", "copysign": "copysign", "arcsinh": "asinh", "asinh": "asinh", "arccosh": "acosh",
+    "acosh": "acosh", "arctanh": "atanh", "atanh": "atanh", "lgamma": "lgamma", "nextafter": "nextafter",
 }
 _CALL = re.compile(r"\b(np|math)\.(\w+)\(")
 # identifiers an expression may use and still compute natively in float16

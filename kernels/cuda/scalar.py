@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..cpu.scalar import _DIGAMMA_A, _I0_A, _I0_B, _I1_A, _I1_B, _PSI_10
 from .launch import SIMULATOR, cuda
 
 if SIMULATOR:
@@ -32,9 +33,19 @@ if SIMULATOR:
            "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
            "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "fmod": np.fmod, "hypot": np.hypot,
            "isinf": np.isinf, "isfinite": np.isfinite, "isnan": np.isnan, "copysign": np.copysign, "pow": np.power,
-           "erf": math.erf, "erfc": math.erfc}
+           "erf": math.erf, "erfc": math.erfc, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+           "nextafter": np.nextafter}
     for _name, _fn in _NP.items():
         setattr(_SimMath, _name, _quiet(_fn))
+    def _lgamma(x):
+        """math.lgamma, with torch's inf at the poles where Python raises."""
+        try:
+            r = math.lgamma(float(x))
+        except (ValueError, OverflowError):
+            r = math.inf
+        return np.asarray(r, getattr(x, "dtype", np.float64))[()]
+
+    _SimMath.lgamma = staticmethod(_lgamma)
     M = _SimMath
 else:
     M = math
@@ -58,9 +69,7 @@ def sign(x):
 
 @_dev
 def fsign(x):
-    """Float sign: -1, 0 or 1; NaN stays NaN."""
-    if x != x:
-        return x
+    """Float sign: -1, 0 or 1; 0 for NaN (torch.sign)."""
     return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
 
@@ -206,6 +215,198 @@ def lerp(a, b, w):
 @_dev
 def frac(x):
     return x - M.trunc(x)
+
+
+@_dev
+def nextafter_f16(x, y):
+    """np.nextafter in float16 for float16 values held in float32 (float16 kernels compute in float32)."""
+    if x != x or y != y:
+        return x + y
+    if x == y:
+        return y
+    if x == 0:
+        return math.copysign(5.960464477539063e-08, y)  # the smallest float16 subnormal
+    if M.isinf(x):
+        return math.copysign(65504.0, x)
+    m, e = math.frexp(x)  # |x| = |m| 2**e with 0.5 <= |m| < 1
+    ulp = 2.0 ** (max(e - 1, -14) - 10)
+    if (y > x) != (x > 0) and abs(m) == 0.5 and e - 1 > -14:  # toward zero from a power of two
+        ulp *= 0.5
+    return x + ulp if y > x else x - ulp
+
+
+@_dev
+def xlogy(x, y):
+    """x * log(y), 0 where x == 0 unless y is NaN (torch.xlogy)."""
+    if y != y:
+        return y
+    if x == 0:
+        return x - x
+    return x * M.log(y)
+
+
+@_dev
+def logaddexp(a, b):
+    """log(exp(a) + exp(b)) without overflow; equal infinities give themselves (torch.logaddexp)."""
+    if M.isinf(a) and a == b:
+        return a
+    m = a if a > b else b
+    return m + M.log1p(M.exp(-abs(a - b)))
+
+
+@_dev
+def logaddexp2(a, b):
+    if M.isinf(a) and a == b:
+        return a
+    m = a if a > b else b
+    return m + M.log1p(M.pow(_F32_TWO, -abs(a - b))) * 1.4426950408889634
+
+
+@_dev
+def logit(x, lo, one, clamp):
+    """log(z / (1 - z)) with z = x clamped to [eps, 1 - eps] when eps was given (torch.logit's select order)."""
+    if clamp:
+        hi = one - lo
+        x = lo if x < lo else (hi if x > hi else x)
+    return M.log(x / (one - x))
+
+
+@_dev
+def gcd(a, b):
+    """Non-negative gcd as torch computes it (abs, then Euclid)."""
+    a = abs(a)
+    b = abs(b)
+    while a != 0:
+        c = a
+        a = b % a
+        b = c
+    return b
+
+
+@_dev
+def lcm(a, b):
+    g = gcd(a, b)
+    return g - g if g == 0 else abs(a // g * b)
+
+
+@_dev
+def lshift(a, b, bits):
+    """torch's lshift: a shift by a negative count or by the width or more gives 0."""
+    if b < 0 or b >= bits:
+        return a - a
+    return a << b
+
+
+@_dev
+def rshift(a, b, max_shift):
+    """torch's rshift: a negative count or one past max_shift (width - 1 when signed) shifts by max_shift."""
+    if b < 0 or b >= max_shift:
+        return (a >> (max_shift - 1)) >> 1
+    return a >> b
+
+
+@_dev
+def digamma(x):
+    """torch's calc_digamma (Cephes) in float64: reflection for x < 0, recurrence up to 10, asymptotic series."""
+    x = np.float64(x)
+    if x == 0:
+        return M.copysign(np.float64(np.inf), -x)
+    result = np.float64(0.0)
+    if x < 0:
+        if x == M.trunc(x):
+            return np.float64(np.nan)
+        result = -np.pi / M.tan(np.pi * (x - M.trunc(x)))
+        x = 1.0 - x
+    while x < 10:
+        result -= 1.0 / x
+        x += 1.0
+    if x == 10:
+        return result + _PSI_10
+    y = np.float64(0.0)
+    if x < 1.0e17:
+        z = 1.0 / (x * x)
+        p = np.float64(0.0)
+        for i in range(_DIGAMMA_A.shape[0]):
+            p = p * z + _DIGAMMA_A[i]
+        y = z * p
+    return result + M.log(x) - 0.5 / x - y
+
+
+@_dev
+def trigamma(x):
+    """torch's calc_trigamma (polygamma(1, x)) in float64."""
+    x = np.float64(x)
+    sign = 1.0
+    result = np.float64(0.0)
+    if x < 0.5:
+        sign = -1.0
+        s = M.sin(np.pi * x)
+        result -= np.pi * np.pi / (s * s)
+        x = 1.0 - x
+    for _ in range(6):
+        result += 1.0 / (x * x)
+        x += 1.0
+    ixx = 1.0 / (x * x)
+    result += (1.0 + 1.0 / (2.0 * x) + ixx * (1.0 / 6.0 - ixx * (1.0 / 30.0 - ixx * (1.0 / 42.0)))) / x
+    return sign * result
+
+
+@_dev
+def chbevl(x, coef):
+    """Clenshaw's sum of a Chebyshev series (Cephes chbevl)."""
+    b0 = coef[0]
+    b1 = np.float64(0.0)
+    b2 = np.float64(0.0)
+    for i in range(1, coef.shape[0]):
+        b2 = b1
+        b1 = b0
+        b0 = x * b1 - b2 + coef[i]
+    return 0.5 * (b0 - b2)
+
+
+@_dev
+def i0(x):
+    """Modified Bessel function I0 (Cephes, as torch.i0), in float64."""
+    x = abs(np.float64(x))
+    if x <= 8.0:
+        return M.exp(x) * chbevl(x / 2.0 - 2.0, _I0_A)
+    return M.exp(x) * chbevl(32.0 / x - 2.0, _I0_B) / M.sqrt(x)
+
+
+@_dev
+def i1(x):
+    """Modified Bessel function I1 (Cephes), in float64: i0's derivative."""
+    x = np.float64(x)
+    ax = abs(x)
+    if ax <= 8.0:
+        out = M.exp(ax) * ax * chbevl(ax / 2.0 - 2.0, _I1_A)
+    else:
+        out = M.exp(ax) * chbevl(32.0 / ax - 2.0, _I1_B) / M.sqrt(ax)
+    return -out if x < 0 else out
+
+
+@_dev
+def erfinv(y):
+    """torch's calc_erfinv in float64: a rational first guess, then two Newton steps on erf."""
+    y = np.float64(y)
+    ya = abs(y)
+    if ya > 1.0:
+        return np.float64(np.nan)
+    if ya == 1.0:
+        return M.copysign(np.float64(np.inf), y)
+    if ya <= 0.7:
+        z = y * y
+        num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899
+        dem = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0
+        x = y * num / dem
+    else:
+        z = M.sqrt(-M.log((1.0 - ya) / 2.0))
+        num = ((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454
+        dem = (1.637067800 * z + 3.543889200) * z + 1.0
+        x = M.copysign(num, y) / dem
+    x = x - (M.erf(x) - y) / (1.1283791670955126 * M.exp(-x * x))
+    x = x - (M.erf(x) - y) / (1.1283791670955126 * M.exp(-x * x))
+    return x
 
 
 # ---------------------------------------------------------------------------------------------------------

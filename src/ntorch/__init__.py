@@ -16,6 +16,7 @@ from . import (
     _methods,  # noqa: E402, F401
     autograd,
     dispatch,  # noqa: E402
+    linalg,  # noqa: E402, F401  (ntorch.linalg, as torch.linalg)
     nn,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -101,6 +102,7 @@ from .ops.shape import (  # noqa: E402, F401
     movedim,
     narrow,
     permute,
+    ravel,
     reshape,
     select,
     squeeze,

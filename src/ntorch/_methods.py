@@ -84,6 +84,8 @@ def _inplace(name: str, params_from=None):
     def method(self, other, **kw):
         if name in ("add", "sub") and kw.get("alpha", 1) != 1:
             return apply_inplace(name + "_alpha", self, other, params=(kw["alpha"],))
+        if name in pointwise.TORCH_KERNEL:
+            pointwise.check_kernel_dtype(name, (self, other))
         return apply_inplace(name, self, other)
 
     method.__name__ = name + "_"
@@ -104,10 +106,14 @@ def _bind() -> None:
     for name, fn in F.items():
         setattr(T, name, fn)
     for name in pointwise.UNARY:
-        if name not in ("isnan", "isinf", "isfinite"):
+        if name not in ("isnan", "isinf", "isfinite", "signbit"):
             setattr(T, name + "_", _unary_inplace(name))
+    for alias, name in (("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"), ("sgn", "sign")):
+        setattr(T, alias + "_", _unary_inplace(name))
     for name in ("add", "sub", "mul", "div", "remainder", "fmod", "atan2", "maximum", "minimum",
-                 "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or", "logical_xor"):
+                 "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or", "logical_xor",
+                 "copysign", "xlogy", "ldexp", "nextafter", "gcd", "lcm", "bitwise_left_shift",
+                 "bitwise_right_shift"):
         setattr(T, name + "_", _inplace(name))
     for name in ("eq", "ne", "lt", "le", "gt", "ge"):
         setattr(T, name + "_", _inplace(name))
@@ -127,7 +133,8 @@ def _bind() -> None:
         "swapdims": shape.transpose, "t": shape.t, "permute": shape.permute, "movedim": shape.movedim,
         "moveaxis": shape.movedim, "unsqueeze": shape.unsqueeze, "squeeze": shape.squeeze,
         "expand": shape.expand, "expand_as": shape.expand_as, "broadcast_to": shape.broadcast_to,
-        "flatten": shape.flatten, "unflatten": shape.unflatten, "narrow": shape.narrow, "unbind": shape.unbind,
+        "flatten": shape.flatten, "ravel": shape.ravel, "unflatten": shape.unflatten, "narrow": shape.narrow,
+        "unbind": shape.unbind,
         "select": shape.select, "contiguous": shape.contiguous, "clone": shape.clone,
         "view_as": lambda self, other: shape.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: shape.reshape(self, tuple(other.shape)),
@@ -138,7 +145,12 @@ def _bind() -> None:
         "__truediv__": pointwise.div, "__rtruediv__": _rev(pointwise.div),
         "__floordiv__": pointwise.floor_divide, "__rfloordiv__": _rev(pointwise.floor_divide),
         "__mod__": F["remainder"], "__rmod__": _rev(F["remainder"]), "__pow__": pointwise.pow,
-        "__rpow__": _rev(pointwise.pow), "__neg__": F["neg"], "__pos__": lambda self: self,
+        "__rpow__": _rev(pointwise.pow), "__neg__": F["neg"], "__pos__": pointwise.positive,
+        "__lshift__": F["bitwise_left_shift"], "__rlshift__": _rev(F["bitwise_left_shift"]),
+        "__rshift__": F["bitwise_right_shift"], "__rrshift__": _rev(F["bitwise_right_shift"]),
+        "__ilshift__": _inplace("bitwise_left_shift"), "__irshift__": _inplace("bitwise_right_shift"),
+        "heaviside_": _heaviside_inplace,
+        "logit_": lambda self, eps=None: apply_inplace("logit", self, params=(-1.0 if eps is None else float(eps),)),
         "__abs__": F["abs"], "__invert__": _invert, "__and__": F["bitwise_and"], "__rand__": _rev(F["bitwise_and"]),
         "__or__": F["bitwise_or"], "__ror__": _rev(F["bitwise_or"]), "__xor__": F["bitwise_xor"],
         "__rxor__": _rev(F["bitwise_xor"]), "__eq__": F["eq"], "__ne__": F["ne"], "__lt__": F["lt"],
@@ -190,7 +202,13 @@ def _invert(self: Tensor) -> Tensor:
     return pointwise.FUNCTIONS["bitwise_not"](self)
 
 
+def _heaviside_inplace(self: Tensor, values: Tensor) -> Tensor:
+    pointwise.check_heaviside(self, values)
+    return apply_inplace("heaviside", self, values)
+
+
 def _floordiv_inplace(self: Tensor, other) -> Tensor:
+    pointwise.check_kernel_dtype("div_floor", (self, other))
     pointwise._check_int_zero("floor_divide", self, other)
     return apply_inplace("div_floor", self, other)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ..ops import pointwise, softmax
 from ..ops.elementwise import apply as _apply
 from ..ops.elementwise import apply_inplace as _apply_inplace
@@ -37,15 +41,151 @@ def hardtanh(input: _Tensor, min_val: float = -1.0, max_val: float = 1.0, inplac
     return input.clamp_(min_val, max_val) if inplace else pointwise.clamp(input, min_val, max_val)
 
 
+def _check_factor(op: str, name: str, factor: int) -> int:
+    factor = int(factor)
+    if factor <= 0:
+        raise RuntimeError(f"{op} expects a positive {name}, but got {factor}")
+    return factor
+
+
+def pixel_shuffle(input: _Tensor, upscale_factor: int) -> _Tensor:
+    """(*, C r**2, H, W) -> (*, C, H r, W r): each channel block of r**2 becomes an r x r tile."""
+    r = _check_factor("pixel_shuffle", "upscale_factor", upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    b = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: _Tensor, downscale_factor: int) -> _Tensor:
+    """(*, C, H r, W r) -> (*, C r**2, H, W): the inverse of pixel_shuffle."""
+    r = _check_factor("pixel_unshuffle", "downscale_factor", downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    *lead, c, h, w = input.shape
+    for name, size, dim in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
+                               f"input.size({dim})={size} is not divisible by {r}")
+    b = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def _grad_scaled(x: _Tensor, scale: _Tensor) -> _Tensor:
+    """x's value with its gradient multiplied by scale."""
+    return x * scale + (x * (1 - scale)).detach()
+
+
+def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> _Tensor:
+    """weight rows at the indices; padding_idx rows get no gradient, max_norm renormalises the looked-up rows
+    of weight in place (as torch does), scale_grad_by_freq divides each row's gradient by its count."""
+    from .. import dtypes
+    from ..ops.creation import tensor
+
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported by ntorch")
+    if input.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {dtypes.torch_name(input.dtype)} instead (while checking arguments "
+                           "for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = padding_idx % rows
+    flat = input.reshape(-1).to(dtypes.int64)
+    if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= rows):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        from .. import no_grad
+
+        with no_grad():
+            used = tensor(np.unique(flat.cpu().numpy()), device=weight.device)
+            picked = weight.index_select(0, used)
+            norms = picked.norm(norm_type, 1, keepdim=True)
+            scale = pointwise.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            weight.index_copy_(0, used, picked * scale)
+    out = weight.index_select(0, flat)
+    if scale_grad_by_freq and flat.numel():
+        counts = np.bincount(flat.cpu().numpy(), minlength=rows)[flat.cpu().numpy()]
+        out = _grad_scaled(out, tensor((1.0 / counts).reshape(-1, 1), dtype=weight.dtype, device=weight.device))
+    if padding_idx is not None:
+        out = pointwise.where((flat == padding_idx).reshape(-1, 1), out.detach(), out)
+    return out.reshape(*input.shape, weight.shape[1])
+
+
+def _cpp_name(dt) -> str:
+    """The C++ type name torch's attention errors print for a dtype ('float', 'long int')."""
+    names = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+    return names.get(str(dt).rsplit(".", 1)[-1], str(dt))
+
+
+def scaled_dot_product_attention(query: _Tensor, key: _Tensor, value: _Tensor, attn_mask: _Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> _Tensor:
+    """softmax(q k^T * scale + mask) v, the math reference torch documents: a bool mask keeps True entries, a
+    float mask is added, is_causal keeps the lower triangle; dropout_p > 0 drops attention weights."""
+    from .. import dtypes
+    from ..ops.creation import tensor
+    from ..ops.softmax import softmax as _softmax
+    from . import dropout as _dropout
+
+    if not query.dtype is key.dtype is value.dtype:
+        n = _cpp_name
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{n(query.dtype)} key.dtype: {n(key.dtype)} and value.dtype: {n(value.dtype)} instead.")
+    if attn_mask is not None and attn_mask.dtype is not dtypes.bool and attn_mask.dtype is not query.dtype:
+        raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                           f"attn_mask.dtype: {_cpp_name(attn_mask.dtype)} and  query.dtype: "
+                           f"{_cpp_name(query.dtype)} instead.")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        key = key.repeat_interleave(query.shape[-3] // key.shape[-3], -3)
+        value = value.repeat_interleave(query.shape[-3] // value.shape[-3], -3)
+    length, source = query.shape[-2], key.shape[-2]
+    factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    scores = query.matmul(key.transpose(-2, -1)) * factor
+    if is_causal:
+        attn_mask = tensor(np.tril(np.ones((length, source), bool)), device=query.device)
+    if attn_mask is not None:
+        if attn_mask.dtype is dtypes.bool:
+            scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
+        else:
+            scores = scores + attn_mask
+    weights = _softmax(scores, -1)
+    if dropout_p > 0.0:
+        weights = _dropout.dropout(weights, dropout_p, True)
+    return weights.matmul(value)
+
+
 def _bind_tables() -> None:
     """Each nn op module lists its functions in a FUNCTIONAL table; torch.softmax & co. are F names too."""
     from .._methods import guard_tables
-    from . import conv, dropout, losses, normalization, padding, pooling, sampling
+    from . import activations, conv, distance, dropout, losses, normalization, padding, pooling, sampling
 
-    for module in (conv, dropout, losses, normalization, padding, pooling, sampling):
+    for module in (activations, conv, distance, dropout, losses, normalization, padding, pooling, sampling):
         guard_tables(module.FUNCTIONAL)
         globals().update(module.FUNCTIONAL)
     globals().update({k: v for k, v in softmax.FUNCTIONS.items() if k in ("softmax", "log_softmax")})
+    extra = {"pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle, "embedding": embedding,
+             "scaled_dot_product_attention": scaled_dot_product_attention}
+    guard_tables(extra)
+    globals().update(extra)
 
 
 _bind_tables()

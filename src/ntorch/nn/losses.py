@@ -612,6 +612,257 @@ def _bce_logits_backward(c, g: Tensor):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Losses composed of ntorch ops (autograd and CUDA come with the ops), with torch's checks and formulas
+# ---------------------------------------------------------------------------------------------------------
+def _pair(op: str, input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> str:
+    check_tensor(input, op)
+    check_tensor(target, op, "target")
+    return _reduction(size_average, reduce, reduction, stacklevel=4)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d**2 / beta where d = |x - t| < beta, else d - 0.5 beta (l1_loss for beta = 0)."""
+    reduction = _pair("smooth_l1_loss", input, target, size_average, reduce, reduction)
+    _size_warning(input, target)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    from ..ops import pointwise
+
+    d = (input - target).abs()
+    return _reduce_composed(pointwise.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d**2 where d = |x - t| < delta, else delta (d - 0.5 delta); times weight, whose mean divides by
+    the element count as torch's does."""
+    reduction = _pair("huber_loss", input, target, reduction=reduction)
+    _size_warning(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    from ..ops import pointwise
+
+    d = (input - target).abs()
+    loss = pointwise.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    return _reduce_composed(loss if weight is None else loss * weight, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """target * (log(target) - input) (0 where target is 0), or exp(t) * (t - input) with log_target;
+    'batchmean' divides the sum by the batch size."""
+    check_tensor(input, "kl_div")
+    check_tensor(target, "kl_div", "target")
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, "mean")
+    elif reduction == "mean":
+        warn("reduction: 'mean' divides the total loss by both the batch size and the support size.'batchmean' "
+             "divides only by the batch size, and aligns with the KL div math definition.'mean' will be changed "
+             "to behave the same as 'batchmean' in the next major release.")
+    from ..ops import pointwise
+
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        xlogy = pointwise.where(target == 0, 0.0, target * pointwise.where(target == 0, 1.0, target).log())
+        loss = xlogy - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce_composed(loss, _reduction(None, None, reduction))
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-target * input))."""
+    reduction = _pair("soft_margin_loss", input, target, size_average, reduce, reduction)
+    _same_as_input(input, target)
+    return _reduce_composed((-target * input).exp().log1p(), reduction)
+
+
+def _same_as_input(input: Tensor, other: Tensor) -> None:
+    """torch writes these losses into an input-shaped output: other may broadcast only up to input's shape."""
+    full = tuple(broadcast_shapes(input.shape, other.shape))
+    if full != tuple(input.shape):
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(full)}")
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -target * (input1 - input2) + margin)."""
+    from ..ops import pointwise
+
+    reduction = _pair("margin_ranking_loss", input1, input2, size_average, reduce, reduction)
+    check_tensor(target, "margin_ranking_loss", "target")
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
+    return _reduce_composed(pointwise.clamp_min(-target * (input1 - input2) + margin, 0.0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """x where target is 1, max(0, margin - x) where target is -1 (torch's sum of both masks)."""
+    from ..ops import pointwise
+
+    reduction = _pair("hinge_embedding_loss", input, target, size_average, reduce, reduction)
+    margin_part = pointwise.where(target != 1, pointwise.clamp_min(margin - input, 0.0), 0.0)
+    return _reduce_composed(margin_part + pointwise.where(target != -1, input, 0.0), reduction)
+
+
+_COS_EPS = 1e-12  # torch's EPSILON in cosine_embedding_loss
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
+                          reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1."""
+    from ..ops import pointwise
+
+    reduction = _pair("cosine_embedding_loss", input1, input2, size_average, reduce, reduction)
+    check_tensor(target, "cosine_embedding_loss", "target")
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target.ndim == 1 and not (input1.ndim == 2 and input2.ndim == 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    if target.ndim == 0 and not (input1.ndim == 1 and input2.ndim == 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    dim = input1.ndim - 1
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + _COS_EPS
+    mag2 = (input2 * input2).sum(dim) + _COS_EPS
+    cos = prod / (mag1 * mag2).sqrt()
+    pos = pointwise.where(target == 1, 1.0 - cos, 0.0)
+    neg = pointwise.where(target == -1, pointwise.clamp_min(cos - margin, 0.0), 0.0)
+    return _reduce_composed(pos + neg, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """exp(x) - t x (log_input), else x - t log(x + eps); full adds Stirling's t log t - t + log(2 pi t) / 2
+    where t > 1."""
+    from ..ops import pointwise
+
+    reduction = _pair("poisson_nll_loss", input, target, size_average, reduce, reduction)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        safe = pointwise.where(target > 1, target, 1.0)
+        stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
+        loss = loss + pointwise.where(target > 1, stirling, 0.0)
+    return _reduce_composed(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """(log(max(var, eps)) + (x - t)**2 / max(var, eps)) / 2 (+ log(2 pi) / 2 with full); the clamp passes
+    var's gradient through unchanged, as torch's no-grad clamp_ does. var may be one dim short of input or
+    differ from it in one broadcast dim."""
+    from ..ops import pointwise
+    from ..ops.creation import ones_like
+
+    check_tensor(input, "gaussian_nll_loss")
+    check_tensor(target, "gaussian_nll_loss", "target")
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ones_like(input) * float(var)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var + (pointwise.clamp_min(var, eps) - var).detach()
+    diff = input - target
+    loss = (var.log() + diff * diff / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce_composed(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                                reduce=None, reduction: str = "mean") -> Tensor:
+    """-(t log_sigmoid(x) + (1 - t) log_sigmoid(-x)), times weight, averaged over the class (last) dim."""
+    from .activations import logsigmoid
+
+    reduction = _pair("multilabel_soft_margin_loss", input, target, size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    return _reduce_composed(loss, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with pairwise p-norm distances; swap uses min(d(a, n), d(p, n))."""
+    from ..ops import pointwise
+    from .distance import pairwise_distance
+
+    for name, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
+        check_tensor(t, "triplet_margin_loss", name)
+    reduction = _reduction(size_average, reduce, reduction)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = pointwise.FUNCTIONS["minimum"](d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce_composed(pointwise.clamp_min(d_pos - d_neg + margin, 0.0), reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """sum over i != y of max(0, margin - x[y] + x[i])**p * weight[y], divided by the class count."""
+    from ..ops import pointwise
+    from ..ops.creation import arange
+
+    reduction = _pair("multi_margin_loss", input, target, size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if not (input.ndim <= 1 and input.numel() > 0 or input.ndim == 2 and input.shape[1] > 0):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    n = input.shape[0] if input.ndim == 2 else 1
+    c = input.shape[-1] if input.ndim else 1
+    if target.ndim > 1 or target.numel() != n:
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{n}], but got {list(target.shape)}. Input "
+                           f"has shape {list(input.shape)}.")
+    if target.dtype is not dtypes.int64:
+        raise RuntimeError(f"expected scalar type Long but found {dtypes.torch_name(target.dtype)}")
+    if weight is not None:
+        check_tensor(weight, "multi_margin_loss", "weight")
+        if weight.ndim > 1 or weight.numel() != c:
+            raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    t = target.reshape(n, 1)
+    if n and bool(((t < 0) | (t >= c)).any()):
+        raise RuntimeError("target out of range")
+    x = input.reshape(n, c)
+    z = pointwise.clamp_min(x - x.gather(1, t) + margin, 0.0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight.gather(0, target.reshape(n)).reshape(n, 1)
+    z = pointwise.where(arange(c, device=input.device).reshape(1, c) == t, 0.0, z)
+    loss = z.sum(1) / c
+    if reduction == "none":
+        return loss.reshape(input.shape[:-1]) if input.ndim <= 1 else loss
+    return _reduce_composed(loss, reduction)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # linear: not a loss; it lives here until an nn linear module exists (it should move there)
 # ---------------------------------------------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -674,4 +925,9 @@ FUNCTIONAL: dict = {
     "cross_entropy": cross_entropy, "nll_loss": nll_loss, "mse_loss": mse_loss, "l1_loss": l1_loss,
     "binary_cross_entropy": binary_cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "smooth_l1_loss": smooth_l1_loss, "huber_loss": huber_loss, "kl_div": kl_div, "soft_margin_loss": soft_margin_loss,
+    "margin_ranking_loss": margin_ranking_loss, "hinge_embedding_loss": hinge_embedding_loss,
+    "cosine_embedding_loss": cosine_embedding_loss, "poisson_nll_loss": poisson_nll_loss,
+    "gaussian_nll_loss": gaussian_nll_loss, "multilabel_soft_margin_loss": multilabel_soft_margin_loss,
+    "triplet_margin_loss": triplet_margin_loss, "multi_margin_loss": multi_margin_loss,
 }

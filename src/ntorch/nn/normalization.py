@@ -193,5 +193,172 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._wrap(out.reshape(*tensor.shape, num_classes))
 
 
+# ---------------------------------------------------------------------------------------------------------
+# batch_norm, instance_norm, group_norm, rms_norm, local_response_norm: composed of ntorch ops
+# ---------------------------------------------------------------------------------------------------------
+def _channel_param(p: Tensor | None, name: str, channels: int) -> None:
+    if p is not None:
+        check_tensor(p, "batch_norm", name)
+        if p.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {p.numel()}")
+
+
+def _per_channel(p: Tensor, ndim: int) -> Tensor:
+    """A (C,) tensor shaped (C, 1, ...) to broadcast over an (N, C, *spatial) input."""
+    return p.reshape(-1, *([1] * (ndim - 2)))
+
+
+def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    if weight is not None:
+        y = y * _per_channel(weight, y.ndim)
+    return y + _per_channel(bias, y.ndim) if bias is not None else y
+
+
+def _update_running(running: Tensor | None, stat: Tensor, momentum: float) -> None:
+    """running = (1 - momentum) * running + momentum * stat, in place and unrecorded, as torch updates it."""
+    if running is not None:
+        with grad_mode.no_grad():
+            running.mul_(1.0 - momentum).add_(stat.detach().reshape(running.shape).to(running.dtype) * momentum)
+
+
+def _normalize_over(x: Tensor, dims: tuple, eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(x - mean) / sqrt(biased var + eps) over dims, with the mean and biased var (kept dims)."""
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    return centered * (var + eps).rsqrt(), mean, var
+
+
+def _unbiased(var: Tensor, n: int) -> Tensor:
+    return var * (n / (n - 1)) if n > 1 else var * math.nan
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) by the batch statistics (training: running stats are updated in place
+    with the unbiased variance) or by the running stats (eval), then scale and shift."""
+    check_tensor(input, "batch_norm")
+    if input.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{max(input.ndim, 1)}, "
+                         f"{max(input.ndim, 1) - 1}], but got 1)")
+    c = input.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        _channel_param(p, name, c)
+    dims = (0, *range(2, input.ndim))
+    if training:
+        count = input.numel() // c if c else 0
+        if count == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        y, mean, var = _normalize_over(input, dims, eps)
+        _update_running(running_mean, mean, momentum)
+        _update_running(running_var, _unbiased(var, count), momentum)
+        return _affine(y, weight, bias)
+    if running_mean is None or running_var is None:
+        raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must be defined in "
+                           "evaluation mode")
+    rm, rv = _per_channel(running_mean, input.ndim), _per_channel(running_var, input.ndim)
+    return _affine((input - rm) * (rv + eps).rsqrt(), weight, bias)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) over its spatial dims; running stats (when given) get the batch mean
+    of the instance statistics. Without use_input_stats the running stats normalise, as in batch_norm eval."""
+    check_tensor(input, "instance_norm")
+    if use_input_stats:
+        spatial = math.prod(input.shape[2:]) if input.ndim > 2 else 1
+        if spatial == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    n, c = input.shape[0], input.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
+        if p is not None and p.numel() != c:
+            raise RuntimeError(f"{name} should contain {n * c} elements not {n * p.numel()}")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    for name, p in (("weight", weight), ("bias", bias)):
+        _channel_param(p, name, c)
+    y, mean, var = _normalize_over(input, tuple(range(2, input.ndim)), eps)
+    count = math.prod(input.shape[2:])
+    if running_mean is not None:
+        _update_running(running_mean, mean.reshape(n, c).mean(0), momentum)
+    if running_var is not None:
+        _update_running(running_var, _unbiased(var, count).reshape(n, c).mean(0), momentum)
+    return _affine(y, weight, bias)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each of num_groups channel groups of every sample (biased var), then per-channel affine."""
+    check_tensor(input, "group_norm")
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(input.shape)} and num_groups={num_groups}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and (p.ndim != 1 or p.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(p.shape)} and input of shape {list(input.shape)}")
+    if input.numel() == 0:
+        return _affine(input * 1, weight, bias)
+    grouped = input.reshape(n, num_groups, -1)
+    y = _normalize_over(grouped, (2,), eps)[0].reshape(*input.shape)
+    return _affine(y, weight, bias)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x**2) + eps) over the trailing normalized_shape dims, times weight; eps defaults to the
+    dtype's machine epsilon."""
+    check_tensor(input, "rms_norm")
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(int(s) for s in normalized_shape)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}")
+    if weight is not None:
+        check_tensor(weight, "rms_norm", "weight")
+        if tuple(weight.shape) != shape:
+            raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                               f"{list(weight.shape)} and normalized_shape = {list(shape)}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"rms_norm\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    if eps is None:
+        eps = float(np.finfo(input.dtype.np).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y * weight if weight is not None else y
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x**2 over a window of `size` channels (zero-padded, size // 2 before the channel
+    and (size - 1) // 2 after it)) ** beta."""
+    from ..ops.creation import zeros
+    from ..ops.joins import cat
+
+    check_tensor(input, "local_response_norm")
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          input (got {input.ndim} "
+                         "dimensions)")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    sq = input * input
+    before, after = size // 2, (size - 1) // 2
+    pad_shape = lambda m: (input.shape[0], m, *input.shape[2:])  # noqa: E731
+    parts = [zeros(pad_shape(before), dtype=input.dtype, device=input.device), sq,
+             zeros(pad_shape(after), dtype=input.dtype, device=input.device)]
+    padded = cat(parts, 1)
+    window = padded.narrow(1, 0, c)
+    for j in range(1, size):
+        window = window + padded.narrow(1, j, c)
+    return input / (window * (alpha / size) + k) ** beta
+
+
 # ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
-FUNCTIONAL: dict = {"layer_norm": layer_norm, "normalize": normalize, "one_hot": one_hot}
+FUNCTIONAL: dict = {"layer_norm": layer_norm, "normalize": normalize, "one_hot": one_hot, "batch_norm": batch_norm,
+                    "instance_norm": instance_norm, "group_norm": group_norm, "rms_norm": rms_norm,
+                    "local_response_norm": local_response_norm}

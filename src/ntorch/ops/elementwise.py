@@ -118,8 +118,8 @@ OPS: list[Op] = [
     Op("hypot", {"any": "np.hypot(x, y)"}, 2, dtypes=F),
     Op("maximum", {"float": "maximum_nan(x, y)", "bool": "x | y", "any": "max(x, y)"}, 2, dtypes=ALL),
     Op("minimum", {"float": "minimum_nan(x, y)", "bool": "x & y", "any": "min(x, y)"}, 2, dtypes=ALL),
-    Op("fmax", {"float": "fmax(x, y)", "any": "max(x, y)"}, 2),
-    Op("fmin", {"float": "fmin(x, y)", "any": "min(x, y)"}, 2),
+    Op("fmax", {"float": "fmax(x, y)", "bool": "x | y", "any": "max(x, y)"}, 2, dtypes=ALL),
+    Op("fmin", {"float": "fmin(x, y)", "bool": "x & y", "any": "min(x, y)"}, 2, dtypes=ALL),
     Op("eq", {"any": "x == y"}, 2, result="bool", dtypes=ALL),
     Op("ne", {"any": "x != y"}, 2, result="bool", dtypes=ALL),
     Op("lt", {"any": "x < y"}, 2, result="bool", dtypes=ALL),
@@ -134,6 +134,37 @@ OPS: list[Op] = [
     Op("bitwise_xor", {"any": "x ^ y"}, 2, dtypes=I + (dtypes.bool,)),
     Op("isclose", {"float": "isclose(x, y, p0, p1, p2)", "any": "x == y"}, 2, result="bool", dtypes=ALL,
        nparams=3),
+    # conformance additions: unary float ops (ints and bool compute in the default float dtype)
+    _unary_float("asinh", "np.arcsinh(x)", "np.arcsinh(x)"),
+    _unary_float("acosh", "np.arccosh(x)", "np.arccosh(x)"),
+    _unary_float("atanh", "np.arctanh(x)", "np.arctanh(x)"),
+    _unary_float("deg2rad", "x * T(0.017453292519943295)", "x * T(0.017453292519943295)"),
+    _unary_float("rad2deg", "x * T(57.29577951308232)", "x * T(57.29577951308232)"),
+    _unary_float("sinc", "T(1) if x == 0 else np.sin(T(3.141592653589793) * x) / (T(3.141592653589793) * x)",
+                 "T(1) if x == 0 else np.sin(T(3.141592653589793) * x) / (T(3.141592653589793) * x)"),
+    _unary_float("logit", "logit(x, T(p0), T(1), p0 >= 0)", "logit(x, T(p0), T(1), p0 >= 0)", nparams=1),
+    # special functions: float64 inside the helpers (kernels/cpu/scalar.py), trigamma and i1 for the backwards
+    _unary_float("lgamma", "math.lgamma(x)", "math.lgamma(x)"),
+    _unary_float("digamma", "digamma(x)", "digamma(x)"),
+    _unary_float("trigamma", "trigamma(x)", "trigamma(x)"),
+    _unary_float("i0", "i0(x)", "i0(x)"),
+    _unary_float("i1", "i1(x)", "i1(x)"),
+    _unary_float("erfinv", "erfinv(x)", "erfinv(x)"),
+    Op("signbit", {"float": "np.copysign(T(1), x) < T(0)", "bool": "False", "any": "x < 0"}, result="bool",
+       dtypes=ALL),
+    Op("copysign", {"any": "np.copysign(x, y)"}, 2, result="float", dtypes=F),
+    Op("heaviside", {"any": "y if x == 0 else T(x > 0)"}, 2, dtypes=ALL),
+    Op("logaddexp", {"any": "logaddexp(x, y)"}, 2, dtypes=F),
+    Op("logaddexp2", {"any": "logaddexp2(x, y)"}, 2, dtypes=F),
+    Op("xlogy", {"any": "xlogy(x, y)"}, 2, result="float", dtypes=F),
+    Op("nextafter", {"float16": "nextafter_f16(x, y)", "any": "np.nextafter(x, y)"}, 2, dtypes=F),
+    Op("ldexp", {"any": "x * T(2) ** y"}, 2, result="float", dtypes=F),
+    Op("gcd", {"int": "gcd(x, y)"}, 2, dtypes=I),
+    Op("lcm", {"int": "lcm(x, y)"}, 2, dtypes=I),
+    Op("bitwise_left_shift", {"uint8": "lshift(x, y, 8)", "int8": "lshift(x, y, 8)", "int16": "lshift(x, y, 16)",
+                              "int32": "lshift(x, y, 32)", "int64": "lshift(x, y, 64)"}, 2, dtypes=I),
+    Op("bitwise_right_shift", {"uint8": "rshift(x, y, 8)", "int8": "rshift(x, y, 7)", "int16": "rshift(x, y, 15)",
+                               "int32": "rshift(x, y, 31)", "int64": "rshift(x, y, 63)"}, 2, dtypes=I),
     # ternary
     Op("where", {"any": "y if x else z"}, 3, dtypes=ALL),
     Op("clamp", {"float": "clamp_nan(x, y, z)", "any": "min(max(x, y), z)"}, 3),
@@ -194,6 +225,42 @@ def _fmax_fmin_grad(c, g, smaller_wins: bool):
     x, y = c.x, c.y
     x_wins = ((x <= y) if smaller_wins else (x >= y)) | y.isnan()
     return g.masked_fill(~x_wins, 0.0), g.masked_fill(x_wins, 0.0)
+
+
+_PI_OVER_180, _SQRT_PI_OVER_2 = 0.017453292519943295, 0.8862269254527580
+
+
+def _not_implemented(what: str, error: type = NotImplementedError):
+    """A backward PyTorch has and ntorch does not (or, for heaviside, neither has)."""
+    raise error(f"the derivative for '{what}' is not implemented.")
+
+
+def _sinc_grad(c, g):
+    px = c.x * math.pi
+    return (g * ((px * px.cos() - px.sin()) / (px * c.x)).masked_fill(c.x == 0, 0.0),)
+
+
+def _logit_grad(c, g):
+    x, eps = c.x, c.p0
+    grad = g / (x * (1 - x))
+    if eps < 0:
+        return (grad.masked_fill((x < 0) | (x > 1), math.nan),)
+    return (grad.masked_fill((x < eps) | (x > 1 - eps), 0.0),)
+
+
+def _xlogy_grad(c, g):
+    x, y = c.x, c.y
+    gx = gy = None
+    if c.needs(0):
+        gx = g * apply("xlogy", (x != 0).to(g.dtype), y)
+    if c.needs(1):
+        gy = g * x / y
+    return gx, gy
+
+
+def _ldexp_grad(c, g):
+    scale = 2.0 ** c.y
+    return g * scale, g * c.x * scale * _LN2 if c.needs(1) else None
 
 
 def _zero(c, g):
@@ -263,8 +330,28 @@ DERIVATIVES: dict[str, tuple[str, object]] = {
                                     g * c.y * c.p0 if c.needs(2) else None)),
     "addcdiv": ("yz", lambda c, g: (g, g * c.p0 / c.z if c.needs(1) else None,
                                     -g * c.p0 * c.y / (c.z * c.z) if c.needs(2) else None)),
+    "asinh": ("x", lambda c, g: (g * (c.x * c.x + 1).rsqrt(),)),
+    "acosh": ("x", lambda c, g: (g * (c.x * c.x - 1).rsqrt(),)),
+    "atanh": ("x", lambda c, g: (g / (1 - c.x * c.x),)),
+    "deg2rad": ("", lambda c, g: (g * _PI_OVER_180,)),
+    "rad2deg": ("", lambda c, g: (g * (1 / _PI_OVER_180),)),
+    "sinc": ("x", _sinc_grad),
+    "logit": ("x", _logit_grad),
+    "lgamma": ("x", lambda c, g: (g * apply("digamma", c.x),)),
+    "digamma": ("x", lambda c, g: (g * apply("trigamma", c.x),)),
+    "trigamma": ("", lambda c, g: _not_implemented("polygamma of order 2 (the derivative of trigamma)")),
+    "i0": ("x", lambda c, g: (g * apply("i1", c.x),)),
+    "i1": ("xo", lambda c, g: (g * (apply("i0", c.x) - c.o / c.x).masked_fill(c.x == 0, 0.5),)),
+    "erfinv": ("o", lambda c, g: (g * (c.o * c.o).exp() * _SQRT_PI_OVER_2,)),
+    "copysign": ("xo", lambda c, g: (g * (c.o / c.x).masked_fill(c.x == 0, 0.0) if c.needs(0) else None,
+                                     g * 0.0 if c.needs(1) else None)),
+    "heaviside": ("", lambda c, g: _not_implemented("heaviside", RuntimeError)),
+    "logaddexp": ("xy", lambda c, g: (g / ((c.y - c.x).exp() + 1), g / ((c.x - c.y).exp() + 1))),
+    "logaddexp2": ("xy", lambda c, g: (g / ((c.y - c.x).exp2() + 1), g / ((c.x - c.y).exp2() + 1))),
+    "xlogy": ("xy", _xlogy_grad),
+    "nextafter": ("", lambda c, g: (g, g * 0.0)),
+    "ldexp": ("xy", _ldexp_grad),
 }
-
 
 
 class ElementwiseBackward(Node):
@@ -524,6 +611,8 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
         if res is not None:
             return res
     op = OP_BY_NAME[name]
+    if any(isinstance(a, np.generic) for a in operands):  # NumPy scalars act as Python numbers, as in torch
+        operands = tuple(a.item() if isinstance(a, np.generic) else a for a in operands)
     tensors = [a for a in operands if isinstance(a, Tensor)]
     for a in operands:
         if not isinstance(a, Tensor) and not is_scalar(a):

@@ -7,19 +7,39 @@ import math
 from .. import dtypes
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar
-from .elementwise import apply, apply_inplace
+from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
 
 UNARY = [
     "neg", "abs", "sign", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
     "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "erf",
     "erfc", "relu", "floor", "ceil", "trunc", "frac", "isnan", "isinf", "isfinite", "logical_not",
-    "bitwise_not", "silu",
+    "bitwise_not", "silu", "asinh", "acosh", "atanh", "deg2rad", "rad2deg", "sinc", "lgamma", "digamma", "i0",
+    "erfinv", "signbit",
 ]
 BINARY = [
     "mul", "atan2", "hypot", "maximum", "minimum", "fmax", "fmin", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "remainder",
-    "fmod",
+    "fmod", "copysign", "xlogy", "ldexp", "logaddexp", "logaddexp2", "nextafter", "bitwise_left_shift",
+    "bitwise_right_shift",
 ]
+# ops whose unsupported dtypes raise torch's NotImplementedError, named by torch's kernel ("lshift_cpu")
+TORCH_KERNEL = {
+    "remainder": "remainder", "fmod": "fmod", "div_floor": "div_floor", "div_trunc": "div_trunc",
+    "logaddexp": "logaddexp", "logaddexp2": "logaddexp2", "nextafter": "nextafter", "gcd": "gcd", "lcm": "lcm",
+    "bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift",
+}
+
+
+def check_kernel_dtype(name: str, operands: tuple) -> None:
+    """torch's `"lshift_cpu" not implemented for 'Float'` before any kernel runs, for the ops in TORCH_KERNEL."""
+    kernel = TORCH_KERNEL.get(name)
+    if kernel is None:
+        return
+    op = OP_BY_NAME[name]
+    dt = _compute_dtype(op, operands)
+    if dt not in op.dtypes:
+        device = "cuda" if any(isinstance(a, Tensor) and a.is_cuda for a in operands) else "cpu"
+        raise NotImplementedError(f"\"{kernel}_{device}\" not implemented for '{dtypes.torch_name(dt)}'")
 
 
 def _make_unary(name: str):
@@ -37,6 +57,7 @@ def _make_unary(name: str):
 
 def _make_binary(name: str):
     def fn(input, other, *, out: Tensor | None = None) -> Tensor:
+        check_kernel_dtype(name, (input, other))
         if name in ("remainder", "fmod"):
             _check_int_zero(name, input, other)
         return apply(name, input, other, out=out)
@@ -89,8 +110,10 @@ def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = 
     if rounding_mode not in ("floor", "trunc"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
+    op = "div_floor" if rounding_mode == "floor" else "div_trunc"
+    check_kernel_dtype(op, (input, other))
     _check_int_zero("div", input, other)
-    return apply("div_floor" if rounding_mode == "floor" else "div_trunc", input, other, out=out)
+    return apply(op, input, other, out=out)
 
 
 true_divide = divide = div
@@ -232,9 +255,54 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return apply("relu", input)
 
 
-def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    m = FUNCTIONS["maximum"](input, other)
-    return m + FUNCTIONS["log1p"](FUNCTIONS["exp"](-FUNCTIONS["abs"](input - other)))
+def positive(input: Tensor) -> Tensor:
+    """torch.positive: input itself (not a copy); bool tensors are refused as torch does."""
+    check_tensor(input, "positive")
+    if input.dtype is dtypes.bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
+    """log(p / (1 - p)); with eps, p is first clamped to [eps, 1 - eps]. eps < 0 means no clamp, as in torch."""
+    check_tensor(input, "logit")
+    return apply("logit", input, params=(-1.0 if eps is None else float(eps),), out=out)
+
+
+def _tensor_pair(name: str, input, other, other_name: str = "other") -> None:
+    check_tensor(input, name)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument '{other_name}' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def check_heaviside(input: Tensor, values: Tensor) -> None:
+    _tensor_pair("heaviside", input, values, "values")
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+
+
+def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """0 where input < 0, 1 where input > 0 (NaN counts as neither: 0), `values` where input == 0."""
+    check_heaviside(input, values)
+    return apply("heaviside", input, values, out=out)
+
+
+def _make_int_binary(name: str):
+    def fn(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+        _tensor_pair(name, input, other)
+        check_kernel_dtype(name, (input, other))
+        return apply(name, input, other, out=out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"torch.{name}: integer tensors only; the result is never negative (torch's sign rules)."
+    return fn
+
+
+FUNCTIONS |= {
+    "positive": positive, "logit": logit, "heaviside": heaviside, "gcd": _make_int_binary("gcd"),
+    "lcm": _make_int_binary("lcm"), "sgn": FUNCTIONS["sign"], "arcsinh": FUNCTIONS["asinh"],
+    "arccosh": FUNCTIONS["acosh"], "arctanh": FUNCTIONS["atanh"],
+}
 
 
 INF = math.inf

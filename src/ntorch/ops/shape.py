@@ -322,6 +322,11 @@ def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(self, shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
 
 
+def ravel(input: Tensor) -> Tensor:
+    """The elements as a 1-D tensor: a view when the layout allows, else a copy (torch.ravel)."""
+    return flatten(input)
+
+
 def unflatten(self: Tensor, dim: int, sizes) -> Tensor:
     n = self._data.ndim
     d = _wrap_dim(dim, n, "unflatten")

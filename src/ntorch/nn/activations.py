@@ -1,0 +1,206 @@
+"""The remaining torch.nn.functional activations, composed of ntorch ops (so autograd and CUDA come for free).
+
+Branches that would overflow in the unused side of a `where` (exp of a large x) are clamped first: a where
+passes a zero gradient to the unused side, and 0 * inf would still be nan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import pointwise
+from ..ops._util import check_tensor
+from ..ops.softmax import _implicit_dim, softmax
+from ..random import rand
+from ..tensor import Tensor, _wrap_dim
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _src(input: Tensor, inplace: bool) -> Tensor:
+    """What an activation computes from: a copy when it overwrites a tensor autograd tracks, so the backward
+    reads values the in-place write did not change (torch's native in-place ops need no copy)."""
+    return input.clone() if inplace and input.requires_grad else input
+
+
+def _out(input: Tensor, res: Tensor, inplace: bool) -> Tensor:
+    return input.copy_(res) if inplace else res
+
+
+def _float(input: Tensor, kernel: str) -> None:
+    check_tensor(input, kernel)
+    if not input.dtype.is_floating_point:
+        from .. import dtypes
+
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+
+
+def _neg_expm1(input: Tensor, scale: float = 1.0) -> Tensor:
+    """exp(min(x, 0) * scale) - 1: the negative branch of the ELU family, finite for any x."""
+    return (pointwise.clamp_max(input, 0.0) * scale).expm1()
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    _float(input, "elu_cpu")
+    x = _src(input, inplace)
+    return _out(input, pointwise.where(x > 0, x, _neg_expm1(x) * alpha), inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _float(input, "elu_cpu")
+    x = _src(input, inplace)
+    return _out(input, pointwise.where(x > 0, x, _neg_expm1(x, 1.0 / alpha) * alpha), inplace)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    _float(input, "elu_cpu")
+    x = _src(input, inplace)
+    res = pointwise.where(x > 0, x, _neg_expm1(x) * _SELU_ALPHA) * _SELU_SCALE
+    return _out(input, res, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    _float(input, "mish_cpu")
+    x = _src(input, inplace)
+    return _out(input, x * pointwise.softplus(x).tanh(), inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """clamp(x + 3, 0, 6) / 6."""
+    _float(input, "hardsigmoid_cpu")
+    x = _src(input, inplace)
+    return _out(input, pointwise.clamp(x + 3.0, 0.0, 6.0) / 6.0, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * clamp(x + 3, 0, 6) / 6."""
+    _float(input, "hardswish_cpu")
+    x = _src(input, inplace)
+    return _out(input, x * (pointwise.clamp(x + 3.0, 0.0, 6.0) / 6.0), inplace)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    _float(input, "hardshrink_cpu")
+    return pointwise.where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    _float(input, "softshrink_cpu")
+    if lambd < 0:
+        from .. import dtypes
+
+        top = float(np.finfo(input.dtype.np).max)
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
+                           f"{dtypes.torch_name(input.dtype)}, but found {lambd:g}")
+    return pointwise.where(input > lambd, input - lambd, pointwise.where(input < -lambd, input + lambd, 0.0))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    check_tensor(input, "softsign")
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    check_tensor(input, "tanhshrink")
+    return input - input.tanh()
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for any x."""
+    _float(input, "log_sigmoid_cpu")
+    return pointwise.clamp_max(input, 0.0) - (-input.abs()).exp().log1p()
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x)."""
+    check_tensor(input, "softmin")
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim, _stacklevel + 1)
+    return softmax(-input, dim, dtype=dtype)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b) for the two halves a, b of input along dim."""
+    check_tensor(input, "glu")
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = _wrap_dim(int(dim), input.ndim, "glu")
+    n = input.shape[d]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    return input.narrow(d, 0, n // 2) * input.narrow(d, n // 2, n // 2).sigmoid()
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    check_tensor(input, "threshold")
+    x = _src(input, inplace)
+    return _out(input, pointwise.where(x > threshold, x, value), inplace)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x for x > 0, weight * x otherwise; weight has one entry or one per channel (dim 1, dim 0 for 1-D)."""
+    check_tensor(input, "prelu")
+    check_tensor(weight, "prelu", "weight")
+    if weight.ndim > 1:
+        raise RuntimeError("prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "
+                           f"{weight.ndim}")
+    n = weight.numel()
+    if n != 1:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if channels != n:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{n} and channel size = {channels}.")
+        if input.ndim >= 2:
+            weight = weight.reshape(n, *([1] * (input.ndim - 2)))
+    elif weight.ndim == 1 and input.ndim == 0:
+        weight = weight.reshape(())
+    return pointwise.where(input > 0, input, weight * input)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """leaky_relu with slope (lower + upper) / 2 in eval; in training each negative element gets its own slope
+    drawn uniformly from [lower, upper] by the input device's default generator."""
+    _float(input, "leaky_relu_cpu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    x = _src(input, inplace)
+    if training:
+        slope = rand(tuple(input.shape), dtype=input.dtype, device=input.device) * (upper - lower) + lower
+        res = pointwise.where(x >= 0, x, x * slope)
+    else:
+        res = pointwise.where(x >= 0, x, x * ((lower + upper) / 2))
+    return _out(input, res, inplace)
+
+
+def _inplace_variant(fn):
+    def variant(input: Tensor, *args, **kwargs) -> Tensor:
+        return fn(input, *args, inplace=True, **kwargs)
+
+    variant.__name__ = fn.__name__ + "_"
+    return variant
+
+
+# ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
+FUNCTIONAL: dict = {
+    "elu": elu, "celu": celu, "selu": selu, "mish": mish, "hardswish": hardswish, "hardsigmoid": hardsigmoid,
+    "hardshrink": hardshrink, "softshrink": softshrink, "softsign": softsign, "tanhshrink": tanhshrink,
+    "logsigmoid": logsigmoid, "softmin": softmin, "glu": glu, "threshold": threshold, "prelu": prelu,
+    "rrelu": rrelu,
+    "elu_": _inplace_variant(elu), "celu_": _inplace_variant(celu), "selu_": _inplace_variant(selu),
+    "threshold_": _inplace_variant(threshold), "rrelu_": _inplace_variant(rrelu),
+}
