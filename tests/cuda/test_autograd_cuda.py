@@ -15,7 +15,7 @@ import pytest
 
 import ntorch as nt
 import ntorch.nn.functional as F
-from ntorch.ops.elementwise import DERIVATIVES
+from ntorch.ops.elementwise import DERIVATIVES, apply
 
 F16, F32, F64 = nt.float16, nt.float32, nt.float64
 FWD_TOL = {F16: 4e-3, F32: 2e-5, F64: 1e-12}
@@ -103,12 +103,32 @@ ELEMENTWISE = {
     "clamp": (lambda x, lo, hi: nt.clamp(x, lo, hi + 0.5), 3, None),
     "lerp": (nt.lerp, 3, None), "addcmul": (lambda x, y, z: nt.addcmul(x, y, z, value=-1.5), 3, None),
     "addcdiv": (lambda x, y, z: nt.addcdiv(x, y, z, value=0.5), 3, POS),
+    "asinh": (nt.asinh, 1, None), "acosh": (nt.acosh, 1, (1.2, 3.0)), "atanh": (nt.atanh, 1, UNIT),
+    "deg2rad": (nt.deg2rad, 1, None), "rad2deg": (nt.rad2deg, 1, None), "sinc": (nt.sinc, 1, None),
+    "logit": (lambda x: nt.logit(x, eps=0.05), 1, (0.1, 0.9)), "lgamma": (nt.lgamma, 1, POS),
+    "digamma": (nt.digamma, 1, POS), "erfinv": (nt.erfinv, 1, UNIT), "i0": (nt.i0, 1, None),
+    "i1": (lambda x: apply("i1", x), 1, None),  # internal: i0's derivative
+    "copysign": (nt.copysign, 2, None), "logaddexp": (nt.logaddexp, 2, None),
+    "logaddexp2": (nt.logaddexp2, 2, None), "xlogy": (nt.xlogy, 2, POS), "nextafter": (nt.nextafter, 2, None),
+    "ldexp": (nt.ldexp, 2, None),
 }
+# entries of DERIVATIVES whose backward raises, as PyTorch's (heaviside; trigamma is digamma's derivative and has
+# none itself): tested by test_backward_raises_as_on_the_cpu
+RAISING = {"heaviside": (nt.heaviside, 2), "trigamma": (lambda x: apply("trigamma", x), 1)}
 BROADCAST_SHAPES = {1: [(3, 4)], 2: [(3, 4), (4,)], 3: [(3, 4), (3, 1), (4,)]}
 
 
 def test_table_covers_derivatives():
-    assert set(ELEMENTWISE) == set(DERIVATIVES)
+    assert set(ELEMENTWISE) | set(RAISING) == set(DERIVATIVES)
+
+
+@pytest.mark.parametrize("name", sorted(RAISING))
+def test_backward_raises_as_on_the_cpu(name):
+    fn, arity = RAISING[name]
+    for device in ("cpu", "cuda"):
+        leaves = [nt.tensor(rand((3,), F32, 0.2, 2.0, seed=i)).to(device).requires_grad_() for i in range(arity)]
+        with pytest.raises((RuntimeError, NotImplementedError)):
+            fn(*leaves).sum().backward()
 
 
 @pytest.mark.parametrize("name", sorted(ELEMENTWISE))

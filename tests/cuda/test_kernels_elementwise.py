@@ -40,7 +40,8 @@ for _name in dir(cpu_scalar):
 _POSITIVE = {"log", "log2", "log10", "log1p", "sqrt", "rsqrt", "asin", "acos", "pow"}
 _DIVISORS = {"div", "div_floor", "div_trunc", "remainder", "fmod", "addcdiv"}
 _PARAMS = {"softplus": (1.0, 20.0), "round_decimals": (2,), "nan_to_num": (0.0, 100.0, -100.0),
-           "isclose": (1e-5, 1e-8, False), "add_alpha": (2,), "sub_alpha": (2,), "addcmul": (2,), "addcdiv": (0.5,)}
+           "isclose": (1e-5, 1e-8, False), "add_alpha": (2,), "sub_alpha": (2,), "addcmul": (2,), "addcdiv": (0.5,),
+           "logit": (0.05,)}
 
 
 def _operands(op, dt, shape, rng):
