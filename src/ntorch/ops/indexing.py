@@ -10,7 +10,7 @@ check and the copy of out-of-place ops run in the parallel (".parallel") kernels
 CUDA tensors take the same plans (their flat buffers are 1-d device views) to kernels/cuda/indexing.py's
 kernels of the same arguments, through the branches in _buffer, _gather, _scatter and _first_bad: gathers
 flag their first bad position on the device, scatters check first (one check kernel and a sync); reductions
-use atomics in _compute_np's dtypes ('prod' has none: NotImplementedError). Index tensors must live on self's
+use atomics in _compute_np's dtypes ('prod': a compare-and-swap loop). Index tensors must live on self's
 device, except for getitem/setitem, which copy host indices (lists, CPU tensors, CPU masks) to the device as
 PyTorch does. Boolean masks on CUDA (x[mask], mask setitem, masked_select, masked_scatter, nonzero) count and
 compact on the device (kernels/cuda/scan.py): an inclusive cumsum of the flat mask, its last value read back
