@@ -182,6 +182,11 @@ def test_pow_and_int_rules():
     assert (2 ** nt.arange(4)).tolist() == [1, 2, 4, 8]
     with pytest.raises(RuntimeError, match="negative integer powers"):
         nt.arange(3) ** -1
+    # a tensor of negative exponents computes torch's integer result: 1 for base 1, +-1 for base -1, else 0
+    got = nt.tensor([2, 1, -1, -1, 0, 3]) ** nt.tensor([-1, -5, -2, -3, -1, -2])
+    assert got.tolist() == [0, 1, 1, -1, 0, 0]
+    assert (2 ** nt.tensor([-1, 3])).tolist() == [0, 8]
+    assert nt.pow(nt.tensor([2, 3], dtype=nt.uint8), nt.tensor([-1, 2], dtype=nt.int8)).tolist() == [0, 9]
     np.testing.assert_allclose((nt.tensor([4.0, 9.0]) ** 0.5).numpy(), [2, 3])
     assert (nt.arange(4) ** 0.5).dtype is nt.float32
 

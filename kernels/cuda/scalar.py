@@ -114,8 +114,15 @@ def trunc_divide_int(a, b):
 
 @_dev
 def pow_int(a, e):
-    """Integer power by squaring (the front end rejects negative exponents as torch does)."""
+    """Integer power by squaring. A negative exponent (from a tensor: torch rejects only a negative Python int)
+    gives torch's integer result: 1 ** e = 1, (-1) ** e = +-1, anything else 0."""
     result = a - a + 1
+    if e < 0:
+        if a == 1:
+            return result
+        if a == -1:
+            return a if e & 1 else result
+        return a - a
     base = a
     while e > 0:
         if e & 1:

@@ -626,7 +626,10 @@ def test_int_zero_division_raises_on_cuda():
         with pytest.raises(RuntimeError, match="ZeroDivisionError"):
             fn()
     with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
-        nt.pow(a, -z - 1)
+        a ** -1  # a negative Python int is refused, as torch; a tensor of negative exponents computes
+    base = nt.tensor([2, 1, -1, 0], dtype=I64, device="cuda")
+    got = nt.pow(base, nt.tensor([-1, -3, -3, -2], dtype=I64, device="cuda"))
+    np.testing.assert_array_equal(got.cpu().numpy(), [0, 1, -1, 0])
 
 
 # -- reductions ---------------------------------------------------------------------------------------------

@@ -127,12 +127,9 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if is_scalar(input) and isinstance(exponent, Tensor):
         return apply("pow", input, exponent, out=out)
     check_tensor(input, "pow")
-    if not input.is_floating_point():
-        ints = isinstance(exponent, int) or (isinstance(exponent, Tensor) and not exponent.is_floating_point())
-        if ints:
-            neg = exponent < 0 if isinstance(exponent, int) else bool((exponent < 0).any())
-            if neg:
-                raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if not input.is_floating_point() and isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
+        # torch refuses a negative Python int here; a tensor of negative exponents computes (pow_int)
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     if exponent == 2 if is_scalar(exponent) else False:
         return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
     return apply("pow", input, exponent, out=out)
