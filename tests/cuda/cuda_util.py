@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+import ntorch as nt
+
 SIMULATOR = os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
 
 
@@ -84,3 +86,46 @@ def layouts(a: np.ndarray):
         yield "stepped", stepped(a)
     if a.ndim >= 2 and a.size:
         yield "transposed", transposed(a)
+
+
+# -- front-end tests: a CPU tensor and its CUDA twin in a chosen layout --------------------------------------
+
+def to_cuda(t: nt.Tensor) -> nt.Tensor:
+    """t on the device (a 0-d tensor goes as 1-d and comes back to 0-d as a view: .cuda() is not what is tested
+    here, and currently returns 0-d tensors as 1-d)."""
+    return t.reshape(-1).cuda().reshape(tuple(t.shape))
+
+
+def pair(arr: np.ndarray, layout: str = "contiguous"):
+    """(CPU tensor, CUDA tensor) with arr's values; the CUDA one in the given memory layout, made with device views."""
+    arr = np.ascontiguousarray(arr)
+    if layout == "expanded":  # stride 0 along dim 0: every row equals the first
+        arr = np.ascontiguousarray(np.broadcast_to(arr[:1], arr.shape))
+    cpu = nt.from_numpy(arr.copy())
+    if layout == "contiguous":
+        dev = to_cuda(cpu)
+    elif layout == "transposed":
+        dev = nt.from_numpy(np.ascontiguousarray(np.swapaxes(arr, -1, -2))).cuda().transpose(-1, -2)
+    elif layout == "stepped":
+        big = np.zeros((*arr.shape[:-1], 2 * arr.shape[-1] + 1), arr.dtype)
+        big[..., 1::2] = arr
+        dev = nt.from_numpy(big).cuda()[..., 1::2]
+    else:
+        dev = nt.from_numpy(np.ascontiguousarray(arr[:1])).cuda().expand(*arr.shape)
+    assert dev.is_cuda and tuple(dev.shape) == arr.shape
+    assert layout == "contiguous" or min(arr.shape) < 2 or not dev.is_contiguous()
+    return cpu, dev
+
+
+def check(got, want, tol=None, msg="", equal_nan: bool = True) -> None:
+    """A CUDA result against the CPU oracle: device, dtype, shape, values (exact unless a tolerance is given:
+    atomics add in another order than the CPU loop)."""
+    assert isinstance(got, nt.Tensor) and got.is_cuda, f"{msg}: result not on CUDA"
+    assert got.dtype is want.dtype, f"{msg}: dtype {got.dtype} != {want.dtype}"
+    assert tuple(got.shape) == tuple(want.shape), f"{msg}: shape {tuple(got.shape)} != {tuple(want.shape)}"
+    g, w = got.cpu().numpy(), want.numpy()
+    if tol is not None and want.dtype.is_floating_point:
+        np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), rtol=tol, atol=tol, equal_nan=equal_nan,
+                                   err_msg=msg)
+    else:
+        np.testing.assert_array_equal(g, w, err_msg=msg)

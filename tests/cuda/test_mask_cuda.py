@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cuda_util import check as _check
+from cuda_util import pair, to_cuda
 
 import ntorch as nt
 
 F16, F32, F64, I64, I32, U8, BOOL = nt.float16, nt.float32, nt.float64, nt.int64, nt.int32, nt.uint8, nt.bool
 DTYPES = [F32, F64, F16, I64, I32, U8, BOOL]
+
+
+def check(got, want, tol=None, msg="") -> None:
+    _check(got, want, tol, msg, equal_nan=False)  # these tests compare NaN strictly
 
 
 def rand(shape, dt, seed=0) -> np.ndarray:
@@ -26,42 +32,6 @@ def rand(shape, dt, seed=0) -> np.ndarray:
     if dt.is_floating_point:
         return rng.uniform(-3, 3, shape).astype(dt.np)
     return rng.integers(0 if dt is U8 else -5, 6, shape).astype(dt.np)
-
-
-def to_cuda(t: nt.Tensor) -> nt.Tensor:
-    return t.reshape(-1).cuda().reshape(tuple(t.shape))
-
-
-def pair(arr: np.ndarray, layout: str = "contiguous"):
-    """(CPU tensor, CUDA tensor) with arr's values, the CUDA one in the given memory layout."""
-    arr = np.ascontiguousarray(arr)
-    if layout == "expanded":
-        arr = np.ascontiguousarray(np.broadcast_to(arr[:1], arr.shape))
-    cpu = nt.from_numpy(arr.copy())
-    if layout == "contiguous":
-        dev = to_cuda(cpu)
-    elif layout == "transposed":
-        dev = nt.from_numpy(np.ascontiguousarray(np.swapaxes(arr, -1, -2))).cuda().transpose(-1, -2)
-    elif layout == "stepped":
-        big = np.zeros((*arr.shape[:-1], 2 * arr.shape[-1] + 1), arr.dtype)
-        big[..., 1::2] = arr
-        dev = nt.from_numpy(big).cuda()[..., 1::2]
-    else:
-        dev = nt.from_numpy(np.ascontiguousarray(arr[:1])).cuda().expand(*arr.shape)
-    assert dev.is_cuda and tuple(dev.shape) == arr.shape
-    assert layout == "contiguous" or min(arr.shape) < 2 or not dev.is_contiguous()
-    return cpu, dev
-
-
-def check(got, want, tol=None, msg="") -> None:
-    assert isinstance(got, nt.Tensor) and got.is_cuda, f"{msg}: result not on CUDA"
-    assert got.dtype is want.dtype, f"{msg}: dtype {got.dtype} != {want.dtype}"
-    assert tuple(got.shape) == tuple(want.shape), f"{msg}: shape {tuple(got.shape)} != {tuple(want.shape)}"
-    g, w = got.cpu().numpy(), want.numpy()
-    if tol is not None and want.dtype.is_floating_point:
-        np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), rtol=tol, atol=tol, err_msg=msg)
-    else:
-        np.testing.assert_array_equal(g, w, err_msg=msg)
 
 
 LAYOUTS = ["contiguous", "transposed", "stepped", "expanded"]
