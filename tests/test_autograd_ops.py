@@ -285,12 +285,17 @@ def test_a_view_made_before_an_inplace_change_of_its_base_follows_the_new_histor
     x = ntorch.ones(2, 3, dtype=ntorch.float64, requires_grad=True)
     y = x * 1
     v = y.select(0, 0)
+    assert v.grad_fn.name() == "SelectBackward0"
     y.mul_(2)  # the base changes after v was taken
+    assert v.grad_fn.name() == "AsStridedBackward0"  # read directly, too
+    assert v.grad_fn.next_functions[0][0] is y.grad_fn
     v.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]])
     x.grad = None
     y = x * 1
     w = y.narrow(0, 1, 1)
     y.select(0, 0).fill_(5.0)  # an in-place change through another view of the same base
+    assert w.grad_fn.name() == "AsStridedBackward0"
+    assert w.grad_fn.next_functions[0][0].name() == "CopySlices"
     (w * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0, 0.0], [3.0, 3.0, 3.0]])

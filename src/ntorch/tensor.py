@@ -59,14 +59,14 @@ class Tensor:
     # Every field lives in a slot, set once by _wrap: no per-tensor dict for the common fields (a dict is
     # one more object for Python's cyclic GC to track while an autograd graph holds the tensor). The
     # instance dict still takes rare attributes (hooks, retain_grad, the grad accumulator).
-    __slots__ = ("_data", "_store", "_base", "_flat", "_requires_grad", "grad", "grad_fn", "_output_nr",
+    __slots__ = ("_data", "_store", "_base", "_flat", "_requires_grad", "grad", "_grad_fn", "_output_nr",
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _hooks = None  # backward hooks of a leaf; a list in the instance dict once register_hook is called
     _multi_output_view = None  # the node of split/chunk/unbind that made this view (in-place on it is an error)
     # _store: the Storage (made on demand); _base: the tensor whose storage a view shares; _flat: a cached
-    # 1-d view of a C-contiguous _data (elementwise fast path); grad_fn: the autograd Node that produced
-    # this tensor (None for leaves); _output_nr: which output of grad_fn this tensor is
+    # 1-d view of a C-contiguous _data (elementwise fast path); _grad_fn: the autograd Node that produced
+    # this tensor (None for leaves; read it through the grad_fn property); _output_nr: which output of it this tensor is
 
     def __init__(self, *args, **kwargs):
         raise TypeError("create tensors with ntorch.tensor(), ntorch.zeros(), ... ")
@@ -82,7 +82,7 @@ class Tensor:
             arr = np.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr
-        t._flat = t.grad = t.grad_fn = None
+        t._flat = t.grad = t._grad_fn = None
         t._requires_grad = False
         t._output_nr = 0
         if base is not None:
@@ -219,7 +219,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if self.grad_fn is not None and not value:
+        if self._grad_fn is not None and not value:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")
@@ -232,8 +232,20 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        """The node that produced this tensor. A view whose storage was changed in place since (through its
+        base or another view) gets a node reading the base's current history, as PyTorch regenerates it."""
+        fn = self._grad_fn
+        if fn is not None and self._base is not None and \
+                getattr(self, "_grad_fn_version", self._store.version) != self._store.version:
+            from .autograd.inplace import refresh_view
+
+            fn = refresh_view(self)
+        return fn
+
+    @property
     def is_leaf(self) -> bool:
-        return self.grad_fn is None
+        return self._grad_fn is None
 
     def detach(self) -> Tensor:
         """The same data out of the graph: shares storage and version counter, but is not an autograd view
@@ -243,7 +255,7 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
-        self.grad_fn = None
+        self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
         return self
@@ -258,7 +270,7 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         from .autograd.graph import _Handle
 
-        if self.grad_fn is None:
+        if self._grad_fn is None:
             hooks = self.__dict__.setdefault("_hooks", [])
         else:
             hooks = self.grad_fn.tensor_pre_hooks(self._output_nr)
@@ -269,7 +281,7 @@ class Tensor:
         """Keep .grad for a non-leaf tensor too (leaves always keep it)."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or getattr(self, "_retains_grad", False):
+        if self._grad_fn is None or getattr(self, "_retains_grad", False):
             return
         import weakref
 

@@ -72,7 +72,7 @@ class Function:
             return result
         inputs_by_id = {id(a) for a in args if isinstance(a, Tensor)}
         for a in args:
-            if isinstance(a, Tensor) and id(a) in ctx._dirty and a.requires_grad and a.grad_fn is None:
+            if isinstance(a, Tensor) and id(a) in ctx._dirty and a.requires_grad and a._grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
         final = []
         for i, out in enumerate(outputs):
@@ -85,7 +85,7 @@ class Function:
                                     else (tuple(out.shape), out.dtype, out.get_device()))
             if id(out) not in ctx._non_differentiable and out.dtype.is_floating_point:
                 out.requires_grad = True
-                out.grad_fn = ctx
+                out._grad_fn = ctx
                 out._output_nr = i
             final.append(out)
         ctx.save(*ctx._to_save)

@@ -40,7 +40,7 @@ class SavedTensor:
         store = t._store  # a tensor without a Storage object yet was never written in place: version 0
         self.version = store.version if store is not None else 0
         self.output_nr = t._output_nr
-        if node is not None and t.grad_fn is node:
+        if node is not None and t._grad_fn is node:
             self.tensor = t.detach()
             self.node_ref = weakref.ref(node)
         else:
@@ -52,7 +52,7 @@ class SavedTensor:
         if t._version != self.version:
             from ..ops.shape import _legacy_type
 
-            producer = owner if self.node_ref is not None else t.grad_fn
+            producer = owner if self.node_ref is not None else t._grad_fn
             where = f", which is output {self.output_nr} of {producer.name()}," if producer is not None else ""
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
@@ -64,7 +64,7 @@ class SavedTensor:
             if node is not None and grad_mode.STATE.enabled:
                 alias = t.detach()
                 alias.requires_grad = True
-                alias.grad_fn = node
+                alias._grad_fn = node
                 alias._output_nr = self.output_nr
                 return alias
         return t
@@ -251,7 +251,7 @@ def grad_accumulator(t: Tensor) -> AccumulateGrad:
 def edge_of(t: Tensor | None) -> tuple:
     if t is None or not t._requires_grad:
         return (None, 0)
-    fn = t.grad_fn
+    fn = t._grad_fn
     if fn is not None:
         if t._base is not None and getattr(t, "_grad_fn_version", t._store.version) != t._store.version:
             from .inplace import refresh_view
@@ -282,7 +282,7 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
         meta.append((arr.shape, dt) if type(arr) is np.ndarray else (arr.shape, dt, arr.device))
         if arr.dtype.kind == "f":
             out._requires_grad = True
-            out.grad_fn = node
+            out._grad_fn = node
             out._output_nr = i
             if out._base is not None:  # a view: its history is valid for this version of the storage
                 out._grad_fn_version = out._store.version

@@ -30,15 +30,15 @@ def check_inplace(self: Tensor) -> None:
     if not grad_mode.STATE.enabled:
         return
     base = self._base
-    if self.requires_grad and self.grad_fn is None:
+    if self.requires_grad and self._grad_fn is None:
         if base is not None and base.requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if base is not None and base.requires_grad and base.grad_fn is None:
+    if base is not None and base.requires_grad and base._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     node = self._multi_output_view
-    if node is not None and self.grad_fn is node:
+    if node is not None and self._grad_fn is node:
         raise RuntimeError(f"Output {self._output_nr} of {node.name()} is a view and is being modified inplace. This "
                            "view is the output of a function that returns multiple views. Such functions do not allow "
                            "the output views to be modified inplace. You should replace the inplace operation by an "
@@ -49,7 +49,7 @@ def mark_multi_output_views(views) -> None:
     """The views a multi-output view op (split, chunk, unbind) returned: PyTorch forbids in-place changes to them
     while they carry that op's history (its backward could not rebase one piece's history alone)."""
     for v in views:
-        v._multi_output_view = v.grad_fn
+        v._multi_output_view = v._grad_fn
 
 
 def snapshot(self: Tensor) -> Tensor:
@@ -57,7 +57,7 @@ def snapshot(self: Tensor) -> Tensor:
     old = Tensor._wrap(_arrays.copy(self._data))
     if self.requires_grad:
         old._requires_grad = True
-        old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
+        old._grad_fn, old._output_nr = self._grad_fn, self._output_nr
     return old
 
 
@@ -73,7 +73,7 @@ def commit(self: Tensor, result: Tensor) -> Tensor:
         _rebase_view(base, self, result)
     else:
         self._requires_grad = True
-        self.grad_fn = result.grad_fn
+        self._grad_fn = result._grad_fn
         self._output_nr = result._output_nr
     return self
 
@@ -114,7 +114,7 @@ def _rebase_view(base: Tensor, view: Tensor, result: Tensor) -> None:
     region = region_of(base._data, view._data)
     old_base = Tensor._wrap(base._data)  # stands for the base's history before the op (data is not read)
     if base.requires_grad:
-        old_base._requires_grad, old_base.grad_fn, old_base._output_nr = True, base.grad_fn, base._output_nr
+        old_base._requires_grad, old_base._grad_fn, old_base._output_nr = True, base._grad_fn, base._output_nr
     CopySlices(old_base, result, region, base)
     ViewOfBase(base, view, region)
     view._grad_fn_version = view._store.version
@@ -127,7 +127,7 @@ def refresh_view(view: Tensor) -> Node:
     if base.requires_grad:
         ViewOfBase(base, view, region_of(base._data, view._data))
     view._grad_fn_version = view._store.version
-    return view.grad_fn
+    return view._grad_fn
 
 
 def _index_tensor(region: np.ndarray, like: Tensor) -> Tensor:

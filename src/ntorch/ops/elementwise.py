@@ -391,7 +391,7 @@ class ElementwiseBackward(Node):
                 scalars[_OPERANDS[i]] = a
             i += 1
         out._requires_grad = True
-        out.grad_fn = self
+        out._grad_fn = self
         if reads_out:
             slots.append("o")
             saved.append(SavedTensor(out, self))
