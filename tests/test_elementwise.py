@@ -132,9 +132,16 @@ def test_binary_with_python_scalars(scalar, rng):
     for dt in [nt.int32, nt.float32, nt.uint8, nt.float64]:
         a = random_array(rng, (4, 3), dt, 1, 5)
         t = nt.from_numpy(a)
-        for res, exp in [(t + scalar, a.astype(np.float64) + scalar), (scalar * t, a.astype(np.float64) * scalar),
-                         (t - scalar, a.astype(np.float64) - scalar), (scalar - t, scalar - a.astype(np.float64)),
-                         (t / scalar, a.astype(np.float64) / scalar), (scalar / t, scalar / a.astype(np.float64))]:
+        cases = [(t + scalar, a.astype(np.float64) + scalar), (scalar * t, a.astype(np.float64) * scalar),
+                 (t / scalar, a.astype(np.float64) / scalar), (scalar / t, scalar / a.astype(np.float64))]
+        if isinstance(scalar, bool):  # torch refuses `-` with any bool operand
+            for sub in (lambda t: t - scalar, lambda t: scalar - t, lambda t: t.sub(scalar),
+                        lambda t: nt.rsub(t, scalar)):
+                with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor"):
+                    sub(t)
+        else:
+            cases += [(t - scalar, a.astype(np.float64) - scalar), (scalar - t, scalar - a.astype(np.float64))]
+        for res, exp in cases:
             expected_dt = nt.result_type(t, scalar)
             if res.dtype is not nt.float32 and res.dtype.is_floating_point and expected_dt.is_floating_point:
                 assert res.dtype is expected_dt
@@ -263,3 +270,25 @@ def test_inplace_ops_update_memory_directly_or_through_a_temporary(n, rng):
     i = nt.from_numpy(np.arange(n, dtype=np.int64))
     i.add_(nt.from_numpy(np.ones(n, np.int64)), alpha=3)
     np.testing.assert_array_equal(i.numpy(), np.arange(n) + 3)
+
+
+def test_alpha_rules_follow_torch():
+    f, i, b = nt.ones(2), nt.ones(2, dtype=nt.int64), nt.tensor([True, False])
+    with pytest.raises(RuntimeError, match="Boolean alpha only supported for Boolean results"):
+        f.add(f, alpha=True)
+    with pytest.raises(RuntimeError, match="argument alpha must not be a floating point number"):
+        i.add(i, alpha=1.5)
+    with pytest.raises(RuntimeError, match="argument alpha must not be a floating point number"):
+        nt.sub(i, i, alpha=2.0)
+    np.testing.assert_array_equal(b.add(b, alpha=True).numpy(), [True, False])
+    np.testing.assert_array_equal(i.add(f, alpha=1.5).numpy(), [2.5, 2.5])
+
+
+def test_square_and_relu_of_bool_follow_torch():
+    b = nt.tensor([True, False])
+    sq = nt.square(b)  # torch computes pow(b, 2): int64
+    assert sq.dtype is nt.int64
+    np.testing.assert_array_equal(sq.numpy(), [1, 0])
+    assert b.square().dtype is nt.int64
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        nt.relu(b)

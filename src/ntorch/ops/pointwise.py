@@ -10,9 +10,9 @@ from ._util import check_tensor, is_scalar
 from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
 
 UNARY = [
-    "neg", "abs", "sign", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+    "neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
     "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "erf",
-    "erfc", "relu", "floor", "ceil", "trunc", "frac", "isnan", "isinf", "isfinite", "logical_not",
+    "erfc", "floor", "ceil", "trunc", "frac", "isnan", "isinf", "isfinite", "logical_not",
     "bitwise_not", "silu", "asinh", "acosh", "atanh", "deg2rad", "rad2deg", "sinc", "lgamma", "digamma", "i0",
     "erfinv", "signbit",
 ]
@@ -81,6 +81,7 @@ def _check_int_zero(name: str, a, b) -> None:
 
 
 def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    _check_alpha(input, other, alpha)
     if alpha == 1:
         return apply("add", input, other, out=out)
     return apply("add_alpha", input, other, params=(alpha,), out=out)
@@ -88,16 +89,37 @@ def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
 
 def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     _no_bool_sub(input, other)
+    _check_alpha(input, other, alpha)
     if alpha == 1:
         return apply("sub", input, other, out=out)
     return apply("sub_alpha", input, other, params=(alpha,), out=out)
 
 
+def _is_bool(a) -> bool:
+    return isinstance(a, bool) or isinstance(a, Tensor) and a.dtype is dtypes.bool
+
+
 def _no_bool_sub(a, b) -> None:
-    if (isinstance(a, Tensor) and a.dtype is dtypes.bool) and (isinstance(b, Tensor) and b.dtype is dtypes.bool
-                                                               or isinstance(b, bool)):
+    """torch refuses `-` whenever an operand is bool (a tensor or a Python bool)."""
+    if not (_is_bool(a) or _is_bool(b)):
+        return
+    if _is_bool(a) and _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                       "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _check_alpha(a, b, alpha) -> None:
+    """torch's alpha rules: a bool alpha only for a bool result, a float alpha never for an integer one."""
+    if alpha == 1 and not isinstance(alpha, bool):
+        return
+    result_is_bool = _is_bool(a) and _is_bool(b)
+    if isinstance(alpha, bool) and not result_is_bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and not any(
+            isinstance(o, float) or isinstance(o, Tensor) and o.dtype.is_floating_point for o in (a, b)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
@@ -247,6 +269,9 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    check_tensor(input, "relu")
+    if input.dtype is dtypes.bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
     if inplace:
         return apply_inplace("relu", input)
     return apply("relu", input)
@@ -296,7 +321,8 @@ def _make_int_binary(name: str):
 
 
 FUNCTIONS |= {
-    "positive": positive, "logit": logit, "heaviside": heaviside, "gcd": _make_int_binary("gcd"),
+    "square": square, "relu": relu, "positive": positive, "logit": logit, "heaviside": heaviside,
+    "gcd": _make_int_binary("gcd"),
     "lcm": _make_int_binary("lcm"), "sgn": FUNCTIONS["sign"], "arcsinh": FUNCTIONS["asinh"],
     "arccosh": FUNCTIONS["acosh"], "arctanh": FUNCTIONS["atanh"],
 }
