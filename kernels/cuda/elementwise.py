@@ -224,6 +224,12 @@ class CudaElementwiseKernel:
             sargs = [arrays.i64(st) for st in cstrides]
             self._launch("strided_" + kinds, n, (arrays.flat(out), arrays.i64(shape), *args, *sargs, *params))
 
+    def contig(self, kinds: str, n: int, out, *args) -> None:
+        """The front end's fast path: `out` and the array operands are flat C-contiguous views of n elements
+        (kinds says which operands are arrays), no parameters; nothing is checked here."""
+        if n:
+            self._launch("contig_" + kinds, n, (out, *args))
+
     def inplace(self, target, *others, params: tuple = ()) -> None:
         """target = f(target, *others): target C-contiguous, array operands C-contiguous of target's shape and not
         overlapping it (the caller checks)."""

@@ -108,7 +108,7 @@ class Flags:
 class CudaArray:
     """A strided view of device memory. Build one with empty(), from_host(), or the view methods."""
 
-    __slots__ = ("_block", "_offset", "_shape", "_strides", "_dtype", "_dev", "_flags", "__weakref__")
+    __slots__ = ("_block", "_offset", "_shape", "_strides", "_dtype", "_dev", "_flat_dev", "_flags", "__weakref__")
 
     def __init__(self, block: Block, offset: int, shape: tuple, strides: tuple, dtype: np.dtype):
         # trusted: callers have checked that the view stays inside the block
@@ -117,7 +117,7 @@ class CudaArray:
         self._shape = shape
         self._strides = strides
         self._dtype = dtype
-        self._dev = None
+        self._dev = self._flat_dev = None
         self._flags = None
 
     # --- metadata (NumPy's names) ---
@@ -295,6 +295,14 @@ class CudaArray:
         dev = self._dev
         if dev is None:
             dev = self._dev = _sim_device_array(self) if self._block.host is not None else _gpu_device_array(self)
+        return dev
+
+    def flat_device_array(self):
+        """The kernel argument of a C-contiguous array as one dimension (made once, then cached): what the
+        contiguous elementwise loops take."""
+        dev = self._flat_dev
+        if dev is None:
+            dev = self._flat_dev = _kernel_views().flat(self.device_array())
         return dev
 
     # --- explicit transfers ---

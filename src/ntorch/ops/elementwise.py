@@ -19,6 +19,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import Node, SavedTensor, edge_of, needs_graph
 from ..cuda.array import CudaArray
+from ..cuda.array import empty_checked as _cuda_empty
 from ..dtypes import BOOL, FLOAT, INT
 from ..kernels.cpu import codegen
 from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
@@ -564,7 +565,7 @@ def _apply_fast(name: str, operands: tuple):
         return None
     flat_a = _flat_of(a)
     if flat_a is None:
-        return None
+        return _apply_fast_cuda(name, operands) if type(a._data) is CudaArray else None
     scalar_type = None
     if len(operands) == 1:
         kinds, other = "a", None
@@ -599,6 +600,66 @@ def _apply_fast(name: str, operands: tuple):
     t = Tensor._wrap(flat.reshape(a._data.shape))
     t._flat = flat
     if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
+        _record(name, operands, (), t)
+    return t
+
+
+_FAST_CUDA: dict = {}
+
+
+def _fast_cuda_entry(key: tuple):
+    """(kernel, result dtype) when the CUDA fast path applies to this key, else None (the rules of _fast_entry;
+    float16 included, which the GPU computes natively)."""
+    name, np_dtype, kinds, scalar_type = key
+    op = OP_BY_NAME[name]
+    dt = dtypes._FROM_NP.get(np_dtype)
+    if dt is None or dt not in op.dtypes or op.nparams:
+        return None
+    scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
+    if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and not dt.is_floating_point):
+        return None
+    kernel = dispatch.lookup(name, "cuda", dt)
+    if not hasattr(kernel, "contig"):
+        return None
+    return kernel, (np.dtype(np.bool_) if op.result == "bool" else dt.np)
+
+
+def _apply_fast_cuda(name: str, operands: tuple):
+    """_apply_fast on the GPU: C-contiguous operands of one shape, dtype and device, or a Python scalar. It skips
+    promotion, broadcasting and the kernel's layout analysis, which cost more than the launch on tiny tensors."""
+    a = operands[0]
+    arr = a._data
+    if not arr.flags.c_contiguous:
+        return None
+    scalar_type = None
+    if len(operands) == 1:
+        kinds, args = "a", ()
+    elif len(operands) == 2:
+        b = operands[1]
+        tb = type(b)
+        if tb is Tensor:
+            other = b._data
+            if (type(other) is not CudaArray or other.dtype != arr.dtype or other.shape != arr.shape
+                    or other.device != arr.device or not other.flags.c_contiguous):
+                return None
+            kinds, args = "aa", (other.flat_device_array(),)
+        elif tb is float or tb is int:
+            kinds, args, scalar_type = "as", (b,), tb
+        else:
+            return None
+    else:
+        return None
+    key = (name, arr.dtype, kinds, scalar_type)
+    entry = _FAST_CUDA.get(key, False)
+    if entry is False:
+        entry = _FAST_CUDA[key] = _fast_cuda_entry(key)
+    if entry is None:
+        return None
+    kernel, res_dtype = entry
+    result = _cuda_empty(arr.shape, res_dtype, arr.device)
+    kernel.contig(kinds, result.size, result.flat_device_array(), arr.flat_device_array(), *args)
+    t = Tensor._wrap(result)
+    if a._requires_grad or (scalar_type is None and len(operands) == 2 and operands[1]._requires_grad):
         _record(name, operands, (), t)
     return t
 

@@ -10,9 +10,9 @@ from ._util import check_tensor, is_scalar
 from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
 
 UNARY = [
-    "neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+    "neg", "abs", "sign", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
     "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "erf",
-    "erfc", "floor", "ceil", "trunc", "frac", "isnan", "isinf", "isfinite", "logical_not",
+    "erfc", "relu", "floor", "ceil", "trunc", "frac", "isnan", "isinf", "isfinite", "logical_not",
     "bitwise_not", "silu", "asinh", "acosh", "atanh", "deg2rad", "rad2deg", "sinc", "lgamma", "digamma", "i0",
     "erfinv", "signbit",
 ]
@@ -320,7 +320,7 @@ def _make_int_binary(name: str):
     return fn
 
 
-FUNCTIONS |= {
+FUNCTIONS |= {  # (square and relu replace their table forms: torch's bool rules)
     "square": square, "relu": relu, "positive": positive, "logit": logit, "heaviside": heaviside,
     "gcd": _make_int_binary("gcd"),
     "lcm": _make_int_binary("lcm"), "sgn": FUNCTIONS["sign"], "arcsinh": FUNCTIONS["asinh"],
