@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ops.elementwise import TENSOR_TYPES
 from ..tensor import Tensor
 
 
@@ -77,3 +78,6 @@ class Buffer(metaclass=_BufferMeta):
         t.persistent = persistent
         t._is_buffer = True
         return t
+
+
+TENSOR_TYPES.add(Parameter)  # the elementwise fast paths take Parameters as they take Tensors

@@ -529,6 +529,8 @@ def _compute_dtype(op: Op, operands) -> dtypes.dtype:
 
 
 _FAST: dict = {}
+# exact types the fast paths take (a set lookup is as cheap as `type(x) is Tensor`); nn.Parameter adds itself
+TENSOR_TYPES: set = {Tensor}
 _PY_SCALAR = {float: 1.0, int: 1}
 
 
@@ -561,7 +563,7 @@ def _flat_of(t: Tensor):
 def _apply_fast(name: str, operands: tuple):
     """The hot path for small tensors: same-shape contiguous operands of one dtype, or a Python scalar."""
     a = operands[0]
-    if type(a) is not Tensor or codegen.DEBUG:
+    if type(a) not in TENSOR_TYPES or codegen.DEBUG:
         return None
     flat_a = _flat_of(a)
     if flat_a is None:
@@ -572,7 +574,7 @@ def _apply_fast(name: str, operands: tuple):
     elif len(operands) == 2:
         b = operands[1]
         tb = type(b)
-        if tb is Tensor:
+        if tb in TENSOR_TYPES:
             other = _flat_of(b)
             if other is None or other.dtype != flat_a.dtype or b._data.shape != a._data.shape:
                 return None
@@ -637,7 +639,7 @@ def _apply_fast_cuda(name: str, operands: tuple):
     elif len(operands) == 2:
         b = operands[1]
         tb = type(b)
-        if tb is Tensor:
+        if tb in TENSOR_TYPES:
             other = b._data
             if (type(other) is not CudaArray or other.dtype != arr.dtype or other.shape != arr.shape
                     or other.device != arr.device or not other.flags.c_contiguous):
@@ -779,7 +781,7 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple) -> bool:
         return False
     o = others[0]
     to = type(o)
-    if to is Tensor:
+    if to in TENSOR_TYPES:
         other = _flat_of(o)
         if other is None or other.dtype != flat.dtype or o._data.shape != self._data.shape \
                 or (grad_mode.STATE.enabled and o._requires_grad) or np.may_share_memory(flat, other):
