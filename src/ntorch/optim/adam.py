@@ -1,0 +1,78 @@
+"""torch.optim.Adam (with amsgrad, maximize and decoupled_weight_decay, which AdamW sets)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..ops.creation import zeros_like
+from .optimizer import (
+    Optimizer,
+    Params,
+    _closure_loss,
+    _use_grad,
+    addcdiv_,
+    addcmul_,
+    check_betas,
+    check_common,
+    lerp_,
+    next_step,
+    params_with_grad,
+    step_tensor,
+)
+
+
+class Adam(Optimizer):
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        check_common(lr, eps)
+        check_betas(betas)
+        check_common(0.0, None, weight_decay)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _state(self, p, amsgrad: bool) -> dict:
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = step_tensor()
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+            if amsgrad:
+                state["max_exp_avg_sq"] = zeros_like(p)
+        return state
+
+    @_use_grad
+    def step(self, closure: Callable | None = None):
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+            decoupled = group.get("decoupled_weight_decay", False)
+            for p in params_with_grad(group):
+                state = self._state(p, amsgrad)
+                grad = p.grad if not maximize else -p.grad
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                step = next_step(state["step"])
+                if weight_decay != 0:
+                    if decoupled:
+                        p.mul_(1 - lr * weight_decay)
+                    else:
+                        grad = grad.add(p, alpha=weight_decay)
+                lerp_(exp_avg, grad, 1 - beta1)
+                addcmul_(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2**0.5
+                if amsgrad:
+                    max_sq = state["max_exp_avg_sq"]
+                    max_sq.maximum_(exp_avg_sq)
+                    denom = max_sq.sqrt()
+                else:
+                    denom = exp_avg_sq.sqrt()
+                denom.div_(bias_correction2_sqrt).add_(eps)
+                addcdiv_(p, exp_avg, denom, -step_size)
+        return loss

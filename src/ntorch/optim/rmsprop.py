@@ -1,0 +1,72 @@
+"""torch.optim.RMSprop: alpha, centered, momentum, weight decay, maximize."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..ops.creation import zeros_like
+from .optimizer import (
+    Optimizer,
+    Params,
+    _closure_loss,
+    _use_grad,
+    addcdiv_,
+    addcmul_,
+    check_common,
+    lerp_,
+    next_step,
+    params_with_grad,
+    step_tensor,
+)
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
+        check_common(lr, eps)
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        check_common(0.0, None, weight_decay)
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    @_use_grad
+    def step(self, closure: Callable | None = None):
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+            weight_decay, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
+            for p in params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = step_tensor()
+                    state["square_avg"] = zeros_like(p)
+                    if momentum > 0:
+                        state["momentum_buffer"] = zeros_like(p)
+                    if centered:
+                        state["grad_avg"] = zeros_like(p)
+                grad = p.grad if not maximize else -p.grad
+                square_avg = state["square_avg"]
+                next_step(state["step"])
+                if weight_decay != 0:
+                    grad = grad.add(p, alpha=weight_decay)
+                addcmul_(square_avg.mul_(alpha), grad, grad, 1 - alpha)
+                if centered:
+                    grad_avg = state["grad_avg"]
+                    lerp_(grad_avg, grad, 1 - alpha)
+                    avg = addcmul_(square_avg.clone(), grad_avg, grad_avg, -1).sqrt_()
+                else:
+                    avg = square_avg.sqrt()
+                avg.add_(eps)
+                if momentum > 0:
+                    buf = state["momentum_buffer"]
+                    addcdiv_(buf.mul_(momentum), grad, avg)
+                    p.add_(buf, alpha=-lr)
+                else:
+                    addcdiv_(p, grad, avg, -lr)
+        return loss

@@ -1,0 +1,154 @@
+"""ntorch.save / ntorch.load round trips, storage sharing, and the weights_only guard."""
+
+import collections
+import io
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import ntorch
+from ntorch import optim
+from ntorch.serialization import load, save
+
+
+def _round_trip(obj, **load_kw):
+    buf = io.BytesIO()
+    save(obj, buf)
+    buf.seek(0)
+    return load(buf, **load_kw)
+
+
+@pytest.mark.parametrize("dt", [ntorch.bool, ntorch.uint8, ntorch.int8, ntorch.int16, ntorch.int32, ntorch.int64,
+                                ntorch.float16, ntorch.float32, ntorch.float64])
+@pytest.mark.parametrize("shape", [(), (0,), (2, 0, 3), (3, 4)])
+def test_dtypes_and_shapes(dt, shape, rng):
+    arr = (rng.standard_normal(shape) * 5)
+    arr = (arr > 0) if dt is ntorch.bool else arr.astype(dt.np)
+    out = _round_trip(ntorch.tensor(arr))
+    assert out.dtype is dt and tuple(out.shape) == shape
+    np.testing.assert_array_equal(out.numpy(), arr)
+
+
+def test_requires_grad_and_non_contiguous_views(rng):
+    base = ntorch.tensor(rng.standard_normal((4, 6)))
+    w = ntorch.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    views = {"t": base.t(), "step": base[::2, 1::3], "col": base[:, 2], "w": w}
+    out = _round_trip(views)
+    assert out["w"].requires_grad and out["w"].is_leaf and not out["t"].requires_grad
+    for k, v in views.items():
+        np.testing.assert_array_equal(out[k].detach().numpy(), v.detach().numpy())
+        assert out[k].stride() == v.stride()
+
+
+def test_shared_storage_stays_shared():
+    a = ntorch.arange(12.0).reshape(3, 4)
+    col = a[:, 1]
+    flat = a.view(12)
+    out = _round_trip({"a": a, "col": col, "flat": flat, "again": a})
+    assert out["again"] is out["a"]  # one tensor met twice is one object
+    assert out["col"].storage_offset() == 1 and out["col"].stride() == (4,)
+    out["a"][2, 1] = -1.0
+    assert out["col"].tolist() == [1.0, 5.0, -1.0] and out["flat"][9].item() == -1.0
+    assert out["col"].untyped_storage() is out["a"].untyped_storage()
+
+
+def test_separate_tensors_do_not_share():
+    a, b = ntorch.zeros(3), ntorch.zeros(3)
+    out = _round_trip([a, b])
+    out[0].add_(1.0)
+    assert out[1].tolist() == [0.0, 0.0, 0.0]
+
+
+Pair = collections.namedtuple("Pair", "a b")  # not allow-listed: needs weights_only=False
+
+
+def test_nested_containers_and_plain_values():
+    t = ntorch.tensor([1.5, 2.5])
+    obj = collections.OrderedDict(
+        w=t, meta={"name": "layer", "n": 3, "x": 0.5, "flag": True, "none": None, "bytes": b"ab"},
+        seq=[t, (1, 2, (t,)), {"k": [ntorch.tensor(7)]}], size=t.shape, dtype=ntorch.float16,
+        dev=ntorch.device("cpu"), s={1, 2}, c=complex(1, 2))
+    out = _round_trip(obj)
+    assert type(out) is collections.OrderedDict and list(out) == list(obj)
+    assert out["meta"] == obj["meta"] and out["size"] == ntorch.Size([2]) and out["dtype"] is ntorch.float16
+    assert out["seq"][1][2][0] is out["w"] and out["seq"][2]["k"][0].item() == 7
+    assert out["s"] == {1, 2} and out["c"] == complex(1, 2) and str(out["dev"]) == "cpu"
+    named = _round_trip(Pair(t, 1), weights_only=False)
+    assert named.b == 1 and named.a.tolist() == [1.5, 2.5]
+
+
+def test_path_and_file_object(tmp_path, rng):
+    arr = rng.standard_normal((3, 2)).astype(np.float32)
+    path = tmp_path / "x.pt"
+    save({"a": ntorch.tensor(arr)}, path)
+    np.testing.assert_array_equal(load(path)["a"].numpy(), arr)
+    save([ntorch.tensor(arr)], str(path))
+    np.testing.assert_array_equal(load(os.fspath(path))[0].numpy(), arr)
+    with open(path, "wb") as fh:
+        save(ntorch.tensor(arr), fh)
+    with open(path, "rb") as fh:
+        np.testing.assert_array_equal(load(fh).numpy(), arr)
+    assert zipfile.is_zipfile(path)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def _forged(payload) -> io.BytesIO:
+    """An archive in the save format whose data.pkl is an arbitrary pickle."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("version", b"1")
+        zf.writestr("data.pkl", pickle.dumps(payload, protocol=2))
+        zf.writestr("storages.json", "{}")
+    buf.seek(0)
+    return buf
+
+
+def test_malicious_pickle_refused():
+    with pytest.raises(pickle.UnpicklingError, match="(?s)Weights only load failed.*Unsupported global: GLOBAL "
+                                                     "(posix|nt|os).system"):
+        load(_forged({"x": _Evil()}))
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        load(_forged(collections.Counter(a=1)))
+    buf = io.BytesIO()
+    save(collections.Counter(a=1), buf)
+    buf.seek(0)
+    assert load(buf, weights_only=False) == collections.Counter(a=1)
+    with pytest.raises(RuntimeError, match="Invalid file"):
+        load(io.BytesIO(b"not a zip"))
+
+
+def test_map_location_cpu_variants():
+    t = ntorch.tensor([1.0, 2.0])
+    for loc in ["cpu", ntorch.device("cpu"), {"cpu": "cpu"}]:
+        out = _round_trip(t, map_location=loc)
+        assert out.device.type == "cpu" and out.tolist() == [1.0, 2.0]
+    seen = []
+    out = _round_trip(t, map_location=lambda storage, location: seen.append(location) or storage)
+    assert seen == ["cpu"] and out.tolist() == [1.0, 2.0]
+
+
+def test_optimizer_state_dict_round_trip(rng):
+    p = ntorch.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    q = ntorch.tensor(p.detach().numpy(), requires_grad=True)
+    opt_p, opt_q = optim.Adam([p], lr=0.1, amsgrad=True), optim.Adam([q], lr=0.7)
+    grads = [rng.standard_normal((3, 3)) for _ in range(4)]
+    p.grad = ntorch.tensor(grads[0])
+    opt_p.step()
+    q.grad = ntorch.tensor(grads[0])
+    opt_q = optim.Adam([q], lr=0.1, amsgrad=True)
+    opt_q.step()
+    sd = _round_trip(opt_p.state_dict())
+    assert sd["state"][0]["step"].dtype is ntorch.float32 and sd["param_groups"][0]["betas"] == (0.9, 0.999)
+    opt_q.load_state_dict(sd)
+    for g in grads[1:]:
+        p.grad, q.grad = ntorch.tensor(g), ntorch.tensor(g)
+        opt_p.step()
+        opt_q.step()
+    np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
