@@ -292,3 +292,19 @@ def test_square_and_relu_of_bool_follow_torch():
     assert b.square().dtype is nt.int64
     with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
         nt.relu(b)
+
+
+def test_addcmul_addcdiv_lerp_in_place_methods(rng):
+    a, b, c = (rng.uniform(0.5, 2, (3, 4)) for _ in range(3))
+    t = nt.from_numpy(a.copy())
+    same = t.addcmul_(nt.from_numpy(b), nt.from_numpy(c), value=0.5)
+    assert same is t
+    np.testing.assert_allclose(t.numpy(), a + 0.5 * b * c)
+    t.addcdiv_(nt.from_numpy(b), nt.from_numpy(c), value=-2)
+    np.testing.assert_allclose(t.numpy(), a + 0.5 * b * c - 2 * b / c)
+    before = t.numpy().copy()
+    t.lerp_(nt.from_numpy(a), 0.25)
+    np.testing.assert_allclose(t.numpy(), before + 0.25 * (a - before))
+    i = nt.ones(3, dtype=nt.int64)
+    with pytest.raises(RuntimeError, match="Integer division with addcdiv is no longer supported"):
+        i.addcdiv_(i, i)

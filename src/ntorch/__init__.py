@@ -18,9 +18,12 @@ from . import (
     dispatch,  # noqa: E402
     linalg,  # noqa: E402, F401  (ntorch.linalg, as torch.linalg)
     nn,
+    optim,
+    utils,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .devices import device  # noqa: E402
+from .serialization import load, save  # noqa: E402, F401
 from .dtypes import (  # noqa: E402, F401
     bool,
     can_cast,

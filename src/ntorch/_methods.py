@@ -100,6 +100,12 @@ def _unary_inplace(name: str):
     return method
 
 
+def _addcdiv_inplace(self: Tensor, tensor1: Tensor, tensor2: Tensor, value) -> Tensor:
+    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+        pointwise.addcdiv(self, tensor1, tensor2)  # raises torch's integer-division error
+    return apply_inplace("addcdiv", self, tensor1, tensor2, params=(value,))
+
+
 def _bind() -> None:
     T = Tensor
     F = pointwise.FUNCTIONS
@@ -160,6 +166,9 @@ def _bind() -> None:
         "__ior__": _inplace("bitwise_or"), "__ixor__": _inplace("bitwise_xor"),
         "__ifloordiv__": lambda self, o: _floordiv_inplace(self, o),
         "__ipow__": lambda self, o: apply_inplace("pow", self, o),
+        "addcmul_": lambda self, t1, t2, *, value=1: apply_inplace("addcmul", self, t1, t2, params=(value,)),
+        "addcdiv_": lambda self, t1, t2, *, value=1: _addcdiv_inplace(self, t1, t2, value),
+        "lerp_": lambda self, end, weight: apply_inplace("lerp", self, end, weight),
         "clamp_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
         "clip_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
         "pow_": lambda self, e: apply_inplace("pow", self, e),
