@@ -23,7 +23,6 @@ from . import (
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .devices import device  # noqa: E402
-from .serialization import load, save  # noqa: E402, F401
 from .dtypes import (  # noqa: E402, F401
     bool,
     can_cast,
@@ -119,6 +118,7 @@ from .ops.shape import (  # noqa: E402, F401
 )
 from .random import FUNCTIONS as _RANDOM
 from .random import Generator, default_generator
+from .serialization import load, save  # noqa: E402, F401
 from .tensor import Size, Tensor  # noqa: E402, F401
 
 globals().update(_RANDOM)
