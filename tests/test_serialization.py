@@ -152,3 +152,33 @@ def test_optimizer_state_dict_round_trip(rng):
         opt_p.step()
         opt_q.step()
     np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+def test_parameters_and_a_module_checkpoint_round_trip(rng):
+    from ntorch import nn
+
+    p = nn.Parameter(ntorch.from_numpy(rng.standard_normal(3)))
+    out = _round_trip({"p": p, "frozen": nn.Parameter(ntorch.ones(2), requires_grad=False)})
+    assert type(out["p"]) is nn.Parameter and out["p"].requires_grad
+    assert type(out["frozen"]) is nn.Parameter and not out["frozen"].requires_grad
+    np.testing.assert_array_equal(out["p"].detach().numpy(), p.detach().numpy())
+    ntorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2))
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = ntorch.from_numpy(rng.standard_normal((8, 4)).astype(np.float32))
+    model(x).square().sum().backward()
+    opt.step()
+    ck = _round_trip({"model": model.state_dict(), "opt": opt.state_dict()})
+    twin = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2))
+    twin.load_state_dict(ck["model"])
+    twin_opt = optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
+    twin_opt.load_state_dict(ck["opt"])
+    model.eval(), twin.eval()
+    np.testing.assert_array_equal(twin(x).detach().numpy(), model(x).detach().numpy())
+    for m, o in ((model, opt), (twin, twin_opt)):  # one more step continues identically from the loaded state
+        m.train()
+        o.zero_grad()
+        m(x).square().sum().backward()
+        o.step()
+    for a, b in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())

@@ -4,8 +4,9 @@ File format (a zip archive, entries stored uncompressed):
 
 * ``version``: the format version, ``b"1"``.
 * ``data.pkl``: the object, pickled (protocol 2, as torch) with every tensor replaced by a persistent id
-  ``("ntorch.tensor", storage_key, tensor_id, shape, strides, storage_offset, requires_grad)``; strides and offset
-  count elements of the storage; tensor_id keeps one tensor met twice one object.
+  ``("ntorch.tensor", storage_key, tensor_id, shape, strides, storage_offset, requires_grad, is_parameter)``;
+  strides and offset count elements of the storage; tensor_id keeps one tensor met twice one object; an
+  ``nn.Parameter`` loads back as a Parameter.
 * ``storages.json``: ``{storage_key: {"dtype": "float32", "location": "cpu" | "cuda:0", "numel": n, "refs": k}}``.
 * ``storages/<storage_key>.npy``: the storage's elements, a 1-d ``.npy`` array (NumPy's documented format, read back
   with ``allow_pickle=False``).
@@ -82,7 +83,7 @@ class _Pickler(pickle.Pickler):
         offset = obj.storage_offset() if obj.numel() else 0
         reach = offset + 1 + sum((n - 1) * s for n, s in zip(shape, strides)) if obj.numel() else 0
         entry["numel"] = max(entry["numel"], reach)
-        return (_TAG, key, tid, shape, tuple(strides), offset, obj.requires_grad)
+        return (_TAG, key, tid, shape, tuple(strides), offset, obj.requires_grad, type(obj).__name__ == "Parameter")
 
 
 def _storage_host(entry: dict) -> np.ndarray:
@@ -166,7 +167,7 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
     def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and len(pid) == 7 and pid[0] == _TAG):
+        if not (isinstance(pid, tuple) and len(pid) == 8 and pid[0] == _TAG):
             raise pickle.UnpicklingError(f"Unsupported persistent id: {pid!r}")
         return self._make_tensor(*pid[1:])
 
@@ -217,7 +218,8 @@ def load(f: FileLike, map_location: str | _device | dict | Callable | None = Non
                     roots[key] = t
                 return t
 
-            def make_tensor(key: str, tid: int, shape, strides, offset: int, requires_grad: bool) -> Tensor:
+            def make_tensor(key: str, tid: int, shape, strides, offset: int, requires_grad: bool,
+                            is_parameter: bool = False) -> Tensor:
                 from .ops.shape import as_strided_view
 
                 if tid in tensors:  # the same tensor object, met again
@@ -227,7 +229,11 @@ def load(f: FileLike, map_location: str | _device | dict | Callable | None = Non
                 view = as_strided_view(base, tuple(shape), tuple(strides), offset)
                 if not shared:  # sole owner: a plain tensor, no view relation to keep
                     view = Tensor._wrap(view._data)
-                if requires_grad:
+                if is_parameter:
+                    from .nn.parameter import Parameter
+
+                    view = Parameter(view, requires_grad)
+                elif requires_grad:
                     view.requires_grad_(True)
                 tensors[tid] = view
                 return view
