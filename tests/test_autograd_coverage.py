@@ -177,6 +177,74 @@ F_CALLS = {
     "interpolate": lambda: F.interpolate(x(1, 1, 3, 3), scale_factor=2, mode="bilinear"),
     "upsample": lambda: F.upsample(x(1, 1, 3, 3), scale_factor=2),
 }
+# --- torch.* namespace gaps (ops/misc.py, nn_aliases.py, statistics.py, mathx.py, windows.py, scatter_views.py)
+NOT_DIFFERENTIABLE |= {
+    "asarray", "bartlett_window", "blackman_window", "detach_", "detach_copy", "empty_strided", "frexp",
+    "frombuffer", "gcd_", "get_num_threads", "hamming_window", "hann_window", "histogram", "is_complex",
+    "is_inference", "is_inference_mode_enabled", "is_nonzero", "is_same_size", "is_signed", "isneginf", "isposinf",
+    "isreal", "kaiser_window", "lcm_", "scalar_tensor", "set_num_threads", "set_printoptions", "tril_indices",
+    "triu_indices", "unravel_index",
+}
+_GAP_UNARY_INPLACE = (
+    "abs_ acos_ arccos_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ atan_ atanh_ ceil_ cos_ cosh_ deg2rad_ erf_ "
+    "erfc_ exp2_ exp_ expm1_ fix_ floor_ frac_ i0_ log10_ log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ "
+    "rad2deg_ reciprocal_ relu_ round_ rsqrt_ sigmoid_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ zero_"
+).split()
+CALLS.update({
+    **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3).abs() * 0.1 + 0.3)) for n in _GAP_UNARY_INPLACE},
+    "acosh_": lambda: ntorch.acosh_(x(3).abs() + 1.5), "arccosh_": lambda: ntorch.arccosh_(x(3).abs() + 1.5),
+    "clamp_": lambda: ntorch.clamp_(x(3) * 1, -0.5, 0.5), "clip_": lambda: ntorch.clip_(x(3) * 1, -0.5, 0.5),
+    "clamp_min_": lambda: ntorch.clamp_min_(x(3) * 1, 0.0), "clamp_max_": lambda: ntorch.clamp_max_(x(3) * 1, 0.0),
+    "fill_": lambda: ntorch.fill_(x(3) * 1, x(())), "ldexp_": lambda: ntorch.ldexp_(x(3) * 1, x(3)),
+    "xlogy_": lambda: ntorch.xlogy_(x(3) * 1, x(3).abs() + 0.5), "fill": lambda: ntorch.fill(x(3), x(())),
+    "as_strided": lambda: ntorch.as_strided(x(6), (2, 2), (1, 2)),
+    "as_strided_copy": lambda: ntorch.as_strided_copy(x(6), (2, 2), (1, 2)),
+    **{n: (lambda n=n, a=a: getattr(ntorch, n)(x(2, 3), *a)) for n, a in (
+        ("alias_copy", ()), ("diagonal_copy", ()), ("expand_copy", ((2, 2, 3),)), ("narrow_copy", (1, 0, 2)),
+        ("permute_copy", ((1, 0),)), ("select_copy", (0, 1)), ("slice_copy", (1, 0, 2)), ("squeeze_copy", ()),
+        ("t_copy", ()), ("transpose_copy", (0, 1)), ("unsqueeze_copy", (0,)), ("view_copy", ((3, 2),)),
+        ("diagflat", ()), ("dist", (x(2, 3),)), ("renorm", (2, 0, 1.0)),
+        ("quantile", (0.3,)), ("nanquantile", (0.3,)), ("cov", ()), ("corrcoef", ()), ("trapezoid", ()),
+        ("trapz", ()), ("cumulative_trapezoid", ()), ("hardshrink", ()), ("celu", ()), ("selu", ()),
+        ("rrelu", ()), ("threshold", (0.1, 0.0)), ("layer_norm", ((3,),)), ("rms_norm", ((3,),)),
+        ("dropout", (0.5, True)), ("pdist", ()), ("cosine_similarity", (x(2, 3),)),
+        ("pairwise_distance", (x(2, 3),)), ("prelu", (x(1),)),
+    )},
+    "split_copy": lambda: ntorch.split_copy(x(4), 2)[1], "unbind_copy": lambda: ntorch.unbind_copy(x(2, 3))[0],
+    "split_with_sizes_copy": lambda: ntorch.split_with_sizes_copy(x(4), [1, 3])[1],
+    "celu_": lambda: ntorch.celu_(x(3) * 1), "selu_": lambda: ntorch.selu_(x(3) * 1),
+    "rrelu_": lambda: ntorch.rrelu_(x(3) * 1), "threshold_": lambda: ntorch.threshold_(x(3) * 1, 0.1, 0.0),
+    "dropout_": lambda: ntorch.dropout_(x(3) * 1, 0.5, True),
+    "gradient": lambda: ntorch.gradient(x(2, 3))[0], "polygamma": lambda: ntorch.polygamma(1, x(3).abs() + 0.5),
+    "mvlgamma": lambda: ntorch.mvlgamma(x(3).abs() + 2, 2), "vander": lambda: ntorch.vander(x(3)),
+    "combinations": lambda: ntorch.combinations(x(3)),
+    "select_scatter": lambda: ntorch.select_scatter(x(2, 3), x(3), 0, 0),
+    "slice_scatter": lambda: ntorch.slice_scatter(x(4), x(2), 0, 0, 2),
+    "diagonal_scatter": lambda: ntorch.diagonal_scatter(x(3, 3), x(3)),
+    "as_strided_scatter": lambda: ntorch.as_strided_scatter(x(4), x(2), (2,), (2,)),
+    "conv1d": lambda: ntorch.conv1d(x(1, 2, 5), x(3, 2, 2)),
+    "conv2d": lambda: ntorch.conv2d(x(1, 2, 4, 4), x(3, 2, 2, 2)),
+    "conv_transpose1d": lambda: ntorch.conv_transpose1d(x(1, 2, 3), x(2, 3, 2)),
+    "conv_transpose2d": lambda: ntorch.conv_transpose2d(x(1, 2, 3, 3), x(2, 3, 2, 2)),
+    "max_pool1d": lambda: ntorch.max_pool1d(x(1, 2, 4), 2), "max_pool2d": lambda: ntorch.max_pool2d(x(1, 2, 4, 4), 2),
+    "avg_pool1d": lambda: ntorch.avg_pool1d(x(1, 2, 4), 2),
+    "adaptive_avg_pool1d": lambda: ntorch.adaptive_avg_pool1d(x(1, 2, 5), 2),
+    "adaptive_max_pool1d": lambda: ntorch.adaptive_max_pool1d(x(1, 2, 5), 2)[0],
+    "batch_norm": lambda: ntorch.batch_norm(x(2, 3), None, None, None, None, True, 0.1, 1e-5, False),
+    "instance_norm": lambda: ntorch.instance_norm(x(2, 3, 4), None, None, None, None, True, 0.1, 1e-5, False),
+    "group_norm": lambda: ntorch.group_norm(x(2, 4, 2), 2), "embedding": lambda: ntorch.embedding(x(3, 2), idx(0, 2)),
+    "pixel_shuffle": lambda: ntorch.pixel_shuffle(x(1, 4, 2, 2), 2),
+    "pixel_unshuffle": lambda: ntorch.pixel_unshuffle(x(1, 1, 4, 4), 2),
+    "kl_div": lambda: ntorch.kl_div(x(2, 3), x(2, 3).exp()),
+    "binary_cross_entropy_with_logits":
+        lambda: ntorch.binary_cross_entropy_with_logits(x(3), ntorch.rand(3, dtype=ntorch.float64)),
+    "margin_ranking_loss": lambda: ntorch.margin_ranking_loss(x(3), x(3), x(3).sign()),
+    "hinge_embedding_loss": lambda: ntorch.hinge_embedding_loss(x(3), x(3).sign()),
+    "cosine_embedding_loss": lambda: ntorch.cosine_embedding_loss(x(2, 3), x(2, 3), x(2).sign()),
+    "poisson_nll_loss": lambda: ntorch.poisson_nll_loss(x(3), x(3).exp(), True, False, 1e-8, 1),
+    "triplet_margin_loss": lambda: ntorch.triplet_margin_loss(x(2, 3), x(2, 3), x(2, 3)),
+})
+# --- end of the namespace-gaps block
 # The loops above build a few names that are not ntorch functions; tolerate only those that exist.
 CALLS = {k: v for k, v in CALLS.items() if hasattr(ntorch, k)}
 CALLS["logsumexp"] = lambda: ntorch.logsumexp(x(2, 3), 1)

@@ -19,6 +19,7 @@ from . import (
     linalg,  # noqa: E402, F401  (ntorch.linalg, as torch.linalg)
     nn,
     optim,
+    special,  # noqa: F401  (ntorch.special, as torch.special)
     utils,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -27,10 +28,12 @@ from .dtypes import (  # noqa: E402, F401
     bool,
     can_cast,
     dtype,
+    finfo,
     float16,
     float32,
     float64,
     get_default_dtype,
+    iinfo,
     int8,
     int16,
     int32,
@@ -116,6 +119,7 @@ from .ops.shape import (  # noqa: E402, F401
     unflatten,
     unsqueeze,
 )
+from .printing import set_printoptions  # noqa: E402, F401
 from .random import FUNCTIONS as _RANDOM
 from .random import Generator, default_generator
 from .serialization import load, save  # noqa: E402, F401
@@ -125,7 +129,7 @@ globals().update(_RANDOM)
 globals().update(_F)
 globals().update(_REDUCTIONS)
 globals().update(_LINALG)
-for _module in _methods.OP_MODULES:
+for _module in _methods.OP_MODULES + _methods.EXTRA_MODULES:
     globals().update(_module.FUNCTIONS)
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]

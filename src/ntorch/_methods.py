@@ -11,19 +11,27 @@ from .ops import (
     indexing,
     joins,
     linalg,
+    mathx,
+    misc,
+    nn_aliases,
     pointwise,
     rearrange,
     reduction,
     scan,
+    scatter_views,
     shape,
     softmax,
     sorting,
+    statistics,
+    windows,
 )
 from .ops.elementwise import _apply_fast, apply, apply_inplace
 from .tensor import Tensor
 
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
+# more modules whose FUNCTIONS ntorch/__init__.py binds (and whose METHODS, if any, become Tensor methods)
+EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views)
 
 
 def cuda_pending(name: str, fn):
@@ -195,8 +203,8 @@ def _bind() -> None:
                            ("__eq__", "eq", F["eq"]), ("__ne__", "ne", F["ne"]), ("__lt__", "lt", F["lt"]),
                            ("__le__", "le", F["le"]), ("__gt__", "gt", F["gt"]), ("__ge__", "ge", F["ge"])]:
         setattr(T, op, _fast(name, slow))
-    for module in OP_MODULES:  # each op module lists its own Tensor methods
-        for name, fn in module.METHODS.items():
+    for module in OP_MODULES + EXTRA_MODULES:  # each op module lists its own Tensor methods
+        for name, fn in getattr(module, "METHODS", {}).items():
             setattr(T, name, fn)
     T.__radd__ = _fast_reflected("add", pointwise.add)
     T.__rmul__ = _fast_reflected("mul", F["mul"])

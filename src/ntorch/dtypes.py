@@ -189,3 +189,62 @@ def can_cast(from_, to) -> _py_bool:
     """torch.can_cast: casting is allowed unless it lowers the category (float->int, int->bool)."""
     return as_dtype(from_).category <= as_dtype(to).category
 
+
+
+def _g(v: float) -> str:
+    """C++'s default float formatting (6 significant digits), as torch's finfo/iinfo reprs use."""
+    return f"{v:g}"
+
+
+class finfo:
+    """torch.finfo: machine limits of a floating-point dtype (the default float dtype when none is given)."""
+
+    def __init__(self, type=None):  # noqa: A002 - torch's name
+        d = _default_float if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
+        fi = np.finfo(d.np)
+        self.bits = d.itemsize * 8
+        self.eps = float(fi.eps)
+        self.max = float(fi.max)
+        self.min = float(fi.min)
+        self.tiny = self.smallest_normal = float(fi.smallest_normal)
+        self.resolution = 10.0 ** -int(fi.precision)
+        self.dtype = d.name
+
+    def __eq__(self, other) -> _py_bool:
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    def __hash__(self) -> int:
+        return hash(("finfo", self.dtype))
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={_g(self.resolution)}, min={_g(self.min)}, max={_g(self.max)}, "
+                f"eps={_g(self.eps)}, smallest_normal={_g(self.smallest_normal)}, tiny={_g(self.tiny)}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo: the range of an integer dtype."""
+
+    def __init__(self, type):  # noqa: A002 - torch's name
+        d = as_dtype(type)
+        if d is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.category != INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
+        ii = np.iinfo(d.np)
+        self.bits = d.itemsize * 8
+        self.max = int(ii.max)
+        self.min = int(ii.min)
+        self.dtype = d.name
+
+    def __eq__(self, other) -> _py_bool:
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    def __hash__(self) -> int:
+        return hash(("iinfo", self.dtype))
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={_g(self.min)}, max={_g(self.max)}, dtype={self.dtype})"
