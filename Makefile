@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/quickstart.py
 	$(PY) examples/logistic_regression.py
+	$(PY) examples/digits.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src kernels tests bench examples
