@@ -22,7 +22,7 @@ NOT_DIFFERENTIABLE = {
     "manual_seed", "ne", "nonzero", "normal", "not_equal", "numel", "ones", "ones_like", "promote_types",
     "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "result_type",
     "searchsorted", "seed", "set_default_dtype", "set_rng_state", "tensor", "unique", "unique_consecutive",
-    "zeros", "zeros_like", "floor_divide", "one_hot",
+    "zeros", "zeros_like", "floor_divide", "one_hot", "save", "load",
     "signbit", "gcd", "lcm", "heaviside", "bitwise_left_shift", "bitwise_right_shift", "isin",
 }
 

@@ -17,6 +17,8 @@ import numpy as np
 from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
+from ..cuda.array import CudaArray
+from ..cuda.array import as_strided as _cuda_as_strided
 from ..kernels.cpu import copy as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, write_out
@@ -197,11 +199,10 @@ def _repeat(self: Tensor, sizes: tuple[int, ...]) -> Tensor:
         if r < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(out_shape)}: "
                                f"{list(out_shape)}")
-    out = np.empty(out_shape, arr.dtype)
+    out = _arrays.empty(out_shape, arr.dtype, arr)
     inter = tuple(v for pair in zip(sizes, shape) for v in pair)  # (r0, n0, r1, n1, ...)
     if out.size:
-        src = arr.reshape(tuple(v for n in shape for v in (1, n)))
-        out.reshape(inter)[...] = src
+        _arrays.copy_into(out.reshape(inter), _arrays.reshape(arr, tuple(v for n in shape for v in (1, n))))
     return _track("RepeatBackward0", _repeat_backward, self, Tensor._wrap(out), inter=inter)
 
 
@@ -224,7 +225,7 @@ def _tile_method(self: Tensor, *dims) -> Tensor:
 def _repeats_array(repeats: Tensor) -> np.ndarray:
     if repeats.dtype not in (dtypes.int32, dtypes.int64):
         raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{dtypes.torch_name(repeats.dtype)}'")
-    r = repeats._data
+    r = _arrays.to_host(repeats._data)  # (on CUDA a sync, as torch's: the output size depends on the values)
     if r.size and r.min() < 0:
         raise RuntimeError("repeats can not be negative")
     return r
@@ -241,7 +242,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
         total = int(r.sum())
         if output_size is not None and output_size != total:
             raise RuntimeError("allocated size does not match required size")
-        return Tensor._wrap(np.repeat(np.arange(r.size, dtype=r.dtype), r))
+        return Tensor._wrap(_like(np.repeat(np.arange(r.size, dtype=r.dtype), r), input._data))
     arr = input._data
     if dim is None:
         arr = arr.reshape(-1)
@@ -263,22 +264,38 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
         total = int(r.sum()) if r.ndim else int(r) * n
         if output_size is not None and output_size != total:
             raise RuntimeError("allocated size does not match required size")
-        res = Tensor._wrap(np.repeat(arr, r, axis=d))
+        if type(arr) is CudaArray:
+            from .indexing import index_select
+
+            index = Tensor._wrap(_like(np.repeat(np.arange(n, dtype=np.int64), r), arr))
+            res = Tensor._wrap(index_select(Tensor._wrap(arr), d, index)._data)
+        else:
+            res = Tensor._wrap(np.repeat(arr, r, axis=d))
         if needs_graph(input):
             r_full = np.broadcast_to(r, (n,)).astype(np.int64)
             node = record("IndexSelectBackward0", _segment_backward, (input,), (res,))
             node.shape, node.dim, node.flat = tuple(input._data.shape), d, dim is None
-            node.index = Tensor._wrap(np.repeat(np.arange(n, dtype=np.int64), r_full))
-            node.repeats, node.n = Tensor._wrap(r_full), n
+            node.index = Tensor._wrap(_like(np.repeat(np.arange(n, dtype=np.int64), r_full), arr))
+            node.repeats, node.n = Tensor._wrap(_like(r_full, arr)), n
         return res
     r = _int_arg(repeats, "repeat_interleave", "repeats")
     if r < 0:
         raise RuntimeError("Repeats must be non-negative")
     if output_size is not None and output_size != r * n:
         raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {r * n} but got {output_size}")
-    res = Tensor._wrap(np.repeat(arr, r, axis=d))
+    shape = arr.shape
+    out = _arrays.empty(shape[:d] + (n * r,) + shape[d + 1:], arr.dtype, arr)
+    if out.size:
+        runs = out.reshape(shape[:d] + (n, r) + shape[d + 1:])  # each element's r copies are adjacent along dim
+        _arrays.copy_into(runs, _arrays.expand_dims(arr, d + 1))
+    res = Tensor._wrap(out)
     # torch builds this from unsqueeze/expand/clone/view: its node is the final view's
     return _track("ViewBackward0", _interleave_backward, input, res, dim=d, r=r, inner_shape=arr.shape)
+
+
+def _like(a: np.ndarray, like):
+    """Host values a on like's device (a copy to the device for a CUDA array)."""
+    return _arrays.to_device(a, like.device) if type(like) is CudaArray else a
 
 
 def _interleave_backward(c, g: Tensor) -> Tensor:
@@ -340,6 +357,11 @@ def _tri(input: Tensor, diagonal: int, lower: bool, out: Tensor | None) -> Tenso
     if input._data.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     check_out_grad(out, op, input)
+    if type(input._data) is CudaArray:
+        arr = _tri_cuda(input, diagonal, lower)
+        return write_out(out, arr, op) if out is not None else _track(
+            "TrilBackward0" if lower else "TriuBackward0", _tri_backward, input, Tensor._wrap(arr), k=diagonal,
+            lower=lower)
     arr = np.array(input._data, order="C", copy=True)
     res = Tensor._wrap(arr)
     if arr.size:
@@ -352,6 +374,19 @@ def _tri(input: Tensor, diagonal: int, lower: bool, out: Tensor | None) -> Tenso
     return _track("TrilBackward0" if lower else "TriuBackward0", _tri_backward, input, res, k=diagonal, lower=lower)
 
 
+def _tri_cuda(input: Tensor, diagonal: int, lower: bool):
+    """The triangle on the GPU: a masked fill with the (m, n) mask col - row <= diagonal (>= for triu)."""
+    from .conversion import masked_fill
+    from .creation import arange
+
+    m, n = input._data.shape[-2:]
+    dev = input.device
+    step = arange(n, device=dev) - arange(m, device=dev).reshape(m, 1)
+    outside = step > diagonal if lower else step < diagonal
+    with grad_mode.no_grad():
+        return masked_fill(input.detach(), outside, 0)._data
+
+
 def _tri_backward(c, g: Tensor) -> Tensor:
     return tril(g, c.k) if c.lower else triu(g, c.k)
 
@@ -362,12 +397,15 @@ def _tri_inplace(self: Tensor, diagonal: int, lower: bool) -> Tensor:
     diagonal = _int_arg(diagonal, op, "diagonal")
     if self._data.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
-    if not self._data.flags.writeable:
+    if type(self._data) is not CudaArray and not self._data.flags.writeable:
         raise RuntimeError(f"{op}_: the tensor is read-only")
     if inplace.involved(self):  # out of place on a snapshot carrying self's history, then written back
         inplace.check_inplace(self)
         return inplace.commit(self, _tri(inplace.snapshot(self), diagonal, lower, None))
-    _tri_into(self, diagonal, lower, op)
+    if type(self._data) is CudaArray:
+        _arrays.copy_into(self._data, _tri_cuda(self, diagonal, lower))
+    else:
+        _tri_into(self, diagonal, lower, op)
     self._bump_version()
     return self
 
@@ -397,10 +435,30 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     d1, d2 = _wrap_dim(dim1, n, "diagonal"), _wrap_dim(dim2, n, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    view = np.diagonal(input._data, offset, d1, d2)  # NumPy's view has torch's layout; it is made read-only
-    if input._data.flags.writeable:
-        view.flags.writeable = True
+    view = _diagonal_array(input._data, offset, d1, d2)
     return _track("DiagonalBackward0", _diagonal_backward, input, input._view_of(view), offset=offset, d1=d1, d2=d2)
+
+
+def _diagonal_array(arr, offset: int, d1: int, d2: int):
+    """The diagonal view of arr on its device: the other dims, then the diagonal (NumPy's layout, which is torch's);
+    writeable when arr is."""
+    if type(arr) is not CudaArray:
+        view = np.diagonal(arr, offset, d1, d2)  # NumPy makes it read-only
+        if arr.flags.writeable:
+            view.flags.writeable = True
+        return view
+    s1, s2 = arr.strides[d1], arr.strides[d2]
+    length = max(0, min(arr.shape[d1] - max(0, -offset), arr.shape[d2] - max(0, offset)))
+    start = (offset * s2 if offset >= 0 else -offset * s1) if length else 0
+    rest = [d for d in range(arr.ndim) if d not in (d1, d2)]
+    return _cuda_as_strided(arr, tuple(arr.shape[d] for d in rest) + (length,),
+                            tuple(arr.strides[d] for d in rest) + (s1 + s2,), arr.offset + start)
+
+
+def _zeros(shape, np_dtype, like):
+    out = _arrays.empty(shape, np_dtype, like)
+    _arrays.copy_into(out, 0)
+    return out
 
 
 def _diagonal_backward(c, g: Tensor) -> Tensor:
@@ -410,10 +468,8 @@ def _diagonal_backward(c, g: Tensor) -> Tensor:
 def diagonal_scatter_zeros(g: Tensor, shape, offset: int, d1: int, d2: int) -> Tensor:
     """Zeros of `shape` with g on the diagonal (offset, d1, d2): the transpose of diagonal(), recorded so that
     its own backward (diagonal of the incoming grad) makes create_graph work."""
-    out = np.zeros(shape, g._data.dtype)
-    view = np.diagonal(out, offset, d1, d2)
-    view.flags.writeable = True
-    view[...] = g._data
+    out = _zeros(shape, g._data.dtype, g._data)
+    _arrays.copy_into(_diagonal_array(out, offset, d1, d2), g._data)
     res = Tensor._wrap(out)
     if needs_graph(g):
         node = record("DiagonalBackwardBackward0", lambda c, gg: diagonal(gg, c.offset, c.d1, c.d2), (g,), (res,))
@@ -431,12 +487,10 @@ def diag(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
     arr = input._data
     if arr.ndim == 1:
         size = arr.shape[0] + abs(k)
-        res = np.zeros((size, size), arr.dtype)
-        view = np.diagonal(res, k)
-        view.flags.writeable = True
-        view[...] = arr
+        res = _zeros((size, size), arr.dtype, arr)
+        _arrays.copy_into(_diagonal_array(res, k, 0, 1), arr)
     elif arr.ndim == 2:
-        res = np.array(np.diagonal(arr, k), order="C", copy=True)
+        res = _arrays.copy(_diagonal_array(arr, k, 0, 1))
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {arr.ndim}D")
     if out is not None:
@@ -461,10 +515,8 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     shape = []
     for d in range(n):
         shape.append(size if d in (d1, d2) else rest.pop(0))
-    res = np.zeros(shape, arr.dtype)
-    view = np.diagonal(res, offset, d1, d2)
-    view.flags.writeable = True
-    view[...] = arr
+    res = _zeros(shape, arr.dtype, arr)
+    _arrays.copy_into(_diagonal_array(res, offset, d1, d2), arr)
     return _track("DiagEmbedBackward0", lambda c, g: diagonal(g, c.offset, c.d1, c.d2), input, Tensor._wrap(res),
                   offset=offset, d1=d1, d2=d2)
 
@@ -567,11 +619,12 @@ def block_diag(*tensors) -> Tensor:
     for t in ts[1:]:
         dt = dtypes.promote_types(dt, t.dtype)
     rows, cols = sum(m.shape[0] for m in mats), sum(m.shape[1] for m in mats)
-    out = np.zeros((rows if ts else 1, cols), dt.np)
+    out = _zeros((rows if ts else 1, cols), dt.np, mats[0] if mats else None)
     r = c = 0
     blocks = []
     for m in mats:
-        out[r:r + m.shape[0], c:c + m.shape[1]] = m
+        if m.size:
+            _arrays.copy_into(out[r:r + m.shape[0], c:c + m.shape[1]], m)
         blocks.append((r, c, m.shape[0], m.shape[1]))
         r, c = r + m.shape[0], c + m.shape[1]
     res = Tensor._wrap(out)
