@@ -173,9 +173,11 @@ def collapse(shape: tuple, strides_list: list[tuple]) -> tuple[list, list[list]]
 
 
 def _flat(a: np.ndarray, strides: list[int]) -> np.ndarray:
-    """A 1-d contiguous view from a's first element that spans every element a reaches."""
+    """A 1-d contiguous view from a's first element that spans every element a reaches. Always read-only: Numba
+    types a read-only array apart, so broadcast (read-only) and plain operands would each compile the strided
+    loops again."""
     span = 1 + sum((n - 1) * s for n, s in zip(a.shape, strides) if n > 0)
-    return np.lib.stride_tricks.as_strided(a, shape=(span,), strides=(a.itemsize,))
+    return np.lib.stride_tricks.as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=False)
 
 
 class ElementwiseKernel:
