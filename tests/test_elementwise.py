@@ -308,3 +308,20 @@ def test_addcmul_addcdiv_lerp_in_place_methods(rng):
     i = nt.ones(3, dtype=nt.int64)
     with pytest.raises(RuntimeError, match="Integer division with addcdiv is no longer supported"):
         i.addcdiv_(i, i)
+
+
+def test_in_place_add_sub_alpha_follow_torch():
+    x = nt.from_numpy(np.array([1.0, 2.0, 4.0], np.float32))
+    x.add_(nt.ones(3), alpha=-0.5)  # the optimizer's update: the in-place fast path with a parameter
+    np.testing.assert_array_equal(x.numpy(), [0.5, 1.5, 3.5])
+    x.sub_(x.clone(), alpha=2.0)
+    np.testing.assert_array_equal(x.numpy(), [-0.5, -1.5, -3.5])
+    i = nt.ones(2, dtype=nt.int64)
+    i.add_(i.clone(), alpha=3)
+    np.testing.assert_array_equal(i.numpy(), [4, 4])
+    with pytest.raises(RuntimeError, match="Boolean alpha only supported for Boolean results"):
+        x.add_(x, alpha=True)
+    with pytest.raises(RuntimeError, match="argument alpha must not be a floating point number"):
+        i.add_(i, alpha=0.5)
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor"):
+        x.sub_(True)

@@ -90,8 +90,13 @@ def _fast_reflected(name: str, slow):
 
 def _inplace(name: str, params_from=None):
     def method(self, other, **kw):
-        if name in ("add", "sub") and kw.get("alpha", 1) != 1:
-            return apply_inplace(name + "_alpha", self, other, params=(kw["alpha"],))
+        if name == "sub":
+            pointwise._no_bool_sub(self, other)
+        if name in ("add", "sub") and "alpha" in kw:
+            alpha = kw["alpha"]
+            pointwise._check_alpha(self, other, alpha)
+            if alpha != 1 or isinstance(alpha, bool):
+                return apply_inplace(name + "_alpha", self, other, params=(alpha,))
         if name in pointwise.TORCH_KERNEL:
             pointwise.check_kernel_dtype(name, (self, other))
         return apply_inplace(name, self, other)

@@ -758,10 +758,12 @@ _FAST_INPLACE: dict = {}
 def _fast_inplace_entry(key: tuple):
     """(serial, parallel) in-place loops when the fast path applies to this key, else None: the op keeps self's
     dtype (no promotion by the operand, no float result of an int op) and has no parameters."""
-    name, np_dtype, kinds, scalar_type = key
+    name, np_dtype, kinds, scalar_type, nparams = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams or op.result == "bool":
+    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams != nparams or op.result == "bool":
+        return None
+    if nparams and name not in ("add_alpha", "sub_alpha"):  # (other parameters may need checks or conversion)
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and not dt.is_floating_point):
@@ -770,9 +772,10 @@ def _fast_inplace_entry(key: tuple):
     return getattr(module, "inplace_" + kinds), getattr(module, "inplace_par_" + kinds)
 
 
-def _apply_inplace_fast(name: str, self: Tensor, others: tuple) -> bool:
-    """The hot path of an in-place op (an optimizer's p.sub_(u)): self C-contiguous on the CPU, one operand of its
-    shape and dtype (C-contiguous, not overlapping) or a Python number, nothing to record. True when done."""
+def _apply_inplace_fast(name: str, self: Tensor, others: tuple, params: tuple = ()) -> bool:
+    """The hot path of an in-place op (an optimizer's p.add_(g, alpha=-lr)): self C-contiguous on the CPU, one
+    operand of its shape and dtype (C-contiguous, not overlapping) or a Python number, nothing to record; params
+    only for add/sub's alpha (a Python float for a float self). True when done."""
     if len(others) != 1 or codegen.DEBUG or (grad_mode.STATE.enabled and (
             self._requires_grad or (self._base is not None and self._base._requires_grad))):
         return False
@@ -786,11 +789,13 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple) -> bool:
         if other is None or other.dtype != flat.dtype or o._data.shape != self._data.shape \
                 or (grad_mode.STATE.enabled and o._requires_grad) or np.may_share_memory(flat, other):
             return False
-        key = (name, flat.dtype, "aa", None)
+        key = (name, flat.dtype, "aa", None, len(params))
     elif to is float or to is int:
         other = o
-        key = (name, flat.dtype, "as", to)
+        key = (name, flat.dtype, "as", to, len(params))
     else:
+        return False
+    if params and (type(params[0]) is not float or flat.dtype.kind != "f"):
         return False
     entry = _FAST_INPLACE.get(key, False)
     if entry is False:
@@ -798,14 +803,15 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple) -> bool:
     if entry is None:
         return False
     serial, parallel = entry
-    (parallel if flat.shape[0] >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial)(flat, other)
+    (parallel if flat.shape[0] >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial)(
+        flat, other, *params)
     self._bump_version()
     return True
 
 
 def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tensor:
     """In-place form: compute, check the result can be cast to self's dtype and shape, write back."""
-    if not params and _apply_inplace_fast(name, self, others):
+    if _apply_inplace_fast(name, self, others, params):
         return self
     op = OP_BY_NAME[name]
     compute = _compute_dtype(op, (self, *others))
