@@ -20,6 +20,7 @@ _MODULES = {
     "sort": "sort",
     "autograd": "autograd",
     "mlp-step": "mlp",
+    "optim": "optim",
     "warm-start": "warmstart",
     "cuda": "gpu",  # --device cuda only
 }
