@@ -208,7 +208,7 @@ def test_first_small_case_of_every_suite_runs_and_matches_the_competitors(first_
         assert all(check == "ok" for check in row["checks"].values()), row["checks"]
         for lib, t in row["times"].items():
             assert t["median_s"] > 0 and len(t["samples_s"]) == 2, (row["key"], lib)
-        if row["suite"] not in ("warm-start", "autograd", "mlp-step", "conv"):  # conv's first case: numpy too
+        if row["suite"] not in ("warm-start", "autograd", "mlp-step", "conv"):  # conv's, optim's first case: numpy too
             assert "numpy" in row["times"], row["key"]
         if row["suite"] == "warm-start":
             assert 0.01 < row["times"]["ntorch"]["median_s"] < 30  # a real `import ntorch` in a fresh process

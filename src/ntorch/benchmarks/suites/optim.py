@@ -43,7 +43,45 @@ def _step(ctx: Ctx) -> dict:
             return p.detach()
 
         fns[lib_name] = fn
+    fns["numpy"] = _numpy_step(name, ctx)
     return fns
+
+
+def _numpy_step(name: str, ctx: Ctx, lr: float = 1e-3):
+    """The same update in NumPy, in place (torch's formulas: Adam with bias corrections, eps outside the root)."""
+    rng = np.random.default_rng(0)
+    params, grads = [], []
+    for shape in _SHAPES:
+        params.append(rng.standard_normal(shape).astype(ctx.dtype))
+        grads.append(rng.standard_normal(shape).astype(ctx.dtype))
+    state = {"t": 0, "bufs": None, "m": [np.zeros_like(p) for p in params], "v": [np.zeros_like(p) for p in params]}
+
+    def fn():
+        state["t"] += 1
+        t = state["t"]
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if name == "SGD":
+                p -= lr * g
+            elif name == "SGD momentum":
+                if state["bufs"] is None:
+                    state["bufs"] = [np.zeros_like(q) for q in params]
+                buf = state["bufs"][i]
+                if t == 1:
+                    buf[...] = g
+                else:
+                    buf *= 0.9
+                    buf += g
+                p -= lr * buf
+            else:
+                m, v = state["m"][i], state["v"][i]
+                m += (1 - 0.9) * (g - m)
+                v *= 0.999
+                v += (1 - 0.999) * g * g
+                denom = np.sqrt(v) / np.sqrt(1 - 0.999 ** t) + 1e-8
+                p -= (lr / (1 - 0.9 ** t)) * m / denom
+        return params[0]
+
+    return fn
 
 
 def _module_step(ctx: Ctx) -> dict:
