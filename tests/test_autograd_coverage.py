@@ -35,6 +35,16 @@ def idx(*values):
     return ntorch.tensor(values, dtype=ntorch.int64)
 
 
+def _spd():
+    a = x(3, 3)
+    return a @ a.mT + ntorch.eye(3, dtype=ntorch.float64)
+
+
+def _tri(upper):
+    t = x(3, 3) * 0.1
+    return ntorch.eye(3, dtype=ntorch.float64) + (t.triu() if upper else t.tril())
+
+
 MASK = ntorch.tensor([[True, False, True], [False, True, True]])
 
 # name -> a call on float64 leaves that must produce an output with a grad_fn
@@ -119,6 +129,20 @@ CALLS = {
     "index_put": lambda: ntorch.index_put(x(2, 3), (idx(0, 1),), x(2, 3)[0]),
     "index_put_": lambda: ntorch.index_put_(x(2, 3) * 1, (idx(0, 1),), x(3)),
     "put": lambda: ntorch.put(x(2, 3), idx(0, 4), x(2)),
+    # linalg helper: products and factorizations
+    "cross": lambda: ntorch.cross(x(2, 3), x(2, 3), dim=1), "vdot": lambda: ntorch.vdot(x(3), x(3)),
+    "inner": lambda: ntorch.inner(x(2, 3), x(3)), "tensordot": lambda: ntorch.tensordot(x(2, 3), x(3, 2), 1),
+    "chain_matmul": lambda: ntorch.chain_matmul(x(2, 3), x(3, 2)), "addr": lambda: ntorch.addr(x(2, 3), x(2), x(3)),
+    "addbmm": lambda: ntorch.addbmm(x(2, 2), x(3, 2, 4), x(3, 4, 2)),
+    "matrix_power": lambda: ntorch.matrix_power(x(3, 3), 3), "det": lambda: ntorch.det(x(3, 3)),
+    "logdet": lambda: ntorch.logdet(_spd()),
+    "slogdet": lambda: ntorch.slogdet(x(3, 3))[1], "inverse": lambda: ntorch.inverse(x(3, 3)),
+    "cholesky": lambda: ntorch.cholesky(_spd()),
+    "cholesky_solve": lambda: ntorch.cholesky_solve(x(3, 2), _tri(False)),
+    "cholesky_inverse": lambda: ntorch.cholesky_inverse(_tri(False)),
+    "triangular_solve": lambda: ntorch.triangular_solve(x(3, 2), _tri(True))[0],
+    "svd": lambda: ntorch.svd(x(3, 2))[1], "pinverse": lambda: ntorch.pinverse(x(3, 2)),
+    "matrix_exp": lambda: ntorch.matrix_exp(x(3, 3)), "qr": lambda: ntorch.qr(x(3, 2))[1],
 }
 F_NOT_DIFFERENTIABLE = {"one_hot"}
 F_CALLS = {

@@ -15,7 +15,7 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
 from ..tensor import Tensor
-from ._util import check_tensor
+from ._util import broadcast_shapes, check_tensor
 
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
@@ -569,8 +569,299 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
 
 
+# ---- products built from the ops above (autograd and CUDA come with them) ----
+
+def _legacy_dtype_check(a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {_legacy(a)} but found {_legacy(b)}")
+
+
+def _cross(op: str, input: Tensor, other: Tensor, dim: int) -> Tensor:
+    """c_i = a_(i+1) b_(i+2) - a_(i+2) b_(i+1) along dim (indices mod 3), with a and b broadcast."""
+    from .elementwise import apply
+    from .rearrange import roll
+
+    nd = input.ndim
+    d = dim % nd if -nd <= dim < nd else dim
+    if not 0 <= d < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"{op}: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+                           f"{other.shape[d]}")
+    _legacy_dtype_check(input, other)
+    shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    a, b = input.expand(*shape), other.expand(*shape)
+    a1, a2, b1, b2 = roll(a, -1, d), roll(a, -2, d), roll(b, -1, d), roll(b, -2, d)
+    return apply("sub", apply("mul", a1, b2), apply("mul", a2, b1))
+
+
+def _cross_ndim(input: Tensor, other: Tensor) -> None:
+    check_tensor(input, "cross")
+    check_tensor(other, "cross", "other")
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """torch.cross: dim None means the first dim of size 3 (torch's deprecated default; linalg.cross uses -1)."""
+    _cross_ndim(input, other)
+    if dim is None:
+        shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return _cross("linalg.cross", input, other, dim)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """torch.linalg.cross: the cross product of 3-vectors along dim (default the last)."""
+    _cross_ndim(input, other)
+    return _cross("linalg.cross", input, other, dim)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """torch.vdot: the dot product of two 1-D tensors (real dtypes: no conjugation)."""
+    check_tensor(input, "vdot")
+    check_tensor(other, "vdot", "other")
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_legacy(input)} and "
+                           f"{_legacy(other)}")
+    if input.shape[0] != other.shape[0]:
+        n, m = input.shape[0], other.shape[0]
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+                           f"of elements, but got {n} and {m} elements respectively")
+    return dot(input, other)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """torch.inner: contracts the last dims (a 0-d operand multiplies)."""
+    from .elementwise import apply
+
+    check_tensor(input, "inner")
+    check_tensor(other, "inner", "other")
+    if input.ndim == 0 or other.ndim == 0:
+        return apply("mul", input, other)
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    return tensordot(input, other, ([input.ndim - 1], [other.ndim - 1]))
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2, out: Tensor | None = None) -> Tensor:
+    """torch.tensordot: contract the last `dims` dims of a with the first of b, or the paired dim lists
+    ([dims of a], [dims of b]); one matmul of the permuted, reshaped operands."""
+    check_tensor(a, "tensordot")
+    check_tensor(b, "tensordot", "other")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    da = [d % a.ndim if a.ndim else d for d in da]
+    db = [d % b.ndim if b.ndim else d for d in db]
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} and "
+                               f"second has size {b.shape[y]} in dim {y}")
+    free_a = [d for d in range(a.ndim) if d not in da]
+    free_b = [d for d in range(b.ndim) if d not in db]
+    k = math.prod(a.shape[d] for d in da)
+    sa = [a.shape[d] for d in free_a]
+    sb = [b.shape[d] for d in free_b]
+    a2 = a.permute(*free_a, *da).reshape(math.prod(sa), k)
+    b2 = b.permute(*db, *free_b).reshape(k, math.prod(sb))
+    return _finish(mm(a2, b2).reshape(*sa, *sb), out, "tensordot")
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """torch.linalg.vecdot: sum(x * y, dim) with x and y broadcast (real dtypes: no conjugation)."""
+    from .elementwise import apply
+    from .reduction import sum as rsum
+
+    check_tensor(x, "linalg.vecdot", "x")
+    check_tensor(y, "linalg.vecdot", "y")
+    if x.dtype is not y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{_legacy(x)} and y of type {_legacy(y)} instead")
+    if x.ndim == 1 and y.ndim == 1 and x.shape[0] != y.shape[0]:
+        n, m = x.shape[0], y.shape[0]
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+                           f"of elements, but got {n} and {m} elements respectively")
+    return rsum(apply("mul", x, y), dim)
+
+
+def multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
+    """torch.linalg.multi_dot: the first operand may be 1-D (a row), the last 1-D (a column), the rest 2-D;
+    multiplied in the order that costs fewest multiplications (the classic chain DP)."""
+    ts = list(tensors)
+    n = len(ts)
+    if n < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
+    for i, t in enumerate(ts):
+        check_tensor(t, "multi_dot", f"tensor {i}")
+    if ts[0].ndim not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the first tensor must be 1D or 2D but got {ts[0].ndim}D")
+    if ts[-1].ndim not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the last tensor must be 1D or 2D but got {ts[-1].ndim}D")
+    for i in range(1, n - 1):
+        if ts[i].ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {ts[i].ndim}D")
+    for i in range(1, n):
+        if ts[i].dtype is not ts[0].dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                               f"{_cpp(ts[0])} and tensor {i} {_cpp(ts[i])}")
+    first_1d, last_1d = ts[0].ndim == 1, ts[-1].ndim == 1
+    mats = list(ts)
+    if first_1d:
+        mats[0] = ts[0].unsqueeze(0)
+    if last_1d:
+        mats[-1] = ts[-1].unsqueeze(1)
+    for i in range(n - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(ts[i].shape)} and "
+                               f"{list(ts[i + 1].shape)} cannot be multiplied")
+    res = _chain(mats)
+    if first_1d and last_1d:
+        res = res.reshape(())
+    elif first_1d:
+        res = res.squeeze(0)
+    elif last_1d:
+        res = res.squeeze(1)
+    return _finish(res, out, "multi_dot")
+
+
+def _chain(mats: list) -> Tensor:
+    """The product of 2-D matrices in the cheapest parenthesisation."""
+    n = len(mats)
+    if n <= 2:
+        return mats[0] if n == 1 else mm(mats[0], mats[1])
+    p = [m.shape[0] for m in mats] + [mats[-1].shape[1]]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = math.inf
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+
+    def build(i, j):
+        if i == j:
+            return mats[i]
+        k = split[i][j]
+        return mm(build(i, k), build(k + 1, j))
+
+    return build(0, n - 1)
+
+
+def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
+    """torch.chain_matmul (deprecated in torch): multi_dot of 2-D matrices."""
+    if len(matrices) == 1 and isinstance(matrices[0], list | tuple):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        check_tensor(m, "chain_matmul")
+        if m.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
+    if len(matrices) == 1:
+        return _finish(matrices[0].clone(), out, "chain_matmul")
+    return multi_dot(matrices, out=out)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2); input broadcasts to the product's shape."""
+    for t, name in ((input, "input"), (vec1, "vec1"), (vec2, "vec2")):
+        check_tensor(t, "addr", name)
+    for t, name in ((vec1, "vec1"), (vec2, "vec2")):
+        if t.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t.ndim}-D")
+    if input.dtype is not vec1.dtype or vec1.dtype is not vec2.dtype:
+        raise RuntimeError(f"expected scalar type {_legacy(input)} but found "
+                           f"{_legacy(vec1 if vec1.dtype is not input.dtype else vec2)}")
+    shape = (vec1.shape[0], vec2.shape[0])
+    return _finish(_scale_add(input, shape, lambda: outer(vec1, vec2), beta, alpha), out, "addr")
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b] (one mm of the batch folded into the inner dim)."""
+    for t, name in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
+        check_tensor(t, "addbmm", name)
+    if batch1.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if batch2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {batch1.shape[0]} and "
+                           f"{batch2.shape[0]}")
+    if batch1.shape[2] != batch2.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} and "
+                           f"{batch2.shape[1]}x{batch2.shape[2]})")
+    if input.dtype is not batch1.dtype or batch1.dtype is not batch2.dtype:
+        other = batch1 if batch1.dtype is not input.dtype else batch2
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_legacy(input)} and {_legacy(other)}")
+    nb, m, k = batch1.shape
+    n = batch2.shape[2]
+
+    def product():
+        a = batch1.permute(1, 0, 2).reshape(m, nb * k)
+        return mm(a, batch2.reshape(nb * k, n))
+
+    return _finish(_scale_add(input, (m, n), product, beta, alpha), out, "addbmm")
+
+
+def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
+    """torch.linalg.matrix_power: repeated squaring (n < 0: of the inverse; n = 0: the identity)."""
+    from .creation import eye
+
+    check_tensor(A, "linalg.matrix_power", "A")
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if n == 0:
+        res = eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape).clone()
+        return _finish(res, out, "matrix_power")
+    if n < 0:
+        from .decomp import inv
+
+        A, n = inv(A), -n
+    result = None
+    base = A
+    while True:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if not n:
+            break
+        base = matmul(base, base)
+    return _finish(result if result is not A else A.clone(), out, "matrix_power")
+
+
 FUNCTIONS = {
     "cdist": cdist,
     "matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": ger,
     "addmm": addmm, "baddbmm": baddbmm, "addmv": addmv, "einsum": einsum,
+    "cross": cross, "vdot": vdot, "inner": inner, "tensordot": tensordot, "chain_matmul": chain_matmul,
+    "addr": addr, "addbmm": addbmm, "matrix_power": matrix_power,
 }
+
+from .decomp import FUNCTIONS as _DECOMP  # noqa: E402  (decomp imports this module's products)
+
+FUNCTIONS.update(_DECOMP)

@@ -1,0 +1,913 @@
+"""The factorizations behind torch.linalg (LU, Cholesky, triangular solves, QR, eigh, SVD) and what is built
+on them, with their backward formulas written in ntorch ops (so double backward works).
+
+Each primitive (_det, _slogdet, _inv, _solve, _tri, _chol, _qr, _eigh, _svd) runs a kernel of
+ntorch.kernels.cpu.linalg on a float64 copy of its operands (batch dims folded), rounds the results to the
+input dtype and records its node. Broadcasting, vector right-hand sides and `left=False` are handled around
+the primitives with ntorch ops, whose own nodes carry the gradient through. CUDA tensors raise
+NotImplementedError (no CUDA kernels for the factorizations yet).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd.graph import needs_graph, record
+from ..kernels.cpu import linalg as K
+from ..tensor import Tensor
+from ._util import broadcast_shapes, check_tensor
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a factorization or solve met a singular or not positive-definite input."""
+
+
+def _return_type(name: str, fields: list[str]):
+    """A torch.return_types named tuple, printed as torch prints it."""
+    base = namedtuple(name, fields)
+
+    def __repr__(self) -> str:
+        body = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"ntorch.return_types.{name}(\n{body})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
+
+
+slogdet_result = _return_type("linalg_slogdet", ["sign", "logabsdet"])
+inv_ex_result = _return_type("linalg_inv_ex", ["inverse", "info"])
+solve_ex_result = _return_type("linalg_solve_ex", ["result", "info"])
+lu_factor_result = _return_type("linalg_lu_factor", ["LU", "pivots"])
+lu_factor_ex_result = _return_type("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+lu_result = _return_type("linalg_lu", ["P", "L", "U"])
+cholesky_ex_result = _return_type("linalg_cholesky_ex", ["L", "info"])
+triangular_solve_result = _return_type("triangular_solve", ["solution", "cloned_coefficient"])
+qr_result = _return_type("linalg_qr", ["Q", "R"])
+eigh_result = _return_type("linalg_eigh", ["eigenvalues", "eigenvectors"])
+svd_result = _return_type("linalg_svd", ["U", "S", "Vh"])
+torch_svd_result = _return_type("svd", ["U", "S", "V"])
+torch_qr_result = _return_type("qr", ["Q", "R"])
+slogdet_torch_result = _return_type("slogdet", ["sign", "logabsdet"])
+
+
+# ---- checks and host copies ----
+
+def _check_float(A: Tensor, op: str) -> None:
+    if not A.dtype.is_floating_point:
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_legacy(A)}")
+    if A.dtype not in (dtypes.float32, dtypes.float64):
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {_legacy(A)}")
+
+
+def _legacy(t: Tensor) -> str:
+    from .linalg import _legacy as legacy
+
+    return legacy(t)
+
+
+def _check_matrix(A: Tensor, op: str, name: str = "A", square: bool = True) -> None:
+    check_tensor(A, op, name)
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor {name} must have at least 2 dimensions.")
+    _check_float(A, op)
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{op}: {name} must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+
+
+def _host(t: Tensor, op: str, cuda_ok: bool = False):
+    """A C-contiguous float64 (B, m, n) copy of t (the kernels work in place on it): a NumPy array, or for a CUDA
+    tensor (ops with CUDA kernels only: LU, Cholesky, triangular solves) a device array."""
+    nb = int(np.prod(t.shape[:-2], dtype=np.int64))
+    if t.is_cuda:
+        if not cuda_ok:
+            raise NotImplementedError(f"{op}: not implemented for CUDA tensors yet (no CUDA kernel); move the "
+                                      "tensor to the CPU with .cpu()")
+        work = t.detach().to(dtypes.float64).reshape(nb, *t.shape[-2:])
+        return work.clone().contiguous()._data
+    a = t._data
+    return np.array(a.reshape((nb,) + a.shape[-2:]), dtype=np.float64, order="C", copy=True)
+
+
+def _wrap(arr, shape: tuple, dt: dtypes.dtype) -> Tensor:
+    if type(arr) is np.ndarray:
+        return Tensor._wrap(arr.reshape(shape).astype(dt.np, order="C", copy=False))
+    return Tensor._wrap(arr).reshape(shape).to(dt)
+
+
+def _int_zeros(shape: tuple, like):
+    """int32 zeros on like's device (pivots, info)."""
+    if type(like) is np.ndarray:
+        return np.zeros(shape, np.int32)
+    from .creation import zeros
+
+    return zeros(shape, dtype=dtypes.int32, device=f"cuda:{like.device}")._data
+
+
+def _kernel(name: str, like):
+    """The CPU kernel, or the CUDA one taking device arrays."""
+    if type(like) is np.ndarray:
+        return getattr(K, name)
+    from ..kernels.cuda import linalg as KC
+
+    fn = getattr(KC, name)
+    return lambda *args: fn(*[a.device_array() if hasattr(a, "device_array") else a for a in args])
+
+
+def _to_host(info) -> np.ndarray:
+    return info if type(info) is np.ndarray else info.copy_to_host()
+
+
+def _band(x: Tensor, k: int, lower: bool) -> Tensor:
+    """tril(x, k) (lower) or triu(x, k) as x times a 0/1 mask made on x's device from two aranges (the CUDA
+    back end has no tril / triu / diagonal yet); differentiable."""
+    from .creation import arange
+
+    rows = arange(x.shape[-2], device=x.device).unsqueeze(-1)
+    cols = arange(x.shape[-1], device=x.device)
+    keep = (cols - rows <= k) if lower else (cols - rows >= k)
+    return x * keep.to(x.dtype)
+
+
+def _diag(x: Tensor) -> Tensor:
+    """The main diagonal of each matrix of x (..., n, n) -> (..., n)."""
+    return (x * _eye_like(x.shape[-1], x)).sum(-1)
+
+
+def _same_device(A: Tensor, B: Tensor) -> None:
+    if A.device != B.device:
+        from .. import _arrays
+
+        raise _arrays.mixed_devices(_arrays.device_name(A._data), _arrays.device_name(B._data))
+
+
+def _batch_prefix(A: Tensor, b: int) -> str:
+    return f"(Batch element {b}): " if A.ndim > 2 else ""
+
+
+def _lu(A: Tensor, op: str):
+    """(LU (B, m, n) float64, pivots (B, k) int32, info (B,) int32) of A's batch, on A's device."""
+    a = _host(A, op, cuda_ok=True)
+    piv = _int_zeros((a.shape[0], min(a.shape[1], a.shape[2])), a)
+    info = _int_zeros((a.shape[0],), a)
+    _kernel("lu_factor", a)(a, piv, info)
+    return a, piv, info
+
+
+def _singular_check(A: Tensor, info, op: str, text) -> None:
+    """torch's LinAlgError for the first matrix whose info is not 0 (reading a CUDA info is a sync, as in
+    torch)."""
+    info = _to_host(info).reshape(-1)
+    bad = np.flatnonzero(info)
+    if bad.size:
+        b = int(bad[0])
+        raise LinAlgError(f"{op}: {_batch_prefix(A, b)}{text(int(info[b]))}")
+
+
+def _inv_text(k: int) -> str:
+    return (f"The diagonal element {k} is zero, the inversion could not be completed because the input matrix is "
+            "singular.")
+
+
+# ---- det, slogdet ----
+
+def _lu_diag_sign(A: Tensor, op: str):
+    """U's diagonal (B, n) float64 and the permutation's sign (B,) (+-1.0) of A's LU, on A's device."""
+    from .creation import arange
+
+    a, piv, _ = _lu(A, op)
+    n = a.shape[-1]
+    if type(a) is np.ndarray:  # the CPU: NumPy on the host arrays (cheaper than four tensor ops)
+        odd = np.count_nonzero(piv != np.arange(1, n + 1, dtype=np.int32), axis=1) % 2
+        return Tensor._wrap(np.diagonal(a, axis1=1, axis2=2)), Tensor._wrap(1.0 - 2.0 * odd)
+    d = _diag(Tensor._wrap(a))
+    steps = arange(1, n + 1, dtype=dtypes.int32, device=A.device)
+    swaps = (Tensor._wrap(piv) != steps).sum(-1)
+    return d, 1.0 - 2.0 * (swaps % 2).to(dtypes.float64)
+
+
+def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """torch.linalg.det: the product of the LU pivots (0 for a singular matrix)."""
+    _check_matrix(A, "linalg.det")
+    d, sign = _lu_diag_sign(A, "linalg.det")
+    res = (d.prod(-1) * sign).reshape(tuple(A.shape[:-2])).to(A.dtype)
+    if needs_graph(A):
+        record("LinalgDetBackward0", _det_backward, (A,), (res,), (A, res))
+    return _finish(res, out, "linalg.det")
+
+
+def _det_backward(c, g):
+    """d det = tr(adj(A) dA): gA = g cof(A), the cofactor matrix; det A^-T when no det is 0, else from the
+    SVD A = U S Vh: cof(A) = det(U) det(Vh) U diag(prod_(j != i) s_j) Vh (valid for singular A too)."""
+    from .joins import cat
+    from .linalg import matmul
+    from .rearrange import flip
+    from .scan import cumprod
+
+    A, d = c.saved_tensors
+    gd = g.unsqueeze(-1).unsqueeze(-1)
+    if A.is_cuda or not bool((d == 0).any().item()):
+        return (gd * d.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
+    U, S, Vh = svd(A)
+    ones = S[..., :1] * 0 + 1
+    before = cumprod(cat([ones, S[..., :-1]], -1), -1)  # prod_(j < i) s_j
+    after = flip(cumprod(flip(cat([S[..., 1:], ones], -1), (-1,)), -1), (-1,))  # prod_(j > i) s_j
+    signs = (det(U.detach()) * det(Vh.detach())).unsqueeze(-1).unsqueeze(-1)
+    return (gd * signs * matmul(U * (before * after).unsqueeze(-2), Vh),)
+
+
+def slogdet(A: Tensor, *, out=None):
+    """torch.linalg.slogdet: (sign, log|det|); sign is 0 and log|det| -inf for a singular matrix."""
+    _no_out(out, "linalg.slogdet")
+    _check_matrix(A, "linalg.slogdet")
+    d, perm_sign = _lu_diag_sign(A, "linalg.slogdet")
+    shape = tuple(A.shape[:-2])
+    s = (d.sign().prod(-1) * perm_sign).reshape(shape).to(A.dtype)
+    la = d.abs().log().sum(-1).reshape(shape).to(A.dtype)
+    if needs_graph(A):
+        record("LinalgSlogdetBackward0", _slogdet_backward, (A,), (la,), (A,))
+    return slogdet_result(s, la)
+
+
+def _slogdet_backward(c, g):
+    (A,) = c.saved_tensors
+    return (g.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
+
+
+def torch_slogdet(input: Tensor):
+    """torch.slogdet: linalg.slogdet under the name torch.return_types.slogdet."""
+    s, la = slogdet(input)
+    return slogdet_torch_result(s, la)
+
+
+def logdet(input: Tensor) -> Tensor:
+    """torch.logdet: log|det| + log(sign): nan for a negative determinant, -inf for a singular matrix."""
+    from .elementwise import apply
+
+    _check_matrix(input, "linalg.slogdet")
+    s, la = slogdet(input)
+    return apply("add", la, apply("log", s))
+
+
+# ---- inverse and solve ----
+
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+    """torch.linalg.inv_ex: (inverse, info); a singular matrix gives info > 0 (and non-finite values)."""
+    _no_out(out, "linalg.inv_ex")
+    _check_matrix(A, "linalg.inv")
+    res, info = _inv(A)
+    if check_errors:
+        _singular_check(A, info, "linalg.inv", _inv_text)
+    return inv_ex_result(res, Tensor._wrap(info.reshape(tuple(A.shape[:-2]))))
+
+
+def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """torch.linalg.inv, with torch's LinAlgError for a singular matrix."""
+    _check_matrix(A, "linalg.inv")
+    res, info = _inv(A)
+    _singular_check(A, info, "linalg.inv", _inv_text)
+    return _finish(res, out, "linalg.inv")
+
+
+def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return inv(input, out=out)
+
+
+def _inv(A: Tensor):
+    from .creation import eye
+
+    a, piv, info = _lu(A, "linalg.inv")
+    nb, n = a.shape[0], a.shape[-1]
+    x = _host(eye(n, dtype=dtypes.float64, device=A.device).expand(nb, n, n), "linalg.inv", cuda_ok=True)
+    with np.errstate(all="ignore"):
+        _kernel("lu_solve", a)(a, piv, x)
+    res = _wrap(x, tuple(A.shape), A.dtype)
+    if needs_graph(A):
+        record("LinalgInvExBackward0", _inv_backward, (A,), (res,), (res,))
+    return res, info
+
+
+def _inv_backward(c, g):
+    """d A^-1 = -A^-1 dA A^-1: gA = -A^-T g A^-T."""
+    (ai,) = c.saved_tensors
+    from .linalg import matmul
+
+    return (-matmul(ai.mT, matmul(g, ai.mT)),)
+
+
+def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:
+    """torch's rule: B is a vector when it is 1-D, or has A's shape without its last dim."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def _solve_shapes(A: Tensor, B: Tensor, op: str, left: bool, what: str):
+    """B as a matrix (vector case: a column / row) and the broadcast batch shape, with torch's errors."""
+    _check_matrix(A, op)
+    check_tensor(B, op, "B")
+    if B.dtype is not A.dtype:
+        raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type {_legacy(A)} and "
+                           f"B of type {_legacy(B)} instead")
+    _same_device(A, B)
+    vector = _is_vector_rhs(A, B)
+    B2 = (B.unsqueeze(-1) if left else B.unsqueeze(-2)) if vector else B
+    n = A.shape[-1]
+    eq = "AX = B" if left else "XA = B"
+    fits = B2.ndim >= 2 and (B2.shape[-2] == n if left else B2.shape[-1] == n)
+    if not fits:
+        rows, cols = (B2.shape[-2], B2.shape[-1]) if B2.ndim >= 2 else (B2.shape[0], 1)
+        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {eq} ({A.shape[-2]}x{n} and "
+                           f"{rows}x{cols})")
+    batch = tuple(broadcast_shapes(tuple(A.shape[:-2]), tuple(B2.shape[:-2])))
+    return B2, vector, batch
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
+    """torch.linalg.solve_ex: (X, info) with AX = B (XA = B when left is False), batches broadcast."""
+    _no_out(out, "linalg.solve_ex")
+    x, info, batch = _solve_any(A, B, left, check_errors)
+    return solve_ex_result(x, Tensor._wrap(info.reshape(batch)))
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
+    """torch.linalg.solve: X with AX = B (XA = B when left is False); B a vector or a batch of matrices."""
+    return _finish(_solve_any(A, B, left, True)[0], out, "linalg.solve")
+
+
+def _solve_any(A: Tensor, B: Tensor, left: bool, check: bool):
+    B2, vector, batch = _solve_shapes(A, B, "linalg.solve", left, "solve")
+    Ab = A.expand(*batch, *A.shape[-2:])
+    Bb = B2.expand(*batch, *B2.shape[-2:])
+    if not left:  # XA = B  <=>  A^T X^T = B^T
+        Ab, Bb = Ab.mT, Bb.mT
+    x, info = _solve(Ab, Bb)
+    if check:
+        _singular_check(Ab, info, "torch.linalg.solve",
+                        lambda k: "The solver failed because the input matrix is singular.")
+    if not left:
+        x = x.mT
+    if vector:
+        x = x.squeeze(-1) if left else x.squeeze(-2)
+    return x, info, batch
+
+
+def _solve(A: Tensor, B: Tensor):
+    """A (..., n, n), B (..., n, k) with equal batch shapes."""
+    a, piv, info = _lu(A, "linalg.solve")
+    x = _host(B, "linalg.solve", cuda_ok=True)
+    with np.errstate(all="ignore"):
+        _kernel("lu_solve", a)(a, piv, x)
+    res = _wrap(x, tuple(B.shape), A.dtype)
+    if needs_graph(A, B):
+        record("LinalgSolveExBackward0", _solve_backward, (A, B), (res,), (A, res))
+    return res, info
+
+
+def _solve_backward(c, g):
+    """X = A^-1 B: gB = A^-T g, gA = -gB X^T."""
+    from .linalg import matmul
+
+    A, x = c.saved_tensors
+    gb = _solve(A.mT, g)[0]
+    ga = -matmul(gb, x.mT) if c.needs_input_grad[0] else None
+    return ga, gb if c.needs_input_grad[1] else None
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None):
+    """torch.linalg.lu_factor_ex: (LU, pivots, info), LAPACK's packed form with 1-based int32 pivots."""
+    _no_out(out, "linalg.lu_factor_ex")
+    _check_matrix(A, "torch.linalg.lu_factor_ex", square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    a, piv, info = _lu(A, "linalg.lu_factor")
+    if check_errors:
+        _singular_check(A, info, "torch.linalg.lu_factor_ex", _lu_text)
+    batch = tuple(A.shape[:-2])
+    LU = _wrap(a, tuple(A.shape), A.dtype)
+    if needs_graph(A) and not A.is_cuda:  # differentiable through linalg.lu: LU = (L - I) + U
+        _, L, U = lu(A)
+        if A.shape[-2] >= A.shape[-1]:
+            LU = L - _eye_like(L.shape[-2], L)[..., :, :L.shape[-1]] + _pad_rows(U, A.shape[-2])
+        else:
+            LU = _pad_cols(L, A.shape[-1]) - _eye_like(U.shape[-1], U)[..., :U.shape[-2], :] + U
+    return lu_factor_ex_result(LU, Tensor._wrap(piv.reshape(batch + piv.shape[1:])),
+                               Tensor._wrap(info.reshape(batch)))
+
+
+def _pad_rows(x: Tensor, m: int) -> Tensor:
+    """x (..., k, n) with zero rows appended to m rows."""
+    from .joins import cat
+
+    if x.shape[-2] == m:
+        return x
+    return cat([x, x.new_zeros((*x.shape[:-2], m - x.shape[-2], x.shape[-1]))], -2)
+
+
+def _pad_cols(x: Tensor, n: int) -> Tensor:
+    return _pad_rows(x.mT, n).mT
+
+
+def _lu_text(k: int) -> str:
+    return (f"U[{k},{k}] is zero and using it on lu_solve would result in a division by zero. If you still want to "
+            "perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
+    """torch.linalg.lu_factor: lu_factor_ex that raises on a zero pivot."""
+    _no_out(out, "linalg.lu_factor")
+    _check_matrix(A, "torch.linalg.lu_factor", square=False)
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
+    _singular_check(A, info._data, "torch.linalg.lu_factor", _lu_text)
+    return lu_factor_result(LU, piv)
+
+
+def _perm_from_pivots(piv: np.ndarray, m: int) -> np.ndarray:
+    """(B, m) row order: perm[i] is the row of A that row i of L U came from."""
+    perm = np.tile(np.arange(m), (piv.shape[0], 1))
+    rows = np.arange(piv.shape[0])
+    for i in range(piv.shape[1]):
+        p = piv[:, i] - 1
+        a, b = perm[rows, i].copy(), perm[rows, p].copy()
+        perm[rows, i], perm[rows, p] = b, a
+    return perm
+
+
+def lu(A: Tensor, *, pivot: bool = True, out=None):
+    """torch.linalg.lu: A = P L U, L unit lower (m, k), U upper (k, n), k = min(m, n)."""
+    _no_out(out, "linalg.lu")
+    _check_matrix(A, "linalg.lu", square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    a, piv, _ = _lu(_cpu_only(A, "linalg.lu"), "linalg.lu")
+    nb, m, n = a.shape
+    k = min(m, n)
+    lower = np.tril(a[:, :, :k], -1)
+    lower[:, np.arange(k), np.arange(k)] = 1.0
+    upper = np.triu(a[:, :k, :])
+    perm = _perm_from_pivots(piv, m)
+    P = np.zeros((nb, m, m))
+    P[np.arange(nb)[:, None], perm, np.arange(m)[None, :]] = 1.0
+    batch = tuple(A.shape[:-2])
+    res = lu_result(_wrap(P, batch + (m, m), A.dtype), _wrap(lower, batch + (m, k), A.dtype),
+                    _wrap(upper, batch + (k, n), A.dtype))
+    if needs_graph(A):
+        record("LinalgLuBackward0", _lu_backward, (A,), tuple(res), tuple(res))
+    return res
+
+
+def _lu_backward(c, gP, gL, gU):
+    """torch's linalg_lu_backward. Square: gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T. Wide (m < n,
+    U = [U1 | U2], U2 = L^-1 P^T A2): gA2 = P L^-T gU2 and the square formula on U1 with gL - L^-T gU2 U2^T.
+    Tall (m > n, L = [L1; L2], L2 = (P^T A)2 U^-1): gA2 = P (gL2 U^-T), the square formula with
+    gU - L2^T gL2 U^-T."""
+    from .joins import cat
+    from .linalg import matmul
+
+    P, L, U = c.saved_tensors
+    m, n = L.shape[-2], U.shape[-1]
+
+    def square(gl, gu, lo, up):
+        phi = _band(matmul(lo.mT, gl), -1, True) + _band(matmul(gu, up.mT), 0, False)
+        x = _tri(lo.mT, phi, True, True)  # L^-T phi
+        return _tri(up, x.mT, True, False).mT  # (L^-T phi) U^-T
+
+    if m == n:
+        return (matmul(P, square(gL, gU, L, U)),)
+    if m < n:  # A = P L [U1 | U2], U2 = L^-1 P^T A2
+        U1, U2, gU1, gU2 = U[..., :, :m], U[..., :, m:], gU[..., :, :m], gU[..., :, m:]
+        linv_gu2 = _tri(L.mT, gU2, True, True)
+        g1 = square(gL - matmul(linv_gu2, U2.mT), gU1, L, U1)
+        return (matmul(P, cat([g1, linv_gu2], -1)),)
+    # m > n: P^T A = [L1; L2] U, L2 = A2' U^-1
+    L1, L2, gL1, gL2 = L[..., :n, :], L[..., n:, :], gL[..., :n, :], gL[..., n:, :]
+    gl2_uinv = _tri(U, gL2.mT, True, False).mT  # gL2 U^-T
+    g1 = square(gL1, gU - matmul(L2.mT, gl2_uinv), L1, U)
+    return (matmul(P, cat([g1, gl2_uinv], -2)),)
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False,
+             out=None) -> Tensor:
+    """torch.linalg.lu_solve: X with A X = B from lu_factor's (LU, pivots) (A^T when adjoint, XA = B when not
+    left); not differentiable here."""
+    _check_matrix(LU, "linalg.lu_solve", "LU")
+    check_tensor(B, "linalg.lu_solve", "B")
+    _cpu_only(LU, "linalg.lu_solve")
+    if B.ndim < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    P, L, U = _unpack(LU, pivots)
+    # A = P L U; solve with the triangular primitives (differentiable through L, U and B)
+    A_t = not left  # XA = B  <=>  A^T X^T = B^T
+    Bm = B.mT if A_t else B
+    adj = adjoint != A_t
+    batch = tuple(broadcast_shapes(tuple(LU.shape[:-2]), tuple(Bm.shape[:-2])))
+    Bm = Bm.expand(*batch, *Bm.shape[-2:])
+    L, U, P = (t.expand(*batch, n, n) for t in (L, U, P))
+    from .linalg import matmul
+
+    if not adj:  # A^-1 B = U^-1 L^-1 P^T B
+        y = _tri(L, matmul(P.mT, Bm), False, True)
+        x = _tri(U, y, True, False)
+    else:  # A^-T B = P L^-T U^-T B
+        y = _tri(U.mT, Bm, False, False)
+        x = matmul(P, _tri(L.mT, y, True, True))
+    return _finish(x.mT if A_t else x, out, "linalg.lu_solve")
+
+
+def _cpu_only(t: Tensor, op: str) -> Tensor:
+    if t.is_cuda:
+        raise NotImplementedError(f"{op}: not implemented for CUDA tensors yet; move the tensors to the CPU with "
+                                  ".cpu()")
+    return t
+
+
+def _unpack(LU: Tensor, pivots: Tensor):
+    from .rearrange import tril, triu
+
+    n = LU.shape[-1]
+    piv = pivots._data.reshape(-1, pivots.shape[-1]).astype(np.int32)
+    perm = _perm_from_pivots(piv, n)
+    nb = perm.shape[0]
+    P = np.zeros((nb, n, n))
+    P[np.arange(nb)[:, None], perm, np.arange(n)[None, :]] = 1.0
+    Pt = _wrap(P, tuple(pivots.shape[:-1]) + (n, n), LU.dtype)
+    return Pt, tril(LU, -1), triu(LU)
+
+
+# ---- triangular solves ----
+
+def _tri(A: Tensor, B: Tensor, upper: bool, unit: bool) -> Tensor:
+    """X with T X = B, T the upper or lower triangle of A; equal batch shapes."""
+    a = _host(A, "linalg.solve_triangular", cuda_ok=True)
+    x = _host(B, "linalg.solve_triangular", cuda_ok=True)
+    with np.errstate(all="ignore"):
+        _kernel("tri_solve", a)(a, x, upper, unit)
+    res = _wrap(x, tuple(B.shape), B.dtype)
+    if needs_graph(A, B):
+        node = record("LinalgSolveTriangularBackward0", _tri_backward, (A, B), (res,), (A, res))
+        node.upper, node.unit = upper, unit
+    return res
+
+
+def _tri_backward(c, g):
+    """X = T^-1 B: gB = T^-T g, gA = -gB X^T restricted to the triangle that was read."""
+    from .linalg import matmul
+    A, x = c.saved_tensors
+    gb = _tri(A.mT, g, not c.upper, c.unit)
+    ga = None
+    if c.needs_input_grad[0]:
+        full = -matmul(gb, x.mT)
+        k = 1 if c.unit else 0
+        ga = _band(full, k, False) if c.upper else _band(full, -k, True)
+    return ga, gb if c.needs_input_grad[1] else None
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,
+                     out: Tensor | None = None) -> Tensor:
+    """torch.linalg.solve_triangular: X with AX = B (XA = B when not left), A triangular; batches broadcast.
+    A zero on the diagonal gives inf / nan, as LAPACK's trtrs."""
+    op = "linalg.solve_triangular"
+    _check_matrix(A, op)
+    check_tensor(B, op, "B")
+    if B.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor B must have at least 2 dimensions.")
+    if B.dtype is not A.dtype:
+        raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type {_legacy(A)} and "
+                           f"B of type {_legacy(B)} instead")
+    _same_device(A, B)
+    n = A.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+                           f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    batch = tuple(broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2])))
+    Ab, Bb = A.expand(*batch, n, n), B.expand(*batch, *B.shape[-2:])
+    if left:
+        return _finish(_tri(Ab, Bb, upper, unitriangular), out, op)
+    return _finish(_tri(Ab.mT, Bb.mT, not upper, unitriangular).mT, out, op)
+
+
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False, *, out=None):
+    """torch.triangular_solve (deprecated): (solution of op(A) X = b, a copy of A)."""
+    _no_out(out, "triangular_solve")
+    Ause = A.mT if transpose else A
+    x = solve_triangular(Ause, b, upper=upper != transpose, unitriangular=unitriangular)
+    batch = tuple(x.shape[:-2])
+    return triangular_solve_result(x, A.expand(*batch, *A.shape[-2:]).clone())
+
+
+# ---- Cholesky ----
+
+def _chol_text(k: int) -> str:
+    return (f"The factorization could not be completed because the input is not positive-definite (the leading "
+            f"minor of order {k} is not positive-definite).")
+
+
+def _chol(A: Tensor, op: str):
+    a = _host(A, op, cuda_ok=True)
+    info = _int_zeros((a.shape[0],), a)
+    _kernel("cholesky", a)(a, info)
+    res = _wrap(a, tuple(A.shape), A.dtype)
+    if needs_graph(A):
+        record("LinalgCholeskyExBackward0", _chol_backward, (A,), (res,), (res,))
+    return res, info
+
+
+def _chol_backward(c, g):
+    """torch's cholesky_backward: gA = L^-H Phi(L^H gL) L^-1 with Phi the lower triangle, diagonal halved,
+    symmetrised."""
+    from .linalg import matmul
+    (L,) = c.saved_tensors
+    gA = _band(matmul(L.mT, g), 0, True)
+    gA = (gA + _band(gA, -1, True).mT) * 0.5
+    gA = _tri(L.mT, gA, True, False)
+    gA = _tri(L.mT, gA.mT, True, False).mT  # X L = gA  <=>  L^T X^T = gA^T
+    return (gA,)
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+    """torch.linalg.cholesky_ex: (L, info), L from A's lower triangle (U = L^T when upper)."""
+    _no_out(out, "linalg.cholesky_ex")
+    _check_matrix(A, "linalg.cholesky")
+    L, info = _chol(A, "linalg.cholesky")
+    if check_errors:
+        _singular_check(A, info, "linalg.cholesky", _chol_text)
+    return cholesky_ex_result(L.mT if upper else L, Tensor._wrap(info.reshape(tuple(A.shape[:-2]))))
+
+
+def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
+    """torch.linalg.cholesky, with torch's LinAlgError for a matrix that is not positive-definite."""
+    _check_matrix(A, "linalg.cholesky")
+    L, info = _chol(A, "linalg.cholesky")
+    _singular_check(A, info, "linalg.cholesky", _chol_text)
+    return _finish(L.mT if upper else L, out, "linalg.cholesky")
+
+
+def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """torch.cholesky (deprecated): linalg.cholesky with its own error prefix."""
+    _check_matrix(input, "cholesky")
+    L, info = _chol(input, "cholesky")
+    _singular_check(input, info, "cholesky", _chol_text)
+    return _finish(L.mT if upper else L, out, "cholesky")
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """torch.cholesky_solve: X with (L L^T) X = B (U^T U when upper); batches broadcast."""
+    _check_matrix(L, "cholesky_solve", "input2")
+    check_tensor(B, "cholesky_solve")
+    if B.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
+    if B.dtype is not L.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_legacy(B)} and A of type "
+                           f"{_legacy(L)} instead.")
+    low = L.mT if upper else L
+    y = solve_triangular(low, B, upper=False)
+    return _finish(solve_triangular(low.mT, y, upper=True), out, "cholesky_solve")
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """torch.cholesky_inverse: (L L^T)^-1 from its Cholesky factor."""
+    from .creation import eye
+
+    _check_matrix(L, "cholesky_inverse", "input")
+    zero = (_diag(L.detach()) == 0).reshape(-1, L.shape[-1])
+    if zero.numel() and zero.any().item():  # a sync on CUDA, as torch's check
+        z = zero.cpu().numpy()
+        b = int(np.flatnonzero(z.any(axis=1))[0])
+        k = int(np.flatnonzero(z[b])[0]) + 1
+        raise LinAlgError(f"cholesky_inverse: {_batch_prefix(L, b)}{_inv_text(k)}")
+    n = L.shape[-1]
+    ident = eye(n, dtype=L.dtype, device=L.device).expand(*L.shape)
+    return _finish(cholesky_solve(ident, L, upper), out, "cholesky_inverse")
+
+
+# ---- QR, eigh, SVD ----
+
+def qr(A: Tensor, mode: str = "reduced", *, out=None):
+    """torch.linalg.qr by Householder reflections (R's diagonal signs as LAPACK's geqrf); mode 'reduced',
+    'complete' or 'r' (Q empty)."""
+    _no_out(out, "linalg.qr")
+    _check_matrix(A, "linalg.qr", square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    a = _host(A, "linalg.qr")
+    nb, m, n = a.shape
+    k = min(m, n)
+    mc = m if mode == "complete" else k
+    q = np.zeros((nb, m, mc))
+    K.qr(a, q)
+    batch = tuple(A.shape[:-2])
+    rows = m if mode == "complete" else k
+    R = _wrap(a[:, :rows, :], batch + (rows, n), A.dtype)
+    Q = _wrap(q, batch + (m, mc), A.dtype) if mode != "r" else Tensor._wrap(np.zeros((0,), A.dtype.np))
+    if needs_graph(A):
+        node = record("LinalgQrBackward0", _qr_backward, (A,), (Q, R), (A, Q, R))
+        node.mode = mode
+    return qr_result(Q, R)
+
+
+def _qr_backward(c, gQ, gR):
+    """torch's linalg_qr_backward: m >= n: gA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q;
+    m < n: the square formula on the first m columns, plus Q gR on the rest."""
+    from .linalg import matmul
+    from .rearrange import tril
+
+    A, Q, R = c.saved_tensors
+    if c.mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+                           "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+    m, n = A.shape[-2], A.shape[-1]
+    if c.mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+
+    def square(gq, gr, q, r):
+        M = matmul(r, gr.mT) - matmul(gq.mT, q)
+        low = tril(M, -1)
+        sym = low + low.mT + tril(M) - tril(M, -1)  # copy the lower triangle up
+        b = gq + matmul(q, sym)
+        return _tri(r, b.mT, True, False).mT  # b R^-T: R X^T = b^T... as R^T is lower: solve X R^T = b
+
+    if m >= n:
+        return (square(gQ, gR, Q, R),)
+    from .joins import cat
+
+    X_r, _Y_r = R[..., :, :m], R[..., :, m:]
+    gX_r, gY_r = gR[..., :, :m], gR[..., :, m:]
+    Y = A[..., :, m:]
+    gx = square(gQ + matmul(Y, gY_r.mT), gX_r, Q, X_r)
+    return (cat([gx, matmul(Q, gY_r)], -1),)
+
+
+def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+    """torch.linalg.eigh by cyclic Jacobi: eigenvalues ascending, eigenvectors as columns (each one's
+    largest component positive); only the UPLO triangle of A is read."""
+    _no_out(out, "linalg.eigh")
+    _check_matrix(A, "linalg.eigh")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    a = _host(A, "linalg.eigh")
+    low = np.tril(a) if UPLO == "L" else np.triu(a).transpose(0, 2, 1)
+    a = np.ascontiguousarray(low + np.tril(low, -1).transpose(0, 2, 1))
+    nb, n, _ = a.shape
+    vec = np.empty_like(a)
+    w = np.empty((nb, n))
+    K.eigh(a, vec, w)
+    batch = tuple(A.shape[:-2])
+    L, V = _wrap(w, batch + (n,), A.dtype), _wrap(vec, tuple(A.shape), A.dtype)
+    if needs_graph(A):
+        record("LinalgEighBackward0", _eigh_backward, (A,), (L, V), (L, V))
+    return eigh_result(L, V)
+
+
+def _eigh_backward(c, gL, gV):
+    """torch's linalg_eig_backward for Hermitian A: gA = V (diag(gL) + (V^T gV) / E) V^T, E_ij = L_j - L_i."""
+    from .linalg import matmul
+    from .rearrange import diag_embed
+
+    L, V = c.saved_tensors
+    n = L.shape[-1]
+    E = L.unsqueeze(-2) - L.unsqueeze(-1)
+    eye = _eye_like(n, L)
+    inner = matmul(V.mT, gV) / (E + eye) * (1 - eye) + diag_embed(gL)
+    return (matmul(V, matmul(inner, V.mT)),)
+
+
+def _eye_like(n: int, t: Tensor) -> Tensor:
+    from .creation import eye
+
+    return eye(n, dtype=t.dtype, device=t.device)
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
+    """torch.linalg.eigvalsh: eigh's eigenvalues."""
+    return _finish(eigh(A, UPLO).eigenvalues, out, "linalg.eigvalsh")
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+    """torch.linalg.svd by one-sided Jacobi: A = U diag(S) Vh, S descending; U / Vh completed to square
+    orthogonal matrices when full_matrices."""
+    _no_out(out, "linalg.svd")
+    _check_matrix(A, "linalg.svd", square=False)
+    U, S, Vh = _svd(A, full_matrices, "linalg.svd")
+    return svd_result(U, S, Vh)
+
+
+def _svd(A: Tensor, full: bool, op: str):
+    a = _host(A, op)
+    nb, m, n = a.shape
+    k = min(m, n)
+    tall = m >= n
+    at = np.ascontiguousarray(a.transpose(0, 2, 1)) if tall else a  # (k, max) rows: the tall matrix's columns
+    big = max(m, n)
+    r = big if full else k
+    ut = np.zeros((nb, r, big))
+    vt = np.zeros((nb, k, k))
+    s = np.zeros((nb, k))
+    K.svd(at, ut, vt, s)
+    if tall:  # A = (ut^T) S vt
+        u, vh = ut.transpose(0, 2, 1), vt
+    else:  # A^T = ut^T S vt  =>  A = vt^T S ut
+        u, vh = vt.transpose(0, 2, 1), ut
+    batch = tuple(A.shape[:-2])
+    U = _wrap(u, batch + u.shape[1:], A.dtype)
+    S = _wrap(s, batch + (k,), A.dtype)
+    Vh = _wrap(vh, batch + vh.shape[1:], A.dtype)
+    if needs_graph(A):
+        record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh), (U, S, Vh))
+    return U, S, Vh
+
+
+def _svd_backward(c, gU, gS, gVh):
+    """torch's svd_backward (real case) on the first k = min(m, n) singular vectors."""
+    from .linalg import matmul
+    from .rearrange import diag_embed
+
+    U, S, Vh = c.saved_tensors
+    m, n = U.shape[-2], Vh.shape[-1]
+    k = S.shape[-1]
+    U, Vh, gU, gVh = U[..., :, :k], Vh[..., :k, :], gU[..., :, :k], gVh[..., :k, :]
+    UhgU = matmul(U.mT, gU)
+    UhgU = UhgU - UhgU.mT
+    VhgV = matmul(Vh, gVh.mT)
+    VhgV = VhgV - VhgV.mT
+    S2 = S * S
+    eye = _eye_like(k, S)
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye
+    gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E * (1 - eye) + diag_embed(gS)
+    if m > k:
+        gA = matmul(U, gA)
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - matmul(U, matmul(U.mT, gUSinv))
+        gA = matmul(gA, Vh)
+    elif n > k:
+        gA = matmul(gA, Vh)
+        gVhSinv = gVh / S.unsqueeze(-1)
+        gA = gA + gVhSinv - matmul(matmul(gVhSinv, Vh.mT), Vh)
+        gA = matmul(U, gA)
+    else:
+        gA = matmul(U, matmul(gA, Vh))
+    return (gA,)
+
+
+def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
+    """torch.linalg.svdvals: the singular values, descending."""
+    _check_matrix(A, "linalg.svdvals", square=False)
+    return _finish(_svd(A, False, "linalg.svdvals")[1], out, "linalg.svdvals")
+
+
+def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
+    """torch.svd (deprecated): (U, S, V) with V rather than Vh; compute_uv False gives zero U and V."""
+    _no_out(out, "svd")
+    _check_matrix(input, "linalg.svd", square=False)
+    U, S, Vh = _svd(input, not some, "linalg.svd")
+    if not compute_uv:
+        from .creation import zeros_like
+
+        return torch_svd_result(zeros_like(U), S, zeros_like(Vh.mT))
+    return torch_svd_result(U, S, Vh.mT)
+
+
+def torch_qr(input: Tensor, some: bool = True, *, out=None):
+    """torch.qr (deprecated): linalg.qr with mode 'reduced' (some) or 'complete'."""
+    _no_out(out, "qr")
+    Q, R = qr(input, "reduced" if some else "complete")
+    return torch_qr_result(Q, R)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """torch.pinverse: linalg.pinv with rtol = rcond."""
+    from ..linalg import pinv
+
+    return pinv(input, rtol=rcond)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """torch.matrix_exp: linalg.matrix_exp."""
+    from ..linalg import matrix_exp as expm
+
+    return expm(A)
+
+
+def _no_out(out, op: str) -> None:
+    """Ops with several outputs take no out= here yet (rather than ignoring it)."""
+    if out is not None:
+        raise NotImplementedError(f"{op}: out= is not supported by ntorch for this op yet")
+
+
+def _finish(res: Tensor, out, op: str) -> Tensor:
+    from .linalg import _finish as finish
+
+    return finish(res, out, op)
+
+
+FUNCTIONS = {
+    "det": det, "logdet": logdet, "slogdet": torch_slogdet, "inverse": inverse, "cholesky": cholesky,
+    "cholesky_solve": cholesky_solve, "cholesky_inverse": cholesky_inverse, "triangular_solve": triangular_solve,
+    "svd": torch_svd, "qr": torch_qr, "pinverse": pinverse, "matrix_exp": matrix_exp,
+}
+
