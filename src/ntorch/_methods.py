@@ -197,7 +197,10 @@ def _bind() -> None:
     for name, fn in reduction.FUNCTIONS.items():
         if name not in ("var_mean", "std_mean"):
             setattr(T, name, fn)
-    for name in ("matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "baddbmm", "addmv"):
+    for name in ("matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "baddbmm", "addmv",
+                 "cross", "inner", "vdot", "addr", "addbmm", "matrix_power", "det", "logdet", "slogdet",
+                 "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "triangular_solve", "svd", "qr",
+                 "pinverse", "matrix_exp"):
         setattr(T, name, linalg.FUNCTIONS[name])
     T.__matmul__ = linalg.matmul
     T.__rmatmul__ = _rev(linalg.matmul)
