@@ -630,3 +630,10 @@ def test_allclose_holds_float16_to_float16_tolerance():
     assert allclose(half, ref) is None
     assert allclose(ref + 0.25, ref) is not None
     assert allclose(half.astype(np.float64), ref.astype(np.float64)) is not None
+
+
+def test_markdown_blocks_of_suites_a_run_did_not_measure_are_kept():
+    run = _run([_row("matmul 64", 1e-4, numpy=2e-4)])  # a matmul run only
+    doc = DOC + "\n<!-- ntorch-bench: suites=sort -->\nold sort table\n<!-- /ntorch-bench -->\n"
+    text, count = report.update_markdown(doc, [run])
+    assert count == 1 and "old sort table" in text and "| matmul 64 | 100.0 us | 2.00x | - |" in text

@@ -203,8 +203,8 @@ def _attrs(text: str) -> dict[str, str]:
 
 def update_markdown(text: str, runs: list[dict]) -> tuple[str, int]:
     """Replace the body of every `<!-- ntorch-bench: suites=a,b [dtype=float32] [device=cuda] -->` ...
-    `<!-- /ntorch-bench -->` block with a table from those of `runs` on the block's device (default cpu); a block
-    that no run is for is left as it is, and everything outside the blocks is kept. Returns the text and the
+    `<!-- /ntorch-bench -->` block with a table from those of `runs` on the block's device (default cpu) that measured
+    one of its suites; a block that no run is for is left as it is, and everything outside the blocks is kept. Returns the text and the
     number of blocks replaced."""
     count = 0
 
@@ -213,11 +213,13 @@ def update_markdown(text: str, runs: list[dict]) -> tuple[str, int]:
         attrs = _attrs(m.group("attrs"))
         if "suites" not in attrs:
             raise ValueError(f"ntorch-bench block without suites=: {m.group(1).strip()}")
-        mine = [r for r in runs if r["settings"].get("device", "cpu") == attrs.get("device", "cpu")]
+        suites = attrs["suites"].split(",")
+        mine = [r for r in runs if r["settings"].get("device", "cpu") == attrs.get("device", "cpu")
+                and any(row["suite"] in suites for row in r["results"])]
         if not mine:
             return m.group(0)
         count += 1
-        table = markdown_table(mine, attrs["suites"].split(","), attrs.get("dtype"))
+        table = markdown_table(mine, suites, attrs.get("dtype"))
         return f"{m.group(1)}{_caption(mine)}\n\n{table}\n{m.group(4)}"
 
     return BLOCK.sub(replace, text), count
