@@ -204,8 +204,8 @@ def _attrs(text: str) -> dict[str, str]:
 def update_markdown(text: str, runs: list[dict]) -> tuple[str, int]:
     """Replace the body of every `<!-- ntorch-bench: suites=a,b [dtype=float32] [device=cuda] -->` ...
     `<!-- /ntorch-bench -->` block with a table from those of `runs` on the block's device (default cpu) that measured
-    one of its suites; a block that no run is for is left as it is, and everything outside the blocks is kept. Returns the text and the
-    number of blocks replaced."""
+    one of its suites; a block that no run is for is left as it is, and everything outside the blocks is kept.
+    Returns the text and the number of blocks replaced."""
     count = 0
 
     def replace(m: re.Match) -> str:
