@@ -23,6 +23,7 @@ from .ops import (
     softmax,
     sorting,
     statistics,
+    tensor_methods,
     windows,
 )
 from .ops.elementwise import _apply_fast, apply, apply_inplace
@@ -31,7 +32,7 @@ from .tensor import Tensor
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
 # more modules whose FUNCTIONS ntorch/__init__.py binds (and whose METHODS, if any, become Tensor methods)
-EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views)
+EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods)
 
 
 def cuda_pending(name: str, fn):
@@ -214,6 +215,8 @@ def _bind() -> None:
     for module in OP_MODULES + EXTRA_MODULES:  # each op module lists its own Tensor methods
         for name, fn in getattr(module, "METHODS", {}).items():
             setattr(T, name, fn)
+    for name, getter in tensor_methods.PROPERTIES.items():
+        setattr(T, name, property(getter))
     T.__radd__ = _fast_reflected("add", pointwise.add)
     T.__rmul__ = _fast_reflected("mul", F["mul"])
     T.T = property(_T)

@@ -64,3 +64,13 @@ def test_in_place_triangle_and_writes_through_a_diagonal_view():
     want = M.copy()
     want[np.arange(4), np.arange(1, 5)] = 7.0
     np.testing.assert_array_equal(t.cpu().numpy(), want)
+
+
+def test_unfold_fill_diagonal_and_sum_to_size_on_cuda():
+    both(lambda x: x.unfold(1, 2, 1), A)
+    both(lambda x: x.sum_to_size(1, 5), M)
+    t = nt.zeros(5, 2, device="cuda")
+    t.fill_diagonal_(3.0, wrap=True)
+    want = np.zeros((5, 2))
+    np.fill_diagonal(want, 3.0, wrap=True)
+    np.testing.assert_array_equal(t.cpu().numpy(), want)

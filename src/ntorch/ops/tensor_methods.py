@@ -1,0 +1,225 @@
+"""Tensor methods torch has that need no op of their own: a view (unfold), in-place forms of shape ops and of
+out-of-place ops, predicates and real-tensor identities (conj, real, ...), and in-place aliases."""
+
+from __future__ import annotations
+
+import math
+
+from .. import dtypes
+from ..autograd import grad_mode
+from ..tensor import Tensor, _wrap_dim
+from . import misc, shape
+from ._util import check_tensor
+
+
+# -- a view ----------------------------------------------------------------------------------------------------
+def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Every window of `size` elements along `dimension`, `step` apart, as a new last dim (a view)."""
+    check_tensor(self, "unfold")
+    shp, strides = list(self.shape) or [1], list(self.stride()) or [1]
+    d = _wrap_dim(dimension, max(self.ndim, 1), "unfold")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0 or size > shp[d]:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {shp[d]} but size is {size}")
+    windows = (shp[d] - size) // step + 1
+    out_shape = shp[:d] + [windows] + shp[d + 1:] + [size]
+    out_strides = strides[:d] + [strides[d] * step] + strides[d + 1:] + [strides[d]]
+    if self.ndim == 0:
+        out_shape, out_strides = out_shape[1:], out_strides[1:]
+    return misc.as_strided(self, out_shape, out_strides, self.storage_offset())
+
+
+# -- in place, through a view or an out-of-place result ---------------------------------------------------------
+def _meta_inplace(name: str, view_op):
+    """torch's squeeze_/t_/transpose_...: self takes the view's shape and strides (and, under autograd, its node)."""
+
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        if grad_mode.STATE.enabled and self.requires_grad and self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        v = view_op(self, *args, **kwargs)
+        self._data, self._flat = v._data, None
+        if v.requires_grad and v.grad_fn is not None:
+            self._grad_fn, self._output_nr = v._grad_fn, v._output_nr
+        return self
+
+    method.__name__ = name
+    return method
+
+
+def _copy_inplace(name: str, op):
+    """In-place form of an out-of-place op: the result written back into self (copy_ records autograd)."""
+
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        res = op(self, *args, **kwargs)
+        if res.dtype is not self.dtype and not dtypes.can_cast(res.dtype, self.dtype):
+            raise RuntimeError(f"result type {dtypes.torch_name(res.dtype)} can't be cast to the desired output type "
+                               f"{dtypes.torch_name(self.dtype)}")
+        return self.copy_(res)
+
+    method.__name__ = name
+    return method
+
+
+def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
+    """Fill the main diagonal (all dims of equal length, or a 2-d tensor); with `wrap`, a tall matrix's diagonal
+    starts again after one skipped row, as torch's and NumPy's."""
+    check_tensor(self, "fill_diagonal_")
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    step = sum(self.stride())
+    rows, cols = self.shape[0], self.shape[1]
+    starts = range(0, rows, cols + 1) if self.ndim == 2 and wrap else range(1)
+    for r in starts:
+        block = self[r:] if r else self
+        n = min(min(block.shape), cols)
+        misc.as_strided(block, (n,), (step,), block.storage_offset()).fill_(fill_value)
+    return self
+
+
+def sum_to_size(self: Tensor, *size) -> Tensor:
+    """The sum of self down to `size`, which self's shape must broadcast from (the reverse of expand)."""
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], tuple | list) else tuple(size)
+    lead = self.ndim - len(size)
+    if lead < 0 or any(s != 1 and s != n for s, n in zip(size, self.shape[lead:])):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(self.shape)}}}.")
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and self.shape[lead + i] != 1)
+    out = self.sum(dims, keepdim=True) if dims else self
+    return out.reshape(size) if lead else out
+
+
+def resize_(self: Tensor, *size) -> Tensor:
+    """New shape in place; elements keep their flat order, new ones are uninitialised (zeros here)."""
+    from .creation import zeros
+
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], tuple | list) else tuple(size)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    numel = math.prod(size)
+    if numel <= self.numel() and self.is_contiguous():
+        self._data, self._flat = self.reshape(-1)[:numel].reshape(size)._data, None
+        return self
+    fresh = zeros(size, dtype=self.dtype, device=self.device)
+    keep = min(numel, self.numel())
+    if keep:
+        fresh.view(-1)[:keep] = self.reshape(-1)[:keep]
+    self._data, self._flat, self._store, self._base = fresh._data, None, None, None
+    return self
+
+
+def angle(self: Tensor) -> Tensor:
+    """The argument of a real number: 0 for x >= 0, pi for x < 0, NaN kept (a float result for integers)."""
+    from .pointwise import FUNCTIONS as F
+
+    x = self if self.dtype.is_floating_point else self.to(dtypes.get_default_dtype())
+    return F["mul"](x.lt(0).to(x.dtype), math.pi) + x * 0  # x * 0 keeps NaN and the graph
+
+
+def _imag(self: Tensor):
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+def dim_order(self: Tensor) -> tuple:
+    """Dims from outermost to innermost in memory (stride descending, ties by dim)."""
+    return tuple(sorted(range(self.ndim), key=lambda d: (-self.stride()[d], d)))
+
+
+def float_power_(self: Tensor, exponent) -> Tensor:
+    if self.dtype is not dtypes.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {dtypes.torch_name(self.dtype)} but the "
+                           "operation's result requires dtype Double")
+    return self.pow_(exponent)
+
+
+def _inplace_alias(name: str):
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        return getattr(self, name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+def _bound_method(fn):
+    return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
+
+
+def _nn(name: str):
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        from ..nn import functional as F
+
+        return getattr(F, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+METHODS = {
+    "unfold": unfold,
+    "squeeze_": _meta_inplace("squeeze_", shape.squeeze),
+    "unsqueeze_": _meta_inplace("unsqueeze_", shape.unsqueeze),
+    "t_": _meta_inplace("t_", shape.t),
+    "transpose_": _meta_inplace("transpose_", shape.transpose),
+    "swapaxes_": _meta_inplace("swapaxes_", shape.transpose),
+    "swapdims_": _meta_inplace("swapdims_", shape.transpose),
+    "fill_diagonal_": fill_diagonal_,
+    "sum_to_size": sum_to_size,
+    "resize_": resize_,
+    "resize_as_": lambda self, other: resize_(self, tuple(other.shape)),
+    "angle": angle,
+    "dim_order": dim_order,
+    "float_power_": float_power_,
+    "narrow_copy": lambda self, dim, start, length: self.narrow(dim, start, length).clone(),
+    "new_empty_strided": lambda self, size, stride, *, dtype=None, device=None, requires_grad=False:
+        misc.empty_strided(size, stride, dtype=dtype or self.dtype, device=device or self.device,
+                           requires_grad=requires_grad),
+    "is_signed": lambda self: self.dtype not in (dtypes.bool, dtypes.uint8),
+    "is_nonzero": lambda self: misc.FUNCTIONS["is_nonzero"](self),
+    "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    "is_inference": lambda self: False,
+    "is_conj": lambda self: False,
+    "is_neg": lambda self: False,
+    "is_shared": lambda self: False,
+    "is_pinned": lambda self: False,
+    "conj": lambda self: self,
+    "resolve_conj": lambda self: self,
+    "resolve_neg": lambda self: self,
+    "conj_physical": lambda self: self.clone(),
+    "adjoint": lambda self: shape.transpose(self, -2, -1),
+    "share_memory_": lambda self: self,
+    "pin_memory": lambda self, device=None: self,
+    "prelu": _nn("prelu"),
+    "hardshrink": _nn("hardshrink"),
+    "arctan2": lambda self, other: self.atan2(other),
+    "arctan2_": _inplace_alias("atan2_"),
+    "absolute_": _inplace_alias("abs_"),
+    "divide_": _inplace_alias("div_"),
+    "true_divide_": _inplace_alias("div_"),
+    "multiply_": _inplace_alias("mul_"),
+    "subtract_": _inplace_alias("sub_"),
+    "greater_": _inplace_alias("gt_"),
+    "greater_equal_": _inplace_alias("ge_"),
+    "less_": _inplace_alias("lt_"),
+    "less_equal_": _inplace_alias("le_"),
+    "not_equal_": _inplace_alias("ne_"),
+    "floor_divide_": lambda self, other: self.__ifloordiv__(other),
+    "hypot_": _copy_inplace("hypot_", lambda self, other: self.hypot(other)),
+    "addmm_": _copy_inplace("addmm_", lambda self, *a, **k: self.addmm(*a, **k)),
+    "addmv_": _copy_inplace("addmv_", lambda self, *a, **k: self.addmv(*a, **k)),
+    "addbmm_": _copy_inplace("addbmm_", lambda self, *a, **k: self.addbmm(*a, **k)),
+    "baddbmm_": _copy_inplace("baddbmm_", lambda self, *a, **k: self.baddbmm(*a, **k)),
+    "addr_": _copy_inplace("addr_", lambda self, *a, **k: self.addr(*a, **k)),
+    "renorm_": _copy_inplace("renorm_", lambda self, *a, **k: self.renorm(*a, **k)),
+    "polygamma_": _copy_inplace("polygamma_", lambda self, n: self.polygamma(n)),
+    "mvlgamma_": _copy_inplace("mvlgamma_", lambda self, p: self.mvlgamma(p)),
+}
+
+PROPERTIES = {
+    "is_cpu": lambda self: not self.is_cuda,
+    "real": lambda self: self,
+    "imag": _imag,
+    "mH": lambda self: shape.transpose(self, -2, -1),
+    "output_nr": lambda self: self._output_nr,
+}
+FUNCTIONS: dict = {}  # (methods only)
