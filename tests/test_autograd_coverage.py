@@ -272,6 +272,25 @@ CALLS.update({
 # The loops above build a few names that are not ntorch functions; tolerate only those that exist.
 CALLS = {k: v for k, v in CALLS.items() if hasattr(ntorch, k)}
 CALLS["logsumexp"] = lambda: ntorch.logsumexp(x(2, 3), 1)
+# f_gaps2: 3-d conv/pool, sampling, ctc, embedding_bag, bilinear, alpha dropout
+F_CALLS.update({
+    "conv3d": lambda: F.conv3d(x(1, 2, 3, 3, 3), x(2, 2, 2, 2, 2)),
+    "conv_transpose1d": lambda: F.conv_transpose1d(x(1, 2, 3), x(2, 2, 2)),
+    "conv_transpose3d": lambda: F.conv_transpose3d(x(1, 2, 2, 2, 2), x(2, 2, 2, 2, 2)),
+    "max_pool3d": lambda: F.max_pool3d(x(1, 1, 2, 2, 2), 2),
+    "avg_pool3d": lambda: F.avg_pool3d(x(1, 1, 2, 2, 2), 2),
+    "adaptive_avg_pool3d": lambda: F.adaptive_avg_pool3d(x(1, 1, 2, 3, 2), 1),
+    "adaptive_max_pool3d": lambda: F.adaptive_max_pool3d(x(1, 1, 2, 3, 2), 1),
+    "grid_sample": lambda: F.grid_sample(x(1, 1, 3, 3), x(1, 2, 2, 2), align_corners=False),
+    "affine_grid": lambda: F.affine_grid(x(1, 2, 3), (1, 1, 2, 2), align_corners=False),
+    "upsample_nearest": lambda: F.upsample_nearest(x(1, 1, 2, 2), scale_factor=2),
+    "upsample_bilinear": lambda: F.upsample_bilinear(x(1, 1, 2, 2), scale_factor=2),
+    "bilinear": lambda: F.bilinear(x(2, 3), x(2, 2), x(4, 3, 2)),
+    "alpha_dropout": lambda: F.alpha_dropout(x(4), 0.5, True),
+    "feature_alpha_dropout": lambda: F.feature_alpha_dropout(x(2, 2, 2), 0.5, True),
+    "embedding_bag": lambda: F.embedding_bag(idx(0, 1, 2), x(3, 2), idx(0, 2)),
+    "ctc_loss": lambda: F.ctc_loss(x(3, 1, 3).log_softmax(2), idx(1, 2), (3,), (2,)),
+})
 
 
 def _public(module) -> set:

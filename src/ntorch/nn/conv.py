@@ -1,4 +1,6 @@
-"""Convolutions: conv1d, conv2d, conv_transpose2d, unfold, fold.
+"""Convolutions: conv1d, conv2d, conv3d, conv_transpose1d/2d/3d, unfold, fold.
+
+conv3d and conv_transpose3d (and conv_transpose1d) are compositions of the 2-d ops (see their docstrings).
 
 Every convolution here is unfold (im2col) + the packed GEMM of ntorch.kernels.cpu.matmul:
 conv2d multiplies the weight (Cout, Cin/groups*kh*kw) by the unfolded columns of each image (one
@@ -353,9 +355,39 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding
                            f"elements, but got bias of size {list(bias.shape)} instead")
     _check_dtypes(input, weight, bias, op)
     check_devices(op, input, weight, bias)
+    if nd == 3:
+        return _conv3d_composite(input, weight, bias, batched, s, d, groups, total)
     if nd == 1:  # conv1d is conv2d over (N, C, 1, L)
         s, p, d, total = (1,) + s, (0,) + p, (1,) + d, (0,) + total
     return _conv_tensor(input, weight, bias, nd, batched, s, p, d, groups, total)
+
+
+def _conv3d_composite(input: Tensor, weight: Tensor, bias, batched: bool, s, d, groups: int, total) -> Tensor:
+    """conv3d as one conv2d: the kd depth taps of every output depth stacked as channels ((N*OD, C*KD, H, W)
+    against the weight viewed as (Cout, Cg*KD, KH, KW)); all recorded ops, so autograd and CUDA come along."""
+    from .padding import pad
+
+    x = input if batched else input.unsqueeze(0)
+    n, c, depth = x.shape[:3]
+    cout, cg, kd = weight.shape[:3]
+    left = total[0] // 2
+    if total[0]:
+        x = pad(x, (0, 0, 0, 0, left, total[0] - left))
+    od = (depth + total[0] - d[0] * (kd - 1) - 1) // s[0] + 1
+    taps = [x[:, :, k * d[0]:k * d[0] + (od - 1) * s[0] + 1:s[0]] for k in range(kd)]
+    cols = (taps[0].unsqueeze(3) if kd == 1 else _stack(taps, 3)).permute(0, 2, 1, 3, 4, 5)
+    cols = cols.reshape(n * od, c * kd, x.shape[3], x.shape[4])
+    w2 = weight.reshape(cout, cg * kd, weight.shape[3], weight.shape[4])
+    hw_total = total[1:]
+    out = _conv_tensor(cols, w2, bias, 2, True, s[1:], tuple(t // 2 for t in hw_total), d[1:], groups, hw_total)
+    out = out.reshape(n, od, cout, out.shape[2], out.shape[3]).permute(0, 2, 1, 3, 4).contiguous()
+    return out if batched else out[0]
+
+
+def _stack(tensors, dim: int) -> Tensor:
+    from ..ops.joins import stack
+
+    return stack(tensors, dim)
 
 
 def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s, p, d, groups: int,
@@ -588,6 +620,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """F.conv3d: (N, C, D, H, W) or unbatched (C, D, H, W) input (one conv2d over stacked depth taps)."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
     """F.conv1d: (N, C, L) or unbatched (C, L) input."""
@@ -662,6 +700,105 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                       (input, weight))
         node.geom = (batched, s, p, d, groups)
     return res
+
+
+def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, output_padding,
+                       groups, dilation) -> Tensor:
+    """conv_transpose1d / conv_transpose3d: torch's checks, then conv_transpose2d (1-d: height 1; 3-d: the depth
+    taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
+    check_tensor(input, op)
+    check_tensor(weight, op, "weight")
+    if bias is not None:
+        check_tensor(bias, op, "bias")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got input of "
+                           f"size: {list(input.shape)}")
+    if isinstance(padding, str):
+        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    if not _is_int(groups):
+        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
+    kdim = weight.ndim - 2
+    s = _conv_arg(stride, nd, kdim, "stride", op)
+    p = _conv_arg(padding, nd, kdim, "padding", op)
+    op_ = _conv_arg(output_padding, nd, kdim, "output_padding", op)
+    d = _conv_arg(dilation, nd, kdim, "dilation", op)
+    if any(v < 0 for v in p):
+        raise RuntimeError("negative padding is not supported")
+    if any(v < 0 for v in op_):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(v <= 0 for v in s):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v <= 0 for v in d):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if any(op_[i] >= s[i] and op_[i] >= d[i] for i in range(nd)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding={list(op_)} stride={list(s)} dilation={list(d)}")
+    batched = input.ndim == nd + 2
+    in_shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
+    w_shape = tuple(weight.shape)
+    _check_weight_groups(w_shape, groups)
+    if in_shape[1] != w_shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected input{list(in_shape)} to "
+                           f"have {w_shape[0]} channels, but got {in_shape[1]} channels instead")
+    cout = w_shape[1] * groups
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != cout):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected bias to be 1-dimensional "
+                           f"with {cout} elements, but got bias of size {list(bias.shape)} instead")
+    ksz = w_shape[2:]
+    if any(v <= 0 for v in ksz):
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got weight of size {list(w_shape)}")
+    osz = tuple((in_shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (ksz[i] - 1) + op_[i] + 1 for i in range(nd))
+    if any(v < 1 for v in osz):
+        raise RuntimeError(f"Given input size per channel: ({_fmt(in_shape[2:])}). Calculated output size per "
+                           f"channel: ({_fmt(osz)}). Output size is too small")
+    _check_dtypes(input, weight, bias, op)
+    check_devices(op, input, weight, bias)
+    x = input if batched else input.unsqueeze(0)
+    if nd == 1:
+        out = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + s, (0,) + p, (0,) + op_, groups,
+                               (1,) + d)[:, :, 0]
+    else:
+        out = _conv_transpose3d_composite(x, weight, bias, s, p, op_, groups, d, osz[0])
+    return out if batched else out[0]
+
+
+def _conv_transpose3d_composite(x: Tensor, weight: Tensor, bias, s, p, op_, groups: int, d, od: int) -> Tensor:
+    """Every input depth slice through conv_transpose2d with the depth taps as output channels, then fold
+    adds tap kd of slice i into output depth i*sd + kd*dd (- padding)."""
+    from .padding import pad
+
+    n, cin, depth, h, w = x.shape
+    kd = weight.shape[2]
+    cout = weight.shape[1] * groups
+    x2 = x.permute(0, 2, 1, 3, 4).reshape(n * depth, cin, h, w)
+    w2 = weight.reshape(cin, weight.shape[1] * kd, weight.shape[3], weight.shape[4])
+    y = conv_transpose2d(x2, w2, None, s[1:], p[1:], op_[1:], groups, d[1:])
+    oh, ow = y.shape[2:]
+    y = y.reshape(n, depth, cout, kd, oh, ow).permute(0, 2, 3, 1, 4, 5).reshape(n, cout * kd, depth * oh * ow)
+    full = (depth - 1) * s[0] + d[0] * (kd - 1) + 1
+    z = fold(y, (full, oh * ow), (kd, 1), (d[0], 1), 0, (s[0], 1))
+    if p[0] + od > full:
+        z = pad(z, (0, 0, 0, p[0] + od - full))
+    out = z[:, :, p[0]:p[0] + od].reshape(n, cout, od, oh, ow)
+    if bias is not None:
+        out = out + bias.reshape(1, cout, 1, 1, 1)
+    return out
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """F.conv_transpose1d: conv_transpose2d over (N, C, 1, L)."""
+    return _conv_transpose_nd("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+                              dilation)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """F.conv_transpose3d: (N, Cin, D, H, W) or unbatched input, weight (Cin, Cout/groups, kD, kH, kW)."""
+    return _conv_transpose_nd("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
+                              dilation)
 
 
 def _conv_transpose_backward(c, g):
@@ -889,7 +1026,10 @@ def _cuda_conv2d_weight(x, g, kernel, stride, padding, dilation, groups: int, dt
 FUNCTIONAL: dict = {
     "conv1d": conv1d,
     "conv2d": conv2d,
+    "conv3d": conv3d,
+    "conv_transpose1d": conv_transpose1d,
     "conv_transpose2d": conv_transpose2d,
+    "conv_transpose3d": conv_transpose3d,
     "unfold": unfold,
     "fold": fold,
 }

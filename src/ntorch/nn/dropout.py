@@ -6,6 +6,8 @@ from the default generator of the input's device.
 
 from __future__ import annotations
 
+import math
+
 from ..ops.creation import zeros_like
 from ..random import rand
 from ..tensor import Tensor
@@ -54,6 +56,43 @@ def _channel_dropout(name: str, batched_ndim: int):
     return channel_dropout
 
 
+_SELU_ALPHA = 1.7580993408473766  # -selu's negative saturation (scale * alpha), torch's constant
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, feature: bool) -> Tensor:
+    """torch's alpha dropout: dropped elements become -alpha', then an affine map a*x + b keeps SELU's zero
+    mean and unit variance; feature=True draws once per (N, C) and broadcasts over the other dims."""
+    p = _check_p(p)
+    if p == 0.0 or not training or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * zeros_like(input)
+    if feature:
+        if input.ndim < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    else:
+        shape = tuple(input.shape)
+    keep = (rand(shape, dtype=input.dtype, device=input.device) >= p).to(input.dtype)
+    a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+    b = (keep - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
+    noise = keep * a
+    if inplace:
+        return input.mul_(noise).add_(b)
+    return input * noise + b
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """F.alpha_dropout (for SELU networks); note torch's default training=False."""
+    return _alpha_dropout(input, p, training, inplace, False)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """F.feature_alpha_dropout: alpha dropout of whole channels."""
+    return _alpha_dropout(input, p, training, inplace, True)
+
+
 # ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
-FUNCTIONAL: dict = {"dropout": dropout, "dropout1d": _channel_dropout("dropout1d", 3),
+FUNCTIONAL: dict = {"alpha_dropout": alpha_dropout, "feature_alpha_dropout": feature_alpha_dropout,
+                    "dropout": dropout, "dropout1d": _channel_dropout("dropout1d", 3),
                     "dropout2d": _channel_dropout("dropout2d", 4), "dropout3d": _channel_dropout("dropout3d", 5)}

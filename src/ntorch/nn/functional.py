@@ -176,9 +176,22 @@ def scaled_dot_product_attention(query: _Tensor, key: _Tensor, value: _Tensor, a
 def _bind_tables() -> None:
     """Each nn op module lists its functions in a FUNCTIONAL table; torch.softmax & co. are F names too."""
     from .._methods import guard_tables
-    from . import activations, conv, distance, dropout, losses, normalization, padding, pooling, sampling
+    from . import (
+        activations,
+        conv,
+        ctc,
+        distance,
+        dropout,
+        embedding_bag,
+        losses,
+        normalization,
+        padding,
+        pooling,
+        sampling,
+    )
 
-    for module in (activations, conv, distance, dropout, losses, normalization, padding, pooling, sampling):
+    for module in (activations, conv, ctc, distance, dropout, embedding_bag, losses, normalization, padding, pooling,
+                   sampling):
         guard_tables(module.FUNCTIONAL)
         globals().update(module.FUNCTIONAL)
     globals().update({k: v for k, v in softmax.FUNCTIONS.items() if k in ("softmax", "log_softmax")})

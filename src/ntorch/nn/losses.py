@@ -919,9 +919,39 @@ def _linear_backward(c, g: Tensor):
     return gx, gw, gb
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = input1 @ weight[o] @ input2 + bias[o]: one matmul of input1 against the weight laid out as
+    (in1, out*in2), then a product with input2 summed over in2 (recorded ops)."""
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        check_tensor(t, "bilinear", name)
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} and "
+                           f"{list(input2.shape[:-1])}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D, but got {weight.ndim}-D")
+    out, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but expected "
+                           f"{in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but expected "
+                           f"{in2}")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0] if bias.ndim else 0}"
+                           f" but expected {out}")
+    lead = tuple(input1.shape[:-1])
+    t = input1.reshape(-1, in1).matmul(weight.permute(1, 0, 2).reshape(in1, out * in2))
+    y = (t.reshape(-1, out, in2) * input2.reshape(-1, 1, in2)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out)
+
+
 # ntorch.nn.functional.<name>: bound in ntorch/nn/functional.py
 FUNCTIONAL: dict = {
-    "linear": linear,
+    "linear": linear, "bilinear": bilinear,
     "cross_entropy": cross_entropy, "nll_loss": nll_loss, "mse_loss": mse_loss, "l1_loss": l1_loss,
     "binary_cross_entropy": binary_cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,

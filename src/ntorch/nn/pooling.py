@@ -23,7 +23,7 @@ from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import pool as K
 from ..ops._util import check_tensor
 from ..tensor import Tensor
-from .conv import check_devices, int_tuple, linear_op, torch_scalar_name, zeros
+from .conv import _is_int, check_devices, int_tuple, linear_op, torch_scalar_name, zeros
 
 MAX_DTYPES = dtypes.NUMERIC_DTYPES
 AVG_DTYPES = dtypes.FLOAT_DTYPES + (dtypes.int64,)
@@ -500,6 +500,175 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
+# 3-d pooling: two 2-d passes (the H, W window over planes whose channels are the depths, then the depth
+# window as a (kD, 1) window over (D, OH*OW) planes). Max, average (window sizes are products of per-axis
+# factors) and adaptive windows are all separable that way; recorded 2-d ops give autograd and CUDA.
+# ---------------------------------------------------------------------------------------------
+
+
+def _pool3d_args(op: str, kernel_size, stride, padding, dilation):
+    """(k, s, p, d) as triples with torch's tuple-length errors and pooling_output_shape checks."""
+    vals = []
+    words = {"kernel_size": "must either be a single int, or a tuple of three ints",
+             "stride": "must either be omitted, a single int, or a tuple of three ints",
+             "padding": "must either be a single int, or a tuple of three ints",
+             "dilation": "must be either a single int, or a tuple of three ints"}
+    for name, v in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding), ("dilation", dilation)):
+        if name == "stride" and (v is None or (not _is_int(v) and len(v) == 0)):
+            v = vals[0]
+        t = int_tuple(v, 3, name, op)
+        if len(t) == 1:
+            t = t * 3
+        if len(t) != 3:
+            raise RuntimeError(f"{op}: {name} {words[name]}")
+        vals.append(t)
+    k, s, p, d = vals
+    _check_pool_args(k, s, p, d)
+    return k, s, p, d
+
+
+def _volumes(op: str, input: Tensor, message: str) -> tuple:
+    """(planes (P, D, H, W), batch shape) of 4-D or 5-D input with non-empty non-batch dims."""
+    check_tensor(input, op)
+    if input.ndim not in (4, 5):
+        raise RuntimeError(message)
+    shape = tuple(input.shape)
+    for i in range(input.ndim - 4, input.ndim):
+        if shape[i] == 0:
+            raise RuntimeError(f"{op}(): Expected input's non-batch dimensions to have positive length, but input has "
+                               f"a shape of {list(shape)} and non-batch dimension {i} has length zero!")
+    return input.reshape(-1, *shape[-3:]), shape[:-3]
+
+
+def _pool3d_out(op: str, input: Tensor, k, s, p, d, ceil_mode: bool) -> tuple:
+    size = tuple(input.shape[-3:])
+    out = tuple(_out_len(size[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(3))
+    if any(v < 1 for v in out):
+        c = input.shape[-4]
+        raise RuntimeError(f"Given input size: ({c}x{size[0]}x{size[1]}x{size[2]}). Calculated output size: "
+                           f"({c}x{out[0]}x{out[1]}x{out[2]}). Output size is too small")
+    return out
+
+
+def _depth_max(planes: Tensor, r1: Tensor, i1: Tensor, second, hw: int):
+    """The depth pass of a max pool: second(values (P, 1, D, OH*OW)) -> (values, indices into (D, OH*OW)), and the
+    volume's flat indices d*H*W + (the first pass's in-plane index)."""
+    p_, depth, oh, ow = r1.shape
+    r2, i2 = second(r1.reshape(p_, 1, depth, oh * ow))
+    od = r2.shape[2]
+    flat = i2.reshape(p_, 1, od * oh * ow)
+    inplane = i1.reshape(p_, 1, depth * oh * ow).gather(2, flat)
+    ind = (flat // (oh * ow)) * hw + inplane
+    return r2.reshape(p_, od, oh, ow), ind.reshape(p_, od, oh, ow)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """F.max_pool3d; with return_indices, also the flat index of each maximum in its (D, H, W) volume (the first
+    maximum in raster order, as torch's)."""
+    op = "max_pool3d"
+    check_tensor(input, op)
+    if input.ndim not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    k, s, p, d = _pool3d_args(op, kernel_size, stride, padding, dilation)
+    planes, batch = _volumes("max_pool3d_with_indices_out_cpu_template", input, "")
+    _pool3d_out(op, input, k, s, p, d, ceil_mode)
+    h, w = input.shape[-2:]
+    r1, i1 = max_pool2d(planes, k[1:], s[1:], p[1:], d[1:], ceil_mode, True)
+    res, ind = _depth_max(planes, r1, i1, lambda v: max_pool2d(v, (k[0], 1), (s[0], 1), (p[0], 0), (d[0], 1),
+                                                              ceil_mode, True), h * w)
+    res = res.reshape(*batch, *res.shape[1:])
+    return (res, ind.reshape(res.shape)) if return_indices else res
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """F.avg_pool3d (float dtypes; integer dtypes sum exactly and divide truncating, as torch)."""
+    op = "avg_pool3d"
+    check_tensor(input, op)
+    if input.ndim not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    try:
+        k, s, p, _ = _pool3d_args(op, kernel_size, stride, padding, 1)
+    except RuntimeError as e:
+        raise RuntimeError(str(e).replace("must either be", "must be")) from None
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    planes, batch = _volumes(op, input, "")
+    size = tuple(input.shape[-3:])
+    if any(size[i] + 2 * p[i] < k[i] for i in range(3)):
+        raise RuntimeError(f"input image (T: {size[0]} H: {size[1]} W: {size[2]}) smaller than kernel size "
+                           f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+    _pool3d_out(op, input, k, s, p, (1, 1, 1), ceil_mode)
+    dt = input.dtype
+    if dt not in AVG_DTYPES:
+        raise NotImplementedError(f"\"avg_pool3d_out_frame\" not implemented for '{torch_scalar_name(dt)}'")
+
+    def passes(x: Tensor, include: bool, first_div, second_div) -> Tensor:
+        r1 = avg_pool2d(x, k[1:], s[1:], p[1:], ceil_mode, include, first_div)
+        p_, depth, oh, ow = r1.shape
+        r2 = avg_pool2d(r1.reshape(p_, 1, depth, oh * ow), (k[0], 1), (s[0], 1), (p[0], 0), ceil_mode, include,
+                        second_div)
+        return r2.reshape(p_, r2.shape[2], oh, ow)
+
+    if dt.is_floating_point:
+        res = passes(planes, count_include_pad, 1 if divisor_override else None, divisor_override)
+    else:
+        from ..ops.creation import ones
+        from ..ops.pointwise import div
+
+        total = passes(planes, True, 1, 1)
+        if divisor_override:
+            divisor = divisor_override
+        else:  # the float windows' divisors: clamped counts over their averages of ones
+            one = ones((1,) + size, dtype=dtypes.float64, device=input.device)
+            counts = passes(one, False, 1, 1)
+            divisor = (counts / passes(one, count_include_pad, None, None)).round().to(dt)
+        res = div(total, divisor, rounding_mode="trunc").to(dt)
+    return res.reshape(*batch, *res.shape[1:])
+
+
+def _adaptive3d_setup(op: str, input: Tensor, output_size, sep: str) -> tuple:
+    check_tensor(input, op)
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"{op}(): Expected 4D or 5D tensor, but got{sep}{list(input.shape)}")
+    size = tuple(input.shape[-3:])
+    osz = (output_size,) * 3 if output_size is None or _is_int(output_size) else tuple(output_size)
+    if len(osz) != 3:
+        raise RuntimeError(f"{op}: output_size must be 3")
+    osz = tuple(size[i] if v is None else int(v) for i, v in enumerate(osz))
+    if any(v < 0 for v in osz):
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{', '.join(str(v) for v in osz)}}}")
+    for i in range(1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {i} being empty")
+    if input.dtype not in dtypes.FLOAT_DTYPES:
+        raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{torch_scalar_name(input.dtype)}'")
+    return input.reshape(-1, *size), tuple(input.shape[:-3]), osz
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """F.adaptive_avg_pool3d: window o spans [floor(o*D/OD), ceil((o+1)*D/OD)) per axis."""
+    planes, batch, osz = _adaptive3d_setup("adaptive_avg_pool3d", input, output_size, " ")
+    r1 = adaptive_avg_pool2d(planes, osz[1:])
+    p_, depth, oh, ow = r1.shape
+    r2 = adaptive_avg_pool2d(r1.reshape(p_, 1, depth, oh * ow), (osz[0], oh * ow))
+    return r2.reshape(*batch, *osz)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """F.adaptive_max_pool3d; indices are flat positions in the (D, H, W) volume."""
+    planes, batch, osz = _adaptive3d_setup("adaptive_max_pool3d", input, output_size, ": ")
+    h, w = input.shape[-2:]
+    r1, i1 = adaptive_max_pool2d(planes, osz[1:], True)
+    res, ind = _depth_max(planes, r1, i1, lambda v: adaptive_max_pool2d(v, (osz[0], v.shape[-1]), True), h * w)
+    res, ind = res.reshape(*batch, *osz), ind.reshape(*batch, *osz)
+    return (res, ind) if return_indices else res
+
+
+# ---------------------------------------------------------------------------------------------
 # max_unpool2d
 # ---------------------------------------------------------------------------------------------
 
@@ -597,4 +766,8 @@ FUNCTIONAL: dict = {
     "adaptive_max_pool1d": adaptive_max_pool1d,
     "adaptive_max_pool2d": adaptive_max_pool2d,
     "max_unpool2d": max_unpool2d,
+    "max_pool3d": max_pool3d,
+    "avg_pool3d": avg_pool3d,
+    "adaptive_avg_pool3d": adaptive_avg_pool3d,
+    "adaptive_max_pool3d": adaptive_max_pool3d,
 }

@@ -1,4 +1,5 @@
-"""F.interpolate: nearest, nearest-exact (3-D and 4-D input), linear (3-D), bilinear (4-D).
+"""F.interpolate: nearest, nearest-exact (3-D to 5-D input), linear (3-D), bilinear, bicubic (4-D), trilinear (5-D),
+area; F.grid_sample and F.affine_grid.
 
 Source indices and weights are computed here with PyTorch's arithmetic (float32 for float16 and
 float32 data, the data's precision for float64; nearest always in float32), so results match torch's
@@ -9,6 +10,8 @@ kernels/cuda/sampling.py gathers and blends (the backward scatter-adds with atom
 
 Autograd: interpolation is linear in the input; its backward is the adjoint kernel (scatter-add into
 the source pixels with the same indices and weights), whose backward is the forward again.
+bicubic, trilinear and 5-D nearest run one pass per spatial axis made of recorded ops (`_separable`), and
+grid_sample / affine_grid are compositions of recorded ops too: their autograd and CUDA come from those ops.
 """
 
 from __future__ import annotations
@@ -121,33 +124,38 @@ def _sizes(input: Tensor, dim: int, size, scale_factor, recompute_scale_factor):
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
-    """F.interpolate for modes nearest / nearest-exact (3-D, 4-D input), linear (3-D) and bilinear (4-D)."""
+    """F.interpolate: nearest / nearest-exact (3-D to 5-D input), linear (3-D), bilinear and bicubic (4-D),
+    trilinear (5-D), area (adaptive average pooling, 3-D to 5-D)."""
     check_tensor(input, "interpolate")
-    if mode not in ("nearest", "nearest-exact", "linear", "bilinear"):
-        if mode in _MODES.split(" | "):
-            raise NotImplementedError(f"interpolate: mode '{mode}' is not implemented in ntorch")
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
-                                  f"the modes: {_MODES} (got {mode})")
-    if mode in ("nearest", "nearest-exact") and align_corners is not None:
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
                          "bicubic | trilinear")
     if antialias:
+        if not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+            raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                             "4-D tensor as input")
         raise NotImplementedError("interpolate: antialias=True is not implemented in ntorch")
-    if input.ndim not in (3, 4):
-        if input.ndim == 5:
-            raise NotImplementedError(f"interpolate: 5-D input (3 spatial dims) is not implemented in ntorch for "
-                                      f"mode '{mode}'")
+    needs = {"linear": 3, "bilinear": 4, "trilinear": 5}
+    if mode in needs and input.ndim in (3, 4, 5) and input.ndim != needs[mode]:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {needs[mode]}D input")
+    supported = input.ndim in (3, 4, 5) and (mode in ("nearest", "nearest-exact", "area") or mode in needs
+                                              or (mode == "bicubic" and input.ndim == 4))
+    if not supported:
+        if mode == "lanczos" and input.ndim == 4:
+            raise NotImplementedError("interpolate: mode 'lanczos' is not implemented in ntorch")
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
                                   f"the modes: {_MODES} (got {mode})")
     dim = input.ndim - 2
-    if mode == "bilinear" and dim != 2:
-        raise NotImplementedError(f"Got {input.ndim}D input, but bilinear mode needs 4D input")
-    if mode == "linear" and dim != 1:
-        raise NotImplementedError(f"Got {input.ndim}D input, but linear mode needs 3D input")
+    if mode == "area" and size is None:
+        recompute_scale_factor = True
     out_sz, scales = _sizes(input, dim, size, scale_factor, recompute_scale_factor)
+    if mode == "area":
+        from . import pooling
+
+        return getattr(pooling, f"adaptive_avg_pool{dim}d")(input, out_sz)
     in_sz = list(input.shape[2:])
     if any(v <= 0 for v in in_sz + out_sz):
-        names = ("W",) if dim == 1 else ("H", "W")
+        names = ("D", "H", "W")[3 - dim:]
         fmt_in = ", ".join(f"{n}: {v}" for n, v in zip(names, in_sz))
         fmt_out = ", ".join(f"{n}: {v}" for n, v in zip(names, out_sz))
         if input.shape[1] == 0 or any(v <= 0 for v in in_sz):
@@ -162,9 +170,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     dt = input.dtype
     allowed = NEAREST_DTYPES if mode.startswith("nearest") else LINEAR_DTYPES
     if dt not in allowed:
-        kind = "compute_indices_weights_linear" if mode == "linear" else (
+        kind = {"linear": "compute_indices_weights_linear", "trilinear": "compute_indices_weights_linear",
+                "bicubic": "compute_indices_weights_cubic"}.get(mode) or (
             f"upsample_{'nearest' if mode.startswith('nearest') else 'bilinear'}2d_channels_last")
         raise NotImplementedError(f"\"{kind}\" not implemented for '{torch_scalar_name(dt)}'")
+    if dim == 3 or mode == "bicubic":
+        return _separable(input, mode, in_sz, out_sz, scales, bool(align_corners))
     if dim == 1:
         in_sz, out_sz, scales = [1] + in_sz, [1] + out_sz, [None] + scales
     geom = (dim, tuple(in_sz), tuple(out_sz), tuple(scales), mode, bool(align_corners))
@@ -172,6 +183,83 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             "bilinear": "UpsampleBilinear"}[mode] + f"{dim}DBackward0"
     return linear_op(input, partial(_interpolate_fn, geom=geom), partial(_interpolate_adjoint_fn, geom=geom), name,
                      name.replace("Backward0", "BackwardBackward0"))
+
+
+_CUBIC_A = -0.75  # torch's cubic convolution constant
+
+
+def _cubic_taps(out_size: int, in_size: int, scale, align_corners: bool, opm) -> list:
+    """torch's bicubic taps per output index: 4 source indices (clamped to the border) and their
+    cubic-convolution coefficients (A = -0.75), in torch's arithmetic."""
+    if align_corners:
+        s = opm(in_size - 1) / opm(out_size - 1) if out_size > 1 else opm(0)
+    else:
+        s = opm(1.0 / scale) if scale is not None and scale > 0 else opm(in_size) / opm(out_size)
+    dst = np.arange(out_size).astype(opm)
+    src = (s * dst if align_corners else s * (dst + opm(0.5)) - opm(0.5)).astype(opm)
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    t = np.clip(src - i0.astype(opm), opm(0), opm(1)).astype(opm)
+    a = opm(_CUBIC_A)
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    coeffs = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    return [(np.clip(i0 - 1 + k, 0, in_size - 1), coeffs[k].astype(opm)) for k in range(4)]
+
+
+def _axis_matrix(taps: list, in_size: int, opm) -> np.ndarray:
+    """The (out, in) matrix of one axis' interpolation: the tap weights added at their source indices."""
+    out_size = len(taps[0][0])
+    m = np.zeros((out_size, in_size), opm)
+    rows = np.arange(out_size)
+    for idx, w in taps:
+        np.add.at(m, (rows, idx), w)
+    return m
+
+
+def _along(x: Tensor, axis: int, m: Tensor) -> Tensor:
+    """x with axis mapped through the (out, in) matrix m: one (broadcast) matmul."""
+    shape = list(x.shape)
+    n_in, lead = shape[axis], int(np.prod(shape[:axis]))
+    trail = int(np.prod(shape[axis + 1:]))
+    if trail == 1:
+        y = x.reshape(lead, n_in).matmul(m.transpose(0, 1))
+    else:
+        y = m.matmul(x.reshape(lead, n_in, trail))
+    shape[axis] = m.shape[0]
+    return y.reshape(*shape)
+
+
+def _separable(input: Tensor, mode: str, in_sz, out_sz, scales, align_corners: bool) -> Tensor:
+    """bicubic, trilinear and 5-D nearest(-exact) as one pass per spatial axis, built from recorded ops
+    (index_select for nearest, a matmul with the axis' interpolation matrix otherwise): autograd and CUDA
+    come from those ops."""
+    from ..ops.creation import tensor
+
+    x = input
+    dt = input.dtype
+    opm = np.float64 if dt is dtypes.float64 else np.float32
+    if mode.startswith("nearest"):
+        for i in range(len(in_sz)):
+            if in_sz[i] != out_sz[i] or mode == "nearest-exact":
+                idx = _nearest_index(out_sz[i], in_sz[i], scales[i], mode == "nearest-exact")
+                x = x.index_select(2 + i, tensor(idx, device=input.device))
+        return x if x is not input else input.clone()
+    cdt = dtypes.float32 if dt is dtypes.float16 else dt
+    x = x.to(cdt)
+    for i in range(len(in_sz)):
+        if mode == "bicubic":
+            taps = _cubic_taps(out_sz[i], in_sz[i], scales[i], align_corners, opm)
+        else:
+            i0, i1, w0, w1 = _linear_weights(out_sz[i], in_sz[i], scales[i], align_corners, opm)
+            taps = [(i0, w0), (i1, w1)]
+        m = tensor(_axis_matrix(taps, in_sz[i], opm), dtype=cdt, device=input.device)
+        x = _along(x, 2 + i, m)
+    return x.to(dt)
 
 
 def _interpolate_fn(a: np.ndarray, geom) -> np.ndarray:
@@ -279,4 +367,161 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-FUNCTIONAL: dict = {"interpolate": interpolate, "upsample": upsample}
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """F.upsample_nearest (deprecated in torch): interpolate(mode='nearest')."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """F.upsample_bilinear (deprecated in torch): interpolate(mode='bilinear', align_corners=True)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# grid_sample / affine_grid (composites of recorded ops: autograd to input and grid, CUDA as is)
+# ---------------------------------------------------------------------------------------------
+
+
+def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """torch's grid_sampler_unnormalize: [-1, 1] -> pixel coordinates."""
+    if align_corners:
+        return (coord + 1) * ((size - 1) / 2)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
+    """torch's reflect_coordinates: coord reflected at the borders until it lies in [low, high]."""
+    from ..ops import pointwise
+
+    if twice_low == twice_high:
+        return coord * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    a = (coord - low).abs()
+    flips = (a / span).floor().detach()
+    extra = a - flips * span
+    even = (flips % 2) == 0
+    return pointwise.where(even, extra + low, span - extra + low)
+
+
+def _source(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """torch's grid_sampler_compute_source_index."""
+    c = _unnormalize(coord, size, align_corners)
+    if padding_mode == "border":
+        c = c.clamp(0, size - 1)
+    elif padding_mode == "reflection":
+        c = _reflect(c, 0, 2 * (size - 1)) if align_corners else _reflect(c, -1, 2 * size - 1)
+        c = c.clamp(0, size - 1)
+    return c
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """F.grid_sample for 4-D input (N, C, H, W) and grid (N, Ho, Wo, 2), modes bilinear and nearest: values
+    gathered from the flattened planes, blended with weights that carry the gradient to the grid."""
+    from ..ops import pointwise
+
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    align_corners = bool(align_corners)
+    check_tensor(input, "grid_sample")
+    check_tensor(grid, "grid_sample", "grid")
+    from .conv import check_devices
+
+    check_devices("grid_sampler", input, grid)
+    if input.dtype is not grid.dtype:
+        raise RuntimeError(f"expected scalar type {torch_scalar_name(input.dtype)} but found "
+                           f"{torch_scalar_name(grid.dtype)}")
+    if input.ndim != grid.ndim or input.ndim not in (4, 5):
+        raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
+                           f"{list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != input.ndim - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.ndim - 2} in last dimension, but got "
+                           f"grid with sizes {list(grid.shape)}")
+    for i in range(2, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError("grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {i} being empty")
+    if input.dtype not in LINEAR_DTYPES:
+        raise NotImplementedError(f"\"grid_sampler_2d_cpu_kernel_impl\" not implemented for "
+                                  f"'{torch_scalar_name(input.dtype)}'")
+    if input.ndim == 5:
+        raise NotImplementedError("grid_sample: 5-D input (volumetric sampling) is not implemented in ntorch")
+    if mode == "bicubic":
+        raise NotImplementedError("grid_sample: mode 'bicubic' is not implemented in ntorch")
+    n, c, h, w = input.shape
+    ho, wo = grid.shape[1:3]
+    ix = _source(grid[..., 0], w, padding_mode, align_corners).reshape(n, 1, ho * wo)
+    iy = _source(grid[..., 1], h, padding_mode, align_corners).reshape(n, 1, ho * wo)
+    flat = input.reshape(n, c, h * w)
+
+    def tap(xi: Tensor, yi: Tensor) -> Tensor:
+        """The input values at integer pixels (xi, yi) (float tensors), zero outside the image."""
+        inside = (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)
+        idx = (yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)).to(dtypes.int64)
+        vals = flat.gather(2, idx.expand(n, c, ho * wo))
+        return pointwise.where(inside, vals, 0.0)
+
+    if mode == "nearest":
+        out = tap(pointwise.round(ix.detach()), pointwise.round(iy.detach()))
+    else:
+        x0, y0 = ix.detach().floor(), iy.detach().floor()
+        x1, y1 = x0 + 1, y0 + 1
+        wx1, wy1 = ix - x0, iy - y0
+        wx0, wy0 = x1 - ix, y1 - iy
+        out = (tap(x0, y0) * (wx0 * wy0) + tap(x1, y0) * (wx1 * wy0) + tap(x0, y1) * (wx0 * wy1)
+               + tap(x1, y1) * (wx1 * wy1))
+    return out.reshape(n, c, ho, wo)
+
+
+def _base_axis(steps: int, align_corners: bool) -> np.ndarray:
+    """torch's linspace_from_neg_one: steps points over [-1, 1], shrunk by (steps-1)/steps without
+    align_corners."""
+    if steps <= 1:
+        return np.zeros(1)
+    r = np.linspace(-1.0, 1.0, steps)
+    return r if align_corners else r * (steps - 1) / steps
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """F.affine_grid: the base grid (x, y[, z], 1) of every output pixel times theta^T, (N, H, W, 2) or
+    (N, D, H, W, 3); one batched matmul, differentiable in theta."""
+    from ..ops.creation import tensor
+
+    align_corners = bool(align_corners)
+    check_tensor(theta, "affine_grid", "theta")
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got ntorch.{theta.dtype.name}")
+    size = list(size)
+    shape = tuple(theta.shape)
+    if len(size) == 4:
+        if theta.ndim != 3 or shape[-2:] != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. Got "
+                             f"{theta.shape}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.ndim != 3 or shape[-2:] != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. Got "
+                             f"{theta.shape}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {tuple(size)}.")
+    if not (align_corners and min(spatial) == 1) and min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {tuple(size)}")
+    axes = [_base_axis(v, align_corners) for v in reversed(spatial)]  # x (W), y (H)[, z (D)]
+    mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]  # each of shape spatial
+    base = np.stack(list(mesh) + [np.ones(tuple(spatial))], -1).reshape(-1, len(spatial) + 1)
+    b = tensor(base, dtype=theta.dtype, device=theta.device)
+    grid = b.matmul(theta.transpose(1, 2))  # (N, prod(spatial), k)
+    return grid.reshape(size[0], *spatial, len(spatial))
+
+
+FUNCTIONAL: dict = {"interpolate": interpolate, "upsample": upsample, "upsample_nearest": upsample_nearest,
+                    "upsample_bilinear": upsample_bilinear, "grid_sample": grid_sample, "affine_grid": affine_grid}

@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose2d: weights and the padding-mode handling over F.conv*."""
+"""Conv1d/2d/3d, ConvTranspose1d/2d/3d: weights and the padding-mode handling over F.conv*."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
-from .utils import _pair, _reverse_repeat_tuple, _single
+from .utils import _ntuple, _pair, _reverse_repeat_tuple, _single
+
+_triple = _ntuple(3, "_triple")
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 _PADDING_STRINGS = {"same", "valid"}
@@ -119,21 +121,36 @@ class Conv2d(_ConvNd):
         return self._conv(F.conv2d, input, self.weight, self.bias)
 
 
-class ConvTranspose2d(_ConvNd):
-    """The gradient of Conv2d with respect to its input; output_size= in forward picks output_padding."""
+class Conv3d(_ConvNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, _triple(kernel_size), _triple(stride),
+                         padding if isinstance(padding, str) else _triple(padding), _triple(dilation), False,
+                         _triple(0), groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input):
+        return self._conv(F.conv3d, input, self.weight, self.bias)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """The gradient of ConvNd with respect to its input; output_size= in forward picks output_padding."""
+
+    _tuple = staticmethod(_pair)
+    _fn = "conv_transpose2d"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
                  dtype=None) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {self.__class__.__name__}')
-        super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride), _pair(padding),
-                         _pair(dilation), True, _pair(output_padding), groups, bias, padding_mode, device, dtype)
+        t = self._tuple
+        super().__init__(in_channels, out_channels, t(kernel_size), t(stride), t(padding), t(dilation), True,
+                         t(output_padding), groups, bias, padding_mode, device, dtype)
 
     def _output_padding(self, input, output_size) -> tuple:
         if output_size is None:
             return self.output_padding
-        spatial = 2
+        spatial = len(self.kernel_size)
         lead = 2 if input.dim() == spatial + 2 else 1
         output_size = list(output_size)
         if len(output_size) == lead + spatial:
@@ -152,5 +169,20 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        return getattr(F, self._fn)(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                    self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    _tuple = staticmethod(_single)
+    _fn = "conv_transpose1d"
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    _tuple = staticmethod(_pair)
+    _fn = "conv_transpose2d"
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    _tuple = staticmethod(_triple)
+    _fn = "conv_transpose3d"

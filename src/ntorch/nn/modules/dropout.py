@@ -1,4 +1,4 @@
-"""Dropout, Dropout1d, Dropout2d: F's dropouts, active only in training mode."""
+"""Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout: F's dropouts, active only in training mode."""
 
 from __future__ import annotations
 
@@ -33,3 +33,11 @@ class Dropout1d(_DropoutNd):
 
 class Dropout2d(_DropoutNd):
     _fn = "dropout2d"
+
+
+class AlphaDropout(_DropoutNd):
+    _fn = "alpha_dropout"
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    _fn = "feature_alpha_dropout"

@@ -37,6 +37,10 @@ class MaxPool2d(_MaxPoolNd):
     _fn = "max_pool2d"
 
 
+class MaxPool3d(_MaxPoolNd):
+    _fn = "max_pool3d"
+
+
 class AvgPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
@@ -74,6 +78,12 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class AvgPool3d(AvgPool2d):
+    def forward(self, input):
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
 class _AdaptivePoolNd(Module):
     _fn = ""
 
@@ -96,6 +106,10 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     _fn = "adaptive_avg_pool2d"
 
 
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    _fn = "adaptive_avg_pool3d"
+
+
 class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     def __init__(self, output_size, return_indices: bool = False) -> None:
         super().__init__(output_size)
@@ -111,6 +125,10 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     _fn = "adaptive_max_pool2d"
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    _fn = "adaptive_max_pool3d"
 
 
 class MaxUnpool2d(Module):
