@@ -375,3 +375,17 @@ def test_mlp_training_end_to_end():
     final = float(loss_fn(model(x), y))
     assert final < 0.05 < first
     assert (model(x).argmax(1).numpy() == y.numpy()).all()
+
+
+def test_batchnorm3d_and_instancenorm3d_match_the_functional_forms():
+    x = nt.randn(2, 3, 2, 3, 4, dtype=nt.float64)
+    bn = nt.nn.BatchNorm3d(3).double()
+    want = nt.nn.functional.batch_norm(x, nt.zeros(3, dtype=nt.float64),
+                                           nt.ones(3, dtype=nt.float64), bn.weight, bn.bias, training=True)
+    np.testing.assert_allclose(bn(x).detach().numpy(), want.detach().numpy())
+    assert int(bn.num_batches_tracked) == 1
+    with pytest.raises(ValueError, match=r"expected 5D input \(got 3D input\)"):
+        bn(nt.randn(2, 3, 4, dtype=nt.float64))
+    inorm = nt.nn.InstanceNorm3d(3)
+    np.testing.assert_allclose(inorm(x).numpy(), nt.nn.functional.instance_norm(x).numpy())
+    np.testing.assert_allclose(inorm(x[0]).numpy(), nt.nn.functional.instance_norm(x[:1])[0].numpy())

@@ -107,6 +107,10 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    _dims = (5,)
+
+
 class _InstanceNorm(_NormBase):
     _dims: tuple = ()
 
@@ -141,6 +145,10 @@ class InstanceNorm1d(_InstanceNorm):
 
 class InstanceNorm2d(_InstanceNorm):
     _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _dims = (4, 5)
 
 
 def _shape_tuple(normalized_shape) -> tuple:
