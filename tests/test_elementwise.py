@@ -325,3 +325,18 @@ def test_in_place_add_sub_alpha_follow_torch():
         i.add_(i, alpha=0.5)
     with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor"):
         x.sub_(True)
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.int64, nt.float16])
+def test_row_broadcast_operands_on_either_side(dt, rng):
+    """(n, 1) against (n, m) on either side, and in a non-contiguous (n, m): the loops that load the broadcast
+    value once per row."""
+    a = random_array(rng, (5, 7), dt, 1, 5)
+    col = random_array(rng, (5, 1), dt, 1, 5)
+    t, c = nt.from_numpy(a), nt.from_numpy(col)
+    for got, want in ((t + c, a.astype(np.float64) + col), (c - t, col.astype(np.float64) - a),
+                      (t * c, a.astype(np.float64) * col), (nt.maximum(c, t), np.maximum(col, a)),
+                      (t.t().contiguous().t() / c, a.astype(np.float64) / col)):
+        _check(got, np.asarray(want), got.dtype, "row broadcast")
+    big = nt.from_numpy(np.ascontiguousarray(np.broadcast_to(a[:, :1], (5, 7))))  # same values, stride-1 operand
+    np.testing.assert_array_equal((big - c).numpy(), (big.numpy().astype(np.float64) - col).astype(dt.np))
