@@ -269,6 +269,16 @@ CALLS.update({
     "triplet_margin_loss": lambda: ntorch.triplet_margin_loss(x(2, 3), x(2, 3), x(2, 3)),
 })
 # --- end of the namespace-gaps block
+# --- random samplers and index_reduce (random.py, ops/index_reduce.py): torch records bernoulli/poisson with a
+# zero gradient; multinomial is integer; binomial's node only raises NotImplemented in torch
+NOT_DIFFERENTIABLE |= {"multinomial", "binomial"}
+CALLS.update({
+    "bernoulli": lambda: ntorch.bernoulli(x(2, 3).sigmoid()),
+    "poisson": lambda: ntorch.poisson(x(2, 3).abs()),
+    "index_reduce": lambda: ntorch.index_reduce(x(3, 2), 0, idx(0, 2, 0), x(3, 2), "prod"),
+})
+F_CALLS["multi_head_attention_forward"] = lambda: F.multi_head_attention_forward(
+    x(3, 1, 4), x(3, 1, 4), x(3, 1, 4), 4, 2, x(12, 4), x(12), None, None, False, 0.0, x(4, 4), x(4))[0]
 # The loops above build a few names that are not ntorch functions; tolerate only those that exist.
 CALLS = {k: v for k, v in CALLS.items() if hasattr(ntorch, k)}
 CALLS["logsumexp"] = lambda: ntorch.logsumexp(x(2, 3), 1)

@@ -261,3 +261,15 @@ def _mT_error(self):
 
 _bind()
 _ = (apply, dtypes)
+
+# the random samplers of Tensor (bernoulli_, random_, uniform_, ...), from random.py's METHODS table
+from . import random as _random  # noqa: E402
+
+for _name, _fn in _random.METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+# index_reduce / index_reduce_ (ops/index_reduce.py)
+from .ops import index_reduce as _index_reduce  # noqa: E402
+
+for _name, _fn in _index_reduce.METHODS.items():
+    setattr(Tensor, _name, _fn)

@@ -6,6 +6,8 @@ every run (they are not PyTorch's numbers for the same seed).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _arrays, dispatch, dtypes
@@ -232,4 +234,253 @@ FUNCTIONS = {
     "manual_seed": manual_seed, "seed": seed, "initial_seed": initial_seed, "get_rng_state": get_rng_state,
     "set_rng_state": set_rng_state, "rand": rand, "randn": randn, "randint": randint, "randperm": randperm,
     "normal": normal, "rand_like": rand_like, "randn_like": randn_like, "randint_like": randint_like,
+}
+
+
+# ---- distributions: bernoulli, multinomial, poisson, binomial and the in-place samplers of Tensor ----
+# CPU draws come from the generator's NumPy stream; CUDA draws are the device Philox uniform/normal kernels
+# transformed by ntorch ops on the device (poisson and binomial, which have no such transform, are drawn on the
+# host from a NumPy stream keyed by the CUDA generator's (seed, offset), then copied over).
+
+
+def _host_rng(generator: Generator | None, device) -> np.random.Generator:
+    """The NumPy stream for a draw on `device`: the CPU generator's, or one keyed by a CUDA generator."""
+    d = as_device(device)
+    if d.type == "cpu":
+        if generator is not None and generator.device.type != "cpu":
+            raise RuntimeError(f"Expected a 'cpu' device type for generator but found '{generator.device.type}'")
+        return _rng(generator)
+    g = generator if generator is not None else cuda_generator(cuda_index(d))
+    return np.random.Generator(np.random.Philox(key=g._seed, counter=g._next_offset()))
+
+
+def _uniform(shape: tuple, like: Tensor, generator: Generator | None) -> Tensor:
+    """U[0, 1) of `shape` on like's device: float64 on the CPU, like's float dtype (else float32) on CUDA."""
+    if like.is_cuda:
+        dt = like.dtype if like.dtype.is_floating_point else dtypes.float32
+        return _on_device("uniform_", tuple(shape), dt, like.device, generator, 0.0, 1.0)
+    return Tensor._wrap(_host_rng(generator, "cpu").random(tuple(shape)))
+
+
+def _normal(shape: tuple, like: Tensor, generator: Generator | None) -> Tensor:
+    if like.is_cuda:
+        return _on_device("normal_", tuple(shape), like.dtype, like.device, generator, 0.0, 1.0)
+    return Tensor._wrap(_host_rng(generator, "cpu").standard_normal(tuple(shape)))
+
+
+def _fill(self: Tensor, values: Tensor) -> Tensor:
+    """Write sampled values into self in place (torch's leaf/version rules come from copy_)."""
+    return self.copy_(values.to(self.dtype) if values.dtype is not self.dtype else values)
+
+
+def _float_only(self: Tensor, what: str, kernel: str) -> None:
+    if not self.dtype.is_floating_point:
+        if what:
+            raise RuntimeError(f"{what} distribution is a continuous probability distribution. dtype must be a "
+                               f"floating point but you specified {dtypes.torch_name(self.dtype)}")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(self.dtype)}'")
+
+
+def _host_check(flag: Tensor) -> bool:
+    return bool(flag.any()) if flag.numel() else False
+
+
+def bernoulli(input: Tensor, p=None, *, generator: Generator | None = None) -> Tensor:
+    """0/1 draws with probability `input` (each element), or with the scalar p; input's dtype and shape."""
+    if p is not None:
+        return bernoulli_(input.new_empty(tuple(input.shape)), p, generator=generator)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    if _host_check((input < 0).logical_or(input > 1).logical_or(input != input)):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
+                           "be improved?  If so, please report an enhancement request to PyTorch.)")
+    out = (_uniform(tuple(input.shape), input, generator) < input.detach()).to(input.dtype)
+    return _zero_grad_node("BernoulliBackward0", input, out)
+
+
+def _zero_grad_node(name: str, input: Tensor, out: Tensor) -> Tensor:
+    """torch records sampling as differentiable with a zero gradient (BernoulliBackward0, PoissonBackward0)."""
+    from .autograd.graph import needs_graph, record
+
+    if needs_graph(input):
+        record(name, lambda node, g: g.new_zeros(tuple(g.shape)), (input,), (out,))
+    return out
+
+
+def bernoulli_(self: Tensor, p=0.5, *, generator: Generator | None = None) -> Tensor:
+    """Fill self with 0/1 draws of probability p (a float, or a tensor broadcast to self)."""
+    if isinstance(p, Tensor):
+        if _host_check((p < 0).logical_or(p > 1)):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                               "message be improved?  If so, please report an enhancement request to PyTorch.)")
+        prob = p.detach()
+    else:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        prob = float(p)
+    return _fill(self, _uniform(tuple(self.shape), self, generator) < prob)
+
+
+def _multinomial_checks(input: Tensor, num_samples: int, replacement: bool) -> None:
+    if input.dim() not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{dtypes.torch_name(input.dtype)}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    n = input.size(-1)
+    if not replacement and num_samples > n:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if _host_check((input < 0).logical_or(input != input).logical_or(input.abs() == math.inf)):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if _host_check(input.sum(-1) <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Category indices (int64) drawn from each row's unnormalised weights.
+
+    With replacement: inverse CDF (a uniform searched in the row's normalised cumulative sum). Without: the
+    exponential race, the num_samples smallest E_i / p_i with E_i ~ Exp(1), which is sampling without
+    replacement in proportion to p (zero-weight categories come last, as in torch)."""
+    _multinomial_checks(input, num_samples, replacement)
+    p = input.detach().reshape(-1, input.size(-1))
+    rows, n = p.shape
+    if replacement:
+        cdf = p.to(dtypes.float64).cumsum(-1) if not p.is_cuda else p.cumsum(-1)
+        cdf = cdf / cdf[:, -1:]  # the last entry is exactly 1
+        u = _uniform((rows, num_samples), p, generator).to(cdf.dtype)
+        from .ops.sorting import searchsorted
+
+        out = searchsorted(cdf.contiguous(), u, right=True).clamp_max(n - 1)
+    else:
+        race = -(1 - _uniform((rows, n), p, generator)).log() / p
+        from .ops.sorting import argsort
+
+        out = argsort(race, -1, stable=True)[:, :num_samples]
+    out = out.to(dtypes.int64)
+    return out.reshape(num_samples) if input.dim() == 1 else out.contiguous()
+
+
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
+    """Poisson draws with the rates in input (input's float dtype)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    rates = input.detach()._host()
+    if np.any(rates < 0):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    out = _host_rng(generator, input.device).poisson(rates.astype(np.float64)).astype(input.dtype.np)
+    return _zero_grad_node("PoissonBackward0", input, _finish(out, False, input.device))
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
+    """Binomial(count, prob) draws (count's float dtype); count is clipped at 0 and prob to [0, 1]."""
+    if not count.dtype.is_floating_point:
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{dtypes.torch_name(count.dtype)}")
+    n, p = np.broadcast_arrays(count.detach()._host(), prob.detach()._host())
+    draws = _host_rng(generator, count.device).binomial(np.maximum(n, 0).astype(np.int64), np.clip(p, 0.0, 1.0))
+    return _finish(draws.astype(count.dtype.np), False, count.device)
+
+
+def _int_bounds(dt: dtypes.dtype) -> tuple[int, int]:
+    if dt is dtypes.bool:
+        return 0, 1
+    if dt.is_floating_point:
+        digits = {dtypes.float16: 11, dtypes.float32: 24, dtypes.float64: 53}[dt]
+        return -(1 << digits), 1 << digits
+    info = np.iinfo(dt.np)
+    return int(info.min), int(info.max)
+
+
+def random_(self: Tensor, from_=0, to=None, *, generator: Generator | None = None) -> Tensor:
+    """Integers uniform on [from, to - 1]; random_() covers [0, 2**mantissa] for floats and [0, max] for ints."""
+    if to is None and from_ != 0:
+        from_, to = 0, from_
+    lo, hi = _int_bounds(self.dtype)
+    if to is None:
+        to = hi + 1
+    from_, to = int(from_), int(to)
+    if from_ >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+    from .nn.functional import _cpp_name
+
+    if not lo <= from_ <= hi:
+        raise RuntimeError(f"from is out of bounds for {_cpp_name(self.dtype)}")
+    if not lo <= to - 1 <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {_cpp_name(self.dtype)}")
+    shape = tuple(self.shape)
+    if self.is_cuda:
+        if to - from_ <= 1 << 62:
+            return _fill(self, _on_device("randint_", shape, dtypes.int64, self.device, generator, from_, to))
+        draws = _host_rng(generator, self.device).integers(from_, to, shape, dtype=np.uint64 if from_ >= 0 else
+                                                          np.int64)
+        return _fill(self, _finish(draws, False, self.device))
+    draws = _host_rng(generator, "cpu").integers(from_, to, shape, dtype=np.uint64 if to > 1 << 63 else np.int64)
+    return _fill(self, Tensor._wrap(draws))
+
+
+def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    if not self.dtype.is_floating_point:
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{dtypes.torch_name(self.dtype)}'")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+    if self.is_cuda:
+        return _fill(self, _on_device("uniform_", tuple(self.shape), self.dtype, self.device, generator,
+                                      float(from_), float(to)))
+    return _fill(self, _uniform(tuple(self.shape), self, generator) * (to - from_) + from_)
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    if not self.dtype.is_floating_point:
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{dtypes.torch_name(self.dtype)}'")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill(self, _normal(tuple(self.shape), self, generator) * std + mean)
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    _float_only(self, "Exponential", "")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _fill(self, -(1 - _uniform(tuple(self.shape), self, generator)).log() / lambd)
+
+
+def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
+    """Trials until the first success: values in {1, 2, ...} with P(k) = (1 - p)**(k - 1) p."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    u = 1 - _uniform(tuple(self.shape), self, generator)  # (0, 1]
+    return _fill(self, (u.log() / math.log1p(-p)).ceil().clamp_min(1))
+
+
+def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None) -> Tensor:
+    if not self.dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_normal_cpu\" not implemented for '{dtypes.torch_name(self.dtype)}'")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _fill(self, (_normal(tuple(self.shape), self, generator) * std + mean).exp())
+
+
+def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    if not self.dtype.is_floating_point:
+        from .nn.functional import _cpp_name
+
+        raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a floating "
+                           f"point but you specified {_cpp_name(self.dtype)}")
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    u = _uniform(tuple(self.shape), self, generator)
+    return _fill(self, ((u - 0.5) * math.pi).tan() * sigma + median)
+
+
+FUNCTIONS.update({"bernoulli": bernoulli, "multinomial": multinomial, "poisson": poisson, "binomial": binomial})
+
+# Tensor methods (bound by _methods.py): torch names the first argument of random_/uniform_ `from`
+METHODS = {
+    "bernoulli": bernoulli, "bernoulli_": bernoulli_, "multinomial": multinomial, "random_": random_,
+    "uniform_": uniform_, "normal_": normal_, "exponential_": exponential_, "geometric_": geometric_,
+    "log_normal_": log_normal_, "cauchy_": cauchy_,
 }

@@ -6,3 +6,19 @@ from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter
 
 __all__ = ["functional", "init", "utils", "Parameter", "Buffer", *_modules_all]
+
+# recurrent, attention and transformer layers (rnn/attention/transformer helper)
+from .modules.attention import MultiheadAttention, multi_head_attention_forward  # noqa: E402
+from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
+from .modules.transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+functional.multi_head_attention_forward = multi_head_attention_forward  # F's name for it, as in torch
+__all__ += ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase", "MultiheadAttention",
+            "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+            "TransformerEncoderLayer"]
