@@ -598,3 +598,153 @@ def test_no_graph_for_constants():
     assert nt.linalg.inv(a).grad_fn is None and nt.linalg.det(a).grad_fn is None
     with nt.no_grad():
         assert nt.linalg.svd(_x(3, 3)).S.grad_fn is None
+
+
+# ---- the blocked paths for large matrices (kernels.cpu.linalg: BLOCKED_MIN, LEAF, BLOCK) ----
+
+def _ref_getrf(a):
+    """A reference partial-pivoting LU (LAPACK getrf's packed form and 1-based pivots), one column at a time."""
+    a = np.array(a, dtype=np.float64)
+    m, n = a.shape
+    piv = np.zeros(min(m, n), np.int64)
+    for k in range(min(m, n)):
+        p = k + int(np.argmax(np.abs(a[k:, k])))
+        piv[k] = p + 1
+        a[[k, p]] = a[[p, k]]
+        if a[k, k] != 0:
+            a[k + 1:, k] /= a[k, k]
+            a[k + 1:, k + 1:] -= np.outer(a[k + 1:, k], a[k, k + 1:])
+    return a, piv
+
+
+@pytest.mark.parametrize("shape", [(95, 95), (96, 96), (131, 131), (2, 200, 200), (150, 230), (230, 150), (800, 800)],
+                         ids=str)
+def test_blocked_lu_matches_reference(shape, rng):
+    a = rng.standard_normal(shape)
+    LU, piv = nt.linalg.lu_factor(_t(a))
+    for b in np.ndindex(shape[:-2]):
+        ref, rpiv = _ref_getrf(a[b])
+        np.testing.assert_array_equal(piv.numpy()[b], rpiv)  # same pivot rows, so the same factors
+        np.testing.assert_allclose(LU.numpy()[b], ref, rtol=1e-9, atol=1e-9 * shape[-1])
+
+
+@pytest.mark.parametrize("dt", FLOATS, ids=str)
+@pytest.mark.parametrize("n", [97, 160, 300])
+def test_blocked_det_inv_solve(dt, n, rng):
+    a = rng.standard_normal((2, n, n)).astype(dt.np)
+    a64 = a.astype(np.float64)
+    s, la = nt.linalg.slogdet(_t(a))
+    rs, rla = np.linalg.slogdet(a64)
+    np.testing.assert_array_equal(s.numpy(), rs)
+    _close(la, rla, dt, 10 * n)
+    c = np.exp(-rla[:, None, None] / n)  # scaled to |det| = 1, finite in float32
+    d = nt.linalg.det(_t((a64 * c).astype(dt.np)))
+    rd = np.linalg.det((a64 * c).astype(dt.np).astype(np.float64))
+    np.testing.assert_allclose(d.numpy(), rd, rtol=1e-8 if dt is nt.float64 else 1e-3)
+    inv = nt.linalg.inv(_t(a)).numpy().astype(np.float64)
+    eye = np.broadcast_to(np.eye(n), a.shape)
+    res = np.abs(a64 @ inv - eye).max()
+    assert res < (1e-9 if dt is nt.float64 else 1e-2) * np.linalg.cond(a64).max() ** 0.5, res
+    b = rng.standard_normal((2, n, 3)).astype(dt.np)
+    x = nt.linalg.solve(_t(a), _t(b)).numpy().astype(np.float64)
+    _close(nt.linalg.solve(_t(a), _t(b)), np.linalg.solve(a64, b.astype(np.float64)), dt,
+           100 * np.abs(x).max())
+    xv = nt.linalg.solve(_t(a[0]), _t(b[0, :, 0]))  # a vector right-hand side
+    _close(xv, np.linalg.solve(a64[0], b[0, :, 0].astype(np.float64)), dt, 100 * np.abs(x).max())
+
+
+def test_blocked_ill_conditioned(rng):
+    """cond ~ 1e12: the backward error of solve stays at rounding level (partial pivoting is stable)."""
+    n = 200
+    q1, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    a = (q1 * np.logspace(0, -12, n)) @ q2
+    b = rng.standard_normal((n, 2))
+    x = nt.linalg.solve(_t(a), _t(b)).numpy()
+    backward = np.abs(a @ x - b).max() / (np.abs(a).max() * np.abs(x).max() * n)
+    assert backward < 1e-15, backward
+    ref = np.linalg.solve(a, b)
+    assert np.abs(x - ref).max() / np.abs(ref).max() < 1e-2  # forward error ~ cond * eps
+
+
+@pytest.mark.parametrize("k", [5, 40, 64, 150])
+def test_blocked_singular_info(k, rng):
+    """A zero column k: the first zero pivot is at step k (info k + 1), in any leaf or block."""
+    n = 180
+    a = rng.standard_normal((n, n))
+    a[:, k] = 0.0
+    out = nt.linalg.lu_factor_ex(_t(a))
+    assert out.info.item() == k + 1
+    assert nt.linalg.inv_ex(_t(a)).info.item() == k + 1
+    assert nt.linalg.det(_t(a)).item() == 0.0
+    with pytest.raises(nt.linalg.LinAlgError):
+        nt.linalg.solve(_t(a), nt.ones(n, dtype=nt.float64))
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("n", [100, 270])
+def test_blocked_solve_triangular(upper, unit, n, rng):
+    a = rng.standard_normal((2, n, n)) / n ** 0.5 + 2 * np.eye(n)
+    tri = np.triu(a) if upper else np.tril(a)
+    if unit:
+        tri = tri - np.diagonal(tri, axis1=1, axis2=2)[:, :, None] * np.eye(n) + np.eye(n)
+    for k in (1, 7, n):
+        b = rng.standard_normal((2, n, k))
+        got = nt.linalg.solve_triangular(_t(a), _t(b), upper=upper, unitriangular=unit)
+        _close(got, np.linalg.solve(tri, b), nt.float64, 10)
+
+
+@pytest.mark.parametrize("dt", FLOATS, ids=str)
+@pytest.mark.parametrize("shape", [(96, 96), (2, 130, 130), (333, 333), (800, 800)], ids=str)
+def test_blocked_cholesky(dt, shape, rng):
+    a = _spd(rng, shape, dt)
+    junk = np.triu(rng.standard_normal(shape), 1).astype(dt.np)  # only the lower triangle is read
+    ref = np.linalg.cholesky(a.astype(np.float64))
+    _close(nt.linalg.cholesky(_t(np.tril(a) + junk)), ref, dt, 10 * shape[-1] ** 0.5)
+
+
+@pytest.mark.parametrize("j", [3, 64, 100, 200])
+def test_blocked_cholesky_not_pd(j, rng):
+    """Leading minors of order <= j positive-definite, the one of order j + 1 not: info j + 1."""
+    a = _spd(rng, (220, 220), nt.float64)
+    a[j, j] = -1.0
+    assert nt.linalg.cholesky_ex(_t(a)).info.item() == j + 1
+
+
+@pytest.mark.parametrize("shape", [(96, 96), (130, 97), (97, 130), (2, 300, 300), (800, 200)], ids=str)
+@pytest.mark.parametrize("mode", ["reduced", "complete"])
+def test_blocked_qr(shape, mode, rng):
+    """Compact-WY blocked Householder QR: LAPACK geqrf's signs, so Q and R match NumPy's."""
+    a = rng.standard_normal(shape)
+    Q, R = nt.linalg.qr(_t(a), mode=mode)
+    rq, rr = np.linalg.qr(a, mode=mode)
+    _close(R, rr, nt.float64, 10)
+    _close(Q, rq, nt.float64, 10)
+    q = Q.numpy()
+    eye = np.eye(q.shape[-1])
+    np.testing.assert_allclose(np.swapaxes(q, -1, -2) @ q, np.broadcast_to(eye, q.shape[:-2] + eye.shape), atol=1e-12)
+    np.testing.assert_array_equal(np.tril(R.numpy(), -1), 0)
+
+
+def test_blocked_qr_rank_deficient(rng):
+    """Zero columns (no reflection there) and a rank-deficient block still give A = QR with orthonormal Q."""
+    a = rng.standard_normal((150, 120))
+    a[:, 40] = 0.0
+    a[:, 70:90] = a[:, 0:20] @ rng.standard_normal((20, 20))
+    Q, R = nt.linalg.qr(_t(a))
+    q = Q.numpy()
+    np.testing.assert_allclose(q @ R.numpy(), a, atol=1e-12)
+    np.testing.assert_allclose(q.T @ q, np.eye(120), atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(150, 150), (2, 97, 97)], ids=str)
+def test_eigh_larger(shape, rng):
+    """The row-oriented tridiagonal reduction: eigenvalues as LAPACK's, A V = V diag(w), V orthogonal."""
+    a = rng.standard_normal(shape)
+    a = a + np.swapaxes(a, -1, -2)
+    w, V = nt.linalg.eigh(_t(a))
+    _close(w, np.linalg.eigvalsh(a), nt.float64, 10 * shape[-1])
+    v = V.numpy()
+    np.testing.assert_allclose(a @ v, v * w.numpy()[..., None, :], atol=1e-10 * shape[-1])
+    np.testing.assert_allclose(np.swapaxes(v, -1, -2) @ v, np.broadcast_to(np.eye(shape[-1]), a.shape), atol=1e-12)

@@ -1,6 +1,7 @@
 """CPU kernels of the dense factorizations (no LAPACK: Numba's np.linalg needs SciPy's).
 
-Every kernel takes C-contiguous batches (B, m, n), one matrix per ``prange`` task, and works in place. The
+Every kernel takes C-contiguous batches (B, m, n) and works in place: small matrices one per ``prange`` task,
+large ones one after the other through the blocked drivers at the end of this file. The
 front end (ntorch.ops.decomp) hands float64 copies (float32 inputs are computed in float64 and rounded once
 at the end: cheap here, and more accurate than float32 pivots and rotations). Row-major loops keep the inner
 loop on contiguous rows. ``info`` follows LAPACK: 0, or the 1-based index of the first zero pivot / the
@@ -12,7 +13,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["lu_factor", "lu_solve", "tri_solve", "cholesky", "qr", "eigh", "svd"]
+from .matmul import matmul_into
+
+__all__ = ["lu_factor", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -48,7 +51,7 @@ def _lu1(a, piv, info):
 
 
 @njit(**_PJIT)
-def lu_factor(a, piv, info):
+def _lu_factor_batch(a, piv, info):
     for b in prange(a.shape[0]):
         _lu1(a[b], piv[b], info[b:b + 1])
 
@@ -80,7 +83,7 @@ def _lu_solve1(lu, piv, x):
 
 
 @njit(**_PJIT)
-def lu_solve(lu, piv, x):
+def _lu_solve_batch(lu, piv, x):
     """x <- A^-1 x for A = P L U as lu_factor left it."""
     for b in prange(x.shape[0]):
         _lu_solve1(lu[b], piv[b], x[b])
@@ -105,7 +108,7 @@ def _tri_solve1(a, x, upper, unit):
 
 
 @njit(**_PJIT)
-def tri_solve(a, x, upper, unit):
+def _tri_solve_batch(a, x, upper, unit):
     """x <- T^-1 x, T the upper or lower triangle of a (its diagonal taken as ones when unit)."""
     for b in prange(x.shape[0]):
         _tri_solve1(a[b], x[b], upper, unit)
@@ -134,7 +137,7 @@ def _chol1(a, info):
 
 
 @njit(**_PJIT)
-def cholesky(a, info):
+def _cholesky_batch(a, info):
     """a <- L with a = L L^T, from the lower triangle of a (the upper one zeroed)."""
     for b in prange(a.shape[0]):
         _chol1(a[b], info[b:b + 1])
@@ -202,7 +205,7 @@ def _qr1(a, q, v):
 
 
 @njit(**_PJIT)
-def qr(a, q):
+def _qr_batch(a, q):
     """a (B, m, n) <- R (its upper part; rows past n are zero), q (B, m, mc) <- the first mc columns of Q."""
     m, n = a.shape[1], a.shape[2]
     for b in prange(a.shape[0]):
@@ -213,10 +216,11 @@ def qr(a, q):
 @njit(**_JIT)
 def _tred2(v, d, e):
     """Householder reduction of the symmetric v to tridiagonal form (d: diagonal, e: subdiagonal in e[1:]),
-    v <- the accumulated orthogonal transformation (EISPACK tred2, as JAMA writes it)."""
+    v <- the TRANSPOSE of the accumulated orthogonal transformation (EISPACK tred2, as JAMA writes it, with
+    every v[i, j] read as v[j, i]: the input is symmetric, and JAMA's column walks become contiguous rows)."""
     n = v.shape[0]
     for j in range(n):
-        d[j] = v[n - 1, j]
+        d[j] = v[j, n - 1]
     for i in range(n - 1, 0, -1):
         scale = 0.0
         h = 0.0
@@ -225,9 +229,9 @@ def _tred2(v, d, e):
         if scale == 0.0:
             e[i] = d[i - 1]
             for j in range(i):
-                d[j] = v[i - 1, j]
-                v[i, j] = 0.0
+                d[j] = v[j, i - 1]
                 v[j, i] = 0.0
+                v[i, j] = 0.0
         else:
             for k in range(i):
                 d[k] /= scale
@@ -243,11 +247,11 @@ def _tred2(v, d, e):
                 e[j] = 0.0
             for j in range(i):
                 f = d[j]
-                v[j, i] = f
+                v[i, j] = f
                 g = e[j] + v[j, j] * f
                 for k in range(j + 1, i):
-                    g += v[k, j] * d[k]
-                    e[k] += v[k, j] * f
+                    g += v[j, k] * d[k]
+                    e[k] += v[j, k] * f
                 e[j] = g
             f = 0.0
             for j in range(i):
@@ -260,28 +264,28 @@ def _tred2(v, d, e):
                 f = d[j]
                 g = e[j]
                 for k in range(j, i):
-                    v[k, j] -= f * e[k] + g * d[k]
-                d[j] = v[i - 1, j]
-                v[i, j] = 0.0
+                    v[j, k] -= f * e[k] + g * d[k]
+                d[j] = v[j, i - 1]
+                v[j, i] = 0.0
         d[i] = h
     for i in range(n - 1):
-        v[n - 1, i] = v[i, i]
+        v[i, n - 1] = v[i, i]
         v[i, i] = 1.0
         h = d[i + 1]
         if h != 0.0:
             for k in range(i + 1):
-                d[k] = v[k, i + 1] / h
+                d[k] = v[i + 1, k] / h
             for j in range(i + 1):
                 g = 0.0
                 for k in range(i + 1):
-                    g += v[k, i + 1] * v[k, j]
+                    g += v[i + 1, k] * v[j, k]
                 for k in range(i + 1):
-                    v[k, j] -= g * d[k]
+                    v[j, k] -= g * d[k]
         for k in range(i + 1):
-            v[k, i + 1] = 0.0
+            v[i + 1, k] = 0.0
     for j in range(n):
-        d[j] = v[n - 1, j]
-        v[n - 1, j] = 0.0
+        d[j] = v[j, n - 1]
+        v[j, n - 1] = 0.0
     v[n - 1, n - 1] = 1.0
     e[0] = 0.0
 
@@ -358,7 +362,7 @@ def _eigh1(a, vec, w):
         return
     e = np.zeros(n)
     _tred2(a, w, e)
-    vt = a.T.copy()
+    vt = a
     _tql2(vt, w, e)
     order = np.argsort(w, kind="mergesort")
     ws = w[order].copy()
@@ -482,3 +486,408 @@ def svd(at, ut, vt, s):
     """at (B, n, m) with m >= n: A^T. ut (B, r, m) <- U^T (r = n or m), vt (B, n, n) <- V^T, s (B, n)."""
     for b in prange(at.shape[0]):
         _svd1(at[b], ut[b], vt[b], s[b])
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocked factorizations (matrices of order BLOCKED_MIN and up). Most flops go through the packed matmul
+# kernel (threaded there from its PARALLEL_WORK on): LU recursively splits its columns in halves (Toledo),
+# narrow leaves factored left-looking; Cholesky is right-looking by panels; triangular solves go by diagonal
+# blocks plus one product each; QR applies each panel's reflectors in compact WY form (two products and a
+# small one). Panels and diagonal blocks work on transposed copies or row slices so their inner loops run
+# along contiguous rows. The drivers are Python: tens of calls per matrix, small against the products from
+# BLOCKED_MIN on. Smaller matrices (and batches of them) keep the unblocked loops, one prange task each.
+# ---------------------------------------------------------------------------------------------
+
+BLOCK = 64  # panel width
+LEAF = 32  # panel width at the leaves of the recursive LU
+BLOCKED_MIN = 96  # order (min(m, n)) from which the blocked drivers run
+
+
+def _block(n: int) -> int:
+    """Panel width: wider panels make the trailing products more efficient on big matrices."""
+    return BLOCK if n < 768 else 2 * BLOCK
+
+
+def _gemm_sub(c, a, b) -> None:
+    """c -= a @ b through the packed matmul kernel (c, a, b: float64 views of any strides)."""
+    if c.shape[0] == 0 or c.shape[1] == 0 or a.shape[1] == 0:
+        return
+    tmp = np.empty((a.shape[0], b.shape[1]))
+    matmul_into(a, b, tmp)
+    with np.errstate(all="ignore"):  # inf / nan inputs: no warnings, as the loops give none
+        c -= tmp
+
+
+@njit(**_JIT)
+def _axpy4(y, lo, hi, x0, x1, x2, x3, f0, f1, f2, f3):
+    """y[lo:hi] -= f0 x0 + f1 x1 + f2 x2 + f3 x3: four updates per load and store of y."""
+    for i in range(lo, hi):
+        y[i] -= f0 * x0[i] + f1 * x1[i] + f2 * x2[i] + f3 * x3[i]
+
+
+@njit(**_JIT)
+def _rows_update(y, rows, f, lo, hi):
+    """y[lo:hi] -= sum over t of f[t] rows[t, lo:hi] (row t of rows skipped where f[t] is 0)."""
+    kt = f.shape[0]
+    t = 0
+    while t + 4 <= kt:
+        _axpy4(y, lo, hi, rows[t], rows[t + 1], rows[t + 2], rows[t + 3], f[t], f[t + 1], f[t + 2], f[t + 3])
+        t += 4
+    while t < kt:
+        ft = f[t]
+        if ft != 0.0:
+            r = rows[t]
+            for i in range(lo, hi):
+                y[i] -= ft * r[i]
+        t += 1
+
+
+@njit(**_JIT)
+def _lu_panel(a, k0, bw, n_end, piv, info):
+    """Factor columns k0..k0+bw of a (rows k0..) with partial pivoting, swap the same rows in the other
+    columns, and replace the block row a[k0:k0+bw, k0+bw:n_end] with U12 = L11^-1 A12. The panel is factored
+    left-looking in a transposed copy: each column, held in L1, takes the updates of all earlier ones
+    four at a time along contiguous rows."""
+    m, n = a.shape
+    mp = m - k0
+    pt = np.empty((bw, mp))
+    for i in range(mp):
+        for j in range(bw):
+            pt[j, i] = a[k0 + i, k0 + j]
+    for k in range(bw):
+        col = pt[k]
+        for t in range(k):  # U[0:k, k] = L11^-1 col[0:k]
+            f = col[t]
+            if f != 0.0:
+                r = pt[t]
+                for i in range(t + 1, k):
+                    col[i] -= f * r[i]
+        _rows_update(col, pt, col[:k].copy(), k, mp)
+        p = k
+        best = abs(col[k])
+        for i in range(k + 1, mp):
+            v = abs(col[i])
+            if v > best:
+                best, p = v, i
+        piv[k0 + k] = k0 + p + 1
+        if p != k:
+            for j in range(bw):
+                pt[j, k], pt[j, p] = pt[j, p], pt[j, k]
+        d = col[k]
+        if d == 0.0:
+            if info[0] == 0:
+                info[0] = k0 + k + 1
+            continue
+        inv = 1.0 / d
+        for i in range(k + 1, mp):
+            col[i] *= inv
+    for i in range(mp):
+        for j in range(bw):
+            a[k0 + i, k0 + j] = pt[j, i]
+    for k in range(k0, k0 + bw):  # the interchanges, in order, on the columns outside the panel
+        p = piv[k] - 1
+        if p != k:
+            for j in range(k0):
+                a[k, j], a[p, j] = a[p, j], a[k, j]
+            for j in range(k0 + bw, n):
+                a[k, j], a[p, j] = a[p, j], a[k, j]
+    k1 = k0 + bw
+    if k1 < n_end:  # U12 = L11^-1 A12, row by row
+        blk = a[k0:k1, k0:k1]
+        u = a[k0:k1]
+        for i in range(1, bw):
+            _rows_update(u[i], u, blk[i, :i].copy(), k1, n_end)
+
+
+@njit(**_JIT)
+def _unit_lower_solve(a, r0, r1, c0, c1):
+    """a[r0:r1, c0:c1] <- L^-1 a[r0:r1, c0:c1], L the unit lower triangle of a[r0:r1, r0:r1]; row by row,
+    on a itself (row slices of a C-contiguous array keep their inner loops vectorized)."""
+    rows = a[r0:r1]
+    for i in range(r0 + 1, r1):
+        _rows_update(a[i], rows, a[i, r0:i].copy(), c0, c1)
+
+
+def _unit_lower_blocked(a, r0, r1, c0, c1) -> None:
+    """_unit_lower_solve by blocks of LEAF rows, each block's effect on the rows below as one product."""
+    for i0 in range(r0, r1, LEAF):
+        i1 = min(i0 + LEAF, r1)
+        _unit_lower_solve(a, i0, i1, c0, c1)
+        _gemm_sub(a[i1:r1, c0:c1], a[i1:r1, i0:i1], a[i0:i1, c0:c1])
+
+
+def _lu_rec(a, k0, k1, piv, info, leaf) -> None:
+    """Factor columns k0..k1 of a (rows k0..; the row interchanges applied to every column): the left half
+    recursively, its U12 by a blocked triangular solve, the right half's rows below by one product, then
+    the right half recursively. Most flops land in large products, as in Toledo's recursive LU."""
+    w = k1 - k0
+    if w <= leaf:
+        _lu_panel(a, k0, w, k1, piv, info)
+        return
+    h = max(8, (w // 2) // 8 * 8)
+    km = k0 + h
+    _lu_rec(a, k0, km, piv, info, leaf)
+    _unit_lower_blocked(a, k0, km, km, k1)
+    _gemm_sub(a[km:, km:k1], a[km:, k0:km], a[k0:km, km:k1])
+    _lu_rec(a, km, k1, piv, info, leaf)
+
+
+def _lu_blocked(a, piv, info) -> None:
+    m, n = a.shape
+    kk = min(m, n)
+    _lu_rec(a, 0, kk, piv, info, LEAF)
+    if n > m:  # the columns right of the square part: U = L^-1 A
+        _unit_lower_blocked(a, 0, m, m, n)
+
+
+def lu_factor(a, piv, info) -> None:
+    """a (B, m, n) <- P L U packed as LAPACK's getrf, piv (B, min(m, n)) <- 1-based pivots, info (B,)."""
+    if min(a.shape[1], a.shape[2]) < BLOCKED_MIN:
+        _lu_factor_batch(a, piv, info)
+        return
+    for b in range(a.shape[0]):
+        _lu_blocked(a[b], piv[b], info[b:b + 1])
+
+
+@njit(**_JIT)
+def _swap_rows(x, piv):
+    for i in range(piv.shape[0]):
+        p = piv[i] - 1
+        if p != i:
+            for j in range(x.shape[1]):
+                x[i, j], x[p, j] = x[p, j], x[i, j]
+
+
+def _tri_blocked(t, x, upper: bool, unit: bool, lower_rhs: bool = False) -> None:
+    """x <- T^-1 x, T the upper or lower triangle of t: diagonal blocks by the unblocked loop, the rest of
+    x updated by one product per block. lower_rhs (T lower): x is lower triangular (the identity), so a
+    block of rows i0..i1 has no entries right of column i1 and the products skip them (n^3/3 flops)."""
+    n = t.shape[0]
+    nb = _block(n)
+    starts = list(range(0, n, nb))
+    for i0 in reversed(starts) if upper else starts:
+        i1 = min(i0 + nb, n)
+        _tri_solve1(t[i0:i1, i0:i1], x[i0:i1], upper, unit)
+        if upper:
+            _gemm_sub(x[:i0], t[:i0, i0:i1], x[i0:i1])
+        elif lower_rhs:
+            _gemm_sub(x[i1:, :i1], t[i1:, i0:i1], x[i0:i1, :i1])
+        else:
+            _gemm_sub(x[i1:], t[i1:, i0:i1], x[i0:i1])
+
+
+@njit(**_JIT)
+def _swap_cols_back(x, piv):
+    """x <- x S with S the interchanges of piv applied in order (columns swapped from the last one back)."""
+    for i in range(piv.shape[0] - 1, -1, -1):
+        p = piv[i] - 1
+        if p != i:
+            for r in range(x.shape[0]):
+                x[r, i], x[r, p] = x[r, p], x[r, i]
+
+
+def lu_inv(lu, piv, x) -> None:
+    """x <- A^-1 for A = P L U as lu_factor left it (x's contents are overwritten): U^-1 L^-1 computed with
+    L^-1's triangular shape, then the interchanges applied to its columns, as LAPACK's getri (2 n^3 flops
+    with the factorization)."""
+    x[...] = 0.0
+    for i in range(x.shape[1]):
+        x[:, i, i] = 1.0
+    if lu.shape[1] < BLOCKED_MIN:
+        _lu_solve_batch(lu, piv, x)
+        return
+    for b in range(x.shape[0]):
+        _tri_blocked(lu[b], x[b], False, True, True)
+        _tri_blocked(lu[b], x[b], True, False)
+        _swap_cols_back(x[b], piv[b])
+
+
+def lu_solve(lu, piv, x) -> None:
+    """x <- A^-1 x for A = P L U as lu_factor left it."""
+    if lu.shape[1] < BLOCKED_MIN:
+        _lu_solve_batch(lu, piv, x)
+        return
+    for b in range(x.shape[0]):
+        _swap_rows(x[b], piv[b])
+        _tri_blocked(lu[b], x[b], False, True)
+        _tri_blocked(lu[b], x[b], True, False)
+
+
+def tri_solve(a, x, upper, unit) -> None:
+    """x <- T^-1 x, T the upper or lower triangle of a (its diagonal taken as ones when unit)."""
+    if a.shape[1] < BLOCKED_MIN:
+        _tri_solve_batch(a, x, upper, unit)
+        return
+    for b in range(x.shape[0]):
+        _tri_blocked(a[b], x[b], bool(upper), bool(unit))
+
+
+@njit(**_JIT)
+def _chol_panel(a, k0, bw, info):
+    """Cholesky of the diagonal block a[k0:k1, k0:k1] (already updated), then L21 = A21 L11^-T below it.
+    Returns False (info set) when the block is not positive-definite."""
+    n = a.shape[0]
+    k1 = k0 + bw
+    for j in range(k0, k1):
+        s = a[j, j]
+        for t in range(k0, j):
+            s -= a[j, t] * a[j, t]
+        if not s > 0.0:
+            info[0] = j + 1
+            return False
+        d = math.sqrt(s)
+        a[j, j] = d
+        for i in range(j + 1, k1):
+            s = a[i, j]
+            for t in range(k0, j):
+                s -= a[i, t] * a[j, t]
+            a[i, j] = s / d
+    m2 = n - k1
+    if m2 > 0:  # L21 = A21 L11^-T, solved on its transpose: row j of L21^T takes the rows before it
+        xt = np.empty((bw, m2))
+        for i in range(m2):
+            for j in range(bw):
+                xt[j, i] = a[k1 + i, k0 + j]
+        for j in range(bw):
+            row = xt[j]
+            _rows_update(row, xt, a[k0 + j, k0:k0 + j].copy(), 0, m2)
+            inv = 1.0 / a[k0 + j, k0 + j]
+            for i in range(m2):
+                row[i] *= inv
+        for i in range(m2):
+            for j in range(bw):
+                a[k1 + i, k0 + j] = xt[j, i]
+    return True
+
+
+@njit(**_JIT)
+def _zero_upper(a):
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(i + 1, n):
+            a[i, j] = 0.0
+
+
+def _chol_blocked(a, info) -> None:
+    n = a.shape[0]
+    nb = _block(n)
+    chunk = max(nb, 256)  # rows per product of the trailing update (only blocks on or below the diagonal)
+    for k0 in range(0, n, nb):
+        k1 = min(k0 + nb, n)
+        if not _chol_panel(a, k0, k1 - k0, info):
+            break
+        l21 = a[k1:, k0:k1]
+        for r0 in range(0, n - k1, chunk):
+            r1 = min(r0 + chunk, n - k1)
+            _gemm_sub(a[k1 + r0:k1 + r1, k1:k1 + r1], l21[r0:r1], l21[:r1].T)
+    _zero_upper(a)
+
+
+def cholesky(a, info) -> None:
+    """a <- L with a = L L^T, from the lower triangle of a (the upper one zeroed)."""
+    if a.shape[1] < BLOCKED_MIN:
+        _cholesky_batch(a, info)
+        return
+    for b in range(a.shape[0]):
+        _chol_blocked(a[b], info[b:b + 1])
+
+
+@njit(fastmath={"reassoc", "contract"}, **_JIT)
+def _dot_from(x, y, lo):
+    """sum over i >= lo of x[i] y[i], in vectorized partial sums (reassociation only)."""
+    s = 0.0
+    for i in range(lo, x.shape[0]):
+        s += x[i] * y[i]
+    return s
+
+
+@njit(**_JIT)
+def _qr_panel(a, k0, bw, vt, tm):
+    """Householder QR of the panel a[k0:, k0:k0+bw] as _qr1 does it (R written back, zeros below), in a
+    transposed copy so each reflection runs along contiguous rows. vt (bw, m - k0) <- the unit vectors v_j
+    (zero before j), tm (bw, bw) <- T of the compact WY form H_0 ... H_(bw-1) = I - V T V^T (LAPACK larft)."""
+    m = a.shape[0]
+    mp = m - k0
+    pt = np.empty((bw, mp))
+    for i in range(mp):
+        for j in range(bw):
+            pt[j, i] = a[k0 + i, k0 + j]
+    vt[:, :] = 0.0
+    tm[:, :] = 0.0
+    for k in range(bw):
+        x = pt[k]
+        sig = _dot_from(x, x, k + 1)
+        if sig == 0.0:
+            continue
+        x0 = x[k]
+        nrm = math.sqrt(x0 * x0 + sig)
+        beta = -nrm if x0 >= 0.0 else nrm
+        v = vt[k]
+        v[k] = x0 - beta
+        for i in range(k + 1, mp):
+            v[i] = x[i]
+        vn = math.sqrt(v[k] * v[k] + sig)
+        for i in range(k, mp):
+            v[i] /= vn
+        for j in range(k + 1, bw):  # the later panel columns <- (I - 2 v v^T) column
+            y = pt[j]
+            f = 2.0 * _dot_from(v, y, k)
+            for i in range(k, mp):
+                y[i] -= f * v[i]
+        x[k] = beta
+        for i in range(k + 1, mp):
+            x[i] = 0.0
+        tm[k, k] = 2.0
+        for i in range(k):  # T[0:k, k] = -2 T[0:k, 0:k] (V[:, 0:k]^T v_k)
+            tm[i, k] = _dot_from(vt[i], v, k)
+        for i in range(k):
+            s = 0.0
+            for t in range(i, k):
+                s += tm[i, t] * tm[t, k]
+            tm[i, k] = s
+        for i in range(k):
+            tm[i, k] *= -2.0
+    for i in range(mp):
+        for j in range(bw):
+            a[k0 + i, k0 + j] = pt[j, i]
+
+
+def _wy_apply(c, v, tm, trans: bool) -> None:
+    """c <- (I - V T V^T) c, or with T^T when trans: three products."""
+    if c.shape[1] == 0:
+        return
+    w = np.empty((v.shape[1], c.shape[1]))
+    matmul_into(v.T, c, w)
+    w2 = np.empty_like(w)
+    matmul_into(tm.T if trans else tm, w, w2)
+    _gemm_sub(c, v, w2)
+
+
+def _qr_blocked(a, q) -> None:
+    m, n = a.shape
+    kk = min(m, n)
+    nb = _block(kk) // 2
+    panels = []
+    for k0 in range(0, kk, nb):
+        bw = min(nb, kk - k0)
+        vt = np.empty((bw, m - k0))
+        tm = np.empty((bw, bw))
+        _qr_panel(a, k0, bw, vt, tm)
+        v = vt.T  # (m - k0, bw)
+        _wy_apply(a[k0:, k0 + bw:], v, tm, True)
+        panels.append((k0, v, tm))
+    mc = q.shape[1]
+    q[:, :] = 0.0
+    np.fill_diagonal(q, 1.0)
+    for k0, v, tm in reversed(panels):
+        if k0 < mc:
+            _wy_apply(q[k0:, k0:], v, tm, False)
+
+
+def qr(a, q) -> None:
+    """a (B, m, n) <- R (its upper part; rows past n are zero), q (B, m, mc) <- the first mc columns of Q."""
+    if min(a.shape[1], a.shape[2]) < BLOCKED_MIN:
+        _qr_batch(a, q)
+        return
+    for b in range(a.shape[0]):
+        _qr_blocked(a[b], q[b])

@@ -1,0 +1,150 @@
+"""Time ntorch's dense linear algebra against torch and NumPy (throwaway-quality, but kept for re-runs).
+
+    .venv/bin/python bench/linalg_bench.py [--sizes 64,256,512,1024] [--dtypes float64,float32] [--ops det,inv]
+                                           [--repeat 5] [--batch 1000] [--threads 1] [--kernels OLD_linalg.py]
+
+Prints the median time of each library and the ratios torch/ntorch and numpy/ntorch (above 1: ntorch faster).
+Each case runs the three libraries interleaved, one warm-up call each first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def _threads_from_argv() -> None:
+    """--threads N must reach OpenBLAS and Numba before they load."""
+    if "--threads" in sys.argv:
+        n = sys.argv[sys.argv.index("--threads") + 1]
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+            os.environ[var] = n
+
+
+_threads_from_argv()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import ntorch  # noqa: E402
+
+
+def _spd(x: np.ndarray) -> np.ndarray:
+    n = x.shape[-1]
+    return x @ np.swapaxes(x, -1, -2) / n + np.eye(n)
+
+
+def _inputs(op: str, shape: tuple, dt: str, rng) -> tuple:
+    x = rng.standard_normal(shape).astype(dt)
+    if op == "cholesky":
+        x = _spd(x.astype(np.float64)).astype(dt)
+    if op == "eigh":
+        x = (x + np.swapaxes(x, -1, -2)) / 2
+    if op in ("solve", "solve_triangular"):
+        if op == "solve_triangular":
+            x = np.tril(x) + shape[-1] * np.eye(shape[-1], dtype=dt)
+        b = rng.standard_normal(shape[:-1] + (shape[-1],)).astype(dt)
+        return x, b
+    return (x,)
+
+
+def _calls(op: str):
+    """(ntorch fn, torch fn, numpy fn or None), each taking the library's own arrays."""
+    table = {
+        "det": (lambda a: ntorch.linalg.det(a), lambda a: torch.linalg.det(a), np.linalg.det),
+        "slogdet": (lambda a: ntorch.linalg.slogdet(a), lambda a: torch.linalg.slogdet(a), np.linalg.slogdet),
+        "inv": (lambda a: ntorch.linalg.inv(a), lambda a: torch.linalg.inv(a), np.linalg.inv),
+        "solve": (lambda a, b: ntorch.linalg.solve(a, b), lambda a, b: torch.linalg.solve(a, b), np.linalg.solve),
+        "cholesky": (lambda a: ntorch.linalg.cholesky(a), lambda a: torch.linalg.cholesky(a), np.linalg.cholesky),
+        "solve_triangular": (lambda a, b: ntorch.linalg.solve_triangular(a, b, upper=False),
+                             lambda a, b: torch.linalg.solve_triangular(a, b, upper=False), None),
+        "qr": (lambda a: ntorch.linalg.qr(a), lambda a: torch.linalg.qr(a), np.linalg.qr),
+        "eigh": (lambda a: ntorch.linalg.eigh(a), lambda a: torch.linalg.eigh(a), np.linalg.eigh),
+        "svd": (lambda a: ntorch.linalg.svd(a, full_matrices=False), lambda a: torch.linalg.svd(a, full_matrices=False),
+                lambda a: np.linalg.svd(a, full_matrices=False)),
+    }
+    return table[op]
+
+
+def _median_time(fn, args, repeat: int) -> float:
+    fn(*args)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _fmt(t: float) -> str:
+    return f"{t * 1e3:8.2f} ms" if t >= 1e-3 else f"{t * 1e6:8.1f} us"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--sizes", default="64,256,512,1024")
+    p.add_argument("--dtypes", default="float64,float32")
+    p.add_argument("--ops", default="det,slogdet,inv,solve,cholesky,solve_triangular,qr,eigh,svd")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--batch", type=int, default=1000, help="batch of 4x4 matrices (0: skip)")
+    p.add_argument("--threads", type=int, default=0, help="threads for every library (0: their defaults)")
+    p.add_argument("--kernels", default="", help="another kernels/cpu/linalg.py to time (e.g. an older version)")
+    args = p.parse_args()
+    if args.kernels:
+        _use_kernels(args.kernels)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(0)
+    shapes = [(int(s), int(s)) for s in args.sizes.split(",") if s]
+    if args.batch:
+        shapes.append((args.batch, 4, 4))
+    print(f"torch threads {torch.get_num_threads()}, numba threads {ntorch_threads()}")
+    print(f"{'op':<17}{'shape':<14}{'dtype':<9}{'ntorch':>12}{'torch':>12}{'numpy':>12}{'torch/nt':>10}{'np/nt':>8}")
+    for op in args.ops.split(","):
+        nt_fn, th_fn, np_fn = _calls(op)
+        for dt in args.dtypes.split(","):
+            for shape in shapes:
+                big = shape[-1] >= 1024
+                if op in ("eigh", "svd") and shape[-1] > 512:  # minutes with the Jacobi SVD
+                    continue
+                rep = max(3, args.repeat // 2) if big else args.repeat
+                xs = _inputs(op, shape, dt, rng)
+                t_nt = _median_time(nt_fn, [ntorch.tensor(x) for x in xs], rep)
+                t_th = _median_time(th_fn, [torch.from_numpy(x) for x in xs], rep)
+                t_np = _median_time(np_fn, xs, rep) if np_fn is not None else float("nan")
+                sh = "x".join(map(str, shape))
+                print(f"{op:<17}{sh:<14}{dt:<9}{_fmt(t_nt):>12}{_fmt(t_th):>12}"
+                      f"{_fmt(t_np) if np_fn else '-':>12}{t_th / t_nt:>9.2f}x{t_np / t_nt:>7.2f}x", flush=True)
+
+
+def _use_kernels(path: str) -> None:
+    """Point ntorch's factorizations at the kernel module in path (one without lu_inv gets it as a solve
+    against the identity, as ntorch did before)."""
+    import importlib.util
+
+    from ntorch.ops import decomp
+
+    spec = importlib.util.spec_from_file_location("linalg_kernels_alt", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # Numba's cache refers to the module by name
+    spec.loader.exec_module(mod)
+    if not hasattr(mod, "lu_inv"):
+        def lu_inv(lu, piv, x):
+            x[...] = np.eye(x.shape[-1])
+            mod.lu_solve(lu, piv, x)
+
+        mod.lu_inv = lu_inv
+    decomp.K = mod
+
+
+def ntorch_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+if __name__ == "__main__":
+    main()
