@@ -353,7 +353,8 @@ def test_interpolate_layouts_dtypes_errors():
     compare(lambda t: F.interpolate(t, size=(5, 5), mode="bilinear"), [rand((1, 2, 3, 4), F64)])
     compare(lambda t: F.interpolate(t, size=(5, 5), mode="bilinear"), [rand((1, 2, 3, 4), F16)], tol=2e-3)
     compare(lambda t: F.interpolate(t, size=(3, 7)), [rand((1, 2, 3, 4), nt.int32).astype(np.uint8)], grad=False)
-    for fn in (lambda t: F.interpolate(t, size=(3, 3), mode="bicubic"), lambda t: F.interpolate(t.long(), size=2),
+    compare(lambda t: F.interpolate(t, size=(5, 6), mode="bicubic"), [rand((1, 2, 3, 4), F64)], ["transposed"])
+    for fn in (lambda t: F.interpolate(t, size=(3, 3), mode="trilinear"), lambda t: F.interpolate(t.long(), size=2),
                lambda t: F.interpolate(t, size=(0, 2)), lambda t: F.interpolate(t, size=2, mode="linear")):
         with pytest.raises(Exception) as want:
             fn(nt.from_numpy(rand((1, 2, 3, 4))))
