@@ -10,7 +10,6 @@ from .optimizer import (
     Params,
     _closure_loss,
     _use_grad,
-    addcmul_,
     check_common,
     next_step,
     params_with_grad,
@@ -47,10 +46,10 @@ class Adadelta(Optimizer):
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
                 square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-                addcmul_(square_avg.mul_(rho), grad, grad, 1 - rho)
+                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
                 std = square_avg.add(eps).sqrt_()
                 delta = acc_delta.add(eps).sqrt_()
                 delta.div_(std).mul_(grad)
-                addcmul_(acc_delta.mul_(rho), delta, delta, 1 - rho)
+                acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
                 p.add_(delta, alpha=-lr)
         return loss

@@ -10,8 +10,6 @@ from .optimizer import (
     Params,
     _closure_loss,
     _use_grad,
-    addcdiv_,
-    addcmul_,
     check_common,
     next_step,
     params_with_grad,
@@ -54,7 +52,7 @@ class Adagrad(Optimizer):
                     grad = grad.add(p, alpha=weight_decay)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 state_sum = state["sum"]
-                addcmul_(state_sum, grad, grad, 1)
+                state_sum.addcmul_(grad, grad, value=1)
                 std = state_sum.sqrt().add_(eps)
-                addcdiv_(p, grad, std, -clr)
+                p.addcdiv_(grad, std, value=-clr)
         return loss

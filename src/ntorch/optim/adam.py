@@ -10,11 +10,8 @@ from .optimizer import (
     Params,
     _closure_loss,
     _use_grad,
-    addcdiv_,
-    addcmul_,
     check_betas,
     check_common,
-    lerp_,
     next_step,
     params_with_grad,
     step_tensor,
@@ -61,8 +58,8 @@ class Adam(Optimizer):
                         p.mul_(1 - lr * weight_decay)
                     else:
                         grad = grad.add(p, alpha=weight_decay)
-                lerp_(exp_avg, grad, 1 - beta1)
-                addcmul_(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
                 step_size = lr / bias_correction1
@@ -74,5 +71,5 @@ class Adam(Optimizer):
                 else:
                     denom = exp_avg_sq.sqrt()
                 denom.div_(bias_correction2_sqrt).add_(eps)
-                addcdiv_(p, exp_avg, denom, -step_size)
+                p.addcdiv_(exp_avg, denom, value=-step_size)
         return loss

@@ -10,10 +10,8 @@ from .optimizer import (
     Params,
     _closure_loss,
     _use_grad,
-    addcdiv_,
     check_betas,
     check_common,
-    lerp_,
     next_step,
     params_with_grad,
     step_tensor,
@@ -48,8 +46,8 @@ class Adamax(Optimizer):
                 step = next_step(state["step"])
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
-                lerp_(exp_avg, grad, 1 - beta1)
+                exp_avg.lerp_(grad, 1 - beta1)
                 exp_inf.mul_(beta2).maximum_(grad.abs().add_(eps))
                 clr = lr / (1 - beta1**step)
-                addcdiv_(p, exp_avg, exp_inf, -clr)
+                p.addcdiv_(exp_avg, exp_inf, value=-clr)
         return loss

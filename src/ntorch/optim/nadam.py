@@ -10,11 +10,8 @@ from .optimizer import (
     Params,
     _closure_loss,
     _use_grad,
-    addcdiv_,
-    addcmul_,
     check_betas,
     check_common,
-    lerp_,
     next_step,
     params_with_grad,
     step_tensor,
@@ -62,12 +59,12 @@ class NAdam(Optimizer):
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mu_product.mul_(mu)
-                lerp_(exp_avg, grad, 1 - beta1)
-                addcmul_(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 denom = exp_avg_sq.div(bias_correction2).sqrt_()
                 mu_prod = mu_product.item()
                 mu_product_next = mu_prod * mu_next
                 denom.add_(eps)
-                addcdiv_(p, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_prod))
-                addcdiv_(p, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next))
+                p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_prod))
+                p.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
         return loss

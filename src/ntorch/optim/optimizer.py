@@ -17,7 +17,6 @@ from typing import Any
 from .. import dtypes
 from ..autograd import no_grad
 from ..ops.creation import tensor as _tensor
-from ..ops.elementwise import apply_inplace
 from ..tensor import Tensor
 
 
@@ -58,19 +57,6 @@ def _closure_loss(closure: Callable | None):
 
     with enable_grad():
         return closure()
-
-
-# -- in-place building blocks (torch's Tensor.addcdiv_/addcmul_/lerp_, which ntorch exposes as ops only) --------
-def addcdiv_(t: Tensor, t1: Tensor, t2: Tensor, value: float = 1.0) -> Tensor:
-    return apply_inplace("addcdiv", t, t1, t2, params=(value,))
-
-
-def addcmul_(t: Tensor, t1: Tensor, t2: Tensor, value: float = 1.0) -> Tensor:
-    return apply_inplace("addcmul", t, t1, t2, params=(value,))
-
-
-def lerp_(t: Tensor, end: Tensor, weight: float) -> Tensor:
-    return apply_inplace("lerp", t, end, weight)
 
 
 def step_tensor(value: float = 0.0) -> Tensor:

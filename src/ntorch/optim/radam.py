@@ -10,10 +10,8 @@ from .optimizer import (
     Params,
     _closure_loss,
     _use_grad,
-    addcmul_,
     check_betas,
     check_common,
-    lerp_,
     next_step,
     params_with_grad,
     step_tensor,
@@ -54,8 +52,8 @@ class RAdam(Optimizer):
                         p.mul_(1 - lr * weight_decay)
                     else:
                         grad = grad.add(p, alpha=weight_decay)
-                lerp_(exp_avg, grad, 1 - beta1)
-                addcmul_(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
                 bias_corrected_exp_avg = exp_avg / bias_correction1

@@ -10,10 +10,7 @@ from .optimizer import (
     Params,
     _closure_loss,
     _use_grad,
-    addcdiv_,
-    addcmul_,
     check_common,
-    lerp_,
     next_step,
     params_with_grad,
     step_tensor,
@@ -55,18 +52,18 @@ class RMSprop(Optimizer):
                 next_step(state["step"])
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
-                addcmul_(square_avg.mul_(alpha), grad, grad, 1 - alpha)
+                square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
                 if centered:
                     grad_avg = state["grad_avg"]
-                    lerp_(grad_avg, grad, 1 - alpha)
-                    avg = addcmul_(square_avg.clone(), grad_avg, grad_avg, -1).sqrt_()
+                    grad_avg.lerp_(grad, 1 - alpha)
+                    avg = square_avg.clone().addcmul_(grad_avg, grad_avg, value=-1).sqrt_()
                 else:
                     avg = square_avg.sqrt()
                 avg.add_(eps)
                 if momentum > 0:
                     buf = state["momentum_buffer"]
-                    addcdiv_(buf.mul_(momentum), grad, avg)
+                    buf.mul_(momentum).addcdiv_(grad, avg)
                     p.add_(buf, alpha=-lr)
                 else:
-                    addcdiv_(p, grad, avg, -lr)
+                    p.addcdiv_(grad, avg, value=-lr)
         return loss
