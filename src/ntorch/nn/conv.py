@@ -637,75 +637,10 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 # ---------------------------------------------------------------------------------------------
 
 
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
-                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
-    """F.conv_transpose2d: the adjoint of conv2d (GEMM with the transposed weight, then col2im)."""
-    op = "conv_transpose2d"
-    check_tensor(input, op)
-    check_tensor(weight, op, "weight")
-    if bias is not None:
-        check_tensor(bias, op, "bias")
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to {op}, but got input of size: "
-                           f"{list(input.shape)}")
-    if isinstance(padding, str):
-        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
-    if not _is_int(groups):
-        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
-    kdim = weight.ndim - 2
-    s = _conv_arg(stride, 2, kdim, "stride", op)
-    p = _conv_arg(padding, 2, kdim, "padding", op)
-    op_ = _conv_arg(output_padding, 2, kdim, "output_padding", op)
-    d = _conv_arg(dilation, 2, kdim, "dilation", op)
-    if any(v < 0 for v in p):
-        raise RuntimeError("negative padding is not supported")
-    if any(v < 0 for v in op_):
-        raise RuntimeError("negative output_padding is not supported")
-    if any(v <= 0 for v in s):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(v <= 0 for v in d):
-        raise RuntimeError("non-positive dilation is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    if any(op_[i] >= s[i] and op_[i] >= d[i] for i in range(2)):
-        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
-                           f"output_padding_height: {op_[0]} output_padding_width: {op_[1]} stride_height: {s[0]} "
-                           f"stride_width: {s[1]} dilation_height: {d[0]} dilation_width: {d[1]}")
-    batched = input.ndim == 4
-    in_shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
-    w_shape = tuple(weight.shape)
-    _check_weight_groups(w_shape, groups)
-    if in_shape[1] != w_shape[0]:
-        raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected input{list(in_shape)} to "
-                           f"have {w_shape[0]} channels, but got {in_shape[1]} channels instead")
-    cout = w_shape[1] * groups
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != cout):
-        raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected bias to be 1-dimensional "
-                           f"with {cout} elements, but got bias of size {list(bias.shape)} instead")
-    ksz = w_shape[2:]
-    if any(v <= 0 for v in ksz):
-        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got weight of size {list(w_shape)}")
-    osz = tuple((in_shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (ksz[i] - 1) + op_[i] + 1 for i in range(2))
-    if osz[0] < 1 or osz[1] < 1:
-        raise RuntimeError(f"Given input size per channel: ({_fmt(in_shape[2:])}). Calculated output size per "
-                           f"channel: ({_fmt(osz)}). Output size is too small")
-    _check_dtypes(input, weight, bias, op)
-    check_devices(op, input, weight, bias)
-    x = input._data if batched else input._data[None]
-    out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
-                                   input.dtype)
-    res = Tensor._wrap(out if batched else out[0])
-    if needs_graph(input, weight, bias):
-        node = record("ConvolutionBackward0", _conv_transpose_backward, (input, weight, bias), (res,),
-                      (input, weight))
-        node.geom = (batched, s, p, d, groups)
-    return res
-
-
-def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, output_padding,
-                       groups, dilation) -> Tensor:
-    """conv_transpose1d / conv_transpose3d: torch's checks, then conv_transpose2d (1-d: height 1; 3-d: the depth
-    taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
+def _check_transposed(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, output_padding,
+                      groups, dilation) -> tuple:
+    """torch's argument and shape checks of conv_transpose{1,2,3}d; returns (batched, in_shape, stride, padding,
+    output_padding, dilation, output size)."""
     check_tensor(input, op)
     check_tensor(weight, op, "weight")
     if bias is not None:
@@ -733,6 +668,10 @@ def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, st
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if any(op_[i] >= s[i] and op_[i] >= d[i] for i in range(nd)):
+        if nd == 2:
+            raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                               f"output_padding_height: {op_[0]} output_padding_width: {op_[1]} stride_height: "
+                               f"{s[0]} stride_width: {s[1]} dilation_height: {d[0]} dilation_width: {d[1]}")
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
                            f"output_padding={list(op_)} stride={list(s)} dilation={list(d)}")
     batched = input.ndim == nd + 2
@@ -755,6 +694,32 @@ def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, st
                            f"channel: ({_fmt(osz)}). Output size is too small")
     _check_dtypes(input, weight, bias, op)
     check_devices(op, input, weight, bias)
+    return batched, in_shape, s, p, op_, d, osz
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """F.conv_transpose2d: the adjoint of conv2d (GEMM with the transposed weight, then col2im)."""
+    op = "conv_transpose2d"
+    batched, in_shape, s, p, op_, d, osz = _check_transposed(op, 2, input, weight, bias, stride, padding,
+                                                             output_padding, groups, dilation)
+    x = input._data if batched else input._data[None]
+    out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
+                                   input.dtype)
+    res = Tensor._wrap(out if batched else out[0])
+    if needs_graph(input, weight, bias):
+        node = record("ConvolutionBackward0", _conv_transpose_backward, (input, weight, bias), (res,),
+                      (input, weight))
+        node.geom = (batched, s, p, d, groups)
+    return res
+
+
+def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, output_padding,
+                       groups, dilation) -> Tensor:
+    """conv_transpose1d / conv_transpose3d: torch's checks, then conv_transpose2d (1-d: height 1; 3-d: the depth
+    taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
+    batched, in_shape, s, p, op_, d, osz = _check_transposed(op, nd, input, weight, bias, stride, padding,
+                                                             output_padding, groups, dilation)
     x = input if batched else input.unsqueeze(0)
     if nd == 1:
         out = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + s, (0,) + p, (0,) + op_, groups,
