@@ -78,6 +78,7 @@ def test_sum_to_size_resize_and_small_methods():
         nt.ones(2, requires_grad=True).resize_(3)
     want = np.angle([1.0, -1.0, 0.0]).astype(np.float32)
     np.testing.assert_array_equal(nt.tensor([1.0, -1.0, 0.0]).angle().numpy(), want)
+    np.testing.assert_array_equal(nt.tensor([float("inf"), -float("inf")]).angle().numpy(), [0.0, np.float32(np.pi)])
     assert np.isnan(nt.tensor([float("nan")]).angle().item())
     with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
         _ = nt.ones(2).imag

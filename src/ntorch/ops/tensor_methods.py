@@ -111,10 +111,10 @@ def resize_(self: Tensor, *size) -> Tensor:
 
 def angle(self: Tensor) -> Tensor:
     """The argument of a real number: 0 for x >= 0, pi for x < 0, NaN kept (a float result for integers)."""
-    from .pointwise import FUNCTIONS as F
+    from .pointwise import where
 
     x = self if self.dtype.is_floating_point else self.to(dtypes.get_default_dtype())
-    return F["mul"](x.lt(0).to(x.dtype), math.pi) + x * 0  # x * 0 keeps NaN and the graph
+    return where(x.isnan(), x, x.lt(0).to(x.dtype) * math.pi)  # (NaN stays NaN; x keeps the graph)
 
 
 def _imag(self: Tensor):
