@@ -92,6 +92,17 @@ class Tensor:
             t._store = t._base = None
         return t
 
+    @staticmethod
+    def _wrap_result(arr: np.ndarray, flat: np.ndarray) -> Tensor:
+        """_wrap for an op's fresh C-contiguous result whose 1-d view `flat` the fast paths already made."""
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._flat = flat
+        t.grad = t._grad_fn = t._store = t._base = None
+        t._requires_grad = False
+        t._output_nr = 0
+        return t
+
     def _storage(self) -> Storage:
         s = self._store
         if s is None:

@@ -565,9 +565,11 @@ def _apply_fast(name: str, operands: tuple):
     a = operands[0]
     if type(a) not in TENSOR_TYPES or codegen.DEBUG:
         return None
-    flat_a = _flat_of(a)
+    flat_a = a._flat
     if flat_a is None:
-        return _apply_fast_cuda(name, operands) if type(a._data) is CudaArray else None
+        flat_a = _flat_of(a)
+        if flat_a is None:
+            return _apply_fast_cuda(name, operands) if type(a._data) is CudaArray else None
     scalar_type = None
     if len(operands) == 1:
         kinds, other = "a", None
@@ -575,7 +577,9 @@ def _apply_fast(name: str, operands: tuple):
         b = operands[1]
         tb = type(b)
         if tb in TENSOR_TYPES:
-            other = _flat_of(b)
+            other = b._flat
+            if other is None:
+                other = _flat_of(b)
             if other is None or other.dtype != flat_a.dtype or b._data.shape != a._data.shape:
                 return None
             kinds = "aa"
@@ -599,8 +603,7 @@ def _apply_fast(name: str, operands: tuple):
         fn(flat, flat_a)
     else:
         fn(flat, flat_a, other)
-    t = Tensor._wrap(flat.reshape(a._data.shape))
-    t._flat = flat
+    t = Tensor._wrap_result(flat.reshape(a._data.shape), flat)
     if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
         _record(name, operands, (), t)
     return t
