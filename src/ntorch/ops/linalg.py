@@ -623,16 +623,7 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
     """torch.vdot: the dot product of two 1-D tensors (real dtypes: no conjugation)."""
     check_tensor(input, "vdot")
     check_tensor(other, "vdot", "other")
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_legacy(input)} and "
-                           f"{_legacy(other)}")
-    if input.shape[0] != other.shape[0]:
-        n, m = input.shape[0], other.shape[0]
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
-                           f"of elements, but got {n} and {m} elements respectively")
-    return dot(input, other)
+    return dot(input, other)  # (dot's shape and dtype checks raise the messages torch's vdot raises)
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:

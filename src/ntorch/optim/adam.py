@@ -15,6 +15,7 @@ from .optimizer import (
     next_step,
     params_with_grad,
     step_tensor,
+    weight_decay_,
 )
 
 
@@ -53,11 +54,7 @@ class Adam(Optimizer):
                 grad = p.grad if not maximize else -p.grad
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 step = next_step(state["step"])
-                if weight_decay != 0:
-                    if decoupled:
-                        p.mul_(1 - lr * weight_decay)
-                    else:
-                        grad = grad.add(p, alpha=weight_decay)
+                grad = weight_decay_(p, grad, lr, weight_decay, decoupled)
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 bias_correction1 = 1 - beta1**step

@@ -15,6 +15,7 @@ from .optimizer import (
     next_step,
     params_with_grad,
     step_tensor,
+    weight_decay_,
 )
 
 
@@ -51,11 +52,7 @@ class NAdam(Optimizer):
                 exp_avg, exp_avg_sq, mu_product = state["exp_avg"], state["exp_avg_sq"], state["mu_product"]
                 step = next_step(state["step"])
                 bias_correction2 = 1 - beta2**step
-                if weight_decay != 0:
-                    if decoupled:
-                        p.mul_(1 - lr * weight_decay)
-                    else:
-                        grad = grad.add(p, alpha=weight_decay)
+                grad = weight_decay_(p, grad, lr, weight_decay, decoupled)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mu_product.mul_(mu)

@@ -59,6 +59,17 @@ def _closure_loss(closure: Callable | None):
         return closure()
 
 
+def weight_decay_(p: Tensor, grad: Tensor, lr: float, weight_decay: float, decoupled: bool) -> Tensor:
+    """The Adam family's weight decay: decoupled (AdamW: p shrinks in place) or L2 (added to the gradient);
+    returns the gradient to use."""
+    if weight_decay == 0:
+        return grad
+    if decoupled:
+        p.mul_(1 - lr * weight_decay)
+        return grad
+    return grad.add(p, alpha=weight_decay)
+
+
 def step_tensor(value: float = 0.0) -> Tensor:
     """torch's `state['step']`: a 0-d CPU tensor of the default float dtype (float32)."""
     return _tensor(value, dtype=dtypes.get_default_dtype())
