@@ -38,6 +38,7 @@ from numba import cuda
 from ntorch.kernels.cuda.scalar import *  # noqa
 
 T = np.{compute}
+U = np.uint64  # unsigned indices: no negative-index wraparound in the flat loops
 
 
 @cuda.jit(device=True)
@@ -53,7 +54,8 @@ def contig_{kinds}(out, {args}{p}):
     step = cuda.gridsize(1)
     n = out.shape[0]
     while i < n:
-        out[i] = _f({contig}{p})
+        j = U(i)
+        out[j] = _f({contig}{p})
         i += step
 
 
@@ -63,7 +65,8 @@ def inplace_{kinds}({args}{p}):
     step = cuda.gridsize(1)
     n = a0.shape[0]
     while i < n:
-        a0[i] = _f({contig}{p})
+        j = U(i)
+        a0[j] = _f({contig}{p})
         i += step
 
 
@@ -152,7 +155,7 @@ def _source(expr: str, compute: str, nargs: int, nparams: int) -> str:
         arrays_ = [k for k, kind in enumerate(kinds) if kind == "a"]
         out.append(_KERNELS.format(
             kinds=kinds, p=p, args=", ".join(f"a{k}" for k in range(nargs)),
-            contig=_loads(kinds, "i"), strided=_loads(kinds, "b{k}"),
+            contig=_loads(kinds, "j"), strided=_loads(kinds, "b{k}"),
             sargs="".join(f", s{k}" for k in arrays_),
             bases="\n".join(f"        b{k} = 0" for k in arrays_),
             offsets="\n".join(f"            b{k} += c * s{k}[d]" for k in arrays_),

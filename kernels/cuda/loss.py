@@ -69,13 +69,14 @@ def ce_rows(x, target, weight, ignore_index, smooth, loss, sm, lse, wrow, bad):
         if live:
             k = lane
             while k < c:
-                m, s = _lse_step(m, s, A(x[r, k]))
+                m, s = _lse_add1(m, s, A(x[r, k]))
                 k += W
         sa[tid] = m
         sb[tid] = s
         cuda.syncthreads()
         _tree_lse(sa, sb, lane, base, W)
-        m, s = _finish_lse(sa[base], sb[base])
+        m = sa[base]
+        s = sb[base]
         lg = M.log(s)
         cuda.syncthreads()
         if smooth:

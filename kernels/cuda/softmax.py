@@ -9,7 +9,9 @@ Two kernels each, per compute dtype (float32 for float16 and float32 inputs, flo
 * ``rows`` (inner == 1, the last axis): a group of ``W`` threads per row, ``R`` rows per block. Long rows
   get a whole block (``W`` = 256, ``R`` = 1); short rows one warp each (``W`` = 32, ``R`` = 8). The threads
   stride over the row keeping a running (max, sum of exp) pair (one read of x for both), combine the pairs
-  in a tree in shared memory, then write the row in a second pass.
+  in a tree in shared memory, then write the row in a second pass. Each thread issues four independent loads
+  before folding them in with one rescale of its sum (`_lse_add4`): the first version loaded, branched and
+  exponentiated one element at a time, one load in flight per thread (0.43x PyTorch on an H200).
 * ``cols`` (inner > 1, a middle axis): one thread per output column ``(o, j)``, serial over n; consecutive
   threads read consecutive ``j``, so loads coalesce when inner is the contiguous axis.
 
@@ -37,32 +39,35 @@ LONG_W = 256
 # Device helpers shared with loss.py's row kernels (A is the compute dtype, M the math module of scalar.py).
 ROW_HELPERS = """\
 @cuda.jit(device=True)
-def _lse_step(m, s, v):
-    # add v to the running (max, sum of exp(x - max)) pair; NaN sticks in m
-    if v != v or m != m:
-        return (v if v != v else m), s
-    if v == -np.inf:
-        return m, s
-    if v > m:
-        return v, s * M.exp(m - v) + A(1)
-    if v == m:
-        return m, s + A(1)
-    return m, s + M.exp(v - m)
+def _lse_add1(m, s, v):
+    # fold v into the running (max, sum of exp(x - max)) pair. The max skips NaN (it compares false) and the sum
+    # carries it; +inf makes the sum NaN (inf - inf), as the CPU's softmax gives. Branch-free but for the rare
+    # case of a pair that has seen nothing but -inf.
+    t = v if v > m else m
+    if t == -np.inf:
+        return m, (A(np.nan) if v != v else s)
+    return t, s * M.exp(m - t) + M.exp(v - t)
 
 
 @cuda.jit(device=True)
-def _lse_comb(m, s, m2, s2):
-    if m2 != m2 or m != m:
-        return (m2 if m2 != m2 else m), s
-    if m2 == -np.inf:
-        return m, s
-    if m == -np.inf:
-        return m2, s2
-    if m2 > m:
-        return m2, s * M.exp(m - m2) + s2
-    if m2 == m:
+def _lse_add4(m, s, v0, v1, v2, v3):
+    # _lse_add1 of four values at once: one rescale of the running sum instead of four
+    t = v0 if v0 > m else m
+    t = v1 if v1 > t else t
+    t = v2 if v2 > t else t
+    t = v3 if v3 > t else t
+    if t == -np.inf:
+        return m, (A(np.nan) if (v0 != v0 or v1 != v1 or v2 != v2 or v3 != v3) else s)
+    return t, s * M.exp(m - t) + ((M.exp(v0 - t) + M.exp(v1 - t)) + (M.exp(v2 - t) + M.exp(v3 - t)))
+
+
+@cuda.jit(device=True)
+def _lse_merge(m, s, m2, s2):
+    # combine two (max, sum) pairs; maxima are never NaN (the sums carry it)
+    t = m2 if m2 > m else m
+    if t == -np.inf:
         return m, s + s2
-    return m, s + s2 * M.exp(m2 - m)
+    return t, s * M.exp(m - t) + s2 * M.exp(m2 - t)
 
 
 @cuda.jit(device=True)
@@ -71,7 +76,7 @@ def _tree_lse(sa, sb, lane, base, w):
     s = w // 2
     while s > 0:
         if lane < s:
-            a2, b2 = _lse_comb(sa[base + lane], sb[base + lane], sa[base + lane + s], sb[base + lane + s])
+            a2, b2 = _lse_merge(sa[base + lane], sb[base + lane], sa[base + lane + s], sb[base + lane + s])
             sa[base + lane] = a2
             sb[base + lane] = b2
         cuda.syncthreads()
@@ -87,12 +92,6 @@ def _tree_sum2(sa, sb, lane, base, w):
             sb[base + lane] += sb[base + lane + s]
         cuda.syncthreads()
         s //= 2
-
-
-@cuda.jit(device=True)
-def _finish_lse(m, s):
-    # a row holding +inf: its exp(x - max) sum is NaN, as on the CPU
-    return m, (s if m != np.inf else A(np.nan))
 """
 
 _SOURCE = """\
@@ -126,26 +125,46 @@ def rows(x, out, log):
         s = A(0)
         if r < nrows:
             k = lane
+            while k + 3 * W < n:  # four independent loads in flight per thread before any arithmetic
+                v0 = A(x[r, k, 0])
+                v1 = A(x[r, k + W, 0])
+                v2 = A(x[r, k + 2 * W, 0])
+                v3 = A(x[r, k + 3 * W, 0])
+                m, s = _lse_add4(m, s, v0, v1, v2, v3)
+                k += 4 * W
             while k < n:
-                m, s = _lse_step(m, s, A(x[r, k, 0]))
+                m, s = _lse_add1(m, s, A(x[r, k, 0]))
                 k += W
         sa[tid] = m
         sb[tid] = s
         cuda.syncthreads()
         _tree_lse(sa, sb, lane, base, W)
-        m, s = _finish_lse(sa[base], sb[base])
+        m = sa[base]
+        s = sb[base]
         if r < nrows:
+            ls = M.log(s)
+            inv = A(1) / s
             k = lane
-            if log:
-                ls = M.log(s)
-                while k < n:
-                    out[r, k, 0] = A(x[r, k, 0]) - m - ls
-                    k += W
-            else:
-                inv = A(1) / s
-                while k < n:
-                    out[r, k, 0] = M.exp(A(x[r, k, 0]) - m) * inv
-                    k += W
+            while k + 3 * W < n:
+                v0 = A(x[r, k, 0]) - m
+                v1 = A(x[r, k + W, 0]) - m
+                v2 = A(x[r, k + 2 * W, 0]) - m
+                v3 = A(x[r, k + 3 * W, 0]) - m
+                if log:
+                    out[r, k, 0] = v0 - ls
+                    out[r, k + W, 0] = v1 - ls
+                    out[r, k + 2 * W, 0] = v2 - ls
+                    out[r, k + 3 * W, 0] = v3 - ls
+                else:
+                    out[r, k, 0] = M.exp(v0) * inv
+                    out[r, k + W, 0] = M.exp(v1) * inv
+                    out[r, k + 2 * W, 0] = M.exp(v2) * inv
+                    out[r, k + 3 * W, 0] = M.exp(v3) * inv
+                k += 4 * W
+            while k < n:
+                v0 = A(x[r, k, 0]) - m
+                out[r, k, 0] = v0 - ls if log else M.exp(v0) * inv
+                k += W
         cuda.syncthreads()
         task += cuda.gridDim.x
 
@@ -162,8 +181,7 @@ def cols(x, out, log):
         m = A(-np.inf)
         s = A(0)
         for k in range(n):
-            m, s = _lse_step(m, s, A(x[o, k, j]))
-        m, s = _finish_lse(m, s)
+            m, s = _lse_add1(m, s, A(x[o, k, j]))
         if log:
             ls = M.log(s)
             for k in range(n):
@@ -188,24 +206,40 @@ def rows_bwd(y, g, out, log):
     while task * R < nrows:
         r = task * R + tid // W
         t = A(0)
+        t1 = A(0)
         if r < nrows:
             k = lane
-            while k < n:
+            while k + W < n:  # two rows' worth of independent loads in flight
+                if log:
+                    t += A(g[r, k, 0])
+                    t1 += A(g[r, k + W, 0])
+                else:
+                    t += A(g[r, k, 0]) * A(y[r, k, 0])
+                    t1 += A(g[r, k + W, 0]) * A(y[r, k + W, 0])
+                k += 2 * W
+            if k < n:
                 t += A(g[r, k, 0]) if log else A(g[r, k, 0]) * A(y[r, k, 0])
-                k += W
-        sa[tid] = t
+        sa[tid] = t + t1
         sb[tid] = A(0)
         cuda.syncthreads()
         _tree_sum2(sa, sb, lane, base, W)
         t = sa[base]
         if r < nrows:
             k = lane
-            while k < n:
+            while k + W < n:
+                g0 = A(g[r, k, 0])
+                g1 = A(g[r, k + W, 0])
+                y0 = A(y[r, k, 0])
+                y1 = A(y[r, k + W, 0])
                 if log:
-                    out[r, k, 0] = A(g[r, k, 0]) - M.exp(A(y[r, k, 0])) * t
+                    out[r, k, 0] = g0 - M.exp(y0) * t
+                    out[r, k + W, 0] = g1 - M.exp(y1) * t
                 else:
-                    out[r, k, 0] = A(y[r, k, 0]) * (A(g[r, k, 0]) - t)
-                k += W
+                    out[r, k, 0] = y0 * (g0 - t)
+                    out[r, k + W, 0] = y1 * (g1 - t)
+                k += 2 * W
+            if k < n:
+                out[r, k, 0] = A(g[r, k, 0]) - M.exp(A(y[r, k, 0])) * t if log else A(y[r, k, 0]) * (A(g[r, k, 0]) - t)
         cuda.syncthreads()
         task += cuda.gridDim.x
 

@@ -91,13 +91,35 @@ def test_one_thread_per_output(name, dt):
 _BLOCK_CASES = [(name, dt) for name in ENTRIES for dt in (np.float32, np.int32, np.float16) if dt in ENTRIES[name][3]]
 
 
+@pytest.mark.parametrize("shape", [(1, 45, 2), (3, 45, 1)], ids=["strided-rows", "flat-rows"])
 @pytest.mark.parametrize("chunked", [False, True], ids=["block-per-row", "chunked"])
 @pytest.mark.parametrize("name,dt", _BLOCK_CASES, ids=[f"{n}-{np.dtype(d).name}" for n, d in _BLOCK_CASES])
-def test_block_tree_and_chunks(name, dt, chunked, monkeypatch):
+def test_block_tree_and_chunks(name, dt, chunked, shape, monkeypatch):
     monkeypatch.setattr(R, "MIN_CHUNK", 16 if chunked else 1 << 20)
     rng = np.random.default_rng(1)
-    x = _data(dt, (1, 45, 2), rng)
+    x = _data(dt, shape, rng)
     _run(name, dev(x), x)
+
+
+def test_rows_back_to_back_take_the_flat_kernel(monkeypatch):
+    """Contiguous rows (inner == 1, row stride r) are indexed flat; rows with a gap between them are not."""
+    picked = []
+    real = R.configure
+
+    def spy(kernel, grid, block):
+        picked.append(kernel)
+        return real(kernel, grid, block)
+
+    monkeypatch.setattr(R, "configure", spy)
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((3, 50, 1)).astype(np.float32)
+    mod = R._module("sum", np.dtype(np.float32), np.dtype(np.float32), R.block_size(R.BLOCK_WANT))
+    for x, xd, kernel in ((base, dev(base), mod.rows_flat), (base[:, :45], dev(base)[:, :45], mod.rows)):
+        picked.clear()
+        out = empty((3, 1), np.float32)
+        R.sum_into(xd, out)
+        np.testing.assert_allclose(host(out)[:, 0], x.astype(np.float64).sum(1)[:, 0], rtol=1e-5)
+        assert picked[0] is kernel
 
 
 @pytest.mark.parametrize("layout", ["transposed", "stepped", "broadcast"])

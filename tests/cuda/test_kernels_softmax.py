@@ -112,6 +112,33 @@ def test_special_values():
     np.testing.assert_array_equal(got[3], [0.0, 1.0, 0.0])
 
 
+@pytest.mark.parametrize("pos", [0, 9, 30, 40], ids=lambda p: f"at{p}")
+def test_special_values_in_long_rows(pos, monkeypatch):
+    """The row kernel folds four loaded values at a time, then single ones: a special value at any position
+    (the first group, a middle group, the tail) gives the same row as the formula."""
+    monkeypatch.setattr(S, "SHORT_N", 1 << 20)  # warp rows: a few threads stride over each row of 41
+    inf, nan = np.inf, np.nan
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((8, 41)).astype(np.float32)
+    x[0, pos] = nan
+    x[1, pos] = inf
+    x[2, :] = -inf
+    x[3, :] = -inf
+    x[3, pos] = 0.5
+    x[4, pos] = -inf
+    x[5, :] = -inf
+    x[5, pos] = nan
+    x[6, :] = -inf
+    x[6, pos] = inf
+    x[7, pos] = 80.0  # a new maximum late in the row rescales the running sum
+    for log in (False, True):
+        got = _forward(x[..., None], log)
+        _close(got, _ref(x[..., None], log), np.float32, f"log={log}")
+    got = _forward(x[..., None], False)[..., 0]
+    assert np.isnan(got[[0, 1, 2, 5, 6]]).all()
+    assert got[4, pos] == 0.0 and got[3, pos] == 1.0
+
+
 def test_empty_is_a_no_op():
     for shape in ((0, 4, 1), (2, 0, 1), (2, 3, 0)):
         x = np.zeros(shape, np.float32)
