@@ -1,0 +1,127 @@
+"""Static look at ntorch's CUDA kernels without a GPU: compile them for sm_90 (H100/H200), then report registers
+per thread (occupancy) and the instructions of each hot loop (the SASS between a backward branch and its target
+that loads from global memory), per kernel.
+
+Why: a session without a GPU can still see whether a kernel change cuts instructions per element or keeps
+several loads in flight, before a GPU session times it. It compiles only; it measures nothing.
+
+Needs libNVVM and libdevice (a CUDA toolkit: CUDA_HOME), plus NVRTC and cuobjdump, e.g.
+    python -m pip install --target /tmp/cudatools "nvidia-cuda-nvrtc==13.0.*" nvidia-cuda-cuobjdump
+    LD_LIBRARY_PATH=/tmp/cudatools/nvidia/cu13/lib CUDA_HOME=/usr/local/cuda-13.0 \
+        python bench/cuda_sass.py --tools /tmp/cudatools/nvidia/cu13/bin [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import tempfile
+import types as pytypes
+
+import numpy as np
+
+np.row_stack = np.vstack  # numba-cuda 0.30 under NumPy >= 2.5 (see bench/RESULTS.md)
+
+from numba import cuda, types  # noqa: E402
+from numba.cuda import dispatcher as _dispatcher  # noqa: E402
+
+# typing a call to a device function asks the current device for its compute capability: answer for sm_90
+_dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(9, 0))
+
+from ntorch.kernels.cpu import codegen  # noqa: E402
+from ntorch.kernels.cuda import elementwise, reduce, softmax  # noqa: E402
+
+F32_1C = types.Array(types.float32, 1, "C")
+F32_2C = types.Array(types.float32, 2, "C")
+F32_3C = types.Array(types.float32, 3, "C")
+I64_2C = types.Array(types.int64, 2, "C")
+
+
+def _softmax_module():
+    src = softmax._SOURCE.format(sim=False, acc="float32", w=256, r=1, wr=256, helpers=softmax.ROW_HELPERS)
+    return codegen.load_source("sass_softmax_float32", src)
+
+
+def _sum_module():
+    red = reduce.REDUCTIONS["sum"]
+    lowest, highest = reduce._extremes(np.dtype(np.float32))
+    src = reduce._SOURCE.format(
+        sim=False, acc="float32", bdt="float32", load="float32", block=256, lowest=lowest, highest=highest,
+        init=red.init, step=red.step, comb=red.comb, write=red.write, auxload="A(0)",
+        rows_kernels=reduce._rows_kernels("A(0)"))
+    return codegen.load_source("sass_sum_float32", src)
+
+
+def _add_module():
+    return codegen.load_source("sass_add_float32", elementwise._source("x + y", "float32", 2, 0))
+
+
+def cases():
+    """(name, python function, signature) of the kernels the issue-5 benchmarks run."""
+    sm, red, add = _softmax_module(), _sum_module(), _add_module()
+    reduce_sig = (F32_2C, F32_2C, I64_2C, F32_2C, F32_2C, types.int64, types.int64, types.float64)
+    return [
+        ("softmax rows (8192, 4096)", sm.rows.py_func, (F32_3C, F32_3C, types.boolean)),
+        ("softmax rows backward", sm.rows_bwd.py_func, (F32_3C, F32_3C, F32_3C, types.boolean)),
+        ("sum rows (3-d view)", red.rows.py_func, (F32_3C, *reduce_sig)),
+        ("sum rows_flat (contiguous)", red.rows_flat.py_func, (F32_1C, *reduce_sig)),
+        ("add contiguous", add.contig_aa.py_func, (F32_1C, F32_1C, F32_1C)),
+    ]
+
+
+_LINE = re.compile(r"/\*([0-9a-f]{4,})\*/\s+(.*?)\s*;")
+
+
+def hot_loops(sass: str) -> list[tuple[int, int]]:
+    """(instructions, global loads) of each innermost loop (a backward branch) that loads from global memory."""
+    code = [(int(a, 16), text) for a, text in _LINE.findall(sass)]
+    spans = []
+    for addr, text in code:
+        m = re.search(r"BRA (0x[0-9a-f]+)", text)
+        if m and int(m.group(1), 16) < addr:
+            spans.append((int(m.group(1), 16), addr))
+    loops = []
+    for lo, hi in spans:
+        if any(lo <= lo2 and hi2 <= hi and (lo2, hi2) != (lo, hi) for lo2, hi2 in spans):
+            continue  # an outer loop (the grid-stride or task loop)
+        body = [t for a, t in code if lo <= a <= hi]
+        loads = sum(1 for t in body if re.search(r"\bLDG|\bLD\.", t))
+        if loads:
+            loops.append((len(body), loads))
+    return loops
+
+
+def compile_one(pyfunc, sig, workdir: str, tools: str, tag: str) -> tuple[str, str]:
+    ptx, _ = cuda.compile_ptx(pyfunc, sig, cc=(9, 0))
+    ptx_path, cubin = os.path.join(workdir, tag + ".ptx"), os.path.join(workdir, tag + ".cubin")
+    with open(ptx_path, "w") as f:
+        f.write(ptx)
+    info = subprocess.run(["ptxas", "-arch=sm_90", "-O3", "-v", ptx_path, "-o", cubin],
+                          capture_output=True, text=True, check=True).stderr
+    sass = subprocess.run([os.path.join(tools, "cuobjdump"), "-sass", cubin],
+                          capture_output=True, text=True, check=True).stdout
+    with open(os.path.join(workdir, tag + ".sass"), "w") as f:
+        f.write(sass)
+    regs = re.search(r"Used (\d+) registers", info)
+    return (regs.group(1) if regs else "?"), sass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tools", required=True, help="folder holding cuobjdump")
+    ap.add_argument("--keep", help="write the PTX, cubin and SASS here")
+    args = ap.parse_args()
+    workdir = args.keep or tempfile.mkdtemp(prefix="ntorch-sass-")
+    os.makedirs(workdir, exist_ok=True)
+    print("| kernel (float32, sm_90) | registers | hot loops: instructions / global loads |")
+    print("| --- | --- | --- |")
+    for i, (name, fn, sig) in enumerate(cases()):
+        regs, sass = compile_one(fn, sig, workdir, args.tools, f"k{i}")
+        loops = ", ".join(f"{n} / {loads}" for n, loads in hot_loops(sass))
+        print(f"| {name} | {regs} | {loops} |")
+
+
+if __name__ == "__main__":
+    main()
