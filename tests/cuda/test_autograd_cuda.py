@@ -310,3 +310,44 @@ def test_prod_grad_with_zeros():
     x[2, 0] = x[2, 3] = 0.0
     compare_grads(lambda a: a.prod(1), [x], F64, "prod dim with zeros")
     compare_grads(lambda a: a.prod(), [x[:1]], F64, "prod all, one zero")
+
+
+class _Double(nt.autograd.Function):
+    kept: list = []
+    fresh: list = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        out = g * 2
+        _Double.fresh.append(out.data_ptr())  # an address, not a reference
+        return out
+
+
+class _DoubleKept(_Double):
+    @staticmethod
+    def backward(ctx, g):
+        out = g * 2
+        _Double.kept.append(out)  # something else holds the gradient: .grad must be a copy
+        return out
+
+
+def test_a_fresh_leaf_gradient_becomes_grad_without_a_copy():
+    """As PyTorch (and the CPU path): a gradient nothing else references is stolen as .grad, one referenced
+    elsewhere is copied, and a second backward adds into .grad in place."""
+    _Double.fresh.clear()
+    _Double.kept.clear()
+    a = nt.ones(3, device="cuda", requires_grad=True)
+    _Double.apply(a).sum().backward()
+    assert a.grad.data_ptr() == _Double.fresh[0]
+    _Double.apply(a).sum().backward()
+    np.testing.assert_array_equal(a.grad.cpu().numpy(), [4.0, 4.0, 4.0])
+    b = nt.ones(3, device="cuda", requires_grad=True)
+    _DoubleKept.apply(b).sum().backward()
+    assert b.grad.data_ptr() != _Double.kept[0].data_ptr()
+    b.grad.add_(1.0)
+    np.testing.assert_array_equal(_Double.kept[0].cpu().numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(b.grad.cpu().numpy(), [3.0, 3.0, 3.0])

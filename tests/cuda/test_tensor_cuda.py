@@ -609,7 +609,7 @@ def test_inplace_through_views_and_aliasing():
         cpu, dev = pair(a)
         for fn in (lambda t: t[1:3, ::2].mul_(2), lambda t: t.t().add_(t), lambda t: t[0].add_(t[:, 1]),
                    lambda t: t.add_(t), lambda t: t[::2].sub_(t[1::2]), lambda t: t.view(-1)[::5].fill_(0),
-                   lambda t: t[:, 0].copy_(t[0])):
+                   lambda t: t[:, 0].copy_(t[0]), lambda t: t.add_(t[0]), lambda t: t.mul_(t[:, :1])):
             fn(cpu)
             fn(dev)
             check(dev, cpu, msg=f"aliasing {dt}")

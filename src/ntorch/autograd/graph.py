@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..cuda.array import CudaArray
 from ..dtypes import _FROM_NP
 from ..tensor import Tensor
 from . import grad_mode
@@ -199,8 +200,19 @@ def sole_owner(g: Tensor) -> bool:
     C-contiguous (a stolen .grad keeps the fast paths). Counts are compared with ones measured at import in
     the same call pattern, so the interpreter's own references cancel out."""
     arr = g._data
+    if type(arr) is CudaArray:  # the tensor, its array and the device block: nothing else may hold them
+        if g._base is not None or g._store is not None or arr._offset != 0 or not arr.flags.c_contiguous:
+            return False
+        block = arr._block
+        cached = sum(1 for v in (arr._dev, arr._flat_dev) if getattr(v, "owner", None) is block)  # kernel views
+        if not _SOLE_CUDA:
+            _calibrate_cuda(block.device)
+        del arr, block
+        tc, ac, bc = _SOLE_CUDA[0]
+        t, a, b = _cuda_reference_counts(g)
+        return t <= tc and a <= ac and b <= bc + cached
     if type(arr) is not np.ndarray or g._base is not None or g._store is not None or not arr.flags.c_contiguous:
-        return False  # (CUDA gradients are copied: their memory has no NumPy base to check)
+        return False
     base = arr.base
     kind = 0 if base is None else 1 if base is g._flat else 2
     if kind and base.base is not None:
@@ -211,6 +223,25 @@ def sole_owner(g: Tensor) -> bool:
 
 def _probe(g: Tensor) -> tuple:
     return _reference_counts(g)  # one frame between the caller and the count, as in sole_owner
+
+
+def _cuda_reference_counts(g: Tensor) -> tuple:
+    arr = g._data
+    return sys.getrefcount(g), sys.getrefcount(arr), sys.getrefcount(arr._block)
+
+
+_SOLE_CUDA: list = []  # the counts of a CUDA tensor only the caller holds, measured on first use (needs a device)
+
+
+def _calibrate_cuda(device: int) -> None:
+    from ..cuda.array import empty_checked
+
+    g = Tensor._wrap(empty_checked((2,), np.dtype(np.float32), device))
+    _SOLE_CUDA.append(_probe_cuda(g))
+
+
+def _probe_cuda(g: Tensor) -> tuple:
+    return _cuda_reference_counts(g)  # one frame between the caller and the count, as in sole_owner
 
 
 def _calibrate(kind: int) -> tuple:

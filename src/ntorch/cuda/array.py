@@ -533,7 +533,7 @@ def _sim_device_array(a: CudaArray):
     from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
 
     fake = FakeCUDAArray(_host_view(a))
-    fake._ntorch_block = a.block  # keep the memory out of the pool while the kernel argument lives
+    fake.owner = a.block  # keeps the memory out of the pool while the kernel argument lives (as DeviceView.owner)
     return fake
 
 

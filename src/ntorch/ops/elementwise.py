@@ -737,10 +737,11 @@ def placement(op: str, tensors) -> CudaArray | None:
 
 
 def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like: CudaArray, operands: tuple,
-                params: tuple) -> CudaArray:
+                params: tuple, result: CudaArray | None = None) -> CudaArray:
     """The CUDA form of apply's kernel call: operands broadcast as stride-0 device views, 0-d CPU tensors as
-    scalars."""
-    result = _arrays.empty(shape, result_np, like)
+    scalars; into `result` (C-contiguous, of `shape`) when given."""
+    if result is None:
+        result = _arrays.empty(shape, result_np, like)
     args = []
     for a in operands:
         if isinstance(a, Tensor):
@@ -839,10 +840,29 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
         dispatch.lookup(name, "cpu" if like is None else "cuda", compute).inplace(
             _arrays.kernel_arg(target),
             *(_arrays.kernel_arg(o._data) if isinstance(o, Tensor) else o for o in others), params=params)
+    elif like is not None and _broadcast_inplace(self, others, compute, result_dt):
+        # self is also the output: each element is read, then written, by the same thread (linear's bias add)
+        _cuda_apply(name, compute, target.shape, None, like, (self, *others), params, result=target)
     else:
         _arrays.copy_into(target, apply(name, self, *others, params=params, compute=compute)._data)
     self._bump_version()
     return self
+
+
+def _broadcast_inplace(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: dtypes.dtype) -> bool:
+    """CUDA: whether the out-of-place kernel can write self directly: self C-contiguous in the compute and result
+    dtype, array operands (broadcast to self's shape, any strides) not overlapping self's memory."""
+    target = self._data
+    if result_dt is not self.dtype or compute is not self.dtype or not target.flags.c_contiguous:
+        return False
+    for o in others:
+        if isinstance(o, Tensor):
+            a = o._data
+            if type(a) is CudaArray and _arrays.may_share_memory(a, target):
+                return False
+        elif not isinstance(o, bool | int | float):
+            return False
+    return True
 
 
 def _direct_inplace(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: dtypes.dtype) -> bool:
