@@ -24,6 +24,7 @@ from .ops import (
     sorting,
     statistics,
     tensor_methods,
+    torch_extras,
     windows,
 )
 from .ops.elementwise import _apply_fast, apply, apply_inplace
@@ -32,7 +33,7 @@ from .tensor import Tensor
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
 # more modules whose FUNCTIONS ntorch/__init__.py binds (and whose METHODS, if any, become Tensor methods)
-EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods)
+EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods, torch_extras)
 
 
 def cuda_pending(name: str, fn):

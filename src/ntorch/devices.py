@@ -49,7 +49,7 @@ def as_device(spec) -> device:
     if isinstance(spec, device):
         d = spec
     elif spec is None:
-        return CPU
+        return _DEFAULT_DEVICE[0]
     elif isinstance(spec, int) and not isinstance(spec, bool):
         d = device("cuda", spec)
     else:
@@ -73,6 +73,19 @@ def cuda_index(d: device) -> int:
 
 
 CPU = device("cpu")
+_DEFAULT_DEVICE = [CPU]  # what creation functions use when given no device (torch.set_default_device)
+
+
+def set_default_device(spec) -> None:
+    """torch.set_default_device: creation functions called without `device=` allocate there (None: the CPU)."""
+    d = CPU if spec is None else as_device(spec)
+    if d.type == "cuda" and d.index is None:
+        d = device("cuda", cuda_index(d))
+    _DEFAULT_DEVICE[0] = d
+
+
+def get_default_device() -> device:
+    return _DEFAULT_DEVICE[0]
 _CUDA: dict[int, device] = {}
 
 

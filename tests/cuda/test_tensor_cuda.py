@@ -902,3 +902,18 @@ def test_contiguous_same_shape_ops_take_the_fast_path():
     assert y.grad_fn.name() == "MulBackward0"
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.cpu().numpy(), [2.0] * 4)
+
+
+def test_set_default_device_cuda():
+    """Creation functions without device= allocate on the default device; explicit devices still win."""
+    nt.set_default_device("cuda")
+    try:
+        assert nt.get_default_device() == nt.device("cuda", 0)
+        for t in (nt.zeros(2), nt.ones(2), nt.empty(2), nt.tensor([1.0]), nt.arange(3), nt.randn(2),
+                  nt.full((2,), 3.0), nt.eye(2), nt.linspace(0, 1, 3)):
+            assert t.is_cuda, t
+        assert not nt.zeros(2, device="cpu").is_cuda
+        np.testing.assert_array_equal(nt.arange(3).cpu().numpy(), [0, 1, 2])
+    finally:
+        nt.set_default_device(None)
+    assert not nt.zeros(2).is_cuda

@@ -64,6 +64,20 @@ def pixel_shuffle(input: _Tensor, upscale_factor: int) -> _Tensor:
     return x.reshape(*lead, c // (r * r), h * r, w * r)
 
 
+def channel_shuffle(input: _Tensor, groups: int) -> _Tensor:
+    """(N, C, *) with C = g * k: channel i * k + j moves to j * g + i (ShuffleNet's mixing of grouped channels)."""
+    g = int(groups)
+    if g <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{g}")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+                           f"{list(input.shape)}")
+    n, c, *rest = input.shape
+    if c % g:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {g} groups.")
+    return input.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
 def pixel_unshuffle(input: _Tensor, downscale_factor: int) -> _Tensor:
     """(*, C, H r, W r) -> (*, C r**2, H, W): the inverse of pixel_shuffle."""
     r = _check_factor("pixel_unshuffle", "downscale_factor", downscale_factor)
@@ -195,7 +209,8 @@ def _bind_tables() -> None:
         guard_tables(module.FUNCTIONAL)
         globals().update(module.FUNCTIONAL)
     globals().update({k: v for k, v in softmax.FUNCTIONS.items() if k in ("softmax", "log_softmax")})
-    extra = {"pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle, "embedding": embedding,
+    extra = {"pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle, "channel_shuffle": channel_shuffle,
+             "embedding": embedding,
              "scaled_dot_product_attention": scaled_dot_product_attention}
     guard_tables(extra)
     globals().update(extra)

@@ -44,11 +44,16 @@ def _dt(dtype, default: dtypes.dtype | None = None) -> dtypes.dtype:
     return dtypes.as_dtype(dtype)
 
 
-def _finish(arr: np.ndarray, requires_grad: bool = False, device=None) -> Tensor:
-    """The tensor of a host array made by a creation function, moved to `device` when that is a GPU."""
-    d = as_device(device)
-    if d.type == "cuda" and not _arrays.is_cuda(arr):
-        arr = _arrays.to_device(arr, cuda_index(d))
+_PLACED = object()  # _finish's default: the array is already where the tensor goes
+
+
+def _finish(arr: np.ndarray, requires_grad: bool = False, device=_PLACED) -> Tensor:
+    """The tensor of an array made by a creation function, moved to `device` (the user's argument: None means
+    the default device) when that is a GPU."""
+    if device is not _PLACED:
+        d = as_device(device)
+        if d.type == "cuda" and not _arrays.is_cuda(arr):
+            arr = _arrays.to_device(arr, cuda_index(d))
     t = Tensor._wrap(arr)
     if requires_grad:
         if not t.is_floating_point():

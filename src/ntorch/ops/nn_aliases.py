@@ -208,5 +208,70 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return _F().hardshrink(input, lambd)
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    return _F().conv3d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    return _F().conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    return _F().bilinear(input1, input2, weight, bias)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1, ceil_mode: bool = False) -> Tensor:
+    return _F().max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=(), padding=0, dilation=1,
+                            ceil_mode: bool = False) -> tuple[Tensor, Tensor]:
+    return _F().max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode, return_indices=True)
+
+
+def constant_pad_nd(input: Tensor, pad, value: float = 0) -> Tensor:
+    return _F().pad(input, tuple(pad), "constant", value)
+
+
+def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    return _F().alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    return _F().feature_alpha_dropout(input, p, train)
+
+
+def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """Whole channels (dim 1) zeroed with probability p, the rest scaled by 1 / (1 - p)."""
+    if p < 0 or p > 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not train or p == 0:
+        return input
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if p == 1:
+        return input * 0
+    from .creation import full
+
+    shape = (*input.shape[:2], *(1,) * (input.ndim - 2))
+    keep = full(shape, 1.0 - p, dtype=input.dtype, device=input.device).bernoulli_()
+    return input * keep / (1.0 - p)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0, reduction=1,
+             zero_infinity: bool = False) -> Tensor:
+    return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, _reduction(reduction),
+                         zero_infinity)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    return _F().channel_shuffle(input, groups)
+
+
+native_channel_shuffle = channel_shuffle
+
+
 FUNCTIONS = {name: fn for name, fn in list(globals().items())
              if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}

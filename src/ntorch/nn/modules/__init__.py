@@ -98,7 +98,7 @@ from .pooling import (
     MaxUnpool2d,
 )
 from .sparse import Embedding, EmbeddingBag
-from .upsampling import PixelShuffle, PixelUnshuffle, Upsample
+from .upsampling import ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample
 
 # every Module class imported above (a hand-kept list drifted from the imports)
 __all__ = sorted(name for name, obj in list(globals().items())

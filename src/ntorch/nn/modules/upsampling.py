@@ -1,4 +1,4 @@
-"""Upsample, PixelShuffle, PixelUnshuffle."""
+"""Upsample, PixelShuffle, PixelUnshuffle, ChannelShuffle."""
 
 from __future__ import annotations
 
@@ -53,3 +53,15 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

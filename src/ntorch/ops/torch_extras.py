@@ -1,0 +1,295 @@
+"""Small torch.* names that complete the namespace: constants, real-tensor forms of the complex helpers
+(conj, real, resolve_conj, ...), deprecated aliases torch still ships (range, frobenius_norm, lu, ...), the
+unsafe_* split aliases, and the process-wide settings torch exposes as functions (deterministic algorithms,
+float32 matmul precision, warn-always, interop threads). ntorch has no complex dtypes, so the complex helpers
+see only real tensors, for which torch's answers are fixed (conj(x) is x, imag(x) raises).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from .. import dtypes
+from ..devices import get_default_device, set_default_device  # noqa: F401  (bound as torch.* names)
+from ..tensor import Tensor
+
+e = math.e
+pi = math.pi
+inf = math.inf
+nan = math.nan
+newaxis = None
+
+
+def _check(x, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    return x
+
+
+# --- complex helpers on real tensors (torch returns the input itself) ---
+def conj(input: Tensor) -> Tensor:
+    return _check(input, "conj")
+
+
+def conj_physical(input: Tensor) -> Tensor:
+    return _check(input, "conj_physical")
+
+
+def resolve_conj(input: Tensor) -> Tensor:
+    return _check(input, "resolve_conj")
+
+
+def resolve_neg(input: Tensor) -> Tensor:
+    return _check(input, "resolve_neg")
+
+
+def is_conj(input: Tensor) -> bool:
+    return _check(input, "is_conj").is_conj()
+
+
+def is_neg(input: Tensor) -> bool:
+    return _check(input, "is_neg").is_neg()
+
+
+def real(input: Tensor) -> Tensor:
+    return _check(input, "real")
+
+
+def imag(input: Tensor) -> Tensor:
+    _check(input, "imag")
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims: a view (a transpose, for real tensors)."""
+    _check(input, "adjoint")
+    if input.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{input.ndim}-D tensor.")
+    return input.transpose(-2, -1)
+
+
+def detach(input: Tensor) -> Tensor:
+    return _check(input, "detach").detach()
+
+
+def angle(input: Tensor) -> Tensor:
+    return _check(input, "angle").angle()
+
+
+def arctan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    from .. import atan2
+
+    return atan2(input, other, out=out) if out is not None else atan2(input, other)
+
+
+# --- aliases torch keeps ---
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    return input.chunk(chunks, dim)
+
+
+def unsafe_split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    return tensor.split(split_size_or_sections, dim)
+
+
+def unsafe_split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor, ...]:
+    return input.split(list(split_sizes), dim)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
+    """torch.range (deprecated): [start, end] with the end included, floor((end - start) / step) + 1 values, in the
+    default float dtype unless told otherwise."""
+    from . import creation
+
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (step > 0 and start > end) or (step < 0 and start < end):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    n = int(math.floor((end - start) / step)) + 1
+    dt = dtypes.get_default_dtype() if dtype is None else dtype
+    idx = creation.arange(n, dtype=dtypes.float64, device=device)
+    return (idx * step + start).to(dt).requires_grad_(requires_grad)
+
+
+def frobenius_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False) -> Tensor:
+    """Deprecated in torch: linalg.vector_norm(input, 2, dim, keepdim)."""
+    from .. import linalg
+
+    return linalg.vector_norm(input, 2, dim, keepdim)
+
+
+def nuclear_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False) -> Tensor:
+    """Deprecated in torch: linalg.matrix_norm(input, 'nuc', dim, keepdim)."""
+    from .. import linalg
+
+    return linalg.matrix_norm(input, "nuc", dim, keepdim)
+
+
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False):
+    """torch.lu (deprecated): linalg.lu_factor, or lu_factor_ex with get_infos."""
+    from .. import linalg
+
+    if get_infos:
+        return linalg.lu_factor_ex(A, pivot=pivot)
+    return linalg.lu_factor(A, pivot=pivot)
+
+
+def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    """torch.lu_solve(b, LU, pivots) = linalg.lu_solve(LU, pivots, b)."""
+    from .. import linalg
+
+    return linalg.lu_solve(LU_data, LU_pivots, b)
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
+    """(P, L, U) from lu_factor's packed result: L unit lower (m, k), U upper (k, n), P the permutation that
+    the 1-based row swaps of LU_pivots make, so that A = P @ L @ U. Skipped parts are empty tensors."""
+    from .. import empty, eye, tril, triu
+
+    m, n = LU_data.shape[-2], LU_data.shape[-1]
+    k = min(m, n)
+    like = dict(dtype=LU_data.dtype, device=LU_data.device)
+    if unpack_data:
+        L = tril(LU_data[..., :, :k], -1) + eye(m, k, **like)
+        U = triu(LU_data[..., :k, :])
+    else:
+        L = U = empty(0, **like)
+    if not unpack_pivots:
+        return empty(0, **like), L, U
+    if LU_pivots.dtype not in (dtypes.int32, dtypes.int64):
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype")
+    piv = LU_pivots.cpu().numpy().reshape(-1, LU_pivots.shape[-1]) - 1
+    batch = tuple(LU_data.shape[:-2])
+    import numpy as np
+
+    perms = np.empty((piv.shape[0], m, m), LU_data.dtype.np)
+    for b, swaps in enumerate(piv):
+        order = np.arange(m)
+        for i, j in enumerate(swaps):
+            order[i], order[j] = order[j], order[i]
+        perms[b] = np.eye(m, dtype=perms.dtype)[:, order]
+    from .creation import tensor
+
+    return tensor(perms.reshape(*batch, m, m), device=LU_data.device), L, U
+
+
+def _removed(name: str, instead: str):
+    def fn(*args, **kwargs):
+        raise RuntimeError(f"This function was deprecated since version 1.9 and is now removed. Please use the "
+                           f"`{instead}` function instead.")
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    return fn
+
+
+matrix_rank = _removed("matrix_rank", "torch.linalg.matrix_rank")
+symeig = _removed("symeig", "torch.linalg.eigh")
+eig = _removed("eig", "torch.linalg.eig")
+
+
+# --- type names ---
+def typename(obj) -> str:
+    """Tensor.type() for a tensor, else the object's module.qualname (the builtins' bare name)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in ("builtins", None) else f"{module}.{name}"
+
+
+def is_storage(obj) -> bool:
+    return False  # ntorch exposes no storage objects
+
+
+def get_device(input: Tensor) -> int:
+    """-1 for a CPU tensor, else its CUDA index."""
+    d = _check(input, "get_device").device
+    return -1 if d.type == "cpu" else d.index
+
+
+def compiled_with_cxx11_abi() -> bool:
+    return True
+
+
+# --- process-wide settings torch exposes as functions ---
+_SETTINGS = {"deterministic": False, "deterministic_warn_only": False, "matmul_precision": "highest",
+             "warn_always": False, "interop_threads": 1}
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Recorded for the getters; every ntorch kernel is already deterministic (reductions have a fixed order,
+    scatter-add on CUDA is the exception torch also flags)."""
+    _SETTINGS["deterministic"], _SETTINGS["deterministic_warn_only"] = bool(mode), bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _SETTINGS["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _SETTINGS["deterministic_warn_only"]
+
+
+def set_deterministic_debug_mode(debug_mode) -> None:
+    modes = {"default": 0, "warn": 1, "error": 2}
+    if isinstance(debug_mode, str):
+        if debug_mode not in modes:
+            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got "
+                               f"{debug_mode}")
+        debug_mode = modes[debug_mode]
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    if not _SETTINGS["deterministic"]:
+        return 0
+    return 1 if _SETTINGS["deterministic_warn_only"] else 2
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Recorded only: ntorch's float32 matmul always computes in float32 ("highest")."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision value: {precision}")
+    _SETTINGS["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _SETTINGS["matmul_precision"]
+
+
+def set_warn_always(b: bool) -> None:
+    _SETTINGS["warn_always"] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _SETTINGS["warn_always"]
+
+
+def set_num_interop_threads(num: int) -> None:
+    if not isinstance(num, int) or num <= 0:
+        raise RuntimeError("Number of threads must be positive")
+    _SETTINGS["interop_threads"] = num
+
+
+def get_num_interop_threads() -> int:
+    return _SETTINGS["interop_threads"]
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """False: ntorch does not change the FPU's denormal mode (torch returns False where unsupported too)."""
+    return False
+
+
+FUNCTIONS = {name: fn for name, fn in list(globals().items())
+             if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
+FUNCTIONS.update(e=e, pi=pi, inf=inf, nan=nan, newaxis=newaxis, set_default_device=set_default_device,
+                 get_default_device=get_default_device)
