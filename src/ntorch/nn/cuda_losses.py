@@ -8,6 +8,8 @@ and NLL per row); other shapes take log_softmax then the NLL kernel. Both backwa
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import _arrays, dispatch, dtypes
@@ -31,12 +33,19 @@ def _compute_dtype(dt: dtypes.dtype) -> np.dtype:
 def _weight(weight: Tensor | None, c: int, like, acc: np.dtype):
     """The (C,) weight on the input's device in the compute dtype (ones when None)."""
     if weight is None:
-        w = _arrays.empty((c,), acc, like)
-        _arrays.copy_into(w, 1)
-        return w
+        return _ones(c, acc, like.device)
     if not weight.is_cuda or weight._data.device != like.device:
         raise _arrays.mixed_devices(f"cuda:{like.device}", str(weight.device))
     return _arrays.astype(_arrays.ascontiguous(weight._data).reshape(c), acc)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(c: int, acc: np.dtype, device: int):
+    """The default class weights, made once per (C, dtype, device): a training loop's loss then launches no fill.
+    Kernels only read it."""
+    w = _arrays.empty((c,), acc, device)
+    _arrays.copy_into(w, 1)
+    return w
 
 
 def _check_flag(flag, target) -> None:
