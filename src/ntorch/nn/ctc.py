@@ -1,139 +1,169 @@
-"""F.ctc_loss: the CTC forward (alpha) recursion in log space, batched over the samples, one step per time
-frame, built from recorded ops: autograd runs the alpha-beta backward, and CUDA tensors work as they are.
+"""F.ctc_loss: torch's ctc_loss in front of the kernel pair kernels/cpu/ctc.py and kernels/cuda/ctc.py.
 
-The extended label sequence of a target l (length S) is blank, l1, blank, l2, ..., blank (2S + 1 entries);
-alpha_t[s] = lse(alpha_{t-1}[s], alpha_{t-1}[s-1], alpha_{t-1}[s-2] when l'_s != blank and l'_s != l'_{s-2})
-+ log_probs[t, l'_s]; samples whose input is shorter keep their last alpha.
+The arguments are validated on the host with torch's messages (ctc_loss_allocate_outputs), the targets flattened
+with one offset per sample (both layouts), and the kernel computes the per-sample negative log likelihoods (and the
+log alphas the backward reads). That op is recorded as CtcLossBackward0; zero_infinity and the reductions are then
+ntorch ops, as in torch's ctc_loss_impl ('mean' divides each loss by its target length, at least 1, and averages).
 
-torch's gradient for log_probs is exp(log_probs) - posterior (the gradient for the logits of a log_softmax,
-which it assumes feeds ctc_loss); a zero-valued term with gradient exp(log_probs) reproduces it.
+The backward is torch's _ctc_loss_backward: the beta recursion, then grad = (exp(log_probs) - posterior) * grad_out
+per sample (the gradient for the logits of a log_softmax feeding ctc_loss), zero past each input length and for an
+infinite loss under zero_infinity. Like torch, it has no derivative of its own.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import _arrays, dispatch, dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
+from ..kernels.cpu import ctc as K
 from ..ops._util import check_tensor
 from ..tensor import Tensor
+from .conv import torch_scalar_name
 
-_NEG = -float("inf")
+_DTYPES = (dtypes.float32, dtypes.float64)
+dispatch.register("ctc_loss", "cpu", _DTYPES, lambda dt: K.forward)
+dispatch.register("ctc_loss_backward", "cpu", _DTYPES, lambda dt: K.backward)
+dispatch.register("ctc_loss", "cuda", _DTYPES, dispatch.cuda_kernel("ctc", "forward_into"), lazy=True)
+dispatch.register("ctc_loss_backward", "cuda", _DTYPES, dispatch.cuda_kernel("ctc", "backward_into"), lazy=True)
 
-
-def _lse(terms: list[Tensor]) -> Tensor:
-    """log(sum(exp(terms))) elementwise, -inf (with zero gradients, not NaN) where every term is -inf."""
-    from ..ops.pointwise import where
-
-    m = terms[0].detach()
-    for t in terms[1:]:
-        m = m.maximum(t.detach())
-    m = where(m == _NEG, 0.0, m)
-    total = (terms[0] - m).exp()
-    for t in terms[1:]:
-        total = total + (t - m).exp()
-    empty = total == 0
-    return where(empty, _NEG, m + where(empty, 1.0, total).log())
+_WHERE = " (while checking arguments for ctc_loss_allocate_outputs)"
 
 
-def _lengths(value, n: int, name: str, dev) -> np.ndarray:
+def _lengths(value, n: int, name: str) -> np.ndarray:
+    """input_lengths / target_lengths (a tensor or a sequence of ints) as an int64 host array of size n."""
     arr = value.cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
-    arr = np.asarray(arr).reshape(-1).astype(np.int64)
+    arr = arr.reshape(-1).astype(np.int64)
     if arr.size != n:
         raise RuntimeError(f"{name} must be of size batch_size")
     return arr
 
 
+def _flat_targets(targets: Tensor, tg_len: np.ndarray, n: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """The targets as one flat int64 host array and each sample's offset into it (torch's tg_batch_offsets),
+    validated: padded (N, S) or concatenated (sum of target_lengths,), labels in [0, C)."""
+    if targets.ndim not in (1, 2):
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional tensor for argument #2 "
+                           f"'targets'{_WHERE}")
+    if np.any(tg_len < 0):
+        raise RuntimeError(f"Expected target_lengths to have value at least 0, but got value {tg_len.min()}{_WHERE}")
+    tg = targets.cpu().numpy()
+    s_max = int(tg_len.max(initial=0))
+    if targets.ndim == 1:
+        total = int(tg_len.sum())
+        if tg.shape[0] != total:
+            raise RuntimeError(f"Expected tensor to have size {total} at dimension 0, but got size {tg.shape[0]} for "
+                               f"argument #2 'targets'{_WHERE}")
+        flat = tg.astype(np.int64)
+        offsets = np.cumsum(tg_len) - tg_len
+        used = flat
+    else:
+        if tg.shape[0] != n:
+            raise RuntimeError(f"Expected tensor to have size {n} at dimension 0, but got size {tg.shape[0]} for "
+                               f"argument #2 'targets'{_WHERE}")
+        if tg.shape[1] < s_max:
+            raise RuntimeError(f"Expected tensor to have size at least {s_max} at dimension 1, but got size "
+                               f"{tg.shape[1]} for argument #2 'targets'{_WHERE}")
+        flat = np.ascontiguousarray(tg, dtype=np.int64).reshape(-1)
+        offsets = np.arange(n, dtype=np.int64) * tg.shape[1]
+        used = flat.reshape(n, -1)[np.arange(tg.shape[1]) < tg_len[:, None]]
+    if used.size and (used.min() < 0 or used.max() >= c):
+        bad = used[(used < 0) | (used >= c)][0]
+        raise IndexError(f"ctc_loss: target label {bad} is out of range for log_probs with {c} classes")
+    return flat, offsets
+
+
+def _to_kernel(like, *arrays) -> list:
+    """Host index arrays as kernel arguments on like's device."""
+    if not _arrays.is_cuda(like):
+        return list(arrays)
+    return [_arrays.kernel_arg(_arrays.to_device(a, like.device)) for a in arrays]
+
+
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
              reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """F.ctc_loss: log_probs (T, N, C) or (T, C); targets (N, S) padded or 1-D concatenated; lengths as tensors
-    or sequences of ints. 'mean' divides each loss by its target length (at least 1), then averages."""
+    or sequences of ints."""
     from ..ops.creation import tensor
     from ..ops.pointwise import where
-    from .padding import pad
 
     check_tensor(log_probs, "ctc_loss", "log_probs")
     check_tensor(targets, "ctc_loss", "targets")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    if log_probs.ndim not in (2, 3):
-        raise RuntimeError(f"ctc_loss: expected log_probs to be 2-D or 3-D, but got {log_probs.ndim}-D")
-    if not log_probs.dtype.is_floating_point:
-        raise RuntimeError(f"ctc_loss: expected log_probs to be a floating point tensor, but got {log_probs.dtype}")
+    dt = log_probs.dtype
+    if dt not in _DTYPES:
+        where_ = "cuda" if log_probs.device.type == "cuda" else "cpu"
+        raise NotImplementedError(f"\"ctc_loss_{where_}\" not implemented for '{torch_scalar_name(dt)}'")
     batched = log_probs.ndim == 3
     lp = log_probs if batched else log_probs.unsqueeze(1)
-    if not batched and targets.ndim == 1:
-        targets = targets.unsqueeze(0)
+    if lp.ndim != 3:
+        raise RuntimeError(f"Expected 3-dimensional tensor, but got {lp.ndim}-dimensional tensor for argument #1 "
+                           f"'log_probs'{_WHERE}")
+    if lp.numel() == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
     t_max, n, c = lp.shape
     if not 0 <= blank < c:
         raise RuntimeError("blank must be in label range")
-    in_len = _lengths(input_lengths, n, "input_lengths", lp.device)
-    tg_len = _lengths(target_lengths, n, "target_lengths", lp.device)
-    tg = targets.cpu().numpy().astype(np.int64)
-    if targets.dtype not in (dtypes.int64, dtypes.int32):
-        raise RuntimeError(f"ctc_loss: expected targets to be an integer tensor, but got {targets.dtype}")
-    if np.any(in_len < 0) or np.any(in_len > t_max):
-        bad = in_len[(in_len < 0) | (in_len > t_max)][0]
-        raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got value {bad} (while checking "
-                           "arguments for ctc_loss_cpu)")
-    if np.any(tg_len < 0):
-        raise RuntimeError("ctc_loss: target_lengths must be non-negative")
-    s_max = int(tg_len.max()) if n else 0
-    labels = np.full((n, max(s_max, 1)), blank, np.int64)
-    if tg.ndim == 2 and tg.shape[0] == n:
-        if tg.shape[1] < s_max:
-            raise RuntimeError(f"Expected tensor to have size at least {s_max} at dimension 1, but got size "
-                               f"{tg.shape[1]} for argument #2 'targets' (while checking arguments for ctc_loss_cpu)")
-        for i in range(n):
-            labels[i, :tg_len[i]] = tg[i, :tg_len[i]]
-    elif tg.ndim == 1:
-        if tg.size < tg_len.sum():
-            raise RuntimeError(f"Expected tensor to have size at least {int(tg_len.sum())} at dimension 0, but got "
-                               f"size {tg.size} for argument #2 'targets' (while checking arguments for ctc_loss_cpu)")
-        starts = np.cumsum(tg_len) - tg_len
-        for i in range(n):
-            labels[i, :tg_len[i]] = tg[starts[i]:starts[i] + tg_len[i]]
-    else:
-        raise RuntimeError("ctc_loss: targets must be 1-D (concatenated) or 2-D (batch, max target length)")
-    used = np.concatenate([labels[i, :tg_len[i]] for i in range(n)]) if n else labels[:0, 0]
-    if used.size and (used.min() < 0 or used.max() >= c):
-        raise IndexError("ctc_loss: target index out of range")
-    length = 2 * max(s_max, 0) + 1
-    ext = np.full((n, length), blank, np.int64)
-    ext[:, 1::2] = labels[:, :s_max] if s_max else ext[:, 1::2]
-    skip = np.zeros((n, length), bool)
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-    dev, dt = lp.device, lp.dtype
-    skip_add = tensor(np.where(skip, 0.0, _NEG), dtype=dt, device=dev)
-    lp_ext = lp.gather(2, tensor(np.broadcast_to(ext, (t_max, n, length)).copy(), device=dev))  # (T, N, L)
-    start = np.full((n, length), _NEG)
-    start[:, 0] = 0.0
-    if length > 1:
-        start[:, 1] = 0.0
-    alpha = tensor(start, dtype=dt, device=dev) + lp_ext[0] if t_max else tensor(start, dtype=dt, device=dev)
-    for t in range(1, t_max):
-        prev1 = pad(alpha, (1, 0), value=_NEG)[:, :length]
-        prev2 = pad(alpha, (2, 0), value=_NEG)[:, :length] + skip_add
-        new = _lse([alpha, prev1, prev2]) + lp_ext[t]
-        alpha = where(tensor((t < in_len)[:, None], device=dev), new, alpha)
-    last = np.stack([2 * tg_len, np.maximum(2 * tg_len - 1, 0)], 1)
-    ends = alpha.gather(1, tensor(last, device=dev))
-    second = where(tensor((tg_len > 0)[:, None], device=dev), ends[:, 1:], _NEG)
-    loss = -_lse([ends[:, :1], second]).reshape(n)
-    if in_len.min(initial=1) == 0:  # no frames: the loss is 0 for an empty target, inf otherwise
-        loss = where(tensor(in_len == 0, device=dev), tensor(np.where(tg_len == 0, 0.0, np.inf), dtype=dt,
-                                                                 device=dev), loss)
-    finite = loss.detach().isfinite()
-    if lp.requires_grad:  # torch's exp(log_probs) gradient term (value zero), over each sample's valid frames
-        frames = tensor((np.arange(t_max)[:, None] < in_len[None, :])[:, :, None], device=dev)
-        extra = (where(frames, lp.detach().exp(), 0.0) * (lp - lp.detach())).sum((0, 2))
-        loss = loss + where(finite, extra, 0.0) if zero_infinity else loss + extra
+    in_len = _lengths(input_lengths, n, "input_lengths")
+    tg_len = _lengths(target_lengths, n, "target_lengths")
+    flat, offsets = _flat_targets(targets, tg_len, n, c)
+    if np.any(in_len < 0):
+        raise RuntimeError(f"Expected input_lengths to have value at least 0, but got value {in_len.min()}{_WHERE}")
+    if np.any(in_len > t_max):
+        raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got value {in_len.max()}"
+                           f"{_WHERE}")
+    loss = _ctc(lp, flat, offsets, in_len, tg_len, int(blank), bool(zero_infinity))
     if zero_infinity:
-        loss = where(finite, loss, 0.0)
-    if reduction == "none":
-        return loss if batched else loss[0]
+        loss = where(loss == float("inf"), 0.0, loss)
+    if reduction == "mean":
+        divisor = tensor(np.maximum(tg_len, 1), dtype=dt, device=lp.device)
+        return (loss / divisor).mean()
     if reduction == "sum":
         return loss.sum()
-    return (loss / tensor(np.maximum(tg_len, 1), dtype=dt, device=dev)).mean()
+    return loss if batched else loss[0]
+
+
+def _ctc(lp: Tensor, flat, offsets, in_len, tg_len, blank: int, zero_infinity: bool) -> Tensor:
+    """The per-sample negative log likelihoods (torch's _ctc_loss), recorded for autograd."""
+    x = lp._data
+    t_max, n, _ = x.shape
+    length = 2 * int(tg_len.max(initial=0)) + 1
+    nll = _arrays.empty((n,), x.dtype, x)
+    log_alpha = _arrays.empty((n, t_max, length), x.dtype, x)
+    index = _to_kernel(x, flat, offsets, in_len, tg_len)
+    kernel = dispatch.lookup("ctc_loss", _arrays.device_type(x), lp.dtype)
+    one, neg_inf = x.dtype.type(1), x.dtype.type(-np.inf)
+    kernel(_arrays.kernel_arg(x), *index, blank, one, neg_inf, _arrays.kernel_arg(log_alpha), _arrays.kernel_arg(nll))
+    res = Tensor._wrap(nll)
+    if needs_graph(lp):
+        node = record("CtcLossBackward0", _ctc_backward, (lp,), (res,), (lp,))
+        node.ctc = (index, blank, nll, log_alpha, zero_infinity)
+    return res
+
+
+def _ctc_backward(c, g: Tensor):
+    (lp,) = c.saved_tensors
+    index, blank, nll, log_alpha, zero_infinity = c.ctc
+    x = lp._data
+    gout = _arrays.ascontiguous(_arrays.astype(g._data, x.dtype))
+    grad = _arrays.empty(x.shape, x.dtype, x)
+    if _arrays.is_cuda(x):
+        beta = _arrays.empty(log_alpha.shape, x.dtype, x)
+    else:
+        beta = np.empty((x.shape[1], 2, log_alpha.shape[2]), x.dtype)
+    args = [_arrays.kernel_arg(a) for a in (gout, x)] + index + [blank, x.dtype.type(1), x.dtype.type(-np.inf)] + [
+        _arrays.kernel_arg(a) for a in (nll, log_alpha)] + [zero_infinity] + [
+        _arrays.kernel_arg(a) for a in (beta, grad)]
+    dispatch.lookup("ctc_loss_backward", _arrays.device_type(x), lp.dtype)(*args)
+    res = Tensor._wrap(grad)
+    if grad_mode.STATE.enabled and needs_graph(g, lp):  # create_graph: torch has no derivative here either
+        from ..ops.indexing import _not_implemented_backward
+
+        node = record("NotImplemented", _not_implemented_backward, (g, lp), (res,))
+        node.op = "_ctc_loss_backward"
+    return res
 
 
 FUNCTIONAL: dict = {"ctc_loss": ctc_loss}

@@ -10,8 +10,10 @@ kernels/cuda/sampling.py gathers and blends (the backward scatter-adds with atom
 
 Autograd: interpolation is linear in the input; its backward is the adjoint kernel (scatter-add into
 the source pixels with the same indices and weights), whose backward is the forward again.
-bicubic, trilinear and 5-D nearest run one pass per spatial axis made of recorded ops (`_separable`), and
-grid_sample / affine_grid are compositions of recorded ops too: their autograd and CUDA come from those ops.
+bicubic, trilinear and 5-D nearest run one pass per spatial axis made of recorded ops (`_separable`); affine_grid
+is one recorded matmul. grid_sample runs kernels/cpu/grid_sample.py (kernels/cuda/grid_sample.py on CUDA): taps
+(offsets and weights) per output point, a gather, and for the backward the gather's adjoint (input) and the weights'
+derivatives (grid); its backward has no derivative of its own yet (create_graph through it raises on use).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from functools import partial
 import numpy as np
 
 from .. import _arrays, dispatch, dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import conv as KC
+from ..kernels.cpu import grid_sample as KG
 from ..kernels.cpu import sampling as K
 from ..ops._util import check_tensor
 from ..tensor import Tensor
@@ -41,6 +46,12 @@ for _op, _dts, _fn in (("upsample_nearest", NEAREST_DTYPES, "nearest_into"),
                        ("upsample_nearest_backward", GRAD_DTYPES, "nearest_backward_into"),
                        ("upsample_bilinear_backward", GRAD_DTYPES, "bilinear_backward_into")):
     dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("sampling", _fn), lazy=True)
+
+GRID_DTYPES = (dtypes.float32, dtypes.float64)  # grid_sample's kernels; float16 computes in float32
+for _op, _fn in (("grid_sample_taps", "taps"), ("grid_sample_gather", "gather"), ("grid_sample_scatter", "scatter"),
+                 ("grid_sample_grid_grad", "grid_grad")):
+    dispatch.register(_op, "cpu", GRID_DTYPES, partial(lambda dt, fn: getattr(KG, fn), fn=_fn))
+    dispatch.register(_op, "cuda", GRID_DTYPES, dispatch.cuda_kernel("grid_sample", _fn + "_into"), lazy=True)
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _LINEAR = ("linear", "bilinear", "bicubic", "trilinear")
@@ -378,59 +389,25 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# grid_sample / affine_grid (composites of recorded ops: autograd to input and grid, CUDA as is)
+# grid_sample (kernels/cpu/grid_sample.py, kernels/cuda/grid_sample.py) / affine_grid (a recorded matmul)
 # ---------------------------------------------------------------------------------------------
 
-
-def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
-    """torch's grid_sampler_unnormalize: [-1, 1] -> pixel coordinates."""
-    if align_corners:
-        return (coord + 1) * ((size - 1) / 2)
-    return ((coord + 1) * size - 1) / 2
+_GS_MODES = {"bilinear": KG.BILINEAR, "nearest": KG.NEAREST, "bicubic": KG.BICUBIC}
+_GS_PADDING = {"zeros": KG.ZEROS, "border": KG.BORDER, "reflection": KG.REFLECTION}
 
 
-def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
-    """torch's reflect_coordinates: coord reflected at the borders until it lies in [low, high]."""
-    from ..ops import pointwise
-
-    if twice_low == twice_high:
-        return coord * 0
-    low, span = twice_low / 2, (twice_high - twice_low) / 2
-    a = (coord - low).abs()
-    flips = (a / span).floor().detach()
-    extra = a - flips * span
-    even = (flips % 2) == 0
-    return pointwise.where(even, extra + low, span - extra + low)
-
-
-def _source(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
-    """torch's grid_sampler_compute_source_index."""
-    c = _unnormalize(coord, size, align_corners)
-    if padding_mode == "border":
-        c = c.clamp(0, size - 1)
-    elif padding_mode == "reflection":
-        c = _reflect(c, 0, 2 * (size - 1)) if align_corners else _reflect(c, -1, 2 * size - 1)
-        c = c.clamp(0, size - 1)
-    return c
-
-
-def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
-                align_corners: bool | None = None) -> Tensor:
-    """F.grid_sample for 4-D input (N, C, H, W) and grid (N, Ho, Wo, 2), modes bilinear and nearest: values
-    gathered from the flattened planes, blended with weights that carry the gradient to the grid."""
-    from ..ops import pointwise
-
-    if mode not in ("bilinear", "nearest", "bicubic"):
-        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
-                         f"got: '{mode}'")
-    if padding_mode not in ("zeros", "border", "reflection"):
-        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
-                         f"'reflection', but got: '{padding_mode}'")
-    align_corners = bool(align_corners)
-    check_tensor(input, "grid_sample")
-    check_tensor(grid, "grid_sample", "grid")
+def _check_grid_sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:
+    """torch's grid_sampler argument checks and messages."""
     from .conv import check_devices
 
+    if mode not in _GS_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in _GS_PADDING:
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    check_tensor(input, "grid_sample")
+    check_tensor(grid, "grid_sample", "grid")
     check_devices("grid_sampler", input, grid)
     if input.dtype is not grid.dtype:
         raise RuntimeError(f"expected scalar type {torch_scalar_name(input.dtype)} but found "
@@ -448,36 +425,116 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         if input.shape[i] == 0:
             raise RuntimeError("grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
                                f"sizes {list(input.shape)} with dimension {i} being empty")
+    if mode == "bicubic" and input.ndim == 5:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input.dtype not in LINEAR_DTYPES:
-        raise NotImplementedError(f"\"grid_sampler_2d_cpu_kernel_impl\" not implemented for "
+        raise NotImplementedError(f"\"grid_sampler_{input.ndim - 2}d_cpu\" not implemented for "
                                   f"'{torch_scalar_name(input.dtype)}'")
-    if input.ndim == 5:
-        raise NotImplementedError("grid_sample: 5-D input (volumetric sampling) is not implemented in ntorch")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode 'bicubic' is not implemented in ntorch")
-    n, c, h, w = input.shape
-    ho, wo = grid.shape[1:3]
-    ix = _source(grid[..., 0], w, padding_mode, align_corners).reshape(n, 1, ho * wo)
-    iy = _source(grid[..., 1], h, padding_mode, align_corners).reshape(n, 1, ho * wo)
-    flat = input.reshape(n, c, h * w)
 
-    def tap(xi: Tensor, yi: Tensor) -> Tensor:
-        """The input values at integer pixels (xi, yi) (float tensors), zero outside the image."""
-        inside = (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)
-        idx = (yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)).to(dtypes.int64)
-        vals = flat.gather(2, idx.expand(n, c, ho * wo))
-        return pointwise.where(inside, vals, 0.0)
 
-    if mode == "nearest":
-        out = tap(pointwise.round(ix.detach()), pointwise.round(iy.detach()))
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """F.grid_sample: input (N, C, H, W) with grid (N, Ho, Wo, 2), or (N, C, D, H, W) with grid (N, Do, Ho, Wo, 3);
+    bilinear / nearest (4-d and 5-d) and bicubic (4-d), every padding mode. Differentiable in input and grid."""
+    _check_grid_sample(input, grid, mode, padding_mode)
+    geom = (_GS_MODES[mode], _GS_PADDING[padding_mode], bool(align_corners))
+    res = Tensor._wrap(_grid_sample_forward(input._data, grid._data, geom))
+    if needs_graph(input, grid):
+        name = f"GridSampler{input.ndim - 2}DBackward0"
+        node = record(name, _grid_sample_backward, (input, grid), (res,), (input, grid))
+        node.geom = geom
+    return res
+
+
+def _gs_compute(dt) -> np.dtype:
+    """The dtype grid_sample's kernels compute in (float16 in float32)."""
+    return np.dtype(np.float32) if np.dtype(dt) == np.float16 else np.dtype(dt)
+
+
+def _gs_layout(x, grid, cdt):
+    """x as C-contiguous (N, C, S) and grid as (N, P, dims) in the compute dtype, with the spatial sizes."""
+    n, c = x.shape[:2]
+    dims = grid.shape[-1]
+    spatial = tuple(x.shape[2:])
+    out_spatial = tuple(grid.shape[1:-1])
+    s, p = int(np.prod(spatial)), int(np.prod(out_spatial))
+    if _arrays.is_cuda(x):
+        x3 = _arrays.reshape(_arrays.ascontiguous(_arrays.astype(x, cdt)), (n, c, s))
+        g3 = _arrays.reshape(_arrays.ascontiguous(_arrays.astype(grid, cdt)), (n, p, dims))
     else:
-        x0, y0 = ix.detach().floor(), iy.detach().floor()
-        x1, y1 = x0 + 1, y0 + 1
-        wx1, wy1 = ix - x0, iy - y0
-        wx0, wy0 = x1 - ix, y1 - iy
-        out = (tap(x0, y0) * (wx0 * wy0) + tap(x1, y0) * (wx1 * wy0) + tap(x0, y1) * (wx0 * wy1)
-               + tap(x1, y1) * (wx1 * wy1))
-    return out.reshape(n, c, ho, wo)
+        x3 = np.ascontiguousarray(x, dtype=cdt).reshape(n, c, s)
+        g3 = np.ascontiguousarray(grid, dtype=cdt).reshape(n, p, dims)
+    sizes = tuple(reversed(spatial)) + (1,) * (3 - len(spatial))  # (W, H, D)
+    return x3, g3, sizes, out_spatial
+
+
+def _gs_taps(g3, sizes, geom, want_grad: bool, cdt):
+    """Each output point's taps: flat offsets idx, weights w (N, K, P) and, with want_grad, d w / d grid dw
+    (N, K, P, dims)."""
+    mode, padding, align = geom
+    n, p, dims = g3.shape
+    k = KG.tap_count(mode, dims)
+    idx = _arrays.empty((n, k, p), np.int64, g3)
+    w = _arrays.empty((n, k, p), cdt, g3)
+    dw = _arrays.empty((n, k, p, dims) if want_grad else (1, 1, 1, dims), cdt, g3)
+    if n * p:
+        _gs_kernel("grid_sample_taps", cdt, g3)(*_gs_args(g3, *sizes, mode, padding, align, idx, w, dw, want_grad))
+    return idx, w, dw
+
+
+def _gs_kernel(op: str, cdt, like):
+    return dispatch.lookup(op, _arrays.device_type(like), dtypes.from_numpy_dtype(np.dtype(cdt)))
+
+
+def _gs_args(*args) -> list:
+    return [_arrays.kernel_arg(a) for a in args]
+
+
+def _grid_sample_forward(x, grid, geom):
+    cdt = _gs_compute(x.dtype)
+    x3, g3, sizes, out_spatial = _gs_layout(x, grid, cdt)
+    idx, w, _ = _gs_taps(g3, sizes, geom, False, cdt)
+    n, c = x3.shape[:2]
+    out = _arrays.empty((n, c, g3.shape[1]), cdt, x)
+    if out.size:
+        _gs_kernel("grid_sample_gather", cdt, x)(*_gs_args(x3, idx, w, out))
+    return _arrays.astype(out, x.dtype).reshape((n, c) + out_spatial)
+
+
+def _grid_sample_backward(c, g: Tensor):
+    """The input gradient (the gather's adjoint: a scatter-add) and the grid gradient, each when needed."""
+    input, grid = c.saved_tensors
+    need_input, need_grid = c.needs_input_grad
+    x, dt = input._data, input._data.dtype
+    cdt = _gs_compute(dt)
+    x3, g3, sizes, _ = _gs_layout(x, grid._data, cdt)
+    nearest = c.geom[0] == KG.NEAREST  # piecewise constant in the grid: its gradient is zero
+    idx, w, dw = _gs_taps(g3, sizes, c.geom, need_grid and not nearest, cdt)
+    n, ch = x3.shape[:2]
+    go = g._data
+    go3 = (_arrays.reshape(_arrays.ascontiguous(_arrays.astype(go, cdt)), (n, ch, g3.shape[1])) if _arrays.is_cuda(go)
+           else np.ascontiguousarray(go, dtype=cdt).reshape(n, ch, g3.shape[1]))
+    gx = gg = None
+    if need_input:
+        out = zeros(x3.shape, cdt, x)
+        if go3.size:
+            _gs_kernel("grid_sample_scatter", cdt, x)(*_gs_args(go3, idx, w, out))
+        gx = Tensor._wrap(_arrays.astype(out, dt).reshape(x.shape))
+    if need_grid:
+        out = zeros(g3.shape, np.float64, x)
+        if go3.size and not nearest:
+            _gs_kernel("grid_sample_grid_grad", cdt, x)(*_gs_args(x3, go3, idx, dw, out))
+        gg = Tensor._wrap(_arrays.astype(out, dt).reshape(grid.shape))
+    if grad_mode.STATE.enabled and needs_graph(g, input, grid):  # create_graph: no second derivative (yet)
+        node = record("NotImplemented", _no_second_derivative, (g, input, grid),
+                      [t for t in (gx, gg) if t is not None])
+        node.op = f"grid_sampler_{input.ndim - 2}d_backward"
+    return gx, gg
+
+
+def _no_second_derivative(c, *_):
+    raise RuntimeError(f"derivative for aten::{c.op} is not implemented in ntorch (torch has it): grid_sample's "
+                       "backward cannot be differentiated again")
 
 
 def _base_axis(steps: int, align_corners: bool) -> np.ndarray:
