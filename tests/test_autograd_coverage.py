@@ -302,6 +302,43 @@ F_CALLS.update({
     "ctc_loss": lambda: F.ctc_loss(x(3, 1, 3).log_softmax(2), idx(1, 2), (3,), (2,)),
 })
 
+# torch_extras: the identities of real tensors (conj, real, ...), settings and names are not ops
+NOT_DIFFERENTIABLE |= {
+    "conj", "conj_physical", "resolve_conj", "resolve_neg", "real", "imag", "detach", "is_conj", "is_neg", "range",
+    "eig", "symeig", "matrix_rank", "typename", "is_storage", "get_device", "compiled_with_cxx11_abi",
+    "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode", "get_deterministic_debug_mode",
+    "set_float32_matmul_precision", "get_float32_matmul_precision", "set_warn_always", "is_warn_always_enabled",
+    "set_num_interop_threads", "get_num_interop_threads", "set_flush_denormal", "set_default_device",
+    "get_default_device",
+}
+CALLS.update({
+    "adjoint": lambda: ntorch.adjoint(x(2, 3)),
+    "angle": lambda: ntorch.angle(x(3)),
+    "arctan2": lambda: ntorch.arctan2(x(3), x(3)),
+    "unsafe_chunk": lambda: ntorch.unsafe_chunk(x(4), 2)[0],
+    "unsafe_split": lambda: ntorch.unsafe_split(x(4), 2)[0],
+    "unsafe_split_with_sizes": lambda: ntorch.unsafe_split_with_sizes(x(4), (1, 3))[1],
+    "frobenius_norm": lambda: ntorch.frobenius_norm(x(2, 3)),
+    "nuclear_norm": lambda: ntorch.nuclear_norm(x(2, 3)),
+    "lu": lambda: ntorch.lu(x(3, 3))[0],
+    "lu_solve": lambda: ntorch.lu_solve(x(3, 1), *ntorch.lu(x(3, 3))),
+    "lu_unpack": lambda: ntorch.lu_unpack(*ntorch.lu(x(3, 3)))[1],
+    "conv3d": lambda: ntorch.conv3d(x(1, 2, 3, 3, 3), x(2, 2, 2, 2, 2)),
+    "conv_transpose3d": lambda: ntorch.conv_transpose3d(x(1, 2, 2, 2, 2), x(2, 2, 2, 2, 2)),
+    "bilinear": lambda: ntorch.bilinear(x(2, 3), x(2, 2), x(4, 3, 2)),
+    "max_pool3d": lambda: ntorch.max_pool3d(x(1, 1, 2, 2, 2), 2),
+    "max_pool1d_with_indices": lambda: ntorch.max_pool1d_with_indices(x(1, 1, 4), 2)[0],
+    "constant_pad_nd": lambda: ntorch.constant_pad_nd(x(2, 2), (1, 1)),
+    "alpha_dropout": lambda: ntorch.alpha_dropout(x(4), 0.5, True),
+    "feature_alpha_dropout": lambda: ntorch.feature_alpha_dropout(x(2, 2, 2), 0.5, True),
+    "feature_dropout": lambda: ntorch.feature_dropout(x(2, 2, 2), 0.5, True),
+    "ctc_loss": lambda: ntorch.ctc_loss(x(3, 1, 3).log_softmax(2), idx(1, 2), (3,), (2,)),
+    "channel_shuffle": lambda: ntorch.channel_shuffle(x(1, 4, 2), 2),
+    "native_channel_shuffle": lambda: ntorch.native_channel_shuffle(x(1, 4, 2), 2),
+})
+F_CALLS["channel_shuffle"] = lambda: F.channel_shuffle(x(1, 4, 2), 2)
+
 
 def _public(module) -> set:
     return {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))
