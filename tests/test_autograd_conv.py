@@ -80,6 +80,41 @@ def test_conv_transpose2d_gradgradcheck(rng, kw):
     assert gradgradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, **kw), (x, w, b))
 
 
+CONV3D = [  # input shape, weight shape, bias, keyword arguments (the fused 3-d kernels on CPU)
+    ((1, 2, 3, 4, 3), (3, 2, 2, 3, 2), True, dict(stride=(1, 2, 1), padding=1)),
+    ((2, 4, 4, 3, 3), (4, 2, 3, 2, 1), False, dict(stride=(2, 1, 1), dilation=(1, 2, 1), groups=2)),
+    ((2, 3, 4, 3), (2, 2, 2, 2, 3), True, dict(padding="same")),  # unbatched, even kernels
+]
+
+
+@pytest.mark.parametrize("xs, ws, bias, kw", CONV3D)
+def test_conv3d_gradcheck(rng, xs, ws, bias, kw):
+    args = (leaf(rng, *xs), leaf(rng, *ws)) + ((leaf(rng, ws[0]),) if bias else ())
+    assert gradcheck(lambda *a: F.conv3d(*a, **kw), args)
+
+
+@pytest.mark.parametrize("xs, ws, kw", [
+    ((1, 2, 2, 3, 2), (2, 3, 2, 2, 3), dict(stride=2, padding=1, output_padding=1)),
+    ((1, 4, 2, 2, 3), (4, 1, 2, 3, 2), dict(stride=(1, 2, 1), groups=2, dilation=(2, 1, 1))),
+])
+def test_conv_transpose3d_gradcheck(rng, xs, ws, kw):
+    groups = kw.get("groups", 1)
+    args = (leaf(rng, *xs), leaf(rng, *ws), leaf(rng, ws[1] * groups))
+    assert gradcheck(lambda *a: F.conv_transpose3d(*a, **kw), args)
+
+
+def test_conv3d_and_conv_transpose3d_gradgradcheck(rng):
+    x, w, b = leaf(rng, 1, 2, 3, 3, 2), leaf(rng, 2, 2, 2, 2, 2), leaf(rng, 2)
+    assert gradgradcheck(lambda x, w, b: F.conv3d(x, w, b, stride=(2, 1, 1), padding=1), (x, w, b))
+    assert gradgradcheck(lambda x, w: F.conv_transpose3d(x, w, stride=2, output_padding=1), (x, w))
+
+
+def test_conv3d_grad_fn_is_one_recorded_op(rng):
+    """conv3d on CPU is one ConvolutionBackward0 node (not the composition of stack/pad/conv2d)."""
+    y = F.conv3d(leaf(rng, 1, 2, 3, 3, 3), leaf(rng, 2, 2, 2, 2, 2), leaf(rng, 2))
+    assert y.grad_fn.name() == "ConvolutionBackward0"
+
+
 @pytest.mark.parametrize("shape, kw", [
     ((2, 2, 4, 5), dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1))),
     ((2, 3, 3), dict(kernel_size=2)),

@@ -5,6 +5,7 @@ input times that weight tap; conv_transpose2d scatters each input pixel times ea
 sliding windows (np.lib.stride_tricks); fold adds each column back at its window positions.
 """
 
+import itertools
 import re
 
 import numpy as np
@@ -365,15 +366,161 @@ def test_conv2d_large_enough_for_the_parallel_paths(rng):
 
 @pytest.mark.parametrize("case", [((2, 4, 9, 7), 6, 3, 1, 1, 1, 1), ((1, 4, 11, 8), 6, (3, 2), 2, (2, 1), (2, 1), 2),
                                   ((1, 2, 6, 6), 3, 2, 1, 3, 1, 1)])
-def test_conv2d_row_chunks_of_large_images(rng, monkeypatch, case):
-    """Images whose columns exceed CHUNK_BYTES are unfolded a few output rows at a time."""
+@pytest.mark.parametrize("dt", [nt.float64, nt.int64])
+def test_conv2d_row_chunks_of_large_images(rng, monkeypatch, case, dt):
+    """Images whose columns exceed the chunk size are unfolded a few output rows at a time (floats: the fused
+    kernels' FUSED_CHUNK_BYTES; integers: the unfold + GEMM path's CHUNK_BYTES)."""
     from ntorch.nn import conv
 
     monkeypatch.setattr(conv, "CHUNK_BYTES", 1)  # one output row per chunk
+    monkeypatch.setattr(conv, "FUSED_CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv, "FUSED_MIN_COLS", 1)
     shape, cout, k, s, p, d, g = case
     kh, kw = _pair(k)
-    x = random_array(rng, shape, nt.float64)
-    w = random_array(rng, (cout, shape[1] // g, kh, kw), nt.float64)
-    b = random_array(rng, (cout,), nt.float64)
+    x = random_array(rng, shape, dt)
+    w = random_array(rng, (cout, shape[1] // g, kh, kw), dt)
+    b = random_array(rng, (cout,), dt)
     got = F.conv2d(nt.from_numpy(x), nt.from_numpy(w), nt.from_numpy(b), s, p, d, g)
-    _check(got, ref_conv2d(x, w, b, s, p, d, g), nt.float64)
+    _check(got, ref_conv2d(x, w, b, s, p, d, g), dt)
+
+
+# ---------------------------------------------------------------------------------------------
+# conv3d / conv_transpose3d and the fused kernels' chunking and threading, against tap-by-tap references
+# ---------------------------------------------------------------------------------------------
+
+
+def ref_conv_nd(x, w, b, stride, padding, dilation, groups, g_out=None):
+    """Direct n-d convolution, tap by tap over strided slices of the padded input (float64). With g_out (the
+    gradient of the output), returns (input gradient, weight gradient) instead: the same slices, scattered."""
+    nd = x.ndim - 2
+    s, p, d = ((v,) * nd if isinstance(v, int) else tuple(v) for v in (stride, padding, dilation))
+    x, w = x.astype(np.float64), w.astype(np.float64)
+    xp = np.pad(x, ((0, 0), (0, 0)) + tuple((v, v) for v in p))
+    cout, cg = w.shape[:2]
+    k = w.shape[2:]
+    o = tuple((xp.shape[2 + i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(nd))
+    og = cout // groups
+    out = np.zeros((x.shape[0], cout) + o)
+    gxp, gw = np.zeros_like(xp), np.zeros_like(w)
+    for g in range(groups):
+        ci, co = slice(g * cg, (g + 1) * cg), slice(g * og, (g + 1) * og)
+        for taps in itertools.product(*(range(v) for v in k)):
+            sl = (slice(None), ci) + tuple(slice(t * d[i], t * d[i] + (o[i] - 1) * s[i] + 1, s[i])
+                                           for i, t in enumerate(taps))
+            wt = w[(co, slice(None)) + taps]
+            if g_out is None:
+                out[:, co] += np.einsum("nc...,oc->no...", xp[sl], wt)
+            else:
+                gxp[sl] += np.einsum("no...,oc->nc...", g_out[:, co], wt)
+                n = x.shape[0]
+                gw[(co, slice(None)) + taps] = np.einsum("nol,ncl->oc", g_out[:, co].reshape(n, og, -1),
+                                                         xp[sl].reshape(n, cg, -1))
+    if g_out is not None:
+        return gxp[(slice(None), slice(None)) + tuple(slice(v, v + x.shape[2 + i]) for i, v in enumerate(p))], gw
+    if b is not None:
+        out += b.astype(np.float64).reshape((1, cout) + (1,) * nd)
+    return out
+
+
+def ref_conv_transpose_nd(x, w, stride, padding, output_padding, dilation, groups):
+    """The transposed convolution as the input gradient of ref_conv_nd (same weight array) at the output size."""
+    nd = x.ndim - 2
+    s, p, op, d = ((v,) * nd if isinstance(v, int) else tuple(v) for v in (stride, padding, output_padding, dilation))
+    k = w.shape[2:]
+    size = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1 for i in range(nd))
+    ghost = np.zeros((x.shape[0], w.shape[1] * groups) + size)
+    return ref_conv_nd(ghost, w, None, s, p, d, groups, g_out=x.astype(np.float64))[0]
+
+
+# (input shape, cout, kernel, stride, padding, dilation, groups)
+CONV3D_CASES = [
+    ((2, 3, 5, 6, 7), 4, 3, 1, 1, 1, 1),
+    ((1, 4, 6, 5, 7), 6, (2, 3, 1), (2, 1, 3), (1, 0, 1), (2, 1, 1), 2),
+    ((2, 4, 4, 4, 4), 4, 3, 1, 1, 1, 4),  # depthwise
+    ((3, 5, 3, 4, 3), 2, 1, 1, 0, 1, 1),  # 1x1x1
+    ((1, 2, 4, 3, 5), 3, (4, 3, 5), 1, 0, 1, 1),  # kernel as large as the input
+    ((0, 2, 3, 3, 3), 2, 2, 1, 0, 1, 1),  # empty batch
+]
+
+
+@pytest.mark.parametrize("case", CONV3D_CASES)
+def test_conv3d_against_direct_loops(rng, case):
+    shape, cout, k, s, p, d, g = case
+    k = (k,) * 3 if isinstance(k, int) else k
+    x = random_array(rng, shape, nt.float64)
+    w = random_array(rng, (cout, shape[1] // g) + k, nt.float64)
+    b = random_array(rng, (cout,), nt.float64)
+    ref = ref_conv_nd(x, w, b, s, p, d, g)
+    for dt in (nt.float32, nt.float64):
+        got = F.conv3d(nt.tensor(x, dtype=dt), nt.tensor(w, dtype=dt), nt.tensor(b, dtype=dt), s, p, d, g)
+        _check(got, ref, dt, f"{case} {dt}")
+
+
+def test_conv3d_unbatched_same_and_non_contiguous(rng):
+    x = random_array(rng, (5, 7, 4, 3), nt.float64).transpose(3, 0, 1, 2)  # (3, 5, 7, 4), not contiguous
+    w = random_array(rng, (2, 3, 2, 3, 2), nt.float64)
+    got = F.conv3d(nt.from_numpy(x), nt.from_numpy(w), padding="same")
+    # 'same' with even kernels: one more padding plane/column after than before
+    xp = np.pad(x, ((0, 0), (0, 1), (1, 1), (0, 1)))
+    _check(got, ref_conv_nd(xp[None], w, None, 1, 0, 1, 1)[0], nt.float64)
+    xt = nt.from_numpy(random_array(rng, (2, 3, 6, 5, 8), nt.float32))[:, :, ::2, :, 1:7]
+    got = F.conv3d(xt, nt.from_numpy(w.astype(np.float32)), stride=(1, 2, 1))
+    _check(got, ref_conv_nd(xt.numpy(), w, None, (1, 2, 1), 0, 1, 1), nt.float32)
+
+
+@pytest.mark.parametrize("case", [((2, 4, 3, 4, 5), 3, (2, 3, 2), (2, 1, 2), (0, 1, 1), (1, 0, 1), (1, 2, 1), 2),
+                                  ((1, 2, 3, 3, 3), 2, 3, 2, 1, 1, 1, 1)])
+def test_conv_transpose3d(rng, case):
+    shape, coutg, k, s, p, op, d, g = case
+    k = (k,) * 3 if isinstance(k, int) else k
+    x = random_array(rng, shape, nt.float64)
+    w = random_array(rng, (shape[1], coutg) + k, nt.float64)
+    b = random_array(rng, (coutg * g,), nt.float64)
+    ref = ref_conv_transpose_nd(x, w, s, p, op, d, g) + b.reshape(1, -1, 1, 1, 1)
+    for dt in (nt.float32, nt.float64):
+        got = F.conv_transpose3d(nt.tensor(x, dtype=dt), nt.tensor(w, dtype=dt), nt.tensor(b, dtype=dt), s, p, op,
+                                 g, d)
+        _check(got, ref, dt, f"{case} {dt}")
+
+
+FUSED_CASES = [  # input shape, weight shape, stride, padding, dilation, groups
+    ((1, 3, 9, 11), (4, 3, 3, 3), 1, 1, 1, 1),
+    ((3, 4, 10, 7), (6, 2, 3, 2), (2, 1), (1, 0), (1, 2), 2),
+    ((1, 4, 12, 9), (4, 4, 5, 3), 1, 2, (2, 1), 1),  # chunks two apart overlap: no parity split
+    ((1, 2, 7, 5, 6), (3, 2, 3, 2, 3), (1, 2, 1), 1, 1, 1),
+    ((2, 2, 5, 4, 5), (2, 1, 2, 3, 2), 2, (0, 1, 1), (2, 1, 1), 2),
+]
+
+
+@pytest.mark.parametrize("case", FUSED_CASES)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("tiny_chunks", [False, True])
+def test_fused_forward_and_gradients_in_chunks_and_threads(rng, monkeypatch, case, threads, tiny_chunks):
+    """conv2d / conv3d forward, input and weight gradients through the fused kernels: whole images or one grid
+    row per chunk (the transposed conv of a single image then runs chunks of one parity at a time), 1 or 2
+    threads (the work queue); float64 against the reference, float32 within float32's tolerance."""
+    from ntorch.nn import conv
+
+    if tiny_chunks:
+        monkeypatch.setattr(conv, "FUSED_CHUNK_BYTES", 1)
+        monkeypatch.setattr(conv, "FUSED_MIN_COLS", 1)
+    xs, ws, s, p, d, g = case
+    x, w = random_array(rng, xs, nt.float64), random_array(rng, ws, nt.float64)
+    b = random_array(rng, (ws[0],), nt.float64)
+    ref = ref_conv_nd(x, w, b, s, p, d, g)
+    gout = random_array(rng, ref.shape, nt.float64)
+    gx_ref, gw_ref = ref_conv_nd(x, w, None, s, p, d, g, g_out=gout)
+    conv_fn = F.conv2d if len(xs) == 4 else F.conv3d
+    old = nt.get_num_threads()
+    nt.set_num_threads(threads)
+    try:
+        for dt in (nt.float32, nt.float64):
+            tx, tw, tb = (nt.tensor(a, dtype=dt, requires_grad=True) for a in (x, w, b))
+            y = conv_fn(tx, tw, tb, s, p, d, g)
+            y.backward(nt.tensor(gout, dtype=dt))
+            _check(y.detach(), ref, dt, f"{case} {dt} forward")
+            _check(tx.grad, gx_ref, dt, f"{case} {dt} input grad")
+            _check(tw.grad, gw_ref, dt, f"{case} {dt} weight grad")
+            _check(tb.grad, gout.sum(tuple(i for i in range(gout.ndim) if i != 1)), dt, f"{case} {dt} bias grad")
+    finally:
+        nt.set_num_threads(old)

@@ -17,7 +17,11 @@ import numba
 import numpy as np
 from numba import prange
 
+from .matmul import MR, _micro_kernel, _next_item, _nr
+
 _OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+_KC_BLOCK = 256  # the GEMM's K block (matmul's KC for 4- and 8-byte types)...
+_NC_BLOCK = 128  # ...and column block
 
 
 @numba.njit(inline="always")
@@ -132,3 +136,219 @@ def unsigned_view(a: np.ndarray) -> np.ndarray:
 
 def num_threads() -> int:
     return numba.get_num_threads()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fused convolutions (float32 / float64): per work item (one image, or a chunk of its output rows), im2col of
+# the chunk into a per-thread buffer that stays in L2, then the micro-kernel GEMM of kernels/cpu/matmul.py on it.
+# Work items go to threads through a shared counter (a thread slowed by other processes takes fewer). Geometry is
+# always 3-d (conv1d / conv2d have depth 1): geo = (kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow),
+# the kernel, stride, padding (front), dilation and the size of the "block" grid (the convolution's output; for
+# the transposed convolution, its input). A "row" is one (z, y) position of that grid: r = z*oh + y.
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(inline="always")
+def _im2col_rows(xf, c_in, d, h, w, cf, lc, geo, r0, r1):
+    """cf[((c*kd + a)*kh + i)*kw + j, (r - r0)*ow + ox] = x[c, z*sd - pd + a*dd, y*sh - ph + i*dh, ox*sw - pw + j*dw]
+    for grid rows r = z*oh + y in [r0, r1) (0 outside x); cf is flat with row stride lc, xf the flat image.
+    Segments are often short (16-56 elements): slices with loops from 0 (they vectorize), no divisions."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow = geo
+    zero = cf.dtype.type(0)
+    z_first = r0 // oh
+    for c in range(c_in):
+        for a in range(kd):
+            for i in range(kh):
+                for j in range(kw):
+                    base = (((c * kd + a) * kh + i) * kw + j) * lc
+                    x0 = j * dw - pw
+                    xlo, xhi = _valid_range(ow, x0, sw, w)
+                    nx = xhi - xlo
+                    z = z_first
+                    y = r0 - z * oh
+                    for r in range(r1 - r0):
+                        iz = z * sd - pd + a * dd
+                        iy = y * sh - ph + i * dh
+                        y += 1
+                        if y == oh:
+                            y = 0
+                            z += 1
+                        seg = cf[base + r * ow: base + (r + 1) * ow]
+                        if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                            for k in range(ow):
+                                seg[k] = zero
+                            continue
+                        for k in range(xlo):
+                            seg[k] = zero
+                        for k in range(xhi, ow):
+                            seg[k] = zero
+                        s0 = ((c * d + iz) * h + iy) * w + x0 + xlo * sw
+                        dst = seg[xlo:xhi]
+                        if sw == 1:
+                            src = xf[s0: s0 + nx]
+                            for k in range(nx):
+                                dst[k] = src[k]
+                        else:
+                            for k in range(nx):
+                                dst[k] = xf[s0 + k * sw]
+
+
+@numba.njit(inline="always")
+def _col2im_rows(cf, lc, of, c_out, d, h, w, geo, r0, r1):
+    """The adjoint of _im2col_rows: of (flat image (c_out, d, h, w)) += the columns of grid rows [r0, r1)."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow = geo
+    z_first = r0 // oh
+    for c in range(c_out):
+        for a in range(kd):
+            for i in range(kh):
+                for j in range(kw):
+                    base = (((c * kd + a) * kh + i) * kw + j) * lc
+                    x0 = j * dw - pw
+                    xlo, xhi = _valid_range(ow, x0, sw, w)
+                    nx = xhi - xlo
+                    z = z_first
+                    y = r0 - z * oh
+                    for r in range(r1 - r0):
+                        iz = z * sd - pd + a * dd
+                        iy = y * sh - ph + i * dh
+                        y += 1
+                        if y == oh:
+                            y = 0
+                            z += 1
+                        if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                            continue
+                        src = cf[base + r * ow + xlo: base + r * ow + xhi]
+                        d0 = ((c * d + iz) * h + iy) * w + x0 + xlo * sw
+                        if sw == 1:  # contiguous on both sides: vectorizes
+                            dst = of[d0: d0 + nx]
+                            for k in range(nx):
+                                dst[k] += src[k]
+                        else:
+                            for k in range(nx):
+                                of[d0 + k * sw] += src[k]
+
+
+@numba.njit(inline="always")
+def _gemm(kdim, a, aoff, sai, sap, m, b, boff, sbp, n, c, ci, cj, accumulate):
+    """c[ci + i, cj + j] (+)= sum_p a.flat[aoff + i*sai + p*sap] * b.flat[boff + p*sbp + j] for i < m, j < n, with
+    the micro-kernel over unpacked operands (blocked as matmul's direct path); accumulate: add to c."""
+    nr, kcb, ncb = _nr(c.itemsize), _KC_BLOCK, _NC_BLOCK
+    for k0 in range(0, kdim, kcb):
+        kc = min(kcb, kdim - k0)
+        acc = accumulate or k0 > 0
+        for j0 in range(0, n, ncb):
+            j1 = min(j0 + ncb, n)
+            for i0 in range(0, m, MR):
+                for jj in range(j0, j1, nr):
+                    _micro_kernel(kc, a, aoff + i0 * sai + k0 * sap, sai, sap, min(MR, m - i0), b,
+                                  boff + k0 * sbp + jj, sbp, min(nr, n - jj), c, ci + i0, cj + jj, acc)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def conv_forward(x, w, bias, out, geo, groups, chunk, buf):
+    """out[n, :, rows] = conv of x (N, C, D, H, W) with w (Cout, C/groups*kd*kh*kw), + bias when bias.size > 0;
+    out (N, Cout, od*oh*ow). Items: (image, chunk of `chunk` grid rows); buf (threads, C*kd*kh*kw*chunk*ow)."""
+    nb, c_in, d, h, wd = x.shape
+    cout, kg = w.shape
+    coutg = cout // groups
+    od, oh, ow = geo[12], geo[13], geo[14]
+    rows = od * oh
+    nch = (rows + chunk - 1) // chunk
+    lc = chunk * ow
+    counter = np.zeros(1, np.int64)
+    for t in prange(buf.shape[0]):
+        cols = buf[t]
+        item = _next_item(counter)
+        while item < nb * nch:
+            n = item // nch
+            r0 = (item - n * nch) * chunk
+            r1 = min(rows, r0 + chunk)
+            _im2col_rows(x[n].reshape(-1), c_in, d, h, wd, cols, lc, geo, r0, r1)
+            o = out[n]
+            nl = (r1 - r0) * ow
+            for g in range(groups):
+                _gemm(kg, w, g * coutg * kg, kg, 1, coutg, cols, g * kg * lc, lc, nl, o, g * coutg, r0 * ow, False)
+            if bias.size:
+                for co in range(cout):
+                    bv = bias[co]
+                    seg = o[co, r0 * ow: r0 * ow + nl]
+                    for k in range(nl):
+                        seg[k] += bv
+            item = _next_item(counter)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def conv_transpose(x, w, out, geo, groups, chunk, parity, buf):
+    """out (N, Cout, D, H, W) += the transposed conv of x (N, Cin, bd*bh*bw) with w (Cin, Cout/groups*kd*kh*kw):
+    per chunk of grid rows, cols = W_g^T x_g (one GEMM per group) into buf[thread], then col2im. parity < 0: items
+    are whole images (no two threads write one image); else items are the chunks of that parity of every image
+    (chunks of one parity never write the same output rows: the caller checks)."""
+    nb, cin, lin = x.shape
+    c_out, d, h, wd = out.shape[1:]
+    cing = cin // groups
+    ktg = w.shape[1]
+    bd, bh, bw = geo[12], geo[13], geo[14]
+    rows = bd * bh
+    nch = (rows + chunk - 1) // chunk
+    lc = chunk * bw
+    per = (nch - parity + 1) // 2  # chunks of that parity per image
+    total = nb if parity < 0 else nb * per
+    counter = np.zeros(1, np.int64)
+    for t in prange(buf.shape[0]):
+        cols = buf[t]
+        cols2 = cols.reshape(-1, lc)
+        item = _next_item(counter)
+        while item < total:
+            if parity < 0:
+                n, q0, q1 = item, 0, nch
+            else:
+                n = item // per
+                q0 = parity + 2 * (item - n * per)
+                q1 = q0 + 1
+            xn = x[n]
+            of = out[n].reshape(-1)
+            for q in range(q0, q1):
+                r0 = q * chunk
+                r1 = min(rows, r0 + chunk)
+                nl = (r1 - r0) * bw
+                for g in range(groups):
+                    _gemm(cing, w, g * cing * ktg, 1, ktg, ktg, xn, g * cing * lin + r0 * bw, lin, nl, cols2,
+                          g * ktg, 0, False)
+                _col2im_rows(cols, lc, of, c_out, d, h, wd, geo, r0, r1)
+            item = _next_item(counter)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def conv_weight_grad(x, gy, acc, geo, groups, chunk, buf, gbuf):
+    """acc[t, g] (C/groups*kd*kh*kw, Cout/groups) += the weight gradient (transposed) from the items thread t took:
+    per (image, chunk), the chunk's columns (rows of one group) times the chunk of gy (N, Cout, L) transposed
+    (into gbuf[t], (chunk*ow, Cout)). acc must hold zeros on entry; the caller sums it over t."""
+    nb, c_in, d, h, wd = x.shape
+    cout = gy.shape[1]
+    kg = acc.shape[2]
+    coutg = cout // groups
+    od, oh, ow = geo[12], geo[13], geo[14]
+    rows = od * oh
+    nch = (rows + chunk - 1) // chunk
+    lc = chunk * ow
+    counter = np.zeros(1, np.int64)
+    for t in prange(buf.shape[0]):
+        cols = buf[t]
+        gt = gbuf[t]
+        item = _next_item(counter)
+        while item < nb * nch:
+            n = item // nch
+            r0 = (item - n * nch) * chunk
+            r1 = min(rows, r0 + chunk)
+            nl = (r1 - r0) * ow
+            _im2col_rows(x[n].reshape(-1), c_in, d, h, wd, cols, lc, geo, r0, r1)
+            gn = gy[n]
+            for p0 in range(0, nl, 16):  # transpose the chunk of gy, 16 positions at a time
+                p1 = min(nl, p0 + 16)
+                for co in range(cout):
+                    src = gn[co]
+                    for p in range(p0, p1):
+                        gt[p * cout + co] = src[r0 * ow + p]
+            for g in range(groups):
+                _gemm(nl, cols, g * kg * lc, lc, 1, kg, gt, g * coutg, cout, coutg, acc[t, g], 0, 0, True)
+            item = _next_item(counter)

@@ -1,6 +1,11 @@
 """Convolutions: conv1d, conv2d, conv3d, conv_transpose1d/2d/3d, unfold, fold.
 
-conv3d and conv_transpose3d (and conv_transpose1d) are compositions of the 2-d ops (see their docstrings).
+conv_transpose1d (and, on CUDA or for integers, conv3d and conv_transpose3d) are compositions of the 2-d ops.
+
+On CPU, float16/32/64 convolutions (conv1d/2d/3d, the transposed ones, both gradients) run the fused kernels of
+kernels/cpu/conv.py: images x chunks of output rows shared among threads, each chunk unfolded into a per-thread
+buffer that stays in L2 and multiplied there by matmul's micro-kernel; conv3d and conv_transpose3d are then single
+recorded ops with 3-d geometry. Integer dtypes and CUDA take the paths below.
 
 Every convolution here is unfold (im2col) + the packed GEMM of ntorch.kernels.cpu.matmul:
 conv2d multiplies the weight (Cout, Cin/groups*kh*kw) by the unfolded columns of each image (one
@@ -355,11 +360,17 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding
                            f"elements, but got bias of size {list(bias.shape)} instead")
     _check_dtypes(input, weight, bias, op)
     check_devices(op, input, weight, bias)
-    if nd == 3:
+    if nd == 3 and not _native3d(input):
         return _conv3d_composite(input, weight, bias, batched, s, d, groups, total)
     if nd == 1:  # conv1d is conv2d over (N, C, 1, L)
         s, p, d, total = (1,) + s, (0,) + p, (1,) + d, (0,) + total
     return _conv_tensor(input, weight, bias, nd, batched, s, p, d, groups, total)
+
+
+def _native3d(input: Tensor) -> bool:
+    """conv3d / conv_transpose3d run the fused 3-d kernels on CPU float16/32/64; elsewhere they are compositions
+    of the 2-d ops."""
+    return not _arrays.is_cuda(input._data) and input.dtype.is_floating_point
 
 
 def _conv3d_composite(input: Tensor, weight: Tensor, bias, batched: bool, s, d, groups: int, total) -> Tensor:
@@ -392,7 +403,8 @@ def _stack(tensors, dim: int) -> Tensor:
 
 def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s, p, d, groups: int,
                  total) -> Tensor:
-    """conv of validated tensors with 2-d geometry (conv1d: height 1), recorded for autograd."""
+    """conv of validated tensors with 2-d geometry (conv1d: height 1; conv3d on CPU floats: 3-d), recorded for
+    autograd."""
     x = input._data if batched else input._data[None]
     w = weight._data
     if nd == 1:
@@ -411,7 +423,7 @@ def _as_4d(t: Tensor, nd: int, batched: bool) -> Tensor:
     """An input or output gradient of a conv as (N, C, H, W) (recorded views, for higher derivatives)."""
     if not batched:
         t = t.unsqueeze(0)
-    return t.unsqueeze(2) if nd == 1 else t
+    return t.unsqueeze(2) if nd == 1 else t  # conv3d: (N, C, D, H, W)
 
 
 def _conv_backward(c, g):
@@ -425,7 +437,7 @@ def _conv_backward(c, g):
     if c.needs_input_grad[1]:
         gw = _conv_weight_grad(x4, g4, tuple(w4.shape[2:]), s, p, d, groups, total).reshape(tuple(w.shape))
     if c.needs_input_grad[2]:
-        gb = g4.sum((0, 2, 3))
+        gb = g4.sum((0,) + tuple(range(2, g4.ndim)))
     return gx, gw, gb
 
 
@@ -434,15 +446,17 @@ def _conv_input_grad(g4: Tensor, w4: Tensor, in_hw, s, p, d, groups: int) -> Ten
     output_padding gives back the rows and columns the forward's stride left over; for 'same' with an even
     kernel (one more padding row at the bottom) the transposed conv is one row longer and is cut."""
     k = tuple(w4.shape[2:])
-    full = [(g4.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 for i in range(2)]
-    out_pad = [max(0, in_hw[i] - full[i]) for i in range(2)]
-    res = conv_transpose2d(g4, w4, None, s, p, out_pad, groups, d)
-    return _crop(res, in_hw)
+    nd = len(s)
+    full = [(g4.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 for i in range(nd)]
+    out_pad = [max(0, in_hw[i] - full[i]) for i in range(nd)]
+    osz = tuple(full[i] + out_pad[i] for i in range(nd))
+    return _crop(_conv_transpose_tensor(g4, w4, None, True, s, p, d, groups, osz), in_hw)
 
 
 def _crop(t: Tensor, hw) -> Tensor:
-    """t[..., :h, :w] as a linear op (adjoint: zero padding), so that it differentiates to any order."""
-    full = tuple(t.shape[-2:])
+    """t[..., :h, :w] (3-d: t[..., :d, :h, :w]) as a linear op (adjoint: zero padding), so that it differentiates
+    to any order."""
+    full = tuple(t.shape[-len(hw):])
     if full == tuple(hw):
         return t
     return linear_op(t, partial(_crop_fn, hw=tuple(hw)), partial(_uncrop_fn, hw=full), "SliceBackward0",
@@ -450,12 +464,12 @@ def _crop(t: Tensor, hw) -> Tensor:
 
 
 def _crop_fn(a: np.ndarray, hw) -> np.ndarray:
-    return _arrays.ascontiguous(a[..., :hw[0], :hw[1]])
+    return _arrays.ascontiguous(a[(Ellipsis,) + tuple(slice(0, v) for v in hw)])
 
 
 def _uncrop_fn(a: np.ndarray, hw) -> np.ndarray:
-    out = zeros(a.shape[:-2] + tuple(hw), a.dtype, a)
-    _arrays.copy_into(out[..., :a.shape[-2], :a.shape[-1]], a)
+    out = zeros(a.shape[:-len(hw)] + tuple(hw), a.dtype, a)
+    _arrays.copy_into(out[(Ellipsis,) + tuple(slice(0, v) for v in a.shape[-len(hw):])], a)
     return out
 
 
@@ -477,7 +491,7 @@ def _weight_grad_backward(c, gg):
     if c.needs_input_grad[0]:
         gx = _conv_input_grad(g4, gg, tuple(x4.shape[2:]), s, p, d, groups)
     if c.needs_input_grad[1]:
-        gg_out = _crop(_conv_tensor(x4, gg, None, 2, True, s, p, d, groups, total), tuple(g4.shape[2:]))
+        gg_out = _crop(_conv_tensor(x4, gg, None, len(s), True, s, p, d, groups, total), tuple(g4.shape[2:]))
     return gx, gg_out
 
 
@@ -489,6 +503,14 @@ def _conv2d_weight_arrays(x: np.ndarray, g: np.ndarray, kernel, stride, padding,
     if _arrays.is_cuda(x):
         return _cuda_conv2d_weight(x, g, kernel, stride, padding, dilation, groups, dt)
     cdt = _compute_dtype(dt)
+    if x.ndim == 5:  # conv3d (CPU float only)
+        cout, cg = g.shape[1], x.shape[1] // groups
+        if x.shape[0] == 0 or g.size == 0:
+            return np.zeros((cout, cg) + tuple(kernel), dt.np)
+        acc = _fused_weight_grad(np.ascontiguousarray(x, dtype=cdt), np.ascontiguousarray(g, dtype=cdt), kernel,
+                                 stride, padding, dilation, groups)
+        return np.ascontiguousarray(acc.transpose(0, 2, 1)).reshape((cout, cg) + tuple(kernel)).astype(dt.np,
+                                                                                                        copy=False)
     n, c, h, wd = x.shape
     cout, oh, ow = g.shape[1:]
     kh, kw = kernel
@@ -499,6 +521,8 @@ def _conv2d_weight_arrays(x: np.ndarray, g: np.ndarray, kernel, stride, padding,
         return _weight_from(acc, cout, cg, kh, kw, dt)
     x = np.ascontiguousarray(x, dtype=cdt)
     g = np.ascontiguousarray(g, dtype=cdt)
+    if _fused(x):
+        return _weight_from(_fused_weight_grad(x, g, kernel, stride, padding, dilation, groups), cout, cg, kh, kw, dt)
     cdtype = dtypes.from_numpy_dtype(np.dtype(cdt))
     bmm = dispatch.lookup("bmm", "cpu", cdtype)
     one_to_one = kh == kw == 1 and tuple(stride) == (1, 1) and tuple(padding) == (0, 0) and (oh, ow) == (h, wd)
@@ -548,6 +572,13 @@ def _conv2d_arrays(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, g
     if _arrays.is_cuda(x):
         return _cuda_conv2d(x, w, b, stride, padding, dilation, groups, pad_total, dt)
     cdt = _compute_dtype(dt)
+    if x.ndim == 5:  # conv3d (CPU float only)
+        grid = tuple(_out_size(x.shape[2 + i], w.shape[2 + i], stride[i], pad_total[i], dilation[i]) for i in range(3))
+        if x.shape[0] == 0 or w.shape[0] == 0:
+            return np.zeros((x.shape[0], w.shape[0]) + grid, dt.np)
+        b = None if b is None else b.astype(cdt)
+        return _fused_conv(np.ascontiguousarray(x, dtype=cdt), w.astype(cdt), b, stride, padding, dilation, groups,
+                           grid).astype(dt.np, copy=False)
     n, c, h, wd = x.shape
     cout, cg, kh, kw = w.shape
     oh = _out_size(h, kh, stride[0], pad_total[0], dilation[0])
@@ -565,6 +596,9 @@ def _conv2d_arrays(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, g
     if kk == 0:
         out3[...] = 0
         return _add_bias(out3, b, cdtype).reshape(out.shape).astype(dt.np, copy=False)
+    if _fused(x):
+        return _fused_conv(np.ascontiguousarray(x), w, b, stride, padding, dilation, groups, (oh, ow)).astype(
+            dt.np, copy=False)
     bmm = dispatch.lookup("bmm", "cpu", cdtype)
     one_to_one = kh == kw == 1 and stride == (1, 1) and padding == (0, 0) and pad_total == (0, 0)
     # groups == 1: the bias rides along in the GEMM as one more weight column times a row of ones in the columns
@@ -606,6 +640,108 @@ def _conv2d_arrays(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, g
                 gemm(cols, dst)
                 out[i, :, oy0:oy1, :] = dst.reshape(cout, oy1 - oy0, ow)
     return _add_bias(out3, b, cdtype).reshape(out.shape).astype(dt.np, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fused CPU kernels (float32 / float64): im2col of one chunk of output rows at a time into a per-thread buffer
+# that stays in L2, then the GEMM on it; images x chunks shared among threads (kernels/cpu/conv.py). Geometry is
+# 3-d throughout (conv1d / conv2d: depth 1).
+# ---------------------------------------------------------------------------------------------
+
+FUSED_CHUNK_BYTES = 1 << 19  # a thread's column chunk holds about this many bytes...
+FUSED_MIN_COLS = 256  # ...but at least this many columns (or all of them), for the GEMM's sake
+
+
+def _fused(x: np.ndarray) -> bool:
+    """Whether the fused kernels take arrays of x's (compute) dtype: CPU float32 / float64."""
+    return not _arrays.is_cuda(x) and x.dtype in (np.float32, np.float64)
+
+
+def _geo(kernel, stride, padding, dilation, grid) -> np.ndarray:
+    """The kernels' geometry vector; 2-d arguments get depth 1 (no padding)."""
+    parts = ((kernel, 1), (stride, 1), (padding, 0), (dilation, 1), (grid, 1))
+    return np.array([v for t, pad in parts for v in ((pad,) if len(t) == 2 else ()) + tuple(t)], np.int64)
+
+
+def _chunking(items: int, grid, rows_per_col: int, itemsize: int) -> tuple[int, int]:
+    """(grid rows per chunk, threads) for `items` images over a (d, h, w) grid whose columns hold rows_per_col
+    elements: chunks of about FUSED_CHUNK_BYTES, and no more threads than work items."""
+    rows, ow = grid[0] * grid[1], grid[2]
+    chunk = max(FUSED_CHUNK_BYTES // max(1, rows_per_col * ow * itemsize), -(-FUSED_MIN_COLS // ow), 1)
+    chunk = min(chunk, rows)
+    threads = max(1, min(K.num_threads(), items * -(-rows // chunk)))
+    return chunk, threads
+
+
+def _fused_conv(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, groups: int, out_grid) -> np.ndarray:
+    """conv of C-contiguous x (N, C, [D,] H, W) and w (Cout, C/groups, [kd,] kh, kw) of one float dtype, front
+    padding `padding`, output grid out_grid: (N, Cout, *out_grid)."""
+    n, c = x.shape[:2]
+    cout = w.shape[0]
+    kvol = int(np.prod(w.shape[2:]))
+    grid = (1,) * (3 - len(out_grid)) + tuple(out_grid)
+    out = np.empty((n, cout) + tuple(out_grid), x.dtype)
+    chunk, threads = _chunking(n, grid, c * kvol, x.itemsize)
+    buf = np.empty((threads, c * kvol * chunk * grid[2]), x.dtype)
+    bias = np.zeros(0, x.dtype) if b is None else np.ascontiguousarray(b, x.dtype)
+    x5 = x.reshape((n, c) + (1,) * (5 - x.ndim) + x.shape[2:])
+    K.conv_forward(x5, np.ascontiguousarray(w).reshape(cout, -1), bias, out.reshape(n, cout, -1),
+                   _geo(w.shape[2:], stride, padding, dilation, out_grid), groups, chunk, buf)
+    return out
+
+
+def _fused_conv_transpose(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups: int,
+                          out_size) -> np.ndarray:
+    """The transposed conv (no bias) of C-contiguous x (N, Cin, [D,] H, W) with w (Cin, Cout/groups, [kd,] kh, kw),
+    into a new (N, Cout, *out_size) array (positions past the last block stay zero)."""
+    n, cin = x.shape[:2]
+    coutg = w.shape[1]
+    kvol = int(np.prod(w.shape[2:]))
+    cout = coutg * groups
+    geo = _geo(w.shape[2:], stride, padding, dilation, x.shape[2:])
+    out = np.zeros((n, cout) + tuple(out_size), x.dtype)
+    grid = tuple(int(v) for v in geo[12:])
+    chunk, threads = _chunking(n, grid, cout * kvol, x.itemsize)
+    kd, sd, dd = (int(geo[0]), int(geo[3]), int(geo[9]))
+    kh, sh, dh = (int(geo[1]), int(geo[4]), int(geo[10]))
+    rows = grid[0] * grid[1]
+    # Fewer images than threads: chunks of one parity at a time. A chunk of c rows writes (c - 1)*s + (k - 1)*d + 1
+    # output rows, so c > (k - 1)*d / s keeps chunks two apart from sharing one (depth > 1: whole planes)
+    parities = (-1,)
+    if n < threads:
+        if grid[0] == 1:
+            chunk = max(chunk, dh * (kh - 1) // sh, 1)
+        else:
+            chunk = max(-(-chunk // grid[1]), dd * (kd - 1) // sd, 1) * grid[1]
+        if rows > chunk:
+            parities = (0, 1)
+    if parities == (-1,):
+        chunk = min(chunk, rows)
+        threads = max(1, min(threads, n))
+    buf = np.empty((threads, cout * kvol * chunk * grid[2]), x.dtype)
+    x3 = x.reshape(n, cin, -1)
+    w2 = np.ascontiguousarray(w).reshape(cin, -1)
+    o5 = out.reshape((n, cout) + (1,) * (5 - out.ndim) + out.shape[2:])
+    for parity in parities:
+        K.conv_transpose(x3, w2, o5, geo, groups, chunk, parity, buf)
+    return out
+
+
+def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, dilation, groups: int) -> np.ndarray:
+    """The (groups, C/groups*kvol, Cout/groups) weight gradient (transposed) of conv(x, w) for C-contiguous x
+    (N, C, [D,] H, W) and g (N, Cout, *grid), one float dtype."""
+    n, c = x.shape[:2]
+    cout = g.shape[1]
+    kvol = int(np.prod(kernel))
+    grid = (1,) * (5 - g.ndim) + tuple(g.shape[2:])
+    chunk, threads = _chunking(n, grid, c * kvol, x.itemsize)
+    buf = np.empty((threads, c * kvol * chunk * grid[2]), x.dtype)
+    gbuf = np.empty((threads, chunk * grid[2] * cout), x.dtype)
+    acc = np.zeros((threads, groups, c // groups * kvol, cout // groups), x.dtype)
+    x5 = x.reshape((n, c) + (1,) * (5 - x.ndim) + x.shape[2:])
+    K.conv_weight_grad(x5, g.reshape(n, cout, -1), acc, _geo(kernel, stride, padding, dilation, g.shape[2:]),
+                       groups, chunk, buf, gbuf)
+    return acc.sum(0) if threads > 1 else acc[0]
 
 
 def _add_bias(out3: np.ndarray, b, cdtype: dtypes.dtype) -> np.ndarray:
@@ -703,6 +839,12 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     op = "conv_transpose2d"
     batched, in_shape, s, p, op_, d, osz = _check_transposed(op, 2, input, weight, bias, stride, padding,
                                                              output_padding, groups, dilation)
+    return _conv_transpose_tensor(input, weight, bias, batched, s, p, d, groups, osz)
+
+
+def _conv_transpose_tensor(input: Tensor, weight: Tensor, bias, batched: bool, s, p, d, groups: int,
+                           osz) -> Tensor:
+    """conv_transpose of validated tensors with 2-d geometry (or 3-d on CPU floats), recorded for autograd."""
     x = input._data if batched else input._data[None]
     out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
                                    input.dtype)
@@ -720,6 +862,8 @@ def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, st
     taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
     batched, in_shape, s, p, op_, d, osz = _check_transposed(op, nd, input, weight, bias, stride, padding,
                                                              output_padding, groups, dilation)
+    if nd == 3 and _native3d(input):
+        return _conv_transpose_tensor(input, weight, bias, batched, s, p, d, groups, osz)
     x = input if batched else input.unsqueeze(0)
     if nd == 1:
         out = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + s, (0,) + p, (0,) + op_, groups,
@@ -771,17 +915,18 @@ def _conv_transpose_backward(c, g):
     w-gradient conv2d's weight gradient with the roles of input and output gradient swapped."""
     x, w = c.saved_tensors
     batched, s, p, d, groups = c.geom
-    x4, g4 = _as_4d(x, 2, batched), _as_4d(g, 2, batched)
-    total = (2 * p[0], 2 * p[1])
+    nd = len(s)
+    x4, g4 = _as_4d(x, nd, batched), _as_4d(g, nd, batched)
+    total = tuple(2 * v for v in p)
     gx = gw = gb = None
     if c.needs_input_grad[0]:
         # output_padding >= stride: conv2d of g has positions past x's, which x never reached
-        gx = _crop(_conv_tensor(g4, w, None, 2, True, s, p, d, groups, total), tuple(x4.shape[2:]))
+        gx = _crop(_conv_tensor(g4, w, None, nd, True, s, p, d, groups, total), tuple(x4.shape[2:]))
         gx = gx.reshape(tuple(x.shape))
     if c.needs_input_grad[1]:
         gw = _conv_weight_grad(g4, x4, tuple(w.shape[2:]), s, p, d, groups, total)
     if c.needs_input_grad[2]:
-        gb = g4.sum((0, 2, 3))
+        gb = g4.sum((0,) + tuple(range(2, g4.ndim)))
     return gx, gw, gb
 
 
@@ -790,6 +935,16 @@ def _conv_transpose2d_arrays(x, w, b, stride, padding, dilation, groups, out_hw,
     if _arrays.is_cuda(x):
         return _cuda_conv_transpose2d(x, w, b, stride, padding, dilation, groups, out_hw, dt)
     cdt = _compute_dtype(dt)
+    if x.ndim == 5:  # conv_transpose3d (CPU float only)
+        cout = w.shape[1] * groups
+        if x.shape[0] == 0 or cout == 0:
+            return np.zeros((x.shape[0], cout) + tuple(out_hw), dt.np)
+        out = _fused_conv_transpose(np.ascontiguousarray(x, dtype=cdt), w.astype(cdt), stride, padding, dilation,
+                                    groups, out_hw)
+        if b is not None:
+            dispatch.lookup("conv_bias", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(
+                out.reshape(out.shape[0], cout, -1), np.ascontiguousarray(b, dtype=cdt))
+        return out.astype(dt.np, copy=False)
     n, cin, h, wd = x.shape
     coutg, kh, kw = w.shape[1:]
     cout = coutg * groups
@@ -800,6 +955,11 @@ def _conv_transpose2d_arrays(x, w, b, stride, padding, dilation, groups, out_hw,
         x, w = x.astype(cdt), w.astype(cdt)
         b = None if b is None else b.astype(cdt)
     cdtype = dtypes.from_numpy_dtype(np.dtype(cdt))
+    if _fused(x):
+        out = _fused_conv_transpose(np.ascontiguousarray(x), w, stride, padding, dilation, groups, out_hw)
+        if b is not None:
+            dispatch.lookup("conv_bias", "cpu", cdtype)(out.reshape(n, cout, -1), np.ascontiguousarray(b))
+        return out.astype(dt.np, copy=False)
     cing = cin // groups
     kk = coutg * kh * kw
     L = h * wd
