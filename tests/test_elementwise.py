@@ -340,3 +340,49 @@ def test_row_broadcast_operands_on_either_side(dt, rng):
         _check(got, np.asarray(want), got.dtype, "row broadcast")
     big = nt.from_numpy(np.ascontiguousarray(np.broadcast_to(a[:, :1], (5, 7))))  # same values, stride-1 operand
     np.testing.assert_array_equal((big - c).numpy(), (big.numpy().astype(np.float64) - col).astype(dt.np))
+
+
+VECTOR_CASES = [((6, 7), (7,)), ((6, 1), (6, 7)), ((2, 3, 4, 5), (1, 3, 1, 1)), ((2, 3, 4, 5), (3, 4, 5)),
+                ((2, 3, 4, 5), (3, 4, 1)), ((1, 7), (3, 1, 7)), ((5, 1, 1), (5, 4, 3)), ((70, 4000), (4000,)),
+                ((300, 1), (300, 900)), ((4, 64, 33, 33), (1, 64, 1, 1))]
+
+
+@pytest.mark.parametrize("sa,sb", VECTOR_CASES)
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64, nt.int32, nt.bool])
+def test_vector_broadcast_loops(sa, sb, dt, rng):
+    """A full contiguous operand against a vector along a run of its dims (bias rows, (n, 1) columns, (C, 1, 1)
+    channels), on either side, serial and (large shapes) parallel, against NumPy; the same through the general
+    path (a non-contiguous full operand, out=)."""
+    a, b = random_array(rng, sa, dt, 1, 5), random_array(rng, sb, dt, 1, 5)
+    ta, tb = nt.from_numpy(a), nt.from_numpy(b)
+    ops = [("add", np.add), ("mul", np.multiply), ("eq", np.equal)]
+    if dt is not nt.bool:
+        ops += [("sub", np.subtract), ("maximum", np.maximum), ("lt", np.less)]
+    for name, ref in ops:
+        for x, y, tx, ty in ((a, b, ta, tb), (b, a, tb, ta)):
+            got = getattr(nt, name)(tx, ty)
+            assert got.shape == np.broadcast_shapes(x.shape, y.shape)
+            _check(got, ref(x, y), got.dtype, name)
+    # the general path: a transposed copy of the full operand keeps the broadcast but is not contiguous
+    full, vec = (a, b) if a.size >= b.size else (b, a)
+    tfull = nt.from_numpy(np.ascontiguousarray(np.swapaxes(full, 0, -1))).transpose(0, -1)
+    _check(tfull * nt.from_numpy(vec), full * vec, dt, "mul strided")
+    out = nt.empty(np.broadcast_shapes(full.shape, vec.shape), dtype=dt)
+    nt.add(nt.from_numpy(vec), nt.from_numpy(full), out=out)
+    _check(out, vec + full, dt, "add out=")
+
+
+def test_vector_broadcast_grad_and_dtypes(rng):
+    """The bias-add fast path records the node that sums the gradient back to the vector; mixed dtypes promote."""
+    x = nt.from_numpy(random_array(rng, (4, 3), nt.float64, -1, 1)).requires_grad_()
+    b = nt.from_numpy(random_array(rng, (3,), nt.float64, -1, 1)).requires_grad_()
+    ((x - b) * 2).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), np.full(3, -8.0))
+    np.testing.assert_allclose(x.grad.numpy(), np.full((4, 3), 2.0))
+    i = nt.from_numpy(np.arange(12, dtype=np.int64).reshape(4, 3))
+    f = nt.from_numpy(np.array([0.5, 1.5, 2.5], np.float32))
+    got = i + f
+    assert got.dtype is nt.float32
+    np.testing.assert_allclose(got.numpy(), np.arange(12).reshape(4, 3) + np.array([0.5, 1.5, 2.5]))
+    with pytest.raises(RuntimeError, match="must match the size"):
+        nt.ones(4, 3) + nt.ones(4)

@@ -377,3 +377,45 @@ def test_broadcast_to(rng):
             "dimension 0.  Target sizes: [4, 1].  Tensor sizes: [3, 1]", nt.broadcast_to, t, (4, 1))
     _raises(RuntimeError, "expand(torch.IntTensor{[3, 1]}, size=[3]): the number of sizes provided (1) must be "
             "greater or equal to the number of dimensions in the tensor (2)", nt.broadcast_to, t, (3,))
+
+
+# -- the parallel copies of large outputs --------------------------------------------------------------------
+@pytest.fixture
+def parallel_copies(monkeypatch):
+    """Small inputs take the threaded copy kernels (copy4_par, cat_rows4_par, pad_gather_par) that outputs of
+    _PAR_BYTES and more take, where Numba has more than one thread."""
+    from ntorch.ops import joins
+
+    monkeypatch.setattr(joins, "_PAR_BYTES", 1)
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64, nt.int16, nt.bool])
+def test_parallel_cat_stack(rng, dt, parallel_copies):
+    """Whole blocks (dim 0: chunked along long rows), inner-dim rows, reversed and transposed inputs."""
+    arrays = [random_array(rng, (37, 33, 5), dt) for _ in range(3)] + [random_array(rng, (11, 33, 5), dt)]
+    ts = [nt.from_numpy(a) for a in arrays]
+    _eq(nt.cat(ts, 0), np.concatenate(arrays, 0))
+    big = [random_array(rng, (3, 20001), dt) for _ in range(2)]  # rows longer than one parallel chunk
+    _eq(nt.cat([nt.from_numpy(a) for a in big], 0), np.concatenate(big, 0))
+    _eq(nt.cat([nt.from_numpy(a) for a in big], 1), np.concatenate(big, 1))
+    same = arrays[:3]
+    for d in (0, 1, 2, 3):
+        _eq(nt.stack([nt.from_numpy(a) for a in same], d), np.stack(same, d))
+    _eq(nt.cat([t.flip(1) for t in ts[:3]], 1), np.concatenate([a[:, ::-1] for a in same], 1))
+    _eq(nt.cat([t.transpose(0, 2) for t in ts], 2), np.concatenate([a.transpose(2, 1, 0) for a in arrays], 2))
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.int64, nt.uint8])
+def test_parallel_flip_roll_repeat_interleave(rng, dt, parallel_copies):
+    a = random_array(rng, (9, 20003), dt)
+    t = nt.from_numpy(a)
+    for dims in ((0,), (1,), (0, 1)):
+        _eq(t.flip(dims), np.flip(a, dims))
+    _eq(t.t().flip(0), np.flip(a.T, 0))
+    _eq(nt.roll(t, (3, -7), (0, 1)), np.roll(a, (3, -7), (0, 1)))
+    b = random_array(rng, (6, 7, 5), dt)
+    tb = nt.from_numpy(b)
+    for d in (0, 1, 2):
+        _eq(nt.repeat_interleave(tb, 3, d), np.repeat(b, 3, d))
+    _eq(nt.repeat_interleave(tb.transpose(0, 2), 2, 1), np.repeat(b.transpose(2, 1, 0), 2, 1))
+    _eq(nt.repeat_interleave(tb, 2), np.repeat(b, 2))

@@ -180,3 +180,17 @@ def test_pad_mode_errors():
             nt.ones(1, 2, 3, dtype=nt.bool), (1, 1), "reflect")
     _raises(NotImplementedError, "\"replication_pad2d\" not implemented for 'Bool'", F.pad,
             nt.ones(1, 2, 3, dtype=nt.bool), (1, 1, 1, 1), "replicate")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_parallel_gather_matches_numpy(rng, mode, monkeypatch):
+    """The threaded gather that large outputs take (forced here for small ones): 1-, 2- and 3-d padding."""
+    from ntorch.ops import joins
+
+    monkeypatch.setattr(joins, "_PAR_BYTES", 1)
+    for shape, pads in (((3, 5, 8), (2, 1)), ((3, 5, 7, 8), (1, 2, 3, 1)), ((3, 5, 6, 7, 8), (1, 1, 2, 0, 1, 2))):
+        x = random_array(rng, shape, nt.float32)
+        p = len(pads) // 2
+        width = [(0, 0)] * (len(shape) - p) + [(pads[2 * i], pads[2 * i + 1]) for i in range(p)][::-1]
+        want = np.pad(x, width, mode=_NP_MODE[mode])
+        np.testing.assert_array_equal(F.pad(nt.from_numpy(x), pads, mode).numpy(), want)

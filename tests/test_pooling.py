@@ -286,3 +286,16 @@ def test_max_pool2d_large_enough_for_the_parallel_path(rng):
     np.testing.assert_array_equal(v.numpy(), ref_v)
     np.testing.assert_array_equal(i.numpy(), ref_i)
     np.testing.assert_array_equal(F.max_pool2d(nt.from_numpy(x), 2).numpy(), ref_max_pool(x, 2, 2, 0, 1, False)[0])
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64])
+def test_global_average_threaded(rng, dt, monkeypatch):
+    """adaptive_avg_pool2d(x, 1) on the threaded plane loop (large inputs; forced here), with a NaN and odd sizes."""
+    from ntorch.nn import pooling
+
+    x = random_array(rng, (3, 5, 7, 9), dt)
+    x[2, 4, 6, 8] = np.nan
+    want = x.astype(np.float64).mean((2, 3), keepdims=True)
+    for work in (1, 1 << 40):  # threaded, then serial
+        monkeypatch.setattr(pooling, "PARALLEL_WORK", work)
+        _check_float(F.adaptive_avg_pool2d(nt.from_numpy(x), 1), want, dt)

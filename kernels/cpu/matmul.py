@@ -78,7 +78,10 @@ def _nr(itemsize):
 
 # Per item size: (NR, KC, NC). A KC x NC block of packed B (256 KiB for float32) stays in the
 # 1 MiB L2 while row panels stream past it. NC is a multiple of NR.
-_GEOM = {s: (_nr.py_func(s), kc, nc) for s, kc, nc in ((1, 512, 1024), (2, 512, 512), (4, 256, 256), (8, 256, 128))}
+_BLOCKS = ((1, 512, 1024), (2, 512, 512), (4, 256, 256), (8, 256, 128))
+_GEOM = {s: (_nr.py_func(s), kc, nc) for s, kc, nc in _BLOCKS}
+_KC = tuple(next((kc for s, kc, _ in _BLOCKS if s == i), 0) for i in range(9))  # by item size, for jitted code
+_NC = tuple(next((nc for s, _, nc in _BLOCKS if s == i), 0) for i in range(9))
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 
@@ -402,6 +405,16 @@ def _compute_parallel(a3, a_ps, sai, sap, b3, b_ps, sbp, out, k, rchunks, kc_blo
             item = _next_item(counter)
 
 
+@numba.njit(**_OPTS)
+def _direct(a, b, out):
+    """out = a @ b on the micro-kernel straight from C-contiguous a and b, serial: what _run does for them,
+    in one jitted call (a Python-level _run costs ~2 us of argument unboxing, a fifth of a 64^3 product)."""
+    m, k = a.shape
+    n = b.shape[1]
+    _compute(a.reshape((1, m, k)), k, k, 1, b.reshape((1, k, n)), 1, n, out.reshape((1, m, n)), k, 0, 1, 0,
+             (m + MR - 1) // MR, _KC[out.itemsize], _NC[out.itemsize])
+
+
 # ---------------------------------------------------------------------------------------------
 # Direct loop for a single tiny product
 # ---------------------------------------------------------------------------------------------
@@ -515,6 +528,8 @@ def matmul_into(a, b, out):
         _small(a, b, out)
     elif n <= SKINNY_N:
         _dot(a, np.ascontiguousarray(b.T), out)
+    elif work < PARALLEL_WORK and a.flags.c_contiguous and b.flags.c_contiguous:
+        _direct(a, b, out)
     else:
         _run(a[None], b[None], out[None], m, n, k, work, work >= PARALLEL_WORK)
 

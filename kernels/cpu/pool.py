@@ -274,16 +274,27 @@ def adaptive_avg_pool(x, out, acc_zero):
                 out[p, oy, ox] = s / ((ye - ys) * (xe - xs))
 
 
+@numba.njit(fastmath={"reassoc"}, inline="always", error_model="numpy")
+def _row_mean(row, zero, count):
+    s = zero
+    for k in range(row.shape[0]):
+        s += row[k]
+    return s / count
+
+
 @numba.njit(fastmath={"reassoc"}, **_OPTS)
-def plane_sum(x2, out, zero):
-    """out[p] = sum of x2[p] (P, HW): the (1, 1) adaptive average's reduction, vectorized by reassociation
+def plane_sum(x2, out, zero, count):
+    """out[p] = sum of x2[p] (P, HW) / count: the (1, 1) adaptive average (count HW), vectorized by reassociation
     (NaN and inf still propagate)."""
     for p in range(x2.shape[0]):
-        row = x2[p]
-        s = zero
-        for k in range(row.shape[0]):
-            s += row[k]
-        out[p] = s
+        out[p] = _row_mean(x2[p], zero, count)
+
+
+@numba.njit(fastmath={"reassoc"}, parallel=True, **_OPTS)
+def plane_sum_par(x2, out, zero, count):
+    """plane_sum across threads, by planes."""
+    for p in prange(x2.shape[0]):
+        out[p] = _row_mean(x2[p], zero, count)
 
 
 @numba.njit(**_OPTS)

@@ -22,7 +22,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import copy as K
 from ..ops._util import check_tensor
-from ..ops.joins import _UINT, copy_tensor_into
+from ..ops.joins import _UINT, copy_tensor_into, parallel_copy
 from ..tensor import Tensor
 
 dispatch.register("pad", "cpu", dtypes.ALL_DTYPES, lambda dt: K.pad_gather)
@@ -289,7 +289,7 @@ def _gather_pad(x: Tensor, pads: list[int], per_dim: dict, mode: str) -> Tensor:
     lo, hi = max(wl, 0), min(wl + shape[-1], w_out)
     if hi < lo:
         lo = hi = max(min(lo, w_out), 0)
-    kernel = dispatch.lookup("pad", "cpu", x.dtype)
+    kernel = K.pad_gather_par if parallel_copy(out.nbytes) else dispatch.lookup("pad", "cpu", x.dtype)
     u = _UINT[item]
     dshape = np.array([nb] + [1] * (3 - p) + out_shape[ndim - p:], np.int64)
     kernel(flat.view(u), sbase, np.array(sstr, np.int64), out.reshape(-1).view(u), dshape, maps[0], maps[1],

@@ -450,8 +450,9 @@ def _adaptive_avg_fn(x: np.ndarray, nd: int, osz) -> np.ndarray:
     if out.size:
         if oh == 1 and ow == 1:
             flat = planes.reshape(planes.shape[0], -1)
-            dispatch.lookup("adaptive_avg_pool2d_global", "cpu", dt)(flat, out.reshape(-1), cdt(0))
-            out /= cdt(flat.shape[1])
+            parallel = flat.size >= PARALLEL_WORK and flat.shape[0] > 1 and K.num_threads() > 1
+            kernel = K.plane_sum_par if parallel else dispatch.lookup("adaptive_avg_pool2d_global", "cpu", dt)
+            kernel(flat, out.reshape(-1), cdt(0), cdt(flat.shape[1]))
         else:
             dispatch.lookup("adaptive_avg_pool2d", "cpu", dt)(planes, out, np.float64(0))
     return out.astype(dt.np, copy=False).reshape(batch + osz)

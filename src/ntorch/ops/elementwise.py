@@ -545,8 +545,12 @@ def _fast_entry(key: tuple):
     compute = dtypes.result_type_of([dt], [], scalars)
     if compute is not dt or (op.result == "float" and not dt.is_floating_point):
         return None
-    serial, parallel = dispatch.lookup(name, "cpu", dt).contig_functions(kinds)
-    return serial, parallel, (np.dtype(np.bool_) if op.result == "bool" else dt.np)
+    kernel = dispatch.lookup(name, "cpu", dt)
+    res_dtype = np.dtype(np.bool_) if op.result == "bool" else dt.np
+    if kinds == "vec":
+        return (kernel.vector_functions(), res_dtype) if kernel.nargs == 2 else None
+    serial, parallel = kernel.contig_functions(kinds)
+    return serial, parallel, res_dtype
 
 
 def _flat_of(t: Tensor):
@@ -580,8 +584,10 @@ def _apply_fast(name: str, operands: tuple):
             other = b._flat
             if other is None:
                 other = _flat_of(b)
-            if other is None or other.dtype != flat_a.dtype or b._data.shape != a._data.shape:
+            if other is None or other.dtype != flat_a.dtype:
                 return None
+            if b._data.shape != a._data.shape:
+                return _apply_fast_vector(name, a, b, flat_a, other)
             kinds = "aa"
         elif tb is float or tb is int:
             kinds, other, scalar_type = "as", b, tb
@@ -607,6 +613,66 @@ def _apply_fast(name: str, operands: tuple):
     if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
         _record(name, operands, (), t)
     return t
+
+
+_VECTOR_PLANS: dict = {}  # (shape a, shape b) -> (out shape, z, outer, mid, inner) or None
+
+
+def _vector_plan(sa: tuple, sb: tuple):
+    """How `a op b` broadcasts when one operand has the output's shape and the other is a vector along a run of
+    adjacent dims (size 1 or absent elsewhere): (out shape, z = which operand is the vector, outer, mid,
+    inner), the output seen as (outer, mid, inner) with the vector along mid. None for any other broadcast."""
+    nd = max(len(sa), len(sb))
+    pa, pb = (1,) * (nd - len(sa)) + sa, (1,) * (nd - len(sb)) + sb
+    if pa == pb or 0 in pa or 0 in pb:
+        return None
+    for z, full, vec in ((1, pa, pb), (0, pb, pa)):
+        dims = [d for d in range(nd) if vec[d] != 1]
+        if not dims or any(v != 1 and v != f for v, f in zip(vec, full)):
+            continue
+        lo, hi = dims[0], dims[-1] + 1
+        if all(vec[d] == full[d] for d in range(lo, hi)):
+            outer, inner = math.prod(full[:lo]), math.prod(full[hi:])
+            if outer * inner > 1:
+                return full, z, outer, math.prod(full[lo:hi]), inner
+    return None
+
+
+def _apply_fast_vector(name: str, a: Tensor, b: Tensor, flat_a: np.ndarray, flat_b: np.ndarray):
+    """The fast path of a binary op between a contiguous array and a contiguous vector broadcast along it (the bias
+    add of a linear layer, per-channel scales): one vector loop, none of the general path's broadcast views."""
+    key = (a._data.shape, b._data.shape)
+    plan = _VECTOR_PLANS.get(key, False)
+    if plan is False:
+        if len(_VECTOR_PLANS) > 4096:
+            _VECTOR_PLANS.clear()
+        plan = _VECTOR_PLANS[key] = _vector_plan(*key)
+    if plan is None:
+        return None
+    ekey = (name, flat_a.dtype, "vec", None)
+    entry = _FAST.get(ekey, False)
+    if entry is False:
+        entry = _FAST[ekey] = _fast_entry(ekey)
+    if entry is None:
+        return None
+    functions, res_dtype = entry
+    shape, z, outer, mid, inner = plan
+    n = outer * mid * inner
+    flat = np.empty(n, res_dtype)
+    fn = functions[z][n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1]
+    fn(flat, _readonly(flat_a), _readonly(flat_b), outer, mid, inner)
+    t = Tensor._wrap_result(flat.reshape(shape), flat)
+    if a._requires_grad or b._requires_grad:
+        _record(name, (a, b), (), t)
+    return t
+
+
+def _readonly(flat: np.ndarray) -> np.ndarray:
+    """A read-only view: the general path passes broadcast (read-only) operands to the same loops, and Numba
+    compiles read-only and writable arrays apart."""
+    v = flat.view()
+    v.flags.writeable = False
+    return v
 
 
 _FAST_CUDA: dict = {}

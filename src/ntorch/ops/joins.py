@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from .. import _arrays, dispatch, dtypes
@@ -27,6 +28,7 @@ from .shape import _reshape_backward, _slice_backward, _track, narrow, select
 
 _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 _COPY_MIN = 4096  # below this many elements NumPy's assignment is cheaper than planning a kernel call
+_PAR_BYTES = 1 << 20  # from this size on, copies run on all threads
 
 for _op in ("cat", "flip", "copy"):
     dispatch.register(_op, "cpu", dtypes.ALL_DTYPES, lambda dt: K.copy4)
@@ -55,29 +57,43 @@ def _collapse(shape, sstr, dstr):
     return merged
 
 
+def parallel_copy(nbytes: int) -> bool:
+    """Whether a copy of nbytes is worth splitting across threads (NumPy's copies run on one)."""
+    return nbytes >= _PAR_BYTES and numba.get_num_threads() > 1
+
+
 def copy_into(dst: np.ndarray, dst_flat: np.ndarray, src: np.ndarray, src_flat: np.ndarray,
               op: str = "copy") -> None:
-    """dst[...] = src, where dst and src are views into the flat buffers dst_flat and src_flat.
+    """dst[...] = src, where dst and src are views into the flat buffers dst_flat and src_flat (src may be
+    broadcast to dst's shape with zero strides).
 
     Same-dtype copies of enough elements whose source rows are not unit-stride (reversed, stepped,
-    transposed) run the copy4 kernel on unsigned views of the element width; NumPy copies the rest.
+    transposed), and large copies of any layout when there are threads to share them, run the copy4 kernels on
+    unsigned views of the element width; NumPy copies the rest.
     """
     item = src.itemsize
-    if src.dtype != dst.dtype or src.size < _COPY_MIN or (src.flags.c_contiguous and dst.flags.c_contiguous) or \
-            (src.strides[-1] == item and dst.strides[-1] == item and src.shape[-1] > 1):
+    if src.dtype != dst.dtype or dst.size < _COPY_MIN:
         dst[...] = src
         return
+    parallel = parallel_copy(dst.nbytes)
+    if not parallel and ((src.flags.c_contiguous and dst.flags.c_contiguous and src.shape == dst.shape) or
+                         (src.strides[-1] == item and dst.strides[-1] == item and src.shape[-1] > 1)):
+        dst[...] = src
+        return
+    if src.shape != dst.shape:
+        src = np.broadcast_to(src, dst.shape)
     order = sorted(range(dst.ndim), key=lambda d: -abs(dst.strides[d]))  # dst's inner dim last
     shape = [src.shape[d] for d in order]
     sstr = [src.strides[d] // item for d in order]
     dstr = [dst.strides[d] // item for d in order]
     dims = _collapse(shape, sstr, dstr)
-    if len(dims) > 4 or not dims or dims[-1][2] != 1 or dims[-1][1] == 1:  # NumPy copies unit-stride rows well
+    # NumPy copies unit-stride rows well on one thread
+    if len(dims) > 4 or not dims or dims[-1][2] != 1 or (dims[-1][1] == 1 and not parallel):
         dst[...] = src
         return
     dims = [(1, 0, 0)] * (4 - len(dims)) + dims
     u = _UINT[item]
-    kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(src.dtype))
+    kernel = K.copy4_par if parallel else dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(src.dtype))
     kernel(src_flat.view(u), (_addr(src) - _addr(src_flat)) // item, np.array([d[0] for d in dims], np.int64),
            np.array([d[1] for d in dims], np.int64), dst_flat.view(u), (_addr(dst) - _addr(dst_flat)) // item,
            np.array([d[2] for d in dims], np.int64))
@@ -198,8 +214,9 @@ def _cat(tensors, dim: int, out: Tensor | None) -> Tensor:
         resize_out(out, out_shape, "cat")
         result = out._data
         flat = out._storage().flat
-    elif math.prod(ref[:d]) == 1 and all(t._data.dtype == dt.np for _, t in kept):
-        # whole blocks one after the other: NumPy's concatenate is a run of memcpys
+    elif math.prod(ref[:d]) == 1 and all(t._data.dtype == dt.np for _, t in kept) and \
+            not parallel_copy(math.prod(out_shape) * dt.itemsize):
+        # whole blocks one after the other: NumPy's concatenate is a run of memcpys (on one thread)
         return Tensor._wrap(np.concatenate([t._data for _, t in kept], d))
     else:
         result = np.empty(out_shape, dt.np)
@@ -253,7 +270,9 @@ def _fill_cat(result: np.ndarray, flat: np.ndarray, tensors: list[Tensor], d: in
             else:
                 rest.append((t, col // inner))
             col += width
-        _cat_rows(rows, out2, dispatch.lookup("cat.rows", "cpu", dtypes.from_numpy_dtype(result.dtype)))
+        kernel = K.cat_rows4_par if parallel_copy(result.nbytes) else \
+            dispatch.lookup("cat.rows", "cpu", dtypes.from_numpy_dtype(result.dtype))
+        _cat_rows(rows, out2, kernel)
         tensors_at = rest
     else:
         tensors_at, offset = [], 0
@@ -306,7 +325,7 @@ def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     if out is None and len({t._data.dtype for t in tensors}) == 1 and all(
             type(t._data) is np.ndarray for t in tensors):  # one dtype on the CPU: no promotion, NumPy's stack
         n = len(tensors) * tensors[0]._data.size
-        if n <= _COPY_MIN or d == 0:
+        if n <= _COPY_MIN or (d == 0 and not parallel_copy(n * tensors[0]._data.itemsize)):
             res = Tensor._wrap(np.stack([t._data for t in tensors], d))
     if res is None:
         views = [t._view_of(_arrays.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node

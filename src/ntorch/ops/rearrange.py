@@ -12,6 +12,8 @@ Composite ops (kron, meshgrid, cartesian_prod) are built from recorded ops.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _arrays, dispatch, dtypes
@@ -284,10 +286,17 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
     if output_size is not None and output_size != r * n:
         raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {r * n} but got {output_size}")
     shape = arr.shape
-    out = _arrays.empty(shape[:d] + (n * r,) + shape[d + 1:], arr.dtype, arr)
-    if out.size:
+    short_runs = type(arr) is np.ndarray and math.prod(shape[d + 1:]) < 16
+    if short_runs:  # NumPy's repeat: 2-3x faster than a broadcast copy when each element's copies are short runs
+        out = np.repeat(arr, r, axis=d)
+    else:
+        out = _arrays.empty(shape[:d] + (n * r,) + shape[d + 1:], arr.dtype, arr)
+    if out.size and not short_runs:
         runs = out.reshape(shape[:d] + (n, r) + shape[d + 1:])  # each element's r copies are adjacent along dim
-        _arrays.copy_into(runs, _arrays.expand_dims(arr, d + 1))
+        if type(arr) is np.ndarray and dim is not None:  # the copy4 kernels, on all threads for large outputs
+            copy_tensor_into(runs, out.reshape(-1), input, np.expand_dims(arr, d + 1))
+        else:
+            _arrays.copy_into(runs, _arrays.expand_dims(arr, d + 1))
     res = Tensor._wrap(out)
     # torch builds this from unsqueeze/expand/clone/view: its node is the final view's
     return _track("ViewBackward0", _interleave_backward, input, res, dim=d, r=r, inner_shape=arr.shape)
