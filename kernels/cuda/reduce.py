@@ -157,17 +157,7 @@ SHAPE
         a, b = _comb(a, b, a1, b1)
         a2, b2 = _comb(a2, b2, a3, b3)
         a, b = _comb(a, b, a2, b2)
-        sa[tid] = a
-        sb[tid] = b
-        cuda.syncthreads()
-        s = BLOCK // 2
-        while s > 0:
-            if tid < s:
-                a2, b2 = _comb(sa[tid], sb[tid], sa[tid + s], sb[tid + s])
-                sa[tid] = a2
-                sb[tid] = b2
-            cuda.syncthreads()
-            s //= 2
+        _block_tree(sa, sb, tid, a, b)
         if tid == 0:
             if nchunk == 1:
                 _write(out0, out1, o, j, sa[0], sb[0], r, p)
@@ -244,6 +234,22 @@ def _write(out0, out1, o, j, a, b, r, p):
 {write}
 
 
+@cuda.jit(device=True)
+def _block_tree(sa, sb, tid, a, b):
+    # combine every thread's (a, b) into sa[0], sb[0]; every thread of the block calls this
+    sa[tid] = a
+    sb[tid] = b
+    cuda.syncthreads()
+    s = BLOCK // 2
+    while s > 0:
+        if tid < s:
+            a2, b2 = _comb(sa[tid], sb[tid], sa[tid + s], sb[tid + s])
+            sa[tid] = a2
+            sb[tid] = b2
+        cuda.syncthreads()
+        s //= 2
+
+
 @cuda.jit(cache=True)
 def cols(x, aux, out0, out1, p):
     outer = x.shape[0]
@@ -276,17 +282,7 @@ def finish(pa, pb, out0, out1, inner, r, p):
         while c < nchunk:
             a, b = _comb(a, b, pa[q, c], pb[q, c])
             c += BLOCK
-        sa[tid] = a
-        sb[tid] = b
-        cuda.syncthreads()
-        s = BLOCK // 2
-        while s > 0:
-            if tid < s:
-                a2, b2 = _comb(sa[tid], sb[tid], sa[tid + s], sb[tid + s])
-                sa[tid] = a2
-                sb[tid] = b2
-            cuda.syncthreads()
-            s //= 2
+        _block_tree(sa, sb, tid, a, b)
         if tid == 0:
             o = q // inner
             _write(out0, out1, o, q - o * inner, sa[0], sb[0], r, p)
