@@ -902,11 +902,11 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
     like = placement(name, (self, *(o for o in others if isinstance(o, Tensor))))
     if like is not None and type(target) is not CudaArray:
         raise _arrays.mixed_devices(f"cuda:{like.device}", "cpu")
-    if _direct_inplace(self, others, compute, result_dt):
+    if _writes_self(self, others, compute, result_dt):
         dispatch.lookup(name, "cpu" if like is None else "cuda", compute).inplace(
             _arrays.kernel_arg(target),
             *(_arrays.kernel_arg(o._data) if isinstance(o, Tensor) else o for o in others), params=params)
-    elif like is not None and _broadcast_inplace(self, others, compute, result_dt):
+    elif like is not None and _writes_self(self, others, compute, result_dt, broadcast=True):
         # self is also the output: each element is read, then written, by the same thread (linear's bias add)
         _cuda_apply(name, compute, target.shape, None, like, (self, *others), params, result=target)
     else:
@@ -915,36 +915,26 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
     return self
 
 
-def _broadcast_inplace(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: dtypes.dtype) -> bool:
-    """CUDA: whether the out-of-place kernel can write self directly: self C-contiguous in the compute and result
-    dtype, array operands (broadcast to self's shape, any strides) not overlapping self's memory."""
+def _writes_self(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: dtypes.dtype,
+                 broadcast: bool = False) -> bool:
+    """Whether a kernel can write self's memory directly: self C-contiguous in the compute and result dtype, no
+    array operand sharing self's memory, scalars of a kind that does not promote. The in-place kernels also want
+    every array operand C-contiguous of self's shape and dtype, and no float16; the out-of-place CUDA kernel
+    writing into self (broadcast=True) takes operands broadcast with any strides. Otherwise the result goes
+    through a temporary, so no input element is read after it was overwritten."""
     target = self._data
-    if result_dt is not self.dtype or compute is not self.dtype or not target.flags.c_contiguous:
+    if result_dt is not self.dtype or compute is not self.dtype or not target.flags.c_contiguous \
+            or (not broadcast and self.dtype is dtypes.float16):
         return False
     for o in others:
         if isinstance(o, Tensor):
             a = o._data
-            if type(a) is CudaArray and _arrays.may_share_memory(a, target):
+            if type(a) is not type(target):
+                if broadcast:
+                    continue  # a 0-d CPU tensor joins a CUDA op as a scalar
                 return False
-        elif not isinstance(o, bool | int | float):
-            return False
-    return True
-
-
-def _direct_inplace(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: dtypes.dtype) -> bool:
-    """Whether the kernel can update self's memory directly: self C-contiguous in the compute dtype, every
-    array operand C-contiguous of self's shape and dtype without sharing self's memory, scalars of a kind
-    that does not promote. Otherwise the result goes through a temporary, so no input element is read
-    after it was overwritten."""
-    target = self._data
-    if result_dt is not self.dtype or compute is not self.dtype or self.dtype is dtypes.float16 \
-            or not target.flags.c_contiguous:
-        return False
-    for o in others:
-        if isinstance(o, Tensor):
-            a = o._data
-            if a.shape != target.shape or a.dtype != target.dtype or not a.flags.c_contiguous \
-                    or type(a) is not type(target) or _arrays.may_share_memory(a, target):
+            if _arrays.may_share_memory(a, target) or (not broadcast and (
+                    a.shape != target.shape or a.dtype != target.dtype or not a.flags.c_contiguous)):
                 return False
         elif not isinstance(o, bool | int | float):
             return False
