@@ -417,6 +417,515 @@ def erfinv(y):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# torch.special's Bessel, Airy, incomplete-gamma and orthogonal-polynomial functions, in float64 (the helpers
+# below use only M.* and arithmetic, so the GPU versions are the same text with math -> M).
+_EULER = 0.5772156649015329
+_TWO_OVER_PI = 0.6366197723675814
+_PI = 3.141592653589793
+_INF = float("inf")
+_NAN = float("nan")
+
+
+@_dev
+def bessel_jy_small(x, want):
+    """J0, J1, Y0 or Y1 (want = 0..3) for 0 < x <= 25: J_n by Miller's backward recurrence normalised by
+    J0 + 2 sum J_2k = 1; Y0 and Y1 from the Neumann series over the same J_n (A&S 9.1.88 and its derivative)."""
+    n_top = 2 * ((int(x) + 44) // 2)
+    j_next = 0.0
+    j_cur = 1e-30
+    norm = 0.0
+    s0 = 0.0  # sum (-1)^k J_2k / k
+    s1 = 0.0  # sum (-1)^k (J_2k-1 - J_2k+1) / k
+    j0 = 0.0
+    j1 = 0.0
+    for n in range(n_top, 0, -1):
+        # j_cur = J_n (unnormalised), j_next = J_{n+1}
+        j_prev = 2.0 * n / x * j_cur - j_next  # J_{n-1}
+        if n % 2 == 0:
+            k = n // 2
+            sgn = 1.0 if k % 2 == 0 else -1.0
+            norm += 2.0 * j_cur
+            s0 += sgn * j_cur / k
+            s1 += sgn * (j_prev - j_next) / k
+        if n == 1:
+            j1 = j_cur
+            j0 = j_prev
+        j_next = j_cur
+        j_cur = j_prev
+        if abs(j_cur) > 1e250:  # rescale everything carried so far
+            j_cur *= 1e-250
+            j_next *= 1e-250
+            norm *= 1e-250
+            s0 *= 1e-250
+            s1 *= 1e-250
+    norm += j0
+    j0 /= norm
+    j1 /= norm
+    if want == 0:
+        return j0
+    if want == 1:
+        return j1
+    log_term = M.log(x / 2.0) + _EULER
+    if want == 2:
+        return _TWO_OVER_PI * (log_term * j0 - 2.0 * s0 / norm)
+    return _TWO_OVER_PI * (log_term * j1 - j0 / x + s1 / norm)
+
+
+@_dev
+def bessel_jy_asymptotic(x, order, want_y):
+    """Hankel's expansion of J_order / Y_order for x > 25 (terms stop below 1e-17 or when they grow)."""
+    mu = 4.0 * order * order
+    p = 1.0
+    q = 0.0
+    term = 1.0
+    z = 8.0 * x
+    for k in range(1, 60):
+        term = term * (mu - (2 * k - 1) * (2 * k - 1)) / (k * z)
+        if abs(term) < 1e-17:
+            break
+        if k % 2 == 1:
+            q += term if (k // 2) % 2 == 0 else -term
+        else:
+            p += -term if (k // 2) % 2 == 1 else term
+    chi = x - (0.5 * order + 0.25) * _PI
+    amp = M.sqrt(_TWO_OVER_PI / x)
+    if want_y:
+        return amp * (p * M.sin(chi) + q * M.cos(chi))
+    return amp * (p * M.cos(chi) - q * M.sin(chi))
+
+
+@_dev
+def bessel_j0(x):
+    x = abs(np.float64(x))
+    if x != x or x == _INF:
+        return _NAN
+    if x == 0.0:
+        return 1.0
+    if x > 25.0:
+        return bessel_jy_asymptotic(x, 0, False)
+    return bessel_jy_small(x, 0)
+
+
+@_dev
+def bessel_j1(x):
+    ax = abs(np.float64(x))
+    if ax != ax or ax == _INF:
+        return _NAN
+    if ax == 0.0:
+        return x * 1.0
+    out = bessel_jy_asymptotic(ax, 1, False) if ax > 25.0 else bessel_jy_small(ax, 1)
+    return -out if x < 0 else out
+
+
+@_dev
+def bessel_y0(x):
+    x = np.float64(x)
+    if x != x or x < 0 or x == _INF:
+        return _NAN
+    if x == 0.0:
+        return -_INF
+    if x > 25.0:
+        return bessel_jy_asymptotic(x, 0, True)
+    if x < 1e-8:
+        return _TWO_OVER_PI * (M.log(x / 2.0) + _EULER)
+    return bessel_jy_small(x, 2)
+
+
+@_dev
+def bessel_y1(x):
+    x = np.float64(x)
+    if x != x or x < 0 or x == _INF:
+        return _NAN
+    if x == 0.0:
+        return -_INF
+    if x > 25.0:
+        return bessel_jy_asymptotic(x, 1, True)
+    if x < 1e-8:
+        return -_TWO_OVER_PI / x
+    return bessel_jy_small(x, 3)
+
+
+@_dev
+def bessel_k_scaled_integral(x, nu):
+    """exp(x) K_nu(x) = integral over t >= 0 of exp(-x (cosh t - 1)) cosh(nu t), by the trapezoidal rule (which
+    converges geometrically for this entire, fast-decaying integrand); x >= 1."""
+    h = min(0.25, M.sqrt(0.5 / x))
+    total = 0.5
+    for i in range(1, 4000):
+        t = i * h
+        s = M.sinh(0.5 * t)  # cosh t - 1 = 2 sinh(t/2)^2, without cancellation
+        term = M.exp(-2.0 * x * s * s) * M.cosh(nu * t)
+        total += term
+        if term < 1e-18 * total:
+            break
+    return total * h
+
+
+@_dev
+def bessel_k_small(x, order):
+    """K0 or K1 for 0 < x < 1 by their series (A&S 9.6.13 and 9.6.11)."""
+    y = 0.25 * x * x
+    log_term = M.log(0.5 * x)
+    if order == 0:
+        term = 1.0
+        harmonic = 0.0
+        i0 = 1.0
+        rest = 0.0
+        for k in range(1, 30):
+            term *= y / (k * k)
+            harmonic += 1.0 / k
+            i0 += term
+            rest += term * harmonic
+        return -(log_term + _EULER) * i0 + rest
+    term = 1.0  # (x^2/4)^k / (k! (k+1)!)
+    psi_k1 = -_EULER  # digamma(k + 1)
+    i1_half = 1.0
+    rest = psi_k1 + (psi_k1 + 1.0)
+    for k in range(1, 30):
+        term *= y / (k * (k + 1))
+        psi_k1 += 1.0 / k
+        i1_half += term
+        rest += term * (psi_k1 + psi_k1 + 1.0 / (k + 1))
+    return 1.0 / x + log_term * (0.5 * x * i1_half) - 0.25 * x * rest
+
+
+@_dev
+def bessel_k(x, order, scaled):
+    """K0 / K1 (order 0 / 1), times exp(x) when scaled, as torch.special.(scaled_)modified_bessel_k0/k1."""
+    x = np.float64(x)
+    if x != x or x < 0:
+        return _NAN
+    if x == 0.0:
+        return _INF
+    if x == _INF:
+        return 0.0
+    if x < 1.0:
+        out = bessel_k_small(x, order)
+        return out * M.exp(x) if scaled else out
+    if scaled:
+        return bessel_k_scaled_integral(x, order * 1.0)
+    if x > 750.0:
+        return 0.0
+    return bessel_k_scaled_integral(x, order * 1.0) * M.exp(-x)
+
+
+@_dev
+def i0e(x):
+    """exp(-|x|) I0(x) (Cephes' Chebyshev series without the exponential, as torch.special.i0e)."""
+    x = abs(np.float64(x))
+    if x <= 8.0:
+        return chbevl(x / 2.0 - 2.0, _I0_A)
+    return chbevl(32.0 / x - 2.0, _I0_B) / M.sqrt(x)
+
+
+@_dev
+def i1e(x):
+    """exp(-|x|) I1(x), as torch.special.i1e."""
+    x = np.float64(x)
+    ax = abs(x)
+    if ax <= 8.0:
+        out = ax * chbevl(ax / 2.0 - 2.0, _I1_A)
+    else:
+        out = chbevl(32.0 / ax - 2.0, _I1_B) / M.sqrt(ax)
+    return -out if x < 0 else out
+
+
+@_dev
+def spherical_bessel_j0(x):
+    """sin(x) / x, by its Taylor series near 0 (torch's cut-off 0.5), 0 at +-inf."""
+    x = np.float64(x)
+    if x == _INF or x == -_INF:
+        return 0.0
+    if abs(x) < 0.5:
+        y = x * x
+        return 1.0 + y * (-1.0 / 6.0 + y * (1.0 / 120.0 + y * (-1.0 / 5040.0 + y * (1.0 / 362880.0 + y * (
+            -1.0 / 39916800.0 + y * (1.0 / 6227020800.0))))))
+    return M.sin(x) / x
+
+
+@_dev
+def airy_ai(x):
+    """Ai(x): the Maclaurin series for -6.5 <= x <= 1, (1/pi) sqrt(x/3) K_1/3(2/3 x^1.5) above (the integral of
+    bessel_k_scaled_integral), the oscillating asymptotic expansion below -6.5; 0 beyond 103.892, as torch."""
+    x = np.float64(x)
+    if x != x or x == _INF or x == -_INF:
+        return _NAN
+    if x > 103.892:
+        return 0.0
+    if x > 1.0:
+        zeta = 2.0 / 3.0 * x * M.sqrt(x)
+        return M.sqrt(x / 3.0) / _PI * bessel_k_scaled_integral(zeta, 1.0 / 3.0) * M.exp(-zeta)
+    if x >= -6.5:
+        c1 = 0.3550280538878172  # Ai(0)
+        c2 = 0.2588194037928068  # -Ai'(0)
+        x3 = x * x * x
+        f = 1.0
+        g = x
+        tf = 1.0
+        tg = x
+        for k in range(1, 80):
+            tf *= x3 / ((3 * k - 1) * (3 * k))
+            tg *= x3 / ((3 * k) * (3 * k + 1))
+            f += tf
+            g += tg
+            if abs(tf) < 1e-18 * abs(f) and abs(tg) < 1e-18 * (abs(g) + 1e-300):
+                break
+        return c1 * f - c2 * g
+    ax = -x
+    zeta = 2.0 / 3.0 * ax * M.sqrt(ax)
+    u = 1.0
+    p = 1.0
+    q = 0.0
+    for k in range(1, 40):
+        u = u * (6 * k - 5) * (6 * k - 3) * (6 * k - 1) / ((2 * k - 1) * 216.0 * k) / zeta
+        if abs(u) < 1e-17:
+            break
+        if k % 2 == 1:
+            q += u if (k // 2) % 2 == 0 else -u
+        else:
+            p += -u if (k // 2) % 2 == 1 else u
+    angle = zeta + 0.25 * _PI
+    return (M.sin(angle) * p - M.cos(angle) * q) / (M.sqrt(_PI) * M.sqrt(M.sqrt(ax)))
+
+
+@_dev
+def igamma_series(a, x):
+    """P(a, x) by its power series (x < a + 1)."""
+    term = 1.0 / a
+    total = term
+    for n in range(1, 10000):
+        term *= x / (a + n)
+        total += term
+        if abs(term) < abs(total) * 1e-17:
+            break
+    return total * M.exp(-x + a * M.log(x) - M.lgamma(a))
+
+
+@_dev
+def igamma_fraction(a, x):
+    """Q(a, x) by Legendre's continued fraction, evaluated with Lentz's method (x >= a + 1)."""
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for i in range(1, 10000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        if abs(d) < tiny:
+            d = tiny
+        c = b + an / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-16:
+            break
+    return M.exp(-x + a * M.log(x) - M.lgamma(a)) * h
+
+
+@_dev
+def igamma(a, x, upper):
+    """The regularised lower (upper=False) or upper incomplete gamma function, torch's edge cases."""
+    a = np.float64(a)
+    x = np.float64(x)
+    if a != a or x != x or a < 0 or x < 0:
+        return _NAN
+    if a == 0.0:
+        if x > 0:
+            return 0.0 if upper else 1.0
+        return _NAN
+    if x == 0.0:
+        return 1.0 if upper else 0.0
+    if a == _INF:
+        if x == _INF:
+            return _NAN
+        return 1.0 if upper else 0.0
+    if x == _INF:
+        return 0.0 if upper else 1.0
+    if x < a + 1.0:
+        p = igamma_series(a, x)
+        return 1.0 - p if upper else p
+    q = igamma_fraction(a, x)
+    return q if upper else 1.0 - q
+
+
+@_dev
+def chebyshev_t(x, n):
+    """T_n(x), torch's chebyshev_polynomial_t_forward: cos(n acos x) for n > 6 inside (-1, 1), else the
+    three-term recurrence."""
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if abs(x) == 1.0:
+        return 1.0 if x > 0 or n % 2 == 0 else -1.0
+    if n > 6 and abs(x) < 1.0:
+        return M.cos(n * M.acos(x))
+    if n == 0:
+        return 1.0
+    p = 1.0
+    q = x
+    for _ in range(1, n):
+        r = (x + x) * q - p
+        p = q
+        q = r
+    return q
+
+
+@_dev
+def chebyshev_u(x, n):
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if abs(x) == 1.0:
+        return n + 1.0 if x > 0 or n % 2 == 0 else -(n + 1.0)
+    if n > 8 and abs(x) < 1.0:
+        t = M.acos(x)
+        if M.sin(t) != 0.0:
+            return M.sin((n + 1) * t) / M.sin(t)
+        return (n + 1) * M.cos((n + 1) * t) * x
+    if n == 0:
+        return 1.0
+    p = 1.0
+    q = x + x
+    for _ in range(1, n):
+        r = (x + x) * q - p
+        p = q
+        q = r
+    return q
+
+
+@_dev
+def chebyshev_v(x, n):
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if abs(x) == 1.0:
+        if x > 0:
+            return 1.0
+        return n + n + 1.0 if n % 2 == 0 else -(n + n + 1.0)
+    if n > 8 and abs(x) < 1.0:
+        t = M.acos(x)
+        if M.sin(t / 2.0) != 1.0:
+            return M.cos((n + 0.5) * t) / M.cos(t / 2.0)
+        return n + n + 1.0 if n % 2 == 0 else -(n + n + 1.0)
+    if n == 0:
+        return 1.0
+    p = 1.0
+    q = x + x - 1.0
+    for _ in range(1, n):
+        r = (x + x) * q - p
+        p = q
+        q = r
+    return q
+
+
+@_dev
+def chebyshev_w(x, n):
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if abs(x) == 1.0:
+        if x > 0:
+            return n + n + 1.0
+        return 1.0 if n % 2 == 0 else -1.0
+    if n > 8 and abs(x) < 1.0:
+        t = M.acos(x)
+        if M.cos(t / 2.0) != 1.0:
+            return M.sin((n + 0.5) * t) / M.sin(t / 2.0)
+        if x > 0:
+            return n + n + 1.0
+        return 1.0 if n % 2 == 0 else -1.0
+    if n == 0:
+        return 1.0
+    p = 1.0
+    q = x + x + 1.0
+    for _ in range(1, n):
+        r = (x + x) * q - p
+        p = q
+        q = r
+    return q
+
+
+@_dev
+def hermite_h(x, n):
+    """The physicists' Hermite polynomial H_n(x)."""
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if n == 0:
+        return 1.0
+    p = 1.0
+    q = x + x
+    for k in range(1, n):
+        r = (x + x) * q - 2.0 * k * p
+        p = q
+        q = r
+    return q
+
+
+@_dev
+def hermite_he(x, n):
+    """The probabilists' Hermite polynomial He_n(x)."""
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if n == 0:
+        return 1.0
+    p = 1.0
+    q = x
+    for k in range(1, n):
+        r = x * q - k * p
+        p = q
+        q = r
+    return q
+
+
+@_dev
+def laguerre_l(x, n):
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if x == 0.0 or n == 0:
+        return 1.0
+    p = 1.0
+    q = 1.0 - x
+    for k in range(1, n):
+        r = ((k + k + 1.0 - x) * q - k * p) / (k + 1.0)
+        p = q
+        q = r
+    return q
+
+
+@_dev
+def legendre_p(x, n):
+    x = np.float64(x)
+    n = int(n)
+    if n < 0:
+        return 0.0
+    if abs(x) == 1.0:
+        return 1.0 if x > 0 or n % 2 == 0 else -1.0
+    if n == 0:
+        return 1.0
+    p = 1.0
+    q = x
+    for k in range(1, n):
+        r = ((k + k + 1.0) * x * q - k * p) / (k + 1.0)
+        p = q
+        q = r
+    return q
+
+
+# ---------------------------------------------------------------------------------------------------------
 # The `_f32` names of kernels/cpu/fastmath.py: float32 in, float32 out, through libdevice.
 
 

@@ -44,7 +44,8 @@ from .tensor import Tensor
 __all__ = ["vector_norm", "matrix_norm", "norm", "matmul", "cross", "vecdot", "multi_dot", "matrix_power", "det",
            "slogdet", "inv", "inv_ex", "solve", "solve_ex", "lu_factor", "lu_factor_ex", "lu", "lu_solve",
            "solve_triangular", "cholesky", "cholesky_ex", "LinAlgError", "qr", "eigh", "eigvalsh", "svd",
-           "svdvals", "cond", "matrix_rank", "pinv", "lstsq", "matrix_exp", "tensorinv", "tensorsolve"]
+           "svdvals", "cond", "matrix_rank", "pinv", "lstsq", "matrix_exp", "tensorinv", "tensorsolve",
+           "diagonal", "vander", "householder_product"]
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -268,3 +269,58 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
                            f"prod(self.shape[:other.ndim]), but got {rows} != {cols}")
     return _finish(solve(A.reshape(cols, rows), B.reshape(cols)).reshape(*A.shape[B.ndim:]), out,
                    "linalg.tensorsolve")
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """torch.diagonal over the last two dims by default."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803 - torch's name
+    """(*, n) -> (*, n, N): the powers x^0 .. x^(N-1) of each element, by a running product as torch."""
+    from . import dtypes
+    from .ops import joins
+
+    if x.dtype is dtypes.bool:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+    n = (x.shape[-1] if x.ndim else 1) if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    col = x.unsqueeze(-1)
+    ones = col.new_ones(col.shape)
+    return joins.FUNCTIONS["cat"]([ones, col.expand(*col.shape[:-1], n - 1)], -1).cumprod(-1)
+
+
+def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
+    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^T with v_i the i-th column of A below
+    its diagonal and 1 on it (LAPACK's orgqr: Q from geqrf's compact form)."""
+    from .ops import creation
+
+    op = "torch.linalg.householder_product"
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
+    m, n = A.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if tau.ndim < 1 or n < tau.shape[-1]:
+        raise RuntimeError(f"{op}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tau.ndim != A.ndim - 1 or tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{op}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau.shape[:-1])}")
+    if tau.dtype is not A.dtype:
+        from . import dtypes
+
+        raise RuntimeError(f"{op}: tau dtype {dtypes.torch_name(tau.dtype)} does not match input dtype "
+                           f"{dtypes.torch_name(A.dtype)}")
+    if not A.is_floating_point():
+        from . import dtypes
+
+        raise NotImplementedError(f"\"orgqr_{A.device.type}\" not implemented for '{dtypes.torch_name(A.dtype)}'")
+    rows = creation.arange(m, device=A.device)
+    q = creation.eye(m, dtype=A.dtype, device=A.device).expand(*A.shape[:-2], m, m)
+    for i in range(tau.shape[-1]):
+        v = A[..., :, i].masked_fill(rows < i, 0.0).masked_fill(rows == i, 1.0)  # (*, m)
+        qv = q.matmul(v.unsqueeze(-1))  # (*, m, 1)
+        q = q - (qv * tau[..., i, None, None]).matmul(v.unsqueeze(-2))
+    out_q = q[..., :, :n]
+    return out_q if out is None else out.copy_(out_q)

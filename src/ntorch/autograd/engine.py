@@ -94,6 +94,7 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                     g = buf.pop()  # now this local may be the only reference: then .grad can take it as is
                     owned = sole_owner(g)  # (not inside the call below, whose pending arguments hold g too)
                     accumulate_into_grad(node.variable, g, owned)
+                    run_post_accumulate_hooks(node.variable)
                 continue
             if node._tensor_pre_hooks:
                 _run_tensor_hooks(node._tensor_pre_hooks, buf)
@@ -155,6 +156,15 @@ def _apply_node(node: Node, buf: list) -> tuple:
     if node._materialize_grads:
         buf = [g if g is not None else _zeros(m) for g, m in zip(buf, node._output_meta)]
     return node.apply(*buf)
+
+
+def run_post_accumulate_hooks(t: Tensor) -> None:
+    """Tensor.register_post_accumulate_grad_hook: hook(t) once t.grad holds the new gradient (leaves only)."""
+    hooks = t.__dict__.get("_post_accumulate_grad_hooks")
+    for hook in list(hooks or ()):
+        res = hook(t)
+        if res is not None:
+            raise TypeError(f"expected Variable, but hook returned '{type(res).__name__}'")
 
 
 def _run_tensor_hooks(hooks: dict, buf: list) -> None:
@@ -257,6 +267,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
     with grad_mode.set_grad_enabled(create_graph):
         for t, g in zip(inputs, got):
             accumulate_into_grad(t, g)
+            if g is not None:
+                run_post_accumulate_hooks(t)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,

@@ -3,9 +3,11 @@
 from . import functional, init, utils
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
+from .modules.lazy import UninitializedBuffer, UninitializedParameter
 from .parameter import Buffer, Parameter
 
-__all__ = ["functional", "init", "utils", "Parameter", "Buffer", *_modules_all]
+__all__ = ["functional", "init", "utils", "Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+           *_modules_all]
 
 # recurrent, attention and transformer layers (rnn/attention/transformer helper)
 from .modules.attention import MultiheadAttention, multi_head_attention_forward  # noqa: E402

@@ -197,6 +197,7 @@ def _bind_tables() -> None:
         distance,
         dropout,
         embedding_bag,
+        functional_extra,
         losses,
         normalization,
         padding,
@@ -205,7 +206,7 @@ def _bind_tables() -> None:
     )
 
     for module in (activations, conv, ctc, distance, dropout, embedding_bag, losses, normalization, padding, pooling,
-                   sampling):
+                   sampling, functional_extra):
         guard_tables(module.FUNCTIONAL)
         globals().update(module.FUNCTIONAL)
     globals().update({k: v for k, v in softmax.FUNCTIONS.items() if k in ("softmax", "log_softmax")})

@@ -151,6 +151,25 @@ OPS: list[Op] = [
     _unary_float("i0", "i0(x)", "i0(x)"),
     _unary_float("i1", "i1(x)", "i1(x)"),
     _unary_float("erfinv", "erfinv(x)", "erfinv(x)"),
+    # torch.special's Bessel and Airy functions (kernels/cpu/scalar.py), the incomplete gamma functions and the
+    # orthogonal polynomials of integer degree y (truncated toward zero, as torch casts it)
+    *(_unary_float(name, expr, expr) for name, expr in (
+        ("i0e", "i0e(x)"), ("i1e", "i1e(x)"), ("bessel_j0", "bessel_j0(x)"), ("bessel_j1", "bessel_j1(x)"),
+        ("bessel_y0", "bessel_y0(x)"), ("bessel_y1", "bessel_y1(x)"),
+        ("modified_bessel_k0", "bessel_k(x, 0, False)"), ("modified_bessel_k1", "bessel_k(x, 1, False)"),
+        ("scaled_modified_bessel_k0", "bessel_k(x, 0, True)"), ("scaled_modified_bessel_k1", "bessel_k(x, 1, True)"),
+        ("spherical_bessel_j0", "spherical_bessel_j0(x)"), ("airy_ai", "airy_ai(x)"))),
+    Op("gammainc", {"any": "igamma(x, y, False)"}, 2, result="float", dtypes=F),
+    Op("gammaincc", {"any": "igamma(x, y, True)"}, 2, result="float", dtypes=F),
+    *(Op(name, {"any": expr}, 2, result="float", dtypes=F) for name, expr in (
+        ("chebyshev_polynomial_t", "chebyshev_t(x, y)"), ("chebyshev_polynomial_u", "chebyshev_u(x, y)"),
+        ("chebyshev_polynomial_v", "chebyshev_v(x, y)"), ("chebyshev_polynomial_w", "chebyshev_w(x, y)"),
+        ("shifted_chebyshev_polynomial_t", "chebyshev_t(x + x - T(1), y)"),
+        ("shifted_chebyshev_polynomial_u", "chebyshev_u(x + x - T(1), y)"),
+        ("shifted_chebyshev_polynomial_v", "chebyshev_v(x + x - T(1), y)"),
+        ("shifted_chebyshev_polynomial_w", "chebyshev_w(x + x - T(1), y)"),
+        ("hermite_polynomial_h", "hermite_h(x, y)"), ("hermite_polynomial_he", "hermite_he(x, y)"),
+        ("laguerre_polynomial_l", "laguerre_l(x, y)"), ("legendre_polynomial_p", "legendre_p(x, y)"))),
     Op("signbit", {"float": "np.copysign(T(1), x) < T(0)", "bool": "False", "any": "x < 0"}, result="bool",
        dtypes=ALL),
     Op("copysign", {"any": "np.copysign(x, y)"}, 2, result="float", dtypes=F),
@@ -264,6 +283,14 @@ def _ldexp_grad(c, g):
     return g * scale, g * c.x * scale * _LN2 if c.needs(1) else None
 
 
+def _gammainc_grad(c, g, sign: float):
+    """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a) (Q's is its negative); torch has no derivative in a."""
+    if c.needs(0):
+        _not_implemented("igamma: input")
+    a, x = c.x, c.y
+    return None, g * ((a - 1) * x.log() - x - apply("lgamma", a)).exp() * sign
+
+
 def _zero(c, g):
     return tuple(g * 0.0 for _ in range(c.arity))
 
@@ -344,6 +371,10 @@ DERIVATIVES: dict[str, tuple[str, object]] = {
     "i0": ("x", lambda c, g: (g * apply("i1", c.x),)),
     "i1": ("xo", lambda c, g: (g * (apply("i0", c.x) - c.o / c.x).masked_fill(c.x == 0, 0.5),)),
     "erfinv": ("o", lambda c, g: (g * (c.o * c.o).exp() * _SQRT_PI_OVER_2,)),
+    "i0e": ("xo", lambda c, g: (g * (apply("i1e", c.x) - c.x.sign() * c.o),)),
+    "i1e": ("xo", lambda c, g: (g * (apply("i0e", c.x) - c.o * (c.x.sign() + 1 / c.x)).masked_fill(c.x == 0, 0.5),)),
+    "gammainc": ("xy", lambda c, g: _gammainc_grad(c, g, 1.0)),
+    "gammaincc": ("xy", lambda c, g: _gammainc_grad(c, g, -1.0)),
     "copysign": ("xo", lambda c, g: (g * (c.o / c.x).masked_fill(c.x == 0, 0.0) if c.needs(0) else None,
                                      g * 0.0 if c.needs(1) else None)),
     "heaviside": ("", lambda c, g: _not_implemented("heaviside", RuntimeError)),

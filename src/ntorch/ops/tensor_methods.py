@@ -8,7 +8,7 @@ import math
 from .. import dtypes
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap_dim
-from . import misc, shape
+from . import misc, shape, tensor_legacy
 from ._util import check_tensor
 
 
@@ -223,3 +223,7 @@ PROPERTIES = {
     "output_nr": lambda self: self._output_nr,
 }
 FUNCTIONS: dict = {}  # (methods only)
+
+# legacy and compatibility methods (tensor_legacy.py)
+METHODS.update(tensor_legacy.METHODS)
+PROPERTIES.update(tensor_legacy.PROPERTIES)
