@@ -310,7 +310,7 @@ NOT_DIFFERENTIABLE |= {
     "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode", "get_deterministic_debug_mode",
     "set_float32_matmul_precision", "get_float32_matmul_precision", "set_warn_always", "is_warn_always_enabled",
     "set_num_interop_threads", "get_num_interop_threads", "set_flush_denormal", "set_default_device",
-    "get_default_device",
+    "get_default_device", "nonzero_static",
 }
 CALLS.update({
     "adjoint": lambda: ntorch.adjoint(x(2, 3)),
@@ -336,8 +336,39 @@ CALLS.update({
     "ctc_loss": lambda: ntorch.ctc_loss(x(3, 1, 3).log_softmax(2), idx(1, 2), (3,), (2,)),
     "channel_shuffle": lambda: ntorch.channel_shuffle(x(1, 4, 2), 2),
     "native_channel_shuffle": lambda: ntorch.native_channel_shuffle(x(1, 4, 2), 2),
+    # differentiable in x only (the derivative in a is not implemented, as torch)
+    "igamma": lambda: ntorch.igamma(ntorch.tensor([0.5, 2.0], dtype=ntorch.float64), x(2).abs() + 0.1),
+    "igammac": lambda: ntorch.igammac(ntorch.tensor([0.5, 2.0], dtype=ntorch.float64), x(2).abs() + 0.1),
 })
 F_CALLS["channel_shuffle"] = lambda: F.channel_shuffle(x(1, 4, 2), 2)
+
+# ns_gaps: in-place activations, gumbel softmax, LP / fractional pooling, unpooling, _with_indices aliases, losses
+F_CALLS.update({
+    "relu_": lambda: F.relu_(x(3) * 1), "leaky_relu_": lambda: F.leaky_relu_(x(3) * 1),
+    "hardtanh_": lambda: F.hardtanh_(x(3) * 1),
+    "channel_shuffle": lambda: F.channel_shuffle(x(1, 4, 2), 2),
+    "native_channel_shuffle": lambda: F.native_channel_shuffle(x(1, 4, 2), 2),
+    "gumbel_softmax": lambda: F.gumbel_softmax(x(2, 3), hard=True),
+    "lp_pool1d": lambda: F.lp_pool1d(x(1, 1, 4).abs(), 2.0, 2),
+    "lp_pool2d": lambda: F.lp_pool2d(x(1, 1, 2, 2).abs(), 2.0, 2),
+    "lp_pool3d": lambda: F.lp_pool3d(x(1, 1, 2, 2, 2).abs(), 2.0, 2),
+    "max_pool1d_with_indices": lambda: F.max_pool1d_with_indices(x(1, 1, 4), 2)[0],
+    "max_pool2d_with_indices": lambda: F.max_pool2d_with_indices(x(1, 1, 2, 2), 2)[0],
+    "max_pool3d_with_indices": lambda: F.max_pool3d_with_indices(x(1, 1, 2, 2, 2), 2)[0],
+    "adaptive_max_pool1d_with_indices": lambda: F.adaptive_max_pool1d_with_indices(x(1, 1, 4), 2)[0],
+    "adaptive_max_pool2d_with_indices": lambda: F.adaptive_max_pool2d_with_indices(x(1, 1, 2, 2), 1)[0],
+    "adaptive_max_pool3d_with_indices": lambda: F.adaptive_max_pool3d_with_indices(x(1, 1, 2, 2, 2), 1)[0],
+    "max_unpool1d": lambda: F.max_unpool1d(x(1, 1, 2), ntorch.tensor([[[0, 3]]]), 2),
+    "max_unpool3d": lambda: F.max_unpool3d(x(1, 1, 1, 1, 1), ntorch.tensor([[[[[5]]]]]), 2),
+    "fractional_max_pool2d": lambda: F.fractional_max_pool2d(x(1, 1, 4, 4), 2, output_size=2),
+    "fractional_max_pool2d_with_indices": lambda: F.fractional_max_pool2d_with_indices(x(1, 1, 4, 4), 2,
+                                                                                       output_size=2)[0],
+    "fractional_max_pool3d": lambda: F.fractional_max_pool3d(x(1, 1, 3, 3, 3), 2, output_size=1),
+    "fractional_max_pool3d_with_indices": lambda: F.fractional_max_pool3d_with_indices(x(1, 1, 3, 3, 3), 2,
+                                                                                       output_size=1)[0],
+    "multilabel_margin_loss": lambda: F.multilabel_margin_loss(x(2, 3), ntorch.tensor([[0, -1, 1], [2, 1, -1]])),
+    "triplet_margin_with_distance_loss": lambda: F.triplet_margin_with_distance_loss(x(2, 3), x(2, 3), x(2, 3)),
+})
 
 
 def _public(module) -> set:

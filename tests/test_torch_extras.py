@@ -189,3 +189,13 @@ def test_feature_dropout_drops_whole_channels():
     assert 0 < (per_channel[:, :, 0] == 0).sum() < 8 * 16
     with pytest.raises(RuntimeError, match="between 0 and 1"):
         ntorch.feature_dropout(x, 1.5, True)
+
+
+def test_igamma_and_nonzero_static_top_level():
+    a, x = ntorch.tensor([0.5, 1.0, 3.0], dtype=ntorch.float64), ntorch.tensor([0.2, 1.0, 2.5], dtype=ntorch.float64)
+    p = ntorch.igamma(a, x).numpy()
+    np.testing.assert_allclose(p[1], 1 - math.exp(-1.0), rtol=1e-12)  # P(1, x) = 1 - e^-x
+    np.testing.assert_allclose(p[0], math.erf(math.sqrt(0.2)), rtol=1e-12)  # P(1/2, x) = erf(sqrt(x))
+    np.testing.assert_allclose(ntorch.igammac(a, x).numpy(), 1 - p, rtol=1e-12)
+    got = ntorch.nonzero_static(ntorch.tensor([0, 3, 0, 5]), size=3)
+    assert got.tolist() == [[1], [3], [-1]]

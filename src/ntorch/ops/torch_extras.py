@@ -85,6 +85,22 @@ def arctan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
 
 
 # --- aliases torch keeps ---
+def igamma(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    from .. import special
+
+    return special.gammainc(input, other, out=out) if out is not None else special.gammainc(input, other)
+
+
+def igammac(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    from .. import special
+
+    return special.gammaincc(input, other, out=out) if out is not None else special.gammaincc(input, other)
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    return _check(input, "nonzero_static").nonzero_static(size=size, fill_value=fill_value)
+
+
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return input.chunk(chunks, dim)
 
