@@ -200,3 +200,23 @@ def test_product_gradients(name, fn, shapes):
     args = tuple(_x(*s) for s in shapes)
     assert gradcheck(fn, args)
     assert gradgradcheck(fn, args)
+
+
+def test_small_contiguous_products_take_the_fast_path_with_the_same_results():
+    """2-D C-contiguous float32/float64 operands skip the general checks; values, node and errors are the same."""
+    rng = np.random.default_rng(5)
+    for dt in (np.float32, np.float64):
+        a, b = rng.standard_normal((5, 7)).astype(dt), rng.standard_normal((7, 3)).astype(dt)
+        ta, tb = nt.tensor(a, requires_grad=True), nt.tensor(b)
+        for res in (ta @ tb, nt.mm(ta, tb), nt.matmul(ta, tb)):
+            assert res.dtype == nt.tensor(a).dtype
+            np.testing.assert_allclose(res.detach().numpy(), a.astype(np.float64) @ b, rtol=1e-5)
+            assert res.grad_fn.name() == "MmBackward0"
+        (ta @ tb).sum().backward()
+        np.testing.assert_allclose(ta.grad.numpy(), np.ones((5, 3)) @ b.T, rtol=1e-5)
+        with nt.no_grad():
+            assert (ta @ tb).grad_fn is None
+    with pytest.raises(RuntimeError, match="mat1 and mat2 shapes cannot be multiplied"):
+        nt.ones(2, 3) @ nt.ones(2, 3)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        nt.ones(2, 3) @ nt.ones(3, 2, dtype=nt.float64)

@@ -16,6 +16,7 @@ from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor
+from .elementwise import TENSOR_TYPES
 
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
@@ -119,7 +120,37 @@ def _bmm_arrays(a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
     return out.astype(dt.np) if np_dt != dt.np else out
 
 
+_FAST_MM: dict = {}  # NumPy dtype -> the dispatcher's CPU mm kernel, for float32 and float64
+
+
+def _mm_fast(input, mat2):
+    """The hot path of a small CPU product (a layer's forward at a small batch): two C-contiguous float32 or float64
+    matrices of one dtype whose shapes agree. It skips the checks' branches and the product's layout choices,
+    which cost as much as the multiply at 64x64. None when it does not apply."""
+    if type(input) not in TENSOR_TYPES or type(mat2) not in TENSOR_TYPES:
+        return None
+    a, b = input._data, mat2._data
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2 \
+            or a.dtype != b.dtype or a.shape[1] != b.shape[0] or not (a.flags.c_contiguous and b.flags.c_contiguous):
+        return None
+    kernel = _FAST_MM.get(a.dtype)
+    if kernel is None:
+        if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+            return None
+        kernel = _FAST_MM[a.dtype] = dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(a.dtype))
+    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    kernel(a, b, out)
+    res = Tensor._wrap(out)
+    if needs_graph(input, mat2):
+        record("MmBackward0", _mm_backward, (input, mat2), (res,), (input, mat2))
+    return res
+
+
 def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if out is None:
+        res = _mm_fast(input, mat2)
+        if res is not None:
+            return res
     check_tensor(input, "mm")
     check_tensor(mat2, "mm", "mat2")
     if input.ndim != 2:
@@ -183,6 +214,10 @@ def _mv_arrays(a: np.ndarray, v: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """torch.matmul: dot, mv, vm, mm, folded (batch @ matrix or vector) and broadcast batched matmul, with the
     error messages of the op torch reaches in each case."""
+    if out is None:
+        res = _mm_fast(input, other)
+        if res is not None:
+            return res
     check_tensor(input, "matmul")
     check_tensor(other, "matmul", "other")
     da, db = input.ndim, other.ndim
