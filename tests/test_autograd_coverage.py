@@ -279,6 +279,14 @@ CALLS.update({
 })
 F_CALLS["multi_head_attention_forward"] = lambda: F.multi_head_attention_forward(
     x(3, 1, 4), x(3, 1, 4), x(3, 1, 4), 4, 2, x(12, 4), x(12), None, None, False, 0.0, x(4, 4), x(4))[0]
+# torch.<name> functions of real-number methods (ops/tensor_methods.py): conj and friends return their input (no
+# node of their own, as torch's for real dtypes), is_conj / is_neg are flags, imag raises for real dtypes
+NOT_DIFFERENTIABLE |= {"conj", "resolve_conj", "resolve_neg", "conj_physical", "real", "imag", "is_conj", "is_neg"}
+CALLS.update({
+    "angle": lambda: ntorch.angle(x(2, 3)),
+    "adjoint": lambda: ntorch.adjoint(x(2, 3)),
+    "arctan2": lambda: ntorch.arctan2(x(2, 3), x(2, 3)),
+})
 # The loops above build a few names that are not ntorch functions; tolerate only those that exist.
 CALLS = {k: v for k, v in CALLS.items() if hasattr(ntorch, k)}
 CALLS["logsumexp"] = lambda: ntorch.logsumexp(x(2, 3), 1)

@@ -585,3 +585,69 @@ def test_inplace_activation_backward_on_non_leaf(name):
     assert out is y
     out.sum().backward()
     check(x.grad, ref.grad.numpy())
+
+
+# conformance sweep findings (tools/conformance_sweep.py): values, dtypes, errors and gradients as torch's kernels
+def _grad(fn, values):
+    x = nt.tensor(values, dtype=nt.float64, requires_grad=True)
+    (g,) = nt.autograd.grad(fn(x).sum(), x)
+    return g.tolist()
+
+
+def test_hard_activation_gradients_at_the_kinks():
+    """torch's *_backward kernels: hardtanh / relu6 / hardsigmoid pass the gradient strictly inside their range;
+    hardswish's is 0 up to -3 (included), x / 3 + 1/2 below 3, 1 from 3 on."""
+    xs = [-3.0, 3.0, -1.0, 1.0, 6.0, 0.0, 0.5]
+    assert _grad(F.hardtanh, xs) == [0, 0, 0, 0, 0, 1, 1]
+    assert _grad(F.relu6, xs) == [0, 1, 0, 1, 0, 0, 1]
+    np.testing.assert_allclose(_grad(F.hardsigmoid, xs), [0, 0, 1 / 6, 1 / 6, 0, 1 / 6, 1 / 6], rtol=1e-15)
+    np.testing.assert_allclose(_grad(F.hardswish, xs), [0, 1, 1 / 6, 5 / 6, 1, 0.5, 0.5 / 3 + 0.5], rtol=1e-15)
+    assert _grad(lambda x: F.threshold(x, 0.5, -2.0), xs) == [0, 1, 0, 1, 1, 0, 0]
+
+
+def test_activations_keep_nan_and_signed_zeros():
+    nan, inf = math.nan, math.inf
+    x = nt.tensor([nan, -0.2, 0.2, -0.0, 3.0, -3.0])
+    np.testing.assert_array_equal(F.hardshrink(x).numpy(), [nan, 0, 0, 0, 3, -3])
+    s = F.softshrink(x).numpy()  # x * 0 in the middle: -0.2 and -0.0 give -0.0
+    np.testing.assert_array_equal(s, [nan, 0, 0, 0, 2.5, -2.5])
+    assert np.signbit(s[[1, 3]]).all() and not np.signbit(s[2])
+    np.testing.assert_array_equal(F.threshold(nt.tensor([nan, 0.5, 1.0]), 0.5, -2.0).numpy(), [nan, -2, 1])
+    h = F.hardswish(nt.tensor([nan, -4.0, -3.0, 3.0, -inf, inf, 1.0])).numpy()
+    np.testing.assert_allclose(h, [nan, 0, 0, 3, nan, inf, 2 / 3], rtol=1e-7)
+    assert np.signbit(h[1:3]).all()  # x * relu6(x + 3) / 6 is -0.0 left of -3
+
+
+def test_integer_hardtanh_relu6_threshold_keep_the_dtype():
+    """torch converts the limits to the input's integer type (floats truncate) instead of promoting."""
+    r = F.hardtanh(nt.tensor([-3, 0, 1, 5], dtype=nt.int8), -0.5, 2.7)
+    assert r.dtype is nt.int8 and r.tolist() == [0, 0, 1, 2]
+    r = F.relu6(nt.tensor([-3, 0, 1, 7]))
+    assert r.dtype is nt.int64 and r.tolist() == [0, 0, 1, 6]
+    r = F.threshold(nt.tensor([-3, 0, 1, 7]), 0.5, -2.5)
+    assert r.dtype is nt.int64 and r.tolist() == [-2, -2, 1, 7]
+    assert F.threshold(nt.tensor([0, 1, 7], dtype=nt.uint8), -1, 2).tolist() == [2, 2, 2]  # -1 wraps to 255
+    assert F.hardtanh(nt.tensor([0, 1, 5], dtype=nt.uint8), -0.5, 2).tolist() == [0, 1, 2]  # -0.5 truncates to 0
+
+
+@pytest.mark.parametrize("fn, exc, message", [
+    (lambda: F.hardtanh(nt.tensor([True])), RuntimeError, "Bool inputs not supported for hardtanh"),
+    (lambda: F.relu6(nt.tensor([True])), RuntimeError, "Bool inputs not supported for hardtanh"),
+    (lambda: F.hardtanh(nt.tensor([1], dtype=nt.uint8)), RuntimeError,
+     "cannot do hardtanh on an unsigned type with negative limits"),
+    (lambda: F.hardtanh(nt.ones(2), 2.0, 1.0), ValueError, "min_val cannot be greater than max_val"),
+    (lambda: F.threshold(nt.tensor([1], dtype=nt.int8), 200, 1), RuntimeError,
+     "value cannot be converted to type int8_t without overflow"),
+    (lambda: F.threshold(nt.tensor([1], dtype=nt.uint8), 0.5, -2.5), RuntimeError,
+     "value cannot be converted to type uint8_t without overflow"),
+    (lambda: F.threshold(nt.tensor([True]), 0.5, 1.0), NotImplementedError,
+     "\"threshold_cpu\" not implemented for 'Bool'"),
+    (lambda: F.leaky_relu(nt.tensor([1, 2])), NotImplementedError, "\"leaky_relu_cpu\" not implemented for 'Long'"),
+    (lambda: F.gelu(nt.tensor([1, 2])), NotImplementedError, "\"GeluKernelImpl\" not implemented for 'Long'"),
+    (lambda: F.silu(nt.tensor([True])), NotImplementedError, "\"silu_cpu\" not implemented for 'Bool'"),
+    (lambda: F.softplus(nt.tensor([1], dtype=nt.int8)), NotImplementedError,
+     "\"softplus_cpu\" not implemented for 'Char'"),
+])
+def test_activation_dtype_errors(fn, exc, message):
+    with pytest.raises(exc, match="^" + re.escape(message) + "$"):
+        fn()

@@ -6,6 +6,7 @@ separated from an index array by a slice; those cases carry their own reference.
 tested in test_views.py.
 """
 
+import math
 import re
 
 import numpy as np
@@ -774,3 +775,32 @@ def test_parallel_paths_on_large_inputs(rng):
     bad[400, 7] = 520
     _raises(RuntimeError, "index 520 is out of bounds for dimension 1 with size 520", nt.zeros(520, 520).scatter_add,
             1, _t(bad), tx)
+
+
+def test_nonzero_as_tuple_gives_contiguous_tensors():
+    """torch returns each coordinate tensor with stride 1 (NumPy's nonzero gives strided columns)."""
+    rows, cols = nt.nonzero(nt.tensor([[1, 0], [2, 3]]), as_tuple=True)
+    assert rows.tolist() == [0, 1, 1] and cols.tolist() == [0, 0, 1]
+    assert rows.stride() == (1,) and cols.stride() == (1,) and rows.is_contiguous()
+
+
+@pytest.mark.parametrize("dtype, value, ok", [
+    (nt.uint8, -1.5, False), (nt.uint8, -255, True), (nt.uint8, -256, False), (nt.int8, 300, False),
+    (nt.int8, 2.7, True), (nt.int16, math.nan, False), (nt.int32, math.inf, False), (nt.float16, 1e6, False),
+    (nt.float16, math.inf, True), (nt.float32, 1e300, False), (nt.bool, 2.7, True),
+])
+def test_masked_fill_value_must_fit_the_dtype(dtype, value, ok):
+    """torch converts the fill value with an overflow check (integers wrap from -max..-1 into an unsigned type,
+    floats truncate; NaN and infinities only fit floating types)."""
+    c_name = {nt.uint8: "uint8_t", nt.int8: "int8_t", nt.int16: "int16_t", nt.int32: "int",
+              nt.float16: "c10::Half", nt.float32: "float"}
+    x, mask = nt.tensor([1, 2], dtype=dtype), nt.tensor([True, False])
+    if not ok:
+        with pytest.raises(RuntimeError, match=f"^value cannot be converted to type {re.escape(c_name[dtype])} "
+                                               "without overflow$"):
+            x.masked_fill(mask, value)
+        return
+    expected = np.array([value, 2]).astype(dtype.np) if dtype is not nt.bool else np.array([True, True])
+    if dtype is nt.uint8:
+        expected = np.array([value % 256, 2], np.uint8)
+    np.testing.assert_array_equal(x.masked_fill(mask, value).numpy(), expected)

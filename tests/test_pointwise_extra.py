@@ -441,7 +441,27 @@ BINARY_GRAD = {
 def test_binary_gradients_with_broadcasting(name):
     fn, ra, rb = BINARY_GRAD[name]
     assert gradcheck(fn, (leaf(*ra, (3, 1)), leaf(*rb, (4,))))
-    assert gradcheck(lambda a: fn(a, 1.5), (leaf(*ra),))
+    # torch's ldexp/logaddexp/logaddexp2 take no Python number (TypeError): a 0-d tensor there
+    other = 1.5 if name in ("copysign", "xlogy") else nt.tensor(1.5, dtype=nt.float64)
+    assert gradcheck(lambda a: fn(a, other), (leaf(*ra),))
+
+
+@pytest.mark.parametrize("name", ["atan2", "hypot", "maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or",
+                                  "logical_xor", "ldexp", "logaddexp", "logaddexp2", "nextafter", "isclose", "equal"])
+def test_tensor_only_binary_functions_refuse_python_numbers(name):
+    """torch's signature for these is (Tensor, Tensor): a Python number raises TypeError, in either position."""
+    x = nt.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=f"^{name}\\(\\): argument 'other' must be Tensor, not float$"):
+        getattr(nt, name)(x, 2.5)
+    with pytest.raises(TypeError, match=f"^{name}\\(\\): argument 'input' must be Tensor, not int$"):
+        getattr(nt, name)(2, x)
+
+
+def test_bool_add_with_alpha_adds_other_when_alpha_is_nonzero():
+    """torch computes a bool `a + alpha * b` as a or (b and alpha): alpha=2 counts as True, 0 as False."""
+    a, b = nt.tensor([True, False, False]), nt.tensor([False, True, False])
+    assert nt.add(a, b, alpha=2).tolist() == [True, True, False]
+    assert nt.add(a, b, alpha=0).tolist() == [True, False, False]
 
 
 def test_gradient_values_of_zero_and_not_implemented_backwards():
@@ -490,3 +510,34 @@ def test_every_new_op_is_supported_on_its_dtypes():
         assert set(dispatch.supported_dtypes(name)) == set(INT_DTYPES)
     for name in ("signbit", "heaviside", "fmax", "fmin"):
         assert set(dispatch.supported_dtypes(name)) == set(ALL_DTYPES)
+
+
+def test_relu_and_round_keep_negative_zero():
+    """torch: relu(-0.0) is -0.0 (only x < 0 is replaced) and round keeps the sign: round(-0.25) is -0.0."""
+    for dt in (nt.float16, nt.float32, nt.float64):
+        x = nt.tensor([-0.0, 0.0, -0.25, -1.5, 0.5, 2.5, math.nan], dtype=dt)
+        r = nt.relu(x).numpy()
+        np.testing.assert_array_equal(r, [0, 0, 0, 0, 0.5, 2.5, math.nan])
+        assert list(np.signbit(r[:4])) == [True, False, False, False]
+        assert list(np.signbit(x.clone().relu_().numpy()[:2])) == [True, False]
+        o = nt.round(x).numpy()
+        np.testing.assert_array_equal(o, [0, 0, 0, -2, 0, 2, math.nan])
+        assert list(np.signbit(o[:6])) == [True, False, True, True, False, False]
+
+
+def test_lerp_and_float_power_dtype_rules():
+    with pytest.raises(NotImplementedError, match="^\"lerp_kernel_scalar\" not implemented for 'Long'$"):
+        nt.lerp(nt.tensor([1, 2]), nt.tensor([3, 4]), 0.5)
+    with pytest.raises(NotImplementedError, match="^\"lerp_kernel_tensor\" not implemented for 'Bool'$"):
+        nt.lerp(nt.tensor([True]), nt.tensor([False]), nt.tensor([0.5]))
+    out = nt.empty(0, dtype=nt.float64)
+    assert nt.float_power(nt.tensor([2, 3]), 2, out=out) is out and out.tolist() == [4.0, 9.0]
+    with pytest.raises(RuntimeError, match="^the output given to float_power has dtype Float but the operation's "
+                                           "result requires dtype Double$"):
+        nt.float_power(nt.ones(2), 2, out=nt.empty(2))
+
+
+def test_bool_in_place_add_with_alpha():
+    a = nt.tensor([True, False, False])
+    a.add_(nt.tensor([False, True, False]), alpha=2)
+    assert a.tolist() == [True, True, False]

@@ -566,3 +566,56 @@ def test_whole_sum_of_small_tensors_on_either_side_of_the_small_path(n, dt, rng)
         res = t.sum()
         assert res.dtype is dt and res.shape == ()
         np.testing.assert_allclose(res.item(), expected, rtol=1e-6 if dt is nt.float32 else 1e-12, atol=1e-5)
+
+
+# conformance sweep (tools/conformance_sweep.py): torch's reductions take out=, written with the result's values
+@pytest.mark.parametrize("name, kwargs, ref", [
+    ("amax", {"dim": 1}, lambda a: a.max(1)),
+    ("amin", {"dim": 1}, lambda a: a.min(1)),
+    ("prod", {"dim": 1}, lambda a: a.prod(1)),
+    ("nansum", {"dim": 1}, lambda a: np.nansum(a, 1)),
+    ("nanmean", {"dim": 1}, lambda a: np.nanmean(a, 1)),
+    ("var", {"dim": 1}, lambda a: a.var(1, ddof=1)),
+    ("std", {"dim": 1}, lambda a: a.std(1, ddof=1)),
+    ("logsumexp", {"dim": 1}, lambda a: np.log(np.exp(a).sum(1))),
+    ("norm", {"dim": 1}, lambda a: np.sqrt((a * a).sum(1))),
+    ("argmax", {"dim": 1}, lambda a: a.argmax(1)),
+    ("argmin", {"dim": 1}, lambda a: a.argmin(1)),
+    ("all", {"dim": 1}, lambda a: (a != 0).all(1)),
+    ("any", {"dim": 1}, lambda a: (a != 0).any(1)),
+])
+def test_reduction_out_argument(name, kwargs, ref):
+    a = np.array([[0.5, -1.5, 2.0, 0.0], [3.0, 1.0, -2.5, 0.25], [1.5, 1.5, -0.5, 4.0]])
+    expected = ref(a)
+    out = nt.empty(0, dtype=nt.from_numpy(expected).dtype)  # resized to the result's shape, as torch does
+    res = getattr(nt, name)(nt.tensor(a), **kwargs, out=out)
+    assert res is out
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_dim_must_be_an_int(name):
+    _raises(TypeError, f"{name}(): argument 'dim' must be int, not tuple", getattr(nt, name), nt.ones(2, 3), (0, 1))
+
+
+@pytest.mark.parametrize("fn, message", [
+    (lambda x: nt.amax(x, 1, out=nt.empty(0, dtype=nt.float64)),
+     "Expected the dtype for input and out to match, but got Float for input's dtype and Double for out's dtype."),
+    (lambda x: nt.argmax(x, 1, out=nt.empty(0, dtype=nt.int32)),
+     "Expected out tensor to have dtype long int, but got int instead"),
+    (lambda x: nt.all(x, 1, out=nt.empty(0)), "all only supports bool tensor for result, got: Float"),
+    (lambda x: nt.nanmean(x, dtype=nt.int64), "nanmean(): could not infer output dtype. Optional dtype must be "
+                                              "either a floating point or complex dtype. Got: Long"),
+])
+def test_reduction_out_dtype_rules(fn, message):
+    """amax/amin, argmax/argmin and all/any want an out of the result's own dtype (sum, mean, var cast instead)."""
+    _raises(RuntimeError, message, fn, nt.tensor([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_any_of_uint8_into_a_bool_out():
+    out = nt.empty(0, dtype=nt.bool)
+    nt.any(nt.tensor([[0, 2], [0, 0]], dtype=nt.uint8), 1, out=out)
+    assert out.tolist() == [True, False]
+    s = nt.sum(nt.tensor([[1.0, 2.5]]), 1, out=nt.empty(0, dtype=nt.float64))  # sum casts
+    assert s.dtype is nt.float64 and s.tolist() == [3.5]

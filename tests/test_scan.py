@@ -182,3 +182,14 @@ def test_errors():
             nt.zeros(1, 2), prepend=nt.zeros(1))
     _raises(TypeError, "diff(): argument 'prepend' must be Tensor, not float", nt.diff, x, prepend=1.5)
     _raises(TypeError, "cumsum(): argument 'dim' must be int, not NoneType", nt.cumsum, x, None)
+
+
+@pytest.mark.parametrize("op", ["cumsum_", "cumprod_"])
+def test_in_place_scans_refuse_bool(op):
+    """torch's in-place cumsum_/cumprod_ run the out= kernel, which has no bool version (cumsum of bool is int64)."""
+    x = nt.tensor([True, False, True])
+    with pytest.raises(NotImplementedError, match=f"^\"{op}out_cpu\" not implemented for 'Bool'$"):
+        getattr(x, op)(0)
+    assert x.tolist() == [True, False, True]
+    y = nt.tensor([1, 2, 3], dtype=nt.int8)
+    assert getattr(y, op)(0).tolist() == ([1, 3, 6] if op == "cumsum_" else [1, 2, 6])

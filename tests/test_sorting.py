@@ -462,3 +462,10 @@ def test_errors():
     _raises(RuntimeError, "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied",
             nt.unique, nt.zeros(2, 0), dim=0)
     _raises(TypeError, "sort(): argument 'dim' must be int, not float", nt.sort, x, 0.5)
+
+
+@pytest.mark.parametrize("fn", [nt.unique, nt.unique_consecutive])
+def test_unique_with_dim_of_a_0d_tensor_raises(fn):
+    with pytest.raises(IndexError, match="^Dimension specified as 0 but tensor has no dimensions$"):
+        fn(nt.tensor(3), dim=0)
+    assert fn(nt.tensor(3)).tolist() == [3]

@@ -106,3 +106,13 @@ def test_dist_renorm():
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     np.testing.assert_allclose(out, np.where(norms > 1.5, m * 1.5 / (norms + 1e-7), m))
     assert gradcheck(lambda t: ntorch.renorm(t, 2, 1, 1.0), (f64(m, True),))
+
+
+def test_dist_wants_two_tensors_of_a_floating_type():
+    """torch.dist is the vector norm of input - other: integer differences raise as norm does, numbers are refused."""
+    assert ntorch.dist(ntorch.tensor([1.0, 2.0]), ntorch.tensor([4, 6])).item() == 5.0
+    with pytest.raises(RuntimeError, match="^norm\\(\\): input dtype should be either floating point or complex. "
+                                           "Got Long instead.$"):
+        ntorch.dist(ntorch.tensor([1, 2]), ntorch.tensor([1, 2]))
+    with pytest.raises(TypeError, match="^dist\\(\\): argument 'other' must be Tensor, not int$"):
+        ntorch.dist(ntorch.tensor([1.0]), 2)

@@ -93,3 +93,20 @@ def test_sum_to_size_resize_and_small_methods():
     np.testing.assert_array_equal(x.numpy(), np.full((2, 2), 5.0))
     y = nt.full((2,), 8.0)
     assert y.divide_(2) is y and y.greater_(3).tolist() == [1.0, 1.0] and y.multiply_(3).tolist() == [3.0, 3.0]
+
+
+def test_real_number_functions_in_the_namespace():
+    """torch.angle / conj / real / ... exist as functions too; for real dtypes conj and friends return input."""
+    x = nt.tensor([1.0, -2.0, float("nan"), 0.0])
+    np.testing.assert_array_equal(nt.angle(x).numpy(), np.angle(x.numpy()).astype(np.float32))
+    assert nt.angle(nt.tensor([3, -1])).dtype is nt.float32
+    out = nt.empty(0)
+    assert nt.angle(nt.tensor([3, -1]), out=out) is out and out.tolist() == [0.0, np.float32(np.pi)]
+    for name in ("conj", "resolve_conj", "resolve_neg", "conj_physical", "real"):
+        assert getattr(nt, name)(x) is x
+    assert nt.is_conj(x) is False and nt.is_neg(x) is False
+    assert nt.adjoint(nt.ones(2, 3)).shape == (3, 2)
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
+        nt.imag(x)
+    with pytest.raises(TypeError, match=r"^conj\(\): argument 'input' must be Tensor, not int$"):
+        nt.conj(3)

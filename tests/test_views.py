@@ -725,3 +725,33 @@ def test_new_factories_type_and_masked_fill():
         x.masked_fill(nt.ones(4, dtype=nt.bool), 1.0)
     assert nt.numel(x) == 6 and nt.is_tensor(x) and not nt.is_tensor(1) and nt.is_floating_point(x)
     assert nt.equal(nt.clone(x), x) and nt.select(x, 0, 1).tolist() == [3, 0, 0]
+
+
+# conformance sweep: torch's layout rules for copies
+def test_ravel_of_a_strided_tensor_is_a_contiguous_copy():
+    """torch.ravel is contiguous().view(-1): never a strided view (flatten may be one)."""
+    base = nt.arange(30.0).reshape(3, 10)
+    x = base[:, ::2]
+    r = x.ravel()
+    assert r.is_contiguous() and r.stride() == (1,)
+    np.testing.assert_array_equal(r.numpy(), np.arange(30.0).reshape(3, 10)[:, ::2].ravel())
+    r[0] = -1.0
+    assert base[0, 0].item() == 0.0  # a copy
+    c = nt.arange(6.0)
+    c.ravel()[0] = 7.0  # a contiguous tensor's ravel is still a view
+    assert c[0].item() == 7.0
+
+
+@pytest.mark.parametrize("cast", [lambda t: t.double(), lambda t: t.to(nt.int8), lambda t: t.bool(),
+                                  lambda t: t.half(), lambda t: t.type_as(nt.ones(1))])
+def test_casts_of_expanded_or_stepped_tensors_are_dense(cast):
+    """torch's preserve_format: a dense layout keeps its strides (a transpose stays transposed), an expanded or
+    stepped one gets dense strides in the same dim order."""
+    e = nt.tensor([1, 0, 3]).reshape(1, 3).expand(2, 3)
+    assert cast(e).stride() == (3, 1)
+    np.testing.assert_array_equal(cast(e).numpy(), cast(nt.tensor([[1, 0, 3], [1, 0, 3]])).numpy())
+    s = nt.arange(20).reshape(4, 5)[::2].t()  # (5, 2), strides (1, 10): not dense
+    assert cast(s).stride() == (1, 5)
+    np.testing.assert_array_equal(cast(s).numpy(), cast(s.contiguous()).numpy())
+    t = nt.arange(6).reshape(2, 3).t()
+    assert cast(t).stride() == (1, 3)

@@ -97,6 +97,8 @@ def _inplace(name: str, params_from=None):
         if name in ("add", "sub") and "alpha" in kw:
             alpha = kw["alpha"]
             pointwise._check_alpha(self, other, alpha)
+            if name == "add" and pointwise._is_bool(self) and pointwise._is_bool(other):
+                alpha = int(bool(alpha))  # as pointwise.add: the bool kernel's `y & p0` wants 0 or 1
             if alpha != 1 or isinstance(alpha, bool):
                 return apply_inplace(name + "_alpha", self, other, params=(alpha,))
         if name in pointwise.TORCH_KERNEL:

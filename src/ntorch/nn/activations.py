@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..ops import pointwise
-from ..ops._util import check_tensor
+from ..ops._util import check_scalar_fits, check_tensor
 from ..ops.softmax import _implicit_dim, softmax
 from ..random import rand
 from ..tensor import Tensor, _wrap_dim
@@ -31,8 +32,6 @@ def _out(input: Tensor, res: Tensor, inplace: bool) -> Tensor:
 def _float(input: Tensor, kernel: str) -> None:
     check_tensor(input, kernel)
     if not input.dtype.is_floating_point:
-        from .. import dtypes
-
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
 
 
@@ -73,35 +72,39 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x + 3, 0, 6) / 6."""
+    """clamp(x + 3, 0, 6) / 6; the gradient (1/6) passes strictly inside (-3, 3), as torch's."""
     _float(input, "hardsigmoid_cpu")
     x = _src(input, inplace)
-    return _out(input, pointwise.clamp(x + 3.0, 0.0, 6.0) / 6.0, inplace)
+    res = pointwise.clamp(x + 3.0, 0.0, 6.0) / 6.0
+    if x.requires_grad:
+        res = pointwise.where((x > -3.0) & (x < 3.0), (x + 3.0) / 6.0, res.detach())
+    return _out(input, res, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * clamp(x + 3, 0, 6) / 6."""
+    """x * clamp(x + 3, 0, 6) / 6, by pieces so the gradient follows torch's: 0 up to -3 (included),
+    x / 3 + 1/2 below 3, 1 from 3 on. x * 0 keeps torch's -0.0 (and nan for -inf) on the left."""
     _float(input, "hardswish_cpu")
     x = _src(input, inplace)
-    return _out(input, x * (pointwise.clamp(x + 3.0, 0.0, 6.0) / 6.0), inplace)
+    res = pointwise.where(x <= -3.0, x * 0.0, pointwise.where(x < 3.0, x * (x + 3.0) / 6.0, x))
+    return _out(input, res, inplace)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """x where |x| > lambd, else 0."""
+    """0 where -lambd <= x <= lambd, else x (NaN stays NaN)."""
     _float(input, "hardshrink_cpu")
-    return pointwise.where((input > lambd) | (input < -lambd), input, 0.0)
+    return pointwise.where((input >= -lambd) & (input <= lambd), 0.0, input)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
     _float(input, "softshrink_cpu")
     if lambd < 0:
-        from .. import dtypes
-
         top = float(np.finfo(input.dtype.np).max)
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
                            f"{dtypes.torch_name(input.dtype)}, but found {lambd:g}")
-    return pointwise.where(input > lambd, input - lambd, pointwise.where(input < -lambd, input + lambd, 0.0))
+    # x * 0 in the middle, as torch: NaN stays NaN and -0.0 keeps its sign
+    return pointwise.where(input > lambd, input - lambd, pointwise.where(input < -lambd, input + lambd, input * 0.0))
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -142,11 +145,23 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return input.narrow(d, 0, n // 2) * input.narrow(d, n // 2, n // 2).sigmoid()
 
 
+def _int_scalar(v, dt) -> int:
+    """A Python scalar converted to an integer dtype as torch converts a Scalar argument: floats truncate, a
+    value outside the type's range raises, and -max..-1 wrap for an unsigned type."""
+    check_scalar_fits(v, dt)
+    return int(np.array(int(v)).astype(dt.np))
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold, else value."""
+    """value where x <= threshold, else x (NaN stays NaN); integer inputs keep their dtype, with threshold and
+    value converted to it as torch does."""
     check_tensor(input, "threshold")
+    if input.dtype is dtypes.bool:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    if not input.dtype.is_floating_point:
+        threshold, value = _int_scalar(threshold, input.dtype), _int_scalar(value, input.dtype)
     x = _src(input, inplace)
-    return _out(input, pointwise.where(x > threshold, x, value), inplace)
+    return _out(input, pointwise.where(x <= threshold, value, x), inplace)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:

@@ -17,6 +17,7 @@ relu = pointwise.relu
 
 
 def silu(input: _Tensor, inplace: bool = False) -> _Tensor:
+    pointwise.float_only(input, "silu_cpu")
     return _apply_inplace("silu", input) if inplace else _apply("silu", input)
 
 
@@ -29,16 +30,34 @@ def tanh(input: _Tensor) -> _Tensor:
 
 
 def relu6(input: _Tensor, inplace: bool = False) -> _Tensor:
-    return pointwise.clamp(input, 0, 6) if not inplace else input.clamp_(0, 6)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def leaky_relu(input: _Tensor, negative_slope: float = 0.01, inplace: bool = False) -> _Tensor:
+    pointwise.float_only(input, "leaky_relu_cpu")
     res = pointwise.where(input > 0, input, input * negative_slope)
     return input.copy_(res) if inplace else res
 
 
 def hardtanh(input: _Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> _Tensor:
-    return input.clamp_(min_val, max_val) if inplace else pointwise.clamp(input, min_val, max_val)
+    """clamp(x, min_val, max_val) in x's dtype (integer limits truncate); as torch's hardtanh_backward, the
+    gradient passes strictly inside (min_val, max_val), where clamp's also passes at the limits."""
+    from .. import dtypes
+    from .activations import _out, _src
+
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype is dtypes.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if not input.dtype.is_floating_point:
+        min_val, max_val = int(min_val), int(max_val)  # (truncated first: -0.5 is a valid limit for uint8)
+        if input.dtype is dtypes.uint8 and (min_val < 0 or max_val < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    x = _src(input, inplace)
+    res = pointwise.clamp(x, min_val, max_val)
+    if x.requires_grad:
+        res = pointwise.where((x > min_val) & (x < max_val), x, res.detach())
+    return _out(input, res, inplace)
 
 
 def _check_factor(op: str, name: str, factor: int) -> int:

@@ -31,6 +31,29 @@ def is_scalar(x) -> bool:
     return isinstance(x, SCALAR_TYPES) or (isinstance(x, numbers.Number) and not isinstance(x, complex))
 
 
+_C_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+           "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def check_scalar_fits(value, dt: dtypes.dtype) -> None:
+    """torch's checked conversion of a Scalar argument to dt (c10::checked_convert): a number outside dt's range
+    raises, as do NaN and infinities for an integer type; an unsigned type also takes -max..-1 from an integer."""
+    if isinstance(value, bool | np.bool_) or dt is dtypes.bool or not is_scalar(value):
+        return
+    if dt.is_floating_point:
+        v = float(value)
+        fits = v != v or abs(v) == float("inf") or abs(v) <= float(np.finfo(dt.np).max)
+    else:
+        info = np.iinfo(dt.np)
+        if isinstance(value, float | np.floating):
+            v = float(value)
+            fits = v == v and (0 if info.min == 0 else int(info.min)) <= v <= int(info.max)
+        else:
+            fits = (-int(info.max) if info.min == 0 else int(info.min)) <= int(value) <= int(info.max)
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPE[dt.name]} without overflow")
+
+
 def check_tensor(x, op: str, name: str = "input") -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")

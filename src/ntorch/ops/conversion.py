@@ -8,13 +8,23 @@ from .. import _arrays, devices, dtypes
 from ..autograd import inplace
 from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
-from ._util import is_scalar
+from ._util import check_scalar_fits, is_scalar
 
 
 def _cast(arr, dt: dtypes.dtype):
     """torch's casts: float->int truncates toward zero; float->bool is `!= 0` (the CUDA copy kernel does both)."""
     if _arrays.is_cuda(arr):
         return _arrays.copy(arr) if arr.dtype == dt.np else _arrays.astype(arr, dt.np)
+    if arr.ndim > 1 and not arr.flags.c_contiguous:
+        # torch's preserve_format: a dense layout keeps its strides, an expanded or stepped one is packed
+        # (NumPy's order="K" would keep the 0 strides' odd order); same rule as clone
+        from .shape import _dense_strides, _non_overlapping_and_dense, empty_strided_array
+
+        strides = tuple(s // arr.itemsize for s in arr.strides)
+        if not _non_overlapping_and_dense(arr.shape, strides):
+            out = empty_strided_array(arr.shape, _dense_strides(arr.shape, strides), dt.np)
+            out[...] = arr != 0 if dt is dtypes.bool else arr
+            return out
     if dt is dtypes.bool:
         return arr != 0
     return arr.astype(dt.np)
@@ -202,6 +212,7 @@ def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
                                f"{value.ndim} dimension(s).")
         if not value.requires_grad:  # a differentiable value stays a tensor, so its gradient flows
             value = value.item()
+    check_scalar_fits(value, self.dtype)
     try:
         shape = np.broadcast_shapes(mask._data.shape, self._data.shape)
     except ValueError:

@@ -88,13 +88,13 @@ OPS: list[Op] = [
         "softplus", "softplus_f32(x, T(p0), T(p1))",
         "x if x * p0 > p1 else np.log1p(math.exp(x * p0)) / p0", nparams=2,
     ),
-    Op("relu", {"any": "x if not (x <= 0) else T(0)"}),
+    Op("relu", {"any": "x if not (x < 0) else T(0)"}),  # (-0.0 and NaN pass through, as torch's)
     # relu's gradient in one pass (ATen's threshold_backward): x is the incoming gradient, y relu's output
     Op("threshold_backward", {"any": "x if not (y <= 0) else T(0)"}, arity=2, dtypes=F),
     Op("floor", {"float": "np.floor(x)", "int": "x"}),
     Op("ceil", {"float": "np.ceil(x)", "int": "x"}),
     Op("trunc", {"float": "np.trunc(x)", "int": "x"}),
-    Op("round", {"float": "round_half_even(x)", "int": "x"}),
+    Op("round", {"float": "np.copysign(round_half_even(x), x)", "int": "x"}),  # round(-0.25) is -0.0
     Op("round_decimals", {"float": "round_decimals(x, p0)"}, dtypes=F, nparams=1),
     Op("frac", {"float": "frac(x)"}, dtypes=F),
     Op("isnan", {"float": "x != x", "any": "False"}, result="bool", dtypes=ALL),

@@ -1789,7 +1789,9 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
             return tuple(Tensor._wrap(coords[:, j]) for j in range(coords.shape[1]))
         return _finish(_cuda_nonzero(x), out, "nonzero")
     if as_tuple:
-        return tuple(Tensor._wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(x.reshape(x.shape or (1,))))
+        # one (ndim, n) buffer, so each returned tensor is contiguous (NumPy's nonzero gives strided columns)
+        coords = np.ascontiguousarray(np.argwhere(x.reshape(x.shape or (1,))).T, dtype=np.int64)
+        return tuple(Tensor._wrap(c) for c in coords)
     return _finish(np.argwhere(x).astype(np.int64, copy=False), out, "nonzero")
 
 

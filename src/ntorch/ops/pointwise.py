@@ -55,8 +55,18 @@ def _make_unary(name: str):
     return fn
 
 
+# binary functions whose torch signature takes two Tensors (no Python-number overload): a number raises TypeError
+TENSOR_ONLY = {"atan2", "hypot", "maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or", "logical_xor",
+               "ldexp", "logaddexp", "logaddexp2", "nextafter"}
+
+
 def _make_binary(name: str):
+    tensors_only = name in TENSOR_ONLY
+
     def fn(input, other, *, out: Tensor | None = None) -> Tensor:
+        if tensors_only:
+            check_tensor(input, name)
+            check_tensor(other, name, "other")
         check_kernel_dtype(name, (input, other))
         if name in ("remainder", "fmod"):
             _check_int_zero(name, input, other)
@@ -82,6 +92,8 @@ def _check_int_zero(name: str, a, b) -> None:
 
 def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     _check_alpha(input, other, alpha)
+    if _is_bool(input) and _is_bool(other):
+        alpha = int(bool(alpha))  # a bool result adds `other and alpha` (the kernel's `y & p0` wants 0 or 1)
     if alpha == 1:
         return apply("add", input, other, out=out)
     return apply("add_alpha", input, other, params=(alpha,), out=out)
@@ -157,10 +169,14 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     return apply("pow", input, exponent, out=out)
 
 
-def float_power(input, exponent) -> Tensor:
+def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
+    """pow computed in float64 (the result is float64; an out= of another dtype raises, as torch)."""
+    if out is not None and out.dtype is not dtypes.float64:
+        raise RuntimeError(f"the output given to float_power has dtype {dtypes.torch_name(out.dtype)} but the "
+                           "operation's result requires dtype Double")
     a = input.double() if isinstance(input, Tensor) else float(input)
     b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
-    return apply("pow", a, b)
+    return apply("pow", a, b, out=out)
 
 
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -211,6 +227,7 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
 
 
 def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
+    float_only(input, "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
     return apply("lerp", input, end, weight, out=out)
 
 
@@ -243,6 +260,8 @@ def _float_info(dt: dtypes.dtype) -> tuple[float, float]:
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    check_tensor(input, "isclose")
+    check_tensor(other, "isclose", "other")
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
     return apply("isclose", input, other, params=(rtol, atol, equal_nan))
@@ -253,18 +272,29 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
+    check_tensor(input, "equal")
+    check_tensor(other, "equal", "other")
     if input.shape != other.shape:
         return False
     return bool(apply("eq", input, other).all())
 
 
+def float_only(input: Tensor, kernel: str) -> None:
+    """torch's activation kernels exist for floating dtypes only: integer and bool inputs raise, not promote."""
+    check_tensor(input, kernel)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+
+
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    float_only(input, "GeluKernelImpl")
     return apply("gelu" if approximate == "none" else "gelu_tanh", input)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    float_only(input, "softplus_cpu")
     return apply("softplus", input, params=(beta, threshold))
 
 

@@ -364,25 +364,28 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
     return _maybe_out(res, out, "sum")
 
 
-def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     if input.is_floating_point():
         from .pointwise import FUNCTIONS, where
 
         input = where(FUNCTIONS["isnan"](input), 0.0, input)
-    return sum(input, dim, keepdim, dtype=dtype)
+    return _maybe_out(sum(input, dim, keepdim, dtype=dtype), out, "nansum")
 
 
-def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """The mean of the non-NaN elements (NaN where there are none), as torch: nansum / count of non-NaN."""
     check_tensor(input, "nanmean")
     if not input.dtype.is_floating_point:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{dtypes.torch_name(input.dtype)}")
+    if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
+        raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating point "
+                           f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
     from .pointwise import FUNCTIONS
 
     kept = FUNCTIONS["logical_not"](FUNCTIONS["isnan"](input))
     total = nansum(input, dim, keepdim, dtype=dtype)
-    return total / sum(kept, dim, keepdim).to(total.dtype)
+    return _maybe_out(total / sum(kept, dim, keepdim).to(total.dtype), out, "nanmean")
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result:
@@ -404,14 +407,14 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result
     return aminmax_result(amin(input, dim, keepdim), amax(input, dim, keepdim))
 
 
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "prod")
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = _cast_input(input, dtype)
     res = _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
     _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
-    return res
+    return _maybe_out(res, out, "prod")
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -445,6 +448,25 @@ def _in_place(t: Tensor, op: str, *args) -> None:
             apply_inplace(op, t, *args)
 
 
+_CPP_NAME = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _check_out_dtype(out: Tensor | None, op: str, want: dtypes.dtype) -> None:
+    """torch's out= rules where the out dtype must be the result's (amax/amin, argmax/argmin, all/any); sum, mean,
+    var and friends cast into any out dtype instead."""
+    if out is None or out.dtype is want:
+        return
+    if op in ("argmax", "argmin"):
+        raise RuntimeError(f"Expected out tensor to have dtype long int, but got {_CPP_NAME[out.dtype.name]} instead")
+    if op in ("all", "any"):
+        if out.dtype is not dtypes.bool:  # (a uint8 input may also write a bool out)
+            raise RuntimeError(f"{op} only supports bool tensor for result, got: {dtypes.torch_name(out.dtype)}")
+        return
+    raise RuntimeError(f"Expected the dtype for input and out to match, but got {dtypes.torch_name(want)} for "
+                       f"input's dtype and {dtypes.torch_name(out.dtype)} for out's dtype.")
+
+
 def _maybe_out(res: Tensor, out: Tensor | None, op: str) -> Tensor:
     if out is None:
         return res
@@ -464,22 +486,24 @@ def _check_nonempty(x: Tensor, dim, op: str) -> None:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amax")
+    _check_out_dtype(out, "amax", input.dtype)
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amax")
     res = _run("amax", input, dim, keepdim, input.dtype)
     _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
-    return res
+    return _maybe_out(res, out, "amax")
 
 
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amin")
+    _check_out_dtype(out, "amin", input.dtype)
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amin")
     res = _run("amin", input, dim, keepdim, input.dtype)
     _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
-    return res
+    return _maybe_out(res, out, "amin")
 
 
 def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
@@ -513,6 +537,8 @@ def min(input: Tensor, dim=None, keepdim: bool = False):
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     check_tensor(input, op)
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     if input.dtype is dtypes.bool:
         raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None and input.numel() == 0:
@@ -524,12 +550,14 @@ def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     return _run(op, input, dim, keepdim, dtypes.int64)
 
 
-def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return _arg("argmax", input, dim, keepdim)
+def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    _check_out_dtype(out, "argmax", dtypes.int64)
+    return _maybe_out(_arg("argmax", input, dim, keepdim), out, "argmax")
 
 
-def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return _arg("argmin", input, dim, keepdim)
+def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    _check_out_dtype(out, "argmin", dtypes.int64)
+    return _maybe_out(_arg("argmin", input, dim, keepdim), out, "argmin")
 
 
 def _correction(op: str, unbiased, correction) -> float:
@@ -560,23 +588,25 @@ def _var_args(dim, unbiased, correction, op):
     return dim, unbiased, correction
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var")
     _var_float_only(input)
     corr = _correction("var", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
     _track("VarBackward0", _var_backward, input, (res,), (input,), dim, keepdim, correction=corr)
-    return res
+    return _maybe_out(res, out, "var")
 
 
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "std")
     _var_float_only(input)
     corr = _correction("std", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
     _in_place(res, "sqrt")
     _track("StdBackward0", _std_backward, input, (res,), (input, res), dim, keepdim, correction=corr)
-    return res
+    return _maybe_out(res, out, "std")
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -598,15 +628,15 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     return var_mean_result(v, m)
 
 
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "logsumexp")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     res = _run("logsumexp", x, dim, keepdim, x.dtype)
     _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
-    return res
+    return _maybe_out(res, out, "logsumexp")
 
 
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | None = None, dtype=None) -> Tensor:
     check_tensor(input, "norm")
     if not input.dtype.is_floating_point:
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
@@ -628,7 +658,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
                                    "this dimension is empty and the operation does not have an identity")
     res = _run("norm", x, dim, keepdim, x.dtype, p)
     _track("NormBackward1", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
-    return res
+    return _maybe_out(res, out, "norm")
 
 
 def _logical_dtype(x: Tensor) -> dtypes.dtype:
@@ -643,16 +673,24 @@ def _no_reduction(input: Tensor, dim) -> Tensor | None:
     return None
 
 
-def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def any(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "any")
+    _check_out_dtype(out, "any", _logical_dtype(input))
     res = _no_reduction(input, dim)
-    return res if res is not None else _run("any", input, dim, keepdim, _logical_dtype(input))
+    res = res if res is not None else _run("any", input, dim, keepdim, _logical_dtype(input))
+    if out is not None and res.dtype is not out.dtype:  # a uint8 input's result written to a bool out
+        res = res.to(out.dtype)
+    return _maybe_out(res, out, "any")
 
 
-def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def all(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "all")
+    _check_out_dtype(out, "all", _logical_dtype(input))
     res = _no_reduction(input, dim)
-    return res if res is not None else _run("all", input, dim, keepdim, _logical_dtype(input))
+    res = res if res is not None else _run("all", input, dim, keepdim, _logical_dtype(input))
+    if out is not None and res.dtype is not out.dtype:  # a uint8 input's result written to a bool out
+        res = res.to(out.dtype)
+    return _maybe_out(res, out, "all")
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:

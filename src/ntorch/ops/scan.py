@@ -218,6 +218,8 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -
 
 def _inplace(op: str):
     def method(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+        if self.dtype is dtypes.bool:  # torch's in-place scan writes through its out= kernel, which has no bool
+            raise NotImplementedError(f"\"{op}_out_{self.device.type}\" not implemented for 'Bool'")
         if inplace.involved(self):
             inplace.check_inplace(self)
             res = FUNCTIONS[op](inplace.snapshot(self), dim, dtype=dtype)

@@ -323,8 +323,9 @@ def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def ravel(input: Tensor) -> Tensor:
-    """The elements as a 1-D tensor: a view when the layout allows, else a copy (torch.ravel)."""
-    return flatten(input)
+    """The elements as a 1-D tensor: a view of a contiguous tensor, else a contiguous copy (torch.ravel is
+    contiguous().view(-1), so unlike flatten it never returns a strided view)."""
+    return flatten(contiguous(input))
 
 
 def unflatten(self: Tensor, dim: int, sizes) -> Tensor:

@@ -674,9 +674,9 @@ def _unique_dim(codec, input: Tensor, dim, return_inverse: bool, return_counts: 
     op = "unique_consecutive" if consecutive else "unique"
     _check_dim(dim, op)
     arr = input._data
+    if arr.ndim == 0:  # torch's unique_dim does not treat a 0-d tensor as 1-d
+        raise IndexError(f"Dimension specified as {int(dim)} but tensor has no dimensions")
     d = _wrap_dim(int(dim), arr.ndim, op)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
     width = math.prod(s for i, s in enumerate(arr.shape) if i != d)
     if width == 0 and arr.shape[d] > 0:
         raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")

@@ -305,8 +305,13 @@ def _gradient_1d(f: Tensor, d: int, h, edge_order: int) -> Tensor:
 
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
-    """The p-norm of input - other (broadcast), over all elements."""
+    """The p-norm of input - other (broadcast), over all elements; two tensors, a floating result type."""
+    check_tensor(input, "dist")
+    check_tensor(other, "dist", "other")
     diff = (input - other).reshape(-1)
+    if not diff.dtype.is_floating_point:
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. Got "
+                           f"{dtypes.torch_name(diff.dtype)} instead.")
     if p == 0:
         return (diff != 0).sum().to(diff.dtype)
     if math.isinf(p):

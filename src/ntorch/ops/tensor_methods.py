@@ -9,7 +9,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap_dim
 from . import misc, shape, tensor_legacy
-from ._util import check_tensor
+from ._util import check_tensor, write_out
 
 
 # -- a view ----------------------------------------------------------------------------------------------------
@@ -109,12 +109,13 @@ def resize_(self: Tensor, *size) -> Tensor:
     return self
 
 
-def angle(self: Tensor) -> Tensor:
+def angle(self: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The argument of a real number: 0 for x >= 0, pi for x < 0, NaN kept (a float result for integers)."""
     from .pointwise import where
 
     x = self if self.dtype.is_floating_point else self.to(dtypes.get_default_dtype())
-    return where(x.isnan(), x, x.lt(0).to(x.dtype) * math.pi)  # (NaN stays NaN; x keeps the graph)
+    res = where(x.isnan(), x, x.lt(0).to(x.dtype) * math.pi)  # (NaN stays NaN; x keeps the graph)
+    return res if out is None else write_out(out, res._data, "angle")
 
 
 def _imag(self: Tensor):
@@ -185,7 +186,7 @@ METHODS = {
     "conj": lambda self: self,
     "resolve_conj": lambda self: self,
     "resolve_neg": lambda self: self,
-    "conj_physical": lambda self: self.clone(),
+    "conj_physical": lambda self: self,  # torch returns a real tensor itself
     "adjoint": lambda self: shape.transpose(self, -2, -1),
     "share_memory_": lambda self: self,
     "pin_memory": lambda self, device=None: self,
@@ -222,8 +223,23 @@ PROPERTIES = {
     "mH": lambda self: shape.transpose(self, -2, -1),
     "output_nr": lambda self: self._output_nr,
 }
-FUNCTIONS: dict = {}  # (methods only)
-
 # legacy and compatibility methods (tensor_legacy.py)
 METHODS.update(tensor_legacy.METHODS)
 PROPERTIES.update(tensor_legacy.PROPERTIES)
+
+
+def _function(name: str, method):
+    """torch.<name>(input) for a method above: the same, with torch's TypeError for a non-tensor input."""
+    def fn(input, *args, **kwargs):
+        check_tensor(input, name)
+        return method(input, *args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+# torch.<name> functions that are these methods (real dtypes: conj and friends are the identity)
+FUNCTIONS: dict = {name: _function(name, METHODS[name]) for name in (
+    "angle", "conj", "resolve_conj", "resolve_neg", "conj_physical", "is_conj", "is_neg", "adjoint", "arctan2")}
+FUNCTIONS["real"] = _function("real", PROPERTIES["real"])
+FUNCTIONS["imag"] = _function("imag", PROPERTIES["imag"])

@@ -1,8 +1,7 @@
-"""Small torch.* names that complete the namespace: constants, real-tensor forms of the complex helpers
-(conj, real, resolve_conj, ...), deprecated aliases torch still ships (range, frobenius_norm, lu, ...), the
-unsafe_* split aliases, and the process-wide settings torch exposes as functions (deterministic algorithms,
-float32 matmul precision, warn-always, interop threads). ntorch has no complex dtypes, so the complex helpers
-see only real tensors, for which torch's answers are fixed (conj(x) is x, imag(x) raises).
+"""Small torch.* names that complete the namespace: constants, deprecated aliases torch still ships (range,
+frobenius_norm, lu, ...), the unsafe_* split aliases, igamma, and the process-wide settings torch exposes as
+functions (deterministic algorithms, float32 matmul precision, warn-always, interop threads). The function forms
+of Tensor methods (conj, real, adjoint, angle, ...) are bound in tensor_methods.py.
 """
 
 from __future__ import annotations
@@ -27,61 +26,8 @@ def _check(x, name: str) -> Tensor:
     return x
 
 
-# --- complex helpers on real tensors (torch returns the input itself) ---
-def conj(input: Tensor) -> Tensor:
-    return _check(input, "conj")
-
-
-def conj_physical(input: Tensor) -> Tensor:
-    return _check(input, "conj_physical")
-
-
-def resolve_conj(input: Tensor) -> Tensor:
-    return _check(input, "resolve_conj")
-
-
-def resolve_neg(input: Tensor) -> Tensor:
-    return _check(input, "resolve_neg")
-
-
-def is_conj(input: Tensor) -> bool:
-    return _check(input, "is_conj").is_conj()
-
-
-def is_neg(input: Tensor) -> bool:
-    return _check(input, "is_neg").is_neg()
-
-
-def real(input: Tensor) -> Tensor:
-    return _check(input, "real")
-
-
-def imag(input: Tensor) -> Tensor:
-    _check(input, "imag")
-    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-
-
-def adjoint(input: Tensor) -> Tensor:
-    """The conjugate transpose of the last two dims: a view (a transpose, for real tensors)."""
-    _check(input, "adjoint")
-    if input.ndim < 2:
-        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
-                           f"{input.ndim}-D tensor.")
-    return input.transpose(-2, -1)
-
-
 def detach(input: Tensor) -> Tensor:
     return _check(input, "detach").detach()
-
-
-def angle(input: Tensor) -> Tensor:
-    return _check(input, "angle").angle()
-
-
-def arctan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
-    from .. import atan2
-
-    return atan2(input, other, out=out) if out is not None else atan2(input, other)
 
 
 # --- aliases torch keeps ---
