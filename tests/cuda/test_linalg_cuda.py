@@ -1,7 +1,6 @@
 """Dense linear algebra on CUDA tensors against the same ops on CPU tensors (the CPU path is tested against NumPy
 in tests/test_linalg_decomp.py and tests/test_products.py): the product composites, the LU / Cholesky /
-triangular-solve kernels (one thread per matrix) and what is built on them, with gradients; QR, eigh and SVD
-have no CUDA kernel and say so.
+triangular-solve, QR, eigh and SVD kernels (one thread per matrix) and what is built on them, with gradients.
 
 Shapes stay tiny: the simulator runs every GPU thread as a Python thread.
 """
@@ -112,6 +111,67 @@ def test_errors():
     assert nt.linalg.det(s).cpu().item() == 0.0
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         nt.linalg.solve(nt.eye(2).cuda(), nt.ones(2))
-    for fn in (nt.linalg.qr, nt.linalg.eigh, nt.linalg.svd, nt.linalg.lu):
-        with pytest.raises(NotImplementedError, match="CUDA"):
-            fn(nt.eye(2).cuda())
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        LU, piv = nt.linalg.lu_factor(nt.eye(2).cuda())
+        nt.linalg.lu_solve(LU, piv.cpu(), nt.ones(2, 1).cuda())
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 3, 3)], ids=str)
+def test_qr(shape):
+    a = _arr(shape, 11)
+    for mode in ("reduced", "complete", "r"):
+        grad = mode == "reduced" or (mode == "complete" and shape[-2] <= shape[-1])
+        _compare(lambda x, mode=mode: tuple(nt.linalg.qr(x, mode)) if mode != "r" else nt.linalg.qr(x, mode)[1], [a],
+                 grad=grad, msg=f"qr {mode}")
+    q, r = nt.linalg.qr(nt.from_numpy(a).cuda(), "r")
+    assert q.is_cuda and q.numel() == 0
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_eigh(dt):
+    a = _arr((2, 4, 4), 12, dt=dt)
+    for uplo in ("L", "U"):
+        _compare(lambda x, uplo=uplo: tuple(nt.linalg.eigh(x, uplo)), [a], msg=f"eigh {uplo}")
+        _compare(lambda x, uplo=uplo: nt.linalg.eigvalsh(x, uplo), [a], msg=f"eigvalsh {uplo}")
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3), (1, 4)], ids=str)
+def test_svd(shape):
+    a = _arr(shape, 13)
+    _compare(lambda x: tuple(nt.linalg.svd(x, full_matrices=False)), [a], msg="svd reduced")
+    _compare(lambda x: nt.linalg.svdvals(x), [a], msg="svdvals")
+    u, s, vh = nt.linalg.svd(nt.from_numpy(a).cuda(), full_matrices=True)
+    m, n = shape[-2:]
+    assert tuple(u.shape[-2:]) == (m, m) and tuple(vh.shape[-2:]) == (n, n)
+    k = min(m, n)
+    rebuilt = (u[..., :, :k] * s.unsqueeze(-2)) @ vh[..., :k, :]
+    np.testing.assert_allclose(rebuilt.cpu().numpy(), a, atol=1e-10)
+    for q in (u, vh.mT):
+        eye = q.mT @ q
+        np.testing.assert_allclose(eye.cpu().numpy(), np.broadcast_to(np.eye(q.shape[-1]), eye.shape), atol=1e-10)
+
+
+def test_svd_of_a_rank_deficient_matrix_completes_u():
+    a = np.outer([1.0, 2.0, 3.0], [1.0, -1.0])  # rank 1, 3x2
+    u, s, vh = nt.linalg.svd(nt.from_numpy(a).cuda())
+    uc, sc, vhc = nt.linalg.svd(nt.from_numpy(a))
+    np.testing.assert_allclose(s.cpu().numpy(), sc.numpy(), atol=1e-12)
+    np.testing.assert_allclose((u.mT @ u).cpu().numpy(), np.eye(3), atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 3, 3)], ids=str)
+def test_lu_and_lu_solve(shape):
+    a = _arr(shape, 14, diag=0.5 if shape[-1] == shape[-2] else 0.0)
+    _compare(lambda x: tuple(nt.linalg.lu(x)), [a], msg="lu")
+    P, L, U = nt.linalg.lu(nt.from_numpy(a).cuda())
+    np.testing.assert_allclose((P @ L @ U).cpu().numpy(), a, atol=1e-12)
+    if shape[-1] == shape[-2]:
+        b = _arr(shape[:-1] + (2,), 15)
+        for left, adjoint in ((True, False), (True, True), (False, False)):
+            bb = b if left else np.swapaxes(b, -1, -2).copy()
+
+            def solve(x, y, left=left, adjoint=adjoint):
+                LU, piv = nt.linalg.lu_factor(x)
+                return nt.linalg.lu_solve(LU, piv, y, left=left, adjoint=adjoint)
+
+            _compare(solve, [a, bb], msg=f"lu_solve left={left} adjoint={adjoint}")

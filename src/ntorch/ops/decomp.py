@@ -4,8 +4,8 @@ on them, with their backward formulas written in ntorch ops (so double backward 
 Each primitive (_det, _slogdet, _inv, _solve, _tri, _chol, _qr, _eigh, _svd) runs a kernel of
 ntorch.kernels.cpu.linalg on a float64 copy of its operands (batch dims folded), rounds the results to the
 input dtype and records its node. Broadcasting, vector right-hand sides and `left=False` are handled around
-the primitives with ntorch ops, whose own nodes carry the gradient through. CUDA tensors raise
-NotImplementedError (no CUDA kernels for the factorizations yet).
+the primitives with ntorch ops, whose own nodes carry the gradient through. CUDA tensors run the
+one-thread-per-matrix kernels of ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
 """
 
 from __future__ import annotations
@@ -77,14 +77,11 @@ def _check_matrix(A: Tensor, op: str, name: str = "A", square: bool = True) -> N
                            f"{A.shape[-1]} matrices")
 
 
-def _host(t: Tensor, op: str, cuda_ok: bool = False):
-    """A C-contiguous float64 (B, m, n) copy of t (the kernels work in place on it): a NumPy array, or for a CUDA
-    tensor (ops with CUDA kernels only: LU, Cholesky, triangular solves) a device array."""
+def _host(t: Tensor, op: str):
+    """A C-contiguous float64 (B, m, n) copy of t (the kernels work in place on it): a NumPy array, or a device
+    array for a CUDA tensor."""
     nb = int(np.prod(t.shape[:-2], dtype=np.int64))
     if t.is_cuda:
-        if not cuda_ok:
-            raise NotImplementedError(f"{op}: not implemented for CUDA tensors yet (no CUDA kernel); move the "
-                                      "tensor to the CPU with .cpu()")
         work = t.detach().to(dtypes.float64).reshape(nb, *t.shape[-2:])
         return work.clone().contiguous()._data
     a = t._data
@@ -114,6 +111,13 @@ def _kernel(name: str, like):
 
     fn = getattr(KC, name)
     return lambda *args: fn(*[a.device_array() if hasattr(a, "device_array") else a for a in args])
+
+
+def _work(shape: tuple, like, dtype=np.float64):
+    """Uninitialised workspace or output on like's device (the CUDA kernels do not allocate)."""
+    from .. import _arrays
+
+    return _arrays.empty(shape, dtype, like)
 
 
 def _to_host(info) -> np.ndarray:
@@ -149,7 +153,7 @@ def _batch_prefix(A: Tensor, b: int) -> str:
 
 def _lu(A: Tensor, op: str):
     """(LU (B, m, n) float64, pivots (B, k) int32, info (B,) int32) of A's batch, on A's device."""
-    a = _host(A, op, cuda_ok=True)
+    a = _host(A, op)
     piv = _int_zeros((a.shape[0], min(a.shape[1], a.shape[2])), a)
     info = _int_zeros((a.shape[0],), a)
     _kernel("lu_factor", a)(a, piv, info)
@@ -296,7 +300,7 @@ def _inv(A: Tensor):
             x = np.empty((nb, n, n))
             K.lu_inv(a, piv, x)
         else:
-            x = _host(eye(n, dtype=dtypes.float64, device=A.device).expand(nb, n, n), "linalg.inv", cuda_ok=True)
+            x = _host(eye(n, dtype=dtypes.float64, device=A.device).expand(nb, n, n), "linalg.inv")
             _kernel("lu_solve", a)(a, piv, x)
     res = _wrap(x, tuple(A.shape), A.dtype)
     if needs_graph(A):
@@ -370,7 +374,7 @@ def _solve_any(A: Tensor, B: Tensor, left: bool, check: bool):
 def _solve(A: Tensor, B: Tensor):
     """A (..., n, n), B (..., n, k) with equal batch shapes."""
     a, piv, info = _lu(A, "linalg.solve")
-    x = _host(B, "linalg.solve", cuda_ok=True)
+    x = _host(B, "linalg.solve")
     with np.errstate(all="ignore"):
         _kernel("lu_solve", a)(a, piv, x)
     res = _wrap(x, tuple(B.shape), A.dtype)
@@ -400,7 +404,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
         _singular_check(A, info, "torch.linalg.lu_factor_ex", _lu_text)
     batch = tuple(A.shape[:-2])
     LU = _wrap(a, tuple(A.shape), A.dtype)
-    if needs_graph(A) and not A.is_cuda:  # differentiable through linalg.lu: LU = (L - I) + U
+    if needs_graph(A):  # differentiable through linalg.lu: LU = (L - I) + U
         _, L, U = lu(A)
         if A.shape[-2] >= A.shape[-1]:
             LU = L - _eye_like(L.shape[-2], L)[..., :, :L.shape[-1]] + _pad_rows(U, A.shape[-2])
@@ -437,6 +441,18 @@ def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
     return lu_factor_result(LU, piv)
 
 
+def _perm_matrix(piv, m: int):
+    """(B, m, m) float64 P with A = P L U from lu_factor's (B, k) int32 pivots, on their device."""
+    if type(piv) is not np.ndarray:
+        P = _work((piv.shape[0], m, m), piv)
+        _kernel("perm_matrix", piv)(piv, P)
+        return P
+    nb = piv.shape[0]
+    P = np.zeros((nb, m, m))
+    P[np.arange(nb)[:, None], _perm_from_pivots(piv, m), np.arange(m)[None, :]] = 1.0
+    return P
+
+
 def _perm_from_pivots(piv: np.ndarray, m: int) -> np.ndarray:
     """(B, m) row order: perm[i] is the row of A that row i of L U came from."""
     perm = np.tile(np.arange(m), (piv.shape[0], 1))
@@ -454,15 +470,20 @@ def lu(A: Tensor, *, pivot: bool = True, out=None):
     _check_matrix(A, "linalg.lu", square=False)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    a, piv, _ = _lu(_cpu_only(A, "linalg.lu"), "linalg.lu")
+    a, piv, _ = _lu(A, "linalg.lu")
     nb, m, n = a.shape
     k = min(m, n)
-    lower = np.tril(a[:, :, :k], -1)
-    lower[:, np.arange(k), np.arange(k)] = 1.0
-    upper = np.triu(a[:, :k, :])
-    perm = _perm_from_pivots(piv, m)
-    P = np.zeros((nb, m, m))
-    P[np.arange(nb)[:, None], perm, np.arange(m)[None, :]] = 1.0
+    if type(a) is np.ndarray:
+        lower = np.tril(a[:, :, :k], -1)
+        lower[:, np.arange(k), np.arange(k)] = 1.0
+        upper = np.triu(a[:, :k, :])
+    else:
+        from .rearrange import tril, triu
+
+        packed = Tensor._wrap(a)
+        lower = (tril(packed[..., :k], -1) + _eye_like(m, packed)[:, :k])._data
+        upper = triu(packed[..., :k, :])._data
+    P = _perm_matrix(piv, m)
     batch = tuple(A.shape[:-2])
     res = lu_result(_wrap(P, batch + (m, m), A.dtype), _wrap(lower, batch + (m, k), A.dtype),
                     _wrap(upper, batch + (k, n), A.dtype))
@@ -507,7 +528,7 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     left); not differentiable here."""
     _check_matrix(LU, "linalg.lu_solve", "LU")
     check_tensor(B, "linalg.lu_solve", "B")
-    _cpu_only(LU, "linalg.lu_solve")
+    _same_device(LU, pivots)
     if B.ndim < 2:
         raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
     n = LU.shape[-1]
@@ -533,23 +554,12 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     return _finish(x.mT if A_t else x, out, "linalg.lu_solve")
 
 
-def _cpu_only(t: Tensor, op: str) -> Tensor:
-    if t.is_cuda:
-        raise NotImplementedError(f"{op}: not implemented for CUDA tensors yet; move the tensors to the CPU with "
-                                  ".cpu()")
-    return t
-
-
 def _unpack(LU: Tensor, pivots: Tensor):
     from .rearrange import tril, triu
 
     n = LU.shape[-1]
-    piv = pivots._data.reshape(-1, pivots.shape[-1]).astype(np.int32)
-    perm = _perm_from_pivots(piv, n)
-    nb = perm.shape[0]
-    P = np.zeros((nb, n, n))
-    P[np.arange(nb)[:, None], perm, np.arange(n)[None, :]] = 1.0
-    Pt = _wrap(P, tuple(pivots.shape[:-1]) + (n, n), LU.dtype)
+    piv = pivots.to(dtypes.int32).reshape(-1, pivots.shape[-1]).contiguous()._data
+    Pt = _wrap(_perm_matrix(piv, n), tuple(pivots.shape[:-1]) + (n, n), LU.dtype)
     return Pt, tril(LU, -1), triu(LU)
 
 
@@ -557,8 +567,8 @@ def _unpack(LU: Tensor, pivots: Tensor):
 
 def _tri(A: Tensor, B: Tensor, upper: bool, unit: bool) -> Tensor:
     """X with T X = B, T the upper or lower triangle of A; equal batch shapes."""
-    a = _host(A, "linalg.solve_triangular", cuda_ok=True)
-    x = _host(B, "linalg.solve_triangular", cuda_ok=True)
+    a = _host(A, "linalg.solve_triangular")
+    x = _host(B, "linalg.solve_triangular")
     with np.errstate(all="ignore"):
         _kernel("tri_solve", a)(a, x, upper, unit)
     res = _wrap(x, tuple(B.shape), B.dtype)
@@ -623,7 +633,7 @@ def _chol_text(k: int) -> str:
 
 
 def _chol(A: Tensor, op: str):
-    a = _host(A, op, cuda_ok=True)
+    a = _host(A, op)
     info = _int_zeros((a.shape[0],), a)
     _kernel("cholesky", a)(a, info)
     res = _wrap(a, tuple(A.shape), A.dtype)
@@ -714,12 +724,16 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     nb, m, n = a.shape
     k = min(m, n)
     mc = m if mode == "complete" else k
-    q = np.zeros((nb, m, mc))
-    K.qr(a, q)
+    if type(a) is np.ndarray:
+        q = np.zeros((nb, m, mc))
+        K.qr(a, q)
+    else:
+        q = _work((nb, m, mc), a)
+        _kernel("qr", a)(a, q, _work((nb, m, k), a), _work((nb, n), a), _work((nb, mc), a))
     batch = tuple(A.shape[:-2])
     rows = m if mode == "complete" else k
     R = _wrap(a[:, :rows, :], batch + (rows, n), A.dtype)
-    Q = _wrap(q, batch + (m, mc), A.dtype) if mode != "r" else Tensor._wrap(np.zeros((0,), A.dtype.np))
+    Q = _wrap(q, batch + (m, mc), A.dtype) if mode != "r" else _wrap(_work((0,), a, A.dtype.np), (0,), A.dtype)
     if needs_graph(A):
         node = record("LinalgQrBackward0", _qr_backward, (A,), (Q, R), (A, Q, R))
         node.mode = mode
@@ -766,12 +780,16 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     a = _host(A, "linalg.eigh")
-    low = np.tril(a) if UPLO == "L" else np.triu(a).transpose(0, 2, 1)
-    a = np.ascontiguousarray(low + np.tril(low, -1).transpose(0, 2, 1))
     nb, n, _ = a.shape
-    vec = np.empty_like(a)
-    w = np.empty((nb, n))
-    K.eigh(a, vec, w)
+    if type(a) is np.ndarray:
+        low = np.tril(a) if UPLO == "L" else np.triu(a).transpose(0, 2, 1)
+        a = np.ascontiguousarray(low + np.tril(low, -1).transpose(0, 2, 1))
+        vec = np.empty_like(a)
+        w = np.empty((nb, n))
+        K.eigh(a, vec, w)
+    else:  # the kernel mirrors the UPLO triangle itself
+        vec, w = _work((nb, n, n), a), _work((nb, n), a)
+        _kernel("eigh", a)(a, vec, w, _work((nb, n), a), UPLO == "L")
     batch = tuple(A.shape[:-2])
     L, V = _wrap(w, batch + (n,), A.dtype), _wrap(vec, tuple(A.shape), A.dtype)
     if needs_graph(A):
@@ -817,13 +835,19 @@ def _svd(A: Tensor, full: bool, op: str):
     nb, m, n = a.shape
     k = min(m, n)
     tall = m >= n
-    at = np.ascontiguousarray(a.transpose(0, 2, 1)) if tall else a  # (k, max) rows: the tall matrix's columns
     big = max(m, n)
     r = big if full else k
-    ut = np.zeros((nb, r, big))
-    vt = np.zeros((nb, k, k))
-    s = np.zeros((nb, k))
-    K.svd(at, ut, vt, s)
+    if type(a) is np.ndarray:
+        at = np.ascontiguousarray(a.transpose(0, 2, 1)) if tall else a  # (k, max) rows: the tall matrix's columns
+        ut = np.zeros((nb, r, big))
+        vt = np.zeros((nb, k, k))
+        s = np.zeros((nb, k))
+        K.svd(at, ut, vt, s)
+    else:
+        at = Tensor._wrap(a).mT.contiguous()._data if tall else a
+        ut, vt, s = _work((nb, r, big), a), _work((nb, k, k), a), _work((nb, k), a)
+        _kernel("svd", a)(at, ut, vt, s, _work((nb, k, k), a), _work((nb, k), a), _work((nb, k), a, np.int64),
+                          _work((nb, big), a))
     if tall:  # A = (ut^T) S vt
         u, vh = ut.transpose(0, 2, 1), vt
     else:  # A^T = ut^T S vt  =>  A = vt^T S ut

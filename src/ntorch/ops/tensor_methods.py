@@ -187,7 +187,7 @@ METHODS = {
     "resolve_conj": lambda self: self,
     "resolve_neg": lambda self: self,
     "conj_physical": lambda self: self,  # torch returns a real tensor itself
-    "adjoint": lambda self: shape.transpose(self, -2, -1),
+    "adjoint": lambda self: _adjoint(self),
     "share_memory_": lambda self: self,
     "pin_memory": lambda self, device=None: self,
     "prelu": _nn("prelu"),
@@ -227,6 +227,14 @@ PROPERTIES = {
 METHODS.update(tensor_legacy.METHODS)
 PROPERTIES.update(tensor_legacy.PROPERTIES)
 
+
+
+def _adjoint(self: Tensor) -> Tensor:
+    """The transpose of the last two dims (a view): the conjugate transpose of a real tensor."""
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{self.ndim}-D tensor.")
+    return shape.transpose(self, -2, -1)
 
 def _function(name: str, method):
     """torch.<name>(input) for a method above: the same, with torch's TypeError for a non-tensor input."""
