@@ -419,3 +419,18 @@ def test_parallel_flip_roll_repeat_interleave(rng, dt, parallel_copies):
         _eq(nt.repeat_interleave(tb, 3, d), np.repeat(b, 3, d))
     _eq(nt.repeat_interleave(tb.transpose(0, 2), 2, 1), np.repeat(b.transpose(2, 1, 0), 2, 1))
     _eq(nt.repeat_interleave(tb, 2), np.repeat(b, 2))
+
+
+@pytest.mark.parametrize("n", [5, 700], ids=["small", "large"])
+def test_joins_of_transposed_inputs_are_contiguous(n):
+    """torch's cat / stack return C-contiguous tensors whatever their inputs' layout (NumPy's follow the inputs)."""
+    a = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+    x = nt.from_numpy(a)
+    for fn, ref in ((lambda ts: nt.cat(ts), lambda arrs: np.concatenate(arrs)),
+                    (lambda ts: nt.cat(ts, 1), lambda arrs: np.concatenate(arrs, 1)),
+                    (lambda ts: nt.stack(ts), lambda arrs: np.stack(arrs)),
+                    (lambda ts: nt.hstack(ts), lambda arrs: np.hstack(arrs)),
+                    (lambda ts: nt.vstack(ts), lambda arrs: np.vstack(arrs))):
+        got = fn([x.t(), x.t()])
+        assert got.is_contiguous()
+        np.testing.assert_array_equal(got.numpy(), ref([a.T, a.T]))

@@ -217,7 +217,7 @@ def _cat(tensors, dim: int, out: Tensor | None) -> Tensor:
     elif math.prod(ref[:d]) == 1 and all(t._data.dtype == dt.np for _, t in kept) and \
             not parallel_copy(math.prod(out_shape) * dt.itemsize):
         # whole blocks one after the other: NumPy's concatenate is a run of memcpys (on one thread)
-        return Tensor._wrap(np.concatenate([t._data for _, t in kept], d))
+        return Tensor._wrap(_c_order(np.concatenate([t._data for _, t in kept], d)))
     else:
         result = np.empty(out_shape, dt.np)
         flat = result.reshape(-1)
@@ -243,9 +243,15 @@ def _cat_fast(tensors, dim: int) -> Tensor | None:
     if nd == 0 or numel > _COPY_MIN or not -nd <= dim < nd:
         return None
     try:
-        return Tensor._wrap(np.concatenate([t._data for t in tensors], dim))
+        return Tensor._wrap(_c_order(np.concatenate([t._data for t in tensors], dim)))
     except ValueError:  # mismatched shapes: the checked path raises torch's error
         return None
+
+
+def _c_order(a: np.ndarray) -> np.ndarray:
+    """NumPy's concatenate / stack follow their inputs' layout (transposed in, transposed out); torch's cat and
+    stack return C-contiguous tensors."""
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def _finish(result: np.ndarray, out: Tensor, op: str) -> Tensor:
@@ -326,7 +332,7 @@ def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
             type(t._data) is np.ndarray for t in tensors):  # one dtype on the CPU: no promotion, NumPy's stack
         n = len(tensors) * tensors[0]._data.size
         if n <= _COPY_MIN or (d == 0 and not parallel_copy(n * tensors[0]._data.itemsize)):
-            res = Tensor._wrap(np.stack([t._data for t in tensors], d))
+            res = Tensor._wrap(_c_order(np.stack([t._data for t in tensors], d)))
     if res is None:
         views = [t._view_of(_arrays.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node
         res = cat(views, d, out=out)
