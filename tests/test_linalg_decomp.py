@@ -748,3 +748,14 @@ def test_eigh_larger(shape, rng):
     v = V.numpy()
     np.testing.assert_allclose(a @ v, v * w.numpy()[..., None, :], atol=1e-10 * shape[-1])
     np.testing.assert_allclose(np.swapaxes(v, -1, -2) @ v, np.broadcast_to(np.eye(shape[-1]), a.shape), atol=1e-12)
+
+
+def test_matrix_exp_dtypes():
+    """Integer inputs are torch's error; float16 computes (through float32 here) and stays float16."""
+    for dt, name in ((nt.uint8, "Byte"), (nt.int64, "Long")):
+        with pytest.raises(RuntimeError, match=f"Expected a floating point or complex tensor as input. Got {name}"):
+            nt.linalg.matrix_exp(nt.eye(2, dtype=dt))
+    d = np.array([[0.5, 0.0], [0.0, -1.0]])
+    r = nt.linalg.matrix_exp(nt.tensor(d, dtype=nt.float16))
+    assert r.dtype == nt.float16
+    np.testing.assert_allclose(r.float().numpy(), np.diag(np.exp([0.5, -1.0])), rtol=2e-3, atol=1e-3)

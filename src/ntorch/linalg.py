@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from . import dtypes
 from .ops.decomp import (  # noqa: F401
     LinAlgError,
     _finish,
@@ -221,6 +222,11 @@ def matrix_exp(A: Tensor) -> Tensor:
         raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions."
                            if A.ndim < 2 else f"linalg.matrix_exp: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if not A.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
+                           f"{dtypes.torch_name(A.dtype)}")
+    if A.dtype is dtypes.float16:  # torch computes float16 too; ntorch's solve refuses half: go through float32
+        return matrix_exp(A.float()).half()
     n = A.shape[-1]
     if A.numel() == 0:
         return A.clone()
