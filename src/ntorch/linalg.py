@@ -169,14 +169,15 @@ lstsq_result = _return_type("linalg_lstsq", ["solution", "residuals", "rank", "s
 def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     """torch.linalg.lstsq: the minimum-norm least-squares solution (through pinv, so rank-deficient A gives
     what gelsy / gelsd give), with residuals, rank and singular values per torch's driver rules for the CPU."""
-    import numpy as np
 
     from .ops.creation import tensor
 
     if driver is None:
-        driver = "gelsy"
+        driver = "gels" if A.is_cuda else "gelsy"
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    if A.is_cuda and driver != "gels":
+        raise RuntimeError("torch.linalg.lstsq: `driver` other than `gels` is not supported on CUDA")
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     if B.dtype is not A.dtype:
@@ -190,15 +191,15 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     m, n = A.shape[-2], A.shape[-1]
     rtol = _eps(A) * max(m, n) if rcond is None or rcond < 0 else rcond
     X = matmul(pinv(A, rtol=rtol), B2)
-    empty = tensor([], dtype=A.dtype)
-    rank = tensor([], dtype=_int64())
+    empty = tensor([], dtype=A.dtype, device=A.device)
+    rank = tensor([], dtype=_int64(), device=A.device)
     sv = empty
     if driver != "gels":
         rank = matrix_rank(A, rtol=rtol)
     if driver in ("gelsd", "gelss"):
         sv = svdvals(A)
     residuals = empty
-    full = driver == "gels" or bool(np.all(rank.numpy() == n))
+    full = driver == "gels" or bool((rank == n).all().item())
     if m > n and driver != "gelsy" and full:
         r = matmul(A, X) - B2
         residuals = sum(r * r, -2)  # (..., k); a vector B keeps k = 1, as torch

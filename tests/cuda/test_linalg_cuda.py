@@ -175,3 +175,17 @@ def test_lu_and_lu_solve(shape):
                 return nt.linalg.lu_solve(LU, piv, y, left=left, adjoint=adjoint)
 
             _compare(solve, [a, bb], msg=f"lu_solve left={left} adjoint={adjoint}")
+
+
+def test_what_builds_on_the_factorizations():
+    """pinv, matrix_rank, cond, the 2- and nuclear norms, lstsq (driver 'gels', the only one torch has on CUDA)."""
+    a = _arr((3, 3), 16)
+    for name, fn in (("pinv", nt.linalg.pinv), ("cond", nt.linalg.cond),
+                     ("norm2", lambda x: nt.linalg.matrix_norm(x, 2)),
+                     ("nuc", lambda x: nt.linalg.matrix_norm(x, "nuc"))):
+        _compare(fn, [a], msg=name)
+    _compare(nt.linalg.matrix_rank, [a], grad=False, msg="matrix_rank")
+    b = _arr((3, 2), 17)
+    _compare(lambda x, y: nt.linalg.lstsq(x, y).solution, [a, b], msg="lstsq")
+    with pytest.raises(RuntimeError, match="other than `gels` is not supported on CUDA"):
+        nt.linalg.lstsq(nt.from_numpy(a).cuda(), nt.from_numpy(b).cuda(), driver="gelsd")
