@@ -111,6 +111,10 @@ ELEMENTWISE = {
     "copysign": (nt.copysign, 2, None), "logaddexp": (nt.logaddexp, 2, None),
     "logaddexp2": (nt.logaddexp2, 2, None), "xlogy": (nt.xlogy, 2, POS), "nextafter": (nt.nextafter, 2, None),
     "ldexp": (nt.ldexp, 2, None),
+    "i0e": (nt.special.i0e, 1, None), "i1e": (nt.special.i1e, 1, None),
+    # differentiable in x only (the derivative in a raises, as torch): a is a constant here
+    "gammainc": (lambda x: nt.special.gammainc(nt.ones_like(x) * 1.5, x), 1, POS),
+    "gammaincc": (lambda x: nt.special.gammaincc(nt.ones_like(x) * 1.5, x), 1, POS),
 }
 # entries of DERIVATIVES whose backward raises, as PyTorch's (heaviside; trigamma is digamma's derivative and has
 # none itself): tested by test_backward_raises_as_on_the_cpu
@@ -155,8 +159,12 @@ def test_elementwise_grad_with_scalars_and_views(name):
         return
     y = rand((3, 4), F32, low, high, seed=2)
     compare_grads(lambda a, b: fn(a.t(), b), [x, y], F32, f"{name} transposed")
-    compare_grads(lambda a: fn(a, 1.5), [x], F32, f"{name} scalar right")
     compare_grads(lambda a, b: fn(a, b), [x, rand((), F32, low, high, seed=3)], F32, f"{name} 0-d")
+    if name in ("maximum", "atan2"):  # tensor-only functions: a Python number is torch's TypeError
+        with pytest.raises(TypeError, match="must be Tensor"):
+            fn(on_cuda(x), 1.5)
+        return
+    compare_grads(lambda a: fn(a, 1.5), [x], F32, f"{name} scalar right")
     if name != "pow":
         compare_grads(lambda a: fn(0.75, a), [x], F32, f"{name} scalar left")
 
