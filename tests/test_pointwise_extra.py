@@ -541,3 +541,18 @@ def test_bool_in_place_add_with_alpha():
     a = nt.tensor([True, False, False])
     a.add_(nt.tensor([False, True, False]), alpha=2)
     assert a.tolist() == [True, True, False]
+
+
+def test_max_min_clamp_keep_the_first_operand_on_a_tie():
+    """torch's maximum / minimum / clamp return x itself on a tie (std::max's rule): the sign of a zero survives."""
+    a = nt.tensor([-0.0, 0.0, -0.0])
+    b = nt.tensor([0.0, -0.0, -0.0])
+    for fn in (nt.maximum, nt.minimum):
+        np.testing.assert_array_equal(np.signbit(fn(a, b).numpy()), np.signbit(a.numpy()))
+    for res in (nt.clamp(a, min=0.0), nt.clamp(a, max=0.0), nt.clamp(a, 0.0, 0.0), nt.nn.functional.relu6(a),
+                nt.nn.functional.hardtanh(a)):
+        np.testing.assert_array_equal(np.signbit(res.numpy()), np.signbit(a.numpy()))
+    nan = float("nan")
+    assert np.isnan(nt.clamp(nt.tensor([1.0]), min=nan).item())
+    assert np.isnan(nt.clamp(nt.tensor([1.0]), 0.0, nan).item())
+    np.testing.assert_array_equal(nt.clamp(nt.tensor([3.0, -3.0, 0.7]), 1.0, 0.5).numpy(), [0.5, 0.5, 0.5])

@@ -148,12 +148,12 @@ def round_decimals(x, decimals):
 
 @_dev
 def maximum_nan(a, b):
-    """max that propagates NaN from either side, as torch.maximum."""
+    """max that propagates NaN from either side, as torch.maximum (a on a tie: maximum(-0.0, 0.0) is -0.0)."""
     if a != a:
         return a
     if b != b:
         return b
-    return a if a > b else b
+    return b if b > a else a
 
 
 @_dev
@@ -162,7 +162,7 @@ def minimum_nan(a, b):
         return a
     if b != b:
         return b
-    return a if a < b else b
+    return b if b < a else a
 
 
 @_dev
@@ -186,8 +186,14 @@ def fmin(a, b):
 
 @_dev
 def clamp_nan(x, lo, hi):
-    """torch.clamp: min(max(x, lo), hi), NaN in x or a bound propagates."""
-    return minimum_nan(maximum_nan(x, lo), hi)
+    """torch.clamp: min(max(x, lo), hi) with std::max / std::min's ties (x itself when equal, so clamp(-0.0, 0.0)
+    is -0.0); NaN in x or a bound propagates."""
+    if lo != lo:
+        return lo
+    if hi != hi:
+        return hi
+    r = lo if x < lo else x
+    return hi if r > hi else r
 
 
 @_dev
