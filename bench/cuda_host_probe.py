@@ -1,0 +1,172 @@
+"""The host (Python) side of ntorch's CUDA path, measured without a GPU.
+
+Why: on a GPU a tiny op's cost is almost all host work (the front end, the kernel wrapper, the allocator, argument
+packing), and the 784-256-10 training step is bound by it (bench/RESULTS.md: ~35 us of host time per launch). This
+script fakes the device in-process so that work can be timed and profiled on any machine: allocations return fake
+pointers from the caching allocator's driver hook, a launch packs its arguments exactly as the fast launch path
+does and then stops before the driver, host copies return zeros (int64 flags read as "nothing bad").
+What it cannot see: the driver's launch itself (~6 us on an H200 through cuda.core) and GPU time. Kernels are never
+compiled, so it runs in seconds.
+
+    python bench/cuda_host_probe.py            # per-op host cost and the MLP step by phase
+    python bench/cuda_host_probe.py --profile "a @ b"   # cProfile of one expression (names: a, b, x, y, model)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import functools
+import itertools
+import os
+import sys
+import timeit
+
+os.environ.pop("NUMBA_ENABLE_CUDASIM", None)
+
+import numpy as np  # noqa: E402
+
+COUNTS = {"launches": 0, "host_reads": 0}
+
+
+def install_fake_device() -> None:
+    """Patch ntorch's CUDA back end so that it runs its host path against a fake device."""
+    import ntorch.cuda as nc
+    from ntorch.cuda import allocator
+    from ntorch.cuda import array as device_arrays
+    from ntorch.kernels.cuda import arrays as kernel_arrays
+    from ntorch.kernels.cuda import indexing as kernel_indexing
+    from ntorch.kernels.cuda import launch
+
+    nc._state.update(available=True, count=1)
+    pointers = itertools.count(1 << 40, 1 << 21)
+    allocator.NumbaDriver.alloc = staticmethod(lambda nbytes, device: (None, next(pointers), None, None))
+    allocator.NumbaDriver.flush = staticmethod(lambda: None)
+    allocator.NumbaDriver.mem_info = staticmethod(lambda: (1 << 36, 1 << 37))
+    launch.device.cache_clear()
+    launch.device = lambda: launch.Device(sm_count=132, max_threads=1024, warp_size=32)
+
+    def scalar_packer(value):
+        if isinstance(value, (bool, np.bool_)):
+            return lambda v, params: params.append(v)
+        if isinstance(value, (int, np.integer)):
+            return lambda v, params: params.append(ctypes.c_int64(v))
+        if isinstance(value, (float, np.floating)):
+            return lambda v, params: params.append(ctypes.c_double(v))
+        raise TypeError(f"fake launch: cannot pack {type(value).__name__}")
+
+    def fake_launch(self, *args):
+        """_Launch.__call__ after the first call of a signature: pack, then stop where the driver would start."""
+        key = tuple([a.key if type(a) is launch.DeviceView else type(a) for a in args])
+        entry = self.signatures.get(key)
+        if entry is None:
+            packers = [launch._pack_view if type(a) is launch.DeviceView else scalar_packer(a) for a in args]
+            entry = self.signatures[key] = (None, packers)
+        params: list = []
+        for pack, a in zip(entry[1], args):
+            pack(a, params)
+        COUNTS["launches"] += 1
+
+    launch._Launch.__call__ = fake_launch
+
+    def host_copy(self):
+        COUNTS["host_reads"] += 1
+        fill = kernel_indexing._NONE if self.dtype == np.int64 else 0
+        return np.full(self.shape, fill, self.dtype)
+
+    def read_bytes(block, lo, hi):
+        COUNTS["host_reads"] += 1
+        return np.zeros(hi - lo, np.uint8)
+
+    launch.DeviceView.copy_to_host = host_copy
+    device_arrays._read_bytes = read_bytes
+    device_arrays._write_bytes = lambda block, lo, data: None
+
+    @functools.lru_cache(maxsize=512)
+    def small_int64(values):
+        return launch.DeviceView(next(pointers), (len(values),), (8,), np.dtype(np.int64), None)
+
+    kernel_arrays._i64 = small_int64
+    nc.synchronize = lambda *a, **k: None
+
+
+def per_call_us(fn, number: int = 2000, repeat: int = 5) -> float:
+    fn()
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def counted(fn) -> tuple[int, int]:
+    before = dict(COUNTS)
+    fn()
+    return COUNTS["launches"] - before["launches"], COUNTS["host_reads"] - before["host_reads"]
+
+
+def namespace() -> dict:
+    import ntorch
+    import ntorch.nn as nn
+    import ntorch.nn.functional as F
+
+    ntorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to("cuda")
+    opt = ntorch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    ns = dict(ntorch=ntorch, F=F, model=model, opt=opt,
+              a=ntorch.randn(3, 3, device="cuda"), b=ntorch.randn(3, 3, device="cuda"),
+              x=ntorch.randn(512, 784, device="cuda"), y=ntorch.randint(0, 10, (512,), device="cuda"))
+
+    def forward():
+        return model(ns["x"])
+
+    def loss():
+        return F.cross_entropy(model(ns["x"]), ns["y"])
+
+    def backward():
+        opt.zero_grad()
+        loss().backward()
+
+    def step():
+        backward()
+        opt.step()
+
+    ns.update(forward=forward, loss=loss, backward=backward, step=step)
+    return ns
+
+
+OPS = ["a + b", "a * 2.0", "a.sum()", "a.sum(1)", "a @ b", "ntorch.relu(a)", "a.t().contiguous()",
+       "ntorch.softmax(a, 1)", "a[1]", "ntorch.empty(3, 3, device='cuda')"]
+PHASES = ["forward", "loss", "backward", "step"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", metavar="EXPR", help="cProfile this expression instead")
+    parser.add_argument("--sort", default="tottime")
+    args = parser.parse_args()
+    install_fake_device()
+    ns = namespace()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        fn = eval(f"lambda: {args.profile}", ns)
+        for _ in range(5):
+            fn()
+        prof = cProfile.Profile()
+        prof.runcall(lambda: [fn() for _ in range(1000)])
+        pstats.Stats(prof).sort_stats(args.sort).print_stats(40)
+        return
+    print(f"{'op (3x3 float32)':36s} {'host us':>8s} {'launches':>9s} {'host reads':>11s}")
+    for expr in OPS:
+        fn = eval(f"lambda: {expr}", ns)
+        launches, reads = counted(fn)
+        print(f"{expr:36s} {per_call_us(fn):8.1f} {launches:9d} {reads:11d}")
+    print(f"\n{'MLP 784-256-10, batch 512 (cumulative)':36s} {'host us':>8s} {'launches':>9s} {'host reads':>11s}")
+    for name in PHASES:
+        fn = ns[name]
+        for _ in range(3):
+            fn()
+        launches, reads = counted(fn)
+        print(f"{name:36s} {per_call_us(fn, number=200):8.1f} {launches:9d} {reads:11d}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
