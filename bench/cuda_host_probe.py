@@ -4,7 +4,7 @@ Why: on a GPU a tiny op's cost is almost all host work (the front end, the kerne
 packing), and the 784-256-10 training step is bound by it (bench/RESULTS.md: ~35 us of host time per launch). This
 script fakes the device in-process so that work can be timed and profiled on any machine: allocations return fake
 pointers from the caching allocator's driver hook, a launch packs its arguments exactly as the fast launch path
-does and then stops before the driver, host copies return zeros (int64 flags read as "nothing bad").
+does and then stops before the driver, host copies return int64 flags that read as "nothing bad".
 What it cannot see: the driver's launch itself (~6 us on an H200 through cuda.core) and GPU time. Kernels are never
 compiled, so it runs in seconds.
 
@@ -15,7 +15,6 @@ compiled, so it runs in seconds.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import functools
 import itertools
 import os
@@ -24,6 +23,7 @@ import timeit
 
 os.environ.pop("NUMBA_ENABLE_CUDASIM", None)
 
+import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 COUNTS = {"launches": 0, "host_reads": 0}
@@ -31,12 +31,13 @@ COUNTS = {"launches": 0, "host_reads": 0}
 
 def install_fake_device() -> None:
     """Patch ntorch's CUDA back end so that it runs its host path against a fake device."""
-    import ntorch.cuda as nc
-    from ntorch.cuda import allocator
-    from ntorch.cuda import array as device_arrays
     from ntorch.kernels.cuda import arrays as kernel_arrays
     from ntorch.kernels.cuda import indexing as kernel_indexing
     from ntorch.kernels.cuda import launch
+
+    import ntorch.cuda as nc
+    from ntorch.cuda import allocator
+    from ntorch.cuda import array as device_arrays
 
     nc._state.update(available=True, count=1)
     pointers = itertools.count(1 << 40, 1 << 21)
@@ -47,13 +48,11 @@ def install_fake_device() -> None:
     launch.device = lambda: launch.Device(sm_count=132, max_threads=1024, warp_size=32)
 
     def scalar_packer(value):
-        if isinstance(value, (bool, np.bool_)):
-            return lambda v, params: params.append(v)
-        if isinstance(value, (int, np.integer)):
-            return lambda v, params: params.append(ctypes.c_int64(v))
-        if isinstance(value, (float, np.floating)):
-            return lambda v, params: params.append(ctypes.c_double(v))
-        raise TypeError(f"fake launch: cannot pack {type(value).__name__}")
+        """The fast path's own packer for the type numba-cuda gives this value."""
+        packer = launch._packer_for(numba.typeof(value), value)
+        if packer is None:
+            raise TypeError(f"fake launch: cannot pack {type(value).__name__}")
+        return packer
 
     def fake_launch(self, *args):
         """_Launch.__call__ after the first call of a signature: pack, then stop where the driver would start."""
@@ -76,7 +75,8 @@ def install_fake_device() -> None:
 
     def read_bytes(block, lo, hi):
         COUNTS["host_reads"] += 1
-        return np.zeros(hi - lo, np.uint8)
+        words = np.full(-(-(hi - lo) // 8), kernel_indexing._NONE, np.int64)  # flags read as "nothing bad"
+        return words.view(np.uint8)[:hi - lo].copy()
 
     launch.DeviceView.copy_to_host = host_copy
     device_arrays._read_bytes = read_bytes

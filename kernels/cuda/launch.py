@@ -309,17 +309,31 @@ def _pack_view(a, params: list) -> None:
     params += a.strides
 
 
+def _pack_int64(v, params: list) -> None:
+    params.append(int(v))
+
+
+def _pack_float64(v, params: list) -> None:
+    params.append(float(v))
+
+
 def _packer_for(ty, value):
-    """How to pack one argument of numba type `ty`, or None where only the dispatcher knows."""
+    """How to pack one argument of numba type `ty`, or None where only the dispatcher knows.
+
+    cuda.core's launch (ParamHolder) takes a Python int as an 8-byte integer and a Python float as a double after
+    two type checks; a ctypes scalar costs its construction plus some twenty failed isinstance checks there (about
+    a microsecond per argument, and a matmul launch has nineteen). So int64 and float64 go as Python numbers."""
     if isinstance(ty, _types.Array):
         return _pack_view if type(value) is DeviceView else None
     if isinstance(value, np.ndarray):
         return None
+    if ty == _types.int64:
+        return _pack_int64
+    if ty == _types.float64:
+        return _pack_float64
     if isinstance(ty, _types.Integer):
         ctype = getattr(ctypes, f"c_{ty}")
         return lambda v, params: params.append(ctype(v))
-    if ty == _types.float64:
-        return lambda v, params: params.append(ctypes.c_double(v))
     if ty == _types.float32:
         return lambda v, params: params.append(ctypes.c_float(v))
     if ty == _types.float16:

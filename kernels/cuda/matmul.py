@@ -265,18 +265,26 @@ def _tiled_module(acc: str, tiles: tuple, min_blocks: int):
     return codegen.load_source(f"cugemm_{acc}_{name}_{min_blocks}", _tiled_source(acc, tiles, min_blocks))
 
 
-def _plan(a3, b3, out3, kernel: str | None = None) -> str:
-    """Which kernel `bmm_into` runs for these operands: "generic" or "tiled_<layout>" (layout as in the module
-    docstring: chosen so that both operands load along their smallest stride)."""
+def _plan(dtype, k: int, sa: tuple, sb: tuple, kernel: str | None = None) -> str:
+    """Which kernel runs for operands of this dtype, depth k and element strides sa = (batch, m, k), sb = (batch,
+    k, n): "generic" or "tiled_<layout>" (layout as in the module docstring: chosen so that both operands load
+    along their smallest stride)."""
     if kernel not in (None, *KERNELS):
         raise ValueError(f"matmul: unknown kernel {kernel!r} (expected one of {KERNELS})")
-    if kernel == "generic" or np.dtype(a3.dtype).kind != "f" or a3.shape[2] == 0:
+    if kernel == "generic" or np.dtype(dtype).kind != "f" or k == 0:
         return "generic"
-    _, sam, sak = arrays.elem_strides(a3)
-    _, sbk, sbn = arrays.elem_strides(b3)
+    _, sam, sak = sa
+    _, sbk, sbn = sb
     la = "n" if (sak == 1 or (sam != 1 and sak <= sam)) else "t"
     lb = "n" if (sbn == 1 or (sbk != 1 and sbn <= sbk)) else "t"
     return f"tiled_{la}{lb}"
+
+
+def _check_dtypes(a, b) -> None:
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+    if a.dtype == np.bool_:
+        raise RuntimeError('"addmm_cuda" not implemented for \'Bool\'')
 
 
 def _check(a3, b3, out3) -> None:
@@ -286,38 +294,41 @@ def _check(a3, b3, out3) -> None:
     if b3.shape[0] != nb or b3.shape[1] != k or tuple(out3.shape) != (nb, m, b3.shape[2]):
         raise RuntimeError(f"bmm_into: shapes {tuple(a3.shape)} @ {tuple(b3.shape)} -> {tuple(out3.shape)} "
                            "do not match")
-    if a3.dtype != b3.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a3.dtype} != {b3.dtype}")
-    if a3.dtype == np.bool_:
-        raise RuntimeError('"addmm_cuda" not implemented for \'Bool\'')
+    _check_dtypes(a3, b3)
 
 
 def bmm_into(a3, b3, out3, kernel: str | None = None):
     """out3[z] = a3[z] @ b3[z] for (B, M, K) @ (B, K, N) -> (B, M, N); any strides on all three.
     `kernel` forces "generic" or "tiled" (benchmarks); integers always take the generic kernel."""
     _check(a3, b3, out3)
-    plan = _plan(a3, b3, out3, kernel)
     if out3.size == 0:
         return out3
     nb, m, k = a3.shape
-    n = out3.shape[2]
-    acc = _acc_dtype(np.dtype(a3.dtype))
+    _launch(a3, b3, out3, nb, m, out3.shape[2], k, arrays.elem_strides(a3), arrays.elem_strides(b3),
+            arrays.elem_strides(out3), kernel)
+    return out3
+
+
+def _launch(a, b, out, nb: int, m: int, n: int, k: int, sa: tuple, sb: tuple, so: tuple, kernel: str | None):
+    """Launch the product of operands given as any-rank arrays plus their (batch, row, column) element strides:
+    the tiled kernel indexes 1-d spans, so a 2-d product needs no 3-d views."""
+    plan = _plan(a.dtype, k, sa, sb, kernel)
+    acc = _acc_dtype(np.dtype(a.dtype))
+    grid_z = min(nb, _MAX_GRID_Z)
     if plan == "generic":
         bm, bn, _, tm, tn = TILES
-        grid = (-(-n // bn), -(-m // bm), min(nb, _MAX_GRID_Z))
-        configure(_generic_module(acc, TILES).bmm, grid, (bn // tn, bm // tm))(a3, b3, out3)
-        return out3
+        a3, b3, out3 = (arrays.view(x, (nb, *shape), st) for x, shape, st in
+                        ((a, (m, k), sa), (b, (k, n), sb), (out, (m, n), so)))
+        configure(_generic_module(acc, TILES).bmm, (-(-n // bn), -(-m // bm), grid_z), (bn // tn, bm // tm))(
+            a3, b3, out3)
+        return
     tiles = _tiles(acc.name, nb, m, n)
     bm, bn, _, gm, vm, gn, vn = tiles
     fn = _tiled_module(acc.name, tiles, MIN_BLOCKS).gemm
-    grid = (-(-n // bn), -(-m // bm), min(nb, _MAX_GRID_Z))
     block = (bm // (gm * vm)) * (bn // (gn * vn))
-    sab, sam, sak = arrays.elem_strides(a3)
-    sbb, sbk, sbn = arrays.elem_strides(b3)
-    soz, som, son = arrays.elem_strides(out3)
-    configure(fn, grid, (block,))(arrays.span(a3), arrays.span(b3), arrays.span(out3), plan[-2] == "n",
-                                  plan[-1] == "t", nb, m, n, k, sab, sam, sak, sbb, sbk, sbn, soz, som, son)
-    return out3
+    configure(fn, (-(-n // bn), -(-m // bm), grid_z), (block,))(
+        arrays.span(a), arrays.span(b), arrays.span(out), plan[-2] == "n", plan[-1] == "t", nb, m, n, k, *sa, *sb,
+        *so)
 
 
 def _tiles(acc: str, nb: int, m: int, n: int) -> tuple:
@@ -329,19 +340,18 @@ def _tiles(acc: str, nb: int, m: int, n: int) -> tuple:
     return FAST_TILES["float32_small"] if nb * -(-m // bm) * -(-n // bn) < sms else FAST_TILES[acc]
 
 
-def _as3(a):
-    st = arrays.elem_strides(a)
-    return arrays.view(a, (1, *a.shape), (0, *st))
-
-
 def matmul_into(a, b, out, kernel: str | None = None):
     """out = a @ b for 2-d a (M, K), b (K, N), out (M, N); any strides."""
     if len(a.shape) != 2 or len(b.shape) != 2 or len(out.shape) != 2:
         raise ValueError("matmul_into: expected 2-d operands")
-    if a.shape[1] != b.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
-                           f"{b.shape[0]}x{b.shape[1]})")
+    (m, k), n = a.shape, b.shape[1]
+    if k != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {b.shape[0]}x{n})")
+    if tuple(out.shape) != (m, n):
+        raise RuntimeError(f"matmul_into: output of shape {tuple(out.shape)}, expected {(m, n)}")
+    _check_dtypes(a, b)
     if out.size == 0:
         return out
-    bmm_into(_as3(a), _as3(b), _as3(out), kernel)
+    sa, sb, so = arrays.elem_strides(a), arrays.elem_strides(b), arrays.elem_strides(out)
+    _launch(a, b, out, 1, m, n, k, (0, *sa), (0, *sb), (0, *so), kernel)
     return out

@@ -118,7 +118,8 @@ def set_device(device) -> None:
 
 
 def synchronize(device=None) -> None:
-    """Wait for all work queued on the device to finish."""
+    """Wait for all work queued on the device to finish, then raise what its deferred input checks found
+    (ntorch.cuda.checks)."""
     idx = device_index(device)
     cuda = numba_cuda()
     if is_simulator() or idx == current_device():
@@ -126,6 +127,9 @@ def synchronize(device=None) -> None:
     else:
         with cuda.gpus[idx]:
             cuda.synchronize()
+    from . import checks
+
+    checks.check_pending()
 
 
 @dataclass(frozen=True)

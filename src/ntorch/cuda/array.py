@@ -16,7 +16,7 @@ import operator
 
 import numpy as np
 
-from . import current_device, is_simulator, numba_cuda, require_device
+from . import checks, current_device, is_simulator, numba_cuda, require_device
 from .allocator import Block, alloc
 
 SUPPORTED_DTYPES = frozenset(np.dtype(t) for t in (
@@ -312,6 +312,7 @@ class CudaArray:
             return np.empty(self._shape, self._dtype)
         lo, hi = self.span()
         raw = _read_bytes(self._block, lo, hi)
+        checks.check_pending()  # the copy waited for the device: raise what its deferred checks found
         view = np.ndarray(self._shape, self._dtype, buffer=raw, offset=self._offset - lo, strides=self._strides)
         return view if self.flags.c_contiguous else np.ascontiguousarray(view)
 

@@ -1,9 +1,10 @@
 """cross_entropy and nll_loss with class-index targets on CUDA tensors.
 
 The CPU path (losses.py) gets its totals back from the kernels; the CUDA kernels (kernels/cuda/loss.py) write
-per-element terms instead (loss, the smoothing term, each target's weight), which are reduced here with device
-ops, so nothing but the bad-target flag is read back to the host. The (N, C) case is one fused kernel (log-softmax
-and NLL per row); other shapes take log_softmax then the NLL kernel. Both backwards are one elementwise kernel.
+per-element terms instead (loss, the smoothing term, each target's weight), which one more kernel reduces for
+'sum' and 'mean' (loss_total), so nothing but the bad-target flag is read back to the host. The (N, C) case is one
+fused kernel (log-softmax and NLL per row); other shapes take log_softmax then the NLL kernel. Both backwards are
+one elementwise kernel.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import numpy as np
 from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
+from ..cuda import checks
 from ..ops.softmax import softmax_array
 from ..tensor import Tensor
 
 _KERNELS = ("cross_entropy_rows", "cross_entropy_rows_backward", "cross_entropy_backward_3d", "nll_3d",
-            "nll_backward_3d")
+            "nll_backward_3d", "loss_total")
 
 
 for _name in _KERNELS:
@@ -48,21 +50,35 @@ def _ones(c: int, acc: np.dtype, device: int):
     return w
 
 
-def _check_flag(flag, target) -> None:
+def _target_error(target, position: int, op: str, deferred: bool) -> IndexError:
+    value = int(target.reshape(-1)[position:position + 1].copy_to_host()[0])
+    where = f" (found on the device by {op}, reported at the next synchronisation)" if deferred else ""
+    return IndexError(f"Target {value} is out of bounds.{where}")
+
+
+def _bad_target_flag(target, device: int, op: str):
+    """The kernel's flag for the first bad target, and whether to read it now (eager checks) or at the next
+    synchronisation (ntorch.cuda.checks: no wait in a training step)."""
+    if checks.mode() == "eager":
+        from ..kernels.cuda.indexing import new_flag
+
+        return new_flag(), True
+    flag = checks.flag(device, lambda position: _target_error(target, position, op, True))
+    return flag.device_array(), False
+
+
+def _check_flag(flag, target, op: str) -> None:
     from ..kernels.cuda.indexing import read_flag
 
-    bad = read_flag(flag)  # a sync: PyTorch's CUDA kernels assert on the device instead
+    bad = read_flag(flag)  # a sync
     if bad is not None:
-        value = int(target.reshape(-1)[bad:bad + 1].copy_to_host()[0])
-        raise IndexError(f"Target {value} is out of bounds.")
+        raise _target_error(target, bad, op, False)
 
 
 def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str,
                smoothing: float, n: int, c: int, d: int, shape: tuple) -> Tensor:
     """cross_entropy (op "cross_entropy", input logits) or nll_loss (op "nll_loss", input log-probabilities) of a
     CUDA input (N, C, D-flattened) with class targets; checks done by the caller."""
-    from ..kernels.cuda.indexing import new_flag
-
     if not target.is_cuda or target._data.device != input._data.device:
         raise _arrays.mixed_devices(str(input.device), str(target.device))
     if target.dtype not in (dtypes.int64, dtypes.uint8):
@@ -73,7 +89,7 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
     t = _arrays.ascontiguous(target._data).reshape(n, d)
     smooth = smoothing > 0.0
     loss, sm, wrow = (_arrays.empty((n, d), acc, x) for _ in range(3))
-    flag = new_flag()
+    flag, eager = _bad_target_flag(t, x.device, op)
     lse = None
     if op == "cross_entropy" and d == 1:
         lse = _arrays.empty((n,), acc, x)
@@ -86,20 +102,24 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
         dispatch.lookup("nll_3d", "cuda", dt)(
             _arrays.reshape(logp, (n, c, d)).device_array(), t.device_array(), w.device_array(), int(ignore_index),
             smooth, loss.device_array(), sm.device_array(), wrow.device_array(), flag)
-    _check_flag(flag, t)
+    if eager:
+        _check_flag(flag, t, op)
     keep, add = 1.0 - smoothing, smoothing / c if c else 0.0
-    per = Tensor._wrap(loss)
-    if smooth:
-        per = per * keep + Tensor._wrap(sm) * add
     weight_total = None
     with grad_mode.no_grad():
         if reduction == "none":
+            per = Tensor._wrap(loss)
+            if smooth:
+                per = per * keep + Tensor._wrap(sm) * add
             res = per.reshape(shape)
-        elif reduction == "sum":
-            res = per.sum()
-        else:
-            weight_total = Tensor._wrap(wrow).sum()
-            res = per.sum() / weight_total
+        else:  # 'sum' or 'mean': one kernel reduces the terms (and the weights, the mean's divisor)
+            total, wsum = _arrays.empty((1,), acc, x), _arrays.empty((1,), acc, x)
+            dispatch.lookup("loss_total", "cuda", dtypes.from_numpy_dtype(acc))(
+                loss.reshape(-1).device_array(), sm.reshape(-1).device_array(), wrow.reshape(-1).device_array(),
+                keep, add, smooth, reduction == "mean", total.device_array(), wsum.device_array())
+            res = Tensor._wrap(total.reshape(()))
+            if reduction == "mean":
+                weight_total = Tensor._wrap(wsum.reshape(()))
         res = res.to(dt)
     if needs_graph(input):
         name = "AddBackward0" if smooth else "NllLossBackward0" if input.ndim <= 2 else "NllLoss2DBackward0"

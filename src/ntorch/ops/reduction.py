@@ -77,8 +77,9 @@ def _plan(x: Tensor, dim, keepdim: bool, op: str):
     """(3-d view of x, reduced dims, output shape) for reducing `dim` of x."""
     arr = x._data
     n = arr.ndim
-    if type(arr) is not np.ndarray:
-        return _plan_generic(arr, dim, keepdim, op)
+    if type(arr) is not np.ndarray and not (arr.flags.c_contiguous and (dim is None or (type(dim) is int
+                                                                                     and -n <= dim < n))):
+        return _plan_generic(arr, dim, keepdim, op)  # a device array reshapes without copying only when contiguous
     if dim is None and arr.flags.c_contiguous:  # the common whole-tensor reduction
         return arr.reshape(1, arr.size, 1), tuple(range(n)), (1,) * n if keepdim else ()
     if type(dim) is int and -n <= dim < n:  # one dim: the common case along a dim, without the general checks
@@ -162,7 +163,7 @@ def _run_cuda(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *ext
     """_run on a CUDA tensor: the same (outer, r, inner) plan and kernel contract, device arrays in and out."""
     arr = x._data
     kernel = dispatch.lookup(op, "cuda", x.dtype)
-    x3, dims, out_shape = _plan_generic(arr, dim, keepdim, op)
+    x3, dims, out_shape = _plan(x, dim, keepdim, op)
     out_2d = (x3.shape[0], x3.shape[2])
     want = [(out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout)]
     outs = [_arrays.empty(out_2d, np.float32 if w == np.float16 else w, arr) for w in want]
