@@ -143,9 +143,10 @@ SIZE_B = 2 * STAGE_B
 
 
 @cuda.jit(cache=True{bounds})
-def gemm(a, b, out, akf, bkf, nbatch, m_size, n_size, k_size, sab, sam, sak, sbb, sbk, sbn, soz, som, son):
-    \"\"\"out[z*soz + m*som + n*son] = sum_k a[z*sab + m*sam + k*sak] * b[z*sbb + k*sbk + n*sbn]; akf, bkf: whether
-    A, B load along k (see _loader).\"\"\"
+def gemm(a, b, out, akf, bkf, nbatch, m_size, n_size, k_size, sab, sam, sak, sbb, sbk, sbn, soz, som, son, bias,
+         has_bias):
+    \"\"\"out[z*soz + m*som + n*son] = sum_k a[z*sab + m*sam + k*sak] * b[z*sbb + k*sbk + n*sbn] (+ bias[n] when
+    has_bias: linear's epilogue); akf, bkf: whether A, B load along k (see _loader).\"\"\"
     sa = cuda.shared.array(SIZE_A, ACC{align})
     sb = cuda.shared.array(SIZE_B, ACC{align})
     tid = cuda.threadIdx.x
@@ -235,10 +236,13 @@ def _tiled_source(acc: str, tiles: tuple, min_blocks: int) -> str:
     inner += ["ozb = z * soz"]
     for j, (_, coff) in enumerate(cols):
         inner += [f"n{j} = col0 + tcol + {coff}"]
+    # the bias epilogue: after the k loop, so its registers do not add to the loop's
+    inner += [f"v{j} = ACC(bias[U(min(n{j}, nlast))]) if has_bias else ACC(0)" for j in range(len(cols))]
     for i, (_, roff) in enumerate(rows):
         inner += [f"m = row0 + trow + {roff}", "if m < m_size:", "    ozm = ozb + m * som"]
         for j in range(len(cols)):
-            inner += [f"    if n{j} < n_size:", f"        out[U(ozm + n{j} * son)] = {accs[i][j]}"]
+            inner += [f"    if n{j} < n_size:",
+                      f"        out[U(ozm + n{j} * son)] = ({accs[i][j]} + v{j}) if has_bias else {accs[i][j]}"]
     inner += ["z += cuda.gridDim.z"]
     body += ["    " + s for s in inner]
     return src + _lines(4, body)
@@ -309,12 +313,15 @@ def bmm_into(a3, b3, out3, kernel: str | None = None):
     return out3
 
 
-def _launch(a, b, out, nb: int, m: int, n: int, k: int, sa: tuple, sb: tuple, so: tuple, kernel: str | None):
+def _launch(a, b, out, nb: int, m: int, n: int, k: int, sa: tuple, sb: tuple, so: tuple, kernel: str | None,
+            bias=None):
     """Launch the product of operands given as any-rank arrays plus their (batch, row, column) element strides:
     the tiled kernel indexes 1-d spans, so a 2-d product needs no 3-d views."""
     plan = _plan(a.dtype, k, sa, sb, kernel)
     acc = _acc_dtype(np.dtype(a.dtype))
     grid_z = min(nb, _MAX_GRID_Z)
+    if bias is not None and plan == "generic":
+        raise ValueError("matmul_into: a bias needs the tiled kernel (floating point, K > 0, no forced kernel)")
     if plan == "generic":
         bm, bn, _, tm, tn = TILES
         a3, b3, out3 = (arrays.view(x, (nb, *shape), st) for x, shape, st in
@@ -328,7 +335,13 @@ def _launch(a, b, out, nb: int, m: int, n: int, k: int, sa: tuple, sb: tuple, so
     block = (bm // (gm * vm)) * (bn // (gn * vn))
     configure(fn, (-(-n // bn), -(-m // bm), grid_z), (block,))(
         arrays.span(a), arrays.span(b), arrays.span(out), plan[-2] == "n", plan[-1] == "t", nb, m, n, k, *sa, *sb,
-        *so)
+        *so, _no_bias(out.dtype) if bias is None else bias, bias is not None)
+
+
+@functools.cache
+def _no_bias(dtype):
+    """The bias argument of a product without one (never read)."""
+    return arrays.empty((1,), dtype)
 
 
 def _tiles(acc: str, nb: int, m: int, n: int) -> tuple:
@@ -340,8 +353,9 @@ def _tiles(acc: str, nb: int, m: int, n: int) -> tuple:
     return FAST_TILES["float32_small"] if nb * -(-m // bm) * -(-n // bn) < sms else FAST_TILES[acc]
 
 
-def matmul_into(a, b, out, kernel: str | None = None):
-    """out = a @ b for 2-d a (M, K), b (K, N), out (M, N); any strides."""
+def matmul_into(a, b, out, kernel: str | None = None, bias=None):
+    """out = a @ b (+ bias, a contiguous (N,) array of a's dtype: linear's forward in one launch) for 2-d a (M, K),
+    b (K, N), out (M, N); any strides. A bias needs a floating dtype and K > 0."""
     if len(a.shape) != 2 or len(b.shape) != 2 or len(out.shape) != 2:
         raise ValueError("matmul_into: expected 2-d operands")
     (m, k), n = a.shape, b.shape[1]
@@ -352,6 +366,9 @@ def matmul_into(a, b, out, kernel: str | None = None):
     _check_dtypes(a, b)
     if out.size == 0:
         return out
+    if bias is not None and (tuple(bias.shape) != (n,) or bias.dtype != a.dtype or arrays.elem_strides(bias) != (1,)):
+        raise ValueError(f"matmul_into: bias must be a contiguous ({n},) array of {a.dtype}, got {tuple(bias.shape)} "
+                         f"{bias.dtype}")
     sa, sb, so = arrays.elem_strides(a), arrays.elem_strides(b), arrays.elem_strides(out)
-    _launch(a, b, out, 1, m, n, k, (0, *sa), (0, *sb), (0, *so), kernel)
+    _launch(a, b, out, 1, m, n, k, (0, *sa), (0, *sb), (0, *so), kernel, bias)
     return out

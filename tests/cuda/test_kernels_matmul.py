@@ -237,3 +237,33 @@ def test_errors_before_launch():
     with pytest.raises(ValueError, match="unknown kernel"):
         matmul_into(dev(np.ones((2, 3), np.float32)), dev(np.ones((3, 2), np.float32)), empty((2, 2), np.float32),
                     "fastest")
+
+
+# --- the bias epilogue (linear's forward) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dt", FLOATS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("layout", ["nn", "nt"])
+def test_bias_epilogue(dt, layout):
+    rng = np.random.default_rng(11)
+    m, k, n = BM + 3, 2 * BK + 1, BN - 2
+    a, b = _rand((m, k), dt, rng), _rand((k, n), dt, rng)
+    bias = _rand((n,), dt, rng)
+    da, db = _operands(a, b, layout)
+    out = empty((m, n), dt)
+    matmul_into(da, db, out, bias=dev(bias))
+    want = a.astype(np.float64) @ b.astype(np.float64) + bias.astype(np.float64)
+    tol = 2e-2 if dt == np.float16 else 1e-4 if dt == np.float32 else 1e-12
+    np.testing.assert_allclose(host(out).astype(np.float64), want, rtol=tol, atol=tol)
+
+
+def test_bias_epilogue_rejects_what_it_cannot_add():
+    a, b = dev(np.ones((2, 3), np.float32)), dev(np.ones((3, 4), np.float32))
+    out = empty((2, 4), np.float32)
+    with pytest.raises(ValueError, match="bias must be a contiguous"):
+        matmul_into(a, b, out, bias=dev(np.ones(3, np.float32)))
+    with pytest.raises(ValueError, match="bias must be a contiguous"):
+        matmul_into(a, b, out, bias=dev(np.ones(4, np.float64)))
+    ai, bi = dev(np.ones((2, 3), np.int32)), dev(np.ones((3, 4), np.int32))
+    with pytest.raises(ValueError, match="needs the tiled kernel"):
+        matmul_into(ai, bi, empty((2, 4), np.int32), bias=dev(np.ones(4, np.int32)))

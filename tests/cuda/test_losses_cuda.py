@@ -146,3 +146,41 @@ def test_deferred_checks_reuse_their_flag_buffer(monkeypatch):
         nt.cuda.synchronize()  # the refilled slots hold no stale position
     finally:
         checks.set_mode(old)
+
+
+# --- linear: the bias is the CUDA matmul's epilogue ---
+
+
+@pytest.mark.parametrize("dt", [nt.float16, nt.float32, nt.float64], ids=str)
+def test_linear_with_fused_bias_matches_cpu(dt):
+    rng = np.random.default_rng(3)
+    x = nt.tensor(rng.standard_normal((5, 7)), dtype=dt)
+    w = nt.tensor(rng.standard_normal((3, 7)), dtype=dt)
+    b = nt.tensor(rng.standard_normal(3), dtype=dt)
+    outs = []
+    for device in ("cpu", "cuda"):
+        xs, ws, bs = (v.detach().to(device).requires_grad_(True) for v in (x, w, b))
+        y = F.linear(xs, ws, bs)
+        (y * y).sum().backward()
+        outs.append([y.detach().cpu().numpy()] + [v.grad.cpu().numpy() for v in (xs, ws, bs)])
+    tol = TOL[dt] * (5 if dt is nt.float16 else 10)
+    for got, want in zip(outs[1], outs[0]):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def test_linear_launches_one_kernel_with_its_bias(monkeypatch):
+    from ntorch.kernels.cuda import launch
+
+    x, w, b = (nt.ones(*s, device="cuda") for s in ((4, 3), (2, 3), (2,)))
+    F.linear(x, w, b)  # compile first
+    calls = []
+    real = launch.configure
+    monkeypatch.setattr(launch, "configure", lambda *a: (calls.append(a[0]), real(*a))[1])
+    from ntorch.kernels.cuda import matmul
+
+    monkeypatch.setattr(matmul, "configure", launch.configure)
+    y = F.linear(x, w, b)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(y.cpu().numpy(), np.full((4, 2), 4.0, np.float32))
+    y = F.linear(x, w, b.expand(4, 2)[1:2, :].reshape(2))  # a bias view that is still contiguous: fused too
+    assert len(calls) == 2

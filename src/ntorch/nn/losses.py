@@ -885,8 +885,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.shape[1] != w.shape[1]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and "
                            f"{w.shape[1]}x{w.shape[0]})")
-    res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, linalg._same_dtype("mm", input, weight)))
-    if bias is not None:
+    dt = linalg._same_dtype("mm", input, weight)
+    fused = _fused_bias(x, w, bias, dt)  # CUDA: the bias add is the matmul kernel's epilogue (one launch)
+    res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, dt, bias._data if fused else None))
+    if bias is not None and not fused:
         b = bias._data
         if b.dtype != res._data.dtype or (b.shape != (w.shape[0],) and tuple(
                 broadcast_shapes(b.shape, res._data.shape)) != res._data.shape):
@@ -903,6 +905,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                       (input, weight, bias), (res,), (input, weight))
         node.bias_shape = tuple(bias.shape) if bias is not None else None
     return res
+
+
+def _fused_bias(x, w, bias: Tensor | None, dt) -> bool:
+    """Whether linear's CUDA matmul adds the bias itself: a float product with K > 0 and a contiguous (N,) bias of
+    its dtype on the same device."""
+    if bias is None or type(x) is np.ndarray or not dt.is_floating_point or x.shape[1] == 0:
+        return False
+    b = bias._data
+    return (type(b) is type(x) is type(w) and b.device == x.device == w.device and b.dtype == x.dtype
+            and b.shape == (w.shape[0],) and b.flags.c_contiguous)
 
 
 def _linear_backward(c, g: Tensor):

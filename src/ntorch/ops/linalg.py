@@ -79,16 +79,21 @@ def _cuda_pair(op: str, a, b):
     return a
 
 
-def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype):
-    """mm / bmm on the GPU: float16 is native there (accumulating in float32)."""
+def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype, bias=None):
+    """mm / bmm on the GPU: float16 is native there (accumulating in float32). mm takes an optional bias (a
+    contiguous (N,) CudaArray of dt, K > 0) added by the kernel's epilogue: linear's forward."""
     out = _arrays.empty(out_shape, dt.np, a)
-    dispatch.lookup(op, "cuda", dt)(a.device_array(), b.device_array(), out.device_array())
+    if bias is None:
+        dispatch.lookup(op, "cuda", dt)(a.device_array(), b.device_array(), out.device_array())
+    else:
+        dispatch.lookup(op, "cuda", dt)(a.device_array(), b.device_array(), out.device_array(),
+                                        bias=bias.device_array())
     return out
 
 
-def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
+def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bias=None) -> np.ndarray:
     if _cuda_pair(op, a, b) is not None:
-        return _cuda_product("mm", a, b, (a.shape[0], b.shape[1]), dt)
+        return _cuda_product("mm", a, b, (a.shape[0], b.shape[1]), dt, cuda_bias)
     kernel = dispatch.lookup("mm", "cpu", dt)
     (a, b), np_dt = _compute_arrays(dt, a, b)
     m, n = a.shape[0], b.shape[1]
