@@ -45,7 +45,7 @@ def install_fake_device() -> None:
     allocator.NumbaDriver.flush = staticmethod(lambda: None)
     allocator.NumbaDriver.mem_info = staticmethod(lambda: (1 << 36, 1 << 37))
     launch.device.cache_clear()
-    launch.device = lambda: launch.Device(sm_count=132, max_threads=1024, warp_size=32)
+    launch.device = functools.cache(lambda: launch.Device(sm_count=132, max_threads=1024, warp_size=32))
 
     def scalar_packer(value):
         """The fast path's own packer for the type numba-cuda gives this value."""
@@ -59,11 +59,9 @@ def install_fake_device() -> None:
         key = tuple([a.key if type(a) is launch.DeviceView else type(a) for a in args])
         entry = self.signatures.get(key)
         if entry is None:
-            packers = [launch._pack_view if type(a) is launch.DeviceView else scalar_packer(a) for a in args]
-            entry = self.signatures[key] = (None, packers)
-        params: list = []
-        for pack, a in zip(entry[1], args):
-            pack(a, params)
+            kinds = [launch.VIEW if type(a) is launch.DeviceView else scalar_packer(a) for a in args]
+            entry = self.signatures[key] = (None, kinds)
+        launch.pack(entry[1], args)
         COUNTS["launches"] += 1
 
     launch._Launch.__call__ = fake_launch
@@ -93,6 +91,23 @@ def install_fake_device() -> None:
 def per_call_us(fn, number: int = 2000, repeat: int = 5) -> float:
     fn()
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def python_calls(fn) -> int:
+    """Python-level function calls one call of fn makes: a load-independent measure of host work (this machine's
+    timings move with its load; the call count does not)."""
+    calls = [0]
+
+    def tracer(frame, event, arg):
+        if event == "call":
+            calls[0] += 1
+
+    sys.setprofile(tracer)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return calls[0] - 1  # fn itself
 
 
 def counted(fn) -> tuple[int, int]:
@@ -154,18 +169,19 @@ def main() -> None:
         prof.runcall(lambda: [fn() for _ in range(1000)])
         pstats.Stats(prof).sort_stats(args.sort).print_stats(40)
         return
-    print(f"{'op (3x3 float32)':36s} {'host us':>8s} {'launches':>9s} {'host reads':>11s}")
+    head = f"{'host us':>8s} {'py calls':>9s} {'launches':>9s} {'host reads':>11s}"
+    print(f"{'op (3x3 float32)':38s} {head}")
     for expr in OPS:
         fn = eval(f"lambda: {expr}", ns)
         launches, reads = counted(fn)
-        print(f"{expr:36s} {per_call_us(fn):8.1f} {launches:9d} {reads:11d}")
-    print(f"\n{'MLP 784-256-10, batch 512 (cumulative)':36s} {'host us':>8s} {'launches':>9s} {'host reads':>11s}")
+        print(f"{expr:38s} {per_call_us(fn):8.1f} {python_calls(fn):9d} {launches:9d} {reads:11d}")
+    print(f"\n{'MLP 784-256-10, batch 512 (cumulative)':38s} {head}")
     for name in PHASES:
         fn = ns[name]
         for _ in range(3):
             fn()
         launches, reads = counted(fn)
-        print(f"{name:36s} {per_call_us(fn, number=200):8.1f} {launches:9d} {reads:11d}")
+        print(f"{name:38s} {per_call_us(fn, number=200):8.1f} {python_calls(fn):9d} {launches:9d} {reads:11d}")
 
 
 if __name__ == "__main__":

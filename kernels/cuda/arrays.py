@@ -33,15 +33,15 @@ def is_device_array(a) -> bool:
 def elem_strides(a) -> tuple[int, ...]:
     """Strides in elements (numba-cuda reports bytes)."""
     size = a.dtype.itemsize
-    return tuple(s // size for s in a.strides)
+    return tuple([s // size for s in a.strides])
 
 
 def view(a, shape: tuple, strides: tuple, offset: int = 0):
     """A view of a's memory from its first element plus `offset` elements, with element strides; the caller
     guarantees it stays inside a's memory."""
     isz = a.dtype.itemsize
-    shape = tuple(int(n) for n in shape)
-    byte_strides = tuple(int(s) * isz for s in strides)
+    shape = tuple(map(int, shape))
+    byte_strides = tuple([int(s) * isz for s in strides])
     if SIMULATOR:
         base = a._ary
         if offset:  # a one-element view at the offset (reshape could copy a non-contiguous array)
@@ -74,7 +74,10 @@ def span(a, strides: tuple | None = None):
     """1-d contiguous view from a's first element covering every element a reaches (a strided kernel indexes
     it as span[sum(index * stride)])."""
     st = elem_strides(a) if strides is None else strides
-    n = 1 + sum((d - 1) * s for d, s in zip(a.shape, st) if d > 0)
+    n = 1
+    for d, s in zip(a.shape, st):
+        if d > 0:
+            n += (d - 1) * s
     return view(a, (n,), (1,))
 
 

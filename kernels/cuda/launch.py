@@ -258,11 +258,7 @@ class _Launch:
             if entry is None:
                 self.signatures[key] = _signature(self.dispatcher, args, numba_args)
             return
-        cukernel, packers = entry
-        params: list = []
-        for pack, a in zip(packers, args):
-            pack(a, params)
-        _dispatcher_module.launch(_STREAM[0], self.config, cukernel, *params)
+        _dispatcher_module.launch(_STREAM[0], self.config, entry[0], *pack(entry[1], args))
 
 
 class _NumbaLaunch:
@@ -301,36 +297,45 @@ def _config(grid: tuple, block: tuple):
     return _dispatcher_module.LaunchConfig(**kw, cooperative_launch=False)
 
 
-# numba-cuda's array parameters (dispatcher._Kernel._prepare_args): meminfo, parent, nitems, itemsize, data
-# pointer, shape..., strides in bytes...
-def _pack_view(a, params: list) -> None:
-    params += (0, 0, a.size, a.dtype.itemsize, a.ptr)
-    params += a.shape
-    params += a.strides
+# How each argument of a signature is packed: a DeviceView into numba-cuda's array parameters
+# (dispatcher._Kernel._prepare_args: meminfo, parent, nitems, itemsize, data pointer, shape..., strides in bytes...);
+# an int64 or float64 scalar as it is; anything else by a packer function (value, params) -> None.
+VIEW = "view"
+AS_IS = "as is"
 
 
-def _pack_int64(v, params: list) -> None:
-    params.append(int(v))
-
-
-def _pack_float64(v, params: list) -> None:
-    params.append(float(v))
+def pack(kinds: list, args: tuple) -> list:
+    """The driver's flat parameter list for args, whose kinds _signature found (inline: it runs every launch)."""
+    params: list = []
+    for kind, a in zip(kinds, args):
+        if kind is VIEW:
+            params += (0, 0, a.size, a.dtype.itemsize, a.ptr)
+            params += a.shape
+            params += a.strides
+        elif kind is AS_IS:
+            params.append(a)
+        else:
+            kind(a, params)
+    return params
 
 
 def _packer_for(ty, value):
-    """How to pack one argument of numba type `ty`, or None where only the dispatcher knows.
+    """How to pack one argument of numba type `ty` (VIEW, AS_IS or a function), or None where only the dispatcher
+    knows.
 
     cuda.core's launch (ParamHolder) takes a Python int as an 8-byte integer and a Python float as a double after
-    two type checks; a ctypes scalar costs its construction plus some twenty failed isinstance checks there (about
-    a microsecond per argument, and a matmul launch has nineteen). So int64 and float64 go as Python numbers."""
+    two type checks (a NumPy int64 or float64 scalar as its own type); a ctypes scalar costs its construction plus
+    some twenty failed isinstance checks there (about a microsecond per argument, and a matmul launch has nineteen).
+    So int64 and float64 values go as they are: a signature is keyed by the values' Python types, and numba types
+    int, np.int64, float and np.float64 values as int64 / float64 exactly when they are those types."""
     if isinstance(ty, _types.Array):
-        return _pack_view if type(value) is DeviceView else None
+        return VIEW if type(value) is DeviceView else None
     if isinstance(value, np.ndarray):
         return None
-    if ty == _types.int64:
-        return _pack_int64
-    if ty == _types.float64:
-        return _pack_float64
+    if ty == _types.int64 and type(value) in (int, np.int64):
+        return AS_IS
+    if ty == _types.float64 and type(value) in (float, np.float64):
+        return AS_IS
     if isinstance(ty, _types.Integer):
         ctype = getattr(ctypes, f"c_{ty}")
         return lambda v, params: params.append(ctype(v))
@@ -339,7 +344,7 @@ def _packer_for(ty, value):
     if ty == _types.float16:
         return lambda v, params: params.append(ctypes.c_uint16(np.float16(v).view(np.uint16)))
     if ty == _types.boolean:
-        return lambda v, params: params.append(v)
+        return AS_IS  # cuda.core passes a bool as an 8-byte integer: the kernel reads its first (low) byte
     return None
 
 

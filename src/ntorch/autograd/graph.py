@@ -201,9 +201,9 @@ def sole_owner(g: Tensor) -> bool:
     the same call pattern, so the interpreter's own references cancel out."""
     arr = g._data
     if type(arr) is CudaArray:  # the tensor, its array and the device block: nothing else may hold them
-        if g._base is not None or g._store is not None or arr._offset != 0 or not arr.flags.c_contiguous:
+        if g._base is not None or g._store is not None or arr.offset != 0 or not arr.flags.c_contiguous:
             return False
-        block = arr._block
+        block = arr.block
         cached = sum(1 for v in (arr._dev, arr._flat_dev) if getattr(v, "owner", None) is block)  # kernel views
         if not _SOLE_CUDA:
             _calibrate_cuda(block.device)
@@ -227,7 +227,7 @@ def _probe(g: Tensor) -> tuple:
 
 def _cuda_reference_counts(g: Tensor) -> tuple:
     arr = g._data
-    return sys.getrefcount(g), sys.getrefcount(arr), sys.getrefcount(arr._block)
+    return sys.getrefcount(g), sys.getrefcount(arr), sys.getrefcount(arr.block)
 
 
 _SOLE_CUDA: list = []  # the counts of a CUDA tensor only the caller holds, measured on first use (needs a device)

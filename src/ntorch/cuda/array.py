@@ -108,35 +108,32 @@ class Flags:
 class CudaArray:
     """A strided view of device memory. Build one with empty(), from_host(), or the view methods."""
 
-    __slots__ = ("_block", "_offset", "_shape", "_strides", "_dtype", "_dev", "_flat_dev", "_flags", "__weakref__")
+    # plain attributes, not properties: an op reads them dozens of times, and a property is a Python call each
+    __slots__ = ("block", "offset", "shape", "strides", "dtype", "device", "ndim", "_dev", "_flat_dev", "_flags",
+                 "__weakref__")
 
     def __init__(self, block: Block, offset: int, shape: tuple, strides: tuple, dtype: np.dtype):
         # trusted: callers have checked that the view stays inside the block
-        self._block = block
-        self._offset = offset
-        self._shape = shape
-        self._strides = strides
-        self._dtype = dtype
+        self.block = block
+        self.offset = offset
+        self.shape = shape
+        self.strides = strides
+        self.dtype = dtype
+        self.device = block.device
+        self.ndim = len(shape)
         self._dev = self._flat_dev = None
         self._flags = None
 
-    # --- metadata (NumPy's names) ---
-    block = property(lambda self: self._block, doc="the Block (storage) this array views")
-    offset = property(lambda self: self._offset, doc="byte offset of element [0, ...] in the block")
-    device = property(lambda self: self._block.device, doc="device index")
-    shape = property(lambda self: self._shape)
-    strides = property(lambda self: self._strides, doc="byte strides, as NumPy")
-    dtype = property(lambda self: self._dtype)
-    ndim = property(lambda self: len(self._shape))
-    size = property(lambda self: _prod(self._shape))
-    itemsize = property(lambda self: self._dtype.itemsize)
-    nbytes = property(lambda self: _prod(self._shape) * self._dtype.itemsize)
+    # --- metadata (NumPy's names; block: the storage; offset: bytes to element [0, ...]; strides in bytes) ---
+    size = property(lambda self: _prod(self.shape))
+    itemsize = property(lambda self: self.dtype.itemsize)
+    nbytes = property(lambda self: _prod(self.shape) * self.dtype.itemsize)
 
     @property
     def flags(self) -> Flags:
         f = self._flags
         if f is None:
-            shape, strides, item = self._shape, self._strides, self._dtype.itemsize
+            shape, strides, item = self.shape, self.strides, self.dtype.itemsize
             f = self._flags = Flags(_is_contiguous(shape[::-1], strides[::-1], item),
                                     _is_contiguous(shape, strides, item))
         return f
@@ -144,22 +141,22 @@ class CudaArray:
     @property
     def data_ptr(self) -> int:
         """Address of the first element (of the simulator's host buffer under the simulator; 0 when empty)."""
-        b = self._block
+        b = self.block
         if b.host is not None:
-            return b.host.ctypes.data + self._offset if b.size else 0
-        return b.ptr + self._offset if b.ptr else 0
+            return b.host.ctypes.data + self.offset if b.size else 0
+        return b.ptr + self.offset if b.ptr else 0
 
     def span(self) -> tuple[int, int]:
         """The block's bytes [lo, hi) that this view reaches ((offset, offset) when empty)."""
-        return self._offset, self._offset + extent(self._shape, self._strides, self._dtype.itemsize)
+        return self.offset, self.offset + extent(self.shape, self.strides, self.dtype.itemsize)
 
     def __len__(self) -> int:
-        if not self._shape:
+        if not self.shape:
             raise TypeError("len() of unsized object")
-        return self._shape[0]
+        return self.shape[0]
 
     def __repr__(self) -> str:
-        return f"CudaArray(shape={self._shape}, dtype={self._dtype}, device='cuda:{self.device}')"
+        return f"CudaArray(shape={self.shape}, dtype={self.dtype}, device='cuda:{self.device}')"
 
     def __bool__(self):
         raise TypeError("the truth value of a CudaArray needs its data on the host: use copy_to_host() first")
@@ -169,11 +166,11 @@ class CudaArray:
 
     # --- views ---
     def _view(self, offset: int, shape: tuple, strides: tuple, dtype: np.dtype | None = None) -> CudaArray:
-        return CudaArray(self._block, offset, shape, strides, self._dtype if dtype is None else dtype)
+        return CudaArray(self.block, offset, shape, strides, self.dtype if dtype is None else dtype)
 
     @property
     def T(self) -> CudaArray:
-        return self._view(self._offset, self._shape[::-1], self._strides[::-1])
+        return self._view(self.offset, self.shape[::-1], self.strides[::-1])
 
     def transpose(self, *axes) -> CudaArray:
         """A permuted view: no axes reverses them (ndarray.transpose)."""
@@ -181,16 +178,16 @@ class CudaArray:
             axes = axes[0]
         if not axes:
             return self.T
-        nd = len(self._shape)
+        nd = len(self.shape)
         if len(axes) != nd:
             raise ValueError("axes don't match array")
         perm = [_axis(a, nd) for a in axes]
         if len(set(perm)) != nd:
             raise ValueError("repeated axis in transpose")
-        return self._view(self._offset, tuple(self._shape[p] for p in perm), tuple(self._strides[p] for p in perm))
+        return self._view(self.offset, tuple(self.shape[p] for p in perm), tuple(self.strides[p] for p in perm))
 
     def swapaxes(self, axis1: int, axis2: int) -> CudaArray:
-        nd = len(self._shape)
+        nd = len(self.shape)
         perm = list(range(nd))
         a, b = _axis(axis1, nd), _axis(axis2, nd)
         perm[a], perm[b] = b, a
@@ -198,54 +195,57 @@ class CudaArray:
 
     def squeeze(self, axis=None) -> CudaArray:
         """Drop size-1 dims: all of them, or the given ones (which must have size 1, as in NumPy)."""
-        nd = len(self._shape)
+        nd = len(self.shape)
         if axis is None:
-            drop = {i for i, n in enumerate(self._shape) if n == 1}
+            drop = {i for i, n in enumerate(self.shape) if n == 1}
         else:
             drop = {_axis(a, nd) for a in (axis if isinstance(axis, (tuple, list)) else (axis,))}
-            if any(self._shape[i] != 1 for i in drop):
+            if any(self.shape[i] != 1 for i in drop):
                 raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
         keep = [i for i in range(nd) if i not in drop]
-        return self._view(self._offset, tuple(self._shape[i] for i in keep), tuple(self._strides[i] for i in keep))
+        return self._view(self.offset, tuple(self.shape[i] for i in keep), tuple(self.strides[i] for i in keep))
 
     def view(self, dtype=None) -> CudaArray:
         """An alias (dtype None) or a reinterpretation of the same bytes as a dtype of the same itemsize."""
         if dtype is None:
-            return self._view(self._offset, self._shape, self._strides)
+            return self._view(self.offset, self.shape, self.strides)
         dt = check_dtype(dtype, "view")
-        if dt.itemsize != self._dtype.itemsize:
-            raise ValueError(f"view: cannot reinterpret {self._dtype} ({self._dtype.itemsize} bytes) as {dt} "
+        if dt.itemsize != self.dtype.itemsize:
+            raise ValueError(f"view: cannot reinterpret {self.dtype} ({self.dtype.itemsize} bytes) as {dt} "
                              f"({dt.itemsize} bytes): only dtypes of the same itemsize are supported")
-        return self._view(self._offset, self._shape, self._strides, dt)
+        return self._view(self.offset, self.shape, self.strides, dt)
 
     def reshape(self, *shape) -> CudaArray:
         """A view with a new shape; ValueError when the strides make that impossible (the caller copies)."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = shape[0]
-        shape = tuple(operator.index(d) for d in shape)
-        size = self.size
-        if shape.count(-1) > 1:
-            raise ValueError("only one dimension can be inferred")
-        if any(d < -1 for d in shape):
-            raise ValueError(f"invalid shape dimension {min(shape)}")
-        if -1 in shape:
-            known = _prod(d for d in shape if d != -1)
+        shape = tuple(map(operator.index, shape))
+        size = _prod(self.shape)
+        if shape and min(shape) < 0:
+            if shape.count(-1) > 1:
+                raise ValueError("only one dimension can be inferred")
+            if min(shape) < -1:
+                raise ValueError(f"invalid shape dimension {min(shape)}")
+            known = -_prod(shape)
             if known == 0 or size % known:
                 raise ValueError(f"shape '{list(shape)}' is invalid for input of size {size}")
-            shape = tuple(size // known if d == -1 else d for d in shape)
+            shape = tuple([size // known if d == -1 else d for d in shape])
         if _prod(shape) != size:
             raise ValueError(f"shape '{list(shape)}' is invalid for input of size {size}")
-        strides = _view_strides(self._shape, self._strides, shape, self._dtype.itemsize)
+        if self._flags is not None and self._flags.c_contiguous:  # the common case: no stride analysis
+            strides = _c_strides_cached(shape, self.dtype.itemsize)
+        else:
+            strides = _view_strides(self.shape, self.strides, shape, self.dtype.itemsize)
         if strides is None:
             raise ValueError("view size is not compatible with input tensor's size and stride (at least one "
                              "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-        return self._view(self._offset, shape, strides)
+        return self._view(self.offset, shape, strides)
 
     def __getitem__(self, index) -> CudaArray:
         """Basic indexing as views: ints, slices with positive steps, None and Ellipsis."""
         if not isinstance(index, tuple):
             index = (index,)
-        nd = len(self._shape)
+        nd = len(self.shape)
         if sum(1 for i in index if i is Ellipsis) > 1:
             raise IndexError("an index can only have a single ellipsis ('...')")
         used = sum(1 for i in index if i is not None and i is not Ellipsis)
@@ -256,13 +256,13 @@ class CudaArray:
             index = index[:at] + (slice(None),) * (nd - used) + index[at + 1:]
         else:
             index = index + (slice(None),) * (nd - used)
-        offset, shape, strides, d = self._offset, [], [], 0
+        offset, shape, strides, d = self.offset, [], [], 0
         for it in index:
             if it is None:
                 shape.append(1)
                 strides.append(0)
                 continue
-            n, s = self._shape[d], self._strides[d]
+            n, s = self.shape[d], self.strides[d]
             if isinstance(it, slice):
                 start, stop, step = it.indices(n)
                 if step <= 0:
@@ -294,7 +294,7 @@ class CudaArray:
         """
         dev = self._dev
         if dev is None:
-            dev = self._dev = _sim_device_array(self) if self._block.host is not None else _gpu_device_array(self)
+            dev = self._dev = _sim_device_array(self) if self.block.host is not None else _gpu_device_array(self)
         return dev
 
     def flat_device_array(self):
@@ -308,12 +308,12 @@ class CudaArray:
     # --- explicit transfers ---
     def copy_to_host(self) -> np.ndarray:
         """A new C-contiguous NumPy array with this view's values (copies the covering span, then strides it)."""
-        if 0 in self._shape:
-            return np.empty(self._shape, self._dtype)
+        if 0 in self.shape:
+            return np.empty(self.shape, self.dtype)
         lo, hi = self.span()
-        raw = _read_bytes(self._block, lo, hi)
+        raw = _read_bytes(self.block, lo, hi)
         checks.check_pending()  # the copy waited for the device: raise what its deferred checks found
-        view = np.ndarray(self._shape, self._dtype, buffer=raw, offset=self._offset - lo, strides=self._strides)
+        view = np.ndarray(self.shape, self.dtype, buffer=raw, offset=self.offset - lo, strides=self.strides)
         return view if self.flags.c_contiguous else np.ascontiguousarray(view)
 
     def copy_from_host(self, src) -> None:
@@ -321,34 +321,34 @@ class CudaArray:
         if isinstance(src, CudaArray):
             raise TypeError("copy_from_host: the source is a CudaArray; copy device to device with a kernel")
         src = np.asarray(src)
-        if src.dtype != self._dtype:
-            src = src.astype(self._dtype)
-        src = np.broadcast_to(src, self._shape)
-        if 0 in self._shape:
+        if src.dtype != self.dtype:
+            src = src.astype(self.dtype)
+        src = np.broadcast_to(src, self.shape)
+        if 0 in self.shape:
             return
-        if any(s == 0 and n > 1 for n, s in zip(self._shape, self._strides)):
+        if any(s == 0 and n > 1 for n, s in zip(self.shape, self.strides)):
             raise ValueError("unsupported operation: more than one element of the written-to tensor refers to a "
                              "single memory location. Please clone() the tensor before performing the operation.")
         lo, hi = self.span()
         if self.flags.c_contiguous:
-            _write_bytes(self._block, lo, np.ascontiguousarray(src).reshape(-1).view(np.uint8))
+            _write_bytes(self.block, lo, np.ascontiguousarray(src).reshape(-1).view(np.uint8))
             return
-        raw = _read_bytes(self._block, lo, hi)  # read-modify-write the covering span: gaps keep their bytes
-        np.ndarray(self._shape, self._dtype, buffer=raw, offset=self._offset - lo, strides=self._strides)[...] = src
-        _write_bytes(self._block, lo, raw)
+        raw = _read_bytes(self.block, lo, hi)  # read-modify-write the covering span: gaps keep their bytes
+        np.ndarray(self.shape, self.dtype, buffer=raw, offset=self.offset - lo, strides=self.strides)[...] = src
+        _write_bytes(self.block, lo, raw)
 
     # --- interop ---
     @property
     def __cuda_array_interface__(self) -> dict:
         """Version 3 of Numba's CUDA Array Interface (zero-copy export to CuPy, PyTorch, Numba)."""
-        if self._block.host is not None:
+        if self.block.host is not None:
             raise AttributeError("__cuda_array_interface__ is unavailable under the CUDA simulator "
                                  "(NUMBA_ENABLE_CUDASIM=1): simulated device memory has no device pointer")
         return {
-            "shape": self._shape,
-            "strides": None if self.flags.c_contiguous else self._strides,
+            "shape": self.shape,
+            "strides": None if self.flags.c_contiguous else self.strides,
             "data": (self.data_ptr, False),
-            "typestr": self._dtype.str,
+            "typestr": self.dtype.str,
             "stream": 1,  # our work is queued on the legacy default stream
             "version": 3,
         }
@@ -549,7 +549,7 @@ def _device_bytes(block: Block, lo: int, hi: int):
 
 def _gpu_device_array(a: CudaArray):
     views = _kernel_views()
-    return views.DeviceView(a._block.ptr + a._offset, a._shape, a._strides, a._dtype, a._block)
+    return views.DeviceView(a.block.ptr + a.offset, a.shape, a.strides, a.dtype, a.block)
 
 
 @functools.cache
