@@ -248,6 +248,14 @@ def _tiled_source(acc: str, tiles: tuple, min_blocks: int) -> str:
     return src + _lines(4, body)
 
 
+def _span(x, strides3: tuple):
+    """arrays.span of a 2-d or 3-d operand whose (batch, row, column) strides are known."""
+    return arrays.span(x, strides3[3 - len(x.shape):])
+
+
+_ACC_NAMES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64", np.dtype(np.int64): "int64"}
+
+
 def _acc_dtype(dt: np.dtype) -> np.dtype:
     if dt.kind == "f":
         return np.dtype(np.float64 if dt == np.float64 else np.float32)
@@ -329,12 +337,13 @@ def _launch(a, b, out, nb: int, m: int, n: int, k: int, sa: tuple, sb: tuple, so
         configure(_generic_module(acc, TILES).bmm, (-(-n // bn), -(-m // bm), grid_z), (bn // tn, bm // tm))(
             a3, b3, out3)
         return
-    tiles = _tiles(acc.name, nb, m, n)
+    acc_name = _ACC_NAMES[acc]  # (np.dtype.name is a Python property: a few calls per launch)
+    tiles = _tiles(acc_name, nb, m, n)
     bm, bn, _, gm, vm, gn, vn = tiles
-    fn = _tiled_module(acc.name, tiles, MIN_BLOCKS).gemm
+    fn = _tiled_module(acc_name, tiles, MIN_BLOCKS).gemm
     block = (bm // (gm * vm)) * (bn // (gn * vn))
     configure(fn, (-(-n // bn), -(-m // bm), grid_z), (block,))(
-        arrays.span(a), arrays.span(b), arrays.span(out), plan[-2] == "n", plan[-1] == "t", nb, m, n, k, *sa, *sb,
+        _span(a, sa), _span(b, sb), _span(out, so), plan[-2] == "n", plan[-1] == "t", nb, m, n, k, *sa, *sb,
         *so, _no_bias(out.dtype) if bias is None else bias, bias is not None)
 
 

@@ -156,12 +156,13 @@ class CachingAllocator:
         """A block of at least `nbytes` bytes; it returns to this pool when the Block is collected."""
         if nbytes < 0:
             raise ValueError(f"cannot allocate a negative number of bytes ({nbytes})")
-        size = round_size(nbytes)
+        size = -(-nbytes // SMALL_GRANULE) * SMALL_GRANULE if nbytes <= SMALL_LIMIT else round_size(nbytes)
         if size == 0:  # no memory, no driver call: a null block
             return Block(0, self.device, None, ptr=0 if not is_simulator() else None,
                          host=np.empty(0, np.uint8) if is_simulator() else None)
         with self._lock:
-            self._drain()
+            if self._released:
+                self._drain()
             free = self._free.get(size)
             if free:
                 payload = free.pop()

@@ -233,9 +233,10 @@ class CudaArray:
         if _prod(shape) != size:
             raise ValueError(f"shape '{list(shape)}' is invalid for input of size {size}")
         if self._flags is not None and self._flags.c_contiguous:  # the common case: no stride analysis
-            strides = _c_strides_cached(shape, self.dtype.itemsize)
-        else:
-            strides = _view_strides(self.shape, self.strides, shape, self.dtype.itemsize)
+            out = self._view(self.offset, shape, _c_strides_cached(shape, self.dtype.itemsize))
+            out._flags = _c_layout_flags(shape)
+            return out
+        strides = _view_strides(self.shape, self.strides, shape, self.dtype.itemsize)
         if strides is None:
             raise ValueError("view size is not compatible with input tensor's size and stride (at least one "
                              "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
@@ -302,7 +303,13 @@ class CudaArray:
         contiguous elementwise loops take."""
         dev = self._flat_dev
         if dev is None:
-            dev = self._flat_dev = _kernel_views().flat(self.device_array())
+            f = self._flags
+            if f is not None and f.c_contiguous and self.block.host is None:  # straight from the metadata
+                n = _prod(self.shape)
+                dev = self._flat_dev = _kernel_views().DeviceView(
+                    self.block.ptr + self.offset, (n,), (self.dtype.itemsize,), self.dtype, self.block, "C")
+            else:
+                dev = self._flat_dev = _kernel_views().flat(self.device_array())
         return dev
 
     # --- explicit transfers ---
@@ -415,10 +422,18 @@ def empty_checked(shape: tuple, dt: np.dtype, device: int | None = None) -> Cuda
     """empty() for a shape (a tuple of non-negative ints) and dtype the caller has already checked (every op's
     output goes through here)."""
     block = alloc(_prod(shape) * dt.itemsize, device)
-    return CudaArray(block, 0, shape, _c_strides_cached(shape, dt.itemsize), dt)
+    out = CudaArray(block, 0, shape, _c_strides_cached(shape, dt.itemsize), dt)
+    out._flags = _c_layout_flags(shape)
+    return out
 
 
 _c_strides_cached = functools.lru_cache(maxsize=1024)(c_strides)
+
+
+@functools.lru_cache(maxsize=1024)
+def _c_layout_flags(shape: tuple) -> Flags:
+    """The flags of an array of this shape with C strides (shared: Flags are never modified)."""
+    return Flags(True, 0 in shape or sum(1 for n in shape if n != 1) <= 1)
 
 
 def from_host(arr, device: int | None = None) -> CudaArray:
@@ -548,8 +563,10 @@ def _device_bytes(block: Block, lo: int, hi: int):
 
 
 def _gpu_device_array(a: CudaArray):
-    views = _kernel_views()
-    return views.DeviceView(a.block.ptr + a.offset, a.shape, a.strides, a.dtype, a.block)
+    # numba-cuda's layout letter when it is known without analysis: C strides and no zero stride
+    f = a._flags
+    layout = "C" if f is not None and f.c_contiguous and 0 not in a.strides else None
+    return _kernel_views().DeviceView(a.block.ptr + a.offset, a.shape, a.strides, a.dtype, a.block, layout)
 
 
 @functools.cache
