@@ -114,7 +114,7 @@ def ce_rows(x, target, weight, ignore_index, smooth, loss, sm, lse, wrow, bad):
 
 
 @cuda.jit(cache=True)
-def ce_bwd(x, lse, target, weight, ignore_index, keep, add, wsum, gs, out):
+def ce_bwd(x, lse, target, weight, ignore_index, keep, add, wsum, gs, wdiv, out):
     n_ = x.shape[0]
     c = x.shape[1]
     d_ = x.shape[2]
@@ -128,7 +128,7 @@ def ce_bwd(x, lse, target, weight, ignore_index, keep, add, wsum, gs, out):
         if t == ignore_index:
             out[n, k, d] = A(0)
         else:
-            gr = A(gs[n, d])
+            gr = A(gs[n, d]) / A(wdiv[0])
             wt = A(keep) * A(weight[t])
             v = M.exp(A(x[n, k, d]) - A(lse[n, d])) * ((wt + A(add) * A(wsum[0])) * gr)
             if add != 0:
@@ -194,7 +194,7 @@ def nll(logp, target, weight, ignore_index, smooth, loss, sm, wrow, bad):
 
 
 @cuda.jit(cache=True)
-def nll_bwd(target, weight, ignore_index, keep, add, gs, out):
+def nll_bwd(target, weight, ignore_index, keep, add, gs, wdiv, out):
     n_ = out.shape[0]
     c = out.shape[1]
     d_ = out.shape[2]
@@ -211,7 +211,7 @@ def nll_bwd(target, weight, ignore_index, keep, add, gs, out):
             q = A(add) * A(weight[k])
             if k == t:
                 q += A(keep) * A(weight[t])
-            out[n, k, d] = -q * A(gs[n, d])
+            out[n, k, d] = -q * (A(gs[n, d]) / A(wdiv[0]))
         i += cuda.gridsize(1)
 """
 
@@ -223,11 +223,12 @@ def _module(acc: np.dtype, w: int, r: int):
 
 
 @functools.cache
-def _zero(dtype: np.dtype):
+def _constant(dtype: np.dtype, value: float):
+    """A (1,) device array holding value (made once; kernels only read it)."""
     z = arrays.empty((1,), dtype)
     from .copy import fill
 
-    fill(z, 0)
+    fill(z, value)
     return z
 
 
@@ -269,17 +270,18 @@ def _weight_sum(weight, add: float):
     """sum(weight) on the device as a (1,) array (a zero when add is 0, where the kernel does not use it)."""
     acc = softmax.acc_dtype(weight.dtype)
     if add == 0.0 or weight.shape[0] == 0:
-        return _zero(acc)
+        return _constant(acc, 0.0)
     out = arrays.empty((1, 1), acc)
     reduce.sum_into(arrays.view(weight, (1, weight.shape[0], 1), (0, arrays.elem_strides(weight)[0], 0)), out)
     return arrays.view(out, (1,), (1,))
 
 
-def cross_entropy_backward_3d(x, lse, target, weight, ignore_index: int, keep: float, add: float, gs, out) -> None:
-    """out[n, k, d] = (exp(x - lse[n, d]) * Q - q_k) * gs[n, d], q = keep * w[t] * onehot(t) + add * w, Q = sum(q)
-    (0 where t is ignored): x (N, C, D) logits with lse their logsumexp over C, or log-probabilities with lse 0
-    (a stride-0 view); target (N, D) already checked by the forward; weight (C,); gs (N, D) each element's loss
-    gradient (over the mean's divisor; stride 0 for a reduced loss)."""
+def cross_entropy_backward_3d(x, lse, target, weight, ignore_index: int, keep: float, add: float, gs, out,
+                              wdiv=None) -> None:
+    """out[n, k, d] = (exp(x - lse[n, d]) * Q - q_k) * gs[n, d] / wdiv[0], q = keep * w[t] * onehot(t) + add * w,
+    Q = sum(q) (0 where t is ignored): x (N, C, D) logits with lse their logsumexp over C, or log-probabilities with
+    lse 0 (a stride-0 view); target (N, D) already checked by the forward; weight (C,); gs (N, D) each element's
+    loss gradient (stride 0 for a reduced loss); wdiv: a (1,) divisor, the weighted mean's (default 1)."""
     n, c, d = x.shape
     _need("cross_entropy_backward", lse, (n, d), "lse")
     _need("cross_entropy_backward", target, (n, d), "target", float_=False)
@@ -291,11 +293,14 @@ def cross_entropy_backward_3d(x, lse, target, weight, ignore_index: int, keep: f
     acc = softmax.acc_dtype(x.dtype)
     grid, block = grid_1d(n * c * d)
     bwd = configure(_module(acc, *softmax.row_config(0)).ce_bwd, grid, block)
-    bwd(x, lse, target, weight, int(ignore_index), float(keep), float(add), _weight_sum(weight, float(add)), gs, out)
+    bwd(x, lse, target, weight, int(ignore_index), float(keep), float(add), _weight_sum(weight, float(add)), gs,
+        _constant(acc, 1.0) if wdiv is None else wdiv, out)
 
 
-def cross_entropy_rows_backward(x, target, weight, ignore_index: int, lse, keep: float, add: float, gs, out) -> None:
-    """Input gradient of cross_entropy_rows (the CPU call's arguments): x, out (N, C); target, lse, gs (N,)."""
+def cross_entropy_rows_backward(x, target, weight, ignore_index: int, lse, keep: float, add: float, gs, out,
+                                wdiv=None) -> None:
+    """Input gradient of cross_entropy_rows (the CPU call's arguments): x, out (N, C); target, lse, gs (N,); wdiv
+    as in cross_entropy_backward_3d."""
     if len(x.shape) != 2:
         raise ValueError(f"cross_entropy_rows_backward: expected a 2-d (N, C) input, got shape {tuple(x.shape)}")
     for label, a in (("target", target), ("lse", lse), ("gs", gs)):
@@ -304,7 +309,7 @@ def cross_entropy_rows_backward(x, target, weight, ignore_index: int, lse, keep:
     if len(out.shape) != 2:
         raise ValueError(f"cross_entropy_rows_backward: out must be 2-d, got shape {tuple(out.shape)}")
     cross_entropy_backward_3d(_with_last(x), _with_last(lse), _with_last(target), weight, ignore_index, keep, add,
-                              _with_last(gs), _with_last(out))
+                              _with_last(gs), _with_last(out), wdiv)
 
 
 def loss_total(loss, sm, wrow, keep: float, add: float, smooth: bool, mean: bool, res, wtotal) -> None:
@@ -340,9 +345,10 @@ def nll_3d(logp, target, weight, ignore_index: int, smooth: bool, loss, sm, wrow
         logp, target, weight, int(ignore_index), bool(smooth), loss, sm, wrow, bad)
 
 
-def nll_backward_3d(target, weight, ignore_index: int, keep: float, add: float, gs, out) -> None:
-    """out[n, k, d] = -(keep * w[t] * [k == t] + add * w[k]) * gs[n, d] (0 where t is ignored): the gradient of
-    the (smoothed) NLL w.r.t. the log-probabilities; out (N, C, D), target and gs (N, D)."""
+def nll_backward_3d(target, weight, ignore_index: int, keep: float, add: float, gs, out, wdiv=None) -> None:
+    """out[n, k, d] = -(keep * w[t] * [k == t] + add * w[k]) * gs[n, d] / wdiv[0] (0 where t is ignored): the
+    gradient of the (smoothed) NLL w.r.t. the log-probabilities; out (N, C, D), target and gs (N, D); wdiv as in
+    cross_entropy_backward_3d."""
     if len(out.shape) != 3:
         raise ValueError(f"nll_backward_3d: expected a 3-d (N, C, D) output, got shape {tuple(out.shape)}")
     n, c, d = out.shape
@@ -352,5 +358,7 @@ def nll_backward_3d(target, weight, ignore_index: int, keep: float, add: float, 
     if n * c * d == 0:
         return
     grid, block = grid_1d(n * c * d)
-    configure(_module(softmax.acc_dtype(out.dtype), *softmax.row_config(0)).nll_bwd, grid, block)(
-        target, weight, int(ignore_index), float(keep), float(add), gs, out)
+    acc = softmax.acc_dtype(out.dtype)
+    configure(_module(acc, *softmax.row_config(0)).nll_bwd, grid, block)(
+        target, weight, int(ignore_index), float(keep), float(add), gs, _constant(acc, 1.0) if wdiv is None else wdiv,
+        out)

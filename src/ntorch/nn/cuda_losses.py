@@ -135,8 +135,8 @@ def _class_loss_backward(node, g: Tensor):
     n, c, d = node.three
     acc = _compute_dtype(x.dtype)
     gs = g.to(dtypes.from_numpy_dtype(acc))
-    if node.reduction == "mean":
-        gs = gs / node.weight_total.to(gs.dtype)
+    # the weighted mean's divisor is applied by the kernel (no separate division launch)
+    wdiv = node.weight_total._data.reshape(1).device_array() if node.reduction == "mean" else None
     # each element's loss gradient: g itself for 'none', else one value seen through a stride-0 view
     if node.reduction == "none":
         gs_arr = _arrays.ascontiguous(gs._data).reshape(n, d)
@@ -147,11 +147,11 @@ def _class_loss_backward(node, g: Tensor):
         dispatch.lookup("cross_entropy_rows_backward", "cuda", x.dtype)(
             _arrays.reshape(x._data, (n, c)).device_array(), node.target.reshape(n).device_array(),
             node.weight.device_array(), node.ignore_index, node.lse.device_array(), node.keep, node.add,
-            gs_arr.reshape(n).device_array(), out.reshape(n, c).device_array())
+            gs_arr.reshape(n).device_array(), out.reshape(n, c).device_array(), wdiv)
         return Tensor._wrap(_arrays.astype(out, x.dtype.np).reshape(tuple(x.shape)))
     dispatch.lookup("nll_backward_3d", "cuda", x.dtype)(
         node.target.device_array(), node.weight.device_array(), node.ignore_index, node.keep, node.add,
-        gs_arr.device_array(), out.device_array())
+        gs_arr.device_array(), out.device_array(), wdiv)
     grad_logp = _arrays.astype(out, x.dtype.np).reshape(tuple(x.shape))
     if node.op == "nll_loss":
         return Tensor._wrap(grad_logp)
