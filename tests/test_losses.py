@@ -469,3 +469,84 @@ def test_binary_cross_entropy_with_logits_errors():
     _raises(RuntimeError, "output with shape [2] doesn't match the broadcast shape [2, 2]",
             F.binary_cross_entropy_with_logits, nt.tensor([0.5, 0.2]), nt.tensor([1.0, 0.0]),
             pos_weight=nt.ones(2, 1))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# linear_cross_entropy / LinearCrossEntropyLoss (torch 2.13's reference path)
+# ---------------------------------------------------------------------------------------------------------
+def _ref_linear_ce(x, lw, b, t, **kw):
+    """logits = x @ W.T + b with W's middle dims (C, d1..dK, in) moved after the batch dim, then ref_ce."""
+    x, lw = np.asarray(x, np.float64), np.asarray(lw, np.float64)
+    logits = np.einsum("...i,ci->...c", x, lw.reshape(-1, lw.shape[-1]))
+    if b is not None:
+        logits = logits + np.asarray(b, np.float64).reshape(-1)
+    logits = logits.reshape(x.shape[:-1] + lw.shape[:-1])
+    return ref_ce(logits, t, **kw)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("xshape,wshape,tshape", [((6, 4), (5, 4), (6,)), ((4,), (5, 4), ()),
+                                                  ((3, 4), (5, 2, 4), (3, 2))])
+def test_linear_cross_entropy(rng, xshape, wshape, tshape, reduction):
+    x, w = rng.standard_normal(xshape), rng.standard_normal(wshape)
+    b = rng.standard_normal(wshape[:-1])
+    t = rng.integers(0, wshape[0], tshape)
+    cw = rng.uniform(0.5, 2.0, wshape[0])
+    got = F.linear_cross_entropy(_t(x), _t(w), _t(t), linear_bias=_t(b), weight=_t(cw), reduction=reduction,
+                                 label_smoothing=0.1)
+    check(got, _ref_linear_ce(x, w, b, t, w=cw, reduction=reduction, ls=0.1), nt.float64)
+    got = F.linear_cross_entropy(_t(x), _t(w), _t(t), reduction=reduction, ignore_index=1)
+    check(got, _ref_linear_ce(x, w, None, t, ignore_index=1, reduction=reduction), nt.float64)
+
+
+def test_linear_cross_entropy_gradients(rng):
+    x, w, b = rng.standard_normal((5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
+    t = rng.integers(0, 4, 5)
+    xt, wt, bt = (nt.tensor(a, requires_grad=True) for a in (x, w, b))
+    F.linear_cross_entropy(xt, wt, _t(t), linear_bias=bt).backward()
+    eps = 1e-6
+    for got, base, name in ((xt.grad, x, "x"), (wt.grad, w, "lw"), (bt.grad, b, "b")):
+        expected = np.zeros_like(base)
+        for i in np.ndindex(base.shape):
+            args = {"x": x, "lw": w, "b": b}
+            hi, lo = base.copy(), base.copy()
+            hi[i] += eps
+            lo[i] -= eps
+            f = [_ref_linear_ce(**{**args, name: v}, t=t) for v in (hi, lo)]
+            expected[i] = (f[0] - f[1]) / (2 * eps)
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_linear_cross_entropy_probabilities_and_errors(rng):
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal((5, 4))
+    p = rng.dirichlet(np.ones(5), 3)
+    logits = x @ w.T
+    check(F.linear_cross_entropy(_t(x), _t(w), _t(p)), ref_ce_probs(logits, p), nt.float64)
+    _raises(RuntimeError, "ignore_index cannot be specified when target contains probabilities",
+            F.linear_cross_entropy, _t(x), _t(w), _t(p), ignore_index=0)
+    _raises(RuntimeError, "expected input with dimensionality 1 or 2, got 3", F.linear_cross_entropy,
+            _t(x[None]), _t(w), _t(p))
+    _raises(RuntimeError, "expected linear_weight with dimensionality at least 2, got 1", F.linear_cross_entropy,
+            _t(x), _t(w[0]), _t(p))
+    _raises(RuntimeError, "expected equal input and linear_weight last dimensions (in_features), got 4 and 3, "
+            "respectively", F.linear_cross_entropy, _t(x), _t(w[:, :3]), _t(p))
+    _raises(RuntimeError, "expected linear_bias shape (5,), got (4,)", F.linear_cross_entropy, _t(x), _t(w),
+            _t(p), linear_bias=_t(np.zeros(4)))
+    _raises(RuntimeError, "K-dimensional loss defined by linear_weight shape (5, 2, 4) requires batched input, "
+            "(N, 4), got unbatched input with shape (4,)", F.linear_cross_entropy, _t(x[0]),
+            _t(np.zeros((5, 2, 4))), _t(np.zeros(2, np.int64)))
+
+
+def test_linear_cross_entropy_loss_module(rng):
+    loss = nt.nn.LinearCrossEntropyLoss(4, 3, out_features=(2,), bias=True, dtype=nt.float64, label_smoothing=0.2,
+                                        options=nt.nn.LinearCrossEntropyOptions(batch_chunk_size=2))
+    assert tuple(loss.linear.weight.shape) == (6, 4) and tuple(loss.linear.bias.shape) == (6,)
+    x, t = rng.standard_normal((5, 4)), rng.integers(0, 3, (5, 2))
+    w, b = loss.linear.weight.detach().numpy(), loss.linear.bias.detach().numpy()
+    check(loss(_t(x), _t(t)), _ref_linear_ce(x, w.reshape(3, 2, 4), b, t, ls=0.2), nt.float64)
+    with pytest.raises(RuntimeError, match=r"expected weight shape to be \(3,\), got \(2,\)"):
+        nt.nn.LinearCrossEntropyLoss(4, 3, weight=nt.ones(2))
+    with pytest.raises(ValueError, match="invalid acc_policy: 'fast'"):
+        nt.nn.LinearCrossEntropyOptions(acc_policy="fast")
+    with pytest.raises(ValueError, match="batch_chunk_size must be positive int or None, got 0"):
+        nt.nn.LinearCrossEntropyOptions(batch_chunk_size=0)

@@ -89,6 +89,8 @@ from .loss import (
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    LinearCrossEntropyLoss,
+    LinearCrossEntropyOptions,
     MarginRankingLoss,
     MSELoss,
     MultiLabelSoftMarginLoss,
@@ -144,4 +146,4 @@ from .upsampling import ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample
 
 # every Module class imported above (a hand-kept list drifted from the imports)
 __all__ = sorted(name for name, obj in list(globals().items())
-                 if isinstance(obj, type) and issubclass(obj, Module))
+                 if isinstance(obj, type) and issubclass(obj, Module)) + ["LinearCrossEntropyOptions"]
