@@ -629,3 +629,29 @@ def test_householder_product():
     assert gradcheck(nt.linalg.householder_product, (t64(A[0], grad=True), t64(tau[0], grad=True)))
     with pytest.raises(RuntimeError, match="input.shape\\[-2\\] must be greater than or equal to input.shape\\[-1\\]"):
         nt.linalg.householder_product(t64(np.zeros((2, 3))), t64([1.0]))
+
+
+def test_inplace_function_forms_of_methods():
+    """torch.addmv_/as_strided_/conj_physical_/resize_as_ and the in-place dropout aliases write into input."""
+    rng = np.random.default_rng(3)
+    x, m, v = rng.standard_normal(3), rng.standard_normal((3, 2)), rng.standard_normal(2)
+    xt = nt.tensor(x)
+    assert nt.addmv_(xt, nt.tensor(m), nt.tensor(v), beta=2, alpha=3) is xt
+    np.testing.assert_allclose(xt.numpy(), 2 * x + 3 * m @ v)
+    y = nt.arange(6.0)
+    assert nt.as_strided_(y, (2, 2), (1, 2)) is y
+    np.testing.assert_array_equal(y.numpy(), [[0, 2], [1, 3]])
+    z = nt.arange(4.0)
+    assert nt.resize_as_(z, nt.zeros(2, 2)) is z and tuple(z.shape) == (2, 2)
+    c = nt.ones(2)
+    assert nt.conj_physical_(c) is c
+    t = nt.ones(2, 3, 4)
+    assert nt.feature_dropout_(t, 1.0, True) is t
+    np.testing.assert_array_equal(t.numpy(), 0)
+    t = nt.ones(4, 8, 5)
+    nt.feature_dropout_(t, 0.5, True)
+    channels = t.numpy()
+    assert np.all(channels == channels[:, :, :1]) and set(np.unique(channels)) <= {0.0, 2.0}
+    a = nt.ones(5)
+    assert nt.alpha_dropout_(a, 0.0, True) is a and nt.feature_alpha_dropout_(a, 0.0, False) is a
+    np.testing.assert_array_equal(a.numpy(), 1)

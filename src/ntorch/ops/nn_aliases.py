@@ -243,6 +243,18 @@ def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     return _F().feature_alpha_dropout(input, p, train)
 
 
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _F().alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _F().feature_alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return input.copy_(feature_dropout(input, p, train))
+
+
 def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """Whole channels (dim 1) zeroed with probability p, the rest scaled by 1 / (1 - p)."""
     if p < 0 or p > 1:
