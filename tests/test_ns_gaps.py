@@ -4,6 +4,7 @@ linalg additions, against NumPy formulas, reference loops and independent numeri
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -655,3 +656,21 @@ def test_inplace_function_forms_of_methods():
     a = nt.ones(5)
     assert nt.alpha_dropout_(a, 0.0, True) is a and nt.feature_alpha_dropout_(a, 0.0, False) is a
     np.testing.assert_array_equal(a.numpy(), 1)
+
+
+@pytest.mark.parametrize("size,layout,strides", [((2, 3, 4), (0, 2, 1), (12, 1, 3)), ((2, 3), (1, 0), (1, 2)),
+                                                 ((), (), ()), ((3, 1, 2), (2, 0, 1), (1, 1, 3))])
+def test_empty_permuted(size, layout, strides):
+    t = nt.empty_permuted(size, layout, dtype=nt.int32)
+    assert tuple(t.shape) == size and t.stride() == strides and t.dtype is nt.int32
+    assert t.permute(*layout).is_contiguous()
+
+
+@pytest.mark.parametrize("size,layout,message", [
+    ((2, 3), (0, 0), "Duplicate dim not allowed"),
+    ((2, 3), (0,), "Number of dimensions in size does not match the length of the physical_layout; i.e. len(size) "
+                   "= 2 is not equal to len(physical_layout) = 1"),
+    ((2, 3), (0, 2), "Dimension out of range (expected to be between 0 and 1, but got 2 at index 1)")])
+def test_empty_permuted_errors(size, layout, message):
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        nt.empty_permuted(size, layout)

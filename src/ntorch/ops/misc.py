@@ -140,6 +140,28 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad: bool 
     return creation._finish(shape.empty_strided_array(size, stride, dt.np), requires_grad)
 
 
+def empty_permuted(size, physical_layout, *, dtype=None, device=None, requires_grad: bool = False,
+                   **ignored) -> Tensor:
+    """An empty tensor of logical shape `size` whose memory is laid out in the order of `physical_layout`
+    (outermost first): permuting it by physical_layout gives a contiguous tensor."""
+    size, layout = tuple(int(n) for n in size), tuple(int(d) for d in physical_layout)
+    if len(size) != len(layout):
+        raise RuntimeError("Number of dimensions in size does not match the length of the physical_layout; i.e. "
+                           f"len(size) = {len(size)} is not equal to len(physical_layout) = {len(layout)}")
+    for i, d in enumerate(layout):
+        if not 0 <= d < len(size):
+            raise RuntimeError(f"Dimension out of range (expected to be between 0 and {len(size) - 1}, but got {d} "
+                               f"at index {i}).  NB: negative dims not currently supported; file an issue if you "
+                               "want it.")
+    if len(set(layout)) != len(layout):
+        raise RuntimeError("Duplicate dim not allowed")
+    stride, strides = 1, [0] * len(size)
+    for d in reversed(layout):
+        strides[d] = stride
+        stride *= max(size[d], 1)
+    return empty_strided(size, strides, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
 # -- creation from Python objects ------------------------------------------------------------------------------
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -289,7 +311,8 @@ FUNCTIONS = {
     "set_num_threads": set_num_threads, "get_num_threads": get_num_threads, "is_complex": is_complex,
     "is_signed": is_signed, "is_nonzero": is_nonzero, "is_same_size": is_same_size,
     "is_inference_mode_enabled": is_inference_mode_enabled, "is_inference": is_inference, "fill": fill,
-    "as_strided": as_strided, "empty_strided": empty_strided, "scalar_tensor": scalar_tensor, "asarray": asarray,
+    "as_strided": as_strided, "empty_strided": empty_strided,
+    "empty_permuted": empty_permuted, "scalar_tensor": scalar_tensor, "asarray": asarray,
     "frombuffer": frombuffer, "slice_copy": _slice_copy,
     **{n: _method_form(n) for n in INPLACE_NAMES},
     **{n: _copy_of(n, v) for n, v in COPY_VIEWS.items()},
