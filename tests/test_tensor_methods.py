@@ -110,3 +110,32 @@ def test_real_number_functions_in_the_namespace():
         nt.imag(x)
     with pytest.raises(TypeError, match=r"^conj\(\): argument 'input' must be Tensor, not int$"):
         nt.conj(3)
+
+
+def test_set_shares_memory_and_version():
+    a, b = nt.zeros(3), nt.arange(6.0)
+    assert a.set_(b, 1, (2, 2), (2, 1)) is a
+    assert a.storage_offset() == 1 and a.stride() == (2, 1) and a._base is None
+    np.testing.assert_array_equal(a.numpy(), [[1, 2], [3, 4]])
+    b.add_(1)  # the memory, and the version counter, are b's
+    np.testing.assert_array_equal(a.numpy(), [[2, 3], [4, 5]])
+    assert a._version == b._version == 1
+    c = nt.zeros(4).set_(b)
+    assert c.is_set_to(b) and not c.is_set_to(b.view(2, 3)) and not c.is_set_to(b[1:])
+    assert tuple(a.set_().shape) == (0,) and a.dtype is nt.float32
+    with pytest.raises(RuntimeError, match="^Could not set tensor of type double to a tensor of type float$"):
+        nt.zeros(2).set_(nt.zeros(2, dtype=nt.float64))
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        nt.ones(2, requires_grad=True).set_(b)
+
+
+def test_dense_tensor_protocol_methods():
+    t = nt.ones(2, 3)
+    assert t.dense_dim() == 2 and t.sparse_dim() == 0 and t.to_dense() is t
+    assert t.to_dense(nt.float64).dtype is nt.float64 and t.const_data_ptr() == t.data_ptr()
+    assert t.record_stream(None) is None
+    loaded = t.module_load(nt.full((2, 3), 5.0))
+    assert loaded is not t and loaded.data_ptr() == t.data_ptr()
+    np.testing.assert_array_equal(t.numpy(), 5)
+    src = nt.zeros(2, 3)
+    assert t.module_load(src, assign=True).data_ptr() == src.data_ptr()

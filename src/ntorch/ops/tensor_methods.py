@@ -7,7 +7,7 @@ import math
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _contiguous_strides, _wrap_dim
 from . import misc, shape, tensor_legacy
 from ._util import check_tensor, write_out
 
@@ -109,6 +109,52 @@ def resize_(self: Tensor, *size) -> Tensor:
     return self
 
 
+# how torch's set_ error names element types (C++ typeid names)
+_TYPEID_NAME = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+                "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def set_(self: Tensor, source: Tensor | None = None, storage_offset: int | None = None, size=None,
+         stride=None) -> Tensor:
+    """self becomes a view of source's memory (as given, or as_strided by size/stride/storage_offset); with no
+    source, an empty 1-d tensor. ntorch's storages are not settable sources: pass a tensor."""
+    from ..autograd.inplace import check_inplace
+    from .creation import empty
+
+    check_inplace(self)
+    if source is None:
+        target = empty(0, dtype=self.dtype, device=self.device)
+    else:
+        if not isinstance(source, Tensor):
+            raise TypeError(f"set_(): source must be a Tensor in ntorch, not {type(source).__name__}")
+        if source.dtype is not self.dtype:
+            raise RuntimeError(f"Could not set tensor of type {_TYPEID_NAME[source.dtype.np.name]} to a tensor "
+                               f"of type {_TYPEID_NAME[self.dtype.np.name]}")
+        if source.device != self.device:
+            raise RuntimeError(f"Attempted to set the storage of a tensor on device \"{self.device}\" to a storage "
+                               f"on different device \"{source.device}\".  This is no longer allowed; the "
+                               "devices must match.")
+        target = source.detach()
+        if size is not None:
+            size = tuple(size)
+            stride = tuple(stride) if stride is not None else _contiguous_strides(size)
+            target = misc.as_strided(target, size, stride, storage_offset or 0)
+    # not an autograd view (torch: a.set_(b)._base is None); the storage, and so the version counter, is shared
+    self._data, self._flat, self._store, self._base = target._data, None, target._storage(), None
+    return self
+
+
+def is_set_to(self: Tensor, other: Tensor) -> bool:
+    """The same memory seen the same way: start, shape, strides, dtype and device."""
+    return (self.device == other.device and self.dtype is other.dtype and self.data_ptr() == other.data_ptr()
+            and tuple(self.shape) == tuple(other.shape) and self.stride() == other.stride())
+
+
+def module_load(self: Tensor, other: Tensor, assign: bool = False) -> Tensor:
+    """How load_state_dict turns a saved value into the new parameter (torch's default)."""
+    return other.detach() if assign else self.copy_(other).detach()
+
+
 def angle(self: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The argument of a real number: 0 for x >= 0, pi for x < 0, NaN kept (a float result for integers)."""
     from .pointwise import where
@@ -168,6 +214,14 @@ METHODS = {
     "sum_to_size": sum_to_size,
     "resize_": resize_,
     "resize_as_": lambda self, other: resize_(self, tuple(other.shape)),
+    "set_": set_,
+    "is_set_to": is_set_to,
+    "module_load": module_load,
+    "const_data_ptr": lambda self: self.data_ptr(),
+    "dense_dim": lambda self: self.ndim,
+    "sparse_dim": lambda self: 0,
+    "to_dense": lambda self, dtype=None, *, masked_grad=None: self if dtype is None else self.to(dtype),
+    "record_stream": lambda self, stream: None,  # one stream per device: nothing to record
     "angle": angle,
     "dim_order": dim_order,
     "float_power_": float_power_,
