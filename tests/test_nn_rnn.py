@@ -410,3 +410,28 @@ def test_cell_gradcheck_and_double_backward(cls):
         return out[1] if isinstance(out, tuple) else out
 
     assert gradcheck(f, tuple(params))
+
+
+@pytest.mark.parametrize("fn,mode,gates", [("lstm_cell", "LSTM", 4), ("gru_cell", "GRU", 3),
+                                           ("rnn_tanh_cell", "RNN_TANH", 1), ("rnn_relu_cell", "RNN_RELU", 1)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_aten_cell_functions(fn, mode, gates, bias):
+    """torch.lstm_cell(input, hx, w_ih, w_hh, b_ih, b_hh) & co.: one step from explicit weights."""
+    rng = np.random.default_rng(1)
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    p = {"weight_ih": rng.standard_normal((4 * gates, 3)), "weight_hh": rng.standard_normal((4 * gates, 4))}
+    if bias:
+        p.update(bias_ih=rng.standard_normal(4 * gates), bias_hh=rng.standard_normal(4 * gates))
+    want_h, want_c = _np_cell(mode, x, h, c, p)
+    hx = [nt.tensor(h), nt.tensor(c)] if mode == "LSTM" else nt.tensor(h)
+    args = [nt.tensor(p[k]) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if k in p]
+    got = getattr(nt, fn)(nt.tensor(x), hx, *args)
+    if mode == "LSTM":
+        np.testing.assert_allclose(got[1].numpy(), want_c, rtol=1e-12)
+        got = got[0]
+    np.testing.assert_allclose(got.numpy(), want_h, rtol=1e-12, atol=1e-14)
+    with pytest.raises(RuntimeError, match="^input has inconsistent input_size: got 2 expected 3$"):
+        getattr(nt, fn)(nt.tensor(x[:, :2]), hx, *args)
+    bad = [nt.tensor(h[:1]), nt.tensor(c)] if mode == "LSTM" else nt.tensor(h[:1])
+    with pytest.raises(RuntimeError, match="^Input batch size 2 doesn't match hidden0 batch size 1$"):
+        getattr(nt, fn)(nt.tensor(x), bad, *args)

@@ -235,6 +235,32 @@ def constant_pad_nd(input: Tensor, pad, value: float = 0) -> Tensor:
     return _F().pad(input, tuple(pad), "constant", value)
 
 
+def _cell(mode: str, input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih, b_hh):
+    from ..nn.modules import rnn
+
+    return rnn.cell_step(mode, input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def lstm_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+              b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    return _cell("LSTM", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    return _cell("GRU", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    return _cell("RNN_TANH", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    return _cell("RNN_RELU", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
 def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     return _F().alpha_dropout(input, p, train)
 

@@ -391,22 +391,38 @@ class RNNCellBase(Module):
             init.uniform_(weight, -stdv, stdv)
 
     def _check(self, input: Tensor, hiddens: tuple) -> None:
-        """torch's cell checks: input_size, then each hidden's batch and hidden_size."""
-        if input.size(1) != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {self.input_size}")
-        for i, h in enumerate(hiddens):
-            if input.size(0) != h.size(0):
-                raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{i} batch size "
-                                   f"{h.size(0)}")
-            if h.size(1) != self.hidden_size:
-                raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.size(1)}, expected "
-                                   f"{self.hidden_size}")
+        check_cell(input, hiddens, self.input_size, self.hidden_size)
 
     def _projection(self, input: Tensor, fold_bias: bool) -> Tensor:
         b = self.bias_ih
         if b is not None and fold_bias:
             b = b + self.bias_hh
         return F.linear(input, self.weight_ih, b)
+
+
+def check_cell(input: Tensor, hiddens, input_size: int, hidden_size: int) -> None:
+    """torch's cell checks: input_size, then each hidden's batch and hidden_size."""
+    if input.size(1) != input_size:
+        raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {input_size}")
+    for i, h in enumerate(hiddens):
+        if input.size(0) != h.size(0):
+            raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{i} batch size {h.size(0)}")
+        if h.size(1) != hidden_size:
+            raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.size(1)}, expected {hidden_size}")
+
+
+def cell_step(mode: str, input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+              b_hh: Tensor | None):
+    """One step of an RNN_TANH/RNN_RELU/LSTM/GRU cell from explicit weights (ATen's torch.*_cell functions)."""
+    hiddens = tuple(hx) if mode == "LSTM" else (hx,)
+    check_cell(input, hiddens, w_ih.size(1), w_hh.size(1))
+    if mode == "GRU":
+        return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh)
+    bias = b_hh if b_ih is None else (b_ih if b_hh is None else b_ih + b_hh)
+    xp = F.linear(input, w_ih, bias)
+    if mode == "LSTM":
+        return _lstm_step(xp, hiddens[0], hiddens[1], w_hh.t(), None)
+    return _rnn_step(mode, xp, hx, w_hh.t())
 
 
 def _cell_input(name: str, input: Tensor, hx) -> tuple[Tensor, bool]:
