@@ -199,3 +199,34 @@ def test_igamma_and_nonzero_static_top_level():
     np.testing.assert_allclose(ntorch.igammac(a, x).numpy(), 1 - p, rtol=1e-12)
     got = ntorch.nonzero_static(ntorch.tensor([0, 3, 0, 5]), size=3)
     assert got.tolist() == [[1], [3], [-1]]
+
+
+@pytest.mark.parametrize("shape,rank", [((20, 12), 3), ((12, 20), 3), ((2, 9, 7), 7)])
+def test_svd_lowrank_recovers_a_low_rank_matrix(shape, rank):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape[:-1] + (rank,)) @ rng.standard_normal(shape[:-2] + (rank, shape[-1]))
+    U, S, V = ntorch.svd_lowrank(ntorch.tensor(a), q=rank, niter=1)
+    q = rank
+    assert tuple(U.shape) == shape[:-1] + (q,) and tuple(V.shape) == shape[:-2] + (shape[-1], q)
+    np.testing.assert_allclose(S.numpy(), np.linalg.svd(a, compute_uv=False)[..., :q], rtol=1e-10)
+    np.testing.assert_allclose(((U * S.unsqueeze(-2)) @ V.mT).numpy(), a, atol=1e-10)
+    np.testing.assert_allclose((U.mT @ U).numpy(), np.broadcast_to(np.eye(q), shape[:-2] + (q, q)), atol=1e-12)
+    m = rng.standard_normal(shape[-1])
+    U, S, V = ntorch.svd_lowrank(ntorch.tensor(a + m), q=rank + 1, M=ntorch.tensor(m))
+    np.testing.assert_allclose(((U * S.unsqueeze(-2)) @ V.mT).numpy(), a, atol=1e-9)
+
+
+def test_pca_lowrank_centres_columns():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((30, 2)) @ rng.standard_normal((2, 8)) + rng.standard_normal(8) * 5
+    U, S, V = ntorch.pca_lowrank(ntorch.tensor(a))
+    centred = a - a.mean(0)
+    assert tuple(S.shape) == (6,)
+    np.testing.assert_allclose(S.numpy()[:2], np.linalg.svd(centred, compute_uv=False)[:2], rtol=1e-10)
+    np.testing.assert_allclose(((U * S) @ V.mT).numpy(), centred, atol=1e-9)
+    U, S, V = ntorch.pca_lowrank(ntorch.tensor(a), q=3, center=False)
+    np.testing.assert_allclose(S.numpy()[:2], np.linalg.svd(a, compute_uv=False)[:2], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"q\(=9\) must be non-negative integer and not greater than min\(m, n\)=8"):
+        ntorch.pca_lowrank(ntorch.tensor(a), q=9)
+    with pytest.raises(ValueError, match=r"niter\(=-1\) must be non-negative integer"):
+        ntorch.pca_lowrank(ntorch.tensor(a), niter=-1)

@@ -6,6 +6,7 @@ of Tensor methods (conj, real, adjoint, angle, ...) are bound in tensor_methods.
 
 from __future__ import annotations
 
+import builtins
 import math
 import warnings
 
@@ -249,6 +250,58 @@ def get_num_interop_threads() -> int:
 def set_flush_denormal(mode: bool) -> bool:
     """False: ntorch does not change the FPU's denormal mode (torch returns False where unsupported too)."""
     return False
+
+
+# -- randomized low-rank SVD and PCA (Halko, Martinsson & Tropp 2009, algorithms 4.4 and 5.1) -----------------
+
+def _range_basis(A: Tensor, q: int, niter: int) -> Tensor:
+    """Q with q orthonormal columns whose span approximates A's range: a Gaussian sketch, then niter rounds of
+    subspace iteration with a QR after every product (keeps the basis well conditioned)."""
+    from .. import linalg
+    from .. import random as rnd
+
+    dtype = A.dtype if A.dtype.is_floating_point else dtypes.get_default_dtype()
+    Q = linalg.qr(A.matmul(rnd.randn(A.shape[-1], q, dtype=dtype, device=A.device))).Q
+    for _ in builtins.range(niter):  # (this module's `range` is torch.range)
+        Q = linalg.qr(A.mT.matmul(Q)).Q
+        Q = linalg.qr(A.matmul(Q)).Q
+    return Q
+
+
+def _svd_of_range(A: Tensor, q: int, niter: int) -> tuple[Tensor, Tensor, Tensor]:
+    from .. import linalg
+
+    wide = A.shape[-2] < A.shape[-1]
+    if wide:  # work with the tall one: the sketch then has the smaller side's columns
+        A = A.mT
+    Q = _range_basis(A, q, niter)
+    U, S, Vh = linalg.svd(Q.mT.matmul(A), full_matrices=False)
+    U, V = Q.matmul(U), Vh.mT
+    return (V, S, U) if wide else (U, S, V)
+
+
+def svd_lowrank(A: Tensor, q: int | None = 6, niter: int | None = 2,
+                M: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """(U, S, V) with A - M ~ U diag(S) V^T from a rank-q randomized sketch (a different random stream from
+    torch's, so the same seed gives other, equally valid, factors)."""
+    if M is not None:
+        A = A - M.broadcast_to(A.shape)
+    return _svd_of_range(A, 6 if q is None else q, 2 if niter is None else niter)
+
+
+def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True,
+                niter: int = 2) -> tuple[Tensor, Tensor, Tensor]:
+    """svd_lowrank of A with its column means removed (center=True): V holds the principal directions."""
+    m, n = A.shape[-2:]
+    if q is None:
+        q = min(6, m, n)
+    elif not 0 <= q <= min(m, n):
+        raise ValueError(f"q(={q}) must be non-negative integer and not greater than min(m, n)={min(m, n)}")
+    if not niter >= 0:
+        raise ValueError(f"niter(={niter}) must be non-negative integer")
+    if center:
+        A = A - A.mean(dim=(-2,), keepdim=True)
+    return _svd_of_range(A, q, niter)
 
 
 FUNCTIONS = {name: fn for name, fn in list(globals().items())
