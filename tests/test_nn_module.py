@@ -388,3 +388,15 @@ def test_deepcopy_and_pickle_module():
     again = pickle.loads(pickle.dumps(net))
     np.testing.assert_array_equal(again(x).detach().numpy(), net(x).detach().numpy())
     assert list(again.state_dict()) == list(net.state_dict())
+
+
+def test_data_parallel_without_gpus_calls_the_module(monkeypatch):
+    monkeypatch.setattr(nt.cuda, "is_available", lambda: False)
+    model = nn.Linear(3, 2)
+    dp = nn.DataParallel(model)
+    assert dp.module is model and dp.device_ids == [] and dp.output_device is None and dp.dim == 0
+    x = nt.ones(4, 3)
+    np.testing.assert_array_equal(dp(x).detach().numpy(), model(x).detach().numpy())
+    assert list(dp.state_dict()) == ["module.weight", "module.bias"]
+    dp(x).sum().backward()
+    assert model.weight.grad is not None

@@ -85,3 +85,19 @@ def test_to_device_and_dtype_with_grads():
     assert lin.weight is w and w.is_cuda and w.dtype is nt.float64 and w.grad.is_cuda and w.grad.dtype is nt.float64
     lin.to(nt.device("cpu"))
     assert not w.is_cuda and not w.grad.is_cuda
+
+
+def test_data_parallel_runs_on_the_first_device():
+    model = nn.Linear(3, 2, dtype=nt.float64)
+    x = nt.tensor(np.random.default_rng(0).standard_normal((4, 3)))
+    dp = nn.DataParallel(copy.deepcopy(model).cuda())
+    assert dp.device_ids == list(range(nt.cuda.device_count())) and dp.output_device == 0
+    _close(dp(x), model(x))  # a CPU input is moved to cuda:0, as torch scatters it
+    assert list(dp.state_dict()) == ["module.weight", "module.bias"]
+    try:
+        nn.DataParallel(model)(x)
+    except RuntimeError as exc:
+        assert str(exc) == ("module must have its parameters and buffers on device cuda:0 (device_ids[0]) but "
+                            "found one of them on device: cpu")
+    else:
+        raise AssertionError("a CPU module under DataParallel on a GPU machine must raise")

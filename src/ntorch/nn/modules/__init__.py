@@ -126,6 +126,7 @@ from .padding import (
     ZeroPad1d,
     ZeroPad2d,
 )
+from .parallel import DataParallel
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
