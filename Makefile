@@ -4,15 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-cuda-sim test-gpu test-kernels lint bench bench-gpu bench-results wheel-check clean
+.PHONY: bytecode demo test test-cuda-sim test-gpu test-kernels lint bench bench-gpu bench-results wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(MAKE) bytecode
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Bytecode for the editable install (pip writes none for it; with PYTHONDONTWRITEBYTECODE set Python never does):
+# without it every process compiles ntorch's ~140 modules from source, about 0.5 s of each `import ntorch`.
+bytecode:
+	$(PY) -m compileall -q src kernels > /dev/null
+
+demo: $(STAMP) bytecode
 	$(PY) examples/quickstart.py
 	$(PY) examples/logistic_regression.py
 	$(PY) examples/digits.py
@@ -45,18 +51,18 @@ wheel-check: $(STAMP)
 	build/wheel-env/bin/pip install -q build/wheel/ntorch-*.whl
 	cd build && wheel-env/bin/python -c "import ntorch, ntorch.cuda, ntorch.benchmarks.suites, ntorch.kernels, ntorch.kernels.cpu; print('wheel ok:', ntorch.__file__)"
 
-bench: $(STAMP)
+bench: $(STAMP) bytecode
 	-$(PY) -m pip install -q torch==2.13.0
 	$(VENV)/bin/ntorch bench $(BENCH_ARGS)
 
 # The GPU benchmarks of issue 5 (needs an NVIDIA GPU); fill their table with
 # `ntorch bench --from-json build/bench-gpu.json --markdown bench/RESULTS.md`.
-bench-gpu: $(STAMP)
+bench-gpu: $(STAMP) bytecode
 	mkdir -p build
 	$(VENV)/bin/ntorch bench --device cuda --suite cuda --json build/bench-gpu.json
 
 # Regenerate the tables in README.md and bench/RESULTS.md from 1- and 2-thread runs.
-bench-results: $(STAMP)
+bench-results: $(STAMP) bytecode
 	-$(PY) -m pip install -q torch==2.13.0
 	mkdir -p build
 	$(VENV)/bin/ntorch bench --threads 1 --json build/bench-1t.json
