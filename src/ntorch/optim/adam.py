@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..ops.creation import zeros_like
+from ..ops.optim_kernels import adam_, fusable
 from .optimizer import (
     Optimizer,
     Params,
@@ -12,6 +13,7 @@ from .optimizer import (
     _use_grad,
     check_betas,
     check_common,
+    fused_group,
     next_step,
     params_with_grad,
     step_tensor,
@@ -49,8 +51,15 @@ class Adam(Optimizer):
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
+            fused = fused_group(group)
             for p in params_with_grad(group):
                 state = self._state(p, amsgrad)
+                if fused and fusable(p, p.grad, state["exp_avg"], state["exp_avg_sq"],
+                                     state.get("max_exp_avg_sq") if amsgrad else None):
+                    adam_(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
+                          step=next_step(state["step"]), lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                          weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize, decoupled=decoupled)
+                    continue
                 grad = p.grad if not maximize else -p.grad
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 step = next_step(state["step"])

@@ -2,7 +2,10 @@
 
 The algorithms (sgd.py, adam.py, ...) follow torch's single-tensor ("foreach=False") update rules op for op, with
 in-place ntorch ops under no_grad, so they run on CUDA tensors too and keep each parameter tensor (and its
-storage) the same object.
+storage) the same object. SGD, Adam/AdamW, RMSprop and Adagrad instead update each parameter and its state in one
+fused kernel (ops/optim_kernels.py; one launch on CUDA) whenever `fused_group` and the per-parameter `fusable`
+allow, whatever torch's `foreach` / `fused` flags say (they pick between torch's implementations of the same rule;
+here they are accepted and stored only); otherwise they run op by op.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable, Iterable
 from copy import deepcopy
 from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
@@ -70,6 +75,24 @@ def weight_decay_(p: Tensor, grad: Tensor, lr: float, weight_decay: float, decou
     return grad.add(p, alpha=weight_decay)
 
 
+FUSED = True
+"""Module switch for the fused steps (tests and bench/optim_bench.py turn it off to run the op-by-op path)."""
+
+_HYPER_TENSOR_KEYS = ("lr", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha", "lr_decay")
+
+
+def fused_group(group: dict) -> bool:
+    """Whether a param group may take the fused path: not differentiable, not capturable, and every
+    hyperparameter a Python number (a tensor lr or beta runs op by op, as torch's tensor-lr path does)."""
+    if not FUSED or group.get("differentiable") or group.get("capturable"):
+        return False
+    for key in _HYPER_TENSOR_KEYS:
+        value = group.get(key)
+        if isinstance(value, Tensor) or (isinstance(value, tuple) and any(isinstance(v, Tensor) for v in value)):
+            return False
+    return True
+
+
 def step_tensor(value: float = 0.0) -> Tensor:
     """torch's `state['step']`: a 0-d CPU tensor of the default float dtype (float32)."""
     return _tensor(value, dtype=dtypes.get_default_dtype())
@@ -77,6 +100,11 @@ def step_tensor(value: float = 0.0) -> Tensor:
 
 def next_step(step_t: Tensor) -> float:
     """`step_t += 1`, returning the new count as a Python float (torch's _get_value)."""
+    arr = step_t._data
+    if type(arr) is np.ndarray and arr.size == 1:  # a CPU step: no op dispatch (the counter's dtype rounds as add_)
+        np.add(arr, 1, out=arr)
+        step_t._bump_version()
+        return arr.item()
     step_t.add_(1)
     return step_t.item()
 
