@@ -16,14 +16,17 @@ from numba import njit
 
 __all__ = ["sgd", "adam", "rmsprop", "adagrad"]
 
+# error_model="numpy": a division is a plain divide (Python's model adds a zero check that stops vectorization)
+_OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 
-@njit(cache=True, inline="always")
+
+@njit(inline="always", **_OPTS)
 def _lerp(a, b, w, wc, lo):
     d = b - a
     return a + w * d if lo else b - d * wc
 
 
-@njit(cache=True)
+@njit(**_OPTS)
 def sgd(p, g, buf, wd, momentum, damp1, neg_lr, maximize, use_wd, use_momentum, nesterov, first):
     """SGD: g (+ wd * p); buf = g on the first step, else buf * momentum + (1 - dampening) * g; p -= lr * (g +
     momentum * buf if nesterov else buf)."""
@@ -42,7 +45,7 @@ def sgd(p, g, buf, wd, momentum, damp1, neg_lr, maximize, use_wd, use_momentum, 
         p[i] = p[i] + neg_lr * gi
 
 
-@njit(cache=True)
+@njit(**_OPTS)
 def adam(p, g, m, v, vmax, wd, wd_scale, w1, w1c, beta2, omb2, bc2_sqrt, eps, neg_step_size, lo1, maximize,
          use_wd, decoupled, amsgrad):
     """Adam / AdamW: weight decay (p *= 1 - lr * wd when decoupled, else g += wd * p); m.lerp_(g, 1 - beta1);
@@ -71,7 +74,7 @@ def adam(p, g, m, v, vmax, wd, wd_scale, w1, w1c, beta2, omb2, bc2_sqrt, eps, ne
         p[i] = pi + (neg_step_size * mi) / denom
 
 
-@njit(cache=True)
+@njit(**_OPTS)
 def rmsprop(p, g, sq, gavg, buf, wd, alpha, oma, w, wc, eps, neg_lr, momentum, lo, maximize, use_wd, centered,
             use_momentum):
     """RMSprop: g (+ wd * p); sq = sq * alpha + (1 - alpha) * g * g; centered: gavg.lerp_(g, 1 - alpha) and avg =
@@ -100,7 +103,7 @@ def rmsprop(p, g, sq, gavg, buf, wd, alpha, oma, w, wc, eps, neg_lr, momentum, l
             p[i] = p[i] + (neg_lr * gi) / avg
 
 
-@njit(cache=True)
+@njit(**_OPTS)
 def adagrad(p, g, state_sum, wd, eps, neg_clr, maximize, use_wd):
     """Adagrad: g (+ wd * p); sum += g * g; p -= clr * g / (sqrt(sum) + eps)."""
     for i in range(p.size):

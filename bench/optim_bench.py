@@ -1,0 +1,131 @@
+"""Time one optimizer step over an MLP's parameters: ntorch's fused kernels, ntorch op by op, and torch.
+
+    .venv/bin/python bench/optim_bench.py [--layers 784,512,256,10] [--dtype float32] [--repeat 50] [--threads 1]
+                                          [--device cpu|cuda]
+
+Each case steps the same parameters and gradients in every library, one after the other, after warm-up steps (compiles
+and state creation excluded), and prints the median step time and the ratios torch/ntorch (above 1: ntorch
+faster). "op by op" is ntorch with the fused path switched off (ntorch.optim.optimizer.FUSED = False); "torch" is
+torch's default (single-tensor on the CPU), "torch foreach" its multi-tensor path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def _threads_from_argv() -> None:
+    """--threads N must reach OpenBLAS, Numba and torch before they load."""
+    if "--threads" in sys.argv:
+        n = sys.argv[sys.argv.index("--threads") + 1]
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+            os.environ[var] = n
+
+
+_threads_from_argv()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import ntorch  # noqa: E402
+from ntorch.optim import optimizer as nt_optimizer  # noqa: E402
+
+CASES = {
+    "SGD momentum": ("SGD", dict(lr=0.01, momentum=0.9)),
+    "SGD nesterov wd": ("SGD", dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)),
+    "Adam": ("Adam", dict(lr=1e-3)),
+    "AdamW amsgrad": ("AdamW", dict(lr=1e-3, amsgrad=True)),
+    "RMSprop centered": ("RMSprop", dict(lr=1e-3, centered=True, momentum=0.9)),
+    "Adagrad": ("Adagrad", dict(lr=1e-2)),
+}
+
+
+def _shapes(layers: list[int]) -> list[tuple]:
+    out = []
+    for a, b in zip(layers, layers[1:]):
+        out += [(b, a), (b,)]
+    return out
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        from ntorch.kernels.cuda.launch import cuda
+
+        cuda.synchronize()
+
+
+def _median_step(step, repeat: int, device: str) -> float:
+    for _ in range(3):
+        step()
+    _sync(device)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        step()
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _ntorch_opt(name, hp, arrays, grads, dt, device):
+    params = [ntorch.tensor(a, dtype=dt, device=device, requires_grad=True) for a in arrays]
+    for p, g in zip(params, grads):
+        p.grad = ntorch.tensor(g, dtype=dt, device=device)
+    return getattr(ntorch.optim, name)(params, **hp)
+
+
+def _torch_opt(name, hp, arrays, grads, dt, **flags):
+    params = [torch.tensor(a, dtype=dt, requires_grad=True) for a in arrays]
+    for p, g in zip(params, grads):
+        p.grad = torch.tensor(g, dtype=dt)
+    return getattr(torch.optim, name)(params, **hp, **flags)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--layers", default="784,512,256,10")
+    ap.add_argument("--dtype", default="float32")
+    ap.add_argument("--repeat", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--cases", default=",".join(CASES))
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(0)
+    shapes = _shapes([int(n) for n in args.layers.split(",")])
+    arrays = [rng.standard_normal(s).astype(args.dtype) for s in shapes]
+    grads = [rng.standard_normal(s).astype(args.dtype) for s in shapes]
+    nt_dt, t_dt = getattr(ntorch, args.dtype), getattr(torch, args.dtype)
+    n = sum(a.size for a in arrays)
+    print(f"{len(shapes)} parameters, {n} elements, {args.dtype}, {args.device}, threads={args.threads}, "
+          f"median of {args.repeat} steps")
+    print(f"{'case':<20}{'fused':>11}{'op by op':>11}{'torch':>11}{'torch foreach':>15}"
+          f"{'op/fused':>10}{'torch/fused':>13}{'foreach/fused':>15}")
+    for label in args.cases.split(","):
+        name, hp = CASES[label]
+        fused = _ntorch_opt(name, hp, arrays, grads, nt_dt, args.device)
+        plain = _ntorch_opt(name, hp, arrays, grads, nt_dt, args.device)
+        t_default = _torch_opt(name, hp, arrays, grads, t_dt, foreach=False)
+        t_foreach = _torch_opt(name, hp, arrays, grads, t_dt, foreach=True)
+
+        def plain_step(opt=plain):
+            nt_optimizer.FUSED = False
+            try:
+                opt.step()
+            finally:
+                nt_optimizer.FUSED = True
+
+        t_fused = _median_step(fused.step, args.repeat, args.device)
+        t_plain = _median_step(plain_step, args.repeat, args.device)
+        t_torch = _median_step(t_default.step, args.repeat, "cpu") if args.device == "cpu" else float("nan")
+        t_each = _median_step(t_foreach.step, args.repeat, "cpu") if args.device == "cpu" else float("nan")
+        print(f"{label:<20}{t_fused * 1e6:>9.0f}us{t_plain * 1e6:>9.0f}us{t_torch * 1e6:>9.0f}us"
+              f"{t_each * 1e6:>13.0f}us{t_plain / t_fused:>9.2f}x{t_torch / t_fused:>12.2f}x{t_each / t_fused:>14.2f}x")
+
+
+if __name__ == "__main__":
+    main()
