@@ -1,12 +1,13 @@
 """Time one optimizer step over an MLP's parameters: ntorch's fused kernels, ntorch op by op, and torch.
 
-    .venv/bin/python bench/optim_bench.py [--layers 784,512,256,10] [--dtype float32] [--repeat 50] [--threads 1]
-                                          [--device cpu|cuda]
+    .venv/bin/python bench/optim_bench.py [--layers 784,512,256,10] [--dtype float32] [--repeat 50] [--warmup 10]
+                                          [--threads 1] [--device cpu|cuda] [--cases Adam,...]
 
-Each case steps the same parameters and gradients in every library, one after the other, after warm-up steps (compiles
-and state creation excluded), and prints the median step time and the ratios torch/ntorch (above 1: ntorch
-faster). "op by op" is ntorch with the fused path switched off (ntorch.optim.optimizer.FUSED = False); "torch" is
-torch's default (single-tensor on the CPU), "torch foreach" its multi-tensor path.
+Each case steps the same parameters and gradients in every library, timed in interleaved rounds after --warmup
+steps of each (compiles, state creation and the allocator's first large blocks excluded), and prints the median
+step time and the ratios other/fused (above 1: the fused step is faster). "op by op" is ntorch with the fused
+path switched off (ntorch.optim.optimizer.FUSED = False); "torch" is torch's single-tensor path (foreach=False,
+its CPU default), "torch foreach" its multi-tensor path.
 """
 
 from __future__ import annotations
@@ -58,17 +59,22 @@ def _sync(device: str) -> None:
         cuda.synchronize()
 
 
-def _median_step(step, repeat: int, device: str) -> float:
-    for _ in range(3):
-        step()
+def _interleaved_medians(steps: list, repeat: int, warmup: int, device: str, clock) -> list[float]:
+    """Median time of each step function, timed in interleaved rounds after `warmup` calls of each (the first
+    steps pay for state creation, compiles and the allocator's first large blocks: page faults dominate on a
+    loaded machine)."""
+    for step in steps:
+        for _ in range(warmup):
+            step()
     _sync(device)
-    times = []
+    times: list[list[float]] = [[] for _ in steps]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        step()
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for step, out in zip(steps, times):
+            t0 = clock()
+            step()
+            _sync(device)
+            out.append(clock() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def _ntorch_opt(name, hp, arrays, grads, dt, device):
@@ -90,11 +96,16 @@ def main() -> None:
     ap.add_argument("--layers", default="784,512,256,10")
     ap.add_argument("--dtype", default="float32")
     ap.add_argument("--repeat", type=int, default=50)
+    ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--clock", choices=("wall", "thread"), default="wall",
+                    help="thread: this thread's CPU time (CPU only; steadier on a loaded machine, where waiting "
+                         "for a core would dominate the wall time)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--cases", default=",".join(CASES))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    clock = time.thread_time if args.clock == "thread" else time.perf_counter
     rng = np.random.default_rng(0)
     shapes = _shapes([int(n) for n in args.layers.split(",")])
     arrays = [rng.standard_normal(s).astype(args.dtype) for s in shapes]
@@ -102,7 +113,7 @@ def main() -> None:
     nt_dt, t_dt = getattr(ntorch, args.dtype), getattr(torch, args.dtype)
     n = sum(a.size for a in arrays)
     print(f"{len(shapes)} parameters, {n} elements, {args.dtype}, {args.device}, threads={args.threads}, "
-          f"median of {args.repeat} steps")
+          f"median of {args.repeat} steps, {args.clock} clock")
     print(f"{'case':<20}{'fused':>11}{'op by op':>11}{'torch':>11}{'torch foreach':>15}"
           f"{'op/fused':>10}{'torch/fused':>13}{'foreach/fused':>15}")
     for label in args.cases.split(","):
@@ -119,10 +130,11 @@ def main() -> None:
             finally:
                 nt_optimizer.FUSED = True
 
-        t_fused = _median_step(fused.step, args.repeat, args.device)
-        t_plain = _median_step(plain_step, args.repeat, args.device)
-        t_torch = _median_step(t_default.step, args.repeat, "cpu") if args.device == "cpu" else float("nan")
-        t_each = _median_step(t_foreach.step, args.repeat, "cpu") if args.device == "cpu" else float("nan")
+        steps = [fused.step, plain_step]
+        if args.device == "cpu":
+            steps += [t_default.step, t_foreach.step]
+        t_fused, t_plain, t_torch, t_each = (_interleaved_medians(steps, args.repeat, args.warmup, args.device, clock)
+                                             + [float("nan")] * 2)[:4]
         print(f"{label:<20}{t_fused * 1e6:>9.0f}us{t_plain * 1e6:>9.0f}us{t_torch * 1e6:>9.0f}us"
               f"{t_each * 1e6:>13.0f}us{t_plain / t_fused:>9.2f}x{t_torch / t_fused:>12.2f}x{t_each / t_fused:>14.2f}x")
 

@@ -101,8 +101,8 @@ def step_tensor(value: float = 0.0) -> Tensor:
 def next_step(step_t: Tensor) -> float:
     """`step_t += 1`, returning the new count as a Python float (torch's _get_value)."""
     arr = step_t._data
-    if type(arr) is np.ndarray and arr.size == 1:  # a CPU step: no op dispatch (the counter's dtype rounds as add_)
-        np.add(arr, 1, out=arr)
+    if type(arr) is np.ndarray and arr.size == 1:  # a CPU step, without an op: the sum, exact in Python's float,
+        arr.fill(arr.item() + 1)  # is rounded once to the counter's dtype, as add_ rounds it
         step_t._bump_version()
         return arr.item()
     step_t.add_(1)
