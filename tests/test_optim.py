@@ -588,3 +588,20 @@ def test_fused_empty_and_scalar_params(fused_calls):
     opt.step()
     assert fused_calls == ["optim.adam", "optim.adam"]
     assert s.item() == pytest.approx(1.5) and tuple(e.shape) == (0, 3)
+
+
+def test_fused_missing_state_raises_like_torch(fused_calls):
+    """amsgrad switched on after the state was made: KeyError 'max_exp_avg_sq' (torch's _init_group reads it), and
+    the parameter is left alone (the kernel never runs with a missing state tensor)."""
+    p = ntorch.ones(3, requires_grad=True)
+    p.grad = ntorch.ones(3)
+    opt = optim.Adam([p], lr=0.1)
+    opt.step()
+    before = p.detach().numpy().copy()
+    opt.param_groups[0]["amsgrad"] = True
+    with pytest.raises(KeyError, match="max_exp_avg_sq"):
+        opt.step()
+    np.testing.assert_array_equal(p.detach().numpy(), before)
+    with pytest.raises(ValueError, match="amsgrad needs max_exp_avg_sq"):
+        optim_kernels.adam_(p, p.grad, p, p, None, step=1.0, lr=0.1, beta1=0.9, beta2=0.99, eps=1e-8,
+                            weight_decay=0.0, amsgrad=True, maximize=False, decoupled=False)

@@ -79,7 +79,9 @@ def sgd_(p: Tensor, g: Tensor, buf: Tensor | None, *, lr: float, momentum: float
          weight_decay: float, nesterov: bool, maximize: bool, first: bool) -> None:
     """torch's _single_tensor_sgd for one parameter; buf (the momentum buffer, momentum != 0 only) is filled with
     the gradient when `first` (torch's clone of the first gradient)."""
-    _step("optim.sgd", p, g, (buf,), (weight_decay, momentum, 1 - dampening, -lr),
+    if momentum != 0 and buf is None:
+        raise ValueError("sgd_: momentum needs buf")
+    _step("optim.sgd", p, g, (buf if momentum != 0 else None,), (weight_decay, momentum, 1 - dampening, -lr),
           (maximize, weight_decay != 0, momentum != 0, nesterov, first))
 
 
@@ -92,6 +94,8 @@ def adam_(p: Tensor, g: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, max_exp_avg
     step_size = lr / bias_correction1
     bias_correction2_sqrt = bias_correction2**0.5
     w1, w1c, lo1 = _lerp_weight(1 - beta1, p._data.dtype == np.float64)
+    if amsgrad and max_exp_avg_sq is None:
+        raise ValueError("adam_: amsgrad needs max_exp_avg_sq")
     _step("optim.adam", p, g, (exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None),
           (weight_decay, 1 - lr * weight_decay, w1, w1c, beta2, 1 - beta2, bias_correction2_sqrt, eps, -step_size),
           (lo1, maximize, weight_decay != 0, decoupled, amsgrad))
@@ -100,6 +104,8 @@ def adam_(p: Tensor, g: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, max_exp_avg
 def rmsprop_(p: Tensor, g: Tensor, square_avg: Tensor, grad_avg: Tensor | None, buf: Tensor | None, *, lr: float,
              alpha: float, eps: float, weight_decay: float, momentum: float, centered: bool, maximize: bool) -> None:
     """torch's _single_tensor_rmsprop for one parameter (grad_avg when centered, buf when momentum > 0)."""
+    if (centered and grad_avg is None) or (momentum > 0 and buf is None):
+        raise ValueError("rmsprop_: centered needs grad_avg and momentum > 0 needs buf")
     w, wc, lo = _lerp_weight(1 - alpha, p._data.dtype == np.float64)
     _step("optim.rmsprop", p, g, (square_avg, grad_avg if centered else None, buf if momentum > 0 else None),
           (weight_decay, alpha, 1 - alpha, w, wc, eps, -lr, momentum),

@@ -54,12 +54,13 @@ class Adam(Optimizer):
             fused = fused_group(group)
             for p in params_with_grad(group):
                 state = self._state(p, amsgrad)
-                if fused and fusable(p, p.grad, state["exp_avg"], state["exp_avg_sq"],
-                                     state.get("max_exp_avg_sq") if amsgrad else None):
-                    adam_(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
-                          step=next_step(state["step"]), lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                          weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize, decoupled=decoupled)
-                    continue
+                if fused:
+                    max_sq = state["max_exp_avg_sq"] if amsgrad else None  # KeyError as torch's, when missing
+                    if fusable(p, p.grad, state["exp_avg"], state["exp_avg_sq"], max_sq):
+                        adam_(p, p.grad, state["exp_avg"], state["exp_avg_sq"], max_sq, step=next_step(state["step"]),
+                              lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                              maximize=maximize, decoupled=decoupled)
+                        continue
                 grad = p.grad if not maximize else -p.grad
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 step = next_step(state["step"])
