@@ -4,15 +4,22 @@
 Conventions: every array is 1-d, C-contiguous and of one dtype T (float32 or float64; the front end computes
 float16 through float32 copies, since Numba has no float16 arithmetic on the CPU). Every scalar arrives already
 converted to T by the front end, which also computes the step-dependent ones (bias corrections, decayed lr) in
-Python float64 as torch does; the kernels use no literals, so float32 never widens to float64. Where torch calls
-addcmul / addcdiv the kernels compute as torch's CPU kernels do, ``x + (value * t1) * t2`` and
-``x + (value * t1) / t2``; lerp is torch's two-sided formula (``lo`` says ``|weight| < 0.5``, ``wc = 1 - weight``
-in T). The arrays come first, then the scalars, then the flags. An array an option does not use may be any
-array of T (it is not touched).
+Python float64 as torch does; the kernels use no literals, so float32 never widens to float64.
+
+Each torch op is computed as torch's CPU kernel computes it, a fused multiply-add where that kernel uses one
+(`_fma`, one rounding): ``add(x, y, alpha=a)`` is ``fma(a, y, x)``, ``addcmul(x, t1, t2, value=v)`` is
+``fma(v * t1, t2, x)``, ``addcdiv(x, t1, t2, value=v)`` is ``x + (v * t1) / t2`` (no fma), lerp is torch's
+two-sided formula ``fma(w, end - x, x)`` if ``lo`` (``|w| < 0.5``) else ``fma(-(end - x), wc, end)`` with
+``wc = 1 - w`` in T; ``mul`` / ``div`` by a scalar are single roundings. So float32 / float64 SGD agrees with torch
+bit for bit; the others differ in the last bits where torch's vectorized sqrt is not correctly rounded.
+
+The arrays come first, then the scalars, then the flags. An array an option does not use may be any array of T
+(it is not touched).
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 __all__ = ["sgd", "adam", "rmsprop", "adagrad"]
 
@@ -20,10 +27,22 @@ __all__ = ["sgd", "adam", "rmsprop", "adagrad"]
 _OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 
 
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma; vectorizes), float32 or float64."""
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fma(args[0], args[1], args[2])
+
+    return a(a, b, c), codegen
+
+
 @njit(inline="always", **_OPTS)
 def _lerp(a, b, w, wc, lo):
     d = b - a
-    return a + w * d if lo else b - d * wc
+    return _fma(w, d, a) if lo else _fma(-d, wc, b)
 
 
 @njit(**_OPTS)
@@ -33,16 +52,12 @@ def sgd(p, g, buf, wd, momentum, damp1, neg_lr, maximize, use_wd, use_momentum, 
     for i in range(p.size):
         gi = -g[i] if maximize else g[i]
         if use_wd:
-            gi = gi + wd * p[i]
+            gi = _fma(wd, p[i], gi)
         if use_momentum:
-            if first:
-                b = gi
-            else:
-                b = buf[i] * momentum
-                b = b + damp1 * gi
+            b = gi if first else _fma(damp1, gi, buf[i] * momentum)
             buf[i] = b
-            gi = gi + momentum * b if nesterov else b
-        p[i] = p[i] + neg_lr * gi
+            gi = _fma(momentum, b, gi) if nesterov else b
+        p[i] = _fma(neg_lr, gi, p[i])
 
 
 @njit(**_OPTS)
@@ -58,11 +73,10 @@ def adam(p, g, m, v, vmax, wd, wd_scale, w1, w1c, beta2, omb2, bc2_sqrt, eps, ne
             if decoupled:
                 pi = pi * wd_scale
             else:
-                gi = gi + wd * pi
+                gi = _fma(wd, pi, gi)
         mi = _lerp(m[i], gi, w1, w1c, lo1)
         m[i] = mi
-        vi = v[i] * beta2
-        vi = vi + (omb2 * gi) * gi
+        vi = _fma(omb2 * gi, gi, v[i] * beta2)
         v[i] = vi
         if amsgrad:
             vm = vmax[i]
@@ -83,22 +97,20 @@ def rmsprop(p, g, sq, gavg, buf, wd, alpha, oma, w, wc, eps, neg_lr, momentum, l
     for i in range(p.size):
         gi = -g[i] if maximize else g[i]
         if use_wd:
-            gi = gi + wd * p[i]
-        s = sq[i] * alpha
-        s = s + (oma * gi) * gi
+            gi = _fma(wd, p[i], gi)
+        s = _fma(oma * gi, gi, sq[i] * alpha)
         sq[i] = s
         if centered:
             ga = _lerp(gavg[i], gi, w, wc, lo)
             gavg[i] = ga
-            avg = np.sqrt(s + (-ga) * ga)
+            avg = np.sqrt(_fma(-ga, ga, s))
         else:
             avg = np.sqrt(s)
         avg = avg + eps
         if use_momentum:
-            b = buf[i] * momentum
-            b = b + gi / avg
+            b = buf[i] * momentum + gi / avg
             buf[i] = b
-            p[i] = p[i] + neg_lr * b
+            p[i] = _fma(neg_lr, b, p[i])
         else:
             p[i] = p[i] + (neg_lr * gi) / avg
 
@@ -109,7 +121,7 @@ def adagrad(p, g, state_sum, wd, eps, neg_clr, maximize, use_wd):
     for i in range(p.size):
         gi = -g[i] if maximize else g[i]
         if use_wd:
-            gi = gi + wd * p[i]
-        s = state_sum[i] + gi * gi
+            gi = _fma(wd, p[i], gi)
+        s = _fma(gi, gi, state_sum[i])
         state_sum[i] = s
         p[i] = p[i] + (neg_clr * gi) / (np.sqrt(s) + eps)
