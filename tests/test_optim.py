@@ -605,3 +605,42 @@ def test_fused_missing_state_raises_like_torch(fused_calls):
     with pytest.raises(ValueError, match="amsgrad needs max_exp_avg_sq"):
         optim_kernels.adam_(p, p.grad, p, p, None, step=1.0, lr=0.1, beta1=0.9, beta2=0.99, eps=1e-8,
                             weight_decay=0.0, amsgrad=True, maximize=False, decoupled=False)
+
+
+def _fma32(a, b, c):
+    """float32 a * b + c rounded once (the product is exact in float64; the double rounding that could differ
+    from a true fma needs a float64 sum on a float32 midpoint, which these inputs never hit)."""
+    wide = [np.asarray(x, np.float64) for x in (a, b, c)]
+    return (wide[0] * wide[1] + wide[2]).astype(np.float32)
+
+
+def test_fused_float32_order_of_operations(rng):
+    """float32 SGD and Adam steps bit for bit against NumPy float32 arithmetic in torch's CPU order: add(alpha) and
+    addcmul as fused multiply-adds, lerp's small-weight side, addcdiv as (value * t1) / t2."""
+    f = np.float32
+    n = 1000
+    p0, g = rng.standard_normal(n).astype(f), rng.standard_normal(n).astype(f)
+    lr, mom, damp, wd = 0.05, 0.9, 0.2, 0.01
+    p = ntorch.tensor(p0, requires_grad=True)
+    opt = optim.SGD([p], lr=lr, momentum=mom, dampening=damp, weight_decay=wd, nesterov=False, maximize=True)
+    rp, buf = p0.copy(), None
+    for _ in range(3):
+        p.grad = ntorch.tensor(g)
+        opt.step()
+        d = _fma32(f(wd), rp, -g)
+        buf = d if buf is None else _fma32(f(1 - damp), d, buf * f(mom))
+        rp = _fma32(f(-lr), buf, rp)
+        np.testing.assert_array_equal(p.detach().numpy(), rp)
+    q = ntorch.tensor(p0, requires_grad=True)
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.01
+    opt = optim.Adam([q], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    rq, m, v = p0.copy(), np.zeros(n, f), np.zeros(n, f)
+    for t in range(1, 4):
+        q.grad = ntorch.tensor(g)
+        opt.step()
+        d = _fma32(f(wd), rq, g)
+        m = _fma32(f(1 - b1), d - m, m)
+        v = _fma32(f(1 - b2) * d, d, v * f(b2))
+        denom = np.sqrt(v) / f((1 - b2**t) ** 0.5) + f(eps)
+        rq = rq + (f(-(lr / (1 - b1**t))) * m) / denom
+        np.testing.assert_array_equal(q.detach().numpy(), rq)
