@@ -4,7 +4,9 @@ parameter and its state in place, with torch 2.13's single-tensor formulas in th
 What differs from the CPU kernels: the arrays are flat device arrays of the parameter's dtype (float16 loads and
 stores float16 and computes in float32, as torch's fused kernels do; float32 / float64 compute in their own
 dtype), and the scalars arrive as Python floats (float64) that each kernel converts to its compute dtype ``A``
-once (``1 - weight`` for lerp arrives exact in ``A``). Nothing is returned and nothing syncs.
+once (``1 - weight`` for lerp arrives exact in ``A``). The fused multiply-adds of the CPU kernels are explicit
+``cuda.fma`` calls, so NVVM's own contraction cannot change which products are rounded (under the simulator, which
+has no cuda.fma, a float64 stand-in). Nothing is returned and nothing syncs.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ from ntorch.kernels.cuda.scalar import M
 A = np.{acc}
 
 
+def _fma_sim(a, b, c):
+    # the simulator has no cuda.fma: exact for float32 (the product is exact in float64), unfused for float64
+    return A(np.float64(a) * np.float64(b) + np.float64(c))
+
+
 @cuda.jit(device=True)
 def _lerp(a, b, w, wc, lo):
     d = b - a
-    return a + w * d if lo else b - d * wc
+    return {fma}(w, d, a) if lo else {fma}(-d, wc, b)
 
 
 @cuda.jit(cache=True)
@@ -47,16 +54,12 @@ def sgd(p, g, buf, wd_, momentum_, damp1_, neg_lr_, maximize, use_wd, use_moment
             gi = -gi
         pi = A(p[i])
         if use_wd:
-            gi = gi + wd * pi
+            gi = {fma}(wd, pi, gi)
         if use_momentum:
-            if first:
-                b = gi
-            else:
-                b = A(buf[i]) * momentum
-                b = b + damp1 * gi
+            b = gi if first else {fma}(damp1, gi, A(buf[i]) * momentum)
             buf[i] = b
-            gi = gi + momentum * b if nesterov else b
-        p[i] = pi + neg_lr * gi
+            gi = {fma}(momentum, b, gi) if nesterov else b
+        p[i] = {fma}(neg_lr, gi, pi)
         i += cuda.gridsize(1)
 
 
@@ -83,11 +86,10 @@ def adam(p, g, m, v, vmax, wd_, wd_scale_, w1_, w1c_, beta2_, omb2_, bc2_sqrt_, 
             if decoupled:
                 pi = pi * wd_scale
             else:
-                gi = gi + wd * pi
+                gi = {fma}(wd, pi, gi)
         mi = _lerp(A(m[i]), gi, w1, w1c, lo1)
         m[i] = mi
-        vi = A(v[i]) * beta2
-        vi = vi + (omb2 * gi) * gi
+        vi = {fma}(omb2 * gi, gi, A(v[i]) * beta2)
         v[i] = vi
         if amsgrad:
             vm = A(vmax[i])
@@ -119,22 +121,20 @@ def rmsprop(p, g, sq, gavg, buf, wd_, alpha_, oma_, w_, wc_, eps_, neg_lr_, mome
             gi = -gi
         pi = A(p[i])
         if use_wd:
-            gi = gi + wd * pi
-        s = A(sq[i]) * alpha
-        s = s + (oma * gi) * gi
+            gi = {fma}(wd, pi, gi)
+        s = {fma}(oma * gi, gi, A(sq[i]) * alpha)
         sq[i] = s
         if centered:
             ga = _lerp(A(gavg[i]), gi, w, wc, lo)
             gavg[i] = ga
-            avg = M.sqrt(s + (-ga) * ga)
+            avg = M.sqrt({fma}(-ga, ga, s))
         else:
             avg = M.sqrt(s)
         avg = avg + eps
         if use_momentum:
-            b = A(buf[i]) * momentum
-            b = b + gi / avg
+            b = A(buf[i]) * momentum + gi / avg
             buf[i] = b
-            p[i] = pi + neg_lr * b
+            p[i] = {fma}(neg_lr, b, pi)
         else:
             p[i] = pi + (neg_lr * gi) / avg
         i += cuda.gridsize(1)
@@ -153,8 +153,8 @@ def adagrad(p, g, state_sum, wd_, eps_, neg_clr_, maximize, use_wd):
             gi = -gi
         pi = A(p[i])
         if use_wd:
-            gi = gi + wd * pi
-        s = A(state_sum[i]) + gi * gi
+            gi = {fma}(wd, pi, gi)
+        s = {fma}(gi, gi, A(state_sum[i]))
         state_sum[i] = s
         p[i] = pi + (neg_clr * gi) / (M.sqrt(s) + eps)
         i += cuda.gridsize(1)
@@ -163,7 +163,8 @@ def adagrad(p, g, state_sum, wd_, eps_, neg_clr_, maximize, use_wd):
 
 @functools.cache
 def _module(acc: str):
-    return codegen.load_source(f"cuoptim_{acc}", _SOURCE.format(sim=SIMULATOR, acc=acc))
+    fma = "_fma_sim" if SIMULATOR else "cuda.fma"
+    return codegen.load_source(f"cuoptim_{acc}", _SOURCE.format(sim=SIMULATOR, acc=acc, fma=fma))
 
 
 def _launch(name: str, p, args: tuple) -> None:
