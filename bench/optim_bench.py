@@ -5,9 +5,9 @@
 
 Each case steps the same parameters and gradients in every library, timed in interleaved rounds after --warmup
 steps of each (compiles, state creation and the allocator's first large blocks excluded), and prints the median
-step time and the ratios other/fused (above 1: the fused step is faster). "op by op" is ntorch with the fused
-path switched off (ntorch.optim.optimizer.FUSED = False); "torch" is torch's single-tensor path (foreach=False,
-its CPU default), "torch foreach" its multi-tensor path.
+(or --stat min) step time and the ratios other/fused (above 1: the fused step is faster). "op by op" is ntorch
+with the fused path switched off (ntorch.optim.optimizer.FUSED = False); "torch" is torch's single-tensor path
+(foreach=False, its CPU default), "torch foreach" its multi-tensor path.
 """
 
 from __future__ import annotations
@@ -59,10 +59,10 @@ def _sync(device: str) -> None:
         cuda.synchronize()
 
 
-def _interleaved_medians(steps: list, repeat: int, warmup: int, device: str, clock) -> list[float]:
-    """Median time of each step function, timed in interleaved rounds after `warmup` calls of each (the first
-    steps pay for state creation, compiles and the allocator's first large blocks: page faults dominate on a
-    loaded machine)."""
+def _interleaved_times(steps: list, repeat: int, warmup: int, device: str, clock, stat) -> list[float]:
+    """`stat` (median or min) of each step function's times, timed in interleaved rounds after `warmup` calls of
+    each (the first steps pay for state creation, compiles and the allocator's first large blocks: page faults
+    dominate them on a loaded machine)."""
     for step in steps:
         for _ in range(warmup):
             step()
@@ -74,7 +74,7 @@ def _interleaved_medians(steps: list, repeat: int, warmup: int, device: str, clo
             step()
             _sync(device)
             out.append(clock() - t0)
-    return [statistics.median(t) for t in times]
+    return [stat(t) for t in times]
 
 
 def _ntorch_opt(name, hp, arrays, grads, dt, device):
@@ -102,10 +102,13 @@ def main() -> None:
                     help="thread: this thread's CPU time (CPU only; steadier on a loaded machine, where waiting "
                          "for a core would dominate the wall time)")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--stat", choices=("median", "min"), default="median",
+                    help="min: the fastest round (what each step costs without interference)")
     ap.add_argument("--cases", default=",".join(CASES))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     clock = time.thread_time if args.clock == "thread" else time.perf_counter
+    stat = statistics.median if args.stat == "median" else min
     rng = np.random.default_rng(0)
     shapes = _shapes([int(n) for n in args.layers.split(",")])
     arrays = [rng.standard_normal(s).astype(args.dtype) for s in shapes]
@@ -113,7 +116,7 @@ def main() -> None:
     nt_dt, t_dt = getattr(ntorch, args.dtype), getattr(torch, args.dtype)
     n = sum(a.size for a in arrays)
     print(f"{len(shapes)} parameters, {n} elements, {args.dtype}, {args.device}, threads={args.threads}, "
-          f"median of {args.repeat} steps, {args.clock} clock")
+          f"{args.stat} of {args.repeat} steps, {args.clock} clock")
     print(f"{'case':<20}{'fused':>11}{'op by op':>11}{'torch':>11}{'torch foreach':>15}"
           f"{'op/fused':>10}{'torch/fused':>13}{'foreach/fused':>15}")
     for label in args.cases.split(","):
@@ -133,8 +136,8 @@ def main() -> None:
         steps = [fused.step, plain_step]
         if args.device == "cpu":
             steps += [t_default.step, t_foreach.step]
-        t_fused, t_plain, t_torch, t_each = (_interleaved_medians(steps, args.repeat, args.warmup, args.device, clock)
-                                             + [float("nan")] * 2)[:4]
+        times = _interleaved_times(steps, args.repeat, args.warmup, args.device, clock, stat)
+        t_fused, t_plain, t_torch, t_each = (times + [float("nan")] * 2)[:4]
         print(f"{label:<20}{t_fused * 1e6:>9.0f}us{t_plain * 1e6:>9.0f}us{t_torch * 1e6:>9.0f}us"
               f"{t_each * 1e6:>13.0f}us{t_plain / t_fused:>9.2f}x{t_torch / t_fused:>12.2f}x{t_each / t_fused:>14.2f}x")
 
