@@ -644,3 +644,18 @@ def test_fused_float32_order_of_operations(rng):
         denom = np.sqrt(v) / f((1 - b2**t) ** 0.5) + f(eps)
         rq = rq + (f(-(lr / (1 - b1**t))) * m) / denom
         np.testing.assert_array_equal(q.detach().numpy(), rq)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.Adagrad])
+def test_fused_flag_checks(cls):
+    """torch's constructor errors for fused=True: with differentiable, with foreach (differentiable checked first);
+    fused=True alone is accepted (and, like foreach, picks nothing here: the fused path is automatic)."""
+    p = ntorch.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^`fused` does not support `differentiable`$"):
+        cls([p], lr=0.1, fused=True, differentiable=True, foreach=True)
+    with pytest.raises(RuntimeError, match="^`fused` and `foreach` cannot be `True` together.$"):
+        cls([p], lr=0.1, fused=True, foreach=True)
+    for flags in (dict(fused=True), dict(foreach=True), dict(fused=False, foreach=False)):
+        opt = cls([p], lr=0.1, **flags)
+        p.grad = ntorch.ones(2)
+        opt.step()

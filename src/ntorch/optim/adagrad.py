@@ -12,6 +12,7 @@ from .optimizer import (
     _closure_loss,
     _use_grad,
     check_common,
+    check_fused_flags,
     fused_group,
     next_step,
     params_with_grad,
@@ -34,6 +35,7 @@ class Adagrad(Optimizer):
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
         for group in self.param_groups:  # torch makes Adagrad's state eagerly
             for p in group["params"]:
                 state = self.state[p]

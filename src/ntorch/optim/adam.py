@@ -13,6 +13,7 @@ from .optimizer import (
     _use_grad,
     check_betas,
     check_common,
+    check_fused_flags,
     fused_group,
     next_step,
     params_with_grad,
@@ -33,6 +34,7 @@ class Adam(Optimizer):
                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
 
     def _state(self, p, amsgrad: bool) -> dict:
         state = self.state[p]

@@ -93,6 +93,15 @@ def fused_group(group: dict) -> bool:
     return True
 
 
+def check_fused_flags(fused: bool | None, foreach: bool | None, differentiable: bool) -> None:
+    """torch's constructor checks of `fused=True` (SGD, Adam, AdamW, Adagrad), after the param groups are made."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
 def step_tensor(value: float = 0.0) -> Tensor:
     """torch's `state['step']`: a 0-d CPU tensor of the default float dtype (float32)."""
     return _tensor(value, dtype=dtypes.get_default_dtype())

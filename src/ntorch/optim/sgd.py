@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 from ..ops.creation import empty_like
 from ..ops.optim_kernels import fusable, sgd_
-from .optimizer import Optimizer, Params, _closure_loss, _use_grad, fused_group, params_with_grad
+from .optimizer import (
+    Optimizer,
+    Params,
+    _closure_loss,
+    _use_grad,
+    check_fused_flags,
+    fused_group,
+    params_with_grad,
+)
 
 
 class SGD(Optimizer):
@@ -25,6 +33,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
 
     @_use_grad
     def step(self, closure: Callable | None = None):
