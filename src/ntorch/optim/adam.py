@@ -1,4 +1,8 @@
-"""torch.optim.Adam (with amsgrad, maximize and decoupled_weight_decay, which AdamW sets)."""
+"""torch.optim.Adam (with amsgrad, maximize and decoupled_weight_decay, which AdamW sets).
+
+Each parameter takes one fused kernel (ops/optim_kernels.py) when optimizer.fused_group and optim_kernels.fusable
+allow, else the op-by-op rule below.
+"""
 
 from __future__ import annotations
 

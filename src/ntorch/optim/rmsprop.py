@@ -1,4 +1,8 @@
-"""torch.optim.RMSprop: alpha, centered, momentum, weight decay, maximize."""
+"""torch.optim.RMSprop: alpha, centered, momentum, weight decay, maximize.
+
+Each parameter takes one fused kernel (ops/optim_kernels.py) when optimizer.fused_group and optim_kernels.fusable
+allow, else the op-by-op rule below.
+"""
 
 from __future__ import annotations
 

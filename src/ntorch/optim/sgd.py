@@ -1,4 +1,8 @@
-"""torch.optim.SGD: momentum, dampening, Nesterov, weight decay, maximize (torch's single-tensor rule)."""
+"""torch.optim.SGD: momentum, dampening, Nesterov, weight decay, maximize (torch's single-tensor rule).
+
+Each parameter takes one fused kernel (ops/optim_kernels.py) when optimizer.fused_group and optim_kernels.fusable
+allow, else the op-by-op rule below.
+"""
 
 from __future__ import annotations
 
