@@ -34,12 +34,6 @@ def _fma_sim(a, b, c):
     return A(np.float64(a) * np.float64(b) + np.float64(c))
 
 
-@cuda.jit(device=True)
-def _lerp(a, b, w, wc, lo):
-    d = b - a
-    return {fma}(w, d, a) if lo else {fma}(-d, wc, b)
-
-
 @cuda.jit(cache=True)
 def sgd(p, g, buf, wd_, momentum_, damp1_, neg_lr_, maximize, use_wd, use_momentum, nesterov, first):
     wd = A(wd_)
@@ -87,7 +81,9 @@ def adam(p, g, m, v, vmax, wd_, wd_scale_, w1_, w1c_, beta2_, omb2_, bc2_sqrt_, 
                 pi = pi * wd_scale
             else:
                 gi = {fma}(wd, pi, gi)
-        mi = _lerp(A(m[i]), gi, w1, w1c, lo1)
+        mi = A(m[i])
+        d = gi - mi  # lerp, inline (no device function: the kernels type and lower without a driver)
+        mi = {fma}(w1, d, mi) if lo1 else {fma}(-d, w1c, gi)
         m[i] = mi
         vi = {fma}(omb2 * gi, gi, A(v[i]) * beta2)
         v[i] = vi
@@ -125,7 +121,9 @@ def rmsprop(p, g, sq, gavg, buf, wd_, alpha_, oma_, w_, wc_, eps_, neg_lr_, mome
         s = {fma}(oma * gi, gi, A(sq[i]) * alpha)
         sq[i] = s
         if centered:
-            ga = _lerp(A(gavg[i]), gi, w, wc, lo)
+            ga = A(gavg[i])
+            d = gi - ga  # lerp, inline
+            ga = {fma}(w, d, ga) if lo else {fma}(-d, wc, gi)
             gavg[i] = ga
             avg = M.sqrt({fma}(-ga, ga, s))
         else:
