@@ -83,7 +83,7 @@ _HYPER_TENSOR_KEYS = ("lr", "weight_decay", "momentum", "dampening", "betas", "e
 
 def fused_group(group: dict) -> bool:
     """Whether a param group may take the fused path: not differentiable, not capturable, and every
-    hyperparameter a Python number (a tensor lr or beta runs op by op, as torch's tensor-lr path does)."""
+    hyperparameter a Python number (a tensor lr or beta takes the op-by-op path)."""
     if not FUSED or group.get("differentiable") or group.get("capturable"):
         return False
     for key in _HYPER_TENSOR_KEYS:
