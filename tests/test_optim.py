@@ -1,6 +1,10 @@
 """ntorch.optim against NumPy reference implementations of torch's documented update rules."""
 
 import math
+import os
+import subprocess
+import sys
+import textwrap
 import warnings
 
 import numpy as np
@@ -8,6 +12,8 @@ import pytest
 
 import ntorch
 from ntorch import optim
+from ntorch.ops import optim_kernels
+from ntorch.optim import optimizer as optimizer_module
 
 SHAPES = [(4, 3), (5,)]
 
@@ -163,7 +169,14 @@ CASES = [
     (optim.RMSprop, ref_rmsprop, dict(lr=0.01)),
     (optim.RMSprop, ref_rmsprop, dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.1)),
     (optim.RMSprop, ref_rmsprop, dict(lr=0.01, momentum=0.3, maximize=True)),
+    (optim.SGD, ref_sgd, dict(lr=0.05, momentum=0.7, dampening=0.5, maximize=True)),
+    (optim.SGD, ref_sgd, dict(lr=0.05, weight_decay=0.2, maximize=True)),
+    (optim.Adam, ref_adam, dict(lr=0.01, betas=(0.3, 0.7), weight_decay=0.2, amsgrad=True, maximize=True)),
+    (optim.AdamW, ref_adamw, dict(lr=0.02, betas=(0.6, 0.9), weight_decay=0.3, maximize=True)),
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01, alpha=0.6, centered=True, eps=1e-3)),
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01, momentum=0.9, weight_decay=0.2)),
     (optim.Adagrad, ref_adagrad, dict(lr=0.1)),
+    (optim.Adagrad, ref_adagrad, dict(lr=0.1, lr_decay=0.5, eps=1e-3, maximize=True)),
     (optim.Adagrad, ref_adagrad, dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5)),
     (optim.Adamax, ref_adamax, dict(lr=0.01)),
     (optim.Adamax, ref_adamax, dict(lr=0.01, betas=(0.5, 0.8), weight_decay=0.2, maximize=True)),
@@ -399,3 +412,278 @@ def test_no_graph_recorded_by_step():
         warnings.simplefilter("error")
         optim.Adam([p], lr=0.1).step()
     assert p.grad_fn is None and p.is_leaf
+
+
+# -- the fused steps (ops/optim_kernels.py): same results as the op-by-op path, taken only when allowed ------------
+FUSED_CASES = [
+    (optim.SGD, dict(lr=0.1)),
+    (optim.SGD, dict(lr=0.1, momentum=0.9)),
+    (optim.SGD, dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.1, maximize=True)),
+    (optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    (optim.Adam, dict(lr=0.01)),
+    (optim.Adam, dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True)),
+    (optim.Adam, dict(lr=0.01, betas=(0.3, 0.6), eps=1e-3, maximize=True)),  # 1 - beta1 >= 0.5: lerp's other side
+    (optim.AdamW, dict(lr=0.01)),
+    (optim.AdamW, dict(lr=0.01, weight_decay=0.5, amsgrad=True, maximize=True)),
+    (optim.RMSprop, dict(lr=0.01)),
+    (optim.RMSprop, dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.1)),
+    (optim.RMSprop, dict(lr=0.01, alpha=0.3, centered=True, maximize=True)),
+    (optim.RMSprop, dict(lr=0.01, momentum=0.3, maximize=True)),
+    (optim.Adagrad, dict(lr=0.1)),
+    (optim.Adagrad, dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5, maximize=True)),
+]
+FUSED_REFS = {optim.SGD: ref_sgd, optim.Adam: ref_adam, optim.AdamW: ref_adamw, optim.RMSprop: ref_rmsprop,
+              optim.Adagrad: ref_adagrad}
+
+
+@pytest.fixture
+def fused_calls(monkeypatch):
+    """The kernel ops the fused path ran (a spy on optim_kernels._step)."""
+    calls = []
+    step = optim_kernels._step
+
+    def spy(op, *args):
+        calls.append(op)
+        return step(op, *args)
+
+    monkeypatch.setattr(optim_kernels, "_step", spy)
+    return calls
+
+
+def _run_steps(cls, hp, init, grads, dtype):
+    params = [ntorch.tensor(a, dtype=dtype, requires_grad=True) for a in init]
+    opt = cls(params, **hp)
+    for gs in grads:
+        for p, g in zip(params, gs):
+            p.grad = ntorch.tensor(g, dtype=dtype)
+        opt.step()
+    return params, opt
+
+
+def _case_id(case):
+    return case[0].__name__ + "-" + "-".join(f"{k}={v}" for k, v in case[1].items())
+
+
+@pytest.mark.parametrize("dtype", [ntorch.float32, ntorch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("case", FUSED_CASES, ids=[_case_id(c) for c in FUSED_CASES])
+def test_fused_matches_op_by_op(case, dtype, rng, fused_calls, monkeypatch):
+    """Over several steps the fused kernels give the op-by-op path's parameters and state (to the last bits:
+    the same formulas in the same order, up to the rounding of a fused multiply-add)."""
+    cls, hp = case
+    init = [rng.standard_normal(s) for s in SHAPES]
+    grads = _grads(rng, 5)
+    fused, fused_opt = _run_steps(cls, hp, init, grads, dtype)
+    assert fused_calls == ["optim." + ("adam" if cls is optim.AdamW else cls.__name__.lower())] * (2 * 5)
+    monkeypatch.setattr(optimizer_module, "FUSED", False)
+    plain, plain_opt = _run_steps(cls, hp, init, grads, dtype)
+    assert len(fused_calls) == 10  # the switch turned the fused path off
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype is ntorch.float32 else dict(rtol=1e-12, atol=1e-14)
+    for p, q in zip(fused, plain):
+        assert p.dtype is dtype
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), **tol)
+        s, t = fused_opt.state[p], plain_opt.state[q]
+        assert sorted(s) == sorted(t)
+        for key in s:
+            assert s[key].dtype is t[key].dtype, key
+            np.testing.assert_allclose(s[key].numpy(), t[key].numpy(), **tol, err_msg=key)
+
+
+def _round16(state):
+    for key, value in state.items():
+        if isinstance(value, np.ndarray):
+            state[key] = value.astype(np.float16).astype(np.float32)
+
+
+@pytest.mark.parametrize("case", FUSED_CASES, ids=[_case_id(c) for c in FUSED_CASES])
+def test_fused_float16(case, rng, fused_calls):
+    """float16 parameters and state stay float16; the step computes in float32 and rounds each stored value once
+    (the reference: NumPy float32 arithmetic with the parameter and state rounded to float16 after each step)."""
+    cls, hp = case
+    init = [rng.standard_normal(s).astype(np.float16) for s in SHAPES]
+    grads = [[g.astype(np.float16) for g in gs] for gs in _grads(rng, 4)]
+    params, opt = _run_steps(cls, hp, init, grads, ntorch.float16)
+    assert len(fused_calls) == 8
+    ref = FUSED_REFS[cls]
+    hp_ref = dict(hp)
+    if cls is optim.Adagrad:  # the reference starts the accumulator itself
+        init_acc = hp_ref.pop("initial_accumulator_value", 0)
+    for a, gs_i, p in zip(init, zip(*grads), params):
+        rp, rs = a.astype(np.float32), {}
+        if cls is optim.Adagrad:
+            rs["sum"] = np.full_like(rp, init_acc)
+        for g in gs_i:
+            ref(rp, g.astype(np.float32), rs, hp_ref)
+            rp[...] = rp.astype(np.float16)
+            _round16(rs)
+        assert p.dtype is ntorch.float16
+        for value in opt.state[p].values():
+            assert value.dtype is (ntorch.float32 if value.ndim == 0 else ntorch.float16)
+        np.testing.assert_allclose(p.detach().numpy().astype(np.float32), rp, rtol=4e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("cls, hp", [(optim.SGD, dict(lr=0.1, momentum=0.9)), (optim.Adam, dict(lr=0.1)),
+                                     (optim.RMSprop, dict(lr=0.1, centered=True)), (optim.Adagrad, dict(lr=0.1))])
+def test_fused_falls_back(cls, hp, rng, fused_calls):
+    """A non-contiguous parameter, a non-contiguous or other-dtype gradient, differentiable=True: op by op (and
+    still right); the other parameters of the group stay fused."""
+    ref = FUSED_REFS[cls]
+    a, b, c = rng.standard_normal((4, 3)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    strided = ntorch.tensor(a).t().detach().requires_grad_()  # a (3, 4) leaf over transposed memory
+    plain = ntorch.tensor(b, requires_grad=True)
+    gview = ntorch.tensor(c, requires_grad=True)
+    assert not strided.is_contiguous() and strided.is_leaf
+    opt = cls([strided, plain, gview], **hp)
+    refs = [(a.T.copy(), {}), (b.copy(), {}), (c.copy(), {})]
+    for _ in range(3):
+        gs = [rng.standard_normal((3, 4)) for _ in range(3)]
+        strided.grad, plain.grad = ntorch.tensor(gs[0]), ntorch.tensor(gs[1])
+        gview.grad = ntorch.tensor(gs[2].T.copy()).t()  # non-contiguous gradient
+        opt.step()
+        for (rp, rs), g in zip(refs, gs):
+            ref(rp, g, rs, hp)
+    assert len(fused_calls) == 3  # only `plain`
+    for p, (rp, _) in zip((strided, plain, gview), refs):
+        np.testing.assert_allclose(p.detach().numpy(), rp, rtol=1e-9, atol=1e-12)
+    del fused_calls[:]
+    q = ntorch.tensor(b, requires_grad=True)
+    q.grad = ntorch.tensor(c)
+    cls([q], differentiable=True, **hp).step()
+    q.grad = ntorch.tensor(c, dtype=ntorch.float32)  # a gradient of another dtype
+    cls([q], **hp).step()
+    assert fused_calls == []
+
+
+def test_fused_group_rules(monkeypatch):
+    """The group-level conditions: tensors as lr / betas, differentiable and capturable run op by op."""
+    base = dict(lr=0.1, betas=(0.9, 0.99), weight_decay=0.0, differentiable=False)
+    assert optimizer_module.fused_group(base)
+    assert not optimizer_module.fused_group({**base, "lr": ntorch.tensor(0.1)})
+    assert not optimizer_module.fused_group({**base, "betas": (ntorch.tensor(0.9), 0.99)})
+    assert not optimizer_module.fused_group({**base, "differentiable": True})
+    assert not optimizer_module.fused_group({**base, "capturable": True})
+    monkeypatch.setattr(optimizer_module, "FUSED", False)
+    assert not optimizer_module.fused_group(base)
+
+
+@pytest.mark.parametrize("cls, hp", [(optim.SGD, dict(lr=0.1, momentum=0.9)), (optim.AdamW, dict(amsgrad=True)),
+                                     (optim.RMSprop, dict(momentum=0.5, centered=True)), (optim.Adagrad, dict())])
+def test_fused_in_place_bumps_versions(cls, hp, fused_calls):
+    """The fused step writes in place: same storage, and the versions of the parameter and every state tensor it
+    wrote move on, as after in-place ops (so autograd still notices a modified saved tensor)."""
+    p = ntorch.ones(2, 3, requires_grad=True)
+    ptr = p.data_ptr()
+    opt = cls([p], **hp)
+    p.grad = ntorch.full((2, 3), 0.5)
+    opt.step()
+    before = {k: v._version for k, v in opt.state[p].items()}
+    pv = p._version
+    p.grad = ntorch.full((2, 3), 0.25)
+    opt.step()
+    assert fused_calls and p.data_ptr() == ptr and p._version > pv
+    for key, value in opt.state[p].items():
+        assert value._version > before[key], key
+
+
+def test_fused_empty_and_scalar_params(fused_calls):
+    """0-d and empty parameters take the fused path too."""
+    s, e = ntorch.tensor(2.0, requires_grad=True), ntorch.zeros(0, 3, requires_grad=True)
+    opt = optim.Adam([s, e], lr=0.5)
+    s.grad, e.grad = ntorch.tensor(1.0), ntorch.zeros(0, 3)
+    opt.step()
+    assert fused_calls == ["optim.adam", "optim.adam"]
+    assert s.item() == pytest.approx(1.5) and tuple(e.shape) == (0, 3)
+
+
+def test_fused_missing_state_raises_like_torch(fused_calls):
+    """amsgrad switched on after the state was made: KeyError 'max_exp_avg_sq' (torch's _init_group reads it), and
+    the parameter is left alone (the kernel never runs with a missing state tensor)."""
+    p = ntorch.ones(3, requires_grad=True)
+    p.grad = ntorch.ones(3)
+    opt = optim.Adam([p], lr=0.1)
+    opt.step()
+    before = p.detach().numpy().copy()
+    opt.param_groups[0]["amsgrad"] = True
+    with pytest.raises(KeyError, match="max_exp_avg_sq"):
+        opt.step()
+    np.testing.assert_array_equal(p.detach().numpy(), before)
+    with pytest.raises(ValueError, match="amsgrad needs max_exp_avg_sq"):
+        optim_kernels.adam_(p, p.grad, p, p, None, step=1.0, lr=0.1, beta1=0.9, beta2=0.99, eps=1e-8,
+                            weight_decay=0.0, amsgrad=True, maximize=False, decoupled=False)
+
+
+def _fma32(a, b, c):
+    """float32 a * b + c rounded once (the product is exact in float64; the double rounding that could differ
+    from a true fma needs a float64 sum on a float32 midpoint, which these inputs never hit)."""
+    wide = [np.asarray(x, np.float64) for x in (a, b, c)]
+    return (wide[0] * wide[1] + wide[2]).astype(np.float32)
+
+
+def test_fused_float32_order_of_operations(rng):
+    """float32 SGD and Adam steps bit for bit against NumPy float32 arithmetic in torch's CPU order: add(alpha) and
+    addcmul as fused multiply-adds, lerp's small-weight side, addcdiv as (value * t1) / t2."""
+    f = np.float32
+    n = 1000
+    p0, g = rng.standard_normal(n).astype(f), rng.standard_normal(n).astype(f)
+    lr, mom, damp, wd = 0.05, 0.9, 0.2, 0.01
+    p = ntorch.tensor(p0, requires_grad=True)
+    opt = optim.SGD([p], lr=lr, momentum=mom, dampening=damp, weight_decay=wd, nesterov=False, maximize=True)
+    rp, buf = p0.copy(), None
+    for _ in range(3):
+        p.grad = ntorch.tensor(g)
+        opt.step()
+        d = _fma32(f(wd), rp, -g)
+        buf = d if buf is None else _fma32(f(1 - damp), d, buf * f(mom))
+        rp = _fma32(f(-lr), buf, rp)
+        np.testing.assert_array_equal(p.detach().numpy(), rp)
+    q = ntorch.tensor(p0, requires_grad=True)
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.01
+    opt = optim.Adam([q], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    rq, m, v = p0.copy(), np.zeros(n, f), np.zeros(n, f)
+    for t in range(1, 4):
+        q.grad = ntorch.tensor(g)
+        opt.step()
+        d = _fma32(f(wd), rq, g)
+        m = _fma32(f(1 - b1), d - m, m)
+        v = _fma32(f(1 - b2) * d, d, v * f(b2))
+        denom = np.sqrt(v) / f((1 - b2**t) ** 0.5) + f(eps)
+        rq = rq + (f(-(lr / (1 - b1**t))) * m) / denom
+        np.testing.assert_array_equal(q.detach().numpy(), rq)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.Adagrad])
+def test_fused_flag_checks(cls):
+    """torch's constructor errors for fused=True: with differentiable, with foreach (differentiable checked first);
+    fused=True alone is accepted (and, like foreach, picks nothing here: the fused path is automatic)."""
+    p = ntorch.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^`fused` does not support `differentiable`$"):
+        cls([p], lr=0.1, fused=True, differentiable=True, foreach=True)
+    with pytest.raises(RuntimeError, match="^`fused` and `foreach` cannot be `True` together.$"):
+        cls([p], lr=0.1, fused=True, foreach=True)
+    for flags in (dict(fused=True), dict(foreach=True), dict(fused=False, foreach=False)):
+        opt = cls([p], lr=0.1, **flags)
+        p.grad = ntorch.ones(2)
+        opt.step()
+
+
+CUDA_LOWERING_SCRIPT = textwrap.dedent("""
+    from numba import types
+    from numba.cuda.compiler import compile_cuda
+    from ntorch.kernels.cuda import optim as O
+    counts = {"sgd": (3, 4, 5), "adam": (5, 9, 5), "rmsprop": (5, 8, 5), "adagrad": (3, 3, 2)}
+    for storage, compute in ((types.float16, "float32"), (types.float32, "float32"), (types.float64, "float64")):
+        module = O._module(compute)
+        for name, (narrays, nscalars, nflags) in counts.items():
+            sig = (storage[::1],) * narrays + (types.float64,) * nscalars + (types.boolean,) * nflags
+            ir = str(compile_cuda(getattr(module, name).py_func, types.void, sig, cc=(9, 0)).library.get_llvm_str())
+            assert "llvm.fma" in ir, (name, storage)
+    print("lowered")
+""")
+
+
+def test_cuda_optim_kernels_type_and_lower_without_a_device():
+    """The CUDA kernels (kernels/cuda/optim.py, as a GPU compiles them, not the simulator's Python) type and lower
+    to LLVM IR with cuda.fma for float16/32/64 storage, without a driver (PTX generation needs the GPU machine)."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    out = subprocess.run([sys.executable, "-c", CUDA_LOWERING_SCRIPT], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert out.returncode == 0 and "lowered" in out.stdout, out.stderr[-3000:]

@@ -11,6 +11,7 @@ import pytest
 
 import ntorch as nt
 from ntorch import optim
+from ntorch.ops import optim_kernels
 from ntorch.serialization import load, save
 
 
@@ -80,3 +81,70 @@ def test_optimizer_state_dict_cuda_to_cpu():
     opt_q.load_state_dict(sd)
     assert not opt_q.state[q]["exp_avg"].is_cuda
     np.testing.assert_allclose(opt_q.state[q]["exp_avg"].numpy(), opt.state[p]["exp_avg"].cpu().numpy())
+
+
+# -- the fused kernels (kernels/cuda/optim.py): one launch per parameter, the CPU fused step's results -----------
+FUSED_CASES = [
+    (optim.SGD, dict(lr=0.1, momentum=0.8, dampening=0.3, weight_decay=0.1, maximize=True)),
+    (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+    (optim.Adam, dict(lr=0.05, betas=(0.3, 0.6), weight_decay=0.1, amsgrad=True, maximize=True)),
+    (optim.AdamW, dict(lr=0.05)),
+    (optim.RMSprop, dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.1)),
+    (optim.RMSprop, dict(lr=0.01, alpha=0.3, centered=True, maximize=True)),
+    (optim.Adagrad, dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5)),
+]
+
+
+def _steps(cls, kwargs, device, dtype, init, grads):
+    p = nt.tensor(init, dtype=dtype, device=device, requires_grad=True)
+    opt = cls([p], **kwargs)
+    for g in grads:
+        p.grad = nt.tensor(g, dtype=dtype, device=device)
+        opt.step()
+    return p, opt
+
+
+@pytest.mark.parametrize("dtype", [nt.float16, nt.float32, nt.float64], ids=["float16", "float32", "float64"])
+@pytest.mark.parametrize("cls, kwargs", FUSED_CASES,
+                         ids=[c.__name__ + "-" + "-".join(map(str, k.values())) for c, k in FUSED_CASES])
+def test_fused_cuda_matches_cpu(cls, kwargs, dtype, monkeypatch):
+    """Each CUDA step is one fused launch per parameter, and parameters and state follow the CPU fused step
+    (float16: both compute in float32 and round each stored value once)."""
+    calls = []
+    step = optim_kernels._step
+    monkeypatch.setattr(optim_kernels, "_step", lambda op, p, *a: (calls.append(p.device.type), step(op, p, *a)))
+    rng = np.random.default_rng(1)
+    init = rng.standard_normal((3, 5))
+    grads = [rng.standard_normal((3, 5)) for _ in range(3)]
+    p_cpu, opt_cpu = _steps(cls, kwargs, "cpu", dtype, init, grads)
+    p_gpu, opt_gpu = _steps(cls, kwargs, "cuda", dtype, init, grads)
+    assert calls == ["cpu"] * 3 + ["cuda"] * 3
+    assert p_gpu.is_cuda and p_gpu.dtype is dtype
+    tol = {nt.float16: dict(rtol=2e-3, atol=2e-3), nt.float32: dict(rtol=1e-5, atol=1e-6),
+           nt.float64: dict(rtol=1e-12, atol=1e-14)}[dtype]
+    np.testing.assert_allclose(p_gpu.detach().cpu().numpy().astype(np.float64),
+                               p_cpu.detach().numpy().astype(np.float64), **tol)
+    for key, value in opt_gpu.state[p_gpu].items():
+        if key == "step":
+            assert not value.is_cuda and value.item() == 3.0
+            continue
+        assert value.is_cuda and value.dtype is dtype, key
+        np.testing.assert_allclose(value.cpu().numpy().astype(np.float64),
+                                   opt_cpu.state[p_cpu][key].numpy().astype(np.float64), **tol, err_msg=key)
+
+
+def test_fused_cuda_non_contiguous_falls_back(monkeypatch):
+    """A non-contiguous CUDA parameter runs op by op, with the same result."""
+    calls = []
+    step = optim_kernels._step
+    monkeypatch.setattr(optim_kernels, "_step", lambda *a: (calls.append(a[0]), step(*a)))
+    rng = np.random.default_rng(2)
+    init, g = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    p = nt.tensor(init, device="cuda").t().detach().requires_grad_()
+    assert not p.is_contiguous()
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = nt.tensor(g, device="cuda")
+    opt.step()
+    q, _ = _run(optim.Adam, dict(lr=0.1), "cpu", init.T.copy(), [g])
+    assert calls == ["optim.adam"]  # only the CPU run
+    np.testing.assert_allclose(p.detach().cpu().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)

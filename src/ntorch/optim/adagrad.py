@@ -1,16 +1,23 @@
-"""torch.optim.Adagrad: lr_decay, initial_accumulator_value, weight decay, maximize."""
+"""torch.optim.Adagrad: lr_decay, initial_accumulator_value, weight decay, maximize.
+
+Each parameter takes one fused kernel (ops/optim_kernels.py) when optimizer.fused_group and optim_kernels.fusable
+allow, else the op-by-op rule below.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ..ops.creation import full_like
+from ..ops.optim_kernels import adagrad_, fusable
 from .optimizer import (
     Optimizer,
     Params,
     _closure_loss,
     _use_grad,
     check_common,
+    check_fused_flags,
+    fused_group,
     next_step,
     params_with_grad,
     step_tensor,
@@ -32,6 +39,7 @@ class Adagrad(Optimizer):
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
         for group in self.param_groups:  # torch makes Adagrad's state eagerly
             for p in group["params"]:
                 state = self.state[p]
@@ -44,8 +52,13 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
             weight_decay, maximize = group["weight_decay"], group["maximize"]
+            fused = fused_group(group)
             for p in params_with_grad(group):
                 state = self.state[p]
+                if fused and fusable(p, p.grad, state["sum"]):
+                    adagrad_(p, p.grad, state["sum"], step=next_step(state["step"]), lr=lr, lr_decay=lr_decay,
+                             eps=eps, weight_decay=weight_decay, maximize=maximize)
+                    continue
                 step = next_step(state["step"])
                 grad = p.grad if not maximize else -p.grad
                 if weight_decay != 0:

@@ -1,10 +1,15 @@
-"""torch.optim.Adam (with amsgrad, maximize and decoupled_weight_decay, which AdamW sets)."""
+"""torch.optim.Adam (with amsgrad, maximize and decoupled_weight_decay, which AdamW sets).
+
+Each parameter takes one fused kernel (ops/optim_kernels.py) when optimizer.fused_group and optim_kernels.fusable
+allow, else the op-by-op rule below.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ..ops.creation import zeros_like
+from ..ops.optim_kernels import adam_, fusable
 from .optimizer import (
     Optimizer,
     Params,
@@ -12,6 +17,8 @@ from .optimizer import (
     _use_grad,
     check_betas,
     check_common,
+    check_fused_flags,
+    fused_group,
     next_step,
     params_with_grad,
     step_tensor,
@@ -31,6 +38,7 @@ class Adam(Optimizer):
                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
 
     def _state(self, p, amsgrad: bool) -> dict:
         state = self.state[p]
@@ -49,8 +57,16 @@ class Adam(Optimizer):
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
+            fused = fused_group(group)
             for p in params_with_grad(group):
                 state = self._state(p, amsgrad)
+                if fused:
+                    max_sq = state["max_exp_avg_sq"] if amsgrad else None  # KeyError as torch's, when missing
+                    if fusable(p, p.grad, state["exp_avg"], state["exp_avg_sq"], max_sq):
+                        adam_(p, p.grad, state["exp_avg"], state["exp_avg_sq"], max_sq, step=next_step(state["step"]),
+                              lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                              maximize=maximize, decoupled=decoupled)
+                        continue
                 grad = p.grad if not maximize else -p.grad
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 step = next_step(state["step"])

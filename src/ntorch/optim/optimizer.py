@@ -2,7 +2,10 @@
 
 The algorithms (sgd.py, adam.py, ...) follow torch's single-tensor ("foreach=False") update rules op for op, with
 in-place ntorch ops under no_grad, so they run on CUDA tensors too and keep each parameter tensor (and its
-storage) the same object.
+storage) the same object. SGD, Adam/AdamW, RMSprop and Adagrad instead update each parameter and its state in one
+fused kernel (ops/optim_kernels.py; one launch on CUDA) whenever `fused_group` and the per-parameter `fusable`
+allow, whatever torch's `foreach` / `fused` flags say (they pick between torch's implementations of the same rule;
+here they are accepted and stored only); otherwise they run op by op.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable, Iterable
 from copy import deepcopy
 from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
@@ -70,6 +75,33 @@ def weight_decay_(p: Tensor, grad: Tensor, lr: float, weight_decay: float, decou
     return grad.add(p, alpha=weight_decay)
 
 
+FUSED = True
+"""Module switch for the fused steps (tests and bench/optim_bench.py turn it off to run the op-by-op path)."""
+
+_HYPER_TENSOR_KEYS = ("lr", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha", "lr_decay")
+
+
+def fused_group(group: dict) -> bool:
+    """Whether a param group may take the fused path: not differentiable, not capturable, and every
+    hyperparameter a Python number (a tensor lr or beta takes the op-by-op path)."""
+    if not FUSED or group.get("differentiable") or group.get("capturable"):
+        return False
+    for key in _HYPER_TENSOR_KEYS:
+        value = group.get(key)
+        if isinstance(value, Tensor) or (isinstance(value, tuple) and any(isinstance(v, Tensor) for v in value)):
+            return False
+    return True
+
+
+def check_fused_flags(fused: bool | None, foreach: bool | None, differentiable: bool) -> None:
+    """torch's constructor checks of `fused=True` (SGD, Adam, AdamW, Adagrad), after the param groups are made."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
 def step_tensor(value: float = 0.0) -> Tensor:
     """torch's `state['step']`: a 0-d CPU tensor of the default float dtype (float32)."""
     return _tensor(value, dtype=dtypes.get_default_dtype())
@@ -77,6 +109,11 @@ def step_tensor(value: float = 0.0) -> Tensor:
 
 def next_step(step_t: Tensor) -> float:
     """`step_t += 1`, returning the new count as a Python float (torch's _get_value)."""
+    arr = step_t._data
+    if type(arr) is np.ndarray and arr.size == 1:  # a CPU step, without an op: the sum, exact in Python's float,
+        arr.fill(arr.item() + 1)  # is rounded once to the counter's dtype, as add_ rounds it
+        step_t._bump_version()
+        return arr.item()
     step_t.add_(1)
     return step_t.item()
 

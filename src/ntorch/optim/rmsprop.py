@@ -1,16 +1,22 @@
-"""torch.optim.RMSprop: alpha, centered, momentum, weight decay, maximize."""
+"""torch.optim.RMSprop: alpha, centered, momentum, weight decay, maximize.
+
+Each parameter takes one fused kernel (ops/optim_kernels.py) when optimizer.fused_group and optim_kernels.fusable
+allow, else the op-by-op rule below.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ..ops.creation import zeros_like
+from ..ops.optim_kernels import fusable, rmsprop_
 from .optimizer import (
     Optimizer,
     Params,
     _closure_loss,
     _use_grad,
     check_common,
+    fused_group,
     next_step,
     params_with_grad,
     step_tensor,
@@ -38,6 +44,7 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
             weight_decay, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
+            fused = fused_group(group)
             for p in params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
@@ -47,6 +54,14 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = zeros_like(p)
                     if centered:
                         state["grad_avg"] = zeros_like(p)
+                if fused:
+                    grad_avg = state["grad_avg"] if centered else None
+                    buf = state["momentum_buffer"] if momentum > 0 else None
+                    if fusable(p, p.grad, state["square_avg"], grad_avg, buf):
+                        next_step(state["step"])
+                        rmsprop_(p, p.grad, state["square_avg"], grad_avg, buf, lr=lr, alpha=alpha, eps=eps,
+                                 weight_decay=weight_decay, momentum=momentum, centered=centered, maximize=maximize)
+                        continue
                 grad = p.grad if not maximize else -p.grad
                 square_avg = state["square_avg"]
                 next_step(state["step"])
