@@ -1,6 +1,7 @@
 """Elementwise ops against NumPy for every dtype the op supports, across shapes and layouts."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -388,3 +389,40 @@ def test_vector_broadcast_grad_and_dtypes(rng):
     np.testing.assert_allclose(got.numpy(), np.arange(12).reshape(4, 3) + np.array([0.5, 1.5, 2.5]))
     with pytest.raises(RuntimeError, match="must match the size"):
         nt.ones(4, 3) + nt.ones(4)
+
+
+def test_zero_dim_tensor_as_scalar_argument():
+    """torch's parser takes a 0-d tensor that needs no grad for a Scalar argument (alpha, value), by its value."""
+    x, g = nt.ones(3), nt.full((3,), 2.0)
+    np.testing.assert_allclose(x.add(g, alpha=nt.tensor(2.0)).numpy(), 5.0)
+    np.testing.assert_allclose(nt.sub(x, g, alpha=nt.tensor(3)).numpy(), -5.0)
+    np.testing.assert_allclose(x.addcmul(g, g, value=nt.tensor(0.5)).numpy(), 3.0)
+    np.testing.assert_allclose(nt.addcdiv(x, g, g, value=nt.tensor(2)).numpy(), 3.0)
+    y = nt.ones(3)
+    y.add_(g, alpha=nt.tensor(-0.5)).addcmul_(g, g, value=nt.tensor(0.25)).addcdiv_(g, g, value=nt.tensor(1.0))
+    np.testing.assert_allclose(y.numpy(), 2.0)
+    with pytest.raises(RuntimeError, match="For integral input tensors, argument alpha must not be a floating"):
+        nt.ones(3, dtype=nt.int64).add(nt.ones(3, dtype=nt.int64), alpha=nt.tensor(2.5))
+    with pytest.raises(RuntimeError, match="Boolean alpha only supported for Boolean results."):
+        x.add(g, alpha=nt.tensor(True))
+    for call, message in [(lambda: nt.add(x, g, alpha=nt.tensor([2.0])), "add(): argument 'alpha' must be Number"),
+                          (lambda: x.add_(g, alpha=nt.ones(1)), "add_(): argument 'alpha' must be Number"),
+                          (lambda: x.addcdiv(g, g, value=nt.tensor(0.5, requires_grad=True)),
+                           "addcdiv(): argument 'value' must be Number")]:
+        with pytest.raises(TypeError, match=re.escape(message + ", not Tensor")):
+            call()
+
+
+def test_optimizers_take_a_tensor_lr():
+    """A 0-d tensor lr runs the op-by-op step (alpha=-lr); the values are the float lr's."""
+    for cls, kw in [(nt.optim.SGD, {"momentum": 0.9}), (nt.optim.Adam, {}), (nt.optim.RMSprop, {})]:
+        steps = []
+        for lr in (nt.tensor(0.1), 0.1):
+            p = nt.nn.Parameter(nt.ones(3))
+            opt = cls([p], lr=lr, **kw)
+            for _ in range(2):
+                p.grad = nt.full((3,), 0.5)
+                opt.step()
+            steps.append(p.detach().numpy())
+        np.testing.assert_allclose(steps[0], steps[1], rtol=1e-6)
+        assert not np.allclose(steps[0], 1.0)

@@ -27,6 +27,7 @@ from .ops import (
     torch_extras,
     windows,
 )
+from .ops._util import number_arg
 from .ops.elementwise import _apply_fast, apply, apply_inplace
 from .tensor import Tensor
 
@@ -95,7 +96,7 @@ def _inplace(name: str, params_from=None):
         if name == "sub":
             pointwise._no_bool_sub(self, other)
         if name in ("add", "sub") and "alpha" in kw:
-            alpha = kw["alpha"]
+            alpha = number_arg(kw["alpha"], name + "_", "alpha")
             pointwise._check_alpha(self, other, alpha)
             if name == "add" and pointwise._is_bool(self) and pointwise._is_bool(other):
                 alpha = int(bool(alpha))  # as pointwise.add: the bool kernel's `y & p0` wants 0 or 1
@@ -120,7 +121,7 @@ def _unary_inplace(name: str):
 def _addcdiv_inplace(self: Tensor, tensor1: Tensor, tensor2: Tensor, value) -> Tensor:
     if not tensor1.is_floating_point() and not tensor2.is_floating_point():
         pointwise.addcdiv(self, tensor1, tensor2)  # raises torch's integer-division error
-    return apply_inplace("addcdiv", self, tensor1, tensor2, params=(value,))
+    return apply_inplace("addcdiv", self, tensor1, tensor2, params=(number_arg(value, "addcdiv_", "value"),))
 
 
 def _bind() -> None:
@@ -183,7 +184,8 @@ def _bind() -> None:
         "__ior__": _inplace("bitwise_or"), "__ixor__": _inplace("bitwise_xor"),
         "__ifloordiv__": lambda self, o: _floordiv_inplace(self, o),
         "__ipow__": lambda self, o: apply_inplace("pow", self, o),
-        "addcmul_": lambda self, t1, t2, *, value=1: apply_inplace("addcmul", self, t1, t2, params=(value,)),
+        "addcmul_": lambda self, t1, t2, *, value=1: apply_inplace("addcmul", self, t1, t2,
+                                                                   params=(number_arg(value, "addcmul_", "value"),)),
         "addcdiv_": lambda self, t1, t2, *, value=1: _addcdiv_inplace(self, t1, t2, value),
         "lerp_": lambda self, end, weight: apply_inplace("lerp", self, end, weight),
         "clamp_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),

@@ -27,6 +27,16 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
     warnings.warn(message, category, stacklevel=level)
 
 
+def number_arg(value, op: str, arg: str):
+    """A Scalar argument (alpha, value) as torch's argument parser takes it: a 0-d tensor that needs no grad stands
+    for its Python value; any other tensor is a TypeError."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0 or value.requires_grad:
+            raise TypeError(f"{op}(): argument '{arg}' must be Number, not Tensor")
+        return value.item()
+    return value
+
+
 def is_scalar(x) -> bool:
     return isinstance(x, SCALAR_TYPES) or (isinstance(x, numbers.Number) and not isinstance(x, complex))
 

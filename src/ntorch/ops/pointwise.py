@@ -6,7 +6,7 @@ import math
 
 from .. import dtypes
 from ..tensor import Tensor
-from ._util import check_tensor, is_scalar
+from ._util import check_tensor, is_scalar, number_arg
 from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
 
 UNARY = [
@@ -91,6 +91,7 @@ def _check_int_zero(name: str, a, b) -> None:
 
 
 def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    alpha = number_arg(alpha, "add", "alpha")
     _check_alpha(input, other, alpha)
     if _is_bool(input) and _is_bool(other):
         alpha = int(bool(alpha))  # a bool result adds `other and alpha` (the kernel's `y & p0` wants 0 or 1)
@@ -100,6 +101,7 @@ def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
 
 
 def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    alpha = number_arg(alpha, "sub", "alpha")
     _no_bool_sub(input, other)
     _check_alpha(input, other, alpha)
     if alpha == 1:
@@ -232,14 +234,14 @@ def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Te
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
-    return apply("addcmul", input, tensor1, tensor2, params=(value,), out=out)
+    return apply("addcmul", input, tensor1, tensor2, params=(number_arg(value, "addcmul", "value"),), out=out)
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
     if not tensor1.is_floating_point() and not tensor2.is_floating_point():
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
                            "addcdiv will perform a true division of tensor1 and tensor2.")
-    return apply("addcdiv", input, tensor1, tensor2, params=(value,), out=out)
+    return apply("addcdiv", input, tensor1, tensor2, params=(number_arg(value, "addcdiv", "value"),), out=out)
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None,
