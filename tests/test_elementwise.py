@@ -426,3 +426,12 @@ def test_optimizers_take_a_tensor_lr():
             steps.append(p.detach().numpy())
         np.testing.assert_allclose(steps[0], steps[1], rtol=1e-6)
         assert not np.allclose(steps[0], 1.0)
+
+
+def test_addcdiv_rounds_as_torch():
+    """torch computes input + (value * tensor1) / tensor2, each step rounded in the dtype (bit for bit here)."""
+    rng = np.random.default_rng(5)
+    a, b, c = (rng.standard_normal(4099).astype(np.float32) for _ in range(3))
+    v = np.float32(0.37)
+    got = nt.addcdiv(nt.tensor(a), nt.tensor(b), nt.tensor(c), value=0.37).numpy()
+    np.testing.assert_array_equal(got, a + (v * b) / c)

@@ -190,7 +190,7 @@ OPS: list[Op] = [
     Op("clamp", {"float": "clamp_nan(x, y, z)", "any": "min(max(x, y), z)"}, 3),
     Op("lerp", {"any": "lerp(x, y, z)"}, 3, dtypes=F),
     Op("addcmul", {"any": "x + T(p0) * y * z"}, 3, nparams=1),
-    Op("addcdiv", {"any": "x + T(p0) * (y / z)"}, 3, dtypes=F, nparams=1),
+    Op("addcdiv", {"any": "x + T(p0) * y / z"}, 3, dtypes=F, nparams=1),
 ]
 OP_BY_NAME = {op.name: op for op in OPS}
 
