@@ -352,3 +352,377 @@ def conv_weight_grad(x, gy, acc, geo, groups, chunk, buf, gbuf):
             for g in range(groups):
                 _gemm(nl, cols, g * kg * lc, lc, 1, kg, gt, g * coutg, cout, coutg, acc[t, g], 0, 0, True)
             item = _next_item(counter)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stride-1 convolutions without im2col ("shifted GEMM"). The input is first copied into a zero-padded window xp
+# (N, C, Dp, Hp, Wp) with Dp = od + dd*(kd - 1) (same for H, W). Output positions are computed "wide", at flat
+# index y*Wp + x of a depth plane (the columns x >= ow are thrown away when the result is copied out), so that for
+# every kernel tap (a, i, j) the input the output positions read is one contiguous run of xp per channel, at offset
+# (z + a*dd)*Hp*Wp + i*dh*Wp + j*dw: each tap is a GEMM (Cout x C) x (C x positions) straight on xp, accumulated.
+# The transposed convolution with stride 1 is such a convolution too (flipped kernel), so this serves the input
+# gradient as well. Work items: (image, output depth z, chunk of output rows), shared through a counter.
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(parallel=True, **_OPTS)
+def window_copy(x, xp, fd, fh, fw):
+    """xp[n, c, z, y, v] = x[n, c, z - fd, y - fh, v - fw] inside x, else 0 (fd, fh, fw may be negative: crop)."""
+    nb, c_in, d, h, w = x.shape
+    dp, hp, wp = xp.shape[2], xp.shape[3], xp.shape[4]
+    zero = xp.dtype.type(0)
+    for nc in prange(nb * c_in):
+        n = nc // c_in
+        c = nc - n * c_in
+        src = x[n, c]
+        dst = xp[n, c]
+        vlo, vhi = _valid_range(wp, -fw, 1, w)
+        for z in range(dp):
+            iz = z - fd
+            for y in range(hp):
+                iy = y - fh
+                row = dst[z, y]
+                if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                    for v in range(wp):
+                        row[v] = zero
+                    continue
+                for v in range(vlo):
+                    row[v] = zero
+                for v in range(vhi, wp):
+                    row[v] = zero
+                s = src[iz, iy, vlo - fw: vhi - fw]
+                seg = row[vlo:vhi]
+                for v in range(vhi - vlo):
+                    seg[v] = s[v]
+
+
+@numba.njit(parallel=True, **_OPTS)
+def conv_shifted(xp, w, bias, out, geo, groups, chunk, cbuf):
+    """out (N, Cout, od*oh*ow) = the stride-1 conv of the padded window xp with w (Cout, C/groups*kd*kh*kw), + bias
+    when bias.size > 0. cbuf (threads, Cout, chunk*Wp): the wide result of one item."""
+    nb, c_in, dp, hp, wp = xp.shape
+    cout, kg = w.shape
+    kd, kh, kw, dd, dh, dw = geo[0], geo[1], geo[2], geo[9], geo[10], geo[11]
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = kd * kh * kw
+    cg, coutg = c_in // groups, cout // groups
+    plane = dp * hp * wp
+    nr = _nr(out.itemsize)
+    nch = (oh + chunk - 1) // chunk
+    total = nb * od * nch
+    counter = np.zeros(1, np.int64)
+    for t in prange(cbuf.shape[0]):
+        cb = cbuf[t]
+        item = _next_item(counter)
+        while item < total:
+            n = item // (od * nch)
+            rest = item - n * od * nch
+            z = rest // nch
+            y0 = (rest - z * nch) * chunk
+            y1 = min(oh, y0 + chunk)
+            nq = (y1 - y0 - 1) * wp + ow
+            xn = xp[n]
+            base = z * hp * wp + y0 * wp
+            for j0 in range(0, nq, _NC_BLOCK):
+                j1 = min(nq, j0 + _NC_BLOCK)
+                for g in range(groups):
+                    for tap in range(taps):
+                        a = tap // (kh * kw)
+                        i = (tap // kw) % kh
+                        j = tap % kw
+                        off = g * cg * plane + base + (a * dd * hp + i * dh) * wp + j * dw
+                        for i0 in range(0, coutg, MR):
+                            for jj in range(j0, j1, nr):
+                                _micro_kernel(cg, w, (g * coutg + i0) * kg + tap, kg, taps, min(MR, coutg - i0), xn,
+                                              off + jj, plane, min(nr, j1 - jj), cb, g * coutg + i0, jj, tap > 0)
+            o = out[n]
+            for co in range(cout):
+                bv = bias[co] if bias.size else out.dtype.type(0)
+                src = cb[co]
+                for y in range(y0, y1):
+                    seg = src[(y - y0) * wp: (y - y0) * wp + ow]
+                    dst = o[co, (z * oh + y) * ow: (z * oh + y + 1) * ow]
+                    for v in range(ow):
+                        dst[v] = seg[v] + bv
+            item = _next_item(counter)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def conv_shifted_weight_grad(xp, gy, acc, geo, groups, chunk, gbuf):
+    """acc[t] (groups*kd*kh*kw*C/groups, Cout/groups) += the stride-1 weight gradient (transposed, rows ordered
+    (group, tap, channel)) from the items thread t took: per tap, the xp run of the item's wide positions times gy
+    transposed into gbuf[t] ((chunk*Wp, Cout), zero at the thrown-away columns). acc holds zeros on entry."""
+    nb, c_in, dp, hp, wp = xp.shape
+    cout = gy.shape[1]
+    kd, kh, kw, dd, dh, dw = geo[0], geo[1], geo[2], geo[9], geo[10], geo[11]
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = kd * kh * kw
+    cg, coutg = c_in // groups, cout // groups
+    plane = dp * hp * wp
+    nr = _nr(acc.itemsize)
+    zero = acc.dtype.type(0)
+    nch = (oh + chunk - 1) // chunk
+    total = nb * od * nch
+    counter = np.zeros(1, np.int64)
+    for t in prange(gbuf.shape[0]):
+        gt = gbuf[t]
+        at = acc[t]
+        item = _next_item(counter)
+        while item < total:
+            n = item // (od * nch)
+            rest = item - n * od * nch
+            z = rest // nch
+            y0 = (rest - z * nch) * chunk
+            y1 = min(oh, y0 + chunk)
+            nq = (y1 - y0 - 1) * wp + ow
+            gn = gy[n]
+            for y in range(y0, y1):
+                r = (y - y0) * wp
+                for co in range(cout):
+                    src = gn[co, (z * oh + y) * ow: (z * oh + y + 1) * ow]
+                    for v in range(ow):
+                        gt[(r + v) * cout + co] = src[v]
+                if y < y1 - 1:
+                    seg = gt[(r + ow) * cout: (r + wp) * cout]
+                    for v in range((wp - ow) * cout):
+                        seg[v] = zero
+            xn = xp[n]
+            base = z * hp * wp + y0 * wp
+            for k0 in range(0, nq, _KC_BLOCK):
+                kc = min(_KC_BLOCK, nq - k0)
+                for g in range(groups):
+                    for tap in range(taps):
+                        a = tap // (kh * kw)
+                        i = (tap // kw) % kh
+                        j = tap % kw
+                        off = g * cg * plane + base + (a * dd * hp + i * dh) * wp + j * dw + k0
+                        row = (g * taps + tap) * cg
+                        for i0 in range(0, cg, MR):
+                            for jj in range(0, coutg, nr):
+                                _micro_kernel(kc, xn, off + i0 * plane, plane, 1, min(MR, cg - i0), gt,
+                                              k0 * cout + g * coutg + jj, cout, min(nr, coutg - jj), at, row + i0, jj,
+                                              True)
+            item = _next_item(counter)
+
+
+# ---------------------------------------------------------------------------------------------
+# Direct convolutions for few channels per group (depthwise: one): no GEMM, each output row is the sum over input
+# channels and taps of weight x one contiguous run of input. Strides are handled by splitting each input channel
+# into its stride "phases" (buf[pz, py, px, qz, qy, qx] = x[qz*sd + pz - pd, qy*sh + py - ph, qx*sw + px - pw], 0
+# outside): tap (a, i, j) of output (z, y, x) reads phase ((a*dd) % sd, ...) at (z + (a*dd) // sd, ...), so every
+# tap of every output row is a contiguous run whatever the stride. The input gradient is the adjoint: runs added
+# into a zeroed phase buffer, which is then scattered back. Items: (image, group), through a shared counter.
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(inline="always")
+def _phase_dims(geo):
+    """(qd, qh, qw): the size of one phase of the buffer per dim: o - 1 + (d*(k - 1)) // s + 1."""
+    qd = geo[12] + (geo[9] * (geo[0] - 1)) // geo[3]
+    qh = geo[13] + (geo[10] * (geo[1] - 1)) // geo[4]
+    qw = geo[14] + (geo[11] * (geo[2] - 1)) // geo[5]
+    return qd, qh, qw
+
+
+@numba.njit(inline="always")
+def _tap_offset(geo, tap, qh, qw, pvol):
+    """Flat offset in one channel's phase buffer of tap `tap`'s run for output (0, 0, 0)."""
+    kh, kw, sd, sh, sw, dd, dh, dw = geo[1], geo[2], geo[3], geo[4], geo[5], geo[9], geo[10], geo[11]
+    a = tap // (kh * kw)
+    i = (tap // kw) % kh
+    j = tap % kw
+    phase = (((a * dd) % sd) * sh + (i * dh) % sh) * sw + (j * dw) % sw
+    return phase * pvol + (((a * dd) // sd) * qh + (i * dh) // sh) * qw + (j * dw) // sw
+
+
+@numba.njit(inline="always")
+def _phase_fill(x, bf, geo, qd, qh, qw):
+    """bf (one channel's phase buffer) = the phases of x (D, H, W) (0 outside)."""
+    sd, sh, sw, pd, ph, pw = geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    zero = bf.dtype.type(0)
+    k = 0
+    for pz in range(sd):
+        for py in range(sh):
+            for px in range(sw):
+                vlo, vhi = _valid_range(qw, px - pw, sw, w)
+                for qz in range(qd):
+                    iz = qz * sd + pz - pd
+                    for qy in range(qh):
+                        iy = qy * sh + py - ph
+                        row = bf[k: k + qw]
+                        k += qw
+                        if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                            for v in range(qw):
+                                row[v] = zero
+                            continue
+                        for v in range(vlo):
+                            row[v] = zero
+                        for v in range(vhi, qw):
+                            row[v] = zero
+                        src = x[iz, iy]
+                        x0 = px - pw
+                        if sw == 1:
+                            s = src[vlo + x0: vhi + x0]
+                            seg = row[vlo:vhi]
+                            for v in range(vhi - vlo):
+                                seg[v] = s[v]
+                        else:
+                            for v in range(vlo, vhi):
+                                row[v] = src[v * sw + x0]
+
+
+@numba.njit(inline="always")
+def _phase_scatter(bf, x, geo, qd, qh, qw):
+    """x (D, H, W) = the phase buffer bf put back (the adjoint of _phase_fill for positions it covers; x must hold
+    zeros at the positions no phase covers)."""
+    sd, sh, sw, pd, ph, pw = geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    k = 0
+    for pz in range(sd):
+        for py in range(sh):
+            for px in range(sw):
+                vlo, vhi = _valid_range(qw, px - pw, sw, w)
+                for qz in range(qd):
+                    iz = qz * sd + pz - pd
+                    for qy in range(qh):
+                        iy = qy * sh + py - ph
+                        row = bf[k: k + qw]
+                        k += qw
+                        if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                            continue
+                        dst = x[iz, iy]
+                        x0 = px - pw
+                        for v in range(vlo, vhi):
+                            dst[v * sw + x0] = row[v]
+
+
+@numba.njit(parallel=True, **_OPTS)
+def direct_forward(x, w, bias, out, geo, groups, buf):
+    """out (N, Cout, od*oh*ow) = conv of x (N, C, D, H, W) with w (Cout, C/groups*kd*kh*kw) (+ bias when
+    bias.size > 0); buf (threads, C/groups * phase-buffer size)."""
+    nb, c_in = x.shape[:2]
+    cout, kg = w.shape
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = geo[0] * geo[1] * geo[2]
+    cg, coutg = c_in // groups, cout // groups
+    qd, qh, qw = _phase_dims(geo)
+    pvol = qd * qh * qw
+    size = geo[3] * geo[4] * geo[5] * pvol
+    counter = np.zeros(1, np.int64)
+    for t in prange(buf.shape[0]):
+        bf = buf[t]
+        item = _next_item(counter)
+        while item < nb * groups:
+            n = item // groups
+            g = item - n * groups
+            for ci in range(cg):
+                _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
+            for o in range(coutg):
+                co = g * coutg + o
+                bv = bias[co] if bias.size else out.dtype.type(0)
+                wr = w[co]
+                plane = out[n, co]
+                for z in range(od):
+                    for y in range(oh):
+                        orow = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
+                        for v in range(ow):
+                            orow[v] = bv
+                        for ci in range(cg):
+                            for tap in range(taps):
+                                wv = wr[ci * taps + tap]
+                                s0 = ci * size + _tap_offset(geo, tap, qh, qw, pvol) + (z * qh + y) * qw
+                                seg = bf[s0: s0 + ow]
+                                for v in range(ow):
+                                    orow[v] += wv * seg[v]
+            item = _next_item(counter)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def direct_input_grad(gy, w, gx, geo, groups, buf):
+    """gx (N, C, D, H, W), zero on entry, = the input gradient of direct_forward's conv for the output gradient gy
+    (N, Cout, od*oh*ow) (equally: the transposed conv of gy)."""
+    nb, c_in = gx.shape[:2]
+    cout, kg = w.shape
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = geo[0] * geo[1] * geo[2]
+    cg, coutg = c_in // groups, cout // groups
+    qd, qh, qw = _phase_dims(geo)
+    pvol = qd * qh * qw
+    size = geo[3] * geo[4] * geo[5] * pvol
+    zero = buf.dtype.type(0)
+    counter = np.zeros(1, np.int64)
+    for t in prange(buf.shape[0]):
+        bf = buf[t]
+        item = _next_item(counter)
+        while item < nb * groups:
+            n = item // groups
+            g = item - n * groups
+            used = bf[: cg * size]
+            for k in range(cg * size):
+                used[k] = zero
+            for o in range(coutg):
+                co = g * coutg + o
+                wr = w[co]
+                plane = gy[n, co]
+                for z in range(od):
+                    for y in range(oh):
+                        grow = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
+                        for ci in range(cg):
+                            for tap in range(taps):
+                                wv = wr[ci * taps + tap]
+                                s0 = ci * size + _tap_offset(geo, tap, qh, qw, pvol) + (z * qh + y) * qw
+                                seg = bf[s0: s0 + ow]
+                                for v in range(ow):
+                                    seg[v] += wv * grow[v]
+            for ci in range(cg):
+                _phase_scatter(bf[ci * size: (ci + 1) * size], gx[n, g * cg + ci], geo, qd, qh, qw)
+            item = _next_item(counter)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def direct_weight_grad(x, gy, acc, geo, groups, buf, rbuf):
+    """acc[t] (Cout, C/groups*kd*kh*kw) += the weight gradient from the items thread t took (acc zero on entry):
+    per output row and tap, gy's row times the tap's run summed lane-wise into rbuf[t] (taps, ow), reduced at the
+    end of each (item, output channel, input channel)."""
+    nb, c_in = x.shape[:2]
+    cout = gy.shape[1]
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = geo[0] * geo[1] * geo[2]
+    cg, coutg = c_in // groups, cout // groups
+    qd, qh, qw = _phase_dims(geo)
+    pvol = qd * qh * qw
+    size = geo[3] * geo[4] * geo[5] * pvol
+    zero = buf.dtype.type(0)
+    counter = np.zeros(1, np.int64)
+    for t in prange(buf.shape[0]):
+        bf = buf[t]
+        rb = rbuf[t]
+        at = acc[t]
+        item = _next_item(counter)
+        while item < nb * groups:
+            n = item // groups
+            g = item - n * groups
+            for ci in range(cg):
+                _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
+            for o in range(coutg):
+                co = g * coutg + o
+                plane = gy[n, co]
+                for ci in range(cg):
+                    for k in range(taps * ow):
+                        rb[k] = zero
+                    for z in range(od):
+                        for y in range(oh):
+                            grow = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
+                            for tap in range(taps):
+                                s0 = ci * size + _tap_offset(geo, tap, qh, qw, pvol) + (z * qh + y) * qw
+                                seg = bf[s0: s0 + ow]
+                                r = rb[tap * ow: (tap + 1) * ow]
+                                for v in range(ow):
+                                    r[v] += grow[v] * seg[v]
+                    for tap in range(taps):
+                        s = zero
+                        for v in range(ow):
+                            s += rb[tap * ow + v]
+                        at[co, ci * taps + tap] += s
+            item = _next_item(counter)

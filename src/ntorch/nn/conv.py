@@ -679,6 +679,13 @@ def _fused_conv(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, grou
     n, c = x.shape[:2]
     cout = w.shape[0]
     kvol = int(np.prod(w.shape[2:]))
+    if _use_direct(c // groups, cout // groups):
+        return _direct_conv(x, w, b, stride, padding, dilation, groups, out_grid)
+    if all(v == 1 for v in stride):
+        xp = _window(x, tuple(padding), tuple(out_grid[i] + dilation[i] * (w.shape[2 + i] - 1)
+                                               for i in range(len(out_grid))))
+        return _shifted_conv(xp, np.ascontiguousarray(w).reshape(cout, -1), b, w.shape[2:], dilation, groups,
+                             out_grid)
     grid = (1,) * (3 - len(out_grid)) + tuple(out_grid)
     out = np.empty((n, cout) + tuple(out_grid), x.dtype)
     chunk, threads = _chunking(n, grid, c * kvol, x.itemsize)
@@ -698,6 +705,10 @@ def _fused_conv_transpose(x: np.ndarray, w: np.ndarray, stride, padding, dilatio
     coutg = w.shape[1]
     kvol = int(np.prod(w.shape[2:]))
     cout = coutg * groups
+    if _use_direct(coutg, cin // groups):
+        return _direct_transpose(x, w, stride, padding, dilation, groups, out_size)
+    if all(v == 1 for v in stride):
+        return _shifted_transpose(x, w, padding, dilation, groups, out_size)
     geo = _geo(w.shape[2:], stride, padding, dilation, x.shape[2:])
     out = np.zeros((n, cout) + tuple(out_size), x.dtype)
     grid = tuple(int(v) for v in geo[12:])
@@ -733,6 +744,12 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
     n, c = x.shape[:2]
     cout = g.shape[1]
     kvol = int(np.prod(kernel))
+    if _use_direct(c // groups, cout // groups):
+        return _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups)
+    if all(v == 1 for v in stride):
+        xp = _window(x, tuple(padding), tuple(g.shape[2 + i] + dilation[i] * (kernel[i] - 1)
+                                               for i in range(len(kernel))))
+        return _shifted_weight_grad(xp, g, kernel, dilation, groups)
     grid = (1,) * (5 - g.ndim) + tuple(g.shape[2:])
     chunk, threads = _chunking(n, grid, c * kvol, x.itemsize)
     buf = np.empty((threads, c * kvol * chunk * grid[2]), x.dtype)
@@ -742,6 +759,143 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
     K.conv_weight_grad(x5, g.reshape(n, cout, -1), acc, _geo(kernel, stride, padding, dilation, g.shape[2:]),
                        groups, chunk, buf, gbuf)
     return acc.sum(0) if threads > 1 else acc[0]
+
+
+# Stride 1: the shifted GEMM (no im2col) on a zero-padded window of the input (kernels/cpu/conv.py).
+SHIFT_COLS = 1024  # wide output positions per work item (about; at least one row)
+# Few channels per group (depthwise: 1 in, 1 out): direct kernels, no GEMM.
+DIRECT_MAX_PRODUCT = 4  # (input channels per group) x (output channels per group) up to this
+
+
+def _use_direct(cg: int, coutg: int) -> bool:
+    return cg * coutg <= DIRECT_MAX_PRODUCT
+
+
+def _as5(a: np.ndarray) -> np.ndarray:
+    """(N, C, *spatial) with 1 to 3 spatial dims as (N, C, D, H, W) (leading spatial dims of size 1)."""
+    return a.reshape(a.shape[:2] + (1,) * (5 - a.ndim) + a.shape[2:])
+
+
+def _threads(items: int) -> int:
+    return max(1, min(K.num_threads(), items))
+
+
+def _window(x: np.ndarray, front, size) -> np.ndarray:
+    """xp (N, C, *size): xp[..., p] = x[..., p - front] inside x, else 0 (front < 0 crops)."""
+    n, c = x.shape[:2]
+    xp = np.empty((n, c) + tuple(size), x.dtype)
+    if xp.size:
+        f = (0,) * (3 - len(front)) + tuple(front)
+        K.window_copy(_as5(np.ascontiguousarray(x)), _as5(xp), *f)
+    return xp
+
+
+def _shift_chunk(items: int, oh: int, wp: int) -> tuple[int, int]:
+    """(output rows per item, threads) of the shifted kernels for `items` (image, depth) planes of oh rows."""
+    chunk = max(1, min(oh, SHIFT_COLS // wp))
+    want = 4 * K.num_threads()
+    if items * -(-oh // chunk) < want:
+        chunk = max(1, -(-oh // -(-want // items)))
+    return chunk, _threads(items * -(-oh // chunk))
+
+
+def _shifted_conv(xp: np.ndarray, w2: np.ndarray, b, kernel, dilation, groups: int, out_grid) -> np.ndarray:
+    """The stride-1 conv of the padded window xp (N, C, *(out_grid + dilated kernel - 1)) with w2 (Cout, C/groups
+    * kvol) (+ b): (N, Cout, *out_grid)."""
+    n = xp.shape[0]
+    cout = w2.shape[0]
+    x5 = _as5(xp)
+    grid = (1,) * (3 - len(out_grid)) + tuple(out_grid)
+    chunk, threads = _shift_chunk(n * grid[0], grid[1], x5.shape[4])
+    out = np.empty((n, cout) + tuple(out_grid), xp.dtype)
+    cbuf = np.empty((threads, cout, chunk * x5.shape[4]), xp.dtype)
+    bias = np.zeros(0, xp.dtype) if b is None else np.ascontiguousarray(b, xp.dtype)
+    K.conv_shifted(x5, w2, bias, out.reshape(n, cout, -1), _geo(kernel, (1,) * len(kernel), (0,) * len(kernel),
+                                                                dilation, out_grid), groups, chunk, cbuf)
+    return out
+
+
+def _shifted_transpose(x: np.ndarray, w: np.ndarray, padding, dilation, groups: int, out_size) -> np.ndarray:
+    """The stride-1 transposed conv (no bias): the stride-1 conv of x padded by d*(k - 1) - p in front with the
+    kernel flipped and its channel axes swapped per group."""
+    nd = len(out_size)
+    cin, coutg = w.shape[:2]
+    kernel = w.shape[2:]
+    cing = cin // groups
+    front = tuple(dilation[i] * (kernel[i] - 1) - padding[i] for i in range(nd))
+    xp = _window(x, front, tuple(out_size[i] + dilation[i] * (kernel[i] - 1) for i in range(nd)))
+    flip = (slice(None),) * 3 + (slice(None, None, -1),) * nd
+    wf = w.reshape((groups, cing, coutg) + kernel).swapaxes(1, 2)[flip]
+    wf = np.ascontiguousarray(wf).reshape(groups * coutg, -1)
+    return _shifted_conv(xp, wf, None, kernel, dilation, groups, out_size)
+
+
+def _shifted_weight_grad(xp: np.ndarray, g: np.ndarray, kernel, dilation, groups: int) -> np.ndarray:
+    """The (groups, C/groups*kvol, Cout/groups) weight gradient (transposed) of the stride-1 conv of the padded
+    window xp whose output gradient is g."""
+    n, c = xp.shape[:2]
+    cout = g.shape[1]
+    cg, coutg = c // groups, cout // groups
+    kvol = int(np.prod(kernel))
+    x5 = _as5(xp)
+    grid = (1,) * (5 - g.ndim) + tuple(g.shape[2:])
+    chunk, threads = _shift_chunk(n * grid[0], grid[1], x5.shape[4])
+    gbuf = np.empty((threads, chunk * x5.shape[4] * cout), xp.dtype)
+    acc = np.zeros((threads, groups * kvol * cg, coutg), xp.dtype)
+    nd = len(kernel)
+    K.conv_shifted_weight_grad(x5, np.ascontiguousarray(g).reshape(n, cout, -1), acc,
+                               _geo(kernel, (1,) * nd, (0,) * nd, dilation, g.shape[2:]), groups, chunk, gbuf)
+    acc = acc.sum(0) if threads > 1 else acc[0]
+    return np.ascontiguousarray(acc.reshape(groups, kvol, cg, coutg).transpose(0, 2, 1, 3)).reshape(
+        groups, cg * kvol, coutg)
+
+
+def _phase_size(kernel, stride, dilation, grid) -> int:
+    """Elements of one channel's phase buffer in the direct kernels (see kernels/cpu/conv.py)."""
+    size = 1
+    for k, s, d, o in zip(kernel, stride, dilation, grid):
+        size *= s * (o + (d * (k - 1)) // s)
+    return size
+
+
+def _direct_conv(x, w, b, stride, padding, dilation, groups: int, out_grid) -> np.ndarray:
+    n, c = x.shape[:2]
+    cout = w.shape[0]
+    out = np.empty((n, cout) + tuple(out_grid), x.dtype)
+    threads = _threads(n * groups)
+    buf = np.empty((threads, c // groups * _phase_size(w.shape[2:], stride, dilation, out_grid)), x.dtype)
+    bias = np.zeros(0, x.dtype) if b is None else np.ascontiguousarray(b, x.dtype)
+    K.direct_forward(_as5(x), np.ascontiguousarray(w).reshape(cout, -1), bias, out.reshape(n, cout, -1),
+                     _geo(w.shape[2:], stride, padding, dilation, out_grid), groups, buf)
+    return out
+
+
+def _direct_transpose(x, w, stride, padding, dilation, groups: int, out_size) -> np.ndarray:
+    """The transposed conv (no bias) of x (N, Cin, *grid) = the input gradient of the conv whose weight is w
+    (Cin, Cout/groups, *kernel), output grid x's."""
+    n, cin = x.shape[:2]
+    cout = w.shape[1] * groups
+    out = np.zeros((n, cout) + tuple(out_size), x.dtype)
+    threads = _threads(n * groups)
+    buf = np.empty((threads, cout // groups * _phase_size(w.shape[2:], stride, dilation, x.shape[2:])), x.dtype)
+    K.direct_input_grad(x.reshape(n, cin, -1), np.ascontiguousarray(w).reshape(cin, -1), _as5(out),
+                        _geo(w.shape[2:], stride, padding, dilation, x.shape[2:]), groups, buf)
+    return out
+
+
+def _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups: int) -> np.ndarray:
+    n, c = x.shape[:2]
+    cout = g.shape[1]
+    cg, coutg = c // groups, cout // groups
+    kvol = int(np.prod(kernel))
+    threads = _threads(n * groups)
+    buf = np.empty((threads, cg * _phase_size(kernel, stride, dilation, g.shape[2:])), x.dtype)
+    rbuf = np.empty((threads, kvol * g.shape[-1]), x.dtype)
+    acc = np.zeros((threads, cout, cg * kvol), x.dtype)
+    K.direct_weight_grad(_as5(x), np.ascontiguousarray(g).reshape(n, cout, -1), acc,
+                         _geo(kernel, stride, padding, dilation, g.shape[2:]), groups, buf, rbuf)
+    acc = acc.sum(0) if threads > 1 else acc[0]
+    return np.ascontiguousarray(acc.reshape(groups, coutg, cg * kvol).transpose(0, 2, 1))
 
 
 def _add_bias(out3: np.ndarray, b, cdtype: dtypes.dtype) -> np.ndarray:
