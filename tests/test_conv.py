@@ -551,6 +551,7 @@ def test_shifted_and_direct_paths(rng, monkeypatch, case, threads, small_items):
     the tap-by-tap reference, float32 within its tolerance; the input is a non-contiguous view."""
     from ntorch.nn import conv
 
+    monkeypatch.setattr(conv, "SHIFT_MIN_CHANNELS", 1)  # the shifted GEMM even for these few channels
     if small_items:
         monkeypatch.setattr(conv, "SHIFT_COLS", 1)
     xs, ws, s, p, d, g = case
@@ -581,8 +582,11 @@ def test_shifted_and_direct_paths(rng, monkeypatch, case, threads, small_items):
 @pytest.mark.parametrize("case", [((2, 4, 5, 6), 3, 3, 1, 2, 0, 2, 1),  # stride 1, padding > d*(k - 1): cropped
                                   ((1, 3, 4, 5), 2, (2, 3), 1, (0, 1), 0, 1, (2, 1)),
                                   ((1, 4, 3, 4), 1, 3, 2, 1, 1, 4, 1)])  # depthwise, stride 2, output_padding
-def test_conv_transpose_stride1_and_depthwise(rng, case):
+def test_conv_transpose_stride1_and_depthwise(rng, monkeypatch, case):
     """conv_transpose2d through the shifted and direct kernels against the scatter reference."""
+    from ntorch.nn import conv
+
+    monkeypatch.setattr(conv, "SHIFT_MIN_CHANNELS", 1)
     shape, coutg, k, s, p, op, g, d = case
     k = (k, k) if isinstance(k, int) else k
     x = random_array(rng, shape, nt.float64)

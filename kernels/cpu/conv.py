@@ -593,25 +593,60 @@ def _phase_scatter(bf, x, geo, qd, qh, qw):
                             continue
                         dst = x[iz, iy]
                         x0 = px - pw
-                        for v in range(vlo, vhi):
-                            dst[v * sw + x0] = row[v]
+                        if sw == 2:  # a constant stride (vectorizes)
+                            d2 = dst[2 * vlo + x0: 2 * vhi + x0 - 1]
+                            seg = row[vlo:vhi]
+                            for v in range(vhi - vlo):
+                                d2[2 * v] = seg[v]
+                        else:
+                            for v in range(vlo, vhi):
+                                dst[v * sw + x0] = row[v]
+
+
+@numba.njit(inline="always")
+def _direct_setup(geo):
+    """(qd, qh, qw, one channel's phase-buffer size, wide run length nq, tap run offsets): output (z, y, x) is at
+    wide index (z*qh + y)*qw + x, and tap t's input run for it starts at offsets[t] + that index."""
+    qd, qh, qw = _phase_dims(geo)
+    pvol = qd * qh * qw
+    taps = geo[0] * geo[1] * geo[2]
+    offsets = np.empty(taps, np.int64)
+    for tap in range(taps):
+        offsets[tap] = _tap_offset(geo, tap, qh, qw, pvol)
+    nq = ((geo[12] - 1) * qh + geo[13] - 1) * qw + geo[14]
+    return qd, qh, qw, geo[3] * geo[4] * geo[5] * pvol, nq, offsets
+
+
+@numba.njit(inline="always")
+def _widen(plane, wide, geo, qh, qw):
+    """wide[(z*qh + y)*qw + x] = plane[(z*oh + y)*ow + x], 0 at the other wide positions."""
+    od, oh, ow = geo[12], geo[13], geo[14]
+    zero = wide.dtype.type(0)
+    for k in range(wide.size):
+        wide[k] = zero
+    for z in range(od):
+        for y in range(oh):
+            src = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
+            dst = wide[(z * qh + y) * qw: (z * qh + y) * qw + ow]
+            for v in range(ow):
+                dst[v] = src[v]
 
 
 @numba.njit(parallel=True, **_OPTS)
-def direct_forward(x, w, bias, out, geo, groups, buf):
+def direct_forward(x, w, bias, out, geo, groups, buf, wbuf):
     """out (N, Cout, od*oh*ow) = conv of x (N, C, D, H, W) with w (Cout, C/groups*kd*kh*kw) (+ bias when
-    bias.size > 0); buf (threads, C/groups * phase-buffer size)."""
+    bias.size > 0); buf (threads, C/groups * phase-buffer size), wbuf (threads, nq): one output channel, wide."""
     nb, c_in = x.shape[:2]
-    cout, kg = w.shape
+    cout = w.shape[0]
     od, oh, ow = geo[12], geo[13], geo[14]
     taps = geo[0] * geo[1] * geo[2]
     cg, coutg = c_in // groups, cout // groups
-    qd, qh, qw = _phase_dims(geo)
-    pvol = qd * qh * qw
-    size = geo[3] * geo[4] * geo[5] * pvol
+    qd, qh, qw, size, nq, offsets = _direct_setup(geo)
+    zero = out.dtype.type(0)
     counter = np.zeros(1, np.int64)
     for t in prange(buf.shape[0]):
         bf = buf[t]
+        ob = wbuf[t]
         item = _next_item(counter)
         while item < nb * groups:
             n = item // groups
@@ -620,40 +655,41 @@ def direct_forward(x, w, bias, out, geo, groups, buf):
                 _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
             for o in range(coutg):
                 co = g * coutg + o
-                bv = bias[co] if bias.size else out.dtype.type(0)
                 wr = w[co]
+                for q in range(nq):
+                    ob[q] = zero
+                for ci in range(cg):
+                    for tap in range(taps):
+                        wv = wr[ci * taps + tap]
+                        s0 = ci * size + offsets[tap]
+                        seg = bf[s0: s0 + nq]
+                        for q in range(nq):
+                            ob[q] += wv * seg[q]
+                bv = bias[co] if bias.size else zero
                 plane = out[n, co]
                 for z in range(od):
                     for y in range(oh):
-                        orow = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
+                        src = ob[(z * qh + y) * qw: (z * qh + y) * qw + ow]
+                        dst = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
                         for v in range(ow):
-                            orow[v] = bv
-                        for ci in range(cg):
-                            for tap in range(taps):
-                                wv = wr[ci * taps + tap]
-                                s0 = ci * size + _tap_offset(geo, tap, qh, qw, pvol) + (z * qh + y) * qw
-                                seg = bf[s0: s0 + ow]
-                                for v in range(ow):
-                                    orow[v] += wv * seg[v]
+                            dst[v] = src[v] + bv
             item = _next_item(counter)
 
 
 @numba.njit(parallel=True, **_OPTS)
-def direct_input_grad(gy, w, gx, geo, groups, buf):
+def direct_input_grad(gy, w, gx, geo, groups, buf, wbuf):
     """gx (N, C, D, H, W), zero on entry, = the input gradient of direct_forward's conv for the output gradient gy
     (N, Cout, od*oh*ow) (equally: the transposed conv of gy)."""
     nb, c_in = gx.shape[:2]
-    cout, kg = w.shape
-    od, oh, ow = geo[12], geo[13], geo[14]
+    cout = w.shape[0]
     taps = geo[0] * geo[1] * geo[2]
     cg, coutg = c_in // groups, cout // groups
-    qd, qh, qw = _phase_dims(geo)
-    pvol = qd * qh * qw
-    size = geo[3] * geo[4] * geo[5] * pvol
+    qd, qh, qw, size, nq, offsets = _direct_setup(geo)
     zero = buf.dtype.type(0)
     counter = np.zeros(1, np.int64)
     for t in prange(buf.shape[0]):
         bf = buf[t]
+        wb = wbuf[t]
         item = _next_item(counter)
         while item < nb * groups:
             n = item // groups
@@ -664,40 +700,34 @@ def direct_input_grad(gy, w, gx, geo, groups, buf):
             for o in range(coutg):
                 co = g * coutg + o
                 wr = w[co]
-                plane = gy[n, co]
-                for z in range(od):
-                    for y in range(oh):
-                        grow = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
-                        for ci in range(cg):
-                            for tap in range(taps):
-                                wv = wr[ci * taps + tap]
-                                s0 = ci * size + _tap_offset(geo, tap, qh, qw, pvol) + (z * qh + y) * qw
-                                seg = bf[s0: s0 + ow]
-                                for v in range(ow):
-                                    seg[v] += wv * grow[v]
+                _widen(gy[n, co], wb, geo, qh, qw)
+                for ci in range(cg):
+                    for tap in range(taps):
+                        wv = wr[ci * taps + tap]
+                        s0 = ci * size + offsets[tap]
+                        seg = bf[s0: s0 + nq]
+                        for q in range(nq):
+                            seg[q] += wv * wb[q]
             for ci in range(cg):
                 _phase_scatter(bf[ci * size: (ci + 1) * size], gx[n, g * cg + ci], geo, qd, qh, qw)
             item = _next_item(counter)
 
 
-@numba.njit(parallel=True, **_OPTS)
-def direct_weight_grad(x, gy, acc, geo, groups, buf, rbuf):
+@numba.njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
+def direct_weight_grad(x, gy, acc, geo, groups, buf, wbuf):
     """acc[t] (Cout, C/groups*kd*kh*kw) += the weight gradient from the items thread t took (acc zero on entry):
-    per output row and tap, gy's row times the tap's run summed lane-wise into rbuf[t] (taps, ow), reduced at the
-    end of each (item, output channel, input channel)."""
+    per output channel, input channel and tap, the dot product of gy's wide plane with the tap's run (the sums
+    reassociate, so they vectorize)."""
     nb, c_in = x.shape[:2]
     cout = gy.shape[1]
-    od, oh, ow = geo[12], geo[13], geo[14]
     taps = geo[0] * geo[1] * geo[2]
     cg, coutg = c_in // groups, cout // groups
-    qd, qh, qw = _phase_dims(geo)
-    pvol = qd * qh * qw
-    size = geo[3] * geo[4] * geo[5] * pvol
+    qd, qh, qw, size, nq, offsets = _direct_setup(geo)
     zero = buf.dtype.type(0)
     counter = np.zeros(1, np.int64)
     for t in prange(buf.shape[0]):
         bf = buf[t]
-        rb = rbuf[t]
+        wb = wbuf[t]
         at = acc[t]
         item = _next_item(counter)
         while item < nb * groups:
@@ -707,22 +737,13 @@ def direct_weight_grad(x, gy, acc, geo, groups, buf, rbuf):
                 _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
             for o in range(coutg):
                 co = g * coutg + o
-                plane = gy[n, co]
+                _widen(gy[n, co], wb, geo, qh, qw)
                 for ci in range(cg):
-                    for k in range(taps * ow):
-                        rb[k] = zero
-                    for z in range(od):
-                        for y in range(oh):
-                            grow = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
-                            for tap in range(taps):
-                                s0 = ci * size + _tap_offset(geo, tap, qh, qw, pvol) + (z * qh + y) * qw
-                                seg = bf[s0: s0 + ow]
-                                r = rb[tap * ow: (tap + 1) * ow]
-                                for v in range(ow):
-                                    r[v] += grow[v] * seg[v]
                     for tap in range(taps):
+                        s0 = ci * size + offsets[tap]
+                        seg = bf[s0: s0 + nq]
                         s = zero
-                        for v in range(ow):
-                            s += rb[tap * ow + v]
+                        for q in range(nq):
+                            s += wb[q] * seg[q]
                         at[co, ci * taps + tap] += s
             item = _next_item(counter)

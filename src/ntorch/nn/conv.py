@@ -681,7 +681,7 @@ def _fused_conv(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, grou
     kvol = int(np.prod(w.shape[2:]))
     if _use_direct(c // groups, cout // groups):
         return _direct_conv(x, w, b, stride, padding, dilation, groups, out_grid)
-    if all(v == 1 for v in stride):
+    if all(v == 1 for v in stride) and c // groups >= SHIFT_MIN_CHANNELS:
         xp = _window(x, tuple(padding), tuple(out_grid[i] + dilation[i] * (w.shape[2 + i] - 1)
                                                for i in range(len(out_grid))))
         return _shifted_conv(xp, np.ascontiguousarray(w).reshape(cout, -1), b, w.shape[2:], dilation, groups,
@@ -707,7 +707,7 @@ def _fused_conv_transpose(x: np.ndarray, w: np.ndarray, stride, padding, dilatio
     cout = coutg * groups
     if _use_direct(coutg, cin // groups):
         return _direct_transpose(x, w, stride, padding, dilation, groups, out_size)
-    if all(v == 1 for v in stride):
+    if all(v == 1 for v in stride) and cin // groups >= SHIFT_MIN_CHANNELS:
         return _shifted_transpose(x, w, padding, dilation, groups, out_size)
     geo = _geo(w.shape[2:], stride, padding, dilation, x.shape[2:])
     out = np.zeros((n, cout) + tuple(out_size), x.dtype)
@@ -746,7 +746,7 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
     kvol = int(np.prod(kernel))
     if _use_direct(c // groups, cout // groups):
         return _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups)
-    if all(v == 1 for v in stride):
+    if all(v == 1 for v in stride) and c // groups >= SHIFT_MIN_CHANNELS:
         xp = _window(x, tuple(padding), tuple(g.shape[2 + i] + dilation[i] * (kernel[i] - 1)
                                                for i in range(len(kernel))))
         return _shifted_weight_grad(xp, g, kernel, dilation, groups)
@@ -763,6 +763,7 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
 
 # Stride 1: the shifted GEMM (no im2col) on a zero-padded window of the input (kernels/cpu/conv.py).
 SHIFT_COLS = 1024  # wide output positions per work item (about; at least one row)
+SHIFT_MIN_CHANNELS = 16  # input channels per group from which it beats unfolding (a GEMM's K is that many per tap)
 # Few channels per group (depthwise: 1 in, 1 out): direct kernels, no GEMM.
 DIRECT_MAX_PRODUCT = 4  # (input channels per group) x (output channels per group) up to this
 
@@ -850,12 +851,11 @@ def _shifted_weight_grad(xp: np.ndarray, g: np.ndarray, kernel, dilation, groups
         groups, cg * kvol, coutg)
 
 
-def _phase_size(kernel, stride, dilation, grid) -> int:
-    """Elements of one channel's phase buffer in the direct kernels (see kernels/cpu/conv.py)."""
-    size = 1
-    for k, s, d, o in zip(kernel, stride, dilation, grid):
-        size *= s * (o + (d * (k - 1)) // s)
-    return size
+def _phase_size(kernel, stride, dilation, grid) -> tuple[int, int]:
+    """(elements of one channel's phase buffer, wide run length) of the direct kernels (kernels/cpu/conv.py)."""
+    q = [1] * (3 - len(grid)) + [o + (d * (k - 1)) // s for k, s, d, o in zip(kernel, stride, dilation, grid)]
+    g3 = (1,) * (3 - len(grid)) + tuple(grid)
+    return int(np.prod(stride)) * q[0] * q[1] * q[2], ((g3[0] - 1) * q[1] + g3[1] - 1) * q[2] + g3[2]
 
 
 def _direct_conv(x, w, b, stride, padding, dilation, groups: int, out_grid) -> np.ndarray:
@@ -863,10 +863,11 @@ def _direct_conv(x, w, b, stride, padding, dilation, groups: int, out_grid) -> n
     cout = w.shape[0]
     out = np.empty((n, cout) + tuple(out_grid), x.dtype)
     threads = _threads(n * groups)
-    buf = np.empty((threads, c // groups * _phase_size(w.shape[2:], stride, dilation, out_grid)), x.dtype)
+    size, nq = _phase_size(w.shape[2:], stride, dilation, out_grid)
+    buf, wbuf = np.empty((threads, c // groups * size), x.dtype), np.empty((threads, nq), x.dtype)
     bias = np.zeros(0, x.dtype) if b is None else np.ascontiguousarray(b, x.dtype)
     K.direct_forward(_as5(x), np.ascontiguousarray(w).reshape(cout, -1), bias, out.reshape(n, cout, -1),
-                     _geo(w.shape[2:], stride, padding, dilation, out_grid), groups, buf)
+                     _geo(w.shape[2:], stride, padding, dilation, out_grid), groups, buf, wbuf)
     return out
 
 
@@ -877,9 +878,10 @@ def _direct_transpose(x, w, stride, padding, dilation, groups: int, out_size) ->
     cout = w.shape[1] * groups
     out = np.zeros((n, cout) + tuple(out_size), x.dtype)
     threads = _threads(n * groups)
-    buf = np.empty((threads, cout // groups * _phase_size(w.shape[2:], stride, dilation, x.shape[2:])), x.dtype)
+    size, nq = _phase_size(w.shape[2:], stride, dilation, x.shape[2:])
+    buf, wbuf = np.empty((threads, cout // groups * size), x.dtype), np.empty((threads, nq), x.dtype)
     K.direct_input_grad(x.reshape(n, cin, -1), np.ascontiguousarray(w).reshape(cin, -1), _as5(out),
-                        _geo(w.shape[2:], stride, padding, dilation, x.shape[2:]), groups, buf)
+                        _geo(w.shape[2:], stride, padding, dilation, x.shape[2:]), groups, buf, wbuf)
     return out
 
 
@@ -889,11 +891,11 @@ def _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups: int) ->
     cg, coutg = c // groups, cout // groups
     kvol = int(np.prod(kernel))
     threads = _threads(n * groups)
-    buf = np.empty((threads, cg * _phase_size(kernel, stride, dilation, g.shape[2:])), x.dtype)
-    rbuf = np.empty((threads, kvol * g.shape[-1]), x.dtype)
+    size, nq = _phase_size(kernel, stride, dilation, g.shape[2:])
+    buf, wbuf = np.empty((threads, cg * size), x.dtype), np.empty((threads, nq), x.dtype)
     acc = np.zeros((threads, cout, cg * kvol), x.dtype)
     K.direct_weight_grad(_as5(x), np.ascontiguousarray(g).reshape(n, cout, -1), acc,
-                         _geo(kernel, stride, padding, dilation, g.shape[2:]), groups, buf, rbuf)
+                         _geo(kernel, stride, padding, dilation, g.shape[2:]), groups, buf, wbuf)
     acc = acc.sum(0) if threads > 1 else acc[0]
     return np.ascontiguousarray(acc.reshape(groups, coutg, cg * kvol).transpose(0, 2, 1))
 
