@@ -552,6 +552,7 @@ def test_shifted_and_direct_paths(rng, monkeypatch, case, threads, small_items):
     from ntorch.nn import conv
 
     monkeypatch.setattr(conv, "SHIFT_MIN_CHANNELS", 1)  # the shifted GEMM even for these few channels
+    monkeypatch.setattr(conv, "SHIFT_MIN_OUT_CHANNELS", 1)
     if small_items:
         monkeypatch.setattr(conv, "SHIFT_COLS", 1)
     xs, ws, s, p, d, g = case
@@ -587,6 +588,7 @@ def test_conv_transpose_stride1_and_depthwise(rng, monkeypatch, case):
     from ntorch.nn import conv
 
     monkeypatch.setattr(conv, "SHIFT_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv, "SHIFT_MIN_OUT_CHANNELS", 1)
     shape, coutg, k, s, p, op, g, d = case
     k = (k, k) if isinstance(k, int) else k
     x = random_array(rng, shape, nt.float64)

@@ -681,7 +681,7 @@ def _fused_conv(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, grou
     kvol = int(np.prod(w.shape[2:]))
     if _use_direct(c // groups, cout // groups):
         return _direct_conv(x, w, b, stride, padding, dilation, groups, out_grid)
-    if all(v == 1 for v in stride) and c // groups >= SHIFT_MIN_CHANNELS:
+    if all(v == 1 for v in stride) and _use_shifted(c // groups, cout // groups):
         xp = _window(x, tuple(padding), tuple(out_grid[i] + dilation[i] * (w.shape[2 + i] - 1)
                                                for i in range(len(out_grid))))
         return _shifted_conv(xp, np.ascontiguousarray(w).reshape(cout, -1), b, w.shape[2:], dilation, groups,
@@ -707,7 +707,7 @@ def _fused_conv_transpose(x: np.ndarray, w: np.ndarray, stride, padding, dilatio
     cout = coutg * groups
     if _use_direct(coutg, cin // groups):
         return _direct_transpose(x, w, stride, padding, dilation, groups, out_size)
-    if all(v == 1 for v in stride) and cin // groups >= SHIFT_MIN_CHANNELS:
+    if all(v == 1 for v in stride) and _use_shifted(cin // groups, coutg):
         return _shifted_transpose(x, w, padding, dilation, groups, out_size)
     geo = _geo(w.shape[2:], stride, padding, dilation, x.shape[2:])
     out = np.zeros((n, cout) + tuple(out_size), x.dtype)
@@ -746,7 +746,7 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
     kvol = int(np.prod(kernel))
     if _use_direct(c // groups, cout // groups):
         return _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups)
-    if all(v == 1 for v in stride) and c // groups >= SHIFT_MIN_CHANNELS:
+    if all(v == 1 for v in stride) and _use_shifted(c // groups, cout // groups):
         xp = _window(x, tuple(padding), tuple(g.shape[2 + i] + dilation[i] * (kernel[i] - 1)
                                                for i in range(len(kernel))))
         return _shifted_weight_grad(xp, g, kernel, dilation, groups)
@@ -763,9 +763,16 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
 
 # Stride 1: the shifted GEMM (no im2col) on a zero-padded window of the input (kernels/cpu/conv.py).
 SHIFT_COLS = 1024  # wide output positions per work item (about; at least one row)
-SHIFT_MIN_CHANNELS = 16  # input channels per group from which it beats unfolding (a GEMM's K is that many per tap)
+# It beats unfolding from 16 input channels per group (each tap's GEMM has K = that many) and 8 output channels per
+# group (the micro-kernel's rows); the transposed conv swaps the two.
+SHIFT_MIN_CHANNELS = 16
+SHIFT_MIN_OUT_CHANNELS = 8
 # Few channels per group (depthwise: 1 in, 1 out): direct kernels, no GEMM.
 DIRECT_MAX_PRODUCT = 4  # (input channels per group) x (output channels per group) up to this
+
+
+def _use_shifted(cg: int, coutg: int) -> bool:
+    return cg >= SHIFT_MIN_CHANNELS and coutg >= SHIFT_MIN_OUT_CHANNELS
 
 
 def _use_direct(cg: int, coutg: int) -> bool:
