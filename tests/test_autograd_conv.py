@@ -69,7 +69,7 @@ PATHS = [  # conv function, input shape, weight shape, keyword arguments: the sh
     (F.conv3d, (1, 2, 3, 3, 4), (2, 2, 2, 1, 2), dict(padding=(1, 0, 1))),  # shifted 3-d
     (F.conv1d, (2, 2, 6), (2, 2, 3), dict(padding=3)),  # shifted 1-d, padding > k - 1
     (F.conv2d, (1, 3, 5, 6), (3, 1, 3, 3), dict(stride=2, padding=1, groups=3)),  # depthwise, stride 2
-    (F.conv2d, (2, 2, 5, 4), (4, 1, 2, 3), dict(stride=(3, 1), dilation=(1, 2), groups=2)),  # multiplier 2
+    (F.conv2d, (2, 2, 5, 6), (4, 1, 2, 3), dict(stride=(3, 1), dilation=(1, 2), groups=2)),  # multiplier 2
     (F.conv3d, (1, 2, 3, 4, 3), (2, 1, 2, 2, 2), dict(stride=(1, 2, 2), padding=1, groups=2)),  # depthwise 3-d
     (F.conv1d, (1, 2, 9), (2, 1, 3), dict(stride=3, padding=2, dilation=2, groups=2)),  # depthwise 1-d
 ]
