@@ -573,6 +573,42 @@ def _phase_fill(x, bf, geo, qd, qh, qw):
 
 
 @numba.njit(inline="always")
+def _phase_fill2(x, bf, geo, qd, qh, qw, tmp):
+    """_phase_fill for width stride 2: each input row is copied zero-padded into tmp (2*qw), then split into its
+    two width phases in one loop (an interleaved pair of loads that vectorizes; a single stride-2 gather does not)."""
+    sd, sh, pd, ph, pw = geo[3], geo[4], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    zero = bf.dtype.type(0)
+    pvol = qd * qh * qw
+    jlo, jhi = _valid_range(2 * qw, -pw, 1, w)
+    for k in range(jlo):
+        tmp[k] = zero
+    for k in range(jhi, 2 * qw):
+        tmp[k] = zero
+    mid = tmp[jlo:jhi]
+    for pz in range(sd):
+        for py in range(sh):
+            for qz in range(qd):
+                iz = qz * sd + pz - pd
+                for qy in range(qh):
+                    iy = qy * sh + py - ph
+                    k0 = (pz * sh + py) * 2 * pvol + (qz * qh + qy) * qw
+                    r0 = bf[k0: k0 + qw]
+                    r1 = bf[k0 + pvol: k0 + pvol + qw]
+                    if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                        for v in range(qw):
+                            r0[v] = zero
+                            r1[v] = zero
+                        continue
+                    src = x[iz, iy, jlo - pw: jhi - pw]
+                    for v in range(jhi - jlo):
+                        mid[v] = src[v]
+                    for v in range(qw):
+                        r0[v] = tmp[2 * v]
+                        r1[v] = tmp[2 * v + 1]
+
+
+@numba.njit(inline="always")
 def _phase_scatter(bf, x, geo, qd, qh, qw):
     """x (D, H, W) = the phase buffer bf put back (the adjoint of _phase_fill for positions it covers; x must hold
     zeros at the positions no phase covers)."""
@@ -593,11 +629,11 @@ def _phase_scatter(bf, x, geo, qd, qh, qw):
                             continue
                         dst = x[iz, iy]
                         x0 = px - pw
-                        if sw == 2:  # a constant stride (vectorizes)
-                            d2 = dst[2 * vlo + x0: 2 * vhi + x0 - 1]
+                        if sw == 1:
+                            d1 = dst[vlo + x0: vhi + x0]
                             seg = row[vlo:vhi]
                             for v in range(vhi - vlo):
-                                d2[2 * v] = seg[v]
+                                d1[v] = seg[v]
                         else:
                             for v in range(vlo, vhi):
                                 dst[v * sw + x0] = row[v]
@@ -632,6 +668,34 @@ def _widen(plane, wide, geo, qh, qw):
                 dst[v] = src[v]
 
 
+@numba.njit(inline="always")
+def _phase_scatter2(bf, x, geo, qd, qh, qw, tmp):
+    """_phase_scatter for width stride 2: the two width phases of a row interleaved into tmp in one loop, then
+    copied to x's row."""
+    sd, sh, pd, ph, pw = geo[3], geo[4], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    pvol = qd * qh * qw
+    jlo, jhi = _valid_range(2 * qw, -pw, 1, w)
+    mid = tmp[jlo:jhi]
+    for pz in range(sd):
+        for py in range(sh):
+            for qz in range(qd):
+                iz = qz * sd + pz - pd
+                for qy in range(qh):
+                    iy = qy * sh + py - ph
+                    if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                        continue
+                    k0 = (pz * sh + py) * 2 * pvol + (qz * qh + qy) * qw
+                    r0 = bf[k0: k0 + qw]
+                    r1 = bf[k0 + pvol: k0 + pvol + qw]
+                    for v in range(qw):
+                        tmp[2 * v] = r0[v]
+                        tmp[2 * v + 1] = r1[v]
+                    dst = x[iz, iy, jlo - pw: jhi - pw]
+                    for v in range(jhi - jlo):
+                        dst[v] = mid[v]
+
+
 @numba.njit(parallel=True, **_OPTS)
 def direct_forward(x, w, bias, out, geo, groups, buf, wbuf):
     """out (N, Cout, od*oh*ow) = conv of x (N, C, D, H, W) with w (Cout, C/groups*kd*kh*kw) (+ bias when
@@ -647,12 +711,16 @@ def direct_forward(x, w, bias, out, geo, groups, buf, wbuf):
     for t in prange(buf.shape[0]):
         bf = buf[t]
         ob = wbuf[t]
+        tmp = np.empty(2 * qw, buf.dtype)
         item = _next_item(counter)
         while item < nb * groups:
             n = item // groups
             g = item - n * groups
             for ci in range(cg):
-                _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
+                if geo[5] == 2:
+                    _phase_fill2(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw, tmp)
+                else:
+                    _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
             for o in range(coutg):
                 co = g * coutg + o
                 wr = w[co]
@@ -690,6 +758,7 @@ def direct_input_grad(gy, w, gx, geo, groups, buf, wbuf):
     for t in prange(buf.shape[0]):
         bf = buf[t]
         wb = wbuf[t]
+        tmp = np.empty(2 * qw, buf.dtype)
         item = _next_item(counter)
         while item < nb * groups:
             n = item // groups
@@ -709,7 +778,10 @@ def direct_input_grad(gy, w, gx, geo, groups, buf, wbuf):
                         for q in range(nq):
                             seg[q] += wv * wb[q]
             for ci in range(cg):
-                _phase_scatter(bf[ci * size: (ci + 1) * size], gx[n, g * cg + ci], geo, qd, qh, qw)
+                if geo[5] == 2:
+                    _phase_scatter2(bf[ci * size: (ci + 1) * size], gx[n, g * cg + ci], geo, qd, qh, qw, tmp)
+                else:
+                    _phase_scatter(bf[ci * size: (ci + 1) * size], gx[n, g * cg + ci], geo, qd, qh, qw)
             item = _next_item(counter)
 
 
@@ -729,12 +801,16 @@ def direct_weight_grad(x, gy, acc, geo, groups, buf, wbuf):
         bf = buf[t]
         wb = wbuf[t]
         at = acc[t]
+        tmp = np.empty(2 * qw, buf.dtype)
         item = _next_item(counter)
         while item < nb * groups:
             n = item // groups
             g = item - n * groups
             for ci in range(cg):
-                _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
+                if geo[5] == 2:
+                    _phase_fill2(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw, tmp)
+                else:
+                    _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
             for o in range(coutg):
                 co = g * coutg + o
                 _widen(gy[n, co], wb, geo, qh, qw)
