@@ -398,10 +398,10 @@ def window_copy(x, xp, fd, fh, fw):
 
 @numba.njit(parallel=True, **_OPTS)
 def conv_shifted(xp, w, bias, out, geo, groups, chunk, cbuf):
-    """out (N, Cout, od*oh*ow) = the stride-1 conv of the padded window xp with w (Cout, C/groups*kd*kh*kw), + bias
-    when bias.size > 0. cbuf (threads, Cout, chunk*Wp): the wide result of one item."""
+    """out (N, Cout, od*oh*ow) = the stride-1 conv of the padded window xp with w (kd*kh*kw, Cout, C/groups) (each
+    tap's slice contiguous), + bias when bias.size > 0. cbuf (threads, Cout, chunk*Wp): the wide result of one item."""
     nb, c_in, dp, hp, wp = xp.shape
-    cout, kg = w.shape
+    cout = w.shape[1]
     kd, kh, kw, dd, dh, dw = geo[0], geo[1], geo[2], geo[9], geo[10], geo[11]
     od, oh, ow = geo[12], geo[13], geo[14]
     taps = kd * kh * kw
@@ -433,8 +433,8 @@ def conv_shifted(xp, w, bias, out, geo, groups, chunk, cbuf):
                         off = g * cg * plane + base + (a * dd * hp + i * dh) * wp + j * dw
                         for i0 in range(0, coutg, MR):
                             for jj in range(j0, j1, nr):
-                                _micro_kernel(cg, w, (g * coutg + i0) * kg + tap, kg, taps, min(MR, coutg - i0), xn,
-                                              off + jj, plane, min(nr, j1 - jj), cb, g * coutg + i0, jj, tap > 0)
+                                _micro_kernel(cg, w, (tap * cout + g * coutg + i0) * cg, cg, 1, min(MR, coutg - i0),
+                                              xn, off + jj, plane, min(nr, j1 - jj), cb, g * coutg + i0, jj, tap > 0)
             o = out[n]
             for co in range(cout):
                 bv = bias[co] if bias.size else out.dtype.type(0)

@@ -812,13 +812,15 @@ def _shifted_conv(xp: np.ndarray, w2: np.ndarray, b, kernel, dilation, groups: i
     * kvol) (+ b): (N, Cout, *out_grid)."""
     n = xp.shape[0]
     cout = w2.shape[0]
+    kvol = int(np.prod(kernel))
+    w3 = np.ascontiguousarray(w2.reshape(cout, -1, kvol).transpose(2, 0, 1))  # (taps, Cout, C/groups)
     x5 = _as5(xp)
     grid = (1,) * (3 - len(out_grid)) + tuple(out_grid)
     chunk, threads = _shift_chunk(n * grid[0], grid[1], x5.shape[4])
     out = np.empty((n, cout) + tuple(out_grid), xp.dtype)
     cbuf = np.empty((threads, cout, chunk * x5.shape[4]), xp.dtype)
     bias = np.zeros(0, xp.dtype) if b is None else np.ascontiguousarray(b, xp.dtype)
-    K.conv_shifted(x5, w2, bias, out.reshape(n, cout, -1), _geo(kernel, (1,) * len(kernel), (0,) * len(kernel),
+    K.conv_shifted(x5, w3, bias, out.reshape(n, cout, -1), _geo(kernel, (1,) * len(kernel), (0,) * len(kernel),
                                                                 dilation, out_grid), groups, chunk, cbuf)
     return out
 
