@@ -535,7 +535,7 @@ def _tap_offset(geo, tap, qh, qw, pvol):
     return phase * pvol + (((a * dd) // sd) * qh + (i * dh) // sh) * qw + (j * dw) // sw
 
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _phase_fill(x, bf, geo, qd, qh, qw):
     """bf (one channel's phase buffer) = the phases of x (D, H, W) (0 outside)."""
     sd, sh, sw, pd, ph, pw = geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
@@ -572,7 +572,7 @@ def _phase_fill(x, bf, geo, qd, qh, qw):
                                 row[v] = src[v * sw + x0]
 
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _phase_fill2(x, bf, geo, qd, qh, qw, tmp):
     """_phase_fill for width stride 2: each input row is copied zero-padded into tmp (2*qw), then split into its
     two width phases in one loop (an interleaved pair of loads that vectorizes; a single stride-2 gather does not)."""
@@ -608,7 +608,7 @@ def _phase_fill2(x, bf, geo, qd, qh, qw, tmp):
                         r1[v] = tmp[2 * v + 1]
 
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _phase_scatter(bf, x, geo, qd, qh, qw):
     """x (D, H, W) = the phase buffer bf put back (the adjoint of _phase_fill for positions it covers; x must hold
     zeros at the positions no phase covers)."""
@@ -653,7 +653,7 @@ def _direct_setup(geo):
     return qd, qh, qw, geo[3] * geo[4] * geo[5] * pvol, nq, offsets
 
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _widen(plane, wide, geo, qh, qw):
     """wide[(z*qh + y)*qw + x] = plane[(z*oh + y)*ow + x], 0 at the other wide positions."""
     od, oh, ow = geo[12], geo[13], geo[14]
@@ -668,7 +668,7 @@ def _widen(plane, wide, geo, qh, qw):
                 dst[v] = src[v]
 
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _phase_scatter2(bf, x, geo, qd, qh, qw, tmp):
     """_phase_scatter for width stride 2: the two width phases of a row interleaved into tmp in one loop, then
     copied to x's row."""
@@ -696,106 +696,23 @@ def _phase_scatter2(bf, x, geo, qd, qh, qw, tmp):
                         dst[v] = mid[v]
 
 
-@numba.njit(parallel=True, **_OPTS)
-def direct_forward(x, w, bias, out, geo, groups, buf, wbuf):
-    """out (N, Cout, od*oh*ow) = conv of x (N, C, D, H, W) with w (Cout, C/groups*kd*kh*kw) (+ bias when
-    bias.size > 0); buf (threads, C/groups * phase-buffer size), wbuf (threads, nq): one output channel, wide."""
+@numba.njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
+def direct_conv(mode, x, y, w, bias, acc, geo, groups, buf, wbuf):
+    """One kernel for the three directions (one compile):
+    mode 0: y (N, Cout, od*oh*ow) = conv of x (N, C, D, H, W) with w (Cout, C/groups*kd*kh*kw) (+ bias when
+            bias.size > 0);
+    mode 1: x, zero on entry, = the input gradient for the output gradient y (equally: the transposed conv of y);
+    mode 2: acc[t] (Cout, C/groups*kd*kh*kw) += the weight gradient from the items thread t took (acc zero on entry),
+            dot products of y's wide plane with each tap's run (reassociated, so they vectorize).
+    buf (threads, C/groups * phase-buffer size), wbuf (threads, nq): one output channel's wide plane."""
     nb, c_in = x.shape[:2]
-    cout = w.shape[0]
+    cout = y.shape[1]
     od, oh, ow = geo[12], geo[13], geo[14]
     taps = geo[0] * geo[1] * geo[2]
     cg, coutg = c_in // groups, cout // groups
     qd, qh, qw, size, nq, offsets = _direct_setup(geo)
-    zero = out.dtype.type(0)
-    counter = np.zeros(1, np.int64)
-    for t in prange(buf.shape[0]):
-        bf = buf[t]
-        ob = wbuf[t]
-        tmp = np.empty(2 * qw, buf.dtype)
-        item = _next_item(counter)
-        while item < nb * groups:
-            n = item // groups
-            g = item - n * groups
-            for ci in range(cg):
-                if geo[5] == 2:
-                    _phase_fill2(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw, tmp)
-                else:
-                    _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
-            for o in range(coutg):
-                co = g * coutg + o
-                wr = w[co]
-                for q in range(nq):
-                    ob[q] = zero
-                for ci in range(cg):
-                    for tap in range(taps):
-                        wv = wr[ci * taps + tap]
-                        s0 = ci * size + offsets[tap]
-                        seg = bf[s0: s0 + nq]
-                        for q in range(nq):
-                            ob[q] += wv * seg[q]
-                bv = bias[co] if bias.size else zero
-                plane = out[n, co]
-                for z in range(od):
-                    for y in range(oh):
-                        src = ob[(z * qh + y) * qw: (z * qh + y) * qw + ow]
-                        dst = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
-                        for v in range(ow):
-                            dst[v] = src[v] + bv
-            item = _next_item(counter)
-
-
-@numba.njit(parallel=True, **_OPTS)
-def direct_input_grad(gy, w, gx, geo, groups, buf, wbuf):
-    """gx (N, C, D, H, W), zero on entry, = the input gradient of direct_forward's conv for the output gradient gy
-    (N, Cout, od*oh*ow) (equally: the transposed conv of gy)."""
-    nb, c_in = gx.shape[:2]
-    cout = w.shape[0]
-    taps = geo[0] * geo[1] * geo[2]
-    cg, coutg = c_in // groups, cout // groups
-    qd, qh, qw, size, nq, offsets = _direct_setup(geo)
     zero = buf.dtype.type(0)
-    counter = np.zeros(1, np.int64)
-    for t in prange(buf.shape[0]):
-        bf = buf[t]
-        wb = wbuf[t]
-        tmp = np.empty(2 * qw, buf.dtype)
-        item = _next_item(counter)
-        while item < nb * groups:
-            n = item // groups
-            g = item - n * groups
-            used = bf[: cg * size]
-            for k in range(cg * size):
-                used[k] = zero
-            for o in range(coutg):
-                co = g * coutg + o
-                wr = w[co]
-                _widen(gy[n, co], wb, geo, qh, qw)
-                for ci in range(cg):
-                    for tap in range(taps):
-                        wv = wr[ci * taps + tap]
-                        s0 = ci * size + offsets[tap]
-                        seg = bf[s0: s0 + nq]
-                        for q in range(nq):
-                            seg[q] += wv * wb[q]
-            for ci in range(cg):
-                if geo[5] == 2:
-                    _phase_scatter2(bf[ci * size: (ci + 1) * size], gx[n, g * cg + ci], geo, qd, qh, qw, tmp)
-                else:
-                    _phase_scatter(bf[ci * size: (ci + 1) * size], gx[n, g * cg + ci], geo, qd, qh, qw)
-            item = _next_item(counter)
-
-
-@numba.njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
-def direct_weight_grad(x, gy, acc, geo, groups, buf, wbuf):
-    """acc[t] (Cout, C/groups*kd*kh*kw) += the weight gradient from the items thread t took (acc zero on entry):
-    per output channel, input channel and tap, the dot product of gy's wide plane with the tap's run (the sums
-    reassociate, so they vectorize)."""
-    nb, c_in = x.shape[:2]
-    cout = gy.shape[1]
-    taps = geo[0] * geo[1] * geo[2]
-    cg, coutg = c_in // groups, cout // groups
-    qd, qh, qw, size, nq, offsets = _direct_setup(geo)
-    zero = buf.dtype.type(0)
+    stride2 = geo[5] == 2
     counter = np.zeros(1, np.int64)
     for t in prange(buf.shape[0]):
         bf = buf[t]
@@ -806,20 +723,56 @@ def direct_weight_grad(x, gy, acc, geo, groups, buf, wbuf):
         while item < nb * groups:
             n = item // groups
             g = item - n * groups
-            for ci in range(cg):
-                if geo[5] == 2:
-                    _phase_fill2(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw, tmp)
-                else:
-                    _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
+            if mode == 1:
+                used = bf[: cg * size]
+                for k in range(cg * size):
+                    used[k] = zero
+            else:
+                for ci in range(cg):
+                    if stride2:
+                        _phase_fill2(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw, tmp)
+                    else:
+                        _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
             for o in range(coutg):
                 co = g * coutg + o
-                _widen(gy[n, co], wb, geo, qh, qw)
+                if mode == 0:
+                    wr = w[co]
+                    for q in range(nq):
+                        wb[q] = zero
+                    for ci in range(cg):
+                        for tap in range(taps):
+                            wv = wr[ci * taps + tap]
+                            s0 = ci * size + offsets[tap]
+                            seg = bf[s0: s0 + nq]
+                            for q in range(nq):
+                                wb[q] += wv * seg[q]
+                    bv = bias[co] if bias.size else zero
+                    plane = y[n, co]
+                    for z in range(od):
+                        for yy in range(oh):
+                            src = wb[(z * qh + yy) * qw: (z * qh + yy) * qw + ow]
+                            dst = plane[(z * oh + yy) * ow: (z * oh + yy + 1) * ow]
+                            for v in range(ow):
+                                dst[v] = src[v] + bv
+                else:
+                    _widen(y[n, co], wb, geo, qh, qw)
+                    for ci in range(cg):
+                        for tap in range(taps):
+                            s0 = ci * size + offsets[tap]
+                            seg = bf[s0: s0 + nq]
+                            if mode == 1:
+                                wv = w[co, ci * taps + tap]
+                                for q in range(nq):
+                                    seg[q] += wv * wb[q]
+                            else:
+                                s = zero
+                                for q in range(nq):
+                                    s += wb[q] * seg[q]
+                                at[co, ci * taps + tap] += s
+            if mode == 1:
                 for ci in range(cg):
-                    for tap in range(taps):
-                        s0 = ci * size + offsets[tap]
-                        seg = bf[s0: s0 + nq]
-                        s = zero
-                        for q in range(nq):
-                            s += wb[q] * seg[q]
-                        at[co, ci * taps + tap] += s
+                    if stride2:
+                        _phase_scatter2(bf[ci * size: (ci + 1) * size], x[n, g * cg + ci], geo, qd, qh, qw, tmp)
+                    else:
+                        _phase_scatter(bf[ci * size: (ci + 1) * size], x[n, g * cg + ci], geo, qd, qh, qw)
             item = _next_item(counter)

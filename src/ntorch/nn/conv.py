@@ -867,16 +867,25 @@ def _phase_size(kernel, stride, dilation, grid) -> tuple[int, int]:
     return int(np.prod(stride)) * q[0] * q[1] * q[2], ((g3[0] - 1) * q[1] + g3[1] - 1) * q[2] + g3[2]
 
 
-def _direct_conv(x, w, b, stride, padding, dilation, groups: int, out_grid) -> np.ndarray:
+def _run_direct(mode: int, x: np.ndarray, y: np.ndarray, w2: np.ndarray, bias: np.ndarray, acc, kernel, stride,
+                padding, dilation, groups: int, grid) -> None:
+    """kernels/cpu/conv.py's direct_conv (mode 0: forward into y, 1: input gradient into x, 2: weight gradient into
+    acc, None: not needed) with its per-thread buffers; x (N, C, *spatial), y (N, Cout, *grid), C-contiguous."""
     n, c = x.shape[:2]
-    cout = w.shape[0]
-    out = np.empty((n, cout) + tuple(out_grid), x.dtype)
     threads = _threads(n * groups)
-    size, nq = _phase_size(w.shape[2:], stride, dilation, out_grid)
+    size, nq = _phase_size(kernel, stride, dilation, grid)
     buf, wbuf = np.empty((threads, c // groups * size), x.dtype), np.empty((threads, nq), x.dtype)
+    acc = np.empty((threads, 0, 0), x.dtype) if acc is None else acc
+    K.direct_conv(mode, _as5(x), y.reshape(n, y.shape[1], -1), w2, bias, acc,
+                  _geo(kernel, stride, padding, dilation, grid), groups, buf, wbuf)
+
+
+def _direct_conv(x, w, b, stride, padding, dilation, groups: int, out_grid) -> np.ndarray:
+    n, cout = x.shape[0], w.shape[0]
+    out = np.empty((n, cout) + tuple(out_grid), x.dtype)
     bias = np.zeros(0, x.dtype) if b is None else np.ascontiguousarray(b, x.dtype)
-    K.direct_forward(_as5(x), np.ascontiguousarray(w).reshape(cout, -1), bias, out.reshape(n, cout, -1),
-                     _geo(w.shape[2:], stride, padding, dilation, out_grid), groups, buf, wbuf)
+    _run_direct(0, x, out, np.ascontiguousarray(w).reshape(cout, -1), bias, None, w.shape[2:], stride, padding,
+                dilation, groups, out_grid)
     return out
 
 
@@ -884,13 +893,9 @@ def _direct_transpose(x, w, stride, padding, dilation, groups: int, out_size) ->
     """The transposed conv (no bias) of x (N, Cin, *grid) = the input gradient of the conv whose weight is w
     (Cin, Cout/groups, *kernel), output grid x's."""
     n, cin = x.shape[:2]
-    cout = w.shape[1] * groups
-    out = np.zeros((n, cout) + tuple(out_size), x.dtype)
-    threads = _threads(n * groups)
-    size, nq = _phase_size(w.shape[2:], stride, dilation, x.shape[2:])
-    buf, wbuf = np.empty((threads, cout // groups * size), x.dtype), np.empty((threads, nq), x.dtype)
-    K.direct_input_grad(x.reshape(n, cin, -1), np.ascontiguousarray(w).reshape(cin, -1), _as5(out),
-                        _geo(w.shape[2:], stride, padding, dilation, x.shape[2:]), groups, buf, wbuf)
+    out = np.zeros((n, w.shape[1] * groups) + tuple(out_size), x.dtype)
+    _run_direct(1, out, np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(cin, -1), np.zeros(0, x.dtype), None,
+                w.shape[2:], stride, padding, dilation, groups, x.shape[2:])
     return out
 
 
@@ -899,13 +904,10 @@ def _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups: int) ->
     cout = g.shape[1]
     cg, coutg = c // groups, cout // groups
     kvol = int(np.prod(kernel))
-    threads = _threads(n * groups)
-    size, nq = _phase_size(kernel, stride, dilation, g.shape[2:])
-    buf, wbuf = np.empty((threads, cg * size), x.dtype), np.empty((threads, nq), x.dtype)
-    acc = np.zeros((threads, cout, cg * kvol), x.dtype)
-    K.direct_weight_grad(_as5(x), np.ascontiguousarray(g).reshape(n, cout, -1), acc,
-                         _geo(kernel, stride, padding, dilation, g.shape[2:]), groups, buf, wbuf)
-    acc = acc.sum(0) if threads > 1 else acc[0]
+    acc = np.zeros((_threads(n * groups), cout, cg * kvol), x.dtype)
+    _run_direct(2, x, np.ascontiguousarray(g), np.zeros((1, 1), x.dtype), np.zeros(0, x.dtype), acc, kernel, stride,
+                padding, dilation, groups, g.shape[2:])
+    acc = acc.sum(0) if acc.shape[0] > 1 else acc[0]
     return np.ascontiguousarray(acc.reshape(groups, coutg, cg * kvol).transpose(0, 2, 1))
 
 
