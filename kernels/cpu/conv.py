@@ -1,4 +1,5 @@
-"""Convolution kernels: im2col (unfold), col2im (fold), bias add.
+"""Convolution kernels: im2col (unfold), col2im (fold), bias add; the fused unfold + GEMM convolutions, the
+stride-1 shifted GEMM and the direct (depthwise) convolution (sections below).
 
 A convolution is unfold + the packed GEMM of kernels/cpu/matmul.py: the front end unfolds a block
 of images into columns (C*kh*kw, L) and multiplies the weight (Cout, C*kh*kw) by them, which gives

@@ -5,7 +5,11 @@ conv_transpose1d (and, on CUDA or for integers, conv3d and conv_transpose3d) are
 On CPU, float16/32/64 convolutions (conv1d/2d/3d, the transposed ones, both gradients) run the fused kernels of
 kernels/cpu/conv.py: images x chunks of output rows shared among threads, each chunk unfolded into a per-thread
 buffer that stays in L2 and multiplied there by matmul's micro-kernel; conv3d and conv_transpose3d are then single
-recorded ops with 3-d geometry. Integer dtypes and CUDA take the paths below.
+recorded ops with 3-d geometry. Two special cases skip the unfolding: stride-1 convolutions with 16+ input and 8+
+output channels per group (and so their input gradients, stride-1 transposed convolutions) run the shifted GEMM
+(one GEMM per kernel tap straight on a zero-padded copy of the input), and convolutions with few channels per group
+(depthwise) run the direct kernel (each output row a sum of weight x contiguous input runs; strides by splitting
+the input into its stride phases). Integer dtypes and CUDA take the paths below.
 
 Every convolution here is unfold (im2col) + the packed GEMM of ntorch.kernels.cpu.matmul:
 conv2d multiplies the weight (Cout, Cin/groups*kh*kw) by the unfolded columns of each image (one
