@@ -533,6 +533,7 @@ PATH_CASES = [  # input shape, weight shape, stride, padding, dilation, groups
     ((2, 3, 11), (4, 3, 4), 1, 3, 1, 1),  # shifted, 1-d, padding == k - 1
     ((1, 2, 4, 5, 6), (3, 2, 3, 2, 3), 1, (1, 0, 2), (1, 2, 1), 1),  # shifted, 3-d
     ((2, 1, 1, 1), (3, 1, 1, 1), 1, 0, 1, 1),  # size-1 everything
+    ((2, 3, 5, 6), (4, 3, 2, 2), 1, 0, 1, 1),  # shifted, no padding: straight on the input
     ((2, 4, 9, 8), (4, 1, 3, 3), 2, 1, 1, 4),  # depthwise, stride 2
     ((1, 3, 10, 7), (6, 1, 3, 2), (3, 2), (1, 0), (1, 2), 3),  # depthwise, multiplier 2, stride 3 / 2, dilation
     ((2, 4, 7, 6), (4, 2, 3, 3), (1, 2), 2, 1, 2),  # direct, 2 in x 2 out per group

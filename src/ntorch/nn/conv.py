@@ -793,8 +793,11 @@ def _threads(items: int) -> int:
 
 
 def _window(x: np.ndarray, front, size) -> np.ndarray:
-    """xp (N, C, *size): xp[..., p] = x[..., p - front] inside x, else 0 (front < 0 crops)."""
+    """xp (N, C, *size): xp[..., p] = x[..., p - front] inside x, else 0 (front < 0 crops); x itself (made
+    contiguous) when that is all of it (no padding: 1x1 kernels, 'valid')."""
     n, c = x.shape[:2]
+    if not any(front) and tuple(size) == x.shape[2:]:
+        return np.ascontiguousarray(x)
     xp = np.empty((n, c) + tuple(size), x.dtype)
     if xp.size:
         f = (0,) * (3 - len(front)) + tuple(front)
