@@ -64,6 +64,34 @@ def test_conv_transpose2d_gradcheck(rng, xs, ws, bias, kw):
     assert gradcheck(lambda *a: F.conv_transpose2d(*a, **kw), args)
 
 
+PATHS = [  # conv function, input shape, weight shape, keyword arguments: the shifted-GEMM and direct kernels
+    (F.conv2d, (1, 3, 4, 5), (2, 3, 2, 3), dict(padding=(1, 2), dilation=(2, 1))),  # shifted (channels forced)
+    (F.conv3d, (1, 2, 3, 3, 4), (2, 2, 2, 1, 2), dict(padding=(1, 0, 1))),  # shifted 3-d
+    (F.conv1d, (2, 2, 6), (2, 2, 3), dict(padding=3)),  # shifted 1-d, padding > k - 1
+    (F.conv2d, (1, 3, 5, 6), (3, 1, 3, 3), dict(stride=2, padding=1, groups=3)),  # depthwise, stride 2
+    (F.conv2d, (2, 2, 5, 6), (4, 1, 2, 3), dict(stride=(3, 1), dilation=(1, 2), groups=2)),  # multiplier 2
+    (F.conv3d, (1, 2, 3, 4, 3), (2, 1, 2, 2, 2), dict(stride=(1, 2, 2), padding=1, groups=2)),  # depthwise 3-d
+    (F.conv1d, (1, 2, 9), (2, 1, 3), dict(stride=3, padding=2, dilation=2, groups=2)),  # depthwise 1-d
+]
+
+
+@pytest.mark.parametrize("fn, xs, ws, kw", PATHS)
+def test_shifted_and_direct_gradcheck(rng, monkeypatch, fn, xs, ws, kw):
+    """Float64 central differences through the stride-1 shifted GEMM (forced for few channels) and the direct
+    kernels (few channels per group), the conv_transpose and weight-gradient kernels of the backward included."""
+    from ntorch.nn import conv
+
+    monkeypatch.setattr(conv, "SHIFT_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv, "SHIFT_MIN_OUT_CHANNELS", 1)
+    args = (leaf(rng, *xs), leaf(rng, *ws), leaf(rng, ws[0]))
+    assert gradcheck(lambda *a: fn(*a, **kw), args)
+
+
+def test_depthwise_gradgradcheck(rng):
+    x, w = leaf(rng, 1, 2, 4, 5), leaf(rng, 2, 1, 2, 3)
+    assert gradgradcheck(lambda x, w: F.conv2d(x, w, stride=2, padding=1, groups=2), (x, w))
+
+
 @pytest.mark.parametrize("kw", [dict(stride=2, padding=1, groups=2), dict(padding="same")])
 def test_conv2d_gradgradcheck(rng, kw):
     x, w, b = leaf(rng, 1, 2, 4, 3), leaf(rng, 2, 1 if kw.get("groups") else 2, 2, 2), leaf(rng, 2)

@@ -524,3 +524,79 @@ def test_fused_forward_and_gradients_in_chunks_and_threads(rng, monkeypatch, cas
             _check(tb.grad, gout.sum(tuple(i for i in range(gout.ndim) if i != 1)), dt, f"{case} {dt} bias grad")
     finally:
         nt.set_num_threads(old)
+
+
+# The stride-1 shifted-GEMM kernels and the direct (few channels per group) kernels, forward and both gradients.
+PATH_CASES = [  # input shape, weight shape, stride, padding, dilation, groups
+    ((2, 3, 6, 7), (5, 3, 3, 3), 1, 1, 1, 1),  # shifted, 2-d
+    ((1, 4, 5, 9), (6, 2, 2, 3), 1, (0, 2), (2, 1), 2),  # shifted, grouped, dilated, padding > d*(k - 1) in width
+    ((2, 3, 11), (4, 3, 4), 1, 3, 1, 1),  # shifted, 1-d, padding == k - 1
+    ((1, 2, 4, 5, 6), (3, 2, 3, 2, 3), 1, (1, 0, 2), (1, 2, 1), 1),  # shifted, 3-d
+    ((2, 1, 1, 1), (3, 1, 1, 1), 1, 0, 1, 1),  # size-1 everything
+    ((2, 3, 5, 6), (4, 3, 2, 2), 1, 0, 1, 1),  # shifted, no padding: straight on the input
+    ((2, 4, 9, 8), (4, 1, 3, 3), 2, 1, 1, 4),  # depthwise, stride 2
+    ((1, 3, 10, 7), (6, 1, 3, 2), (3, 2), (1, 0), (1, 2), 3),  # depthwise, multiplier 2, stride 3 / 2, dilation
+    ((2, 4, 7, 6), (4, 2, 3, 3), (1, 2), 2, 1, 2),  # direct, 2 in x 2 out per group
+    ((1, 2, 5, 6, 7), (2, 1, 3, 3, 3), 2, 1, (1, 2, 1), 2),  # depthwise 3-d, stride 2
+    ((2, 3, 13), (3, 1, 5), 3, 2, 2, 3),  # depthwise 1-d
+    ((1, 2, 1, 5), (2, 1, 1, 3), 1, 0, 1, 2),  # depthwise, height 1
+]
+
+
+@pytest.mark.parametrize("case", PATH_CASES)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("small_items", [False, True])
+def test_shifted_and_direct_paths(rng, monkeypatch, case, threads, small_items):
+    """conv1d/2d/3d forward, input gradient (the transposed conv) and weight gradient through the stride-1 shifted
+    GEMM and the direct kernels, with 1 or 2 threads and (small_items) one output row per work item; float64 against
+    the tap-by-tap reference, float32 within its tolerance; the input is a non-contiguous view."""
+    from ntorch.nn import conv
+
+    monkeypatch.setattr(conv, "SHIFT_MIN_CHANNELS", 1)  # the shifted GEMM even for these few channels
+    monkeypatch.setattr(conv, "SHIFT_MIN_OUT_CHANNELS", 1)
+    if small_items:
+        monkeypatch.setattr(conv, "SHIFT_COLS", 1)
+    xs, ws, s, p, d, g = case
+    rev = tuple(range(len(xs)))[::-1]
+    x = random_array(rng, xs[::-1], nt.float64).transpose(rev)
+    w = random_array(rng, ws, nt.float64)
+    b = random_array(rng, (ws[0],), nt.float64)
+    ref = ref_conv_nd(x, w, b, s, p, d, g)
+    gout = random_array(rng, ref.shape, nt.float64)
+    gx_ref, gw_ref = ref_conv_nd(x, w, None, s, p, d, g, g_out=gout)
+    conv_fn = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[len(xs)]
+    old = nt.get_num_threads()
+    nt.set_num_threads(threads)
+    try:
+        for dt in (nt.float32, nt.float64):
+            tx = nt.tensor(x.transpose(rev), dtype=dt).permute(rev).detach().requires_grad_()  # not contiguous
+            assert tx.is_contiguous() == (sum(v > 1 for v in xs) <= 1)
+            tw, tb = (nt.tensor(a, dtype=dt, requires_grad=True) for a in (w, b))
+            y = conv_fn(tx, tw, tb, s, p, d, g)
+            y.backward(nt.tensor(gout, dtype=dt))
+            _check(y.detach(), ref, dt, f"{case} {dt} forward")
+            _check(tx.grad, gx_ref, dt, f"{case} {dt} input grad")
+            _check(tw.grad, gw_ref, dt, f"{case} {dt} weight grad")
+    finally:
+        nt.set_num_threads(old)
+
+
+@pytest.mark.parametrize("case", [((2, 4, 5, 6), 3, 3, 1, 2, 0, 2, 1),  # stride 1, padding > d*(k - 1): cropped
+                                  ((1, 3, 4, 5), 2, (2, 3), 1, (0, 1), 0, 1, (2, 1)),
+                                  ((1, 4, 3, 4), 1, 3, 2, 1, 1, 4, 1)])  # depthwise, stride 2, output_padding
+def test_conv_transpose_stride1_and_depthwise(rng, monkeypatch, case):
+    """conv_transpose2d through the shifted and direct kernels against the scatter reference."""
+    from ntorch.nn import conv
+
+    monkeypatch.setattr(conv, "SHIFT_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv, "SHIFT_MIN_OUT_CHANNELS", 1)
+    shape, coutg, k, s, p, op, g, d = case
+    k = (k, k) if isinstance(k, int) else k
+    x = random_array(rng, shape, nt.float64)
+    w = random_array(rng, (shape[1], coutg) + k, nt.float64)
+    b = random_array(rng, (coutg * g,), nt.float64)
+    ref = ref_conv_transpose2d(x, w, b, s, p, op, g, d)
+    for dt in (nt.float32, nt.float64):
+        got = F.conv_transpose2d(nt.tensor(x, dtype=dt), nt.tensor(w, dtype=dt), nt.tensor(b, dtype=dt), s, p, op,
+                                 g, d)
+        _check(got, ref, dt, f"{case} {dt}")

@@ -1,4 +1,5 @@
-"""Convolution kernels: im2col (unfold), col2im (fold), bias add.
+"""Convolution kernels: im2col (unfold), col2im (fold), bias add; the fused unfold + GEMM convolutions, the
+stride-1 shifted GEMM and the direct (depthwise) convolution (sections below).
 
 A convolution is unfold + the packed GEMM of kernels/cpu/matmul.py: the front end unfolds a block
 of images into columns (C*kh*kw, L) and multiplies the weight (Cout, C*kh*kw) by them, which gives
@@ -351,4 +352,428 @@ def conv_weight_grad(x, gy, acc, geo, groups, chunk, buf, gbuf):
                         gt[p * cout + co] = src[r0 * ow + p]
             for g in range(groups):
                 _gemm(nl, cols, g * kg * lc, lc, 1, kg, gt, g * coutg, cout, coutg, acc[t, g], 0, 0, True)
+            item = _next_item(counter)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stride-1 convolutions without im2col ("shifted GEMM"). The input is first copied into a zero-padded window xp
+# (N, C, Dp, Hp, Wp) with Dp = od + dd*(kd - 1) (same for H, W). Output positions are computed "wide", at flat
+# index y*Wp + x of a depth plane (the columns x >= ow are thrown away when the result is copied out), so that for
+# every kernel tap (a, i, j) the input the output positions read is one contiguous run of xp per channel, at offset
+# (z + a*dd)*Hp*Wp + i*dh*Wp + j*dw: each tap is a GEMM (Cout x C) x (C x positions) straight on xp, accumulated.
+# The transposed convolution with stride 1 is such a convolution too (flipped kernel), so this serves the input
+# gradient as well. Work items: (image, output depth z, chunk of output rows), shared through a counter.
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(parallel=True, **_OPTS)
+def window_copy(x, xp, fd, fh, fw):
+    """xp[n, c, z, y, v] = x[n, c, z - fd, y - fh, v - fw] inside x, else 0 (fd, fh, fw may be negative: crop)."""
+    nb, c_in, d, h, w = x.shape
+    dp, hp, wp = xp.shape[2], xp.shape[3], xp.shape[4]
+    zero = xp.dtype.type(0)
+    for nc in prange(nb * c_in):
+        n = nc // c_in
+        c = nc - n * c_in
+        src = x[n, c]
+        dst = xp[n, c]
+        vlo, vhi = _valid_range(wp, -fw, 1, w)
+        for z in range(dp):
+            iz = z - fd
+            for y in range(hp):
+                iy = y - fh
+                row = dst[z, y]
+                if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                    for v in range(wp):
+                        row[v] = zero
+                    continue
+                for v in range(vlo):
+                    row[v] = zero
+                for v in range(vhi, wp):
+                    row[v] = zero
+                s = src[iz, iy, vlo - fw: vhi - fw]
+                seg = row[vlo:vhi]
+                for v in range(vhi - vlo):
+                    seg[v] = s[v]
+
+
+@numba.njit(parallel=True, **_OPTS)
+def conv_shifted(xp, w, bias, out, geo, groups, chunk, cbuf):
+    """out (N, Cout, od*oh*ow) = the stride-1 conv of the padded window xp with w (kd*kh*kw, Cout, C/groups) (each
+    tap's slice contiguous), + bias when bias.size > 0. cbuf (threads, Cout, chunk*Wp): the wide result of one item."""
+    nb, c_in, dp, hp, wp = xp.shape
+    cout = w.shape[1]
+    kd, kh, kw, dd, dh, dw = geo[0], geo[1], geo[2], geo[9], geo[10], geo[11]
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = kd * kh * kw
+    cg, coutg = c_in // groups, cout // groups
+    plane = dp * hp * wp
+    nr = _nr(out.itemsize)
+    nch = (oh + chunk - 1) // chunk
+    total = nb * od * nch
+    counter = np.zeros(1, np.int64)
+    for t in prange(cbuf.shape[0]):
+        cb = cbuf[t]
+        item = _next_item(counter)
+        while item < total:
+            n = item // (od * nch)
+            rest = item - n * od * nch
+            z = rest // nch
+            y0 = (rest - z * nch) * chunk
+            y1 = min(oh, y0 + chunk)
+            nq = (y1 - y0 - 1) * wp + ow
+            xn = xp[n]
+            base = z * hp * wp + y0 * wp
+            for j0 in range(0, nq, _NC_BLOCK):
+                j1 = min(nq, j0 + _NC_BLOCK)
+                for g in range(groups):
+                    for tap in range(taps):
+                        a = tap // (kh * kw)
+                        i = (tap // kw) % kh
+                        j = tap % kw
+                        off = g * cg * plane + base + (a * dd * hp + i * dh) * wp + j * dw
+                        for i0 in range(0, coutg, MR):
+                            for jj in range(j0, j1, nr):
+                                _micro_kernel(cg, w, (tap * cout + g * coutg + i0) * cg, cg, 1, min(MR, coutg - i0),
+                                              xn, off + jj, plane, min(nr, j1 - jj), cb, g * coutg + i0, jj, tap > 0)
+            o = out[n]
+            for co in range(cout):
+                bv = bias[co] if bias.size else out.dtype.type(0)
+                src = cb[co]
+                for y in range(y0, y1):
+                    seg = src[(y - y0) * wp: (y - y0) * wp + ow]
+                    dst = o[co, (z * oh + y) * ow: (z * oh + y + 1) * ow]
+                    for v in range(ow):
+                        dst[v] = seg[v] + bv
+            item = _next_item(counter)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def conv_shifted_weight_grad(xp, gy, acc, geo, groups, chunk, gbuf):
+    """acc[t] (groups*kd*kh*kw*C/groups, Cout/groups) += the stride-1 weight gradient (transposed, rows ordered
+    (group, tap, channel)) from the items thread t took: per tap, the xp run of the item's wide positions times gy
+    transposed into gbuf[t] ((chunk*Wp, Cout), zero at the thrown-away columns). acc holds zeros on entry."""
+    nb, c_in, dp, hp, wp = xp.shape
+    cout = gy.shape[1]
+    kd, kh, kw, dd, dh, dw = geo[0], geo[1], geo[2], geo[9], geo[10], geo[11]
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = kd * kh * kw
+    cg, coutg = c_in // groups, cout // groups
+    plane = dp * hp * wp
+    nr = _nr(acc.itemsize)
+    zero = acc.dtype.type(0)
+    nch = (oh + chunk - 1) // chunk
+    total = nb * od * nch
+    counter = np.zeros(1, np.int64)
+    for t in prange(gbuf.shape[0]):
+        gt = gbuf[t]
+        at = acc[t]
+        item = _next_item(counter)
+        while item < total:
+            n = item // (od * nch)
+            rest = item - n * od * nch
+            z = rest // nch
+            y0 = (rest - z * nch) * chunk
+            y1 = min(oh, y0 + chunk)
+            nq = (y1 - y0 - 1) * wp + ow
+            gn = gy[n]
+            for y in range(y0, y1):
+                r = (y - y0) * wp
+                for co in range(cout):
+                    src = gn[co, (z * oh + y) * ow: (z * oh + y + 1) * ow]
+                    for v in range(ow):
+                        gt[(r + v) * cout + co] = src[v]
+                if y < y1 - 1:
+                    seg = gt[(r + ow) * cout: (r + wp) * cout]
+                    for v in range((wp - ow) * cout):
+                        seg[v] = zero
+            xn = xp[n]
+            base = z * hp * wp + y0 * wp
+            for k0 in range(0, nq, _KC_BLOCK):
+                kc = min(_KC_BLOCK, nq - k0)
+                for g in range(groups):
+                    for tap in range(taps):
+                        a = tap // (kh * kw)
+                        i = (tap // kw) % kh
+                        j = tap % kw
+                        off = g * cg * plane + base + (a * dd * hp + i * dh) * wp + j * dw + k0
+                        row = (g * taps + tap) * cg
+                        for i0 in range(0, cg, MR):
+                            for jj in range(0, coutg, nr):
+                                _micro_kernel(kc, xn, off + i0 * plane, plane, 1, min(MR, cg - i0), gt,
+                                              k0 * cout + g * coutg + jj, cout, min(nr, coutg - jj), at, row + i0, jj,
+                                              True)
+            item = _next_item(counter)
+
+
+# ---------------------------------------------------------------------------------------------
+# Direct convolutions for few channels per group (depthwise: one): no GEMM, each output row is the sum over input
+# channels and taps of weight x one contiguous run of input. Strides are handled by splitting each input channel
+# into its stride "phases" (buf[pz, py, px, qz, qy, qx] = x[qz*sd + pz - pd, qy*sh + py - ph, qx*sw + px - pw], 0
+# outside): tap (a, i, j) of output (z, y, x) reads phase ((a*dd) % sd, ...) at (z + (a*dd) // sd, ...), so every
+# tap of every output row is a contiguous run whatever the stride. The input gradient is the adjoint: runs added
+# into a zeroed phase buffer, which is then scattered back. Items: (image, group), through a shared counter.
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(inline="always")
+def _phase_dims(geo):
+    """(qd, qh, qw): the size of one phase of the buffer per dim: o - 1 + (d*(k - 1)) // s + 1."""
+    qd = geo[12] + (geo[9] * (geo[0] - 1)) // geo[3]
+    qh = geo[13] + (geo[10] * (geo[1] - 1)) // geo[4]
+    qw = geo[14] + (geo[11] * (geo[2] - 1)) // geo[5]
+    return qd, qh, qw
+
+
+@numba.njit(inline="always")
+def _tap_offset(geo, tap, qh, qw, pvol):
+    """Flat offset in one channel's phase buffer of tap `tap`'s run for output (0, 0, 0)."""
+    kh, kw, sd, sh, sw, dd, dh, dw = geo[1], geo[2], geo[3], geo[4], geo[5], geo[9], geo[10], geo[11]
+    a = tap // (kh * kw)
+    i = (tap // kw) % kh
+    j = tap % kw
+    phase = (((a * dd) % sd) * sh + (i * dh) % sh) * sw + (j * dw) % sw
+    return phase * pvol + (((a * dd) // sd) * qh + (i * dh) // sh) * qw + (j * dw) // sw
+
+
+@numba.njit(**_OPTS)
+def _phase_fill(x, bf, geo, qd, qh, qw):
+    """bf (one channel's phase buffer) = the phases of x (D, H, W) (0 outside)."""
+    sd, sh, sw, pd, ph, pw = geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    zero = bf.dtype.type(0)
+    k = 0
+    for pz in range(sd):
+        for py in range(sh):
+            for px in range(sw):
+                vlo, vhi = _valid_range(qw, px - pw, sw, w)
+                for qz in range(qd):
+                    iz = qz * sd + pz - pd
+                    for qy in range(qh):
+                        iy = qy * sh + py - ph
+                        row = bf[k: k + qw]
+                        k += qw
+                        if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                            for v in range(qw):
+                                row[v] = zero
+                            continue
+                        for v in range(vlo):
+                            row[v] = zero
+                        for v in range(vhi, qw):
+                            row[v] = zero
+                        src = x[iz, iy]
+                        x0 = px - pw
+                        if sw == 1:
+                            s = src[vlo + x0: vhi + x0]
+                            seg = row[vlo:vhi]
+                            for v in range(vhi - vlo):
+                                seg[v] = s[v]
+                        else:
+                            for v in range(vlo, vhi):
+                                row[v] = src[v * sw + x0]
+
+
+@numba.njit(**_OPTS)
+def _phase_fill2(x, bf, geo, qd, qh, qw, tmp):
+    """_phase_fill for width stride 2: each input row is copied zero-padded into tmp (2*qw), then split into its
+    two width phases in one loop (an interleaved pair of loads that vectorizes; a single stride-2 gather does not)."""
+    sd, sh, pd, ph, pw = geo[3], geo[4], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    zero = bf.dtype.type(0)
+    pvol = qd * qh * qw
+    jlo, jhi = _valid_range(2 * qw, -pw, 1, w)
+    for k in range(jlo):
+        tmp[k] = zero
+    for k in range(jhi, 2 * qw):
+        tmp[k] = zero
+    mid = tmp[jlo:jhi]
+    for pz in range(sd):
+        for py in range(sh):
+            for qz in range(qd):
+                iz = qz * sd + pz - pd
+                for qy in range(qh):
+                    iy = qy * sh + py - ph
+                    k0 = (pz * sh + py) * 2 * pvol + (qz * qh + qy) * qw
+                    r0 = bf[k0: k0 + qw]
+                    r1 = bf[k0 + pvol: k0 + pvol + qw]
+                    if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                        for v in range(qw):
+                            r0[v] = zero
+                            r1[v] = zero
+                        continue
+                    src = x[iz, iy, jlo - pw: jhi - pw]
+                    for v in range(jhi - jlo):
+                        mid[v] = src[v]
+                    for v in range(qw):
+                        r0[v] = tmp[2 * v]
+                        r1[v] = tmp[2 * v + 1]
+
+
+@numba.njit(**_OPTS)
+def _phase_scatter(bf, x, geo, qd, qh, qw):
+    """x (D, H, W) = the phase buffer bf put back (the adjoint of _phase_fill for positions it covers; x must hold
+    zeros at the positions no phase covers)."""
+    sd, sh, sw, pd, ph, pw = geo[3], geo[4], geo[5], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    k = 0
+    for pz in range(sd):
+        for py in range(sh):
+            for px in range(sw):
+                vlo, vhi = _valid_range(qw, px - pw, sw, w)
+                for qz in range(qd):
+                    iz = qz * sd + pz - pd
+                    for qy in range(qh):
+                        iy = qy * sh + py - ph
+                        row = bf[k: k + qw]
+                        k += qw
+                        if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                            continue
+                        dst = x[iz, iy]
+                        x0 = px - pw
+                        if sw == 1:
+                            d1 = dst[vlo + x0: vhi + x0]
+                            seg = row[vlo:vhi]
+                            for v in range(vhi - vlo):
+                                d1[v] = seg[v]
+                        else:
+                            for v in range(vlo, vhi):
+                                dst[v * sw + x0] = row[v]
+
+
+@numba.njit(inline="always")
+def _direct_setup(geo):
+    """(qd, qh, qw, one channel's phase-buffer size, wide run length nq, tap run offsets): output (z, y, x) is at
+    wide index (z*qh + y)*qw + x, and tap t's input run for it starts at offsets[t] + that index."""
+    qd, qh, qw = _phase_dims(geo)
+    pvol = qd * qh * qw
+    taps = geo[0] * geo[1] * geo[2]
+    offsets = np.empty(taps, np.int64)
+    for tap in range(taps):
+        offsets[tap] = _tap_offset(geo, tap, qh, qw, pvol)
+    nq = ((geo[12] - 1) * qh + geo[13] - 1) * qw + geo[14]
+    return qd, qh, qw, geo[3] * geo[4] * geo[5] * pvol, nq, offsets
+
+
+@numba.njit(**_OPTS)
+def _widen(plane, wide, geo, qh, qw):
+    """wide[(z*qh + y)*qw + x] = plane[(z*oh + y)*ow + x], 0 at the other wide positions."""
+    od, oh, ow = geo[12], geo[13], geo[14]
+    zero = wide.dtype.type(0)
+    for k in range(wide.size):
+        wide[k] = zero
+    for z in range(od):
+        for y in range(oh):
+            src = plane[(z * oh + y) * ow: (z * oh + y + 1) * ow]
+            dst = wide[(z * qh + y) * qw: (z * qh + y) * qw + ow]
+            for v in range(ow):
+                dst[v] = src[v]
+
+
+@numba.njit(**_OPTS)
+def _phase_scatter2(bf, x, geo, qd, qh, qw, tmp):
+    """_phase_scatter for width stride 2: the two width phases of a row interleaved into tmp in one loop, then
+    copied to x's row."""
+    sd, sh, pd, ph, pw = geo[3], geo[4], geo[6], geo[7], geo[8]
+    d, h, w = x.shape
+    pvol = qd * qh * qw
+    jlo, jhi = _valid_range(2 * qw, -pw, 1, w)
+    mid = tmp[jlo:jhi]
+    for pz in range(sd):
+        for py in range(sh):
+            for qz in range(qd):
+                iz = qz * sd + pz - pd
+                for qy in range(qh):
+                    iy = qy * sh + py - ph
+                    if iz < 0 or iz >= d or iy < 0 or iy >= h:
+                        continue
+                    k0 = (pz * sh + py) * 2 * pvol + (qz * qh + qy) * qw
+                    r0 = bf[k0: k0 + qw]
+                    r1 = bf[k0 + pvol: k0 + pvol + qw]
+                    for v in range(qw):
+                        tmp[2 * v] = r0[v]
+                        tmp[2 * v + 1] = r1[v]
+                    dst = x[iz, iy, jlo - pw: jhi - pw]
+                    for v in range(jhi - jlo):
+                        dst[v] = mid[v]
+
+
+@numba.njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
+def direct_conv(mode, x, y, w, bias, acc, geo, groups, buf, wbuf):
+    """One kernel for the three directions (one compile):
+    mode 0: y (N, Cout, od*oh*ow) = conv of x (N, C, D, H, W) with w (Cout, C/groups*kd*kh*kw) (+ bias when
+            bias.size > 0);
+    mode 1: x, zero on entry, = the input gradient for the output gradient y (equally: the transposed conv of y);
+    mode 2: acc[t] (Cout, C/groups*kd*kh*kw) += the weight gradient from the items thread t took (acc zero on entry),
+            dot products of y's wide plane with each tap's run (reassociated, so they vectorize).
+    buf (threads, C/groups * phase-buffer size), wbuf (threads, nq): one output channel's wide plane."""
+    nb, c_in = x.shape[:2]
+    cout = y.shape[1]
+    od, oh, ow = geo[12], geo[13], geo[14]
+    taps = geo[0] * geo[1] * geo[2]
+    cg, coutg = c_in // groups, cout // groups
+    qd, qh, qw, size, nq, offsets = _direct_setup(geo)
+    zero = buf.dtype.type(0)
+    stride2 = geo[5] == 2
+    counter = np.zeros(1, np.int64)
+    for t in prange(buf.shape[0]):
+        bf = buf[t]
+        wb = wbuf[t]
+        at = acc[t]
+        tmp = np.empty(2 * qw, buf.dtype)
+        item = _next_item(counter)
+        while item < nb * groups:
+            n = item // groups
+            g = item - n * groups
+            if mode == 1:
+                used = bf[: cg * size]
+                for k in range(cg * size):
+                    used[k] = zero
+            else:
+                for ci in range(cg):
+                    if stride2:
+                        _phase_fill2(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw, tmp)
+                    else:
+                        _phase_fill(x[n, g * cg + ci], bf[ci * size: (ci + 1) * size], geo, qd, qh, qw)
+            for o in range(coutg):
+                co = g * coutg + o
+                if mode == 0:
+                    wr = w[co]
+                    for q in range(nq):
+                        wb[q] = zero
+                    for ci in range(cg):
+                        for tap in range(taps):
+                            wv = wr[ci * taps + tap]
+                            s0 = ci * size + offsets[tap]
+                            seg = bf[s0: s0 + nq]
+                            for q in range(nq):
+                                wb[q] += wv * seg[q]
+                    bv = bias[co] if bias.size else zero
+                    plane = y[n, co]
+                    for z in range(od):
+                        for yy in range(oh):
+                            src = wb[(z * qh + yy) * qw: (z * qh + yy) * qw + ow]
+                            dst = plane[(z * oh + yy) * ow: (z * oh + yy + 1) * ow]
+                            for v in range(ow):
+                                dst[v] = src[v] + bv
+                else:
+                    _widen(y[n, co], wb, geo, qh, qw)
+                    for ci in range(cg):
+                        for tap in range(taps):
+                            s0 = ci * size + offsets[tap]
+                            seg = bf[s0: s0 + nq]
+                            if mode == 1:
+                                wv = w[co, ci * taps + tap]
+                                for q in range(nq):
+                                    seg[q] += wv * wb[q]
+                            else:
+                                s = zero
+                                for q in range(nq):
+                                    s += wb[q] * seg[q]
+                                at[co, ci * taps + tap] += s
+            if mode == 1:
+                for ci in range(cg):
+                    if stride2:
+                        _phase_scatter2(bf[ci * size: (ci + 1) * size], x[n, g * cg + ci], geo, qd, qh, qw, tmp)
+                    else:
+                        _phase_scatter(bf[ci * size: (ci + 1) * size], x[n, g * cg + ci], geo, qd, qh, qw)
             item = _next_item(counter)

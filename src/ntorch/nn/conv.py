@@ -5,7 +5,11 @@ conv_transpose1d (and, on CUDA or for integers, conv3d and conv_transpose3d) are
 On CPU, float16/32/64 convolutions (conv1d/2d/3d, the transposed ones, both gradients) run the fused kernels of
 kernels/cpu/conv.py: images x chunks of output rows shared among threads, each chunk unfolded into a per-thread
 buffer that stays in L2 and multiplied there by matmul's micro-kernel; conv3d and conv_transpose3d are then single
-recorded ops with 3-d geometry. Integer dtypes and CUDA take the paths below.
+recorded ops with 3-d geometry. Two special cases skip the unfolding: stride-1 convolutions with 16+ input and 8+
+output channels per group (and so their input gradients, stride-1 transposed convolutions) run the shifted GEMM
+(one GEMM per kernel tap straight on a zero-padded copy of the input), and convolutions with few channels per group
+(depthwise) run the direct kernel (each output row a sum of weight x contiguous input runs; strides by splitting
+the input into its stride phases). Integer dtypes and CUDA take the paths below.
 
 Every convolution here is unfold (im2col) + the packed GEMM of ntorch.kernels.cpu.matmul:
 conv2d multiplies the weight (Cout, Cin/groups*kh*kw) by the unfolded columns of each image (one
@@ -679,6 +683,13 @@ def _fused_conv(x: np.ndarray, w: np.ndarray, b, stride, padding, dilation, grou
     n, c = x.shape[:2]
     cout = w.shape[0]
     kvol = int(np.prod(w.shape[2:]))
+    if _use_direct(c // groups, cout // groups):
+        return _direct_conv(x, w, b, stride, padding, dilation, groups, out_grid)
+    if all(v == 1 for v in stride) and _use_shifted(c // groups, cout // groups):
+        xp = _window(x, tuple(padding), tuple(out_grid[i] + dilation[i] * (w.shape[2 + i] - 1)
+                                               for i in range(len(out_grid))))
+        return _shifted_conv(xp, np.ascontiguousarray(w).reshape(cout, -1), b, w.shape[2:], dilation, groups,
+                             out_grid)
     grid = (1,) * (3 - len(out_grid)) + tuple(out_grid)
     out = np.empty((n, cout) + tuple(out_grid), x.dtype)
     chunk, threads = _chunking(n, grid, c * kvol, x.itemsize)
@@ -698,6 +709,10 @@ def _fused_conv_transpose(x: np.ndarray, w: np.ndarray, stride, padding, dilatio
     coutg = w.shape[1]
     kvol = int(np.prod(w.shape[2:]))
     cout = coutg * groups
+    if _use_direct(coutg, cin // groups):
+        return _direct_transpose(x, w, stride, padding, dilation, groups, out_size)
+    if all(v == 1 for v in stride) and _use_shifted(cin // groups, coutg):
+        return _shifted_transpose(x, w, padding, dilation, groups, out_size)
     geo = _geo(w.shape[2:], stride, padding, dilation, x.shape[2:])
     out = np.zeros((n, cout) + tuple(out_size), x.dtype)
     grid = tuple(int(v) for v in geo[12:])
@@ -733,6 +748,12 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
     n, c = x.shape[:2]
     cout = g.shape[1]
     kvol = int(np.prod(kernel))
+    if _use_direct(c // groups, cout // groups):
+        return _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups)
+    if all(v == 1 for v in stride) and _use_shifted(c // groups, cout // groups):
+        xp = _window(x, tuple(padding), tuple(g.shape[2 + i] + dilation[i] * (kernel[i] - 1)
+                                               for i in range(len(kernel))))
+        return _shifted_weight_grad(xp, g, kernel, dilation, groups)
     grid = (1,) * (5 - g.ndim) + tuple(g.shape[2:])
     chunk, threads = _chunking(n, grid, c * kvol, x.itemsize)
     buf = np.empty((threads, c * kvol * chunk * grid[2]), x.dtype)
@@ -742,6 +763,159 @@ def _fused_weight_grad(x: np.ndarray, g: np.ndarray, kernel, stride, padding, di
     K.conv_weight_grad(x5, g.reshape(n, cout, -1), acc, _geo(kernel, stride, padding, dilation, g.shape[2:]),
                        groups, chunk, buf, gbuf)
     return acc.sum(0) if threads > 1 else acc[0]
+
+
+# Stride 1: the shifted GEMM (no im2col) on a zero-padded window of the input (kernels/cpu/conv.py).
+SHIFT_COLS = 1024  # wide output positions per work item (about; at least one row)
+# It beats unfolding from 16 input channels per group (each tap's GEMM has K = that many) and 8 output channels per
+# group (the micro-kernel's rows); the transposed conv swaps the two.
+SHIFT_MIN_CHANNELS = 16
+SHIFT_MIN_OUT_CHANNELS = 8
+# Few channels per group (depthwise: 1 in, 1 out): direct kernels, no GEMM.
+DIRECT_MAX_PRODUCT = 4  # (input channels per group) x (output channels per group) up to this
+
+
+def _use_shifted(cg: int, coutg: int) -> bool:
+    return cg >= SHIFT_MIN_CHANNELS and coutg >= SHIFT_MIN_OUT_CHANNELS
+
+
+def _use_direct(cg: int, coutg: int) -> bool:
+    return cg * coutg <= DIRECT_MAX_PRODUCT
+
+
+def _as5(a: np.ndarray) -> np.ndarray:
+    """(N, C, *spatial) with 1 to 3 spatial dims as (N, C, D, H, W) (leading spatial dims of size 1)."""
+    return a.reshape(a.shape[:2] + (1,) * (5 - a.ndim) + a.shape[2:])
+
+
+def _threads(items: int) -> int:
+    return max(1, min(K.num_threads(), items))
+
+
+def _window(x: np.ndarray, front, size) -> np.ndarray:
+    """xp (N, C, *size): xp[..., p] = x[..., p - front] inside x, else 0 (front < 0 crops); x itself (made
+    contiguous) when that is all of it (no padding: 1x1 kernels, 'valid')."""
+    n, c = x.shape[:2]
+    if not any(front) and tuple(size) == x.shape[2:]:
+        return np.ascontiguousarray(x)
+    xp = np.empty((n, c) + tuple(size), x.dtype)
+    if xp.size:
+        f = (0,) * (3 - len(front)) + tuple(front)
+        K.window_copy(_as5(np.ascontiguousarray(x)), _as5(xp), *f)
+    return xp
+
+
+def _shift_chunk(items: int, oh: int, wp: int) -> tuple[int, int]:
+    """(output rows per item, threads) of the shifted kernels for `items` (image, depth) planes of oh rows."""
+    chunk = max(1, min(oh, SHIFT_COLS // wp))
+    want = 4 * K.num_threads()
+    if items * -(-oh // chunk) < want:
+        chunk = max(1, -(-oh // -(-want // items)))
+    return chunk, _threads(items * -(-oh // chunk))
+
+
+def _shifted_conv(xp: np.ndarray, w2: np.ndarray, b, kernel, dilation, groups: int, out_grid) -> np.ndarray:
+    """The stride-1 conv of the padded window xp (N, C, *(out_grid + dilated kernel - 1)) with w2 (Cout, C/groups
+    * kvol) (+ b): (N, Cout, *out_grid)."""
+    n = xp.shape[0]
+    cout = w2.shape[0]
+    kvol = int(np.prod(kernel))
+    w3 = np.ascontiguousarray(w2.reshape(cout, -1, kvol).transpose(2, 0, 1))  # (taps, Cout, C/groups)
+    x5 = _as5(xp)
+    grid = (1,) * (3 - len(out_grid)) + tuple(out_grid)
+    chunk, threads = _shift_chunk(n * grid[0], grid[1], x5.shape[4])
+    out = np.empty((n, cout) + tuple(out_grid), xp.dtype)
+    cbuf = np.empty((threads, cout, chunk * x5.shape[4]), xp.dtype)
+    bias = np.zeros(0, xp.dtype) if b is None else np.ascontiguousarray(b, xp.dtype)
+    K.conv_shifted(x5, w3, bias, out.reshape(n, cout, -1), _geo(kernel, (1,) * len(kernel), (0,) * len(kernel),
+                                                                dilation, out_grid), groups, chunk, cbuf)
+    return out
+
+
+def _shifted_transpose(x: np.ndarray, w: np.ndarray, padding, dilation, groups: int, out_size) -> np.ndarray:
+    """The stride-1 transposed conv (no bias): the stride-1 conv of x padded by d*(k - 1) - p in front with the
+    kernel flipped and its channel axes swapped per group."""
+    nd = len(out_size)
+    cin, coutg = w.shape[:2]
+    kernel = w.shape[2:]
+    cing = cin // groups
+    front = tuple(dilation[i] * (kernel[i] - 1) - padding[i] for i in range(nd))
+    xp = _window(x, front, tuple(out_size[i] + dilation[i] * (kernel[i] - 1) for i in range(nd)))
+    flip = (slice(None),) * 3 + (slice(None, None, -1),) * nd
+    wf = w.reshape((groups, cing, coutg) + kernel).swapaxes(1, 2)[flip]
+    wf = np.ascontiguousarray(wf).reshape(groups * coutg, -1)
+    return _shifted_conv(xp, wf, None, kernel, dilation, groups, out_size)
+
+
+def _shifted_weight_grad(xp: np.ndarray, g: np.ndarray, kernel, dilation, groups: int) -> np.ndarray:
+    """The (groups, C/groups*kvol, Cout/groups) weight gradient (transposed) of the stride-1 conv of the padded
+    window xp whose output gradient is g."""
+    n, c = xp.shape[:2]
+    cout = g.shape[1]
+    cg, coutg = c // groups, cout // groups
+    kvol = int(np.prod(kernel))
+    x5 = _as5(xp)
+    grid = (1,) * (5 - g.ndim) + tuple(g.shape[2:])
+    chunk, threads = _shift_chunk(n * grid[0], grid[1], x5.shape[4])
+    gbuf = np.empty((threads, chunk * x5.shape[4] * cout), xp.dtype)
+    acc = np.zeros((threads, groups * kvol * cg, coutg), xp.dtype)
+    nd = len(kernel)
+    K.conv_shifted_weight_grad(x5, np.ascontiguousarray(g).reshape(n, cout, -1), acc,
+                               _geo(kernel, (1,) * nd, (0,) * nd, dilation, g.shape[2:]), groups, chunk, gbuf)
+    acc = acc.sum(0) if threads > 1 else acc[0]
+    return np.ascontiguousarray(acc.reshape(groups, kvol, cg, coutg).transpose(0, 2, 1, 3)).reshape(
+        groups, cg * kvol, coutg)
+
+
+def _phase_size(kernel, stride, dilation, grid) -> tuple[int, int]:
+    """(elements of one channel's phase buffer, wide run length) of the direct kernels (kernels/cpu/conv.py)."""
+    q = [1] * (3 - len(grid)) + [o + (d * (k - 1)) // s for k, s, d, o in zip(kernel, stride, dilation, grid)]
+    g3 = (1,) * (3 - len(grid)) + tuple(grid)
+    return int(np.prod(stride)) * q[0] * q[1] * q[2], ((g3[0] - 1) * q[1] + g3[1] - 1) * q[2] + g3[2]
+
+
+def _run_direct(mode: int, x: np.ndarray, y: np.ndarray, w2: np.ndarray, bias: np.ndarray, acc, kernel, stride,
+                padding, dilation, groups: int, grid) -> None:
+    """kernels/cpu/conv.py's direct_conv (mode 0: forward into y, 1: input gradient into x, 2: weight gradient into
+    acc, None: not needed) with its per-thread buffers; x (N, C, *spatial), y (N, Cout, *grid), C-contiguous."""
+    n, c = x.shape[:2]
+    threads = _threads(n * groups)
+    size, nq = _phase_size(kernel, stride, dilation, grid)
+    buf, wbuf = np.empty((threads, c // groups * size), x.dtype), np.empty((threads, nq), x.dtype)
+    acc = np.empty((threads, 0, 0), x.dtype) if acc is None else acc
+    K.direct_conv(mode, _as5(x), y.reshape(n, y.shape[1], -1), w2, bias, acc,
+                  _geo(kernel, stride, padding, dilation, grid), groups, buf, wbuf)
+
+
+def _direct_conv(x, w, b, stride, padding, dilation, groups: int, out_grid) -> np.ndarray:
+    n, cout = x.shape[0], w.shape[0]
+    out = np.empty((n, cout) + tuple(out_grid), x.dtype)
+    bias = np.zeros(0, x.dtype) if b is None else np.ascontiguousarray(b, x.dtype)
+    _run_direct(0, x, out, np.ascontiguousarray(w).reshape(cout, -1), bias, None, w.shape[2:], stride, padding,
+                dilation, groups, out_grid)
+    return out
+
+
+def _direct_transpose(x, w, stride, padding, dilation, groups: int, out_size) -> np.ndarray:
+    """The transposed conv (no bias) of x (N, Cin, *grid) = the input gradient of the conv whose weight is w
+    (Cin, Cout/groups, *kernel), output grid x's."""
+    n, cin = x.shape[:2]
+    out = np.zeros((n, w.shape[1] * groups) + tuple(out_size), x.dtype)
+    _run_direct(1, out, np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(cin, -1), np.zeros(0, x.dtype), None,
+                w.shape[2:], stride, padding, dilation, groups, x.shape[2:])
+    return out
+
+
+def _direct_weight_grad(x, g, kernel, stride, padding, dilation, groups: int) -> np.ndarray:
+    n, c = x.shape[:2]
+    cout = g.shape[1]
+    cg, coutg = c // groups, cout // groups
+    kvol = int(np.prod(kernel))
+    acc = np.zeros((_threads(n * groups), cout, cg * kvol), x.dtype)
+    _run_direct(2, x, np.ascontiguousarray(g), np.zeros((1, 1), x.dtype), np.zeros(0, x.dtype), acc, kernel, stride,
+                padding, dilation, groups, g.shape[2:])
+    acc = acc.sum(0) if acc.shape[0] > 1 else acc[0]
+    return np.ascontiguousarray(acc.reshape(groups, coutg, cg * kvol).transpose(0, 2, 1))
 
 
 def _add_bias(out3: np.ndarray, b, cdtype: dtypes.dtype) -> np.ndarray:
