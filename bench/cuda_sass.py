@@ -26,6 +26,7 @@ import numpy as np
 
 np.row_stack = np.vstack  # numba-cuda 0.30 under NumPy >= 2.5 (see bench/RESULTS.md)
 
+import numba  # noqa: E402
 from numba import cuda, types  # noqa: E402
 from numba.cuda import dispatcher as _dispatcher  # noqa: E402
 
@@ -90,7 +91,7 @@ def helper_cases():
                 continue
             compute = dt.np.name
             kernel = elementwise.cuda_kernel_for(op.name, expr, compute, op.arity, op.nparams)
-            arr = types.Array(types.from_dtype(dt.np), 1, "C")
+            arr = types.Array(numba.from_dtype(dt.np), 1, "C")
             res = {"bool": types.boolean, "float": types.float64 if dt is dtypes.int64 else arr.dtype}.get(
                 op.result, arr.dtype)
             params = param_types.get(op.name, (types.float64,) * op.nparams)
