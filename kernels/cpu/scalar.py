@@ -2,8 +2,9 @@
 
 Each is inlined into the generated loops, so keep them branch-light: LLVM turns simple selects into
 vector code. The CUDA kernels call these same functions (numba-cuda compiles an `@njit` function for the
-device when a kernel calls it), so they use only `math.*`, arithmetic and the three stubs below: numba-cuda
-lowers no `np.floor`/`np.trunc`/`np.exp2`, and Numba's CPU `math.floor`/`math.trunc` return integers.
+device when a kernel calls it), so they use only `math.*`, arithmetic and the four stubs below: numba-cuda
+lowers no `np.floor`/`np.trunc`/`np.fmod`/`np.exp2`; Numba's CPU `math.floor`/`math.trunc` return integers and
+it has no `math.fmod`.
 kernels/cuda/scalar.py gives the stubs their GPU lowering.
 """
 
@@ -26,6 +27,11 @@ def ftrunc(x):
     return np.trunc(x)
 
 
+def ffmod(x, y):
+    """fmod (Numba's CPU target has no math.fmod)."""
+    return np.fmod(x, y)
+
+
 def fexp2(x):
     """2 ** x in x's float type."""
     return np.exp2(x)
@@ -39,6 +45,11 @@ def _ffloor_cpu(x):
 @overload(ftrunc)
 def _ftrunc_cpu(x):
     return lambda x: np.trunc(x)
+
+
+@overload(ffmod)
+def _ffmod_cpu(x, y):
+    return lambda x, y: np.fmod(x, y)
 
 
 @overload(fexp2)
@@ -60,7 +71,7 @@ def fsign(x):
 @njit(**_INLINE)
 def remainder_float(a, b):
     """Python-style modulus (sign of the divisor), as torch.remainder."""
-    r = math.fmod(a, b)
+    r = ffmod(a, b)
     if r != 0 and (r < 0) != (b < 0):
         r += b
     return r
@@ -76,7 +87,7 @@ def floor_divide_float(a, b):
     """torch's div_floor for floats: floor(a / b) computed through fmod to avoid rounding errors."""
     if b == 0:
         return a / b
-    mod = math.fmod(a, b)
+    mod = ffmod(a, b)
     div = (a - mod) / b
     if mod != 0 and (b < 0) != (mod < 0):
         div -= 1
@@ -119,7 +130,7 @@ def pow_int(a, e):
 @njit(**_INLINE)
 def round_half_even(x):
     r = ffloor(x + 0.5)
-    if r - x == 0.5 and math.fmod(r, 2.0) != 0:
+    if r - x == 0.5 and ffmod(r, 2.0) != 0:
         r -= 1.0
     return r if x == x else x
 

@@ -1,9 +1,10 @@
 """What the GPU does differently from kernels/cpu/scalar.py, whose helpers the CUDA kernels call as they are.
 
 numba-cuda compiles the CPU `@njit` helpers for the device when a kernel calls them (they use only `math.*`,
-arithmetic and three stubs), so they are re-exported here for the generated kernels' `import *`. Left here:
-- the GPU lowering of the stubs `ffloor`, `ftrunc`, `fexp2` (numba-cuda lowers no `np.floor`, `np.trunc`,
-  `np.exp2`; its `math.floor`/`math.trunc` keep the float type, while Numba's CPU ones return integers);
+arithmetic and four stubs), so they are re-exported here for the generated kernels' `import *`. Left here:
+- the GPU lowering of the stubs `ffloor`, `ftrunc`, `ffmod`, `fexp2` (numba-cuda lowers no `np.floor`,
+  `np.trunc`, `np.fmod`, `np.exp2`; its `math.floor`/`math.trunc` keep the float type, while Numba's CPU ones
+  return integers, and the CPU has no `math.fmod`);
 - `M`, the math module the op table's rewritten expressions call (`np.sqrt(x)` -> `M.sqrt(x)`): `math` on a GPU;
   under the simulator (plain Python) a table of NumPy functions, which keep float32/float16 scalars in their
   dtype and give inf/nan where Python's `math` would raise;
@@ -21,7 +22,7 @@ from ..cpu import scalar as _cpu
 from .launch import SIMULATOR, cuda
 
 # the shared helpers: kernels/cpu/scalar.py's @njit functions and stubs, re-exported for the kernels' import *
-SHARED = tuple(n for n, f in vars(_cpu).items() if hasattr(f, "py_func") or n in ("ffloor", "ftrunc", "fexp2"))
+SHARED = tuple(n for n, f in vars(_cpu).items() if hasattr(f, "py_func") or n in ("ffloor", "ftrunc", "ffmod", "fexp2"))
 globals().update({n: getattr(_cpu, n) for n in SHARED})
 
 if SIMULATOR:
@@ -66,6 +67,10 @@ else:
     @overload(_cpu.ftrunc)
     def _ftrunc_cuda(x):
         return lambda x: math.trunc(x)
+
+    @overload(_cpu.ffmod)
+    def _ffmod_cuda(x, y):
+        return lambda x, y: math.fmod(x, y)
 
     @overload(_cpu.fexp2)
     def _fexp2_cuda(x):
