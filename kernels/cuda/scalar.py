@@ -54,6 +54,18 @@ if SIMULATOR:
 
     _SimMath.lgamma = staticmethod(_lgamma)
     M = _SimMath
+
+    def _wrapped_int(fn):
+        """A helper as the simulator calls it: Numba hands back a Python int, which NumPy refuses to store in a
+        narrower output when out of its range (int8 lshift); the GPU's store truncates, as this cast does."""
+        def call(*args):
+            r = fn(*args)
+            if type(r) is int and isinstance(args[0], np.integer):
+                return np.array(r).astype(type(args[0]))[()]
+            return r
+        return call
+
+    globals().update({n: _wrapped_int(getattr(_cpu, n)) for n in SHARED})
 else:
     from numba import types
     from numba.cuda.extending import overload
