@@ -96,7 +96,7 @@ def oracle(op, dt, operands, params):
         for idx in np.ndindex(*shape):
             for name, a in zip("xyz", arrs):
                 ns[name] = compute(a[idx])
-            want[idx] = eval(code, ns)
+            want[idx] = np.asarray(eval(code, ns)).astype(want.dtype)  # wrapped, as a kernel stores it
     return want
 
 
