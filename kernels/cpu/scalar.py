@@ -37,22 +37,22 @@ def fexp2(x):
     return np.exp2(x)
 
 
-@overload(ffloor)
+@overload(ffloor, inline="always")
 def _ffloor_cpu(x):
     return lambda x: np.floor(x)
 
 
-@overload(ftrunc)
+@overload(ftrunc, inline="always")
 def _ftrunc_cpu(x):
     return lambda x: np.trunc(x)
 
 
-@overload(ffmod)
+@overload(ffmod, inline="always")
 def _ffmod_cpu(x, y):
     return lambda x, y: np.fmod(x, y)
 
 
-@overload(fexp2)
+@overload(fexp2, inline="always")
 def _fexp2_cpu(x):
     return lambda x: np.exp2(x)
 
