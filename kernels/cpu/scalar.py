@@ -798,6 +798,31 @@ def igamma(a, x, upper):
 
 
 @njit(**_INLINE)
+def three_term(x, n, q, kind):
+    """p_n(x) of an orthogonal polynomial family from p_0 = 1 and p_1 = q by its three-term recurrence (torch's
+    loops). kind, a constant at every call (the branches fold away): 0 Chebyshev: p_k+1 = 2x p_k - p_k-1;
+    1 Hermite H: 2x p_k - 2k p_k-1; 2 Hermite He: x p_k - k p_k-1; 3 Laguerre: ((2k + 1 - x) p_k - k p_k-1) / (k + 1);
+    4 Legendre: ((2k + 1) x p_k - k p_k-1) / (k + 1)."""
+    if n == 0:
+        return 1.0
+    p = 1.0
+    for k in range(1, n):
+        if kind == 0:
+            r = (x + x) * q - p
+        elif kind == 1:
+            r = (x + x) * q - 2.0 * k * p
+        elif kind == 2:
+            r = x * q - k * p
+        elif kind == 3:
+            r = ((k + k + 1.0 - x) * q - k * p) / (k + 1.0)
+        else:
+            r = ((k + k + 1.0) * x * q - k * p) / (k + 1.0)
+        p = q
+        q = r
+    return q
+
+
+@njit(**_INLINE)
 def chebyshev_t(x, n):
     """T_n(x), torch's chebyshev_polynomial_t_forward: cos(n acos x) for n > 6 inside (-1, 1), else the
     three-term recurrence."""
@@ -809,15 +834,7 @@ def chebyshev_t(x, n):
         return 1.0 if x > 0 or n % 2 == 0 else -1.0
     if n > 6 and abs(x) < 1.0:
         return math.cos(n * math.acos(x))
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x, 0)
 
 
 @njit(**_INLINE)
@@ -833,15 +850,7 @@ def chebyshev_u(x, n):
         if math.sin(t) != 0.0:
             return math.sin((n + 1) * t) / math.sin(t)
         return (n + 1) * math.cos((n + 1) * t) * x
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x, 0)
 
 
 @njit(**_INLINE)
@@ -859,15 +868,7 @@ def chebyshev_v(x, n):
         if math.sin(t / 2.0) != 1.0:
             return math.cos((n + 0.5) * t) / math.cos(t / 2.0)
         return n + n + 1.0 if n % 2 == 0 else -(n + n + 1.0)
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x - 1.0
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x - 1.0, 0)
 
 
 @njit(**_INLINE)
@@ -887,15 +888,7 @@ def chebyshev_w(x, n):
         if x > 0:
             return n + n + 1.0
         return 1.0 if n % 2 == 0 else -1.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x + 1.0
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x + 1.0, 0)
 
 
 @njit(**_INLINE)
@@ -905,15 +898,7 @@ def hermite_h(x, n):
     n = int(n)
     if n < 0:
         return 0.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x
-    for k in range(1, n):
-        r = (x + x) * q - 2.0 * k * p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x, 1)
 
 
 @njit(**_INLINE)
@@ -923,15 +908,7 @@ def hermite_he(x, n):
     n = int(n)
     if n < 0:
         return 0.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x
-    for k in range(1, n):
-        r = x * q - k * p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x, 2)
 
 
 @njit(**_INLINE)
@@ -940,15 +917,9 @@ def laguerre_l(x, n):
     n = int(n)
     if n < 0:
         return 0.0
-    if x == 0.0 or n == 0:
+    if x == 0.0:
         return 1.0
-    p = 1.0
-    q = 1.0 - x
-    for k in range(1, n):
-        r = ((k + k + 1.0 - x) * q - k * p) / (k + 1.0)
-        p = q
-        q = r
-    return q
+    return three_term(x, n, 1.0 - x, 3)
 
 
 @njit(**_INLINE)
@@ -959,12 +930,4 @@ def legendre_p(x, n):
         return 0.0
     if abs(x) == 1.0:
         return 1.0 if x > 0 or n % 2 == 0 else -1.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x
-    for k in range(1, n):
-        r = ((k + k + 1.0) * x * q - k * p) / (k + 1.0)
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x, 4)

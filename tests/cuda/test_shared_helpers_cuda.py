@@ -46,8 +46,8 @@ _CASES = {
     "rshift": ("h(x, y, 63)", (), [_INTS, _INTS], ("int64",)),
 }
 # called only through the helpers above
-_INTERNAL = {"chbevl", "bessel_jy_small", "bessel_jy_asymptotic", "bessel_k_scaled_integral", "bessel_k_small",
-             "igamma_series", "igamma_fraction"}
+_INTERNAL = {"chbevl", "three_term", "bessel_jy_small", "bessel_jy_asymptotic", "bessel_k_scaled_integral",
+             "bessel_k_small", "igamma_series", "igamma_fraction"}
 
 _PARAMS = [(h, dt) for h, (_, _, _, dts) in _CASES.items() for dt in dts]
 
