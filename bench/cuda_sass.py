@@ -8,7 +8,9 @@ several loads in flight, before a GPU session times it. It compiles only; it mea
 Needs libNVVM and libdevice (a CUDA toolkit: CUDA_HOME), plus NVRTC and cuobjdump, e.g.
     python -m pip install --target /tmp/cudatools "nvidia-cuda-nvrtc==13.0.*" nvidia-cuda-cuobjdump
     LD_LIBRARY_PATH=/tmp/cudatools/nvidia/cu13/lib CUDA_HOME=/usr/local/cuda-13.0 \
-        python bench/cuda_sass.py --tools /tmp/cudatools/nvidia/cu13/bin [--keep DIR]
+        python bench/cuda_sass.py --tools /tmp/cudatools/nvidia/cu13/bin [--keep DIR] [--helpers]
+`--helpers` instead compiles the contiguous kernel of every elementwise op whose expression calls a shared scalar
+helper (kernels/cpu/scalar.py, compiled for the device), per float32 / float64 / int64, and lists registers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 
 np.row_stack = np.vstack  # numba-cuda 0.30 under NumPy >= 2.5 (see bench/RESULTS.md)
 
+import numba  # noqa: E402
 from numba import cuda, types  # noqa: E402
 from numba.cuda import dispatcher as _dispatcher  # noqa: E402
 
@@ -71,6 +74,32 @@ def cases():
     ]
 
 
+def helper_cases():
+    """(name, python function, signature) of the contiguous kernel of each op that calls a shared helper."""
+    from ntorch.kernels.cpu import scalar
+
+    from ntorch import dtypes
+    from ntorch.ops.elementwise import OPS, _expr_for
+
+    helpers = [n for n, f in vars(scalar).items() if hasattr(f, "py_func")]
+    called = re.compile(r"\b(" + "|".join(helpers) + r")\(")
+    param_types = {"isclose": (types.float64, types.float64, types.boolean), "round_decimals": (types.int64,)}
+    out = []
+    for op in OPS:
+        for dt in (dtypes.float32, dtypes.float64, dtypes.int64):
+            if dt not in op.dtypes or not called.search(expr := _expr_for(op, dt)):
+                continue
+            compute = dt.np.name
+            kernel = elementwise.cuda_kernel_for(op.name, expr, compute, op.arity, op.nparams)
+            arr = types.Array(numba.from_dtype(dt.np), 1, "C")
+            res = {"bool": types.boolean, "float": types.float64 if dt is dtypes.int64 else arr.dtype}.get(
+                op.result, arr.dtype)
+            params = param_types.get(op.name, (types.float64,) * op.nparams)
+            sig = (types.Array(res, 1, "C"), *[arr] * op.arity, *params)
+            out.append((f"{op.name} {compute}", getattr(kernel.module, "contig_" + "a" * op.arity).py_func, sig))
+    return out
+
+
 _LINE = re.compile(r"/\*([0-9a-f]{4,})\*/\s+(.*?)\s*;")
 
 
@@ -112,12 +141,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tools", required=True, help="folder holding cuobjdump")
     ap.add_argument("--keep", help="write the PTX, cubin and SASS here")
+    ap.add_argument("--helpers", action="store_true", help="the ops that call shared scalar helpers")
     args = ap.parse_args()
     workdir = args.keep or tempfile.mkdtemp(prefix="ntorch-sass-")
     os.makedirs(workdir, exist_ok=True)
     print("| kernel (float32, sm_90) | registers | hot loops: instructions / global loads |")
     print("| --- | --- | --- |")
-    for i, (name, fn, sig) in enumerate(cases()):
+    for i, (name, fn, sig) in enumerate(helper_cases() if args.helpers else cases()):
         regs, sass = compile_one(fn, sig, workdir, args.tools, f"k{i}")
         loops = ", ".join(f"{n} / {loads}" for n, loads in hot_loops(sass))
         print(f"| {name} | {regs} | {loops} |")

@@ -1,15 +1,60 @@
-"""Scalar helpers that elementwise expressions call (PyTorch's semantics for each).
+"""Scalar helpers that elementwise expressions call (PyTorch's semantics for each), for both targets.
 
 Each is inlined into the generated loops, so keep them branch-light: LLVM turns simple selects into
-vector code.
+vector code. The CUDA kernels call these same functions (numba-cuda compiles an `@njit` function for the
+device when a kernel calls it), so they use only `math.*`, arithmetic and the four stubs below: numba-cuda
+lowers no `np.floor`/`np.trunc`/`np.fmod`/`np.exp2`; Numba's CPU `math.floor`/`math.trunc` return integers and
+it has no `math.fmod`.
+kernels/cuda/scalar.py gives the stubs their GPU lowering.
 """
 
 import math
 
 import numpy as np
 from numba import njit
+from numba.core.extending import overload
 
 _INLINE = dict(inline="always", error_model="numpy")
+
+
+def ffloor(x):
+    """floor keeping x's float type (np.floor on the CPU, libdevice floor on the GPU)."""
+    return np.floor(x)
+
+
+def ftrunc(x):
+    """trunc keeping x's float type."""
+    return np.trunc(x)
+
+
+def ffmod(x, y):
+    """fmod (Numba's CPU target has no math.fmod)."""
+    return np.fmod(x, y)
+
+
+def fexp2(x):
+    """2 ** x in x's float type."""
+    return np.exp2(x)
+
+
+@overload(ffloor, inline="always")
+def _ffloor_cpu(x):
+    return lambda x: np.floor(x)
+
+
+@overload(ftrunc, inline="always")
+def _ftrunc_cpu(x):
+    return lambda x: np.trunc(x)
+
+
+@overload(ffmod, inline="always")
+def _ffmod_cpu(x, y):
+    return lambda x, y: np.fmod(x, y)
+
+
+@overload(fexp2, inline="always")
+def _fexp2_cpu(x):
+    return lambda x: np.exp2(x)
 
 
 @njit(**_INLINE)
@@ -26,7 +71,7 @@ def fsign(x):
 @njit(**_INLINE)
 def remainder_float(a, b):
     """Python-style modulus (sign of the divisor), as torch.remainder."""
-    r = np.fmod(a, b)
+    r = ffmod(a, b)
     if r != 0 and (r < 0) != (b < 0):
         r += b
     return r
@@ -42,12 +87,12 @@ def floor_divide_float(a, b):
     """torch's div_floor for floats: floor(a / b) computed through fmod to avoid rounding errors."""
     if b == 0:
         return a / b
-    mod = np.fmod(a, b)
+    mod = ffmod(a, b)
     div = (a - mod) / b
     if mod != 0 and (b < 0) != (mod < 0):
         div -= 1
     if div != 0:
-        floordiv = np.floor(div)
+        floordiv = ffloor(div)
         if div - floordiv > 0.5:
             floordiv += 1.0
         return floordiv
@@ -84,8 +129,8 @@ def pow_int(a, e):
 
 @njit(**_INLINE)
 def round_half_even(x):
-    r = np.floor(x + 0.5)
-    if r - x == 0.5 and np.fmod(r, 2.0) != 0:
+    r = ffloor(x + 0.5)
+    if r - x == 0.5 and ffmod(r, 2.0) != 0:
         r -= 1.0
     return r if x == x else x
 
@@ -150,9 +195,9 @@ def clamp_nan(x, lo, hi):
 def nan_to_num(x, nan, posinf, neginf):
     if x != x:
         return nan
-    if x == np.inf:
+    if x == math.inf:
         return posinf
-    if x == -np.inf:
+    if x == -math.inf:
         return neginf
     return x
 
@@ -177,7 +222,7 @@ def lerp(a, b, w):
 
 @njit(**_INLINE)
 def frac(x):
-    return x - np.trunc(x)
+    return x - ftrunc(x)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -193,7 +238,7 @@ def nextafter_f16(x, y):
         return y
     if x == 0:
         return math.copysign(5.960464477539063e-08, y)  # the smallest float16 subnormal
-    if np.isinf(x):
+    if math.isinf(x):
         return math.copysign(65504.0, x)
     m, e = math.frexp(x)  # |x| = |m| 2**e with 0.5 <= |m| < 1
     ulp = 2.0 ** (max(e - 1, -14) - 10)
@@ -209,24 +254,24 @@ def xlogy(x, y):
         return y
     if x == 0:
         return x - x
-    return x * np.log(y)
+    return x * math.log(y)
 
 
 @njit(**_INLINE)
 def logaddexp(a, b):
     """log(exp(a) + exp(b)) without overflow; equal infinities give themselves (torch.logaddexp)."""
-    if np.isinf(a) and a == b:
+    if math.isinf(a) and a == b:
         return a
     m = a if a > b else b
-    return m + np.log1p(np.exp(-abs(a - b)))
+    return m + math.log1p(math.exp(-abs(a - b)))
 
 
 @njit(**_INLINE)
 def logaddexp2(a, b):
-    if np.isinf(a) and a == b:
+    if math.isinf(a) and a == b:
         return a
     m = a if a > b else b
-    return m + np.log1p(np.exp2(-abs(a - b))) * 1.4426950408889634
+    return m + math.log1p(fexp2(-abs(a - b))) * 1.4426950408889634
 
 
 @njit(**_INLINE)
@@ -235,7 +280,7 @@ def logit(x, lo, one, clamp):
     if clamp:
         hi = one - lo
         x = lo if x < lo else (hi if x > hi else x)
-    return np.log(x / (one - x))
+    return math.log(x / (one - x))
 
 
 @njit(**_INLINE)
@@ -283,12 +328,12 @@ def digamma(x):
     """torch's calc_digamma (Cephes): reflection for x < 0, recurrence up to 10, asymptotic series."""
     x = np.float64(x)
     if x == 0:
-        return math.copysign(np.inf, -x)
+        return math.copysign(math.inf, -x)
     result = 0.0
     if x < 0:
-        if x == np.trunc(x):
-            return np.nan
-        result = -np.pi / np.tan(np.pi * (x - np.trunc(x)))
+        if x == ftrunc(x):
+            return math.nan
+        result = -math.pi / math.tan(math.pi * (x - ftrunc(x)))
         x = 1.0 - x
     while x < 10:
         result -= 1.0 / x
@@ -302,7 +347,7 @@ def digamma(x):
         for c in _DIGAMMA_A:
             p = p * z + c
         y = z * p
-    return result + np.log(x) - 0.5 / x - y
+    return result + math.log(x) - 0.5 / x - y
 
 
 @njit(**_INLINE)
@@ -313,8 +358,8 @@ def trigamma(x):
     result = 0.0
     if x < 0.5:
         sign = -1.0
-        s = np.sin(np.pi * x)
-        result -= np.pi * np.pi / (s * s)
+        s = math.sin(math.pi * x)
+        result -= math.pi * math.pi / (s * s)
         x = 1.0 - x
     for _ in range(6):
         result += 1.0 / (x * x)
@@ -380,8 +425,8 @@ def i0(x):
     """Modified Bessel function I0 (Cephes, as torch.i0), in float64."""
     x = abs(np.float64(x))
     if x <= 8.0:
-        return np.exp(x) * chbevl(x / 2.0 - 2.0, _I0_A)
-    return np.exp(x) * chbevl(32.0 / x - 2.0, _I0_B) / np.sqrt(x)
+        return math.exp(x) * chbevl(x / 2.0 - 2.0, _I0_A)
+    return math.exp(x) * chbevl(32.0 / x - 2.0, _I0_B) / math.sqrt(x)
 
 
 @njit(**_INLINE)
@@ -390,9 +435,9 @@ def i1(x):
     x = np.float64(x)
     ax = abs(x)
     if ax <= 8.0:
-        out = np.exp(ax) * ax * chbevl(ax / 2.0 - 2.0, _I1_A)
+        out = math.exp(ax) * ax * chbevl(ax / 2.0 - 2.0, _I1_A)
     else:
-        out = np.exp(ax) * chbevl(32.0 / ax - 2.0, _I1_B) / np.sqrt(ax)
+        out = math.exp(ax) * chbevl(32.0 / ax - 2.0, _I1_B) / math.sqrt(ax)
     return -out if x < 0 else out
 
 
@@ -402,27 +447,26 @@ def erfinv(y):
     y = np.float64(y)
     ya = abs(y)
     if ya > 1.0:
-        return np.nan
+        return math.nan
     if ya == 1.0:
-        return math.copysign(np.inf, y)
+        return math.copysign(math.inf, y)
     if ya <= 0.7:
         z = y * y
         num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899
         dem = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0
         x = y * num / dem
     else:
-        z = np.sqrt(-np.log((1.0 - ya) / 2.0))
+        z = math.sqrt(-math.log((1.0 - ya) / 2.0))
         num = ((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454
         dem = (1.637067800 * z + 3.543889200) * z + 1.0
         x = math.copysign(num, y) / dem
-    x = x - (math.erf(x) - y) / (1.1283791670955126 * np.exp(-x * x))
-    x = x - (math.erf(x) - y) / (1.1283791670955126 * np.exp(-x * x))
+    x = x - (math.erf(x) - y) / (1.1283791670955126 * math.exp(-x * x))
+    x = x - (math.erf(x) - y) / (1.1283791670955126 * math.exp(-x * x))
     return x
 
 
 # ---------------------------------------------------------------------------------------------------------
-# torch.special's Bessel, Airy, incomplete-gamma and orthogonal-polynomial functions, in float64 (the helpers
-# below use only math.* and arithmetic, so the GPU versions are the same text with math -> M).
+# torch.special's Bessel, Airy, incomplete-gamma and orthogonal-polynomial functions, in float64.
 _EULER = 0.5772156649015329
 _TWO_OVER_PI = 0.6366197723675814
 
@@ -754,6 +798,31 @@ def igamma(a, x, upper):
 
 
 @njit(**_INLINE)
+def three_term(x, n, q, kind):
+    """p_n(x) of an orthogonal polynomial family from p_0 = 1 and p_1 = q by its three-term recurrence (torch's
+    loops). kind, a constant at every call (the branches fold away): 0 Chebyshev: p_k+1 = 2x p_k - p_k-1;
+    1 Hermite H: 2x p_k - 2k p_k-1; 2 Hermite He: x p_k - k p_k-1; 3 Laguerre: ((2k + 1 - x) p_k - k p_k-1) / (k + 1);
+    4 Legendre: ((2k + 1) x p_k - k p_k-1) / (k + 1)."""
+    if n == 0:
+        return 1.0
+    p = 1.0
+    for k in range(1, n):
+        if kind == 0:
+            r = (x + x) * q - p
+        elif kind == 1:
+            r = (x + x) * q - 2.0 * k * p
+        elif kind == 2:
+            r = x * q - k * p
+        elif kind == 3:
+            r = ((k + k + 1.0 - x) * q - k * p) / (k + 1.0)
+        else:
+            r = ((k + k + 1.0) * x * q - k * p) / (k + 1.0)
+        p = q
+        q = r
+    return q
+
+
+@njit(**_INLINE)
 def chebyshev_t(x, n):
     """T_n(x), torch's chebyshev_polynomial_t_forward: cos(n acos x) for n > 6 inside (-1, 1), else the
     three-term recurrence."""
@@ -765,15 +834,7 @@ def chebyshev_t(x, n):
         return 1.0 if x > 0 or n % 2 == 0 else -1.0
     if n > 6 and abs(x) < 1.0:
         return math.cos(n * math.acos(x))
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x, 0)
 
 
 @njit(**_INLINE)
@@ -789,15 +850,7 @@ def chebyshev_u(x, n):
         if math.sin(t) != 0.0:
             return math.sin((n + 1) * t) / math.sin(t)
         return (n + 1) * math.cos((n + 1) * t) * x
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x, 0)
 
 
 @njit(**_INLINE)
@@ -815,15 +868,7 @@ def chebyshev_v(x, n):
         if math.sin(t / 2.0) != 1.0:
             return math.cos((n + 0.5) * t) / math.cos(t / 2.0)
         return n + n + 1.0 if n % 2 == 0 else -(n + n + 1.0)
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x - 1.0
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x - 1.0, 0)
 
 
 @njit(**_INLINE)
@@ -843,15 +888,7 @@ def chebyshev_w(x, n):
         if x > 0:
             return n + n + 1.0
         return 1.0 if n % 2 == 0 else -1.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x + 1.0
-    for _ in range(1, n):
-        r = (x + x) * q - p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x + 1.0, 0)
 
 
 @njit(**_INLINE)
@@ -861,15 +898,7 @@ def hermite_h(x, n):
     n = int(n)
     if n < 0:
         return 0.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x + x
-    for k in range(1, n):
-        r = (x + x) * q - 2.0 * k * p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x + x, 1)
 
 
 @njit(**_INLINE)
@@ -879,15 +908,7 @@ def hermite_he(x, n):
     n = int(n)
     if n < 0:
         return 0.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x
-    for k in range(1, n):
-        r = x * q - k * p
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x, 2)
 
 
 @njit(**_INLINE)
@@ -896,15 +917,9 @@ def laguerre_l(x, n):
     n = int(n)
     if n < 0:
         return 0.0
-    if x == 0.0 or n == 0:
+    if x == 0.0:
         return 1.0
-    p = 1.0
-    q = 1.0 - x
-    for k in range(1, n):
-        r = ((k + k + 1.0 - x) * q - k * p) / (k + 1.0)
-        p = q
-        q = r
-    return q
+    return three_term(x, n, 1.0 - x, 3)
 
 
 @njit(**_INLINE)
@@ -915,12 +930,4 @@ def legendre_p(x, n):
         return 0.0
     if abs(x) == 1.0:
         return 1.0 if x > 0 or n % 2 == 0 else -1.0
-    if n == 0:
-        return 1.0
-    p = 1.0
-    q = x
-    for k in range(1, n):
-        r = ((k + k + 1.0) * x * q - k * p) / (k + 1.0)
-        p = q
-        q = r
-    return q
+    return three_term(x, n, x, 4)

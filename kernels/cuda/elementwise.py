@@ -4,7 +4,8 @@
 numba-cuda device arrays: `kernel(out, *operands, params=())` with `out` C-contiguous of the result dtype and
 array operands already broadcast to out's shape (any strides, 0 included), and `kernel.inplace(target, *others)`.
 The expressions are those of the op table (`OPS` in src/ntorch/ops/elementwise.py); `np.*`/`math.*` calls are
-rewritten to `M.*` (libdevice through `math`, see scalar.py) and the helpers they call come from scalar.py.
+rewritten to `M.*` (libdevice through `math`, see scalar.py) and the helpers they call are those of
+kernels/cpu/scalar.py (re-exported by scalar.py).
 
 Per (op, compute dtype) a module is generated and written through `kernels.cpu.codegen.load_source`, so
 `@cuda.jit(cache=True)` caches the compiled kernels on disk. For each operand pattern (array or scalar per
@@ -127,9 +128,13 @@ def computes_natively(expr: str) -> bool:
 
 @functools.cache
 def _helpers_digest() -> str:
-    """Hash of scalar.py: a cached kernel does not notice when a device function it inlined changes."""
-    with open(os.path.join(os.path.dirname(__file__), "scalar.py"), "rb") as f:
-        return hashlib.sha1(f.read()).hexdigest()[:16]
+    """Hash of the helpers the kernels inline (this folder's scalar.py and the CPU scalar.py whose functions it
+    shares): a cached kernel does not notice when a device function it inlined changes."""
+    h = hashlib.sha1()
+    for path in (os.path.dirname(__file__), os.path.join(os.path.dirname(__file__), os.pardir, "cpu")):
+        with open(os.path.join(path, "scalar.py"), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
 
 
 def _kinds_for(nargs: int) -> list[str]:
