@@ -11,6 +11,9 @@ Needs libNVVM and libdevice (a CUDA toolkit: CUDA_HOME), plus NVRTC and cuobjdum
         python bench/cuda_sass.py --tools /tmp/cudatools/nvidia/cu13/bin [--keep DIR] [--helpers]
 `--helpers` instead compiles the contiguous kernel of every elementwise op whose expression calls a shared scalar
 helper (kernels/cpu/scalar.py, compiled for the device), per float32 / float64 / int64, and lists registers.
+cuobjdump needs nvdisasm on PATH (`pip install --target /tmp/cudatools2 nvidia-cuda-nvdisasm`, 13.2 works).
+Kernels compile here without the launch bounds ntorch's launcher gives some of them (max threads per block), so
+registers can differ from the device's build (the small-tile gemm: 80 here, 95 with its bounds).
 """
 
 from __future__ import annotations
