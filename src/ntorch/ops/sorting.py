@@ -428,7 +428,8 @@ def msort(input: Tensor) -> Tensor:
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
-    """Radix selection, then the k results sorted (also when sorted=False); ties by index."""
+    """Radix selection; where equal values make a choice (or sorted=False leaves the k unsorted), ATen's own
+    steps (std::nth_element / partial_sort / sort), so the indices are the CPU's."""
     check_tensor(input, "topk")
     check_out_grad(out, "topk", input)
     if input.dtype is dtypes.bool:
@@ -451,7 +452,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(largest), "topk")[1], 0, k)
         vals = _cuda_take(x2, perm, input.dtype)
     else:
-        perm = _select(codec, x2, k, bool(largest), input.dtype)
+        perm = _select(codec, x2, k, bool(largest), input.dtype, bool(sorted))
         vals = np.take_along_axis(x2, perm, 1)
     res = topk_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
@@ -459,19 +460,18 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return _write_outs(out, res, "topk")
 
 
-def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype) -> np.ndarray:
-    """Positions of the k smallest (largest) of each row, in sorted order."""
+def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype, sort_k: bool = True) -> np.ndarray:
+    """Positions of the k smallest (largest) of each row, in torch's order."""
     keys = codec.keys(x2, largest)[0]
     out_keys = np.empty((keys.shape[0], k), keys.dtype)
     perm = np.empty((keys.shape[0], k), np.int64)
-    _kernel("topk.rows", dt)(keys, k, out_keys, perm)
+    _kernel("topk.rows", dt)(keys, k, out_keys, perm, sort_k)
     return perm
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     check_tensor(input, "kthvalue")
     check_out_grad(out, "kthvalue", input)
-    kth = _kernel("kthvalue.rows", input.dtype, _device(input))
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "kthvalue")
     _check_nonempty_dim(input, d, "kthvalue")
@@ -480,10 +480,16 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
         raise TypeError(f"kthvalue(): argument 'k' must be int, not {type(k).__name__}")
     if k < 1 or k > n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    if _arrays.is_cuda(x2):  # the whole row sorted, then column k - 1
+    if input.ndim == 0:  # torch copies a 0-d input before its dtype check (so bool works there)
+        vals = _arrays.copy(x2)
+        perm = np.zeros((1, 1), np.int64)
+        perm = _arrays.to_device(perm, x2.device) if _arrays.is_cuda(x2) else perm
+    elif _arrays.is_cuda(x2):  # the whole row sorted, then column k - 1
+        _kernel("kthvalue.rows", input.dtype, "cuda")
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, False, "kthvalue")[1], int(k) - 1, int(k))
         vals = _cuda_take(x2, perm, input.dtype)
     else:
+        kth = _kernel("kthvalue.rows", input.dtype)
         perm = np.empty((x2.shape[0], 1), np.int64)
         kth(codec.keys(x2, False)[0], int(k), perm.reshape(-1))
         vals = np.take_along_axis(x2, perm, 1)
