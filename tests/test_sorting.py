@@ -469,3 +469,48 @@ def test_unique_with_dim_of_a_0d_tensor_raises(fn):
     with pytest.raises(IndexError, match="^Dimension specified as 0 but tensor has no dimensions$"):
         fn(nt.tensor(3), dim=0)
     assert fn(nt.tensor(3)).tolist() == [3]
+
+
+def test_topk_kthvalue_ties_as_torch_cpu():
+    """Among equal values torch's CPU topk/kthvalue pick what std::nth_element / std::sort and ATen's
+    quickselect leave in place, not the first index; values and indices hard-coded from torch 2.13 (CPU)."""
+    x = nt.tensor([1.0, 0, 1, 1, 0, -0.0, 1, 2, 1, 1, 0, 1, -0.0, 1, 1, 2, 1])
+    assert nt.topk(x, 3).indices.tolist() == [7, 15, 13]
+    assert nt.topk(x, 5, largest=False).indices.tolist() == [5, 10, 12, 4, 1]
+    assert nt.topk(x, 6, sorted=False).indices.tolist() == [13, 7, 15, 9, 11, 8]
+    assert [int(x.kthvalue(k).indices) for k in range(1, 18)] == [4, 5, 12, 10, 1, 11, 8, 13, 14, 0, 2, 3, 9, 6,
+                                                                     16, 15, 7]
+    assert math.copysign(1, x.kthvalue(2).values.item()) == -1  # the -0.0 at index 5
+    assert [math.copysign(1, v) for v in nt.topk(x, 2, largest=False).values.tolist()] == [-1, 1]
+    nan = math.nan
+    y = nt.tensor([3, 1, 3, nan, 3, 1, nan, 1, 3, 1, 1])
+    assert nt.topk(y, 4).indices.tolist() == [6, 3, 0, 4]
+    assert nt.topk(y, 4, largest=False).indices.tolist() == [9, 7, 5, 10]
+    assert [int(y.kthvalue(k).indices) for k in range(1, 12)] == [5, 1, 9, 7, 10, 2, 0, 4, 8, 6, 3]
+    z = nt.tensor([[2, 2, 1, 2], [5, 5, 5, 5]])
+    assert nt.kthvalue(z, 2, 1).indices.tolist() == [1, 0]
+    assert nt.topk(z, 2, 1).indices.tolist() == [[1, 3], [2, 3]]
+
+
+def test_topk_kthvalue_ties_long_rows(rng):
+    """Long rows with ties (the selection fast path, then ATen's steps): each index points at its value, and
+    the indices are torch's (hard-coded checks of a fixed input: 64 * k <= n takes std::partial_sort)."""
+    a = np.arange(300) % 3  # 0, 1, 2 repeating: the largest 2s sit at 2, 5, 8, ...
+    t = nt.from_numpy(a)
+    res = t.topk(4)
+    assert res.values.tolist() == [2, 2, 2, 2]
+    assert len(set(res.indices.tolist())) == 4 and all(i % 3 == 2 for i in res.indices.tolist())
+    assert res.indices.tolist() == [8, 5, 11, 2]  # torch 2.13 CPU
+    assert int(t.kthvalue(150).indices) == 1  # torch 2.13 CPU
+
+
+def test_kthvalue_0d_and_dtype_check_order():
+    """torch copies a 0-d input before its dtype check (bool works); empty dims and k are checked first."""
+    res = nt.kthvalue(nt.tensor(True), 1)
+    assert res.values.item() is True and res.indices.item() == 0
+    _raises(NotImplementedError, "\"kthvalue_cpu\" not implemented for 'Bool'", nt.kthvalue,
+            nt.tensor([True]), 1)
+    _raises(IndexError, "kthvalue(): Expected reduction dim 0 to have non-zero size.", nt.kthvalue,
+            nt.zeros(0, 3, dtype=nt.bool), 2, 0)
+    _raises(RuntimeError, "kthvalue(): selected number k out of range for dimension 0", nt.kthvalue,
+            nt.zeros(3, 0, dtype=nt.bool), 4, 0)
