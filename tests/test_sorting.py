@@ -424,7 +424,7 @@ def test_errors():
     _raises(IndexError, "kthvalue(): Expected reduction dim 0 to have non-zero size.", nt.kthvalue, nt.zeros(0), 1)
     _raises(IndexError, "median(): Expected reduction dim 0 to have non-zero size.", nt.median, nt.zeros(0, 3), 0)
     _raises(IndexError, "mode(): Expected reduction dim 1 to have non-zero size.", nt.mode, nt.zeros(3, 0), 1)
-    _raises(NotImplementedError, "\"median_cpu\" not implemented for 'Bool'", nt.median, nt.tensor([True]), 0)
+    _raises(NotImplementedError, "\"median_out\" not implemented for 'Bool'", nt.median, nt.tensor([True]), 0)
     _raises(NotImplementedError, "\"kthvalue_cpu\" not implemented for 'Bool'", nt.kthvalue, nt.tensor([True]), 1)
     _raises(IndexError, "Dimension out of range (expected to be in range of [-1, 0], but got 1)", nt.sort, x, 1)
     _raises(IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got -3)", nt.topk,
@@ -514,3 +514,40 @@ def test_kthvalue_0d_and_dtype_check_order():
             nt.zeros(0, 3, dtype=nt.bool), 2, 0)
     _raises(RuntimeError, "kthvalue(): selected number k out of range for dimension 0", nt.kthvalue,
             nt.zeros(3, 0, dtype=nt.bool), 4, 0)
+
+
+def test_median_all_and_mode_as_torch_cpu():
+    """median() partitions torch's clone() of the input with std::nth_element (the signed zero it returns
+    depends on that); mode sorts (value, index) pairs with std::sort and plain < (NaN unordered) and takes the
+    first longest run's last pair. Values hard-coded from torch 2.13 (CPU)."""
+    nan = math.nan
+    x = nt.tensor([[0.5, -0.0, 2, 0.0, 1, -0.0, 0.0, 3, -0.0, 0.0, 4, 0.0, -0.0]])
+    assert x[:, ::2].median().item() == 0.5
+    assert math.copysign(1, x.t().median().item()) == -1
+    assert math.copysign(1, nt.nanmedian(nt.tensor([nan, 1.0, -0.0, 0.0, nan, 0.0])).item()) == 1
+    m = nt.tensor([[1.0, nan, 1.0, 2.0, nan, 2.0, -0.0, 0.0, 2.0, 3.0], [1] * 10, [5, 5, 4, 4, nan, nan, nan, 4, 5, 5]])
+    r = nt.mode(m, 1)
+    assert r.values.tolist() == [2.0, 1.0, 4.0] and r.indices.tolist() == [8, 9, 3]
+    w = nt.tensor([3, 1, 3, 1, 2, 2, 3, 1, 2, 1, 3, 2, 1, 3, 2, 1, 2, 3, 1, 2])  # 20 > 16: introsort's steps
+    r = nt.mode(w)
+    assert (r.values.item(), r.indices.item()) == (1, 9)
+
+
+def test_median_empty_fill_and_check_order():
+    """median() of an empty tensor is NaN cast to the dtype (True; the int32/int64 minimum; 0 for narrower
+    ints, which keep the low bits of int32's minimum); along a dim the dim checks come before the dtype's."""
+    for dt, fill in [(nt.bool, True), (nt.uint8, 0), (nt.int8, 0), (nt.int16, 0), (nt.int32, -(1 << 31)),
+                     (nt.int64, -(1 << 63))]:
+        assert nt.median(nt.zeros(0, 3, dtype=dt)).item() == fill
+        assert nt.nanmedian(nt.zeros(0, 3, dtype=dt)).item() == fill
+    assert math.isnan(nt.median(nt.zeros(0, 3)).item())
+    b = nt.tensor([True, False])
+    _raises(NotImplementedError, "\"median_cpu\" not implemented for 'Bool'", nt.median, b)
+    _raises(NotImplementedError, "\"median_out\" not implemented for 'Bool'", nt.median, b, 0)
+    _raises(NotImplementedError, "\"median_out\" not implemented for 'Bool'", nt.nanmedian, nt.tensor(True), 0)
+    _raises(IndexError, "median(): Expected reduction dim 0 to have non-zero size.", nt.median,
+            nt.zeros(0, 3, dtype=nt.bool), 0)
+    with pytest.raises(IndexError):
+        nt.median(nt.tensor([True]), 1)
+    with pytest.raises(TypeError):
+        nt.median(nt.tensor([True]), (0,))

@@ -345,7 +345,7 @@ def _linear_insert(qk, qi, last):
     vk = qk[last]
     vi = qi[last]
     nxt = last - 1
-    while vk < qk[nxt]:
+    while nxt >= 0 and vk < qk[nxt]:  # nxt >= 0: never needed by an order, only by NaN under plain <
         qk[last] = qk[nxt]
         qi[last] = qi[nxt]
         last = nxt
@@ -395,10 +395,10 @@ def _partition_pivot(qk, qi, f, lst):
     lo = f + 1
     hi = lst
     while True:
-        while qk[lo] < qk[f]:
+        while lo < lst - 1 and qk[lo] < qk[f]:  # bounds: only NaN under plain < could need them
             lo += 1
         hi -= 1
-        while qk[f] < qk[hi]:
+        while hi > f and qk[f] < qk[hi]:
             hi -= 1
         if not lo < hi:
             return lo
@@ -859,6 +859,36 @@ def median_rows(keys, nan_k, check_nan, ignore_nan, out_idx, ck, ci, tk, ti, p1,
         out_idx[r] = _kth_row(row, k, ck[0], ci[0], s)
 
 
+@njit(cache=True, error_model="numpy")
+def median_flat_k(keys, nan_k, check_nan, ignore_nan, qk, qi):
+    """ATen's median()/nanmedian() of all elements: the first NaN's position (median with a NaN), else the
+    position std::nth_element leaves at (m - 1) / 2 (m: the non-NaN count, C's division) of the keys."""
+    n = keys.size
+    nnan = 0
+    first = -1
+    if check_nan:
+        for i in range(n):
+            if keys[i] == nan_k:
+                if first < 0:
+                    first = i
+                nnan += 1
+    if nnan and not ignore_nan:
+        return first
+    m = (n - nnan - 1) // 2 if n > nnan else 0
+    for j in range(n):
+        qk[j] = keys[j]
+        qi[j] = j
+    _nth_element(qk, qi, 0, m, n)
+    return qi[m]
+
+
+def median_flat(keys: np.ndarray, nan_k, ignore_nan: bool) -> int:
+    """Position in the 1-D keys of the element torch's median()/nanmedian() (no dim) returns."""
+    nk = keys.dtype.type(0 if nan_k is None else nan_k)
+    return int(median_flat_k(keys, nk, nan_k is not None, ignore_nan, np.empty_like(keys),
+                             np.empty(keys.size, np.int64)))
+
+
 def kth(keys: np.ndarray, k: int, out_idx: np.ndarray) -> None:
     if keys.size:
         kth_rows(keys, k, out_idx, *_selection_scratch(keys, 1))
@@ -871,24 +901,42 @@ def median(keys: np.ndarray, nan_k, ignore_nan: bool, out_idx: np.ndarray) -> No
 
 
 # ------------------------------------------------------------------------------------------------------------
-# after a sort: mode, runs (unique)
+# mode; after a sort: runs (unique)
 # ------------------------------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
-def mode_positions(skeys, perm, out_pos):
-    """For each sorted row: the source index of the last occurrence of the smallest most frequent key."""
-    rows, n = skeys.shape
+def mode_rows(x2, out_pos, qk, qi):
+    """ATen's CPU mode on each row of the values x2 (not keys): std::sort of (value, index) pairs by value
+    with plain < (NaN unordered, as there), then the last pair of the first longest run of equal values
+    (NaN never equal to anything, -0.0 equal to 0.0)."""
+    rows, n = x2.shape
     for r in range(rows):
+        for j in range(n):
+            qk[j] = x2[r, j]
+            qi[j] = j
+        _std_sort(qk, qi, 0, n)
         best = 0
-        best_end = 0
-        start = 0
-        for i in range(1, n + 1):
-            if i == n or skeys[r, i] != skeys[r, start]:
-                if i - start > best:
-                    best = i - start
-                    best_end = i - 1
-                start = i
-        # stable sort: the run's last element has the largest source index
-        out_pos[r] = perm[r, best_end]
+        run = 0
+        pos = 0
+        for i in range(n):
+            run += 1
+            if i == n - 1 or qk[i] != qk[i + 1]:
+                if run > best:
+                    best = run
+                    pos = qi[i]
+                run = 0
+        out_pos[r] = pos
+
+
+def mode(x2: np.ndarray, out_pos: np.ndarray) -> None:
+    """out_pos[r]: the index torch's CPU mode returns for row r of x2 (rows, n); float16 compares as float32
+    (as Half's <), bool as uint8."""
+    if x2.dtype == np.float16:
+        x2 = x2.astype(np.float32)
+    elif x2.dtype == np.bool_:
+        x2 = x2.view(np.uint8)
+    x2 = np.ascontiguousarray(x2)
+    if x2.size:
+        mode_rows(x2, out_pos, np.empty(x2.shape[1], x2.dtype), np.empty(x2.shape[1], np.int64))
 
 
 @njit(cache=True, error_model="numpy")

@@ -127,7 +127,8 @@ NO_BOOL = dtypes.NUMERIC_DTYPES
 # dtype's key codec; the "<op>.rows" kernels work on keys, so their dtype list is the op's dtype support.
 KERNELS = {
     "sort.codec": (ALL, None), "sort.rows": (ALL, K.sort_rows), "topk.rows": (NO_BOOL, K.topk_rows),
-    "kthvalue.rows": (NO_BOOL, K.kth), "median.rows": (NO_BOOL, K.median), "mode.rows": (ALL, K.mode_positions),
+    "kthvalue.rows": (NO_BOOL, K.kth), "median.rows": (NO_BOOL, K.median),
+    "median.all": (NO_BOOL, K.median_flat), "mode.rows": (ALL, K.mode),
     "unique.runs": (ALL, K.run_starts), "unique.row_runs": (ALL, K.row_run_starts),
     "searchsorted": (NO_BOOL, K.searchsorted_rows), "histc": (dtypes.FLOAT_DTYPES, K.histc_into),
     "histc.range": (dtypes.FLOAT_DTYPES, K.float_min_max), "bincount": (dtypes.INTEGER_DTYPES, K.bincount_into),
@@ -504,24 +505,37 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
 # ------------------------------------------------------------------------------------------------------------
 def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
     check_tensor(input, op)
-    select = _kernel("median.rows", input.dtype, _device(input))
     codec = _codec(input.dtype)
     cuda = _arrays.is_cuda(input._data)
-    rows_of = _cuda_median_rows if cuda else functools.partial(_median_rows, select, codec)
     take = functools.partial(_cuda_take, dt=input.dtype) if cuda else functools.partial(np.take_along_axis, axis=1)
     if dim is None:
         flat = _arrays.reshape(input._data, (1, input._data.size))
-        if flat.size == 0:  # NaN; integers get what torch's NaN-to-int cast gives (the dtype's minimum)
-            fill = np.array(np.nan if input.dtype.is_floating_point else np.iinfo(input.dtype.np).min, input.dtype.np)
+        if flat.size == 0:  # torch's NaN cast to the dtype: True, int32/int64 minimum, 0 for narrower ints
+            fill = np.array(np.nan if input.dtype.is_floating_point else
+                            True if input.dtype is dtypes.bool else
+                            np.iinfo(input.dtype.np).min if input.dtype.itemsize >= 4 else 0, input.dtype.np)
             return Tensor._wrap(_cuda_scalar(fill, fill.dtype, flat) if cuda else fill)
-        pos_idx = rows_of(flat, ignore_nan)
-        res = Tensor._wrap(take(flat, pos_idx).reshape(()))
+        if cuda:
+            _kernel("median.rows", input.dtype, "cuda")
+            res = Tensor._wrap(take(flat, _cuda_median_rows(flat, ignore_nan)).reshape(()))
+        else:
+            select = _kernel("median.all", input.dtype)
+            order = _clone_order(input._data)
+            pos = select(codec.keys(order.reshape(1, -1), False)[0].reshape(-1), codec.nan_key(False), ignore_nan)
+            res = Tensor._wrap(order[pos].copy())
         if needs_graph(input):
             record("MedianBackward0" if op == "median" else "NanmedianBackward0", _median_all_backward, (input,),
                    (res,), saved=(input, res))
         return res
     x2, d, moved = _rows(input, dim, op)
     _check_nonempty_dim(input, d, op)
+    if cuda:
+        select = _kernel("median.rows", input.dtype, "cuda")
+    elif input.dtype is dtypes.bool:
+        raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
+    else:
+        select = _kernel("median.rows", input.dtype)
+    rows_of = _cuda_median_rows if cuda else functools.partial(_median_rows, select, codec)
     if x2.size:
         pos_idx = rows_of(x2, ignore_nan)
     else:
@@ -532,6 +546,16 @@ def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
                  Tensor._wrap(_unrows(pos_idx, d, moved, input.ndim, keepdim)))
     _track_select("MedianBackward1" if op == "median" else "NanmedianBackward1", input, res, d)
     return res
+
+
+def _clone_order(arr: np.ndarray) -> np.ndarray:
+    """arr's elements (1-D) in the order torch's clone() stores them, which is the order median() partitions:
+    memory order when arr is dense and non-overlapping (a transpose, say), C order otherwise."""
+    if arr.ndim > 1:
+        t = arr.transpose(sorted(range(arr.ndim), key=lambda a: -arr.strides[a]))
+        if t.flags.c_contiguous:
+            return t.reshape(-1)
+    return arr.reshape(-1)
 
 
 def _median_all_backward(c, g):
@@ -570,10 +594,10 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
-    """The smallest most frequent value and the index of its last occurrence (as torch on the CPU)."""
+    """The most frequent value and an index of it, as torch's CPU kernel picks them (the first longest run of
+    equal values after its std::sort; which index, and where NaNs fall, follow that sort's steps)."""
     check_tensor(input, "mode")
     positions = _kernel("mode.rows", input.dtype, _device(input))
-    codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "mode")
     _check_nonempty_dim(input, d, "mode")
     if _arrays.is_cuda(x2):
@@ -584,9 +608,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
         vals = _cuda_take(x2, idx, input.dtype)
     else:
         idx = np.empty((x2.shape[0], 1), np.int64)
-        if x2.size:
-            keys, perm, _ = _sorted_rows(codec, x2, False, input.dtype)
-            positions(keys, perm, idx.reshape(-1))
+        positions(x2, idx.reshape(-1))
         vals = np.take_along_axis(x2, idx, 1)
     res = mode_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
                       Tensor._wrap(_unrows(idx, d, moved, input.ndim, keepdim)))
