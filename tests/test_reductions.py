@@ -619,3 +619,21 @@ def test_any_of_uint8_into_a_bool_out():
     assert out.tolist() == [True, False]
     s = nt.sum(nt.tensor([[1.0, 2.5]]), 1, out=nt.empty(0, dtype=nt.float64))  # sum casts
     assert s.dtype is nt.float64 and s.tolist() == [3.5]
+
+
+def test_amin_amax_along_dims_keep_the_first_zero():
+    """Along dims torch's CPU amin/amax keep the first of equal zeros (its sign); hard-coded from torch 2.13."""
+    inf, nan = math.inf, math.nan
+    x = nt.tensor([[[-0.0, 0.0, inf, 1e-3], [7, 2.25, -inf, inf], [3.75, -0.0, nan, 3.75]]])
+
+    def signs(t):
+        return [math.copysign(1, v) for v in t.reshape(-1).tolist()]
+
+    assert signs(nt.amin(x, -1))[:1] == [-1]
+    assert signs(nt.amin(x, 1))[:2] == [-1, 1]
+    assert signs(nt.amax(-x, 1))[:2] == [1, -1]
+    assert signs(nt.aminmax(x, dim=-1).min)[:1] == [-1]
+    y = nt.tensor([[0.0, -0.0, 1], [-0.0, 0.0, 1]])
+    assert signs(nt.amin(y, 1)) == [1, -1]
+    assert signs(nt.amax(-y.abs(), 0)) == [-1, -1, -1]
+    assert signs(nt.amin(y.t(), 0)) == [1, -1]

@@ -487,12 +487,38 @@ def _check_nonempty(x: Tensor, dim, op: str) -> None:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
+def _first_zero_signs(res: Tensor, input: Tensor, dim) -> None:
+    """amax/amin results that are zero take the sign of the first zero of their slice, as torch's CPU
+    reduction keeps the first of equal values (the kernel's min/max leaves the sign of a zero open). "First"
+    is in TensorIterator's order: the reduced dims by decreasing stride. Reductions over every dim are left as
+    they are (torch's vectorized full reduction has its own order, which the kernel's result matches on the
+    cases checked). In place; one pass over the input, only when some result is zero."""
+    r = res._data
+    x = input._data
+    if type(r) is not np.ndarray or r.dtype.kind != "f" or not r.size or _all_dims(dim):
+        return
+    zero = r == 0
+    if not zero.any():
+        return
+    n = x.ndim
+    red = list(normalize_dims(dim, n, "amax"))
+    if len(red) == n:
+        return
+    red.sort(key=lambda a: -x.strides[a])
+    keep = [a for a in range(n) if a not in red]
+    moved = x.transpose(keep + red).reshape(tuple(x.shape[a] for a in keep) + (-1,))
+    first = np.argmax(moved == 0, axis=-1)[..., None]
+    neg = np.signbit(np.take_along_axis(moved, first, -1)[..., 0]).reshape(r.shape)
+    r[zero] = np.where(neg, -0.0, 0.0).astype(r.dtype)[zero]
+
+
 def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amax")
     _check_out_dtype(out, "amax", input.dtype)
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amax")
     res = _run("amax", input, dim, keepdim, input.dtype)
+    _first_zero_signs(res, input, dim)
     _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amax")
 
@@ -503,6 +529,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amin")
     res = _run("amin", input, dim, keepdim, input.dtype)
+    _first_zero_signs(res, input, dim)
     _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amin")
 
