@@ -637,3 +637,18 @@ def test_amin_amax_along_dims_keep_the_first_zero():
     assert signs(nt.amin(y, 1)) == [1, -1]
     assert signs(nt.amax(-y.abs(), 0)) == [-1, -1, -1]
     assert signs(nt.amin(y.t(), 0)) == [1, -1]
+
+
+nan_ = math.nan
+
+
+def test_var_mean_infinite_means_follow_welford():
+    """torch's var_mean/std_mean mean comes from Welford's update: an infinity survives only as the slice's
+    one infinite element when it comes last; otherwise NaN (values from torch 2.13; plain mean gives inf)."""
+    inf = math.inf
+    for v, want in [([1.0, inf, 2.0], nan_), ([1.0, 2.0, inf], inf), ([inf], inf), ([inf, 1.0], nan_),
+                    ([1.0, inf, inf], nan_), ([-inf, 2.0], nan_)]:
+        t = nt.tensor(v)
+        for got in (nt.var_mean(t)[1], nt.var_mean(t, 0)[1], nt.std_mean(t.half(), 0)[1],
+                    nt.var_mean(t.reshape(1, -1).expand(2, -1).t(), 0)[1][0]):
+            assert math.isnan(got.item()) if math.isnan(want) else got.item() == want

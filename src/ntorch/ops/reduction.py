@@ -487,12 +487,36 @@ def _check_nonempty(x: Tensor, dim, op: str) -> None:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
+def _slices(x: np.ndarray, dim) -> np.ndarray:
+    """x with the reduced dims flattened into the last axis, in TensorIterator's order (the reduced dims by
+    decreasing stride; the kept dims in order, as the result's shape without keepdim)."""
+    n = x.ndim
+    if n == 0:
+        return x.reshape(1)
+    red = list(range(n)) if _all_dims(dim) else list(normalize_dims(dim, n, "reduce"))
+    red.sort(key=lambda a: -x.strides[a])
+    keep = [a for a in range(n) if a not in red]
+    return x.transpose(keep + red).reshape(tuple(x.shape[a] for a in keep) + (-1,))
+
+
+def _welford_inf_means(m: Tensor, input: Tensor, dim) -> None:
+    """var_mean/std_mean's mean as torch's Welford update gives it: an infinity stays only when it is the
+    slice's one infinite element and comes last (mean + (inf - mean) / n); before other values, or with a
+    second infinity, (x - inf) or (inf - inf) turns it into NaN. In place, only when some mean is infinite."""
+    r = m._data
+    if type(r) is not np.ndarray or not r.size or not np.isinf(r).any():
+        return
+    sl = _slices(input._data, dim)
+    keep_inf = (np.isinf(sl).sum(-1) == 1) & np.isinf(sl[..., -1])
+    r[np.isinf(r) & ~keep_inf.reshape(r.shape)] = np.nan
+
+
 def _first_zero_signs(res: Tensor, input: Tensor, dim) -> None:
     """amax/amin results that are zero take the sign of the first zero of their slice, as torch's CPU
     reduction keeps the first of equal values (the kernel's min/max leaves the sign of a zero open). "First"
     is in TensorIterator's order: the reduced dims by decreasing stride. Reductions over every dim are left as
-    they are (torch's vectorized full reduction has its own order, which the kernel's result matches on the
-    cases checked). In place; one pass over the input, only when some result is zero."""
+    they are (torch's vectorized full reduction follows another order, not reproduced here). In place; one
+    pass over the input, only when some result is zero."""
     r = res._data
     x = input._data
     if type(r) is not np.ndarray or r.dtype.kind != "f" or not r.size or _all_dims(dim):
@@ -501,12 +525,9 @@ def _first_zero_signs(res: Tensor, input: Tensor, dim) -> None:
     if not zero.any():
         return
     n = x.ndim
-    red = list(normalize_dims(dim, n, "amax"))
-    if len(red) == n:
+    if n == 0 or len(normalize_dims(dim, n, "amax")) >= n:
         return
-    red.sort(key=lambda a: -x.strides[a])
-    keep = [a for a in range(n) if a not in red]
-    moved = x.transpose(keep + red).reshape(tuple(x.shape[a] for a in keep) + (-1,))
+    moved = _slices(x, dim)
     first = np.argmax(moved == 0, axis=-1)[..., None]
     neg = np.signbit(np.take_along_axis(moved, first, -1)[..., 0]).reshape(r.shape)
     r[zero] = np.where(neg, -0.0, 0.0).astype(r.dtype)[zero]
@@ -642,6 +663,7 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     _var_float_only(input)
     corr = _correction("var_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
+    _welford_inf_means(m, input, dim)
     _track("VarMeanBackward0", _var_mean_backward, input, (v, m), (input,), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
@@ -651,6 +673,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     _var_float_only(input)
     corr = _correction("std_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
+    _welford_inf_means(m, input, dim)
     _in_place(v, "sqrt")
     _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
