@@ -652,3 +652,14 @@ def test_var_mean_infinite_means_follow_welford():
         for got in (nt.var_mean(t)[1], nt.var_mean(t, 0)[1], nt.std_mean(t.half(), 0)[1],
                     nt.var_mean(t.reshape(1, -1).expand(2, -1).t(), 0)[1][0]):
             assert math.isnan(got.item()) if math.isnan(want) else got.item() == want
+
+
+def test_logsumexp_empty_dim_tuple():
+    """torch 2.13: dim=() reduces everything; without keepdim it cannot copy the [1, ...] result into its
+    0-d output (a RuntimeError) unless the input is 0-d or empty."""
+    with pytest.raises(RuntimeError, match=re.escape("output with shape [] doesn't match the broadcast shape [1, 1]")):
+        nt.logsumexp(nt.ones(3, 5), ())
+    np.testing.assert_allclose(nt.logsumexp(nt.ones(3, 5), (), keepdim=True).numpy(), [[1 + math.log(15)]],
+                               rtol=1e-6)
+    assert nt.logsumexp(nt.ones(()), ()).item() == 1.0
+    assert nt.logsumexp(nt.ones(0, 3), ()).item() == -math.inf

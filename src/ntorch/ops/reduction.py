@@ -681,6 +681,9 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "logsumexp")
+    if isinstance(dim, list | tuple) and len(dim) == 0 and not keepdim and input.ndim and input.numel():
+        # torch reduces everything into a kept-dims result, then fails to copy it into the 0-d output
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * input.ndim)}]")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     res = _run("logsumexp", x, dim, keepdim, x.dtype)
     _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
