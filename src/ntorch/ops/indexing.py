@@ -945,6 +945,10 @@ def _index_select(input: Tensor, dim: int, index: Tensor, out: Tensor | None = N
             raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         x = x.reshape(1)
     idx = idx.reshape(-1)
+    if type(x) is np.ndarray and x.ndim > 1 and d == 1:  # torch's CPU takes its dim-1 kernel (Caffe2's message)
+        bad = _first_bad(idx, x.shape[1], negative=False)
+        if bad is not None:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={x.shape[1]}")
     if type(x) is np.ndarray and _numpy_take_ok(x, d, idx.size):
         if _first_bad(idx, x.shape[d], negative=False) is not None:
             raise IndexError("index out of range in self")
