@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 from . import dtypes
 from .ops import (
@@ -259,6 +260,11 @@ def _T(self: Tensor) -> Tensor:
 
 
 def _mT_error(self):
+    """torch: mT of a 0-d tensor is the tensor itself (deprecated, with a warning); of a vector, an error."""
+    if self.ndim == 0:
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      UserWarning, stacklevel=3)
+        return shape.permute(self)
     raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
 
 

@@ -1,0 +1,26 @@
+"""Behaviours the conformance sweep (tools/conformance_sweep.py) found apart from torch 2.13, fixed; each
+expectation is torch's documented or observed behaviour, hard-coded."""
+
+import re
+
+import numpy as np
+import pytest
+
+import ntorch as nt
+
+
+def test_narrow_of_a_0d_tensor_is_torch_runtime_error():
+    """torch checks for a 0-d input before the dim (so a bad dim still gives this RuntimeError)."""
+    for dim, start in [(0, 0), (1, 1), (-1, -3)]:
+        with pytest.raises(RuntimeError, match=re.escape("narrow() cannot be applied to a 0-dim tensor.")):
+            nt.tensor(2.0).narrow(dim, start, 1)
+
+
+def test_mT_of_a_0d_tensor_is_the_identity():
+    """torch: Tensor.mT of a 0-d tensor returns it (with a deprecation warning); of a vector, an error."""
+    x = nt.tensor(2.0)
+    with pytest.warns(UserWarning, match="Tensor.mT is deprecated on 0-D tensors"):
+        y = x.mT
+    assert y.shape == () and y.item() == 2.0 and np.shares_memory(y.numpy(), x.numpy())
+    with pytest.raises(RuntimeError, match="Got 1-D tensor"):
+        _ = nt.ones(3).mT
