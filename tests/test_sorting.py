@@ -551,3 +551,13 @@ def test_median_empty_fill_and_check_order():
         nt.median(nt.tensor([True]), 1)
     with pytest.raises(TypeError):
         nt.median(nt.tensor([True]), (0,))
+
+
+def test_searchsorted_bool_only_when_both_are_bool():
+    """torch compares in the promoted dtype: a bool side next to numbers is promoted, two bools are an error."""
+    seq = nt.tensor([False, True])
+    assert nt.searchsorted(seq, nt.tensor([0, 1, 2])).tolist() == [0, 1, 2]
+    assert nt.searchsorted(seq, 0.5).item() == 1 and nt.searchsorted(seq, 2).item() == 2
+    assert nt.searchsorted(nt.tensor([1, 2]), nt.tensor([True])).tolist() == [0]
+    for v in (True, nt.tensor([True])):
+        _raises(NotImplementedError, "\"searchsorted_out_cpu\" not implemented for 'Bool'", nt.searchsorted, seq, v)

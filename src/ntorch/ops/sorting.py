@@ -811,10 +811,10 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         raise RuntimeError(f"{op}: boundaries tensor should be 1 dimension or the first N-1 dimensions of "
                            f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
                            f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
-    for dt in (sorted_sequence.dtype, vdt):
-        if dt is dtypes.bool:
-            raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
-    kernel = _kernel("searchsorted", sorted_sequence.dtype, _device(sorted_sequence))
+    if sorted_sequence.dtype is dtypes.bool and vdt is dtypes.bool:  # torch compares in the promoted dtype
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    kdt = vdt if sorted_sequence.dtype is dtypes.bool else sorted_sequence.dtype
+    kernel = _kernel("searchsorted", kdt, _device(sorted_sequence))
     sort_idx = np.zeros((1, 1), np.int64)
     if sorter is not None:
         check_tensor(sorter, "searchsorted", "sorter")
