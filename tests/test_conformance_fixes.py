@@ -24,3 +24,17 @@ def test_mT_of_a_0d_tensor_is_the_identity():
     assert y.shape == () and y.item() == 2.0 and np.shares_memory(y.numpy(), x.numpy())
     with pytest.raises(RuntimeError, match="Got 1-D tensor"):
         _ = nt.ones(3).mT
+
+
+def test_signbit_and_nonzero_out_dtypes():
+    """torch: signbit writes only bool outs; nonzero only int64 outs (its message lacks a space)."""
+    a = nt.tensor([1.0, -0.0, -2.0])
+    with pytest.raises(RuntimeError, match="signbit does not support non-boolean outputs."):
+        nt.signbit(a, out=nt.zeros(3, dtype=nt.int64))
+    o = nt.zeros(3, dtype=nt.bool)
+    assert nt.signbit(a, out=o).tolist() == [False, True, True] and o.tolist() == [False, True, True]
+    with pytest.raises(RuntimeError, match="Expected out tensor to have scalar type Long but got scalar typeFloat$"):
+        nt.nonzero(a, out=nt.zeros(0))
+    o = nt.zeros(0, dtype=nt.int64)
+    nt.nonzero(a, out=o)
+    assert o.tolist() == [[0], [2]]

@@ -1787,6 +1787,9 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim (as_tuple; a 0-d
     input counts as 1-d there, as in torch)."""
     x = check_tensor(input, "nonzero")._data
+    if out is not None and out.dtype is not dtypes.int64:  # torch's message has no space before the dtype
+        raise RuntimeError("nonzero: Expected out tensor to have scalar type Long but got scalar type"
+                           f"{dtypes.torch_name(out.dtype)}")
     if type(x) is CudaArray:
         if as_tuple:  # a 0-d input counts as 1-d; the columns of the coordinates, as torch's unbind(1)
             coords = _cuda_nonzero(x.reshape(x.shape or (1,)))

@@ -48,6 +48,8 @@ def _make_unary(name: str):
         if name == "neg" and input.dtype is dtypes.bool:
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        if name == "signbit" and out is not None and out.dtype is not dtypes.bool:
+            raise RuntimeError("signbit does not support non-boolean outputs.")
         return apply(name, input, out=out)
 
     fn.__name__ = fn.__qualname__ = name
