@@ -38,3 +38,22 @@ def test_signbit_and_nonzero_out_dtypes():
     o = nt.zeros(0, dtype=nt.int64)
     nt.nonzero(a, out=o)
     assert o.tolist() == [[0], [2]]
+
+
+def test_scatter_reduce_integer_mean_sums_in_the_dtype():
+    """torch's integer scatter_reduce('mean') sums in the input dtype (wrapping) and floors the division;
+    expected values are NumPy's wrapped sums floor-divided by the counts."""
+    for dt in ("uint8", "int8", "int16", "int32", "int64"):
+        info = np.iinfo(dt)
+        x = np.array([[info.max, 3, info.min, 5]], dtype=dt)
+        src = np.array([[info.max, info.max - 1, 7, info.min]], dtype=dt)
+        idx = np.array([[0, 0, 2, 2]])
+        for include_self in (True, False):
+            with np.errstate(over="ignore"):
+                s0 = (x[0, 0] if include_self else np.array(0, dt)) + src[0, 0] + src[0, 1]
+                s2 = (x[0, 2] if include_self else np.array(0, dt)) + src[0, 2] + src[0, 3]
+            n = 2 + include_self
+            want = [int(s0) // n, 3, int(s2) // n, 5]
+            got = nt.from_numpy(x.copy()).scatter_reduce(1, nt.from_numpy(idx), nt.from_numpy(src), "mean",
+                                                         include_self=include_self)
+            assert got.tolist() == [want], (dt, include_self)

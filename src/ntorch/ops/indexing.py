@@ -1136,7 +1136,8 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
             np.maximum(counts, 1, out=counts)
             if cd.kind == "f":
                 np.divide(work, counts, out=work)
-            else:
+            else:  # torch sums in the dtype (wrapping), then floors the division
+                work[...] = work.astype(x.dtype).astype(cd)
                 np.floor_divide(work, counts, out=work)
         _write_back(x1, work)
     self._bump_version()
