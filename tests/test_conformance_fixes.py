@@ -57,3 +57,22 @@ def test_scatter_reduce_integer_mean_sums_in_the_dtype():
             got = nt.from_numpy(x.copy()).scatter_reduce(1, nt.from_numpy(idx), nt.from_numpy(src), "mean",
                                                          include_self=include_self)
             assert got.tolist() == [want], (dt, include_self)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda b: nt.trapezoid(b), "trapezoid: received a bool input for `y`, but bool is not supported"),
+    (lambda b: nt.trapezoid(b, dx=2), "trapezoid: received a bool input for `y`, but bool is not supported"),
+    (lambda b: nt.trapezoid(nt.ones(5), b[0]), "trapezoid: received a bool input for `x` or `y`, but bool is not "
+                                               "supported"),
+    (lambda b: nt.cumulative_trapezoid(b), "cumulative_trapezoid: received a bool input for `y`, but bool is not "
+                                           "supported"),
+    (lambda b: nt.cumulative_trapezoid(b, nt.ones(5)), "cumulative_trapezoid: received a bool input for `x` or "
+                                                       "`y`, but bool is not supported"),
+    (lambda b: nt.cov(b), "cov(): bool dtype is not supported for input"),
+    (lambda b: nt.corrcoef(b), "cov(): bool dtype is not supported for input"),
+    (lambda b: nt.cov(nt.ones(3, 5), fweights=b[0]), "cov(): expected fweights to have integral dtype but got "
+                                                      "fweights with Bool dtype"),
+])
+def test_statistics_refuse_bool_as_torch(call, message):
+    with pytest.raises(RuntimeError, match="^" + re.escape(message) + "$"):
+        call(nt.ones(3, 5, dtype=nt.bool))
