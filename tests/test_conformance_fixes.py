@@ -76,3 +76,11 @@ def test_scatter_reduce_integer_mean_sums_in_the_dtype():
 def test_statistics_refuse_bool_as_torch(call, message):
     with pytest.raises(RuntimeError, match="^" + re.escape(message) + "$"):
         call(nt.ones(3, 5, dtype=nt.bool))
+
+
+@pytest.mark.parametrize("dt, name", [(nt.bool, "Bool"), (nt.uint8, "Byte"), (nt.int64, "Long")])
+def test_renorm_refuses_integers_as_torch(dt, name):
+    """torch's renorm takes its norms with linalg.vector_norm, which refuses non-float inputs."""
+    with pytest.raises(RuntimeError, match="^linalg.vector_norm: Expected a floating point or complex tensor as "
+                                           f"input. Got {name}$"):
+        nt.renorm(nt.ones(3, 5, dtype=dt), 2, 0, 1.0)

@@ -337,6 +337,9 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     """Each slice along dim scaled down to p-norm maxnorm where its norm exceeds it (as torch: by
     maxnorm / (norm + 1e-7))."""
     check_tensor(input, "renorm")
+    if not input.dtype.is_floating_point:  # torch computes the norms with linalg.vector_norm
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{dtypes.torch_name(input.dtype)}")
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
