@@ -84,3 +84,21 @@ def test_renorm_refuses_integers_as_torch(dt, name):
     with pytest.raises(RuntimeError, match="^linalg.vector_norm: Expected a floating point or complex tensor as "
                                            f"input. Got {name}$"):
         nt.renorm(nt.ones(3, 5, dtype=dt), 2, 0, 1.0)
+
+
+@pytest.mark.parametrize("name", ["atan2", "logical_and", "logical_xor", "ldexp", "nextafter"])
+def test_tensor_only_inplace_methods_refuse_numbers(name):
+    """torch 2.13: these in-place methods take a Tensor only (TypeError for a Python number)."""
+    with pytest.raises(TypeError, match=re.escape(f"{name}_(): argument 'other' (position 1) must be Tensor, not "
+                                                  "float")):
+        getattr(nt.ones(2), name + "_")(2.5)
+
+
+def test_clamp_of_bool_by_bools_is_not_implemented():
+    """torch 2.13 has no bool clamp kernel: bool bounds on a bool tensor raise; number bounds promote."""
+    b = nt.tensor([True, False])
+    for lo, hi, kind in [(True, None, "clamp_min_scalar"), (None, True, "clamp_max_scalar"),
+                         (True, True, "clamp_scalar")]:
+        with pytest.raises(NotImplementedError, match=f"^\"{kind}_cpu\" not implemented for 'Bool'$"):
+            nt.clamp(b, lo, hi)
+    assert nt.clamp(b, True, 2).tolist() == [1, 1] and nt.clamp(b, -1, 2).dtype is nt.int64

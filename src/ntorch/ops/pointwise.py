@@ -195,6 +195,10 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
     check_tensor(input, "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if input.dtype is dtypes.bool and all(isinstance(b, bool) for b in (min, max) if b is not None):
+        kind = "clamp_scalar" if min is not None and max is not None else "clamp_min_scalar" if max is None \
+            else "clamp_max_scalar"  # a bool result: torch has no bool clamp kernel
+        raise NotImplementedError(f"\"{kind}_{'cuda' if input.is_cuda else 'cpu'}\" not implemented for 'Bool'")
     if max is None:
         return apply("maximum", input, min, out=out)
     if min is None:
