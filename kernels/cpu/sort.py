@@ -13,12 +13,17 @@ keys travel packed with their position in one uint64 (one 8-byte move per elemen
 positions move as two arrays. Rows of at most ``_SMALL`` elements use insertion sort. Scratch arrays are
 allocated by NumPy in Python (``scratch``), not inside the kernels (NumPy gets huge pages).
 
-``topk_rows`` selects the k smallest keys of each row and sorts them, ties in index order: for k <= 16 in one
+``topk_rows`` selects the k smallest keys of each row and sorts them: for k <= 16 in one
 pass with a sorted buffer, otherwise by radix selection (a histogram of the top 11 bits, a pass keeping the
 keys below the k-th key's bucket and that bucket's candidates, repeated on the candidates with the next 11
 bits while many remain, then a sort of the few left). ``kth`` and ``median`` select one position the same way
 without collecting. Sorts and top-k of many rows run in parallel (``*_p``) when numba has more than one thread
 and the work is large enough.
+
+Equal keys: the radix sort and the selections keep index order; where PyTorch's CPU kernels order equal values
+otherwise (std::sort for an unstable sort, std::nth_element / partial_sort for topk, ATen's quickselect for
+kthvalue, std::sort with plain < for mode), the rows holding such ties are redone by transcriptions of those
+algorithms (``_std_sort``, ``_nth_element``, ``_partial_sort``, ``_aten_kth_row``, ``mode_rows``).
 """
 
 import numba

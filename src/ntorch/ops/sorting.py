@@ -2,7 +2,11 @@
 
 Every op sorts or selects along one dim: the input becomes a C-contiguous (rows, n) array with that dim last,
 each dtype's codec maps it to unsigned keys whose order is torch's order (NaN largest, -0.0 == 0.0), and the
-kernels in kernels/cpu/sort.py sort or select the keys row by row (stable: equal keys keep index order).
+kernels in kernels/cpu/sort.py sort or select the keys row by row. Which of equal values comes first is
+PyTorch's CPU choice: index order for stable sorts and median, and where ATen's unstable algorithms decide
+(sort with stable=False past 16 values, topk, kthvalue, mode, median() of everything) the kernels replay
+those algorithms' steps (libstdc++ std::sort / nth_element / partial_sort, ATen's quickselect), only for rows
+where equal values make a choice.
 
 CUDA tensors take the same layout to kernels/cuda/sort.py: 64-bit keys made on the device (float bits keyed
 as above), sorted with their positions as (key, position) pairs, so every result, indices included, is the
