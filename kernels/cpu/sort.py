@@ -20,10 +20,10 @@ bits while many remain, then a sort of the few left). ``kth`` and ``median`` sel
 without collecting. Sorts and top-k of many rows run in parallel (``*_p``) when numba has more than one thread
 and the work is large enough.
 
-Equal keys: the radix sort and the selections keep index order; where PyTorch's CPU kernels order equal values
-otherwise (std::sort for an unstable sort, std::nth_element / partial_sort for topk, ATen's quickselect for
-kthvalue, std::sort with plain < for mode), the rows holding such ties are redone by transcriptions of those
-algorithms (``_std_sort``, ``_nth_element``, ``_partial_sort``, ``_aten_kth_row``, ``mode_rows``).
+Equal keys: the radix sort and the selections keep index order; where PyTorch's CPU selections order equal
+values otherwise (std::nth_element / partial_sort / sort for topk, ATen's quickselect for kthvalue, std::sort
+with plain < for mode), the rows holding such ties are redone by transcriptions of those algorithms
+(``_std_sort``, ``_nth_element``, ``_partial_sort``, ``_aten_kth_row``, ``mode_rows``).
 """
 
 import numba
@@ -317,42 +317,14 @@ def _check_row_length(keys: np.ndarray) -> None:
         raise ValueError(f"sort: rows of {keys.shape[1]} elements are too long (at most 2**32 - 1)")
 
 
-def sort_rows(keys: np.ndarray, perm: np.ndarray, stable: bool = True) -> None:
-    """Sort each row of keys (rows, n) in place; perm (rows, n) int64 gets the source positions. Not stable:
-    rows of more than 16 keys holding equal keys get std::sort's order instead (PyTorch's CPU sort)."""
+def sort_rows(keys: np.ndarray, perm: np.ndarray) -> None:
+    """Sort each row of keys (rows, n) in place; perm (rows, n) int64 gets the source positions."""
     _check_row_length(keys)
     nt = _parallel(keys)
     if nt > 1:
         sort_rows_p(keys, perm, *scratch(keys, keys.shape[1], nt))
     elif keys.size:
         sort_rows_s(keys, perm, *scratch(keys, keys.shape[1]))
-    if not stable and keys.shape[1] > 16 and keys.shape[0]:
-        unstable_rows(keys, perm)
-
-
-@njit(cache=True, error_model="numpy")
-def unstable_rows(keys, perm):
-    """After the stable sort: each row with equal neighbours is sorted again from its source order by
-    libstdc++'s std::sort (ATen's sort with stable=False), which orders equal keys its own way. (Up to 16
-    keys std::sort is an insertion sort, stable: those rows are never redone.)"""
-    rows, n = keys.shape
-    qk = np.empty(n, keys.dtype)
-    qi = np.empty(n, np.int64)
-    for r in range(rows):
-        tie = False
-        for j in range(n - 1):
-            if keys[r, j] == keys[r, j + 1]:
-                tie = True
-                break
-        if not tie:
-            continue
-        for j in range(n):
-            qk[perm[r, j]] = keys[r, j]
-            qi[j] = j
-        _std_sort(qk, qi, 0, n)
-        for j in range(n):
-            keys[r, j] = qk[j]
-            perm[r, j] = qi[j]
 
 
 # ------------------------------------------------------------------------------------------------------------

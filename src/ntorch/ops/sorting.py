@@ -2,11 +2,11 @@
 
 Every op sorts or selects along one dim: the input becomes a C-contiguous (rows, n) array with that dim last,
 each dtype's codec maps it to unsigned keys whose order is torch's order (NaN largest, -0.0 == 0.0), and the
-kernels in kernels/cpu/sort.py sort or select the keys row by row. Which of equal values comes first is
-PyTorch's CPU choice: index order for stable sorts and median, and where ATen's unstable algorithms decide
-(sort with stable=False past 16 values, topk, kthvalue, mode, median() of everything) the kernels replay
-those algorithms' steps (libstdc++ std::sort / nth_element / partial_sort, ATen's quickselect), only for rows
-where equal values make a choice.
+kernels in kernels/cpu/sort.py sort or select the keys row by row. Sorts are stable (also with stable=False,
+where PyTorch's CPU std::sort orders equal values its own way past 16 values: replaying it would cost its
+O(n log n) comparisons, ten times the radix sort). Where ATen's selection algorithms decide among equal values
+(topk, kthvalue, mode, median() of everything) the kernels replay their steps (libstdc++ nth_element /
+partial_sort / sort, ATen's quickselect), only for rows where equal values make a choice.
 
 CUDA tensors take the same layout to kernels/cuda/sort.py: 64-bit keys made on the device (float bits keyed
 as above), sorted with their positions as (key, position) pairs, so every result, indices included, is the
@@ -211,21 +211,13 @@ def _unrows(res2: np.ndarray, d: int, moved_shape, ndim: int, keepdim: bool = Tr
     return res
 
 
-def _sorted_rows(codec, x2: np.ndarray, descending: bool, dt: dtypes.dtype, stable: bool = True):
-    """(sorted keys, their source positions, the key offset) of each row (stable, or in ATen's unstable order)."""
+def _sorted_rows(codec, x2: np.ndarray, descending: bool, dt: dtypes.dtype):
+    """(sorted keys, their source positions, the key offset) of each row."""
     keys, lo = codec.keys(x2, descending)
     perm = np.empty(keys.shape, np.int64)
     if keys.size:
-        _kernel("sort.rows", dt)(keys, perm, stable)
+        _kernel("sort.rows", dt)(keys, perm)
     return keys, perm, lo
-
-
-def _stable(arr, dt: dtypes.dtype, d: int, descending: bool, stable: bool) -> bool:
-    """Whether torch's CPU sort keeps equal values in index order: asked for, an expanded dim (stride 0: torch
-    only fills the indices), or a long 1-D integer ascending sort (its radix sort, from 32768 elements)."""
-    return bool(stable) or (arr.ndim > 0 and arr.strides[d] == 0) or (
-        arr.ndim == 1 and not descending and dt is not dtypes.bool and not dt.is_floating_point
-        and arr.size >= 32768)
 
 
 def _check_nonempty_dim(x: Tensor, d: int, op: str) -> None:
@@ -407,8 +399,7 @@ def _select_backward(c, g, g_indices=None):
 # sort, argsort, msort, topk
 # ------------------------------------------------------------------------------------------------------------
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
-    """A stable radix sort; with stable=False, rows of more than 16 values holding equal values are redone in
-    std::sort's order (ATen's CPU sort), so the indices of equal values are torch's."""
+    """Always stable (the radix sort costs the same either way): equal keys keep their index order."""
     check_tensor(input, "sort")
     check_out_grad(out, "sort", input)
     codec = _codec(input.dtype)
@@ -417,8 +408,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(descending))[1], 0, x2.shape[1])
         vals = _cuda_take(x2, perm, input.dtype)
     else:
-        keys, perm, lo = _sorted_rows(codec, x2, bool(descending), input.dtype,
-                                      _stable(input._data, input.dtype, d, bool(descending), stable))
+        keys, perm, lo = _sorted_rows(codec, x2, bool(descending), input.dtype)
         vals = codec.values(keys, lo, perm, x2, bool(descending), input.dtype)
     res = sort_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
@@ -433,8 +423,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     if _arrays.is_cuda(x2):
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(descending))[1], 0, x2.shape[1])
     else:
-        perm = _sorted_rows(codec, x2, bool(descending), input.dtype,
-                            _stable(input._data, input.dtype, d, bool(descending), stable))[1]
+        perm = _sorted_rows(codec, x2, bool(descending), input.dtype)[1]
     return Tensor._wrap(_unrows(perm, d, moved, input.ndim))
 
 
@@ -665,8 +654,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
         return _unique_dim(codec, input, dim, return_inverse, return_counts, consecutive=False)
     if _arrays.is_cuda(input._data):
         return _cuda_unique(input, return_inverse, return_counts, consecutive=False)
-    flat = input._data.reshape(1, -1)  # torch sorts the flattened input (unstable: which -0.0/0.0 comes first)
-    keys, perm, _ = _sorted_rows(codec, flat, False, input.dtype, _stable(flat[0], input.dtype, 0, False, False))
+    flat = input._data.reshape(1, -1)
+    keys, perm, _ = _sorted_rows(codec, flat, False, input.dtype)
     starts = _runs_flat(codec, keys[0], input.dtype)
     values = flat[0, perm[0, starts]]
     inverse = np.empty(flat.size, np.int64)
