@@ -865,9 +865,10 @@ def median_rows(keys, nan_k, check_nan, ignore_nan, out_idx, ck, ci, tk, ti, p1,
 
 
 @njit(cache=True, error_model="numpy")
-def median_flat_k(keys, nan_k, check_nan, ignore_nan, qk, qi):
+def median_flat_k(keys, nan_k, check_nan, ignore_nan, qk, qi, s):
     """ATen's median()/nanmedian() of all elements: the first NaN's position (median with a NaN), else the
-    position std::nth_element leaves at (m - 1) / 2 (m: the non-NaN count, C's division) of the keys."""
+    position std::nth_element leaves at (m - 1) / 2 (m: the non-NaN count, C's division) of the keys. A median
+    key held by one element only is found by the radix selection (no other element could be returned)."""
     n = keys.size
     nnan = 0
     first = -1
@@ -880,6 +881,9 @@ def median_flat_k(keys, nan_k, check_nan, ignore_nan, qk, qi):
     if nnan and not ignore_nan:
         return first
     m = (n - nnan - 1) // 2 if n > nnan else 0
+    p = _kth_row(keys, m + 1, qk, qi, s)
+    if _count_equal(keys, keys[p]) == 1:
+        return p
     for j in range(n):
         qk[j] = keys[j]
         qi[j] = j
@@ -890,8 +894,10 @@ def median_flat_k(keys, nan_k, check_nan, ignore_nan, qk, qi):
 def median_flat(keys: np.ndarray, nan_k, ignore_nan: bool) -> int:
     """Position in the 1-D keys of the element torch's median()/nanmedian() (no dim) returns."""
     nk = keys.dtype.type(0 if nan_k is None else nan_k)
+    k2 = keys.reshape(1, -1)
+    tk, ti, p1, p2, counts = scratch(k2, keys.size)
     return int(median_flat_k(keys, nk, nan_k is not None, ignore_nan, np.empty_like(keys),
-                             np.empty(keys.size, np.int64)))
+                             np.empty(keys.size, np.int64), (tk[0], ti[0], p1[0], p2[0], counts[0])))
 
 
 def kth(keys: np.ndarray, k: int, out_idx: np.ndarray) -> None:
