@@ -619,3 +619,47 @@ def test_any_of_uint8_into_a_bool_out():
     assert out.tolist() == [True, False]
     s = nt.sum(nt.tensor([[1.0, 2.5]]), 1, out=nt.empty(0, dtype=nt.float64))  # sum casts
     assert s.dtype is nt.float64 and s.tolist() == [3.5]
+
+
+def test_amin_amax_along_dims_keep_the_first_zero():
+    """Along dims torch's CPU amin/amax keep the first of equal zeros (its sign); hard-coded from torch 2.13."""
+    inf, nan = math.inf, math.nan
+    x = nt.tensor([[[-0.0, 0.0, inf, 1e-3], [7, 2.25, -inf, inf], [3.75, -0.0, nan, 3.75]]])
+
+    def signs(t):
+        return [math.copysign(1, v) for v in t.reshape(-1).tolist()]
+
+    assert signs(nt.amin(x, -1))[:1] == [-1]
+    assert signs(nt.amin(x, 1))[:2] == [-1, 1]
+    assert signs(nt.amax(-x, 1))[:2] == [1, -1]
+    assert signs(nt.aminmax(x, dim=-1).min)[:1] == [-1]
+    y = nt.tensor([[0.0, -0.0, 1], [-0.0, 0.0, 1]])
+    assert signs(nt.amin(y, 1)) == [1, -1]
+    assert signs(nt.amax(-y.abs(), 0)) == [-1, -1, -1]
+    assert signs(nt.amin(y.t(), 0)) == [1, -1]
+
+
+nan_ = math.nan
+
+
+def test_var_mean_infinite_means_follow_welford():
+    """torch's var_mean/std_mean mean comes from Welford's update: an infinity survives only as the slice's
+    one infinite element when it comes last; otherwise NaN (values from torch 2.13; plain mean gives inf)."""
+    inf = math.inf
+    for v, want in [([1.0, inf, 2.0], nan_), ([1.0, 2.0, inf], inf), ([inf], inf), ([inf, 1.0], nan_),
+                    ([1.0, inf, inf], nan_), ([-inf, 2.0], nan_)]:
+        t = nt.tensor(v)
+        for got in (nt.var_mean(t)[1], nt.var_mean(t, 0)[1], nt.std_mean(t.half(), 0)[1],
+                    nt.var_mean(t.reshape(1, -1).expand(2, -1).t(), 0)[1][0]):
+            assert math.isnan(got.item()) if math.isnan(want) else got.item() == want
+
+
+def test_logsumexp_empty_dim_tuple():
+    """torch 2.13: dim=() reduces everything; without keepdim it cannot copy the [1, ...] result into its
+    0-d output (a RuntimeError) unless the input is 0-d or empty."""
+    with pytest.raises(RuntimeError, match=re.escape("output with shape [] doesn't match the broadcast shape [1, 1]")):
+        nt.logsumexp(nt.ones(3, 5), ())
+    np.testing.assert_allclose(nt.logsumexp(nt.ones(3, 5), (), keepdim=True).numpy(), [[1 + math.log(15)]],
+                               rtol=1e-6)
+    assert nt.logsumexp(nt.ones(()), ()).item() == 1.0
+    assert nt.logsumexp(nt.ones(0, 3), ()).item() == -math.inf

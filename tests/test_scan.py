@@ -193,3 +193,11 @@ def test_in_place_scans_refuse_bool(op):
     assert x.tolist() == [True, False, True]
     y = nt.tensor([1, 2, 3], dtype=nt.int8)
     assert getattr(y, op)(0).tolist() == ([1, 3, 6] if op == "cumsum_" else [1, 2, 6])
+
+
+def test_logcumsumexp_checks_the_dim_before_the_dtype():
+    """torch 2.13: a bad dim is an IndexError even for an integer input (whose dtype error comes after)."""
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"):
+        nt.logcumsumexp(nt.tensor(True), 1)
+    with pytest.raises(NotImplementedError, match="\"logcumsumexp_out_cpu\" not implemented for 'Long'"):
+        nt.logcumsumexp(nt.tensor([3]), 0)

@@ -424,7 +424,7 @@ def test_errors():
     _raises(IndexError, "kthvalue(): Expected reduction dim 0 to have non-zero size.", nt.kthvalue, nt.zeros(0), 1)
     _raises(IndexError, "median(): Expected reduction dim 0 to have non-zero size.", nt.median, nt.zeros(0, 3), 0)
     _raises(IndexError, "mode(): Expected reduction dim 1 to have non-zero size.", nt.mode, nt.zeros(3, 0), 1)
-    _raises(NotImplementedError, "\"median_cpu\" not implemented for 'Bool'", nt.median, nt.tensor([True]), 0)
+    _raises(NotImplementedError, "\"median_out\" not implemented for 'Bool'", nt.median, nt.tensor([True]), 0)
     _raises(NotImplementedError, "\"kthvalue_cpu\" not implemented for 'Bool'", nt.kthvalue, nt.tensor([True]), 1)
     _raises(IndexError, "Dimension out of range (expected to be in range of [-1, 0], but got 1)", nt.sort, x, 1)
     _raises(IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got -3)", nt.topk,
@@ -469,3 +469,95 @@ def test_unique_with_dim_of_a_0d_tensor_raises(fn):
     with pytest.raises(IndexError, match="^Dimension specified as 0 but tensor has no dimensions$"):
         fn(nt.tensor(3), dim=0)
     assert fn(nt.tensor(3)).tolist() == [3]
+
+
+def test_topk_kthvalue_ties_as_torch_cpu():
+    """Among equal values torch's CPU topk/kthvalue pick what std::nth_element / std::sort and ATen's
+    quickselect leave in place, not the first index; values and indices hard-coded from torch 2.13 (CPU)."""
+    x = nt.tensor([1.0, 0, 1, 1, 0, -0.0, 1, 2, 1, 1, 0, 1, -0.0, 1, 1, 2, 1])
+    assert nt.topk(x, 3).indices.tolist() == [7, 15, 13]
+    assert nt.topk(x, 5, largest=False).indices.tolist() == [5, 10, 12, 4, 1]
+    assert nt.topk(x, 6, sorted=False).indices.tolist() == [13, 7, 15, 9, 11, 8]
+    assert [int(x.kthvalue(k).indices) for k in range(1, 18)] == [4, 5, 12, 10, 1, 11, 8, 13, 14, 0, 2, 3, 9, 6,
+                                                                     16, 15, 7]
+    assert math.copysign(1, x.kthvalue(2).values.item()) == -1  # the -0.0 at index 5
+    assert [math.copysign(1, v) for v in nt.topk(x, 2, largest=False).values.tolist()] == [-1, 1]
+    nan = math.nan
+    y = nt.tensor([3, 1, 3, nan, 3, 1, nan, 1, 3, 1, 1])
+    assert nt.topk(y, 4).indices.tolist() == [6, 3, 0, 4]
+    assert nt.topk(y, 4, largest=False).indices.tolist() == [9, 7, 5, 10]
+    assert [int(y.kthvalue(k).indices) for k in range(1, 12)] == [5, 1, 9, 7, 10, 2, 0, 4, 8, 6, 3]
+    z = nt.tensor([[2, 2, 1, 2], [5, 5, 5, 5]])
+    assert nt.kthvalue(z, 2, 1).indices.tolist() == [1, 0]
+    assert nt.topk(z, 2, 1).indices.tolist() == [[1, 3], [2, 3]]
+
+
+def test_topk_kthvalue_ties_long_rows(rng):
+    """Long rows with ties (the selection fast path, then ATen's steps): each index points at its value, and
+    the indices are torch's (hard-coded checks of a fixed input: 64 * k <= n takes std::partial_sort)."""
+    a = np.arange(300) % 3  # 0, 1, 2 repeating: the largest 2s sit at 2, 5, 8, ...
+    t = nt.from_numpy(a)
+    res = t.topk(4)
+    assert res.values.tolist() == [2, 2, 2, 2]
+    assert len(set(res.indices.tolist())) == 4 and all(i % 3 == 2 for i in res.indices.tolist())
+    assert res.indices.tolist() == [8, 5, 11, 2]  # torch 2.13 CPU
+    assert int(t.kthvalue(150).indices) == 1  # torch 2.13 CPU
+
+
+def test_kthvalue_0d_and_dtype_check_order():
+    """torch copies a 0-d input before its dtype check (bool works); empty dims and k are checked first."""
+    res = nt.kthvalue(nt.tensor(True), 1)
+    assert res.values.item() is True and res.indices.item() == 0
+    _raises(NotImplementedError, "\"kthvalue_cpu\" not implemented for 'Bool'", nt.kthvalue,
+            nt.tensor([True]), 1)
+    _raises(IndexError, "kthvalue(): Expected reduction dim 0 to have non-zero size.", nt.kthvalue,
+            nt.zeros(0, 3, dtype=nt.bool), 2, 0)
+    _raises(RuntimeError, "kthvalue(): selected number k out of range for dimension 0", nt.kthvalue,
+            nt.zeros(3, 0, dtype=nt.bool), 4, 0)
+
+
+def test_median_all_and_mode_as_torch_cpu():
+    """median() partitions torch's clone() of the input with std::nth_element (the signed zero it returns
+    depends on that); mode sorts (value, index) pairs with std::sort and plain < (NaN unordered) and takes the
+    first longest run's last pair. Values hard-coded from torch 2.13 (CPU)."""
+    nan = math.nan
+    x = nt.tensor([[0.5, -0.0, 2, 0.0, 1, -0.0, 0.0, 3, -0.0, 0.0, 4, 0.0, -0.0]])
+    assert x[:, ::2].median().item() == 0.5
+    assert math.copysign(1, x.t().median().item()) == -1
+    assert math.copysign(1, nt.nanmedian(nt.tensor([nan, 1.0, -0.0, 0.0, nan, 0.0])).item()) == 1
+    m = nt.tensor([[1.0, nan, 1.0, 2.0, nan, 2.0, -0.0, 0.0, 2.0, 3.0], [1] * 10, [5, 5, 4, 4, nan, nan, nan, 4, 5, 5]])
+    r = nt.mode(m, 1)
+    assert r.values.tolist() == [2.0, 1.0, 4.0] and r.indices.tolist() == [8, 9, 3]
+    w = nt.tensor([3, 1, 3, 1, 2, 2, 3, 1, 2, 1, 3, 2, 1, 3, 2, 1, 2, 3, 1, 2])  # 20 > 16: introsort's steps
+    r = nt.mode(w)
+    assert (r.values.item(), r.indices.item()) == (1, 9)
+
+
+def test_median_empty_fill_and_check_order():
+    """median() of an empty tensor is NaN cast to the dtype (True; the int32/int64 minimum; 0 for narrower
+    ints, which keep the low bits of int32's minimum); along a dim the dim checks come before the dtype's."""
+    for dt, fill in [(nt.bool, True), (nt.uint8, 0), (nt.int8, 0), (nt.int16, 0), (nt.int32, -(1 << 31)),
+                     (nt.int64, -(1 << 63))]:
+        assert nt.median(nt.zeros(0, 3, dtype=dt)).item() == fill
+        assert nt.nanmedian(nt.zeros(0, 3, dtype=dt)).item() == fill
+    assert math.isnan(nt.median(nt.zeros(0, 3)).item())
+    b = nt.tensor([True, False])
+    _raises(NotImplementedError, "\"median_cpu\" not implemented for 'Bool'", nt.median, b)
+    _raises(NotImplementedError, "\"median_out\" not implemented for 'Bool'", nt.median, b, 0)
+    _raises(NotImplementedError, "\"median_out\" not implemented for 'Bool'", nt.nanmedian, nt.tensor(True), 0)
+    _raises(IndexError, "median(): Expected reduction dim 0 to have non-zero size.", nt.median,
+            nt.zeros(0, 3, dtype=nt.bool), 0)
+    with pytest.raises(IndexError):
+        nt.median(nt.tensor([True]), 1)
+    with pytest.raises(TypeError):
+        nt.median(nt.tensor([True]), (0,))
+
+
+def test_searchsorted_bool_only_when_both_are_bool():
+    """torch compares in the promoted dtype: a bool side next to numbers is promoted, two bools are an error."""
+    seq = nt.tensor([False, True])
+    assert nt.searchsorted(seq, nt.tensor([0, 1, 2])).tolist() == [0, 1, 2]
+    assert nt.searchsorted(seq, 0.5).item() == 1 and nt.searchsorted(seq, 2).item() == 2
+    assert nt.searchsorted(nt.tensor([1, 2]), nt.tensor([True])).tolist() == [0]
+    for v in (True, nt.tensor([True])):
+        _raises(NotImplementedError, "\"searchsorted_out_cpu\" not implemented for 'Bool'", nt.searchsorted, seq, v)

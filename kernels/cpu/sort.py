@@ -13,12 +13,17 @@ keys travel packed with their position in one uint64 (one 8-byte move per elemen
 positions move as two arrays. Rows of at most ``_SMALL`` elements use insertion sort. Scratch arrays are
 allocated by NumPy in Python (``scratch``), not inside the kernels (NumPy gets huge pages).
 
-``topk_rows`` selects the k smallest keys of each row and sorts them, ties in index order: for k <= 16 in one
+``topk_rows`` selects the k smallest keys of each row and sorts them: for k <= 16 in one
 pass with a sorted buffer, otherwise by radix selection (a histogram of the top 11 bits, a pass keeping the
 keys below the k-th key's bucket and that bucket's candidates, repeated on the candidates with the next 11
 bits while many remain, then a sort of the few left). ``kth`` and ``median`` select one position the same way
 without collecting. Sorts and top-k of many rows run in parallel (``*_p``) when numba has more than one thread
 and the work is large enough.
+
+Equal keys: the radix sort and the selections keep index order; where PyTorch's CPU selections order equal
+values otherwise (std::nth_element / partial_sort / sort for topk, ATen's quickselect for kthvalue, std::sort
+with plain < for mode), the rows holding such ties are redone by transcriptions of those algorithms
+(``_std_sort``, ``_nth_element``, ``_partial_sort``, ``_aten_kth_row``, ``mode_rows``).
 """
 
 import numba
@@ -323,6 +328,285 @@ def sort_rows(keys: np.ndarray, perm: np.ndarray) -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------
+# PyTorch's CPU selection, step for step, for rows with ties. ATen's topk runs std::partial_sort (k * 64 <= n)
+# or std::nth_element then std::sort of the first k - 1 on (value, index) pairs compared by value only, and
+# kthvalue its own quickselect (quick_select_template): which of equal values wins depends on those algorithms'
+# exact steps, so they are libstdc++'s and ATen's, transcribed. The comparison is keys[a] < keys[b] (topk) or
+# keys[a] > keys[b] (quickselect), which on our keys is ATen's NaN-aware comparator.
+# ------------------------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def _swap(qk, qi, a, b):
+    tk = qk[a]
+    qk[a] = qk[b]
+    qk[b] = tk
+    ti = qi[a]
+    qi[a] = qi[b]
+    qi[b] = ti
+
+
+@njit(cache=True, error_model="numpy")
+def _linear_insert(qk, qi, last):
+    """libstdc++ __unguarded_linear_insert."""
+    vk = qk[last]
+    vi = qi[last]
+    nxt = last - 1
+    while nxt >= 0 and vk < qk[nxt]:  # nxt >= 0: never needed by an order, only by NaN under plain <
+        qk[last] = qk[nxt]
+        qi[last] = qi[nxt]
+        last = nxt
+        nxt -= 1
+    qk[last] = vk
+    qi[last] = vi
+
+
+@njit(cache=True, error_model="numpy")
+def _insertion_sort(qk, qi, f, lst):
+    """libstdc++ __insertion_sort of [f, lst)."""
+    if f == lst:
+        return
+    for i in range(f + 1, lst):
+        if qk[i] < qk[f]:
+            vk = qk[i]
+            vi = qi[i]
+            for j in range(i, f, -1):
+                qk[j] = qk[j - 1]
+                qi[j] = qi[j - 1]
+            qk[f] = vk
+            qi[f] = vi
+        else:
+            _linear_insert(qk, qi, i)
+
+
+@njit(cache=True, error_model="numpy")
+def _partition_pivot(qk, qi, f, lst):
+    """libstdc++ __unguarded_partition_pivot: median of (f + 1, mid, lst - 1) moved to f, then partition."""
+    a = f + 1
+    b = f + (lst - f) // 2
+    c = lst - 1
+    if qk[a] < qk[b]:
+        if qk[b] < qk[c]:
+            s = b
+        elif qk[a] < qk[c]:
+            s = c
+        else:
+            s = a
+    elif qk[a] < qk[c]:
+        s = a
+    elif qk[b] < qk[c]:
+        s = c
+    else:
+        s = b
+    _swap(qk, qi, f, s)
+    lo = f + 1
+    hi = lst
+    while True:
+        while lo < lst - 1 and qk[lo] < qk[f]:  # bounds: only NaN under plain < could need them
+            lo += 1
+        hi -= 1
+        while hi > f and qk[f] < qk[hi]:
+            hi -= 1
+        if not lo < hi:
+            return lo
+        _swap(qk, qi, lo, hi)
+        lo += 1
+
+
+@njit(cache=True, error_model="numpy")
+def _adjust_heap(qk, qi, f, hole, n, vk, vi):
+    """libstdc++ __adjust_heap (then __push_heap) on the heap qk[f:f + n]."""
+    top = hole
+    child = hole
+    while child < (n - 1) // 2:
+        child = 2 * (child + 1)
+        if qk[f + child] < qk[f + child - 1]:
+            child -= 1
+        qk[f + hole] = qk[f + child]
+        qi[f + hole] = qi[f + child]
+        hole = child
+    if (n & 1) == 0 and child == (n - 2) // 2:
+        child = 2 * (child + 1)
+        qk[f + hole] = qk[f + child - 1]
+        qi[f + hole] = qi[f + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and qk[f + parent] < vk:
+        qk[f + hole] = qk[f + parent]
+        qi[f + hole] = qi[f + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    qk[f + hole] = vk
+    qi[f + hole] = vi
+
+
+@njit(cache=True, error_model="numpy")
+def _pop_heap(qk, qi, f, lst, res):
+    vk = qk[res]
+    vi = qi[res]
+    qk[res] = qk[f]
+    qi[res] = qi[f]
+    _adjust_heap(qk, qi, f, 0, lst - f, vk, vi)
+
+
+@njit(cache=True, error_model="numpy")
+def _heap_select(qk, qi, f, mid, lst):
+    """libstdc++ __heap_select: __make_heap of [f, mid), then each smaller later element pops the top."""
+    n = mid - f
+    if n >= 2:
+        p = (n - 2) // 2
+        while True:
+            _adjust_heap(qk, qi, f, p, n, qk[f + p], qi[f + p])
+            if p == 0:
+                break
+            p -= 1
+    for i in range(mid, lst):
+        if qk[i] < qk[f]:
+            _pop_heap(qk, qi, f, mid, i)
+
+
+@njit(cache=True, error_model="numpy")
+def _partial_sort(qk, qi, f, mid, lst):
+    """libstdc++ __partial_sort: __heap_select then __sort_heap."""
+    _heap_select(qk, qi, f, mid, lst)
+    while mid - f > 1:
+        mid -= 1
+        _pop_heap(qk, qi, f, mid, mid)
+
+
+@njit(cache=True, error_model="numpy")
+def _log2(n):
+    r = 0
+    while n > 1:
+        n >>= 1
+        r += 1
+    return r
+
+
+@njit(cache=True, error_model="numpy")
+def _nth_element(qk, qi, f, nth, lst):
+    """libstdc++ __introselect."""
+    if f == lst or nth == lst:
+        return
+    depth = 2 * _log2(lst - f)
+    while lst - f > 3:
+        if depth == 0:
+            _heap_select(qk, qi, f, nth + 1, lst)
+            _swap(qk, qi, f, nth)
+            return
+        depth -= 1
+        cut = _partition_pivot(qk, qi, f, lst)
+        if cut <= nth:
+            f = cut
+        else:
+            lst = cut
+    _insertion_sort(qk, qi, f, lst)
+
+
+@njit(cache=True, error_model="numpy")
+def _std_sort(qk, qi, f, lst):
+    """libstdc++ std::sort: __introsort_loop (its recursion on the right part as a stack: the parts are
+    disjoint, so the order they are done in changes nothing), then __final_insertion_sort."""
+    if f == lst:
+        return
+    depth0 = 2 * _log2(lst - f)
+    cap = (depth0 + 2) * (depth0 + 2)
+    sf = np.empty(cap, np.int64)
+    sl = np.empty(cap, np.int64)
+    sd = np.empty(cap, np.int64)
+    sf[0], sl[0], sd[0] = f, lst, depth0
+    top = 1
+    while top:
+        top -= 1
+        a, b, depth = sf[top], sl[top], sd[top]
+        while b - a > 16:
+            if depth == 0:
+                _partial_sort(qk, qi, a, b, b)
+                break
+            depth -= 1
+            cut = _partition_pivot(qk, qi, a, b)
+            sf[top], sl[top], sd[top] = cut, b, depth
+            top += 1
+            b = cut
+    if lst - f > 16:
+        _insertion_sort(qk, qi, f, f + 16)
+        for i in range(f + 16, lst):
+            _linear_insert(qk, qi, i)
+    else:
+        _insertion_sort(qk, qi, f, lst)
+
+
+@njit(cache=True, error_model="numpy")
+def _aten_topk_row(keys, k, sort_k, out_keys, out_idx, qk, qi):
+    """ATen's topk_impl_loop on one row of keys (the k smallest; sort_k: its `sorted`)."""
+    n = keys.size
+    for j in range(n):
+        qk[j] = keys[j]
+        qi[j] = j
+    if k * 64 <= n:
+        _partial_sort(qk, qi, 0, k, n)
+    else:
+        _nth_element(qk, qi, 0, k - 1, n)
+        if sort_k:
+            _std_sort(qk, qi, 0, k - 1)
+    for j in range(k):
+        out_keys[j] = qk[j]
+        out_idx[j] = qi[j]
+
+
+@njit(cache=True, error_model="numpy")
+def _aten_kth_row(keys, k, qk, qi):
+    """ATen's quick_select_template: source position of the k-th smallest (1-based)."""
+    n = keys.size
+    for j in range(n):
+        qk[j] = keys[j]
+        qi[j] = j
+    kk = k - 1
+    lo = 0
+    hi = n - 1
+    while True:
+        if hi <= lo:
+            break
+        if hi == lo + 1:
+            if qk[lo] > qk[hi]:
+                _swap(qk, qi, lo, hi)
+            break
+        _swap(qk, qi, lo + (hi - lo) // 2, lo + 1)
+        if qk[lo + 1] > qk[hi]:
+            _swap(qk, qi, lo + 1, hi)
+        if qk[lo] > qk[hi]:
+            _swap(qk, qi, lo, hi)
+        if qk[lo + 1] > qk[lo]:
+            _swap(qk, qi, lo + 1, lo)
+        i = lo + 1
+        j = hi
+        piv = qk[lo]
+        while True:
+            i += 1
+            while piv > qk[i]:
+                i += 1
+            j -= 1
+            while qk[j] > piv:
+                j -= 1
+            if j < i:
+                break
+            _swap(qk, qi, i, j)
+        _swap(qk, qi, lo, j)
+        if j <= kk:
+            lo = i
+        if j >= kk:
+            hi = j - 1
+    return qi[kk]
+
+
+@njit(cache=True, error_model="numpy")
+def _count_equal(keys, key):
+    c = 0
+    for i in range(keys.size):
+        if keys[i] == key:
+            c += 1
+    return c
+
+
+# ------------------------------------------------------------------------------------------------------------
 # selection: top-k (the k smallest keys of each row, sorted, ties by index), k-th smallest, median
 # ------------------------------------------------------------------------------------------------------------
 _BUFFER_K = 16  # k up to this: one pass keeping a sorted buffer of the k best
@@ -477,22 +761,45 @@ def _buffered_rows(keys, k, out_keys, out_idx, r0, r1):
 
 
 @njit(cache=True, error_model="numpy")
-def _topk_range(keys, k, out_keys, perm, r0, r1, ck, ci, s):
-    if k <= _BUFFER_K:
-        _buffered_rows(keys, k, out_keys, perm, r0, r1)
-        return
-    for r in range(r0, r1):
-        _topk_row(keys[r], k, out_keys[r], perm[r], ck, ci, s)
+def _topk_has_ties(keys, r, k, out_keys):
+    """Whether row r's k smallest (sorted in out_keys[r]) hold equal keys or the k-th's key also lies outside
+    them: only then do ATen's steps choose among equal values (2-D indexing: no row views for short rows)."""
+    for j in range(k - 1):
+        if out_keys[r, j] == out_keys[r, j + 1]:
+            return True
+    last = out_keys[r, k - 1]
+    c = 0
+    for i in range(keys.shape[1]):
+        if keys[r, i] <= last:
+            c += 1
+    return c > k
 
 
 @njit(cache=True, error_model="numpy")
-def topk_rows_s(keys, k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
+def _topk_range(keys, k, sort_k, out_keys, perm, r0, r1, ck, ci, s):
+    """Rows r0..r1: the fast selection, redone by ATen's steps where equal values make a choice (or where the
+    k results stay unsorted, in ATen's order)."""
+    fast = sort_k or k * 64 <= keys.shape[1]
+    if fast:
+        if k <= _BUFFER_K:
+            _buffered_rows(keys, k, out_keys, perm, r0, r1)
+        else:
+            for r in range(r0, r1):
+                _topk_row(keys[r], k, out_keys[r], perm[r], ck, ci, s)
+    for r in range(r0, r1):
+        if not fast or _topk_has_ties(keys, r, k, out_keys):
+            _aten_topk_row(keys[r], k, sort_k, out_keys[r], perm[r], ck, ci)
+
+
+@njit(cache=True, error_model="numpy")
+def topk_rows_s(keys, k, sort_k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
     """The k smallest keys of each row of keys (rows, n) into out_keys (rows, k), their positions into perm."""
-    _topk_range(keys, k, out_keys, perm, 0, keys.shape[0], ck[0], ci[0], (tk[0], ti[0], p1[0], p2[0], counts[0]))
+    _topk_range(keys, k, sort_k, out_keys, perm, 0, keys.shape[0], ck[0], ci[0],
+                (tk[0], ti[0], p1[0], p2[0], counts[0]))
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
-def topk_rows_p(keys, k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
+def topk_rows_p(keys, k, sort_k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
     rows = keys.shape[0]
     nt = counts.shape[0]
     chunk = (rows + nt - 1) // nt
@@ -500,7 +807,8 @@ def topk_rows_p(keys, k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
         r0 = t * chunk
         r1 = min(rows, r0 + chunk)
         if r0 < r1:
-            _topk_range(keys, k, out_keys, perm, r0, r1, ck[t], ci[t], (tk[t], ti[t], p1[t], p2[t], counts[t]))
+            _topk_range(keys, k, sort_k, out_keys, perm, r0, r1, ck[t], ci[t],
+                        (tk[t], ti[t], p1[t], p2[t], counts[t]))
 
 
 def _selection_scratch(keys: np.ndarray, nt: int) -> tuple:
@@ -509,21 +817,27 @@ def _selection_scratch(keys: np.ndarray, nt: int) -> tuple:
     return (np.empty((nt, n), keys.dtype), np.empty((nt, n), np.int64), *scratch(keys, n, nt))
 
 
-def topk_rows(keys: np.ndarray, k: int, out_keys: np.ndarray, perm: np.ndarray) -> None:
-    """The k smallest keys of each row (ascending, ties by position) and their positions."""
+def topk_rows(keys: np.ndarray, k: int, out_keys: np.ndarray, perm: np.ndarray, sort_k: bool = True) -> None:
+    """The k smallest keys of each row and their positions, equal keys placed as PyTorch's CPU topk places
+    them (ascending unless not sort_k and 64 * k > n: then in std::nth_element's order)."""
     if keys.size == 0 or k == 0:
         return
     nt = _parallel(keys)
     fn = topk_rows_p if nt > 1 else topk_rows_s
-    fn(keys, k, out_keys, perm, *_selection_scratch(keys, nt))
+    fn(keys, k, bool(sort_k), out_keys, perm, *_selection_scratch(keys, nt))
 
 
 @njit(cache=True, error_model="numpy")
 def kth_rows(keys, k, out_idx, ck, ci, tk, ti, p1, p2, counts):
-    """out_idx[r]: the source position of the k-th smallest key (1-based, ties in index order) of row r."""
+    """out_idx[r]: the source position of the k-th smallest key (1-based) of row r; when that key occurs more
+    than once, the one ATen's quickselect picks."""
     s = (tk[0], ti[0], p1[0], p2[0], counts[0])
     for r in range(keys.shape[0]):
-        out_idx[r] = _kth_row(keys[r], k, ck[0], ci[0], s)
+        row = keys[r]
+        p = _kth_row(row, k, ck[0], ci[0], s)
+        if _count_equal(row, row[p]) > 1:
+            p = _aten_kth_row(row, k, ck[0], ci[0])
+        out_idx[r] = p
 
 
 @njit(cache=True, error_model="numpy")
@@ -550,6 +864,42 @@ def median_rows(keys, nan_k, check_nan, ignore_nan, out_idx, ck, ci, tk, ti, p1,
         out_idx[r] = _kth_row(row, k, ck[0], ci[0], s)
 
 
+@njit(cache=True, error_model="numpy")
+def median_flat_k(keys, nan_k, check_nan, ignore_nan, qk, qi, s):
+    """ATen's median()/nanmedian() of all elements: the first NaN's position (median with a NaN), else the
+    position std::nth_element leaves at (m - 1) / 2 (m: the non-NaN count, C's division) of the keys. A median
+    key held by one element only is found by the radix selection (no other element could be returned)."""
+    n = keys.size
+    nnan = 0
+    first = -1
+    if check_nan:
+        for i in range(n):
+            if keys[i] == nan_k:
+                if first < 0:
+                    first = i
+                nnan += 1
+    if nnan and not ignore_nan:
+        return first
+    m = (n - nnan - 1) // 2 if n > nnan else 0
+    p = _kth_row(keys, m + 1, qk, qi, s)
+    if _count_equal(keys, keys[p]) == 1:
+        return p
+    for j in range(n):
+        qk[j] = keys[j]
+        qi[j] = j
+    _nth_element(qk, qi, 0, m, n)
+    return qi[m]
+
+
+def median_flat(keys: np.ndarray, nan_k, ignore_nan: bool) -> int:
+    """Position in the 1-D keys of the element torch's median()/nanmedian() (no dim) returns."""
+    nk = keys.dtype.type(0 if nan_k is None else nan_k)
+    k2 = keys.reshape(1, -1)
+    tk, ti, p1, p2, counts = scratch(k2, keys.size)
+    return int(median_flat_k(keys, nk, nan_k is not None, ignore_nan, np.empty_like(keys),
+                             np.empty(keys.size, np.int64), (tk[0], ti[0], p1[0], p2[0], counts[0])))
+
+
 def kth(keys: np.ndarray, k: int, out_idx: np.ndarray) -> None:
     if keys.size:
         kth_rows(keys, k, out_idx, *_selection_scratch(keys, 1))
@@ -562,24 +912,42 @@ def median(keys: np.ndarray, nan_k, ignore_nan: bool, out_idx: np.ndarray) -> No
 
 
 # ------------------------------------------------------------------------------------------------------------
-# after a sort: mode, runs (unique)
+# mode; after a sort: runs (unique)
 # ------------------------------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
-def mode_positions(skeys, perm, out_pos):
-    """For each sorted row: the source index of the last occurrence of the smallest most frequent key."""
-    rows, n = skeys.shape
+def mode_rows(x2, out_pos, qk, qi):
+    """ATen's CPU mode on each row of the values x2 (not keys): std::sort of (value, index) pairs by value
+    with plain < (NaN unordered, as there), then the last pair of the first longest run of equal values
+    (NaN never equal to anything, -0.0 equal to 0.0)."""
+    rows, n = x2.shape
     for r in range(rows):
+        for j in range(n):
+            qk[j] = x2[r, j]
+            qi[j] = j
+        _std_sort(qk, qi, 0, n)
         best = 0
-        best_end = 0
-        start = 0
-        for i in range(1, n + 1):
-            if i == n or skeys[r, i] != skeys[r, start]:
-                if i - start > best:
-                    best = i - start
-                    best_end = i - 1
-                start = i
-        # stable sort: the run's last element has the largest source index
-        out_pos[r] = perm[r, best_end]
+        run = 0
+        pos = 0
+        for i in range(n):
+            run += 1
+            if i == n - 1 or qk[i] != qk[i + 1]:
+                if run > best:
+                    best = run
+                    pos = qi[i]
+                run = 0
+        out_pos[r] = pos
+
+
+def mode(x2: np.ndarray, out_pos: np.ndarray) -> None:
+    """out_pos[r]: the index torch's CPU mode returns for row r of x2 (rows, n); float16 compares as float32
+    (as Half's <), bool as uint8."""
+    if x2.dtype == np.float16:
+        x2 = x2.astype(np.float32)
+    elif x2.dtype == np.bool_:
+        x2 = x2.view(np.uint8)
+    x2 = np.ascontiguousarray(x2)
+    if x2.size:
+        mode_rows(x2, out_pos, np.empty(x2.shape[1], x2.dtype), np.empty(x2.shape[1], np.int64))
 
 
 @njit(cache=True, error_model="numpy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 from . import dtypes
 from .ops import (
@@ -93,6 +94,8 @@ def _fast_reflected(name: str, slow):
 
 def _inplace(name: str, params_from=None):
     def method(self, other, **kw):
+        if name in pointwise.TENSOR_ONLY and not isinstance(other, Tensor):  # as torch's Tensor-only signature
+            raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
         if name == "sub":
             pointwise._no_bool_sub(self, other)
         if name in ("add", "sub") and "alpha" in kw:
@@ -261,6 +264,11 @@ def _T(self: Tensor) -> Tensor:
 
 
 def _mT_error(self):
+    """torch: mT of a 0-d tensor is the tensor itself (deprecated, with a warning); of a vector, an error."""
+    if self.ndim == 0:
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      UserWarning, stacklevel=3)
+        return shape.permute(self)
     raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
 
 

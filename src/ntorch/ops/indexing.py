@@ -945,6 +945,10 @@ def _index_select(input: Tensor, dim: int, index: Tensor, out: Tensor | None = N
             raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         x = x.reshape(1)
     idx = idx.reshape(-1)
+    if type(x) is np.ndarray and x.ndim > 1 and d == 1:  # torch's CPU takes its dim-1 kernel (Caffe2's message)
+        bad = _first_bad(idx, x.shape[1], negative=False)
+        if bad is not None:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={x.shape[1]}")
     if type(x) is np.ndarray and _numpy_take_ok(x, d, idx.size):
         if _first_bad(idx, x.shape[d], negative=False) is not None:
             raise IndexError("index out of range in self")
@@ -1132,7 +1136,8 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
             np.maximum(counts, 1, out=counts)
             if cd.kind == "f":
                 np.divide(work, counts, out=work)
-            else:
+            else:  # torch sums in the dtype (wrapping), then floors the division
+                work[...] = work.astype(x.dtype).astype(cd)
                 np.floor_divide(work, counts, out=work)
         _write_back(x1, work)
     self._bump_version()
@@ -1783,6 +1788,9 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim (as_tuple; a 0-d
     input counts as 1-d there, as in torch)."""
     x = check_tensor(input, "nonzero")._data
+    if out is not None and out.dtype is not dtypes.int64:  # torch's message has no space before the dtype
+        raise RuntimeError("nonzero: Expected out tensor to have scalar type Long but got scalar type"
+                           f"{dtypes.torch_name(out.dtype)}")
     if type(x) is CudaArray:
         if as_tuple:  # a 0-d input counts as 1-d; the columns of the coordinates, as torch's unbind(1)
             coords = _cuda_nonzero(x.reshape(x.shape or (1,)))

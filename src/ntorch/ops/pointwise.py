@@ -48,6 +48,8 @@ def _make_unary(name: str):
         if name == "neg" and input.dtype is dtypes.bool:
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        if name == "signbit" and out is not None and out.dtype is not dtypes.bool:
+            raise RuntimeError("signbit does not support non-boolean outputs.")
         return apply(name, input, out=out)
 
     fn.__name__ = fn.__qualname__ = name
@@ -195,6 +197,10 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
     check_tensor(input, "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if input.dtype is dtypes.bool and all(isinstance(b, bool) for b in (min, max) if b is not None):
+        kind = "clamp_scalar" if min is not None and max is not None else "clamp_min_scalar" if max is None \
+            else "clamp_max_scalar"  # a bool result: torch has no bool clamp kernel
+        raise NotImplementedError(f"\"{kind}_{'cuda' if input.is_cuda else 'cpu'}\" not implemented for 'Bool'")
     if max is None:
         return apply("maximum", input, min, out=out)
     if min is None:

@@ -487,12 +487,59 @@ def _check_nonempty(x: Tensor, dim, op: str) -> None:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
+def _slices(x: np.ndarray, dim) -> np.ndarray:
+    """x with the reduced dims flattened into the last axis, in TensorIterator's order (the reduced dims by
+    decreasing stride; the kept dims in order, as the result's shape without keepdim)."""
+    n = x.ndim
+    if n == 0:
+        return x.reshape(1)
+    red = list(range(n)) if _all_dims(dim) else list(normalize_dims(dim, n, "reduce"))
+    red.sort(key=lambda a: -x.strides[a])
+    keep = [a for a in range(n) if a not in red]
+    return x.transpose(keep + red).reshape(tuple(x.shape[a] for a in keep) + (-1,))
+
+
+def _welford_inf_means(m: Tensor, input: Tensor, dim) -> None:
+    """var_mean/std_mean's mean as torch's Welford update gives it: an infinity stays only when it is the
+    slice's one infinite element and comes last (mean + (inf - mean) / n); before other values, or with a
+    second infinity, (x - inf) or (inf - inf) turns it into NaN. In place, only when some mean is infinite."""
+    r = m._data
+    if type(r) is not np.ndarray or not r.size or not np.isinf(r).any():
+        return
+    sl = _slices(input._data, dim)
+    keep_inf = (np.isinf(sl).sum(-1) == 1) & np.isinf(sl[..., -1])
+    r[np.isinf(r) & ~keep_inf.reshape(r.shape)] = np.nan
+
+
+def _first_zero_signs(res: Tensor, input: Tensor, dim) -> None:
+    """amax/amin results that are zero take the sign of the first zero of their slice, as torch's CPU
+    reduction keeps the first of equal values (the kernel's min/max leaves the sign of a zero open). "First"
+    is in TensorIterator's order: the reduced dims by decreasing stride. Reductions over every dim are left as
+    they are (torch's vectorized full reduction follows another order, not reproduced here). In place; one
+    pass over the input, only when some result is zero."""
+    r = res._data
+    x = input._data
+    if type(r) is not np.ndarray or r.dtype.kind != "f" or not r.size or _all_dims(dim):
+        return
+    zero = r == 0
+    if not zero.any():
+        return
+    n = x.ndim
+    if n == 0 or len(normalize_dims(dim, n, "amax")) >= n:
+        return
+    moved = _slices(x, dim)
+    first = np.argmax(moved == 0, axis=-1)[..., None]
+    neg = np.signbit(np.take_along_axis(moved, first, -1)[..., 0]).reshape(r.shape)
+    r[zero] = np.where(neg, -0.0, 0.0).astype(r.dtype)[zero]
+
+
 def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amax")
     _check_out_dtype(out, "amax", input.dtype)
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amax")
     res = _run("amax", input, dim, keepdim, input.dtype)
+    _first_zero_signs(res, input, dim)
     _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amax")
 
@@ -503,6 +550,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
     dim = None if dim == () else dim
     _check_nonempty(input, dim, "amin")
     res = _run("amin", input, dim, keepdim, input.dtype)
+    _first_zero_signs(res, input, dim)
     _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amin")
 
@@ -615,6 +663,7 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     _var_float_only(input)
     corr = _correction("var_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
+    _welford_inf_means(m, input, dim)
     _track("VarMeanBackward0", _var_mean_backward, input, (v, m), (input,), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
@@ -624,6 +673,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     _var_float_only(input)
     corr = _correction("std_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
+    _welford_inf_means(m, input, dim)
     _in_place(v, "sqrt")
     _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
@@ -631,6 +681,9 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "logsumexp")
+    if isinstance(dim, list | tuple) and len(dim) == 0 and not keepdim and input.ndim and input.numel():
+        # torch reduces everything into a kept-dims result, then fails to copy it into the 0-d output
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * input.ndim)}]")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     res = _run("logsumexp", x, dim, keepdim, x.dtype)
     _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)

@@ -286,6 +286,8 @@ def cummin(input: Tensor, dim: int):
 def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "logcumsumexp")
     check_out_grad(out, "logcumsumexp", input)
+    if not isinstance(dim, bool) and isinstance(dim, int | np.integer):  # the dim is checked before the dtype
+        _wrap_dim(int(dim), input.ndim, "logcumsumexp")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     if _arrays.is_cuda(input._data):

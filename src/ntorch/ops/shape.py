@@ -351,6 +351,8 @@ def unflatten(self: Tensor, dim: int, sizes) -> Tensor:
 
 
 def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
+    if self._data.ndim == 0:  # torch checks this before the dim
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, self._data.ndim, "narrow")
     size = self._data.shape[d]
     if isinstance(start, Tensor):

@@ -2,7 +2,11 @@
 
 Every op sorts or selects along one dim: the input becomes a C-contiguous (rows, n) array with that dim last,
 each dtype's codec maps it to unsigned keys whose order is torch's order (NaN largest, -0.0 == 0.0), and the
-kernels in kernels/cpu/sort.py sort or select the keys row by row (stable: equal keys keep index order).
+kernels in kernels/cpu/sort.py sort or select the keys row by row. Sorts are stable (also with stable=False,
+where PyTorch's CPU std::sort orders equal values its own way past 16 values: replaying it would cost its
+O(n log n) comparisons, ten times the radix sort). Where ATen's selection algorithms decide among equal values
+(topk, kthvalue, mode, median() of everything) the kernels replay their steps (libstdc++ nth_element /
+partial_sort / sort, ATen's quickselect), only for rows where equal values make a choice.
 
 CUDA tensors take the same layout to kernels/cuda/sort.py: 64-bit keys made on the device (float bits keyed
 as above), sorted with their positions as (key, position) pairs, so every result, indices included, is the
@@ -127,7 +131,8 @@ NO_BOOL = dtypes.NUMERIC_DTYPES
 # dtype's key codec; the "<op>.rows" kernels work on keys, so their dtype list is the op's dtype support.
 KERNELS = {
     "sort.codec": (ALL, None), "sort.rows": (ALL, K.sort_rows), "topk.rows": (NO_BOOL, K.topk_rows),
-    "kthvalue.rows": (NO_BOOL, K.kth), "median.rows": (NO_BOOL, K.median), "mode.rows": (ALL, K.mode_positions),
+    "kthvalue.rows": (NO_BOOL, K.kth), "median.rows": (NO_BOOL, K.median),
+    "median.all": (NO_BOOL, K.median_flat), "mode.rows": (ALL, K.mode),
     "unique.runs": (ALL, K.run_starts), "unique.row_runs": (ALL, K.row_run_starts),
     "searchsorted": (NO_BOOL, K.searchsorted_rows), "histc": (dtypes.FLOAT_DTYPES, K.histc_into),
     "histc.range": (dtypes.FLOAT_DTYPES, K.float_min_max), "bincount": (dtypes.INTEGER_DTYPES, K.bincount_into),
@@ -428,7 +433,8 @@ def msort(input: Tensor) -> Tensor:
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
-    """Radix selection, then the k results sorted (also when sorted=False); ties by index."""
+    """Radix selection; where equal values make a choice (or sorted=False leaves the k unsorted), ATen's own
+    steps (std::nth_element / partial_sort / sort), so the indices are the CPU's."""
     check_tensor(input, "topk")
     check_out_grad(out, "topk", input)
     if input.dtype is dtypes.bool:
@@ -451,7 +457,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(largest), "topk")[1], 0, k)
         vals = _cuda_take(x2, perm, input.dtype)
     else:
-        perm = _select(codec, x2, k, bool(largest), input.dtype)
+        perm = _select(codec, x2, k, bool(largest), input.dtype, bool(sorted))
         vals = np.take_along_axis(x2, perm, 1)
     res = topk_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
@@ -459,19 +465,18 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return _write_outs(out, res, "topk")
 
 
-def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype) -> np.ndarray:
-    """Positions of the k smallest (largest) of each row, in sorted order."""
+def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype, sort_k: bool = True) -> np.ndarray:
+    """Positions of the k smallest (largest) of each row, in torch's order."""
     keys = codec.keys(x2, largest)[0]
     out_keys = np.empty((keys.shape[0], k), keys.dtype)
     perm = np.empty((keys.shape[0], k), np.int64)
-    _kernel("topk.rows", dt)(keys, k, out_keys, perm)
+    _kernel("topk.rows", dt)(keys, k, out_keys, perm, sort_k)
     return perm
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     check_tensor(input, "kthvalue")
     check_out_grad(out, "kthvalue", input)
-    kth = _kernel("kthvalue.rows", input.dtype, _device(input))
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "kthvalue")
     _check_nonempty_dim(input, d, "kthvalue")
@@ -480,10 +485,16 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
         raise TypeError(f"kthvalue(): argument 'k' must be int, not {type(k).__name__}")
     if k < 1 or k > n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    if _arrays.is_cuda(x2):  # the whole row sorted, then column k - 1
+    if input.ndim == 0:  # torch copies a 0-d input before its dtype check (so bool works there)
+        vals = _arrays.copy(x2)
+        perm = np.zeros((1, 1), np.int64)
+        perm = _arrays.to_device(perm, x2.device) if _arrays.is_cuda(x2) else perm
+    elif _arrays.is_cuda(x2):  # the whole row sorted, then column k - 1
+        _kernel("kthvalue.rows", input.dtype, "cuda")
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, False, "kthvalue")[1], int(k) - 1, int(k))
         vals = _cuda_take(x2, perm, input.dtype)
     else:
+        kth = _kernel("kthvalue.rows", input.dtype)
         perm = np.empty((x2.shape[0], 1), np.int64)
         kth(codec.keys(x2, False)[0], int(k), perm.reshape(-1))
         vals = np.take_along_axis(x2, perm, 1)
@@ -498,24 +509,37 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
 # ------------------------------------------------------------------------------------------------------------
 def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
     check_tensor(input, op)
-    select = _kernel("median.rows", input.dtype, _device(input))
     codec = _codec(input.dtype)
     cuda = _arrays.is_cuda(input._data)
-    rows_of = _cuda_median_rows if cuda else functools.partial(_median_rows, select, codec)
     take = functools.partial(_cuda_take, dt=input.dtype) if cuda else functools.partial(np.take_along_axis, axis=1)
     if dim is None:
         flat = _arrays.reshape(input._data, (1, input._data.size))
-        if flat.size == 0:  # NaN; integers get what torch's NaN-to-int cast gives (the dtype's minimum)
-            fill = np.array(np.nan if input.dtype.is_floating_point else np.iinfo(input.dtype.np).min, input.dtype.np)
+        if flat.size == 0:  # torch's NaN cast to the dtype: True, int32/int64 minimum, 0 for narrower ints
+            fill = np.array(np.nan if input.dtype.is_floating_point else
+                            True if input.dtype is dtypes.bool else
+                            np.iinfo(input.dtype.np).min if input.dtype.itemsize >= 4 else 0, input.dtype.np)
             return Tensor._wrap(_cuda_scalar(fill, fill.dtype, flat) if cuda else fill)
-        pos_idx = rows_of(flat, ignore_nan)
-        res = Tensor._wrap(take(flat, pos_idx).reshape(()))
+        if cuda:
+            _kernel("median.rows", input.dtype, "cuda")
+            res = Tensor._wrap(take(flat, _cuda_median_rows(flat, ignore_nan)).reshape(()))
+        else:
+            select = _kernel("median.all", input.dtype)
+            order = _clone_order(input._data)
+            pos = select(codec.keys(order.reshape(1, -1), False)[0].reshape(-1), codec.nan_key(False), ignore_nan)
+            res = Tensor._wrap(order[pos].copy())
         if needs_graph(input):
             record("MedianBackward0" if op == "median" else "NanmedianBackward0", _median_all_backward, (input,),
                    (res,), saved=(input, res))
         return res
     x2, d, moved = _rows(input, dim, op)
     _check_nonempty_dim(input, d, op)
+    if cuda:
+        select = _kernel("median.rows", input.dtype, "cuda")
+    elif input.dtype is dtypes.bool:
+        raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
+    else:
+        select = _kernel("median.rows", input.dtype)
+    rows_of = _cuda_median_rows if cuda else functools.partial(_median_rows, select, codec)
     if x2.size:
         pos_idx = rows_of(x2, ignore_nan)
     else:
@@ -526,6 +550,16 @@ def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
                  Tensor._wrap(_unrows(pos_idx, d, moved, input.ndim, keepdim)))
     _track_select("MedianBackward1" if op == "median" else "NanmedianBackward1", input, res, d)
     return res
+
+
+def _clone_order(arr: np.ndarray) -> np.ndarray:
+    """arr's elements (1-D) in the order torch's clone() stores them, which is the order median() partitions:
+    memory order when arr is dense and non-overlapping (a transpose, say), C order otherwise."""
+    if arr.ndim > 1:
+        t = arr.transpose(sorted(range(arr.ndim), key=lambda a: -arr.strides[a]))
+        if t.flags.c_contiguous:
+            return t.reshape(-1)
+    return arr.reshape(-1)
 
 
 def _median_all_backward(c, g):
@@ -564,10 +598,10 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
-    """The smallest most frequent value and the index of its last occurrence (as torch on the CPU)."""
+    """The most frequent value and an index of it, as torch's CPU kernel picks them (the first longest run of
+    equal values after its std::sort; which index, and where NaNs fall, follow that sort's steps)."""
     check_tensor(input, "mode")
     positions = _kernel("mode.rows", input.dtype, _device(input))
-    codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "mode")
     _check_nonempty_dim(input, d, "mode")
     if _arrays.is_cuda(x2):
@@ -578,9 +612,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
         vals = _cuda_take(x2, idx, input.dtype)
     else:
         idx = np.empty((x2.shape[0], 1), np.int64)
-        if x2.size:
-            keys, perm, _ = _sorted_rows(codec, x2, False, input.dtype)
-            positions(keys, perm, idx.reshape(-1))
+        positions(x2, idx.reshape(-1))
         vals = np.take_along_axis(x2, idx, 1)
     res = mode_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim, keepdim)),
                       Tensor._wrap(_unrows(idx, d, moved, input.ndim, keepdim)))
@@ -783,10 +815,10 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         raise RuntimeError(f"{op}: boundaries tensor should be 1 dimension or the first N-1 dimensions of "
                            f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
                            f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
-    for dt in (sorted_sequence.dtype, vdt):
-        if dt is dtypes.bool:
-            raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
-    kernel = _kernel("searchsorted", sorted_sequence.dtype, _device(sorted_sequence))
+    if sorted_sequence.dtype is dtypes.bool and vdt is dtypes.bool:  # torch compares in the promoted dtype
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    kdt = vdt if sorted_sequence.dtype is dtypes.bool else sorted_sequence.dtype
+    kernel = _kernel("searchsorted", kdt, _device(sorted_sequence))
     sort_idx = np.zeros((1, 1), np.int64)
     if sorter is not None:
         check_tensor(sorter, "searchsorted", "sorter")

@@ -95,6 +95,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     if input.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.ndim} dimensions")
+    if input.dtype is dtypes.bool:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input.reshape(1, -1) if input.ndim < 2 else input
     if not x.is_floating_point():
         x = x.to(dtypes.get_default_dtype())
@@ -104,7 +106,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         if fweights.ndim > 1:
             raise RuntimeError(f"cov(): expected fweights to have one or fewer dimensions but got fweights with "
                                f"{fweights.ndim} dimensions")
-        if fweights.is_floating_point():
+        if fweights.is_floating_point() or fweights.dtype is dtypes.bool:
             raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with "
                                f"{dtypes.torch_name(fweights.dtype)} dtype")
         if fweights.numel() != n:
@@ -215,9 +217,19 @@ def _pairs(y: Tensor, dim: int) -> Tensor:
     return y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
 
 
+def _no_bool(op: str, y: Tensor, x) -> None:
+    """torch's trapezoid rules refuse bool samples (and bool sample points)."""
+    if isinstance(x, Tensor):
+        if x.dtype is dtypes.bool or y.dtype is dtypes.bool:
+            raise RuntimeError(f"{op}: received a bool input for `x` or `y`, but bool is not supported")
+    elif y.dtype is dtypes.bool:
+        raise RuntimeError(f"{op}: received a bool input for `y`, but bool is not supported")
+
+
 def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
     """The trapezoidal rule along dim, with sample points x or a constant spacing dx (default 1)."""
     check_tensor(y, "trapezoid")
+    _no_bool("trapezoid", y, x)
     d = _wrap_dim(dim, y.ndim, "trapezoid")
     if isinstance(x, Tensor):
         if dx is not None:
@@ -239,6 +251,7 @@ def trapz(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
 def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
     """The running trapezoidal integral along dim (one element shorter than y there)."""
     check_tensor(y, "cumulative_trapezoid")
+    _no_bool("cumulative_trapezoid", y, x)
     d = _wrap_dim(dim, y.ndim, "cumulative_trapezoid")
     if y.shape[d] == 0:
         return y.narrow(d, 0, 0) * 1
@@ -324,6 +337,9 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     """Each slice along dim scaled down to p-norm maxnorm where its norm exceeds it (as torch: by
     maxnorm / (norm + 1e-7))."""
     check_tensor(input, "renorm")
+    if not input.dtype.is_floating_point:  # torch computes the norms with linalg.vector_norm
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{dtypes.torch_name(input.dtype)}")
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
