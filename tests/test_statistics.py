@@ -79,6 +79,38 @@ def test_histogram():
         ntorch.histogram(ntorch.tensor([1, 2]), 3)
 
 
+def test_histogramdd_against_numpy():
+    pts = rng.random((60, 3))
+    h, edges = ntorch.histogramdd(f64(pts), bins=[2, 3, 4])
+    rh, redges = np.histogramdd(pts, bins=[2, 3, 4])
+    np.testing.assert_array_equal(h.numpy(), rh)
+    assert isinstance(edges, tuple) and len(edges) == 3
+    for e, re_ in zip(edges, redges):
+        np.testing.assert_allclose(e.numpy(), re_)
+    w = rng.random(60)
+    rng_ = [0.1, 0.9, 0.0, 1.0, 0.2, 0.6]
+    h = ntorch.histogramdd(f64(pts), bins=3, range=rng_, weight=f64(w), density=True).hist
+    ref = np.histogramdd(pts, bins=3, range=[rng_[0:2], rng_[2:4], rng_[4:6]], weights=w, density=True)[0]
+    np.testing.assert_allclose(h.numpy(), ref)
+    given = [np.array([0.0, 0.3, 1.0]), np.array([0.0, 1.0]), np.array([0.2, 0.4, 0.6, 0.8])]
+    h, edges = ntorch.histogramdd(f64(pts.reshape(3, 20, 3)), bins=[f64(e) for e in given])
+    np.testing.assert_array_equal(h.numpy(), np.histogramdd(pts, bins=given)[0])
+    hist, bin_edges = ntorch.histogram(f64(pts[:, 0]), 5)  # torch.return_types.histogram
+    assert ntorch.histogram(f64(pts[:, 0]), 5).bin_edges.shape == (6,)
+    for call, exc, message in [
+            (lambda: ntorch.histogramdd(f64(pts[:, 0]), bins=2), RuntimeError,
+             "torch.histogramdd: input tensor should have at least 2 dimensions"),
+            (lambda: ntorch.histogramdd(f64(pts), bins=[2, 2]), RuntimeError,
+             "histogramdd: The size of bins must be equal to the innermost dimension of the input."),
+            (lambda: ntorch.histogramdd(f64(pts), bins=2, range=[0.0, 1.0]), RuntimeError,
+             "torch.histogramdd: for a 3-dimensional histogram range should have 6 elements, but got 2"),
+            (lambda: ntorch.histogramdd(ntorch.ones(3, 2, dtype=ntorch.int64), bins=2), NotImplementedError,
+             "\"histogramdd\" not implemented for 'Long'")]:
+        with pytest.raises(exc) as info:
+            call()
+        assert str(info.value) == message
+
+
 def test_trapezoid_gradient():
     y, x = rng.random((3, 6)), np.sort(rng.random(6))
     np.testing.assert_allclose(ntorch.trapezoid(f64(y)).numpy(), np.trapezoid(y))

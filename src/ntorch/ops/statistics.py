@@ -3,8 +3,10 @@ quantile/nanquantile, cov/corrcoef, histogram, trapezoid/cumulative_trapezoid, g
 
 from __future__ import annotations
 
+import builtins
 import math
 import warnings
+from collections import namedtuple
 
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim
@@ -162,44 +164,98 @@ def corrcoef(input: Tensor) -> Tensor:
     return c.clamp(-1, 1)
 
 
+# torch.return_types.histogram / histogramdd
+histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])
+
+
+def _bin_edges(x: Tensor, bins, lo_hi, dim: int, op: str) -> Tensor:
+    """The edges of one histogram dimension: the given 1-d tensor, or `bins` equal bins over lo_hi (default x's
+    min..max; an empty or one-valued span widens to +-0.5)."""
+    if isinstance(bins, Tensor):
+        if bins.ndim != 1 or bins.numel() < 1:
+            raise RuntimeError(f"{op}(): bins tensor should have one dimension and at least 1 element")
+        return bins.to(x.dtype)
+    if bins <= 0:
+        raise RuntimeError(f"histogramdd(): bins must be > 0, but got {bins} for dimension {dim}")
+    if lo_hi is not None:
+        lo, hi = float(lo_hi[0]), float(lo_hi[1])
+    elif x.numel():
+        lo, hi = float(x.min()), float(x.max())
+    else:
+        lo, hi = 0.0, 0.0
+    if lo > hi:
+        raise RuntimeError(f"histogramdd(): min should not exceed max, but got min {lo} max {hi} for dimension {dim}")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return creation.linspace(lo, hi, bins + 1, dtype=x.dtype, device=x.device)
+
+
+def _bin_index(x: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
+    """(bin of each x, whether x falls outside every bin); the last bin includes its right edge."""
+    from .sorting import searchsorted
+
+    nb = edges.shape[0] - 1
+    idx = searchsorted(edges, x, right=True) - 1
+    idx = idx.masked_fill(x == edges[-1], nb - 1)
+    return idx, (idx < 0) | (idx >= nb) | x.isnan()
+
+
+def _histogram_dd(points: Tensor, bins: list, ranges: list, weight: Tensor | None, density: bool, op: str):
+    """The histogram of (N, D) points over D dimensions: counts (or summed weights) of shape (bins...)."""
+    edges = [_bin_edges(points[:, d], b, r, d, op) for d, (b, r) in enumerate(zip(bins, ranges))]
+    sizes = [e.shape[0] - 1 for e in edges]
+    flat = creation.zeros(points.shape[0], dtype=dtypes.int64, device=points.device)
+    outside = creation.zeros(points.shape[0], dtype=dtypes.bool, device=points.device)
+    for d, e in enumerate(edges):
+        idx, out = _bin_index(points[:, d], e)
+        flat = flat * sizes[d] + idx
+        outside = outside | out
+    total = math.prod(sizes)
+    flat = flat.masked_fill(outside, total)  # a spare bin, dropped below
+    vals = creation.ones_like(points[:, 0]) if weight is None else weight.reshape(-1).to(points.dtype)
+    hist = creation.zeros(total + 1, dtype=points.dtype, device=points.device).index_add(0, flat, vals)[:total]
+    hist = hist.reshape(sizes)
+    if density:
+        volume = creation.ones(sizes, dtype=points.dtype, device=points.device)
+        for d, e in enumerate(edges):
+            shape = [1] * len(sizes)
+            shape[d] = sizes[d]
+            volume = volume * (e[1:] - e[:-1]).reshape(shape)
+        hist = hist / (volume * hist.sum())
+    return hist, edges
+
+
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None,  # noqa: A002
               density: bool = False) -> tuple[Tensor, Tensor]:
     """(hist, bin_edges) as np.histogram: `bins` equal bins over range (default input's min..max), or the
     given edges; the last bin includes its right edge."""
-    from .sorting import searchsorted
-
     check_tensor(input, "histogram")
     if not input.is_floating_point():
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    x = input.reshape(-1)
-    if isinstance(bins, Tensor):
-        if bins.ndim != 1 or bins.numel() < 1:
-            raise RuntimeError("histogram(): bins tensor should have one dimension and at least 1 element")
-        edges = bins.to(input.dtype)
-    else:
-        if bins <= 0:
-            raise RuntimeError(f"histogramdd(): bins must be > 0, but got {bins} for dimension 0")
-        if range is not None:
-            lo, hi = float(range[0]), float(range[1])
-        elif x.numel():
-            lo, hi = float(x.min()), float(x.max())
-        else:
-            lo, hi = 0.0, 0.0
-        if lo > hi:
-            raise RuntimeError(f"histogramdd(): min should not exceed max, but got min {lo} max {hi} for dimension 0")
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = creation.linspace(lo, hi, bins + 1, dtype=input.dtype, device=input.device)
-    nb = edges.shape[0] - 1
-    idx = searchsorted(edges, x, right=True) - 1
-    idx = idx.masked_fill(x == edges[-1], nb - 1)  # the last bin is closed
-    outside = (idx < 0) | (idx >= nb) | x.isnan()
-    idx = idx.masked_fill(outside, nb)  # a spare bin, dropped below
-    vals = creation.ones_like(x) if weight is None else weight.reshape(-1).to(input.dtype)
-    hist = creation.zeros(nb + 1, dtype=input.dtype, device=input.device).index_add(0, idx, vals)[:nb]
-    if density:
-        hist = hist / ((edges[1:] - edges[:-1]) * hist.sum())
-    return hist, edges
+    hist, edges = _histogram_dd(input.reshape(-1, 1), [bins], [range], weight, density, "histogram")
+    return histogram_result(hist, edges[0])
+
+
+def histogramdd(input: Tensor, bins=10, *, range=None, weight: Tensor | None = None,  # noqa: A002
+                density: bool = False) -> tuple[Tensor, tuple[Tensor, ...]]:
+    """(hist, bin_edges) of the points in input's last dimension (D of them): bins is an int, D ints or D edge
+    tensors; range holds D (min, max) pairs, flattened."""
+    check_tensor(input, "histogramdd")
+    if input.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    d = input.shape[-1]
+    bins = [bins] * d if isinstance(bins, int) else list(bins)
+    if len(bins) != d:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    if range is not None and len(range) != 2 * d:
+        raise RuntimeError(f"torch.histogramdd: for a {d}-dimensional histogram range should have {2 * d} elements, "
+                           f"but got {len(range)}")
+    ranges = [None] * d if range is None else [range[2 * i:2 * i + 2] for i in builtins.range(d)]
+    hist, edges = _histogram_dd(input.reshape(-1, d), bins, ranges, weight, density, "histogramdd")
+    return histogramdd_result(hist, tuple(edges))
 
 
 def _dx_along(y: Tensor, x: Tensor, dim: int) -> Tensor:
@@ -360,7 +416,7 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
 FUNCTIONS = {
     "quantile": quantile, "nanquantile": nanquantile, "cov": cov, "corrcoef": corrcoef, "histogram": histogram,
     "trapezoid": trapezoid, "trapz": trapz, "cumulative_trapezoid": cumulative_trapezoid, "gradient": gradient,
-    "dist": dist, "renorm": renorm,
+    "dist": dist, "renorm": renorm, "histogramdd": histogramdd,
 }
 METHODS = {"quantile": quantile, "nanquantile": nanquantile, "cov": cov, "corrcoef": corrcoef,
            "histogram": histogram, "dist": dist, "renorm": renorm}
