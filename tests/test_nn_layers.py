@@ -171,8 +171,27 @@ def test_hardtanh_and_inplace():
     out = nn.ReLU(inplace=True)(y)
     assert out.data_ptr() == y.data_ptr()
     close(y, np.maximum(x.numpy(), 0))
-    with pytest.raises(ValueError, match="max_val"):
+    with pytest.raises(AssertionError, match=r"max_val \(0.0\) must be greater than min_val \(1.0\)"):
         nn.Hardtanh(1.0, 0.0)
+    with pytest.warns(FutureWarning, match="min_value"):
+        m = nn.Hardtanh(min_value=-0.5)
+    assert repr(m) == "Hardtanh(min_val=-0.5, max_val=1.0)"
+
+
+def test_module_sweep_fixes():
+    """Mismatches tools/module_sweep.py found against torch 2.13 (expected text and types from its spec)."""
+    with pytest.raises(ValueError, match=r"in1_features must be > 0, but got \(in1_features=0\)"):
+        nn.Bilinear(0, 2, 3)
+    for m in (nn.AdaptiveAvgPool2d((3, None)), nn.AdaptiveMaxPool2d((2, 2))):
+        with pytest.raises(ValueError, match="Input dimension should be at least 3"):
+            m(rand(3))
+    with pytest.raises(ValueError, match="Input dimension should be at least 4"):
+        nn.AdaptiveAvgPool3d((1, 1, 1))(rand(2, 3))
+    assert repr(nn.LinearCrossEntropyLoss(4, 5, out_features=(2,), bias=True, reduction="sum", ignore_index=1,
+                                          label_smoothing=0.1)) == (
+        "LinearCrossEntropyLoss(\n  in_features=4, num_classes=5, out_features=(2,), bias=True, reduction=sum, "
+        "ignore_index=1, label_smoothing=0.1, options=None\n"
+        "  (linear): Linear(in_features=4, out_features=10, bias=True)\n)")
 
 
 def test_prelu_and_affine_norms_backward():
