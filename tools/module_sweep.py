@@ -206,6 +206,7 @@ class Sweep:
         self.cases = 0
         self.fails: dict[str, list[tuple[str, str, str]]] = collections.defaultdict(list)
         self.seen: dict[str, int] = collections.Counter()
+        self.trace = False  # print each case before running it (to find a case that kills the process)
 
     def record(self, cls: str, case: str, cat: str, detail: str) -> None:
         self.fails[cls].append((cat, case, detail))
@@ -216,6 +217,8 @@ class Sweep:
         self.cases += 1
         self.seen[case.cls] += 1
         label = case.label or f"#{self.seen[case.cls]}"
+        if self.trace:
+            print(f"? {case.cls} {label}", file=sys.stderr, flush=True)
         try:
             errs = self.check(case)
         except Exception as e:  # noqa: BLE001
@@ -260,6 +263,8 @@ class Sweep:
             tm.train(mode == "train")
             nm.train(mode == "train")
             errs += self.forward_backward(case, tm, nm, specs, mode)
+        tm.train()
+        nm.train()
         for bad in case.bad:
             bspecs = [f(rng) for f in bad]
             try:
@@ -293,9 +298,11 @@ class Sweep:
             return shapes_only(mode, tout, nout)
         errs = cmp_outputs(f"{mode} out", tout, nout)
         tb, nb = dict(tm.named_buffers()), dict(nm.named_buffers())
+        tb.update(tm.named_parameters())  # parameters too: Embedding(max_norm=...) renormalizes its weight
+        nb.update(nm.named_parameters())
         for k, v in tb.items():
             if k in nb and nb[k] is not None and v is not None:
-                errs += cmp_arrays(f"{mode} buffer {k}", v.detach().numpy(), np.asarray(nb[k].numpy()))
+                errs += cmp_arrays(f"{mode} state {k}", v.detach().numpy(), np.asarray(nb[k].detach().numpy()))
         if errs:
             return errs
         tf, nf = float_leaves(tout, torch), float_leaves(nout, ntorch)
@@ -353,6 +360,10 @@ def nn(m):
 def L(cls, *a, **k):
     """Case constructor for m.nn.cls(*a, **k)."""
     return lambda m: getattr(m.nn, cls)(*a, **k)
+
+
+def causal(m, n: int):
+    return m.nn.Transformer.generate_square_subsequent_mask(n, dtype=m.float64)
 
 
 def cases_linear() -> list[Case]:
@@ -617,7 +628,7 @@ def cases_rnn() -> list[Case]:
         Case("TransformerDecoderLayer", L("TransformerDecoderLayer", 4, 2, 8, 0.0, norm_first=True,
                                           layer_norm_eps=1e-3), [X(3, 2, 4), X(5, 2, 4)],
              fwd=lambda m, mod, t, s: mod(t, s, tgt_is_causal=True,
-                                          tgt_mask=m.nn.Transformer.generate_square_subsequent_mask(3))),
+                                          tgt_mask=causal(m, 3))),
         Case("TransformerEncoder", lambda m: m.nn.TransformerEncoder(
             m.nn.TransformerEncoderLayer(4, 2, 8, 0.0), 2, norm=m.nn.LayerNorm(4), enable_nested_tensor=False),
             [X(3, 2, 4)]),
@@ -684,8 +695,122 @@ def cases_ctor() -> list[Case]:
     return out
 
 
+def cases_extra() -> list[Case]:
+    """Reductions of every loss, masks, packed sequences, forward-time errors of common modules."""
+    out = []
+    for cls, ins in [("L1Loss", [X(3, 4), C(3, 4)]), ("MSELoss", [X(3, 4), C(3, 4)]),
+                     ("SmoothL1Loss", [X(3, 4), C(3, 4)]), ("HuberLoss", [X(3, 4), C(3, 4)]),
+                     ("SoftMarginLoss", [X(3, 4), S(3, 4)]), ("BCELoss", [P(3, 4), P(3, 4, grad=False)]),
+                     ("BCEWithLogitsLoss", [X(3, 4), P(3, 4, grad=False)]), ("CrossEntropyLoss", [X(3, 5), I(5, 3)]),
+                     ("CrossEntropyLoss", [X(3, 5, 2), P(3, 5, 2, grad=False)]), ("NLLLoss", [X(3, 5), I(5, 3)]),
+                     ("KLDivLoss", [X(3, 4), P(3, 4, grad=False)]), ("PoissonNLLLoss", [X(3, 4), C(3, 4, lo=0)]),
+                     ("GaussianNLLLoss", [X(3, 4), C(3, 4), X(3, 4, lo=0.5)]),
+                     ("MarginRankingLoss", [X(5), X(5), S(5)]), ("HingeEmbeddingLoss", [X(3, 4), S(3, 4)]),
+                     ("CosineEmbeddingLoss", [X(3, 4), X(3, 4), S(3)]), ("MultiMarginLoss", [X(3, 5), I(5, 3)]),
+                     ("MultiLabelMarginLoss", [X(2, 4), V(np.array([[3, 0, -1, 1], [1, 2, 3, -1]]))]),
+                     ("MultiLabelSoftMarginLoss", [X(3, 4), B(3, 4)]), ("TripletMarginLoss", [X(3, 4)] * 3),
+                     ("TripletMarginWithDistanceLoss", [X(3, 4)] * 3)]:
+        for red in ("none", "sum"):
+            out.append(Case(cls, L(cls, reduction=red), ins, label=f"reduction={red}"))
+    out += [
+        Case("CTCLoss", L("CTCLoss", reduction="none", zero_infinity=True),
+             [X(4, 2, 4), V(np.array([[1, 2, 2], [3, 1, 0]])), V([4, 2]), V([3, 2])],
+             fwd=lambda m, mod, x, t, il, tl: mod(x.log_softmax(2), t, il, tl), label="zero_infinity"),
+        Case("CTCLoss", L("CTCLoss", blank=3, reduction="sum"),
+             [X(6, 2, 4), V(np.array([1, 2, 2, 0, 1])), V([6, 5]), V([3, 2])],
+             fwd=lambda m, mod, x, t, il, tl: mod(x.log_softmax(2), t, il, tl), label="concatenated targets"),
+        Case("CrossEntropyLoss", lambda m: m.nn.CrossEntropyLoss(weight=m.tensor([1.0, 2.0, 0.5, 1.5, 1.0]),
+                                                                 label_smoothing=0.2),
+             [X(4, 5), V(np.array([0, -100, 2, 4]))], label="weight+smoothing+ignored"),
+        Case("CrossEntropyLoss", lambda m: m.nn.CrossEntropyLoss(weight=m.tensor([1.0, 2.0, 0.5, 1.5, 1.0]),
+                                                                 label_smoothing=0.2),
+             [X(3, 5), P(3, 5, grad=False)], label="prob target+weight+smoothing"),
+        Case("NLLLoss", L("NLLLoss", ignore_index=2), [X(2, 5), V(np.array([2, 2]))], label="all ignored"),
+        Case("EmbeddingBag", L("EmbeddingBag", 10, 3, mode="mean", include_last_offset=True),
+             [V(np.array([1, 2, 4, 5, 4, 3])), V(np.array([0, 2, 2, 6]))], label="include_last_offset"),
+        Case("EmbeddingBag", L("EmbeddingBag", 10, 3, mode="max", padding_idx=4),
+             [V(np.array([1, 2, 4, 5, 4, 3])), V(np.array([0, 2, 4]))], label="max+padding_idx"),
+        Case("Embedding", L("Embedding", 10, 3, max_norm=0.5, norm_type=1.0, scale_grad_by_freq=True),
+             [V(np.array([[1, 2], [2, 7]]))], label="max_norm p=1, scale_grad_by_freq"),
+        Case("MultiheadAttention", L("MultiheadAttention", 4, 2, batch_first=True),
+             [X(2, 3, 4), X(2, 5, 4), X(2, 5, 4)], label="float masks",
+             fwd=lambda m, mod, q, k, v: mod(q, k, v, key_padding_mask=m.tensor(np.array(
+                 [[0.0, 0, 0, 0, -1.5], [0.0, 0.5, 0, 0, 0]])), attn_mask=m.tensor(np.linspace(-1, 1, 15).reshape(
+                     3, 5)))),
+        Case("MultiheadAttention", L("MultiheadAttention", 4, 2), [X(3, 2, 4)], label="self, causal",
+             fwd=lambda m, mod, q: mod(q, q, q, attn_mask=causal(m, 3),
+                                       is_causal=True)),
+        Case("Transformer", L("Transformer", d_model=4, nhead=2, num_encoder_layers=2, num_decoder_layers=1,
+                              dim_feedforward=8, dropout=0.0, batch_first=True, norm_first=True),
+             [X(2, 5, 4), X(2, 3, 4)], label="masks",
+             fwd=lambda m, mod, s, t: mod(s, t, tgt_mask=causal(m, 3),
+                                          src_key_padding_mask=m.tensor(np.array([[False] * 4 + [True],
+                                                                                  [False] * 5])))),
+        Case("LSTM", L("LSTM", 3, 4, num_layers=2, dropout=0.5), [X(5, 2, 3)], values="eval", label="dropout"),
+        Case("GRU", L("GRU", 3, 4, batch_first=True), [X(3, 4, 3)], label="packed",
+             fwd=lambda m, mod, x: m.nn.utils.rnn.pad_packed_sequence(mod(m.nn.utils.rnn.pack_padded_sequence(
+                 x, [4, 2, 1], batch_first=True))[0], batch_first=True)[0]),
+        Case("LSTM", L("LSTM", 3, 4, bidirectional=True), [X(4, 3, 3)], label="packed unsorted",
+             fwd=lambda m, mod, x: mod(m.nn.utils.rnn.pack_padded_sequence(x, [2, 4, 1], enforce_sorted=False))[1]),
+        Case("ConvTranspose2d", L("ConvTranspose2d", 2, 3, 3, stride=2), [X(1, 2, 3, 3)], label="output_size",
+             fwd=lambda m, mod, x: mod(x, output_size=[8, 8])),
+        Case("Upsample", L("Upsample", scale_factor=1.7, mode="nearest"), [X(1, 2, 3, 4)], label="nearest 1.7"),
+        Case("Upsample", L("Upsample", scale_factor=1.7, mode="bilinear", recompute_scale_factor=True),
+             [X(1, 2, 3, 4)], label="recompute"),
+        Case("Upsample", L("Upsample", size=(2, 3), mode="area"), [X(1, 2, 5, 7)], label="area"),
+        Case("Softmax", L("Softmax"), [X(2, 3, 4)], label="implicit dim 3d"),
+        Case("LogSoftmax", L("LogSoftmax"), [X(2, 3, 4, 2)], label="implicit dim 4d"),
+        Case("Dropout2d", L("Dropout2d", 0.0), [X(3, 4, 5)], label="3d input"),
+        Case("Dropout", L("Dropout", 0.0, inplace=True), [X(3, 4)], fwd=lambda m, mod, x: mod(x * 1), label="inplace"),
+        Case("PixelShuffle", L("PixelShuffle", 2), [X(2, 2, 4, 2, 3)], label="extra batch dims"),
+        Case("MaxPool2d", L("MaxPool2d", (2, 3), stride=(1, 2), padding=(1, 1), dilation=(2, 1)), [X(1, 2, 6, 7)],
+             label="dilation"),
+        Case("AvgPool3d", L("AvgPool3d", 3, 2, 1, count_include_pad=False, ceil_mode=True), [X(1, 1, 4, 5, 4)],
+             label="padding"),
+        Case("Fold", L("Fold", (3, 3), 2), [X(4, 4)], label="unbatched"),
+        Case("BatchNorm1d", L("BatchNorm1d", 3, momentum=None), [X(4, 3)], label="cumulative twice",
+             fwd=lambda m, mod, x: (mod(x), mod(x * 2))),
+    ]
+    for cls, a, good, bad in [
+            ("RNN", (3, 4), [X(5, 2, 3)], [[X(5, 2, 3), X(1, 3, 4)], [X(5, 2, 3), X(2, 2, 4)], [X(2, 2, 3, 1)]]),
+            ("GRU", (3, 4), [X(5, 2, 3)], [[X(5, 2, 3), X(2, 4)], [X(5, 2, 3), X(1, 2, 5)]]),
+            ("LSTMCell", (3, 4), [X(2, 3)], [[X(2, 3, 1)], [X(2, 3), X(3, 4)]]),
+            ("Embedding", (10, 3), [I(10, 4)], [[X(4)], [V(np.array([-11]))]]),
+            ("CrossEntropyLoss", (), [X(3, 5), I(5, 3)], [[X(3, 5), V(np.array([0, 5, 1]))], [X(3, 5), I(5, 2)],
+                                                          [X(3, 5), P(3, 4, grad=False)]]),
+            ("NLLLoss", (), [X(3, 5), I(5, 3)], [[X(3, 5), V(np.array([0, 5, 1]))], [X(3, 5, 2), I(5, 3, 3)]]),
+            ("BCELoss", (), [P(3, 4), B(3, 4)], [[P(3, 4), B(4)], [P(3, 4), B(3, 4, 1)]]),
+            ("MSELoss", (), [X(3, 4), C(3, 4)], [[X(3, 4), C(2, 4)]]),
+            ("KLDivLoss", (), [X(3, 4), C(3, 4)], [[X(3, 4), C(3, 5)]]),
+            ("BatchNorm1d", (3,), [X(4, 3)], [[X(1, 3)], [X(1, 3, 1)]]),
+            ("BatchNorm2d", (3,), [X(2, 3, 2, 2)], [[X(3, 2, 2)], [X(1, 3, 1, 1)]]),
+            ("InstanceNorm2d", (3,), [X(2, 3, 2, 2)], [[X(2, 3, 1, 1)]]),
+            ("LayerNorm", ((3, 4),), [X(2, 3, 4)], [[X(4)], [X(2, 4, 4)]]),
+            ("Linear", (3, 4), [X(2, 3)], [[X()], [X(3, 2)]]),
+            ("Conv2d", (2, 3, 3), [X(1, 2, 4, 4)], [[X(1, 2, 2, 2)], [X(2, 2, 2, 4, 4)], [X(2, 4)]]),
+            ("ConvTranspose1d", (2, 3, 3), [X(1, 2, 4)], [[X(1, 2, 4, 4)], [X(1, 3, 4)]]),
+            ("MaxPool2d", (3,), [X(1, 2, 4, 4)], [[X(1, 2, 2, 2)], [X(2, 2, 2, 4, 4)]]),
+            ("AvgPool2d", (3,), [X(1, 2, 4, 4)], [[X(1, 2, 2, 2)], [X(4)]]),
+            ("ReflectionPad2d", (2,), [X(1, 2, 4, 4)], [[X(1, 2, 2, 4)], [X(4)]]),
+            ("ReplicationPad1d", (2,), [X(1, 2, 4)], [[X(1, 2, 0)], [X(1, 2, 3, 4)]]),
+            ("Upsample", (None, 2), [X(1, 2, 4)], [[X(4)], [X(1, 1, 1, 1, 1, 1)]]),
+            ("PixelShuffle", (2,), [X(1, 4, 2, 2)], [[X(4, 2)], [X(1, 3, 2, 2)]]),
+            ("GLU", (), [X(2, 4)], [[X(2, 3)], [X()]]),
+            ("Softmax2d", (), [X(2, 3, 4)], [[X(3)]]),
+            ("Unflatten", (1, (2, 3)), [X(2, 6)], [[X(2, 5)], [X(2)]]),
+            ("MultiheadAttention", (4, 2), [X(3, 2, 4), X(5, 2, 4), X(5, 2, 4)],
+             [[X(3, 2, 5), X(5, 2, 4), X(5, 2, 4)], [X(3, 2, 4), X(5, 2, 4), X(4, 2, 4)],
+              [X(3, 2, 4), X(5, 3, 4), X(5, 3, 4)]]),
+            ("TransformerEncoderLayer", (4, 2, 8, 0.0), [X(3, 2, 4)], [[X(3, 2, 3)], [X(3, 2, 4, 1)]]),
+            ("Transformer", (4, 2, 1, 1, 8, 0.0), [X(5, 2, 4), X(3, 2, 4)], [[X(5, 2, 4), X(3, 4, 4)],
+                                                                             [X(5, 2, 4), X(3, 2, 5)]])]:
+        out.append(Case(cls, L(cls, *a), good, bad, label="errors"))
+    return out
+
+
 FAMILIES = {"linear": cases_linear, "conv": cases_conv, "norm": cases_norm, "pool": cases_pool,
-            "activation": cases_activation, "loss": cases_loss, "rnn": cases_rnn, "ctor": cases_ctor}
+            "activation": cases_activation, "loss": cases_loss, "rnn": cases_rnn, "ctor": cases_ctor,
+            "extra": cases_extra}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -693,8 +818,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--family", default=",".join(FAMILIES), help="comma-separated: " + ", ".join(FAMILIES))
     p.add_argument("--module", default=None, help="comma-separated class names")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--trace", action="store_true", help="print each case to stderr before running it")
     args = p.parse_args(argv)
     s = Sweep(args.verbose)
+    s.trace = args.trace
     only = set(args.module.split(",")) if args.module else None
     families: dict[str, str] = {}
     for fam in args.family.split(","):
