@@ -299,6 +299,17 @@ def test_embedding():
         nn.Embedding(3, 2, padding_idx=3)
 
 
+def test_embedding_bag_from_pretrained():
+    table = t(np.arange(8.0).reshape(4, 2))
+    bag = nn.EmbeddingBag.from_pretrained(table, mode="max", padding_idx=1)
+    assert not bag.weight.requires_grad and bag.weight.data_ptr() == table.data_ptr()
+    assert repr(bag) == "EmbeddingBag(4, 2, mode='max', padding_idx=1)"
+    close(bag(nt.tensor([[0, 1], [2, 3]])), [[0, 1], [6, 7]])  # row 1 is padding: left out of bag 0
+    assert nn.EmbeddingBag.from_pretrained(table, freeze=False).weight.requires_grad
+    with pytest.raises(AssertionError, match="Embeddings parameter is expected to be 2-dimensional"):
+        nn.EmbeddingBag.from_pretrained(t(np.zeros(3)))
+
+
 def test_dropout_train_mode():
     nt.manual_seed(0)
     d = nn.Dropout(0.5)

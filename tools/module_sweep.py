@@ -88,9 +88,9 @@ class Case:
     """One constructor with its inputs. values: 'full' (compare values and grads), 'eval' (values only in eval
     mode: random in train), 'shape' (random always: shapes and dtypes only), 'none' (no forward)."""
 
-    def __init__(self, cls: str, ctor, inputs=(), bad=(), fwd=None, values="full", label=""):
+    def __init__(self, cls: str, ctor, inputs=(), bad=(), fwd=None, values="full", label="", api=None):
         self.cls, self.ctor, self.inputs, self.bad, self.fwd = cls, ctor, list(inputs), list(bad), fwd
-        self.values, self.label = values, label
+        self.values, self.label, self.api = values, label, api
 
 
 # ------------------------------------------------------------------------------------------- comparison
@@ -123,6 +123,24 @@ def cmp_arrays(what: str, t: np.ndarray, n: np.ndarray, rtol: float = RTOL) -> l
         i = tuple(np.argwhere(~ok)[0])
         return [("value", f"{what} at {i}: {t64[i]!r} vs {n64[i]!r} ({int((~ok).sum())}/{ok.size} differ)")]
     return []
+
+
+def _text(r) -> str:
+    """A library-neutral text of an API result: tensors as their values, dtypes and sizes as names."""
+    if isinstance(r, (torch.Tensor, ntorch.Tensor)):
+        return f"T{tuple(r.shape)}:{dname(r.dtype)}:{type(r).__name__}:{r.requires_grad}:" + \
+            np.array2string(np.asarray(r.detach().numpy(), dtype=np.float64), precision=6)
+    if isinstance(r, (list, tuple)) and not hasattr(r, "_fields"):
+        return type(r).__name__ + "[" + ", ".join(_text(x) for x in r) + "]"
+    if isinstance(r, dict):
+        return "{" + ", ".join(f"{k!r}: {_text(v)}" for k, v in r.items()) + "}"
+    if isinstance(r, (torch.dtype, ntorch.dtype)):
+        return dname(r)
+    if isinstance(r, (torch.nn.Module, ntorch.nn.Module)):
+        return type(r).__name__
+    if hasattr(r, "__next__"):
+        return _text(list(r))
+    return repr(r).replace("ntorch.", "torch.")
 
 
 def cmp_outputs(what: str, tr, nr) -> list[tuple[str, str]]:
@@ -244,6 +262,8 @@ class Sweep:
             nm = case.ctor(ntorch)
         except Exception as e:  # noqa: BLE001
             return [("ctor", f"{type(e).__name__}: {str(e)[:200]}")]
+        if case.api is not None:
+            return self.check_api(case, tm, nm)
         errs = []
         lazy = case.cls.startswith("Lazy")
         if not lazy:
@@ -286,6 +306,32 @@ class Sweep:
                 errs.append(("exc-type", f"{shapes}: torch {type(terr).__name__}, ntorch {type(nerr).__name__}: "
                              f"{str(nerr)[:120]}"))
         return errs
+
+    @staticmethod
+    def check_api(case, tm, nm) -> list[tuple[str, str]]:
+        """Module API call api(m, module): the text of its result (and of the module after it), or the
+        exception type."""
+        out = []
+        for m, mod in ((torch, tm), (ntorch, nm)):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    r = case.api(m, mod)
+                out.append((None, _text(r) + " | " + repr(mod).replace("ntorch.", "torch.")))
+            except Exception as e:  # noqa: BLE001
+                out.append((e, ""))
+        (te, tt), (ne, nt_) = out
+        if te is not None:
+            if ne is None:
+                return [("no-raise", f"torch raises {type(te).__name__}: {str(te)[:150]}")]
+            if not isinstance(ne, type(te)):
+                return [("exc-type", f"torch {type(te).__name__}, ntorch {type(ne).__name__}: {str(ne)[:150]}")]
+            return []
+        if ne is not None:
+            return [("raises", f"{type(ne).__name__}: {str(ne)[:200]}")]
+        if tt != nt_:
+            return [("api", f"{tt[:300]!r} vs {nt_[:300]!r}")]
+        return []
 
     def forward_backward(self, case, tm, nm, specs, mode) -> list[tuple[str, str]]:
         torch.manual_seed(0)
@@ -808,9 +854,92 @@ def cases_extra() -> list[Case]:
     return out
 
 
+def _setattr(mod, name, value):
+    setattr(mod, name, value)
+
+
+def _delitem(c, k):
+    del c[k]
+    return c
+
+
+def cases_api() -> list[Case]:
+    """Module API: state_dict loading, containers, registration errors, dtype moves."""
+    seq = lambda m: m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU(), m.nn.Linear(3, 1))  # noqa: E731
+    lin = lambda m: m.nn.Linear(2, 3)  # noqa: E731
+    bn = lambda m: m.nn.BatchNorm1d(3)  # noqa: E731
+    mlist = lambda m: m.nn.ModuleList([m.nn.Linear(2, 2) for _ in range(3)] + [m.nn.ReLU()])  # noqa: E731
+    mdict = lambda m: m.nn.ModuleDict({"a": m.nn.Linear(2, 2), "b": m.nn.ReLU()})  # noqa: E731
+    plist = lambda m: m.nn.ParameterList([m.nn.Parameter(m.zeros(2)), m.ones(3)])  # noqa: E731
+    pdict = lambda m: m.nn.ParameterDict({"w": m.nn.Parameter(m.zeros(2)), "b": m.ones(1)})  # noqa: E731
+    apis = [
+        (seq, "state_dict keys", lambda m, s: list(s.state_dict(prefix="p.").keys())),
+        (seq, "keep_vars", lambda m, s: [type(v).__name__ for v in s.state_dict(keep_vars=True).values()]),
+        (lin, "load missing", lambda m, s: s.load_state_dict({"weight": m.zeros(3, 2)})),
+        (lin, "load unexpected", lambda m, s: s.load_state_dict({"weight": m.zeros(3, 2), "bias": m.zeros(3),
+                                                                 "x": m.zeros(1)})),
+        (lin, "load non-strict", lambda m, s: s.load_state_dict({"weight": m.ones(3, 2), "x": m.zeros(1)},
+                                                                strict=False)),
+        (lin, "load shape", lambda m, s: s.load_state_dict({"weight": m.zeros(2, 2), "bias": m.zeros(3)})),
+        (lin, "load float32 into float64", lambda m, s: (s.double().load_state_dict(
+            {"weight": m.ones(3, 2), "bias": m.ones(3)}), s.weight.dtype)),
+        (bn, "load num_batches_tracked", lambda m, s: (s.load_state_dict(
+            {k: v + 2 for k, v in s.state_dict().items()}), s.num_batches_tracked)),
+        (lin, "assign tensor to param", lambda m, s: _setattr(s, "weight", m.zeros(3, 2))),
+        (lin, "assign None to param", lambda m, s: (_setattr(s, "bias", None), list(s.state_dict()))),
+        (lin, "register_buffer bad name", lambda m, s: s.register_buffer("a.b", m.zeros(1))),
+        (lin, "register_buffer existing", lambda m, s: s.register_buffer("weight", m.zeros(1))),
+        (lin, "register_buffer non-tensor", lambda m, s: s.register_buffer("buf", 3)),
+        (lin, "register_parameter non-param", lambda m, s: s.register_parameter("p", m.zeros(1))),
+        (lin, "non-persistent buffer", lambda m, s: (s.register_buffer("buf", m.ones(2), persistent=False),
+                                                     list(s.state_dict()), [k for k, _ in s.named_buffers()])),
+        (lin, "add_module dotted", lambda m, s: s.add_module("a.b", m.nn.ReLU())),
+        (lin, "add_module non-module", lambda m, s: s.add_module("a", 3)),
+        (lin, "train non-bool", lambda m, s: s.train("yes")),
+        (lin, "requires_grad_", lambda m, s: [p.requires_grad for p in s.requires_grad_(False).parameters()]),
+        (lin, "half", lambda m, s: [p.dtype for p in s.half().parameters()]),
+        (lin, "to(float64)", lambda m, s: [p.dtype for p in s.to(m.float64).parameters()]),
+        (lin, "zero_grad", lambda m, s: (s(m.ones(1, 2)).sum().backward(), s.zero_grad(),
+                                         [p.grad for p in s.parameters()])),
+        (seq, "get_submodule", lambda m, s: s.get_submodule("0")),
+        (seq, "get_submodule missing", lambda m, s: s.get_submodule("5")),
+        (seq, "get_parameter", lambda m, s: s.get_parameter("2.bias").shape),
+        (seq, "named_modules", lambda m, s: [k for k, _ in s.named_modules()]),
+        (seq, "children", lambda m, s: [type(c).__name__ for c in s.children()]),
+        (seq, "slice", lambda m, s: s[1:]),
+        (seq, "negative index", lambda m, s: s[-1]),
+        (seq, "index out of range", lambda m, s: s[3]),
+        (seq, "append/insert/pop", lambda m, s: (s.append(m.nn.Tanh()), s.insert(0, m.nn.Sigmoid()), s.pop(1),
+                                                 len(s))),
+        (seq, "del", lambda m, s: (_delitem(s, 0), [k for k, _ in s.named_children()])),
+        (seq, "add", lambda m, s: s + m.nn.Sequential(m.nn.Tanh())),
+        (lambda m: m.nn.Sequential(collections.OrderedDict([("fc", m.nn.Linear(2, 2)), ("act", m.nn.ReLU())])),
+         "OrderedDict", lambda m, s: (s.fc, list(s.state_dict()))),
+        (mlist, "repr compressed", lambda m, s: len(s)),
+        (mlist, "extend/insert", lambda m, s: (s.extend([m.nn.Tanh()]), s.insert(1, m.nn.Sigmoid()), len(s))),
+        (mlist, "slice", lambda m, s: s[1:3]),
+        (mlist, "add", lambda m, s: s + m.nn.ModuleList([m.nn.Tanh()])),
+        (mlist, "call", lambda m, s: s(m.ones(2))),
+        (mdict, "keys/update/pop", lambda m, s: (list(s.keys()), s.update({"c": m.nn.Tanh()}), s.pop("a"),
+                                                 list(s.keys()))),
+        (mdict, "missing key", lambda m, s: s["z"]),
+        (plist, "repr", lambda m, s: [type(p).__name__ for p in s]),
+        (pdict, "repr", lambda m, s: [type(p).__name__ for p in s.values()]),
+        (lambda m: m.nn.Sequential(), "empty", lambda m, s: s(m.ones(2))),
+        (lambda m: m.nn.Linear(2, 2), "shared param", lambda m, s: (
+            _setattr(s, "w2", s.weight), [k for k, _ in s.named_parameters()],
+            [k for k, _ in s.named_parameters(remove_duplicate=False)], list(s.state_dict()))),
+        (lambda m: m.nn.Embedding(5, 2), "from_pretrained", lambda m, s: m.nn.Embedding.from_pretrained(
+            m.ones(4, 3), freeze=False, padding_idx=1)),
+        (lambda m: m.nn.EmbeddingBag(5, 2), "from_pretrained", lambda m, s: m.nn.EmbeddingBag.from_pretrained(
+            m.ones(4, 3), mode="max")),
+    ]
+    return [Case(type(c(torch)).__name__, c, label=label, api=f) for c, label, f in apis]
+
+
 FAMILIES = {"linear": cases_linear, "conv": cases_conv, "norm": cases_norm, "pool": cases_pool,
             "activation": cases_activation, "loss": cases_loss, "rnn": cases_rnn, "ctor": cases_ctor,
-            "extra": cases_extra}
+            "extra": cases_extra, "api": cases_api}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -827,7 +956,7 @@ def main(argv: list[str] | None = None) -> int:
     for fam in args.family.split(","):
         t0 = time.time()
         for case in FAMILIES[fam]():
-            families[case.cls] = fam
+            families.setdefault(case.cls, fam)
             if only is None or case.cls in only:
                 s.run(case)
         print(f"[{fam}: {time.time() - t0:.0f}s, {s.cases} cases so far]", file=sys.stderr, flush=True)
