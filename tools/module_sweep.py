@@ -74,10 +74,15 @@ def V(value):
     return lambda rng: ("c", value) if isinstance(value, np.ndarray) else ("v", value)
 
 
+F32 = {"on": False}  # the f32 family: modules and float inputs in float32, looser tolerance
+
+
 def build(m, spec):
     kind, a = spec
     if kind == "v":
         return a
+    if F32["on"] and a.dtype == np.float64:
+        a = a.astype(np.float32)
     t = m.tensor(a.copy())
     if kind == "f":
         t = t.requires_grad_(True)
@@ -107,7 +112,8 @@ def dname(d) -> str:
     return str(d).split(".")[-1]
 
 
-def cmp_arrays(what: str, t: np.ndarray, n: np.ndarray, rtol: float = RTOL) -> list[tuple[str, str]]:
+def cmp_arrays(what: str, t: np.ndarray, n: np.ndarray, rtol: float | None = None) -> list[tuple[str, str]]:
+    rtol = rtol if rtol is not None else (1e-4 if F32["on"] else RTOL)
     if t.shape != n.shape:
         return [("shape", f"{what}: {t.shape} vs {n.shape}")]
     if t.size == 0:
@@ -204,7 +210,7 @@ def cmp_structure(tm, nm) -> list[tuple[str, str]]:
 
 
 def copy_state(tm, nm) -> None:
-    sd = {k: ntorch.tensor(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}
+    sd = {k: ntorch.tensor(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}  # dtype kept
     nm.load_state_dict(sd)
 
 
@@ -268,7 +274,8 @@ class Sweep:
         lazy = case.cls.startswith("Lazy")
         if not lazy:
             errs += cmp_structure(tm, nm)
-        tm, nm = tm.double(), nm.double()
+        if not F32["on"]:
+            tm, nm = tm.double(), nm.double()
         if case.values == "none":
             return errs
         if lazy:  # materialize both on the input, then compare
@@ -432,7 +439,7 @@ def cases_linear() -> list[Case]:
         Case("EmbeddingBag", L("EmbeddingBag", 10, 3, mode="max"), [I(10, 3, 2)]),
         Case("EmbeddingBag", L("EmbeddingBag", 10, 3, mode="sum", padding_idx=1),
              [V(np.array([[1, 2, 4], [5, 1, 3]]))], fwd=lambda m, mod, x: mod(x, per_sample_weights=m.tensor(
-                 np.arange(6.0).reshape(2, 3) / 4))),
+                 np.arange(6.0).reshape(2, 3) / 4, dtype=mod.weight.dtype))),
         Case("PixelShuffle", L("PixelShuffle", 2), [X(1, 8, 2, 3)], [[X(1, 7, 2, 3)]]),
         Case("PixelUnshuffle", L("PixelUnshuffle", 2), [X(1, 2, 4, 6)], [[X(1, 2, 3, 6)]]),
         Case("ChannelShuffle", L("ChannelShuffle", 2), [X(1, 4, 2, 2)]),
@@ -937,9 +944,68 @@ def cases_api() -> list[Case]:
     return [Case(type(c(torch)).__name__, c, label=label, api=f) for c, label, f in apis]
 
 
+def cases_f32() -> list[Case]:
+    """Every full-value case of the layer families again in float32 (output dtypes, values to 1e-4)."""
+    out = []
+    for fam in (cases_linear, cases_conv, cases_norm, cases_pool, cases_activation, cases_loss, cases_rnn):
+        for c in fam():
+            if c.values == "full" and not c.cls.startswith("Lazy"):
+                c.label = "f32 " + (c.label or c.cls)
+                c.bad = []
+                out.append(c)
+    return out
+
+
+REPRS = """Conv2d(2, 4, (3, 2), stride=(2, 1), padding=(1, 0), dilation=2, groups=2, bias=False, padding_mode='reflect')
+Conv1d(2, 4, 3, padding='same') | Conv3d(2, 2, 1, padding='valid') | Conv1d(2, 2, 3, padding=1, padding_mode='circular')
+ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=1, bias=False)
+ConvTranspose1d(2, 4, 3, dilation=2) | MaxPool2d(3, 2, 1, 2, True, True) | MaxPool1d(2, ceil_mode=True)
+AvgPool2d(3, 1, 1, True, False, 2) | AvgPool1d(3) | AvgPool3d((1, 2, 3)) | LPPool2d(2, 3, stride=2, ceil_mode=True)
+LPPool1d(1.5, 2) | AdaptiveMaxPool2d((2, None), return_indices=True) | AdaptiveAvgPool3d((1, None, 2))
+FractionalMaxPool2d(3, output_ratio=(0.5, 0.5)) | MaxUnpool2d(2, stride=1, padding=1) | MaxUnpool1d(3)
+Upsample(scale_factor=2.0, mode='bilinear', align_corners=False) | Upsample(size=(4, 5)) | Upsample(scale_factor=(2, 3))
+UpsamplingNearest2d(size=3) | UpsamplingBilinear2d(scale_factor=1.5) | Softmax() | Softmax(dim=-1) | Softmin(0)
+LogSoftmax(dim=2) | Threshold(0.1, 2, inplace=True) | Hardtanh(-2, 2, True) | LeakyReLU(0.1, inplace=True)
+ELU(2.0, True) | CELU(inplace=True) | SELU(inplace=True) | RReLU(0.1, 0.2, inplace=True) | ReLU6(True)
+SiLU(inplace=True) | Mish(inplace=True) | Hardswish(inplace=True) | Hardsigmoid(True) | GELU(approximate='tanh')
+Softplus(2, 10) | Softshrink(0.2) | Hardshrink() | GLU(-2) | PReLU(3, 0.1) | Dropout(0.3, inplace=True)
+Dropout2d() | AlphaDropout(0.1) | FeatureAlphaDropout(0.2, True) | Dropout1d(0.1)
+Embedding(5, 3, padding_idx=2, max_norm=1.5, norm_type=1.0, scale_grad_by_freq=True, sparse=True)
+Embedding(5, 3, padding_idx=-1) | EmbeddingBag(5, 3, max_norm=2.0, norm_type=3, scale_grad_by_freq=True, mode='sum')
+EmbeddingBag(5, 3, include_last_offset=True, sparse=True) | RNN(3, 4, 2, nonlinearity='relu', bias=False)
+RNN(3, 4, batch_first=True, dropout=0.5, bidirectional=True) | LSTM(3, 4, proj_size=2, num_layers=3)
+GRU(3, 4, 1, True, True)
+LSTMCell(3, 4, bias=False) | RNNCell(3, 4, nonlinearity='relu') | GRUCell(3, 4, False)
+MultiheadAttention(4, 2, kdim=3, vdim=5, dropout=0.1) | MultiheadAttention(4, 1, add_bias_kv=True, bias=False)
+TransformerEncoderLayer(4, 2, 8, 0.1, activation='gelu', layer_norm_eps=1e-6, batch_first=True)
+TransformerDecoderLayer(4, 2, 8, norm_first=True, bias=False)
+Transformer(4, 2, 1, 2, 8) | LayerNorm(4, eps=1e-3, elementwise_affine=False) | LayerNorm([2, 3], bias=False)
+GroupNorm(2, 4, eps=1e-3, affine=False) | RMSNorm(3) | RMSNorm([2, 3], eps=1e-6, elementwise_affine=False)
+BatchNorm1d(3, 1e-3, None, False, False) | BatchNorm2d(3, momentum=0.2) | InstanceNorm2d(3, affine=True)
+InstanceNorm1d(3, 1e-3, 0.2, True, True) | LocalResponseNorm(3, 1e-3, 0.5, 2.0) | CrossMapLRN2d(3, 1e-3, 0.5, 2)
+Fold((4, 5), 2, 1, 1, 1) | Unfold((2, 3), padding=1) | PixelShuffle(3) | PixelUnshuffle(2) | ChannelShuffle(3)
+Flatten(0, -2) | Unflatten(-1, (2, 3)) | Identity() | CosineSimilarity(0, 1e-6) | PairwiseDistance(1, 1e-5, True)
+Bilinear(2, 3, 4, bias=False) | Linear(2, 3, False) | ZeroPad2d((1, 2, 3, 4)) | ZeroPad1d(2)
+ConstantPad2d(2, 3.5) | ConstantPad3d((1, 1, 2, 2, 0, 1), -1) | ReflectionPad1d((1, 2)) | ReplicationPad3d(1)
+CircularPad2d((1, 0, 1, 0)) | CTCLoss(blank=2, reduction='sum', zero_infinity=True) | MSELoss(reduction='sum')
+CrossEntropyLoss(ignore_index=2, label_smoothing=0.1) | TripletMarginLoss(margin=0.5, p=1, swap=True)
+AdaptiveLogSoftmaxWithLoss(8, 10, [4, 8], div_value=2.0, head_bias=True)
+Softmax2d() | Tanhshrink() | LogSigmoid() | Softsign() | Sigmoid() | Tanh()"""
+
+
+def cases_repr() -> list[Case]:
+    """repr, parameters, buffers and state_dict of constructors with non-default arguments."""
+    out = []
+    for text in " | ".join(REPRS.splitlines()).split(" | "):
+        cls = text.split("(")[0]
+        out.append(Case(cls, lambda m, t=text: eval("m.nn." + t), values="none", label=text))  # noqa: S307
+    return out
+
+
 FAMILIES = {"linear": cases_linear, "conv": cases_conv, "norm": cases_norm, "pool": cases_pool,
             "activation": cases_activation, "loss": cases_loss, "rnn": cases_rnn, "ctor": cases_ctor,
-            "extra": cases_extra, "api": cases_api}
+            "extra": cases_extra, "api": cases_api,
+            "f32": cases_f32, "repr": cases_repr}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -955,6 +1021,7 @@ def main(argv: list[str] | None = None) -> int:
     families: dict[str, str] = {}
     for fam in args.family.split(","):
         t0 = time.time()
+        F32["on"] = fam == "f32"
         for case in FAMILIES[fam]():
             families.setdefault(case.cls, fam)
             if only is None or case.cls in only:
