@@ -419,3 +419,28 @@ def test_batchnorm3d_and_instancenorm3d_match_the_functional_forms():
     inorm = nt.nn.InstanceNorm3d(3)
     np.testing.assert_allclose(inorm(x).numpy(), nt.nn.functional.instance_norm(x).numpy())
     np.testing.assert_allclose(inorm(x[0]).numpy(), nt.nn.functional.instance_norm(x[:1])[0].numpy())
+
+
+@pytest.mark.parametrize("module", [nn.BatchNorm1d(3), nn.GroupNorm(1, 3), nn.InstanceNorm1d(3, affine=True)])
+def test_norm_layers_reject_mixed_dtypes(module):
+    """As torch's CPU kernels: a float32 input into float64 parameters (and the reverse) is an error."""
+    x = rand(2, 3, 4)
+    with pytest.raises(RuntimeError, match=r"mixed dtype \(CPU\): expect parameter to have scalar type of Float"):
+        module.double()(x.float())
+    with pytest.raises(RuntimeError, match=r"mixed dtype \(CPU\): all inputs must share same datatype\."):
+        module.float()(x.double())
+    module.float()(x.half())  # float16 input, float32 parameters: allowed
+    module.eval()
+    if isinstance(module, nn.BatchNorm1d):
+        with pytest.raises(RuntimeError, match="expect parameter to have scalar type of Float"):
+            module.double()(x.float())
+
+
+def test_prelu_and_rms_norm_dtypes():
+    with pytest.raises(RuntimeError, match="prelu: Type promoting not supported. Got Float and Double"):
+        nn.PReLU().double()(rand(2, 3).float())
+    x = rand(2, 3)
+    out = nn.RMSNorm(3).double()(x.float())  # computed, then cast back to the input's dtype
+    assert out.dtype == nt.float32
+    xf = x.numpy().astype(np.float32).astype(np.float64)
+    close(out, xf / np.sqrt((xf ** 2).mean(-1, keepdims=True) + np.finfo(np.float32).eps))

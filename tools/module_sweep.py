@@ -41,6 +41,11 @@ def X(*shape, lo=None):
     return f
 
 
+def X32(*shape):
+    """A float32 input (for a float64 module: a dtype mismatch)."""
+    return lambda rng: ("f", rng.standard_normal(shape).astype(np.float32))
+
+
 def C(*shape, lo=None):
     """Float64 input without grad (targets)."""
     def f(rng):
@@ -858,6 +863,20 @@ def cases_extra() -> list[Case]:
             ("Transformer", (4, 2, 1, 1, 8, 0.0), [X(5, 2, 4), X(3, 2, 4)], [[X(5, 2, 4), X(3, 4, 4)],
                                                                              [X(5, 2, 4), X(3, 2, 5)]])]:
         out.append(Case(cls, L(cls, *a), good, bad, label="errors"))
+    for cls, a, good, bad in [
+            ("Linear", (3, 4), [X(2, 3)], [X32(2, 3)]),
+            ("Bilinear", (3, 2, 4), [X(2, 3), X(2, 2)], [X32(2, 3), X(2, 2)]),
+            ("Conv2d", (2, 3, 3), [X(1, 2, 4, 4)], [X32(1, 2, 4, 4)]),
+            ("ConvTranspose1d", (2, 3, 3), [X(1, 2, 4)], [X32(1, 2, 4)]),
+            ("LSTM", (3, 4), [X(5, 2, 3)], [X32(5, 2, 3)]), ("GRUCell", (3, 4), [X(2, 3)], [X32(2, 3)]),
+            ("BatchNorm1d", (3,), [X(4, 3)], [X32(4, 3)]), ("LayerNorm", (3,), [X(4, 3)], [X32(4, 3)]),
+            ("GroupNorm", (1, 3), [X(4, 3)], [X32(4, 3)]), ("PReLU", (), [X(4, 3)], [X32(4, 3)]),
+            ("Embedding", (10, 3), [I(10, 4)], [X(4)]), ("EmbeddingBag", (10, 3), [I(10, 2, 3)], [X(2, 3)]),
+            ("MultiheadAttention", (4, 2), [X(3, 2, 4)] * 3, [X32(3, 2, 4)] * 3),
+            ("TransformerEncoderLayer", (4, 2, 8, 0.0), [X(3, 2, 4)], [X32(3, 2, 4)]),
+            ("RMSNorm", (3,), [X(4, 3)], [X32(4, 3)]), ("InstanceNorm1d", (3, 1e-5, 0.1, True), [X(2, 3, 4)],
+                                                       [X32(2, 3, 4)])]:
+        out.append(Case(cls, L(cls, *a), good, [bad], label="float32 input to a float64 module"))
     return out
 
 
