@@ -444,3 +444,13 @@ def test_prelu_and_rms_norm_dtypes():
     assert out.dtype == nt.float32
     xf = x.numpy().astype(np.float32).astype(np.float64)
     close(out, xf / np.sqrt((xf ** 2).mean(-1, keepdims=True) + np.finfo(np.float32).eps))
+
+
+def test_half_3d_average_pooling_is_refused_on_cpu():
+    """torch's CPU avg_pool3d has no Half kernel, so AvgPool3d, LPPool3d and a 4-D LocalResponseNorm refuse
+    float16 there (a 3-D LocalResponseNorm pools in 2-d and works)."""
+    x = rand(1, 2, 2, 2, 2).half()
+    for module in (nn.AvgPool3d(2), nn.LPPool3d(2, 2), nn.LocalResponseNorm(2)):
+        with pytest.raises(NotImplementedError, match="\"avg_pool3d_out_frame\" not implemented for 'Half'"):
+            module(x)
+    assert nn.LocalResponseNorm(2)(rand(1, 2, 3).half()).dtype == nt.float16

@@ -79,15 +79,16 @@ def V(value):
     return lambda rng: ("c", value) if isinstance(value, np.ndarray) else ("v", value)
 
 
-F32 = {"on": False}  # the f32 family: modules and float inputs in float32, looser tolerance
+LOW = {"dtype": None}  # the f32/f16 families: modules and float inputs in that dtype, looser tolerance
+LOW_RTOL = {"float32": 1e-4, "float16": 2e-2}
 
 
 def build(m, spec):
     kind, a = spec
     if kind == "v":
         return a
-    if F32["on"] and a.dtype == np.float64:
-        a = a.astype(np.float32)
+    if LOW["dtype"] and a.dtype == np.float64:
+        a = a.astype(LOW["dtype"])
     t = m.tensor(a.copy())
     if kind == "f":
         t = t.requires_grad_(True)
@@ -118,7 +119,7 @@ def dname(d) -> str:
 
 
 def cmp_arrays(what: str, t: np.ndarray, n: np.ndarray, rtol: float | None = None) -> list[tuple[str, str]]:
-    rtol = rtol if rtol is not None else (1e-4 if F32["on"] else RTOL)
+    rtol = rtol if rtol is not None else (LOW_RTOL[LOW["dtype"]] if LOW["dtype"] else RTOL)
     if t.shape != n.shape:
         return [("shape", f"{what}: {t.shape} vs {n.shape}")]
     if t.size == 0:
@@ -279,8 +280,10 @@ class Sweep:
         lazy = case.cls.startswith("Lazy")
         if not lazy:
             errs += cmp_structure(tm, nm)
-        if not F32["on"]:
+        if not LOW["dtype"]:
             tm, nm = tm.double(), nm.double()
+        elif LOW["dtype"] == "float16":
+            tm, nm = tm.half(), nm.half()
         if case.values == "none":
             return errs
         if lazy:  # materialize both on the input, then compare
@@ -347,7 +350,17 @@ class Sweep:
 
     def forward_backward(self, case, tm, nm, specs, mode) -> list[tuple[str, str]]:
         torch.manual_seed(0)
-        tin, tout = run_forward(torch, tm, case, specs)
+        try:
+            tin, tout = run_forward(torch, tm, case, specs)
+        except Exception as te:  # noqa: BLE001  (torch refuses: ntorch must refuse alike)
+            try:
+                run_forward(ntorch, nm, case, specs)
+            except Exception as ne:  # noqa: BLE001
+                if isinstance(ne, type(te)):
+                    return []
+                return [("exc-type", f"{mode}: torch {type(te).__name__}, ntorch {type(ne).__name__}: "
+                         f"{str(ne)[:150]}")]
+            return [("no-raise", f"{mode}: torch raises {type(te).__name__}: {str(te)[:150]}")]
         try:
             nin, nout = run_forward(ntorch, nm, case, specs)
         except Exception as e:  # noqa: BLE001
@@ -964,12 +977,12 @@ def cases_api() -> list[Case]:
 
 
 def cases_f32() -> list[Case]:
-    """Every full-value case of the layer families again in float32 (output dtypes, values to 1e-4)."""
+    """Every full-value case of the layer families again in float32 (values to 1e-4) or float16 (2e-2)."""
     out = []
     for fam in (cases_linear, cases_conv, cases_norm, cases_pool, cases_activation, cases_loss, cases_rnn):
         for c in fam():
             if c.values == "full" and not c.cls.startswith("Lazy"):
-                c.label = "f32 " + (c.label or c.cls)
+                c.label = "low " + (c.label or c.cls)
                 c.bad = []
                 out.append(c)
     return out
@@ -1024,7 +1037,7 @@ def cases_repr() -> list[Case]:
 FAMILIES = {"linear": cases_linear, "conv": cases_conv, "norm": cases_norm, "pool": cases_pool,
             "activation": cases_activation, "loss": cases_loss, "rnn": cases_rnn, "ctor": cases_ctor,
             "extra": cases_extra, "api": cases_api,
-            "f32": cases_f32, "repr": cases_repr}
+            "f32": cases_f32, "f16": cases_f32, "repr": cases_repr}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1040,7 +1053,7 @@ def main(argv: list[str] | None = None) -> int:
     families: dict[str, str] = {}
     for fam in args.family.split(","):
         t0 = time.time()
-        F32["on"] = fam == "f32"
+        LOW["dtype"] = {"f32": "float32", "f16": "float16"}.get(fam)
         for case in FAMILIES[fam]():
             families.setdefault(case.cls, fam)
             if only is None or case.cls in only:
