@@ -171,8 +171,27 @@ def test_hardtanh_and_inplace():
     out = nn.ReLU(inplace=True)(y)
     assert out.data_ptr() == y.data_ptr()
     close(y, np.maximum(x.numpy(), 0))
-    with pytest.raises(ValueError, match="max_val"):
+    with pytest.raises(AssertionError, match=r"max_val \(0.0\) must be greater than min_val \(1.0\)"):
         nn.Hardtanh(1.0, 0.0)
+    with pytest.warns(FutureWarning, match="min_value"):
+        m = nn.Hardtanh(min_value=-0.5)
+    assert repr(m) == "Hardtanh(min_val=-0.5, max_val=1.0)"
+
+
+def test_module_sweep_fixes():
+    """Mismatches tools/module_sweep.py found against torch 2.13 (expected text and types from its spec)."""
+    with pytest.raises(ValueError, match=r"in1_features must be > 0, but got \(in1_features=0\)"):
+        nn.Bilinear(0, 2, 3)
+    for m in (nn.AdaptiveAvgPool2d((3, None)), nn.AdaptiveMaxPool2d((2, 2))):
+        with pytest.raises(ValueError, match="Input dimension should be at least 3"):
+            m(rand(3))
+    with pytest.raises(ValueError, match="Input dimension should be at least 4"):
+        nn.AdaptiveAvgPool3d((1, 1, 1))(rand(2, 3))
+    assert repr(nn.LinearCrossEntropyLoss(4, 5, out_features=(2,), bias=True, reduction="sum", ignore_index=1,
+                                          label_smoothing=0.1)) == (
+        "LinearCrossEntropyLoss(\n  in_features=4, num_classes=5, out_features=(2,), bias=True, reduction=sum, "
+        "ignore_index=1, label_smoothing=0.1, options=None\n"
+        "  (linear): Linear(in_features=4, out_features=10, bias=True)\n)")
 
 
 def test_prelu_and_affine_norms_backward():
@@ -278,6 +297,17 @@ def test_embedding():
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
     with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
         nn.Embedding(3, 2, padding_idx=3)
+
+
+def test_embedding_bag_from_pretrained():
+    table = t(np.arange(8.0).reshape(4, 2))
+    bag = nn.EmbeddingBag.from_pretrained(table, mode="max", padding_idx=1)
+    assert not bag.weight.requires_grad and bag.weight.data_ptr() == table.data_ptr()
+    assert repr(bag) == "EmbeddingBag(4, 2, mode='max', padding_idx=1)"
+    close(bag(nt.tensor([[0, 1], [2, 3]])), [[0, 1], [6, 7]])  # row 1 is padding: left out of bag 0
+    assert nn.EmbeddingBag.from_pretrained(table, freeze=False).weight.requires_grad
+    with pytest.raises(AssertionError, match="Embeddings parameter is expected to be 2-dimensional"):
+        nn.EmbeddingBag.from_pretrained(t(np.zeros(3)))
 
 
 def test_dropout_train_mode():
@@ -389,3 +419,38 @@ def test_batchnorm3d_and_instancenorm3d_match_the_functional_forms():
     inorm = nt.nn.InstanceNorm3d(3)
     np.testing.assert_allclose(inorm(x).numpy(), nt.nn.functional.instance_norm(x).numpy())
     np.testing.assert_allclose(inorm(x[0]).numpy(), nt.nn.functional.instance_norm(x[:1])[0].numpy())
+
+
+@pytest.mark.parametrize("module", [nn.BatchNorm1d(3), nn.GroupNorm(1, 3), nn.InstanceNorm1d(3, affine=True)])
+def test_norm_layers_reject_mixed_dtypes(module):
+    """As torch's CPU kernels: a float32 input into float64 parameters (and the reverse) is an error."""
+    x = rand(2, 3, 4)
+    with pytest.raises(RuntimeError, match=r"mixed dtype \(CPU\): expect parameter to have scalar type of Float"):
+        module.double()(x.float())
+    with pytest.raises(RuntimeError, match=r"mixed dtype \(CPU\): all inputs must share same datatype\."):
+        module.float()(x.double())
+    module.float()(x.half())  # float16 input, float32 parameters: allowed
+    module.eval()
+    if isinstance(module, nn.BatchNorm1d):
+        with pytest.raises(RuntimeError, match="expect parameter to have scalar type of Float"):
+            module.double()(x.float())
+
+
+def test_prelu_and_rms_norm_dtypes():
+    with pytest.raises(RuntimeError, match="prelu: Type promoting not supported. Got Float and Double"):
+        nn.PReLU().double()(rand(2, 3).float())
+    x = rand(2, 3)
+    out = nn.RMSNorm(3).double()(x.float())  # computed, then cast back to the input's dtype
+    assert out.dtype == nt.float32
+    xf = x.numpy().astype(np.float32).astype(np.float64)
+    close(out, xf / np.sqrt((xf ** 2).mean(-1, keepdims=True) + np.finfo(np.float32).eps))
+
+
+def test_half_3d_average_pooling_is_refused_on_cpu():
+    """torch's CPU avg_pool3d has no Half kernel, so AvgPool3d, LPPool3d and a 4-D LocalResponseNorm refuse
+    float16 there (a 3-D LocalResponseNorm pools in 2-d and works)."""
+    x = rand(1, 2, 2, 2, 2).half()
+    for module in (nn.AvgPool3d(2), nn.LPPool3d(2, 2), nn.LocalResponseNorm(2)):
+        with pytest.raises(NotImplementedError, match="\"avg_pool3d_out_frame\" not implemented for 'Half'"):
+            module(x)
+    assert nn.LocalResponseNorm(2)(rand(1, 2, 3).half()).dtype == nt.float16

@@ -308,6 +308,8 @@ def test_backward_fills_grads():
      "Input batch size 2 doesn't match hidden0 batch size 3"),
     (lambda: nn.RNNCell(3, 4), lambda m: m(nt.zeros(2, 5)), RuntimeError,
      "input has inconsistent input_size: got 5 expected 3"),
+    (lambda: nn.LSTMCell(3, 4), lambda m: m(nt.zeros(2, 3), nt.zeros(3, 4)), TypeError,
+     r"lstm_cell\(\): argument 'hx' \(position 2\) must be tuple of Tensors, not Tensor"),
 ])
 def test_errors(make, call, exc, msg):
     with warnings.catch_warnings():
@@ -384,6 +386,32 @@ def test_packed_input_equals_each_sequence_alone(cls, kw):
         np.testing.assert_allclose(padded.detach().numpy()[:lens[b], b], alone.detach().numpy(), rtol=1e-12)
         assert (padded.detach().numpy()[lens[b]:, b] == 0).all()
         np.testing.assert_allclose(hn.detach().numpy()[:, b], h_alone.detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN])
+def test_packed_input_batch_first(cls):
+    """A batch_first module takes a PackedSequence like any other (packed data has no batch_first): the zero
+    state has the batch size, not the longest length (that mix-up ran the fused step out of bounds)."""
+    from ntorch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    nt.manual_seed(0)
+    m = cls(3, 4, batch_first=True, dtype=nt.float64)
+    rng = np.random.default_rng(3)
+    lens = [4, 2, 1]
+    x = nt.tensor(rng.standard_normal((3, 4, 3)))
+    out, hn = m(pack_padded_sequence(x, lens, batch_first=True))
+    padded, got_lens = pad_packed_sequence(out, batch_first=True)
+    assert tuple(padded.shape) == (3, 4, 4) and got_lens.tolist() == lens
+    hn = hn[0] if isinstance(hn, tuple) else hn
+    assert tuple(hn.shape) == (1, 3, 4)
+    for b, n in enumerate(lens):
+        alone, h_alone = m(x[b:b + 1, :n])
+        h_alone = h_alone[0] if isinstance(h_alone, tuple) else h_alone
+        np.testing.assert_allclose(padded.detach().numpy()[b, :n], alone.detach().numpy()[0], rtol=1e-12)
+        np.testing.assert_allclose(hn.detach().numpy()[:, b], h_alone.detach().numpy()[:, 0], rtol=1e-12)
+    h_bad = nt.zeros(1, 4, 4, dtype=nt.float64)
+    with pytest.raises(RuntimeError, match=r"Expected hidden(\[0\])? size \(1, 3, 4\), got \[1, 4, 4\]"):
+        m(pack_padded_sequence(x, lens, batch_first=True), (h_bad, h_bad) if cls is nn.LSTM else h_bad)
 
 
 @pytest.mark.parametrize("cls", [nn.LSTMCell, nn.GRUCell])

@@ -168,6 +168,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise; weight has one entry or one per channel (dim 1, dim 0 for 1-D)."""
     check_tensor(input, "prelu")
     check_tensor(weight, "prelu", "weight")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {dtypes.torch_name(input.dtype)} and "
+                           f"{dtypes.torch_name(weight.dtype)}")
     if weight.ndim > 1:
         raise RuntimeError("prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "
                            f"{weight.ndim}")

@@ -20,6 +20,15 @@ dispatch.register("one_hot", "cpu", (dtypes.int64,), lambda dt: K.one_hot_into)
 dispatch.register("one_hot.check", "cpu", (dtypes.int64,), lambda dt: K.index_range)
 
 
+def _check_mixed(x: Tensor, *params: Tensor | None) -> None:
+    """torch's CPU norms: parameters share the input's dtype, except float32 ones with a float16 input."""
+    for p in params:
+        if p is not None and p.dtype is not x.dtype and not (x.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+            if x.dtype is dtypes.float64:
+                raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+
+
 def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> Tensor | None:
     if p is None:
         return None
@@ -251,6 +260,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         count = input.numel() // c if c else 0
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        _check_mixed(input, running_mean, running_var, weight, bias)
         y, mean, var = _normalize_over(input, dims, eps)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, _unbiased(var, count), momentum)
@@ -258,6 +268,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if running_mean is None or running_var is None:
         raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must be defined in "
                            "evaluation mode")
+    _check_mixed(input, running_mean, running_var, weight, bias)
     rm, rv = _per_channel(running_mean, input.ndim), _per_channel(running_var, input.ndim)
     return _affine((input - rm) * (rv + eps).rsqrt(), weight, bias)
 
@@ -280,6 +291,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     for name, p in (("weight", weight), ("bias", bias)):
         _channel_param(p, name, c)
+    _check_mixed(input, weight, bias)
     y, mean, var = _normalize_over(input, tuple(range(2, input.ndim)), eps)
     count = math.prod(input.shape[2:])
     if running_mean is not None:
@@ -303,6 +315,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         if p is not None and (p.ndim != 1 or p.numel() != c):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(p.shape)} and input of shape {list(input.shape)}")
+    _check_mixed(input, weight, bias)
     if input.numel() == 0:
         return _affine(input * 1, weight, bias)
     grouped = input.reshape(n, num_groups, -1)
@@ -330,7 +343,10 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
         eps = float(np.finfo(input.dtype.np).eps)
     dims = tuple(range(input.ndim - k, input.ndim))
     y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return y * weight if weight is not None else y
+    if weight is None:
+        return y
+    y = y * weight
+    return y if y.dtype is input.dtype else y.to(input.dtype)  # torch: type_as(input), whatever the weight
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
@@ -345,6 +361,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
                          "dimensions)")
     if input.numel() == 0:
         return input
+    if input.ndim > 3 and input.dtype is dtypes.float16 and not input.is_cuda:  # torch pools it with avg_pool3d
+        raise NotImplementedError("\"avg_pool3d_out_frame\" not implemented for 'Half'")
     c = input.shape[1]
     sq = input * input
     before, after = size // 2, (size - 1) // 2

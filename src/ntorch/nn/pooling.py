@@ -384,8 +384,15 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 # ---------------------------------------------------------------------------------------------
 
 
+def _check_size_list(input: Tensor, output_size, nd: int) -> None:
+    """torch's _list_with_default: a 2-d/3-d output_size list needs more input dims than it has entries."""
+    if nd > 1 and isinstance(output_size, (tuple, list)) and input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+
+
 def _adaptive_setup(op: str, input: Tensor, output_size, nd: int):
     check_tensor(input, op)
+    _check_size_list(input, output_size, nd)
     if input.ndim not in (nd + 1, nd + 2):
         if nd == 1:
             raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument #1 "
@@ -595,6 +602,8 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         raise RuntimeError(str(e).replace("must either be", "must be")) from None
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    if input.dtype is dtypes.float16 and not input.is_cuda:  # torch's CPU kernel has no Half version
+        raise NotImplementedError("\"avg_pool3d_out_frame\" not implemented for 'Half'")
     planes, batch = _volumes(op, input, "")
     size = tuple(input.shape[-3:])
     if any(size[i] + 2 * p[i] < k[i] for i in range(3)):
@@ -631,6 +640,7 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 def _adaptive3d_setup(op: str, input: Tensor, output_size, sep: str) -> tuple:
     check_tensor(input, op)
+    _check_size_list(input, output_size, 3)
     if input.ndim not in (4, 5):
         raise RuntimeError(f"{op}(): Expected 4D or 5D tensor, but got{sep}{list(input.shape)}")
     size = tuple(input.shape[-3:])

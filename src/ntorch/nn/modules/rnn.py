@@ -260,8 +260,9 @@ class RNNBase(Module):
     def _forward_packed(self, input: PackedSequence, hx, name: str):
         """Packed input: run the padded batch in its original order, each sequence's state frozen after its end,
         then pack the output like the input (h_n is in the original order, as torch returns it)."""
-        padded, lengths = rnn_utils.pad_packed_sequence(input)
-        steps = padded.shape[0]
+        # padded in the module's layout (batch_first or not) for the hidden-state checks, then time-major
+        padded, lengths = rnn_utils.pad_packed_sequence(input, batch_first=self.batch_first)
+        steps = padded.shape[1] if self.batch_first else padded.shape[0]
         ends = lengths.numpy()
         running = [ops.creation.tensor((ends > t).reshape(-1, 1), device=padded.device) for t in range(steps)]
         pair = name == "LSTM"
@@ -275,7 +276,8 @@ class RNNBase(Module):
             self.check_hidden_size(hx[1], (*expected[:2], self.hidden_size), "Expected hidden[1] size {}, got {}")
         else:
             self.check_hidden_size(hx, expected)
-        out, h_n, c_n = self._run(padded, hx[0] if pair else hx, hx[1] if pair else None, running)
+        x = padded.transpose(0, 1) if self.batch_first else padded
+        out, h_n, c_n = self._run(x, hx[0] if pair else hx, hx[1] if pair else None, running)
         packed = rnn_utils._pack_time_major(out, input.batch_sizes.numpy(), input.sorted_indices,
                                             input.unsorted_indices)
         return packed, ((h_n, c_n) if pair else h_n)
@@ -464,6 +466,8 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        if isinstance(hx, Tensor):  # a lone Tensor would unpack into its rows
+            raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not Tensor")
         pairs = [] if hx is None else [(f"hx[{i}]", v) for i, v in enumerate(hx)]
         input, batched = _cell_input("LSTMCell", input, pairs)
         if hx is None:

@@ -30,6 +30,14 @@ def _arr(t: Tensor, dt) -> np.ndarray:
     return np.ascontiguousarray(t._data, dtype=dt)
 
 
+def _check_step(op: str, x: np.ndarray, y: np.ndarray, state: np.ndarray, gates: int) -> None:
+    """The fused step kernels index by these shapes without bounds checks: refuse any mismatch before they run."""
+    b, n = state.shape[0], state.shape[-1]
+    if x.ndim != 2 or state.ndim != 2 or x.shape != (b, gates * n) or y.shape != x.shape:
+        raise RuntimeError(f"{op}: expected projections of shape {(b, gates * n)} for a state of shape "
+                           f"{tuple(state.shape)}, got {tuple(x.shape)} and {tuple(y.shape)}")
+
+
 # ---- LSTM ----
 
 def _lstm_composed(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
@@ -47,6 +55,7 @@ def lstm_cell(xp: Tensor, hh: Tensor, c_prev: Tensor) -> tuple[Tensor, Tensor]:
         return _lstm_composed(xp + hh, c_prev)
     dt = xp.dtype.np
     x, y, cp = _arr(xp, dt), _arr(hh, dt), _arr(c_prev, dt)
+    _check_step("lstm_cell", x, y, cp, 4)
     act, c, tanh_c, h = np.empty_like(x), np.empty_like(cp), np.empty_like(cp), np.empty_like(cp)
     (_lstm_fwd_f32 if dt == np.float32 else _lstm_fwd_f64)(x, y, cp, act, c, tanh_c, h)
     h_t, c_t = Tensor._wrap(h), Tensor._wrap(c)
@@ -97,7 +106,10 @@ def gru_cell(xp: Tensor, hh: Tensor, b_hh: Tensor | None, h_prev: Tensor) -> Ten
         return _gru_composed(xp, hh + b_hh if b_hh is not None else hh, h_prev)
     dt = xp.dtype.np
     x, y, hp = _arr(xp, dt), _arr(hh, dt), _arr(h_prev, dt)
+    _check_step("gru_cell", x, y, hp, 3)
     bias = _arr(b_hh, dt) if b_hh is not None else np.zeros(x.shape[1], dt)
+    if bias.shape != (x.shape[1],):
+        raise RuntimeError(f"gru_cell: expected a bias of shape {(x.shape[1],)}, got {tuple(bias.shape)}")
     act, ghn, h = np.empty_like(x), np.empty_like(hp), np.empty_like(hp)
     (_gru_fwd_f32 if dt == np.float32 else _gru_fwd_f64)(x, y, bias, hp, act, ghn, h)
     h_t = Tensor._wrap(h)
