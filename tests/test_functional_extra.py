@@ -651,3 +651,13 @@ def test_integer_hardtanh_relu6_threshold_keep_the_dtype():
 def test_activation_dtype_errors(fn, exc, message):
     with pytest.raises(exc, match="^" + re.escape(message) + "$"):
         fn()
+
+
+def test_margin_losses_refuse_float16_on_the_cpu():
+    """torch's CPU kernels of multi_margin_loss and multilabel_margin_loss have no Half (its CUDA ones do)."""
+    x = nt.zeros(3, 4, dtype=nt.float16)
+    with pytest.raises(NotImplementedError, match="\"multi_margin_loss_cpu_kernel\" not implemented for 'Half'"):
+        F.multi_margin_loss(x, nt.tensor([0, 1, 2]))
+    with pytest.raises(NotImplementedError,
+                       match="\"multilabel_margin_loss_forward_out_frame\" not implemented for 'Half'"):
+        F.multilabel_margin_loss(x, nt.tensor([[0, 1, -1, 0]] * 3))
