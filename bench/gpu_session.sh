@@ -1,7 +1,8 @@
 #!/bin/bash
 # Issue 5's checks for one device session on a real GPU, in one command (device time is scarce), most valuable
-# first: install ntorch, the cuda benchmark suite, the per-op overhead probe, a float16 probe, tests/cuda.
-# Results land in $OUT (the device tool brings that folder back). Knobs: BENCH_S, PROBE_S, FP16_S, TEST_S
+# first: install ntorch, the cuda benchmark suite, the per-op overhead probe, a float16 probe, the fused optimizer
+# steps, tests/cuda.
+# Results land in $OUT (the device tool brings that folder back). Knobs: BENCH_S, PROBE_S, FP16_S, OPTIM_S, TEST_S
 # (seconds), TEST_IDS (a file of test ids to run instead of all of tests/cuda), WORKERS, EXTRA (a command run last).
 set -u
 OUT=${OUT:-build/gpu-session}
@@ -20,6 +21,7 @@ echo "bench rc=$? in $(( $(date +%s) - start )) s"; grep -A12 "^case" "$OUT/benc
 timeout "${PROBE_S:-30}" python3 bench/cuda_overhead_probe.py --profile >"$OUT/overhead.log" 2>&1
 head -14 "$OUT/overhead.log"
 timeout "${FP16_S:-40}" python3 bench/cuda_fp16_probe.py >"$OUT/fp16.log" 2>&1; grep -v Warning "$OUT/fp16.log" | tail -25
+timeout "${OPTIM_S:-60}" python3 bench/optim_bench.py --device cuda --repeat 20 >"$OUT/optim.log" 2>&1; tail -12 "$OUT/optim.log"
 tests=(tests/cuda)
 if [ -n "${TEST_IDS:-}" ]; then mapfile -t tests <"$TEST_IDS"; fi
 start=$(date +%s)
