@@ -379,6 +379,25 @@ F_CALLS.update({
 })
 
 
+# stop 14: function forms of in-place methods, ATen's cell functions, randomized low-rank factorizations
+NOT_DIFFERENTIABLE |= {"empty_permuted", "histogramdd", "resize_as_"}
+CALLS.update({
+    "addmv_": lambda: ntorch.addmv_(x(2) * 1, x(2, 3), x(3)),
+    "as_strided_": lambda: ntorch.as_strided_(x(6) * 1, (2, 2), (1, 2)),
+    "conj_physical_": lambda: ntorch.conj_physical_(x(3) * 1),
+    "alpha_dropout_": lambda: ntorch.alpha_dropout_(x(4) * 1, 0.5, True),
+    "feature_alpha_dropout_": lambda: ntorch.feature_alpha_dropout_(x(2, 2, 2) * 1, 0.5, True),
+    "feature_dropout_": lambda: ntorch.feature_dropout_(x(2, 2, 2) * 1, 0.5, True),
+    "lstm_cell": lambda: ntorch.lstm_cell(x(2, 3), [x(2, 4), x(2, 4)], x(16, 3), x(16, 4), x(16), x(16)),
+    "gru_cell": lambda: ntorch.gru_cell(x(2, 3), x(2, 4), x(12, 3), x(12, 4), x(12), x(12)),
+    "rnn_tanh_cell": lambda: ntorch.rnn_tanh_cell(x(2, 3), x(2, 4), x(4, 3), x(4, 4)),
+    "rnn_relu_cell": lambda: ntorch.rnn_relu_cell(x(2, 3), x(2, 4), x(4, 3), x(4, 4)),
+    "svd_lowrank": lambda: ntorch.svd_lowrank(x(5, 4), q=2),
+    "pca_lowrank": lambda: ntorch.pca_lowrank(x(5, 4), q=2),
+})
+F_CALLS["linear_cross_entropy"] = lambda: F.linear_cross_entropy(x(2, 3), x(4, 3), idx(0, 3))
+
+
 def _public(module) -> set:
     return {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))
             and not inspect.isclass(getattr(module, n)) and not inspect.ismodule(getattr(module, n))}
