@@ -598,6 +598,19 @@ def _aten_kth_row(keys, k, qk, qi):
 
 
 @njit(cache=True, error_model="numpy")
+def _nan_keys(keys, nan_k):
+    """(how many keys are the NaN key, the position of the first; -1 when none) of a 1-d key array."""
+    nnan = 0
+    first = -1
+    for i in range(keys.size):
+        if keys[i] == nan_k:
+            if first < 0:
+                first = i
+            nnan += 1
+    return nnan, first
+
+
+@njit(cache=True, error_model="numpy")
 def _count_equal(keys, key):
     c = 0
     for i in range(keys.size):
@@ -848,14 +861,7 @@ def median_rows(keys, nan_k, check_nan, ignore_nan, out_idx, ck, ci, tk, ti, p1,
     n = keys.shape[1]
     for r in range(keys.shape[0]):
         row = keys[r]
-        nnan = 0
-        first = -1
-        if check_nan:
-            for i in range(n):
-                if row[i] == nan_k:
-                    if first < 0:
-                        first = i
-                    nnan += 1
+        nnan, first = _nan_keys(row, nan_k) if check_nan else (0, -1)
         if nnan and not ignore_nan:
             out_idx[r] = first
             continue
@@ -870,14 +876,7 @@ def median_flat_k(keys, nan_k, check_nan, ignore_nan, qk, qi, s):
     position std::nth_element leaves at (m - 1) / 2 (m: the non-NaN count, C's division) of the keys. A median
     key held by one element only is found by the radix selection (no other element could be returned)."""
     n = keys.size
-    nnan = 0
-    first = -1
-    if check_nan:
-        for i in range(n):
-            if keys[i] == nan_k:
-                if first < 0:
-                    first = i
-                nnan += 1
+    nnan, first = _nan_keys(keys, nan_k) if check_nan else (0, -1)
     if nnan and not ignore_nan:
         return first
     m = (n - nnan - 1) // 2 if n > nnan else 0
