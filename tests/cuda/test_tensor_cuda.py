@@ -653,7 +653,7 @@ REDUCTIONS = {
     "std": lambda x, d, k: x.std(d, correction=0, keepdim=k),
     "var_mean": lambda x, d, k: tuple(nt.var_mean(x, d, keepdim=k, correction=2)),
     "std_mean": lambda x, d, k: tuple(nt.std_mean(x, d, keepdim=k)),
-    "logsumexp": lambda x, d, k: nt.logsumexp(x, () if d is None else d, keepdim=k),
+    "logsumexp": lambda x, d, k: nt.logsumexp(x, tuple(range(x.ndim)) if d is None else d, keepdim=k),
     "norm": lambda x, d, k: x.norm(dim=d, keepdim=k),
     "norm1": lambda x, d, k: x.norm(1, dim=d, keepdim=k),
     "norm_inf": lambda x, d, k: x.norm(math.inf, dim=d, keepdim=k),
@@ -710,12 +710,16 @@ def test_reduction_zero_dim(name):
 
 
 def test_reduction_empty_dim_list():
-    """An empty dim tuple reduces everything for sum/mean/amax/logsumexp/var (torch's rule), nothing for any/all."""
+    """An empty dim tuple reduces everything for sum/mean/amax/logsumexp/var (torch's rule), nothing for any/all;
+    logsumexp keeps the dims then (without keepdim torch fails to copy that into its 0-d output, and so does ntorch)."""
     arr = rand((3, 4), F32, seed=3)
     x = pair(arr, "transposed")
-    for fn in (lambda t: t.sum(()), lambda t: t.mean(()), lambda t: t.amax(()), lambda t: nt.logsumexp(t, ()),
-               lambda t: t.var(()), lambda t: t.any(()), lambda t: t.all(()), lambda t: t.sum((), keepdim=True)):
+    for fn in (lambda t: t.sum(()), lambda t: t.mean(()), lambda t: t.amax(()),
+               lambda t: nt.logsumexp(t, (), keepdim=True), lambda t: t.var(()), lambda t: t.any(()),
+               lambda t: t.all(()), lambda t: t.sum((), keepdim=True)):
         check(*run_both(fn, x))
+    with pytest.raises(RuntimeError, match=r"output with shape \[\] doesn't match the broadcast shape \[1, 1\]"):
+        nt.logsumexp(x[0], ())
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "prod", "amax", "argmax", "max", "var", "logsumexp", "any", "all",
