@@ -12,19 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 
+from threads import pin_threads_from_argv  # bench/threads.py, beside this script
 
-def _threads_from_argv() -> None:
-    """--threads N must reach torch and Numba before they load."""
-    if "--threads" in sys.argv:
-        n = sys.argv[sys.argv.index("--threads") + 1]
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
-            os.environ[var] = n
-
-
-_threads_from_argv()
+pin_threads_from_argv()
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -13,21 +13,12 @@ with the fused path switched off (ntorch.optim.optimizer.FUSED = False); "torch"
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 
+from threads import pin_threads_from_argv  # bench/threads.py, beside this script
 
-def _threads_from_argv() -> None:
-    """--threads N must reach OpenBLAS, Numba and torch before they load."""
-    if "--threads" in sys.argv:
-        n = sys.argv[sys.argv.index("--threads") + 1]
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-            os.environ[var] = n
-
-
-_threads_from_argv()
+pin_threads_from_argv()
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -13,12 +13,13 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+from .benchmarks.machine import THREAD_VARS
+
 DEFAULT_REPEAT, QUICK_REPEAT = 11, 3
 DEFAULT_MIN_SAMPLE_S, QUICK_MIN_SAMPLE_S = 0.01, 0.002
 # Run-to-run drift of a median on a shared 2-vCPU machine reaches 10-20% (bench/RESULTS.md); 25% flags real
 # slow-downs without crying wolf there. Quiet dedicated machines can pass a lower --threshold.
 DEFAULT_THRESHOLD_PCT = 25.0
-THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class UsageError(Exception):
