@@ -20,6 +20,7 @@ from . import (
     nn,
     optim,
     special,  # noqa: F401  (ntorch.special, as torch.special)
+    testing,  # noqa: F401  (ntorch.testing, as torch.testing)
     utils,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
