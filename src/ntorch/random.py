@@ -6,6 +6,7 @@ every run (they are not PyTorch's numbers for the same seed).
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -484,3 +485,27 @@ METHODS = {
     "uniform_": uniform_, "normal_": normal_, "exponential_": exponential_, "geometric_": geometric_,
     "log_normal_": log_normal_, "cauchy_": cauchy_,
 }
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled: bool = True, _caller: str = "fork_rng", _devices_kw: str = "devices",
+             device_type: str = "cuda"):
+    """torch.random.fork_rng: the CPU generator's state (and that of each CUDA device in `devices`, all devices
+    in use when None) is restored when the block exits."""
+    if not enabled:
+        yield
+        return
+    if device_type != "cuda":
+        raise RuntimeError(f"torch has no module of '{device_type}', you should register a module by "
+                           "`torch._register_device_module`.")
+    if devices is None:
+        devices = list(_cuda_generators)  # the devices whose generator was used (or seeded) so far
+    indices = [d if isinstance(d, int) else cuda_index(as_device(d)) for d in devices]
+    states = {index: cuda_generator(index).get_state() for index in indices}
+    cpu_state = default_generator.get_state()
+    try:
+        yield
+    finally:
+        default_generator.set_state(cpu_state)
+        for index, state in states.items():
+            cuda_generator(index).set_state(state)

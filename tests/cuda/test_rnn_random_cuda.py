@@ -91,3 +91,28 @@ def test_index_reduce_on_cuda():
     for reduce in ("prod", "mean", "amax", "amin"):
         want = x.index_reduce(0, i, s, reduce)
         _close(x.cuda().index_reduce(0, i.cuda(), s.cuda(), reduce), want, 1e-5)
+
+
+def test_cuda_rng_state_round_trip_fork_rng_and_checkpoint_replay():
+    from ntorch.utils.checkpoint import checkpoint
+
+    nt.cuda.manual_seed(5)
+    state = nt.cuda.get_rng_state()
+    a = nt.rand(8, device="cuda")
+    nt.cuda.set_rng_state(state)
+    np.testing.assert_array_equal(nt.rand(8, device="cuda").cpu().numpy(), a.cpu().numpy())
+    assert len(nt.cuda.get_rng_state_all()) == nt.cuda.device_count()
+    with nt.random.fork_rng(devices=[0]):
+        b = nt.rand(8, device="cuda")
+    np.testing.assert_array_equal(nt.rand(8, device="cuda").cpu().numpy(), b.cpu().numpy())
+    # dropout inside a checkpoint on the device sees the same mask when recomputed
+    x = nt.randn(4, 6, device="cuda", requires_grad=True)
+    nt.cuda.manual_seed(9)
+    plain = nn.functional.dropout(x, 0.5) * x
+    plain.sum().backward()
+    g_plain, x.grad = x.grad.cpu().numpy(), None
+    nt.cuda.manual_seed(9)
+    ck = checkpoint(lambda t: nn.functional.dropout(t, 0.5) * t, x, use_reentrant=False)
+    ck.sum().backward()
+    np.testing.assert_array_equal(ck.detach().cpu().numpy(), plain.detach().cpu().numpy())
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), g_plain)

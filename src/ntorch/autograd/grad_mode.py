@@ -13,6 +13,8 @@ class _State(threading.local):
     inference = False
     anomaly = False
     anomaly_check_nan = True
+    saved_hooks = ()  # (pack, unpack) pairs of autograd.graph.saved_tensors_hooks, innermost last
+    saved_hooks_disabled = None  # the message of disable_saved_tensors_hooks while it is active
 
 
 STATE = _State()

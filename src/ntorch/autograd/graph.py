@@ -71,6 +71,43 @@ class SavedTensor:
         return t
 
 
+class HookedSavedTensor:
+    """A tensor saved while saved_tensors_hooks were active: what pack_hook returned, given to unpack_hook on
+    each access (no version check: the hooks own the value, as in torch)."""
+
+    __slots__ = ("packed", "unpack_hook", "node_ref", "output_nr")
+
+    def __init__(self, t: Tensor, node: Node | None, pack: Callable, unpack: Callable) -> None:
+        with grad_mode.no_grad():  # as torch: what the pack hook computes records nothing
+            self.packed = pack(t)
+        self.unpack_hook = unpack
+        self.output_nr = t._output_nr
+        self.node_ref = weakref.ref(node) if node is not None and t._grad_fn is node else None
+
+    def unpack(self, owner: Node) -> Tensor:
+        t = self.unpack_hook(self.packed)
+        if not isinstance(t, Tensor):
+            raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                            f"{type(t).__name__}")
+        if self.node_ref is not None:
+            node = self.node_ref()
+            if node is not None and grad_mode.STATE.enabled:
+                alias = t.detach()
+                alias.requires_grad = True
+                alias._grad_fn = node
+                alias._output_nr = self.output_nr
+                return alias
+        return t
+
+
+def saved_tensor(t: Tensor, node: Node | None) -> SavedTensor | HookedSavedTensor:
+    """How `node` keeps t for its backward: through the innermost saved_tensors_hooks if any are active."""
+    hooks = _STATE.saved_hooks
+    if hooks:
+        return HookedSavedTensor(t, node, *hooks[-1])
+    return SavedTensor(t, node)
+
+
 class Node:
     """A backward function: grads of the forward's outputs in, grads of its tensor inputs out.
 
@@ -116,7 +153,7 @@ class Node:
         return f"<{self._name} object at {id(self):#x}>"
 
     def save(self, *tensors: Tensor | None) -> None:
-        self._saved = [None if t is None else SavedTensor(t, self) for t in tensors]
+        self._saved = [None if t is None else saved_tensor(t, self) for t in tensors]
 
     @property
     def _released(self) -> bool:
@@ -327,3 +364,50 @@ def record(name: str, backward: Callable, inputs: Sequence, outputs: Sequence[Te
            saved: Sequence[Tensor | None] = ()) -> Node:
     """Attach a plain Node whose backward is `backward(node, *grad_outputs)`."""
     return attach(Node(name, backward, inputs), outputs, saved)
+
+
+class saved_tensors_hooks:
+    """torch.autograd.graph.saved_tensors_hooks: tensors saved for backward inside the block go through
+    pack_hook(tensor) -> anything, and come back through unpack_hook(that) -> tensor when backward reads them.
+    Nested blocks: the innermost pair wins."""
+
+    def __init__(self, pack_hook: Callable, unpack_hook: Callable) -> None:
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self) -> saved_tensors_hooks:
+        if _STATE.saved_hooks_disabled is not None:
+            raise RuntimeError(_STATE.saved_hooks_disabled)
+        _STATE.saved_hooks = (*_STATE.saved_hooks, (self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _STATE.saved_hooks = _STATE.saved_hooks[:-1]
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors move to the CPU when saved and back to their device when backward reads them."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        def pack(t: Tensor):
+            return t.device, t.cpu()
+
+        def unpack(packed) -> Tensor:
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Inside the block, registering saved_tensors_hooks raises RuntimeError(error_message)."""
+
+    def __init__(self, error_message: str) -> None:
+        self.error_message = error_message
+
+    def __enter__(self) -> disable_saved_tensors_hooks:
+        self._previous = _STATE.saved_hooks_disabled
+        _STATE.saved_hooks_disabled = self.error_message
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _STATE.saved_hooks_disabled = self._previous

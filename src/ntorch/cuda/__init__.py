@@ -17,7 +17,8 @@ __all__ = [
     "OutOfMemoryError", "CudaDeviceProperties", "is_available", "device_count", "current_device", "set_device",
     "synchronize", "get_device_name", "get_device_properties", "memory_allocated", "max_memory_allocated",
     "memory_reserved", "max_memory_reserved", "empty_cache", "reset_peak_memory_stats", "manual_seed",
-    "manual_seed_all",
+    "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state", "set_rng_state", "get_rng_state_all",
+    "set_rng_state_all",
 ]
 
 
@@ -256,3 +257,47 @@ def manual_seed_all(seed: int) -> None:
 
     for index in range(device_count()):
         cuda_generator(index).manual_seed(seed)
+
+
+def seed() -> None:
+    """Seed the current device's generator from fresh entropy."""
+    from ..random import cuda_generator
+
+    cuda_generator(current_device()).seed()
+
+
+def seed_all() -> None:
+    from ..random import cuda_generator
+
+    entropy = cuda_generator(current_device()).seed()
+    for index in range(device_count()):
+        cuda_generator(index).manual_seed(entropy)
+
+
+def initial_seed() -> int:
+    from ..random import cuda_generator
+
+    return cuda_generator(current_device()).initial_seed()
+
+
+def get_rng_state(device="cuda"):
+    """The generator state of one device as a uint8 CPU tensor ((seed, offset) of its Philox stream)."""
+    from ..random import cuda_generator
+
+    return cuda_generator(device_index(device)).get_state()
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    from ..random import cuda_generator
+
+    cuda_generator(device_index(device)).set_state(new_state)
+
+
+def get_rng_state_all() -> list:
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states) -> None:
+    for index, state in enumerate(new_states):
+        set_rng_state(state, index)
+

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
-from ..autograd.graph import Node, SavedTensor, edge_of, needs_graph
+from ..autograd.graph import Node, edge_of, needs_graph, saved_tensor
 from ..cuda.array import CudaArray
 from ..cuda.array import empty_checked as _cuda_empty
 from ..dtypes import BOOL, FLOAT, INT
@@ -415,7 +415,7 @@ class ElementwiseBackward(Node):
                     meta[i] = (arr.shape, dtypes._FROM_NP[arr.dtype])
                 if reads[i]:
                     slots.append(_OPERANDS[i])
-                    saved.append(SavedTensor(a, self))
+                    saved.append(saved_tensor(a, self))
             else:
                 edges.append(_NO_EDGE)
                 if scalars is None:
@@ -426,7 +426,7 @@ class ElementwiseBackward(Node):
         out._grad_fn = self
         if reads_out:
             slots.append("o")
-            saved.append(SavedTensor(out, self))
+            saved.append(saved_tensor(out, self))
         self.next_functions = tuple(edges)
         self.meta = None if meta is None else tuple(meta)
         self.scalars, self.slots = scalars, tuple(slots)

@@ -1,5 +1,5 @@
-"""ntorch.utils: torch.utils's data loading (ntorch.utils.data)."""
+"""ntorch.utils: data loading (ntorch.utils.data) and activation checkpointing (ntorch.utils.checkpoint)."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
