@@ -49,6 +49,21 @@ from .dtypes import float64 as double
 from .dtypes import int16 as short  # noqa: E402, F401
 from .dtypes import int32 as int
 from .dtypes import int64 as long
+from .layouts import (  # noqa: E402, F401
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    jagged,
+    layout,
+    memory_format,
+    preserve_format,
+    sparse_bsc,
+    sparse_bsr,
+    sparse_coo,
+    sparse_csc,
+    sparse_csr,
+    strided,
+)
 from .ops._util import broadcast_shapes  # noqa: E402, F401
 from .ops._util import result_dtype as result_type
 from .ops.conversion import masked_fill

@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from . import _arrays, dispatch, dtypes
+from . import _arrays, dispatch, dtypes, layouts
 from .devices import as_device, cuda_index
-from .ops.creation import _dt, _finish, _shape_arg
+from .ops.creation import _dt, _finish, _shape_arg, into_out
 from .tensor import Tensor
 
 
@@ -135,7 +135,12 @@ for _name, _dts in (("uniform_", dtypes.FLOAT_DTYPES), ("normal_", dtypes.FLOAT_
     dispatch.register(_name, "cuda", _dts, dispatch.cuda_kernel("random", _name), lazy=True)
 
 
-def rand(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, generator: Generator | None = None, out: Tensor | None = None, dtype=None, layout=None, device=None,
+         pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("rand", layout, pin_memory)
+    if out is not None:
+        return into_out("rand", out, dtype, lambda dt, d: rand(*size, generator=generator, dtype=dt, device=d),
+                        requires_grad)
     d = as_device(device)
     dt = _float_dt(dtype, "rand")
     shape = _shape_arg(size, "rand")
@@ -149,7 +154,12 @@ def rand(*size, generator: Generator | None = None, dtype=None, device=None, req
     return _finish(arr.astype(dt.np, copy=False), requires_grad)
 
 
-def randn(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn(*size, generator: Generator | None = None, out: Tensor | None = None, dtype=None, layout=None, device=None,
+          pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("randn", layout, pin_memory)
+    if out is not None:
+        return into_out("randn", out, dtype, lambda dt, d: randn(*size, generator=generator, dtype=dt, device=d),
+                        requires_grad)
     d = as_device(device)
     dt = _float_dt(dtype, "randn")
     if d.type == "cuda":
@@ -160,9 +170,13 @@ def randn(*size, generator: Generator | None = None, dtype=None, device=None, re
     return _finish(arr.astype(dt.np, copy=False), requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None, device=None,
-            requires_grad: bool = False) -> Tensor:
+def randint(low, high=None, size=None, *, generator: Generator | None = None, out: Tensor | None = None, dtype=None,
+            layout=None, device=None, pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """torch.randint(high, size) or torch.randint(low, high, size): int64 by default."""
+    layouts.check_factory_args("randint", layout, pin_memory)
+    if out is not None:
+        return into_out("randint", out, dtype, lambda dt, d: randint(low, high, size, generator=generator, dtype=dt,
+                                                                     device=d), requires_grad)
     d = as_device(device)
     if size is None:
         if high is None or not isinstance(high, tuple | list):
@@ -180,8 +194,12 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, dt
     return _finish(arr.astype(dt.np), requires_grad)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None = None, dtype=None, layout=None,
+             device=None, pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("randperm", layout, pin_memory)
+    if out is not None:
+        return into_out("randperm", out, dtype, lambda dt, d: randperm(n, generator=generator, dtype=dt, device=d),
+                        requires_grad)
     as_device(device)
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
@@ -190,8 +208,24 @@ def randperm(n: int, *, generator: Generator | None = None, dtype=None, device=N
         _dt(dtype, dtypes.int64).np), requires_grad, device)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, dtype=None) -> Tensor:
+def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, out: Tensor | None = None,
+           dtype=None, layout=None, device=None, pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """torch.normal with scalar or tensor mean/std (tensors broadcast)."""
+    layouts.check_factory_args("normal", layout, pin_memory)
+    if out is not None:
+        return into_out("normal", out, dtype if not isinstance(mean, Tensor) and not isinstance(std, Tensor)
+                        else None, lambda dt, d: normal(mean, std, size, generator=generator, dtype=dt, device=d),
+                        requires_grad)
+    scalars = not isinstance(mean, Tensor) and not isinstance(std, Tensor)
+    if scalars and device is not None and as_device(device).type == "cuda":
+        if size is None:
+            raise TypeError("normal(): with scalar mean and std, size is required")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        dt = _float_dt(dtype, "normal")
+        z = _on_device("normal_", _shape_arg((size,), "normal"), dt, as_device(device), generator, float(mean),
+                       float(std))
+        return z.requires_grad_(requires_grad)
     on_cuda = [t for t in (mean, std) if isinstance(t, Tensor) and t.is_cuda]
     if on_cuda:  # a standard normal sample on the device, scaled and shifted by the ops (which broadcast)
         size = tuple(size) if size is not None else tuple(np.broadcast_shapes(
@@ -211,24 +245,43 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, 
             raise TypeError("normal(): with scalar mean and std, size is required")
     dt = mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(std, Tensor) else _dt(dtype)
     z = _rng(generator).standard_normal(tuple(size))
-    return _finish((m + s * z).astype(dt.np))
+    return _finish((m + s * z).astype(dt.np), requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype=None, generator: Generator | None = None, device=None) -> Tensor:
-    return rand(input.shape, dtype=dtype or input.dtype, generator=generator,
+def _laid_out_like(res: Tensor, input: Tensor, memory_format, op: str) -> Tensor:
+    """res (a fresh contiguous sample shaped like input) laid out as memory_format asks (preserve: like input)."""
+    from .ops.shape import _contiguous_strides, _copy_with_strides, like_strides
+
+    strides = like_strides(input, memory_format, op)
+    if strides == _contiguous_strides(tuple(res._data.shape)):
+        return res
+    return _copy_with_strides(res, strides)
+
+
+def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+              requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
+    layouts.check_factory_args("rand_like", layout, pin_memory)
+    res = rand(input.shape, dtype=dtype or input.dtype, generator=generator,
+               device=input.device if device is None else device)
+    return _laid_out_like(res, input, memory_format, "rand_like").requires_grad_(requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+               requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
+    layouts.check_factory_args("randn_like", layout, pin_memory)
+    res = randn(input.shape, dtype=dtype or input.dtype, generator=generator,
                 device=input.device if device is None else device)
+    return _laid_out_like(res, input, memory_format, "randn_like").requires_grad_(requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype=None, generator: Generator | None = None, device=None) -> Tensor:
-    return randn(input.shape, dtype=dtype or input.dtype, generator=generator,
-                 device=input.device if device is None else device)
-
-
-def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None) -> Tensor:
+def randint_like(input: Tensor, low, high=None, *, generator: Generator | None = None, dtype=None, layout=None,
+                 device=None, pin_memory: bool = False, requires_grad: bool = False, memory_format=None) -> Tensor:
+    layouts.check_factory_args("randint_like", layout, pin_memory)
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=input.device if device is None else device)
+    res = randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype,
+                  device=input.device if device is None else device)
+    return _laid_out_like(res, input, memory_format, "randint_like").requires_grad_(requires_grad)
 
 
 FUNCTIONS = {

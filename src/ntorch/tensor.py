@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, layouts
 from .cuda.array import CudaArray
 from .devices import CPU, cuda_device
 
@@ -206,7 +206,11 @@ class Tensor:
         self._storage().version += 1
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """PyTorch's rule: size-1 dims may have any stride, and empty tensors are contiguous."""
+        """PyTorch's rule: size-1 dims may have any stride, and empty tensors are contiguous (in the default
+        format; channels_last[_3d] asks for C innermost, see layouts.py)."""
+        if memory_format is layouts.channels_last or memory_format is layouts.channels_last_3d:
+            return layouts.is_contiguous_as(self._data.shape, self.stride(), memory_format)
+        layouts.check_memory_format("is_contiguous", memory_format)
         if self._data.size == 0:
             return True
         expected = 1
@@ -313,8 +317,8 @@ class Tensor:
         return bool(getattr(self, "_retains_grad", False))
 
     @property
-    def layout(self) -> str:
-        return "strided"
+    def layout(self) -> layouts.layout:
+        return layouts.strided
 
     @property
     def data(self) -> Tensor:

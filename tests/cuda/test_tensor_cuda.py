@@ -921,3 +921,17 @@ def test_set_default_device_cuda():
     finally:
         nt.set_default_device(None)
     assert not nt.zeros(2).is_cuda
+
+
+def test_channels_last_and_factory_out_on_the_device():
+    x = nt.randn(2, 3, 2, 3)
+    d = x.cuda()
+    for y in (d.contiguous(memory_format=nt.channels_last), d.clone(memory_format=nt.channels_last),
+              d.to(memory_format=nt.channels_last), nt.empty_like(d, memory_format=nt.channels_last).copy_(d)):
+        assert y.is_cuda and y.stride() == (18, 1, 9, 3) and y.is_contiguous(memory_format=nt.channels_last)
+        np.testing.assert_array_equal(y.cpu().numpy(), x.numpy())
+    assert nt.empty(2, 3, 2, 3, device="cuda", memory_format=nt.channels_last).stride() == (18, 1, 9, 3)
+    out = nt.empty(0, device="cuda", dtype=nt.int64)
+    assert nt.arange(4, out=out) is out and out.is_cuda and out.cpu().tolist() == [0, 1, 2, 3]
+    z = nt.normal(2.0, 0.5, (64,), device="cuda")
+    assert z.is_cuda and abs(float(z.mean()) - 2.0) < 0.5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _arrays, devices, dtypes
+from .. import _arrays, devices, dtypes, layouts
 from ..autograd import inplace
 from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
@@ -45,6 +45,11 @@ def move(arr, target: devices.device):
 
 def to(self: Tensor, *args, dtype=None, device=None, non_blocking: bool = False, copy: bool = False,
        memory_format=None) -> Tensor:
+    if memory_format is not None and memory_format is not layouts.preserve_format:
+        from .shape import contiguous  # channels_last / contiguous_format: convert, then lay out
+
+        return contiguous(to(self, *args, dtype=dtype, device=device, non_blocking=non_blocking, copy=copy),
+                          memory_format)
     for a in args:
         if isinstance(a, dtypes.dtype):
             dtype = a
@@ -166,21 +171,24 @@ def zero_(self: Tensor) -> Tensor:
 
 
 def _new(factory):
-    def method(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return factory(*size, dtype=dtype or self.dtype, device=self.device if device is None else device,
-                       requires_grad=requires_grad)
+    def method(self: Tensor, *size, dtype=None, layout=None, device=None, pin_memory: bool = False,
+               requires_grad: bool = False) -> Tensor:
+        return factory(*size, dtype=dtype or self.dtype, layout=layout, device=self.device if device is None
+                       else device, pin_memory=pin_memory, requires_grad=requires_grad)
 
     return method
 
 
-def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def new_full(self: Tensor, size, fill_value, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+             requires_grad: bool = False) -> Tensor:
     from .creation import full
 
-    return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device,
-                requires_grad=requires_grad)
+    return full(size, fill_value, dtype=dtype or self.dtype, layout=layout, device=self.device if device is None
+                else device, pin_memory=pin_memory, requires_grad=requires_grad)
 
 
-def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def new_tensor(self: Tensor, data, *, dtype=None, device=None, pin_memory: bool = False,
+               requires_grad: bool = False) -> Tensor:
     from .creation import tensor
 
     return tensor(data, dtype=dtype or self.dtype, device=self.device if device is None else device,

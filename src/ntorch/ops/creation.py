@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from .. import _arrays, dtypes
+from .. import _arrays, dtypes, layouts
 from ..devices import as_device, cuda_index
 from ..tensor import Tensor
 from ._util import is_scalar
@@ -60,6 +60,28 @@ def _finish(arr: np.ndarray, requires_grad: bool = False, device=_PLACED) -> Ten
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad = True
     return t
+
+
+def into_out(op: str, out: Tensor, dtype, make, requires_grad: bool = False) -> Tensor:
+    """A factory's out=: `make(dtype)` computed in out's dtype (the given dtype must match it, as torch) on out's
+    device, then written into out, which is resized to the result's shape without a warning (as torch's
+    factories do) and returned."""
+    from ._util import check_tensor
+
+    check_tensor(out, op, "out")
+    dt = out.dtype if dtype is None else dtypes.as_dtype(dtype)
+    if dt is not out.dtype:
+        raise RuntimeError(f"dtype {dtypes.torch_name(dt)} does not match dtype of out parameter "
+                           f"({dtypes.torch_name(out.dtype)})")
+    res = make(dt, out.device)
+    if tuple(out._data.shape) != tuple(res._data.shape):
+        out._data = _arrays.empty(res._data.shape, out._data.dtype, out._data if _arrays.is_cuda(out._data) else None)
+        out._flat = out._store = out._base = None
+    _arrays.copy_into(out._data, res._data)
+    out._bump_version()
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
 
 
 def _infer_dtype(data) -> dtypes.dtype:
@@ -183,7 +205,7 @@ def _to_array(data, dt: dtypes.dtype, sizes: tuple) -> np.ndarray:
         return arr.astype(dt.np)
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """torch.tensor: always copies; infers dtype from the data like torch."""
     as_device(device)
     if isinstance(data, str):
@@ -253,25 +275,49 @@ def _filled(size, value, dtype, op: str, requires_grad: bool, device) -> Tensor:
     return _finish(arr, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out: Tensor | None = None) -> Tensor:
+def zeros(*size, out: Tensor | None = None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+          requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("zeros", layout, pin_memory)
+    if out is not None:
+        return into_out("zeros", out, dtype, lambda dt, d: zeros(*size, dtype=dt, device=d), requires_grad)
     if as_device(device).type == "cuda":
         return _filled(size, 0, dtype, "zeros", requires_grad, device)
     return _finish(np.zeros(_shape_arg(size, "zeros"), _dt(dtype).np), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, out: Tensor | None = None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+         requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("ones", layout, pin_memory)
+    if out is not None:
+        return into_out("ones", out, dtype, lambda dt, d: ones(*size, dtype=dt, device=d), requires_grad)
     return _filled(size, 1, dtype, "ones", requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+def empty(*size, out: Tensor | None = None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+          requires_grad: bool = False, memory_format=None) -> Tensor:
+    layouts.check_factory_args("empty", layout, pin_memory)
+    if out is not None:
+        return into_out("empty", out, dtype, lambda dt, d: empty(*size, dtype=dt, device=d), requires_grad)
     d = as_device(device)
     shape, dt = _shape_arg(size, "empty"), _dt(dtype)
+    layouts.check_memory_format("empty", memory_format)
+    strides = None if memory_format is layouts.preserve_format else layouts.format_strides(shape, memory_format)
+    if strides is not None:  # channels_last[_3d]
+        from .shape import empty_strided_array
+
+        if d.type == "cuda":
+            return _finish(_arrays.empty_strided(shape, strides, dt.np, cuda_index(d)), requires_grad)
+        return _finish(empty_strided_array(shape, strides, dt.np), requires_grad)
     if d.type == "cuda":
         return _finish(_arrays.empty(shape, dt.np, cuda_index(d)), requires_grad)
     return _finish(np.empty(shape, dt.np), requires_grad)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, out: Tensor | None = None, dtype=None, layout=None, device=None,
+         pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("full", layout, pin_memory)
+    if out is not None:
+        return into_out("full", out, dtype, lambda dt, d: full(size, fill_value, dtype=dt, device=d), requires_grad)
     if not isinstance(size, tuple | list):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
@@ -283,9 +329,14 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     return _filled((size,), fill_value, dtype, "full", requires_grad, device)
 
 
-def _like(input: Tensor, dtype, fill, requires_grad: bool, device) -> Tensor:
-    """A tensor shaped and laid out like input (torch.preserve_format), filled with `fill` unless None."""
-    from .shape import empty_strided_array, preserved_strides
+def _like(input: Tensor, dtype, fill, requires_grad: bool, device, memory_format=None, op: str = "empty_like",
+          layout=None, pin_memory: bool = False) -> Tensor:
+    """A tensor shaped like input and laid out as memory_format says (torch.preserve_format: like input),
+    filled with `fill` unless None."""
+    from .shape import empty_strided_array, like_strides
+
+    layouts.check_factory_args(op, layout, pin_memory)
+    strides = like_strides(input, memory_format, op)
 
     d = input.device if device is None else as_device(device)
     dt = input.dtype if dtype is None else dtypes.as_dtype(dtype)
@@ -298,32 +349,35 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device) -> Tensor:
         _check_overflow([fill], dt, scalar_op=True)
         fill = fill if dt is not dtypes.bool else bool(fill)
     if d.type == "cuda":  # the same layout rule on the device, filled by the fill kernel
-        arr = _arrays.empty_strided(input._data.shape, preserved_strides(input), dt.np, cuda_index(d))
+        arr = _arrays.empty_strided(input._data.shape, strides, dt.np, cuda_index(d))
         if fill is not None:
             _arrays.copy_into(arr, fill)
         return _finish(arr, requires_grad)
-    arr = empty_strided_array(input._data.shape, preserved_strides(input), dt.np)
+    arr = empty_strided_array(input._data.shape, strides, dt.np)
     if fill is not None:
         with np.errstate(invalid="ignore", over="ignore"):
             arr[...] = fill
     return _finish(arr, requires_grad)
 
 
-def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _like(input, dtype, 0, requires_grad, device)
+def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _like(input, dtype, 0, requires_grad, device, memory_format, "zeros_like", layout, pin_memory)
 
 
-def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _like(input, dtype, 1, requires_grad, device)
+def ones_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _like(input, dtype, 1, requires_grad, device, memory_format, "ones_like", layout, pin_memory)
 
 
-def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _like(input, dtype, None, requires_grad, device)
+def empty_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _like(input, dtype, None, requires_grad, device, memory_format, "empty_like", layout, pin_memory)
 
 
-def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
-              memory_format=None) -> Tensor:
-    return _like(input, dtype, fill_value, requires_grad, device)
+def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _like(input, dtype, fill_value, requires_grad, device, memory_format, "full_like", layout, pin_memory)
 
 
 def _real(v, op: str, name: str):
@@ -336,12 +390,17 @@ def _real(v, op: str, name: str):
     return v
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, layout=None, device=None,
+           pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """torch.arange: int64 when all of start/end/step are ints, else the default float dtype.
 
     As torch: the length is ceil((end - start) / step) computed in double; the values are start + i * step
     computed in double (float32 for float16 results); for integer results start/end/step are truncated
     to integers first (and for int64 the length is computed from the truncated values)."""
+    layouts.check_factory_args("arange", layout, pin_memory)
+    if out is not None:
+        return into_out("arange", out, dtype, lambda dt, d: arange(start, end, step, dtype=dt, device=d),
+                        requires_grad)
     as_device(device)
     if end is None:
         start, end = 0, start
@@ -408,7 +467,12 @@ def _lin_values(start, end, steps: int, dt: dtypes.dtype) -> np.ndarray:
         return np.concatenate([fwd, bwd]).astype(ct)
 
 
-def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, *, out: Tensor | None = None, dtype=None, layout=None, device=None,
+             pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("linspace", layout, pin_memory)
+    if out is not None:
+        return into_out("linspace", out, dtype, lambda dt, d: linspace(start, end, steps, dtype=dt, device=d),
+                        requires_grad)
     as_device(device)
     steps = _check_steps(steps, "linspace")
     start, end = _real(start, "linspace", "start"), _real(end, "linspace", "end")
@@ -418,10 +482,14 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
         return _finish((np.trunc(arr) if not dt.is_floating_point else arr).astype(dt.np), requires_grad, device)
 
 
-def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
+def logspace(start, end, steps: int, base: float = 10.0, *, out: Tensor | None = None, dtype=None, layout=None,
+             device=None, pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """base ** linspace(start, end, steps), with the exponents and the power in the result dtype (double
     for integer results, then truncated)."""
+    layouts.check_factory_args("logspace", layout, pin_memory)
+    if out is not None:
+        return into_out("logspace", out, dtype,
+                        lambda dt, d: logspace(start, end, steps, base, dtype=dt, device=d), requires_grad)
     as_device(device)
     steps = _check_steps(steps, "logspace")
     start, end = _real(start, "logspace", "start"), _real(end, "logspace", "end")
@@ -435,7 +503,11 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     return _finish(arr, requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype=None, layout=None, device=None,
+        pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("eye", layout, pin_memory)
+    if out is not None:
+        return into_out("eye", out, dtype, lambda dt, d: eye(n, m, dtype=dt, device=d), requires_grad)
     as_device(device)
     for name, v, pos in (("n", n, 1), ("m", m, 2)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer)):

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, layouts
 from ..tensor import Tensor
 from . import creation
 from ._util import check_tensor
@@ -180,12 +180,16 @@ def _tri_indices(np_fn, row: int, col: int, offset: int, dtype, device) -> Tenso
     return creation._finish(np.stack([r, c]).astype(dt.np).reshape(2, -1), False, device)
 
 
-def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
-    return _tri_indices(np.tril_indices, row, col, offset, dtype, device)
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None,
+                 pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("tril_indices", layout, pin_memory)
+    return _tri_indices(np.tril_indices, row, col, offset, dtype, device).requires_grad_(requires_grad)
 
 
-def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
-    return _tri_indices(np.triu_indices, row, col, offset, dtype, device)
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None,
+                 pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("triu_indices", layout, pin_memory)
+    return _tri_indices(np.triu_indices, row, col, offset, dtype, device).requires_grad_(requires_grad)
 
 
 def diagflat(input: Tensor, offset: int = 0) -> Tensor:

@@ -7,7 +7,7 @@ import builtins
 
 import numpy as np
 
-from .. import _arrays, dtypes
+from .. import _arrays, dtypes, layouts
 from ..autograd import grad_mode
 from ..devices import as_device
 from ..tensor import Tensor
@@ -130,7 +130,9 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
                         storage_elems=storage_elems)
 
 
-def empty_strided(size, stride, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+                  requires_grad: bool = False) -> Tensor:
+    layouts.check_factory_args("empty_strided", layout, pin_memory)
     size, stride = _check_strided(size, stride, 0, 1, 1 << 62)
     dt = creation._dt(dtype)
     d = as_device(device)
@@ -164,8 +166,10 @@ def empty_permuted(size, physical_layout, *, dtype=None, device=None, requires_g
 
 # -- creation from Python objects ------------------------------------------------------------------------------
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
+                  requires_grad: bool = False) -> Tensor:
     """A 0-d tensor of the default float dtype (not the scalar's own type, unlike tensor())."""
+    layouts.check_factory_args("scalar_tensor", layout, pin_memory)
     if not is_scalar(s):
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
     return creation.tensor(s, dtype=creation._dt(dtype), device=device, requires_grad=requires_grad)

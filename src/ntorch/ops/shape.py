@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _arrays, dtypes
+from .. import _arrays, dtypes, layouts
 from ..autograd.graph import needs_graph, record
 from ..tensor import Size, Tensor, _contiguous_strides, _wrap_dim
 from ._util import normalize_dims
@@ -403,9 +403,30 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
 
 
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
-    if self.is_contiguous():
+    if memory_format is None or memory_format is layouts.contiguous_format:
+        if self.is_contiguous():
+            return self
+        return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(_arrays.ascontiguous(self._data)))
+    layouts.check_memory_format("contiguous", memory_format)
+    if memory_format is layouts.preserve_format:
+        if self.is_contiguous():
+            return self
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    strides = layouts.format_strides(tuple(self._data.shape), memory_format)  # raises for a wrong rank
+    if self.is_contiguous(memory_format):
         return self
-    return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(_arrays.ascontiguous(self._data)))
+    return _copy_with_strides(self, strides)
+
+
+def _copy_with_strides(self: Tensor, strides: tuple) -> Tensor:
+    """A copy of self laid out with the given element strides (a clone in autograd's eyes)."""
+    if type(self._data) is not np.ndarray:
+        out = _arrays.empty_strided(self._data.shape, strides, self._data.dtype, self._data)
+        _arrays.copy_into(out, self._data)
+    else:
+        out = empty_strided_array(self._data.shape, strides, self._data.dtype)
+        out[...] = self._data
+    return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(out))
 
 
 def _non_overlapping_and_dense(shape, strides) -> bool:
@@ -456,9 +477,10 @@ def _dense_strides(shape, strides) -> tuple[int, ...]:
 def preserved_strides(t: Tensor) -> tuple[int, ...]:
     """The strides torch gives a copy of t with memory_format=torch.preserve_format (clone, *_like)."""
     shape, strides = t._data.shape, t.stride()
-    if t._data.size == 0 or t.is_contiguous():
-        return _contiguous_strides(shape)
-    if _non_overlapping_and_dense(shape, strides):
+    contiguous = _contiguous_strides(shape)
+    if t._data.size == 0 or strides == contiguous:
+        return contiguous
+    if _non_overlapping_and_dense(shape, strides):  # kept exactly, size-1 dims' strides included (torch)
         return tuple(strides)
     return _dense_strides(shape, strides)
 
@@ -477,11 +499,15 @@ def empty_strided_array(shape, strides, np_dtype) -> np.ndarray:
 
 
 def clone(self: Tensor, *, memory_format=None) -> Tensor:
-    """A copy that keeps self's memory layout (torch.preserve_format), dense and non-overlapping."""
-    if type(self._data) is not np.ndarray:  # CUDA: the same layout rule, filled by the copy kernel
-        out = _arrays.empty_strided(self._data.shape, preserved_strides(self), self._data.dtype, self._data)
-        _arrays.copy_into(out, self._data)
-        return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(out))
-    out = empty_strided_array(self._data.shape, preserved_strides(self), self._data.dtype)
-    out[...] = self._data
-    return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(out))
+    """A copy; by default (torch.preserve_format) it keeps self's memory layout, dense and non-overlapping."""
+    return _copy_with_strides(self, like_strides(self, memory_format, "clone"))
+
+
+def like_strides(t: Tensor, memory_format, op: str) -> tuple:
+    """The strides of a new tensor made like t (clone, *_like) in memory_format (None: preserve_format)."""
+    if memory_format is None or memory_format is layouts.preserve_format:
+        return preserved_strides(t)
+    layouts.check_memory_format(op, memory_format)
+    if memory_format is layouts.contiguous_format:
+        return _contiguous_strides(t._data.shape)
+    return layouts.format_strides(tuple(t._data.shape), memory_format)

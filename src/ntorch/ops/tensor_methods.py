@@ -226,9 +226,10 @@ METHODS = {
     "dim_order": dim_order,
     "float_power_": float_power_,
     "narrow_copy": lambda self, dim, start, length: self.narrow(dim, start, length).clone(),
-    "new_empty_strided": lambda self, size, stride, *, dtype=None, device=None, requires_grad=False:
-        misc.empty_strided(size, stride, dtype=dtype or self.dtype, device=device or self.device,
-                           requires_grad=requires_grad),
+    "new_empty_strided": lambda self, size, stride, *, dtype=None, layout=None, device=None, pin_memory=False,
+    requires_grad=False: misc.empty_strided(size, stride, dtype=dtype or self.dtype, layout=layout,
+                                            device=device or self.device, pin_memory=pin_memory,
+                                            requires_grad=requires_grad),
     "is_signed": lambda self: self.dtype not in (dtypes.bool, dtypes.uint8),
     "is_nonzero": lambda self: misc.FUNCTIONS["is_nonzero"](self),
     "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),

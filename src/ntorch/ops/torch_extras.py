@@ -60,11 +60,14 @@ def unsafe_split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple[T
     return input.split(list(split_sizes), dim)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
+def range(start=0, end=None, step=1, *, out: Tensor | None = None, dtype=None, layout=None, device=None,  # noqa: A001
+          pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """torch.range (deprecated): [start, end] with the end included, floor((end - start) / step) + 1 values, in the
     default float dtype unless told otherwise."""
+    from .. import layouts
     from . import creation
 
+    layouts.check_factory_args("range", layout, pin_memory)
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)
@@ -76,8 +79,16 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: 
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     n = int(math.floor((end - start) / step)) + 1
     dt = dtypes.get_default_dtype() if dtype is None else dtype
+    if out is not None:
+        return creation.into_out("range", out, dtype, lambda dt, d: _range_values(start, step, n, dt, d), requires_grad)
+    return _range_values(start, step, n, dt, device).requires_grad_(requires_grad)
+
+
+def _range_values(start, step, n: int, dt, device) -> Tensor:
+    from . import creation
+
     idx = creation.arange(n, dtype=dtypes.float64, device=device)
-    return (idx * step + start).to(dt).requires_grad_(requires_grad)
+    return (idx * step + start).to(dt)
 
 
 def frobenius_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False) -> Tensor:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import layouts
 from . import creation
 
 
-def _window(name: str, window_length: int, periodic: bool, values, dtype, device, requires_grad: bool):
+def _window(name: str, window_length: int, periodic: bool, values, dtype, device, requires_grad: bool,
+            layout=None, pin_memory: bool = False):
+    layouts.check_factory_args(name, layout, pin_memory)
     if window_length < 0:
         raise RuntimeError(f"{name} requires non-negative window_length, got window_length={window_length}")
     dt = creation._dt(dtype)
@@ -27,35 +30,38 @@ def _cos_sum(coeffs):
     return values
 
 
-def hann_window(window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad: bool = False):
-    return _window("hann_window", window_length, periodic, _cos_sum((0.5, -0.5)), dtype, device, requires_grad)
+def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
+                pin_memory: bool = False, requires_grad: bool = False):
+    return _window("hann_window", window_length, periodic, _cos_sum((0.5, -0.5)), dtype, device, requires_grad,
+                   layout, pin_memory)
 
 
 def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54, beta: float = 0.46, *,
-                   dtype=None, device=None, requires_grad: bool = False):
+                   dtype=None, layout=None, device=None, pin_memory: bool = False, requires_grad: bool = False):
     return _window("hamming_window", window_length, periodic, _cos_sum((alpha, -beta)), dtype, device,
-                   requires_grad)
+                   requires_grad, layout, pin_memory)
 
 
-def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
-                    requires_grad: bool = False):
+def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
+                    pin_memory: bool = False, requires_grad: bool = False):
     return _window("blackman_window", window_length, periodic, _cos_sum((0.42, -0.5, 0.08)), dtype, device,
-                   requires_grad)
+                   requires_grad, layout, pin_memory)
 
 
-def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
-                    requires_grad: bool = False):
+def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
+                    pin_memory: bool = False, requires_grad: bool = False):
     return _window("bartlett_window", window_length, periodic, lambda k, n: 1 - np.abs(2 * k / (n - 1) - 1), dtype,
-                   device, requires_grad)
+                   device, requires_grad, layout, pin_memory)
 
 
-def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *, dtype=None, device=None,
-                  requires_grad: bool = False):
+def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *, dtype=None, layout=None,
+                  device=None, pin_memory: bool = False, requires_grad: bool = False):
     def values(k, n):
         alpha = (n - 1) / 2
         return np.i0(beta * np.sqrt(np.clip(1 - ((k - alpha) / alpha) ** 2, 0, None))) / np.i0(beta)
 
-    return _window("kaiser_window", window_length, periodic, values, dtype, device, requires_grad)
+    return _window("kaiser_window", window_length, periodic, values, dtype, device, requires_grad, layout,
+                   pin_memory)
 
 
 FUNCTIONS = {"hann_window": hann_window, "hamming_window": hamming_window, "blackman_window": blackman_window,

@@ -388,12 +388,12 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """to(device), to(dtype), to(device, dtype), to(tensor): floating-point parameters and buffers take the
-        dtype; every one moves to the device."""
+        """to(device), to(dtype), to(device, dtype), to(tensor), memory_format=: floating-point parameters and
+        buffers take the dtype; every one moves to the device; 4-d and 5-d ones take the memory format."""
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
         non_blocking = kwargs.pop("non_blocking", False)
-        kwargs.pop("memory_format", None)
+        memory_format = kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
                             f"argument '{next(iter(kwargs))}'")
@@ -413,6 +413,9 @@ class Module:
                                 f"dtype={dtype}")
 
         def convert(t: Tensor) -> Tensor:
+            if memory_format is not None and t.dim() in (4, 5):  # as torch: 4-d and 5-d tensors take the format
+                return t.to(device, dtype if t.is_floating_point() else None, non_blocking=non_blocking,
+                            memory_format=memory_format)
             return t.to(device, dtype if t.is_floating_point() else None, non_blocking=non_blocking)
 
         return self._apply(convert)
