@@ -58,6 +58,7 @@ CALLS = {
         "copysign", "logaddexp", "logaddexp2", "nextafter", "ldexp",
     )},
     "xlogy": lambda: ntorch.xlogy(x(2, 3), x(2, 3).abs() + 0.5),
+    "vmap": lambda: ntorch.vmap(lambda v: v.sin())(x(2, 3)),  # a transform: the mapped function's graph
     **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3).abs() + 0.5)) for n in (
         "abs", "absolute", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "ceil", "cos", "cosh", "erf", "erfc",
         "exp", "exp2", "expm1", "fix", "floor", "frac", "log", "log10", "log1p", "log2", "neg", "negative",

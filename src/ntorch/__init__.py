@@ -16,6 +16,7 @@ from . import (
     _methods,  # noqa: E402, F401
     autograd,
     dispatch,  # noqa: E402
+    func,  # noqa: F401  (ntorch.func, as torch.func)
     linalg,  # noqa: E402, F401  (ntorch.linalg, as torch.linalg)
     nn,
     optim,
@@ -153,6 +154,7 @@ globals().update(_INDEX_REDUCE)
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
+vmap = func.vmap  # torch.vmap is torch.func.vmap
 
 __version__ = "0.1.0"
 
