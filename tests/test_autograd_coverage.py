@@ -24,6 +24,7 @@ NOT_DIFFERENTIABLE = {
     "searchsorted", "seed", "set_default_dtype", "set_rng_state", "tensor", "unique", "unique_consecutive",
     "zeros", "zeros_like", "floor_divide", "one_hot", "save", "load",
     "signbit", "gcd", "lcm", "heaviside", "bitwise_left_shift", "bitwise_right_shift", "isin",
+    "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype",
 }
 
 

@@ -14,6 +14,7 @@ _os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 
 from . import (
     _methods,  # noqa: E402, F401
+    amp,  # noqa: F401  (ntorch.amp, as torch.amp)
     autograd,
     dispatch,  # noqa: E402
     func,  # noqa: F401  (ntorch.func, as torch.func)
@@ -155,6 +156,9 @@ subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
 vmap = func.vmap  # torch.vmap is torch.func.vmap
+autocast = amp.autocast
+is_autocast_enabled, set_autocast_enabled = amp.is_autocast_enabled, amp.set_autocast_enabled
+get_autocast_dtype, set_autocast_dtype = amp.get_autocast_dtype, amp.set_autocast_dtype
 
 __version__ = "0.1.0"
 

@@ -935,3 +935,24 @@ def test_channels_last_and_factory_out_on_the_device():
     assert nt.arange(4, out=out) is out and out.is_cuda and out.cpu().tolist() == [0, 1, 2, 3]
     z = nt.normal(2.0, 0.5, (64,), device="cuda")
     assert z.is_cuda and abs(float(z.mean()) - 2.0) < 0.5
+
+
+def test_autocast_and_grad_scaler_on_the_device():
+    from ntorch import amp
+
+    lin = nt.nn.Linear(4, 3).cuda()
+    x = nt.randn(2, 4, device="cuda")
+    with nt.autocast("cuda"):  # float16 by default on CUDA
+        y = lin(x)
+        assert y.is_cuda and y.dtype is nt.float16
+        loss = nt.nn.functional.mse_loss(y, nt.zeros(2, 3, device="cuda", dtype=nt.float16))
+        assert loss.dtype is nt.float32
+    scaler = amp.GradScaler("cuda", init_scale=16.0)
+    opt = nt.optim.SGD(lin.parameters(), lr=0.0)
+    scaler.scale(loss).backward()
+    assert lin.weight.grad.dtype is nt.float32 and lin.weight.grad.is_cuda
+    g16 = lin.weight.grad.cpu().numpy().copy()
+    scaler.step(opt)
+    np.testing.assert_allclose(lin.weight.grad.cpu().numpy(), g16 / 16.0, rtol=1e-6)
+    scaler.update()
+    assert scaler.get_scale() == 16.0

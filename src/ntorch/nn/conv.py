@@ -37,7 +37,7 @@ from functools import partial
 
 import numpy as np
 
-from .. import _arrays, dispatch, dtypes
+from .. import _arrays, amp, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import conv as K
 from ..ops._util import check_tensor
@@ -309,6 +309,8 @@ def _fmt(t) -> str:
 
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
     """conv1d (nd = 1) and conv2d (nd = 2): torch's checks in torch's order, then _conv2d_arrays."""
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, weight, bias = amp.lower_precision(input, weight, bias)
     check_tensor(input, op)
     check_tensor(weight, op, "weight")
     if bias is not None:
@@ -1010,6 +1012,8 @@ def _check_transposed(op: str, nd: int, input: Tensor, weight: Tensor, bias, str
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """F.conv_transpose2d: the adjoint of conv2d (GEMM with the transposed weight, then col2im)."""
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, weight, bias = amp.lower_precision(input, weight, bias)
     op = "conv_transpose2d"
     batched, in_shape, s, p, op_, d, osz = _check_transposed(op, 2, input, weight, bias, stride, padding,
                                                              output_padding, groups, dilation)
@@ -1034,6 +1038,8 @@ def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, st
                        groups, dilation) -> Tensor:
     """conv_transpose1d / conv_transpose3d: torch's checks, then conv_transpose2d (1-d: height 1; 3-d: the depth
     taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, weight, bias = amp.lower_precision(input, weight, bias)
     batched, in_shape, s, p, op_, d, osz = _check_transposed(op, nd, input, weight, bias, stride, padding,
                                                              output_padding, groups, dilation)
     if nd == 3 and _native3d(input):

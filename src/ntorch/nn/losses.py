@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .. import dispatch, dtypes
+from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import loss as K
@@ -251,6 +251,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-weight[t] * input[n, t, ...] over class targets t, ignoring ignore_index; a weighted mean divides by
     the sum of the weights of the targets that count."""
+    if amp.STATE.active:  # autocast: torch's float32 op list
+        input, target, weight = amp.float32(input, target, weight)
     check_tensor(input, "nll_loss")
     check_tensor(target, "nll_loss", "target")
     reduction = _reduction(size_average, reduce, reduction)
@@ -333,6 +335,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over the class dim (1, or 0 for 1-D input) and NLL, fused for (N, C) class targets.
     Targets of the input's shape are class probabilities."""
+    if amp.STATE.active:  # autocast: torch's float32 op list
+        input, target, weight = amp.float32(input, target, weight)
     check_tensor(input, "cross_entropy")
     check_tensor(target, "cross_entropy", "target")
     reduction = _reduction(size_average, reduce, reduction)
@@ -446,12 +450,16 @@ def _l1_integer(input: Tensor, target: Tensor, reduction: str) -> Tensor:
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """(input - target)**2 (broadcast, with torch's warning); weighted mean divides by sum(weight)."""
+    if amp.STATE.active:  # autocast: torch's float32 op list
+        input, target = amp.float32(input, target)
     return _mse_l1("mse_loss", input, target, size_average, reduce, reduction, weight)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """|input - target| (broadcast, with torch's warning); weighted mean divides by sum(weight)."""
+    if amp.STATE.active:  # autocast: torch's float32 op list
+        input, target = amp.float32(input, target)
     return _mse_l1("l1_loss", input, target, size_average, reduce, reduction, weight)
 
 
@@ -558,6 +566,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """(1 - t) * x - (1 + (pos_weight - 1) * t) * log_sigmoid(x), times weight: stable for any |x|."""
+    if amp.STATE.active:  # autocast: torch's float32 op list
+        input, target, weight = amp.float32(input, target, weight)
     check_tensor(input, "binary_cross_entropy_with_logits")
     check_tensor(target, "binary_cross_entropy_with_logits", "target")
     reduction = _reduction(size_average, reduce, reduction)
@@ -623,6 +633,8 @@ def _pair(op: str, input: Tensor, target: Tensor, size_average=None, reduce=None
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d**2 / beta where d = |x - t| < beta, else d - 0.5 beta (l1_loss for beta = 0)."""
+    if amp.STATE.active:  # autocast: torch's float32 op list
+        input, target = amp.float32(input, target)
     reduction = _pair("smooth_l1_loss", input, target, size_average, reduce, reduction)
     _size_warning(input, target)
     if beta < 0:
@@ -654,6 +666,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
            log_target: bool = False) -> Tensor:
     """target * (log(target) - input) (0 where target is 0), or exp(t) * (t - input) with log_target;
     'batchmean' divides the sum by the batch size."""
+    if amp.STATE.active:  # autocast: torch's float32 op list
+        input, target = amp.float32(input, target)
     check_tensor(input, "kl_div")
     check_tensor(target, "kl_div", "target")
     if size_average is not None or reduce is not None:
@@ -871,6 +885,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias over any leading batch dims. With a 2-D weight this is one matmul and one graph
     node (AddmmBackward0 / MmBackward0, as in torch) whose backward is made of recorded ops (mm, sum), so it
     differentiates again; other cases compose matmul and add."""
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, weight, bias = amp.lower_precision(input, weight, bias)
     from ..ops import linalg
 
     check_tensor(input, "linear")

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .. import _arrays, dispatch, dtypes
+from .. import _arrays, amp, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
@@ -152,6 +152,8 @@ def _mm_fast(input, mat2):
 
 
 def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, mat2 = amp.lower_precision(input, mat2)
     if out is None:
         res = _mm_fast(input, mat2)
         if res is not None:
@@ -196,6 +198,8 @@ def _check_bmm(input: Tensor, mat2: Tensor) -> None:
 
 
 def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, mat2 = amp.lower_precision(input, mat2)
     check_tensor(input, "bmm")
     check_tensor(mat2, "bmm", "mat2")
     _check_bmm(input, mat2)
@@ -219,6 +223,8 @@ def _mv_arrays(a: np.ndarray, v: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """torch.matmul: dot, mv, vm, mm, folded (batch @ matrix or vector) and broadcast batched matmul, with the
     error messages of the op torch reaches in each case."""
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, other = amp.lower_precision(input, other)
     if out is None:
         res = _mm_fast(input, other)
         if res is not None:
@@ -353,6 +359,8 @@ ger = outer
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, mat1, mat2 = amp.lower_precision(input, mat1, mat2)
     for t, name in ((input, "input"), (mat1, "mat1"), (mat2, "mat2")):
         check_tensor(t, "addmm", name)
     if mat1.ndim != 2:
@@ -372,6 +380,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to the product's shape."""
+    if amp.STATE.active:  # autocast: torch's lower-precision op list
+        input, batch1, batch2 = amp.lower_precision(input, batch1, batch2)
     for t, name in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
         check_tensor(t, "baddbmm", name)
     _check_bmm(batch1, batch2)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .. import _arrays, dispatch, dtypes
+from .. import _arrays, amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
@@ -99,6 +99,8 @@ def _softmax_backward(c, g: Tensor):
 
 
 def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
+    if amp.STATE.active and dtype is None:  # autocast: torch's float32 op list
+        (input,) = amp.float32(input)
     check_tensor(input, op)
     if isinstance(_stacklevel, dtypes.dtype):  # torch.softmax(x, dim, dtype) / x.softmax(dim, dtype)
         dtype = _stacklevel
