@@ -25,6 +25,9 @@ NOT_DIFFERENTIABLE = {
     "zeros", "zeros_like", "floor_divide", "one_hot", "save", "load",
     "signbit", "gcd", "lcm", "heaviside", "bitwise_left_shift", "bitwise_right_shift", "isin",
     "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype",
+    "sym_int", "sym_float", "sym_max", "sym_min", "sym_not", "sym_ite", "sym_sum", "sym_sqrt", "sym_fresh_size",
+    "sym_constrain_range", "sym_constrain_range_for_size", "is_vulkan_available", "is_distributed", "from_file",
+    "solve", "lstsq",
 }
 
 
@@ -60,6 +63,12 @@ CALLS = {
     )},
     "xlogy": lambda: ntorch.xlogy(x(2, 3), x(2, 3).abs() + 0.5),
     "vmap": lambda: ntorch.vmap(lambda v: v.sin())(x(2, 3)),  # a transform: the mapped function's graph
+    "cond": lambda: ntorch.cond(True, lambda v: v.sin(), lambda v: v.cos(), (x(2, 3),)),
+    "while_loop": lambda: ntorch.while_loop(lambda i, v: i < 2, lambda i, v: (i + 1, v.sin()),
+                                            (0, x(2, 3)))[1],
+    "conv_tbc": lambda: ntorch.conv_tbc(x(4, 2, 3), x(2, 3, 5), x(5)),
+    "norm_except_dim": lambda: ntorch.norm_except_dim(x(2, 3), 2, 0),
+    "unfold_copy": lambda: ntorch.unfold_copy(x(6), 0, 2, 1),
     **{n: (lambda n=n: getattr(ntorch, n)(x(2, 3).abs() + 0.5)) for n in (
         "abs", "absolute", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "ceil", "cos", "cosh", "erf", "erfc",
         "exp", "exp2", "expm1", "fix", "floor", "frac", "log", "log10", "log1p", "log2", "neg", "negative",
@@ -148,6 +157,7 @@ CALLS = {
 }
 F_NOT_DIFFERENTIABLE = {"one_hot"}
 F_CALLS = {
+    "conv_tbc": lambda: F.conv_tbc(x(4, 2, 3), x(2, 3, 5), x(5)),
     "elu": lambda: F.elu(x(3)), "celu": lambda: F.celu(x(3)), "selu": lambda: F.selu(x(3)),
     "elu_": lambda: F.elu_(x(3) * 1), "celu_": lambda: F.celu_(x(3) * 1), "selu_": lambda: F.selu_(x(3) * 1),
     "mish": lambda: F.mish(x(3)), "hardswish": lambda: F.hardswish(x(3)), "hardsigmoid": lambda: F.hardsigmoid(x(3)),

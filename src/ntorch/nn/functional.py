@@ -232,6 +232,9 @@ def _bind_tables() -> None:
     extra = {"pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle, "channel_shuffle": channel_shuffle,
              "embedding": embedding,
              "scaled_dot_product_attention": scaled_dot_product_attention}
+    from ..ops.compat import conv_tbc
+
+    extra["conv_tbc"] = conv_tbc
     guard_tables(extra)
     globals().update(extra)
 
