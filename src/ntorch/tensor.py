@@ -322,7 +322,19 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return self._view_of(self._data)
+        """The same memory outside autograd, with its own version counter (as torch): in-place changes through it
+        are neither checked nor seen by the graph (`p.data.add_(...)` on a leaf that requires grad is allowed)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, new: Tensor) -> None:
+        """`t.data = other`: t now points at other's memory (shape, strides, storage and version counter)."""
+        if not isinstance(new, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(new).__name__}")
+        self._data = new._data
+        self._store = new._storage()
+        self._base = None
+        self._flat = None
 
     # -- Python protocol ---------------------------------------------------------------------------
     def __len__(self) -> int:
