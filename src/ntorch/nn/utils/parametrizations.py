@@ -159,9 +159,11 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
 
 
 def _norm_except_dim(v: Tensor, dim: int) -> Tensor:
-    """The 2-norm over every dim but `dim`, kept as size-1 dims (dim == -1: the norm of the whole tensor)."""
+    """The 2-norm over every dim but `dim`, kept as size-1 dims. dim == -1 (and None, mapped to -1) is the norm of
+    the whole tensor, as torch.norm_except_dim has it; other negative dims count from the end."""
     if dim == -1:
         return v.norm(2)
+    dim = dim % v.dim() if v.dim() else dim
     dims = [d for d in range(v.dim()) if d != dim]
     return v.norm(2, dim=dims, keepdim=True) if dims else v.abs()
 
