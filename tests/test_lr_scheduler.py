@@ -211,3 +211,164 @@ def test_scheduler_with_optimizer_training_loop():
             sched.step()
             expected -= 0.5 * 0.5**e
     assert p.item() == pytest.approx(expected)
+
+
+# -- PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, SequentialLR, ChainedScheduler ---------------------
+# The formulas below are the papers'/docs' closed forms, written independently of the recursive code; the
+# sequences were also checked equal to torch 2.13's in a throwaway script.
+
+def test_polynomial_lr_chainable_and_closed_form():
+    opt = _opt(BASES)
+    seq = _run(S.PolynomialLR(opt, total_iters=7, power=2.0), opt)
+    for e, lrs in enumerate(seq):
+        _close(lrs, [b * (1 - min(e, 7) / 7) ** 2 for b in BASES])
+    opt = _opt(BASES)
+    sched = S.PolynomialLR(opt, total_iters=7, power=2.0)
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        sched.step(3)
+    _close([g["lr"] for g in opt.param_groups], [b * (4 / 7) ** 2 for b in BASES])
+
+
+def _sgdr(e, T_0, T_mult, eta_min, base):
+    """SGDR's lr at (possibly fractional) epoch e: find the restart period containing e."""
+    start, T_i = 0, T_0
+    while e >= start + T_i:
+        start += T_i
+        T_i *= T_mult
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * (e - start) / T_i)) / 2
+
+
+@pytest.mark.parametrize("T_0, T_mult", [(3, 2), (4, 1), (1, 3)])
+def test_cosine_annealing_warm_restarts(T_0, T_mult):
+    opt = _opt(BASES)
+    seq = _run(S.CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult, eta_min=0.01), opt, n=30)
+    for e, lrs in enumerate(seq):
+        _close(lrs, [_sgdr(e, T_0, T_mult, 0.01, b) for b in BASES])
+
+
+def test_cosine_annealing_warm_restarts_fractional_epochs_and_errors():
+    opt = _opt(BASES)
+    sched = S.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.01)
+    for e in [0.5, 1.7, 3.0, 4.2, 8.9, 10, 21.5, 2.0]:
+        sched.step(e)
+        _close([g["lr"] for g in opt.param_groups], [_sgdr(e, 3, 2, 0.01, b) for b in BASES])
+        assert sched.last_epoch == math.floor(e)
+    with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+        sched.step(-1)
+    with pytest.raises(ValueError, match="Expected positive integer T_0, but got 0"):
+        S.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ValueError, match="Expected integer T_mult >= 1, but got 0"):
+        S.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0)
+    with pytest.raises(ValueError, match="Expected float or int eta_min"):
+        S.CosineAnnealingWarmRestarts(opt, T_0=2, eta_min="0")
+
+
+def _triangle(it, up, down):
+    """Position in the current triangle: 0 at base_lr, 1 at max_lr; and the 1-based cycle number."""
+    cycle, pos = divmod(it, up + down)
+    return (pos / up if pos <= up else 1 - (pos - up) / down), cycle + 1
+
+
+@pytest.mark.parametrize("mode, kw, scale", [
+    ("triangular", {}, lambda cycle, it: 1.0),
+    ("triangular2", {}, lambda cycle, it: 0.5 ** (cycle - 1)),
+    ("exp_range", {"gamma": 0.9}, lambda cycle, it: 0.9**it),
+])
+def test_cyclic_lr_modes_and_momentum(mode, kw, scale):
+    opt = _opt(BASES, momentum=0.5)
+    sched = S.CyclicLR(opt, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=5, mode=mode,
+                       base_momentum=0.8, max_momentum=0.9, **kw)
+    for it in range(30):
+        h, cycle = _triangle(it, 3, 5)
+        s = scale(cycle, it)
+        _close([g["lr"] for g in opt.param_groups], [b + (0.1 - b) * h * s for b in (0.01, 0.02)])
+        _close([g["momentum"] for g in opt.param_groups], [0.9 - 0.1 * h * s] * 2)
+        opt.step()
+        sched.step()
+    assert sched.base_lrs == [0.01, 0.02]
+
+
+def test_cyclic_lr_adam_beta1_custom_scale_and_errors():
+    opt = _opt((0.1,), cls=optim.Adam, betas=(0.99, 0.5))
+    sched = S.CyclicLR(opt, 0.01, 0.1, step_size_up=2, base_momentum=0.8, max_momentum=0.9)
+    assert opt.param_groups[0]["betas"] == (0.9, 0.5)
+    sched.step()
+    assert opt.param_groups[0]["betas"][0] == pytest.approx(0.85) and opt.param_groups[0]["betas"][1] == 0.5
+    opt = _opt((0.1,))
+    sched = S.CyclicLR(opt, 0.01, 0.1, step_size_up=4, scale_fn=lambda x: 1 / (1 + x), scale_mode="iterations",
+                       cycle_momentum=False)
+    for it in range(12):
+        h, _ = _triangle(it, 4, 4)
+        assert opt.param_groups[0]["lr"] == pytest.approx(0.01 + 0.09 * h / (1 + it), rel=1e-12)
+        sched.step()
+    with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
+        S.CyclicLR(_opt(), 0.01, 0.1, mode="bogus", cycle_momentum=False)
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        S.CyclicLR(_opt((0.1,), cls=optim.Adagrad), 0.01, 0.1)
+    with pytest.raises(ValueError, match="max_lr must have the same length as optimizer.param_groups"):
+        S.CyclicLR(_opt(BASES), 0.01, [0.1], cycle_momentum=False)
+
+
+def test_cyclic_lr_state_dict_keeps_callable_object_state():
+    class Scale:
+        def __init__(self):
+            self.k = 0.5
+
+        def __call__(self, x):
+            return self.k**x
+
+    scale = Scale()
+    opt = _opt()
+    sched = S.CyclicLR(opt, 0.01, 0.1, step_size_up=2, scale_fn=scale, cycle_momentum=False)
+    state = sched.state_dict()
+    assert state["_scale_fn_custom"] == {"k": 0.5}
+    scale2 = Scale()
+    scale2.k = 0.1
+    other = S.CyclicLR(_opt(), 0.01, 0.1, step_size_up=2, scale_fn=scale2, cycle_momentum=False)
+    other.load_state_dict(state)
+    assert scale2.k == 0.5
+
+
+def test_sequential_lr():
+    opt = _opt(BASES)
+    sched = S.SequentialLR(opt, [S.LinearLR(opt, 0.1, total_iters=4), S.ExponentialLR(opt, 0.9),
+                                 S.StepLR(opt, 3, 0.5)], milestones=[5, 12])
+
+    def formula(b, e):
+        if e < 5:
+            return b * (0.1 + 0.9 * min(e, 4) / 4)
+        if e < 12:
+            return b * 0.9 ** (e - 5)
+        return b * 0.5 ** ((e - 12) // 3)
+
+    seq = _run(sched, opt, n=20)
+    for e, lrs in enumerate(seq):
+        _close(lrs, [formula(b, e) for b in BASES])
+    state = sched.state_dict()
+    assert len(state["_schedulers"]) == 3 and "optimizer" not in state
+    with pytest.raises(ValueError, match="expects number of schedulers provided to be one more than the number of "
+                                         "milestone points, but got number of schedulers 2 and the number of "
+                                         "milestones to be equal to 2"):
+        S.SequentialLR(opt, [S.StepLR(opt, 2), S.StepLR(opt, 2)], milestones=[1, 2])
+    with pytest.raises(ValueError, match="SequentialLR expects at least one scheduler, but got no scheduler"):
+        S.SequentialLR(opt, [], milestones=[])
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau` scheduler"):
+        S.SequentialLR(opt, [S.StepLR(opt, 2), S.ReduceLROnPlateau(opt)], milestones=[1])
+    with pytest.raises(ValueError, match="expects all schedulers to belong to the same optimizer"):
+        S.SequentialLR(opt, [S.StepLR(opt, 2), S.StepLR(_opt(), 2)], milestones=[1])
+
+
+def test_chained_scheduler_multiplies_and_round_trips():
+    opt = _opt(BASES)
+    sched = S.ChainedScheduler([S.ConstantLR(opt, 0.5, total_iters=4), S.ExponentialLR(opt, 0.9)])
+    seq = _run(sched, opt)
+    for e, lrs in enumerate(seq):
+        _close(lrs, [b * (0.5 if e < 4 else 1.0) * 0.9**e for b in BASES])
+    opt2 = _opt(BASES)
+    fresh = S.ChainedScheduler([S.ConstantLR(opt2, 0.5, total_iters=4), S.ExponentialLR(opt2, 0.9)])
+    fresh.load_state_dict(sched.state_dict())
+    assert fresh._schedulers[1].last_epoch == sched._schedulers[1].last_epoch == EPOCHS
+    with pytest.raises(ValueError, match="ChainedScheduler expects at least one scheduler to be chained"):
+        S.ChainedScheduler([])
+    with pytest.raises(TypeError, match="ChainedScheduler at index 0 should have `optimizer` as its attribute"):
+        S.ChainedScheduler([object()], optimizer=opt)

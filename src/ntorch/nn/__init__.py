@@ -9,18 +9,7 @@ from .parameter import Buffer, Parameter
 __all__ = ["functional", "init", "utils", "Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer",
            *_modules_all]
 
-# recurrent, attention and transformer layers (rnn/attention/transformer helper)
-from .modules.attention import MultiheadAttention, multi_head_attention_forward  # noqa: E402
-from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
-from .modules.transformer import (  # noqa: E402
-    Transformer,
-    TransformerDecoder,
-    TransformerDecoderLayer,
-    TransformerEncoder,
-    TransformerEncoderLayer,
-)
+# F's name for the attention kernel, as in torch (the layers themselves come from .modules)
+from .modules.attention import multi_head_attention_forward  # noqa: E402
 
-functional.multi_head_attention_forward = multi_head_attention_forward  # F's name for it, as in torch
-__all__ += ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase", "MultiheadAttention",
-            "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
-            "TransformerEncoderLayer"]
+functional.multi_head_attention_forward = multi_head_attention_forward

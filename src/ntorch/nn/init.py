@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from .. import random as _random
 from ..autograd import no_grad
 from ..tensor import Tensor
+
+_skip_depth = 0
+
+
+@contextmanager
+def _skipping() -> Iterator[None]:
+    """While active every filler here leaves its tensor as it is (nn.utils.skip_init builds modules so)."""
+    global _skip_depth
+    _skip_depth += 1
+    try:
+        yield
+    finally:
+        _skip_depth -= 1
+
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
@@ -65,12 +81,16 @@ def _rand(tensor: Tensor, generator, normal: bool) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Values drawn from U(a, b)."""
+    if _skip_depth:
+        return tensor
     with no_grad():
         return _fill_from(tensor, _rand(tensor, generator, False).mul_(b - a).add_(a))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Values drawn from N(mean, std**2)."""
+    if _skip_depth:
+        return tensor
     with no_grad():
         return _fill_from(tensor, _rand(tensor, generator, True).mul_(std).add_(mean))
 
@@ -78,6 +98,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
     """N(mean, std**2) truncated to [a, b], by the inverse CDF of a uniform draw (torch's method)."""
+    if _skip_depth:
+        return tensor
     def norm_cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
@@ -91,6 +113,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    if _skip_depth:
+        return tensor
     with no_grad():
         tensor.fill_(val)
     return tensor
@@ -101,6 +125,8 @@ def ones_(tensor: Tensor) -> Tensor:
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    if _skip_depth:
+        return tensor
     with no_grad():
         tensor.zero_()
     return tensor
@@ -108,6 +134,8 @@ def zeros_(tensor: Tensor) -> Tensor:
 
 def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix (2-d tensors only)."""
+    if _skip_depth:
+        return tensor
     from ..ops.creation import eye
 
     if tensor.ndimension() != 2:
@@ -117,6 +145,8 @@ def eye_(tensor: Tensor) -> Tensor:
 
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """The Dirac delta (a convolution that keeps its input channels), per group."""
+    if _skip_depth:
+        return tensor
     dims = tensor.ndimension()
     if dims not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
@@ -171,3 +201,75 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR of a Gaussian draw, the sign of R's diagonal folded into Q (Saxe et
+    al.); dims past the first are flattened, times gain."""
+    from ..linalg import qr
+    from ..ops.creation import empty
+
+    if tensor.ndimension() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0 or _skip_depth:
+        return tensor
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    with no_grad():
+        flattened = normal_(empty((rows, cols), dtype=tensor.dtype, device=tensor.device), 0, 1, generator)
+        if rows < cols:
+            flattened = flattened.t()
+        q, r = qr(flattened)
+        q = q * r.diagonal().sign()
+        if rows < cols:
+            q = q.t()
+        tensor.view_as(q).copy_(q)
+        tensor.mul_(gain)
+    return tensor
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """N(0, std**2) values with ceil(sparsity * rows) zeros in every column, at random rows (2-d only)."""
+    from ..ops.creation import tensor as as_index
+    from ..random import randperm
+
+    if tensor.ndimension() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    if _skip_depth:
+        return tensor
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        normal_(tensor, 0, std, generator)
+        for col_idx in range(cols):
+            zero_rows = randperm(rows)[:num_zeros].tolist()
+            if zero_rows:
+                tensor[as_index(zero_rows, device=tensor.device), col_idx] = 0
+    return tensor
+
+
+class _Deprecated:
+    """torch's old non-underscore names: call the in-place initializer after a FutureWarning."""
+
+    def __init__(self, meth: Callable[..., Tensor]) -> None:
+        self.meth = meth
+        self.__name__ = meth.__name__[:-1]
+        self.__doc__ = f"Deprecated: use nn.init.{meth.__name__}."
+
+    def __call__(self, *args, **kwargs) -> Tensor:
+        warnings.warn(f"`nn.init.{self.__name__}` is now deprecated in favor of `nn.init.{self.meth.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return self.meth(*args, **kwargs)
+
+
+uniform = _Deprecated(uniform_)
+normal = _Deprecated(normal_)
+constant = _Deprecated(constant_)
+eye = _Deprecated(eye_)
+dirac = _Deprecated(dirac_)
+xavier_uniform = _Deprecated(xavier_uniform_)
+xavier_normal = _Deprecated(xavier_normal_)
+kaiming_uniform = _Deprecated(kaiming_uniform_)
+kaiming_normal = _Deprecated(kaiming_normal_)
+orthogonal = _Deprecated(orthogonal_)
+sparse = _Deprecated(sparse_)

@@ -1,8 +1,9 @@
-"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (and the deprecated Container)."""
 
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
@@ -34,6 +35,17 @@ def _pairs(name: str, items) -> Iterator[tuple[Any, Any]]:
         if not len(m) == 2:
             raise ValueError(f"{name} update sequence element #{j} has length {len(m)}; 2 is required")
         yield m[0], m[1]
+
+
+class Container(Module):
+    """Deprecated (FutureWarning, as torch): a Module whose keyword arguments become its submodules."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        warnings.warn("`nn.Container` is deprecated. All of it's functionality is now implemented in `nn.Module`. "
+                      "Subclass that instead.", FutureWarning, stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
 
 
 class Sequential(Module):

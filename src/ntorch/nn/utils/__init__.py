@@ -1,7 +1,17 @@
-"""torch.nn.utils: gradient clipping, flat parameter vectors, and nn.utils.rnn (padding and packing sequences)."""
+"""torch.nn.utils: gradient clipping, flat parameter vectors, nn.utils.rnn (padding and packing sequences),
+parametrizations (parametrize, parametrizations) and the older hook-based weight_norm/spectral_norm, conv/linear +
+batch-norm fusion, skip_init and stateless.functional_call."""
 
-from . import rnn
-from .clip_grad import clip_grad_norm_, clip_grad_value_
+from . import parametrizations, parametrize, rnn, stateless
+from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights
+from .init import skip_init
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from .weight_norm import remove_weight_norm, weight_norm
 
-__all__ = ["rnn", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
+           "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights",
+           "get_total_norm", "parameters_to_vector", "parametrizations", "parametrize", "remove_spectral_norm",
+           "remove_weight_norm", "rnn", "skip_init", "spectral_norm", "stateless", "vector_to_parameters",
+           "weight_norm"]

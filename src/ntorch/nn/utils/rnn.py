@@ -159,5 +159,14 @@ def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
     return unpad_sequence(padded, lengths, batch_first=True)
 
 
-__all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "pack_sequence",
-           "unpad_sequence", "unpack_sequence"]
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The inverse permutation: out[permutation[i]] = i (None passes through), by a scatter as torch does."""
+    if permutation is None:
+        return None
+    output = creation.empty_like(permutation)
+    output.scatter_(0, permutation, creation.arange(0, permutation.numel(), device=permutation.device))
+    return output
+
+
+__all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
+           "pack_sequence", "unpad_sequence", "unpack_sequence"]
