@@ -114,3 +114,18 @@ def test_stack_module_state():
     params, buffers = func.stack_module_state(models)
     assert params["weight"].shape == (4, 2, 3) and params["bias"].shape == (4, 2) and buffers == {}
     close(params["weight"][2], models[2].weight.detach().numpy())
+
+
+def test_functional_call_uses_the_given_tensors():
+    lin = ntorch.nn.Linear(4, 3).double()
+    w, b = t(RNG.standard_normal((3, 4))), t(RNG.standard_normal(3))
+    out = func.functional_call(lin, {"weight": w, "bias": b}, (t(X0),))
+    close(out, W0.T @ X0 * 0 + w.numpy() @ X0 + b.numpy())
+    out2 = func.functional_call(lin, ({"weight": w}, {"bias": b}), t(X0))
+    close(out2, w.numpy() @ X0 + b.numpy())
+    assert not np.allclose(lin.weight.detach().numpy(), w.numpy())  # the module keeps its own parameters
+    with pytest.raises(ValueError, match="appeared in multiple dictionaries"):
+        func.functional_call(lin, ({"weight": w}, {"weight": w}), (t(X0),))
+    g = func.grad(lambda params: func.functional_call(lin, params, (t(X0),)).sum())({"weight": w, "bias": b})
+    close(g["weight"], np.tile(X0, (3, 1)))
+    close(g["bias"], np.ones(3))
