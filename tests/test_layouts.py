@@ -123,3 +123,18 @@ def test_like_factories_take_torchs_keywords():
     a = ntorch.randint_like(x, 10, generator=g)
     b = ntorch.randint_like(x, 10, generator=ntorch.Generator().manual_seed(4))
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_convert_conv_weight_memory_format_keeps_parameters_and_values():
+    m = ntorch.nn.Sequential(ntorch.nn.Conv2d(3, 4, 3), ntorch.nn.ReLU(),
+                             ntorch.nn.Sequential(ntorch.nn.ConvTranspose2d(4, 2, 3)))
+    before = [p.detach().numpy().copy() for p in m.parameters()]
+    w = m[0].weight
+    assert ntorch.nn.utils.convert_conv2d_weight_memory_format(m, ntorch.channels_last) is m
+    assert m[0].weight is w and w.requires_grad  # the same Parameter, new memory
+    assert m[0].weight.is_contiguous(memory_format=ntorch.channels_last)
+    assert m[2][0].weight.is_contiguous(memory_format=ntorch.channels_last)
+    for p, b in zip(m.parameters(), before):
+        np.testing.assert_array_equal(p.detach().numpy(), b)
+    c3 = ntorch.nn.utils.convert_conv3d_weight_memory_format(ntorch.nn.Conv3d(2, 3, 2), ntorch.channels_last_3d)
+    assert c3.weight.is_contiguous(memory_format=ntorch.channels_last_3d)
