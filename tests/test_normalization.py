@@ -216,3 +216,23 @@ def test_one_hot_errors():
             nt.zeros(0, dtype=nt.int64))
     _raises(RuntimeError, "Can not infer total number of classes from empty tensor.", F.one_hot,
             nt.zeros(0, 2, dtype=nt.int64), 0)
+
+
+def test_sync_batch_norm_is_batch_norm_without_a_process_group():
+    import ntorch.nn as nn
+
+    nt.manual_seed(0)
+    bn = nn.BatchNorm1d(3)
+    bn.weight.data.uniform_(0.5, 1.5)
+    model = nn.Sequential(bn, nn.ReLU())
+    sync = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert isinstance(sync[0], nn.SyncBatchNorm) and sync[0].weight is bn.weight
+    x = nt.randn(8, 3, 5)
+    np.testing.assert_allclose(sync(x).detach().numpy(),
+                               nn.functional.relu(nn.functional.batch_norm(
+                                   x, None, None, bn.weight, bn.bias, True)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert int(sync[0].num_batches_tracked) == 1 and sync[0].running_mean is bn.running_mean
+    with pytest.raises(ValueError, match="expected at least 2D input \\(got 1D input\\)"):
+        nn.SyncBatchNorm(3)(nt.ones(3))
+    assert repr(nn.SyncBatchNorm(3)) == ("SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=True, bias=True, "
+                                         "track_running_stats=True)")
