@@ -785,26 +785,30 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
     shape = _broadcast(name, [a._data.shape for a in tensors]) if tensors else ()
     result_np = np.bool_ if op.result == "bool" else compute.np
     like = placement(name, tensors)
+    order = output_order(shape, tensors) if out is None and len(shape) > 1 else None
     if like is not None:
-        result = _cuda_apply(name, compute, shape, result_np, like, operands, params)
+        result = _cuda_apply(name, compute, shape, result_np, like, operands, params, order=order)
     else:
         kernel = dispatch.lookup(name, "cpu", compute)
-        result = np.empty(shape, result_np)
+        run_shape = shape if order is None else tuple(shape[d] for d in order)
+        result = np.empty(run_shape, result_np)
         args = []
         for a in operands:
             if isinstance(a, Tensor):
                 arr = a._data
                 if arr.ndim == 0 and shape != ():
                     args.append(arr.item())
-                elif arr.shape != shape:
-                    args.append(np.broadcast_to(arr, shape))
-                else:
-                    args.append(arr)
+                    continue
+                if arr.shape != shape:
+                    arr = np.broadcast_to(arr, shape)
+                args.append(arr if order is None else arr.transpose(order))
             else:
                 args.append(a)
         if not any(isinstance(a, np.ndarray) for a in args):
             args[0] = np.asarray(args[0], dtype=compute.np)
         kernel(result, *args, params=params)
+        if order is not None:
+            result = result.transpose(np.argsort(order))
     if out is not None:
         if needs_graph(*operands):
             raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
@@ -834,11 +838,15 @@ def placement(op: str, tensors) -> CudaArray | None:
 
 
 def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like: CudaArray, operands: tuple,
-                params: tuple, result: CudaArray | None = None) -> CudaArray:
+                params: tuple, result: CudaArray | None = None, order: tuple | None = None) -> CudaArray:
     """The CUDA form of apply's kernel call: operands broadcast as stride-0 device views, 0-d CPU tensors as
-    scalars; into `result` (C-contiguous, of `shape`) when given."""
+    scalars; into `result` (C-contiguous, of `shape`) when given, else a new one laid out in `order`
+    (output_order's dims, outermost first; None: C order)."""
     if result is None:
-        result = _arrays.empty(shape, result_np, like)
+        run_shape = shape if order is None else tuple(shape[d] for d in order)
+        result = _arrays.empty(run_shape, result_np, like)
+    else:
+        order = None
     args = []
     for a in operands:
         if isinstance(a, Tensor):
@@ -846,10 +854,62 @@ def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like:
             if type(arr) is not CudaArray:
                 args.append(arr.item())
             else:
-                args.append((arr if arr.shape == shape else _arrays.broadcast_to(arr, shape)).device_array())
+                arr = arr if arr.shape == shape else _arrays.broadcast_to(arr, shape)
+                args.append((arr if order is None else arr.transpose(order)).device_array())
         else:
             args.append(a)
     dispatch.lookup(name, "cuda", compute)(result.device_array(), *args, params=params)
+    return result if order is None else result.transpose(tuple(int(d) for d in np.argsort(order)))
+
+
+_ORDERS: dict = {}  # (shape, operands' shapes and strides) -> output_order's answer
+
+
+def output_order(shape: tuple, tensors) -> tuple | None:
+    """The dims of an elementwise result from outermost to innermost, as torch's TensorIterator lays it out
+    (None when that is C order): dims are sorted by the strides of the first input that orders them (broadcast
+    and size-0 strides skipped; equal strides: the larger dim outside), so a transposed or channels-last input
+    gives a result in its own layout and the kernel walks every such operand contiguously."""
+    key = (shape, *((t._data.shape, t._data.strides) for t in tensors))
+    found = _ORDERS.get(key, False)
+    if found is not False:
+        return found
+    nd = len(shape)
+    ops = []
+    for t in tensors:
+        arr = t._data
+        if arr.ndim == 0:
+            continue
+        lead = nd - arr.ndim
+        ops.append([0 if d < lead or (arr.shape[d - lead] == 1 and shape[d] != 1) else arr.strides[d - lead]
+                    for d in range(nd)])
+
+    def should_swap(d0: int, d1: int) -> int:
+        for strides in ops:
+            s0, s1 = strides[d0], strides[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(nd - 1, -1, -1))  # innermost first, as TensorIterator's perm_
+    for i in range(1, nd):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    order = tuple(reversed(perm))
+    result = None if order == tuple(range(nd)) else order
+    if len(_ORDERS) > 4096:
+        _ORDERS.clear()
+    _ORDERS[key] = result
     return result
 
 
