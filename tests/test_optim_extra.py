@@ -109,6 +109,7 @@ CASES = [
     (optim.ASGD, ref_asgd, dict(lr=0.05, lambd=0.1, alpha=0.5, t0=2, weight_decay=0.1), SHAPES),
     (optim.ASGD, ref_asgd, dict(lr=0.02, t0=0, maximize=True), SHAPES),
     (optim.Adafactor, ref_adafactor, dict(), SHAPES),
+    (optim.Adafactor, ref_adafactor, dict(lr=0.5), SHAPES),  # rho_t = 1/sqrt(t) until t = 4, then lr
     (optim.Adafactor, ref_adafactor, dict(lr=0.05, beta2_decay=-0.5, eps=(1e-3, 1e-2), d=1.5, weight_decay=0.1,
                                           maximize=True), SHAPES),
     (optim.Muon, ref_muon, dict(lr=0.05), [(4, 3), (3, 5)]),
