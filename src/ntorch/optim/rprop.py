@@ -48,8 +48,9 @@ class Rprop(Optimizer):
                 next_step(state["step"])
                 sign = grad.mul(prev).sign()
                 falling = sign < 0
-                # torch's sign[sign > 0] = etaplus; sign[sign < 0] = etaminus; sign[sign == 0] = 1 (NaN stays NaN)
-                factor = where(sign > 0, etaplus, where(falling, etaminus, where(sign == 0, 1.0, sign)))
+                # torch's sign[sign > 0] = etaplus; sign[sign < 0] = etaminus; sign[sign == 0] = 1 (sign() is -1, 0
+                # or 1: it maps NaN to 0, as torch's does)
+                factor = where(sign > 0, etaplus, where(falling, etaminus, 1.0))
                 step_size.mul_(factor).clamp_(step_size_min, step_size_max)
                 grad = where(falling, 0.0, grad)  # the sign flipped: no step, and no sign memory for the next one
                 p.addcmul_(grad.sign(), step_size, value=-1)
