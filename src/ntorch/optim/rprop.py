@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..ops.creation import full_like, zeros_like
+from ..ops.creation import full_like, tensor, zeros_like
 from ..ops.pointwise import where
 from ..tensor import Tensor
 from .optimizer import (
@@ -50,7 +50,9 @@ class Rprop(Optimizer):
                 falling = sign < 0
                 # torch's sign[sign > 0] = etaplus; sign[sign < 0] = etaminus; sign[sign == 0] = 1 (sign() is -1, 0
                 # or 1: it maps NaN to 0, as torch's does)
-                factor = where(sign > 0, etaplus, where(falling, etaminus, 1.0))
+                # (the constants as 0-d tensors of the gradient's dtype: two Python numbers would give a float32 where)
+                plus, minus, one = (tensor(v, dtype=sign.dtype, device=sign.device) for v in (etaplus, etaminus, 1.0))
+                factor = where(sign > 0, plus, where(falling, minus, one))
                 step_size.mul_(factor).clamp_(step_size_min, step_size_max)
                 grad = where(falling, 0.0, grad)  # the sign flipped: no step, and no sign memory for the next one
                 p.addcmul_(grad.sign(), step_size, value=-1)
