@@ -617,6 +617,13 @@ def test_averaged_model(kind, rng):
     np.testing.assert_array_equal(averaged.module[1].running_mean.numpy(), np.full(3, 5.0, F32))
     assert averaged.n_averaged.item() == 5 and averaged.module is not model
     assert averaged.module[0].weight is not model[0].weight
+    keys = list(averaged.state_dict())  # torch's layout: the counter, then the copy's entries
+    assert keys[:3] == ["n_averaged", "module.0.weight", "module.0.bias"] and "module.1.running_mean" in keys
+    restored = swa_utils.AveragedModel(_model(), **fns[kind])
+    restored.load_state_dict(averaged.state_dict())
+    assert restored.n_averaged.item() == 5
+    np.testing.assert_array_equal(restored.module[0].weight.detach().numpy(),
+                                  averaged.module[0].weight.detach().numpy())
     x = ntorch.tensor(rng.standard_normal((2, 4)).astype(F32))
     averaged.eval()
     np.testing.assert_allclose(averaged(x).detach().numpy(), averaged.module(x).detach().numpy())
