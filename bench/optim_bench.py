@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/optim_bench.py [--layers 784,512,256,10] [--dtype float32] [--repeat 50] [--warmup 10]
                                           [--threads 1] [--device cpu|cuda] [--cases Adam,...]
+    .venv/bin/python bench/optim_bench.py --shape 1000000 --cases Rprop,ASGD,Adafactor   # one 1e6-element vector
 
 Each case steps the same parameters and gradients in every library, timed in interleaved rounds after --warmup
 steps of each (compiles, state creation and the allocator's first large blocks excluded), and prints the median
 (or --stat min) step time and the ratios other/fused (above 1: the fused step is faster). "op by op" is ntorch
 with the fused path switched off (ntorch.optim.optimizer.FUSED = False); "torch" is torch's single-tensor path
-(foreach=False, its CPU default), "torch foreach" its multi-tensor path.
+(foreach=False, its CPU default), "torch foreach" its multi-tensor path. Rprop, ASGD and Adafactor have no fused
+step (they run op by op): their "fused" column is ntorch's step and "op by op" is not run. --shape replaces the
+MLP by one parameter of that shape (1000,1000 gives Adafactor's factored path, 1000000 its vector path).
 """
 
 from __future__ import annotations
@@ -33,7 +36,11 @@ CASES = {
     "AdamW amsgrad": ("AdamW", dict(lr=1e-3, amsgrad=True)),
     "RMSprop centered": ("RMSprop", dict(lr=1e-3, centered=True, momentum=0.9)),
     "Adagrad": ("Adagrad", dict(lr=1e-2)),
+    "Rprop": ("Rprop", dict(lr=1e-2)),
+    "ASGD": ("ASGD", dict(lr=1e-2, t0=5)),  # past t0 within the warmup: the averaging branch
+    "Adafactor": ("Adafactor", dict(lr=1e-2, weight_decay=1e-2)),
 }
+UNFUSED = {"Rprop", "ASGD", "Adafactor"}
 
 
 def _shapes(layers: list[int]) -> list[tuple]:
@@ -85,6 +92,7 @@ def _torch_opt(name, hp, arrays, grads, dt, **flags):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--layers", default="784,512,256,10")
+    ap.add_argument("--shape", default=None, help="one parameter of this shape (e.g. 1000000) instead of --layers")
     ap.add_argument("--dtype", default="float32")
     ap.add_argument("--repeat", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=10)
@@ -101,7 +109,10 @@ def main() -> None:
     clock = time.thread_time if args.clock == "thread" else time.perf_counter
     stat = statistics.median if args.stat == "median" else min
     rng = np.random.default_rng(0)
-    shapes = _shapes([int(n) for n in args.layers.split(",")])
+    if args.shape:
+        shapes = [tuple(int(n) for n in args.shape.split(","))]
+    else:
+        shapes = _shapes([int(n) for n in args.layers.split(",")])
     arrays = [rng.standard_normal(s).astype(args.dtype) for s in shapes]
     grads = [rng.standard_normal(s).astype(args.dtype) for s in shapes]
     nt_dt, t_dt = getattr(ntorch, args.dtype), getattr(torch, args.dtype)
@@ -124,10 +135,13 @@ def main() -> None:
             finally:
                 nt_optimizer.FUSED = True
 
-        steps = [fused.step, plain_step]
+        unfused = name in UNFUSED
+        steps = [fused.step] if unfused else [fused.step, plain_step]
         if args.device == "cpu":
             steps += [t_default.step, t_foreach.step]
         times = _interleaved_times(steps, args.repeat, args.warmup, args.device, clock, stat)
+        if unfused:
+            times.insert(1, float("nan"))
         t_fused, t_plain, t_torch, t_each = (times + [float("nan")] * 2)[:4]
         print(f"{label:<20}{t_fused * 1e6:>9.0f}us{t_plain * 1e6:>9.0f}us{t_torch * 1e6:>9.0f}us"
               f"{t_each * 1e6:>13.0f}us{t_plain / t_fused:>9.2f}x{t_torch / t_fused:>12.2f}x{t_each / t_fused:>14.2f}x")
