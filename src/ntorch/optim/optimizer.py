@@ -23,6 +23,7 @@ from .. import dtypes
 from ..autograd import no_grad
 from ..ops.creation import tensor as _tensor
 from ..tensor import Tensor
+from ..utils.hooks import RemovableHandle
 
 
 class _RequiredParameter:
@@ -148,11 +149,69 @@ def params_with_grad(group: dict) -> list[Tensor]:
     return out
 
 
+_GLOBAL_STEP_PRE_HOOKS: dict[int, Callable] = {}
+_GLOBAL_STEP_POST_HOOKS: dict[int, Callable] = {}
+_HOOK_DICTS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+               "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+               "_optimizer_load_state_dict_post_hooks")
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
+    """hook(optimizer, args, kwargs) before every optimizer's step; may return (new_args, new_kwargs)."""
+    handle = RemovableHandle(_GLOBAL_STEP_PRE_HOOKS)
+    _GLOBAL_STEP_PRE_HOOKS[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
+    """hook(optimizer, args, kwargs) after every optimizer's step."""
+    handle = RemovableHandle(_GLOBAL_STEP_POST_HOOKS)
+    _GLOBAL_STEP_POST_HOOKS[handle.id] = hook
+    return handle
+
+
+def _with_step_hooks(step: Callable) -> Callable:
+    """An optimizer class's step run between the global and the instance's pre and post hooks (once per call,
+    even when a subclass's step calls its parent's)."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        if getattr(self, "_in_step", False):
+            return step(self, *args, **kwargs)
+        for hook in chain(list(_GLOBAL_STEP_PRE_HOOKS.values()), list(self._optimizer_step_pre_hooks.values())):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got "
+                                       f"{result}.")
+        self._in_step = True
+        try:
+            out = step(self, *args, **kwargs)
+        finally:
+            self._in_step = False
+        for hook in chain(list(self._optimizer_step_post_hooks.values()), list(_GLOBAL_STEP_POST_HOOKS.values())):
+            hook(self, args, kwargs)
+        return out
+
+    wrapper._hooked = True
+    return wrapper
+
+
 class Optimizer:
     """Base class of all optimizers (torch.optim.Optimizer)."""
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_hooked", False):
+            cls.step = _with_step_hooks(step)
+
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
+        for name in _HOOK_DICTS:
+            setattr(self, name, {})
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             f"but got {_typename(params)}")
@@ -171,6 +230,42 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        for name in _HOOK_DICTS:  # hooks are not pickled (as torch): an unpickled optimizer starts without them
+            if name not in self.__dict__:
+                setattr(self, name, {})
+
+    def _register(self, store: str, hook: Callable, prepend: bool) -> RemovableHandle:
+        hooks = getattr(self, store)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            setattr(self, store, {handle.id: hook, **{k: v for k, v in hooks.items() if k != handle.id}})
+            handle.hooks_dict = getattr(self, store)
+        return handle
+
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(optimizer, args, kwargs) before this optimizer's step; may return (new_args, new_kwargs)."""
+        return self._register("_optimizer_step_pre_hooks", hook, False)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(optimizer, args, kwargs) after this optimizer's step."""
+        return self._register("_optimizer_step_post_hooks", hook, False)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer) before state_dict() builds the dict."""
+        return self._register("_optimizer_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer, state_dict) after state_dict(); may return a replacement dict."""
+        return self._register("_optimizer_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer, state_dict) before load_state_dict(); may return the dict to load instead."""
+        return self._register("_optimizer_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer) after load_state_dict()."""
+        return self._register("_optimizer_load_state_dict_post_hooks", hook, prepend)
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
@@ -235,6 +330,8 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """torch's layout: {'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}; the state
         tensors are the optimizer's own (not copies), as in torch."""
+        for hook in list(self._optimizer_state_dict_pre_hooks.values()):
+            hook(self)
         mapping: dict[int, int] = {}
         start = 0
 
@@ -249,12 +346,21 @@ class Optimizer:
 
         param_groups = [pack(g) for g in self.param_groups]
         state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {"state": state, "param_groups": param_groups}
+        state_dict = {"state": state, "param_groups": param_groups}
+        for hook in list(self._optimizer_state_dict_post_hooks.values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state_dict made by state_dict(); state tensors move to their parameter's device (and, for a
         floating-point parameter, to its dtype), except 'step', which stays as saved (torch's rule)."""
         state_dict = dict(state_dict)
+        for hook in list(self._optimizer_load_state_dict_pre_hooks.values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -287,6 +393,8 @@ class Optimizer:
         for group, new_group in zip(groups, saved_groups):
             new_group["params"] = group["params"]
         self.__setstate__({"state": state, "param_groups": saved_groups})
+        for hook in list(self._optimizer_load_state_dict_post_hooks.values()):
+            hook(self)
 
 
 Params = Iterable[Tensor] | Iterable[dict[str, Any]]

@@ -1,5 +1,5 @@
 """ntorch.utils: data loading (ntorch.utils.data) and activation checkpointing (ntorch.utils.checkpoint)."""
 
-from . import checkpoint, data
+from . import checkpoint, data, hooks
 
-__all__ = ["checkpoint", "data"]
+__all__ = ["checkpoint", "data", "hooks"]

@@ -10,6 +10,7 @@ from typing import Any
 from ... import dtypes
 from ...autograd import no_grad
 from ...tensor import Tensor
+from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter, _share
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
@@ -26,28 +27,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """What register_*_hook returns: remove() (or leaving a `with` block) unregisters the hook."""
-
-    next_id = 0
-
-    def __init__(self, hooks_dict: dict, *extra_dicts: dict) -> None:
-        self.hooks_dict = hooks_dict
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-        self.extra_dicts = extra_dicts
-
-    def remove(self) -> None:
-        for d in (self.hooks_dict, *self.extra_dicts):
-            d.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *args) -> None:
-        self.remove()
 
 
 def typename(obj) -> str:
