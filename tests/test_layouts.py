@@ -138,3 +138,14 @@ def test_convert_conv_weight_memory_format_keeps_parameters_and_values():
         np.testing.assert_array_equal(p.detach().numpy(), b)
     c3 = ntorch.nn.utils.convert_conv3d_weight_memory_format(ntorch.nn.Conv3d(2, 3, 2), ntorch.channels_last_3d)
     assert c3.weight.is_contiguous(memory_format=ntorch.channels_last_3d)
+
+
+def test_resize_with_a_memory_format_restrides_the_same_memory():
+    z = ntorch.arange(24.0).resize_(2, 3, 2, 2, memory_format=ntorch.channels_last)
+    assert z.stride() == (12, 1, 6, 3) and z.is_contiguous(memory_format=ntorch.channels_last)
+    # element (n, c, h, w) sits at flat position n*12 + h*6 + w*3 + c of the original arange
+    assert float(z[1, 2, 1, 0]) == 12 + 6 + 2
+    r = ntorch.ones(3).resize_as_(ntorch.ones(2, 2, 2, 2), memory_format=ntorch.channels_last)
+    assert r.shape == (2, 2, 2, 2) and r.stride() == (8, 1, 4, 2)
+    with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last format"):
+        ntorch.ones(3).resize_(3, memory_format=ntorch.channels_last)

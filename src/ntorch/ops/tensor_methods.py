@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from .. import dtypes
+from .. import _arrays, dtypes, layouts
 from ..autograd import grad_mode
 from ..tensor import Tensor, _contiguous_strides, _wrap_dim
 from . import misc, shape, tensor_legacy
@@ -90,23 +90,36 @@ def sum_to_size(self: Tensor, *size) -> Tensor:
     return out.reshape(size) if lead else out
 
 
-def resize_(self: Tensor, *size) -> Tensor:
-    """New shape in place; elements keep their flat order, new ones are uninitialised (zeros here)."""
+def resize_(self: Tensor, *size, memory_format=None) -> Tensor:
+    """New shape in place; elements keep their flat order, new ones are uninitialised (zeros here). A
+    channels-last memory_format then lays the same memory out with that format's strides (as torch)."""
     from .creation import zeros
 
     size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], tuple | list) else tuple(size)
     if self.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
+    layouts.check_memory_format("resize_", memory_format)
+    if memory_format is layouts.preserve_format:
+        raise RuntimeError("Unsupported memory format for resize_: preserve")
+    strides = layouts.format_strides(size, memory_format)
     numel = math.prod(size)
     if numel <= self.numel() and self.is_contiguous():
         self._data, self._flat = self.reshape(-1)[:numel].reshape(size)._data, None
-        return self
-    fresh = zeros(size, dtype=self.dtype, device=self.device)
-    keep = min(numel, self.numel())
-    if keep:
-        fresh.view(-1)[:keep] = self.reshape(-1)[:keep]
-    self._data, self._flat, self._store, self._base = fresh._data, None, None, None
+    else:
+        fresh = zeros(size, dtype=self.dtype, device=self.device)
+        keep = min(numel, self.numel())
+        if keep:
+            fresh.view(-1)[:keep] = self.reshape(-1)[:keep]
+        self._data, self._flat, self._store, self._base = fresh._data, None, None, None
+    if strides is not None:
+        flat = self._data.reshape(-1) if numel else self._data
+        item = self._data.itemsize
+        self._data = _arrays.as_strided(flat, size, tuple(s * item for s in strides))
     return self
+
+
+def resize_as_(self: Tensor, the_template: Tensor, *, memory_format=None) -> Tensor:
+    return resize_(self, tuple(the_template.shape), memory_format=memory_format)
 
 
 # how torch's set_ error names element types (C++ typeid names)
@@ -213,7 +226,7 @@ METHODS = {
     "fill_diagonal_": fill_diagonal_,
     "sum_to_size": sum_to_size,
     "resize_": resize_,
-    "resize_as_": lambda self, other: resize_(self, tuple(other.shape)),
+    "resize_as_": resize_as_,
     "set_": set_,
     "is_set_to": is_set_to,
     "module_load": module_load,
