@@ -184,8 +184,9 @@ def _map(location: str, map_location) -> str:
 
 def load(f: FileLike, map_location: str | _device | dict | Callable | None = None, pickle_module: Any = None, *,
          weights_only: bool | None = True, mmap: bool | None = None, **pickle_load_args) -> Any:
-    """Load an object saved by ntorch.save; CUDA tensors come back on their device unless map_location moves them
-    (a device/str, a {saved: target} dict, or a callable (cpu_storage_tensor, location) -> tensor)."""
+    """Load an object saved by ntorch.save or by torch.save (torch's zip format, see torch_format.py); CUDA
+    tensors come back on their device unless map_location moves them (a device/str, a {saved: target} dict, or a
+    callable (cpu_storage_tensor, location) -> tensor)."""
     if weights_only is None:
         weights_only = True
     opened = isinstance(f, str | os.PathLike)
@@ -195,6 +196,10 @@ def load(f: FileLike, map_location: str | _device | dict | Callable | None = Non
             raise RuntimeError("Invalid file: expected a zip archive written by ntorch.save "
                                "(PytorchStreamReader failed reading zip archive: failed finding central directory)")
         with zipfile.ZipFile(handle, "r") as zf:
+            from .torch_format import is_torch_archive, load_torch_archive
+
+            if is_torch_archive(zf):  # written by torch.save
+                return load_torch_archive(zf, map_location, weights_only)
             manifest = json.loads(zf.read("storages.json"))
             roots: dict[str, Tensor] = {}
             tensors: dict[int, Tensor] = {}
