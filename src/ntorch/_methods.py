@@ -21,6 +21,7 @@ from .ops import (
     scan,
     scatter_views,
     shape,
+    signal,
     softmax,
     sorting,
     statistics,
@@ -35,7 +36,7 @@ from .tensor import Tensor
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
 # more modules whose FUNCTIONS ntorch/__init__.py binds (and whose METHODS, if any, become Tensor methods)
-EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods, torch_extras)
+EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods, torch_extras, signal)
 
 
 def cuda_pending(name: str, fn):

@@ -1,0 +1,257 @@
+"""torch.stft / torch.istft over ntorch's real dtypes.
+
+ntorch has no complex dtype, so a spectrum is always the real form torch returns for return_complex=False: a
+trailing dim of 2 holding (real, imaginary). The DFT is a matmul with a cached cos/sin matrix built on the host
+in float64: O(n_fft^2) per frame instead of an FFT's O(n_fft log n_fft), fine for n_fft up to a few thousand, and
+differentiable for free (input and window) since every step is an existing recorded op.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import creation
+
+_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _F():
+    from ..nn import functional
+
+    return functional
+
+
+def _legacy_type(t: Tensor) -> str:
+    """torch's legacy type name: torch.DoubleTensor, torch.cuda.FloatTensor."""
+    cuda = "cuda." if t.device.type == "cuda" else ""
+    return f"torch.{cuda}{_TYPE_NAMES[t.dtype.name]}Tensor"
+
+
+def _sizes(shape) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _opt(v) -> str:
+    """torch's printing of an optional int/bool in these messages (bools as 0/1)."""
+    return "None" if v is None else str(int(v))
+
+
+def _window_repr(window: Tensor | None) -> str:
+    return "None" if window is None else f"{_legacy_type(window)}{{{_sizes(window.shape)}}}"
+
+
+@functools.lru_cache(maxsize=16)
+def _dft_matrix(n_fft: int, n_bins: int, scale: float, np_dtype: str) -> np.ndarray:
+    """(n_fft, 2 * n_bins): x @ M interleaves (Re, Im) of sum_n x[n] exp(-2 pi i k n / N) * scale per bin k.
+    The phase k*n is reduced mod N in integers first, so large N keeps full precision."""
+    kn = (np.arange(n_fft)[:, None] * np.arange(n_bins)[None, :]) % n_fft
+    ang = 2 * np.pi * kn / n_fft
+    m = np.empty((n_fft, n_bins, 2))
+    m[..., 0] = np.cos(ang) * scale
+    m[..., 1] = -np.sin(ang) * scale
+    out = m.reshape(n_fft, 2 * n_bins).astype(np_dtype)
+    out.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _idft_matrix(n_fft: int, scale: float, np_dtype: str) -> np.ndarray:
+    """(2 * (N//2 + 1), N): the real inverse (c2r) of a one-sided spectrum in the interleaved (Re, Im) layout.
+    Bins 1..ceil(N/2)-1 count twice (their conjugate mirrors); the imaginary parts of bin 0 and of the Nyquist
+    bin get sin(0) = sin(pi n) = 0 weights, so they are ignored as by an FFT's c2r."""
+    n_bins = n_fft // 2 + 1
+    kn = (np.arange(n_bins)[:, None] * np.arange(n_fft)[None, :]) % n_fft
+    ang = 2 * np.pi * kn / n_fft
+    weight = np.full((n_bins, 1), 2.0)
+    weight[0] = 1.0
+    if n_fft % 2 == 0:
+        weight[-1] = 1.0
+    m = np.empty((n_bins, 2, n_fft))
+    m[:, 0] = np.cos(ang) * weight * scale
+    m[:, 1] = -np.sin(ang) * weight * scale
+    out = m.reshape(2 * n_bins, n_fft).astype(np_dtype)
+    out.flags.writeable = False
+    return out
+
+
+def _on(arr: np.ndarray, like: Tensor) -> Tensor:
+    """A cached host matrix as a constant tensor on like's device."""
+    t = creation.from_numpy(arr)
+    return t.to(like.device) if like.device.type != "cpu" else t
+
+
+def _pad_window(window: Tensor | None, win_length: int, n_fft: int, like: Tensor) -> Tensor | None:
+    """The window centred in n_fft samples (zeros either side), or None for a plain rectangular n_fft window."""
+    if window is None and win_length == n_fft:
+        return None
+    if window is None:
+        window = creation.ones(win_length, dtype=like.dtype, device=like.device)
+    if win_length == n_fft:
+        return window
+    left = (n_fft - win_length) // 2
+    return _F().pad(window, (left, n_fft - win_length - left))
+
+
+def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
+         window: Tensor | None = None, center: bool = True, pad_mode: str = "reflect", normalized: bool = False,
+         onesided: bool | None = None, return_complex: bool | None = None,
+         align_to_window: bool | None = None) -> Tensor:
+    """torch.stft with return_complex=False: (n_fft // 2 + 1 or n_fft, n_frames, 2), batched for 2-d input."""
+    if center and align_to_window is not None:
+        raise RuntimeError("stft align_to_window should only be set when center = false")
+    if center:
+        signal_dim = input.ndim
+        pad = n_fft // 2
+        padded = _F().pad(input.reshape([1] * (3 - signal_dim) + list(input.shape)), [pad, pad], pad_mode)
+        input = padded.reshape(padded.shape[len(padded.shape) - signal_dim:] if signal_dim else ())
+    hop = n_fft >> 2 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+
+    def fail(what: str):
+        raise RuntimeError(
+            f"stft({_legacy_type(input)}{_sizes(input.shape)}, n_fft={n_fft}, hop_length={hop}, win_length={win}, "
+            f"window={_window_repr(window)}, normalized={int(normalized)}, onesided={_opt(onesided)}, "
+            f"return_complex={_opt(return_complex)}, align_to_window={_opt(align_to_window)}) : {what}")
+
+    if window is not None and window.device != input.device:
+        raise RuntimeError(f"stft input and window must be on the same device but got self on {input.device} and "
+                           f"window on {window.device}")
+    if return_complex is None:
+        raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will further "
+                           "require that return_complex=True in a future PyTorch release.")
+    if return_complex:
+        raise NotImplementedError("stft: return_complex=True needs a complex dtype, which ntorch does not have; "
+                                  "pass return_complex=False for the real (..., 2) form")
+    if not input.dtype.is_floating_point:
+        fail("expected a tensor of floating point or complex values")
+    if input.ndim not in (1, 2):
+        fail("expected a 1D or 2D tensor")
+    x = input.unsqueeze(0) if input.ndim == 1 else input
+    length = x.shape[1]
+    if n_fft <= 0 or n_fft > length:
+        fail(f"expected 0 < n_fft < {length}, but got n_fft={n_fft}")
+    if hop <= 0:
+        fail(f"expected hop_length > 0, but got hop_length={hop}")
+    if win <= 0 or win > n_fft:
+        fail(f"expected 0 < win_length <= n_fft, but got win_length={win}")
+    if window is not None and (window.ndim != 1 or window.shape[0] != win):
+        fail(f"expected a 1D window tensor of size equal to win_length={win}, but got window with size "
+             f"{_sizes(window.shape)}")
+    if window is None:
+        warnings.warn("A window was not provided. A rectangular window will be applied,which is known to cause "
+                      "spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
+                      "recommended to reduce spectral leakage.To suppress this warning and use a rectangular "
+                      "window, explicitly set `window=torch.ones(n_fft, device=<device>)`.", UserWarning,
+                      stacklevel=2)
+    if input.dtype.name == "float16" and input.device.type == "cpu":
+        raise RuntimeError("MKL FFT doesn't support tensors of type: Half")
+    if align_to_window and win < n_fft:
+        left = (n_fft - win) // 2  # frames start where the window's nonzero part starts
+        x = _F().pad(x, (left, n_fft - win - left))
+    frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
+    w = _pad_window(window, win, n_fft, x)
+    if w is not None:
+        frames = frames * w
+    n_bins = n_fft // 2 + 1 if onesided is None or onesided else n_fft
+    scale = 1 / np.sqrt(n_fft) if normalized else 1.0
+    m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
+    out = (frames @ m).unflatten(-1, (n_bins, 2)).transpose(1, 2)  # (batch, n_bins, n_frames, 2)
+    return out.squeeze(0) if input.ndim == 1 else out
+
+
+def _complex_name(t: Tensor) -> str:
+    """The toString of the complex tensor that the real (..., 2) form t stands for, e.g. CPUComplexDoubleType."""
+    dev = "CUDA" if t.device.type == "cuda" else "CPU"
+    return f"{dev}Complex{_TYPE_NAMES.get(t.dtype.name, t.dtype.name)}Type"
+
+
+def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
+          window: Tensor | None = None, center: bool = True, normalized: bool = False, onesided: bool | None = None,
+          length: int | None = None, return_complex: bool = False) -> Tensor:
+    """torch.istft of the real (..., n_bins, n_frames, 2) form stft(return_complex=False) gives (torch wants the
+    complex tensor): the least-squares overlap-add inverse, (length,) or (batch, length)."""
+    hop = n_fft >> 2 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    shown = tuple(input.shape[:-1]) if input.ndim and input.shape[-1] == 2 else tuple(input.shape)
+
+    def fail(what: str, sep: str = " : "):
+        raise RuntimeError(
+            f"istft({_complex_name(input)}{_sizes(shown)}, n_fft={n_fft}, hop_length={hop}, win_length={win}, "
+            f"window={_window_repr(window)}, center={int(center)}, normalized={int(normalized)}, "
+            f"onesided={_opt(onesided)}, length={_opt(length)}, return_complex={int(return_complex)}){sep}{what}")
+
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
+                           "return_complex=True (in ntorch: its real (..., 2) form, stft with return_complex=False).")
+    if input.numel() == 0:
+        fail("input tensor cannot be empty.")
+    if input.ndim not in (3, 4):
+        fail(f"expected a tensor with 3 or 4 dimensions, but got {input.ndim}")
+    if input.shape[-1] != 2:
+        fail(f"expected the last dimension to be 2 (corresponding to real and imaginary parts), but got "
+             f"{input.shape[-1]}")
+    n_frames, fft_size = input.shape[-2], input.shape[-3]
+    one = fft_size != n_fft if onesided is None else onesided
+    if one and n_fft // 2 + 1 != fft_size:
+        fail(f"expected the frequency dimension (3rd to the last) of the input tensor to match n_fft / 2 + 1 when "
+             f"onesided=True, but got {fft_size}")
+    if not one and n_fft != fft_size:
+        fail(f"expected the frequency dimension (3rd to the last) of the input tensor to match n_fft when "
+             f"onesided=False, but got {fft_size}")
+    if not 0 < hop <= win:
+        fail("expected 0 < hop_length <= win_length")
+    if not 0 < win <= n_fft:
+        fail("expected 0 < win_length <= n_fft")
+    if window is not None and (window.ndim != 1 or window.shape[0] != win):
+        fail("Invalid window shape. window has to be 1D and length of `win_length`")
+    if return_complex:
+        if one:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        raise NotImplementedError("istft: return_complex=True needs a complex dtype, which ntorch does not have")
+    if window is None:
+        warnings.warn("A window was not provided. A rectangular window will be applied.Please provide the same "
+                      "window used by stft to make the inversion lossless.To suppress this warning and use a "
+                      "rectangular window, explicitly set `window=torch.ones(n_fft, device=<device>)`.",
+                      UserWarning, stacklevel=2)
+        window = creation.ones(win, dtype=input.dtype, device=input.device)
+    w = _pad_window(window, win, n_fft, input)
+    spec = input.unsqueeze(0) if input.ndim == 3 else input  # (batch, fft_size, n_frames, 2)
+    n_bins = n_fft // 2 + 1
+    if not one:
+        spec = spec.narrow(1, 0, n_bins)  # c2r reads the first half only, as torch's
+    batch = spec.shape[0]
+    cols = spec.transpose(1, 2).reshape(batch, n_frames, 2 * n_bins)
+    scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
+    frames = cols @ _on(_idft_matrix(n_fft, scale, cols.dtype.np.name), cols)  # (batch, n_frames, n_fft)
+    frames = frames * w
+    total = n_fft + hop * (n_frames - 1)
+
+    def overlap_add(t: Tensor) -> Tensor:  # (b, n_frames, n_fft) -> (b, total), overlapping samples summed
+        return _F().fold(t.transpose(1, 2), (1, total), (1, n_fft), stride=(1, hop)).reshape(t.shape[0], total)
+
+    y = overlap_add(frames)
+    envelope = overlap_add((w * w).expand(1, n_frames, n_fft))
+    start = n_fft // 2 if center else 0
+    end = start + length if length is not None else (total - n_fft // 2 if center else total)
+    y = y[:, start:end]
+    envelope = envelope[:, start:end]
+    if bool((envelope.abs().min() < 1e-11).item()):
+        fail("window overlap add min: 1\n[ CPUBoolType{} ]", sep=" ")
+    y = y / envelope
+    if input.ndim == 3:
+        y = y.squeeze(0)
+    if end > total:
+        warnings.warn("The length of signal is shorter than the length parameter. Result is being padded with "
+                      "zeros in the tail. Please check your center and hop_length settings.", UserWarning,
+                      stacklevel=2)
+        y = _F().pad(y, (0, end - total))
+    return y
+
+
+FUNCTIONS = {"stft": stft, "istft": istft}
+METHODS = {"stft": stft, "istft": istft}
