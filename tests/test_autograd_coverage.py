@@ -397,6 +397,12 @@ CALLS.update({
 })
 F_CALLS["linear_cross_entropy"] = lambda: F.linear_cross_entropy(x(2, 3), x(4, 3), idx(0, 3))
 
+# signal: stft / istft in the real (..., 2) form
+CALLS.update({
+    "stft": lambda: ntorch.stft(x(20), 8, window=x(8), return_complex=False),
+    "istft": lambda: ntorch.istft(x(5, 11, 2), 8, window=x(8).abs() + 1),
+})
+
 
 def _public(module) -> set:
     return {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))
