@@ -103,9 +103,9 @@ def native_dropout(input: Tensor, p: float, train: bool | None) -> tuple[Tensor,
 def native_norm(input: Tensor, p=2, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """The vector p-norm over dim (all dims by default). torch implements native_norm for sparse tensors only
     and raises for dense ones; ntorch (no sparse layout) computes it on the dense tensor."""
-    from .. import linalg
+    from . import reduction
 
-    return linalg.vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
+    return reduction.norm(input, float(2 if p is None else p), dim, keepdim, dtype=dtype)
 
 
 _GS_MODES = {0: "bilinear", 1: "nearest", 2: "bicubic"}
