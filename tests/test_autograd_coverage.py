@@ -422,6 +422,8 @@ CALLS.update({
     "gru": lambda: ntorch.gru(x(3, 1, 2), x(1, 1, 2), [x(6, 2), x(6, 2)], False, 1, 0.0, False, False, False),
     "lstm": lambda: ntorch.lstm(x(3, 1, 2), (x(1, 1, 2), x(1, 1, 2)), [x(8, 2), x(8, 2)], False, 1, 0.0, False,
                                 False, False),
+    "embedding_bag": lambda: ntorch.embedding_bag(x(4, 2), idx(0, 3, 1), idx(0, 2), False, 1),
+    "segment_reduce": lambda: ntorch.segment_reduce(x(5, 2), "max", lengths=idx(2, 0, 3)),
 })
 
 

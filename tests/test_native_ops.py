@@ -313,3 +313,114 @@ def test_rnn_unbatched_lstm_projection_gradcheck_and_errors():
     with pytest.raises(RuntimeError, match="got an incorrect number of RNN parameters"):
         nt.rnn_tanh(T(x[:, None]), T(h0[:, None]), [T(p) for p in params] + [T(np.zeros(4))], True, 1, 0.0, False,
                     False, False)
+
+
+# ------------------------------------------------------------------ embedding_bag, segment_reduce
+
+W = rng.standard_normal((10, 3))
+IDX, OFF = [1, 2, 4, 5, 4, 3, 2, 9], [0, 4, 4, 6]  # bags [1 2 4 5] [] [4 3] [2 9]
+BAG_OF = [0, 0, 0, 0, 2, 2, 3, 3]
+
+
+def _bags(pad=None):
+    ends = OFF[1:] + [len(IDX)]
+    return [[i for i in IDX[a:b] if i != pad] for a, b in zip(OFF, ends, strict=True)]
+
+
+@pytest.mark.parametrize("pad", [None, 2, -1])
+def test_embedding_bag_outputs_and_extras(pad):
+    row = None if pad is None else pad % 10
+    bags = _bags(row)
+    sizes = [len(b) for b in bags]
+    for mode in (0, 1, 2):
+        out, offset2bag, bag_size, max_indices = nt.embedding_bag(T(W), nt.tensor(IDX), nt.tensor(OFF), False, mode,
+                                                                   False, None, False, pad)
+        red = (np.sum, np.mean, np.max)[mode]
+        ref = np.stack([red(W[b], 0) if b else np.zeros(3) for b in bags])
+        np.testing.assert_allclose(out.numpy(), ref, atol=1e-12)
+        assert all(t.dtype == nt.int64 for t in (offset2bag, bag_size, max_indices))
+        assert offset2bag.tolist() == BAG_OF  # float64 weights: never torch's float32 fast path
+        if mode == 0:
+            assert bag_size.tolist() == max_indices.tolist() == [0, 0, 0, 0]
+        elif mode == 1:
+            assert bag_size.tolist() == max_indices.tolist() == sizes
+        else:
+            assert bag_size.tolist() == sizes
+            want = [[b[int(np.argmax(W[b, d]))] for d in range(3)] if b else [0, 0, 0] for b in bags]
+            assert max_indices.tolist() == want
+
+
+def test_embedding_bag_float32_sum_fast_path_and_grad():
+    out = nt.embedding_bag(nt.tensor(W.astype(np.float32)), nt.tensor(IDX), nt.tensor(OFF))
+    assert tuple(out[1].shape) == (0,) and out[2].tolist() == [0, 0, 0, 0]
+    ps = rng.random(8)
+    got = nt.embedding_bag(T(W), nt.tensor(IDX), nt.tensor(OFF), False, 0, False, T(ps))[0]
+    ref = np.stack([(W[IDX[a:b]] * ps[a:b, None]).sum(0) for a, b in zip(OFF, OFF[1:] + [8], strict=True)])
+    np.testing.assert_allclose(got.numpy(), ref, atol=1e-12)
+    assert gradcheck(lambda w: nt.embedding_bag(w, nt.tensor(IDX), nt.tensor(OFF), False, 1)[0], (T(W, True),))
+    with pytest.raises(RuntimeError, match="`mode` must be sum, mean, or max."):
+        nt.embedding_bag(T(W), nt.tensor(IDX), nt.tensor(OFF), False, 3)
+
+
+DATA = rng.standard_normal((6, 3))
+EMPTY = {"sum": 0.0, "prod": 1.0, "mean": np.nan, "max": -np.inf, "min": np.inf, "amax": -np.inf, "amin": np.inf}
+NP_RED = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "max": np.max, "min": np.min, "amax": np.max,
+          "amin": np.min}
+
+
+def ref_segments(data, reduce, bounds, initial=None):
+    rows = []
+    for a, b in bounds:
+        seg = data[a:b]
+        if initial is None:
+            rows.append(NP_RED[reduce](seg, 0) if len(seg) else np.full(data.shape[1:], EMPTY[reduce]))
+        elif reduce == "mean":
+            rows.append((initial + seg.sum(0)) / len(seg) if len(seg) else np.full(data.shape[1:], initial))
+        else:
+            rows.append(NP_RED[reduce](np.concatenate([seg, np.full((1,) + data.shape[1:], initial)]), 0))
+    return np.stack(rows)
+
+
+@pytest.mark.parametrize("reduce", sorted(NP_RED))
+@pytest.mark.parametrize("initial", [None, 0.5])
+def test_segment_reduce_lengths_matches_numpy(reduce, initial):
+    out = nt.segment_reduce(T(DATA), reduce, lengths=nt.tensor([2, 0, 4]), initial=initial)
+    np.testing.assert_allclose(out.numpy(), ref_segments(DATA, reduce, [(0, 2), (2, 2), (2, 6)], initial),
+                               atol=1e-12)
+
+
+def test_segment_reduce_offsets_leading_dims_unsafe_grad():
+    out = nt.segment_reduce(T(DATA), "max", offsets=nt.tensor([1, 2, 2, 5]))  # offsets are [start, end) pairs
+    np.testing.assert_allclose(out.numpy(), ref_segments(DATA, "max", [(1, 2), (2, 2), (2, 5)]), atol=0)
+    out = nt.segment_reduce(T(DATA), "sum", lengths=nt.tensor([2, 0, 3]), unsafe=True)
+    np.testing.assert_allclose(out.numpy(), ref_segments(DATA, "sum", [(0, 2), (2, 2), (2, 5)]), atol=1e-12)
+    d2 = rng.standard_normal((2, 6))
+    out = nt.segment_reduce(T(d2), "mean", lengths=nt.tensor([[2, 0, 4], [1, 1, 4]]), axis=1)
+    ref = np.stack([ref_segments(d2[0][:, None], "mean", [(0, 2), (2, 2), (2, 6)])[:, 0],
+                    ref_segments(d2[1][:, None], "mean", [(0, 1), (1, 2), (2, 6)])[:, 0]])
+    np.testing.assert_allclose(out.numpy(), ref, atol=1e-12)
+    x = T([1.0, 3.0, 3.0, 2.0, 0.0, 0.0], True)
+    nt.segment_reduce(x, "max", lengths=nt.tensor([3, 3])).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.5, 1.0, 0.0, 0.0]  # tied maxima share the gradient, as torch
+    assert gradcheck(lambda d: nt.segment_reduce(d, "prod", lengths=nt.tensor([2, 0, 4])), (T(DATA, True),))
+
+
+@pytest.mark.parametrize("kwargs, exc, msg", [
+    ({"reduce": "foo", "lengths": [2, 0, 4]}, RuntimeError,
+     "reduce argument must be either sum, prod, mean, amax or amin, got foo"),
+    ({"reduce": "sum"}, RuntimeError, r"segment_reduce\(\): Either lengths or offsets must be defined."),
+    ({"reduce": "sum", "lengths": [2, 0, 3]}, RuntimeError, r"Expected all rows of lengths along axis to sum to "
+     r"data.size\(lengths.dim\(\)-1\) when !unsafe."),
+    ({"reduce": "sum", "lengths": [2, -1, 5]}, RuntimeError, "lengths contains negative value!"),
+    ({"reduce": "sum", "offsets": [0, 2, 1, 6]}, RuntimeError, "Expected segment_length >= 0 to be true"),
+    ({"reduce": "sum", "lengths": [2, 0, 4], "axis": 1}, RuntimeError,
+     "Expected axis to be the last dimension of lengths but got 1."),
+])
+def test_segment_reduce_errors(kwargs, exc, msg):
+    for key in ("lengths", "offsets"):
+        if key in kwargs:
+            kwargs[key] = nt.tensor(kwargs[key])
+    with pytest.raises(exc, match=msg):
+        nt.segment_reduce(T(DATA), **kwargs)
+    with pytest.raises(NotImplementedError, match="\"_segment_reduce_cpu\" not implemented for 'Long'"):
+        nt.segment_reduce(nt.arange(6), "sum", lengths=nt.tensor([6]))

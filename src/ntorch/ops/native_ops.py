@@ -222,6 +222,123 @@ def gru(input: Tensor, hx: Tensor, params, has_biases: bool, num_layers: int, dr
     return _rnn("GRU", input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
 
 
+def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_by_freq: bool = False, mode: int = 0,
+                  sparse: bool = False, per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """ATen's embedding_bag: (output, offset2bag, bag_size, max_indices), mode 0 sum, 1 mean, 2 max; the three
+    int64 extras as torch's CPU kernel fills them: sum leaves bag_size / max_indices zero and offset2bag empty on
+    its float32/float16 fast path (no padding_idx); mean copies bag_size into max_indices; max gives the winning
+    weight row per (bag, dim). padding_idx None is no padding; a negative one counts from the end."""
+    import numpy as np
+
+    from ..nn.embedding_bag import _indices_and_offsets
+
+    if mode not in (0, 1, 2):
+        raise RuntimeError("`mode` must be sum, mean, or max.")
+    out = _F().embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq, ("sum", "mean", "max")[mode],
+                             sparse, per_sample_weights, include_last_offset, padding_idx)
+    pad = None if padding_idx is None else padding_idx % weight.shape[0]  # checked in range, -1 is the last row
+    flat, off = _indices_and_offsets(indices, offsets, include_last_offset)
+    bags, dev = off.size - 1, weight.device
+    host = flat.cpu().numpy().astype(np.int64)
+    bag_of = np.repeat(np.arange(bags, dtype=np.int64), np.diff(off))
+    bag_of = np.concatenate([bag_of, np.full(host.size - bag_of.size, max(bags - 1, 0), np.int64)])
+
+    def t(a):
+        return creation.tensor(np.ascontiguousarray(a, dtype=np.int64), device=dev)
+
+    zeros = np.zeros(bags, np.int64)
+    if mode == 0:
+        fast = pad is None and weight.dtype in (dtypes.float32, dtypes.float16)  # torch's index_select path
+        return out, t(np.zeros(0) if fast else bag_of), t(zeros), t(zeros)
+    used = host[:int(off[-1])]
+    keep = used != pad if pad is not None else np.ones(used.size, bool)
+    sizes = np.bincount(bag_of[:used.size][keep], minlength=bags).astype(np.int64)
+    if mode == 1:
+        return out, t(bag_of), t(sizes), t(sizes)
+    rows = weight.detach().cpu().numpy()
+    best = np.zeros((bags, weight.shape[1]), np.int64)
+    for b in range(bags):
+        members = used[off[b]:off[b + 1]]
+        members = members[members != pad] if pad is not None else members
+        if members.size:
+            best[b] = members[np.argmax(rows[members], axis=0)]  # the first of tied maxima
+    return out, t(bag_of), t(sizes), t(best)
+
+
+_SEGMENT_REDUCE = {"sum": "sum", "prod": "prod", "mean": "sum", "max": "amax", "amax": "amax", "min": "amin",
+                   "amin": "amin"}
+_SEGMENT_EMPTY = {"sum": 0.0, "prod": 1.0, "mean": float("nan"), "amax": -float("inf"), "amin": float("inf")}
+
+
+def segment_reduce(data: Tensor, reduce: str, *, lengths: Tensor | None = None, indices: Tensor | None = None,
+                   offsets: Tensor | None = None, axis: int = 0, unsafe: bool = False, initial=None) -> Tensor:
+    """Reduce consecutive segments of data along axis (lengths, or offsets giving each segment's [start, end));
+    lengths/offsets may carry data's leading dims before axis. An empty segment gives initial, else sum 0, prod
+    1, mean nan, max -inf, min inf; initial also joins every segment's reduction (mean: (initial + sum) / count).
+    A scatter_reduce of the segment members, so it is differentiable in data."""
+    import numpy as np
+
+    from . import indexing
+
+    if reduce not in _SEGMENT_REDUCE:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if lengths is None and offsets is None:
+        if indices is not None:
+            raise RuntimeError("segment_reduce(): indices based reduction is not supported yet.")
+        raise RuntimeError("segment_reduce(): Either lengths or offsets must be defined.")
+    if not data.dtype.is_floating_point:
+        raise NotImplementedError(f"\"_segment_reduce_cpu\" not implemented for '{dtypes.torch_name(data.dtype)}'")
+    seg = lengths if lengths is not None else offsets
+    if seg.dtype.is_floating_point or seg.dtype is dtypes.bool:
+        raise NotImplementedError("\"_segment_reduce_lengths_cpu_kernel1\" not implemented for "
+                                  f"'{dtypes.torch_name(seg.dtype)}'")
+    axis = axis + data.ndim if axis < 0 else axis
+    if axis != seg.ndim - 1:
+        raise RuntimeError(f"segment_reduce(): Expected axis to be the last dimension of lengths but got {axis}.")
+    if tuple(seg.shape[:-1]) != tuple(data.shape[:axis]):
+        raise RuntimeError(f"segment_reduce(): Expected lengths/offsets of shape {list(data.shape[:axis])} + "
+                           f"[segments], but got {list(seg.shape)}")
+    host = seg.cpu().numpy().astype(np.int64).reshape(-1, seg.shape[-1])
+    n = data.shape[axis]
+    if lengths is not None:
+        if (host < 0).any():
+            raise RuntimeError("lengths contains negative value!")
+        if not unsafe and (host.sum(1) != n).any():
+            raise RuntimeError("segment_reduce(): Expected all rows of lengths along axis to sum to "
+                               "data.size(lengths.dim()-1) when !unsafe.")
+        host = np.concatenate([np.zeros((host.shape[0], 1), np.int64), np.cumsum(host, 1)], 1)
+    elif (np.diff(host, axis=1) < 0).any():
+        raise RuntimeError("Expected segment_length >= 0 to be true, but got false.  (Could this error message be "
+                           "improved?  If so, please report an enhancement request to PyTorch.)")
+    if host.size and (host.min() < 0 or host.max() > n):  # torch reads out of bounds here
+        raise IndexError(f"segment_reduce(): offsets out of range for data of size {n} along axis {axis}")
+    lead = host.shape[0]
+    segments = host.shape[1] - 1
+    inner = int(np.prod(data.shape[axis + 1:], dtype=np.int64))
+    src, dst = [], []
+    for p in range(lead):  # member positions and target segments, row p of the leading dims
+        counts = np.diff(host[p])
+        src.append(p * n + np.concatenate([np.arange(a, b) for a, b in zip(host[p, :-1], host[p, 1:], strict=True)]
+                                          + [np.zeros(0, np.int64)]))
+        dst.append(p * segments + np.repeat(np.arange(segments), counts))
+    src, dst = np.concatenate(src).astype(np.int64), np.concatenate(dst).astype(np.int64)
+    dev = data.device
+    values = data.reshape(lead * n, inner).index_select(0, creation.tensor(src, device=dev))
+    op = _SEGMENT_REDUCE[reduce]
+    fill = _SEGMENT_EMPTY[reduce if reduce == "mean" else op] if initial is None else float(initial)
+    base = creation.full((lead * segments, inner), fill if reduce != "mean" else (initial or 0.0), dtype=data.dtype,
+                         device=dev)
+    index = creation.tensor(dst.reshape(-1, 1), device=dev).expand(src.size, inner)
+    out = indexing.scatter_reduce(base, 0, index, values, op, include_self=initial is not None)
+    if reduce == "mean":
+        counts = np.bincount(dst, minlength=lead * segments).reshape(-1, 1)
+        out = out / creation.tensor(np.maximum(counts, 1), dtype=data.dtype, device=dev)
+        empty = creation.tensor(counts == 0, device=dev)
+        out = out.masked_fill(empty, fill)
+    return out.reshape(*data.shape[:axis], segments, *data.shape[axis + 1:])
+
+
 FUNCTIONS = {name: fn for name, fn in list(globals().items())
              if not name.startswith("_") and callable(fn) and getattr(fn, "__module__", None) == __name__
              and not isinstance(fn, type)}
