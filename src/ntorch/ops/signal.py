@@ -79,6 +79,77 @@ def _idft_matrix(n_fft: int, scale: float, np_dtype: str) -> np.ndarray:
     return out
 
 
+# n_fft from which a DFT with a good factorisation n1 * n2 runs as two smaller matmuls (the four-step FFT)
+_FOUR_STEP_MIN = 256
+
+
+def _split(n: int) -> tuple[int, int] | None:
+    """n = n1 * n2 with n1 the largest divisor <= sqrt(n), or None when that is too small to pay off (primes)."""
+    n1 = max(d for d in range(1, int(np.sqrt(n)) + 1) if n % d == 0)
+    return (n1, n // n1) if n1 >= 4 else None
+
+
+def _angles(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """2 pi a b / n with a b reduced mod n in integers first (full precision for large n)."""
+    return 2 * np.pi * ((a[:, None] * b[None, :]) % n) / n
+
+
+@functools.lru_cache(maxsize=16)
+def _step1_matrix(n1: int, sign: int, complex_in: bool, np_dtype: str) -> np.ndarray:
+    """The size-n1 DFT over n1 (exp(sign 2 pi i n1 k1 / n1)), interleaved (re, im) columns; complex input has
+    interleaved (re, im) rows too."""
+    ang = _angles(np.arange(n1), np.arange(n1), n1)
+    c, sn = np.cos(ang), sign * np.sin(ang)
+    if not complex_in:
+        return np.stack([c, sn], -1).reshape(n1, 2 * n1).astype(np_dtype)
+    m = np.empty((n1, 2, n1, 2))
+    m[:, 0, :, 0], m[:, 1, :, 0], m[:, 0, :, 1], m[:, 1, :, 1] = c, -sn, sn, c
+    return m.reshape(2 * n1, 2 * n1).astype(np_dtype)
+
+
+@functools.lru_cache(maxsize=16)
+def _step2_matrix(n1: int, n2: int, k2_count: int, sign: int, real_out: bool, scale: float,
+                  np_dtype: str) -> np.ndarray:
+    """(n1, 2 n2, 2 k2_count) or, real_out, (n1, 2 n2, k2_count): for each k1, the twiddled size-n2 DFT
+    sum_n2 Z[n2] exp(sign 2 pi i n2 (k1 + n1 k2) / n), times scale."""
+    n = n1 * n2
+    m = np.empty((n1, n2, 2, k2_count, 2))
+    for k1 in range(n1):
+        ang = _angles(np.arange(n2), k1 + n1 * np.arange(k2_count), n)
+        c, sn = np.cos(ang) * scale, sign * np.sin(ang) * scale
+        m[k1, :, 0, :, 0], m[k1, :, 1, :, 0], m[k1, :, 0, :, 1], m[k1, :, 1, :, 1] = c, -sn, sn, c
+    if real_out:
+        m = m[..., 0]
+    return np.ascontiguousarray(m.reshape(n1, 2 * n2, -1)).astype(np_dtype)
+
+
+def _four_step(x: Tensor, n: int, split: tuple[int, int], sign: int, n_out: int, real_out: bool,
+               scale: float) -> Tensor:
+    """The DFT of the last axis of x ((m, n) real or (m, n, 2) complex), n = n1 * n2: a size-n1 DFT for each n2,
+    then for each k1 one matmul doing the twiddle and the size-n2 DFT (output index k = k1 + n1 k2). O(n (n1 + n2))
+    per row instead of O(n^2). Returns the first n_out bins, (m, n_out, 2), or (m, n_out) when real_out."""
+    n1, n2 = split
+    m, dt = x.shape[0], x.dtype.np.name
+    complex_in = x.ndim == 3
+    if complex_in:  # (m, n1, n2, 2) -> (m, n2, n1 * 2)
+        y = x.reshape(m, n1, n2, 2).permute(0, 2, 1, 3).reshape(m, n2, 2 * n1)
+    else:
+        y = x.reshape(m, n1, n2).transpose(1, 2)
+    y = y @ _on(_step1_matrix(n1, sign, complex_in, dt), x)  # (m, n2, n1 * 2): [n2, k1, re/im]
+    y = y.reshape(m, n2, n1, 2).permute(2, 0, 1, 3).reshape(n1, m, 2 * n2)
+    k2_count = min(n2, -(-n_out // n1))
+    z = y @ _on(_step2_matrix(n1, n2, k2_count, sign, real_out, scale, dt), x)  # (n1, m, k2 [* 2])
+    if real_out:
+        return z.permute(1, 2, 0).reshape(m, k2_count * n1)[:, :n_out]
+    return z.reshape(n1, m, k2_count, 2).permute(1, 2, 0, 3).reshape(m, k2_count * n1, 2)[:, :n_out]
+
+
+def _cat(tensors, dim: int) -> Tensor:
+    from .joins import cat
+
+    return cat(tensors, dim)
+
+
 def _on(arr: np.ndarray, like: Tensor) -> Tensor:
     """A cached host matrix as a constant tensor on like's device."""
     t = creation.from_numpy(arr)
@@ -159,8 +230,14 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         frames = frames * w
     n_bins = n_fft // 2 + 1 if onesided is None or onesided else n_fft
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0
-    m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
-    out = (frames @ m).unflatten(-1, (n_bins, 2)).transpose(1, 2)  # (batch, n_bins, n_frames, 2)
+    split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
+    if split is not None:
+        b, t = frames.shape[0], frames.shape[1]
+        spec = _four_step(frames.reshape(b * t, n_fft), n_fft, split, -1, n_bins, False, scale)
+        out = spec.reshape(b, t, n_bins, 2).transpose(1, 2)
+    else:
+        m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
+        out = (frames @ m).unflatten(-1, (n_bins, 2)).transpose(1, 2)  # (batch, n_bins, n_frames, 2)
     return out.squeeze(0) if input.ndim == 1 else out
 
 
@@ -225,9 +302,17 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     if not one:
         spec = spec.narrow(1, 0, n_bins)  # c2r reads the first half only, as torch's
     batch = spec.shape[0]
-    cols = spec.transpose(1, 2).reshape(batch, n_frames, 2 * n_bins)
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
-    frames = cols @ _on(_idft_matrix(n_fft, scale, cols.dtype.np.name), cols)  # (batch, n_frames, n_fft)
+    split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
+    if split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
+        half = spec.transpose(1, 2).reshape(batch * n_frames, n_bins, 2)
+        mirror = half[:, 1:n_fft - n_bins + 1].flip(1) * creation.tensor([1.0, -1.0], dtype=half.dtype,
+                                                                          device=half.device)
+        full = _cat([half, mirror], 1)
+        frames = _four_step(full, n_fft, split, 1, n_fft, True, scale).reshape(batch, n_frames, n_fft)
+    else:
+        cols = spec.transpose(1, 2).reshape(batch, n_frames, 2 * n_bins)
+        frames = cols @ _on(_idft_matrix(n_fft, scale, cols.dtype.np.name), cols)  # (batch, n_frames, n_fft)
     frames = frames * w
     total = n_fft + hop * (n_frames - 1)
 
