@@ -95,59 +95,58 @@ def _angles(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def _step1_matrix(n1: int, sign: int, complex_in: bool, np_dtype: str) -> np.ndarray:
-    """The size-n1 DFT over n1 (exp(sign 2 pi i n1 k1 / n1)), interleaved (re, im) columns; complex input has
-    interleaved (re, im) rows too."""
-    ang = _angles(np.arange(n1), np.arange(n1), n1)
+def _step1_matrix(n1: int, n2: int, sign: int, complex_in: bool, np_dtype: str) -> np.ndarray:
+    """(n2, n1 or 2 n1, 2 n1): for each n2, the size-n1 DFT with the twiddle folded in, exp(sign 2 pi i (n1' n2_len
+    + n2) k1 / n), columns interleaved (re, im) per k1; complex input rows are (re block, im block)."""
+    n = n1 * n2
+    idx = (np.arange(n1)[None, :] * n2 + np.arange(n2)[:, None])  # (n2, n1): the input index n1' * n2 + n2
+    ang = 2 * np.pi * ((idx[:, :, None] * np.arange(n1)[None, None, :]) % n) / n  # (n2, n1', k1)
     c, sn = np.cos(ang), sign * np.sin(ang)
     if not complex_in:
-        return np.stack([c, sn], -1).reshape(n1, 2 * n1).astype(np_dtype)
-    m = np.empty((n1, 2, n1, 2))
-    m[:, 0, :, 0], m[:, 1, :, 0], m[:, 0, :, 1], m[:, 1, :, 1] = c, -sn, sn, c
-    return m.reshape(2 * n1, 2 * n1).astype(np_dtype)
+        return np.stack([c, sn], -1).reshape(n2, n1, 2 * n1).astype(np_dtype)
+    m = np.empty((n2, 2, n1, n1, 2))
+    m[:, 0, :, :, 0], m[:, 1, :, :, 0], m[:, 0, :, :, 1], m[:, 1, :, :, 1] = c, -sn, sn, c
+    return m.reshape(n2, 2 * n1, 2 * n1).astype(np_dtype)
 
 
 @functools.lru_cache(maxsize=16)
-def _step2_matrix(n1: int, n2: int, k2_count: int, sign: int, real_out: bool, scale: float,
-                  np_dtype: str) -> np.ndarray:
-    """(n1, 2 n2, 2 k2_count) or, real_out, (n1, 2 n2, k2_count): for each k1, the twiddled size-n2 DFT
-    sum_n2 Z[n2] exp(sign 2 pi i n2 (k1 + n1 k2) / n), times scale."""
-    n = n1 * n2
-    m = np.empty((n1, n2, 2, k2_count, 2))
-    for k1 in range(n1):
-        ang = _angles(np.arange(n2), k1 + n1 * np.arange(k2_count), n)
-        c, sn = np.cos(ang) * scale, sign * np.sin(ang) * scale
-        m[k1, :, 0, :, 0], m[k1, :, 1, :, 0], m[k1, :, 0, :, 1], m[k1, :, 1, :, 1] = c, -sn, sn, c
-    if real_out:
-        m = m[..., 0]
-    return np.ascontiguousarray(m.reshape(n1, 2 * n2, -1)).astype(np_dtype)
+def _step2_matrix(n2: int, k2_count: int, sign: int, scale: float, np_dtype: str) -> np.ndarray:
+    """(2 k2_count, n2): the size-n2 DFT exp(sign 2 pi i n2 k2 / n2) * scale, cos rows then sin rows."""
+    ang = _angles(np.arange(k2_count), np.arange(n2), n2)
+    return np.concatenate([np.cos(ang), sign * np.sin(ang)]).__mul__(scale).astype(np_dtype)
 
 
-def _four_step(x: Tensor, n: int, split: tuple[int, int], sign: int, n_out: int, real_out: bool,
-               scale: float) -> Tensor:
-    """The DFT of the last axis of x ((m, n) real or (m, n, 2) complex), n = n1 * n2: a size-n1 DFT for each n2,
-    then for each k1 one matmul doing the twiddle and the size-n2 DFT (output index k = k1 + n1 k2). O(n (n1 + n2))
-    per row instead of O(n^2). Returns the first n_out bins, (m, n_out, 2), or (m, n_out) when real_out."""
+def _four_step(re: Tensor, im: Tensor | None, n: int, split: tuple[int, int], sign: int, n_out: int,
+               scale: float) -> tuple[Tensor, Tensor]:
+    """The DFT along the last axis of (b, t, n) rows, real (im None) or planar complex, n = n1 * n2 (index
+    n1' n2 + n2' in, k1 + n1 k2 out): a batched size-n1 DFT (twiddles folded in) for each n2', then one GEMM for
+    the size-n2 DFT. O(n (n1 + n2)) per row instead of O(n^2); each step is one recorded matmul.
+    Returns (re, im), each (k2_count, b, t, n1), covering the first n_out bins at least."""
     n1, n2 = split
-    m, dt = x.shape[0], x.dtype.np.name
-    complex_in = x.ndim == 3
-    if complex_in:  # (m, n1, n2, 2) -> (m, n2, n1 * 2)
-        y = x.reshape(m, n1, n2, 2).permute(0, 2, 1, 3).reshape(m, n2, 2 * n1)
-    else:
-        y = x.reshape(m, n1, n2).transpose(1, 2)
-    y = y @ _on(_step1_matrix(n1, sign, complex_in, dt), x)  # (m, n2, n1 * 2): [n2, k1, re/im]
-    y = y.reshape(m, n2, n1, 2).permute(2, 0, 1, 3).reshape(n1, m, 2 * n2)
+    b, t = re.shape[0], re.shape[1]
+    dt = re.dtype.np.name
+
+    def columns(v: Tensor) -> Tensor:  # (b, t, n) -> (n2, b * t, n1)
+        return v.unflatten(2, (n1, n2)).permute(3, 0, 1, 2).reshape(n2, b * t, n1)
+
+    z = columns(re) if im is None else _cat([columns(re), columns(im)], 2)
+    z = z @ _on(_step1_matrix(n1, n2, sign, im is not None, dt), re)  # (n2, b t, 2 n1): [n2, m, k1, re/im]
     k2_count = min(n2, -(-n_out // n1))
-    z = y @ _on(_step2_matrix(n1, n2, k2_count, sign, real_out, scale, dt), x)  # (n1, m, k2 [* 2])
-    if real_out:
-        return z.permute(1, 2, 0).reshape(m, k2_count * n1)[:, :n_out]
-    return z.reshape(n1, m, k2_count, 2).permute(1, 2, 0, 3).reshape(m, k2_count * n1, 2)[:, :n_out]
+    p = _on(_step2_matrix(n2, k2_count, sign, scale, dt), re) @ z.reshape(n2, b * t * 2 * n1)
+    p = p.reshape(2, k2_count, b, t, n1, 2)  # [cos/sin rows, k2, b, t, k1, re/im of z]
+    return p[0, ..., 0] - p[1, ..., 1], p[0, ..., 1] + p[1, ..., 0]
 
 
 def _cat(tensors, dim: int) -> Tensor:
     from .joins import cat
 
     return cat(tensors, dim)
+
+
+def _stack(tensors, dim: int) -> Tensor:
+    from .joins import stack
+
+    return stack(tensors, dim)
 
 
 def _on(arr: np.ndarray, like: Tensor) -> Tensor:
@@ -232,9 +231,10 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
     if split is not None:
-        b, t = frames.shape[0], frames.shape[1]
-        spec = _four_step(frames.reshape(b * t, n_fft), n_fft, split, -1, n_bins, False, scale)
-        out = spec.reshape(b, t, n_bins, 2).transpose(1, 2)
+        b = frames.shape[0]
+        re, im = (v.permute(1, 0, 3, 2) for v in _four_step(frames, None, n_fft, split, -1, n_bins, scale))
+        out = _stack([re, im], -1)  # (batch, k2, k1, n_frames, 2)
+        out = out.reshape(b, -1, *out.shape[3:])[:, :n_bins]
     else:
         m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
         out = (frames @ m).unflatten(-1, (n_bins, 2)).transpose(1, 2)  # (batch, n_bins, n_frames, 2)
@@ -305,11 +305,11 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
     if split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
-        half = spec.transpose(1, 2).reshape(batch * n_frames, n_bins, 2)
-        mirror = half[:, 1:n_fft - n_bins + 1].flip(1) * creation.tensor([1.0, -1.0], dtype=half.dtype,
-                                                                          device=half.device)
-        full = _cat([half, mirror], 1)
-        frames = _four_step(full, n_fft, split, 1, n_fft, True, scale).reshape(batch, n_frames, n_fft)
+        sr, si = spec[..., 0], spec[..., 1]  # (batch, n_bins, n_frames)
+        full_r = _cat([sr, sr[:, 1:n_fft - n_bins + 1].flip(1)], 1)
+        full_i = _cat([si, -si[:, 1:n_fft - n_bins + 1].flip(1)], 1)
+        re, _ = _four_step(full_r.transpose(1, 2), full_i.transpose(1, 2), n_fft, split, 1, n_fft, scale)
+        frames = re.permute(1, 2, 0, 3).reshape(batch, n_frames, n_fft)
     else:
         cols = spec.transpose(1, 2).reshape(batch, n_frames, 2 * n_bins)
         frames = cols @ _on(_idft_matrix(n_fft, scale, cols.dtype.np.name), cols)  # (batch, n_frames, n_fft)
