@@ -244,3 +244,49 @@ def test_istft_errors(call, exc, msg):
         with pytest.raises(exc) as info:
             call(spec)
     assert msg in str(info.value)
+
+
+@pytest.fixture
+def four_step(monkeypatch):
+    """Route every factorable n_fft through the four-step DFT (normally from 256), so tiny cases test it."""
+    from ntorch.ops import signal
+
+    monkeypatch.setattr(signal, "_FOUR_STEP_MIN", 1)
+    return signal
+
+
+@pytest.mark.parametrize("n_fft, kw", [(16, {}), (25, {"onesided": False, "normalized": True}),
+                                       (24, {"hop_length": 5, "win_length": 20}), (20, {"center": False})])
+def test_four_step_dft_matches_numpy(four_step, n_fft, kw):
+    assert four_step._split(n_fft) is not None
+    x = rng.standard_normal((2, 70))
+    w = rng.random(kw.get("win_length", n_fft)) + 0.5
+    out = nt.stft(T(x), n_fft, window=T(w), return_complex=False, **kw)
+    ref = ref_stft(x, n_fft, kw.get("hop_length"), kw.get("win_length"), w, kw.get("center", True),
+                   normalized=kw.get("normalized", False), onesided=kw.get("onesided", True))
+    np.testing.assert_allclose(out.numpy(), ref, atol=1e-10)
+    spec = rng.standard_normal(tuple(out.shape))
+    got = nt.istft(T(spec), n_fft, kw.get("hop_length"), kw.get("win_length"), T(w), kw.get("center", True),
+                   kw.get("normalized", False), kw.get("onesided"))
+    ref = ref_istft(spec, n_fft, kw.get("hop_length"), kw.get("win_length"), w, kw.get("center", True),
+                    kw.get("normalized", False))
+    np.testing.assert_allclose(got.numpy(), ref, atol=1e-10)
+
+
+def test_four_step_gradcheck(four_step):
+    x = T(rng.standard_normal(24), grad=True)
+    w = T(rng.random(16) + 0.5, grad=True)
+    assert gradcheck(lambda a, b: nt.stft(a, 16, 4, window=b, return_complex=False), (x, w))
+    spec = T(rng.standard_normal((9, 5, 2)), grad=True)
+    assert gradcheck(lambda s, b: nt.istft(s, 16, 4, window=b), (spec, w))
+
+
+@pytest.mark.parametrize("n_fft", [256, 300, 1000])
+def test_four_step_at_real_sizes(n_fft):
+    """The default threshold: these n_fft take the four-step path (257, prime, stays direct)."""
+    x = rng.standard_normal(2 * n_fft)
+    w = np.hanning(n_fft + 2)[1:-1]
+    out = nt.stft(T(x), n_fft, n_fft // 4, window=T(w), return_complex=False)
+    np.testing.assert_allclose(out.numpy(), ref_stft(x, n_fft, n_fft // 4, window=w), atol=1e-9)
+    back = nt.istft(out, n_fft, n_fft // 4, window=T(w), length=x.size)
+    np.testing.assert_allclose(back.numpy(), x, atol=1e-10)

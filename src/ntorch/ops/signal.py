@@ -117,11 +117,11 @@ def _step2_matrix(n2: int, k2_count: int, sign: int, scale: float, np_dtype: str
 
 
 def _four_step(re: Tensor, im: Tensor | None, n: int, split: tuple[int, int], sign: int, n_out: int,
-               scale: float) -> tuple[Tensor, Tensor]:
+               scale: float, real_out: bool = False) -> tuple[Tensor, Tensor | None]:
     """The DFT along the last axis of (b, t, n) rows, real (im None) or planar complex, n = n1 * n2 (index
     n1' n2 + n2' in, k1 + n1 k2 out): a batched size-n1 DFT (twiddles folded in) for each n2', then one GEMM for
     the size-n2 DFT. O(n (n1 + n2)) per row instead of O(n^2); each step is one recorded matmul.
-    Returns (re, im), each (k2_count, b, t, n1), covering the first n_out bins at least."""
+    Returns (re, im), each (k2_count, b, t, n1), covering the first n_out bins at least (im None if real_out)."""
     n1, n2 = split
     b, t = re.shape[0], re.shape[1]
     dt = re.dtype.np.name
@@ -134,7 +134,7 @@ def _four_step(re: Tensor, im: Tensor | None, n: int, split: tuple[int, int], si
     k2_count = min(n2, -(-n_out // n1))
     p = _on(_step2_matrix(n2, k2_count, sign, scale, dt), re) @ z.reshape(n2, b * t * 2 * n1)
     p = p.reshape(2, k2_count, b, t, n1, 2)  # [cos/sin rows, k2, b, t, k1, re/im of z]
-    return p[0, ..., 0] - p[1, ..., 1], p[0, ..., 1] + p[1, ..., 0]
+    return p[0, ..., 0] - p[1, ..., 1], (None if real_out else p[0, ..., 1] + p[1, ..., 0])
 
 
 def _cat(tensors, dim: int) -> Tensor:
@@ -308,7 +308,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
         sr, si = spec[..., 0], spec[..., 1]  # (batch, n_bins, n_frames)
         full_r = _cat([sr, sr[:, 1:n_fft - n_bins + 1].flip(1)], 1)
         full_i = _cat([si, -si[:, 1:n_fft - n_bins + 1].flip(1)], 1)
-        re, _ = _four_step(full_r.transpose(1, 2), full_i.transpose(1, 2), n_fft, split, 1, n_fft, scale)
+        re, _ = _four_step(full_r.transpose(1, 2), full_i.transpose(1, 2), n_fft, split, 1, n_fft, scale, True)
         frames = re.permute(1, 2, 0, 3).reshape(batch, n_frames, n_fft)
     else:
         cols = spec.transpose(1, 2).reshape(batch, n_frames, 2 * n_bins)
