@@ -424,3 +424,32 @@ def test_segment_reduce_errors(kwargs, exc, msg):
         nt.segment_reduce(T(DATA), **kwargs)
     with pytest.raises(NotImplementedError, match="\"_segment_reduce_cpu\" not implemented for 'Long'"):
         nt.segment_reduce(nt.arange(6), "sum", lengths=nt.tensor([6]))
+
+
+@pytest.mark.parametrize("mode", ["rnn_tanh", "gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_rnn_packed_overload_matches_each_sequence_alone(mode, bidirectional):
+    """(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional): each sequence of the
+    packed batch gives what the NumPy recurrence gives for it alone (reverse directions start at its own end)."""
+    gates = {"rnn_tanh": 1, "gru": 3, "lstm": 4}[mode]
+    lens, inp, hidden, layers, dirs = [4, 3, 1], 2, 3, 2, 2 if bidirectional else 1
+    params = []
+    for layer in range(layers):
+        for _ in range(dirs):
+            params += [rng.standard_normal((gates * hidden, inp if layer == 0 else hidden * dirs)) * 0.5,
+                       rng.standard_normal((gates * hidden, hidden)) * 0.5, rng.standard_normal(gates * hidden) * 0.5,
+                       rng.standard_normal(gates * hidden) * 0.5]
+    seqs = [rng.standard_normal((n, inp)) for n in lens]
+    batch_sizes = [sum(n > t for n in lens) for t in range(lens[0])]
+    data = np.concatenate([np.stack([seqs[b][t] for b in range(batch_sizes[t])]) for t in range(lens[0])])
+    h0 = rng.standard_normal((layers * dirs, 3, hidden))
+    c0 = rng.standard_normal((layers * dirs, 3, hidden)) if mode == "lstm" else None
+    hx = (T(h0), T(c0)) if mode == "lstm" else T(h0)
+    got = getattr(nt, mode)(T(data), nt.tensor(batch_sizes), hx, [T(p) for p in params], True, layers, 0.0, False,
+                            bidirectional)
+    refs = [ref_rnn(mode, seqs[b][:, None], h0[:, b:b + 1], None if c0 is None else c0[:, b:b + 1], params, True,
+                    layers, bidirectional, False) for b in range(3)]
+    want = np.concatenate([np.stack([refs[b][0][t, 0] for b in range(batch_sizes[t])]) for t in range(lens[0])])
+    np.testing.assert_allclose(got[0].numpy(), want, atol=1e-12)
+    for k in range(1, len(got)):
+        np.testing.assert_allclose(got[k].numpy(), np.concatenate([r[k] for r in refs], 1), atol=1e-12)

@@ -180,9 +180,33 @@ class _Stack:
         return self._run_fn(self, x, h0, c0)
 
 
+def _rnn_packed(mode: str, data: Tensor, batch_sizes: Tensor, hx, params, has_biases: bool, num_layers: int,
+                dropout: float, train: bool, bidirectional: bool):
+    """ATen's packed overload: data (sum of lengths, input) and batch_sizes as in a PackedSequence (sorted by
+    decreasing length, hx in that sorted order); returns the packed output's data, h_n[, c_n]."""
+    import numpy as np
+
+    from ..nn.utils import rnn as rnn_utils
+
+    pair = mode == "LSTM"
+    h0, c0 = (hx[0], hx[1]) if pair else (hx, None)
+    stack = _Stack(mode, params, has_biases, num_layers, dropout, train, bidirectional,
+                   pair and h0.shape[-1] != c0.shape[-1])
+    padded, lengths = rnn_utils.pad_packed_sequence(rnn_utils.PackedSequence(data, batch_sizes))
+    ends = lengths.numpy()
+    running = [creation.tensor((ends > t).reshape(-1, 1), device=data.device) for t in range(padded.shape[0])]
+    out, h_n, c_n = stack._run_fn(stack, padded, h0, c0, running)
+    packed = rnn_utils._pack_time_major(out, batch_sizes.cpu().numpy().astype(np.int64), None, None)
+    return (packed.data, h_n, c_n) if pair else (packed.data, h_n)
+
+
 def _rnn(mode: str, input: Tensor, hx, params, has_biases: bool, num_layers: int, dropout: float, train: bool,
          bidirectional: bool, batch_first: bool):
-    """The stacked recurrence of nn.RNN/LSTM/GRU on a padded (batched or unbatched) input."""
+    """The stacked recurrence of nn.RNN/LSTM/GRU on a padded (batched or unbatched) input; with a Tensor second
+    argument, ATen's packed overload (data, batch_sizes, hx, params, ..., bidirectional)."""
+    if isinstance(hx, Tensor) and hx.dtype is dtypes.int64:  # (data, batch_sizes, hx, params, ...): shift by one
+        return _rnn_packed(mode, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+                           batch_first)
     pair = mode == "LSTM"
     h0, c0 = (hx[0], hx[1]) if pair else (hx, None)
     proj = pair and h0.shape[-1] != c0.shape[-1]
