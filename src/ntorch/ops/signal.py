@@ -1,9 +1,10 @@
 """torch.stft / torch.istft over ntorch's real dtypes.
 
 ntorch has no complex dtype, so a spectrum is always the real form torch returns for return_complex=False: a
-trailing dim of 2 holding (real, imaginary). The DFT is a matmul with a cached cos/sin matrix built on the host
-in float64: O(n_fft^2) per frame instead of an FFT's O(n_fft log n_fft), fine for n_fft up to a few thousand, and
-differentiable for free (input and window) since every step is an existing recorded op.
+trailing dim of 2 holding (real, imaginary). There is no FFT: the DFT is matmuls with cos/sin matrices built on the
+host in float64 and cached. From n_fft = 256, an n_fft with a factor n1 >= 4 takes the four-step split n1 * n2
+(O(n_fft (n1 + n2)) per frame); others take one matmul (O(n_fft^2)). Against an FFT's O(n_fft log n_fft) that is
+fine for n_fft up to a few thousand, and differentiable for free (signal and window): every step is a recorded op.
 """
 
 from __future__ import annotations
