@@ -242,6 +242,23 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     return out.squeeze(0) if input.ndim == 1 else out
 
 
+def _overlap_add(frames: Tensor, hop: int) -> Tensor:
+    """(b, n_frames, n_fft) -> (b, n_fft + hop (n_frames - 1)), overlapping samples summed. When hop divides n_fft,
+    the frames are r = n_fft / hop blocks of hop samples and block j of frame t lands on block t + j: r shifted
+    adds; otherwise F.fold (col2im)."""
+    b, n_frames, n_fft = frames.shape
+    total = n_fft + hop * (n_frames - 1)
+    if n_fft % hop:
+        return _F().fold(frames.transpose(1, 2), (1, total), (1, n_fft), stride=(1, hop)).reshape(b, total)
+    r = n_fft // hop
+    blocks = frames.reshape(b, n_frames, r, hop)
+    out = None
+    for j in range(r):
+        part = _F().pad(blocks[:, :, j], (0, 0, j, r - 1 - j))  # (b, n_frames + r - 1, hop)
+        out = part if out is None else out + part
+    return out.reshape(b, total)
+
+
 def _complex_name(t: Tensor) -> str:
     """The toString of the complex tensor that the real (..., 2) form t stands for, e.g. CPUComplexDoubleType."""
     dev = "CUDA" if t.device.type == "cuda" else "CPU"
@@ -317,11 +334,8 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     frames = frames * w
     total = n_fft + hop * (n_frames - 1)
 
-    def overlap_add(t: Tensor) -> Tensor:  # (b, n_frames, n_fft) -> (b, total), overlapping samples summed
-        return _F().fold(t.transpose(1, 2), (1, total), (1, n_fft), stride=(1, hop)).reshape(t.shape[0], total)
-
-    y = overlap_add(frames)
-    envelope = overlap_add((w * w).expand(1, n_frames, n_fft))
+    y = _overlap_add(frames, hop)
+    envelope = _overlap_add((w * w).expand(1, n_frames, n_fft), hop)
     start = n_fft // 2 if center else 0
     end = start + length if length is not None else (total - n_fft // 2 if center else total)
     y = y[:, start:end]
