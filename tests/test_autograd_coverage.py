@@ -409,6 +409,35 @@ CALLS.update({
 })
 F_CALLS["linear_cross_entropy"] = lambda: F.linear_cross_entropy(x(2, 3), x(4, 3), idx(0, 3))
 
+# signal: stft / istft in the real (..., 2) form
+CALLS.update({
+    "stft": lambda: ntorch.stft(x(20), 8, window=x(8), return_complex=False),
+    "istft": lambda: ntorch.istft(x(5, 11, 2), 8, window=x(8).abs() + 1),
+})
+# native_ops: ATen's convolution / native_* / grid_sampler / rnn entry points (first output differentiable)
+CALLS.update({
+    "convolution": lambda: ntorch.convolution(x(1, 2, 3, 3), x(2, 2, 2, 2), None, [1, 1], [0, 0], [1, 1], False,
+                                              [0, 0], 1),
+    "native_layer_norm": lambda: ntorch.native_layer_norm(x(2, 3), [3], None, None, 1e-5),
+    "native_batch_norm": lambda: ntorch.native_batch_norm(x(2, 3), None, None, None, None, True, 0.1, 1e-5),
+    "native_group_norm": lambda: ntorch.native_group_norm(x(2, 4, 2), None, None, 2, 4, 2, 2, 1e-5),
+    "native_dropout": lambda: ntorch.native_dropout(x(4), 0.5, True),
+    "native_norm": lambda: ntorch.native_norm(x(2, 3)),
+    "grid_sampler": lambda: ntorch.grid_sampler(x(1, 1, 2, 2), x(1, 1, 1, 2) * 0.5, 0, 0, False),
+    "grid_sampler_2d": lambda: ntorch.grid_sampler_2d(x(1, 1, 2, 2), x(1, 1, 1, 2) * 0.5, 0, 0, False),
+    "grid_sampler_3d": lambda: ntorch.grid_sampler_3d(x(1, 1, 2, 2, 2), x(1, 1, 1, 1, 3) * 0.5, 0, 0, False),
+    "affine_grid_generator": lambda: ntorch.affine_grid_generator(x(1, 2, 3), [1, 1, 2, 2], False),
+    "rnn_tanh": lambda: ntorch.rnn_tanh(x(3, 1, 2), x(1, 1, 2), [x(2, 2), x(2, 2)], False, 1, 0.0, False, False,
+                                        False),
+    "rnn_relu": lambda: ntorch.rnn_relu(x(3, 1, 2), x(1, 1, 2), [x(2, 2), x(2, 2)], False, 1, 0.0, False, False,
+                                        False),
+    "gru": lambda: ntorch.gru(x(3, 1, 2), x(1, 1, 2), [x(6, 2), x(6, 2)], False, 1, 0.0, False, False, False),
+    "lstm": lambda: ntorch.lstm(x(3, 1, 2), (x(1, 1, 2), x(1, 1, 2)), [x(8, 2), x(8, 2)], False, 1, 0.0, False,
+                                False, False),
+    "embedding_bag": lambda: ntorch.embedding_bag(x(4, 2), idx(0, 3, 1), idx(0, 2), False, 1),
+    "segment_reduce": lambda: ntorch.segment_reduce(x(5, 2), "max", lengths=idx(2, 0, 3)),
+})
+
 
 def _public(module) -> set:
     return {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))

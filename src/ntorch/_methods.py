@@ -15,6 +15,7 @@ from .ops import (
     linalg,
     mathx,
     misc,
+    native_ops,
     nn_aliases,
     pointwise,
     rearrange,
@@ -22,6 +23,7 @@ from .ops import (
     scan,
     scatter_views,
     shape,
+    signal,
     softmax,
     sorting,
     statistics,
@@ -36,7 +38,8 @@ from .tensor import Tensor
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
 # more modules whose FUNCTIONS ntorch/__init__.py binds (and whose METHODS, if any, become Tensor methods)
-EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods, torch_extras, compat)
+EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods, torch_extras, compat,
+                 signal, native_ops)
 
 
 def cuda_pending(name: str, fn):
