@@ -156,7 +156,11 @@ arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
 vmap = func.vmap  # torch.vmap is torch.func.vmap
 
-__version__ = "0.1.0"
+# torch's modules of the same names: compile/jit/profiler shims, backend flags, version, device-agnostic cpu
+from . import backends, compiler, cpu, jit, profiler, version  # noqa: E402, F401
+from .compiler import compile  # noqa: E402, A004
+
+__version__ = version.__version__
 
 
 def numel(input: Tensor) -> int:
