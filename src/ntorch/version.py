@@ -7,7 +7,7 @@ import os
 import subprocess
 from typing import Any
 
-__all__ = ["__version__", "debug", "cuda", "git_version", "hip", "rocm", "xpu"]
+__all__ = ["__version__", "debug", "cuda", "git_version", "hip", "rocm", "xpu"]  # noqa: F822  (lazy)
 
 __version__ = "0.1.0"
 debug = False
