@@ -518,3 +518,14 @@ def test_autograd_profiler_aliases():
             pass
     with pytest.raises(AssertionError):
         off.key_averages()
+
+
+def test_module_compile_in_place():
+    model = _mlp()
+    x = ntorch.randn(2, 3)
+    before = _np(model(x))
+    assert model.compile(mode="reduce-overhead") is None  # torch compiles in place, keys unchanged
+    np.testing.assert_array_equal(_np(model(x)), before)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    with pytest.raises(RuntimeError, match="Invalid backend"):
+        model.compile(backend="nope")
