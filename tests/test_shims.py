@@ -273,6 +273,16 @@ def test_matmul_allow_tf32_is_float32_matmul_precision():
     assert matmul.allow_tf32 is True
     with pytest.raises(RuntimeError, match="set_allow_tf32_cublas expects a bool, but got int"):
         matmul.allow_tf32 = 1
+    ntorch.set_float32_matmul_precision("highest")
+    assert matmul.fp32_precision == "none"  # torch's newer API: 'tf32' <-> 'high'
+    matmul.fp32_precision = "tf32"
+    assert ntorch.get_float32_matmul_precision() == "high" and matmul.fp32_precision == "tf32"
+    matmul.fp32_precision = "ieee"
+    assert ntorch.get_float32_matmul_precision() == "highest" and matmul.fp32_precision == "ieee"
+    with pytest.raises(RuntimeError, match="Unknown precision: foo"):
+        matmul.fp32_precision = "foo"
+    with pytest.raises(RuntimeError, match="Unknown precision: foo"):
+        ntorch.backends.cudnn.fp32_precision = "foo"
 
 
 def test_matmul_reduced_precision_flags():

@@ -44,7 +44,7 @@ def _reduction_setting(value: Any, attr_name: str) -> tuple[bool, bool]:
     raise TypeError(f"{attr_name} expects a bool or a tuple/list of bools, but got {type(value)!r}")
 
 
-_matmul = {"fp16": (True, True), "bf16": (True, True), "fp16_accumulation": False}
+_matmul = {"fp16": (True, True), "bf16": (True, True), "fp16_accumulation": False, "fp32_precision": "none"}
 
 
 class cuBLASModule:  # noqa: N801  (torch's name)
@@ -60,6 +60,10 @@ class cuBLASModule:  # noqa: N801  (torch's name)
             return _matmul[name[6:10]][1]
         if name == "allow_fp16_accumulation":
             return _matmul["fp16_accumulation"]
+        if name == "fp32_precision":  # torch's newer spelling of allow_tf32: 'tf32' | 'ieee' | 'none'
+            if torch_extras.get_float32_matmul_precision() != "highest":
+                return "tf32"
+            return "ieee" if _matmul["fp32_precision"] == "ieee" else "none"
         raise AttributeError("Unknown attribute " + name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -71,6 +75,11 @@ class cuBLASModule:  # noqa: N801  (torch's name)
         elif name == "allow_fp16_accumulation":
             check_bool(value, "set_allow_fp16_accumulation_cublas")
             _matmul["fp16_accumulation"] = value
+        elif name == "fp32_precision":
+            if value not in ("ieee", "tf32", "none"):
+                raise RuntimeError(f"Unknown precision: {value}")
+            _matmul["fp32_precision"] = value
+            torch_extras.set_float32_matmul_precision("high" if value == "tf32" else "highest")
         else:
             raise AttributeError("Unknown attribute " + name)
 

@@ -31,7 +31,7 @@ def is_acceptable(tensor: Any) -> bool:
 
 def _set_fp32_precision(value: Any) -> None:
     if value not in _FP32:
-        raise RuntimeError(f"{value} is not supported in cuda; options are {', '.join(_FP32)}")
+        raise RuntimeError(f"Unknown precision: {value}")
     _values["fp32_precision"] = value
 
 
