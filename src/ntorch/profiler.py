@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
 import os
 import threading
 import time
@@ -305,6 +304,8 @@ class EventList(list):
 
     def export_chrome_trace(self, path: str) -> None:
         """The events as Chrome trace-event JSON ("X" complete events, microseconds)."""
+        import json
+
         pid = os.getpid()
         trace = {"traceEvents": [{"ph": "X", "cat": "user_annotation", "name": e.name, "pid": pid, "tid": e.thread,
                                   "ts": e.time_range_start_us, "dur": e.cpu_time_total, "args": {}}

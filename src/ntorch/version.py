@@ -4,7 +4,6 @@ usable CUDA toolkit, as torch's CPU build reports), the git commit when ntorch r
 from __future__ import annotations
 
 import os
-import subprocess
 from typing import Any
 
 __all__ = ["__version__", "debug", "cuda", "git_version", "hip", "rocm", "xpu"]  # noqa: F822  (lazy)
@@ -32,6 +31,8 @@ def _cuda_version() -> str | None:
 
 def _git_version() -> str:
     """The commit of the checkout ntorch is imported from, else 'Unknown' (torch's word when it has none)."""
+    import subprocess
+
     here = os.path.dirname(os.path.abspath(__file__))
     try:
         out = subprocess.run(["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
