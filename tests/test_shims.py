@@ -526,8 +526,23 @@ def test_autograd_profiler_aliases():
     with ntorch.autograd.profiler.profile(enabled=False) as off:
         with record_function("ignored"):
             pass
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="Profiler must be initialized before getting key averages"):
         off.key_averages()
+
+
+def test_record_function_name_checked_on_entry():
+    rf = record_function(3)  # torch builds it, then refuses on entry
+    with pytest.raises(RuntimeError, match="Expected a value of type 'str' for argument 'name' but instead found "
+                                           "type 'int'"):
+        with rf:
+            pass
+
+
+def test_key_averages_inside_the_block_sees_closed_ranges():
+    with profile() as prof:
+        with record_function("done"):
+            pass
+        assert [e.key for e in prof.key_averages()] == ["done"]
 
 
 def test_module_compile_in_place():

@@ -130,12 +130,13 @@ class record_function:  # noqa: N801  (torch's name)
     recording profiler it costs two perf_counter calls."""
 
     def __init__(self, name: str, args: str | None = None) -> None:
-        if not isinstance(name, str):
-            raise TypeError(f"record_function(): name must be a str, got {type(name).__name__}")
         self.name, self.args = name, args
         self._frame: list | None = None
 
     def __enter__(self) -> record_function:
+        if not isinstance(self.name, str):  # torch checks on entry too
+            raise RuntimeError("profiler::_record_function_enter_new() Expected a value of type 'str' for argument "
+                               f"'name' but instead found type '{type(self.name).__name__}'.")
         self._frame = [time.perf_counter_ns(), 0]
         _stack().append(self._frame)
         return self
@@ -442,22 +443,26 @@ class profile:  # noqa: N801  (torch's name)
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def _finished(self) -> EventList:
-        if self._events is None:
-            raise AssertionError("Profiler must be initialized before getting events")  # torch's wording
-        return self._events
+    def _finished(self, what: str) -> EventList:
+        """The last finished cycle's events; while the first cycle records, the ranges closed so far."""
+        if self._events is not None:
+            return self._events
+        if self._trace is not None:
+            return EventList(self._trace.events)
+        raise AssertionError(f"Profiler must be initialized before getting {what}")  # torch's wording
 
     def events(self) -> EventList:
         """The ranges of the last finished recording cycle (all cycles with acc_events=True)."""
-        return self._finished()
+        return self._finished("events")
 
     def key_averages(self, group_by_input_shape: bool = False, group_by_stack_n: int = 0,
                      group_by_overload_name: bool = False) -> EventList:
         """One entry per label: call count, total and self CPU time."""
-        return self._finished().key_averages(group_by_input_shape, group_by_stack_n, group_by_overload_name)
+        events = self._finished("key averages")
+        return events.key_averages(group_by_input_shape, group_by_stack_n, group_by_overload_name)
 
     def export_chrome_trace(self, path: str, use_python_export: bool = False) -> None:
-        self._finished().export_chrome_trace(path)
+        self._finished("events").export_chrome_trace(path)
 
     def export_stacks(self, path: str, metric: str = "self_cpu_time_total") -> None:
         raise RuntimeError("export_stacks: ntorch's profiler records no stacks (with_stack is accepted and ignored)")
