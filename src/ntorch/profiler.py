@@ -126,8 +126,8 @@ def _stack() -> list:
 
 
 class record_function:  # noqa: N801  (torch's name)
-    """A labelled range, as a context manager or (`@record_function("label")`) a decorator. Outside a
-    recording profiler it costs two perf_counter calls."""
+    """A labelled range, as a context manager or (`@record_function("label")`) a decorator. While no profiler
+    records, entering and leaving it do nothing."""
 
     def __init__(self, name: str, args: str | None = None) -> None:
         self.name, self.args = name, args
@@ -137,16 +137,21 @@ class record_function:  # noqa: N801  (torch's name)
         if not isinstance(self.name, str):  # torch checks on entry too
             raise RuntimeError("profiler::_record_function_enter_new() Expected a value of type 'str' for argument "
                                f"'name' but instead found type '{type(self.name).__name__}'.")
+        if not _recording:  # no profiler collects: a range opened now could never be recorded
+            self._frame = None
+            return self
         self._frame = [time.perf_counter_ns(), 0]
         _stack().append(self._frame)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        end = time.perf_counter_ns()
         frame, self._frame = self._frame, None
+        if frame is None:
+            return
+        end = time.perf_counter_ns()
         stack = _stack()
-        if frame is None or not stack or stack[-1] is not frame:
-            return  # exited twice or out of order: nothing sensible to record
+        if not stack or stack[-1] is not frame:
+            return  # exited out of order: nothing sensible to record
         stack.pop()
         duration = end - frame[0]
         if stack:
