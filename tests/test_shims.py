@@ -162,6 +162,7 @@ def test_compiler_helpers():
     assert ntorch.compiler.is_exporting() is False
     assert ntorch.compiler.reset() is None
     assert ntorch.compiler.compile is ntorch.compile
+    assert ntorch.compiler.nested_compile_region(f) is f and ntorch.compiler.nested_compile_region()(f) is f
     assert ntorch.compiler.list_backends() == ["cudagraphs", "inductor", "openxla", "tvm"]
     assert "eager" in ntorch.compiler.list_backends(None)
     ntorch.compiler.set_default_backend("eager")
@@ -519,6 +520,8 @@ def test_trace_handlers_and_chrome_trace(tmp_path):
 
 def test_autograd_profiler_aliases():
     assert ntorch.autograd.profiler.record_function is record_function
+    with ntorch.autograd.profiler.emit_nvtx(record_shapes=True):
+        assert f(ntorch.tensor(0.0)).item() == 1.0
     with ntorch.autograd.profiler.profile() as prof:
         with record_function("legacy"):
             pass

@@ -16,7 +16,7 @@ from .nn.modules.module import Module
 
 __all__ = ["compile", "OptimizedModule", "disable", "reset", "is_compiling", "is_dynamo_compiling", "is_exporting",
            "allow_in_graph", "assume_constant_result", "list_backends", "set_stance", "cudagraph_mark_step_begin",
-           "set_default_backend", "get_default_backend"]
+           "set_default_backend", "get_default_backend", "nested_compile_region"]
 
 _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
 # torch._dynamo.list_backends(None); the ones without a debug/experimental tag are listed by default
@@ -170,6 +170,15 @@ def allow_in_graph(fn: Callable) -> Callable:
 
 
 def assume_constant_result(fn: Callable) -> Callable:
+    return fn
+
+
+def nested_compile_region(fn: Callable | None = None, *, options: Any = None, max_reuse_entries: int = 8,
+                          reuse_hash_fn: Callable | None = None) -> Callable:
+    """Marks a region torch compiles once and reuses; nothing is compiled here: the function itself (also as
+    a decorator with arguments)."""
+    if fn is None:
+        return lambda f: f
     return fn
 
 
