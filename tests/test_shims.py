@@ -557,3 +557,18 @@ def test_module_compile_in_place():
     assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     with pytest.raises(RuntimeError, match="Invalid backend"):
         model.compile(backend="nope")
+
+
+def test_set_stance_as_call_context_and_decorator():
+    c = ntorch.compiler
+    with c.set_stance("force_eager"):
+        assert c._state["stance"] == "force_eager"
+    assert c._state["stance"] == "default"
+
+    @c.set_stance("eager_on_recompile")
+    def g():
+        return c._state["stance"]
+
+    assert c._state["stance"] == "default" and g() == "eager_on_recompile" and c._state["stance"] == "default"
+    with pytest.raises(RuntimeError, match="non-default stance cannot have force_backend set"):
+        c.set_stance("force_eager", force_backend="eager")
