@@ -408,6 +408,7 @@ CALLS.update({
     "pca_lowrank": lambda: ntorch.pca_lowrank(x(5, 4), q=2),
 })
 F_CALLS["linear_cross_entropy"] = lambda: F.linear_cross_entropy(x(2, 3), x(4, 3), idx(0, 3))
+CALLS["compile"] = lambda: ntorch.compile(lambda v: v.sin())(x(2, 3))  # the compiled function's own graph
 
 # signal: stft / istft in the real (..., 2) form
 CALLS.update({

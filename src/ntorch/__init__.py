@@ -160,7 +160,11 @@ autocast = amp.autocast
 is_autocast_enabled, set_autocast_enabled = amp.is_autocast_enabled, amp.set_autocast_enabled
 get_autocast_dtype, set_autocast_dtype = amp.get_autocast_dtype, amp.set_autocast_dtype
 
-__version__ = "0.1.0"
+# torch's modules of the same names: compile/jit/profiler shims, backend flags, version, device-agnostic cpu
+from . import backends, compiler, cpu, jit, profiler, version  # noqa: E402, F401
+from .compiler import compile  # noqa: E402, A004
+
+__version__ = version.__version__
 
 
 def numel(input: Tensor) -> int:

@@ -487,6 +487,13 @@ class Module:
 
     __call__ = _call_impl
 
+    def compile(self, *args, **kwargs) -> None:
+        """torch's in-place Module.compile: the arguments are checked as ntorch.compile checks them; the module
+        keeps running its eager code (there is no graph to capture, see ntorch.compiler)."""
+        from ...compiler import compile as compile_fn
+
+        compile_fn(self._call_impl, *args, **kwargs)
+
     # -- state ----------------------------------------------------------------------------------------
     def get_extra_state(self) -> Any:
         raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. Please "
