@@ -372,3 +372,13 @@ def test_mm_with_a_transposed_weight_takes_the_transposed_product_path(dt, rng):
     assert res.is_contiguous() and res.shape == (9, 40)
     tol = dict(rtol=1e-5, atol=1e-3) if dt is nt.float32 else dict(rtol=1e-12)
     np.testing.assert_allclose(res.numpy(), x @ w.T, **tol)
+
+
+def test_vector_and_matrix_norm_take_dtype():
+    a = np.random.default_rng(3).standard_normal((3, 4)).astype(np.float32)
+    v = nt.linalg.vector_norm(nt.tensor(a), dtype=nt.float64)
+    assert v.dtype is nt.float64
+    np.testing.assert_allclose(v.item(), np.linalg.norm(a.astype(np.float64)), rtol=1e-12)
+    m = nt.linalg.matrix_norm(nt.tensor(a), dtype=nt.float64)
+    assert m.dtype is nt.float64
+    np.testing.assert_allclose(m.item(), np.linalg.norm(a.astype(np.float64), "fro"), rtol=1e-12)

@@ -53,7 +53,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     """The ord-norm of x over dim (every element when dim is None), as torch.linalg.vector_norm."""
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
-    return _norm(x, float(ord), dim, keepdim, dtype)
+    return _norm(x, float(ord), dim, keepdim, dtype=dtype)
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -64,7 +64,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
     d0, d1 = (d % A.ndim for d in dim)
     if ord == "fro":
-        return _norm(A, 2.0, (d0, d1), keepdim, dtype)
+        return _norm(A, 2.0, (d0, d1), keepdim, dtype=dtype)
     if ord in ("nuc", 2, -2):
         x = A.to(dtype) if dtype is not None else A
         s = svdvals(x.movedim((d0, d1), (-2, -1)))
