@@ -81,6 +81,8 @@ class Module:
         setattr_("_forward_hooks_always_called", {})
         setattr_("_forward_pre_hooks", OrderedDict())
         setattr_("_forward_pre_hooks_with_kwargs", {})
+        setattr_("_backward_hooks", OrderedDict())
+        setattr_("_backward_pre_hooks", OrderedDict())
 
     # -- registration -------------------------------------------------------------------------------
     def _check_name(self, kind: str, name, registry: dict) -> None:
@@ -445,7 +447,41 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) when the gradients w.r.t. the module's positional tensor inputs
+        are computed; may return replacement grad_input (torch's full backward hook)."""
+        return self._add_backward_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_output) when the gradients w.r.t. the module's outputs arrive; may return
+        replacement grad_output."""
+        return self._add_backward_hook("_backward_pre_hooks", hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """torch's deprecated non-full backward hook; ntorch runs it as a full backward hook (the gradients
+        w.r.t. the module's inputs and outputs, not those of its last op)."""
+        return self._add_backward_hook("_backward_hooks", hook, False)
+
+    def _add_backward_hook(self, store: str, hook: Callable, prepend: bool) -> RemovableHandle:
+        hooks = self.__dict__.get(store)
+        if hooks is None:
+            hooks = OrderedDict()
+            super().__setattr__(store, hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def _call_impl(self, *args, **kwargs) -> Any:
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            from .backward_hooks import call_with_backward_hooks
+
+            return call_with_backward_hooks(self, args, kwargs)
+        return self._call_forward_hooks(args, kwargs)
+
+    def _call_forward_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """forward between the forward pre-hooks and hooks."""
         if not (self._forward_hooks or self._forward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
@@ -521,13 +557,64 @@ class Module:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
         metadata = getattr(destination, "_metadata", None)
+        local_metadata = {"version": self._version}
         if metadata is not None:
-            metadata[prefix[:-1]] = {"version": self._version}
+            metadata[prefix[:-1]] = local_metadata
+        for hook in list(self.__dict__.get("_state_dict_pre_hooks", {}).values()):
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in list(self.__dict__.get("_state_dict_hooks", {}).values()):
+            result = hook(self, destination, prefix, local_metadata)
+            if result is not None and not getattr(hook, "_from_public_api", False):
+                destination = result
+            elif result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
+
+    def _hook_store(self, store: str) -> OrderedDict:
+        hooks = self.__dict__.get(store)
+        if hooks is None:
+            hooks = OrderedDict()
+            super().__setattr__(store, hooks)
+        return hooks
+
+    def _add_hook(self, store: str, hook: Callable) -> RemovableHandle:
+        hooks = self._hook_store(store)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, prefix, keep_vars) before state_dict() saves this module."""
+        return self._add_hook("_state_dict_pre_hooks", hook)
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, state_dict, prefix, local_metadata) after state_dict() saved this module (and its
+        children); it edits state_dict in place and returns None."""
+        hook._from_public_api = True
+        return self._add_hook("_state_dict_hooks", hook)
+
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        """The private form: the hook may return a replacement state_dict."""
+        return self._add_hook("_state_dict_hooks", hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        before this module's entries are loaded; it may edit state_dict in place."""
+        return self._add_hook("_load_state_dict_pre_hooks", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False) -> RemovableHandle:
+        if not with_module:
+            return self._add_hook("_load_state_dict_pre_hooks", lambda module, *rest: hook(*rest))
+        return self._add_hook("_load_state_dict_pre_hooks", hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, incompatible_keys) after load_state_dict loaded this module's tree, before it raises for
+        missing/unexpected keys: the hook may clear entries of incompatible_keys to accept them."""
+        return self._add_hook("_load_state_dict_post_hooks", hook)
 
     def _load_from_state_dict(self, state_dict: Mapping, prefix: str, local_metadata: dict, strict: bool,
                               missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
@@ -598,12 +685,22 @@ class Module:
             local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
             if assign:
                 local_metadata["assign_to_params_buffers"] = assign
+            for hook in list(module.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+                hook(module, local, prefix, local_metadata, True, missing_keys, unexpected_keys, error_msgs)
             module._load_from_state_dict(local, prefix, local_metadata, True, missing_keys, unexpected_keys,
                                          error_msgs)
             for name, child in module._modules.items():
                 if child is not None:
                     child_prefix = prefix + name + "."
                     load(child, {k: v for k, v in local.items() if k.startswith(child_prefix)}, child_prefix)
+            post_hooks = module.__dict__.get("_load_state_dict_post_hooks")
+            if post_hooks:
+                incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
+                for hook in list(post_hooks.values()):
+                    if hook(module, incompatible) is not None:
+                        raise RuntimeError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                                           "expected to return new values, if incompatible_keys need to be "
+                                           "modified, it should be done inplace.")
 
         load(self, OrderedDict(state_dict))
         if strict:
