@@ -32,7 +32,7 @@ def _expand_probs_logits(self, new, shape) -> None:
         new._param = new.logits
 
 
-def _finish_expand(self, new, batch_shape, event_shape=Size()):
+def _finish_expand(self, new, batch_shape, event_shape=()):
     Distribution.__init__(new, batch_shape, event_shape, validate_args=False)
     new._validate_args = self._validate_args
     return new
@@ -91,7 +91,7 @@ class Bernoulli(ExponentialFamily):
     def param_shape(self) -> Size:
         return self._param.size()
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         with ntorch.no_grad():
             return ntorch.bernoulli(self.probs.expand(shape))
@@ -179,7 +179,7 @@ class Categorical(Distribution):
     def variance(self) -> Tensor:
         return ntorch.full(tuple(self._extended_shape()), math.nan, dtype=self.probs.dtype, device=self.probs.device)
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         sample_shape = Size(sample_shape)
         n = math.prod(sample_shape)
         probs_2d = self.probs.detach().reshape(-1, self._num_events)
@@ -259,7 +259,7 @@ class OneHotCategorical(Distribution):
     def param_shape(self) -> Size:
         return self._categorical.param_shape
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         probs = self._categorical.probs
         indices = self._categorical.sample(Size(sample_shape))
         return F.one_hot(indices, num_classes=probs.shape[-1]).to(probs.dtype)
@@ -310,7 +310,7 @@ class Poisson(ExponentialFamily):
     def variance(self) -> Tensor:
         return self.rate
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         with ntorch.no_grad():
             return ntorch.poisson(self.rate.expand(shape))
@@ -390,7 +390,7 @@ class Binomial(Distribution):
     def param_shape(self) -> Size:
         return self._param.size()
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         with ntorch.no_grad():
             return ntorch.binomial(self.total_count.expand(shape), self.probs.expand(shape))
@@ -479,7 +479,7 @@ class Geometric(Distribution):
     def probs(self) -> Tensor:
         return logits_to_probs(self.logits, is_binary=True)
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         tiny = ntorch.finfo(self.probs.dtype).tiny
         with ntorch.no_grad():
@@ -545,7 +545,7 @@ class Multinomial(Distribution):
     def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         sample_shape = Size(sample_shape)
         samples = self._categorical.sample(Size((self.total_count,) + tuple(sample_shape)))
         samples = samples.permute(*range(1, samples.dim()), 0)  # the draws last

@@ -9,7 +9,6 @@ import operator
 
 import ntorch
 import ntorch.nn.functional as F
-from ntorch import Tensor
 
 from . import constraints
 from .utils import _sum_rightmost, broadcast_all, lazy_property
