@@ -14,7 +14,6 @@ import ntorch
 from ntorch import Size, Tensor
 
 from .. import dtypes
-from ..kernels.cpu import distributions as K
 from ..ops.creation import _finish
 from ..random import _host_rng
 from . import constraints
@@ -31,6 +30,8 @@ def _standard_gamma(concentration: Tensor, generator=None) -> Tensor:
     generator and copied over, as ntorch.poisson does."""
     if not concentration.dtype.is_floating_point:
         raise NotImplementedError(f"\"standard_gamma\" not implemented for '{dtypes.torch_name(concentration.dtype)}'")
+    from ..kernels.cpu import distributions as K  # on first use: keeps `import ntorch` light
+
     alpha = np.ascontiguousarray(concentration.detach()._host(), dtype=np.float64)
     out = np.empty(alpha.shape, np.float64)
     tiny = float(np.finfo(concentration.dtype.np).tiny)
