@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 from .scalar import igamma_fraction, igamma_series
@@ -44,10 +43,16 @@ def _gamma_one(rng, alpha):
 @njit(**_OPTS)
 def standard_gamma(rng, alpha, out, tiny):
     """out[i] = a Gamma(alpha[i], 1) draw, at least `tiny` (the smallest normal number of out's dtype, as torch
-    clamps). alpha and out are flat float64 arrays."""
+    clamps); NaN where alpha is not positive. alpha and out are flat float64 arrays."""
     for i in range(alpha.size):
-        x = _gamma_one(rng, alpha[i])
-        out[i] = x if x > tiny else tiny
+        a = alpha[i]
+        if not a > 0.0:  # NaN or out of the domain: no draw (the rejection loop would never end)
+            out[i] = math.nan
+        elif a == math.inf:
+            out[i] = math.inf
+        else:
+            x = _gamma_one(rng, a)
+            out[i] = x if x > tiny else tiny
 
 
 @njit(**_OPTS)
