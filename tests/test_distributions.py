@@ -702,6 +702,19 @@ def test_log_prob_gradients_match_finite_differences():
                 assert abs(float(leaves[i].grad[j]) - (vals[0] - vals[1]) / 2e-6) < 1e-6
 
 
+def test_modes():
+    np.testing.assert_allclose(_np(D.Dirichlet(T([2.0, 3.0, 1.0])).mode), [1 / 3, 2 / 3, 0.0])
+    # all concentrations below 1: torch's first vertex (the argmax of the clamped c - 1, all zero)
+    np.testing.assert_array_equal(_np(D.Dirichlet(T([[0.3, 0.5, 0.2], [2.0, 0.5, 3.0]])).mode),
+                                  [[1.0, 0.0, 0.0], [1 / 3, 0.0, 2 / 3]])
+    np.testing.assert_array_equal(_np(D.Bernoulli(T([0.2, 0.5, 0.7])).mode), [0.0, np.nan, 1.0])
+    np.testing.assert_array_equal(_np(D.Binomial(10, T([0.2, 0.5])).mode), [2.0, 5.0])
+    np.testing.assert_array_equal(_np(D.Gamma(T([0.5, 3.0]), T(2.0)).mode), [0.0, 1.0])
+    np.testing.assert_allclose(_np(D.LogNormal(T(0.5), T(0.5)).mode), math.exp(0.25))
+    np.testing.assert_array_equal(_np(D.StudentT(T([0.5, 1.5, 3.0])).mean), [np.nan, 0.0, 0.0])
+    np.testing.assert_array_equal(_np(D.StudentT(T([0.5, 1.5, 3.0])).variance), [np.nan, np.inf, 3.0])
+
+
 def test_sample_has_no_graph_and_rsample_does():
     loc = T([0.0, 1.0]).requires_grad_()
     d = D.Normal(loc, T([1.0, 1.0]))

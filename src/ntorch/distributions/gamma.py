@@ -181,9 +181,9 @@ class Dirichlet(ExponentialFamily):
         concentrationm1 = (self.concentration - 1).clamp(min=0.0)
         mode = concentrationm1 / concentrationm1.sum(-1, True)
         mask = (self.concentration < 1).all(-1)
-        if bool(mask.any()):  # all below 1: the mode is the vertex of the largest concentration
-            k = concentrationm1.shape[-1]
-            vertex = ntorch.nn.functional.one_hot(self.concentration.argmax(-1), k).to(mode.dtype)
+        if bool(mask.any()):  # all below 1: a vertex; torch takes the argmax of the clamped (all zero) c - 1,
+            k = concentrationm1.shape[-1]  # so the first vertex, whichever concentration is largest
+            vertex = ntorch.nn.functional.one_hot(concentrationm1.argmax(-1), k).to(mode.dtype)
             mode = ntorch.where(mask.unsqueeze(-1), vertex, mode)
         return mode
 
