@@ -722,3 +722,28 @@ def test_sample_has_no_graph_and_rsample_does():
     assert not D.Gamma(loc.exp(), T(1.0)).sample().requires_grad
     assert not D.Bernoulli(T(0.5)).has_rsample and D.Gamma(T(1.0), T(1.0)).has_rsample
     assert D.HalfNormal(T(1.0)).has_rsample and D.Independent(d, 1).has_rsample
+
+
+@pytest.mark.parametrize("name", list(MOMENT_CASES))
+def test_expand_keeps_type_parameters_and_log_prob(name):
+    nt.manual_seed(8)
+    d = MOMENT_CASES[name]()
+    e = d.expand((3,) + tuple(d.batch_shape))
+    assert type(e) is type(d) and e.batch_shape == (3,) + tuple(d.batch_shape) and e.event_shape == d.event_shape
+    s = d.sample()
+    np.testing.assert_allclose(_np(e.log_prob(s)), np.broadcast_to(_np(d.log_prob(s)), e.batch_shape))
+    np.testing.assert_allclose(_np(e.mean), np.broadcast_to(_np(d.mean), e.batch_shape + d.event_shape))
+    assert e.sample((2,)).shape == (2,) + tuple(e.batch_shape) + tuple(d.event_shape)
+    assert e._validate_args == d._validate_args
+
+
+def test_set_default_validate_args():
+    try:
+        D.Distribution.set_default_validate_args(False)
+        D.Normal(T(0.0), T(-1.0))  # not checked
+        with pytest.raises(ValueError):
+            D.Distribution.set_default_validate_args("yes")
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError, match="Expected parameter scale"):
+        D.Normal(T(0.0), T(-1.0))
