@@ -48,6 +48,10 @@ CONTINUOUS = {
     "gamma": (lambda: D.Gamma(T(2.5), T(1.5)), 0.0, 40.0),
     "chi2": (lambda: D.Chi2(T(5.0)), 0.0, 100.0),
     "beta": (lambda: D.Beta(T(2.5), T(3.5)), 0.0, 1.0),
+    "pareto": (lambda: D.Pareto(T(1.5), T(5.0)), 1.5, 300.0),
+    "weibull": (lambda: D.Weibull(T(1.5), T(2.0)), 1e-12, 20.0),
+    "mixture": (lambda: D.MixtureSameFamily(D.Categorical(T([0.3, 0.7])), D.Normal(T([-1.0, 2.0]), T([0.5, 1.5]))),
+                -20.0, 25.0),
 }
 
 
@@ -64,7 +68,8 @@ def test_continuous_density_integrates_to_mean_variance_entropy(name):
     assert abs(float(d.mean) - mean) < 1e-5 * max(1, abs(mean))
     assert abs(float(d.variance) - var) < tol * max(1, var)
     assert abs(float(d.stddev) - math.sqrt(var)) < tol * max(1, math.sqrt(var))
-    assert abs(float(d.entropy()) - ent) < 1e-5 * max(1, abs(ent))
+    if name != "mixture":  # no entropy for mixtures in torch
+        assert abs(float(d.entropy()) - ent) < 1e-5 * max(1, abs(ent))
 
 
 @pytest.mark.parametrize("name", ["normal", "uniform", "exponential", "laplace", "gumbel", "lognormal", "halfnormal",
@@ -145,6 +150,7 @@ DISCRETE = {
     "binomial_logits": (lambda: D.Binomial(T(7.0), logits=T(0.8)), np.arange(8.0)),
     "geometric": (lambda: D.Geometric(T(0.3)), np.arange(400.0)),
     "categorical": (lambda: D.Categorical(T([0.1, 0.2, 0.3, 0.4]) * 3), np.arange(4.0)),
+    "negative_binomial": (lambda: D.NegativeBinomial(T(2.5), T(0.4)), np.arange(400.0)),
 }
 
 
@@ -160,7 +166,7 @@ def test_discrete_pmf_sums_to_mean_variance_entropy(name):
         mean = (support * p).sum()
         assert abs(float(d.mean) - mean) < 1e-10
         assert abs(float(d.variance) - ((support - mean) ** 2 * p).sum()) < 1e-9
-    if name != "poisson":  # torch's Poisson has no entropy
+    if name not in ("poisson", "negative_binomial"):  # no entropy in torch
         assert abs(float(d.entropy()) - float(-(p * lp).sum())) < 1e-10
     if d.has_enumerate_support:
         np.testing.assert_array_equal(_np(d.enumerate_support()), support)
@@ -229,6 +235,13 @@ MOMENT_CASES = {
     "multinomial": lambda: D.Multinomial(6, T([0.2, 0.3, 0.5])),
     "onehot": lambda: D.OneHotCategorical(T([0.2, 0.3, 0.5])),
     "mvn": lambda: D.MultivariateNormal(T([1.0, -1.0]), covariance_matrix=T([[2.0, 0.6], [0.6, 0.5]])),
+    "pareto": lambda: D.Pareto(T([1.5, 0.5]), T([9.0, 12.0])),
+    "weibull": lambda: D.Weibull(T([1.5, 0.5]), T([0.8, 3.0])),
+    "negative_binomial": lambda: D.NegativeBinomial(T([2.5, 10.0]), T([0.4, 0.1])),
+    "mixture": lambda: D.MixtureSameFamily(D.Categorical(T([[0.3, 0.7], [0.5, 0.5]])),
+                                           D.Normal(T([[-1.0, 2.0], [0.0, 3.0]]), T([[0.5, 1.5], [1.0, 0.2]]))),
+    "mixture_mvn": lambda: D.MixtureSameFamily(D.Categorical(T([0.3, 0.7])), D.MultivariateNormal(
+        T([[-1.0, 2.0], [0.0, 3.0]]), scale_tril=T([[1.0, 0.0], [0.3, 0.5]]))),
 }
 
 
@@ -747,3 +760,24 @@ def test_set_default_validate_args():
         D.Distribution.set_default_validate_args(True)
     with pytest.raises(ValueError, match="Expected parameter scale"):
         D.Normal(T(0.0), T(-1.0))
+
+
+def test_half_cauchy_and_mixture_closed_forms():
+    x = T([0.0, 0.7, 3.0])
+    d = D.HalfCauchy(T(2.0))
+    np.testing.assert_allclose(_np(d.log_prob(x)), np.log(2 / (math.pi * 2.0 * (1 + (_np(x) / 2) ** 2))))
+    np.testing.assert_allclose(_np(d.cdf(x)), 2 / math.pi * np.arctan(_np(x) / 2))
+    assert abs(float(d.entropy()) - math.log(2 * math.pi * 2.0)) < 1e-12
+    assert float(d.mean) == math.inf and bool(d.sample((100,)).ge(0).all())
+    w, mu, sd = np.array([0.3, 0.7]), np.array([-1.0, 2.0]), np.array([0.5, 1.5])
+    m = D.MixtureSameFamily(D.Categorical(T(w.tolist())), D.Normal(T(mu.tolist()), T(sd.tolist())))
+    xs = np.array([-2.0, 0.0, 1.5])
+    want = np.log((w * np.exp(-((xs[:, None] - mu) ** 2) / (2 * sd**2)) / (sd * math.sqrt(2 * math.pi))).sum(1))
+    np.testing.assert_allclose(_np(m.log_prob(nt.tensor(xs))), want)
+    cdf = (w * 0.5 * (1 + np.vectorize(math.erf)((xs[:, None] - mu) / (sd * math.sqrt(2))))).sum(1)
+    np.testing.assert_allclose(_np(m.cdf(nt.tensor(xs))), cdf)
+    assert m.expand((3,)).sample((2,)).shape == (2, 3)
+    with pytest.raises(ValueError, match="does not equal `component_distribution.batch_shape\\[-1\\]`"):
+        D.MixtureSameFamily(D.Categorical(T([0.3, 0.7])), D.Normal(T([0.0, 1.0, 2.0]), T(1.0)))
+    with pytest.raises(ValueError, match="needs to be an  instance of torch.distributions.Categorical"):
+        D.MixtureSameFamily(D.Normal(T(0.0), T(1.0)), D.Normal(T([0.0, 1.0]), T(1.0)))
