@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from numba import njit, prange
 
 from .scalar import igamma_fraction, igamma_series
 
@@ -63,14 +63,15 @@ def _gamma_cdf(a, x, upper):
     return igamma_series(a, x)
 
 
-@njit(**_OPTS)
+@njit(cache=True, error_model="numpy", parallel=True)
 def standard_gamma_grad(alpha, x, out):
     """out[i] = d x / d alpha for x ~ Gamma(alpha, 1) held at its quantile: -(dP(alpha, x) / d alpha) / pdf(x).
 
     dP/dalpha is a central difference of the regularised incomplete gamma function in alpha (P below alpha + 1,
     -Q above, each accurate to about 1e-15 relative), with the step 1e-4 * min(alpha, sqrt(alpha)), the scale on
-    which P varies in alpha: about 1e-8 relative error. NaN (an underflowed P) gives 0, as torch."""
-    for i in range(alpha.size):
+    which P varies in alpha: about 1e-8 relative error. NaN (an underflowed P) gives 0, as torch. Elements are
+    independent, so the loop is parallel (the sampler's is not: one random stream)."""
+    for i in prange(alpha.size):
         a = alpha[i]
         xi = x[i]
         h = 1e-4 * min(a, math.sqrt(a))
