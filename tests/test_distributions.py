@@ -782,3 +782,30 @@ def test_half_cauchy_and_mixture_closed_forms():
         D.MixtureSameFamily(D.Categorical(T([0.3, 0.7])), D.Normal(T([0.0, 1.0, 2.0]), T(1.0)))
     with pytest.raises(ValueError, match="needs to be an  instance of torch.distributions.Categorical"):
         D.MixtureSameFamily(D.Normal(T(0.0), T(1.0)), D.Normal(T([0.0, 1.0]), T(1.0)))
+
+
+def test_corr_cholesky_cat_and_stack_transforms():
+    x = T([0.3, -1.2, 0.8])
+    t = D.biject_to(constraints.corr_cholesky)
+    L = t(x)
+    assert L.shape == (3, 3) and bool(constraints.corr_cholesky.check(L))
+    np.testing.assert_allclose(np.linalg.norm(_np(L), axis=-1), 1.0)
+    np.testing.assert_allclose(_np(t.inv(L)), _np(x), rtol=1e-10)
+    # log |det J| of x -> the strictly lower entries of L, by a finite-difference Jacobian
+    h, rows, cols = 1e-6, [1, 2, 2], [0, 0, 1]
+    jac = np.stack([(_np(t(x + h * e)) - _np(t(x - h * e)))[rows, cols] / (2 * h) for e in nt.eye(3, dtype=F64)], 1)
+    assert abs(float(t.log_abs_det_jacobian(x, L)) - math.log(abs(np.linalg.det(jac)))) < 1e-7
+    assert t.forward_shape((5, 3)) == (5, 3, 3) and t.inverse_shape((5, 3, 3)) == (5, 3)
+    c = constraints.cat([constraints.positive, constraints.unit_interval], 0, [2, 1])
+    ct = D.biject_to(c)
+    y = ct(T([-1.0, 0.5, 2.0]))
+    np.testing.assert_allclose(_np(y), [math.exp(-1.0), math.exp(0.5), 1 / (1 + math.exp(-2.0))])
+    assert bool(c.check(y).all())
+    np.testing.assert_allclose(_np(ct.log_abs_det_jacobian(T([-1.0, 0.5, 2.0]), y)),
+                               [-1.0, 0.5, math.log(y[2].item() * (1 - y[2].item()))], rtol=1e-10)
+    s = constraints.stack([constraints.positive, constraints.real], 1)
+    st = D.transform_to(s)
+    z = st(T([[-1.0, -1.0], [0.5, 0.5]]))
+    np.testing.assert_allclose(_np(z), [[math.exp(-1.0), -1.0], [math.exp(0.5), 0.5]])
+    np.testing.assert_allclose(_np(st.inv(z)), [[-1.0, -1.0], [0.5, 0.5]])
+    assert bool(s.check(z).all())
