@@ -809,3 +809,29 @@ def test_corr_cholesky_cat_and_stack_transforms():
     np.testing.assert_allclose(_np(z), [[math.exp(-1.0), -1.0], [math.exp(0.5), 0.5]])
     np.testing.assert_allclose(_np(st.inv(z)), [[-1.0, -1.0], [0.5, 0.5]])
     assert bool(s.check(z).all())
+
+
+def test_low_rank_multivariate_normal_matches_the_dense_one():
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((2, 4, 2))
+    diag = rng.uniform(0.5, 2.0, (2, 4))
+    loc = rng.standard_normal(4)
+    cov = W @ W.transpose(0, 2, 1) + np.stack([np.diag(r) for r in diag])
+    d = D.LowRankMultivariateNormal(nt.tensor(loc), nt.tensor(W), nt.tensor(diag))
+    assert d.batch_shape == (2,) and d.event_shape == (4,)
+    x = rng.standard_normal((3, 2, 4))
+    want = [[-0.5 * (4 * math.log(2 * math.pi) + math.log(np.linalg.det(cov[b]))
+                     + (x[i, b] - loc) @ np.linalg.inv(cov[b]) @ (x[i, b] - loc)) for b in range(2)] for i in range(3)]
+    np.testing.assert_allclose(_np(d.log_prob(nt.tensor(x))), want, rtol=1e-10)
+    np.testing.assert_allclose(_np(d.covariance_matrix), cov, atol=1e-12)
+    np.testing.assert_allclose(_np(d.precision_matrix), np.linalg.inv(cov), atol=1e-10)
+    np.testing.assert_allclose(_np(d.scale_tril), np.linalg.cholesky(cov), atol=1e-10)
+    np.testing.assert_allclose(_np(d.variance), np.diagonal(cov, axis1=-2, axis2=-1), atol=1e-12)
+    np.testing.assert_allclose(_np(d.entropy()), [0.5 * (4 * (1 + math.log(2 * math.pi)) + math.log(np.linalg.det(c)))
+                                                  for c in cov], rtol=1e-12)
+    nt.manual_seed(6)
+    s = _np(d.rsample((40_000,)))
+    _check_moments(s, np.broadcast_to(loc, (2, 4)), np.diagonal(cov, axis1=-2, axis2=-1))
+    assert d.expand((5, 2)).sample().shape == (5, 2, 4)
+    with pytest.raises(ValueError, match="cov_factor must be a batch of matrices with shape 4 x m"):
+        D.LowRankMultivariateNormal(nt.tensor(loc), nt.tensor(W[..., :3, :]), nt.tensor(diag))
