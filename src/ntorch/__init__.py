@@ -152,6 +152,8 @@ for _module in _methods.OP_MODULES + _methods.EXTRA_MODULES:
 from .ops.index_reduce import FUNCTIONS as _INDEX_REDUCE  # noqa: E402
 
 globals().update(_INDEX_REDUCE)
+from . import distributions  # noqa: E402, I001  (ntorch.distributions, as torch.distributions: needs the names above)
+
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
