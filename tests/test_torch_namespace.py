@@ -302,3 +302,10 @@ def test_vander_unravel_combinations_tri_indices_diagflat():
             np.testing.assert_array_equal(fn(row, col, off).numpy(), np.stack(np_fn(row, off, col)))
     a = np.random.rand(2, 2)
     np.testing.assert_array_equal(ntorch.diagflat(f64(a), 1).numpy(), np.diagflat(a, 1))
+
+
+def test_size_stays_a_size():
+    s = ntorch.Size([2, 3])
+    for v in (s + (4,), (1,) + s, s[1:], s * 2):
+        assert type(v) is ntorch.Size
+    assert s[0] == 2 and type(s[0]) is int and s + (4,) == (2, 3, 4) and (1,) + s == (1, 2, 3)

@@ -52,6 +52,25 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"ntorch.Size([{', '.join(str(d) for d in self)}])"
 
+    # torch.Size stays a Size through concatenation, repetition and slicing
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other)) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self)) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
 
 class Tensor:
     """A multi-dimensional array with PyTorch's semantics (see README for the op list)."""
