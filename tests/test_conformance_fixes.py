@@ -102,3 +102,19 @@ def test_clamp_of_bool_by_bools_is_not_implemented():
         with pytest.raises(NotImplementedError, match=f"^\"{kind}_cpu\" not implemented for 'Bool'$"):
             nt.clamp(b, lo, hi)
     assert nt.clamp(b, True, 2).tolist() == [1, 1] and nt.clamp(b, -1, 2).dtype is nt.int64
+
+
+def test_isposinf_isneginf_out_and_isnan_family_without_out():
+    """torch: isposinf/isneginf take a bool out= only; isnan/isinf/isfinite have no out= at all (TypeError)."""
+    a = nt.tensor([1.0, float("inf"), -float("inf"), float("nan")])
+    for name, want in (("isposinf", [False, True, False, False]), ("isneginf", [False, False, True, False])):
+        o = nt.zeros(4, dtype=nt.bool)
+        assert getattr(nt, name)(a, out=o) is o and o.tolist() == want
+        with pytest.raises(RuntimeError, match=f"{name} does not support non-boolean outputs."):
+            getattr(nt, name)(a, out=nt.zeros(4, dtype=nt.int64))
+        o = nt.ones(0, dtype=nt.bool)
+        getattr(nt, name)(nt.tensor([1, 2]), out=o)
+        assert o.tolist() == [False, False]
+    for name in ("isnan", "isinf", "isfinite"):
+        with pytest.raises(TypeError, match=f"{name}\\(\\) got an unexpected keyword argument 'out'"):
+            getattr(nt, name)(a, out=nt.zeros(4, dtype=nt.bool))

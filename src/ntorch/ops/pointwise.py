@@ -42,7 +42,20 @@ def check_kernel_dtype(name: str, operands: tuple) -> None:
         raise NotImplementedError(f"\"{kernel}_{device}\" not implemented for '{dtypes.torch_name(dt)}'")
 
 
+# torch's isnan/isinf/isfinite have no out= overload: passing one is a TypeError
+NO_OUT = {"isnan", "isinf", "isfinite"}
+
+
 def _make_unary(name: str):
+    if name in NO_OUT:
+        def fn(input: Tensor) -> Tensor:
+            check_tensor(input, name)
+            return apply(name, input)
+
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = f"torch.{name}: elementwise, see the op table in ntorch/ops/elementwise.py (no out=, as torch)."
+        return fn
+
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         check_tensor(input, name)
         if name == "neg" and input.dtype is dtypes.bool:
