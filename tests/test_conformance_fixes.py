@@ -118,3 +118,121 @@ def test_isposinf_isneginf_out_and_isnan_family_without_out():
     for name in ("isnan", "isinf", "isfinite"):
         with pytest.raises(TypeError, match=f"{name}\\(\\) got an unexpected keyword argument 'out'"):
             getattr(nt, name)(a, out=nt.zeros(4, dtype=nt.bool))
+
+
+def test_rms_norm_float16_computes_in_float32():
+    """torch upcasts float16 to float32 for rms_norm (eps defaults to float32's epsilon) and casts back."""
+    x = np.array([[1.1, 2.3, 1e-3], [300.0, 0.7, 60000.0]], dtype=np.float16)
+    x32 = x.astype(np.float32)
+    want = (x32 / np.sqrt((x32 * x32).mean(-1, keepdims=True) + np.finfo(np.float32).eps)).astype(np.float16)
+    got = nt.nn.functional.rms_norm(nt.from_numpy(x), (3,))
+    assert got.dtype is nt.float16
+    np.testing.assert_array_equal(got.numpy(), want)  # float16 squares of 60000 overflow: the old result was 0
+    m = nt.nn.RMSNorm(3, dtype=nt.float16)
+    np.testing.assert_array_equal(m(nt.from_numpy(x)).detach().numpy(), want)
+
+
+def test_cdist_dtype_rules_of_torch_kernels():
+    """torch's cdist kernel (no matmul path) has no float16 form and wants equal dtypes; empty inputs never reach
+    it (the result takes x1's dtype); the matmul path (p=2, more than 25 rows) takes float16."""
+    h = nt.ones(2, 3, dtype=nt.float16)
+    with pytest.raises(NotImplementedError, match="\"cdist\" not implemented for 'Half'"):
+        nt.cdist(h, h)
+    with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
+        nt.cdist(nt.ones(2, 3, dtype=nt.float64), nt.ones(2, 3))
+    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype, but got: float != double"):
+        nt.cdist(nt.ones(30, 3), nt.ones(2, 3, dtype=nt.float64))
+    assert nt.cdist(nt.ones(30, 3, dtype=nt.float16), h).dtype is nt.float16
+    e = nt.cdist(nt.ones(0, 3, dtype=nt.float16), h)
+    assert e.shape == (0, 2) and e.dtype is nt.float16
+    z = nt.cdist(nt.ones(2, 0), nt.ones(2, 0, dtype=nt.float64))
+    assert z.dtype is nt.float32 and z.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_glu_integer_and_softmax_empty_integer():
+    """torch: glu has no integer kernel (after its shape checks); softmax of an empty integer/bool tensor returns
+    an empty tensor of that dtype (the kernel that refuses the dtype never runs)."""
+    with pytest.raises(NotImplementedError, match="\"glu_cpu\" not implemented for 'Int'"):
+        nt.nn.functional.glu(nt.ones(2, 4, dtype=nt.int32))
+    with pytest.raises(RuntimeError, match="Halving dimension must be even"):
+        nt.nn.functional.glu(nt.ones(2, 3, dtype=nt.int32))
+    for fn in (nt.softmax, nt.log_softmax):
+        for dt in (nt.bool, nt.int64):
+            r = fn(nt.ones(0, 3, dtype=dt), 1)
+            assert r.shape == (0, 3) and r.dtype is dt
+        with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+            fn(nt.ones(2, 3, dtype=nt.bool), 1)
+
+
+def test_arange_linspace_logspace_refuse_bool():
+    """torch has no bool kernel for them; linspace/logspace of 0 or 1 steps skip the kernel."""
+    for call, op in ((lambda: nt.arange(3, dtype=nt.bool), "arange"), (lambda: nt.arange(0, dtype=nt.bool), "arange"),
+                     (lambda: nt.linspace(0, 1, 5, dtype=nt.bool), "linspace"),
+                     (lambda: nt.logspace(0, 1, 3, dtype=nt.bool), "logspace")):
+        with pytest.raises(NotImplementedError, match=f"\"{op}_cpu\" not implemented for 'Bool'"):
+            call()
+    assert nt.linspace(0, 1, 1, dtype=nt.bool).tolist() == [False]
+    assert nt.logspace(0, 1, 1, dtype=nt.bool).tolist() == [True]
+    assert nt.linspace(0, 1, 0, dtype=nt.bool).tolist() == []
+
+
+def test_integer_linspace_steps_from_the_converted_ends():
+    """torch converts start/end to the integer dtype first (checked; -1 wraps to 255 for uint8), then steps in
+    double: linspace(-2, 5, 5, uint8) runs from 254 to 5 by (5 - 254) / 4, truncated."""
+    want = np.trunc(254 + (5 - 254) / 4 * np.arange(5)).astype(np.uint8)
+    want[-1] = 5
+    assert nt.linspace(-2, 5, 5, dtype=nt.uint8).tolist() == want.tolist() == [254, 191, 129, 67, 5]
+    assert nt.linspace(-2, 5, 5, dtype=nt.int8).tolist() == [-2, 0, 1, 3, 5]
+    for args, ctype in (((-2.5, 5, 5, nt.uint8), "uint8_t"), ((3, -200, 3, nt.int8), "int8_t")):
+        with pytest.raises(RuntimeError, match=f"value cannot be converted to type {ctype} without overflow"):
+            nt.linspace(*args[:3], dtype=args[3])
+    assert nt.logspace(-2, 2, 5, base=2, dtype=nt.uint8).tolist() == [0, 0, 0, 0, 4]  # 2 ** 254 ... wrap to 0
+
+
+def test_full_wraps_negative_ints_into_unsigned():
+    """torch: full((2,), -1, dtype=uint8) is 255 (ints -255..-1 wrap); -256 overflows."""
+    assert nt.full((2,), -1, dtype=nt.uint8).tolist() == [255, 255]
+    assert nt.full((2,), -255, dtype=nt.uint8).tolist() == [1, 1]
+    assert nt.full_like(nt.ones(2, dtype=nt.uint8), -2).tolist() == [254, 254]
+    with pytest.raises(RuntimeError, match="value cannot be converted to type uint8_t without overflow"):
+        nt.full((2,), -256, dtype=nt.uint8)
+
+
+def test_view_dtype_of_another_element_size():
+    """torch's view(dtype) with a size ratio: the last dim (stride 1) scales, other strides and the storage offset
+    scale with it; NumPy's view of the same bytes is the oracle."""
+    a = np.arange(24, dtype=np.int32).reshape(2, 3, 4)
+    x = nt.from_numpy(a.copy())
+    v = x.view(nt.int64)
+    assert v.shape == (2, 3, 2) and v.stride() == (6, 2, 1)
+    np.testing.assert_array_equal(v.numpy(), a.view(np.int64))
+    b = x[:, 1:, 2:].view(nt.int64)
+    assert b.storage_offset() == 3
+    np.testing.assert_array_equal(b.numpy(), np.ascontiguousarray(a[:, 1:, 2:]).view(np.int64))
+    s = x[:, :, 1:].view(nt.int8)
+    assert s.shape == (2, 3, 12) and s.stride() == (48, 16, 1) and s.storage_offset() == 4
+    np.testing.assert_array_equal(s.numpy(), np.ascontiguousarray(a[:, :, 1:]).view(np.int8))
+    h = x.view(nt.int16)
+    h[0, 0, 2] = 7  # a view: writes reach x (little-endian low half of element 1)
+    assert x[0, 0, 1].item() == 7
+    what = "to view Int as Long (different element sizes)"
+    for t, msg in ((x[0, 0, 0], f"self.dim() cannot be 0 {what}"),
+                   (x[:, :, 1:], f"self.size(-1) must be divisible by 2 {what}, but got 3"),
+                   (x[:, :, 1:3], f"self.storage_offset() must be divisible by 2 {what}, but got 1"),
+                   (x[:, :, ::2], f"self.stride(-1) must be 1 {what}, but got 2"),
+                   (x.transpose(1, 2)[:, :, :2], f"self.stride(-1) must be 1 {what}, but got 4")):
+        with pytest.raises(RuntimeError, match=re.escape(msg)):
+            t.view(nt.int64)
+    with pytest.raises(RuntimeError, match=re.escape("self.stride(-1) must be 1 to view Int as Short")):
+        x.transpose(1, 2).view(nt.int16)
+
+
+def test_bool_pow_of_bool_and_gcd_inplace_wants_tensor():
+    """torch answers pow exponents False/True without a kernel (ones / a copy), so bool ** bool works;
+    Tensor.gcd_/lcm_ take a Tensor only."""
+    a = nt.tensor([True, False])
+    assert (a ** True).tolist() == [True, False] and (a ** True).dtype is nt.bool
+    assert nt.pow(a, False).tolist() == [True, True]
+    for name in ("gcd_", "lcm_"):
+        with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'other' \\(position 1\\) must be Tensor, not int"):
+            getattr(nt.tensor([4, 6]), name)(2)

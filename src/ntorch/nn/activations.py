@@ -142,6 +142,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     n = input.shape[d]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"glu_{input.device.type}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     return input.narrow(d, 0, n // 2) * input.narrow(d, n // 2, n // 2).sigmoid()
 
 

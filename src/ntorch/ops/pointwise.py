@@ -183,6 +183,9 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if exponent == 2 if is_scalar(exponent) else False:
         return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+    if input.dtype is dtypes.bool and isinstance(exponent, bool):
+        # torch answers exponents 0 and 1 without its pow kernel (which has no bool form): ones, or a copy
+        return apply("logical_or", input, not exponent, out=out)
     return apply("pow", input, exponent, out=out)
 
 
