@@ -236,3 +236,33 @@ def test_bool_pow_of_bool_and_gcd_inplace_wants_tensor():
     for name in ("gcd_", "lcm_"):
         with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'other' \\(position 1\\) must be Tensor, not int"):
             getattr(nt.tensor([4, 6]), name)(2)
+
+
+def test_silu_of_minus_inf_is_nan():
+    """torch computes silu as x / (1 + exp(-x)): -inf / inf is NaN in every float dtype (not the limit -0.0)."""
+    for dt in (nt.float16, nt.float32, nt.float64):
+        x = nt.tensor([-float("inf"), -3.0, 0.0, float("inf")], dtype=dt)
+        got = nt.nn.functional.silu(x).tolist()
+        assert np.isnan(got[0]) and got[2:] == [0.0, float("inf")], dt
+        nt.nn.functional.silu(x, inplace=True)
+        assert np.isnan(x[0].item())
+
+
+def test_hardsigmoid_gradient_is_float32_sixth():
+    """torch's hardsigmoid_backward multiplies by the float literal 1.0f / 6.0f, also for float64 inputs;
+    0 outside (-3, 3) and at NaN."""
+    x = nt.tensor([-4.0, -3.0, -1.0, 0.0, 2.5, 3.0, float("nan")], dtype=nt.float64, requires_grad=True)
+    y = nt.nn.functional.hardsigmoid(x)
+    np.testing.assert_array_equal(y.detach().numpy()[:6], np.clip(np.array([-4.0, -3, -1, 0, 2.5, 3]) + 3, 0, 6) / 6)
+    (g,) = nt.autograd.grad(y.sum(), x)
+    sixth = float(np.float32(1) / np.float32(6))
+    assert g.tolist() == [0.0, 0.0, sixth, sixth, sixth, 0.0, 0.0]
+
+
+def test_nll_loss_gradient_has_positive_zeros_off_target():
+    """torch's nll_loss backward writes -w * g at the targets into zeros: +0.0 elsewhere whatever g's sign."""
+    x = nt.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    loss = nt.nn.functional.nll_loss(x, nt.tensor([0, 2]), reduction="none")
+    (g,) = nt.autograd.grad(loss, x, nt.tensor([1.0, -2.0]))
+    assert g.tolist() == [[-1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
+    assert np.signbit(g.numpy()).tolist() == [[True, False, False], [False, False, False]]

@@ -72,12 +72,14 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x + 3, 0, 6) / 6; the gradient (1/6) passes strictly inside (-3, 3), as torch's."""
+    """clamp(x + 3, 0, 6) / 6; the gradient passes strictly inside (-3, 3), as torch's, and is its 1.0f / 6.0f
+    (float32's sixth, also for float64)."""
     _float(input, "hardsigmoid_cpu")
     x = _src(input, inplace)
     res = pointwise.clamp(x + 3.0, 0.0, 6.0) / 6.0
-    if x.requires_grad:
-        res = pointwise.where((x > -3.0) & (x < 3.0), (x + 3.0) / 6.0, res.detach())
+    if x.requires_grad:  # (x - x.detach()) is 0 with gradient 1: the value stays res, the gradient is the sixth
+        inside = res.detach() + (x - x.detach()) * float(np.float32(1.0) / np.float32(6.0))
+        res = pointwise.where((x > -3.0) & (x < 3.0), inside, res.detach())
     return _out(input, res, inplace)
 
 

@@ -83,7 +83,8 @@ OPS: list[Op] = [
         "gelu_tanh", "gelu_tanh_f32(x)",
         "T(0.5) * x * (T(1) + np.tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)))",
     ),
-    _unary_float("silu", "silu_f32(x)", "x / (T(1) + math.exp(-x))"),
+    # silu(-inf) is -inf / inf = NaN in torch (silu_f32 gives the limit -0.0 there)
+    _unary_float("silu", "silu_f32(x) if x != -math.inf else x - x", "x / (T(1) + math.exp(-x))"),
     _unary_float(
         "softplus", "softplus_f32(x, T(p0), T(p1))",
         "x if x * p0 > p1 else np.log1p(math.exp(x * p0)) / p0", nparams=2,
