@@ -266,3 +266,28 @@ def test_nll_loss_gradient_has_positive_zeros_off_target():
     (g,) = nt.autograd.grad(loss, x, nt.tensor([1.0, -2.0]))
     assert g.tolist() == [[-1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
     assert np.signbit(g.numpy()).tolist() == [[True, False, False], [False, False, False]]
+
+
+def test_integer_division_by_minus_one_wraps_as_torch():
+    """torch (two's complement): min // -1 wraps to min, min % -1 and fmod(min, -1) are 0, for every signed type."""
+    for dt in (nt.int8, nt.int16, nt.int32, nt.int64):
+        lo = int(np.iinfo(dt.np).min)
+        a = nt.tensor([lo, 7, -7, 5], dtype=dt)
+        b = nt.tensor([-1, -1, 2, -3], dtype=dt)
+        assert (a // b).tolist() == [lo, -7, -4, -2], dt
+        assert (a % b).tolist() == [0, 0, 1, -1], dt
+        assert nt.fmod(a, b).tolist() == [0, 0, -1, 2], dt
+        assert (a // -1).tolist() == [lo, -7, 7, -5] and nt.remainder(a, -1).tolist() == [0, 0, 0, 0], dt
+
+
+def test_floor_divide_and_heaviside_have_no_derivative():
+    """torch: the results require grad (grad_fn NotImplemented) and backward raises; div(rounding_mode='floor')
+    keeps its zero gradient."""
+    x = nt.tensor([1.5, 2.5], dtype=nt.float64, requires_grad=True)
+    for op, y in (("floor_divide", nt.floor_divide(x, 2.0)), ("floor_divide", x // 2),
+                  ("heaviside", nt.heaviside(x, nt.tensor([1.0, 2.0], dtype=nt.float64)))):
+        assert y.requires_grad and y.grad_fn.name() == "NotImplemented"
+        with pytest.raises(RuntimeError, match=f"derivative for aten::{op} is not implemented"):
+            y.sum().backward()
+    (g,) = nt.autograd.grad(nt.div(x, 2.0, rounding_mode="floor").sum(), x)
+    assert g.tolist() == [0.0, 0.0]

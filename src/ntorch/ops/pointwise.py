@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from .. import dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar, number_arg
 from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
@@ -170,8 +172,26 @@ def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = 
 true_divide = divide = div
 
 
+def _not_implemented_backward(c, g: Tensor):
+    raise RuntimeError(f"derivative for aten::{c.op} is not implemented")
+
+
+def _without_derivative(op: str, fn, input, other, out: Tensor | None) -> Tensor:
+    """fn(input, other) as torch's ops that have no derivative: the result still requires grad (grad_fn
+    NotImplemented) and backward raises."""
+    if out is not None or not needs_graph(input, other):
+        return fn(input, other, out=out)
+    with grad_mode.no_grad():
+        res = fn(input, other)
+    node = record("NotImplemented", _not_implemented_backward,
+                  tuple(t if isinstance(t, Tensor) else None for t in (input, other)), (res,))
+    node.op = op
+    return res
+
+
 def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
-    return div(input, other, rounding_mode="floor", out=out)
+    return _without_derivative("floor_divide", lambda a, b, out=None: div(a, b, rounding_mode="floor", out=out),
+                               input, other, out)
 
 
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
@@ -360,7 +380,8 @@ def check_heaviside(input: Tensor, values: Tensor) -> None:
 def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:
     """0 where input < 0, 1 where input > 0 (NaN counts as neither: 0), `values` where input == 0."""
     check_heaviside(input, values)
-    return apply("heaviside", input, values, out=out)
+    return _without_derivative("heaviside", lambda a, b, out=None: apply("heaviside", a, b, out=out), input, values,
+                               out)
 
 
 def _make_int_binary(name: str):
