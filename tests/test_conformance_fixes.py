@@ -291,3 +291,34 @@ def test_floor_divide_and_heaviside_have_no_derivative():
             y.sum().backward()
     (g,) = nt.autograd.grad(nt.div(x, 2.0, rounding_mode="floor").sum(), x)
     assert g.tolist() == [0.0, 0.0]
+
+
+def test_reduction_dtype_and_out_must_agree():
+    """torch: with dtype= an out= of another dtype raises (sum/mean/prod/cumsum/cumprod name the C++ types;
+    nansum/nanmean their own message); without dtype= the result is cast into out."""
+    x = nt.ones(2, 3)
+    for fn in (nt.sum, nt.mean, nt.prod, nt.cumsum, nt.cumprod):
+        with pytest.raises(RuntimeError, match="Expected out tensor to have dtype float, but got double instead"):
+            fn(x, 1, dtype=nt.float32, out=nt.empty(0, dtype=nt.float64))
+    with pytest.raises(RuntimeError, match="Expected out tensor to have dtype long int, but got int instead"):
+        nt.sum(x, 1, dtype=nt.int64, out=nt.empty(0, dtype=nt.int32))
+    for fn in (nt.nansum, nt.nanmean):
+        with pytest.raises(RuntimeError, match=re.escape("nansum: provided dtype must match dtype of result. Got "
+                                                         "Double and Float.")):
+            fn(x, 1, dtype=nt.float32, out=nt.empty(0, dtype=nt.float64))
+    o = nt.empty(0, dtype=nt.float64)
+    nt.mean(x, 1, out=o)
+    assert o.tolist() == [1.0, 1.0] and o.dtype is nt.float64
+
+
+def test_cumsum_cumprod_have_no_bool_kernel():
+    """torch: a bool result (dtype= or out=) raises, except for 0-d and empty inputs (no kernel runs)."""
+    for op in ("cumsum", "cumprod"):
+        fn = getattr(nt, op)
+        with pytest.raises(NotImplementedError, match=f"\"{op}_out_cpu\" not implemented for 'Bool'"):
+            fn(nt.ones(2, dtype=nt.int64), 0, dtype=nt.bool)
+        with pytest.raises(NotImplementedError, match=f"\"{op}_out_cpu\" not implemented for 'Bool'"):
+            fn(nt.ones(2, dtype=nt.bool), 0, out=nt.empty(0, dtype=nt.bool))
+        assert fn(nt.tensor(True), 0, dtype=nt.bool).tolist() is True
+        assert fn(nt.ones(0, dtype=nt.bool), 0, dtype=nt.bool).dtype is nt.bool
+    assert nt.cumsum(nt.ones(3, dtype=nt.bool), 0).tolist() == [1, 2, 3]
