@@ -322,3 +322,12 @@ def test_cumsum_cumprod_have_no_bool_kernel():
         assert fn(nt.tensor(True), 0, dtype=nt.bool).tolist() is True
         assert fn(nt.ones(0, dtype=nt.bool), 0, dtype=nt.bool).dtype is nt.bool
     assert nt.cumsum(nt.ones(3, dtype=nt.bool), 0).tolist() == [1, 2, 3]
+
+
+def test_softshrink_gradient_is_positive_zero_in_the_dead_zone():
+    """torch's softshrink_backward: 0 (+0.0) for -lambd <= x <= lambd, else the incoming gradient (NaN passes it)."""
+    x = nt.tensor([-2.0, -0.5, -0.0, 0.0, 0.5, 2.0, float("nan")], dtype=nt.float64, requires_grad=True)
+    y = nt.nn.functional.softshrink(x, 1.0)
+    (g,) = nt.autograd.grad(y, x, nt.tensor([-1.0, -1, -1, -1, 1, 1, -1], dtype=nt.float64))
+    assert g.tolist() == [-1.0, 0.0, 0.0, 0.0, 0.0, 1.0, -1.0]
+    assert np.signbit(g.numpy()).tolist() == [True, False, False, False, False, False, True]

@@ -105,8 +105,10 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         top = float(np.finfo(input.dtype.np).max)
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
                            f"{dtypes.torch_name(input.dtype)}, but found {lambd:g}")
-    # x * 0 in the middle, as torch: NaN stays NaN and -0.0 keeps its sign
-    return pointwise.where(input > lambd, input - lambd, pointwise.where(input < -lambd, input + lambd, input * 0.0))
+    # x * 0 in the middle, as torch: NaN stays NaN and -0.0 keeps its sign; its gradient there is torch's +0.0
+    # (g * 0 would be -0.0 for a negative g), and NaN passes the gradient through as torch's backward does
+    middle = pointwise.where(input != input, input, (input * 0.0).detach())
+    return pointwise.where(input > lambd, input - lambd, pointwise.where(input < -lambd, input + lambd, middle))
 
 
 def softsign(input: Tensor) -> Tensor:
