@@ -331,3 +331,23 @@ def test_softshrink_gradient_is_positive_zero_in_the_dead_zone():
     (g,) = nt.autograd.grad(y, x, nt.tensor([-1.0, -1, -1, -1, 1, 1, -1], dtype=nt.float64))
     assert g.tolist() == [-1.0, 0.0, 0.0, 0.0, 0.0, 1.0, -1.0]
     assert np.signbit(g.numpy()).tolist() == [True, False, False, False, False, False, True]
+
+
+def test_mean_to_float16_sums_in_float32():
+    """torch's CPU mean(dtype=float16) casts the input to float32, sums, divides, and rounds once to float16:
+    int32 extremes stay finite (float32(2**31 - 1) + float32(-2**31) = 0)."""
+    x = nt.tensor([2**31 - 1, -(2**31), 3, 4], dtype=nt.int32)
+    want = np.float16(np.array([2**31 - 1, -(2**31), 3, 4]).astype(np.float32).sum() / np.float32(4))
+    r = x.mean(dtype=nt.float16)
+    assert r.dtype is nt.float16 and r.item() == float(want) == 1.75
+    v = np.array([[0.1, 0.2, 0.3], [1e-4, 3.3, 7.7]])
+    got = nt.tensor(v).mean(1, dtype=nt.float16).numpy()
+    want = (v.astype(np.float32).sum(1, dtype=np.float32) / np.float32(3)).astype(np.float16)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_mean_dtype_gradient_has_the_input_dtype():
+    """torch casts mean(dtype=)'s gradient back to the input's dtype (as sum(dtype=) already did here)."""
+    x = nt.tensor([1.0, 2.0], dtype=nt.float64, requires_grad=True)
+    x.mean(dtype=nt.float16).backward()
+    assert x.grad.dtype is nt.float64 and x.grad.tolist() == [0.5, 0.5]

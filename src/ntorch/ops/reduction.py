@@ -249,7 +249,7 @@ _MATERIALIZE_MAX = 1 << 16
 
 def _mean_backward(c, g):
     count = math.prod(c.shape[d] for d in c.dims) if c.shape else 1
-    return _expand_back(c, g) / count
+    return (_expand_back(c, g) / count).to(c.in_dtype)  # dtype= casts back, as torch
 
 
 def _prod_backward(c, g):
@@ -434,7 +434,10 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
-    x = _cast_input(input, dtype)
+    half = dtype is not None and dtypes.as_dtype(dtype) is dtypes.float16
+    # torch's CPU mean to float16 casts the input to float32 (not float16: int32 extremes stay finite), sums,
+    # divides, then rounds once
+    x = _cast_input(input, dtypes.float32 if half and input.dtype is not dtypes.float16 else dtype)
     if not x.dtype.is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {dtypes.torch_name(x.dtype)}")
@@ -443,7 +446,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     n_out = s._data.size
     count = x.numel() // n_out if n_out else 1  # elements per reduced slice; 0 gives 0/0 = nan
     _in_place(s, "div", count)
-    res = s.to(x.dtype)
+    res = s.to(dtypes.float16 if half else x.dtype)
     _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "mean")
 
