@@ -351,3 +351,11 @@ def test_mean_dtype_gradient_has_the_input_dtype():
     x = nt.tensor([1.0, 2.0], dtype=nt.float64, requires_grad=True)
     x.mean(dtype=nt.float16).backward()
     assert x.grad.dtype is nt.float64 and x.grad.tolist() == [0.5, 0.5]
+
+
+def test_renorm_leaves_a_nan_norm_slice_alone():
+    """torch scales a slice only where its norm > maxnorm: a NaN norm compares false, the slice is unchanged."""
+    x = nt.tensor([[3.0, 4.0], [float("nan"), 1.0], [0.3, 0.4]], dtype=nt.float64)
+    got = nt.renorm(x, 2, 0, 1.0).numpy()
+    np.testing.assert_allclose(got[0], np.array([3.0, 4.0]) * (1.0 / (5.0 + 1e-7)), rtol=1e-15)
+    np.testing.assert_array_equal(got[1:], x.numpy()[1:])
