@@ -359,3 +359,17 @@ def test_renorm_leaves_a_nan_norm_slice_alone():
     got = nt.renorm(x, 2, 0, 1.0).numpy()
     np.testing.assert_allclose(got[0], np.array([3.0, 4.0]) * (1.0 / (5.0 + 1e-7)), rtol=1e-15)
     np.testing.assert_array_equal(got[1:], x.numpy()[1:])
+
+
+def test_unique_keeps_the_zero_torch_std_sort_puts_first():
+    """torch's CPU unique sorts with std::sort (not stable past 16 elements): here -0.0 comes first in the input,
+    but torch 2.13 returns +0.0 (observed, every float dtype); a short input keeps the first zero."""
+    inf, nan = float("inf"), float("nan")
+    v = [-0.0, 0.0, inf, 0.001, 7.0, 2.25, -inf, inf, 3.75, -0.0, nan, 3.75, 0.5, -1.5, -0.75, 0.0, 1.0, -inf, nan,
+         2.25, 0.25, -2.5, -1.5, 0.5]
+    for dt in (nt.float16, nt.float32, nt.float64):
+        u = nt.unique(nt.tensor(v, dtype=dt)).numpy()
+        z = u[u == 0]
+        assert z.size == 1 and not np.signbit(z[0]), dt
+        w = nt.unique(nt.tensor([-0.0, 0.0, 1.0], dtype=dt)).numpy()
+        assert np.signbit(w[0])
