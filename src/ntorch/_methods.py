@@ -98,7 +98,8 @@ def _fast_reflected(name: str, slow):
 
 def _inplace(name: str, params_from=None):
     def method(self, other, **kw):
-        if name in pointwise.TENSOR_ONLY and not isinstance(other, Tensor):  # as torch's Tensor-only signature
+        if (name in pointwise.TENSOR_ONLY or name in ("gcd", "lcm")) and not isinstance(other, Tensor):
+            # as torch's Tensor-only signature
             raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
         if name == "sub":
             pointwise._no_bool_sub(self, other)

@@ -58,3 +58,20 @@ def test_nonzero_masked_fill_and_bool_scans():
         x.masked_fill(cuda([True, False], nt.bool), -1.5)
     with pytest.raises(NotImplementedError, match="^\"cumsum_out_cuda\" not implemented for 'Bool'$"):
         cuda([True, False], nt.bool).cumsum_(0)
+
+
+def test_view_dtype_of_another_element_size_and_integer_min_division():
+    """view(dtype) across element sizes reads the same device bytes (NumPy's view of them is the oracle); the
+    op table's int min // -1 wraps and min % -1 is 0 on the device too, as torch."""
+    a = np.arange(24, dtype=np.int32).reshape(2, 3, 4)
+    x = cuda(a, nt.int32)
+    v = x.view(nt.int64)
+    assert v.shape == (2, 3, 2) and v.stride() == (6, 2, 1)
+    np.testing.assert_array_equal(v.cpu().numpy(), a.view(np.int64))
+    s = x[:, :, 1:].view(nt.int8)
+    assert s.stride() == (48, 16, 1) and s.storage_offset() == 4
+    np.testing.assert_array_equal(s.cpu().numpy(), np.ascontiguousarray(a[:, :, 1:]).view(np.int8))
+    lo = -(2**63)
+    n = cuda([lo, 7], nt.int64)
+    assert (n // cuda([-1, -1], nt.int64)).tolist() == [lo, -7]
+    assert (n % cuda([-1, 2], nt.int64)).tolist() == [0, 1]

@@ -72,12 +72,14 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x + 3, 0, 6) / 6; the gradient (1/6) passes strictly inside (-3, 3), as torch's."""
+    """clamp(x + 3, 0, 6) / 6; the gradient passes strictly inside (-3, 3), as torch's, and is its 1.0f / 6.0f
+    (float32's sixth, also for float64)."""
     _float(input, "hardsigmoid_cpu")
     x = _src(input, inplace)
     res = pointwise.clamp(x + 3.0, 0.0, 6.0) / 6.0
-    if x.requires_grad:
-        res = pointwise.where((x > -3.0) & (x < 3.0), (x + 3.0) / 6.0, res.detach())
+    if x.requires_grad:  # (x - x.detach()) is 0 with gradient 1: the value stays res, the gradient is the sixth
+        inside = res.detach() + (x - x.detach()) * float(np.float32(1.0) / np.float32(6.0))
+        res = pointwise.where((x > -3.0) & (x < 3.0), inside, res.detach())
     return _out(input, res, inplace)
 
 
@@ -103,8 +105,10 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         top = float(np.finfo(input.dtype.np).max)
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
                            f"{dtypes.torch_name(input.dtype)}, but found {lambd:g}")
-    # x * 0 in the middle, as torch: NaN stays NaN and -0.0 keeps its sign
-    return pointwise.where(input > lambd, input - lambd, pointwise.where(input < -lambd, input + lambd, input * 0.0))
+    # x * 0 in the middle, as torch: NaN stays NaN and -0.0 keeps its sign; its gradient there is torch's +0.0
+    # (g * 0 would be -0.0 for a negative g), and NaN passes the gradient through as torch's backward does
+    middle = pointwise.where(input != input, input, (input * 0.0).detach())
+    return pointwise.where(input > lambd, input - lambd, pointwise.where(input < -lambd, input + lambd, middle))
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -142,6 +146,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     n = input.shape[d]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"glu_{input.device.type}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     return input.narrow(d, 0, n // 2) * input.narrow(d, n // 2, n // 2).sigmoid()
 
 

@@ -199,7 +199,9 @@ def _target_distribution(c, x: Tensor) -> tuple[np.ndarray, np.ndarray]:
 def _nll_backward(c, g: Tensor):
     (x,) = c.saved_tensors
     q, _ = _target_distribution(c, x)
-    return Tensor._wrap(-q) * _loss_grad(c, g, x, c.weight_total)
+    grad = Tensor._wrap(-q) * _loss_grad(c, g, x, c.weight_total)
+    # torch scatters into zeros: +0.0 off the targets (-q * g would give -0.0 where g > 0)
+    return grad.masked_fill(Tensor._wrap(q == 0), 0.0)
 
 
 def _cross_entropy_backward(c, g: Tensor):

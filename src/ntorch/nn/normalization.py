@@ -343,13 +343,14 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
                                f"{list(weight.shape)} and normalized_shape = {list(shape)}")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    # torch computes float16 in float32 (its opmath type), eps defaulting to that type's machine epsilon
+    x = input.to(dtypes.float32) if input.dtype is dtypes.float16 else input
     if eps is None:
-        eps = float(np.finfo(input.dtype.np).eps)
+        eps = float(np.finfo(x.dtype.np).eps)
     dims = tuple(range(input.ndim - k, input.ndim))
-    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    if weight is None:
-        return y
-    y = y * weight
+    y = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
+    if weight is not None:
+        y = y * weight
     return y if y.dtype is input.dtype else y.to(input.dtype)  # torch: type_as(input), whatever the weight
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _arrays, dtypes, layouts
 from ..devices import as_device, cuda_index
 from ..tensor import Tensor
-from ._util import is_scalar
+from ._util import check_scalar_fits, is_scalar
 
 
 def _shape_arg(size, op: str) -> tuple[int, ...]:
@@ -259,19 +259,30 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return Tensor._wrap(arr)
 
 
+def _fill_value(value, dt: dtypes.dtype):
+    """A checked fill value as dt holds it: bool for bool, and a negative int wrapped for an unsigned type (torch
+    fills uint8 with 255 for -1; NumPy would refuse it)."""
+    if dt is dtypes.bool:
+        return bool(value)
+    if not dt.is_floating_point and isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
+        return int(np.array(int(value)).astype(dt.np))
+    return value
+
+
 def _filled(size, value, dtype, op: str, requires_grad: bool, device) -> Tensor:
     as_device(device)
     shape = _shape_arg(size, op)
     dt = _dt(dtype)
     _check_overflow([value], dt, scalar_op=True)
+    value = _fill_value(value, dt)
     d = as_device(device)
     if d.type == "cuda":  # filled on the device, no host array
         arr = _arrays.empty(shape, dt.np, cuda_index(d))
-        _arrays.copy_into(arr, value if dt is not dtypes.bool else bool(value))
+        _arrays.copy_into(arr, value)
         return _finish(arr, requires_grad)
     arr = np.empty(shape, dt.np)
     with np.errstate(invalid="ignore", over="ignore"):
-        arr.fill(value if dt is not dtypes.bool else bool(value))
+        arr.fill(value)
     return _finish(arr, requires_grad)
 
 
@@ -347,7 +358,7 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device, memory_format
             raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not "
                             f"{type(fill).__name__}")
         _check_overflow([fill], dt, scalar_op=True)
-        fill = fill if dt is not dtypes.bool else bool(fill)
+        fill = _fill_value(fill, dt)
     if d.type == "cuda":  # the same layout rule on the device, filled by the fill kernel
         arr = _arrays.empty_strided(input._data.shape, strides, dt.np, cuda_index(d))
         if fill is not None:
@@ -407,6 +418,7 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
     start, end, step = (_real(v, "arange", n) for v, n in ((start, "start"), (end, "end"), (step, "step")))
     all_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dt = _dt(dtype, dtypes.int64 if all_int else None)
+    _no_bool_kernel(dt, "arange", device)
     fs, fe, fst = float(start), float(end), float(step)
     if fst == 0:
         raise RuntimeError("step must be nonzero")
@@ -431,6 +443,12 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
     return _finish(arr.astype(dt.np), requires_grad, device)
 
 
+def _no_bool_kernel(dt: dtypes.dtype, op: str, device) -> None:
+    """torch's arange/linspace/logspace kernels have no bool form (linspace/logspace of 0 or 1 steps skip them)."""
+    if dt is dtypes.bool:
+        raise NotImplementedError(f"\"{op}_{as_device(device).type}\" not implemented for 'Bool'")
+
+
 def _check_steps(steps, op: str) -> int:
     if isinstance(steps, Tensor) and steps.numel() == 1 and not steps.is_floating_point():
         steps = steps.item()
@@ -439,6 +457,13 @@ def _check_steps(steps, op: str) -> int:
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     return int(steps)
+
+
+def _as_int_scalar(v, dt: dtypes.dtype) -> int:
+    """v converted to the integer dtype as torch converts a Scalar (checked; floats truncate; -max..-1 wrap for
+    an unsigned type): linspace/logspace step from the converted ends."""
+    check_scalar_fits(v, dt)
+    return int(np.array(int(v)).astype(dt.np))
 
 
 def _lin_values(start, end, steps: int, dt: dtypes.dtype) -> np.ndarray:
@@ -454,7 +479,7 @@ def _lin_values(start, end, steps: int, dt: dtypes.dtype) -> np.ndarray:
         wide = np.dtype(np.float64) if dt is dtypes.float32 else np.dtype(np.longdouble)
     else:
         ct, wide = np.dtype(np.float64), np.dtype(np.longdouble)
-        start, end = int(start), int(end)
+        start, end = _as_int_scalar(start, dt), _as_int_scalar(end, dt)
     s, e = ct.type(start), ct.type(end)
     if steps == 1:
         return np.array([s], dtype=ct)
@@ -477,6 +502,8 @@ def linspace(start, end, steps: int, *, out: Tensor | None = None, dtype=None, l
     steps = _check_steps(steps, "linspace")
     start, end = _real(start, "linspace", "start"), _real(end, "linspace", "end")
     dt = _dt(dtype)
+    if steps > 1:
+        _no_bool_kernel(dt, "linspace", device)
     arr = _lin_values(start, end, steps, dt)
     with np.errstate(invalid="ignore", over="ignore"):
         return _finish((np.trunc(arr) if not dt.is_floating_point else arr).astype(dt.np), requires_grad, device)
@@ -494,6 +521,8 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out: Tensor | None =
     steps = _check_steps(steps, "logspace")
     start, end = _real(start, "logspace", "start"), _real(end, "logspace", "end")
     dt = _dt(dtype)
+    if steps > 1:
+        _no_bool_kernel(dt, "logspace", device)
     exps = _lin_values(start, end, steps, dt)
     with np.errstate(all="ignore"):
         if dt.is_floating_point:

@@ -83,7 +83,8 @@ OPS: list[Op] = [
         "gelu_tanh", "gelu_tanh_f32(x)",
         "T(0.5) * x * (T(1) + np.tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)))",
     ),
-    _unary_float("silu", "silu_f32(x)", "x / (T(1) + math.exp(-x))"),
+    # silu(-inf) is -inf / inf = NaN in torch (silu_f32 gives the limit -0.0 there)
+    _unary_float("silu", "silu_f32(x) if x != -math.inf else x - x", "x / (T(1) + math.exp(-x))"),
     _unary_float(
         "softplus", "softplus_f32(x, T(p0), T(p1))",
         "x if x * p0 > p1 else np.log1p(math.exp(x * p0)) / p0", nparams=2,
@@ -110,10 +111,11 @@ OPS: list[Op] = [
     Op("sub_alpha", {"any": "x - T(p0) * y"}, 2, nparams=1),
     Op("mul", {"bool": "x & y", "any": "x * y"}, 2, dtypes=ALL),
     Op("div", {"any": "x / y"}, 2, result="float", dtypes=F),
-    Op("div_floor", {"float": "floor_divide_float(x, y)", "int": "x // y"}, 2),
+    # y == -1 by itself: Numba's int64 min // -1 is 0, torch's wraps to min (and min % -1 is 0)
+    Op("div_floor", {"float": "floor_divide_float(x, y)", "int": "x // y if y != -1 else -x"}, 2),
     Op("div_trunc", {"float": "np.trunc(x / y)", "int": "trunc_divide_int(x, y)"}, 2),
-    Op("remainder", {"float": "remainder_float(x, y)", "int": "remainder_int(x, y)"}, 2),
-    Op("fmod", {"float": "np.fmod(x, y)", "int": "x - trunc_divide_int(x, y) * y"}, 2),
+    Op("remainder", {"float": "remainder_float(x, y)", "int": "remainder_int(x, y) if y != -1 else x - x"}, 2),
+    Op("fmod", {"float": "np.fmod(x, y)", "int": "x - trunc_divide_int(x, y) * y if y != -1 else x - x"}, 2),
     Op("pow", {"float": "x ** y", "int": "pow_int(x, y)"}, 2),
     Op("atan2", {"any": "np.arctan2(x, y)"}, 2, result="float", dtypes=F),
     Op("hypot", {"any": "np.hypot(x, y)"}, 2, dtypes=F),

@@ -616,7 +616,18 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
                            f"{x2.shape[-1]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
-    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+    rows1, rows2, cols = x1.shape[-2], x2.shape[-2], x1.shape[-1]
+    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode in (None, "use_mm_for_euclid_dist_if_necessary") and (rows1 > 25 or rows2 > 25)))
+    if rows1 and rows2 and cols:  # torch's checks live in its kernels, which empty inputs never reach
+        if use_mm and x1.dtype is not x2.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cpp(x1)} != {_cpp(x2)}")
+        if not use_mm and x1.dtype is dtypes.float16:
+            raise NotImplementedError("\"cdist\" not implemented for 'Half'")
+        if not use_mm and x1.dtype is not x2.dtype:
+            raise RuntimeError(f"expected scalar type {_legacy(x1)} but found {_legacy(x2)}")
+    res = norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+    return res if res.dtype is x1.dtype else res.to(x1.dtype)  # empty inputs: torch's result has x1's dtype
 
 
 # ---- products built from the ops above (autograd and CUDA come with them) ----

@@ -11,7 +11,7 @@ import numpy as np
 from .. import dtypes, layouts
 from ..tensor import Tensor
 from . import creation
-from ._util import check_tensor
+from ._util import check_tensor, write_out
 
 
 def frexp(input: Tensor):
@@ -44,14 +44,26 @@ class FrexpResult(tuple):
         return self[1]
 
 
-def isposinf(input: Tensor) -> Tensor:
-    check_tensor(input, "isposinf")
-    return input.isinf() & (input > 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
+def _is_signed_inf(name: str, input: Tensor, positive: bool, out: Tensor | None) -> Tensor:
+    """isposinf/isneginf: torch takes an out= of dtype bool only."""
+    check_tensor(input, name)
+    if out is not None:
+        check_tensor(out, name, "out")
+        if out.dtype is not dtypes.bool:
+            raise RuntimeError(f"{name} does not support non-boolean outputs.")
+    if input.is_floating_point():
+        res = input.isinf() & ((input > 0) if positive else (input < 0))
+    else:
+        res = creation.zeros_like(input, dtype=dtypes.bool)
+    return res if out is None else write_out(out, res._data, name)
 
 
-def isneginf(input: Tensor) -> Tensor:
-    check_tensor(input, "isneginf")
-    return input.isinf() & (input < 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
+def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _is_signed_inf("isposinf", input, True, out)
+
+
+def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _is_signed_inf("isneginf", input, False, out)
 
 
 def isreal(input: Tensor) -> Tensor:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from .. import dtypes
+from ..autograd import grad_mode
+from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar, number_arg
 from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
@@ -42,7 +44,20 @@ def check_kernel_dtype(name: str, operands: tuple) -> None:
         raise NotImplementedError(f"\"{kernel}_{device}\" not implemented for '{dtypes.torch_name(dt)}'")
 
 
+# torch's isnan/isinf/isfinite have no out= overload: passing one is a TypeError
+NO_OUT = {"isnan", "isinf", "isfinite"}
+
+
 def _make_unary(name: str):
+    if name in NO_OUT:
+        def fn(input: Tensor) -> Tensor:
+            check_tensor(input, name)
+            return apply(name, input)
+
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = f"torch.{name}: elementwise, see the op table in ntorch/ops/elementwise.py (no out=, as torch)."
+        return fn
+
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         check_tensor(input, name)
         if name == "neg" and input.dtype is dtypes.bool:
@@ -157,8 +172,26 @@ def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = 
 true_divide = divide = div
 
 
+def _not_implemented_backward(c, g: Tensor):
+    raise RuntimeError(f"derivative for aten::{c.op} is not implemented")
+
+
+def _without_derivative(op: str, fn, input, other, out: Tensor | None) -> Tensor:
+    """fn(input, other) as torch's ops that have no derivative: the result still requires grad (grad_fn
+    NotImplemented) and backward raises."""
+    if out is not None or not needs_graph(input, other):
+        return fn(input, other, out=out)
+    with grad_mode.no_grad():
+        res = fn(input, other)
+    node = record("NotImplemented", _not_implemented_backward,
+                  tuple(t if isinstance(t, Tensor) else None for t in (input, other)), (res,))
+    node.op = op
+    return res
+
+
 def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
-    return div(input, other, rounding_mode="floor", out=out)
+    return _without_derivative("floor_divide", lambda a, b, out=None: div(a, b, rounding_mode="floor", out=out),
+                               input, other, out)
 
 
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
@@ -170,6 +203,9 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if exponent == 2 if is_scalar(exponent) else False:
         return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+    if input.dtype is dtypes.bool and isinstance(exponent, bool):
+        # torch answers exponents 0 and 1 without its pow kernel (which has no bool form): ones, or a copy
+        return apply("logical_or", input, not exponent, out=out)
     return apply("pow", input, exponent, out=out)
 
 
@@ -344,7 +380,8 @@ def check_heaviside(input: Tensor, values: Tensor) -> None:
 def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:
     """0 where input < 0, 1 where input > 0 (NaN counts as neither: 0), `values` where input == 0."""
     check_heaviside(input, values)
-    return apply("heaviside", input, values, out=out)
+    return _without_derivative("heaviside", lambda a, b, out=None: apply("heaviside", a, b, out=out), input, values,
+                               out)
 
 
 def _make_int_binary(name: str):

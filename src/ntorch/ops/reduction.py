@@ -249,7 +249,7 @@ _MATERIALIZE_MAX = 1 << 16
 
 def _mean_backward(c, g):
     count = math.prod(c.shape[d] for d in c.dims) if c.shape else 1
-    return _expand_back(c, g) / count
+    return (_expand_back(c, g) / count).to(c.in_dtype)  # dtype= casts back, as torch
 
 
 def _prod_backward(c, g):
@@ -353,6 +353,7 @@ def _sum_small(x: Tensor, dim, keepdim: bool) -> Tensor | None:
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "sum")
+    check_out_matches_dtype(out, dtype)
     if dtype is None and out is None:
         res = _sum_small(input, dim, keepdim)
         if res is not None:
@@ -370,7 +371,14 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: T
         from .pointwise import FUNCTIONS, where
 
         input = where(FUNCTIONS["isnan"](input), 0.0, input)
+    _check_nansum_out(out, dtype)
     return _maybe_out(sum(input, dim, keepdim, dtype=dtype), out, "nansum")
+
+
+def _check_nansum_out(out: Tensor | None, dtype) -> None:
+    if out is not None and dtype is not None and out.dtype is not dtypes.as_dtype(dtype):
+        raise RuntimeError(f"nansum: provided dtype must match dtype of result. Got {dtypes.torch_name(out.dtype)} "
+                           f"and {dtypes.torch_name(dtypes.as_dtype(dtype))}.")
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -384,6 +392,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: 
                            f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
     from .pointwise import FUNCTIONS
 
+    _check_nansum_out(out, dtype)
     kept = FUNCTIONS["logical_not"](FUNCTIONS["isnan"](input))
     total = nansum(input, dim, keepdim, dtype=dtype)
     return _maybe_out(total / sum(kept, dim, keepdim).to(total.dtype), out, "nanmean")
@@ -410,6 +419,7 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "prod")
+    check_out_matches_dtype(out, dtype)
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = _cast_input(input, dtype)
@@ -420,10 +430,14 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "mean")
+    check_out_matches_dtype(out, dtype)
     if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
-    x = _cast_input(input, dtype)
+    half = dtype is not None and dtypes.as_dtype(dtype) is dtypes.float16
+    # torch's CPU mean to float16 casts the input to float32 (not float16: int32 extremes stay finite), sums,
+    # divides, then rounds once
+    x = _cast_input(input, dtypes.float32 if half and input.dtype is not dtypes.float16 else dtype)
     if not x.dtype.is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {dtypes.torch_name(x.dtype)}")
@@ -432,7 +446,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     n_out = s._data.size
     count = x.numel() // n_out if n_out else 1  # elements per reduced slice; 0 gives 0/0 = nan
     _in_place(s, "div", count)
-    res = s.to(x.dtype)
+    res = s.to(dtypes.float16 if half else x.dtype)
     _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "mean")
 
@@ -466,6 +480,13 @@ def _check_out_dtype(out: Tensor | None, op: str, want: dtypes.dtype) -> None:
         return
     raise RuntimeError(f"Expected the dtype for input and out to match, but got {dtypes.torch_name(want)} for "
                        f"input's dtype and {dtypes.torch_name(out.dtype)} for out's dtype.")
+
+
+def check_out_matches_dtype(out: Tensor | None, dtype) -> None:
+    """torch: with dtype= given, an out= of another dtype is an error (without dtype= the result is cast)."""
+    if out is not None and dtype is not None and out.dtype is not dtypes.as_dtype(dtype):
+        raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAME[dtypes.as_dtype(dtype).name]}, but got "
+                           f"{_CPP_NAME[out.dtype.name]} instead")
 
 
 def _maybe_out(res: Tensor, out: Tensor | None, op: str) -> Tensor:

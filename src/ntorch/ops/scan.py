@@ -26,7 +26,7 @@ from ..kernels.cpu import scan as K
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor
 from .joins import check_out_grad
-from .reduction import _ReturnType
+from .reduction import _ReturnType, check_out_matches_dtype
 
 
 class cummax_result(_ReturnType, namedtuple("cummax", ["values", "indices"])):
@@ -199,9 +199,18 @@ def _cumprod_backward_composite(x: Tensor, g: Tensor, d: int) -> Tensor:
     return stack(parts, d)
 
 
+def _check_result_dtype(op: str, input: Tensor, dtype, out: Tensor | None) -> None:
+    """torch: dtype= and out= must agree, and the kernel has no bool form (0-d and empty inputs never reach it)."""
+    check_out_matches_dtype(out, dtype)
+    target = dtypes.as_dtype(dtype) if dtype is not None else None if out is None else out.dtype
+    if target is dtypes.bool and input.ndim and input.numel():
+        raise NotImplementedError(f"\"{op}_out_{input.device.type}\" not implemented for 'Bool'")
+
+
 def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """Integers and bool sum into int64; float32 accumulates in float64 (correctly rounded running sums)."""
     check_out_grad(out, "cumsum", input)
+    _check_result_dtype("cumsum", input, dtype, out)
     res = _maybe_out(_sum_prod("cumsum", input, dim, dtype), out, "cumsum")
     if out is None:
         _track("CumsumBackward0", _cumsum_backward, input, (res,), (), dim)
@@ -210,6 +219,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) ->
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_out_grad(out, "cumprod", input)
+    _check_result_dtype("cumprod", input, dtype, out)
     res = _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
     if out is None:
         _track("CumprodBackward0", _cumprod_backward, input, (res,), (input, res), dim)

@@ -175,10 +175,46 @@ def view(self: Tensor, *shape) -> Tensor:
 
 
 def view_dtype(self: Tensor, dt) -> Tensor:
+    """The same bytes read as dt. For a different element size the last dim (stride 1) grows or shrinks by the
+    size ratio, the other strides and the storage offset scale with it, as torch (with torch's checks)."""
     dt = dtypes.as_dtype(dt)
-    if dt.itemsize != self.element_size():
-        raise RuntimeError("view(dtype): only same-size dtypes are supported by ntorch")
-    return self._view_of(self._data.view(dt.np))
+    old = self.element_size()
+    if dt.itemsize == old:
+        return self._view_of(self._data.view(dt.np))
+    what = f"to view {dtypes.torch_name(self.dtype)} as {dtypes.torch_name(dt)} (different element sizes)"
+    if self.ndim == 0:
+        raise RuntimeError(f"self.dim() cannot be 0 {what}")
+    shape, strides, offset = list(self.shape), list(self.stride()), self.storage_offset()
+    if old > dt.itemsize:
+        ratio = old // dt.itemsize
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        shape[-1] *= ratio
+        strides = [s * ratio for s in strides[:-1]] + [1]
+        offset *= ratio
+    else:
+        ratio = dt.itemsize // old
+        if shape[-1] % ratio:  # torch's order of checks
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got {shape[-1]}")
+        if offset % ratio:
+            raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, but got {offset}")
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        for i, st in enumerate(strides[:-1]):
+            if st % ratio:
+                raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} {what}, but got {st}")
+        shape[-1] //= ratio
+        strides = [st // ratio for st in strides[:-1]] + [1]
+        offset //= ratio
+    arr, byte_strides = self._data, tuple(st * dt.itemsize for st in strides)
+    if type(arr) is not np.ndarray:  # a CUDA array: the same bytes, so the same byte offset
+        return self._view_of(arr._view(arr.offset, tuple(shape), byte_strides, np.dtype(dt.np)))
+    flat = self._storage().flat
+    view = np.ndarray(tuple(shape), dtype=dt.np, buffer=flat, offset=offset * dt.itemsize,
+                      strides=byte_strides) if flat.size else np.empty(tuple(shape), dt.np)
+    if not arr.flags.writeable:
+        view.flags.writeable = False
+    return self._view_of(view)
 
 
 def reshape(self: Tensor, *shape) -> Tensor:

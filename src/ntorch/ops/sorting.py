@@ -658,12 +658,29 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     keys, perm, _ = _sorted_rows(codec, flat, False, input.dtype)
     starts = _runs_flat(codec, keys[0], input.dtype)
     values = flat[0, perm[0, starts]]
+    _std_sort_zero(codec, flat[0], values)
     inverse = np.empty(flat.size, np.int64)
     counts = _counts_from_starts(starts, flat.size)
     if return_inverse and flat.size:
         inverse[perm[0]] = np.repeat(np.arange(starts.size, dtype=np.int64), counts)
     return _pack(Tensor._wrap(values), Tensor._wrap(inverse.reshape(input.shape)), Tensor._wrap(counts),
                  return_inverse, return_counts)
+
+
+def _std_sort_zero(codec, flat: np.ndarray, values: np.ndarray) -> None:
+    """torch's CPU unique sorts with std::sort, which past 16 elements orders equal values its own way: of the run
+    of 0.0 and -0.0 it keeps the zero that sort puts first (replayed here only when both zeros occur; the other
+    runs are equal bit for bit)."""
+    if flat.size <= 16 or values.dtype.kind != "f":
+        return
+    zeros = flat == 0
+    signs = np.signbit(flat[zeros])
+    if signs.all() or not signs.any():
+        return
+    qk = codec.keys(flat.reshape(1, -1), False)[0][0]
+    qi = np.arange(flat.size, dtype=np.int64)
+    K._std_sort(qk, qi, 0, flat.size)
+    values[values == 0] = flat[qi[np.argmax(zeros[qi])]]
 
 
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):

@@ -409,7 +409,8 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
         norm = a.amax(others, keepdim=True)
     else:
         norm = a.pow(p).sum(others, keepdim=True).pow(1.0 / p)
-    factor = (maxnorm / (norm + 1e-7)).masked_fill(norm <= maxnorm, 1.0)
+    # torch scales where norm > maxnorm only: a NaN norm leaves its slice as it is
+    factor = (maxnorm / (norm + 1e-7)).masked_fill(~(norm > maxnorm), 1.0)
     return input * factor
 
 
