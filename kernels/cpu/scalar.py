@@ -2,17 +2,19 @@
 
 Each is inlined into the generated loops, so keep them branch-light: LLVM turns simple selects into
 vector code. The CUDA kernels call these same functions (numba-cuda compiles an `@njit` function for the
-device when a kernel calls it), so they use only `math.*`, arithmetic and the four stubs below: numba-cuda
+device when a kernel calls it), so they use only `math.*`, arithmetic and the stubs below: numba-cuda
 lowers no `np.floor`/`np.trunc`/`np.fmod`/`np.exp2`; Numba's CPU `math.floor`/`math.trunc` return integers and
-it has no `math.fmod`.
+it has no `math.fmod`; `fma` (one rounding, as torch's CPU add with alpha, addcmul and lerp) is llvm.fma here and
+cuda.fma there.
 kernels/cuda/scalar.py gives the stubs their GPU lowering.
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
-from numba import njit
-from numba.core.extending import overload
+from numba import njit, types
+from numba.core.extending import intrinsic, overload
 
 _INLINE = dict(inline="always", error_model="numpy")
 
@@ -35,6 +37,63 @@ def ffmod(x, y):
 def fexp2(x):
     """2 ** x in x's float type."""
     return np.exp2(x)
+
+
+def fma(a, b, c):
+    """a * b + c rounded once, in the type of the (same-typed) float arguments. Compiled: llvm.fma (CPU) or
+    cuda.fma; called from Python (the CUDA simulator), computed exactly with fractions."""
+    t = type(c) if isinstance(c, np.floating) else np.float64
+    fa, fb, fc = float(a), float(b), float(c)
+    with np.errstate(all="ignore"):
+        plain = t(t(fa * fb) + t(fc))
+    if not (math.isfinite(fa) and math.isfinite(fb) and math.isfinite(fc)):
+        return plain  # inf/nan propagate as in the fused operation
+    exact = Fraction(fa) * Fraction(fb) + Fraction(fc)
+    if exact == 0:
+        return plain if fa * fb == 0 else t(0.0)  # signed zeros follow the plain sum; a cancellation gives +0
+    return _round_fraction(exact, t)
+
+
+def _round_fraction(v: Fraction, t):
+    """v rounded to nearest-even in float type t (float() of a Fraction rounds correctly to float64, but rounding
+    that again to float32 could round twice)."""
+    try:
+        f = t(float(v))
+    except OverflowError:
+        return t(math.copysign(math.inf, v))
+    if not np.isfinite(f):
+        return f
+    down, up = np.nextafter(f, t(-np.inf)), np.nextafter(f, t(np.inf))
+    cands = [c for c in (down, f, up) if np.isfinite(c)]
+    return min(cands, key=lambda c: (abs(Fraction(float(c)) - v), int(np.asarray(c).view(f"u{c.itemsize}")) & 1))
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma; vectorizes), float32 or float64."""
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fma(args[0], args[1], args[2])
+
+    return a(a, b, c), codegen
+
+
+def one_like(x):
+    """1 in x's float type (a literal 1 would widen float32 arithmetic to float64 in Numba)."""
+    return type(x)(1)
+
+
+@overload(fma, inline="always")
+def _fma_cpu(a, b, c):
+    return lambda a, b, c: _fma(a, b, c)
+
+
+@overload(one_like, inline="always")
+def _one_like(x):
+    one = np.dtype(str(x)).type(1) if isinstance(x, types.Float) else 1
+    return lambda x: one
 
 
 @overload(ffloor, inline="always")
@@ -215,9 +274,10 @@ def isclose(a, b, rtol, atol, equal_nan):
 
 @njit(**_INLINE)
 def lerp(a, b, w):
-    """torch.lerp's formula, exact at both ends."""
+    """torch.lerp's formula, exact at both ends, with its fused multiply-adds (its vectorized CPU and its CUDA
+    kernels round once: fmadd(w, d, a) and fnmadd(d, 1 - w, b))."""
     d = b - a
-    return a + w * d if abs(w) < 0.5 else b - d * (1 - w)
+    return fma(w, d, a) if abs(w) < 0.5 else fma(-d, one_like(w) - w, b)
 
 
 @njit(**_INLINE)

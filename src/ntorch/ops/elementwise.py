@@ -105,9 +105,11 @@ OPS: list[Op] = [
     Op("bitwise_not", {"int": "~x", "bool": "not x"}, dtypes=I + (dtypes.bool,)),
     # binary
     Op("add", {"bool": "x | y", "any": "x + y"}, 2, dtypes=ALL),
-    Op("add_alpha", {"bool": "x | (y & p0)", "any": "x + T(p0) * y"}, 2, dtypes=ALL, nparams=1),
+    # add/sub with alpha, addcmul and lerp (in scalar.lerp) round once for floats, as torch's CPU kernels (fmadd)
+    Op("add_alpha", {"bool": "x | (y & p0)", "float": "fma(T(p0), y, x)", "any": "x + T(p0) * y"}, 2, dtypes=ALL,
+       nparams=1),
     Op("sub", {"any": "x - y"}, 2),
-    Op("sub_alpha", {"any": "x - T(p0) * y"}, 2, nparams=1),
+    Op("sub_alpha", {"float": "fma(-T(p0), y, x)", "any": "x - T(p0) * y"}, 2, nparams=1),
     Op("mul", {"bool": "x & y", "any": "x * y"}, 2, dtypes=ALL),
     Op("div", {"any": "x / y"}, 2, result="float", dtypes=F),
     Op("div_floor", {"float": "floor_divide_float(x, y)", "int": "x // y"}, 2),
@@ -189,7 +191,7 @@ OPS: list[Op] = [
     Op("where", {"any": "y if x else z"}, 3, dtypes=ALL),
     Op("clamp", {"float": "clamp_nan(x, y, z)", "any": "min(max(x, y), z)"}, 3),
     Op("lerp", {"any": "lerp(x, y, z)"}, 3, dtypes=F),
-    Op("addcmul", {"any": "x + T(p0) * y * z"}, 3, nparams=1),
+    Op("addcmul", {"float": "fma(T(p0) * y, z, x)", "any": "x + T(p0) * y * z"}, 3, nparams=1),
     Op("addcdiv", {"any": "x + T(p0) * y / z"}, 3, dtypes=F, nparams=1),
 ]
 OP_BY_NAME = {op.name: op for op in OPS}
