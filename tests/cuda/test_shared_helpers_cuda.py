@@ -29,6 +29,8 @@ _CASES = {
     "nextafter_f16": ("h(x, y)", (), [_SPECIAL, _SPECIAL], ("float32",)),
     "clamp_nan": ("h(x, y, z)", (), [_SPECIAL, [-1.0, 0.0, np.nan], [0.0, 2.0, np.nan]], _F),
     "lerp": ("h(x, y, z)", (), [_SPECIAL, [-1.0, 2.5, np.inf], [0.0, 0.3, 0.7, 1.0]], _F),
+    "fma": ("h(x, y, z)", (), [_SPECIAL, [1.0 + 2.0 ** -23, -3.0, np.inf], [-1.0, -0.0, 0.5, np.nan]], _F),
+    "one_like": ("h(x) - x", (), [_SPECIAL], _F),
     "round_decimals": ("h(x, p0)", (2,), [_SPECIAL], _F),
     "nan_to_num": ("h(x, T(p0), T(p1), T(p2))", (0.0, 100.0, -100.0), [_SPECIAL], _F),
     "isclose": ("h(x, y, p0, p1, p2)", (1e-5, 1e-8, True), [_SPECIAL, _SPECIAL], _F),
