@@ -44,6 +44,10 @@ def test_transposed_operand_2d(shape, dt, rng, tiled_calls):
     np.testing.assert_array_equal((tb.t() - ta).numpy(), b.T - a)
     np.testing.assert_array_equal((tb.t() * 3).numpy(), b.T * np.asarray(3, a.dtype))  # scalar operand
     np.testing.assert_array_equal(nt.maximum(ta.t(), tb).numpy(), np.maximum(a.T, b))
+    # both operands transposed (no unit-stride version of the full-tile loop applies), and one a column slice
+    np.testing.assert_array_equal((ta.t() * ta.t()).numpy(), a.T * a.T)
+    c = random_array(rng, (shape[0], 2 * shape[1]), dt)
+    np.testing.assert_array_equal((tb.t() + nt.from_numpy(c)[:, ::2]).numpy(), b.T + c[:, ::2])
     assert tiled_calls and all(c.startswith("tiled_") for c in tiled_calls)
 
 

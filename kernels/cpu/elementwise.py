@@ -91,6 +91,22 @@ def _source(expr: str, compute: str, nargs: int, nparams: int, kinds_list: list[
         toffsets = "\n".join(f"        b{k} += c * s{k}[d]" for k in arrays)
         trows = "\n".join(f"            e{k} = b{k} + i * r{k} + j0 * c{k}" for k in arrays)
         tiled = _loads(kinds, "np.uint64(e{k} + j * c{k})", compute)
+        # versions of the full-tile loop: all but one array operand unit-stride along the row, in turn (one
+        # transposed operand among contiguous ones, the case the tiles are for)
+        tile_versions = ""
+        for g in (arrays if len(arrays) > 1 else []):
+            cond = " and ".join(f"c{k} == 1" for k in arrays if k != g)
+            loads = ", ".join(f"np.{compute}(a{k}[np.uint64(e{k} + j * c{k})])" if k == g
+                              else (f"np.{compute}(a{k}[np.uint64(e{k} + j)])" if kind == "a" else f"np.{compute}(a{k})")
+                              for k, kind in enumerate(kinds))
+            tile_versions += f"""
+    if n == TILE_COLS and {cond}:
+        for i in range(bi * TILE_ROWS, i1):
+            start = (o * rows + i) * cols + j0
+{trows}
+            for j in range(TILE_COLS):
+                out[np.uint64(start + j)] = _f({loads}{p})
+        return"""
         # binary ops with one operand broadcast along the rows (stride 0, e.g. x / x.sum(1, keepdim=True)) and the
         # other unit-stride: its value is loaded once per row, so the loop vectorizes (the general loop gathers it
         # every element: 5-7x slower). Two more loops to compile, so binary kinds only.
@@ -176,9 +192,10 @@ def _tile_{kinds}(out, t, shape, {args}{sargs}{p}):
     i1 = min(bi * TILE_ROWS + TILE_ROWS, rows)
     j0 = bj * TILE_COLS
     n = min(j0 + TILE_COLS, cols) - j0
+    # full tiles: a constant trip count, so LLVM unrolls each row (a short loop of unknown length costs more in
+    # setup and vectorization checks than its 8 elements take); operands read along the row (unit column stride)
+    # get loops of their own where that is known, so their loads and the stores vectorize{tile_versions}
     if n == TILE_COLS:
-        # a constant trip count: LLVM unrolls the row fully (a short loop of unknown length costs more in setup
-        # and vectorization checks than its 8 elements take)
         for i in range(bi * TILE_ROWS, i1):
             start = (o * rows + i) * cols + j0
 {trows}
