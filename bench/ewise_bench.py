@@ -1,5 +1,6 @@
 """Elementwise cases of the wt_ewise work, ntorch against NumPy and PyTorch interleaved in one process:
-x.t() + x (a transposed operand: the tiled loop) and gelu (erf and tanh forms), float32.
+x.t() + x (a transposed operand: the tiled loop; also its kernel alone and the row-by-row loop it replaced, into a
+preallocated output, serial) and gelu (erf and tanh forms), float32.
 
 Usage: python bench/ewise_bench.py [--threads N] [--rounds 11] [--only add_t gelu gelu_tanh]
 Ratios are the other library's time / ntorch's (> 1: ntorch faster); median over rounds, each the best of 3 calls.
@@ -34,6 +35,7 @@ def _cases(torch):
         if torch is not None:
             pa = torch.from_numpy(a)
             fns["torch"] = lambda pa=pa: pa.t() + pa
+        fns.update(_kernel_only(a))
         out.append(("add_t", f"x.t() + x {n}x{n}", fns))
     x = (rng.standard_normal(1_000_000) * 3).astype(np.float32)
     tx = ntorch.tensor(x)
@@ -44,6 +46,22 @@ def _cases(torch):
             fns["torch"] = lambda approx=approx, px=px: torch.nn.functional.gelu(px, approximate=approx)
         out.append((name, f"{name} 1e6", fns))
     return out
+
+
+def _kernel_only(a: np.ndarray) -> dict:
+    """The tiled loop and the row-by-row strided loop it replaces, called directly into one preallocated output."""
+    from ntorch.kernels.cpu.elementwise import TILE_COLS, TILE_ROWS, _flat
+
+    from ntorch import dispatch
+    n = a.shape[0]
+    m = dispatch.lookup("add", "cpu", ntorch.float32).module
+    out = np.empty(n * n, np.float32)
+    shape = np.array([n, n], np.int64)
+    s0, s1 = np.array([1, n], np.int64), np.array([n, 1], np.int64)
+    x0, x1 = _flat(a.T, [1, n]), _flat(a, [n, 1])
+    ntiles = -(-n // TILE_ROWS) * -(-n // TILE_COLS)
+    return {"tiled loop": lambda: m.tiled_aa(out, ntiles, shape, x0, x1, s0, s1),
+            "row loop": lambda: m.strided_aa(out, shape, x0, x1, s0, s1)}
 
 
 def _best_of(fn, k=3):

@@ -2,7 +2,8 @@
 
 An `ElementwiseKernel` holds a scalar expression over operands `x, y, z` and parameters `p0, p1`
 (for example "x + p0 * y" for add with alpha). On first use it generates a module with loops for
-each layout (contiguous, contiguous in chunks across threads, general strided) and each operand kind
+each layout (contiguous, contiguous in chunks across threads, general strided, tiled for operands that are
+contiguous along different dims) and each operand kind
 (array or scalar), writes it to the kernel cache folder (see codegen.py) and imports it, so Numba
 caches the compiled loops on disk. Operands reach it already broadcast to the output's shape.
 """
@@ -23,7 +24,7 @@ PARALLEL_MIN_ELEMENTS = 1 << 18
 # tiles of the tiled loop (rows x columns of the output): the transposed operand's TILE_COLS runs of TILE_ROWS
 # elements stay in L1 while the tile's rows are written. Few columns, so that power-of-two row strides (whose runs
 # all map to one cache set, 12 ways on Zen 4) do not evict each other: 2048x2048 float32 x.t() + x measured
-# 8.7 ms with 128x8 tiles, 17 ms with 128x16, 19 ms with 64x64 and 46 ms untiled (NumPy's time).
+# about 9 ms with 128x8 tiles, 17 ms with 128x16, 19 ms with 64x64 and 46 ms untiled (NumPy's time) here.
 TILE_ROWS = 128
 TILE_COLS = 8
 
@@ -88,7 +89,6 @@ def _source(expr: str, compute: str, nargs: int, nparams: int, kinds_list: list[
         unit = " and ".join(f"s{k}[last] == 1" for k in arrays) or "True"
         sargs = "".join(f", s{k}" for k in arrays)
         tbases = "\n".join(f"    b{k} = 0\n    r{k} = s{k}[nd - 2]\n    c{k} = s{k}[nd - 1]" for k in arrays)
-        toffsets = "\n".join(f"        b{k} += c * s{k}[d]" for k in arrays)
         trows = "\n".join(f"            e{k} = b{k} + i * r{k} + j0 * c{k}" for k in arrays)
         tiled = _loads(kinds, "np.uint64(e{k} + j * c{k})", compute)
         # versions of the full-tile loop: all but one array operand unit-stride along the row, in turn (one
@@ -97,8 +97,8 @@ def _source(expr: str, compute: str, nargs: int, nparams: int, kinds_list: list[
         for g in (arrays if len(arrays) > 1 else []):
             cond = " and ".join(f"c{k} == 1" for k in arrays if k != g)
             loads = ", ".join(f"np.{compute}(a{k}[np.uint64(e{k} + j * c{k})])" if k == g
-                              else (f"np.{compute}(a{k}[np.uint64(e{k} + j)])" if kind == "a" else f"np.{compute}(a{k})")
-                              for k, kind in enumerate(kinds))
+                              else f"np.{compute}(a{k}[np.uint64(e{k} + j)])" if kind == "a"
+                              else f"np.{compute}(a{k})" for k, kind in enumerate(kinds))
             tile_versions += f"""
     if n == TILE_COLS and {cond}:
         for i in range(bi * TILE_ROWS, i1):
@@ -188,7 +188,7 @@ def _tile_{kinds}(out, t, shape, {args}{sargs}{p}):
     for d in range(nd - 3, -1, -1):
         c = rest % shape[d]
         rest //= shape[d]
-{toffsets}
+{offsets}
     i1 = min(bi * TILE_ROWS + TILE_ROWS, rows)
     j0 = bj * TILE_COLS
     n = min(j0 + TILE_COLS, cols) - j0
