@@ -284,11 +284,13 @@ def lerp(a, b, w):
 # x*P(x^2)/Q(x^2), Horner steps as fmas: no exp and no branch, so one vector pass (the 1-ulp erf_f32 computes two
 # polynomials and an exp and selects). At most 6 ulp from math.erf (asserted in tests/test_gelu_fast.py); torch's
 # own vectorized erf (Abramowitz-Stegun 7.1.26) is within 1e-7 absolute, so worse near 0.
-_ERF_P = tuple(np.float32(v) for v in (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
-                                       -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
-                                       -1.60960333262415e-02))
-_ERF_Q = tuple(np.float32(v) for v in (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
-                                       -7.37332916720468e-03, -1.42647390514189e-02))
+# numerator x*P(x^2), denominator Q(x^2), highest power first (separate constants: plain float32 globals on the GPU)
+_EP0, _EP1, _EP2, _EP3, _EP4, _EP5, _EP6 = (np.float32(v) for v in (
+    -2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
+    -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02))
+_EQ0, _EQ1, _EQ2, _EQ3, _EQ4 = (np.float32(v) for v in (
+    -1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
+    -1.42647390514189e-02))
 _F32_4 = np.float32(4.0)
 _F32_TINY = np.float32(2.0 ** -12)
 _F32_2_SQRTPI = np.float32(2.0 / math.sqrt(math.pi))
@@ -303,16 +305,16 @@ def erf_rational_f32(x):
     c = _F32_4 if x > _F32_4 else x
     c = -_F32_4 if c < -_F32_4 else c  # erf rounds to +-1 beyond 3.92
     s = c * c
-    p = fma(s, _ERF_P[0], _ERF_P[1])
-    p = fma(s, p, _ERF_P[2])
-    p = fma(s, p, _ERF_P[3])
-    p = fma(s, p, _ERF_P[4])
-    p = fma(s, p, _ERF_P[5])
-    p = fma(s, p, _ERF_P[6])
-    q = fma(s, _ERF_Q[0], _ERF_Q[1])
-    q = fma(s, q, _ERF_Q[2])
-    q = fma(s, q, _ERF_Q[3])
-    q = fma(s, q, _ERF_Q[4])
+    p = fma(s, _EP0, _EP1)
+    p = fma(s, p, _EP2)
+    p = fma(s, p, _EP3)
+    p = fma(s, p, _EP4)
+    p = fma(s, p, _EP5)
+    p = fma(s, p, _EP6)
+    q = fma(s, _EQ0, _EQ1)
+    q = fma(s, q, _EQ2)
+    q = fma(s, q, _EQ3)
+    q = fma(s, q, _EQ4)
     r = (c * p) / q
     return x * _F32_2_SQRTPI if abs(x) < _F32_TINY else r  # c*p would lose bits as a denormal
 

@@ -31,6 +31,8 @@ _CASES = {
     "lerp": ("h(x, y, z)", (), [_SPECIAL, [-1.0, 2.5, np.inf], [0.0, 0.3, 0.7, 1.0]], _F),
     "fma": ("h(x, y, z)", (), [_SPECIAL, [1.0 + 2.0 ** -23, -3.0, np.inf], [-1.0, -0.0, 0.5, np.nan]], _F),
     "one_like": ("h(x) - x", (), [_SPECIAL], _F),
+    "erf_rational_f32": ("h(x)", (), [_SPECIAL + [2.0 ** -13, 3.9, -0.7]], ("float32",)),
+    "gelu_f32": ("h(x)", (), [_SPECIAL + [-5.0, -0.7]], ("float32",)),
     "round_decimals": ("h(x, p0)", (2,), [_SPECIAL], _F),
     "nan_to_num": ("h(x, T(p0), T(p1), T(p2))", (0.0, 100.0, -100.0), [_SPECIAL], _F),
     "isclose": ("h(x, y, p0, p1, p2)", (1e-5, 1e-8, True), [_SPECIAL, _SPECIAL], _F),
