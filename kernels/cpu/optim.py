@@ -18,25 +18,14 @@ The arrays come first, then the scalars, then the flags. An array an option does
 """
 
 import numpy as np
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
+
+from .scalar import _fma
 
 __all__ = ["sgd", "adam", "rmsprop", "adagrad"]
 
 # error_model="numpy": a division is a plain divide (Python's model adds a zero check that stops vectorization)
 _OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
-
-
-@intrinsic
-def _fma(typingctx, a, b, c):
-    """a * b + c rounded once (llvm.fma; vectorizes), float32 or float64."""
-    if not (isinstance(a, types.Float) and a == b == c):
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.fma(args[0], args[1], args[2])
-
-    return a(a, b, c), codegen
 
 
 @njit(inline="always", **_OPTS)

@@ -2,17 +2,19 @@
 
 Each is inlined into the generated loops, so keep them branch-light: LLVM turns simple selects into
 vector code. The CUDA kernels call these same functions (numba-cuda compiles an `@njit` function for the
-device when a kernel calls it), so they use only `math.*`, arithmetic and the four stubs below: numba-cuda
+device when a kernel calls it), so they use only `math.*`, arithmetic and the stubs below: numba-cuda
 lowers no `np.floor`/`np.trunc`/`np.fmod`/`np.exp2`; Numba's CPU `math.floor`/`math.trunc` return integers and
-it has no `math.fmod`.
+it has no `math.fmod`; `fma` (one rounding, as torch's CPU add with alpha, addcmul and lerp) is llvm.fma here and
+cuda.fma there.
 kernels/cuda/scalar.py gives the stubs their GPU lowering.
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
-from numba import njit
-from numba.core.extending import overload
+from numba import njit, types
+from numba.core.extending import intrinsic, overload
 
 _INLINE = dict(inline="always", error_model="numpy")
 
@@ -35,6 +37,63 @@ def ffmod(x, y):
 def fexp2(x):
     """2 ** x in x's float type."""
     return np.exp2(x)
+
+
+def fma(a, b, c):
+    """a * b + c rounded once, in the type of the (same-typed) float arguments. Compiled: llvm.fma (CPU) or
+    cuda.fma; called from Python (the CUDA simulator), computed exactly with fractions."""
+    t = type(c) if isinstance(c, np.floating) else np.float64
+    fa, fb, fc = float(a), float(b), float(c)
+    with np.errstate(all="ignore"):
+        plain = t(t(fa * fb) + t(fc))
+    if not (math.isfinite(fa) and math.isfinite(fb) and math.isfinite(fc)):
+        return plain  # inf/nan propagate as in the fused operation
+    exact = Fraction(fa) * Fraction(fb) + Fraction(fc)
+    if exact == 0:
+        return plain if fa * fb == 0 else t(0.0)  # signed zeros follow the plain sum; a cancellation gives +0
+    return _round_fraction(exact, t)
+
+
+def _round_fraction(v: Fraction, t):
+    """v rounded to nearest-even in float type t (float() of a Fraction rounds correctly to float64, but rounding
+    that again to float32 could round twice)."""
+    try:
+        f = t(float(v))
+    except OverflowError:
+        return t(math.copysign(math.inf, v))
+    if not np.isfinite(f):
+        return f
+    down, up = np.nextafter(f, t(-np.inf)), np.nextafter(f, t(np.inf))
+    cands = [c for c in (down, f, up) if np.isfinite(c)]
+    return min(cands, key=lambda c: (abs(Fraction(float(c)) - v), int(np.asarray(c).view(f"u{c.itemsize}")) & 1))
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma; vectorizes), float32 or float64."""
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fma(args[0], args[1], args[2])
+
+    return a(a, b, c), codegen
+
+
+def one_like(x):
+    """1 in x's float type (a literal 1 would widen float32 arithmetic to float64 in Numba)."""
+    return type(x)(1)
+
+
+@overload(fma, inline="always")
+def _fma_cpu(a, b, c):
+    return lambda a, b, c: _fma(a, b, c)
+
+
+@overload(one_like, inline="always")
+def _one_like(x):
+    one = np.dtype(str(x)).type(1) if isinstance(x, types.Float) else 1
+    return lambda x: one
 
 
 @overload(ffloor, inline="always")
@@ -215,9 +274,55 @@ def isclose(a, b, rtol, atol, equal_nan):
 
 @njit(**_INLINE)
 def lerp(a, b, w):
-    """torch.lerp's formula, exact at both ends."""
+    """torch.lerp's formula, exact at both ends, with its fused multiply-adds (its vectorized CPU and its CUDA
+    kernels round once: fmadd(w, d, a) and fnmadd(d, 1 - w, b))."""
     d = b - a
-    return a + w * d if abs(w) < 0.5 else b - d * (1 - w)
+    return fma(w, d, a) if abs(w) < 0.5 else fma(-d, one_like(w) - w, b)
+
+
+# erf for float32 gelu: Eigen's rational minimax fit on [-4, 4] (generic_fast_erf_float; XLA's erf), erf(x) =
+# x*P(x^2)/Q(x^2), Horner steps as fmas: no exp and no branch, so one vector pass (the 1-ulp erf_f32 computes two
+# polynomials and an exp and selects). At most 6 ulp from math.erf (asserted in tests/test_gelu_fast.py); torch's
+# own vectorized erf (Abramowitz-Stegun 7.1.26) is within 1e-7 absolute, so worse near 0.
+# numerator x*P(x^2), denominator Q(x^2), highest power first (separate constants: plain float32 globals on the GPU)
+_EP0, _EP1, _EP2, _EP3, _EP4, _EP5, _EP6 = (np.float32(v) for v in (
+    -2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
+    -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02))
+_EQ0, _EQ1, _EQ2, _EQ3, _EQ4 = (np.float32(v) for v in (
+    -1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
+    -1.42647390514189e-02))
+_F32_4 = np.float32(4.0)
+_F32_TINY = np.float32(2.0 ** -12)
+_F32_2_SQRTPI = np.float32(2.0 / math.sqrt(math.pi))
+_F32_SQRT1_2 = np.float32(math.sqrt(0.5))
+_F32_HALF = np.float32(0.5)
+_F32_ONE = np.float32(1.0)
+
+
+@njit(**_INLINE)
+def erf_rational_f32(x):
+    """erf(x) for float32 x, to 6 ulp; erf(+-inf) = +-1, NaN stays NaN, -0.0 stays -0.0."""
+    c = _F32_4 if x > _F32_4 else x
+    c = -_F32_4 if c < -_F32_4 else c  # erf rounds to +-1 beyond 3.92
+    s = c * c
+    p = fma(s, _EP0, _EP1)
+    p = fma(s, p, _EP2)
+    p = fma(s, p, _EP3)
+    p = fma(s, p, _EP4)
+    p = fma(s, p, _EP5)
+    p = fma(s, p, _EP6)
+    q = fma(s, _EQ0, _EQ1)
+    q = fma(s, q, _EQ2)
+    q = fma(s, q, _EQ3)
+    q = fma(s, q, _EQ4)
+    r = (c * p) / q
+    return x * _F32_2_SQRTPI if abs(x) < _F32_TINY else r  # c*p would lose bits as a denormal
+
+
+@njit(**_INLINE)
+def gelu_f32(x):
+    """torch's gelu (erf form) 0.5*x*(1 + erf(x/sqrt(2))) for float32, erf from erf_rational_f32."""
+    return _F32_HALF * x * (_F32_ONE + erf_rational_f32(x * _F32_SQRT1_2))
 
 
 @njit(**_INLINE)

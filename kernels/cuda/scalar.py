@@ -4,7 +4,8 @@ numba-cuda compiles the CPU `@njit` helpers for the device when a kernel calls t
 arithmetic and four stubs), so they are re-exported here for the generated kernels' `import *`. Left here:
 - the GPU lowering of the stubs `ffloor`, `ftrunc`, `ffmod`, `fexp2` (numba-cuda lowers no `np.floor`,
   `np.trunc`, `np.fmod`, `np.exp2`; its `math.floor`/`math.trunc` keep the float type, while Numba's CPU ones
-  return integers, and the CPU has no `math.fmod`);
+  return integers, and the CPU has no `math.fmod`) and `fma` (cuda.fma; under the simulator the stub's exact
+  Python body);
 - `M`, the math module the op table's rewritten expressions call (`np.sqrt(x)` -> `M.sqrt(x)`): `math` on a GPU;
   under the simulator (plain Python) a table of NumPy functions, which keep float32/float16 scalars in their
   dtype and give inf/nan where Python's `math` would raise;
@@ -22,7 +23,8 @@ from ..cpu import scalar as _cpu
 from .launch import SIMULATOR, cuda
 
 # the shared helpers: kernels/cpu/scalar.py's @njit functions and stubs, re-exported for the kernels' import *
-SHARED = tuple(n for n, f in vars(_cpu).items() if hasattr(f, "py_func") or n in ("ffloor", "ftrunc", "ffmod", "fexp2"))
+SHARED = tuple(n for n, f in vars(_cpu).items()
+               if hasattr(f, "py_func") or n in ("ffloor", "ftrunc", "ffmod", "fexp2", "fma", "one_like"))
 globals().update({n: getattr(_cpu, n) for n in SHARED})
 
 if SIMULATOR:
@@ -83,6 +85,10 @@ else:
     @overload(_cpu.ffmod)
     def _ffmod_cuda(x, y):
         return lambda x, y: math.fmod(x, y)
+
+    @overload(_cpu.fma)
+    def _fma_cuda(a, b, c):
+        return lambda a, b, c: cuda.fma(a, b, c)
 
     @overload(_cpu.fexp2)
     def _fexp2_cuda(x):

@@ -31,7 +31,7 @@ _NAMESPACE = {
     "erf_f32": lambda x: np.float32(math.erf(x)), "erfc_f32": lambda x: np.float32(math.erfc(x)),
     "gelu_tanh_f32": lambda x: np.float32(0.5) * x * (
         1 + np.tanh(np.float32(0.7978845608028654) * (x + np.float32(0.044715) * x ** 3))),
-    "sign": np.sign,
+    "sign": np.sign, "fma": cpu_scalar.fma,  # (the stub's Python body: exact, one rounding)
 }
 for _name in dir(cpu_scalar):
     _fn = getattr(cpu_scalar, _name)
