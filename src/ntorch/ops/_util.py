@@ -149,3 +149,78 @@ def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
     _arrays.copy_into(out._data, result)
     out._bump_version()
     return out
+
+
+CPP_NAMES = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+             "complex128": "c10::complex<double>"}
+EXACT = "Expected out tensor to have dtype {want}, but got {got} instead"
+
+
+def _any_requires_grad(values) -> bool:
+    from ..autograd.graph import needs_graph
+
+    for v in values:
+        if isinstance(v, list | tuple):
+            if _any_requires_grad(v):
+                return True
+        elif needs_graph(v):
+            return True
+    return False
+
+
+def _check_out_dtype(out: Tensor, res: Tensor, op: str, exact: str | None) -> None:
+    """torch's dtype rule for one out tensor: `exact` (a message with {want}/{got} C++ names or {Want}/{Got}
+    torch names) when out must have the result's dtype, else write_out's castability rule."""
+    if exact is not None and out.dtype is not res.dtype:
+        raise RuntimeError(exact.format(want=CPP_NAMES[res.dtype.name], got=CPP_NAMES[out.dtype.name],
+                                        Want=dtypes.torch_name(res.dtype), Got=dtypes.torch_name(out.dtype), op=op))
+
+
+def fill_out(res, out, op: str, exact: str | None = EXACT):
+    """Write a computed result (a tensor, or a named tuple of them) into out= as torch does and return out (for
+    tuple results, the same named tuple type holding the out tensors)."""
+    if isinstance(res, tuple):
+        if not isinstance(out, list | tuple):
+            raise TypeError(f"{op}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+        if len(out) != len(res):
+            raise TypeError(f"expected tuple of {len(res)} elements but got {len(out)}")
+        for o in out:
+            check_tensor(o, op, "out")
+        for o, r in zip(out, res):
+            _check_out_dtype(o, r, op, exact)
+        for o, r in zip(out, res):
+            write_out(o, r._data, op)
+        return type(res)(*out) if hasattr(res, "_fields") else tuple(out)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    _check_out_dtype(out, res, op, exact)
+    return write_out(out, res._data, op)
+
+
+def takes_out(op: str, exact: str | None = EXACT):
+    """Decorator giving a function torch's keyword-only out=: the call runs as usual, then its result is written
+    into out (see fill_out); torch's autograd error when an argument requires grad in grad mode. `exact=None`
+    lets out take any dtype the result casts to (TensorIterator ops), else out must have the result's dtype."""
+    import functools
+    import inspect
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, out=None, **kwargs):
+            if out is None:
+                return fn(*args, **kwargs)
+            if _any_requires_grad(args) or _any_requires_grad(kwargs.values()):
+                raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                                   "differentiation, but one of the arguments requires grad.")
+            return fill_out(fn(*args, **kwargs), out, op, exact)
+
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        at = len(params) - (params and params[-1].kind is inspect.Parameter.VAR_KEYWORD)
+        params.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+        wrapper.__signature__ = sig.replace(parameters=params)
+        return wrapper
+
+    return decorate
