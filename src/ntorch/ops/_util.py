@@ -178,7 +178,7 @@ def _check_out_dtype(out: Tensor, res: Tensor, op: str, exact: str | None) -> No
                                         Want=dtypes.torch_name(res.dtype), Got=dtypes.torch_name(out.dtype), op=op))
 
 
-def fill_out(res, out, op: str, exact: str | None = EXACT):
+def fill_out(res, out, op: str, exact: str | tuple | None = EXACT):
     """Write a computed result (a tensor, or a named tuple of them) into out= as torch does and return out (for
     tuple results, the same named tuple type holding the out tensors)."""
     if isinstance(res, tuple):
@@ -188,8 +188,8 @@ def fill_out(res, out, op: str, exact: str | None = EXACT):
             raise TypeError(f"expected tuple of {len(res)} elements but got {len(out)}")
         for o in out:
             check_tensor(o, op, "out")
-        for o, r in zip(out, res):
-            _check_out_dtype(o, r, op, exact)
+        for i, (o, r) in enumerate(zip(out, res)):
+            _check_out_dtype(o, r, op, exact[i] if isinstance(exact, tuple) else exact)
         for o, r in zip(out, res):
             write_out(o, r._data, op)
         return type(res)(*out) if hasattr(res, "_fields") else tuple(out)
@@ -199,10 +199,11 @@ def fill_out(res, out, op: str, exact: str | None = EXACT):
     return write_out(out, res._data, op)
 
 
-def takes_out(op: str, exact: str | None = EXACT):
+def takes_out(op: str, exact: str | tuple | None = EXACT):
     """Decorator giving a function torch's keyword-only out=: the call runs as usual, then its result is written
     into out (see fill_out); torch's autograd error when an argument requires grad in grad mode. `exact=None`
-    lets out take any dtype the result casts to (TensorIterator ops), else out must have the result's dtype."""
+    lets out take any dtype the result casts to (TensorIterator ops), else out must have the result's dtype
+    (a tuple: one message per output)."""
     import functools
     import inspect
 

@@ -18,7 +18,7 @@ from .. import dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
 from ..tensor import Tensor
-from ._util import broadcast_shapes, check_tensor
+from ._util import broadcast_shapes, check_tensor, takes_out
 
 
 class LinAlgError(RuntimeError):
@@ -251,6 +251,7 @@ def _slogdet_backward(c, g):
     return (g.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
 
 
+@takes_out("slogdet")
 def torch_slogdet(input: Tensor):
     """torch.slogdet: linalg.slogdet under the name torch.return_types.slogdet."""
     s, la = slogdet(input)

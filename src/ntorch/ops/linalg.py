@@ -15,7 +15,7 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
 from ..tensor import Tensor
-from ._util import broadcast_shapes, check_tensor
+from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
 
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
@@ -295,6 +295,7 @@ def _fold(x: np.ndarray, nb: int) -> np.ndarray:
     return _arrays.ascontiguous(x).reshape((nb,) + x.shape[-2:])
 
 
+@takes_out("mv")
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     check_tensor(input, "mv")
     check_tensor(vec, "mv", "vec")
@@ -318,6 +319,7 @@ def _mv_backward(c, g):
             mv(a.t(), g) if c.needs_input_grad[1] else None)
 
 
+@takes_out("dot", "result dtype {Got} does not match input dtype {Want}")
 def dot(input: Tensor, other: Tensor) -> Tensor:
     check_tensor(input, "dot")
     check_tensor(other, "dot", "tensor")
@@ -338,6 +340,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     return res
 
 
+@takes_out("outer", None)
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     check_tensor(input, "outer")
     check_tensor(vec2, "outer", "vec2")
@@ -351,6 +354,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 ger = outer
 
 
+@takes_out("addmm")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
     for t, name in ((input, "input"), (mat1, "mat1"), (mat2, "mat2")):
@@ -370,6 +374,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return _scale_add(input, shape, lambda: mm(mat1, mat2), beta, alpha)
 
 
+@takes_out("baddbmm")
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to the product's shape."""
     for t, name in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
@@ -384,6 +389,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     return _scale_add(input, shape, lambda: bmm(batch1, batch2), beta, alpha)
 
 
+@takes_out("addmv")
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat @ vec); input broadcasts to the product's shape."""
     for t, name in ((input, "input"), (mat, "mat"), (vec, "vec")):
@@ -642,6 +648,7 @@ def _cross_ndim(input: Tensor, other: Tensor) -> None:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
 
 
+@takes_out("cross")
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """torch.cross: dim None means the first dim of size 3 (torch's deprecated default; linalg.cross uses -1)."""
     _cross_ndim(input, other)
@@ -659,6 +666,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     return _cross("linalg.cross", input, other, dim)
 
 
+@takes_out("vdot", "result dtype {Got} does not match input dtype {Want}")
 def vdot(input: Tensor, other: Tensor) -> Tensor:
     """torch.vdot: the dot product of two 1-D tensors (real dtypes: no conjugation)."""
     check_tensor(input, "vdot")
@@ -666,6 +674,8 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
     return dot(input, other)  # (dot's shape and dtype checks raise the messages torch's vdot raises)
 
 
+@takes_out("inner", "tensordot: Expected the output tensor to have dtype {Want}, but got an output tensor with "
+                    "dtype {Got}")
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """torch.inner: contracts the last dims (a 0-d operand multiplies)."""
     from .elementwise import apply

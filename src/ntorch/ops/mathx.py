@@ -11,9 +11,11 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor
 from . import creation
-from ._util import check_tensor
+from ._util import check_tensor, takes_out
 
 
+@takes_out("frexp", ("torch.frexp() expects mantissa to have dtype {want} but got {got}",
+                 "torch.frexp() expects exponent to have int dtype but got {got}"))
 def frexp(input: Tensor):
     """(mantissa, exponent), input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (0, inf, NaN: exponent 0)."""
     check_tensor(input, "frexp")
@@ -44,11 +46,13 @@ class FrexpResult(tuple):
         return self[1]
 
 
+@takes_out("isposinf", "isposinf does not support non-boolean outputs.")
 def isposinf(input: Tensor) -> Tensor:
     check_tensor(input, "isposinf")
     return input.isinf() & (input > 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
 
 
+@takes_out("isneginf", "isneginf does not support non-boolean outputs.")
 def isneginf(input: Tensor) -> Tensor:
     check_tensor(input, "isneginf")
     return input.isinf() & (input < 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
@@ -90,6 +94,7 @@ def zeta(input, other) -> Tensor:
     return total
 
 
+@takes_out("polygamma", None)
 def polygamma(n: int, input: Tensor) -> Tensor:
     """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n+1, x) for n >= 1 (accurate for x > 0)."""
     check_tensor(input, "polygamma")
@@ -101,6 +106,7 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     return zeta(float(n + 1), x) * ((-1) ** (n + 1) * math.factorial(n))
 
 
+@takes_out("mvlgamma", None)
 def mvlgamma(input: Tensor, p: int) -> Tensor:
     """The multivariate log-gamma: sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)."""
     check_tensor(input, "mvlgamma")

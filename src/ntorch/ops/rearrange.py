@@ -23,7 +23,7 @@ from ..cuda.array import CudaArray
 from ..cuda.array import as_strided as _cuda_as_strided
 from ..kernels.cpu import copy as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, write_out
+from ._util import check_tensor, takes_out, write_out
 from .joins import _COPY_MIN as _SMALL
 from .joins import _UINT, _int_arg, check_out_grad, copy_tensor_into, stack
 from .shape import _check_unique_dims, _reshape_backward, _track, expand, narrow, preserved_strides, reshape
@@ -547,6 +547,7 @@ def _trace_backward(c, g: Tensor) -> Tensor:
     return diagonal_scatter_zeros(g.expand(min(c.shape)), c.shape, 0, 0, 1)
 
 
+@takes_out("kron", None)
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """Kronecker product: the mul op over broadcast views (a0, 1, a1, 1, ...) * (1, b0, 1, b1, ...)."""
     check_tensor(input, "kron")

@@ -17,7 +17,7 @@ from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import _FROM_NP
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
-from ._util import check_tensor, normalize_dims
+from ._util import check_tensor, normalize_dims, takes_out
 
 
 class _ReturnType:
@@ -389,6 +389,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: 
     return _maybe_out(total / sum(kept, dim, keepdim).to(total.dtype), out, "nanmean")
 
 
+@takes_out("aminmax")
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result:
     """(amin, amax) in one call; like torch, an empty reduction is an error even without dim."""
     check_tensor(input, "aminmax")

@@ -32,7 +32,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import sort as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, is_scalar
+from ._util import check_tensor, is_scalar, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType
 
@@ -416,6 +416,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     return _write_outs(out, res, "sort")
 
 
+@takes_out("argsort")
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     check_tensor(input, "argsort")
     codec = _codec(input.dtype)
@@ -427,6 +428,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     return Tensor._wrap(_unrows(perm, d, moved, input.ndim))
 
 
+@takes_out("msort")
 def msort(input: Tensor) -> Tensor:
     check_tensor(input, "msort")
     return sort(input, 0).values
@@ -597,6 +599,8 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
     return _median("nanmedian", input, dim, keepdim, True)
 
 
+@takes_out("mode", ("expected scalar type '{Want}' but got '{Got}' for values output",
+                "expected scalar type '{Want}' but got '{Got}' for indices output"))
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value and an index of it, as torch's CPU kernel picks them (the first longest run of
     equal values after its std::sort; which index, and where NaNs fall, follow that sort's steps)."""
@@ -992,6 +996,7 @@ def _cuda_bincount(kernel, input: Tensor, weights: Tensor | None, minlength: int
     return Tensor._wrap(out)
 
 
+@takes_out("isin")
 def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
     """Which elements occur in test_elements (after promotion to a common dtype; NaN occurs nowhere): a binary
     search in the sorted test elements, so it runs on either device."""
