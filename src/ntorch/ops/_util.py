@@ -199,6 +199,14 @@ def fill_out(res, out, op: str, exact: str | tuple | None = EXACT):
     return write_out(out, res._data, op)
 
 
+def call_out(op: str, out, exact: str | tuple | None, fn, *args, **kwargs):
+    """fn(*args, **kwargs) written into out= (fill_out), after torch's error for out= under autograd."""
+    if _any_requires_grad(args) or _any_requires_grad(kwargs.values()):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    return fill_out(fn(*args, **kwargs), out, op, exact)
+
+
 def takes_out(op: str, exact: str | tuple | None = EXACT):
     """Decorator giving a function torch's keyword-only out=: the call runs as usual, then its result is written
     into out (see fill_out); torch's autograd error when an argument requires grad in grad mode. `exact=None`
@@ -212,10 +220,7 @@ def takes_out(op: str, exact: str | tuple | None = EXACT):
         def wrapper(*args, out=None, **kwargs):
             if out is None:
                 return fn(*args, **kwargs)
-            if _any_requires_grad(args) or _any_requires_grad(kwargs.values()):
-                raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
-                                   "differentiation, but one of the arguments requires grad.")
-            return fill_out(fn(*args, **kwargs), out, op, exact)
+            return call_out(op, out, exact, fn, *args, **kwargs)
 
         sig = inspect.signature(fn)
         params = list(sig.parameters.values())

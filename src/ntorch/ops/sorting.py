@@ -32,7 +32,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import sort as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, is_scalar, takes_out
+from ._util import call_out, check_tensor, is_scalar, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType
 
@@ -589,14 +589,29 @@ def _cuda_median_rows(x2, ignore_nan: bool):
     return idx
 
 
-def median(input: Tensor, dim=None, keepdim: bool = False):
+_MEDIAN_OUT = ("Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but type "
+               "torch.{Got}Tensor does not equal torch.{Want}Tensor (while checking arguments for median)",
+               "Expected tensor for argument #1 'indices' to have scalar type Long; but got torch.{Got}Tensor "
+               "instead (while checking arguments for median)")
+
+
+def _median_out(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool, out):
+    """torch's median/nanmedian take out= only with a dim (a (values, indices) tuple)."""
+    if out is None:
+        return _median(op, input, dim, keepdim, ignore_nan)
+    if dim is None:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "dim"')
+    return call_out(op, out, _MEDIAN_OUT, _median, op, input, dim, keepdim, ignore_nan)
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """The lower median; NaN (the first one's index) when a row has NaN."""
-    return _median("median", input, dim, keepdim, False)
+    return _median_out("median", input, dim, keepdim, False, out)
 
 
-def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """The lower median of the non-NaN values (NaN when all are NaN)."""
-    return _median("nanmedian", input, dim, keepdim, True)
+    return _median_out("nanmedian", input, dim, keepdim, True, out)
 
 
 @takes_out("mode", ("expected scalar type '{Want}' but got '{Got}' for values output",
