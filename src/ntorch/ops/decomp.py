@@ -681,8 +681,10 @@ def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -
     return _finish(L.mT if upper else L, out, "cholesky")
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
-    """torch.cholesky_solve: X with (L L^T) X = B (U^T U when upper); batches broadcast."""
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """torch.cholesky_solve: X with (L L^T) X = B (U^T U when upper); batches broadcast. torch's names: input is
+    B, input2 is L."""
+    B, L = input, input2
     _check_matrix(L, "cholesky_solve", "input2")
     check_tensor(B, "cholesky_solve")
     if B.ndim < 2:

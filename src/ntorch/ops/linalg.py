@@ -320,7 +320,8 @@ def _mv_backward(c, g):
 
 
 @takes_out("dot", "result dtype {Got} does not match input dtype {Want}")
-def dot(input: Tensor, other: Tensor) -> Tensor:
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    other = tensor  # torch's keyword name
     check_tensor(input, "dot")
     check_tensor(other, "dot", "tensor")
     if input.ndim != 1 or other.ndim != 1:

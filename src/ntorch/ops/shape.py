@@ -203,7 +203,12 @@ def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return _track("TransposeBackward0", lambda c, g: g.transpose(c.d0, c.d1), self, res, d0=d0, d1=d1)
 
 
-swapaxes = swapdims = transpose
+swapdims = transpose
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """torch.swapaxes: transpose under NumPy's argument names (torch takes axis0/axis1 here, not dim0/dim1)."""
+    return transpose(input, axis0, axis1)
 
 
 def t(self: Tensor) -> Tensor:

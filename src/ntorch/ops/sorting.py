@@ -1012,9 +1012,16 @@ def _cuda_bincount(kernel, input: Tensor, weights: Tensor | None, minlength: int
 
 
 @takes_out("isin")
-def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+def isin(elements=None, test_elements=None, *, assume_unique: bool = False, invert: bool = False, element=None,
+         test_element=None) -> Tensor:
     """Which elements occur in test_elements (after promotion to a common dtype; NaN occurs nowhere): a binary
-    search in the sorted test elements, so it runs on either device."""
+    search in the sorted test elements, so it runs on either device. element/test_element are torch's keyword
+    names for a scalar operand."""
+    elements = element if element is not None else elements
+    test_elements = test_element if test_element is not None else test_elements
+    if elements is None or test_elements is None:
+        raise TypeError("isin() missing required argument: 'elements' and 'test_elements' (or the scalar "
+                        "'element' / 'test_element')")
     from .creation import tensor as _tensor
     from .creation import zeros as _zeros
 
