@@ -180,9 +180,14 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 
 
 # -- repeats -----------------------------------------------------------------------------------------------
-def repeat(self: Tensor, *sizes) -> Tensor:
-    """self tiled sizes[i] times along each dim (leading sizes add dims): NumPy's broadcast copy."""
+def repeat(self: Tensor, *sizes, repeats=None) -> Tensor:
+    """self tiled sizes[i] times along each dim (leading sizes add dims): NumPy's broadcast copy; torch's keyword
+    form is repeat(repeats=...)."""
     check_tensor(self, "repeat")
+    if repeats is not None:
+        if sizes:
+            raise TypeError("repeat() received an invalid combination of arguments: repeats given twice")
+        sizes = (repeats,)
     if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
         sizes = tuple(sizes[0])
     if not sizes:
