@@ -115,6 +115,23 @@ def result_dtype(*args) -> dtypes.dtype:
     return dtypes.result_type_of(dim, zero, scal)
 
 
+_RESULT_TYPE_FORMS = ("tensor", "other"), ("scalar", "tensor"), ("scalar1", "scalar2")
+
+
+def result_type(tensor=None, other=None, *, scalar=None, scalar1=None, scalar2=None) -> dtypes.dtype:
+    """torch.result_type of two operands, under torch's keyword names: (tensor, other), (scalar, tensor) or
+    (scalar1, scalar2)."""
+    given = {k: v for k, v in (("tensor", tensor), ("other", other), ("scalar", scalar), ("scalar1", scalar1),
+                               ("scalar2", scalar2)) if v is not None}
+    form = next((f for f in _RESULT_TYPE_FORMS if set(f) == set(given)), None)
+    if form is None:
+        got = ", ".join(f"{k}={type(v).__name__}" for k, v in given.items())
+        raise TypeError(f"result_type() received an invalid combination of arguments - got ({got}), but expected "
+                        "one of: (Tensor tensor, Tensor other), (Number scalar, Tensor tensor), (Tensor tensor, "
+                        "Number other), (Number scalar1, Number scalar2)")
+    return result_dtype(*(given[k] for k in form))
+
+
 def resize_out(out: Tensor, shape: tuple, op: str) -> None:
     """Give out= the result's shape as torch does: an empty out is resized silently, a non-empty one with
     torch's deprecation warning."""
