@@ -49,8 +49,10 @@ from .dtypes import float64 as double
 from .dtypes import int16 as short  # noqa: E402, F401
 from .dtypes import int32 as int
 from .dtypes import int64 as long
-from .ops._util import broadcast_shapes  # noqa: E402, F401
-from .ops._util import result_type
+from .ops._util import (
+    broadcast_shapes,  # noqa: E402, F401
+    result_type,
+)
 from .ops.conversion import masked_fill
 from .ops.creation import (  # noqa: E402, F401
     arange,

@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
 
+_HALF_TYPES = tuple(d for d in (dtypes.float16, getattr(dtypes, "bfloat16", None)) if d is not None)
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
@@ -151,7 +152,25 @@ def _mm_fast(input, mat2):
     return res
 
 
-def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+def _out_dtype_call(op: str, out_dtype, fn, *args, out=None, **kwargs) -> Tensor:
+    """torch's out_dtype on mm/bmm/addmm/baddbmm: a CUDA-only overload (torch's CPU build has no kernel for it)
+    taking the inputs' dtype, or float32 for float16/bfloat16 inputs (computed in float32)."""
+    dt = dtypes.as_dtype(out_dtype)
+    if not _arrays.is_cuda(args[0]._data):
+        overload = "dtype_out" if out is not None else "dtype"
+        raise NotImplementedError(f"Could not run 'aten::{op}.{overload}' with arguments from the 'CPU' backend. "
+                                  "This could be because the operator doesn't exist for this backend, or was omitted "
+                                  "during the selective/custom build process (if using custom build).")
+    if dt is not args[0].dtype:
+        if dt is not dtypes.float32 or args[0].dtype not in _HALF_TYPES:
+            raise RuntimeError("out_dtype must be the same as input dtype or fp32 for fp16/bf16 inputs")
+        args = tuple(a.float() for a in args)
+    return fn(*args, out=out, **kwargs)
+
+
+def mm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = None) -> Tensor:
+    if out_dtype is not None:
+        return _out_dtype_call("mm", out_dtype, mm, input, mat2, out=out)
     if out is None:
         res = _mm_fast(input, mat2)
         if res is not None:
@@ -195,7 +214,9 @@ def _check_bmm(input: Tensor, mat2: Tensor) -> None:
                            f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
 
 
-def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = None) -> Tensor:
+    if out_dtype is not None:
+        return _out_dtype_call("bmm", out_dtype, bmm, input, mat2, out=out)
     check_tensor(input, "bmm")
     check_tensor(mat2, "bmm", "mat2")
     _check_bmm(input, mat2)
@@ -355,9 +376,16 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 ger = outer
 
 
-@takes_out("addmm")
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out_dtype=None,
+          out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
+    if out_dtype is not None:
+        return _out_dtype_call("addmm", out_dtype, addmm, input, mat1, mat2, out=out, beta=beta, alpha=alpha)
+    return _addmm(input, mat1, mat2, beta=beta, alpha=alpha, out=out)
+
+
+@takes_out("addmm")
+def _addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     for t, name in ((input, "input"), (mat1, "mat1"), (mat2, "mat2")):
         check_tensor(t, "addmm", name)
     if mat1.ndim != 2:
@@ -375,9 +403,16 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return _scale_add(input, shape, lambda: mm(mat1, mat2), beta, alpha)
 
 
-@takes_out("baddbmm")
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out_dtype=None,
+            out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to the product's shape."""
+    if out_dtype is not None:
+        return _out_dtype_call("baddbmm", out_dtype, baddbmm, input, batch1, batch2, out=out, beta=beta, alpha=alpha)
+    return _baddbmm(input, batch1, batch2, beta=beta, alpha=alpha, out=out)
+
+
+@takes_out("baddbmm")
+def _baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     for t, name in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
         check_tensor(t, "baddbmm", name)
     _check_bmm(batch1, batch2)
