@@ -158,7 +158,8 @@ def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
     check_tensor(out, op, "out")
     src = dtypes.from_numpy_dtype(result.dtype)
     if not dtypes.can_cast(src, out.dtype):
-        raise RuntimeError(f"{op}: result type {src.name} can't be cast to the desired output type {out.dtype.name}")
+        raise RuntimeError(f"result type {dtypes.torch_name(src)} can't be cast to the desired output type "
+                           f"{dtypes.torch_name(out.dtype)}")
     resize_out(out, result.shape, op)
     if out.device != _device_of(result):
         raise RuntimeError(f"{op}: Expected out tensor to have device {_device_of(result)}, but got {out.device} "
@@ -209,7 +210,7 @@ def fill_out(res, out, op: str, exact: str | tuple | None = EXACT):
             _check_out_dtype(o, r, op, exact[i] if isinstance(exact, tuple) else exact)
         for o, r in zip(out, res):
             write_out(o, r._data, op)
-        return type(res)(*out) if hasattr(res, "_fields") else tuple(out)
+        return tuple(out) if type(res) is tuple else type(res)(*out)  # torch's named tuple of the outs
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
     _check_out_dtype(out, res, op, exact)
