@@ -39,8 +39,9 @@ SINGLE = {
             (None, nt.float32, "result dtype Float does not match input dtype Double")),
     "vdot": (lambda out=None: nt.vdot(V, V, out=out),
              (None, nt.float32, "result dtype Float does not match input dtype Double")),
-    "inner": (lambda out=None: nt.inner(A, A, out=out), (None, nt.float32, "tensordot: Expected the output tensor to "
-                                                         "have dtype Double, but got an output tensor with dtype Float")),
+    "inner": (lambda out=None: nt.inner(A, A, out=out),
+              (None, nt.float32, "tensordot: Expected the output tensor to have dtype Double, but got an output tensor "
+                                 "with dtype Float")),
     "kron": (lambda out=None: nt.kron(A, A, out=out), (None, nt.long, CAST)),
     "alias_copy": (lambda out=None: nt.alias_copy(A, out=out), (None, nt.float32, EXACT.format("double", "float"))),
     "slice_copy": (lambda out=None: nt.slice_copy(A, 0, 0, 2, out=out),
@@ -97,8 +98,10 @@ SINGLE = {
 }
 TUPLE = {
     "aminmax": (lambda out=None: nt.aminmax(A, dim=0, out=out), (0, nt.float32, EXACT.format("double", "float"))),
-    "cummax": (lambda out=None: nt.cummax(A, 0, out=out), (1, nt.float64, "expected scalar_type Long but found Double")),
-    "cummin": (lambda out=None: nt.cummin(A, 1, out=out), (0, nt.float32, "expected scalar_type Double but found Float")),
+    "cummax": (lambda out=None: nt.cummax(A, 0, out=out),
+               (1, nt.float64, "expected scalar_type Long but found Double")),
+    "cummin": (lambda out=None: nt.cummin(A, 1, out=out),
+               (0, nt.float32, "expected scalar_type Double but found Float")),
     "mode": (lambda out=None: nt.mode(A, 0, out=out),
              (1, nt.float64, "expected scalar type 'Long' but got 'Double' for indices output")),
     "median": (lambda out=None: nt.median(A, 0, out=out),
