@@ -121,6 +121,10 @@ TUPLE = {
                                   "got input double and bin_edges float for dimension 0")),
     "lu_unpack": (lambda out=None: nt.lu_unpack(*LU, out=out), (2, nt.float32, EXACT.format("double", "float"))),
     "slogdet": (lambda out=None: nt.slogdet(A, out=out), (0, nt.float32, EXACT.format("double", "float"))),
+    "sort": (lambda out=None: nt.sort(A, 0, out=out), (1, nt.float64, EXACT.format("long int", "double"))),
+    "topk": (lambda out=None: nt.topk(A, 2, out=out), (0, nt.float32, EXACT.format("double", "float"))),
+    "kthvalue": (lambda out=None: nt.kthvalue(A, 2, 0, out=out),
+                 (1, nt.float64, "output indices must be of scalar type Long")),
 }
 ALL = {**SINGLE, **TUPLE}
 
@@ -133,7 +137,7 @@ ORACLE = {
     "softmax": lambda: np.exp(AN) / np.exp(AN).sum(0), "max_all": lambda: AN.max(),
     "min_other": lambda: np.minimum(AN, AN[::-1]), "threshold": lambda: np.where(AN > 0, AN, 5.0),
     "quantile": lambda: np.quantile(AN, 0.25, axis=1), "cummax": lambda: np.maximum.accumulate(AN, 0),
-    "max_dim": lambda: AN.max(0), "aminmax": lambda: AN.min(0),
+    "max_dim": lambda: AN.max(0), "aminmax": lambda: AN.min(0), "sort": lambda: np.sort(AN, 0),
 }
 
 

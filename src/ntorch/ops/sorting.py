@@ -225,14 +225,16 @@ def _check_nonempty_dim(x: Tensor, d: int, op: str) -> None:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
+_KTHVALUE_OUT = ("output values must be of same type as input", "output indices must be of scalar type Long")
+
+
 def _write_outs(out, res: tuple, op: str):
+    """out= for sort/topk/kthvalue: torch's exact dtypes (values as the input, int64 indices)."""
     if out is None:
         return res
-    from ._util import write_out
+    from ._util import EXACT, fill_out
 
-    for o, r in zip(out, res):
-        write_out(o, r._data, op)
-    return type(res)(*out)
+    return fill_out(res, out, op, _KTHVALUE_OUT if op == "kthvalue" else EXACT)
 
 
 # ------------------------------------------------------------------------------------------------------------
