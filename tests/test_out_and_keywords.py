@@ -181,8 +181,12 @@ def test_out_with_elements_and_the_wrong_shape_is_resized_with_torchs_warning(na
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         got = call(out=out)
-    assert any("An output with one or more elements was resized since it had shape [7]" in str(w.message)
-               for w in caught)
+    shape = list((expected[0] if isinstance(expected, tuple) else expected).shape)
+    message = (f"An output with one or more elements was resized since it had shape [7], which does not match the "
+               f"required output shape {shape}. This behavior is deprecated, and in a future PyTorch release outputs "
+               "will not be resized unless they have zero elements. You can explicitly reuse an out tensor t by "
+               "resizing it, inplace, to zero elements with t.resize_(0).")
+    assert any(message in str(w.message) for w in caught)
     _same(got, expected)
 
 

@@ -142,7 +142,8 @@ def resize_out(out: Tensor, shape: tuple, op: str) -> None:
         warn(f"{op}: An output with one or more elements was resized since it had shape "
              f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
              "This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
-             "unless they have zero elements.")
+             "unless they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to "
+             "zero elements with t.resize_(0).")
     out._data = _arrays.empty(shape, out._data.dtype, out._data if _arrays.is_cuda(out._data) else None)
     out._flat = None
     out._store = None
