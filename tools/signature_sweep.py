@@ -23,6 +23,19 @@ import ntorch
 import ntorch.nn.functional as NF
 
 _SKIP_NAMES = {"self", "input", "names"}  # named-tensor overloads
+# Stub names torch's argument parser does not take as keywords (checked against torch 2.13 in the venv).
+_POSITIONAL_ONLY = {"torch.from_numpy": {"ndarray"}, "torch.set_num_threads": {"num"},
+                    "Tensor.requires_grad_": {"mode"}, "Tensor.to": {"other"}}
+# Owned by the creation/random work, reported only with --all.
+_CREATION_KEYWORDS = {"layout", "pin_memory", "memory_format"}
+_CREATION = ("empty", "zeros", "ones", "full", "arange", "range", "linspace", "logspace", "eye", "rand", "randn",
+             "randint", "randperm", "normal", "scalar_tensor", "tensor", "tril_indices", "triu_indices", "new",
+             "bernoulli", "multinomial")
+
+
+def _is_creation(qualname: str) -> bool:
+    name = qualname.split(".", 1)[1]
+    return name.endswith("_window") or any(name == c or name.startswith(c + "_") for c in _CREATION)
 
 
 def _stub_params(path: str, cls: str | None = None) -> dict[str, set[str]]:
@@ -49,7 +62,7 @@ def _ours(fn) -> set[str] | None:
     return set(sig.parameters)
 
 
-def sweep(scope: list[str], ignore: set[str]) -> list[tuple[str, list[str]]]:
+def sweep(scope: list[str], ignore: set[str], everything: bool = False) -> list[tuple[str, list[str]]]:
     base = os.path.dirname(torch.__file__)
     tables = []
     if "torch" in scope:
@@ -62,7 +75,10 @@ def sweep(scope: list[str], ignore: set[str]) -> list[tuple[str, list[str]]]:
             f = getattr(TF, name)
             if callable(f) and not name.startswith("_"):
                 try:
-                    theirs[name].update(set(inspect.signature(f).parameters) - _SKIP_NAMES)
+                    params = set(inspect.signature(f).parameters)
+                    if params == {"args", "kwargs"}:  # boolean_dispatch wrappers (max_pool*): no real signature
+                        continue
+                    theirs[name].update(params - _SKIP_NAMES)
                 except (TypeError, ValueError):
                     pass
         tables.append(("F", theirs, NF))
@@ -75,9 +91,16 @@ def sweep(scope: list[str], ignore: set[str]) -> list[tuple[str, list[str]]]:
             ours = _ours(ours_fn)
             if ours is None:
                 continue
-            missing = sorted(theirs[name] - ours - ignore)
+            qual = f"{label}.{name}"
+            skip = set(ignore)
+            if not everything:
+                skip |= _POSITIONAL_ONLY.get(qual, set())
+                if _is_creation(qual):
+                    continue
+                skip |= _CREATION_KEYWORDS
+            missing = sorted(theirs[name] - ours - skip)
             if missing:
-                rows.append((f"{label}.{name}", missing))
+                rows.append((qual, missing))
     return rows
 
 
@@ -85,8 +108,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scope", default="torch,tensor,functional")
     p.add_argument("--ignore", default="", help="comma-separated parameter names not to report (e.g. out)")
+    p.add_argument("--all", action="store_true", help="also creation/random functions and layout/pin_memory/"
+                   "memory_format, and stub names torch takes only positionally")
     args = p.parse_args()
-    rows = sweep(args.scope.split(","), set(filter(None, args.ignore.split(","))))
+    rows = sweep(args.scope.split(","), set(filter(None, args.ignore.split(","))), args.all)
     for name, missing in rows:
         print(f"{name}: {', '.join(missing)}")
     print(f"{len(rows)} functions accept fewer keywords than torch's")

@@ -66,8 +66,10 @@ from .layouts import (  # noqa: E402, F401
     sparse_csr,
     strided,
 )
-from .ops._util import broadcast_shapes  # noqa: E402, F401
-from .ops._util import result_dtype as result_type
+from .ops._util import (
+    broadcast_shapes,  # noqa: E402, F401
+    result_type,
+)
 from .ops.conversion import masked_fill
 from .ops.creation import (  # noqa: E402, F401
     arange,

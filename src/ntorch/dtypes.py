@@ -130,9 +130,9 @@ def _promote_pair(a: dtype, b: dtype) -> dtype:
 _PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
 
 
-def promote_types(a, b) -> dtype:
+def promote_types(type1, type2) -> dtype:
     """torch.promote_types: the smallest dtype both can be cast to without changing category."""
-    return _PROMOTE[(as_dtype(a), as_dtype(b))]
+    return _PROMOTE[(as_dtype(type1), as_dtype(type2))]
 
 
 def scalar_dtype(value) -> dtype:

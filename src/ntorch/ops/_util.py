@@ -115,6 +115,23 @@ def result_dtype(*args) -> dtypes.dtype:
     return dtypes.result_type_of(dim, zero, scal)
 
 
+_RESULT_TYPE_FORMS = ("tensor", "other"), ("scalar", "tensor"), ("scalar1", "scalar2")
+
+
+def result_type(tensor=None, other=None, *, scalar=None, scalar1=None, scalar2=None) -> dtypes.dtype:
+    """torch.result_type of two operands, under torch's keyword names: (tensor, other), (scalar, tensor) or
+    (scalar1, scalar2)."""
+    given = {k: v for k, v in (("tensor", tensor), ("other", other), ("scalar", scalar), ("scalar1", scalar1),
+                               ("scalar2", scalar2)) if v is not None}
+    form = next((f for f in _RESULT_TYPE_FORMS if set(f) == set(given)), None)
+    if form is None:
+        got = ", ".join(f"{k}={type(v).__name__}" for k, v in given.items())
+        raise TypeError(f"result_type() received an invalid combination of arguments - got ({got}), but expected "
+                        "one of: (Tensor tensor, Tensor other), (Number scalar, Tensor tensor), (Tensor tensor, "
+                        "Number other), (Number scalar1, Number scalar2)")
+    return result_dtype(*(given[k] for k in form))
+
+
 def resize_out(out: Tensor, shape: tuple, op: str) -> None:
     """Give out= the result's shape as torch does: an empty out is resized silently, a non-empty one with
     torch's deprecation warning."""
@@ -125,7 +142,8 @@ def resize_out(out: Tensor, shape: tuple, op: str) -> None:
         warn(f"{op}: An output with one or more elements was resized since it had shape "
              f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
              "This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
-             "unless they have zero elements.")
+             "unless they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to "
+             "zero elements with t.resize_(0).")
     out._data = _arrays.empty(shape, out._data.dtype, out._data if _arrays.is_cuda(out._data) else None)
     out._flat = None
     out._store = None
@@ -141,7 +159,8 @@ def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
     check_tensor(out, op, "out")
     src = dtypes.from_numpy_dtype(result.dtype)
     if not dtypes.can_cast(src, out.dtype):
-        raise RuntimeError(f"{op}: result type {src.name} can't be cast to the desired output type {out.dtype.name}")
+        raise RuntimeError(f"result type {dtypes.torch_name(src)} can't be cast to the desired output type "
+                           f"{dtypes.torch_name(out.dtype)}")
     resize_out(out, result.shape, op)
     if out.device != _device_of(result):
         raise RuntimeError(f"{op}: Expected out tensor to have device {_device_of(result)}, but got {out.device} "
@@ -149,3 +168,84 @@ def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
     _arrays.copy_into(out._data, result)
     out._bump_version()
     return out
+
+
+CPP_NAMES = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+             "complex128": "c10::complex<double>"}
+EXACT = "Expected out tensor to have dtype {want}, but got {got} instead"
+
+
+def _any_requires_grad(values) -> bool:
+    from ..autograd.graph import needs_graph
+
+    for v in values:
+        if isinstance(v, list | tuple):
+            if _any_requires_grad(v):
+                return True
+        elif needs_graph(v):
+            return True
+    return False
+
+
+def _check_out_dtype(out: Tensor, res: Tensor, op: str, exact: str | None) -> None:
+    """torch's dtype rule for one out tensor: `exact` (a message with {want}/{got} C++ names or {Want}/{Got}
+    torch names) when out must have the result's dtype, else write_out's castability rule."""
+    if exact is not None and out.dtype is not res.dtype:
+        raise RuntimeError(exact.format(want=CPP_NAMES[res.dtype.name], got=CPP_NAMES[out.dtype.name],
+                                        Want=dtypes.torch_name(res.dtype), Got=dtypes.torch_name(out.dtype), op=op))
+
+
+def fill_out(res, out, op: str, exact: str | tuple | None = EXACT):
+    """Write a computed result (a tensor, or a named tuple of them) into out= as torch does and return out (for
+    tuple results, the same named tuple type holding the out tensors)."""
+    if isinstance(res, tuple):
+        if not isinstance(out, list | tuple):
+            raise TypeError(f"{op}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+        if len(out) != len(res):
+            raise TypeError(f"expected tuple of {len(res)} elements but got {len(out)}")
+        for o in out:
+            check_tensor(o, op, "out")
+        for i, (o, r) in enumerate(zip(out, res)):
+            _check_out_dtype(o, r, op, exact[i] if isinstance(exact, tuple) else exact)
+        for o, r in zip(out, res):
+            write_out(o, r._data, op)
+        return tuple(out) if type(res) is tuple else type(res)(*out)  # torch's named tuple of the outs
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    _check_out_dtype(out, res, op, exact)
+    return write_out(out, res._data, op)
+
+
+def call_out(op: str, out, exact: str | tuple | None, fn, *args, **kwargs):
+    """fn(*args, **kwargs) written into out= (fill_out), after torch's error for out= under autograd."""
+    if _any_requires_grad(args) or _any_requires_grad(kwargs.values()):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    return fill_out(fn(*args, **kwargs), out, op, exact)
+
+
+def takes_out(op: str, exact: str | tuple | None = EXACT):
+    """Decorator giving a function torch's keyword-only out=: the call runs as usual, then its result is written
+    into out (see fill_out); torch's autograd error when an argument requires grad in grad mode. `exact=None`
+    lets out take any dtype the result casts to (TensorIterator ops), else out must have the result's dtype
+    (a tuple: one message per output)."""
+    import functools
+    import inspect
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, out=None, **kwargs):
+            if out is None:
+                return fn(*args, **kwargs)
+            return call_out(op, out, exact, fn, *args, **kwargs)
+
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        at = len(params) - (params and params[-1].kind is inspect.Parameter.VAR_KEYWORD)
+        params.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+        wrapper.__signature__ = sig.replace(parameters=params)
+        return wrapper
+
+    return decorate

@@ -105,8 +105,10 @@ CASTS = {
 CAST_METHODS = {name: _caster(dt) for name, dt in CASTS.items()}
 
 
-def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
-    """Copy src into self with broadcasting and casting (any dtype to any dtype, as torch)."""
+def copy_(self: Tensor, other, non_blocking: bool = False) -> Tensor:
+    """Copy src into self with broadcasting and casting (any dtype to any dtype, as torch); torch's keyword name
+    for src is other."""
+    src = other
     if isinstance(src, Tensor) and not _same_device(src.device, self.device):
         if needs_graph(src):  # a differentiable transfer: the gradient flows back to src's device
             src = to(src, self.device)

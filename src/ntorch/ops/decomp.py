@@ -18,7 +18,7 @@ from .. import dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
 from ..tensor import Tensor
-from ._util import broadcast_shapes, check_tensor
+from ._util import broadcast_shapes, check_tensor, takes_out
 
 
 class LinAlgError(RuntimeError):
@@ -251,6 +251,7 @@ def _slogdet_backward(c, g):
     return (g.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
 
 
+@takes_out("slogdet")
 def torch_slogdet(input: Tensor):
     """torch.slogdet: linalg.slogdet under the name torch.return_types.slogdet."""
     s, la = slogdet(input)
@@ -680,8 +681,10 @@ def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -
     return _finish(L.mT if upper else L, out, "cholesky")
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
-    """torch.cholesky_solve: X with (L L^T) X = B (U^T U when upper); batches broadcast."""
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """torch.cholesky_solve: X with (L L^T) X = B (U^T U when upper); batches broadcast. torch's names: input is
+    B, input2 is L."""
+    B, L = input, input2
     _check_matrix(L, "cholesky_solve", "input2")
     check_tensor(B, "cholesky_solve")
     if B.ndim < 2:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim
 from . import indexing
-from ._util import check_tensor
+from ._util import check_tensor, takes_out
 
 _REDUCES = ("prod", "mean", "amax", "amin")
 
@@ -50,6 +50,7 @@ def _prepare(self: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str)
     return d, flat.reshape(view).expand(*source.shape).contiguous()
 
 
+@takes_out("index_reduce")
 def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
                  include_self: bool = True) -> Tensor:
     """A copy of input with source's slices reduced (prod, mean, amax, amin) into the slices index names."""

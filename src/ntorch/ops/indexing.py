@@ -34,7 +34,7 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, is_scalar
+from ._util import check_tensor, is_scalar, takes_out
 from .elementwise import apply
 from .shape import _slice_backward
 
@@ -1573,6 +1573,7 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, value=None, *, red
     return _scatter_impl(self, "scatter_", dim, index, src, _SCATTER_REDUCE_ARG[reduce]) if res is None else res
 
 
+@takes_out("scatter")
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
     if src is None:
         src = value
@@ -1608,6 +1609,7 @@ def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     return _scatter_impl(self, "scatter_add_", dim, index, src, "sum") if res is None else res
 
 
+@takes_out("scatter_add")
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     check_tensor(src, "scatter_add_", "src")
     res = _scatter_impl(_copy(input, "scatter_add"), "scatter_add_", dim, index, src, "sum")
@@ -1638,6 +1640,7 @@ def _scatter_reduce_raw(self: Tensor, dim: int, index: Tensor, src: Tensor, redu
     return _scatter_impl(self, "scatter_reduce_", dim, index, src, reduce, bool(include_self))
 
 
+@takes_out("scatter_reduce")
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True) -> Tensor:
     res = _scatter_reduce_raw(_copy(input, "scatter_reduce"), dim, index, src, reduce, include_self)
@@ -1698,6 +1701,7 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     return _index_add_raw(self, dim, index, source, alpha=alpha) if res is None else res
 
 
+@takes_out("index_add")
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     res = _index_add_raw(_copy(input, "index_add"), dim, index, source, alpha=alpha)
     if needs_graph(input, source):
@@ -1721,6 +1725,7 @@ def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     return _index_copy_raw(self, dim, index, source) if res is None else res
 
 
+@takes_out("index_copy")
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     res = _index_copy_raw(_copy(input, "index_copy"), dim, index, source)
     if needs_graph(input, source):

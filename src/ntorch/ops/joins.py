@@ -311,8 +311,9 @@ def _cat_rows(rows: list[tuple[np.ndarray, int]], out2: np.ndarray, kernel) -> N
 concat = cat
 
 
-def concatenate(tensors, axis: int = 0, out: Tensor | None = None) -> Tensor:
-    return cat(tensors, axis, out=out)
+def concatenate(tensors, axis: int = 0, out: Tensor | None = None, *, dim: int | None = None) -> Tensor:
+    """torch.concatenate: cat under NumPy's name; torch takes the dim as axis or dim."""
+    return cat(tensors, axis if dim is None else dim, out=out)
 
 
 def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
@@ -486,12 +487,13 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(input, size, d)
 
 
-def tensor_split(input: Tensor, indices_or_sections=None, dim: int = 0, *, sections=None,
-                 indices=None) -> tuple[Tensor, ...]:
-    """n nearly equal pieces (the first n % size one longer), or pieces between indices (Python slicing)."""
+def tensor_split(input: Tensor, indices_or_sections=None, dim: int = 0, *, sections=None, indices=None,
+                 tensor_indices_or_sections: Tensor | None = None) -> tuple[Tensor, ...]:
+    """n nearly equal pieces (the first n % size one longer), or pieces between indices (Python slicing);
+    torch's keyword for a tensor of either is tensor_indices_or_sections."""
     check_tensor(input, "tensor_split")
-    arg = indices_or_sections if indices_or_sections is not None else (sections if sections is not None
-                                                                         else indices)
+    arg = next((a for a in (indices_or_sections, sections, indices, tensor_indices_or_sections) if a is not None),
+               None)
     if input._data.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = _wrap_dim(_int_arg(dim, "tensor_split", "dim"), input._data.ndim, "tensor_split")
@@ -542,16 +544,25 @@ def _split_along(input: Tensor, arg, dim: int, need: int, op: str) -> tuple[Tens
     return tensor_split(input, arg, dim)
 
 
-def hsplit(input: Tensor, indices_or_sections) -> tuple[Tensor, ...]:
-    return _split_along(input, indices_or_sections, 0 if input.ndim == 1 else 1, 1, "hsplit")
+def _sections_arg(op: str, indices_or_sections, sections, indices):
+    """torch's keyword names for the split points: sections (an int) or indices (a list)."""
+    given = [a for a in (indices_or_sections, sections, indices) if a is not None]
+    if len(given) != 1:
+        raise TypeError(f"{op}() received an invalid combination of arguments: give one of sections or indices")
+    return given[0]
 
 
-def vsplit(input: Tensor, indices_or_sections) -> tuple[Tensor, ...]:
-    return _split_along(input, indices_or_sections, 0, 2, "vsplit")
+def hsplit(input: Tensor, indices_or_sections=None, *, sections=None, indices=None) -> tuple[Tensor, ...]:
+    arg = _sections_arg("hsplit", indices_or_sections, sections, indices)
+    return _split_along(input, arg, 0 if input.ndim == 1 else 1, 1, "hsplit")
 
 
-def dsplit(input: Tensor, indices_or_sections) -> tuple[Tensor, ...]:
-    return _split_along(input, indices_or_sections, 2, 3, "dsplit")
+def vsplit(input: Tensor, indices_or_sections=None, *, sections=None, indices=None) -> tuple[Tensor, ...]:
+    return _split_along(input, _sections_arg("vsplit", indices_or_sections, sections, indices), 0, 2, "vsplit")
+
+
+def dsplit(input: Tensor, indices_or_sections=None, *, sections=None, indices=None) -> tuple[Tensor, ...]:
+    return _split_along(input, _sections_arg("dsplit", indices_or_sections, sections, indices), 2, 3, "dsplit")
 
 
 def _split_method(self: Tensor, split_size, dim: int = 0):

@@ -15,9 +15,10 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
 from ..tensor import Tensor
-from ._util import broadcast_shapes, check_tensor
+from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
 
+_HALF_TYPES = tuple(d for d in (dtypes.float16, getattr(dtypes, "bfloat16", None)) if d is not None)
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
@@ -151,7 +152,25 @@ def _mm_fast(input, mat2):
     return res
 
 
-def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+def _out_dtype_call(op: str, out_dtype, fn, *args, out=None, **kwargs) -> Tensor:
+    """torch's out_dtype on mm/bmm/addmm/baddbmm: a CUDA-only overload (torch's CPU build has no kernel for it)
+    taking the inputs' dtype, or float32 for float16/bfloat16 inputs (computed in float32)."""
+    dt = dtypes.as_dtype(out_dtype)
+    if not _arrays.is_cuda(args[0]._data):
+        overload = "dtype_out" if out is not None else "dtype"
+        raise NotImplementedError(f"Could not run 'aten::{op}.{overload}' with arguments from the 'CPU' backend. "
+                                  "This could be because the operator doesn't exist for this backend, or was omitted "
+                                  "during the selective/custom build process (if using custom build).")
+    if dt is not args[0].dtype:
+        if dt is not dtypes.float32 or args[0].dtype not in _HALF_TYPES:
+            raise RuntimeError("out_dtype must be the same as input dtype or fp32 for fp16/bf16 inputs")
+        args = tuple(a.float() for a in args)
+    return fn(*args, out=out, **kwargs)
+
+
+def mm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = None) -> Tensor:
+    if out_dtype is not None:
+        return _out_dtype_call("mm", out_dtype, mm, input, mat2, out=out)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, mat2 = amp.lower_precision(input, mat2)
     if out is None:
@@ -197,7 +216,9 @@ def _check_bmm(input: Tensor, mat2: Tensor) -> None:
                            f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
 
 
-def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = None) -> Tensor:
+    if out_dtype is not None:
+        return _out_dtype_call("bmm", out_dtype, bmm, input, mat2, out=out)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, mat2 = amp.lower_precision(input, mat2)
     check_tensor(input, "bmm")
@@ -301,6 +322,7 @@ def _fold(x: np.ndarray, nb: int) -> np.ndarray:
     return _arrays.ascontiguous(x).reshape((nb,) + x.shape[-2:])
 
 
+@takes_out("mv")
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     check_tensor(input, "mv")
     check_tensor(vec, "mv", "vec")
@@ -324,7 +346,9 @@ def _mv_backward(c, g):
             mv(a.t(), g) if c.needs_input_grad[1] else None)
 
 
-def dot(input: Tensor, other: Tensor) -> Tensor:
+@takes_out("dot", "result dtype {Got} does not match input dtype {Want}")
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    other = tensor  # torch's keyword name
     check_tensor(input, "dot")
     check_tensor(other, "dot", "tensor")
     if input.ndim != 1 or other.ndim != 1:
@@ -344,6 +368,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     return res
 
 
+@takes_out("outer", None)
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     check_tensor(input, "outer")
     check_tensor(vec2, "outer", "vec2")
@@ -357,10 +382,18 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 ger = outer
 
 
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out_dtype=None,
+          out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, mat1, mat2 = amp.lower_precision(input, mat1, mat2)
+    if out_dtype is not None:
+        return _out_dtype_call("addmm", out_dtype, addmm, input, mat1, mat2, out=out, beta=beta, alpha=alpha)
+    return _addmm(input, mat1, mat2, beta=beta, alpha=alpha, out=out)
+
+
+@takes_out("addmm")
+def _addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     for t, name in ((input, "input"), (mat1, "mat1"), (mat2, "mat2")):
         check_tensor(t, "addmm", name)
     if mat1.ndim != 2:
@@ -378,10 +411,18 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return _scale_add(input, shape, lambda: mm(mat1, mat2), beta, alpha)
 
 
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out_dtype=None,
+            out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to the product's shape."""
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, batch1, batch2 = amp.lower_precision(input, batch1, batch2)
+    if out_dtype is not None:
+        return _out_dtype_call("baddbmm", out_dtype, baddbmm, input, batch1, batch2, out=out, beta=beta, alpha=alpha)
+    return _baddbmm(input, batch1, batch2, beta=beta, alpha=alpha, out=out)
+
+
+@takes_out("baddbmm")
+def _baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     for t, name in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
         check_tensor(t, "baddbmm", name)
     _check_bmm(batch1, batch2)
@@ -394,6 +435,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     return _scale_add(input, shape, lambda: bmm(batch1, batch2), beta, alpha)
 
 
+@takes_out("addmv")
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat @ vec); input broadcasts to the product's shape."""
     for t, name in ((input, "input"), (mat, "mat"), (vec, "vec")):
@@ -663,6 +705,7 @@ def _cross_ndim(input: Tensor, other: Tensor) -> None:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
 
 
+@takes_out("cross")
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """torch.cross: dim None means the first dim of size 3 (torch's deprecated default; linalg.cross uses -1)."""
     _cross_ndim(input, other)
@@ -680,6 +723,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     return _cross("linalg.cross", input, other, dim)
 
 
+@takes_out("vdot", "result dtype {Got} does not match input dtype {Want}")
 def vdot(input: Tensor, other: Tensor) -> Tensor:
     """torch.vdot: the dot product of two 1-D tensors (real dtypes: no conjugation)."""
     check_tensor(input, "vdot")
@@ -687,6 +731,8 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
     return dot(input, other)  # (dot's shape and dtype checks raise the messages torch's vdot raises)
 
 
+@takes_out("inner", "tensordot: Expected the output tensor to have dtype {Want}, but got an output tensor with "
+                    "dtype {Got}")
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """torch.inner: contracts the last dims (a 0-d operand multiplies)."""
     from .elementwise import apply

@@ -11,9 +11,11 @@ import numpy as np
 from .. import dtypes, layouts
 from ..tensor import Tensor
 from . import creation
-from ._util import check_tensor, write_out
+from ._util import check_tensor, takes_out
 
 
+@takes_out("frexp", ("torch.frexp() expects mantissa to have dtype {want} but got {got}",
+                 "torch.frexp() expects exponent to have int dtype but got {got}"))
 def frexp(input: Tensor):
     """(mantissa, exponent), input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (0, inf, NaN: exponent 0)."""
     check_tensor(input, "frexp")
@@ -44,26 +46,16 @@ class FrexpResult(tuple):
         return self[1]
 
 
-def _is_signed_inf(name: str, input: Tensor, positive: bool, out: Tensor | None) -> Tensor:
-    """isposinf/isneginf: torch takes an out= of dtype bool only."""
-    check_tensor(input, name)
-    if out is not None:
-        check_tensor(out, name, "out")
-        if out.dtype is not dtypes.bool:
-            raise RuntimeError(f"{name} does not support non-boolean outputs.")
-    if input.is_floating_point():
-        res = input.isinf() & ((input > 0) if positive else (input < 0))
-    else:
-        res = creation.zeros_like(input, dtype=dtypes.bool)
-    return res if out is None else write_out(out, res._data, name)
+@takes_out("isposinf", "isposinf does not support non-boolean outputs.")
+def isposinf(input: Tensor) -> Tensor:
+    check_tensor(input, "isposinf")
+    return input.isinf() & (input > 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
 
 
-def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return _is_signed_inf("isposinf", input, True, out)
-
-
-def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return _is_signed_inf("isneginf", input, False, out)
+@takes_out("isneginf", "isneginf does not support non-boolean outputs.")
+def isneginf(input: Tensor) -> Tensor:
+    check_tensor(input, "isneginf")
+    return input.isinf() & (input < 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
 
 
 def isreal(input: Tensor) -> Tensor:
@@ -102,6 +94,7 @@ def zeta(input, other) -> Tensor:
     return total
 
 
+@takes_out("polygamma", None)
 def polygamma(n: int, input: Tensor) -> Tensor:
     """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n+1, x) for n >= 1 (accurate for x > 0)."""
     check_tensor(input, "polygamma")
@@ -113,6 +106,7 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     return zeta(float(n + 1), x) * ((-1) ** (n + 1) * math.factorial(n))
 
 
+@takes_out("mvlgamma", None)
 def mvlgamma(input: Tensor, p: int) -> Tensor:
     """The multivariate log-gamma: sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)."""
     check_tensor(input, "mvlgamma")

@@ -12,7 +12,7 @@ from ..autograd import grad_mode
 from ..devices import as_device
 from ..tensor import Tensor
 from . import conversion, creation, shape
-from ._util import check_tensor, is_scalar
+from ._util import check_tensor, is_scalar, takes_out
 
 
 def set_num_threads(int: int) -> None:  # noqa: A002 - torch's parameter name
@@ -304,6 +304,7 @@ COPY_VIEWS = {
 }
 
 
+@takes_out("slice_copy")
 def _slice_copy(input: Tensor, dim: int = 0, start: int | None = None, end: int | None = None,
                 step: int = 1) -> Tensor:
     index = [slice(None)] * input.ndim
@@ -321,4 +322,4 @@ FUNCTIONS = {
     **{n: _method_form(n) for n in INPLACE_NAMES},
     **{n: _copy_of(n, v) for n, v in COPY_VIEWS.items()},
 }
-FUNCTIONS["alias_copy"] = lambda input: _own(shape.view(input, tuple(input.shape)))
+FUNCTIONS["alias_copy"] = takes_out("alias_copy")(lambda input: _own(shape.view(input, tuple(input.shape))))

@@ -5,6 +5,7 @@ each forwarding to ntorch.nn.functional."""
 from __future__ import annotations
 
 from ..tensor import Tensor
+from ._util import takes_out
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -196,6 +197,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return _F().celu(input, alpha, inplace=True)
 
 
+@takes_out("threshold", None)
 def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
     return _F().threshold(input, threshold, value)
 
@@ -204,6 +206,7 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return _F().threshold(input, threshold, value, inplace=True)
 
 
+@takes_out("hardshrink", "Found dtype {Got} but expected {Want}")
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return _F().hardshrink(input, lambd)
 

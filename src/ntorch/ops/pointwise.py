@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
-from ._util import check_tensor, is_scalar, number_arg
+from ._util import check_tensor, is_scalar, number_arg, takes_out
 from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
 
 UNARY = [
@@ -247,10 +247,12 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
 clip = clamp
 
 
+@takes_out("clamp_min", "Found dtype {Got} but expected {Want}")
 def clamp_min(input: Tensor, min) -> Tensor:
     return clamp(input, min=min)
 
 
+@takes_out("clamp_max", "Found dtype {Got} but expected {Want}")
 def clamp_max(input: Tensor, max) -> Tensor:
     return clamp(input, max=max)
 

@@ -23,7 +23,7 @@ from ..cuda.array import CudaArray
 from ..cuda.array import as_strided as _cuda_as_strided
 from ..kernels.cpu import copy as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, write_out
+from ._util import check_tensor, takes_out, write_out
 from .joins import _COPY_MIN as _SMALL
 from .joins import _UINT, _int_arg, check_out_grad, copy_tensor_into, stack
 from .shape import _check_unique_dims, _reshape_backward, _track, expand, narrow, preserved_strides, reshape
@@ -180,9 +180,14 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 
 
 # -- repeats -----------------------------------------------------------------------------------------------
-def repeat(self: Tensor, *sizes) -> Tensor:
-    """self tiled sizes[i] times along each dim (leading sizes add dims): NumPy's broadcast copy."""
+def repeat(self: Tensor, *sizes, repeats=None) -> Tensor:
+    """self tiled sizes[i] times along each dim (leading sizes add dims): NumPy's broadcast copy; torch's keyword
+    form is repeat(repeats=...)."""
     check_tensor(self, "repeat")
+    if repeats is not None:
+        if sizes:
+            raise TypeError("repeat() received an invalid combination of arguments: repeats given twice")
+        sizes = (repeats,)
     if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
         sizes = tuple(sizes[0])
     if not sizes:
@@ -547,6 +552,7 @@ def _trace_backward(c, g: Tensor) -> Tensor:
     return diagonal_scatter_zeros(g.expand(min(c.shape)), c.shape, 0, 0, 1)
 
 
+@takes_out("kron", None)
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """Kronecker product: the mul op over broadcast views (a0, 1, a1, 1, ...) * (1, b0, 1, b1, ...)."""
     check_tensor(input, "kron")

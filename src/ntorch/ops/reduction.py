@@ -17,7 +17,7 @@ from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import _FROM_NP
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
-from ._util import check_tensor, normalize_dims
+from ._util import EXACT, call_out, check_tensor, normalize_dims, takes_out
 
 
 class _ReturnType:
@@ -398,6 +398,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: 
     return _maybe_out(total / sum(kept, dim, keepdim).to(total.dtype), out, "nanmean")
 
 
+@takes_out("aminmax")
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result:
     """(amin, amax) in one call; like torch, an empty reduction is an error even without dim."""
     check_tensor(input, "aminmax")
@@ -597,12 +598,28 @@ def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
     return result(vals, idx)
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False):
-    return _max_min("max", input, dim, keepdim)
+def _max_min_out(op: str, input: Tensor, dim, keepdim: bool, other, out):
+    """torch.max/min's overloads: (input, other) is maximum/minimum; out= is a tensor for the full reduction
+    (any castable dtype) and a (values, indices) tuple of the exact dtypes for a dim."""
+    if other is not None:
+        if dim is not None:
+            raise TypeError(f"{op}() received an invalid combination of arguments: both dim and other given")
+        dim = other
+    if isinstance(dim, Tensor):
+        from .pointwise import FUNCTIONS
+
+        return FUNCTIONS["maximum" if op == "max" else "minimum"](input, dim, out=out)
+    if out is None:
+        return _max_min(op, input, dim, keepdim)
+    return call_out(op, out, None if dim is None else EXACT, _max_min, op, input, dim, keepdim)
 
 
-def min(input: Tensor, dim=None, keepdim: bool = False):
-    return _max_min("min", input, dim, keepdim)
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    return _max_min_out("max", input, dim, keepdim, other, out)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    return _max_min_out("min", input, dim, keepdim, other, out)
 
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:

@@ -24,7 +24,7 @@ from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import scan as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor
+from ._util import check_tensor, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType, check_out_matches_dtype
 
@@ -284,11 +284,13 @@ def _cum_extreme_backward(c, g, g_indices=None):
     return scatter_add_zeros(g, indices, c.dim, c.shape)
 
 
+@takes_out("cummax", "expected scalar_type {Want} but found {Got}")
 def cummax(input: Tensor, dim: int):
     """Ties go to the later index; a NaN stays the running max (each new NaN taking over), as torch."""
     return _cum_extreme("cummax", input, dim)
 
 
+@takes_out("cummin", "expected scalar_type {Want} but found {Got}")
 def cummin(input: Tensor, dim: int):
     return _cum_extreme("cummin", input, dim)
 
@@ -336,6 +338,7 @@ def _logcumsumexp_backward(c, g):
     return part(log_pos) - part(log_neg)
 
 
+@takes_out("diff", None)
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
          append: Tensor | None = None) -> Tensor:
     """n-th forward difference (logical xor for bool), built from the elementwise sub / logical_xor ops."""

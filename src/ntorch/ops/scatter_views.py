@@ -4,7 +4,7 @@ one of its views (composed of clone and an in-place copy, so autograd and CUDA c
 from __future__ import annotations
 
 from ..tensor import Tensor
-from ._util import check_tensor
+from ._util import check_tensor, takes_out
 
 
 def _scatter_into(input: Tensor, src: Tensor, view_of, name: str) -> Tensor:
@@ -22,6 +22,7 @@ def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     return _scatter_into(input, src, lambda t: t.select(dim, index), "select_scatter")
 
 
+@takes_out("slice_scatter")
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None, end: int | None = None,
                   step: int = 1) -> Tensor:
     def view(t: Tensor) -> Tensor:

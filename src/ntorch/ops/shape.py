@@ -157,7 +157,12 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
     return t._view_of(view)
 
 
-def view(self: Tensor, *shape) -> Tensor:
+def view(self: Tensor, *shape, size=None, dtype=None) -> Tensor:
+    """Tensor.view(*shape) or view(dtype); torch's keyword forms are view(size=...) and view(dtype=...)."""
+    if size is not None or dtype is not None:
+        if shape or (size is not None and dtype is not None):
+            raise TypeError("view() received an invalid combination of arguments: give a shape or a dtype")
+        shape = (size,) if dtype is None else (dtype,)
     if len(shape) == 1 and isinstance(shape[0], dtypes.dtype | str):
         return view_dtype(self, shape[0])
     shape = _infer_size(_sizes(shape, "view"), self._data.size, "view")
@@ -239,7 +244,12 @@ def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return _track("TransposeBackward0", lambda c, g: g.transpose(c.d0, c.d1), self, res, d0=d0, d1=d1)
 
 
-swapaxes = swapdims = transpose
+swapdims = transpose
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """torch.swapaxes: transpose under NumPy's argument names (torch takes axis0/axis1 here, not dim0/dim1)."""
+    return transpose(input, axis0, axis1)
 
 
 def t(self: Tensor) -> Tensor:
@@ -301,7 +311,12 @@ def squeeze(self: Tensor, dim=None) -> Tensor:
     return _track("SqueezeBackward1", _reshape_backward, self, res)
 
 
-def expand(self: Tensor, *sizes) -> Tensor:
+def expand(self: Tensor, *sizes, size=None, implicit: bool = False) -> Tensor:
+    """Tensor.expand; torch's keyword form is expand(size=...) (implicit is a tracing flag without effect)."""
+    if size is not None:
+        if sizes:
+            raise TypeError("expand() received an invalid combination of arguments: sizes given twice")
+        sizes = (size,)
     sizes = _sizes(sizes, "expand")
     arr = self._data
     if len(sizes) < arr.ndim:

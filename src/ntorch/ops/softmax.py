@@ -16,7 +16,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, warn
+from ._util import check_tensor, takes_out, warn
 
 for _op in ("softmax", "log_softmax"):
     dispatch.register(_op, "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_into)
@@ -132,11 +132,13 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
     return res
 
 
+@takes_out("softmax")
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """exp(x - max) / sum(exp(x - max)) over dim; dtype= casts the input first, as torch does."""
     return _softmax("softmax", input, dim, _stacklevel, dtype)
 
 
+@takes_out("log_softmax")
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """x - max - log(sum(exp(x - max))) over dim."""
     return _softmax("log_softmax", input, dim, _stacklevel, dtype)

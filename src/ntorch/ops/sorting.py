@@ -32,7 +32,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import sort as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, is_scalar
+from ._util import call_out, check_tensor, is_scalar, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType
 
@@ -225,14 +225,16 @@ def _check_nonempty_dim(x: Tensor, d: int, op: str) -> None:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
+_KTHVALUE_OUT = ("output values must be of same type as input", "output indices must be of scalar type Long")
+
+
 def _write_outs(out, res: tuple, op: str):
+    """out= for sort/topk/kthvalue: torch's exact dtypes (values as the input, int64 indices)."""
     if out is None:
         return res
-    from ._util import write_out
+    from ._util import EXACT, fill_out
 
-    for o, r in zip(out, res):
-        write_out(o, r._data, op)
-    return type(res)(*out)
+    return fill_out(res, out, op, _KTHVALUE_OUT if op == "kthvalue" else EXACT)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -416,6 +418,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     return _write_outs(out, res, "sort")
 
 
+@takes_out("argsort")
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     check_tensor(input, "argsort")
     codec = _codec(input.dtype)
@@ -427,6 +430,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     return Tensor._wrap(_unrows(perm, d, moved, input.ndim))
 
 
+@takes_out("msort")
 def msort(input: Tensor) -> Tensor:
     check_tensor(input, "msort")
     return sort(input, 0).values
@@ -587,16 +591,33 @@ def _cuda_median_rows(x2, ignore_nan: bool):
     return idx
 
 
-def median(input: Tensor, dim=None, keepdim: bool = False):
+_MEDIAN_OUT = ("Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but type "
+               "torch.{Got}Tensor does not equal torch.{Want}Tensor (while checking arguments for median)",
+               "Expected tensor for argument #1 'indices' to have scalar type Long; but got torch.{Got}Tensor "
+               "instead (while checking arguments for median)")
+
+
+def _median_out(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool, out):
+    """torch's median/nanmedian take out= only with a dim (a (values, indices) tuple)."""
+    if out is None:
+        return _median(op, input, dim, keepdim, ignore_nan)
+    if dim is None:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "dim"')
+    return call_out(op, out, _MEDIAN_OUT, _median, op, input, dim, keepdim, ignore_nan)
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """The lower median; NaN (the first one's index) when a row has NaN."""
-    return _median("median", input, dim, keepdim, False)
+    return _median_out("median", input, dim, keepdim, False, out)
 
 
-def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """The lower median of the non-NaN values (NaN when all are NaN)."""
-    return _median("nanmedian", input, dim, keepdim, True)
+    return _median_out("nanmedian", input, dim, keepdim, True, out)
 
 
+@takes_out("mode", ("expected scalar type '{Want}' but got '{Got}' for values output",
+                "expected scalar type '{Want}' but got '{Got}' for indices output"))
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value and an index of it, as torch's CPU kernel picks them (the first longest run of
     equal values after its std::sort; which index, and where NaNs fall, follow that sort's steps)."""
@@ -1009,9 +1030,17 @@ def _cuda_bincount(kernel, input: Tensor, weights: Tensor | None, minlength: int
     return Tensor._wrap(out)
 
 
-def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+@takes_out("isin")
+def isin(elements=None, test_elements=None, *, assume_unique: bool = False, invert: bool = False, element=None,
+         test_element=None) -> Tensor:
     """Which elements occur in test_elements (after promotion to a common dtype; NaN occurs nowhere): a binary
-    search in the sorted test elements, so it runs on either device."""
+    search in the sorted test elements, so it runs on either device. element/test_element are torch's keyword
+    names for a scalar operand."""
+    elements = element if element is not None else elements
+    test_elements = test_element if test_element is not None else test_elements
+    if elements is None or test_elements is None:
+        raise TypeError("isin() missing required argument: 'elements' and 'test_elements' (or the scalar "
+                        "'element' / 'test_element')")
     from .creation import tensor as _tensor
     from .creation import zeros as _zeros
 

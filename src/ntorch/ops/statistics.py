@@ -11,7 +11,7 @@ from collections import namedtuple
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim
 from . import creation
-from ._util import check_tensor
+from ._util import check_tensor, takes_out
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -78,12 +78,14 @@ def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_n
     return out
 
 
+@takes_out("quantile", "quantile() out tensor must be same dtype as the input tensor")
 def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
              interpolation: str = "linear") -> Tensor:
     """The q-th quantiles along dim (of all elements when dim is None); NaN wherever a slice holds NaN."""
     return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
 
 
+@takes_out("nanquantile", "quantile() out tensor must be same dtype as the input tensor")
 def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
                 interpolation: str = "linear") -> Tensor:
     """quantile over the non-NaN values of each slice (NaN for an all-NaN slice)."""
@@ -226,6 +228,10 @@ def _histogram_dd(points: Tensor, bins: list, ranges: list, weight: Tensor | Non
     return hist, edges
 
 
+@takes_out("histogram", (
+    "torch.histogram: input tensor and hist tensor should have the same dtype, but got input {want} and hist {got}",
+    "torch.histogram: input tensor and bin_edges tensor should have the same dtype, but got input {want} and "
+    "bin_edges {got} for dimension 0"))
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None,  # noqa: A002
               density: bool = False) -> tuple[Tensor, Tensor]:
     """(hist, bin_edges) as np.histogram: `bins` equal bins over range (default input's min..max), or the
@@ -389,6 +395,7 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     return diff.abs().pow(p).sum().pow(1.0 / p) if p != 2 else (diff * diff).sum().sqrt()
 
 
+@takes_out("renorm")
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     """Each slice along dim scaled down to p-norm maxnorm where its norm exceeds it (as torch: by
     maxnorm / (norm + 1e-7))."""

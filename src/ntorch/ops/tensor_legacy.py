@@ -113,10 +113,10 @@ def _check_same_type(name: str, self: Tensor, other: Tensor, arg: str) -> None:
         raise TypeError(f"{name}: expected {self.type()} for '{arg}' (got {other.type()})")
 
 
-def map_(self: Tensor, tensor: Tensor, callable) -> Tensor:
+def map_(self: Tensor, other: Tensor, callable) -> Tensor:
     _check_callback(self, "map_")
-    _check_same_type("map_", self, tensor, "other")
-    return _callback_into(self, callable, tensor)
+    _check_same_type("map_", self, other, "other")
+    return _callback_into(self, callable, other)
 
 
 def map2_(self: Tensor, x: Tensor, y: Tensor, callable) -> Tensor:

@@ -4,6 +4,7 @@ out-of-place ops, predicates and real-tensor identities (conj, real, ...), and i
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import _arrays, dtypes, layouts
 from ..autograd import grad_mode
@@ -157,8 +158,17 @@ def set_(self: Tensor, source: Tensor | None = None, storage_offset: int | None 
     return self
 
 
-def is_set_to(self: Tensor, other: Tensor) -> bool:
+def _is_pinned(self: Tensor, device=None) -> bool:
+    """No pinned host memory here; torch's deprecated device argument warns as torch's does."""
+    if device is not None:
+        warnings.warn("The argument 'device' of Tensor.is_pinned() is deprecated. Please do not pass this argument.",
+                      DeprecationWarning, stacklevel=2)
+    return False
+
+
+def is_set_to(self: Tensor, tensor: Tensor) -> bool:
     """The same memory seen the same way: start, shape, strides, dtype and device."""
+    other = tensor
     return (self.device == other.device and self.dtype is other.dtype and self.data_ptr() == other.data_ptr()
             and tuple(self.shape) == tuple(other.shape) and self.stride() == other.stride())
 
@@ -234,7 +244,7 @@ METHODS = {
     "dense_dim": lambda self: self.ndim,
     "sparse_dim": lambda self: 0,
     "to_dense": lambda self, dtype=None, *, masked_grad=None: self if dtype is None else self.to(dtype),
-    "record_stream": lambda self, stream: None,  # one stream per device: nothing to record
+    "record_stream": lambda self, s: None,  # one stream per device: nothing to record
     "angle": angle,
     "dim_order": dim_order,
     "float_power_": float_power_,
@@ -250,7 +260,7 @@ METHODS = {
     "is_conj": lambda self: False,
     "is_neg": lambda self: False,
     "is_shared": lambda self: False,
-    "is_pinned": lambda self: False,
+    "is_pinned": _is_pinned,
     "conj": lambda self: self,
     "resolve_conj": lambda self: self,
     "resolve_neg": lambda self: self,

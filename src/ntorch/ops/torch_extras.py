@@ -13,6 +13,7 @@ import warnings
 from .. import dtypes
 from ..devices import get_default_device, set_default_device  # noqa: F401  (bound as torch.* names)
 from ..tensor import Tensor
+from ._util import takes_out
 
 e = math.e
 pi = math.pi
@@ -44,6 +45,7 @@ def igammac(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
     return special.gammaincc(input, other, out=out) if out is not None else special.gammaincc(input, other)
 
 
+@takes_out("nonzero_static", "nonzero_static: Expected out tensor to have scalar type {Want} but got scalar type{Got}")
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
     return _check(input, "nonzero_static").nonzero_static(size=size, fill_value=fill_value)
 
@@ -52,8 +54,8 @@ def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]
     return input.chunk(chunks, dim)
 
 
-def unsafe_split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
-    return tensor.split(split_size_or_sections, dim)
+def unsafe_split(tensor: Tensor, split_size, dim: int = 0) -> tuple[Tensor, ...]:
+    return tensor.split(split_size, dim)
 
 
 def unsafe_split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor, ...]:
@@ -91,6 +93,7 @@ def _range_values(start, step, n: int, dt, device) -> Tensor:
     return (idx * step + start).to(dt)
 
 
+@takes_out("frobenius_norm")
 def frobenius_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False) -> Tensor:
     """Deprecated in torch: linalg.vector_norm(input, 2, dim, keepdim)."""
     from .. import linalg
@@ -98,6 +101,7 @@ def frobenius_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False) -> Tensor
     return linalg.vector_norm(input, 2, dim, keepdim)
 
 
+@takes_out("nuclear_norm", "linalg.matrix_norm expected out tensor dtype {Want} but got: {Got}")
 def nuclear_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False) -> Tensor:
     """Deprecated in torch: linalg.matrix_norm(input, 'nuc', dim, keepdim)."""
     from .. import linalg
@@ -114,6 +118,7 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False):
     return linalg.lu_factor(A, pivot=pivot)
 
 
+@takes_out("lu_solve")
 def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
     """torch.lu_solve(b, LU, pivots) = linalg.lu_solve(LU, pivots, b)."""
     from .. import linalg
@@ -121,6 +126,7 @@ def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
     return linalg.lu_solve(LU_data, LU_pivots, b)
 
 
+@takes_out("lu_unpack")
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
     """(P, L, U) from lu_factor's packed result: L unit lower (m, k), U upper (k, n), P the permutation that
     the 1-based row swaps of LU_pivots make, so that A = P @ L @ U. Skipped parts are empty tensors."""
