@@ -20,14 +20,13 @@ the kernel.
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
 import re
 
 from ..cpu import codegen
 from ..cpu.elementwise import collapse
 from . import arrays
 from .launch import SIMULATOR, configure, grid_1d
+from .scalar import helpers_digest
 
 __all__ = ["CudaElementwiseKernel", "cuda_kernel_for", "to_cuda_expr", "computes_natively"]
 
@@ -126,17 +125,6 @@ def computes_natively(expr: str) -> bool:
     return all(n in _HALF_OK or re.fullmatch(r"p\d+", n) for n in names)
 
 
-@functools.cache
-def _helpers_digest() -> str:
-    """Hash of the helpers the kernels inline (this folder's scalar.py and the CPU scalar.py whose functions it
-    shares): a cached kernel does not notice when a device function it inlined changes."""
-    h = hashlib.sha1()
-    for path in (os.path.dirname(__file__), os.path.join(os.path.dirname(__file__), os.pardir, "cpu")):
-        with open(os.path.join(path, "scalar.py"), "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()[:16]
-
-
 def _kinds_for(nargs: int) -> list[str]:
     """Every array/scalar pattern except all-scalar (the front end makes that a 0-d array)."""
     kinds = []
@@ -154,7 +142,7 @@ def _loads(kinds: str, index: str) -> str:
 def _source(expr: str, compute: str, nargs: int, nparams: int) -> str:
     params = [f"p{j}" for j in range(nparams)]
     fargs = ", ".join([*_OPERANDS[:nargs], *params])
-    out = [_HEADER.format(fargs=fargs, expr=expr, compute=compute, digest=_helpers_digest(), sim=SIMULATOR)]
+    out = [_HEADER.format(fargs=fargs, expr=expr, compute=compute, digest=helpers_digest(), sim=SIMULATOR)]
     p = "".join(f", {q}" for q in params)
     for kinds in _kinds_for(nargs):
         arrays_ = [k for k, kind in enumerate(kinds) if kind == "a"]

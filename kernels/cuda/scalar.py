@@ -15,7 +15,10 @@ arithmetic and four stubs), so they are re-exported here for the generated kerne
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
+import os
 
 import numpy as np
 
@@ -190,3 +193,16 @@ def gelu_tanh_f32(x):
 @_dev
 def gelu_erf_f32(x):
     return _F32_HALF * x * M.erfc(-x * np.float32(0.7071067811865476))
+
+
+@functools.cache
+def helpers_digest() -> str:
+    """Hash of the helpers generated kernels inline (this file and the CPU scalar.py whose functions it shares):
+    it goes into every generated module that star-imports this one, because a cached kernel does not notice
+    when a device function it inlined changes."""
+    h = hashlib.sha1()
+    here = os.path.dirname(__file__)
+    for path in (os.path.join(here, "scalar.py"), os.path.join(here, os.pardir, "cpu", "scalar.py")):
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
