@@ -149,3 +149,13 @@ def test_resize_with_a_memory_format_restrides_the_same_memory():
     assert r.shape == (2, 2, 2, 2) and r.stride() == (8, 1, 4, 2)
     with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last format"):
         ntorch.ones(3).resize_(3, memory_format=ntorch.channels_last)
+
+
+def test_bernoulli_and_multinomial_out():
+    o = ntorch.empty(0, dtype=ntorch.float64)
+    r = ntorch.bernoulli(ntorch.full((50,), 0.5), out=o)
+    assert r is o and o.dtype is ntorch.float64 and set(o.tolist()) <= {0.0, 1.0}
+    m = ntorch.empty(0, dtype=ntorch.int64)
+    assert ntorch.multinomial(ntorch.ones(4), 2, out=m) is m and m.shape == (2,) and len(set(m.tolist())) == 2
+    with pytest.raises(RuntimeError, match="multinomial expects Long tensor out, got: Int"):
+        ntorch.multinomial(ntorch.ones(4), 2, out=ntorch.empty(0, dtype=ntorch.int32))

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _arrays, dispatch, dtypes, layouts
 from .devices import as_device, cuda_index
+from .ops._util import takes_out
 from .ops.creation import _dt, _finish, _shape_arg, into_out
 from .tensor import Tensor
 
@@ -339,6 +340,7 @@ def _host_check(flag: Tensor) -> bool:
     return bool(flag.any()) if flag.numel() else False
 
 
+@takes_out("bernoulli", None)
 def bernoulli(input: Tensor, p=None, *, generator: Generator | None = None) -> Tensor:
     """0/1 draws with probability `input` (each element), or with the scalar p; input's dtype and shape."""
     if p is not None:
@@ -392,6 +394,7 @@ def _multinomial_checks(input: Tensor, num_samples: int, replacement: bool) -> N
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
 
 
+@takes_out("multinomial", "multinomial expects Long tensor out, got: {Got}")
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
     """Category indices (int64) drawn from each row's unnormalised weights.
