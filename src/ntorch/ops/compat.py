@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import layouts
 from ..tensor import Tensor
+from ._util import takes_out
 
 
 # -- control flow, eagerly ----------------------------------------------------------------------------------------
@@ -118,6 +119,7 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
     return linalg.vector_norm(v, pow, dim=others, keepdim=True)
 
 
+@takes_out("unfold_copy")
 def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     return input.unfold(dimension, size, step).clone()
 
@@ -141,7 +143,7 @@ def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tenso
 
 
 def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype=None, layout=None, device=None,
-              pin_memory: bool = False) -> Tensor:
+              pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """A CPU tensor of `size` elements over a memory-mapped file: shared=True writes changes to the file (which
     is created if needed), otherwise changes stay in memory (copy on write)."""
     from .creation import _dt, _finish
@@ -158,7 +160,7 @@ def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype
         if os.path.getsize(filename) < nbytes:
             raise RuntimeError(f"unable to mmap {nbytes} bytes from file <{filename}>: Cannot allocate memory (12)")
         arr = np.memmap(filename, dtype=dt.np, mode="c", shape=(size,)) if size else np.empty(0, dt.np)
-    return _finish(arr, False, device)
+    return _finish(arr, requires_grad, device)
 
 
 # -- removed in torch 1.9 -----------------------------------------------------------------------------------------
