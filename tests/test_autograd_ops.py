@@ -299,3 +299,20 @@ def test_a_view_made_before_an_inplace_change_of_its_base_follows_the_new_histor
     assert w.grad_fn.next_functions[0][0].name() == "CopySlices"
     (w * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0, 0.0], [3.0, 3.0, 3.0]])
+
+
+def test_clamp_gradients_at_the_bounds_and_nan_follow_torch():
+    # torch: the input keeps the whole gradient at a bound (clamp_min/clamp_max/clamp backward), NaN gets none
+    x = ntorch.tensor([0.0, 1.0, -1.0, 2.0, float("nan")], requires_grad=True)
+    cases = [(lambda: x.clamp(min=0, max=1), [1, 1, 0, 0, 0]), (lambda: x.clamp(min=0), [1, 1, 0, 1, 0]),
+             (lambda: x.clamp(max=1), [1, 1, 1, 0, 0]), (lambda: x.clamp_min(0), [1, 1, 0, 1, 0])]
+    for f, want in cases:
+        x.grad = None
+        f().sum().backward()
+        assert x.grad.tolist() == want
+    assert x.clamp(min=0).grad_fn.name() == "ClampMinBackward0"
+    assert x.clamp(max=0).grad_fn.name() == "ClampMaxBackward0"
+    m = ntorch.zeros(5, requires_grad=True)
+    x.grad = None
+    x.clamp(min=m).sum().backward()
+    assert x.grad.tolist() == [1, 1, 0, 1, 0] and m.grad.tolist() == [0, 0, 1, 0, 0]

@@ -193,6 +193,8 @@ OPS: list[Op] = [
     # ternary
     Op("where", {"any": "y if x else z"}, 3, dtypes=ALL),
     Op("clamp", {"float": "clamp_nan(x, y, z)", "any": "min(max(x, y), z)"}, 3),
+    Op("clamp_min", {"float": "maximum_nan(x, y)", "any": "max(x, y)"}, 2),
+    Op("clamp_max", {"float": "minimum_nan(x, y)", "any": "min(x, y)"}, 2),
     Op("lerp", {"any": "lerp(x, y, z)"}, 3, dtypes=F),
     Op("addcmul", {"float": "fma(T(p0) * y, z, x)", "any": "x + T(p0) * y * z"}, 3, nparams=1),
     Op("addcdiv", {"any": "x + T(p0) * y / z"}, 3, dtypes=F, nparams=1),
@@ -355,9 +357,14 @@ DERIVATIVES: dict[str, tuple[str, object]] = {
     "fmin": ("xy", lambda c, g: _fmax_fmin_grad(c, g, True)),
     "where": ("x", lambda c, g: (None, g.masked_fill(~c.x, 0.0), g.masked_fill(c.x, 0.0))),
     # PyTorch's clamp_backward_min_max: where min > max the output is max, so max takes the gradient
-    "clamp": ("xyz", lambda c, g: (g.masked_fill((c.x < c.y) | (c.x > c.z), 0.0),
+    "clamp": ("xyz", lambda c, g: (g.masked_fill(~((c.x >= c.y) & (c.x <= c.z)), 0.0),
                                    g.masked_fill(~((c.x < c.y) & (c.y < c.z)), 0.0) if c.needs(1) else None,
                                    g.masked_fill(~((c.x > c.z) | (c.z < c.y)), 0.0) if c.needs(2) else None)),
+    # clamp with one bound: the input keeps the gradient at the bound (maximum/minimum would split it)
+    "clamp_min": ("xy", lambda c, g: (g.masked_fill(~(c.x >= c.y), 0.0),
+                                      g.masked_fill(~(c.x < c.y), 0.0) if c.needs(1) else None)),
+    "clamp_max": ("xy", lambda c, g: (g.masked_fill(~(c.x <= c.y), 0.0),
+                                      g.masked_fill(~(c.x > c.y), 0.0) if c.needs(1) else None)),
     "lerp": ("xyz", lambda c, g: (g * (1 - c.z), g * c.z, g * (c.y - c.x) if c.needs(2) else None)),
     "addcmul": ("yz", lambda c, g: (g, g * c.z * c.p0 if c.needs(1) else None,
                                     g * c.y * c.p0 if c.needs(2) else None)),
@@ -466,7 +473,8 @@ def _spec(op: str) -> tuple:
     return spec
 _ONE_OUTPUT = ((None, None),)  # an elementwise node's single output: only its count sizes gradient buffers
 _NO_EDGE = (None, 0)
-_NODE_NAMES = {"add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_floor": "DivBackward1",
+_NODE_NAMES = {"clamp_min": "ClampMinBackward0", "clamp_max": "ClampMaxBackward0",
+               "add_alpha": "AddBackward0", "sub_alpha": "SubBackward0", "div_floor": "DivBackward1",
                "div_trunc": "DivBackward1", "gelu_tanh": "GeluBackward0", "round_decimals": "RoundBackward1",
                "nan_to_num": "NanToNumBackward0", "where": "WhereBackward0", "addcmul": "AddcmulBackward0",
                "addcdiv": "AddcdivBackward0"}

@@ -238,9 +238,9 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
             else "clamp_max_scalar"  # a bool result: torch has no bool clamp kernel
         raise NotImplementedError(f"\"{kind}_{'cuda' if input.is_cuda else 'cpu'}\" not implemented for 'Bool'")
     if max is None:
-        return apply("maximum", input, min, out=out)
+        return apply("clamp_min", input, min, out=out)
     if min is None:
-        return apply("minimum", input, max, out=out)
+        return apply("clamp_max", input, max, out=out)
     return apply("clamp", input, min, max, out=out)
 
 
