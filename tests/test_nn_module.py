@@ -400,3 +400,19 @@ def test_data_parallel_without_gpus_calls_the_module(monkeypatch):
     assert list(dp.state_dict()) == ["module.weight", "module.bias"]
     dp(x).sum().backward()
     assert model.weight.grad is not None
+
+
+def test_torch_module_paths_import():
+    """Code written for torch imports classes from their torch.nn.modules submodules (isinstance checks)."""
+    import ntorch.nn as nn
+    from ntorch.nn.modules.batchnorm import BatchNorm2d, SyncBatchNorm, _BatchNorm
+    from ntorch.nn.modules.channelshuffle import ChannelShuffle
+    from ntorch.nn.modules.fold import Fold, Unfold
+    from ntorch.nn.modules.instancenorm import InstanceNorm1d, _InstanceNorm
+    from ntorch.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
+
+    assert isinstance(nn.BatchNorm1d(2), _BatchNorm) and isinstance(SyncBatchNorm(2), _BatchNorm)
+    assert BatchNorm2d is nn.BatchNorm2d and InstanceNorm1d is nn.InstanceNorm1d
+    assert isinstance(nn.InstanceNorm2d(2), _InstanceNorm)
+    assert (Fold, Unfold, PixelShuffle, PixelUnshuffle, ChannelShuffle) == (nn.Fold, nn.Unfold, nn.PixelShuffle,
+                                                                            nn.PixelUnshuffle, nn.ChannelShuffle)
