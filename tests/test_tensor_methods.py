@@ -139,3 +139,20 @@ def test_dense_tensor_protocol_methods():
     np.testing.assert_array_equal(t.numpy(), 5)
     src = nt.zeros(2, 3)
     assert t.module_load(src, assign=True).data_ptr() == src.data_ptr()
+
+
+def test_storage_is_the_whole_typed_buffer():
+    import warnings
+
+    base = nt.arange(6.0)
+    x = base.reshape(2, 3)[1:]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = x.storage()
+    assert any("TypedStorage is deprecated" in str(w.message) for w in caught)
+    assert s.size() == len(s) == 6 and s.dtype is nt.float32 and s.element_size() == 4 and s.nbytes() == 24
+    assert s.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0] and s[4] == 4.0
+    assert s.data_ptr() == x.data_ptr() - 3 * 4  # the storage starts at the base's first element
+    s[0] = 10.0
+    assert base[0].item() == 10.0  # writes reach the tensor's memory
+    assert x.untyped_storage().size() == 24 and x.untyped_storage().data_ptr() == s.data_ptr()

@@ -26,6 +26,20 @@ class Storage:
     def nbytes(self) -> int:
         return self.flat.nbytes
 
+    def size(self) -> int:
+        """torch.UntypedStorage.size(): the size in bytes."""
+        return self.flat.nbytes
+
+    __len__ = size
+
+    def element_size(self) -> int:
+        return 1
+
+    def data_ptr(self) -> int:
+        if type(self.flat) is CudaArray:
+            return self.flat.data_ptr
+        return self.flat.__array_interface__["data"][0]
+
 
 def _storage_for(arr: np.ndarray) -> Storage:
     """A Storage covering every element `arr` reaches, starting at its first element (for a CUDA array: its

@@ -8,6 +8,7 @@ import warnings
 
 from .. import _arrays, dtypes, layouts
 from ..autograd import grad_mode
+from ..storage import typed_storage as _typed_storage
 from ..tensor import Tensor, _contiguous_strides, _wrap_dim
 from . import misc, shape, tensor_legacy
 from ._util import check_tensor, write_out
@@ -237,6 +238,7 @@ METHODS = {
     "sum_to_size": sum_to_size,
     "resize_": resize_,
     "resize_as_": resize_as_,
+    "storage": lambda self: _typed_storage(self),
     "set_": set_,
     "is_set_to": is_set_to,
     "module_load": module_load,
