@@ -600,3 +600,21 @@ def test_conv_transpose_stride1_and_depthwise(rng, monkeypatch, case):
         got = F.conv_transpose2d(nt.tensor(x, dtype=dt), nt.tensor(w, dtype=dt), nt.tensor(b, dtype=dt), s, p, op,
                                  g, d)
         _check(got, ref, dt, f"{case} {dt}")
+
+
+def test_nn_grad_conv_input_and_weight_match_a_direct_sum():
+    """ntorch.nn.grad.conv1d_input / conv1d_weight: the adjoints of a 1-d convolution, by direct sums."""
+    import ntorch as _nt
+
+    rng = np.random.default_rng(7)
+    x, w, go = rng.standard_normal((2, 3, 9)), rng.standard_normal((4, 3, 3)), rng.standard_normal((2, 4, 7))
+    want_x = np.zeros_like(x)
+    want_w = np.zeros_like(w)
+    for t in range(7):
+        want_x[:, :, t:t + 3] += np.einsum("bo,oik->bik", go[:, :, t], w)
+        want_w += np.einsum("bo,bik->oik", go[:, :, t], x[:, :, t:t + 3])
+    gx = _nt.nn.grad.conv1d_input(x.shape, _nt.tensor(w), _nt.tensor(go))
+    gw = _nt.nn.grad.conv1d_weight(_nt.tensor(x), w.shape, _nt.tensor(go))
+    np.testing.assert_allclose(gx.numpy(), want_x, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw.numpy(), want_w, rtol=1e-12, atol=1e-12)
+    assert _nt.nn.grad.conv2d_weight(_nt.ones(1, 1, 4, 4), (1, 1, 3, 3), _nt.ones(1, 1, 2, 2)).shape == (1, 1, 3, 3)

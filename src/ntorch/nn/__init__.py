@@ -1,6 +1,6 @@
 """Neural-network building blocks: torch.nn's Module system and layers over the functional API."""
 
-from . import attention, functional, init, utils  # noqa: F401  (attention: torch.nn.attention's sdpa_kernel)
+from . import attention, functional, grad, init, utils  # noqa: F401  (attention: torch.nn.attention's sdpa_kernel)
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .modules.lazy import UninitializedBuffer, UninitializedParameter
