@@ -416,3 +416,18 @@ def test_torch_module_paths_import():
     assert isinstance(nn.InstanceNorm2d(2), _InstanceNorm)
     assert (Fold, Unfold, PixelShuffle, PixelUnshuffle, ChannelShuffle) == (nn.Fold, nn.Unfold, nn.PixelShuffle,
                                                                             nn.PixelUnshuffle, nn.ChannelShuffle)
+
+
+def test_set_submodule_to_empty_share_memory():
+    import ntorch.nn as nn
+
+    m = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU()))
+    m.set_submodule("1.0", nn.Tanh())
+    assert isinstance(m[1][0], nn.Tanh)
+    with pytest.raises(AttributeError, match="has no attribute `5`"):
+        m.set_submodule("1.5", nn.Tanh(), strict=True)
+    with pytest.raises(ValueError, match="is not an nn.Module"):
+        m.set_submodule("0", 3)
+    w = m[0].weight
+    assert m.to_empty(device="cpu") is m and m[0].weight is w and w.shape == (3, 2)
+    assert m.share_memory() is m
