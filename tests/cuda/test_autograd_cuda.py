@@ -101,6 +101,8 @@ ELEMENTWISE = {
     "minimum": (nt.minimum, 2, None), "fmax": (nt.fmax, 2, None), "fmin": (nt.fmin, 2, None),
     "where": (lambda x, y: nt.where(x > y, x, y * 2), 2, None),
     "clamp": (lambda x, lo, hi: nt.clamp(x, lo, hi + 0.5), 3, None),
+    "clamp_min": (lambda x, lo: nt.clamp(x, min=lo), 2, None),
+    "clamp_max": (lambda x, hi: nt.clamp(x, max=hi), 2, None),
     "lerp": (nt.lerp, 3, None), "addcmul": (lambda x, y, z: nt.addcmul(x, y, z, value=-1.5), 3, None),
     "addcdiv": (lambda x, y, z: nt.addcdiv(x, y, z, value=0.5), 3, POS),
     "asinh": (nt.asinh, 1, None), "acosh": (nt.acosh, 1, (1.2, 3.0)), "atanh": (nt.atanh, 1, UNIT),
