@@ -343,17 +343,3 @@ def test_keyword_conflicts_are_type_errors():
         nt.hsplit(B3, 2, sections=2)
     with pytest.raises(TypeError):
         nt.isin(A)
-
-
-@pytest.mark.skipif(not nt.cuda.is_available(), reason="needs CUDA (or NUMBA_ENABLE_CUDASIM=1)")
-def test_out_dtype_on_cuda_float16_to_float32():
-    a = nt.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=nt.float16, device="cuda")
-    r = nt.mm(a, a, out_dtype=nt.float32)
-    assert r.dtype is nt.float32
-    np.testing.assert_array_equal(r.cpu().numpy(), [[7, 10], [15, 22]])
-    np.testing.assert_array_equal(nt.addmm(a, a, a, beta=2, out_dtype=nt.float32).cpu().numpy(), [[9, 14], [21, 30]])
-    assert nt.mm(a, a, out_dtype=nt.float16).dtype is nt.float16
-    with pytest.raises(RuntimeError, match="out_dtype must be the same as input dtype or fp32 for fp16/bf16 inputs"):
-        nt.mm(a, a, out_dtype=nt.float64)
-    out = nt.empty(0, device="cuda")
-    assert nt.bmm(a[None], a[None], out_dtype=nt.float32, out=out) is out and tuple(out.shape) == (1, 2, 2)
