@@ -132,13 +132,13 @@ def result_type(tensor=None, other=None, *, scalar=None, scalar1=None, scalar2=N
     return result_dtype(*(given[k] for k in form))
 
 
-def resize_out(out: Tensor, shape: tuple, op: str) -> None:
+def resize_out(out: Tensor, shape: tuple, op: str, warn_nonempty: bool = True) -> None:
     """Give out= the result's shape as torch does: an empty out is resized silently, a non-empty one with
-    torch's deprecation warning."""
+    torch's deprecation warning (factories resize without it: warn_nonempty=False)."""
     shape = tuple(shape)
     if out._data.shape == shape:
         return
-    if out._data.size:
+    if out._data.size and warn_nonempty:
         warn(f"{op}: An output with one or more elements was resized since it had shape "
              f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
              "This behavior is deprecated, and in a future PyTorch release outputs will not be resized "

@@ -66,7 +66,7 @@ def into_out(op: str, out: Tensor, dtype, make, requires_grad: bool = False) -> 
     """A factory's out=: `make(dtype)` computed in out's dtype (the given dtype must match it, as torch) on out's
     device, then written into out, which is resized to the result's shape without a warning (as torch's
     factories do) and returned."""
-    from ._util import check_tensor
+    from ._util import check_tensor, resize_out
 
     check_tensor(out, op, "out")
     dt = out.dtype if dtype is None else dtypes.as_dtype(dtype)
@@ -74,9 +74,7 @@ def into_out(op: str, out: Tensor, dtype, make, requires_grad: bool = False) -> 
         raise RuntimeError(f"dtype {dtypes.torch_name(dt)} does not match dtype of out parameter "
                            f"({dtypes.torch_name(out.dtype)})")
     res = make(dt, out.device)
-    if tuple(out._data.shape) != tuple(res._data.shape):
-        out._data = _arrays.empty(res._data.shape, out._data.dtype, out._data if _arrays.is_cuda(out._data) else None)
-        out._flat = out._store = out._base = None
+    resize_out(out, res._data.shape, op, warn_nonempty=False)
     _arrays.copy_into(out._data, res._data)
     out._bump_version()
     if requires_grad:
