@@ -474,28 +474,17 @@ class Module:
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_input, grad_output) when the gradients w.r.t. the module's positional tensor inputs
         are computed; may return replacement grad_input (torch's full backward hook)."""
-        return self._add_backward_hook("_backward_hooks", hook, prepend)
+        return self._add_hook("_backward_hooks", hook, prepend)
 
     def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_output) when the gradients w.r.t. the module's outputs arrive; may return
         replacement grad_output."""
-        return self._add_backward_hook("_backward_pre_hooks", hook, prepend)
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
 
     def register_backward_hook(self, hook: Callable) -> RemovableHandle:
         """torch's deprecated non-full backward hook; ntorch runs it as a full backward hook (the gradients
         w.r.t. the module's inputs and outputs, not those of its last op)."""
-        return self._add_backward_hook("_backward_hooks", hook, False)
-
-    def _add_backward_hook(self, store: str, hook: Callable, prepend: bool) -> RemovableHandle:
-        hooks = self.__dict__.get(store)
-        if hooks is None:
-            hooks = OrderedDict()
-            super().__setattr__(store, hooks)
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("_backward_hooks", hook)
 
     def _call_impl(self, *args, **kwargs) -> Any:
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
@@ -598,17 +587,17 @@ class Module:
                 raise RuntimeError("state_dict post-hook must return None")
         return destination
 
-    def _hook_store(self, store: str) -> OrderedDict:
+    def _add_hook(self, store: str, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Register hook in the OrderedDict attribute `store` (made on first use: modules unpickled from older
+        state lack it)."""
         hooks = self.__dict__.get(store)
         if hooks is None:
             hooks = OrderedDict()
             super().__setattr__(store, hooks)
-        return hooks
-
-    def _add_hook(self, store: str, hook: Callable) -> RemovableHandle:
-        hooks = self._hook_store(store)
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
