@@ -29,6 +29,20 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 _STATE = grad_mode.STATE
 
 
+def _relinked(t: Tensor, node_ref, output_nr: int) -> Tensor:
+    """A saved output of its own node, given back with its link to that node (for create_graph) while the node
+    lives and grad mode is on; any other saved tensor as it is."""
+    if node_ref is not None:
+        node = node_ref()
+        if node is not None and grad_mode.STATE.enabled:
+            alias = t.detach()
+            alias.requires_grad = True
+            alias._grad_fn = node
+            alias._output_nr = output_nr
+            return alias
+    return t
+
+
 class SavedTensor:
     """A tensor saved for backward, with its version at save time.
 
@@ -60,15 +74,7 @@ class SavedTensor:
                 f"[{_legacy_type(t)} {list(t.shape)}]{where} is at version {t._version}; expected version "
                 f"{self.version} instead. Hint: enable anomaly detection to find the operation that failed to "
                 "compute its gradient, with torch.autograd.set_detect_anomaly(True).")
-        if self.node_ref is not None:
-            node = self.node_ref()
-            if node is not None and grad_mode.STATE.enabled:
-                alias = t.detach()
-                alias.requires_grad = True
-                alias._grad_fn = node
-                alias._output_nr = self.output_nr
-                return alias
-        return t
+        return _relinked(t, self.node_ref, self.output_nr)
 
 
 class HookedSavedTensor:
@@ -89,15 +95,7 @@ class HookedSavedTensor:
         if not isinstance(t, Tensor):
             raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
                             f"{type(t).__name__}")
-        if self.node_ref is not None:
-            node = self.node_ref()
-            if node is not None and grad_mode.STATE.enabled:
-                alias = t.detach()
-                alias.requires_grad = True
-                alias._grad_fn = node
-                alias._output_nr = self.output_nr
-                return alias
-        return t
+        return _relinked(t, self.node_ref, self.output_nr)
 
 
 def saved_tensor(t: Tensor, node: Node | None) -> SavedTensor | HookedSavedTensor:
