@@ -86,6 +86,26 @@ def _prepare(value) -> tuple[Any, list[Tensor], bool]:
     return _unflatten(prepared, spec), prepared, nested
 
 
+def _prepare_all(values) -> tuple[list, list[list[Tensor]], bool]:
+    """_prepare on each value: the prepared values, each one's leaves, and whether any was nested."""
+    prepared, leaves_per, nested = [], [], False
+    for v in values:
+        value, leaves, was_nested = _prepare(v)
+        prepared.append(value)
+        leaves_per.append(leaves)
+        nested |= was_nested
+    return prepared, leaves_per, nested
+
+
+def _regroup(flat: list, values, leaves_per: list) -> list:
+    """flat (one entry per leaf of every value, in order) cut back into one pytree per value."""
+    grouped, i = [], 0
+    for v, leaves in zip(values, leaves_per, strict=True):
+        grouped.append(_unflatten(flat[i:i + len(leaves)], _flatten(v)[1]))
+        i += len(leaves)
+    return grouped
+
+
 def _grads(outputs: list, inputs: list, cotangents: list | None, create_graph: bool) -> list:
     from .ops.creation import zeros_like
 
@@ -121,12 +141,10 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
     def wrapper(*args, **kwargs):
         nums = _argnums(argnums, len(args), "grad_and_value")
         args = list(args)
-        inputs, nested = [], False
         with enable_grad():
-            for n in nums:
-                args[n], leaves, was_nested = _prepare(args[n])
-                inputs.append(leaves)
-                nested |= was_nested
+            prepared, inputs, nested = _prepare_all(args[n] for n in nums)
+            for n, value in zip(nums, prepared, strict=True):
+                args[n] = value
             out, aux = _split_aux(func(*args, **kwargs), has_aux, "grad_and_value")
             if not isinstance(out, Tensor):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
@@ -137,11 +155,7 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
                                    "instead?")
             flat = [t for leaves in inputs for t in leaves]
             gs = _grads([out], flat, None, create_graph=nested)
-        grads, i = [], 0
-        for n, leaves in zip(nums, inputs, strict=True):
-            _, spec = _flatten(args[n])
-            grads.append(_unflatten(gs[i:i + len(leaves)], spec))
-            i += len(leaves)
+        grads = _regroup(gs, prepared, inputs)
         result = grads[0] if isinstance(argnums, int) else tuple(grads)
         result = _detach_tree(result, nested)
         value = out if nested else out.detach()
@@ -167,12 +181,7 @@ def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
 def vjp(func: Callable, *primals, has_aux: bool = False):
     """(func(*primals), vjp_fn[, aux]): vjp_fn(cotangents) gives one gradient pytree per primal."""
     with enable_grad():
-        prepared, leaves_per, nested = [], [], False
-        for p in primals:
-            value, leaves, was_nested = _prepare(p)
-            prepared.append(value)
-            leaves_per.append(leaves)
-            nested |= was_nested
+        prepared, leaves_per, nested = _prepare_all(primals)
         out, aux = _split_aux(func(*prepared), has_aux, "vjp")
     out_leaves, out_spec = _flatten(out)
     flat_in = [t for leaves in leaves_per for t in leaves]
@@ -184,12 +193,7 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
                                f"outputs to the function. cotangents: {ct_spec}, primal output: {out_spec}")
         with enable_grad():
             gs = _grads(out_leaves, flat_in, ct_leaves, create_graph=nested if create_graph is None else create_graph)
-        result, i = [], 0
-        for p, leaves in zip(primals, leaves_per, strict=True):
-            _, spec = _flatten(p)
-            result.append(_detach_tree(_unflatten(gs[i:i + len(leaves)], spec), nested))
-            i += len(leaves)
-        return tuple(result)
+        return tuple(_detach_tree(g, nested) for g in _regroup(gs, primals, leaves_per))
 
     value = _detach_tree(out, nested)
     return (value, vjp_fn, _detach_tree(aux, nested)) if has_aux else (value, vjp_fn)
@@ -208,12 +212,7 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
                            f"Got primals with structure {_flatten(primals)[1]} and tangents with structure "
                            f"{_flatten(tangents)[1]}")
     with enable_grad():
-        prepared, leaves_per, nested = [], [], False
-        for p in primals:
-            value, leaves, was_nested = _prepare(p)
-            prepared.append(value)
-            leaves_per.append(leaves)
-            nested |= was_nested
+        prepared, leaves_per, nested = _prepare_all(primals)
         out, aux = _split_aux(func(*prepared), has_aux, "jvp")
         out_leaves, out_spec = _flatten(out)
         flat_in = [t for leaves in leaves_per for t in leaves]
@@ -272,12 +271,10 @@ def _jacobian(func: Callable, argnums, has_aux: bool, api: str) -> Callable:
     def wrapper(*args, **kwargs):
         nums = _argnums(argnums, len(args), api)
         args = list(args)
-        inputs, nested = [], False
         with enable_grad():
-            for n in nums:
-                args[n], leaves, was_nested = _prepare(args[n])
-                inputs.append(leaves)
-                nested |= was_nested
+            prepared, inputs, nested = _prepare_all(args[n] for n in nums)
+            for n, value in zip(nums, prepared, strict=True):
+                args[n] = value
             out, aux = _split_aux(func(*args, **kwargs), has_aux, api)
             out_leaves, out_spec = _flatten(out)
             flat_in = [t for leaves in inputs for t in leaves]
@@ -296,11 +293,7 @@ def _jacobian(func: Callable, argnums, has_aux: bool, api: str) -> Callable:
                     shape = tuple(o.shape) + tuple(t.shape)
                     blocks.append(stack(rows[j]).reshape(shape) if rows[j] else zeros(shape, dtype=t.dtype,
                                                                                         device=t.device))
-                grouped, i = [], 0
-                for n, leaves in zip(nums, inputs, strict=True):
-                    _, spec = _flatten(args[n])
-                    grouped.append(_unflatten(blocks[i:i + len(leaves)], spec))
-                    i += len(leaves)
+                grouped = _regroup(blocks, prepared, inputs)
                 per_output.append(grouped[0] if isinstance(argnums, int) else tuple(grouped))
         result = _detach_tree(_unflatten(per_output, out_spec), nested)
         return (result, _detach_tree(aux, nested)) if has_aux else result
