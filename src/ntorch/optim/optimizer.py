@@ -11,7 +11,7 @@ here they are accepted and stored only); otherwise they run op by op.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from itertools import chain
@@ -211,7 +211,7 @@ class Optimizer:
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         for name in _HOOK_DICTS:
-            setattr(self, name, {})
+            setattr(self, name, OrderedDict())
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             f"but got {_typename(params)}")
@@ -232,15 +232,14 @@ class Optimizer:
         self.__dict__.update(state)
         for name in _HOOK_DICTS:  # hooks are not pickled (as torch): an unpickled optimizer starts without them
             if name not in self.__dict__:
-                setattr(self, name, {})
+                setattr(self, name, OrderedDict())
 
     def _register(self, store: str, hook: Callable, prepend: bool) -> RemovableHandle:
         hooks = getattr(self, store)
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         if prepend:
-            setattr(self, store, {handle.id: hook, **{k: v for k, v in hooks.items() if k != handle.id}})
-            handle.hooks_dict = getattr(self, store)
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
