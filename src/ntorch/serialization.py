@@ -182,6 +182,16 @@ def _map(location: str, map_location) -> str:
     return str(_device(map_location) if isinstance(map_location, str) else map_location)
 
 
+def place_storage(t: Tensor, location: str, map_location) -> Tensor:
+    """A storage read on the CPU, moved to where map_location sends its saved location (a callable may return
+    another tensor, or None for t as it is)."""
+    if callable(map_location) and not isinstance(map_location, dict | str | _device):
+        res = map_location(t, location)
+        return t if res is None else res
+    target = _map(location, map_location)
+    return t if target == "cpu" else t.to(target)
+
+
 def load(f: FileLike, map_location: str | _device | dict | Callable | None = None, pickle_module: Any = None, *,
          weights_only: bool | None = True, mmap: bool | None = None, **pickle_load_args) -> Any:
     """Load an object saved by ntorch.save or by torch.save (torch's zip format, see torch_format.py); CUDA
@@ -212,14 +222,7 @@ def load(f: FileLike, map_location: str | _device | dict | Callable | None = Non
                     dt = getattr(dtypes, info["dtype"])
                     if arr.dtype != dt.np or arr.ndim != 1:
                         raise RuntimeError(f"corrupt storage {key}: expected 1-d {info['dtype']} data")
-                    t = Tensor._wrap(arr)
-                    if callable(map_location) and not isinstance(map_location, dict | str | _device):
-                        res = map_location(t, info["location"])
-                        t = t if res is None else res
-                    else:
-                        target = _map(info["location"], map_location)
-                        if target != "cpu":
-                            t = t.to(target)
+                    t = place_storage(Tensor._wrap(arr), info["location"], map_location)
                     roots[key] = t
                 return t
 

@@ -123,7 +123,7 @@ class _TorchUnpickler(pickle.Unpickler):
 
 def load_torch_archive(zf: zipfile.ZipFile, map_location, weights_only: bool) -> Any:
     """The object a torch.save archive holds, with ntorch tensors (see the module docstring)."""
-    from .serialization import _map
+    from .serialization import place_storage
 
     pkl = next(n for n in zf.namelist() if n.endswith("/data.pkl"))
     prefix = pkl[: -len("data.pkl")]
@@ -136,14 +136,8 @@ def load_torch_archive(zf: zipfile.ZipFile, map_location, weights_only: bool) ->
         t = storages.get(key)
         if t is None:
             raw = zf.read(f"{prefix}data/{key}")
-            t = Tensor._wrap(np.frombuffer(raw, dtype=dt.np, count=numel).copy())
-            if callable(map_location) and not isinstance(map_location, dict | str | _device):
-                res = map_location(t, location)
-                t = t if res is None else res
-            else:
-                target = _map(location, map_location)
-                if target != "cpu":
-                    t = t.to(target)
+            t = place_storage(Tensor._wrap(np.frombuffer(raw, dtype=dt.np, count=numel).copy()), location,
+                              map_location)
             storages[key] = t
         return t
 
