@@ -312,11 +312,9 @@ def empty(*size, out: Tensor | None = None, dtype=None, layout=None, device=None
     layouts.check_memory_format("empty", memory_format)
     strides = None if memory_format is layouts.preserve_format else layouts.format_strides(shape, memory_format)
     if strides is not None:  # channels_last[_3d]
-        from .shape import empty_strided_array
+        from .misc import empty_strided
 
-        if d.type == "cuda":
-            return _finish(_arrays.empty_strided(shape, strides, dt.np, cuda_index(d)), requires_grad)
-        return _finish(empty_strided_array(shape, strides, dt.np), requires_grad)
+        return empty_strided(shape, strides, dtype=dt, device=d, requires_grad=requires_grad)
     if d.type == "cuda":
         return _finish(_arrays.empty(shape, dt.np, cuda_index(d)), requires_grad)
     return _finish(np.empty(shape, dt.np), requires_grad)
