@@ -17,12 +17,9 @@ from . import (
     amp,  # noqa: F401  (ntorch.amp, as torch.amp)
     autograd,
     dispatch,  # noqa: E402
-    func,  # noqa: F401  (ntorch.func, as torch.func)
     linalg,  # noqa: E402, F401  (ntorch.linalg, as torch.linalg)
     nn,
-    optim,
     special,  # noqa: F401  (ntorch.special, as torch.special)
-    testing,  # noqa: F401  (ntorch.testing, as torch.testing)
     utils,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -154,18 +151,16 @@ for _module in _methods.OP_MODULES + _methods.EXTRA_MODULES:
 from .ops.index_reduce import FUNCTIONS as _INDEX_REDUCE  # noqa: E402
 
 globals().update(_INDEX_REDUCE)
-from . import distributions  # noqa: E402, I001  (ntorch.distributions, as torch.distributions: needs the names above)
 
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
-vmap = func.vmap  # torch.vmap is torch.func.vmap
 autocast = amp.autocast
 is_autocast_enabled, set_autocast_enabled = amp.is_autocast_enabled, amp.set_autocast_enabled
 get_autocast_dtype, set_autocast_dtype = amp.get_autocast_dtype, amp.set_autocast_dtype
 
 # torch's modules of the same names: compile/jit/profiler shims, backend flags, version, device-agnostic cpu
-from . import backends, compiler, cpu, jit, profiler, version  # noqa: E402, F401
+from . import backends, compiler, cpu, version  # noqa: E402, F401
 from .compiler import compile  # noqa: E402, A004
 
 __version__ = version.__version__
@@ -194,3 +189,24 @@ def _load_numba_registries() -> None:
 
 
 _load_numba_registries()
+
+
+# Submodules a script may never touch load on first attribute access (`ntorch.optim`, as after
+# `import ntorch.optim`), keeping them out of `import ntorch`'s time.
+_LAZY_SUBMODULES = ("distributions", "func", "jit", "optim", "profiler", "testing")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "vmap":  # torch.vmap is torch.func.vmap
+        from .func import vmap
+
+        return vmap
+    raise AttributeError(f"module 'ntorch' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES) | {"vmap"})
