@@ -157,6 +157,10 @@ def _is_advanced(i) -> bool:
 
 def getitem(self: Tensor, index) -> Tensor:
     """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
+    arr = self._data
+    if type(index) is int and type(arr) is np.ndarray and arr.ndim and -arr.shape[0] <= index < arr.shape[0] \
+            and not needs_graph(self):  # x[i]: the common case, without the general index analysis
+        return self._view_of(arr[index, ...])
     idx = _as_tuple(index)
     if not any(_is_advanced(i) for i in idx):
         np_index = _normalize_index(self._data, idx)

@@ -443,11 +443,14 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {dtypes.torch_name(x.dtype)}")
     acc = dtypes.float32 if x.dtype is dtypes.float16 else x.dtype
-    s = _run("sum", x, dim, keepdim, acc)
+    s = _sum_small(x, dim, keepdim)
+    if s is None:
+        s = _run("sum", x, dim, keepdim, acc)
     n_out = s._data.size
     count = x.numel() // n_out if n_out else 1  # elements per reduced slice; 0 gives 0/0 = nan
     _in_place(s, "div", count)
-    res = s.to(dtypes.float16 if half else x.dtype)
+    res_dt = dtypes.float16 if half else x.dtype
+    res = s if s.dtype is res_dt else s.to(res_dt)
     _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "mean")
 
@@ -455,6 +458,9 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
 def _in_place(t: Tensor, op: str, *args) -> None:
     """Finish a fresh reduction result in place (mean's division, std's square root), on either device."""
     if type(t._data) is np.ndarray:
+        if op == "div" and args[0]:  # dividing by a positive count raises no floating-point flag
+            np.divide(t._data, args[0], out=t._data)
+            return
         with np.errstate(all="ignore"):
             getattr(np, {"div": "divide"}.get(op, op))(t._data, *args, out=t._data)
     else:

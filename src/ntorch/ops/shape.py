@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _arrays, dtypes, layouts
@@ -13,6 +15,8 @@ from ._util import normalize_dims
 def _sizes(args, op: str) -> tuple[int, ...]:
     if len(args) == 1 and isinstance(args[0], tuple | list):
         args = tuple(args[0])
+    if all(type(a) is int for a in args):  # the common case: plain ints
+        return args
     out = []
     for a in args:
         if isinstance(a, Tensor):
@@ -37,6 +41,8 @@ def _legacy_type(t: Tensor) -> str:
 
 def _infer_size(shape: tuple, numel: int, op: str) -> tuple[int, ...]:
     """Resolve one -1 in `shape`; torch's error when the sizes cannot match."""
+    if min(shape, default=0) >= 0 and math.prod(shape) == numel:  # the common case: nothing to infer
+        return shape
     infer = [i for i, s in enumerate(shape) if s == -1]
     if len(infer) > 1:
         raise RuntimeError("only one dimension can be inferred")
