@@ -155,12 +155,35 @@ def _is_advanced(i) -> bool:
     return isinstance(i, list | tuple | range | np.ndarray | bool | np.bool_)
 
 
+def _simple_index(shape: tuple, index) -> tuple | None:
+    """The common basic index (an int, a slice with a positive or no step, or a tuple of them, one per leading
+    dim) as a NumPy index that returns a view, or None to take the general path (which also raises the errors)."""
+    parts = index if type(index) is tuple else (index,)
+    if len(parts) > len(shape):
+        return None
+    for d, i in enumerate(parts):
+        t = type(i)
+        if t is int:
+            if not -shape[d] <= i < shape[d]:
+                return None
+        elif t is slice:
+            for p in (i.start, i.stop, i.step):
+                if p is not None and type(p) is not int:
+                    return None
+            if i.step is not None and i.step <= 0:
+                return None
+        else:
+            return None
+    return parts + (Ellipsis,)
+
+
 def getitem(self: Tensor, index) -> Tensor:
     """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
     arr = self._data
-    if type(index) is int and type(arr) is np.ndarray and arr.ndim and -arr.shape[0] <= index < arr.shape[0] \
-            and not needs_graph(self):  # x[i]: the common case, without the general index analysis
-        return self._view_of(arr[index, ...])
+    if type(arr) is np.ndarray and not needs_graph(self):
+        np_index = _simple_index(arr.shape, index)
+        if np_index is not None:
+            return self._view_of(arr[np_index])
     idx = _as_tuple(index)
     if not any(_is_advanced(i) for i in idx):
         np_index = _normalize_index(self._data, idx)

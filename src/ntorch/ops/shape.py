@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import _arrays, dtypes, layouts
@@ -15,8 +13,6 @@ from ._util import normalize_dims
 def _sizes(args, op: str) -> tuple[int, ...]:
     if len(args) == 1 and isinstance(args[0], tuple | list):
         args = tuple(args[0])
-    if all(type(a) is int for a in args):  # the common case: plain ints
-        return args
     out = []
     for a in args:
         if isinstance(a, Tensor):
@@ -41,8 +37,6 @@ def _legacy_type(t: Tensor) -> str:
 
 def _infer_size(shape: tuple, numel: int, op: str) -> tuple[int, ...]:
     """Resolve one -1 in `shape`; torch's error when the sizes cannot match."""
-    if min(shape, default=0) >= 0 and math.prod(shape) == numel:  # the common case: nothing to infer
-        return shape
     infer = [i for i, s in enumerate(shape) if s == -1]
     if len(infer) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -165,6 +159,10 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
 
 def view(self: Tensor, *shape, size=None, dtype=None) -> Tensor:
     """Tensor.view(*shape) or view(dtype); torch's keyword forms are view(size=...) and view(dtype=...)."""
+    if size is None and dtype is None and not needs_graph(self):
+        dims = _contiguous_dims(self._data, shape)
+        if dims is not None:
+            return self._view_of(self._data.reshape(dims))
     if size is not None or dtype is not None:
         if shape or (size is not None and dtype is not None):
             raise TypeError("view() received an invalid combination of arguments: give a shape or a dtype")
@@ -228,7 +226,32 @@ def view_dtype(self: Tensor, dt) -> Tensor:
     return self._view_of(view)
 
 
+def _contiguous_dims(arr, shape: tuple) -> tuple | None:
+    """The common view/reshape request, resolved without the general checks: ints (one may be -1) that fit a
+    C-contiguous CPU array; None when the general path must decide (and raise torch's errors)."""
+    if type(arr) is not np.ndarray or not arr.flags.c_contiguous:
+        return None
+    dims = shape[0] if len(shape) == 1 and type(shape[0]) in (tuple, Size) else shape
+    n, infer = 1, False
+    for s in dims:
+        if type(s) is not int or s < -1 or (s == -1 and infer):
+            return None
+        if s == -1:
+            infer = True
+        else:
+            n *= s
+    if not infer:
+        return dims if n == arr.size else None
+    if n == 0 or arr.size % n:
+        return None
+    return tuple(arr.size // n if s == -1 else s for s in dims)
+
+
 def reshape(self: Tensor, *shape) -> Tensor:
+    if not needs_graph(self):
+        dims = _contiguous_dims(self._data, shape)
+        if dims is not None:
+            return self._view_of(self._data.reshape(dims))
     shape = _infer_size(_sizes(shape, "reshape"), self._data.size, "reshape")
     if self._data.flags.c_contiguous:
         res = self._view_of(self._data.reshape(shape))
@@ -301,6 +324,9 @@ moveaxis = movedim
 
 def unsqueeze(self: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, self._data.ndim + 1, "unsqueeze")
+    arr = self._data
+    if type(arr) is np.ndarray and not needs_graph(self):  # NumPy's new-axis index: a view, the cheapest way
+        return self._view_of(arr[(slice(None),) * d + (None, Ellipsis)])
     return _track("UnsqueezeBackward0", _reshape_backward, self, self._view_of(_arrays.expand_dims(self._data, d)))
 
 
@@ -368,6 +394,10 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    arr = self._data
+    if start_dim == 0 and end_dim == -1 and type(arr) is np.ndarray and arr.flags.c_contiguous and arr.ndim \
+            and not needs_graph(self):  # the whole tensor of a contiguous CPU tensor: a view
+        return self._view_of(arr.reshape(-1))
     n = self._data.ndim
     if n == 0:
         return reshape(self, 1)
@@ -557,6 +587,10 @@ def empty_strided_array(shape, strides, np_dtype) -> np.ndarray:
 
 def clone(self: Tensor, *, memory_format=None) -> Tensor:
     """A copy; by default (torch.preserve_format) it keeps self's memory layout, dense and non-overlapping."""
+    arr = self._data
+    if memory_format is None and type(arr) is np.ndarray and arr.flags.c_contiguous and 1 not in arr.shape:
+        # the common case (a size-1 dim's stride is free in NumPy's contiguity but kept by torch's clone)
+        return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(arr.copy()))
     return _copy_with_strides(self, like_strides(self, memory_format, "clone"))
 
 
