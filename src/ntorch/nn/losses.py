@@ -16,6 +16,7 @@ from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import loss as K
+from ..ops import linalg
 from ..ops._util import broadcast_shapes, check_tensor, result_dtype, warn
 from ..ops.softmax import softmax_array
 from ..tensor import Tensor
@@ -889,7 +890,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     differentiates again; other cases compose matmul and add."""
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
-    from ..ops import linalg
 
     check_tensor(input, "linear")
     check_tensor(weight, "linear", "weight")
@@ -938,7 +938,6 @@ def _fused_bias(x, w, bias: Tensor | None, dt) -> bool:
 
 
 def _linear_backward(c, g: Tensor):
-    from ..ops import linalg
     from ..ops.elementwise import sum_to
 
     x, w = c.saved_tensors

@@ -950,15 +950,17 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple, params: tuple = 
     """The hot path of an in-place op (an optimizer's p.add_(g, alpha=-lr)): self C-contiguous on the CPU, one
     operand of its shape and dtype (C-contiguous, not overlapping) or a Python number, nothing to record; params
     only for add/sub's alpha (a Python float for a float self). True when done."""
-    if len(others) != 1 or codegen.DEBUG or (grad_mode.STATE.enabled and (
+    if len(others) > 1 or codegen.DEBUG or (grad_mode.STATE.enabled and (
             self._requires_grad or (self._base is not None and self._base._requires_grad))):
         return False
     flat = _flat_of(self)
     if flat is None:
         return False
-    o = others[0]
+    o = others[0] if others else None
     to = type(o)
-    if to in TENSOR_TYPES:
+    if o is None:  # a unary op: relu_, exp_, ...
+        key = (name, flat.dtype, "a", None, len(params))
+    elif to in TENSOR_TYPES:
         other = _flat_of(o)
         if other is None or other.dtype != flat.dtype or o._data.shape != self._data.shape \
                 or (grad_mode.STATE.enabled and o._requires_grad) or np.may_share_memory(flat, other):
@@ -977,8 +979,11 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple, params: tuple = 
     if entry is None:
         return False
     serial, parallel = entry
-    (parallel if flat.shape[0] >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial)(
-        flat, other, *params)
+    fn = parallel if flat.shape[0] >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
+    if o is None:
+        fn(flat, *params)
+    else:
+        fn(flat, other, *params)
     self._bump_version()
     return True
 
