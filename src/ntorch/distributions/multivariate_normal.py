@@ -10,7 +10,7 @@ from ntorch import Size, Tensor
 
 from . import constraints
 from .distribution import Distribution
-from .utils import _standard_normal, lazy_property
+from .utils import _finish_expand, _standard_normal, lazy_property
 
 __all__ = ["MultivariateNormal", "LowRankMultivariateNormal"]
 
@@ -34,14 +34,30 @@ def _precision_to_scale_tril(P):
     return ntorch.linalg.solve_triangular(L_inv, Id.expand(L_inv.shape), upper=False)
 
 
-class MultivariateNormal(Distribution):
+class _Gaussian(Distribution):
+    """What the full- and low-rank-covariance normals share: support, mean = mode = loc, the matrix shape."""
+
+    support = constraints.real_vector
+    has_rsample = True
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    def _matrix_shape(self) -> tuple:
+        return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
+
+
+class MultivariateNormal(_Gaussian):
     """The multivariate normal N(loc, Sigma); Sigma given as covariance_matrix, precision_matrix (its inverse) or
     scale_tril (its lower Cholesky factor)."""
 
     arg_constraints = {"loc": constraints.real_vector, "covariance_matrix": constraints.positive_definite,
                        "precision_matrix": constraints.positive_definite, "scale_tril": constraints.lower_cholesky}
-    support = constraints.real_vector
-    has_rsample = True
 
     def __init__(self, loc: Tensor, covariance_matrix=None, precision_matrix=None, scale_tril=None,
                  validate_args=None) -> None:
@@ -76,12 +92,7 @@ class MultivariateNormal(Distribution):
         for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
             if name in self.__dict__:
                 setattr(new, name, getattr(self, name).expand(cov_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _matrix_shape(self) -> tuple:
-        return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
+        return _finish_expand(self, new, batch_shape)
 
     @lazy_property
     def scale_tril(self) -> Tensor:
@@ -95,14 +106,6 @@ class MultivariateNormal(Distribution):
     @lazy_property
     def precision_matrix(self) -> Tensor:
         return ntorch.cholesky_inverse(self._unbroadcasted_scale_tril).expand(self._matrix_shape())
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
@@ -146,13 +149,11 @@ def _batch_lowrank_mahalanobis(W, D, x, capacitance_tril):
     return (x.pow(2) / D).sum(-1) - _batch_mahalanobis(capacitance_tril, Wt_Dinv_x)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(_Gaussian):
     """The multivariate normal with covariance cov_factor @ cov_factor.T + diag(cov_diag) (cov_factor n x m)."""
 
     arg_constraints = {"loc": constraints.real_vector, "cov_factor": constraints.independent(constraints.real, 2),
                        "cov_diag": constraints.independent(constraints.positive, 1)}
-    support = constraints.real_vector
-    has_rsample = True
 
     def __init__(self, loc: Tensor, cov_factor: Tensor, cov_diag: Tensor, validate_args=None) -> None:
         if loc.dim() < 1:
@@ -187,20 +188,7 @@ class LowRankMultivariateNormal(Distribution):
         new._unbroadcasted_cov_factor = self._unbroadcasted_cov_factor
         new._unbroadcasted_cov_diag = self._unbroadcasted_cov_diag
         new._capacitance_tril = self._capacitance_tril
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _matrix_shape(self) -> tuple:
-        return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+        return _finish_expand(self, new, batch_shape)
 
     @lazy_property
     def variance(self) -> Tensor:
