@@ -24,20 +24,19 @@ def _batch_shape(*params) -> Size:
     return Size(params[0].size())
 
 
-class Normal(ExponentialFamily):
-    """The normal distribution N(loc, scale ** 2)."""
+class _LocScale:
+    """Mixin of the distributions parameterised by a real loc and a positive scale (Normal, Laplace, Cauchy)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-    _mean_carrier_measure = 0
 
     def __init__(self, loc, scale, validate_args=None) -> None:
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(_batch_shape(self.loc), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Normal, ("loc", "scale"), batch_shape, _instance)
+        return _expand_params(self, _LocScale, ("loc", "scale"), batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
@@ -46,6 +45,12 @@ class Normal(ExponentialFamily):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class Normal(_LocScale, ExponentialFamily):
+    """The normal distribution N(loc, scale ** 2)."""
+
+    _mean_carrier_measure = 0
 
     @property
     def stddev(self) -> Tensor:
@@ -211,27 +216,9 @@ class Exponential(ExponentialFamily):
         return -ntorch.log(-x)
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale, Distribution):
     """The Laplace distribution: density exp(-|x - loc| / scale) / (2 scale)."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape(self.loc), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Laplace, ("loc", "scale"), batch_shape, _instance)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
@@ -265,27 +252,13 @@ class Laplace(Distribution):
         return 1 + ntorch.log(2 * self.scale)
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocScale, Distribution):
     """The Cauchy (Lorentz) distribution: the ratio of two independent standard normals, shifted and scaled."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape(self.loc), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Cauchy, ("loc", "scale"), batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
         return ntorch.full(tuple(self._extended_shape()), math.nan, dtype=self.loc.dtype, device=self.loc.device)
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
