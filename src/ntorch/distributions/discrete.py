@@ -1,5 +1,5 @@
-"""Discrete distributions of torch.distributions: Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial,
-Geometric, Multinomial, NegativeBinomial."""
+"""Discrete distributions of torch.distributions: Bernoulli, Categorical, OneHotCategorical (and its
+straight-through variant), Poisson, Binomial, Geometric, Multinomial, NegativeBinomial."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from .utils import (
     probs_to_logits,
 )
 
-__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Poisson", "Binomial", "Geometric", "Multinomial",
+__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+           "Poisson", "Binomial", "Geometric", "Multinomial",
            "NegativeBinomial"]
 
 
@@ -245,6 +246,18 @@ class OneHotCategorical(Distribution):
         if expand:
             values = values.expand((n,) + tuple(self.batch_shape) + (n,))
         return values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample is the one-hot draw with the straight-through gradient of probs
+    (Bengio et al. 2013): the value is the sample, the gradient that of probs."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
 
 
 class Poisson(ExponentialFamily):

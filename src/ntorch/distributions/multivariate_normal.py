@@ -34,6 +34,33 @@ def _precision_to_scale_tril(P):
     return ntorch.linalg.solve_triangular(L_inv, Id.expand(L_inv.shape), upper=False)
 
 
+class _ScaleTrilParameterised:
+    """Mixin of the distributions given one of covariance_matrix, precision_matrix or scale_tril and kept as the
+    lower Cholesky factor _unbroadcasted_scale_tril (MultivariateNormal, Wishart): the other two lazily, shaped
+    by _matrix_shape()."""
+
+    _MATRICES = ("covariance_matrix", "scale_tril", "precision_matrix")
+
+    def _expand_matrices(self, new, shape) -> None:
+        """new's copies of the matrices self has computed, expanded to shape."""
+        for name in self._MATRICES:
+            if name in self.__dict__:
+                setattr(new, name, getattr(self, name).expand(shape))
+
+    @lazy_property
+    def scale_tril(self) -> Tensor:
+        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
+
+    @lazy_property
+    def covariance_matrix(self) -> Tensor:
+        L = self._unbroadcasted_scale_tril
+        return ntorch.matmul(L, L.mT).expand(self._matrix_shape())
+
+    @lazy_property
+    def precision_matrix(self) -> Tensor:
+        return ntorch.cholesky_inverse(self._unbroadcasted_scale_tril).expand(self._matrix_shape())
+
+
 class _Gaussian(Distribution):
     """What the full- and low-rank-covariance normals share: support, mean = mode = loc, the matrix shape."""
 
@@ -52,7 +79,7 @@ class _Gaussian(Distribution):
         return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
 
 
-class MultivariateNormal(_Gaussian):
+class MultivariateNormal(_ScaleTrilParameterised, _Gaussian):
     """The multivariate normal N(loc, Sigma); Sigma given as covariance_matrix, precision_matrix (its inverse) or
     scale_tril (its lower Cholesky factor)."""
 
@@ -89,23 +116,8 @@ class MultivariateNormal(_Gaussian):
         cov_shape = loc_shape + tuple(self.event_shape)
         new.loc = self.loc.expand(loc_shape)
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(cov_shape))
+        _ScaleTrilParameterised._expand_matrices(self, new, cov_shape)
         return _finish_expand(self, new, batch_shape)
-
-    @lazy_property
-    def scale_tril(self) -> Tensor:
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self) -> Tensor:
-        L = self._unbroadcasted_scale_tril
-        return ntorch.matmul(L, L.mT).expand(self._matrix_shape())
-
-    @lazy_property
-    def precision_matrix(self) -> Tensor:
-        return ntorch.cholesky_inverse(self._unbroadcasted_scale_tril).expand(self._matrix_shape())
 
     @property
     def variance(self) -> Tensor:
