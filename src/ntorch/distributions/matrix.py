@@ -181,7 +181,11 @@ class Wishart(_ScaleTrilParameterised, ExponentialFamily):
 
 class LKJCholesky(Distribution):
     """The LKJ distribution of dim x dim correlation matrices (density proportional to det(C) ** (concentration -
-    1)), as the distribution of their lower Cholesky factors; sampled by the onion method."""
+    1)), as the distribution of their lower Cholesky factors; sampled by the onion method.
+
+    log_prob is torch's; sample draws row i's squared off-diagonal norm from Beta(i / 2, ...) as the onion method
+    has it, where torch 2.13 uses Beta(i - 1/2, ...) (the same for dim 2, biased towards larger correlations in the
+    rows past the second for dim >= 3)."""
 
     arg_constraints = {"concentration": constraints.positive}
     support = constraints.corr_cholesky
@@ -194,7 +198,10 @@ class LKJCholesky(Distribution):
         marginal_conc = self.concentration + 0.5 * (self.dim - 2)
         offset = ntorch.arange(self.dim - 1, dtype=self.concentration.dtype, device=self.concentration.device)
         offset = ntorch.cat([offset.new_zeros((1,)), offset])
-        self._beta = Beta(offset + 0.5, marginal_conc.unsqueeze(-1) - 0.5 * offset)
+        # row i (i >= 1) is sqrt(y_i) u_i with u_i uniform on the sphere in i dims and y_i ~ Beta(i / 2,
+        # concentration + (dim - 1 - i) / 2); torch 2.13 takes offset + 0.5 = i - 1/2 for the first parameter, which
+        # is right only for i = 1: its rows past the second do not follow its own log_prob
+        self._beta = Beta(0.5 * (offset + 1), marginal_conc.unsqueeze(-1) - 0.5 * offset)
         super().__init__(Size(self.concentration.size()), Size((dim, dim)), validate_args)
 
     def expand(self, batch_shape, _instance=None):
