@@ -155,6 +155,7 @@ from .ops.index_reduce import FUNCTIONS as _INDEX_REDUCE  # noqa: E402
 
 globals().update(_INDEX_REDUCE)
 from . import distributions  # noqa: E402, I001  (ntorch.distributions, as torch.distributions: needs the names above)
+from . import quasirandom  # noqa: E402, I001  (ntorch.quasirandom, as torch.quasirandom)
 
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
