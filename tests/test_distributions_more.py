@@ -12,30 +12,12 @@ import warnings
 
 import numpy as np
 import pytest
+from test_distributions import F64, T, _check_moments, _fd_rsample, _np  # the shared oracles
+from test_distributions import _grid_integral as _grid
 
 import ntorch as nt
 import ntorch.distributions as D
 from ntorch.distributions import transforms
-
-F64 = nt.float64
-
-
-def T(*values):
-    return nt.tensor(values if len(values) != 1 else values[0], dtype=F64)
-
-
-def _np(t):
-    return t.detach().numpy().astype(np.float64)
-
-
-def _grid(d, lo, hi, fn, n=400_001):
-    """Integral over [lo, hi] of fn(x, pdf, log_pdf) by the trapezoid rule (a scalar distribution)."""
-    x = np.linspace(lo, hi, n)
-    lp = _np(d.log_prob(nt.tensor(x)))
-    p = np.exp(lp)
-    with np.errstate(invalid="ignore"):
-        vals = fn(x, p, np.where(p > 0, lp, 0.0))
-    return float(np.trapezoid(vals, x))
 
 
 def _cb_log_pdf(lam, x):
@@ -180,14 +162,6 @@ def test_exponential_family_entropy_matches_the_closed_form():
         np.testing.assert_allclose(_np(D.ExponentialFamily.entropy(d)), _np(d.entropy()), rtol=1e-9)
 
 
-def _check_moments(s, mean, var, k=6.0):
-    n = s.shape[0]
-    assert np.all(np.abs(s.mean(0) - mean) <= k * np.sqrt(var / n) + 1e-12), (s.mean(0), mean)
-    v = s.var(0)
-    m4 = ((s - s.mean(0)) ** 4).mean(0)
-    assert np.all(np.abs(v - var) <= k * np.sqrt(np.maximum(m4 - v**2, 0) / n) + 1e-12), (v, var)
-
-
 MOMENT_CASES = {
     "cb": lambda: D.ContinuousBernoulli(T([0.2, 0.4995, 0.9])),
     "fisher": lambda: D.FisherSnedecor(T([3.0, 8.0]), T([20.0, 30.0])),
@@ -233,29 +207,6 @@ def test_von_mises_sampler():
     assert not d.has_rsample
     e = D.VonMises(T(0.0), T(1.0)).expand((3,))
     assert e.sample((2,)).shape == (2, 3) and e.batch_shape == (3,)
-
-
-def _fd_rsample(make, params, sample_shape=(3,), seed=11, eps=1e-6):
-    """d sum(rsample) / d params by autograd and by central differences at the same seed."""
-    leaves = [nt.tensor(p, dtype=F64, requires_grad=True) for p in params]
-    nt.manual_seed(seed)
-    make(*leaves).rsample(sample_shape).sum().backward()
-    got = [_np(p.grad) for p in leaves]
-    want = []
-    for i, p in enumerate(params):
-        p = np.array(p, dtype=np.float64)
-        g = np.zeros_like(p)
-        for j in np.ndindex(p.shape):
-            vals = []
-            for sign in (1, -1):
-                q = p.copy()
-                q[j] += sign * eps
-                args = [nt.tensor(q if m == i else params[m], dtype=F64) for m in range(len(params))]
-                nt.manual_seed(seed)
-                vals.append(float(make(*args).rsample(sample_shape).sum()))
-            g[j] = (vals[0] - vals[1]) / (2 * eps)
-        want.append(g)
-    return got, want
 
 
 RSAMPLE_CASES = {

@@ -13,7 +13,7 @@ from ntorch import Size, Tensor
 from . import constraints
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Beta, Chi2
-from .multivariate_normal import _precision_to_scale_tril, _ScaleTrilParameterised
+from .multivariate_normal import _scale_tril_of, _ScaleTrilParameterised
 from .utils import _finish_expand, broadcast_all
 
 __all__ = ["Wishart", "LKJCholesky"]
@@ -71,12 +71,7 @@ class Wishart(_ScaleTrilParameterised, ExponentialFamily):
             warnings.warn("Low df values detected. Singular samples are highly likely to occur for ndim - 1 < df < "
                           "ndim.", stacklevel=2)
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = ntorch.linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_of(covariance_matrix, precision_matrix, scale_tril)
         self._dist_chi2 = self._chi2()
 
     def _chi2(self) -> Chi2:

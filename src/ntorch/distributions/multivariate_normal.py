@@ -34,6 +34,15 @@ def _precision_to_scale_tril(P):
     return ntorch.linalg.solve_triangular(L_inv, Id.expand(L_inv.shape), upper=False)
 
 
+def _scale_tril_of(covariance_matrix, precision_matrix, scale_tril) -> Tensor:
+    """The lower Cholesky factor of the covariance, from whichever of the three matrices is given."""
+    if scale_tril is not None:
+        return scale_tril
+    if covariance_matrix is not None:
+        return ntorch.linalg.cholesky(covariance_matrix)
+    return _precision_to_scale_tril(precision_matrix)
+
+
 class _ScaleTrilParameterised:
     """Mixin of the distributions given one of covariance_matrix, precision_matrix or scale_tril and kept as the
     lower Cholesky factor _unbroadcasted_scale_tril (MultivariateNormal, Wishart): the other two lazily, shaped
@@ -102,12 +111,7 @@ class MultivariateNormal(_ScaleTrilParameterised, _Gaussian):
                 setattr(self, name.split()[0], m.expand(tuple(batch_shape) + (-1, -1)))
         self.loc = loc.expand(tuple(batch_shape) + (-1,))
         super().__init__(Size(batch_shape), Size(self.loc.shape[-1:]), validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = ntorch.linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_of(covariance_matrix, precision_matrix, scale_tril)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)
