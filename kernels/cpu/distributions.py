@@ -112,3 +112,28 @@ def von_mises(rng, loc, concentration, proposal_r, out):
                 break
         y = x + math.pi + loc[i]
         out[i] = y - 2.0 * math.pi * math.floor(y / (2.0 * math.pi)) - math.pi
+
+
+@njit(**_OPTS)
+def sobol_points(v, shift, start, scale, out, quasi):
+    """out[i] = scale * the Sobol point start + i: shift ^ XOR of the direction numbers v[:, j] over the set bits
+    j of the Gray code of its index, stepped from one point to the next by one XOR (bit = trailing ones of the
+    previous index); quasi holds the last point's integers. v: (d, maxbit) int64; out: (n, d) float64."""
+    d, maxbit = v.shape
+    gray = start ^ (start >> 1)
+    for c in range(d):
+        q = shift[c]
+        for j in range(maxbit):
+            if (gray >> j) & 1:
+                q ^= v[c, j]
+        quasi[c] = q
+    for i in range(out.shape[0]):
+        if i > 0:
+            k = start + i - 1
+            bit = 0
+            while (k >> bit) & 1:
+                bit += 1
+            for c in range(d):
+                quasi[c] ^= v[c, bit]
+        for c in range(d):
+            out[i, c] = quasi[c] * scale

@@ -1,11 +1,13 @@
 """ntorch.quasirandom: SobolEngine, torch.quasirandom's (scrambled) Sobol low-discrepancy sequence generator.
 
 Point i of the unscrambled sequence is the XOR of the direction numbers v_j over the set bits j of the Gray code
-i ^ (i >> 1), scaled by 2 ** -30: the same points, in the same order, as torch's generator (which steps from point
-to point by one XOR each). Differences from torch: the direction-number table ships the first 1111 dimensions of
-torch's (Joe and Kuo's D(6) table, up to 21201 in torch), so `dimension` is at most 1111; scrambling (a random
-linear matrix scramble plus a random digital shift, as torch's) draws its bits from ntorch's generator, so a
-seeded scrambled sequence is reproducible in ntorch but not the same as torch's.
+i ^ (i >> 1), scaled by 2 ** -30: the same points, in the same order, as torch's generator. The kernel
+(kernels/cpu/distributions.py: sobol_points) starts anywhere from that formula and steps by one XOR a point.
+
+Differences from torch: the direction-number table ships the first 1111 dimensions of torch's (Joe and Kuo's D(6)
+table, up to 21201 in torch), so `dimension` is at most 1111; scrambling (a random linear matrix scramble plus a
+random digital shift, as torch's) draws its bits from ntorch's generator, so a seeded scrambled sequence is
+reproducible in ntorch but not the same as torch's.
 """
 
 from __future__ import annotations
@@ -89,17 +91,14 @@ class SobolEngine:
         ltm = np.tril(ntorch.randint(2, (self.dimension, self.MAXBIT, self.MAXBIT), generator=g).numpy())
         return _scramble(v, ltm), shift.astype(np.int64)
 
-    def _points(self, start: int, n: int) -> np.ndarray:
-        """The integer points start .. start + n - 1 (before scaling): shift ^ XOR of v over the Gray code bits."""
-        idx = np.arange(start, start + n, dtype=np.int64)
-        gray = idx ^ (idx >> 1)
-        v = self.sobolstate.numpy()
-        out = np.broadcast_to(self.shift.numpy(), (n, self.dimension)).copy()
-        for j in range(self.MAXBIT):
-            hit = ((gray >> j) & 1).astype(bool)
-            if hit.any():
-                out[hit] ^= v[:, j]
-        return out
+    def _points(self, start: int, n: int) -> tuple:
+        """(points start .. start + n - 1 as float64 in [0, 1), the last one's integers)."""
+        from .kernels.cpu import distributions as K  # on first use: keeps `import ntorch` light
+
+        out = np.empty((n, self.dimension), np.float64)
+        quasi = np.empty(self.dimension, np.int64)
+        K.sobol_points(self.sobolstate.numpy(), self.shift.numpy(), start, 1.0 / 2**self.MAXBIT, out, quasi)
+        return out, quasi
 
     def draw(self, n: int = 1, out: Tensor | None = None, dtype=None) -> Tensor:
         """The next n points of the sequence, shape (n, dimension)."""
@@ -107,11 +106,11 @@ class SobolEngine:
             dtype = ntorch.get_default_dtype()
         start = self.num_generated
         if n > 0:
-            ints = self._points(start, n)
-            result = ntorch.from_numpy(ints * (1.0 / 2**self.MAXBIT)).to(dtype)
+            points, quasi = self._points(start, n)
+            result = ntorch.from_numpy(points).to(dtype)
             if start == 0:  # torch's first point is the shift divided in the default dtype
                 result[0] = self._first_point.to(dtype)[0]
-            self.quasi = ntorch.from_numpy(ints[-1].copy())
+            self.quasi = ntorch.from_numpy(quasi)
         else:
             result = ntorch.empty((0, self.dimension), dtype=dtype)
         self.num_generated += n
@@ -140,7 +139,7 @@ class SobolEngine:
     def fast_forward(self, n: int) -> SobolEngine:
         """Skip n points (as drawing them and discarding the result)."""
         if n > 0:
-            self.quasi = ntorch.from_numpy(self._points(self.num_generated + n - 1, 1)[0])
+            self.quasi = ntorch.from_numpy(self._points(self.num_generated + n - 1, 1)[1])
         self.num_generated += n
         return self
 
