@@ -175,23 +175,10 @@ class Categorical(Distribution):
         return values
 
 
-class OneHotCategorical(Distribution):
-    """A Categorical draw as a one-hot vector of length K (the event)."""
-
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
-
-    def __init__(self, probs=None, logits=None, validate_args=None) -> None:
-        self._categorical = Categorical(probs, logits)
-        super().__init__(self._categorical.batch_shape, Size(self._categorical.param_shape[-1:]),
-                         validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
-        batch_shape = Size(batch_shape)
-        new._categorical = self._categorical.expand(batch_shape)
-        return _finish_expand(self, new, batch_shape, self.event_shape)
+class _OverCategorical:
+    """Mixin of the distributions built on self._categorical, a Categorical over the last dim (OneHotCategorical,
+    Multinomial, ExpRelaxedCategorical): probs, logits, param_shape and _new are its; the event is the K
+    categories."""
 
     def _new(self, *args, **kwargs):
         return self._categorical._new(*args, **kwargs)
@@ -209,6 +196,32 @@ class OneHotCategorical(Distribution):
         return self._categorical.logits
 
     @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape
+
+    def _categorical_shapes(self) -> tuple:
+        """(batch_shape, event_shape) for Distribution.__init__."""
+        return self._categorical.batch_shape, Size(self._categorical.param_shape[-1:])
+
+
+class OneHotCategorical(_OverCategorical, Distribution):
+    """A Categorical draw as a one-hot vector of length K (the event)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None) -> None:
+        self._categorical = Categorical(probs, logits)
+        super().__init__(*self._categorical_shapes(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        batch_shape = Size(batch_shape)
+        new._categorical = self._categorical.expand(batch_shape)
+        return _finish_expand(self, new, batch_shape, self.event_shape)
+
+    @property
     def mean(self) -> Tensor:
         return self._categorical.probs
 
@@ -221,10 +234,6 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self) -> Tensor:
         return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=()) -> Tensor:
         probs = self._categorical.probs
@@ -313,6 +322,20 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
+def _init_counts(self, total_count, probs, logits) -> None:
+    """Binomial / NegativeBinomial: total_count broadcast with the given probs or logits, in its dtype."""
+    total_count, _ = self._set_probs_or_logits(probs, logits, total_count)
+    self.total_count = total_count.type_as(self._param)
+
+
+def _expand_counts(self, cls, batch_shape, _instance):
+    new = self._get_checked_instance(cls, _instance)
+    batch_shape = Size(batch_shape)
+    new.total_count = self.total_count.expand(batch_shape)
+    self._expand_probs_logits(new, batch_shape)
+    return _finish_expand(self, new, batch_shape)
+
+
 class Binomial(_BinaryProbsLogits, Distribution):
     """The number of successes in total_count independent trials of success probability probs."""
 
@@ -321,16 +344,11 @@ class Binomial(_BinaryProbsLogits, Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None) -> None:
-        total_count, _ = self._set_probs_or_logits(probs, logits, total_count)
-        self.total_count = total_count.type_as(self._param)
+        _init_counts(self, total_count, probs, logits)
         super().__init__(Size(self._param.size()), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        self._expand_probs_logits(new, batch_shape)
-        return _finish_expand(self, new, batch_shape)
+        return _expand_counts(self, Binomial, batch_shape, _instance)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -437,7 +455,7 @@ class Geometric(_BinaryProbsLogits, Distribution):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none") / self.probs
 
 
-class Multinomial(Distribution):
+class Multinomial(_OverCategorical, Distribution):
     """Counts of each of K categories over total_count independent Categorical draws (an event of size K)."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -448,8 +466,7 @@ class Multinomial(Distribution):
         self.total_count = total_count
         self._categorical = Categorical(probs=probs, logits=logits)
         self._binomial = Binomial(total_count=total_count, probs=self.probs)
-        super().__init__(self._categorical.batch_shape, Size(self._categorical.param_shape[-1:]),
-                         validate_args=validate_args)
+        super().__init__(*self._categorical_shapes(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Multinomial, _instance)
@@ -458,24 +475,9 @@ class Multinomial(Distribution):
         new._categorical = self._categorical.expand(batch_shape)
         return _finish_expand(self, new, batch_shape, self.event_shape)
 
-    def _new(self, *args, **kwargs):
-        return self._categorical._new(*args, **kwargs)
-
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:
@@ -521,16 +523,11 @@ class NegativeBinomial(_BinaryProbsLogits, Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None) -> None:
-        total_count, _ = self._set_probs_or_logits(probs, logits, total_count)
-        self.total_count = total_count.type_as(self._param)
+        _init_counts(self, total_count, probs, logits)
         super().__init__(Size(self._param.size()), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        self._expand_probs_logits(new, batch_shape)
-        return _finish_expand(self, new, batch_shape)
+        return _expand_counts(self, NegativeBinomial, batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
