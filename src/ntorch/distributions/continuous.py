@@ -12,7 +12,7 @@ from ntorch import Size, Tensor
 from . import constraints
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2
-from .transformed_distribution import TransformedDistribution
+from .transformed_distribution import TransformedDistribution, _from_base
 from .transforms import AbsTransform, AffineTransform, ExpTransform, PowerTransform
 from .utils import _expand_params, _standard_normal, broadcast_all, euler_constant
 
@@ -399,9 +399,7 @@ class _Folded(TransformedDistribution):
     has_rsample = True
     _cast_value = False  # HalfCauchy, as torch's, casts log_prob's value to the scale's dtype; HalfNormal does not
 
-    @property
-    def scale(self) -> Tensor:
-        return self.base_dist.scale
+    scale = _from_base("scale")
 
     @property
     def mode(self) -> Tensor:
@@ -462,13 +460,8 @@ class LogNormal(TransformedDistribution):
         new = self._get_checked_instance(LogNormal, _instance)
         return super().expand(batch_shape, _instance=new)
 
-    @property
-    def loc(self) -> Tensor:
-        return self.base_dist.loc
-
-    @property
-    def scale(self) -> Tensor:
-        return self.base_dist.scale
+    loc = _from_base("loc")
+    scale = _from_base("scale")
 
     @property
     def mean(self) -> Tensor:

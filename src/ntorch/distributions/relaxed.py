@@ -9,7 +9,7 @@ from ntorch import Size, Tensor
 from . import constraints
 from .discrete import Categorical, _OverCategorical
 from .distribution import Distribution
-from .transformed_distribution import TransformedDistribution
+from .transformed_distribution import TransformedDistribution, _from_base
 from .transforms import ExpTransform, SigmoidTransform
 from .utils import _BinaryProbsLogits, _finish_expand, broadcast_all, clamp_probs
 
@@ -51,17 +51,9 @@ class LogitRelaxedBernoulli(_BinaryProbsLogits, Distribution):
 class _Relaxed(TransformedDistribution):
     """A transformed relaxed distribution: temperature, logits and probs are its base's."""
 
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
+    temperature = _from_base("temperature")
+    logits = _from_base("logits")
+    probs = _from_base("probs")
 
 
 class RelaxedBernoulli(_Relaxed):

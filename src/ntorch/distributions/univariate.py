@@ -17,7 +17,7 @@ from . import constraints
 from .continuous import Normal, Uniform
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Gamma
-from .transformed_distribution import TransformedDistribution
+from .transformed_distribution import TransformedDistribution, _from_base
 from .transforms import AffineTransform, PowerTransform, StickBreakingTransform
 from .utils import (
     _BinaryProbsLogits,
@@ -303,13 +303,8 @@ class InverseGamma(TransformedDistribution):
         new = self._get_checked_instance(InverseGamma, _instance)
         return super().expand(batch_shape, _instance=new)
 
-    @property
-    def concentration(self) -> Tensor:
-        return self.base_dist.concentration
-
-    @property
-    def rate(self) -> Tensor:
-        return self.base_dist.rate
+    concentration = _from_base("concentration")
+    rate = _from_base("rate")
 
     @property
     def mean(self) -> Tensor:
@@ -398,13 +393,8 @@ class LogisticNormal(TransformedDistribution):
         new = self._get_checked_instance(LogisticNormal, _instance)
         return super().expand(batch_shape, _instance=new)
 
-    @property
-    def loc(self) -> Tensor:
-        return self.base_dist.base_dist.loc
-
-    @property
-    def scale(self) -> Tensor:
-        return self.base_dist.base_dist.scale
+    loc = _from_base("loc", depth=2)
+    scale = _from_base("scale", depth=2)
 
 
 # Abramowitz and Stegun 9.8.1-9.8.4: log I0 / log I1 by polynomials in (x / 3.75) ** 2 below 3.75, in 3.75 / x
