@@ -324,7 +324,7 @@ def _clamp_by_zero(x):
 
 def _init_counts(self, total_count, probs, logits) -> None:
     """Binomial / NegativeBinomial: total_count broadcast with the given probs or logits, in its dtype."""
-    total_count, _ = self._set_probs_or_logits(probs, logits, total_count)
+    (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
     self.total_count = total_count.type_as(self._param)
 
 

@@ -141,14 +141,14 @@ class _BinaryProbsLogits:
     from the other; _param is the one given."""
 
     def _set_probs_or_logits(self, probs, logits, *others) -> tuple:
-        """Broadcasts the given one of probs / logits with `others`; returns (others..., given-was-a-number)."""
+        """Sets the given one of probs / logits (and _param), broadcast with `others`; returns those broadcast."""
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         name, given = ("probs", probs) if probs is not None else ("logits", logits)
         *rest, param = broadcast_all(*others, given)
         setattr(self, name, param)
         self._param = param
-        return tuple(rest) + (isinstance(given, numbers.Number),)
+        return tuple(rest)
 
     def _expand_probs_logits(self, new, shape) -> None:
         """new.probs / new.logits (whichever self has computed) expanded to shape; new._param is the given one."""
