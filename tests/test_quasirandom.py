@@ -102,6 +102,10 @@ def test_dtypes_out_base2_errors_and_repr():
     for bad in (0, SobolEngine.MAXDIM + 1):
         with pytest.raises(ValueError, match=r"^Supported range of dimensionality for SobolEngine is \[1, 1111\]$"):
             SobolEngine(bad)
+    with pytest.raises(RuntimeError, match=r"^Trying to create tensor with negative dimension -1: \[-1, 2\]$"):
+        SobolEngine(2).draw(-1)
+    e = SobolEngine(2)
+    assert e.draw(0).shape == (0, 2) and e.num_generated == 0
     assert repr(SobolEngine(3)) == "SobolEngine(dimension=3)"
     assert repr(SobolEngine(3, scramble=True, seed=5)) == "SobolEngine(dimension=3, scramble=True, seed=5)"
     assert nt.quasirandom.SobolEngine is SobolEngine

@@ -101,7 +101,10 @@ class SobolEngine:
         return out, quasi
 
     def draw(self, n: int = 1, out: Tensor | None = None, dtype=None) -> Tensor:
-        """The next n points of the sequence, shape (n, dimension)."""
+        """The next n points of the sequence, shape (n, dimension) (empty for n = 0, where torch's first draw
+        raises for its internal n - 1)."""
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}, {self.dimension}]")
         if dtype is None:
             dtype = ntorch.get_default_dtype()
         start = self.num_generated
