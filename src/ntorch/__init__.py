@@ -193,7 +193,7 @@ _load_numba_registries()
 
 # Submodules a script may never touch load on first attribute access (`ntorch.optim`, as after
 # `import ntorch.optim`), keeping them out of `import ntorch`'s time.
-_LAZY_SUBMODULES = ("distributions", "func", "jit", "optim", "profiler", "testing")
+_LAZY_SUBMODULES = ("distributions", "func", "jit", "optim", "profiler", "quasirandom", "testing")
 
 
 def __getattr__(name: str):
