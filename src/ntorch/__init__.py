@@ -194,3 +194,15 @@ def _load_numba_registries() -> None:
 
 
 _load_numba_registries()
+
+# torch's legacy tensor and storage types (ntorch.FloatTensor, ntorch.cuda.FloatTensor, ntorch.FloatStorage)
+from . import cuda as _cuda  # noqa: E402
+from .legacy_types import CPU_TYPES as _CPU_TYPES  # noqa: E402
+from .legacy_types import CUDA_TYPES as _CUDA_TYPES  # noqa: E402
+from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
+from .storage import TypedStorage  # noqa: E402, F401
+
+globals().update(_CPU_TYPES)
+globals().update(_LEGACY_STORAGES)
+for _name, _cls in _CUDA_TYPES.items():
+    setattr(_cuda, _name, _cls)
