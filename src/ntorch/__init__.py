@@ -197,6 +197,7 @@ _load_numba_registries()
 
 # torch's legacy tensor and storage types (ntorch.FloatTensor, ntorch.cuda.FloatTensor, ntorch.FloatStorage)
 from . import cuda as _cuda  # noqa: E402
+from . import signal  # noqa: E402, F401  (ntorch.signal.windows, as torch.signal.windows)
 from .legacy_types import CPU_TYPES as _CPU_TYPES  # noqa: E402
 from .legacy_types import CUDA_TYPES as _CUDA_TYPES  # noqa: E402
 from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
