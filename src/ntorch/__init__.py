@@ -203,6 +203,8 @@ from .legacy_types import CUDA_TYPES as _CUDA_TYPES  # noqa: E402
 from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
 from .storage import TypedStorage  # noqa: E402, F401
 
+Storage = _LEGACY_STORAGES["FloatStorage"]  # torch.Storage: the legacy default (float32) storage type
+
 globals().update(_CPU_TYPES)
 globals().update(_LEGACY_STORAGES)
 for _name, _cls in _CUDA_TYPES.items():
