@@ -157,6 +157,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
 def _ldl_singular(A: Tensor, info: np.ndarray, op: str) -> None:
     """torch reports a zero pivot of D through an internal assert ('Unknown error code'); ntorch raises
     LinAlgError (a RuntimeError) saying which pivot is zero."""
+    info = np.asarray(info).reshape(-1)
     bad = np.flatnonzero(info)
     if bad.size:
         b = int(bad[0])
@@ -198,7 +199,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     batch = tuple(broadcast_shapes(tuple(LD.shape[:-2]), tuple(B.shape[:-2])))
     ld = _host(LD.expand(*batch, n, n), op)
     x = _host(B.expand(*batch, n, B.shape[-1]), op)
-    piv = np.ascontiguousarray(pivots.expand(*batch, n).numpy().reshape(-1, n), dtype=np.int64)
+    piv = np.ascontiguousarray(pivots.expand(*batch, n).numpy().reshape(ld.shape[0], n), dtype=np.int64)
     bad = (piv == 0) | (np.abs(piv) > n)
     if bad.any():  # LAPACK would index out of bounds: validate before the kernel
         raise RuntimeError(f"{op}: pivots must be in [-{n}, -1] or [1, {n}], as linalg.ldl_factor returns them")
