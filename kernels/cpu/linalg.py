@@ -954,6 +954,8 @@ def _ldl1(a, piv, info):
     a 2x2 block at k, k+1 stores -p in both entries. info[0] <- the first k (1-based) with a zero pivot."""
     n = a.shape[0]
     alpha = (1.0 + math.sqrt(17.0)) / 8.0
+    w1 = np.empty(n)
+    w2 = np.empty(n)
     info[0] = 0
     k = 0
     while k < n:
@@ -990,14 +992,17 @@ def _ldl1(a, piv, info):
                 _swap_sym_lower(a, k, kk, kp)
                 if kstep == 2:
                     a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+            # the trailing updates run along rows (contiguous), from copies of the pivot columns
             if kstep == 1:
                 d11 = 1.0 / a[k, k]
-                for j in range(k + 1, n):  # rank-1 update of the trailing lower triangle
-                    f = d11 * a[j, k]
-                    for i in range(j, n):
-                        a[i, j] -= a[i, k] * f
+                for j in range(k + 1, n):
+                    w1[j] = d11 * a[j, k]
+                for i in range(k + 1, n):  # rank-1 update of the trailing lower triangle
+                    f = a[i, k]
+                    for j in range(k + 1, i + 1):
+                        a[i, j] -= f * w1[j]
                 for i in range(k + 1, n):
-                    a[i, k] *= d11
+                    a[i, k] = w1[i]
             elif k < n - 2:
                 d21 = a[k + 1, k]
                 d11 = a[k + 1, k + 1] / d21
@@ -1005,12 +1010,15 @@ def _ldl1(a, piv, info):
                 t = 1.0 / (d11 * d22 - 1.0)
                 d21 = t / d21
                 for j in range(k + 2, n):
-                    wk = d21 * (d11 * a[j, k] - a[j, k + 1])
-                    wkp1 = d21 * (d22 * a[j, k + 1] - a[j, k])
-                    for i in range(j, n):
-                        a[i, j] -= a[i, k] * wk + a[i, k + 1] * wkp1
-                    a[j, k] = wk
-                    a[j, k + 1] = wkp1
+                    w1[j] = d21 * (d11 * a[j, k] - a[j, k + 1])
+                    w2[j] = d21 * (d22 * a[j, k + 1] - a[j, k])
+                for i in range(k + 2, n):
+                    f1, f2 = a[i, k], a[i, k + 1]
+                    for j in range(k + 2, i + 1):
+                        a[i, j] -= f1 * w1[j] + f2 * w2[j]
+                for j in range(k + 2, n):
+                    a[j, k] = w1[j]
+                    a[j, k + 1] = w2[j]
         if kstep == 1:
             piv[k] = kp + 1
         else:
