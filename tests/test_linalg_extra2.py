@@ -291,3 +291,39 @@ def test_lobpcg_errors():
         ntorch.lobpcg(A[:, :5], k=1)
     with pytest.raises(AssertionError, match="^A and B must have same shape"):
         ntorch.lobpcg(A, B=A[:5], k=1)
+
+
+def _loss_np(A, w1, W2, k, largest):
+    """The oracle loss: NumPy eigh of (A + A^T) / 2, the k extreme pairs; sign-free in the eigenvectors."""
+    e, v = np.linalg.eigh((A + A.T) / 2)
+    idx = np.argsort(e)[::-1][:k] if largest else np.argsort(e)[:k]
+    U = v[:, idx]
+    return (w1 * e[idx]).sum() + (W2 * (U @ U.T)).sum()
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_lobpcg_gradient_matches_finite_differences(largest):
+    m, k = 10, 2
+    A0 = _spd(m) + 0.2 * RNG.standard_normal((m, m))  # not symmetric: torch differentiates (A + A^T) / 2
+    w1, W2 = RNG.standard_normal(k), RNG.standard_normal((m, m))
+    A = _t(A0, requires_grad=True)
+    E, U = ntorch.lobpcg(A, k=k, largest=largest, tol=1e-12)
+    ((_t(w1) * E).sum() + (_t(W2) * U.matmul(U.mT)).sum()).backward()
+    want, h = np.zeros((m, m)), 1e-6
+    for i in range(m):
+        for j in range(m):
+            Ap, Am = A0.copy(), A0.copy()
+            Ap[i, j] += h
+            Am[i, j] -= h
+            want[i, j] = (_loss_np(Ap, w1, W2, k, largest) - _loss_np(Am, w1, W2, k, largest)) / (2 * h)
+    np.testing.assert_allclose(A.grad.numpy(), want, atol=1e-6)
+    np.testing.assert_allclose(E.detach().numpy(), np.sort(np.linalg.eigvalsh((A0 + A0.T) / 2))[::-1][:k]
+                               if largest else np.linalg.eigvalsh((A0 + A0.T) / 2)[:k], rtol=1e-9)
+
+
+def test_lobpcg_backward_refuses_b():
+    A = _t(_spd(9), requires_grad=True)
+    B = _t(_spd(9, 9.0), requires_grad=True)
+    E, _ = ntorch.lobpcg(A, k=1, B=B)
+    with pytest.raises(ValueError, match=r"^lobpcg\.backward does not support backward with B != I yet\.$"):
+        E.sum().backward()

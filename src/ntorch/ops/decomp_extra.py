@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
 from ..tensor import Tensor
 from .decomp import LinAlgError, _host, _legacy, _return_type, _wrap
@@ -276,7 +277,7 @@ def lobpcg(A: Tensor, k: int | None = None, B: Tensor | None = None, X: Tensor |
     """torch.lobpcg: the k largest (or smallest) eigenpairs of the symmetric A (generalized: A x = l B x),
     E (*, k) and X (*, m, k), from a random (or the given) start X of n columns. One algorithm serves both
     methods ('ortho' and 'basic' differ in torch only in how the basis is kept orthonormal); the result is the
-    converged eigenpairs, not torch's iterates. Not differentiable (torch's custom backward is not ported)."""
+    converged eigenpairs, not torch's iterates. Differentiable in A as torch's (through (A + A^T) / 2; B: no)."""
     from ..random import FUNCTIONS as R
 
     if A.shape[-2] != A.shape[-1]:
@@ -295,8 +296,13 @@ def lobpcg(A: Tensor, k: int | None = None, B: Tensor | None = None, X: Tensor |
     niter = 1000 if niter is None else niter
     largest = True if largest is None else largest
     f64 = dtypes.float64
+    A_in, B_in = A, B
     batch = tuple(A.shape[:-2])
     nb = int(np.prod(batch, dtype=np.int64))
+    grad = needs_graph(A, B)
+    if grad:  # as torch: a differentiable call runs on the symmetric parts (so the gradient is symmetric)
+        A = (A.detach() + A.detach().mT) * 0.5
+        B = None if B is None else (B.detach() + B.detach().mT) * 0.5
     bA = A.detach().reshape(nb, m, m)
     bB = None if B is None else B.detach().reshape(nb, m, m)
     bX = None if X is None else X.detach().reshape(nb, *X.shape[-2:])
@@ -309,12 +315,45 @@ def lobpcg(A: Tensor, k: int | None = None, B: Tensor | None = None, X: Tensor |
                         None if iK is None else iK.detach().to(f64), k, niter, tol, largest)
         Es.append(E.to(dtype))
         Xs.append(V.to(dtype))
-    if not batch:
-        return Es[0], Xs[0]
-    from .joins import FUNCTIONS as J
+    if batch:
+        from .joins import FUNCTIONS as J
 
-    kk = Es[0].shape[-1]
-    return J["stack"](Es).reshape(*batch, kk), J["stack"](Xs).reshape(*batch, m, kk)
+        kk = Es[0].shape[-1]
+        E, V = J["stack"](Es).reshape(*batch, kk), J["stack"](Xs).reshape(*batch, m, kk)
+    else:
+        E, V = Es[0], Xs[0]
+    if grad:  # torch: gradients through (A + A^T) / 2; none for B
+        inputs = (A_in,) if B_in is None or not B_in.requires_grad else (A_in, B_in)
+        record("LOBPCGAutogradFunctionBackward", _lobpcg_backward, inputs, (E, V), (A, E, V))
+    return E, V
+
+
+def _lobpcg_backward(c, gE, gU):
+    """The exact gradient of k eigenpairs (E, U) of the symmetric A, symmetrized as torch's lobpcg:
+    G = U diag(gE) U^T + U K U^T - Y U^T, K[j, i] = u_j^T gU_i / (E_i - E_j) (j != i) for the pairs inside
+    U's span, and y_i = (A - E_i)^+ P gU_i (P = I - U U^T) for the rest of the spectrum, each solved with
+    c U U^T added so that the system is regular on U's span; then gA = (G + G^T) / 2."""
+    from ..linalg import solve
+    from .creation import eye
+
+    if len(c.next_functions) > 1:
+        raise ValueError("lobpcg.backward does not support backward with B != I yet.")
+    A, E, U = c.saved_tensors
+    m, k = U.shape[-2], U.shape[-1]
+    Ut = U.mT
+    G = (U * gE.unsqueeze(-2)).matmul(Ut)
+    UtG = Ut.matmul(gU)  # [j, i] = u_j^T gU_i
+    ik = eye(k, dtype=U.dtype, device=U.device)
+    denom = E.unsqueeze(-2) - E.unsqueeze(-1) + ik  # [j, i] = E_i - E_j (1 on the diagonal, masked below)
+    G = G + U.matmul((UtG / denom) * (1 - ik)).matmul(Ut)
+    PgU = gU - U.matmul(UtG)
+    shift = 2.0 * float(E.abs().max().item()) + 1.0
+    im = eye(m, dtype=U.dtype, device=U.device)
+    M = (A.unsqueeze(-3) - E.unsqueeze(-1).unsqueeze(-1) * im + shift * U.matmul(Ut).unsqueeze(-3))  # (*, k, m, m)
+    Y = solve(M, PgU.mT.unsqueeze(-1)).squeeze(-1).mT  # (*, m, k)
+    Y = Y - U.matmul(Ut.matmul(Y))
+    G = G - Y.matmul(Ut)
+    return ((G + G.mT) * 0.5,)
 
 
 FUNCTIONS = {"geqrf": geqrf, "orgqr": orgqr, "ormqr": ormqr, "lobpcg": lobpcg}
