@@ -17,8 +17,9 @@ def _t(a, dt=ntorch.float64, **kw):
 
 
 # ---- geqrf ----
+# (130, 100) and (100, 130): the blocked (compact-WY) driver
 
-@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (1, 1), (2, 6, 4), (3, 1, 2)])
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (1, 1), (2, 6, 4), (3, 1, 2), (130, 100), (100, 130)])
 def test_geqrf_matches_lapack(shape):
     A = RNG.standard_normal(shape)
     a, tau = ntorch.geqrf(_t(A))
@@ -27,8 +28,8 @@ def test_geqrf_matches_lapack(shape):
     flat_a, flat_t = a.numpy().reshape(-1, *shape[-2:]), tau.numpy().reshape(-1, k)
     for i, M in enumerate(A.reshape(-1, *shape[-2:])):
         h, t = np.linalg.qr(M, mode="raw")  # LAPACK dgeqrf, column-major: h is a transposed
-        np.testing.assert_allclose(flat_a[i], h.T, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(flat_t[i], t, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(flat_a[i], h.T, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(flat_t[i], t, rtol=1e-10, atol=1e-12)
 
 
 def test_geqrf_float32_method_out_and_empty():

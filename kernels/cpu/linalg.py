@@ -931,10 +931,45 @@ def _geqrf1(a, tau):
 
 
 @njit(**_PJIT)
-def geqrf(a, tau):
-    """a (B, m, n) <- geqrf's compact form, tau (B, min(m, n)) <- the reflectors' scales."""
+def _geqrf_batch(a, tau):
     for b in prange(a.shape[0]):
         _geqrf1(a[b], tau[b])
+
+
+@njit(**_JIT)
+def _store_reflectors(a, k0, vt, tau):
+    """Write a panel's unit reflectors v_j (I - 2 v v^T) in LAPACK's form below the diagonal: v / v[j] (first
+    entry 1, implied) and tau = 2 v[j]^2 (= (beta - alpha) / beta); a zero v (no reflection) gives tau 0."""
+    for j in range(vt.shape[0]):
+        v = vt[j]
+        vj = v[j]
+        tau[k0 + j] = 2.0 * vj * vj
+        if vj != 0.0:
+            for i in range(j + 1, v.shape[0]):
+                a[k0 + i, k0 + j] = v[i] / vj
+
+
+def _geqrf_blocked(a, tau) -> None:
+    """geqrf by the compact-WY panels of _qr_blocked (the same reflections), then LAPACK's storage."""
+    m, n = a.shape
+    kk = min(m, n)
+    nb = _block(kk) // 2
+    for k0 in range(0, kk, nb):
+        bw = min(nb, kk - k0)
+        vt = np.empty((bw, m - k0))
+        tm = np.empty((bw, bw))
+        _qr_panel(a, k0, bw, vt, tm)
+        _wy_apply(a[k0:, k0 + bw:], vt.T, tm, True)
+        _store_reflectors(a, k0, vt, tau)
+
+
+def geqrf(a, tau) -> None:
+    """a (B, m, n) <- geqrf's compact form, tau (B, min(m, n)) <- the reflectors' scales."""
+    if min(a.shape[1], a.shape[2]) < BLOCKED_MIN:
+        _geqrf_batch(a, tau)
+        return
+    for b in range(a.shape[0]):
+        _geqrf_blocked(a[b], tau[b])
 
 
 @njit(**_JIT)
