@@ -105,6 +105,10 @@ def test_set_default_tensor_type():
                 ntorch.set_default_tensor_type(ntorch.float64)
             with pytest.raises(ModuleNotFoundError, match="No module named 'foo'"):
                 ntorch.set_default_tensor_type("foo")
+            if not ntorch.cuda.is_available():
+                with pytest.raises(TypeError, match=r"^type ntorch\.cuda\.FloatTensor not available\."):
+                    ntorch.set_default_tensor_type(ntorch.cuda.FloatTensor)
+                assert ntorch.get_default_dtype() is ntorch.float32
     finally:
         ntorch.set_default_dtype(ntorch.float32)
         ntorch.set_default_device(None)

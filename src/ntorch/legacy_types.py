@@ -127,5 +127,10 @@ def set_default_tensor_type(t) -> None:
         raise TypeError("only floating-point types are supported as the default type")
     from .devices import set_default_device
 
+    if t.is_cuda:
+        from . import cuda
+
+        if not cuda.is_available():
+            raise TypeError(f"type ntorch.cuda.{t.__name__} not available. {cuda.NO_DEVICE_MESSAGE}")
     dtypes.set_default_dtype(t.dtype)
     set_default_device("cuda" if t.is_cuda else "cpu")
