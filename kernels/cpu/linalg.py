@@ -966,7 +966,10 @@ def _geqrf_blocked(a, tau) -> None:
 def geqrf(a, tau) -> None:
     """a (B, m, n) <- geqrf's compact form, tau (B, min(m, n)) <- the reflectors' scales."""
     if min(a.shape[1], a.shape[2]) < BLOCKED_MIN:
-        _geqrf_batch(a, tau)
+        if a.shape[0] == 1:  # one matrix: no parallel region to start (its wake-up costs more than the work)
+            _geqrf1(a[0], tau[0])
+        else:
+            _geqrf_batch(a, tau)
         return
     for b in range(a.shape[0]):
         _geqrf_blocked(a[b], tau[b])
@@ -1066,10 +1069,17 @@ def _ldl1(a, piv, info):
 
 
 @njit(**_PJIT)
-def ldl_factor(a, piv, info):
-    """a (B, n, n) <- LD (compact L and D), piv (B, n) <- sytrf's pivots, info (B,) <- LAPACK's info."""
+def _ldl_factor_batch(a, piv, info):
     for b in prange(a.shape[0]):
         _ldl1(a[b], piv[b], info[b:b + 1])
+
+
+def ldl_factor(a, piv, info) -> None:
+    """a (B, n, n) <- LD (compact L and D), piv (B, n) <- sytrf's pivots, info (B,) <- LAPACK's info."""
+    if a.shape[0] == 1:
+        _ldl1(a[0], piv[0], info)
+    else:
+        _ldl_factor_batch(a, piv, info)
 
 
 @njit(**_JIT)
@@ -1138,7 +1148,14 @@ def _ldl_solve1(a, piv, x):
 
 
 @njit(**_PJIT)
-def ldl_solve(a, piv, x):
-    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n)."""
+def _ldl_solve_batch(a, piv, x):
     for b in prange(a.shape[0]):
         _ldl_solve1(a[b], piv[b], x[b])
+
+
+def ldl_solve(a, piv, x) -> None:
+    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n)."""
+    if a.shape[0] == 1:
+        _ldl_solve1(a[0], piv[0], x[0])
+    else:
+        _ldl_solve_batch(a, piv, x)
