@@ -209,4 +209,3 @@ def _load_numba_registries() -> None:
 
 
 _load_numba_registries()
-
