@@ -156,6 +156,9 @@ def test_anomaly_names_and_nan_check():
     assert not ntorch.is_anomaly_enabled() and ntorch.is_anomaly_check_nan_enabled()
     with pytest.raises(TypeError, match=r"argument 'enabled' \(position 1\) must be bool, not int"):
         ntorch.set_anomaly_enabled(1)
+    from ntorch.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
+
+    assert detect_anomaly is ntorch.autograd.detect_anomaly and set_detect_anomaly is ntorch.autograd.set_detect_anomaly
 
 
 # ---- autocast state ----
