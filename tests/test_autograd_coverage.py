@@ -440,6 +440,22 @@ CALLS.update({
 })
 
 
+# ns3: legacy-type setter, anomaly / autocast state, interop, geqrf (torch's backward raises "not implemented")
+NOT_DIFFERENTIABLE |= {
+    "autocast_decrement_nesting", "autocast_increment_nesting", "clear_autocast_cache", "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype", "is_autocast_cache_enabled", "is_autocast_cpu_enabled", "set_autocast_cache_enabled",
+    "set_autocast_cpu_dtype", "set_autocast_cpu_enabled", "set_autocast_gpu_dtype", "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled", "set_anomaly_enabled", "set_default_tensor_type", "hash_tensor", "to_dlpack",
+    "geqrf",
+}
+CALLS.update({
+    "orgqr": lambda: ntorch.orgqr(x(3, 2), ntorch.geqrf(x(3, 2).detach())[1]),
+    "ormqr": lambda: ntorch.ormqr(x(3, 2), x(2), x(3, 2)),
+    "slice_inverse": lambda: ntorch.slice_inverse((x(6) * 1)[1:4], ntorch.zeros(6), 0, 1, 4),
+    "lobpcg": lambda: ntorch.lobpcg(_spd(), k=1)[0],
+})
+
+
 def _public(module) -> set:
     return {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))
             and not inspect.isclass(getattr(module, n)) and not inspect.ismodule(getattr(module, n))}

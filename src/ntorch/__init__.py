@@ -146,6 +146,21 @@ globals().update(_RANDOM)
 globals().update(_F)
 globals().update(_REDUCTIONS)
 globals().update(_LINALG)
+# torch's legacy tensor and storage types (ntorch.FloatTensor, ntorch.cuda.FloatTensor, ntorch.FloatStorage)
+from . import cuda as _cuda  # noqa: E402
+from . import signal  # noqa: E402, F401  (ntorch.signal.windows, as torch.signal.windows)
+from .legacy_types import CPU_TYPES as _CPU_TYPES  # noqa: E402
+from .legacy_types import CUDA_TYPES as _CUDA_TYPES  # noqa: E402
+from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
+from .storage import TypedStorage  # noqa: E402, F401
+
+Storage = _LEGACY_STORAGES["FloatStorage"]  # torch.Storage: the legacy default (float32) storage type
+
+globals().update(_CPU_TYPES)
+globals().update(_LEGACY_STORAGES)
+for _name, _cls in _CUDA_TYPES.items():
+    setattr(_cuda, _name, _cls)
+
 for _module in _methods.OP_MODULES + _methods.EXTRA_MODULES:
     globals().update(_module.FUNCTIONS)
 from .ops.index_reduce import FUNCTIONS as _INDEX_REDUCE  # noqa: E402

@@ -10,8 +10,10 @@ from .ops import (
     compat,
     conversion,
     creation,
+    decomp_extra,
     indexing,
     joins,
+    legacy_names,
     linalg,
     mathx,
     misc,
@@ -39,7 +41,7 @@ from .tensor import Tensor
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
 # more modules whose FUNCTIONS ntorch/__init__.py binds (and whose METHODS, if any, become Tensor methods)
 EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods, torch_extras, compat,
-                 signal, native_ops)
+                 signal, native_ops, legacy_names, decomp_extra)
 
 
 def cuda_pending(name: str, fn):

@@ -199,13 +199,18 @@ def new_tensor(self: Tensor, data, *, dtype=None, device=None, pin_memory: bool 
 
 def type_(self: Tensor, dtype=None, non_blocking: bool = False):
     """Tensor.type(): the type string ('ntorch.FloatTensor') without an argument, else a cast."""
+    from .. import legacy_types
+
     if dtype is None:
-        return f"ntorch.{dtypes.torch_name(self.dtype)}Tensor"
+        cuda = "cuda." if self.device.type == "cuda" else ""
+        return f"ntorch.{cuda}{dtypes.torch_name(self.dtype)}Tensor"
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
-        named = dtypes.from_torch_name(dtype.rsplit(".", 1)[-1][: -len("Tensor")])
+        named = legacy_types.from_name(dtype)
         if named is None:
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = named
+    if isinstance(dtype, legacy_types._LegacyTensorType):  # ntorch.DoubleTensor, ntorch.cuda.FloatTensor
+        return to(self, dtype.dtype, device="cuda" if dtype.is_cuda else "cpu")
     return to(self, dtype)
 
 
