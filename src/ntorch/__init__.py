@@ -148,7 +148,6 @@ globals().update(_REDUCTIONS)
 globals().update(_LINALG)
 # torch's legacy tensor and storage types (ntorch.FloatTensor, ntorch.cuda.FloatTensor, ntorch.FloatStorage)
 from . import cuda as _cuda  # noqa: E402
-from . import signal  # noqa: E402, F401  (ntorch.signal.windows, as torch.signal.windows)
 from .legacy_types import CPU_TYPES as _CPU_TYPES  # noqa: E402
 from .legacy_types import CUDA_TYPES as _CUDA_TYPES  # noqa: E402
 from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
@@ -208,7 +207,7 @@ _load_numba_registries()
 
 # Submodules a script may never touch load on first attribute access (`ntorch.optim`, as after
 # `import ntorch.optim`), keeping them out of `import ntorch`'s time.
-_LAZY_SUBMODULES = ("distributions", "func", "jit", "optim", "profiler", "quasirandom", "testing")
+_LAZY_SUBMODULES = ("distributions", "func", "jit", "optim", "profiler", "quasirandom", "signal", "testing")
 
 
 def __getattr__(name: str):
