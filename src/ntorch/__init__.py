@@ -30,6 +30,12 @@ from .devices import device  # noqa: E402
 from .dtypes import (  # noqa: E402, F401
     bool,
     can_cast,
+    cdouble,
+    cfloat,
+    chalf,
+    complex32,
+    complex64,
+    complex128,
     dtype,
     finfo,
     float16,

@@ -258,7 +258,7 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
-        return False
+        return self._data.dtype.kind == "c"
 
     # -- autograd metadata (the engine lives in ntorch/autograd) -----------------------------------
     @property

@@ -102,6 +102,8 @@ def _infer_dtype(data) -> dtypes.dtype:
         return dtypes.int64
     if isinstance(data, numbers.Real):
         return dtypes.get_default_dtype()
+    if isinstance(data, numbers.Complex):
+        return dtypes.scalar_dtype(complex(data))
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
@@ -153,14 +155,18 @@ _SCALAR_CPP = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32"
 def _check_overflow(leaves: list, dt: dtypes.dtype, scalar_op: bool = False) -> None:
     """torch converts each Python/NumPy scalar with an overflow check: ints outside int64 always fail;
     for integer dtypes, floats outside the dtype's range (or NaN) fail, and ints too (uint8 accepts
-    -255..255, wrapping negative values)."""
+    -255..255, wrapping negative values). A complex value only goes into a complex dtype."""
+    if not dt.is_complex:
+        for v in leaves:
+            if isinstance(v, complex | np.complexfloating):
+                raise TypeError(f"must be real number, not {type(v).__name__}")
     for v in leaves:
         if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
-            if dt.is_floating_point:
+            if dt.category >= dtypes.FLOAT:
                 continue
             if not _INT64_MIN <= int(v) <= _INT64_MAX:
                 raise ValueError("Overflow when unpacking long long")
-    if dt.is_floating_point or dt is dtypes.bool:
+    if dt.category >= dtypes.FLOAT or dt is dtypes.bool:
         return
     info = np.iinfo(dt.np)
     for v in leaves:
@@ -195,6 +201,8 @@ def _to_array(data, dt: dtypes.dtype, sizes: tuple) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         if dt.is_floating_point:
             return np.array(data, dtype=np.float64).astype(dt.np)
+        if dt.is_complex:
+            return np.array(data, dtype=np.complex128).astype(dt.np)
         arr = np.array(data)
         if dt is dtypes.bool:
             return arr != 0 if arr.dtype != np.bool_ else arr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numba
 import numpy as np
@@ -20,7 +20,7 @@ from ..autograd import grad_mode, inplace
 from ..autograd.graph import Node, edge_of, needs_graph, saved_tensor
 from ..cuda.array import CudaArray
 from ..cuda.array import empty_checked as _cuda_empty
-from ..dtypes import BOOL, FLOAT, INT
+from ..dtypes import BOOL, COMPLEX, FLOAT, INT
 from ..kernels.cpu import codegen
 from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
 from ..tensor import Tensor
@@ -29,7 +29,7 @@ from ._util import is_scalar, result_dtype, write_out
 F = dtypes.FLOAT_DTYPES
 I = dtypes.INTEGER_DTYPES
 NUM = dtypes.NUMERIC_DTYPES
-ALL = dtypes.ALL_DTYPES
+ALL = dtypes.REAL_DTYPES
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,9 @@ class Op:
     name: str
     exprs: dict
     arity: int = 1
-    result: str = "same"  # "same": the promoted dtype, "float": ints become float, "bool"
+    # "same": the promoted dtype, "float": ints become float, "bool", "real": "same" with a complex compute dtype
+    # giving its real dtype (abs)
+    result: str = "same"
     dtypes: tuple = NUM
     nparams: int = 0
     aliases: tuple = field(default=())
@@ -199,7 +201,55 @@ OPS: list[Op] = [
     Op("addcmul", {"float": "fma(T(p0) * y, z, x)", "any": "x + T(p0) * y * z"}, 3, nparams=1),
     Op("addcdiv", {"any": "x + T(p0) * y / z"}, 3, dtypes=F, nparams=1),
 ]
+
+# Complex forms of the ops torch supports for complex64/complex128 ("any": the op's own generic expression). NumPy's
+# ufuncs take complex scalars in Numba; the result of a complex op stays complex except abs's (its real dtype).
+_COMPLEX_EXPRS = {
+    "neg": "any", "square": "any", "add": "any", "add_alpha": "any", "sub": "any", "sub_alpha": "any", "mul": "any",
+    "div": "any", "eq": "any", "ne": "any", "where": "any", "addcmul": "any", "addcdiv": "any",
+    "logical_not": "x != T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
+    "abs": "abs(x)", "pow": "x ** y", "reciprocal": "T(1) / x", "rsqrt": "T(1) / np.sqrt(x)",
+    "sigmoid": "T(1) / (T(1) + np.exp(-x))", "silu": "x / (T(1) + np.exp(-x))",
+    "isnan": "np.isnan(x)", "isinf": "np.isinf(x)", "isfinite": "np.isfinite(x)",
+    "isclose": "x == y or (p2 and np.isnan(x) and np.isnan(y)) or "
+               "(np.isfinite(abs(x - y)) and abs(x - y) <= p1 + p0 * abs(y))",
+    "lerp": "x + z * (y - x) if abs(z) < 0.5 else y - (y - x) * (T(1) - z)",
+    **{name: f"np.{name}(x)" for name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin",
+                                          "cos", "tan", "sinh", "cosh", "tanh")},
+    **{name: f"np.arc{name[1:]}(x)" for name in ("asin", "acos", "atan", "asinh", "acosh", "atanh")},
+}
+OPS = [replace(op, dtypes=op.dtypes + dtypes.COMPLEX_DTYPES, result="real" if op.name == "abs" else op.result,
+               exprs=op.exprs if _COMPLEX_EXPRS[op.name] == "any" else op.exprs | {"complex": _COMPLEX_EXPRS[op.name]})
+       if op.name in _COMPLEX_EXPRS else op for op in OPS]
 OP_BY_NAME = {op.name: op for op in OPS}
+
+# torch's errors for complex inputs to the ops it has no complex kernel for (type, message; {device}); any other
+# op says '"<op>_<device>" not implemented for 'ComplexFloat'' (NotImplementedError, a RuntimeError)
+_COMPLEX_REFUSED = {
+    **{name: (RuntimeError, f"{name} not implemented for complex tensors.")
+       for name in ("maximum", "minimum", "fmax", "fmin")},
+    **{name: (NotImplementedError, "clamp is not supported for complex types")
+       for name in ("clamp", "clamp_min", "clamp_max", "relu")},
+    **{name: (NotImplementedError, f"{name} is not supported for complex inputs")
+       for name in ("floor", "ceil", "trunc")},
+    "sign": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead."),
+    "signbit": (NotImplementedError, "signbit is not implemented for complex tensors."),
+    "heaviside": (RuntimeError, "heaviside is not yet implemented for complex tensors."),
+    "deg2rad": (RuntimeError, "deg2rad is not supported for complex tensors."),
+    "rad2deg": (RuntimeError, "rad2deg is not supported for complex tensors."),
+    **{name: (NotImplementedError, f"\"{name}_vml_{{device}}\" not implemented for '{{dtype}}'")
+       for name in ("round", "erf", "erfc", "lgamma", "erfinv", "i0")},
+    "gelu": (NotImplementedError, "\"GeluKernelImpl\" not implemented for '{dtype}'"),
+}
+
+
+def complex_refused(name: str, dt: dtypes.dtype, device: str = "cpu") -> Exception:
+    """torch's error for elementwise op `name` on complex dtype dt, which it has no kernel for."""
+    error, message = _COMPLEX_REFUSED.get(name, (NotImplementedError, f"\"{name}_{{device}}\" not implemented for "
+                                                                      "'{dtype}'"))
+    return error(message.format(device=device, dtype=dtypes.torch_name(dt)))
+
 
 # Backward formulas, beside the table: name -> (what the formula reads, formula(c, g) -> one grad per operand).
 # In a formula, c.x / c.y / c.z are the operands (tensors or Python scalars), c.o the output, c.p0.. the
@@ -504,7 +554,7 @@ def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
         ElementwiseBackward(name, operands, params, out)
 
 def _expr_for(op: Op, dt: dtypes.dtype) -> str:
-    kind = {FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
+    kind = {COMPLEX: "complex", FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
     keys = [dt.name] + (["f32"] if dt in (dtypes.float16, dtypes.float32) else []) + [kind, "any"]
     for key in keys:
         if key in op.exprs:
@@ -527,7 +577,8 @@ for _op in OPS:
         _op.name, "cpu", _op.dtypes,
         lambda dt, op=_op: ElementwiseKernel(op.name, _expr_for(op, dt), _compute_np(dt), op.arity, op.nparams),
     )
-    dispatch.register(_op.name, "cuda", _op.dtypes, lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
+    dispatch.register(_op.name, "cuda", [d for d in _op.dtypes if not d.is_complex],
+                      lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
 
 
 def _broadcast_error(op: str, shapes: list) -> RuntimeError:
@@ -567,8 +618,11 @@ def _broadcast(op: str, shapes: list) -> tuple:
 def _compute_dtype(op: Op, operands) -> dtypes.dtype:
     """The dtype the kernel computes in: the promoted operands, made float for float-valued ops."""
     compute = result_dtype(*operands)
-    if op.result == "float" and not compute.is_floating_point:
+    if compute.category < FLOAT and op.result == "float":
         compute = dtypes.get_default_dtype()
+    elif compute.category == COMPLEX and compute not in op.dtypes:
+        raise complex_refused(op.name, compute, "cuda" if placement(op.name, [
+            a for a in operands if isinstance(a, Tensor)]) is not None else "cpu")
     return compute
 
 
@@ -583,7 +637,7 @@ def _fast_entry(key: tuple):
     name, np_dtype, kinds, scalar_type = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams:
+    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams or dt.is_complex:
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     compute = dtypes.result_type_of([dt], [], scalars)
@@ -728,7 +782,7 @@ def _fast_cuda_entry(key: tuple):
     name, np_dtype, kinds, scalar_type = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt not in op.dtypes or op.nparams:
+    if dt is None or dt not in op.dtypes or op.nparams or dt.is_complex:
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and not dt.is_floating_point):
@@ -796,7 +850,7 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
     if compute is None:
         compute = _compute_dtype(op, operands)
     shape = _broadcast(name, [a._data.shape for a in tensors]) if tensors else ()
-    result_np = np.bool_ if op.result == "bool" else compute.np
+    result_np = np.bool_ if op.result == "bool" else compute.to_real().np if op.result == "real" else compute.np
     like = placement(name, tensors)
     order = output_order(shape, tensors) if out is None and len(shape) > 1 else None
     if like is not None:
@@ -935,7 +989,8 @@ def _fast_inplace_entry(key: tuple):
     name, np_dtype, kinds, scalar_type, nparams = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams != nparams or op.result == "bool":
+    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams != nparams or op.result == "bool" \
+            or dt.is_complex:
         return None
     if nparams and name not in ("add_alpha", "sub_alpha"):  # (other parameters may need checks or conversion)
         return None
@@ -989,7 +1044,7 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
         return self
     op = OP_BY_NAME[name]
     compute = _compute_dtype(op, (self, *others))
-    result_dt = dtypes.bool if op.result == "bool" else compute
+    result_dt = dtypes.bool if op.result == "bool" else compute.to_real() if op.result == "real" else compute
     if not dtypes.can_cast(result_dt, self.dtype):
         raise RuntimeError(f"result type {dtypes.torch_name(result_dt)} can't be cast to the desired output "
                            f"type {dtypes.torch_name(self.dtype)}")

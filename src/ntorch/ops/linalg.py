@@ -19,7 +19,7 @@ from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
 
 _HALF_TYPES = tuple(d for d in (dtypes.float16, getattr(dtypes, "bfloat16", None)) if d is not None)
-MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
+MATMUL_DTYPES = tuple(d for d in dtypes.REAL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
 dispatch.register("mm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "matmul_into"), lazy=True)

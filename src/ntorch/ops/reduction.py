@@ -53,7 +53,7 @@ class var_mean_result(namedtuple("var_mean", ["var", "mean"])):
     __slots__ = ()
     __repr__ = tuple.__repr__
 
-ALL = dtypes.ALL_DTYPES
+ALL = dtypes.REAL_DTYPES  # (complex: only the ops with complex forms, registered apart)
 FLOATS = dtypes.FLOAT_DTYPES
 
 # op name -> (kernel, input dtypes); registered with the dispatcher like every other op.

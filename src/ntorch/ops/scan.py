@@ -40,7 +40,7 @@ class cummin_result(_ReturnType, namedtuple("cummin", ["values", "indices"])):
 cummax_result.__name__ = "cummax"
 cummin_result.__name__ = "cummin"
 
-ALL = dtypes.ALL_DTYPES
+ALL = dtypes.REAL_DTYPES  # (complex: only the ops with complex forms, registered apart)
 for _op, _kernel, _dts in (("cumsum", K.cumsum_into, ALL), ("cumsum.parallel", K.cumsum_into_p, ALL),
                            ("cumprod", K.cumprod_into, ALL),
                            ("cummax", K.cumext_into, ALL), ("cummin", K.cumext_into, ALL),
