@@ -17,6 +17,7 @@ from . import (
     amp,  # noqa: F401  (ntorch.amp, as torch.amp)
     autograd,
     dispatch,  # noqa: E402
+    fft,  # noqa: F401  (ntorch.fft, as torch.fft)
     func,  # noqa: F401  (ntorch.func, as torch.func)
     linalg,  # noqa: E402, F401  (ntorch.linalg, as torch.linalg)
     nn,

@@ -346,7 +346,7 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
         arr = out._data
         dt = _FROM_NP[arr.dtype]
         meta.append((arr.shape, dt) if type(arr) is np.ndarray else (arr.shape, dt, arr.device))
-        if arr.dtype.kind == "f":
+        if arr.dtype.kind in "fc":  # floating-point and complex outputs carry gradients
             out._requires_grad = True
             out._grad_fn = node
             out._output_nr = i
