@@ -273,7 +273,7 @@ def _fft_any(input, s, dim, norm, forward: bool, op: str, out, one_dim: bool) ->
     else:  # real input: r2c (both sides) over the last dim, c2c over the others
         last = dims[-1]
         y = _apply(_Lin("r2c", (last,), True, _norm_scale(norm, x.shape[last], forward, op), conj=not forward,
-                        onesided=False), x)
+                        onesided=False, n=x.shape[last]), x)
         res = _c2c(y, dims[:-1], forward, norm, op)
     return _finish(res, out, op, True, (input,))
 
@@ -322,7 +322,7 @@ def _rfft_any(input, s, dim, norm, inverse_hermitian: bool, op: str, out, one_di
     x = _resized(x, dims, sizes)
     last = dims[-1]
     y = _apply(_Lin("r2c", (last,), True, _norm_scale(norm, x.shape[last], forward, op), conj=inverse_hermitian,
-                    onesided=True), x)
+                    onesided=True, n=x.shape[last]), x)
     res = _c2c(y, dims[:-1], forward, norm, op)
     return _finish(res, out, op, True, (input,))
 
@@ -413,7 +413,7 @@ def _freq(values: np.ndarray, n: int, d: float, op: str, dtype, device, requires
     dt = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(f"{op} requires a floating point or complex dtype")
-    arr = values.astype(dt.np) * dt.np.type(1.0 / (n * d))
+    arr = values.astype(dt.np) * dt.np.type(1.0 / (n * d)) if n else values.astype(dt.np)
     t = from_numpy(np.ascontiguousarray(arr))
     if device is not None:
         t = t.to(device)
