@@ -179,7 +179,6 @@ SIG = "n_fft=8, hop_length=2, win_length=8, window=None, normalized=0, onesided=
 
 @pytest.mark.parametrize("call, exc, msg", [
     (lambda x: nt.stft(x, 8), RuntimeError, "stft requires the return_complex parameter be given for real inputs"),
-    (lambda x: nt.stft(x, 8, return_complex=True), NotImplementedError, "needs a complex dtype"),
     (lambda x: nt.stft(x, 30, return_complex=False, center=False), RuntimeError,
      "stft(torch.DoubleTensor[20], n_fft=30, hop_length=7, win_length=30, window=None, normalized=0, onesided=None,"
      " return_complex=0, align_to_window=None) : expected 0 < n_fft < 20, but got n_fft=30"),
@@ -230,7 +229,7 @@ def test_stft_errors(call, exc, msg):
     (lambda s: nt.istft(s, 8, return_complex=True), RuntimeError,
      "Cannot have onesided output if window or input is complex"),
     (lambda s: nt.istft(nt.zeros(8, 11, 2), 8, onesided=False, return_complex=True), NotImplementedError,
-     "needs a complex dtype"),
+     "return_complex=True (a complex output signal) is not supported by ntorch"),
     (lambda s: nt.istft(nt.zeros(5, 11, 2, dtype=nt.int64), 8), RuntimeError,
      "istft requires a complex-valued input tensor"),
 ])
@@ -248,10 +247,12 @@ def test_istft_errors(call, exc, msg):
 
 @pytest.fixture
 def four_step(monkeypatch):
-    """Route every factorable n_fft through the four-step DFT (normally from 256), so tiny cases test it."""
+    """Route every factorable n_fft through the four-step DFT (normally from 256, and CUDA only), so tiny CPU cases
+    test it."""
     from ntorch.ops import signal
 
     monkeypatch.setattr(signal, "_FOUR_STEP_MIN", 1)
+    monkeypatch.setattr(signal, "_FFT_ON_CPU", False)
     return signal
 
 
@@ -282,11 +283,61 @@ def test_four_step_gradcheck(four_step):
 
 
 @pytest.mark.parametrize("n_fft", [256, 300, 1000])
-def test_four_step_at_real_sizes(n_fft):
+def test_four_step_at_real_sizes(n_fft, monkeypatch):
     """The default threshold: these n_fft take the four-step path (257, prime, stays direct)."""
+    from ntorch.ops import signal
+
+    monkeypatch.setattr(signal, "_FFT_ON_CPU", False)
     x = rng.standard_normal(2 * n_fft)
     w = np.hanning(n_fft + 2)[1:-1]
     out = nt.stft(T(x), n_fft, n_fft // 4, window=T(w), return_complex=False)
     np.testing.assert_allclose(out.numpy(), ref_stft(x, n_fft, n_fft // 4, window=w), atol=1e-9)
     back = nt.istft(out, n_fft, n_fft // 4, window=T(w), length=x.size)
     np.testing.assert_allclose(back.numpy(), x, atol=1e-10)
+
+
+@pytest.mark.parametrize("n_fft, kw", [(16, {}), (25, {"onesided": False, "normalized": True}),
+                                       (24, {"hop_length": 5, "win_length": 20}), (257, {"center": False})])
+def test_stft_return_complex_and_complex_istft(n_fft, kw):
+    """return_complex=True: torch's complex spectrum (the real form's pairs); istft takes it back."""
+    x = rng.standard_normal((2, 600))
+    w = rng.random(kw.get("win_length", n_fft)) + 0.5
+    out = nt.stft(T(x), n_fft, window=T(w), return_complex=True, **kw)
+    ref = ref_stft(x, n_fft, kw.get("hop_length"), kw.get("win_length"), w, kw.get("center", True),
+                   normalized=kw.get("normalized", False), onesided=kw.get("onesided", True))
+    assert out.dtype == nt.complex128 and tuple(out.shape) == ref.shape[:-1]
+    np.testing.assert_allclose(out.numpy(), ref[..., 0] + 1j * ref[..., 1], atol=1e-10)
+    with pytest.warns(UserWarning, match="stft with return_complex=False is deprecated"):
+        pairs = nt.stft(T(x), n_fft, window=T(w), return_complex=False, **kw)
+    np.testing.assert_allclose(pairs.numpy(), ref, atol=1e-10)
+    back = nt.istft(out, n_fft, kw.get("hop_length"), kw.get("win_length"), T(w), kw.get("center", True),
+                    kw.get("normalized", False), kw.get("onesided"))
+    np.testing.assert_allclose(back.numpy(), nt.istft(pairs, n_fft, kw.get("hop_length"), kw.get("win_length"),
+                                                      T(w), kw.get("center", True), kw.get("normalized", False),
+                                                      kw.get("onesided")).numpy(), atol=1e-12)
+    if kw.get("center", True):
+        np.testing.assert_allclose(back.numpy()[:, :500], x[:, :500], atol=1e-9)
+    f32 = nt.stft(T(x, dtype=nt.float32), n_fft, window=T(w, dtype=nt.float32), return_complex=True, **kw)
+    assert f32.dtype == nt.complex64
+
+
+def test_stft_complex_gradients():
+    """Gradients through the complex spectrum: L = sum(Re(conj(g) * stft(x, w))) by float64 finite differences."""
+    x = rng.standard_normal(30)
+    w = rng.random(8) + 0.5
+    spec = nt.stft(T(x), 8, 3, window=T(w), return_complex=True)
+    g = rng.standard_normal(tuple(spec.shape)) + 1j * rng.standard_normal(tuple(spec.shape))
+
+    def loss(a, b):
+        return float(np.sum(np.real(np.conj(g) * nt.stft(T(a), 8, 3, window=T(b), return_complex=True).numpy())))
+
+    xt, wt = T(x, grad=True), T(w, grad=True)
+    nt.stft(xt, 8, 3, window=wt, return_complex=True).backward(nt.tensor(g))
+    for arr, got in ((x, xt.grad), (w, wt.grad)):
+        fd = np.zeros_like(arr)
+        for i in range(arr.size):
+            p, m = arr.copy(), arr.copy()
+            p[i] += 1e-6
+            m[i] -= 1e-6
+            fd[i] = (loss(p, w) - loss(m, w) if arr is x else loss(x, p) - loss(x, m)) / 2e-6
+        np.testing.assert_allclose(got.numpy(), fd, rtol=1e-6, atol=1e-6)

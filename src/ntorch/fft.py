@@ -64,7 +64,8 @@ def _resize(a: np.ndarray, dims: tuple, sizes: tuple) -> np.ndarray:
 @dataclass(frozen=True)
 class _Lin:
     """One real-linear primitive (see the module docstring). kind: resize, c2c, r2c, r2c_adj, c2r, c2r_adj, to_complex,
-    real_part. dims: the dims it transforms (r2c/c2r kinds: one dim). conj: r2c conjugates its output, c2r its input.
+    real_part, as_real / as_complex (complex <-> trailing (re, im) pairs). dims: the dims it transforms (r2c/c2r
+    kinds: one dim). conj: r2c conjugates its output, c2r its input.
     n: the real signal length of r2c_adj/c2r/c2r_adj; sizes/old: resize's target and source sizes."""
 
     kind: str
@@ -96,6 +97,12 @@ class _Lin:
             return a.astype(K._COMPLEX_OF[a.dtype])
         if k == "real_part":
             return np.ascontiguousarray(a.real)
+        if k == "as_real":
+            return np.stack([a.real, a.imag], -1)
+        if k == "as_complex":
+            out = np.empty(a.shape[:-1], K._COMPLEX_OF[a.dtype])
+            out.real, out.imag = a[..., 0], a[..., 1]
+            return out
         if k == "c2c":
             for d in self.dims:
                 a = _along(a, d, functools.partial(K.c2c, inverse=not self.forward))
@@ -127,10 +134,11 @@ class _Lin:
 
 
 _ADJOINT = {"r2c": "r2c_adj", "r2c_adj": "r2c", "c2r": "c2r_adj", "c2r_adj": "c2r", "to_complex": "real_part",
-            "real_part": "to_complex"}
+            "real_part": "to_complex", "as_real": "as_complex", "as_complex": "as_real"}
 _NAMES = {"resize": "FftResizeBackward0", "c2c": "FftC2CBackward0", "r2c": "FftR2CBackward0",
           "r2c_adj": "FftR2CBackwardBackward0", "c2r": "FftC2RBackward0", "c2r_adj": "FftC2RBackwardBackward0",
-          "to_complex": "ToComplexBackward0", "real_part": "RealBackward0"}
+          "to_complex": "ToComplexBackward0", "real_part": "RealBackward0", "as_real": "ViewAsRealBackward0",
+          "as_complex": "ViewAsComplexBackward0"}
 
 
 def _backward(op: _Lin, node, grad: Tensor):
@@ -224,6 +232,17 @@ def _resized(x: Tensor, dims, sizes) -> Tensor:
     if old == sizes:
         return x
     return _apply(_Lin("resize", dims, sizes=sizes, old=old), x)
+
+
+def _real_pairs(x: Tensor) -> Tensor:
+    """A complex tensor as a real one with a trailing (real, imag) dim of 2: a differentiable copy (stft's
+    return_complex=False form; torch's view_as_real shares storage)."""
+    return _apply(_Lin("as_real"), x)
+
+
+def _from_real_pairs(x: Tensor) -> Tensor:
+    """The inverse of _real_pairs: a float32/float64 (..., 2) tensor as complex64/complex128."""
+    return _apply(_Lin("as_complex"), x)
 
 
 def _as_complex(x: Tensor) -> Tensor:

@@ -1,10 +1,15 @@
-"""torch.stft / torch.istft over ntorch's real dtypes.
+"""torch.stft / torch.istft.
 
-ntorch has no complex dtype, so a spectrum is always the real form torch returns for return_complex=False: a
-trailing dim of 2 holding (real, imaginary). There is no FFT: the DFT is matmuls with cos/sin matrices built on the
-host in float64 and cached. From n_fft = 256, an n_fft with a factor n1 >= 4 takes the four-step split n1 * n2
-(O(n_fft (n1 + n2)) per frame); others take one matmul (O(n_fft^2)). Against an FFT's O(n_fft log n_fft) that is
-fine for n_fft up to a few thousand, and differentiable for free (signal and window): every step is a recorded op.
+On CPU tensors they run on ntorch.fft's FFT kernels (O(n_fft log n_fft) per frame, any n_fft): stft frames the
+(padded) signal with a strided view, windows it and takes rfft (fft for two-sided output) along the frame;
+return_complex=True gives torch's complex (..., n_bins, n_frames) tensor, return_complex=False the legacy real form
+with a trailing (real, imaginary) dim of 2 (with torch's deprecation warning). istft takes either form (torch
+requires the complex one: accepting the real (..., 2) form is a deliberate difference) and inverts with irfft and a
+least-squares overlap-add. Everything is differentiable (signal, window, spectrum).
+
+CUDA tensors (no FFT kernel there yet, and no complex dtype) take the real (..., 2) form only, through a DFT done as
+matmuls with cos/sin matrices built on the host in float64 and cached: from n_fft = 256, an n_fft with a factor
+n1 >= 4 takes the four-step split n1 * n2 (O(n_fft (n1 + n2)) per frame); others take one matmul (O(n_fft^2)).
 """
 
 from __future__ import annotations
@@ -25,6 +30,20 @@ def _F():
     from ..nn import functional
 
     return functional
+
+
+# CPU tensors use the FFT (tests turn this off to exercise the matmul DFT on the CPU)
+_FFT_ON_CPU = True
+
+
+def _fft():
+    from .. import fft
+
+    return fft
+
+
+def _use_fft(t: Tensor) -> bool:
+    return _FFT_ON_CPU and t.device.type == "cpu"
 
 
 def _legacy_type(t: Tensor) -> str:
@@ -172,7 +191,8 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
          window: Tensor | None = None, center: bool = True, pad_mode: str = "reflect", normalized: bool = False,
          onesided: bool | None = None, return_complex: bool | None = None,
          align_to_window: bool | None = None) -> Tensor:
-    """torch.stft with return_complex=False: (n_fft // 2 + 1 or n_fft, n_frames, 2), batched for 2-d input."""
+    """torch.stft: complex (n_fft // 2 + 1 or n_fft, n_frames), or with return_complex=False the real form with a
+    trailing (re, im) dim of 2; batched for 2-d input."""
     if center and align_to_window is not None:
         raise RuntimeError("stft align_to_window should only be set when center = false")
     if center:
@@ -195,9 +215,14 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     if return_complex is None:
         raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will further "
                            "require that return_complex=True in a future PyTorch release.")
-    if return_complex:
-        raise NotImplementedError("stft: return_complex=True needs a complex dtype, which ntorch does not have; "
-                                  "pass return_complex=False for the real (..., 2) form")
+    if return_complex and not _use_fft(input):
+        raise NotImplementedError("stft: return_complex=True on CUDA tensors is not supported by ntorch (no CUDA "
+                                  "FFT or complex dtype there); pass return_complex=False for the real (..., 2) form")
+    if not return_complex:
+        warnings.warn("stft with return_complex=False is deprecated. In a future pytorch release, stft will return "
+                      "complex tensors for all inputs, and return_complex=False will raise an error.\nNote: you can "
+                      "still call torch.view_as_real on the complex output to recover the old return format.",
+                      UserWarning, stacklevel=2)
     if not input.dtype.is_floating_point:
         fail("expected a tensor of floating point or complex values")
     if input.ndim not in (1, 2):
@@ -228,6 +253,13 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     w = _pad_window(window, win, n_fft, x)
     if w is not None:
         frames = frames * w
+    if _use_fft(frames):
+        spectrum = (_fft().rfft if onesided is None or onesided else _fft().fft)(
+            frames, dim=-1, norm="ortho" if normalized else "backward")  # (batch, n_frames, n_bins)
+        out = spectrum.transpose(1, 2)
+        if not return_complex:
+            out = _fft()._real_pairs(out)
+        return out.squeeze(0) if input.ndim == 1 else out
     n_bins = n_fft // 2 + 1 if onesided is None or onesided else n_fft
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
@@ -268,10 +300,13 @@ def _complex_name(t: Tensor) -> str:
 def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
           window: Tensor | None = None, center: bool = True, normalized: bool = False, onesided: bool | None = None,
           length: int | None = None, return_complex: bool = False) -> Tensor:
-    """torch.istft of the real (..., n_bins, n_frames, 2) form stft(return_complex=False) gives (torch wants the
-    complex tensor): the least-squares overlap-add inverse, (length,) or (batch, length)."""
+    """torch.istft of a complex (..., n_bins, n_frames) spectrum, or of the real (..., n_bins, n_frames, 2) form
+    stft(return_complex=False) gives (torch refuses that one): the least-squares overlap-add inverse, (length,) or
+    (batch, length)."""
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
+    if input.dtype.is_complex:
+        input = _fft()._real_pairs(input)  # torch checks the view_as_real form too
     shown = tuple(input.shape[:-1]) if input.ndim and input.shape[-1] == 2 else tuple(input.shape)
 
     def fail(what: str, sep: str = " : "):
@@ -282,7 +317,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
 
     if not input.dtype.is_floating_point:
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
-                           "return_complex=True (in ntorch: its real (..., 2) form, stft with return_complex=False).")
+                           "return_complex=True.")
     if input.numel() == 0:
         fail("input tensor cannot be empty.")
     if input.ndim not in (3, 4):
@@ -307,7 +342,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     if return_complex:
         if one:
             raise RuntimeError("Cannot have onesided output if window or input is complex")
-        raise NotImplementedError("istft: return_complex=True needs a complex dtype, which ntorch does not have")
+        raise NotImplementedError("istft: return_complex=True (a complex output signal) is not supported by ntorch")
     if window is None:
         warnings.warn("A window was not provided. A rectangular window will be applied.Please provide the same "
                       "window used by stft to make the inversion lossless.To suppress this warning and use a "
@@ -322,7 +357,10 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     batch = spec.shape[0]
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
-    if split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
+    if _use_fft(spec):
+        spectrum = _fft()._from_real_pairs(spec)  # (batch, n_bins, n_frames) complex
+        frames = _fft().irfft(spectrum, n_fft, dim=1, norm="ortho" if normalized else "backward").transpose(1, 2)
+    elif split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
         sr, si = spec[..., 0], spec[..., 1]  # (batch, n_bins, n_frames)
         full_r = _cat([sr, sr[:, 1:n_fft - n_bins + 1].flip(1)], 1)
         full_i = _cat([si, -si[:, 1:n_fft - n_bins + 1].flip(1)], 1)
