@@ -5,7 +5,8 @@ unnormalised (the front end scales).
 The c2c transform is a Stockham auto-sort FFT (decimation in frequency, ping-pong between the output row and one
 scratch row, so no bit reversal): n = r1 * r2 * ... with radix-4 and radix-2 stages first, then odd radices with
 a butterfly that pairs j and r - j (half the multiplies of a plain r-point DFT). A length with a prime factor above
-_MAX_RADIX goes through Bluestein: a chirp-z convolution done with power-of-two FFTs of length M >= 2n - 1.
+_MAX_RADIX goes through Bluestein: a chirp-z convolution done with FFTs of a length M >= 2n - 1 that has factors 2,
+3 and 5 only.
 
 Twiddles and chirps are computed once per (n, dtype, direction) in float64 from integer-reduced phases, rounded to
 the working dtype and cached in _PLANS; complex64 therefore computes in float32 (as torch does). Rows are spread over
@@ -81,6 +82,31 @@ def _radix3_pq(src, dst, tw, c, si, m, s, p, q):
 
 
 
+@numba.njit(inline="always")
+def _radix5_pq(src, dst, tw, c1, c2, s1, s2, m, s, p, q):
+    """c_j = Re(w_5^j), s_j = i * Im(w_5^j) (complex); pairs (1, 4) and (2, 3) share sums and differences."""
+    a0 = src[q + s * p]
+    a1 = src[q + s * (p + m)]
+    a2 = src[q + s * (p + 2 * m)]
+    a3 = src[q + s * (p + 3 * m)]
+    a4 = src[q + s * (p + 4 * m)]
+    u1 = a1 + a4
+    v1 = a1 - a4
+    u2 = a2 + a3
+    v2 = a2 - a3
+    r1 = a0 + u1 * c1 + u2 * c2
+    r2 = a0 + u1 * c2 + u2 * c1
+    i1 = v1 * s1 + v2 * s2
+    i2 = v1 * s2 - v2 * s1
+    base = q + s * 5 * p
+    t = 4 * p
+    dst[base] = a0 + u1 + u2
+    dst[base + s] = (r1 + i1) * tw[t]
+    dst[base + 2 * s] = (r2 + i2) * tw[t + 1]
+    dst[base + 3 * s] = (r2 - i2) * tw[t + 2]
+    dst[base + 4 * s] = (r1 - i1) * tw[t + 3]
+
+
 @numba.njit(**_OPTS)
 def _radix_odd(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
     """Odd radix r: roots[j] = w_r^j, roots[r + j] = i * Im(w_r^j). Outputs k and r - k share the sums u + v and
@@ -129,6 +155,14 @@ def _stage(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
         for p in range(p0, p1):
             for q in range(q0, q1):
                 _radix3_pq(src, dst, tw, c, si, m, s, p, q)
+    elif r == 5:
+        c1 = roots[1].real
+        c2 = roots[2].real
+        s1 = roots[6]
+        s2 = roots[7]
+        for p in range(p0, p1):
+            for q in range(q0, q1):
+                _radix5_pq(src, dst, tw, c1, c2, s1, s2, m, s, p, q)
     else:
         _radix_odd(src, dst, tw, roots, r, m, s, p0, p1, q0, q1)
 
@@ -200,7 +234,8 @@ def c2c_direct_par(x, out, radices, tw, tw_off, roots, ro_off, nchunks):
 
 # ---------------------------------------------------------------------------------------------
 # Bluestein: X_k = c_k * sum_j (x_j c_j) conj(c_(k-j)) with the chirp c_j = w_n^(j^2 / 2), a circular convolution
-# of length M (a power of two >= 2n - 1) done as ifft_M(fft_M(x c) * bfft) where bfft = fft_M(conj(c) wrapped) / M.
+# of length M (the smallest 2^a 3^b 5^c >= 2n - 1) done as ifft_M(fft_M(x c) * bfft) where
+# bfft = fft_M(conj(c) wrapped) / M.
 
 @numba.njit(inline="always")
 def _rows_blue(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, iroo, b0, b1):
@@ -249,9 +284,13 @@ def _r2c_post_rows(z, out, rtw, half, b0, b1):
     for b in range(b0, b1):
         zr = z[b]
         o = out[b]
-        for k in range(h + 1):
-            zk = zr[k % h]
-            zc = zr[(h - k) % h].conjugate()
+        z0 = zr[0]
+        zc = z0.conjugate()
+        o[0] = (z0 + zc) * half + (z0 - zc) * rtw[0]
+        o[h] = (z0 + zc) * half + (z0 - zc) * rtw[h]
+        for k in range(1, h):
+            zk = zr[k]
+            zc = zr[h - k].conjugate()
             o[k] = (zk + zc) * half + (zk - zc) * rtw[k]
 
 
@@ -319,6 +358,22 @@ def _factor(n: int) -> list[int] | None:
     return out
 
 
+def _smooth_at_least(n: int) -> int:
+    """The smallest 2^a 3^b 5^c >= n (Bluestein's convolution length: the radix-4/2/3/5 stages)."""
+    best = 1 << (n - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 def _unit(num: np.ndarray, den: int, sign: int) -> np.ndarray:
     """exp(sign * 2 pi i num / den) in complex128, num reduced mod den in integers first (exact phase)."""
     ang = (2.0 * np.pi / den) * (np.asarray(num, dtype=np.int64) % den)
@@ -355,7 +410,7 @@ def plan(n: int, ctype, inverse: bool) -> tuple:
     if radices is not None:
         p = ("direct", _direct_plan(n, radices, sign, ctype))
     else:
-        mm = 1 << (2 * n - 2).bit_length()
+        mm = _smooth_at_least(2 * n - 1)
         j = np.arange(n, dtype=np.int64)
         c = _unit(j * j, 2 * n, sign)  # exp(sign * i pi j^2 / n)
         b = np.zeros(mm, np.complex128)
