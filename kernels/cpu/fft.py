@@ -273,61 +273,96 @@ def c2c_blue_par(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, 
 
 
 # ---------------------------------------------------------------------------------------------
-# Real transforms of an even n = 2h. r2c: z = x[0::2] + i x[1::2] (a view), Z = fft_h(z), then
+# Real transforms of an even n = 2h (fused per row with the half-length c2c when that is a direct plan).
+# r2c: z = x[0::2] + i x[1::2] (a view), Z = fft_h(z), then
 # X_k = (Z_k + conj Z_(h-k)) / 2 + w_n^k (Z_k - conj Z_(h-k)) / (2i) for k <= h (Z_h = Z_0); rtw[k] = -i w_n^k / 2.
 # c2r: Z_k = (X_k + conj X_(h-k)) + i w_n^-k (X_k - conj X_(h-k)) (itw[k] = i w_n^-k), z = ifft_h(Z) is the
 # unnormalised real output seen as complex pairs.
 
 @numba.njit(inline="always")
-def _r2c_post_rows(z, out, rtw, half, b0, b1):
-    h = z.shape[1]
-    for b in range(b0, b1):
-        zr = z[b]
-        o = out[b]
-        z0 = zr[0]
-        zc = z0.conjugate()
-        o[0] = (z0 + zc) * half + (z0 - zc) * rtw[0]
-        o[h] = (z0 + zc) * half + (z0 - zc) * rtw[h]
-        for k in range(1, h):
-            zk = zr[k]
-            zc = zr[h - k].conjugate()
-            o[k] = (zk + zc) * half + (zk - zc) * rtw[k]
+def _r2c_post_row(zr, o, rtw, half):
+    h = zr.size
+    z0 = zr[0]
+    zc = z0.conjugate()
+    o[0] = (z0 + zc) * half + (z0 - zc) * rtw[0]
+    o[h] = (z0 + zc) * half + (z0 - zc) * rtw[h]
+    for k in range(1, h):
+        zk = zr[k]
+        zc = zr[h - k].conjugate()
+        o[k] = (zk + zc) * half + (zk - zc) * rtw[k]
+
+
+@numba.njit(inline="always")
+def _c2r_pre_row(xr, zr, itw, half):
+    """xr: h + 1 bins; the imaginary parts of bins 0 and h are dropped (x - (x - conj x) / 2 = Re x)."""
+    h = zr.size
+    x0 = xr[0]
+    x0 = x0 - (x0 - x0.conjugate()) * half
+    xh = xr[h]
+    xh = xh - (xh - xh.conjugate()) * half
+    zr[0] = (x0 + xh) + (x0 - xh) * itw[0]
+    for k in range(1, h):
+        xk = xr[k]
+        xc = xr[h - k].conjugate()
+        zr[k] = (xk + xc) + (xk - xc) * itw[k]
 
 
 @numba.njit(**_OPTS)
 def r2c_post(z, out, rtw, half):
-    _r2c_post_rows(z, out, rtw, half, 0, z.shape[0])
-
-
-@numba.njit(parallel=True, **_OPTS)
-def r2c_post_par(z, out, rtw, half, nchunks):
-    nb = z.shape[0]
-    for c in prange(nchunks):
-        _r2c_post_rows(z, out, rtw, half, c * nb // nchunks, (c + 1) * nb // nchunks)
-
-
-@numba.njit(inline="always")
-def _c2r_pre_rows(x, z, itw, b0, b1):
-    h = z.shape[1]
-    for b in range(b0, b1):
-        xr = x[b]
-        zr = z[b]
-        for k in range(h):
-            xk = xr[k]
-            xc = xr[h - k].conjugate()
-            zr[k] = (xk + xc) + (xk - xc) * itw[k]
+    for b in range(z.shape[0]):
+        _r2c_post_row(z[b], out[b], rtw, half)
 
 
 @numba.njit(**_OPTS)
-def c2r_pre(x, z, itw):
-    _c2r_pre_rows(x, z, itw, 0, x.shape[0])
+def c2r_pre(x, z, itw, half):
+    for b in range(x.shape[0]):
+        _c2r_pre_row(x[b], z[b], itw, half)
+
+
+@numba.njit(inline="always")
+def _r2c_rows(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, b0, b1):
+    """Fused r2c of rows b0..b1: the half-length c2c of each packed row into a scratch row, untangled into out."""
+    h = z.shape[1]
+    zf = np.empty(h, z.dtype)
+    tmp = np.empty(h, z.dtype)
+    for b in range(b0, b1):
+        _row(z[b], zf, tmp, radices, tw, tw_off, roots, ro_off)
+        _r2c_post_row(zf, out[b], rtw, half)
+
+
+@numba.njit(**_OPTS)
+def r2c_direct(z, out, rtw, half, radices, tw, tw_off, roots, ro_off):
+    _r2c_rows(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, 0, z.shape[0])
 
 
 @numba.njit(parallel=True, **_OPTS)
-def c2r_pre_par(x, z, itw, nchunks):
+def r2c_direct_par(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, nchunks):
+    nb = z.shape[0]
+    for c in prange(nchunks):
+        _r2c_rows(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, c * nb // nchunks, (c + 1) * nb // nchunks)
+
+
+@numba.njit(inline="always")
+def _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, b0, b1):
+    """Fused c2r of rows b0..b1: each row's packed half-length spectrum into a scratch row, inverse c2c into out."""
+    h = out.shape[1]
+    zf = np.empty(h, out.dtype)
+    tmp = np.empty(h, out.dtype)
+    for b in range(b0, b1):
+        _c2r_pre_row(x[b], zf, itw, half)
+        _row(zf, out[b], tmp, radices, tw, tw_off, roots, ro_off)
+
+
+@numba.njit(**_OPTS)
+def c2r_direct(x, out, itw, half, radices, tw, tw_off, roots, ro_off):
+    _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, 0, x.shape[0])
+
+
+@numba.njit(parallel=True, **_OPTS)
+def c2r_direct_par(x, out, itw, half, radices, tw, tw_off, roots, ro_off, nchunks):
     nb = x.shape[0]
     for c in prange(nchunks):
-        _c2r_pre_rows(x, z, itw, c * nb // nchunks, (c + 1) * nb // nchunks)
+        _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, c * nb // nchunks, (c + 1) * nb // nchunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,6 +466,11 @@ def _chunks(rows: int, n: int) -> int:
     return min(rows, 4 * numba.get_num_threads())
 
 
+def _one_long_row(rows: int, n: int) -> bool:
+    """A single row long enough to split its stages over threads (_row_par)."""
+    return rows == 1 and n >= STAGE_PAR_MIN and numba.get_num_threads() > 1
+
+
 def _check(x: np.ndarray, kinds) -> np.ndarray:
     if x.ndim != 2 or x.dtype not in kinds:
         raise TypeError(f"fft kernels take a 2-D array of {sorted(str(k) for k in kinds)}, got {x.dtype} {x.shape}")
@@ -449,7 +489,7 @@ def c2c(x: np.ndarray, inverse: bool = False, out: np.ndarray | None = None) -> 
     chunks = _chunks(rows, n)
     if p[0] == "direct":
         arrs = p[1]
-        if rows == 1 and n >= STAGE_PAR_MIN and numba.get_num_threads() > 1:
+        if _one_long_row(rows, n):
             tmp = np.empty(n, x.dtype)
             _row_par(x[0], out[0], tmp, *arrs, 4 * numba.get_num_threads())
         elif chunks == 1:
@@ -488,15 +528,18 @@ def r2c(x: np.ndarray) -> np.ndarray:
             return np.empty((rows, n // 2 + 1), ctype)
         return c2c(x.astype(ctype))[:, :n // 2 + 1].copy()
     h = n // 2
-    z = c2c(x.view(ctype))
     out = np.empty((rows, h + 1), ctype)
     rtw = _real_plan(n, ctype, False)
     half = _REAL_OF[np.dtype(ctype)](0.5)
-    chunks = _chunks(rows, n)
-    if chunks == 1:
-        r2c_post(z, out, rtw, half)
-    else:
-        r2c_post_par(z, out, rtw, half, chunks)
+    p = plan(h, ctype, False)
+    if p[0] == "direct" and not _one_long_row(rows, h):
+        chunks = _chunks(rows, n)
+        if chunks == 1:
+            r2c_direct(x.view(ctype), out, rtw, half, *p[1])
+        else:
+            r2c_direct_par(x.view(ctype), out, rtw, half, *p[1], chunks)
+        return out
+    r2c_post(c2c(x.view(ctype)), out, rtw, half)
     return out
 
 
@@ -517,16 +560,18 @@ def c2r(x: np.ndarray, n: int) -> np.ndarray:
         full[:, h + 1:] = x[:, 1:][:, ::-1].conj()
         full[:, 0] = full[:, 0].real
         return np.ascontiguousarray(c2c(full, inverse=True).real)
-    xs = x.copy()
-    xs[:, 0] = xs[:, 0].real
-    xs[:, h] = xs[:, h].real
-    z = np.empty((rows, h), x.dtype)
     itw = _real_plan(n, x.dtype, True)
-    chunks = _chunks(rows, n)
-    if chunks == 1:
-        c2r_pre(xs, z, itw)
-    else:
-        c2r_pre_par(xs, z, itw, chunks)
+    half = rtype(0.5)
     out = np.empty((rows, n), rtype)
+    p = plan(h, x.dtype, True)
+    if p[0] == "direct" and not _one_long_row(rows, h):
+        chunks = _chunks(rows, n)
+        if chunks == 1:
+            c2r_direct(x, out.view(x.dtype), itw, half, *p[1])
+        else:
+            c2r_direct_par(x, out.view(x.dtype), itw, half, *p[1], chunks)
+        return out
+    z = np.empty((rows, h), x.dtype)
+    c2r_pre(x, z, itw, half)
     c2c(z, inverse=True, out=out.view(x.dtype))
     return out
