@@ -43,8 +43,9 @@ def _along(a: np.ndarray, d: int, fn) -> np.ndarray:
 
 
 def _scaled(a: np.ndarray, scale: float) -> np.ndarray:
+    """a *= scale in place (a is always a fresh result here), in a's precision."""
     if scale != 1.0:
-        a = np.multiply(a, a.real.dtype.type(scale), out=a if a.flags.writeable and a.base is None else None)
+        np.multiply(a, a.real.dtype.type(scale), out=a)
     return a
 
 
@@ -103,8 +104,8 @@ class _Lin:
             out = np.empty(a.shape[:-1], K._COMPLEX_OF[a.dtype])
             out.real, out.imag = a[..., 0], a[..., 1]
             return out
-        if k == "c2c":
-            for d in self.dims:
+        if k == "c2c":  # the innermost dim first: its rows are contiguous in the input
+            for d in sorted(self.dims, reverse=True):
                 a = _along(a, d, functools.partial(K.c2c, inverse=not self.forward))
             return _scaled(np.ascontiguousarray(a), self.scale)
         d = self.dims[0]
