@@ -67,6 +67,45 @@ def _radix4_pq(src, dst, tw, rot, m, s, p, q):
 
 
 @numba.njit(inline="always")
+def _radix8_pq(src, dst, tw, w1, w2, w3, m, s, p, q):
+    """w1, w2, w3 = w_8, w_8^2 (= w_4), w_8^3: two 4-point DFTs (even, odd inputs) combined by w_8^k."""
+    a0 = src[q + s * p]
+    a1 = src[q + s * (p + m)]
+    a2 = src[q + s * (p + 2 * m)]
+    a3 = src[q + s * (p + 3 * m)]
+    a4 = src[q + s * (p + 4 * m)]
+    a5 = src[q + s * (p + 5 * m)]
+    a6 = src[q + s * (p + 6 * m)]
+    a7 = src[q + s * (p + 7 * m)]
+    t0 = a0 + a4
+    t1 = a0 - a4
+    t2 = a2 + a6
+    t3 = (a2 - a6) * w2
+    e0 = t0 + t2
+    e1 = t1 + t3
+    e2 = t0 - t2
+    e3 = t1 - t3
+    u0 = a1 + a5
+    u1 = a1 - a5
+    u2 = a3 + a7
+    u3 = (a3 - a7) * w2
+    o0 = u0 + u2
+    o1 = (u1 + u3) * w1
+    o2 = (u0 - u2) * w2
+    o3 = (u1 - u3) * w3
+    base = q + s * 8 * p
+    t = 7 * p
+    dst[base] = e0 + o0
+    dst[base + s] = (e1 + o1) * tw[t]
+    dst[base + 2 * s] = (e2 + o2) * tw[t + 1]
+    dst[base + 3 * s] = (e3 + o3) * tw[t + 2]
+    dst[base + 4 * s] = (e0 - o0) * tw[t + 3]
+    dst[base + 5 * s] = (e1 - o1) * tw[t + 4]
+    dst[base + 6 * s] = (e2 - o2) * tw[t + 5]
+    dst[base + 7 * s] = (e3 - o3) * tw[t + 6]
+
+
+@numba.njit(inline="always")
 def _radix3_pq(src, dst, tw, c, si, m, s, p, q):
     """c = Re(w_3); si = i * Im(w_3) (a complex)."""
     a0 = src[q + s * p]
@@ -145,6 +184,13 @@ def _stage(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
         for p in range(p0, p1):
             for q in range(q0, q1):
                 _radix4_pq(src, dst, tw, rot, m, s, p, q)
+    elif r == 8:
+        w1 = roots[1]
+        w2 = roots[2]
+        w3 = roots[3]
+        for p in range(p0, p1):
+            for q in range(q0, q1):
+                _radix8_pq(src, dst, tw, w1, w2, w3, m, s, p, q)
     elif r == 2:
         for p in range(p0, p1):
             for q in range(q0, q1):
@@ -372,9 +418,13 @@ _PLANS: dict = {}
 
 
 def _factor(n: int) -> list[int] | None:
-    """Radices of n (4s, a 2, then odd primes ascending), or None when a prime factor exceeds _MAX_RADIX."""
+    """Radices of n (8s, a 4 or a 2, then odd primes ascending), or None when a prime factor exceeds
+    _MAX_RADIX."""
     out = []
-    while n % 4 == 0:
+    while n % 8 == 0:
+        out.append(8)
+        n //= 8
+    if n % 4 == 0:
         out.append(4)
         n //= 4
     if n % 2 == 0:
