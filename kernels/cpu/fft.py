@@ -168,8 +168,11 @@ def _radix_odd(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
             for k in range(1, h + 1):
                 re = a0
                 im = a0 - a0
+                jk = 0
                 for j in range(1, h + 1):
-                    jk = (j * k) % r
+                    jk += k  # (j * k) mod r, without the division
+                    if jk >= r:
+                        jk -= r
                     re += sp[j] * roots[jk].real
                     im += sm[j] * roots[r + jk]
                 dst[base + k * s] = (re + im) * tw[p * (r - 1) + k - 1]
