@@ -221,6 +221,15 @@ _COMPLEX_EXPRS = {
 OPS = [replace(op, dtypes=op.dtypes + dtypes.COMPLEX_DTYPES, result="real" if op.name == "abs" else op.result,
                exprs=op.exprs if _COMPLEX_EXPRS[op.name] == "any" else op.exprs | {"complex": _COMPLEX_EXPRS[op.name]})
        if op.name in _COMPLEX_EXPRS else op for op in OPS]
+_C = dtypes.COMPLEX_DTYPES
+OPS += [  # complex-only ops (ops/complex.py): complex() and polar() take float operands computed as complex
+    Op("conj", {"complex": "np.conj(x)"}, dtypes=_C),
+    Op("sgn", {"complex": "x / abs(x) if x != T(0) else T(0)"}, dtypes=_C),
+    Op("angle", {"complex": "np.arctan2(x.imag, x.real)"}, result="real", dtypes=_C),
+    Op("isreal", {"complex": "x.imag == 0"}, result="bool", dtypes=_C),
+    Op("make_complex", {"complex": "T(complex(x.real, y.real))"}, 2, dtypes=_C),
+    Op("polar", {"complex": "T(complex(x.real * np.cos(y.real), x.real * np.sin(y.real)))"}, 2, dtypes=_C),
+]
 OP_BY_NAME = {op.name: op for op in OPS}
 
 # torch's errors for complex inputs to the ops it has no complex kernel for (type, message; {device}); any other
