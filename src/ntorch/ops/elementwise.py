@@ -207,7 +207,7 @@ OPS: list[Op] = [
 _COMPLEX_EXPRS = {
     "neg": "any", "square": "any", "add": "any", "add_alpha": "any", "sub": "any", "sub_alpha": "any", "mul": "any",
     "div": "any", "eq": "any", "ne": "any", "where": "any", "addcmul": "any", "addcdiv": "any",
-    "logical_not": "x != T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
+    "logical_not": "x == T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
     "abs": "abs(x)", "pow": "x ** y", "reciprocal": "T(1) / x", "rsqrt": "T(1) / np.sqrt(x)",
     "sigmoid": "T(1) / (T(1) + np.exp(-x))", "silu": "x / (T(1) + np.exp(-x))",
     "isnan": "np.isnan(x)", "isinf": "np.isinf(x)", "isfinite": "np.isfinite(x)",
@@ -561,6 +561,8 @@ def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
 def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
     if name in DERIVATIVES and out.dtype.is_floating_point and needs_graph(*operands):
         ElementwiseBackward(name, operands, params, out)
+    elif out._data.dtype.kind == "c" and needs_graph(*operands):
+        raise NotImplementedError(f"{name}: autograd through complex tensors is not implemented yet in ntorch")
 
 def _expr_for(op: Op, dt: dtypes.dtype) -> str:
     kind = {COMPLEX: "complex", FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]

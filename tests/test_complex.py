@@ -1,0 +1,423 @@
+"""Complex dtypes (complex64, complex128): dtypes and promotion, creation, printing, the real/imag views,
+elementwise ops and casts. NumPy's complex arithmetic is the oracle; torch 2.13's behaviour (messages, dtypes,
+printed forms) is the spec, quoted from its output in the venv."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ntorch
+from ntorch import dtypes
+
+C64, C128 = ntorch.complex64, ntorch.complex128
+RNG = np.random.default_rng(0)
+
+
+def crand(*shape, dtype=np.complex64):
+    return (RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)).astype(dtype)
+
+
+def close(t, expected, rtol=None, atol=None):
+    got = t.numpy()
+    expected = np.asarray(expected)
+    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
+    single = got.dtype in (np.complex64, np.float32)
+    np.testing.assert_allclose(got, expected, rtol=rtol or (2e-5 if single else 1e-12), atol=atol or 0)
+
+
+# -- dtypes and promotion ------------------------------------------------------------------------------------------
+
+def test_dtype_objects():
+    assert ntorch.cfloat is C64 and ntorch.cdouble is C128 and ntorch.chalf is ntorch.complex32
+    for d, real, size, name in ((C64, ntorch.float32, 8, "ComplexFloat"), (C128, ntorch.float64, 16, "ComplexDouble")):
+        assert d.is_complex and not d.is_floating_point and d.is_signed
+        assert d.to_real() is real and real.to_complex() is d and d.to_complex() is d
+        assert d.itemsize == size and dtypes.torch_name(d) == name and dtypes.from_torch_name(name) is d
+        assert repr(d) == f"ntorch.{d.name}"
+    assert ntorch.float16.to_complex() is ntorch.complex32 and ntorch.float32.to_real() is ntorch.float32
+    with pytest.raises(RuntimeError, match="Unknown Complex ScalarType for Int"):
+        ntorch.int32.to_complex()
+    assert dtypes.as_dtype("cfloat") is C64 and dtypes.as_dtype(np.complex128) is C128
+    assert dtypes.as_dtype(complex) is C128
+    assert ntorch.finfo(C64) == ntorch.finfo(ntorch.float32) and ntorch.finfo(C128).bits == 64
+
+
+def test_complex32_is_a_name_only():
+    for make in (lambda: ntorch.zeros(2, dtype=ntorch.complex32), lambda: ntorch.ones(2).to(ntorch.chalf),
+                 lambda: ntorch.ones(2, dtype=ntorch.float16) * 1j,
+                 lambda: ntorch.view_as_complex(ntorch.ones(2, dtype=ntorch.float16))):
+        with pytest.raises(TypeError, match="ntorch does not support complex32"):
+            make()
+
+
+@pytest.mark.parametrize("a, b, want", [
+    ("float64", "complex64", "complex128"), ("int64", "complex64", "complex64"),
+    ("float16", "complex64", "complex64"), ("float32", "complex128", "complex128"),
+    ("bool", "complex64", "complex64"), ("complex64", "complex128", "complex128"),
+])
+def test_promote_types(a, b, want):
+    assert ntorch.promote_types(getattr(ntorch, a), getattr(ntorch, b)) is getattr(ntorch, want)
+    assert ntorch.promote_types(getattr(ntorch, b), getattr(ntorch, a)) is getattr(ntorch, want)
+
+
+def test_complex_scalar_promotion():
+    assert (ntorch.ones(2) * 1j).dtype is C64
+    assert (ntorch.ones(2, dtype=ntorch.float64) * 1j).dtype is C128
+    assert (ntorch.arange(2) * 1j).dtype is C64
+    assert ntorch.result_type(ntorch.ones(2), 1j) is C64
+    # a 0-d complex128 tensor under a float32 tensor with dims: complex, keeping the float32 precision (torch)
+    assert (ntorch.ones(2) + ntorch.tensor(1j, dtype=C128)).dtype is C64
+    assert (ntorch.ones(2, dtype=C64) + ntorch.ones(2, dtype=ntorch.float64)).dtype is C128
+    old = ntorch.get_default_dtype()
+    try:
+        ntorch.set_default_dtype(ntorch.float64)
+        assert (ntorch.arange(2) * 1j).dtype is C128
+        assert ntorch.tensor([1j]).dtype is C128
+    finally:
+        ntorch.set_default_dtype(old)
+    close(ntorch.tensor([1.0, 2.0]) * (2 - 1j), np.array([2 - 1j, 4 - 2j], np.complex64))
+
+
+def test_can_cast_and_predicates():
+    assert not ntorch.can_cast(C64, ntorch.float64)
+    assert ntorch.can_cast(ntorch.float64, C64) and ntorch.can_cast(C128, C64) and ntorch.can_cast(ntorch.int8, C64)
+    z = ntorch.zeros(2, dtype=C64)
+    assert z.is_complex() and ntorch.is_complex(z) and not z.is_floating_point() and not ntorch.is_floating_point(z)
+    assert not ntorch.ones(2).is_complex()
+
+
+# -- creation and conversion ----------------------------------------------------------------------------------------
+
+def test_tensor_from_python_and_numpy():
+    t = ntorch.tensor([[1 + 2j, 3], [0.5, -1j]])
+    assert t.dtype is C64 and t.shape == (2, 2)
+    close(t, np.array([[1 + 2j, 3], [0.5, -1j]], np.complex64))
+    assert ntorch.tensor([1, 2.5j], dtype=C128).dtype is C128
+    with pytest.raises(TypeError, match="must be real number, not complex"):
+        ntorch.tensor([1j], dtype=ntorch.float32)
+    a = crand(3, 2)
+    shared = ntorch.from_numpy(a)
+    assert shared.dtype is C64
+    a[0, 0] = 7 + 7j
+    assert shared[0, 0].item() == 7 + 7j
+    assert ntorch.as_tensor(a.astype(np.complex128)).dtype is C128
+
+
+def test_factories():
+    for dt in (C64, C128):
+        close(ntorch.zeros(2, 3, dtype=dt), np.zeros((2, 3), dt.np))
+        close(ntorch.ones(2, dtype=dt), np.ones(2, dt.np))
+        close(ntorch.eye(3, dtype=dt), np.eye(3, dtype=dt.np))
+        close(ntorch.full((2,), 1 - 2j, dtype=dt), np.full(2, 1 - 2j, dt.np))
+        assert ntorch.empty(4, dtype=dt).dtype is dt
+        close(ntorch.zeros_like(ntorch.ones(2), dtype=dt), np.zeros(2, dt.np))
+    assert ntorch.full((2,), 1j).dtype is C64
+
+
+@pytest.mark.parametrize("dt", [C64, C128])
+def test_rand_randn(dt):
+    ntorch.manual_seed(0)
+    u = ntorch.rand(4000, dtype=dt)
+    assert u.dtype is dt and u.is_contiguous()
+    parts = ntorch.view_as_real(u).numpy()
+    assert parts.min() >= 0 and parts.max() < 1
+    n = ntorch.randn(20000, dtype=dt).numpy()
+    # torch: each part N(0, 1/2), E|z|^2 = 1
+    assert abs(n.real.var() - 0.5) < 0.03 and abs(n.imag.var() - 0.5) < 0.03
+    assert abs(np.mean(np.abs(n) ** 2) - 1) < 0.05
+
+
+def test_item_tolist_numpy():
+    t = ntorch.tensor([[1 + 2j, 3 - 4j]])
+    assert t[0, 1].item() == 3 - 4j and isinstance(t[0, 0].item(), complex)
+    assert t.tolist() == [[1 + 2j, 3 - 4j]]
+    assert t.numpy().dtype == np.complex64
+    assert complex(ntorch.tensor(1.5)) == 1.5 + 0j
+
+
+def test_casts_discard_imag_with_torchs_warning():
+    z = ntorch.tensor([1.5 + 2j, -2.5 - 1j])
+    with pytest.warns(UserWarning, match="Casting complex values to real discards the imaginary part"):
+        close(z.float(), np.array([1.5, -2.5], np.float32))
+    with pytest.warns(UserWarning, match="discards the imaginary part"):
+        close(z.to(ntorch.int64), np.array([1, -2]))
+    with pytest.warns(UserWarning, match="discards the imaginary part"):
+        dst = ntorch.zeros(2, dtype=ntorch.float64).copy_(z)
+    close(dst, np.array([1.5, -2.5]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        close(ntorch.tensor([0j, 1j]).bool(), np.array([False, True]))  # no warning: nonzero-ness
+        close(z.to(C128), z.numpy().astype(np.complex128))
+        close(ntorch.tensor([1, 2], dtype=ntorch.int32).cfloat(), np.array([1, 2], np.complex64))
+        close(ntorch.zeros(2, dtype=C64).copy_(ntorch.tensor([1.0, 2.0])), np.array([1, 2], np.complex64))
+    assert z.type() == "ntorch.ComplexFloatTensor"
+
+
+def test_inplace_cannot_make_real_complex():
+    a = ntorch.zeros(2)
+    with pytest.raises(RuntimeError, match="result type ComplexFloat can't be cast to the desired output type Float"):
+        a += ntorch.ones(2, dtype=C64)
+    with pytest.raises(RuntimeError, match="result type ComplexFloat can't be cast"):
+        a.mul_(1j)
+    z = ntorch.ones(2, dtype=C64)
+    z.mul_(1j)
+    z.add_(ntorch.tensor([1.0, 2.0]))
+    close(z, np.array([1 + 1j, 2 + 1j], np.complex64))
+
+
+# -- printing ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, kw, text", [  # torch 2.13's output, with its 'torch.' prefix made 'ntorch.'
+    ([1 + 2j, 0 - 1j], {}, "tensor([1.+2.j, 0.-1.j])"),
+    ([[1.5 + 2j, 3 - 4.25j], [1e10j, float("nan") + 1j]], {},
+     "tensor([[1.5000+2.0000e+00j, 3.0000-4.2500e+00j],\n        [0.0000+1.0000e+10j,    nan+1.0000e+00j]])"),
+    ([0j], {}, "tensor([0.+0.j])"),
+    (1 + 2j, {}, "tensor(1.+2.j)"),
+    ([1 + 2j], {"dtype": C128}, "tensor([1.+2.j], dtype=ntorch.complex128)"),
+    ([], {"dtype": C64}, "tensor([], dtype=ntorch.complex64)"),
+    ([float("inf") + 1j, complex(-0.0, -0.0)], {}, "tensor([inf+1.j, -0.-0.j])"),
+    ([[1e-5 + 3j, 123456.5j]], {}, "tensor([[1.0000e-05+3.0000e+00j, 0.0000e+00+1.2346e+05j]])"),
+])
+def test_repr(data, kw, text):
+    assert repr(ntorch.tensor(data, **kw)) == text
+
+
+def test_repr_summarized():
+    t = ntorch.tensor([complex(i, -i * 0.3) for i in range(2000)])
+    assert repr(t) == ("tensor([0.0000e+00+0.0000e+00j, 1.0000e+00-3.0000e-01j, 2.0000e+00-6.0000e-01j,\n"
+                       "         ..., 1.9970e+03-5.9910e+02j, 1.9980e+03-5.9940e+02j,\n"
+                       "        1.9990e+03-5.9970e+02j])")
+
+
+# -- views and complex-specific ops -------------------------------------------------------------------------------
+
+def test_view_as_real_shares_storage():
+    a = crand(2, 3)
+    z = ntorch.from_numpy(a)
+    r = ntorch.view_as_real(z)
+    assert r.dtype is ntorch.float32 and r.shape == (2, 3, 2) and r.stride() == (6, 2, 1)
+    np.testing.assert_array_equal(r.numpy()[..., 0], a.real)
+    np.testing.assert_array_equal(r.numpy()[..., 1], a.imag)
+    r[0, 0, 1] = 9.0
+    assert a[0, 0].imag == 9.0
+    t = ntorch.view_as_real(z.t())  # transposed: strides doubled
+    assert t.shape == (3, 2, 2) and t.stride() == (2, 6, 1)
+    np.testing.assert_array_equal(t.numpy()[..., 1], a.T.imag)
+    s = ntorch.view_as_real(z[:, 1:])
+    assert s.storage_offset() == 2 and s.stride() == (6, 2, 1)
+    with pytest.raises(RuntimeError, match="view_as_real is only supported for complex tensors"):
+        ntorch.view_as_real(ntorch.ones(2))
+
+
+def test_view_as_complex():
+    x = ntorch.arange(12.0).reshape(3, 2, 2)
+    z = ntorch.view_as_complex(x)
+    assert z.dtype is C64 and z.shape == (3, 2) and z.stride() == (2, 1)
+    close(z, np.arange(12.0).reshape(3, 2, 2).astype(np.float32).view(np.complex64)[..., 0])
+    z[0, 0] = 5 - 5j
+    assert x[0, 0, 0].item() == 5 and x[0, 0, 1].item() == -5
+    assert ntorch.view_as_complex(ntorch.ones(4, 2, dtype=ntorch.float64)[1:]).storage_offset() == 1
+    cases = [
+        (ntorch.ones(3, 3), "Tensor must have a last dimension of size 2"),
+        (ntorch.ones(2, 3).t(), "Tensor must have a last dimension with stride 1"),
+        (ntorch.ones(3, 4)[:, ::2], "Tensor must have a last dimension with stride 1"),
+        (ntorch.ones(3, 3)[:, :2], "Tensor must have a stride divisible by 2 for all but last dimension"),
+        (ntorch.ones(2, dtype=ntorch.int64), "view_as_complex is only supported for half, float and double tensors, "
+                                             "but got a tensor of scalar type: Long"),
+        (ntorch.ones(()), "Input tensor must have one or more dimensions"),
+        (ntorch.ones(5)[1:3], "Tensor must have a storage_offset divisible by 2"),
+    ]
+    for t, message in cases:
+        with pytest.raises(RuntimeError, match=message):
+            ntorch.view_as_complex(t)
+
+
+def test_real_imag_views_and_setters():
+    a = crand(3, 4)
+    z = ntorch.from_numpy(a)
+    assert z.real.dtype is ntorch.float32 and z.real.stride() == (8, 2) and z.imag.storage_offset() == 1
+    np.testing.assert_array_equal(z.real.numpy(), a.real)
+    np.testing.assert_array_equal(z.t().imag.numpy(), a.T.imag)
+    np.testing.assert_array_equal(ntorch.imag(z[::2, 1:]).numpy(), a[::2, 1:].imag)
+    z.real.add_(1)
+    np.testing.assert_allclose(a.real, ntorch.view_as_real(z)[..., 0].numpy())
+    z.imag = ntorch.zeros(3, 4)
+    assert not a.imag.any()
+    x = ntorch.ones(2)
+    assert ntorch.real(x) is x and x.real is x
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes."):
+        _ = x.imag
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes."):
+        ntorch.imag(x)
+
+
+@pytest.mark.parametrize("dt", [ntorch.float32, ntorch.float64])
+def test_complex_and_polar(dt):
+    re, im = RNG.standard_normal((2, 3)).astype(dt.np), RNG.standard_normal(3).astype(dt.np)
+    got = ntorch.complex(ntorch.from_numpy(re), ntorch.from_numpy(im))
+    assert got.dtype is dt.to_complex()
+    close(got, (re + 1j * im).astype(dt.to_complex().np))
+    inf = ntorch.complex(ntorch.zeros(1, dtype=dt), ntorch.tensor([np.inf], dtype=dt)).numpy()[0]
+    assert inf.real == 0 and inf.imag == np.inf  # not NaN, as a multiply by 1j would give
+    r = np.abs(re)
+    close(ntorch.polar(ntorch.from_numpy(r), ntorch.from_numpy(im)), (r * np.exp(1j * im)).astype(dt.to_complex().np),
+          atol=1e-6)
+
+
+def test_complex_polar_errors():
+    with pytest.raises(RuntimeError, match="Expected object of scalar type Double but got scalar type Float for"):
+        ntorch.complex(ntorch.ones(2, dtype=ntorch.float64), ntorch.zeros(2))
+    with pytest.raises(RuntimeError, match="Expected both inputs to be Half, Float or Double tensors but got Long and "
+                                           "Long"):
+        ntorch.polar(ntorch.ones(2, dtype=ntorch.int64), ntorch.ones(2, dtype=ntorch.int64))
+
+
+def test_conj_angle_abs_sgn_isreal():
+    a = np.array([[1 + 2j, 3 - 4j], [5 + 0j, -1j]], np.complex64)
+    z = ntorch.from_numpy(a)
+    c = z.conj()
+    close(c, np.conj(a))
+    assert not c.is_conj() and c.resolve_conj() is c and not ntorch.is_conj(c)
+    assert c.data_ptr() != z.data_ptr()  # a copy (torch: a lazy view): documented difference
+    close(ntorch.conj_physical(z), np.conj(a))
+    w = z.clone()
+    w.conj_physical_()
+    close(w, np.conj(a))
+    close(z.angle(), np.angle(a))
+    close(z.abs(), np.abs(a))
+    assert z.abs().dtype is ntorch.float32 and ntorch.abs(z.to(C128)).dtype is ntorch.float64
+    close(z.sgn(), a / np.abs(a))
+    close(ntorch.sgn(ntorch.tensor([0j])), np.array([0j], np.complex64))
+    close(ntorch.sgn(ntorch.tensor([-2.0, 3.0])), np.array([-1.0, 1.0], np.float32))
+    close(ntorch.isreal(ntorch.tensor([1 + 0j, 1j, 2])), np.array([True, False, True]))
+    x = ntorch.tensor([1.0, -2.0])
+    assert ntorch.conj(x) is x
+    close(ntorch.angle(x), np.array([0, np.pi], np.float32))
+
+
+# -- elementwise ops --------------------------------------------------------------------------------------------------
+
+UNARY = {
+    "neg": np.negative, "square": np.square, "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10,
+    "sqrt": np.sqrt, "rsqrt": lambda v: 1 / np.sqrt(v), "reciprocal": np.reciprocal, "sin": np.sin, "cos": np.cos,
+    "tan": np.tan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "expm1": np.expm1,
+    "log1p": np.log1p, "exp2": np.exp2, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "abs": np.abs,
+}
+
+
+def _layouts(a):
+    """(tensor, its values) for a contiguous, a transposed, a stepped and an expanded input."""
+    return [(ntorch.from_numpy(a), a), (ntorch.from_numpy(a.T.copy()).t(), a),
+            (ntorch.from_numpy(np.repeat(a, 2, axis=1))[:, ::2], a),
+            (ntorch.from_numpy(a[:1].copy()).expand(*a.shape), np.broadcast_to(a[:1], a.shape))]
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_complex64(name):
+    for t, values in _layouts(crand(4, 5)):
+        close(getattr(ntorch, name)(t), UNARY[name](values), rtol=5e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "asin", "sigmoid", "abs", "reciprocal"])
+def test_unary_complex128(name):
+    a = crand(3, 4, dtype=np.complex128)
+    close(getattr(ntorch.from_numpy(a), name)(), UNARY[name](a), atol=1e-15)
+
+
+BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "pow": np.power}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary(name):
+    a, b = crand(3, 4), crand(4)
+    close(getattr(ntorch, name)(ntorch.from_numpy(a), ntorch.from_numpy(b)), BINARY[name](a, b), rtol=5e-5)
+    close(getattr(ntorch, name)(ntorch.from_numpy(a.T.copy()).t(), 2 - 1j), BINARY[name](a, np.complex64(2 - 1j)),
+          rtol=5e-5)
+    # mixed with real tensors: promoted to complex
+    r = RNG.standard_normal((3, 4))
+    close(getattr(ntorch, name)(ntorch.from_numpy(r), ntorch.from_numpy(a)), BINARY[name](r, a), rtol=1e-6)
+    d = crand(3, 4, dtype=np.complex128)
+    close(getattr(ntorch, name)(ntorch.from_numpy(d), ntorch.from_numpy(b).expand(3, 4)), BINARY[name](d, b),
+          rtol=1e-6)
+
+
+def test_operators_alpha_and_ternary():
+    a, b, c = crand(5), crand(5), crand(5)
+    A, B, Cc = (ntorch.from_numpy(v) for v in (a, b, c))
+    close(A + B * 2 - 1j, a + b * 2 - 1j)
+    close(-A / B, -a / b, rtol=5e-5)
+    close(ntorch.add(A, B, alpha=2 + 1j), a + (2 + 1j) * b)
+    close(ntorch.sub(A, B, alpha=0.5), a - 0.5 * b)
+    close(ntorch.addcmul(A, B, Cc, value=2), a + 2 * b * c, rtol=5e-5)
+    close(ntorch.addcdiv(A, B, Cc, value=-1), a - b / c, rtol=5e-5)
+    close(A ** 2, a * a)
+    close(2 ** A, 2 ** a, rtol=5e-5)
+    close(ntorch.lerp(A, B, 0.25), a + 0.25 * (b - a), rtol=5e-5)
+    close(ntorch.where(ntorch.tensor([True, False, True, False, True]), A, B),
+          np.where([True, False, True, False, True], a, b))
+    close(ntorch.where(ntorch.tensor([True, False, True, False, True]), A, 0.5), np.where([1, 0, 1, 0, 1], a, 0.5))
+
+
+def test_comparisons_and_predicates():
+    a = np.array([1 + 1j, np.nan + 0j, complex(0, np.inf), 2 - 1j], np.complex64)
+    b = np.array([1 + 1j, 1, 0, 2 + 1j], np.complex64)
+    A, B = ntorch.from_numpy(a), ntorch.from_numpy(b)
+    close(A == B, a == b)
+    close(A != B, a != b)
+    close(A.isnan(), np.isnan(a))
+    close(A.isinf(), np.isinf(a))
+    close(A.isfinite(), np.isfinite(a))
+    close(ntorch.logical_not(A), np.logical_not(a))
+    close(ntorch.logical_and(A, B), np.logical_and(a, b))
+    near = B * (1 + 1e-7)
+    close(ntorch.isclose(B, near), np.isclose(b, near.numpy()))
+    assert ntorch.allclose(B, near) and not ntorch.allclose(B, B + 1e-3j)
+    close(ntorch.isclose(A, A, equal_nan=True), np.array([True, True, True, True]))
+    close(ntorch.isclose(A, A), np.array([True, False, True, True]))
+    assert ntorch.equal(A.clone(), A.clone()) is False  # NaN != NaN
+    assert ntorch.equal(B, B.clone())
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda z: z < z, NotImplementedError, "\"lt_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda z: z >= 1, NotImplementedError, "\"ge_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda z: ntorch.maximum(z, z), RuntimeError, "maximum not implemented for complex tensors."),
+    (lambda z: z.clamp(0, 1), NotImplementedError, "clamp is not supported for complex types"),
+    (lambda z: ntorch.relu(z), NotImplementedError, "clamp is not supported for complex types"),
+    (lambda z: z.floor(), NotImplementedError, "floor is not supported for complex inputs"),
+    (lambda z: z.sign(), NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers"),
+    (lambda z: z.round(), NotImplementedError, "\"round_vml_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda z: z.to(C128).erf(), NotImplementedError, "\"erf_vml_cpu\" not implemented for 'ComplexDouble'"),
+    (lambda z: ntorch.remainder(z, 2), NotImplementedError, "\"remainder_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda z: ntorch.atan2(z, z), NotImplementedError, "\"atan2_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda z: ntorch.deg2rad(z), RuntimeError, "deg2rad is not supported for complex tensors."),
+    (lambda z: ntorch.nn.functional.gelu(z), NotImplementedError, "\"GeluKernelImpl\" not implemented for "
+                                                                  "'ComplexFloat'"),
+])
+def test_refused_ops(call, error, message):
+    z = ntorch.tensor([1 + 2j, 3 - 1j])
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(".", r"\.")):
+        call(z)
+    assert issubclass(error, RuntimeError)  # torch's NotImplementedError is a RuntimeError too
+
+
+def test_clone_contiguous_and_copies():
+    a = crand(3, 4)
+    z = ntorch.from_numpy(a).t()
+    close(z.clone(), a.T)
+    close(z.contiguous(), a.T)
+    assert z.contiguous().is_contiguous()
+    close(ntorch.cat([z, z]), np.concatenate([a.T, a.T]))
+    close(ntorch.stack([z, z]), np.stack([a.T, a.T]))
+    close(z[1:, ::2], a.T[1:, ::2])
+    close(z.reshape(-1), a.T.reshape(-1))
+
+
+def test_autograd_through_complex_is_refused_for_now():
+    x = ntorch.ones(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="mul: autograd through complex tensors is not implemented yet"):
+        x * 1j
+    with pytest.raises(NotImplementedError, match="complex: autograd"):
+        ntorch.complex(x, x)
