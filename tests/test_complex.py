@@ -421,3 +421,17 @@ def test_autograd_through_complex_is_refused_for_now():
         x * 1j
     with pytest.raises(NotImplementedError, match="complex: autograd"):
         ntorch.complex(x, x)
+
+
+def test_arange_linspace_and_inplace_abs():
+    with pytest.raises(NotImplementedError, match="\"arange_cpu\" not implemented for 'ComplexFloat'"):
+        ntorch.arange(3, dtype=C64)
+    close(ntorch.linspace(0, 1, 3, dtype=C64), np.array([0, 0.5, 1], np.complex64))
+    got = ntorch.linspace(1j, 2 + 3j, 4)
+    assert got.dtype is C64
+    close(got, np.linspace(1j, 2 + 3j, 4).astype(np.complex64))
+    with pytest.raises(RuntimeError, match="In-place abs is not supported for complex tensors."):
+        ntorch.tensor([1j]).abs_()
+    z = ntorch.tensor([4j, -1 + 0j])
+    z.sqrt_()
+    close(z, np.sqrt(np.array([4j, -1 + 0j], np.complex64)))

@@ -128,7 +128,7 @@ def _unary_inplace(name: str):
 
 
 def _addcdiv_inplace(self: Tensor, tensor1: Tensor, tensor2: Tensor, value) -> Tensor:
-    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+    if tensor1.dtype.category < dtypes.FLOAT and tensor2.dtype.category < dtypes.FLOAT:
         pointwise.addcdiv(self, tensor1, tensor2)  # raises torch's integer-division error
     return apply_inplace("addcdiv", self, tensor1, tensor2, params=(number_arg(value, "addcdiv_", "value"),))
 

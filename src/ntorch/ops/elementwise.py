@@ -1056,6 +1056,8 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
     op = OP_BY_NAME[name]
     compute = _compute_dtype(op, (self, *others))
     result_dt = dtypes.bool if op.result == "bool" else compute.to_real() if op.result == "real" else compute
+    if op.result == "real" and compute.is_complex:
+        raise RuntimeError(f"In-place {name} is not supported for complex tensors.")
     if not dtypes.can_cast(result_dt, self.dtype):
         raise RuntimeError(f"result type {dtypes.torch_name(result_dt)} can't be cast to the desired output "
                            f"type {dtypes.torch_name(self.dtype)}")
