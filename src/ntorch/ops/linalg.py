@@ -6,6 +6,7 @@ bmm_into, through the dispatcher.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -22,6 +23,23 @@ _HALF_TYPES = tuple(d for d in (dtypes.float16, getattr(dtypes, "bfloat16", None
 MATMUL_DTYPES = tuple(d for d in dtypes.REAL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
+
+
+def _complex_product(op: str, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """A complex mm/bmm from four real products of the parts (strided float views, which the real kernels take):
+    (ar + i ai)(br + i bi) = (ar br - ai bi) + i (ar bi + ai br)."""
+    real = dispatch.lookup(op, "cpu", dtypes._FROM_NP[out.dtype].to_real())
+    parts = []
+    for x, y in ((a.real, b.real), (a.imag, b.imag), (a.real, b.imag), (a.imag, b.real)):
+        p = np.empty(out.shape, out.real.dtype)
+        real(x, y, p)
+        parts.append(p)
+    out.real = parts[0] - parts[1]
+    out.imag = parts[2] + parts[3]
+
+
+dispatch.register("mm", "cpu", dtypes.COMPLEX_DTYPES, lambda dt: functools.partial(_complex_product, "mm"))
+dispatch.register("bmm", "cpu", dtypes.COMPLEX_DTYPES, lambda dt: functools.partial(_complex_product, "bmm"))
 dispatch.register("mm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "matmul_into"), lazy=True)
 dispatch.register("bmm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "bmm_into"), lazy=True)
 
@@ -725,9 +743,13 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
 
 @takes_out("vdot", "result dtype {Got} does not match input dtype {Want}")
 def vdot(input: Tensor, other: Tensor) -> Tensor:
-    """torch.vdot: the dot product of two 1-D tensors (real dtypes: no conjugation)."""
+    """torch.vdot: the dot product of two 1-D tensors, the first conjugated (complex dtypes)."""
     check_tensor(input, "vdot")
     check_tensor(other, "vdot", "other")
+    if input.is_complex() and input.dtype is other.dtype:
+        from .complex import conj
+
+        input = conj(input)
     return dot(input, other)  # (dot's shape and dtype checks raise the messages torch's vdot raises)
 
 
