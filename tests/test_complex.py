@@ -435,3 +435,90 @@ def test_arange_linspace_and_inplace_abs():
     z = ntorch.tensor([4j, -1 + 0j])
     z.sqrt_()
     close(z, np.sqrt(np.array([4j, -1 + 0j], np.complex64)))
+
+
+# -- stage 2: reductions, products, norms, indexing, serialization ----------------------------------------------------
+
+@pytest.mark.parametrize("dt", [np.complex64, np.complex128])
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 2)])
+def test_sum_mean_prod(dt, dim):
+    a = crand(3, 4, 5, dtype=dt)
+    for t, values in ((ntorch.from_numpy(a), a), (ntorch.from_numpy(a.transpose(2, 1, 0).copy()).permute(2, 1, 0), a)):
+        wide = values.astype(np.complex128)
+        close(t.sum(dim), wide.sum(axis=dim).astype(dt), rtol=1e-5 if dt == np.complex64 else 1e-12, atol=1e-5)
+        close(t.mean(dim), wide.mean(axis=dim).astype(dt), rtol=1e-5 if dt == np.complex64 else 1e-12, atol=1e-6)
+        if dim in (None, 1):
+            close(t.prod(dim), wide.prod(axis=dim).astype(dt), rtol=1e-5 if dt == np.complex64 else 1e-12)
+    assert ntorch.tensor([1j, 2]).sum(dtype=C128).dtype is C128
+
+
+def test_scans_and_logical_reductions():
+    a = crand(3, 6)
+    z = ntorch.from_numpy(a)
+    close(z.cumsum(1), a.astype(np.complex128).cumsum(1).astype(np.complex64))
+    close(z.t().cumprod(0), a.T.astype(np.complex128).cumprod(0).astype(np.complex64), rtol=5e-5)
+    assert z.cumsum(0).dtype is C64
+    w = ntorch.tensor([0j, 1j, 1, 0])
+    assert ntorch.count_nonzero(w).item() == 2 and bool(w.any()) and not bool(w.all())
+    close(w.reshape(2, 2).any(1), np.array([True, True]))
+
+
+@pytest.mark.parametrize("dt", [np.complex64, np.complex128])
+def test_products(dt):
+    a, b = crand(5, 7, dtype=dt), crand(7, 3, dtype=dt)
+    A, B = ntorch.from_numpy(a), ntorch.from_numpy(b)
+    rtol = 1e-5 if dt == np.complex64 else 1e-12
+    close(A @ B, a @ b, rtol=rtol, atol=1e-5)
+    close(ntorch.mm(ntorch.from_numpy(a.T.copy()).t(), B[:, ::1]), a @ b, rtol=rtol, atol=1e-5)
+    x, y = crand(4, 5, 6, dtype=dt), crand(4, 6, 2, dtype=dt)
+    close(ntorch.bmm(ntorch.from_numpy(x), ntorch.from_numpy(y)), x @ y, rtol=rtol, atol=1e-5)
+    close(ntorch.matmul(ntorch.from_numpy(x), B[:6]), x @ b[:6], rtol=rtol, atol=1e-5)
+    v, w = crand(7, dtype=dt), crand(7, dtype=dt)
+    V, W = ntorch.from_numpy(v), ntorch.from_numpy(w)
+    close(ntorch.mv(A, V), a @ v, rtol=rtol, atol=1e-5)
+    close(ntorch.dot(V, W), np.asarray(np.dot(v, w)), rtol=rtol, atol=1e-5)
+    close(ntorch.vdot(V, W), np.asarray(np.vdot(v, w)), rtol=rtol, atol=1e-5)  # conjugates the first
+    close(V @ W, np.asarray(v @ w), rtol=rtol, atol=1e-5)
+
+
+def test_norms_are_real():
+    a = crand(3, 4)
+    z = ntorch.from_numpy(a)
+    n = z.norm()
+    assert n.dtype is ntorch.float32
+    close(n, np.asarray(np.linalg.norm(a), np.float32))
+    close(ntorch.linalg.vector_norm(z, 1, dim=0), np.abs(a).sum(0), rtol=1e-5)
+    close(ntorch.linalg.vector_norm(z.to(C128), float("inf")), np.asarray(np.abs(a.astype(np.complex128)).max()))
+    close(z.abs().pow(2), (np.abs(a) ** 2).astype(np.float32), rtol=1e-5)
+
+
+def test_indexing_joins_fills():
+    a = crand(4, 3)
+    z = ntorch.from_numpy(a)
+    idx = ntorch.tensor([2, 0])
+    close(z.index_select(0, idx), a[[2, 0]])
+    close(z[idx], a[[2, 0]])
+    close(z.gather(1, ntorch.tensor([[0], [2], [1], [1]])), np.take_along_axis(a, np.array([[0], [2], [1], [1]]), 1))
+    mask = ntorch.tensor([[True, False, True]] * 4)
+    close(z.masked_fill(mask, 1j), np.where(mask.numpy(), np.complex64(1j), a))
+    close(ntorch.cat([z, z.t().t()], 1), np.concatenate([a, a], 1))
+    close(ntorch.stack([z[0], z[1]]), a[:2])
+    close(z.flip(0), a[::-1])
+    w = z.clone()
+    w[1] = 5 - 5j
+    w[ntorch.tensor([0, 2]), 0] = ntorch.tensor([7j, 8j])
+    expected = a.copy()
+    expected[1] = 5 - 5j
+    expected[[0, 2], 0] = [7j, 8j]
+    close(w, expected)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type float without overflow"):
+        ntorch.zeros(2)[0] = 1j
+
+
+def test_save_load_round_trip(tmp_path):
+    z = ntorch.from_numpy(crand(3, 2))
+    ntorch.save({"z": z, "w": z.to(C128).t()}, tmp_path / "c.pt")
+    back = ntorch.load(tmp_path / "c.pt")
+    assert back["z"].dtype is C64 and back["w"].dtype is C128
+    close(back["z"], z.numpy())
+    close(back["w"], z.numpy().T.astype(np.complex128))
