@@ -10,16 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..autograd.graph import needs_graph
+from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
 from ._util import check_tensor
 from .elementwise import apply
 
 
-def _no_grad_yet(op: str, *tensors) -> None:
-    """Until the op's backward is complex-correct: refuse a graph rather than give a wrong gradient."""
-    if needs_graph(*tensors):
-        raise NotImplementedError(f"{op}: autograd through complex tensors is not implemented yet in ntorch")
+def _track(name: str, backward, input: Tensor, out: Tensor) -> Tensor:
+    """Record a view's node when input requires grad (torch's convention: see elementwise.COMPLEX_DERIVATIVES)."""
+    if needs_graph(input):
+        record(name, backward, (input,), (out,))
+    return out
+
+
+def _real_backward(c, g: Tensor) -> Tensor:
+    return g.to(g.dtype.to_complex())  # d/d(real part): the gradient itself, imaginary part 0
+
+
+def _imag_backward(c, g: Tensor) -> Tensor:
+    return apply("make_complex", g * 0.0, g, compute=g.dtype.to_complex())  # i g
 
 
 def _reinterpret(t: Tensor, np_dtype, shape: tuple, strides: tuple, offset: int) -> Tensor:
@@ -49,8 +58,7 @@ def real(input: Tensor) -> Tensor:
     check_tensor(input, "real")
     if not input.is_complex():
         return input
-    _no_grad_yet("real", input)
-    return _part(input, 0)
+    return _track("RealBackward0", _real_backward, input, _part(input, 0))
 
 
 def imag(input: Tensor) -> Tensor:
@@ -58,8 +66,7 @@ def imag(input: Tensor) -> Tensor:
     check_tensor(input, "imag")
     if not input.is_complex():
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    _no_grad_yet("imag", input)
-    return _part(input, 1)
+    return _track("ImagBackward0", _imag_backward, input, _part(input, 1))
 
 
 def _set_part(getter):
@@ -74,9 +81,9 @@ def view_as_real(input: Tensor) -> Tensor:
     check_tensor(input, "view_as_real")
     if not input.is_complex():
         raise RuntimeError("view_as_real is only supported for complex tensors")
-    _no_grad_yet("view_as_real", input)
-    return _reinterpret(input, input.dtype.to_real().np, (*input.shape, 2),
-                        (*(2 * s for s in input.stride()), 1), 2 * input.storage_offset())
+    out = _reinterpret(input, input.dtype.to_real().np, (*input.shape, 2), (*(2 * s for s in input.stride()), 1),
+                       2 * input.storage_offset())
+    return _track("ViewAsRealBackward0", lambda c, g: view_as_complex(g.contiguous()), input, out)
 
 
 def view_as_complex(input: Tensor) -> Tensor:
@@ -100,9 +107,9 @@ def view_as_complex(input: Tensor) -> Tensor:
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
     if input.storage_offset() % 2:
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
-    _no_grad_yet("view_as_complex", input)
-    return _reinterpret(input, dt.to_complex().np, tuple(input.shape[:-1]), tuple(s // 2 for s in strides[:-1]),
-                        input.storage_offset() // 2)
+    out = _reinterpret(input, dt.to_complex().np, tuple(input.shape[:-1]), tuple(s // 2 for s in strides[:-1]),
+                       input.storage_offset() // 2)
+    return _track("ViewAsComplexBackward0", lambda c, g: view_as_real(g), input, out)
 
 
 def _float_pair(op: str, a: Tensor, b: Tensor, second: str) -> dtypes.dtype:
@@ -117,7 +124,6 @@ def _float_pair(op: str, a: Tensor, b: Tensor, second: str) -> dtypes.dtype:
                            f"{dtypes.torch_name(b.dtype)} for second argument")
     if a.dtype is dtypes.float16:
         raise dtypes.unsupported_complex32()
-    _no_grad_yet(op, a, b)
     return a.dtype.to_complex()
 
 
@@ -139,7 +145,6 @@ def conj(input: Tensor) -> Tensor:
     check_tensor(input, "conj")
     if not input.is_complex():
         return input
-    _no_grad_yet("conj", input)
     return apply("conj", input)
 
 
@@ -147,7 +152,6 @@ def conj_physical(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "conj_physical")
     if not input.is_complex():
         return input if out is None else out.copy_(input)
-    _no_grad_yet("conj_physical", input)
     return apply("conj", input, out=out)
 
 
@@ -155,7 +159,6 @@ def conj_physical_(self: Tensor) -> Tensor:
     if self.is_complex():
         from .elementwise import apply_inplace
 
-        _no_grad_yet("conj_physical_", self)
         apply_inplace("conj", self)
     return self
 
@@ -167,7 +170,6 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         from .tensor_methods import angle as real_angle
 
         return real_angle(input, out=out)
-    _no_grad_yet("angle", input)
     return apply("angle", input, out=out)
 
 
@@ -176,14 +178,12 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "sgn")
     if not input.is_complex():
         return apply("sign", input, out=out)
-    _no_grad_yet("sgn", input)
     return apply("sgn", input, out=out)
 
 
 def sgn_(self: Tensor) -> Tensor:
     from .elementwise import apply_inplace
 
-    _no_grad_yet("sgn_", self) if self.is_complex() else None
     return apply_inplace("sgn" if self.is_complex() else "sign", self)
 
 

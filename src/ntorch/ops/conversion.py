@@ -97,6 +97,10 @@ def to(self: Tensor, *args, dtype=None, device=None, non_blocking: bool = False,
 
 
 def _to_backward(c, g: Tensor) -> Tensor:
+    if g.is_complex() and not c.in_dtype.is_complex:  # a real tensor cast to complex: the real part, silently
+        from .complex import real
+
+        g = real(g)
     return g.to(c.in_device, c.in_dtype)
 
 

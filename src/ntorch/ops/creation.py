@@ -56,7 +56,7 @@ def _finish(arr: np.ndarray, requires_grad: bool = False, device=_PLACED) -> Ten
             arr = _arrays.to_device(arr, cuda_index(d))
     t = Tensor._wrap(arr)
     if requires_grad:
-        if not t.is_floating_point():
+        if t.dtype.category < dtypes.FLOAT:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad = True
     return t

@@ -211,9 +211,19 @@ def mm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = None
     return _finish(res, out, "mm")
 
 
+def _cj(t: Tensor) -> Tensor:
+    """The conjugate of a complex tensor (a product's gradient takes the other factor's adjoint), else t."""
+    if not t.is_complex():
+        return t
+    from .complex import conj
+
+    return conj(t)
+
+
 def _mm_backward(c, g):
     a, b = c.saved_tensors
-    return mm(g, b.t()) if c.needs_input_grad[0] else None, mm(a.t(), g) if c.needs_input_grad[1] else None
+    return (mm(g, _cj(b).t()) if c.needs_input_grad[0] else None,
+            mm(_cj(a).t(), g) if c.needs_input_grad[1] else None)
 
 
 def _finish(res: Tensor, out: Tensor | None, op: str) -> Tensor:
@@ -251,8 +261,8 @@ def bmm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = Non
 
 def _bmm_backward(c, g):
     a, b = c.saved_tensors
-    return (bmm(g, b.transpose(1, 2)) if c.needs_input_grad[0] else None,
-            bmm(a.transpose(1, 2), g) if c.needs_input_grad[1] else None)
+    return (bmm(g, _cj(b).transpose(1, 2)) if c.needs_input_grad[0] else None,
+            bmm(_cj(a).transpose(1, 2), g) if c.needs_input_grad[1] else None)
 
 
 def _mv_arrays(a: np.ndarray, v: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
@@ -322,9 +332,9 @@ def _matmul_backward(c, g):
     g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
     ga = gb = None
     if c.needs_input_grad[0]:
-        ga = sum_to(matmul(g2, b2.mT), tuple(a2.shape), a.dtype).reshape(tuple(a.shape))
+        ga = sum_to(matmul(g2, _cj(b2).mT), tuple(a2.shape), a.dtype).reshape(tuple(a.shape))
     if c.needs_input_grad[1]:
-        gb = sum_to(matmul(a2.mT, g2), tuple(b2.shape), b.dtype).reshape(tuple(b.shape))
+        gb = sum_to(matmul(_cj(a2).mT, g2), tuple(b2.shape), b.dtype).reshape(tuple(b.shape))
     return ga, gb
 
 
@@ -360,8 +370,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def _mv_backward(c, g):
     a, v = c.saved_tensors
-    return (g.unsqueeze(1) * v.unsqueeze(0) if c.needs_input_grad[0] else None,
-            mv(a.t(), g) if c.needs_input_grad[1] else None)
+    return (g.unsqueeze(1) * _cj(v).unsqueeze(0) if c.needs_input_grad[0] else None,
+            mv(_cj(a).t(), g) if c.needs_input_grad[1] else None)
 
 
 @takes_out("dot", "result dtype {Got} does not match input dtype {Want}")
@@ -381,7 +391,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
     res = Tensor._wrap(_mm_arrays("dot", input._data.reshape(1, -1), other._data.reshape(-1, 1),
                                   input.dtype).reshape(()))
     if needs_graph(input, other):
-        record("DotBackward0", lambda c, g: (g * c.saved_tensors[1], g * c.saved_tensors[0]), (input, other),
+        record("DotBackward0", lambda c, g: (g * _cj(c.saved_tensors[1]), g * _cj(c.saved_tensors[0])), (input, other),
                (res,), (input, other))
     return res
 

@@ -427,6 +427,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = _cast_input(input, dtype)
+    if x.is_complex() and needs_graph(input):
+        raise NotImplementedError("prod: the derivative for complex tensors is not implemented in ntorch")
     res = _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
     _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "prod")

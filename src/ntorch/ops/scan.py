@@ -222,6 +222,8 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) ->
 def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_out_grad(out, "cumprod", input)
     _check_result_dtype("cumprod", input, dtype, out)
+    if input.is_complex() and needs_graph(input):
+        raise NotImplementedError("cumprod: the derivative for complex tensors is not implemented in ntorch")
     res = _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
     if out is None:
         _track("CumprodBackward0", _cumprod_backward, input, (res,), (input, res), dim)
