@@ -415,14 +415,6 @@ def test_clone_contiguous_and_copies():
     close(z.reshape(-1), a.T.reshape(-1))
 
 
-def test_autograd_through_complex_is_refused_for_now():
-    x = ntorch.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="mul: autograd through complex tensors is not implemented yet"):
-        x * 1j
-    with pytest.raises(NotImplementedError, match="complex: autograd"):
-        ntorch.complex(x, x)
-
-
 def test_arange_linspace_and_inplace_abs():
     with pytest.raises(NotImplementedError, match="\"arange_cpu\" not implemented for 'ComplexFloat'"):
         ntorch.arange(3, dtype=C64)
@@ -522,3 +514,98 @@ def test_save_load_round_trip(tmp_path):
     assert back["z"].dtype is C64 and back["w"].dtype is C128
     close(back["z"], z.numpy())
     close(back["w"], z.numpy().T.astype(np.complex128))
+
+
+# -- autograd: torch's convention, z.grad = dL/d(real part) + i dL/d(imaginary part) ---------------------------------
+
+def fd_grad(loss, *values, eps=1e-6):
+    """Central differences of a real loss of complex128 (or float64) arrays, perturbing real and imaginary parts
+    separately: one array per input, dL/dRe + i dL/dIm."""
+    grads = []
+    for k, v in enumerate(values):
+        g = np.zeros_like(v)
+        for idx in np.ndindex(v.shape):
+            for unit in ((1, 1j) if np.iscomplexobj(v) else (1,)):
+                plus = [w.copy() for w in values]
+                minus = [w.copy() for w in values]
+                plus[k][idx] += eps * unit
+                minus[k][idx] -= eps * unit
+                g[idx] += (loss(*plus) - loss(*minus)) / (2 * eps) * unit
+        grads.append(g)
+    return grads
+
+
+def check_grads(nt_loss, np_loss, *values):
+    leaves = [ntorch.tensor(v, dtype=C128 if np.iscomplexobj(v) else ntorch.float64, requires_grad=True)
+              for v in values]
+    out = nt_loss(*leaves)
+    assert out.dtype is ntorch.float64 and out.ndim == 0
+    out.backward()
+    for leaf, want in zip(leaves, fd_grad(np_loss, *values)):
+        got = np.zeros_like(want) if leaf.grad is None else leaf.grad.numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+Z0, W0 = crand(2, 3, dtype=np.complex128), crand(2, 3, dtype=np.complex128)
+
+
+def test_abs_squared_grad_is_2z():
+    z = ntorch.tensor(Z0, requires_grad=True)
+    (z.abs() ** 2).sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), 2 * Z0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, nt_loss, np_loss", [
+    ("add_sub_neg", lambda z, w: ((z + w) * (z - w) * (-w)).real.sum(),
+     lambda z, w: ((z + w) * (z - w) * (-w)).real.sum()),
+    ("mul", lambda z, w: (z * w).imag.sum() + (z * w).real.sum() * 2,
+     lambda z, w: (z * w).imag.sum() + (z * w).real.sum() * 2),
+    ("div", lambda z, w: (z / w).abs().sum(), lambda z, w: np.abs(z / w).sum()),
+    ("exp", lambda z, w: (z.exp() * w).real.sum(), lambda z, w: (np.exp(z) * w).real.sum()),
+    ("conj", lambda z, w: (z.conj() * w).imag.sum(), lambda z, w: (np.conj(z) * w).imag.sum()),
+    ("real_imag", lambda z, w: (z.real * w.imag).sum() + ntorch.imag(z).pow(2).sum(),
+     lambda z, w: (z.real * w.imag).sum() + (z.imag ** 2).sum()),
+    ("abs_angle", lambda z, w: (z.abs() * w.angle()).sum(), lambda z, w: (np.abs(z) * np.angle(w)).sum()),
+    ("sgn", lambda z, w: (z.sgn() * w).imag.sum(), lambda z, w: (z / np.abs(z) * w).imag.sum()),
+    ("view_as_real", lambda z, w: ntorch.view_as_real(z * w).pow(3).sum(),
+     lambda z, w: ((z * w).real ** 3 + (z * w).imag ** 3).sum()),
+    ("sum_mean", lambda z, w: (z.sum(0) * w.mean(1, keepdim=True)).abs().sum(),
+     lambda z, w: np.abs(z.sum(0) * w.mean(1, keepdims=True)).sum()),
+    ("mm", lambda z, w: (z @ w.t()).abs().sum(), lambda z, w: np.abs(z @ w.T).sum()),
+    ("matmul_batched", lambda z, w: ntorch.matmul(z.reshape(2, 3, 1), w.reshape(2, 1, 3)).real.sum(),
+     lambda z, w: np.matmul(z.reshape(2, 3, 1), w.reshape(2, 1, 3)).real.sum()),
+    ("mv_dot_vdot", lambda z, w: ntorch.mv(z, w[0]).abs().sum() + ntorch.dot(z[0], w[1]).real
+     + ntorch.vdot(z[1], w[0]).imag, lambda z, w: np.abs(z @ w[0]).sum() + np.dot(z[0], w[1]).real
+     + np.vdot(z[1], w[0]).imag),
+    ("holomorphic", lambda z, w: (z.sqrt().sin() - w.tanh() + z.log() * w.sigmoid()).abs().sum(),
+     lambda z, w: np.abs(np.sin(np.sqrt(z)) - np.tanh(w) + np.log(z) / (1 + np.exp(-w))).sum()),
+    ("scalars", lambda z, w: ((z * (2 - 1j) + 1j) / (1 + 1j) - w * 0.5).abs().sum(),
+     lambda z, w: np.abs((z * (2 - 1j) + 1j) / (1 + 1j) - w * 0.5).sum()),
+])
+def test_complex_grads(name, nt_loss, np_loss):
+    check_grads(nt_loss, np_loss, Z0, W0)
+
+
+def test_real_inputs_of_complex_ops_get_real_grads():
+    x0, y0 = RNG.standard_normal(3), RNG.standard_normal(3)
+    check_grads(lambda x, y: (ntorch.complex(x, y) * (1 + 2j)).abs().sum(),
+                lambda x, y: np.abs((x + 1j * y) * (1 + 2j)).sum(), x0, y0)
+    check_grads(lambda r, t: (ntorch.polar(r, t) * (2 - 1j)).real.sum(),
+                lambda r, t: (r * np.exp(1j * t) * (2 - 1j)).real.sum(), np.abs(x0) + 0.1, y0)
+    check_grads(lambda x, y: ((x * 1j).exp() * y.to(C128)).real.sum(),
+                lambda x, y: (np.exp(1j * x) * y).real.sum(), x0, y0)
+    check_grads(lambda v: ntorch.view_as_complex(v).abs().sum(), lambda v: np.abs(v[..., 0] + 1j * v[..., 1]).sum(),
+                RNG.standard_normal((3, 2)))
+
+
+def test_backward_needs_a_real_scalar_and_unsupported_ops_refuse():
+    z = ntorch.tensor(Z0, requires_grad=True)
+    assert z.requires_grad and ntorch.zeros(2, dtype=C64, requires_grad=True).requires_grad
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs"):
+        z.sum().backward()
+    for call in (lambda: z.prod(), lambda: z.cumprod(0), lambda: z ** 2.5):
+        with pytest.raises(NotImplementedError, match="derivative for complex tensors is not implemented"):
+            call()
+    with ntorch.no_grad():
+        close(z ** 2.5, Z0 ** 2.5, rtol=1e-12)
