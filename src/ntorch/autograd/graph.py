@@ -338,7 +338,7 @@ def needs_graph(*inputs) -> bool:
 
 
 def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None] = ()) -> Node:
-    """Make `node` the grad_fn of a forward op's floating-point outputs and save what its backward reads
+    """Make `node` the grad_fn of a forward op's floating-point and complex outputs and save what its backward reads
     (the caller checked `needs_graph(*inputs)`)."""
     meta = node._output_meta
     i = 0
@@ -346,7 +346,7 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
         arr = out._data
         dt = _FROM_NP[arr.dtype]
         meta.append((arr.shape, dt) if type(arr) is np.ndarray else (arr.shape, dt, arr.device))
-        if arr.dtype.kind in "fc":  # floating-point and complex outputs carry gradients
+        if arr.dtype.kind in "fc":  # floating-point and complex outputs are differentiable
             out._requires_grad = True
             out._grad_fn = node
             out._output_nr = i

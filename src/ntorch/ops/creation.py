@@ -56,7 +56,7 @@ def _finish(arr: np.ndarray, requires_grad: bool = False, device=_PLACED) -> Ten
             arr = _arrays.to_device(arr, cuda_index(d))
     t = Tensor._wrap(arr)
     if requires_grad:
-        if not t.is_floating_point():
+        if t.dtype.category < dtypes.FLOAT:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad = True
     return t
@@ -423,6 +423,8 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
     all_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dt = _dt(dtype, dtypes.int64 if all_int else None)
     _no_bool_kernel(dt, "arange", device)
+    if dt.is_complex:  # torch has no complex arange kernel
+        raise NotImplementedError(f"\"arange_{as_device(device).type}\" not implemented for '{dtypes.torch_name(dt)}'")
     fs, fe, fst = float(start), float(end), float(step)
     if fst == 0:
         raise RuntimeError("step must be nonzero")
@@ -508,6 +510,15 @@ def linspace(start, end, steps: int, *, out: Tensor | None = None, dtype=None, l
     dt = _dt(dtype)
     if steps > 1:
         _no_bool_kernel(dt, "linspace", device)
+    if dt.is_complex or isinstance(start, complex) or isinstance(end, complex):
+        if not dt.is_complex:
+            if dtype is not None:
+                raise TypeError(f"linspace(): complex start and end need a complex dtype, got {dt}")
+            dt = dtypes.scalar_dtype(1j)
+        start, end = complex(start), complex(end)  # the real and imaginary parts spaced apart, as torch's step
+        part = dt.to_real()
+        arr = _lin_values(start.real, end.real, steps, part) + 1j * _lin_values(start.imag, end.imag, steps, part)
+        return _finish(arr.astype(dt.np), requires_grad, device)
     arr = _lin_values(start, end, steps, dt)
     with np.errstate(invalid="ignore", over="ignore"):
         return _finish((np.trunc(arr) if not dt.is_floating_point else arr).astype(dt.np), requires_grad, device)

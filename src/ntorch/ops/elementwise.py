@@ -207,7 +207,7 @@ OPS: list[Op] = [
 _COMPLEX_EXPRS = {
     "neg": "any", "square": "any", "add": "any", "add_alpha": "any", "sub": "any", "sub_alpha": "any", "mul": "any",
     "div": "any", "eq": "any", "ne": "any", "where": "any", "addcmul": "any", "addcdiv": "any",
-    "logical_not": "x != T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
+    "logical_not": "x == T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
     "abs": "abs(x)", "pow": "x ** y", "reciprocal": "T(1) / x", "rsqrt": "T(1) / np.sqrt(x)",
     "sigmoid": "T(1) / (T(1) + np.exp(-x))", "silu": "x / (T(1) + np.exp(-x))",
     "isnan": "np.isnan(x)", "isinf": "np.isinf(x)", "isfinite": "np.isfinite(x)",
@@ -221,6 +221,15 @@ _COMPLEX_EXPRS = {
 OPS = [replace(op, dtypes=op.dtypes + dtypes.COMPLEX_DTYPES, result="real" if op.name == "abs" else op.result,
                exprs=op.exprs if _COMPLEX_EXPRS[op.name] == "any" else op.exprs | {"complex": _COMPLEX_EXPRS[op.name]})
        if op.name in _COMPLEX_EXPRS else op for op in OPS]
+_C = dtypes.COMPLEX_DTYPES
+OPS += [  # complex-only ops (ops/complex.py): complex() and polar() take float operands computed as complex
+    Op("conj", {"complex": "np.conj(x)"}, dtypes=_C),
+    Op("sgn", {"complex": "x / abs(x) if x != T(0) else T(0)"}, dtypes=_C),
+    Op("angle", {"complex": "np.arctan2(x.imag, x.real)"}, result="real", dtypes=_C),
+    Op("isreal", {"complex": "x.imag == 0"}, result="bool", dtypes=_C),
+    Op("make_complex", {"complex": "T(complex(x.real, y.real))"}, 2, dtypes=_C),
+    Op("polar", {"complex": "T(complex(x.real * np.cos(y.real), x.real * np.sin(y.real)))"}, 2, dtypes=_C),
+]
 OP_BY_NAME = {op.name: op for op in OPS}
 
 # torch's errors for complex inputs to the ops it has no complex kernel for (type, message; {device}); any other
@@ -456,8 +465,8 @@ class ElementwiseBackward(Node):
 
     __slots__ = ("formula", "params", "arity", "meta", "scalars", "slots")
 
-    def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
-        spec = _SPECS.get(op) or _spec(op)
+    def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor, spec: tuple | None = None) -> None:
+        spec = spec or _SPECS.get(op) or _spec(op)
         self._name, reads, reads_out, self.formula = spec
         self._backward = _elementwise_backward
         self.params = params
@@ -546,12 +555,111 @@ def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
         if dims:
             g = g.sum(dims, keepdim=True)
         g = g.reshape(tuple(shape))
+    if g.dtype is dt:
+        return g
+    if g._data.dtype.kind == "c" and not dt.is_complex:  # a real input of a complex op: the real part
+        from .complex import real
+
+        g = real(g)
     return g if g.dtype is dt else g.to(dt)
 
 
 def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
-    if name in DERIVATIVES and out.dtype.is_floating_point and needs_graph(*operands):
-        ElementwiseBackward(name, operands, params, out)
+    kind = out._data.dtype.kind
+    if kind == "f" and (name in DERIVATIVES or name in COMPLEX_DERIVATIVES) and needs_graph(*operands):
+        if name in COMPLEX_DERIVATIVES and operands[0]._data.dtype.kind == "c":  # abs of a complex tensor
+            ComplexElementwiseBackward(name, operands, params, out)
+        else:
+            ElementwiseBackward(name, operands, params, out)
+    elif kind == "c" and needs_graph(*operands):
+        ComplexElementwiseBackward(name, operands, params, out)
+
+
+# Complex autograd, torch's convention: a tensor's gradient is dL/d(real part) + i dL/d(imaginary part) (the
+# conjugate Wirtinger derivative, doubled), so L = |z|^2 gives z.grad = 2z. For a holomorphic f, grad_z = grad_out *
+# conj(f'(z)): the real formula of DERIVATIVES, reading conjugated operands, output and parameters (its constants are
+# real), gives exactly that. The ops below are holomorphic (or linear) and so take their real formula; the others
+# have a formula of their own in COMPLEX_DERIVATIVES. Any other op refuses a complex graph at forward time.
+HOLOMORPHIC = frozenset({
+    "neg", "add", "add_alpha", "sub", "sub_alpha", "mul", "div", "square", "exp", "exp2", "expm1", "log", "log2",
+    "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos",
+    "atan", "asinh", "acosh", "atanh", "sigmoid", "where", "lerp", "addcmul", "addcdiv",
+})
+
+
+def _sgn_grad(c, g):
+    """d sgn(z) = (g - sgn(z) Re(conj(g) sgn(z))) / |z| (0 at z = 0), from the real and imaginary partials."""
+    from .complex import real
+
+    z, s = c.x, c.o
+    return (((g - s * real(apply("conj", g) * s)) / z.abs()).masked_fill(z == 0, 0.0),)
+
+
+def _angle_grad(c, g):
+    """d angle(z) = g i z / |z|^2 (0 at z = 0)."""
+    z = c.x
+    return ((g * z / (z.abs() * z.abs()) * 1j).masked_fill(z == 0, 0.0),)
+
+
+def _polar_grad(c, g):
+    """z = r e^(i theta): grad_r = Re(conj(g) e^(i theta)), grad_theta = Re(conj(g) i z)."""
+    from .complex import real
+
+    gc = apply("conj", g)
+    unit = apply("make_complex", c.y.cos(), c.y.sin(), compute=c.o.dtype)
+    return (real(gc * unit) if c.needs(0) else None, real(gc * c.o * 1j) if c.needs(1) else None)
+
+
+def _make_complex_grad(c, g):
+    from .complex import imag, real
+
+    return real(g) if c.needs(0) else None, imag(g) if c.needs(1) else None
+
+
+COMPLEX_DERIVATIVES: dict[str, tuple[str, object]] = {
+    "abs": ("x", lambda c, g: (g * apply("sgn", c.x),)),
+    "sgn": ("xo", _sgn_grad),
+    "angle": ("x", _angle_grad),
+    "conj": ("", lambda c, g: (apply("conj", g),)),
+    "make_complex": ("", _make_complex_grad),
+    "polar": ("yo", _polar_grad),
+}
+_COMPLEX_NODE_NAMES = {"make_complex": "ComplexBackward0", "conj": "ConjPhysicalBackward0",
+                       "sgn": "SgnBackward0", "angle": "AngleBackward0", "polar": "PolarBackward0"}
+_COMPLEX_SPECS: dict = {}
+
+
+def _conj_of(v):
+    """The conjugate of an operand, output or parameter (a real one is its own)."""
+    if isinstance(v, Tensor):
+        return apply("conj", v) if v._data.dtype.kind == "c" else v
+    return v.conjugate() if isinstance(v, complex) else v
+
+
+class ComplexElementwiseBackward(ElementwiseBackward):
+    """The node of an elementwise op with a complex operand or result: a holomorphic op's real formula over
+    conjugated values, or the op's COMPLEX_DERIVATIVES formula. Gradients of real operands keep the real part
+    (sum_to)."""
+
+    __slots__ = ("holomorphic",)
+
+    def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
+        spec = _COMPLEX_SPECS.get(op)
+        if spec is None:
+            if op in COMPLEX_DERIVATIVES:
+                reads, formula = COMPLEX_DERIVATIVES[op]
+                name = _COMPLEX_NODE_NAMES.get(op) or _spec(op)[0]
+            elif op in HOLOMORPHIC:
+                name, reads, formula = _spec(op)[0], DERIVATIVES[op][0], DERIVATIVES[op][1]
+            else:
+                raise NotImplementedError(f"{op}: the derivative for complex tensors is not implemented in ntorch")
+            spec = _COMPLEX_SPECS[op] = (name, tuple(k in reads for k in _OPERANDS), "o" in reads, formula)
+        self.holomorphic = op not in COMPLEX_DERIVATIVES
+        super().__init__(op, operands, params, out, spec)
+
+    def __getattr__(self, name: str):
+        value = ElementwiseBackward.__getattr__(self, name)
+        return _conj_of(value) if self.holomorphic else value
 
 def _expr_for(op: Op, dt: dtypes.dtype) -> str:
     kind = {COMPLEX: "complex", FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
@@ -1045,6 +1153,8 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
     op = OP_BY_NAME[name]
     compute = _compute_dtype(op, (self, *others))
     result_dt = dtypes.bool if op.result == "bool" else compute.to_real() if op.result == "real" else compute
+    if op.result == "real" and compute.is_complex:
+        raise RuntimeError(f"In-place {name} is not supported for complex tensors.")
     if not dtypes.can_cast(result_dt, self.dtype):
         raise RuntimeError(f"result type {dtypes.torch_name(result_dt)} can't be cast to the desired output "
                            f"type {dtypes.torch_name(self.dtype)}")

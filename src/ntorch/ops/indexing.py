@@ -34,7 +34,7 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, is_scalar, takes_out
+from ._util import check_scalar_fits, check_tensor, is_scalar, takes_out
 from .elementwise import apply
 from .shape import _slice_backward
 
@@ -251,8 +251,15 @@ def setitem(self: Tensor, index, value) -> None:
         src = expand(src, target.shape)._data
     elif isinstance(value, bool | int | float | np.generic):
         src = value
+    elif isinstance(value, complex):
+        check_scalar_fits(value, self.dtype)  # (a complex number only goes into a complex tensor)
+        src = value
     else:
         _bad_value(self, value)
+    if isinstance(src, np.ndarray) and src.dtype.kind == "c" and target.dtype.kind != "c" and target.dtype != np.bool_:
+        from .conversion import _real_part
+
+        src = _real_part(src)
     if type(target) is CudaArray:
         if isinstance(src, np.ndarray):  # a CPU tensor value: copied to the device, as PyTorch does
             src = _to_device(src, target.device)
@@ -282,7 +289,7 @@ def _bad_value(self: Tensor, value):
 def _setitem_autograd(self: Tensor, idx: tuple, value, advanced: bool) -> None:
     """setitem under autograd. Basic index: an in-place copy into the view (its base gets a CopySlices node);
     advanced index: index_put_ (IndexPutBackward0) computed on a snapshot of self and committed."""
-    if not isinstance(value, Tensor | bool | int | float | np.generic):
+    if not isinstance(value, Tensor | bool | int | float | complex | np.generic):
         _bad_value(self, value)
     if advanced:
         if isinstance(value, Tensor) and value.dtype is not self.dtype and _only_mask(idx):

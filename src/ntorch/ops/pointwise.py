@@ -148,8 +148,12 @@ def _check_alpha(a, b, alpha) -> None:
     result_is_bool = _is_bool(a) and _is_bool(b)
     if isinstance(alpha, bool) and not result_is_bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, complex) and not any(
+            isinstance(o, complex) or isinstance(o, Tensor) and o.dtype.is_complex for o in (a, b)):
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
     if isinstance(alpha, float) and not any(
-            isinstance(o, float) or isinstance(o, Tensor) and o.dtype.is_floating_point for o in (a, b)):
+            isinstance(o, float | complex) or isinstance(o, Tensor) and o.dtype.category >= dtypes.FLOAT
+            for o in (a, b)):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
@@ -273,7 +277,8 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
 
 
 def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
-    float_only(input, "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
+    if not (isinstance(input, Tensor) and input.is_complex()):
+        float_only(input, "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
     return apply("lerp", input, end, weight, out=out)
 
 
@@ -282,7 +287,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Te
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
-    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+    if tensor1.dtype.category < dtypes.FLOAT and tensor2.dtype.category < dtypes.FLOAT:
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
                            "addcdiv will perform a true division of tensor1 and tensor2.")
     return apply("addcdiv", input, tensor1, tensor2, params=(number_arg(value, "addcdiv", "value"),), out=out)

@@ -15,6 +15,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import _FROM_NP
+from ..kernels.cpu import complex as KC
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
 from ._util import EXACT, call_out, check_tensor, normalize_dims, takes_out
@@ -69,6 +70,8 @@ for _name, (_kernel, _dts) in KERNELS.items():
     dispatch.register(_name, "cpu", _dts, lambda dt, k=_kernel: k)
     # the CUDA kernels have the CPU ones' names and contracts (kernels/cuda/reduce.py)
     dispatch.register(_name, "cuda", _dts, dispatch.cuda_kernel("reduce", _kernel.__name__), lazy=True)
+for _name, _kernel in (("sum", KC.sum_into), ("prod", KC.prod_into)):  # complex: accumulated in complex128
+    dispatch.register(_name, "cpu", dtypes.COMPLEX_DTYPES, lambda dt, k=_kernel: k)
 dispatch.register("sum.small", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_into)
 dispatch.register("sum.small_dim", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_dim_into)
 
@@ -176,7 +179,7 @@ def _run_cuda(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *ext
 def _sum_dtype(x: Tensor, dtype) -> dtypes.dtype:
     if dtype is not None:
         return dtypes.as_dtype(dtype)
-    return x.dtype if x.dtype.is_floating_point else dtypes.int64
+    return x.dtype if x.dtype.category >= dtypes.FLOAT else dtypes.int64
 
 
 def _cast_result(res: Tensor, dtype) -> Tensor:
@@ -424,6 +427,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = _cast_input(input, dtype)
+    if x.is_complex() and needs_graph(input):
+        raise NotImplementedError("prod: the derivative for complex tensors is not implemented in ntorch")
     res = _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
     _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "prod")
@@ -432,14 +437,14 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "mean")
     check_out_matches_dtype(out, dtype)
-    if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
+    if dtype is not None and dtypes.as_dtype(dtype).category < dtypes.FLOAT:
         raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
     half = dtype is not None and dtypes.as_dtype(dtype) is dtypes.float16
     # torch's CPU mean to float16 casts the input to float32 (not float16: int32 extremes stay finite), sums,
     # divides, then rounds once
     x = _cast_input(input, dtypes.float32 if half and input.dtype is not dtypes.float16 else dtype)
-    if not x.dtype.is_floating_point:
+    if x.dtype.category < dtypes.FLOAT:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {dtypes.torch_name(x.dtype)}")
     acc = dtypes.float32 if x.dtype is dtypes.float16 else x.dtype
@@ -664,6 +669,8 @@ def _float_only(op: str, x: Tensor) -> None:
 
 def _var_float_only(x: Tensor) -> None:
     check_tensor(x, "var")
+    if x.is_complex():
+        raise NotImplementedError("var/std of complex tensors are not implemented in ntorch yet")
     if not x.dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
@@ -730,10 +737,12 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | None = None, dtype=None) -> Tensor:
     check_tensor(input, "norm")
-    if not input.dtype.is_floating_point:
+    if input.dtype.category < dtypes.FLOAT:
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{dtypes.torch_name(input.dtype)}")
     x = _cast_input(input, dtype)
+    if x.is_complex():  # the norm of the moduli (a real result, as torch)
+        x = x.abs()
     if p == "fro" or p is None:
         p = 2.0
     elif p == "nuc":
@@ -768,6 +777,7 @@ def _no_reduction(input: Tensor, dim) -> Tensor | None:
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "any")
     _check_out_dtype(out, "any", _logical_dtype(input))
+    input = _nonzero_of_complex(input)
     res = _no_reduction(input, dim)
     res = res if res is not None else _run("any", input, dim, keepdim, _logical_dtype(input))
     if out is not None and res.dtype is not out.dtype:  # a uint8 input's result written to a bool out
@@ -778,6 +788,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "all")
     _check_out_dtype(out, "all", _logical_dtype(input))
+    input = _nonzero_of_complex(input)
     res = _no_reduction(input, dim)
     res = res if res is not None else _run("all", input, dim, keepdim, _logical_dtype(input))
     if out is not None and res.dtype is not out.dtype:  # a uint8 input's result written to a bool out
@@ -786,7 +797,16 @@ def all(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = 
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    return _run("count_nonzero", check_tensor(input, "count_nonzero"), dim, False, dtypes.int64)
+    return _run("count_nonzero", _nonzero_of_complex(check_tensor(input, "count_nonzero")), dim, False, dtypes.int64)
+
+
+def _nonzero_of_complex(input: Tensor) -> Tensor:
+    """A complex input of any/all/count_nonzero as its bool `!= 0` (the bool kernels then apply)."""
+    if not input.is_complex():
+        return input
+    from .elementwise import apply
+
+    return apply("ne", input, 0)
 
 
 FUNCTIONS = {
