@@ -235,14 +235,9 @@ def _resized(x: Tensor, dims, sizes) -> Tensor:
     return _apply(_Lin("resize", dims, sizes=sizes, old=old), x)
 
 
-def _real_pairs(x: Tensor) -> Tensor:
-    """A complex tensor as a real one with a trailing (real, imag) dim of 2: a differentiable copy (stft's
-    return_complex=False form; torch's view_as_real shares storage)."""
-    return _apply(_Lin("as_real"), x)
-
-
 def _from_real_pairs(x: Tensor) -> Tensor:
-    """The inverse of _real_pairs: a float32/float64 (..., 2) tensor as complex64/complex128."""
+    """A float32/float64 (..., 2) tensor of (real, imag) pairs as complex64/complex128: a differentiable copy, so
+    any strides are accepted (view_as_complex needs a unit last stride and even others)."""
     return _apply(_Lin("as_complex"), x)
 
 

@@ -42,6 +42,12 @@ def _fft():
     return fft
 
 
+def _view_as_real(t: Tensor) -> Tensor:
+    from .complex import view_as_real
+
+    return view_as_real(t)
+
+
 def _use_fft(t: Tensor) -> bool:
     return _FFT_ON_CPU and t.device.type == "cpu"
 
@@ -258,7 +264,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
             frames, dim=-1, norm="ortho" if normalized else "backward")  # (batch, n_frames, n_bins)
         out = spectrum.transpose(1, 2)
         if not return_complex:
-            out = _fft()._real_pairs(out)
+            out = _view_as_real(out)
         return out.squeeze(0) if input.ndim == 1 else out
     n_bins = n_fft // 2 + 1 if onesided is None or onesided else n_fft
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0
@@ -306,7 +312,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     if input.dtype.is_complex:
-        input = _fft()._real_pairs(input)  # torch checks the view_as_real form too
+        input = _view_as_real(input)  # torch checks the view_as_real form too
     shown = tuple(input.shape[:-1]) if input.ndim and input.shape[-1] == 2 else tuple(input.shape)
 
     def fail(what: str, sep: str = " : "):
