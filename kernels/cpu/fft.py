@@ -28,7 +28,7 @@ from numba import prange
 _OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 _MAX_RADIX = 61  # larger prime factors go through Bluestein
 PAR_MIN = 1 << 15  # elements: below this, one thread
-STAGE_PAR_MIN = 1 << 16  # a single row at least this long splits each stage over threads
+STAGE_PAR_MIN = 1 << 18  # a single row at least this long splits each stage over threads
 
 _COMPLEX = {np.dtype(np.complex64): np.complex64, np.dtype(np.complex128): np.complex128}
 _REAL_OF = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}

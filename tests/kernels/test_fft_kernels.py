@@ -39,11 +39,21 @@ def test_c2c_matches_numpy(dt):
 
 
 @pytest.mark.parametrize("dt", [C64, C128])
-def test_c2c_batches_and_parallel_paths(dt):
+def test_c2c_batches_and_parallel_paths(dt, monkeypatch):
+    """Batches over threads (from PAR_MIN elements) and single rows split per stage (from STAGE_PAR_MIN, lowered
+    here so that moderate sizes take that path; it needs more than one Numba thread)."""
+    monkeypatch.setattr(F, "STAGE_PAR_MIN", 1 << 10)
     rng = np.random.default_rng(2)
-    for rows, n in [(0, 8), (0, 97), (7, 4096), (33, 1000), (9, 997), (1, 1 << 16), (1, 3 ** 10), (1, 15015)]:
+    for rows, n in [(0, 8), (0, 97), (7, 4096), (33, 1000), (9, 997), (1, 1 << 16), (1, 3 ** 8), (1, 15015),
+                    (1, 2048), (1, 4099)]:
         x = _complex(rng, (rows, n), dt)
         _close(F.c2c(x), np.fft.fft(x.astype(C128), axis=-1), dt)
+    rt = np.float32 if dt == C64 else np.float64
+    for rows, n in [(1, 8192), (1, 2 * 4099), (40, 2048)]:
+        x = rng.standard_normal((rows, n)).astype(rt)
+        spec = F.r2c(x)
+        _close(spec, np.fft.rfft(x.astype(np.float64)), dt)
+        _close(F.c2r(spec, n), np.fft.irfft(spec.astype(C128), n) * n, dt)
 
 
 def test_c2c_out_readonly_and_strided_input():
