@@ -36,6 +36,9 @@ __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rf
 
 def _along(a: np.ndarray, d: int, fn) -> np.ndarray:
     """fn applied to the rows of `a` along axis d (fn: (batch, n) -> (batch, m)), the result's axis d of size m."""
+    if d == a.ndim - 1:  # the common case: no axis moves
+        res = fn(a.reshape(-1, a.shape[-1]))
+        return res.reshape(a.shape[:-1] + (res.shape[-1],))
     moved = np.moveaxis(a, d, -1)
     rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
     res = fn(rows)
