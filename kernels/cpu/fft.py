@@ -418,6 +418,14 @@ def c2r_direct_par(x, out, itw, half, radices, tw, tw_off, roots, ro_off, nchunk
 # Plans (host side, cached) and the array-level entry points.
 
 _PLANS: dict = {}
+_MAX_PLANS = 256  # distinct (n, dtype, direction) tables kept; past that the cache starts over
+
+
+def _store(key, value):
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[key] = value
+    return value
 
 
 def _factor(n: int) -> list[int] | None:
@@ -508,8 +516,7 @@ def plan(n: int, ctype, inverse: bool) -> tuple:
         fwd = plan(mm, ctype, False)[1]
         inv = plan(mm, ctype, True)[1]
         p = ("blue", c.astype(ctype), bfft.astype(ctype), fwd, inv)
-    _PLANS[key] = p
-    return p
+    return _store(key, p)
 
 
 def _chunks(rows: int, n: int) -> int:
@@ -567,7 +574,7 @@ def _real_plan(n: int, ctype, inverse: bool) -> np.ndarray:
             t = (1j * _unit(np.arange(h), n, 1)).astype(ctype)
         else:
             t = (-0.5j * _unit(np.arange(h + 1), n, -1)).astype(ctype)
-        _PLANS[key] = t
+        _store(key, t)
     return t
 
 
