@@ -9,8 +9,9 @@ r2c, ifft of a real input is r2c conjugated, irfft/hfft are c2r (hfft of the con
 and the n-dim forms put the r2c/c2r on the last dim of `dim` and c2c on the others, each primitive scaled by its
 own dims' sizes ("backward": 1/n on the inverse, "ortho": 1/sqrt(n), "forward": 1/n on the forward).
 
-Differences from torch: CUDA tensors raise NotImplementedError; outputs are always C-contiguous (torch may return
-permuted strides for n-dim transforms).
+Results are fresh arrays; a transform along a dim other than the last returns them in the layout the kernels left
+(that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
+NotImplementedError (kernels/cuda/fft.py has the c2c kernels, but ntorch has no complex CUDA tensors).
 """
 
 from __future__ import annotations
@@ -110,14 +111,14 @@ class _Lin:
         if k == "c2c":  # the innermost dim first: its rows are contiguous in the input
             for d in sorted(self.dims, reverse=True):
                 a = _along(a, d, functools.partial(K.c2c, inverse=not self.forward))
-            return _scaled(np.ascontiguousarray(a), self.scale)
+            return _scaled(a, self.scale)
         d = self.dims[0]
         if k == "r2c":
             if self.onesided:
                 a = _along(a, d, K.r2c)
             else:
                 a = _along(a, d, lambda rows: K.c2c(rows.astype(K._COMPLEX_OF[rows.dtype])))
-            a = _scaled(np.ascontiguousarray(a), self.scale)
+            a = _scaled(a, self.scale)
             return np.conj(a, out=a) if self.conj else a
         if k == "r2c_adj":  # Re(F^H pad(conj? g))
             g = np.conj(a) if self.conj else a
@@ -126,9 +127,9 @@ class _Lin:
             return _scaled(np.ascontiguousarray(_along(g, d, lambda r: K.c2c(r, inverse=True).real)), self.scale)
         if k == "c2r":
             x = np.conj(a) if self.conj else a
-            return _scaled(np.ascontiguousarray(_along(x, d, lambda r: K.c2r(r, self.n))), self.scale)
+            return _scaled(_along(x, d, lambda r: K.c2r(r, self.n)), self.scale)
         # c2r_adj: r2c with the bins that stand for two (their mirrors) doubled
-        g = _scaled(np.ascontiguousarray(_along(a, d, K.r2c)), self.scale)
+        g = _scaled(_along(a, d, K.r2c), self.scale)
         twice = self.n - (self.n // 2 + 1)
         if twice > 0:
             index = [slice(None)] * g.ndim

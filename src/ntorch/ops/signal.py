@@ -311,7 +311,8 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     (batch, length)."""
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
-    if input.dtype.is_complex:
+    spectrum = input if input.dtype.is_complex else None
+    if spectrum is not None:
         input = _view_as_real(input)  # torch checks the view_as_real form too
     shown = tuple(input.shape[:-1]) if input.ndim and input.shape[-1] == 2 else tuple(input.shape)
 
@@ -364,7 +365,12 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
     if _use_fft(spec):
-        spectrum = _fft()._from_real_pairs(spec)  # (batch, n_bins, n_frames) complex
+        if spectrum is None:  # the real (..., 2) form
+            spectrum = _fft()._from_real_pairs(spec)
+        else:
+            spectrum = spectrum.unsqueeze(0) if spectrum.ndim == 2 else spectrum
+            spectrum = spectrum.narrow(1, 0, n_bins) if not one else spectrum
+        # spectrum: (batch, n_bins, n_frames) complex
         frames = _fft().irfft(spectrum, n_fft, dim=1, norm="ortho" if normalized else "backward").transpose(1, 2)
     elif split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
         sr, si = spec[..., 0], spec[..., 1]  # (batch, n_bins, n_frames)
