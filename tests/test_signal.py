@@ -228,8 +228,6 @@ def test_stft_errors(call, exc, msg):
      "center=0, normalized=0, onesided=None, length=None, return_complex=0) window overlap add min: 1"),
     (lambda s: nt.istft(s, 8, return_complex=True), RuntimeError,
      "Cannot have onesided output if window or input is complex"),
-    (lambda s: nt.istft(nt.zeros(8, 11, 2), 8, onesided=False, return_complex=True), NotImplementedError,
-     "return_complex=True (a complex output signal) is not supported by ntorch"),
     (lambda s: nt.istft(nt.zeros(5, 11, 2, dtype=nt.int64), 8), RuntimeError,
      "istft requires a complex-valued input tensor"),
 ])
@@ -341,3 +339,32 @@ def test_stft_complex_gradients():
             m[i] -= 1e-6
             fd[i] = (loss(p, w) - loss(m, w) if arr is x else loss(x, p) - loss(x, m)) / 2e-6
         np.testing.assert_allclose(got.numpy(), fd, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [{}, {"center": False, "normalized": True}, {"hop_length": 3, "win_length": 6}])
+def test_complex_signal_stft_and_complex_istft(kw):
+    """Complex input: two-sided spectrum by default (onesided=True refused as torch); istft(return_complex=True)
+    inverts a two-sided spectrum to a complex signal."""
+    x = rng.standard_normal((2, 40)) + 1j * rng.standard_normal((2, 40))
+    w = rng.random(kw.get("win_length", 8)) + 0.5
+    hop, center = kw.get("hop_length", 2), kw.get("center", True)
+    spec = nt.stft(nt.tensor(x), 8, hop, kw.get("win_length"), T(w), center, normalized=kw.get("normalized", False))
+    assert spec.dtype == nt.complex128
+    xp = np.pad(x, ((0, 0), (4, 4)), mode="reflect") if center else x
+    wf = np.zeros(8)
+    left = (8 - w.size) // 2
+    wf[left:left + w.size] = w
+    n_frames = 1 + (xp.shape[1] - 8) // hop
+    frames = np.stack([xp[:, t * hop:t * hop + 8] * wf for t in range(n_frames)], 1)
+    ref = np.fft.fft(frames, axis=-1, norm="ortho" if kw.get("normalized") else None).transpose(0, 2, 1)
+    np.testing.assert_allclose(spec.numpy(), ref, atol=1e-10)
+    back = nt.istft(spec, 8, hop, kw.get("win_length"), T(w), center, kw.get("normalized", False),
+                    return_complex=True)
+    assert back.dtype == nt.complex128
+    if center:
+        np.testing.assert_allclose(back.numpy()[:, :36], x[:, :36], atol=1e-10)
+    real_back = nt.istft(nt.view_as_real(spec), 8, hop, kw.get("win_length"), T(w), center,
+                         kw.get("normalized", False), onesided=False, return_complex=True)
+    np.testing.assert_allclose(real_back.numpy(), back.numpy(), atol=1e-12)
+    with pytest.raises(RuntimeError, match="Cannot have onesided output if window or input is complex"):
+        nt.stft(nt.tensor(x), 8, window=T(w[:8] if w.size == 8 else np.ones(8)), onesided=True)

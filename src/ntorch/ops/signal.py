@@ -23,7 +23,8 @@ from ..tensor import Tensor
 from . import creation
 
 _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+               "complex128": "ComplexDouble"}
 
 
 def _F():
@@ -46,6 +47,15 @@ def _view_as_real(t: Tensor) -> Tensor:
     from .complex import view_as_real
 
     return view_as_real(t)
+
+
+def _pad(t: Tensor, pads, mode: str = "constant") -> Tensor:
+    """F.pad, also for complex tensors (their real and imaginary parts padded alike)."""
+    if not t.dtype.is_complex:
+        return _F().pad(t, pads, mode)
+    from .complex import complex as make_complex
+
+    return make_complex(_F().pad(t.real, pads, mode), _F().pad(t.imag, pads, mode))
 
 
 def _use_fft(t: Tensor) -> bool:
@@ -204,7 +214,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     if center:
         signal_dim = input.ndim
         pad = n_fft // 2
-        padded = _F().pad(input.reshape([1] * (3 - signal_dim) + list(input.shape)), [pad, pad], pad_mode)
+        padded = _pad(input.reshape([1] * (3 - signal_dim) + list(input.shape)), [pad, pad], pad_mode)
         input = padded.reshape(padded.shape[len(padded.shape) - signal_dim:] if signal_dim else ())
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
@@ -218,9 +228,12 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     if window is not None and window.device != input.device:
         raise RuntimeError(f"stft input and window must be on the same device but got self on {input.device} and "
                            f"window on {window.device}")
+    complex_in = input.dtype.is_complex or (window is not None and window.dtype.is_complex)
     if return_complex is None:
-        raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will further "
-                           "require that return_complex=True in a future PyTorch release.")
+        if not complex_in:
+            raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will "
+                               "further require that return_complex=True in a future PyTorch release.")
+        return_complex = True
     if return_complex and not _use_fft(input):
         raise NotImplementedError("stft: return_complex=True on CUDA tensors is not supported by ntorch (no CUDA "
                                   "FFT or complex dtype there); pass return_complex=False for the real (..., 2) form")
@@ -229,7 +242,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
                       "complex tensors for all inputs, and return_complex=False will raise an error.\nNote: you can "
                       "still call torch.view_as_real on the complex output to recover the old return format.",
                       UserWarning, stacklevel=2)
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         fail("expected a tensor of floating point or complex values")
     if input.ndim not in (1, 2):
         fail("expected a 1D or 2D tensor")
@@ -254,13 +267,16 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         raise RuntimeError("MKL FFT doesn't support tensors of type: Half")
     if align_to_window and win < n_fft:
         left = (n_fft - win) // 2  # frames start where the window's nonzero part starts
-        x = _F().pad(x, (left, n_fft - win - left))
+        x = _pad(x, (left, n_fft - win - left))
     frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
     w = _pad_window(window, win, n_fft, x)
     if w is not None:
         frames = frames * w
     if _use_fft(frames):
-        spectrum = (_fft().rfft if onesided is None or onesided else _fft().fft)(
+        if complex_in and onesided:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        one = not complex_in if onesided is None else onesided
+        spectrum = (_fft().rfft if one else _fft().fft)(
             frames, dim=-1, norm="ortho" if normalized else "backward")  # (batch, n_frames, n_bins)
         out = spectrum.transpose(1, 2)
         if not return_complex:
@@ -349,7 +365,9 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     if return_complex:
         if one:
             raise RuntimeError("Cannot have onesided output if window or input is complex")
-        raise NotImplementedError("istft: return_complex=True (a complex output signal) is not supported by ntorch")
+        if not _use_fft(input):
+            raise NotImplementedError("istft: return_complex=True on CUDA tensors is not supported by ntorch (no "
+                                      "complex dtype there)")
     if window is None:
         warnings.warn("A window was not provided. A rectangular window will be applied.Please provide the same "
                       "window used by stft to make the inversion lossless.To suppress this warning and use a "
@@ -359,7 +377,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     w = _pad_window(window, win, n_fft, input)
     spec = input.unsqueeze(0) if input.ndim == 3 else input  # (batch, fft_size, n_frames, 2)
     n_bins = n_fft // 2 + 1
-    if not one:
+    if not one and not return_complex:
         spec = spec.narrow(1, 0, n_bins)  # c2r reads the first half only, as torch's
     batch = spec.shape[0]
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
@@ -369,9 +387,10 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
             spectrum = _fft()._from_real_pairs(spec)
         else:
             spectrum = spectrum.unsqueeze(0) if spectrum.ndim == 2 else spectrum
-            spectrum = spectrum.narrow(1, 0, n_bins) if not one else spectrum
-        # spectrum: (batch, n_bins, n_frames) complex
-        frames = _fft().irfft(spectrum, n_fft, dim=1, norm="ortho" if normalized else "backward").transpose(1, 2)
+            spectrum = spectrum.narrow(1, 0, n_bins) if not one and not return_complex else spectrum
+        # spectrum: (batch, n_bins, n_frames) complex; a complex output inverts the two-sided spectrum
+        inverse = _fft().ifft if return_complex else _fft().irfft
+        frames = inverse(spectrum, n_fft, dim=1, norm="ortho" if normalized else "backward").transpose(1, 2)
     elif split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
         sr, si = spec[..., 0], spec[..., 1]  # (batch, n_bins, n_frames)
         full_r = _cat([sr, sr[:, 1:n_fft - n_bins + 1].flip(1)], 1)
@@ -381,26 +400,28 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     else:
         cols = spec.transpose(1, 2).reshape(batch, n_frames, 2 * n_bins)
         frames = cols @ _on(_idft_matrix(n_fft, scale, cols.dtype.np.name), cols)  # (batch, n_frames, n_fft)
-    frames = frames * w
     total = n_fft + hop * (n_frames - 1)
-
-    y = _overlap_add(frames, hop)
     envelope = _overlap_add((w * w).expand(1, n_frames, n_fft), hop)
     start = n_fft // 2 if center else 0
     end = start + length if length is not None else (total - n_fft // 2 if center else total)
-    y = y[:, start:end]
     envelope = envelope[:, start:end]
     if bool((envelope.abs().min() < 1e-11).item()):
         fail("window overlap add min: 1\n[ CPUBoolType{} ]", sep=" ")
-    y = y / envelope
-    if input.ndim == 3:
-        y = y.squeeze(0)
     if end > total:
         warnings.warn("The length of signal is shorter than the length parameter. Result is being padded with "
                       "zeros in the tail. Please check your center and hop_length settings.", UserWarning,
                       stacklevel=2)
-        y = _F().pad(y, (0, end - total))
-    return y
+    signals = []
+    for part in ((frames.real, frames.imag) if frames.dtype.is_complex else (frames,)):  # overlap-add is real
+        y = _overlap_add(part * w, hop)[:, start:end] / envelope
+        if input.ndim == 3:
+            y = y.squeeze(0)
+        signals.append(_F().pad(y, (0, end - total)) if end > total else y)
+    if len(signals) == 1:
+        return signals[0]
+    from .complex import complex as make_complex
+
+    return make_complex(*signals)
 
 
 FUNCTIONS = {"stft": stft, "istft": istft}
