@@ -368,3 +368,39 @@ def test_complex_signal_stft_and_complex_istft(kw):
     np.testing.assert_allclose(real_back.numpy(), back.numpy(), atol=1e-12)
     with pytest.raises(RuntimeError, match="Cannot have onesided output if window or input is complex"):
         nt.stft(nt.tensor(x), 8, window=T(w[:8] if w.size == 8 else np.ones(8)), onesided=True)
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_complex_stft_istft_gradients(center):
+    """L = sum(Re(conj(g) * istft(stft(x, w), w))) for a complex signal x: gradients w.r.t. Re x, Im x and the
+    window by float64 finite differences (torch's convention: x.grad = dL/dRe x + i dL/dIm x)."""
+    x = rng.standard_normal(24) + 1j * rng.standard_normal(24)
+    w = rng.random(8) + 0.5
+
+    def run(a, b):
+        spec = nt.stft(a, 8, 2, window=b, center=center, return_complex=True)
+        return nt.istft(spec, 8, 2, window=b, center=center, onesided=False, return_complex=True)
+
+    xt, wt = nt.tensor(x).requires_grad_(), T(w, grad=True)
+    y = run(xt, wt)
+    g = rng.standard_normal(tuple(y.shape)) + 1j * rng.standard_normal(tuple(y.shape))
+    y.backward(nt.tensor(g))
+
+    def loss(a, b):
+        return float(np.sum(np.real(np.conj(g) * run(nt.tensor(a), T(b)).numpy())))
+
+    fd_x = np.zeros_like(x)
+    for i in range(x.size):
+        for unit in (1.0, 1j):
+            p, m = x.copy(), x.copy()
+            p[i] += 1e-6 * unit
+            m[i] -= 1e-6 * unit
+            fd_x[i] += unit * (loss(p, w) - loss(m, w)) / 2e-6
+    fd_w = np.zeros_like(w)
+    for i in range(w.size):
+        p, m = w.copy(), w.copy()
+        p[i] += 1e-6
+        m[i] -= 1e-6
+        fd_w[i] = (loss(x, p) - loss(x, m)) / 2e-6
+    np.testing.assert_allclose(xt.grad.numpy(), fd_x, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(wt.grad.numpy(), fd_w, rtol=1e-6, atol=1e-6)

@@ -268,7 +268,12 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     if align_to_window and win < n_fft:
         left = (n_fft - win) // 2  # frames start where the window's nonzero part starts
         x = _pad(x, (left, n_fft - win - left))
-    frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
+    if x.dtype.is_complex:  # framed part by part: unfold's backward (index_add) is real-only
+        from .complex import complex as make_complex
+
+        frames = make_complex(x.real.contiguous().unfold(1, n_fft, hop), x.imag.contiguous().unfold(1, n_fft, hop))
+    else:
+        frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
     w = _pad_window(window, win, n_fft, x)
     if w is not None:
         frames = frames * w
