@@ -285,8 +285,8 @@ def _fft_any(input, s, dim, norm, forward: bool, op: str, out, one_dim: bool) ->
     else:
         dims, sizes = _dims_and_shape(x, s, dim, op)
     x = _resized(x, dims, sizes)
-    if not dims:
-        res = _as_complex(x)
+    if not dims:  # nothing to transform: a complex copy, as torch's
+        res = _as_complex(x) if not x.dtype.is_complex else x.clone()
     elif x.dtype.is_complex:
         res = _c2c(x, dims, forward, norm, op)
     else:  # real input: r2c (both sides) over the last dim, c2c over the others
