@@ -609,3 +609,71 @@ def test_backward_needs_a_real_scalar_and_unsupported_ops_refuse():
             call()
     with ntorch.no_grad():
         close(z ** 2.5, Z0 ** 2.5, rtol=1e-12)
+
+
+def test_composite_grads_and_convolution_refusal():
+    x0 = crand(2, 3, dtype=np.complex128)
+    check_grads(lambda x: ntorch.outer(x[0], x[1]).abs().sum(), lambda x: np.abs(np.outer(x[0], x[1])).sum(), x0)
+    check_grads(lambda x: ntorch.einsum("ij,kj->ik", x, x).abs().sum(),
+                lambda x: np.abs(np.einsum("ij,kj->ik", x, x)).sum(), x0)
+    check_grads(lambda x: ntorch.nn.functional.pad(x, (1, 1)).abs().sum() + (ntorch.trace(x[:, :2]) * 1j).real,
+                lambda x: np.abs(x).sum() + (np.trace(x[:, :2]) * 1j).real, x0)
+    w = ntorch.from_numpy(crand(4, 3))
+    check_grads(lambda x: ntorch.nn.functional.linear(x, w.to(C128), w[0, :1].to(C128)).abs().sum(),
+                lambda x: np.abs(x @ w.numpy().T + w.numpy()[0, :1]).sum(), x0)
+    zeros = ntorch.zeros
+    for call in (lambda: ntorch.nn.functional.conv1d(zeros(1, 2, 5, dtype=C64), zeros(3, 2, 2, dtype=C64)),
+                 lambda: ntorch.nn.functional.unfold(ntorch.zeros(1, 1, 3, 3, dtype=C128), 2)):
+        with pytest.raises(NotImplementedError, match="complex tensors are not implemented in ntorch's convolutions"):
+            call()
+
+
+IDX = np.array([2, 0, 2])
+
+
+def _setitem_loss(z):
+    w = z * 1
+    w[0] = w[1] * 2j
+    return w.abs().sum()
+
+
+def _setitem_np(z):
+    w = z.copy()
+    w[0] = w[1] * 2j
+    return np.abs(w).sum()
+
+
+@pytest.mark.parametrize("name, nt_loss, np_loss", [
+    ("advanced_index", lambda z: z[ntorch.tensor(IDX)].abs().sum(), lambda z: np.abs(z[IDX]).sum()),
+    ("mask", lambda z: z[ntorch.tensor([[True, False], [False, True], [True, True]])].abs().sum(),
+     lambda z: np.abs(z[np.array([[True, False], [False, True], [True, True]])]).sum()),
+    ("index_select", lambda z: z.index_select(0, ntorch.tensor(IDX)).abs().sum(), lambda z: np.abs(z[IDX]).sum()),
+    ("embedding", lambda z: ntorch.nn.functional.embedding(ntorch.tensor(IDX), z).abs().sum(),
+     lambda z: np.abs(z[IDX]).sum()),
+    ("masked_fill_where", lambda z: (z.masked_fill(ntorch.tensor([[True, False]]), 1j)
+                                     + ntorch.where(ntorch.tensor([True, False]), z, 2.0)).abs().sum(),
+     lambda z: np.abs(np.where([[True, False]], 1j, z) + np.where([True, False], z, 2.0)).sum()),
+    ("joins_views", lambda z: (ntorch.cat([z, z.flip(0)], 1).roll(1, 0).t().reshape(-1)[1:7] * ntorch.stack(
+        [z[0], z[1], z[2]]).reshape(-1)).abs().sum(),
+     lambda z: np.abs(np.roll(np.concatenate([z, z[::-1]], 1), 1, 0).T.reshape(-1)[1:7] * z.reshape(-1)).sum()),
+    ("cumsum_trace_diag", lambda z: z.cumsum(0).abs().sum() + (z.trace() * 1j).real + ntorch.diag(z[0]).abs().sum(),
+     lambda z: np.abs(z.cumsum(0)).sum() + (np.trace(z) * 1j).real + np.abs(z[0]).sum()),
+    ("setitem", _setitem_loss, _setitem_np),
+])
+def test_view_index_join_grads(name, nt_loss, np_loss):
+    check_grads(nt_loss, np_loss, crand(3, 2, dtype=np.complex128))
+
+
+def test_index_accumulation_of_complex():
+    z = ntorch.tensor([[1 + 1j, 2], [3j, 4 - 1j]])
+    close(ntorch.zeros(3, 2, dtype=C64).index_add(0, ntorch.tensor([0, 0]), z, alpha=1j),
+          np.array([[-4 + 1j, 1 + 6j], [0, 0], [0, 0]], np.complex64))
+    w = ntorch.zeros(2, 2, dtype=C128)
+    w.index_put_((ntorch.tensor([0, 0]),), z.to(C128), accumulate=True)
+    close(w, np.array([[1 + 4j, 6 - 1j], [0, 0]]))
+    with pytest.raises(NotImplementedError, match="scatter reductions .* of complex tensors are not implemented"):
+        ntorch.zeros(2, 2, dtype=C64).scatter_add(0, ntorch.tensor([[1, 0], [1, 0]]), z)
+    for call in (lambda t: t.gather(0, ntorch.tensor([[0, 1]])), lambda t: t.take(ntorch.tensor([0])),
+                 lambda t: ntorch.zeros(2, 2, dtype=C128).index_add(0, ntorch.tensor([1]), t[:1])):
+        with pytest.raises(NotImplementedError, match="the derivative for complex tensors is not implemented"):
+            call(ntorch.tensor(Z0[:2, :2], requires_grad=True))
