@@ -677,3 +677,22 @@ def test_index_accumulation_of_complex():
                  lambda t: ntorch.zeros(2, 2, dtype=C128).index_add(0, ntorch.tensor([1]), t[:1])):
         with pytest.raises(NotImplementedError, match="the derivative for complex tensors is not implemented"):
             call(ntorch.tensor(Z0[:2, :2], requires_grad=True))
+
+
+def test_var_std_and_python_conversions():
+    a = crand(3, 4)
+    z = ntorch.from_numpy(a)
+    wide = a.astype(np.complex128)
+    close(z.var(), np.asarray(np.var(wide, ddof=1), np.float32), rtol=1e-5)
+    close(z.std(1), np.std(wide, axis=1, ddof=1).astype(np.float32), rtol=1e-5)
+    v, m = ntorch.var_mean(z, 0, correction=0)
+    close(v, np.var(wide, axis=0).astype(np.float32), rtol=1e-5)
+    close(m, wide.mean(0).astype(np.complex64), rtol=1e-5)
+    check_grads(lambda t: t.var(0).sum(), lambda t: np.var(t, axis=0, ddof=1).sum(), Z0)
+    assert float(ntorch.tensor(1 + 0j)) == 1.0 and int(ntorch.tensor(2 + 0j)) == 2
+    assert complex(ntorch.tensor(1 - 1j)) == 1 - 1j and complex(ntorch.tensor(2.5)) == 2.5
+    with pytest.raises(RuntimeError, match="value cannot be converted to type double without overflow"):
+        float(ntorch.tensor(1 + 1j))
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int64_t without overflow"):
+        int(ntorch.tensor(1 + 1j))
+    assert bool(ntorch.tensor(1j))

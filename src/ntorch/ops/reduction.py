@@ -669,8 +669,6 @@ def _float_only(op: str, x: Tensor) -> None:
 
 def _var_float_only(x: Tensor) -> None:
     check_tensor(x, "var")
-    if x.is_complex():
-        raise NotImplementedError("var/std of complex tensors are not implemented in ntorch yet")
     if not x.dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
@@ -685,6 +683,8 @@ def _var_args(dim, unbiased, correction, op):
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var")
+    if isinstance(input, Tensor) and input.is_complex():
+        return _maybe_out(_complex_var(input, dim, keepdim, _correction("var", unbiased, correction)), out, "var")
     _var_float_only(input)
     corr = _correction("var", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
@@ -695,6 +695,9 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "std")
+    if isinstance(input, Tensor) and input.is_complex():
+        res = _complex_var(input, dim, keepdim, _correction("std", unbiased, correction)).sqrt()
+        return _maybe_out(res, out, "std")
     _var_float_only(input)
     corr = _correction("std", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
@@ -703,8 +706,19 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return _maybe_out(res, out, "std")
 
 
+def _complex_var(input: Tensor, dim, keepdim: bool, corr) -> Tensor:
+    """The variance of complex values, E|z - mean|^2 (real): the variances of the two parts added, as torch."""
+    from .complex import imag, real
+
+    return var(real(input), dim, keepdim=keepdim, correction=corr) + var(imag(input), dim, keepdim=keepdim,
+                                                                         correction=corr)
+
+
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var_mean")
+    if isinstance(input, Tensor) and input.is_complex():
+        v = _complex_var(input, dim, keepdim, _correction("var_mean", unbiased, correction))
+        return var_mean_result(v, mean(input, dim, keepdim))
     _var_float_only(input)
     corr = _correction("var_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
@@ -715,6 +729,9 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "std_mean")
+    if isinstance(input, Tensor) and input.is_complex():
+        v = _complex_var(input, dim, keepdim, _correction("std_mean", unbiased, correction))
+        return var_mean_result(v.sqrt(), mean(input, dim, keepdim))
     _var_float_only(input)
     corr = _correction("std_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
