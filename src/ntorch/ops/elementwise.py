@@ -8,6 +8,7 @@ The kernels for each (op, dtype) are registered with the dispatcher below the ta
 
 from __future__ import annotations
 
+import cmath
 import math
 import traceback
 from dataclasses import dataclass, field, replace
@@ -616,7 +617,23 @@ def _make_complex_grad(c, g):
     return real(g) if c.needs(0) else None, imag(g) if c.needs(1) else None
 
 
+def _pow_complex_grad(c, g):
+    """d x**y: grad_x = g conj(y x**(y-1)) (0 for y = 0), grad_y = g conj(x**y log x) (principal branch)."""
+    x, y, out = c.x, c.y, c.o
+    gx = gy = None
+    if c.needs(0):
+        gx = g * 0.0 if not isinstance(y, Tensor) and y == 0 else g * _conj_of(y * x ** (y - 1))
+    if c.needs(1):
+        if isinstance(x, Tensor):
+            log_x = (x if x.is_complex() else x.to(out.dtype)).log()
+        else:
+            log_x = cmath.log(x)
+        gy = g * _conj_of(out * log_x)
+    return gx, gy
+
+
 COMPLEX_DERIVATIVES: dict[str, tuple[str, object]] = {
+    "pow": ("xyo", _pow_complex_grad),
     "abs": ("x", lambda c, g: (g * apply("sgn", c.x),)),
     "sgn": ("xo", _sgn_grad),
     "angle": ("x", _angle_grad),
