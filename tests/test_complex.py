@@ -698,3 +698,18 @@ def test_var_std_and_python_conversions():
     with pytest.raises(RuntimeError, match="value cannot be converted to type int64_t without overflow"):
         int(ntorch.tensor(1 + 1j))
     assert bool(ntorch.tensor(1j))
+
+
+def test_make_tensor_zero_d_and_empty():
+    t = ntorch.testing.make_tensor((2, 3), dtype=C64, device="cpu", low=-1, high=1, noncontiguous=True,
+                                   requires_grad=True)
+    assert t.dtype is C64 and t.requires_grad and not t.is_contiguous()
+    parts = ntorch.view_as_real(t.detach()).numpy()
+    assert parts.min() >= -1 and parts.max() < 1
+    z = ntorch.tensor(1 + 2j)
+    close(z.exp(), np.exp(np.complex64(1 + 2j)))
+    assert z.abs().ndim == 0 and (ntorch.ones(3) + ntorch.tensor(2j, dtype=C128)).dtype is C64
+    e = ntorch.zeros(0, 3, dtype=C64)
+    assert e.exp().shape == (0, 3) and e.sum().item() == 0
+    close(e.prod(0), np.ones(3, np.complex64))
+    close(ntorch.zeros(2, 0, dtype=C64) @ ntorch.zeros(0, 3, dtype=C64), np.zeros((2, 3), np.complex64))
