@@ -713,3 +713,15 @@ def test_make_tensor_zero_d_and_empty():
     assert e.exp().shape == (0, 3) and e.sum().item() == 0
     close(e.prod(0), np.ones(3, np.complex64))
     close(ntorch.zeros(2, 0, dtype=C64) @ ntorch.zeros(0, 3, dtype=C64), np.zeros((2, 3), np.complex64))
+
+
+def test_nan_to_num_sinc_and_nansum():
+    z = ntorch.tensor([complex(np.nan, 1), complex(np.inf, -np.inf), 1j])
+    big = np.finfo(np.float32).max
+    close(ntorch.nan_to_num(z), np.array([1j, complex(big, -big), 1j], np.complex64))
+    close(ntorch.nan_to_num(z, nan=2.0, posinf=5.0), np.array([2 + 1j, complex(5, -big), 1j], np.complex64))
+    close(ntorch.sinc(ntorch.tensor([0j, 0.5 + 0.5j])), np.sinc(np.array([0j, 0.5 + 0.5j])).astype(np.complex64))
+    check_grads(lambda t: ntorch.sinc(t).abs().sum(), lambda t: np.abs(np.sinc(t)).sum(), Z0)
+    for fn in (ntorch.nansum, ntorch.nanmean):
+        with pytest.raises(RuntimeError, match="nansum on CPU does not support complex inputs"):
+            fn(z)

@@ -215,6 +215,8 @@ _COMPLEX_EXPRS = {
     "isclose": "x == y or (p2 and np.isnan(x) and np.isnan(y)) or "
                "(np.isfinite(abs(x - y)) and abs(x - y) <= p1 + p0 * abs(y))",
     "lerp": "x + z * (y - x) if abs(z) < 0.5 else y - (y - x) * (T(1) - z)",
+    "sinc": "T(1) if x == T(0) else np.sin(T(3.141592653589793) * x) / (T(3.141592653589793) * x)",
+    "nan_to_num": "T(complex(nan_to_num(x.real, p0, p1, p2), nan_to_num(x.imag, p0, p1, p2)))",
     **{name: f"np.{name}(x)" for name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin",
                                           "cos", "tan", "sinh", "cosh", "tanh")},
     **{name: f"np.arc{name[1:]}(x)" for name in ("asin", "acos", "atan", "asinh", "acosh", "atanh")},
@@ -584,7 +586,7 @@ def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
 HOLOMORPHIC = frozenset({
     "neg", "add", "add_alpha", "sub", "sub_alpha", "mul", "div", "square", "exp", "exp2", "expm1", "log", "log2",
     "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos",
-    "atan", "asinh", "acosh", "atanh", "sigmoid", "where", "lerp", "addcmul", "addcdiv",
+    "atan", "asinh", "acosh", "atanh", "sigmoid", "where", "lerp", "addcmul", "addcdiv", "sinc",
 })
 
 

@@ -370,6 +370,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    if isinstance(input, Tensor) and input.is_complex():
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if input.is_floating_point():
         from .pointwise import FUNCTIONS, where
 
@@ -387,6 +389,8 @@ def _check_nansum_out(out: Tensor | None, dtype) -> None:
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """The mean of the non-NaN elements (NaN where there are none), as torch: nansum / count of non-NaN."""
     check_tensor(input, "nanmean")
+    if input.is_complex():
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if not input.dtype.is_floating_point:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{dtypes.torch_name(input.dtype)}")
