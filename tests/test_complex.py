@@ -725,3 +725,19 @@ def test_nan_to_num_sinc_and_nansum():
     for fn in (ntorch.nansum, ntorch.nanmean):
         with pytest.raises(RuntimeError, match="nansum on CPU does not support complex inputs"):
             fn(z)
+
+
+def test_logsumexp_and_ordering_ops_refuse():
+    a = crand(3, 4) * 30
+    wide = a.astype(np.complex128)
+    m = wide.real.max(1, keepdims=True)
+    want = (np.log(np.exp(wide - m).sum(1, keepdims=True)) + m)
+    close(ntorch.from_numpy(a).logsumexp(1), want[:, 0].astype(np.complex64), rtol=1e-5)
+    close(ntorch.from_numpy(a).logsumexp((0, 1), keepdim=True).reshape(-1),
+          np.log(np.exp(wide - wide.real.max()).sum()).reshape(1).astype(np.complex64) + wide.real.max(), rtol=1e-5)
+    check_grads(lambda t: t.logsumexp(0).abs().sum(), lambda t: np.abs(np.log(np.exp(t).sum(0))).sum(), Z0)
+    z = ntorch.tensor([1 + 2j, 3 - 1j])
+    for call in (lambda: z.max(), lambda: z.amin(), lambda: z.argmax(), lambda: z.sort(), lambda: z.topk(1),
+                 lambda: z.cummax(0), lambda: z.median()):
+        with pytest.raises(RuntimeError, match="not implemented for 'ComplexFloat'"):
+            call()

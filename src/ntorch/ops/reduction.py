@@ -750,6 +750,15 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
     if isinstance(dim, list | tuple) and len(dim) == 0 and not keepdim and input.ndim and input.numel():
         # torch reduces everything into a kept-dims result, then fails to copy it into the 0-d output
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * input.ndim)}]")
+    if input.is_complex():  # log(sum(exp(z - m))) + m, m the largest real part (constant: its derivative cancels)
+        from .complex import real
+
+        with grad_mode.no_grad():
+            m = amax(real(input), dim, keepdim=True)
+            m = m.masked_fill(~m.isfinite(), 0.0)
+        res = (input - m).exp().sum(dim, keepdim=True).log() + m
+        return _maybe_out(res if keepdim else res.squeeze(normalize_dims(dim, input.ndim, "logsumexp")), out,
+                          "logsumexp")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     res = _run("logsumexp", x, dim, keepdim, x.dtype)
     _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
