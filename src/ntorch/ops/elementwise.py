@@ -570,7 +570,7 @@ def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
 def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
     kind = out._data.dtype.kind
     if kind == "f" and (name in DERIVATIVES or name in COMPLEX_DERIVATIVES) and needs_graph(*operands):
-        if name in COMPLEX_DERIVATIVES and operands[0]._data.dtype.kind == "c":  # abs of a complex tensor
+        if (name == "abs" or name == "angle") and operands[0]._data.dtype.kind == "c":  # a real result of complex
             ComplexElementwiseBackward(name, operands, params, out)
         else:
             ElementwiseBackward(name, operands, params, out)
