@@ -741,3 +741,14 @@ def test_logsumexp_and_ordering_ops_refuse():
                  lambda: z.cummax(0), lambda: z.median()):
         with pytest.raises(RuntimeError, match="not implemented for 'ComplexFloat'"):
             call()
+
+
+def test_gradcheck_and_forward_ad_refuse_complex():
+    z = ntorch.tensor(Z0, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="gradcheck: complex inputs are not supported"):
+        ntorch.autograd.gradcheck(lambda t: (t * t).abs(), (z,))
+    import ntorch.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level(), pytest.raises(NotImplementedError, match="complex tensors are not supported"):
+        fwAD.make_dual(z.detach(), z.detach())
+    assert np.allclose(ntorch.autograd.grad((z.abs() ** 2).sum(), z)[0].numpy(), 2 * Z0)
