@@ -580,6 +580,8 @@ def test_abs_squared_grad_is_2z():
      + np.vdot(z[1], w[0]).imag),
     ("holomorphic", lambda z, w: (z.sqrt().sin() - w.tanh() + z.log() * w.sigmoid()).abs().sum(),
      lambda z, w: np.abs(np.sin(np.sqrt(z)) - np.tanh(w) + np.log(z) / (1 + np.exp(-w))).sum()),
+    ("pow", lambda z, w: ((z ** w) + z ** 3 + 2 ** w + z ** (0.5 - 1j)).abs().sum(),
+     lambda z, w: np.abs(z ** w + z ** 3 + 2 ** w + z ** (0.5 - 1j)).sum()),
     ("scalars", lambda z, w: ((z * (2 - 1j) + 1j) / (1 + 1j) - w * 0.5).abs().sum(),
      lambda z, w: np.abs((z * (2 - 1j) + 1j) / (1 + 1j) - w * 0.5).sum()),
 ])
@@ -604,8 +606,149 @@ def test_backward_needs_a_real_scalar_and_unsupported_ops_refuse():
     assert z.requires_grad and ntorch.zeros(2, dtype=C64, requires_grad=True).requires_grad
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs"):
         z.sum().backward()
-    for call in (lambda: z.prod(), lambda: z.cumprod(0), lambda: z ** 2.5):
+    for call in (lambda: z.prod(), lambda: z.cumprod(0), lambda: ntorch.silu(z)):
         with pytest.raises(NotImplementedError, match="derivative for complex tensors is not implemented"):
             call()
     with ntorch.no_grad():
-        close(z ** 2.5, Z0 ** 2.5, rtol=1e-12)
+        close(z.prod(0), Z0.prod(0), rtol=1e-12)
+
+
+def test_composite_grads_and_convolution_refusal():
+    x0 = crand(2, 3, dtype=np.complex128)
+    check_grads(lambda x: ntorch.outer(x[0], x[1]).abs().sum(), lambda x: np.abs(np.outer(x[0], x[1])).sum(), x0)
+    check_grads(lambda x: ntorch.einsum("ij,kj->ik", x, x).abs().sum(),
+                lambda x: np.abs(np.einsum("ij,kj->ik", x, x)).sum(), x0)
+    check_grads(lambda x: ntorch.nn.functional.pad(x, (1, 1)).abs().sum() + (ntorch.trace(x[:, :2]) * 1j).real,
+                lambda x: np.abs(x).sum() + (np.trace(x[:, :2]) * 1j).real, x0)
+    w = ntorch.from_numpy(crand(4, 3))
+    check_grads(lambda x: ntorch.nn.functional.linear(x, w.to(C128), w[0, :1].to(C128)).abs().sum(),
+                lambda x: np.abs(x @ w.numpy().T + w.numpy()[0, :1]).sum(), x0)
+    zeros = ntorch.zeros
+    for call in (lambda: ntorch.nn.functional.conv1d(zeros(1, 2, 5, dtype=C64), zeros(3, 2, 2, dtype=C64)),
+                 lambda: ntorch.nn.functional.unfold(ntorch.zeros(1, 1, 3, 3, dtype=C128), 2)):
+        with pytest.raises(NotImplementedError, match="complex tensors are not implemented in ntorch's convolutions"):
+            call()
+
+
+IDX = np.array([2, 0, 2])
+
+
+def _setitem_loss(z):
+    w = z * 1
+    w[0] = w[1] * 2j
+    return w.abs().sum()
+
+
+def _setitem_np(z):
+    w = z.copy()
+    w[0] = w[1] * 2j
+    return np.abs(w).sum()
+
+
+@pytest.mark.parametrize("name, nt_loss, np_loss", [
+    ("advanced_index", lambda z: z[ntorch.tensor(IDX)].abs().sum(), lambda z: np.abs(z[IDX]).sum()),
+    ("mask", lambda z: z[ntorch.tensor([[True, False], [False, True], [True, True]])].abs().sum(),
+     lambda z: np.abs(z[np.array([[True, False], [False, True], [True, True]])]).sum()),
+    ("index_select", lambda z: z.index_select(0, ntorch.tensor(IDX)).abs().sum(), lambda z: np.abs(z[IDX]).sum()),
+    ("embedding", lambda z: ntorch.nn.functional.embedding(ntorch.tensor(IDX), z).abs().sum(),
+     lambda z: np.abs(z[IDX]).sum()),
+    ("masked_fill_where", lambda z: (z.masked_fill(ntorch.tensor([[True, False]]), 1j)
+                                     + ntorch.where(ntorch.tensor([True, False]), z, 2.0)).abs().sum(),
+     lambda z: np.abs(np.where([[True, False]], 1j, z) + np.where([True, False], z, 2.0)).sum()),
+    ("joins_views", lambda z: (ntorch.cat([z, z.flip(0)], 1).roll(1, 0).t().reshape(-1)[1:7] * ntorch.stack(
+        [z[0], z[1], z[2]]).reshape(-1)).abs().sum(),
+     lambda z: np.abs(np.roll(np.concatenate([z, z[::-1]], 1), 1, 0).T.reshape(-1)[1:7] * z.reshape(-1)).sum()),
+    ("cumsum_trace_diag", lambda z: z.cumsum(0).abs().sum() + (z.trace() * 1j).real + ntorch.diag(z[0]).abs().sum(),
+     lambda z: np.abs(z.cumsum(0)).sum() + (np.trace(z) * 1j).real + np.abs(z[0]).sum()),
+    ("setitem", _setitem_loss, _setitem_np),
+])
+def test_view_index_join_grads(name, nt_loss, np_loss):
+    check_grads(nt_loss, np_loss, crand(3, 2, dtype=np.complex128))
+
+
+def test_index_accumulation_of_complex():
+    z = ntorch.tensor([[1 + 1j, 2], [3j, 4 - 1j]])
+    close(ntorch.zeros(3, 2, dtype=C64).index_add(0, ntorch.tensor([0, 0]), z, alpha=1j),
+          np.array([[-4 + 1j, 1 + 6j], [0, 0], [0, 0]], np.complex64))
+    w = ntorch.zeros(2, 2, dtype=C128)
+    w.index_put_((ntorch.tensor([0, 0]),), z.to(C128), accumulate=True)
+    close(w, np.array([[1 + 4j, 6 - 1j], [0, 0]]))
+    with pytest.raises(NotImplementedError, match="scatter reductions .* of complex tensors are not implemented"):
+        ntorch.zeros(2, 2, dtype=C64).scatter_add(0, ntorch.tensor([[1, 0], [1, 0]]), z)
+    for call in (lambda t: t.gather(0, ntorch.tensor([[0, 1]])), lambda t: t.take(ntorch.tensor([0])),
+                 lambda t: ntorch.zeros(2, 2, dtype=C128).index_add(0, ntorch.tensor([1]), t[:1])):
+        with pytest.raises(NotImplementedError, match="the derivative for complex tensors is not implemented"):
+            call(ntorch.tensor(Z0[:2, :2], requires_grad=True))
+
+
+def test_var_std_and_python_conversions():
+    a = crand(3, 4)
+    z = ntorch.from_numpy(a)
+    wide = a.astype(np.complex128)
+    close(z.var(), np.asarray(np.var(wide, ddof=1), np.float32), rtol=1e-5)
+    close(z.std(1), np.std(wide, axis=1, ddof=1).astype(np.float32), rtol=1e-5)
+    v, m = ntorch.var_mean(z, 0, correction=0)
+    close(v, np.var(wide, axis=0).astype(np.float32), rtol=1e-5)
+    close(m, wide.mean(0).astype(np.complex64), rtol=1e-5)
+    check_grads(lambda t: t.var(0).sum(), lambda t: np.var(t, axis=0, ddof=1).sum(), Z0)
+    assert float(ntorch.tensor(1 + 0j)) == 1.0 and int(ntorch.tensor(2 + 0j)) == 2
+    assert complex(ntorch.tensor(1 - 1j)) == 1 - 1j and complex(ntorch.tensor(2.5)) == 2.5
+    with pytest.raises(RuntimeError, match="value cannot be converted to type double without overflow"):
+        float(ntorch.tensor(1 + 1j))
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int64_t without overflow"):
+        int(ntorch.tensor(1 + 1j))
+    assert bool(ntorch.tensor(1j))
+
+
+def test_make_tensor_zero_d_and_empty():
+    t = ntorch.testing.make_tensor((2, 3), dtype=C64, device="cpu", low=-1, high=1, noncontiguous=True,
+                                   requires_grad=True)
+    assert t.dtype is C64 and t.requires_grad and not t.is_contiguous()
+    parts = ntorch.view_as_real(t.detach()).numpy()
+    assert parts.min() >= -1 and parts.max() < 1
+    z = ntorch.tensor(1 + 2j)
+    close(z.exp(), np.exp(np.complex64(1 + 2j)))
+    assert z.abs().ndim == 0 and (ntorch.ones(3) + ntorch.tensor(2j, dtype=C128)).dtype is C64
+    e = ntorch.zeros(0, 3, dtype=C64)
+    assert e.exp().shape == (0, 3) and e.sum().item() == 0
+    close(e.prod(0), np.ones(3, np.complex64))
+    close(ntorch.zeros(2, 0, dtype=C64) @ ntorch.zeros(0, 3, dtype=C64), np.zeros((2, 3), np.complex64))
+
+
+def test_nan_to_num_sinc_and_nansum():
+    z = ntorch.tensor([complex(np.nan, 1), complex(np.inf, -np.inf), 1j])
+    big = np.finfo(np.float32).max
+    close(ntorch.nan_to_num(z), np.array([1j, complex(big, -big), 1j], np.complex64))
+    close(ntorch.nan_to_num(z, nan=2.0, posinf=5.0), np.array([2 + 1j, complex(5, -big), 1j], np.complex64))
+    close(ntorch.sinc(ntorch.tensor([0j, 0.5 + 0.5j])), np.sinc(np.array([0j, 0.5 + 0.5j])).astype(np.complex64))
+    check_grads(lambda t: ntorch.sinc(t).abs().sum(), lambda t: np.abs(np.sinc(t)).sum(), Z0)
+    for fn in (ntorch.nansum, ntorch.nanmean):
+        with pytest.raises(RuntimeError, match="nansum on CPU does not support complex inputs"):
+            fn(z)
+
+
+def test_logsumexp_and_ordering_ops_refuse():
+    a = crand(3, 4) * 30
+    wide = a.astype(np.complex128)
+    m = wide.real.max(1, keepdims=True)
+    want = (np.log(np.exp(wide - m).sum(1, keepdims=True)) + m)
+    close(ntorch.from_numpy(a).logsumexp(1), want[:, 0].astype(np.complex64), rtol=1e-5)
+    close(ntorch.from_numpy(a).logsumexp((0, 1), keepdim=True).reshape(-1),
+          (np.log(np.exp(wide - wide.real.max()).sum()) + wide.real.max()).reshape(1).astype(np.complex64), rtol=1e-5)
+    check_grads(lambda t: t.logsumexp(0).abs().sum(), lambda t: np.abs(np.log(np.exp(t).sum(0))).sum(), Z0)
+    z = ntorch.tensor([1 + 2j, 3 - 1j])
+    for call in (lambda: z.max(), lambda: z.amin(), lambda: z.argmax(), lambda: z.sort(), lambda: z.topk(1),
+                 lambda: z.cummax(0), lambda: z.median()):
+        with pytest.raises(RuntimeError, match="not implemented for 'ComplexFloat'"):
+            call()
+
+
+def test_gradcheck_and_forward_ad_refuse_complex():
+    z = ntorch.tensor(Z0, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="gradcheck: complex inputs are not supported"):
+        ntorch.autograd.gradcheck(lambda t: (t * t).abs(), (z,))
+    import ntorch.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level(), pytest.raises(NotImplementedError, match="complex tensors are not supported"):
+        fwAD.make_dual(z.detach(), z.detach())
+    assert np.allclose(ntorch.autograd.grad((z.abs() ** 2).sum(), z)[0].numpy(), 2 * Z0)

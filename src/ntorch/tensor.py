@@ -422,12 +422,26 @@ class Tensor:
     def __int__(self) -> int:
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return int(self.item())
+        return int(self._real_item("int64_t"))
 
     def __float__(self) -> float:
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return float(self.item())
+        return float(self._real_item("double"))
+
+    def __complex__(self) -> complex:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return complex(self.item())
+
+    def _real_item(self, c_type: str):
+        """item() for int()/float(): a complex value only when its imaginary part is 0 (torch's checked cast)."""
+        v = self.item()
+        if isinstance(v, complex):
+            if v.imag != 0:
+                raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+            return v.real
+        return v
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

@@ -13,6 +13,7 @@ import ntorch as nt
     lambda: nt.ones(2, device="cuda", dtype=nt.float64).to(nt.complex128),
     lambda: nt.randn(2, dtype=nt.complex64, device="cuda"),
     lambda: nt.rand(2, dtype=nt.complex128, device="cuda"),
+    lambda: nt.view_as_complex(nt.ones(3, 2, device="cuda")),
 ])
 def test_complex_on_cuda_is_not_implemented(make):
     with pytest.raises(NotImplementedError, match="not implemented on CUDA in ntorch"):

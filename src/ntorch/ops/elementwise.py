@@ -8,6 +8,7 @@ The kernels for each (op, dtype) are registered with the dispatcher below the ta
 
 from __future__ import annotations
 
+import cmath
 import math
 import traceback
 from dataclasses import dataclass, field, replace
@@ -214,6 +215,8 @@ _COMPLEX_EXPRS = {
     "isclose": "x == y or (p2 and np.isnan(x) and np.isnan(y)) or "
                "(np.isfinite(abs(x - y)) and abs(x - y) <= p1 + p0 * abs(y))",
     "lerp": "x + z * (y - x) if abs(z) < 0.5 else y - (y - x) * (T(1) - z)",
+    "sinc": "T(1) if x == T(0) else np.sin(T(3.141592653589793) * x) / (T(3.141592653589793) * x)",
+    "nan_to_num": "T(complex(nan_to_num(x.real, p0, p1, p2), nan_to_num(x.imag, p0, p1, p2)))",
     **{name: f"np.{name}(x)" for name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin",
                                           "cos", "tan", "sinh", "cosh", "tanh")},
     **{name: f"np.arc{name[1:]}(x)" for name in ("asin", "acos", "atan", "asinh", "acosh", "atanh")},
@@ -567,7 +570,7 @@ def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
 def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
     kind = out._data.dtype.kind
     if kind == "f" and (name in DERIVATIVES or name in COMPLEX_DERIVATIVES) and needs_graph(*operands):
-        if name in COMPLEX_DERIVATIVES and operands[0]._data.dtype.kind == "c":  # abs of a complex tensor
+        if (name == "abs" or name == "angle") and operands[0]._data.dtype.kind == "c":  # a real result of complex
             ComplexElementwiseBackward(name, operands, params, out)
         else:
             ElementwiseBackward(name, operands, params, out)
@@ -583,7 +586,7 @@ def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
 HOLOMORPHIC = frozenset({
     "neg", "add", "add_alpha", "sub", "sub_alpha", "mul", "div", "square", "exp", "exp2", "expm1", "log", "log2",
     "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos",
-    "atan", "asinh", "acosh", "atanh", "sigmoid", "where", "lerp", "addcmul", "addcdiv",
+    "atan", "asinh", "acosh", "atanh", "sigmoid", "where", "lerp", "addcmul", "addcdiv", "sinc",
 })
 
 
@@ -616,7 +619,23 @@ def _make_complex_grad(c, g):
     return real(g) if c.needs(0) else None, imag(g) if c.needs(1) else None
 
 
+def _pow_complex_grad(c, g):
+    """d x**y: grad_x = g conj(y x**(y-1)) (0 for y = 0), grad_y = g conj(x**y log x) (principal branch)."""
+    x, y, out = c.x, c.y, c.o
+    gx = gy = None
+    if c.needs(0):
+        gx = g * 0.0 if not isinstance(y, Tensor) and y == 0 else g * _conj_of(y * x ** (y - 1))
+    if c.needs(1):
+        if isinstance(x, Tensor):
+            log_x = (x if x.is_complex() else x.to(out.dtype)).log()
+        else:
+            log_x = cmath.log(x)
+        gy = g * _conj_of(out * log_x)
+    return gx, gy
+
+
 COMPLEX_DERIVATIVES: dict[str, tuple[str, object]] = {
+    "pow": ("xyo", _pow_complex_grad),
     "abs": ("x", lambda c, g: (g * apply("sgn", c.x),)),
     "sgn": ("xo", _sgn_grad),
     "angle": ("x", _angle_grad),

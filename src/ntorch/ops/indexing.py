@@ -78,7 +78,7 @@ for _name, _kernel in (("masked_select", "compact_into"), ("masked_scatter", "ex
                        ("nonzero", "coords_into"), ("mask_positions", "positions_into")):
     dispatch.register(_name, "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("scan", _kernel), lazy=True)
 
-_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64, 16: np.complex128}  # (complex128: moved as is)
 _ARRAY = (np.ndarray, CudaArray)  # an index array of _analyze, on either device
 _REDUCE_CODES = {"sum": K.ADD, "prod": K.MUL, "mean": K.ADD, "amax": K.AMAX, "amin": K.AMIN}
 
@@ -408,6 +408,9 @@ def _compute_np(dt: np.dtype) -> np.dtype:
     """The dtype a reduction kernel runs in: float16 in float32, bool and integers in int64 (exact, wrapping)."""
     if dt == np.float16:
         return np.dtype(np.float32)
+    if dt.kind == "c":  # (index_put and index_add split a complex tensor into its parts before this)
+        raise NotImplementedError("scatter reductions and put(accumulate=True) of complex tensors are not implemented "
+                                  "in ntorch yet")
     return dt if dt.kind == "f" else np.dtype(np.int64)
 
 
@@ -743,6 +746,14 @@ def _cast(a: np.ndarray, dt: np.dtype) -> np.ndarray:
 
 
 def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> None:
+    if accumulate and self._data.dtype.kind == "c":  # a sum of complex values: the real and imaginary parts apart
+        from .complex import _part
+
+        values = np.asarray(src, self._data.dtype)
+        _index_put(_part(self, 0), idx, np.ascontiguousarray(values.real), True)
+        _index_put(_part(self, 1), idx, np.ascontiguousarray(values.imag), True)
+        self._bump_version()
+        return
     _check_value_device(self._data, src)
     view, dims, arrays = _analyze(self._data, idx)
     if not dims and type(view) is CudaArray:
@@ -1186,6 +1197,13 @@ def _index_add_raw(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alp
     """self[..., index[i], ...] += alpha * source[..., i, ...]; repeated indices add up."""
     check_tensor(self, "index_add_", "self")
     check_tensor(source, "index_add_", "source")
+    if self.is_complex() and source.dtype is self.dtype:  # the real and imaginary parts apart
+        from .complex import _part
+
+        src = source if alpha == 1 else Tensor._wrap(source._data * alpha)
+        for which in (0, 1):
+            _index_add_raw(_part(self, which), dim, index, _part(src, which))
+        return self
     idx = _check_index_dtype(index, "index_add_", _INT32_64,
                              "index_add_(): Expected dtype int32/int64 for index but got: {dtype}")
     _check_devices(self, index, source)

@@ -370,6 +370,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    if isinstance(input, Tensor) and input.is_complex():
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if input.is_floating_point():
         from .pointwise import FUNCTIONS, where
 
@@ -387,6 +389,8 @@ def _check_nansum_out(out: Tensor | None, dtype) -> None:
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """The mean of the non-NaN elements (NaN where there are none), as torch: nansum / count of non-NaN."""
     check_tensor(input, "nanmean")
+    if input.is_complex():
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if not input.dtype.is_floating_point:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{dtypes.torch_name(input.dtype)}")
@@ -669,8 +673,6 @@ def _float_only(op: str, x: Tensor) -> None:
 
 def _var_float_only(x: Tensor) -> None:
     check_tensor(x, "var")
-    if x.is_complex():
-        raise NotImplementedError("var/std of complex tensors are not implemented in ntorch yet")
     if not x.dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
@@ -685,6 +687,8 @@ def _var_args(dim, unbiased, correction, op):
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var")
+    if isinstance(input, Tensor) and input.is_complex():
+        return _maybe_out(_complex_var(input, dim, keepdim, _correction("var", unbiased, correction)), out, "var")
     _var_float_only(input)
     corr = _correction("var", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
@@ -695,6 +699,9 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "std")
+    if isinstance(input, Tensor) and input.is_complex():
+        res = _complex_var(input, dim, keepdim, _correction("std", unbiased, correction)).sqrt()
+        return _maybe_out(res, out, "std")
     _var_float_only(input)
     corr = _correction("std", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
@@ -703,8 +710,19 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return _maybe_out(res, out, "std")
 
 
+def _complex_var(input: Tensor, dim, keepdim: bool, corr) -> Tensor:
+    """The variance of complex values, E|z - mean|^2 (real): the variances of the two parts added, as torch."""
+    from .complex import imag, real
+
+    return var(real(input), dim, keepdim=keepdim, correction=corr) + var(imag(input), dim, keepdim=keepdim,
+                                                                         correction=corr)
+
+
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var_mean")
+    if isinstance(input, Tensor) and input.is_complex():
+        v = _complex_var(input, dim, keepdim, _correction("var_mean", unbiased, correction))
+        return var_mean_result(v, mean(input, dim, keepdim))
     _var_float_only(input)
     corr = _correction("var_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
@@ -715,6 +733,9 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "std_mean")
+    if isinstance(input, Tensor) and input.is_complex():
+        v = _complex_var(input, dim, keepdim, _correction("std_mean", unbiased, correction))
+        return var_mean_result(v.sqrt(), mean(input, dim, keepdim))
     _var_float_only(input)
     corr = _correction("std_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
@@ -729,6 +750,15 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
     if isinstance(dim, list | tuple) and len(dim) == 0 and not keepdim and input.ndim and input.numel():
         # torch reduces everything into a kept-dims result, then fails to copy it into the 0-d output
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * input.ndim)}]")
+    if input.is_complex():  # log(sum(exp(z - m))) + m, m the largest real part (constant: its derivative cancels)
+        from .complex import real
+
+        with grad_mode.no_grad():
+            m = amax(real(input), dim, keepdim=True)
+            m = m.masked_fill(~m.isfinite(), 0.0)
+        res = (input - m).exp().sum(dim, keepdim=True).log() + m
+        return _maybe_out(res if keepdim else res.squeeze(normalize_dims(dim, input.ndim, "logsumexp")), out,
+                          "logsumexp")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     res = _run("logsumexp", x, dim, keepdim, x.dtype)
     _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
