@@ -339,8 +339,8 @@ def needs_graph(*inputs) -> bool:
 
 # Nodes whose backward is right for complex tensors too (torch's convention: ops/elementwise.py, before
 # COMPLEX_DERIVATIVES): maps linear with real coefficients (views, copies, indexing, joins, sums), the products (they
-# conjugate the other factor) and the complex views. Any other node refuses a complex output at forward time rather
-# than give a wrong gradient.
+# conjugate the other factor), the complex views and the FFTs. Any other node refuses a complex output at forward
+# time rather than give a wrong gradient.
 COMPLEX_NODES = frozenset({
     "ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0", "TransposeBackward0", "TBackward0",
     "PermuteBackward0", "ExpandBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2",
@@ -353,6 +353,9 @@ COMPLEX_NODES = frozenset({
     "CumsumBackward0", "MmBackward0", "AddmmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0",
     "RealBackward0", "ImagBackward0", "ViewAsRealBackward0", "ViewAsComplexBackward0", "ContiguousBackward0",
     "MovedimBackward0", "DiagEmbedBackward0",
+    # ntorch.fft's real-linear primitives (each backward is its adjoint, right for complex tensors)
+    "FftC2CBackward0", "FftR2CBackward0", "FftC2RBackward0", "FftR2CBackwardBackward0", "FftC2RBackwardBackward0",
+    "FftResizeBackward0", "ToComplexBackward0",
 })
 
 
