@@ -1,6 +1,6 @@
 """Complex64 cases of the wt_complex work, ntorch against NumPy and PyTorch interleaved in one process: a * b and
-exp(a) on 1e6 elements (the generated elementwise loops, complex arithmetic in Numba), a.abs(), sum (complex128
-accumulation), and a 256x256 matmul (four real products through the real kernels).
+exp(a) on 1e6 elements (the generated elementwise loops, complex arithmetic in Numba), a.abs(), sum (the real sum
+kernel over the interleaved parts), and a 256x256 matmul (four real products through the real kernels).
 
 Usage: python bench/complex_bench.py [--threads N] [--rounds 11] [--only mul exp abs sum matmul]
 Ratios are the other library's time / ntorch's (> 1: ntorch faster); median over rounds, each the best of 3 calls.

@@ -209,7 +209,10 @@ _COMPLEX_EXPRS = {
     "neg": "any", "square": "any", "add": "any", "add_alpha": "any", "sub": "any", "sub_alpha": "any", "mul": "any",
     "div": "any", "eq": "any", "ne": "any", "where": "any", "addcmul": "any", "addcdiv": "any",
     "logical_not": "x == T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
-    "abs": "abs(x)", "pow": "x ** y", "reciprocal": "T(1) / x", "rsqrt": "T(1) / np.sqrt(x)",
+    # complex64's modulus in float64 (no overflow, 2x faster than Numba's hypot-based abs)
+    "abs": {"complex64": "np.sqrt(np.float64(x.real) * np.float64(x.real) + np.float64(x.imag) * np.float64(x.imag))",
+            "complex": "abs(x)"},
+    "pow": "x ** y", "reciprocal": "T(1) / x", "rsqrt": "T(1) / np.sqrt(x)",
     "sigmoid": "T(1) / (T(1) + np.exp(-x))", "silu": "x / (T(1) + np.exp(-x))",
     "isnan": "np.isnan(x)", "isinf": "np.isinf(x)", "isfinite": "np.isfinite(x)",
     "isclose": "x == y or (p2 and np.isnan(x) and np.isnan(y)) or "
@@ -221,9 +224,15 @@ _COMPLEX_EXPRS = {
                                           "cos", "tan", "sinh", "cosh", "tanh")},
     **{name: f"np.arc{name[1:]}(x)" for name in ("asin", "acos", "atan", "asinh", "acosh", "atanh")},
 }
-OPS = [replace(op, dtypes=op.dtypes + dtypes.COMPLEX_DTYPES, result="real" if op.name == "abs" else op.result,
-               exprs=op.exprs if _COMPLEX_EXPRS[op.name] == "any" else op.exprs | {"complex": _COMPLEX_EXPRS[op.name]})
-       if op.name in _COMPLEX_EXPRS else op for op in OPS]
+
+def _with_complex(op: Op, expr) -> Op:
+    """op with complex dtypes added: expr is "any" (op's generic expression), one expression, or one per key."""
+    exprs = op.exprs if expr == "any" else op.exprs | (expr if isinstance(expr, dict) else {"complex": expr})
+    return replace(op, dtypes=op.dtypes + dtypes.COMPLEX_DTYPES, exprs=exprs,
+                   result="real" if op.name == "abs" else op.result)
+
+
+OPS = [_with_complex(op, _COMPLEX_EXPRS[op.name]) if op.name in _COMPLEX_EXPRS else op for op in OPS]
 _C = dtypes.COMPLEX_DTYPES
 OPS += [  # complex-only ops (ops/complex.py): complex() and polar() take float operands computed as complex
     Op("conj", {"complex": "np.conj(x)"}, dtypes=_C),
