@@ -3,8 +3,9 @@ plus the real-input forward (r2c, n//2 + 1 outputs) and its Hermitian inverse (c
 unnormalised (the front end scales).
 
 The c2c transform is a Stockham auto-sort FFT (decimation in frequency, ping-pong between the output row and one
-scratch row, so no bit reversal): n = r1 * r2 * ... with radix-4 and radix-2 stages first, then odd radices with
-a butterfly that pairs j and r - j (half the multiplies of a plain r-point DFT). A length with a prime factor above
+scratch row, so no bit reversal): n = r1 * r2 * ... with radix-8 stages first, then a 4 or a 2, then odd radices
+(3 and 5 have their own butterflies; others a butterfly that pairs j and r - j, half the multiplies of a plain
+r-point DFT). A length with a prime factor above
 _MAX_RADIX goes through Bluestein: a chirp-z convolution done with FFTs of a length M >= 2n - 1 that has factors 2,
 3 and 5 only.
 
@@ -13,7 +14,7 @@ the working dtype and cached in _PLANS; complex64 therefore computes in float32 
 threads with prange when the batch is large enough; a single long row parallelises inside each stage instead.
 
 r2c of an even n packs the real row as n/2 complex values (a free view), runs an n/2-point c2c and untangles the
-halves; c2r does the reverse. Odd n goes through the full complex transform (the front end is not involved).
+halves, row by row into a scratch row; c2r does the reverse. Odd n goes through the full complex transform.
 
 Preconditions (the wrappers below check dtypes and shapes; the njit kernels never check bounds): arrays are
 C-contiguous and writable where written.
