@@ -415,6 +415,41 @@ def c2r_direct_par(x, out, itw, half, radices, tw, tw_off, roots, ro_off, nchunk
         _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, c * nb // nchunks, (c + 1) * nb // nchunks)
 
 
+@numba.njit(inline="always")
+def _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, i0, i1):
+    """stft's frames fused with their r2c: row i of out (b = i // T, t = i % T) is the one-sided FFT of
+    x[b, t hop : t hop + n] * w, the windowed frame packed as n/2 complex values in a scratch row."""
+    nt = out.shape[1]
+    n = w.size
+    h = n // 2
+    buf = np.empty(n, x.dtype)
+    z = buf.view(out.dtype)
+    zf = np.empty(h, out.dtype)
+    tmp = np.empty(h, out.dtype)
+    for i in range(i0, i1):
+        b = i // nt
+        t = i - b * nt
+        row = x[b]
+        s0 = t * hop
+        for j in range(n):
+            buf[j] = row[s0 + j] * w[j]
+        _row(z, zf, tmp, radices, tw, tw_off, roots, ro_off)
+        _r2c_post_row(zf, out[b, t], rtw, half)
+
+
+@numba.njit(**_OPTS)
+def r2c_frames_direct(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off):
+    _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, 0, out.shape[0] * out.shape[1])
+
+
+@numba.njit(parallel=True, **_OPTS)
+def r2c_frames_direct_par(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, nchunks):
+    nr = out.shape[0] * out.shape[1]
+    for c in prange(nchunks):
+        _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, c * nr // nchunks,
+                     (c + 1) * nr // nchunks)
+
+
 # ---------------------------------------------------------------------------------------------
 # Plans (host side, cached) and the array-level entry points.
 
@@ -635,4 +670,30 @@ def c2r(x: np.ndarray, n: int) -> np.ndarray:
     z = np.empty((rows, h), x.dtype)
     c2r_pre(x, z, itw, half)
     c2c(z, inverse=True, out=out.view(x.dtype))
+    return out
+
+
+def r2c_frames(x: np.ndarray, hop: int, w: np.ndarray, n_frames: int) -> np.ndarray:
+    """stft's spectra without materialising the frames: (batch, n_frames, n // 2 + 1), frame t of row b being the
+    unnormalised r2c of x[b, t hop : t hop + n] * w (n = w.size; x (batch, length) and w of one float dtype, with
+    (n_frames - 1) hop + n <= length). Even n with a direct half-length plan run fused; others frame and call r2c."""
+    x = _check(x, _COMPLEX_OF)
+    w = np.ascontiguousarray(w, dtype=x.dtype)
+    rows, n = x.shape[0], w.size
+    if (n_frames - 1) * hop + n > x.shape[1] or n < 1:
+        raise ValueError(f"r2c_frames: {n_frames} frames of {n} every {hop} do not fit in {x.shape[1]} samples")
+    ctype = _COMPLEX_OF[x.dtype]
+    h = n // 2
+    p = plan(h, ctype, False) if n % 2 == 0 and rows * n_frames else None
+    if p is None or p[0] != "direct":
+        frames = np.lib.stride_tricks.sliding_window_view(x, n, axis=1)[:, ::hop][:, :n_frames] * w
+        return r2c(frames.reshape(-1, n)).reshape(rows, n_frames, h + 1)
+    out = np.empty((rows, n_frames, h + 1), ctype)
+    rtw = _real_plan(n, ctype, False)
+    half = _REAL_OF[np.dtype(ctype)](0.5)
+    chunks = _chunks(rows * n_frames, n)
+    if chunks == 1:
+        r2c_frames_direct(x, hop, w, out, rtw, half, *p[1])
+    else:
+        r2c_frames_direct_par(x, hop, w, out, rtw, half, *p[1], chunks)
     return out

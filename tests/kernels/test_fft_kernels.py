@@ -90,3 +90,22 @@ def test_errors():
         F.r2c(np.zeros((2, 4), np.complex64))
     with pytest.raises(ValueError):
         F.c2r(np.zeros((2, 4), np.complex64), 8)
+
+
+@pytest.mark.parametrize("rt", [np.float32, np.float64])
+def test_r2c_frames_matches_framed_rfft(rt):
+    """stft's fused frames: even n with a direct plan (fused), odd n and Bluestein halves (framed then r2c)."""
+    rng = np.random.default_rng(5)
+    ct = C64 if rt == np.float32 else C128
+    for n, hop, length, rows in [(8, 2, 40, 3), (16, 4, 100, 1), (9, 3, 50, 2), (512, 128, 4000, 2),
+                                 (2 * 97, 50, 1000, 2), (2, 1, 5, 1), (64, 16, 4096, 9), (8, 3, 8, 0)]:
+        x = rng.standard_normal((rows, length)).astype(rt)
+        w = rng.random(n).astype(rt)
+        n_frames = 1 + (length - n) // hop
+        got = F.r2c_frames(x, hop, w, n_frames)
+        frames = np.stack([x[:, t * hop:t * hop + n] * w for t in range(n_frames)], 1)
+        assert got.dtype == ct and got.shape == (rows, n_frames, n // 2 + 1)
+        _close(got.reshape(-1, n // 2 + 1), np.fft.rfft(frames.astype(np.float64), axis=-1).reshape(-1, n // 2 + 1),
+               ct)
+    with pytest.raises(ValueError):
+        F.r2c_frames(np.zeros((1, 10), np.float32), 4, np.ones(8, np.float32), 2)

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.graph import needs_graph
 from ..tensor import Tensor
 from . import creation
 
@@ -268,18 +269,24 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     if align_to_window and win < n_fft:
         left = (n_fft - win) // 2  # frames start where the window's nonzero part starts
         x = _pad(x, (left, n_fft - win - left))
+    if _use_fft(x) and complex_in and onesided:
+        raise RuntimeError("Cannot have onesided output if window or input is complex")
+    w = _pad_window(window, win, n_fft, x)
+    if _use_fft(x) and not complex_in and (onesided is None or onesided) and not needs_graph(x, w) \
+            and (w is None or w.dtype is x.dtype):
+        out = _framed_rfft(x, w, n_fft, hop, normalized).transpose(1, 2)  # no frames materialised
+        if not return_complex:
+            out = _view_as_real(out)
+        return out.squeeze(0) if input.ndim == 1 else out
     if x.dtype.is_complex:  # framed part by part: unfold's backward (index_add) is real-only
         from .complex import complex as make_complex
 
         frames = make_complex(x.real.contiguous().unfold(1, n_fft, hop), x.imag.contiguous().unfold(1, n_fft, hop))
     else:
         frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
-    w = _pad_window(window, win, n_fft, x)
     if w is not None:
         frames = frames * w
     if _use_fft(frames):
-        if complex_in and onesided:
-            raise RuntimeError("Cannot have onesided output if window or input is complex")
         one = not complex_in if onesided is None else onesided
         spectrum = (_fft().rfft if one else _fft().fft)(
             frames, dim=-1, norm="ortho" if normalized else "backward")  # (batch, n_frames, n_bins)
@@ -299,6 +306,19 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
         out = (frames @ m).unflatten(-1, (n_bins, 2)).transpose(1, 2)  # (batch, n_bins, n_frames, 2)
     return out.squeeze(0) if input.ndim == 1 else out
+
+
+def _framed_rfft(x: Tensor, w: Tensor | None, n_fft: int, hop: int, normalized: bool) -> Tensor:
+    """(batch, n_frames, n_fft // 2 + 1): the rfft of each windowed frame of x (batch, length), straight from the
+    signal (kernels/cpu/fft.py r2c_frames: no frames tensor, no window product); for calls that record no graph."""
+    from ..kernels.cpu import fft as K
+
+    n_frames = 1 + (x.shape[1] - n_fft) // hop
+    wa = np.ones(n_fft, x.dtype.np) if w is None else w._data
+    spec = K.r2c_frames(x._data, hop, wa, n_frames)
+    if normalized:
+        spec *= spec.real.dtype.type(1 / np.sqrt(n_fft))
+    return Tensor._wrap(spec)
 
 
 def _overlap_add(frames: Tensor, hop: int) -> Tensor:
