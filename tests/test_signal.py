@@ -404,3 +404,16 @@ def test_complex_stft_istft_gradients(center):
         fd_w[i] = (loss(x, p) - loss(x, m)) / 2e-6
     np.testing.assert_allclose(xt.grad.numpy(), fd_x, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(wt.grad.numpy(), fd_w, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("n_fft, kw", [(16, {}), (15, {"normalized": True}), (64, {"hop_length": 7, "win_length": 50}),
+                                       (32, {"center": False})])
+def test_stft_fused_and_recorded_paths_agree(n_fft, kw):
+    """Without autograd stft windows and transforms frames in one kernel; with it, through recorded ops."""
+    x = rng.standard_normal((2, 300))
+    w = rng.random(kw.get("win_length", n_fft)) + 0.5
+    fused = nt.stft(T(x), n_fft, window=T(w), return_complex=True, **kw)
+    recorded = nt.stft(T(x, grad=True), n_fft, window=T(w), return_complex=True, **kw)
+    assert recorded.grad_fn is not None and fused.grad_fn is None
+    np.testing.assert_allclose(fused.numpy(), recorded.detach().numpy(), atol=1e-12)
+    np.testing.assert_array_equal(fused.stride(), recorded.stride())
