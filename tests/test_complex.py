@@ -752,3 +752,19 @@ def test_gradcheck_and_forward_ad_refuse_complex():
     with fwAD.dual_level(), pytest.raises(NotImplementedError, match="complex tensors are not supported"):
         fwAD.make_dual(z.detach(), z.detach())
     assert np.allclose(ntorch.autograd.grad((z.abs() ** 2).sum(), z)[0].numpy(), 2 * Z0)
+
+
+def test_optimizers_with_complex_parameters():
+    """SGD's rule is linear in the gradient, so right for complex parameters (torch's values); the others would treat
+    an element as one complex number where torch steps view_as_real of it: refused."""
+    z = ntorch.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+    opt = ntorch.optim.SGD([z], lr=0.1, momentum=0.5, weight_decay=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        (z.abs() ** 2).sum().backward()
+        opt.step()
+    # torch 2.13: tensor([0.5191+1.0382j, 1.5573-0.5191j])
+    close(z.detach(), np.array([0.5191 + 1.0382j, 1.5573 - 0.5191j], np.complex64), rtol=1e-4)
+    for name in ("Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS"):
+        with pytest.raises(NotImplementedError, match=f"{name}: complex parameters are not supported"):
+            getattr(ntorch.optim, name)([ntorch.zeros(2, dtype=C64, requires_grad=True)])
