@@ -768,3 +768,16 @@ def test_optimizers_with_complex_parameters():
     for name in ("Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS"):
         with pytest.raises(NotImplementedError, match=f"{name}: complex parameters are not supported"):
             getattr(ntorch.optim, name)([ntorch.zeros(2, dtype=C64, requires_grad=True)])
+
+
+def test_gradient_random_and_special_functions():
+    z = ntorch.tensor([1 + 2j, 3 - 1j, 2j, 5])
+    close(ntorch.gradient(z)[0], np.gradient(z.numpy()))
+    assert ntorch.rand_like(z).dtype is C64 and ntorch.randn_like(z.to(C128)).dtype is C128
+    for call in (lambda: ntorch.randint_like(z, 3), lambda: z.clone().random_(3)):
+        with pytest.raises(RuntimeError, match="check_random_bounds handles only integral, floating-point and boolean"):
+            call()
+    for call, message in ((lambda: ntorch.polygamma(1, z), "\"polygamma\" not implemented for 'ComplexFloat'"),
+                          (lambda: ntorch.special.erfcx(z), "special functions of ComplexFloat tensors")):
+        with pytest.raises(NotImplementedError, match=message):
+            call()

@@ -100,6 +100,8 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     check_tensor(input, "polygamma")
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if input.is_complex():
+        raise NotImplementedError(f"\"polygamma\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     if n == 0:
         return x.digamma()
@@ -112,6 +114,8 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     check_tensor(input, "mvlgamma")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
+    if input.is_complex():
+        raise NotImplementedError(f"\"mvlgamma\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     out = x.lgamma()
     for j in range(1, p):

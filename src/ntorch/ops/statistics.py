@@ -339,7 +339,7 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tupl
         spacings = list(spacing)
     else:
         spacings = [spacing] * len(dims)
-    x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
+    x = input if input.dtype.category >= dtypes.FLOAT else input.to(dtypes.get_default_dtype())
     return tuple(_gradient_1d(x, d, h, edge_order) for d, h in zip(dims, spacings))
 
 
