@@ -781,3 +781,10 @@ def test_gradient_random_and_special_functions():
                           (lambda: ntorch.special.erfcx(z), "special functions of ComplexFloat tensors")):
         with pytest.raises(NotImplementedError, match=message):
             call()
+
+
+def test_float_power_complex():
+    close(ntorch.float_power(ntorch.tensor([1 + 1j, 2]), 2), np.array([2j, 4 + 0j]))
+    close(ntorch.float_power(ntorch.tensor([1.0, 2.0]), 1j), np.array([1.0, 2.0]) ** 1j)
+    with pytest.raises(RuntimeError, match="has dtype Double but the operation's result requires dtype ComplexDouble"):
+        ntorch.float_power(ntorch.tensor([1j]), 2, out=ntorch.zeros(1, dtype=ntorch.float64))
