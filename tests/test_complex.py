@@ -788,3 +788,16 @@ def test_float_power_complex():
     close(ntorch.float_power(ntorch.tensor([1.0, 2.0]), 1j), np.array([1.0, 2.0]) ** 1j)
     with pytest.raises(RuntimeError, match="has dtype Double but the operation's result requires dtype ComplexDouble"):
         ntorch.float_power(ntorch.tensor([1j]), 2, out=ntorch.zeros(1, dtype=ntorch.float64))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda z: ntorch.nn.functional.batch_norm(z, None, None, training=True), "\"batch_norm\" not implemented"),
+    (lambda z: ntorch.nn.functional.instance_norm(z.unsqueeze(0)), "\"batch_norm\" not implemented"),
+    (lambda z: ntorch.nn.functional.group_norm(z.unsqueeze(0), 1), "\"GroupNormKernelImpl\" not implemented"),
+    (lambda z: ntorch.nn.functional.layer_norm(z, (2,)), "\"LayerNormKernelImpl\" not implemented"),
+    (lambda z: ntorch.cov(z), "cov\\(\\): complex tensors are not implemented"),
+    (lambda z: ntorch.special.zeta(z, 2.0), "\"zeta\" not implemented for 'ComplexFloat'"),
+])
+def test_real_only_functions_refuse_complex(call, message):
+    with pytest.raises(NotImplementedError, match=message):
+        call(ntorch.tensor([[1 + 2j, 3 - 1j], [1j, 2]]))

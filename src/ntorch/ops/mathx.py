@@ -74,6 +74,9 @@ def zeta(input, other) -> Tensor:
     """Hurwitz zeta sum_k (q + k)^-x for x > 1, q > 0, by 9 direct terms and an Euler-Maclaurin tail
     (double-precision accurate there); differentiable in q."""
     x, q = input, other
+    for t in (x, q):
+        if isinstance(t, Tensor) and t.is_complex():
+            raise NotImplementedError(f"\"zeta\" not implemented for '{dtypes.torch_name(t.dtype)}'")
     if not isinstance(q, Tensor):
         q = creation.full(tuple(x.shape), float(q), dtype=x.dtype, device=x.device)
     if not q.is_floating_point():
