@@ -482,6 +482,8 @@ def test_norms_are_real():
     close(ntorch.linalg.vector_norm(z, 1, dim=0), np.abs(a).sum(0), rtol=1e-5)
     close(ntorch.linalg.vector_norm(z.to(C128), float("inf")), np.asarray(np.abs(a.astype(np.complex128)).max()))
     close(z.abs().pow(2), (np.abs(a) ** 2).astype(np.float32), rtol=1e-5)
+    for order in ("fro", 1, -1, float("inf")):
+        close(ntorch.linalg.matrix_norm(z, order), np.asarray(np.linalg.norm(a, order), np.float32), rtol=1e-5)
 
 
 def test_indexing_joins_fills():
