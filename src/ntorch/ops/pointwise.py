@@ -333,10 +333,11 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return bool(apply("eq", input, other).all())
 
 
-def float_only(input: Tensor, kernel: str) -> None:
-    """torch's activation kernels exist for floating dtypes only: integer and bool inputs raise, not promote."""
+def float_only(input: Tensor, kernel: str, complex_ok: bool = False) -> None:
+    """torch's activation kernels exist for floating dtypes only (some for complex too): integer and bool inputs
+    raise, not promote."""
     check_tensor(input, kernel)
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and not (complex_ok and input.dtype.is_complex):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
 
 
