@@ -482,6 +482,8 @@ def test_norms_are_real():
     close(ntorch.linalg.vector_norm(z, 1, dim=0), np.abs(a).sum(0), rtol=1e-5)
     close(ntorch.linalg.vector_norm(z.to(C128), float("inf")), np.asarray(np.abs(a.astype(np.complex128)).max()))
     close(z.abs().pow(2), (np.abs(a) ** 2).astype(np.float32), rtol=1e-5)
+    for order in ("fro", 1, -1, float("inf")):
+        close(ntorch.linalg.matrix_norm(z, order), np.asarray(np.linalg.norm(a, order), np.float32), rtol=1e-5)
 
 
 def test_indexing_joins_fills():
@@ -606,7 +608,8 @@ def test_backward_needs_a_real_scalar_and_unsupported_ops_refuse():
     assert z.requires_grad and ntorch.zeros(2, dtype=C64, requires_grad=True).requires_grad
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs"):
         z.sum().backward()
-    for call in (lambda: z.prod(), lambda: z.cumprod(0), lambda: ntorch.silu(z)):
+    check_grads(lambda t: ntorch.nn.functional.silu(t).abs().sum(), lambda t: np.abs(t / (1 + np.exp(-t))).sum(), Z0)
+    for call in (lambda: z.prod(), lambda: z.cumprod(0), lambda: ntorch.nan_to_num(z)):
         with pytest.raises(NotImplementedError, match="derivative for complex tensors is not implemented"):
             call()
     with ntorch.no_grad():
@@ -752,3 +755,52 @@ def test_gradcheck_and_forward_ad_refuse_complex():
     with fwAD.dual_level(), pytest.raises(NotImplementedError, match="complex tensors are not supported"):
         fwAD.make_dual(z.detach(), z.detach())
     assert np.allclose(ntorch.autograd.grad((z.abs() ** 2).sum(), z)[0].numpy(), 2 * Z0)
+
+
+def test_optimizers_with_complex_parameters():
+    """SGD's rule is linear in the gradient, so right for complex parameters (torch's values); the others would treat
+    an element as one complex number where torch steps view_as_real of it: refused."""
+    z = ntorch.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+    opt = ntorch.optim.SGD([z], lr=0.1, momentum=0.5, weight_decay=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        (z.abs() ** 2).sum().backward()
+        opt.step()
+    # torch 2.13: tensor([0.5191+1.0382j, 1.5573-0.5191j])
+    close(z.detach(), np.array([0.5191 + 1.0382j, 1.5573 - 0.5191j], np.complex64), rtol=1e-4)
+    for name in ("Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS"):
+        with pytest.raises(NotImplementedError, match=f"{name}: complex parameters are not supported"):
+            getattr(ntorch.optim, name)([ntorch.zeros(2, dtype=C64, requires_grad=True)])
+
+
+def test_gradient_random_and_special_functions():
+    z = ntorch.tensor([1 + 2j, 3 - 1j, 2j, 5])
+    close(ntorch.gradient(z)[0], np.gradient(z.numpy()))
+    assert ntorch.rand_like(z).dtype is C64 and ntorch.randn_like(z.to(C128)).dtype is C128
+    for call in (lambda: ntorch.randint_like(z, 3), lambda: z.clone().random_(3)):
+        with pytest.raises(RuntimeError, match="check_random_bounds handles only integral, floating-point and boolean"):
+            call()
+    for call, message in ((lambda: ntorch.polygamma(1, z), "\"polygamma\" not implemented for 'ComplexFloat'"),
+                          (lambda: ntorch.special.erfcx(z), "special functions of ComplexFloat tensors")):
+        with pytest.raises(NotImplementedError, match=message):
+            call()
+
+
+def test_float_power_complex():
+    close(ntorch.float_power(ntorch.tensor([1 + 1j, 2]), 2), np.array([2j, 4 + 0j]))
+    close(ntorch.float_power(ntorch.tensor([1.0, 2.0]), 1j), np.array([1.0, 2.0]) ** 1j)
+    with pytest.raises(RuntimeError, match="has dtype Double but the operation's result requires dtype ComplexDouble"):
+        ntorch.float_power(ntorch.tensor([1j]), 2, out=ntorch.zeros(1, dtype=ntorch.float64))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda z: ntorch.nn.functional.batch_norm(z, None, None, training=True), "\"batch_norm\" not implemented"),
+    (lambda z: ntorch.nn.functional.instance_norm(z.unsqueeze(0)), "\"batch_norm\" not implemented"),
+    (lambda z: ntorch.nn.functional.group_norm(z.unsqueeze(0), 1), "\"GroupNormKernelImpl\" not implemented"),
+    (lambda z: ntorch.nn.functional.layer_norm(z, (2,)), "\"LayerNormKernelImpl\" not implemented"),
+    (lambda z: ntorch.cov(z), "cov\\(\\): complex tensors are not implemented"),
+    (lambda z: ntorch.special.zeta(z, 2.0), "\"zeta\" not implemented for 'ComplexFloat'"),
+])
+def test_real_only_functions_refuse_complex(call, message):
+    with pytest.raises(NotImplementedError, match=message):
+        call(ntorch.tensor([[1 + 2j, 3 - 1j], [1j, 2]]))

@@ -203,6 +203,8 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, ou
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = _dt(dtype, dtypes.int64)
+    if dt.is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if d.type == "cuda":
         t = _on_device("randint_", _shape_arg((size,), "randint"), dtypes.int64, d, generator, int(low), int(high))
         return _finish(t.to(dt)._data, requires_grad)
@@ -458,6 +460,8 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
 
 
 def _int_bounds(dt: dtypes.dtype) -> tuple[int, int]:
+    if dt.is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if dt is dtypes.bool:
         return 0, 1
     if dt.is_floating_point:

@@ -595,7 +595,7 @@ def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
 HOLOMORPHIC = frozenset({
     "neg", "add", "add_alpha", "sub", "sub_alpha", "mul", "div", "square", "exp", "exp2", "expm1", "log", "log2",
     "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos",
-    "atan", "asinh", "acosh", "atanh", "sigmoid", "where", "lerp", "addcmul", "addcdiv", "sinc",
+    "atan", "asinh", "acosh", "atanh", "sigmoid", "silu", "where", "lerp", "addcmul", "addcdiv", "sinc",
 })
 
 

@@ -215,11 +215,13 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
 
 def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
     """pow computed in float64 (the result is float64; an out= of another dtype raises, as torch)."""
-    if out is not None and out.dtype is not dtypes.float64:
+    cplx = any(isinstance(v, complex) or isinstance(v, Tensor) and v.is_complex() for v in (input, exponent))
+    want = dtypes.complex128 if cplx else dtypes.float64  # (complex operands compute in complex128, as torch)
+    if out is not None and out.dtype is not want:
         raise RuntimeError(f"the output given to float_power has dtype {dtypes.torch_name(out.dtype)} but the "
-                           "operation's result requires dtype Double")
-    a = input.double() if isinstance(input, Tensor) else float(input)
-    b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+                           f"operation's result requires dtype {dtypes.torch_name(want)}")
+    a = input.to(want) if isinstance(input, Tensor) else (complex if cplx else float)(input)
+    b = exponent.to(want) if isinstance(exponent, Tensor) else (complex if cplx else float)(exponent)
     return apply("pow", a, b, out=out)
 
 
@@ -331,10 +333,11 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return bool(apply("eq", input, other).all())
 
 
-def float_only(input: Tensor, kernel: str) -> None:
-    """torch's activation kernels exist for floating dtypes only: integer and bool inputs raise, not promote."""
+def float_only(input: Tensor, kernel: str, complex_ok: bool = False) -> None:
+    """torch's activation kernels exist for floating dtypes only (some for complex too): integer and bool inputs
+    raise, not promote."""
     check_tensor(input, kernel)
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and not (complex_ok and input.dtype.is_complex):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
 
 
