@@ -393,6 +393,13 @@ F_CALLS.update({
 
 # stop 14: function forms of in-place methods, ATen's cell functions, randomized low-rank factorizations
 NOT_DIFFERENTIABLE |= {"empty_permuted", "histogramdd", "resize_as_"}
+# complex ops (ops/complex.py): complex results reach a real scalar through abs (gradient values: test_complex.py)
+CALLS.update({
+    "complex": lambda: ntorch.complex(x(2, 3), x(2, 3)).abs(),
+    "polar": lambda: ntorch.polar(x(2, 3).abs() + 0.1, x(2, 3)).abs(),
+    "view_as_real": lambda: ntorch.view_as_real(ntorch.complex(x(2), x(2))),
+    "view_as_complex": lambda: ntorch.view_as_complex(x(3, 2)).abs(),
+})
 CALLS.update({
     "addmv_": lambda: ntorch.addmv_(x(2) * 1, x(2, 3), x(3)),
     "as_strided_": lambda: ntorch.as_strided_(x(6) * 1, (2, 2), (1, 2)),

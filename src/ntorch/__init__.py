@@ -27,6 +27,12 @@ from .devices import device  # noqa: E402
 from .dtypes import (  # noqa: E402, F401
     bool,
     can_cast,
+    cdouble,
+    cfloat,
+    chalf,
+    complex32,
+    complex64,
+    complex128,
     dtype,
     finfo,
     float16,
@@ -207,7 +213,7 @@ _load_numba_registries()
 
 # Submodules a script may never touch load on first attribute access (`ntorch.optim`, as after
 # `import ntorch.optim`), keeping them out of `import ntorch`'s time.
-_LAZY_SUBMODULES = ("distributions", "func", "jit", "optim", "profiler", "quasirandom", "signal", "testing")
+_LAZY_SUBMODULES = ("distributions", "fft", "func", "jit", "optim", "profiler", "quasirandom", "signal", "testing")
 
 
 def __getattr__(name: str):

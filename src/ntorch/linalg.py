@@ -74,7 +74,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord not in (math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     x = A.to(dtype) if dtype is not None else A
-    if not x.dtype.is_floating_point:
+    if x.dtype.category < dtypes.FLOAT:
         raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{x.dtype}")
     summed, other = (d1, d0) if abs(ord) == math.inf else (d0, d1)  # inf: sum along rows; 1: along columns

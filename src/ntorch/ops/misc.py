@@ -33,7 +33,7 @@ def get_num_threads() -> int:
 
 def is_complex(input: Tensor) -> bool:
     check_tensor(input, "is_complex")
-    return False
+    return input.is_complex()
 
 
 def is_signed(input: Tensor) -> bool:
