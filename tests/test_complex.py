@@ -664,6 +664,18 @@ def _setitem_np(z):
     ("cumsum_trace_diag", lambda z: z.cumsum(0).abs().sum() + (z.trace() * 1j).real + ntorch.diag(z[0]).abs().sum(),
      lambda z: np.abs(z.cumsum(0)).sum() + (np.trace(z) * 1j).real + np.abs(z[0]).sum()),
     ("setitem", _setitem_loss, _setitem_np),
+    ("gather_take", lambda z: z.gather(0, ntorch.tensor([[2, 0], [2, 1]])).abs().sum() + z.take(ntorch.tensor(
+        [0, 5, 5])).abs().sum(), lambda z: np.abs(np.take_along_axis(z, np.array([[2, 0], [2, 1]]), 0)).sum()
+     + np.abs(z.reshape(-1)[[0, 5, 5]]).sum()),
+    ("index_add_scatter_add_put", lambda z: (ntorch.zeros(3, 2, dtype=C128).index_add(0, ntorch.tensor([1, 1, 0]), z,
+                                                                                        alpha=1 - 2j)
+                                             + ntorch.zeros(3, 2, dtype=C128).scatter_add(0, ntorch.tensor(
+                                                 [[2, 2]]), z[1:2] * 1j)).abs().sum()
+     + ntorch.zeros(4, dtype=C128).put(ntorch.tensor([3, 3]), z[0], accumulate=True).abs().sum(),
+     lambda z: np.abs(np.stack([z[2], z[0] + z[1], np.zeros(2)]) * (1 - 2j)
+                      + np.stack([np.zeros(2), np.zeros(2), z[1] * 1j])).sum() + np.abs(z[0].sum())),
+    ("masked_select", lambda z: z.masked_select(ntorch.tensor([True, False])).abs().sum(),
+     lambda z: np.abs(z[:, 0]).sum()),
 ])
 def test_view_index_join_grads(name, nt_loss, np_loss):
     check_grads(nt_loss, np_loss, crand(3, 2, dtype=np.complex128))
@@ -676,12 +688,14 @@ def test_index_accumulation_of_complex():
     w = ntorch.zeros(2, 2, dtype=C128)
     w.index_put_((ntorch.tensor([0, 0]),), z.to(C128), accumulate=True)
     close(w, np.array([[1 + 4j, 6 - 1j], [0, 0]]))
-    with pytest.raises(NotImplementedError, match="scatter reductions .* of complex tensors are not implemented"):
-        ntorch.zeros(2, 2, dtype=C64).scatter_add(0, ntorch.tensor([[1, 0], [1, 0]]), z)
-    for call in (lambda t: t.gather(0, ntorch.tensor([[0, 1]])), lambda t: t.take(ntorch.tensor([0])),
-                 lambda t: ntorch.zeros(2, 2, dtype=C128).index_add(0, ntorch.tensor([1]), t[:1])):
-        with pytest.raises(NotImplementedError, match="the derivative for complex tensors is not implemented"):
-            call(ntorch.tensor(Z0[:2, :2], requires_grad=True))
+    i = ntorch.tensor([[1, 0], [1, 0]])
+    close(ntorch.zeros(2, 2, dtype=C64).scatter_add(0, i, z), np.array([[0, 6 - 1j], [1 + 4j, 0]], np.complex64))
+    close(ntorch.ones(2, 2, dtype=C64).scatter_reduce(0, i, z, "mean", include_self=False),
+          np.array([[1, 3 - 0.5j], [0.5 + 2j, 1]], np.complex64))
+    close(ntorch.zeros(4, dtype=C64).put_(ntorch.tensor([0, 0, 3]), ntorch.tensor([1j, 2, 3 + 3j]), accumulate=True),
+          np.array([2 + 1j, 0, 0, 3 + 3j], np.complex64))
+    with pytest.raises(NotImplementedError, match="scatter reductions other than sum/mean of complex tensors"):
+        ntorch.ones(2, 2, dtype=C64).scatter_reduce(0, i, z, "prod")
 
 
 def test_var_std_and_python_conversions():

@@ -352,7 +352,8 @@ COMPLEX_NODES = frozenset({
     "IndexPutBackward0", "FillBackward0", "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1",
     "CumsumBackward0", "MmBackward0", "AddmmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0",
     "RealBackward0", "ImagBackward0", "ViewAsRealBackward0", "ViewAsComplexBackward0", "ContiguousBackward0",
-    "MovedimBackward0", "DiagEmbedBackward0",
+    "MovedimBackward0", "DiagEmbedBackward0", "GatherBackward0", "TakeBackward0", "ScatterBackward0",
+    "ScatterBackward1", "ScatterAddBackward0", "IndexAddBackward0", "PutBackward0", "MaskedSelectBackward0",
     # ntorch.fft's real-linear primitives (each backward is its adjoint, right for complex tensors)
     "FftC2CBackward0", "FftR2CBackward0", "FftC2RBackward0", "FftR2CBackwardBackward0", "FftC2RBackwardBackward0",
     "FftResizeBackward0", "ToComplexBackward0",

@@ -435,9 +435,9 @@ def _compute_np(dt: np.dtype) -> np.dtype:
     """The dtype a reduction kernel runs in: float16 in float32, bool and integers in int64 (exact, wrapping)."""
     if dt == np.float16:
         return np.dtype(np.float32)
-    if dt.kind == "c":  # (index_put and index_add split a complex tensor into its parts before this)
-        raise NotImplementedError("scatter reductions and put(accumulate=True) of complex tensors are not implemented "
-                                  "in ntorch yet")
+    if dt.kind == "c":  # (the linear ones split a complex tensor into its parts before this)
+        raise NotImplementedError("scatter reductions other than sum/mean of complex tensors are not implemented in "
+                                  "ntorch yet")
     return dt if dt.kind == "f" else np.dtype(np.int64)
 
 
@@ -1131,6 +1131,14 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
                   include_self: bool = True) -> Tensor:
     """The in-place scatter family: self[p with p[dim] = index[p]] (reduce)= src[p] over index's shape."""
     check_tensor(self, op, "self")
+    if reduce in ("sum", "mean") and self.is_complex() and (not isinstance(src, Tensor) or src.dtype is self.dtype):
+        from .complex import _part  # linear reductions of complex values: the real and imaginary parts apart
+
+        for which in (0, 1):
+            part = _part(src, which) if isinstance(src, Tensor) else (complex(src).real, complex(src).imag)[which]
+            _scatter_impl(_part(self, which), op, dim, index, part, reduce, include_self)
+        self._bump_version()
+        return self
     idx = _check_index_dtype(index, op, _INT32_64, "scatter(): Expected dtype int32/int64 for index")
     _check_devices(self, index, src)
     x = self._data
@@ -1345,6 +1353,13 @@ def _put_raw(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = Fal
     """self.flatten()[index] = source.flatten() (accumulate: +=)."""
     check_tensor(self, "put_", "self")
     check_tensor(source, "put_", "source")
+    if accumulate and self.is_complex() and source.dtype is self.dtype:  # the real and imaginary parts apart
+        from .complex import _part
+
+        for which in (0, 1):
+            _put_raw(_part(self, which), index, _part(source, which), True)
+        self._bump_version()
+        return self
     idx = _check_index_dtype(index, "put_", _INT64, "put_(): Expected a long tensor for index, but got {dtype}")
     _check_devices(self, index, source)
     if source.dtype is not self.dtype:
@@ -1767,7 +1782,8 @@ def _index_add_backward(c, g: Tensor):
     gs = None
     if c.needs_input_grad[1]:
         gs = index_select(g, c.dim, c.index).reshape(c.source_shape)
-        gs = gs * c.alpha if c.alpha != 1 else gs
+        alpha = c.alpha.conjugate() if isinstance(c.alpha, complex) else c.alpha  # (complex: grad * conj(alpha))
+        gs = gs * alpha if alpha != 1 else gs
     return g, gs
 
 
