@@ -818,3 +818,15 @@ def test_float_power_complex():
 def test_real_only_functions_refuse_complex(call, message):
     with pytest.raises(NotImplementedError, match=message):
         call(ntorch.tensor([[1 + 2j, 3 - 1j], [1j, 2]]))
+
+
+def test_strided_views_of_a_complex_part():
+    """as_strided / unfold on .real or .imag count the storage in the part's elements (two per complex one)."""
+    a = (np.arange(6) + 1j * np.arange(6, 12)).astype(np.complex64)
+    z = ntorch.tensor(a)
+    np.testing.assert_array_equal(z.real.unfold(0, 2, 2).numpy(), a.real.reshape(3, 2))
+    np.testing.assert_array_equal(z.imag.unfold(0, 3, 3).numpy(), a.imag.reshape(2, 3))
+    # the real part's storage view: real and imaginary parts interleaved
+    np.testing.assert_array_equal(z.real.as_strided((4,), (1,)).numpy(), [0, 6, 1, 7])
+    with pytest.raises(RuntimeError, match="out of bounds for storage"):
+        z.real.as_strided((13,), (1,))
