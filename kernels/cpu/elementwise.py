@@ -15,10 +15,13 @@ import hashlib
 import math
 import os
 
+import ml_dtypes
 import numba
 import numpy as np
 
 from . import codegen
+
+HALF_NP = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))  # stored 16-bit, computed in float32
 
 PARALLEL_MIN_ELEMENTS = 1 << 18
 # tiles of the tiled loop (rows x columns of the output): the transposed operand's TILE_COLS runs of TILE_ROWS
@@ -366,15 +369,15 @@ class ElementwiseKernel:
         """Write f(operands, params) into `out` (C-contiguous, dtype of the result).
 
         Array operands must already have out's shape (broadcast views with stride 0 are fine);
-        scalars are Python or NumPy numbers. float16 arrays are computed through float32, since
-        Numba has no float16 arithmetic on the CPU.
+        scalars are Python or NumPy numbers. float16 and bfloat16 arrays are computed through float32, since
+        Numba has no float16 arithmetic on the CPU and cannot type bfloat16 at all.
         """
         if out.size == 0:
             return
-        operands = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float16 else a
+        operands = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype in HALF_NP else a
                     for a in operands]
         target = out
-        if out.dtype == np.float16:
+        if out.dtype in HALF_NP:
             target = np.empty(out.shape, np.float32)
         self._run(target, operands, params)
         if target is not out:

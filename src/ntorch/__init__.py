@@ -42,6 +42,7 @@ from .dtypes import (  # noqa: E402, F401
     set_default_dtype,
     uint8,
 )
+from .dtypes import bfloat16  # noqa: E402, F401
 from .dtypes import float16 as half  # noqa: E402, F401
 from .dtypes import float32 as float
 from .dtypes import float64 as double

@@ -7,6 +7,7 @@ operand only wins when it is of a higher category.
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 _py_bool = bool
@@ -63,6 +64,22 @@ INTEGER_DTYPES = (uint8, int8, int16, int32, int64)
 FLOAT_DTYPES = (float16, float32, float64)
 NUMERIC_DTYPES = INTEGER_DTYPES + FLOAT_DTYPES
 
+# bfloat16: stored as ml_dtypes.bfloat16 NumPy arrays. Numba can type neither its arithmetic nor its arrays, so
+# like float16 on the CPU it computes in float32 inside kernels, rounded back once per op (HALF_DTYPES is that rule).
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, FLOAT)
+ALL_DTYPES = ALL_DTYPES + (bfloat16,)
+FLOAT_DTYPES = FLOAT_DTYPES + (bfloat16,)
+NUMERIC_DTYPES = NUMERIC_DTYPES + (bfloat16,)
+HALF_DTYPES = (float16, bfloat16)  # 16-bit floats: computed in float32 by CPU kernels, rounded back to their dtype
+HALF_NP = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))  # the same, as NumPy dtypes (arr.dtype in HALF_NP)
+CPU_ONLY_DTYPES = (bfloat16,)  # numba-cuda has no bfloat16: dispatch registers no CUDA kernel for it
+
+
+def compute_np(np_dtype) -> np.dtype:
+    """The NumPy dtype a CPU kernel computes in for arrays of np_dtype: float32 for the 16-bit floats."""
+    np_dtype = np.dtype(np_dtype)
+    return np.dtype(np.float32) if np_dtype in HALF_NP else np_dtype
+
 ALIASES = {
     "half": float16, "float": float32, "double": float64, "short": int16, "int": int32, "long": int64,
 }
@@ -80,6 +97,15 @@ def from_numpy_dtype(np_dtype) -> dtype:
             f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
         ) from None
+
+
+def user_numpy_dtype(np_dtype) -> dtype:
+    """from_numpy_dtype for arrays a user hands in (from_numpy, tensor): torch refuses ml_dtypes.bfloat16 ones."""
+    d = from_numpy_dtype(np_dtype)
+    if d is bfloat16:
+        raise TypeError("can't convert np.ndarray of type ml_dtypes.bfloat16. The only supported types are: "
+                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+    return d
 
 
 def as_dtype(d) -> dtype:
@@ -121,6 +147,8 @@ def _promote_pair(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a
     if a.is_floating_point or b.is_floating_point:
+        if a in HALF_DTYPES and b in HALF_DTYPES:  # float16 with bfloat16: neither holds the other
+            return float32
         if a.is_floating_point and b.is_floating_point:
             return a if a.itemsize >= b.itemsize else b
         return a if a.is_floating_point else b
@@ -172,6 +200,7 @@ def result_type_of(dim_dtypes, zero_dim_dtypes, scalar_dtypes) -> dtype:
 
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
                 "float16": "Half", "float32": "Float", "float64": "Double"}
+_TORCH_NAMES["bfloat16"] = "BFloat16"
 _FROM_TORCH_NAME = {v: k for k, v in _TORCH_NAMES.items()}
 
 
@@ -204,7 +233,7 @@ class finfo:
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
-        fi = np.finfo(d.np)
+        fi = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
         self.bits = d.itemsize * 8
         self.eps = float(fi.eps)
         self.max = float(fi.max)

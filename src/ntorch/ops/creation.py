@@ -87,7 +87,7 @@ def _infer_dtype(data) -> dtypes.dtype:
     if isinstance(data, Tensor):
         return data.dtype
     if isinstance(data, np.ndarray | np.generic):
-        return dtypes.from_numpy_dtype(data.dtype)
+        return dtypes.user_numpy_dtype(data.dtype)
     if isinstance(data, list | tuple):
         if len(data) == 0:
             return dtypes.get_default_dtype()
@@ -209,7 +209,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, np.ndarray):
-        dt = _dt(dtype, dtypes.from_numpy_dtype(data.dtype))
+        dt = _dt(dtype, dtypes.user_numpy_dtype(data.dtype))
         return _finish(np.array(data, dtype=dt.np, copy=True), requires_grad, device)
     dt = _dt(dtype, _infer_dtype(data))
     sizes = _sizes_of(data)
@@ -246,7 +246,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor sharing memory with `arr` (torch rejects negative strides; so do we)."""
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    dtypes.from_numpy_dtype(arr.dtype)
+    dtypes.user_numpy_dtype(arr.dtype)
     if any(s < 0 for s in arr.strides):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making "

@@ -2,7 +2,7 @@
 
 An expression is written over operands `x, y, z` and parameters `p0, p1, ...`; `T` is the compute
 dtype's NumPy type inside the kernel. Expression keys, most specific first: a dtype name
-("float32"), "f32" (float32 and float16, which compute in float32), "float", "int", "bool", "any".
+("float32"), "f32" (float32, float16 and bfloat16, which compute in float32), "float", "int", "bool", "any".
 The kernels for each (op, dtype) are registered with the dispatcher below the table.
 """
 
@@ -182,7 +182,7 @@ OPS: list[Op] = [
     Op("logaddexp", {"any": "logaddexp(x, y)"}, 2, dtypes=F),
     Op("logaddexp2", {"any": "logaddexp2(x, y)"}, 2, dtypes=F),
     Op("xlogy", {"any": "xlogy(x, y)"}, 2, result="float", dtypes=F),
-    Op("nextafter", {"float16": "nextafter_f16(x, y)", "any": "np.nextafter(x, y)"}, 2, dtypes=F),
+    Op("nextafter", {"float16": "nextafter_f16(x, y)", "bfloat16": "nextafter_bf16(x, y)", "any": "np.nextafter(x, y)"}, 2, dtypes=F),
     Op("ldexp", {"any": "x * T(2) ** y"}, 2, result="float", dtypes=F),
     Op("gcd", {"int": "gcd(x, y)"}, 2, dtypes=I),
     Op("lcm", {"int": "lcm(x, y)"}, 2, dtypes=I),
@@ -505,7 +505,7 @@ def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
 
 def _expr_for(op: Op, dt: dtypes.dtype) -> str:
     kind = {FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
-    keys = [dt.name] + (["f32"] if dt in (dtypes.float16, dtypes.float32) else []) + [kind, "any"]
+    keys = [dt.name] + (["f32"] if dt in dtypes.HALF_DTYPES or dt is dtypes.float32 else []) + [kind, "any"]
     for key in keys:
         if key in op.exprs:
             return op.exprs[key]
@@ -513,7 +513,7 @@ def _expr_for(op: Op, dt: dtypes.dtype) -> str:
 
 
 def _compute_np(dt: dtypes.dtype) -> str:
-    return "float32" if dt is dtypes.float16 else dt.np.name
+    return "float32" if dt in dtypes.HALF_DTYPES else dt.np.name
 
 
 def _cuda_kernel(op: Op, dt: dtypes.dtype):
@@ -583,7 +583,7 @@ def _fast_entry(key: tuple):
     name, np_dtype, kinds, scalar_type = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams:
+    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams:
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     compute = dtypes.result_type_of([dt], [], scalars)
@@ -935,7 +935,7 @@ def _fast_inplace_entry(key: tuple):
     name, np_dtype, kinds, scalar_type, nparams = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams != nparams or op.result == "bool":
+    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams != nparams or op.result == "bool":
         return None
     if nparams and name not in ("add_alpha", "sub_alpha"):  # (other parameters may need checks or conversion)
         return None
@@ -1033,7 +1033,7 @@ def _writes_self(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: 
     through a temporary, so no input element is read after it was overwritten."""
     target = self._data
     if result_dt is not self.dtype or compute is not self.dtype or not target.flags.c_contiguous \
-            or (not broadcast and self.dtype is dtypes.float16):
+            or (not broadcast and self.dtype in dtypes.HALF_DTYPES):
         return False
     for o in others:
         if isinstance(o, Tensor):
