@@ -75,6 +75,16 @@ HALF_NP = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))  # the same, as N
 CPU_ONLY_DTYPES = (bfloat16,)  # numba-cuda has no bfloat16: dispatch registers no CUDA kernel for it
 
 
+def is_float_np(np_dtype) -> _py_bool:
+    """Whether a NumPy dtype is a floating one ntorch knows (kind 'f', or ml_dtypes' bfloat16, whose kind is 'V')."""
+    return np_dtype.kind == "f" or np_dtype in HALF_NP
+
+
+def np_finfo(np_dtype):
+    """np.finfo that also takes ml_dtypes' bfloat16 (which np.finfo refuses)."""
+    return ml_dtypes.finfo(np_dtype)
+
+
 def compute_np(np_dtype) -> np.dtype:
     """The NumPy dtype a CPU kernel computes in for arrays of np_dtype: float32 for the 16-bit floats."""
     np_dtype = np.dtype(np_dtype)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..cuda.array import CudaArray
-from ..dtypes import _FROM_NP
+from ..dtypes import _FROM_NP, bfloat16
 from ..tensor import Tensor
 from . import grad_mode
 
@@ -346,7 +346,7 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
         arr = out._data
         dt = _FROM_NP[arr.dtype]
         meta.append((arr.shape, dt) if type(arr) is np.ndarray else (arr.shape, dt, arr.device))
-        if arr.dtype.kind == "f":
+        if arr.dtype.kind == "f" or dt is bfloat16:  # (ml_dtypes' bfloat16 has kind 'V')
             out._requires_grad = True
             out._grad_fn = node
             out._output_nr = i

@@ -104,8 +104,8 @@ def torch_scalar_name(dt: dtypes.dtype) -> str:
 
 
 def _compute_dtype(dt: dtypes.dtype):
-    """The NumPy dtype kernels compute in: float16 (and bool for fold) in float32."""
-    return np.float32 if dt in (dtypes.float16, dtypes.bool) else dt.np
+    """The NumPy dtype kernels compute in: float16/bfloat16 (and bool for fold) in float32."""
+    return np.float32 if dt in dtypes.HALF_DTYPES or dt is dtypes.bool else dt.np
 
 
 def linear_op(x: Tensor, fn, adjoint, name: str, adjoint_name: str) -> Tensor:

@@ -22,7 +22,7 @@ from ..ops.softmax import softmax_array
 from ..tensor import Tensor
 from . import cuda_losses
 
-_F = (dtypes.float16, dtypes.float32, dtypes.float64)
+_F = dtypes.FLOAT_DTYPES
 for _name, _kernel in (("cross_entropy", K.cross_entropy_rows), ("nll_loss", K.nll_3d),
                        ("cross_entropy.probs", K.prob_cross_entropy_3d), ("mse_loss", K.mse_l1),
                        ("l1_loss", K.mse_l1), ("binary_cross_entropy", K.bce),
@@ -47,9 +47,9 @@ def _reduction(size_average, reduce, reduction: str, stacklevel: int = 3) -> str
 
 
 def _compute(arr: np.ndarray, dt: np.dtype | None = None) -> np.ndarray:
-    """arr as a C-contiguous array of the compute dtype (dt, or arr's), float16 widened to float32."""
+    """arr as a C-contiguous array of the compute dtype (dt, or arr's), float16/bfloat16 widened to float32."""
     dt = np.dtype(dt or arr.dtype)
-    return np.ascontiguousarray(arr, dtype=np.float32 if dt == np.float16 else dt)
+    return np.ascontiguousarray(arr, dtype=dtypes.compute_np(dt))
 
 
 def _scalar(value: float, dt: np.dtype) -> Tensor:
@@ -77,7 +77,7 @@ _ONES: dict = {}
 def _class_weight(weight: Tensor | None, n_classes: int, dt: dtypes.dtype, prefix: str = "") -> np.ndarray:
     """The (C,) weight array in the compute dtype (ones when None), checked as torch checks it."""
     if weight is None:
-        key = (n_classes, np.float32 if dt is dtypes.float16 else dt.np)
+        key = (n_classes, dtypes.compute_np(dt.np))
         ones = _ONES.get(key)
         if ones is None:
             ones = np.ones(n_classes, key[1])

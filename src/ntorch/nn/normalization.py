@@ -21,9 +21,9 @@ dispatch.register("one_hot.check", "cpu", (dtypes.int64,), lambda dt: K.index_ra
 
 
 def _check_mixed(x: Tensor, *params: Tensor | None) -> None:
-    """torch's CPU norms: parameters share the input's dtype, except float32 ones with a float16 input."""
+    """torch's CPU norms: parameters share the input's dtype, except float32 ones with a float16/bfloat16 input."""
     for p in params:
-        if p is not None and p.dtype is not x.dtype and not (x.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+        if p is not None and p.dtype is not x.dtype and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
             if x.dtype is dtypes.float64:
                 raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
@@ -36,7 +36,7 @@ def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> T
     if tuple(p.shape) != shape:
         raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                            f"{list(p.shape)} and normalized_shape = {list(shape)}")
-    if p.dtype is not x.dtype and not (x.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+    if p.dtype is not x.dtype and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
         if x.dtype is dtypes.float32:
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
         raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
@@ -73,7 +73,7 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     kernel = dispatch.lookup("layer_norm", "cpu", input.dtype)
     n = math.prod(shape)
     m = input.numel() // n if n else 0
-    compute = np.float32 if input.dtype is dtypes.float16 else input.dtype.np
+    compute = dtypes.compute_np(input.dtype.np)
     x = np.ascontiguousarray(input._data, dtype=compute).reshape(m, n)
     empty = np.empty(0, compute)
     w = np.ascontiguousarray(weight._data, dtype=compute).reshape(n) if weight is not None else empty
@@ -100,7 +100,7 @@ def _layer_norm_backward(c, g: Tensor):
     if grad_mode.STATE.enabled:  # create_graph: composed of recorded ops, statistics recomputed from x
         return _layer_norm_backward_composed(c, x, w, g)
     m, n = c.mean.size, math.prod(c.shape)
-    compute = np.float32 if x.dtype is dtypes.float16 else x.dtype.np
+    compute = dtypes.compute_np(x.dtype.np)
     x2 = np.ascontiguousarray(x._data, dtype=compute).reshape(m, n)
     g2 = np.ascontiguousarray(g._data, dtype=compute).reshape(m, n)
     w1 = np.ascontiguousarray(w._data, dtype=compute).reshape(n) if w is not None else np.ones(n, compute)
@@ -343,10 +343,10 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
                                f"{list(weight.shape)} and normalized_shape = {list(shape)}")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    # torch computes float16 in float32 (its opmath type), eps defaulting to that type's machine epsilon
-    x = input.to(dtypes.float32) if input.dtype is dtypes.float16 else input
+    # torch computes float16/bfloat16 in float32 (its opmath type), eps defaulting to that type's machine epsilon
+    x = input.to(dtypes.float32) if input.dtype in dtypes.HALF_DTYPES else input
     if eps is None:
-        eps = float(np.finfo(x.dtype.np).eps)
+        eps = float(dtypes.np_finfo(x.dtype.np).eps)
     dims = tuple(range(input.ndim - k, input.ndim))
     y = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
     if weight is not None:

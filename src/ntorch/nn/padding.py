@@ -64,7 +64,7 @@ def _fill_value(value, dt: dtypes.dtype):
         return bool(value)
     if dt.is_floating_point:
         v = float(value)
-        if math.isfinite(v) and abs(v) > float(np.finfo(dt.np).max):
+        if math.isfinite(v) and abs(v) > float(dtypes.np_finfo(dt.np).max):
             raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dt.name]} without overflow")
         return v
     info = np.iinfo(dt.np)

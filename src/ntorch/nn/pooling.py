@@ -57,7 +57,7 @@ PARALLEL_WORK = 1 << 20  # window reads from which max_pool2d shares planes amon
 
 
 def _compute(dt: dtypes.dtype):
-    return np.float32 if dt is dtypes.float16 else dt.np.type
+    return dtypes.compute_np(dt.np).type
 
 
 def _planes(x: np.ndarray, cdt) -> np.ndarray:
@@ -208,7 +208,7 @@ def _grad_planes(a: np.ndarray, nd: int, in_shape, cdt) -> np.ndarray:
 
 def _grad_compute(a: np.ndarray):
     """The compute dtype of a backward kernel for a float array (float16 in float32)."""
-    return np.float32 if a.dtype == np.float16 else a.dtype.type
+    return dtypes.compute_np(a.dtype).type
 
 
 def _scatter_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:

@@ -52,7 +52,7 @@ def check_scalar_fits(value, dt: dtypes.dtype) -> None:
         return
     if dt.is_floating_point:
         v = float(value)
-        fits = v != v or abs(v) == float("inf") or abs(v) <= float(np.finfo(dt.np).max)
+        fits = v != v or abs(v) == float("inf") or abs(v) <= float(dtypes.np_finfo(dt.np).max)
     else:
         info = np.iinfo(dt.np)
         if isinstance(value, float | np.floating):

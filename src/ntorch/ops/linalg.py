@@ -18,7 +18,6 @@ from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
 
-_HALF_TYPES = tuple(d for d in (dtypes.float16, getattr(dtypes, "bfloat16", None)) if d is not None)
 MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
@@ -66,8 +65,8 @@ def _infer_batch(a: tuple, b: tuple) -> tuple:
 
 
 def _compute_arrays(dt: dtypes.dtype, *arrays):
-    """float16 computes in float32 (Numba has no CPU float16 arithmetic)."""
-    if dt is dtypes.float16:
+    """float16 and bfloat16 compute in float32 (Numba has no CPU float16 arithmetic and no bfloat16 type)."""
+    if dt in dtypes.HALF_DTYPES:
         return [a.astype(np.float32) for a in arrays], np.float32
     return list(arrays), dt.np
 
@@ -163,7 +162,7 @@ def _out_dtype_call(op: str, out_dtype, fn, *args, out=None, **kwargs) -> Tensor
                                   "This could be because the operator doesn't exist for this backend, or was omitted "
                                   "during the selective/custom build process (if using custom build).")
     if dt is not args[0].dtype:
-        if dt is not dtypes.float32 or args[0].dtype not in _HALF_TYPES:
+        if dt is not dtypes.float32 or args[0].dtype not in dtypes.HALF_DTYPES:
             raise RuntimeError("out_dtype must be the same as input dtype or fp32 for fp16/bf16 inputs")
         args = tuple(a.float() for a in args)
     return fn(*args, out=out, **kwargs)

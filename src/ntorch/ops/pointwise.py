@@ -301,7 +301,7 @@ def _float_info(dt: dtypes.dtype) -> tuple[float, float]:
 
     if not dt.is_floating_point:
         return (0.0, 0.0)
-    fi = np.finfo(dt.np)
+    fi = dtypes.np_finfo(dt.np)
     return (float(fi.min), float(fi.max))
 
 

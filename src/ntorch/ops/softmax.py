@@ -49,14 +49,14 @@ def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
     kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(arr.dtype))
     if arr.size == 0:
         return np.empty(shape, arr.dtype)
-    compute = np.float32 if arr.dtype == np.float16 else arr.dtype
+    compute = dtypes.compute_np(arr.dtype)
     x3 = np.ascontiguousarray(arr, dtype=compute).reshape(outer, n, inner)
     out = np.empty(x3.shape, compute)
     kernel(x3, out, log)
     out = out.reshape(shape)
-    if arr.dtype == np.float16:
+    if arr.dtype in dtypes.HALF_NP:
         with np.errstate(over="ignore"):  # log_softmax beyond float16's range is -inf, as in torch
-            return out.astype(np.float16)
+            return out.astype(arr.dtype)
     return out
 
 
@@ -81,7 +81,7 @@ def softmax_backward_array(y: np.ndarray, g: np.ndarray, dim: int, log: bool) ->
     n = shape[dim] if y.ndim else 1
     outer = math.prod(shape[:dim])
     three = (outer, n, y.size // (outer * n))
-    compute = np.float32 if dt == np.float16 else dt
+    compute = dtypes.compute_np(dt)
     y3 = np.ascontiguousarray(y, dtype=compute).reshape(three)
     g3 = np.ascontiguousarray(g, dtype=compute).reshape(three)
     out = np.empty(shape, compute)  # the final shape: a base-less array becomes .grad without a copy
@@ -117,9 +117,9 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
         if dtype is not input.dtype and needs_graph(input):  # a recorded cast (ToCopyBackward0) first
             return _softmax(op, input.to(dtype), d, _stacklevel, None)
         arr = _arrays.astype(arr, dtype.np)
-    if arr.dtype.kind != "f" and arr.size == 0:  # torch's kernel, which checks the dtype, never runs
+    if not dtypes.is_float_np(arr.dtype) and arr.size == 0:  # torch's kernel, which checks the dtype, never runs
         return Tensor._wrap(_arrays.empty(arr.shape, arr.dtype, arr))
-    if arr.dtype.kind != "f":
+    if not dtypes.is_float_np(arr.dtype):
         last = input.ndim == 0 or d == input.ndim - 1
         name = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"
         raise NotImplementedError(f'"{name}" not implemented for '
