@@ -21,9 +21,10 @@ dispatch.register("one_hot.check", "cpu", (dtypes.int64,), lambda dt: K.index_ra
 
 
 def _check_mixed(x: Tensor, *params: Tensor | None) -> None:
-    """torch's CPU norms: parameters share the input's dtype, except float32 ones with a float16/bfloat16 input."""
+    """torch's CPU norms: parameters share the input's dtype, except float32 ones with a 16-bit float input."""
     for p in params:
-        if p is not None and p.dtype is not x.dtype and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
+        if p is not None and p.dtype is not x.dtype \
+                and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
             if x.dtype is dtypes.float64:
                 raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")

@@ -297,8 +297,6 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
 
 
 def _float_info(dt: dtypes.dtype) -> tuple[float, float]:
-    import numpy as np
-
     if not dt.is_floating_point:
         return (0.0, 0.0)
     fi = dtypes.np_finfo(dt.np)
