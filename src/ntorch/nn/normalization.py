@@ -139,8 +139,8 @@ def _layer_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """(x - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape dims (biased var)."""
-    if amp.STATE.active:  # autocast: torch's float32 op list
-        input, weight, bias = amp.float32(input, weight, bias)
+    if amp.STATE.active:  # autocast: torch's CUDA float32 op list (not the CPU's)
+        input, weight, bias = amp.float32(input, weight, bias, cpu=False)
     return layer_norm_forward(input, normalized_shape, weight, bias, eps)[0]
 
 
@@ -307,8 +307,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise each of num_groups channel groups of every sample (biased var), then per-channel affine."""
-    if amp.STATE.active:  # autocast: torch's float32 op list
-        input, weight, bias = amp.float32(input, weight, bias)
+    if amp.STATE.active:  # autocast: torch's CUDA float32 op list (not the CPU's)
+        input, weight, bias = amp.float32(input, weight, bias, cpu=False)
     check_tensor(input, "group_norm")
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")

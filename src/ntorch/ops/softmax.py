@@ -99,8 +99,8 @@ def _softmax_backward(c, g: Tensor):
 
 
 def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
-    if amp.STATE.active and dtype is None:  # autocast: torch's float32 op list
-        (input,) = amp.float32(input)
+    if amp.STATE.active and dtype is None:  # autocast: torch's CUDA float32 op list (not the CPU's)
+        (input,) = amp.float32(input, cpu=False)
     check_tensor(input, op)
     if isinstance(_stacklevel, dtypes.dtype):  # torch.softmax(x, dim, dtype) / x.softmax(dim, dtype)
         dtype = _stacklevel
