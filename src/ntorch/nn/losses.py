@@ -907,7 +907,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{w.shape[1]}x{w.shape[0]})")
     dt = linalg._same_dtype("mm", input, weight)
     fused = _fused_bias(x, w, bias, dt)  # CUDA: the bias add is the matmul kernel's epilogue (one launch)
-    res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, dt, bias._data if fused else None))
+    if _half_bias(x, w, bias, dt):  # torch rounds the float32 product plus bias once; the add below would round twice
+        acc = linalg._mm_arrays("mm", x, w.T, dt, round_out=False)
+        res = Tensor._wrap((acc + bias._data.astype(np.float32)).astype(dt.np))
+        fused = True
+    else:
+        res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, dt, bias._data if fused else None))
     if bias is not None and not fused:
         b = bias._data
         if b.dtype != res._data.dtype or (b.shape != (w.shape[0],) and tuple(
@@ -925,6 +930,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                       (input, weight, bias), (res,), (input, weight))
         node.bias_shape = tuple(bias.shape) if bias is not None else None
     return res
+
+
+def _half_bias(x, w, bias: Tensor | None, dt) -> bool:
+    """Whether a CPU float16/bfloat16 linear adds its (N,) bias of the same dtype to the float32 product."""
+    return (bias is not None and dt in dtypes.HALF_DTYPES and type(x) is np.ndarray
+            and type(bias._data) is np.ndarray and bias._data.dtype == x.dtype and bias._data.shape == (w.shape[0],))
 
 
 def _fused_bias(x, w, bias: Tensor | None, dt) -> bool:

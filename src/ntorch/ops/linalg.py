@@ -92,7 +92,9 @@ def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype, bias=None):
     return out
 
 
-def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bias=None) -> np.ndarray:
+def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bias=None,
+               round_out: bool = True) -> np.ndarray:
+    """a @ b in dt (CPU float16/bfloat16: in float32, rounded once unless round_out is False)."""
     if _cuda_pair(op, a, b) is not None:
         return _cuda_product("mm", a, b, (a.shape[0], b.shape[1]), dt, cuda_bias)
     kernel = dispatch.lookup("mm", "cpu", dt)
@@ -107,7 +109,7 @@ def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bia
     else:
         out = np.empty((m, n), np_dt)
         kernel(a, b, out)
-    return out.astype(dt.np) if np_dt != dt.np else out
+    return out.astype(dt.np) if np_dt != dt.np and round_out else out
 
 
 def _transposed_is_cheaper(a: np.ndarray, b: np.ndarray) -> bool:
@@ -408,7 +410,8 @@ def _addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Ten
     if mat1.dtype is not mat2.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy(mat1)} and {_legacy(mat2)}")
     shape = (mat1.shape[0], mat2.shape[1])
-    return _scale_add(input, shape, lambda: mm(mat1, mat2), beta, alpha)
+    return _scale_add(input, shape, lambda wide: mm(mat1.float(), mat2.float()) if wide else mm(mat1, mat2),
+                      beta, alpha)
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out_dtype=None,
@@ -432,7 +435,8 @@ def _baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) 
         raise RuntimeError(f"Input dtypes must be the same, got: input {_cpp(input)}, batch1: {_cpp(batch1)}, "
                            f"batch2: {_cpp(batch2)}")
     shape = (batch1.shape[0], batch1.shape[1], batch2.shape[2])
-    return _scale_add(input, shape, lambda: bmm(batch1, batch2), beta, alpha)
+    return _scale_add(input, shape, lambda wide: bmm(batch1.float(), batch2.float()) if wide else bmm(batch1, batch2),
+                      beta, alpha)
 
 
 @takes_out("addmv")
@@ -454,21 +458,26 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
 def _scale_add(input: Tensor, shape: tuple, product, beta, alpha) -> Tensor:
     """beta * input + alpha * product() as torch's BLAS-style kernels compute it: input is expanded to the
     product's shape (torch's expand errors), beta == 0 ignores input (nan and inf included), alpha == 0
-    ignores the product, and for integer tensors beta and alpha are truncated to integers first."""
+    ignores the product, and for integer tensors beta and alpha are truncated to integers first. product(wide)
+    gives the product in float32 when wide: CPU float16/bfloat16 round alpha * product + beta * input once, as
+    torch's kernels (float32 accumulation) do."""
     from .elementwise import apply
     from .shape import expand
 
+    wide = input.dtype in dtypes.HALF_DTYPES and not _arrays.is_cuda(input._data)
     inp = expand(input, shape)
+    if wide:
+        inp = inp.float()
     if not input.dtype.is_floating_point:
         beta, alpha = int(beta), int(alpha)
     if alpha == 0:
         res = Tensor._wrap(np.zeros(shape, input.dtype.np))
     else:
-        res = product()
+        res = product(wide)
         if alpha != 1:
             res = apply("mul", res, alpha)
     if beta == 0:
-        return res
+        return res.to(input.dtype)
     scaled = inp if beta == 1 else apply("mul", inp, beta)
     return apply("add", scaled, res).to(input.dtype)
 
