@@ -142,7 +142,8 @@ def test_casts_round_once_and_round_trip():
     np.testing.assert_array_equal(vals(t), rnd(x))
     assert t.to(ntorch.float32).dtype is ntorch.float32 and t.double().dtype is ntorch.float64
     np.testing.assert_array_equal(t.double().numpy(), rnd(x).astype(np.float64))
-    np.testing.assert_array_equal(t.half().numpy(), rnd(x).astype(np.float16))
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(t.half().numpy(), rnd(x).astype(np.float16))
     assert ntorch.tensor([2.9, -2.9]).to(BF).int().tolist() == [2, -2]
     assert ntorch.tensor([True, False]).to(BF).tolist() == [1.0, 0.0]
     assert ntorch.tensor([3, -7]).to(dtype=BF).tolist() == [3.0, -7.0]

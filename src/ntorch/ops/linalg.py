@@ -452,7 +452,8 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
     if input.dtype is not mat.dtype or mat.dtype is not vec.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_legacy(input)}, {_legacy(mat)}, "
                            f"and {_legacy(vec)}")
-    return _scale_add(input, (mat.shape[0],), lambda: mv(mat, vec), beta, alpha)
+    return _scale_add(input, (mat.shape[0],), lambda wide: mv(mat.float(), vec.float()) if wide else mv(mat, vec),
+                      beta, alpha)
 
 
 def _scale_add(input: Tensor, shape: tuple, product, beta, alpha) -> Tensor:
@@ -900,7 +901,8 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out: Ten
         raise RuntimeError(f"expected scalar type {_legacy(input)} but found "
                            f"{_legacy(vec1 if vec1.dtype is not input.dtype else vec2)}")
     shape = (vec1.shape[0], vec2.shape[0])
-    return _finish(_scale_add(input, shape, lambda: outer(vec1, vec2), beta, alpha), out, "addr")
+    return _finish(_scale_add(input, shape, lambda wide: outer(vec1.float(), vec2.float()) if wide
+                              else outer(vec1, vec2), beta, alpha), out, "addr")
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -923,9 +925,10 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, ou
     nb, m, k = batch1.shape
     n = batch2.shape[2]
 
-    def product():
+    def product(wide: bool):
         a = batch1.permute(1, 0, 2).reshape(m, nb * k)
-        return mm(a, batch2.reshape(nb * k, n))
+        b = batch2.reshape(nb * k, n)
+        return mm(a.float(), b.float()) if wide else mm(a, b)
 
     return _finish(_scale_add(input, (m, n), product, beta, alpha), out, "addbmm")
 
