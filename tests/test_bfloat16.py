@@ -124,6 +124,13 @@ def test_factories(make, want):
     np.testing.assert_array_equal(vals(t), np.asarray(want, np.float32))
 
 
+def test_linspace_rounds_each_step_in_bfloat16_as_torch():
+    # torch.linspace(-3, 7.7, 33, dtype=torch.bfloat16)[:12] (its kernel computes in bfloat16)
+    want = [-3.0, -2.671875, -2.328125, -2.0, -1.6640625, -1.328125, -1.0, -0.65625, -0.328125, 0.0, 0.34375, 0.671875]
+    got = ntorch.linspace(-3, 7.7, 33, dtype=BF)
+    assert got.tolist()[:12] == want and got.tolist()[-1] == float(rnd(7.7))
+
+
 def test_random_factories_on_the_bfloat16_grid():
     ntorch.manual_seed(0)
     r = vals(ntorch.rand(4000, dtype=BF))
@@ -349,7 +356,13 @@ def test_logsumexp_prod_norm_cumsum():
     x = sample((4, 9), 9)
     t = bf(x)
     x64 = x.astype(np.float64)
-    close(t.logsumexp(1), np.log(np.exp(x64).sum(1)), ulps=1.0)
+    close(t.logsumexp(1), np.log(np.exp(x64).sum(1)), ulps=2.0)
+    # torch's composition, each step rounded to bfloat16: max, exp(x - max) summed in float32, log, + max
+    m = x.max(1, keepdims=True)
+    want = rnd(rnd(np.log(rnd(rnd(np.exp(rnd(x - m))).sum(1, dtype=np.float32)))) + m[:, 0])
+    np.testing.assert_array_equal(vals(t.logsumexp(1)), want)
+    inf = bf([[1.0, float("inf")], [-float("inf"), -float("inf")]])
+    np.testing.assert_array_equal(vals(inf.logsumexp(1)), [np.inf, -np.inf])
     close(t.prod(1), x64.prod(1), ulps=1.0)
     close(t.norm(dim=1), np.sqrt((x64 ** 2).sum(1)), ulps=1.0)
     close(t.cumsum(1), np.cumsum(x64, 1), ulps=1.0, atol=1e-6)

@@ -402,7 +402,7 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
     """torch.arange: int64 when all of start/end/step are ints, else the default float dtype.
 
     As torch: the length is ceil((end - start) / step) computed in double; the values are start + i * step
-    computed in double (float32 for float16 results); for integer results start/end/step are truncated
+    computed in double (float32 for float16/bfloat16 results); for integer results start/end/step are truncated
     to integers first (and for int64 the length is computed from the truncated values)."""
     layouts.check_factory_args("arange", layout, pin_memory)
     if out is not None:
@@ -424,7 +424,7 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dt.is_floating_point:
         n = max(0, math.ceil((fe - fs) / fst))
-        acc = np.float32 if dt is dtypes.float16 else np.float64
+        acc = np.float32 if dt in dtypes.HALF_DTYPES else np.float64
         arr = acc(start) + acc(step) * np.arange(n, dtype=acc)
         return _finish(arr.astype(dt.np), requires_grad, device)
     xs, xe, xst = int(start), int(end), int(step)  # int() truncates toward zero, as C++'s casts
@@ -468,8 +468,8 @@ def _lin_values(start, end, steps: int, dt: dtypes.dtype) -> np.ndarray:
 
     torch's build contracts `start + step * i` into a fused multiply-add; computing it in a wider type
     (float64 for float32, long double for float64) and rounding once reproduces that almost always."""
-    if dt is dtypes.float16:
-        ct = wide = np.dtype(np.float16)
+    if dt in dtypes.HALF_DTYPES:  # torch computes them in their own type (ml_dtypes' ufuncs round bfloat16 as it)
+        ct = wide = dt.np
     elif dt.is_floating_point:
         ct = dt.np
         wide = np.dtype(np.float64) if dt is dtypes.float32 else np.dtype(np.longdouble)

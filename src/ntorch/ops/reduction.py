@@ -730,9 +730,24 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
         # torch reduces everything into a kept-dims result, then fails to copy it into the 0-d output
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * input.ndim)}]")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
-    res = _run("logsumexp", x, dim, keepdim, x.dtype)
+    if x.dtype in dtypes.HALF_DTYPES and type(x._data) is np.ndarray and x.numel():
+        res = _logsumexp_composed(x, dim, keepdim)
+    else:
+        res = _run("logsumexp", x, dim, keepdim, x.dtype)
     _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "logsumexp")
+
+
+def _logsumexp_composed(x: Tensor, dim, keepdim: bool) -> Tensor:
+    """logsumexp of a CPU float16/bfloat16 tensor as torch composes it, each op rounding to the dtype: the max
+    (infinities replaced by 0), exp(x - max) summed, log, plus the max."""
+    from .elementwise import apply
+
+    with grad_mode.no_grad():
+        m = amax(x, dim, keepdim=True)
+        m = m.masked_fill(m.abs() == math.inf, 0)
+        total = apply("exp", apply("sub", x, m)).sum(dim, keepdim)
+        return apply("add", apply("log", total), m.reshape(tuple(total.shape)))
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | None = None, dtype=None) -> Tensor:
