@@ -583,3 +583,17 @@ def test_unsupported_ops_raise_the_dispatcher_error():
     for op in ("normalize", "sum.small", "upsample_bilinear_backward"):
         with pytest.raises(NotImplementedError, match=f"{op}: not implemented for dtype bfloat16"):
             dispatch.lookup(op, "cpu", BF)
+
+
+def test_compiled_rounding_matches_ml_dtypes_bit_for_bit():
+    from ntorch.kernels.cpu.copy import float32_to_bfloat16_bits
+
+    bits = np.random.default_rng(1).integers(0, 2 ** 32, 200_000, dtype=np.uint64).astype(np.uint32)
+    special = np.array([0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001, 0x7F7FFFFF, 0x3F808000,
+                        0x3F818000, 0x3F808001, 0x00000001, 0x807FFFFF], np.uint32)
+    x = np.concatenate([bits, special]).view(np.float32)
+    got = np.empty(x.size, np.uint16)
+    float32_to_bfloat16_bits(x, got)
+    with np.errstate(invalid="ignore"):
+        want = x.astype(ml_dtypes.bfloat16).view(np.uint16)
+    np.testing.assert_array_equal(got, want)

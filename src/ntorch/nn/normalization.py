@@ -10,6 +10,7 @@ from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import norm as K
+from ..kernels.cpu.elementwise import to_half
 from ..ops._util import check_tensor
 from ..tensor import Tensor, _wrap_dim
 
@@ -83,7 +84,8 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     mean, rstd = np.empty(m), np.empty(m)
     if out.size:
         kernel(x, w, b, weight is not None, bias is not None, eps, out, mean, rstd)
-    res = Tensor._wrap(out.astype(input.dtype.np, copy=False).reshape(input.shape))
+    res = Tensor._wrap((to_half(out, input.dtype.np) if input.dtype in dtypes.HALF_DTYPES else out)
+                       .reshape(input.shape))
     if needs_graph(input, weight, bias):
         node = record("NativeLayerNormBackward0", _layer_norm_backward, (input, weight, bias), (res,),
                       (input, weight))

@@ -14,6 +14,7 @@ from .. import _arrays, amp, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
+from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
@@ -109,7 +110,7 @@ def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bia
     else:
         out = np.empty((m, n), np_dt)
         kernel(a, b, out)
-    return out.astype(dt.np) if np_dt != dt.np and round_out else out
+    return to_half(out, dt.np) if np_dt != dt.np and round_out else out
 
 
 def _transposed_is_cheaper(a: np.ndarray, b: np.ndarray) -> bool:
@@ -125,7 +126,7 @@ def _bmm_arrays(a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
     (a, b), np_dt = _compute_arrays(dt, a, b)
     out = np.empty((a.shape[0], a.shape[1], b.shape[2]), np_dt)
     kernel(a, b, out)
-    return out.astype(dt.np) if np_dt != dt.np else out
+    return to_half(out, dt.np) if np_dt != dt.np else out
 
 
 _FAST_MM: dict = {}  # NumPy dtype -> the dispatcher's CPU mm kernel, for float32 and float64

@@ -15,6 +15,7 @@ from .. import _arrays, amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
+from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, takes_out, warn
 
@@ -56,7 +57,7 @@ def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
     out = out.reshape(shape)
     if arr.dtype in dtypes.HALF_NP:
         with np.errstate(over="ignore"):  # log_softmax beyond float16's range is -inf, as in torch
-            return out.astype(arr.dtype)
+            return to_half(out, arr.dtype)
     return out
 
 
