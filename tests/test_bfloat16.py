@@ -285,6 +285,11 @@ def test_pow_gelu_where_clamp_comparisons():
     x = sample((4, 5), 6)
     t = bf(x)
     np.testing.assert_array_equal(vals(t.pow(2)), rnd(x * x))
+    # torch casts a float exponent to the tensor's type first: 1.7 -> 1.703125
+    a = np.abs(x)
+    want = rnd(np.power(a, np.float32(rnd(1.7))))
+    np.testing.assert_allclose(vals(bf(a).pow(1.7)), want, rtol=2.0 ** -8)  # (float32 pow within an ulp of NumPy's)
+    np.testing.assert_array_equal(vals(bf(a) ** 1.7), vals(bf(a).pow(1.703125)))
     np.testing.assert_array_equal(vals(F.gelu(t)), rnd(F.gelu(t.float()).numpy()))
     np.testing.assert_array_equal(vals(ntorch.where(t > 0, t, 0.5)), np.where(x > 0, x, rnd(0.5)))
     np.testing.assert_array_equal(vals(ntorch.where(t > 0, t, ntorch.zeros_like(t))), np.where(x > 0, x, 0))

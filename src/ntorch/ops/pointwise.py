@@ -206,6 +206,8 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if input.dtype is dtypes.bool and isinstance(exponent, bool):
         # torch answers exponents 0 and 1 without its pow kernel (which has no bool form): ones, or a copy
         return apply("logical_or", input, not exponent, out=out)
+    if input.dtype in dtypes.HALF_DTYPES and isinstance(exponent, float):
+        exponent = float(input.dtype.np.type(exponent))  # torch casts a float exponent to the 16-bit type
     return apply("pow", input, exponent, out=out)
 
 
