@@ -522,6 +522,11 @@ def test_module_and_optimizer_in_bfloat16():
     ntorch.manual_seed(0)
     lin = nn.Linear(4, 2).to(BF)
     assert lin.weight.dtype is BF and lin.bias.dtype is BF
+    m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    w = m[0].weight
+    m.bfloat16()
+    assert m[0].weight is w and w.dtype is BF and m[1].running_mean.dtype is BF
+    assert m[1].num_batches_tracked.dtype is ntorch.int64  # integer buffers stay
     w0 = vals(lin.weight.detach()).copy()
     x = ntorch.ones(3, 4, dtype=BF)
     lin(x).sum().backward()
