@@ -607,3 +607,19 @@ def test_compiled_rounding_matches_ml_dtypes_bit_for_bit():
     with np.errstate(invalid="ignore"):
         want = x.astype(ml_dtypes.bfloat16).view(np.uint16)
     np.testing.assert_array_equal(got, want)
+
+
+def test_host_side_ops_read_bfloat16_values():
+    # ops that read values on the host (mode, embedding_bag's max, apply_, fractional pools' samples)
+    x = bf([[1.5, -2.0, 1.5, 3.0], [0.25, 0.25, -1.0, -1.0]])
+    m = x.mode(1)
+    np.testing.assert_array_equal(vals(m.values), [1.5, -1.0])
+    w = bf(sample((5, 3), 32))
+    got = F.embedding_bag(ntorch.tensor([0, 2, 4, 1]), w, ntorch.tensor([0, 2]), mode="max")
+    np.testing.assert_array_equal(vals(got), np.stack([vals(w)[[0, 2]].max(0), vals(w)[[4, 1]].max(0)]))
+    assert ntorch.ones(3, dtype=BF).apply_(lambda v: v * 2.5).tolist() == [2.5, 2.5, 2.5]
+    pooled = F.fractional_max_pool2d(bf(sample((1, 1, 8, 8), 33)), 2, output_size=4,
+                                     _random_samples=ntorch.full((1, 1, 2), 0.5, dtype=BF))
+    assert pooled.dtype is BF and pooled.shape == (1, 1, 4, 4)
+    with pytest.raises(RuntimeError, match="MKL FFT doesn't support tensors of type: BFloat16"):
+        ntorch.stft(ntorch.ones(64, dtype=BF), 16, window=ntorch.hann_window(16, dtype=BF), return_complex=False)

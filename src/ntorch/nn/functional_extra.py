@@ -289,7 +289,8 @@ def _fractional_max_pool(nd: int, input: Tensor, kernel_size, output_size, outpu
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{op}_out_frame\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     # window starts per plane and dim: 2-d samples are (w, h), 3-d ones (t, h, w), as ATen reads them
-    samples = _random_samples.detach().cpu().numpy()[:n]
+    samples = _random_samples.detach().cpu()
+    samples = (samples.float() if samples.dtype is dtypes.bfloat16 else samples).numpy()[:n]  # (no NumPy bfloat16)
     order = (1, 0) if nd == 2 else (0, 1, 2)
     starts = [_intervals(samples[..., order[d]], in_sz[d], osz[d], ks[d]) for d in range(nd)]
     # flat input positions of every window element: (n, c, *osz, prod(ks))
