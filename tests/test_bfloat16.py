@@ -623,3 +623,16 @@ def test_host_side_ops_read_bfloat16_values():
     assert pooled.dtype is BF and pooled.shape == (1, 1, 4, 4)
     with pytest.raises(RuntimeError, match="MKL FFT doesn't support tensors of type: BFloat16"):
         ntorch.stft(ntorch.ones(64, dtype=BF), 16, window=ntorch.hann_window(16, dtype=BF), return_complex=False)
+
+
+@pytest.mark.parametrize("call, kernel", [
+    (lambda: F.avg_pool3d(ntorch.ones(1, 1, 4, 4, 4, dtype=BF), 2), "avg_pool3d_out_frame"),
+    (lambda: F.local_response_norm(ntorch.ones(1, 4, 3, 3, dtype=BF), 2), "avg_pool3d_out_frame"),
+    (lambda: F.multi_margin_loss(ntorch.ones(3, 4, dtype=BF), ntorch.tensor([0, 1, 2])),
+     "multi_margin_loss_cpu_kernel"),
+    (lambda: F.multilabel_margin_loss(ntorch.ones(3, 4, dtype=BF), ntorch.tensor([[0, 1, -1, 0]] * 3)),
+     "multilabel_margin_loss_forward_out_frame"),
+])
+def test_torch_cpu_kernels_without_bfloat16_refuse_it(call, kernel):
+    with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'BFloat16'"):
+        call()

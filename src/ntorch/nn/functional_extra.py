@@ -182,8 +182,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     c = input.shape[-1] if input.ndim else 1
     x = input.reshape(-1, c)
     t = target.reshape(-1, c)
-    if input.dtype is dtypes.float16 and not input.is_cuda:  # torch's CPU kernel has no Half (CUDA's has)
-        raise NotImplementedError("\"multilabel_margin_loss_forward_out_frame\" not implemented for 'Half'")
+    if input.dtype in dtypes.HALF_DTYPES and not input.is_cuda:  # torch's CPU kernel has no Half/BFloat16
+        raise NotImplementedError("\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                  f"'{dtypes.torch_name(input.dtype)}'")
     if t.numel() and bool(((t < -1) | (t >= c)).any()):
         raise RuntimeError("argument #2 'target' is out of range")
     valid = (t < 0).cumsum(1) == 0  # the targets before the first -1

@@ -863,8 +863,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         check_tensor(weight, "multi_margin_loss", "weight")
         if weight.ndim > 1 or weight.numel() != c:
             raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
-    if input.dtype is dtypes.float16 and not input.is_cuda:  # torch's CPU kernel has no Half (CUDA's has)
-        raise NotImplementedError("\"multi_margin_loss_cpu_kernel\" not implemented for 'Half'")
+    if input.dtype in dtypes.HALF_DTYPES and not input.is_cuda:  # torch's CPU kernel has no Half/BFloat16
+        raise NotImplementedError("\"multi_margin_loss_cpu_kernel\" not implemented for "
+                                  f"'{dtypes.torch_name(input.dtype)}'")
     t = target.reshape(n, 1)
     if n and bool(((t < 0) | (t >= c)).any()):
         raise RuntimeError("target out of range")

@@ -369,8 +369,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
                          "dimensions)")
     if input.numel() == 0:
         return input
-    if input.ndim > 3 and input.dtype is dtypes.float16 and not input.is_cuda:  # torch pools it with avg_pool3d
-        raise NotImplementedError("\"avg_pool3d_out_frame\" not implemented for 'Half'")
+    if input.ndim > 3 and input.dtype in dtypes.HALF_DTYPES and not input.is_cuda:  # torch pools it with avg_pool3d
+        raise NotImplementedError(f"\"avg_pool3d_out_frame\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     c = input.shape[1]
     sq = input * input
     before, after = size // 2, (size - 1) // 2
