@@ -780,6 +780,12 @@ def _apply_fast_cuda(name: str, operands: tuple):
     return t
 
 
+def _rounded(cast, value) -> float:
+    """value rounded to a 16-bit float type (cast: its NumPy scalar type); beyond its range, infinity."""
+    with np.errstate(over="ignore"):
+        return float(cast(value))
+
+
 def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
           compute: dtypes.dtype | None = None) -> Tensor:
     """Run elementwise op `name` over tensors and scalars, broadcasting, promoting, dispatching."""
@@ -806,18 +812,20 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
         kernel = dispatch.lookup(name, "cpu", compute)
         run_shape = shape if order is None else tuple(shape[d] for d in order)
         result = np.empty(run_shape, result_np)
+        # torch compares a 16-bit float tensor with a number cast to its dtype (arithmetic keeps the number whole)
+        cast = compute.np.type if op.result == "bool" and compute in dtypes.HALF_DTYPES else None
         args = []
         for a in operands:
             if isinstance(a, Tensor):
                 arr = a._data
                 if arr.ndim == 0 and shape != ():
-                    args.append(arr.item())
+                    args.append(arr.item() if cast is None else _rounded(cast, arr.item()))
                     continue
                 if arr.shape != shape:
                     arr = np.broadcast_to(arr, shape)
                 args.append(arr if order is None else arr.transpose(order))
             else:
-                args.append(a)
+                args.append(a if cast is None or isinstance(a, bool) else _rounded(cast, a))
         if not any(isinstance(a, np.ndarray) for a in args):
             args[0] = np.asarray(args[0], dtype=compute.np)
         kernel(result, *args, params=params)
