@@ -90,6 +90,7 @@ def compute_np(np_dtype) -> np.dtype:
     np_dtype = np.dtype(np_dtype)
     return np.dtype(np.float32) if np_dtype in HALF_NP else np_dtype
 
+
 ALIASES = {
     "half": float16, "float": float32, "double": float64, "short": int16, "int": int32, "long": int64,
 }

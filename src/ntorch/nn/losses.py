@@ -16,6 +16,7 @@ from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import loss as K
+from ..kernels.cpu.elementwise import to_half
 from ..ops import linalg
 from ..ops._util import broadcast_shapes, check_tensor, result_dtype, warn
 from ..ops.softmax import softmax_array
@@ -910,7 +911,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     fused = _fused_bias(x, w, bias, dt)  # CUDA: the bias add is the matmul kernel's epilogue (one launch)
     if _half_bias(x, w, bias, dt):  # torch rounds the float32 product plus bias once; the add below would round twice
         acc = linalg._mm_arrays("mm", x, w.T, dt, round_out=False)
-        res = Tensor._wrap((acc + bias._data.astype(np.float32)).astype(dt.np))
+        res = Tensor._wrap(to_half(acc + bias._data.astype(np.float32), dt.np))
         fused = True
     else:
         res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, dt, bias._data if fused else None))
