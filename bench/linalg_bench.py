@@ -33,7 +33,7 @@ def _inputs(op: str, shape: tuple, dt: str, rng) -> tuple:
     x = rng.standard_normal(shape).astype(dt)
     if op == "cholesky":
         x = _spd(x.astype(np.float64)).astype(dt)
-    if op == "eigh":
+    if op in ("eigh", "ldl_factor"):
         x = (x + np.swapaxes(x, -1, -2)) / 2
     if op in ("solve", "solve_triangular"):
         if op == "solve_triangular":
@@ -55,6 +55,8 @@ def _calls(op: str):
                              lambda a, b: torch.linalg.solve_triangular(a, b, upper=False), None),
         "qr": (lambda a: ntorch.linalg.qr(a), lambda a: torch.linalg.qr(a), np.linalg.qr),
         "eigh": (lambda a: ntorch.linalg.eigh(a), lambda a: torch.linalg.eigh(a), np.linalg.eigh),
+        "geqrf": (lambda a: ntorch.geqrf(a), lambda a: torch.geqrf(a), lambda a: np.linalg.qr(a, mode="raw")),
+        "ldl_factor": (lambda a: ntorch.linalg.ldl_factor(a), lambda a: torch.linalg.ldl_factor(a), None),
         "svd": (lambda a: ntorch.linalg.svd(a, full_matrices=False), lambda a: torch.linalg.svd(a, full_matrices=False),
                 lambda a: np.linalg.svd(a, full_matrices=False)),
     }

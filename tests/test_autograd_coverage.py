@@ -393,6 +393,13 @@ F_CALLS.update({
 
 # stop 14: function forms of in-place methods, ATen's cell functions, randomized low-rank factorizations
 NOT_DIFFERENTIABLE |= {"empty_permuted", "histogramdd", "resize_as_"}
+# complex ops (ops/complex.py): complex results reach a real scalar through abs (gradient values: test_complex.py)
+CALLS.update({
+    "complex": lambda: ntorch.complex(x(2, 3), x(2, 3)).abs(),
+    "polar": lambda: ntorch.polar(x(2, 3).abs() + 0.1, x(2, 3)).abs(),
+    "view_as_real": lambda: ntorch.view_as_real(ntorch.complex(x(2), x(2))),
+    "view_as_complex": lambda: ntorch.view_as_complex(x(3, 2)).abs(),
+})
 CALLS.update({
     "addmv_": lambda: ntorch.addmv_(x(2) * 1, x(2, 3), x(3)),
     "as_strided_": lambda: ntorch.as_strided_(x(6) * 1, (2, 2), (1, 2)),
@@ -437,6 +444,22 @@ CALLS.update({
                                 False, False),
     "embedding_bag": lambda: ntorch.embedding_bag(x(4, 2), idx(0, 3, 1), idx(0, 2), False, 1),
     "segment_reduce": lambda: ntorch.segment_reduce(x(5, 2), "max", lengths=idx(2, 0, 3)),
+})
+
+
+# ns3: legacy-type setter, anomaly / autocast state, interop, geqrf (torch's backward raises "not implemented")
+NOT_DIFFERENTIABLE |= {
+    "autocast_decrement_nesting", "autocast_increment_nesting", "clear_autocast_cache", "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype", "is_autocast_cache_enabled", "is_autocast_cpu_enabled", "set_autocast_cache_enabled",
+    "set_autocast_cpu_dtype", "set_autocast_cpu_enabled", "set_autocast_gpu_dtype", "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled", "set_anomaly_enabled", "set_default_tensor_type", "hash_tensor", "to_dlpack",
+    "geqrf",
+}
+CALLS.update({
+    "orgqr": lambda: ntorch.orgqr(x(3, 2), ntorch.geqrf(x(3, 2).detach())[1]),
+    "ormqr": lambda: ntorch.ormqr(x(3, 2), x(2), x(3, 2)),
+    "slice_inverse": lambda: ntorch.slice_inverse((x(6) * 1)[1:4], ntorch.zeros(6), 0, 1, 4),
+    "lobpcg": lambda: ntorch.lobpcg(_spd(), k=1)[0],
 })
 
 

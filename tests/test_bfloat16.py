@@ -640,3 +640,22 @@ def test_host_side_ops_read_bfloat16_values():
 def test_torch_cpu_kernels_without_bfloat16_refuse_it(call, kernel):
     with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'BFloat16'"):
         call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: ntorch.fft.fft(x), "Unsupported dtype BFloat16"),
+    (lambda x: ntorch.view_as_complex(x.reshape(4, 2)),
+     "view_as_complex is only supported for half, float and double tensors, but got a tensor of scalar type: BFloat16"),
+    (lambda x: ntorch.complex(x, x), "Expected both inputs to be Half, Float or Double tensors but got BFloat16 and "
+                                     "BFloat16"),
+])
+def test_complex_and_fft_refuse_bfloat16_as_torch(call, message):
+    with pytest.raises(RuntimeError, match=message):
+        call(ntorch.ones(8, dtype=BF))
+
+
+def test_bfloat16_with_complex_promotes_to_complex64():
+    x = ntorch.ones(2, dtype=BF)
+    assert ntorch.promote_types(BF, ntorch.complex64) is ntorch.complex64
+    assert ntorch.promote_types(BF, ntorch.complex128) is ntorch.complex128
+    assert (x * 1j).dtype is ntorch.complex64 and (x + ntorch.ones(2, dtype=ntorch.complex64)).dtype is ntorch.complex64

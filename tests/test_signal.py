@@ -179,7 +179,6 @@ SIG = "n_fft=8, hop_length=2, win_length=8, window=None, normalized=0, onesided=
 
 @pytest.mark.parametrize("call, exc, msg", [
     (lambda x: nt.stft(x, 8), RuntimeError, "stft requires the return_complex parameter be given for real inputs"),
-    (lambda x: nt.stft(x, 8, return_complex=True), NotImplementedError, "needs a complex dtype"),
     (lambda x: nt.stft(x, 30, return_complex=False, center=False), RuntimeError,
      "stft(torch.DoubleTensor[20], n_fft=30, hop_length=7, win_length=30, window=None, normalized=0, onesided=None,"
      " return_complex=0, align_to_window=None) : expected 0 < n_fft < 20, but got n_fft=30"),
@@ -229,8 +228,6 @@ def test_stft_errors(call, exc, msg):
      "center=0, normalized=0, onesided=None, length=None, return_complex=0) window overlap add min: 1"),
     (lambda s: nt.istft(s, 8, return_complex=True), RuntimeError,
      "Cannot have onesided output if window or input is complex"),
-    (lambda s: nt.istft(nt.zeros(8, 11, 2), 8, onesided=False, return_complex=True), NotImplementedError,
-     "needs a complex dtype"),
     (lambda s: nt.istft(nt.zeros(5, 11, 2, dtype=nt.int64), 8), RuntimeError,
      "istft requires a complex-valued input tensor"),
 ])
@@ -248,10 +245,12 @@ def test_istft_errors(call, exc, msg):
 
 @pytest.fixture
 def four_step(monkeypatch):
-    """Route every factorable n_fft through the four-step DFT (normally from 256), so tiny cases test it."""
+    """Route every factorable n_fft through the four-step DFT (normally from 256, and CUDA only), so tiny CPU cases
+    test it."""
     from ntorch.ops import signal
 
     monkeypatch.setattr(signal, "_FOUR_STEP_MIN", 1)
+    monkeypatch.setattr(signal, "_FFT_ON_CPU", False)
     return signal
 
 
@@ -282,11 +281,139 @@ def test_four_step_gradcheck(four_step):
 
 
 @pytest.mark.parametrize("n_fft", [256, 300, 1000])
-def test_four_step_at_real_sizes(n_fft):
+def test_four_step_at_real_sizes(n_fft, monkeypatch):
     """The default threshold: these n_fft take the four-step path (257, prime, stays direct)."""
+    from ntorch.ops import signal
+
+    monkeypatch.setattr(signal, "_FFT_ON_CPU", False)
     x = rng.standard_normal(2 * n_fft)
     w = np.hanning(n_fft + 2)[1:-1]
     out = nt.stft(T(x), n_fft, n_fft // 4, window=T(w), return_complex=False)
     np.testing.assert_allclose(out.numpy(), ref_stft(x, n_fft, n_fft // 4, window=w), atol=1e-9)
     back = nt.istft(out, n_fft, n_fft // 4, window=T(w), length=x.size)
     np.testing.assert_allclose(back.numpy(), x, atol=1e-10)
+
+
+@pytest.mark.parametrize("n_fft, kw", [(16, {}), (25, {"onesided": False, "normalized": True}),
+                                       (24, {"hop_length": 5, "win_length": 20}), (257, {"center": False})])
+def test_stft_return_complex_and_complex_istft(n_fft, kw):
+    """return_complex=True: torch's complex spectrum (the real form's pairs); istft takes it back."""
+    x = rng.standard_normal((2, 600))
+    w = rng.random(kw.get("win_length", n_fft)) + 0.5
+    out = nt.stft(T(x), n_fft, window=T(w), return_complex=True, **kw)
+    ref = ref_stft(x, n_fft, kw.get("hop_length"), kw.get("win_length"), w, kw.get("center", True),
+                   normalized=kw.get("normalized", False), onesided=kw.get("onesided", True))
+    assert out.dtype == nt.complex128 and tuple(out.shape) == ref.shape[:-1]
+    np.testing.assert_allclose(out.numpy(), ref[..., 0] + 1j * ref[..., 1], atol=1e-10)
+    with pytest.warns(UserWarning, match="stft with return_complex=False is deprecated"):
+        pairs = nt.stft(T(x), n_fft, window=T(w), return_complex=False, **kw)
+    np.testing.assert_allclose(pairs.numpy(), ref, atol=1e-10)
+    back = nt.istft(out, n_fft, kw.get("hop_length"), kw.get("win_length"), T(w), kw.get("center", True),
+                    kw.get("normalized", False), kw.get("onesided"))
+    np.testing.assert_allclose(back.numpy(), nt.istft(pairs, n_fft, kw.get("hop_length"), kw.get("win_length"),
+                                                      T(w), kw.get("center", True), kw.get("normalized", False),
+                                                      kw.get("onesided")).numpy(), atol=1e-12)
+    if kw.get("center", True):
+        np.testing.assert_allclose(back.numpy()[:, :500], x[:, :500], atol=1e-9)
+    f32 = nt.stft(T(x, dtype=nt.float32), n_fft, window=T(w, dtype=nt.float32), return_complex=True, **kw)
+    assert f32.dtype == nt.complex64
+
+
+def test_stft_complex_gradients():
+    """Gradients through the complex spectrum: L = sum(Re(conj(g) * stft(x, w))) by float64 finite differences."""
+    x = rng.standard_normal(30)
+    w = rng.random(8) + 0.5
+    spec = nt.stft(T(x), 8, 3, window=T(w), return_complex=True)
+    g = rng.standard_normal(tuple(spec.shape)) + 1j * rng.standard_normal(tuple(spec.shape))
+
+    def loss(a, b):
+        return float(np.sum(np.real(np.conj(g) * nt.stft(T(a), 8, 3, window=T(b), return_complex=True).numpy())))
+
+    xt, wt = T(x, grad=True), T(w, grad=True)
+    nt.stft(xt, 8, 3, window=wt, return_complex=True).backward(nt.tensor(g))
+    for arr, got in ((x, xt.grad), (w, wt.grad)):
+        fd = np.zeros_like(arr)
+        for i in range(arr.size):
+            p, m = arr.copy(), arr.copy()
+            p[i] += 1e-6
+            m[i] -= 1e-6
+            fd[i] = (loss(p, w) - loss(m, w) if arr is x else loss(x, p) - loss(x, m)) / 2e-6
+        np.testing.assert_allclose(got.numpy(), fd, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [{}, {"center": False, "normalized": True}, {"hop_length": 3, "win_length": 6}])
+def test_complex_signal_stft_and_complex_istft(kw):
+    """Complex input: two-sided spectrum by default (onesided=True refused as torch); istft(return_complex=True)
+    inverts a two-sided spectrum to a complex signal."""
+    x = rng.standard_normal((2, 40)) + 1j * rng.standard_normal((2, 40))
+    w = rng.random(kw.get("win_length", 8)) + 0.5
+    hop, center = kw.get("hop_length", 2), kw.get("center", True)
+    spec = nt.stft(nt.tensor(x), 8, hop, kw.get("win_length"), T(w), center, normalized=kw.get("normalized", False))
+    assert spec.dtype == nt.complex128
+    xp = np.pad(x, ((0, 0), (4, 4)), mode="reflect") if center else x
+    wf = np.zeros(8)
+    left = (8 - w.size) // 2
+    wf[left:left + w.size] = w
+    n_frames = 1 + (xp.shape[1] - 8) // hop
+    frames = np.stack([xp[:, t * hop:t * hop + 8] * wf for t in range(n_frames)], 1)
+    ref = np.fft.fft(frames, axis=-1, norm="ortho" if kw.get("normalized") else None).transpose(0, 2, 1)
+    np.testing.assert_allclose(spec.numpy(), ref, atol=1e-10)
+    back = nt.istft(spec, 8, hop, kw.get("win_length"), T(w), center, kw.get("normalized", False),
+                    return_complex=True)
+    assert back.dtype == nt.complex128
+    if center:
+        np.testing.assert_allclose(back.numpy()[:, :36], x[:, :36], atol=1e-10)
+    real_back = nt.istft(nt.view_as_real(spec), 8, hop, kw.get("win_length"), T(w), center,
+                         kw.get("normalized", False), onesided=False, return_complex=True)
+    np.testing.assert_allclose(real_back.numpy(), back.numpy(), atol=1e-12)
+    with pytest.raises(RuntimeError, match="Cannot have onesided output if window or input is complex"):
+        nt.stft(nt.tensor(x), 8, window=T(w[:8] if w.size == 8 else np.ones(8)), onesided=True)
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_complex_stft_istft_gradients(center):
+    """L = sum(Re(conj(g) * istft(stft(x, w), w))) for a complex signal x: gradients w.r.t. Re x, Im x and the
+    window by float64 finite differences (torch's convention: x.grad = dL/dRe x + i dL/dIm x)."""
+    x = rng.standard_normal(24) + 1j * rng.standard_normal(24)
+    w = rng.random(8) + 0.5
+
+    def run(a, b):
+        spec = nt.stft(a, 8, 2, window=b, center=center, return_complex=True)
+        return nt.istft(spec, 8, 2, window=b, center=center, onesided=False, return_complex=True)
+
+    xt, wt = nt.tensor(x).requires_grad_(), T(w, grad=True)
+    y = run(xt, wt)
+    g = rng.standard_normal(tuple(y.shape)) + 1j * rng.standard_normal(tuple(y.shape))
+    y.backward(nt.tensor(g))
+
+    def loss(a, b):
+        return float(np.sum(np.real(np.conj(g) * run(nt.tensor(a), T(b)).numpy())))
+
+    fd_x = np.zeros_like(x)
+    for i in range(x.size):
+        for unit in (1.0, 1j):
+            p, m = x.copy(), x.copy()
+            p[i] += 1e-6 * unit
+            m[i] -= 1e-6 * unit
+            fd_x[i] += unit * (loss(p, w) - loss(m, w)) / 2e-6
+    fd_w = np.zeros_like(w)
+    for i in range(w.size):
+        p, m = w.copy(), w.copy()
+        p[i] += 1e-6
+        m[i] -= 1e-6
+        fd_w[i] = (loss(x, p) - loss(x, m)) / 2e-6
+    np.testing.assert_allclose(xt.grad.numpy(), fd_x, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(wt.grad.numpy(), fd_w, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("n_fft, kw", [(16, {}), (15, {"normalized": True}), (64, {"hop_length": 7, "win_length": 50}),
+                                       (32, {"center": False})])
+def test_stft_fused_and_recorded_paths_agree(n_fft, kw):
+    """Without autograd stft windows and transforms frames in one kernel; with it, through recorded ops."""
+    x = rng.standard_normal((2, 300))
+    w = rng.random(kw.get("win_length", n_fft)) + 0.5
+    fused = nt.stft(T(x), n_fft, window=T(w), return_complex=True, **kw)
+    recorded = nt.stft(T(x, grad=True), n_fft, window=T(w), return_complex=True, **kw)
+    assert recorded.grad_fn is not None and fused.grad_fn is None
+    np.testing.assert_allclose(fused.numpy(), recorded.detach().numpy(), atol=1e-12)
+    np.testing.assert_array_equal(fused.stride(), recorded.stride())

@@ -1,4 +1,5 @@
-"""Kernels of ntorch.distributions: the standard gamma sampler and its reparameterised gradient.
+"""Kernels of ntorch.distributions: the standard gamma sampler and its reparameterised gradient, and the von
+Mises rejection sampler.
 
 The sampler draws from a NumPy Generator passed in (Numba advances that generator's own stream, so a seed of the
 ntorch Generator gives the same draws on every run). Inputs are validated by the front end (alpha > 0, finite).
@@ -83,3 +84,56 @@ def standard_gamma_grad(alpha, x, out):
         g = -dcdf / pdf
         out[i] = g if g == g and abs(g) != math.inf else 0.0
 
+
+
+@njit(**_OPTS)
+def von_mises(rng, loc, concentration, proposal_r, out):
+    """out[i] = a VonMises(loc[i], concentration[i]) draw in [-pi, pi) by Best and Fisher's rejection method (the
+    wrapped Cauchy envelope of radius proposal_r[i]), as torch's _rejection_sample. Flat float64 arrays."""
+    for i in range(out.size):
+        kappa = concentration[i]
+        r = proposal_r[i]
+        if not (kappa > 0.0 and r == r):  # NaN or out of the domain: no draw (the loop would never end)
+            out[i] = math.nan
+            continue
+        while True:
+            u1 = rng.random()
+            u2 = rng.random()
+            u3 = rng.random()
+            z = math.cos(math.pi * u1)
+            f = (1.0 + r * z) / (r + z)
+            c = kappa * (r - f)
+            if c * (2.0 - c) - u2 > 0.0 or (u2 > 0.0 and math.log(c / u2) + 1.0 - c >= 0.0):
+                x = math.acos(max(-1.0, min(1.0, f)))
+                if u3 < 0.5:
+                    x = -x
+                elif u3 == 0.5:
+                    x = 0.0
+                break
+        y = x + math.pi + loc[i]
+        out[i] = y - 2.0 * math.pi * math.floor(y / (2.0 * math.pi)) - math.pi
+
+
+@njit(**_OPTS)
+def sobol_points(v, shift, start, scale, out, quasi):
+    """out[i] = scale * the Sobol point start + i: shift ^ XOR of the direction numbers v[:, j] over the set bits
+    j of the Gray code of its index, stepped from one point to the next by one XOR (bit = trailing ones of the
+    previous index); quasi holds the last point's integers. v: (d, maxbit) int64; out: (n, d) float64."""
+    d, maxbit = v.shape
+    gray = start ^ (start >> 1)
+    for c in range(d):
+        q = shift[c]
+        for j in range(maxbit):
+            if (gray >> j) & 1:
+                q ^= v[c, j]
+        quasi[c] = q
+    for i in range(out.shape[0]):
+        if i > 0:
+            k = start + i - 1
+            bit = 0
+            while (k >> bit) & 1:
+                bit += 1
+            for c in range(d):
+                quasi[c] ^= v[c, bit]
+        for c in range(d):
+            out[i, c] = quasi[c] * scale

@@ -15,7 +15,8 @@ from numba import njit, prange
 
 from .matmul import matmul_into
 
-__all__ = ["lu_factor", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd"]
+__all__ = ["lu_factor", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd", "geqrf", "ldl_factor",
+           "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -891,3 +892,270 @@ def qr(a, q) -> None:
         return
     for b in range(a.shape[0]):
         _qr_blocked(a[b], q[b])
+
+
+# -- geqrf (compact Householder QR) and the Bunch-Kaufman LDL^T of a symmetric matrix (sytrf / sytrs) ----------
+@njit(**_JIT)
+def _geqrf1(a, tau):
+    """LAPACK geqr2: a <- R on and above the diagonal, the reflectors' v (v[i] = 1 implied) below it;
+    tau[i] = (beta - alpha) / beta, 0 when the column is already zero below the diagonal (dlarfg)."""
+    m, n = a.shape
+    w = np.empty(n)
+    for i in range(tau.shape[0]):
+        sig = 0.0
+        for r in range(i + 1, m):
+            sig += a[r, i] * a[r, i]
+        if sig == 0.0:
+            tau[i] = 0.0
+            continue
+        alpha = a[i, i]
+        beta = -math.copysign(math.sqrt(alpha * alpha + sig), alpha)
+        t = (beta - alpha) / beta
+        tau[i] = t
+        scale = 1.0 / (alpha - beta)
+        for r in range(i + 1, m):
+            a[r, i] *= scale
+        a[i, i] = beta
+        for j in range(i + 1, n):  # a[i:, i+1:] <- (I - t v v^T) a[i:, i+1:]
+            w[j] = a[i, j]
+        for r in range(i + 1, m):
+            vr = a[r, i]
+            for j in range(i + 1, n):
+                w[j] += vr * a[r, j]
+        for j in range(i + 1, n):
+            a[i, j] -= t * w[j]
+        for r in range(i + 1, m):
+            f = t * a[r, i]
+            for j in range(i + 1, n):
+                a[r, j] -= f * w[j]
+
+
+@njit(**_PJIT)
+def _geqrf_batch(a, tau):
+    for b in prange(a.shape[0]):
+        _geqrf1(a[b], tau[b])
+
+
+@njit(**_JIT)
+def _store_reflectors(a, k0, vt, tau):
+    """Write a panel's unit reflectors v_j (I - 2 v v^T) in LAPACK's form below the diagonal: v / v[j] (first
+    entry 1, implied) and tau = 2 v[j]^2 (= (beta - alpha) / beta); a zero v (no reflection) gives tau 0."""
+    for j in range(vt.shape[0]):
+        v = vt[j]
+        vj = v[j]
+        tau[k0 + j] = 2.0 * vj * vj
+        if vj != 0.0:
+            for i in range(j + 1, v.shape[0]):
+                a[k0 + i, k0 + j] = v[i] / vj
+
+
+def _geqrf_blocked(a, tau) -> None:
+    """geqrf by the compact-WY panels of _qr_blocked (the same reflections), then LAPACK's storage."""
+    m, n = a.shape
+    kk = min(m, n)
+    nb = _block(kk) // 2
+    for k0 in range(0, kk, nb):
+        bw = min(nb, kk - k0)
+        vt = np.empty((bw, m - k0))
+        tm = np.empty((bw, bw))
+        _qr_panel(a, k0, bw, vt, tm)
+        _wy_apply(a[k0:, k0 + bw:], vt.T, tm, True)
+        _store_reflectors(a, k0, vt, tau)
+
+
+def geqrf(a, tau) -> None:
+    """a (B, m, n) <- geqrf's compact form, tau (B, min(m, n)) <- the reflectors' scales."""
+    if min(a.shape[1], a.shape[2]) < BLOCKED_MIN:
+        if a.shape[0] == 1:  # one matrix: no parallel region to start (its wake-up costs more than the work)
+            _geqrf1(a[0], tau[0])
+        else:
+            _geqrf_batch(a, tau)
+        return
+    for b in range(a.shape[0]):
+        _geqrf_blocked(a[b], tau[b])
+
+
+@njit(**_JIT)
+def _swap_sym_lower(a, k, kk, kp):
+    """Interchange rows and columns kk < kp of the trailing lower triangle a[k:, k:] (dsytf2's swap)."""
+    n = a.shape[0]
+    for i in range(kp + 1, n):
+        a[i, kk], a[i, kp] = a[i, kp], a[i, kk]
+    for j in range(kk + 1, kp):
+        a[j, kk], a[kp, j] = a[kp, j], a[j, kk]
+    a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+
+
+@njit(**_JIT)
+def _ldl1(a, piv, info):
+    """LAPACK dsytf2 (uplo 'L'): Bunch-Kaufman A = L D L^T in place of a's lower triangle. piv is 1-based;
+    a 2x2 block at k, k+1 stores -p in both entries. info[0] <- the first k (1-based) with a zero pivot."""
+    n = a.shape[0]
+    alpha = (1.0 + math.sqrt(17.0)) / 8.0
+    w1 = np.empty(n)
+    w2 = np.empty(n)
+    info[0] = 0
+    k = 0
+    while k < n:
+        kstep = 1
+        absakk = abs(a[k, k])
+        imax = k
+        colmax = 0.0
+        for i in range(k + 1, n):
+            if abs(a[i, k]) > colmax:
+                colmax = abs(a[i, k])
+                imax = i
+        if max(absakk, colmax) == 0.0 or absakk != absakk:
+            if info[0] == 0:
+                info[0] = k + 1
+            kp = k
+        else:
+            if absakk >= alpha * colmax:
+                kp = k
+            else:
+                rowmax = 0.0
+                for j in range(k, imax):
+                    rowmax = max(rowmax, abs(a[imax, j]))
+                for j in range(imax + 1, n):
+                    rowmax = max(rowmax, abs(a[j, imax]))
+                if absakk >= alpha * colmax * (colmax / rowmax):
+                    kp = k
+                elif abs(a[imax, imax]) >= alpha * rowmax:
+                    kp = imax
+                else:
+                    kp = imax
+                    kstep = 2
+            kk = k + kstep - 1
+            if kp != kk:
+                _swap_sym_lower(a, k, kk, kp)
+                if kstep == 2:
+                    a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+            # the trailing updates run along rows (contiguous), from copies of the pivot columns
+            if kstep == 1:
+                d11 = 1.0 / a[k, k]
+                for j in range(k + 1, n):
+                    w1[j] = d11 * a[j, k]
+                for i in range(k + 1, n):  # rank-1 update of the trailing lower triangle
+                    f = a[i, k]
+                    for j in range(k + 1, i + 1):
+                        a[i, j] -= f * w1[j]
+                for i in range(k + 1, n):
+                    a[i, k] = w1[i]
+            elif k < n - 2:
+                d21 = a[k + 1, k]
+                d11 = a[k + 1, k + 1] / d21
+                d22 = a[k, k] / d21
+                t = 1.0 / (d11 * d22 - 1.0)
+                d21 = t / d21
+                for j in range(k + 2, n):
+                    w1[j] = d21 * (d11 * a[j, k] - a[j, k + 1])
+                    w2[j] = d21 * (d22 * a[j, k + 1] - a[j, k])
+                for i in range(k + 2, n):
+                    f1, f2 = a[i, k], a[i, k + 1]
+                    for j in range(k + 2, i + 1):
+                        a[i, j] -= f1 * w1[j] + f2 * w2[j]
+                for j in range(k + 2, n):
+                    a[j, k] = w1[j]
+                    a[j, k + 1] = w2[j]
+        if kstep == 1:
+            piv[k] = kp + 1
+        else:
+            piv[k] = -(kp + 1)
+            piv[k + 1] = -(kp + 1)
+        k += kstep
+    for i in range(n):  # the strict upper triangle is not part of the result
+        for j in range(i + 1, n):
+            a[i, j] = 0.0
+
+
+@njit(**_PJIT)
+def _ldl_factor_batch(a, piv, info):
+    for b in prange(a.shape[0]):
+        _ldl1(a[b], piv[b], info[b:b + 1])
+
+
+def ldl_factor(a, piv, info) -> None:
+    """a (B, n, n) <- LD (compact L and D), piv (B, n) <- sytrf's pivots, info (B,) <- LAPACK's info."""
+    if a.shape[0] == 1:
+        _ldl1(a[0], piv[0], info)
+    else:
+        _ldl_factor_batch(a, piv, info)
+
+
+@njit(**_JIT)
+def _swap_rows2(x, i, j):
+    for c in range(x.shape[1]):
+        x[i, c], x[j, c] = x[j, c], x[i, c]
+
+
+@njit(**_JIT)
+def _ldl_solve1(a, piv, x):
+    """LAPACK dsytrs (uplo 'L'): x <- A^-1 x from sytrf's LD and pivots."""
+    n, nr = x.shape
+    k = 0
+    while k < n:  # L D y = P b
+        if piv[k] > 0:
+            kp = piv[k] - 1
+            if kp != k:
+                _swap_rows2(x, k, kp)
+            for i in range(k + 1, n):
+                f = a[i, k]
+                for c in range(nr):
+                    x[i, c] -= f * x[k, c]
+            d = a[k, k]
+            for c in range(nr):
+                x[k, c] /= d
+            k += 1
+        else:
+            kp = -piv[k] - 1
+            if kp != k + 1:
+                _swap_rows2(x, k + 1, kp)
+            for i in range(k + 2, n):
+                f0, f1 = a[i, k], a[i, k + 1]
+                for c in range(nr):
+                    x[i, c] -= f0 * x[k, c] + f1 * x[k + 1, c]
+            akm1k = a[k + 1, k]
+            akm1 = a[k, k] / akm1k
+            ak = a[k + 1, k + 1] / akm1k
+            denom = akm1 * ak - 1.0
+            for c in range(nr):
+                bkm1 = x[k, c] / akm1k
+                bk = x[k + 1, c] / akm1k
+                x[k, c] = (ak * bkm1 - bk) / denom
+                x[k + 1, c] = (akm1 * bk - bkm1) / denom
+            k += 2
+    k = n - 1
+    while k >= 0:  # L^T P^T x = y
+        if piv[k] > 0:
+            for i in range(k + 1, n):
+                f = a[i, k]
+                for c in range(nr):
+                    x[k, c] -= f * x[i, c]
+            kp = piv[k] - 1
+            if kp != k:
+                _swap_rows2(x, k, kp)
+            k -= 1
+        else:
+            for i in range(k + 1, n):
+                f0, f1 = a[i, k], a[i, k - 1]
+                for c in range(nr):
+                    x[k, c] -= f0 * x[i, c]
+                    x[k - 1, c] -= f1 * x[i, c]
+            kp = -piv[k] - 1
+            if kp != k:
+                _swap_rows2(x, k, kp)
+            k -= 2
+
+
+@njit(**_PJIT)
+def _ldl_solve_batch(a, piv, x):
+    for b in prange(a.shape[0]):
+        _ldl_solve1(a[b], piv[b], x[b])
+
+
+def ldl_solve(a, piv, x) -> None:
+    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n)."""
+    if a.shape[0] == 1:
+        _ldl_solve1(a[0], piv[0], x[0])
+    else:
+        _ldl_solve_batch(a, piv, x)

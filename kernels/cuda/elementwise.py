@@ -184,11 +184,13 @@ class CudaElementwiseKernel:
         return self._module
 
     def _launch(self, variant: str, n: int, args: tuple) -> None:
-        grid, block = grid_1d(n)
-        key = (variant, grid, block)
-        launcher = self._launchers.get(key)
+        # keyed by the element count: a training loop repeats a few sizes, and a hit skips the grid computation
+        launcher = self._launchers.get((variant, n))
         if launcher is None:
-            launcher = self._launchers[key] = configure(getattr(self.module, variant), grid, block)
+            if len(self._launchers) > 4096:  # many distinct sizes: start over rather than grow without bound
+                self._launchers.clear()
+            grid, block = grid_1d(n)
+            launcher = self._launchers[(variant, n)] = configure(getattr(self.module, variant), grid, block)
         launcher(*args)
 
     def __call__(self, out, *operands, params: tuple = ()) -> None:

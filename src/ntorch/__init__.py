@@ -28,6 +28,12 @@ from .dtypes import (  # noqa: E402, F401
     bfloat16,  # noqa: E402, F401
     bool,
     can_cast,
+    cdouble,
+    cfloat,
+    chalf,
+    complex32,
+    complex64,
+    complex128,
     dtype,
     finfo,
     float16,
@@ -147,6 +153,20 @@ globals().update(_RANDOM)
 globals().update(_F)
 globals().update(_REDUCTIONS)
 globals().update(_LINALG)
+# torch's legacy tensor and storage types (ntorch.FloatTensor, ntorch.cuda.FloatTensor, ntorch.FloatStorage)
+from . import cuda as _cuda  # noqa: E402
+from .legacy_types import CPU_TYPES as _CPU_TYPES  # noqa: E402
+from .legacy_types import CUDA_TYPES as _CUDA_TYPES  # noqa: E402
+from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
+from .storage import TypedStorage  # noqa: E402, F401
+
+Storage = _LEGACY_STORAGES["FloatStorage"]  # torch.Storage: the legacy default (float32) storage type
+
+globals().update(_CPU_TYPES)
+globals().update(_LEGACY_STORAGES)
+for _name, _cls in _CUDA_TYPES.items():
+    setattr(_cuda, _name, _cls)
+
 for _module in _methods.OP_MODULES + _methods.EXTRA_MODULES:
     globals().update(_module.FUNCTIONS)
 from .ops.index_reduce import FUNCTIONS as _INDEX_REDUCE  # noqa: E402
@@ -194,7 +214,7 @@ _load_numba_registries()
 
 # Submodules a script may never touch load on first attribute access (`ntorch.optim`, as after
 # `import ntorch.optim`), keeping them out of `import ntorch`'s time.
-_LAZY_SUBMODULES = ("distributions", "func", "jit", "optim", "profiler", "testing")
+_LAZY_SUBMODULES = ("distributions", "fft", "func", "jit", "optim", "profiler", "quasirandom", "signal", "testing")
 
 
 def __getattr__(name: str):

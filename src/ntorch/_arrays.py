@@ -84,11 +84,15 @@ def as_strided(arr, shape, strides):
 
 
 def expand_dims(arr, axis: int):
-    if type(arr) is not CudaArray:
-        return np.expand_dims(arr, axis)
+    """arr with a new size-1 dim at `axis`, whose stride is torch's: size * stride of the dim after it (one
+    element when it is last)."""
+    if type(arr) is np.ndarray and arr.flags.c_contiguous:  # a contiguous reshape gives the same strides
+        return arr.reshape(arr.shape[:axis] + (1,) + arr.shape[axis:])
     shape, strides = list(arr.shape), list(arr.strides)
     shape.insert(axis, 1)
     strides.insert(axis, strides[axis] * shape[axis + 1] if axis < len(strides) else arr.itemsize)
+    if type(arr) is not CudaArray:
+        return np.lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides), writeable=arr.flags.writeable)
     return _cuda_as_strided(arr, tuple(shape), tuple(strides))
 
 

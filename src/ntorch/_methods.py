@@ -10,8 +10,10 @@ from .ops import (
     compat,
     conversion,
     creation,
+    decomp_extra,
     indexing,
     joins,
+    legacy_names,
     linalg,
     mathx,
     misc,
@@ -31,6 +33,7 @@ from .ops import (
     torch_extras,
     windows,
 )
+from .ops import complex as complex_ops
 from .ops._util import number_arg
 from .ops.elementwise import _apply_fast, apply, apply_inplace
 from .tensor import Tensor
@@ -39,7 +42,7 @@ from .tensor import Tensor
 OP_MODULES = (indexing, joins, rearrange, sorting, scan, softmax)
 # more modules whose FUNCTIONS ntorch/__init__.py binds (and whose METHODS, if any, become Tensor methods)
 EXTRA_MODULES = (misc, nn_aliases, statistics, mathx, windows, scatter_views, tensor_methods, torch_extras, compat,
-                 signal, native_ops)
+                 signal, native_ops, legacy_names, decomp_extra, complex_ops)
 
 
 def cuda_pending(name: str, fn):
@@ -127,7 +130,7 @@ def _unary_inplace(name: str):
 
 
 def _addcdiv_inplace(self: Tensor, tensor1: Tensor, tensor2: Tensor, value) -> Tensor:
-    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+    if tensor1.dtype.category < dtypes.FLOAT and tensor2.dtype.category < dtypes.FLOAT:
         pointwise.addcdiv(self, tensor1, tensor2)  # raises torch's integer-division error
     return apply_inplace("addcdiv", self, tensor1, tensor2, params=(number_arg(value, "addcdiv_", "value"),))
 
@@ -230,6 +233,8 @@ def _bind() -> None:
             setattr(T, name, fn)
     for name, getter in tensor_methods.PROPERTIES.items():
         setattr(T, name, property(getter))
+    for name, (getter, setter) in complex_ops.PROPERTIES.items():
+        setattr(T, name, property(getter, setter))
     T.__radd__ = _fast_reflected("add", pointwise.add)
     T.__rmul__ = _fast_reflected("mul", F["mul"])
     T.T = property(_T)

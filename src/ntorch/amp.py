@@ -36,6 +36,8 @@ class _State(threading.local):
         self.enabled = {"cuda": False, "cpu": False}
         self.dtype = {"cuda": dtypes.float16, "cpu": dtypes.bfloat16}
         self.active = False  # any device enabled: the one flag the ops read
+        self.cache_enabled = True  # torch's cast-cache flag (ntorch keeps no cache: only recorded)
+        self.nesting = 0  # autocast regions entered (torch.autocast_increment_nesting)
 
 
 STATE = _State()
@@ -97,17 +99,22 @@ class autocast:
                           stacklevel=2)
             enabled = False
         self._enabled = enabled
+        self._cache_enabled = cache_enabled
 
     def __enter__(self) -> autocast:
-        self._prev = (STATE.enabled[self.device], STATE.dtype[self.device])
+        self._prev = (STATE.enabled[self.device], STATE.dtype[self.device], STATE.cache_enabled)
         STATE.enabled[self.device] = self._enabled
+        if self._cache_enabled is not None:
+            STATE.cache_enabled = bool(self._cache_enabled)
+        STATE.nesting += 1
         if self._enabled:
             STATE.dtype[self.device] = self.fast_dtype
         STATE.active = any(STATE.enabled.values())
         return self
 
     def __exit__(self, *exc) -> None:
-        STATE.enabled[self.device], STATE.dtype[self.device] = self._prev
+        STATE.enabled[self.device], STATE.dtype[self.device], STATE.cache_enabled = self._prev
+        STATE.nesting -= 1
         STATE.active = any(STATE.enabled.values())
 
     def __call__(self, func: Callable) -> Callable:

@@ -55,6 +55,10 @@ def lookup(op: str, device: str, dt: dtype):
             raise NotImplementedError(
                 f"{op}: no kernel for device '{device}' (devices with kernels: {', '.join(devices) or 'none'})"
             ) from None
+        if dt.is_complex:  # torch's wording (ntorch has complex kernels for fewer ops than torch)
+            from .dtypes import torch_name
+
+            raise NotImplementedError(f"\"{op}_{device}\" not implemented for '{torch_name(dt)}'") from None
         raise NotImplementedError(
             f"{op}: not implemented for dtype {dt.name} on device '{device}'; "
             f"supported dtypes: {', '.join(supported)}"

@@ -30,6 +30,7 @@ from .ops.decomp import (  # noqa: F401
     svdvals,
 )
 from .ops.decomp import linalg_cholesky as cholesky
+from .ops.decomp_extra import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
 from .ops.linalg import linalg_cross as cross
 from .ops.linalg import (  # noqa: F401
     matmul,  # noqa: F401  (torch.linalg.matmul is torch.matmul)
@@ -46,7 +47,7 @@ __all__ = ["vector_norm", "matrix_norm", "norm", "matmul", "cross", "vecdot", "m
            "slogdet", "inv", "inv_ex", "solve", "solve_ex", "lu_factor", "lu_factor_ex", "lu", "lu_solve",
            "solve_triangular", "cholesky", "cholesky_ex", "LinAlgError", "qr", "eigh", "eigvalsh", "svd",
            "svdvals", "cond", "matrix_rank", "pinv", "lstsq", "matrix_exp", "tensorinv", "tensorsolve",
-           "diagonal", "vander", "householder_product"]
+           "diagonal", "vander", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -73,7 +74,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord not in (math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     x = A.to(dtype) if dtype is not None else A
-    if not x.dtype.is_floating_point:
+    if x.dtype.category < dtypes.FLOAT:
         raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{x.dtype}")
     summed, other = (d1, d0) if abs(ord) == math.inf else (d0, d1)  # inf: sum along rows; 1: along columns

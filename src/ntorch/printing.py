@@ -1,9 +1,10 @@
-"""A repr like PyTorch's (a port of torch/_tensor_str.py for dense real tensors).
+"""A repr like PyTorch's (a port of torch/_tensor_str.py for dense tensors).
 
 Every element is padded to a common width; floats print with 4 decimals, as integers with a trailing dot
 when they all are whole numbers, or in scientific notation when their magnitudes differ by more than 1000x
 (or exceed 1e8, or go below 1e-4). Tensors of more than 1000 elements are summarized with "...". A dtype
-suffix is added unless the dtype is the default float dtype, int64 or bool.
+suffix is added unless the dtype is the default float dtype, int64 or bool (or, for complex, the default
+complex dtype). A complex tensor formats its real and imaginary parts each with a formatter of its own.
 """
 
 from __future__ import annotations
@@ -102,29 +103,38 @@ def _summarized(arr: np.ndarray) -> np.ndarray:
     return np.stack([_summarized(r) for r in rows])
 
 
-def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
-    element_length = fmt.max_width + 2
+def _val_str(v, fmt: _Formatter, fmt2: _Formatter | None) -> str:
+    """One element; a complex one as real part, sign, imaginary part and "j" (torch's _val_formatter)."""
+    if fmt2 is None:
+        return fmt.format(v)
+    imag = (fmt2.format(v.imag) + "j").lstrip()
+    return fmt.format(v.real) + ("" if imag[0] in "+-" else "+") + imag
+
+
+def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter, fmt2: _Formatter | None) -> str:
+    element_length = fmt.max_width + 2 + (0 if fmt2 is None else fmt2.max_width + 1)
     per_line = max(1, math.floor((LINEWIDTH - indent) / element_length))
     if summarize and arr.shape[0] > 2 * EDGEITEMS:
-        data = ([fmt.format(v) for v in arr[:EDGEITEMS].tolist()] + [" ..."]
-                + [fmt.format(v) for v in arr[-EDGEITEMS:].tolist()])
+        data = ([_val_str(v, fmt, fmt2) for v in arr[:EDGEITEMS].tolist()] + [" ..."]
+                + [_val_str(v, fmt, fmt2) for v in arr[-EDGEITEMS:].tolist()])
     else:
-        data = [fmt.format(v) for v in arr.tolist()]
+        data = [_val_str(v, fmt, fmt2) for v in arr.tolist()]
     lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
     return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _tensor_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+def _tensor_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter,
+                fmt2: _Formatter | None = None) -> str:
     if arr.ndim == 0:
-        return fmt.format(arr.item())
+        return _val_str(arr.item(), fmt, fmt2)
     if arr.ndim == 1:
-        return _vector_str(arr, indent, summarize, fmt)
+        return _vector_str(arr, indent, summarize, fmt, fmt2)
     if summarize and arr.shape[0] > 2 * EDGEITEMS:
-        slices = ([_tensor_str(arr[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)] + ["..."]
-                  + [_tensor_str(arr[i], indent + 1, summarize, fmt)
+        slices = ([_tensor_str(arr[i], indent + 1, summarize, fmt, fmt2) for i in range(EDGEITEMS)] + ["..."]
+                  + [_tensor_str(arr[i], indent + 1, summarize, fmt, fmt2)
                      for i in range(len(arr) - EDGEITEMS, len(arr))])
     else:
-        slices = [_tensor_str(arr[i], indent + 1, summarize, fmt) for i in range(arr.shape[0])]
+        slices = [_tensor_str(arr[i], indent + 1, summarize, fmt, fmt2) for i in range(arr.shape[0])]
     return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
 
 
@@ -157,11 +167,14 @@ def tensor_repr(t) -> str:
             suffixes.append(f"dtype=ntorch.{dt.name}")
         body = "[]"
     else:
-        if dt not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+        if dt not in (dtypes.get_default_dtype(), dtypes.get_default_dtype().to_complex(), dtypes.int64, dtypes.bool):
             suffixes.append(f"dtype=ntorch.{dt.name}")
         summarize = arr.size > THRESHOLD
-        fmt = _Formatter(_summarized(arr) if summarize else arr)
-        body = _tensor_str(arr, indent, summarize, fmt)
+        shown = _summarized(arr) if summarize else arr
+        if dt.is_complex:
+            body = _tensor_str(arr, indent, summarize, _Formatter(shown.real), _Formatter(shown.imag))
+        else:
+            body = _tensor_str(arr, indent, summarize, _Formatter(shown))
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:

@@ -112,9 +112,9 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator)._rng
 
 
-def _float_dt(dtype, op: str) -> dtypes.dtype:
+def _float_dt(dtype, op: str, complex_ok: bool = False) -> dtypes.dtype:
     dt = _dt(dtype)
-    if not dt.is_floating_point:
+    if not dt.is_floating_point and not (complex_ok and dt.is_complex):
         raise RuntimeError(f"{op}: expected a floating point dtype, got {dt.name}")
     return dt
 
@@ -143,8 +143,10 @@ def rand(*size, generator: Generator | None = None, out: Tensor | None = None, d
         return into_out("rand", out, dtype, lambda dt, d: rand(*size, generator=generator, dtype=dt, device=d),
                         requires_grad)
     d = as_device(device)
-    dt = _float_dt(dtype, "rand")
+    dt = _float_dt(dtype, "rand", complex_ok=True)
     shape = _shape_arg(size, "rand")
+    if dt.is_complex:
+        return _complex_sample(rand, shape, dt, d, generator, requires_grad, 1.0)
     if d.type == "cuda":
         return _finish(_on_device("uniform_", shape, dt, d, generator, 0.0, 1.0)._data, requires_grad)
     if dt in dtypes.HALF_DTYPES:
@@ -163,13 +165,26 @@ def randn(*size, generator: Generator | None = None, out: Tensor | None = None, 
         return into_out("randn", out, dtype, lambda dt, d: randn(*size, generator=generator, dtype=dt, device=d),
                         requires_grad)
     d = as_device(device)
-    dt = _float_dt(dtype, "randn")
+    dt = _float_dt(dtype, "randn", complex_ok=True)
+    if dt.is_complex:  # each part N(0, 1/2), so that E|z|^2 = 1 as torch's
+        return _complex_sample(randn, _shape_arg(size, "randn"), dt, d, generator, requires_grad, 0.5 ** 0.5)
     if d.type == "cuda":
         return _finish(_on_device("normal_", _shape_arg(size, "randn"), dt, d, generator, 0.0, 1.0)._data,
                        requires_grad)
     np_dt = np.float64 if dt is dtypes.float64 else np.float32
     arr = _rng(generator).standard_normal(_shape_arg(size, "randn"), dtype=np_dt)
     return _finish(arr.astype(dt.np, copy=False), requires_grad)
+
+
+def _complex_sample(factory, shape: tuple, dt: dtypes.dtype, device, generator, requires_grad: bool,
+                    scale: float) -> Tensor:
+    """rand/randn of a complex dtype: real and imaginary parts drawn as one real tensor of shape (*shape, 2)."""
+    if device.type == "cuda":
+        raise NotImplementedError(f"{factory.__name__}: complex dtypes are not implemented on CUDA in ntorch yet")
+    parts = factory(*shape, 2, generator=generator, dtype=dt.to_real())._data
+    if scale != 1.0:
+        parts = parts * parts.dtype.type(scale)
+    return _finish(np.ascontiguousarray(parts).view(dt.np)[..., 0], requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator: Generator | None = None, out: Tensor | None = None, dtype=None,
@@ -189,6 +204,8 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, ou
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = _dt(dtype, dtypes.int64)
+    if dt.is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if d.type == "cuda":
         t = _on_device("randint_", _shape_arg((size,), "randint"), dtypes.int64, d, generator, int(low), int(high))
         return _finish(t.to(dt)._data, requires_grad)
@@ -444,6 +461,8 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
 
 
 def _int_bounds(dt: dtypes.dtype) -> tuple[int, int]:
+    if dt.is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if dt is dtypes.bool:
         return 0, 1
     if dt.is_floating_point:

@@ -16,6 +16,9 @@ _SQRT2 = math.sqrt(2.0)
 def _float(input: Tensor) -> Tensor:
     from . import dtypes
 
+    if input.is_complex():  # (a cast would drop the imaginary parts)
+        raise NotImplementedError(f"special functions of {dtypes.torch_name(input.dtype)} tensors are not "
+                                  "implemented in ntorch")
     return input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
 
 

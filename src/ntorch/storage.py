@@ -66,3 +66,43 @@ def typed_storage(tensor: Tensor) -> TypedStorage:
                   "UntypedStorage directly, use tensor.untyped_storage() instead of tensor.storage()", UserWarning,
                   stacklevel=2)
     return TypedStorage(tensor)
+
+
+class _LegacyStorageMeta(type):
+    """torch's FloatStorage ... BoolStorage: calling one builds a TypedStorage of its dtype (no arguments, a size
+    or a sequence); a TypedStorage is an instance of the one whose dtype and device type it has."""
+
+    dtype: dtypes.dtype
+
+    def __instancecheck__(cls, obj) -> bool:
+        return type(obj) is TypedStorage and obj.dtype is cls.dtype and obj.device.type == "cpu"
+
+    def __call__(cls, *args, **kwargs) -> TypedStorage:
+        from .ops import creation
+
+        if kwargs or len(args) > 1:
+            raise RuntimeError(f"{cls!r}.__new__ received an invalid combination of arguments. Expected one of:\n"
+                               " * no arguments\n * (int size)\n * (Sequence data)\n"
+                               " * (*, UntypedStorage wrap_storage)\n"
+                               + ("Too many positional arguments" if len(args) > 1 else ""))
+        if not args:
+            return TypedStorage(creation.empty(0, dtype=cls.dtype, device="cpu"))
+        if isinstance(args[0], int) and not isinstance(args[0], bool):
+            return TypedStorage(creation.empty(args[0], dtype=cls.dtype, device="cpu"))
+        return TypedStorage(creation.tensor(args[0], dtype=cls.dtype, device="cpu"))
+
+    def __repr__(cls) -> str:
+        return f"<class 'ntorch.{cls.__name__}'>"
+
+
+LEGACY_STORAGES = {
+    f"{dtypes.torch_name(d)}Storage": _LegacyStorageMeta(f"{dtypes.torch_name(d)}Storage", (TypedStorage,),
+                                                        {"dtype": d, "__module__": "ntorch"})
+    for d in (dtypes.float32, dtypes.float64, dtypes.float16, dtypes.int64, dtypes.int32, dtypes.int16,
+              dtypes.int8, dtypes.uint8, dtypes.bool)
+}
+
+
+def storage_type(tensor: Tensor) -> type:
+    """Tensor.storage_type(): the legacy storage class of the tensor's dtype (ntorch.FloatStorage for float32)."""
+    return LEGACY_STORAGES[f"{dtypes.torch_name(tensor.dtype)}Storage"]

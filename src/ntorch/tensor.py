@@ -258,7 +258,7 @@ class Tensor:
         return self._data.dtype.kind == "f" or self._data.dtype in dtypes.HALF_NP
 
     def is_complex(self) -> bool:
-        return False
+        return self._data.dtype.kind == "c"
 
     # -- autograd metadata (the engine lives in ntorch/autograd) -----------------------------------
     @property
@@ -271,7 +271,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")
-        if value and not self.dtype.is_floating_point:
+        if value and self.dtype.category < dtypes.FLOAT:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(value)
 
@@ -426,12 +426,26 @@ class Tensor:
     def __int__(self) -> int:
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return int(self.item())
+        return int(self._real_item("int64_t"))
 
     def __float__(self) -> float:
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return float(self.item())
+        return float(self._real_item("double"))
+
+    def __complex__(self) -> complex:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return complex(self.item())
+
+    def _real_item(self, c_type: str):
+        """item() for int()/float(): a complex value only when its imaginary part is 0 (torch's checked cast)."""
+        v = self.item()
+        if isinstance(v, complex):
+            if v.imag != 0:
+                raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+            return v.real
+        return v
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

@@ -342,6 +342,10 @@ def make_tensor(*shape, dtype, device, low: float | None = None, high: float | N
             result.uniform_(lo / 2, hi / 2).mul_(2)
         else:
             result.uniform_(lo, hi)
+    elif dtype.is_complex:  # real and imaginary parts drawn as a real tensor, as torch
+        from .ops.complex import view_as_complex
+
+        result = view_as_complex(make_tensor(*shape, 2, dtype=dtype.to_real(), device=device, low=low, high=high))
     else:
         raise TypeError(f"The requested dtype '{dtype}' is not supported by torch.testing.make_tensor(). To request "
                         "support, file an issue at: https://github.com/pytorch/pytorch/issues")
@@ -350,7 +354,7 @@ def make_tensor(*shape, dtype, device, low: float | None = None, high: float | N
     elif memory_format is not None:
         result = result.clone(memory_format=memory_format)
     if exclude_zero:
-        result[result == 0] = 1 if dtype not in _FLOATING else dtypes.finfo(dtype).tiny
-    if dtype in _FLOATING:
+        result[result == 0] = 1 if dtype not in _FLOATING and not dtype.is_complex else dtypes.finfo(dtype).tiny
+    if dtype in _FLOATING or dtype.is_complex:
         result.requires_grad = requires_grad
     return result

@@ -7,7 +7,7 @@ little-endian bytes. ntorch.load reads it by unpickling with torch's names mappe
 arrays, _rebuild_tensor_v2 to a strided view, _rebuild_parameter to nn.Parameter, torch.Size/device/dtypes to
 ntorch's), so pretrained state_dicts load as they are. With weights_only (the default) any other global is refused
 as torch refuses it. Tensors that shared a storage share memory again. BFloat16Storage loads as bfloat16 tensors;
-complex, quantized and sparse storages raise: ntorch has no such tensors.
+complex32, quantized and sparse storages raise: ntorch has no such tensors.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ _STORAGE_DTYPES = {
     "FloatStorage": dtypes.float32, "DoubleStorage": dtypes.float64, "HalfStorage": dtypes.float16,
     "LongStorage": dtypes.int64, "IntStorage": dtypes.int32, "ShortStorage": dtypes.int16,
     "CharStorage": dtypes.int8, "ByteStorage": dtypes.uint8, "BoolStorage": dtypes.bool,
+    "ComplexFloatStorage": dtypes.complex64, "ComplexDoubleStorage": dtypes.complex128,
     "BFloat16Storage": dtypes.bfloat16,
 }
 _DTYPE_NAMES = {"float32", "float", "float64", "double", "float16", "half", "int64", "long", "int32", "int",
@@ -53,7 +54,7 @@ class _StorageType:
     def __init__(self, name: str) -> None:
         if name not in _STORAGE_DTYPES:
             raise RuntimeError(f"ntorch.load: the file holds a torch.{name}, and ntorch has no tensors of that type "
-                               "(complex, quantized or sparse)")
+                               "(complex32, quantized or sparse)")
         self.dtype = _STORAGE_DTYPES[name]
 
 

@@ -1,7 +1,7 @@
 """Reverse-mode automatic differentiation: the graph (graph.py), the engine (engine.py), grad modes
 (grad_mode.py) and custom Functions (function.py)."""
 
-from . import forward_ad, functional, profiler  # noqa: F401  (torch.autograd.profiler)
+from . import anomaly_mode, forward_ad, functional, profiler  # noqa: F401  (torch.autograd.profiler)
 from .engine import backward, grad
 from .function import Function, FunctionCtx
 from .grad_mode import (

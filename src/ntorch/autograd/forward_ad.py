@@ -61,6 +61,8 @@ def _level(level: int | None) -> list:
 def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> Tensor:
     """A tensor with tensor's values whose forward gradient is tangent."""
     pairs = _level(level)
+    if tensor.is_complex() or tangent.is_complex():
+        raise NotImplementedError("make_dual: complex tensors are not supported by ntorch's forward-mode AD yet")
     if not tensor.is_floating_point():
         raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
     if not tangent.is_floating_point():

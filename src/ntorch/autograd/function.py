@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import dtypes
 from ..tensor import Tensor
 from . import grad_mode
 from .graph import Node, needs_graph
@@ -83,7 +84,7 @@ class Function:
                 out = out.detach()  # an input returned as is: a new tensor, so the input keeps its history
             ctx._output_meta.append((tuple(out.shape), out.dtype) if not out.is_cuda
                                     else (tuple(out.shape), out.dtype, out.get_device()))
-            if id(out) not in ctx._non_differentiable and out.dtype.is_floating_point:
+            if id(out) not in ctx._non_differentiable and out.dtype.category >= dtypes.FLOAT:
                 out.requires_grad = True
                 out._grad_fn = ctx
                 out._output_nr = i

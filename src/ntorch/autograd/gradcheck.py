@@ -73,6 +73,8 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
     if not targets:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
                          "have requires_grad=True.")
+    if any(inputs[i].is_complex() for i in targets):  # (its finite differences perturb real parts only)
+        raise NotImplementedError("gradcheck: complex inputs are not supported by ntorch's gradcheck yet")
     for i in targets:
         if inputs[i].dtype.name != "float64":
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. This check "

@@ -337,8 +337,37 @@ def needs_graph(*inputs) -> bool:
     return False
 
 
+# Nodes whose backward is right for complex tensors too (torch's convention: ops/elementwise.py, before
+# COMPLEX_DERIVATIVES): maps linear with real coefficients (views, copies, indexing, joins, sums), the products (they
+# conjugate the other factor), the complex views and the FFTs. Any other node refuses a complex output at forward
+# time rather than give a wrong gradient.
+COMPLEX_NODES = frozenset({
+    "ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0", "TransposeBackward0", "TBackward0",
+    "PermuteBackward0", "ExpandBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2",
+    "UnsqueezeBackward0", "SliceBackward0", "SelectBackward0", "UnbindBackward0", "SplitBackward0",
+    "SplitWithSizesBackward0", "NarrowBackward0", "FlipBackward0", "RollBackward0", "CloneBackward0", "AliasBackward0",
+    "ToCopyBackward0", "CopyBackwards", "CopySlices", "AsStridedBackward0", "DiagonalBackward0", "CatBackward0",
+    "StackBackward0", "IndexBackward0", "IndexSelectBackward0", "MaskedFillBackward0",
+    "ConstantPadNdBackward0", "TraceBackward0", "RepeatBackward0", "TrilBackward0", "TriuBackward0",
+    "IndexPutBackward0", "FillBackward0", "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1",
+    "CumsumBackward0", "MmBackward0", "AddmmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0",
+    "RealBackward0", "ImagBackward0", "ViewAsRealBackward0", "ViewAsComplexBackward0", "ContiguousBackward0",
+    "MovedimBackward0", "DiagEmbedBackward0", "GatherBackward0", "TakeBackward0", "ScatterBackward0",
+    "ScatterBackward1", "ScatterAddBackward0", "IndexAddBackward0", "PutBackward0", "MaskedSelectBackward0",
+    # ntorch.fft's real-linear primitives (each backward is its adjoint, right for complex tensors)
+    "FftC2CBackward0", "FftR2CBackward0", "FftC2RBackward0", "FftR2CBackwardBackward0", "FftC2RBackwardBackward0",
+    "FftResizeBackward0", "ToComplexBackward0",
+})
+
+
+def _complex_ok(node: Node) -> bool:
+    if node._name in COMPLEX_NODES:
+        return True
+    raise NotImplementedError(f"{node._name}: the derivative for complex tensors is not implemented in ntorch")
+
+
 def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None] = ()) -> Node:
-    """Make `node` the grad_fn of a forward op's floating-point outputs and save what its backward reads
+    """Make `node` the grad_fn of a forward op's floating-point and complex outputs and save what its backward reads
     (the caller checked `needs_graph(*inputs)`)."""
     meta = node._output_meta
     i = 0
@@ -346,7 +375,9 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
         arr = out._data
         dt = _FROM_NP[arr.dtype]
         meta.append((arr.shape, dt) if type(arr) is np.ndarray else (arr.shape, dt, arr.device))
-        if arr.dtype.kind == "f" or dt is bfloat16:  # (ml_dtypes' bfloat16 has kind 'V')
+        kind = arr.dtype.kind
+        # floating-point (ml_dtypes' bfloat16 has kind 'V') and complex outputs
+        if kind == "f" or dt is bfloat16 or (kind == "c" and _complex_ok(node)):
             out._requires_grad = True
             out._grad_fn = node
             out._output_nr = i

@@ -12,9 +12,9 @@ from ntorch import Size, Tensor
 from . import constraints
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2
-from .transformed_distribution import TransformedDistribution
+from .transformed_distribution import TransformedDistribution, _from_base
 from .transforms import AbsTransform, AffineTransform, ExpTransform, PowerTransform
-from .utils import _standard_normal, broadcast_all, euler_constant
+from .utils import _expand_params, _standard_normal, broadcast_all, euler_constant
 
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "StudentT", "Gumbel", "HalfNormal", "LogNormal",
            "HalfCauchy", "Pareto", "Weibull"]
@@ -24,31 +24,19 @@ def _batch_shape(*params) -> Size:
     return Size(params[0].size())
 
 
-def _expand_params(self, cls, names, batch_shape, _instance):
-    """The expand() of a distribution whose parameters all have batch_shape: each parameter expanded."""
-    new = self._get_checked_instance(cls, _instance)
-    batch_shape = Size(batch_shape)
-    for name in names:
-        setattr(new, name, getattr(self, name).expand(batch_shape))
-    Distribution.__init__(new, batch_shape, validate_args=False)
-    new._validate_args = self._validate_args
-    return new
-
-
-class Normal(ExponentialFamily):
-    """The normal distribution N(loc, scale ** 2)."""
+class _LocScale:
+    """Mixin of the distributions parameterised by a real loc and a positive scale (Normal, Laplace, Cauchy)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-    _mean_carrier_measure = 0
 
     def __init__(self, loc, scale, validate_args=None) -> None:
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(_batch_shape(self.loc), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Normal, ("loc", "scale"), batch_shape, _instance)
+        return _expand_params(self, _LocScale, ("loc", "scale"), batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
@@ -57,6 +45,12 @@ class Normal(ExponentialFamily):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class Normal(_LocScale, ExponentialFamily):
+    """The normal distribution N(loc, scale ** 2)."""
+
+    _mean_carrier_measure = 0
 
     @property
     def stddev(self) -> Tensor:
@@ -222,27 +216,9 @@ class Exponential(ExponentialFamily):
         return -ntorch.log(-x)
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale, Distribution):
     """The Laplace distribution: density exp(-|x - loc| / scale) / (2 scale)."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape(self.loc), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Laplace, ("loc", "scale"), batch_shape, _instance)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
@@ -276,27 +252,13 @@ class Laplace(Distribution):
         return 1 + ntorch.log(2 * self.scale)
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocScale, Distribution):
     """The Cauchy (Lorentz) distribution: the ratio of two independent standard normals, shifted and scaled."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape(self.loc), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Cauchy, ("loc", "scale"), batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
         return ntorch.full(tuple(self._extended_shape()), math.nan, dtype=self.loc.dtype, device=self.loc.device)
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
@@ -429,40 +391,25 @@ class Gumbel(TransformedDistribution):
         return self.scale.log() + (1 + euler_constant)
 
 
-class HalfNormal(TransformedDistribution):
-    """|X| for X ~ Normal(0, scale)."""
+class _Folded(TransformedDistribution):
+    """|X| of a base distribution symmetric about 0: density, cdf, icdf and entropy from the base's."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _cast_value = False  # HalfCauchy, as torch's, casts log_prob's value to the scale's dtype; HalfNormal does not
 
-    def __init__(self, scale, validate_args=None) -> None:
-        base_dist = Normal(0, scale, validate_args=False)
-        super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(HalfNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
-
-    @property
-    def scale(self) -> Tensor:
-        return self.base_dist.scale
-
-    @property
-    def mean(self) -> Tensor:
-        return self.scale * math.sqrt(2 / math.pi)
+    scale = _from_base("scale")
 
     @property
     def mode(self) -> Tensor:
         return ntorch.zeros_like(self.scale)
 
-    @property
-    def variance(self) -> Tensor:
-        return self.scale.pow(2) * (1 - 2 / math.pi)
-
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
+        if self._cast_value:
+            value = ntorch.as_tensor(value, dtype=self.scale.dtype, device=self.scale.device)
         log_prob = self.base_dist.log_prob(value) + math.log(2)
         return ntorch.where(value >= 0, log_prob, -math.inf)
 
@@ -476,6 +423,26 @@ class HalfNormal(TransformedDistribution):
 
     def entropy(self):
         return self.base_dist.entropy() - math.log(2)
+
+
+class HalfNormal(_Folded):
+    """|X| for X ~ Normal(0, scale)."""
+
+    def __init__(self, scale, validate_args=None) -> None:
+        base_dist = Normal(0, scale, validate_args=False)
+        super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(HalfNormal, _instance)
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.scale.pow(2) * (1 - 2 / math.pi)
 
 
 class LogNormal(TransformedDistribution):
@@ -493,13 +460,8 @@ class LogNormal(TransformedDistribution):
         new = self._get_checked_instance(LogNormal, _instance)
         return super().expand(batch_shape, _instance=new)
 
-    @property
-    def loc(self) -> Tensor:
-        return self.base_dist.loc
-
-    @property
-    def scale(self) -> Tensor:
-        return self.base_dist.scale
+    loc = _from_base("loc")
+    scale = _from_base("scale")
 
     @property
     def mean(self) -> Tensor:
@@ -518,12 +480,10 @@ class LogNormal(TransformedDistribution):
         return self.base_dist.entropy() + self.loc
 
 
-class HalfCauchy(TransformedDistribution):
+class HalfCauchy(_Folded):
     """|X| for X ~ Cauchy(0, scale)."""
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
+    _cast_value = True
 
     def __init__(self, scale, validate_args=None) -> None:
         super().__init__(Cauchy(0, scale, validate_args=False), AbsTransform(), validate_args=validate_args)
@@ -533,38 +493,12 @@ class HalfCauchy(TransformedDistribution):
         return super().expand(batch_shape, _instance=new)
 
     @property
-    def scale(self) -> Tensor:
-        return self.base_dist.scale
-
-    @property
     def mean(self) -> Tensor:
         return ntorch.full(tuple(self._extended_shape()), math.inf, dtype=self.scale.dtype, device=self.scale.device)
 
     @property
-    def mode(self) -> Tensor:
-        return ntorch.zeros_like(self.scale)
-
-    @property
     def variance(self) -> Tensor:
         return self.base_dist.variance
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        value = ntorch.as_tensor(value, dtype=self.base_dist.scale.dtype, device=self.base_dist.scale.device)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return ntorch.where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        return self.base_dist.entropy() - math.log(2)
 
 
 class Pareto(TransformedDistribution):

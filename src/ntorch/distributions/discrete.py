@@ -1,5 +1,5 @@
-"""Discrete distributions of torch.distributions: Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial,
-Geometric, Multinomial, NegativeBinomial."""
+"""Discrete distributions of torch.distributions: Bernoulli, Categorical, OneHotCategorical (and its
+straight-through variant), Poisson, Binomial, Geometric, Multinomial, NegativeBinomial."""
 
 from __future__ import annotations
 
@@ -13,34 +13,22 @@ from ntorch import Size, Tensor
 from . import constraints
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Gamma
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _arange_support,
+    _BinaryProbsLogits,
+    _finish_expand,
+    broadcast_all,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 
-__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Poisson", "Binomial", "Geometric", "Multinomial",
+__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+           "Poisson", "Binomial", "Geometric", "Multinomial",
            "NegativeBinomial"]
 
 
-def _one_of(probs, logits) -> None:
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-
-
-def _expand_probs_logits(self, new, shape) -> None:
-    """new.probs / new.logits (whichever self has computed) expanded to shape; new._param is the given one."""
-    if "probs" in self.__dict__:
-        new.probs = self.probs.expand(shape)
-        new._param = new.probs
-    if "logits" in self.__dict__:
-        new.logits = self.logits.expand(shape)
-        new._param = new.logits
-
-
-def _finish_expand(self, new, batch_shape, event_shape=()):
-    Distribution.__init__(new, batch_shape, event_shape, validate_args=False)
-    new._validate_args = self._validate_args
-    return new
-
-
-class Bernoulli(ExponentialFamily):
+class Bernoulli(_BinaryProbsLogits, ExponentialFamily):
     """1 with probability probs (or sigmoid(logits)), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -49,24 +37,14 @@ class Bernoulli(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:
-        _one_of(probs, logits)
-        if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(Size() if is_scalar else Size(self._param.size()), validate_args=validate_args)
+        self._set_probs_or_logits(probs, logits)
+        super().__init__(Size(self._param.size()), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = Size(batch_shape)
-        _expand_probs_logits(self, new, batch_shape)
+        self._expand_probs_logits(new, batch_shape)
         return _finish_expand(self, new, batch_shape)
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
 
     @property
     def mean(self) -> Tensor:
@@ -80,18 +58,6 @@ class Bernoulli(ExponentialFamily):
     @property
     def variance(self) -> Tensor:
         return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
@@ -108,8 +74,7 @@ class Bernoulli(ExponentialFamily):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):
-        values = ntorch.arange(2, dtype=self._param.dtype, device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        values = _arange_support(self, 2, self._param.dtype)
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
@@ -129,7 +94,8 @@ class Categorical(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:
-        _one_of(probs, logits)
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -146,7 +112,7 @@ class Categorical(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = Size(batch_shape)
-        _expand_probs_logits(self, new, tuple(batch_shape) + (self._num_events,))
+        _BinaryProbsLogits._expand_probs_logits(self, new, tuple(batch_shape) + (self._num_events,))
         new._num_events = self._num_events
         return _finish_expand(self, new, batch_shape)
 
@@ -203,30 +169,16 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = ntorch.arange(self._num_events, dtype=ntorch.int64, device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        values = _arange_support(self, self._num_events, ntorch.int64)
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
 
 
-class OneHotCategorical(Distribution):
-    """A Categorical draw as a one-hot vector of length K (the event)."""
-
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
-
-    def __init__(self, probs=None, logits=None, validate_args=None) -> None:
-        self._categorical = Categorical(probs, logits)
-        super().__init__(self._categorical.batch_shape, Size(self._categorical.param_shape[-1:]),
-                         validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
-        batch_shape = Size(batch_shape)
-        new._categorical = self._categorical.expand(batch_shape)
-        return _finish_expand(self, new, batch_shape, self.event_shape)
+class _OverCategorical:
+    """Mixin of the distributions built on self._categorical, a Categorical over the last dim (OneHotCategorical,
+    Multinomial, ExpRelaxedCategorical): probs, logits, param_shape and _new are its; the event is the K
+    categories."""
 
     def _new(self, *args, **kwargs):
         return self._categorical._new(*args, **kwargs)
@@ -244,6 +196,32 @@ class OneHotCategorical(Distribution):
         return self._categorical.logits
 
     @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape
+
+    def _categorical_shapes(self) -> tuple:
+        """(batch_shape, event_shape) for Distribution.__init__."""
+        return self._categorical.batch_shape, Size(self._categorical.param_shape[-1:])
+
+
+class OneHotCategorical(_OverCategorical, Distribution):
+    """A Categorical draw as a one-hot vector of length K (the event)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None) -> None:
+        self._categorical = Categorical(probs, logits)
+        super().__init__(*self._categorical_shapes(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        batch_shape = Size(batch_shape)
+        new._categorical = self._categorical.expand(batch_shape)
+        return _finish_expand(self, new, batch_shape, self.event_shape)
+
+    @property
     def mean(self) -> Tensor:
         return self._categorical.probs
 
@@ -256,10 +234,6 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self) -> Tensor:
         return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=()) -> Tensor:
         probs = self._categorical.probs
@@ -281,6 +255,18 @@ class OneHotCategorical(Distribution):
         if expand:
             values = values.expand((n,) + tuple(self.batch_shape) + (n,))
         return values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample is the one-hot draw with the straight-through gradient of probs
+    (Bengio et al. 2013): the value is the sample, the gradient that of probs."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
 
 
 class Poisson(ExponentialFamily):
@@ -336,7 +322,21 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+def _init_counts(self, total_count, probs, logits) -> None:
+    """Binomial / NegativeBinomial: total_count broadcast with the given probs or logits, in its dtype."""
+    (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
+    self.total_count = total_count.type_as(self._param)
+
+
+def _expand_counts(self, cls, batch_shape, _instance):
+    new = self._get_checked_instance(cls, _instance)
+    batch_shape = Size(batch_shape)
+    new.total_count = self.total_count.expand(batch_shape)
+    self._expand_probs_logits(new, batch_shape)
+    return _finish_expand(self, new, batch_shape)
+
+
+class Binomial(_BinaryProbsLogits, Distribution):
     """The number of successes in total_count independent trials of success probability probs."""
 
     arg_constraints = {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval,
@@ -344,25 +344,11 @@ class Binomial(Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None) -> None:
-        _one_of(probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        _init_counts(self, total_count, probs, logits)
         super().__init__(Size(self._param.size()), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        _expand_probs_logits(self, new, batch_shape)
-        return _finish_expand(self, new, batch_shape)
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        return _expand_counts(self, Binomial, batch_shape, _instance)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -379,18 +365,6 @@ class Binomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
@@ -422,28 +396,21 @@ class Binomial(Distribution):
 
     def enumerate_support(self, expand=True):
         total_count = self._homogeneous_count("enumerate_support")
-        values = ntorch.arange(1 + total_count, dtype=self._param.dtype, device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        values = _arange_support(self, 1 + total_count, self._param.dtype)
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryProbsLogits, Distribution):
     """The number of failures before the first success, each trial succeeding with probability probs."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:
-        _one_of(probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        given = probs if probs is not None else logits
-        batch_shape = Size() if isinstance(given, numbers.Number) else Size(given.size())
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._set_probs_or_logits(probs, logits)
+        super().__init__(Size(self._param.size()), validate_args=validate_args)
         if self._validate_args and probs is not None:
             value = self.probs
             valid = value > 0
@@ -455,10 +422,7 @@ class Geometric(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
+        self._expand_probs_logits(new, batch_shape)
         return _finish_expand(self, new, batch_shape)
 
     @property
@@ -472,14 +436,6 @@ class Geometric(Distribution):
     @property
     def variance(self) -> Tensor:
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
@@ -499,7 +455,7 @@ class Geometric(Distribution):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none") / self.probs
 
 
-class Multinomial(Distribution):
+class Multinomial(_OverCategorical, Distribution):
     """Counts of each of K categories over total_count independent Categorical draws (an event of size K)."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -510,8 +466,7 @@ class Multinomial(Distribution):
         self.total_count = total_count
         self._categorical = Categorical(probs=probs, logits=logits)
         self._binomial = Binomial(total_count=total_count, probs=self.probs)
-        super().__init__(self._categorical.batch_shape, Size(self._categorical.param_shape[-1:]),
-                         validate_args=validate_args)
+        super().__init__(*self._categorical_shapes(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Multinomial, _instance)
@@ -520,24 +475,9 @@ class Multinomial(Distribution):
         new._categorical = self._categorical.expand(batch_shape)
         return _finish_expand(self, new, batch_shape, self.event_shape)
 
-    def _new(self, *args, **kwargs):
-        return self._categorical._new(*args, **kwargs)
-
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:
@@ -575,7 +515,7 @@ class Multinomial(Distribution):
 
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_BinaryProbsLogits, Distribution):
     """The number of successes (each of probability probs) before total_count failures; total_count may be real."""
 
     arg_constraints = {"total_count": constraints.greater_than_eq(0), "probs": constraints.half_open_interval(0.0, 1.0),
@@ -583,25 +523,11 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None) -> None:
-        _one_of(probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        _init_counts(self, total_count, probs, logits)
         super().__init__(Size(self._param.size()), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        _expand_probs_logits(self, new, batch_shape)
-        return _finish_expand(self, new, batch_shape)
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        return _expand_counts(self, NegativeBinomial, batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
@@ -614,18 +540,6 @@ class NegativeBinomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.mean / ntorch.sigmoid(-self.logits)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     @lazy_property
     def _gamma(self) -> Gamma:

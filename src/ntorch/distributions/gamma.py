@@ -17,8 +17,8 @@ from .. import dtypes
 from ..ops.creation import _finish
 from ..random import _host_rng
 from . import constraints
-from .distribution import Distribution, ExponentialFamily
-from .utils import broadcast_all
+from .distribution import ExponentialFamily
+from .utils import _expand_params, _finish_expand, broadcast_all
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet"]
 
@@ -47,16 +47,6 @@ def _standard_gamma(concentration: Tensor, generator=None) -> Tensor:
 
         record("StandardGammaBackward0", backward, (concentration,), (result,))
     return result
-
-
-def _expand_params(self, cls, names, batch_shape, _instance):
-    new = self._get_checked_instance(cls, _instance)
-    batch_shape = Size(batch_shape)
-    for name in names:
-        setattr(new, name, getattr(self, name).expand(batch_shape))
-    Distribution.__init__(new, batch_shape, validate_args=False)
-    new._validate_args = self._validate_args
-    return new
 
 
 class Gamma(ExponentialFamily):
@@ -158,9 +148,7 @@ class Dirichlet(ExponentialFamily):
         new = self._get_checked_instance(Dirichlet, _instance)
         batch_shape = Size(batch_shape)
         new.concentration = self.concentration.expand(tuple(batch_shape) + tuple(self.event_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _finish_expand(self, new, batch_shape)
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
@@ -222,9 +210,7 @@ class Beta(ExponentialFamily):
         new = self._get_checked_instance(Beta, _instance)
         batch_shape = Size(batch_shape)
         new._dirichlet = self._dirichlet.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _finish_expand(self, new, batch_shape)
 
     @property
     def mean(self) -> Tensor:

@@ -10,7 +10,7 @@ from ntorch import Size, Tensor
 
 from . import constraints
 from .distribution import Distribution
-from .utils import _standard_normal, lazy_property
+from .utils import _finish_expand, _standard_normal, lazy_property
 
 __all__ = ["MultivariateNormal", "LowRankMultivariateNormal"]
 
@@ -34,14 +34,66 @@ def _precision_to_scale_tril(P):
     return ntorch.linalg.solve_triangular(L_inv, Id.expand(L_inv.shape), upper=False)
 
 
-class MultivariateNormal(Distribution):
+def _scale_tril_of(covariance_matrix, precision_matrix, scale_tril) -> Tensor:
+    """The lower Cholesky factor of the covariance, from whichever of the three matrices is given."""
+    if scale_tril is not None:
+        return scale_tril
+    if covariance_matrix is not None:
+        return ntorch.linalg.cholesky(covariance_matrix)
+    return _precision_to_scale_tril(precision_matrix)
+
+
+class _ScaleTrilParameterised:
+    """Mixin of the distributions given one of covariance_matrix, precision_matrix or scale_tril and kept as the
+    lower Cholesky factor _unbroadcasted_scale_tril (MultivariateNormal, Wishart): the other two lazily, shaped
+    by _matrix_shape()."""
+
+    _MATRICES = ("covariance_matrix", "scale_tril", "precision_matrix")
+
+    def _expand_matrices(self, new, shape) -> None:
+        """new's copies of the matrices self has computed, expanded to shape."""
+        for name in self._MATRICES:
+            if name in self.__dict__:
+                setattr(new, name, getattr(self, name).expand(shape))
+
+    @lazy_property
+    def scale_tril(self) -> Tensor:
+        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
+
+    @lazy_property
+    def covariance_matrix(self) -> Tensor:
+        L = self._unbroadcasted_scale_tril
+        return ntorch.matmul(L, L.mT).expand(self._matrix_shape())
+
+    @lazy_property
+    def precision_matrix(self) -> Tensor:
+        return ntorch.cholesky_inverse(self._unbroadcasted_scale_tril).expand(self._matrix_shape())
+
+
+class _Gaussian(Distribution):
+    """What the full- and low-rank-covariance normals share: support, mean = mode = loc, the matrix shape."""
+
+    support = constraints.real_vector
+    has_rsample = True
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    def _matrix_shape(self) -> tuple:
+        return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
+
+
+class MultivariateNormal(_ScaleTrilParameterised, _Gaussian):
     """The multivariate normal N(loc, Sigma); Sigma given as covariance_matrix, precision_matrix (its inverse) or
     scale_tril (its lower Cholesky factor)."""
 
     arg_constraints = {"loc": constraints.real_vector, "covariance_matrix": constraints.positive_definite,
                        "precision_matrix": constraints.positive_definite, "scale_tril": constraints.lower_cholesky}
-    support = constraints.real_vector
-    has_rsample = True
 
     def __init__(self, loc: Tensor, covariance_matrix=None, precision_matrix=None, scale_tril=None,
                  validate_args=None) -> None:
@@ -59,12 +111,7 @@ class MultivariateNormal(Distribution):
                 setattr(self, name.split()[0], m.expand(tuple(batch_shape) + (-1, -1)))
         self.loc = loc.expand(tuple(batch_shape) + (-1,))
         super().__init__(Size(batch_shape), Size(self.loc.shape[-1:]), validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = ntorch.linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_of(covariance_matrix, precision_matrix, scale_tril)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)
@@ -73,36 +120,8 @@ class MultivariateNormal(Distribution):
         cov_shape = loc_shape + tuple(self.event_shape)
         new.loc = self.loc.expand(loc_shape)
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(cov_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _matrix_shape(self) -> tuple:
-        return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
-
-    @lazy_property
-    def scale_tril(self) -> Tensor:
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self) -> Tensor:
-        L = self._unbroadcasted_scale_tril
-        return ntorch.matmul(L, L.mT).expand(self._matrix_shape())
-
-    @lazy_property
-    def precision_matrix(self) -> Tensor:
-        return ntorch.cholesky_inverse(self._unbroadcasted_scale_tril).expand(self._matrix_shape())
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+        _ScaleTrilParameterised._expand_matrices(self, new, cov_shape)
+        return _finish_expand(self, new, batch_shape)
 
     @property
     def variance(self) -> Tensor:
@@ -146,13 +165,11 @@ def _batch_lowrank_mahalanobis(W, D, x, capacitance_tril):
     return (x.pow(2) / D).sum(-1) - _batch_mahalanobis(capacitance_tril, Wt_Dinv_x)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(_Gaussian):
     """The multivariate normal with covariance cov_factor @ cov_factor.T + diag(cov_diag) (cov_factor n x m)."""
 
     arg_constraints = {"loc": constraints.real_vector, "cov_factor": constraints.independent(constraints.real, 2),
                        "cov_diag": constraints.independent(constraints.positive, 1)}
-    support = constraints.real_vector
-    has_rsample = True
 
     def __init__(self, loc: Tensor, cov_factor: Tensor, cov_diag: Tensor, validate_args=None) -> None:
         if loc.dim() < 1:
@@ -187,20 +204,7 @@ class LowRankMultivariateNormal(Distribution):
         new._unbroadcasted_cov_factor = self._unbroadcasted_cov_factor
         new._unbroadcasted_cov_diag = self._unbroadcasted_cov_diag
         new._capacitance_tril = self._capacitance_tril
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _matrix_shape(self) -> tuple:
-        return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+        return _finish_expand(self, new, batch_shape)
 
     @lazy_property
     def variance(self) -> Tensor:

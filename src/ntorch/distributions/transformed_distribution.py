@@ -14,6 +14,19 @@ from .utils import _sum_rightmost
 __all__ = ["TransformedDistribution"]
 
 
+def _from_base(name: str, depth: int = 1) -> property:
+    """A read-only property forwarding to the base distribution's `name` (through `depth` nested base_dist, as
+    LogisticNormal's Independent(Normal)): the parameters of a distribution defined by its base."""
+
+    def get(self):
+        d = self
+        for _ in range(depth):
+            d = d.base_dist
+        return getattr(d, name)
+
+    return property(get, doc=f"The base distribution's {name}.")
+
+
 class TransformedDistribution(Distribution):
     """Y = f_n(...f_1(X)) for X ~ base_distribution; log_prob by the change of variables formula."""
 

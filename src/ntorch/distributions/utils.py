@@ -7,7 +7,7 @@ from functools import update_wrapper
 
 import ntorch
 import ntorch.nn.functional as F
-from ntorch import Tensor
+from ntorch import Size, Tensor
 
 euler_constant = 0.57721566490153286060  # the Euler-Mascheroni constant
 
@@ -109,3 +109,67 @@ def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
     mat = vec.new_zeros(tuple(vec.shape[:-1]) + (n, n))
     mat[..., _tril_mask(n, diag, vec.device)] = vec
     return mat
+
+
+def _finish_expand(self, new, batch_shape, event_shape=None):
+    """The tail of every expand(): new's shapes set without validation, self's validate_args carried over."""
+    from .distribution import Distribution
+
+    event_shape = self._event_shape if event_shape is None else event_shape
+    Distribution.__init__(new, batch_shape, event_shape, validate_args=False)
+    new._validate_args = self._validate_args
+    return new
+
+
+def _expand_params(self, cls, names, batch_shape, _instance):
+    """The expand() of a distribution whose parameters all have batch_shape: each parameter expanded."""
+    new = self._get_checked_instance(cls, _instance)
+    batch_shape = Size(batch_shape)
+    for name in names:
+        setattr(new, name, getattr(self, name).expand(batch_shape))
+    return _finish_expand(self, new, batch_shape)
+
+
+def _arange_support(self, n: int, dtype) -> Tensor:
+    """enumerate_support's values 0..n-1 shaped (n,) + (1,) * batch dims, to be expanded over the batch."""
+    values = ntorch.arange(n, dtype=dtype, device=self._param.device)
+    return values.view((-1,) + (1,) * len(self._batch_shape))
+
+
+class _BinaryProbsLogits:
+    """probs / logits of a distribution given one of them as log-odds (Bernoulli-like): each computed lazily
+    from the other; _param is the one given."""
+
+    def _set_probs_or_logits(self, probs, logits, *others) -> tuple:
+        """Sets the given one of probs / logits (and _param), broadcast with `others`; returns those broadcast."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, given = ("probs", probs) if probs is not None else ("logits", logits)
+        *rest, param = broadcast_all(*others, given)
+        setattr(self, name, param)
+        self._param = param
+        return tuple(rest)
+
+    def _expand_probs_logits(self, new, shape) -> None:
+        """new.probs / new.logits (whichever self has computed) expanded to shape; new._param is the given one."""
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(shape)
+            new._param = new.logits
+
+    def _new(self, *args, **kwargs):
+        return self._param.new(*args, **kwargs)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self) -> Size:
+        return self._param.size()

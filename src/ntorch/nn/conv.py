@@ -207,6 +207,7 @@ def _fold_args(op: str, kernel_size, dilation, padding, stride):
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.unfold (im2col): (N, C, H, W) -> (N, C*kh*kw, L); unbatched (C, H, W) -> (C*kh*kw, L)."""
     check_tensor(input, "unfold")
+    _no_complex("unfold", input)
     k, d, p, s = _fold_args("unfold", kernel_size, dilation, padding, stride)
     shape = tuple(input.shape)
     if input.ndim not in (3, 4) or any(v == 0 for v in shape[-3:]):
@@ -233,6 +234,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.fold (col2im, overlapping values summed): (N, C*kh*kw, L) -> (N, C, H, W)."""
     check_tensor(input, "fold")
+    _no_complex("fold", input)
     osz = int_tuple(output_size, 2, "output_size", "fold")
     if len(osz) != 2:
         raise RuntimeError(f"It is expected output_size equals to 2, but got size {len(osz)}")
@@ -309,8 +311,15 @@ def _fmt(t) -> str:
     return " x ".join(str(v) for v in t)
 
 
+def _no_complex(op: str, *tensors) -> None:
+    """Convolutions of complex tensors are not implemented (their kernels and backward are real-only)."""
+    if any(t is not None and getattr(t, "is_complex", lambda: False)() for t in tensors):
+        raise NotImplementedError(f"{op}: complex tensors are not implemented in ntorch's convolutions yet")
+
+
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
     """conv1d (nd = 1) and conv2d (nd = 2): torch's checks in torch's order, then _conv2d_arrays."""
+    _no_complex(op, input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     check_tensor(input, op)
@@ -1014,6 +1023,7 @@ def _check_transposed(op: str, nd: int, input: Tensor, weight: Tensor, bias, str
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """F.conv_transpose2d: the adjoint of conv2d (GEMM with the transposed weight, then col2im)."""
+    _no_complex("conv_transpose2d", input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     op = "conv_transpose2d"
@@ -1040,6 +1050,7 @@ def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, st
                        groups, dilation) -> Tensor:
     """conv_transpose1d / conv_transpose3d: torch's checks, then conv_transpose2d (1-d: height 1; 3-d: the depth
     taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
+    _no_complex(op, input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     batched, in_shape, s, p, op_, d, osz = _check_transposed(op, nd, input, weight, bias, stride, padding,

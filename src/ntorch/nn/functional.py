@@ -17,7 +17,7 @@ relu = pointwise.relu
 
 
 def silu(input: _Tensor, inplace: bool = False) -> _Tensor:
-    pointwise.float_only(input, "silu_cpu")
+    pointwise.float_only(input, "silu_cpu", complex_ok=True)
     return _apply_inplace("silu", input) if inplace else _apply("silu", input)
 
 

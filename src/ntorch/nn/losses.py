@@ -955,8 +955,8 @@ def _linear_backward(c, g: Tensor):
 
     x, w = c.saved_tensors
     need_x, need_w, need_b = c.needs_input_grad
-    gx = linalg.mm(g, w) if need_x else None
-    gw = linalg.mm(g.t(), x) if need_w else None
+    gx = linalg.mm(g, linalg._cj(w)) if need_x else None  # (complex: the adjoint, conjugated)
+    gw = linalg.mm(g.t(), linalg._cj(x)) if need_w else None
     gb = None
     if need_b:
         gb = g.sum(0) if c.bias_shape == (g.shape[1],) else sum_to(g, c.bias_shape, g.dtype)

@@ -247,12 +247,19 @@ def _unbiased(var: Tensor, n: int) -> Tensor:
     return var * (n / (n - 1)) if n > 1 else var * math.nan
 
 
+def _no_complex(input: Tensor, kernel: str) -> None:
+    """torch's normalization kernels are real-only: its error for a complex input."""
+    if input.is_complex():
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
                eps: float = 1e-5) -> Tensor:
     """Normalise each channel (dim 1) by the batch statistics (training: running stats are updated in place
     with the unbiased variance) or by the running stats (eval), then scale and shift."""
     check_tensor(input, "batch_norm")
+    _no_complex(input, "batch_norm")
     if input.ndim < 2:
         raise IndexError(f"Dimension out of range (expected to be in range of [-{max(input.ndim, 1)}, "
                          f"{max(input.ndim, 1) - 1}], but got 1)")
@@ -284,6 +291,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     """Normalise each (sample, channel) over its spatial dims; running stats (when given) get the batch mean
     of the instance statistics. Without use_input_stats the running stats normalise, as in batch_norm eval."""
     check_tensor(input, "instance_norm")
+    _no_complex(input, "batch_norm")
     if use_input_stats:
         spatial = math.prod(input.shape[2:]) if input.ndim > 2 else 1
         if spatial == 1:
@@ -312,6 +320,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if amp.STATE.active:  # autocast: torch's CUDA float32 op list (not the CPU's)
         input, weight, bias = amp.float32(input, weight, bias, cpu=False)
     check_tensor(input, "group_norm")
+    _no_complex(input, "GroupNormKernelImpl")
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[0], input.shape[1]

@@ -122,6 +122,9 @@ def pad_accumulate(g: Tensor, shape: tuple, pads: list[int], mode: str) -> Tenso
         arr, flat = g._data, None
         if arr.dtype == compute:
             flat = g._storage().flat
+            if flat.dtype != arr.dtype:  # a real/imag view of a complex storage: use a contiguous copy
+                flat = None
+        if flat is not None:
             strides = [s // arr.itemsize for s in arr.strides]
             lead = [(n, s) for n, s in zip(arr.shape[:ndim - p], strides) if n != 1]
             if len(lead) == 2 and lead[0][1] != lead[1][1] * lead[1][0]:  # batch dims that do not merge

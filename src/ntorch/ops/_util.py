@@ -12,7 +12,7 @@ import numpy as np
 from .. import _arrays, dtypes
 from ..tensor import Size, Tensor, _wrap_dim
 
-SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+SCALAR_TYPES = (bool, int, float, complex, np.bool_, np.integer, np.floating, np.complexfloating)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -38,7 +38,7 @@ def number_arg(value, op: str, arg: str):
 
 
 def is_scalar(x) -> bool:
-    return isinstance(x, SCALAR_TYPES) or (isinstance(x, numbers.Number) and not isinstance(x, complex))
+    return isinstance(x, SCALAR_TYPES) or isinstance(x, numbers.Number)
 
 
 _C_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
@@ -48,8 +48,10 @@ _C_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "i
 def check_scalar_fits(value, dt: dtypes.dtype) -> None:
     """torch's checked conversion of a Scalar argument to dt (c10::checked_convert): a number outside dt's range
     raises, as do NaN and infinities for an integer type; an unsigned type also takes -max..-1 from an integer."""
-    if isinstance(value, bool | np.bool_) or dt is dtypes.bool or not is_scalar(value):
+    if isinstance(value, bool | np.bool_) or dt is dtypes.bool or not is_scalar(value) or dt.is_complex:
         return
+    if isinstance(value, complex | np.complexfloating):
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPE[dt.name]} without overflow")
     if dt.is_floating_point:
         v = float(value)
         fits = v != v or abs(v) == float("inf") or abs(v) <= float(dtypes.np_finfo(dt.np).max)

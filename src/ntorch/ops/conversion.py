@@ -11,8 +11,22 @@ from ..tensor import Tensor
 from ._util import check_scalar_fits, is_scalar
 
 
+def _real_part(arr):
+    """A complex array cast to a real dtype keeps its real part, with torch's warning (NumPy's own warning is a
+    ComplexWarning, not torch's UserWarning)."""
+    from ._util import warn
+
+    warn("Casting complex values to real discards the imaginary part")
+    return arr.real
+
+
 def _cast(arr, dt: dtypes.dtype):
-    """torch's casts: float->int truncates toward zero; float->bool is `!= 0` (the CUDA copy kernel does both)."""
+    """torch's casts: float->int truncates toward zero; float->bool is `!= 0` (the CUDA copy kernel does both);
+    complex->real keeps the real part and warns."""
+    if arr.dtype.kind == "c" and dt.category < dtypes.COMPLEX and dt is not dtypes.bool:
+        arr = _real_part(arr)
+        if arr.dtype == dt.np:
+            return _arrays.copy(arr)
     if _arrays.is_cuda(arr):
         return _arrays.copy(arr) if arr.dtype == dt.np else _arrays.astype(arr, dt.np)
     if arr.ndim > 1 and not arr.flags.c_contiguous:
@@ -83,6 +97,10 @@ def to(self: Tensor, *args, dtype=None, device=None, non_blocking: bool = False,
 
 
 def _to_backward(c, g: Tensor) -> Tensor:
+    if g.is_complex() and not c.in_dtype.is_complex:  # a real tensor cast to complex: the real part, silently
+        from .complex import real
+
+        g = real(g)
     return g.to(c.in_device, c.in_dtype)
 
 
@@ -102,6 +120,7 @@ CASTS = {
     "float": dtypes.float32, "double": dtypes.float64, "half": dtypes.float16, "bfloat16": dtypes.bfloat16,
     "long": dtypes.int64,
     "int": dtypes.int32, "short": dtypes.int16, "char": dtypes.int8, "byte": dtypes.uint8, "bool": dtypes.bool,
+    "cfloat": dtypes.complex64, "cdouble": dtypes.complex128, "chalf": dtypes.complex32,
 }
 CAST_METHODS = {name: _caster(dt) for name, dt in CASTS.items()}
 
@@ -127,6 +146,8 @@ def copy_(self: Tensor, other, non_blocking: bool = False) -> Tensor:
                            f"({list(arr.shape)}): copy_ cannot broadcast the source to the destination") from None
     if self._data.dtype == np.bool_ and arr.dtype != np.bool_ and not _arrays.is_cuda(arr):
         arr = arr != 0
+    elif arr.dtype.kind == "c" and self._data.dtype.kind != "c":
+        arr = _real_part(arr)
     if inplace.involved(self, src):
         return _inplace_overwrite(self, arr, src if isinstance(src, Tensor) else None)
     if _arrays.may_share_memory(self._data, arr) and _arrays.is_cuda(arr):
@@ -200,13 +221,18 @@ def new_tensor(self: Tensor, data, *, dtype=None, device=None, pin_memory: bool 
 
 def type_(self: Tensor, dtype=None, non_blocking: bool = False):
     """Tensor.type(): the type string ('ntorch.FloatTensor') without an argument, else a cast."""
+    from .. import legacy_types
+
     if dtype is None:
-        return f"ntorch.{dtypes.torch_name(self.dtype)}Tensor"
+        cuda = "cuda." if self.device.type == "cuda" else ""
+        return f"ntorch.{cuda}{dtypes.torch_name(self.dtype)}Tensor"
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
-        named = dtypes.from_torch_name(dtype.rsplit(".", 1)[-1][: -len("Tensor")])
+        named = legacy_types.from_name(dtype)
         if named is None:
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = named
+    if isinstance(dtype, legacy_types._LegacyTensorType):  # ntorch.DoubleTensor, ntorch.cuda.FloatTensor
+        return to(self, dtype.dtype, device="cuda" if dtype.is_cuda else "cpu")
     return to(self, dtype)
 
 

@@ -56,7 +56,7 @@ def _finish(arr: np.ndarray, requires_grad: bool = False, device=_PLACED) -> Ten
             arr = _arrays.to_device(arr, cuda_index(d))
     t = Tensor._wrap(arr)
     if requires_grad:
-        if not t.is_floating_point():
+        if t.dtype.category < dtypes.FLOAT:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad = True
     return t
@@ -102,6 +102,8 @@ def _infer_dtype(data) -> dtypes.dtype:
         return dtypes.int64
     if isinstance(data, numbers.Real):
         return dtypes.get_default_dtype()
+    if isinstance(data, numbers.Complex):
+        return dtypes.scalar_dtype(complex(data))
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
@@ -153,14 +155,18 @@ _SCALAR_CPP = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32"
 def _check_overflow(leaves: list, dt: dtypes.dtype, scalar_op: bool = False) -> None:
     """torch converts each Python/NumPy scalar with an overflow check: ints outside int64 always fail;
     for integer dtypes, floats outside the dtype's range (or NaN) fail, and ints too (uint8 accepts
-    -255..255, wrapping negative values)."""
+    -255..255, wrapping negative values). A complex value only goes into a complex dtype."""
+    if not dt.is_complex:
+        for v in leaves:
+            if isinstance(v, complex | np.complexfloating):
+                raise TypeError(f"must be real number, not {type(v).__name__}")
     for v in leaves:
         if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
-            if dt.is_floating_point:
+            if dt.category >= dtypes.FLOAT:
                 continue
             if not _INT64_MIN <= int(v) <= _INT64_MAX:
                 raise ValueError("Overflow when unpacking long long")
-    if dt.is_floating_point or dt is dtypes.bool:
+    if dt.category >= dtypes.FLOAT or dt is dtypes.bool:
         return
     info = np.iinfo(dt.np)
     for v in leaves:
@@ -195,6 +201,8 @@ def _to_array(data, dt: dtypes.dtype, sizes: tuple) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         if dt.is_floating_point:
             return np.array(data, dtype=np.float64).astype(dt.np)
+        if dt.is_complex:
+            return np.array(data, dtype=np.complex128).astype(dt.np)
         arr = np.array(data)
         if dt is dtypes.bool:
             return arr != 0 if arr.dtype != np.bool_ else arr
@@ -415,6 +423,8 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
     all_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dt = _dt(dtype, dtypes.int64 if all_int else None)
     _no_bool_kernel(dt, "arange", device)
+    if dt.is_complex:  # torch has no complex arange kernel
+        raise NotImplementedError(f"\"arange_{as_device(device).type}\" not implemented for '{dtypes.torch_name(dt)}'")
     fs, fe, fst = float(start), float(end), float(step)
     if fst == 0:
         raise RuntimeError("step must be nonzero")
@@ -500,6 +510,15 @@ def linspace(start, end, steps: int, *, out: Tensor | None = None, dtype=None, l
     dt = _dt(dtype)
     if steps > 1:
         _no_bool_kernel(dt, "linspace", device)
+    if dt.is_complex or isinstance(start, complex) or isinstance(end, complex):
+        if not dt.is_complex:
+            if dtype is not None:
+                raise TypeError(f"linspace(): complex start and end need a complex dtype, got {dt}")
+            dt = dtypes.scalar_dtype(1j)
+        start, end = complex(start), complex(end)  # the real and imaginary parts spaced apart, as torch's step
+        part = dt.to_real()
+        arr = _lin_values(start.real, end.real, steps, part) + 1j * _lin_values(start.imag, end.imag, steps, part)
+        return _finish(arr.astype(dt.np), requires_grad, device)
     arr = _lin_values(start, end, steps, dt)
     with np.errstate(invalid="ignore", over="ignore"):
         return _finish((np.trunc(arr) if not dt.is_floating_point else arr).astype(dt.np), requires_grad, device)

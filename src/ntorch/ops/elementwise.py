@@ -8,9 +8,10 @@ The kernels for each (op, dtype) are registered with the dispatcher below the ta
 
 from __future__ import annotations
 
+import cmath
 import math
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numba
 import numpy as np
@@ -20,7 +21,7 @@ from ..autograd import grad_mode, inplace
 from ..autograd.graph import Node, edge_of, needs_graph, saved_tensor
 from ..cuda.array import CudaArray
 from ..cuda.array import empty_checked as _cuda_empty
-from ..dtypes import BOOL, FLOAT, INT
+from ..dtypes import BOOL, COMPLEX, FLOAT, INT
 from ..kernels.cpu import codegen
 from ..kernels.cpu.elementwise import PARALLEL_MIN_ELEMENTS, ElementwiseKernel
 from ..tensor import Tensor
@@ -29,7 +30,7 @@ from ._util import is_scalar, result_dtype, write_out
 F = dtypes.FLOAT_DTYPES
 I = dtypes.INTEGER_DTYPES
 NUM = dtypes.NUMERIC_DTYPES
-ALL = dtypes.ALL_DTYPES
+ALL = dtypes.REAL_DTYPES
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ class Op:
     name: str
     exprs: dict
     arity: int = 1
-    result: str = "same"  # "same": the promoted dtype, "float": ints become float, "bool"
+    # "same": the promoted dtype, "float": ints become float, "bool", "real": "same" with a complex compute dtype
+    # giving its real dtype (abs)
+    result: str = "same"
     dtypes: tuple = NUM
     nparams: int = 0
     aliases: tuple = field(default=())
@@ -200,7 +203,75 @@ OPS: list[Op] = [
     Op("addcmul", {"float": "fma(T(p0) * y, z, x)", "any": "x + T(p0) * y * z"}, 3, nparams=1),
     Op("addcdiv", {"any": "x + T(p0) * y / z"}, 3, dtypes=F, nparams=1),
 ]
+
+# Complex forms of the ops torch supports for complex64/complex128 ("any": the op's own generic expression). NumPy's
+# ufuncs take complex scalars in Numba; the result of a complex op stays complex except abs's (its real dtype).
+_COMPLEX_EXPRS = {
+    "neg": "any", "square": "any", "add": "any", "add_alpha": "any", "sub": "any", "sub_alpha": "any", "mul": "any",
+    "div": "any", "eq": "any", "ne": "any", "where": "any", "addcmul": "any", "addcdiv": "any",
+    "logical_not": "x == T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
+    # complex64's modulus in float64 (no overflow, 2x faster than Numba's hypot-based abs)
+    "abs": {"complex64": "np.sqrt(np.float64(x.real) * np.float64(x.real) + np.float64(x.imag) * np.float64(x.imag))",
+            "complex": "abs(x)"},
+    "pow": "x ** y", "reciprocal": "T(1) / x", "rsqrt": "T(1) / np.sqrt(x)",
+    "sigmoid": "T(1) / (T(1) + np.exp(-x))", "silu": "x / (T(1) + np.exp(-x))",
+    "isnan": "np.isnan(x)", "isinf": "np.isinf(x)", "isfinite": "np.isfinite(x)",
+    "isclose": "x == y or (p2 and np.isnan(x) and np.isnan(y)) or "
+               "(np.isfinite(abs(x - y)) and abs(x - y) <= p1 + p0 * abs(y))",
+    "lerp": "x + z * (y - x) if abs(z) < 0.5 else y - (y - x) * (T(1) - z)",
+    "sinc": "T(1) if x == T(0) else np.sin(T(3.141592653589793) * x) / (T(3.141592653589793) * x)",
+    "nan_to_num": "T(complex(nan_to_num(x.real, p0, p1, p2), nan_to_num(x.imag, p0, p1, p2)))",
+    **{name: f"np.{name}(x)" for name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin",
+                                          "cos", "tan", "sinh", "cosh", "tanh")},
+    **{name: f"np.arc{name[1:]}(x)" for name in ("asin", "acos", "atan", "asinh", "acosh", "atanh")},
+}
+
+def _with_complex(op: Op, expr) -> Op:
+    """op with complex dtypes added: expr is "any" (op's generic expression), one expression, or one per key."""
+    exprs = op.exprs if expr == "any" else op.exprs | (expr if isinstance(expr, dict) else {"complex": expr})
+    return replace(op, dtypes=op.dtypes + dtypes.COMPLEX_DTYPES, exprs=exprs,
+                   result="real" if op.name == "abs" else op.result)
+
+
+OPS = [_with_complex(op, _COMPLEX_EXPRS[op.name]) if op.name in _COMPLEX_EXPRS else op for op in OPS]
+_C = dtypes.COMPLEX_DTYPES
+OPS += [  # complex-only ops (ops/complex.py): complex() and polar() take float operands computed as complex
+    Op("conj", {"complex": "np.conj(x)"}, dtypes=_C),
+    Op("sgn", {"complex": "x / abs(x) if x != T(0) else T(0)"}, dtypes=_C),
+    Op("angle", {"complex": "np.arctan2(x.imag, x.real)"}, result="real", dtypes=_C),
+    Op("isreal", {"complex": "x.imag == 0"}, result="bool", dtypes=_C),
+    Op("make_complex", {"complex": "T(complex(x.real, y.real))"}, 2, dtypes=_C),
+    Op("polar", {"complex": "T(complex(x.real * np.cos(y.real), x.real * np.sin(y.real)))"}, 2, dtypes=_C),
+]
 OP_BY_NAME = {op.name: op for op in OPS}
+
+# torch's errors for complex inputs to the ops it has no complex kernel for (type, message; {device}); any other
+# op says '"<op>_<device>" not implemented for 'ComplexFloat'' (NotImplementedError, a RuntimeError)
+_COMPLEX_REFUSED = {
+    **{name: (RuntimeError, f"{name} not implemented for complex tensors.")
+       for name in ("maximum", "minimum", "fmax", "fmin")},
+    **{name: (NotImplementedError, "clamp is not supported for complex types")
+       for name in ("clamp", "clamp_min", "clamp_max", "relu")},
+    **{name: (NotImplementedError, f"{name} is not supported for complex inputs")
+       for name in ("floor", "ceil", "trunc")},
+    "sign": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead."),
+    "signbit": (NotImplementedError, "signbit is not implemented for complex tensors."),
+    "heaviside": (RuntimeError, "heaviside is not yet implemented for complex tensors."),
+    "deg2rad": (RuntimeError, "deg2rad is not supported for complex tensors."),
+    "rad2deg": (RuntimeError, "rad2deg is not supported for complex tensors."),
+    **{name: (NotImplementedError, f"\"{name}_vml_{{device}}\" not implemented for '{{dtype}}'")
+       for name in ("round", "erf", "erfc", "lgamma", "erfinv", "i0")},
+    "gelu": (NotImplementedError, "\"GeluKernelImpl\" not implemented for '{dtype}'"),
+}
+
+
+def complex_refused(name: str, dt: dtypes.dtype, device: str = "cpu") -> Exception:
+    """torch's error for elementwise op `name` on complex dtype dt, which it has no kernel for."""
+    error, message = _COMPLEX_REFUSED.get(name, (NotImplementedError, f"\"{name}_{{device}}\" not implemented for "
+                                                                      "'{dtype}'"))
+    return error(message.format(device=device, dtype=dtypes.torch_name(dt)))
+
 
 # Backward formulas, beside the table: name -> (what the formula reads, formula(c, g) -> one grad per operand).
 # In a formula, c.x / c.y / c.z are the operands (tensors or Python scalars), c.o the output, c.p0.. the
@@ -407,8 +478,8 @@ class ElementwiseBackward(Node):
 
     __slots__ = ("formula", "params", "arity", "meta", "scalars", "slots")
 
-    def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
-        spec = _SPECS.get(op) or _spec(op)
+    def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor, spec: tuple | None = None) -> None:
+        spec = spec or _SPECS.get(op) or _spec(op)
         self._name, reads, reads_out, self.formula = spec
         self._backward = _elementwise_backward
         self.params = params
@@ -497,15 +568,132 @@ def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
         if dims:
             g = g.sum(dims, keepdim=True)
         g = g.reshape(tuple(shape))
+    if g.dtype is dt:
+        return g
+    if g._data.dtype.kind == "c" and not dt.is_complex:  # a real input of a complex op: the real part
+        from .complex import real
+
+        g = real(g)
     return g if g.dtype is dt else g.to(dt)
 
 
 def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
-    if name in DERIVATIVES and out.dtype.is_floating_point and needs_graph(*operands):
-        ElementwiseBackward(name, operands, params, out)
+    kind = out._data.dtype.kind
+    if kind == "V" and out.dtype is dtypes.bfloat16:  # (ml_dtypes' bfloat16 has kind 'V')
+        kind = "f"
+    if kind == "f" and (name in DERIVATIVES or name in COMPLEX_DERIVATIVES) and needs_graph(*operands):
+        if (name == "abs" or name == "angle") and operands[0]._data.dtype.kind == "c":  # a real result of complex
+            ComplexElementwiseBackward(name, operands, params, out)
+        else:
+            ElementwiseBackward(name, operands, params, out)
+    elif kind == "c" and needs_graph(*operands):
+        ComplexElementwiseBackward(name, operands, params, out)
+
+
+# Complex autograd, torch's convention: a tensor's gradient is dL/d(real part) + i dL/d(imaginary part) (the
+# conjugate Wirtinger derivative, doubled), so L = |z|^2 gives z.grad = 2z. For a holomorphic f, grad_z = grad_out *
+# conj(f'(z)): the real formula of DERIVATIVES, reading conjugated operands, output and parameters (its constants are
+# real), gives exactly that. The ops below are holomorphic (or linear) and so take their real formula; the others
+# have a formula of their own in COMPLEX_DERIVATIVES. Any other op refuses a complex graph at forward time.
+HOLOMORPHIC = frozenset({
+    "neg", "add", "add_alpha", "sub", "sub_alpha", "mul", "div", "square", "exp", "exp2", "expm1", "log", "log2",
+    "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos",
+    "atan", "asinh", "acosh", "atanh", "sigmoid", "silu", "where", "lerp", "addcmul", "addcdiv", "sinc",
+})
+
+
+def _sgn_grad(c, g):
+    """d sgn(z) = (g - sgn(z) Re(conj(g) sgn(z))) / |z| (0 at z = 0), from the real and imaginary partials."""
+    from .complex import real
+
+    z, s = c.x, c.o
+    return (((g - s * real(apply("conj", g) * s)) / z.abs()).masked_fill(z == 0, 0.0),)
+
+
+def _angle_grad(c, g):
+    """d angle(z) = g i z / |z|^2 (0 at z = 0)."""
+    z = c.x
+    return ((g * z / (z.abs() * z.abs()) * 1j).masked_fill(z == 0, 0.0),)
+
+
+def _polar_grad(c, g):
+    """z = r e^(i theta): grad_r = Re(conj(g) e^(i theta)), grad_theta = Re(conj(g) i z)."""
+    from .complex import real
+
+    gc = apply("conj", g)
+    unit = apply("make_complex", c.y.cos(), c.y.sin(), compute=c.o.dtype)
+    return (real(gc * unit) if c.needs(0) else None, real(gc * c.o * 1j) if c.needs(1) else None)
+
+
+def _make_complex_grad(c, g):
+    from .complex import imag, real
+
+    return real(g) if c.needs(0) else None, imag(g) if c.needs(1) else None
+
+
+def _pow_complex_grad(c, g):
+    """d x**y: grad_x = g conj(y x**(y-1)) (0 for y = 0), grad_y = g conj(x**y log x) (principal branch)."""
+    x, y, out = c.x, c.y, c.o
+    gx = gy = None
+    if c.needs(0):
+        gx = g * 0.0 if not isinstance(y, Tensor) and y == 0 else g * _conj_of(y * x ** (y - 1))
+    if c.needs(1):
+        if isinstance(x, Tensor):
+            log_x = (x if x.is_complex() else x.to(out.dtype)).log()
+        else:
+            log_x = cmath.log(x)
+        gy = g * _conj_of(out * log_x)
+    return gx, gy
+
+
+COMPLEX_DERIVATIVES: dict[str, tuple[str, object]] = {
+    "pow": ("xyo", _pow_complex_grad),
+    "abs": ("x", lambda c, g: (g * apply("sgn", c.x),)),
+    "sgn": ("xo", _sgn_grad),
+    "angle": ("x", _angle_grad),
+    "conj": ("", lambda c, g: (apply("conj", g),)),
+    "make_complex": ("", _make_complex_grad),
+    "polar": ("yo", _polar_grad),
+}
+_COMPLEX_NODE_NAMES = {"make_complex": "ComplexBackward0", "conj": "ConjPhysicalBackward0",
+                       "sgn": "SgnBackward0", "angle": "AngleBackward0", "polar": "PolarBackward0"}
+_COMPLEX_SPECS: dict = {}
+
+
+def _conj_of(v):
+    """The conjugate of an operand, output or parameter (a real one is its own)."""
+    if isinstance(v, Tensor):
+        return apply("conj", v) if v._data.dtype.kind == "c" else v
+    return v.conjugate() if isinstance(v, complex) else v
+
+
+class ComplexElementwiseBackward(ElementwiseBackward):
+    """The node of an elementwise op with a complex operand or result: a holomorphic op's real formula over
+    conjugated values, or the op's COMPLEX_DERIVATIVES formula. Gradients of real operands keep the real part
+    (sum_to)."""
+
+    __slots__ = ("holomorphic",)
+
+    def __init__(self, op: str, operands: tuple, params: tuple, out: Tensor) -> None:
+        spec = _COMPLEX_SPECS.get(op)
+        if spec is None:
+            if op in COMPLEX_DERIVATIVES:
+                reads, formula = COMPLEX_DERIVATIVES[op]
+                name = _COMPLEX_NODE_NAMES.get(op) or _spec(op)[0]
+            elif op in HOLOMORPHIC:
+                name, reads, formula = _spec(op)[0], DERIVATIVES[op][0], DERIVATIVES[op][1]
+            else:
+                raise NotImplementedError(f"{op}: the derivative for complex tensors is not implemented in ntorch")
+            spec = _COMPLEX_SPECS[op] = (name, tuple(k in reads for k in _OPERANDS), "o" in reads, formula)
+        self.holomorphic = op not in COMPLEX_DERIVATIVES
+        super().__init__(op, operands, params, out, spec)
+
+    def __getattr__(self, name: str):
+        value = ElementwiseBackward.__getattr__(self, name)
+        return _conj_of(value) if self.holomorphic else value
 
 def _expr_for(op: Op, dt: dtypes.dtype) -> str:
-    kind = {FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
+    kind = {COMPLEX: "complex", FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
     keys = [dt.name] + (["f32"] if dt in dtypes.HALF_DTYPES or dt is dtypes.float32 else []) + [kind, "any"]
     for key in keys:
         if key in op.exprs:
@@ -528,7 +716,8 @@ for _op in OPS:
         _op.name, "cpu", _op.dtypes,
         lambda dt, op=_op: ElementwiseKernel(op.name, _expr_for(op, dt), _compute_np(dt), op.arity, op.nparams),
     )
-    dispatch.register(_op.name, "cuda", _op.dtypes, lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
+    dispatch.register(_op.name, "cuda", [d for d in _op.dtypes if not d.is_complex],
+                      lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
 
 
 def _broadcast_error(op: str, shapes: list) -> RuntimeError:
@@ -568,8 +757,11 @@ def _broadcast(op: str, shapes: list) -> tuple:
 def _compute_dtype(op: Op, operands) -> dtypes.dtype:
     """The dtype the kernel computes in: the promoted operands, made float for float-valued ops."""
     compute = result_dtype(*operands)
-    if op.result == "float" and not compute.is_floating_point:
+    if compute.category < FLOAT and op.result == "float":
         compute = dtypes.get_default_dtype()
+    elif compute.category == COMPLEX and compute not in op.dtypes:
+        raise complex_refused(op.name, compute, "cuda" if placement(op.name, [
+            a for a in operands if isinstance(a, Tensor)]) is not None else "cpu")
     return compute
 
 
@@ -584,7 +776,7 @@ def _fast_entry(key: tuple):
     name, np_dtype, kinds, scalar_type = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams:
+    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams or dt.is_complex:
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     compute = dtypes.result_type_of([dt], [], scalars)
@@ -729,7 +921,7 @@ def _fast_cuda_entry(key: tuple):
     name, np_dtype, kinds, scalar_type = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt not in op.dtypes or op.nparams:
+    if dt is None or dt not in op.dtypes or op.nparams or dt.is_complex:
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and not dt.is_floating_point):
@@ -803,7 +995,7 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
     if compute is None:
         compute = _compute_dtype(op, operands)
     shape = _broadcast(name, [a._data.shape for a in tensors]) if tensors else ()
-    result_np = np.bool_ if op.result == "bool" else compute.np
+    result_np = np.bool_ if op.result == "bool" else compute.to_real().np if op.result == "real" else compute.np
     like = placement(name, tensors)
     order = output_order(shape, tensors) if out is None and len(shape) > 1 else None
     if like is not None:
@@ -944,7 +1136,8 @@ def _fast_inplace_entry(key: tuple):
     name, np_dtype, kinds, scalar_type, nparams = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams != nparams or op.result == "bool":
+    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams != nparams or op.result == "bool" \
+            or dt.is_complex:
         return None
     if nparams and name not in ("add_alpha", "sub_alpha"):  # (other parameters may need checks or conversion)
         return None
@@ -1003,7 +1196,9 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
         return self
     op = OP_BY_NAME[name]
     compute = _compute_dtype(op, (self, *others))
-    result_dt = dtypes.bool if op.result == "bool" else compute
+    result_dt = dtypes.bool if op.result == "bool" else compute.to_real() if op.result == "real" else compute
+    if op.result == "real" and compute.is_complex:
+        raise RuntimeError(f"In-place {name} is not supported for complex tensors.")
     if not dtypes.can_cast(result_dt, self.dtype):
         raise RuntimeError(f"result type {dtypes.torch_name(result_dt)} can't be cast to the desired output "
                            f"type {dtypes.torch_name(self.dtype)}")

@@ -34,7 +34,7 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, is_scalar, takes_out
+from ._util import check_scalar_fits, check_tensor, is_scalar, takes_out
 from .elementwise import apply
 from .shape import _slice_backward
 
@@ -78,7 +78,7 @@ for _name, _kernel in (("masked_select", "compact_into"), ("masked_scatter", "ex
                        ("nonzero", "coords_into"), ("mask_positions", "positions_into")):
     dispatch.register(_name, "cuda", dtypes.ALL_DTYPES, dispatch.cuda_kernel("scan", _kernel), lazy=True)
 
-_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64, 16: np.complex128}  # (complex128: moved as is)
 _ARRAY = (np.ndarray, CudaArray)  # an index array of _analyze, on either device
 _REDUCE_CODES = {"sum": K.ADD, "prod": K.MUL, "mean": K.ADD, "amax": K.AMAX, "amin": K.AMIN}
 
@@ -278,8 +278,15 @@ def setitem(self: Tensor, index, value) -> None:
         src = expand(src, target.shape)._data
     elif isinstance(value, bool | int | float | np.generic):
         src = value
+    elif isinstance(value, complex):
+        check_scalar_fits(value, self.dtype)  # (a complex number only goes into a complex tensor)
+        src = value
     else:
         _bad_value(self, value)
+    if isinstance(src, np.ndarray) and src.dtype.kind == "c" and target.dtype.kind != "c" and target.dtype != np.bool_:
+        from .conversion import _real_part
+
+        src = _real_part(src)
     if type(target) is CudaArray:
         if isinstance(src, np.ndarray):  # a CPU tensor value: copied to the device, as PyTorch does
             src = _to_device(src, target.device)
@@ -309,7 +316,7 @@ def _bad_value(self: Tensor, value):
 def _setitem_autograd(self: Tensor, idx: tuple, value, advanced: bool) -> None:
     """setitem under autograd. Basic index: an in-place copy into the view (its base gets a CopySlices node);
     advanced index: index_put_ (IndexPutBackward0) computed on a snapshot of self and committed."""
-    if not isinstance(value, Tensor | bool | int | float | np.generic):
+    if not isinstance(value, Tensor | bool | int | float | complex | np.generic):
         _bad_value(self, value)
     if advanced:
         if isinstance(value, Tensor) and value.dtype is not self.dtype and _only_mask(idx):
@@ -429,6 +436,9 @@ def _compute_np(dt: np.dtype) -> np.dtype:
     wrapping)."""
     if dt in dtypes.HALF_NP:
         return np.dtype(np.float32)
+    if dt.kind == "c":  # (the linear ones split a complex tensor into its parts before this)
+        raise NotImplementedError("scatter reductions other than sum/mean of complex tensors are not implemented in "
+                                  "ntorch yet")
     return dt if dt.kind == "f" else np.dtype(np.int64)
 
 
@@ -764,6 +774,14 @@ def _cast(a: np.ndarray, dt: np.dtype) -> np.ndarray:
 
 
 def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> None:
+    if accumulate and self._data.dtype.kind == "c":  # a sum of complex values: the real and imaginary parts apart
+        from .complex import _part
+
+        values = np.asarray(src, self._data.dtype)
+        _index_put(_part(self, 0), idx, np.ascontiguousarray(values.real), True)
+        _index_put(_part(self, 1), idx, np.ascontiguousarray(values.imag), True)
+        self._bump_version()
+        return
     _check_value_device(self._data, src)
     view, dims, arrays = _analyze(self._data, idx)
     if not dims and type(view) is CudaArray:
@@ -1114,6 +1132,14 @@ def _scatter_impl(self: Tensor, op: str, dim: int, index: Tensor, src, reduce: s
                   include_self: bool = True) -> Tensor:
     """The in-place scatter family: self[p with p[dim] = index[p]] (reduce)= src[p] over index's shape."""
     check_tensor(self, op, "self")
+    if reduce in ("sum", "mean") and self.is_complex() and (not isinstance(src, Tensor) or src.dtype is self.dtype):
+        from .complex import _part  # linear reductions of complex values: the real and imaginary parts apart
+
+        for which in (0, 1):
+            part = _part(src, which) if isinstance(src, Tensor) else (complex(src).real, complex(src).imag)[which]
+            _scatter_impl(_part(self, which), op, dim, index, part, reduce, include_self)
+        self._bump_version()
+        return self
     idx = _check_index_dtype(index, op, _INT32_64, "scatter(): Expected dtype int32/int64 for index")
     _check_devices(self, index, src)
     x = self._data
@@ -1207,6 +1233,13 @@ def _index_add_raw(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alp
     """self[..., index[i], ...] += alpha * source[..., i, ...]; repeated indices add up."""
     check_tensor(self, "index_add_", "self")
     check_tensor(source, "index_add_", "source")
+    if self.is_complex() and source.dtype is self.dtype:  # the real and imaginary parts apart
+        from .complex import _part
+
+        src = source if alpha == 1 else Tensor._wrap(source._data * alpha)
+        for which in (0, 1):
+            _index_add_raw(_part(self, which), dim, index, _part(src, which))
+        return self
     idx = _check_index_dtype(index, "index_add_", _INT32_64,
                              "index_add_(): Expected dtype int32/int64 for index but got: {dtype}")
     _check_devices(self, index, source)
@@ -1321,6 +1354,13 @@ def _put_raw(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = Fal
     """self.flatten()[index] = source.flatten() (accumulate: +=)."""
     check_tensor(self, "put_", "self")
     check_tensor(source, "put_", "source")
+    if accumulate and self.is_complex() and source.dtype is self.dtype:  # the real and imaginary parts apart
+        from .complex import _part
+
+        for which in (0, 1):
+            _put_raw(_part(self, which), index, _part(source, which), True)
+        self._bump_version()
+        return self
     idx = _check_index_dtype(index, "put_", _INT64, "put_(): Expected a long tensor for index, but got {dtype}")
     _check_devices(self, index, source)
     if source.dtype is not self.dtype:
@@ -1743,7 +1783,8 @@ def _index_add_backward(c, g: Tensor):
     gs = None
     if c.needs_input_grad[1]:
         gs = index_select(g, c.dim, c.index).reshape(c.source_shape)
-        gs = gs * c.alpha if c.alpha != 1 else gs
+        alpha = c.alpha.conjugate() if isinstance(c.alpha, complex) else c.alpha  # (complex: grad * conj(alpha))
+        gs = gs * alpha if alpha != 1 else gs
     return g, gs
 
 

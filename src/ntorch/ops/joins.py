@@ -26,7 +26,7 @@ from ._util import check_tensor, resize_out
 from .elementwise import placement
 from .shape import _reshape_backward, _slice_backward, _track, narrow, select
 
-_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64, 16: np.complex128}  # (complex128: moved as is)
 _COPY_MIN = 4096  # below this many elements NumPy's assignment is cheaper than planning a kernel call
 _PAR_BYTES = 1 << 20  # from this size on, copies run on all threads
 

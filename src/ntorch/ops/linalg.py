@@ -6,6 +6,7 @@ bmm_into, through the dispatcher.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -19,18 +20,36 @@ from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
 
-MATMUL_DTYPES = tuple(d for d in dtypes.ALL_DTYPES if d is not dtypes.bool)
+MATMUL_DTYPES = tuple(d for d in dtypes.REAL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
+
+
+def _complex_product(op: str, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """A complex mm/bmm from four real products of the parts (strided float views, which the real kernels take):
+    (ar + i ai)(br + i bi) = (ar br - ai bi) + i (ar bi + ai br)."""
+    real = dispatch.lookup(op, "cpu", dtypes._FROM_NP[out.dtype].to_real())
+    parts = []
+    for x, y in ((a.real, b.real), (a.imag, b.imag), (a.real, b.imag), (a.imag, b.real)):
+        p = np.empty(out.shape, out.real.dtype)
+        real(x, y, p)
+        parts.append(p)
+    out.real = parts[0] - parts[1]
+    out.imag = parts[2] + parts[3]
+
+
+dispatch.register("mm", "cpu", dtypes.COMPLEX_DTYPES, lambda dt: functools.partial(_complex_product, "mm"))
+dispatch.register("bmm", "cpu", dtypes.COMPLEX_DTYPES, lambda dt: functools.partial(_complex_product, "bmm"))
 dispatch.register("mm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "matmul_into"), lazy=True)
 dispatch.register("bmm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "bmm_into"), lazy=True)
 
 
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+           "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 _CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-        "int64": "long int", "int32": "int",
-        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+        "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+        "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 def _legacy(t: Tensor) -> str:
@@ -196,9 +215,19 @@ def mm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = None
     return _finish(res, out, "mm")
 
 
+def _cj(t: Tensor) -> Tensor:
+    """The conjugate of a complex tensor (a product's gradient takes the other factor's adjoint), else t."""
+    if not t.is_complex():
+        return t
+    from .complex import conj
+
+    return conj(t)
+
+
 def _mm_backward(c, g):
     a, b = c.saved_tensors
-    return mm(g, b.t()) if c.needs_input_grad[0] else None, mm(a.t(), g) if c.needs_input_grad[1] else None
+    return (mm(g, _cj(b).t()) if c.needs_input_grad[0] else None,
+            mm(_cj(a).t(), g) if c.needs_input_grad[1] else None)
 
 
 def _finish(res: Tensor, out: Tensor | None, op: str) -> Tensor:
@@ -236,8 +265,8 @@ def bmm(input: Tensor, mat2: Tensor, *, out_dtype=None, out: Tensor | None = Non
 
 def _bmm_backward(c, g):
     a, b = c.saved_tensors
-    return (bmm(g, b.transpose(1, 2)) if c.needs_input_grad[0] else None,
-            bmm(a.transpose(1, 2), g) if c.needs_input_grad[1] else None)
+    return (bmm(g, _cj(b).transpose(1, 2)) if c.needs_input_grad[0] else None,
+            bmm(_cj(a).transpose(1, 2), g) if c.needs_input_grad[1] else None)
 
 
 def _mv_arrays(a: np.ndarray, v: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
@@ -307,9 +336,9 @@ def _matmul_backward(c, g):
     g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
     ga = gb = None
     if c.needs_input_grad[0]:
-        ga = sum_to(matmul(g2, b2.mT), tuple(a2.shape), a.dtype).reshape(tuple(a.shape))
+        ga = sum_to(matmul(g2, _cj(b2).mT), tuple(a2.shape), a.dtype).reshape(tuple(a.shape))
     if c.needs_input_grad[1]:
-        gb = sum_to(matmul(a2.mT, g2), tuple(b2.shape), b.dtype).reshape(tuple(b.shape))
+        gb = sum_to(matmul(_cj(a2).mT, g2), tuple(b2.shape), b.dtype).reshape(tuple(b.shape))
     return ga, gb
 
 
@@ -345,8 +374,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def _mv_backward(c, g):
     a, v = c.saved_tensors
-    return (g.unsqueeze(1) * v.unsqueeze(0) if c.needs_input_grad[0] else None,
-            mv(a.t(), g) if c.needs_input_grad[1] else None)
+    return (g.unsqueeze(1) * _cj(v).unsqueeze(0) if c.needs_input_grad[0] else None,
+            mv(_cj(a).t(), g) if c.needs_input_grad[1] else None)
 
 
 @takes_out("dot", "result dtype {Got} does not match input dtype {Want}")
@@ -366,7 +395,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
     res = Tensor._wrap(_mm_arrays("dot", input._data.reshape(1, -1), other._data.reshape(-1, 1),
                                   input.dtype).reshape(()))
     if needs_graph(input, other):
-        record("DotBackward0", lambda c, g: (g * c.saved_tensors[1], g * c.saved_tensors[0]), (input, other),
+        record("DotBackward0", lambda c, g: (g * _cj(c.saved_tensors[1]), g * _cj(c.saved_tensors[0])), (input, other),
                (res,), (input, other))
     return res
 
@@ -736,9 +765,13 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
 
 @takes_out("vdot", "result dtype {Got} does not match input dtype {Want}")
 def vdot(input: Tensor, other: Tensor) -> Tensor:
-    """torch.vdot: the dot product of two 1-D tensors (real dtypes: no conjugation)."""
+    """torch.vdot: the dot product of two 1-D tensors, the first conjugated (complex dtypes)."""
     check_tensor(input, "vdot")
     check_tensor(other, "vdot", "other")
+    if input.is_complex() and input.dtype is other.dtype:
+        from .complex import conj
+
+        input = conj(input)
     return dot(input, other)  # (dot's shape and dtype checks raise the messages torch's vdot raises)
 
 

@@ -74,6 +74,9 @@ def zeta(input, other) -> Tensor:
     """Hurwitz zeta sum_k (q + k)^-x for x > 1, q > 0, by 9 direct terms and an Euler-Maclaurin tail
     (double-precision accurate there); differentiable in q."""
     x, q = input, other
+    for t in (x, q):
+        if isinstance(t, Tensor) and t.is_complex():
+            raise NotImplementedError(f"\"zeta\" not implemented for '{dtypes.torch_name(t.dtype)}'")
     if not isinstance(q, Tensor):
         q = creation.full(tuple(x.shape), float(q), dtype=x.dtype, device=x.device)
     if not q.is_floating_point():
@@ -100,6 +103,8 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     check_tensor(input, "polygamma")
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if input.is_complex():
+        raise NotImplementedError(f"\"polygamma\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     if n == 0:
         return x.digamma()
@@ -112,6 +117,8 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     check_tensor(input, "mvlgamma")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
+    if input.is_complex():
+        raise NotImplementedError(f"\"mvlgamma\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     out = x.lgamma()
     for j in range(1, p):

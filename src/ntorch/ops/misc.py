@@ -33,7 +33,7 @@ def get_num_threads() -> int:
 
 def is_complex(input: Tensor) -> bool:
     check_tensor(input, "is_complex")
-    return False
+    return input.is_complex()
 
 
 def is_signed(input: Tensor) -> bool:
@@ -121,7 +121,8 @@ def _as_strided_backward(c, g: Tensor) -> Tensor:
 def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
     """A view of input's storage with any sizes and (element) strides, checked against the storage's bounds."""
     check_tensor(input, "as_strided")
-    storage_elems = input._storage().flat.size
+    # in input's elements: a .real view of complex storage counts two per complex element
+    storage_elems = input._storage().flat.nbytes // input.element_size()
     offset = input.storage_offset() if storage_offset is None else int(storage_offset)
     size, stride = _check_strided(size, stride, offset, input.element_size(), storage_elems)
     out = shape.as_strided_view(input, size, stride, offset - input.storage_offset())

@@ -45,6 +45,8 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padd
 
 def _stats(x: Tensor, dims: tuple, eps: float, keepdim: bool) -> tuple[Tensor, Tensor]:
     """(mean, 1/sqrt(biased var + eps)) over dims, in float64 then cast back, outside the graph."""
+    if x.is_complex():  # (torch's normalization kernels are real-only too; a cast would drop the imaginary parts)
+        raise NotImplementedError(f"normalization of {dtypes.torch_name(x.dtype)} tensors is not implemented")
     with no_grad():
         xd = x.detach().double()
         mean = xd.mean(dims, keepdim=keepdim)

@@ -148,8 +148,12 @@ def _check_alpha(a, b, alpha) -> None:
     result_is_bool = _is_bool(a) and _is_bool(b)
     if isinstance(alpha, bool) and not result_is_bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, complex) and not any(
+            isinstance(o, complex) or isinstance(o, Tensor) and o.dtype.is_complex for o in (a, b)):
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
     if isinstance(alpha, float) and not any(
-            isinstance(o, float) or isinstance(o, Tensor) and o.dtype.is_floating_point for o in (a, b)):
+            isinstance(o, float | complex) or isinstance(o, Tensor) and o.dtype.category >= dtypes.FLOAT
+            for o in (a, b)):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
@@ -213,11 +217,13 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
 
 def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
     """pow computed in float64 (the result is float64; an out= of another dtype raises, as torch)."""
-    if out is not None and out.dtype is not dtypes.float64:
+    cplx = any(isinstance(v, complex) or isinstance(v, Tensor) and v.is_complex() for v in (input, exponent))
+    want = dtypes.complex128 if cplx else dtypes.float64  # (complex operands compute in complex128, as torch)
+    if out is not None and out.dtype is not want:
         raise RuntimeError(f"the output given to float_power has dtype {dtypes.torch_name(out.dtype)} but the "
-                           "operation's result requires dtype Double")
-    a = input.double() if isinstance(input, Tensor) else float(input)
-    b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+                           f"operation's result requires dtype {dtypes.torch_name(want)}")
+    a = input.to(want) if isinstance(input, Tensor) else (complex if cplx else float)(input)
+    b = exponent.to(want) if isinstance(exponent, Tensor) else (complex if cplx else float)(exponent)
     return apply("pow", a, b, out=out)
 
 
@@ -275,7 +281,8 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
 
 
 def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
-    float_only(input, "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
+    if not (isinstance(input, Tensor) and input.is_complex()):
+        float_only(input, "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
     return apply("lerp", input, end, weight, out=out)
 
 
@@ -284,7 +291,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Te
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
-    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+    if tensor1.dtype.category < dtypes.FLOAT and tensor2.dtype.category < dtypes.FLOAT:
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
                            "addcdiv will perform a true division of tensor1 and tensor2.")
     return apply("addcdiv", input, tensor1, tensor2, params=(number_arg(value, "addcdiv", "value"),), out=out)
@@ -299,6 +306,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
 
 
 def _float_info(dt: dtypes.dtype) -> tuple[float, float]:
+    dt = dt.to_real()  # (complex: its parts')
     if not dt.is_floating_point:
         return (0.0, 0.0)
     fi = dtypes.np_finfo(dt.np)
@@ -325,10 +333,11 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return bool(apply("eq", input, other).all())
 
 
-def float_only(input: Tensor, kernel: str) -> None:
-    """torch's activation kernels exist for floating dtypes only: integer and bool inputs raise, not promote."""
+def float_only(input: Tensor, kernel: str, complex_ok: bool = False) -> None:
+    """torch's activation kernels exist for floating dtypes only (some for complex too): integer and bool inputs
+    raise, not promote."""
     check_tensor(input, kernel)
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and not (complex_ok and input.dtype.is_complex):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
 
 

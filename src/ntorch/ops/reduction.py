@@ -15,6 +15,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach, needs_graph
 from ..dtypes import _FROM_NP
+from ..kernels.cpu import complex as KC
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
 from ._util import EXACT, call_out, check_tensor, normalize_dims, takes_out
@@ -53,7 +54,7 @@ class var_mean_result(namedtuple("var_mean", ["var", "mean"])):
     __slots__ = ()
     __repr__ = tuple.__repr__
 
-ALL = dtypes.ALL_DTYPES
+ALL = dtypes.REAL_DTYPES  # (complex: only the ops with complex forms, registered apart)
 FLOATS = dtypes.FLOAT_DTYPES
 
 # op name -> (kernel, input dtypes); registered with the dispatcher like every other op.
@@ -69,6 +70,8 @@ for _name, (_kernel, _dts) in KERNELS.items():
     dispatch.register(_name, "cpu", _dts, lambda dt, k=_kernel: k)
     # the CUDA kernels have the CPU ones' names and contracts (kernels/cuda/reduce.py)
     dispatch.register(_name, "cuda", _dts, dispatch.cuda_kernel("reduce", _kernel.__name__), lazy=True)
+for _name, _kernel in (("sum", KC.sum_into), ("prod", KC.prod_into)):  # complex: accumulated in complex128
+    dispatch.register(_name, "cpu", dtypes.COMPLEX_DTYPES, lambda dt, k=_kernel: k)
 dispatch.register("sum.small", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_into)
 dispatch.register("sum.small_dim", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_dim_into)
 
@@ -176,7 +179,7 @@ def _run_cuda(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *ext
 def _sum_dtype(x: Tensor, dtype) -> dtypes.dtype:
     if dtype is not None:
         return dtypes.as_dtype(dtype)
-    return x.dtype if x.dtype.is_floating_point else dtypes.int64
+    return x.dtype if x.dtype.category >= dtypes.FLOAT else dtypes.int64
 
 
 def _cast_result(res: Tensor, dtype) -> Tensor:
@@ -367,6 +370,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    if isinstance(input, Tensor) and input.is_complex():
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if input.is_floating_point():
         from .pointwise import FUNCTIONS, where
 
@@ -384,6 +389,8 @@ def _check_nansum_out(out: Tensor | None, dtype) -> None:
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """The mean of the non-NaN elements (NaN where there are none), as torch: nansum / count of non-NaN."""
     check_tensor(input, "nanmean")
+    if input.is_complex():
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if not input.dtype.is_floating_point:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{dtypes.torch_name(input.dtype)}")
@@ -424,6 +431,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = _cast_input(input, dtype)
+    if x.is_complex() and needs_graph(input):
+        raise NotImplementedError("prod: the derivative for complex tensors is not implemented in ntorch")
     res = _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
     _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "prod")
@@ -432,14 +441,14 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "mean")
     check_out_matches_dtype(out, dtype)
-    if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
+    if dtype is not None and dtypes.as_dtype(dtype).category < dtypes.FLOAT:
         raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
     half = dtypes.as_dtype(dtype) if dtype is not None and dtypes.as_dtype(dtype) in dtypes.HALF_DTYPES else None
     # torch's CPU mean to float16/bfloat16 casts the input to float32 (not to the half type: int32 extremes stay
     # finite), sums, divides, then rounds once
     x = _cast_input(input, dtypes.float32 if half and input.dtype is not half else dtype)
-    if not x.dtype.is_floating_point:
+    if x.dtype.category < dtypes.FLOAT:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {dtypes.torch_name(x.dtype)}")
     acc = dtypes.float32 if x.dtype in dtypes.HALF_DTYPES else x.dtype
@@ -685,6 +694,8 @@ def _var_args(dim, unbiased, correction, op):
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var")
+    if isinstance(input, Tensor) and input.is_complex():
+        return _maybe_out(_complex_var(input, dim, keepdim, _correction("var", unbiased, correction)), out, "var")
     _var_float_only(input)
     corr = _correction("var", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
@@ -695,6 +706,9 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out: Tensor | None = None) -> Tensor:
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "std")
+    if isinstance(input, Tensor) and input.is_complex():
+        res = _complex_var(input, dim, keepdim, _correction("std", unbiased, correction)).sqrt()
+        return _maybe_out(res, out, "std")
     _var_float_only(input)
     corr = _correction("std", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
@@ -703,8 +717,19 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return _maybe_out(res, out, "std")
 
 
+def _complex_var(input: Tensor, dim, keepdim: bool, corr) -> Tensor:
+    """The variance of complex values, E|z - mean|^2 (real): the variances of the two parts added, as torch."""
+    from .complex import imag, real
+
+    return var(real(input), dim, keepdim=keepdim, correction=corr) + var(imag(input), dim, keepdim=keepdim,
+                                                                         correction=corr)
+
+
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "var_mean")
+    if isinstance(input, Tensor) and input.is_complex():
+        v = _complex_var(input, dim, keepdim, _correction("var_mean", unbiased, correction))
+        return var_mean_result(v, mean(input, dim, keepdim))
     _var_float_only(input)
     corr = _correction("var_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
@@ -715,6 +740,9 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     dim, unbiased, correction = _var_args(dim, unbiased, correction, "std_mean")
+    if isinstance(input, Tensor) and input.is_complex():
+        v = _complex_var(input, dim, keepdim, _correction("std_mean", unbiased, correction))
+        return var_mean_result(v.sqrt(), mean(input, dim, keepdim))
     _var_float_only(input)
     corr = _correction("std_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
@@ -729,6 +757,15 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
     if isinstance(dim, list | tuple) and len(dim) == 0 and not keepdim and input.ndim and input.numel():
         # torch reduces everything into a kept-dims result, then fails to copy it into the 0-d output
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * input.ndim)}]")
+    if input.is_complex():  # log(sum(exp(z - m))) + m, m the largest real part (constant: its derivative cancels)
+        from .complex import real
+
+        with grad_mode.no_grad():
+            m = amax(real(input), dim, keepdim=True)
+            m = m.masked_fill(~m.isfinite(), 0.0)
+        res = (input - m).exp().sum(dim, keepdim=True).log() + m
+        return _maybe_out(res if keepdim else res.squeeze(normalize_dims(dim, input.ndim, "logsumexp")), out,
+                          "logsumexp")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
     if x.dtype in dtypes.HALF_DTYPES and type(x._data) is np.ndarray and x.numel():
         res = _logsumexp_composed(x, dim, keepdim)
@@ -752,10 +789,12 @@ def _logsumexp_composed(x: Tensor, dim, keepdim: bool) -> Tensor:
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | None = None, dtype=None) -> Tensor:
     check_tensor(input, "norm")
-    if not input.dtype.is_floating_point:
+    if input.dtype.category < dtypes.FLOAT:
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{dtypes.torch_name(input.dtype)}")
     x = _cast_input(input, dtype)
+    if x.is_complex():  # the norm of the moduli (a real result, as torch)
+        x = x.abs()
     if p == "fro" or p is None:
         p = 2.0
     elif p == "nuc":
@@ -790,6 +829,7 @@ def _no_reduction(input: Tensor, dim) -> Tensor | None:
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "any")
     _check_out_dtype(out, "any", _logical_dtype(input))
+    input = _nonzero_of_complex(input)
     res = _no_reduction(input, dim)
     res = res if res is not None else _run("any", input, dim, keepdim, _logical_dtype(input))
     if out is not None and res.dtype is not out.dtype:  # a uint8 input's result written to a bool out
@@ -800,6 +840,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "all")
     _check_out_dtype(out, "all", _logical_dtype(input))
+    input = _nonzero_of_complex(input)
     res = _no_reduction(input, dim)
     res = res if res is not None else _run("all", input, dim, keepdim, _logical_dtype(input))
     if out is not None and res.dtype is not out.dtype:  # a uint8 input's result written to a bool out
@@ -808,7 +849,16 @@ def all(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = 
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    return _run("count_nonzero", check_tensor(input, "count_nonzero"), dim, False, dtypes.int64)
+    return _run("count_nonzero", _nonzero_of_complex(check_tensor(input, "count_nonzero")), dim, False, dtypes.int64)
+
+
+def _nonzero_of_complex(input: Tensor) -> Tensor:
+    """A complex input of any/all/count_nonzero as its bool `!= 0` (the bool kernels then apply)."""
+    if not input.is_complex():
+        return input
+    from .elementwise import apply
+
+    return apply("ne", input, 0)
 
 
 FUNCTIONS = {

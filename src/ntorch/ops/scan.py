@@ -40,13 +40,15 @@ class cummin_result(_ReturnType, namedtuple("cummin", ["values", "indices"])):
 cummax_result.__name__ = "cummax"
 cummin_result.__name__ = "cummin"
 
-ALL = dtypes.ALL_DTYPES
+ALL = dtypes.REAL_DTYPES  # (complex: only the ops with complex forms, registered apart)
 for _op, _kernel, _dts in (("cumsum", K.cumsum_into, ALL), ("cumsum.parallel", K.cumsum_into_p, ALL),
                            ("cumprod", K.cumprod_into, ALL),
                            ("cummax", K.cumext_into, ALL), ("cummin", K.cumext_into, ALL),
                            ("logcumsumexp", K.logcumsumexp_into, dtypes.FLOAT_DTYPES),
                            ("cumprod.backward", K.cumprod_backward_into, dtypes.FLOAT_DTYPES)):
     dispatch.register(_op, "cpu", _dts, lambda dt, k=_kernel: k)
+for _op, _kernel in (("cumsum", K.cumsum_into), ("cumsum.parallel", K.cumsum_into_p), ("cumprod", K.cumprod_into)):
+    dispatch.register(_op, "cpu", dtypes.COMPLEX_DTYPES, lambda dt, k=_kernel: k)  # (generic: complex128 totals)
 for _op, _kernel, _dts in (("cumsum", "cumsum_into", ALL), ("cumprod", "cumprod_into", ALL),
                            ("cummax", "cummax_into", ALL), ("cummin", "cummin_into", ALL),
                            ("logcumsumexp", "logcumsumexp_into", dtypes.FLOAT_DTYPES),
@@ -58,7 +60,7 @@ def _compute_np(dt: dtypes.dtype):
     """The dtype a kernel computes in: float32 for float16/bfloat16, int64 for integers and bool."""
     if dt in dtypes.HALF_DTYPES:
         return np.float32
-    return dt.np if dt.is_floating_point else np.int64
+    return dt.np if dt.category >= dtypes.FLOAT else np.int64
 
 
 def _as_3d(x: Tensor, dim, op: str, cdt) -> tuple[np.ndarray, int]:
@@ -105,7 +107,7 @@ def _sum_prod(op: str, input: Tensor, dim, dtype) -> np.ndarray:
         out_dt = dtypes.as_dtype(dtype)
         x = input if out_dt is input.dtype else input.to(out_dt)
     else:
-        out_dt = input.dtype if input.dtype.is_floating_point else dtypes.int64
+        out_dt = input.dtype if input.dtype.category >= dtypes.FLOAT else dtypes.int64
         x = input
     if _arrays.is_cuda(x._data):
         return _cuda_scan(op, x._data, dim, out_dt.np)
@@ -113,7 +115,7 @@ def _sum_prod(op: str, input: Tensor, dim, dtype) -> np.ndarray:
     cdt = _compute_np(x.dtype)
     x3, _ = _as_3d(x, dim, op, cdt)
     out = np.empty(x3.shape, cdt)
-    acc0 = (np.float64 if np.dtype(cdt).kind == "f" else np.int64)(0 if op == "cumsum" else 1)
+    acc0 = {"f": np.float64, "c": np.complex128}.get(np.dtype(cdt).kind, np.int64)(0 if op == "cumsum" else 1)
     if out.size:
         if op == "cumsum" and K.cumsum_parallel(x3):
             kernel = dispatch.lookup("cumsum.parallel", "cpu", x.dtype)
@@ -220,6 +222,8 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) ->
 def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_out_grad(out, "cumprod", input)
     _check_result_dtype("cumprod", input, dtype, out)
+    if input.is_complex() and needs_graph(input):
+        raise NotImplementedError("cumprod: the derivative for complex tensors is not implemented in ntorch")
     res = _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
     if out is None:
         _track("CumprodBackward0", _cumprod_backward, input, (res,), (input, res), dim)

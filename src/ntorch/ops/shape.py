@@ -25,9 +25,9 @@ def _sizes(args, op: str) -> tuple[int, ...]:
 
 
 _LEGACY_NAMES = {
-    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-    "int32": "Int", "int16": "Short",
-    "int8": "Char", "uint8": "Byte", "bool": "Bool",
+    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
 }
 
 
@@ -326,8 +326,8 @@ moveaxis = movedim
 def unsqueeze(self: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, self._data.ndim + 1, "unsqueeze")
     arr = self._data
-    if type(arr) is np.ndarray and not needs_graph(self):  # NumPy's new-axis index: a view, the cheapest way
-        return self._view_of(arr[(slice(None),) * d + (None, Ellipsis)])
+    if type(arr) is np.ndarray and arr.flags.c_contiguous and not needs_graph(self):  # the common case
+        return self._view_of(arr.reshape(arr.shape[:d] + (1,) + arr.shape[d:]))
     return _track("UnsqueezeBackward0", _reshape_backward, self, self._view_of(_arrays.expand_dims(self._data, d)))
 
 

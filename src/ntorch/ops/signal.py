@@ -1,10 +1,15 @@
-"""torch.stft / torch.istft over ntorch's real dtypes.
+"""torch.stft / torch.istft.
 
-ntorch has no complex dtype, so a spectrum is always the real form torch returns for return_complex=False: a
-trailing dim of 2 holding (real, imaginary). There is no FFT: the DFT is matmuls with cos/sin matrices built on the
-host in float64 and cached. From n_fft = 256, an n_fft with a factor n1 >= 4 takes the four-step split n1 * n2
-(O(n_fft (n1 + n2)) per frame); others take one matmul (O(n_fft^2)). Against an FFT's O(n_fft log n_fft) that is
-fine for n_fft up to a few thousand, and differentiable for free (signal and window): every step is a recorded op.
+On CPU tensors they run on ntorch.fft's FFT kernels (O(n_fft log n_fft) per frame, any n_fft): stft frames the
+(padded) signal with a strided view, windows it and takes rfft (fft for two-sided output) along the frame;
+return_complex=True gives torch's complex (..., n_bins, n_frames) tensor, return_complex=False the legacy real form
+with a trailing (real, imaginary) dim of 2 (with torch's deprecation warning). istft takes either form (torch
+requires the complex one: accepting the real (..., 2) form is a deliberate difference) and inverts with irfft and a
+least-squares overlap-add. Everything is differentiable (signal, window, spectrum).
+
+CUDA tensors (no FFT kernel there yet, and no complex dtype) take the real (..., 2) form only, through a DFT done as
+matmuls with cos/sin matrices built on the host in float64 and cached: from n_fft = 256, an n_fft with a factor
+n1 >= 4 takes the four-step split n1 * n2 (O(n_fft (n1 + n2)) per frame); others take one matmul (O(n_fft^2)).
 """
 
 from __future__ import annotations
@@ -15,18 +20,48 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..autograd.graph import needs_graph
 from ..tensor import Tensor
 from . import creation
 
 _TYPE_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "int64": "Long",
-               "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def _F():
     from ..nn import functional
 
     return functional
+
+
+# CPU tensors use the FFT (tests turn this off to exercise the matmul DFT on the CPU)
+_FFT_ON_CPU = True
+
+
+def _fft():
+    from .. import fft
+
+    return fft
+
+
+def _view_as_real(t: Tensor) -> Tensor:
+    from .complex import view_as_real
+
+    return view_as_real(t)
+
+
+def _pad(t: Tensor, pads, mode: str = "constant") -> Tensor:
+    """F.pad, also for complex tensors (their real and imaginary parts padded alike)."""
+    if not t.dtype.is_complex:
+        return _F().pad(t, pads, mode)
+    from .complex import complex as make_complex
+
+    return make_complex(_F().pad(t.real, pads, mode), _F().pad(t.imag, pads, mode))
+
+
+def _use_fft(t: Tensor) -> bool:
+    return _FFT_ON_CPU and t.device.type == "cpu"
 
 
 def _legacy_type(t: Tensor) -> str:
@@ -174,13 +209,14 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
          window: Tensor | None = None, center: bool = True, pad_mode: str = "reflect", normalized: bool = False,
          onesided: bool | None = None, return_complex: bool | None = None,
          align_to_window: bool | None = None) -> Tensor:
-    """torch.stft with return_complex=False: (n_fft // 2 + 1 or n_fft, n_frames, 2), batched for 2-d input."""
+    """torch.stft: complex (n_fft // 2 + 1 or n_fft, n_frames), or with return_complex=False the real form with a
+    trailing (re, im) dim of 2; batched for 2-d input."""
     if center and align_to_window is not None:
         raise RuntimeError("stft align_to_window should only be set when center = false")
     if center:
         signal_dim = input.ndim
         pad = n_fft // 2
-        padded = _F().pad(input.reshape([1] * (3 - signal_dim) + list(input.shape)), [pad, pad], pad_mode)
+        padded = _pad(input.reshape([1] * (3 - signal_dim) + list(input.shape)), [pad, pad], pad_mode)
         input = padded.reshape(padded.shape[len(padded.shape) - signal_dim:] if signal_dim else ())
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
@@ -194,13 +230,21 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     if window is not None and window.device != input.device:
         raise RuntimeError(f"stft input and window must be on the same device but got self on {input.device} and "
                            f"window on {window.device}")
+    complex_in = input.dtype.is_complex or (window is not None and window.dtype.is_complex)
     if return_complex is None:
-        raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will further "
-                           "require that return_complex=True in a future PyTorch release.")
-    if return_complex:
-        raise NotImplementedError("stft: return_complex=True needs a complex dtype, which ntorch does not have; "
-                                  "pass return_complex=False for the real (..., 2) form")
-    if not input.dtype.is_floating_point:
+        if not complex_in:
+            raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will "
+                               "further require that return_complex=True in a future PyTorch release.")
+        return_complex = True
+    if return_complex and not _use_fft(input):
+        raise NotImplementedError("stft: return_complex=True on CUDA tensors is not supported by ntorch (no CUDA "
+                                  "FFT or complex dtype there); pass return_complex=False for the real (..., 2) form")
+    if not return_complex:
+        warnings.warn("stft with return_complex=False is deprecated. In a future pytorch release, stft will return "
+                      "complex tensors for all inputs, and return_complex=False will raise an error.\nNote: you can "
+                      "still call torch.view_as_real on the complex output to recover the old return format.",
+                      UserWarning, stacklevel=2)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         fail("expected a tensor of floating point or complex values")
     if input.ndim not in (1, 2):
         fail("expected a 1D or 2D tensor")
@@ -225,11 +269,32 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         raise RuntimeError(f"MKL FFT doesn't support tensors of type: {dtypes.torch_name(input.dtype)}")
     if align_to_window and win < n_fft:
         left = (n_fft - win) // 2  # frames start where the window's nonzero part starts
-        x = _F().pad(x, (left, n_fft - win - left))
-    frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
+        x = _pad(x, (left, n_fft - win - left))
+    if _use_fft(x) and complex_in and onesided:
+        raise RuntimeError("Cannot have onesided output if window or input is complex")
     w = _pad_window(window, win, n_fft, x)
+    if _use_fft(x) and not complex_in and (onesided is None or onesided) and not needs_graph(x, w) \
+            and (w is None or w.dtype is x.dtype):
+        out = _framed_rfft(x, w, n_fft, hop, normalized).transpose(1, 2)  # no frames materialised
+        if not return_complex:
+            out = _view_as_real(out)
+        return out.squeeze(0) if input.ndim == 1 else out
+    if x.dtype.is_complex:  # framed part by part: unfold's backward (index_add) is real-only
+        from .complex import complex as make_complex
+
+        frames = make_complex(x.real.contiguous().unfold(1, n_fft, hop), x.imag.contiguous().unfold(1, n_fft, hop))
+    else:
+        frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
     if w is not None:
         frames = frames * w
+    if _use_fft(frames):
+        one = not complex_in if onesided is None else onesided
+        spectrum = (_fft().rfft if one else _fft().fft)(
+            frames, dim=-1, norm="ortho" if normalized else "backward")  # (batch, n_frames, n_bins)
+        out = spectrum.transpose(1, 2)
+        if not return_complex:
+            out = _view_as_real(out)
+        return out.squeeze(0) if input.ndim == 1 else out
     n_bins = n_fft // 2 + 1 if onesided is None or onesided else n_fft
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
@@ -242,6 +307,19 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
         out = (frames @ m).unflatten(-1, (n_bins, 2)).transpose(1, 2)  # (batch, n_bins, n_frames, 2)
     return out.squeeze(0) if input.ndim == 1 else out
+
+
+def _framed_rfft(x: Tensor, w: Tensor | None, n_fft: int, hop: int, normalized: bool) -> Tensor:
+    """(batch, n_frames, n_fft // 2 + 1): the rfft of each windowed frame of x (batch, length), straight from the
+    signal (kernels/cpu/fft.py r2c_frames: no frames tensor, no window product); for calls that record no graph."""
+    from ..kernels.cpu import fft as K
+
+    n_frames = 1 + (x.shape[1] - n_fft) // hop
+    wa = np.ones(n_fft, x.dtype.np) if w is None else w._data
+    spec = K.r2c_frames(x._data, hop, wa, n_frames)
+    if normalized:
+        spec *= spec.real.dtype.type(1 / np.sqrt(n_fft))
+    return Tensor._wrap(spec)
 
 
 def _overlap_add(frames: Tensor, hop: int) -> Tensor:
@@ -270,10 +348,14 @@ def _complex_name(t: Tensor) -> str:
 def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
           window: Tensor | None = None, center: bool = True, normalized: bool = False, onesided: bool | None = None,
           length: int | None = None, return_complex: bool = False) -> Tensor:
-    """torch.istft of the real (..., n_bins, n_frames, 2) form stft(return_complex=False) gives (torch wants the
-    complex tensor): the least-squares overlap-add inverse, (length,) or (batch, length)."""
+    """torch.istft of a complex (..., n_bins, n_frames) spectrum, or of the real (..., n_bins, n_frames, 2) form
+    stft(return_complex=False) gives (torch refuses that one): the least-squares overlap-add inverse, (length,) or
+    (batch, length)."""
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
+    spectrum = input if input.dtype.is_complex else None
+    if spectrum is not None:
+        input = _view_as_real(input)  # torch checks the view_as_real form too
     shown = tuple(input.shape[:-1]) if input.ndim and input.shape[-1] == 2 else tuple(input.shape)
 
     def fail(what: str, sep: str = " : "):
@@ -284,7 +366,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
 
     if not input.dtype.is_floating_point:
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
-                           "return_complex=True (in ntorch: its real (..., 2) form, stft with return_complex=False).")
+                           "return_complex=True.")
     if input.numel() == 0:
         fail("input tensor cannot be empty.")
     if input.ndim not in (3, 4):
@@ -309,7 +391,9 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     if return_complex:
         if one:
             raise RuntimeError("Cannot have onesided output if window or input is complex")
-        raise NotImplementedError("istft: return_complex=True needs a complex dtype, which ntorch does not have")
+        if not _use_fft(input):
+            raise NotImplementedError("istft: return_complex=True on CUDA tensors is not supported by ntorch (no "
+                                      "complex dtype there)")
     if window is None:
         warnings.warn("A window was not provided. A rectangular window will be applied.Please provide the same "
                       "window used by stft to make the inversion lossless.To suppress this warning and use a "
@@ -319,12 +403,21 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     w = _pad_window(window, win, n_fft, input)
     spec = input.unsqueeze(0) if input.ndim == 3 else input  # (batch, fft_size, n_frames, 2)
     n_bins = n_fft // 2 + 1
-    if not one:
+    if not one and not return_complex:
         spec = spec.narrow(1, 0, n_bins)  # c2r reads the first half only, as torch's
     batch = spec.shape[0]
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
-    if split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
+    if _use_fft(spec):
+        if spectrum is None:  # the real (..., 2) form
+            spectrum = _fft()._from_real_pairs(spec)
+        else:
+            spectrum = spectrum.unsqueeze(0) if spectrum.ndim == 2 else spectrum
+            spectrum = spectrum.narrow(1, 0, n_bins) if not one and not return_complex else spectrum
+        # spectrum: (batch, n_bins, n_frames) complex; a complex output inverts the two-sided spectrum
+        inverse = _fft().ifft if return_complex else _fft().irfft
+        frames = inverse(spectrum, n_fft, dim=1, norm="ortho" if normalized else "backward").transpose(1, 2)
+    elif split is not None:  # the Hermitian extension to n_fft bins; the real part of its inverse DFT is c2r's
         sr, si = spec[..., 0], spec[..., 1]  # (batch, n_bins, n_frames)
         full_r = _cat([sr, sr[:, 1:n_fft - n_bins + 1].flip(1)], 1)
         full_i = _cat([si, -si[:, 1:n_fft - n_bins + 1].flip(1)], 1)
@@ -333,26 +426,28 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     else:
         cols = spec.transpose(1, 2).reshape(batch, n_frames, 2 * n_bins)
         frames = cols @ _on(_idft_matrix(n_fft, scale, cols.dtype.np.name), cols)  # (batch, n_frames, n_fft)
-    frames = frames * w
     total = n_fft + hop * (n_frames - 1)
-
-    y = _overlap_add(frames, hop)
     envelope = _overlap_add((w * w).expand(1, n_frames, n_fft), hop)
     start = n_fft // 2 if center else 0
     end = start + length if length is not None else (total - n_fft // 2 if center else total)
-    y = y[:, start:end]
     envelope = envelope[:, start:end]
     if bool((envelope.abs().min() < 1e-11).item()):
         fail("window overlap add min: 1\n[ CPUBoolType{} ]", sep=" ")
-    y = y / envelope
-    if input.ndim == 3:
-        y = y.squeeze(0)
     if end > total:
         warnings.warn("The length of signal is shorter than the length parameter. Result is being padded with "
                       "zeros in the tail. Please check your center and hop_length settings.", UserWarning,
                       stacklevel=2)
-        y = _F().pad(y, (0, end - total))
-    return y
+    signals = []
+    for part in ((frames.real, frames.imag) if frames.dtype.is_complex else (frames,)):  # overlap-add is real
+        y = _overlap_add(part * w, hop)[:, start:end] / envelope
+        if input.ndim == 3:
+            y = y.squeeze(0)
+        signals.append(_F().pad(y, (0, end - total)) if end > total else y)
+    if len(signals) == 1:
+        return signals[0]
+    from .complex import complex as make_complex
+
+    return make_complex(*signals)
 
 
 FUNCTIONS = {"stft": stft, "istft": istft}

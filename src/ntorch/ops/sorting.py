@@ -125,7 +125,7 @@ _CODECS = {
     dtypes.int16: _IntCodec(-(1 << 15), 32), dtypes.int32: _IntCodec(-(1 << 31), 32),
     dtypes.int64: _IntCodec(-(1 << 63), 64),
 }
-ALL = dtypes.ALL_DTYPES
+ALL = dtypes.REAL_DTYPES  # (complex: only the ops with complex forms, registered apart)
 NO_BOOL = dtypes.NUMERIC_DTYPES
 # op -> (dtypes, kernel): every kernel an op here calls is found through the dispatcher. "sort.codec" is the
 # dtype's key codec; the "<op>.rows" kernels work on keys, so their dtype list is the op's dtype support.

@@ -101,6 +101,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
                            f"{input.ndim} dimensions")
     if input.dtype is dtypes.bool:
         raise RuntimeError("cov(): bool dtype is not supported for input")
+    if input.is_complex():  # (torch's complex cov conjugates; ntorch's would drop the imaginary parts)
+        raise NotImplementedError("cov(): complex tensors are not implemented in ntorch yet")
     x = input.reshape(1, -1) if input.ndim < 2 else input
     if not x.is_floating_point():
         x = x.to(dtypes.get_default_dtype())
@@ -339,7 +341,7 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tupl
         spacings = list(spacing)
     else:
         spacings = [spacing] * len(dims)
-    x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
+    x = input if input.dtype.category >= dtypes.FLOAT else input.to(dtypes.get_default_dtype())
     return tuple(_gradient_1d(x, d, h, edge_order) for d, h in zip(dims, spacings))
 
 

@@ -202,6 +202,10 @@ def _with_step_hooks(step: Callable) -> Callable:
 class Optimizer:
     """Base class of all optimizers (torch.optim.Optimizer)."""
 
+    # whether the step rule is right for complex parameters as they are (ntorch/optim/__init__.py marks the built-in
+    # optimizers whose rules are not; a subclass of one's own writes its rule for itself)
+    _complex_params = True
+
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
@@ -292,6 +296,11 @@ class Optimizer:
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(param)}")
             if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
+            if param.is_complex() and not self._complex_params:
+                # torch steps a complex parameter as view_as_real of it, its gradient and its state; ntorch's update
+                # rules (other than SGD's, which is linear in the gradient) would treat it as one complex number
+                raise NotImplementedError(f"{type(self).__name__}: complex parameters are not supported in ntorch "
+                                          "yet (SGD supports them)")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")

@@ -1,0 +1,173 @@
+"""The host fast paths of common small ops (view/reshape/flatten/unsqueeze/clone, basic indexing, in-place unary
+ops, small means) must give exactly what the general paths give: values (NumPy oracle), torch's strides, torch's
+errors, and autograd nodes when an input requires grad."""
+
+import numpy as np
+import pytest
+
+import ntorch
+
+
+def _c_strides(shape):
+    out, acc = [], 1
+    for n in reversed(shape):
+        out.append(acc)
+        acc *= n
+    return tuple(reversed(out))
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (1, 4), (2, 1, 3), (7,), ()])
+def test_unsqueeze_strides_follow_torch(shape):
+    x = ntorch.rand(*shape)
+    for d in range(-len(shape) - 1, len(shape) + 1):
+        y = x.unsqueeze(d)
+        dd = d + len(shape) + 1 if d < 0 else d
+        want_shape = shape[:dd] + (1,) + shape[dd:]
+        assert tuple(y.shape) == want_shape
+        # torch: the new dim's stride is size * stride of the dim after it (1 when it is last)
+        strides = x.stride()
+        new = strides[dd] * shape[dd] if dd < len(shape) else 1
+        assert y.stride() == strides[:dd] + (new,) + strides[dd:]
+        np.testing.assert_array_equal(y.numpy(), np.expand_dims(x.numpy(), dd))
+        assert y.data_ptr() == x.data_ptr()
+
+
+def test_unsqueeze_of_a_transposed_tensor():
+    x = ntorch.rand(3, 4).t()
+    y = x.unsqueeze(1)
+    assert y.stride() == (1, 12, 4)  # torch: the new dim's stride is size(1) * stride(1) of the input = 3 * 4
+    assert x.unsqueeze(0).stride() == (4, 1, 4) and x.unsqueeze(2).stride() == (1, 4, 1)
+    np.testing.assert_array_equal(y.numpy(), x.numpy()[:, None, :])
+
+
+@pytest.mark.parametrize("args,want", [((-1,), (12,)), ((3, -1), (3, 4)), ((-1, 6), (2, 6)), (((2, 6),), (2, 6)),
+                                       ((ntorch.Size([4, 3]),), (4, 3)), ((2, 2, 3), (2, 2, 3))])
+def test_view_and_reshape_shapes(args, want):
+    x = ntorch.arange(12.0)
+    for fn in (x.view, x.reshape):
+        y = fn(*args)
+        expect = want
+        assert tuple(y.shape) == expect
+        assert y.stride() == _c_strides(expect)
+        np.testing.assert_array_equal(y.numpy(), np.arange(12.0, dtype=np.float32).reshape(expect))
+        assert y.data_ptr() == x.data_ptr()
+
+
+@pytest.mark.parametrize("args,error", [((5,), RuntimeError), ((-1, -1), RuntimeError), ((0, -1), RuntimeError),
+                                        ((True, 12), TypeError), ((2.0, 6), TypeError), ((-2, 6), RuntimeError)])
+def test_view_and_reshape_errors_as_before(args, error):
+    x = ntorch.arange(12.0)
+    for fn in (x.view, x.reshape):
+        with pytest.raises(error):
+            fn(*args)
+
+
+def test_reshape_of_an_empty_tensor():
+    x = ntorch.zeros(0, 3)
+    assert tuple(x.reshape(-1).shape) == (0,)
+    assert tuple(x.view(-1, 3).shape) == (0, 3)
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        x.reshape(0, -1)
+
+
+def test_view_records_when_input_requires_grad():
+    x = ntorch.arange(6.0).requires_grad_()
+    y = x.view(2, 3)
+    assert y.grad_fn is not None and y.grad_fn.name() == "ViewBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones(6))
+    z = x.reshape(3, 2)
+    assert z.grad_fn.name() == "ViewBackward0"
+    assert x.unsqueeze(0).grad_fn.name() == "UnsqueezeBackward0"
+    assert x.view(2, 3).flatten().grad_fn is not None
+
+
+def test_flatten_contiguous_and_not():
+    x = ntorch.rand(2, 3, 4)
+    assert x.flatten().data_ptr() == x.data_ptr()
+    np.testing.assert_array_equal(x.flatten().numpy(), x.numpy().reshape(-1))
+    t = x.transpose(0, 2)
+    np.testing.assert_array_equal(t.flatten().numpy(), t.numpy().reshape(-1))
+    assert tuple(ntorch.tensor(3.0).flatten().shape) == (1,)
+
+
+def test_clone_keeps_torch_strides():
+    x = ntorch.rand(4, 5)
+    c = x.clone()
+    assert c.stride() == (5, 1) and c.data_ptr() != x.data_ptr()
+    np.testing.assert_array_equal(c.numpy(), x.numpy())
+    odd = ntorch.empty(3, 1).t()  # strides (1, 1): contiguous to NumPy, kept by torch's clone
+    assert odd.clone().stride() == (1, 1)
+    t = x.t()
+    assert t.clone().stride() == (1, 5)  # preserve_format keeps the transposed layout
+    w = ntorch.rand(3, requires_grad=True)
+    assert w.clone().grad_fn.name() == "CloneBackward0"
+
+
+@pytest.mark.parametrize("index", [1, -1, 0, slice(1, None), slice(None, 2), slice(None, None, 2),
+                                   (1, 2), (slice(1, 3), 0), (-2, slice(None, None, 3)), (slice(0, 0),)])
+def test_basic_index_matches_numpy(index):
+    a = np.arange(20, dtype=np.float32).reshape(4, 5)
+    x = ntorch.tensor(a)
+    got = x[index]
+    want = a[index]
+    np.testing.assert_array_equal(got.numpy(), want)
+    assert got.stride() == tuple(s // 4 for s in np.asarray(a[index]).strides)
+    if got.numel():
+        assert got._base is x  # a view
+
+
+def test_basic_index_errors():
+    x = ntorch.rand(4, 5)
+    with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 0 with size 4"):
+        x[4]
+    with pytest.raises(IndexError, match="index -6 is out of bounds for dimension 1 with size 5"):
+        x[0, -6]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::-1]
+    with pytest.raises(IndexError, match="too many indices"):
+        x[0, 0, 0]
+    with pytest.raises(IndexError, match="invalid index of a 0-dim tensor"):
+        ntorch.tensor(1.0)[0]
+
+
+def test_index_records_when_input_requires_grad():
+    x = ntorch.rand(4, 5, requires_grad=True)
+    y = x[1]
+    assert y.grad_fn.name() == "SelectBackward0"
+    y.sum().backward()
+    want = np.zeros((4, 5), np.float32)
+    want[1] = 1
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+@pytest.mark.parametrize("name,ref", [("relu_", lambda a: np.maximum(a, 0)), ("exp_", np.exp),
+                                      ("neg_", np.negative), ("abs_", np.abs)])
+def test_inplace_unary(name, ref):
+    a = np.linspace(-2, 2, 11, dtype=np.float32)
+    x = ntorch.tensor(a)
+    v = x._version
+    out = getattr(x, name)()
+    assert out is x and x._version == v + 1
+    np.testing.assert_allclose(x.numpy(), ref(a), rtol=1e-6)
+
+
+def test_inplace_unary_dtype_rule_still_applies():
+    x = ntorch.arange(4)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x.sigmoid_()
+    y = ntorch.rand(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        y.relu_()
+
+
+@pytest.mark.parametrize("shape,dim,keepdim", [((3, 3), None, False), ((5, 7), 0, False), ((5, 7), 1, True),
+                                               ((2, 3, 4), -1, False), ((0, 3), 1, False), ((4,), None, True)])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_small_mean(shape, dim, keepdim, dt):
+    a = np.random.default_rng(0).standard_normal(shape).astype(dt)
+    got = ntorch.tensor(a).mean(dim, keepdim=keepdim)
+    want = a.astype(np.float64).mean(axis=dim, keepdims=keepdim) if a.size else np.full(
+        np.mean(a, axis=dim, keepdims=keepdim).shape, np.nan)
+    assert got.dtype is ntorch.tensor(a).dtype
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
