@@ -24,15 +24,22 @@ def random_array(rng, shape, dt, low=-5, high=5):
     return np.asarray(rng.integers(low, high, shape)).astype(dt.np)
 
 
+def _from_numpy(arr):
+    """ntorch.from_numpy, except for ml_dtypes bfloat16 arrays (which torch and ntorch refuse): through float32."""
+    if arr.dtype == ntorch.bfloat16.np:
+        return ntorch.from_numpy(arr.astype(np.float32)).to(ntorch.bfloat16)
+    return ntorch.from_numpy(arr)
+
+
 def layouts(arr):
     """The same values in several memory layouts: contiguous, transposed, stepped, expanded (stride 0)."""
-    t = ntorch.from_numpy(arr.copy())
+    t = _from_numpy(arr.copy())
     yield "contiguous", t, arr
     if arr.ndim >= 2:
-        tt = ntorch.from_numpy(np.ascontiguousarray(arr.swapaxes(-1, -2))).transpose(-1, -2)
+        tt = _from_numpy(np.ascontiguousarray(arr.swapaxes(-1, -2))).transpose(-1, -2)
         yield "transposed", tt, arr
     big = np.repeat(arr, 2, axis=-1) if arr.ndim else arr
     if arr.ndim:
-        yield "stepped", ntorch.from_numpy(big.copy())[..., ::2], arr
+        yield "stepped", _from_numpy(big.copy())[..., ::2], arr
     if arr.ndim and arr.shape[0] == 1:
-        yield "expanded", ntorch.from_numpy(arr.copy()).expand(*arr.shape), arr
+        yield "expanded", _from_numpy(arr.copy()).expand(*arr.shape), arr

@@ -201,3 +201,17 @@ def pad_accumulate(src, sbase, shape, sstr, dst, m1, m2, m3, lo, hi, left):
                     row[m3[k]] += src[so + k * s3]
                 for k in range(hi, n3):
                     row[m3[k]] += src[so + k * s3]
+
+
+@numba.njit(**_OPTS)
+def float32_to_bfloat16_bits(src, dst) -> None:
+    """dst[i] = the bfloat16 bits of float32 src[i], rounded to nearest even (NaN: the quiet NaN of its sign),
+    as ml_dtypes' cast, about 4x faster: src a flat float32 array, dst a flat uint16 view of the same length."""
+    bits = src.view(numba.uint32)
+    for i in range(bits.size):
+        b = bits[i]
+        if (b & numba.uint32(0x7FFFFFFF)) > numba.uint32(0x7F800000):
+            dst[i] = numba.uint16(((b >> numba.uint32(16)) & numba.uint32(0x8000)) | numba.uint32(0x7FC0))
+        else:
+            dst[i] = numba.uint16((b + numba.uint32(0x7FFF) + ((b >> numba.uint32(16)) & numba.uint32(1)))
+                                  >> numba.uint32(16))

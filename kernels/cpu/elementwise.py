@@ -15,10 +15,33 @@ import hashlib
 import math
 import os
 
+import ml_dtypes
 import numba
 import numpy as np
 
 from . import codegen
+from .copy import float32_to_bfloat16_bits
+
+HALF_NP = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))  # stored 16-bit, computed in float32
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+
+
+def round_into(out: np.ndarray, src: np.ndarray) -> None:
+    """out[...] = src (float32 results of a 16-bit float op), bfloat16 through the compiled rounding when both are
+    C-contiguous and of one shape."""
+    if out.dtype == _BF16 and src.dtype == np.float32 and out.shape == src.shape and out.flags.c_contiguous \
+            and src.flags.c_contiguous:
+        if out.size:
+            float32_to_bfloat16_bits(src.reshape(-1), out.reshape(-1).view(np.uint16))
+        return
+    out[...] = src
+
+
+def to_half(src: np.ndarray, np_dtype) -> np.ndarray:
+    """src (float32) rounded to np_dtype (a new array; bfloat16 through the compiled rounding)."""
+    out = np.empty(src.shape, np_dtype)
+    round_into(out, np.ascontiguousarray(src) if np.dtype(np_dtype) == _BF16 else src)
+    return out
 
 PARALLEL_MIN_ELEMENTS = 1 << 18
 # tiles of the tiled loop (rows x columns of the output): the transposed operand's TILE_COLS runs of TILE_ROWS
@@ -366,19 +389,19 @@ class ElementwiseKernel:
         """Write f(operands, params) into `out` (C-contiguous, dtype of the result).
 
         Array operands must already have out's shape (broadcast views with stride 0 are fine);
-        scalars are Python or NumPy numbers. float16 arrays are computed through float32, since
-        Numba has no float16 arithmetic on the CPU.
+        scalars are Python or NumPy numbers. float16 and bfloat16 arrays are computed through float32, since
+        Numba has no float16 arithmetic on the CPU and cannot type bfloat16 at all.
         """
         if out.size == 0:
             return
-        operands = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float16 else a
+        operands = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype in HALF_NP else a
                     for a in operands]
         target = out
-        if out.dtype == np.float16:
+        if out.dtype in HALF_NP:
             target = np.empty(out.shape, np.float32)
         self._run(target, operands, params)
         if target is not out:
-            out[...] = target
+            round_into(out, target)
 
     def inplace(self, target: np.ndarray, *others, params: tuple = ()) -> None:
         """target = f(target, *others) element by element: target C-contiguous of the compute dtype, array

@@ -41,6 +41,7 @@ count_nonzero/any/all) uint8/bool have their own kernels, other integer types ar
 
 import math
 
+import ml_dtypes
 import numba
 import numpy as np
 from llvmlite import ir
@@ -852,6 +853,7 @@ def _lse_p(buf, base, outer, r, inner, s0, s1, s2, out, ident, nthr, min_chunk):
 # ----------------------------------------------------------------------------------------------------------
 _BOOL = np.dtype(np.bool_)
 _F16 = np.dtype(np.float16)
+_HALF = (_F16, np.dtype(ml_dtypes.bfloat16))  # 16-bit floats: reduced in float32
 _F64 = np.dtype(np.float64)
 
 
@@ -873,7 +875,7 @@ def _prep(x, u8_ok=False):
     """Map x onto the dtypes with compiled kernels: float32, float64, int64, uint64, and (where u8_ok: sum,
     count_nonzero/any/all) uint8, which bool is viewed as. Other integers are widened to int64 (a copy;
     this keeps the number of compiled specializations down), float16 becomes float32, and non-native byte
-    order native."""
+    order native (bfloat16 too becomes float32)."""
     dt = x.dtype
     if dt in _NATIVE:
         return x
@@ -881,7 +883,7 @@ def _prep(x, u8_ok=False):
         return x.view(np.uint8) if u8_ok else x.astype(np.int64)
     if not dt.isnative:
         return _prep(x.astype(dt.newbyteorder("=")), u8_ok)
-    if dt == _F16:
+    if dt in _HALF:
         return x.astype(np.float32)
     if dt.kind in "iu":
         return x.astype(np.dtype(np.uint64 if dt.kind == "u" and dt.itemsize == 8 else np.int64))
@@ -958,7 +960,7 @@ def _launch(ks, kp, buf, base, outer, r, inner, s0, s1, s2, of, lane0, tot0, p, 
 
 def _float_input(x, out_dtype):
     """Reductions that are only defined for floats get ints/bools converted (to out's float dtype)."""
-    if x.dtype.kind == "f":
+    if x.dtype.kind == "f" or x.dtype in _HALF:
         return _prep(x)
     return x.astype(out_dtype if out_dtype.kind == "f" else _F64)
 

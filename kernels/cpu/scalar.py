@@ -353,6 +353,24 @@ def nextafter_f16(x, y):
 
 
 @njit(**_INLINE)
+def nextafter_bf16(x, y):
+    """np.nextafter in bfloat16 for bfloat16 values held in float32 (8 significant bits, float32's exponents)."""
+    if x != x or y != y:
+        return x + y
+    if x == y:
+        return y
+    if x == 0:
+        return math.copysign(9.183549615799121e-41, y)  # the smallest bfloat16 subnormal, 2**-133
+    if math.isinf(x):
+        return math.copysign(3.3895313892515355e+38, x)
+    m, e = math.frexp(x)
+    ulp = 2.0 ** (max(e - 1, -126) - 7)
+    if (y > x) != (x > 0) and abs(m) == 0.5 and e - 1 > -126:  # toward zero from a power of two
+        ulp *= 0.5
+    return x + ulp if y > x else x - ulp
+
+
+@njit(**_INLINE)
 def xlogy(x, y):
     """x * log(y), 0 where x == 0 unless y is NaN (torch.xlogy)."""
     if y != y:

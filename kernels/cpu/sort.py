@@ -938,9 +938,9 @@ def mode_rows(x2, out_pos, qk, qi):
 
 
 def mode(x2: np.ndarray, out_pos: np.ndarray) -> None:
-    """out_pos[r]: the index torch's CPU mode returns for row r of x2 (rows, n); float16 compares as float32
+    """out_pos[r]: the index torch's CPU mode returns for row r of x2 (rows, n); float16/bfloat16 compare as float32
     (as Half's <), bool as uint8."""
-    if x2.dtype == np.float16:
+    if x2.dtype == np.float16 or x2.dtype.name == "bfloat16":  # (ml_dtypes' bfloat16: compared as float32 too)
         x2 = x2.astype(np.float32)
     elif x2.dtype == np.bool_:
         x2 = x2.view(np.uint8)

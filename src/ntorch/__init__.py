@@ -25,6 +25,7 @@ from . import (
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .devices import device  # noqa: E402
 from .dtypes import (  # noqa: E402, F401
+    bfloat16,  # noqa: E402, F401
     bool,
     can_cast,
     cdouble,

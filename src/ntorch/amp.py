@@ -1,11 +1,11 @@
 """torch.amp: autocast regions and GradScaler.
 
 Inside `autocast(device_type, dtype)`, the ops of torch's "lower precision" list (matmul, mm, bmm, addmm, baddbmm,
-linear, convolutions) cast their float32 tensor arguments to the autocast dtype (float16), and those of its
-"float32" list (softmax, log_softmax, layer_norm, group_norm, the losses) cast float16 arguments to float32, as
-torch's autocast does; float64 is never touched. The casts are recorded ops, so gradients flow back in each
-leaf's dtype. ntorch has no bfloat16: an autocast region asking for it (CPU's default) warns and is disabled, as
-torch does for a dtype a device does not support.
+linear, convolutions) cast their floating tensor arguments to the autocast dtype (bfloat16 by default on the CPU,
+float16 on CUDA), and those of its "float32" list (the losses; on CUDA also softmax, log_softmax, layer_norm and
+group_norm, which torch's CPU list leaves out) cast 16-bit float arguments to float32, as torch's autocast does;
+float64 is never touched. The casts are recorded ops, so gradients flow back in each leaf's dtype. ntorch's CUDA
+kernels have no bfloat16: a CUDA region asking for it raises torch's "does not support bfloat16" error.
 
 GradScaler scales the loss, unscales gradients in place, skips optimizer steps whose gradients hold inf/NaN and
 grows/backs off the scale exactly as torch's (init 2**16, x2 after 2000 clean steps, x0.5 after an overflow).
@@ -25,6 +25,8 @@ from .tensor import Tensor
 __all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd", "is_autocast_available"]
 
 _DEVICE_TYPES = ("cuda", "cpu")
+# the dtypes an autocast region may take (CUDA: ntorch's CUDA kernels have no bfloat16)
+_SUPPORTED = {"cpu": (dtypes.bfloat16, dtypes.float16), "cuda": (dtypes.float16,)}
 
 
 class _State(threading.local):
@@ -32,7 +34,7 @@ class _State(threading.local):
 
     def __init__(self) -> None:
         self.enabled = {"cuda": False, "cpu": False}
-        self.dtype = {"cuda": dtypes.float16, "cpu": None}  # None: torch's bfloat16, which ntorch lacks
+        self.dtype = {"cuda": dtypes.float16, "cpu": dtypes.bfloat16}
         self.active = False  # any device enabled: the one flag the ops read
         self.cache_enabled = True  # torch's cast-cache flag (ntorch keeps no cache: only recorded)
         self.nesting = 0  # autocast regions entered (torch.autocast_increment_nesting)
@@ -67,10 +69,7 @@ def set_autocast_enabled(device_type, enabled: bool | None = None) -> None:
 
 
 def get_autocast_dtype(device_type: str):
-    dt = STATE.dtype[_check_device(device_type)]
-    if dt is None:
-        raise RuntimeError("ntorch has no bfloat16, torch's default CPU autocast dtype: pass dtype=ntorch.float16")
-    return dt
+    return STATE.dtype[_check_device(device_type)]
 
 
 def set_autocast_dtype(device_type: str, dtype) -> None:
@@ -78,23 +77,27 @@ def set_autocast_dtype(device_type: str, dtype) -> None:
 
 
 class autocast:
-    """Context manager and decorator: ops in the region run in `dtype` (float16) where torch's autocast would."""
+    """Context manager and decorator: ops in the region run in `dtype` (bfloat16 on the CPU, float16 on CUDA by
+    default) where torch's autocast would."""
 
     def __init__(self, device_type: str, dtype=None, enabled: bool = True, cache_enabled: bool | None = None):
         self.device = _check_device(device_type)
         self.fast_dtype = STATE.dtype[self.device] if dtype is None else dtypes.as_dtype(dtype)
-        if enabled and self.fast_dtype is not dtypes.float16:
-            name = self.device.upper()
-            warnings.warn(f"In {name} autocast, but the target dtype is not supported. Disabling autocast.\n"
-                          f"{name} Autocast only supports dtype of ntorch.float16 currently (ntorch has no "
-                          "bfloat16).", stacklevel=2)
-            enabled = False
         if enabled and self.device == "cuda":
             from . import cuda
 
             if not cuda.is_available():
                 warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
                 enabled = False
+            elif self.fast_dtype is dtypes.bfloat16:  # torch's error where is_bf16_supported() is False
+                raise RuntimeError("Current CUDA Device does not support bfloat16. Please switch dtype to float16.")
+        supported = _SUPPORTED[self.device]
+        if enabled and self.fast_dtype not in supported:
+            name = self.device.upper()
+            warnings.warn(f"In {name} autocast, but the target dtype is not supported. Disabling autocast.\n"
+                          f"{name} Autocast only supports dtypes of {', '.join(map(repr, supported))} currently.",
+                          stacklevel=2)
+            enabled = False
         self._enabled = enabled
         self._cache_enabled = cache_enabled
 
@@ -124,12 +127,13 @@ class autocast:
 
 
 # -- the op policies (what ops call when STATE.active) -----------------------------------------------------------
-def _region_dtype(args) -> dtypes.dtype | None:
-    """The autocast dtype that applies to an op on these tensors (by the first tensor's device), or None."""
+def _region(args) -> tuple[str, dtypes.dtype] | None:
+    """(device type, autocast dtype) of the region that applies to an op on these tensors (by the first tensor's
+    device), or None."""
     for a in args:
         if isinstance(a, Tensor):
             kind = a.device.type
-            return STATE.dtype[kind] if STATE.enabled.get(kind) else None
+            return (kind, STATE.dtype[kind]) if STATE.enabled.get(kind) else None
     return None
 
 
@@ -141,13 +145,17 @@ def _cast(target: dtypes.dtype, args: tuple) -> tuple:
 
 def lower_precision(*args) -> tuple:
     """The arguments of a matmul/conv-like op inside autocast: float32 tensors cast to the region's dtype."""
-    target = _region_dtype(args)
-    return args if target is None else _cast(target, args)
+    region = _region(args)
+    return args if region is None else _cast(region[1], args)
 
 
-def float32(*args) -> tuple:
-    """The arguments of a reduction/normalisation/loss op inside autocast: float16 tensors cast to float32."""
-    return args if _region_dtype(args) is None else _cast(dtypes.float32, args)
+def float32(*args, cpu: bool = True) -> tuple:
+    """The arguments of an op of torch's float32 list inside autocast: 16-bit float tensors cast to float32.
+    cpu=False: an op only CUDA's list holds (softmax, log_softmax, layer_norm, group_norm), left alone on the CPU."""
+    region = _region(args)
+    if region is None or (not cpu and region[0] == "cpu"):
+        return args
+    return _cast(dtypes.float32, args)
 
 
 def custom_fwd(fwd: Callable | None = None, *, device_type: str = "cuda", cast_inputs=None) -> Callable:

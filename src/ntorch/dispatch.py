@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .dtypes import dtype
+from .dtypes import CPU_ONLY_DTYPES, dtype
 
 _REGISTRY: dict[tuple[str, str, dtype], Any] = {}
 
@@ -24,8 +24,10 @@ class _Lazy:
 def register(op: str, device: str, dtypes: Iterable[dtype], kernel_for: Callable[[dtype], Any],
              lazy: bool = False) -> None:
     """Register `kernel_for(dt)` as the kernel of `op` on `device` for each dtype in `dtypes` (called on first
-    lookup when `lazy`)."""
+    lookup when `lazy`). CUDA gets no bfloat16 kernel (numba-cuda has no bfloat16), so lookup names what it has."""
     for dt in dtypes:
+        if device != "cpu" and dt in CPU_ONLY_DTYPES:
+            continue
         _REGISTRY[(op, device, dt)] = _Lazy(kernel_for, dt) if lazy else kernel_for(dt)
 
 

@@ -8,6 +8,7 @@ precision: float64 tensor * 1j is complex128).
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 _py_bool = bool
@@ -80,12 +81,41 @@ NUMERIC_DTYPES = INTEGER_DTYPES + FLOAT_DTYPES
 COMPLEX_DTYPES = (complex64, complex128)
 REAL_DTYPES = ALL_DTYPES[:-2]  # everything but the complex dtypes
 
+# bfloat16: stored as ml_dtypes.bfloat16 NumPy arrays. Numba can type neither its arithmetic nor its arrays, so
+# like float16 on the CPU it computes in float32 inside kernels, rounded back once per op (HALF_DTYPES is that rule).
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, FLOAT)
+ALL_DTYPES = ALL_DTYPES + (bfloat16,)
+FLOAT_DTYPES = FLOAT_DTYPES + (bfloat16,)
+NUMERIC_DTYPES = NUMERIC_DTYPES + (bfloat16,)
+REAL_DTYPES = REAL_DTYPES + (bfloat16,)
+HALF_DTYPES = (float16, bfloat16)  # 16-bit floats: computed in float32 by CPU kernels, rounded back to their dtype
+HALF_NP = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))  # the same, as NumPy dtypes (arr.dtype in HALF_NP)
+CPU_ONLY_DTYPES = (bfloat16,)  # numba-cuda has no bfloat16: dispatch registers no CUDA kernel for it
+
+
+def is_float_np(np_dtype) -> _py_bool:
+    """Whether a NumPy dtype is a floating one ntorch knows (kind 'f', or ml_dtypes' bfloat16, whose kind is 'V')."""
+    return np_dtype.kind == "f" or np_dtype in HALF_NP
+
+
+def np_finfo(np_dtype):
+    """np.finfo that also takes ml_dtypes' bfloat16 (which np.finfo refuses)."""
+    return ml_dtypes.finfo(np_dtype)
+
+
+def compute_np(np_dtype) -> np.dtype:
+    """The NumPy dtype a CPU kernel computes in for arrays of np_dtype: float32 for the 16-bit floats."""
+    np_dtype = np.dtype(np_dtype)
+    return np.dtype(np.float32) if np_dtype in HALF_NP else np_dtype
+
+
 ALIASES = {
     "half": float16, "float": float32, "double": float64, "short": int16, "int": int32, "long": int64,
     "cfloat": complex64, "cdouble": complex128,
 }
 _TO_REAL = {complex64: float32, complex128: float64, complex32: float16}
 _TO_COMPLEX = {float32: complex64, float64: complex128, float16: complex32}
+_TO_COMPLEX[bfloat16] = complex64  # as torch: a bfloat16 tensor times 1j is complex64
 
 
 def unsupported_complex32() -> TypeError:
@@ -104,6 +134,15 @@ def from_numpy_dtype(np_dtype) -> dtype:
             f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
             "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
         ) from None
+
+
+def user_numpy_dtype(np_dtype) -> dtype:
+    """from_numpy_dtype for arrays a user hands in (from_numpy, tensor): torch refuses ml_dtypes.bfloat16 ones."""
+    d = from_numpy_dtype(np_dtype)
+    if d is bfloat16:
+        raise TypeError("can't convert np.ndarray of type ml_dtypes.bfloat16. The only supported types are: "
+                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+    return d
 
 
 def as_dtype(d) -> dtype:
@@ -159,6 +198,8 @@ def _promote_pair(a: dtype, b: dtype) -> dtype:
         parts = [d.to_real() for d in (a, b) if d.category >= FLOAT]
         return _promote_pair(*parts).to_complex() if len(parts) == 2 else (a if a.is_complex else b)
     if a.is_floating_point or b.is_floating_point:
+        if a in HALF_DTYPES and b in HALF_DTYPES:  # float16 with bfloat16: neither holds the other
+            return float32
         if a.is_floating_point and b.is_floating_point:
             return a if a.itemsize >= b.itemsize else b
         return a if a.is_floating_point else b
@@ -226,6 +267,7 @@ def result_type_of(dim_dtypes, zero_dim_dtypes, scalar_dtypes) -> dtype:
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
                 "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
                 "complex128": "ComplexDouble", "complex32": "ComplexHalf"}
+_TORCH_NAMES["bfloat16"] = "BFloat16"
 _FROM_TORCH_NAME = {v: k for k, v in _TORCH_NAMES.items()}
 
 
@@ -258,7 +300,7 @@ class finfo:
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
-        fi = np.finfo(d.np)
+        fi = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
         self.bits = d.itemsize * 8
         self.eps = float(fi.eps)
         self.max = float(fi.max)

@@ -171,8 +171,8 @@ def _input(input, op: str, real: bool = False) -> Tensor:
         if real:
             raise RuntimeError(f"{op} expects a real input tensor, but got {dtypes.torch_name(dt)}")
         return input
-    if dt is dtypes.float16:
-        raise RuntimeError("Unsupported dtype Half")
+    if dt in dtypes.HALF_DTYPES:
+        raise RuntimeError(f"Unsupported dtype {dtypes.torch_name(dt)}")
     if not dt.is_floating_point:
         return input.to(dtypes.get_default_dtype())
     return input

@@ -46,7 +46,7 @@ class _Formatter:
     """torch's _Formatter: decides int/sci mode and the common width from the values to be printed."""
 
     def __init__(self, arr: np.ndarray):
-        self.floating = arr.dtype.kind == "f"
+        self.floating = arr.dtype.kind == "f" or arr.dtype in dtypes.HALF_NP
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1

@@ -149,9 +149,10 @@ def rand(*size, generator: Generator | None = None, out: Tensor | None = None, d
         return _complex_sample(rand, shape, dt, d, generator, requires_grad, 1.0)
     if d.type == "cuda":
         return _finish(_on_device("uniform_", shape, dt, d, generator, 0.0, 1.0)._data, requires_grad)
-    if dt is dtypes.float16:
-        # on float16's own grid: rounding float32 samples would turn values near 1 into 1.0
-        arr = _rng(generator).integers(0, 1 << 11, shape) * (1.0 / (1 << 11))
+    if dt in dtypes.HALF_DTYPES:
+        # on the dtype's own grid (11 / 8 significant bits): rounding float32 samples would turn values near 1 into 1
+        bits = 11 if dt is dtypes.float16 else 8
+        arr = _rng(generator).integers(0, 1 << bits, shape) * (1.0 / (1 << bits))
     else:
         arr = _rng(generator).random(shape, dtype=np.float64 if dt is dtypes.float64 else np.float32)
     return _finish(arr.astype(dt.np, copy=False), requires_grad)
@@ -465,7 +466,7 @@ def _int_bounds(dt: dtypes.dtype) -> tuple[int, int]:
     if dt is dtypes.bool:
         return 0, 1
     if dt.is_floating_point:
-        digits = {dtypes.float16: 11, dtypes.float32: 24, dtypes.float64: 53}[dt]
+        digits = {dtypes.float16: 11, dtypes.bfloat16: 8, dtypes.float32: 24, dtypes.float64: 53}[dt]
         return -(1 << digits), 1 << digits
     info = np.iinfo(dt.np)
     return int(info.min), int(info.max)

@@ -119,7 +119,10 @@ def save(obj: object, f: FileLike, pickle_module: Any = pickle, pickle_protocol:
             zf.writestr("storages.json", json.dumps(manifest))
             for key, entry in pickler.storages.items():
                 blob = io.BytesIO()
-                np.save(blob, _storage_host(entry), allow_pickle=False)
+                host = _storage_host(entry)
+                if host.dtype == dtypes.bfloat16.np:  # .npy has no bfloat16: its bits, retyped on load
+                    host = host.view(np.uint16)
+                np.save(blob, host, allow_pickle=False)
                 zf.writestr(f"storages/{key}.npy", blob.getvalue())
     finally:
         if opened:
@@ -220,6 +223,8 @@ def load(f: FileLike, map_location: str | _device | dict | Callable | None = Non
                     info = manifest[key]
                     arr = np.load(io.BytesIO(zf.read(f"storages/{key}.npy")), allow_pickle=False)
                     dt = getattr(dtypes, info["dtype"])
+                    if dt is dtypes.bfloat16 and arr.dtype == np.uint16:
+                        arr = arr.view(dt.np)
                     if arr.dtype != dt.np or arr.ndim != 1:
                         raise RuntimeError(f"corrupt storage {key}: expected 1-d {info['dtype']} data")
                     t = place_storage(Tensor._wrap(arr), info["location"], map_location)

@@ -255,7 +255,7 @@ class Tensor:
         return True
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind == "f" or self._data.dtype in dtypes.HALF_NP
 
     def is_complex(self) -> bool:
         return self._data.dtype.kind == "c"
@@ -402,11 +402,15 @@ class Tensor:
             if force:
                 return self._data.copy_to_host()
             np.asarray(self._data)  # raises PyTorch's "can't convert cuda:0 device type tensor to numpy"
+        if self._data.dtype == dtypes.bfloat16.np:  # torch has no NumPy bfloat16 (ml_dtypes is not NumPy's)
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
         if type(self._data) is CudaArray:
             self.numpy()  # raises PyTorch's TypeError: no implicit copies from a device
+        if self._data.dtype == dtypes.bfloat16.np:
+            self.numpy()  # torch's TypeError: no NumPy bfloat16
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data

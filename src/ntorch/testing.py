@@ -28,6 +28,7 @@ _DTYPE_PRECISIONS = {
     dtypes.float16: (0.001, 1e-5),
     dtypes.float32: (1.3e-6, 1e-5),
     dtypes.float64: (1e-7, 1e-7),
+    dtypes.bfloat16: (0.016, 1e-5),
 }
 _NUMBER_DTYPES = {int: dtypes.int64, float: dtypes.float64}
 Msg = str | Callable[[str], str] | None
@@ -171,6 +172,8 @@ def _compare_tensors(actual, expected, *, id, allow_subclasses, rtol, atol, equa
     if a.dtype != e.dtype:
         common = dtypes.promote_types(a.dtype, e.dtype)
         a, e = a.to(common), e.to(common)
+    if a.dtype is dtypes.bfloat16:  # .numpy() refuses bfloat16 (as torch's): compare the same values in float32
+        a, e = a.float(), e.float()
     an, en = a.detach().cpu().numpy(), e.detach().cpu().numpy()
     with np.errstate(all="ignore"):
         if an.dtype.kind in "fc":
@@ -278,7 +281,7 @@ def assert_allclose(actual: Any, expected: Any, rtol: float | None = None, atol:
 
 
 _INTEGRAL = (dtypes.uint8, dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64)
-_FLOATING = (dtypes.float16, dtypes.float32, dtypes.float64)
+_FLOATING = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.bfloat16)
 
 
 def make_tensor(*shape, dtype, device, low: float | None = None, high: float | None = None,

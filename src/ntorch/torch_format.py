@@ -6,8 +6,8 @@ The archive holds ``<prefix>/data.pkl``, a pickle whose tensors are calls of ``t
 little-endian bytes. ntorch.load reads it by unpickling with torch's names mapped to ntorch's (storages to NumPy
 arrays, _rebuild_tensor_v2 to a strided view, _rebuild_parameter to nn.Parameter, torch.Size/device/dtypes to
 ntorch's), so pretrained state_dicts load as they are. With weights_only (the default) any other global is refused
-as torch refuses it. Tensors that shared a storage share memory again. bfloat16, complex32, quantized and sparse
-storages raise: ntorch has no such tensors.
+as torch refuses it. Tensors that shared a storage share memory again. BFloat16Storage loads as bfloat16 tensors;
+complex32, quantized and sparse storages raise: ntorch has no such tensors.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ _STORAGE_DTYPES = {
     "LongStorage": dtypes.int64, "IntStorage": dtypes.int32, "ShortStorage": dtypes.int16,
     "CharStorage": dtypes.int8, "ByteStorage": dtypes.uint8, "BoolStorage": dtypes.bool,
     "ComplexFloatStorage": dtypes.complex64, "ComplexDoubleStorage": dtypes.complex128,
+    "BFloat16Storage": dtypes.bfloat16,
 }
 _DTYPE_NAMES = {"float32", "float", "float64", "double", "float16", "half", "int64", "long", "int32", "int",
-                "int16", "short", "int8", "uint8", "bool"}
+                "int16", "short", "int8", "uint8", "bool", "bfloat16"}
 _SAFE = {("collections", "OrderedDict"), ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"),
          ("builtins", "range"), ("builtins", "complex"), ("builtins", "bytearray"), ("_codecs", "encode"),
          ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor_v3"),
@@ -53,7 +54,7 @@ class _StorageType:
     def __init__(self, name: str) -> None:
         if name not in _STORAGE_DTYPES:
             raise RuntimeError(f"ntorch.load: the file holds a torch.{name}, and ntorch has no tensors of that type "
-                               "(bfloat16, complex32, quantized or sparse)")
+                               "(complex32, quantized or sparse)")
         self.dtype = _STORAGE_DTYPES[name]
 
 

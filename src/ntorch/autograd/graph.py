@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..cuda.array import CudaArray
-from ..dtypes import _FROM_NP
+from ..dtypes import _FROM_NP, bfloat16
 from ..tensor import Tensor
 from . import grad_mode
 
@@ -376,7 +376,8 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
         dt = _FROM_NP[arr.dtype]
         meta.append((arr.shape, dt) if type(arr) is np.ndarray else (arr.shape, dt, arr.device))
         kind = arr.dtype.kind
-        if kind == "f" or (kind == "c" and _complex_ok(node)):  # floating-point and complex outputs
+        # floating-point (ml_dtypes' bfloat16 has kind 'V') and complex outputs
+        if kind == "f" or dt is bfloat16 or (kind == "c" and _complex_ok(node)):
             out._requires_grad = True
             out._grad_fn = node
             out._output_nr = i

@@ -32,7 +32,8 @@ def check_dtype(dtype, what: str) -> np.dtype:
         if dt.kind == "c":
             raise NotImplementedError(f"{what}: complex tensors are not implemented on CUDA in ntorch yet (CPU only)")
         raise TypeError(f"{what}: unsupported dtype {dt}; ntorch supports bool, uint8, int8, int16, int32, int64, "
-                        "float16, float32, float64")
+                        "float16, float32, float64" + (" (bfloat16 is CPU-only: numba-cuda has no bfloat16 type)"
+                                                       if dt.name == "bfloat16" else ""))
     return dt
 
 

@@ -102,7 +102,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
     _float(input, "softshrink_cpu")
     if lambd < 0:
-        top = float(np.finfo(input.dtype.np).max)
+        top = float(dtypes.np_finfo(input.dtype.np).max)
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
                            f"{dtypes.torch_name(input.dtype)}, but found {lambd:g}")
     # x * 0 in the middle, as torch: NaN stays NaN and -0.0 keeps its sign; its gradient there is torch's +0.0

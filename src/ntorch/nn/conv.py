@@ -60,9 +60,11 @@ CHUNK_BYTES = 1 << 23  # ...and images whose columns take more than this, a chun
 CUDA_COLS_BYTES = 1 << 28  # on CUDA: the images of one im2col + GEMM step take about this many column bytes
 
 _LEGACY = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+           "bfloat16": "torch.BFloat16Tensor",
            "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
            "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
-_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+        "int64": "long int", "int32": "int",
         "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
@@ -98,12 +100,12 @@ def _conv_arg(value, n: int, kdim: int, name: str, op: str) -> tuple[int, ...]:
 def torch_scalar_name(dt: dtypes.dtype) -> str:
     """torch's scalar type name, as in its "... not implemented for 'Long'" errors."""
     return {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-            "float16": "Half", "float32": "Float", "float64": "Double"}[dt.name]
+            "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}[dt.name]
 
 
 def _compute_dtype(dt: dtypes.dtype):
-    """The NumPy dtype kernels compute in: float16 (and bool for fold) in float32."""
-    return np.float32 if dt in (dtypes.float16, dtypes.bool) else dt.np
+    """The NumPy dtype kernels compute in: float16/bfloat16 (and bool for fold) in float32."""
+    return np.float32 if dt in dtypes.HALF_DTYPES or dt is dtypes.bool else dt.np
 
 
 def linear_op(x: Tensor, fn, adjoint, name: str, adjoint_name: str) -> Tensor:

@@ -14,7 +14,8 @@ from .. import dtypes
 from ..ops._util import check_tensor
 from ..tensor import Tensor
 
-_TORCH_TYPE = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor"}
+_TORCH_TYPE = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+               "bfloat16": "torch.BFloat16Tensor"}
 
 
 def _indices_and_offsets(input: Tensor, offsets: Tensor | None, include_last_offset: bool):

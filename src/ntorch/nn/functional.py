@@ -162,7 +162,8 @@ def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, m
 
 def _cpp_name(dt) -> str:
     """The C++ type name torch's attention errors print for a dtype ('float', 'long int')."""
-    names = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+    names = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+             "int64": "long int", "int32": "int",
              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
     return names.get(str(dt).rsplit(".", 1)[-1], str(dt))
 

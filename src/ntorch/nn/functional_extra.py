@@ -182,8 +182,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     c = input.shape[-1] if input.ndim else 1
     x = input.reshape(-1, c)
     t = target.reshape(-1, c)
-    if input.dtype is dtypes.float16 and not input.is_cuda:  # torch's CPU kernel has no Half (CUDA's has)
-        raise NotImplementedError("\"multilabel_margin_loss_forward_out_frame\" not implemented for 'Half'")
+    if input.dtype in dtypes.HALF_DTYPES and not input.is_cuda:  # torch's CPU kernel has no Half/BFloat16
+        raise NotImplementedError("\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                  f"'{dtypes.torch_name(input.dtype)}'")
     if t.numel() and bool(((t < -1) | (t >= c)).any()):
         raise RuntimeError("argument #2 'target' is out of range")
     valid = (t < 0).cumsum(1) == 0  # the targets before the first -1
@@ -289,7 +290,8 @@ def _fractional_max_pool(nd: int, input: Tensor, kernel_size, output_size, outpu
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{op}_out_frame\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     # window starts per plane and dim: 2-d samples are (w, h), 3-d ones (t, h, w), as ATen reads them
-    samples = _random_samples.detach().cpu().numpy()[:n]
+    samples = _random_samples.detach().cpu()
+    samples = (samples.float() if samples.dtype is dtypes.bfloat16 else samples).numpy()[:n]  # (no NumPy bfloat16)
     order = (1, 0) if nd == 2 else (0, 1, 2)
     starts = [_intervals(samples[..., order[d]], in_sz[d], osz[d], ks[d]) for d in range(nd)]
     # flat input positions of every window element: (n, c, *osz, prod(ks))

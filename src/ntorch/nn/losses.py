@@ -16,13 +16,14 @@ from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import loss as K
+from ..kernels.cpu.elementwise import to_half
 from ..ops import linalg
 from ..ops._util import broadcast_shapes, check_tensor, result_dtype, warn
 from ..ops.softmax import softmax_array
 from ..tensor import Tensor
 from . import cuda_losses
 
-_F = (dtypes.float16, dtypes.float32, dtypes.float64)
+_F = dtypes.FLOAT_DTYPES
 for _name, _kernel in (("cross_entropy", K.cross_entropy_rows), ("nll_loss", K.nll_3d),
                        ("cross_entropy.probs", K.prob_cross_entropy_3d), ("mse_loss", K.mse_l1),
                        ("l1_loss", K.mse_l1), ("binary_cross_entropy", K.bce),
@@ -47,9 +48,9 @@ def _reduction(size_average, reduce, reduction: str, stacklevel: int = 3) -> str
 
 
 def _compute(arr: np.ndarray, dt: np.dtype | None = None) -> np.ndarray:
-    """arr as a C-contiguous array of the compute dtype (dt, or arr's), float16 widened to float32."""
+    """arr as a C-contiguous array of the compute dtype (dt, or arr's), float16/bfloat16 widened to float32."""
     dt = np.dtype(dt or arr.dtype)
-    return np.ascontiguousarray(arr, dtype=np.float32 if dt == np.float16 else dt)
+    return np.ascontiguousarray(arr, dtype=dtypes.compute_np(dt))
 
 
 def _scalar(value: float, dt: np.dtype) -> Tensor:
@@ -77,7 +78,7 @@ _ONES: dict = {}
 def _class_weight(weight: Tensor | None, n_classes: int, dt: dtypes.dtype, prefix: str = "") -> np.ndarray:
     """The (C,) weight array in the compute dtype (ones when None), checked as torch checks it."""
     if weight is None:
-        key = (n_classes, np.float32 if dt is dtypes.float16 else dt.np)
+        key = (n_classes, dtypes.compute_np(dt.np))
         ones = _ONES.get(key)
         if ones is None:
             ones = np.ones(n_classes, key[1])
@@ -863,8 +864,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         check_tensor(weight, "multi_margin_loss", "weight")
         if weight.ndim > 1 or weight.numel() != c:
             raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
-    if input.dtype is dtypes.float16 and not input.is_cuda:  # torch's CPU kernel has no Half (CUDA's has)
-        raise NotImplementedError("\"multi_margin_loss_cpu_kernel\" not implemented for 'Half'")
+    if input.dtype in dtypes.HALF_DTYPES and not input.is_cuda:  # torch's CPU kernel has no Half/BFloat16
+        raise NotImplementedError("\"multi_margin_loss_cpu_kernel\" not implemented for "
+                                  f"'{dtypes.torch_name(input.dtype)}'")
     t = target.reshape(n, 1)
     if n and bool(((t < 0) | (t >= c)).any()):
         raise RuntimeError("target out of range")
@@ -907,7 +909,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{w.shape[1]}x{w.shape[0]})")
     dt = linalg._same_dtype("mm", input, weight)
     fused = _fused_bias(x, w, bias, dt)  # CUDA: the bias add is the matmul kernel's epilogue (one launch)
-    res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, dt, bias._data if fused else None))
+    if _half_bias(x, w, bias, dt):  # torch rounds the float32 product plus bias once; the add below would round twice
+        acc = linalg._mm_arrays("mm", x, w.T, dt, round_out=False)
+        res = Tensor._wrap(to_half(acc + bias._data.astype(np.float32), dt.np))
+        fused = True
+    else:
+        res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, dt, bias._data if fused else None))
     if bias is not None and not fused:
         b = bias._data
         if b.dtype != res._data.dtype or (b.shape != (w.shape[0],) and tuple(
@@ -925,6 +932,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                       (input, weight, bias), (res,), (input, weight))
         node.bias_shape = tuple(bias.shape) if bias is not None else None
     return res
+
+
+def _half_bias(x, w, bias: Tensor | None, dt) -> bool:
+    """Whether a CPU float16/bfloat16 linear adds its (N,) bias of the same dtype to the float32 product."""
+    return (bias is not None and dt in dtypes.HALF_DTYPES and type(x) is np.ndarray
+            and type(bias._data) is np.ndarray and bias._data.dtype == x.dtype and bias._data.shape == (w.shape[0],))
 
 
 def _fused_bias(x, w, bias: Tensor | None, dt) -> bool:

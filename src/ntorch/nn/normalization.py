@@ -10,6 +10,7 @@ from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import norm as K
+from ..kernels.cpu.elementwise import to_half
 from ..ops._util import check_tensor
 from ..tensor import Tensor, _wrap_dim
 
@@ -21,9 +22,10 @@ dispatch.register("one_hot.check", "cpu", (dtypes.int64,), lambda dt: K.index_ra
 
 
 def _check_mixed(x: Tensor, *params: Tensor | None) -> None:
-    """torch's CPU norms: parameters share the input's dtype, except float32 ones with a float16 input."""
+    """torch's CPU norms: parameters share the input's dtype, except float32 ones with a 16-bit float input."""
     for p in params:
-        if p is not None and p.dtype is not x.dtype and not (x.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+        if p is not None and p.dtype is not x.dtype \
+                and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
             if x.dtype is dtypes.float64:
                 raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
@@ -36,7 +38,7 @@ def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> T
     if tuple(p.shape) != shape:
         raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                            f"{list(p.shape)} and normalized_shape = {list(shape)}")
-    if p.dtype is not x.dtype and not (x.dtype is dtypes.float16 and p.dtype is dtypes.float32):
+    if p.dtype is not x.dtype and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
         if x.dtype is dtypes.float32:
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
         raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
@@ -73,7 +75,7 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     kernel = dispatch.lookup("layer_norm", "cpu", input.dtype)
     n = math.prod(shape)
     m = input.numel() // n if n else 0
-    compute = np.float32 if input.dtype is dtypes.float16 else input.dtype.np
+    compute = dtypes.compute_np(input.dtype.np)
     x = np.ascontiguousarray(input._data, dtype=compute).reshape(m, n)
     empty = np.empty(0, compute)
     w = np.ascontiguousarray(weight._data, dtype=compute).reshape(n) if weight is not None else empty
@@ -82,7 +84,8 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     mean, rstd = np.empty(m), np.empty(m)
     if out.size:
         kernel(x, w, b, weight is not None, bias is not None, eps, out, mean, rstd)
-    res = Tensor._wrap(out.astype(input.dtype.np, copy=False).reshape(input.shape))
+    res = Tensor._wrap((to_half(out, input.dtype.np) if input.dtype in dtypes.HALF_DTYPES else out)
+                       .reshape(input.shape))
     if needs_graph(input, weight, bias):
         node = record("NativeLayerNormBackward0", _layer_norm_backward, (input, weight, bias), (res,),
                       (input, weight))
@@ -100,7 +103,7 @@ def _layer_norm_backward(c, g: Tensor):
     if grad_mode.STATE.enabled:  # create_graph: composed of recorded ops, statistics recomputed from x
         return _layer_norm_backward_composed(c, x, w, g)
     m, n = c.mean.size, math.prod(c.shape)
-    compute = np.float32 if x.dtype is dtypes.float16 else x.dtype.np
+    compute = dtypes.compute_np(x.dtype.np)
     x2 = np.ascontiguousarray(x._data, dtype=compute).reshape(m, n)
     g2 = np.ascontiguousarray(g._data, dtype=compute).reshape(m, n)
     w1 = np.ascontiguousarray(w._data, dtype=compute).reshape(n) if w is not None else np.ones(n, compute)
@@ -138,8 +141,8 @@ def _layer_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """(x - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape dims (biased var)."""
-    if amp.STATE.active:  # autocast: torch's float32 op list
-        input, weight, bias = amp.float32(input, weight, bias)
+    if amp.STATE.active:  # autocast: torch's CUDA float32 op list (not the CPU's)
+        input, weight, bias = amp.float32(input, weight, bias, cpu=False)
     return layer_norm_forward(input, normalized_shape, weight, bias, eps)[0]
 
 
@@ -314,8 +317,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise each of num_groups channel groups of every sample (biased var), then per-channel affine."""
-    if amp.STATE.active:  # autocast: torch's float32 op list
-        input, weight, bias = amp.float32(input, weight, bias)
+    if amp.STATE.active:  # autocast: torch's CUDA float32 op list (not the CPU's)
+        input, weight, bias = amp.float32(input, weight, bias, cpu=False)
     check_tensor(input, "group_norm")
     _no_complex(input, "GroupNormKernelImpl")
     if input.ndim < 2:
@@ -352,10 +355,10 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
                                f"{list(weight.shape)} and normalized_shape = {list(shape)}")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    # torch computes float16 in float32 (its opmath type), eps defaulting to that type's machine epsilon
-    x = input.to(dtypes.float32) if input.dtype is dtypes.float16 else input
+    # torch computes float16/bfloat16 in float32 (its opmath type), eps defaulting to that type's machine epsilon
+    x = input.to(dtypes.float32) if input.dtype in dtypes.HALF_DTYPES else input
     if eps is None:
-        eps = float(np.finfo(x.dtype.np).eps)
+        eps = float(dtypes.np_finfo(x.dtype.np).eps)
     dims = tuple(range(input.ndim - k, input.ndim))
     y = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
     if weight is not None:
@@ -375,8 +378,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
                          "dimensions)")
     if input.numel() == 0:
         return input
-    if input.ndim > 3 and input.dtype is dtypes.float16 and not input.is_cuda:  # torch pools it with avg_pool3d
-        raise NotImplementedError("\"avg_pool3d_out_frame\" not implemented for 'Half'")
+    if input.ndim > 3 and input.dtype in dtypes.HALF_DTYPES and not input.is_cuda:  # torch pools it with avg_pool3d
+        raise NotImplementedError(f"\"avg_pool3d_out_frame\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     c = input.shape[1]
     sq = input * input
     before, after = size // 2, (size - 1) // 2

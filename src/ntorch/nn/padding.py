@@ -33,7 +33,8 @@ dispatch.register("pad_backward", "cuda", (dtypes.float32, dtypes.float64),
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 _C_TYPES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
+            "float64": "double"}
 
 
 def _pad_list(pad) -> list[int]:
@@ -63,7 +64,7 @@ def _fill_value(value, dt: dtypes.dtype):
         return bool(value)
     if dt.is_floating_point:
         v = float(value)
-        if math.isfinite(v) and abs(v) > float(np.finfo(dt.np).max):
+        if math.isfinite(v) and abs(v) > float(dtypes.np_finfo(dt.np).max):
             raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dt.name]} without overflow")
         return v
     info = np.iinfo(dt.np)

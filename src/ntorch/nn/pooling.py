@@ -57,7 +57,7 @@ PARALLEL_WORK = 1 << 20  # window reads from which max_pool2d shares planes amon
 
 
 def _compute(dt: dtypes.dtype):
-    return np.float32 if dt is dtypes.float16 else dt.np.type
+    return dtypes.compute_np(dt.np).type
 
 
 def _planes(x: np.ndarray, cdt) -> np.ndarray:
@@ -208,7 +208,7 @@ def _grad_planes(a: np.ndarray, nd: int, in_shape, cdt) -> np.ndarray:
 
 def _grad_compute(a: np.ndarray):
     """The compute dtype of a backward kernel for a float array (float16 in float32)."""
-    return np.float32 if a.dtype == np.float16 else a.dtype.type
+    return dtypes.compute_np(a.dtype).type
 
 
 def _scatter_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
@@ -602,8 +602,8 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         raise RuntimeError(str(e).replace("must either be", "must be")) from None
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    if input.dtype is dtypes.float16 and not input.is_cuda:  # torch's CPU kernel has no Half version
-        raise NotImplementedError("\"avg_pool3d_out_frame\" not implemented for 'Half'")
+    if input.dtype in dtypes.HALF_DTYPES and not input.is_cuda:  # torch's CPU kernel has no Half/BFloat16 version
+        raise NotImplementedError(f"\"avg_pool3d_out_frame\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     planes, batch = _volumes(op, input, "")
     size = tuple(input.shape[-3:])
     if any(size[i] + 2 * p[i] < k[i] for i in range(3)):

@@ -260,7 +260,7 @@ def _separable(input: Tensor, mode: str, in_sz, out_sz, scales, align_corners: b
                 idx = _nearest_index(out_sz[i], in_sz[i], scales[i], mode == "nearest-exact")
                 x = x.index_select(2 + i, tensor(idx, device=input.device))
         return x if x is not input else input.clone()
-    cdt = dtypes.float32 if dt is dtypes.float16 else dt
+    cdt = dtypes.float32 if dt in dtypes.HALF_DTYPES else dt
     x = x.to(cdt)
     for i in range(len(in_sz)):
         if mode == "bicubic":
@@ -285,7 +285,7 @@ def _interpolate_adjoint_fn(a: np.ndarray, geom) -> np.ndarray:
     and weights (float16 in float32)."""
     dim, in_sz, out_sz, scales, mode, align_corners = geom
     dt = dtypes.from_numpy_dtype(a.dtype)
-    cdt = np.float32 if dt is dtypes.float16 else dt.np
+    cdt = dtypes.compute_np(dt.np)
     n, c = a.shape[:2]
     if _arrays.is_cuda(a):
         g = _arrays.reshape(_arrays.astype(a, cdt), (n * c, out_sz[0], out_sz[1]))
@@ -330,7 +330,7 @@ def _interpolate_arrays(x: np.ndarray, in_sz, out_sz, scales, mode: str, align_c
     opm = np.float64 if dt is dtypes.float64 else np.float32
     y0, y1, hy0, hy1 = _linear_weights(oh, in_sz[0], scales[0], align_corners, opm)
     x0, x1, wx0, wx1 = _linear_weights(ow, in_sz[1], scales[1], align_corners, opm)
-    if dt is dtypes.float16:
+    if dt in dtypes.HALF_DTYPES:
         res = np.empty((n * c, oh, ow), np.float32)
         dispatch.lookup("upsample_bilinear", "cpu", dt)(planes.astype(np.float32), y0, y1, hy0, hy1, x0, x1, wx0, wx1,
                                                         res)
@@ -355,7 +355,7 @@ def _interpolate_cuda(x, in_sz, out_sz, scales, mode: str, align_corners: bool, 
     """_interpolate_arrays on CUDA: (N, C, H, W) of any strides -> a new (N, C, OH, OW) (float16 in float32)."""
     n, c = x.shape[:2]
     oh, ow = out_sz
-    cdt = np.float32 if dt is dtypes.float16 else dt.np
+    cdt = dtypes.compute_np(dt.np)
     out = _arrays.empty((n * c, oh, ow), cdt if not mode.startswith("nearest") else dt.np, x)
     if out.size:
         planes = _arrays.reshape(x, (n * c, in_sz[0], in_sz[1]))
@@ -448,7 +448,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
 
 def _gs_compute(dt) -> np.dtype:
     """The dtype grid_sample's kernels compute in (float16 in float32)."""
-    return np.dtype(np.float32) if np.dtype(dt) == np.float16 else np.dtype(dt)
+    return dtypes.compute_np(dt)
 
 
 def _gs_layout(x, grid, cdt):

@@ -54,7 +54,7 @@ def check_scalar_fits(value, dt: dtypes.dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {_C_TYPE[dt.name]} without overflow")
     if dt.is_floating_point:
         v = float(value)
-        fits = v != v or abs(v) == float("inf") or abs(v) <= float(np.finfo(dt.np).max)
+        fits = v != v or abs(v) == float("inf") or abs(v) <= float(dtypes.np_finfo(dt.np).max)
     else:
         info = np.iinfo(dt.np)
         if isinstance(value, float | np.floating):

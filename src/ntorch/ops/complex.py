@@ -94,7 +94,7 @@ def view_as_complex(input: Tensor) -> Tensor:
     and the storage offset even (torch's checks, in its order)."""
     check_tensor(input, "view_as_complex")
     dt = input.dtype
-    if dt not in dtypes.FLOAT_DTYPES:
+    if dt not in dtypes.FLOAT_DTYPES or dt is dtypes.bfloat16:
         raise RuntimeError("view_as_complex is only supported for half, float and double tensors, but got a tensor "
                            f"of scalar type: {dtypes.torch_name(dt)}")
     if dt is dtypes.float16:
@@ -119,7 +119,7 @@ def _float_pair(op: str, a: Tensor, b: Tensor, second: str) -> dtypes.dtype:
     """torch's checks of complex()/polar()'s operands: both float, of one dtype."""
     check_tensor(a, op)
     check_tensor(b, op, second)
-    if not (a.dtype.is_floating_point and b.dtype.is_floating_point):
+    if not (a.dtype.is_floating_point and b.dtype.is_floating_point) or dtypes.bfloat16 in (a.dtype, b.dtype):
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{dtypes.torch_name(a.dtype)} and {dtypes.torch_name(b.dtype)}")
     if a.dtype is not b.dtype:

@@ -87,7 +87,7 @@ def _infer_dtype(data) -> dtypes.dtype:
     if isinstance(data, Tensor):
         return data.dtype
     if isinstance(data, np.ndarray | np.generic):
-        return dtypes.from_numpy_dtype(data.dtype)
+        return dtypes.user_numpy_dtype(data.dtype)
     if isinstance(data, list | tuple):
         if len(data) == 0:
             return dtypes.get_default_dtype()
@@ -217,7 +217,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, np.ndarray):
-        dt = _dt(dtype, dtypes.from_numpy_dtype(data.dtype))
+        dt = _dt(dtype, dtypes.user_numpy_dtype(data.dtype))
         return _finish(np.array(data, dtype=dt.np, copy=True), requires_grad, device)
     dt = _dt(dtype, _infer_dtype(data))
     sizes = _sizes_of(data)
@@ -254,7 +254,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor sharing memory with `arr` (torch rejects negative strides; so do we)."""
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    dtypes.from_numpy_dtype(arr.dtype)
+    dtypes.user_numpy_dtype(arr.dtype)
     if any(s < 0 for s in arr.strides):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making "
@@ -410,7 +410,7 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
     """torch.arange: int64 when all of start/end/step are ints, else the default float dtype.
 
     As torch: the length is ceil((end - start) / step) computed in double; the values are start + i * step
-    computed in double (float32 for float16 results); for integer results start/end/step are truncated
+    computed in double (float32 for float16/bfloat16 results); for integer results start/end/step are truncated
     to integers first (and for int64 the length is computed from the truncated values)."""
     layouts.check_factory_args("arange", layout, pin_memory)
     if out is not None:
@@ -434,7 +434,7 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dt.is_floating_point:
         n = max(0, math.ceil((fe - fs) / fst))
-        acc = np.float32 if dt is dtypes.float16 else np.float64
+        acc = np.float32 if dt in dtypes.HALF_DTYPES else np.float64
         arr = acc(start) + acc(step) * np.arange(n, dtype=acc)
         return _finish(arr.astype(dt.np), requires_grad, device)
     xs, xe, xst = int(start), int(end), int(step)  # int() truncates toward zero, as C++'s casts
@@ -478,8 +478,8 @@ def _lin_values(start, end, steps: int, dt: dtypes.dtype) -> np.ndarray:
 
     torch's build contracts `start + step * i` into a fused multiply-add; computing it in a wider type
     (float64 for float32, long double for float64) and rounding once reproduces that almost always."""
-    if dt is dtypes.float16:
-        ct = wide = np.dtype(np.float16)
+    if dt in dtypes.HALF_DTYPES:  # torch computes them in their own type (ml_dtypes' ufuncs round bfloat16 as it)
+        ct = wide = dt.np
     elif dt.is_floating_point:
         ct = dt.np
         wide = np.dtype(np.float64) if dt is dtypes.float32 else np.dtype(np.longdouble)

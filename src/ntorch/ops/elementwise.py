@@ -2,7 +2,7 @@
 
 An expression is written over operands `x, y, z` and parameters `p0, p1, ...`; `T` is the compute
 dtype's NumPy type inside the kernel. Expression keys, most specific first: a dtype name
-("float32"), "f32" (float32 and float16, which compute in float32), "float", "int", "bool", "any".
+("float32"), "f32" (float32, float16 and bfloat16, which compute in float32), "float", "int", "bool", "any".
 The kernels for each (op, dtype) are registered with the dispatcher below the table.
 """
 
@@ -185,7 +185,8 @@ OPS: list[Op] = [
     Op("logaddexp", {"any": "logaddexp(x, y)"}, 2, dtypes=F),
     Op("logaddexp2", {"any": "logaddexp2(x, y)"}, 2, dtypes=F),
     Op("xlogy", {"any": "xlogy(x, y)"}, 2, result="float", dtypes=F),
-    Op("nextafter", {"float16": "nextafter_f16(x, y)", "any": "np.nextafter(x, y)"}, 2, dtypes=F),
+    Op("nextafter", {"float16": "nextafter_f16(x, y)", "bfloat16": "nextafter_bf16(x, y)",
+                     "any": "np.nextafter(x, y)"}, 2, dtypes=F),
     Op("ldexp", {"any": "x * T(2) ** y"}, 2, result="float", dtypes=F),
     Op("gcd", {"int": "gcd(x, y)"}, 2, dtypes=I),
     Op("lcm", {"int": "lcm(x, y)"}, 2, dtypes=I),
@@ -578,6 +579,8 @@ def sum_to(g: Tensor, shape: tuple, dt: dtypes.dtype) -> Tensor:
 
 def _record(name: str, operands: tuple, params: tuple, out: Tensor) -> None:
     kind = out._data.dtype.kind
+    if kind == "V" and out.dtype is dtypes.bfloat16:  # (ml_dtypes' bfloat16 has kind 'V')
+        kind = "f"
     if kind == "f" and (name in DERIVATIVES or name in COMPLEX_DERIVATIVES) and needs_graph(*operands):
         if (name == "abs" or name == "angle") and operands[0]._data.dtype.kind == "c":  # a real result of complex
             ComplexElementwiseBackward(name, operands, params, out)
@@ -691,7 +694,7 @@ class ComplexElementwiseBackward(ElementwiseBackward):
 
 def _expr_for(op: Op, dt: dtypes.dtype) -> str:
     kind = {COMPLEX: "complex", FLOAT: "float", INT: "int", BOOL: "bool"}[dt.category]
-    keys = [dt.name] + (["f32"] if dt in (dtypes.float16, dtypes.float32) else []) + [kind, "any"]
+    keys = [dt.name] + (["f32"] if dt in dtypes.HALF_DTYPES or dt is dtypes.float32 else []) + [kind, "any"]
     for key in keys:
         if key in op.exprs:
             return op.exprs[key]
@@ -699,7 +702,7 @@ def _expr_for(op: Op, dt: dtypes.dtype) -> str:
 
 
 def _compute_np(dt: dtypes.dtype) -> str:
-    return "float32" if dt is dtypes.float16 else dt.np.name
+    return "float32" if dt in dtypes.HALF_DTYPES else dt.np.name
 
 
 def _cuda_kernel(op: Op, dt: dtypes.dtype):
@@ -773,7 +776,7 @@ def _fast_entry(key: tuple):
     name, np_dtype, kinds, scalar_type = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams or dt.is_complex:
+    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams or dt.is_complex:
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     compute = dtypes.result_type_of([dt], [], scalars)
@@ -969,6 +972,12 @@ def _apply_fast_cuda(name: str, operands: tuple):
     return t
 
 
+def _rounded(cast, value) -> float:
+    """value rounded to a 16-bit float type (cast: its NumPy scalar type); beyond its range, infinity."""
+    with np.errstate(over="ignore"):
+        return float(cast(value))
+
+
 def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
           compute: dtypes.dtype | None = None) -> Tensor:
     """Run elementwise op `name` over tensors and scalars, broadcasting, promoting, dispatching."""
@@ -995,18 +1004,20 @@ def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
         kernel = dispatch.lookup(name, "cpu", compute)
         run_shape = shape if order is None else tuple(shape[d] for d in order)
         result = np.empty(run_shape, result_np)
+        # torch compares a 16-bit float tensor with a number cast to its dtype (arithmetic keeps the number whole)
+        cast = compute.np.type if op.result == "bool" and compute in dtypes.HALF_DTYPES else None
         args = []
         for a in operands:
             if isinstance(a, Tensor):
                 arr = a._data
                 if arr.ndim == 0 and shape != ():
-                    args.append(arr.item())
+                    args.append(arr.item() if cast is None else _rounded(cast, arr.item()))
                     continue
                 if arr.shape != shape:
                     arr = np.broadcast_to(arr, shape)
                 args.append(arr if order is None else arr.transpose(order))
             else:
-                args.append(a)
+                args.append(a if cast is None or isinstance(a, bool) else _rounded(cast, a))
         if not any(isinstance(a, np.ndarray) for a in args):
             args[0] = np.asarray(args[0], dtype=compute.np)
         kernel(result, *args, params=params)
@@ -1125,7 +1136,7 @@ def _fast_inplace_entry(key: tuple):
     name, np_dtype, kinds, scalar_type, nparams = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt is dtypes.float16 or dt not in op.dtypes or op.nparams != nparams or op.result == "bool" \
+    if dt is None or dt in dtypes.HALF_DTYPES or dt not in op.dtypes or op.nparams != nparams or op.result == "bool" \
             or dt.is_complex:
         return None
     if nparams and name not in ("add_alpha", "sub_alpha"):  # (other parameters may need checks or conversion)
@@ -1226,7 +1237,7 @@ def _writes_self(self: Tensor, others: tuple, compute: dtypes.dtype, result_dt: 
     through a temporary, so no input element is read after it was overwritten."""
     target = self._data
     if result_dt is not self.dtype or compute is not self.dtype or not target.flags.c_contiguous \
-            or (not broadcast and self.dtype is dtypes.float16):
+            or (not broadcast and self.dtype in dtypes.HALF_DTYPES):
         return False
     for o in others:
         if isinstance(o, Tensor):

@@ -432,8 +432,9 @@ def _cuda_bits(a: CudaArray):
 
 
 def _compute_np(dt: np.dtype) -> np.dtype:
-    """The dtype a reduction kernel runs in: float16 in float32, bool and integers in int64 (exact, wrapping)."""
-    if dt == np.float16:
+    """The dtype a reduction kernel runs in: float16/bfloat16 in float32, bool and integers in int64 (exact,
+    wrapping)."""
+    if dt in dtypes.HALF_NP:
         return np.dtype(np.float32)
     if dt.kind == "c":  # (the linear ones split a complex tensor into its parts before this)
         raise NotImplementedError("scatter reductions other than sum/mean of complex tensors are not implemented in "

@@ -15,11 +15,11 @@ from .. import _arrays, amp, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import matmul as K
+from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor, takes_out
 from .elementwise import TENSOR_TYPES
 
-_HALF_TYPES = tuple(d for d in (dtypes.float16, getattr(dtypes, "bfloat16", None)) if d is not None)
 MATMUL_DTYPES = tuple(d for d in dtypes.REAL_DTYPES if d is not dtypes.bool)
 dispatch.register("mm", "cpu", MATMUL_DTYPES, lambda dt: K.matmul_into)
 dispatch.register("bmm", "cpu", MATMUL_DTYPES, lambda dt: K.bmm_into)
@@ -44,12 +44,12 @@ dispatch.register("mm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "m
 dispatch.register("bmm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "bmm_into"), lazy=True)
 
 
-_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-           "complex128": "ComplexDouble"}
-_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+           "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+        "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+        "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 def _legacy(t: Tensor) -> str:
@@ -85,8 +85,8 @@ def _infer_batch(a: tuple, b: tuple) -> tuple:
 
 
 def _compute_arrays(dt: dtypes.dtype, *arrays):
-    """float16 computes in float32 (Numba has no CPU float16 arithmetic)."""
-    if dt is dtypes.float16:
+    """float16 and bfloat16 compute in float32 (Numba has no CPU float16 arithmetic and no bfloat16 type)."""
+    if dt in dtypes.HALF_DTYPES:
         return [a.astype(np.float32) for a in arrays], np.float32
     return list(arrays), dt.np
 
@@ -112,7 +112,9 @@ def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype, bias=None):
     return out
 
 
-def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bias=None) -> np.ndarray:
+def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bias=None,
+               round_out: bool = True) -> np.ndarray:
+    """a @ b in dt (CPU float16/bfloat16: in float32, rounded once unless round_out is False)."""
     if _cuda_pair(op, a, b) is not None:
         return _cuda_product("mm", a, b, (a.shape[0], b.shape[1]), dt, cuda_bias)
     kernel = dispatch.lookup("mm", "cpu", dt)
@@ -127,7 +129,7 @@ def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bia
     else:
         out = np.empty((m, n), np_dt)
         kernel(a, b, out)
-    return out.astype(dt.np) if np_dt != dt.np else out
+    return to_half(out, dt.np) if np_dt != dt.np and round_out else out
 
 
 def _transposed_is_cheaper(a: np.ndarray, b: np.ndarray) -> bool:
@@ -143,7 +145,7 @@ def _bmm_arrays(a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
     (a, b), np_dt = _compute_arrays(dt, a, b)
     out = np.empty((a.shape[0], a.shape[1], b.shape[2]), np_dt)
     kernel(a, b, out)
-    return out.astype(dt.np) if np_dt != dt.np else out
+    return to_half(out, dt.np) if np_dt != dt.np else out
 
 
 _FAST_MM: dict = {}  # NumPy dtype -> the dispatcher's CPU mm kernel, for float32 and float64
@@ -182,7 +184,7 @@ def _out_dtype_call(op: str, out_dtype, fn, *args, out=None, **kwargs) -> Tensor
                                   "This could be because the operator doesn't exist for this backend, or was omitted "
                                   "during the selective/custom build process (if using custom build).")
     if dt is not args[0].dtype:
-        if dt is not dtypes.float32 or args[0].dtype not in _HALF_TYPES:
+        if dt is not dtypes.float32 or args[0].dtype not in dtypes.HALF_DTYPES:
             raise RuntimeError("out_dtype must be the same as input dtype or fp32 for fp16/bf16 inputs")
         args = tuple(a.float() for a in args)
     return fn(*args, out=out, **kwargs)
@@ -438,7 +440,8 @@ def _addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Ten
     if mat1.dtype is not mat2.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy(mat1)} and {_legacy(mat2)}")
     shape = (mat1.shape[0], mat2.shape[1])
-    return _scale_add(input, shape, lambda: mm(mat1, mat2), beta, alpha)
+    return _scale_add(input, shape, lambda wide: mm(mat1.float(), mat2.float()) if wide else mm(mat1, mat2),
+                      beta, alpha)
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out_dtype=None,
@@ -462,7 +465,8 @@ def _baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) 
         raise RuntimeError(f"Input dtypes must be the same, got: input {_cpp(input)}, batch1: {_cpp(batch1)}, "
                            f"batch2: {_cpp(batch2)}")
     shape = (batch1.shape[0], batch1.shape[1], batch2.shape[2])
-    return _scale_add(input, shape, lambda: bmm(batch1, batch2), beta, alpha)
+    return _scale_add(input, shape, lambda wide: bmm(batch1.float(), batch2.float()) if wide else bmm(batch1, batch2),
+                      beta, alpha)
 
 
 @takes_out("addmv")
@@ -478,27 +482,33 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
     if input.dtype is not mat.dtype or mat.dtype is not vec.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_legacy(input)}, {_legacy(mat)}, "
                            f"and {_legacy(vec)}")
-    return _scale_add(input, (mat.shape[0],), lambda: mv(mat, vec), beta, alpha)
+    return _scale_add(input, (mat.shape[0],), lambda wide: mv(mat.float(), vec.float()) if wide else mv(mat, vec),
+                      beta, alpha)
 
 
 def _scale_add(input: Tensor, shape: tuple, product, beta, alpha) -> Tensor:
     """beta * input + alpha * product() as torch's BLAS-style kernels compute it: input is expanded to the
     product's shape (torch's expand errors), beta == 0 ignores input (nan and inf included), alpha == 0
-    ignores the product, and for integer tensors beta and alpha are truncated to integers first."""
+    ignores the product, and for integer tensors beta and alpha are truncated to integers first. product(wide)
+    gives the product in float32 when wide: CPU float16/bfloat16 round alpha * product + beta * input once, as
+    torch's kernels (float32 accumulation) do."""
     from .elementwise import apply
     from .shape import expand
 
+    wide = input.dtype in dtypes.HALF_DTYPES and not _arrays.is_cuda(input._data)
     inp = expand(input, shape)
+    if wide:
+        inp = inp.float()
     if not input.dtype.is_floating_point:
         beta, alpha = int(beta), int(alpha)
     if alpha == 0:
         res = Tensor._wrap(np.zeros(shape, input.dtype.np))
     else:
-        res = product()
+        res = product(wide)
         if alpha != 1:
             res = apply("mul", res, alpha)
     if beta == 0:
-        return res
+        return res.to(input.dtype)
     scaled = inp if beta == 1 else apply("mul", inp, beta)
     return apply("add", scaled, res).to(input.dtype)
 
@@ -925,7 +935,8 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out: Ten
         raise RuntimeError(f"expected scalar type {_legacy(input)} but found "
                            f"{_legacy(vec1 if vec1.dtype is not input.dtype else vec2)}")
     shape = (vec1.shape[0], vec2.shape[0])
-    return _finish(_scale_add(input, shape, lambda: outer(vec1, vec2), beta, alpha), out, "addr")
+    return _finish(_scale_add(input, shape, lambda wide: outer(vec1.float(), vec2.float()) if wide
+                              else outer(vec1, vec2), beta, alpha), out, "addr")
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -948,9 +959,10 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, ou
     nb, m, k = batch1.shape
     n = batch2.shape[2]
 
-    def product():
+    def product(wide: bool):
         a = batch1.permute(1, 0, 2).reshape(m, nb * k)
-        return mm(a, batch2.reshape(nb * k, n))
+        b = batch2.reshape(nb * k, n)
+        return mm(a.float(), b.float()) if wide else mm(a, b)
 
     return _finish(_scale_add(input, (m, n), product, beta, alpha), out, "addbmm")
 

@@ -282,7 +282,7 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_b
     sizes = np.bincount(bag_of[:used.size][keep], minlength=bags).astype(np.int64)
     if mode == 1:
         return out, t(bag_of), t(sizes), t(sizes)
-    rows = weight.detach().cpu().numpy()
+    rows = weight.detach().cpu()._host()  # (not .numpy(), which refuses bfloat16)
     best = np.zeros((bags, weight.shape[1]), np.int64)
     for b in range(bags):
         members = used[off[b]:off[b + 1]]

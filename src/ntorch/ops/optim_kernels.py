@@ -4,7 +4,7 @@ kernels/cuda/optim.py), instead of torch's single-tensor rule op by op.
 The callers (ntorch.optim) check first that the tensors qualify (`fusable`): C-contiguous, one floating dtype, one
 device. Here the step's scalars, computed in Python float64 as torch does, are converted to the compute dtype
 (float64 for float64 parameters, else float32) and each tensor the step writes has its version bumped, as an
-in-place op would. On the CPU a float16 step runs on float32 copies written back once (Numba has no CPU float16
+in-place op would. On the CPU a float16/bfloat16 step runs on float32 copies written back once (Numba has no CPU float16
 arithmetic); on CUDA the kernel loads and stores float16 itself.
 """
 
@@ -17,18 +17,18 @@ from ..cuda.array import CudaArray
 from ..kernels.cpu import optim as K
 from ..tensor import Tensor
 
-FUSED_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64)
+FUSED_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.bfloat16)
 
 for _name, _kernel in (("sgd", K.sgd), ("adam", K.adam), ("rmsprop", K.rmsprop), ("adagrad", K.adagrad)):
     dispatch.register("optim." + _name, "cpu", FUSED_DTYPES, lambda dt, k=_kernel: k)
     dispatch.register("optim." + _name, "cuda", FUSED_DTYPES, dispatch.cuda_kernel("optim", _name), lazy=True)
 
-_FLOAT_KINDS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT_KINDS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64), dtypes.bfloat16.np)
 
 
 def fusable(p: Tensor, *others: Tensor | None) -> bool:
     """True when p and the other tensors (its gradient, its state; None skipped) can take a fused step: all
-    C-contiguous, of p's floating dtype (float16/32/64) and on p's device."""
+    C-contiguous, of p's floating dtype (float16/32/64, bfloat16) and on p's device."""
     arr = p._data
     dt = arr.dtype
     if dt not in _FLOAT_KINDS or not arr.flags.c_contiguous:
@@ -51,7 +51,7 @@ def _step(op: str, p: Tensor, g: Tensor, states: tuple, scalars: tuple, flags: t
     data = [arr, g._data] + [arr if s is None else s._data for s in states]
     if type(arr) is CudaArray:
         dispatch.lookup(op, "cuda", p.dtype)(*[a.flat_device_array() for a in data], *scalars, *flags)
-    elif arr.dtype == np.float16:
+    elif arr.dtype in dtypes.HALF_NP:
         work = [a.reshape(-1).astype(np.float32) for a in data[:2]]
         work += [work[0] if s is None else s._data.reshape(-1).astype(np.float32) for s in states]
         dispatch.lookup(op, "cpu", p.dtype)(*work, *[np.float32(s) for s in scalars], *flags)

@@ -210,6 +210,8 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if input.dtype is dtypes.bool and isinstance(exponent, bool):
         # torch answers exponents 0 and 1 without its pow kernel (which has no bool form): ones, or a copy
         return apply("logical_or", input, not exponent, out=out)
+    if input.dtype in dtypes.HALF_DTYPES and isinstance(exponent, float):
+        exponent = float(input.dtype.np.type(exponent))  # torch casts a float exponent to the 16-bit type
     return apply("pow", input, exponent, out=out)
 
 
@@ -304,12 +306,10 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
 
 
 def _float_info(dt: dtypes.dtype) -> tuple[float, float]:
-    import numpy as np
-
     dt = dt.to_real()  # (complex: its parts')
     if not dt.is_floating_point:
         return (0.0, 0.0)
-    fi = np.finfo(dt.np)
+    fi = dtypes.np_finfo(dt.np)
     return (float(fi.min), float(fi.max))
 
 

@@ -147,14 +147,14 @@ def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, n
     kernel = dispatch.lookup(op, "cpu", x.dtype)
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
     out_2d = (x3.shape[0], x3.shape[2])
-    if nout == 1 and out_dt is not dtypes.float16:  # the common case, without the generality below
+    if nout == 1 and out_dt not in dtypes.HALF_DTYPES:  # the common case, without the generality below
         out = np.empty(out_2d, out_dt.np)
         if out.size:
             kernel(x3, out, *extra)
         return Tensor._wrap(out.reshape(out_shape))
     want = [(out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout)]
-    # the kernels have no float16 arithmetic: they write float32 results, rounded to float16 here
-    outs = [np.empty(out_2d, np.float32 if w == np.float16 else w) for w in want]
+    # the kernels have no float16/bfloat16 arithmetic: they write float32 results, rounded to the dtype here
+    outs = [np.empty(out_2d, dtypes.compute_np(w)) for w in want]
     if outs[0].size:
         kernel(x3, *outs, *extra)
     results = [Tensor._wrap(o.astype(w, copy=False).reshape(out_shape)) for o, w in zip(outs, want)]
@@ -169,7 +169,7 @@ def _run_cuda(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *ext
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
     out_2d = (x3.shape[0], x3.shape[2])
     want = [(out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout)]
-    outs = [_arrays.empty(out_2d, np.float32 if w == np.float16 else w, arr) for w in want]
+    outs = [_arrays.empty(out_2d, dtypes.compute_np(w), arr) for w in want]
     if outs[0].size:
         kernel(x3.device_array(), *(o.device_array() for o in outs), *extra)
     results = [Tensor._wrap(_arrays.astype(o, w).reshape(out_shape)) for o, w in zip(outs, want)]
@@ -444,21 +444,21 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if dtype is not None and dtypes.as_dtype(dtype).category < dtypes.FLOAT:
         raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {dtypes.torch_name(dtypes.as_dtype(dtype))}")
-    half = dtype is not None and dtypes.as_dtype(dtype) is dtypes.float16
-    # torch's CPU mean to float16 casts the input to float32 (not float16: int32 extremes stay finite), sums,
-    # divides, then rounds once
-    x = _cast_input(input, dtypes.float32 if half and input.dtype is not dtypes.float16 else dtype)
+    half = dtypes.as_dtype(dtype) if dtype is not None and dtypes.as_dtype(dtype) in dtypes.HALF_DTYPES else None
+    # torch's CPU mean to float16/bfloat16 casts the input to float32 (not to the half type: int32 extremes stay
+    # finite), sums, divides, then rounds once
+    x = _cast_input(input, dtypes.float32 if half and input.dtype is not half else dtype)
     if x.dtype.category < dtypes.FLOAT:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {dtypes.torch_name(x.dtype)}")
-    acc = dtypes.float32 if x.dtype is dtypes.float16 else x.dtype
+    acc = dtypes.float32 if x.dtype in dtypes.HALF_DTYPES else x.dtype
     s = _sum_small(x, dim, keepdim)
     if s is None:
         s = _run("sum", x, dim, keepdim, acc)
     n_out = s._data.size
     count = x.numel() // n_out if n_out else 1  # elements per reduced slice; 0 gives 0/0 = nan
     _in_place(s, "div", count)
-    res_dt = dtypes.float16 if half else x.dtype
+    res_dt = half or x.dtype
     res = s if s.dtype is res_dt else s.to(res_dt)
     _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "mean")
@@ -479,7 +479,8 @@ def _in_place(t: Tensor, op: str, *args) -> None:
             apply_inplace(op, t, *args)
 
 
-_CPP_NAME = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+_CPP_NAME = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+             "int64": "long int", "int32": "int",
              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
@@ -766,9 +767,24 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
         return _maybe_out(res if keepdim else res.squeeze(normalize_dims(dim, input.ndim, "logsumexp")), out,
                           "logsumexp")
     x = input if input.is_floating_point() else input.to(dtypes.get_default_dtype())
-    res = _run("logsumexp", x, dim, keepdim, x.dtype)
+    if x.dtype in dtypes.HALF_DTYPES and type(x._data) is np.ndarray and x.numel():
+        res = _logsumexp_composed(x, dim, keepdim)
+    else:
+        res = _run("logsumexp", x, dim, keepdim, x.dtype)
     _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "logsumexp")
+
+
+def _logsumexp_composed(x: Tensor, dim, keepdim: bool) -> Tensor:
+    """logsumexp of a CPU float16/bfloat16 tensor as torch composes it, each op rounding to the dtype: the max
+    (infinities replaced by 0), exp(x - max) summed, log, plus the max."""
+    from .elementwise import apply
+
+    with grad_mode.no_grad():
+        m = amax(x, dim, keepdim=True)
+        m = m.masked_fill(m.abs() == math.inf, 0)
+        total = apply("exp", apply("sub", x, m)).sum(dim, keepdim)
+        return apply("add", apply("log", total), m.reshape(tuple(total.shape)))
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | None = None, dtype=None) -> Tensor:

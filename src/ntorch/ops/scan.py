@@ -57,8 +57,8 @@ for _op, _kernel, _dts in (("cumsum", "cumsum_into", ALL), ("cumprod", "cumprod_
 
 
 def _compute_np(dt: dtypes.dtype):
-    """The dtype a kernel computes in: float32 for float16, int64 for integers and bool."""
-    if dt is dtypes.float16:
+    """The dtype a kernel computes in: float32 for float16/bfloat16, int64 for integers and bool."""
+    if dt in dtypes.HALF_DTYPES:
         return np.float32
     return dt.np if dt.category >= dtypes.FLOAT else np.int64
 
@@ -161,7 +161,7 @@ def _cumprod_backward(c, g):
     if grad_mode.STATE.enabled:
         return _cumprod_backward_composite(x, g, d)
     if _arrays.is_cuda(x._data):  # float16 through float32 copies, rounded twice as on the CPU
-        work = [t.to(dtypes.float32) if t.dtype is dtypes.float16 else t for t in (x, out, g)]
+        work = [t.to(dtypes.float32) if t.dtype in dtypes.HALF_DTYPES else t for t in (x, out, g)]
         three, _ = _three(x._data, d, "cumprod")
         gx = _arrays.empty(x.shape, work[0].dtype.np, x._data)
         dispatch.lookup("cumprod.backward", "cuda", work[0].dtype)(*(_kernel_view(t._data, three) for t in work),
@@ -331,7 +331,7 @@ def _logcumsumexp_backward(c, g):
     if g.ndim == 0 or g.numel() == 0:
         return g
     d = c.dim
-    lowest = float(np.finfo(g.dtype.np).min)
+    lowest = float(dtypes.np_finfo(g.dtype.np).min)
     log_abs = g.abs().log()
     log_pos = where(g > 0, log_abs, lowest)
     log_neg = where(g < 0, log_abs, lowest)

@@ -19,13 +19,14 @@ import warnings
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.graph import needs_graph
 from ..tensor import Tensor
 from . import creation
 
-_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-               "complex128": "ComplexDouble"}
+_TYPE_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def _F():
@@ -188,7 +189,7 @@ def _stack(tensors, dim: int) -> Tensor:
 
 def _on(arr: np.ndarray, like: Tensor) -> Tensor:
     """A cached host matrix as a constant tensor on like's device."""
-    t = creation.from_numpy(arr)
+    t = Tensor._wrap(arr)  # (not from_numpy, which refuses bfloat16 arrays as torch's does)
     return t.to(like.device) if like.device.type != "cpu" else t
 
 
@@ -264,8 +265,8 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
                       "recommended to reduce spectral leakage.To suppress this warning and use a rectangular "
                       "window, explicitly set `window=torch.ones(n_fft, device=<device>)`.", UserWarning,
                       stacklevel=2)
-    if input.dtype.name == "float16" and input.device.type == "cpu":
-        raise RuntimeError("MKL FFT doesn't support tensors of type: Half")
+    if input.dtype in dtypes.HALF_DTYPES and input.device.type == "cpu":
+        raise RuntimeError(f"MKL FFT doesn't support tensors of type: {dtypes.torch_name(input.dtype)}")
     if align_to_window and win < n_fft:
         left = (n_fft - win) // 2  # frames start where the window's nonzero part starts
         x = _pad(x, (left, n_fft - win - left))

@@ -15,6 +15,7 @@ from .. import _arrays, amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
+from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor, _wrap_dim
 from ._util import check_tensor, takes_out, warn
 
@@ -49,14 +50,14 @@ def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
     kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(arr.dtype))
     if arr.size == 0:
         return np.empty(shape, arr.dtype)
-    compute = np.float32 if arr.dtype == np.float16 else arr.dtype
+    compute = dtypes.compute_np(arr.dtype)
     x3 = np.ascontiguousarray(arr, dtype=compute).reshape(outer, n, inner)
     out = np.empty(x3.shape, compute)
     kernel(x3, out, log)
     out = out.reshape(shape)
-    if arr.dtype == np.float16:
+    if arr.dtype in dtypes.HALF_NP:
         with np.errstate(over="ignore"):  # log_softmax beyond float16's range is -inf, as in torch
-            return out.astype(np.float16)
+            return to_half(out, arr.dtype)
     return out
 
 
@@ -81,7 +82,7 @@ def softmax_backward_array(y: np.ndarray, g: np.ndarray, dim: int, log: bool) ->
     n = shape[dim] if y.ndim else 1
     outer = math.prod(shape[:dim])
     three = (outer, n, y.size // (outer * n))
-    compute = np.float32 if dt == np.float16 else dt
+    compute = dtypes.compute_np(dt)
     y3 = np.ascontiguousarray(y, dtype=compute).reshape(three)
     g3 = np.ascontiguousarray(g, dtype=compute).reshape(three)
     out = np.empty(shape, compute)  # the final shape: a base-less array becomes .grad without a copy
@@ -99,8 +100,8 @@ def _softmax_backward(c, g: Tensor):
 
 
 def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
-    if amp.STATE.active and dtype is None:  # autocast: torch's float32 op list
-        (input,) = amp.float32(input)
+    if amp.STATE.active and dtype is None:  # autocast: torch's CUDA float32 op list (not the CPU's)
+        (input,) = amp.float32(input, cpu=False)
     check_tensor(input, op)
     if isinstance(_stacklevel, dtypes.dtype):  # torch.softmax(x, dim, dtype) / x.softmax(dim, dtype)
         dtype = _stacklevel
@@ -117,9 +118,9 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
         if dtype is not input.dtype and needs_graph(input):  # a recorded cast (ToCopyBackward0) first
             return _softmax(op, input.to(dtype), d, _stacklevel, None)
         arr = _arrays.astype(arr, dtype.np)
-    if arr.dtype.kind != "f" and arr.size == 0:  # torch's kernel, which checks the dtype, never runs
+    if not dtypes.is_float_np(arr.dtype) and arr.size == 0:  # torch's kernel, which checks the dtype, never runs
         return Tensor._wrap(_arrays.empty(arr.shape, arr.dtype, arr))
-    if arr.dtype.kind != "f":
+    if not dtypes.is_float_np(arr.dtype):
         last = input.ndim == 0 or d == input.ndim - 1
         name = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"
         raise NotImplementedError(f'"{name}" not implemented for '

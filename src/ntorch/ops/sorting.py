@@ -54,7 +54,7 @@ mode_result = _result_type("mode")
 # codecs: values <-> order-preserving unsigned keys, one per dtype (registered with the dispatcher)
 # ------------------------------------------------------------------------------------------------------------
 class _FloatCodec:
-    """float32 / float64 keys from the IEEE bits; float16 goes through float32."""
+    """float32 / float64 keys from the IEEE bits; float16 and bfloat16 go through float32."""
 
     def __init__(self, np_dt, width: int):
         self.np_dt, self.width = np_dt, width
@@ -120,7 +120,7 @@ class _IntCodec:
 
 _CODECS = {
     dtypes.float16: _FloatCodec(np.float32, 32), dtypes.float32: _FloatCodec(np.float32, 32),
-    dtypes.float64: _FloatCodec(np.float64, 64),
+    dtypes.float64: _FloatCodec(np.float64, 64), dtypes.bfloat16: _FloatCodec(np.float32, 32),
     dtypes.bool: _IntCodec(0, 32), dtypes.uint8: _IntCodec(0, 32), dtypes.int8: _IntCodec(-(1 << 7), 32),
     dtypes.int16: _IntCodec(-(1 << 15), 32), dtypes.int32: _IntCodec(-(1 << 31), 32),
     dtypes.int64: _IntCodec(-(1 << 63), 64),
@@ -343,7 +343,7 @@ def scatter_add_zeros(src: Tensor, index: Tensor, d: int, shape: tuple) -> Tenso
         zeros = Tensor._wrap(_arrays.empty((outer, n, inner), src.dtype.np, src._data))
         _arrays.copy_into(zeros._data, 0)
         return scatter_add(zeros, 1, index.reshape(outer, m, inner), src.reshape(outer, m, inner)).reshape(shape)
-    cdt = np.float32 if src.dtype is dtypes.float16 else src.dtype.np
+    cdt = dtypes.compute_np(src.dtype.np)
     s3, i3 = _along(src, d, shape, cdt), _along(index, d, shape, np.int64)
     outer, n, inner = _outer_inner(shape, d)
     out = np.zeros((outer, n, inner), cdt)

@@ -94,7 +94,10 @@ def _check_callback(self: Tensor, name: str) -> None:
 
 def _callback_into(self: Tensor, fn, *others: Tensor) -> Tensor:
     """self[i] = fn(self[i], others[i]...) over every element (others broadcast to self's shape)."""
-    arrays = [self.numpy()] + [np.broadcast_to(o.numpy(), tuple(self.shape)) for o in others]
+    def host(t: Tensor) -> np.ndarray:  # .numpy(), which refuses bfloat16 (and CUDA tensors, as torch)
+        return t._data if t.dtype is dtypes.bfloat16 and not t.is_cuda else t.numpy()
+
+    arrays = [host(self)] + [np.broadcast_to(host(o), tuple(self.shape)) for o in others]
     cast = self.dtype.np.type
     out = np.empty(self.shape, self.dtype.np)
     for index in np.ndindex(*self.shape):

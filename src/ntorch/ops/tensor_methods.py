@@ -126,7 +126,8 @@ def resize_as_(self: Tensor, the_template: Tensor, *, memory_format=None) -> Ten
 
 # how torch's set_ error names element types (C++ typeid names)
 _TYPEID_NAME = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
-                "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double"}
+                "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
+                "float64": "double"}
 
 
 def set_(self: Tensor, source: Tensor | None = None, storage_offset: int | None = None, size=None,

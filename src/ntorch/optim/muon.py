@@ -1,5 +1,5 @@
 """torch.optim.Muon: momentum, then the update orthogonalized by a quintic Newton-Schulz iteration, for 2-d
-parameters. torch iterates in bfloat16, which ntorch lacks: here the iteration runs in float32 (more accurate, so
+parameters. torch iterates in bfloat16: here the iteration runs in float32 (more accurate, so
 the update differs from torch's in bfloat16's last bits; a deliberate difference, see README)."""
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ class LinearCrossEntropyOptions:
         if not (self.batch_chunk_size is None
                 or (isinstance(self.batch_chunk_size, int) and self.batch_chunk_size > 0)):
             raise ValueError(f"batch_chunk_size must be positive int or None, got {self.batch_chunk_size!r}")
-        if self.acc_dtype is not None and self.acc_dtype not in (dtypes.float16, dtypes.float32, dtypes.float64):
+        if self.acc_dtype is not None and self.acc_dtype not in dtypes.FLOAT_DTYPES:
             raise ValueError("acc_dtype must be one of {None, torch.float16, torch.bfloat16, torch.float32, "
                              f"torch.float64}}, got {self.acc_dtype!r}. Pass acc_dtype=None to let the op pick "
                              "automatically.")
