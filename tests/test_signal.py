@@ -417,3 +417,10 @@ def test_stft_fused_and_recorded_paths_agree(n_fft, kw):
     assert recorded.grad_fn is not None and fused.grad_fn is None
     np.testing.assert_allclose(fused.numpy(), recorded.detach().numpy(), atol=1e-12)
     np.testing.assert_array_equal(fused.stride(), recorded.stride())
+
+
+@pytest.mark.parametrize("dt", [nt.float16, nt.bfloat16])
+def test_istft_of_a_16_bit_real_form_raises_torchs_error(dt):
+    """ntorch has no 16-bit FFT (neither has torch's CPU): torch's message for a non-complex spectrum, no crash."""
+    with pytest.raises(RuntimeError, match="istft requires a complex-valued input tensor"):
+        nt.istft(nt.zeros(9, 5, 2, dtype=dt), 16, window=nt.ones(16))

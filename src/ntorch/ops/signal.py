@@ -364,7 +364,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
             f"window={_window_repr(window)}, center={int(center)}, normalized={int(normalized)}, "
             f"onesided={_opt(onesided)}, length={_opt(length)}, return_complex={int(return_complex)}){sep}{what}")
 
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point or input.dtype in dtypes.HALF_DTYPES:  # (no 16-bit FFT, as torch's CPU)
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
                            "return_complex=True.")
     if input.numel() == 0:
