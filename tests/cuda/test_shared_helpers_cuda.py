@@ -27,6 +27,7 @@ _CASES = {
         "logaddexp",
         "logaddexp2")},
     "nextafter_f16": ("h(x, y)", (), [_SPECIAL, _SPECIAL], ("float32",)),
+    "nextafter_bf16": ("h(x, y)", (), [_SPECIAL, _SPECIAL], ("float32",)),
     "clamp_nan": ("h(x, y, z)", (), [_SPECIAL, [-1.0, 0.0, np.nan], [0.0, 2.0, np.nan]], _F),
     "lerp": ("h(x, y, z)", (), [_SPECIAL, [-1.0, 2.5, np.inf], [0.0, 0.3, 0.7, 1.0]], _F),
     "fma": ("h(x, y, z)", (), [_SPECIAL, [1.0 + 2.0 ** -23, -3.0, np.inf], [-1.0, -0.0, 0.5, np.nan]], _F),
