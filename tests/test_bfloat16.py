@@ -659,3 +659,10 @@ def test_bfloat16_with_complex_promotes_to_complex64():
     assert ntorch.promote_types(BF, ntorch.complex64) is ntorch.complex64
     assert ntorch.promote_types(BF, ntorch.complex128) is ntorch.complex128
     assert (x * 1j).dtype is ntorch.complex64 and (x + ntorch.ones(2, dtype=ntorch.complex64)).dtype is ntorch.complex64
+
+
+def test_amax_amin_zero_takes_the_sign_of_the_first_zero():
+    """torch's CPU amax/amin keep the first of equal values: a zero result has the sign of its slice's first zero."""
+    x = ntorch.tensor([[-0.0, 0.0, -1.0], [0.0, -0.0, -2.0]], dtype=ntorch.bfloat16)
+    assert np.signbit(x.amax(1).float().numpy()).tolist() == [True, False]
+    assert np.signbit(x.amin(0).float().numpy()).tolist() == [True, False, True]

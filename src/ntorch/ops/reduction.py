@@ -557,7 +557,7 @@ def _first_zero_signs(res: Tensor, input: Tensor, dim) -> None:
     pass over the input, only when some result is zero."""
     r = res._data
     x = input._data
-    if type(r) is not np.ndarray or r.dtype.kind != "f" or not r.size or _all_dims(dim):
+    if type(r) is not np.ndarray or not dtypes.is_float_np(r.dtype) or not r.size or _all_dims(dim):
         return
     zero = r == 0
     if not zero.any():
