@@ -171,3 +171,21 @@ def test_small_mean(shape, dim, keepdim, dt):
         np.mean(a, axis=dim, keepdims=keepdim).shape, np.nan)
     assert got.dtype is ntorch.tensor(a).dtype
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
+
+
+def test_mul_saves_an_operand_only_for_the_others_gradient():
+    """As torch's MulBackward: x * 2.0 saves no tensor, x * y saves y only when just x requires grad (a long chain of
+    scaled tensors keeps nothing alive but its nodes); the gradients are unchanged."""
+    packed = []
+    x = ntorch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = ntorch.tensor([0.5, 4.0, -1.0])
+    with ntorch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or t, lambda t: t):
+        a = x * 2.0
+        n_scalar = len(packed)
+        b = x * y
+        n_one = len(packed) - n_scalar
+        c = x * x
+        n_both = len(packed) - n_scalar - n_one
+    assert (n_scalar, n_one, n_both) == (0, 1, 2)
+    (a.sum() + b.sum() + c.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2.0 + y.numpy() + 2 * x.detach().numpy())

@@ -488,6 +488,7 @@ class ElementwiseBackward(Node):
         meta = scalars = None
         out_arr = out._data
         out_shape, out_np = out_arr.shape, out_arr.dtype
+        cross = op in _CROSS_READS
         i = 0
         for a in operands:
             if type(a) is Tensor or isinstance(a, Tensor):
@@ -497,7 +498,7 @@ class ElementwiseBackward(Node):
                     if meta is None:
                         meta = [None] * len(operands)
                     meta[i] = (arr.shape, dtypes._FROM_NP[arr.dtype])
-                if reads[i]:
+                if reads[i] and not (cross and not getattr(operands[1 - i], "_requires_grad", False)):
                     slots.append(_OPERANDS[i])
                     saved.append(saved_tensor(a, self))
             else:
@@ -515,7 +516,7 @@ class ElementwiseBackward(Node):
         self.meta = None if meta is None else tuple(meta)
         self.scalars, self.slots = scalars, tuple(slots)
         self._output_meta = _ONE_OUTPUT
-        self._saved = saved
+        self._saved = saved if saved else ()  # (an empty tuple is one shared object the GC does not track)
         if grad_mode.STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
 
@@ -535,6 +536,9 @@ class ElementwiseBackward(Node):
 
 
 _SPECS: dict = {}  # op -> (node name, which operands the formula reads, whether it reads the output, formula)
+# binary ops whose formula reads each operand only for the other's gradient (guarded by c.needs): an operand is
+# saved only when the other one requires grad (t * 2.0 keeps nothing alive for its backward)
+_CROSS_READS = frozenset({"mul"})
 _OPERANDS = "xyz"
 
 
