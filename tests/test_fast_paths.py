@@ -189,3 +189,31 @@ def test_mul_saves_an_operand_only_for_the_others_gradient():
     assert (n_scalar, n_one, n_both) == (0, 1, 2)
     (a.sum() + b.sum() + c.sum()).backward()
     np.testing.assert_allclose(x.grad.numpy(), 2.0 + y.numpy() + 2 * x.detach().numpy())
+
+
+@pytest.mark.parametrize("data,dtype,values", [
+    ([1.5, -2.0, 0.1], ntorch.float32, np.array([1.5, -2.0, 0.1], np.float64).astype(np.float32)),
+    ([1, -2, 3], ntorch.int64, np.array([1, -2, 3], np.int64)),
+    ([1e300, -1e300], ntorch.float32, np.array([np.inf, -np.inf], np.float32)),
+    ([2**63 - 1, -2**63], ntorch.int64, np.array([2**63 - 1, -2**63], np.int64)),
+    ([1, 2.5], ntorch.float32, np.array([1.0, 2.5], np.float32)),  # mixed: the general path
+    ([True, 1], ntorch.int64, np.array([1, 1], np.int64)),
+])
+def test_tensor_of_a_flat_list(data, dtype, values):
+    t = ntorch.tensor(data)
+    assert t.dtype is dtype
+    np.testing.assert_array_equal(t.numpy(), values)
+
+
+def test_tensor_of_a_flat_list_follows_the_default_dtype_and_errors():
+    ntorch.set_default_dtype(ntorch.float64)
+    try:
+        assert ntorch.tensor([0.1, 0.2]).dtype is ntorch.float64
+        assert ntorch.tensor([0.1]).item() == 0.1
+    finally:
+        ntorch.set_default_dtype(ntorch.float32)
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        ntorch.tensor([1, 2**63])
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
+        ntorch.tensor([1, 2], requires_grad=True)
+    assert ntorch.tensor([1.0, 2.0], requires_grad=True).requires_grad

@@ -211,6 +211,24 @@ def _to_array(data, dt: dtypes.dtype, sizes: tuple) -> np.ndarray:
         return arr.astype(dt.np)
 
 
+def _flat_numbers(data: list) -> np.ndarray | None:
+    """The common torch.tensor([1.5, 2.0]) / tensor([1, 2]): a flat list of Python floats (the default dtype) or of
+    Python ints that fit int64, converted as the general path does; None for anything else."""
+    first = type(data[0])
+    if first is not float and first is not int:
+        return None
+    for v in data:
+        if type(v) is not first:
+            return None
+    if first is int:
+        try:
+            return np.array(data, np.int64)
+        except OverflowError:  # the general path raises torch's error
+            return None
+    with np.errstate(over="ignore"):  # beyond float32's range is inf, as torch
+        return np.array(data, np.float64).astype(dtypes.get_default_dtype().np)
+
+
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """torch.tensor: always copies; infers dtype from the data like torch."""
     as_device(device)
@@ -219,6 +237,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
     if isinstance(data, np.ndarray):
         dt = _dt(dtype, dtypes.user_numpy_dtype(data.dtype))
         return _finish(np.array(data, dtype=dt.np, copy=True), requires_grad, device)
+    if dtype is None and type(data) is list and data:
+        arr = _flat_numbers(data)
+        if arr is not None:
+            return _finish(arr, requires_grad, device)
     dt = _dt(dtype, _infer_dtype(data))
     sizes = _sizes_of(data)
     leaves: list = []
