@@ -325,9 +325,6 @@ moveaxis = movedim
 
 def unsqueeze(self: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, self._data.ndim + 1, "unsqueeze")
-    arr = self._data
-    if type(arr) is np.ndarray and arr.flags.c_contiguous and not needs_graph(self):  # the common case
-        return self._view_of(arr.reshape(arr.shape[:d] + (1,) + arr.shape[d:]))
     return _track("UnsqueezeBackward0", _reshape_backward, self, self._view_of(_arrays.expand_dims(self._data, d)))
 
 
