@@ -21,6 +21,7 @@ _MODULES = {
     "autograd": "autograd",
     "mlp-step": "mlp",
     "optim": "optim",
+    "overhead": "overhead",
     "warm-start": "warmstart",
     "cuda": "gpu",  # --device cuda only
 }
