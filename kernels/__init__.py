@@ -1,1 +1,7 @@
 """Numba kernels: arrays in, arrays out. Never imports the ntorch front end."""
+
+from numba.core import caching as _caching
+
+from .cache_names import use_key_named_data_files
+
+use_key_named_data_files(_caching.IndexDataCacheFile)

@@ -118,3 +118,26 @@ def test_missing_kernel_error_names_op_device_and_dtypes():
                                                   r"supported dtypes: .*int64"):
         nt.bitwise_and(nt.ones(2), nt.ones(2))
     assert any(e[0] == "add" and e[2] == "float32" for e in nt.dispatch.entries("add"))
+
+
+@pytest.mark.parametrize("module", ["numba.core.caching", "numba.cuda.core.caching"])
+def test_concurrent_cache_writers_of_different_signatures_never_share_a_data_file(tmp_path, module):
+    """The interleaving that broke Numba's numbered data files: writer A saves its index entry, writer B (which
+    read the index before A saved it) saves its own entry under the same first free number and its data, then A's
+    data lands last. With key-named files each entry still loads its own data."""
+    import importlib
+
+    import ntorch.kernels.cuda  # noqa: F401  (installs the CUDA side's naming)
+
+    cache_file = importlib.import_module(module).IndexDataCacheFile
+    a, b = (cache_file(str(tmp_path), "kernel-1.py311", "stamp") for _ in range(2))
+    stale_index = b._load_index()  # B reads the index before A has saved anything
+    b._load_index = lambda: dict(stale_index)
+    deferred = []
+    a._save_data = lambda name, data: deferred.append((name, data))
+    a.save(("sig", "float32"), ("code for", "float32"))
+    b.save(("sig", "int64"), ("code for", "int64"))
+    cache_file._save_data(a, *deferred.pop())  # A's data written last
+    fresh = cache_file(str(tmp_path), "kernel-1.py311", "stamp")
+    assert fresh.load(("sig", "int64")) == ("code for", "int64")
+    assert fresh.load(("sig", "float32")) in (None, ("code for", "float32"))  # a lost index entry only recompiles
