@@ -413,6 +413,56 @@ def test_svd_rank_deficient():
     np.testing.assert_allclose((un[:, :3] * s) @ vn, a, atol=1e-12)
 
 
+def _with_singular_values(rng, m, n, svals):
+    u, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    v, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    s = np.zeros((m, n))
+    s[range(min(m, n)), range(min(m, n))] = svals
+    return u @ s @ v.T
+
+
+@pytest.mark.parametrize("kind", ["random", "tall", "wide", "batched", "ill-conditioned", "graded", "rank-deficient",
+                                  "repeated", "ones", "huge", "tiny"])
+def test_svd_of_matrices_large_enough_to_be_preconditioned(kind, rng):
+    """k >= SVD_PRECONDITION_MIN: the sweeps start from the Gram matrix's eigenvectors; the result must be as
+    accurate as LAPACK's (NumPy) in singular values (relative to the largest), orthonormality and reconstruction,
+    with small singular values keeping their own singular vectors, and entries near the float64 range's ends
+    neither overflowing nor underflowing."""
+    a = {"random": lambda: rng.standard_normal((70, 70)),
+         "tall": lambda: rng.standard_normal((150, 40)),
+         "wide": lambda: rng.standard_normal((36, 90)),
+         "batched": lambda: rng.standard_normal((2, 40, 33)),
+         "ill-conditioned": lambda: _with_singular_values(rng, 60, 60, np.logspace(0, -14, 60)),
+         "graded": lambda: rng.standard_normal((48, 48)) * np.logspace(0, 12, 48),
+         "rank-deficient": lambda: _with_singular_values(rng, 50, 40, np.r_[np.ones(15), np.zeros(25)]),
+         "repeated": lambda: _with_singular_values(rng, 40, 40, np.r_[np.full(20, 3.0), np.full(20, 1.0)]),
+         "ones": lambda: np.ones((45, 40)),
+         "huge": lambda: rng.standard_normal((40, 40)) * 1e200,
+         "tiny": lambda: rng.standard_normal((40, 40)) * 1e-200}[kind]()
+    U, S, Vh = (t.numpy() for t in nt.linalg.svd(_t(a), full_matrices=False))
+    ref = np.linalg.svd(a, compute_uv=False)
+    top = ref.max(axis=-1, keepdims=True)
+    assert np.abs(S - ref).max() <= 1e-13 * top.max()
+    k = S.shape[-1]
+    np.testing.assert_allclose(np.swapaxes(U, -1, -2) @ U, np.broadcast_to(np.eye(k), U.shape[:-2] + (k, k)),
+                               atol=1e-13)
+    np.testing.assert_allclose(Vh @ np.swapaxes(Vh, -1, -2), np.broadcast_to(np.eye(k), U.shape[:-2] + (k, k)),
+                               atol=1e-13)
+    assert np.abs((U * S[..., None, :]) @ Vh - a).max() <= 1e-14 * top.max() * max(a.shape[-2:])
+    np.testing.assert_allclose(nt.linalg.svdvals(_t(a)).numpy(), S, rtol=0, atol=1e-13 * top.max())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_svd_of_a_non_finite_matrix_raises_as_torch_on_the_cpu(bad):
+    a = np.ones((3, 40, 35))
+    a[1, 3, 5] = bad
+    message = ("linalg.svd: (Batch element 1): The algorithm failed to converge because the input matrix contained "
+               "non-finite values.")
+    for fn in (nt.linalg.svd, nt.linalg.svdvals, nt.linalg.pinv, nt.linalg.matrix_rank, nt.svd):
+        _raises(nt.linalg.LinAlgError, message, fn, _t(a))
+    _raises(nt.linalg.LinAlgError, message.replace("(Batch element 1): ", ""), nt.linalg.svdvals, _t(a[1]))
+
+
 # ---- built on the SVD ----
 
 @pytest.mark.parametrize("dt", FLOATS, ids=str)

@@ -414,14 +414,12 @@ def _complete_rows(u, k0):
 
 
 @njit(**_JIT)
-def _svd1(at, ut, vt, s):
+def _svd1(at, v, ut, vt, s):
     """One-sided Jacobi on the rows of at (n, m), m >= n, the columns of A: rotate pairs of rows until they
-    are orthogonal, vt (n, n) collecting the rotations. Then s <- the row norms descending, ut (r, m) <- the
-    normalised rows (completed to r orthonormal rows), vt <- V^T rows in the same order."""
+    are orthogonal, v (n, n) collecting the rotations (it enters as the rotation already applied to at: the
+    identity, or a preconditioner's). Then s <- the row norms descending, ut (r, m) <- the normalised rows
+    (completed to r orthonormal rows), vt <- V^T rows in the same order."""
     n, m = at.shape
-    v = np.zeros((n, n))
-    for i in range(n):
-        v[i, i] = 1.0
     sq = np.empty(n)  # squared row norms, refreshed each sweep and updated by each rotation
     for _sweep in range(100):
         for i in range(n):
@@ -465,7 +463,7 @@ def _svd1(at, ut, vt, s):
             d += at[i, k] * at[i, k]
         norms[i] = math.sqrt(d)
     order = np.argsort(-norms, kind="mergesort")
-    tol = norms[order[0]] * 1e-14 * max(m, n) if n > 0 else 0.0
+    tol = norms[order[0]] * 2.220446049250313e-16 if n > 0 else 0.0  # below: numerically zero, completed
     rank = 0
     for i in range(n):
         src = order[i]
@@ -483,10 +481,11 @@ def _svd1(at, ut, vt, s):
 
 
 @njit(**_PJIT)
-def svd(at, ut, vt, s):
-    """at (B, n, m) with m >= n: A^T. ut (B, r, m) <- U^T (r = n or m), vt (B, n, n) <- V^T, s (B, n)."""
+def svd(at, v, ut, vt, s):
+    """at (B, n, m) with m >= n: A^T, already rotated by v (B, n, n; the identity when not preconditioned).
+    ut (B, r, m) <- U^T (r = n or m), vt (B, n, n) <- V^T, s (B, n). at and v are overwritten."""
     for b in prange(at.shape[0]):
-        _svd1(at[b], ut[b], vt[b], s[b])
+        _svd1(at[b], v[b], ut[b], vt[b], s[b])
 
 
 # ---------------------------------------------------------------------------------------------

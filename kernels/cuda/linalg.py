@@ -320,7 +320,7 @@ def svd(at, ut, vt, s, v, sq, order, x):
                 order[b, j] = order[b, j - 1]
                 order[b, j - 1] = t
                 j -= 1
-        tol = sq[b, order[b, 0]] * 1e-14 * max(m, n) if n > 0 else 0.0
+        tol = sq[b, order[b, 0]] * 2.220446049250313e-16 if n > 0 else 0.0  # the CPU kernel's: below, numerically zero
         rank = 0
         for i in range(n):
             src = order[b, i]
