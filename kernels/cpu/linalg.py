@@ -20,6 +20,8 @@ __all__ = ["lu_factor", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "ei
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
+# Reductions (dot products, norms) may be reordered so that they vectorize; no flag assumes finite values.
+_FJIT = dict(_JIT, fastmath={"reassoc", "contract"})
 
 
 @njit(**_JIT)
@@ -214,7 +216,7 @@ def _qr_batch(a, q):
         _qr1(a[b], q[b], v)
 
 
-@njit(**_JIT)
+@njit(**_FJIT)
 def _tred2(v, d, e):
     """Householder reduction of the symmetric v to tridiagonal form (d: diagonal, e: subdiagonal in e[1:]),
     v <- the TRANSPOSE of the accumulated orthogonal transformation (EISPACK tred2, as JAMA writes it, with
@@ -291,7 +293,7 @@ def _tred2(v, d, e):
     e[0] = 0.0
 
 
-@njit(**_JIT)
+@njit(**_FJIT)
 def _tql2(vt, d, e):
     """Implicit QL on the tridiagonal (d, e), rotating the rows of vt (the transposed eigenvector matrix, so
     each rotation runs along contiguous rows) (EISPACK tql2)."""
@@ -413,7 +415,7 @@ def _complete_rows(u, k0):
         e += 1
 
 
-@njit(**_JIT)
+@njit(**_FJIT)
 def _svd1(at, v, ut, vt, s):
     """One-sided Jacobi on the rows of at (n, m), m >= n, the columns of A: rotate pairs of rows until they
     are orthogonal, v (n, n) collecting the rotations (it enters as the rotation already applied to at: the
