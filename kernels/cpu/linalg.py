@@ -416,11 +416,12 @@ def _complete_rows(u, k0):
 
 
 @njit(**_FJIT)
-def _svd1(at, v, ut, vt, s):
+def _svd1(at, v, ut, vt, s, vectors):
     """One-sided Jacobi on the rows of at (n, m), m >= n, the columns of A: rotate pairs of rows until they
     are orthogonal, v (n, n) collecting the rotations (it enters as the rotation already applied to at: the
-    identity, or a preconditioner's). Then s <- the row norms descending, ut (r, m) <- the normalised rows
-    (completed to r orthonormal rows), vt <- V^T rows in the same order."""
+    identity, or a preconditioner's). Then s <- the row norms descending and, with vectors, ut (r, m) <- the
+    normalised rows (completed to r orthonormal rows), vt <- V^T rows in the same order (without: v, ut and vt
+    are left alone, which saves the rotations of v)."""
     n, m = at.shape
     sq = np.empty(n)  # squared row norms, refreshed each sweep and updated by each rotation
     for _sweep in range(100):
@@ -450,10 +451,11 @@ def _svd1(at, v, ut, vt, s):
                     x, y = at[p, k], at[q, k]
                     at[p, k] = c * x - sn * y
                     at[q, k] = sn * x + c * y
-                for k in range(n):
-                    x, y = v[p, k], v[q, k]
-                    v[p, k] = c * x - sn * y
-                    v[q, k] = sn * x + c * y
+                if vectors:
+                    for k in range(n):
+                        x, y = v[p, k], v[q, k]
+                        v[p, k] = c * x - sn * y
+                        v[q, k] = sn * x + c * y
                 sq[p] = alpha - t * gamma
                 sq[q] = beta + t * gamma
         if not rotated:
@@ -465,6 +467,10 @@ def _svd1(at, v, ut, vt, s):
             d += at[i, k] * at[i, k]
         norms[i] = math.sqrt(d)
     order = np.argsort(-norms, kind="mergesort")
+    if not vectors:
+        for i in range(n):
+            s[i] = norms[order[i]]
+        return
     tol = norms[order[0]] * 2.220446049250313e-16 if n > 0 else 0.0  # below: numerically zero, completed
     rank = 0
     for i in range(n):
@@ -483,11 +489,12 @@ def _svd1(at, v, ut, vt, s):
 
 
 @njit(**_PJIT)
-def svd(at, v, ut, vt, s):
+def svd(at, v, ut, vt, s, vectors):
     """at (B, n, m) with m >= n: A^T, already rotated by v (B, n, n; the identity when not preconditioned).
-    ut (B, r, m) <- U^T (r = n or m), vt (B, n, n) <- V^T, s (B, n). at and v are overwritten."""
+    s (B, n) <- the singular values; with vectors, ut (B, r, m) <- U^T (r = n or m), vt (B, n, n) <- V^T
+    (without, ut and vt may be empty). at and v are overwritten."""
     for b in prange(at.shape[0]):
-        _svd1(at[b], v[b], ut[b], vt[b], s[b])
+        _svd1(at[b], v[b], ut[b], vt[b], s[b], vectors)
 
 
 # ---------------------------------------------------------------------------------------------

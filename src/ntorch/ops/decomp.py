@@ -834,8 +834,9 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     return svd_result(U, S, Vh)
 
 
-def _svd(A: Tensor, full: bool, op: str):
-    """(U, S, Vh) of A's batch. CPU: scaled to unit size, preconditioned (_svd_preconditioner), then Jacobi."""
+def _svd(A: Tensor, full: bool, op: str, vectors: bool = True):
+    """(U, S, Vh) of A's batch. CPU: scaled to unit size, preconditioned (_svd_preconditioner), then Jacobi.
+    vectors=False (singular values only, for an A that needs no graph): U and Vh are None on the CPU."""
     a = _host(A, op)
     nb, m, n = a.shape
     k = min(m, n)
@@ -850,10 +851,13 @@ def _svd(A: Tensor, full: bool, op: str):
         at = np.ascontiguousarray(a.transpose(0, 2, 1)) if tall else a  # (k, max) rows: the tall matrix's columns
         exps = _scale_to_unit(at)
         v = _svd_preconditioner(at)
+        s = np.zeros((nb, k))
+        if not vectors:
+            K.svd(at, v, np.zeros((nb, 0, 0)), np.zeros((nb, 0, 0)), s, False)
+            return None, _wrap(np.ldexp(s, exps[:, None]), tuple(A.shape[:-2]) + (k,), A.dtype), None
         ut = np.zeros((nb, r, big))
         vt = np.zeros((nb, k, k))
-        s = np.zeros((nb, k))
-        K.svd(at, v, ut, vt, s)
+        K.svd(at, v, ut, vt, s, True)
         s = np.ldexp(s, exps[:, None])
     else:
         at = Tensor._wrap(a).mT.contiguous()._data if tall else a
@@ -947,7 +951,7 @@ def _svd_backward(c, gU, gS, gVh):
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     """torch.linalg.svdvals: the singular values, descending."""
     _check_matrix(A, "linalg.svdvals", square=False)
-    return _finish(_svd(A, False, "linalg.svdvals")[1], out, "linalg.svdvals")
+    return _finish(_svd(A, False, "linalg.svdvals", vectors=needs_graph(A))[1], out, "linalg.svdvals")
 
 
 def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
