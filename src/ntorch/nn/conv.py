@@ -62,10 +62,12 @@ CUDA_COLS_BYTES = 1 << 28  # on CUDA: the images of one im2col + GEMM step take 
 _LEGACY = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
            "bfloat16": "torch.BFloat16Tensor",
            "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
-           "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
+           "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
+           "complex64": "CPUComplexFloatType", "complex128": "CPUComplexDoubleType"}  # (torch's names for these)
 _CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
         "int64": "long int", "int32": "int",
-        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,6 +299,12 @@ def _check_weight_groups(weight_shape, groups: int) -> None:
 
 
 def _check_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None, op: str) -> None:
+    if input.dtype is not weight.dtype and weight.is_complex() and not input.is_complex():
+        raise RuntimeError(f"expected scalar type {dtypes.torch_name(input.dtype)} but found "
+                           f"{dtypes.torch_name(weight.dtype)}")
+    if input.is_complex() and bias is not None and bias.dtype is not input.dtype and op.startswith("conv_transpose"):
+        raise RuntimeError(f"Input type ({_LEGACY[input.dtype.name]}) and bias type ({_LEGACY[bias.dtype.name]}) "
+                           "should be the same")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"Input type ({_LEGACY[input.dtype.name]}) and weight type ({_LEGACY[weight.dtype.name]}) "
                            "should be the same")
@@ -312,14 +320,13 @@ def _fmt(t) -> str:
 
 
 def _no_complex(op: str, *tensors) -> None:
-    """Convolutions of complex tensors are not implemented (their kernels and backward are real-only)."""
+    """unfold / fold of complex tensors are not implemented (their kernels and backward are real-only)."""
     if any(t is not None and getattr(t, "is_complex", lambda: False)() for t in tensors):
         raise NotImplementedError(f"{op}: complex tensors are not implemented in ntorch's convolutions yet")
 
 
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
     """conv1d (nd = 1) and conv2d (nd = 2): torch's checks in torch's order, then _conv2d_arrays."""
-    _no_complex(op, input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     check_tensor(input, op)
@@ -386,8 +393,8 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding
 
 def _native3d(input: Tensor) -> bool:
     """conv3d / conv_transpose3d run the fused 3-d kernels on CPU float16/32/64; elsewhere they are compositions
-    of the 2-d ops."""
-    return not _arrays.is_cuda(input._data) and input.dtype.is_floating_point
+    of the 2-d ops (complex tensors, CPU-only, run them as real convolutions: _complex_conv)."""
+    return not _arrays.is_cuda(input._data) and (input.dtype.is_floating_point or input.dtype.is_complex)
 
 
 def _conv3d_composite(input: Tensor, weight: Tensor, bias, batched: bool, s, d, groups: int, total) -> Tensor:
@@ -422,6 +429,9 @@ def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s,
                  total) -> Tensor:
     """conv of validated tensors with 2-d geometry (conv1d: height 1; conv3d on CPU floats: 3-d), recorded for
     autograd."""
+    if input.is_complex():
+        return _complex_conv(partial(_conv_tensor, nd=nd, batched=batched, s=s, p=p, d=d, groups=groups, total=total),
+                             input, weight, bias, batched, False)
     x = input._data if batched else input._data[None]
     w = weight._data
     if nd == 1:
@@ -434,6 +444,27 @@ def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s,
         node = record("ConvolutionBackward0", _conv_backward, (input, weight, bias), (res,), (input, weight))
         node.geom = (nd, batched, s, p, d, groups, total)
     return res
+
+
+def _complex_conv(real_conv, input: Tensor, weight: Tensor, bias, batched: bool, transposed: bool) -> Tensor:
+    """A complex convolution as one real convolution (validated arguments): the channels become interleaved (real,
+    imag) pairs and the weight the 2x2 real blocks [[wr, -wi], [wi, wr]] of multiplication by w (transposed for the
+    transposed convolutions), so channel groups stay contiguous and one GEMM does the four real products. Made of
+    recorded ops (view_as_real/view_as_complex, stack, reshape, the real convolution), so autograd follows torch's
+    convention (grad = dL/d(real) + i dL/d(imag)) and higher derivatives exist."""
+    from ..ops.complex import view_as_complex, view_as_real
+
+    dim = 1 if batched else 0
+    x = view_as_real(input).movedim(-1, dim + 1)
+    x = x.reshape(*input.shape[:dim], 2 * input.shape[dim], *input.shape[dim + 1:])
+    wr, wi = weight.real, weight.imag
+    rows = ((wr, wi), (-wi, wr)) if transposed else ((wr, -wi), (wi, wr))
+    w = _stack([_stack(row, 2) for row in rows], 1)
+    w = w.reshape(2 * weight.shape[0], 2 * weight.shape[1], *weight.shape[2:])
+    b = None if bias is None else view_as_real(bias).reshape(-1)
+    y = real_conv(x, w, b)
+    y = y.reshape(*y.shape[:dim], y.shape[dim] // 2, 2, *y.shape[dim + 1:]).movedim(dim + 1, -1)
+    return view_as_complex(y.contiguous())
 
 
 def _as_4d(t: Tensor, nd: int, batched: bool) -> Tensor:
@@ -1023,7 +1054,6 @@ def _check_transposed(op: str, nd: int, input: Tensor, weight: Tensor, bias, str
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """F.conv_transpose2d: the adjoint of conv2d (GEMM with the transposed weight, then col2im)."""
-    _no_complex("conv_transpose2d", input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     op = "conv_transpose2d"
@@ -1035,6 +1065,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 def _conv_transpose_tensor(input: Tensor, weight: Tensor, bias, batched: bool, s, p, d, groups: int,
                            osz) -> Tensor:
     """conv_transpose of validated tensors with 2-d geometry (or 3-d on CPU floats), recorded for autograd."""
+    if input.is_complex():
+        return _complex_conv(partial(_conv_transpose_tensor, batched=batched, s=s, p=p, d=d, groups=groups, osz=osz),
+                             input, weight, bias, batched, True)
     x = input._data if batched else input._data[None]
     out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
                                    input.dtype)
@@ -1050,7 +1083,6 @@ def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, st
                        groups, dilation) -> Tensor:
     """conv_transpose1d / conv_transpose3d: torch's checks, then conv_transpose2d (1-d: height 1; 3-d: the depth
     taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
-    _no_complex(op, input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     batched, in_shape, s, p, op_, d, osz = _check_transposed(op, nd, input, weight, bias, stride, padding,
