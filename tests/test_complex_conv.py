@@ -213,6 +213,41 @@ def test_complex_conv_errors(call, message):
         call(x, w)
 
 
-def test_unfold_fold_still_refuse_complex():
-    with pytest.raises(NotImplementedError, match="unfold: complex tensors are not implemented"):
-        F.unfold(ntorch.tensor(crand(1, 2, 3, 3)), 2)
+def ref_unfold(x, k, s, p, d):
+    """im2col: column (c, i, j) of block (bi, bj) is xpad[n, c, bi*s + i*d, bj*s + j*d]."""
+    n, c = x.shape[:2]
+    xp = np.pad(x, [(0, 0), (0, 0), (p, p), (p, p)])
+    oh, ow = ((xp.shape[2 + a] - d * (k - 1) - 1) // s + 1 for a in (0, 1))
+    cols = np.zeros((n, c * k * k, oh * ow), x.dtype)
+    for ch in range(c):
+        for i in range(k):
+            for j in range(k):
+                patch = xp[:, ch, i * d:i * d + (oh - 1) * s + 1:s, j * d:j * d + (ow - 1) * s + 1:s]
+                cols[:, (ch * k + i) * k + j] = patch.reshape(n, -1)
+    return cols
+
+
+def test_complex_unfold_fold():
+    """unfold against the im2col reference; fold as its adjoint (sum(fold(y) x) == sum(y unfold(x)), bilinear);
+    both gradients against central differences."""
+    x, geom = crand(2, 2, 5, 4), dict(kernel_size=2, stride=2, padding=1, dilation=1)
+    cols = F.unfold(ntorch.tensor(x), **geom)
+    want = ref_unfold(x, 2, 2, 1, 1)
+    assert cols.dtype is ntorch.complex128
+    np.testing.assert_allclose(cols.numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(F.unfold(ntorch.tensor(x[0].astype(np.complex64)), **geom).numpy(), want[0],
+                               rtol=1e-6)
+    y = crand(*want.shape)
+    folded = F.fold(ntorch.tensor(y), (5, 4), **geom)
+    assert folded.dtype is ntorch.complex128 and tuple(folded.shape) == x.shape
+    np.testing.assert_allclose((folded.numpy() * x).sum(), (y * want).sum(), rtol=1e-12)
+    phase = crand(*want.shape)
+    xt = ntorch.tensor(x, requires_grad=True)
+    (F.unfold(xt, **geom).abs() ** 2 * 0.5 + (F.unfold(xt, **geom) * ntorch.tensor(phase)).real).sum().backward()
+    [want_grad] = fd_grad(lambda v: float((np.abs(ref_unfold(v, 2, 2, 1, 1)) ** 2 * 0.5).sum()
+                                         + (ref_unfold(v, 2, 2, 1, 1) * phase).real.sum()), [x])
+    np.testing.assert_allclose(xt.grad.numpy(), want_grad, rtol=1e-6, atol=1e-6)
+    yt = ntorch.tensor(y, requires_grad=True)
+    (F.fold(yt, (5, 4), **geom) * ntorch.tensor(x)).imag.sum().backward()
+    # d/dy of Im(sum(y u)) for u = unfold(x): dL/dRe + i dL/dIm = Im(u) + i Re(u) = i conj(u)
+    np.testing.assert_allclose(yt.grad.numpy(), 1j * np.conj(want), rtol=1e-12)

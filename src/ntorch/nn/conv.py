@@ -209,7 +209,9 @@ def _fold_args(op: str, kernel_size, dilation, padding, stride):
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.unfold (im2col): (N, C, H, W) -> (N, C*kh*kw, L); unbatched (C, H, W) -> (C*kh*kw, L)."""
     check_tensor(input, "unfold")
-    _no_complex("unfold", input)
+    if input.is_complex():
+        return _by_parts(partial(unfold, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride),
+                         input)
     k, d, p, s = _fold_args("unfold", kernel_size, dilation, padding, stride)
     shape = tuple(input.shape)
     if input.ndim not in (3, 4) or any(v == 0 for v in shape[-3:]):
@@ -236,7 +238,9 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.fold (col2im, overlapping values summed): (N, C*kh*kw, L) -> (N, C, H, W)."""
     check_tensor(input, "fold")
-    _no_complex("fold", input)
+    if input.is_complex():
+        return _by_parts(partial(fold, output_size=output_size, kernel_size=kernel_size, dilation=dilation,
+                                 padding=padding, stride=stride), input)
     osz = int_tuple(output_size, 2, "output_size", "fold")
     if len(osz) != 2:
         raise RuntimeError(f"It is expected output_size equals to 2, but got size {len(osz)}")
@@ -319,10 +323,12 @@ def _fmt(t) -> str:
     return " x ".join(str(v) for v in t)
 
 
-def _no_complex(op: str, *tensors) -> None:
-    """unfold / fold of complex tensors are not implemented (their kernels and backward are real-only)."""
-    if any(t is not None and getattr(t, "is_complex", lambda: False)() for t in tensors):
-        raise NotImplementedError(f"{op}: complex tensors are not implemented in ntorch's convolutions yet")
+def _by_parts(fn, input: Tensor) -> Tensor:
+    """A real-linear map with real coefficients (unfold, fold) of a complex tensor: fn of each part, recorded
+    (real, imag, complex), so autograd follows torch's convention."""
+    from ..ops.complex import complex as make_complex
+
+    return make_complex(fn(input.real), fn(input.imag))
 
 
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
