@@ -1,0 +1,114 @@
+"""Complex autograd beyond the elementwise ops: in-place ops on `.real` / `.imag` / `view_as_real` views of a tensor
+in a graph (torch records them: the base gets a CopySlices node whose region counts real parts), and complex
+gradcheck. Gradients against float64 central differences of the same steps done on NumPy arrays (NumPy's `.real` /
+`.imag` are writable views too), in torch's convention grad = dL/d(real part) + i dL/d(imaginary part)."""
+
+import numpy as np
+import pytest
+
+import ntorch
+
+RNG = np.random.default_rng(5)
+Z0 = RNG.standard_normal((2, 3)) + 1j * RNG.standard_normal((2, 3))
+W = RNG.uniform(0.5, 1.5, (2, 3))
+
+
+def fd_grad(loss, z, eps=1e-6):
+    g = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        for unit in (1, 1j):
+            plus, minus = z.copy(), z.copy()
+            plus[idx] += eps * unit
+            minus[idx] -= eps * unit
+            g[idx] += (loss(plus) - loss(minus)) / (2 * eps) * unit
+    return g
+
+
+def _vr(x):
+    """view_as_real in either library (NumPy: the (..., 2) float view of the same memory)."""
+    if isinstance(x, np.ndarray):
+        return x.view(np.float64).reshape(*x.shape, 2)
+    return ntorch.view_as_real(x)
+
+
+# each step takes x (a clone of z in the graph, or a NumPy copy) and changes it in place through a real view
+STEPS = {
+    "real_mul": lambda x: x.real.__imul__(2),
+    "imag_mul": lambda x: x.imag.__imul__(3),
+    "imag_add_real": lambda x: x.imag.__iadd__(x.real),  # reads the other part of the same base
+    "real_row": lambda x: x.real[0].__imul__(2),
+    "imag_col_square": lambda x: x[:, 1].imag.__imul__(x[:, 1].imag * 1),
+    "view_as_real_scale": lambda x: _vr(x).__imul__(np.array([2.0, 3.0]) if isinstance(x, np.ndarray)
+                                                     else ntorch.tensor([2.0, 3.0], dtype=ntorch.float64)),
+    "view_as_real_imag": lambda x: _vr(x)[..., 1].__imul__(5),
+    "real_then_imag": lambda x: (x.real.__imul__(2), x.imag.__isub__(1)),
+    "real_setitem": lambda x: x.real.__setitem__(0, 7.0),
+    "imag_then_whole": lambda x: (x.imag.__imul__(2), x.__imul__(1j)),
+}
+
+
+def _run_torch_like(step, z):
+    x = z.clone()
+    step(x)
+    return x
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+def test_inplace_on_real_views_in_a_graph(name):
+    step = STEPS[name]
+
+    def np_loss(z):
+        x = z.copy()
+        step(x)
+        return float((np.abs(x) ** 2 * W).sum() + (x * (1 - 2j)).real.sum())
+
+    x_np = Z0.copy()
+    step(x_np)
+    z = ntorch.tensor(Z0, requires_grad=True)
+    x = _run_torch_like(step, z)
+    assert x.grad_fn.name() == ("MulBackward0" if name == "imag_then_whole" else "CopySlices")  # as torch's
+    np.testing.assert_allclose(x.detach().numpy(), x_np, rtol=1e-12)
+    ((x.abs() ** 2 * ntorch.tensor(W)).sum() + (x * (1 - 2j)).real.sum()).backward()
+    np.testing.assert_allclose(z.grad.numpy(), fd_grad(np_loss, Z0), rtol=1e-6, atol=1e-6)
+
+
+def test_view_gradient_after_the_inplace_op():
+    """The view itself, rebased on its base, passes its gradient into its region (real parts) of the base."""
+    z = ntorch.tensor(Z0, requires_grad=True)
+    x = z.clone()
+    r = x.imag
+    r.mul_(2)
+    (r * ntorch.tensor(W)).sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), 2j * W, rtol=1e-12)
+
+
+def test_inplace_on_real_view_second_derivative():
+    """CopySlices' backward is made of recorded ops: a gradient of a gradient through x.real.mul_ (torch 2.13's
+    values: tensor([-105.1894+418.7914j, 956.9613+129.2055j]))."""
+    z = ntorch.tensor([1 + 2j, 3 - 1j], dtype=ntorch.complex128, requires_grad=True)
+    x = z * z
+    x.real.mul_(3)
+    (g,) = ntorch.autograd.grad((x.abs() ** 2).sum(), z, create_graph=True)
+    g.abs().sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), [-105.1894 + 418.7914j, 956.9613 + 129.2055j], atol=2e-4)
+
+
+def test_inplace_on_real_view_of_a_leaf_is_refused():
+    z = ntorch.tensor(Z0, requires_grad=True)
+    for view in (lambda: z.real, lambda: z.imag, lambda: ntorch.view_as_real(z)):
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an "
+                                               "in-place operation."):
+            view().mul_(2)
+    with ntorch.no_grad():  # outside autograd it writes through
+        z.imag.mul_(0)
+    assert not z.detach().numpy().imag.any()
+
+
+def test_saved_part_modified_in_place_is_detected():
+    """A view saved for backward and then changed through another view of the same storage: torch's version error."""
+    z = ntorch.tensor([1 + 2j, 3 - 1j], dtype=ntorch.complex128, requires_grad=True)
+    x = z * 1
+    y = x.imag * x.imag  # saves x.imag
+    x.imag.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
