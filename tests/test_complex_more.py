@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import ntorch
+from ntorch.autograd.gradcheck import GradcheckError
 
 RNG = np.random.default_rng(5)
 Z0 = RNG.standard_normal((2, 3)) + 1j * RNG.standard_normal((2, 3))
@@ -112,3 +113,68 @@ def test_saved_part_modified_in_place_is_detected():
     x.imag.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+# -- gradcheck with complex inputs and outputs (torch's slow mode) --------------------------------------------------
+
+ZC = ntorch.tensor([1 + 2j, 3 - 1j, -0.5 + 0.25j], dtype=ntorch.complex128)
+XR = ntorch.tensor([0.5, -1.5, 2.0], dtype=ntorch.float64)
+
+
+@pytest.mark.parametrize("name, func, args", [
+    ("holomorphic", lambda t: t * t.exp(), (ZC,)),
+    ("real_loss", lambda t: (t.abs() ** 2).sum(), (ZC,)),
+    ("mixed_inputs", lambda t, u: t * u + t.conj(), (ZC, XR)),
+    ("real_to_complex", lambda u: ntorch.polar(u.abs() + 1, u), (XR,)),
+    ("tuple_outputs", lambda t: (t.sin(), t.real * 2, t.angle()), (ZC,)),
+    ("conv1d", lambda t, w: ntorch.nn.functional.conv1d(t.reshape(1, 1, 3), w.reshape(1, 1, 2)),
+     (ZC, ZC[:2] * 0.5j)),
+])
+def test_gradcheck_complex_passes(name, func, args):
+    inputs = tuple(a.clone().requires_grad_() for a in args)
+    assert ntorch.autograd.gradcheck(func, inputs)
+    assert ntorch.autograd.gradgradcheck(func, inputs) if name != "real_loss" else True
+
+
+class _NoConj(ntorch.autograd.Function):
+    """z * z with the holomorphic derivative not conjugated: wrong in torch's convention."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * t
+
+    @staticmethod
+    def backward(ctx, g):
+        (t,) = ctx.saved_tensors
+        return g * 2 * t
+
+
+class _ZeroGrad(ntorch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        return t.abs() ** 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+def test_gradcheck_complex_catches_wrong_derivatives():
+    """torch 2.13's messages: a complex output is checked imaginary part first."""
+    z = ZC.clone().requires_grad_()
+    with pytest.raises(GradcheckError,
+                       match="^While considering the imaginary part of complex outputs only, Jacobian mismatch for "
+                             "output 0 with respect to input 0,\nnumerical:"):
+        ntorch.autograd.gradcheck(_NoConj.apply, (z,))
+    assert ntorch.autograd.gradcheck(_NoConj.apply, (z,), raise_exception=False) is False
+    with pytest.raises(GradcheckError,
+                       match="^Jacobian mismatch for output 0 with respect to input 0,\n"):
+        ntorch.autograd.gradcheck(_ZeroGrad.apply, (z,))
+
+
+def test_gradcheck_complex64_warns_as_torch():
+    z = ZC.to(ntorch.complex64).requires_grad_()
+    with pytest.warns(UserWarning, match=r"^Input #0 requires gradient and is not a double precision floating point "
+                                         r"or complex\. This check will likely fail"):
+        ntorch.autograd.gradcheck(lambda t: t * 2, (z,), eps=1e-3, atol=1e-2, rtol=1e-2)

@@ -136,8 +136,8 @@ def test_complex_trajectory_equals_view_as_real(case, real_dtype, fused, monkeyp
 
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
 def test_complex_state_dict_round_trip(case):
-    """Stop after 3 steps, save the state_dict and load it into a fresh optimizer over a copy of the parameter, and both go on
-    alike; the loaded state stays complex."""
+    """Stop after 3 steps, save the state_dict and load it into a fresh optimizer over a copy of the parameter, and
+    both go on alike; the loaded state stays complex."""
     cls, hp = case
     z, _ = make_pair(ntorch.float64)
     opt = cls([z], **hp)
