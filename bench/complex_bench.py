@@ -53,8 +53,8 @@ def _cases(torch):
 
 def _optim_conv_cases(torch, rng):
     """A complex Adam step (view_as_real of the parameter, gradient and state: ntorch's fused kernel on the real
-    view; "ntorch real" is the same step on the float (n, 2) parameter) and complex conv2d forward (one real
-    convolution over interleaved channels; torch runs three real convolutions)."""
+    view; "ntorch real" is the same step on the float (n, 2) parameter) and complex conv2d forward (Gauss's
+    three real products as one real convolution with 3x the groups; torch runs them as three convolutions)."""
     n = 1_000_000
     p0, g0 = _crand(rng, n), _crand(rng, n)
     z = ntorch.from_numpy(p0.copy()).requires_grad_()

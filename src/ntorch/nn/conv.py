@@ -436,8 +436,8 @@ def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s,
     """conv of validated tensors with 2-d geometry (conv1d: height 1; conv3d on CPU floats: 3-d), recorded for
     autograd."""
     if input.is_complex():
-        return _complex_conv(partial(_conv_tensor, nd=nd, batched=batched, s=s, p=p, d=d, groups=groups, total=total),
-                             input, weight, bias, batched, False)
+        return _complex_conv(partial(_conv_tensor, nd=nd, batched=batched, s=s, p=p, d=d, total=total), input,
+                             weight, bias, batched, groups)
     x = input._data if batched else input._data[None]
     w = weight._data
     if nd == 1:
@@ -452,25 +452,23 @@ def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s,
     return res
 
 
-def _complex_conv(real_conv, input: Tensor, weight: Tensor, bias, batched: bool, transposed: bool) -> Tensor:
-    """A complex convolution as one real convolution (validated arguments): the channels become interleaved (real,
-    imag) pairs and the weight the 2x2 real blocks [[wr, -wi], [wi, wr]] of multiplication by w (transposed for the
-    transposed convolutions), so channel groups stay contiguous and one GEMM does the four real products. Made of
-    recorded ops (view_as_real/view_as_complex, stack, reshape, the real convolution), so autograd follows torch's
-    convention (grad = dL/d(real) + i dL/d(imag)) and higher derivatives exist."""
-    from ..ops.complex import view_as_complex, view_as_real
+def _complex_conv(real_conv, input: Tensor, weight: Tensor, bias, batched: bool, groups: int) -> Tensor:
+    """A complex convolution (validated arguments) by Gauss's three real products, as torch does: k1 = conv(xr + xi,
+    wr), k2 = conv(xr, wi - wr), k3 = conv(xi, wr + wi); real part k1 - k3, imaginary part k1 + k2. The three are one
+    real convolution with 3x the groups over the input blocks [xr + xi, xr, xi] (part-major, so each block's groups
+    stay contiguous; the weight's first dim is split into the groups for plain and transposed convolutions alike).
+    Made of recorded ops, so autograd follows torch's convention (grad = dL/d(real) + i dL/d(imag)) and higher
+    derivatives exist."""
+    from ..ops.complex import complex as make_complex
+    from ..ops.joins import cat
 
     dim = 1 if batched else 0
-    x = view_as_real(input).movedim(-1, dim + 1)
-    x = x.reshape(*input.shape[:dim], 2 * input.shape[dim], *input.shape[dim + 1:])
-    wr, wi = weight.real, weight.imag
-    rows = ((wr, wi), (-wi, wr)) if transposed else ((wr, -wi), (wi, wr))
-    w = _stack([_stack(row, 2) for row in rows], 1)
-    w = w.reshape(2 * weight.shape[0], 2 * weight.shape[1], *weight.shape[2:])
-    b = None if bias is None else view_as_real(bias).reshape(-1)
-    y = real_conv(x, w, b)
-    y = y.reshape(*y.shape[:dim], y.shape[dim] // 2, 2, *y.shape[dim + 1:]).movedim(dim + 1, -1)
-    return view_as_complex(y.contiguous())
+    xr, xi, wr, wi = input.real, input.imag, weight.real, weight.imag
+    x = cat([xr + xi, xr, xi], dim)
+    w = cat([wr, wi - wr, wr + wi], 0)
+    b = None if bias is None else cat([bias.real * 0, bias.imag, -bias.real])  # k1 - k3 gets br, k1 + k2 gets bi
+    k1, k2, k3 = real_conv(x, w, b, groups=3 * groups).chunk(3, dim)
+    return make_complex(k1 - k3, k1 + k2)
 
 
 def _as_4d(t: Tensor, nd: int, batched: bool) -> Tensor:
@@ -1072,8 +1070,8 @@ def _conv_transpose_tensor(input: Tensor, weight: Tensor, bias, batched: bool, s
                            osz) -> Tensor:
     """conv_transpose of validated tensors with 2-d geometry (or 3-d on CPU floats), recorded for autograd."""
     if input.is_complex():
-        return _complex_conv(partial(_conv_transpose_tensor, batched=batched, s=s, p=p, d=d, groups=groups, osz=osz),
-                             input, weight, bias, batched, True)
+        return _complex_conv(partial(_conv_transpose_tensor, batched=batched, s=s, p=p, d=d, osz=osz), input,
+                             weight, bias, batched, groups)
     x = input._data if batched else input._data[None]
     out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
                                    input.dtype)
