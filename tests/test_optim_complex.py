@@ -211,3 +211,18 @@ def test_optimizers_without_a_complex_rule_refuse_at_step(cls, kwargs):
     with pytest.raises(RuntimeError, match=f"^{cls.__name__} does not support complex parameters$"):
         opt.step()
     np.testing.assert_array_equal(w.detach().numpy(), np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.Adagrad])
+def test_fused_true_refuses_complex_at_step(cls):
+    """torch's fused kernels are real only: fused=True with a complex parameter raises in step(), before any update;
+    torch prints its dtype as torch.complex64 (ntorch's name here)."""
+    w = ntorch.ones(2, requires_grad=True)
+    z = ntorch.ones(2, dtype=ntorch.complex64, requires_grad=True)
+    opt = cls([w, z], lr=0.1, fused=True)
+    w.grad, z.grad = ntorch.ones(2), ntorch.ones(2, dtype=ntorch.complex64)
+    with pytest.raises(RuntimeError, match=r"^`fused=True` requires all the params to be floating point Tensors of "
+                                           r"supported devices: \['mps', 'cuda', 'xpu', 'hpu', 'cpu', 'mtia', "
+                                           r"'privateuseone'\] but ntorch.complex64 and cpu$"):
+        opt.step()
+    np.testing.assert_array_equal(w.detach().numpy(), [1.0, 1.0])

@@ -94,12 +94,19 @@ def refuse_complex(group: dict, name: str) -> None:
 FUSED = True
 """Module switch for the fused steps (tests and bench/optim_bench.py turn it off to run the op-by-op path)."""
 
+_FUSED_DEVICES = ["mps", "cuda", "xpu", "hpu", "cpu", "mtia", "privateuseone"]  # torch's list, as it prints it
 _HYPER_TENSOR_KEYS = ("lr", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha", "lr_decay")
 
 
 def fused_group(group: dict) -> bool:
     """Whether a param group may take the fused path: not differentiable, not capturable, and every
-    hyperparameter a Python number (a tensor lr or beta takes the op-by-op path)."""
+    hyperparameter a Python number (a tensor lr or beta takes the op-by-op path). A group made with fused=True
+    refuses complex parameters, as torch's (its fused kernels are real only)."""
+    if group.get("fused"):
+        for p in group["params"]:
+            if p.grad is not None and p.is_complex():
+                raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported "
+                                   f"devices: {_FUSED_DEVICES} but {p.dtype} and {p.device.type}")
     if not FUSED or group.get("differentiable") or group.get("capturable"):
         return False
     for key in _HYPER_TENSOR_KEYS:
