@@ -172,6 +172,28 @@ def test_complex_parameter_beside_a_real_one():
     np.testing.assert_allclose(w.detach().numpy(), w_ref.detach().numpy(), rtol=1e-12)
 
 
+def test_lbfgs_complex_parameter_beside_a_real_one():
+    """LBFGS flattens all parameters into one vector: a complex one contributes its (real, imag) pairs in place."""
+    z, r = make_pair(ntorch.float64)
+    w = ntorch.tensor([0.3, -1.2], dtype=ntorch.float64, requires_grad=True)
+    w_ref = w.detach().clone().requires_grad_(True)
+    for params, p, q in (([w, z], z, w), ([w_ref, r], r, w_ref)):
+        opt = optim.LBFGS(params, lr=1, max_iter=6, line_search_fn="strong_wolfe")
+
+        def closure(opt=opt, p=p, q=q):
+            opt.zero_grad()
+            set_grad(p)
+            q.grad = q.detach() ** 3 - 1
+            x = as_pairs(p)
+            return ntorch.tensor(pair_loss(x) + float(((q.detach().numpy() ** 4) / 4 - q.detach().numpy()).sum()))
+
+        opt.step(closure)
+        opt.step(closure)
+    assert not np.allclose(as_pairs(z), X0)
+    np.testing.assert_allclose(as_pairs(z), as_pairs(r), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.detach().numpy(), w_ref.detach().numpy(), rtol=1e-12)
+
+
 def test_non_contiguous_complex_parameter():
     """A transposed complex leaf: its view_as_real is not contiguous (the op-by-op rule runs) and matches the
     contiguous oracle."""

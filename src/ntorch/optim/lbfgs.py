@@ -137,12 +137,12 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self) -> Tensor:
         views = [zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None else p.grad.reshape(-1)
                  for p in self._params]
-        return cat([v.reshape(-1) for v in real_views(*views)], 0)  # complex: (real, imag) pairs
+        return cat([real_views(v)[0].reshape(-1) for v in views], 0)  # complex: (real, imag) pairs
 
     def _add_grad(self, step_size, update: Tensor) -> None:
         offset = 0
         alpha = _scalar(step_size)
-        for p in real_views(*self._params):
+        for p in (real_views(q)[0] for q in self._params):
             numel = p.numel()
             p.add_(update[offset:offset + numel].view_as(p), alpha=alpha)
             offset += numel

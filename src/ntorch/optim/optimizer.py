@@ -80,7 +80,10 @@ def weight_decay_(p: Tensor, grad: Tensor, lr: float, weight_decay: float, decou
 def real_views(*tensors: Tensor | None) -> tuple:
     """torch's _view_as_real: a complex parameter, its gradient and its state are stepped as view_as_real of
     themselves, so every rule updates the (real, imag) pairs as independent real parameters (Adam's second moment
-    is per component, not |g|^2). Real tensors and None pass through."""
+    is per component, not |g|^2). Real tensors and None pass through; the first tensor (the parameter, whose dtype
+    its gradient and state share) decides, which keeps a real parameter's step free of the per-tensor checks."""
+    if not tensors[0].is_complex():
+        return tensors
     return tuple(view_as_real(t) if t is not None and t.is_complex() else t for t in tensors)
 
 
