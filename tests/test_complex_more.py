@@ -178,3 +178,15 @@ def test_gradcheck_complex64_warns_as_torch():
     with pytest.warns(UserWarning, match=r"^Input #0 requires gradient and is not a double precision floating point "
                                          r"or complex\. This check will likely fail"):
         ntorch.autograd.gradcheck(lambda t: t * 2, (z,), eps=1e-3, atol=1e-2, rtol=1e-2)
+
+
+def test_init_fills_both_parts_of_a_complex_tensor():
+    """nn.init.uniform_/normal_ (and so kaiming/xavier, the conv and linear modules' init) draw each part as torch's:
+    uniform_(a, b) each part U(a, b); normal_(mean, std) each part N(mean, std**2 / 2)."""
+    ntorch.manual_seed(0)
+    z = ntorch.nn.init.uniform_(ntorch.empty(100_000, dtype=ntorch.complex64), -2.0, 1.0).numpy()
+    for part in (z.real, z.imag):
+        assert -2.0 <= part.min() < -1.99 and 0.99 < part.max() <= 1.0 and abs(part.mean() + 0.5) < 0.02
+    z = ntorch.nn.init.normal_(ntorch.empty(100_000, dtype=ntorch.complex128), 1.0, 2.0).numpy()
+    for part in (z.real, z.imag):
+        assert abs(part.mean() - 1.0) < 0.02 and abs(part.std() - 2 ** 0.5) < 0.02
