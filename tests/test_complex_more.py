@@ -190,3 +190,31 @@ def test_init_fills_both_parts_of_a_complex_tensor():
     z = ntorch.nn.init.normal_(ntorch.empty(100_000, dtype=ntorch.complex128), 1.0, 2.0).numpy()
     for part in (z.real, z.imag):
         assert abs(part.mean() - 1.0) < 0.02 and abs(part.std() - 2 ** 0.5) < 0.02
+
+
+def test_inplace_through_view_as_complex_of_a_real_tensor():
+    """The other way round: a complex view of a real non-leaf changed in place (whole, a slice, its real part)."""
+    x0 = RNG.standard_normal((3, 2))
+
+    def steps(r, c, lib):
+        c *= 1 + 2j
+        c[1:] *= lib.asarray([2 - 1j, 0.5j]) if lib is np else ntorch.tensor([2 - 1j, 0.5j])
+        c.real *= 3
+
+    def np_loss(x):
+        r = x.copy()
+        steps(r, r.view(np.complex128).reshape(3), np)
+        return float((r ** 3).sum())
+
+    x = ntorch.tensor(x0, requires_grad=True)
+    r = x.clone()
+    steps(r, ntorch.view_as_complex(r), ntorch)
+    assert r.grad_fn.name() == "CopySlices"
+    (r ** 3).sum().backward()
+    want = np.zeros_like(x0)
+    for idx in np.ndindex(x0.shape):
+        plus, minus = x0.copy(), x0.copy()
+        plus[idx] += 1e-6
+        minus[idx] -= 1e-6
+        want[idx] = (np_loss(plus) - np_loss(minus)) / 2e-6
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6, atol=1e-6)
