@@ -452,23 +452,58 @@ def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s,
     return res
 
 
-def _complex_conv(real_conv, input: Tensor, weight: Tensor, bias, batched: bool, groups: int) -> Tensor:
-    """A complex convolution (validated arguments) by Gauss's three real products, as torch does: k1 = conv(xr + xi,
-    wr), k2 = conv(xr, wi - wr), k3 = conv(xi, wr + wi); real part k1 - k3, imaginary part k1 + k2. The three are one
-    real convolution with 3x the groups over the input blocks [xr + xi, xr, xi] (part-major, so each block's groups
-    stay contiguous; the weight's first dim is split into the groups for plain and transposed convolutions alike).
-    Made of recorded ops, so autograd follows torch's convention (grad = dL/d(real) + i dL/d(imag)) and higher
-    derivatives exist."""
-    from ..ops.complex import complex as make_complex
-    from ..ops.joins import cat
+# Gauss's three real products of a complex convolution, as torch computes them: k1 = conv(xr + xi, wr),
+# k2 = conv(xr, wi - wr), k3 = conv(xi, wr + wi); real part k1 - k3, imaginary part k1 + k2. Each row is the
+# (real, imag) coefficients of one real block.
+_X_ROWS = ((1, 1), (1, 0), (0, 1))
+_W_ROWS = ((1, 0), (-1, 1), (1, 1))
+_B_ROWS = ((0, 0), (0, 1), (-1, 0))  # the bias lands in k1 - k3 as br and in k1 + k2 as bi
+_Y_ROWS = ((1, 1), (0, 1), (-1, 0))  # output: real = sum of r * k, imag = sum of i * k over the rows (r, i)
+_TO_BLOCKS, _FROM_BLOCKS = "ComplexToRealBlocksBackward0", "RealBlocksToComplexBackward0"
 
+
+def _lincomb(coeffs, arrays) -> np.ndarray:
+    """sum of c * a for coefficients c in {-1, 0, 1}, by additions only (zeros when every c is 0)."""
+    acc = None
+    for c, a in zip(coeffs, arrays):
+        if c:
+            acc = (a if c == 1 else -a) if acc is None else (acc + a if c == 1 else acc - a)
+    return np.zeros_like(arrays[0]) if acc is None else acc
+
+
+def _to_blocks(a: np.ndarray, dim: int, rows) -> np.ndarray:
+    """complex (.., C, ..) -> real (.., 3C, ..): block j is r_j re(a) + i_j im(a) for rows (r_j, i_j)."""
+    return np.concatenate([_lincomb(row, (a.real, a.imag)) for row in rows], axis=dim)
+
+
+def _from_blocks(k: np.ndarray, dim: int, rows) -> np.ndarray:
+    """The transpose of _to_blocks on (real, imag) pairs: real (.., 3C, ..) -> complex sum_j (r_j + i i_j) k_j."""
+    parts = np.split(k, 3, axis=dim)
+    out = np.empty(parts[0].shape, np.result_type(k.dtype, np.complex64))
+    out.real = _lincomb([r for r, _ in rows], parts)
+    out.imag = _lincomb([i for _, i in rows], parts)
+    return out
+
+
+def _blocks(t: Tensor, dim: int, rows) -> Tensor:
+    """_to_blocks as a recorded linear map (backward: _from_blocks), so any order of derivatives exists."""
+    return linear_op(t, partial(_to_blocks, dim=dim, rows=rows), partial(_from_blocks, dim=dim, rows=rows),
+                     _TO_BLOCKS, _FROM_BLOCKS)
+
+
+def _complex_conv(real_conv, input: Tensor, weight: Tensor, bias, batched: bool, groups: int) -> Tensor:
+    """A complex convolution (validated arguments) by Gauss's three real products (rows above), run as one real
+    convolution with 3x the groups over the input blocks [xr + xi, xr, xi] (part-major, so each block's groups stay
+    contiguous; the weight's first dim is split into the groups for plain and transposed convolutions alike). The
+    complex <-> real-block maps are recorded linear ops whose backward is their transpose on (real, imag) pairs, which
+    is torch's convention (grad = dL/d(real) + i dL/d(imag))."""
     dim = 1 if batched else 0
-    xr, xi, wr, wi = input.real, input.imag, weight.real, weight.imag
-    x = cat([xr + xi, xr, xi], dim)
-    w = cat([wr, wi - wr, wr + wi], 0)
-    b = None if bias is None else cat([bias.real * 0, bias.imag, -bias.real])  # k1 - k3 gets br, k1 + k2 gets bi
-    k1, k2, k3 = real_conv(x, w, b, groups=3 * groups).chunk(3, dim)
-    return make_complex(k1 - k3, k1 + k2)
+    x = _blocks(input, dim, _X_ROWS)
+    w = _blocks(weight, 0, _W_ROWS)
+    b = None if bias is None else _blocks(bias, 0, _B_ROWS)
+    k = real_conv(x, w, b, groups=3 * groups)
+    return linear_op(k, partial(_from_blocks, dim=dim, rows=_Y_ROWS), partial(_to_blocks, dim=dim, rows=_Y_ROWS),
+                     _FROM_BLOCKS, _TO_BLOCKS)
 
 
 def _as_4d(t: Tensor, nd: int, batched: bool) -> Tensor:
