@@ -218,3 +218,17 @@ def test_inplace_through_view_as_complex_of_a_real_tensor():
         minus[idx] -= 1e-6
         want[idx] = (np_loss(plus) - np_loss(minus)) / 2e-6
     np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6, atol=1e-6)
+
+
+def test_assigning_a_part_records_the_value_too():
+    """x.imag = f(w) on a clone in the graph: the gradient reaches both z (outside the written part) and w
+    (torch 2.13: z.grad [2+0j, 0j], w.grad [9, -72])."""
+    z = ntorch.tensor([1 + 2j, 3 - 1j], dtype=ntorch.complex128, requires_grad=True)
+    w = ntorch.tensor([0.5, -2.0], dtype=ntorch.float64, requires_grad=True)
+    x = z.clone()
+    x.imag = w * 3
+    x.real[1] = 7.0
+    np.testing.assert_array_equal(x.detach().numpy(), [1 + 1.5j, 7 - 6j])
+    (x.abs() ** 2 * ntorch.tensor([1.0, 2.0], dtype=ntorch.float64)).sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), [2, 0], atol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), [9, -72], rtol=1e-12)
