@@ -616,7 +616,7 @@ def test_backward_needs_a_real_scalar_and_unsupported_ops_refuse():
         close(z.prod(0), Z0.prod(0), rtol=1e-12)
 
 
-def test_composite_grads_and_convolution_refusal():
+def test_composite_grads():
     x0 = crand(2, 3, dtype=np.complex128)
     check_grads(lambda x: ntorch.outer(x[0], x[1]).abs().sum(), lambda x: np.abs(np.outer(x[0], x[1])).sum(), x0)
     check_grads(lambda x: ntorch.einsum("ij,kj->ik", x, x).abs().sum(),
@@ -626,11 +626,7 @@ def test_composite_grads_and_convolution_refusal():
     w = ntorch.from_numpy(crand(4, 3))
     check_grads(lambda x: ntorch.nn.functional.linear(x, w.to(C128), w[0, :1].to(C128)).abs().sum(),
                 lambda x: np.abs(x @ w.numpy().T + w.numpy()[0, :1]).sum(), x0)
-    zeros = ntorch.zeros
-    for call in (lambda: ntorch.nn.functional.conv1d(zeros(1, 2, 5, dtype=C64), zeros(3, 2, 2, dtype=C64)),
-                 lambda: ntorch.nn.functional.unfold(ntorch.zeros(1, 1, 3, 3, dtype=C128), 2)):
-        with pytest.raises(NotImplementedError, match="complex tensors are not implemented in ntorch's convolutions"):
-            call()
+    # (complex convolutions, unfold and fold: tests/test_complex_conv.py)
 
 
 IDX = np.array([2, 0, 2])
@@ -760,10 +756,9 @@ def test_logsumexp_and_ordering_ops_refuse():
             call()
 
 
-def test_gradcheck_and_forward_ad_refuse_complex():
+def test_forward_ad_refuses_complex():
+    """(complex gradcheck: tests/test_complex_more.py)"""
     z = ntorch.tensor(Z0, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="gradcheck: complex inputs are not supported"):
-        ntorch.autograd.gradcheck(lambda t: (t * t).abs(), (z,))
     import ntorch.autograd.forward_ad as fwAD
 
     with fwAD.dual_level(), pytest.raises(NotImplementedError, match="complex tensors are not supported"):
@@ -772,8 +767,7 @@ def test_gradcheck_and_forward_ad_refuse_complex():
 
 
 def test_optimizers_with_complex_parameters():
-    """SGD's rule is linear in the gradient, so right for complex parameters (torch's values); the others would treat
-    an element as one complex number where torch steps view_as_real of it: refused."""
+    """torch's values for SGD and Adam on a complex parameter (every optimizer: tests/test_optim_complex.py)."""
     z = ntorch.tensor([1 + 2j, 3 - 1j], requires_grad=True)
     opt = ntorch.optim.SGD([z], lr=0.1, momentum=0.5, weight_decay=0.1)
     for _ in range(2):
@@ -782,9 +776,14 @@ def test_optimizers_with_complex_parameters():
         opt.step()
     # torch 2.13: tensor([0.5191+1.0382j, 1.5573-0.5191j])
     close(z.detach(), np.array([0.5191 + 1.0382j, 1.5573 - 0.5191j], np.complex64), rtol=1e-4)
-    for name in ("Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS"):
-        with pytest.raises(NotImplementedError, match=f"{name}: complex parameters are not supported"):
-            getattr(ntorch.optim, name)([ntorch.zeros(2, dtype=C64, requires_grad=True)])
+    z = ntorch.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+    opt = ntorch.optim.Adam([z], lr=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        (z.abs() ** 2).sum().backward()
+        opt.step()
+    # torch 2.13: tensor([0.7016+1.7006j, 2.7004-0.7016j])
+    close(z.detach(), np.array([0.7016 + 1.7006j, 2.7004 - 0.7016j], np.complex64), rtol=1e-4)
 
 
 def test_gradient_random_and_special_functions():

@@ -1,4 +1,9 @@
-"""gradcheck / gradgradcheck: analytical gradients against central finite differences (use float64)."""
+"""gradcheck / gradgradcheck: analytical gradients against central finite differences (use float64).
+
+Complex tensors as torch's slow mode: a complex output is checked as two real functions (its real part, then its
+imaginary part); a complex input's Jacobian column is the conjugate-Wirtinger gradient of each real output,
+dL/d(real part) + i dL/d(imaginary part) (torch's convention), by differences along the real and the imaginary axis.
+"""
 
 from __future__ import annotations
 
@@ -25,20 +30,23 @@ def _differentiable_outputs(outputs) -> list[Tensor]:
 
 
 def _numerical_jacobians(func: Callable, inputs: tuple, targets: list[int], n_out: list[int], eps: float):
-    """jac[out][inp]: (numel(out), numel(inp)) by central differences, perturbing inputs in place."""
-    jacs = [[np.zeros((n, inputs[i].numel())) for i in targets] for n in n_out]
+    """jac[out][inp]: (numel(out), numel(inp)) by central differences, perturbing inputs in place (a complex input
+    along both axes: its column is d/d(real) + i d/d(imag))."""
+    jacs = [[np.zeros((n, inputs[i].numel()), np.complex128 if inputs[i].is_complex() else np.float64)
+             for i in targets] for n in n_out]
     with grad_mode.no_grad():
         for col, i in enumerate(targets):
             arr = inputs[i]._data  # perturbed in logical (C) order, whatever its strides
             for k, pos in enumerate(np.ndindex(arr.shape)):
                 orig = arr[pos]
-                arr[pos] = orig + eps
-                plus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                arr[pos] = orig - eps
-                minus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                arr[pos] = orig
-                for r, (p, m) in enumerate(zip(plus, minus)):
-                    jacs[r][col][:, k] = (p - m) / (2 * eps)
+                for unit in ((1, 1j) if arr.dtype.kind == "c" else (1,)):
+                    arr[pos] = orig + eps * unit
+                    plus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
+                    arr[pos] = orig - eps * unit
+                    minus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
+                    arr[pos] = orig
+                    for r, (p, m) in enumerate(zip(plus, minus)):
+                        jacs[r][col][:, k] += (p - m) / (2 * eps) * unit
     return jacs
 
 
@@ -51,14 +59,15 @@ def _analytical_jacobians(outputs: list[Tensor], inputs: tuple, targets: list[in
 
     jacs = []
     for out in outputs:
-        rows = [np.zeros((out.numel(), inputs[i].numel())) for i in targets]
+        rows = [np.zeros((out.numel(), inputs[i].numel()), np.complex128 if inputs[i].is_complex() else np.float64)
+                for i in targets]
         for j in range(out.numel()):
             v = zeros_like(out)
             v._data[np.unravel_index(j, v._data.shape)] = 1
             gs = grad(out, [inputs[i] for i in targets], v, retain_graph=True, allow_unused=True)
             for col, g in enumerate(gs):
                 if g is not None:
-                    rows[col][j] = g._data.astype(np.float64).reshape(-1)
+                    rows[col][j] = g._data.astype(rows[col].dtype).reshape(-1)
         jacs.append(rows)
     return jacs
 
@@ -73,13 +82,37 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
     if not targets:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
                          "have requires_grad=True.")
-    if any(inputs[i].is_complex() for i in targets):  # (its finite differences perturb real parts only)
-        raise NotImplementedError("gradcheck: complex inputs are not supported by ntorch's gradcheck yet")
     for i in targets:
-        if inputs[i].dtype.name != "float64":
-            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. This check "
-                          "will likely fail if all the inputs are not of double precision floating point.",
-                          stacklevel=2)
+        if inputs[i].dtype.name not in ("float64", "complex128"):
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point or complex. "
+                          "This check will likely fail if all the inputs are not of double precision floating point "
+                          "or complex. ", stacklevel=2)
+    first = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and (o.dtype.is_floating_point
+                                                                                   or o.is_complex())]
+    complex_out = [k for k, o in enumerate(first) if o.is_complex()]
+    if not complex_out:
+        return _check(func, inputs, targets, eps, atol, rtol, raise_exception, "")
+    # torch's order: the imaginary parts of the complex outputs, then the real parts
+    for part in ("imaginary", "real"):
+        if not _check(_output_part(func, part), inputs, targets, eps, atol, rtol, raise_exception, part, complex_out):
+            return False
+    return True
+
+
+def _output_part(func: Callable, part: str) -> Callable:
+    """func with each complex output replaced by its real or imaginary part (recorded views)."""
+    def wrapped(*args):
+        outs = func(*args)
+        mapped = tuple(getattr(o, "imag" if part == "imaginary" else "real")
+                       if isinstance(o, Tensor) and o.is_complex() else o for o in _as_tuple(outs))
+        return mapped[0] if isinstance(outs, Tensor) else mapped
+
+    return wrapped
+
+
+def _check(func: Callable, inputs: tuple, targets: list[int], eps: float, atol: float, rtol: float,
+           raise_exception: bool, part: str, complex_out=()) -> bool:
+    """One gradcheck of a function whose outputs are real."""
     outputs = _differentiable_outputs(func(*inputs))
     all_out = _float_outputs(func(*inputs))
     analytical = _analytical_jacobians(outputs, inputs, targets)
@@ -91,7 +124,9 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
             if not np.allclose(a, n, rtol=rtol, atol=atol):
                 if not raise_exception:
                     return False
-                raise GradcheckError(f"Jacobian mismatch for output {out_idx} with respect to input {i},\n"
+                prefix = "" if out_idx not in complex_out else f"While considering the {part} part of complex " \
+                                                                     "outputs only, "
+                raise GradcheckError(f"{prefix}Jacobian mismatch for output {out_idx} with respect to input {i},\n"
                                      f"numerical:{n}\nanalytical:{a}\n")
     for k in range(len(all_out)):  # outputs that do not require grad must not depend on the inputs
         if k not in diff_ids and any(np.abs(numerical[k][c]).max(initial=0) > atol for c in range(len(targets))):

@@ -4,7 +4,8 @@ An in-place op on a tensor that takes part in autograd is computed out of place 
 tensor (a copy carrying its history), then written back; the tensor takes over the result's history.
 When the tensor is a view, its base's history is rebased with a CopySlices node, as in PyTorch: the
 gradient of the base flows to the base's old history outside the view's region, and through the
-in-place op inside it.
+in-place op inside it. Regions of complex tensors are counted in real parts (an index into view_as_real of the base),
+so a real view of a complex base (`.real`, `.imag`, `view_as_real`, slices of them) is rebased like any other view.
 """
 
 from __future__ import annotations
@@ -83,16 +84,20 @@ class CopySlices(Node):
 
     def __init__(self, old_base: Tensor, result: Tensor, region: np.ndarray, base: Tensor) -> None:
         super().__init__("CopySlices", None, (old_base, result))
-        self.region = region  # flat C-order indices into base of each element of the view
-        self.view_shape = tuple(result.shape)
+        self.region = region  # flat C-order indices into base (its real parts, if complex) of each view element
+        self.view_complex = result.is_complex()
         attach(self, (base,))
 
     def apply(self, g):
-        """Recorded ops (put/take), so create_graph differentiates through in-place updates too."""
+        """Recorded ops (put/take, and view_as_real/view_as_complex for complex tensors), so create_graph
+        differentiates through in-place updates too."""
         from ..ops.indexing import put, take
 
         region = _index_tensor(self.region, g)
-        return put(g, region, g.new_zeros(self.region.shape)), take(g, region).reshape(self.view_shape)
+        parts = _as_parts(g)
+        base_grad = put(parts, region, parts.new_zeros(self.region.shape))
+        view_grad = take(parts, region).reshape(self.region.shape)
+        return _like(base_grad, g.is_complex()), _like(view_grad, self.view_complex)
 
 
 class ViewOfBase(Node):
@@ -100,14 +105,31 @@ class ViewOfBase(Node):
 
     def __init__(self, base: Tensor, view: Tensor, region: np.ndarray) -> None:
         super().__init__("AsStridedBackward0", None, (base,))
-        self.region, self.base_shape = region, tuple(base.shape)
+        self.base_complex = base.is_complex()
+        self.region, self.base_shape = region, tuple(base.shape) + ((2,) if self.base_complex else ())
         attach(self, (view,))
 
     def apply(self, g):
         from ..ops.indexing import put
 
         region = _index_tensor(self.region, g)
-        return (put(g.new_zeros(self.base_shape), region, g.reshape(self.region.shape), accumulate=True),)
+        parts = _as_parts(g)
+        out = put(parts.new_zeros(self.base_shape), region, parts.reshape(self.region.shape), accumulate=True)
+        return (_like(out, self.base_complex),)
+
+
+def _as_parts(t: Tensor) -> Tensor:
+    """A complex gradient as view_as_real of it (regions count real parts); a real one as it is."""
+    from ..ops.complex import view_as_real
+
+    return view_as_real(t) if t.is_complex() else t
+
+
+def _like(parts: Tensor, complex_: bool) -> Tensor:
+    """Undo _as_parts: (..., 2) real parts back to a complex tensor when the gradient's tensor is complex."""
+    from ..ops.complex import view_as_complex
+
+    return view_as_complex(parts.contiguous()) if complex_ else parts
 
 
 def _rebase_view(base: Tensor, view: Tensor, result: Tensor) -> None:
@@ -137,15 +159,25 @@ def _index_tensor(region: np.ndarray, like: Tensor) -> Tensor:
 
 
 def region_of(base: np.ndarray, view: np.ndarray) -> np.ndarray:
-    """The flat C-order index into base of each element of view (a view of the same memory)."""
-    base_off = _byte_offsets(base).reshape(-1)
-    view_off = _byte_offsets(view).reshape(-1)
+    """The flat C-order index into base of each element of view (a view of the same memory); a complex array counts
+    as its (..., 2) real parts, so the region of `.real` of a complex base indexes view_as_real of the base."""
+    base_off = _part_offsets(base).reshape(-1)
+    view_parts = _part_offsets(view)
+    view_off = view_parts.reshape(-1)
     order = np.argsort(base_off, kind="stable")
     pos = np.searchsorted(base_off[order], view_off)
     if view_off.size and (pos.max(initial=0) >= base_off.size or
                           not np.array_equal(base_off[order][np.minimum(pos, base_off.size - 1)], view_off)):
         raise RuntimeError("in-place operation on a view whose elements are not elements of its base")
-    return order[pos]
+    return order[pos].reshape(view_parts.shape)
+
+
+def _part_offsets(a: np.ndarray) -> np.ndarray:
+    """_byte_offsets, with a trailing (real, imag) axis for a complex array (complex arrays are CPU-only)."""
+    off = _byte_offsets(a)
+    if a.dtype.kind == "c":
+        off = off[..., None] + np.array([0, a.itemsize // 2], dtype=np.int64)
+    return off
 
 
 def _byte_offsets(a: np.ndarray) -> np.ndarray:

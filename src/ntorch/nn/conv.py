@@ -62,10 +62,12 @@ CUDA_COLS_BYTES = 1 << 28  # on CUDA: the images of one im2col + GEMM step take 
 _LEGACY = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
            "bfloat16": "torch.BFloat16Tensor",
            "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
-           "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
+           "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
+           "complex64": "CPUComplexFloatType", "complex128": "CPUComplexDoubleType"}  # (torch's names for these)
 _CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
         "int64": "long int", "int32": "int",
-        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+        "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +209,9 @@ def _fold_args(op: str, kernel_size, dilation, padding, stride):
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.unfold (im2col): (N, C, H, W) -> (N, C*kh*kw, L); unbatched (C, H, W) -> (C*kh*kw, L)."""
     check_tensor(input, "unfold")
-    _no_complex("unfold", input)
+    if input.is_complex():
+        return _by_parts(partial(unfold, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride),
+                         input)
     k, d, p, s = _fold_args("unfold", kernel_size, dilation, padding, stride)
     shape = tuple(input.shape)
     if input.ndim not in (3, 4) or any(v == 0 for v in shape[-3:]):
@@ -234,7 +238,9 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.fold (col2im, overlapping values summed): (N, C*kh*kw, L) -> (N, C, H, W)."""
     check_tensor(input, "fold")
-    _no_complex("fold", input)
+    if input.is_complex():
+        return _by_parts(partial(fold, output_size=output_size, kernel_size=kernel_size, dilation=dilation,
+                                 padding=padding, stride=stride), input)
     osz = int_tuple(output_size, 2, "output_size", "fold")
     if len(osz) != 2:
         raise RuntimeError(f"It is expected output_size equals to 2, but got size {len(osz)}")
@@ -297,6 +303,12 @@ def _check_weight_groups(weight_shape, groups: int) -> None:
 
 
 def _check_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None, op: str) -> None:
+    if input.dtype is not weight.dtype and weight.is_complex() and not input.is_complex():
+        raise RuntimeError(f"expected scalar type {dtypes.torch_name(input.dtype)} but found "
+                           f"{dtypes.torch_name(weight.dtype)}")
+    if input.is_complex() and bias is not None and bias.dtype is not input.dtype and op.startswith("conv_transpose"):
+        raise RuntimeError(f"Input type ({_LEGACY[input.dtype.name]}) and bias type ({_LEGACY[bias.dtype.name]}) "
+                           "should be the same")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"Input type ({_LEGACY[input.dtype.name]}) and weight type ({_LEGACY[weight.dtype.name]}) "
                            "should be the same")
@@ -311,15 +323,16 @@ def _fmt(t) -> str:
     return " x ".join(str(v) for v in t)
 
 
-def _no_complex(op: str, *tensors) -> None:
-    """Convolutions of complex tensors are not implemented (their kernels and backward are real-only)."""
-    if any(t is not None and getattr(t, "is_complex", lambda: False)() for t in tensors):
-        raise NotImplementedError(f"{op}: complex tensors are not implemented in ntorch's convolutions yet")
+def _by_parts(fn, input: Tensor) -> Tensor:
+    """A real-linear map with real coefficients (unfold, fold) of a complex tensor: fn of each part, recorded
+    (real, imag, complex), so autograd follows torch's convention."""
+    from ..ops.complex import complex as make_complex
+
+    return make_complex(fn(input.real), fn(input.imag))
 
 
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
     """conv1d (nd = 1) and conv2d (nd = 2): torch's checks in torch's order, then _conv2d_arrays."""
-    _no_complex(op, input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     check_tensor(input, op)
@@ -386,8 +399,8 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias, stride, padding
 
 def _native3d(input: Tensor) -> bool:
     """conv3d / conv_transpose3d run the fused 3-d kernels on CPU float16/32/64; elsewhere they are compositions
-    of the 2-d ops."""
-    return not _arrays.is_cuda(input._data) and input.dtype.is_floating_point
+    of the 2-d ops (complex tensors, CPU-only, run them as real convolutions: _complex_conv)."""
+    return not _arrays.is_cuda(input._data) and (input.dtype.is_floating_point or input.dtype.is_complex)
 
 
 def _conv3d_composite(input: Tensor, weight: Tensor, bias, batched: bool, s, d, groups: int, total) -> Tensor:
@@ -422,6 +435,9 @@ def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s,
                  total) -> Tensor:
     """conv of validated tensors with 2-d geometry (conv1d: height 1; conv3d on CPU floats: 3-d), recorded for
     autograd."""
+    if input.is_complex():
+        return _complex_conv(partial(_conv_tensor, nd=nd, batched=batched, s=s, p=p, d=d, total=total), input,
+                             weight, bias, batched, groups)
     x = input._data if batched else input._data[None]
     w = weight._data
     if nd == 1:
@@ -434,6 +450,60 @@ def _conv_tensor(input: Tensor, weight: Tensor, bias, nd: int, batched: bool, s,
         node = record("ConvolutionBackward0", _conv_backward, (input, weight, bias), (res,), (input, weight))
         node.geom = (nd, batched, s, p, d, groups, total)
     return res
+
+
+# Gauss's three real products of a complex convolution, as torch computes them: k1 = conv(xr + xi, wr),
+# k2 = conv(xr, wi - wr), k3 = conv(xi, wr + wi); real part k1 - k3, imaginary part k1 + k2. Each row is the
+# (real, imag) coefficients of one real block.
+_X_ROWS = ((1, 1), (1, 0), (0, 1))
+_W_ROWS = ((1, 0), (-1, 1), (1, 1))
+_B_ROWS = ((0, 0), (0, 1), (-1, 0))  # the bias lands in k1 - k3 as br and in k1 + k2 as bi
+_Y_ROWS = ((1, 1), (0, 1), (-1, 0))  # output: real = sum of r * k, imag = sum of i * k over the rows (r, i)
+_TO_BLOCKS, _FROM_BLOCKS = "ComplexToRealBlocksBackward0", "RealBlocksToComplexBackward0"
+
+
+def _lincomb(coeffs, arrays) -> np.ndarray:
+    """sum of c * a for coefficients c in {-1, 0, 1}, by additions only (zeros when every c is 0)."""
+    acc = None
+    for c, a in zip(coeffs, arrays):
+        if c:
+            acc = (a if c == 1 else -a) if acc is None else (acc + a if c == 1 else acc - a)
+    return np.zeros_like(arrays[0]) if acc is None else acc
+
+
+def _to_blocks(a: np.ndarray, dim: int, rows) -> np.ndarray:
+    """complex (.., C, ..) -> real (.., 3C, ..): block j is r_j re(a) + i_j im(a) for rows (r_j, i_j)."""
+    return np.concatenate([_lincomb(row, (a.real, a.imag)) for row in rows], axis=dim)
+
+
+def _from_blocks(k: np.ndarray, dim: int, rows) -> np.ndarray:
+    """The transpose of _to_blocks on (real, imag) pairs: real (.., 3C, ..) -> complex sum_j (r_j + i i_j) k_j."""
+    parts = np.split(k, 3, axis=dim)
+    out = np.empty(parts[0].shape, np.result_type(k.dtype, np.complex64))
+    out.real = _lincomb([r for r, _ in rows], parts)
+    out.imag = _lincomb([i for _, i in rows], parts)
+    return out
+
+
+def _blocks(t: Tensor, dim: int, rows) -> Tensor:
+    """_to_blocks as a recorded linear map (backward: _from_blocks), so any order of derivatives exists."""
+    return linear_op(t, partial(_to_blocks, dim=dim, rows=rows), partial(_from_blocks, dim=dim, rows=rows),
+                     _TO_BLOCKS, _FROM_BLOCKS)
+
+
+def _complex_conv(real_conv, input: Tensor, weight: Tensor, bias, batched: bool, groups: int) -> Tensor:
+    """A complex convolution (validated arguments) by Gauss's three real products (rows above), run as one real
+    convolution with 3x the groups over the input blocks [xr + xi, xr, xi] (part-major, so each block's groups stay
+    contiguous; the weight's first dim is split into the groups for plain and transposed convolutions alike). The
+    complex <-> real-block maps are recorded linear ops whose backward is their transpose on (real, imag) pairs, which
+    is torch's convention (grad = dL/d(real) + i dL/d(imag))."""
+    dim = 1 if batched else 0
+    x = _blocks(input, dim, _X_ROWS)
+    w = _blocks(weight, 0, _W_ROWS)
+    b = None if bias is None else _blocks(bias, 0, _B_ROWS)
+    k = real_conv(x, w, b, groups=3 * groups)
+    return linear_op(k, partial(_from_blocks, dim=dim, rows=_Y_ROWS), partial(_to_blocks, dim=dim, rows=_Y_ROWS),
+                     _FROM_BLOCKS, _TO_BLOCKS)
 
 
 def _as_4d(t: Tensor, nd: int, batched: bool) -> Tensor:
@@ -1023,7 +1093,6 @@ def _check_transposed(op: str, nd: int, input: Tensor, weight: Tensor, bias, str
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """F.conv_transpose2d: the adjoint of conv2d (GEMM with the transposed weight, then col2im)."""
-    _no_complex("conv_transpose2d", input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     op = "conv_transpose2d"
@@ -1035,6 +1104,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 def _conv_transpose_tensor(input: Tensor, weight: Tensor, bias, batched: bool, s, p, d, groups: int,
                            osz) -> Tensor:
     """conv_transpose of validated tensors with 2-d geometry (or 3-d on CPU floats), recorded for autograd."""
+    if input.is_complex():
+        return _complex_conv(partial(_conv_transpose_tensor, batched=batched, s=s, p=p, d=d, osz=osz), input,
+                             weight, bias, batched, groups)
     x = input._data if batched else input._data[None]
     out = _conv_transpose2d_arrays(x, weight._data, None if bias is None else bias._data, s, p, d, groups, osz,
                                    input.dtype)
@@ -1050,7 +1122,6 @@ def _conv_transpose_nd(op: str, nd: int, input: Tensor, weight: Tensor, bias, st
                        groups, dilation) -> Tensor:
     """conv_transpose1d / conv_transpose3d: torch's checks, then conv_transpose2d (1-d: height 1; 3-d: the depth
     taps as extra output channels, summed into place by fold along depth). Recorded ops throughout."""
-    _no_complex(op, input, weight, bias)
     if amp.STATE.active:  # autocast: torch's lower-precision op list
         input, weight, bias = amp.lower_precision(input, weight, bias)
     batched, in_shape, s, p, op_, d, osz = _check_transposed(op, nd, input, weight, bias, stride, padding,

@@ -80,19 +80,21 @@ def _rand(tensor: Tensor, generator, normal: bool) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    """Values drawn from U(a, b)."""
+    """Values drawn from U(a, b) (each part of a complex tensor, as torch's)."""
     if _skip_depth:
         return tensor
     with no_grad():
-        return _fill_from(tensor, _rand(tensor, generator, False).mul_(b - a).add_(a))
+        low = complex(a, a) if tensor.is_complex() else a
+        return _fill_from(tensor, _rand(tensor, generator, False).mul_(b - a).add_(low))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Values drawn from N(mean, std**2)."""
+    """Values drawn from N(mean, std**2) (a complex tensor: each part N(mean, std**2 / 2), as torch's)."""
     if _skip_depth:
         return tensor
     with no_grad():
-        return _fill_from(tensor, _rand(tensor, generator, True).mul_(std).add_(mean))
+        shift = complex(mean, mean) if tensor.is_complex() else mean
+        return _fill_from(tensor, _rand(tensor, generator, True).mul_(std).add_(shift))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,

@@ -13,6 +13,7 @@ from .optimizer import (
     check_common,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
 )
 
@@ -42,10 +43,10 @@ class Adadelta(Optimizer):
                     state["square_avg"] = zeros_like(p)
                     state["acc_delta"] = zeros_like(p)
                 next_step(state["step"])
-                grad = p.grad if not maximize else -p.grad
+                p, grad, square_avg, acc_delta = real_views(p, p.grad, state["square_avg"], state["acc_delta"])
+                grad = grad if not maximize else -grad
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
-                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                 square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
                 std = square_avg.add(eps).sqrt_()
                 delta = acc_delta.add(eps).sqrt_()

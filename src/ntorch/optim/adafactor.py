@@ -9,7 +9,7 @@ from .. import dtypes
 from ..ops.creation import zeros, zeros_like
 from ..ops.reduction import norm
 from ..tensor import Tensor
-from .optimizer import Optimizer, Params, _closure_loss, _use_grad, next_step, step_tensor
+from .optimizer import Optimizer, Params, _closure_loss, _use_grad, next_step, refuse_complex, step_tensor
 
 
 class Adafactor(Optimizer):
@@ -54,6 +54,7 @@ class Adafactor(Optimizer):
             eps1, eps2 = group["eps"]
             d, beta2_decay, weight_decay = group["d"], group["beta2_decay"], group["weight_decay"]
             lr = group["lr"].item() if isinstance(group["lr"], Tensor) else group["lr"]
+            refuse_complex(group, "Adafactor")
             for p in group["params"]:
                 if p.grad is None:
                     continue

@@ -20,6 +20,7 @@ from .optimizer import (
     fused_group,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
 )
 
@@ -44,7 +45,8 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 state = self.state[p]
                 state["step"] = step_tensor()
-                state["sum"] = full_like(p, group["initial_accumulator_value"])
+                init = group["initial_accumulator_value"]  # complex(v, v) for a complex p, as torch's
+                state["sum"] = full_like(p, complex(init, init) if p.is_complex() else init)
 
     @_use_grad
     def step(self, closure: Callable | None = None):
@@ -55,16 +57,16 @@ class Adagrad(Optimizer):
             fused = fused_group(group)
             for p in params_with_grad(group):
                 state = self.state[p]
-                if fused and fusable(p, p.grad, state["sum"]):
-                    adagrad_(p, p.grad, state["sum"], step=next_step(state["step"]), lr=lr, lr_decay=lr_decay,
+                p, grad, state_sum = real_views(p, p.grad, state["sum"])
+                if fused and fusable(p, grad, state_sum):
+                    adagrad_(p, grad, state_sum, step=next_step(state["step"]), lr=lr, lr_decay=lr_decay,
                              eps=eps, weight_decay=weight_decay, maximize=maximize)
                     continue
                 step = next_step(state["step"])
-                grad = p.grad if not maximize else -p.grad
+                grad = grad if not maximize else -grad
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
                 clr = lr / (1 + (step - 1) * lr_decay)
-                state_sum = state["sum"]
                 state_sum.addcmul_(grad, grad, value=1)
                 std = state_sum.sqrt().add_(eps)
                 p.addcdiv_(grad, std, value=-clr)

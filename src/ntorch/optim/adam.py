@@ -21,6 +21,7 @@ from .optimizer import (
     fused_group,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
     weight_decay_,
 )
@@ -60,17 +61,17 @@ class Adam(Optimizer):
             fused = fused_group(group)
             for p in params_with_grad(group):
                 state = self._state(p, amsgrad)
-                if fused:
-                    max_sq = state["max_exp_avg_sq"] if amsgrad else None  # KeyError as torch's, when missing
-                    if fusable(p, p.grad, state["exp_avg"], state["exp_avg_sq"], max_sq):
-                        adam_(p, p.grad, state["exp_avg"], state["exp_avg_sq"], max_sq, step=next_step(state["step"]),
-                              lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                              maximize=maximize, decoupled=decoupled)
-                        continue
-                grad = p.grad if not maximize else -p.grad
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                max_sq = state["max_exp_avg_sq"] if amsgrad else None  # KeyError as torch's, when missing
+                param, grad, exp_avg, exp_avg_sq, max_sq = real_views(p, p.grad, state["exp_avg"],
+                                                                      state["exp_avg_sq"], max_sq)
+                if fused and fusable(param, grad, exp_avg, exp_avg_sq, max_sq):
+                    adam_(param, grad, exp_avg, exp_avg_sq, max_sq, step=next_step(state["step"]), lr=lr,
+                          beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                          maximize=maximize, decoupled=decoupled)
+                    continue
+                grad = grad if not maximize else -grad
                 step = next_step(state["step"])
-                grad = weight_decay_(p, grad, lr, weight_decay, decoupled)
+                grad = weight_decay_(param, grad, lr, weight_decay, decoupled)
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 bias_correction1 = 1 - beta1**step
@@ -78,11 +79,10 @@ class Adam(Optimizer):
                 step_size = lr / bias_correction1
                 bias_correction2_sqrt = bias_correction2**0.5
                 if amsgrad:
-                    max_sq = state["max_exp_avg_sq"]
                     max_sq.maximum_(exp_avg_sq)
                     denom = max_sq.sqrt()
                 else:
                     denom = exp_avg_sq.sqrt()
                 denom.div_(bias_correction2_sqrt).add_(eps)
-                p.addcdiv_(exp_avg, denom, value=-step_size)
+                param.addcdiv_(exp_avg, denom, value=-step_size)
         return loss

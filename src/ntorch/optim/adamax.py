@@ -14,6 +14,7 @@ from .optimizer import (
     check_common,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
 )
 
@@ -41,8 +42,8 @@ class Adamax(Optimizer):
                     state["step"] = step_tensor()
                     state["exp_avg"] = zeros_like(p)
                     state["exp_inf"] = zeros_like(p)
-                grad = p.grad if not maximize else -p.grad
-                exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+                p, grad, exp_avg, exp_inf = real_views(p, p.grad, state["exp_avg"], state["exp_inf"])
+                grad = grad if not maximize else -grad
                 step = next_step(state["step"])
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)

@@ -15,6 +15,7 @@ from .optimizer import (
     check_common,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
 )
 
@@ -41,8 +42,9 @@ class ASGD(Optimizer):
                     state["eta"] = tensor(lr, dtype=dtypes.get_default_dtype(), device=p.device)
                     state["mu"] = ones((), dtype=dtypes.get_default_dtype(), device=p.device)
                     state["ax"] = zeros_like(p)
-                grad = p.grad if not group["maximize"] else -p.grad
-                eta, mu, ax = state["eta"], state["mu"], state["ax"]
+                eta, mu = state["eta"], state["mu"]
+                p, grad, ax = real_views(p, p.grad, state["ax"])
+                grad = grad if not group["maximize"] else -grad
                 step = next_step(state["step"])
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)

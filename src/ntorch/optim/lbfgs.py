@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ..ops.creation import zeros
 from ..ops.joins import cat
 from ..tensor import Tensor
-from .optimizer import Optimizer, Params, _closure_loss, _use_grad, check_common
+from .optimizer import Optimizer, Params, _closure_loss, _use_grad, check_common, real_views
 
 
 def _scalar(value) -> float:
@@ -130,18 +130,19 @@ class LBFGS(Optimizer):
 
     def _numel(self) -> int:
         if self._numel_cache is None:
-            self._numel_cache = sum(p.numel() for p in self._params)
+            # a complex parameter counts twice: it is stepped as view_as_real of itself, as torch's
+            self._numel_cache = sum(2 * p.numel() if p.is_complex() else p.numel() for p in self._params)
         return self._numel_cache
 
     def _gather_flat_grad(self) -> Tensor:
         views = [zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None else p.grad.reshape(-1)
                  for p in self._params]
-        return cat(views, 0)
+        return cat([real_views(v)[0].reshape(-1) for v in views], 0)  # complex: (real, imag) pairs
 
     def _add_grad(self, step_size, update: Tensor) -> None:
         offset = 0
         alpha = _scalar(step_size)
-        for p in self._params:
+        for p in (real_views(q)[0] for q in self._params):
             numel = p.numel()
             p.add_(update[offset:offset + numel].view_as(p), alpha=alpha)
             offset += numel

@@ -11,7 +11,7 @@ from .. import dtypes
 from ..ops.creation import zeros_like
 from ..ops.linalg import addmm
 from ..tensor import Tensor
-from .optimizer import Optimizer, Params, _closure_loss, _use_grad
+from .optimizer import Optimizer, Params, _closure_loss, _use_grad, refuse_complex
 
 EPS = 1e-7
 DEFAULT_A = 3.4445
@@ -84,6 +84,7 @@ class Muon(Optimizer):
         for group in self.param_groups:
             lr = group["lr"].item() if isinstance(group["lr"], Tensor) else group["lr"]
             momentum = group["momentum"]
+            refuse_complex(group, "Muon")
             for p in group["params"]:
                 if p.grad is None:
                     continue

@@ -14,6 +14,7 @@ from .optimizer import (
     check_common,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
     weight_decay_,
 )
@@ -48,8 +49,9 @@ class NAdam(Optimizer):
                     state["mu_product"] = step_tensor(1.0)  # a float32 tensor, as in torch
                     state["exp_avg"] = zeros_like(p)
                     state["exp_avg_sq"] = zeros_like(p)
-                grad = p.grad if not maximize else -p.grad
-                exp_avg, exp_avg_sq, mu_product = state["exp_avg"], state["exp_avg_sq"], state["mu_product"]
+                mu_product = state["mu_product"]
+                p, grad, exp_avg, exp_avg_sq = real_views(p, p.grad, state["exp_avg"], state["exp_avg_sq"])
+                grad = grad if not maximize else -grad
                 step = next_step(state["step"])
                 bias_correction2 = 1 - beta2**step
                 grad = weight_decay_(p, grad, lr, weight_decay, decoupled)

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..ops.complex import view_as_real
 from ..ops.creation import tensor as _tensor
 from ..tensor import Tensor
 from ..utils.hooks import RemovableHandle
@@ -76,15 +77,39 @@ def weight_decay_(p: Tensor, grad: Tensor, lr: float, weight_decay: float, decou
     return grad.add(p, alpha=weight_decay)
 
 
+def real_views(*tensors: Tensor | None) -> tuple:
+    """torch's _view_as_real: a complex parameter, its gradient and its state are stepped as view_as_real of
+    themselves, so every rule updates the (real, imag) pairs as independent real parameters (Adam's second moment
+    is per component, not |g|^2). Real tensors and None pass through; the first tensor (the parameter, whose dtype
+    its gradient and state share) decides, which keeps a real parameter's step free of the per-tensor checks."""
+    if not tensors[0].is_complex():
+        return tensors
+    return tuple(view_as_real(t) if t is not None and t.is_complex() else t for t in tensors)
+
+
+def refuse_complex(group: dict, name: str) -> None:
+    """torch's check at the start of a group's step in the optimizers that have no complex rule (Adafactor, Muon)."""
+    for p in group["params"]:
+        if p.grad is not None and p.is_complex():
+            raise RuntimeError(f"{name} does not support complex parameters")
+
+
 FUSED = True
 """Module switch for the fused steps (tests and bench/optim_bench.py turn it off to run the op-by-op path)."""
 
+_FUSED_DEVICES = ["mps", "cuda", "xpu", "hpu", "cpu", "mtia", "privateuseone"]  # torch's list, as it prints it
 _HYPER_TENSOR_KEYS = ("lr", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha", "lr_decay")
 
 
 def fused_group(group: dict) -> bool:
     """Whether a param group may take the fused path: not differentiable, not capturable, and every
-    hyperparameter a Python number (a tensor lr or beta takes the op-by-op path)."""
+    hyperparameter a Python number (a tensor lr or beta takes the op-by-op path). A group made with fused=True
+    refuses complex parameters, as torch's (its fused kernels are real only)."""
+    if group.get("fused"):
+        for p in group["params"]:
+            if p.grad is not None and p.is_complex():
+                raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported "
+                                   f"devices: {_FUSED_DEVICES} but {p.dtype} and {p.device.type}")
     if not FUSED or group.get("differentiable") or group.get("capturable"):
         return False
     for key in _HYPER_TENSOR_KEYS:
@@ -202,10 +227,6 @@ def _with_step_hooks(step: Callable) -> Callable:
 class Optimizer:
     """Base class of all optimizers (torch.optim.Optimizer)."""
 
-    # whether the step rule is right for complex parameters as they are (ntorch/optim/__init__.py marks the built-in
-    # optimizers whose rules are not; a subclass of one's own writes its rule for itself)
-    _complex_params = True
-
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
@@ -296,11 +317,6 @@ class Optimizer:
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(param)}")
             if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
-            if param.is_complex() and not self._complex_params:
-                # torch steps a complex parameter as view_as_real of it, its gradient and its state; ntorch's update
-                # rules (other than SGD's, which is linear in the gradient) would treat it as one complex number
-                raise NotImplementedError(f"{type(self).__name__}: complex parameters are not supported in ntorch "
-                                          "yet (SGD supports them)")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")

@@ -14,6 +14,7 @@ from .optimizer import (
     check_common,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
     weight_decay_,
 )
@@ -45,8 +46,8 @@ class RAdam(Optimizer):
                     state["step"] = step_tensor()
                     state["exp_avg"] = zeros_like(p)
                     state["exp_avg_sq"] = zeros_like(p)
-                grad = p.grad if not maximize else -p.grad
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                p, grad, exp_avg, exp_avg_sq = real_views(p, p.grad, state["exp_avg"], state["exp_avg_sq"])
+                grad = grad if not maximize else -grad
                 step = next_step(state["step"])
                 grad = weight_decay_(p, grad, lr, weight_decay, decoupled)
                 exp_avg.lerp_(grad, 1 - beta1)

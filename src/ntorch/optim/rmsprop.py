@@ -19,6 +19,7 @@ from .optimizer import (
     fused_group,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
 )
 
@@ -54,29 +55,26 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = zeros_like(p)
                     if centered:
                         state["grad_avg"] = zeros_like(p)
-                if fused:
-                    grad_avg = state["grad_avg"] if centered else None
-                    buf = state["momentum_buffer"] if momentum > 0 else None
-                    if fusable(p, p.grad, state["square_avg"], grad_avg, buf):
-                        next_step(state["step"])
-                        rmsprop_(p, p.grad, state["square_avg"], grad_avg, buf, lr=lr, alpha=alpha, eps=eps,
-                                 weight_decay=weight_decay, momentum=momentum, centered=centered, maximize=maximize)
-                        continue
-                grad = p.grad if not maximize else -p.grad
-                square_avg = state["square_avg"]
+                grad_avg = state["grad_avg"] if centered else None
+                buf = state["momentum_buffer"] if momentum > 0 else None
+                p, grad, square_avg, grad_avg, buf = real_views(p, p.grad, state["square_avg"], grad_avg, buf)
+                if fused and fusable(p, grad, square_avg, grad_avg, buf):
+                    next_step(state["step"])
+                    rmsprop_(p, grad, square_avg, grad_avg, buf, lr=lr, alpha=alpha, eps=eps,
+                             weight_decay=weight_decay, momentum=momentum, centered=centered, maximize=maximize)
+                    continue
+                grad = grad if not maximize else -grad
                 next_step(state["step"])
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
                 square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
                 if centered:
-                    grad_avg = state["grad_avg"]
                     grad_avg.lerp_(grad, 1 - alpha)
                     avg = square_avg.clone().addcmul_(grad_avg, grad_avg, value=-1).sqrt_()
                 else:
                     avg = square_avg.sqrt()
                 avg.add_(eps)
                 if momentum > 0:
-                    buf = state["momentum_buffer"]
                     buf.mul_(momentum).addcdiv_(grad, avg)
                     p.add_(buf, alpha=-lr)
                 else:

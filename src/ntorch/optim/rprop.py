@@ -15,6 +15,7 @@ from .optimizer import (
     check_common,
     next_step,
     params_with_grad,
+    real_views,
     step_tensor,
 )
 
@@ -42,9 +43,10 @@ class Rprop(Optimizer):
                 if len(state) == 0:
                     state["step"] = step_tensor()
                     state["prev"] = zeros_like(p)
-                    state["step_size"] = full_like(p.grad, lr)
-                grad = p.grad if not group["maximize"] else -p.grad
-                prev, step_size = state["prev"], state["step_size"]
+                    # complex(lr, lr) for a complex p, as torch's
+                    state["step_size"] = full_like(p.grad, complex(lr, lr) if p.is_complex() else lr)
+                p, grad, prev, step_size = real_views(p, p.grad, state["prev"], state["step_size"])
+                grad = grad if not group["maximize"] else -grad
                 next_step(state["step"])
                 sign = grad.mul(prev).sign()
                 falling = sign < 0
