@@ -15,8 +15,8 @@ from numba import njit, prange
 
 from .matmul import matmul_into
 
-__all__ = ["lu_factor", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd", "geqrf", "ldl_factor",
-           "ldl_solve"]
+__all__ = ["lu_factor", "lu_det", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd", "geqrf",
+           "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -57,6 +57,19 @@ def _lu1(a, piv, info):
 def _lu_factor_batch(a, piv, info):
     for b in prange(a.shape[0]):
         _lu1(a[b], piv[b], info[b:b + 1])
+
+
+@njit(**_JIT)
+def lu_det(lu, piv, out):
+    """out[b] <- det of the matrix whose getrf factors are lu[b], piv[b]: U's diagonal product, negated per row
+    swap (one pass, no temporaries: for small matrices the NumPy post-processing cost more than the LU)."""
+    for b in range(lu.shape[0]):
+        d = 1.0
+        for i in range(min(lu.shape[1], lu.shape[2])):
+            d *= lu[b, i, i]
+            if piv[b, i] != i + 1:
+                d = -d
+        out[b] = d
 
 
 @njit(**_JIT)
