@@ -45,12 +45,14 @@ def _lu1(a, piv, info):
                 info[0] = k + 1
             continue
         inv = 1.0 / d
+        ak = a[k, k + 1:]
         for i in range(k + 1, m):
             a[i, k] *= inv
             lik = a[i, k]
             if lik != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= lik * a[k, j]
+                ai = a[i, k + 1:]
+                for j in range(ak.size):  # from 0: Numba drops the negative-index check, so the loop vectorizes
+                    ai[j] -= lik * ak[j]
 
 
 @njit(**_PJIT)
@@ -265,9 +267,12 @@ def _tred2(v, d, e):
                 f = d[j]
                 v[i, j] = f
                 g = e[j] + v[j, j] * f
-                for k in range(j + 1, i):
-                    g += v[j, k] * d[k]
-                    e[k] += v[j, k] * f
+                vj = v[j, j + 1:i]  # slices, so the loops index from 0 and vectorize (see _lu1)
+                dj = d[j + 1:i]
+                ej = e[j + 1:i]
+                for k in range(vj.size):
+                    g += vj[k] * dj[k]
+                    ej[k] += vj[k] * f
                 e[j] = g
             f = 0.0
             for j in range(i):
@@ -279,8 +284,11 @@ def _tred2(v, d, e):
             for j in range(i):
                 f = d[j]
                 g = e[j]
-                for k in range(j, i):
-                    v[j, k] -= f * e[k] + g * d[k]
+                vj = v[j, j:i]
+                ej = e[j:i]
+                dj = d[j:i]
+                for k in range(vj.size):
+                    vj[k] -= f * ej[k] + g * dj[k]
                 d[j] = v[j, i - 1]
                 v[j, i] = 0.0
         d[i] = h
