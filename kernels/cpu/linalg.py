@@ -550,9 +550,11 @@ def _gemm_sub(c, a, b) -> None:
 
 @njit(**_JIT)
 def _axpy4(y, lo, hi, x0, x1, x2, x3, f0, f1, f2, f3):
-    """y[lo:hi] -= f0 x0 + f1 x1 + f2 x2 + f3 x3: four updates per load and store of y."""
-    for i in range(lo, hi):
-        y[i] -= f0 * x0[i] + f1 * x1[i] + f2 * x2[i] + f3 * x3[i]
+    """y[lo:hi] -= f0 x0 + f1 x1 + f2 x2 + f3 x3: four updates per load and store of y (on slices indexed from
+    0, so that Numba drops its negative-index checks and the loop vectorizes)."""
+    ys, a0, a1, a2, a3 = y[lo:hi], x0[lo:hi], x1[lo:hi], x2[lo:hi], x3[lo:hi]
+    for i in range(ys.size):
+        ys[i] -= f0 * a0[i] + f1 * a1[i] + f2 * a2[i] + f3 * a3[i]
 
 
 @njit(**_JIT)
@@ -566,9 +568,9 @@ def _rows_update(y, rows, f, lo, hi):
     while t < kt:
         ft = f[t]
         if ft != 0.0:
-            r = rows[t]
-            for i in range(lo, hi):
-                y[i] -= ft * r[i]
+            ys, r = y[lo:hi], rows[t, lo:hi]
+            for i in range(ys.size):
+                ys[i] -= ft * r[i]
         t += 1
 
 
