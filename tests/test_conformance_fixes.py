@@ -373,3 +373,24 @@ def test_unique_keeps_the_zero_torch_std_sort_puts_first():
         assert z.size == 1 and not np.signbit(z[0]), dt
         w = nt.unique(nt.tensor([-0.0, 0.0, 1.0], dtype=dt)).numpy()
         assert np.signbit(w[0])
+
+
+@pytest.mark.parametrize("dt", [nt.float16, nt.float32, nt.float64])
+def test_gelu_tanh_of_minus_inf_is_nan(dt):
+    """torch: 0.5 * x * (1 + tanh(...)) is -inf * 0 = nan at -inf in every dtype; large finite negatives give -0.0."""
+    got = nt.nn.functional.gelu(nt.tensor([-np.inf, -30.0, np.inf], dtype=dt), approximate="tanh").numpy()
+    assert np.isnan(got[0]) and got[1] == 0 and np.signbit(got[1]) and got[2] == np.inf
+
+
+@pytest.mark.parametrize("name,kw", [("logsigmoid", {}), ("rrelu", {"training": False}),
+                                     ("rrelu", {"training": True})])
+def test_logsigmoid_and_rrelu_return_contiguous(name, kw):
+    """torch allocates these outputs contiguous (log_sigmoid_forward, rrelu_with_noise) whatever the input layout."""
+    base = np.arange(15, dtype=np.float32).reshape(5, 3) - 7
+    x = nt.tensor(base).t()
+    y = getattr(nt.nn.functional, name)(x, **kw)
+    assert y.is_contiguous() and y.stride() == (5, 1)
+    if name == "logsigmoid":
+        np.testing.assert_allclose(y.numpy(), -np.log1p(np.exp(-base.T.astype(np.float64))), rtol=1e-6)
+    elif not kw["training"]:
+        np.testing.assert_array_equal(y.numpy(), np.where(base.T >= 0, base.T, base.T * np.float32(11 / 48)))

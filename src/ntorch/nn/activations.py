@@ -126,7 +126,8 @@ def tanhshrink(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for any x."""
     _float(input, "log_sigmoid_cpu")
-    return pointwise.clamp_max(input, 0.0) - (-input.abs()).exp().log1p()
+    x = input.contiguous()  # torch's log_sigmoid_forward allocates a contiguous output whatever the input layout
+    return pointwise.clamp_max(x, 0.0) - (-x.abs()).exp().log1p()
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
@@ -202,7 +203,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     _float(input, "leaky_relu_cpu")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
-    x = _src(input, inplace)
+    # torch's rrelu_with_noise allocates its output contiguous (a transposed or channels-last input too)
+    x = _src(input, inplace).contiguous()
     if training:
         slope = rand(tuple(input.shape), dtype=input.dtype, device=input.device) * (upper - lower) + lower
         res = pointwise.where(x >= 0, x, x * slope)
