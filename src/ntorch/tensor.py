@@ -289,6 +289,10 @@ class Tensor:
             from .autograd.inplace import refresh_view
 
             fn = refresh_view(self)
+        if fn is not None and type(fn).__name__ != fn._name:
+            from .autograd.graph import named_node
+
+            named_node(fn)  # type(grad_fn).__name__ is the node's name, as torch's per-function classes
         return fn
 
     @property

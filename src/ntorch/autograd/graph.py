@@ -188,12 +188,55 @@ class Node:
         return _Handle(self._pre_hooks, fn)
 
 
+_NEXT_SLOT = Node.__dict__["next_functions"]  # the slot's descriptor, read by the named classes' property
+_NAMED_CLASSES: dict = {}  # (base class, node name) -> its subclass of that name
+
+
+def _named_next_functions(node: Node) -> tuple:
+    edges = _NEXT_SLOT.__get__(node)
+    for child, _ in edges:
+        if child is not None:
+            named_node(child)
+    return edges
+
+
+def _set_next_functions(node: Node, edges: tuple) -> None:
+    _NEXT_SLOT.__set__(node, edges)
+
+
+def named_node(node):
+    """Give node a class of its name (torch has one class per backward function: type(y.grad_fn).__name__ is
+    'MulBackward0'). Done lazily, when a user reaches the node (Tensor.grad_fn, next_functions), so recording an
+    op stays one shared-class allocation; the class adds no slots, so __class__ can be swapped."""
+    if node is None:
+        return None
+    cls = type(node)
+    name = node._name
+    if cls.__name__ != name:
+        base = cls.__bases__[0] if cls in _NAMED_SET else cls
+        key = (base, name)
+        named = _NAMED_CLASSES.get(key)
+        if named is None:
+            named = type(name, (base,), {"__slots__": (), "__module__": base.__module__,
+                                         "next_functions": property(_named_next_functions, _set_next_functions)})
+            _NAMED_CLASSES[key] = named
+            _NAMED_SET.add(named)
+        node.__class__ = named
+    return node
+
+
+_NAMED_SET: set = set()
+
+
 class AccumulateGrad(Node):
     """The node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
 
     def __init__(self, variable: Tensor) -> None:
         super().__init__("AccumulateGrad", None, ())
         self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
 
     def apply(self, grad):
         accumulate_into_grad(self.variable, grad)
