@@ -199,7 +199,7 @@ def _needed_nodes(roots: Sequence[tuple], targets: set) -> set:
 
 def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> list:
     grads = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -219,8 +219,10 @@ def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> 
 
             g = full_like(out, g)
         elif tuple(g.shape) != tuple(out.shape):
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
-                               f"shape of {out.shape}.")
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has "
+                               f"a shape of {out.shape}.")
+        elif g.dtype is not out.dtype and g.dtype.is_floating_point and out.dtype.is_floating_point:
+            g = g.to(out.dtype)  # torch's validate_outputs casts a gradient to its output's dtype
         grads.append(g)
     return grads
 
@@ -281,6 +283,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     if len(grad_list) != len(outputs):
         raise RuntimeError(f"grad requires one grad_output per output: got {len(grad_list)} for "
                            f"{len(outputs)} outputs")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    if is_grads_batched:
+        return _grad_batched(outputs, inputs_t, grad_list, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if retain_graph is None:
         retain_graph = create_graph
     if allow_unused is None:
@@ -289,16 +297,34 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     got = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                        capture=_input_edges(inputs_t), accumulate=False)
     result = []
-    for t, g in zip(inputs_t, got):
+    for i, (t, g) in enumerate(zip(inputs_t, got)):
         if g is None:
             if materialize_grads:
                 from ..ops.creation import zeros_like
 
                 g = zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
         elif not create_graph:
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+def _grad_batched(outputs: tuple, inputs: tuple, grad_list: list, retain_graph, create_graph: bool, allow_unused,
+                  materialize_grads: bool) -> tuple:
+    """grad(..., is_grads_batched=True): each grad_output's first dim is a batch of vectors; one backward per
+    vector (torch vmaps the backward), results stacked along a new first dim (None stays None)."""
+    from ..ops.joins import stack
+
+    sizes = {g.shape[0] for g in grad_list if isinstance(g, Tensor)}
+    if len(sizes) != 1 or any(not isinstance(g, Tensor) for g in grad_list):
+        raise RuntimeError("grad: is_grads_batched=True needs a batched Tensor for every grad_output")
+    (n,) = sizes
+    per = []
+    for b in range(n):
+        per.append(grad(outputs, inputs, [g[b] for g in grad_list], retain_graph=True if b < n - 1 else
+                        retain_graph, create_graph=create_graph, allow_unused=allow_unused,
+                        materialize_grads=materialize_grads))
+    return tuple(None if per[0][i] is None else stack([p[i] for p in per]) for i in range(len(inputs)))

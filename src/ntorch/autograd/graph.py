@@ -170,8 +170,10 @@ class Node:
         return grads if isinstance(grads, tuple) else (grads,)
 
     def release(self) -> None:
-        """Free saved tensors once backward has run (unless retain_graph); a released node has _saved None."""
-        self._saved = None
+        """Free saved tensors once backward has run (unless retain_graph); a released node has _saved None. A node
+        that saved nothing stays runnable: torch raises only when a freed saved tensor is read."""
+        if self._saved:
+            self._saved = None
 
     def register_hook(self, fn: Callable) -> _Handle:
         """fn(grad_inputs, grad_outputs) after this node runs; may return replacement grad_inputs."""
@@ -247,24 +249,24 @@ class AccumulateGrad(Node):
 
 
 def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
-    """Add `grad` into t.grad. `owned`: the caller checked (sole_owner) that nothing else references grad or its
+    """Add `grad` into t._grad. `owned`: the caller checked (sole_owner) that nothing else references grad or its
     memory, so it can become .grad without a copy, as PyTorch steals a gradient whose use count is 1."""
     if grad is None:
         return
-    if t.grad is None:
+    if t._grad is None:
         if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape:
-            t.grad = grad.detach()
+            t._grad = grad.detach()
         else:  # a copy: the gradient may be another leaf's .grad too, or the user's tensor
-            t.grad = grad.clone() if grad_mode.STATE.enabled else grad.detach().clone()
+            t._grad = grad.clone() if grad_mode.STATE.enabled else grad.detach().clone()
     elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
-        t.grad = t.grad + grad
-    elif t.grad._data.shape == grad._data.shape and t.grad._data.dtype == grad._data.dtype \
-            and t.grad._data.dtype.kind == "f" and t.grad._data.dtype.itemsize >= 4 \
-            and type(t.grad._data) is np.ndarray and type(grad._data) is np.ndarray:
-        np.add(t.grad._data, grad._data, out=t.grad._data)  # the common case, without the op machinery
-        t.grad._bump_version()
+        t._grad = t._grad + grad
+    elif t._grad._data.shape == grad._data.shape and t._grad._data.dtype == grad._data.dtype \
+            and t._grad._data.dtype.kind == "f" and t._grad._data.dtype.itemsize >= 4 \
+            and type(t._grad._data) is np.ndarray and type(grad._data) is np.ndarray:
+        np.add(t._grad._data, grad._data, out=t._grad._data)  # the common case, without the op machinery
+        t._grad._bump_version()
     else:
-        t.grad.add_(grad)
+        t._grad.add_(grad)
 
 
 def _reference_counts(t: Tensor) -> tuple:
