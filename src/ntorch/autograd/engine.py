@@ -36,9 +36,8 @@ def _add(a: Tensor | None, b: Tensor | None) -> Tensor | None:
 def _check_nan(node: Node, grads: tuple) -> None:
     for i, g in enumerate(grads):
         if isinstance(g, Tensor) and g.dtype.is_floating_point and bool((g != g).any()):
-            where = "".join(node._forward_stack or [])
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output."
-                               + (f"\nTraceback of the forward call that caused the error:\n{where}" if where else ""))
+            # (the forward's traceback comes as torch's "Error detected in ..." warning, from run_backward)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_graph: bool, create_graph: bool,
@@ -80,6 +79,7 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
     state = grad_mode.STATE
     previous, state.enabled = state.enabled, create_graph  # formulas record only under create_graph
     check_nan = state.anomaly and state.anomaly_check_nan
+    node = None
     try:
         while ready:
             node = ready.pop()
@@ -140,6 +140,13 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                     queued.add(nxt)
                     ready.append(nxt)
             out_grads = g = nbuf = None  # drop references, so a leaf's sole_owner check sees only its own
+    except Exception:
+        if state.anomaly and node is not None and node._forward_stack:
+            import warnings
+
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                          + "".join(node._forward_stack), UserWarning, stacklevel=2)
+        raise
     finally:
         state.enabled = previous
     return [captured.get(k) for k in capture_keys]
@@ -173,6 +180,9 @@ def _run_tensor_hooks(hooks: dict, buf: list) -> None:
             if nr < len(buf) and buf[nr] is not None:
                 res = hook(buf[nr])
                 if res is not None:
+                    if isinstance(res, Tensor) and res.shape != buf[nr].shape:
+                        raise RuntimeError(f"hook '{getattr(hook, '__name__', type(hook).__name__)}' has changed "
+                                           "the size of value")
                     buf[nr] = res
 
 
