@@ -394,3 +394,39 @@ def test_logsigmoid_and_rrelu_return_contiguous(name, kw):
         np.testing.assert_allclose(y.numpy(), -np.log1p(np.exp(-base.T.astype(np.float64))), rtol=1e-6)
     elif not kw["training"]:
         np.testing.assert_array_equal(y.numpy(), np.where(base.T >= 0, base.T, base.T * np.float32(11 / 48)))
+
+
+_EDGE = np.array([0.0, -0.0, 1.0, -1.0, 2.5, -3.0, np.nan, np.inf, -np.inf, 0.5])
+
+
+@pytest.mark.parametrize("name,kw,alpha,scale,ins,node", [
+    ("elu", {"alpha": 0.7}, 0.7, 1.0, 1.0, "EluBackward0"),
+    ("celu", {"alpha": 0.5}, 0.5, 1.0, 2.0, "CeluBackward0"),
+    ("selu", {}, 1.6732632423543772, 1.0507009873554805, 1.0, "EluBackward0")])
+def test_elu_family_gradients_are_torchs(name, kw, alpha, scale, ins, node):
+    """torch's elu_backward: g * scale for x > 0 and nan, g * alpha * scale * ins * exp(x * ins) for x <= 0;
+    elu_double_backward multiplies by (x < 0): the second derivative is 0 at 0 and nan."""
+    x = nt.tensor(_EDGE, requires_grad=True)
+    y = getattr(nt.nn.functional, name)(x, **kw)
+    assert y.grad_fn.name() == node and type(y.grad_fn).__name__ == node
+    g = np.linspace(0.5, 1.5, _EDGE.size)
+    (gx,) = nt.autograd.grad(y, x, nt.tensor(g), create_graph=True)
+    with np.errstate(all="ignore"):
+        d1 = np.where(_EDGE <= 0, alpha * scale * ins * np.exp(np.minimum(_EDGE, 0) * ins), scale)
+        d2 = np.where(_EDGE < 0, alpha * scale * ins * ins * np.exp(np.minimum(_EDGE, 0) * ins), 0.0)
+    np.testing.assert_allclose(gx.detach().numpy(), g * d1, rtol=1e-14)
+    (gg,) = nt.autograd.grad((gx * gx).sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 2 * g * d1 * g * d2, rtol=1e-14, atol=0)
+
+
+def test_logsigmoid_gradient_is_torchs():
+    """torch's log_sigmoid_backward is g * sigmoid(-x): 0.5 g at 0 (the composite's clamp gave g there)."""
+    x = nt.tensor(_EDGE, requires_grad=True)
+    y = nt.nn.functional.logsigmoid(x)
+    assert y.grad_fn.name() == "LogSigmoidBackward0"
+    (gx,) = nt.autograd.grad(y.sum(), x, create_graph=True)
+    with np.errstate(all="ignore"):
+        s = 1 / (1 + np.exp(_EDGE))
+    np.testing.assert_allclose(gx.detach().numpy(), s, rtol=1e-14)
+    (gg,) = nt.autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), -s * (1 - s), rtol=1e-14, atol=1e-300)
