@@ -430,3 +430,26 @@ def test_logsigmoid_gradient_is_torchs():
     np.testing.assert_allclose(gx.detach().numpy(), s, rtol=1e-14)
     (gg,) = nt.autograd.grad(gx.sum(), x)
     np.testing.assert_allclose(gg.numpy(), -s * (1 - s), rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize("name,kw,node,d1", [
+    ("leaky_relu", {"negative_slope": 0.2}, "LeakyReluBackward0",
+     lambda x: np.where(x > 0, 1.0, 0.2)),
+    ("hardtanh", {"min_val": -1.0, "max_val": 1.0}, "HardtanhBackward0",
+     lambda x: np.where((x > -1) & (x < 1), 1.0, 0.0))])
+def test_leaky_relu_and_hardtanh_are_one_torch_node(name, kw, node, d1):
+    """torch: one LeakyReluBackward0 / HardtanhBackward0 node (gradient g * slope for x <= 0 and nan; g strictly
+    inside the limits), also through the in-place form."""
+    x = nt.tensor(_EDGE, requires_grad=True)
+    y = getattr(nt.nn.functional, name)(x, **kw)
+    assert type(y.grad_fn).__name__ == node
+    g = np.linspace(0.5, 1.5, _EDGE.size)
+    y.backward(nt.tensor(g))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(x.grad.numpy(), g * d1(_EDGE))
+    x2 = nt.tensor(_EDGE, requires_grad=True)
+    z = x2 * 1.0
+    getattr(nt.nn.functional, name)(z, inplace=True, **kw)
+    z.backward(nt.tensor(g))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(x2.grad.numpy(), g * d1(_EDGE))

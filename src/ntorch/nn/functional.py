@@ -6,6 +6,9 @@ import math
 
 import numpy as np
 
+from ..autograd.grad_mode import no_grad as _no_grad
+from ..autograd.graph import needs_graph as _needs_graph
+from ..autograd.graph import record as _record
 from ..ops import pointwise, softmax
 from ..ops.elementwise import apply as _apply
 from ..ops.elementwise import apply_inplace as _apply_inplace
@@ -35,8 +38,25 @@ def relu6(input: _Tensor, inplace: bool = False) -> _Tensor:
 
 def leaky_relu(input: _Tensor, negative_slope: float = 0.01, inplace: bool = False) -> _Tensor:
     pointwise.float_only(input, "leaky_relu_cpu")
-    res = pointwise.where(input > 0, input, input * negative_slope)
-    return input.copy_(res) if inplace else res
+    if inplace or not _needs_graph(input):
+        res = pointwise.where(input > 0, input, input * negative_slope)
+        return input.copy_(res) if inplace else res
+    with _no_grad():
+        res = pointwise.where(input > 0, input, input * negative_slope)
+    _record("LeakyReluBackward0", _leaky_relu_backward, (input,), (res,), (input,)).slope = negative_slope
+    return res
+
+
+def _leaky_relu_backward(c, g):
+    """torch's leaky_relu_backward: g where x > 0, g * slope elsewhere (nan too)."""
+    (x,) = c.saved_tensors
+    return (pointwise.where(x > 0, g, g * c.slope),)
+
+
+def _hardtanh_backward(c, g):
+    """torch's hardtanh_backward: g strictly inside (min_val, max_val), 0 elsewhere (nan too)."""
+    (x,) = c.saved_tensors
+    return (pointwise.where((x > c.limits[0]) & (x < c.limits[1]), g, 0.0),)
 
 
 def hardtanh(input: _Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> _Tensor:
@@ -54,9 +74,11 @@ def hardtanh(input: _Tensor, min_val: float = -1.0, max_val: float = 1.0, inplac
         if input.dtype is dtypes.uint8 and (min_val < 0 or max_val < 0):
             raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     x = _src(input, inplace)
-    res = pointwise.clamp(x, min_val, max_val)
-    if x.requires_grad:
-        res = pointwise.where((x > min_val) & (x < max_val), x, res.detach())
+    if not _needs_graph(x):
+        return _out(input, pointwise.clamp(x, min_val, max_val), inplace)
+    with _no_grad():
+        res = pointwise.clamp(x, min_val, max_val)
+    _record("HardtanhBackward0", _hardtanh_backward, (x,), (res,), (x,)).limits = (min_val, max_val)
     return _out(input, res, inplace)
 
 
