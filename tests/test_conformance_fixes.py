@@ -453,3 +453,20 @@ def test_leaky_relu_and_hardtanh_are_one_torch_node(name, kw, node, d1):
     z.backward(nt.tensor(g))
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(x2.grad.numpy(), g * d1(_EDGE))
+
+
+def test_embedding_is_one_torch_node():
+    """torch: EmbeddingBackward0; the weight gradient adds each index's row gradient (scaled by 1 / count with
+    scale_grad_by_freq), nothing into padding_idx's row."""
+    w = nt.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    idx = nt.tensor([[0, 2, 2], [3, 0, 1]])
+    y = nt.nn.functional.embedding(idx, w, padding_idx=1, scale_grad_by_freq=True)
+    assert type(y.grad_fn).__name__ == "EmbeddingBackward0" and y.shape == (2, 3, 3)
+    np.testing.assert_array_equal(y.detach().numpy(), np.arange(12.0).reshape(4, 3)[[[0, 2, 2], [3, 0, 1]]])
+    g = np.arange(18.0).reshape(2, 3, 3) + 1
+    y.backward(nt.tensor(g))
+    want = np.zeros((4, 3))
+    for i, row in zip([0, 2, 2, 3, 0, 1], g.reshape(6, 3)):
+        if i != 1:
+            want[i] += row / {0: 2, 2: 2, 3: 1}[i]
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-15)

@@ -392,7 +392,7 @@ COMPLEX_NODES = frozenset({
     "UnsqueezeBackward0", "SliceBackward0", "SelectBackward0", "UnbindBackward0", "SplitBackward0",
     "SplitWithSizesBackward0", "NarrowBackward0", "FlipBackward0", "RollBackward0", "CloneBackward0", "AliasBackward0",
     "ToCopyBackward0", "CopyBackwards", "CopySlices", "AsStridedBackward0", "DiagonalBackward0", "CatBackward0",
-    "StackBackward0", "IndexBackward0", "IndexSelectBackward0", "MaskedFillBackward0",
+    "StackBackward0", "IndexBackward0", "IndexSelectBackward0", "MaskedFillBackward0", "EmbeddingBackward0",
     "ConstantPadNdBackward0", "TraceBackward0", "RepeatBackward0", "TrilBackward0", "TriuBackward0",
     "IndexPutBackward0", "FillBackward0", "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1",
     "CumsumBackward0", "MmBackward0", "AddmmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0",

@@ -136,11 +136,6 @@ def pixel_unshuffle(input: _Tensor, downscale_factor: int) -> _Tensor:
     return x.reshape(*lead, c * r * r, h // r, w // r)
 
 
-def _grad_scaled(x: _Tensor, scale: _Tensor) -> _Tensor:
-    """x's value with its gradient multiplied by scale."""
-    return x * scale + (x * (1 - scale)).detach()
-
-
 def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> _Tensor:
     """weight rows at the indices; padding_idx rows get no gradient, max_norm renormalises the looked-up rows
@@ -173,13 +168,31 @@ def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, m
             norms = picked.norm(norm_type, 1, keepdim=True)
             scale = pointwise.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight.index_copy_(0, used, picked * scale)
-    out = weight.index_select(0, flat)
+    if not _needs_graph(weight):
+        return weight.index_select(0, flat).reshape(*input.shape, weight.shape[1])
+    with _no_grad():
+        out = weight.index_select(0, flat).reshape(*input.shape, weight.shape[1])
+    row_scale = None
     if scale_grad_by_freq and flat.numel():
-        counts = np.bincount(flat.cpu().numpy(), minlength=rows)[flat.cpu().numpy()]
-        out = _grad_scaled(out, tensor((1.0 / counts).reshape(-1, 1), dtype=weight.dtype, device=weight.device))
-    if padding_idx is not None:
-        out = pointwise.where((flat == padding_idx).reshape(-1, 1), out.detach(), out)
-    return out.reshape(*input.shape, weight.shape[1])
+        host = flat.cpu().numpy()
+        counts = np.bincount(host, minlength=rows)[host]
+        row_scale = tensor((1.0 / counts).reshape(-1, 1), dtype=weight.dtype, device=weight.device)
+    node = _record("EmbeddingBackward0", _embedding_backward, (weight,), (out,))
+    node.flat, node.rows, node.padding_idx, node.row_scale = flat, rows, padding_idx, row_scale
+    return out
+
+
+def _embedding_backward(c, g):
+    """torch's embedding_backward (dense): each index's gradient row added into its weight row, divided by the
+    index's count with scale_grad_by_freq, nothing into padding_idx's row."""
+    from ..ops.creation import zeros
+
+    g = g.reshape(-1, g.shape[-1])
+    if c.row_scale is not None:
+        g = g * c.row_scale
+    if c.padding_idx is not None:
+        g = pointwise.where((c.flat == c.padding_idx).reshape(-1, 1), 0.0, g)
+    return (zeros((c.rows, g.shape[1]), dtype=g.dtype, device=g.device).index_add(0, c.flat, g),)
 
 
 def _cpp_name(dt) -> str:
