@@ -1040,6 +1040,208 @@ def output_nr_of_multi_output(m):
     return a.output_nr, b.output_nr, c.output_nr, v.output_nr, i.requires_grad, node_name(i.grad_fn)
 
 
+# ------------------------------------------------------------------------------------------- more API corners
+@scenario
+def create_graph_backward_grad_has_graph(m):
+    x = leaf(m)
+    (x ** 3).sum().backward(create_graph=True)
+    return x.grad, x.grad.requires_grad, node_name(x.grad.grad_fn)
+
+
+@scenario
+def grad_twice_without_retain(m):
+    x = leaf(m)
+    y = (x * x).sum()
+    m.autograd.grad(y, x)
+    m.autograd.grad(y, x)
+
+
+@scenario
+def grad_scalar_outputs_list(m):
+    x = leaf(m)
+    return m.autograd.grad([(x * x).sum(), x.sum()], [x])
+
+
+@scenario
+def grad_outputs_length_mismatch(m):
+    x = leaf(m)
+    m.autograd.grad([(x * x).sum(), x.sum()], [x], grad_outputs=[m.tensor(1.0, dtype=m.float64)])
+
+
+@scenario
+def grad_of_int_output(m):
+    x = leaf(m)
+    m.autograd.grad(x.argmax(), x)
+
+
+@scenario
+def backward_of_integer_tensor_requiring_grad(m):
+    x = leaf(m)
+    (x > 0).sum().backward()
+
+
+@scenario
+def data_attribute(m):
+    x = leaf(m)
+    d = x.data
+    d[0] = 9.0
+    return x, d.requires_grad, d.is_leaf, x._version
+
+
+@scenario
+def data_assignment(m):
+    x = leaf(m)
+    x.data = m.zeros(3, dtype=m.float64)
+    (x * 2).sum().backward()
+    return x, x.grad
+
+
+@scenario
+def hook_on_tensor_used_twice(m):
+    x = leaf(m)
+    y = x * 2
+    seen = []
+    y.register_hook(lambda g: seen.append(g.clone()))
+    (y * y + y).sum().backward()
+    return seen, x.grad
+
+
+@scenario
+def hook_on_view(m):
+    x = leaf(m)
+    v = x[1:]
+    v.register_hook(lambda g: g * 5)
+    (v * 1).sum().backward()
+    return x.grad
+
+
+@scenario
+def inplace_on_leaf_view_no_grad_then_backward(m):
+    x = leaf(m)
+    y = x * 2
+    with m.no_grad():
+        x[0] = 10.0
+    y.sum().backward()
+    return x.grad, x
+
+
+@scenario
+def backward_through_view_after_inplace_on_base(m):
+    x = leaf(m)
+    a = x * 1
+    v = a[:2]
+    a.mul_(3)
+    v.sum().backward()
+    return x.grad, node_name(v.grad_fn)
+
+
+@scenario
+def saved_tensors_hooks_counts(m):
+    x = leaf(m)
+    packed, unpacked = [], []
+
+    def pack(t):
+        packed.append(tuple(t.shape))
+        return t
+
+    def unpack(t):
+        unpacked.append(tuple(t.shape))
+        return t
+
+    with m.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = (x * x).exp().sum()
+    y.backward()
+    return len(packed) > 0, len(unpacked) == len(packed), x.grad
+
+
+@scenario
+def functional_jacobian_hessian(m):
+    x = m.tensor([0.5, -1.0], dtype=m.float64)
+    j = m.autograd.functional.jacobian(lambda t: t.exp() * t.sum(), x)
+    h = m.autograd.functional.hessian(lambda t: (t ** 3).sum() * t[0], x)
+    return j, h
+
+
+@scenario
+def functional_vjp_jvp(m):
+    x = m.tensor([0.5, -1.0], dtype=m.float64)
+    v = m.tensor([1.0, 2.0], dtype=m.float64)
+    return m.autograd.functional.vjp(lambda t: t.sin() * 2, x, v), m.autograd.functional.jvp(lambda t: t.sin(), x, v)
+
+
+@scenario
+def new_tensors_do_not_require_grad(m):
+    x = leaf(m)
+    return x.new_zeros(2).requires_grad, m.zeros_like(x).requires_grad, m.empty_like(x).requires_grad, \
+        x.clone().requires_grad, x.clone().is_leaf, m.ones_like(x, requires_grad=True).is_leaf
+
+
+@scenario
+def requires_grad_on_output_of_no_grad_op(m):
+    x = leaf(m)
+    with m.no_grad():
+        y = x * 2
+    y.requires_grad_()
+    (y * y).sum().backward()
+    return y.grad, x.grad, y.is_leaf
+
+
+@scenario
+def retain_graph_then_free(m):
+    x = leaf(m)
+    y = x.exp().sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    y.backward()
+
+
+@scenario
+def grad_fn_after_inplace(m):
+    x = leaf(m)
+    y = x * 2
+    names = [node_name(y.grad_fn)]
+    y.add_(1)
+    names.append(node_name(y.grad_fn))
+    y.exp_()
+    names.append(node_name(y.grad_fn))
+    y[0] = 0
+    names.append(node_name(y.grad_fn))
+    return names
+
+
+@scenario
+def version_of_out_and_view_ops(m):
+    x = m.zeros(3)
+    m.add(x, 1, out=x)
+    v1 = x._version
+    x.view(3).fill_(2)
+    return v1, x._version
+
+
+@scenario
+def zero_grad_module(m):
+    lin = m.nn.Linear(2, 2)
+    lin(m.ones(1, 2)).sum().backward()
+    lin.zero_grad()
+    a = lin.weight.grad
+    lin(m.ones(1, 2)).sum().backward()
+    lin.zero_grad(set_to_none=False)
+    return a, lin.weight.grad
+
+
+@scenario
+def module_full_backward_hook(m):
+    lin = m.nn.Linear(2, 2).double()
+    with m.no_grad():
+        lin.weight.copy_(m.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=m.float64))
+        lin.bias.zero_()
+    seen = []
+    lin.register_full_backward_hook(lambda mod, gi, go: seen.append((gi, go)))
+    x = m.tensor([[1.0, -1.0]], dtype=m.float64, requires_grad=True)
+    lin(x).sum().backward()
+    return seen, x.grad
+
+
 # ------------------------------------------------------------------------------------------- comparison
 def _norm_text(s: str) -> str:
     return re.sub(r"\bntorch\b", "torch", str(s)).strip()

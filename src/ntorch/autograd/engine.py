@@ -258,17 +258,28 @@ def _input_edges(inputs: tuple) -> list:
     return edges
 
 
+_CREATE_GRAPH_CYCLE = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
+    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
+    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break "
+    "the cycle and avoid the leak.")
+
+
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
              inputs=None) -> None:
     """ntorch.autograd.backward / Tensor.backward: accumulate gradients into leaves' .grad."""
     outputs = _as_tuple(tensors)
     grad_list = list(_as_tuple(grad_tensors)) if grad_tensors is not None else [None] * len(outputs)
     if len(grad_list) != len(outputs):
-        raise RuntimeError(f"got {len(grad_list)} tensors in grad_tensors, expected {len(outputs)}")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_list)} gradients")
     if retain_graph is None:
         retain_graph = create_graph
     roots, grads = _roots(outputs, grad_list, create_graph)
     if inputs is None:
+        if create_graph:
+            import warnings
+
+            warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
         run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph)
         return
     inputs = _as_tuple(inputs)
@@ -291,8 +302,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     inputs_t = _as_tuple(inputs)
     grad_list = list(_as_tuple(grad_outputs)) if grad_outputs is not None else [None] * len(outputs)
     if len(grad_list) != len(outputs):
-        raise RuntimeError(f"grad requires one grad_output per output: got {len(grad_list)} for "
-                           f"{len(outputs)} outputs")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_list)} gradients")
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
                          "allow_unused=False.")

@@ -256,8 +256,12 @@ def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
     if t._grad is None:
         if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape:
             t._grad = grad.detach()
+        elif grad_mode.STATE.enabled:  # create_graph: a recorded copy (torch's node is CopyBackwards)
+            t._grad = grad.clone()
+            if t._grad._grad_fn is not None:
+                t._grad._grad_fn._name = "CopyBackwards"
         else:  # a copy: the gradient may be another leaf's .grad too, or the user's tensor
-            t._grad = grad.clone() if grad_mode.STATE.enabled else grad.detach().clone()
+            t._grad = grad.detach().clone()
     elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
         t._grad = t._grad + grad
     elif t._grad._data.shape == grad._data.shape and t._grad._data.dtype == grad._data.dtype \
