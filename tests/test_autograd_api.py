@@ -190,3 +190,21 @@ def test_function_needs_input_grad_has_one_flag_per_argument():
     assert type(y.grad_fn).__name__ == "_ScaleBackward"
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0, 6.0])
+
+
+def test_create_graph_backward_warns_and_grad_node_is_copy():
+    x = leaf()
+    with pytest.warns(UserWarning, match="Using backward\\(\\) with create_graph=True will create a reference cycle"):
+        (x ** 3).sum().backward(create_graph=True)
+    assert x.grad.requires_grad and type(x.grad.grad_fn).__name__ == "CopyBackwards"
+    np.testing.assert_allclose(x.grad.detach().numpy(), 3 * np.array([0.5, -1.25, 2.0]) ** 2, rtol=1e-15)
+    (gg,) = nt.autograd.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 6 * np.array([0.5, -1.25, 2.0]), rtol=1e-15)
+
+
+def test_gradient_count_mismatch_message():
+    x = leaf()
+    with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
+        nt.autograd.grad([(x * x).sum(), x.sum()], [x], grad_outputs=[nt.tensor(1.0, dtype=nt.float64)])
+    with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
+        nt.autograd.backward([(x * x).sum(), x.sum()], [nt.tensor(1.0, dtype=nt.float64)])
