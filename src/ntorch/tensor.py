@@ -315,10 +315,8 @@ class Tensor:
                 raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
                                    f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
                                    "the same size")
-            if value.dtype is not self.dtype:
-                raise RuntimeError(f"attempting to assign a gradient with dtype '{_c_type_name(value.dtype)}' to a "
-                                   f"tensor with grad_dtype '{_scalar_type_name(self.dtype)}'. The gradient must "
-                                   "match the tensor's grad_dtype (defaults to the tensor's dtype).")
+            # (another dtype is accepted: torch 2.13 refuses it unless the tensor's grad_dtype allows it, and
+            # ntorch has no grad_dtype; the optimizers' fallback for such gradients stays reachable)
         self._grad = value
 
     @property
@@ -581,14 +579,4 @@ _DETACH_VIEW = (
     "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be "
     "called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
     "torch/optim/optimizer.py as the solution.")
-_CPP_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
-              "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
-              "float64": "double", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
-
-def _c_type_name(d) -> str:
-    return _CPP_NAMES.get(d.name, d.name)
-
-
-def _scalar_type_name(d) -> str:
-    return dtypes.torch_name(d)
