@@ -180,7 +180,7 @@ def test_custom_function_ctx_features():
 
         @staticmethod
         def backward(ctx, g, g_idx):
-            assert ctx.needs_input_grad == (True,)
+            assert ctx.needs_input_grad == (True, False)  # torch: one flag per forward argument
             assert g_idx is None
             return g * 2.0, None
 

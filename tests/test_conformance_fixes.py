@@ -373,3 +373,100 @@ def test_unique_keeps_the_zero_torch_std_sort_puts_first():
         assert z.size == 1 and not np.signbit(z[0]), dt
         w = nt.unique(nt.tensor([-0.0, 0.0, 1.0], dtype=dt)).numpy()
         assert np.signbit(w[0])
+
+
+@pytest.mark.parametrize("dt", [nt.float16, nt.float32, nt.float64])
+def test_gelu_tanh_of_minus_inf_is_nan(dt):
+    """torch: 0.5 * x * (1 + tanh(...)) is -inf * 0 = nan at -inf in every dtype; large finite negatives give -0.0."""
+    got = nt.nn.functional.gelu(nt.tensor([-np.inf, -30.0, np.inf], dtype=dt), approximate="tanh").numpy()
+    assert np.isnan(got[0]) and got[1] == 0 and np.signbit(got[1]) and got[2] == np.inf
+
+
+@pytest.mark.parametrize("name,kw", [("logsigmoid", {}), ("rrelu", {"training": False}),
+                                     ("rrelu", {"training": True})])
+def test_logsigmoid_and_rrelu_return_contiguous(name, kw):
+    """torch allocates these outputs contiguous (log_sigmoid_forward, rrelu_with_noise) whatever the input layout."""
+    base = np.arange(15, dtype=np.float32).reshape(5, 3) - 7
+    x = nt.tensor(base).t()
+    y = getattr(nt.nn.functional, name)(x, **kw)
+    assert y.is_contiguous() and y.stride() == (5, 1)
+    if name == "logsigmoid":
+        np.testing.assert_allclose(y.numpy(), -np.log1p(np.exp(-base.T.astype(np.float64))), rtol=1e-6)
+    elif not kw["training"]:
+        np.testing.assert_array_equal(y.numpy(), np.where(base.T >= 0, base.T, base.T * np.float32(11 / 48)))
+
+
+_EDGE = np.array([0.0, -0.0, 1.0, -1.0, 2.5, -3.0, np.nan, np.inf, -np.inf, 0.5])
+
+
+@pytest.mark.parametrize("name,kw,alpha,scale,ins,node", [
+    ("elu", {"alpha": 0.7}, 0.7, 1.0, 1.0, "EluBackward0"),
+    ("celu", {"alpha": 0.5}, 0.5, 1.0, 2.0, "CeluBackward0"),
+    ("selu", {}, 1.6732632423543772, 1.0507009873554805, 1.0, "EluBackward0")])
+def test_elu_family_gradients_are_torchs(name, kw, alpha, scale, ins, node):
+    """torch's elu_backward: g * scale for x > 0 and nan, g * alpha * scale * ins * exp(x * ins) for x <= 0;
+    elu_double_backward multiplies by (x < 0): the second derivative is 0 at 0 and nan."""
+    x = nt.tensor(_EDGE, requires_grad=True)
+    y = getattr(nt.nn.functional, name)(x, **kw)
+    assert y.grad_fn.name() == node and type(y.grad_fn).__name__ == node
+    g = np.linspace(0.5, 1.5, _EDGE.size)
+    (gx,) = nt.autograd.grad(y, x, nt.tensor(g), create_graph=True)
+    with np.errstate(all="ignore"):
+        d1 = np.where(_EDGE <= 0, alpha * scale * ins * np.exp(np.minimum(_EDGE, 0) * ins), scale)
+        d2 = np.where(_EDGE < 0, alpha * scale * ins * ins * np.exp(np.minimum(_EDGE, 0) * ins), 0.0)
+    np.testing.assert_allclose(gx.detach().numpy(), g * d1, rtol=1e-14)
+    (gg,) = nt.autograd.grad((gx * gx).sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 2 * g * d1 * g * d2, rtol=1e-14, atol=0)
+
+
+def test_logsigmoid_gradient_is_torchs():
+    """torch's log_sigmoid_backward is g * sigmoid(-x): 0.5 g at 0 (the composite's clamp gave g there)."""
+    x = nt.tensor(_EDGE, requires_grad=True)
+    y = nt.nn.functional.logsigmoid(x)
+    assert y.grad_fn.name() == "LogSigmoidBackward0"
+    (gx,) = nt.autograd.grad(y.sum(), x, create_graph=True)
+    with np.errstate(all="ignore"):
+        s = 1 / (1 + np.exp(_EDGE))
+    np.testing.assert_allclose(gx.detach().numpy(), s, rtol=1e-14)
+    (gg,) = nt.autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), -s * (1 - s), rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize("name,kw,node,d1", [
+    ("leaky_relu", {"negative_slope": 0.2}, "LeakyReluBackward0",
+     lambda x: np.where(x > 0, 1.0, 0.2)),
+    ("hardtanh", {"min_val": -1.0, "max_val": 1.0}, "HardtanhBackward0",
+     lambda x: np.where((x > -1) & (x < 1), 1.0, 0.0))])
+def test_leaky_relu_and_hardtanh_are_one_torch_node(name, kw, node, d1):
+    """torch: one LeakyReluBackward0 / HardtanhBackward0 node (gradient g * slope for x <= 0 and nan; g strictly
+    inside the limits), also through the in-place form."""
+    x = nt.tensor(_EDGE, requires_grad=True)
+    y = getattr(nt.nn.functional, name)(x, **kw)
+    assert type(y.grad_fn).__name__ == node
+    g = np.linspace(0.5, 1.5, _EDGE.size)
+    y.backward(nt.tensor(g))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(x.grad.numpy(), g * d1(_EDGE))
+    x2 = nt.tensor(_EDGE, requires_grad=True)
+    z = x2 * 1.0
+    getattr(nt.nn.functional, name)(z, inplace=True, **kw)
+    z.backward(nt.tensor(g))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(x2.grad.numpy(), g * d1(_EDGE))
+
+
+def test_embedding_is_one_torch_node():
+    """torch: EmbeddingBackward0; the weight gradient adds each index's row gradient (scaled by 1 / count with
+    scale_grad_by_freq), nothing into padding_idx's row."""
+    w = nt.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    idx = nt.tensor([[0, 2, 2], [3, 0, 1]])
+    y = nt.nn.functional.embedding(idx, w, padding_idx=1, scale_grad_by_freq=True)
+    assert type(y.grad_fn).__name__ == "EmbeddingBackward0" and y.shape == (2, 3, 3)
+    np.testing.assert_array_equal(y.detach().numpy(), np.arange(12.0).reshape(4, 3)[[[0, 2, 2], [3, 0, 1]]])
+    g = np.arange(18.0).reshape(2, 3, 3) + 1
+    y.backward(nt.tensor(g))
+    want = np.zeros((4, 3))
+    for i, row in zip([0, 2, 2, 3, 0, 1], g.reshape(6, 3)):
+        if i != 1:
+            want[i] += row / {0: 2, 2: 2, 3: 1}[i]
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-15)

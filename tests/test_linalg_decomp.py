@@ -809,3 +809,19 @@ def test_matrix_exp_dtypes():
     r = nt.linalg.matrix_exp(nt.tensor(d, dtype=nt.float16))
     assert r.dtype == nt.float16
     np.testing.assert_allclose(r.float().numpy(), np.diag(np.exp([0.5, -1.0])), rtol=2e-3, atol=1e-3)
+
+
+def test_slogdet_sign_is_a_differentiable_output_without_a_gradient():
+    """torch: sign and logabsdet share one LinalgSlogdetBackward0 node (sign requires grad, output_nr 0); sign's
+    gradient is undefined: grad of sign alone raises the unused-tensor error, with materialize_grads it is zeros."""
+    a = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.5, 0.0, -1.0]])
+    A = nt.tensor(a, requires_grad=True)
+    s, la = nt.linalg.slogdet(A)
+    assert s.requires_grad and s.grad_fn is la.grad_fn and s.grad_fn.name() == "LinalgSlogdetBackward0"
+    assert (s.output_nr, la.output_nr) == (0, 1)
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        nt.autograd.grad(s, A, retain_graph=True)
+    (g0,) = nt.autograd.grad(s, A, retain_graph=True, materialize_grads=True)
+    np.testing.assert_array_equal(g0.numpy(), np.zeros((3, 3)))
+    (g,) = nt.autograd.grad(s * 2 + la, A)
+    np.testing.assert_allclose(g.numpy(), np.linalg.inv(a).T, rtol=1e-12)  # d log|det A| / dA = A^-T

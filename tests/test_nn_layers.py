@@ -454,3 +454,49 @@ def test_half_3d_average_pooling_is_refused_on_cpu():
         with pytest.raises(NotImplementedError, match="\"avg_pool3d_out_frame\" not implemented for 'Half'"):
             module(x)
     assert nn.LocalResponseNorm(2)(rand(1, 2, 3).half()).dtype == nt.float16
+
+
+def _legacy_lrn_grad(x, g, size, alpha, beta, k):
+    """NumPy port of torch.nn.modules._functions.CrossMapLRN2d (forward scale and its hand-written backward loop)."""
+    n, c = x.shape[:2]
+    sq = x * x
+    pre_pad = int((size - 1) / 2 + 1)
+    scale = np.zeros_like(x)
+    scale[:, 0] = sq[:, :min(pre_pad, c)].sum(1)
+    for ch in range(1, c):
+        scale[:, ch] = scale[:, ch - 1]
+        if ch < c - pre_pad + 1:
+            scale[:, ch] += sq[:, ch + pre_pad - 1]
+        if ch > pre_pad:
+            scale[:, ch] -= sq[:, ch - pre_pad]
+    scale = scale * (alpha / size) + k
+    out = x * scale ** -beta
+    gin = scale ** -beta * g
+    inv_pre = int(size - (size - 1) / 2)
+    for b in range(n):
+        padded = np.zeros((c + size - 1,) + x.shape[2:])
+        padded[inv_pre:inv_pre + c] = g[b] * out[b] / scale[b]
+        acc = padded[:size - 1].sum(0)
+        for ch in range(c):
+            acc = acc + padded[ch + size - 1]
+            gin[b, ch] -= 2 * alpha * beta / size * x[b, ch] * acc
+            acc = acc - padded[ch]
+    return gin
+
+
+@pytest.mark.parametrize("size,c", [(3, 4), (2, 5), (4, 3), (5, 7)])
+def test_cross_map_lrn2d_has_torchs_legacy_backward(size, c, rng):
+    """torch's CrossMapLRN2d backward is its own loop (not the forward's exact derivative): match it."""
+    x = rng.standard_normal((2, c, 3, 2))
+    g = rng.standard_normal(x.shape)
+    t = nt.tensor(x, requires_grad=True)
+    y = nn.CrossMapLRN2d(size, 0.1, 0.75, 2.0)(t)
+    assert y.grad_fn.name() == "CrossMapLRN2dBackward"
+    y.backward(nt.tensor(g))
+    np.testing.assert_allclose(t.grad.numpy(), _legacy_lrn_grad(x, g, size, 0.1, 0.75, 2.0), rtol=1e-12, atol=1e-14)
+
+
+def test_cross_map_lrn2d_size_1_backward_is_torchs_error():
+    y = nn.CrossMapLRN2d(1)(nt.ones(1, 3, 2, 2, requires_grad=True))
+    with pytest.raises(RuntimeError, match=r"start \(1\) \+ length \(3\) exceeds dimension size \(3\)\."):
+        y.sum().backward()

@@ -271,7 +271,17 @@ class Sweep:
             nloss = nloss + (n * ntorch.tensor(w)).sum()
         tins = [t for t in leaves(targs) if isinstance(t, torch.Tensor) and t.requires_grad]
         nins = [n for n in leaves(nargs) if isinstance(n, ntorch.Tensor) and n.requires_grad]
-        tg = torch.autograd.grad(tloss, tins, allow_unused=True)
+        try:
+            tg = torch.autograd.grad(tloss, tins, allow_unused=True)
+        except Exception as e:  # noqa: BLE001  (e.g. "derivative for aten::floor_divide is not implemented")
+            try:
+                ntorch.autograd.grad(nloss, nins, allow_unused=True)
+            except Exception as ne:  # noqa: BLE001
+                if isinstance(ne, type(e)):
+                    return []
+                return [("grad", f"backward: torch {type(e).__name__}, ntorch {type(ne).__name__}: {str(ne)[:80]}")]
+            return [("grad", f"backward: torch raises {type(e).__name__}: {str(e)[:90]}, ntorch does not")]
+        tg = [torch.zeros_like(t) if t is not None and t._is_zerotensor() else t for t in tg]  # (sgn's real grad)
         try:
             ng = ntorch.autograd.grad(nloss, nins, allow_unused=True)
         except Exception as e:  # noqa: BLE001

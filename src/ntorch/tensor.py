@@ -92,7 +92,7 @@ class Tensor:
     # Every field lives in a slot, set once by _wrap: no per-tensor dict for the common fields (a dict is
     # one more object for Python's cyclic GC to track while an autograd graph holds the tensor). The
     # instance dict still takes rare attributes (hooks, retain_grad, the grad accumulator).
-    __slots__ = ("_data", "_store", "_base", "_flat", "_requires_grad", "grad", "_grad_fn", "_output_nr",
+    __slots__ = ("_data", "_store", "_base", "_flat", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _hooks = None  # backward hooks of a leaf; a list in the instance dict once register_hook is called
@@ -115,7 +115,7 @@ class Tensor:
             arr = np.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr
-        t._flat = t.grad = t._grad_fn = None
+        t._flat = t._grad = t._grad_fn = None
         t._requires_grad = False
         t._output_nr = 0
         if base is not None:
@@ -131,7 +131,7 @@ class Tensor:
         t = object.__new__(Tensor)
         t._data = arr
         t._flat = flat
-        t.grad = t._grad_fn = t._store = t._base = None
+        t._grad = t._grad_fn = t._store = t._base = None
         t._requires_grad = False
         t._output_nr = 0
         return t
@@ -289,7 +289,35 @@ class Tensor:
             from .autograd.inplace import refresh_view
 
             fn = refresh_view(self)
+        if fn is not None and type(fn).__name__ != fn._name:
+            from .autograd.graph import named_node
+
+            named_node(fn)  # type(grad_fn).__name__ is the node's name, as torch's per-function classes
         return fn
+
+    @property
+    def grad(self):
+        """The accumulated gradient (leaves, and non-leaves after retain_grad); reading it on another non-leaf
+        warns as torch does."""
+        if self._grad_fn is not None and not self.__dict__.get("_retains_grad", False):
+            import warnings
+
+            warnings.warn(_NONLEAF_GRAD, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
+                                   f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
+                                   "the same size")
+            # (another dtype is accepted: torch 2.13 refuses it unless the tensor's grad_dtype allows it, and
+            # ntorch has no grad_dtype; the optimizers' fallback for such gradients stays reachable)
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:
@@ -303,6 +331,8 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        if self._base is not None:
+            raise RuntimeError(_DETACH_VIEW)
         self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
@@ -322,7 +352,11 @@ class Tensor:
             hooks = self.__dict__.setdefault("_hooks", [])
         else:
             hooks = self.grad_fn.tensor_pre_hooks(self._output_nr)
-        hooks.append(hook)
+        keep = self.__dict__.get("_retain_hook")
+        if keep is not None and keep in hooks:  # retain_grad's hook stays last: .grad sees the hooks' result
+            hooks.insert(hooks.index(keep), hook)
+        else:
+            hooks.append(hook)
         return _Handle(hooks, hook)
 
     def retain_grad(self) -> None:
@@ -342,8 +376,9 @@ class Tensor:
             if t is not None:
                 accumulate_into_grad(t, grad)
 
-        self.grad_fn.tensor_pre_hooks(self._output_nr).insert(0, keep)
+        self.grad_fn.tensor_pre_hooks(self._output_nr).append(keep)  # runs after the other hooks, as torch's
         self._retains_grad = True
+        self._retain_hook = keep
 
     @property
     def retains_grad(self) -> bool:
@@ -533,3 +568,15 @@ def _engine():
 
 
 _ENGINE = None
+
+_NONLEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
+    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+_DETACH_VIEW = (
+    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, "
+    "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+    "called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution.")
+

@@ -36,9 +36,8 @@ def _add(a: Tensor | None, b: Tensor | None) -> Tensor | None:
 def _check_nan(node: Node, grads: tuple) -> None:
     for i, g in enumerate(grads):
         if isinstance(g, Tensor) and g.dtype.is_floating_point and bool((g != g).any()):
-            where = "".join(node._forward_stack or [])
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output."
-                               + (f"\nTraceback of the forward call that caused the error:\n{where}" if where else ""))
+            # (the forward's traceback comes as torch's "Error detected in ..." warning, from run_backward)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_graph: bool, create_graph: bool,
@@ -80,6 +79,7 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
     state = grad_mode.STATE
     previous, state.enabled = state.enabled, create_graph  # formulas record only under create_graph
     check_nan = state.anomaly and state.anomaly_check_nan
+    node = None
     try:
         while ready:
             node = ready.pop()
@@ -140,6 +140,13 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
                     queued.add(nxt)
                     ready.append(nxt)
             out_grads = g = nbuf = None  # drop references, so a leaf's sole_owner check sees only its own
+    except Exception:
+        if state.anomaly and node is not None and node._forward_stack:
+            import warnings
+
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                          + "".join(node._forward_stack), UserWarning, stacklevel=2)
+        raise
     finally:
         state.enabled = previous
     return [captured.get(k) for k in capture_keys]
@@ -173,6 +180,9 @@ def _run_tensor_hooks(hooks: dict, buf: list) -> None:
             if nr < len(buf) and buf[nr] is not None:
                 res = hook(buf[nr])
                 if res is not None:
+                    if isinstance(res, Tensor) and res.shape != buf[nr].shape:
+                        raise RuntimeError(f"hook '{getattr(hook, '__name__', type(hook).__name__)}' has changed "
+                                           "the size of value")
                     buf[nr] = res
 
 
@@ -199,7 +209,7 @@ def _needed_nodes(roots: Sequence[tuple], targets: set) -> set:
 
 def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> list:
     grads = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -219,8 +229,10 @@ def _root_grads(outputs: Sequence[Tensor], grad_outputs, create_graph: bool) -> 
 
             g = full_like(out, g)
         elif tuple(g.shape) != tuple(out.shape):
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
-                               f"shape of {out.shape}.")
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has "
+                               f"a shape of {out.shape}.")
+        elif g.dtype is not out.dtype and g.dtype.is_floating_point and out.dtype.is_floating_point:
+            g = g.to(out.dtype)  # torch's validate_outputs casts a gradient to its output's dtype
         grads.append(g)
     return grads
 
@@ -246,17 +258,28 @@ def _input_edges(inputs: tuple) -> list:
     return edges
 
 
+_CREATE_GRAPH_CYCLE = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
+    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
+    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break "
+    "the cycle and avoid the leak.")
+
+
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
              inputs=None) -> None:
     """ntorch.autograd.backward / Tensor.backward: accumulate gradients into leaves' .grad."""
     outputs = _as_tuple(tensors)
     grad_list = list(_as_tuple(grad_tensors)) if grad_tensors is not None else [None] * len(outputs)
     if len(grad_list) != len(outputs):
-        raise RuntimeError(f"got {len(grad_list)} tensors in grad_tensors, expected {len(outputs)}")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_list)} gradients")
     if retain_graph is None:
         retain_graph = create_graph
     roots, grads = _roots(outputs, grad_list, create_graph)
     if inputs is None:
+        if create_graph:
+            import warnings
+
+            warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
         run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph)
         return
     inputs = _as_tuple(inputs)
@@ -279,8 +302,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     inputs_t = _as_tuple(inputs)
     grad_list = list(_as_tuple(grad_outputs)) if grad_outputs is not None else [None] * len(outputs)
     if len(grad_list) != len(outputs):
-        raise RuntimeError(f"grad requires one grad_output per output: got {len(grad_list)} for "
-                           f"{len(outputs)} outputs")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_list)} gradients")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    if is_grads_batched:
+        return _grad_batched(outputs, inputs_t, grad_list, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if retain_graph is None:
         retain_graph = create_graph
     if allow_unused is None:
@@ -289,16 +317,34 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     got = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                        capture=_input_edges(inputs_t), accumulate=False)
     result = []
-    for t, g in zip(inputs_t, got):
+    for i, (t, g) in enumerate(zip(inputs_t, got)):
         if g is None:
             if materialize_grads:
                 from ..ops.creation import zeros_like
 
                 g = zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
         elif not create_graph:
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+def _grad_batched(outputs: tuple, inputs: tuple, grad_list: list, retain_graph, create_graph: bool, allow_unused,
+                  materialize_grads: bool) -> tuple:
+    """grad(..., is_grads_batched=True): each grad_output's first dim is a batch of vectors; one backward per
+    vector (torch vmaps the backward), results stacked along a new first dim (None stays None)."""
+    from ..ops.joins import stack
+
+    sizes = {g.shape[0] for g in grad_list if isinstance(g, Tensor)}
+    if len(sizes) != 1 or any(not isinstance(g, Tensor) for g in grad_list):
+        raise RuntimeError("grad: is_grads_batched=True needs a batched Tensor for every grad_output")
+    (n,) = sizes
+    per = []
+    for b in range(n):
+        per.append(grad(outputs, inputs, [g[b] for g in grad_list], retain_graph=True if b < n - 1 else
+                        retain_graph, create_graph=create_graph, allow_unused=allow_unused,
+                        materialize_grads=materialize_grads))
+    return tuple(None if per[0][i] is None else stack([p[i] for p in per]) for i in range(len(inputs)))

@@ -21,6 +21,14 @@ class FunctionCtx(Node):
         self._n_inputs = len(args)
         self._tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) or a is None)
 
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One flag per argument of forward (False for the non-tensor ones), as torch's."""
+        flags = [False] * self._n_inputs
+        for pos, (node, _) in zip(self._tensor_positions, self.next_functions):
+            flags[pos] = node is not None
+        return tuple(flags)
+
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         self._to_save = tensors
 
@@ -91,3 +99,36 @@ class Function:
             final.append(out)
         ctx.save(*ctx._to_save)
         return final[0] if single else tuple(final)
+
+
+_TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+def _delayed_error_backward(node, *grads):
+    raise RuntimeError(_TWICE)
+
+
+def once_differentiable(fn):
+    """torch.autograd.function.once_differentiable: the backward runs without recording a graph; under
+    create_graph, when a grad output requires grad, its results carry a DelayedError node that raises if
+    differentiated again (torch's behaviour)."""
+    import functools
+
+    from .graph import record
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            outputs = fn(ctx, *args)
+        if not grad_mode.is_grad_enabled():
+            return outputs
+        inputs = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        if not inputs:
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        wrapped = [o.detach() if isinstance(o, Tensor) else o for o in outs]
+        record("DelayedError", _delayed_error_backward, inputs, [o for o in wrapped if isinstance(o, Tensor)])
+        return wrapped[0] if single else tuple(wrapped)
+
+    return wrapper

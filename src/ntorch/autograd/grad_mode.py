@@ -109,7 +109,11 @@ class detect_anomaly:
     """Record each node's forward stack and check backward results for NaN (see engine.py)."""
 
     def __init__(self, check_nan: bool = True) -> None:
+        import warnings
+
         self.check_nan = check_nan
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                      "enabled for debugging.", UserWarning, stacklevel=2)
 
     def __enter__(self):
         self._saved = (STATE.anomaly, STATE.anomaly_check_nan)

@@ -170,8 +170,10 @@ class Node:
         return grads if isinstance(grads, tuple) else (grads,)
 
     def release(self) -> None:
-        """Free saved tensors once backward has run (unless retain_graph); a released node has _saved None."""
-        self._saved = None
+        """Free saved tensors once backward has run (unless retain_graph); a released node has _saved None. A node
+        that saved nothing stays runnable: torch raises only when a freed saved tensor is read."""
+        if self._saved:
+            self._saved = None
 
     def register_hook(self, fn: Callable) -> _Handle:
         """fn(grad_inputs, grad_outputs) after this node runs; may return replacement grad_inputs."""
@@ -188,12 +190,55 @@ class Node:
         return _Handle(self._pre_hooks, fn)
 
 
+_NEXT_SLOT = Node.__dict__["next_functions"]  # the slot's descriptor, read by the named classes' property
+_NAMED_CLASSES: dict = {}  # (base class, node name) -> its subclass of that name
+
+
+def _named_next_functions(node: Node) -> tuple:
+    edges = _NEXT_SLOT.__get__(node)
+    for child, _ in edges:
+        if child is not None:
+            named_node(child)
+    return edges
+
+
+def _set_next_functions(node: Node, edges: tuple) -> None:
+    _NEXT_SLOT.__set__(node, edges)
+
+
+def named_node(node):
+    """Give node a class of its name (torch has one class per backward function: type(y.grad_fn).__name__ is
+    'MulBackward0'). Done lazily, when a user reaches the node (Tensor.grad_fn, next_functions), so recording an
+    op stays one shared-class allocation; the class adds no slots, so __class__ can be swapped."""
+    if node is None:
+        return None
+    cls = type(node)
+    name = node._name
+    if cls.__name__ != name:
+        base = cls.__bases__[0] if cls in _NAMED_SET else cls
+        key = (base, name)
+        named = _NAMED_CLASSES.get(key)
+        if named is None:
+            named = type(name, (base,), {"__slots__": (), "__module__": base.__module__,
+                                         "next_functions": property(_named_next_functions, _set_next_functions)})
+            _NAMED_CLASSES[key] = named
+            _NAMED_SET.add(named)
+        node.__class__ = named
+    return node
+
+
+_NAMED_SET: set = set()
+
+
 class AccumulateGrad(Node):
     """The node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
 
     def __init__(self, variable: Tensor) -> None:
         super().__init__("AccumulateGrad", None, ())
         self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
 
     def apply(self, grad):
         accumulate_into_grad(self.variable, grad)
@@ -204,24 +249,28 @@ class AccumulateGrad(Node):
 
 
 def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
-    """Add `grad` into t.grad. `owned`: the caller checked (sole_owner) that nothing else references grad or its
+    """Add `grad` into t._grad. `owned`: the caller checked (sole_owner) that nothing else references grad or its
     memory, so it can become .grad without a copy, as PyTorch steals a gradient whose use count is 1."""
     if grad is None:
         return
-    if t.grad is None:
+    if t._grad is None:
         if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape:
-            t.grad = grad.detach()
+            t._grad = grad.detach()
+        elif grad_mode.STATE.enabled:  # create_graph: a recorded copy (torch's node is CopyBackwards)
+            t._grad = grad.clone()
+            if t._grad._grad_fn is not None:
+                t._grad._grad_fn._name = "CopyBackwards"
         else:  # a copy: the gradient may be another leaf's .grad too, or the user's tensor
-            t.grad = grad.clone() if grad_mode.STATE.enabled else grad.detach().clone()
+            t._grad = grad.detach().clone()
     elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
-        t.grad = t.grad + grad
-    elif t.grad._data.shape == grad._data.shape and t.grad._data.dtype == grad._data.dtype \
-            and t.grad._data.dtype.kind == "f" and t.grad._data.dtype.itemsize >= 4 \
-            and type(t.grad._data) is np.ndarray and type(grad._data) is np.ndarray:
-        np.add(t.grad._data, grad._data, out=t.grad._data)  # the common case, without the op machinery
-        t.grad._bump_version()
+        t._grad = t._grad + grad
+    elif t._grad._data.shape == grad._data.shape and t._grad._data.dtype == grad._data.dtype \
+            and t._grad._data.dtype.kind == "f" and t._grad._data.dtype.itemsize >= 4 \
+            and type(t._grad._data) is np.ndarray and type(grad._data) is np.ndarray:
+        np.add(t._grad._data, grad._data, out=t._grad._data)  # the common case, without the op machinery
+        t._grad._bump_version()
     else:
-        t.grad.add_(grad)
+        t._grad.add_(grad)
 
 
 def _reference_counts(t: Tensor) -> tuple:
@@ -347,7 +396,7 @@ COMPLEX_NODES = frozenset({
     "UnsqueezeBackward0", "SliceBackward0", "SelectBackward0", "UnbindBackward0", "SplitBackward0",
     "SplitWithSizesBackward0", "NarrowBackward0", "FlipBackward0", "RollBackward0", "CloneBackward0", "AliasBackward0",
     "ToCopyBackward0", "CopyBackwards", "CopySlices", "AsStridedBackward0", "DiagonalBackward0", "CatBackward0",
-    "StackBackward0", "IndexBackward0", "IndexSelectBackward0", "MaskedFillBackward0",
+    "StackBackward0", "IndexBackward0", "IndexSelectBackward0", "MaskedFillBackward0", "EmbeddingBackward0",
     "ConstantPadNdBackward0", "TraceBackward0", "RepeatBackward0", "TrilBackward0", "TriuBackward0",
     "IndexPutBackward0", "FillBackward0", "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1",
     "CumsumBackward0", "MmBackward0", "AddmmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0",

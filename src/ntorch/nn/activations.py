@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..autograd.grad_mode import no_grad
+from ..autograd.graph import needs_graph, record
 from ..ops import pointwise
 from ..ops._util import check_scalar_fits, check_tensor
 from ..ops.softmax import _implicit_dim, softmax
@@ -40,28 +42,45 @@ def _neg_expm1(input: Tensor, scale: float = 1.0) -> Tensor:
     return (pointwise.clamp_max(input, 0.0) * scale).expm1()
 
 
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+def _elu_backward(c, g):
+    """torch's elu_backward: g * scale for x > 0 (and nan), g * alpha * scale * input_scale * exp(x * input_scale)
+    for x <= 0; the exp reads min(x, 0) only where x < 0, so the second derivative is torch's
+    elu_double_backward (zero at 0, nan and x > 0) and a large x cannot make 0 * inf."""
+    (x,) = c.saved_tensors
+    neg, pos, ins = c.coefs
+    xs = pointwise.where(x < 0, x, 0.0)
+    return (pointwise.where(x <= 0, g * ((xs * ins).exp() * (neg * ins)), g * pos),)
+
+
+def _elu_node(name: str, input: Tensor, alpha: float, scale: float, input_scale: float, inplace: bool) -> Tensor:
+    """scale * (x for x > 0, alpha * (exp(x * input_scale) - 1) otherwise), as one node of torch's name whose
+    gradient is torch's (elu, celu and selu are this op in torch)."""
     _float(input, "elu_cpu")
     x = _src(input, inplace)
-    return _out(input, pointwise.where(x > 0, x, _neg_expm1(x) * alpha), inplace)
+    with no_grad():
+        res = pointwise.where(x > 0, x, _neg_expm1(x, input_scale) * alpha)
+        if scale != 1.0:
+            res = res * scale
+    if needs_graph(x):
+        record(name, _elu_backward, (x,), (res,), (x,)).coefs = (alpha * scale, scale, input_scale)
+    return _out(input, res, inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return _elu_node("EluBackward0", input, alpha, 1.0, 1.0, inplace)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    _float(input, "elu_cpu")
-    x = _src(input, inplace)
-    return _out(input, pointwise.where(x > 0, x, _neg_expm1(x, 1.0 / alpha) * alpha), inplace)
+    return _elu_node("CeluBackward0", input, alpha, 1.0, 1.0 / alpha, inplace)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants."""
-    _float(input, "elu_cpu")
-    x = _src(input, inplace)
-    res = pointwise.where(x > 0, x, _neg_expm1(x) * _SELU_ALPHA) * _SELU_SCALE
-    return _out(input, res, inplace)
+    return _elu_node("EluBackward0", input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -126,7 +145,18 @@ def tanhshrink(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for any x."""
     _float(input, "log_sigmoid_cpu")
-    return pointwise.clamp_max(input, 0.0) - (-input.abs()).exp().log1p()
+    x = input.contiguous()  # torch's log_sigmoid_forward allocates a contiguous output whatever the input layout
+    with no_grad():
+        res = pointwise.clamp_max(x, 0.0) - (-x.abs()).exp().log1p()
+    if needs_graph(input):
+        record("LogSigmoidBackward0", _logsigmoid_backward, (input,), (res,), (input,))
+    return res
+
+
+def _logsigmoid_backward(c, g):
+    """torch's log_sigmoid_backward: g * sigmoid(-x) (0.5 g at 0; its derivative is torch's double backward)."""
+    (x,) = c.saved_tensors
+    return (g * (-x).sigmoid(),)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
@@ -202,7 +232,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     _float(input, "leaky_relu_cpu")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
-    x = _src(input, inplace)
+    # torch's rrelu_with_noise allocates its output contiguous (a transposed or channels-last input too)
+    x = _src(input, inplace).contiguous()
     if training:
         slope = rand(tuple(input.shape), dtype=input.dtype, device=input.device) * (upper - lower) + lower
         res = pointwise.where(x >= 0, x, x * slope)

@@ -6,6 +6,9 @@ import math
 
 import numpy as np
 
+from ..autograd.grad_mode import no_grad as _no_grad
+from ..autograd.graph import needs_graph as _needs_graph
+from ..autograd.graph import record as _record
 from ..ops import pointwise, softmax
 from ..ops.elementwise import apply as _apply
 from ..ops.elementwise import apply_inplace as _apply_inplace
@@ -35,8 +38,25 @@ def relu6(input: _Tensor, inplace: bool = False) -> _Tensor:
 
 def leaky_relu(input: _Tensor, negative_slope: float = 0.01, inplace: bool = False) -> _Tensor:
     pointwise.float_only(input, "leaky_relu_cpu")
-    res = pointwise.where(input > 0, input, input * negative_slope)
-    return input.copy_(res) if inplace else res
+    if inplace or not _needs_graph(input):
+        res = pointwise.where(input > 0, input, input * negative_slope)
+        return input.copy_(res) if inplace else res
+    with _no_grad():
+        res = pointwise.where(input > 0, input, input * negative_slope)
+    _record("LeakyReluBackward0", _leaky_relu_backward, (input,), (res,), (input,)).slope = negative_slope
+    return res
+
+
+def _leaky_relu_backward(c, g):
+    """torch's leaky_relu_backward: g where x > 0, g * slope elsewhere (nan too)."""
+    (x,) = c.saved_tensors
+    return (pointwise.where(x > 0, g, g * c.slope),)
+
+
+def _hardtanh_backward(c, g):
+    """torch's hardtanh_backward: g strictly inside (min_val, max_val), 0 elsewhere (nan too)."""
+    (x,) = c.saved_tensors
+    return (pointwise.where((x > c.limits[0]) & (x < c.limits[1]), g, 0.0),)
 
 
 def hardtanh(input: _Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> _Tensor:
@@ -54,9 +74,11 @@ def hardtanh(input: _Tensor, min_val: float = -1.0, max_val: float = 1.0, inplac
         if input.dtype is dtypes.uint8 and (min_val < 0 or max_val < 0):
             raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     x = _src(input, inplace)
-    res = pointwise.clamp(x, min_val, max_val)
-    if x.requires_grad:
-        res = pointwise.where((x > min_val) & (x < max_val), x, res.detach())
+    if not _needs_graph(x):
+        return _out(input, pointwise.clamp(x, min_val, max_val), inplace)
+    with _no_grad():
+        res = pointwise.clamp(x, min_val, max_val)
+    _record("HardtanhBackward0", _hardtanh_backward, (x,), (res,), (x,)).limits = (min_val, max_val)
     return _out(input, res, inplace)
 
 
@@ -114,11 +136,6 @@ def pixel_unshuffle(input: _Tensor, downscale_factor: int) -> _Tensor:
     return x.reshape(*lead, c * r * r, h // r, w // r)
 
 
-def _grad_scaled(x: _Tensor, scale: _Tensor) -> _Tensor:
-    """x's value with its gradient multiplied by scale."""
-    return x * scale + (x * (1 - scale)).detach()
-
-
 def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> _Tensor:
     """weight rows at the indices; padding_idx rows get no gradient, max_norm renormalises the looked-up rows
@@ -151,13 +168,31 @@ def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, m
             norms = picked.norm(norm_type, 1, keepdim=True)
             scale = pointwise.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight.index_copy_(0, used, picked * scale)
-    out = weight.index_select(0, flat)
+    if not _needs_graph(weight):
+        return weight.index_select(0, flat).reshape(*input.shape, weight.shape[1])
+    with _no_grad():
+        out = weight.index_select(0, flat).reshape(*input.shape, weight.shape[1])
+    row_scale = None
     if scale_grad_by_freq and flat.numel():
-        counts = np.bincount(flat.cpu().numpy(), minlength=rows)[flat.cpu().numpy()]
-        out = _grad_scaled(out, tensor((1.0 / counts).reshape(-1, 1), dtype=weight.dtype, device=weight.device))
-    if padding_idx is not None:
-        out = pointwise.where((flat == padding_idx).reshape(-1, 1), out.detach(), out)
-    return out.reshape(*input.shape, weight.shape[1])
+        host = flat.cpu().numpy()
+        counts = np.bincount(host, minlength=rows)[host]
+        row_scale = tensor((1.0 / counts).reshape(-1, 1), dtype=weight.dtype, device=weight.device)
+    node = _record("EmbeddingBackward0", _embedding_backward, (weight,), (out,))
+    node.flat, node.rows, node.padding_idx, node.row_scale = flat, rows, padding_idx, row_scale
+    return out
+
+
+def _embedding_backward(c, g):
+    """torch's embedding_backward (dense): each index's gradient row added into its weight row, divided by the
+    index's count with scale_grad_by_freq, nothing into padding_idx's row."""
+    from ..ops.creation import zeros
+
+    g = g.reshape(-1, g.shape[-1])
+    if c.row_scale is not None:
+        g = g * c.row_scale
+    if c.padding_idx is not None:
+        g = pointwise.where((c.flat == c.padding_idx).reshape(-1, 1), 0.0, g)
+    return (zeros((c.rows, g.shape[1]), dtype=g.dtype, device=g.device).index_add(0, c.flat, g),)
 
 
 def _cpp_name(dt) -> str:

@@ -29,7 +29,7 @@ class Parameter(Tensor):
             raise TypeError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
         t = object.__new__(cls)
         _share(t, data)
-        t.grad = t._grad_fn = None
+        t._grad = t._grad_fn = None
         t._output_nr = 0
         t._requires_grad = False
         t.requires_grad = requires_grad  # the setter refuses non-float dtypes, as torch does

@@ -245,12 +245,15 @@ def slogdet(A: Tensor, *, out=None):
     else:
         s = (d.sign().prod(-1) * perm_sign).reshape(shape).to(A.dtype)
         la = d.abs().log().sum(-1).reshape(shape).to(A.dtype)
-    if needs_graph(A):
-        record("LinalgSlogdetBackward0", _slogdet_backward, (A,), (la,), (A,))
+    if needs_graph(A):  # torch: sign is an output of the node too (requires grad) whose gradient is undefined
+        node = record("LinalgSlogdetBackward0", _slogdet_backward, (A,), (s, la), (A,))
+        node._materialize_grads = False
     return slogdet_result(s, la)
 
 
-def _slogdet_backward(c, g):
+def _slogdet_backward(c, g_sign, g):
+    if g is None:  # only sign was differentiated: no gradient reaches A (torch's undefined grad)
+        return (None,)
     (A,) = c.saved_tensors
     return (g.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
 

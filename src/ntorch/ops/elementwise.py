@@ -84,7 +84,7 @@ OPS: list[Op] = [
         "T(0.5) * x * (T(1) + math.erf(x * T(0.7071067811865476)))",
     ),
     _unary_float(
-        "gelu_tanh", "gelu_tanh_f32(x)",
+        "gelu_tanh", "gelu_tanh_f32(x) if x != -math.inf else x - x",  # torch: -inf * 0 = NaN
         "T(0.5) * x * (T(1) + np.tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)))",
     ),
     # silu(-inf) is -inf / inf = NaN in torch (silu_f32 gives the limit -0.0 there)

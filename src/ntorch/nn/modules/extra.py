@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Callable
 
 from ... import ops
+from ...autograd.function import Function
 from .. import functional as F
 from .distance import PairwiseDistance
 from .dropout import _DropoutNd
@@ -227,10 +228,50 @@ class NLLLoss2d(NLLLoss):
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
+class _CrossMapLRN2dFunction(Function):
+    """torch.nn.modules._functions.CrossMapLRN2d: the forward's scale, and torch's hand-written backward (its own
+    channel window, not the derivative of the forward's), so gradients are torch's."""
+
+    @staticmethod
+    def forward(ctx, input, size: int, alpha: float, beta: float, k: float):
+        c = input.shape[1]
+        pre_pad = int((size - 1) / 2 + 1)
+        csum = (input * input).cumsum(1)
+        hi = [min(ch + pre_pad - 1, c - 1) for ch in range(c)]
+        window = csum.index_select(1, ops.creation.tensor(hi, device=input.device))
+        drop = [ch - pre_pad if ch > pre_pad else 0 for ch in range(c)]  # channels 1 .. ch - pre_pad leave the sum
+        dropped = csum.index_select(1, ops.creation.tensor(drop, device=input.device)) - csum[:, :1]
+        scale = (window - dropped) * (alpha / size) + k
+        output = input * scale.pow(-beta)
+        ctx.save_for_backward(input, output, scale)
+        ctx.size, ctx.alpha, ctx.beta = size, alpha, beta
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        """grad * scale^-beta - 2 alpha beta / size * x * (window sum of grad * out / scale), the window of
+        channel c being [c - p, c + size - 1 - p] with torch's p = int(size - (size - 1) / 2)."""
+        input, output, scale = ctx.saved_tensors
+        size, c = ctx.size, input.shape[1]
+        p = int(size - (size - 1) / 2)
+        if p > size - 1:  # torch's narrow of its padded buffer fails (size 1)
+            raise RuntimeError(f"start ({p}) + length ({c}) exceeds dimension size ({c + size - 1}).")
+        ratio = grad_output * output / scale
+        csum = ops.joins.cat([ratio[:, :1] * 0, ratio.cumsum(1)], 1)  # csum[:, j] = sum of ratio[:, :j]
+        hi = ops.creation.tensor([min(ch + size - p, c) for ch in range(c)], device=input.device)
+        lo = ops.creation.tensor([max(ch - p, 0) for ch in range(c)], device=input.device)
+        window = csum.index_select(1, hi) - csum.index_select(1, lo)
+        coef = 2 * ctx.alpha * ctx.beta / size
+        return scale.pow(-ctx.beta) * grad_output - coef * input * window, None, None, None, None
+
+
+_CrossMapLRN2dFunction.__name__ = "CrossMapLRN2d"  # torch's grad_fn name: CrossMapLRN2dBackward
+
+
 class CrossMapLRN2d(Module):
     """Legacy (Lua torch) local response normalisation across channels of a 4-d input:
     x * (k + alpha / size * window sum of x^2) ** -beta, with torch's window (its first channel is never dropped
-    from the running sum, as in torch's implementation)."""
+    from the running sum, as in torch's implementation) and torch's backward."""
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
         super().__init__()
@@ -239,15 +280,7 @@ class CrossMapLRN2d(Module):
     def forward(self, input):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
-        c = input.shape[1]
-        pre_pad = int((self.size - 1) / 2 + 1)
-        csum = (input * input).cumsum(1)
-        hi = [min(ch + pre_pad - 1, c - 1) for ch in range(c)]
-        window = csum.index_select(1, ops.creation.tensor(hi, device=input.device))
-        drop = [ch - pre_pad if ch > pre_pad else 0 for ch in range(c)]  # channels 1 .. ch - pre_pad leave the sum
-        dropped = csum.index_select(1, ops.creation.tensor(drop, device=input.device)) - csum[:, :1]
-        scale = (window - dropped) * (self.alpha / self.size) + self.k
-        return input * scale.pow(-self.beta)
+        return _CrossMapLRN2dFunction.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -102,7 +102,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     def _of(cls, data: Tensor, requires_grad: bool = False) -> UninitializedBuffer:
         t = object.__new__(cls)
         _share(t, data)
-        t.grad = t._grad_fn = None
+        t._grad = t._grad_fn = None
         t._output_nr = 0
         t._requires_grad = requires_grad
         return t
