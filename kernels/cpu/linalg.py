@@ -15,8 +15,8 @@ from numba import njit, prange
 
 from .matmul import matmul_into
 
-__all__ = ["lu_factor", "lu_det", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd", "geqrf",
-           "ldl_factor", "ldl_solve"]
+__all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd",
+           "geqrf", "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -72,6 +72,25 @@ def lu_det(lu, piv, out):
             if piv[b, i] != i + 1:
                 d = -d
         out[b] = d
+
+
+@njit(**_JIT)
+def lu_slogdet(lu, piv, sign, logabs):
+    """sign[b], logabs[b] <- the sign and log |det| of the matrix whose getrf factors are lu[b], piv[b]: torch's
+    sign is the product of the pivots' signs, (0 < u) - (u < 0), so a zero or NaN pivot gives sign 0 (log|det|
+    then -inf or NaN)."""
+    for b in range(lu.shape[0]):
+        sg = 1.0
+        perm = 1.0
+        la = 0.0
+        for i in range(min(lu.shape[1], lu.shape[2])):
+            u = lu[b, i, i]
+            sg *= 1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0)
+            if piv[b, i] != i + 1:
+                perm = -perm
+            la += math.log(abs(u))
+        sign[b] = sg * perm  # (the permutation's sign last, as torch: a zero sign may come out -0.0)
+        logabs[b] = la
 
 
 @njit(**_JIT)

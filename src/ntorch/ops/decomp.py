@@ -236,13 +236,16 @@ def slogdet(A: Tensor, *, out=None):
     """torch.linalg.slogdet: (sign, log|det|); sign is 0 and log|det| -inf for a singular matrix."""
     _no_out(out, "linalg.slogdet")
     _check_matrix(A, "linalg.slogdet")
-    d, perm_sign = _lu_diag_sign(A, "linalg.slogdet")
     shape = tuple(A.shape[:-2])
-    if type(d) is np.ndarray:
-        with np.errstate(all="ignore"):  # log(0) = -inf for a singular matrix
-            s = Tensor._wrap((np.sign(d).prod(-1) * perm_sign).reshape(shape).astype(A.dtype.np))
-            la = Tensor._wrap(np.log(np.abs(d)).sum(-1).reshape(shape).astype(A.dtype.np))
+    if not A.is_cuda:  # one kernel pass over the LU factors
+        a, piv, _ = _lu(A, "linalg.slogdet")
+        sign, logabs = np.empty(a.shape[0]), np.empty(a.shape[0])
+        K.lu_slogdet(a, piv, sign, logabs)
+        with np.errstate(over="ignore"):
+            s = Tensor._wrap(sign.reshape(shape).astype(A.dtype.np))
+            la = Tensor._wrap(logabs.reshape(shape).astype(A.dtype.np))
     else:
+        d, perm_sign = _lu_diag_sign(A, "linalg.slogdet")
         s = (d.sign().prod(-1) * perm_sign).reshape(shape).to(A.dtype)
         la = d.abs().log().sum(-1).reshape(shape).to(A.dtype)
     if needs_graph(A):  # torch: sign is an output of the node too (requires grad) whose gradient is undefined
