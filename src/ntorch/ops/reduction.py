@@ -139,11 +139,71 @@ def _plan_generic(arr, dim, keepdim: bool, op: str):
     return x3, dims, out_shape
 
 
+# (op, input NumPy dtype, output NumPy dtypes, extra args) -> kernels.cpu.reduce.contig_entry's tuple, or None
+_FAST: dict = {}
+
+
+def _fast_entry(key: tuple):
+    op, np_dtype, out_nps, extra = key
+    dt = _FROM_NP.get(np_dtype)
+    if dt is None or (op, "cpu", dt) not in dispatch._REGISTRY:
+        return None
+    return K.contig_entry(dispatch.lookup(op, "cpu", dt), np_dtype, out_nps, *extra)
+
+
+def _run_small(op: str, x: Tensor, arr: np.ndarray, dim, keepdim: bool, out_nps: tuple, extra: tuple):
+    """_run for a small, non-empty, C-contiguous, writeable CPU input reduced over everything (dim None) or one
+    int dim: the kernel's contiguous entry, without the general plan; None where it does not apply."""
+    key = (op, arr.dtype, out_nps, extra)
+    e = _FAST.get(key, False)
+    if e is False:
+        e = _FAST[key] = _fast_entry(key)
+    if e is None:
+        return None
+    n = arr.ndim
+    size = arr.size
+    if dim is None:
+        outer = inner = 1
+        r = size
+        out_shape = (1,) * n if keepdim else ()
+    elif -n <= dim < n:
+        d = dim + n if dim < 0 else dim
+        shape = arr.shape
+        r = shape[d]
+        inner = math.prod(shape[d + 1:])
+        outer = size // (r * inner)
+        out_shape = shape[:d] + (1,) + shape[d + 1:] if keepdim else shape[:d] + shape[d + 1:]
+    else:
+        return None
+    flat = x._flat
+    if flat is None:
+        flat = arr.reshape(-1)
+    if e[5] is not None:
+        flat = flat.view(e[5])
+    o0 = np.empty(outer * inner, out_nps[0])
+    if len(out_nps) == 1:
+        e[0](e, flat, outer, r, inner, o0, None)
+        return Tensor._wrap(o0.reshape(out_shape))
+    o1 = np.empty(outer * inner, out_nps[1])
+    e[0](e, flat, outer, r, inner, o0, o1)
+    return [Tensor._wrap(o0.reshape(out_shape)), Tensor._wrap(o1.reshape(out_shape))]
+
+
 def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, nout: int = 1,
          out_dtypes=None):
     arr = x._data
     if type(arr) is not np.ndarray:
         return _run_cuda(op, x, dim, keepdim, out_dt, *extra, nout=nout, out_dtypes=out_dtypes)
+    if 0 < arr.size <= K.SMALL_MAX and (dim is None or type(dim) is int):
+        f = arr.flags
+        if f.c_contiguous and f.writeable:
+            if nout == 1:
+                out_nps = (out_dt.np,)
+            else:
+                out_nps = tuple((out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout))
+            res = _run_small(op, x, arr, dim, keepdim, out_nps, extra)
+            if res is not None:
+                return res
     kernel = dispatch.lookup(op, "cpu", x.dtype)
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
     out_2d = (x3.shape[0], x3.shape[2])
