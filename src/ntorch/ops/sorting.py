@@ -1104,6 +1104,10 @@ def isin(elements=None, test_elements=None, *, assume_unique: bool = False, inve
     return ~found if invert else found
 
 
+# whole CUDA paths: _methods.guard_tables leaves them unwrapped
+sort.cuda_complete = True
+topk.cuda_complete = True
+
 FUNCTIONS: dict = {
     "isin": isin,
     "sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "median": median,
