@@ -124,8 +124,8 @@ def _sum_prod(op: str, input: Tensor, dim, dtype) -> np.ndarray:
 
 
 # NumPy dtype -> accumulator start of cumsum / cumprod, for the dtypes _scan_small takes (computed in themselves)
-_SMALL_ACC = {np.dtype(np.float32): (np.float64(0), np.float64(1)), np.dtype(np.float64): (np.float64(0), np.float64(1)),
-              np.dtype(np.int64): (np.int64(0), np.int64(1))}
+_SMALL_ACC = {np.dtype(np.float32): (np.float64(0), np.float64(1)),
+              np.dtype(np.float64): (np.float64(0), np.float64(1)), np.dtype(np.int64): (np.int64(0), np.int64(1))}
 _SMALL_KERNELS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CPU kernel (memo: a dtype hashes in Python)
 
 
