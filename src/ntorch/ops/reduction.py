@@ -199,8 +199,10 @@ def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, n
         if f.c_contiguous and f.writeable:
             if nout == 1:
                 out_nps = (out_dt.np,)
+            elif out_dtypes:
+                out_nps = (out_dtypes[0].np, out_dtypes[1].np)
             else:
-                out_nps = tuple((out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout))
+                out_nps = (out_dt.np, out_dt.np)
             res = _run_small(op, x, arr, dim, keepdim, out_nps, extra)
             if res is not None:
                 return res
@@ -420,12 +422,14 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
     if dtype is None and out is None:
         res = _sum_small(input, dim, keepdim)
         if res is not None:
-            _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim,
-                   keepdim)
+            if input._requires_grad:  # (_track's own check, without building its arguments)
+                _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim,
+                       keepdim)
             return res
     x = _cast_input(input, dtype)
     res = _cast_result(_run("sum", x, dim, keepdim, _sum_dtype(x, None)), dtype)
-    _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "sum")
 
 
@@ -494,7 +498,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if x.is_complex() and needs_graph(input):
         raise NotImplementedError("prod: the derivative for complex tensors is not implemented in ntorch")
     res = _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
-    _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "prod")
 
 
@@ -520,7 +525,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     _in_place(s, "div", count)
     res_dt = half or x.dtype
     res = s if s.dtype is res_dt else s.to(res_dt)
-    _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "mean")
 
 
@@ -638,7 +644,8 @@ def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
     _check_nonempty(input, dim, "amax")
     res = _run("amax", input, dim, keepdim, input.dtype)
     _first_zero_signs(res, input, dim)
-    _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amax")
 
 
@@ -649,7 +656,8 @@ def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
     _check_nonempty(input, dim, "amin")
     res = _run("amin", input, dim, keepdim, input.dtype)
     _first_zero_signs(res, input, dim)
-    _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amin")
 
 
@@ -663,14 +671,16 @@ def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
     if dim is None:
         _check_nonempty(input, None, op)
         res = _run("amax" if op == "max" else "amin", input, None, False, input.dtype)
-        _track(f"{op.capitalize()}Backward1", _amax_backward, input, (res,), (input, res), None, False)
+        if input._requires_grad:  # (_track's own check, without building its arguments)
+            _track(f"{op.capitalize()}Backward1", _amax_backward, input, (res,), (input, res), None, False)
         return res
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     _check_nonempty(input, dim, op)
-    vals, idx = _run(f"{op}.dim", input, dim, keepdim, input.dtype, nout=2,
+    vals, idx = _run("max.dim" if op == "max" else "min.dim", input, dim, keepdim, input.dtype, nout=2,
                      out_dtypes=(input.dtype, dtypes.int64))
-    _track(f"{op.capitalize()}Backward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track(f"{op.capitalize()}Backward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
     return result(vals, idx)
 
 
@@ -707,10 +717,7 @@ def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     if dim is None and input.numel() == 0:
         raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     _check_nonempty(input, dim, op)
-    if dim is None:
-        res = _run(op, input.reshape(-1), 0, False, dtypes.int64)
-        return res.reshape([1] * input.ndim) if keepdim else res
-    return _run(op, input, dim, keepdim, dtypes.int64)
+    return _run(op, input, dim, keepdim, dtypes.int64)  # dim None: the flattened input's index (C order)
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
@@ -759,7 +766,8 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     _var_float_only(input)
     corr = _correction("var", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
-    _track("VarBackward0", _var_backward, input, (res,), (input,), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("VarBackward0", _var_backward, input, (res,), (input,), dim, keepdim, correction=corr)
     return _maybe_out(res, out, "var")
 
 
@@ -773,7 +781,8 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     corr = _correction("std", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
     _in_place(res, "sqrt")
-    _track("StdBackward0", _std_backward, input, (res,), (input, res), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("StdBackward0", _std_backward, input, (res,), (input, res), dim, keepdim, correction=corr)
     return _maybe_out(res, out, "std")
 
 
@@ -794,7 +803,8 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     corr = _correction("var_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
     _welford_inf_means(m, input, dim)
-    _track("VarMeanBackward0", _var_mean_backward, input, (v, m), (input,), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("VarMeanBackward0", _var_mean_backward, input, (v, m), (input,), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
 
@@ -808,7 +818,8 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
     _welford_inf_means(m, input, dim)
     _in_place(v, "sqrt")
-    _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
 
@@ -831,7 +842,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
         res = _logsumexp_composed(x, dim, keepdim)
     else:
         res = _run("logsumexp", x, dim, keepdim, x.dtype)
-    _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "logsumexp")
 
 
@@ -870,7 +882,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | 
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on the dimension {d}because "
                                    "this dimension is empty and the operation does not have an identity")
     res = _run("norm", x, dim, keepdim, x.dtype, p)
-    _track("NormBackward1", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
+    if x._requires_grad:  # (_track's own check, without building its arguments)
+        _track("NormBackward1", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
     return _maybe_out(res, out, "norm")
 
 
