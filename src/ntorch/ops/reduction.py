@@ -437,8 +437,11 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: T
     if isinstance(input, Tensor) and input.is_complex():
         raise RuntimeError("nansum on CPU does not support complex inputs")
     if input.is_floating_point():
-        from .pointwise import FUNCTIONS, where
+        from .pointwise import FUNCTIONS, nan_to_num, where
 
+        if input.dtype is dtypes.float16 and dtype is not None and dtypes.as_dtype(dtype).category == dtypes.INT:
+            # torch's CPU nansum of float16 into an integer dtype reads +-inf as +-65504 (float16's extremes)
+            input = nan_to_num(input)
         input = where(FUNCTIONS["isnan"](input), 0.0, input)
     _check_nansum_out(out, dtype)
     return _maybe_out(sum(input, dim, keepdim, dtype=dtype), out, "nansum")
@@ -895,7 +898,7 @@ def _logical_dtype(x: Tensor) -> dtypes.dtype:
 def _no_reduction(input: Tensor, dim) -> Tensor | None:
     """torch's all/any over an empty dim list reduce nothing: the elementwise `!= 0`."""
     if isinstance(dim, tuple | list) and len(dim) == 0:
-        return (input != 0).to(_logical_dtype(input))
+        return (input != 0).to(_logical_dtype(input)).contiguous()  # contiguous whatever input's strides, as torch
     return None
 
 
