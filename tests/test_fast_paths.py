@@ -223,6 +223,7 @@ def test_tensor_of_a_flat_list_follows_the_default_dtype_and_errors():
 # bit for bit what the general path gives (the general path forced by switching the fast path off), plus a NumPy oracle.
 from ntorch.kernels.cpu import reduce as _red_kernels  # noqa: E402
 from ntorch.kernels.cpu import sort as _sort_kernels  # noqa: E402
+
 from ntorch.ops import scan as _scan_ops  # noqa: E402
 from ntorch.ops import softmax as _softmax_ops  # noqa: E402
 
