@@ -317,7 +317,7 @@ def test_small_reductions_match_the_general_path(monkeypatch, op, dt):
             for d in dims:
                 for k in (False, True):
                     try:
-                        want = _general(monkeypatch, lambda: fn(t, d, k))
+                        want = _general(monkeypatch, lambda t=t, d=d, k=k: fn(t, d, k))
                     except (RuntimeError, IndexError) as e:  # the same error from the fast path
                         with pytest.raises(type(e), match=None):
                             fn(t, d, k)
@@ -429,13 +429,13 @@ def test_small_sort_topk_match_the_general_path(monkeypatch, dt, shape):
     for d in range(-len(shape), len(shape)):
         n = shape[d]
         for desc in (False, True):
-            _same(tuple(t.sort(d, desc)), _general(monkeypatch, lambda: tuple(t.sort(d, desc))))
+            _same(tuple(t.sort(d, desc)), _general(monkeypatch, lambda d=d, desc=desc: tuple(t.sort(d, desc))))
         np.testing.assert_array_equal(t.sort(d).values.numpy(), np.sort(x, axis=d))  # NaN last, as torch
         for k in sorted({0, 1, min(3, n), n}):
             for largest in (True, False):
                 for srt in (True, False):
                     got = tuple(t.topk(k, d, largest, srt))
-                    _same(got, _general(monkeypatch, lambda: tuple(t.topk(k, d, largest, srt))))
+                    _same(got, _general(monkeypatch, lambda k=k, d=d, la=largest, s=srt: tuple(t.topk(k, d, la, s))))
                     # the values are the input's elements at the returned indices
                     np.testing.assert_array_equal(got[0].numpy(), np.take_along_axis(x, got[1].numpy(), d))
 
@@ -477,7 +477,7 @@ def test_small_softmax_matches_the_general_path(monkeypatch, op, dt):
         t = ntorch.tensor(x)
         for d in range(-len(shape), len(shape)):
             got = getattr(t, op)(d)
-            _same(got, _general(monkeypatch, lambda: getattr(t, op)(d)))
+            _same(got, _general(monkeypatch, lambda t=t, d=d: getattr(t, op)(d)))
             x64 = x.astype(np.float64)
             e = np.exp(x64 - x64.max(d, keepdims=True))
             want = e / e.sum(d, keepdims=True)
@@ -486,7 +486,7 @@ def test_small_softmax_matches_the_general_path(monkeypatch, op, dt):
             tol = {"float16": 2e-3, "float32": 1e-5, "float64": 1e-12}[dt]
             np.testing.assert_allclose(got.numpy().astype(np.float64), want, rtol=tol, atol=tol)
         tt = _noncontig(x) if len(shape) > 1 else t
-        _same(getattr(tt, op)(0), _general(monkeypatch, lambda: getattr(tt, op)(0)))
+        _same(getattr(tt, op)(0), _general(monkeypatch, lambda tt=tt: getattr(tt, op)(0)))
 
 
 def test_small_softmax_dtype_out_grad_and_errors():
@@ -523,13 +523,13 @@ def test_small_scans_match_the_general_path(monkeypatch, op, dt):
         t = ntorch.tensor(x)
         for d in range(-max(len(shape), 1), max(len(shape), 1)):
             got = getattr(t, op)(d)
-            _same(got, _general(monkeypatch, lambda: getattr(t, op)(d)))
+            _same(got, _general(monkeypatch, lambda t=t, d=d: getattr(t, op)(d)))
             if len(shape):
                 want = getattr(np, op)(x.astype(np.int64) if dt in ("bool", "int32") else x, axis=d)
                 np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
         if len(shape) > 1:
             tt = _noncontig(x)
-            _same(getattr(tt, op)(1), _general(monkeypatch, lambda: getattr(tt, op)(1)))
+            _same(getattr(tt, op)(1), _general(monkeypatch, lambda tt=tt: getattr(tt, op)(1)))
 
 
 def test_small_scans_grad_dtype_out():
