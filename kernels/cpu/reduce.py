@@ -1228,6 +1228,7 @@ def all_into(x, out):
 # ----------------------------------------------------------------------------------------------------------
 # Contiguous entries: small C-contiguous inputs (ops/reduction.py's fast path) call the serial kernel directly
 # ----------------------------------------------------------------------------------------------------------
+_I64 = np.dtype(np.int64)
 SMALL_MAX = 1 << 16  # elements up to which the contiguous entries serve (far below PAR_MIN: always serial)
 
 
@@ -1277,10 +1278,10 @@ def contig_entry(into, in_dt, out_dts, p=0.0):
     if into in (count_nonzero_into, any_into, all_into):
         mode = 0.0 if into is count_nonzero_into else 1.0 if into is any_into else 2.0
         return (_cnt_c if out_dts[0] == _BOOL else _plain_c, _cnt_s, np.int32(0), np.int64(0), mode, view)
-    if into in (argmax_into, argmin_into):
+    if into in (argmax_into, argmin_into) and out_dts[0] == _I64:
         is_max = into is argmax_into
         return (_arg_c, _argmax_s if is_max else _argmin_s, c[4 if is_max else 5], None, None, view)
-    if into in (max_with_indices_into, min_with_indices_into) and out_dts[0] == buf_dt:
+    if into in (max_with_indices_into, min_with_indices_into) and out_dts[0] == buf_dt and out_dts[1] == _I64:
         is_max = into is max_with_indices_into
         return (_vals_idx_c, _argmax_s if is_max else _argmin_s, c[4 if is_max else 5], None, None, view)
     if buf_dt.kind != "f":

@@ -19,6 +19,7 @@ from ..kernels.cpu import complex as KC
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
 from ._util import EXACT, call_out, check_tensor, normalize_dims, takes_out
+from .elementwise import TENSOR_TYPES
 
 
 class _ReturnType:
@@ -176,8 +177,8 @@ def _run_small(op: str, x: Tensor, arr: np.ndarray, dim, keepdim: bool, out_nps:
     else:
         return None
     flat = x._flat
-    if flat is None:
-        flat = arr.reshape(-1)
+    if flat is None:  # (cached as the elementwise fast paths cache it)
+        flat = x._flat = arr.reshape(-1)
     if e[5] is not None:
         flat = flat.view(e[5])
     o0 = np.empty(outer * inner, out_nps[0])
@@ -703,17 +704,48 @@ def _max_min_out(op: str, input: Tensor, dim, keepdim: bool, other, out):
     return call_out(op, out, None if dim is None else EXACT, _max_min, op, input, dim, keepdim)
 
 
+def _whole(op: str, x) -> Tensor | None:
+    """op ("amax", "amin", "argmax", "argmin") over every element of x, as _run's fast path computes it, for a
+    small, non-empty, C-contiguous, writeable CPU tensor of a dtype with a contiguous entry; None otherwise (the
+    caller's general path then runs, with its checks). The one-call path of x.max() / x.argmax()."""
+    if type(x) not in TENSOR_TYPES:
+        return None
+    arr = x._data
+    if type(arr) is not np.ndarray or not 0 < arr.size <= K.SMALL_MAX:
+        return None
+    f = arr.flags
+    if not (f.c_contiguous and f.writeable):
+        return None
+    out_nps = (_ARG_NP,) if op[1] == "r" else (arr.dtype,)
+    return _run_small(op, x, arr, None, False, out_nps, ())
+
+
+_ARG_NP = np.dtype(np.int64)
+
+
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    if dim is None and other is None and out is None:
+        res = _whole("amax", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("MaxBackward1", _amax_backward, input, (res,), (input, res), None, False)
+            return res
     return _max_min_out("max", input, dim, keepdim, other, out)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    if dim is None and other is None and out is None:
+        res = _whole("amin", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("MinBackward1", _amax_backward, input, (res,), (input, res), None, False)
+            return res
     return _max_min_out("min", input, dim, keepdim, other, out)
 
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     check_tensor(input, op)
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
+    if dim is not None and type(dim) is not int and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     if input.dtype is dtypes.bool:
         raise RuntimeError(f"{op}(): does not support bool input")
@@ -724,11 +756,19 @@ def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    if dim is None and not keepdim and out is None:  # (bool inputs have no contiguous entry: an error below)
+        res = _whole("argmax", input)
+        if res is not None:
+            return res
     _check_out_dtype(out, "argmax", dtypes.int64)
     return _maybe_out(_arg("argmax", input, dim, keepdim), out, "argmax")
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    if dim is None and not keepdim and out is None:  # (bool inputs have no contiguous entry: an error below)
+        res = _whole("argmin", input)
+        if res is not None:
+            return res
     _check_out_dtype(out, "argmin", dtypes.int64)
     return _maybe_out(_arg("argmin", input, dim, keepdim), out, "argmin")
 
