@@ -1156,10 +1156,24 @@ def _fvalues_ol(skeys, perm, bits, descending, out):
     return lambda skeys, perm, bits, descending, out: float_values_64(skeys, perm, bits, descending, out)
 
 
+def _bits(x):
+    pass
+
+
+@overload(_bits)
+def _bits_ol(x):
+    """The IEEE bits of a C-contiguous float32/float64 array (a view)."""
+    if x.dtype == types.float32:
+        return lambda x: x.view(np.uint32)
+    return lambda x: x.view(np.uint64)
+
+
 @njit(cache=True, error_model="numpy")
-def sort_float_small(bits, descending, out_bits, perm):
-    """sort of small float rows (bits: the (rows, n) C-contiguous uint32/uint64 view of the values): the keys,
-    sort_rows and the values' bits, the same three steps as the codec's, in one call."""
+def sort_float_small(x, descending, out, perm):
+    """sort of small float rows (x: (rows, n) C-contiguous float32/float64, out likewise): the keys, sort_rows
+    and the values, the same three steps as the codec's, in one call."""
+    bits = _bits(x)
+    out_bits = _bits(out)
     keys = np.empty(bits.shape, bits.dtype)
     _fkeys_into(bits.reshape(-1), keys.reshape(-1), descending)
     _sort_rows_range(keys, perm, 0, bits.shape[0], _scratch_in(keys))
@@ -1167,9 +1181,11 @@ def sort_float_small(bits, descending, out_bits, perm):
 
 
 @njit(cache=True, error_model="numpy")
-def topk_float_small(bits, k, largest, sort_k, out_bits, perm):
-    """topk of small float rows (bits as in sort_float_small; k >= 1): the keys, topk_rows and the values' bits
-    in one call."""
+def topk_float_small(x, k, largest, sort_k, out, perm):
+    """topk of small float rows (x, out as in sort_float_small; k >= 1): the keys, topk_rows and the values in
+    one call."""
+    bits = _bits(x)
+    out_bits = _bits(out)
     rows, n = bits.shape
     keys = np.empty((rows, n), bits.dtype)
     _fkeys_into(bits.reshape(-1), keys.reshape(-1), largest)

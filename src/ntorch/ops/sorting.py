@@ -91,7 +91,7 @@ class _FloatCodec:
         in one kernel call."""
         vals = np.empty(x2.shape, self.np_dt)
         perm = np.empty(x2.shape, np.int64)
-        K.sort_float_small(x2.view(self.ubits), descending, vals.view(self.ubits), perm)
+        K.sort_float_small(x2, descending, vals, perm)
         return vals, perm
 
     def topk_small(self, x2: np.ndarray, k: int, largest: bool, sort_k: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +99,7 @@ class _FloatCodec:
         shape = (x2.shape[0], k)
         vals = np.empty(shape, self.np_dt)
         perm = np.empty(shape, np.int64)
-        K.topk_float_small(x2.view(self.ubits), k, largest, sort_k, vals.view(self.ubits), perm)
+        K.topk_float_small(x2, k, largest, sort_k, vals, perm)
         return vals, perm
 
     def __repr__(self) -> str:
@@ -197,6 +197,7 @@ def _device(t: Tensor) -> str:
     return _arrays.device_type(t._data)
 
 
+_FLOAT_CODECS = {dtypes.float32.np: _CODECS[dtypes.float32], dtypes.float64.np: _CODECS[dtypes.float64]}
 _CODEC_BY_NP: dict = {}  # dtype.np -> the dispatcher's "sort.codec" (memo: a dtype hashes in Python)
 
 
@@ -435,8 +436,33 @@ def _select_backward(c, g, g_indices=None):
 # ------------------------------------------------------------------------------------------------------------
 # sort, argsort, msort, topk
 # ------------------------------------------------------------------------------------------------------------
+def _last_dim_small(input, dim):
+    """(float codec, input as (rows, n)) when sort/topk along dim of input can take the fused kernel directly: a
+    small, non-empty, C-contiguous float32/float64 CPU tensor of 1+ dims sorted along its last dim (what _rows
+    and codec.small() would accept, without their generality); else None."""
+    if not isinstance(input, Tensor) or type(dim) is not int:
+        return None
+    arr = input._data
+    if type(arr) is not np.ndarray:
+        return None
+    nd = arr.ndim
+    codec = _FLOAT_CODECS.get(arr.dtype)
+    if codec is None or not nd or (dim != -1 and dim != nd - 1) or not codec.small(arr):
+        return None
+    n = arr.shape[-1]
+    return codec, arr.reshape(arr.size // n, n)
+
+
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
     """Always stable (the radix sort costs the same either way): equal keys keep their index order."""
+    fast = _last_dim_small(input, dim) if out is None else None
+    if fast is not None:  # the general path's steps for this case, without its generality
+        vals, perm = fast[0].sort_small(fast[1], bool(descending))
+        shape = input._data.shape
+        res = sort_result(Tensor._wrap(vals.reshape(shape)), Tensor._wrap(perm.reshape(shape)))
+        if input._requires_grad:
+            _track_select("SortBackward0", input, res, len(shape) - 1)
+        return res
     check_tensor(input, "sort")
     check_out_grad(out, "sort", input)
     codec = _codec(input.dtype)
@@ -476,6 +502,14 @@ def msort(input: Tensor) -> Tensor:
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
     """Radix selection; where equal values make a choice (or sorted=False leaves the k unsorted), ATen's own
     steps (std::nth_element / partial_sort / sort), so the indices are the CPU's."""
+    fast = _last_dim_small(input, dim) if out is None and type(k) is int else None
+    if fast is not None and 0 < k <= fast[1].shape[1]:  # the general path's steps for this case
+        vals, perm = fast[0].topk_small(fast[1], k, bool(largest), bool(sorted))
+        shape = input._data.shape[:-1] + (k,)
+        res = topk_result(Tensor._wrap(vals.reshape(shape)), Tensor._wrap(perm.reshape(shape)))
+        if input._requires_grad:
+            _track_select("TopkBackward0", input, res, len(shape) - 1)
+        return res
     check_tensor(input, "topk")
     check_out_grad(out, "topk", input)
     if input.dtype is dtypes.bool:
