@@ -115,27 +115,32 @@ def _softmax_small(op: str, arr: np.ndarray, d: int):
     """(log-)softmax of a non-empty C-contiguous float32/float64 array over dim d as softmax_array computes it,
     or None for other dtypes: below the kernels' parallel threshold, rows (d last) go straight to the rows
     kernel, which is what softmax_into runs for them."""
+    shape = arr.shape
+    log = op == "log_softmax"
+    if d == len(shape) - 1 and arr.size < K.PAR_MIN:
+        rows = _FAST.get((_ROWS[log], arr.dtype)) or _fast_kernel(_ROWS[log], arr.dtype)
+        if rows is None:
+            return None
+        out = np.empty(shape, arr.dtype)
+        if len(shape) == 2:
+            rows(arr, out, log)
+        else:
+            m = shape[-1]
+            rows(arr.reshape(arr.size // m, m), out.reshape(arr.size // m, m), log)
+        return out
     kernel = _FAST.get((op, arr.dtype)) or _fast_kernel(op, arr.dtype)
     if kernel is None:
         return None
-    shape = arr.shape
     outer = math.prod(shape[:d])
     m = shape[d]
     out = np.empty(shape, arr.dtype)
-    if d == len(shape) - 1 and arr.size < K.PAR_MIN:
-        rows = _FAST.get((op + ".rows", arr.dtype)) or _fast_kernel(op + ".rows", arr.dtype)
-        if len(shape) == 2:
-            rows(arr, out, op == "log_softmax")
-        else:
-            rows(arr.reshape(outer, m), out.reshape(outer, m), op == "log_softmax")
-        return out
     x3 = arr.reshape(outer, m, arr.size // (outer * m))
-    kernel(x3, out.reshape(x3.shape), op == "log_softmax")
+    kernel(x3, out.reshape(x3.shape), log)
     return out
 
 
+_ROWS = ("softmax.rows", "log_softmax.rows")  # indexed by log
 _NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
 
 def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
     if amp.STATE.active and dtype is None:  # autocast: torch's CUDA float32 op list (not the CPU's)
