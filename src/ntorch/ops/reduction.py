@@ -711,15 +711,37 @@ def _whole(op: str, x) -> Tensor | None:
     if type(x) not in TENSOR_TYPES:
         return None
     arr = x._data
-    if type(arr) is not np.ndarray or not 0 < arr.size <= K.SMALL_MAX:
+    if type(arr) is not np.ndarray:
+        return None
+    size = arr.size
+    if not 0 < size <= K.SMALL_MAX:
         return None
     f = arr.flags
     if not (f.c_contiguous and f.writeable):
         return None
-    out_nps = (_ARG_NP,) if op[1] == "r" else (arr.dtype,)
-    return _run_small(op, x, arr, None, False, out_nps, ())
+    key = (op, arr.dtype)
+    w = _WHOLE.get(key)
+    if w is None:
+        out_np = _ARG_NP if op[1] == "r" else arr.dtype
+        fkey = (op, arr.dtype, (out_np,), ())
+        e = _FAST.get(fkey, False)
+        if e is False:
+            e = _FAST[fkey] = _fast_entry(fkey)
+        w = _WHOLE[key] = (e, out_np)
+    e, out_np = w
+    if e is None:
+        return None
+    flat = x._flat
+    if flat is None:
+        flat = x._flat = arr.reshape(-1)
+    if e[5] is not None:
+        flat = flat.view(e[5])
+    o = np.empty(1, out_np)
+    e[0](e, flat, 1, size, 1, o, None)
+    return Tensor._wrap(o.reshape(()))
 
 
+_WHOLE: dict = {}  # (op, NumPy dtype) -> (the _FAST entry, output NumPy dtype)
 _ARG_NP = np.dtype(np.int64)
 
 
