@@ -584,8 +584,8 @@ def test_the_fast_paths_are_taken(monkeypatch):
     calls = []
     real = _red_kernels._plain_c
     monkeypatch.setattr(_red_kernels, "_plain_c", lambda *a: calls.append(1) or real(*a))
-    red._FAST.clear()
-    red._WHOLE.clear()
+    monkeypatch.setattr(red, "_FAST", {})  # fresh entry caches, restored afterwards
+    monkeypatch.setattr(red, "_WHOLE", {})
     ntorch.tensor(np.ones((3, 4), np.float32)).max()
     assert calls
     small = []
