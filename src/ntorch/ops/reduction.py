@@ -404,17 +404,33 @@ def _sum_small(x: Tensor, dim, keepdim: bool) -> Tensor | None:
     if type(arr) is not np.ndarray or arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4 \
             or not arr.flags.c_contiguous:
         return None
-    dt = _FROM_NP[arr.dtype]
     if dim is None and not keepdim:
         res = np.empty(1, arr.dtype)
-        dispatch.lookup("sum.small", "cpu", dt)(arr.reshape(-1), res)
+        flat = x._flat
+        if flat is None:  # (cached as the elementwise fast paths cache it)
+            flat = x._flat = arr.reshape(-1)
+        _small_kernel("sum.small", arr.dtype)(flat, res)
         return Tensor._wrap(res.reshape(()))
-    if type(dim) is not int or not -arr.ndim <= dim < arr.ndim:
+    n = arr.ndim
+    if type(dim) is not int or not -n <= dim < n:
         return None
-    x3, _, out_shape = _plan(x, dim, keepdim, "sum")
-    res = np.empty((x3.shape[0], x3.shape[2]), arr.dtype)
-    dispatch.lookup("sum.small_dim", "cpu", dt)(x3, res)
-    return Tensor._wrap(res.reshape(out_shape))
+    d = dim + n if dim < 0 else dim
+    shape = arr.shape
+    outer = math.prod(shape[:d])
+    inner = math.prod(shape[d + 1:])
+    res = np.empty((outer, inner), arr.dtype)
+    _small_kernel("sum.small_dim", arr.dtype)(arr.reshape(outer, shape[d], inner), res)
+    return Tensor._wrap(res.reshape(shape[:d] + (1,) + shape[d + 1:] if keepdim else shape[:d] + shape[d + 1:]))
+
+
+_SMALL_SUMS: dict = {}  # (op, NumPy dtype) -> the dispatcher's kernel (memo: a dtype hashes in Python)
+
+
+def _small_kernel(op: str, np_dtype):
+    k = _SMALL_SUMS.get((op, np_dtype))
+    if k is None:
+        k = _SMALL_SUMS[(op, np_dtype)] = dispatch.lookup(op, "cpu", _FROM_NP[np_dtype])
+    return k
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
