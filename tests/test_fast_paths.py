@@ -224,6 +224,7 @@ def test_tensor_of_a_flat_list_follows_the_default_dtype_and_errors():
 from ntorch.kernels.cpu import reduce as _red_kernels  # noqa: E402
 from ntorch.kernels.cpu import sort as _sort_kernels  # noqa: E402
 
+from ntorch.ops import reduction as _red_ops  # noqa: E402
 from ntorch.ops import scan as _scan_ops  # noqa: E402
 from ntorch.ops import softmax as _softmax_ops  # noqa: E402
 
@@ -248,6 +249,7 @@ def _general(monkeypatch, fn):
     """fn() with every fast path of this section switched off."""
     with monkeypatch.context() as m:
         m.setattr(_red_kernels, "SMALL_MAX", 0)
+        m.setattr(_red_ops, "SMALL_SUM", 0)  # (sums of halves: exact in any order, so this path compares too)
         m.setattr(_sort_kernels, "SMALL_ROWS", 0)
         m.setattr(_softmax_ops, "_softmax_small", lambda *a: None)
         m.setattr(_scan_ops, "_scan_small", lambda *a: None)
