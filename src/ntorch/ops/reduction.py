@@ -510,6 +510,12 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    if dim is None and dtype is None and out is None:
+        res = _whole("prod", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("ProdBackward0", _prod_backward, input, (res,), (input, res), None, False)
+            return res
     check_tensor(input, "prod")
     check_out_matches_dtype(out, dtype)
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
@@ -721,7 +727,7 @@ def _max_min_out(op: str, input: Tensor, dim, keepdim: bool, other, out):
 
 
 def _whole(op: str, x) -> Tensor | None:
-    """op ("amax", "amin", "argmax", "argmin") over every element of x, as _run's fast path computes it, for a
+    """op ("amax", "amin", "argmax", "argmin", "prod") over every element of x, as _run's fast path computes it, for a
     small, non-empty, C-contiguous, writeable CPU tensor of a dtype with a contiguous entry; None otherwise (the
     caller's general path then runs, with its checks). The one-call path of x.max() / x.argmax()."""
     if type(x) not in TENSOR_TYPES:
@@ -738,7 +744,7 @@ def _whole(op: str, x) -> Tensor | None:
     key = (op, arr.dtype)
     w = _WHOLE.get(key)
     if w is None:
-        out_np = _ARG_NP if op[1] == "r" else arr.dtype
+        out_np = _ARG_NP if op in ("argmax", "argmin") else arr.dtype  # (prod: the dtypes with entries keep theirs)
         fkey = (op, arr.dtype, (out_np,), ())
         e = _FAST.get(fkey, False)
         if e is False:

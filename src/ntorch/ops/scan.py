@@ -242,7 +242,8 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) ->
     if dtype is None and out is None and isinstance(input, Tensor):
         res = _scan_small("cumsum", input, dim)
         if res is not None:
-            _track("CumsumBackward0", _cumsum_backward, input, (res,), (), dim)
+            if input._requires_grad:
+                _track("CumsumBackward0", _cumsum_backward, input, (res,), (), dim)
             return res
     check_out_grad(out, "cumsum", input)
     _check_result_dtype("cumsum", input, dtype, out)
