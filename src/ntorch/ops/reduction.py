@@ -764,6 +764,21 @@ def _whole(op: str, x) -> Tensor | None:
 
 
 _WHOLE: dict = {}  # (op, NumPy dtype) -> (the _FAST entry, output NumPy dtype)
+
+
+def _along(op: str, x, dim: int, keepdim: bool):
+    """op ("argmax", "argmin": int64 indices; "max.dim", "min.dim": [values, indices]) along one int dim of a
+    small, non-empty, C-contiguous, writeable CPU tensor, as _run's fast path computes it; None otherwise (the
+    caller's general path then runs, with its checks: a dim out of range, a bool input, ...)."""
+    if type(x) not in TENSOR_TYPES:
+        return None
+    arr = x._data
+    if type(arr) is not np.ndarray or not 0 < arr.size <= K.SMALL_MAX:
+        return None
+    f = arr.flags
+    if not (f.c_contiguous and f.writeable):
+        return None
+    return _run_small(op, x, arr, dim, keepdim, (arr.dtype, _ARG_NP) if op.endswith(".dim") else (_ARG_NP,), ())
 _ARG_NP = np.dtype(np.int64)
 
 
@@ -774,6 +789,13 @@ def max(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None 
             if input._requires_grad:
                 _track("MaxBackward1", _amax_backward, input, (res,), (input, res), None, False)
             return res
+    elif type(dim) is int and other is None and out is None:
+        r = _along("max.dim", input, dim, keepdim)
+        if r is not None:
+            vals, idx = r
+            if input._requires_grad:
+                _track("MaxBackward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
+            return max_result(vals, idx)
     return _max_min_out("max", input, dim, keepdim, other, out)
 
 
@@ -784,6 +806,13 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None 
             if input._requires_grad:
                 _track("MinBackward1", _amax_backward, input, (res,), (input, res), None, False)
             return res
+    elif type(dim) is int and other is None and out is None:
+        r = _along("min.dim", input, dim, keepdim)
+        if r is not None:
+            vals, idx = r
+            if input._requires_grad:
+                _track("MinBackward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
+            return min_result(vals, idx)
     return _max_min_out("min", input, dim, keepdim, other, out)
 
 
@@ -804,6 +833,10 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None
         res = _whole("argmax", input)
         if res is not None:
             return res
+    elif type(dim) is int and out is None:
+        res = _along("argmax", input, dim, keepdim)
+        if res is not None:
+            return res
     _check_out_dtype(out, "argmax", dtypes.int64)
     return _maybe_out(_arg("argmax", input, dim, keepdim), out, "argmax")
 
@@ -811,6 +844,10 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None
 def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     if dim is None and not keepdim and out is None:  # (bool inputs have no contiguous entry: an error below)
         res = _whole("argmin", input)
+        if res is not None:
+            return res
+    elif type(dim) is int and out is None:
+        res = _along("argmin", input, dim, keepdim)
         if res is not None:
             return res
     _check_out_dtype(out, "argmin", dtypes.int64)
