@@ -217,3 +217,381 @@ def test_tensor_of_a_flat_list_follows_the_default_dtype_and_errors():
     with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
         ntorch.tensor([1, 2], requires_grad=True)
     assert ntorch.tensor([1.0, 2.0], requires_grad=True).requires_grad
+
+
+# --- reductions (wt_red): small C-contiguous reductions, sort/topk, softmax and scans take fast paths; each must give
+# bit for bit what the general path gives (the general path forced by switching the fast path off), plus a NumPy oracle.
+from ntorch.kernels.cpu import reduce as _red_kernels  # noqa: E402
+from ntorch.kernels.cpu import sort as _sort_kernels  # noqa: E402
+
+from ntorch.ops import reduction as _red_ops  # noqa: E402
+from ntorch.ops import scan as _scan_ops  # noqa: E402
+from ntorch.ops import softmax as _softmax_ops  # noqa: E402
+
+
+def _same(a, b):
+    """Bitwise equality of two results (tensors, or tuples of them): values, NaN places, zero signs, dtype, shape,
+    strides."""
+    if isinstance(a, tuple | list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _same(x, y)
+        return
+    assert a.dtype == b.dtype and tuple(a.shape) == tuple(b.shape) and a.stride() == b.stride()
+    x, y = a.numpy(), b.numpy()
+    if x.dtype.kind == "f":
+        np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
+        np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
+    np.testing.assert_array_equal(x, y)
+
+
+def _general(monkeypatch, fn):
+    """fn() with every fast path of this section switched off."""
+    with monkeypatch.context() as m:
+        m.setattr(_red_kernels, "SMALL_MAX", 0)
+        m.setattr(_red_ops, "SMALL_SUM", 0)  # (sums of halves: exact in any order, so this path compares too)
+        m.setattr(_sort_kernels, "SMALL_ROWS", 0)
+        m.setattr(_softmax_ops, "_softmax_small", lambda *a: None)
+        m.setattr(_scan_ops, "_scan_small", lambda *a: None)
+        return fn()
+
+
+def _noncontig(x):
+    """A non-contiguous tensor holding x (a transposed copy, permuted back)."""
+    return ntorch.tensor(np.ascontiguousarray(x.T)).permute(*reversed(range(x.ndim)))
+
+
+def _red_input(shape, dt, seed=0):
+    rng = np.random.default_rng(seed)
+    if dt == "bool":
+        return rng.random(shape) > 0.4
+    if dt in ("int64", "int32"):
+        return rng.integers(-4, 5, shape).astype(dt)
+    x = rng.integers(-3, 4, shape).astype(dt) * 0.5  # ties, zeros of both signs, a NaN
+    x = np.where(x == 0, -0.0, x)
+    if x.size > 3:
+        x.flat[1] = 0.0
+        x.flat[x.size // 2] = np.nan
+    return x
+
+
+_RED_OPS = {
+    "sum": lambda t, d, k: t.sum(d, keepdim=k) if d is not None else t.sum(),
+    "prod": lambda t, d, k: t.prod(d, keepdim=k) if d is not None else t.prod(),
+    "amax": lambda t, d, k: t.amax(() if d is None else d, keepdim=k),
+    "amin": lambda t, d, k: t.amin(() if d is None else d, keepdim=k),
+    "max": lambda t, d, k: t.max() if d is None else tuple(t.max(d, keepdim=k)),
+    "min": lambda t, d, k: t.min() if d is None else tuple(t.min(d, keepdim=k)),
+    "argmax": lambda t, d, k: t.argmax(d, keepdim=k),
+    "argmin": lambda t, d, k: t.argmin(d, keepdim=k),
+    "all": lambda t, d, k: t.all(d, keepdim=k) if d is not None else t.all(),
+    "any": lambda t, d, k: t.any(d, keepdim=k) if d is not None else t.any(),
+    "count_nonzero": lambda t, d, k: ntorch.count_nonzero(t, d),
+    "mean": lambda t, d, k: t.mean(d, keepdim=k),
+    "var": lambda t, d, k: t.var(d, keepdim=k),
+    "std": lambda t, d, k: t.std(d, keepdim=k, correction=0),
+    "var_mean": lambda t, d, k: tuple(ntorch.var_mean(t, d, keepdim=k)),
+    "norm2": lambda t, d, k: t.norm(dim=d, keepdim=k),
+    "norm1": lambda t, d, k: t.norm(1, dim=d, keepdim=k),
+    "norminf": lambda t, d, k: t.norm(float("inf"), dim=d, keepdim=k),
+    "norm3": lambda t, d, k: t.norm(3, dim=d, keepdim=k),
+}
+_FLOAT_ONLY = {"mean", "var", "std", "var_mean", "norm2", "norm1", "norminf", "norm3"}
+
+
+@pytest.mark.parametrize("op", sorted(_RED_OPS))
+@pytest.mark.parametrize("dt", ["float32", "float64", "int64", "int32", "bool"])
+def test_small_reductions_match_the_general_path(monkeypatch, op, dt):
+    if op in _FLOAT_ONLY and not dt.startswith("float"):
+        return
+    if op in ("argmax", "argmin") and dt == "bool":
+        return
+    fn = _RED_OPS[op]
+    for shape in [(), (1,), (7,), (3, 5), (2, 3, 4), (3, 0), (0,)]:
+        x = _red_input(shape, dt)
+        for layout in ("c", "t"):
+            t = ntorch.tensor(x)
+            if layout == "t":
+                if len(shape) < 2:
+                    continue
+                t = _noncontig(x)
+            dims = [None] + list(range(-len(shape), len(shape)))
+            for d in dims:
+                for k in (False, True):
+                    try:
+                        want = _general(monkeypatch, lambda t=t, d=d, k=k: fn(t, d, k))
+                    except (RuntimeError, IndexError) as e:  # the same error from the fast path
+                        with pytest.raises(type(e), match=None):
+                            fn(t, d, k)
+                        continue
+                    _same(fn(t, d, k), want)
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64", "int64"])
+def test_small_reductions_numpy_oracle(dt):
+    x = np.random.default_rng(1).integers(-50, 50, (6, 9)).astype(dt)
+    t = ntorch.tensor(x)
+    np.testing.assert_array_equal(t.max().numpy(), x.max())
+    np.testing.assert_array_equal(t.argmax().numpy(), x.argmax())
+    np.testing.assert_array_equal(t.argmax(1, keepdim=True).numpy(), x.argmax(1)[:, None])
+    v, i = t.min(0)
+    np.testing.assert_array_equal(v.numpy(), x.min(0))
+    np.testing.assert_array_equal(i.numpy(), x.argmin(0))
+    np.testing.assert_array_equal(t.sum(1).numpy(), x.sum(1))
+    # (float products accumulate in float64, rounded once)
+    np.testing.assert_array_equal(t.prod(-1).numpy(), x.prod(-1) if dt == "int64" else x.astype(np.float64).prod(-1)
+                                  .astype(dt))
+    np.testing.assert_array_equal(t.any().numpy(), x.any())
+    np.testing.assert_array_equal(t.all(0).numpy(), x.all(0))
+    if dt != "int64":
+        tol = 1e-6 if dt == "float32" else 1e-12
+        np.testing.assert_allclose(t.var(1).numpy(), x.var(1, ddof=1), rtol=tol)
+        np.testing.assert_allclose(t.std().numpy(), x.std(ddof=1), rtol=tol)
+        np.testing.assert_allclose(t.norm().numpy(), np.sqrt((x.astype(np.float64) ** 2).sum()), rtol=tol)
+
+
+def test_small_reductions_nan():
+    x = np.array([[1.0, np.nan, 3.0], [2.0, 5.0, -1.0]], np.float32)
+    t = ntorch.tensor(x)
+    assert np.isnan(t.max().item()) and t.argmax().item() == 1
+    v, i = t.max(1)
+    assert np.isnan(v.numpy()[0]) and v.numpy()[1] == 5.0 and i.tolist() == [1, 1]
+    assert t.argmin(1).tolist() == [1, 2]
+
+
+def test_small_reductions_record_autograd():
+    x = np.random.default_rng(2).random((4, 5))
+    t = ntorch.tensor(x, requires_grad=True)
+    t.max().backward()
+    want = np.zeros_like(x)
+    want.flat[x.argmax()] = 1.0
+    np.testing.assert_array_equal(t.grad.numpy(), want)
+    t.grad = None
+    t.var(1).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), 2 * (x - x.mean(1, keepdims=True)) / 4, rtol=1e-12)
+    t.grad = None
+    t.prod().backward()
+    np.testing.assert_allclose(t.grad.numpy(), x.prod() / x, rtol=1e-12)
+    t.grad = None
+    v, _ = t.min(0)
+    v.sum().backward()
+    want = np.zeros_like(x)
+    want[x.argmin(0), np.arange(5)] = 1.0
+    np.testing.assert_array_equal(t.grad.numpy(), want)
+    t.grad = None
+    t.norm().backward()
+    np.testing.assert_allclose(t.grad.numpy(), x / np.sqrt((x ** 2).sum()), rtol=1e-12)
+    assert t.sum(1).grad_fn is not None and t.detach().sum(1).grad_fn is None
+
+
+def test_small_reductions_out_and_errors():
+    x = np.random.default_rng(3).random((3, 4)).astype(np.float32)
+    t = ntorch.tensor(x)
+    o = ntorch.empty(3)
+    assert ntorch.sum(t, 1, out=o) is o
+    np.testing.assert_allclose(o.numpy(), x.sum(1), rtol=1e-6)
+    v, i = ntorch.empty(4), ntorch.empty(4, dtype=ntorch.int64)
+    ntorch.max(t, 0, out=(v, i))
+    np.testing.assert_array_equal(v.numpy(), x.max(0))
+    np.testing.assert_array_equal(i.numpy(), x.argmax(0))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        t.sum(2)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        t.max(-3)
+    with pytest.raises(IndexError, match="argmax"):
+        ntorch.empty(0).argmax()
+    with pytest.raises(RuntimeError, match="floating point"):
+        ntorch.tensor([1, 2]).var()
+
+
+def test_small_reductions_read_only_input():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    x.setflags(write=False)
+    t = ntorch.from_numpy(x) if hasattr(ntorch, "from_numpy") else ntorch.tensor(x)
+    np.testing.assert_array_equal(t.max(1).values.numpy(), x.max(1))
+    np.testing.assert_array_equal(t.sum(0).numpy(), x.sum(0))
+
+
+def _sort_input(shape, dt, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (rng.integers(-3, 4, shape) * 0.5).astype(dt)
+    x = np.where(x == 0, -0.0, x)
+    if x.size > 4:
+        x.flat[2] = 0.0
+        x.flat[x.size - 2] = np.nan
+        x.flat[x.size // 2] = np.inf
+    return x
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64", "float16", "int64"])
+@pytest.mark.parametrize("shape", [(1,), (9,), (4, 7), (2, 3, 20), (3, 40)])
+def test_small_sort_topk_match_the_general_path(monkeypatch, dt, shape):
+    x = _sort_input(shape, dt)
+    t = ntorch.tensor(x)
+    for d in range(-len(shape), len(shape)):
+        n = shape[d]
+        for desc in (False, True):
+            _same(tuple(t.sort(d, desc)), _general(monkeypatch, lambda d=d, desc=desc: tuple(t.sort(d, desc))))
+        np.testing.assert_array_equal(t.sort(d).values.numpy(), np.sort(x, axis=d))  # NaN last, as torch
+        for k in sorted({0, 1, min(3, n), n}):
+            for largest in (True, False):
+                for srt in (True, False):
+                    got = tuple(t.topk(k, d, largest, srt))
+                    _same(got, _general(monkeypatch, lambda k=k, d=d, la=largest, s=srt: tuple(t.topk(k, d, la, s))))
+                    # the values are the input's elements at the returned indices
+                    np.testing.assert_array_equal(got[0].numpy(), np.take_along_axis(x, got[1].numpy(), d))
+
+
+def test_small_sort_topk_values_and_grad():
+    x = np.array([[3.0, -1.0, 2.0, 2.0, 7.0], [0.5, 0.25, -4.0, 9.0, 1.0]])
+    t = ntorch.tensor(x, requires_grad=True)
+    v, i = t.topk(2)
+    np.testing.assert_array_equal(v.detach().numpy(), [[7.0, 3.0], [9.0, 1.0]])
+    np.testing.assert_array_equal(i.numpy(), [[4, 0], [3, 4]])
+    v.sum().backward()
+    want = np.zeros_like(x)
+    np.put_along_axis(want, i.numpy(), 1.0, 1)
+    np.testing.assert_array_equal(t.grad.numpy(), want)
+    t.grad = None
+    s, j = t.sort(1, descending=True)
+    np.testing.assert_array_equal(s.detach().numpy(), -np.sort(-x, 1))
+    (s * ntorch.tensor([[1.0, 2, 3, 4, 5]] * 2)).sum().backward()
+    want = np.zeros_like(x)
+    np.put_along_axis(want, j.numpy(), np.array([[1.0, 2, 3, 4, 5]] * 2), 1)
+    np.testing.assert_array_equal(t.grad.numpy(), want)
+    with pytest.raises(RuntimeError, match="selected index k out of range"):
+        t.topk(6)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        t.detach().sort(2)
+    vo, io = ntorch.empty(0, dtype=ntorch.float64), ntorch.empty(0, dtype=ntorch.int64)
+    ntorch.topk(t.detach(), 2, out=(vo, io))
+    np.testing.assert_array_equal(vo.numpy(), [[7.0, 3.0], [9.0, 1.0]])
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dt", ["float32", "float64", "float16"])
+def test_small_softmax_matches_the_general_path(monkeypatch, op, dt):
+    rng = np.random.default_rng(4)
+    for shape in [(5,), (3, 7), (2, 3, 4), (1, 1)]:
+        x = rng.standard_normal(shape).astype(dt)
+        if x.size > 3:
+            x.flat[1] = -np.inf
+        t = ntorch.tensor(x)
+        for d in range(-len(shape), len(shape)):
+            got = getattr(t, op)(d)
+            _same(got, _general(monkeypatch, lambda t=t, d=d: getattr(t, op)(d)))
+            x64 = x.astype(np.float64)
+            e = np.exp(x64 - x64.max(d, keepdims=True))
+            want = e / e.sum(d, keepdims=True)
+            with np.errstate(divide="ignore"):
+                want = np.log(want) if op == "log_softmax" else want
+            tol = {"float16": 2e-3, "float32": 1e-5, "float64": 1e-12}[dt]
+            np.testing.assert_allclose(got.numpy().astype(np.float64), want, rtol=tol, atol=tol)
+        tt = _noncontig(x) if len(shape) > 1 else t
+        _same(getattr(tt, op)(0), _general(monkeypatch, lambda tt=tt: getattr(tt, op)(0)))
+
+
+def test_small_softmax_dtype_out_grad_and_errors():
+    x = np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32)
+    t = ntorch.tensor(x)
+    assert t.softmax(1, ntorch.float64).dtype == ntorch.float64  # dtype= passed positionally still casts
+    assert ntorch.softmax(t, 1, dtype=ntorch.float64).dtype == ntorch.float64
+    o = ntorch.empty(3, 4)
+    assert ntorch.softmax(t, 1, out=o) is o
+    np.testing.assert_array_equal(o.numpy(), t.softmax(1).numpy())
+    o = ntorch.empty(3, 4)
+    ntorch.log_softmax(t, 0, out=o)
+    np.testing.assert_array_equal(o.numpy(), t.log_softmax(0).numpy())
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        t.softmax(2)
+    with pytest.raises(NotImplementedError, match="softmax"):
+        ntorch.tensor([1, 2]).softmax(0)
+    g = ntorch.tensor(x.astype(np.float64), requires_grad=True)
+    w = np.random.default_rng(6).standard_normal((3, 4))
+    (g.softmax(1) * ntorch.tensor(w)).sum().backward()
+    y = np.exp(x.astype(np.float64))
+    y /= y.sum(1, keepdims=True)
+    np.testing.assert_allclose(g.grad.numpy(), y * (w - (w * y).sum(1, keepdims=True)), rtol=1e-10)
+    assert ntorch.Tensor.softmax is _softmax_ops.softmax  # not wrapped by _methods.guard_tables
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("dt", ["float32", "float64", "int64", "int32", "bool"])
+def test_small_scans_match_the_general_path(monkeypatch, op, dt):
+    for shape in [(), (6,), (3, 5), (2, 3, 4), (0, 3)]:
+        x = _red_input(shape, dt, seed=7)
+        if dt.startswith("float"):
+            x = np.where(np.isnan(x), 1.5, x)
+        t = ntorch.tensor(x)
+        for d in range(-max(len(shape), 1), max(len(shape), 1)):
+            got = getattr(t, op)(d)
+            _same(got, _general(monkeypatch, lambda t=t, d=d: getattr(t, op)(d)))
+            if len(shape):
+                want = getattr(np, op)(x.astype(np.int64) if dt in ("bool", "int32") else x, axis=d)
+                np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
+        if len(shape) > 1:
+            tt = _noncontig(x)
+            _same(getattr(tt, op)(1), _general(monkeypatch, lambda tt=tt: getattr(tt, op)(1)))
+
+
+def test_small_scans_grad_dtype_out():
+    x = np.random.default_rng(8).random((3, 4)) + 0.5
+    t = ntorch.tensor(x, requires_grad=True)
+    t.cumsum(1).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), np.broadcast_to(np.arange(4, 0, -1.0), (3, 4)))
+    assert t.cumprod(0).grad_fn is not None
+    assert ntorch.cumsum(t.detach().float(), 1, dtype=ntorch.float64).dtype == ntorch.float64
+    o = ntorch.empty(3, 4, dtype=ntorch.float64)
+    ntorch.cumsum(t.detach(), 0, out=o)
+    np.testing.assert_allclose(o.numpy(), np.cumsum(x, 0))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        t.cumsum(2)
+
+
+def test_cov_of_integers_follows_torch():
+    """torch.cov keeps an integer input's sums in int64 (wrapping) and promotes at x - mean (default float)."""
+    x = np.array([[-1, 6, 5, -3, 0], [2, 4, 2 ** 63 - 1, 9, 1]], np.int64)
+    got = ntorch.cov(ntorch.tensor(x))
+    mean = x.sum(1) / 5  # NumPy's int64 sum wraps as torch's does
+    xm = x.astype(np.float32) - mean.astype(np.float32)[:, None]
+    want = (xm.astype(np.float64) @ xm.T.astype(np.float64)) / 4
+    assert got.dtype == ntorch.float32
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5)
+    small = np.array([[1, 4, 2, 8], [3, 3, 5, 1]], np.int64)
+    np.testing.assert_allclose(ntorch.cov(ntorch.tensor(small)).numpy(), np.cov(small), rtol=1e-6)
+    np.testing.assert_allclose(ntorch.corrcoef(ntorch.tensor(small)).numpy(), np.corrcoef(small), rtol=1e-6)
+
+
+def test_all_any_empty_dims_are_contiguous():
+    x = np.array([[True, False, True], [False, False, True]])
+    t = ntorch.tensor(np.ascontiguousarray(x.T)).t()
+    for op in ("all", "any"):
+        r = getattr(ntorch, op)(t, dim=())
+        assert r.is_contiguous() and r.stride() == (3, 1)
+        np.testing.assert_array_equal(r.numpy(), x)
+
+
+def test_nansum_float16_into_integers_reads_inf_as_float16_max():
+    t = ntorch.tensor([2.25, 0.0, np.inf, np.nan], dtype=ntorch.float16)
+    assert ntorch.nansum(t, dtype=ntorch.int64).item() == 65506
+    assert ntorch.nansum(-t, dtype=ntorch.int32).item() == -65506
+    assert ntorch.nansum(t, dtype=ntorch.int16).item() == 65506 - 65536  # int64 total cast (wraps)
+    assert ntorch.nansum(t, dtype=ntorch.float32).item() == np.inf  # floats keep the infinity
+
+
+def test_the_fast_paths_are_taken(monkeypatch):
+    """The comparisons above are not vacuous: small contiguous inputs do reach the fast entries."""
+    from ntorch.ops import reduction as red
+
+    calls = []
+    real = _red_kernels._plain_c
+    monkeypatch.setattr(_red_kernels, "_plain_c", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(red, "_FAST", {})  # fresh entry caches, restored afterwards
+    monkeypatch.setattr(red, "_WHOLE", {})
+    ntorch.tensor(np.ones((3, 4), np.float32)).max()
+    assert calls
+    small = []
+    real_sort = _sort_kernels.sort_float_small
+    monkeypatch.setattr(_sort_kernels, "sort_float_small", lambda *a: small.append(1) or real_sort(*a))
+    ntorch.tensor(np.ones((3, 4), np.float32)).sort(1)
+    assert small

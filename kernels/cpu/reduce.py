@@ -1176,22 +1176,24 @@ def norm_into(x, out, p=2.0):
         out.fill(np.inf if p < 0 else 0.0)
         return out
     buf, base, s0, s1, s2 = _canon(_float_input(x, out.dtype))
-    c = _consts(buf.dtype)
-    lim = PAR_MIN
-    if p == 2.0:
-        ks, kp, lane0, tot0 = _norm2_s, _norm2_p, 0.0, 0.0
-    elif p == 1.0:
-        ks, kp, lane0, tot0 = _asum_s, _asum_p, c[0], c[1]
-    elif p == np.inf:
-        ks, kp, lane0, tot0 = _amax_s, _amax_p, c[6], c[6]
-    elif p == -np.inf:
-        ks, kp, lane0, tot0 = _amin_s, _amin_p, c[5], c[5]
-    elif p == 0.0:
-        ks, kp, lane0, tot0 = _cnt_s, _cnt_p, np.int32(0), np.int64(0)
-    else:
-        ks, kp, lane0, tot0, lim = _normp_s, _normp_p, 0.0, 0.0, PAR_MIN_HEAVY
+    ks, kp, lane0, tot0, lim = _norm_kernels(p, _consts(buf.dtype))
     _launch(ks, kp, buf, base, outer, r, inner, s0, s1, s2, _flat(out), lane0, tot0, p, lim)
     return out
+
+
+def _norm_kernels(p, c):
+    """(serial kernel, parallel kernel, lane0, tot0, parallel threshold) of the p-norm; c: _consts of the buffer."""
+    if p == 2.0:
+        return _norm2_s, _norm2_p, 0.0, 0.0, PAR_MIN
+    if p == 1.0:
+        return _asum_s, _asum_p, c[0], c[1], PAR_MIN
+    if p == np.inf:
+        return _amax_s, _amax_p, c[6], c[6], PAR_MIN
+    if p == -np.inf:
+        return _amin_s, _amin_p, c[5], c[5], PAR_MIN
+    if p == 0.0:
+        return _cnt_s, _cnt_p, np.int32(0), np.int64(0), PAR_MIN
+    return _normp_s, _normp_p, 0.0, 0.0, PAR_MIN_HEAVY
 
 
 def _count(x, out, mode):
@@ -1221,3 +1223,72 @@ def any_into(x, out):
 def all_into(x, out):
     """out[o, j] = all x[o, :, j] != 0. out: bool."""
     return _count(x, out, 2.0)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Contiguous entries: small C-contiguous inputs (ops/reduction.py's fast path) call the serial kernel directly
+# ----------------------------------------------------------------------------------------------------------
+_I64 = np.dtype(np.int64)
+SMALL_MAX = 1 << 16  # elements up to which the contiguous entries serve (far below PAR_MIN: always serial)
+
+
+def _plain_c(e, buf, outer, r, inner, out, _):
+    e[1](buf, 0, outer, r, inner, r * inner, inner, 1, out, e[2], e[3], e[4])
+
+
+def _cnt_c(e, buf, outer, r, inner, out, _):
+    e[1](buf, 0, outer, r, inner, r * inner, inner, 1, out.view(_U8), e[2], e[3], e[4])
+
+
+def _arg_c(e, buf, outer, r, inner, oi, ov):
+    e[1](buf, 0, outer, r, inner, r * inner, inner, 1, np.empty(outer * inner, buf.dtype) if ov is None else ov,
+         oi, e[2])
+
+
+def _vals_idx_c(e, buf, outer, r, inner, ov, oi):
+    e[1](buf, 0, outer, r, inner, r * inner, inner, 1, ov, oi, e[2])
+
+
+def _var_c(e, buf, outer, r, inner, ovar, omean):
+    _var_s(buf, 0, outer, r, inner, r * inner, inner, 1, ovar, np.empty(outer * inner, ovar.dtype)
+           if omean is None else omean, e[2], e[3], 1, CHUNK_MIN)
+
+
+def contig_entry(into, in_dt, out_dts, p=0.0):
+    """How to run the entry point `into` on a C-contiguous, writeable, non-empty input of NumPy dtype in_dt with
+    fewer than SMALL_MAX elements into fresh flat outputs of NumPy dtypes out_dts: a tuple e whose e[0](e, buf,
+    outer, r, inner, out0, out1) makes the very kernel call `into` makes for that input (buf: its flat view, as
+    uint8 when e[5]; out1 None for a one-output entry), without the layout and dtype handling; None where `into`
+    converts such an input or an output (then the general path runs)."""
+    u8 = in_dt == _BOOL
+    native = in_dt in _NATIVE
+    buf_dt = _U8 if u8 else in_dt
+    if u8 and into not in (sum_into, count_nonzero_into, any_into, all_into) or not (u8 or native) \
+            or any(d in _HALF for d in out_dts):  # half outputs: computed in float32, rounded by the caller
+        return None
+    c = _consts(buf_dt)
+    view = _U8 if u8 else None
+    if into is sum_into:
+        return (_plain_c, _sum_s, c[0], c[1], 0.0, view)
+    if into is prod_into:
+        return (_plain_c, _prod_s, c[2], c[3], 0.0, view)
+    if into in (max_into, min_into) and out_dts[0] == buf_dt:
+        ident = c[4 if into is max_into else 5]
+        return (_plain_c, _max_s if into is max_into else _min_s, ident, ident, 0.0, view)
+    if into in (count_nonzero_into, any_into, all_into):
+        mode = 0.0 if into is count_nonzero_into else 1.0 if into is any_into else 2.0
+        return (_cnt_c if out_dts[0] == _BOOL else _plain_c, _cnt_s, np.int32(0), np.int64(0), mode, view)
+    if into in (argmax_into, argmin_into) and out_dts[0] == _I64:
+        is_max = into is argmax_into
+        return (_arg_c, _argmax_s if is_max else _argmin_s, c[4 if is_max else 5], None, None, view)
+    if into in (max_with_indices_into, min_with_indices_into) and out_dts[0] == buf_dt and out_dts[1] == _I64:
+        is_max = into is max_with_indices_into
+        return (_vals_idx_c, _argmax_s if is_max else _argmin_s, c[4 if is_max else 5], None, None, view)
+    if buf_dt.kind != "f":
+        return None
+    if into in (var_into, var_mean_into):
+        return (_var_c, _var_s, float(p), buf_dt.type(0), None, view)
+    if into is norm_into:
+        ks, _, lane0, tot0, _ = _norm_kernels(float(p), c)
+        return (_plain_c, ks, lane0, tot0, float(p), view)
+    return None

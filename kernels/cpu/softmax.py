@@ -29,7 +29,7 @@ from numba.extending import overload
 from .fastmath import exp_f32, log_f32
 from .reduce import _to, _vmax
 
-__all__ = ["softmax_into", "softmax_backward_into", "exp_", "log_", "row_max", "row_logsumexp"]
+__all__ = ["softmax_into", "softmax_rows_into", "softmax_backward_into", "exp_", "log_", "row_max", "row_logsumexp"]
 
 _FM = {"reassoc", "contract"}  # no nnan/ninf: -inf and NaN rows must behave as IEEE says
 _JIT = dict(cache=True, error_model="numpy", fastmath=_FM, nogil=True)
@@ -203,6 +203,11 @@ def _inner_p(x, out, log, tile):
         m = np.empty(tile, x.dtype)
         s = np.empty(tile, np.float64)
         _inner(x, out, log, o, j0, min(tile, inner - j0), m, s)
+
+
+softmax_rows_into = _rows_s
+"""softmax_rows_into(x2, out2, log): the rows of C-contiguous (outer, n) x2 on the calling thread; what softmax_into
+runs for inner == 1 below PAR_MIN (ops/softmax.py calls it directly for small inputs)."""
 
 
 def softmax_into(x, out, log):

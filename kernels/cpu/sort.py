@@ -28,7 +28,8 @@ with plain < for mode), the rows holding such ties are redone by transcriptions 
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 _SMALL = 16
 PAR_MIN = 1 << 17  # elements: below this, one thread
@@ -317,13 +318,36 @@ def _check_row_length(keys: np.ndarray) -> None:
         raise ValueError(f"sort: rows of {keys.shape[1]} elements are too long (at most 2**32 - 1)")
 
 
+SMALL_ROWS = 1 << 12  # elements up to which the serial kernels make their scratch themselves
+
+
+@njit(cache=True, error_model="numpy")
+def _scratch_in(keys):
+    """One thread's row of scratch(keys, n), made inside a kernel: for small inputs, five NumPy allocations in
+    Python cost more than the work."""
+    n = keys.shape[1]
+    wide = keys.itemsize == 8
+    return (np.empty(n if wide else 0, keys.dtype), np.empty(n if wide else 0, np.int64),
+            np.empty(0 if wide else n, np.uint64), np.empty(0 if wide else n, np.uint64),
+            np.empty((2 * keys.itemsize, 256), np.int64))
+
+
+@njit(cache=True, error_model="numpy")
+def sort_rows_small(keys, perm):
+    """sort_rows_s with its scratch made here (small inputs)."""
+    _sort_rows_range(keys, perm, 0, keys.shape[0], _scratch_in(keys))
+
+
 def sort_rows(keys: np.ndarray, perm: np.ndarray) -> None:
     """Sort each row of keys (rows, n) in place; perm (rows, n) int64 gets the source positions."""
     _check_row_length(keys)
     nt = _parallel(keys)
     if nt > 1:
         sort_rows_p(keys, perm, *scratch(keys, keys.shape[1], nt))
-    elif keys.size:
+    elif keys.size <= SMALL_ROWS:
+        if keys.size:
+            sort_rows_small(keys, perm)
+    else:
         sort_rows_s(keys, perm, *scratch(keys, keys.shape[1]))
 
 
@@ -830,10 +854,22 @@ def _selection_scratch(keys: np.ndarray, nt: int) -> tuple:
     return (np.empty((nt, n), keys.dtype), np.empty((nt, n), np.int64), *scratch(keys, n, nt))
 
 
+@njit(cache=True, error_model="numpy")
+def topk_rows_small(keys, k, sort_k, out_keys, perm):
+    """topk_rows_s with its scratch made here (small inputs)."""
+    n = keys.shape[1]
+    _topk_range(keys, k, sort_k, out_keys, perm, 0, keys.shape[0], np.empty(n, keys.dtype), np.empty(n, np.int64),
+                _scratch_in(keys))
+
+
 def topk_rows(keys: np.ndarray, k: int, out_keys: np.ndarray, perm: np.ndarray, sort_k: bool = True) -> None:
     """The k smallest keys of each row and their positions, equal keys placed as PyTorch's CPU topk places
     them (ascending unless not sort_k and 64 * k > n: then in std::nth_element's order)."""
     if keys.size == 0 or k == 0:
+        return
+    if keys.size <= SMALL_ROWS:
+        _check_row_length(keys)
+        topk_rows_small(keys, k, bool(sort_k), out_keys, perm)
         return
     nt = _parallel(keys)
     fn = topk_rows_p if nt > 1 else topk_rows_s
@@ -1093,3 +1129,67 @@ def scatter_add_along(src, idx, out):
                 else:
                     orows[k, j] += s[j]
     return bad == 0
+
+
+# ------------------------------------------------------------------------------------------------------------
+# small float rows: keys, sort or selection, and values in one kernel call (ops/sorting.py's _FloatCodec)
+# ------------------------------------------------------------------------------------------------------------
+def _fkeys_into(bits, out, descending):
+    pass
+
+
+@overload(_fkeys_into)
+def _fkeys_ol(bits, out, descending):
+    if bits.dtype == types.uint32:
+        return lambda bits, out, descending: float_keys_32(bits, out, descending)
+    return lambda bits, out, descending: float_keys_64(bits, out, descending)
+
+
+def _fvalues_into(skeys, perm, bits, descending, out):
+    pass
+
+
+@overload(_fvalues_into)
+def _fvalues_ol(skeys, perm, bits, descending, out):
+    if skeys.dtype == types.uint32:
+        return lambda skeys, perm, bits, descending, out: float_values_32(skeys, perm, bits, descending, out)
+    return lambda skeys, perm, bits, descending, out: float_values_64(skeys, perm, bits, descending, out)
+
+
+def _bits(x):
+    pass
+
+
+@overload(_bits)
+def _bits_ol(x):
+    """The IEEE bits of a C-contiguous float32/float64 array (a view)."""
+    if x.dtype == types.float32:
+        return lambda x: x.view(np.uint32)
+    return lambda x: x.view(np.uint64)
+
+
+@njit(cache=True, error_model="numpy")
+def sort_float_small(x, descending, out, perm):
+    """sort of small float rows (x: (rows, n) C-contiguous float32/float64, out likewise): the keys, sort_rows
+    and the values, the same three steps as the codec's, in one call."""
+    bits = _bits(x)
+    out_bits = _bits(out)
+    keys = np.empty(bits.shape, bits.dtype)
+    _fkeys_into(bits.reshape(-1), keys.reshape(-1), descending)
+    _sort_rows_range(keys, perm, 0, bits.shape[0], _scratch_in(keys))
+    _fvalues_into(keys, perm, bits, descending, out_bits)
+
+
+@njit(cache=True, error_model="numpy")
+def topk_float_small(x, k, largest, sort_k, out, perm):
+    """topk of small float rows (x, out as in sort_float_small; k >= 1): the keys, topk_rows and the values in
+    one call."""
+    bits = _bits(x)
+    out_bits = _bits(out)
+    rows, n = bits.shape
+    keys = np.empty((rows, n), bits.dtype)
+    _fkeys_into(bits.reshape(-1), keys.reshape(-1), largest)
+    out_keys = np.empty((rows, k), bits.dtype)
+    _topk_range(keys, k, sort_k, out_keys, perm, 0, rows, np.empty(n, bits.dtype), np.empty(n, np.int64),
+                _scratch_in(keys))
+    _fvalues_into(out_keys, perm, bits, largest, out_bits)

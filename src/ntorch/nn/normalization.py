@@ -45,26 +45,35 @@ def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> T
     return p
 
 
+_KERNELS: dict = {}  # NumPy dtype -> the dispatcher's "layer_norm" kernel (memo: a dtype hashes in Python)
+_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))  # computed in themselves (float16/bfloat16: in float32)
+_EMPTY = {d: np.empty(0, d) for d in _NATIVE}
+
+
 def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
                        eps: float = 1e-5) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """layer_norm plus each normalised row's mean and 1/sqrt(var + eps) (float64 arrays), for a backward."""
     check_tensor(input, "layer_norm")
-    if isinstance(normalized_shape, int | np.integer) or not isinstance(normalized_shape, list | tuple):
-        raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
-                        f"{type(normalized_shape).__name__}")
-    shape = tuple(int(s) for s in normalized_shape)
+    if type(normalized_shape) is tuple and len(normalized_shape) == 1 and type(normalized_shape[0]) is int:
+        shape = normalized_shape  # the common (n,): no conversion
+    else:
+        if isinstance(normalized_shape, int | np.integer) or not isinstance(normalized_shape, list | tuple):
+            raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                            f"{type(normalized_shape).__name__}")
+        shape = tuple(int(s) for s in normalized_shape)
     if not shape:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
                            "element, but got normalized_shape = []")
     k = len(shape)
-    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+    arr = input._data
+    if arr.ndim < k or tuple(arr.shape[arr.ndim - k:]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
                            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}")
     weight = _layer_norm_param(weight, "weight", shape, input)
     bias = _layer_norm_param(bias, "bias", shape, input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    if input.is_cuda:  # composed of device ops (autograd records them); no statistics for a fused backward
+    if type(arr) is not np.ndarray:  # CUDA: composed of device ops (autograd records them); no fused backward
         dims = tuple(range(input.ndim - k, input.ndim))
         mean = input.mean(dims, keepdim=True)
         centered = input - mean
@@ -72,20 +81,21 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
         if weight is not None:
             res = res * weight
         return (res + bias if bias is not None else res), None, None
-    kernel = dispatch.lookup("layer_norm", "cpu", input.dtype)
+    kernel = _KERNELS.get(arr.dtype)
+    if kernel is None:
+        kernel = _KERNELS[arr.dtype] = dispatch.lookup("layer_norm", "cpu", input.dtype)
     n = math.prod(shape)
-    m = input.numel() // n if n else 0
-    compute = dtypes.compute_np(input.dtype.np)
-    x = np.ascontiguousarray(input._data, dtype=compute).reshape(m, n)
-    empty = np.empty(0, compute)
+    m = arr.size // n if n else 0
+    compute = arr.dtype if arr.dtype in _NATIVE else dtypes.compute_np(arr.dtype)
+    x = np.ascontiguousarray(arr, dtype=compute).reshape(m, n)
+    empty = _EMPTY[compute]  # (a shared 0-size array: the kernel never reads it)
     w = np.ascontiguousarray(weight._data, dtype=compute).reshape(n) if weight is not None else empty
     b = np.ascontiguousarray(bias._data, dtype=compute).reshape(n) if bias is not None else empty
     out = np.empty((m, n), compute)
     mean, rstd = np.empty(m), np.empty(m)
     if out.size:
         kernel(x, w, b, weight is not None, bias is not None, eps, out, mean, rstd)
-    res = Tensor._wrap((to_half(out, input.dtype.np) if input.dtype in dtypes.HALF_DTYPES else out)
-                       .reshape(input.shape))
+    res = Tensor._wrap((out if compute is arr.dtype else to_half(out, arr.dtype)).reshape(arr.shape))
     if needs_graph(input, weight, bias):
         node = record("NativeLayerNormBackward0", _layer_norm_backward, (input, weight, bias), (res,),
                       (input, weight))

@@ -19,6 +19,7 @@ from ..kernels.cpu import complex as KC
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor
 from ._util import EXACT, call_out, check_tensor, normalize_dims, takes_out
+from .elementwise import TENSOR_TYPES
 
 
 class _ReturnType:
@@ -139,11 +140,73 @@ def _plan_generic(arr, dim, keepdim: bool, op: str):
     return x3, dims, out_shape
 
 
+# (op, input NumPy dtype, output NumPy dtypes, extra args) -> kernels.cpu.reduce.contig_entry's tuple, or None
+_FAST: dict = {}
+
+
+def _fast_entry(key: tuple):
+    op, np_dtype, out_nps, extra = key
+    dt = _FROM_NP.get(np_dtype)
+    if dt is None or (op, "cpu", dt) not in dispatch._REGISTRY:
+        return None
+    return K.contig_entry(dispatch.lookup(op, "cpu", dt), np_dtype, out_nps, *extra)
+
+
+def _run_small(op: str, x: Tensor, arr: np.ndarray, dim, keepdim: bool, out_nps: tuple, extra: tuple):
+    """_run for a small, non-empty, C-contiguous, writeable CPU input reduced over everything (dim None) or one
+    int dim: the kernel's contiguous entry, without the general plan; None where it does not apply."""
+    key = (op, arr.dtype, out_nps, extra)
+    e = _FAST.get(key, False)
+    if e is False:
+        e = _FAST[key] = _fast_entry(key)
+    if e is None:
+        return None
+    n = arr.ndim
+    size = arr.size
+    if dim is None:
+        outer = inner = 1
+        r = size
+        out_shape = (1,) * n if keepdim else ()
+    elif -n <= dim < n:
+        d = dim + n if dim < 0 else dim
+        shape = arr.shape
+        r = shape[d]
+        inner = math.prod(shape[d + 1:])
+        outer = size // (r * inner)
+        out_shape = shape[:d] + (1,) + shape[d + 1:] if keepdim else shape[:d] + shape[d + 1:]
+    else:
+        return None
+    flat = x._flat
+    if flat is None:  # (cached as the elementwise fast paths cache it)
+        flat = x._flat = arr.reshape(-1)
+    if e[5] is not None:
+        flat = flat.view(e[5])
+    o0 = np.empty(outer * inner, out_nps[0])
+    if len(out_nps) == 1:
+        e[0](e, flat, outer, r, inner, o0, None)
+        return Tensor._wrap(o0.reshape(out_shape))
+    o1 = np.empty(outer * inner, out_nps[1])
+    e[0](e, flat, outer, r, inner, o0, o1)
+    return [Tensor._wrap(o0.reshape(out_shape)), Tensor._wrap(o1.reshape(out_shape))]
+
+
 def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, nout: int = 1,
          out_dtypes=None):
     arr = x._data
     if type(arr) is not np.ndarray:
         return _run_cuda(op, x, dim, keepdim, out_dt, *extra, nout=nout, out_dtypes=out_dtypes)
+    if 0 < arr.size <= K.SMALL_MAX and (dim is None or type(dim) is int):
+        f = arr.flags
+        if f.c_contiguous and f.writeable:
+            if nout == 1:
+                out_nps = (out_dt.np,)
+            elif out_dtypes:
+                out_nps = (out_dtypes[0].np, out_dtypes[1].np)
+            else:
+                out_nps = (out_dt.np, out_dt.np)
+            res = _run_small(op, x, arr, dim, keepdim, out_nps, extra)
+            if res is not None:
+                return res
     kernel = dispatch.lookup(op, "cpu", x.dtype)
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
     out_2d = (x3.shape[0], x3.shape[2])
@@ -341,17 +404,33 @@ def _sum_small(x: Tensor, dim, keepdim: bool) -> Tensor | None:
     if type(arr) is not np.ndarray or arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4 \
             or not arr.flags.c_contiguous:
         return None
-    dt = _FROM_NP[arr.dtype]
     if dim is None and not keepdim:
         res = np.empty(1, arr.dtype)
-        dispatch.lookup("sum.small", "cpu", dt)(arr.reshape(-1), res)
+        flat = x._flat
+        if flat is None:  # (cached as the elementwise fast paths cache it)
+            flat = x._flat = arr.reshape(-1)
+        _small_kernel("sum.small", arr.dtype)(flat, res)
         return Tensor._wrap(res.reshape(()))
-    if type(dim) is not int or not -arr.ndim <= dim < arr.ndim:
+    n = arr.ndim
+    if type(dim) is not int or not -n <= dim < n:
         return None
-    x3, _, out_shape = _plan(x, dim, keepdim, "sum")
-    res = np.empty((x3.shape[0], x3.shape[2]), arr.dtype)
-    dispatch.lookup("sum.small_dim", "cpu", dt)(x3, res)
-    return Tensor._wrap(res.reshape(out_shape))
+    d = dim + n if dim < 0 else dim
+    shape = arr.shape
+    outer = math.prod(shape[:d])
+    inner = math.prod(shape[d + 1:])
+    res = np.empty((outer, inner), arr.dtype)
+    _small_kernel("sum.small_dim", arr.dtype)(arr.reshape(outer, shape[d], inner), res)
+    return Tensor._wrap(res.reshape(shape[:d] + (1,) + shape[d + 1:] if keepdim else shape[:d] + shape[d + 1:]))
+
+
+_SMALL_SUMS: dict = {}  # (op, NumPy dtype) -> the dispatcher's kernel (memo: a dtype hashes in Python)
+
+
+def _small_kernel(op: str, np_dtype):
+    k = _SMALL_SUMS.get((op, np_dtype))
+    if k is None:
+        k = _SMALL_SUMS[(op, np_dtype)] = dispatch.lookup(op, "cpu", _FROM_NP[np_dtype])
+    return k
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -360,12 +439,14 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
     if dtype is None and out is None:
         res = _sum_small(input, dim, keepdim)
         if res is not None:
-            _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim,
-                   keepdim)
+            if input._requires_grad:  # (_track's own check, without building its arguments)
+                _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim,
+                       keepdim)
             return res
     x = _cast_input(input, dtype)
     res = _cast_result(_run("sum", x, dim, keepdim, _sum_dtype(x, None)), dtype)
-    _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "sum")
 
 
@@ -373,8 +454,11 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: T
     if isinstance(input, Tensor) and input.is_complex():
         raise RuntimeError("nansum on CPU does not support complex inputs")
     if input.is_floating_point():
-        from .pointwise import FUNCTIONS, where
+        from .pointwise import FUNCTIONS, nan_to_num, where
 
+        if input.dtype is dtypes.float16 and dtype is not None and dtypes.as_dtype(dtype).category == dtypes.INT:
+            # torch's CPU nansum of float16 into an integer dtype reads +-inf as +-65504 (float16's extremes)
+            input = nan_to_num(input)
         input = where(FUNCTIONS["isnan"](input), 0.0, input)
     _check_nansum_out(out, dtype)
     return _maybe_out(sum(input, dim, keepdim, dtype=dtype), out, "nansum")
@@ -426,6 +510,12 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    if dim is None and dtype is None and out is None:
+        res = _whole("prod", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("ProdBackward0", _prod_backward, input, (res,), (input, res), None, False)
+            return res
     check_tensor(input, "prod")
     check_out_matches_dtype(out, dtype)
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
@@ -434,7 +524,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if x.is_complex() and needs_graph(input):
         raise NotImplementedError("prod: the derivative for complex tensors is not implemented in ntorch")
     res = _cast_result(_run("prod", x, dim, keepdim, _sum_dtype(x, None)), dtype)
-    _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("ProdBackward0", _prod_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "prod")
 
 
@@ -460,7 +551,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     _in_place(s, "div", count)
     res_dt = half or x.dtype
     res = s if s.dtype is res_dt else s.to(res_dt)
-    _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("MeanBackward1" if dim is not None else "MeanBackward0", _mean_backward, input, (res,), (), dim, keepdim)
     return _maybe_out(res, out, "mean")
 
 
@@ -578,7 +670,8 @@ def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
     _check_nonempty(input, dim, "amax")
     res = _run("amax", input, dim, keepdim, input.dtype)
     _first_zero_signs(res, input, dim)
-    _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("AmaxBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amax")
 
 
@@ -589,7 +682,8 @@ def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
     _check_nonempty(input, dim, "amin")
     res = _run("amin", input, dim, keepdim, input.dtype)
     _first_zero_signs(res, input, dim)
-    _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("AminBackward0", _amax_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "amin")
 
 
@@ -603,14 +697,16 @@ def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
     if dim is None:
         _check_nonempty(input, None, op)
         res = _run("amax" if op == "max" else "amin", input, None, False, input.dtype)
-        _track(f"{op.capitalize()}Backward1", _amax_backward, input, (res,), (input, res), None, False)
+        if input._requires_grad:  # (_track's own check, without building its arguments)
+            _track(f"{op.capitalize()}Backward1", _amax_backward, input, (res,), (input, res), None, False)
         return res
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     _check_nonempty(input, dim, op)
-    vals, idx = _run(f"{op}.dim", input, dim, keepdim, input.dtype, nout=2,
+    vals, idx = _run("max.dim" if op == "max" else "min.dim", input, dim, keepdim, input.dtype, nout=2,
                      out_dtypes=(input.dtype, dtypes.int64))
-    _track(f"{op.capitalize()}Backward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track(f"{op.capitalize()}Backward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
     return result(vals, idx)
 
 
@@ -630,35 +726,130 @@ def _max_min_out(op: str, input: Tensor, dim, keepdim: bool, other, out):
     return call_out(op, out, None if dim is None else EXACT, _max_min, op, input, dim, keepdim)
 
 
+def _whole(op: str, x) -> Tensor | None:
+    """op ("amax", "amin", "argmax", "argmin", "prod") over every element of x, as _run's fast path computes it, for a
+    small, non-empty, C-contiguous, writeable CPU tensor of a dtype with a contiguous entry; None otherwise (the
+    caller's general path then runs, with its checks). The one-call path of x.max() / x.argmax()."""
+    if type(x) not in TENSOR_TYPES:
+        return None
+    arr = x._data
+    if type(arr) is not np.ndarray:
+        return None
+    size = arr.size
+    if not 0 < size <= K.SMALL_MAX:
+        return None
+    f = arr.flags
+    if not (f.c_contiguous and f.writeable):
+        return None
+    key = (op, arr.dtype)
+    w = _WHOLE.get(key)
+    if w is None:
+        out_np = _ARG_NP if op in ("argmax", "argmin") else arr.dtype  # (prod: the dtypes with entries keep theirs)
+        fkey = (op, arr.dtype, (out_np,), ())
+        e = _FAST.get(fkey, False)
+        if e is False:
+            e = _FAST[fkey] = _fast_entry(fkey)
+        w = _WHOLE[key] = (e, out_np)
+    e, out_np = w
+    if e is None:
+        return None
+    flat = x._flat
+    if flat is None:
+        flat = x._flat = arr.reshape(-1)
+    if e[5] is not None:
+        flat = flat.view(e[5])
+    o = np.empty(1, out_np)
+    e[0](e, flat, 1, size, 1, o, None)
+    return Tensor._wrap(o.reshape(()))
+
+
+_WHOLE: dict = {}  # (op, NumPy dtype) -> (the _FAST entry, output NumPy dtype)
+
+
+def _along(op: str, x, dim: int, keepdim: bool):
+    """op ("argmax", "argmin": int64 indices; "max.dim", "min.dim": [values, indices]) along one int dim of a
+    small, non-empty, C-contiguous, writeable CPU tensor, as _run's fast path computes it; None otherwise (the
+    caller's general path then runs, with its checks: a dim out of range, a bool input, ...)."""
+    if type(x) not in TENSOR_TYPES:
+        return None
+    arr = x._data
+    if type(arr) is not np.ndarray or not 0 < arr.size <= K.SMALL_MAX:
+        return None
+    f = arr.flags
+    if not (f.c_contiguous and f.writeable):
+        return None
+    return _run_small(op, x, arr, dim, keepdim, (arr.dtype, _ARG_NP) if op.endswith(".dim") else (_ARG_NP,), ())
+_ARG_NP = np.dtype(np.int64)
+
+
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    if dim is None and other is None and out is None:
+        res = _whole("amax", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("MaxBackward1", _amax_backward, input, (res,), (input, res), None, False)
+            return res
+    elif type(dim) is int and other is None and out is None:
+        r = _along("max.dim", input, dim, keepdim)
+        if r is not None:
+            vals, idx = r
+            if input._requires_grad:
+                _track("MaxBackward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
+            return max_result(vals, idx)
     return _max_min_out("max", input, dim, keepdim, other, out)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    if dim is None and other is None and out is None:
+        res = _whole("amin", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("MinBackward1", _amax_backward, input, (res,), (input, res), None, False)
+            return res
+    elif type(dim) is int and other is None and out is None:
+        r = _along("min.dim", input, dim, keepdim)
+        if r is not None:
+            vals, idx = r
+            if input._requires_grad:
+                _track("MinBackward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
+            return min_result(vals, idx)
     return _max_min_out("min", input, dim, keepdim, other, out)
 
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     check_tensor(input, op)
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
+    if dim is not None and type(dim) is not int and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
         raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     if input.dtype is dtypes.bool:
         raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None and input.numel() == 0:
         raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     _check_nonempty(input, dim, op)
-    if dim is None:
-        res = _run(op, input.reshape(-1), 0, False, dtypes.int64)
-        return res.reshape([1] * input.ndim) if keepdim else res
-    return _run(op, input, dim, keepdim, dtypes.int64)
+    return _run(op, input, dim, keepdim, dtypes.int64)  # dim None: the flattened input's index (C order)
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    if dim is None and not keepdim and out is None:  # (bool inputs have no contiguous entry: an error below)
+        res = _whole("argmax", input)
+        if res is not None:
+            return res
+    elif type(dim) is int and out is None:
+        res = _along("argmax", input, dim, keepdim)
+        if res is not None:
+            return res
     _check_out_dtype(out, "argmax", dtypes.int64)
     return _maybe_out(_arg("argmax", input, dim, keepdim), out, "argmax")
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    if dim is None and not keepdim and out is None:  # (bool inputs have no contiguous entry: an error below)
+        res = _whole("argmin", input)
+        if res is not None:
+            return res
+    elif type(dim) is int and out is None:
+        res = _along("argmin", input, dim, keepdim)
+        if res is not None:
+            return res
     _check_out_dtype(out, "argmin", dtypes.int64)
     return _maybe_out(_arg("argmin", input, dim, keepdim), out, "argmin")
 
@@ -699,7 +890,8 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     _var_float_only(input)
     corr = _correction("var", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
-    _track("VarBackward0", _var_backward, input, (res,), (input,), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("VarBackward0", _var_backward, input, (res,), (input,), dim, keepdim, correction=corr)
     return _maybe_out(res, out, "var")
 
 
@@ -713,7 +905,8 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     corr = _correction("std", unbiased, correction)
     res = _run("var", input, dim, keepdim, input.dtype, corr)
     _in_place(res, "sqrt")
-    _track("StdBackward0", _std_backward, input, (res,), (input, res), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("StdBackward0", _std_backward, input, (res,), (input, res), dim, keepdim, correction=corr)
     return _maybe_out(res, out, "std")
 
 
@@ -734,7 +927,8 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     corr = _correction("var_mean", unbiased, correction)
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
     _welford_inf_means(m, input, dim)
-    _track("VarMeanBackward0", _var_mean_backward, input, (v, m), (input,), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("VarMeanBackward0", _var_mean_backward, input, (v, m), (input,), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
 
@@ -748,7 +942,8 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
     v, m = _run("var_mean", input, dim, keepdim, input.dtype, corr, nout=2)
     _welford_inf_means(m, input, dim)
     _in_place(v, "sqrt")
-    _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("StdMeanBackward0", _std_mean_backward, input, (v, m), (input, v, m), dim, keepdim, correction=corr)
     return var_mean_result(v, m)
 
 
@@ -771,7 +966,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
         res = _logsumexp_composed(x, dim, keepdim)
     else:
         res = _run("logsumexp", x, dim, keepdim, x.dtype)
-    _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
+    if input._requires_grad:  # (_track's own check, without building its arguments)
+        _track("LogsumexpBackward0", _logsumexp_backward, input, (res,), (input, res), dim, keepdim)
     return _maybe_out(res, out, "logsumexp")
 
 
@@ -810,7 +1006,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | 
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on the dimension {d}because "
                                    "this dimension is empty and the operation does not have an identity")
     res = _run("norm", x, dim, keepdim, x.dtype, p)
-    _track("NormBackward1", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
+    if x._requires_grad:  # (_track's own check, without building its arguments)
+        _track("NormBackward1", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
     return _maybe_out(res, out, "norm")
 
 
@@ -822,7 +1019,7 @@ def _logical_dtype(x: Tensor) -> dtypes.dtype:
 def _no_reduction(input: Tensor, dim) -> Tensor | None:
     """torch's all/any over an empty dim list reduce nothing: the elementwise `!= 0`."""
     if isinstance(dim, tuple | list) and len(dim) == 0:
-        return (input != 0).to(_logical_dtype(input))
+        return (input != 0).to(_logical_dtype(input)).contiguous()  # contiguous whatever input's strides, as torch
     return None
 
 

@@ -123,6 +123,34 @@ def _sum_prod(op: str, input: Tensor, dim, dtype) -> np.ndarray:
     return out.reshape(input._data.shape).astype(out_dt.np, copy=False)
 
 
+# NumPy dtype -> accumulator start of cumsum / cumprod, for the dtypes _scan_small takes (computed in themselves)
+_SMALL_ACC = {np.dtype(np.float32): (np.float64(0), np.float64(1)),
+              np.dtype(np.float64): (np.float64(0), np.float64(1)), np.dtype(np.int64): (np.int64(0), np.int64(1))}
+_SMALL_KERNELS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CPU kernel (memo: a dtype hashes in Python)
+
+
+def _scan_small(op: str, input: Tensor, dim) -> Tensor | None:
+    """_sum_prod for a non-empty, C-contiguous, float32/float64/int64 CPU input below the kernels' parallel
+    threshold and an int dim, without dtype=: the same kernel call without the general steps; None otherwise."""
+    arr = input._data
+    if type(arr) is not np.ndarray or type(dim) is not int:
+        return None
+    acc = _SMALL_ACC.get(arr.dtype)
+    n = arr.ndim
+    if acc is None or not -n <= dim < n or not 0 < arr.size < K.PAR_MIN or not arr.flags.c_contiguous:
+        return None
+    kernel = _SMALL_KERNELS.get((op, arr.dtype))
+    if kernel is None:
+        kernel = _SMALL_KERNELS[(op, arr.dtype)] = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(arr.dtype))
+    d = dim + n if dim < 0 else dim
+    shape = arr.shape
+    outer = math.prod(shape[:d])
+    x3 = arr.reshape(outer, shape[d], arr.size // (outer * shape[d]))
+    out = np.empty(shape, arr.dtype)
+    kernel(x3, out.reshape(x3.shape), acc[0] if op == "cumsum" else acc[1])
+    return Tensor._wrap(out)
+
+
 def _maybe_out(res: np.ndarray, out: Tensor | None, op: str) -> Tensor:
     if out is None:
         return Tensor._wrap(res)
@@ -211,6 +239,12 @@ def _check_result_dtype(op: str, input: Tensor, dtype, out: Tensor | None) -> No
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """Integers and bool sum into int64; float32 accumulates in float64 (correctly rounded running sums)."""
+    if dtype is None and out is None and isinstance(input, Tensor):
+        res = _scan_small("cumsum", input, dim)
+        if res is not None:
+            if input._requires_grad:
+                _track("CumsumBackward0", _cumsum_backward, input, (res,), (), dim)
+            return res
     check_out_grad(out, "cumsum", input)
     _check_result_dtype("cumsum", input, dtype, out)
     res = _maybe_out(_sum_prod("cumsum", input, dim, dtype), out, "cumsum")
@@ -224,7 +258,8 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -
     _check_result_dtype("cumprod", input, dtype, out)
     if input.is_complex() and needs_graph(input):
         raise NotImplementedError("cumprod: the derivative for complex tensors is not implemented in ntorch")
-    res = _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
+    res = _scan_small("cumprod", input, dim) if dtype is None and out is None else None
+    res = res if res is not None else _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
     if out is None:
         _track("CumprodBackward0", _cumprod_backward, input, (res,), (input, res), dim)
     return res
@@ -398,6 +433,10 @@ def _diff_recorded(parts: list[Tensor], n: int, d: int, dt: dtypes.dtype) -> Ten
         x = split_with_sizes(x, [1, m - 1], d)[1] - split_with_sizes(x, [m - 1, 1], d)[0]
     return x if n else x.clone()
 
+
+# whole CUDA paths: _methods.guard_tables leaves them unwrapped
+cumsum.cuda_complete = True
+cumprod.cuda_complete = True
 
 FUNCTIONS: dict = {
     "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax, "cummin": cummin, "logcumsumexp": logcumsumexp,

@@ -17,10 +17,11 @@ from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import softmax as K
 from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_tensor, takes_out, warn
+from ._util import EXACT, call_out, check_tensor, warn
 
 for _op in ("softmax", "log_softmax"):
     dispatch.register(_op, "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_into)
+    dispatch.register(_op + ".rows", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.softmax_rows_into)
     dispatch.register(_op + "_backward", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.softmax_backward_into)
     dispatch.register(_op, "cuda", dtypes.FLOAT_DTYPES, dispatch.cuda_kernel("softmax", "softmax_into"), lazy=True)
     dispatch.register(_op + "_backward", "cuda", dtypes.FLOAT_DTYPES,
@@ -99,6 +100,48 @@ def _softmax_backward(c, g: Tensor):
     return Tensor._wrap(softmax_backward_array(y._data, g._data, c.dim, c.log))
 
 
+_FAST: dict = {}  # (op, NumPy dtype) -> the dispatcher's CPU kernel, for float32/float64 (a dtype hashes in Python)
+
+
+def _fast_kernel(op: str, np_dtype):
+    key = (op, np_dtype)
+    kernel = _FAST.get(key)
+    if kernel is None and np_dtype in _NATIVE_FLOATS:
+        kernel = _FAST[key] = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(np_dtype))
+    return kernel
+
+
+def _softmax_small(op: str, arr: np.ndarray, d: int):
+    """(log-)softmax of a non-empty C-contiguous float32/float64 array over dim d as softmax_array computes it,
+    or None for other dtypes: below the kernels' parallel threshold, rows (d last) go straight to the rows
+    kernel, which is what softmax_into runs for them."""
+    shape = arr.shape
+    log = op == "log_softmax"
+    if d == len(shape) - 1 and arr.size < K.PAR_MIN:
+        rows = _FAST.get((_ROWS[log], arr.dtype)) or _fast_kernel(_ROWS[log], arr.dtype)
+        if rows is None:
+            return None
+        out = np.empty(shape, arr.dtype)
+        if len(shape) == 2:
+            rows(arr, out, log)
+        else:
+            m = shape[-1]
+            rows(arr.reshape(arr.size // m, m), out.reshape(arr.size // m, m), log)
+        return out
+    kernel = _FAST.get((op, arr.dtype)) or _fast_kernel(op, arr.dtype)
+    if kernel is None:
+        return None
+    outer = math.prod(shape[:d])
+    m = shape[d]
+    out = np.empty(shape, arr.dtype)
+    x3 = arr.reshape(outer, m, arr.size // (outer * m))
+    kernel(x3, out.reshape(x3.shape), log)
+    return out
+
+
+_ROWS = ("softmax.rows", "log_softmax.rows")  # indexed by log
+_NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
 def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
     if amp.STATE.active and dtype is None:  # autocast: torch's CUDA float32 op list (not the CPU's)
         (input,) = amp.float32(input, cpu=False)
@@ -106,6 +149,14 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
     if isinstance(_stacklevel, dtypes.dtype):  # torch.softmax(x, dim, dtype) / x.softmax(dim, dtype)
         dtype = _stacklevel
         _stacklevel = 3
+    arr = input._data
+    n = arr.ndim
+    if dtype is None and type(dim) is int and -n <= dim < n and type(arr) is np.ndarray and arr.size \
+            and arr.flags.c_contiguous:  # the common case: softmax_array's steps without its generality
+        d = dim + n if dim < 0 else dim
+        out = _softmax_small(op, arr, d)
+        if out is not None:
+            return _track(op, input, Tensor._wrap(out), d)
     if dim is None:
         dim = _implicit_dim(op, input.ndim, _stacklevel + 1)
     if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
@@ -125,7 +176,11 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
         name = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"
         raise NotImplementedError(f'"{name}" not implemented for '
                                   f"'{dtypes.torch_name(dtypes.from_numpy_dtype(arr.dtype))}'")
-    res = Tensor._wrap(softmax_array(arr, d, op == "log_softmax", op))
+    return _track(op, input, Tensor._wrap(softmax_array(arr, d, op == "log_softmax", op)), d)
+
+
+def _track(op: str, input: Tensor, res: Tensor, d: int) -> Tensor:
+    """res, with its node recorded when input requires grad."""
     if needs_graph(input):
         node = record("LogSoftmaxBackward0" if op == "log_softmax" else "SoftmaxBackward0", _softmax_backward,
                       (input,), (res,), (res,))
@@ -133,18 +188,26 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
     return res
 
 
-@takes_out("softmax")
-def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """exp(x - max) / sum(exp(x - max)) over dim; dtype= casts the input first, as torch does."""
-    return _softmax("softmax", input, dim, _stacklevel, dtype)
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None, *, out: Tensor | None = None) -> Tensor:
+    """exp(x - max) / sum(exp(x - max)) over dim; dtype= casts the input first, as torch does. (out= handled here
+    rather than by takes_out: its wrapper's call is a fifth of a small softmax's time.)"""
+    if out is None:
+        return _softmax("softmax", input, dim, _stacklevel, dtype)
+    return call_out("softmax", out, EXACT, _softmax, "softmax", input, dim, _stacklevel, dtype)
 
 
-@takes_out("log_softmax")
-def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None, *,
+                out: Tensor | None = None) -> Tensor:
     """x - max - log(sum(exp(x - max))) over dim."""
-    return _softmax("log_softmax", input, dim, _stacklevel, dtype)
+    if out is None:
+        return _softmax("log_softmax", input, dim, _stacklevel, dtype)
+    return call_out("log_softmax", out, EXACT, _softmax, "log_softmax", input, dim, _stacklevel, dtype)
 
 
 # ntorch.<name> and Tensor.<name>: bound in ntorch/__init__.py and ntorch/_methods.py
+# whole CUDA paths: _methods.guard_tables leaves them unwrapped
+softmax.cuda_complete = True
+log_softmax.cuda_complete = True
+
 FUNCTIONS: dict = {"softmax": softmax, "log_softmax": log_softmax}
 METHODS: dict = {"softmax": softmax, "log_softmax": log_softmax}

@@ -81,6 +81,27 @@ class _FloatCodec:
     def nan_key(self, descending: bool) -> int:
         return K.nan_key(self.width, descending)
 
+    def small(self, x2: np.ndarray) -> bool:
+        """Whether x2 takes the fused kernels below: non-empty, small, C-contiguous, of the codec's own dtype.
+        (Every float dtype has "sort.rows" and "topk.rows" kernels, which these fuse with keys() and values().)"""
+        return x2.dtype == self.np_dt and 0 < x2.size <= K.SMALL_ROWS and x2.flags.c_contiguous
+
+    def sort_small(self, x2: np.ndarray, descending: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted values, positions) of the rows of a small x2 (see small()): keys(), the sort and values()
+        in one kernel call."""
+        vals = np.empty(x2.shape, self.np_dt)
+        perm = np.empty(x2.shape, np.int64)
+        K.sort_float_small(x2, descending, vals, perm)
+        return vals, perm
+
+    def topk_small(self, x2: np.ndarray, k: int, largest: bool, sort_k: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(values, positions) of topk of the rows of a small x2 (see small(); k >= 1) in one kernel call."""
+        shape = (x2.shape[0], k)
+        vals = np.empty(shape, self.np_dt)
+        perm = np.empty(shape, np.int64)
+        K.topk_float_small(x2, k, largest, sort_k, vals, perm)
+        return vals, perm
+
     def __repr__(self) -> str:
         return f"<float keys, {self.width}-bit>"
 
@@ -176,8 +197,15 @@ def _device(t: Tensor) -> str:
     return _arrays.device_type(t._data)
 
 
+_FLOAT_CODECS = {dtypes.float32.np: _CODECS[dtypes.float32], dtypes.float64.np: _CODECS[dtypes.float64]}
+_CODEC_BY_NP: dict = {}  # dtype.np -> the dispatcher's "sort.codec" (memo: a dtype hashes in Python)
+
+
 def _codec(dt: dtypes.dtype):
-    return dispatch.lookup("sort.codec", "cpu", dt)
+    codec = _CODEC_BY_NP.get(dt.np)
+    if codec is None:
+        codec = _CODEC_BY_NP[dt.np] = dispatch.lookup("sort.codec", "cpu", dt)
+    return codec
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -190,13 +218,21 @@ def _check_dim(dim, op: str) -> None:
 
 def _rows(x: Tensor, dim: int, op: str):
     """(x as (rows, n), the normalised dim, the moved shape (dim last)) for an op along `dim`."""
-    _check_dim(dim, op)
     arr = x._data
-    d = _wrap_dim(int(dim), arr.ndim, op)
-    if arr.ndim == 0:
+    n = arr.ndim
+    if type(dim) is int and -n <= dim < n:  # the common case, without the general checks
+        d = dim + n if dim < 0 else dim
+    else:
+        _check_dim(dim, op)
+        d = _wrap_dim(int(dim), n, op)
+    if n == 0:
         return _arrays.reshape(arr, (1, 1)), 0, (1,)
-    moved = _arrays.moveaxis(arr, d, -1)
-    return _arrays.reshape(moved, (math.prod(moved.shape[:-1]), moved.shape[-1])), d, moved.shape
+    if d == n - 1:  # already last (the common case): no transpose
+        moved = arr
+    else:
+        moved = arr.transpose(tuple(range(d)) + tuple(range(d + 1, n)) + (d,))
+    shape = moved.shape
+    return _arrays.reshape(moved, (math.prod(shape[:-1]), shape[-1])), d, shape
 
 
 def _unrows(res2: np.ndarray, d: int, moved_shape, ndim: int, keepdim: bool = True) -> np.ndarray:
@@ -400,8 +436,33 @@ def _select_backward(c, g, g_indices=None):
 # ------------------------------------------------------------------------------------------------------------
 # sort, argsort, msort, topk
 # ------------------------------------------------------------------------------------------------------------
+def _last_dim_small(input, dim):
+    """(float codec, input as (rows, n)) when sort/topk along dim of input can take the fused kernel directly: a
+    small, non-empty, C-contiguous float32/float64 CPU tensor of 1+ dims sorted along its last dim (what _rows
+    and codec.small() would accept, without their generality); else None."""
+    if not isinstance(input, Tensor) or type(dim) is not int:
+        return None
+    arr = input._data
+    if type(arr) is not np.ndarray:
+        return None
+    nd = arr.ndim
+    codec = _FLOAT_CODECS.get(arr.dtype)
+    if codec is None or not nd or (dim != -1 and dim != nd - 1) or not codec.small(arr):
+        return None
+    n = arr.shape[-1]
+    return codec, arr.reshape(arr.size // n, n)
+
+
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
     """Always stable (the radix sort costs the same either way): equal keys keep their index order."""
+    fast = _last_dim_small(input, dim) if out is None else None
+    if fast is not None:  # the general path's steps for this case, without its generality
+        vals, perm = fast[0].sort_small(fast[1], bool(descending))
+        shape = input._data.shape
+        res = sort_result(Tensor._wrap(vals.reshape(shape)), Tensor._wrap(perm.reshape(shape)))
+        if input._requires_grad:
+            _track_select("SortBackward0", input, res, len(shape) - 1)
+        return res
     check_tensor(input, "sort")
     check_out_grad(out, "sort", input)
     codec = _codec(input.dtype)
@@ -409,6 +470,8 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     if _arrays.is_cuda(x2):
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(descending))[1], 0, x2.shape[1])
         vals = _cuda_take(x2, perm, input.dtype)
+    elif type(codec) is _FloatCodec and codec.small(x2):
+        vals, perm = codec.sort_small(x2, bool(descending))
     else:
         keys, perm, lo = _sorted_rows(codec, x2, bool(descending), input.dtype)
         vals = codec.values(keys, lo, perm, x2, bool(descending), input.dtype)
@@ -439,6 +502,14 @@ def msort(input: Tensor) -> Tensor:
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
     """Radix selection; where equal values make a choice (or sorted=False leaves the k unsorted), ATen's own
     steps (std::nth_element / partial_sort / sort), so the indices are the CPU's."""
+    fast = _last_dim_small(input, dim) if out is None and type(k) is int else None
+    if fast is not None and 0 < k <= fast[1].shape[1]:  # the general path's steps for this case
+        vals, perm = fast[0].topk_small(fast[1], k, bool(largest), bool(sorted))
+        shape = input._data.shape[:-1] + (k,)
+        res = topk_result(Tensor._wrap(vals.reshape(shape)), Tensor._wrap(perm.reshape(shape)))
+        if input._requires_grad:
+            _track_select("TopkBackward0", input, res, len(shape) - 1)
+        return res
     check_tensor(input, "topk")
     check_out_grad(out, "topk", input)
     if input.dtype is dtypes.bool:
@@ -460,22 +531,24 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if _arrays.is_cuda(x2):  # the whole row sorted, then the first k
         perm = _cuda_cols(_cuda_sorted(x2, input.dtype, bool(largest), "topk")[1], 0, k)
         vals = _cuda_take(x2, perm, input.dtype)
+    elif k and type(codec) is _FloatCodec and codec.small(x2):
+        vals, perm = codec.topk_small(x2, k, bool(largest), bool(sorted))
     else:
-        perm = _select(codec, x2, k, bool(largest), input.dtype, bool(sorted))
-        vals = np.take_along_axis(x2, perm, 1)
+        perm, out_keys, lo = _select(codec, x2, k, bool(largest), input.dtype, bool(sorted))
+        vals = codec.values(out_keys, lo, perm, x2, bool(largest), input.dtype)  # x2's elements at perm
     res = topk_result(Tensor._wrap(_unrows(vals, d, moved, input.ndim)),
                       Tensor._wrap(_unrows(perm, d, moved, input.ndim)))
     _track_select("TopkBackward0", input, res, d)
     return _write_outs(out, res, "topk")
 
 
-def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype, sort_k: bool = True) -> np.ndarray:
-    """Positions of the k smallest (largest) of each row, in torch's order."""
-    keys = codec.keys(x2, largest)[0]
+def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype, sort_k: bool = True):
+    """(positions of the k smallest (largest) of each row in torch's order, their keys, the key offset)."""
+    keys, lo = codec.keys(x2, largest)
     out_keys = np.empty((keys.shape[0], k), keys.dtype)
     perm = np.empty((keys.shape[0], k), np.int64)
     _kernel("topk.rows", dt)(keys, k, out_keys, perm, sort_k)
-    return perm
+    return perm, out_keys, lo
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
@@ -1064,6 +1137,10 @@ def isin(elements=None, test_elements=None, *, assume_unique: bool = False, inve
     found = ordered[pos] == el
     return ~found if invert else found
 
+
+# whole CUDA paths: _methods.guard_tables leaves them unwrapped
+sort.cuda_complete = True
+topk.cuda_complete = True
 
 FUNCTIONS: dict = {
     "isin": isin,

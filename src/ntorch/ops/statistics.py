@@ -104,8 +104,9 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     if input.is_complex():  # (torch's complex cov conjugates; ntorch's would drop the imaginary parts)
         raise NotImplementedError("cov(): complex tensors are not implemented in ntorch yet")
     x = input.reshape(1, -1) if input.ndim < 2 else input
-    if not x.is_floating_point():
-        x = x.to(dtypes.get_default_dtype())
+    # integers stay integers, as in torch: their (weighted) sums are int64 (wrapping), the mean a true division,
+    # and x - mean promotes to the default float dtype
+    integral = not x.is_floating_point()
     n = x.shape[1]
     w = None
     if fweights is not None:
@@ -136,10 +137,10 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         w = aweights if w is None else w * aweights
     if w is None:
         w_sum = n
-        avg = x.mean(1)
+        avg = x.sum(1) / w_sum if integral else x.mean(1)
         norm = w_sum - correction
     else:
-        w = w.to(x.dtype)
+        w = w if integral else w.to(x.dtype)
         w_sum = w.sum()
         avg = (x * w).sum(1) / w_sum
         if correction == 0:
