@@ -80,6 +80,11 @@ def as_strided(arr, shape, strides):
     """A view with byte strides starting at arr's first element."""
     if type(arr) is CudaArray:
         return _cuda_as_strided(arr, tuple(shape), tuple(strides))
+    if arr.flags.c_contiguous and arr.size:  # over arr's buffer: several times cheaper than NumPy's as_strided
+        try:
+            return np.ndarray(shape, arr.dtype, buffer=arr, strides=strides)
+        except (TypeError, ValueError):  # the view reaches outside arr's own elements
+            pass
     return np.lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))
 
 

@@ -110,6 +110,8 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 def _caster(dt: dtypes.dtype):
     def cast(self: Tensor, memory_format=None) -> Tensor:
+        if dtypes._FROM_NP.get(self._data.dtype) is dt:  # already dt: self, as to() gives
+            return self
         return to(self, dt)
 
     cast.__name__ = dt.name

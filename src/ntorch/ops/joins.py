@@ -117,6 +117,8 @@ def _tensor_list(tensors, op: str, name: str = "tensors") -> list[Tensor]:
 
 
 def _int_arg(value, op: str, name: str) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, Tensor) and value.numel() == 1 and not value.is_floating_point():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
@@ -417,7 +419,7 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
 
 # -- splits (views) ----------------------------------------------------------------------------------------
 def _narrow(t: Tensor, d: int, start: int, stop: int) -> Tensor:
-    return t._view_of(t._data[(slice(None),) * d + (slice(start, stop),)])
+    return t._view_of(t._data[start:stop] if d == 0 else t._data[(slice(None),) * d + (slice(start, stop),)])
 
 
 def split_with_sizes(tensor: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor, ...]:

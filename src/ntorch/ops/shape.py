@@ -12,7 +12,12 @@ from ._util import normalize_dims
 
 def _sizes(args, op: str) -> tuple[int, ...]:
     if len(args) == 1 and isinstance(args[0], tuple | list):
-        args = tuple(args[0])
+        args = args[0]
+    for a in args:  # the common case, plain ints, without the conversions below
+        if type(a) is not int:
+            break
+    else:
+        return tuple(args)
     out = []
     for a in args:
         if isinstance(a, Tensor):
@@ -488,6 +493,8 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
 
 
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    if self._flat is not None and memory_format is None:  # (a cached flat view: C-contiguous on the CPU)
+        return self
     if memory_format is None or memory_format is layouts.contiguous_format:
         if self.is_contiguous():
             return self
