@@ -834,6 +834,12 @@ def _apply_fast(name: str, operands: tuple):
             kinds, other, scalar_type = "as", b, tb
         else:
             return None
+    elif len(operands) == 3:  # clamp(x, lo, hi): two Python numbers of one type
+        b = operands[1]
+        tb = type(b)
+        if (tb is not float and tb is not int) or type(operands[2]) is not tb:
+            return None
+        kinds, other, scalar_type = "ass", b, tb
     else:
         return None
     key = (name, flat_a.dtype, kinds, scalar_type)
@@ -848,10 +854,70 @@ def _apply_fast(name: str, operands: tuple):
     fn = parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
     if other is None:
         fn(flat, flat_a)
+    elif kinds == "ass":
+        fn(flat, flat_a, other, operands[2])
     else:
         fn(flat, flat_a, other)
     t = Tensor._wrap_result(flat.reshape(a._data.shape), flat)
     if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
+        _record(name, operands, (), t)
+    return t
+
+
+_FAST_GIVEN: dict = {}
+_SCALAR_TYPES = (float, int, bool)
+
+
+def _apply_fast_given(name: str, operands: tuple, compute: dtypes.dtype):
+    """The hot path of an op whose caller chose the compute dtype (where, masked_fill): C-contiguous CPU tensors
+    of one shape, each of the compute dtype or bool, and Python numbers. The kernel gets what the general path
+    would pass it (flat views instead of the arrays); None when the general path must run."""
+    if codegen.DEBUG or compute in dtypes.HALF_DTYPES or compute.is_complex:
+        return None
+    shape = None
+    args, kinds, grad = [], "", False
+    for a in operands:
+        ta = type(a)
+        if ta in TENSOR_TYPES:
+            flat = a._flat
+            if flat is None:
+                flat = _flat_of(a)
+                if flat is None:
+                    return None
+            arr = a._data
+            if shape is None:
+                shape = arr.shape
+            elif arr.shape != shape:
+                return None
+            if flat.dtype != compute.np and flat.dtype.kind != "b":
+                return None
+            args.append(flat)
+            kinds += "a"
+            grad = grad or a._requires_grad
+        elif ta in _SCALAR_TYPES:
+            args.append(a)
+            kinds += "s"
+        else:
+            return None
+    if shape is None:
+        return None
+    key = (name, compute.name, kinds)
+    entry = _FAST_GIVEN.get(key)
+    if entry is None:
+        op = OP_BY_NAME[name]
+        if compute not in op.dtypes:
+            return None
+        res_np = np.dtype(np.bool_) if op.result == "bool" else compute.to_real().np if op.result == "real" \
+            else compute.np
+        entry = _FAST_GIVEN[key] = (*dispatch.lookup(name, "cpu", compute).contig_functions(kinds), res_np)
+    serial, parallel, res_np = entry
+    n = args[kinds.index("a")].shape[0]
+    flat = np.empty(n, res_np)
+    if n:
+        fn = parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
+        fn(flat, *args)
+    t = Tensor._wrap_result(flat.reshape(shape), flat)
+    if grad:
         _record(name, operands, (), t)
     return t
 
@@ -985,8 +1051,8 @@ def _rounded(cast, value) -> float:
 def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
           compute: dtypes.dtype | None = None) -> Tensor:
     """Run elementwise op `name` over tensors and scalars, broadcasting, promoting, dispatching."""
-    if out is None and compute is None and not params:
-        res = _apply_fast(name, operands)
+    if out is None and not params:
+        res = _apply_fast(name, operands) if compute is None else _apply_fast_given(name, operands, compute)
         if res is not None:
             return res
     op = OP_BY_NAME[name]
