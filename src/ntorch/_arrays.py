@@ -80,7 +80,7 @@ def as_strided(arr, shape, strides):
     """A view with byte strides starting at arr's first element."""
     if type(arr) is CudaArray:
         return _cuda_as_strided(arr, tuple(shape), tuple(strides))
-    if arr.flags.c_contiguous and arr.size:  # over arr's buffer: several times cheaper than NumPy's as_strided
+    if arr.size and (arr.flags.c_contiguous or arr.flags.f_contiguous):  # over arr's dense buffer: much cheaper
         try:
             return np.ndarray(shape, arr.dtype, buffer=arr, strides=strides)
         except (TypeError, ValueError):  # the view reaches outside arr's own elements

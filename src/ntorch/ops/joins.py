@@ -238,16 +238,22 @@ def _cat_fast(tensors, dim: int) -> Tensor | None:
         return None
     dt, nd = first._data.dtype, first._data.ndim
     numel = 0
+    arrays = []
     for t in tensors:
-        if not isinstance(t, Tensor) or t._data.dtype != dt or t._data.ndim != nd:
+        if not isinstance(t, Tensor):
             return None
-        numel += t._data.size
+        a = t._data
+        if type(a) is not np.ndarray or a.dtype != dt or a.ndim != nd:
+            return None
+        numel += a.size
+        arrays.append(a)
     if nd == 0 or numel > _COPY_MIN or not -nd <= dim < nd:
         return None
     try:
-        return Tensor._wrap(_c_order(np.concatenate([t._data for t in tensors], dim)))
+        res = np.concatenate(arrays, dim)
     except ValueError:  # mismatched shapes: the checked path raises torch's error
         return None
+    return Tensor._wrap(res if res.flags.c_contiguous else np.ascontiguousarray(res))
 
 
 def _c_order(a: np.ndarray) -> np.ndarray:
@@ -331,11 +337,22 @@ def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     d = _wrap_dim(dim, len(ref) + 1, "stack")
     check_out_grad(out, "stack", *tensors)
     res = None
-    if out is None and len({t._data.dtype for t in tensors}) == 1 and all(
-            type(t._data) is np.ndarray for t in tensors):  # one dtype on the CPU: no promotion, NumPy's stack
+    dt = tensors[0]._data.dtype
+    same = out is None
+    for t in tensors:
+        if type(t._data) is not np.ndarray or t._data.dtype != dt:
+            same = False
+            break
+    if same:
+        # one dtype on the CPU: no promotion; each input copied into its slot of a C-order result (NumPy's stack
+        # costs more in Python on small inputs)
         n = len(tensors) * tensors[0]._data.size
         if n <= _COPY_MIN or (d == 0 and not parallel_copy(n * tensors[0]._data.itemsize)):
-            res = Tensor._wrap(_c_order(np.stack([t._data for t in tensors], d)))
+            arr = np.empty(ref[:d] + (len(tensors),) + ref[d:], dt)
+            lead = (slice(None),) * d
+            for i, t in enumerate(tensors):
+                arr[lead + (i,)] = t._data
+            res = Tensor._wrap(arr)
     if res is None:
         views = [t._view_of(_arrays.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node
         res = cat(views, d, out=out)

@@ -154,6 +154,12 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
 
         byte_strides = tuple(s * item for s in strides)
         return t._view_of(as_strided(arr, tuple(shape), byte_strides, arr.offset + offset_delta * item))
+    if offset_delta == 0 and arr.size and (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        # from arr's first element, over arr's own (dense) buffer: no storage offset to find
+        try:
+            return t._view_of(np.ndarray(tuple(shape), arr.dtype, buffer=arr, strides=tuple(s * item for s in strides)))
+        except (TypeError, ValueError):  # the view reaches outside arr's elements
+            pass
     flat = t._storage().flat
     base_off = t.storage_offset() + offset_delta
     view = np.ndarray(tuple(shape), dtype=arr.dtype, buffer=flat, offset=base_off * item,
