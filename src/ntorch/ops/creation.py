@@ -12,7 +12,6 @@ from ..devices import as_device, cuda_index
 from ..tensor import Tensor
 from ._util import check_scalar_fits, is_scalar
 
-
 _SEQ_TYPES = (tuple, list)
 
 
