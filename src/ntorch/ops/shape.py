@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _arrays, dtypes, layouts
+from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..tensor import Size, Tensor, _contiguous_strides, _wrap_dim
 from ._util import normalize_dims
+
+_GRAD = grad_mode.STATE
 
 
 def _sizes(args, op: str) -> tuple[int, ...]:
@@ -115,7 +118,7 @@ def _check_unique_dims(dim, ndim: int) -> None:
 
 def _track(name: str, backward, input: Tensor, out: Tensor, **attrs) -> Tensor:
     """Record a shape op's node (when input requires grad); its backward reads c.shape and the attrs."""
-    if needs_graph(input):
+    if _GRAD.enabled and input._requires_grad:  # (needs_graph(input), inlined: every view op comes here)
         node = record(name, backward, (input,), (out,))
         node.shape = tuple(input._data.shape)
         node.__dict__.update(attrs)
@@ -157,13 +160,13 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
     if offset_delta == 0 and arr.size and (arr.flags.c_contiguous or arr.flags.f_contiguous):
         # from arr's first element, over arr's own (dense) buffer: no storage offset to find
         try:
-            return t._view_of(np.ndarray(tuple(shape), arr.dtype, buffer=arr, strides=tuple(s * item for s in strides)))
+            return t._view_of(np.ndarray(tuple(shape), arr.dtype, arr, 0, tuple(s * item for s in strides)))
         except (TypeError, ValueError):  # the view reaches outside arr's elements
             pass
     flat = t._storage().flat
     base_off = t.storage_offset() + offset_delta
-    view = np.ndarray(tuple(shape), dtype=arr.dtype, buffer=flat, offset=base_off * item,
-                      strides=tuple(s * item for s in strides)) if flat.size else np.empty(tuple(shape), arr.dtype)
+    view = np.ndarray(tuple(shape), arr.dtype, flat, base_off * item,
+                      tuple(s * item for s in strides)) if flat.size else np.empty(tuple(shape), arr.dtype)
     if not arr.flags.writeable:
         view.flags.writeable = False
     return t._view_of(view)
@@ -171,7 +174,7 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
 
 def view(self: Tensor, *shape, size=None, dtype=None) -> Tensor:
     """Tensor.view(*shape) or view(dtype); torch's keyword forms are view(size=...) and view(dtype=...)."""
-    if size is None and dtype is None and not needs_graph(self):
+    if size is None and dtype is None and not (_GRAD.enabled and self._requires_grad):
         dims = _contiguous_dims(self._data, shape)
         if dims is not None:
             return self._view_of(self._data.reshape(dims))
@@ -260,7 +263,7 @@ def _contiguous_dims(arr, shape: tuple) -> tuple | None:
 
 
 def reshape(self: Tensor, *shape) -> Tensor:
-    if not needs_graph(self):
+    if not (_GRAD.enabled and self._requires_grad):
         dims = _contiguous_dims(self._data, shape)
         if dims is not None:
             return self._view_of(self._data.reshape(dims))
@@ -405,7 +408,7 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     arr = self._data
     if start_dim == 0 and end_dim == -1 and type(arr) is np.ndarray and arr.flags.c_contiguous and arr.ndim \
-            and not needs_graph(self):  # the whole tensor of a contiguous CPU tensor: a view
+            and not (_GRAD.enabled and self._requires_grad):  # the whole tensor of a contiguous CPU tensor: a view
         return self._view_of(arr.reshape(-1))
     n = self._data.ndim
     if n == 0:
