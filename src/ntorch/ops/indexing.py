@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from .. import _arrays, dispatch, dtypes
-from ..autograd import inplace
+from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
@@ -1544,11 +1544,11 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
                 if bad is not None:
                     d = _wrap_dim(dim, x.ndim, "gather")
                     raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x.shape[d]}")
-                res = Tensor._wrap(arr)
+                res = Tensor._wrap_result(arr, None)
     if res is None:
         _check_out_grad(out, "gather", input)
         res = _gather_along(input, dim, index, out, negative=False)
-    if needs_graph(input):
+    if grad_mode.STATE.enabled and input._requires_grad:  # (needs_graph(input))
         node = record("GatherBackward0", _gather_backward, (input,), (res,))
         node.shape, node.dim, node.index = tuple(input.shape), _wrap_dim(dim, input.ndim, "gather"), index
     return res

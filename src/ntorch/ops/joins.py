@@ -141,10 +141,15 @@ def check_out_grad(out: Tensor | None, op: str, *tensors) -> None:
 
 def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """torch.cat: every input but 1-D empty ones (legacy skip) must match except along dim."""
-    if out is not None and isinstance(tensors, list | tuple):
+    res = None
+    if out is None:
+        if type(dim) is int and (type(tensors) is list or type(tensors) is tuple) and tensors:
+            res = _cat_fast(tensors, dim)
+    elif isinstance(tensors, list | tuple):
         check_out_grad(out, "cat", *tensors)
-    res = _cat(tensors, dim, out)
-    if out is None and needs_graph(*tensors):
+    if res is None:
+        res = _cat(tensors, dim, out)
+    if out is None and grad_mode.STATE.enabled and needs_graph(*tensors):
         node = record("CatBackward0", _cat_backward, tuple(tensors), (res,))
         nd = res._data.ndim
         legacy = [t._data.shape == (0,) and nd != 1 for t in tensors]  # skipped by the forward
@@ -240,7 +245,7 @@ def _cat_fast(tensors, dim: int) -> Tensor | None:
     numel = 0
     arrays = []
     for t in tensors:
-        if not isinstance(t, Tensor):
+        if type(t) is not Tensor and not isinstance(t, Tensor):
             return None
         a = t._data
         if type(a) is not np.ndarray or a.dtype != dt or a.ndim != nd:
@@ -325,38 +330,42 @@ def concatenate(tensors, axis: int = 0, out: Tensor | None = None, *, dim: int |
 
 
 def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
-    tensors = _tensor_list(tensors, "stack")
+    if type(tensors) is not list or not all(type(t) is Tensor for t in tensors):  # (else checked: a list of them)
+        tensors = _tensor_list(tensors, "stack")
     dim = _int_arg(dim, "stack", "dim")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     ref = tensors[0]._data.shape
-    for i, t in enumerate(tensors):
-        if t._data.shape != ref:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
-                               f"{list(t._data.shape)} at entry {i}")
-    d = _wrap_dim(dim, len(ref) + 1, "stack")
-    check_out_grad(out, "stack", *tensors)
-    res = None
     dt = tensors[0]._data.dtype
-    same = out is None
-    for t in tensors:
-        if type(t._data) is not np.ndarray or t._data.dtype != dt:
+    same = out is None  # (and every input a host array of one dtype)
+    for i, t in enumerate(tensors):
+        a = t._data
+        if a.shape != ref:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
+                               f"{list(a.shape)} at entry {i}")
+        if same and (type(a) is not np.ndarray or a.dtype != dt):
             same = False
-            break
+    d = _wrap_dim(dim, len(ref) + 1, "stack")
+    if out is not None:
+        check_out_grad(out, "stack", *tensors)
+    res = None
     if same:
         # one dtype on the CPU: no promotion; each input copied into its slot of a C-order result (NumPy's stack
         # costs more in Python on small inputs)
         n = len(tensors) * tensors[0]._data.size
         if n <= _COPY_MIN or (d == 0 and not parallel_copy(n * tensors[0]._data.itemsize)):
-            arr = np.empty(ref[:d] + (len(tensors),) + ref[d:], dt)
-            lead = (slice(None),) * d
-            for i, t in enumerate(tensors):
-                arr[lead + (i,)] = t._data
+            if d == 0:  # (a new C-order array of the inputs, one after the other)
+                arr = np.array([t._data for t in tensors], dt)
+            else:
+                arr = np.empty(ref[:d] + (len(tensors),) + ref[d:], dt)
+                lead = (slice(None),) * d
+                for i, t in enumerate(tensors):
+                    arr[lead + (i,)] = t._data
             res = Tensor._wrap(arr)
     if res is None:
         views = [t._view_of(_arrays.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node
         res = cat(views, d, out=out)
-    if out is None and needs_graph(*tensors):
+    if out is None and grad_mode.STATE.enabled and needs_graph(*tensors):
         node = record("StackBackward0", _stack_backward, tuple(tensors), (res,))
         node.dim, node.dtypes = d, [t.dtype for t in tensors]
     return res

@@ -151,6 +151,21 @@ def _bmm_arrays(a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
 _FAST_MM: dict = {}  # NumPy dtype -> the dispatcher's CPU mm kernel, for float32 and float64
 
 
+def host_mm(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """a @ b for two host float32 or float64 matrices of one dtype whose shapes agree, exactly as _mm_arrays computes
+    it; None when _mm_arrays would take another route (its transposed product, another dtype)."""
+    kernel = _FAST_MM.get(a.dtype)
+    if kernel is None:
+        if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+            return None
+        kernel = _FAST_MM[a.dtype] = dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(a.dtype))
+    if not (a.flags.c_contiguous and b.flags.c_contiguous) and _transposed_is_cheaper(a, b):
+        return None
+    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    kernel(a, b, out)
+    return out
+
+
 def _mm_fast(input, mat2):
     """The hot path of a small CPU product (a layer's forward at a small batch): two float32 or float64
     matrices of one dtype whose shapes agree. It skips the checks' branches and the product's layout choices,
@@ -161,15 +176,9 @@ def _mm_fast(input, mat2):
     if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2 \
             or a.dtype != b.dtype or a.shape[1] != b.shape[0]:
         return None
-    if not (a.flags.c_contiguous and b.flags.c_contiguous) and _transposed_is_cheaper(a, b):
-        return None  # (the general path's transposed product)
-    kernel = _FAST_MM.get(a.dtype)
-    if kernel is None:
-        if a.dtype.kind != "f" or a.dtype.itemsize < 4:
-            return None
-        kernel = _FAST_MM[a.dtype] = dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(a.dtype))
-    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
-    kernel(a, b, out)
+    out = host_mm(a, b)
+    if out is None:
+        return None
     res = Tensor._wrap(out)
     if needs_graph(input, mat2):
         record("MmBackward0", _mm_backward, (input, mat2), (res,), (input, mat2))
