@@ -825,7 +825,7 @@ def _apply_fast(name: str, operands: tuple):
             other = b._flat
             if other is None:
                 other = _flat_of(b)
-            if other is None or other.dtype != flat_a.dtype:
+            if other is None or (other.dtype is not flat_a.dtype and other.dtype != flat_a.dtype):
                 return None
             if b._data.shape != a._data.shape:
                 return _apply_fast_vector(name, a, b, flat_a, other)
@@ -872,10 +872,12 @@ def _apply_fast_given(name: str, operands: tuple, compute: dtypes.dtype):
     """The hot path of an op whose caller chose the compute dtype (where, masked_fill): C-contiguous CPU tensors
     of one shape, each of the compute dtype or bool, and Python numbers. The kernel gets what the general path
     would pass it (flat views instead of the arrays); None when the general path must run."""
-    if codegen.DEBUG or compute in dtypes.HALF_DTYPES or compute.is_complex:
+    if codegen.DEBUG or compute.category != FLOAT and compute.category != INT and compute.category != BOOL \
+            or compute in dtypes.HALF_DTYPES:
         return None
+    cnp = compute.np
     shape = None
-    args, kinds, grad = [], "", False
+    args, kinds, grad, n = [], "", False, 0
     for a in operands:
         ta = type(a)
         if ta in TENSOR_TYPES:
@@ -884,16 +886,17 @@ def _apply_fast_given(name: str, operands: tuple, compute: dtypes.dtype):
                 flat = _flat_of(a)
                 if flat is None:
                     return None
-            arr = a._data
             if shape is None:
-                shape = arr.shape
-            elif arr.shape != shape:
+                shape, n = a._data.shape, flat.shape[0]
+            elif a._data.shape != shape:
                 return None
-            if flat.dtype != compute.np and flat.dtype.kind != "b":
+            fd = flat.dtype
+            if fd is not cnp and fd != cnp and fd.kind != "b":
                 return None
             args.append(flat)
             kinds += "a"
-            grad = grad or a._requires_grad
+            if a._requires_grad:
+                grad = True
         elif ta in _SCALAR_TYPES:
             args.append(a)
             kinds += "s"
@@ -901,21 +904,19 @@ def _apply_fast_given(name: str, operands: tuple, compute: dtypes.dtype):
             return None
     if shape is None:
         return None
-    key = (name, compute.name, kinds)
-    entry = _FAST_GIVEN.get(key)
+    entry = _FAST_GIVEN.get((name, compute.name, kinds))
     if entry is None:
         op = OP_BY_NAME[name]
         if compute not in op.dtypes:
             return None
         res_np = np.dtype(np.bool_) if op.result == "bool" else compute.to_real().np if op.result == "real" \
             else compute.np
-        entry = _FAST_GIVEN[key] = (*dispatch.lookup(name, "cpu", compute).contig_functions(kinds), res_np)
+        entry = _FAST_GIVEN[(name, compute.name, kinds)] = (
+            *dispatch.lookup(name, "cpu", compute).contig_functions(kinds), res_np)
     serial, parallel, res_np = entry
-    n = args[kinds.index("a")].shape[0]
     flat = np.empty(n, res_np)
     if n:
-        fn = parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
-        fn(flat, *args)
+        (parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial)(flat, *args)
     t = Tensor._wrap_result(flat.reshape(shape), flat)
     if grad:
         _record(name, operands, (), t)
