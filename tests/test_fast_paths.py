@@ -694,3 +694,14 @@ def test_einsum_repeated_pairs(eq, shapes):
         np.testing.assert_allclose(g.grad.numpy(), num, rtol=1e-5, atol=1e-6)
     with pytest.raises(RuntimeError, match="same dtype|expected scalar type"):
         ntorch.einsum(eq, ntorch.tensor(xs[0]).float(), ntorch.tensor(xs[1]))
+
+
+def test_einsum_planned_pair_gives_the_general_paths_node():
+    a = ntorch.rand(3, 4, requires_grad=True)
+    b = ntorch.rand(5, 4)
+    for eq in ("ij,kj->ik", "ij,kj->ki", "ij,ij->"):
+        first, again = ntorch.einsum(eq, a, b if eq != "ij,ij->" else b[:3]), \
+            ntorch.einsum(eq, a, b if eq != "ij,ij->" else b[:3])
+        assert first.grad_fn.name() == again.grad_fn.name()
+        np.testing.assert_array_equal(first.detach().numpy(), again.detach().numpy())
+    assert ntorch.einsum("ij->ij", a) is not a  # a view, never the operand itself

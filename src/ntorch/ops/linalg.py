@@ -669,7 +669,7 @@ def einsum(equation: str, *operands) -> Tensor:
         cur, cur_t = _contract(cur, cur_t, op, term, rhs + later, sizes)
     cur, cur_t = _reduce_unused(cur, cur_t, rhs)
     # a label of size 1 in every operand but broadcast nowhere keeps its size; expand the rest to the output
-    cur = _permuted(cur, [cur_t.index(c) for c in rhs]) if cur_t else cur
+    cur = cur.permute(*[cur_t.index(c) for c in rhs]) if cur_t else cur  # (a new view even when in order)
     out_shape = tuple(sizes[c] for c in rhs)
     return cur if tuple(cur.shape) == out_shape else cur.expand(*out_shape)
 
@@ -755,7 +755,7 @@ def _run_pair(a: Tensor, b: Tensor, perm_a, perm_b, sizes_a, sizes_b, shape_a, s
     _same_dtype("bmm", a, b)
     a3 = _expanded(_permuted(a, perm_a), sizes_a).reshape(*shape_a)
     b3 = _expanded(_permuted(b, perm_b), sizes_b).reshape(*shape_b)
-    return _permuted(bmm(a3, b3).reshape(*out_sizes), perm_out)
+    return bmm(a3, b3).reshape(*out_sizes).permute(*perm_out)
 
 
 def _permuted(t: Tensor, dims: list) -> Tensor:
