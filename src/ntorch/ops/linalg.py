@@ -755,7 +755,8 @@ def _run_pair(a: Tensor, b: Tensor, perm_a, perm_b, sizes_a, sizes_b, shape_a, s
     _same_dtype("bmm", a, b)
     a3 = _expanded(_permuted(a, perm_a), sizes_a).reshape(*shape_a)
     b3 = _expanded(_permuted(b, perm_b), sizes_b).reshape(*shape_b)
-    return bmm(a3, b3).reshape(*out_sizes).permute(*perm_out)
+    res = bmm(a3, b3).reshape(*out_sizes)
+    return res.permute(*perm_out) if perm_out else res
 
 
 def _permuted(t: Tensor, dims: list) -> Tensor:
