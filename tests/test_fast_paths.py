@@ -595,3 +595,490 @@ def test_the_fast_paths_are_taken(monkeypatch):
     monkeypatch.setattr(_sort_kernels, "sort_float_small", lambda *a: small.append(1) or real_sort(*a))
     ntorch.tensor(np.ones((3, 4), np.float32)).sort(1)
     assert small
+
+# --- pointwise/creation/shape (wt_pw) -------------------------------------------------------------------------
+# The small-tensor fast cases of creation, shape, pointwise, gather, joins and product ops: exactly the general
+# path's values (NumPy oracle), dtypes, strides, errors and gradients (float64 references).
+
+def _rng():
+    return np.random.default_rng(7)
+
+
+@pytest.mark.parametrize("size", [(2, 3), ((2, 3),), ([2, 3],), (ntorch.Size([2, 3]),), (np.int64(2), 3), ((),),
+                                  (0,), (4,)])
+def test_factories_take_every_size_form(size):
+    want = tuple(int(s) for s in (size[0] if len(size) == 1 and isinstance(size[0], tuple | list) else size))
+    for fn, value in ((ntorch.zeros, 0.0), (ntorch.ones, 1.0), (ntorch.empty, None)):
+        t = fn(*size)
+        assert tuple(t.shape) == want and t.dtype is ntorch.float32 and t.stride() == _c_strides(want)
+        if value is not None:
+            np.testing.assert_array_equal(t.numpy(), np.full(want, value, np.float32))
+    assert tuple(ntorch.randn(*size).shape) == want
+
+
+@pytest.mark.parametrize("size,error,match", [((2, -1), RuntimeError, "negative dimension"),
+                                              ((True, 2), TypeError, "tuple of ints"),
+                                              ((2.0,), TypeError, "must be tuple of ints")])
+def test_factories_size_errors(size, error, match):
+    for fn in (ntorch.ones, ntorch.empty, ntorch.randn):
+        with pytest.raises(error, match=match):
+            fn(*size)
+    with pytest.raises(RuntimeError, match="zeros: Dimension size must be non-negative" if error is RuntimeError
+                       else match) if error is RuntimeError else pytest.raises(error, match=match):
+        ntorch.zeros(*size)
+
+
+@pytest.mark.parametrize("value,dtype,want", [
+    (2.0, None, np.full((2, 2), 2.0, np.float32)), (-0.0, None, np.full((2, 2), -0.0, np.float32)),
+    (3, None, np.full((2, 2), 3, np.int64)), (True, None, np.full((2, 2), True)),
+    (1e6, ntorch.float16, np.full((2, 2), np.inf, np.float16)), (-1, ntorch.uint8, np.full((2, 2), 255, np.uint8)),
+    (2.7, ntorch.int32, np.full((2, 2), 2, np.int32)), (1, ntorch.bool, np.full((2, 2), True)),
+    (float("nan"), ntorch.float64, np.full((2, 2), np.nan)), (0, ntorch.float16, np.zeros((2, 2), np.float16)),
+])
+def test_full_values_and_dtypes(value, dtype, want):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy cast warning escapes
+        t = ntorch.full((2, 2), value, dtype=dtype)
+    assert t.dtype is ntorch.from_numpy(want).dtype
+    np.testing.assert_array_equal(t.numpy(), want)
+    assert np.array_equal(np.signbit(t.numpy().astype(np.float64)), np.signbit(want.astype(np.float64)))
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int8_t without overflow"):
+        ntorch.full((2,), 300, dtype=ntorch.int8)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int without overflow"):
+        ntorch.full((2,), float("nan"), dtype=ntorch.int32)
+
+
+@pytest.mark.parametrize("make", [lambda: ntorch.rand(3, 4), lambda: ntorch.rand(3, 4).t(),
+                                  lambda: ntorch.rand(3, 1, 4), lambda: ntorch.rand(3, 1, 4).transpose(0, 2),
+                                  lambda: ntorch.rand(0, 3), lambda: ntorch.tensor(2.0),
+                                  lambda: ntorch.arange(12).reshape(3, 4)[:, ::2]])
+@pytest.mark.parametrize("dtype", [None, ntorch.int32, ntorch.bool, ntorch.float16])
+def test_like_factories_keep_torch_strides(make, dtype):
+    from ntorch.ops.shape import preserved_strides
+
+    x = make()
+    want_dt = x.dtype if dtype is None else dtype
+    for fn, value in ((ntorch.zeros_like, 0), (ntorch.ones_like, 1), (ntorch.empty_like, None),
+                      (lambda t, dtype=None: ntorch.full_like(t, 1, dtype=dtype), 1)):
+        y = fn(x, dtype=dtype)
+        assert y.dtype is want_dt and tuple(y.shape) == tuple(x.shape)
+        assert y.stride() == preserved_strides(x)
+        if value is not None:
+            np.testing.assert_array_equal(y.numpy(), np.full(tuple(x.shape), value, want_dt.np))
+    assert ntorch.zeros_like(x, dtype=ntorch.float32, requires_grad=True).requires_grad
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
+        ntorch.zeros_like(x, dtype=ntorch.int64, requires_grad=True)
+
+
+@pytest.mark.parametrize("args", [(10,), (0,), (3, 10), (3, 10, 3), (10, 3, -2), (-5, 5, 4), (5, 5), (7, 2, -1),
+                                  (2**53 + 1, 2**53 + 4), (-(2**60), -(2**60) + 5, 2)])
+def test_arange_ints(args):
+    t = ntorch.arange(*args)
+    assert t.dtype is ntorch.int64
+    np.testing.assert_array_equal(t.numpy(), np.array(list(range(*args)), np.int64))
+
+
+def test_arange_int_errors_and_dtypes():
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
+        ntorch.arange(5, 1)
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
+        ntorch.arange(1, 5, -1)
+    with pytest.raises(RuntimeError, match="step must be nonzero"):
+        ntorch.arange(0, 5, 0)
+    t = ntorch.arange(6, dtype=ntorch.int32)
+    assert t.dtype is ntorch.int32 and t.numpy().tolist() == list(range(6))
+    assert ntorch.arange(4, dtype=ntorch.float64).numpy().tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert ntorch.arange(np.int64(3)).numpy().tolist() == [0, 1, 2]
+    assert ntorch.arange(True, 3).numpy().tolist() == [1, 2]
+    assert ntorch.arange(3, requires_grad=False).requires_grad is False
+
+
+@pytest.mark.parametrize("dtype", [ntorch.float32, ntorch.float64, ntorch.float16, ntorch.bfloat16])
+def test_randn_dtypes_and_seed(dtype):
+    ntorch.manual_seed(3)
+    a = ntorch.randn(4, 5, dtype=dtype)
+    ntorch.manual_seed(3)
+    b = ntorch.randn(4, 5, dtype=dtype)
+    assert a.dtype is dtype and tuple(a.shape) == (4, 5)
+    np.testing.assert_array_equal(a.float().numpy(), b.float().numpy())
+    ntorch.manual_seed(3)
+    wide = ntorch.randn(4, 5, dtype=ntorch.float32)
+    if dtype in (ntorch.float16, ntorch.bfloat16):  # the float32 draw rounded
+        np.testing.assert_array_equal(a.float().numpy(), wide.numpy().astype(dtype.np).astype(np.float32))
+    assert ntorch.randn(2, requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("make", [lambda: ntorch.rand(3, 4), lambda: ntorch.rand(4, 3).t(),
+                                  lambda: ntorch.rand(3, 1), lambda: ntorch.tensor(1.5)])
+@pytest.mark.parametrize("sizes", [(2, -1, -1), (-1, -1), (3, 2, 3, 4)])
+def test_expand_views(make, sizes):
+    x = make()
+    sizes = sizes[-x.ndim - 1:] if x.ndim else (2, 3)
+    want_shape = np.broadcast_shapes(tuple(x.shape), tuple(1 if s == -1 else s for s in sizes)) if x.ndim else (2, 3)
+    want_shape = tuple(x.shape[i - len(sizes) + x.ndim] if s == -1 else s for i, s in enumerate(sizes)) \
+        if x.ndim else want_shape
+    y = x.expand(*sizes)
+    np.testing.assert_array_equal(y.numpy(), np.broadcast_to(x.numpy(), want_shape))
+    lead = len(sizes) - x.ndim
+    assert y.stride() == tuple(0 if i < lead or (x.shape[i - lead] == 1 and want_shape[i] != 1)
+                               else x.stride()[i - lead] for i in range(len(sizes)))
+    assert y.data_ptr() == x.data_ptr() and y._data.flags.writeable
+    with pytest.raises(RuntimeError, match="must match the existing size"):
+        ntorch.rand(3, 4).expand(5, 4)
+
+
+def test_expand_records_and_reshape_of_a_transposed_view():
+    x = ntorch.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x[:, :1].expand(2, 4)
+    assert y.grad_fn.name() == "ExpandBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[4, 0, 0], [4, 0, 0]])
+    b = ntorch.tensor(np.arange(12.0, dtype=np.float32).reshape(3, 4))
+    r = b.t().reshape(1, 4, 3)
+    assert r.stride() == (4, 1, 4) and r.data_ptr() == b.data_ptr()  # torch's computeStride
+    np.testing.assert_array_equal(r.numpy(), np.arange(12.0).reshape(3, 4).T.reshape(1, 4, 3))
+    r[0, 1, 2] = 100.0  # a view: writes reach b
+    assert b[2, 1].item() == 100.0
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (-1,), (0, 1), (1, 0, -1)])
+@pytest.mark.parametrize("make", [lambda: ntorch.rand(3, 4, 2), lambda: ntorch.rand(2, 4, 3).transpose(0, 2),
+                                  lambda: ntorch.arange(24).reshape(3, 4, 2)])
+def test_flip(dims, make):
+    x = make()
+    if len(set(d % 3 for d in dims)) != len(dims):
+        with pytest.raises(RuntimeError, match="appears multiple times"):
+            x.flip(dims)
+        return
+    y = x.flip(dims)
+    np.testing.assert_array_equal(y.numpy(), np.flip(x.numpy(), dims))
+    assert y.data_ptr() != x.data_ptr()
+    assert ntorch.flip(ntorch.tensor(3.0), ()).item() == 3.0
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.flip(3)
+    g = ntorch.rand(3, 4, 2, requires_grad=True)
+    g.flip(dims).mul(ntorch.arange(24.0).reshape(3, 4, 2)).sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), np.flip(np.arange(24.0).reshape(3, 4, 2), dims))
+
+
+@pytest.mark.parametrize("chunks,dim", [(2, 0), (3, 1), (5, 0), (2, -1)])
+def test_chunk_views(chunks, dim):
+    x = ntorch.arange(20.0).reshape(4, 5)
+    got = x.chunk(chunks, dim)
+    d = dim % 2
+    size = -(-x.shape[d] // chunks)
+    want = np.split(x.numpy(), list(range(size, x.shape[d], size)), axis=d)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.numpy(), w)
+        assert g.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()  # views
+    with pytest.raises(RuntimeError, match="chunk expects `chunks` to be greater than 0"):
+        x.chunk(0)
+
+
+def test_contiguous_and_float_return_self_only_when_nothing_changes():
+    x = ntorch.rand(3, 4)
+    assert x.contiguous() is x and x.float() is x and x.is_contiguous()
+    t = x.t()
+    assert not t.is_contiguous() and t.contiguous() is not t and t.contiguous().is_contiguous()
+    np.testing.assert_array_equal(t.contiguous().numpy(), x.numpy().T)
+    assert ntorch.rand(3, 1).t().is_contiguous()  # size-1 dims may have any stride (torch's rule)
+    assert ntorch.rand(0, 3).t().is_contiguous()
+    d = x.double()
+    assert d.dtype is ntorch.float64 and d.double() is d and x.half().dtype is ntorch.float16
+    g = ntorch.rand(2, 2, requires_grad=True)
+    assert g.float() is g and g.contiguous() is g
+    assert g.t().contiguous().grad_fn.name() == "CloneBackward0"
+
+
+def test_permute_and_unsqueeze_dims():
+    x = ntorch.rand(2, 3, 4)
+    for dims in ((2, 0, 1), (-1, 0, 1), [1, 2, 0]):
+        np.testing.assert_array_equal(x.permute(*dims).numpy() if isinstance(dims, tuple) else x.permute(dims).numpy(),
+                                      np.transpose(x.numpy(), [d % 3 for d in dims]))
+    with pytest.raises(RuntimeError, match="duplicate dims"):
+        x.permute(0, 0, 1)
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-3, 2\], but got 3\)"):
+        x.permute(0, 1, 3)
+    with pytest.raises(TypeError):
+        x.permute(0, 1, 2.0)
+    with pytest.raises(TypeError):
+        x.unsqueeze(True)
+    assert tuple(x.unsqueeze(-1).shape) == (2, 3, 4, 1) and tuple(ntorch.tensor(1.0).unsqueeze(0).shape) == (1,)
+
+
+def _where_cases():
+    r = _rng()
+    m = r.random((3, 4)) > 0.5
+    a, b = r.standard_normal((3, 4)), r.standard_normal((3, 4))
+    yield m, a.astype(np.float32), b.astype(np.float32)
+    yield m, a.astype(np.float64), b.astype(np.float32)  # promotion: the general path
+    yield m, (a * 10).astype(np.int64), (b * 10).astype(np.int64)
+    yield m, a > 0, b > 0
+    yield m, a.astype(np.float16), b.astype(np.float16)
+    yield m[:, :1], a.astype(np.float32), b[:1].astype(np.float32)  # broadcasting
+    yield m.T, a.T.astype(np.float32), b.astype(np.float32).T  # transposed
+    yield np.array(True), np.array(2.0, np.float32), b.astype(np.float32)
+    yield np.zeros((0, 4), bool), np.zeros((0, 4), np.float32), np.zeros((0, 4), np.float32)
+
+
+@pytest.mark.parametrize("case", list(_where_cases()))
+def test_where_matches_numpy(case):
+    m, a, b = case
+    got = ntorch.where(ntorch.tensor(m), ntorch.tensor(a), ntorch.tensor(b))
+    want = np.where(m, a, b)
+    assert got.dtype is ntorch.from_numpy(np.asarray(want)).dtype
+    np.testing.assert_array_equal(got.numpy(), want)
+    if a.dtype.kind == "f":  # a number keeps a float tensor's dtype
+        for s in (2.5, 3):
+            got = ntorch.where(ntorch.tensor(m), ntorch.tensor(a), s)
+            assert got.dtype is ntorch.from_numpy(a).dtype
+            np.testing.assert_array_equal(got.numpy(), np.where(m, a, a.dtype.type(s)))
+
+
+def test_where_and_masked_fill_grads_and_errors():
+    r = _rng()
+    m = ntorch.tensor(r.random((3, 4)) > 0.5)
+    a = ntorch.tensor(r.standard_normal((3, 4)), requires_grad=True)
+    b = ntorch.tensor(r.standard_normal((3, 4)), requires_grad=True)
+    out = ntorch.where(m, a, b)
+    assert out.grad_fn is not None
+    (out * ntorch.arange(12.0, dtype=ntorch.float64).reshape(3, 4)).sum().backward()
+    w = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(a.grad.numpy(), np.where(m.numpy(), w, 0))
+    np.testing.assert_array_equal(b.grad.numpy(), np.where(m.numpy(), 0, w))
+    x = ntorch.tensor(r.standard_normal((3, 4)), requires_grad=True)
+    y = x.masked_fill(m, 0.5)
+    np.testing.assert_array_equal(y.detach().numpy(), np.where(m.numpy(), 0.5, x.detach().numpy()))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(m.numpy(), 0.0, 1.0))
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor"):
+        ntorch.where(ntorch.ones(2), ntorch.ones(2), ntorch.ones(2))
+    with pytest.raises(RuntimeError, match="masked_fill_ only supports boolean masks"):
+        ntorch.ones(2).masked_fill(ntorch.ones(2), 0.0)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type uint8_t without overflow"):
+        ntorch.ones(2, dtype=ntorch.uint8).masked_fill(ntorch.tensor([True, False]), 300)
+    xi = ntorch.arange(6).reshape(2, 3)
+    mi = xi > 2
+    np.testing.assert_array_equal(xi.masked_fill(mi, 2.7).numpy(), np.where(mi.numpy(), 2, xi.numpy()))
+    np.testing.assert_array_equal(xi.masked_fill(mi[:1], -1).numpy(), np.where(mi.numpy()[:1], -1, xi.numpy()))
+    xh = ntorch.tensor([1.0, 2.0], dtype=ntorch.float16)
+    np.testing.assert_array_equal(xh.masked_fill(ntorch.tensor([True, False]), 6e4).numpy(),
+                                  np.array([6e4, 2.0], np.float16))
+    with pytest.raises(RuntimeError, match="value cannot be converted to type c10::Half without overflow"):
+        xh.masked_fill(ntorch.tensor([True, False]), 1e5)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64, np.int64, np.int32, np.float16])
+@pytest.mark.parametrize("lo,hi", [(0.2, 0.8), (-1, 1), (1, -1), (0.5, None), (None, 0.5)])
+def test_clamp_two_numbers(dt, lo, hi):
+    a = (_rng().standard_normal((3, 5)) * 3).astype(dt)
+    got = ntorch.tensor(a).clamp(lo, hi)
+    want_dt = np.float32 if (isinstance(lo, float) or isinstance(hi, float)) and np.dtype(dt).kind == "i" \
+        else dt  # an int tensor with float bounds: the default float dtype, as torch
+    want = a.astype(np.float64)
+    if lo is not None:
+        want = np.maximum(want, lo)
+    if hi is not None:
+        want = np.minimum(want, hi)
+    assert got.dtype is ntorch.from_numpy(np.zeros(1, want_dt)).dtype
+    np.testing.assert_allclose(got.numpy().astype(np.float64), want.astype(want_dt).astype(np.float64), rtol=1e-3)
+    nan = ntorch.tensor([float("nan"), 0.0]).clamp(0.2, 0.8)
+    assert np.isnan(nan[0].item()) and nan[1].item() == np.float32(0.2)
+
+
+def test_clamp_grad():
+    x = ntorch.tensor([-1.0, 0.3, 0.9, 0.5], dtype=ntorch.float64, requires_grad=True)
+    y = x.clamp(0.2, 0.8)
+    assert y.grad_fn is not None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("a,b,want", [
+    (np.array([1.0, np.nan], np.float32), np.array([1.0, np.nan], np.float32), False),
+    (np.array([0.0, 1.0]), np.array([-0.0, 1.0]), True),
+    (np.arange(6).reshape(2, 3), np.arange(6).reshape(2, 3), True),
+    (np.arange(6).reshape(2, 3), np.arange(6).reshape(3, 2), False),
+    (np.array([True, False]), np.array([True, True]), False),
+    (np.array([1.0, 2.0], np.float16), np.array([1.0, 2.0], np.float16), True),
+    (np.arange(3), np.arange(3.0), True),  # dtypes differ: promoted, as before
+    (np.array(2.0), np.array(2.0), True), (np.zeros((0, 2)), np.zeros((0, 2)), True),
+    (np.arange(4000.0), np.arange(4000.0), True),
+])
+def test_equal(a, b, want):
+    assert ntorch.equal(ntorch.tensor(a), ntorch.tensor(b)) is want
+    x = ntorch.tensor(np.arange(12.0).reshape(3, 4))
+    assert ntorch.equal(x.t(), ntorch.tensor(np.arange(12.0).reshape(3, 4).T.copy()))
+    assert not ntorch.equal(x[:, ::2], x[:, 1::2])
+    with pytest.raises(TypeError, match="equal"):
+        ntorch.equal(x, 1.0)
+
+
+def test_copy_and_zero_fast_cases():
+    r = _rng()
+    a = ntorch.tensor(r.standard_normal((3, 4)).astype(np.float32))
+    b = ntorch.tensor(r.standard_normal((3, 4)).astype(np.float32))
+    v = a._version
+    assert a.copy_(b) is a and a._version == v + 1
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    a.copy_(a.flip(0))  # a copy of itself reversed
+    np.testing.assert_array_equal(a.numpy(), b.numpy()[::-1])
+    c = ntorch.arange(12.0).reshape(3, 4)
+    c.copy_(c.t().contiguous().t())  # same values, another layout
+    np.testing.assert_array_equal(c.numpy(), np.arange(12.0).reshape(3, 4))
+    c[:, ::2].copy_(ntorch.ones(3, 2))
+    assert c.numpy()[:, ::2].tolist() == [[1.0, 1.0]] * 3
+    c.copy_(ntorch.tensor([1, 2, 3, 4]))  # broadcast and cast: the general path
+    assert c.numpy().tolist() == [[1.0, 2.0, 3.0, 4.0]] * 3
+    with pytest.raises(RuntimeError, match="copy_ cannot broadcast"):
+        c.copy_(ntorch.ones(2, 4))
+    v = c._version
+    c[1].zero_()
+    assert c.numpy().tolist() == [[1.0, 2.0, 3.0, 4.0], [0.0] * 4, [1.0, 2.0, 3.0, 4.0]] and c._version == v + 1
+    c.t().zero_()
+    assert not c.numpy().any()
+    g = ntorch.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        g.zero_()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        g.copy_(ntorch.zeros(2))
+    h = g * 2
+    h.zero_()
+    h.sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), [0.0, 0.0])
+    src = ntorch.ones(2, requires_grad=True)
+    d = ntorch.zeros(2)
+    d.copy_(src * 3)
+    d.sum().backward()
+    np.testing.assert_array_equal(src.grad.numpy(), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("idx_dtype", [np.int64, np.int32])
+def test_gather_repeated_calls(dim, idx_dtype):
+    r = _rng()
+    a = r.standard_normal((4, 6)).astype(np.float32)
+    n = a.shape[dim]
+    idx = r.integers(0, n, (3, 5)).astype(idx_dtype)
+    x, i = ntorch.tensor(a), ntorch.tensor(idx)
+    for _ in range(3):  # the first call checks and plans, later ones reuse the plan
+        np.testing.assert_array_equal(x.gather(dim, i).numpy(), np.take_along_axis(a[:3, :5] if dim % 2 else a[:, :5],
+                                                                                    idx.astype(np.int64), axis=dim)
+                                      if False else _gather_ref(a, dim, idx))
+    bad = idx.copy()
+    bad[1, 2] = n
+    neg = idx.copy()
+    neg[0, 0] = -1
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match=f"index {n} is out of bounds for dimension {dim % 2} with size {n}"):
+            x.gather(dim, ntorch.tensor(bad))
+        with pytest.raises(RuntimeError, match=f"index -1 is out of bounds for dimension {dim % 2}"):
+            x.gather(dim, ntorch.tensor(neg))
+    with pytest.raises(RuntimeError, match="Size does not match at dimension"):
+        x.gather(dim, ntorch.zeros(9, 9, dtype=ntorch.int64))
+    with pytest.raises(TypeError):
+        x.gather(True, i)
+    g = ntorch.tensor(a.astype(np.float64), requires_grad=True)
+    g.gather(dim, i).sum().backward()
+    want = np.zeros(a.shape)
+    for p in np.ndindex(idx.shape):
+        q = list(p)
+        q[dim % 2] = idx[p]
+        want[tuple(q)] += 1
+    np.testing.assert_array_equal(g.grad.numpy(), want)
+
+
+def _gather_ref(a, dim, idx):
+    out = np.empty(idx.shape, a.dtype)
+    for p in np.ndindex(idx.shape):
+        q = list(p)
+        q[dim % 2] = idx[p]
+        out[p] = a[tuple(q)]
+    return out
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_stack_and_cat_small(dim):
+    r = _rng()
+    arrs = [r.standard_normal((3, 4)).astype(np.float32) for _ in range(3)]
+    ts = [ntorch.tensor(x) for x in arrs]
+    got = ntorch.stack(ts, dim)
+    assert got.is_contiguous()
+    np.testing.assert_array_equal(got.numpy(), np.stack(arrs, dim))
+    np.testing.assert_array_equal(ntorch.stack([t.t() for t in ts], dim).numpy(), np.stack([x.T for x in arrs], dim))
+    mixed = ntorch.stack([ts[0], ntorch.tensor(arrs[1].astype(np.float64))], dim)
+    assert mixed.dtype is ntorch.float64
+    np.testing.assert_array_equal(mixed.numpy(), np.stack([arrs[0].astype(np.float64), arrs[1]], dim))
+    if dim != 2:
+        c = ntorch.cat([ts[0], ts[1].t().contiguous().t()], dim)
+        assert c.is_contiguous()
+        np.testing.assert_array_equal(c.numpy(), np.concatenate(arrs[:2], dim))
+    np.testing.assert_array_equal(ntorch.stack([ntorch.tensor(1.0), ntorch.tensor(2.0)]).numpy(), [1.0, 2.0])
+    with pytest.raises(RuntimeError, match="stack expects each tensor to be equal size"):
+        ntorch.stack([ts[0], ntorch.ones(4, 3)], dim)
+    g = [ntorch.tensor(x.astype(np.float64), requires_grad=True) for x in arrs[:2]]
+    w = np.arange(24.0).reshape(np.stack(arrs[:2], dim).shape)
+    (ntorch.stack(g, dim) * ntorch.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(g[1].grad.numpy(), np.take(w, 1, axis=dim))
+
+
+@pytest.mark.parametrize("make_b", [lambda b: b, lambda b: b.t().contiguous().t(), lambda b: b[:, ::2]])
+def test_mm_with_strided_operands(make_b):
+    r = _rng()
+    a = ntorch.tensor(r.standard_normal((8, 6)))
+    b = make_b(ntorch.tensor(r.standard_normal((6, 10))))
+    want = a.numpy() @ b.numpy()
+    np.testing.assert_allclose((a @ b).numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(ntorch.mm(a.t().contiguous().t(), b).numpy(), want, rtol=1e-12)
+    ag = a.clone().requires_grad_()
+    (ag @ b).sum().backward()
+    np.testing.assert_allclose(ag.grad.numpy(), np.ones((8, b.shape[1])) @ b.numpy().T, rtol=1e-12)
+    with pytest.raises(RuntimeError, match="mat1 and mat2 shapes cannot be multiplied"):
+        a @ b.t()
+    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype"):
+        ntorch.mm(a.float(), b)
+
+
+@pytest.mark.parametrize("eq,shapes", [("ij,kj->ik", [(3, 4), (5, 4)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+                                       ("ij,jk", [(3, 4), (4, 5)]), ("ij,ij->", [(3, 4), (3, 4)]),
+                                       ("bij,jk->kbi", [(2, 3, 4), (4, 5)]), ("ij,jk->ik", [(3, 2), (4, 5)]),
+                                       ("ii,ij->j", [(3, 3), (3, 2)])])
+def test_einsum_repeated_pairs(eq, shapes):
+    r = _rng()
+    xs = [r.standard_normal(s) for s in shapes]
+    if eq == "ij,jk->ik":  # sizes disagree: the same error every time
+        for _ in range(2):
+            with pytest.raises(RuntimeError, match="einsum"):
+                ntorch.einsum(eq, *[ntorch.tensor(x) for x in xs])
+        return
+    for _ in range(3):
+        got = ntorch.einsum(eq, *[ntorch.tensor(x) for x in xs])
+        np.testing.assert_allclose(got.numpy(), np.einsum(eq, *xs), rtol=1e-12, atol=1e-12)
+    gs = [ntorch.tensor(x, requires_grad=True) for x in xs]
+    ntorch.einsum(eq, *gs).sum().backward()
+    for k, g in enumerate(gs):
+        h = 1e-6
+        num = np.zeros_like(xs[k])
+        for p in np.ndindex(xs[k].shape):
+            up = [x.copy() for x in xs]
+            dn = [x.copy() for x in xs]
+            up[k][p] += h
+            dn[k][p] -= h
+            num[p] = (np.einsum(eq, *up).sum() - np.einsum(eq, *dn).sum()) / (2 * h)
+        np.testing.assert_allclose(g.grad.numpy(), num, rtol=1e-5, atol=1e-6)
+    with pytest.raises(RuntimeError, match="same dtype|expected scalar type"):
+        ntorch.einsum(eq, ntorch.tensor(xs[0]).float(), ntorch.tensor(xs[1]))
+
+
+def test_einsum_planned_pair_gives_the_general_paths_node():
+    a = ntorch.rand(3, 4, requires_grad=True)
+    b = ntorch.rand(5, 4)
+    for eq in ("ij,kj->ik", "ij,kj->ki", "ij,ij->"):
+        first, again = ntorch.einsum(eq, a, b if eq != "ij,ij->" else b[:3]), \
+            ntorch.einsum(eq, a, b if eq != "ij,ij->" else b[:3])
+        assert first.grad_fn.name() == again.grad_fn.name()
+        np.testing.assert_array_equal(first.detach().numpy(), again.detach().numpy())
+    assert ntorch.einsum("ij->ij", a) is not a  # a view, never the operand itself

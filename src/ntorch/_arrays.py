@@ -80,6 +80,11 @@ def as_strided(arr, shape, strides):
     """A view with byte strides starting at arr's first element."""
     if type(arr) is CudaArray:
         return _cuda_as_strided(arr, tuple(shape), tuple(strides))
+    if arr.size and (arr.flags.c_contiguous or arr.flags.f_contiguous):  # over arr's dense buffer: much cheaper
+        try:
+            return np.ndarray(shape, arr.dtype, arr, 0, strides)  # (positional: keywords cost more)
+        except (TypeError, ValueError):  # the view reaches outside arr's own elements
+            pass
     return np.lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))
 
 

@@ -101,20 +101,23 @@ def _fast_reflected(name: str, slow):
 
 
 def _inplace(name: str, params_from=None):
+    tensor_only = name in pointwise.TENSOR_ONLY or name in ("gcd", "lcm")  # (name's rules, decided once)
+    is_sub, takes_alpha, kernel_dtypes = name == "sub", name in ("add", "sub"), name in pointwise.TORCH_KERNEL
+
     def method(self, other, **kw):
-        if (name in pointwise.TENSOR_ONLY or name in ("gcd", "lcm")) and not isinstance(other, Tensor):
+        if tensor_only and not isinstance(other, Tensor):
             # as torch's Tensor-only signature
             raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
-        if name == "sub":
+        if is_sub:
             pointwise._no_bool_sub(self, other)
-        if name in ("add", "sub") and "alpha" in kw:
+        if takes_alpha and kw and "alpha" in kw:
             alpha = number_arg(kw["alpha"], name + "_", "alpha")
             pointwise._check_alpha(self, other, alpha)
             if name == "add" and pointwise._is_bool(self) and pointwise._is_bool(other):
                 alpha = int(bool(alpha))  # as pointwise.add: the bool kernel's `y & p0` wants 0 or 1
             if alpha != 1 or isinstance(alpha, bool):
                 return apply_inplace(name + "_alpha", self, other, params=(alpha,))
-        if name in pointwise.TORCH_KERNEL:
+        if kernel_dtypes:
             pointwise.check_kernel_dtype(name, (self, other))
         return apply_inplace(name, self, other)
 

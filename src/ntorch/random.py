@@ -160,19 +160,22 @@ def rand(*size, generator: Generator | None = None, out: Tensor | None = None, d
 
 def randn(*size, generator: Generator | None = None, out: Tensor | None = None, dtype=None, layout=None, device=None,
           pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
-    layouts.check_factory_args("randn", layout, pin_memory)
+    if layout is not None:
+        layouts.check_factory_args("randn", layout, pin_memory)
     if out is not None:
         return into_out("randn", out, dtype, lambda dt, d: randn(*size, generator=generator, dtype=dt, device=d),
                         requires_grad)
     d = as_device(device)
-    dt = _float_dt(dtype, "randn", complex_ok=True)
+    dt = dtypes.get_default_dtype() if dtype is None else _float_dt(dtype, "randn", complex_ok=True)
+    if (dt is dtypes.float32 or dt is dtypes.float64) and d.type == "cpu":  # drawn in its own dtype
+        arr = (generator or default_generator)._rng.standard_normal(_shape_arg(size, "randn"), dtype=dt.np)
+        return _finish(arr, True) if requires_grad else Tensor._wrap(arr)
     if dt.is_complex:  # each part N(0, 1/2), so that E|z|^2 = 1 as torch's
         return _complex_sample(randn, _shape_arg(size, "randn"), dt, d, generator, requires_grad, 0.5 ** 0.5)
     if d.type == "cuda":
         return _finish(_on_device("normal_", _shape_arg(size, "randn"), dt, d, generator, 0.0, 1.0)._data,
                        requires_grad)
-    np_dt = np.float64 if dt is dtypes.float64 else np.float32
-    arr = _rng(generator).standard_normal(_shape_arg(size, "randn"), dtype=np_dt)
+    arr = _rng(generator).standard_normal(_shape_arg(size, "randn"), dtype=np.float32)
     return _finish(arr.astype(dt.np, copy=False), requires_grad)
 
 

@@ -143,8 +143,20 @@ class Tensor:
         return s
 
     def _view_of(self, arr: np.ndarray) -> Tensor:
-        """A tensor over `arr`, a NumPy view into this tensor's memory."""
-        return Tensor._wrap(arr, self if self._base is None else self._base)
+        """A tensor over `arr`, a NumPy view into this tensor's memory (_wrap with a base, inlined: every view
+        op comes here)."""
+        base = self if self._base is None else self._base
+        if type(arr) is not np.ndarray and type(arr) is not CudaArray:
+            return Tensor._wrap(arr, base)  # (its checks)
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._flat = t._grad = t._grad_fn = None
+        t._requires_grad = False
+        t._output_nr = 0
+        s = base._store
+        t._store = s if s is not None else base._storage()
+        t._base = base
+        return t
 
     # -- metadata ---------------------------------------------------------------------------------
     @property
@@ -241,6 +253,8 @@ class Tensor:
     def is_contiguous(self, memory_format=None) -> bool:
         """PyTorch's rule: size-1 dims may have any stride, and empty tensors are contiguous (in the default
         format; channels_last[_3d] asks for C innermost, see layouts.py)."""
+        if memory_format is None and type(self._data) is np.ndarray:  # NumPy's flag follows the same rule
+            return self._data.flags.c_contiguous
         if memory_format is layouts.channels_last or memory_format is layouts.channels_last_3d:
             return layouts.is_contiguous_as(self._data.shape, self.stride(), memory_format)
         layouts.check_memory_format("is_contiguous", memory_format)
@@ -547,6 +561,8 @@ def _contiguous_strides(shape) -> tuple[int, ...]:
 
 def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
     """Normalise a possibly negative dim; IndexError as torch raises (0-d tensors accept -1 and 0)."""
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, in range of a tensor with dims
+        return dim + ndim if dim < 0 else dim
     if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
     n = max(ndim, 1)

@@ -907,6 +907,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.shape[1] != w.shape[1]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and "
                            f"{w.shape[1]}x{w.shape[0]})")
+    if type(x) is np.ndarray and type(w) is np.ndarray and x.dtype == w.dtype and (bias is None or (
+            type(bias._data) is np.ndarray and bias._data.dtype == x.dtype and bias._data.shape == (w.shape[0],))):
+        out = linalg.host_mm(x, w.T)  # the common host case: _mm_arrays' product without its dispatch
+        if out is not None:
+            if bias is not None:
+                np.add(out, bias._data, out=out)
+            return _record_linear(input, weight, bias, Tensor._wrap(out))
     dt = linalg._same_dtype("mm", input, weight)
     fused = _fused_bias(x, w, bias, dt)  # CUDA: the bias add is the matmul kernel's epilogue (one launch)
     if _half_bias(x, w, bias, dt):  # torch rounds the float32 product plus bias once; the add below would round twice
@@ -927,6 +934,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
             with grad_mode.no_grad():
                 apply_inplace("add", res, bias)
+    return _record_linear(input, weight, bias, res)
+
+
+def _record_linear(input: Tensor, weight: Tensor, bias: Tensor | None, res: Tensor) -> Tensor:
+    """res, with linear's node when an input requires grad."""
     if needs_graph(input, weight, bias):
         node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
                       (input, weight, bias), (res,), (input, weight))

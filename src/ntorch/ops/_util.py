@@ -48,6 +48,8 @@ _C_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "i
 def check_scalar_fits(value, dt: dtypes.dtype) -> None:
     """torch's checked conversion of a Scalar argument to dt (c10::checked_convert): a number outside dt's range
     raises, as do NaN and infinities for an integer type; an unsigned type also takes -max..-1 from an integer."""
+    if type(value) is float and -65504.0 <= value <= 65504.0 and dt.is_floating_point:
+        return  # (fits every floating dtype)
     if isinstance(value, bool | np.bool_) or dt is dtypes.bool or not is_scalar(value) or dt.is_complex:
         return
     if isinstance(value, complex | np.complexfloating):

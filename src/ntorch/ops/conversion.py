@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _arrays, devices, dtypes, layouts
-from ..autograd import inplace
+from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
 from ._util import check_scalar_fits, is_scalar
+from .elementwise import apply
+
+_GRAD = grad_mode.STATE
 
 
 def _real_part(arr):
@@ -110,6 +113,8 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 def _caster(dt: dtypes.dtype):
     def cast(self: Tensor, memory_format=None) -> Tensor:
+        if dtypes._FROM_NP.get(self._data.dtype) is dt:  # already dt: self, as to() gives
+            return self
         return to(self, dt)
 
     cast.__name__ = dt.name
@@ -129,6 +134,12 @@ def copy_(self: Tensor, other, non_blocking: bool = False) -> Tensor:
     """Copy src into self with broadcasting and casting (any dtype to any dtype, as torch); torch's keyword name
     for src is other."""
     src = other
+    dst = self._data
+    if type(src) is Tensor and type(dst) is np.ndarray and type(src._data) is np.ndarray \
+            and src._data.shape == dst.shape and src._data.dtype == dst.dtype and not inplace.involved(self, src):
+        dst[...] = src._data  # the common case: nothing to move, broadcast, convert or record
+        self._bump_version()
+        return self
     if isinstance(src, Tensor) and not _same_device(src.device, self.device):
         if needs_graph(src):  # a differentiable transfer: the gradient flows back to src's device
             src = to(src, self.device)
@@ -191,6 +202,12 @@ def fill_(self: Tensor, value) -> Tensor:
 
 
 def zero_(self: Tensor) -> Tensor:
+    arr = self._data
+    if type(arr) is np.ndarray and not (_GRAD.enabled and (self._requires_grad or (
+            self._base is not None and self._base._requires_grad))):  # (inplace.involved(self), inlined)
+        arr.fill(0)  # (fill_'s CPU path, without its argument checks)
+        self._bump_version()
+        return self
     return fill_(self, 0)
 
 
@@ -238,8 +255,6 @@ def type_(self: Tensor, dtype=None, non_blocking: bool = False):
 
 def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
     """Where mask is True, value (cast to self's dtype); mask must be bool and broadcast to self."""
-    from .elementwise import apply
-
     if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}")
@@ -250,10 +265,13 @@ def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
         if not value.requires_grad:  # a differentiable value stays a tensor, so its gradient flows
             value = value.item()
     check_scalar_fits(value, self.dtype)
-    try:
-        shape = np.broadcast_shapes(mask._data.shape, self._data.shape)
-    except ValueError:
-        shape = None
+    if mask._data.shape == self._data.shape:
+        shape = self._data.shape
+    else:
+        try:
+            shape = np.broadcast_shapes(mask._data.shape, self._data.shape)
+        except ValueError:
+            shape = None
     if shape != self._data.shape:
         raise RuntimeError(f"The size of tensor a ({list(mask.shape)}) must match the size of tensor b "
                            f"({list(self.shape)}): masked_fill's mask must broadcast to the input's shape")

@@ -12,9 +12,17 @@ from ..devices import as_device, cuda_index
 from ..tensor import Tensor
 from ._util import check_scalar_fits, is_scalar
 
+_SEQ_TYPES = (tuple, list)
+
 
 def _shape_arg(size, op: str) -> tuple[int, ...]:
     """Sizes given as varargs or one sequence; torch's TypeErrors for non-ints, RuntimeError for negatives."""
+    dims = size[0] if len(size) == 1 and type(size[0]) in _SEQ_TYPES else size
+    for s in dims:  # the common case, plain non-negative ints, without the checks' isinstance calls
+        if type(s) is not int or s < 0:
+            break
+    else:
+        return tuple(dims)
     if len(size) == 1 and not isinstance(size[0], int | np.integer):
         if not isinstance(size[0], tuple | list):
             raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not "
@@ -147,6 +155,7 @@ def _leaves(data, sizes: tuple, dim: int, out: list) -> None:
 
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_EXACT = 1 << 53  # ints below this in magnitude are exact as floats
 
 
 _SCALAR_CPP = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
@@ -156,6 +165,8 @@ def _check_overflow(leaves: list, dt: dtypes.dtype, scalar_op: bool = False) -> 
     """torch converts each Python/NumPy scalar with an overflow check: ints outside int64 always fail;
     for integer dtypes, floats outside the dtype's range (or NaN) fail, and ints too (uint8 accepts
     -255..255, wrapping negative values). A complex value only goes into a complex dtype."""
+    if len(leaves) == 1 and type(leaves[0]) is float and dt.category >= dtypes.FLOAT:
+        return  # (the common fill value: nothing to check)
     if not dt.is_complex:
         for v in leaves:
             if isinstance(v, complex | np.complexfloating):
@@ -298,20 +309,34 @@ def _fill_value(value, dt: dtypes.dtype):
 
 
 def _filled(size, value, dtype, op: str, requires_grad: bool, device) -> Tensor:
-    as_device(device)
+    d = as_device(device)
     shape = _shape_arg(size, op)
     dt = _dt(dtype)
-    _check_overflow([value], dt, scalar_op=True)
-    value = _fill_value(value, dt)
-    d = as_device(device)
+    if not (type(value) is int and 0 <= value <= 1):  # (0 and 1 fit every dtype)
+        _check_overflow([value], dt, scalar_op=True)
+        value = _fill_value(value, dt)
     if d.type == "cuda":  # filled on the device, no host array
         arr = _arrays.empty(shape, dt.np, cuda_index(d))
         _arrays.copy_into(arr, value)
         return _finish(arr, requires_grad)
-    arr = np.empty(shape, dt.np)
-    with np.errstate(invalid="ignore", over="ignore"):
+    return _finish(_filled_array(shape, dt.np, value), requires_grad)
+
+
+def _filled_array(shape: tuple, np_dtype, value) -> np.ndarray:
+    """A new C-contiguous array of `value` (checked and converted by the caller); the cast of a value beyond a
+    16-bit float's range gives infinity silently, as torch's fill."""
+    if type(value) is int and value == 0:  # (not -0.0)
+        return np.zeros(shape, np_dtype)
+    arr = np.empty(shape, np_dtype)
+    if type(value) in _SMALL_TYPES and -65504 <= value <= 65504:  # fits every float dtype: no cast warning
         arr.fill(value)
-    return _finish(arr, requires_grad)
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            arr.fill(value)
+    return arr
+
+
+_SMALL_TYPES = (int, float, bool)
 
 
 def zeros(*size, out: Tensor | None = None, dtype=None, layout=None, device=None, pin_memory: bool = False,
@@ -362,7 +387,7 @@ def full(size, fill_value, *, out: Tensor | None = None, dtype=None, layout=None
     if not is_scalar(fill_value):
         raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if dtype is None:
-        dtype = dtypes.scalar_dtype(fill_value)
+        dtype = dtypes.get_default_dtype() if type(fill_value) is float else dtypes.scalar_dtype(fill_value)
     return _filled((size,), fill_value, dtype, "full", requires_grad, device)
 
 
@@ -370,9 +395,17 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device, memory_format
           layout=None, pin_memory: bool = False) -> Tensor:
     """A tensor shaped like input and laid out as memory_format says (torch.preserve_format: like input),
     filled with `fill` unless None."""
+    layouts.check_factory_args(op, layout, pin_memory)
+    src = input._data
+    if memory_format is None and device is None and type(src) is np.ndarray and src.flags.c_contiguous \
+            and 1 not in src.shape:  # the common case: a C-contiguous host result (size-1 dims keep odd strides)
+        dt = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+        if fill is None:
+            return _finish(np.empty(src.shape, dt.np), requires_grad)
+        if type(fill) is int and 0 <= fill <= 1:  # (fits every dtype)
+            return _finish(_filled_array(src.shape, dt.np, fill), requires_grad)
     from .shape import empty_strided_array, like_strides
 
-    layouts.check_factory_args(op, layout, pin_memory)
     strides = like_strides(input, memory_format, op)
 
     d = input.device if device is None else as_device(device)
@@ -441,9 +474,19 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
     as_device(device)
     if end is None:
         start, end = 0, start
-    start, end, step = (_real(v, "arange", n) for v, n in ((start, "start"), (end, "end"), (step, "step")))
-    all_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
+    if type(start) is int and type(end) is int and type(step) is int:
+        all_int = True
+    else:
+        start, end, step = (_real(v, "arange", n) for v, n in ((start, "start"), (end, "end"), (step, "step")))
+        all_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dt = _dt(dtype, dtypes.int64 if all_int else None)
+    if dt is dtypes.int64 and type(start) is int and type(end) is int and type(step) is int \
+            and -_EXACT < start < _EXACT and -_EXACT < end < _EXACT and 0 < abs(step) < _EXACT:
+        # the common int64 range: exact as floats, so the checks below reduce to these
+        if (step > 0 and start > end) or (step < 0 and start < end):
+            raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+        n = -((start - end) // step)  # ceil((end - start) / step)
+        return _finish(np.arange(start, start + n * step, step, dtype=np.int64), requires_grad, device)
     _no_bool_kernel(dt, "arange", device)
     if dt.is_complex:  # torch has no complex arange kernel
         raise NotImplementedError(f"\"arange_{as_device(device).type}\" not implemented for '{dtypes.torch_name(dt)}'")
@@ -467,8 +510,13 @@ def arange(start, end=None, step=1, *, out: Tensor | None = None, dtype=None, la
         n = abs(num) // abs(xst) * (1 if (num >= 0) == (xst > 0) else -1)
     else:
         n = math.ceil((fe - fs) / fst)
-    arr = xs + xst * np.arange(max(n, 0), dtype=np.int64)
-    return _finish(arr.astype(dt.np), requires_grad, device)
+    n = max(n, 0)
+    stop = xs + n * xst
+    if _INT64_MIN <= stop <= _INT64_MAX and _INT64_MIN <= xs <= _INT64_MAX:
+        arr = np.arange(xs, stop, xst, dtype=np.int64) if n else np.empty(0, np.int64)
+    else:
+        arr = xs + xst * np.arange(n, dtype=np.int64)
+    return _finish(arr if dt is dtypes.int64 else arr.astype(dt.np), requires_grad, device)
 
 
 def _no_bool_kernel(dt: dtypes.dtype, op: str, device) -> None:

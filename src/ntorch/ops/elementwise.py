@@ -825,7 +825,7 @@ def _apply_fast(name: str, operands: tuple):
             other = b._flat
             if other is None:
                 other = _flat_of(b)
-            if other is None or other.dtype != flat_a.dtype:
+            if other is None or (other.dtype is not flat_a.dtype and other.dtype != flat_a.dtype):
                 return None
             if b._data.shape != a._data.shape:
                 return _apply_fast_vector(name, a, b, flat_a, other)
@@ -834,6 +834,12 @@ def _apply_fast(name: str, operands: tuple):
             kinds, other, scalar_type = "as", b, tb
         else:
             return None
+    elif len(operands) == 3:  # clamp(x, lo, hi): two Python numbers of one type
+        b = operands[1]
+        tb = type(b)
+        if (tb is not float and tb is not int) or type(operands[2]) is not tb:
+            return None
+        kinds, other, scalar_type = "ass", b, tb
     else:
         return None
     key = (name, flat_a.dtype, kinds, scalar_type)
@@ -848,10 +854,71 @@ def _apply_fast(name: str, operands: tuple):
     fn = parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
     if other is None:
         fn(flat, flat_a)
+    elif kinds == "ass":
+        fn(flat, flat_a, other, operands[2])
     else:
         fn(flat, flat_a, other)
     t = Tensor._wrap_result(flat.reshape(a._data.shape), flat)
     if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
+        _record(name, operands, (), t)
+    return t
+
+
+_FAST_GIVEN: dict = {}
+_SCALAR_TYPES = (float, int, bool)
+
+
+def _apply_fast_given(name: str, operands: tuple, compute: dtypes.dtype):
+    """The hot path of an op whose caller chose the compute dtype (where, masked_fill): C-contiguous CPU tensors
+    of one shape, each of the compute dtype or bool, and Python numbers. The kernel gets what the general path
+    would pass it (flat views instead of the arrays); None when the general path must run."""
+    if codegen.DEBUG or compute.category != FLOAT and compute.category != INT and compute.category != BOOL \
+            or compute in dtypes.HALF_DTYPES:
+        return None
+    cnp = compute.np
+    shape = None
+    args, kinds, grad, n = [], "", False, 0
+    for a in operands:
+        ta = type(a)
+        if ta in TENSOR_TYPES:
+            flat = a._flat
+            if flat is None:
+                flat = _flat_of(a)
+                if flat is None:
+                    return None
+            if shape is None:
+                shape, n = a._data.shape, flat.shape[0]
+            elif a._data.shape != shape:
+                return None
+            fd = flat.dtype
+            if fd is not cnp and fd != cnp and fd.kind != "b":
+                return None
+            args.append(flat)
+            kinds += "a"
+            if a._requires_grad:
+                grad = True
+        elif ta in _SCALAR_TYPES:
+            args.append(a)
+            kinds += "s"
+        else:
+            return None
+    if shape is None:
+        return None
+    entry = _FAST_GIVEN.get((name, compute.name, kinds))
+    if entry is None:
+        op = OP_BY_NAME[name]
+        if compute not in op.dtypes:
+            return None
+        res_np = np.dtype(np.bool_) if op.result == "bool" else compute.to_real().np if op.result == "real" \
+            else compute.np
+        entry = _FAST_GIVEN[(name, compute.name, kinds)] = (
+            *dispatch.lookup(name, "cpu", compute).contig_functions(kinds), res_np)
+    serial, parallel, res_np = entry
+    flat = np.empty(n, res_np)
+    if n:
+        (parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial)(flat, *args)
+    t = Tensor._wrap_result(flat.reshape(shape), flat)
+    if grad:
         _record(name, operands, (), t)
     return t
 
@@ -985,8 +1052,8 @@ def _rounded(cast, value) -> float:
 def apply(name: str, *operands, params: tuple = (), out: Tensor | None = None,
           compute: dtypes.dtype | None = None) -> Tensor:
     """Run elementwise op `name` over tensors and scalars, broadcasting, promoting, dispatching."""
-    if out is None and compute is None and not params:
-        res = _apply_fast(name, operands)
+    if out is None and not params:
+        res = _apply_fast(name, operands) if compute is None else _apply_fast_given(name, operands, compute)
         if res is not None:
             return res
     op = OP_BY_NAME[name]

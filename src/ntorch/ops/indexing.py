@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from .. import _arrays, dispatch, dtypes
-from ..autograd import inplace
+from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
@@ -1047,10 +1047,38 @@ def _gather_along(input: Tensor, dim: int, index: Tensor, out: Tensor | None, ne
         if k != d and i1.shape[k] > x1.shape[k]:
             raise RuntimeError(f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no larger "
                                f"than self {list(x.shape)} apart from dimension {d}")
-    res, bad = _gather("gather", input.dtype, _dim_plan(x1, d, i1, i1.shape, range(i1.ndim), negative))
+    if type(x) is np.ndarray and x.ndim >= 2 and x.size and 0 < idx.size < K.PAR_MIN and x.flags.c_contiguous \
+            and idx.flags.c_contiguous:
+        res, bad = _gather_small(x, d, idx, negative, dim)
+    else:
+        res, bad = _gather("gather", input.dtype, _dim_plan(x1, d, i1, i1.shape, range(i1.ndim), negative))
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x1.shape[d]}")
     return _finish(res.reshape(idx.shape), out, "gather")
+
+
+# (x's and idx's shapes, strides and dtypes, the dim as given, negative) -> (meta, mul, low, size) of a gather that
+# passed every check: a key found again is a valid gather between C-contiguous host arrays of 2 dims or more, not
+# empty, on the serial kernel (gather's fast case)
+_GATHER_SMALL: dict = {}
+
+
+def _gather_small(x: np.ndarray, d: int, idx: np.ndarray, negative: bool, dim: int):
+    """_gather of a checked serial gather along d (given as `dim`), with the plan's constant part cached."""
+    key = (x.shape, x.strides, idx.shape, idx.strides, x.dtype, idx.dtype, dim, negative)
+    entry = _GATHER_SMALL.get(key)
+    if entry is None:
+        plan = _dim_plan(x, d, idx, idx.shape, range(idx.ndim), negative)
+        if len(_GATHER_SMALL) > 4096:
+            _GATHER_SMALL.clear()
+        entry = _GATHER_SMALL[key] = (np.array((plan.S, plan.st, plan.ist), np.int64), plan.mul, plan.low, plan.size)
+    return _run_gather_small(x, idx, *entry)
+
+
+def _run_gather_small(x: np.ndarray, idx: np.ndarray, meta, mul: int, low: int, size: int):
+    out = np.empty(idx.shape, x.dtype)
+    flag, v = K.gather_nd(_bits(x.reshape(-1)), 0, idx.reshape(-1), 0, mul, low, size, _bits(out.reshape(-1)), meta)
+    return out, (int(v) if flag else None)
 
 
 def _take(input: Tensor, index: Tensor, out: Tensor | None = None) -> Tensor:
@@ -1506,9 +1534,24 @@ def _index_select_backward(c, g: Tensor) -> Tensor:
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out: Tensor | None = None) -> Tensor:
     """out[p] = input[p with p[dim] = index[p]]; index may be smaller than input in the other dims and may not
     be negative (as in torch)."""
-    _check_out_grad(out, "gather", input)
-    res = _gather_along(input, dim, index, out, negative=False)
-    if needs_graph(input):
+    res = None
+    if out is None and type(input) is Tensor and type(index) is Tensor and type(dim) is int:
+        x, i = input._data, index._data
+        if type(x) is np.ndarray and type(i) is np.ndarray:
+            entry = _GATHER_SMALL.get((x.shape, x.strides, i.shape, i.strides, x.dtype, i.dtype, dim, False))
+            if entry is not None:  # (checked when the entry was made): _run_gather_small, inlined
+                meta, mul, low, size = entry
+                arr = np.empty(i.shape, x.dtype)
+                flag, bad = K.gather_nd(_bits(x.reshape(-1)), 0, i.reshape(-1), 0, mul, low, size,
+                                        _bits(arr.reshape(-1)), meta)
+                if flag:
+                    d = _wrap_dim(dim, x.ndim, "gather")
+                    raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x.shape[d]}")
+                res = Tensor._wrap_result(arr, None)
+    if res is None:
+        _check_out_grad(out, "gather", input)
+        res = _gather_along(input, dim, index, out, negative=False)
+    if grad_mode.STATE.enabled and input._requires_grad:  # (needs_graph(input))
         node = record("GatherBackward0", _gather_backward, (input,), (res,))
         node.shape, node.dim, node.index = tuple(input.shape), _wrap_dim(dim, input.ndim, "gather"), index
     return res

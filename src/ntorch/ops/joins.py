@@ -117,6 +117,8 @@ def _tensor_list(tensors, op: str, name: str = "tensors") -> list[Tensor]:
 
 
 def _int_arg(value, op: str, name: str) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, Tensor) and value.numel() == 1 and not value.is_floating_point():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
@@ -139,10 +141,15 @@ def check_out_grad(out: Tensor | None, op: str, *tensors) -> None:
 
 def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """torch.cat: every input but 1-D empty ones (legacy skip) must match except along dim."""
-    if out is not None and isinstance(tensors, list | tuple):
+    res = None
+    if out is None:
+        if type(dim) is int and (type(tensors) is list or type(tensors) is tuple) and tensors:
+            res = _cat_fast(tensors, dim)
+    elif isinstance(tensors, list | tuple):
         check_out_grad(out, "cat", *tensors)
-    res = _cat(tensors, dim, out)
-    if out is None and needs_graph(*tensors):
+    if res is None:
+        res = _cat(tensors, dim, out)
+    if out is None and grad_mode.STATE.enabled and needs_graph(*tensors):
         node = record("CatBackward0", _cat_backward, tuple(tensors), (res,))
         nd = res._data.ndim
         legacy = [t._data.shape == (0,) and nd != 1 for t in tensors]  # skipped by the forward
@@ -236,16 +243,22 @@ def _cat_fast(tensors, dim: int) -> Tensor | None:
         return None
     dt, nd = first._data.dtype, first._data.ndim
     numel = 0
+    arrays = []
     for t in tensors:
-        if not isinstance(t, Tensor) or t._data.dtype != dt or t._data.ndim != nd:
+        if type(t) is not Tensor and not isinstance(t, Tensor):
             return None
-        numel += t._data.size
+        a = t._data
+        if type(a) is not np.ndarray or a.dtype != dt or a.ndim != nd:
+            return None
+        numel += a.size
+        arrays.append(a)
     if nd == 0 or numel > _COPY_MIN or not -nd <= dim < nd:
         return None
     try:
-        return Tensor._wrap(_c_order(np.concatenate([t._data for t in tensors], dim)))
+        res = np.concatenate(arrays, dim)
     except ValueError:  # mismatched shapes: the checked path raises torch's error
         return None
+    return Tensor._wrap(res if res.flags.c_contiguous else np.ascontiguousarray(res))
 
 
 def _c_order(a: np.ndarray) -> np.ndarray:
@@ -317,27 +330,42 @@ def concatenate(tensors, axis: int = 0, out: Tensor | None = None, *, dim: int |
 
 
 def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
-    tensors = _tensor_list(tensors, "stack")
+    if type(tensors) is not list or not all(type(t) is Tensor for t in tensors):  # (else checked: a list of them)
+        tensors = _tensor_list(tensors, "stack")
     dim = _int_arg(dim, "stack", "dim")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     ref = tensors[0]._data.shape
+    dt = tensors[0]._data.dtype
+    same = out is None  # (and every input a host array of one dtype)
     for i, t in enumerate(tensors):
-        if t._data.shape != ref:
+        a = t._data
+        if a.shape != ref:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
-                               f"{list(t._data.shape)} at entry {i}")
+                               f"{list(a.shape)} at entry {i}")
+        if same and (type(a) is not np.ndarray or a.dtype != dt):
+            same = False
     d = _wrap_dim(dim, len(ref) + 1, "stack")
-    check_out_grad(out, "stack", *tensors)
+    if out is not None:
+        check_out_grad(out, "stack", *tensors)
     res = None
-    if out is None and len({t._data.dtype for t in tensors}) == 1 and all(
-            type(t._data) is np.ndarray for t in tensors):  # one dtype on the CPU: no promotion, NumPy's stack
+    if same:
+        # one dtype on the CPU: no promotion; each input copied into its slot of a C-order result (NumPy's stack
+        # costs more in Python on small inputs)
         n = len(tensors) * tensors[0]._data.size
         if n <= _COPY_MIN or (d == 0 and not parallel_copy(n * tensors[0]._data.itemsize)):
-            res = Tensor._wrap(_c_order(np.stack([t._data for t in tensors], d)))
+            if d == 0:  # (a new C-order array of the inputs, one after the other)
+                arr = np.array([t._data for t in tensors], dt)
+            else:
+                arr = np.empty(ref[:d] + (len(tensors),) + ref[d:], dt)
+                lead = (slice(None),) * d
+                for i, t in enumerate(tensors):
+                    arr[lead + (i,)] = t._data
+            res = Tensor._wrap(arr)
     if res is None:
         views = [t._view_of(_arrays.expand_dims(t._data, d)) for t in tensors]  # untracked: stack records the node
         res = cat(views, d, out=out)
-    if out is None and needs_graph(*tensors):
+    if out is None and grad_mode.STATE.enabled and needs_graph(*tensors):
         node = record("StackBackward0", _stack_backward, tuple(tensors), (res,))
         node.dim, node.dtypes = d, [t.dtype for t in tensors]
     return res
@@ -417,7 +445,7 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
 
 # -- splits (views) ----------------------------------------------------------------------------------------
 def _narrow(t: Tensor, d: int, start: int, stop: int) -> Tensor:
-    return t._view_of(t._data[(slice(None),) * d + (slice(start, stop),)])
+    return t._view_of(t._data[start:stop] if d == 0 else t._data[(slice(None),) * d + (slice(start, stop),)])
 
 
 def split_with_sizes(tensor: Tensor, split_sizes, dim: int = 0) -> tuple[Tensor, ...]:

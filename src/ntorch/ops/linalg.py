@@ -151,23 +151,34 @@ def _bmm_arrays(a: np.ndarray, b: np.ndarray, dt: dtypes.dtype) -> np.ndarray:
 _FAST_MM: dict = {}  # NumPy dtype -> the dispatcher's CPU mm kernel, for float32 and float64
 
 
+def host_mm(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """a @ b for two host float32 or float64 matrices of one dtype whose shapes agree, exactly as _mm_arrays computes
+    it; None when _mm_arrays would take another route (its transposed product, another dtype)."""
+    kernel = _FAST_MM.get(a.dtype)
+    if kernel is None:
+        if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+            return None
+        kernel = _FAST_MM[a.dtype] = dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(a.dtype))
+    if not (a.flags.c_contiguous and b.flags.c_contiguous) and _transposed_is_cheaper(a, b):
+        return None
+    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    kernel(a, b, out)
+    return out
+
+
 def _mm_fast(input, mat2):
-    """The hot path of a small CPU product (a layer's forward at a small batch): two C-contiguous float32 or float64
+    """The hot path of a small CPU product (a layer's forward at a small batch): two float32 or float64
     matrices of one dtype whose shapes agree. It skips the checks' branches and the product's layout choices,
     which cost as much as the multiply at 64x64. None when it does not apply."""
     if type(input) not in TENSOR_TYPES or type(mat2) not in TENSOR_TYPES:
         return None
     a, b = input._data, mat2._data
     if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2 \
-            or a.dtype != b.dtype or a.shape[1] != b.shape[0] or not (a.flags.c_contiguous and b.flags.c_contiguous):
+            or a.dtype != b.dtype or a.shape[1] != b.shape[0]:
         return None
-    kernel = _FAST_MM.get(a.dtype)
-    if kernel is None:
-        if a.dtype.kind != "f" or a.dtype.itemsize < 4:
-            return None
-        kernel = _FAST_MM[a.dtype] = dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(a.dtype))
-    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
-    kernel(a, b, out)
+    out = host_mm(a, b)
+    if out is None:
+        return None
     res = Tensor._wrap(out)
     if needs_graph(input, mat2):
         record("MmBackward0", _mm_backward, (input, mat2), (res,), (input, mat2))
@@ -608,13 +619,36 @@ def _diagonal_backward(c, g):
     return grad
 
 
+# (equation, operands' ndims) -> _einsum_parse's answer: it depends on nothing else, and a key is stored only after
+# every check passed (operands that are not tensors have no ndim: None, never stored)
+_PARSED: dict = {}
+
+
 def einsum(equation: str, *operands) -> Tensor:
     """torch.einsum: subscripts in [a-zA-Z], '...' (broadcast), repeated subscripts (diagonals), implicit and
     explicit output. Operands are contracted left to right, each pair as one batched matmul (both must then
     have the same dtype, as torch's bmm requires), or as a broadcast product when nothing is summed."""
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
-    terms, rhs = _einsum_parse(equation, operands)
+    if len(operands) == 2 and isinstance(operands[0], Tensor) and isinstance(operands[1], Tensor):
+        pair_key = (equation, operands[0]._data.shape, operands[1]._data.shape)
+        plan = _PAIR_PLANS.get(pair_key) if type(equation) is str else None
+        if plan is not None:
+            return _run_pair(*operands, *plan)
+    key = (equation, *(op._data.ndim if isinstance(op, Tensor) else None for op in operands))
+    parsed = _PARSED.get(key) if type(equation) is str else None
+    if parsed is None:
+        parsed = _einsum_parse(equation, operands)
+        if len(_PARSED) > 1024:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    terms, rhs = parsed
+    if len(operands) == 2:
+        plan = _pair_plan(terms, rhs, operands[0]._data.shape, operands[1]._data.shape)
+        if plan is not None:
+            if len(_PAIR_PLANS) > 1024:
+                _PAIR_PLANS.clear()
+            _PAIR_PLANS[pair_key] = plan
     ops = []
     for k, (term, op) in enumerate(zip(terms, operands)):
         ops.append(_diagonal(op, term, k))
@@ -635,7 +669,7 @@ def einsum(equation: str, *operands) -> Tensor:
         cur, cur_t = _contract(cur, cur_t, op, term, rhs + later, sizes)
     cur, cur_t = _reduce_unused(cur, cur_t, rhs)
     # a label of size 1 in every operand but broadcast nowhere keeps its size; expand the rest to the output
-    cur = cur.permute(*[cur_t.index(c) for c in rhs]) if cur_t else cur
+    cur = cur.permute(*[cur_t.index(c) for c in rhs]) if cur_t else cur  # (a new view even when in order)
     out_shape = tuple(sizes[c] for c in rhs)
     return cur if tuple(cur.shape) == out_shape else cur.expand(*out_shape)
 
@@ -668,17 +702,71 @@ def _contract(a: Tensor, ta: str, b: Tensor, tb: str, rhs: str, sizes: dict):
                         *[b.shape[tb.index(c)] for c in only_b])
         return apply("mul", pa, pb), out_t
     _same_dtype("bmm", a, b)
-    pa = a.permute(*[ta.index(c) for c in batch + only_a + contract])
-    pb = b.permute(*[tb.index(c) for c in batch + contract + only_b])
+    pa = _permuted(a, [ta.index(c) for c in batch + only_a + contract])
+    pb = _permuted(b, [tb.index(c) for c in batch + contract + only_b])
     nb = math.prod(sizes[c] for c in batch)
     m = math.prod(sizes[c] for c in only_a)
     k = math.prod(sizes[c] for c in contract)
     n = math.prod(sizes[c] for c in only_b)
-    a3 = pa.expand(*[sizes[c] for c in batch + only_a + contract]).reshape(nb, m, k)
-    b3 = pb.expand(*[sizes[c] for c in batch + contract + only_b]).reshape(nb, k, n)
+    a3 = _expanded(pa, [sizes[c] for c in batch + only_a + contract]).reshape(nb, m, k)
+    b3 = _expanded(pb, [sizes[c] for c in batch + contract + only_b]).reshape(nb, k, n)
     res = bmm(a3, b3)
     out_t = "".join(batch + only_a + only_b)
     return res.reshape(*[sizes[c] for c in out_t]), out_t
+
+
+# (equation, both shapes) -> _pair_plan's answer for a parsed pair (so a stored key passed the equation's checks)
+_PAIR_PLANS: dict = {}
+
+
+def _pair_plan(terms: list, rhs: str, sa: tuple, sb: tuple):
+    """The steps einsum takes for two operands with no repeated label in a term, sizes that agree (no size-1
+    broadcast), nothing summed alone and something contracted: the permutations, expanded sizes and reshapes of
+    _contract and the output permutation, so that a repeated call takes the same ops without the bookkeeping.
+    None for any other pair."""
+    ta, tb = terms
+    if len(set(ta)) != len(ta) or len(set(tb)) != len(tb):
+        return None
+    sizes: dict = {}
+    for term, shape in ((ta, sa), (tb, sb)):
+        for c, n in zip(term, shape):
+            if sizes.setdefault(c, n) != n:
+                return None
+    if any(c not in rhs + tb for c in ta) or any(c not in rhs + ta for c in tb):
+        return None  # (_reduce_unused would sum)
+    batch = [c for c in ta if c in tb and c in rhs]
+    contract = [c for c in ta if c in tb and c not in rhs]
+    only_a = [c for c in ta if c not in tb]
+    only_b = [c for c in tb if c not in ta]
+    out_t = batch + only_a + only_b
+    if not contract or any(c not in rhs for c in out_t):
+        return None
+    nb = math.prod(sizes[c] for c in batch)
+    m = math.prod(sizes[c] for c in only_a)
+    k = math.prod(sizes[c] for c in contract)
+    n = math.prod(sizes[c] for c in only_b)
+    return ([ta.index(c) for c in batch + only_a + contract], [tb.index(c) for c in batch + contract + only_b],
+            [sizes[c] for c in batch + only_a + contract], [sizes[c] for c in batch + contract + only_b],
+            (nb, m, k), (nb, k, n), [sizes[c] for c in out_t], [out_t.index(c) for c in rhs])
+
+
+def _run_pair(a: Tensor, b: Tensor, perm_a, perm_b, sizes_a, sizes_b, shape_a, shape_b, out_sizes, perm_out):
+    """einsum's ops for a planned pair (see _pair_plan), as _contract and einsum take them."""
+    _same_dtype("bmm", a, b)
+    a3 = _expanded(_permuted(a, perm_a), sizes_a).reshape(*shape_a)
+    b3 = _expanded(_permuted(b, perm_b), sizes_b).reshape(*shape_b)
+    res = bmm(a3, b3).reshape(*out_sizes)
+    return res.permute(*perm_out) if perm_out else res
+
+
+def _permuted(t: Tensor, dims: list) -> Tensor:
+    """t.permute(*dims), or t itself when dims keep the order (the same values, one view fewer)."""
+    return t if dims == list(range(len(dims))) else t.permute(*dims)
+
+
+def _expanded(t: Tensor, sizes: list) -> Tensor:
+    """t.expand(*sizes), or t itself when it has that shape already."""
+    return t if t._data.shape == tuple(sizes) else t.expand(*sizes)
 
 
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:

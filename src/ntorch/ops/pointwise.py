@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar, number_arg, takes_out
-from .elementwise import OP_BY_NAME, _compute_dtype, apply, apply_inplace
+from .elementwise import OP_BY_NAME, TENSOR_TYPES, _compute_dtype, apply, apply_inplace
 
 UNARY = [
     "neg", "abs", "sign", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
@@ -274,9 +276,12 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
     if condition.dtype is not dtypes.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{condition.dtype.name.capitalize()}")
-    from ._util import result_dtype
+    if type(input) is type(other) and type(input) in TENSOR_TYPES and input._data.dtype == other._data.dtype:
+        compute = input.dtype  # (what result_dtype gives for two tensors of one dtype)
+    else:
+        from ._util import result_dtype
 
-    compute = result_dtype(input, other)
+        compute = result_dtype(input, other)
     return apply("where", condition, input, other, out=out, compute=compute)
 
 
@@ -328,8 +333,14 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 def equal(input: Tensor, other: Tensor) -> bool:
     check_tensor(input, "equal")
     check_tensor(other, "equal", "other")
-    if input.shape != other.shape:
+    x, y = input._data, other._data
+    if x.shape != y.shape:
         return False
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.dtype == y.dtype and x.dtype.kind in "biuf" \
+            and 0 < x.size <= 1024:
+        # a small host pair of one real NumPy dtype: the buffers' elementwise == (values, so NaN differs from
+        # itself and -0.0 equals 0.0, as torch), which is cheaper here than a kernel and a reduction
+        return x.data == y.data
     return bool(apply("eq", input, other).all())
 
 

@@ -64,8 +64,11 @@ def flip(input: Tensor, dims) -> Tensor:
     if not isinstance(dims, tuple | list):
         raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
     dims = _ints(dims, "flip", "dims")
-    _check_unique_dims(dims, input._data.ndim)
-    wrapped = tuple(sorted({_wrap_dim(d, input._data.ndim, "flip") for d in dims}))
+    if len(dims) == 1:  # (nothing to sort or find twice)
+        wrapped = (_wrap_dim(dims[0], input._data.ndim, "flip"),)
+    else:
+        _check_unique_dims(dims, input._data.ndim)
+        wrapped = tuple(sorted({_wrap_dim(d, input._data.ndim, "flip") for d in dims}))
     return _track("FlipBackward0", lambda c, g: flip(g, c.dims), input, _flip(input, wrapped), dims=wrapped)
 
 
@@ -77,12 +80,15 @@ def _cuda_remap(op: str, arr, *args) -> Tensor:
     return Tensor._wrap(out)
 
 
+_REVERSED, _ALL = slice(None, None, -1), slice(None)
+
+
 def _flip(input: Tensor, wrapped) -> Tensor:
     arr = input._data
     if _arrays.is_cuda(arr):
         return _cuda_remap("flip", arr, tuple(wrapped))
     if arr.size < _SMALL and arr.flags.c_contiguous:  # small and contiguous: NumPy's copy, contiguous too
-        return Tensor._wrap(np.flip(arr, tuple(wrapped)).copy() if arr.ndim else arr.copy())
+        return Tensor._wrap(arr[tuple(_REVERSED if d in wrapped else _ALL for d in range(arr.ndim))].copy())
     out, flat = _empty_with_layout(input)
     if arr.size:
         view = arr[tuple(slice(None, None, -1) if d in wrapped else slice(None) for d in range(arr.ndim))]

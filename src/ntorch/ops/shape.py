@@ -5,14 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _arrays, dtypes, layouts
+from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..tensor import Size, Tensor, _contiguous_strides, _wrap_dim
 from ._util import normalize_dims
 
+_GRAD = grad_mode.STATE
+
 
 def _sizes(args, op: str) -> tuple[int, ...]:
     if len(args) == 1 and isinstance(args[0], tuple | list):
-        args = tuple(args[0])
+        args = args[0]
+    for a in args:  # the common case, plain ints, without the conversions below
+        if type(a) is not int:
+            break
+    else:
+        return tuple(args)
     out = []
     for a in args:
         if isinstance(a, Tensor):
@@ -110,7 +118,7 @@ def _check_unique_dims(dim, ndim: int) -> None:
 
 def _track(name: str, backward, input: Tensor, out: Tensor, **attrs) -> Tensor:
     """Record a shape op's node (when input requires grad); its backward reads c.shape and the attrs."""
-    if needs_graph(input):
+    if _GRAD.enabled and input._requires_grad:  # (needs_graph(input), inlined: every view op comes here)
         node = record(name, backward, (input,), (out,))
         node.shape = tuple(input._data.shape)
         node.__dict__.update(attrs)
@@ -149,10 +157,16 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
 
         byte_strides = tuple(s * item for s in strides)
         return t._view_of(as_strided(arr, tuple(shape), byte_strides, arr.offset + offset_delta * item))
+    if offset_delta == 0 and arr.size and (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        # from arr's first element, over arr's own (dense) buffer: no storage offset to find
+        try:
+            return t._view_of(np.ndarray(tuple(shape), arr.dtype, arr, 0, tuple(s * item for s in strides)))
+        except (TypeError, ValueError):  # the view reaches outside arr's elements
+            pass
     flat = t._storage().flat
     base_off = t.storage_offset() + offset_delta
-    view = np.ndarray(tuple(shape), dtype=arr.dtype, buffer=flat, offset=base_off * item,
-                      strides=tuple(s * item for s in strides)) if flat.size else np.empty(tuple(shape), arr.dtype)
+    view = np.ndarray(tuple(shape), arr.dtype, flat, base_off * item,
+                      tuple(s * item for s in strides)) if flat.size else np.empty(tuple(shape), arr.dtype)
     if not arr.flags.writeable:
         view.flags.writeable = False
     return t._view_of(view)
@@ -160,7 +174,7 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
 
 def view(self: Tensor, *shape, size=None, dtype=None) -> Tensor:
     """Tensor.view(*shape) or view(dtype); torch's keyword forms are view(size=...) and view(dtype=...)."""
-    if size is None and dtype is None and not needs_graph(self):
+    if size is None and dtype is None and not (_GRAD.enabled and self._requires_grad):
         dims = _contiguous_dims(self._data, shape)
         if dims is not None:
             return self._view_of(self._data.reshape(dims))
@@ -249,7 +263,7 @@ def _contiguous_dims(arr, shape: tuple) -> tuple | None:
 
 
 def reshape(self: Tensor, *shape) -> Tensor:
-    if not needs_graph(self):
+    if not (_GRAD.enabled and self._requires_grad):
         dims = _contiguous_dims(self._data, shape)
         if dims is not None:
             return self._view_of(self._data.reshape(dims))
@@ -394,7 +408,7 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     arr = self._data
     if start_dim == 0 and end_dim == -1 and type(arr) is np.ndarray and arr.flags.c_contiguous and arr.ndim \
-            and not needs_graph(self):  # the whole tensor of a contiguous CPU tensor: a view
+            and not (_GRAD.enabled and self._requires_grad):  # the whole tensor of a contiguous CPU tensor: a view
         return self._view_of(arr.reshape(-1))
     n = self._data.ndim
     if n == 0:
@@ -488,6 +502,8 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
 
 
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    if self._flat is not None and memory_format is None:  # (a cached flat view: C-contiguous on the CPU)
+        return self
     if memory_format is None or memory_format is layouts.contiguous_format:
         if self.is_contiguous():
             return self
