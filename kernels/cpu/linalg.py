@@ -1158,3 +1158,710 @@ def ldl_solve(a, piv, x) -> None:
         _ldl_solve1(a[0], piv[0], x[0])
     else:
         _ldl_solve_batch(a, piv, x)
+
+
+# ---- eig: general (non-symmetric) eigenproblem ----
+# Real input: balance (diagonal scaling by powers of two), Householder reduction to upper Hessenberg form (EISPACK
+# orthes / ortran), Francis double-shift QR to the real Schur form and back-substitution for the eigenvectors
+# (EISPACK hqr2, as in JAMA). Complex input: the same steps with complex Householder reflectors, single-shift
+# QR by Givens rotations (Wilkinson shift) to the complex Schur form, and back-substitution on the triangle
+# (LAPACK ztrevc style). The Schur vectors are kept transposed (row k = vector k) so updates run along rows.
+
+_EIG_MAX_ITER = 40  # QR sweeps allowed per eigenvalue before reporting non-convergence (LAPACK allows 30 / 40)
+
+
+@njit(**_JIT)
+def _balance(a, scale):
+    """Scale a in place to D^-1 a D (D = diag(scale), powers of two, so exact) until each row and column of
+    the off-diagonal part have comparable 1-norms: improves the accuracy of the eigenvalues (EISPACK balanc
+    without the permutations)."""
+    n = a.shape[0]
+    for i in range(n):
+        scale[i] = 1.0
+    for _ in range(100):
+        noconv = False
+        for i in range(n):
+            c = 0.0
+            r = 0.0
+            for j in range(n):
+                if j != i:
+                    c += abs(a[j, i])
+                    r += abs(a[i, j])
+            if c == 0.0 or r == 0.0:
+                continue
+            g = r / 2.0
+            f = 1.0
+            s = c + r
+            while c < g and f < 1e150:
+                f *= 2.0
+                c *= 4.0
+            g = r * 2.0
+            while c >= g and f > 1e-150:
+                f /= 2.0
+                c /= 4.0
+            if (c + r) / f < 0.95 * s:
+                g = 1.0 / f
+                scale[i] *= f
+                noconv = True
+                for j in range(n):
+                    a[i, j] *= g
+                for j in range(n):
+                    a[j, i] *= f
+        if not noconv:
+            break
+
+
+@njit(**_JIT)
+def _orthes(h, vt, ort):
+    """h <- Q^T h Q upper Hessenberg (Householder reflectors); vt <- Q^T (rows: the columns of Q)."""
+    n = h.shape[0]
+    for m in range(1, n - 1):
+        scale = 0.0
+        for i in range(m, n):
+            scale += abs(h[i, m - 1])
+        if scale == 0.0:
+            ort[m] = 0.0
+            continue
+        hh = 0.0
+        for i in range(n - 1, m - 1, -1):
+            ort[i] = h[i, m - 1] / scale
+            hh += ort[i] * ort[i]
+        g = math.sqrt(hh)
+        if ort[m] > 0:
+            g = -g
+        hh -= ort[m] * g
+        ort[m] -= g
+        for j in range(m, n):  # h <- (I - u u^T / hh) h
+            f = 0.0
+            for i in range(m, n):
+                f += ort[i] * h[i, j]
+            f /= hh
+            for i in range(m, n):
+                h[i, j] -= f * ort[i]
+        for i in range(n):  # h <- h (I - u u^T / hh)
+            f = 0.0
+            for j in range(m, n):
+                f += ort[j] * h[i, j]
+            f /= hh
+            for j in range(m, n):
+                h[i, j] -= f * ort[j]
+        ort[m] *= scale
+        h[m, m - 1] = scale * g
+    for i in range(n):
+        for j in range(n):
+            vt[i, j] = 1.0 if i == j else 0.0
+    for m in range(n - 2, 0, -1):  # accumulate Q = H_1 ... H_{n-2}, backwards (ortran)
+        if h[m, m - 1] != 0.0:
+            for i in range(m + 1, n):
+                ort[i] = h[i, m - 1]
+            for j in range(m, n):  # column j of Q is row j of vt
+                g = 0.0
+                for i in range(m, n):
+                    g += ort[i] * vt[j, i]
+                g = (g / ort[m]) / h[m, m - 1]  # two divisions: no underflow
+                for i in range(m, n):
+                    vt[j, i] += g * ort[i]
+    for i in range(n):
+        for j in range(i - 1):
+            h[i, j] = 0.0
+
+
+@njit(**_JIT)
+def _cdiv(xr, xi, yr, yi):
+    """(xr + i xi) / (yr + i yi) without overflow (Smith's algorithm)."""
+    if abs(yr) > abs(yi):
+        r = yi / yr
+        d = yr + r * yi
+        return (xr + r * xi) / d, (xi - r * xr) / d
+    r = yr / yi
+    d = yi + r * yr
+    return (r * xr + xi) / d, (r * xi - xr) / d
+
+
+@njit(**_JIT)
+def _hqr2(h, vt, wr, wi, vectors):
+    """Real Schur form of the Hessenberg h by Francis double-shift QR, accumulating into vt; eigenvalues into
+    (wr, wi) (a complex pair adjacent, positive imaginary part first). With `vectors`, h ends holding the
+    eigenvectors of the Schur form (columns; a pair's real and imaginary parts in its two columns) and vt
+    their back-transformation's rows. Returns 0, or the 1-based index of an eigenvalue that did not converge."""
+    nn = h.shape[0]
+    eps = 2.0 ** -52
+    exshift = 0.0
+    p = q = r = s = z = 0.0
+    x = y = w = 0.0
+    norm = 0.0
+    for i in range(nn):
+        for j in range(max(i - 1, 0), nn):
+            norm += abs(h[i, j])
+    n = nn - 1
+    it = 0
+    while n >= 0:
+        lo = n
+        while lo > 0:
+            s = abs(h[lo - 1, lo - 1]) + abs(h[lo, lo])
+            if s == 0.0:
+                s = norm
+            if abs(h[lo, lo - 1]) < eps * s:
+                break
+            lo -= 1
+        if lo == n:  # one root
+            h[n, n] += exshift
+            wr[n] = h[n, n]
+            wi[n] = 0.0
+            n -= 1
+            it = 0
+        elif lo == n - 1:  # two roots
+            w = h[n, n - 1] * h[n - 1, n]
+            p = (h[n - 1, n - 1] - h[n, n]) / 2.0
+            q = p * p + w
+            z = math.sqrt(abs(q))
+            h[n, n] += exshift
+            h[n - 1, n - 1] += exshift
+            x = h[n, n]
+            if q >= 0:  # a real pair: rotate the block to triangular
+                z = p + z if p >= 0 else p - z
+                wr[n - 1] = x + z
+                wr[n] = wr[n - 1]
+                if z != 0.0:
+                    wr[n] = x - w / z
+                wi[n - 1] = 0.0
+                wi[n] = 0.0
+                x = h[n, n - 1]
+                s = abs(x) + abs(z)
+                p = x / s
+                q = z / s
+                r = math.sqrt(p * p + q * q)
+                p /= r
+                q /= r
+                for j in range(n - 1, nn):
+                    z = h[n - 1, j]
+                    h[n - 1, j] = q * z + p * h[n, j]
+                    h[n, j] = q * h[n, j] - p * z
+                for i in range(n + 1):
+                    z = h[i, n - 1]
+                    h[i, n - 1] = q * z + p * h[i, n]
+                    h[i, n] = q * h[i, n] - p * z
+                for i in range(nn):
+                    z = vt[n - 1, i]
+                    vt[n - 1, i] = q * z + p * vt[n, i]
+                    vt[n, i] = q * vt[n, i] - p * z
+            else:  # a complex pair
+                wr[n - 1] = x + p
+                wr[n] = x + p
+                wi[n - 1] = z
+                wi[n] = -z
+            n -= 2
+            it = 0
+        else:  # no convergence yet: a double-shift step
+            x = h[n, n]
+            y = 0.0
+            w = 0.0
+            if lo < n:
+                y = h[n - 1, n - 1]
+                w = h[n, n - 1] * h[n - 1, n]
+            if it == 10 or it == 20:  # Wilkinson's exceptional shift
+                exshift += x
+                for i in range(n + 1):
+                    h[i, i] -= x
+                s = abs(h[n, n - 1]) + abs(h[n - 1, n - 2])
+                x = y = 0.75 * s
+                w = -0.4375 * s * s
+            if it == 30:  # MATLAB's exceptional shift
+                s = (y - x) / 2.0
+                s = s * s + w
+                if s > 0:
+                    s = math.sqrt(s)
+                    if y < x:
+                        s = -s
+                    s = x - w / ((y - x) / 2.0 + s)
+                    for i in range(n + 1):
+                        h[i, i] -= s
+                    exshift += s
+                    x = y = w = 0.964
+            it += 1
+            if it > _EIG_MAX_ITER:
+                return n + 1
+            m = n - 2
+            while m >= lo:  # two consecutive small subdiagonal elements
+                z = h[m, m]
+                r = x - z
+                s = y - z
+                p = (r * s - w) / h[m + 1, m] + h[m, m + 1]
+                q = h[m + 1, m + 1] - z - r - s
+                r = h[m + 2, m + 1]
+                s = abs(p) + abs(q) + abs(r)
+                p /= s
+                q /= s
+                r /= s
+                if m == lo:
+                    break
+                if abs(h[m, m - 1]) * (abs(q) + abs(r)) < eps * (abs(p) * (abs(h[m - 1, m - 1]) + abs(z)
+                                                                          + abs(h[m + 1, m + 1]))):
+                    break
+                m -= 1
+            for i in range(m + 2, n + 1):
+                h[i, i - 2] = 0.0
+                if i > m + 2:
+                    h[i, i - 3] = 0.0
+            for k in range(m, n):  # double QR step on rows lo..n, columns m..n
+                notlast = k != n - 1
+                if k != m:
+                    p = h[k, k - 1]
+                    q = h[k + 1, k - 1]
+                    r = h[k + 2, k - 1] if notlast else 0.0
+                    x = abs(p) + abs(q) + abs(r)
+                    if x == 0.0:
+                        continue
+                    p /= x
+                    q /= x
+                    r /= x
+                s = math.sqrt(p * p + q * q + r * r)
+                if p < 0:
+                    s = -s
+                if s != 0:
+                    if k != m:
+                        h[k, k - 1] = -s * x
+                    elif lo != m:
+                        h[k, k - 1] = -h[k, k - 1]
+                    p += s
+                    x = p / s
+                    y = q / s
+                    z = r / s
+                    q /= p
+                    r /= p
+                    for j in range(k, nn):
+                        p = h[k, j] + q * h[k + 1, j]
+                        if notlast:
+                            p += r * h[k + 2, j]
+                            h[k + 2, j] -= p * z
+                        h[k, j] -= p * x
+                        h[k + 1, j] -= p * y
+                    for i in range(min(n, k + 3) + 1):
+                        p = x * h[i, k] + y * h[i, k + 1]
+                        if notlast:
+                            p += z * h[i, k + 2]
+                            h[i, k + 2] -= p * r
+                        h[i, k] -= p
+                        h[i, k + 1] -= p * q
+                    for i in range(nn):
+                        p = x * vt[k, i] + y * vt[k + 1, i]
+                        if notlast:
+                            p += z * vt[k + 2, i]
+                            vt[k + 2, i] -= p * r
+                        vt[k, i] -= p
+                        vt[k + 1, i] -= p * q
+    if not vectors or norm == 0.0:
+        return 0
+    _hqr2_vectors(h, wr, wi, norm)
+    return 0
+
+
+@njit(**_JIT)
+def _hqr2_vectors(h, wr, wi, norm):
+    """Back-substitution on the real Schur form h (eigenvalues wr + i wi): h's upper triangle becomes the
+    eigenvectors of the Schur form (hqr2's second half)."""
+    nn = h.shape[0]
+    eps = 2.0 ** -52
+    z = s = r = 0.0
+    for n in range(nn - 1, -1, -1):
+        p = wr[n]
+        q = wi[n]
+        if q == 0:  # a real vector
+            lo = n
+            h[n, n] = 1.0
+            for i in range(n - 1, -1, -1):
+                w = h[i, i] - p
+                r = 0.0
+                for j in range(lo, n + 1):
+                    r += h[i, j] * h[j, n]
+                if wi[i] < 0.0:
+                    z = w
+                    s = r
+                else:
+                    lo = i
+                    if wi[i] == 0.0:
+                        h[i, n] = -r / w if w != 0.0 else -r / (eps * norm)
+                    else:  # solve the real 2x2 system
+                        x = h[i, i + 1]
+                        y = h[i + 1, i]
+                        q = (wr[i] - p) * (wr[i] - p) + wi[i] * wi[i]
+                        t = (x * s - z * r) / q
+                        h[i, n] = t
+                        if abs(x) > abs(z):
+                            h[i + 1, n] = (-r - w * t) / x
+                        else:
+                            h[i + 1, n] = (-s - y * t) / z
+                    t = abs(h[i, n])
+                    if (eps * t) * t > 1:  # overflow control
+                        for j in range(i, n + 1):
+                            h[j, n] /= t
+        elif q < 0:  # the complex vector of the pair (n - 1, n): real part in column n - 1, imaginary in n
+            lo = n - 1
+            if abs(h[n, n - 1]) > abs(h[n - 1, n]):
+                h[n - 1, n - 1] = q / h[n, n - 1]
+                h[n - 1, n] = -(h[n, n] - p) / h[n, n - 1]
+            else:
+                h[n - 1, n - 1], h[n - 1, n] = _cdiv(0.0, -h[n - 1, n], h[n - 1, n - 1] - p, q)
+            h[n, n - 1] = 0.0
+            h[n, n] = 1.0
+            for i in range(n - 2, -1, -1):
+                ra = 0.0
+                sa = 0.0
+                for j in range(lo, n + 1):
+                    ra += h[i, j] * h[j, n - 1]
+                    sa += h[i, j] * h[j, n]
+                w = h[i, i] - p
+                if wi[i] < 0.0:
+                    z = w
+                    r = ra
+                    s = sa
+                else:
+                    lo = i
+                    if wi[i] == 0:
+                        h[i, n - 1], h[i, n] = _cdiv(-ra, -sa, w, q)
+                    else:  # solve the complex 2x2 system
+                        x = h[i, i + 1]
+                        y = h[i + 1, i]
+                        vr = (wr[i] - p) * (wr[i] - p) + wi[i] * wi[i] - q * q
+                        vi = (wr[i] - p) * 2.0 * q
+                        if vr == 0.0 and vi == 0.0:
+                            vr = eps * norm * (abs(w) + abs(q) + abs(x) + abs(y) + abs(z))
+                        h[i, n - 1], h[i, n] = _cdiv(x * r - z * ra + q * sa, x * s - z * sa - q * ra, vr, vi)
+                        if abs(x) > abs(z) + abs(q):
+                            h[i + 1, n - 1] = (-ra - w * h[i, n - 1] + q * h[i, n]) / x
+                            h[i + 1, n] = (-sa - w * h[i, n] - q * h[i, n - 1]) / x
+                        else:
+                            h[i + 1, n - 1], h[i + 1, n] = _cdiv(-r - y * h[i, n - 1], -s - y * h[i, n], z, q)
+                    t = max(abs(h[i, n - 1]), abs(h[i, n]))
+                    if (eps * t) * t > 1:
+                        for j in range(i, n + 1):
+                            h[j, n - 1] /= t
+                            h[j, n] /= t
+
+
+@njit(**_JIT)
+def _eig_real1(a, vr, vi, wr, wi, vectors):
+    """Eigen-decomposition of the real a (n, n), destroyed: eigenvalues wr + i wi; with `vectors`, the
+    eigenvectors as LAPACK's dgeev returns them (unit 2-norm; a complex pair's vector vr + i vi with its
+    largest-magnitude component real; its conjugate is the next column). Returns hqr2's info."""
+    n = a.shape[0]
+    scale = np.empty(n)
+    _balance(a, scale)
+    vt = np.empty((n, n))
+    ort = np.zeros(n)
+    _orthes(a, vt, ort)
+    info = _hqr2(a, vt, wr, wi, vectors)
+    if info != 0 or not vectors:
+        return info
+    for j in range(n):  # eigenvectors of a: Q (Schur vectors) times those of the Schur form
+        if wi[j] == 0.0:
+            for i in range(n):
+                vr[i, j] = 0.0
+            for k in range(j + 1):
+                f = a[k, j]
+                for i in range(n):
+                    vr[i, j] += vt[k, i] * f
+        elif wi[j] > 0.0:
+            for i in range(n):
+                vr[i, j] = 0.0
+                vi[i, j] = 0.0
+            for k in range(j + 2):
+                f = a[k, j]
+                g = a[k, j + 1]
+                for i in range(n):
+                    vr[i, j] += vt[k, i] * f
+                    vi[i, j] += vt[k, i] * g
+    for i in range(n):  # undo the balancing
+        for j in range(n):
+            vr[i, j] *= scale[i]
+            vi[i, j] *= scale[i]
+    for j in range(n):  # dgeev's normalization
+        if wi[j] == 0.0:
+            nrm = 0.0
+            for i in range(n):
+                nrm += vr[i, j] * vr[i, j]
+            nrm = math.sqrt(nrm)
+            for i in range(n):
+                vr[i, j] /= nrm
+        elif wi[j] > 0.0:
+            nrm = 0.0
+            big = -1.0
+            kb = 0
+            for i in range(n):
+                m2 = vr[i, j] * vr[i, j] + vi[i, j] * vi[i, j]
+                nrm += m2
+                if m2 > big:
+                    big = m2
+                    kb = i
+            nrm = math.sqrt(nrm)
+            # rotate so that component kb is real, keeping the sign of its real part (dlartg)
+            f = vr[kb, j]
+            g = vi[kb, j]
+            d = math.sqrt(f * f + g * g)
+            cs = abs(f) / d
+            sn = g / d if f >= 0 else -g / d
+            for i in range(n):
+                xr = vr[i, j]
+                xi = vi[i, j]
+                vr[i, j] = (cs * xr + sn * xi) / nrm
+                vi[i, j] = (cs * xi - sn * xr) / nrm
+            vi[kb, j] = 0.0
+            for i in range(n):
+                vr[i, j + 1] = vr[i, j]
+                vi[i, j + 1] = -vi[i, j]
+    return 0
+
+
+@njit(**_PJIT)
+def eig_real(a, vr, vi, wr, wi, info, vectors):
+    """Each real a[b] (B, n, n, destroyed): eigenvalues wr + i wi (B, n), eigenvectors vr + i vi (B, n, n)
+    when `vectors`; info[b] = 0 or the 1-based index of an eigenvalue that did not converge."""
+    for b in prange(a.shape[0]):
+        info[b] = _eig_real1(a[b], vr[b], vi[b], wr[b], wi[b], vectors)
+
+
+@njit(**_JIT)
+def _cabs1(z):
+    return abs(z.real) + abs(z.imag)
+
+
+@njit(**_JIT)
+def _zbalance(a, scale):
+    """_balance for a complex a (row / column norms of |re| + |im|)."""
+    n = a.shape[0]
+    for i in range(n):
+        scale[i] = 1.0
+    for _ in range(100):
+        noconv = False
+        for i in range(n):
+            c = 0.0
+            r = 0.0
+            for j in range(n):
+                if j != i:
+                    c += _cabs1(a[j, i])
+                    r += _cabs1(a[i, j])
+            if c == 0.0 or r == 0.0:
+                continue
+            g = r / 2.0
+            f = 1.0
+            s = c + r
+            while c < g and f < 1e150:
+                f *= 2.0
+                c *= 4.0
+            g = r * 2.0
+            while c >= g and f > 1e-150:
+                f /= 2.0
+                c /= 4.0
+            if (c + r) / f < 0.95 * s:
+                g = 1.0 / f
+                scale[i] *= f
+                noconv = True
+                for j in range(n):
+                    a[i, j] *= g
+                for j in range(n):
+                    a[j, i] *= f
+        if not noconv:
+            break
+
+
+@njit(**_JIT)
+def _zhessenberg(h, zt, u):
+    """h <- Q^H h Q upper Hessenberg by complex Householder reflectors; zt <- Q^T (row k: column k of Q)."""
+    n = h.shape[0]
+    for i in range(n):
+        for j in range(n):
+            zt[i, j] = 1.0 if i == j else 0.0
+    for m in range(1, n - 1):
+        scale = 0.0
+        for i in range(m, n):
+            scale += _cabs1(h[i, m - 1])
+        if scale == 0.0:
+            continue
+        nrm2 = 0.0
+        for i in range(m, n):
+            u[i] = h[i, m - 1] / scale
+            nrm2 += u[i].real * u[i].real + u[i].imag * u[i].imag
+        if nrm2 - abs(u[m]) ** 2 == 0.0 and u[m].imag == 0.0:
+            continue  # already reduced
+        nrm = math.sqrt(nrm2)
+        am = abs(u[m])
+        phase = u[m] / am if am != 0.0 else 1.0 + 0.0j
+        alpha = -phase * nrm  # reflect x onto alpha e_1
+        u[m] -= alpha
+        vv = 0.0
+        for i in range(m, n):
+            vv += u[i].real * u[i].real + u[i].imag * u[i].imag
+        beta = 2.0 / vv  # P = I - beta u u^H
+        for j in range(m - 1, n):  # h <- P h
+            f = 0.0j
+            for i in range(m, n):
+                f += u[i].conjugate() * h[i, j]
+            f *= beta
+            for i in range(m, n):
+                h[i, j] -= f * u[i]
+        for i in range(n):  # h <- h P
+            f = 0.0j
+            for j in range(m, n):
+                f += h[i, j] * u[j]
+            f *= beta
+            for j in range(m, n):
+                h[i, j] -= f * u[j].conjugate()
+        for k in range(n):  # Q <- Q P: Q[k, :] (row k of Q is column k of zt)
+            f = 0.0j
+            for j in range(m, n):
+                f += zt[j, k] * u[j]
+            f *= beta
+            for j in range(m, n):
+                zt[j, k] -= f * u[j].conjugate()
+        for i in range(m + 1, n):
+            h[i, m - 1] = 0.0
+        h[m, m - 1] = alpha * scale
+
+
+@njit(**_JIT)
+def _zrot_rows(h, k, c, s, j0, j1):
+    """Rows (k, k+1) of h, columns j0..j1-1, <- [[c, s], [-conj(s), c]] times them."""
+    for j in range(j0, j1):
+        x = h[k, j]
+        y = h[k + 1, j]
+        h[k, j] = c * x + s * y
+        h[k + 1, j] = c * y - s.conjugate() * x
+
+
+@njit(**_JIT)
+def _zschur(h, zt, cs, sn):
+    """Complex Schur form of the Hessenberg h by single-shift QR (Wilkinson shift, explicit RQ sweep by Givens
+    rotations), accumulating the rotations into zt (row k: Schur vector k). Returns 0 or the 1-based index of
+    an eigenvalue that did not converge."""
+    n = h.shape[0]
+    eps = 2.0 ** -52
+    norm = 0.0
+    for i in range(n):
+        for j in range(max(i - 1, 0), n):
+            norm += _cabs1(h[i, j])
+    hi = n - 1
+    it = 0
+    while hi > 0:
+        lo = hi
+        while lo > 0:
+            s = _cabs1(h[lo - 1, lo - 1]) + _cabs1(h[lo, lo])
+            if s == 0.0:
+                s = norm
+            if _cabs1(h[lo, lo - 1]) <= eps * s:
+                h[lo, lo - 1] = 0.0
+                break
+            lo -= 1
+        if lo == hi:
+            hi -= 1
+            it = 0
+            continue
+        it += 1
+        if it > _EIG_MAX_ITER:
+            return hi + 1
+        a = h[hi - 1, hi - 1]
+        b = h[hi - 1, hi]
+        c = h[hi, hi - 1]
+        d = h[hi, hi]
+        if it % 10 == 0:  # exceptional shift
+            mu = d + 0.75 * abs(c.real)
+        else:  # the eigenvalue of the trailing 2x2 block nearer to d
+            half = (a - d) / 2.0
+            disc = np.sqrt(half * half + b * c)
+            m1 = d + half + disc
+            m2 = d + half - disc
+            mu = m1 if abs(m1 - d) <= abs(m2 - d) else m2
+        for k in range(lo, hi + 1):
+            h[k, k] -= mu
+        for k in range(lo, hi):  # h - mu I = Q R: rotations zeroing the subdiagonal
+            x = h[k, k]
+            y = h[k + 1, k]
+            ax = abs(x)
+            ay = abs(y)
+            r = math.hypot(ax, ay)
+            if r == 0.0:
+                cs[k] = 1.0
+                sn[k] = 0.0j
+            elif ax == 0.0:
+                cs[k] = 0.0
+                sn[k] = y.conjugate() / ay
+            else:
+                cs[k] = ax / r
+                sn[k] = (x / ax) * y.conjugate() / r
+            _zrot_rows(h, k, cs[k], sn[k], k, n)
+            h[k + 1, k] = 0.0
+        for k in range(lo, hi):  # R Q + mu I: the rotations' adjoints on the columns
+            c0 = cs[k]
+            s0 = sn[k]
+            for i in range(min(k + 2, hi + 1)):
+                x = h[i, k]
+                y = h[i, k + 1]
+                h[i, k] = c0 * x + s0.conjugate() * y
+                h[i, k + 1] = c0 * y - s0 * x
+            _zrot_rows(zt, k, c0, s0.conjugate(), 0, n)
+        for k in range(lo, hi + 1):
+            h[k, k] += mu
+    return 0
+
+
+@njit(**_JIT)
+def _eig_complex1(a, v, w, vectors):
+    """Eigen-decomposition of the complex a (n, n), destroyed: eigenvalues w; with `vectors`, eigenvectors
+    v as LAPACK's zgeev (unit 2-norm, largest-magnitude component real and positive). Returns info."""
+    n = a.shape[0]
+    scale = np.empty(n)
+    _zbalance(a, scale)
+    zt = np.empty((n, n), np.complex128)
+    u = np.zeros(n, np.complex128)
+    _zhessenberg(a, zt, u)
+    cs = np.zeros(n)
+    sn = np.zeros(n, np.complex128)
+    info = _zschur(a, zt, cs, sn)
+    for i in range(n):
+        w[i] = a[i, i]
+    if info != 0 or not vectors:
+        return info
+    eps = 2.0 ** -52
+    x = np.zeros(n, np.complex128)
+    for k in range(n - 1, -1, -1):  # T x = w_k x by back-substitution, x_k = 1
+        smin = max(eps * _cabs1(a[k, k]), 1e-300)
+        x[k] = 1.0
+        for i in range(k - 1, -1, -1):
+            acc = 0.0j
+            for j in range(i + 1, k + 1):
+                acc += a[i, j] * x[j]
+            d = a[i, i] - a[k, k]
+            if _cabs1(d) < smin:
+                d = smin
+            x[i] = -acc / d
+            t = _cabs1(x[i])
+            if t > 1e150:  # overflow control
+                for j in range(i, k + 1):
+                    x[j] /= t
+        for i in range(n):
+            acc = 0.0j
+            for j in range(k + 1):
+                acc += zt[j, i] * x[j]
+            v[i, k] = acc * scale[i]
+    for k in range(n):
+        nrm = 0.0
+        big = -1.0
+        kb = 0
+        for i in range(n):
+            m2 = v[i, k].real * v[i, k].real + v[i, k].imag * v[i, k].imag
+            nrm += m2
+            if m2 > big:
+                big = m2
+                kb = i
+        ph = v[kb, k].conjugate() / (math.sqrt(big) * math.sqrt(nrm))
+        for i in range(n):
+            v[i, k] *= ph
+        v[kb, k] = v[kb, k].real
+    return 0
+
+
+@njit(**_PJIT)
+def eig_complex(a, v, w, info, vectors):
+    """Each complex a[b] (B, n, n, destroyed): eigenvalues w (B, n), eigenvectors v (B, n, n) when `vectors`;
+    info[b] = 0 or the 1-based index of an eigenvalue that did not converge."""
+    for b in prange(a.shape[0]):
+        info[b] = _eig_complex1(a[b], v[b], w[b], vectors)
