@@ -357,6 +357,7 @@ COMPLEX_NODES = frozenset({
     # ntorch.fft's real-linear primitives (each backward is its adjoint, right for complex tensors)
     "FftC2CBackward0", "FftR2CBackward0", "FftC2RBackward0", "FftR2CBackwardBackward0", "FftC2RBackwardBackward0",
     "FftResizeBackward0", "ToComplexBackward0",
+    "LinalgEigBackward0",  # linalg.eig: torch's complex formula (ntorch.ops.eig)
 })
 
 
