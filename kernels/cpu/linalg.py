@@ -1301,7 +1301,7 @@ def _hqr2(h, vt, wr, wi, vectors):
             s = abs(h[lo - 1, lo - 1]) + abs(h[lo, lo])
             if s == 0.0:
                 s = norm
-            if abs(h[lo, lo - 1]) < eps * s:
+            if abs(h[lo, lo - 1]) <= eps * s:
                 break
             lo -= 1
         if lo == n:  # one root
@@ -1450,7 +1450,11 @@ def _hqr2(h, vt, wr, wi, vectors):
                             vt[k + 2, i] -= p * r
                         vt[k, i] -= p
                         vt[k + 1, i] -= p * q
-    if not vectors or norm == 0.0:
+    if not vectors:
+        return 0
+    if norm == 0.0:  # the zero matrix: the Schur form's eigenvectors are the e_k
+        for i in range(nn):
+            h[i, i] = 1.0
         return 0
     _hqr2_vectors(h, wr, wi, norm)
     return 0
