@@ -1212,9 +1212,11 @@ def _balance(a, scale):
 
 
 @njit(**_JIT)
-def _orthes(h, vt, ort):
-    """h <- Q^T h Q upper Hessenberg (Householder reflectors); vt <- Q^T (rows: the columns of Q)."""
+def _orthes(h, vt, ort, vectors):
+    """h <- Q^T h Q upper Hessenberg (Householder reflectors); vt <- Q^T (rows: the columns of Q) when
+    `vectors` (else the identity)."""
     n = h.shape[0]
+    fv = np.empty(n)
     for m in range(1, n - 1):
         scale = 0.0
         for i in range(m, n):
@@ -1231,13 +1233,18 @@ def _orthes(h, vt, ort):
             g = -g
         hh -= ort[m] * g
         ort[m] -= g
-        for j in range(m, n):  # h <- (I - u u^T / hh) h
-            f = 0.0
-            for i in range(m, n):
-                f += ort[i] * h[i, j]
-            f /= hh
-            for i in range(m, n):
-                h[i, j] -= f * ort[i]
+        for j in range(m, n):  # h <- (I - u u^T / hh) h, along rows: f = u^T h / hh first
+            fv[j] = 0.0
+        for i in range(m, n):
+            oi = ort[i]
+            for j in range(m, n):
+                fv[j] += oi * h[i, j]
+        for j in range(m, n):
+            fv[j] /= hh
+        for i in range(m, n):
+            oi = ort[i]
+            for j in range(m, n):
+                h[i, j] -= fv[j] * oi
         for i in range(n):  # h <- h (I - u u^T / hh)
             f = 0.0
             for j in range(m, n):
@@ -1250,7 +1257,7 @@ def _orthes(h, vt, ort):
     for i in range(n):
         for j in range(n):
             vt[i, j] = 1.0 if i == j else 0.0
-    for m in range(n - 2, 0, -1):  # accumulate Q = H_1 ... H_{n-2}, backwards (ortran)
+    for m in range(n - 2 if vectors else 0, 0, -1):  # accumulate Q = H_1 ... H_{n-2}, backwards (ortran)
         if h[m, m - 1] != 0.0:
             for i in range(m + 1, n):
                 ort[i] = h[i, m - 1]
@@ -1341,10 +1348,11 @@ def _hqr2(h, vt, wr, wi, vectors):
                     z = h[i, n - 1]
                     h[i, n - 1] = q * z + p * h[i, n]
                     h[i, n] = q * h[i, n] - p * z
-                for i in range(nn):
-                    z = vt[n - 1, i]
-                    vt[n - 1, i] = q * z + p * vt[n, i]
-                    vt[n, i] = q * vt[n, i] - p * z
+                if vectors:
+                    for i in range(nn):
+                        z = vt[n - 1, i]
+                        vt[n - 1, i] = q * z + p * vt[n, i]
+                        vt[n, i] = q * vt[n, i] - p * z
             else:  # a complex pair
                 wr[n - 1] = x + p
                 wr[n] = x + p
@@ -1429,21 +1437,21 @@ def _hqr2(h, vt, wr, wi, vectors):
                     z = r / s
                     q /= p
                     r /= p
-                    for j in range(k, nn):
+                    for j in range(k, nn if vectors else n + 1):  # eigenvalues only: the active block
                         p = h[k, j] + q * h[k + 1, j]
                         if notlast:
                             p += r * h[k + 2, j]
                             h[k + 2, j] -= p * z
                         h[k, j] -= p * x
                         h[k + 1, j] -= p * y
-                    for i in range(min(n, k + 3) + 1):
+                    for i in range(0 if vectors else lo, min(n, k + 3) + 1):
                         p = x * h[i, k] + y * h[i, k + 1]
                         if notlast:
                             p += z * h[i, k + 2]
                             h[i, k + 2] -= p * r
                         h[i, k] -= p
                         h[i, k + 1] -= p * q
-                    for i in range(nn):
+                    for i in range(nn if vectors else 0):
                         p = x * vt[k, i] + y * vt[k + 1, i]
                         if notlast:
                             p += z * vt[k + 2, i]
@@ -1553,28 +1561,29 @@ def _eig_real1(a, vr, vi, wr, wi, vectors):
     _balance(a, scale)
     vt = np.empty((n, n))
     ort = np.zeros(n)
-    _orthes(a, vt, ort)
+    _orthes(a, vt, ort, vectors)
     info = _hqr2(a, vt, wr, wi, vectors)
     if info != 0 or not vectors:
         return info
+    ur = np.zeros((n, n))  # the eigenvectors as rows: ur[j] = sum_k a[k, j] vt[k] (real, or real part)
+    ui = np.zeros((n, n))
     for j in range(n):  # eigenvectors of a: Q (Schur vectors) times those of the Schur form
         if wi[j] == 0.0:
-            for i in range(n):
-                vr[i, j] = 0.0
             for k in range(j + 1):
                 f = a[k, j]
                 for i in range(n):
-                    vr[i, j] += vt[k, i] * f
+                    ur[j, i] += vt[k, i] * f
         elif wi[j] > 0.0:
-            for i in range(n):
-                vr[i, j] = 0.0
-                vi[i, j] = 0.0
             for k in range(j + 2):
                 f = a[k, j]
                 g = a[k, j + 1]
                 for i in range(n):
-                    vr[i, j] += vt[k, i] * f
-                    vi[i, j] += vt[k, i] * g
+                    ur[j, i] += vt[k, i] * f
+                    ui[j, i] += vt[k, i] * g
+    for i in range(n):
+        for j in range(n):
+            vr[i, j] = ur[j, i]
+            vi[i, j] = ui[j, i]
     for i in range(n):  # undo the balancing
         for j in range(n):
             vr[i, j] *= scale[i]
@@ -1669,7 +1678,7 @@ def _zbalance(a, scale):
 
 
 @njit(**_JIT)
-def _zhessenberg(h, zt, u):
+def _zhessenberg(h, zt, u, vectors):
     """h <- Q^H h Q upper Hessenberg by complex Householder reflectors; zt <- Q^T (row k: column k of Q)."""
     n = h.shape[0]
     for i in range(n):
@@ -1710,7 +1719,7 @@ def _zhessenberg(h, zt, u):
             f *= beta
             for j in range(m, n):
                 h[i, j] -= f * u[j].conjugate()
-        for k in range(n):  # Q <- Q P: Q[k, :] (row k of Q is column k of zt)
+        for k in range(n if vectors else 0):  # Q <- Q P: Q[k, :] (row k of Q is column k of zt)
             f = 0.0j
             for j in range(m, n):
                 f += zt[j, k] * u[j]
@@ -1733,7 +1742,7 @@ def _zrot_rows(h, k, c, s, j0, j1):
 
 
 @njit(**_JIT)
-def _zschur(h, zt, cs, sn):
+def _zschur(h, zt, cs, sn, vectors):
     """Complex Schur form of the Hessenberg h by single-shift QR (Wilkinson shift, explicit RQ sweep by Givens
     rotations), accumulating the rotations into zt (row k: Schur vector k). Returns 0 or the 1-based index of
     an eigenvalue that did not converge."""
@@ -1801,7 +1810,7 @@ def _zschur(h, zt, cs, sn):
                 y = h[i, k + 1]
                 h[i, k] = c0 * x + s0.conjugate() * y
                 h[i, k + 1] = c0 * y - s0 * x
-            _zrot_rows(zt, k, c0, s0.conjugate(), 0, n)
+            _zrot_rows(zt, k, c0, s0.conjugate(), 0, n if vectors else 0)
         for k in range(lo, hi + 1):
             h[k, k] += mu
     return 0
@@ -1816,10 +1825,10 @@ def _eig_complex1(a, v, w, vectors):
     _zbalance(a, scale)
     zt = np.empty((n, n), np.complex128)
     u = np.zeros(n, np.complex128)
-    _zhessenberg(a, zt, u)
+    _zhessenberg(a, zt, u, vectors)
     cs = np.zeros(n)
     sn = np.zeros(n, np.complex128)
-    info = _zschur(a, zt, cs, sn)
+    info = _zschur(a, zt, cs, sn, vectors)
     for i in range(n):
         w[i] = a[i, i]
     if info != 0 or not vectors:
