@@ -1161,71 +1161,33 @@ def ldl_solve(a, piv, x) -> None:
 
 
 # ---- eig: general (non-symmetric) eigenproblem ----
-# Real input: balance (diagonal scaling by powers of two), Householder reduction to upper Hessenberg form (EISPACK
-# orthes / ortran), Francis double-shift QR to the real Schur form and back-substitution for the eigenvectors
-# (EISPACK hqr2, as in JAMA). Complex input: the same steps with complex Householder reflectors, single-shift
-# QR by Givens rotations (Wilkinson shift) to the complex Schur form, and back-substitution on the triangle
-# (LAPACK ztrevc style). The Schur vectors are kept transposed (row k = vector k) so updates run along rows.
+# Real input follows LAPACK's dgeev step by step, so that the eigenvalues come in its order: dgebal (permute and
+# scale), Householder reduction to upper Hessenberg form (dgehrd; EISPACK orthes / ortran), dlahqr's Francis
+# double-shift QR to the standardized real Schur form, then back-substitution for the eigenvectors (EISPACK
+# hqr2's second half, signs as dtrevc's) and dgebak. Complex input: the same steps with complex Householder
+# reflectors, single-shift QR by Givens rotations (Wilkinson shift) to the complex Schur form, and
+# back-substitution on the triangle (ztrevc style). The Schur vectors are kept transposed (row k = vector k) so
+# that their updates run along rows.
 
 _EIG_MAX_ITER = 40  # QR sweeps allowed per eigenvalue before reporting non-convergence (LAPACK allows 30 / 40)
 
 
 @njit(**_JIT)
-def _balance(a, scale):
-    """Scale a in place to D^-1 a D (D = diag(scale), powers of two, so exact) until each row and column of
-    the off-diagonal part have comparable 1-norms: improves the accuracy of the eigenvalues (EISPACK balanc
-    without the permutations)."""
-    n = a.shape[0]
-    for i in range(n):
-        scale[i] = 1.0
-    for _ in range(100):
-        noconv = False
-        for i in range(n):
-            c = 0.0
-            r = 0.0
-            for j in range(n):
-                if j != i:
-                    c += abs(a[j, i])
-                    r += abs(a[i, j])
-            if c == 0.0 or r == 0.0:
-                continue
-            g = r / 2.0
-            f = 1.0
-            s = c + r
-            while c < g and f < 1e150:
-                f *= 2.0
-                c *= 4.0
-            g = r * 2.0
-            while c >= g and f > 1e-150:
-                f /= 2.0
-                c /= 4.0
-            if (c + r) / f < 0.95 * s:
-                g = 1.0 / f
-                scale[i] *= f
-                noconv = True
-                for j in range(n):
-                    a[i, j] *= g
-                for j in range(n):
-                    a[j, i] *= f
-        if not noconv:
-            break
-
-
-@njit(**_JIT)
-def _orthes(h, vt, ort, vectors):
-    """h <- Q^T h Q upper Hessenberg (Householder reflectors); vt <- Q^T (rows: the columns of Q) when
-    `vectors` (else the identity)."""
+def _orthes(h, vt, ort, vectors, lo, hi):
+    """h <- Q^T h Q upper Hessenberg (Householder reflectors on the block [lo, hi] left by _gebal, as LAPACK's
+    dgehrd); vt <- Q^T (rows: the columns of Q) when `vectors` (else the identity)."""
     n = h.shape[0]
     fv = np.empty(n)
-    for m in range(1, n - 1):
+    for m in range(lo + 1, hi):
         scale = 0.0
-        for i in range(m, n):
+        for i in range(m + 1, hi + 1):
             scale += abs(h[i, m - 1])
-        if scale == 0.0:
+        if scale == 0.0:  # nothing to annihilate: the identity (dlarfg's tau = 0)
             ort[m] = 0.0
             continue
+        scale += abs(h[m, m - 1])
         hh = 0.0
-        for i in range(n - 1, m - 1, -1):
+        for i in range(hi, m - 1, -1):
             ort[i] = h[i, m - 1] / scale
             hh += ort[i] * ort[i]
         g = math.sqrt(hh)
@@ -1235,38 +1197,38 @@ def _orthes(h, vt, ort, vectors):
         ort[m] -= g
         for j in range(m, n):  # h <- (I - u u^T / hh) h, along rows: f = u^T h / hh first
             fv[j] = 0.0
-        for i in range(m, n):
+        for i in range(m, hi + 1):
             oi = ort[i]
             for j in range(m, n):
                 fv[j] += oi * h[i, j]
         for j in range(m, n):
             fv[j] /= hh
-        for i in range(m, n):
+        for i in range(m, hi + 1):
             oi = ort[i]
             for j in range(m, n):
                 h[i, j] -= fv[j] * oi
-        for i in range(n):  # h <- h (I - u u^T / hh)
+        for i in range(hi + 1):  # h <- h (I - u u^T / hh)
             f = 0.0
-            for j in range(m, n):
+            for j in range(m, hi + 1):
                 f += ort[j] * h[i, j]
             f /= hh
-            for j in range(m, n):
+            for j in range(m, hi + 1):
                 h[i, j] -= f * ort[j]
         ort[m] *= scale
         h[m, m - 1] = scale * g
     for i in range(n):
         for j in range(n):
             vt[i, j] = 1.0 if i == j else 0.0
-    for m in range(n - 2 if vectors else 0, 0, -1):  # accumulate Q = H_1 ... H_{n-2}, backwards (ortran)
-        if h[m, m - 1] != 0.0:
-            for i in range(m + 1, n):
+    for m in range(hi - 1 if vectors else 0, lo, -1):  # accumulate Q = H_1 ... H_k, backwards (ortran)
+        if ort[m] != 0.0 and h[m, m - 1] != 0.0:  # (ort[m] = 0: step m was the identity)
+            for i in range(m + 1, hi + 1):
                 ort[i] = h[i, m - 1]
-            for j in range(m, n):  # column j of Q is row j of vt
+            for j in range(m, hi + 1):  # column j of Q is row j of vt
                 g = 0.0
-                for i in range(m, n):
+                for i in range(m, hi + 1):
                     g += ort[i] * vt[j, i]
                 g = (g / ort[m]) / h[m, m - 1]  # two divisions: no underflow
-                for i in range(m, n):
+                for i in range(m, hi + 1):
                     vt[j, i] += g * ort[i]
     for i in range(n):
         for j in range(i - 1):
@@ -1286,185 +1248,439 @@ def _cdiv(xr, xi, yr, yi):
 
 
 @njit(**_JIT)
-def _hqr2(h, vt, wr, wi, vectors):
-    """Real Schur form of the Hessenberg h by Francis double-shift QR, accumulating into vt; eigenvalues into
-    (wr, wi) (a complex pair adjacent, positive imaginary part first). With `vectors`, h ends holding the
-    eigenvectors of the Schur form (columns; a pair's real and imaginary parts in its two columns) and vt
-    their back-transformation's rows. Returns 0, or the 1-based index of an eigenvalue that did not converge."""
-    nn = h.shape[0]
-    eps = 2.0 ** -52
-    exshift = 0.0
-    p = q = r = s = z = 0.0
-    x = y = w = 0.0
-    norm = 0.0
-    for i in range(nn):
-        for j in range(max(i - 1, 0), nn):
-            norm += abs(h[i, j])
-    n = nn - 1
-    it = 0
-    while n >= 0:
-        lo = n
-        while lo > 0:
-            s = abs(h[lo - 1, lo - 1]) + abs(h[lo, lo])
-            if s == 0.0:
-                s = norm
-            if abs(h[lo, lo - 1]) <= eps * s:
-                break
-            lo -= 1
-        if lo == n:  # one root
-            h[n, n] += exshift
-            wr[n] = h[n, n]
-            wi[n] = 0.0
-            n -= 1
-            it = 0
-        elif lo == n - 1:  # two roots
-            w = h[n, n - 1] * h[n - 1, n]
-            p = (h[n - 1, n - 1] - h[n, n]) / 2.0
-            q = p * p + w
-            z = math.sqrt(abs(q))
-            h[n, n] += exshift
-            h[n - 1, n - 1] += exshift
-            x = h[n, n]
-            if q >= 0:  # a real pair: rotate the block to triangular
-                z = p + z if p >= 0 else p - z
-                wr[n - 1] = x + z
-                wr[n] = wr[n - 1]
-                if z != 0.0:
-                    wr[n] = x - w / z
-                wi[n - 1] = 0.0
-                wi[n] = 0.0
-                x = h[n, n - 1]
-                s = abs(x) + abs(z)
-                p = x / s
-                q = z / s
-                r = math.sqrt(p * p + q * q)
-                p /= r
-                q /= r
-                for j in range(n - 1, nn):
-                    z = h[n - 1, j]
-                    h[n - 1, j] = q * z + p * h[n, j]
-                    h[n, j] = q * h[n, j] - p * z
-                for i in range(n + 1):
-                    z = h[i, n - 1]
-                    h[i, n - 1] = q * z + p * h[i, n]
-                    h[i, n] = q * h[i, n] - p * z
-                if vectors:
-                    for i in range(nn):
-                        z = vt[n - 1, i]
-                        vt[n - 1, i] = q * z + p * vt[n, i]
-                        vt[n, i] = q * vt[n, i] - p * z
-            else:  # a complex pair
-                wr[n - 1] = x + p
-                wr[n] = x + p
-                wi[n - 1] = z
-                wi[n] = -z
-            n -= 2
-            it = 0
-        else:  # no convergence yet: a double-shift step
-            x = h[n, n]
-            y = 0.0
-            w = 0.0
-            if lo < n:
-                y = h[n - 1, n - 1]
-                w = h[n, n - 1] * h[n - 1, n]
-            if it == 10 or it == 20:  # Wilkinson's exceptional shift
-                exshift += x
-                for i in range(n + 1):
-                    h[i, i] -= x
-                s = abs(h[n, n - 1]) + abs(h[n - 1, n - 2])
-                x = y = 0.75 * s
-                w = -0.4375 * s * s
-            if it == 30:  # MATLAB's exceptional shift
-                s = (y - x) / 2.0
-                s = s * s + w
-                if s > 0:
-                    s = math.sqrt(s)
-                    if y < x:
-                        s = -s
-                    s = x - w / ((y - x) / 2.0 + s)
-                    for i in range(n + 1):
-                        h[i, i] -= s
-                    exshift += s
-                    x = y = w = 0.964
-            it += 1
-            if it > _EIG_MAX_ITER:
-                return n + 1
-            m = n - 2
-            while m >= lo:  # two consecutive small subdiagonal elements
-                z = h[m, m]
-                r = x - z
-                s = y - z
-                p = (r * s - w) / h[m + 1, m] + h[m, m + 1]
-                q = h[m + 1, m + 1] - z - r - s
-                r = h[m + 2, m + 1]
-                s = abs(p) + abs(q) + abs(r)
-                p /= s
-                q /= s
-                r /= s
-                if m == lo:
+def _gebal(a, scale):
+    """LAPACK dgebal('B') on a in place: permute rows and columns that isolate eigenvalues to the ends, then scale
+    the remaining block [lo, hi] by powers of two (2-norms of its rows and columns) for accuracy. scale[i] holds
+    the permutation index (outside the block) or the scale factor (inside), as LAPACK. Returns (lo, hi)."""
+    n = a.shape[0]
+    k = 0
+    ll = n - 1
+    noconv = True
+    while noconv:  # rows isolating an eigenvalue go to the bottom
+        noconv = False
+        i = ll
+        while i >= 0:
+            canswap = True
+            for j in range(ll + 1):
+                if i != j and a[i, j] != 0.0:
+                    canswap = False
                     break
-                if abs(h[m, m - 1]) * (abs(q) + abs(r)) < eps * (abs(p) * (abs(h[m - 1, m - 1]) + abs(z)
-                                                                          + abs(h[m + 1, m + 1]))):
+            if canswap:
+                scale[ll] = i
+                if i != ll:
+                    for r in range(ll + 1):
+                        a[r, i], a[r, ll] = a[r, ll], a[r, i]
+                    for c in range(k, n):
+                        a[i, c], a[ll, c] = a[ll, c], a[i, c]
+                noconv = True
+                if ll == 0:
+                    return 0, 0
+                ll -= 1
+            i -= 1
+    noconv = True
+    while noconv:  # columns isolating an eigenvalue go to the left
+        noconv = False
+        j = k
+        while j <= ll:
+            canswap = True
+            for i in range(k, ll + 1):
+                if i != j and a[i, j] != 0.0:
+                    canswap = False
+                    break
+            if canswap:
+                scale[k] = j
+                if j != k:
+                    for r in range(ll + 1):
+                        a[r, j], a[r, k] = a[r, k], a[r, j]
+                    for c in range(k, n):
+                        a[j, c], a[k, c] = a[k, c], a[j, c]
+                noconv = True
+                k += 1
+            j += 1
+    for i in range(k, ll + 1):
+        scale[i] = 1.0
+    sfmin1 = 2.2250738585072014e-308 / 2.0 ** -52
+    sfmax1 = 1.0 / sfmin1
+    sfmin2 = sfmin1 * 2.0
+    sfmax2 = 1.0 / sfmin2
+    noconv = True
+    while noconv:
+        noconv = False
+        for i in range(k, ll + 1):
+            c = 0.0
+            r = 0.0
+            for j in range(k, ll + 1):
+                c += a[j, i] * a[j, i]
+                r += a[i, j] * a[i, j]
+            c = math.sqrt(c)
+            r = math.sqrt(r)
+            ca = 0.0
+            for j in range(ll + 1):
+                ca = max(ca, abs(a[j, i]))
+            ra = 0.0
+            for j in range(k, n):
+                ra = max(ra, abs(a[i, j]))
+            if c == 0.0 or r == 0.0:
+                continue
+            g = r / 2.0
+            f = 1.0
+            s = c + r
+            while not (c >= g or max(f, c, ca) >= sfmax2 or min(r, g, ra) <= sfmin2):
+                f *= 2.0
+                c *= 2.0
+                ca *= 2.0
+                r /= 2.0
+                g /= 2.0
+                ra /= 2.0
+            g = c / 2.0
+            while not (g < r or max(r, ra) >= sfmax2 or min(f, c, g, ca) <= sfmin2):
+                f /= 2.0
+                c /= 2.0
+                g /= 2.0
+                ca /= 2.0
+                r *= 2.0
+                ra *= 2.0
+            if c + r >= 0.95 * s:
+                continue
+            if f < 1.0 and scale[i] < 1.0 and f * scale[i] <= sfmin1:
+                continue
+            if f > 1.0 and scale[i] > 1.0 and scale[i] >= sfmax1 / f:
+                continue
+            g = 1.0 / f
+            scale[i] *= f
+            noconv = True
+            for j in range(k, n):
+                a[i, j] *= g
+            for j in range(ll + 1):
+                a[j, i] *= f
+    return k, ll
+
+
+@njit(**_JIT)
+def _gebak(v, scale, lo, hi):
+    """LAPACK dgebak('B', 'R'): undo _gebal on the rows of the eigenvectors v."""
+    n = v.shape[0]
+    for i in range(lo, hi + 1 if hi > lo else lo):  # (a fully permuted matrix has no scaling)
+        for j in range(v.shape[1]):
+            v[i, j] *= scale[i]
+    for ii in range(n):
+        i = ii
+        if lo <= i <= hi:
+            continue
+        if i < lo:
+            i = lo - 1 - ii
+        kk = int(scale[i])
+        if kk != i:
+            for j in range(v.shape[1]):
+                v[i, j], v[kk, j] = v[kk, j], v[i, j]
+
+
+@njit(**_JIT)
+def _lanv2(a, b, c, d):
+    """LAPACK dlanv2: the Schur factorization of the real 2x2 [[a, b], [c, d]]; returns the standardized
+    (a, b, c, d) (c = 0 for real eigenvalues, else a = d and b c < 0) and the rotation (cs, sn)."""
+    eps = 2.0 ** -52
+    if c == 0.0:
+        cs, sn = 1.0, 0.0
+    elif b == 0.0:
+        cs, sn = 0.0, 1.0
+        a, d = d, a
+        b = -c
+        c = 0.0
+    elif a - d == 0.0 and math.copysign(1.0, b) != math.copysign(1.0, c):
+        cs, sn = 1.0, 0.0
+    else:
+        temp = a - d
+        p = 0.5 * temp
+        bcmax = max(abs(b), abs(c))
+        bcmis = min(abs(b), abs(c)) * math.copysign(1.0, b) * math.copysign(1.0, c)
+        scale = max(abs(p), bcmax)
+        z = (p / scale) * p + (bcmax / scale) * bcmis
+        if z >= 4.0 * eps:  # real eigenvalues
+            z = p + math.copysign(math.sqrt(scale) * math.sqrt(z), p)
+            a = d + z
+            d = d - (bcmax / z) * bcmis
+            tau = math.hypot(c, z)
+            cs = z / tau
+            sn = c / tau
+            b = b - c
+            c = 0.0
+        else:  # complex or nearly equal real eigenvalues: make the diagonal equal
+            sigma = b + c
+            for _ in range(20):
+                sc = max(abs(temp), abs(sigma))
+                if sc >= 2.0 ** 511:
+                    sigma *= 2.0 ** -511
+                    temp *= 2.0 ** -511
+                elif sc <= 2.0 ** -511:
+                    sigma *= 2.0 ** 511
+                    temp *= 2.0 ** 511
+                else:
+                    break
+            p = 0.5 * temp
+            tau = math.hypot(sigma, temp)
+            cs = math.sqrt(0.5 * (1.0 + abs(sigma) / tau))
+            sn = -(p / (tau * cs)) * math.copysign(1.0, sigma)
+            aa = a * cs + b * sn
+            bb = -a * sn + b * cs
+            cc = c * cs + d * sn
+            dd = -c * sn + d * cs
+            a = aa * cs + cc * sn
+            b = bb * cs + dd * sn
+            c = -aa * sn + cc * cs
+            d = -bb * sn + dd * cs
+            temp = 0.5 * (a + d)
+            a = temp
+            d = temp
+            if c != 0.0:
+                if b != 0.0:
+                    if math.copysign(1.0, b) == math.copysign(1.0, c):  # real: reduce to upper triangular
+                        sab = math.sqrt(abs(b))
+                        sac = math.sqrt(abs(c))
+                        p = math.copysign(sab * sac, c)
+                        tau = 1.0 / math.sqrt(abs(b + c))
+                        a = temp + p
+                        d = temp - p
+                        b = b - c
+                        c = 0.0
+                        cs1 = sab * tau
+                        sn1 = sac * tau
+                        temp = cs * cs1 - sn * sn1
+                        sn = cs * sn1 + sn * cs1
+                        cs = temp
+                else:
+                    b = -c
+                    c = 0.0
+                    temp = cs
+                    cs = -sn
+                    sn = temp
+    return a, b, c, d, cs, sn
+
+
+@njit(**_JIT)
+def _lahqr(h, vt, wr, wi, lo, hi, vectors):
+    """LAPACK dlahqr: the real Schur form of the Hessenberg h (active block [lo, hi]) by Francis double-shift QR
+    with Ahues-Kressner deflation, accumulating into vt (row k: Schur vector k) and standardizing 2x2 blocks
+    (dlanv2). `vectors`: the whole of h is transformed (wantt, wantz), else only the active block. Eigenvalues into
+    (wr, wi), a complex pair positive imaginary part first. Returns 0 or the 1-based index of a failure."""
+    n = h.shape[0]
+    for i in range(lo):
+        wr[i] = h[i, i]
+        wi[i] = 0.0
+    for i in range(hi + 1, n):
+        wr[i] = h[i, i]
+        wi[i] = 0.0
+    if lo == hi:
+        wr[lo] = h[lo, lo]
+        wi[lo] = 0.0
+        return 0
+    for j in range(lo, hi - 2):
+        h[j + 2, j] = 0.0
+        h[j + 3, j] = 0.0
+    if lo <= hi - 2:
+        h[hi, hi - 2] = 0.0
+    nh = hi - lo + 1
+    safmin = 2.2250738585072014e-308
+    ulp = 2.0 ** -52
+    smlnum = safmin * (nh / ulp)
+    i1 = 0
+    i2 = n - 1
+    itmax = 30 * max(10, nh)
+    kdefl = 0
+    v = np.zeros(3)
+    i = hi
+    while i >= lo:
+        ll = lo
+        converged = False
+        for _its in range(itmax + 1):
+            k = i
+            while k > ll:  # a single small subdiagonal element
+                if abs(h[k, k - 1]) <= smlnum:
+                    break
+                tst = abs(h[k - 1, k - 1]) + abs(h[k, k])
+                if tst == 0.0:
+                    if k - 2 >= lo:
+                        tst += abs(h[k - 1, k - 2])
+                    if k + 1 <= hi:
+                        tst += abs(h[k + 1, k])
+                if abs(h[k, k - 1]) <= ulp * tst:
+                    ab = max(abs(h[k, k - 1]), abs(h[k - 1, k]))
+                    ba = min(abs(h[k, k - 1]), abs(h[k - 1, k]))
+                    aa = max(abs(h[k, k]), abs(h[k - 1, k - 1] - h[k, k]))
+                    bb = min(abs(h[k, k]), abs(h[k - 1, k - 1] - h[k, k]))
+                    s = aa + ab
+                    if ba * (ab / s) <= max(smlnum, ulp * (bb * (aa / s))):
+                        break
+                k -= 1
+            ll = k
+            if ll > lo:
+                h[ll, ll - 1] = 0.0
+            if ll >= i - 1:
+                converged = True
+                break
+            kdefl += 1
+            if not vectors:
+                i1 = ll
+                i2 = i
+            if kdefl % 20 == 0:  # exceptional shifts
+                s = abs(h[i, i - 1]) + abs(h[i - 1, i - 2])
+                h11 = 0.75 * s + h[i, i]
+                h12 = -0.4375 * s
+                h21 = s
+                h22 = h11
+            elif kdefl % 10 == 0:
+                s = abs(h[ll + 1, ll]) + abs(h[ll + 2, ll + 1])
+                h11 = 0.75 * s + h[ll, ll]
+                h12 = -0.4375 * s
+                h21 = s
+                h22 = h11
+            else:  # Francis' double shift
+                h11 = h[i - 1, i - 1]
+                h21 = h[i, i - 1]
+                h12 = h[i - 1, i]
+                h22 = h[i, i]
+            s = abs(h11) + abs(h12) + abs(h21) + abs(h22)
+            if s == 0.0:
+                rt1r = rt1i = rt2r = rt2i = 0.0
+            else:
+                h11 /= s
+                h21 /= s
+                h12 /= s
+                h22 /= s
+                tr = (h11 + h22) / 2.0
+                det = (h11 - tr) * (h22 - tr) - h12 * h21
+                rtdisc = math.sqrt(abs(det))
+                if det >= 0.0:  # complex conjugate shifts
+                    rt1r = tr * s
+                    rt2r = rt1r
+                    rt1i = rtdisc * s
+                    rt2i = -rt1i
+                else:  # real shifts: the one nearer h22, twice
+                    rt1r = tr + rtdisc
+                    rt2r = tr - rtdisc
+                    if abs(rt1r - h22) <= abs(rt2r - h22):
+                        rt1r *= s
+                        rt2r = rt1r
+                    else:
+                        rt2r *= s
+                        rt1r = rt2r
+                    rt1i = rt2i = 0.0
+            m = i - 2
+            while True:  # two consecutive small subdiagonal elements
+                h21s = h[m + 1, m]
+                s = abs(h[m, m] - rt2r) + abs(rt2i) + abs(h21s)
+                h21s = h[m + 1, m] / s
+                v[0] = h21s * h[m, m + 1] + (h[m, m] - rt1r) * ((h[m, m] - rt2r) / s) - rt1i * (rt2i / s)
+                v[1] = h21s * (h[m, m] + h[m + 1, m + 1] - rt1r - rt2r)
+                v[2] = h21s * h[m + 2, m + 1]
+                s = abs(v[0]) + abs(v[1]) + abs(v[2])
+                v[0] /= s
+                v[1] /= s
+                v[2] /= s
+                if m == ll:
+                    break
+                h00 = abs(h[m, m - 1]) * (abs(v[1]) + abs(v[2]))
+                h01 = ulp * abs(v[0]) * (abs(h[m - 1, m - 1]) + abs(h[m, m]) + abs(h[m + 1, m + 1]))
+                if h00 <= h01:
                     break
                 m -= 1
-            for i in range(m + 2, n + 1):
-                h[i, i - 2] = 0.0
-                if i > m + 2:
-                    h[i, i - 3] = 0.0
-            for k in range(m, n):  # double QR step on rows lo..n, columns m..n
-                notlast = k != n - 1
-                if k != m:
-                    p = h[k, k - 1]
-                    q = h[k + 1, k - 1]
-                    r = h[k + 2, k - 1] if notlast else 0.0
-                    x = abs(p) + abs(q) + abs(r)
-                    if x == 0.0:
-                        continue
-                    p /= x
-                    q /= x
-                    r /= x
-                s = math.sqrt(p * p + q * q + r * r)
-                if p < 0:
-                    s = -s
-                if s != 0:
-                    if k != m:
-                        h[k, k - 1] = -s * x
-                    elif lo != m:
-                        h[k, k - 1] = -h[k, k - 1]
-                    p += s
-                    x = p / s
-                    y = q / s
-                    z = r / s
-                    q /= p
-                    r /= p
-                    for j in range(k, nn if vectors else n + 1):  # eigenvalues only: the active block
-                        p = h[k, j] + q * h[k + 1, j]
-                        if notlast:
-                            p += r * h[k + 2, j]
-                            h[k + 2, j] -= p * z
-                        h[k, j] -= p * x
-                        h[k + 1, j] -= p * y
-                    for i in range(0 if vectors else lo, min(n, k + 3) + 1):
-                        p = x * h[i, k] + y * h[i, k + 1]
-                        if notlast:
-                            p += z * h[i, k + 2]
-                            h[i, k + 2] -= p * r
-                        h[i, k] -= p
-                        h[i, k + 1] -= p * q
-                    for i in range(nn if vectors else 0):
-                        p = x * vt[k, i] + y * vt[k + 1, i]
-                        if notlast:
-                            p += z * vt[k + 2, i]
-                            vt[k + 2, i] -= p * r
-                        vt[k, i] -= p
-                        vt[k + 1, i] -= p * q
-    if not vectors:
-        return 0
-    if norm == 0.0:  # the zero matrix: the Schur form's eigenvectors are the e_k
-        for i in range(nn):
-            h[i, i] = 1.0
-        return 0
-    _hqr2_vectors(h, wr, wi, norm)
+            for k in range(m, i):  # the double-shift QR step: chase the bulge
+                nr = min(3, i - k + 1)
+                if k > m:
+                    for q in range(nr):
+                        v[q] = h[k + q, k - 1]
+                # dlarfg: the reflector I - t1 (1, v2, v3)^T (1, v2, v3) mapping v to (beta, 0, 0)
+                alpha = v[0]
+                xnorm = math.sqrt(v[1] * v[1] + (v[2] * v[2] if nr == 3 else 0.0))
+                if xnorm == 0.0:
+                    t1 = 0.0
+                else:
+                    beta = -math.copysign(math.hypot(alpha, xnorm), alpha)
+                    t1 = (beta - alpha) / beta
+                    sc = 1.0 / (alpha - beta)
+                    v[1] *= sc
+                    if nr == 3:
+                        v[2] *= sc
+                    v[0] = beta
+                if k > m:
+                    h[k, k - 1] = v[0]
+                    h[k + 1, k - 1] = 0.0
+                    if k < i - 1:
+                        h[k + 2, k - 1] = 0.0
+                elif m > ll:
+                    h[k, k - 1] *= 1.0 - t1
+                v2 = v[1]
+                t2 = t1 * v2
+                if nr == 3:
+                    v3 = v[2]
+                    t3 = t1 * v3
+                    for j in range(k, i2 + 1):
+                        sm = h[k, j] + v2 * h[k + 1, j] + v3 * h[k + 2, j]
+                        h[k, j] -= sm * t1
+                        h[k + 1, j] -= sm * t2
+                        h[k + 2, j] -= sm * t3
+                    for j in range(i1, min(k + 3, i) + 1):
+                        sm = h[j, k] + v2 * h[j, k + 1] + v3 * h[j, k + 2]
+                        h[j, k] -= sm * t1
+                        h[j, k + 1] -= sm * t2
+                        h[j, k + 2] -= sm * t3
+                    if vectors:
+                        for j in range(n):
+                            sm = vt[k, j] + v2 * vt[k + 1, j] + v3 * vt[k + 2, j]
+                            vt[k, j] -= sm * t1
+                            vt[k + 1, j] -= sm * t2
+                            vt[k + 2, j] -= sm * t3
+                elif nr == 2:
+                    for j in range(k, i2 + 1):
+                        sm = h[k, j] + v2 * h[k + 1, j]
+                        h[k, j] -= sm * t1
+                        h[k + 1, j] -= sm * t2
+                    for j in range(i1, i + 1):
+                        sm = h[j, k] + v2 * h[j, k + 1]
+                        h[j, k] -= sm * t1
+                        h[j, k + 1] -= sm * t2
+                    if vectors:
+                        for j in range(n):
+                            sm = vt[k, j] + v2 * vt[k + 1, j]
+                            vt[k, j] -= sm * t1
+                            vt[k + 1, j] -= sm * t2
+        if not converged:
+            return i + 1
+        if ll == i:  # one eigenvalue
+            wr[i] = h[i, i]
+            wi[i] = 0.0
+        elif ll == i - 1:  # a pair: standardize the 2x2 block
+            a, b, c, d, cs, sn = _lanv2(h[i - 1, i - 1], h[i - 1, i], h[i, i - 1], h[i, i])
+            h[i - 1, i - 1] = a
+            h[i - 1, i] = b
+            h[i, i - 1] = c
+            h[i, i] = d
+            wr[i - 1] = a
+            wr[i] = d
+            if c == 0.0:
+                wi[i - 1] = 0.0
+                wi[i] = 0.0
+            else:
+                wi[i - 1] = math.sqrt(abs(b)) * math.sqrt(abs(c))
+                wi[i] = -wi[i - 1]
+            if vectors:
+                for j in range(i + 1, n):  # the rest of rows i-1, i and of columns i-1, i
+                    x = h[i - 1, j]
+                    y = h[i, j]
+                    h[i - 1, j] = cs * x + sn * y
+                    h[i, j] = cs * y - sn * x
+                for j in range(i - 1):
+                    x = h[j, i - 1]
+                    y = h[j, i]
+                    h[j, i - 1] = cs * x + sn * y
+                    h[j, i] = cs * y - sn * x
+                for j in range(n):
+                    x = vt[i - 1, j]
+                    y = vt[i, j]
+                    vt[i - 1, j] = cs * x + sn * y
+                    vt[i, j] = cs * y - sn * x
+        kdefl = 0
+        i = ll - 1
     return 0
 
 
@@ -1553,18 +1769,32 @@ def _hqr2_vectors(h, wr, wi, norm):
 
 @njit(**_JIT)
 def _eig_real1(a, vr, vi, wr, wi, vectors):
-    """Eigen-decomposition of the real a (n, n), destroyed: eigenvalues wr + i wi; with `vectors`, the
-    eigenvectors as LAPACK's dgeev returns them (unit 2-norm; a complex pair's vector vr + i vi with its
-    largest-magnitude component real; its conjugate is the next column). Returns hqr2's info."""
+    """Eigen-decomposition of the real a (n, n), destroyed, as LAPACK's dgeev (dgebal, dgehrd, dlahqr, back-
+    substitution, dgebak): eigenvalues wr + i wi; with `vectors`, the eigenvectors (unit 2-norm; a complex
+    pair's vector vr + i vi with its largest-magnitude component real; its conjugate is the next column).
+    Returns dlahqr's info."""
     n = a.shape[0]
     scale = np.empty(n)
-    _balance(a, scale)
+    lo, hi = _gebal(a, scale)
     vt = np.empty((n, n))
     ort = np.zeros(n)
-    _orthes(a, vt, ort, vectors)
-    info = _hqr2(a, vt, wr, wi, vectors)
+    _orthes(a, vt, ort, vectors, lo, hi)
+    info = _lahqr(a, vt, wr, wi, lo, hi, vectors)
     if info != 0 or not vectors:
         return info
+    norm = 0.0
+    for i in range(n):
+        for j in range(max(i - 1, 0), n):
+            norm += abs(a[i, j])
+    flip = np.zeros(n, np.bool_)
+    for j in range(n - 1):  # hqr2's pair vector is b / w times dtrevc's when |b| >= |c|: keep dtrevc's sign
+        if wi[j] > 0.0 and abs(a[j + 1, j]) <= abs(a[j, j + 1]) and a[j, j + 1] < 0.0:
+            flip[j] = True
+    if norm == 0.0:  # the zero matrix: the Schur form's eigenvectors are the e_k
+        for i in range(n):
+            a[i, i] = 1.0
+    else:
+        _hqr2_vectors(a, wr, wi, norm)
     ur = np.zeros((n, n))  # the eigenvectors as rows: ur[j] = sum_k a[k, j] vt[k] (real, or real part)
     ui = np.zeros((n, n))
     for j in range(n):  # eigenvectors of a: Q (Schur vectors) times those of the Schur form
@@ -1582,12 +1812,11 @@ def _eig_real1(a, vr, vi, wr, wi, vectors):
                     ui[j, i] += vt[k, i] * g
     for i in range(n):
         for j in range(n):
-            vr[i, j] = ur[j, i]
-            vi[i, j] = ui[j, i]
-    for i in range(n):  # undo the balancing
-        for j in range(n):
-            vr[i, j] *= scale[i]
-            vi[i, j] *= scale[i]
+            sg = -1.0 if flip[j] else 1.0
+            vr[i, j] = sg * ur[j, i]
+            vi[i, j] = sg * ui[j, i]
+    _gebak(vr, scale, lo, hi)
+    _gebak(vi, scale, lo, hi)
     for j in range(n):  # dgeev's normalization
         if wi[j] == 0.0:
             nrm = 0.0
@@ -1607,12 +1836,20 @@ def _eig_real1(a, vr, vi, wr, wi, vectors):
                     big = m2
                     kb = i
             nrm = math.sqrt(nrm)
-            # rotate so that component kb is real, keeping the sign of its real part (dlartg)
+            # rotate (dlartg, as in the LAPACK torch's CPU build links: MKL) so that component kb becomes real r,
+            # r = -|z| when |f| > |g| and f < 0, r = g when f = 0, else r = |z| (z = f + i g)
             f = vr[kb, j]
             g = vi[kb, j]
             d = math.sqrt(f * f + g * g)
-            cs = abs(f) / d
-            sn = g / d if f >= 0 else -g / d
+            if f == 0.0:
+                cs = 0.0
+                sn = 1.0
+            else:
+                cs = f / d
+                sn = g / d
+                if abs(f) > abs(g) and cs < 0.0:
+                    cs = -cs
+                    sn = -sn
             for i in range(n):
                 xr = vr[i, j]
                 xi = vi[i, j]
@@ -1640,7 +1877,9 @@ def _cabs1(z):
 
 @njit(**_JIT)
 def _zbalance(a, scale):
-    """_balance for a complex a (row / column norms of |re| + |im|)."""
+    """Scale the complex a in place to D^-1 a D (D = diag(scale), powers of two, so exact) until each row and
+    column of the off-diagonal part have comparable 1-norms (of |re| + |im|): EISPACK cbal without the
+    permutations; it improves the accuracy of the eigenvalues."""
     n = a.shape[0]
     for i in range(n):
         scale[i] = 1.0
