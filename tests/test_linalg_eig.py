@@ -257,3 +257,30 @@ def test_gauge_dependent_loss_raises():
     with pytest.raises(RuntimeError, match=r"^linalg_eig_backward: The eigenvectors in the complex case are "
                                            r"specified up to multiplication by e\^\{i phi\}"):
         V.real.sum().backward()
+
+
+def test_lapack_order_and_normalisation_as_torch():
+    """Real input follows dgeev's steps, so the order (and here the eigenvectors) are torch's (MKL) values."""
+    a = np.array([[0.03, 1.36, 1.22, -0.51, -0.3], [-0.53, 0.57, -0.06, 0.75, -1.85], [1.57, -0.1, 0.68, -0.14, -0.38],
+                  [0.46, 0.82, -0.2, -0.15, 0.69], [-0.87, -1.51, 0.39, -0.67, -1.92]])
+    L, V = _eig(a)
+    # torch.linalg.eig(torch.tensor(a)) (torch 2.13, CPU)
+    np.testing.assert_allclose(L, [1.7414879986314735 + 0.39292644319464787j, 1.7414879986314735 - 0.39292644319464787j,
+                                   -1.8749945971515263 + 0.4787500360296254j, -1.8749945971515263 - 0.4787500360296254j,
+                                   -0.5229868029598919], atol=1e-13)
+    v0 = [0.48877378552309214 + 0.16815423213231434j, -0.0949260789755011 + 0.35133752441908855j, 0.7380867938869976,
+          0.01532254150068994 + 0.11576643225741959j, -0.02302099552821218 - 0.20355980842413923j]
+    v2 = [-0.4233308094589716 - 0.2713878705588907j, 0.4337248270097438 + 0.03047382153102768j,
+          0.3046190002638508 + 0.22524055747569993j, -0.289128973492413 + 0.00375507948302073j, 0.5752895463369501]
+    v4 = [-0.3768229130353709, -0.12930704064092302, 0.6337588614952546, 0.6105689669943598, 0.25853321541322904]
+    np.testing.assert_allclose(V, np.stack([v0, np.conj(v0), v2, np.conj(v2), v4], 1), atol=1e-13)
+    # torch: tensor([0.+1.j, 0.-1.j, 2.+0.j]), V[:, 0] = [0.7071, 0.7071j, 0]
+    L, V = _eig(np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]))
+    np.testing.assert_allclose(V[:, 0], [2 ** -0.5, 1j * 2 ** -0.5, 0], atol=1e-15)
+    # a reducible matrix (dgebal's permutations): torch's order
+    b = np.array([[1.0, 2.0, 0.0], [0.0, 3.0, 0.0], [4.0, 5.0, 6.0]])
+    L, V = _eig(b)
+    np.testing.assert_allclose(L, [6, 1, 3], atol=1e-14)  # torch: tensor([6.+0.j, 1.+0.j, 3.+0.j])
+    np.testing.assert_allclose(V.real, [[0, 0.7808688094430304, 0.30151134457776363], [0, 0, 0.30151134457776363],
+                                        [1, -0.6246950475544243, -0.9045340337332909]], atol=1e-12)
+    _check(b, L, V)
