@@ -122,6 +122,32 @@ def test_badly_scaled_and_zero():
     np.testing.assert_array_equal(V, np.eye(3))
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_extreme_scales(scale):
+    b = RNG.standard_normal((6, 6))
+    for a in (b * scale, (b + 1j * b.T) * scale):  # no overflow / underflow inside (scaled first, as geev)
+        L, V = _eig(a)
+        assert np.abs(a @ V - V * L).max() <= 1e-14 * np.abs(a).max()
+        _match(L / scale, np.linalg.eigvals(a / scale), 1e-12)
+
+
+def test_structured_matrices():
+    n = 12
+    cyclic = np.roll(np.eye(n), 1, axis=0)  # eigenvalues: the n-th roots of unity (a classic QR stall)
+    L, V = _eig(cyclic)
+    _match(L, np.exp(2j * np.pi * np.arange(n) / n), 1e-12)
+    _check(cyclic, L, V)
+    comp = np.zeros((10, 10))
+    comp[1:, :-1] = np.eye(9)
+    comp[:, -1] = RNG.standard_normal(10)
+    _check(comp, *_eig(comp), tol=1e-11)
+    skew = RNG.standard_normal((9, 9))
+    skew = skew - skew.T
+    L, V = _eig(skew)
+    assert np.abs(L.real).max() < 1e-13
+    _check(skew, L, V)
+
+
 def test_empty_and_one_by_one():
     L, V = ntorch.linalg.eig(ntorch.zeros(0, 0))
     assert tuple(L.shape) == (0,) and tuple(V.shape) == (0, 0) and L.dtype == ntorch.complex64

@@ -48,6 +48,12 @@ def _eig(A: Tensor, op: str, vectors: bool):
     a = np.array(A._data.reshape((nb, n, n)), dtype=np.complex128 if cplx else np.float64, order="C", copy=True)
     finite = np.isfinite(a).all(axis=(1, 2)) if a.size else np.ones(nb, bool)
     a[~finite] = 0.0
+    # as geev: a matrix with entries out of [1e-100, 1e100] is scaled first (by a power of two: exact), so that
+    # no intermediate square overflows or underflows; the eigenvalues scale back, the eigenvectors need not
+    big = np.abs(a).max(axis=(1, 2)) if a.size else np.zeros(nb)
+    exps = np.where((big > 1e100) | ((big < 1e-100) & (big > 0)), np.frexp(big)[1], 0)
+    if exps.any():
+        a *= np.ldexp(1.0, -exps)[:, None, None]
     info = np.zeros(nb, np.int64)
     w = np.zeros((nb, n), np.complex128)
     v = np.zeros((nb, n, n), np.complex128) if vectors else None
@@ -68,6 +74,8 @@ def _eig(A: Tensor, op: str, vectors: bool):
         prefix = f"(Batch element {b}): " if A.ndim > 2 else ""
         raise LinAlgError(f"{op}: {prefix}The algorithm failed to converge because the input matrix is "
                           f"ill-conditioned or has too many repeated eigenvalues (error code: {int(info[b])}).")
+    if exps.any():
+        w = w * np.ldexp(1.0, exps)[:, None]
     w[~finite] = np.nan
     if vectors:
         v[~finite] = np.nan
