@@ -32,9 +32,11 @@ def _check(a, L, V, tol=1e-12, normal=True):
         scale = max(np.abs(A).max(), 1.0)
         assert np.abs(A @ v - v * l).max() <= tol * scale * n
         assert np.allclose(np.linalg.norm(v, axis=0), 1.0, atol=tol * 10)
-        if normal:
-            big = np.argmax(np.abs(v), axis=0)
-            assert np.abs(v[big, np.arange(n)].imag).max(initial=0.0) <= tol * 10
+        if normal:  # one of the largest-magnitude components (ties allowed) is real
+            mag = np.abs(v)
+            for j in range(n):
+                top = mag[:, j] >= mag[:, j].max() * (1 - 1e-9)
+                assert np.abs(v[top, j].imag).min() <= tol * 10
         _match(l, np.linalg.eigvals(A), max(tol, 1e-9) * 100)
 
 
@@ -278,8 +280,8 @@ def test_grad_complex_input_batched():
 
 
 def test_gauge_dependent_loss_raises():
-    t = ntorch.tensor(RNG.standard_normal((4, 4)), requires_grad=True)
-    _, V = ntorch.linalg.eig(t)
+    t = ntorch.tensor([[0.0, 1.0, 0.5], [-1.0, 0.3, 0.0], [0.2, 0.0, 2.0]], requires_grad=True)
+    _, V = ntorch.linalg.eig(t)  # a complex pair: torch raises for this loss too
     with pytest.raises(RuntimeError, match=r"^linalg_eig_backward: The eigenvectors in the complex case are "
                                            r"specified up to multiplication by e\^\{i phi\}"):
         V.real.sum().backward()
