@@ -1164,10 +1164,10 @@ def ldl_solve(a, piv, x) -> None:
 # Real input follows LAPACK's dgeev step by step, so that the eigenvalues come in its order: dgebal (permute and
 # scale), Householder reduction to upper Hessenberg form (dgehrd; EISPACK orthes / ortran), dlahqr's Francis
 # double-shift QR to the standardized real Schur form, then back-substitution for the eigenvectors (EISPACK
-# hqr2's second half, signs as dtrevc's) and dgebak. Complex input: the same steps with complex Householder
-# reflectors, single-shift QR by Givens rotations (Wilkinson shift) to the complex Schur form, and
-# back-substitution on the triangle (ztrevc style). The Schur vectors are kept transposed (row k = vector k) so
-# that their updates run along rows.
+# hqr2's second half, signs as dtrevc's) and dgebak. Complex input: zgebal (the same _gebal), complex Householder
+# reflectors, single-shift QR by Givens rotations (Wilkinson shift, zlahqr's deflation test and exceptional
+# shifts) to the complex Schur form, back-substitution on the triangle (ztrevc style) and zgebak. The Schur
+# vectors are kept transposed (row k = vector k) so that their updates run along rows.
 
 _EIG_MAX_ITER = 40  # QR sweeps allowed per eigenvalue before reporting non-convergence (LAPACK allows 30 / 40)
 
@@ -1249,9 +1249,10 @@ def _cdiv(xr, xi, yr, yi):
 
 @njit(**_JIT)
 def _gebal(a, scale):
-    """LAPACK dgebal('B') on a in place: permute rows and columns that isolate eigenvalues to the ends, then scale
-    the remaining block [lo, hi] by powers of two (2-norms of its rows and columns) for accuracy. scale[i] holds
-    the permutation index (outside the block) or the scale factor (inside), as LAPACK. Returns (lo, hi)."""
+    """LAPACK dgebal('B') (zgebal for a complex a) on a in place: permute rows and columns that isolate
+    eigenvalues to the ends, then scale the remaining block [lo, hi] by powers of two (2-norms of its rows and
+    columns) for accuracy. scale[i] holds the permutation index (outside the block) or the scale factor
+    (inside), as LAPACK. Returns (lo, hi)."""
     n = a.shape[0]
     k = 0
     ll = n - 1
@@ -1310,8 +1311,8 @@ def _gebal(a, scale):
             c = 0.0
             r = 0.0
             for j in range(k, ll + 1):
-                c += a[j, i] * a[j, i]
-                r += a[i, j] * a[i, j]
+                c += abs(a[j, i]) * abs(a[j, i])  # (exactly a * a for real input)
+                r += abs(a[i, j]) * abs(a[i, j])
             c = math.sqrt(c)
             r = math.sqrt(r)
             ca = 0.0
@@ -1876,61 +1877,21 @@ def _cabs1(z):
 
 
 @njit(**_JIT)
-def _zbalance(a, scale):
-    """Scale the complex a in place to D^-1 a D (D = diag(scale), powers of two, so exact) until each row and
-    column of the off-diagonal part have comparable 1-norms (of |re| + |im|): EISPACK cbal without the
-    permutations; it improves the accuracy of the eigenvalues."""
-    n = a.shape[0]
-    for i in range(n):
-        scale[i] = 1.0
-    for _ in range(100):
-        noconv = False
-        for i in range(n):
-            c = 0.0
-            r = 0.0
-            for j in range(n):
-                if j != i:
-                    c += _cabs1(a[j, i])
-                    r += _cabs1(a[i, j])
-            if c == 0.0 or r == 0.0:
-                continue
-            g = r / 2.0
-            f = 1.0
-            s = c + r
-            while c < g and f < 1e150:
-                f *= 2.0
-                c *= 4.0
-            g = r * 2.0
-            while c >= g and f > 1e-150:
-                f /= 2.0
-                c /= 4.0
-            if (c + r) / f < 0.95 * s:
-                g = 1.0 / f
-                scale[i] *= f
-                noconv = True
-                for j in range(n):
-                    a[i, j] *= g
-                for j in range(n):
-                    a[j, i] *= f
-        if not noconv:
-            break
-
-
-@njit(**_JIT)
-def _zhessenberg(h, zt, u, vectors):
-    """h <- Q^H h Q upper Hessenberg by complex Householder reflectors; zt <- Q^T (row k: column k of Q)."""
+def _zhessenberg(h, zt, u, vectors, lo, hi):
+    """h <- Q^H h Q upper Hessenberg by complex Householder reflectors on the block [lo, hi] left by _gebal;
+    zt <- Q^T (row k: column k of Q)."""
     n = h.shape[0]
     for i in range(n):
         for j in range(n):
             zt[i, j] = 1.0 if i == j else 0.0
-    for m in range(1, n - 1):
+    for m in range(lo + 1, hi):
         scale = 0.0
-        for i in range(m, n):
+        for i in range(m, hi + 1):
             scale += _cabs1(h[i, m - 1])
         if scale == 0.0:
             continue
         nrm2 = 0.0
-        for i in range(m, n):
+        for i in range(m, hi + 1):
             u[i] = h[i, m - 1] / scale
             nrm2 += u[i].real * u[i].real + u[i].imag * u[i].imag
         if nrm2 - abs(u[m]) ** 2 == 0.0 and u[m].imag == 0.0:
@@ -1941,31 +1902,31 @@ def _zhessenberg(h, zt, u, vectors):
         alpha = -phase * nrm  # reflect x onto alpha e_1
         u[m] -= alpha
         vv = 0.0
-        for i in range(m, n):
+        for i in range(m, hi + 1):
             vv += u[i].real * u[i].real + u[i].imag * u[i].imag
         beta = 2.0 / vv  # P = I - beta u u^H
         for j in range(m - 1, n):  # h <- P h
             f = 0.0j
-            for i in range(m, n):
+            for i in range(m, hi + 1):
                 f += u[i].conjugate() * h[i, j]
             f *= beta
-            for i in range(m, n):
+            for i in range(m, hi + 1):
                 h[i, j] -= f * u[i]
-        for i in range(n):  # h <- h P
+        for i in range(hi + 1):  # h <- h P
             f = 0.0j
-            for j in range(m, n):
+            for j in range(m, hi + 1):
                 f += h[i, j] * u[j]
             f *= beta
-            for j in range(m, n):
+            for j in range(m, hi + 1):
                 h[i, j] -= f * u[j].conjugate()
         for k in range(n if vectors else 0):  # Q <- Q P: Q[k, :] (row k of Q is column k of zt)
             f = 0.0j
-            for j in range(m, n):
+            for j in range(m, hi + 1):
                 f += zt[j, k] * u[j]
             f *= beta
-            for j in range(m, n):
+            for j in range(m, hi + 1):
                 zt[j, k] -= f * u[j].conjugate()
-        for i in range(m + 1, n):
+        for i in range(m + 1, hi + 1):
             h[i, m - 1] = 0.0
         h[m, m - 1] = alpha * scale
 
@@ -1991,18 +1952,29 @@ def _zschur(h, zt, cs, sn, vectors):
     for i in range(n):
         for j in range(max(i - 1, 0), n):
             norm += _cabs1(h[i, j])
+    smlnum = 2.2250738585072014e-308 * (n / eps)
     hi = n - 1
     it = 0
     while hi > 0:
         lo = hi
-        while lo > 0:
-            s = _cabs1(h[lo - 1, lo - 1]) + _cabs1(h[lo, lo])
-            if s == 0.0:
-                s = norm
-            if _cabs1(h[lo, lo - 1]) <= eps * s:
-                h[lo, lo - 1] = 0.0
+        while lo > 0:  # zlahqr's deflation test (Ahues & Kressner)
+            sub = _cabs1(h[lo, lo - 1])
+            if sub <= smlnum:
                 break
+            tst = _cabs1(h[lo - 1, lo - 1]) + _cabs1(h[lo, lo])
+            if tst == 0.0:
+                tst = norm
+            if sub <= eps * tst:
+                ab = max(sub, _cabs1(h[lo - 1, lo]))
+                ba = min(sub, _cabs1(h[lo - 1, lo]))
+                aa = max(_cabs1(h[lo, lo]), _cabs1(h[lo - 1, lo - 1] - h[lo, lo]))
+                bb = min(_cabs1(h[lo, lo]), _cabs1(h[lo - 1, lo - 1] - h[lo, lo]))
+                s = aa + ab
+                if ba * (ab / s) <= max(smlnum, eps * (bb * (aa / s))):
+                    break
             lo -= 1
+        if lo > 0:
+            h[lo, lo - 1] = 0.0
         if lo == hi:
             hi -= 1
             it = 0
@@ -2014,8 +1986,10 @@ def _zschur(h, zt, cs, sn, vectors):
         b = h[hi - 1, hi]
         c = h[hi, hi - 1]
         d = h[hi, hi]
-        if it % 10 == 0:  # exceptional shift
+        if it % 20 == 0:  # exceptional shifts (zlahqr's)
             mu = d + 0.75 * abs(c.real)
+        elif it % 10 == 0:
+            mu = h[lo, lo] + 0.75 * abs(h[lo + 1, lo].real)
         else:  # the eigenvalue of the trailing 2x2 block nearer to d
             half = (a - d) / 2.0
             disc = np.sqrt(half * half + b * c)
@@ -2061,10 +2035,10 @@ def _eig_complex1(a, v, w, vectors):
     v as LAPACK's zgeev (unit 2-norm, largest-magnitude component real and positive). Returns info."""
     n = a.shape[0]
     scale = np.empty(n)
-    _zbalance(a, scale)
+    lo, hi = _gebal(a, scale)
     zt = np.empty((n, n), np.complex128)
     u = np.zeros(n, np.complex128)
-    _zhessenberg(a, zt, u, vectors)
+    _zhessenberg(a, zt, u, vectors, lo, hi)
     cs = np.zeros(n)
     sn = np.zeros(n, np.complex128)
     info = _zschur(a, zt, cs, sn, vectors)
@@ -2093,7 +2067,8 @@ def _eig_complex1(a, v, w, vectors):
             acc = 0.0j
             for j in range(k + 1):
                 acc += zt[j, i] * x[j]
-            v[i, k] = acc * scale[i]
+            v[i, k] = acc
+    _gebak(v, scale, lo, hi)
     for k in range(n):
         nrm = 0.0
         big = -1.0
