@@ -212,8 +212,22 @@ def test_errors():
             ntorch.linalg.eig(ntorch.ones(2, 2, dtype=dt))
     with pytest.raises(RuntimeError, match=r"^torch.linalg.eig: input tensor should not contain infs or NaNs.$"):
         ntorch.linalg.eig(ntorch.tensor([[1.0, float("nan")], [0.0, 1.0]]))
-    with pytest.raises(NotImplementedError, match="out="):
-        ntorch.linalg.eig(ntorch.ones(2, 2), out=(ntorch.empty(0), ntorch.empty(0)))
+    a = ntorch.ones(2, 2, dtype=ntorch.float64)
+    with pytest.raises(RuntimeError, match=r"^torch.linalg.eig: Expected eigenvalues to be safely castable from "
+                                           r"ComplexDouble dtype, but got eigenvalues with dtype Double$"):
+        ntorch.linalg.eig(a, out=(ntorch.empty(0, dtype=ntorch.float64), ntorch.empty(0, dtype=ntorch.complex128)))
+    with pytest.raises(RuntimeError, match=r"^torch.linalg.eigvals: Expected eigenvalues to be safely castable"):
+        ntorch.linalg.eigvals(a, out=ntorch.empty(0, dtype=ntorch.float64))
+
+
+def test_out():
+    a = ntorch.tensor(RNG.standard_normal((3, 3)))
+    Lo, Vo = ntorch.empty(0, dtype=ntorch.complex128), ntorch.empty(0, dtype=ntorch.complex64)
+    res = ntorch.linalg.eig(a, out=(Lo, Vo))
+    assert res[0] is Lo and res[1] is Vo and tuple(Vo.shape) == (3, 3) and Vo.dtype == ntorch.complex64
+    L, V = ntorch.linalg.eig(a)
+    np.testing.assert_array_equal(Lo.numpy(), L.numpy())
+    np.testing.assert_allclose(Vo.numpy(), V.numpy(), atol=1e-7)
 
 
 def test_eigvals_non_finite_gives_nan():

@@ -13,7 +13,7 @@ from .. import dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
 from ..tensor import Tensor
-from .decomp import LinAlgError, _legacy, _no_out, _return_type
+from .decomp import LinAlgError, _legacy, _return_type
 
 eig_result = _return_type("linalg_eig", ["eigenvalues", "eigenvectors"])
 
@@ -87,7 +87,6 @@ def eig(A: Tensor, *, out=None):
     their largest-magnitude component real (geev's normalisation; a real input's complex-conjugate eigenvalues
     come in adjacent pairs, positive imaginary part first, with conjugate eigenvectors)."""
     op = "linalg.eig"
-    _no_out(out, op)
     _checks(A, op)
     if A.numel() and not bool(np.isfinite(A._data).all()):
         raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
@@ -100,7 +99,17 @@ def eig(A: Tensor, *, out=None):
     if needs_graph(A):
         backward = _eig_backward_complex if A.dtype.is_complex else _eig_backward_real
         record("LinalgEigBackward0", backward, (A,), (L, V), (L, V))
+    if out is not None:
+        return eig_result(_write_out(out[0], L, "eigenvalues", op), _write_out(out[1], V, "eigenvectors", op))
     return eig_result(L, V)
+
+
+def _write_out(o: Tensor, res: Tensor, name: str, op: str) -> Tensor:
+    """out= as torch: res copied into o (resized) when res's dtype casts safely to o's."""
+    if not dtypes.can_cast(res.dtype, o.dtype):
+        raise RuntimeError(f"torch.{op}: Expected {name} to be safely castable from {_legacy(res)} dtype, but got "
+                           f"{name} with dtype {_legacy(o)}")
+    return o.resize_(res.shape).copy_(res)
 
 
 def eigvals(A: Tensor, *, out=None) -> Tensor:
@@ -113,9 +122,7 @@ def eigvals(A: Tensor, *, out=None) -> Tensor:
     else:
         w, _ = _eig(A, op, False)
         L = Tensor._wrap(w.reshape(tuple(A.shape[:-1])).astype(_COMPLEX_OF[A.dtype.name].np))
-    if out is None:
-        return L
-    return out.resize_(L.shape).copy_(L)
+    return L if out is None else _write_out(out, L, "eigenvalues", op)
 
 
 def _csolve(M: Tensor, B: Tensor) -> Tensor:
