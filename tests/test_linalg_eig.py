@@ -326,3 +326,19 @@ def test_lapack_order_and_normalisation_as_torch():
     np.testing.assert_allclose(V.real, [[0, 0.7808688094430304, 0.30151134457776363], [0, 0, 0.30151134457776363],
                                         [1, -0.6246950475544243, -0.9045340337332909]], atol=1e-12)
     _check(b, L, V)
+
+
+def test_double_backward():
+    """The backward is made of differentiable ntorch ops: the gradient of |grad|^2 against finite differences
+    of the (first-order, tested above) gradient."""
+    def grad_of(x, create_graph=False):
+        t = ntorch.tensor(x, requires_grad=True)
+        L, V = ntorch.linalg.eig(t)
+        g, = ntorch.autograd.grad(_loss_values(L) + _loss_vectors(V), t, create_graph=create_graph)
+        return t, g
+
+    a = RNG.standard_normal((3, 3))
+    t, g = grad_of(a, True)
+    (g ** 2).sum().backward()
+    want = _fd_grad(lambda x: float((grad_of(x)[1].numpy() ** 2).sum()), a, h=1e-5)
+    np.testing.assert_allclose(t.grad.numpy(), want, rtol=1e-5, atol=1e-5)
