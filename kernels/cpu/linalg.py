@@ -1881,6 +1881,7 @@ def _zhessenberg(h, zt, u, vectors, lo, hi):
     """h <- Q^H h Q upper Hessenberg by complex Householder reflectors on the block [lo, hi] left by _gebal;
     zt <- Q^T (row k: column k of Q)."""
     n = h.shape[0]
+    fv = np.empty(n, np.complex128)
     for i in range(n):
         for j in range(n):
             zt[i, j] = 1.0 if i == j else 0.0
@@ -1905,13 +1906,16 @@ def _zhessenberg(h, zt, u, vectors, lo, hi):
         for i in range(m, hi + 1):
             vv += u[i].real * u[i].real + u[i].imag * u[i].imag
         beta = 2.0 / vv  # P = I - beta u u^H
-        for j in range(m - 1, n):  # h <- P h
-            f = 0.0j
-            for i in range(m, hi + 1):
-                f += u[i].conjugate() * h[i, j]
-            f *= beta
-            for i in range(m, hi + 1):
-                h[i, j] -= f * u[i]
+        for j in range(m - 1, n):  # h <- P h, along rows: fv = beta u^H h first
+            fv[j] = 0.0
+        for i in range(m, hi + 1):
+            ui = u[i].conjugate()
+            for j in range(m - 1, n):
+                fv[j] += ui * h[i, j]
+        for i in range(m, hi + 1):
+            ui = u[i] * beta
+            for j in range(m - 1, n):
+                h[i, j] -= fv[j] * ui
         for i in range(hi + 1):  # h <- h P
             f = 0.0j
             for j in range(m, hi + 1):
@@ -1919,13 +1923,17 @@ def _zhessenberg(h, zt, u, vectors, lo, hi):
             f *= beta
             for j in range(m, hi + 1):
                 h[i, j] -= f * u[j].conjugate()
-        for k in range(n if vectors else 0):  # Q <- Q P: Q[k, :] (row k of Q is column k of zt)
-            f = 0.0j
+        if vectors:  # Q <- Q P, i.e. zt <- P^T zt (row k of Q is column k of zt), along zt's rows
+            for k in range(n):
+                fv[k] = 0.0
             for j in range(m, hi + 1):
-                f += zt[j, k] * u[j]
-            f *= beta
+                uj = u[j]
+                for k in range(n):
+                    fv[k] += zt[j, k] * uj
             for j in range(m, hi + 1):
-                zt[j, k] -= f * u[j].conjugate()
+                uj = u[j].conjugate() * beta
+                for k in range(n):
+                    zt[j, k] -= fv[k] * uj
         for i in range(m + 1, hi + 1):
             h[i, m - 1] = 0.0
         h[m, m - 1] = alpha * scale
@@ -2048,6 +2056,7 @@ def _eig_complex1(a, v, w, vectors):
         return info
     eps = 2.0 ** -52
     x = np.zeros(n, np.complex128)
+    y = np.zeros(n, np.complex128)
     for k in range(n - 1, -1, -1):  # T x = w_k x by back-substitution, x_k = 1
         smin = max(eps * _cabs1(a[k, k]), 1e-300)
         x[k] = 1.0
@@ -2064,10 +2073,13 @@ def _eig_complex1(a, v, w, vectors):
                 for j in range(i, k + 1):
                     x[j] /= t
         for i in range(n):
-            acc = 0.0j
-            for j in range(k + 1):
-                acc += zt[j, i] * x[j]
-            v[i, k] = acc
+            y[i] = 0.0
+        for j in range(k + 1):  # y = Q x along zt's rows
+            xj = x[j]
+            for i in range(n):
+                y[i] += zt[j, i] * xj
+        for i in range(n):
+            v[i, k] = y[i]
     _gebak(v, scale, lo, hi)
     for k in range(n):
         nrm = 0.0
