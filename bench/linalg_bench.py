@@ -57,6 +57,8 @@ def _calls(op: str):
         "eigh": (lambda a: ntorch.linalg.eigh(a), lambda a: torch.linalg.eigh(a), np.linalg.eigh),
         "geqrf": (lambda a: ntorch.geqrf(a), lambda a: torch.geqrf(a), lambda a: np.linalg.qr(a, mode="raw")),
         "ldl_factor": (lambda a: ntorch.linalg.ldl_factor(a), lambda a: torch.linalg.ldl_factor(a), None),
+        "eig": (lambda a: ntorch.linalg.eig(a), lambda a: torch.linalg.eig(a), np.linalg.eig),
+        "eigvals": (lambda a: ntorch.linalg.eigvals(a), lambda a: torch.linalg.eigvals(a), np.linalg.eigvals),
         "svd": (lambda a: ntorch.linalg.svd(a, full_matrices=False), lambda a: torch.linalg.svd(a, full_matrices=False),
                 lambda a: np.linalg.svd(a, full_matrices=False)),
     }

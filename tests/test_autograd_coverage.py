@@ -461,6 +461,9 @@ CALLS.update({
     "slice_inverse": lambda: ntorch.slice_inverse((x(6) * 1)[1:4], ntorch.zeros(6), 0, 1, 4),
     "lobpcg": lambda: ntorch.lobpcg(_spd(), k=1)[0],
 })
+# extra_names: view_as_real_copy is differentiable; view_as_complex_copy refuses autograd, as torch's
+CALLS["view_as_real_copy"] = lambda: ntorch.view_as_real_copy(ntorch.complex(x(3), x(3)))
+NOT_DIFFERENTIABLE |= {"view_as_complex_copy", "embedding_renorm_", "init_num_threads", "get_device_module"}
 
 
 def _public(module) -> set:

@@ -1209,3 +1209,949 @@ def ldl_solve(a, piv, x) -> None:
         _ldl_solve1(a[0], piv[0], x[0])
     else:
         _ldl_solve_batch(a, piv, x)
+
+
+# ---- eig: general (non-symmetric) eigenproblem ----
+# Real input follows LAPACK's dgeev step by step, so that the eigenvalues come in its order: dgebal (permute and
+# scale), Householder reduction to upper Hessenberg form (dgehrd; EISPACK orthes / ortran), dlahqr's Francis
+# double-shift QR to the standardized real Schur form, then back-substitution for the eigenvectors (EISPACK
+# hqr2's second half, signs as dtrevc's) and dgebak. Complex input: zgebal (the same _gebal), complex Householder
+# reflectors, single-shift QR by Givens rotations (Wilkinson shift, zlahqr's deflation test and exceptional
+# shifts) to the complex Schur form, back-substitution on the triangle (ztrevc style) and zgebak. The Schur
+# vectors are kept transposed (row k = vector k) so that their updates run along rows.
+
+_EIG_MAX_ITER = 40  # QR sweeps allowed per eigenvalue before reporting non-convergence (LAPACK allows 30 / 40)
+
+
+@njit(**_JIT)
+def _orthes(h, vt, ort, vectors, lo, hi):
+    """h <- Q^T h Q upper Hessenberg (Householder reflectors on the block [lo, hi] left by _gebal, as LAPACK's
+    dgehrd); vt <- Q^T (rows: the columns of Q) when `vectors` (else the identity)."""
+    n = h.shape[0]
+    fv = np.empty(n)
+    for m in range(lo + 1, hi):
+        scale = 0.0
+        for i in range(m + 1, hi + 1):
+            scale += abs(h[i, m - 1])
+        if scale == 0.0:  # nothing to annihilate: the identity (dlarfg's tau = 0)
+            ort[m] = 0.0
+            continue
+        scale += abs(h[m, m - 1])
+        hh = 0.0
+        for i in range(hi, m - 1, -1):
+            ort[i] = h[i, m - 1] / scale
+            hh += ort[i] * ort[i]
+        g = math.sqrt(hh)
+        if ort[m] > 0:
+            g = -g
+        hh -= ort[m] * g
+        ort[m] -= g
+        for j in range(m, n):  # h <- (I - u u^T / hh) h, along rows: f = u^T h / hh first
+            fv[j] = 0.0
+        for i in range(m, hi + 1):
+            oi = ort[i]
+            for j in range(m, n):
+                fv[j] += oi * h[i, j]
+        for j in range(m, n):
+            fv[j] /= hh
+        for i in range(m, hi + 1):
+            oi = ort[i]
+            for j in range(m, n):
+                h[i, j] -= fv[j] * oi
+        for i in range(hi + 1):  # h <- h (I - u u^T / hh)
+            f = 0.0
+            for j in range(m, hi + 1):
+                f += ort[j] * h[i, j]
+            f /= hh
+            for j in range(m, hi + 1):
+                h[i, j] -= f * ort[j]
+        ort[m] *= scale
+        h[m, m - 1] = scale * g
+    for i in range(n):
+        for j in range(n):
+            vt[i, j] = 1.0 if i == j else 0.0
+    for m in range(hi - 1 if vectors else 0, lo, -1):  # accumulate Q = H_1 ... H_k, backwards (ortran)
+        if ort[m] != 0.0 and h[m, m - 1] != 0.0:  # (ort[m] = 0: step m was the identity)
+            for i in range(m + 1, hi + 1):
+                ort[i] = h[i, m - 1]
+            for j in range(m, hi + 1):  # column j of Q is row j of vt
+                g = 0.0
+                for i in range(m, hi + 1):
+                    g += ort[i] * vt[j, i]
+                g = (g / ort[m]) / h[m, m - 1]  # two divisions: no underflow
+                for i in range(m, hi + 1):
+                    vt[j, i] += g * ort[i]
+    for i in range(n):
+        for j in range(i - 1):
+            h[i, j] = 0.0
+
+
+@njit(**_JIT)
+def _cdiv(xr, xi, yr, yi):
+    """(xr + i xi) / (yr + i yi) without overflow (Smith's algorithm)."""
+    if abs(yr) > abs(yi):
+        r = yi / yr
+        d = yr + r * yi
+        return (xr + r * xi) / d, (xi - r * xr) / d
+    r = yr / yi
+    d = yi + r * yr
+    return (r * xr + xi) / d, (r * xi - xr) / d
+
+
+@njit(**_JIT)
+def _gebal(a, scale):
+    """LAPACK dgebal('B') (zgebal for a complex a) on a in place: permute rows and columns that isolate
+    eigenvalues to the ends, then scale the remaining block [lo, hi] by powers of two (2-norms of its rows and
+    columns) for accuracy. scale[i] holds the permutation index (outside the block) or the scale factor
+    (inside), as LAPACK. Returns (lo, hi)."""
+    n = a.shape[0]
+    k = 0
+    ll = n - 1
+    noconv = True
+    while noconv:  # rows isolating an eigenvalue go to the bottom
+        noconv = False
+        i = ll
+        while i >= 0:
+            canswap = True
+            for j in range(ll + 1):
+                if i != j and a[i, j] != 0.0:
+                    canswap = False
+                    break
+            if canswap:
+                scale[ll] = i
+                if i != ll:
+                    for r in range(ll + 1):
+                        a[r, i], a[r, ll] = a[r, ll], a[r, i]
+                    for c in range(k, n):
+                        a[i, c], a[ll, c] = a[ll, c], a[i, c]
+                noconv = True
+                if ll == 0:
+                    return 0, 0
+                ll -= 1
+            i -= 1
+    noconv = True
+    while noconv:  # columns isolating an eigenvalue go to the left
+        noconv = False
+        j = k
+        while j <= ll:
+            canswap = True
+            for i in range(k, ll + 1):
+                if i != j and a[i, j] != 0.0:
+                    canswap = False
+                    break
+            if canswap:
+                scale[k] = j
+                if j != k:
+                    for r in range(ll + 1):
+                        a[r, j], a[r, k] = a[r, k], a[r, j]
+                    for c in range(k, n):
+                        a[j, c], a[k, c] = a[k, c], a[j, c]
+                noconv = True
+                k += 1
+            j += 1
+    for i in range(k, ll + 1):
+        scale[i] = 1.0
+    sfmin1 = 2.2250738585072014e-308 / 2.0 ** -52
+    sfmax1 = 1.0 / sfmin1
+    sfmin2 = sfmin1 * 2.0
+    sfmax2 = 1.0 / sfmin2
+    noconv = True
+    while noconv:
+        noconv = False
+        for i in range(k, ll + 1):
+            c = 0.0
+            r = 0.0
+            for j in range(k, ll + 1):
+                c += abs(a[j, i]) * abs(a[j, i])  # (exactly a * a for real input)
+                r += abs(a[i, j]) * abs(a[i, j])
+            c = math.sqrt(c)
+            r = math.sqrt(r)
+            ca = 0.0
+            for j in range(ll + 1):
+                ca = max(ca, abs(a[j, i]))
+            ra = 0.0
+            for j in range(k, n):
+                ra = max(ra, abs(a[i, j]))
+            if c == 0.0 or r == 0.0:
+                continue
+            g = r / 2.0
+            f = 1.0
+            s = c + r
+            while not (c >= g or max(f, c, ca) >= sfmax2 or min(r, g, ra) <= sfmin2):
+                f *= 2.0
+                c *= 2.0
+                ca *= 2.0
+                r /= 2.0
+                g /= 2.0
+                ra /= 2.0
+            g = c / 2.0
+            while not (g < r or max(r, ra) >= sfmax2 or min(f, c, g, ca) <= sfmin2):
+                f /= 2.0
+                c /= 2.0
+                g /= 2.0
+                ca /= 2.0
+                r *= 2.0
+                ra *= 2.0
+            if c + r >= 0.95 * s:
+                continue
+            if f < 1.0 and scale[i] < 1.0 and f * scale[i] <= sfmin1:
+                continue
+            if f > 1.0 and scale[i] > 1.0 and scale[i] >= sfmax1 / f:
+                continue
+            g = 1.0 / f
+            scale[i] *= f
+            noconv = True
+            for j in range(k, n):
+                a[i, j] *= g
+            for j in range(ll + 1):
+                a[j, i] *= f
+    return k, ll
+
+
+@njit(**_JIT)
+def _gebak(v, scale, lo, hi):
+    """LAPACK dgebak('B', 'R'): undo _gebal on the rows of the eigenvectors v."""
+    n = v.shape[0]
+    for i in range(lo, hi + 1 if hi > lo else lo):  # (a fully permuted matrix has no scaling)
+        for j in range(v.shape[1]):
+            v[i, j] *= scale[i]
+    for ii in range(n):
+        i = ii
+        if lo <= i <= hi:
+            continue
+        if i < lo:
+            i = lo - 1 - ii
+        kk = int(scale[i])
+        if kk != i:
+            for j in range(v.shape[1]):
+                v[i, j], v[kk, j] = v[kk, j], v[i, j]
+
+
+@njit(**_JIT)
+def _lanv2(a, b, c, d):
+    """LAPACK dlanv2: the Schur factorization of the real 2x2 [[a, b], [c, d]]; returns the standardized
+    (a, b, c, d) (c = 0 for real eigenvalues, else a = d and b c < 0) and the rotation (cs, sn)."""
+    eps = 2.0 ** -52
+    if c == 0.0:
+        cs, sn = 1.0, 0.0
+    elif b == 0.0:
+        cs, sn = 0.0, 1.0
+        a, d = d, a
+        b = -c
+        c = 0.0
+    elif a - d == 0.0 and math.copysign(1.0, b) != math.copysign(1.0, c):
+        cs, sn = 1.0, 0.0
+    else:
+        temp = a - d
+        p = 0.5 * temp
+        bcmax = max(abs(b), abs(c))
+        bcmis = min(abs(b), abs(c)) * math.copysign(1.0, b) * math.copysign(1.0, c)
+        scale = max(abs(p), bcmax)
+        z = (p / scale) * p + (bcmax / scale) * bcmis
+        if z >= 4.0 * eps:  # real eigenvalues
+            z = p + math.copysign(math.sqrt(scale) * math.sqrt(z), p)
+            a = d + z
+            d = d - (bcmax / z) * bcmis
+            tau = math.hypot(c, z)
+            cs = z / tau
+            sn = c / tau
+            b = b - c
+            c = 0.0
+        else:  # complex or nearly equal real eigenvalues: make the diagonal equal
+            sigma = b + c
+            for _ in range(20):
+                sc = max(abs(temp), abs(sigma))
+                if sc >= 2.0 ** 511:
+                    sigma *= 2.0 ** -511
+                    temp *= 2.0 ** -511
+                elif sc <= 2.0 ** -511:
+                    sigma *= 2.0 ** 511
+                    temp *= 2.0 ** 511
+                else:
+                    break
+            p = 0.5 * temp
+            tau = math.hypot(sigma, temp)
+            cs = math.sqrt(0.5 * (1.0 + abs(sigma) / tau))
+            sn = -(p / (tau * cs)) * math.copysign(1.0, sigma)
+            aa = a * cs + b * sn
+            bb = -a * sn + b * cs
+            cc = c * cs + d * sn
+            dd = -c * sn + d * cs
+            a = aa * cs + cc * sn
+            b = bb * cs + dd * sn
+            c = -aa * sn + cc * cs
+            d = -bb * sn + dd * cs
+            temp = 0.5 * (a + d)
+            a = temp
+            d = temp
+            if c != 0.0:
+                if b != 0.0:
+                    if math.copysign(1.0, b) == math.copysign(1.0, c):  # real: reduce to upper triangular
+                        sab = math.sqrt(abs(b))
+                        sac = math.sqrt(abs(c))
+                        p = math.copysign(sab * sac, c)
+                        tau = 1.0 / math.sqrt(abs(b + c))
+                        a = temp + p
+                        d = temp - p
+                        b = b - c
+                        c = 0.0
+                        cs1 = sab * tau
+                        sn1 = sac * tau
+                        temp = cs * cs1 - sn * sn1
+                        sn = cs * sn1 + sn * cs1
+                        cs = temp
+                else:
+                    b = -c
+                    c = 0.0
+                    temp = cs
+                    cs = -sn
+                    sn = temp
+    return a, b, c, d, cs, sn
+
+
+@njit(**_JIT)
+def _lahqr(h, vt, wr, wi, lo, hi, vectors):
+    """LAPACK dlahqr: the real Schur form of the Hessenberg h (active block [lo, hi]) by Francis double-shift QR
+    with Ahues-Kressner deflation, accumulating into vt (row k: Schur vector k) and standardizing 2x2 blocks
+    (dlanv2). `vectors`: the whole of h is transformed (wantt, wantz), else only the active block. Eigenvalues into
+    (wr, wi), a complex pair positive imaginary part first. Returns 0 or the 1-based index of a failure."""
+    n = h.shape[0]
+    for i in range(lo):
+        wr[i] = h[i, i]
+        wi[i] = 0.0
+    for i in range(hi + 1, n):
+        wr[i] = h[i, i]
+        wi[i] = 0.0
+    if lo == hi:
+        wr[lo] = h[lo, lo]
+        wi[lo] = 0.0
+        return 0
+    for j in range(lo, hi - 2):
+        h[j + 2, j] = 0.0
+        h[j + 3, j] = 0.0
+    if lo <= hi - 2:
+        h[hi, hi - 2] = 0.0
+    nh = hi - lo + 1
+    safmin = 2.2250738585072014e-308
+    ulp = 2.0 ** -52
+    smlnum = safmin * (nh / ulp)
+    i1 = 0
+    i2 = n - 1
+    itmax = 30 * max(10, nh)
+    kdefl = 0
+    v = np.zeros(3)
+    i = hi
+    while i >= lo:
+        ll = lo
+        converged = False
+        for _its in range(itmax + 1):
+            k = i
+            while k > ll:  # a single small subdiagonal element
+                if abs(h[k, k - 1]) <= smlnum:
+                    break
+                tst = abs(h[k - 1, k - 1]) + abs(h[k, k])
+                if tst == 0.0:
+                    if k - 2 >= lo:
+                        tst += abs(h[k - 1, k - 2])
+                    if k + 1 <= hi:
+                        tst += abs(h[k + 1, k])
+                if abs(h[k, k - 1]) <= ulp * tst:
+                    ab = max(abs(h[k, k - 1]), abs(h[k - 1, k]))
+                    ba = min(abs(h[k, k - 1]), abs(h[k - 1, k]))
+                    aa = max(abs(h[k, k]), abs(h[k - 1, k - 1] - h[k, k]))
+                    bb = min(abs(h[k, k]), abs(h[k - 1, k - 1] - h[k, k]))
+                    s = aa + ab
+                    if ba * (ab / s) <= max(smlnum, ulp * (bb * (aa / s))):
+                        break
+                k -= 1
+            ll = k
+            if ll > lo:
+                h[ll, ll - 1] = 0.0
+            if ll >= i - 1:
+                converged = True
+                break
+            kdefl += 1
+            if not vectors:
+                i1 = ll
+                i2 = i
+            if kdefl % 20 == 0:  # exceptional shifts
+                s = abs(h[i, i - 1]) + abs(h[i - 1, i - 2])
+                h11 = 0.75 * s + h[i, i]
+                h12 = -0.4375 * s
+                h21 = s
+                h22 = h11
+            elif kdefl % 10 == 0:
+                s = abs(h[ll + 1, ll]) + abs(h[ll + 2, ll + 1])
+                h11 = 0.75 * s + h[ll, ll]
+                h12 = -0.4375 * s
+                h21 = s
+                h22 = h11
+            else:  # Francis' double shift
+                h11 = h[i - 1, i - 1]
+                h21 = h[i, i - 1]
+                h12 = h[i - 1, i]
+                h22 = h[i, i]
+            s = abs(h11) + abs(h12) + abs(h21) + abs(h22)
+            if s == 0.0:
+                rt1r = rt1i = rt2r = rt2i = 0.0
+            else:
+                h11 /= s
+                h21 /= s
+                h12 /= s
+                h22 /= s
+                tr = (h11 + h22) / 2.0
+                det = (h11 - tr) * (h22 - tr) - h12 * h21
+                rtdisc = math.sqrt(abs(det))
+                if det >= 0.0:  # complex conjugate shifts
+                    rt1r = tr * s
+                    rt2r = rt1r
+                    rt1i = rtdisc * s
+                    rt2i = -rt1i
+                else:  # real shifts: the one nearer h22, twice
+                    rt1r = tr + rtdisc
+                    rt2r = tr - rtdisc
+                    if abs(rt1r - h22) <= abs(rt2r - h22):
+                        rt1r *= s
+                        rt2r = rt1r
+                    else:
+                        rt2r *= s
+                        rt1r = rt2r
+                    rt1i = rt2i = 0.0
+            m = i - 2
+            while True:  # two consecutive small subdiagonal elements
+                h21s = h[m + 1, m]
+                s = abs(h[m, m] - rt2r) + abs(rt2i) + abs(h21s)
+                h21s = h[m + 1, m] / s
+                v[0] = h21s * h[m, m + 1] + (h[m, m] - rt1r) * ((h[m, m] - rt2r) / s) - rt1i * (rt2i / s)
+                v[1] = h21s * (h[m, m] + h[m + 1, m + 1] - rt1r - rt2r)
+                v[2] = h21s * h[m + 2, m + 1]
+                s = abs(v[0]) + abs(v[1]) + abs(v[2])
+                v[0] /= s
+                v[1] /= s
+                v[2] /= s
+                if m == ll:
+                    break
+                h00 = abs(h[m, m - 1]) * (abs(v[1]) + abs(v[2]))
+                h01 = ulp * abs(v[0]) * (abs(h[m - 1, m - 1]) + abs(h[m, m]) + abs(h[m + 1, m + 1]))
+                if h00 <= h01:
+                    break
+                m -= 1
+            for k in range(m, i):  # the double-shift QR step: chase the bulge
+                nr = min(3, i - k + 1)
+                if k > m:
+                    for q in range(nr):
+                        v[q] = h[k + q, k - 1]
+                # dlarfg: the reflector I - t1 (1, v2, v3)^T (1, v2, v3) mapping v to (beta, 0, 0)
+                alpha = v[0]
+                xnorm = math.sqrt(v[1] * v[1] + (v[2] * v[2] if nr == 3 else 0.0))
+                if xnorm == 0.0:
+                    t1 = 0.0
+                else:
+                    beta = -math.copysign(math.hypot(alpha, xnorm), alpha)
+                    t1 = (beta - alpha) / beta
+                    sc = 1.0 / (alpha - beta)
+                    v[1] *= sc
+                    if nr == 3:
+                        v[2] *= sc
+                    v[0] = beta
+                if k > m:
+                    h[k, k - 1] = v[0]
+                    h[k + 1, k - 1] = 0.0
+                    if k < i - 1:
+                        h[k + 2, k - 1] = 0.0
+                elif m > ll:
+                    h[k, k - 1] *= 1.0 - t1
+                v2 = v[1]
+                t2 = t1 * v2
+                if nr == 3:
+                    v3 = v[2]
+                    t3 = t1 * v3
+                    for j in range(k, i2 + 1):
+                        sm = h[k, j] + v2 * h[k + 1, j] + v3 * h[k + 2, j]
+                        h[k, j] -= sm * t1
+                        h[k + 1, j] -= sm * t2
+                        h[k + 2, j] -= sm * t3
+                    for j in range(i1, min(k + 3, i) + 1):
+                        sm = h[j, k] + v2 * h[j, k + 1] + v3 * h[j, k + 2]
+                        h[j, k] -= sm * t1
+                        h[j, k + 1] -= sm * t2
+                        h[j, k + 2] -= sm * t3
+                    if vectors:
+                        for j in range(n):
+                            sm = vt[k, j] + v2 * vt[k + 1, j] + v3 * vt[k + 2, j]
+                            vt[k, j] -= sm * t1
+                            vt[k + 1, j] -= sm * t2
+                            vt[k + 2, j] -= sm * t3
+                elif nr == 2:
+                    for j in range(k, i2 + 1):
+                        sm = h[k, j] + v2 * h[k + 1, j]
+                        h[k, j] -= sm * t1
+                        h[k + 1, j] -= sm * t2
+                    for j in range(i1, i + 1):
+                        sm = h[j, k] + v2 * h[j, k + 1]
+                        h[j, k] -= sm * t1
+                        h[j, k + 1] -= sm * t2
+                    if vectors:
+                        for j in range(n):
+                            sm = vt[k, j] + v2 * vt[k + 1, j]
+                            vt[k, j] -= sm * t1
+                            vt[k + 1, j] -= sm * t2
+        if not converged:
+            return i + 1
+        if ll == i:  # one eigenvalue
+            wr[i] = h[i, i]
+            wi[i] = 0.0
+        elif ll == i - 1:  # a pair: standardize the 2x2 block
+            a, b, c, d, cs, sn = _lanv2(h[i - 1, i - 1], h[i - 1, i], h[i, i - 1], h[i, i])
+            h[i - 1, i - 1] = a
+            h[i - 1, i] = b
+            h[i, i - 1] = c
+            h[i, i] = d
+            wr[i - 1] = a
+            wr[i] = d
+            if c == 0.0:
+                wi[i - 1] = 0.0
+                wi[i] = 0.0
+            else:
+                wi[i - 1] = math.sqrt(abs(b)) * math.sqrt(abs(c))
+                wi[i] = -wi[i - 1]
+            if vectors:
+                for j in range(i + 1, n):  # the rest of rows i-1, i and of columns i-1, i
+                    x = h[i - 1, j]
+                    y = h[i, j]
+                    h[i - 1, j] = cs * x + sn * y
+                    h[i, j] = cs * y - sn * x
+                for j in range(i - 1):
+                    x = h[j, i - 1]
+                    y = h[j, i]
+                    h[j, i - 1] = cs * x + sn * y
+                    h[j, i] = cs * y - sn * x
+                for j in range(n):
+                    x = vt[i - 1, j]
+                    y = vt[i, j]
+                    vt[i - 1, j] = cs * x + sn * y
+                    vt[i, j] = cs * y - sn * x
+        kdefl = 0
+        i = ll - 1
+    return 0
+
+
+@njit(**_JIT)
+def _hqr2_vectors(h, wr, wi, norm):
+    """Back-substitution on the real Schur form h (eigenvalues wr + i wi): h's upper triangle becomes the
+    eigenvectors of the Schur form (hqr2's second half)."""
+    nn = h.shape[0]
+    eps = 2.0 ** -52
+    z = s = r = 0.0
+    for n in range(nn - 1, -1, -1):
+        p = wr[n]
+        q = wi[n]
+        if q == 0:  # a real vector
+            lo = n
+            h[n, n] = 1.0
+            for i in range(n - 1, -1, -1):
+                w = h[i, i] - p
+                r = 0.0
+                for j in range(lo, n + 1):
+                    r += h[i, j] * h[j, n]
+                if wi[i] < 0.0:
+                    z = w
+                    s = r
+                else:
+                    lo = i
+                    if wi[i] == 0.0:
+                        h[i, n] = -r / w if w != 0.0 else -r / (eps * norm)
+                    else:  # solve the real 2x2 system
+                        x = h[i, i + 1]
+                        y = h[i + 1, i]
+                        q = (wr[i] - p) * (wr[i] - p) + wi[i] * wi[i]
+                        t = (x * s - z * r) / q
+                        h[i, n] = t
+                        if abs(x) > abs(z):
+                            h[i + 1, n] = (-r - w * t) / x
+                        else:
+                            h[i + 1, n] = (-s - y * t) / z
+                    t = abs(h[i, n])
+                    if (eps * t) * t > 1:  # overflow control
+                        for j in range(i, n + 1):
+                            h[j, n] /= t
+        elif q < 0:  # the complex vector of the pair (n - 1, n): real part in column n - 1, imaginary in n
+            lo = n - 1
+            if abs(h[n, n - 1]) > abs(h[n - 1, n]):
+                h[n - 1, n - 1] = q / h[n, n - 1]
+                h[n - 1, n] = -(h[n, n] - p) / h[n, n - 1]
+            else:
+                h[n - 1, n - 1], h[n - 1, n] = _cdiv(0.0, -h[n - 1, n], h[n - 1, n - 1] - p, q)
+            h[n, n - 1] = 0.0
+            h[n, n] = 1.0
+            for i in range(n - 2, -1, -1):
+                ra = 0.0
+                sa = 0.0
+                for j in range(lo, n + 1):
+                    ra += h[i, j] * h[j, n - 1]
+                    sa += h[i, j] * h[j, n]
+                w = h[i, i] - p
+                if wi[i] < 0.0:
+                    z = w
+                    r = ra
+                    s = sa
+                else:
+                    lo = i
+                    if wi[i] == 0:
+                        h[i, n - 1], h[i, n] = _cdiv(-ra, -sa, w, q)
+                    else:  # solve the complex 2x2 system
+                        x = h[i, i + 1]
+                        y = h[i + 1, i]
+                        vr = (wr[i] - p) * (wr[i] - p) + wi[i] * wi[i] - q * q
+                        vi = (wr[i] - p) * 2.0 * q
+                        if vr == 0.0 and vi == 0.0:
+                            vr = eps * norm * (abs(w) + abs(q) + abs(x) + abs(y) + abs(z))
+                        h[i, n - 1], h[i, n] = _cdiv(x * r - z * ra + q * sa, x * s - z * sa - q * ra, vr, vi)
+                        if abs(x) > abs(z) + abs(q):
+                            h[i + 1, n - 1] = (-ra - w * h[i, n - 1] + q * h[i, n]) / x
+                            h[i + 1, n] = (-sa - w * h[i, n] - q * h[i, n - 1]) / x
+                        else:
+                            h[i + 1, n - 1], h[i + 1, n] = _cdiv(-r - y * h[i, n - 1], -s - y * h[i, n], z, q)
+                    t = max(abs(h[i, n - 1]), abs(h[i, n]))
+                    if (eps * t) * t > 1:
+                        for j in range(i, n + 1):
+                            h[j, n - 1] /= t
+                            h[j, n] /= t
+
+
+@njit(**_JIT)
+def _eig_real1(a, vr, vi, wr, wi, vectors):
+    """Eigen-decomposition of the real a (n, n), destroyed, as LAPACK's dgeev (dgebal, dgehrd, dlahqr, back-
+    substitution, dgebak): eigenvalues wr + i wi; with `vectors`, the eigenvectors (unit 2-norm; a complex
+    pair's vector vr + i vi with its largest-magnitude component real; its conjugate is the next column).
+    Returns dlahqr's info."""
+    n = a.shape[0]
+    scale = np.empty(n)
+    lo, hi = _gebal(a, scale)
+    vt = np.empty((n, n))
+    ort = np.zeros(n)
+    _orthes(a, vt, ort, vectors, lo, hi)
+    info = _lahqr(a, vt, wr, wi, lo, hi, vectors)
+    if info != 0 or not vectors:
+        return info
+    norm = 0.0
+    for i in range(n):
+        for j in range(max(i - 1, 0), n):
+            norm += abs(a[i, j])
+    flip = np.zeros(n, np.bool_)
+    for j in range(n - 1):  # hqr2's pair vector is b / w times dtrevc's when |b| >= |c|: keep dtrevc's sign
+        if wi[j] > 0.0 and abs(a[j + 1, j]) <= abs(a[j, j + 1]) and a[j, j + 1] < 0.0:
+            flip[j] = True
+    if norm == 0.0:  # the zero matrix: the Schur form's eigenvectors are the e_k
+        for i in range(n):
+            a[i, i] = 1.0
+    else:
+        _hqr2_vectors(a, wr, wi, norm)
+    ur = np.zeros((n, n))  # the eigenvectors as rows: ur[j] = sum_k a[k, j] vt[k] (real, or real part)
+    ui = np.zeros((n, n))
+    for j in range(n):  # eigenvectors of a: Q (Schur vectors) times those of the Schur form
+        if wi[j] == 0.0:
+            for k in range(j + 1):
+                f = a[k, j]
+                for i in range(n):
+                    ur[j, i] += vt[k, i] * f
+        elif wi[j] > 0.0:
+            for k in range(j + 2):
+                f = a[k, j]
+                g = a[k, j + 1]
+                for i in range(n):
+                    ur[j, i] += vt[k, i] * f
+                    ui[j, i] += vt[k, i] * g
+    for i in range(n):
+        for j in range(n):
+            sg = -1.0 if flip[j] else 1.0
+            vr[i, j] = sg * ur[j, i]
+            vi[i, j] = sg * ui[j, i]
+    _gebak(vr, scale, lo, hi)
+    _gebak(vi, scale, lo, hi)
+    for j in range(n):  # dgeev's normalization
+        if wi[j] == 0.0:
+            nrm = 0.0
+            for i in range(n):
+                nrm += vr[i, j] * vr[i, j]
+            nrm = math.sqrt(nrm)
+            for i in range(n):
+                vr[i, j] /= nrm
+        elif wi[j] > 0.0:
+            nrm = 0.0
+            big = -1.0
+            kb = 0
+            for i in range(n):
+                m2 = vr[i, j] * vr[i, j] + vi[i, j] * vi[i, j]
+                nrm += m2
+                if m2 > big:
+                    big = m2
+                    kb = i
+            nrm = math.sqrt(nrm)
+            # rotate (dlartg, as in the LAPACK torch's CPU build links: MKL) so that component kb becomes real r,
+            # r = -|z| when |f| > |g| and f < 0, r = g when f = 0, else r = |z| (z = f + i g)
+            f = vr[kb, j]
+            g = vi[kb, j]
+            d = math.sqrt(f * f + g * g)
+            if f == 0.0:
+                cs = 0.0
+                sn = 1.0
+            else:
+                cs = f / d
+                sn = g / d
+                if abs(f) > abs(g) and cs < 0.0:
+                    cs = -cs
+                    sn = -sn
+            for i in range(n):
+                xr = vr[i, j]
+                xi = vi[i, j]
+                vr[i, j] = (cs * xr + sn * xi) / nrm
+                vi[i, j] = (cs * xi - sn * xr) / nrm
+            vi[kb, j] = 0.0
+            for i in range(n):
+                vr[i, j + 1] = vr[i, j]
+                vi[i, j + 1] = -vi[i, j]
+    return 0
+
+
+@njit(**_PJIT)
+def eig_real(a, vr, vi, wr, wi, info, vectors):
+    """Each real a[b] (B, n, n, destroyed): eigenvalues wr + i wi (B, n), eigenvectors vr + i vi (B, n, n)
+    when `vectors`; info[b] = 0 or the 1-based index of an eigenvalue that did not converge."""
+    for b in prange(a.shape[0]):
+        info[b] = _eig_real1(a[b], vr[b], vi[b], wr[b], wi[b], vectors)
+
+
+@njit(**_JIT)
+def _cabs1(z):
+    return abs(z.real) + abs(z.imag)
+
+
+@njit(**_JIT)
+def _zhessenberg(h, zt, u, vectors, lo, hi):
+    """h <- Q^H h Q upper Hessenberg by complex Householder reflectors on the block [lo, hi] left by _gebal;
+    zt <- Q^T (row k: column k of Q)."""
+    n = h.shape[0]
+    fv = np.empty(n, np.complex128)
+    for i in range(n):
+        for j in range(n):
+            zt[i, j] = 1.0 if i == j else 0.0
+    for m in range(lo + 1, hi):
+        scale = 0.0
+        for i in range(m, hi + 1):
+            scale += _cabs1(h[i, m - 1])
+        if scale == 0.0:
+            continue
+        nrm2 = 0.0
+        for i in range(m, hi + 1):
+            u[i] = h[i, m - 1] / scale
+            nrm2 += u[i].real * u[i].real + u[i].imag * u[i].imag
+        if nrm2 - abs(u[m]) ** 2 == 0.0 and u[m].imag == 0.0:
+            continue  # already reduced
+        nrm = math.sqrt(nrm2)
+        am = abs(u[m])
+        phase = u[m] / am if am != 0.0 else 1.0 + 0.0j
+        alpha = -phase * nrm  # reflect x onto alpha e_1
+        u[m] -= alpha
+        vv = 0.0
+        for i in range(m, hi + 1):
+            vv += u[i].real * u[i].real + u[i].imag * u[i].imag
+        beta = 2.0 / vv  # P = I - beta u u^H
+        for j in range(m - 1, n):  # h <- P h, along rows: fv = beta u^H h first
+            fv[j] = 0.0
+        for i in range(m, hi + 1):
+            ui = u[i].conjugate()
+            for j in range(m - 1, n):
+                fv[j] += ui * h[i, j]
+        for i in range(m, hi + 1):
+            ui = u[i] * beta
+            for j in range(m - 1, n):
+                h[i, j] -= fv[j] * ui
+        for i in range(hi + 1):  # h <- h P
+            f = 0.0j
+            for j in range(m, hi + 1):
+                f += h[i, j] * u[j]
+            f *= beta
+            for j in range(m, hi + 1):
+                h[i, j] -= f * u[j].conjugate()
+        if vectors:  # Q <- Q P, i.e. zt <- P^T zt (row k of Q is column k of zt), along zt's rows
+            for k in range(n):
+                fv[k] = 0.0
+            for j in range(m, hi + 1):
+                uj = u[j]
+                for k in range(n):
+                    fv[k] += zt[j, k] * uj
+            for j in range(m, hi + 1):
+                uj = u[j].conjugate() * beta
+                for k in range(n):
+                    zt[j, k] -= fv[k] * uj
+        for i in range(m + 1, hi + 1):
+            h[i, m - 1] = 0.0
+        h[m, m - 1] = alpha * scale
+
+
+@njit(**_JIT)
+def _zrot_rows(h, k, c, s, j0, j1):
+    """Rows (k, k+1) of h, columns j0..j1-1, <- [[c, s], [-conj(s), c]] times them."""
+    for j in range(j0, j1):
+        x = h[k, j]
+        y = h[k + 1, j]
+        h[k, j] = c * x + s * y
+        h[k + 1, j] = c * y - s.conjugate() * x
+
+
+@njit(**_JIT)
+def _zschur(h, zt, cs, sn, vectors):
+    """Complex Schur form of the Hessenberg h by single-shift QR (Wilkinson shift, explicit RQ sweep by Givens
+    rotations), accumulating the rotations into zt (row k: Schur vector k). Returns 0 or the 1-based index of
+    an eigenvalue that did not converge."""
+    n = h.shape[0]
+    eps = 2.0 ** -52
+    norm = 0.0
+    for i in range(n):
+        for j in range(max(i - 1, 0), n):
+            norm += _cabs1(h[i, j])
+    smlnum = 2.2250738585072014e-308 * (n / eps)
+    hi = n - 1
+    it = 0
+    while hi > 0:
+        lo = hi
+        while lo > 0:  # zlahqr's deflation test (Ahues & Kressner)
+            sub = _cabs1(h[lo, lo - 1])
+            if sub <= smlnum:
+                break
+            tst = _cabs1(h[lo - 1, lo - 1]) + _cabs1(h[lo, lo])
+            if tst == 0.0:
+                tst = norm
+            if sub <= eps * tst:
+                ab = max(sub, _cabs1(h[lo - 1, lo]))
+                ba = min(sub, _cabs1(h[lo - 1, lo]))
+                aa = max(_cabs1(h[lo, lo]), _cabs1(h[lo - 1, lo - 1] - h[lo, lo]))
+                bb = min(_cabs1(h[lo, lo]), _cabs1(h[lo - 1, lo - 1] - h[lo, lo]))
+                s = aa + ab
+                if ba * (ab / s) <= max(smlnum, eps * (bb * (aa / s))):
+                    break
+            lo -= 1
+        if lo > 0:
+            h[lo, lo - 1] = 0.0
+        if lo == hi:
+            hi -= 1
+            it = 0
+            continue
+        it += 1
+        if it > _EIG_MAX_ITER:
+            return hi + 1
+        a = h[hi - 1, hi - 1]
+        b = h[hi - 1, hi]
+        c = h[hi, hi - 1]
+        d = h[hi, hi]
+        if it % 20 == 0:  # exceptional shifts (zlahqr's)
+            mu = d + 0.75 * abs(c.real)
+        elif it % 10 == 0:
+            mu = h[lo, lo] + 0.75 * abs(h[lo + 1, lo].real)
+        else:  # the eigenvalue of the trailing 2x2 block nearer to d
+            half = (a - d) / 2.0
+            disc = np.sqrt(half * half + b * c)
+            m1 = d + half + disc
+            m2 = d + half - disc
+            mu = m1 if abs(m1 - d) <= abs(m2 - d) else m2
+        for k in range(lo, hi + 1):
+            h[k, k] -= mu
+        for k in range(lo, hi):  # h - mu I = Q R: rotations zeroing the subdiagonal
+            x = h[k, k]
+            y = h[k + 1, k]
+            ax = abs(x)
+            ay = abs(y)
+            r = math.hypot(ax, ay)
+            if r == 0.0:
+                cs[k] = 1.0
+                sn[k] = 0.0j
+            elif ax == 0.0:
+                cs[k] = 0.0
+                sn[k] = y.conjugate() / ay
+            else:
+                cs[k] = ax / r
+                sn[k] = (x / ax) * y.conjugate() / r
+            _zrot_rows(h, k, cs[k], sn[k], k, n)
+            h[k + 1, k] = 0.0
+        for k in range(lo, hi):  # R Q + mu I: the rotations' adjoints on the columns
+            c0 = cs[k]
+            s0 = sn[k]
+            for i in range(min(k + 2, hi + 1)):
+                x = h[i, k]
+                y = h[i, k + 1]
+                h[i, k] = c0 * x + s0.conjugate() * y
+                h[i, k + 1] = c0 * y - s0 * x
+            _zrot_rows(zt, k, c0, s0.conjugate(), 0, n if vectors else 0)
+        for k in range(lo, hi + 1):
+            h[k, k] += mu
+    return 0
+
+
+@njit(**_JIT)
+def _eig_complex1(a, v, w, vectors):
+    """Eigen-decomposition of the complex a (n, n), destroyed: eigenvalues w; with `vectors`, eigenvectors
+    v as LAPACK's zgeev (unit 2-norm, largest-magnitude component real and positive). Returns info."""
+    n = a.shape[0]
+    scale = np.empty(n)
+    lo, hi = _gebal(a, scale)
+    zt = np.empty((n, n), np.complex128)
+    u = np.zeros(n, np.complex128)
+    _zhessenberg(a, zt, u, vectors, lo, hi)
+    cs = np.zeros(n)
+    sn = np.zeros(n, np.complex128)
+    info = _zschur(a, zt, cs, sn, vectors)
+    for i in range(n):
+        w[i] = a[i, i]
+    if info != 0 or not vectors:
+        return info
+    eps = 2.0 ** -52
+    x = np.zeros(n, np.complex128)
+    y = np.zeros(n, np.complex128)
+    for k in range(n - 1, -1, -1):  # T x = w_k x by back-substitution, x_k = 1
+        smin = max(eps * _cabs1(a[k, k]), 1e-300)
+        x[k] = 1.0
+        for i in range(k - 1, -1, -1):
+            acc = 0.0j
+            for j in range(i + 1, k + 1):
+                acc += a[i, j] * x[j]
+            d = a[i, i] - a[k, k]
+            if _cabs1(d) < smin:
+                d = smin
+            x[i] = -acc / d
+            t = _cabs1(x[i])
+            if t > 1e150:  # overflow control
+                for j in range(i, k + 1):
+                    x[j] /= t
+        for i in range(n):
+            y[i] = 0.0
+        for j in range(k + 1):  # y = Q x along zt's rows
+            xj = x[j]
+            for i in range(n):
+                y[i] += zt[j, i] * xj
+        for i in range(n):
+            v[i, k] = y[i]
+    _gebak(v, scale, lo, hi)
+    for k in range(n):
+        nrm = 0.0
+        big = -1.0
+        kb = 0
+        for i in range(n):
+            m2 = v[i, k].real * v[i, k].real + v[i, k].imag * v[i, k].imag
+            nrm += m2
+            if m2 > big:
+                big = m2
+                kb = i
+        ph = v[kb, k].conjugate() / (math.sqrt(big) * math.sqrt(nrm))
+        for i in range(n):
+            v[i, k] *= ph
+        v[kb, k] = v[kb, k].real
+    return 0
+
+
+@njit(**_PJIT)
+def eig_complex(a, v, w, info, vectors):
+    """Each complex a[b] (B, n, n, destroyed): eigenvalues w (B, n), eigenvectors v (B, n, n) when `vectors`;
+    info[b] = 0 or the 1-based index of an eigenvalue that did not converge."""
+    for b in prange(a.shape[0]):
+        info[b] = _eig_complex1(a[b], v[b], w[b], vectors)

@@ -172,6 +172,9 @@ for _module in _methods.OP_MODULES + _methods.EXTRA_MODULES:
 from .ops.index_reduce import FUNCTIONS as _INDEX_REDUCE  # noqa: E402
 
 globals().update(_INDEX_REDUCE)
+from .ops.extra_names import FUNCTIONS as _EXTRA_NAMES  # noqa: E402
+
+globals().update(_EXTRA_NAMES)
 
 subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]

@@ -31,6 +31,7 @@ from .ops.decomp import (  # noqa: F401
 )
 from .ops.decomp import linalg_cholesky as cholesky
 from .ops.decomp_extra import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
+from .ops.eig import eig, eigvals  # noqa: F401
 from .ops.linalg import linalg_cross as cross
 from .ops.linalg import (  # noqa: F401
     matmul,  # noqa: F401  (torch.linalg.matmul is torch.matmul)
@@ -47,7 +48,8 @@ __all__ = ["vector_norm", "matrix_norm", "norm", "matmul", "cross", "vecdot", "m
            "slogdet", "inv", "inv_ex", "solve", "solve_ex", "lu_factor", "lu_factor_ex", "lu", "lu_solve",
            "solve_triangular", "cholesky", "cholesky_ex", "LinAlgError", "qr", "eigh", "eigvalsh", "svd",
            "svdvals", "cond", "matrix_rank", "pinv", "lstsq", "matrix_exp", "tensorinv", "tensorsolve",
-           "diagonal", "vander", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
+           "diagonal", "vander", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve",
+           "eig", "eigvals"]
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -408,6 +408,7 @@ COMPLEX_NODES = frozenset({
     "FftResizeBackward0", "ToComplexBackward0",
     # nn/conv.py's complex convolutions: linear maps between complex tensors and real blocks (backward: transpose)
     "RealBlocksToComplexBackward0", "ComplexToRealBlocksBackward0",
+    "LinalgEigBackward0",  # linalg.eig: torch's complex formula (ntorch.ops.eig)
 })
 
 

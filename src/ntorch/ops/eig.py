@@ -1,0 +1,175 @@
+"""torch.linalg.eig / eigvals: eigenvalues and eigenvectors of general square matrices (LAPACK geev's semantics).
+
+The CPU kernels of ntorch.kernels.cpu.linalg (eig_real: balancing, Hessenberg reduction and Francis
+double-shift QR; eig_complex: the complex single-shift version) run on float64 / complex128 copies; results
+are always complex (float32 -> complex64, float64 -> complex128), rounded once. The backward is torch's
+linalg_eig_backward, written in ntorch ops (a complex solve through its real 2n x 2n form)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd.graph import needs_graph, record
+from ..kernels.cpu import linalg as K
+from ..tensor import Tensor
+from .decomp import LinAlgError, _legacy, _return_type
+
+eig_result = _return_type("linalg_eig", ["eigenvalues", "eigenvectors"])
+
+_COMPLEX_OF = {"float32": dtypes.complex64, "float64": dtypes.complex128, "complex64": dtypes.complex64,
+               "complex128": dtypes.complex128}
+
+
+def _checks(A: Tensor, op: str) -> None:
+    """torch's checks, in its order: the dtype first (integers fail when torch looks up their complex type)."""
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(A).__name__}")
+    if not A.dtype.is_floating_point and not A.dtype.is_complex:
+        raise RuntimeError(f"Unknown Complex ScalarType for {_legacy(A)}")
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+    if A.dtype.name not in _COMPLEX_OF:
+        raise NotImplementedError(f"\"linalg_eig_out_{A.device.type}\" not implemented for '{_legacy(A)}'")
+    if A.is_cuda:
+        raise NotImplementedError(f"{op}: ntorch has no CUDA kernel for it (complex CUDA tensors do not exist in "
+                                  "ntorch); move the tensor to the CPU")
+
+
+def _eig(A: Tensor, op: str, vectors: bool):
+    """(eigenvalues, eigenvectors or None) of A's batch, as complex numpy arrays (B, n) and (B, n, n); a matrix
+    with a non-finite entry gets NaN (eigvals' behaviour: geev's output on such input)."""
+    n = A.shape[-1]
+    nb = int(np.prod(A.shape[:-2], dtype=np.int64))
+    cplx = A.dtype.is_complex
+    a = np.array(A._data.reshape((nb, n, n)), dtype=np.complex128 if cplx else np.float64, order="C", copy=True)
+    finite = np.isfinite(a).all(axis=(1, 2)) if a.size else np.ones(nb, bool)
+    a[~finite] = 0.0
+    # as geev: a matrix with entries out of [1e-100, 1e100] is scaled first (by a power of two: exact), so that
+    # no intermediate square overflows or underflows; the eigenvalues scale back, the eigenvectors need not
+    big = np.abs(a).max(axis=(1, 2)) if a.size else np.zeros(nb)
+    exps = np.where((big > 1e100) | ((big < 1e-100) & (big > 0)), np.frexp(big)[1], 0)
+    if exps.any():
+        a *= np.ldexp(1.0, -exps)[:, None, None]
+    info = np.zeros(nb, np.int64)
+    w = np.zeros((nb, n), np.complex128)
+    v = np.zeros((nb, n, n), np.complex128) if vectors else None
+    if nb and n:
+        if cplx:
+            K.eig_complex(a, v if vectors else np.zeros((nb, 0, 0), np.complex128), w, info, vectors)
+        else:
+            vr = np.zeros((nb, n, n)) if vectors else np.zeros((nb, 0, 0))
+            vi = np.zeros_like(vr)
+            wr, wi = np.zeros((nb, n)), np.zeros((nb, n))
+            K.eig_real(a, vr, vi, wr, wi, info, vectors)
+            w = wr + 1j * wi
+            if vectors:
+                v = vr + 1j * vi
+    bad = np.flatnonzero(info)
+    if bad.size:  # LAPACK's info > 0: the QR iteration failed
+        b = int(bad[0])
+        prefix = f"(Batch element {b}): " if A.ndim > 2 else ""
+        raise LinAlgError(f"{op}: {prefix}The algorithm failed to converge because the input matrix is "
+                          f"ill-conditioned or has too many repeated eigenvalues (error code: {int(info[b])}).")
+    if exps.any():
+        w = w * np.ldexp(1.0, exps)[:, None]
+    w[~finite] = np.nan
+    if vectors:
+        v[~finite] = np.nan
+    return w, v
+
+
+def eig(A: Tensor, *, out=None):
+    """torch.linalg.eig: (eigenvalues, eigenvectors), complex; the eigenvectors are columns of unit 2-norm with
+    their largest-magnitude component real (geev's normalisation; a real input's complex-conjugate eigenvalues
+    come in adjacent pairs, positive imaginary part first, with conjugate eigenvectors)."""
+    op = "linalg.eig"
+    _checks(A, op)
+    if A.numel() and not bool(np.isfinite(A._data).all()):
+        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
+    w, v = _eig(A, op, True)
+    ct = _COMPLEX_OF[A.dtype.name]
+    batch = tuple(A.shape[:-2])
+    n = A.shape[-1]
+    L = Tensor._wrap(w.reshape(batch + (n,)).astype(ct.np))
+    V = Tensor._wrap(v.reshape(batch + (n, n)).astype(ct.np))
+    if needs_graph(A):
+        backward = _eig_backward_complex if A.dtype.is_complex else _eig_backward_real
+        record("LinalgEigBackward0", backward, (A,), (L, V), (L, V))
+    if out is not None:
+        return eig_result(_write_out(out[0], L, "eigenvalues", op), _write_out(out[1], V, "eigenvectors", op))
+    return eig_result(L, V)
+
+
+def _write_out(o: Tensor, res: Tensor, name: str, op: str) -> Tensor:
+    """out= as torch: res copied into o (resized) when res's dtype casts safely to o's."""
+    if not dtypes.can_cast(res.dtype, o.dtype):
+        raise RuntimeError(f"torch.{op}: Expected {name} to be safely castable from {_legacy(res)} dtype, but got "
+                           f"{name} with dtype {_legacy(o)}")
+    return o.resize_(res.shape).copy_(res)
+
+
+def eigvals(A: Tensor, *, out=None) -> Tensor:
+    """torch.linalg.eigvals: eig's eigenvalues (through eig, and its backward, when A requires grad; without
+    it a matrix with a non-finite entry gives NaN eigenvalues, as torch's)."""
+    op = "linalg.eigvals"
+    _checks(A, op)
+    if needs_graph(A):
+        L = eig(A).eigenvalues
+    else:
+        w, _ = _eig(A, op, False)
+        L = Tensor._wrap(w.reshape(tuple(A.shape[:-1])).astype(_COMPLEX_OF[A.dtype.name].np))
+    return L if out is None else _write_out(out, L, "eigenvalues", op)
+
+
+def _csolve(M: Tensor, B: Tensor) -> Tensor:
+    """M^-1 B for complex M (*, n, n) and B (*, n, k) through the real system [[Mr, -Mi], [Mi, Mr]]."""
+    from ..linalg import solve
+    from .complex import complex as make_complex
+    from .joins import cat
+
+    n = M.shape[-1]
+    Mr, Mi = M.real, M.imag
+    big = cat([cat([Mr, -Mi], -1), cat([Mi, Mr], -1)], -2)
+    x = solve(big, cat([B.real, B.imag], -2))
+    return make_complex(x[..., :n, :], x[..., n:, :])
+
+
+def _eig_backward(c, gL, gV) -> Tensor:
+    """torch's linalg_eig_backward: with VhgV = V^H gV (its diagonal's imaginary part must vanish: else the
+    loss depends on the eigenvectors' arbitrary phases and torch raises), gA = V^-H (diag(gL) +
+    (VhgV - V^H V Re(diag VhgV)) / conj(L_j - L_i) off the diagonal) V^H; the real part for a real input."""
+    from .rearrange import diag_embed
+
+    L, V = c.saved_tensors
+    n = L.shape[-1]
+    Vh = V.conj().mT  # (Tensor.mH does not conjugate complex tensors in ntorch yet)
+    VhgV = Vh.matmul(gV)
+    d = VhgV.diagonal(0, -2, -1)
+    if d.numel() and float(np.abs(d.imag.detach().numpy()).max()) > 1e-2:  # torch: allclose(imag, 0, 1e-2, 1e-2)
+        raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+                           "multiplication by e^{i phi}. The specified loss function depends on this quantity, so "
+                           "it is ill-defined.")
+    VhgV = VhgV - Vh.matmul(V * d.real.unsqueeze(-2))
+    Lc = L.conj()
+    eye = np.eye(n, dtype=bool)
+    E = Lc.unsqueeze(-2) - Lc.unsqueeze(-1)  # E[i, j] = conj(L_j - L_i)
+    E = E.masked_fill(Tensor._wrap(eye), 1.0)
+    off = (VhgV / E).masked_fill(Tensor._wrap(eye), 0.0)
+    return _csolve(Vh, (off + diag_embed(gL)).matmul(Vh))
+
+
+def _eig_backward_complex(c, gL, gV):
+    return (_eig_backward(c, gL, gV),)
+
+
+def _eig_backward_real(c, gL, gV):
+    """A real input's gradient is the real part (torch's handle_r_to_c)."""
+    return (_eig_backward(c, gL, gV).real,)
+
+
+FUNCTIONS: dict = {}
+LINALG = {"eig": eig, "eigvals": eigvals}
