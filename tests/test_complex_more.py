@@ -3,6 +3,8 @@ in a graph (torch records them: the base gets a CopySlices node whose region cou
 gradcheck. Gradients against float64 central differences of the same steps done on NumPy arrays (NumPy's `.real` /
 `.imag` are writable views too), in torch's convention grad = dL/d(real part) + i dL/d(imaginary part)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -232,3 +234,31 @@ def test_assigning_a_part_records_the_value_too():
     (x.abs() ** 2 * ntorch.tensor([1.0, 2.0], dtype=ntorch.float64)).sum().backward()
     np.testing.assert_allclose(z.grad.numpy(), [2, 0], atol=1e-12)
     np.testing.assert_allclose(w.grad.numpy(), [9, -72], rtol=1e-12)
+
+
+def test_conjugate_transposes_conjugate_complex_tensors_as_torch():
+    z = np.array([[1 + 2j, 3j], [1, 2 - 1j]])
+    t = ntorch.tensor(z)
+    for got in (t.mH, t.H, t.adjoint(), ntorch.adjoint(t)):
+        np.testing.assert_array_equal(got.numpy(), z.conj().T)
+    b = ntorch.tensor(np.stack([z, 2 * z]))
+    np.testing.assert_array_equal(b.mH.numpy(), np.stack([z, 2 * z]).conj().transpose(0, 2, 1))
+    r = ntorch.ones(2, 3)
+    assert tuple(r.mH.shape) == (3, 2) and tuple(r.H.shape) == (3, 2) and r.mH._base is r  # real: a view
+
+
+@pytest.mark.parametrize("attr, shape, message", [
+    ("H", (3,), "tensor.H is only supported on matrices (2-D tensors). Got 1-D tensor."),
+    ("H", (2, 2, 2), "tensor.H is only supported on matrices (2-D tensors). Got 3-D tensor. For batches of "
+                     "matrices, consider using tensor.mH"),
+    ("mH", (3,), "tensor.mH is only supported on matrices or batches of matrices. Got 1-D tensor."),
+])
+def test_conjugate_transpose_errors_are_torchs(attr, shape, message):
+    with pytest.raises(RuntimeError, match="^" + re.escape(message) + "$"):
+        getattr(ntorch.ones(*shape), attr)
+
+
+@pytest.mark.parametrize("attr", ["H", "mH"])
+def test_conjugate_transpose_of_a_0d_tensor_warns_and_conjugates(attr):
+    with pytest.warns(UserWarning, match=f"Tensor.{attr} is deprecated on 0-D tensors"):
+        assert getattr(ntorch.tensor(1 + 2j), attr).item() == 1 - 2j

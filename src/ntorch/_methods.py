@@ -243,7 +243,8 @@ def _bind() -> None:
     T.__rmul__ = _fast_reflected("mul", F["mul"])
     T.T = property(_T)
     T.mT = property(lambda self: shape.transpose(self, -2, -1) if self.ndim >= 2 else _mT_error(self))
-    T.H = T.T
+    T.mH = property(_mH)
+    T.H = property(_H)
 
 
 def _invert(self: Tensor) -> Tensor:
@@ -275,6 +276,31 @@ def _clamp_inplace(self: Tensor, min, max) -> Tensor:
 
 def _T(self: Tensor) -> Tensor:
     return shape.permute(self, *reversed(range(self.ndim)))
+
+
+def _conj_if_complex(t: Tensor) -> Tensor:
+    return t.conj() if t.dtype.is_complex else t
+
+
+def _mH(self: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims (a copy for complex: ntorch's conj() copies)."""
+    if self.ndim >= 2:
+        return _conj_if_complex(shape.transpose(self, -2, -1))
+    if self.ndim == 0:
+        warnings.warn("Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return _conj_if_complex(shape.permute(self))
+    raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. Got 1-D tensor.")
+
+
+def _H(self: Tensor) -> Tensor:
+    """torch's .H: the conjugate transpose of a matrix only."""
+    if self.ndim == 2:
+        return _conj_if_complex(shape.transpose(self, 0, 1))
+    if self.ndim == 0:
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return _conj_if_complex(shape.permute(self))
+    hint = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
+    raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor.{hint}")
 
 
 def _mT_error(self):

@@ -301,7 +301,6 @@ PROPERTIES = {
     "is_cpu": lambda self: not self.is_cuda,
     "real": lambda self: self,
     "imag": _imag,
-    "mH": lambda self: shape.transpose(self, -2, -1),
     "output_nr": lambda self: self._output_nr,
 }
 # legacy and compatibility methods (tensor_legacy.py)
@@ -311,11 +310,13 @@ PROPERTIES.update(tensor_legacy.PROPERTIES)
 
 
 def _adjoint(self: Tensor) -> Tensor:
-    """The transpose of the last two dims (a view): the conjugate transpose of a real tensor."""
+    """The conjugate transpose of the last two dims (a view for real tensors; a copy for complex ones, since
+    ntorch's conj() copies)."""
     if self.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                            f"{self.ndim}-D tensor.")
-    return shape.transpose(self, -2, -1)
+    t = shape.transpose(self, -2, -1)
+    return t.conj() if t.dtype.is_complex else t
 
 def _function(name: str, method):
     """torch.<name>(input) for a method above: the same, with torch's TypeError for a non-tensor input."""
