@@ -811,3 +811,21 @@ def test_masked_fill_value_must_fit_the_dtype(dtype, value, ok):
     if dtype is nt.uint8:
         expected = np.array([value % 256, 2], np.uint8)
     np.testing.assert_array_equal(x.masked_fill(mask, value).numpy(), expected)
+
+
+@pytest.mark.parametrize("index, strides", [
+    ((slice(None), None), (60, 60, 20, 5, 1)),            # x[:, None]
+    ((None, Ellipsis, None), (120, 60, 20, 5, 1, 1)),     # x[None, ..., None]
+    ((None,), (120, 60, 20, 5, 1)),                       # x[None]
+    ((Ellipsis, None, 0), (60, 20, 5, 5)),                # x[..., None, 0]
+    ((None, None, 1), (120, 120, 20, 5, 1)),              # x[None, None, 1]
+    ((None, slice(None, None, 2)), (120, 120, 20, 5, 1)),  # the stride comes from the dim before slicing
+])
+def test_none_indices_give_the_new_dims_torchs_strides(index, strides):
+    """torch unsqueezes as it meets each None: the new dim's stride is size * stride of the source dim it stands
+    before (1 past the last dim); NumPy gives 0. Values to the (2, 3, 4, 5) float32 x of arange, strides in
+    elements as torch's .stride() (checked against torch 2.13)."""
+    x = nt.arange(120.0).reshape(2, 3, 4, 5)
+    got = x[index]
+    assert got.stride() == strides
+    np.testing.assert_array_equal(got.numpy(), np.arange(120.0).reshape(2, 3, 4, 5)[index])

@@ -177,6 +177,29 @@ def _simple_index(shape: tuple, index) -> tuple | None:
     return parts + (Ellipsis,)
 
 
+def _new_dim_strides(arr, np_index: tuple, view):
+    """view (= arr[np_index]) with each None's size-1 dim given torch's stride instead of NumPy's 0: torch
+    unsqueezes as it meets the None, so the new dim's stride is size * stride of the source dim it stands before
+    (one element past the last dim)."""
+    if None not in np_index:
+        return view
+    consumed = sum(1 for i in np_index if i is not None and i is not Ellipsis)
+    strides, k, d, seen_ellipsis = list(view.strides), 0, 0, False
+    for i in np_index:
+        if i is None:
+            strides[d] = arr.shape[k] * arr.strides[k] if k < arr.ndim else arr.dtype.itemsize
+            d += 1
+        elif i is Ellipsis:
+            if not seen_ellipsis:
+                span = arr.ndim - consumed
+                k, d, seen_ellipsis = k + span, d + span, True
+        elif isinstance(i, slice):
+            k, d = k + 1, d + 1
+        else:
+            k += 1
+    return _arrays.as_strided(view, view.shape, tuple(strides))
+
+
 def getitem(self: Tensor, index) -> Tensor:
     """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
     arr = self._data
@@ -187,7 +210,7 @@ def getitem(self: Tensor, index) -> Tensor:
     idx = _as_tuple(index)
     if not any(_is_advanced(i) for i in idx):
         np_index = _normalize_index(self._data, idx)
-        res = self._view_of(self._data[np_index])
+        res = self._view_of(_new_dim_strides(self._data, np_index, self._data[np_index]))
         if needs_graph(self):
             node = record(_view_node_name(self._data.shape, idx, isinstance(index, slice)), _slice_backward,
                           (self,), (res,))
