@@ -132,7 +132,8 @@ def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, m
         raise NotImplementedError("embedding: sparse gradients are not supported by ntorch")
     if input.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got {dtypes.torch_name(input.dtype)} instead (while checking arguments "
+                           f"Long, Int; but got torch.{'cuda.' if input.is_cuda else ''}"
+                           f"{dtypes.torch_name(input.dtype)}Tensor instead (while checking arguments "
                            "for embedding)")
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
