@@ -913,6 +913,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         acc = linalg._mm_arrays("mm", x, w.T, dt, round_out=False)
         res = Tensor._wrap(to_half(acc + bias._data.astype(np.float32), dt.np))
         fused = True
+    elif _small_weight(x, w):
+        res = Tensor._wrap(_mm_small_weight(x, w))
     else:
         res = Tensor._wrap(linalg._mm_arrays("mm", x, w.T, dt, bias._data if fused else None))
     if bias is not None and not fused:
@@ -932,6 +934,24 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                       (input, weight, bias), (res,), (input, weight))
         node.bias_shape = tuple(bias.shape) if bias is not None else None
     return res
+
+
+_SMALL_WEIGHT = 8192  # weights of at most this many elements: transposed once per call (see _mm_small_weight)
+
+
+def _small_weight(x, w) -> bool:
+    """A CPU float32 / float64 product with a small C-contiguous weight of x's dtype."""
+    return (type(x) is np.ndarray and type(w) is np.ndarray and w.size <= _SMALL_WEIGHT and x.dtype == w.dtype
+            and x.dtype.kind == "f" and x.dtype.itemsize >= 4 and w.flags.c_contiguous)
+
+
+def _mm_small_weight(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """x @ w.T with w.T made contiguous first: the mm kernel then runs its direct micro-kernel on both operands
+    as they are, where the column-major w.T costs a packing pass and a Python-level driver (8x64 @ 64x64:
+    ~3.5 us against ~6.5 us; a large weight's transpose costs more than the packing saves)."""
+    out = np.empty((x.shape[0], w.shape[0]), x.dtype)
+    dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(x.dtype))(x, np.ascontiguousarray(w.T), out)
+    return out
 
 
 def _half_bias(x, w, bias: Tensor | None, dt) -> bool:

@@ -37,7 +37,7 @@ def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> T
     if p is None:
         return None
     check_tensor(p, "layer_norm", name)
-    if tuple(p.shape) != shape:
+    if p._data.shape != shape:
         raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                            f"{list(p.shape)} and normalized_shape = {list(shape)}")
     if p.dtype is not x.dtype and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
@@ -47,26 +47,38 @@ def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> T
     return p
 
 
-def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
-                       eps: float = 1e-5) -> tuple[Tensor, np.ndarray, np.ndarray]:
-    """layer_norm plus each normalised row's mean and 1/sqrt(var + eps) (float64 arrays), for a backward."""
-    check_tensor(input, "layer_norm")
+_COMPUTE: dict = {}  # NumPy dtype -> the dtype the kernels compute in (dtypes.compute_np, memoised)
+
+
+def _shape_arg(normalized_shape) -> tuple:
+    """normalized_shape as a tuple of ints (a tuple of ints itself, the usual case, as it is)."""
+    if type(normalized_shape) is tuple and all(type(s) is int for s in normalized_shape):
+        return normalized_shape
     if isinstance(normalized_shape, int | np.integer) or not isinstance(normalized_shape, list | tuple):
         raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
                         f"{type(normalized_shape).__name__}")
-    shape = tuple(int(s) for s in normalized_shape)
+    return tuple(int(s) for s in normalized_shape)
+
+
+def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+                       eps: float = 1e-5) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """layer_norm plus each normalised row's mean and 1/sqrt(var + eps) (float64 arrays), for a backward. The
+    shapes are read from the arrays (a Tensor.shape builds a Size: ~1 us each on a ~10 us call)."""
+    check_tensor(input, "layer_norm")
+    shape = _shape_arg(normalized_shape)
     if not shape:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
                            "element, but got normalized_shape = []")
+    arr = input._data
     k = len(shape)
-    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+    if arr.ndim < k or arr.shape[arr.ndim - k:] != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
                            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}")
     weight = _layer_norm_param(weight, "weight", shape, input)
     bias = _layer_norm_param(bias, "bias", shape, input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for '{dtypes.torch_name(input.dtype)}'")
-    if input.is_cuda:  # composed of device ops (autograd records them); no statistics for a fused backward
+    if type(arr) is not np.ndarray:  # composed of device ops (autograd records them); no statistics for a backward
         dims = tuple(range(input.ndim - k, input.ndim))
         mean = input.mean(dims, keepdim=True)
         centered = input - mean
@@ -74,20 +86,21 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
         if weight is not None:
             res = res * weight
         return (res + bias if bias is not None else res), None, None
-    kernel = dispatch.lookup("layer_norm", "cpu", input.dtype)
+    compute = _COMPUTE.get(arr.dtype)
+    if compute is None:
+        compute = _COMPUTE[arr.dtype] = dtypes.compute_np(arr.dtype)
     n = math.prod(shape)
-    m = input.numel() // n if n else 0
-    compute = dtypes.compute_np(input.dtype.np)
-    x = np.ascontiguousarray(input._data, dtype=compute).reshape(m, n)
+    m = arr.size // n if n else 0
+    x = np.ascontiguousarray(arr, dtype=compute).reshape(m, n)
     empty = np.empty(0, compute)
     w = np.ascontiguousarray(weight._data, dtype=compute).reshape(n) if weight is not None else empty
     b = np.ascontiguousarray(bias._data, dtype=compute).reshape(n) if bias is not None else empty
     out = np.empty((m, n), compute)
     mean, rstd = np.empty(m), np.empty(m)
     if out.size:
-        kernel(x, w, b, weight is not None, bias is not None, eps, out, mean, rstd)
-    res = Tensor._wrap((to_half(out, input.dtype.np) if input.dtype in dtypes.HALF_DTYPES else out)
-                       .reshape(input.shape))
+        dispatch.lookup("layer_norm", "cpu", input.dtype)(x, w, b, weight is not None, bias is not None, eps, out,
+                                                          mean, rstd)
+    res = Tensor._wrap((to_half(out, arr.dtype) if compute != arr.dtype else out).reshape(arr.shape))
     if needs_graph(input, weight, bias):
         node = record("NativeLayerNormBackward0", _layer_norm_backward, (input, weight, bias), (res,),
                       (input, weight))
