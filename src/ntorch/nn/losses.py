@@ -944,20 +944,24 @@ def _linear_small_cpu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Ten
     its checks reduced to what this case needs: half of a 8x64 @ 64x64 layer's time went to the general path's
     branches. None when it does not apply."""
     x, w = input._data, weight._data
-    if type(x) is not np.ndarray or x.ndim != 2 or not _small_weight(x, w) or x.shape[1] != w.shape[1]:
+    if type(x) is not np.ndarray or x.ndim < 2 or not _small_weight(x, w) or x.shape[-1] != w.shape[1]:
         return None
     if bias is not None:
         b = bias._data
         if type(b) is not np.ndarray or b.dtype != x.dtype or b.shape != (w.shape[0],):
             return None
-    out = _mm_small_weight(x, w)
+    lead = x.shape[:-1] if x.ndim > 2 else None
+    out = _mm_small_weight(x.reshape(-1, x.shape[-1]) if lead else x, w)
     if bias is not None:
         np.add(out, b, out=out)
-    res = Tensor._wrap(out)
+    res = Tensor._wrap(out.reshape(*lead, w.shape[0]) if lead else out)
     if needs_graph(input, weight, bias):
+        # (N-D input: one node for torch's view -> addmm -> view, named after the product)
         node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
                       (input, weight, bias), (res,), (input, weight))
         node.bias_shape = b.shape if bias is not None else None
+        if lead:
+            node.lead = lead
     return res
 
 
@@ -1000,7 +1004,12 @@ def _linear_backward(c, g: Tensor):
 
     x, w = c.saved_tensors
     need_x, need_w, need_b = c.needs_input_grad
+    lead = c.__dict__.get("lead")
+    if lead:  # an N-D input's product ran on its (M, K) rows
+        x, g = x.reshape(-1, x.shape[-1]), g.reshape(-1, g.shape[-1])
     gx = linalg.mm(g, linalg._cj(w)) if need_x else None  # (complex: the adjoint, conjugated)
+    if lead and gx is not None:
+        gx = gx.reshape(*lead, gx.shape[-1])
     gw = linalg.mm(g.t(), linalg._cj(x)) if need_w else None
     gb = None
     if need_b:

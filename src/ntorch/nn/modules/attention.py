@@ -307,16 +307,16 @@ class MultiheadAttention(Module):
     def _self_attention_batch_first(self, x: Tensor, need_weights: bool, average_attn_weights: bool):
         """Unmasked batch-first self-attention without dropout, composed in the (B, L, E) layout: the same
         products as the sequence-first reference (in projection, q * head_dim**-0.5 @ k^T, softmax, @ v, out
-        projection) in about 20 recorded ops instead of 30 (no transposes in and out, one copy for q, k, v)."""
+        projection) in about 16 recorded ops instead of 30 (no transposes in and out, one copy for q, k, v)."""
         b, length, e = x.shape
         h = self.num_heads
         hd = e // h
-        qkv = F.linear(x.reshape(b * length, e), self.in_proj_weight, self.in_proj_bias)
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
         qkv = qkv.reshape(b, length, 3, h, hd).permute(2, 0, 3, 1, 4).reshape(3, b * h, length, hd)
         q, k, v = qkv.unbind(0)
         weights = F.softmax(linalg.bmm(q * math.sqrt(1.0 / float(hd)), k.transpose(1, 2)), dim=-1)
-        out = linalg.bmm(weights, v).reshape(b, h, length, hd).permute(0, 2, 1, 3).reshape(b * length, e)
-        out = F.linear(out, self.out_proj.weight, self.out_proj.bias).reshape(b, length, e)
+        out = linalg.bmm(weights, v).reshape(b, h, length, hd).permute(0, 2, 1, 3).reshape(b, length, e)
+        out = F.linear(out, self.out_proj.weight, self.out_proj.bias)
         if not need_weights:
             return out, None
         weights = weights.reshape(b, h, length, length)
