@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from ..autograd.graph import needs_graph, record
-from ..kernels.cpu.indexing import minmax
+from ..autograd.graph import needs_graph as _needs_graph
+from ..autograd.graph import record as _record
+from ..kernels.cpu.indexing import minmax as _minmax
 from ..ops import pointwise, softmax
 from ..ops.elementwise import apply as _apply
 from ..ops.elementwise import apply_inplace as _apply_inplace
@@ -182,12 +183,12 @@ def _embedding_cpu(input: _Tensor, weight: _Tensor, padding_idx: int | None, sca
     rows, dim = weight.shape
     flat = input._data.astype(np.int64).reshape(-1)  # a copy: the backward's indices can't change under it
     if flat.size:
-        lo, hi = minmax(flat)
+        lo, hi = _minmax(flat)
         if lo < 0 or hi >= rows:
             raise IndexError("index out of range in self")
     res = _Tensor._wrap(weight._data.take(flat, axis=0).reshape(*input.shape, dim))
-    if needs_graph(weight):
-        node = record("EmbeddingBackward0", _embedding_backward, (weight,), (res,))
+    if _needs_graph(weight):
+        node = _record("EmbeddingBackward0", _embedding_backward, (weight,), (res,))
         node.index, node.rows, node.dim = flat, rows, dim
         node.padding_idx, node.scale_grad_by_freq = padding_idx, scale_grad_by_freq
     return res
