@@ -978,9 +978,15 @@ def _mm_small_weight(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """x @ w.T with w.T made contiguous first: the mm kernel then runs its direct micro-kernel on both operands
     as they are, where the column-major w.T costs a packing pass and a Python-level driver (8x64 @ 64x64:
     ~3.5 us against ~6.5 us; a large weight's transpose costs more than the packing saves)."""
+    kernel = _MM_KERNELS.get(x.dtype)
+    if kernel is None:
+        kernel = _MM_KERNELS[x.dtype] = dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(x.dtype))
     out = np.empty((x.shape[0], w.shape[0]), x.dtype)
-    dispatch.lookup("mm", "cpu", dtypes.from_numpy_dtype(x.dtype))(x, np.ascontiguousarray(w.T), out)
+    kernel(x, np.ascontiguousarray(w.T), out)
     return out
+
+
+_MM_KERNELS: dict = {}  # NumPy dtype -> the dispatcher's CPU mm kernel (float32, float64)
 
 
 def _half_bias(x, w, bias: Tensor | None, dt) -> bool:
