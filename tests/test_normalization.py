@@ -393,3 +393,35 @@ def test_batch_norm_fused_grads_match_numpy(rng):
     h = nt.tensor(x.astype(np.float16), requires_grad=True)
     F.batch_norm(h, None, None, nt.tensor(w, dtype=nt.float32), None, training=True).sum().backward()
     assert h.grad.dtype is nt.float16
+
+
+def test_batch_norm_parallel_kernels_match_serial(rng, monkeypatch):
+    """The channel-parallel (prange) kernels give the serial ones' results, and batch_norm picks them from
+    PAR_MIN elements on when Numba has several threads."""
+    from ntorch.kernels.cpu import batchnorm as BK
+
+    x = rng.normal(1, 2, (3, 5, 7))
+    g = rng.normal(0, 1, x.shape)
+    w, b = rng.uniform(0.5, 1.5, 5), rng.uniform(-1, 1, 5)
+    res = {}
+    for suffix in ("", "_p"):
+        mean, var = np.empty(5), np.empty(5)
+        getattr(BK, "batch_norm_stats" + suffix)(x, mean, var)
+        rstd = 1 / np.sqrt(var + 1e-5)
+        out = np.empty_like(x)
+        getattr(BK, "batch_norm_apply" + suffix)(x, mean, rstd, w, b, True, True, out)
+        gx, dw, db = np.empty_like(x), np.zeros(5), np.zeros(5)
+        getattr(BK, "batch_norm_backward" + suffix)(x, g, mean, rstd, w, True, True, gx, True, dw, db)
+        res[suffix] = (mean, var, out, gx, dw, db)
+    np.testing.assert_allclose(res[""][0], x.mean((0, 2)), rtol=1e-12)
+    np.testing.assert_allclose(res[""][1], x.var((0, 2)), rtol=1e-12)
+    for a, c in zip(res[""], res["_p"]):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-14)
+    monkeypatch.setattr(K, "PAR_MIN", 0)
+    monkeypatch.setattr("numba.get_num_threads", lambda: 2)
+    from ntorch.nn.normalization import _bn_kernel
+
+    assert _bn_kernel("batch_norm_apply", 1) is BK.batch_norm_apply_p
+    mean, var, _ = _batch_stats(x)
+    check(F.batch_norm(nt.tensor(x), None, None, nt.tensor(w), nt.tensor(b), training=True),
+          _bn_ref(x, w, b, mean, var), nt.float64)
