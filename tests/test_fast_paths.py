@@ -1082,3 +1082,120 @@ def test_einsum_planned_pair_gives_the_general_paths_node():
         assert first.grad_fn.name() == again.grad_fn.name()
         np.testing.assert_array_equal(first.detach().numpy(), again.detach().numpy())
     assert ntorch.einsum("ij->ij", a) is not a  # a view, never the operand itself
+
+
+# --- nn modules (wt_nnh)
+# linear's small-layer CPU path (2-D and N-D inputs, one node) and MultiheadAttention's batch-first self-attention
+# path, against NumPy references; gradients against float64 finite differences (gradcheck / gradgradcheck).
+def _np_linear(x, w, b):
+    y = x.astype(np.float64) @ w.astype(np.float64).T
+    return y + b if b is not None else y
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("xshape", [(8, 6), (2, 3, 6), (2, 1, 3, 6), (0, 6), (3, 0, 6)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_small_cpu_values_and_grads(dt, xshape, with_bias):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=xshape).astype(dt), rng.normal(size=(5, 6)).astype(dt), rng.normal(size=5).astype(dt)
+    xt, wt = ntorch.tensor(x, requires_grad=True), ntorch.tensor(w, requires_grad=True)
+    bt = ntorch.tensor(b, requires_grad=True) if with_bias else None
+    y = ntorch.nn.functional.linear(xt, wt, bt)
+    assert y.dtype is xt.dtype and tuple(y.shape) == xshape[:-1] + (5,)
+    assert y.grad_fn.name() == ("AddmmBackward0" if with_bias else "MmBackward0")
+    tol = 1e-5 if dt is np.float32 else 1e-12
+    np.testing.assert_allclose(y.detach().numpy(), _np_linear(x, w, b if with_bias else None), rtol=tol, atol=tol)
+    g = rng.normal(size=y.shape).astype(dt)
+    y.backward(ntorch.tensor(g))
+    g2, x2 = g.reshape(-1, 5).astype(np.float64), x.reshape(-1, 6).astype(np.float64)
+    np.testing.assert_allclose(xt.grad.numpy(), (g2 @ w).reshape(xshape), rtol=tol, atol=tol)
+    np.testing.assert_allclose(wt.grad.numpy(), g2.T @ x2, rtol=tol, atol=tol)
+    if with_bias:
+        np.testing.assert_allclose(bt.grad.numpy(), g2.sum(0), rtol=tol, atol=tol)
+
+
+def test_linear_small_cpu_layouts_and_fallbacks():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 3, 6))
+    w = rng.normal(size=(5, 6))
+    b = rng.normal(size=5)
+    want = _np_linear(x, w, b)
+    F = ntorch.nn.functional
+    xt = ntorch.tensor(np.ascontiguousarray(x.transpose(1, 0, 2))).transpose(0, 1)  # non-contiguous input
+    np.testing.assert_allclose(F.linear(xt, ntorch.tensor(w), ntorch.tensor(b)).numpy(), want, rtol=1e-12)
+    wt = ntorch.tensor(np.ascontiguousarray(w.T)).t()  # non-contiguous weight: the general path
+    np.testing.assert_allclose(F.linear(ntorch.tensor(x), wt, ntorch.tensor(b)).numpy(), want, rtol=1e-12)
+    y = F.linear(ntorch.tensor(x), ntorch.tensor(w), ntorch.tensor(b, dtype=ntorch.float32))  # mixed bias dtype
+    assert y.dtype is ntorch.float64
+    np.testing.assert_allclose(y.numpy(), _np_linear(x, w, b.astype(np.float32)), rtol=1e-7)
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(12x6 and 5x5\)"):
+        F.linear(ntorch.tensor(x), ntorch.tensor(w[:, :5]))
+
+
+def test_linear_small_cpu_gradcheck():
+    from ntorch.autograd import gradcheck, gradgradcheck
+
+    rng = np.random.default_rng(2)
+    args = tuple(ntorch.tensor(rng.normal(size=s), requires_grad=True) for s in ((2, 3, 4), (3, 4), (3,)))
+    assert gradcheck(ntorch.nn.functional.linear, args)
+    assert gradgradcheck(ntorch.nn.functional.linear, args)
+
+
+def _np_self_attention(x, w_in, b_in, w_out, b_out, heads):
+    b, length, e = x.shape
+    hd = e // heads
+    q, k, v = np.split(x @ w_in.T + b_in, 3, axis=-1)
+    split = lambda t: t.reshape(b, length, heads, hd).transpose(0, 2, 1, 3)  # noqa: E731
+    q, k, v = split(q), split(k), split(v)
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd)
+    wts = np.exp(s - s.max(-1, keepdims=True))
+    wts /= wts.sum(-1, keepdims=True)
+    out = (wts @ v).transpose(0, 2, 1, 3).reshape(b, length, e)
+    return out @ w_out.T + b_out, wts
+
+
+@pytest.mark.parametrize("need_weights,average", [(True, True), (True, False), (False, True)])
+def test_mha_batch_first_self_attention(need_weights, average):
+    rng = np.random.default_rng(3)
+    ntorch.manual_seed(0)
+    m = ntorch.nn.MultiheadAttention(8, 2, batch_first=True, dtype=ntorch.float64)
+    with ntorch.no_grad():
+        m.in_proj_bias.copy_(ntorch.tensor(rng.normal(size=24)))
+        m.out_proj.bias.copy_(ntorch.tensor(rng.normal(size=8)))
+    x = rng.normal(size=(3, 5, 8))
+    out, wts = m(*(ntorch.tensor(x),) * 3, need_weights=need_weights, average_attn_weights=average)
+    want, want_w = _np_self_attention(x, m.in_proj_weight.detach().numpy(), m.in_proj_bias.detach().numpy(),
+                                      m.out_proj.weight.detach().numpy(), m.out_proj.bias.detach().numpy(), 2)
+    np.testing.assert_allclose(out.detach().numpy(), want, rtol=1e-10, atol=1e-12)
+    if not need_weights:
+        assert wts is None
+    else:
+        np.testing.assert_allclose(wts.detach().numpy(), want_w.mean(1) if average else want_w, rtol=1e-10,
+                                   atol=1e-12)
+    # the general (sequence-first reference) path gives the same: key is a different tensor object there
+    xt = ntorch.tensor(x)
+    ref, ref_w = m(xt, xt.clone(), xt, need_weights=need_weights, average_attn_weights=average)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-13)
+
+
+def test_mha_batch_first_self_attention_gradcheck():
+    from ntorch.autograd import gradcheck
+
+    ntorch.manual_seed(0)
+    m = ntorch.nn.MultiheadAttention(4, 2, batch_first=True, dtype=ntorch.float64)
+    x = ntorch.tensor(np.random.default_rng(4).normal(size=(2, 3, 4)), requires_grad=True)
+
+    assert gradcheck(lambda x: m(x, x, x), (x,))
+    # the parameters' gradients match the general path's (key a different tensor object there)
+    grads = []
+    for key in (x, x.clone()):
+        m.zero_grad()
+        out, wts = m(x, key, x)
+        (out.sum() + (wts * wts).sum()).backward()
+        grads.append([p.grad.numpy().copy() for p in m.parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+    # dropout in training mode takes the general path (it needs the reference's dropout on the weights)
+    m2 = ntorch.nn.MultiheadAttention(4, 2, dropout=0.5, batch_first=True)
+    y = ntorch.randn(2, 3, 4)
+    m2(y, y, y)

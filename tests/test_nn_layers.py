@@ -500,3 +500,86 @@ def test_cross_map_lrn2d_size_1_backward_is_torchs_error():
     y = nn.CrossMapLRN2d(1)(nt.ones(1, 3, 2, 2, requires_grad=True))
     with pytest.raises(RuntimeError, match=r"start \(1\) \+ length \(3\) exceeds dimension size \(3\)\."):
         y.sum().backward()
+
+
+# --- nn modules (wt_nnh)
+# embedding's CPU path (one range check, one take, one EmbeddingBackward0 node) against NumPy: values, the
+# weight gradient as a scatter-add of the output gradient (np.add.at), and torch's options and errors.
+@pytest.mark.parametrize("idt", [nt.int64, nt.int32])
+@pytest.mark.parametrize("wdt", [nt.float16, nt.float32, nt.float64])
+def test_embedding_lookup_and_grad(idt, wdt):
+    rng = np.random.default_rng(1)
+    w = rng.normal(0, 1, (7, 4)).astype(wdt.np)
+    idx = rng.integers(0, 7, (3, 5))
+    weight = nt.tensor(w, requires_grad=True)
+    out = F.embedding(nt.tensor(idx, dtype=idt), weight)
+    assert out.dtype is wdt and tuple(out.shape) == (3, 5, 4) and out.grad_fn.name() == "EmbeddingBackward0"
+    np.testing.assert_array_equal(out.detach().numpy(), w[idx])
+    g = rng.normal(0, 1, (3, 5, 4)).astype(wdt.np)
+    out.backward(nt.tensor(g))
+    expected = np.zeros((7, 4))
+    np.add.at(expected, idx.reshape(-1), g.reshape(-1, 4).astype(np.float64))
+    assert weight.grad.dtype is wdt
+    tol = 1e-2 if wdt is nt.float16 else 1e-6
+    np.testing.assert_allclose(weight.grad.numpy().astype(np.float64), expected, rtol=tol, atol=tol)
+
+
+def test_embedding_layouts_and_empty():
+    w = np.arange(12.0).reshape(6, 2)
+    idx = np.array([[0, 5, 2], [1, 1, 4]])
+    tt = nt.tensor(np.ascontiguousarray(idx.T)).t()  # non-contiguous indices
+    np.testing.assert_array_equal(F.embedding(tt, nt.tensor(w)).numpy(), w[idx])
+    wt = nt.tensor(np.ascontiguousarray(w.T)).t()  # non-contiguous weight
+    np.testing.assert_array_equal(F.embedding(nt.tensor(idx), wt).numpy(), w[idx])
+    weight = nt.tensor(w, requires_grad=True)
+    out = F.embedding(nt.zeros(0, 3, dtype=nt.int64), weight)
+    assert tuple(out.shape) == (0, 3, 2)
+    out.sum().backward()
+    np.testing.assert_array_equal(weight.grad.numpy(), np.zeros((6, 2)))
+    assert tuple(F.embedding(nt.tensor(3), nt.tensor(w)).shape) == (2,)  # a 0-d index gives one row
+
+
+def test_embedding_errors():
+    w = nt.randn(5, 3)
+    for bad in ([0, 5], [-1, 2], [[1], [7]]):
+        with pytest.raises(IndexError, match="^index out of range in self$"):
+            F.embedding(nt.tensor(bad), w)
+    with pytest.raises(IndexError, match="^index out of range in self$"):
+        F.embedding(nt.tensor([4, 9], dtype=nt.int32), w)
+    with pytest.raises(RuntimeError, match="Expected tensor for argument #1 'indices' to have one of the following "
+                                           "scalar types: Long, Int; but got torch.FloatTensor instead"):
+        F.embedding(nt.tensor([1.0]), w)
+
+
+def test_embedding_padding_freq_and_max_norm():
+    rng = np.random.default_rng(2)
+    w = rng.normal(0, 2, (6, 3))
+    idx = np.array([[1, 2, 1], [4, 1, 2]])
+    g = rng.normal(0, 1, (2, 3, 3))
+    g[0, 1] = np.inf  # the padding row's incoming gradient is skipped, not multiplied by zero
+    weight = nt.tensor(w, requires_grad=True)
+    F.embedding(nt.tensor(idx), weight, padding_idx=2, scale_grad_by_freq=True).backward(nt.tensor(g))
+    counts = np.bincount(idx.reshape(-1), minlength=6)
+    expected = np.zeros((6, 3))
+    for i, row in zip(idx.reshape(-1), g.reshape(-1, 3)):
+        if i != 2:
+            expected[i] += row / counts[i]
+    np.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-12)
+    # max_norm: the looked-up rows over the norm are scaled to it in place (torch's embedding_renorm_)
+    w2 = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
+    weight = nt.tensor(w2.copy())
+    out = F.embedding(nt.tensor([0, 1, 0]), weight, max_norm=1.0)
+    renormed = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
+    renormed[0] *= 1.0 / (5.0 + 1e-7)
+    np.testing.assert_allclose(weight.numpy(), renormed, rtol=1e-12)  # row 2 was not looked up: unchanged
+    np.testing.assert_allclose(out.numpy(), renormed[[0, 1, 0]], rtol=1e-12)
+
+
+def test_embedding_gradcheck():
+    from ntorch.autograd import gradcheck, gradgradcheck
+
+    w = nt.tensor(np.random.default_rng(3).normal(0, 1, (5, 2)), requires_grad=True)
+    idx = nt.tensor([[0, 3], [3, 4]])
+    fn = lambda w: F.embedding(idx, w) ** 2  # noqa: E731  (padding_idx / freq scaling are not true gradients)
+    assert gradcheck(fn, (w,))
+    assert gradgradcheck(fn, (w,))

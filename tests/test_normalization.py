@@ -236,3 +236,192 @@ def test_sync_batch_norm_is_batch_norm_without_a_process_group():
         nn.SyncBatchNorm(3)(nt.ones(3))
     assert repr(nn.SyncBatchNorm(3)) == ("SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=True, bias=True, "
                                          "track_running_stats=True)")
+
+
+# --- nn modules (wt_nnh)
+# batch_norm's fused CPU kernels against a float64 NumPy reference; gradients against float64 finite differences
+# (gradcheck), the create_graph backward against gradgradcheck.
+def _bn_ref(x, w, b, mean, var, eps=1e-5):
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+    if w is not None:
+        y = y * w.reshape(shape)
+    return y + b.reshape(shape) if b is not None else y
+
+
+def _batch_stats(x):
+    axes = (0, *range(2, x.ndim))
+    return x.mean(axis=axes), x.var(axis=axes), x.var(axis=axes, ddof=1)
+
+
+@pytest.mark.parametrize("dt", [nt.float16, nt.float32, nt.float64])
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5), (2, 3, 4, 5), (2, 3, 2, 3, 2)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_fused_train_and_eval(rng, dt, shape, affine):
+    import ntorch.nn as nn
+
+    cls = {2: nn.BatchNorm1d, 3: nn.BatchNorm1d, 4: nn.BatchNorm2d, 5: nn.BatchNorm3d}[len(shape)]
+    bn = cls(3, affine=affine, dtype=dt)
+    w = b = None
+    if affine:
+        w, b = rng.uniform(0.5, 1.5, 3), rng.uniform(-1, 1, 3)
+        bn.weight.data.copy_(nt.tensor(w, dtype=dt))
+        bn.bias.data.copy_(nt.tensor(b, dtype=dt))
+        w, b = bn.weight.detach().numpy().astype(np.float64), bn.bias.detach().numpy().astype(np.float64)
+    a = random_array(rng, shape, dt, -3, 4)
+    x = a.astype(np.float64)
+    y = bn(nt.from_numpy(a))
+    mean, var, unbiased = _batch_stats(x)
+    check(y, _bn_ref(x, w, b, mean, var), dt)
+    tol = TOL[dt]
+    np.testing.assert_allclose(bn.running_mean.numpy().astype(np.float64), 0.1 * mean, rtol=tol, atol=tol)
+    np.testing.assert_allclose(bn.running_var.numpy().astype(np.float64), 0.9 + 0.1 * unbiased, rtol=tol, atol=tol)
+    assert int(bn.num_batches_tracked) == 1 and bn.running_mean.dtype is dt
+    bn.eval()
+    rm, rv = bn.running_mean.numpy().astype(np.float64), bn.running_var.numpy().astype(np.float64)
+    check(bn(nt.from_numpy(a)), _bn_ref(x, w, b, rm, rv), dt)
+    assert int(bn.num_batches_tracked) == 1
+    np.testing.assert_array_equal(bn.running_mean.numpy().astype(np.float64), rm)
+
+
+def test_batch_norm_fused_momentum_none_and_untracked(rng):
+    import ntorch.nn as nn
+
+    bn = nn.BatchNorm2d(3, momentum=None, dtype=nt.float64)
+    xs = [rng.normal(i, 1 + i, (2, 3, 3, 4)) for i in range(3)]
+    for x in xs:
+        bn(nt.from_numpy(x))
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([_batch_stats(x)[0] for x in xs], 0), rtol=1e-12)
+    # cumulative average starting from the initial running_var of ones: (1 * 0 + sum of unbiased vars) / 3 ...
+    # torch's factor 1/k at batch k replaces the initial value at k = 1
+    np.testing.assert_allclose(bn.running_var.numpy(), np.mean([_batch_stats(x)[2] for x in xs], 0), rtol=1e-12)
+    assert int(bn.num_batches_tracked) == 3
+    free = nn.BatchNorm2d(3, track_running_stats=False, dtype=nt.float64).eval()
+    assert free.running_mean is None and free.num_batches_tracked is None
+    x = xs[0]
+    mean, var, _ = _batch_stats(x)
+    np.testing.assert_allclose(free(nt.from_numpy(x)).detach().numpy(), _bn_ref(x, np.ones(3), np.zeros(3), mean, var),
+                               rtol=1e-10, atol=1e-12)  # eval without running stats normalises by the batch's
+
+
+def test_batch_norm_fused_layouts_and_mixed_half(rng):
+    a = rng.normal(0, 2, (2, 3, 4, 5)).astype(np.float32)
+    mean, var, _ = _batch_stats(a.astype(np.float64))
+    expected = _bn_ref(a.astype(np.float64), None, None, mean, var)
+    for _name, t, _ in layouts(a):
+        got = F.batch_norm(t, None, None, training=True)
+        check(got, expected, nt.float32)
+    cl = nt.from_numpy(a).to(memory_format=nt.channels_last)
+    got = F.batch_norm(cl, None, None, training=True)
+    assert got.is_contiguous(memory_format=nt.channels_last) and not got.is_contiguous()  # torch keeps the layout
+    check(got, expected, nt.float32)
+    # float16 input with float32 parameters and running stats: the output keeps the input's dtype (torch's CPU)
+    h = a.astype(np.float16)
+    rm, rv = nt.zeros(3), nt.ones(3)
+    w, b = nt.full((3,), 2.0), nt.full((3,), 0.5)
+    got = F.batch_norm(nt.from_numpy(h), rm, rv, w, b, training=True)
+    hm, hv, hu = _batch_stats(h.astype(np.float64))
+    check(got, _bn_ref(h.astype(np.float64), np.full(3, 2.0), np.full(3, 0.5), hm, hv), nt.float16)
+    assert rm.dtype is nt.float32
+    np.testing.assert_allclose(rm.numpy(), 0.1 * hm, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rv.numpy(), 0.9 + 0.1 * hu, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_fused_edges():
+    import ntorch.nn as nn
+
+    bn = nn.BatchNorm1d(3)
+    _raises(ValueError, "Expected more than 1 value per channel when training, got input size ntorch.Size([1, 3])",
+            bn, nt.ones(1, 3))
+    bn(nt.ones(1, 3, 2))  # one sample with two positions: fine
+    bn = nn.BatchNorm2d(3)
+    bn.running_mean.fill_(0.5)
+    y = bn(nt.ones(0, 3, 2, 2))
+    assert tuple(y.shape) == (0, 3, 2, 2) and y.dtype is nt.float32
+    # torch's native_batch_norm skips an empty batch: the running stats keep their values
+    np.testing.assert_array_equal(bn.running_mean.numpy(), [0.5] * 3)
+    np.testing.assert_array_equal(bn.running_var.numpy(), [1.0] * 3)
+    assert int(bn.num_batches_tracked) == 1
+    version = bn.running_mean._version
+    bn(nt.randn(2, 3, 2, 2))
+    assert bn.running_mean._version > version  # the in-place update is visible to autograd's version checks
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_fused_gradcheck(rng, training, affine):
+    from ntorch.autograd import gradcheck, gradgradcheck
+
+    x = nt.tensor(rng.normal(0, 1, (3, 2, 4)), requires_grad=True)
+    params = (nt.tensor(rng.uniform(0.5, 1.5, 2), requires_grad=True),
+              nt.tensor(rng.uniform(-1, 1, 2), requires_grad=True)) if affine else ()
+    rm, rv = nt.tensor(rng.normal(0, 1, 2)), nt.tensor(rng.uniform(0.5, 2, 2))
+
+    def fn(x, *wb):
+        # fresh running stats each call: the training update must not change what eval reads
+        return F.batch_norm(x, rm.clone(), rv.clone(), *wb, training=training)
+
+    y = fn(x, *params)
+    assert y.grad_fn.name() == "NativeBatchNormBackward0"
+    assert gradcheck(fn, (x, *params))
+    assert gradgradcheck(fn, (x, *params))
+
+
+def test_batch_norm_fused_grads_match_numpy(rng):
+    """The training backward's closed form against float64 central differences of the NumPy reference."""
+    x = rng.normal(0, 1, (2, 3, 5))
+    w, b = rng.uniform(0.5, 1.5, 3), rng.uniform(-1, 1, 3)
+    g = rng.normal(0, 1, x.shape)
+
+    def loss(x, w, b):
+        mean, var, _ = _batch_stats(x)
+        return (_bn_ref(x, w, b, mean, var) * g).sum()
+
+    def numeric(f, a):
+        out = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            d = np.zeros_like(a)
+            d[i] = 1e-6
+            out[i] = (f(a + d) - f(a - d)) / 2e-6
+        return out
+
+    xt, wt, bt = (nt.tensor(v, requires_grad=True) for v in (x, w, b))
+    F.batch_norm(xt, None, None, wt, bt, training=True).backward(nt.tensor(g))
+    np.testing.assert_allclose(xt.grad.numpy(), numeric(lambda a: loss(a, w, b), x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(wt.grad.numpy(), numeric(lambda a: loss(x, a, b), w), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(bt.grad.numpy(), numeric(lambda a: loss(x, w, a), b), rtol=1e-6, atol=1e-7)
+    h = nt.tensor(x.astype(np.float16), requires_grad=True)
+    F.batch_norm(h, None, None, nt.tensor(w, dtype=nt.float32), None, training=True).sum().backward()
+    assert h.grad.dtype is nt.float16
+
+
+def test_batch_norm_parallel_kernels_match_serial(rng, monkeypatch):
+    """The channel-parallel (prange) kernels give the serial ones' results, and batch_norm picks them from
+    PAR_MIN elements on when Numba has several threads."""
+    from ntorch.kernels.cpu import batchnorm as BK
+
+    x = rng.normal(1, 2, (3, 5, 7))
+    g = rng.normal(0, 1, x.shape)
+    w, b = rng.uniform(0.5, 1.5, 5), rng.uniform(-1, 1, 5)
+    res = {}
+    for suffix in ("", "_p"):
+        mean, var = np.empty(5), np.empty(5)
+        getattr(BK, "batch_norm_stats" + suffix)(x, mean, var)
+        rstd = 1 / np.sqrt(var + 1e-5)
+        out = np.empty_like(x)
+        getattr(BK, "batch_norm_apply" + suffix)(x, mean, rstd, w, b, True, True, out)
+        gx, dw, db = np.empty_like(x), np.zeros(5), np.zeros(5)
+        getattr(BK, "batch_norm_backward" + suffix)(x, g, mean, rstd, w, True, True, gx, True, dw, db)
+        res[suffix] = (mean, var, out, gx, dw, db)
+    np.testing.assert_allclose(res[""][0], x.mean((0, 2)), rtol=1e-12)
+    np.testing.assert_allclose(res[""][1], x.var((0, 2)), rtol=1e-12)
+    for a, c in zip(res[""], res["_p"]):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-14)
+    monkeypatch.setattr(K, "PAR_MIN", 0)
+    monkeypatch.setattr("numba.get_num_threads", lambda: 2)
+    from ntorch.nn.normalization import _bn_kernel
+
+    assert _bn_kernel("batch_norm_apply", 1) is BK.batch_norm_apply_p
+    mean, var, _ = _batch_stats(x)
+    check(F.batch_norm(nt.tensor(x), None, None, nt.tensor(w), nt.tensor(b), training=True),
+          _bn_ref(x, w, b, mean, var), nt.float64)

@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd.grad_mode import no_grad as _no_grad
 from ..autograd.graph import needs_graph as _needs_graph
 from ..autograd.graph import record as _record
+from ..kernels.cpu.indexing import minmax as _minmax
 from ..ops import pointwise, softmax
 from ..ops.elementwise import apply as _apply
 from ..ops.elementwise import apply_inplace as _apply_inplace
@@ -147,7 +148,8 @@ def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, m
         raise NotImplementedError("embedding: sparse gradients are not supported by ntorch")
     if input.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got {dtypes.torch_name(input.dtype)} instead (while checking arguments "
+                           f"Long, Int; but got torch.{'cuda.' if input.is_cuda else ''}"
+                           f"{dtypes.torch_name(input.dtype)}Tensor instead (while checking arguments "
                            "for embedding)")
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
@@ -156,18 +158,13 @@ def embedding(input: _Tensor, weight: _Tensor, padding_idx: int | None = None, m
         if not -rows <= padding_idx < rows:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx = padding_idx % rows
+    if max_norm is not None:
+        _embedding_renorm(input, weight, float(max_norm), norm_type)
+    if type(weight._data) is np.ndarray and type(input._data) is np.ndarray:
+        return _embedding_cpu(input, weight, padding_idx, scale_grad_by_freq)
     flat = input.reshape(-1).to(dtypes.int64)
     if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= rows):
         raise IndexError("index out of range in self")
-    if max_norm is not None:
-        from .. import no_grad
-
-        with no_grad():
-            used = tensor(np.unique(flat.cpu().numpy()), device=weight.device)
-            picked = weight.index_select(0, used)
-            norms = picked.norm(norm_type, 1, keepdim=True)
-            scale = pointwise.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-            weight.index_copy_(0, used, picked * scale)
     if not _needs_graph(weight):
         return weight.index_select(0, flat).reshape(*input.shape, weight.shape[1])
     with _no_grad():
@@ -193,6 +190,60 @@ def _embedding_backward(c, g):
     if c.padding_idx is not None:
         g = pointwise.where((c.flat == c.padding_idx).reshape(-1, 1), 0.0, g)
     return (zeros((c.rows, g.shape[1]), dtype=g.dtype, device=g.device).index_add(0, c.flat, g),)
+
+
+def _embedding_renorm(input: _Tensor, weight: _Tensor, max_norm: float, norm_type: float) -> None:
+    """torch's embedding_renorm_: the looked-up rows whose norm exceeds max_norm are scaled down in place
+    (unrecorded); out-of-range indices raise before any row changes."""
+    from .. import dtypes, no_grad
+    from ..ops.creation import tensor
+
+    flat = input.reshape(-1).to(dtypes.int64)
+    rows = weight.shape[0]
+    if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= rows):
+        raise IndexError("index out of range in self")
+    with no_grad():
+        used = tensor(np.unique(flat.cpu().numpy()), device=weight.device)
+        picked = weight.index_select(0, used)
+        norms = picked.norm(norm_type, 1, keepdim=True)
+        scale = pointwise.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight.index_copy_(0, used, picked * scale)
+
+
+def _embedding_cpu(input: _Tensor, weight: _Tensor, padding_idx: int | None, scale_grad_by_freq: bool) -> _Tensor:
+    """The CPU lookup as one range check (a single min/max pass) and one np.take, recorded as a single
+    EmbeddingBackward0 node (torch's) instead of reshape / index_select / where nodes."""
+    rows, dim = weight.shape
+    flat = input._data.astype(np.int64).reshape(-1)  # a copy: the backward's indices can't change under it
+    if flat.size:
+        lo, hi = _minmax(flat)
+        if lo < 0 or hi >= rows:
+            raise IndexError("index out of range in self")
+    res = _Tensor._wrap(weight._data.take(flat, axis=0).reshape(*input.shape, dim))
+    if _needs_graph(weight):
+        node = _record("EmbeddingBackward0", _embedding_cpu_backward, (weight,), (res,))
+        node.index, node.rows, node.dim = flat, rows, dim
+        node.padding_idx, node.scale_grad_by_freq = padding_idx, scale_grad_by_freq
+    return res
+
+
+def _embedding_cpu_backward(c, g: _Tensor) -> _Tensor:
+    """_embedding_cpu's node: each output row's gradient added into its weight row (composed of recorded ops,
+    so it differentiates again); padding_idx rows get none, scale_grad_by_freq divides by the index's count."""
+    from ..ops.creation import tensor
+    from ..ops.indexing import index_add
+
+    flat = c.index
+    g2 = g.reshape(flat.size, c.dim)
+    if c.scale_grad_by_freq and flat.size:
+        counts = np.bincount(flat, minlength=c.rows)[flat]
+        g2 = g2 * tensor((1.0 / counts).reshape(-1, 1), dtype=g.dtype)
+    if c.padding_idx is not None:
+        keep = flat != c.padding_idx
+        if not keep.all():  # those rows are skipped (not multiplied by 0: an inf gradient would give nan)
+            flat = flat[keep]
+            g2 = g2.index_select(0, tensor(np.flatnonzero(keep)))
+    return index_add(g.new_zeros((c.rows, c.dim)), 0, tensor(flat), g2)
 
 
 def _cpp_name(dt) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
+from ..kernels.cpu import batchnorm as BK
 from ..kernels.cpu import norm as K
 from ..kernels.cpu.elementwise import to_half
 from ..ops._util import check_tensor
@@ -35,7 +37,7 @@ def _layer_norm_param(p: Tensor | None, name: str, shape: tuple, x: Tensor) -> T
     if p is None:
         return None
     check_tensor(p, "layer_norm", name)
-    if tuple(p.shape) != shape:
+    if p._data.shape != shape:
         raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                            f"{list(p.shape)} and normalized_shape = {list(shape)}")
     if p.dtype is not x.dtype and not (x.dtype in dtypes.HALF_DTYPES and p.dtype is dtypes.float32):
@@ -64,8 +66,8 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     if not shape:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
                            "element, but got normalized_shape = []")
-    k = len(shape)
     arr = input._data
+    k = len(shape)
     if arr.ndim < k or tuple(arr.shape[arr.ndim - k:]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
                            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}")
@@ -263,6 +265,117 @@ def _no_complex(input: Tensor, kernel: str) -> None:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.torch_name(input.dtype)}'")
 
 
+def _bn_fused_ok(input: Tensor, *params: Tensor | None) -> bool:
+    """Whether batch_norm takes the fused CPU kernels: a floating-point NumPy input and NumPy parameters."""
+    return (type(input._data) is np.ndarray and input.dtype.is_floating_point
+            and all(p is None or type(p._data) is np.ndarray for p in params))
+
+
+def _bn_kernel(name: str, size: int):
+    """batch_norm's kernel `name`, the channel-parallel one for a large input when Numba has several threads."""
+    return getattr(BK, name + "_p" if size >= K.PAR_MIN and numba.get_num_threads() > 1 else name)
+
+
+def _update_running_np(running: Tensor | None, stat: np.ndarray, momentum: float) -> None:
+    """running = (1 - momentum) * running + momentum * stat in the buffer's dtype, in place and unrecorded."""
+    if running is not None:
+        r = running._data
+        r *= 1.0 - momentum
+        r += stat.astype(r.dtype).reshape(r.shape) * momentum
+        running._bump_version()
+
+
+def _batch_norm_cpu(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None,
+                    bias: Tensor | None, training: bool, momentum: float, eps: float) -> Tensor:
+    """batch_norm as fused kernels (statistics, normalise + affine) and one NativeBatchNormBackward0 node, as
+    torch records it; an empty input leaves the running stats alone (torch's native_batch_norm skips them)."""
+    if input.numel() == 0:
+        return _affine(input * 1, weight, bias)
+    arr = input._data
+    n, c = arr.shape[0], arr.shape[1]
+    s = arr.size // (n * c)
+    compute = dtypes.compute_np(arr.dtype)
+    x = np.ascontiguousarray(arr, dtype=compute).reshape(n, c, s)
+    if training:
+        mean, var = np.empty(c), np.empty(c)
+        _bn_kernel("batch_norm_stats", x.size)(x, mean, var)
+        _update_running_np(running_mean, mean, momentum)
+        _update_running_np(running_var, var * ((n * s) / (n * s - 1)), momentum)
+    else:
+        mean = running_mean._data.astype(np.float64).reshape(c)
+        var = running_var._data.astype(np.float64).reshape(c)
+    rstd = 1.0 / np.sqrt(var + eps)
+    empty = np.empty(0, compute)
+    w = weight._data.astype(compute, copy=False).reshape(c) if weight is not None else empty
+    b = bias._data.astype(compute, copy=False).reshape(c) if bias is not None else empty
+    out = np.empty(x.shape, compute)
+    _bn_kernel("batch_norm_apply", x.size)(x, mean, rstd, w, b, weight is not None, bias is not None, out)
+    out = out.reshape(arr.shape)
+    if compute != arr.dtype:
+        out = to_half(out, arr.dtype)
+    if not arr.flags.c_contiguous:  # keep the input's layout (channels_last in, channels_last out, as torch)
+        res = np.empty_like(arr)
+        res[...] = out
+        out = res
+    res = Tensor._wrap(out)
+    if needs_graph(input, weight, bias):
+        node = record("NativeBatchNormBackward0", _batch_norm_backward, (input, weight, bias), (res,),
+                      (input, weight))
+        node.mean, node.rstd, node.training, node.eps = mean, rstd, training, eps
+        node.w_dtype = weight.dtype if weight is not None else None
+        node.b_dtype = bias.dtype if bias is not None else None
+    return res
+
+
+def _batch_norm_backward(c, g: Tensor):
+    """The fused backward kernel unless the backward itself is recorded (create_graph)."""
+    x, w = c.saved_tensors
+    need_x, need_w, need_b = c.needs_input_grad
+    if grad_mode.STATE.enabled:
+        return _batch_norm_backward_composed(c, x, w, g)
+    n, ch = x.shape[0], x.shape[1]
+    s = x.numel() // (n * ch)
+    compute = dtypes.compute_np(x.dtype.np)
+    x3 = np.ascontiguousarray(x._data, dtype=compute).reshape(n, ch, s)
+    g3 = np.ascontiguousarray(g._data, dtype=compute).reshape(n, ch, s)
+    w1 = w._data.astype(compute, copy=False).reshape(ch) if w is not None else np.empty(0, compute)
+    gx = np.empty(x3.shape, compute) if need_x else np.empty((0, 0, 0), compute)
+    dw, db = np.zeros(ch), np.zeros(ch)
+    _bn_kernel("batch_norm_backward", x3.size)(x3, g3, c.mean, c.rstd, w1, w is not None, c.training, gx, need_x,
+                                               dw, db)
+    gx = Tensor._wrap(gx.reshape(x.shape).astype(x.dtype.np, copy=False)) if need_x else None
+    gw = Tensor._wrap(dw.astype(c.w_dtype.np)) if need_w else None
+    gb = Tensor._wrap(db.astype(c.b_dtype.np)) if need_b else None
+    return gx, gw, gb
+
+
+def _batch_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
+    """The same gradients from recorded ops (they differentiate again); training recomputes the statistics
+    from x, eval uses the running statistics the forward read."""
+    from ..ops.creation import tensor
+
+    need_x, need_w, need_b = c.needs_input_grad
+    dims = (0, *range(2, x.ndim))
+    if c.training:
+        xc = x - x.mean(dims, keepdim=True)
+        rstd = ((xc * xc).mean(dims, keepdim=True) + c.eps).rsqrt()
+    else:
+        xc = x - _per_channel(tensor(c.mean, dtype=x.dtype), x.ndim)
+        rstd = _per_channel(tensor(c.rstd, dtype=x.dtype), x.ndim)
+    xhat = xc * rstd
+    gx = gw = gb = None
+    if need_x:
+        gy = g * _per_channel(w, x.ndim) if w is not None else g
+        gx = rstd * (gy - gy.mean(dims, keepdim=True) - xhat * (gy * xhat).mean(dims, keepdim=True)) \
+            if c.training else gy * rstd
+        gx = gx if gx.dtype is x.dtype else gx.to(x.dtype)
+    if need_w:
+        gw = (g * xhat).sum(dims).to(c.w_dtype)
+    if need_b:
+        gb = g.sum(dims).to(c.b_dtype)
+    return gx, gw, gb
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
                eps: float = 1e-5) -> Tensor:
@@ -283,6 +396,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         _check_mixed(input, running_mean, running_var, weight, bias)
+        if _bn_fused_ok(input, running_mean, running_var, weight, bias):
+            return _batch_norm_cpu(input, running_mean, running_var, weight, bias, True, momentum, eps)
         y, mean, var = _normalize_over(input, dims, eps)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, _unbiased(var, count), momentum)
@@ -291,6 +406,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must be defined in "
                            "evaluation mode")
     _check_mixed(input, running_mean, running_var, weight, bias)
+    if _bn_fused_ok(input, running_mean, running_var, weight, bias):
+        return _batch_norm_cpu(input, running_mean, running_var, weight, bias, False, momentum, eps)
     rm, rv = _per_channel(running_mean, input.ndim), _per_channel(running_var, input.ndim)
     return _affine((input - rm) * (rv + eps).rsqrt(), weight, bias)
 

@@ -276,6 +276,10 @@ class MultiheadAttention(Module):
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         batched = query.dim() == 3
+        if (self.batch_first and batched and query is key and key is value and key_padding_mask is None
+                and attn_mask is None and not is_causal and self._qkv_same_embed_dim and self.bias_k is None
+                and not self.add_zero_attn and (self.dropout == 0.0 or not self.training)):
+            return self._self_attention_batch_first(query, need_weights, average_attn_weights)
         key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
                                            None if attn_mask is None else attn_mask.dtype, "attn_mask", query.dtype)
         attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
@@ -299,3 +303,21 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             return out.transpose(1, 0), weights
         return out, weights
+
+    def _self_attention_batch_first(self, x: Tensor, need_weights: bool, average_attn_weights: bool):
+        """Unmasked batch-first self-attention without dropout, composed in the (B, L, E) layout: the same
+        products as the sequence-first reference (in projection, q * head_dim**-0.5 @ k^T, softmax, @ v, out
+        projection) in about 16 recorded ops instead of 30 (no transposes in and out, one copy for q, k, v)."""
+        b, length, e = x.shape
+        h = self.num_heads
+        hd = e // h
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
+        qkv = qkv.reshape(b, length, 3, h, hd).permute(2, 0, 3, 1, 4).reshape(3, b * h, length, hd)
+        q, k, v = qkv.unbind(0)
+        weights = F.softmax(linalg.bmm(q * math.sqrt(1.0 / float(hd)), k.transpose(1, 2)), dim=-1)
+        out = linalg.bmm(weights, v).reshape(b, h, length, hd).permute(0, 2, 1, 3).reshape(b, length, e)
+        out = F.linear(out, self.out_proj.weight, self.out_proj.bias)
+        if not need_weights:
+            return out, None
+        weights = weights.reshape(b, h, length, length)
+        return out, (weights.mean(dim=1) if average_attn_weights else weights)

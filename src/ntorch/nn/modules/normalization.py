@@ -5,6 +5,8 @@ from __future__ import annotations
 import numbers
 import warnings
 
+import numpy as np
+
 from ... import dtypes, ops
 from .. import functional as F
 from .. import init
@@ -89,9 +91,14 @@ class _BatchNorm(_NormBase):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.add_(1)
+            tracked = self.num_batches_tracked
+            if type(tracked._data) is np.ndarray:  # a CPU counter: += 1 on its array (an add_ op costs ~3 us)
+                tracked._data += 1
+                tracked._bump_version()
+            else:
+                tracked.add_(1)
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked)
+                factor = 1.0 / float(tracked)
         training = self.training or (self.running_mean is None and self.running_var is None)
         use_running = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if use_running else None,
