@@ -361,3 +361,48 @@ def test_default_dtype_is_used_for_float_creation():
         assert nt.tensor([1, 2]).dtype is nt.int64 and nt.arange(3).dtype is nt.int64
     finally:
         nt.set_default_dtype(old)
+
+
+# torch converts a fill value with its checked Scalar conversion (c10::checked_convert): out of the dtype's range
+# raises, for floats too (1e6 into float16), while a negative int wraps into an unsigned type. Indexed assignment
+# of a Python number checks the same way, except into a 16-bit float (torch 2.13 stores inf there). Expected values
+# and messages: torch 2.13.
+_OVERFLOW = [
+    (lambda: nt.full((2,), 1e6, dtype=nt.float16), "c10::Half"),
+    (lambda: nt.full((2,), 70000, dtype=nt.float16), "c10::Half"),
+    (lambda: nt.full((2,), 1e300, dtype=nt.float32), "float"),
+    (lambda: nt.full((2,), 1e39, dtype=nt.bfloat16), "c10::BFloat16"),
+    (lambda: nt.full_like(nt.zeros(2, dtype=nt.float16), 1e6), "c10::Half"),
+    (lambda: nt.zeros(2, dtype=nt.float16).new_full((2,), 1e6), "c10::Half"),
+    (lambda: nt.zeros(2, dtype=nt.float16).fill_(1e6), "c10::Half"),
+    (lambda: nt.zeros(2).fill_(1e300), "float"),
+    (lambda: nt.zeros(2, dtype=nt.int8).fill_(300), "int8_t"),
+    (lambda: nt.zeros(2, dtype=nt.uint8).fill_(256), "uint8_t"),
+    (lambda: nt.zeros(2, dtype=nt.int32).fill_(2.5e9), "int"),
+    (lambda: nt.zeros(2, dtype=nt.int32).fill_(float("nan")), "int"),
+    (lambda: nt.zeros(2, dtype=nt.int8).__setitem__(0, 300), "int8_t"),
+    (lambda: nt.zeros(2, dtype=nt.int8).__setitem__(0, 300.5), "int8_t"),
+    (lambda: nt.zeros(2, dtype=nt.uint8).__setitem__(0, -1.0), "uint8_t"),
+    (lambda: nt.zeros(2).__setitem__(0, 1e300), "float"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_OVERFLOW)))
+def test_fill_values_use_torchs_checked_conversion(case):
+    fn, ctype = _OVERFLOW[case]
+    with pytest.raises(RuntimeError, match=f"^value cannot be converted to type {re.escape(ctype)} without overflow$"):
+        fn()
+
+
+def test_fill_values_that_torch_accepts():
+    assert nt.zeros(2, dtype=nt.uint8).fill_(-1).tolist() == [255, 255]
+    assert nt.full((2,), float("inf"), dtype=nt.float16).tolist() == [float("inf")] * 2
+    assert nt.zeros(2, dtype=nt.float16).fill_(nt.tensor(1e6)).tolist() == [float("inf")] * 2  # a tensor: unchecked
+    x = nt.zeros(2, dtype=nt.float16)
+    x[0] = 70000
+    assert x.tolist() == [float("inf"), 0.0]
+    y = nt.zeros(2, dtype=nt.uint8)
+    y[0] = -1
+    assert y.tolist() == [255, 0]
+    with pytest.raises(ValueError, match="^Overflow when unpacking long long$"):
+        nt.zeros(2)[0] = 2**70

@@ -631,7 +631,8 @@ def test_factories_size_errors(size, error, match):
 @pytest.mark.parametrize("value,dtype,want", [
     (2.0, None, np.full((2, 2), 2.0, np.float32)), (-0.0, None, np.full((2, 2), -0.0, np.float32)),
     (3, None, np.full((2, 2), 3, np.int64)), (True, None, np.full((2, 2), True)),
-    (1e6, ntorch.float16, np.full((2, 2), np.inf, np.float16)), (-1, ntorch.uint8, np.full((2, 2), 255, np.uint8)),
+    (float("inf"), ntorch.float16, np.full((2, 2), np.inf, np.float16)),
+    (-1, ntorch.uint8, np.full((2, 2), 255, np.uint8)),
     (2.7, ntorch.int32, np.full((2, 2), 2, np.int32)), (1, ntorch.bool, np.full((2, 2), True)),
     (float("nan"), ntorch.float64, np.full((2, 2), np.nan)), (0, ntorch.float16, np.zeros((2, 2), np.float16)),
 ])

@@ -114,9 +114,14 @@ def moveaxis(arr, src, dst):
 
 
 def copy_into(dst, src) -> None:
-    """dst[...] = src: src an array of dst's device (broadcast to dst's shape, cast to its dtype) or a scalar."""
+    """dst[...] = src: src an array of dst's device (broadcast to dst's shape, cast to its dtype) or a scalar. A
+    value past a 16-bit float's range becomes inf silently, as torch's copy."""
     if type(dst) is not CudaArray:
-        dst[...] = src
+        if dst.dtype.itemsize == 2 and dst.dtype.kind in "fV":
+            with np.errstate(over="ignore"):
+                dst[...] = src
+        else:
+            dst[...] = src
         return
     dt = dtypes._FROM_NP[dst.dtype]
     if type(src) is CudaArray:

@@ -42,14 +42,17 @@ def is_scalar(x) -> bool:
 
 
 _C_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
-           "float16": "c10::Half", "float32": "float", "float64": "double"}
+           "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double"}
 
 
 def check_scalar_fits(value, dt: dtypes.dtype) -> None:
     """torch's checked conversion of a Scalar argument to dt (c10::checked_convert): a number outside dt's range
-    raises, as do NaN and infinities for an integer type; an unsigned type also takes -max..-1 from an integer."""
+    raises, as do NaN and infinities for an integer type; an unsigned type also takes -max..-1 from an integer.
+    A Python int outside int64 fails torch's argument parsing first (ValueError)."""
     if type(value) is float and -65504.0 <= value <= 65504.0 and dt.is_floating_point:
         return  # (fits every floating dtype)
+    if type(value) is int and not -(1 << 63) <= value < (1 << 63):
+        raise ValueError("Overflow when unpacking long long")
     if isinstance(value, bool | np.bool_) or dt is dtypes.bool or not is_scalar(value) or dt.is_complex:
         return
     if isinstance(value, complex | np.complexfloating):
@@ -66,6 +69,16 @@ def check_scalar_fits(value, dt: dtypes.dtype) -> None:
             fits = (-int(info.max) if info.min == 0 else int(info.min)) <= int(value) <= int(info.max)
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {_C_TYPE[dt.name]} without overflow")
+
+
+def fill_value(value, dt: dtypes.dtype):
+    """A checked fill value as dt holds it: bool for bool, and a negative int wrapped for an unsigned type (torch
+    fills uint8 with 255 for -1; NumPy would refuse it)."""
+    if dt is dtypes.bool:
+        return bool(value)
+    if not dt.is_floating_point and isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
+        return int(np.array(int(value)).astype(dt.np))
+    return value
 
 
 def check_tensor(x, op: str, name: str = "input") -> Tensor:

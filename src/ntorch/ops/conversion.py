@@ -8,7 +8,7 @@ from .. import _arrays, devices, dtypes, layouts
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
-from ._util import check_scalar_fits, is_scalar
+from ._util import check_scalar_fits, fill_value, is_scalar
 from .elementwise import apply
 
 _GRAD = grad_mode.STATE
@@ -191,9 +191,12 @@ def fill_(self: Tensor, value) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
-        value = value.item()
-    if not is_scalar(value):
+        value = value.item()  # (a tensor's value is cast, unchecked, as torch's copy)
+    elif not is_scalar(value):
         raise TypeError(f"fill_(): argument 'value' must be Number, not {type(value).__name__}")
+    else:
+        check_scalar_fits(value, self.dtype)  # torch's checked Scalar conversion
+        value = fill_value(value, self.dtype)
     if inplace.involved(self):
         return _inplace_overwrite(self, value, None)
     _arrays.copy_into(self._data, value)

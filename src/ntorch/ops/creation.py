@@ -10,7 +10,7 @@ import numpy as np
 from .. import _arrays, dtypes, layouts
 from ..devices import as_device, cuda_index
 from ..tensor import Tensor
-from ._util import check_scalar_fits, is_scalar
+from ._util import check_scalar_fits, fill_value, is_scalar
 
 _SEQ_TYPES = (tuple, list)
 
@@ -298,23 +298,14 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return Tensor._wrap(arr)
 
 
-def _fill_value(value, dt: dtypes.dtype):
-    """A checked fill value as dt holds it: bool for bool, and a negative int wrapped for an unsigned type (torch
-    fills uint8 with 255 for -1; NumPy would refuse it)."""
-    if dt is dtypes.bool:
-        return bool(value)
-    if not dt.is_floating_point and isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
-        return int(np.array(int(value)).astype(dt.np))
-    return value
-
-
 def _filled(size, value, dtype, op: str, requires_grad: bool, device) -> Tensor:
     d = as_device(device)
     shape = _shape_arg(size, op)
     dt = _dt(dtype)
     if not (type(value) is int and 0 <= value <= 1):  # (0 and 1 fit every dtype)
         _check_overflow([value], dt, scalar_op=True)
-        value = _fill_value(value, dt)
+        check_scalar_fits(value, dt)  # torch's fill: the checked Scalar conversion (1e6 into float16 raises)
+        value = fill_value(value, dt)
     if d.type == "cuda":  # filled on the device, no host array
         arr = _arrays.empty(shape, dt.np, cuda_index(d))
         _arrays.copy_into(arr, value)
@@ -417,7 +408,8 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device, memory_format
             raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not "
                             f"{type(fill).__name__}")
         _check_overflow([fill], dt, scalar_op=True)
-        fill = _fill_value(fill, dt)
+        check_scalar_fits(fill, dt)
+        fill = fill_value(fill, dt)
     if d.type == "cuda":  # the same layout rule on the device, filled by the fill kernel
         arr = _arrays.empty_strided(input._data.shape, strides, dt.np, cuda_index(d))
         if fill is not None:

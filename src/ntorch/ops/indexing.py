@@ -34,7 +34,7 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_scalar_fits, check_tensor, is_scalar, takes_out
+from ._util import check_scalar_fits, check_tensor, fill_value, is_scalar, takes_out
 from .elementwise import apply
 from .shape import _slice_backward
 
@@ -300,7 +300,9 @@ def setitem(self: Tensor, index, value) -> None:
             src = src.reshape(tuple(src.shape[lead:]))
         src = expand(src, target.shape)._data
     elif isinstance(value, bool | int | float | np.generic):
-        src = value
+        if self.dtype not in dtypes.HALF_DTYPES:  # torch checks the conversion, except into a 16-bit float (inf)
+            check_scalar_fits(value, self.dtype)
+        src = fill_value(value, self.dtype)
     elif isinstance(value, complex):
         check_scalar_fits(value, self.dtype)  # (a complex number only goes into a complex tensor)
         src = value
