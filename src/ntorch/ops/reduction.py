@@ -782,38 +782,37 @@ def _along(op: str, x, dim: int, keepdim: bool):
 _ARG_NP = np.dtype(np.int64)
 
 
+# max / min: (whole-tensor reduction, its node, the dim form's node, the dim form's result type)
+_EXTREMES = {"max": ("amax", "MaxBackward1", "MaxBackward0", max_result),
+             "min": ("amin", "MinBackward1", "MinBackward0", min_result)}
+
+
+def _extreme(op: str, input: Tensor, dim, keepdim: bool, other, out):
+    """max / min: the small-input fast paths (everything, or one int dim), else the general _max_min_out."""
+    if other is None and out is None:
+        whole, node_all, node_dim, result = _EXTREMES[op]
+        if dim is None:
+            res = _whole(whole, input)
+            if res is not None:
+                if input._requires_grad:
+                    _track(node_all, _amax_backward, input, (res,), (input, res), None, False)
+                return res
+        elif type(dim) is int:
+            r = _along(op + ".dim", input, dim, keepdim)
+            if r is not None:
+                vals, idx = r
+                if input._requires_grad:
+                    _track(node_dim, _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
+                return result(vals, idx)
+    return _max_min_out(op, input, dim, keepdim, other, out)
+
+
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
-    if dim is None and other is None and out is None:
-        res = _whole("amax", input)
-        if res is not None:
-            if input._requires_grad:
-                _track("MaxBackward1", _amax_backward, input, (res,), (input, res), None, False)
-            return res
-    elif type(dim) is int and other is None and out is None:
-        r = _along("max.dim", input, dim, keepdim)
-        if r is not None:
-            vals, idx = r
-            if input._requires_grad:
-                _track("MaxBackward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
-            return max_result(vals, idx)
-    return _max_min_out("max", input, dim, keepdim, other, out)
+    return _extreme("max", input, dim, keepdim, other, out)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
-    if dim is None and other is None and out is None:
-        res = _whole("amin", input)
-        if res is not None:
-            if input._requires_grad:
-                _track("MinBackward1", _amax_backward, input, (res,), (input, res), None, False)
-            return res
-    elif type(dim) is int and other is None and out is None:
-        r = _along("min.dim", input, dim, keepdim)
-        if r is not None:
-            vals, idx = r
-            if input._requires_grad:
-                _track("MinBackward0", _max_dim_backward, input, (vals, idx), (idx,), dim, keepdim)
-            return min_result(vals, idx)
-    return _max_min_out("min", input, dim, keepdim, other, out)
+    return _extreme("min", input, dim, keepdim, other, out)
 
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
