@@ -149,7 +149,7 @@ def _bind() -> None:
             setattr(T, name + "_", _unary_inplace(name))
     for alias, name in (("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"), ("sgn", "sign")):
         setattr(T, alias + "_", _unary_inplace(name))
-    for name in ("add", "sub", "mul", "div", "remainder", "fmod", "atan2", "maximum", "minimum",
+    for name in ("add", "sub", "mul", "div", "remainder", "fmod", "atan2",  # (torch has no maximum_/minimum_)
                  "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or", "logical_xor",
                  "copysign", "xlogy", "ldexp", "nextafter", "gcd", "lcm", "bitwise_left_shift",
                  "bitwise_right_shift"):

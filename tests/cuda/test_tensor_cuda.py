@@ -582,7 +582,7 @@ def test_out_argument():
 
 INPLACE = {
     "add_": lambda s, o: s.add_(o), "add_alpha": lambda s, o: s.add_(o, alpha=2), "sub_": lambda s, o: s.sub_(o),
-    "mul_": lambda s, o: s.mul_(o), "div_": lambda s, o: s.div_(o), "maximum_": lambda s, o: s.maximum_(o),
+    "mul_": lambda s, o: s.mul_(o), "div_": lambda s, o: s.div_(o), "maximum_out": lambda s, o: nt.maximum(s, o, out=s),
     "pow_": lambda s, o: s.pow_(2), "clamp_": lambda s, o: s.clamp_(-1, 1), "relu_": lambda s, o: s.relu_(),
     "exp_": lambda s, o: s.exp_(), "neg_": lambda s, o: s.neg_(), "iadd": lambda s, o: s.__iadd__(o),
     "imul_scalar": lambda s, o: s.__imul__(3), "itruediv": lambda s, o: s.__itruediv__(o),

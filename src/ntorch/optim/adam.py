@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from ..ops.creation import zeros_like
 from ..ops.optim_kernels import adam_, fusable
+from ..ops.pointwise import FUNCTIONS as _POINTWISE
 from .optimizer import (
     Optimizer,
     Params,
@@ -79,7 +80,7 @@ class Adam(Optimizer):
                 step_size = lr / bias_correction1
                 bias_correction2_sqrt = bias_correction2**0.5
                 if amsgrad:
-                    max_sq.maximum_(exp_avg_sq)
+                    _POINTWISE["maximum"](max_sq, exp_avg_sq, out=max_sq)
                     denom = max_sq.sqrt()
                 else:
                     denom = exp_avg_sq.sqrt()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..ops.creation import zeros_like
+from ..ops.pointwise import FUNCTIONS as _POINTWISE
 from .optimizer import (
     Optimizer,
     Params,
@@ -48,7 +49,7 @@ class Adamax(Optimizer):
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
                 exp_avg.lerp_(grad, 1 - beta1)
-                exp_inf.mul_(beta2).maximum_(grad.abs().add_(eps))
+                _POINTWISE["maximum"](exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
                 clr = lr / (1 - beta1**step)
                 p.addcdiv_(exp_avg, exp_inf, value=-clr)
         return loss
