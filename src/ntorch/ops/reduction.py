@@ -827,30 +827,26 @@ def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     return _run(op, input, dim, keepdim, dtypes.int64)  # dim None: the flattened input's index (C order)
 
 
-def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def _arg_extreme(op: str, input: Tensor, dim, keepdim: bool, out: Tensor | None) -> Tensor:
+    """argmax / argmin: the small-input fast paths (everything, or one int dim), else the general _arg."""
     if dim is None and not keepdim and out is None:  # (bool inputs have no contiguous entry: an error below)
-        res = _whole("argmax", input)
+        res = _whole(op, input)
         if res is not None:
             return res
     elif type(dim) is int and out is None:
-        res = _along("argmax", input, dim, keepdim)
+        res = _along(op, input, dim, keepdim)
         if res is not None:
             return res
-    _check_out_dtype(out, "argmax", dtypes.int64)
-    return _maybe_out(_arg("argmax", input, dim, keepdim), out, "argmax")
+    _check_out_dtype(out, op, dtypes.int64)
+    return _maybe_out(_arg(op, input, dim, keepdim), out, op)
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    return _arg_extreme("argmax", input, dim, keepdim, out)
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
-    if dim is None and not keepdim and out is None:  # (bool inputs have no contiguous entry: an error below)
-        res = _whole("argmin", input)
-        if res is not None:
-            return res
-    elif type(dim) is int and out is None:
-        res = _along("argmin", input, dim, keepdim)
-        if res is not None:
-            return res
-    _check_out_dtype(out, "argmin", dtypes.int64)
-    return _maybe_out(_arg("argmin", input, dim, keepdim), out, "argmin")
+    return _arg_extreme("argmin", input, dim, keepdim, out)
 
 
 def _correction(op: str, unbiased, correction) -> float:
