@@ -30,6 +30,9 @@ NO_DEVICE_SCRIPT = textwrap.dedent("""
     assert nc.memory_allocated() == nc.max_memory_allocated() == nc.memory_reserved() == 0
     assert nc.max_memory_reserved() == 0
     nc.empty_cache(); nc.reset_peak_memory_stats()
+    assert nc.memory_stats() == {} and nc.is_initialized() is False and nc.is_bf16_supported() is False
+    with nc.device(None), nc.stream(None):  # torch's no-op forms need no device
+        pass
     from ntorch.cuda import array as ca, dlpack as dl
     class CudaProducer:
         def __dlpack_device__(self):
@@ -38,7 +41,9 @@ NO_DEVICE_SCRIPT = textwrap.dedent("""
             raise AssertionError("must not be asked for a capsule")
     calls = [nc.current_device, lambda: nc.set_device(0), nc.synchronize, nc.get_device_name,
              nc.get_device_properties, lambda: ca.empty((2,), np.float32), lambda: ca.from_host(np.ones(2)),
-             lambda: dl.from_dlpack(CudaProducer())]
+             lambda: dl.from_dlpack(CudaProducer()), nc.Stream, nc.current_stream, nc.default_stream,
+             lambda: nc.Event().record(), nc.init, nc.get_device_capability, nc.mem_get_info,
+             lambda: nc.device(0)]
     for call in calls:
         try:
             call()

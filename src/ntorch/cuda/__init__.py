@@ -3,8 +3,9 @@
 Importing this package is cheap: numba.cuda (and with it a CUDA context) is imported only when a function
 needs a device. Under NUMBA_ENABLE_CUDASIM=1 Numba's CUDA simulator counts as one device.
 
-Streams: everything runs on the legacy default stream for now, so device work is ordered as the program
-issues it and host copies synchronise implicitly. Interop exports name that stream (1) to consumers.
+Streams: every kernel runs on the legacy default stream, so device work is ordered as the program issues it and
+host copies synchronise implicitly. Interop exports name that stream (1) to consumers. torch's Stream / Event
+API (ntorch.cuda.streams) works on top of that: events time and order work, streams can be waited on.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ __all__ = [
     "synchronize", "get_device_name", "get_device_properties", "memory_allocated", "max_memory_allocated",
     "memory_reserved", "max_memory_reserved", "empty_cache", "reset_peak_memory_stats", "manual_seed",
     "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state", "set_rng_state", "get_rng_state_all",
-    "set_rng_state_all",
+    "set_rng_state_all", "get_device_capability", "is_initialized", "init", "device", "device_of",
+    "is_bf16_supported", "mem_get_info", "memory_stats", "Stream", "Event", "StreamContext", "stream",
+    "current_stream", "default_stream", "set_stream",
 ]
 
 
@@ -195,6 +198,57 @@ def get_device_name(device=None) -> str:
     return get_device_properties(device).name
 
 
+def get_device_capability(device=None) -> tuple[int, int]:
+    """(major, minor) compute capability, e.g. (9, 0) for an H100."""
+    props = get_device_properties(device)
+    return props.major, props.minor
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: ntorch's CUDA back end has no bfloat16 (numba-cuda has no bfloat16 type; it is CPU-only)."""
+    return False
+
+
+def is_initialized() -> bool:
+    """Whether CUDA was set up in this process: init() was called or device memory was allocated."""
+    from .allocator import all_allocators
+
+    return bool(_state.get("initialized")) or bool(all_allocators())
+
+
+def init() -> None:
+    """Set up CUDA now (a context on the current device) instead of at the first device tensor."""
+    require_device()
+    if not is_simulator():
+        numba_cuda().current_context()
+    _state["initialized"] = True
+
+
+class device:
+    """`with ntorch.cuda.device(d):` makes d the current device inside the block (None or -1: no change)."""
+
+    def __init__(self, device) -> None:
+        self.idx = -1 if device is None or (isinstance(device, int) and device == -1) else device_index(device)
+        self.prev_idx = -1
+
+    def __enter__(self) -> None:
+        if self.idx != -1:
+            self.prev_idx = current_device()
+            if self.prev_idx != self.idx:
+                set_device(self.idx)
+
+    def __exit__(self, *exc) -> None:
+        if self.idx != -1 and self.prev_idx != self.idx:
+            set_device(self.prev_idx)
+
+
+class device_of(device):
+    """`with ntorch.cuda.device_of(t):` makes t's device current (a CPU tensor: no change)."""
+
+    def __init__(self, obj) -> None:
+        super().__init__(obj.get_device() if getattr(obj, "is_cuda", False) else -1)
+
+
 # Memory statistics. As in PyTorch, they read 0 (and touch no driver) until something was allocated.
 
 def _stats(device):
@@ -226,6 +280,30 @@ def max_memory_reserved(device=None) -> int:
     """Peak of memory_reserved() since the start or the last reset_peak_memory_stats()."""
     s = _stats(device)
     return 0 if s is None else s.peak_reserved
+
+
+def mem_get_info(device=None) -> tuple[int, int]:
+    """(free, total) bytes of the device, as the driver reports them (the simulator: host memory)."""
+    from .allocator import NumbaDriver
+
+    idx = device_index(device)
+    if is_simulator():
+        total = get_device_properties(idx).total_memory
+        return max(total - memory_reserved(idx), 0), total
+    with numba_cuda().gpus[idx]:
+        return NumbaDriver.mem_info()
+
+
+def memory_stats(device=None) -> dict:
+    """The caching allocator's counters under torch's key names (empty until something was allocated)."""
+    s = _stats(device)
+    if s is None:
+        return {}
+    return {
+        "allocated_bytes.all.current": s.allocated, "allocated_bytes.all.peak": s.peak_allocated,
+        "reserved_bytes.all.current": s.reserved, "reserved_bytes.all.peak": s.peak_reserved,
+        "num_device_alloc": s.driver_allocs,
+    }
 
 
 def empty_cache() -> None:
@@ -301,3 +379,14 @@ def set_rng_state_all(new_states) -> None:
     for index, state in enumerate(new_states):
         set_rng_state(state, index)
 
+
+
+from .streams import (  # noqa: E402  (streams.py imports the device helpers above)
+    Event,
+    Stream,
+    StreamContext,
+    current_stream,
+    default_stream,
+    set_stream,
+    stream,
+)
