@@ -372,3 +372,25 @@ def test_chained_scheduler_multiplies_and_round_trips():
         S.ChainedScheduler([])
     with pytest.raises(TypeError, match="ChainedScheduler at index 0 should have `optimizer` as its attribute"):
         S.ChainedScheduler([object()], optimizer=opt)
+
+
+SCHEDULERS_WITH_GET_LR = [
+    lambda o: S.StepLR(o, 2), lambda o: S.MultiStepLR(o, [2]), lambda o: S.ExponentialLR(o, 0.9),
+    lambda o: S.CosineAnnealingLR(o, 5), lambda o: S.CosineAnnealingWarmRestarts(o, 3),
+    lambda o: S.LinearLR(o), lambda o: S.ConstantLR(o), lambda o: S.PolynomialLR(o),
+    lambda o: S.LambdaLR(o, lambda e: 1.0), lambda o: S.MultiplicativeLR(o, lambda e: 0.9),
+    lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=10), lambda o: S.CyclicLR(o, 0.01, 0.1),
+]
+
+
+@pytest.mark.parametrize("make", SCHEDULERS_WITH_GET_LR)
+def test_get_lr_outside_step_warns_as_torch_and_step_does_not(make):
+    opt = _opt()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # construction and step() call get_lr without a warning
+        sched = make(opt)
+        opt.step()
+        sched.step()
+    with pytest.warns(UserWarning, match=r"please use `get_last_lr\(\)`"):
+        sched.get_lr()
+    assert sched.state_dict()["_get_lr_called_within_step"] is False  # torch saves the flag too
