@@ -4,6 +4,7 @@ import collections
 import io
 import os
 import pickle
+import struct
 import zipfile
 
 import numpy as np
@@ -182,3 +183,71 @@ def test_parameters_and_a_module_checkpoint_round_trip(rng):
         o.step()
     for a, b in zip(model.parameters(), twin.parameters()):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def _pickle_globals(raw: bytes) -> set[str]:
+    import pickletools
+
+    return {arg for op, arg, _pos in pickletools.genops(raw) if op.name == "GLOBAL"}
+
+
+def test_the_file_is_torch_format():
+    """torch.load reads what ntorch.save writes (checked against torch 2.13 by hand: this test pins the layout
+    torch's reader needs, since the tests never import torch)."""
+    t = ntorch.arange(6.0).reshape(2, 3)
+    obj = {"w": t, "row": t[1], "p": ntorch.nn.Parameter(ntorch.ones(2)), "dt": ntorch.complex64,
+           "size": t.shape, "dev": ntorch.device("cuda", 1), "flags": ntorch.tensor([True, False])}
+    buf = io.BytesIO()
+    save(obj, buf)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+        names = zf.namelist()
+        assert names[0] == "archive/data.pkl" and names[-2:] == ["archive/version", "archive/.data/serialization_id"]
+        assert {"archive/byteorder", "archive/.format_version", "archive/.storage_alignment"} <= set(names)
+        assert zf.read("archive/version") == b"3\n" and zf.read("archive/byteorder") == b"little"
+        data = sorted(n for n in names if n.startswith("archive/data/"))
+        assert data == ["archive/data/0", "archive/data/1", "archive/data/2"]  # w and row share storage 0
+        assert zf.read("archive/data/0") == np.arange(6.0, dtype=np.float32).tobytes()
+        assert zf.read("archive/data/2") == b"\x01\x00"
+        for info in zf.infolist():  # every record's bytes start 64-byte aligned (torch.load(mmap=True) needs it)
+            name_len, extra_len = struct.unpack("<HH", buf.getvalue()[info.header_offset + 26:][:4])
+            assert (info.header_offset + 30 + name_len + extra_len) % 64 == 0, info.filename
+        globals_ = _pickle_globals(zf.read("archive/data.pkl"))
+    assert globals_ == {"torch._utils _rebuild_tensor_v2", "torch._utils _rebuild_parameter", "torch FloatStorage",
+                        "torch BoolStorage", "torch complex64", "torch Size", "torch device",
+                        "collections OrderedDict"}
+    buf.seek(0)
+    out = load(buf)
+    assert out["dt"] is ntorch.complex64 and out["size"] == ntorch.Size([2, 3])
+    assert out["dev"] == ntorch.device("cuda", 1) and out["flags"].tolist() == [True, False]
+    assert out["row"].storage_offset() == 3 and out["row"].untyped_storage() is out["w"].untyped_storage()
+
+
+def test_files_of_ntorch_earlier_format_still_load():
+    """Before ntorch wrote torch's format: storages.json, one .npy per storage, ntorch persistent ids."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("version", b"1")
+        pid = ("ntorch.tensor", "0", 0, (2, 2), (2, 1), 1, True, False)
+
+        class _P(pickle.Pickler):
+            def persistent_id(self, obj):
+                return pid if obj == "T" else None
+
+        raw = io.BytesIO()
+        _P(raw, protocol=2).dump({"t": "T", "n": 1})
+        zf.writestr("data.pkl", raw.getvalue())
+        zf.writestr("storages.json", '{"0": {"dtype": "float64", "location": "cpu", "numel": 5, "refs": 1}}')
+        npy = io.BytesIO()
+        np.save(npy, np.arange(5.0), allow_pickle=False)
+        zf.writestr("storages/0.npy", npy.getvalue())
+    buf.seek(0)
+    out = load(buf)
+    assert out["n"] == 1 and out["t"].requires_grad and out["t"].tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_a_dtype_view_of_shared_memory_is_saved_as_its_own_copy():
+    x = ntorch.tensor([1.0, -2.0])
+    bits = x.view(ntorch.int32)
+    out = _round_trip([x, bits])
+    assert out[0].tolist() == [1.0, -2.0] and out[1].tolist() == bits.tolist()
+    assert out[1].dtype is ntorch.int32

@@ -1,20 +1,23 @@
 """ntorch.save / ntorch.load: tensors and containers of them (state_dicts) to a file and back.
 
-File format (a zip archive, entries stored uncompressed):
+ntorch.save writes torch's own zip format (what torch.save has written since 1.6), so `torch.load` reads ntorch
+checkpoints and ntorch.load reads torch's (torch_format.py):
 
-* ``version``: the format version, ``b"1"``.
-* ``data.pkl``: the object, pickled (protocol 2, as torch) with every tensor replaced by a persistent id
-  ``("ntorch.tensor", storage_key, tensor_id, shape, strides, storage_offset, requires_grad, is_parameter)``;
-  strides and offset count elements of the storage; tensor_id keeps one tensor met twice one object; an
-  ``nn.Parameter`` loads back as a Parameter.
-* ``storages.json``: ``{storage_key: {"dtype": "float32", "location": "cpu" | "cuda:0", "numel": n, "refs": k}}``.
-* ``storages/<storage_key>.npy``: the storage's elements, a 1-d ``.npy`` array (NumPy's documented format, read back
-  with ``allow_pickle=False``).
+* ``archive/data.pkl``: the object, pickled (protocol 2) with every tensor written as torch writes it, a call of
+  ``torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, OrderedDict())`` (an
+  ``nn.Parameter``: ``torch._utils._rebuild_parameter(tensor, requires_grad, OrderedDict())``) whose storage is
+  the persistent id ``('storage', torch.<Type>Storage, key, location, numel)``; ntorch dtypes, devices and Size
+  are written as ``torch.float32``, ``torch.device(...)``, ``torch.Size(...)``. Nothing of torch is imported:
+  those names are written as pickle GLOBAL opcodes and mapped back to ntorch's on load.
+* ``archive/data/<key>``: each storage's raw little-endian bytes, aligned to 64 bytes in the file as torch's;
+  ``archive/version``, ``byteorder``, ``.format_version``, ``.storage_alignment``, ``.data/serialization_id``.
 
-Tensors that share memory (a tensor and its views) point at one storage record, so they share memory again after
-loading, as in torch. Loading is safe by default: ``weights_only=True`` unpickles with an allow-list of classes
-(containers, numbers, strings, ntorch dtypes/devices/Size) and refuses any other global with torch's
-"Weights only load failed" UnpicklingError; tensor data never goes through pickle.
+Tensors that share memory (a tensor and its views) point at one storage, so they share memory again after
+loading, as in torch; a view with another dtype of the same memory is saved as its own copy. Loading is safe by
+default: ``weights_only=True`` unpickles with an allow-list of classes (containers, numbers, strings,
+dtypes/devices/Size and torch's tensor-rebuild functions) and refuses any other global with torch's "Weights only
+load failed" UnpicklingError; tensor data never goes through pickle. Files written by ntorch before it wrote
+torch's format (``storages.json`` plus one ``.npy`` per storage) still load.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import io
 import json
 import os
 import pickle
+import secrets
+import struct
 import zipfile
 from collections.abc import Callable
 from typing import IO, Any
@@ -37,64 +42,127 @@ from .tensor import Size, Tensor
 
 __all__ = ["save", "load"]
 
-FORMAT_VERSION = b"1"
 DEFAULT_PROTOCOL = 2
-_TAG = "ntorch.tensor"
+_TAG = "ntorch.tensor"  # the persistent ids of ntorch's earlier format (still read)
+_ALIGNMENT = 64
 
 FileLike = str | os.PathLike | IO[bytes]
 
 
 # -- save ---------------------------------------------------------------------------------------------------------
-class _Pickler(pickle.Pickler):
-    """Pickles the object with tensors as persistent ids, collecting their storages."""
+class _Global:
+    """A name of torch's namespace (torch.float32, torch._utils._rebuild_tensor_v2, ...), pickled as the GLOBAL
+    opcode that torch.load resolves: ntorch writes torch's names without importing torch."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __call__(self, *args):  # pickle's save_reduce wants a callable; this one is never called
+        raise TypeError(f"{self.module}.{self.name} is a pickling placeholder")
+
+
+_GLOBALS: dict[tuple[str, str], _Global] = {}
+
+
+def _torch_name(module: str, name: str) -> _Global:
+    """One placeholder per name, so that the pickle memo writes each GLOBAL once."""
+    key = (module, name)
+    g = _GLOBALS.get(key)
+    if g is None:
+        g = _GLOBALS[key] = _Global(module, name)
+    return g
+
+
+_STORAGE_NAMES = {
+    dtypes.float32: "FloatStorage", dtypes.float64: "DoubleStorage", dtypes.float16: "HalfStorage",
+    dtypes.bfloat16: "BFloat16Storage", dtypes.int64: "LongStorage", dtypes.int32: "IntStorage",
+    dtypes.int16: "ShortStorage", dtypes.int8: "CharStorage", dtypes.uint8: "ByteStorage",
+    dtypes.bool: "BoolStorage", dtypes.complex64: "ComplexFloatStorage", dtypes.complex128: "ComplexDoubleStorage",
+}
+
+
+class _StorageRef:
+    """A tensor's storage inside the pickle: persistent_id turns it into torch's storage tuple."""
+
+    __slots__ = ("key", "dtype", "location", "numel")
+
+    def __init__(self, key: str, dtype: dtypes.dtype, location: str, numel: int) -> None:
+        self.key, self.dtype, self.location, self.numel = key, dtype, location, numel
+
+
+class _Pickler(pickle._Pickler):
+    """The Python pickler (its dispatch table can be extended), writing tensors, dtypes, devices and Size as
+    torch.save does and collecting the storages to write beside the pickle."""
+
+    dispatch = dict(pickle._Pickler.dispatch)
 
     def __init__(self, file, protocol: int) -> None:
         super().__init__(file, protocol)
-        self.storages: dict[str, dict[str, Any]] = {}  # key -> {"storage", "tensor", "dtype", "refs", "numel"}
-        self._keys: dict[int, str] = {}
-        self._tensor_ids: dict[int, int] = {}
+        self.storages: dict[str, tuple[Any, int]] = {}  # key -> (storage flat array, numel)
+        self._keys: dict[int, tuple[str, dtypes.dtype]] = {}  # id(storage) -> (key, dtype)
         self._alive: list = []  # keeps ids unique while pickling
 
+    def _save_global(self, obj: _Global) -> None:
+        self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
+        self.memoize(obj)
+
+    def _save_dtype(self, obj: dtypes.dtype) -> None:
+        self.save(_torch_name("torch", obj.name))
+
+    dispatch[_Global] = _save_global
+    dispatch[dtypes.dtype] = _save_dtype
+
     def persistent_id(self, obj):
-        if not isinstance(obj, Tensor):
+        if type(obj) is not _StorageRef:
             return None
-        tid = self._tensor_ids.get(id(obj))
-        if tid is None:
-            tid = self._tensor_ids[id(obj)] = len(self._tensor_ids)
-            self._alive.append(obj)
-            new = True
-        else:
-            new = False
+        return ("storage", _torch_name("torch", _STORAGE_NAMES[obj.dtype]), obj.key, obj.location, obj.numel)
+
+    def reducer_override(self, obj):
+        if isinstance(obj, Tensor):
+            return self._reduce_tensor(obj)
+        if type(obj) is Size:
+            return _torch_name("torch", "Size"), (tuple(obj),)
+        if type(obj) is _device:
+            args = (obj.type,) if obj.index is None else (obj.type, obj.index)
+            return _torch_name("torch", "device"), args
+        return NotImplemented
+
+    def _reduce_tensor(self, obj: Tensor):
+        hooks = collections.OrderedDict()
+        if type(obj).__name__ == "Parameter":
+            data = obj.detach()
+            self._alive.append(data)
+            return _torch_name("torch._utils", "_rebuild_parameter"), (data, obj.requires_grad, hooks)
+        if obj.dtype not in _STORAGE_NAMES:
+            raise RuntimeError(f"ntorch.save: tensors of dtype {obj.dtype} cannot be saved")
         storage = obj._storage()
-        key = self._keys.get(id(storage))
-        entry = self.storages.get(key) if key is not None else None
-        if entry is not None and entry["dtype"] is not obj.dtype:  # a dtype view of shared memory: its own copy
-            key = entry = None
+        known = self._keys.get(id(storage))
+        if known is not None and known[1] is not obj.dtype:  # a dtype view of shared memory: its own copy
             obj = obj.clone()
             storage = obj._storage()
-        if key is None:
+            known = None
+        if known is None:
             key = str(len(self.storages))
-            self._keys[id(storage)] = key
-            entry = self.storages[key] = {"storage": storage, "tensor": obj, "dtype": obj.dtype, "refs": 0,
-                                          "numel": 0}
-        entry["refs"] += new
-        shape = tuple(obj.shape)
-        strides = obj.stride()
+            self._keys[id(storage)] = (key, obj.dtype)
+            self._alive.append(storage)
+            self.storages[key] = (storage.flat, storage.flat.size)
+        else:
+            key = known[0]
+        ref = _StorageRef(key, obj.dtype, _location(obj), self.storages[key][1])
         offset = obj.storage_offset() if obj.numel() else 0
-        reach = offset + 1 + sum((n - 1) * s for n, s in zip(shape, strides)) if obj.numel() else 0
-        entry["numel"] = max(entry["numel"], reach)
-        return (_TAG, key, tid, shape, tuple(strides), offset, obj.requires_grad, type(obj).__name__ == "Parameter")
+        args = (ref, offset, tuple(obj.shape), tuple(obj.stride()), obj.requires_grad, hooks)
+        return _torch_name("torch._utils", "_rebuild_tensor_v2"), args
 
 
-def _storage_host(entry: dict) -> np.ndarray:
-    """The saved elements of a storage as a contiguous 1-d host array (one device-to-host copy on CUDA)."""
-    flat = entry["storage"].flat
-    n = entry["numel"]
-    if isinstance(flat, np.ndarray):
-        return np.ascontiguousarray(flat[:n])
-    from .ops.shape import as_strided_view
+def _storage_bytes(flat) -> bytes:
+    """A storage's elements as raw little-endian bytes (one device-to-host copy on CUDA)."""
+    if not isinstance(flat, np.ndarray):
+        from .ops.shape import as_strided_view
 
-    return as_strided_view(Tensor._wrap(flat), (n,), (1,))._host().copy()
+        flat = as_strided_view(Tensor._wrap(flat), (flat.size,), (1,))._host()
+    return np.ascontiguousarray(flat).tobytes()
 
 
 def _location(t: Tensor) -> str:
@@ -102,28 +170,36 @@ def _location(t: Tensor) -> str:
     return "cpu" if d.type == "cpu" else f"{d.type}:{d.index or 0}"
 
 
+def _write_aligned(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    """An uncompressed record whose data starts at a multiple of 64 bytes in the file (torch's layout, which
+    torch.load(mmap=True) needs): the local header's extra field is padded with torch's 'FB' block."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    start = zf.start_dir + 30 + len(name.encode()) + 4  # local header, file name, the extra block's header
+    pad = -start % _ALIGNMENT
+    info.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+    zf.writestr(info, data)
+
+
 def save(obj: object, f: FileLike, pickle_module: Any = pickle, pickle_protocol: int = DEFAULT_PROTOCOL,
          _use_new_zipfile_serialization: bool = True, _disable_byteorder_record: bool = False) -> None:
-    """Save `obj` (any nesting of containers, numbers, strings and tensors) to a path or a binary file object."""
+    """Save `obj` (any nesting of containers, numbers, strings and tensors) to a path or a binary file object,
+    in torch's format."""
     buf = io.BytesIO()
     pickler = _Pickler(buf, pickle_protocol)
     pickler.dump(obj)
-    manifest = {key: {"dtype": e["dtype"].name, "location": _location(e["tensor"]),
-                      "numel": e["numel"], "refs": e["refs"]} for key, e in pickler.storages.items()}
     opened = isinstance(f, str | os.PathLike)
     handle = open(f, "wb") if opened else f
     try:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.writestr("version", FORMAT_VERSION)
-            zf.writestr("data.pkl", buf.getvalue())
-            zf.writestr("storages.json", json.dumps(manifest))
-            for key, entry in pickler.storages.items():
-                blob = io.BytesIO()
-                host = _storage_host(entry)
-                if host.dtype == dtypes.bfloat16.np:  # .npy has no bfloat16: its bits, retyped on load
-                    host = host.view(np.uint16)
-                np.save(blob, host, allow_pickle=False)
-                zf.writestr(f"storages/{key}.npy", blob.getvalue())
+            _write_aligned(zf, "archive/data.pkl", buf.getvalue())
+            _write_aligned(zf, "archive/.format_version", b"1")
+            _write_aligned(zf, "archive/.storage_alignment", str(_ALIGNMENT).encode())
+            _write_aligned(zf, "archive/byteorder", b"little")
+            for key, (flat, _numel) in pickler.storages.items():
+                _write_aligned(zf, f"archive/data/{key}", _storage_bytes(flat))
+            _write_aligned(zf, "archive/version", b"3\n")
+            _write_aligned(zf, "archive/.data/serialization_id", str(secrets.randbits(128)).zfill(40).encode())
     finally:
         if opened:
             handle.close()

@@ -34,7 +34,8 @@ _STORAGE_DTYPES = {
     "BFloat16Storage": dtypes.bfloat16,
 }
 _DTYPE_NAMES = {"float32", "float", "float64", "double", "float16", "half", "int64", "long", "int32", "int",
-                "int16", "short", "int8", "uint8", "bool", "bfloat16"}
+                "int16", "short", "int8", "uint8", "bool", "bfloat16", "complex64", "cfloat", "complex128",
+                "cdouble"}
 _SAFE = {("collections", "OrderedDict"), ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"),
          ("builtins", "range"), ("builtins", "complex"), ("builtins", "bytearray"), ("_codecs", "encode"),
          ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor_v3"),
