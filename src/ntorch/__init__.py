@@ -184,7 +184,7 @@ is_autocast_enabled, set_autocast_enabled = amp.is_autocast_enabled, amp.set_aut
 get_autocast_dtype, set_autocast_dtype = amp.get_autocast_dtype, amp.set_autocast_dtype
 
 # torch's modules of the same names: compile/jit/profiler shims, backend flags, version, device-agnostic cpu
-from . import backends, compiler, cpu, version  # noqa: E402, F401
+from . import accelerator, backends, compiler, cpu, version  # noqa: E402, F401
 from .compiler import compile  # noqa: E402, A004
 
 __version__ = version.__version__

@@ -103,3 +103,18 @@ def test_device_context_managers_and_queries():
     assert stats["allocated_bytes.all.peak"] == nc.max_memory_allocated()
     assert stats["reserved_bytes.all.peak"] == nc.max_memory_reserved()
     assert stats["num_device_alloc"] >= 1
+
+
+def test_accelerator_forwards_to_cuda():
+    acc = ntorch.accelerator
+    assert acc.is_available() and acc.current_accelerator() == ntorch.device("cuda")
+    assert acc.device_count() == nc.device_count() and acc.current_device_index() == acc.current_device_idx() == 0
+    with acc.device_index(0):
+        acc.set_device_index(0)
+    x = ntorch.ones(256, device=acc.current_accelerator())
+    acc.synchronize()
+    assert acc.memory_allocated() == nc.memory_allocated() > 0
+    assert acc.memory.max_memory_reserved() == nc.max_memory_reserved()
+    assert acc.get_memory_info() == nc.mem_get_info() or acc.get_memory_info()[1] == nc.mem_get_info()[1]
+    assert acc.current_stream() == nc.default_stream()
+    del x
