@@ -21,3 +21,13 @@ def test_the_tutorial_device_line_and_the_no_device_answers():
     for call in (acc.current_device_index, acc.synchronize, acc.get_memory_info, lambda: acc.set_device_index(0)):
         with pytest.raises(RuntimeError, match="Found no NVIDIA driver"):
             call()
+
+
+def test_grad_scaler_spellings():
+    assert ntorch.GradScaler is ntorch.amp.GradScaler
+    assert issubclass(ntorch.cuda.amp.GradScaler, ntorch.amp.GradScaler)  # reachable without importing it first
+    with pytest.warns(FutureWarning, match="torch.cuda.amp.GradScaler"):
+        scaler = ntorch.cuda.amp.GradScaler(enabled=False)
+    assert not scaler.is_enabled()
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        ntorch.cuda.nope  # noqa: B018

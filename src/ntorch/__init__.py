@@ -180,6 +180,7 @@ subtract, multiply, negative, absolute = sub, _F["mul"], _F["neg"], _F["abs"]
 arcsin, arccos, arctan, fix = _F["asin"], _F["acos"], _F["atan"], _F["trunc"]
 greater, less, greater_equal, less_equal, not_equal = _F["gt"], _F["lt"], _F["ge"], _F["le"], _F["ne"]
 autocast = amp.autocast
+GradScaler = amp.GradScaler  # torch.GradScaler
 is_autocast_enabled, set_autocast_enabled = amp.is_autocast_enabled, amp.set_autocast_enabled
 get_autocast_dtype, set_autocast_dtype = amp.get_autocast_dtype, amp.set_autocast_dtype
 

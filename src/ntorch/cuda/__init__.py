@@ -390,3 +390,12 @@ from .streams import (  # noqa: E402  (streams.py imports the device helpers abo
     set_stream,
     stream,
 )
+
+
+def __getattr__(name: str):
+    """`ntorch.cuda.amp` without importing it first, as torch.cuda.amp (loaded on first use: it imports ntorch.amp)."""
+    if name == "amp":
+        import importlib
+
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
