@@ -332,8 +332,14 @@ def test_gather_family_errors():
             "got 2 dimensions for input, and 1 dimensions for indices", nt.take_along_dim, a, nt.tensor([1]), dim=1)
     _raises(RuntimeError, "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0",
             nt.take_along_dim, a, nt.tensor([[1], [1]]), dim=1)
-    _raises(RuntimeError, "index 4 is out of bounds for dimension 1 with size 4", nt.take_along_dim, a,
-            nt.tensor([[4]]), dim=1)  # torch reads out of range here; we raise gather's error
+    # along a dim, torch 2.13 reads indices modulo the dim's size (checked against torch: 100 -> 0, -6 -> 2, 7 -> 3);
+    # flattened (dim None) it raises gather's error
+    big = nt.tensor([[100, -100, 7, -6, 4]])
+    src = nt.arange(12.0).reshape(3, 4)
+    _same(nt.take_along_dim(src, big, dim=1),
+          np.take_along_axis(src.numpy(), np.mod(big.numpy(), 4).repeat(3, 0), 1))
+    _raises(RuntimeError, "index 13 is out of bounds for dimension 0 with size 12", nt.take_along_dim, a,
+            nt.tensor([13]))
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -1140,7 +1140,8 @@ def _infer_size(a, b) -> tuple:
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:
     """gather along dim after broadcasting input and indices in the other dims; dim None: over the flattened input.
-    (torch does not check the range here; we raise gather's error.)"""
+    With a dim, torch reads every index modulo the dim's size (5 of 4 is 1, -6 is 2); without, it raises
+    gather's out-of-bounds error."""
     check_tensor(input, "take_along_dim")
     _check_index_dtype(indices, "take_along_dim", _INT64,
                        "torch.take_along_dim(): dtype of indices should be Long but got {dtype}")
@@ -1164,8 +1165,19 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
     xsizes = list(shape)
     if x.ndim:
         xsizes[d] = x.shape[d]
+    idx = _modulo_indices(idx, x.shape[d] if x.ndim else 1)
     return _gather_along(Tensor._wrap(_broadcast(x, xsizes)), d, Tensor._wrap(_broadcast(idx, shape)), out,
                          negative=True)
+
+
+def _modulo_indices(idx, n: int):
+    """idx read modulo n (Python's sign rule), as torch's take_along_dim reads indices along its dim; an array
+    already in [-n, n) is returned as it is (gather takes negative indices there)."""
+    if n == 0 or idx.size == 0:
+        return idx
+    if type(idx) is CudaArray:
+        return (Tensor._wrap(idx) % n)._data
+    return idx if _first_bad(idx, n) is None else np.mod(idx, n)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1606,8 +1618,8 @@ def _take_along_dim_recorded(input: Tensor, indices: Tensor, dim: int | None) ->
     xsizes = list(shape)
     if x.ndim:
         xsizes[d] = x.shape[d]
-    idx = _broadcast(idx, shape)
     n = x.shape[d] if x.ndim else 1
+    idx = _broadcast(_modulo_indices(idx, n), shape)
     return gather(expand(input, tuple(xsizes)), d, _wrap_negative(idx, n))
 
 
