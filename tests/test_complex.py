@@ -829,3 +829,24 @@ def test_strided_views_of_a_complex_part():
     np.testing.assert_array_equal(z.real.as_strided((4,), (1,)).numpy(), [0, 6, 1, 7])
     with pytest.raises(RuntimeError, match="out of bounds for storage"):
         z.real.as_strided((13,), (1,))
+
+
+@pytest.mark.parametrize("dt", [np.complex64, np.complex128])
+def test_division_by_zero_gives_complex_inf_or_nan_as_torch(dt):
+    """torch (and NumPy) divide complex numbers by the scaled formula: x / 0j is inf or nan, never an error
+    (Numba's own complex division raises ZeroDivisionError)."""
+    x = np.array([0j, 1 + 1j, 2 - 3j, complex(np.nan, 1), -4 + 0j], dt)
+    z = np.array([0j, 0j, 1e-30 + 0j, 1j, -0.0 + 0j], dt)
+    tx, tz = ntorch.tensor(x), ntorch.tensor(z)
+    with np.errstate(all="ignore"):
+        want_div, want_rec = x / z, np.ones_like(x) / x
+        want_addc = x + dt(2 - 1j) * x / z
+        want_rsqrt = np.ones_like(x) / np.sqrt(x)
+    for got, want in [(tx / tz, want_div), (ntorch.div(tx, tz), want_div), (tx.reciprocal(), want_rec),
+                      (tx ** -1, want_rec), (ntorch.addcdiv(tx, tx, tz, value=2 - 1j), want_addc),
+                      (tx.rsqrt(), want_rsqrt), (tx ** -0.5, want_rsqrt)]:
+        assert got.dtype == ntorch.tensor(x).dtype
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, equal_nan=True)
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose((tx ** -2).numpy(), np.ones_like(x) / (x * x), rtol=1e-6, equal_nan=True)
+        np.testing.assert_allclose((tx ** 3).numpy(), x * x * x, rtol=1e-6, equal_nan=True)

@@ -84,6 +84,23 @@ def test_unary_special_values():
     assert nt.round(nt.tensor([0.5, 1.5, 2.5, -0.5])).tolist() == [0.0, 2.0, 2.0, -0.0]
 
 
+def test_nan_to_num_arguments_as_torch_parses_them():
+    """Optional[float] arguments: None is the default, a 0-d tensor or a bool its value, anything else a TypeError
+    naming the argument (positionally None for nan used to fail inside the kernel's typing)."""
+    x = nt.tensor([float("nan"), float("inf"), -float("inf"), 1.0])
+    big = float(np.finfo(np.float32).max)
+    assert nt.nan_to_num(x, None, -1.5).tolist() == [0.0, -1.5, -big, 1.0]
+    assert x.clone().nan_to_num_(None, -1.5).tolist() == [0.0, -1.5, -big, 1.0]
+    assert nt.nan_to_num(x, nt.tensor(3), neginf=nt.tensor(-2.0)).tolist() == [3.0, big, -2.0, 1.0]
+    assert nt.nan_to_num(x, True).tolist()[0] == 1.0
+    assert nt.nan_to_num(nt.tensor([1, 2], dtype=nt.int8), nt.tensor(3), 5).tolist() == [1, 2]
+    for bad, name in [(nt.tensor([1.0, 2.0]), "Tensor"), ("a", "str"), (nt.tensor([3.0]), "Tensor")]:
+        with pytest.raises(TypeError, match=f"argument 'nan' \\(position 2\\) must be float, not {name}"):
+            nt.nan_to_num(x, bad)
+    with pytest.raises(TypeError, match="argument 'posinf' \\(position 3\\) must be float, not str"):
+        x.clone().nan_to_num_(0.0, "a")
+
+
 BINARY_REF = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "maximum": np.maximum,
     "minimum": np.minimum, "fmax": np.fmax, "fmin": np.fmin, "atan2": np.arctan2, "hypot": np.hypot,

@@ -835,3 +835,22 @@ def test_none_indices_give_the_new_dims_torchs_strides(index, strides):
     got = x[index]
     assert got.stride() == strides
     np.testing.assert_array_equal(got.numpy(), np.arange(120.0).reshape(2, 3, 4, 5)[index])
+
+
+def test_masked_fill_broadcasts_input_and_mask_out_of_place_only():
+    """torch: masked_fill expands self and mask together (its result may be larger than self); masked_fill_ needs
+    a mask that broadcasts to self."""
+    x = nt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    m = nt.tensor([[True, False, False], [False, False, True]])
+    y = x.masked_fill(m, -1.0)
+    np.testing.assert_array_equal(y.detach().numpy(), np.where(m.numpy(), -1.0, np.broadcast_to([1.0, 2.0, 3.0],
+                                                                                                (2, 3))))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0, 1.0])  # summed over the broadcast rows
+    assert nt.masked_fill(nt.tensor([1]), nt.tensor([[True], [False]]), 0).tolist() == [[0], [1]]
+    _raises(RuntimeError, "output with shape [1] doesn't match the broadcast shape [2, 1]",
+            nt.tensor([1.0]).masked_fill_, nt.tensor([[True], [False]]), 0.0)
+    _raises(RuntimeError, "The size of tensor a (2) must match the size of tensor b (3) at non-singleton "
+            "dimension 0", nt.ones(3).masked_fill, nt.ones(2, dtype=nt.bool), 0.0)
+    _raises(RuntimeError, "The size of tensor a (3) must match the size of tensor b (2) at non-singleton "
+            "dimension 0", nt.ones(3).masked_fill_, nt.ones(2, dtype=nt.bool), 0.0)

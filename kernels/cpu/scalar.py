@@ -262,6 +262,23 @@ def nan_to_num(x, nan, posinf, neginf):
 
 
 @njit(**_INLINE)
+def cdiv(x, y):
+    """x / y for complex operands by NumPy's scaled formula, which torch's c10::complex uses too: dividing by zero
+    gives complex inf or nan (1 / 0j is inf+nanj), where Numba's complex division raises ZeroDivisionError."""
+    a, b, c, d = x.real, x.imag, y.real, y.imag
+    abs_c, abs_d = abs(c), abs(d)
+    if abs_c >= abs_d:
+        if abs_c == 0 and abs_d == 0:
+            return complex(a / abs_c, b / abs_d)
+        rat = d / c
+        scl = one_like(c) / (c + d * rat)
+        return complex((a + b * rat) * scl, (b - a * rat) * scl)
+    rat = c / d
+    scl = one_like(d) / (d + c * rat)
+    return complex((a * rat + b) * scl, (b * rat - a) * scl)
+
+
+@njit(**_INLINE)
 def isclose(a, b, rtol, atol, equal_nan):
     if a == b:
         return True

@@ -87,6 +87,21 @@ def check_tensor(x, op: str, name: str = "input") -> Tensor:
     return x
 
 
+def infer_size(a, b) -> tuple:
+    """Broadcast two shapes with torch's infer_size message."""
+    n = max(len(a), len(b))
+    res = [0] * n
+    for i in range(n - 1, -1, -1):
+        off = n - 1 - i
+        sa = a[len(a) - 1 - off] if off < len(a) else 1
+        sb = b[len(b) - 1 - off] if off < len(b) else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton "
+                               f"dimension {i}")
+        res[i] = sb if sa == 1 else sa
+    return tuple(res)
+
+
 def broadcast_shapes(*shapes) -> Size:
     """torch.broadcast_shapes: shapes (or ints) -> the broadcast Size, with torch's error message."""
     shapes = [(s,) if isinstance(s, int | np.integer) else tuple(int(d) for d in s) for s in shapes]

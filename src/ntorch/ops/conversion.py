@@ -8,7 +8,7 @@ from .. import _arrays, devices, dtypes, layouts
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..tensor import Tensor
-from ._util import check_scalar_fits, fill_value, is_scalar
+from ._util import check_scalar_fits, fill_value, infer_size, is_scalar
 from .elementwise import apply
 
 _GRAD = grad_mode.STATE
@@ -257,7 +257,12 @@ def type_(self: Tensor, dtype=None, non_blocking: bool = False):
 
 
 def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
-    """Where mask is True, value (cast to self's dtype); mask must be bool and broadcast to self."""
+    """Where mask is True, value (cast to self's dtype); self and the bool mask broadcast together, as torch's
+    out-of-place form (masked_fill_ needs a mask that broadcasts to self)."""
+    return _masked_fill(self, mask, value, inplace=False)
+
+
+def _masked_fill(self: Tensor, mask: Tensor, value, inplace: bool) -> Tensor:
     if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}")
@@ -268,24 +273,22 @@ def masked_fill(self: Tensor, mask: Tensor, value) -> Tensor:
         if not value.requires_grad:  # a differentiable value stays a tensor, so its gradient flows
             value = value.item()
     check_scalar_fits(value, self.dtype)
-    if mask._data.shape == self._data.shape:
-        shape = self._data.shape
-    else:
-        try:
-            shape = np.broadcast_shapes(mask._data.shape, self._data.shape)
-        except ValueError:
-            shape = None
-    if shape != self._data.shape:
-        raise RuntimeError(f"The size of tensor a ({list(mask.shape)}) must match the size of tensor b "
-                           f"({list(self.shape)}): masked_fill's mask must broadcast to the input's shape")
+    if mask._data.shape != self._data.shape:
+        if inplace:
+            shape = infer_size(self._data.shape, mask._data.shape)
+            if shape != self._data.shape:
+                raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                                   f"{list(shape)}")
+        else:
+            infer_size(mask._data.shape, self._data.shape)
     return apply("where", mask, value, self, compute=self.dtype)
 
 
 def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
     if inplace.involved(self):
         inplace.check_inplace(self)
-        return inplace.commit(self, masked_fill(inplace.snapshot(self), mask, value))
-    res = masked_fill(self, mask, value)
+        return inplace.commit(self, _masked_fill(inplace.snapshot(self), mask, value, inplace=True))
+    res = _masked_fill(self, mask, value, inplace=True)
     _arrays.copy_into(self._data, res._data)
     self._bump_version()
     return self

@@ -24,14 +24,21 @@ def _shape_arg(size, op: str) -> tuple[int, ...]:
     else:
         return tuple(dims)
     if len(size) == 1 and not isinstance(size[0], int | np.integer):
-        if not isinstance(size[0], tuple | list):
+        one = size[0]
+        if (isinstance(one, Tensor) and one.numel() == 1 and not one.is_floating_point() and not one.is_complex()
+                and one.dtype is not dtypes.bool):
+            size = (one.item(),)  # torch reads a one-element integer tensor as one size
+        elif not isinstance(one, tuple | list):
             raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not "
                             f"{type(size[0]).__name__}")
-        size = size[0]
+        else:
+            size = one
     shape = []
     for pos, s in enumerate(size, 1):
         if isinstance(s, Tensor) and s.ndim == 0 and not s.is_floating_point():
             s = s.item()
+        if isinstance(s, bool | np.bool_) and len(size) > 1:  # torch takes bools among two or more sizes
+            s = int(s)
         if isinstance(s, bool | np.bool_) or not isinstance(s, int | np.integer):
             if len(size) == 1:
                 raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not {type(s).__name__}")

@@ -208,13 +208,15 @@ OPS: list[Op] = [
 # ufuncs take complex scalars in Numba; the result of a complex op stays complex except abs's (its real dtype).
 _COMPLEX_EXPRS = {
     "neg": "any", "square": "any", "add": "any", "add_alpha": "any", "sub": "any", "sub_alpha": "any", "mul": "any",
-    "div": "any", "eq": "any", "ne": "any", "where": "any", "addcmul": "any", "addcdiv": "any",
+    # divisions by cdiv (torch's formula: x / 0j is complex inf or nan, where Numba's complex division raises)
+    "div": "T(cdiv(x, y))", "eq": "any", "ne": "any", "where": "any", "addcmul": "any",
+    "addcdiv": "x + T(cdiv(T(p0) * y, z))",
     "logical_not": "x == T(0)", "logical_and": "any", "logical_or": "any", "logical_xor": "any",
     # complex64's modulus in float64 (no overflow, 2x faster than Numba's hypot-based abs)
     "abs": {"complex64": "np.sqrt(np.float64(x.real) * np.float64(x.real) + np.float64(x.imag) * np.float64(x.imag))",
             "complex": "abs(x)"},
-    "pow": "x ** y", "reciprocal": "T(1) / x", "rsqrt": "T(1) / np.sqrt(x)",
-    "sigmoid": "T(1) / (T(1) + np.exp(-x))", "silu": "x / (T(1) + np.exp(-x))",
+    "pow": "x ** y", "reciprocal": "T(cdiv(T(1), x))", "rsqrt": "T(cdiv(T(1), np.sqrt(x)))",
+    "sigmoid": "T(cdiv(T(1), T(1) + np.exp(-x)))", "silu": "T(cdiv(x, T(1) + np.exp(-x)))",
     "isnan": "np.isnan(x)", "isinf": "np.isinf(x)", "isfinite": "np.isfinite(x)",
     "isclose": "x == y or (p2 and np.isnan(x) and np.isnan(y)) or "
                "(np.isfinite(abs(x - y)) and abs(x - y) <= p1 + p0 * abs(y))",

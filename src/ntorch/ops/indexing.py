@@ -34,7 +34,7 @@ from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..kernels.cpu import indexing as K
 from ..tensor import Tensor, _wrap_dim
-from ._util import check_scalar_fits, check_tensor, fill_value, is_scalar, takes_out
+from ._util import check_scalar_fits, check_tensor, fill_value, infer_size, is_scalar, takes_out
 from .elementwise import apply
 from .shape import _slice_backward
 
@@ -1123,21 +1123,6 @@ def _take(input: Tensor, index: Tensor, out: Tensor | None = None) -> Tensor:
     return _finish(res.reshape(idx.shape), out, "take")
 
 
-def _infer_size(a, b) -> tuple:
-    """Broadcast two shapes with torch's infer_size message."""
-    n = max(len(a), len(b))
-    res = [0] * n
-    for i in range(n - 1, -1, -1):
-        off = n - 1 - i
-        sa = a[len(a) - 1 - off] if off < len(a) else 1
-        sb = b[len(b) - 1 - off] if off < len(b) else 1
-        if sa != sb and sa != 1 and sb != 1:
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton "
-                               f"dimension {i}")
-        res[i] = sb if sa == 1 else sa
-    return tuple(res)
-
-
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:
     """gather along dim after broadcasting input and indices in the other dims; dim None: over the flattened input.
     With a dim, torch reads every index modulo the dim's size (5 of 4 is 1, -6 is 2); without, it raises
@@ -1161,7 +1146,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
     sizes = list(x.shape)
     if x.ndim:
         sizes[d] = idx.shape[d]
-    shape = _infer_size(sizes, idx.shape)
+    shape = infer_size(sizes, idx.shape)
     xsizes = list(shape)
     if x.ndim:
         xsizes[d] = x.shape[d]
@@ -1462,7 +1447,7 @@ def _masked_select(input: Tensor, mask: Tensor, out: Tensor | None = None) -> Te
     if mask.dtype is not dtypes.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     _check_devices(input, mask)
-    shape = _infer_size(input.shape, mask.shape)
+    shape = infer_size(input.shape, mask.shape)
     return _finish(_compact(_broadcast(input._data, shape), _broadcast(mask._data, shape), input.dtype), out,
                    "masked_select")
 
@@ -1614,7 +1599,7 @@ def _take_along_dim_recorded(input: Tensor, indices: Tensor, dim: int | None) ->
     sizes = list(x.shape)
     if x.ndim:
         sizes[d] = idx.shape[d]
-    shape = _infer_size(sizes, idx.shape)
+    shape = infer_size(sizes, idx.shape)
     xsizes = list(shape)
     if x.ndim:
         xsizes[d] = x.shape[d]
@@ -1653,7 +1638,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> 
     if needs_graph(input):
         node = record("MaskedSelectBackward0", _masked_select_backward, (input,), (res,))
         node.shape, node.mask = tuple(input.shape), mask
-        node.bshape = _infer_size(input.shape, mask.shape)
+        node.bshape = infer_size(input.shape, mask.shape)
     return res
 
 
@@ -1672,7 +1657,7 @@ def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 
 
 def _check_masked_scatter_shape(self: Tensor, mask: Tensor) -> None:
-    if _infer_size(self.shape, mask.shape) != tuple(self.shape):
+    if infer_size(self.shape, mask.shape) != tuple(self.shape):
         raise RuntimeError(f"masked_scatter_: mask of shape {list(mask.shape)} does not broadcast to self's shape "
                            f"{list(self.shape)}")
 
@@ -1680,7 +1665,7 @@ def _check_masked_scatter_shape(self: Tensor, mask: Tensor) -> None:
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     check_tensor(input, "masked_scatter")
     check_tensor(mask, "masked_scatter", "mask")
-    shape = _infer_size(input.shape, mask.shape)
+    shape = infer_size(input.shape, mask.shape)
     res = _masked_scatter_raw(Tensor._wrap(_arrays.copy(_broadcast(input._data, shape))), mask, source)
     if needs_graph(input, source):
         node = record("MaskedScatterBackward0", _masked_scatter_backward, (input, source), (res,))

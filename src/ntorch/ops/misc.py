@@ -241,11 +241,9 @@ def _method_form(name: str):
 # Tensor methods torch has that ntorch lacked, composed of existing in-place kernels
 def _nan_to_num_(self: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
     from .elementwise import apply_inplace
-    from .pointwise import _float_info
+    from .pointwise import nan_to_num_params
 
-    lo, hi = _float_info(self.dtype)
-    return apply_inplace("nan_to_num", self, params=(nan, hi if posinf is None else posinf,
-                                                      lo if neginf is None else neginf))
+    return apply_inplace("nan_to_num", self, params=nan_to_num_params(self.dtype, nan, posinf, neginf))
 
 
 def _round_(self: Tensor, *, decimals: int = 0) -> Tensor:

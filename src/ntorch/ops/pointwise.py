@@ -204,7 +204,11 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if is_scalar(input) and isinstance(exponent, Tensor):
         return apply("pow", input, exponent, out=out)
     check_tensor(input, "pow")
-    if not input.is_floating_point() and isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
+    if input.is_complex() and is_scalar(exponent) and exponent in _COMPLEX_POW_SPECIAL:
+        # torch's complex pow by these scalars runs sqrt / rsqrt / reciprocal / products (0j ** -1 is inf+nanj)
+        return _COMPLEX_POW_SPECIAL[exponent](input, out)
+    if (not input.is_floating_point() and not input.is_complex() and isinstance(exponent, int)
+            and not isinstance(exponent, bool) and exponent < 0):
         # torch refuses a negative Python int here; a tensor of negative exponents computes (pow_int)
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if exponent == 2 if is_scalar(exponent) else False:
@@ -215,6 +219,15 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if input.dtype in dtypes.HALF_DTYPES and isinstance(exponent, float):
         exponent = float(input.dtype.np.type(exponent))  # torch casts a float exponent to the 16-bit type
     return apply("pow", input, exponent, out=out)
+
+
+_COMPLEX_POW_SPECIAL = {
+    0.5: lambda x, out: apply("sqrt", x, out=out),
+    -0.5: lambda x, out: apply("rsqrt", x, out=out),
+    -1: lambda x, out: apply("reciprocal", x, out=out),
+    3: lambda x, out: apply("mul", apply("mul", x, x), x, out=out),
+    -2: lambda x, out: apply("reciprocal", apply("mul", x, x), out=out),
+}
 
 
 def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
@@ -304,10 +317,21 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Te
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None,
                *, out: Tensor | None = None) -> Tensor:
-    info = _float_info(input.dtype)
-    posinf = info[1] if posinf is None else posinf
-    neginf = info[0] if neginf is None else neginf
-    return apply("nan_to_num", input, params=(nan, posinf, neginf), out=out)
+    return apply("nan_to_num", input, params=nan_to_num_params(input.dtype, nan, posinf, neginf), out=out)
+
+
+def nan_to_num_params(dt: dtypes.dtype, nan, posinf, neginf) -> tuple[float, float, float]:
+    """torch's Optional[float] arguments of nan_to_num(_): None is the default (0, the dtype's max, its min);
+    a number or a 0-d tensor gives its value."""
+    def value(v, name: str, pos: int, default: float) -> float:
+        if v is None:
+            return default
+        if isinstance(v, Tensor) and v.ndim == 0 or isinstance(v, int | float) and not isinstance(v, complex):
+            return float(v)
+        raise TypeError(f"nan_to_num(): argument '{name}' (position {pos}) must be float, not {type(v).__name__}")
+
+    lo, hi = _float_info(dt)
+    return value(nan, "nan", 2, 0.0), value(posinf, "posinf", 3, hi), value(neginf, "neginf", 4, lo)
 
 
 def _float_info(dt: dtypes.dtype) -> tuple[float, float]:
