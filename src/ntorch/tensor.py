@@ -41,17 +41,39 @@ class Storage:
         return self.flat.__array_interface__["data"][0]
 
 
-def _storage_for(arr: np.ndarray) -> Storage:
+class InferenceStorage(Storage):
+    """The storage of an inference tensor (a non-view tensor made inside inference_mode) and of its views: it has no
+    version counter, as in torch. Bumping it (every in-place write does, see Tensor._bump_version) is torch's error
+    outside inference_mode; the check rides on the bump so that normal tensors pay nothing for it."""
+
+    __slots__ = ()
+
+    def __init__(self, flat: np.ndarray):
+        self.flat = flat
+
+    @property
+    def version(self) -> int:
+        return 0  # (internal reads; Tensor._version raises torch's error for users)
+
+    @version.setter
+    def version(self, value: int) -> None:
+        from .autograd.grad_mode import STATE
+
+        if not STATE.inference:
+            raise RuntimeError(INFERENCE_INPLACE)
+
+
+def _storage_for(arr: np.ndarray, cls: type = Storage) -> Storage:
     """A Storage covering every element `arr` reaches, starting at its first element (for a CUDA array: its
     whole allocation, as a 1-d array from the allocation's start)."""
     if type(arr) is CudaArray:
-        return Storage(CudaArray(arr.block, 0, (arr.block.size // arr.itemsize,), (arr.itemsize,), arr.dtype))
+        return cls(CudaArray(arr.block, 0, (arr.block.size // arr.itemsize,), (arr.itemsize,), arr.dtype))
     if arr.flags.c_contiguous:
-        return Storage(arr.reshape(-1))
+        return cls(arr.reshape(-1))
     span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides) if n > 0) // arr.itemsize
     if arr.size == 0:
         span = 0
-    return Storage(np.lib.stride_tricks.as_strided(arr, shape=(span,), strides=(arr.itemsize,)))
+    return cls(np.lib.stride_tricks.as_strided(arr, shape=(span,), strides=(arr.itemsize,)))
 
 
 class Size(tuple):
@@ -245,7 +267,14 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return self._storage().version
+        store = self._storage()
+        if type(store) is InferenceStorage:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return store.version
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was made inside inference_mode (or is a view of such a tensor)."""
+        return type(self._store) is InferenceStorage
 
     def _bump_version(self) -> None:
         self._storage().version += 1
@@ -287,6 +316,12 @@ class Tensor:
                                "var_no_grad = var.detach().")
         if value and self.dtype.category < dtypes.FLOAT:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if value and type(self._store) is InferenceStorage:
+            from .autograd.grad_mode import STATE
+
+            if not STATE.inference:
+                raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not "
+                                   "allowed.")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -406,7 +441,10 @@ class Tensor:
     def data(self) -> Tensor:
         """The same memory outside autograd, with its own version counter (as torch): in-place changes through it
         are neither checked nor seen by the graph (`p.data.add_(...)` on a leaf that requires grad is allowed)."""
-        return Tensor._wrap(self._data)
+        t = Tensor._wrap(self._data)
+        if type(self._store) is InferenceStorage:  # (as torch: .data of an inference tensor is one)
+            t._store = _storage_for(t._data, InferenceStorage)
+        return t
 
     @data.setter
     def data(self, new: Tensor) -> None:
@@ -542,6 +580,37 @@ class Tensor:
         return self._data.__cuda_array_interface__
 
 
+_WRAP_PLAIN = Tensor.__dict__["_wrap"].__func__
+_WRAP_RESULT_PLAIN = Tensor.__dict__["_wrap_result"].__func__
+_INFERENCE_STATE = None  # autograd.grad_mode.STATE, set when inference marking is first switched on
+
+
+def _wrap_inference(arr: np.ndarray, base: Tensor | None = None) -> Tensor:
+    t = _WRAP_PLAIN(arr, base)
+    if base is None and _INFERENCE_STATE.inference:
+        t._store = _storage_for(t._data, InferenceStorage)
+    return t
+
+
+def _wrap_result_inference(arr: np.ndarray, flat: np.ndarray) -> Tensor:
+    t = _WRAP_RESULT_PLAIN(arr, flat)
+    if _INFERENCE_STATE.inference:
+        t._store = _storage_for(arr, InferenceStorage)
+    return t
+
+
+def set_inference_marking(on: bool) -> None:
+    """Swap Tensor's two constructors of new (non-view) tensors for ones that mark a tensor made inside
+    inference_mode as an inference tensor, while any thread has an inference_mode block open: outside them
+    creating a tensor costs nothing more. (Views share their base's storage, so they follow the base.)"""
+    global _INFERENCE_STATE
+    from .autograd.grad_mode import STATE
+
+    _INFERENCE_STATE = STATE
+    Tensor._wrap = staticmethod(_wrap_inference if on else _WRAP_PLAIN)
+    Tensor._wrap_result = staticmethod(_wrap_result_inference if on else _WRAP_RESULT_PLAIN)
+
+
 def _rebuild(arr: np.ndarray, requires_grad: bool, device: str = "cpu") -> Tensor:
     t = Tensor._wrap(arr)
     if device != "cpu":
@@ -585,6 +654,9 @@ def _engine():
 
 _ENGINE = None
 
+INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
+    "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.")
 _NONLEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "

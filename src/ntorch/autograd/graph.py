@@ -17,7 +17,7 @@ import numpy as np
 
 from ..cuda.array import CudaArray
 from ..dtypes import _FROM_NP, bfloat16
-from ..tensor import Tensor
+from ..tensor import InferenceStorage, Tensor
 from . import grad_mode
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -27,6 +27,9 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 _STATE = grad_mode.STATE
+_SAVE_INFERENCE = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode "
+                   "in computation tracked by autograd. To work around this, you can make a clone to get a normal "
+                   "tensor and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
 
 
 def _relinked(t: Tensor, node_ref, output_nr: int) -> Tensor:
@@ -53,7 +56,12 @@ class SavedTensor:
 
     def __init__(self, t: Tensor, node: Node | None = None) -> None:
         store = t._store  # a tensor without a Storage object yet was never written in place: version 0
-        self.version = store.version if store is not None else 0
+        if store is None:
+            self.version = 0
+        elif type(store) is InferenceStorage:  # (saving happens only with grad mode on: outside inference_mode)
+            raise RuntimeError(_SAVE_INFERENCE)
+        else:
+            self.version = store.version
         self.output_nr = t._output_nr
         if node is not None and t._grad_fn is node:
             self.tensor = t.detach()
@@ -84,6 +92,8 @@ class HookedSavedTensor:
     __slots__ = ("packed", "unpack_hook", "node_ref", "output_nr")
 
     def __init__(self, t: Tensor, node: Node | None, pack: Callable, unpack: Callable) -> None:
+        if type(t._store) is InferenceStorage:
+            raise RuntimeError(_SAVE_INFERENCE)
         with grad_mode.no_grad():  # as torch: what the pack hook computes records nothing
             self.packed = pack(t)
         self.unpack_hook = unpack

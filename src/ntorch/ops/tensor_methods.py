@@ -259,7 +259,6 @@ METHODS = {
     "is_signed": lambda self: self.dtype not in (dtypes.bool, dtypes.uint8),
     "is_nonzero": lambda self: misc.FUNCTIONS["is_nonzero"](self),
     "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
-    "is_inference": lambda self: False,
     "is_conj": lambda self: False,
     "is_neg": lambda self: False,
     "is_shared": lambda self: False,
