@@ -60,7 +60,15 @@ def test_grad_set_checks():
     with pytest.raises(RuntimeError, match=re.escape("attempting to assign a gradient of size '[2]' to a tensor of "
                                                      "size '[3]'")):
         x.grad = nt.zeros(2, dtype=nt.float64)
-    x.grad = nt.zeros(3)  # another dtype is accepted (a documented difference: torch 2.13 checks grad_dtype)
+    # torch 2.13: another dtype needs grad_dtype set to it (or None)
+    with pytest.raises(RuntimeError, match=re.escape("attempting to assign a gradient with dtype 'float' to a tensor "
+                                                     "with grad_dtype 'Double'. The gradient must match")):
+        x.grad = nt.zeros(3)
+    assert x.grad_dtype is nt.float64
+    x.grad_dtype = None
+    x.grad = nt.zeros(3)
+    assert x.grad.dtype is nt.float32 and x.grad_dtype is None
+    x.grad_dtype = nt.float64
     with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None but got grad of type int"):
         x.grad = 3
     x.grad = nt.ones(3, dtype=nt.float64)

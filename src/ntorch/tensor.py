@@ -118,6 +118,7 @@ class Tensor:
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _hooks = None  # backward hooks of a leaf; a list in the instance dict once register_hook is called
+    _grad_dtype = False  # grad_dtype once set (a dtype or None); False: the tensor's own dtype
     _multi_output_view = None  # the node of split/chunk/unbind that made this view (in-place on it is an error)
     # _store: the Storage (made on demand); _base: the tensor whose storage a view shares; _flat: a cached
     # 1-d view of a C-contiguous _data (elementwise fast path); _grad_fn: the autograd Node that produced
@@ -364,9 +365,37 @@ class Tensor:
                 raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
                                    f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
                                    "the same size")
-            # (another dtype is accepted: torch 2.13 refuses it unless the tensor's grad_dtype allows it, and
-            # ntorch has no grad_dtype; the optimizers' fallback for such gradients stays reachable)
+            want = self._grad_dtype
+            if want is False:
+                want = self.dtype
+            if want is not None and value.dtype != want:
+                from .ops._util import CPP_NAMES
+                from .ops.shape import _LEGACY_NAMES
+
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{CPP_NAMES[value.dtype.name]}' to a tensor with "
+                    f"grad_dtype '{_LEGACY_NAMES[want.name]}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
+                    "and its gradient may break downstream systems that assume they match.")
         self._grad = value
+
+    @property
+    def grad_dtype(self):
+        """The dtype a gradient assigned to (or accumulated into) this leaf must have: its own dtype unless set; None
+        allows any dtype."""
+        if self._grad_fn is not None:
+            raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+        want = self._grad_dtype
+        return self.dtype if want is False else want
+
+    @grad_dtype.setter
+    def grad_dtype(self, value) -> None:
+        if self._grad_fn is not None:
+            raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+        if value is not None and not isinstance(value, dtypes.dtype):
+            raise RuntimeError(f"grad_dtype must be a torch.dtype or None, but got {type(value).__name__}")
+        self._grad_dtype = value
 
     @property
     def is_leaf(self) -> bool:

@@ -263,6 +263,9 @@ def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
     memory, so it can become .grad without a copy, as PyTorch steals a gradient whose use count is 1."""
     if grad is None:
         return
+    want = t._grad_dtype
+    if want is not False and want is not None and grad.dtype != want:  # a grad_dtype set apart from t's dtype
+        grad, owned = grad.to(want), True
     if t._grad is None:
         if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape:
             t._grad = grad.detach()
