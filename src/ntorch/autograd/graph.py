@@ -27,9 +27,10 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 _STATE = grad_mode.STATE
-_SAVE_INFERENCE = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode "
-                   "in computation tracked by autograd. To work around this, you can make a clone to get a normal "
-                   "tensor and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+_SAVE_INFERENCE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it in "
+    "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
 
 
 def _relinked(t: Tensor, node_ref, output_nr: int) -> Tensor:
@@ -139,6 +140,14 @@ class Node:
         self._output_meta: list[tuple] = []  # (shape, dtype) of each output, to make zero grads
         if _STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
+
+    def __getattr__(self, name: str):
+        """Only reached for names the node lacks: torch's _saved_<name> attributes (see saved_attributes.py)."""
+        if name.startswith("_saved_"):
+            from .saved_attributes import read
+
+            return read(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
     def needs_input_grad(self) -> tuple:

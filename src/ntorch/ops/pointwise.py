@@ -159,8 +159,21 @@ def _check_alpha(a, b, alpha) -> None:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
+def _named(res: Tensor, name: str) -> Tensor:
+    """res with its (fresh) node renamed to torch's name for the op the user called."""
+    if res._grad_fn is not None:
+        res._grad_fn._name = name
+    return res
+
+
 def rsub(input, other, *, alpha=1) -> Tensor:
-    return sub(other, input, alpha=alpha)
+    """other - alpha * input; torch's node RsubBackward0 (tensor other) or RsubBackward1 (number: `2 - t`)."""
+    return _named(sub(other, input, alpha=alpha), "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
+
+
+def rtruediv(input: Tensor, other) -> Tensor:
+    """`number / t`, computed as torch does: reciprocal(t) * number (its node is MulBackward0)."""
+    return apply("mul", apply("reciprocal", input), other)
 
 
 def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
@@ -202,13 +215,15 @@ def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
 
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if is_scalar(input) and isinstance(exponent, Tensor):
-        return apply("pow", input, exponent, out=out)
+        return _named(apply("pow", input, exponent, out=out), "PowBackward2")  # (torch's node names by overload)
     check_tensor(input, "pow")
+    if isinstance(exponent, Tensor):
+        return _named(apply("pow", input, exponent, out=out), "PowBackward1")
     if not input.is_floating_point() and isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
         # torch refuses a negative Python int here; a tensor of negative exponents computes (pow_int)
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if exponent == 2 if is_scalar(exponent) else False:
-        return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+        return square(input, out=out)
     if input.dtype is dtypes.bool and isinstance(exponent, bool):
         # torch answers exponents 0 and 1 without its pow kernel (which has no bool form): ones, or a copy
         return apply("logical_or", input, not exponent, out=out)
@@ -230,7 +245,10 @@ def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
 
 
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+    """input * input; recorded as torch's pow(input, 2) node (PowBackward0, one edge) when input requires grad."""
+    if input.dtype is dtypes.bool or (out is None and needs_graph(input)):
+        return apply("pow", input, 2)
+    return apply("mul", input, input, out=out)
 
 
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
