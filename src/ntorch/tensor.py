@@ -118,6 +118,7 @@ class Tensor:
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _hooks = None  # backward hooks of a leaf; a list in the instance dict once register_hook is called
+    _grad_accumulator = None  # a leaf's AccumulateGrad node, kept between graphs (autograd/graph.py)
     _grad_dtype = False  # grad_dtype once set (a dtype or None); False: the tensor's own dtype
     _multi_output_view = None  # the node of split/chunk/unbind that made this view (in-place on it is an error)
     # _store: the Storage (made on demand); _base: the tensor whose storage a view shares; _flat: a cached

@@ -250,17 +250,33 @@ _NAMED_SET: set = set()
 
 
 class AccumulateGrad(Node):
-    """The node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
+    """The node of a leaf tensor: adds the incoming gradient into `variable.grad`.
 
-    def __init__(self, variable: Tensor) -> None:
-        super().__init__("AccumulateGrad", None, ())
-        self.variable = variable
+    The leaf keeps its node (Tensor._grad_accumulator) so that every forward reuses it instead of building one per
+    call (see grad_accumulator); the node holds the leaf weakly, so the pair is no reference cycle and a leaf is
+    freed as soon as it is dropped."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable: Tensor) -> None:  # (Node.__init__'s fields, set directly: a leaf has no inputs)
+        self._name = "AccumulateGrad"
+        self._backward = None
+        self.next_functions = ()
+        self._saved = ()
+        self._output_meta = ()
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self) -> Tensor | None:
+        return self._variable()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
     def apply(self, grad):
-        accumulate_into_grad(self.variable, grad)
+        t = self._variable()
+        if t is not None:
+            accumulate_into_grad(t, grad)
         return ()
 
     def release(self) -> None:
@@ -376,13 +392,27 @@ class _Handle:
 
 
 def grad_accumulator(t: Tensor) -> AccumulateGrad:
-    """A leaf's AccumulateGrad, shared by every op that uses the leaf (the tensor holds it weakly)."""
-    ref = t.__dict__.get("_grad_accumulator")
-    acc = ref() if ref is not None else None
-    if acc is None:
-        acc = AccumulateGrad(t)
-        t._grad_accumulator = weakref.ref(acc)
+    """A leaf's AccumulateGrad, shared by every op that uses the leaf and kept by the leaf between graphs. torch
+    makes a new one once no graph holds the old: a kept node that a user gave hooks or metadata (its instance dict)
+    and that no graph holds any more is replaced, so that reuse is never visible."""
+    acc = t._grad_accumulator
+    if acc is None or (acc.__dict__ and sys.getrefcount(acc) <= _ACC_ALONE):
+        acc = t._grad_accumulator = AccumulateGrad(t)
     return acc
+
+
+def _kept_accumulator_refs(t: Tensor) -> int:
+    acc = t._grad_accumulator
+    return sys.getrefcount(acc)  # (the same references as in grad_accumulator: the leaf's, a local, the argument)
+
+
+def _calibrate_accumulator() -> int:
+    t = Tensor._wrap(np.empty(1, np.float32))
+    t._grad_accumulator = AccumulateGrad(t)
+    return _kept_accumulator_refs(t)
+
+
+_ACC_ALONE = _calibrate_accumulator()
 
 
 def edge_of(t: Tensor | None) -> tuple:
