@@ -493,6 +493,15 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
     return node
 
 
+def renamed(res: Tensor, name: str) -> Tensor:
+    """res with the node its op just made renamed to torch's name for the function the user called (an op built
+    from another one: torch's node is named after the overload, e.g. `2 - t` RsubBackward1)."""
+    node = res._grad_fn
+    if node is not None and _STATE.enabled:  # (under no_grad no node was made: an out= tensor keeps its own)
+        node._name = name
+    return res
+
+
 def record(name: str, backward: Callable, inputs: Sequence, outputs: Sequence[Tensor],
            saved: Sequence[Tensor | None] = ()) -> Node:
     """Attach a plain Node whose backward is `backward(node, *grad_outputs)`."""

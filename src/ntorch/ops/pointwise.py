@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..autograd.graph import needs_graph, record
+from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar, number_arg, takes_out
 from .elementwise import OP_BY_NAME, TENSOR_TYPES, _compute_dtype, apply, apply_inplace
@@ -159,16 +159,9 @@ def _check_alpha(a, b, alpha) -> None:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
-def _named(res: Tensor, name: str) -> Tensor:
-    """res with its (fresh) node renamed to torch's name for the op the user called."""
-    if res._grad_fn is not None:
-        res._grad_fn._name = name
-    return res
-
-
 def rsub(input, other, *, alpha=1) -> Tensor:
     """other - alpha * input; torch's node RsubBackward0 (tensor other) or RsubBackward1 (number: `2 - t`)."""
-    return _named(sub(other, input, alpha=alpha), "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
+    return renamed(sub(other, input, alpha=alpha), "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
 
 
 def rtruediv(input: Tensor, other) -> Tensor:
@@ -215,10 +208,10 @@ def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
 
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if is_scalar(input) and isinstance(exponent, Tensor):
-        return _named(apply("pow", input, exponent, out=out), "PowBackward2")  # (torch's node names by overload)
+        return renamed(apply("pow", input, exponent, out=out), "PowBackward2")  # (torch's node names by overload)
     check_tensor(input, "pow")
     if isinstance(exponent, Tensor):
-        return _named(apply("pow", input, exponent, out=out), "PowBackward1")
+        return renamed(apply("pow", input, exponent, out=out), "PowBackward1")
     if not input.is_floating_point() and isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
         # torch refuses a negative Python int here; a tensor of negative exponents computes (pow_int)
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -266,10 +259,13 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
             else "clamp_max_scalar"  # a bool result: torch has no bool clamp kernel
         raise NotImplementedError(f"\"{kind}_{'cuda' if input.is_cuda else 'cpu'}\" not implemented for 'Bool'")
     if max is None:
-        return apply("clamp_min", input, min, out=out)
-    if min is None:
-        return apply("clamp_max", input, max, out=out)
-    return apply("clamp", input, min, max, out=out)
+        res = apply("clamp_min", input, min, out=out)
+    elif min is None:
+        res = apply("clamp_max", input, max, out=out)
+    else:
+        res = apply("clamp", input, min, max, out=out)
+    # torch's node names by overload: clamp with tensor bounds ClampBackward0, with numbers ClampBackward1
+    return renamed(res, "ClampBackward0" if isinstance(min, Tensor) or isinstance(max, Tensor) else "ClampBackward1")
 
 
 clip = clamp
@@ -277,12 +273,12 @@ clip = clamp
 
 @takes_out("clamp_min", "Found dtype {Got} but expected {Want}")
 def clamp_min(input: Tensor, min) -> Tensor:
-    return clamp(input, min=min)
+    return renamed(clamp(input, min=min), "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0")
 
 
 @takes_out("clamp_max", "Found dtype {Got} but expected {Want}")
 def clamp_max(input: Tensor, max) -> Tensor:
-    return clamp(input, max=max)
+    return renamed(clamp(input, max=max), "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0")
 
 
 def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = None) -> Tensor:
