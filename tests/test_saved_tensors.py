@@ -176,3 +176,25 @@ def test_reversed_operator_nodes_and_gradients():
     np.testing.assert_allclose(x.grad.numpy(), -2 / np.square(X), rtol=1e-15)
     assert (2 / nt.tensor([1, 2])).dtype is nt.float32  # an integer tensor: reciprocal gives the default float
     np.testing.assert_array_equal((2 / nt.tensor([1, 2])).numpy(), [2.0, 1.0])
+
+
+def test_addmm_is_one_node():
+    """torch's AddmmBackward0: edges to input, mat1, mat2; input's gradient beta * g summed to its shape, the factors'
+    alpha * (g @ mat2^H, mat1^H @ g); complex scalars conjugated (checked against finite differences)."""
+    rng = np.random.default_rng(0)
+    inp, a, b, g = rng.standard_normal(3), rng.standard_normal((2, 4)), rng.standard_normal((4, 3)), \
+        rng.standard_normal((2, 3))
+    ti, ta, tb = (nt.tensor(v, requires_grad=True) for v in (inp, a, b))
+    y = nt.addmm(ti, ta, tb, beta=0.5, alpha=2.0)
+    node = y.grad_fn
+    assert node.name() == "AddmmBackward0" and len(node.next_functions) == 3
+    assert node._saved_alpha == 2.0 and node._saved_beta == 0.5 and node._saved_mat1_sym_sizes == (2, 4)
+    np.testing.assert_allclose(values(y), 0.5 * inp + 2.0 * a @ b, rtol=1e-14)
+    y.backward(nt.tensor(g))
+    np.testing.assert_allclose(ti.grad.numpy(), 0.5 * g.sum(0), rtol=1e-14)
+    np.testing.assert_allclose(ta.grad.numpy(), 2.0 * g @ b.T, rtol=1e-14)
+    np.testing.assert_allclose(tb.grad.numpy(), 2.0 * a.T @ g, rtol=1e-14)
+    z = tuple(nt.tensor(v.astype(np.complex128) * (1 + 0.5j), requires_grad=True) for v in (inp, a, b))
+    assert nt.autograd.gradcheck(lambda i, m1, m2: nt.addmm(i, m1, m2, beta=0.3 + 1j, alpha=-1.5j), z)
+    zi, za, zb = (v.detach().numpy() for v in z)  # (complex beta / alpha were truncated to int before)
+    np.testing.assert_allclose(values(nt.addmm(*z, beta=0.3, alpha=2.5)), 0.3 * zi + 2.5 * za @ zb, rtol=1e-14)

@@ -14,7 +14,7 @@ reached for names a node does not have) reads it, so recording a node costs noth
   ("field", name)          a plain node attribute (reductions' dims / keepdim / shape, softmax's dim)
   ("numel",)               a reduction input's element count
   ("alpha", default)       add / sub's alpha (a parameter of the node, else the default)
-  ("const", value)         a value ntorch's node implies (linear's alpha and beta)
+  ("attr_or", name, value) a node attribute, or the value ntorch's node implies (addmm's alpha and beta: 1 for linear)
 Reading a saved tensor after backward freed it raises torch's "Trying to backward through the graph a second time"
 error; sizes, dims and numbers stay readable, as in torch.
 """
@@ -63,7 +63,8 @@ SAVED: dict[str, dict] = {
     "MvBackward0": {"_saved_self": ("saved", 0), "_saved_vec": ("saved", 1)},
     "BmmBackward0": {"_saved_self": ("saved", 0), "_saved_mat2": ("saved", 1)},
     "MmBackward0": _mm(("mat1",), ("mat2",)),
-    "AddmmBackward0": {**_mm(("mat1",), ("mat2",), "mat1"), "_saved_alpha": ("const", 1), "_saved_beta": ("const", 1)},
+    "AddmmBackward0": {**_mm(("mat1",), ("mat2",), "mat1"), "_saved_alpha": ("attr_or", "alpha", 1),
+                       "_saved_beta": ("attr_or", "beta", 1)},
     "SoftmaxBackward0": {"_saved_dim": ("field", "dim"), "_saved_result": ("saved", 0)},
     "LogSoftmaxBackward0": {"_saved_dim": ("field", "dim"), "_saved_result": ("saved", 0)},
 }
@@ -135,8 +136,8 @@ def read(node, name: str):
     if kind == "alpha":
         params = getattr(node, "params", ())
         return params[0] if params else spec[1]
-    if kind == "const":
-        return spec[1]
+    if kind == "attr_or":
+        return getattr(node, spec[1], spec[2])
     if kind == "sizes" or kind == "strides":
         t = _tensor(node, spec[1])
         return None if t is None else tuple(t.shape) if kind == "sizes" else t.stride()
