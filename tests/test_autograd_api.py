@@ -98,7 +98,8 @@ def test_grad_dtype():
     y = x * 2
     with pytest.raises(RuntimeError, match="grad_dtype can only be accessed on leaf tensors."):
         _ = y.grad_dtype
-    with pytest.raises(RuntimeError, match="grad_dtype can only be set on leaf tensors."):
+    with pytest.raises(RuntimeError, match="grad_dtype can only be set on leaf tensors."), \
+            pytest.warns(UserWarning, match="The .grad attribute of a Tensor that is not a leaf Tensor"):
         y.grad_dtype = nt.float64
     with pytest.raises(RuntimeError, match="grad_dtype must be a torch.dtype or None, but got int"):
         x.grad_dtype = 3

@@ -393,6 +393,9 @@ class Tensor:
     @grad_dtype.setter
     def grad_dtype(self, value) -> None:
         if self._grad_fn is not None:
+            import warnings
+
+            warnings.warn(_NONLEAF_GRAD, UserWarning, stacklevel=2)  # (torch's setter reads .grad first)
             raise RuntimeError("grad_dtype can only be set on leaf tensors.")
         if value is not None and not isinstance(value, dtypes.dtype):
             raise RuntimeError(f"grad_dtype must be a torch.dtype or None, but got {type(value).__name__}")
