@@ -136,7 +136,7 @@ class Node:
         self._name = name
         self._backward = backward  # backward(node, *grad_outputs) -> one grad (or None) per input
         self.next_functions = tuple([edge_of(t) for t in inputs if t is None or isinstance(t, Tensor)])
-        self._saved: list = []
+        self._saved: list | tuple = ()  # (save() replaces it; an empty tuple is a shared object)
         self._output_meta: list[tuple] = []  # (shape, dtype) of each output, to make zero grads
         if _STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
