@@ -132,6 +132,18 @@ def test_leaf_keeps_its_accumulate_grad():
         (x * x).sum().backward()
     assert len(calls) == 2
     np.testing.assert_array_equal(calls[1].numpy(), 4 * np.array([0.5, -1.25, 2.0]))
+    seen = []  # hooks of the node itself, in torch's order: tensor hook, pre hook (may replace), post-accumulate, post
+    x.register_hook(lambda g: seen.append(("tensor", g.tolist())))
+    y = x * 3
+    acc = y.grad_fn.next_functions[0][0]
+    acc.register_prehook(lambda go: (seen.append(("pre", go[0].tolist())), (go[0] * 10,))[1])
+    acc.register_hook(lambda gi, go: seen.append(("post", gi, go[0].tolist())))
+    x.grad = None
+    calls.clear()
+    y.sum().backward()
+    assert seen == [("tensor", [3.0] * 3), ("pre", [3.0] * 3), ("post", (), [30.0] * 3)]
+    assert x.grad.tolist() == [30.0] * 3 and len(calls) == 1
+    del y, acc
     ref = weakref.ref(x)
     z = x * 2
     del x, fresh
