@@ -60,12 +60,96 @@ def test_grad_set_checks():
     with pytest.raises(RuntimeError, match=re.escape("attempting to assign a gradient of size '[2]' to a tensor of "
                                                      "size '[3]'")):
         x.grad = nt.zeros(2, dtype=nt.float64)
-    x.grad = nt.zeros(3)  # another dtype is accepted (a documented difference: torch 2.13 checks grad_dtype)
+    # torch 2.13: another dtype needs grad_dtype set to it (or None)
+    with pytest.raises(RuntimeError, match=re.escape("attempting to assign a gradient with dtype 'float' to a tensor "
+                                                     "with grad_dtype 'Double'. The gradient must match")):
+        x.grad = nt.zeros(3)
+    assert x.grad_dtype is nt.float64
+    x.grad_dtype = None
+    x.grad = nt.zeros(3)
+    assert x.grad.dtype is nt.float32 and x.grad_dtype is None
+    x.grad_dtype = nt.float64
     with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None but got grad of type int"):
         x.grad = 3
     x.grad = nt.ones(3, dtype=nt.float64)
     x.grad = None
     assert x.grad is None
+
+
+def test_grad_dtype():
+    """torch 2.13: leaf-only attribute, a dtype or None; the assigned or accumulated gradient follows it."""
+    x = nt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    assert x.grad_dtype is nt.float32 and nt.ones(2, dtype=nt.int64).grad_dtype is nt.int64
+    names = {nt.float16: "c10::Half", nt.bfloat16: "c10::BFloat16", nt.int64: "long int", nt.float64: "double",
+             nt.complex64: "c10::complex<float>", nt.bool: "bool", nt.uint8: "unsigned char"}
+    for dt, name in names.items():
+        with pytest.raises(RuntimeError, match=re.escape(f"attempting to assign a gradient with dtype '{name}' to a "
+                                                         "tensor with grad_dtype 'Float'.")):
+            x.grad = nt.zeros(3, dtype=dt)
+    with pytest.raises(RuntimeError, match=re.escape("with grad_dtype 'Float'")):
+        nt.ones(3).grad = nt.ones(3, dtype=nt.float64)  # (a tensor that needs no grad too)
+    x.grad_dtype = nt.float64
+    (x * 2).sum().backward()
+    (x * 2).sum().backward()
+    assert x.grad.dtype is nt.float64
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 4.0])
+    x.grad_dtype = None
+    assert x.grad_dtype is None
+    y = x * 2
+    with pytest.raises(RuntimeError, match="grad_dtype can only be accessed on leaf tensors."):
+        _ = y.grad_dtype
+    with pytest.raises(RuntimeError, match="grad_dtype can only be set on leaf tensors."), \
+            pytest.warns(UserWarning, match="The .grad attribute of a Tensor that is not a leaf Tensor"):
+        y.grad_dtype = nt.float64
+    with pytest.raises(RuntimeError, match="grad_dtype must be a torch.dtype or None, but got int"):
+        x.grad_dtype = 3
+
+
+def test_leaf_keeps_its_accumulate_grad():
+    """One AccumulateGrad per leaf, reused by later graphs; unseen by users: x.grad_fn stays None, the leaf is freed
+    when dropped, a node given hooks or metadata is not reused once its graph is gone (torch makes a new one)."""
+    import gc
+    import weakref
+
+    x = leaf()
+    assert x.grad_fn is None
+    acc = (x * 2).grad_fn.next_functions[0][0]
+    assert acc.name() == "torch::autograd::AccumulateGrad" and acc.variable is x
+    assert (x * 3).grad_fn.next_functions[0][0] is acc
+    acc.metadata["k"] = 1
+    y = x * 4
+    assert y.grad_fn.next_functions[0][0] is acc  # still held by a live graph: shared
+    del acc
+    y.sum().backward()
+    assert y.grad_fn.next_functions[0][0].metadata == {"k": 1}
+    del y
+    fresh = (x * 5).grad_fn.next_functions[0][0]
+    assert fresh.metadata == {} and fresh.variable is x
+    calls = []
+    x.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.clone()))
+    x.grad = None
+    for _ in range(2):
+        (x * x).sum().backward()
+    assert len(calls) == 2
+    np.testing.assert_array_equal(calls[1].numpy(), 4 * np.array([0.5, -1.25, 2.0]))
+    seen = []  # hooks of the node itself, in torch's order: tensor hook, pre hook (may replace), post-accumulate, post
+    x.register_hook(lambda g: seen.append(("tensor", g.tolist())))
+    y = x * 3
+    acc = y.grad_fn.next_functions[0][0]
+    acc.register_prehook(lambda go: (seen.append(("pre", go[0].tolist())), (go[0] * 10,))[1])
+    acc.register_hook(lambda gi, go: seen.append(("post", gi, go[0].tolist())))
+    x.grad = None
+    calls.clear()
+    y.sum().backward()
+    assert seen == [("tensor", [3.0] * 3), ("pre", [3.0] * 3), ("post", (), [30.0] * 3)]
+    assert x.grad.tolist() == [30.0] * 3 and len(calls) == 1
+    del y, acc
+    ref = weakref.ref(x)
+    z = x * 2
+    del x, fresh
+    gc.collect()
+    z.sum().backward()  # (the leaf is gone: nothing can see its gradient)
+    assert ref() is None
 
 
 def test_nonleaf_grad_warns_unless_retained():

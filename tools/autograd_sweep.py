@@ -1033,6 +1033,104 @@ def saved_tensor_attributes(m):
 
 
 @scenario
+def saved_tensor_attributes_more(m):
+    x = leaf(m)
+    mat = m.outer(x, x.detach() + 1)
+    out = {}
+    ys = {"pow": x ** 3, "pow_t": x.abs() ** x, "rpow": 2 ** x, "div": x / x.detach().exp(),
+          "sum_dim": mat.sum(1, keepdim=True), "mean": mat.mean(), "softmax": mat.softmax(1),
+          "log_softmax": mat.log_softmax(0), "mm": mat @ mat.t(), "dot": x @ x, "mv": mat @ x,
+          "addmm": m.addmm(x.detach(), mat, mat, beta=0.5, alpha=2.0), "sigmoid": x.sigmoid(),
+          "linear": F(m).linear(mat, mat, x.detach()), "rsub": 2 - x, "sub_alpha": m.sub(x, x, alpha=3)}
+    for key, y in ys.items():
+        node = y.grad_fn
+        out[key] = {a: getattr(node, a) for a in sorted(dir(node)) if a.startswith("_saved_")} if m is torch else \
+            {a: getattr(node, a) for a in TORCH_SAVED.get(key, ())}
+    return out
+
+
+TORCH_SAVED = {  # the _saved_ attributes torch 2.13 lists on each node above (ntorch is asked for these)
+    "pow": ("_saved_exponent", "_saved_self"), "pow_t": ("_saved_exponent", "_saved_result", "_saved_self"),
+    "rpow": ("_saved_exponent", "_saved_result", "_saved_self"), "div": ("_saved_other", "_saved_self"),
+    "sum_dim": ("_saved_dim", "_saved_keepdim", "_saved_self_sym_sizes"),
+    "mean": ("_saved_self_sym_numel", "_saved_self_sym_sizes"), "softmax": ("_saved_dim", "_saved_result"),
+    "log_softmax": ("_saved_dim", "_saved_result"),
+    "mm": ("_saved_mat2", "_saved_mat2_sym_sizes", "_saved_mat2_sym_strides", "_saved_self", "_saved_self_sym_sizes",
+           "_saved_self_sym_strides"),
+    "dot": ("_saved_self", "_saved_tensor"), "mv": ("_saved_self", "_saved_vec"),
+    "addmm": ("_saved_alpha", "_saved_beta", "_saved_mat1", "_saved_mat1_sym_sizes", "_saved_mat1_sym_strides",
+              "_saved_mat2", "_saved_mat2_sym_sizes", "_saved_mat2_sym_strides"),
+    "sigmoid": ("_saved_result",), "rsub": ("_saved_alpha",), "sub_alpha": ("_saved_alpha",),
+    "linear": ("_saved_alpha", "_saved_beta", "_saved_mat1", "_saved_mat1_sym_sizes", "_saved_mat1_sym_strides",
+               "_saved_mat2", "_saved_mat2_sym_sizes", "_saved_mat2_sym_strides"),
+}
+
+
+@scenario
+def saved_tensor_after_backward(m):
+    x = leaf(m)
+    e = x.exp()
+    e.sum().backward()
+    return e.grad_fn._saved_result
+
+
+@scenario
+def inference_mode_nested_false(m):
+    x = leaf(m)
+    with m.inference_mode():
+        with m.inference_mode(False):
+            y = x * 2
+            inner = (m.is_grad_enabled(), m.is_inference_mode_enabled(), m.ones(2).is_inference())
+        z = m.ones(2)
+    with m.no_grad(), m.inference_mode(False):
+        g = m.is_grad_enabled()
+    return y.requires_grad, y.is_inference(), inner, z.is_inference(), g
+
+
+@scenario
+def inference_tensor_views_and_version(m):
+    n = m.ones(3)
+    with m.inference_mode():
+        y = m.ones(4)
+        v = n[1:]
+        n.add_(1)
+    return y[1:].is_inference(), y.view(2, 2).is_inference(), y.data.is_inference(), v.is_inference(), n._version
+
+
+@scenario
+def inference_tensor_version_counter(m):
+    with m.inference_mode():
+        y = m.ones(3)
+    return y._version
+
+
+@scenario
+def inference_tensor_in_unsaved_op(m):
+    with m.inference_mode():
+        y = m.ones(3, dtype=m.float64)
+    x = leaf(m)
+    (x + y).sum().backward()
+    return x.grad
+
+
+@scenario
+def grad_dtype_accumulate(m):
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    x.grad_dtype = m.float64
+    (x * 2).sum().backward()
+    y = m.tensor([1.0, 2.0], requires_grad=True)
+    y.grad_dtype = None
+    y.grad = m.ones(2, dtype=m.float64)
+    return x.grad, x.grad_dtype, y.grad, y.grad_dtype
+
+
+@scenario
+def grad_dtype_nonleaf(m):
+    x = leaf(m)
+    (x * 2).grad_dtype = m.float32
+
+
+@scenario
 def output_nr_of_multi_output(m):
     x = leaf(m)
     a, b, c = x.split(1)

@@ -41,17 +41,39 @@ class Storage:
         return self.flat.__array_interface__["data"][0]
 
 
-def _storage_for(arr: np.ndarray) -> Storage:
+class InferenceStorage(Storage):
+    """The storage of an inference tensor (a non-view tensor made inside inference_mode) and of its views: it has no
+    version counter, as in torch. Bumping it (every in-place write does, see Tensor._bump_version) is torch's error
+    outside inference_mode; the check rides on the bump so that normal tensors pay nothing for it."""
+
+    __slots__ = ()
+
+    def __init__(self, flat: np.ndarray):
+        self.flat = flat
+
+    @property
+    def version(self) -> int:
+        return 0  # (internal reads; Tensor._version raises torch's error for users)
+
+    @version.setter
+    def version(self, value: int) -> None:
+        from .autograd.grad_mode import STATE
+
+        if not STATE.inference:
+            raise RuntimeError(INFERENCE_INPLACE)
+
+
+def _storage_for(arr: np.ndarray, cls: type = Storage) -> Storage:
     """A Storage covering every element `arr` reaches, starting at its first element (for a CUDA array: its
     whole allocation, as a 1-d array from the allocation's start)."""
     if type(arr) is CudaArray:
-        return Storage(CudaArray(arr.block, 0, (arr.block.size // arr.itemsize,), (arr.itemsize,), arr.dtype))
+        return cls(CudaArray(arr.block, 0, (arr.block.size // arr.itemsize,), (arr.itemsize,), arr.dtype))
     if arr.flags.c_contiguous:
-        return Storage(arr.reshape(-1))
+        return cls(arr.reshape(-1))
     span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides) if n > 0) // arr.itemsize
     if arr.size == 0:
         span = 0
-    return Storage(np.lib.stride_tricks.as_strided(arr, shape=(span,), strides=(arr.itemsize,)))
+    return cls(np.lib.stride_tricks.as_strided(arr, shape=(span,), strides=(arr.itemsize,)))
 
 
 class Size(tuple):
@@ -96,6 +118,8 @@ class Tensor:
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _hooks = None  # backward hooks of a leaf; a list in the instance dict once register_hook is called
+    _grad_accumulator = None  # a leaf's AccumulateGrad node, kept between graphs (autograd/graph.py)
+    _grad_dtype = False  # grad_dtype once set (a dtype or None); False: the tensor's own dtype
     _multi_output_view = None  # the node of split/chunk/unbind that made this view (in-place on it is an error)
     # _store: the Storage (made on demand); _base: the tensor whose storage a view shares; _flat: a cached
     # 1-d view of a C-contiguous _data (elementwise fast path); _grad_fn: the autograd Node that produced
@@ -245,7 +269,14 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return self._storage().version
+        store = self._storage()
+        if type(store) is InferenceStorage:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return store.version
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was made inside inference_mode (or is a view of such a tensor)."""
+        return type(self._store) is InferenceStorage
 
     def _bump_version(self) -> None:
         self._storage().version += 1
@@ -287,6 +318,12 @@ class Tensor:
                                "var_no_grad = var.detach().")
         if value and self.dtype.category < dtypes.FLOAT:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if value and type(self._store) is InferenceStorage:
+            from .autograd.grad_mode import STATE
+
+            if not STATE.inference:
+                raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not "
+                                   "allowed.")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -329,9 +366,40 @@ class Tensor:
                 raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
                                    f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
                                    "the same size")
-            # (another dtype is accepted: torch 2.13 refuses it unless the tensor's grad_dtype allows it, and
-            # ntorch has no grad_dtype; the optimizers' fallback for such gradients stays reachable)
+            want = self._grad_dtype
+            if want is False:
+                want = self.dtype
+            if want is not None and value.dtype != want:
+                from .ops._util import CPP_NAMES
+                from .ops.shape import _LEGACY_NAMES
+
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{CPP_NAMES[value.dtype.name]}' to a tensor with "
+                    f"grad_dtype '{_LEGACY_NAMES[want.name]}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
+                    "and its gradient may break downstream systems that assume they match.")
         self._grad = value
+
+    @property
+    def grad_dtype(self):
+        """The dtype a gradient assigned to (or accumulated into) this leaf must have: its own dtype unless set; None
+        allows any dtype."""
+        if self._grad_fn is not None:
+            raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+        want = self._grad_dtype
+        return self.dtype if want is False else want
+
+    @grad_dtype.setter
+    def grad_dtype(self, value) -> None:
+        if self._grad_fn is not None:
+            import warnings
+
+            warnings.warn(_NONLEAF_GRAD, UserWarning, stacklevel=2)  # (torch's setter reads .grad first)
+            raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+        if value is not None and not isinstance(value, dtypes.dtype):
+            raise RuntimeError(f"grad_dtype must be a torch.dtype or None, but got {type(value).__name__}")
+        self._grad_dtype = value
 
     @property
     def is_leaf(self) -> bool:
@@ -406,7 +474,10 @@ class Tensor:
     def data(self) -> Tensor:
         """The same memory outside autograd, with its own version counter (as torch): in-place changes through it
         are neither checked nor seen by the graph (`p.data.add_(...)` on a leaf that requires grad is allowed)."""
-        return Tensor._wrap(self._data)
+        t = Tensor._wrap(self._data)
+        if type(self._store) is InferenceStorage:  # (as torch: .data of an inference tensor is one)
+            t._store = _storage_for(t._data, InferenceStorage)
+        return t
 
     @data.setter
     def data(self, new: Tensor) -> None:
@@ -542,6 +613,37 @@ class Tensor:
         return self._data.__cuda_array_interface__
 
 
+_WRAP_PLAIN = Tensor.__dict__["_wrap"].__func__
+_WRAP_RESULT_PLAIN = Tensor.__dict__["_wrap_result"].__func__
+_INFERENCE_STATE = None  # autograd.grad_mode.STATE, set when inference marking is first switched on
+
+
+def _wrap_inference(arr: np.ndarray, base: Tensor | None = None) -> Tensor:
+    t = _WRAP_PLAIN(arr, base)
+    if base is None and _INFERENCE_STATE.inference:
+        t._store = _storage_for(t._data, InferenceStorage)
+    return t
+
+
+def _wrap_result_inference(arr: np.ndarray, flat: np.ndarray) -> Tensor:
+    t = _WRAP_RESULT_PLAIN(arr, flat)
+    if _INFERENCE_STATE.inference:
+        t._store = _storage_for(arr, InferenceStorage)
+    return t
+
+
+def set_inference_marking(on: bool) -> None:
+    """Swap Tensor's two constructors of new (non-view) tensors for ones that mark a tensor made inside
+    inference_mode as an inference tensor, while any thread has an inference_mode block open: outside them
+    creating a tensor costs nothing more. (Views share their base's storage, so they follow the base.)"""
+    global _INFERENCE_STATE
+    from .autograd.grad_mode import STATE
+
+    _INFERENCE_STATE = STATE
+    Tensor._wrap = staticmethod(_wrap_inference if on else _WRAP_PLAIN)
+    Tensor._wrap_result = staticmethod(_wrap_result_inference if on else _WRAP_RESULT_PLAIN)
+
+
 def _rebuild(arr: np.ndarray, requires_grad: bool, device: str = "cpu") -> Tensor:
     t = Tensor._wrap(arr)
     if device != "cpu":
@@ -585,6 +687,9 @@ def _engine():
 
 _ENGINE = None
 
+INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
+    "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.")
 _NONLEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "

@@ -85,16 +85,25 @@ def run_backward(roots: Sequence[tuple], grads: Sequence[Tensor], *, retain_grap
             node = ready.pop()
             buf = buffers.pop(node, None) or [None]
             if type(node) is AccumulateGrad:  # a leaf: hooks, capture, then accumulate into .grad
-                hooks = node.variable._hooks
+                var = node.variable
+                if var is None:  # a leaf nobody holds any more: nothing can see its gradient
+                    continue
+                hooks = var._hooks
                 if hooks:
                     _run_tensor_hooks({0: hooks}, buf)
                 if wanted and (id(node), 0) in wanted:
                     captured[(id(node), 0)] = buf[0]
                 if accumulate and buf[0] is not None and (needed is None or id(node) in needed):
+                    for hook in node._pre_hooks:  # the node's own hooks, as torch: pre, accumulate, post
+                        res = hook(tuple(buf))
+                        if res is not None:
+                            buf = list(res)
                     g = buf.pop()  # now this local may be the only reference: then .grad can take it as is
                     owned = sole_owner(g)  # (not inside the call below, whose pending arguments hold g too)
-                    accumulate_into_grad(node.variable, g, owned)
-                    run_post_accumulate_hooks(node.variable)
+                    accumulate_into_grad(var, g, owned)
+                    run_post_accumulate_hooks(var)
+                    for hook in node._hooks:
+                        hook((), (g,))
                 continue
             if node._tensor_pre_hooks:
                 _run_tensor_hooks(node._tensor_pre_hooks, buf)

@@ -89,17 +89,45 @@ class set_grad_enabled(_Mode):
         return super().__call__(fn)
 
 
+_INFERENCE_LOCK = threading.Lock()
+_inference_blocks = 0  # inference_mode(True) blocks open in all threads: tensor.py marks new tensors while > 0
+
+
+def _count_inference_block(delta: int) -> None:
+    global _inference_blocks
+    from ..tensor import set_inference_marking
+
+    with _INFERENCE_LOCK:
+        before = _inference_blocks
+        _inference_blocks += delta
+        if (before == 0) != (_inference_blocks == 0):
+            set_inference_marking(_inference_blocks > 0)
+
+
 class inference_mode(_Mode):
-    """Like no_grad; tensors made inside are marked as inference tensors (PyTorch forbids using them
-    in autograd later; ntorch records the flag but does not enforce that)."""
+    """torch.inference_mode: grad mode off, and tensors made inside are inference tensors (Tensor.is_inference();
+    views of them too): outside the mode they cannot be saved for backward, updated in place or made to require
+    grad. inference_mode(False) turns grad mode back on, as torch. Usable bare as a decorator (@inference_mode)."""
+
+    def __new__(cls, mode=True):
+        if mode is None or isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # @inference_mode without parentheses: mode is the function
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)
 
-    def _set(self) -> None:
+    def __enter__(self):
+        self._saved = (STATE.enabled, STATE.inference)
+        STATE.enabled, STATE.inference = not self.mode, self.mode
         if self.mode:
-            STATE.enabled = False
-            STATE.inference = True
+            _count_inference_block(1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        STATE.enabled, STATE.inference = self._saved
+        if self.mode:
+            _count_inference_block(-1)
 
     def _args(self) -> tuple:
         return (self.mode,)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..cuda.array import CudaArray
 from ..dtypes import _FROM_NP, bfloat16
-from ..tensor import Tensor
+from ..tensor import InferenceStorage, Tensor
 from . import grad_mode
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -27,6 +27,10 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 _STATE = grad_mode.STATE
+_SAVE_INFERENCE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it in "
+    "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
 
 
 def _relinked(t: Tensor, node_ref, output_nr: int) -> Tensor:
@@ -53,7 +57,12 @@ class SavedTensor:
 
     def __init__(self, t: Tensor, node: Node | None = None) -> None:
         store = t._store  # a tensor without a Storage object yet was never written in place: version 0
-        self.version = store.version if store is not None else 0
+        if store is None:
+            self.version = 0
+        elif type(store) is InferenceStorage:  # (saving happens only with grad mode on: outside inference_mode)
+            raise RuntimeError(_SAVE_INFERENCE)
+        else:
+            self.version = store.version
         self.output_nr = t._output_nr
         if node is not None and t._grad_fn is node:
             self.tensor = t.detach()
@@ -84,6 +93,8 @@ class HookedSavedTensor:
     __slots__ = ("packed", "unpack_hook", "node_ref", "output_nr")
 
     def __init__(self, t: Tensor, node: Node | None, pack: Callable, unpack: Callable) -> None:
+        if type(t._store) is InferenceStorage:
+            raise RuntimeError(_SAVE_INFERENCE)
         with grad_mode.no_grad():  # as torch: what the pack hook computes records nothing
             self.packed = pack(t)
         self.unpack_hook = unpack
@@ -125,10 +136,18 @@ class Node:
         self._name = name
         self._backward = backward  # backward(node, *grad_outputs) -> one grad (or None) per input
         self.next_functions = tuple([edge_of(t) for t in inputs if t is None or isinstance(t, Tensor)])
-        self._saved: list = []
+        self._saved: list | tuple = ()  # (save() replaces it; an empty tuple is a shared object)
         self._output_meta: list[tuple] = []  # (shape, dtype) of each output, to make zero grads
         if _STATE.anomaly:
             self._forward_stack = traceback.format_stack()[:-3]
+
+    def __getattr__(self, name: str):
+        """Only reached for names the node lacks: torch's _saved_<name> attributes (see saved_attributes.py)."""
+        if name.startswith("_saved_"):
+            from .saved_attributes import read
+
+            return read(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -231,17 +250,33 @@ _NAMED_SET: set = set()
 
 
 class AccumulateGrad(Node):
-    """The node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
+    """The node of a leaf tensor: adds the incoming gradient into `variable.grad`.
 
-    def __init__(self, variable: Tensor) -> None:
-        super().__init__("AccumulateGrad", None, ())
-        self.variable = variable
+    The leaf keeps its node (Tensor._grad_accumulator) so that every forward reuses it instead of building one per
+    call (see grad_accumulator); the node holds the leaf weakly, so the pair is no reference cycle and a leaf is
+    freed as soon as it is dropped."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable: Tensor) -> None:  # (Node.__init__'s fields, set directly: a leaf has no inputs)
+        self._name = "AccumulateGrad"
+        self._backward = None
+        self.next_functions = ()
+        self._saved = ()
+        self._output_meta = ()
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self) -> Tensor | None:
+        return self._variable()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
     def apply(self, grad):
-        accumulate_into_grad(self.variable, grad)
+        t = self._variable()
+        if t is not None:
+            accumulate_into_grad(t, grad)
         return ()
 
     def release(self) -> None:
@@ -253,6 +288,9 @@ def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
     memory, so it can become .grad without a copy, as PyTorch steals a gradient whose use count is 1."""
     if grad is None:
         return
+    want = t._grad_dtype
+    if want is not False and want is not None and grad.dtype != want:  # a grad_dtype set apart from t's dtype
+        grad, owned = grad.to(want), True
     if t._grad is None:
         if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape:
             t._grad = grad.detach()
@@ -354,13 +392,27 @@ class _Handle:
 
 
 def grad_accumulator(t: Tensor) -> AccumulateGrad:
-    """A leaf's AccumulateGrad, shared by every op that uses the leaf (the tensor holds it weakly)."""
-    ref = t.__dict__.get("_grad_accumulator")
-    acc = ref() if ref is not None else None
-    if acc is None:
-        acc = AccumulateGrad(t)
-        t._grad_accumulator = weakref.ref(acc)
+    """A leaf's AccumulateGrad, shared by every op that uses the leaf and kept by the leaf between graphs. torch
+    makes a new one once no graph holds the old: a kept node that a user gave hooks or metadata (its instance dict)
+    and that no graph holds any more is replaced, so that reuse is never visible."""
+    acc = t._grad_accumulator
+    if acc is None or (acc.__dict__ and sys.getrefcount(acc) <= _ACC_ALONE):
+        acc = t._grad_accumulator = AccumulateGrad(t)
     return acc
+
+
+def _kept_accumulator_refs(t: Tensor) -> int:
+    acc = t._grad_accumulator
+    return sys.getrefcount(acc)  # (the same references as in grad_accumulator: the leaf's, a local, the argument)
+
+
+def _calibrate_accumulator() -> int:
+    t = Tensor._wrap(np.empty(1, np.float32))
+    t._grad_accumulator = AccumulateGrad(t)
+    return _kept_accumulator_refs(t)
+
+
+_ACC_ALONE = _calibrate_accumulator()
 
 
 def edge_of(t: Tensor | None) -> tuple:
@@ -439,6 +491,15 @@ def attach(node: Node, outputs: Sequence[Tensor], saved: Sequence[Tensor | None]
     if saved:
         node.save(*saved)
     return node
+
+
+def renamed(res: Tensor, name: str) -> Tensor:
+    """res with the node its op just made renamed to torch's name for the function the user called (an op built
+    from another one: torch's node is named after the overload, e.g. `2 - t` RsubBackward1)."""
+    node = res._grad_fn
+    if node is not None and _STATE.enabled:  # (under no_grad no node was made: an out= tensor keeps its own)
+        node._name = name
+    return res
 
 
 def record(name: str, backward: Callable, inputs: Sequence, outputs: Sequence[Tensor],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..autograd.graph import needs_graph, record
+from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
 from ._util import check_tensor
 from .elementwise import apply
@@ -180,7 +180,7 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """torch.sgn: z / |z| (0 at 0) for complex tensors, sign for real ones."""
     check_tensor(input, "sgn")
     if not input.is_complex():
-        return apply("sign", input, out=out)
+        return renamed(apply("sign", input, out=out), "SgnBackward0")
     return apply("sgn", input, out=out)
 
 

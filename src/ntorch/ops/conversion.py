@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _arrays, devices, dtypes, layouts
 from ..autograd import grad_mode, inplace
-from ..autograd.graph import needs_graph, record
+from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
 from ._util import check_scalar_fits, fill_value, infer_size, is_scalar
 from .elementwise import apply
@@ -266,6 +266,7 @@ def _masked_fill(self: Tensor, mask: Tensor, value, inplace: bool) -> Tensor:
     if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype if isinstance(mask, Tensor) else type(mask).__name__}")
+    node_name = "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0"  # (torch's overloads)
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -281,7 +282,8 @@ def _masked_fill(self: Tensor, mask: Tensor, value, inplace: bool) -> Tensor:
                                    f"{list(shape)}")
         else:
             infer_size(mask._data.shape, self._data.shape)
-    return apply("where", mask, value, self, compute=self.dtype)
+    res = apply("where", mask, value, self, compute=self.dtype)
+    return renamed(res, node_name)
 
 
 def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:

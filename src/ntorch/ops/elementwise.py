@@ -534,7 +534,7 @@ class ElementwiseBackward(Node):
             return self._saved[self.slots.index(name)].unpack(self)  # only the tensor asked for
         if name.startswith("p") and name[1:].isdigit():
             return self.params[int(name[1:])]
-        raise AttributeError(name)
+        return Node.__getattr__(self, name)  # (torch's _saved_<name> attributes)
 
 
 _SPECS: dict = {}  # op -> (node name, which operands the formula reads, whether it reads the output, formula)

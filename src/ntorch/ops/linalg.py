@@ -451,8 +451,36 @@ def _addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Ten
     if mat1.dtype is not mat2.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy(mat1)} and {_legacy(mat2)}")
     shape = (mat1.shape[0], mat2.shape[1])
-    return _scale_add(input, shape, lambda wide: mm(mat1.float(), mat2.float()) if wide else mm(mat1, mat2),
-                      beta, alpha)
+    if not needs_graph(input, mat1, mat2):
+        return _scale_add(input, shape, lambda wide: mm(mat1.float(), mat2.float()) if wide else mm(mat1, mat2),
+                          beta, alpha)
+    from ..autograd import grad_mode
+
+    with grad_mode.no_grad():  # one node, torch's AddmmBackward0, rather than the pieces' nodes
+        res = _scale_add(input, shape, lambda wide: mm(mat1.float(), mat2.float()) if wide else mm(mat1, mat2),
+                         beta, alpha)
+    node = record("AddmmBackward0", _addmm_backward, (input, mat1, mat2), (res,), (mat1, mat2))
+    node.alpha, node.beta, node.input_meta = alpha, beta, (tuple(input.shape), input.dtype)
+    return res
+
+
+def _addmm_backward(c, g):
+    """beta * input + alpha * mat1 @ mat2: input gets beta * g summed to its shape, the factors mm's gradients times
+    alpha (conjugated scalars for complex tensors, as torch)."""
+    from .elementwise import sum_to
+
+    mat1, mat2 = c.saved_tensors
+    alpha, beta = c.alpha, c.beta
+    alpha, beta = (v.conjugate() if isinstance(v, complex) else v for v in (alpha, beta))
+    gi = None
+    if c.needs_input_grad[0]:
+        gi = sum_to(g if beta == 1 else g * beta, *c.input_meta)
+    ga = mm(g, _cj(mat2).t()) if c.needs_input_grad[1] else None
+    gb = mm(_cj(mat1).t(), g) if c.needs_input_grad[2] else None
+    if alpha != 1:
+        ga = None if ga is None else ga * alpha
+        gb = None if gb is None else gb * alpha
+    return gi, ga, gb
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out_dtype=None,
@@ -510,7 +538,7 @@ def _scale_add(input: Tensor, shape: tuple, product, beta, alpha) -> Tensor:
     inp = expand(input, shape)
     if wide:
         inp = inp.float()
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and not input.dtype.is_complex:  # (complex kept its scalars: was truncated)
         beta, alpha = int(beta), int(alpha)
     if alpha == 0:
         res = Tensor._wrap(np.zeros(shape, input.dtype.np))

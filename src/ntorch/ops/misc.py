@@ -61,9 +61,9 @@ def is_inference_mode_enabled() -> bool:
 
 
 def is_inference(input: Tensor) -> bool:
-    """False: ntorch does not mark tensors made under inference_mode (see autograd/grad_mode.py)."""
+    """Whether input was made inside inference_mode (or is a view of such a tensor)."""
     check_tensor(input, "is_inference")
-    return False
+    return input.is_inference()
 
 
 def fill(input: Tensor, value) -> Tensor:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..autograd.graph import needs_graph, record
+from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar, number_arg, takes_out
 from .elementwise import OP_BY_NAME, TENSOR_TYPES, _compute_dtype, apply, apply_inplace
@@ -160,7 +160,13 @@ def _check_alpha(a, b, alpha) -> None:
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
-    return sub(other, input, alpha=alpha)
+    """other - alpha * input; torch's node RsubBackward0 (tensor other) or RsubBackward1 (number: `2 - t`)."""
+    return renamed(sub(other, input, alpha=alpha), "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
+
+
+def rtruediv(input: Tensor, other) -> Tensor:
+    """`number / t`, computed as torch does: reciprocal(t) * number (its node is MulBackward0)."""
+    return apply("mul", apply("reciprocal", input), other)
 
 
 def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
@@ -202,17 +208,19 @@ def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
 
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if is_scalar(input) and isinstance(exponent, Tensor):
-        return apply("pow", input, exponent, out=out)
+        return renamed(apply("pow", input, exponent, out=out), "PowBackward2")  # (torch's node names by overload)
     check_tensor(input, "pow")
+    if isinstance(exponent, Tensor):
+        return renamed(apply("pow", input, exponent, out=out), "PowBackward1")
     if input.is_complex() and is_scalar(exponent) and exponent in _COMPLEX_POW_SPECIAL:
         # torch's complex pow by these scalars runs sqrt / rsqrt / reciprocal / products (0j ** -1 is inf+nanj)
-        return _COMPLEX_POW_SPECIAL[exponent](input, out)
+        return renamed(_COMPLEX_POW_SPECIAL[exponent](input, out), "PowBackward0")
     if (not input.is_floating_point() and not input.is_complex() and isinstance(exponent, int)
             and not isinstance(exponent, bool) and exponent < 0):
         # torch refuses a negative Python int here; a tensor of negative exponents computes (pow_int)
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if exponent == 2 if is_scalar(exponent) else False:
-        return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+        return square(input, out=out)
     if input.dtype is dtypes.bool and isinstance(exponent, bool):
         # torch answers exponents 0 and 1 without its pow kernel (which has no bool form): ones, or a copy
         return apply("logical_or", input, not exponent, out=out)
@@ -243,7 +251,10 @@ def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
 
 
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return apply("mul", input, input, out=out) if input.dtype is not dtypes.bool else apply("pow", input, 2)
+    """input * input; recorded as torch's pow(input, 2) node (PowBackward0, one edge) when input requires grad."""
+    if input.dtype is dtypes.bool or (out is None and needs_graph(input)):
+        return apply("pow", input, 2)
+    return apply("mul", input, input, out=out)
 
 
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
@@ -261,10 +272,13 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
             else "clamp_max_scalar"  # a bool result: torch has no bool clamp kernel
         raise NotImplementedError(f"\"{kind}_{'cuda' if input.is_cuda else 'cpu'}\" not implemented for 'Bool'")
     if max is None:
-        return apply("clamp_min", input, min, out=out)
-    if min is None:
-        return apply("clamp_max", input, max, out=out)
-    return apply("clamp", input, min, max, out=out)
+        res = apply("clamp_min", input, min, out=out)
+    elif min is None:
+        res = apply("clamp_max", input, max, out=out)
+    else:
+        res = apply("clamp", input, min, max, out=out)
+    # torch's node names by overload: clamp with tensor bounds ClampBackward0, with numbers ClampBackward1
+    return renamed(res, "ClampBackward0" if isinstance(min, Tensor) or isinstance(max, Tensor) else "ClampBackward1")
 
 
 clip = clamp
@@ -272,12 +286,12 @@ clip = clamp
 
 @takes_out("clamp_min", "Found dtype {Got} but expected {Want}")
 def clamp_min(input: Tensor, min) -> Tensor:
-    return clamp(input, min=min)
+    return renamed(clamp(input, min=min), "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0")
 
 
 @takes_out("clamp_max", "Found dtype {Got} but expected {Want}")
 def clamp_max(input: Tensor, max) -> Tensor:
-    return clamp(input, max=max)
+    return renamed(clamp(input, max=max), "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0")
 
 
 def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = None) -> Tensor:

@@ -1002,7 +1002,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | 
                                    "this dimension is empty and the operation does not have an identity")
     res = _run("norm", x, dim, keepdim, x.dtype, p)
     if x._requires_grad:  # (_track's own check, without building its arguments)
-        _track("NormBackward1", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
+        _track("LinalgVectorNormBackward0", _norm_backward, x, (res,), (x, res), dim, keepdim, p=p)
     return _maybe_out(res, out, "norm")
 
 

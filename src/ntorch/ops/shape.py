@@ -466,7 +466,7 @@ def narrow(self: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     idx = [slice(None)] * self._data.ndim
     idx[d] = slice(start, start + length)
-    return _track("NarrowBackward0", _slice_backward, self, self._view_of(self._data[tuple(idx)]), index=tuple(idx))
+    return _track("SliceBackward0", _slice_backward, self, self._view_of(self._data[tuple(idx)]), index=tuple(idx))
 
 
 def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:

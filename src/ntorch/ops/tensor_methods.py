@@ -8,6 +8,7 @@ import warnings
 
 from .. import _arrays, dtypes, layouts
 from ..autograd import grad_mode
+from ..autograd.graph import renamed
 from ..storage import typed_storage as _typed_storage
 from ..tensor import Tensor, _contiguous_strides, _wrap_dim
 from . import misc, shape, tensor_legacy
@@ -29,7 +30,7 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
     out_strides = strides[:d] + [strides[d] * step] + strides[d + 1:] + [strides[d]]
     if self.ndim == 0:
         out_shape, out_strides = out_shape[1:], out_strides[1:]
-    return misc.as_strided(self, out_shape, out_strides, self.storage_offset())
+    return renamed(misc.as_strided(self, out_shape, out_strides, self.storage_offset()), "UnfoldBackward0")
 
 
 # -- in place, through a view or an out-of-place result ---------------------------------------------------------
@@ -259,7 +260,6 @@ METHODS = {
     "is_signed": lambda self: self.dtype not in (dtypes.bool, dtypes.uint8),
     "is_nonzero": lambda self: misc.FUNCTIONS["is_nonzero"](self),
     "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
-    "is_inference": lambda self: False,
     "is_conj": lambda self: False,
     "is_neg": lambda self: False,
     "is_shared": lambda self: False,
