@@ -14,11 +14,12 @@ from ctypes import POINTER, c_char_p, c_int, c_int32, c_int64, c_uint8, c_uint16
 
 import numpy as np
 
+from ..dtypes import bfloat16 as _bfloat16
 from . import current_device, is_simulator, numba_cuda, require_device
 from .array import CudaArray, c_strides, check_dtype, wrap_device_pointer
 
 kDLCPU, kDLCUDA, kDLCUDAHost, kDLCUDAManaged = 1, 2, 3, 13
-kDLInt, kDLUInt, kDLFloat, kDLBool = 0, 1, 2, 6
+kDLInt, kDLUInt, kDLFloat, kDLBfloat, kDLComplex, kDLBool = 0, 1, 2, 4, 5, 6
 READ_ONLY = 1  # DLPACK_FLAG_BITMASK_READ_ONLY
 DLPACK_VERSION = (1, 0)
 
@@ -27,6 +28,8 @@ _CODES = {
     np.dtype(np.bool_): (kDLBool, 8), np.dtype(np.uint8): (kDLUInt, 8), np.dtype(np.int8): (kDLInt, 8),
     np.dtype(np.int16): (kDLInt, 16), np.dtype(np.int32): (kDLInt, 32), np.dtype(np.int64): (kDLInt, 64),
     np.dtype(np.float16): (kDLFloat, 16), np.dtype(np.float32): (kDLFloat, 32), np.dtype(np.float64): (kDLFloat, 64),
+    np.dtype(np.complex64): (kDLComplex, 64), np.dtype(np.complex128): (kDLComplex, 128),
+    np.dtype(_bfloat16.np): (kDLBfloat, 16),
 }
 _DTYPES = {v: k for k, v in _CODES.items()}
 
