@@ -141,3 +141,73 @@ def test_concurrent_cache_writers_of_different_signatures_never_share_a_data_fil
     fresh = cache_file(str(tmp_path), "kernel-1.py311", "stamp")
     assert fresh.load(("sig", "int64")) == ("code for", "int64")
     assert fresh.load(("sig", "float32")) in (None, ("code for", "float32"))  # a lost index entry only recompiles
+
+
+@pytest.mark.parametrize("module", ["numba.core.caching", "numba.cuda.core.caching"])
+def test_kernel_cache_entries_are_stamped_with_the_whole_package(tmp_path, module):
+    """A kernel's cache entry must go stale when ANY kernel file changes (a callee in another file), not only its
+    own file: locators of files under ntorch.kernels (and of generated kernels) add the package digest; other
+    files keep Numba's own stamp."""
+    import importlib
+    import os
+
+    import ntorch.kernels.cuda  # noqa: F401  (installs the CUDA side's stamp)
+    from ntorch.kernels import cache_names
+    from ntorch.kernels.cpu import codegen
+
+    mixin = importlib.import_module(module)._SourceFileBackedLocatorMixin
+
+    class Locator(mixin):
+        def __init__(self, py_file):
+            self._py_file = py_file
+
+        def get_cache_path(self):
+            return str(tmp_path)
+
+        def get_disambiguator(self):
+            return "1"
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            return cls(py_file)
+
+    kernel_file = os.path.join(os.path.dirname(cache_names.__file__), "cpu", "linalg.py")
+    generated = codegen.cache_dir() / "probe_stamp.py"
+    generated.write_text("x = 1\n")
+    outside = tmp_path / "user_code.py"
+    outside.write_text("x = 1\n")
+    digest = cache_names.package_digest()
+    assert len(digest) == 24 and digest == cache_names.package_digest()
+    for path in (kernel_file, str(generated)):
+        stamp = Locator(path).get_source_stamp()
+        assert isinstance(stamp, tuple) and stamp[-1] == digest
+    assert not (isinstance(Locator(str(outside)).get_source_stamp(), tuple)
+                and Locator(str(outside)).get_source_stamp()[-1] == digest)
+    generated.unlink()
+
+
+def test_the_package_digest_covers_every_kernel_source(tmp_path, monkeypatch):
+    """package_digest reads names and contents: a changed, added or renamed file changes it."""
+    from ntorch.kernels import cache_names
+
+    (tmp_path / "a.py").write_text("A = 1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("B = 1\n")
+    (tmp_path / "sub" / "notes.txt").write_text("not source\n")
+    monkeypatch.setattr(cache_names, "_ROOTS", [str(tmp_path)])
+
+    def digest():
+        cache_names.package_digest.cache_clear()
+        return cache_names.package_digest()
+
+    try:
+        first = digest()
+        (tmp_path / "sub" / "notes.txt").write_text("still not source\n")
+        assert digest() == first
+        (tmp_path / "sub" / "b.py").write_text("B = 2\n")
+        second = digest()
+        assert second != first
+        (tmp_path / "sub" / "b.py").rename(tmp_path / "sub" / "c.py")
+        assert digest() not in (first, second)
+    finally:
+        cache_names.package_digest.cache_clear()

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numba
 
+from ..cache_names import register_source_root
+
 DEBUG = int(os.environ.get("NTORCH_DEBUG", "0") or 0)
 _lock = threading.Lock()
 _modules: dict[str, object] = {}
@@ -40,6 +42,7 @@ def cache_dir() -> Path:
     except OSError:
         path = Path(tempfile.gettempdir()) / "ntorch-cache" / tag
         path.mkdir(parents=True, exist_ok=True)
+    register_source_root(str(path))  # generated kernels call the package's helpers: stamp them with its digest
     return path
 
 

@@ -37,7 +37,7 @@ def _shape_arg(size, op: str) -> tuple[int, ...]:
     for pos, s in enumerate(size, 1):
         if isinstance(s, Tensor) and s.ndim == 0 and not s.is_floating_point():
             s = s.item()
-        if isinstance(s, bool | np.bool_) and len(size) > 1:  # torch takes bools among two or more sizes
+        if isinstance(s, bool | np.bool_) and pos > 1:  # torch takes a bool as a size, except the first
             s = int(s)
         if isinstance(s, bool | np.bool_) or not isinstance(s, int | np.integer):
             if len(size) == 1:

@@ -49,12 +49,16 @@ class FrexpResult(tuple):
 @takes_out("isposinf", "isposinf does not support non-boolean outputs.")
 def isposinf(input: Tensor) -> Tensor:
     check_tensor(input, "isposinf")
+    if input.is_complex():
+        raise RuntimeError("isposinf does not support complex inputs.")
     return input.isinf() & (input > 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
 
 
 @takes_out("isneginf", "isneginf does not support non-boolean outputs.")
 def isneginf(input: Tensor) -> Tensor:
     check_tensor(input, "isneginf")
+    if input.is_complex():
+        raise RuntimeError("isneginf does not support complex inputs.")
     return input.isinf() & (input < 0) if input.is_floating_point() else creation.zeros_like(input, dtype=dtypes.bool)
 
 

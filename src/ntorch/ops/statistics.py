@@ -101,8 +101,6 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
                            f"{input.ndim} dimensions")
     if input.dtype is dtypes.bool:
         raise RuntimeError("cov(): bool dtype is not supported for input")
-    if input.is_complex():  # (torch's complex cov conjugates; ntorch's would drop the imaginary parts)
-        raise NotImplementedError("cov(): complex tensors are not implemented in ntorch yet")
     x = input.reshape(1, -1) if input.ndim < 2 else input
     # integers stay integers, as in torch: their (weighted) sums are int64 (wrapping), the mean a true division,
     # and x - mean promotes to the default float dtype
@@ -154,7 +152,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
                       "observations.", UserWarning, stacklevel=2)
         norm = 0.0
     xm = x - avg.unsqueeze(1)
-    c = xm.mm((xm if w is None else xm * w).t())
+    xw = (xm if w is None else xm * w).t()
+    c = xm.mm(xw.conj() if xw.is_complex() else xw)  # (complex: x x^H, as torch)
     return (c / norm).squeeze()
 
 
@@ -164,8 +163,13 @@ def corrcoef(input: Tensor) -> Tensor:
     if c.ndim == 0:
         return c / c
     n = c.shape[0]
-    std = c.reshape(-1)[:: n + 1].sqrt()  # the diagonal (a strided slice, which CUDA tensors support too)
+    diag = c.reshape(-1)[:: n + 1]  # the diagonal (a strided slice, which CUDA tensors support too)
+    std = (diag.real if diag.is_complex() else diag).sqrt()
     c = c / std.unsqueeze(1) / std.unsqueeze(0)
+    if c.is_complex():  # torch clips both parts
+        from .complex import complex as _complex
+
+        return _complex(c.real.clamp(-1, 1), c.imag.clamp(-1, 1))
     return c.clamp(-1, 1)
 
 
@@ -387,6 +391,8 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     check_tensor(input, "dist")
     check_tensor(other, "dist", "other")
     diff = (input - other).reshape(-1)
+    if diff.is_complex():  # the norm of the moduli (a real result, as torch)
+        diff = diff.abs()
     if not diff.dtype.is_floating_point:
         raise RuntimeError("norm(): input dtype should be either floating point or complex. Got "
                            f"{dtypes.torch_name(diff.dtype)} instead.")
