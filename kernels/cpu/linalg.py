@@ -13,7 +13,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .matmul import matmul_into
+from .matmul import _direct, matmul_into
+from .tridiag_dc import _tql2, tridiag_eig
 
 __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd",
            "geqrf", "ldl_factor", "ldl_solve"]
@@ -331,68 +332,6 @@ def _tred2(v, d, e):
         v[j, n - 1] = 0.0
     v[n - 1, n - 1] = 1.0
     e[0] = 0.0
-
-
-@njit(**_FJIT)
-def _tql2(vt, d, e):
-    """Implicit QL on the tridiagonal (d, e), rotating the rows of vt (the transposed eigenvector matrix, so
-    each rotation runs along contiguous rows) (EISPACK tql2)."""
-    n = d.shape[0]
-    for i in range(1, n):
-        e[i - 1] = e[i]
-    e[n - 1] = 0.0
-    f = 0.0
-    tst1 = 0.0
-    eps = 2.220446049250313e-16
-    for l in range(n):
-        tst1 = max(tst1, abs(d[l]) + abs(e[l]))
-        m = l
-        while m < n - 1 and abs(e[m]) > eps * tst1:
-            m += 1
-        if m > l:
-            for _it in range(60):
-                g = d[l]
-                p = (d[l + 1] - g) / (2.0 * e[l])
-                r = math.hypot(p, 1.0)
-                if p < 0:
-                    r = -r
-                d[l] = e[l] / (p + r)
-                d[l + 1] = e[l] * (p + r)
-                dl1 = d[l + 1]
-                h = g - d[l]
-                for i in range(l + 2, n):
-                    d[i] -= h
-                f += h
-                p = d[m]
-                c = 1.0
-                c2 = c
-                c3 = c
-                el1 = e[l + 1]
-                s = 0.0
-                s2 = 0.0
-                for i in range(m - 1, l - 1, -1):
-                    c3 = c2
-                    c2 = c
-                    s2 = s
-                    g = c * e[i]
-                    h = c * p
-                    r = math.hypot(p, e[i])
-                    e[i + 1] = s * r
-                    s = e[i] / r
-                    c = p / r
-                    p = c * d[i] - s * g
-                    d[i + 1] = h + s * (c * g + s * d[i])
-                    for k in range(n):
-                        h = vt[i + 1, k]
-                        vt[i + 1, k] = s * vt[i, k] + c * h
-                        vt[i, k] = c * vt[i, k] - s * h
-                p = -s * s2 * c3 * el1 * e[l] / dl1
-                e[l] = s * p
-                d[l] = c * p
-                if not abs(e[l]) > eps * tst1:
-                    break
-        d[l] = d[l] + f
-        e[l] = 0.0
 
 
 @njit(**_JIT)
