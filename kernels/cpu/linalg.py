@@ -334,18 +334,28 @@ def _tred2(v, d, e):
     e[0] = 0.0
 
 
+EIGH_DC_MIN = 32  # order from which the tridiagonal eigenproblem goes by divide and conquer (below: QL)
+
+
 @njit(**_JIT)
 def _eigh1(a, vec, w):
-    """Symmetric eigendecomposition of a (both triangles set; destroyed): tridiagonal reduction and implicit
-    QL. w <- eigenvalues ascending, vec <- the eigenvectors as columns (each one's largest component positive,
-    a deterministic convention)."""
+    """Symmetric eigendecomposition of a (both triangles set; destroyed): tridiagonal reduction, then divide
+    and conquer (tridiag_dc) with one product back through the reduction, or implicit QL rotating the reduction
+    itself for small orders. w <- eigenvalues ascending, vec <- the eigenvectors as columns (each one's largest
+    component positive, a deterministic convention)."""
     n = a.shape[0]
     if n == 0:
         return
     e = np.zeros(n)
     _tred2(a, w, e)
-    vt = a
-    _tql2(vt, w, e)
+    if n >= EIGH_DC_MIN:
+        q = np.empty((n, n))
+        tridiag_eig(w, e, q)
+        vt = np.empty((n, n))
+        _direct(q, a, vt)  # rows: T's eigenvectors (q's rows) taken back through the reduction (a's rows)
+    else:
+        vt = a
+        _tql2(vt, w, e)
     order = np.argsort(w, kind="mergesort")
     ws = w[order].copy()
     for i in range(n):
