@@ -252,6 +252,128 @@ def _qr_batch(a, q):
 
 
 @njit(**_FJIT)
+def _sytd2(v, d, e, hh):
+    """The reduction half of _tred2 alone (the CUDA kernels compile _tred2's source whole, so it stays as it
+    is): d, e <- the tridiagonal, row i of v <- the Householder vector u_i in v[i, :i] of the reflector
+    P_i = I - u_i u_i^T / hh[i] (hh[i] = 0: none), with A = Z T Z^T for Z = P_{n-1} ... P_1... applied as
+    _apply_reflectors does."""
+    n = v.shape[0]
+    for j in range(n):
+        d[j] = v[j, n - 1]
+    for i in range(n - 1, 0, -1):
+        scale = 0.0
+        h = 0.0
+        for k in range(i):
+            scale += abs(d[k])
+        if scale == 0.0:
+            e[i] = d[i - 1]
+            for j in range(i):
+                d[j] = v[j, i - 1]
+                v[j, i] = 0.0
+                v[i, j] = 0.0
+        else:
+            for k in range(i):
+                d[k] /= scale
+                h += d[k] * d[k]
+            f = d[i - 1]
+            g = math.sqrt(h)
+            if f > 0:
+                g = -g
+            e[i] = scale * g
+            h = h - f * g
+            d[i - 1] = f - g
+            for j in range(i):
+                e[j] = 0.0
+            for j in range(i):
+                f = d[j]
+                v[i, j] = f
+                g = e[j] + v[j, j] * f
+                vj = v[j, j + 1:i]  # slices, so the loops index from 0 and vectorize (see _lu1)
+                dj = d[j + 1:i]
+                ej = e[j + 1:i]
+                for k in range(vj.size):
+                    g += vj[k] * dj[k]
+                    ej[k] += vj[k] * f
+                e[j] = g
+            f = 0.0
+            for j in range(i):
+                e[j] /= h
+                f += e[j] * d[j]
+            hf = f / (h + h)
+            for j in range(i):
+                e[j] -= hf * d[j]
+            for j in range(i):
+                f = d[j]
+                g = e[j]
+                vj = v[j, j:i]
+                ej = e[j:i]
+                dj = d[j:i]
+                for k in range(vj.size):
+                    vj[k] -= f * ej[k] + g * dj[k]
+                d[j] = v[j, i - 1]
+                v[j, i] = 0.0
+        d[i] = h
+        hh[i] = h
+    for j in range(n):
+        d[j] = v[j, j]
+    e[0] = 0.0
+    hh[0] = 0.0
+
+
+REFLECTOR_BLOCK = 32  # reflectors applied together (compact WY) by _apply_reflectors
+
+
+@njit(**_JIT)
+def _apply_reflectors(v, hh, r):
+    """r <- P_{n-1} ... P_2 P_1 r for _sytd2's reflectors (P_1 applied first), REFLECTOR_BLOCK at a time in
+    compact WY form: P_{a+b-1} ... P_a = I - Y T^T Y^T (T upper triangular, as LAPACK's dlarft forward), so each
+    block costs two matrix products on the leading rows of r."""
+    n = r.shape[0]
+    nc = r.shape[1]
+    for a in range(1, n, REFLECTOR_BLOCK):
+        b = min(REFLECTOR_BLOCK, n - a)
+        rows = a + b - 1
+        yt = np.zeros((b, rows))
+        tau = np.zeros(b)
+        for jj in range(b):
+            i = a + jj
+            yt[jj, :i] = v[i, :i]
+            if hh[i] != 0.0:
+                tau[jj] = 1.0 / hh[i]
+        tt = np.zeros((b, b))  # T^T, lower triangular
+        for j in range(b):
+            tt[j, j] = tau[j]
+            if j == 0 or tau[j] == 0.0:
+                continue
+            wv = np.zeros(j)
+            yj = yt[j]
+            for q in range(j):
+                yq = yt[q]
+                s = 0.0
+                for k in range(a + q):  # y_q is zero past a + q
+                    s += yq[k] * yj[k]
+                wv[q] = s
+            for q in range(j):  # T[q, j] = -tau_j (T[:j, :j] w)[q] = -tau_j sum_p T[q, p] w[p], p >= q
+                s = 0.0
+                for p in range(q, j):
+                    s += tt[p, q] * wv[p]
+                tt[j, q] = -tau[j] * s
+        lead = r[:rows]
+        wm = np.empty((b, nc))
+        _direct(yt, lead, wm)  # Y^T r
+        w2 = np.empty((b, nc))
+        _direct(tt, wm, w2)  # T^T Y^T r
+        y = np.ascontiguousarray(yt.T)
+        upd = np.empty((rows, nc))
+        _direct(y, w2, upd)
+        for i in range(rows):
+            ri = lead[i]
+            ui = upd[i]
+            for k in range(nc):
+                ri[k] -= ui[k]
+
+
+@njit(**_FJIT)
 def _tred2(v, d, e):
     """Householder reduction of the symmetric v to tridiagonal form (d: diagonal, e: subdiagonal in e[1:]),
     v <- the TRANSPOSE of the accumulated orthogonal transformation (EISPACK tred2, as JAMA writes it, with
@@ -334,6 +456,33 @@ def _tred2(v, d, e):
     e[0] = 0.0
 
 
+@njit(**_JIT)
+def _sort_columns(r, w, vec):
+    """w <- w ascending, vec[:, i] <- the column of r (the eigenvectors as columns) that goes with w[i], signed
+    so that its largest component (the first such) is positive: _eigh1's convention, by row passes."""
+    n = w.shape[0]
+    order = np.argsort(w, kind="mergesort")
+    ws = w[order].copy()
+    w[:] = ws
+    big = np.zeros(n)
+    val = np.zeros(n)
+    for k in range(n):
+        rk = r[k]
+        for c in range(n):
+            x = abs(rk[c])
+            if x > big[c]:
+                big[c] = x
+                val[c] = rk[c]
+    sgn = np.empty(n)
+    for i in range(n):
+        sgn[i] = -1.0 if val[order[i]] < 0.0 else 1.0
+    for k in range(n):
+        rk = r[k]
+        vk = vec[k]
+        for i in range(n):
+            vk[i] = sgn[i] * rk[order[i]]
+
+
 EIGH_DC_MIN = 32  # order from which the tridiagonal eigenproblem goes by divide and conquer (below: QL)
 
 
@@ -347,15 +496,18 @@ def _eigh1(a, vec, w):
     if n == 0:
         return
     e = np.zeros(n)
-    _tred2(a, w, e)
     if n >= EIGH_DC_MIN:
+        hh = np.empty(n)
+        _sytd2(a, w, e, hh)
         q = np.empty((n, n))
         tridiag_eig(w, e, q)
-        vt = np.empty((n, n))
-        _direct(q, a, vt)  # rows: T's eigenvectors (q's rows) taken back through the reduction (a's rows)
-    else:
-        vt = a
-        _tql2(vt, w, e)
+        r = np.ascontiguousarray(q.T)  # columns: T's eigenvectors...
+        _apply_reflectors(a, hh, r)  # ...taken back through the reduction: A's
+        _sort_columns(r, w, vec)
+        return
+    _tred2(a, w, e)
+    vt = a
+    _tql2(vt, w, e)
     order = np.argsort(w, kind="mergesort")
     ws = w[order].copy()
     for i in range(n):
