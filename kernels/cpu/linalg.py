@@ -16,8 +16,8 @@ from numba import njit, prange
 from .matmul import _direct, matmul_into
 from .tridiag_dc import _tql2, tridiag_eig
 
-__all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd",
-           "geqrf", "ldl_factor", "ldl_solve"]
+__all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "eigvalsh",
+           "svd", "geqrf", "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -457,6 +457,35 @@ def _tred2(v, d, e):
 
 
 @njit(**_JIT)
+def _to_unit(a):
+    """Scale a in place by the power of two (exact) that brings its largest magnitude into [0.5, 1), so that no
+    step of the reduction or of QL works in subnormals (1e-300 matrices) or overflows; returns the exponent to
+    scale the eigenvalues back by (0 for a zero or non-finite a, left as it is)."""
+    big = 0.0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            big = max(big, abs(a[i, j]))
+    if not (big > 0.0 and math.isfinite(big)):
+        return 0
+    ex = math.frexp(big)[1]
+    f = math.ldexp(1.0, -ex)
+    if ex < -1000:  # 2^-ex itself would overflow: scale in two steps
+        f = math.ldexp(1.0, -ex // 2)
+        a *= f
+        f = math.ldexp(1.0, -ex - (-ex // 2))
+    a *= f
+    return ex
+
+
+@njit(**_JIT)
+def _from_unit(w, ex):
+    """w <- w * 2^ex (undoing _to_unit; ldexp per element, so nothing overflows on the way)."""
+    if ex != 0:
+        for i in range(w.shape[0]):
+            w[i] = math.ldexp(w[i], ex)
+
+
+@njit(**_JIT)
 def _sort_columns(r, w, vec):
     """w <- w ascending, vec[:, i] <- the column of r (the eigenvectors as columns) that goes with w[i], signed
     so that its largest component (the first such) is positive: _eigh1's convention, by row passes."""
@@ -496,6 +525,7 @@ def _eigh1(a, vec, w):
     if n == 0:
         return
     e = np.zeros(n)
+    ex = _to_unit(a)
     if n >= EIGH_DC_MIN:
         hh = np.empty(n)
         _sytd2(a, w, e, hh)
@@ -504,10 +534,12 @@ def _eigh1(a, vec, w):
         r = np.ascontiguousarray(q.T)  # columns: T's eigenvectors...
         _apply_reflectors(a, hh, r)  # ...taken back through the reduction: A's
         _sort_columns(r, w, vec)
+        _from_unit(w, ex)
         return
     _tred2(a, w, e)
     vt = a
     _tql2(vt, w, e)
+    _from_unit(w, ex)
     order = np.argsort(w, kind="mergesort")
     ws = w[order].copy()
     for i in range(n):
@@ -526,6 +558,27 @@ def _eigh1(a, vec, w):
 def eigh(a, vec, w):
     for b in prange(a.shape[0]):
         _eigh1(a[b], vec[b], w[b])
+
+
+@njit(**_JIT)
+def _eigvalsh1(a, w):
+    """Eigenvalues only (ascending) of the symmetric a (destroyed): the reduction without its accumulation, then
+    QL without rotating any vectors."""
+    n = a.shape[0]
+    if n == 0:
+        return
+    e = np.zeros(n)
+    ex = _to_unit(a)
+    _sytd2(a, w, e, np.empty(n))
+    _tql2(np.empty((n, 0)), w, e)
+    w.sort()
+    _from_unit(w, ex)
+
+
+@njit(**_PJIT)
+def eigvalsh(a, w):
+    for b in prange(a.shape[0]):
+        _eigvalsh1(a[b], w[b])
 
 
 @njit(**_JIT)
