@@ -512,7 +512,7 @@ def _sort_columns(r, w, vec):
             vk[i] = sgn[i] * rk[order[i]]
 
 
-EIGH_DC_MIN = 32  # order from which the tridiagonal eigenproblem goes by divide and conquer (below: QL)
+EIGH_DC_MIN = 48  # order from which the tridiagonal step goes by divide and conquer (QL is faster up to ~40)
 
 
 @njit(**_JIT)

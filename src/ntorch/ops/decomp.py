@@ -800,7 +800,7 @@ def _symmetrized(a: np.ndarray, UPLO: str) -> np.ndarray:
 
 def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     """torch.linalg.eigh by Householder tridiagonal reduction, then divide and conquer (implicit QL below
-    order 32 and on CUDA): eigenvalues ascending, eigenvectors as columns (each one's largest component
+    order 48 and on CUDA): eigenvalues ascending, eigenvectors as columns (each one's largest component
     positive); only the UPLO triangle of A is read."""
     _no_out(out, "linalg.eigh")
     _check_eigh(A, UPLO)
