@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/linalg_bench.py [--sizes 64,256,512,1024] [--dtypes float64,float32] [--ops det,inv]
                                            [--repeat 5] [--batch 1000] [--threads 1] [--kernels OLD_linalg.py]
-                                           [--compare OLD_linalg.py]
+                                           [--compare OLD_linalg.py] [--clock process]
 
 Prints the median time of each library and the ratios torch/ntorch and numpy/ntorch (above 1: ntorch faster).
 Each case runs the libraries interleaved, one warm-up call each first. --kernels times another
@@ -68,13 +68,16 @@ def _calls(op: str):
     return table[op]
 
 
+CLOCK = time.perf_counter  # --clock process: time.process_time (CPU time: robust on a shared, loaded machine)
+
+
 def _median_time(fn, args, repeat: int) -> float:
     fn(*args)
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn(*args)
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return statistics.median(times)
 
 
@@ -92,7 +95,12 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=0, help="threads for every library (0: their defaults)")
     p.add_argument("--kernels", default="", help="another kernels/cpu/linalg.py to time (e.g. an older version)")
     p.add_argument("--compare", default="", help="another kernels/cpu/linalg.py to time beside ntorch's")
+    p.add_argument("--clock", default="wall", choices=["wall", "process"],
+                   help="process: CPU time of this process (with --threads 1, unaffected by other processes)")
     args = p.parse_args()
+    if args.clock == "process":
+        global CLOCK
+        CLOCK = time.process_time
     if args.kernels:
         _use_kernels(args.kernels)
     old = _load_kernels(args.compare) if args.compare else None

@@ -74,7 +74,9 @@ def _tql2(vt, d, e):
                     s2 = s
                     g = c * e[i]
                     h = c * p
-                    r = math.hypot(p, e[i])
+                    r = math.sqrt(p * p + e[i] * e[i])  # twice as fast as hypot; hypot where p^2 + e^2 under/overflows
+                    if not (r > 1e-150 and r < 1e150):
+                        r = math.hypot(p, e[i])
                     e[i + 1] = s * r
                     s = e[i] / r
                     c = p / r
