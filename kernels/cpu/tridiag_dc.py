@@ -12,6 +12,9 @@ eigenvectors z_j / (d_j - lam) come out orthogonal to working accuracy; they mul
 matrices in two products (the rows of the upper half touch only its columns, as LAPACK's column types do).
 
 Eigenvectors are kept as the ROWS of w (w = Q^T, so that the rotations and gathers run along contiguous rows).
+Implicit QL (_tql2) lives here too: the leaves use it, linalg.py's small-matrix path and the CUDA kernels too.
+Numba's on-disk cache of linalg.py's kernels does not notice edits to this file (it keys on the caller's own
+source): after changing a function here, touch linalg.py (or clear its cache) before timing or testing.
 """
 
 import math
