@@ -13,10 +13,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .matmul import matmul_into
+from .matmul import _direct, matmul_into
+from .tridiag_dc import _tql2, tridiag_eig
 
-__all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "svd",
-           "geqrf", "ldl_factor", "ldl_solve"]
+__all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "eigvalsh",
+           "svd", "geqrf", "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -251,6 +252,128 @@ def _qr_batch(a, q):
 
 
 @njit(**_FJIT)
+def _sytd2(v, d, e, hh):
+    """The reduction half of _tred2 alone (the CUDA kernels compile _tred2's source whole, so it stays as it
+    is): d, e <- the tridiagonal, row i of v <- the Householder vector u_i in v[i, :i] of the reflector
+    P_i = I - u_i u_i^T / hh[i] (hh[i] = 0: none), with A = Z T Z^T for Z = P_{n-1} ... P_1... applied as
+    _apply_reflectors does."""
+    n = v.shape[0]
+    for j in range(n):
+        d[j] = v[j, n - 1]
+    for i in range(n - 1, 0, -1):
+        scale = 0.0
+        h = 0.0
+        for k in range(i):
+            scale += abs(d[k])
+        if scale == 0.0:
+            e[i] = d[i - 1]
+            for j in range(i):
+                d[j] = v[j, i - 1]
+                v[j, i] = 0.0
+                v[i, j] = 0.0
+        else:
+            for k in range(i):
+                d[k] /= scale
+                h += d[k] * d[k]
+            f = d[i - 1]
+            g = math.sqrt(h)
+            if f > 0:
+                g = -g
+            e[i] = scale * g
+            h = h - f * g
+            d[i - 1] = f - g
+            for j in range(i):
+                e[j] = 0.0
+            for j in range(i):
+                f = d[j]
+                v[i, j] = f
+                g = e[j] + v[j, j] * f
+                vj = v[j, j + 1:i]  # slices, so the loops index from 0 and vectorize (see _lu1)
+                dj = d[j + 1:i]
+                ej = e[j + 1:i]
+                for k in range(vj.size):
+                    g += vj[k] * dj[k]
+                    ej[k] += vj[k] * f
+                e[j] = g
+            f = 0.0
+            for j in range(i):
+                e[j] /= h
+                f += e[j] * d[j]
+            hf = f / (h + h)
+            for j in range(i):
+                e[j] -= hf * d[j]
+            for j in range(i):
+                f = d[j]
+                g = e[j]
+                vj = v[j, j:i]
+                ej = e[j:i]
+                dj = d[j:i]
+                for k in range(vj.size):
+                    vj[k] -= f * ej[k] + g * dj[k]
+                d[j] = v[j, i - 1]
+                v[j, i] = 0.0
+        d[i] = h
+        hh[i] = h
+    for j in range(n):
+        d[j] = v[j, j]
+    e[0] = 0.0
+    hh[0] = 0.0
+
+
+REFLECTOR_BLOCK = 32  # reflectors applied together (compact WY) by _apply_reflectors
+
+
+@njit(**_JIT)
+def _apply_reflectors(v, hh, r):
+    """r <- P_{n-1} ... P_2 P_1 r for _sytd2's reflectors (P_1 applied first), REFLECTOR_BLOCK at a time in
+    compact WY form: P_{a+b-1} ... P_a = I - Y T^T Y^T (T upper triangular, as LAPACK's dlarft forward), so each
+    block costs two matrix products on the leading rows of r."""
+    n = r.shape[0]
+    nc = r.shape[1]
+    for a in range(1, n, REFLECTOR_BLOCK):
+        b = min(REFLECTOR_BLOCK, n - a)
+        rows = a + b - 1
+        yt = np.zeros((b, rows))
+        tau = np.zeros(b)
+        for jj in range(b):
+            i = a + jj
+            yt[jj, :i] = v[i, :i]
+            if hh[i] != 0.0:
+                tau[jj] = 1.0 / hh[i]
+        tt = np.zeros((b, b))  # T^T, lower triangular
+        for j in range(b):
+            tt[j, j] = tau[j]
+            if j == 0 or tau[j] == 0.0:
+                continue
+            wv = np.zeros(j)
+            yj = yt[j]
+            for q in range(j):
+                yq = yt[q]
+                s = 0.0
+                for k in range(a + q):  # y_q is zero past a + q
+                    s += yq[k] * yj[k]
+                wv[q] = s
+            for q in range(j):  # T[q, j] = -tau_j (T[:j, :j] w)[q] = -tau_j sum_p T[q, p] w[p], p >= q
+                s = 0.0
+                for p in range(q, j):
+                    s += tt[p, q] * wv[p]
+                tt[j, q] = -tau[j] * s
+        lead = r[:rows]
+        wm = np.empty((b, nc))
+        _direct(yt, lead, wm)  # Y^T r
+        w2 = np.empty((b, nc))
+        _direct(tt, wm, w2)  # T^T Y^T r
+        y = np.ascontiguousarray(yt.T)
+        upd = np.empty((rows, nc))
+        _direct(y, w2, upd)
+        for i in range(rows):
+            ri = lead[i]
+            ui = upd[i]
+            for k in range(nc):
+                ri[k] -= ui[k]
+
+
+@njit(**_FJIT)
 def _tred2(v, d, e):
     """Householder reduction of the symmetric v to tridiagonal form (d: diagonal, e: subdiagonal in e[1:]),
     v <- the TRANSPOSE of the accumulated orthogonal transformation (EISPACK tred2, as JAMA writes it, with
@@ -333,80 +456,90 @@ def _tred2(v, d, e):
     e[0] = 0.0
 
 
-@njit(**_FJIT)
-def _tql2(vt, d, e):
-    """Implicit QL on the tridiagonal (d, e), rotating the rows of vt (the transposed eigenvector matrix, so
-    each rotation runs along contiguous rows) (EISPACK tql2)."""
-    n = d.shape[0]
-    for i in range(1, n):
-        e[i - 1] = e[i]
-    e[n - 1] = 0.0
-    f = 0.0
-    tst1 = 0.0
-    eps = 2.220446049250313e-16
-    for l in range(n):
-        tst1 = max(tst1, abs(d[l]) + abs(e[l]))
-        m = l
-        while m < n - 1 and abs(e[m]) > eps * tst1:
-            m += 1
-        if m > l:
-            for _it in range(60):
-                g = d[l]
-                p = (d[l + 1] - g) / (2.0 * e[l])
-                r = math.hypot(p, 1.0)
-                if p < 0:
-                    r = -r
-                d[l] = e[l] / (p + r)
-                d[l + 1] = e[l] * (p + r)
-                dl1 = d[l + 1]
-                h = g - d[l]
-                for i in range(l + 2, n):
-                    d[i] -= h
-                f += h
-                p = d[m]
-                c = 1.0
-                c2 = c
-                c3 = c
-                el1 = e[l + 1]
-                s = 0.0
-                s2 = 0.0
-                for i in range(m - 1, l - 1, -1):
-                    c3 = c2
-                    c2 = c
-                    s2 = s
-                    g = c * e[i]
-                    h = c * p
-                    r = math.hypot(p, e[i])
-                    e[i + 1] = s * r
-                    s = e[i] / r
-                    c = p / r
-                    p = c * d[i] - s * g
-                    d[i + 1] = h + s * (c * g + s * d[i])
-                    for k in range(n):
-                        h = vt[i + 1, k]
-                        vt[i + 1, k] = s * vt[i, k] + c * h
-                        vt[i, k] = c * vt[i, k] - s * h
-                p = -s * s2 * c3 * el1 * e[l] / dl1
-                e[l] = s * p
-                d[l] = c * p
-                if not abs(e[l]) > eps * tst1:
-                    break
-        d[l] = d[l] + f
-        e[l] = 0.0
+@njit(**_JIT)
+def _to_unit(a):
+    """Scale a in place by the power of two (exact) that brings its largest magnitude into [0.5, 1), so that no
+    step of the reduction or of QL works in subnormals (1e-300 matrices) or overflows; returns the exponent to
+    scale the eigenvalues back by (0 for a zero or non-finite a, left as it is)."""
+    big = 0.0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            big = max(big, abs(a[i, j]))
+    if not (big > 0.0 and math.isfinite(big)):
+        return 0
+    ex = math.frexp(big)[1]
+    f = math.ldexp(1.0, -ex)
+    if ex < -1000:  # 2^-ex itself would overflow: scale in two steps
+        f = math.ldexp(1.0, -ex // 2)
+        a *= f
+        f = math.ldexp(1.0, -ex - (-ex // 2))
+    a *= f
+    return ex
+
+
+@njit(**_JIT)
+def _from_unit(w, ex):
+    """w <- w * 2^ex (undoing _to_unit; ldexp per element, so nothing overflows on the way)."""
+    if ex != 0:
+        for i in range(w.shape[0]):
+            w[i] = math.ldexp(w[i], ex)
+
+
+@njit(**_JIT)
+def _sort_columns(r, w, vec):
+    """w <- w ascending, vec[:, i] <- the column of r (the eigenvectors as columns) that goes with w[i], signed
+    so that its largest component (the first such) is positive: _eigh1's convention, by row passes."""
+    n = w.shape[0]
+    order = np.argsort(w, kind="mergesort")
+    ws = w[order].copy()
+    w[:] = ws
+    big = np.zeros(n)
+    val = np.zeros(n)
+    for k in range(n):
+        rk = r[k]
+        for c in range(n):
+            x = abs(rk[c])
+            if x > big[c]:
+                big[c] = x
+                val[c] = rk[c]
+    sgn = np.empty(n)
+    for i in range(n):
+        sgn[i] = -1.0 if val[order[i]] < 0.0 else 1.0
+    for k in range(n):
+        rk = r[k]
+        vk = vec[k]
+        for i in range(n):
+            vk[i] = sgn[i] * rk[order[i]]
+
+
+EIGH_DC_MIN = 48  # order from which the tridiagonal step goes by divide and conquer (QL is faster up to ~40)
 
 
 @njit(**_JIT)
 def _eigh1(a, vec, w):
-    """Symmetric eigendecomposition of a (both triangles set; destroyed): tridiagonal reduction and implicit
-    QL. w <- eigenvalues ascending, vec <- the eigenvectors as columns (each one's largest component positive,
-    a deterministic convention)."""
+    """Symmetric eigendecomposition of a (both triangles set; destroyed): tridiagonal reduction, then divide
+    and conquer (tridiag_dc) with one product back through the reduction, or implicit QL rotating the reduction
+    itself for small orders. w <- eigenvalues ascending, vec <- the eigenvectors as columns (each one's largest
+    component positive, a deterministic convention)."""
     n = a.shape[0]
     if n == 0:
         return
     e = np.zeros(n)
+    ex = _to_unit(a)
+    if n >= EIGH_DC_MIN:
+        hh = np.empty(n)
+        _sytd2(a, w, e, hh)
+        q = np.empty((n, n))
+        tridiag_eig(w, e, q)
+        r = np.ascontiguousarray(q.T)  # columns: T's eigenvectors...
+        _apply_reflectors(a, hh, r)  # ...taken back through the reduction: A's
+        _sort_columns(r, w, vec)
+        _from_unit(w, ex)
+        return
     _tred2(a, w, e)
     vt = a
     _tql2(vt, w, e)
+    _from_unit(w, ex)
     order = np.argsort(w, kind="mergesort")
     ws = w[order].copy()
     for i in range(n):
@@ -425,6 +558,27 @@ def _eigh1(a, vec, w):
 def eigh(a, vec, w):
     for b in prange(a.shape[0]):
         _eigh1(a[b], vec[b], w[b])
+
+
+@njit(**_JIT)
+def _eigvalsh1(a, w):
+    """Eigenvalues only (ascending) of the symmetric a (destroyed): the reduction without its accumulation, then
+    QL without rotating any vectors."""
+    n = a.shape[0]
+    if n == 0:
+        return
+    e = np.zeros(n)
+    ex = _to_unit(a)
+    _sytd2(a, w, e, np.empty(n))
+    _tql2(np.empty((n, 0)), w, e)
+    w.sort()
+    _from_unit(w, ex)
+
+
+@njit(**_PJIT)
+def eigvalsh(a, w):
+    for b in prange(a.shape[0]):
+        _eigvalsh1(a[b], w[b])
 
 
 @njit(**_JIT)

@@ -785,18 +785,29 @@ def _qr_backward(c, gQ, gR):
     return (cat([gx, matmul(Q, gY_r)], -1),)
 
 
-def eigh(A: Tensor, UPLO: str = "L", *, out=None):
-    """torch.linalg.eigh by Householder tridiagonal reduction and implicit QL: eigenvalues ascending,
-    eigenvectors as columns (each one's largest component positive); only the UPLO triangle of A is read."""
-    _no_out(out, "linalg.eigh")
+def _check_eigh(A: Tensor, UPLO: str) -> None:
+    """torch's checks for eigh and eigvalsh (both name linalg.eigh, as torch's shared kernel does)."""
     _check_matrix(A, "linalg.eigh")
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def _symmetrized(a: np.ndarray, UPLO: str) -> np.ndarray:
+    """The symmetric matrices (B, n, n) that the UPLO triangle of a's defines (the kernels read both)."""
+    low = np.tril(a) if UPLO == "L" else np.triu(a).transpose(0, 2, 1)
+    return np.ascontiguousarray(low + np.tril(low, -1).transpose(0, 2, 1))
+
+
+def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+    """torch.linalg.eigh by Householder tridiagonal reduction, then divide and conquer (implicit QL below
+    order 48 and on CUDA): eigenvalues ascending, eigenvectors as columns (each one's largest component
+    positive); only the UPLO triangle of A is read."""
+    _no_out(out, "linalg.eigh")
+    _check_eigh(A, UPLO)
     a = _host(A, "linalg.eigh")
     nb, n, _ = a.shape
     if type(a) is np.ndarray:
-        low = np.tril(a) if UPLO == "L" else np.triu(a).transpose(0, 2, 1)
-        a = np.ascontiguousarray(low + np.tril(low, -1).transpose(0, 2, 1))
+        a = _symmetrized(a, UPLO)
         vec = np.empty_like(a)
         w = np.empty((nb, n))
         K.eigh(a, vec, w)
@@ -830,8 +841,15 @@ def _eye_like(n: int, t: Tensor) -> Tensor:
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
-    """torch.linalg.eigvalsh: eigh's eigenvalues."""
-    return _finish(eigh(A, UPLO).eigenvalues, out, "linalg.eigvalsh")
+    """torch.linalg.eigvalsh: eigh's eigenvalues. On the CPU without a graph no eigenvectors are formed: the
+    tridiagonal reduction without its accumulation, then QL on the values alone (O(n^2) after the reduction)."""
+    _check_eigh(A, UPLO)
+    if needs_graph(A) or A.is_cuda:
+        return _finish(eigh(A, UPLO).eigenvalues, out, "linalg.eigvalsh")
+    a = _symmetrized(_host(A, "linalg.eigh"), UPLO)
+    w = np.empty(a.shape[:2])
+    K.eigvalsh(a, w)
+    return _finish(_wrap(w, tuple(A.shape[:-1]), A.dtype), out, "linalg.eigvalsh")
 
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
