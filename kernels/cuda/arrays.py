@@ -11,6 +11,8 @@ kernels take its FakeCUDAArray (a wrapped NumPy array). Strides are never negati
 from __future__ import annotations
 
 import functools
+import operator
+from itertools import repeat
 
 import numpy as np
 
@@ -32,8 +34,7 @@ def is_device_array(a) -> bool:
 
 def elem_strides(a) -> tuple[int, ...]:
     """Strides in elements (numba-cuda reports bytes)."""
-    size = a.dtype.itemsize
-    return tuple([s // size for s in a.strides])
+    return tuple(map(operator.floordiv, a.strides, repeat(a.dtype.itemsize)))  # (map: no Python frame per item)
 
 
 def view(a, shape: tuple, strides: tuple, offset: int = 0):
@@ -41,7 +42,7 @@ def view(a, shape: tuple, strides: tuple, offset: int = 0):
     guarantees it stays inside a's memory."""
     isz = a.dtype.itemsize
     shape = tuple(map(int, shape))
-    byte_strides = tuple([int(s) * isz for s in strides])
+    byte_strides = tuple(map(isz.__mul__, map(int, strides)))
     if SIMULATOR:
         base = a._ary
         if offset:  # a one-element view at the offset (reshape could copy a non-contiguous array)
@@ -78,6 +79,8 @@ def span(a, strides: tuple | None = None):
     for d, s in zip(a.shape, st):
         if d > 0:
             n += (d - 1) * s
+    if type(a) is DeviceView:  # (inline: every strided kernel argument comes here)
+        return DeviceView(a.ptr, (int(n),), (a.dtype.itemsize,), a.dtype, a.owner, "C")
     return view(a, (n,), (1,))
 
 
@@ -93,6 +96,8 @@ def c_strides(shape: tuple, itemsize: int) -> tuple:
 
 def flat(a):
     """1-d view of a C-contiguous array (0-d included)."""
+    if type(a) is DeviceView:
+        return DeviceView(a.ptr, (a.size,), (a.dtype.itemsize,), a.dtype, a.owner, "C")
     return view(a, (a.size,), (1,))
 
 
@@ -105,7 +110,7 @@ def _i64(values: tuple):
 def i64(values) -> object:
     """A small int64 device array holding `values` (shapes, strides), cached so repeated launches with the
     same layout do not copy to the device again."""
-    return _i64(tuple(int(v) for v in values))
+    return _i64(tuple(map(int, values)))
 
 
 def empty(shape, dtype):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ def device() -> Device:
                   warp_size=int(dev.WARP_SIZE))
 
 
+@functools.cache
 def block_size(want: int = 256) -> int:
-    """Threads per block: `want` (a power of two) capped by the device's limit."""
+    """Threads per block: `want` (a power of two) capped by the device's limit (cached: kernels ask per launch)."""
     limit = device().max_threads
     b = min(want, limit)
     return 1 << (b.bit_length() - 1)
@@ -103,29 +105,23 @@ class DeviceView:
     signature (compiling, or loading from the disk cache) goes through numba-cuda with `to_numba()`.
     """
 
-    __slots__ = ("ptr", "shape", "strides", "dtype", "size", "ndim", "owner", "_key")
+    __slots__ = ("ptr", "shape", "strides", "dtype", "size", "ndim", "owner", "key")
 
     def __init__(self, ptr: int, shape: tuple, strides: tuple, dtype, owner, layout: str | None = None):
         self.ptr = ptr
         self.shape = shape
         self.strides = strides  # bytes, as numba-cuda's arrays
         self.dtype = dtype
-        size = 1
-        for n in shape:
-            size *= n
-        self.size = size
+        self.size = math.prod(shape)
         self.ndim = len(shape)
         self.owner = owner
         # (dtype, ndim, layout letter): what the compiled kernel depends on; a plain tuple hashes in C, where
-        # numba's types hash in Python (a third of the launch's cost when they were the signature key)
-        self._key = None if layout is None else (dtype, self.ndim, layout)
-
-    @property
-    def key(self) -> tuple:
-        k = self._key
-        if k is None:
-            k = self._key = (self.dtype, self.ndim, _layout(self.shape, self.strides, self.dtype.itemsize))
-        return k
+        # numba's types hash in Python (a third of the launch's cost when they were the signature key). A plain
+        # attribute, not a property: every launch reads it for every argument. Callers that know the layout
+        # (contiguous views) pass it and skip the analysis.
+        if layout is None:
+            layout = _layout(shape, strides, dtype.itemsize)
+        self.key = (dtype, self.ndim, layout)
 
     @property
     def _numba_type_(self):

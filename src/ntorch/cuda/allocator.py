@@ -161,8 +161,13 @@ class CachingAllocator:
             return Block(0, self.device, None, ptr=0 if not is_simulator() else None,
                          host=np.empty(0, np.uint8) if is_simulator() else None)
         with self._lock:
-            if self._released:
-                self._drain()
+            released = self._released
+            while released:  # self._drain() inline: nearly every op frees something
+                rsize, rpayload = released.popleft()
+                self._free.setdefault(rsize, []).append(rpayload)
+                self._allocated -= rsize
+                self._cached += rsize
+            rpayload = None  # no reference left here: an out-of-memory retry must be able to free it
             free = self._free.get(size)
             if free:
                 payload = free.pop()
