@@ -57,7 +57,10 @@ def install_fake_device() -> None:
 
     def fake_launch(self, *args):
         """_Launch.__call__ after the first call of a signature: pack, then stop where the driver would start."""
-        key = tuple([a.key if type(a) is launch.DeviceView else type(a) for a in args])
+        key = []
+        for a in args:
+            key.append(a.key if type(a) is launch.DeviceView else type(a))
+        key = tuple(key)
         entry = self.signatures.get(key)
         if entry is None:
             kinds = [launch.VIEW if type(a) is launch.DeviceView else scalar_packer(a) for a in args]

@@ -16,6 +16,7 @@ from itertools import repeat
 
 import numpy as np
 
+from ..cpu.elementwise import collapse
 from .launch import SIMULATOR, DeviceView, cuda
 
 if SIMULATOR:
@@ -105,6 +106,14 @@ def flat(a):
 def _i64(values: tuple):
     arr = cuda.to_device(np.array(values, dtype=np.int64))
     return arr if SIMULATOR else device_view(arr)
+
+
+@functools.lru_cache(maxsize=1024)
+def collapsed(shape: tuple, *strides: tuple) -> tuple:
+    """collapse(shape, [strides, ...]) as tuples of ints, cached: a training loop's strided launches repeat a few
+    layouts. Takes and gives element strides; the int64 device arrays of its values are `_i64(values)`."""
+    new_shape, new_strides = collapse(shape, list(strides))
+    return tuple(map(int, new_shape)), tuple([tuple(map(int, st)) for st in new_strides])
 
 
 def i64(values) -> object:

@@ -245,7 +245,11 @@ class _Launch:
     def __call__(self, *args) -> None:
         # a DeviceView's key is its numba type; anything else (a numba DeviceNDArray from a test, say) is keyed by
         # its class alone, which has no packer, so such signatures keep numba-cuda's own launch path
-        key = tuple([a.key if type(a) is DeviceView else type(a) for a in args])
+        # (a loop, not a comprehension: in Python 3.11 a comprehension is one more call per launch)
+        key = []
+        for a in args:
+            key.append(a.key if type(a) is DeviceView else type(a))
+        key = tuple(key)
         entry = self.signatures.get(key)
         if entry is None or entry is _SLOW:
             numba_args = [a.to_numba() if type(a) is DeviceView else a for a in args]

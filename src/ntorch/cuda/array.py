@@ -260,9 +260,9 @@ class CudaArray:
         if used > nd:
             raise IndexError(f"too many indices for tensor of dimension {nd}")
         if ellipses:
-            for at, i in enumerate(index):
-                if i is Ellipsis:
-                    break
+            at = 0
+            while index[at] is not Ellipsis:
+                at += 1
             index = index[:at] + (slice(None),) * (nd - used) + index[at + 1:]
         else:
             index = index + (slice(None),) * (nd - used)
