@@ -46,7 +46,8 @@ def install_fake_device() -> None:
     allocator.NumbaDriver.mem_info = staticmethod(lambda: (1 << 36, 1 << 37))
     launch.device.cache_clear()
     launch.device = functools.cache(lambda: launch.Device(sm_count=132, max_threads=1024, warp_size=32))
-    launch.block_size.cache_clear()
+    for cached in (launch.block_size, launch.grid_1d, launch.grid_tasks):  # computed from the device's properties
+        cached.cache_clear()
 
     def scalar_packer(value):
         """The fast path's own packer for the type numba-cuda gives this value."""

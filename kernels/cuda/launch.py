@@ -69,6 +69,7 @@ def block_size(want: int = 256) -> int:
     return 1 << (b.bit_length() - 1)
 
 
+@functools.lru_cache(maxsize=4096)  # (a hit costs no Python call: launches ask per call, with a few sizes)
 def grid_1d(n: int, block: int | None = None, per_sm: int = BLOCKS_PER_SM) -> tuple[int, int]:
     """(blocks, threads) for a grid-stride loop over n items: enough blocks to fill the device, never more
     than the items need; at least one block so that a launch is always valid."""
@@ -79,6 +80,7 @@ def grid_1d(n: int, block: int | None = None, per_sm: int = BLOCKS_PER_SM) -> tu
     return max(1, min(needed, cap)), threads
 
 
+@functools.lru_cache(maxsize=4096)
 def grid_tasks(ntasks: int, per_sm: int = 8) -> int:
     """Blocks for a grid-stride loop over `ntasks` block-sized tasks (reduction rows, tiles)."""
     cap = _SIM_BLOCKS if SIMULATOR else device().sm_count * per_sm
@@ -179,6 +181,7 @@ def _contiguity(shape: tuple, strides: tuple, itemsize: int) -> tuple[bool, bool
     return c, f
 
 
+@functools.lru_cache(maxsize=4096)  # (a training loop's views repeat a few layouts: a hit costs no Python call)
 def _layout(shape: tuple, strides: tuple, itemsize: int) -> str:
     """numba-cuda's layout letter for a device array (DeviceNDArray._numba_type_): broadcast arrays are 'A'."""
     if len(shape) == 1:  # most kernel arguments (flat and span views): the same rule, without the loops

@@ -271,6 +271,7 @@ def acc_dtype(dt) -> np.dtype:
     return np.dtype(np.float64) if np.dtype(dt) == np.float64 else np.dtype(np.float32)
 
 
+@functools.lru_cache(maxsize=1024)  # (per launch: a hit costs no Python call)
 def row_config(n: int) -> tuple[int, int]:
     """(W threads per row, R rows per block) for rows of length n, within the device's block limit."""
     limit = block_size(1 << 30)
@@ -278,6 +279,9 @@ def row_config(n: int) -> tuple[int, int]:
         w = min(SHORT_W, limit)
         return w, max(1, min(block_size(256), limit) // w)
     return min(LONG_W, limit), 1
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 @functools.cache
@@ -304,7 +308,7 @@ def _launch(kernel_name: str, dt, arrays: tuple, log: bool) -> None:
     outer, n, inner = arrays[0].shape
     if outer * n * inner == 0:
         return
-    acc = acc_dtype(dt)
+    acc = _F64 if dt == _F64 else _F32  # acc_dtype(dt), inline
     if inner == 1:
         w, r = row_config(n)
         mod = _module(acc, w, r)

@@ -126,18 +126,19 @@ def copy_into(dst, src) -> None:
     if type(src) is CudaArray:
         if src.shape != dst.shape:
             src = _cuda_broadcast_to(src, dst.shape)
-        _cuda_kernel("copy", dst.dtype)(dst.device_array(), src.device_array())
+        cuda_kernel("copy", dst.dtype)(dst.device_array(), src.device_array())
     elif isinstance(src, np.ndarray) and src.ndim:
         raise RuntimeError(f"copy_into: a host array of shape {src.shape} cannot be written into a CUDA array "
                            "implicitly")
     else:
-        _cuda_kernel("fill", dst.dtype)(dst.device_array(), src)
+        cuda_kernel("fill", dst.dtype)(dst.device_array(), src)
 
 
 _CUDA_KERNELS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CUDA kernel (memo: an ntorch dtype hashes in Python)
 
 
-def _cuda_kernel(op: str, np_dtype):
+def cuda_kernel(op: str, np_dtype):
+    """The dispatcher's CUDA kernel for (op, NumPy dtype), memoised."""
     k = _CUDA_KERNELS.get((op, np_dtype))
     if k is None:
         k = _CUDA_KERNELS[(op, np_dtype)] = dispatch.lookup(op, "cuda", dtypes._FROM_NP[np_dtype])

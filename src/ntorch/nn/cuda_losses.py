@@ -93,13 +93,13 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
     lse = None
     if op == "cross_entropy" and d == 1:
         lse = _arrays.empty((n,), acc, x)
-        dispatch.lookup("cross_entropy_rows", "cuda", dt)(
+        _arrays.cuda_kernel("cross_entropy_rows", dt.np)(
             _arrays.reshape(x, (n, c)).device_array(), t.reshape(n).device_array(), w.device_array(),
             int(ignore_index), smooth, loss.reshape(n).device_array(), sm.reshape(n).device_array(),
             lse.device_array(), wrow.reshape(n).device_array(), flag)
     else:
         logp = softmax_array(x, 1 if input.ndim > 1 else 0, True, "log_softmax") if op == "cross_entropy" else x
-        dispatch.lookup("nll_3d", "cuda", dt)(
+        _arrays.cuda_kernel("nll_3d", dt.np)(
             _arrays.reshape(logp, (n, c, d)).device_array(), t.device_array(), w.device_array(), int(ignore_index),
             smooth, loss.device_array(), sm.device_array(), wrow.device_array(), flag)
     if eager:
@@ -114,13 +114,14 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
             res = per.reshape(shape)
         else:  # 'sum' or 'mean': one kernel reduces the terms (and the weights, the mean's divisor)
             total, wsum = _arrays.empty((1,), acc, x), _arrays.empty((1,), acc, x)
-            dispatch.lookup("loss_total", "cuda", dtypes.from_numpy_dtype(acc))(
+            _arrays.cuda_kernel("loss_total", acc)(
                 loss.reshape(-1).device_array(), sm.reshape(-1).device_array(), wrow.reshape(-1).device_array(),
                 keep, add, smooth, reduction == "mean", total.device_array(), wsum.device_array())
             res = Tensor._wrap(total.reshape(()))
             if reduction == "mean":
                 weight_total = Tensor._wrap(wsum.reshape(()))
-        res = res.to(dt)
+        if res._data.dtype != dt.np:  # (.to(dt) returns res itself otherwise)
+            res = res.to(dt)
     if needs_graph(input):
         name = "AddBackward0" if smooth else "NllLossBackward0" if input.ndim <= 2 else "NllLoss2DBackward0"
         node = record(name, _class_loss_backward, (input,), (res,), (input,))
@@ -134,7 +135,7 @@ def _class_loss_backward(node, g: Tensor):
     (x,) = node.saved_tensors
     n, c, d = node.three
     acc = _compute_dtype(x.dtype)
-    gs = g.to(dtypes.from_numpy_dtype(acc))
+    gs = g if g._data.dtype == acc else g.to(dtypes.from_numpy_dtype(acc))  # (.to returns g itself then)
     # the weighted mean's divisor is applied by the kernel (no separate division launch)
     wdiv = node.weight_total._data.reshape(1).device_array() if node.reduction == "mean" else None
     # each element's loss gradient: g itself for 'none', else one value seen through a stride-0 view
@@ -144,12 +145,12 @@ def _class_loss_backward(node, g: Tensor):
         gs_arr = _arrays.broadcast_to(gs._data.reshape(1, 1), (n, d))
     out = _arrays.empty((n, c, d), acc, x._data)
     if node.lse is not None:  # the fused (N, C) cross-entropy: softmax(x) * Q - q in one pass
-        dispatch.lookup("cross_entropy_rows_backward", "cuda", x.dtype)(
+        _arrays.cuda_kernel("cross_entropy_rows_backward", x._data.dtype)(
             _arrays.reshape(x._data, (n, c)).device_array(), node.target.reshape(n).device_array(),
             node.weight.device_array(), node.ignore_index, node.lse.device_array(), node.keep, node.add,
             gs_arr.reshape(n).device_array(), out.reshape(n, c).device_array(), wdiv)
         return Tensor._wrap(_arrays.astype(out, x.dtype.np).reshape(tuple(x.shape)))
-    dispatch.lookup("nll_backward_3d", "cuda", x.dtype)(
+    _arrays.cuda_kernel("nll_backward_3d", x._data.dtype)(
         node.target.device_array(), node.weight.device_array(), node.ignore_index, node.keep, node.add,
         gs_arr.device_array(), out.device_array(), wdiv)
     grad_logp = _arrays.astype(out, x.dtype.np).reshape(tuple(x.shape))
