@@ -276,6 +276,7 @@ def _tiled_module(acc: str, tiles: tuple, min_blocks: int):
     return codegen.load_source(f"cugemm_{acc}_{name}_{min_blocks}", _tiled_source(acc, tiles, min_blocks))
 
 
+@functools.lru_cache(maxsize=4096)  # (pure; a training loop's products repeat: a hit costs no Python call)
 def _plan(dtype, k: int, sa: tuple, sb: tuple, kernel: str | None = None) -> str:
     """Which kernel runs for operands of this dtype, depth k and element strides sa = (batch, m, k), sb = (batch,
     k, n): "generic" or "tiled_<layout>" (layout as in the module docstring: chosen so that both operands load
@@ -373,7 +374,8 @@ def matmul_into(a, b, out, kernel: str | None = None, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {b.shape[0]}x{n})")
     if tuple(out.shape) != (m, n):
         raise RuntimeError(f"matmul_into: output of shape {tuple(out.shape)}, expected {(m, n)}")
-    _check_dtypes(a, b)
+    if a.dtype != b.dtype or a.dtype == np.bool_:
+        _check_dtypes(a, b)  # raises
     if out.size == 0:
         return out
     if bias is not None and (tuple(bias.shape) != (n,) or bias.dtype != a.dtype or arrays.elem_strides(bias) != (1,)):

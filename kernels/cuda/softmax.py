@@ -271,7 +271,6 @@ def acc_dtype(dt) -> np.dtype:
     return np.dtype(np.float64) if np.dtype(dt) == np.float64 else np.dtype(np.float32)
 
 
-@functools.lru_cache(maxsize=1024)  # (per launch: a hit costs no Python call)
 def row_config(n: int) -> tuple[int, int]:
     """(W threads per row, R rows per block) for rows of length n, within the device's block limit."""
     limit = block_size(1 << 30)

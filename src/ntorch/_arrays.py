@@ -126,7 +126,8 @@ def copy_into(dst, src) -> None:
     if type(src) is CudaArray:
         if src.shape != dst.shape:
             src = _cuda_broadcast_to(src, dst.shape)
-        cuda_kernel("copy", dst.dtype)(dst.device_array(), src.device_array())
+        kernel = _CUDA_KERNELS.get(("copy", dst.dtype)) or cuda_kernel("copy", dst.dtype)  # (a hit: no call)
+        kernel(dst.device_array(), src.device_array())
     elif isinstance(src, np.ndarray) and src.ndim:
         raise RuntimeError(f"copy_into: a host array of shape {src.shape} cannot be written into a CUDA array "
                            "implicitly")

@@ -134,9 +134,7 @@ class CudaArray:
     def flags(self) -> Flags:
         f = self._flags
         if f is None:
-            shape, strides, item = self.shape, self.strides, self.itemsize
-            f = self._flags = Flags(_is_contiguous(shape[::-1], strides[::-1], item),
-                                    _is_contiguous(shape, strides, item))
+            f = self._flags = _layout_flags(self.shape, self.strides, self.itemsize)
         return f
 
     @property
@@ -445,6 +443,13 @@ def empty_checked(shape: tuple, dt: np.dtype, device: int | None = None) -> Cuda
 
 
 _c_strides_cached = functools.lru_cache(maxsize=1024)(c_strides)
+
+
+@functools.lru_cache(maxsize=4096)
+def _layout_flags(shape: tuple, strides: tuple, itemsize: int) -> Flags:
+    """The flags of any layout (shared and cached: a training loop's views repeat a few layouts; Flags are never
+    modified)."""
+    return Flags(_is_contiguous(shape[::-1], strides[::-1], itemsize), _is_contiguous(shape, strides, itemsize))
 
 
 @functools.lru_cache(maxsize=1024)
