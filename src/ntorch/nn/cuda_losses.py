@@ -32,6 +32,9 @@ def _compute_dtype(dt: dtypes.dtype) -> np.dtype:
     return np.dtype(np.float32 if dt is dtypes.float16 else dt.np)
 
 
+_COMPUTE_NP = {d.np: _compute_dtype(d) for d in dtypes.FLOAT_DTYPES}  # _compute_dtype by NumPy dtype (no call)
+
+
 def _weight(weight: Tensor | None, c: int, like, acc: np.dtype):
     """The (C,) weight on the input's device in the compute dtype (ones when None)."""
     if weight is None:
@@ -84,11 +87,11 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
     if target.dtype not in (dtypes.int64, dtypes.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dtypes.torch_name(target.dtype)}")
     x, dt = input._data, input.dtype
-    acc = _compute_dtype(dt)
+    acc = _COMPUTE_NP[x.dtype]
     w = _weight(weight, c, x, acc)
     t = _arrays.ascontiguous(target._data).reshape(n, d)
     smooth = smoothing > 0.0
-    loss, sm, wrow = (_arrays.empty((n, d), acc, x) for _ in range(3))
+    loss, sm, wrow = _arrays.empty((n, d), acc, x), _arrays.empty((n, d), acc, x), _arrays.empty((n, d), acc, x)
     flag, eager = _bad_target_flag(t, x.device, op)
     lse = None
     if op == "cross_entropy" and d == 1:
@@ -135,7 +138,8 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
 def _class_loss_backward(node, g: Tensor):
     (x,) = node.saved_tensors
     n, c, d = node.three
-    acc = _compute_dtype(x.dtype)
+    xa = x._data
+    acc = _COMPUTE_NP[xa.dtype]
     gs = g if g._data.dtype == acc else g.to(dtypes.from_numpy_dtype(acc))  # (.to returns g itself then)
     # the weighted mean's divisor is applied by the kernel (no separate division launch)
     wdiv = node.weight_total._data.reshape(1).device_array() if node.reduction == "mean" else None
@@ -144,17 +148,18 @@ def _class_loss_backward(node, g: Tensor):
         gs_arr = _arrays.ascontiguous(gs._data).reshape(n, d)
     else:
         gs_arr = _arrays.broadcast_to(gs._data.reshape(1, 1), (n, d))
-    out = _arrays.empty((n, c, d), acc, x._data)
-    if node.lse is not None:  # the fused (N, C) cross-entropy: softmax(x) * Q - q in one pass
-        _arrays.cuda_kernel("cross_entropy_rows_backward", x._data.dtype)(
-            _arrays.reshape(x._data, (n, c)).device_array(), node.target.reshape(n).device_array(),
-            node.weight.device_array(), node.ignore_index, node.lse.device_array(), node.keep, node.add,
-            gs_arr.reshape(n).device_array(), out.reshape(n, c).device_array(), wdiv)
-        return Tensor._wrap(_arrays.astype(out, x.dtype.np).reshape(tuple(x.shape)))
-    _arrays.cuda_kernel("nll_backward_3d", x._data.dtype)(
+    out = _arrays.empty((n, c, d), acc, xa)
+    if node.lse is not None:  # the fused (N, C) cross-entropy (D = 1): softmax(x) * Q - q in one pass
+        # cross_entropy_rows_backward's own launch, given its (N, C, 1) views directly (no 2-d views between)
+        _arrays.cuda_kernel("cross_entropy_backward_3d", xa.dtype)(
+            _arrays.reshape(xa, (n, c, 1)).device_array(), node.lse.reshape(n, 1).device_array(),
+            node.target.device_array(), node.weight.device_array(), node.ignore_index, node.keep, node.add,
+            gs_arr.device_array(), out.device_array(), wdiv)
+        return Tensor._wrap(_arrays.astype(out, xa.dtype).reshape(xa.shape))
+    _arrays.cuda_kernel("nll_backward_3d", xa.dtype)(
         node.target.device_array(), node.weight.device_array(), node.ignore_index, node.keep, node.add,
         gs_arr.device_array(), out.device_array(), wdiv)
-    grad_logp = _arrays.astype(out, x.dtype.np).reshape(tuple(x.shape))
+    grad_logp = _arrays.astype(out, xa.dtype).reshape(xa.shape)
     if node.op == "nll_loss":
         return Tensor._wrap(grad_logp)
     from ..ops.softmax import softmax_backward_array
