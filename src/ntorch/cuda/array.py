@@ -228,7 +228,8 @@ class CudaArray:
             known = -_prod(shape)
             if known == 0 or size % known:
                 raise ValueError(f"shape '{list(shape)}' is invalid for input of size {size}")
-            shape = tuple([size // known if d == -1 else d for d in shape])
+            at = shape.index(-1)
+            shape = shape[:at] + (size // known,) + shape[at + 1:]
         if _prod(shape) != size:
             raise ValueError(f"shape '{list(shape)}' is invalid for input of size {size}")
         f = self._flags
