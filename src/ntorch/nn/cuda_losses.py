@@ -91,20 +91,22 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
     w = _weight(weight, c, x, acc)
     t = _arrays.ascontiguous(target._data).reshape(n, d)
     smooth = smoothing > 0.0
-    loss, sm, wrow = _arrays.empty((n, d), acc, x), _arrays.empty((n, d), acc, x), _arrays.empty((n, d), acc, x)
+    # the per-element terms, flat (N * D,): the rows kernel and loss_total take them so; nll_3d takes (N, D) views
+    loss, sm, wrow = _arrays.empty((n * d,), acc, x), _arrays.empty((n * d,), acc, x), _arrays.empty((n * d,), acc, x)
     flag, eager = _bad_target_flag(t, x.device, op)
     lse = None
     if op == "cross_entropy" and d == 1:
         lse = _arrays.empty((n,), acc, x)
         _arrays.cuda_kernel("cross_entropy_rows", dt.np)(
             _arrays.reshape(x, (n, c)).device_array(), t.reshape(n).device_array(), w.device_array(),
-            int(ignore_index), smooth, loss.reshape(n).device_array(), sm.reshape(n).device_array(),
-            lse.device_array(), wrow.reshape(n).device_array(), flag)
+            int(ignore_index), smooth, loss.device_array(), sm.device_array(), lse.device_array(),
+            wrow.device_array(), flag)
     else:
         logp = softmax_array(x, 1 if input.ndim > 1 else 0, True, "log_softmax") if op == "cross_entropy" else x
         _arrays.cuda_kernel("nll_3d", dt.np)(
             _arrays.reshape(logp, (n, c, d)).device_array(), t.device_array(), w.device_array(), int(ignore_index),
-            smooth, loss.device_array(), sm.device_array(), wrow.device_array(), flag)
+            smooth, loss.reshape(n, d).device_array(), sm.reshape(n, d).device_array(),
+            wrow.reshape(n, d).device_array(), flag)
     if eager:
         _check_flag(flag, t, op)
     keep, add = 1.0 - smoothing, smoothing / c if c else 0.0
@@ -119,8 +121,8 @@ def class_loss(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ig
             total, wsum = _arrays.empty((1,), acc, x), _arrays.empty((1,), acc, x)
             # (through dispatch.lookup each time, not the memo: tests spy on this kernel by patching the lookup)
             dispatch.lookup("loss_total", "cuda", dtypes._FROM_NP[acc])(
-                loss.reshape(-1).device_array(), sm.reshape(-1).device_array(), wrow.reshape(-1).device_array(),
-                keep, add, smooth, reduction == "mean", total.device_array(), wsum.device_array())
+                loss.device_array(), sm.device_array(), wrow.device_array(), keep, add, smooth, reduction == "mean",
+                total.device_array(), wsum.device_array())
             res = Tensor._wrap(total.reshape(()))
             if reduction == "mean":
                 weight_total = Tensor._wrap(wsum.reshape(()))
