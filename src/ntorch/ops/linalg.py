@@ -14,6 +14,7 @@ import numpy as np
 from .. import _arrays, amp, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
+from ..cuda.array import empty_checked as _cuda_empty
 from ..kernels.cpu import matmul as K
 from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor
@@ -103,7 +104,7 @@ def _cuda_pair(op: str, a, b):
 def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype, bias=None):
     """mm / bmm on the GPU: float16 is native there (accumulating in float32). mm takes an optional bias (a
     contiguous (N,) CudaArray of dt, K > 0) added by the kernel's epilogue: linear's forward."""
-    out = _arrays.empty(out_shape, dt.np, a)
+    out = _cuda_empty(out_shape, a.dtype, a.device)  # (a's dtype is dt's, a valid CUDA dtype)
     kernel = _CUDA_PRODUCTS.get((op, dt.np))
     if kernel is None:
         kernel = _CUDA_PRODUCTS[(op, dt.np)] = dispatch.lookup(op, "cuda", dt)

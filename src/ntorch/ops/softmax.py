@@ -16,6 +16,7 @@ from .._arrays import cuda_kernel
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
+from ..cuda.array import empty_checked as _cuda_empty
 from ..kernels.cpu import softmax as K
 from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor, _wrap_dim
@@ -44,7 +45,7 @@ def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
     outer = math.prod(shape[:dim])
     inner = arr.size // (outer * n) if arr.size else 0
     if type(arr) is CudaArray:  # any strides; float16 loads and stores float16, computing in float32
-        out = _arrays.empty(shape, arr.dtype, arr)
+        out = _cuda_empty(shape, arr.dtype, arr.device)
         if arr.size:
             cuda_kernel(op, arr.dtype)(_arrays.reshape(arr, (outer, n, inner)).device_array(),
                                         out.reshape((outer, n, inner)).device_array(), log)
