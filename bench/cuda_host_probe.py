@@ -10,6 +10,8 @@ compiled, so it runs in seconds.
 
     python bench/cuda_host_probe.py            # per-op host cost and the MLP step by phase
     python bench/cuda_host_probe.py --profile "a @ b"   # cProfile of one expression (names: a, b, x, y, model)
+    python bench/cuda_host_probe.py --launches > now.txt  # every launch of the ops and two MLP steps: diff two
+                                                          # versions' lists to check a host change kept them
 """
 
 from __future__ import annotations
@@ -93,6 +95,27 @@ def install_fake_device() -> None:
     nc.synchronize = lambda *a, **k: None
 
 
+def record_launches() -> list:
+    """Make every fake launch also append (kernel, grid, block, packed parameters with the fake pointers as "PTR")
+    to the returned list."""
+    from ntorch.kernels.cuda import launch
+
+    records, fake = [], launch._Launch.__call__
+
+    def recording(self, *args):
+        if all(type(a) in (launch.DeviceView, int, float, bool) for a in args):
+            kinds = [launch.VIEW if type(a) is launch.DeviceView else launch.AS_IS for a in args]
+            params = ["PTR" if type(v) is int and v >= 1 << 40 else repr(v) for v in launch.pack(kinds, args)]
+        else:
+            params = [type(a).__name__ for a in args]
+        name = getattr(getattr(self.dispatcher, "py_func", None), "__name__", repr(self.dispatcher))
+        records.append((name, self.grid, self.block, tuple(params)))
+        return fake(self, *args)
+
+    launch._Launch.__call__ = recording
+    return records
+
+
 def _repeat(fn, times: int) -> None:
     for _ in range(times):
         fn()
@@ -165,9 +188,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", metavar="EXPR", help="cProfile this expression instead")
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--launches", action="store_true", help="print every launch of OPS and two MLP steps")
     args = parser.parse_args()
     install_fake_device()
     ns = namespace()
+    if args.launches:
+        records = record_launches()
+        for expr in OPS:
+            eval(expr, ns)
+        for _ in range(2):
+            ns["step"]()
+        print("\n".join(map(str, records)))
+        return
     if args.profile:
         import cProfile
         import pstats
