@@ -21,6 +21,7 @@ import functools
 import itertools
 import os
 import sys
+import time
 import timeit
 
 os.environ.pop("NUMBA_ENABLE_CUDASIM", None)
@@ -122,8 +123,10 @@ def _repeat(fn, times: int) -> None:
 
 
 def per_call_us(fn, number: int = 2000, repeat: int = 5) -> float:
+    """CPU time of this process per call (not wall time: on a shared machine other processes' load moves wall
+    time by 2x between runs, this process's CPU time by a few percent)."""
     fn()
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+    return min(timeit.repeat(fn, number=number, repeat=repeat, timer=time.process_time)) / number * 1e6
 
 
 def python_calls(fn) -> int:
