@@ -10,6 +10,8 @@ compiled, so it runs in seconds.
 
     python bench/cuda_host_probe.py            # per-op host cost and the MLP step by phase
     python bench/cuda_host_probe.py --profile "a @ b"   # cProfile of one expression (names: a, b, x, y, model)
+    python bench/cuda_host_probe.py --launches > now.txt  # every launch of the ops and two MLP steps: diff two
+                                                          # versions' lists to check a host change kept them
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import functools
 import itertools
 import os
 import sys
+import time
 import timeit
 
 os.environ.pop("NUMBA_ENABLE_CUDASIM", None)
@@ -46,6 +49,8 @@ def install_fake_device() -> None:
     allocator.NumbaDriver.mem_info = staticmethod(lambda: (1 << 36, 1 << 37))
     launch.device.cache_clear()
     launch.device = functools.cache(lambda: launch.Device(sm_count=132, max_threads=1024, warp_size=32))
+    for cached in (launch.block_size, launch.grid_1d, launch.grid_tasks):  # computed from the device's properties
+        cached.cache_clear()
 
     def scalar_packer(value):
         """The fast path's own packer for the type numba-cuda gives this value."""
@@ -56,7 +61,10 @@ def install_fake_device() -> None:
 
     def fake_launch(self, *args):
         """_Launch.__call__ after the first call of a signature: pack, then stop where the driver would start."""
-        key = tuple([a.key if type(a) is launch.DeviceView else type(a) for a in args])
+        key = []
+        for a in args:
+            key.append(a.key if type(a) is launch.DeviceView else type(a))
+        key = tuple(key)
         entry = self.signatures.get(key)
         if entry is None:
             kinds = [launch.VIEW if type(a) is launch.DeviceView else scalar_packer(a) for a in args]
@@ -88,14 +96,37 @@ def install_fake_device() -> None:
     nc.synchronize = lambda *a, **k: None
 
 
+def record_launches() -> list:
+    """Make every fake launch also append (kernel, grid, block, packed parameters with the fake pointers as "PTR")
+    to the returned list."""
+    from ntorch.kernels.cuda import launch
+
+    records, fake = [], launch._Launch.__call__
+
+    def recording(self, *args):
+        if all(type(a) in (launch.DeviceView, int, float, bool) for a in args):
+            kinds = [launch.VIEW if type(a) is launch.DeviceView else launch.AS_IS for a in args]
+            params = ["PTR" if type(v) is int and v >= 1 << 40 else repr(v) for v in launch.pack(kinds, args)]
+        else:
+            params = [type(a).__name__ for a in args]
+        name = getattr(getattr(self.dispatcher, "py_func", None), "__name__", repr(self.dispatcher))
+        records.append((name, self.grid, self.block, tuple(params)))
+        return fake(self, *args)
+
+    launch._Launch.__call__ = recording
+    return records
+
+
 def _repeat(fn, times: int) -> None:
     for _ in range(times):
         fn()
 
 
 def per_call_us(fn, number: int = 2000, repeat: int = 5) -> float:
+    """CPU time of this process per call (not wall time: on a shared machine other processes' load moves wall
+    time by 2x between runs, this process's CPU time by a few percent)."""
     fn()
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+    return min(timeit.repeat(fn, number=number, repeat=repeat, timer=time.process_time)) / number * 1e6
 
 
 def python_calls(fn) -> int:
@@ -160,9 +191,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", metavar="EXPR", help="cProfile this expression instead")
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--launches", action="store_true", help="print every launch of OPS and two MLP steps")
     args = parser.parse_args()
     install_fake_device()
     ns = namespace()
+    if args.launches:
+        records = record_launches()
+        for expr in OPS:
+            eval(expr, ns)
+        for _ in range(2):
+            ns["step"]()
+        print("\n".join(map(str, records)))
+        return
     if args.profile:
         import cProfile
         import pstats

@@ -11,9 +11,12 @@ kernels take its FakeCUDAArray (a wrapped NumPy array). Strides are never negati
 from __future__ import annotations
 
 import functools
+import operator
+from itertools import repeat
 
 import numpy as np
 
+from ..cpu.elementwise import collapse
 from .launch import SIMULATOR, DeviceView, cuda
 
 if SIMULATOR:
@@ -32,8 +35,7 @@ def is_device_array(a) -> bool:
 
 def elem_strides(a) -> tuple[int, ...]:
     """Strides in elements (numba-cuda reports bytes)."""
-    size = a.dtype.itemsize
-    return tuple([s // size for s in a.strides])
+    return tuple(map(operator.floordiv, a.strides, repeat(a.dtype.itemsize)))  # (map: no Python frame per item)
 
 
 def view(a, shape: tuple, strides: tuple, offset: int = 0):
@@ -41,7 +43,7 @@ def view(a, shape: tuple, strides: tuple, offset: int = 0):
     guarantees it stays inside a's memory."""
     isz = a.dtype.itemsize
     shape = tuple(map(int, shape))
-    byte_strides = tuple([int(s) * isz for s in strides])
+    byte_strides = tuple(map(isz.__mul__, map(int, strides)))
     if SIMULATOR:
         base = a._ary
         if offset:  # a one-element view at the offset (reshape could copy a non-contiguous array)
@@ -78,6 +80,8 @@ def span(a, strides: tuple | None = None):
     for d, s in zip(a.shape, st):
         if d > 0:
             n += (d - 1) * s
+    if type(a) is DeviceView:  # (inline: every strided kernel argument comes here)
+        return DeviceView(a.ptr, (int(n),), (a.dtype.itemsize,), a.dtype, a.owner, "C")
     return view(a, (n,), (1,))
 
 
@@ -93,6 +97,8 @@ def c_strides(shape: tuple, itemsize: int) -> tuple:
 
 def flat(a):
     """1-d view of a C-contiguous array (0-d included)."""
+    if type(a) is DeviceView:
+        return DeviceView(a.ptr, (a.size,), (a.dtype.itemsize,), a.dtype, a.owner, "C")
     return view(a, (a.size,), (1,))
 
 
@@ -102,10 +108,18 @@ def _i64(values: tuple):
     return arr if SIMULATOR else device_view(arr)
 
 
+@functools.lru_cache(maxsize=1024)
+def collapsed(shape: tuple, *strides: tuple) -> tuple:
+    """collapse(shape, [strides, ...]) as tuples of ints, cached: a training loop's strided launches repeat a few
+    layouts. Takes and gives element strides; the int64 device arrays of its values are `_i64(values)`."""
+    new_shape, new_strides = collapse(shape, list(strides))
+    return tuple(map(int, new_shape)), tuple([tuple(map(int, st)) for st in new_strides])
+
+
 def i64(values) -> object:
     """A small int64 device array holding `values` (shapes, strides), cached so repeated launches with the
     same layout do not copy to the device again."""
-    return _i64(tuple(int(v) for v in values))
+    return _i64(tuple(map(int, values)))
 
 
 def empty(shape, dtype):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cpu.elementwise import collapse
 from . import arrays
 from .launch import configure, cuda, grid_1d
 
@@ -82,13 +81,14 @@ def copy_cast(dst, src) -> None:
         copy_cast(wide, src)
         src = wide
     sdst, ssrc = arrays.elem_strides(dst), arrays.elem_strides(src)
-    shape, (cd, cs) = collapse(tuple(dst.shape), [sdst, ssrc])
+    shape, (cd, cs) = arrays.collapsed(tuple(dst.shape), sdst, ssrc)
     d, s = arrays.span(dst, sdst), arrays.span(src, ssrc)
     grid, block = grid_1d(n)
     if n == 1 or (len(shape) == 1 and cd[0] == 1 and cs[0] == 1):
         configure(_copy_contig, grid, block)(d, s)
     else:
-        configure(_copy_strided, grid, block)(d, s, arrays.i64(shape), arrays.i64(cd), arrays.i64(cs), n)
+        i64 = arrays._i64  # (collapsed's values are ints already)
+        configure(_copy_strided, grid, block)(d, s, i64(shape), i64(cd), i64(cs), n)
 
 
 def fill(dst, value) -> None:
@@ -98,10 +98,10 @@ def fill(dst, value) -> None:
         return
     v = np.asarray(value).astype(dst.dtype)[()]
     sdst = arrays.elem_strides(dst)
-    shape, (cd,) = collapse(tuple(dst.shape), [sdst])
+    shape, (cd,) = arrays.collapsed(tuple(dst.shape), sdst)
     d = arrays.span(dst, sdst)
     grid, block = grid_1d(n)
     if n == 1 or (len(shape) == 1 and cd[0] == 1):
         configure(_fill_contig, grid, block)(d, v)
     else:
-        configure(_fill_strided, grid, block)(d, arrays.i64(shape), arrays.i64(cd), n, v)
+        configure(_fill_strided, grid, block)(d, arrays._i64(shape), arrays._i64(cd), n, v)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -60,13 +61,15 @@ def device() -> Device:
                   warp_size=int(dev.WARP_SIZE))
 
 
+@functools.cache
 def block_size(want: int = 256) -> int:
-    """Threads per block: `want` (a power of two) capped by the device's limit."""
+    """Threads per block: `want` (a power of two) capped by the device's limit (cached: kernels ask per launch)."""
     limit = device().max_threads
     b = min(want, limit)
     return 1 << (b.bit_length() - 1)
 
 
+@functools.lru_cache(maxsize=4096)  # (a hit costs no Python call: launches ask per call, with a few sizes)
 def grid_1d(n: int, block: int | None = None, per_sm: int = BLOCKS_PER_SM) -> tuple[int, int]:
     """(blocks, threads) for a grid-stride loop over n items: enough blocks to fill the device, never more
     than the items need; at least one block so that a launch is always valid."""
@@ -77,6 +80,7 @@ def grid_1d(n: int, block: int | None = None, per_sm: int = BLOCKS_PER_SM) -> tu
     return max(1, min(needed, cap)), threads
 
 
+@functools.lru_cache(maxsize=4096)
 def grid_tasks(ntasks: int, per_sm: int = 8) -> int:
     """Blocks for a grid-stride loop over `ntasks` block-sized tasks (reduction rows, tiles)."""
     cap = _SIM_BLOCKS if SIMULATOR else device().sm_count * per_sm
@@ -103,29 +107,23 @@ class DeviceView:
     signature (compiling, or loading from the disk cache) goes through numba-cuda with `to_numba()`.
     """
 
-    __slots__ = ("ptr", "shape", "strides", "dtype", "size", "ndim", "owner", "_key")
+    __slots__ = ("ptr", "shape", "strides", "dtype", "size", "ndim", "owner", "key")
 
     def __init__(self, ptr: int, shape: tuple, strides: tuple, dtype, owner, layout: str | None = None):
         self.ptr = ptr
         self.shape = shape
         self.strides = strides  # bytes, as numba-cuda's arrays
         self.dtype = dtype
-        size = 1
-        for n in shape:
-            size *= n
-        self.size = size
+        self.size = math.prod(shape)
         self.ndim = len(shape)
         self.owner = owner
         # (dtype, ndim, layout letter): what the compiled kernel depends on; a plain tuple hashes in C, where
-        # numba's types hash in Python (a third of the launch's cost when they were the signature key)
-        self._key = None if layout is None else (dtype, self.ndim, layout)
-
-    @property
-    def key(self) -> tuple:
-        k = self._key
-        if k is None:
-            k = self._key = (self.dtype, self.ndim, _layout(self.shape, self.strides, self.dtype.itemsize))
-        return k
+        # numba's types hash in Python (a third of the launch's cost when they were the signature key). A plain
+        # attribute, not a property: every launch reads it for every argument. Callers that know the layout
+        # (contiguous views) pass it and skip the analysis.
+        if layout is None:
+            layout = _layout(shape, strides, dtype.itemsize)
+        self.key = (dtype, self.ndim, layout)
 
     @property
     def _numba_type_(self):
@@ -183,6 +181,7 @@ def _contiguity(shape: tuple, strides: tuple, itemsize: int) -> tuple[bool, bool
     return c, f
 
 
+@functools.lru_cache(maxsize=4096)  # (a training loop's views repeat a few layouts: a hit costs no Python call)
 def _layout(shape: tuple, strides: tuple, itemsize: int) -> str:
     """numba-cuda's layout letter for a device array (DeviceNDArray._numba_type_): broadcast arrays are 'A'."""
     if len(shape) == 1:  # most kernel arguments (flat and span views): the same rule, without the loops
@@ -249,7 +248,11 @@ class _Launch:
     def __call__(self, *args) -> None:
         # a DeviceView's key is its numba type; anything else (a numba DeviceNDArray from a test, say) is keyed by
         # its class alone, which has no packer, so such signatures keep numba-cuda's own launch path
-        key = tuple([a.key if type(a) is DeviceView else type(a) for a in args])
+        # (a loop, not a comprehension: in Python 3.11 a comprehension is one more call per launch)
+        key = []
+        for a in args:
+            key.append(a.key if type(a) is DeviceView else type(a))
+        key = tuple(key)
         entry = self.signatures.get(key)
         if entry is None or entry is _SLOW:
             numba_args = [a.to_numba() if type(a) is DeviceView else a for a in args]

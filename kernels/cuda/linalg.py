@@ -260,14 +260,35 @@ def eigh(a, vec, w, e, lower):
 
 
 @cuda.jit(cache=True)
-def svd(at, ut, vt, s, v, sq, order, x):
+def svd(at, ut, vt, s, v, sq, order, x, info):
     # the CPU's _svd1: one-sided Jacobi on the rows of at (B, n, m), m >= n; s <- row norms descending (a stable
     # order), ut (B, r, m) <- normalised rows completed to r orthonormal rows (Gram-Schmidt on unit vectors,
-    # twice), vt (B, n, n) <- V^T. v (B, n, n), sq (B, n), order (B, n) int64, x (B, m) are workspace.
+    # twice), vt (B, n, n) <- V^T. v (B, n, n), sq (B, n), order (B, n) int64, x (B, m) are workspace. As the CPU's
+    # front end: a matrix with a non-finite entry gets info 1 (and no outputs); the others are scaled by a power of
+    # two (exact) bringing their largest magnitude into [0.5, 1), so that squared norms neither overflow nor
+    # underflow, and their singular values scaled back.
     nb, n, m = at.shape
     r = ut.shape[1]
     b = cuda.grid(1)
     while b < nb:
+        big = 0.0
+        finite = True
+        for i in range(n):
+            for k in range(m):
+                y = abs(at[b, i, k])
+                if not y <= 1.7976931348623157e308:  # NaN or inf
+                    finite = False
+                elif y > big:
+                    big = y
+        if not finite:
+            info[b] = 1
+            b += cuda.gridsize(1)
+            continue
+        e = math.frexp(big)[1] if big > 0.0 else 0
+        if e != 0:
+            for i in range(n):
+                for k in range(m):
+                    at[b, i, k] = math.ldexp(at[b, i, k], -e)
         for i in range(n):
             for k in range(n):
                 v[b, i, k] = 1.0 if i == k else 0.0
@@ -325,7 +346,7 @@ def svd(at, ut, vt, s, v, sq, order, x):
         for i in range(n):
             src = order[b, i]
             nrm = sq[b, src]
-            s[b, i] = nrm
+            s[b, i] = math.ldexp(nrm, e)
             for k in range(n):
                 vt[b, i, k] = v[b, src, k]
             if nrm > tol and nrm > 0.0:
@@ -410,7 +431,8 @@ def eigh(a, vec, w, e, lower: bool) -> None:
     _launch("eigh", a.shape[0], a, vec, w, e, bool(lower))
 
 
-def svd(at, ut, vt, s, v, sq, order, x) -> None:
+def svd(at, ut, vt, s, v, sq, order, x, info) -> None:
     """at (B, n, m), m >= n: A^T, destroyed; ut (B, r, m) <- U^T, vt (B, n, n) <- V^T, s (B, n) <- singular values
-    descending; v (B, n, n), sq (B, n), order (B, n) int64, x (B, m) workspace."""
-    _launch("svd", at.shape[0], at, ut, vt, s, v, sq, order, x)
+    descending; v (B, n, n), sq (B, n), order (B, n) int64, x (B, m) workspace; info (B,) int32, zero on entry <- 1
+    for a matrix with a non-finite entry (whose outputs are left unwritten)."""
+    _launch("svd", at.shape[0], at, ut, vt, s, v, sq, order, x, info)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..cpu import codegen
 from . import arrays, reduce, softmax
-from .launch import SIMULATOR, block_size, configure, grid_1d, grid_tasks
+from .launch import SIMULATOR, DeviceView, block_size, configure, grid_1d, grid_tasks
 from .scalar import helpers_digest
 
 __all__ = ["cross_entropy_rows", "cross_entropy_rows_backward", "cross_entropy_backward_3d", "nll_3d",
@@ -242,8 +242,17 @@ def _need(name: str, a, shape: tuple, label: str, float_: bool = True) -> None:
         raise TypeError(f"{name}: {label} must be {'a float' if float_ else 'an integer'} array, got {a.dtype}")
 
 
+def _need_all(name: str, checks: tuple) -> None:
+    """_need for each (array, shape, label, float_) in order, in one call (a launch checks up to six arrays)."""
+    for a, shape, label, float_ in checks:
+        if tuple(a.shape) != shape or np.dtype(a.dtype).kind not in ("f" if float_ else "iu"):
+            _need(name, a, shape, label, float_)  # raises
+
+
 def _with_last(a):
     """a with a trailing size-1 axis (a view)."""
+    if type(a) is DeviceView:  # (the same view, made directly)
+        return DeviceView(a.ptr, (*a.shape, 1), (*a.strides, a.dtype.itemsize), a.dtype, a.owner)
     return arrays.view(a, (*a.shape, 1), (*arrays.elem_strides(a), 1))
 
 
@@ -254,11 +263,10 @@ def cross_entropy_rows(x, target, weight, ignore_index: int, smooth: bool, loss,
     if len(x.shape) != 2:
         raise ValueError(f"cross_entropy_rows: expected a 2-d (N, C) input, got shape {tuple(x.shape)}")
     n, c = x.shape
-    _need("cross_entropy_rows", x, (n, c), "input")
-    _need("cross_entropy_rows", target, (n,), "target", float_=False)
-    _need("cross_entropy_rows", weight, (c,), "weight")
-    for label, a in (("loss", loss), ("lse", lse), ("wrow", wrow)) + ((("sm", sm),) if smooth else ()):
-        _need("cross_entropy_rows", a, (n,), label)
+    _need_all("cross_entropy_rows", ((x, (n, c), "input", True), (target, (n,), "target", False),
+                                     (weight, (c,), "weight", True), (loss, (n,), "loss", True),
+                                     (lse, (n,), "lse", True), (wrow, (n,), "wrow", True))
+              + (((sm, (n,), "sm", True),) if smooth else ()))
     if n == 0:
         return
     acc = softmax.acc_dtype(x.dtype)
@@ -285,11 +293,9 @@ def cross_entropy_backward_3d(x, lse, target, weight, ignore_index: int, keep: f
     lse 0 (a stride-0 view); target (N, D) already checked by the forward; weight (C,); gs (N, D) each element's
     loss gradient (stride 0 for a reduced loss); wdiv: a (1,) divisor, the weighted mean's (default 1)."""
     n, c, d = x.shape
-    _need("cross_entropy_backward", lse, (n, d), "lse")
-    _need("cross_entropy_backward", target, (n, d), "target", float_=False)
-    _need("cross_entropy_backward", weight, (c,), "weight")
-    _need("cross_entropy_backward", gs, (n, d), "gs")
-    _need("cross_entropy_backward", out, (n, c, d), "out")
+    _need_all("cross_entropy_backward", ((lse, (n, d), "lse", True), (target, (n, d), "target", False),
+                                         (weight, (c,), "weight", True), (gs, (n, d), "gs", True),
+                                         (out, (n, c, d), "out", True)))
     if n * c * d == 0:
         return
     acc = softmax.acc_dtype(x.dtype)
@@ -320,8 +326,8 @@ def loss_total(loss, sm, wrow, keep: float, add: float, smooth: bool, mean: bool
     divisor, kept for the backward). loss, sm (ignored unless smooth; may be None then), wrow: 1-d, of the compute
     dtype; res, wtotal: (1,)."""
     n = loss.shape[0]
-    for label, a in (("loss", loss), ("wrow", wrow)) + ((("sm", sm),) if smooth else ()):
-        _need("loss_total", a, (n,), label)
+    _need_all("loss_total", ((loss, (n,), "loss", True), (wrow, (n,), "wrow", True))
+              + (((sm, (n,), "sm", True),) if smooth else ()))
     acc = softmax.acc_dtype(loss.dtype)
     w, r = softmax.row_config(0)
     configure(_module(acc, w, r).total, 1, w * r)(loss, loss if sm is None else sm, wrow, float(keep), float(add),

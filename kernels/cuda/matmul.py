@@ -248,12 +248,11 @@ def _tiled_source(acc: str, tiles: tuple, min_blocks: int) -> str:
     return src + _lines(4, body)
 
 
-def _span(x, strides3: tuple):
-    """arrays.span of a 2-d or 3-d operand whose (batch, row, column) strides are known."""
-    return arrays.span(x, strides3[3 - len(x.shape):])
-
-
 _ACC_NAMES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64", np.dtype(np.int64): "int64"}
+
+
+_ACC = {np.dtype(np.float16): np.dtype(np.float32), np.dtype(np.float32): np.dtype(np.float32),
+        np.dtype(np.float64): np.dtype(np.float64)}  # _acc_dtype of the float dtypes, as a table
 
 
 def _acc_dtype(dt: np.dtype) -> np.dtype:
@@ -277,6 +276,7 @@ def _tiled_module(acc: str, tiles: tuple, min_blocks: int):
     return codegen.load_source(f"cugemm_{acc}_{name}_{min_blocks}", _tiled_source(acc, tiles, min_blocks))
 
 
+@functools.lru_cache(maxsize=4096)  # (pure; a training loop's products repeat: a hit costs no Python call)
 def _plan(dtype, k: int, sa: tuple, sb: tuple, kernel: str | None = None) -> str:
     """Which kernel runs for operands of this dtype, depth k and element strides sa = (batch, m, k), sb = (batch,
     k, n): "generic" or "tiled_<layout>" (layout as in the module docstring: chosen so that both operands load
@@ -326,7 +326,7 @@ def _launch(a, b, out, nb: int, m: int, n: int, k: int, sa: tuple, sb: tuple, so
     """Launch the product of operands given as any-rank arrays plus their (batch, row, column) element strides:
     the tiled kernel indexes 1-d spans, so a 2-d product needs no 3-d views."""
     plan = _plan(a.dtype, k, sa, sb, kernel)
-    acc = _acc_dtype(np.dtype(a.dtype))
+    acc = _ACC.get(a.dtype) or _acc_dtype(np.dtype(a.dtype))
     grid_z = min(nb, _MAX_GRID_Z)
     if bias is not None and plan == "generic":
         raise ValueError("matmul_into: a bias needs the tiled kernel (floating point, K > 0, no forced kernel)")
@@ -342,8 +342,10 @@ def _launch(a, b, out, nb: int, m: int, n: int, k: int, sa: tuple, sb: tuple, so
     bm, bn, _, gm, vm, gn, vn = tiles
     fn = _tiled_module(acc_name, tiles, MIN_BLOCKS).gemm
     block = (bm // (gm * vm)) * (bn // (gn * vn))
+    span = arrays.span  # of each operand, from its (batch, row, column) strides' last len(shape)
     configure(fn, (-(-n // bn), -(-m // bm), grid_z), (block,))(
-        _span(a, sa), _span(b, sb), _span(out, so), plan[-2] == "n", plan[-1] == "t", nb, m, n, k, *sa, *sb,
+        span(a, sa[3 - len(a.shape):]), span(b, sb[3 - len(b.shape):]), span(out, so[3 - len(out.shape):]),
+        plan[-2] == "n", plan[-1] == "t", nb, m, n, k, *sa, *sb,
         *so, _no_bias(out.dtype) if bias is None else bias, bias is not None)
 
 
@@ -372,7 +374,8 @@ def matmul_into(a, b, out, kernel: str | None = None, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {b.shape[0]}x{n})")
     if tuple(out.shape) != (m, n):
         raise RuntimeError(f"matmul_into: output of shape {tuple(out.shape)}, expected {(m, n)}")
-    _check_dtypes(a, b)
+    if a.dtype != b.dtype or a.dtype == np.bool_:
+        _check_dtypes(a, b)  # raises
     if out.size == 0:
         return out
     if bias is not None and (tuple(bias.shape) != (n,) or bias.dtype != a.dtype or arrays.elem_strides(bias) != (1,)):

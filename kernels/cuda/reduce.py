@@ -354,19 +354,24 @@ def _check(x, outs: tuple, name: str) -> None:
         raise TypeError(f"{name}: unsupported dtype {x.dtype}")
 
 
+@functools.cache
+def _setup(name: str, dt: np.dtype) -> tuple:
+    """(accumulator dtype, kernel module, block-partials dtype) of reduction `name` on dt (cached: per launch)."""
+    red = REDUCTIONS[name]
+    dt = np.dtype(dt)
+    acc = _acc_dtype(red.acc, dt)
+    load = (np.dtype(np.float32) if dt == np.float16 else dt) if red.acc == "count" else acc
+    return acc, _module(name, acc, load, block_size(BLOCK_WANT)), np.dtype(np.int64) if red.idx else acc
+
+
 def _run(name: str, x, out0, out1=None, aux=None, p: float = 0.0) -> None:
     """Launch reduction `name` of x (r > 0) into out0 (and out1), choosing the kernel by shape."""
-    red = REDUCTIONS[name]
     outer, r, inner = x.shape
     nout = outer * inner
     if nout == 0:
         return
-    dt = np.dtype(x.dtype)
-    acc = _acc_dtype(red.acc, dt)
-    load = (np.dtype(np.float32) if dt == np.float16 else dt) if red.acc == "count" else acc
+    acc, mod, bdt = _setup(name, x.dtype)
     block = block_size(BLOCK_WANT)
-    mod = _module(name, acc, load, block)
-    bdt = np.dtype(np.int64) if red.idx else acc
     o1 = _dummy(np.dtype(np.int64)) if out1 is None else out1
     ax = _dummy(acc) if aux is None else aux
     p = float(p)

@@ -280,6 +280,9 @@ def row_config(n: int) -> tuple[int, int]:
     return min(LONG_W, limit), 1
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 @functools.cache
 def _module(acc: np.dtype, w: int, r: int):
     src = _SOURCE.format(sim=SIMULATOR, digest=helpers_digest(), acc=acc.name, w=w, r=r, wr=w * r, helpers=ROW_HELPERS)
@@ -304,7 +307,7 @@ def _launch(kernel_name: str, dt, arrays: tuple, log: bool) -> None:
     outer, n, inner = arrays[0].shape
     if outer * n * inner == 0:
         return
-    acc = acc_dtype(dt)
+    acc = _F64 if dt == _F64 else _F32  # acc_dtype(dt), inline
     if inner == 1:
         w, r = row_config(n)
         mod = _module(acc, w, r)

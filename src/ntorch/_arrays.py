@@ -15,7 +15,6 @@ from .cuda.array import CudaArray
 from .cuda.array import as_strided as _cuda_as_strided
 from .cuda.array import broadcast_to as _cuda_broadcast_to
 from .cuda.array import check_dtype as _check_cuda_dtype
-from .cuda.array import empty as _cuda_empty
 from .cuda.array import empty_checked as _cuda_empty_checked
 from .cuda.array import from_host as _cuda_from_host
 
@@ -52,8 +51,9 @@ def _cuda_dtype(np_dtype) -> np.dtype:
 
 def empty(shape, np_dtype, like) -> np.ndarray | CudaArray:
     """A new C-contiguous array on `like`'s device (like: an array, or a device index for CUDA, None for CPU)."""
-    if type(like) is CudaArray:
-        return _cuda_empty_checked(tuple(shape), _cuda_dtype(np_dtype), like.device)
+    if type(like) is CudaArray:  # (every CUDA op's output: a supported NumPy dtype needs no call to check)
+        return _cuda_empty_checked(tuple(shape), np_dtype if np_dtype in _CUDA_DTYPES else _cuda_dtype(np_dtype),
+                                   like.device)
     if type(like) is int:
         return _cuda_empty_checked(tuple(shape), _cuda_dtype(np_dtype), like)
     return np.empty(shape, np_dtype)
@@ -123,16 +123,27 @@ def copy_into(dst, src) -> None:
         else:
             dst[...] = src
         return
-    dt = dtypes._FROM_NP[dst.dtype]
     if type(src) is CudaArray:
         if src.shape != dst.shape:
             src = _cuda_broadcast_to(src, dst.shape)
-        dispatch.lookup("copy", "cuda", dt)(dst.device_array(), src.device_array())
+        kernel = _CUDA_KERNELS.get(("copy", dst.dtype)) or cuda_kernel("copy", dst.dtype)  # (a hit: no call)
+        kernel(dst.device_array(), src.device_array())
     elif isinstance(src, np.ndarray) and src.ndim:
         raise RuntimeError(f"copy_into: a host array of shape {src.shape} cannot be written into a CUDA array "
                            "implicitly")
     else:
-        dispatch.lookup("fill", "cuda", dt)(dst.device_array(), src)
+        cuda_kernel("fill", dst.dtype)(dst.device_array(), src)
+
+
+_CUDA_KERNELS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CUDA kernel (memo: an ntorch dtype hashes in Python)
+
+
+def cuda_kernel(op: str, np_dtype):
+    """The dispatcher's CUDA kernel for (op, NumPy dtype), memoised."""
+    k = _CUDA_KERNELS.get((op, np_dtype))
+    if k is None:
+        k = _CUDA_KERNELS[(op, np_dtype)] = dispatch.lookup(op, "cuda", dtypes._FROM_NP[np_dtype])
+    return k
 
 
 def ascontiguous(arr):
@@ -141,7 +152,7 @@ def ascontiguous(arr):
         return np.asarray(arr, order="C")
     if arr.flags.c_contiguous:
         return arr
-    out = _cuda_empty(arr.shape, arr.dtype, arr.device)
+    out = _cuda_empty_checked(arr.shape, arr.dtype, arr.device)  # (arr's shape and dtype are valid ones)
     copy_into(out, arr)
     return out
 
@@ -153,7 +164,7 @@ def astype(arr, np_dtype):
         return arr.astype(np_dtype, copy=False)
     if arr.dtype == np_dtype:
         return arr
-    out = _cuda_empty(arr.shape, np_dtype, arr.device)
+    out = _cuda_empty_checked(arr.shape, _cuda_dtype(np_dtype), arr.device)
     copy_into(out, arr)
     return out
 
@@ -162,7 +173,7 @@ def copy(arr):
     """A C-contiguous copy on the same device."""
     if type(arr) is not CudaArray:
         return np.array(arr, order="C")
-    out = _cuda_empty(arr.shape, arr.dtype, arr.device)
+    out = _cuda_empty_checked(arr.shape, arr.dtype, arr.device)
     copy_into(out, arr)
     return out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import cuda  # (cheap: stdlib only at import; here, not in the functions, whose import costs two calls each)
+
 
 class device:
     """torch.device: a type ('cpu' or 'cuda') and an optional index."""
@@ -55,8 +57,6 @@ def as_device(spec) -> device:
     else:
         d = device(spec)
     if d.type == "cuda":
-        from . import cuda
-
         cuda.require_device()
         if d.index is not None and not 0 <= d.index < cuda.device_count():
             raise RuntimeError("CUDA error: invalid device ordinal")
@@ -67,8 +67,6 @@ def cuda_index(d: device) -> int:
     """The device index of a CUDA device (the current device when it has none)."""
     if d.index is not None:
         return d.index
-    from . import cuda
-
     return cuda.current_device()
 
 

@@ -84,3 +84,27 @@ def test_device_view_key_and_the_one_d_layout_hint():
     v = launch.DeviceView(64, (3, 4), (4, 12), np.dtype(np.float32), None)  # a transposed 4x3
     assert v.key == (np.dtype(np.float32), 2, "F") and v.size == 12 and v.extent() == 48
     assert v.__cuda_array_interface__["data"] == (64, False)
+
+
+@pytest.mark.parametrize("itemsize", [2, 8])
+def test_cuda_array_layout_hint_matches_numba(itemsize):
+    """CudaArray.device_array names the layout from its contiguity flags when it has them (skipping the
+    analysis); with and without flags the key must be numba-cuda's own."""
+    from ntorch.cuda.allocator import Block
+    from ntorch.cuda.array import CudaArray
+
+    dt = np.dtype({2: np.float16, 8: np.float64}[itemsize])
+    block = Block(1 << 20, 0, None, ptr=1 << 30)  # GPU-style metadata: device_array builds a DeviceView
+    n = 0
+    for shape, st in _layouts():
+        strides = tuple(s * itemsize for s in st)
+        for with_flags in (False, True):
+            a = CudaArray(block, 0, shape, strides, dt)
+            if with_flags:
+                assert a.flags is not None
+            view = a.device_array()
+            assert type(view) is launch.DeviceView
+            assert view.key == (dt, len(shape), _numba_layout(shape, strides, itemsize)), (shape, strides)
+            assert view.ptr == 1 << 30 and view.size == a.size
+            n += 1
+    assert n > 1000

@@ -159,6 +159,35 @@ def test_svd_of_a_rank_deficient_matrix_completes_u():
     np.testing.assert_allclose((u.mT @ u).cpu().numpy(), np.eye(3), atol=1e-10)
 
 
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+def test_svd_scales_huge_and_tiny_matrices_as_the_cpu(scale):
+    """Unscaled, the Jacobi sweeps' squared norms overflow (1e200: NaN) or underflow (1e-200: wrong values); the
+    kernel scales each matrix by a power of two first, as the CPU path does."""
+    a = _arr((2, 4, 3), 16) * scale
+    a[1] *= 1e-3  # each matrix of the batch has its own scale
+    u, s, vh = nt.linalg.svd(nt.from_numpy(a).cuda(), full_matrices=False)
+    sc = nt.linalg.svd(nt.from_numpy(a), full_matrices=False)[1]
+    want = np.linalg.svd(a, compute_uv=False)
+    np.testing.assert_allclose(s.cpu().numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(s.cpu().numpy(), sc.numpy(), rtol=1e-12)
+    rebuilt = (u * s.unsqueeze(-2)) @ vh
+    np.testing.assert_allclose(rebuilt.cpu().numpy() / scale, a / scale, atol=1e-12)
+    np.testing.assert_allclose(nt.linalg.svdvals(nt.from_numpy(a).cuda()).cpu().numpy(), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_svd_of_a_non_finite_matrix_raises_as_the_cpu(bad):
+    a = np.ones((3, 4, 3))
+    a[1, 2, 0] = bad
+    message = ("linalg.svd: (Batch element 1): The algorithm failed to converge because the input matrix contained "
+               "non-finite values.")
+    for fn in (nt.linalg.svd, nt.linalg.svdvals, nt.linalg.pinv, nt.svd):
+        with pytest.raises(nt.linalg.LinAlgError, match=re.escape(message)):
+            fn(nt.from_numpy(a).cuda())
+    with pytest.raises(nt.linalg.LinAlgError, match=re.escape(message.replace("(Batch element 1): ", ""))):
+        nt.linalg.svdvals(nt.from_numpy(a[1]).cuda())
+
+
 @pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 3, 3)], ids=str)
 def test_lu_and_lu_solve(shape):
     a = _arr(shape, 14, diag=0.5 if shape[-1] == shape[-2] else 0.0)

@@ -330,6 +330,7 @@ def _fresh():
 
 
 def test_allocator_reuses_freed_blocks_and_counts():
+    nc.empty_cache()  # an earlier test in this process may have left a block of c's class cached: c must miss
     s0 = _fresh()
     a = ca.empty((1000,), np.float32)  # 4000 bytes -> class 4096
     s1 = get_allocator().stats()

@@ -81,7 +81,7 @@ def device_count() -> int:
 
 def require_device() -> None:
     """Raise PyTorch's error when there is no device to run on."""
-    if not is_available():
+    if _state["available"] is not True and not is_available():  # (known available: no call)
         raise RuntimeError(NO_DEVICE_MESSAGE)
 
 
@@ -109,7 +109,8 @@ def device_index(device=None) -> int:
 
 def current_device() -> int:
     """Index of the current device of this thread."""
-    require_device()
+    if _state["available"] is not True:
+        require_device()
     return getattr(_local, "index", 0)
 
 

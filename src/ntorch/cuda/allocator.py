@@ -9,10 +9,11 @@ synchronise the device) would dominate small ops. So:
   most 2 MiB however big the block (power-of-two classes would waste up to half of a large tensor).
 - A freed block goes to the free list of its class; `alloc` of the same class reuses it. Only a miss calls
   the driver (`context.memalloc`; under the simulator `cuda.device_array(n, uint8)`). Blocks are not split.
-- Nobody frees explicitly: a `Block` is the handle shared by every array viewing the allocation, and
-  its `__del__` puts the memory back when the last user is collected. It only appends
-  to a deque (thread-safe, takes no lock: it may run inside a garbage collection triggered while the lock is
-  held); the allocator moves those entries to its free lists under its lock before reading any state.
+- Nobody frees explicitly: a `Block` is the handle shared by every array viewing the allocation, and a weak
+  reference to it puts the memory back when the last user is collected: its callback is the deque's own `append`
+  (a C call: no Python frame per freed block; thread-safe, takes no lock, so it may run inside a garbage
+  collection triggered while the lock is held), which queues the dead reference; the allocator moves the queued
+  entries to its free lists under its lock before reading any state.
 - On an out-of-memory error from the driver: collect garbage (reference cycles may hold dead arrays), empty
   the cache once and retry; if it fails again raise OutOfMemoryError with PyTorch-like text.
 - Stream semantics: one stream (the legacy default stream). A block freed while a kernel that uses it is
@@ -21,9 +22,9 @@ synchronise the device) would dominate small ops. So:
 
 from __future__ import annotations
 
-import functools
 import gc
 import threading
+import weakref
 from collections import deque
 from dataclasses import dataclass
 
@@ -62,7 +63,7 @@ class Block:
     the Numba context (GPU only). `keepalive`: the foreign producer of wrapped memory, if any.
     """
 
-    __slots__ = ("size", "device", "ptr", "host", "mem", "context", "keepalive", "on_free", "__weakref__")
+    __slots__ = ("size", "device", "ptr", "host", "mem", "context", "keepalive", "__weakref__")
 
     def __init__(self, size: int, device: int, mem, ptr=None, host=None, context=None, keepalive=None):
         self.size = size
@@ -72,13 +73,6 @@ class Block:
         self.host = host
         self.context = context
         self.keepalive = keepalive
-        self.on_free = None  # set by the allocator: hands the memory back to its pool
-
-    def __del__(self):
-        # cheaper than a weakref.finalize per allocation (a few microseconds on every op's output)
-        on_free = self.on_free
-        if on_free is not None:
-            on_free()
 
     def __repr__(self) -> str:
         where = "simulator" if self.host is not None else f"0x{self.ptr or 0:x}"
@@ -144,7 +138,10 @@ class CachingAllocator:
         self._driver = driver
         self._lock = threading.Lock()
         self._free: dict[int, list] = {}  # size class -> [(mem, ptr, host, context), ...]
-        self._released: deque = deque()  # (size, payload) appended by finalizers, drained under the lock
+        # dead blocks' weak references, appended by their callbacks and drained under the lock; _live maps a live
+        # block's reference (by id) to (reference, size class, payload)
+        self._released: deque = deque()
+        self._live: dict[int, tuple] = {}
         self._allocated = 0
         self._cached = 0
         self._peak_allocated = 0
@@ -161,8 +158,13 @@ class CachingAllocator:
             return Block(0, self.device, None, ptr=0 if not is_simulator() else None,
                          host=np.empty(0, np.uint8) if is_simulator() else None)
         with self._lock:
-            if self._released:
-                self._drain()
+            released = self._released
+            while released:  # self._drain() inline: nearly every op frees something
+                _, rsize, rpayload = self._live.pop(id(released.popleft()))
+                self._free.setdefault(rsize, []).append(rpayload)
+                self._allocated -= rsize
+                self._cached += rsize
+            rpayload = None  # no reference left here: an out-of-memory retry must be able to free it
             free = self._free.get(size)
             if free:
                 payload = free.pop()
@@ -174,9 +176,10 @@ class CachingAllocator:
             self._allocated += size
             self._peak_allocated = max(self._peak_allocated, self._allocated)
             self._peak_reserved = max(self._peak_reserved, self._allocated + self._cached)
-        mem, ptr, host, ctx = payload
-        block = Block(size, self.device, mem, ptr=ptr, host=host, context=ctx)
-        block.on_free = functools.partial(self._released.append, (size, payload))
+            mem, ptr, host, ctx = payload
+            block = Block(size, self.device, mem, ptr=ptr, host=host, context=ctx)
+            ref = weakref.ref(block, released.append)
+            self._live[id(ref)] = (ref, size, payload)
         return block
 
     def _alloc_from_driver(self, size: int):
@@ -212,7 +215,7 @@ class CachingAllocator:
         """Move blocks released by finalizers to the free lists (caller holds the lock)."""
         released = self._released
         while released:
-            size, payload = released.popleft()
+            _, size, payload = self._live.pop(id(released.popleft()))
             self._free.setdefault(size, []).append(payload)
             self._allocated -= size
             self._cached += size

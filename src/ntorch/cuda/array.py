@@ -12,12 +12,13 @@ through explicit calls (`copy_to_host`), never implicitly: `np.asarray(cuda_arra
 from __future__ import annotations
 
 import functools
+import math
 import operator
 
 import numpy as np
 
 from . import checks, current_device, is_simulator, numba_cuda, require_device
-from .allocator import Block, alloc
+from .allocator import Block, _allocators, alloc, get_allocator
 
 SUPPORTED_DTYPES = frozenset(np.dtype(t) for t in (
     np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64))
@@ -50,15 +51,13 @@ def extent(shape, strides, itemsize: int) -> int:
     """Bytes from the first element to the end of the last one, for non-negative strides (0 when empty)."""
     if 0 in shape:
         return 0
-    return itemsize + sum((n - 1) * s for n, s in zip(shape, strides))
+    last = itemsize
+    for n, s in zip(shape, strides):
+        last += (n - 1) * s
+    return last
 
 
-def _prod(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
+_prod = math.prod  # a C function: the host path calls it on every array it makes
 
 def _is_contiguous(shape, strides, itemsize: int) -> bool:
     """NumPy's rule, dims given innermost first: size-1 dims are ignored, empty arrays are contiguous."""
@@ -77,10 +76,10 @@ def _shape_tuple(shape, what: str) -> tuple:
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
-        shape = tuple(operator.index(d) for d in shape)
+        shape = tuple(map(operator.index, shape))
     except TypeError:
         raise TypeError(f"{what}: shape must be a tuple of ints, got {shape!r}") from None
-    if any(d < 0 for d in shape):
+    if shape and min(shape) < 0:
         raise ValueError(f"{what}: negative dimensions are not allowed (shape {shape})")
     return shape
 
@@ -112,8 +111,8 @@ class CudaArray:
     """A strided view of device memory. Build one with empty(), from_host(), or the view methods."""
 
     # plain attributes, not properties: an op reads them dozens of times, and a property is a Python call each
-    __slots__ = ("block", "offset", "shape", "strides", "dtype", "device", "ndim", "_dev", "_flat_dev", "_flags",
-                 "__weakref__")
+    __slots__ = ("block", "offset", "shape", "strides", "dtype", "device", "ndim", "size", "itemsize", "_dev",
+                 "_flat_dev", "_flags", "__weakref__")
 
     def __init__(self, block: Block, offset: int, shape: tuple, strides: tuple, dtype: np.dtype):
         # trusted: callers have checked that the view stays inside the block
@@ -124,21 +123,18 @@ class CudaArray:
         self.dtype = dtype
         self.device = block.device
         self.ndim = len(shape)
-        self._dev = self._flat_dev = None
-        self._flags = None
+        self.size = _prod(shape)
+        self.itemsize = dtype.itemsize
+        self._dev = self._flat_dev = self._flags = None
 
     # --- metadata (NumPy's names; block: the storage; offset: bytes to element [0, ...]; strides in bytes) ---
-    size = property(lambda self: _prod(self.shape))
-    itemsize = property(lambda self: self.dtype.itemsize)
-    nbytes = property(lambda self: _prod(self.shape) * self.dtype.itemsize)
+    nbytes = property(lambda self: self.size * self.itemsize)
 
     @property
     def flags(self) -> Flags:
         f = self._flags
         if f is None:
-            shape, strides, item = self.shape, self.strides, self.dtype.itemsize
-            f = self._flags = Flags(_is_contiguous(shape[::-1], strides[::-1], item),
-                                    _is_contiguous(shape, strides, item))
+            f = self._flags = _layout_flags(self.shape, self.strides, self.itemsize)
         return f
 
     @property
@@ -151,7 +147,7 @@ class CudaArray:
 
     def span(self) -> tuple[int, int]:
         """The block's bytes [lo, hi) that this view reaches ((offset, offset) when empty)."""
-        return self.offset, self.offset + extent(self.shape, self.strides, self.dtype.itemsize)
+        return self.offset, self.offset + extent(self.shape, self.strides, self.itemsize)
 
     def __len__(self) -> int:
         if not self.shape:
@@ -173,7 +169,7 @@ class CudaArray:
 
     @property
     def T(self) -> CudaArray:
-        return self._view(self.offset, self.shape[::-1], self.strides[::-1])
+        return CudaArray(self.block, self.offset, self.shape[::-1], self.strides[::-1], self.dtype)
 
     def transpose(self, *axes) -> CudaArray:
         """A permuted view: no axes reverses them (ndarray.transpose)."""
@@ -223,7 +219,7 @@ class CudaArray:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = shape[0]
         shape = tuple(map(operator.index, shape))
-        size = _prod(self.shape)
+        size = self.size
         if shape and min(shape) < 0:
             if shape.count(-1) > 1:
                 raise ValueError("only one dimension can be inferred")
@@ -232,31 +228,40 @@ class CudaArray:
             known = -_prod(shape)
             if known == 0 or size % known:
                 raise ValueError(f"shape '{list(shape)}' is invalid for input of size {size}")
-            shape = tuple([size // known if d == -1 else d for d in shape])
+            at = shape.index(-1)
+            shape = shape[:at] + (size // known,) + shape[at + 1:]
         if _prod(shape) != size:
             raise ValueError(f"shape '{list(shape)}' is invalid for input of size {size}")
-        if self._flags is not None and self._flags.c_contiguous:  # the common case: no stride analysis
-            out = self._view(self.offset, shape, _c_strides_cached(shape, self.dtype.itemsize))
+        f = self._flags
+        if f is not None and f.c_contiguous:  # the common case: no stride analysis
+            out = CudaArray(self.block, self.offset, shape, _c_strides_cached(shape, self.itemsize), self.dtype)
             out._flags = _c_layout_flags(shape)
             return out
-        strides = _view_strides(self.shape, self.strides, shape, self.dtype.itemsize)
+        strides = _view_strides(self.shape, self.strides, shape, self.itemsize)
         if strides is None:
             raise ValueError("view size is not compatible with input tensor's size and stride (at least one "
                              "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-        return self._view(self.offset, shape, strides)
+        return CudaArray(self.block, self.offset, shape, strides, self.dtype)
 
     def __getitem__(self, index) -> CudaArray:
         """Basic indexing as views: ints, slices with positive steps, None and Ellipsis."""
         if not isinstance(index, tuple):
             index = (index,)
         nd = len(self.shape)
-        if sum(1 for i in index if i is Ellipsis) > 1:
+        ellipses = used = 0  # (by identity: an array in the index must not be compared with ==)
+        for i in index:
+            if i is Ellipsis:
+                ellipses += 1
+            elif i is not None:
+                used += 1
+        if ellipses > 1:
             raise IndexError("an index can only have a single ellipsis ('...')")
-        used = sum(1 for i in index if i is not None and i is not Ellipsis)
         if used > nd:
             raise IndexError(f"too many indices for tensor of dimension {nd}")
-        if Ellipsis in index:
-            at = next(k for k, i in enumerate(index) if i is Ellipsis)
+        if ellipses:
+            at = 0
+            while index[at] is not Ellipsis:
+                at += 1
             index = index[:at] + (slice(None),) * (nd - used) + index[at + 1:]
         else:
             index = index + (slice(None),) * (nd - used)
@@ -288,7 +293,7 @@ class CudaArray:
                     raise IndexError(f"index {i} is out of bounds for dimension {d} with size {n}")
                 offset += (i % n) * s
             d += 1
-        return self._view(offset, tuple(shape), tuple(strides))
+        return CudaArray(self.block, offset, tuple(shape), tuple(strides), self.dtype)
 
     # --- kernels' view ---
     def device_array(self):
@@ -298,7 +303,15 @@ class CudaArray:
         """
         dev = self._dev
         if dev is None:
-            dev = self._dev = _sim_device_array(self) if self.block.host is not None else _gpu_device_array(self)
+            if self.block.host is not None:
+                dev = self._dev = _sim_device_array(self)
+            else:  # (inline: every kernel argument comes here) numba-cuda's layout letter when the flags know it
+                f = self._flags
+                layout = None
+                if f is not None and 0 not in self.strides:
+                    layout = "C" if f.c_contiguous else "F" if f.f_contiguous else "A"
+                dev = self._dev = _kernel_views().DeviceView(self.block.ptr + self.offset, self.shape, self.strides,
+                                                             self.dtype, self.block, layout)
         return dev
 
     def flat_device_array(self):
@@ -308,9 +321,8 @@ class CudaArray:
         if dev is None:
             f = self._flags
             if f is not None and f.c_contiguous and self.block.host is None:  # straight from the metadata
-                n = _prod(self.shape)
                 dev = self._flat_dev = _kernel_views().DeviceView(
-                    self.block.ptr + self.offset, (n,), (self.dtype.itemsize,), self.dtype, self.block, "C")
+                    self.block.ptr + self.offset, (self.size,), (self.itemsize,), self.dtype, self.block, "C")
             else:
                 dev = self._flat_dev = _kernel_views().flat(self.device_array())
         return dev
@@ -424,13 +436,21 @@ def empty(shape, dtype, device: int | None = None) -> CudaArray:
 def empty_checked(shape: tuple, dt: np.dtype, device: int | None = None) -> CudaArray:
     """empty() for a shape (a tuple of non-negative ints) and dtype the caller has already checked (every op's
     output goes through here)."""
-    block = alloc(_prod(shape) * dt.itemsize, device)
+    pool = _allocators.get(device) if type(device) is int else None  # allocator.alloc, inline
+    block = (pool or get_allocator(device)).alloc(_prod(shape) * dt.itemsize)
     out = CudaArray(block, 0, shape, _c_strides_cached(shape, dt.itemsize), dt)
     out._flags = _c_layout_flags(shape)
     return out
 
 
 _c_strides_cached = functools.lru_cache(maxsize=1024)(c_strides)
+
+
+@functools.lru_cache(maxsize=4096)
+def _layout_flags(shape: tuple, strides: tuple, itemsize: int) -> Flags:
+    """The flags of any layout (shared and cached: a training loop's views repeat a few layouts; Flags are never
+    modified)."""
+    return Flags(_is_contiguous(shape[::-1], strides[::-1], itemsize), _is_contiguous(shape, strides, itemsize))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -563,13 +583,6 @@ def _device_bytes(block: Block, lo: int, hi: int):
 
     mem = MemoryPointer(block.context, binding.CUdeviceptr(block.ptr + lo), hi - lo, owner=block)
     return DeviceNDArray((hi - lo,), (1,), np.uint8, gpu_data=mem)
-
-
-def _gpu_device_array(a: CudaArray):
-    # numba-cuda's layout letter when it is known without analysis: C strides and no zero stride
-    f = a._flags
-    layout = "C" if f is not None and f.c_contiguous and 0 not in a.strides else None
-    return _kernel_views().DeviceView(a.block.ptr + a.offset, a.shape, a.strides, a.dtype, a.block, layout)
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import numpy as np
 from .. import amp, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
+from ..cuda.array import CudaArray
 from ..kernels.cpu import loss as K
 from ..kernels.cpu.elementwise import to_half
 from ..ops import linalg
@@ -894,6 +895,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         input, weight, bias = amp.lower_precision(input, weight, bias)
     elif isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor)):
         res = _linear_small_cpu(input, weight, bias)
+        if res is None and type(input._data) is CudaArray:
+            res = _linear_cuda(input, weight, bias)
         if res is not None:
             return res
     check_tensor(input, "linear")
@@ -975,6 +978,24 @@ def _linear_small_cpu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Ten
         if lead:
             node.lead = lead
     return res
+
+
+def _linear_cuda(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor | None:
+    """The common CUDA layer (2-D float operands of one dtype on one device, K > 0, no bias or a contiguous (N,)
+    one of that dtype): the general path's own product (_cuda_product, bias as the epilogue) and node, without its
+    branches. None when it does not apply."""
+    x, w = input._data, weight._data
+    if type(w) is not CudaArray or x.ndim != 2 or w.ndim != 2 or x.dtype != w.dtype or x.dtype.kind != "f" \
+            or x.shape[1] != w.shape[1] or x.shape[1] == 0 or x.device != w.device:
+        return None
+    b = None
+    if bias is not None:
+        b = bias._data
+        if type(b) is not CudaArray or b.device != x.device or b.dtype != x.dtype or b.shape != (w.shape[0],) \
+                or not b.flags.c_contiguous:
+            return None
+    res = Tensor._wrap(linalg._cuda_product("mm", x, w.T, (x.shape[0], w.shape[0]), dtypes._FROM_NP[x.dtype], b))
+    return _record_linear(input, weight, bias, res)
 
 
 _SMALL_WEIGHT = 8192  # weights of at most this many elements: transposed once per call (see _mm_small_weight)

@@ -402,6 +402,15 @@ def _like(input: Tensor, dtype, fill, requires_grad: bool, device, memory_format
             return _finish(np.empty(src.shape, dt.np), requires_grad)
         if type(fill) is int and 0 <= fill <= 1:  # (fits every dtype)
             return _finish(_filled_array(src.shape, dt.np, fill), requires_grad)
+    if memory_format is None and device is None and type(src) is _arrays.CudaArray and 1 not in src.shape \
+            and src.flags.c_contiguous and (fill is None or (type(fill) is int and 0 <= fill <= 1)):
+        # the same case on the device (the root gradient of every backward): the same array, filled by the same
+        # kernel, as the general route below makes
+        arr = _arrays.empty(src.shape, (dtypes._FROM_NP[src.dtype] if dtype is None else dtypes.as_dtype(dtype)).np,
+                            src)
+        if fill is not None:
+            _arrays.copy_into(arr, fill)
+        return _finish(arr, requires_grad)
     from .shape import empty_strided_array, like_strides
 
     strides = like_strides(input, memory_format, op)

@@ -889,8 +889,11 @@ def _svd(A: Tensor, full: bool, op: str, vectors: bool = True):
     else:
         at = Tensor._wrap(a).mT.contiguous()._data if tall else a
         ut, vt, s = _work((nb, r, big), a), _work((nb, k, k), a), _work((nb, k), a)
+        info = _int_zeros((nb,), a)  # the kernel scales each matrix to unit size and flags non-finite ones
         _kernel("svd", a)(at, ut, vt, s, _work((nb, k, k), a), _work((nb, k), a), _work((nb, k), a, np.int64),
-                          _work((nb, big), a))
+                          _work((nb, big), a), info)
+        _singular_check(A, info, "linalg.svd", lambda _: "The algorithm failed to converge because the input matrix "
+                        "contained non-finite values.")  # (a sync, as torch's check of its info)
     if tall:  # A = (ut^T) S vt
         u, vh = ut.transpose(0, 2, 1), vt
     else:  # A^T = ut^T S vt  =>  A = vt^T S ut

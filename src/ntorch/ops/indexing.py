@@ -203,7 +203,7 @@ def _new_dim_strides(arr, np_index: tuple, view):
 def getitem(self: Tensor, index) -> Tensor:
     """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
     arr = self._data
-    if type(arr) is np.ndarray and not needs_graph(self):
+    if (type(arr) is np.ndarray or type(arr) is CudaArray) and not needs_graph(self):  # (CudaArray: the same views)
         np_index = _simple_index(arr.shape, index)
         if np_index is not None:
             return self._view_of(arr[np_index])

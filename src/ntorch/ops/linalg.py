@@ -14,6 +14,7 @@ import numpy as np
 from .. import _arrays, amp, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
+from ..cuda.array import empty_checked as _cuda_empty
 from ..kernels.cpu import matmul as K
 from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor
@@ -103,13 +104,18 @@ def _cuda_pair(op: str, a, b):
 def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype, bias=None):
     """mm / bmm on the GPU: float16 is native there (accumulating in float32). mm takes an optional bias (a
     contiguous (N,) CudaArray of dt, K > 0) added by the kernel's epilogue: linear's forward."""
-    out = _arrays.empty(out_shape, dt.np, a)
+    out = _cuda_empty(out_shape, a.dtype, a.device)  # (a's dtype is dt's, a valid CUDA dtype)
+    kernel = _CUDA_PRODUCTS.get((op, dt.np))
+    if kernel is None:
+        kernel = _CUDA_PRODUCTS[(op, dt.np)] = dispatch.lookup(op, "cuda", dt)
     if bias is None:
-        dispatch.lookup(op, "cuda", dt)(a.device_array(), b.device_array(), out.device_array())
+        kernel(a.device_array(), b.device_array(), out.device_array())
     else:
-        dispatch.lookup(op, "cuda", dt)(a.device_array(), b.device_array(), out.device_array(),
-                                        bias=bias.device_array())
+        kernel(a.device_array(), b.device_array(), out.device_array(), bias=bias.device_array())
     return out
+
+
+_CUDA_PRODUCTS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CUDA kernel (memo: an ntorch dtype hashes in Python)
 
 
 def _mm_arrays(op: str, a: np.ndarray, b: np.ndarray, dt: dtypes.dtype, cuda_bias=None,
@@ -173,6 +179,8 @@ def _mm_fast(input, mat2):
     if type(input) not in TENSOR_TYPES or type(mat2) not in TENSOR_TYPES:
         return None
     a, b = input._data, mat2._data
+    if type(a) is CudaArray and type(b) is CudaArray:
+        return _mm_fast_cuda(input, mat2, a, b)
     if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2 \
             or a.dtype != b.dtype or a.shape[1] != b.shape[0]:
         return None
@@ -180,6 +188,16 @@ def _mm_fast(input, mat2):
     if out is None:
         return None
     res = Tensor._wrap(out)
+    if needs_graph(input, mat2):
+        record("MmBackward0", _mm_backward, (input, mat2), (res,), (input, mat2))
+    return res
+
+
+def _mm_fast_cuda(input, mat2, a: CudaArray, b: CudaArray):
+    """_mm_fast's twin on one CUDA device: mm's checks all pass, so mm's own route (_cuda_product) without them."""
+    if a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.shape[1] != b.shape[0] or a.device != b.device:
+        return None
+    res = Tensor._wrap(_cuda_product("mm", a, b, (a.shape[0], b.shape[1]), dtypes._FROM_NP[a.dtype]))
     if needs_graph(input, mat2):
         record("MmBackward0", _mm_backward, (input, mat2), (res,), (input, mat2))
     return res

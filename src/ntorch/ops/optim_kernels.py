@@ -44,14 +44,28 @@ def fusable(p: Tensor, *others: Tensor | None) -> bool:
     return True
 
 
+_CUDA_KERNELS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CUDA kernel (memo: an ntorch dtype hashes in Python)
+
+
 def _step(op: str, p: Tensor, g: Tensor, states: tuple, scalars: tuple, flags: tuple) -> None:
     """Run fused kernel `op` on p, its gradient g and its state tensors (None where the options use none: the kernel
     gets p's array in that slot and leaves it alone), then bump the versions of p and the states."""
     arr = p._data
+    if type(arr) is CudaArray:  # (no comprehensions, the kernel memoised: this runs per parameter per step)
+        views = [arr.flat_device_array(), g._data.flat_device_array()]
+        for s in states:
+            views.append((arr if s is None else s._data).flat_device_array())
+        kernel = _CUDA_KERNELS.get((op, arr.dtype))
+        if kernel is None:
+            kernel = _CUDA_KERNELS[(op, arr.dtype)] = dispatch.lookup(op, "cuda", dtypes._FROM_NP[arr.dtype])
+        kernel(*views, *scalars, *flags)
+        p._bump_version()
+        for s in states:
+            if s is not None:
+                s._bump_version()
+        return
     data = [arr, g._data] + [arr if s is None else s._data for s in states]
-    if type(arr) is CudaArray:
-        dispatch.lookup(op, "cuda", p.dtype)(*[a.flat_device_array() for a in data], *scalars, *flags)
-    elif arr.dtype in dtypes.HALF_NP:
+    if arr.dtype in dtypes.HALF_NP:
         work = [a.reshape(-1).astype(np.float32) for a in data[:2]]
         work += [work[0] if s is None else s._data.reshape(-1).astype(np.float32) for s in states]
         dispatch.lookup(op, "cpu", p.dtype)(*work, *[np.float32(s) for s in scalars], *flags)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import Node, attach, needs_graph
+from ..cuda.array import CudaArray
 from ..dtypes import _FROM_NP
 from ..kernels.cpu import complex as KC
 from ..kernels.cpu import reduce as K
@@ -228,15 +229,29 @@ def _run_cuda(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *ext
               out_dtypes=None):
     """_run on a CUDA tensor: the same (outer, r, inner) plan and kernel contract, device arrays in and out."""
     arr = x._data
-    kernel = dispatch.lookup(op, "cuda", x.dtype)
+    kernel = _CUDA_KERNELS.get((op, arr.dtype))
+    if kernel is None:
+        kernel = _CUDA_KERNELS[(op, arr.dtype)] = dispatch.lookup(op, "cuda", _FROM_NP[arr.dtype])
     x3, dims, out_shape = _plan(x, dim, keepdim, op)
     out_2d = (x3.shape[0], x3.shape[2])
+    if nout == 1:  # the common case, without the generality below (same arrays, same launches)
+        want = out_dt.np
+        o = _arrays.empty(out_2d, _HALF_TO_F32.get(want, want), arr)
+        if o.size:
+            kernel(x3.device_array(), o.device_array(), *extra)
+        if o.dtype != want:
+            o = _arrays.astype(o, want)
+        return Tensor._wrap(o.reshape(out_shape))
     want = [(out_dtypes[i] if out_dtypes else out_dt).np for i in range(nout)]
     outs = [_arrays.empty(out_2d, dtypes.compute_np(w), arr) for w in want]
     if outs[0].size:
         kernel(x3.device_array(), *(o.device_array() for o in outs), *extra)
     results = [Tensor._wrap(_arrays.astype(o, w).reshape(out_shape)) for o, w in zip(outs, want)]
     return results[0] if nout == 1 else results
+
+
+_CUDA_KERNELS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CUDA kernel (memo: an ntorch dtype hashes in Python)
+_HALF_TO_F32 = {d: np.dtype(np.float32) for d in dtypes.HALF_NP}  # dtypes.compute_np as a table
 
 
 def _sum_dtype(x: Tensor, dtype) -> dtypes.dtype:
@@ -438,6 +453,9 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
     check_out_matches_dtype(out, dtype)
     if dtype is None and out is None:
         res = _sum_small(input, dim, keepdim)
+        if res is None and type(input._data) is CudaArray:  # CUDA: _run directly (no casts, no out)
+            dt = _FROM_NP[input._data.dtype]
+            res = _run_cuda("sum", input, dim, keepdim, dt if dt.category >= dtypes.FLOAT else dtypes.int64)
         if res is not None:
             if input._requires_grad:  # (_track's own check, without building its arguments)
                 _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim,

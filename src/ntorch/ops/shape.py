@@ -504,6 +504,10 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
     if self._flat is not None and memory_format is None:  # (a cached flat view: C-contiguous on the CPU)
         return self
+    if memory_format is None and type(self._data) is _arrays.CudaArray:  # (its flag is torch's rule, no checks)
+        if self._data.flags.c_contiguous:
+            return self
+        return _track("CloneBackward0", lambda c, g: g, self, Tensor._wrap(_arrays.ascontiguous(self._data)))
     if memory_format is None or memory_format is layouts.contiguous_format:
         if self.is_contiguous():
             return self

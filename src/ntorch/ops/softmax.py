@@ -12,8 +12,11 @@ import math
 import numpy as np
 
 from .. import _arrays, amp, dispatch, dtypes
+from .._arrays import cuda_kernel
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
+from ..cuda.array import CudaArray
+from ..cuda.array import empty_checked as _cuda_empty
 from ..kernels.cpu import softmax as K
 from ..kernels.cpu.elementwise import to_half
 from ..tensor import Tensor, _wrap_dim
@@ -41,12 +44,11 @@ def softmax_array(arr: np.ndarray, dim: int, log: bool, op: str) -> np.ndarray:
     n = shape[dim] if arr.ndim else 1
     outer = math.prod(shape[:dim])
     inner = arr.size // (outer * n) if arr.size else 0
-    if _arrays.is_cuda(arr):  # any strides; float16 loads and stores float16, computing in float32
-        out = _arrays.empty(shape, arr.dtype, arr)
+    if type(arr) is CudaArray:  # any strides; float16 loads and stores float16, computing in float32
+        out = _cuda_empty(shape, arr.dtype, arr.device)
         if arr.size:
-            dispatch.lookup(op, "cuda", dtypes.from_numpy_dtype(arr.dtype))(
-                _arrays.reshape(arr, (outer, n, inner)).device_array(), out.reshape((outer, n, inner)).device_array(),
-                log)
+            cuda_kernel(op, arr.dtype)(_arrays.reshape(arr, (outer, n, inner)).device_array(),
+                                        out.reshape((outer, n, inner)).device_array(), log)
         return out
     kernel = dispatch.lookup(op, "cpu", dtypes.from_numpy_dtype(arr.dtype))
     if arr.size == 0:
@@ -66,13 +68,13 @@ def softmax_backward_array(y: np.ndarray, g: np.ndarray, dim: int, log: bool) ->
     """The input gradient of (log-)softmax over a normalised dim from its output y and output gradient g (same
     shape and dtype) by the fused kernel: y * (g - sum(g * y)), or g - exp(y) * sum(g) for log_softmax."""
     shape, dt = y.shape, y.dtype
-    if _arrays.is_cuda(y):
+    if type(y) is CudaArray:
         out = _arrays.empty(shape, dt, y)
         if y.size:
             n = shape[dim] if y.ndim else 1
             outer = math.prod(shape[:dim])
             three = (outer, n, y.size // (outer * n))
-            dispatch.lookup("log_softmax_backward" if log else "softmax_backward", "cuda", dtypes.from_numpy_dtype(dt))(
+            cuda_kernel("log_softmax_backward" if log else "softmax_backward", dt)(
                 _arrays.reshape(y, three).device_array(), _arrays.reshape(g, three).device_array(),
                 out.reshape(three).device_array(), log)
         return out
@@ -157,6 +159,9 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
         out = _softmax_small(op, arr, d)
         if out is not None:
             return _track(op, input, Tensor._wrap(out), d)
+    if dtype is None and type(dim) is int and -n <= dim < n and type(arr) is CudaArray and arr.dtype.kind == "f":
+        d = dim + n if dim < 0 else dim  # CUDA: every check below passes; straight to softmax_array
+        return _track(op, input, Tensor._wrap(softmax_array(arr, d, op == "log_softmax", op)), d)
     if dim is None:
         dim = _implicit_dim(op, input.ndim, _stacklevel + 1)
     if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
