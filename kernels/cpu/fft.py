@@ -454,32 +454,43 @@ def c2c_blue_par(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, 
 # c2r: Z_k = (X_k + conj X_(h-k)) + i w_n^-k (X_k - conj X_(h-k)) (itw[k] = i w_n^-k), z = ifft_h(Z) is the
 # unnormalised real output seen as complex pairs.
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _r2c_post_row(zr, o, rtw, half):
+    """A function of its own, bins 1 .. h-1 as slices from 0 and the mirrored bin by an unsigned index (no
+    negative-index check): the loop vectorizes."""
     h = zr.size
     z0 = zr[0]
     zc = z0.conjugate()
     o[0] = (z0 + zc) * half + (z0 - zc) * rtw[0]
     o[h] = (z0 + zc) * half + (z0 - zc) * rtw[h]
-    for k in range(1, h):
-        zk = zr[k]
-        zc = zr[h - k].conjugate()
-        o[k] = (zk + zc) * half + (zk - zc) * rtw[k]
+    a = zr[1:h]
+    ok = o[1:h]
+    t = rtw[1:h]
+    top = np.uint64(max(h - 2, 0))  # bin h - k for k = 1 + i is a[h - 2 - i]
+    for i in range(np.uint64(h - 1)):
+        zk = a[i]
+        zc = a[top - i].conjugate()
+        ok[i] = (zk + zc) * half + (zk - zc) * t[i]
 
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _c2r_pre_row(xr, zr, itw, half):
-    """xr: h + 1 bins; the imaginary parts of bins 0 and h are dropped (x - (x - conj x) / 2 = Re x)."""
+    """xr: h + 1 bins; the imaginary parts of bins 0 and h are dropped (x - (x - conj x) / 2 = Re x). Written as
+    _r2c_post_row (vectorizes)."""
     h = zr.size
     x0 = xr[0]
     x0 = x0 - (x0 - x0.conjugate()) * half
     xh = xr[h]
     xh = xh - (xh - xh.conjugate()) * half
     zr[0] = (x0 + xh) + (x0 - xh) * itw[0]
-    for k in range(1, h):
-        xk = xr[k]
-        xc = xr[h - k].conjugate()
-        zr[k] = (xk + xc) + (xk - xc) * itw[k]
+    a = xr[1:h]
+    zk = zr[1:h]
+    t = itw[1:h]
+    top = np.uint64(max(h - 2, 0))
+    for i in range(np.uint64(h - 1)):
+        xk = a[i]
+        xc = a[top - i].conjugate()
+        zk[i] = (xk + xc) + (xk - xc) * t[i]
 
 
 @numba.njit(**_OPTS)
@@ -555,9 +566,9 @@ def _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, 
         b = i // nt
         t = i - b * nt
         row = x[b]
-        s0 = t * hop
+        seg = row[t * hop: t * hop + n]
         for j in range(n):
-            buf[j] = row[s0 + j] * w[j]
+            buf[j] = seg[j] * w[j]
         _row(z, zf, tmp, radices, tw, tw_off, roots, ro_off)
         _r2c_post_row(zf, out[b, t], rtw, half)
 
