@@ -29,35 +29,96 @@ def _first_valid(o, s, p, d):
 
 
 @numba.njit(**_OPTS)
+def _max_rows(row, best, arg, lo, hi, x0, sw, base, with_indices):
+    """best[o] / arg[o] for o in [lo, hi) take row[x0 + o*sw] (flat index base + x0 + o*sw) when it is larger or NaN:
+    one window column of one window row for a run of outputs. A function of its own, slices from 0 and the strides
+    1 and 2 written out, so that the loop vectorizes (a select per element)."""
+    n = hi - lo
+    b = best[lo:hi]
+    a = arg[lo:hi]
+    s0 = x0 + lo * sw
+    i0 = base + s0
+    if sw == 1:
+        src = row[s0: s0 + n]
+        if with_indices:
+            for k in range(n):
+                v = src[k]
+                if v > b[k] or v != v:
+                    b[k] = v
+                    a[k] = i0 + k
+        else:
+            for k in range(n):
+                v = src[k]
+                if v > b[k] or v != v:
+                    b[k] = v
+    elif sw == 2:
+        src = row[s0: s0 + 2 * n]
+        if with_indices:
+            for k in range(n):
+                v = src[2 * k]
+                if v > b[k] or v != v:
+                    b[k] = v
+                    a[k] = i0 + 2 * k
+        else:
+            for k in range(n):
+                v = src[2 * k]
+                if v > b[k] or v != v:
+                    b[k] = v
+    else:
+        for k in range(n):
+            v = row[s0 + k * sw]
+            if v > b[k] or v != v:
+                b[k] = v
+                a[k] = i0 + k * sw
+
+
+@numba.njit(**_OPTS)
 def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
+    """Row by row: each output row starts at (lowest, the first valid index of each window) and takes the window's
+    input rows and columns in the original order (row-major within the window), each as a run over the outputs
+    (_max_rows) — the same comparisons per output as a window at a time, so the same maxima, ties and NaNs."""
     h, w = x.shape[1], x.shape[2]
     oh, ow = out.shape[1], out.shape[2]
+    arg = np.empty(ow, np.int64)
     for p in range(p0, p1):
         plane = x[p]
         for oy in range(oh):
             i0, y0 = _first_valid(oy, sh, ph, dh)
+            best = out[p, oy]
             for ox in range(ow):
-                j0, x0 = _first_valid(ox, sw, pw, dw)
-                best = lowest
-                arg = y0 * w + x0
-                y = y0
-                for _ in range(i0, kh):
-                    if y >= h:
-                        break
-                    row = plane[y]
-                    xx = x0
-                    for _ in range(j0, kw):
-                        if xx >= w:
-                            break
-                        v = row[xx]
-                        if v > best or v != v:
-                            best = v
-                            arg = y * w + xx
-                        xx += dw
-                    y += dh
-                out[p, oy, ox] = best
-                if with_indices:
-                    ind[p, oy, ox] = arg
+                best[ox] = lowest
+                j0, xf = _first_valid(ox, sw, pw, dw)
+                arg[ox] = y0 * w + xf
+            y = y0
+            for _ in range(i0, kh):
+                if y >= h:
+                    break
+                row = plane[y]
+                for j in range(kw):
+                    lo, hi = _valid_range_pool(ow, j * dw - pw, sw, w)
+                    if lo < hi:
+                        _max_rows(row, best, arg, lo, hi, j * dw - pw, sw, y * w, with_indices)
+                y += dh
+            if with_indices:
+                irow = ind[p, oy]
+                for ox in range(ow):
+                    irow[ox] = arg[ox]
+
+
+@numba.njit(inline="always")
+def _valid_range_pool(n_out, start, step, size):
+    """The [lo, hi) range of outputs o < n_out whose input index start + o*step is in [0, size)."""
+    lo = 0
+    if start < 0:
+        lo = (-start + step - 1) // step
+    hi = 0
+    if start < size:
+        hi = (size - 1 - start) // step + 1
+    if hi > n_out:
+        hi = n_out
+    if lo > hi:
+        lo = hi
+    return lo, hi
 
 
 @numba.njit(**_OPTS)
