@@ -216,13 +216,35 @@ def max_pool_parallel(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_
 
 
 @numba.njit(**_OPTS)
+def _sum_rows(row, acc, lo, hi, x0, sw):
+    """acc[o] += row[x0 + o*sw] for o in [lo, hi): one window column of one window row for a run of outputs
+    (slices from 0, strides 1 and 2 written out: the loop vectorizes)."""
+    n = hi - lo
+    a = acc[lo:hi]
+    s0 = x0 + lo * sw
+    if sw == 1:
+        src = row[s0: s0 + n]
+        for k in range(n):
+            a[k] += src[k]
+    elif sw == 2:
+        src = row[s0: s0 + 2 * n]
+        for k in range(n):
+            a[k] += src[2 * k]
+    else:
+        for k in range(n):
+            a[k] += row[s0 + k * sw]
+
+
+@numba.njit(**_OPTS)
 def avg_pool(x, out, acc_zero, kh, kw, sh, sw, ph, pw, count_include_pad, has_divisor, divisor):
     """Average over each window (divisor overrides the count when has_divisor). The window is clipped to
     the padded input [-p, size + p) for the count_include_pad size, then to the input for the sum and the other count.
     acc_zero is the accumulator's zero (float64 for floats, int64 for int64: integer results truncate
-    toward zero, as C++ division)."""
+    toward zero, as C++ division). Row by row: the window's rows and columns each a run over the output row
+    (_sum_rows), the same additions per output in the same order as a window at a time."""
     h, w = x.shape[1], x.shape[2]
     oh, ow = out.shape[1], out.shape[2]
+    acc = np.empty(ow, np.asarray(acc_zero).dtype)
     for p in range(x.shape[0]):
         plane = x[p]
         for oy in range(oh):
@@ -232,23 +254,27 @@ def avg_pool(x, out, acc_zero, kh, kw, sh, sw, ph, pw, count_include_pad, has_di
             ys = max(ys, 0)
             ye = min(ye, h)
             for ox in range(ow):
+                acc[ox] = acc_zero
+            for y in range(ys, ye):
+                row = plane[y]
+                for j in range(kw):
+                    lo, hi = _valid_range_pool(ow, j - pw, sw, w)
+                    if lo < hi:
+                        _sum_rows(row, acc, lo, hi, j - pw, sw)
+            orow = out[p, oy]
+            for ox in range(ow):
                 xs = ox * sw - pw
                 xe = min(xs + kw, w + pw)
                 pool = ny_pad * (xe - xs)
                 xs = max(xs, 0)
                 xe = min(xe, w)
-                s = acc_zero
-                for y in range(ys, ye):
-                    row = plane[y]
-                    for xx in range(xs, xe):
-                        s += row[xx]
                 if has_divisor:
                     div = divisor
                 elif count_include_pad:
                     div = pool
                 else:
                     div = (ye - ys) * (xe - xs)
-                out[p, oy, ox] = _divide(s, div)
+                orow[ox] = _divide(acc[ox], div)
 
 
 @numba.njit(inline="always")
