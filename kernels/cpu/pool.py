@@ -29,57 +29,77 @@ def _first_valid(o, s, p, d):
 
 
 @numba.njit(**_OPTS)
-def _max_rows(row, best, arg, lo, hi, x0, sw, base, with_indices):
-    """best[o] / arg[o] for o in [lo, hi) take row[x0 + o*sw] (flat index base + x0 + o*sw) when it is larger or NaN:
-    one window column of one window row for a run of outputs. A function of its own, slices from 0 and the strides
-    1 and 2 written out, so that the loop vectorizes (a select per element)."""
+def _max_pool_windows(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
+    """One window at a time (used with indices: the row-by-row kernel tracking values and indices measured no
+    faster)."""
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(p0, p1):
+        plane = x[p]
+        for oy in range(oh):
+            i0, y0 = _first_valid(oy, sh, ph, dh)
+            for ox in range(ow):
+                j0, x0 = _first_valid(ox, sw, pw, dw)
+                best = lowest
+                arg = y0 * w + x0
+                y = y0
+                for _ in range(i0, kh):
+                    if y >= h:
+                        break
+                    row = plane[y]
+                    xx = x0
+                    for _ in range(j0, kw):
+                        if xx >= w:
+                            break
+                        v = row[xx]
+                        if v > best or v != v:
+                            best = v
+                            arg = y * w + xx
+                        xx += dw
+                    y += dh
+                out[p, oy, ox] = best
+                if with_indices:
+                    ind[p, oy, ox] = arg
+
+
+@numba.njit(**_OPTS)
+def _max_rows(row, best, lo, hi, x0, sw):
+    """best[o] takes row[x0 + o*sw] for o in [lo, hi) when it is larger or NaN: one window column of one window
+    row for a run of outputs. A function of its own, slices from 0 and the strides 1 and 2 written out, so that
+    the loop vectorizes (a select per element)."""
     n = hi - lo
     b = best[lo:hi]
-    a = arg[lo:hi]
     s0 = x0 + lo * sw
-    i0 = base + s0
     if sw == 1:
         src = row[s0: s0 + n]
-        if with_indices:
-            for k in range(n):
-                v = src[k]
-                if v > b[k] or v != v:
-                    b[k] = v
-                    a[k] = i0 + k
-        else:
-            for k in range(n):
-                v = src[k]
-                if v > b[k] or v != v:
-                    b[k] = v
+        for k in range(n):
+            v = src[k]
+            if v > b[k] or v != v:
+                b[k] = v
     elif sw == 2:
         src = row[s0: s0 + 2 * n]
-        if with_indices:
-            for k in range(n):
-                v = src[2 * k]
-                if v > b[k] or v != v:
-                    b[k] = v
-                    a[k] = i0 + 2 * k
-        else:
-            for k in range(n):
-                v = src[2 * k]
-                if v > b[k] or v != v:
-                    b[k] = v
+        for k in range(n):
+            v = src[2 * k]
+            if v > b[k] or v != v:
+                b[k] = v
     else:
         for k in range(n):
             v = row[s0 + k * sw]
             if v > b[k] or v != v:
                 b[k] = v
-                a[k] = i0 + k * sw
 
 
 @numba.njit(**_OPTS)
 def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
-    """Row by row: each output row starts at (lowest, the first valid index of each window) and takes the window's
-    input rows and columns in the original order (row-major within the window), each as a run over the outputs
-    (_max_rows) — the same comparisons per output as a window at a time, so the same maxima, ties and NaNs."""
+    """Without indices, row by row: each output row starts at lowest and takes the window's input rows and
+    columns in the window's order, each as a run over the outputs (_max_rows): the same comparisons per output as
+    a window at a time, so the same maxima and NaNs. With indices, _max_pool_windows."""
+    if with_indices:
+        _max_pool_windows(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, True, p0, p1)
+        return
     h, w = x.shape[1], x.shape[2]
-    oh, ow = out.shape[1], out.shape[2]
-    arg = np.empty(ow, np.int64)
+    oh = out.shape[1]
+    ow = out.shape[2]
     for p in range(p0, p1):
         plane = x[p]
         for oy in range(oh):
@@ -87,8 +107,6 @@ def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_i
             best = out[p, oy]
             for ox in range(ow):
                 best[ox] = lowest
-                j0, xf = _first_valid(ox, sw, pw, dw)
-                arg[ox] = y0 * w + xf
             y = y0
             for _ in range(i0, kh):
                 if y >= h:
@@ -97,12 +115,8 @@ def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_i
                 for j in range(kw):
                     lo, hi = _valid_range_pool(ow, j * dw - pw, sw, w)
                     if lo < hi:
-                        _max_rows(row, best, arg, lo, hi, j * dw - pw, sw, y * w, with_indices)
+                        _max_rows(row, best, lo, hi, j * dw - pw, sw)
                 y += dh
-            if with_indices:
-                irow = ind[p, oy]
-                for ox in range(ow):
-                    irow[ox] = arg[ox]
 
 
 @numba.njit(inline="always")
