@@ -251,6 +251,20 @@ def _twiddle_out(buf, dst, tw, r, m, p, o, s, nb):
 
 
 @numba.njit(**_OPTS)
+def _interleave8(buf, d, nb):
+    """d[8*i + k] = buf[k*_PBLOCK + i] for i < nb, k < 8, written out (LLVM vectorizes a constant interleave)."""
+    for i in range(nb):
+        d[8 * i] = buf[i]
+        d[8 * i + 1] = buf[_PBLOCK + i]
+        d[8 * i + 2] = buf[2 * _PBLOCK + i]
+        d[8 * i + 3] = buf[3 * _PBLOCK + i]
+        d[8 * i + 4] = buf[4 * _PBLOCK + i]
+        d[8 * i + 5] = buf[5 * _PBLOCK + i]
+        d[8 * i + 6] = buf[6 * _PBLOCK + i]
+        d[8 * i + 7] = buf[7 * _PBLOCK + i]
+
+
+@numba.njit(**_OPTS)
 def _twiddle_interleave(buf, dst, tw, r, m, s, pb, nb):
     """For the block of elements e = s*(p - pb) + q < nb (whole p runs): dst[s*(r*p + k) + q] = buf[k*_PBLOCK + e]
     times the expanded twiddle tw[(k - 1)*m*s + s*pb + e] (k = 0: none). The products in place (vectorized), then
@@ -261,7 +275,9 @@ def _twiddle_interleave(buf, dst, tw, r, m, s, pb, nb):
         t = tw[(k - 1) * ms + s * pb: (k - 1) * ms + s * pb + nb]
         for i in range(nb):
             b[i] = b[i] * t[i]
-    if s == 1:
+    if s == 1 and r == 8:
+        _interleave8(buf, dst[8 * pb: 8 * (pb + nb)], nb)
+    elif s == 1:
         for i in range(nb):
             d = dst[r * (pb + i): r * (pb + i) + r]
             for k in range(r):
