@@ -540,6 +540,8 @@ PATH_CASES = [  # input shape, weight shape, stride, padding, dilation, groups
     ((1, 2, 5, 6, 7), (2, 1, 3, 3, 3), 2, 1, (1, 2, 1), 2),  # depthwise 3-d, stride 2
     ((2, 3, 13), (3, 1, 5), 3, 2, 2, 3),  # depthwise 1-d
     ((1, 2, 1, 5), (2, 1, 1, 3), 1, 0, 1, 2),  # depthwise, height 1
+    ((2, 3, 6, 5), (3, 1, 2, 2), 1, (1, 0), 1, 3),  # depthwise 2x2: 4 taps, a lone first term before the triples
+    ((1, 4, 5, 7), (4, 2, 1, 1), 1, 0, 1, 2),  # direct 1x1, 2 channels per group: 2 terms, a pair
 ]
 
 

@@ -106,6 +106,33 @@ def test_default_dtype_and_large_sizes():
         np.testing.assert_allclose(nfft.rfft(ntorch.tensor(r)).numpy(), np.fft.rfft(r), rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("n", [2, 8, 24, 40, 90, 168, 384, 640, 1000, 1024, 3 * 64 * 7, 5 * 8 * 8 * 8 * 2])
+def test_stage_blocks_and_radix_mixes(n):
+    """Lengths whose stages hit the kernels' block edges: stride s below and above SMALL_S, a block's last partial
+    run of p, radices 8, 4, 2, 3, 5 and the generic odd one (7) in several orders of stride."""
+    from ntorch.kernels.cpu import fft as K
+
+    for dt, tol in ((np.complex128, 1e-10), (np.complex64, 2e-5)):
+        a = _data((3, n), True).astype(dt)
+        ref = np.fft.fft(a.astype(np.complex128))
+        scale = np.abs(ref).max()
+        np.testing.assert_allclose(K.c2c(a), ref, rtol=tol, atol=tol * scale)
+        np.testing.assert_allclose(K.c2c(a, inverse=True), np.fft.ifft(a.astype(np.complex128)) * n, rtol=tol,
+                                   atol=tol * scale)
+
+
+def test_one_long_row_split_over_threads(monkeypatch):
+    """A single row of at least STAGE_PAR_MIN elements cuts each stage into blocks of p or of q (_row_par)."""
+    from ntorch.kernels.cpu import fft as K
+
+    monkeypatch.setattr("numba.get_num_threads", lambda: 2)
+    monkeypatch.setattr(K, "STAGE_PAR_MIN", 1 << 10)
+    for n in (1 << 12, 3 << 11, 5 * 8 * 8 * 8):
+        a = _data((1, n), True)
+        ref = np.fft.fft(a)
+        np.testing.assert_allclose(K.c2c(a), ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+
+
 def test_non_contiguous_and_empty_batches():
     a = _data((6, 5, 4), True)
     x = ntorch.tensor(a).permute(2, 0, 1)[:, ::2]  # (4, 3, 5), strided

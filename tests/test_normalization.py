@@ -425,3 +425,39 @@ def test_batch_norm_parallel_kernels_match_serial(rng, monkeypatch):
     mean, var, _ = _batch_stats(x)
     check(F.batch_norm(nt.tensor(x), None, None, nt.tensor(w), nt.tensor(b), training=True),
           _bn_ref(x, w, b, mean, var), nt.float64)
+
+
+@pytest.mark.parametrize("shape", [(6, 4100, 1), (3, 70, 127), (2, 3, 128), (3, 2, 300)])
+@pytest.mark.parametrize("suffix", ["", "_p"])
+def test_batch_norm_kernels_both_layouts(rng, shape, suffix):
+    """The row-wise loops (spatial size below FLAT_S, channels cut into blocks of columns) and the per-channel
+    loops against float64 NumPy: statistics, normalise + affine, training and eval input gradients."""
+    from ntorch.kernels.cpu import batchnorm as BK
+
+    assert (shape[2] < BK.FLAT_S) == (shape[2] <= 127)
+    x = rng.normal(3, 2, shape).astype(np.float32)
+    g = rng.normal(0, 1, shape).astype(np.float32)
+    c = shape[1]
+    w, b = rng.uniform(0.5, 1.5, c).astype(np.float32), rng.uniform(-1, 1, c).astype(np.float32)
+    mean, var = np.empty(c), np.empty(c)
+    getattr(BK, "batch_norm_stats" + suffix)(x, mean, var)
+    xd, gd, wd = x.astype(np.float64), g.astype(np.float64), w.astype(np.float64)
+    np.testing.assert_allclose(mean, xd.mean((0, 2)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(var, xd.var((0, 2)), rtol=1e-10)
+    rstd = 1 / np.sqrt(var + 1e-5)
+    xhat = (xd - mean[:, None]) * rstd[:, None]
+    out = np.empty_like(x)
+    getattr(BK, "batch_norm_apply" + suffix)(x, mean, rstd, w, b, True, True, out)
+    np.testing.assert_allclose(out, xhat * wd[:, None] + b[:, None], rtol=1e-5, atol=1e-5)
+    for training in (True, False):
+        gx, dw, db = np.empty_like(x), np.zeros(c), np.zeros(c)
+        getattr(BK, "batch_norm_backward" + suffix)(x, g, mean, rstd, w, True, training, gx, True, dw, db)
+        np.testing.assert_allclose(db, gd.sum((0, 2)), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(dw, (gd * xhat).sum((0, 2)), rtol=1e-9, atol=1e-9)
+        k = (rstd * wd)[:, None]
+        ref = k * (gd - gd.mean((0, 2))[:, None] - xhat * (gd * xhat).mean((0, 2))[:, None]) if training else k * gd
+        np.testing.assert_allclose(gx, ref, rtol=1e-4, atol=1e-5)
+    dw2, db2 = np.zeros(c), np.zeros(c)  # no input gradient wanted: gx is an empty placeholder
+    getattr(BK, "batch_norm_backward" + suffix)(x, g, mean, rstd, w, True, True, np.empty((0, 0, 0), np.float32),
+                                                False, dw2, db2)
+    np.testing.assert_allclose(dw2, dw, rtol=1e-12)

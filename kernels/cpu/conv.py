@@ -697,6 +697,51 @@ def _phase_scatter2(bf, x, geo, qd, qh, qw, tmp):
                         dst[v] = mid[v]
 
 
+@numba.njit(inline="always")
+def _tap_run(bf, offsets, size, idx, nq):
+    """The run of term idx = ci*taps + tap: bf[ci*size + offsets[tap]:][:nq]."""
+    taps = offsets.size
+    ci = idx // taps
+    s0 = ci * size + offsets[idx - ci * taps]
+    return bf[s0: s0 + nq]
+
+
+@numba.njit(fastmath={"reassoc", "contract"}, **_OPTS)
+def _taps_forward(wr, bf, offsets, cg, size, wb):
+    """wb = sum over channels ci < cg and taps of wr[ci*taps + tap] * bf's run at ci*size + offsets[tap] (one output
+    channel's wide plane). A function of its own (inlined into direct_conv's prange body the loops stayed scalar),
+    three terms per pass over wb (a pass per term was bound by wb's loads and stores)."""
+    nq = wb.size
+    nt = cg * offsets.size
+    k = nt % 3
+    if k == 0:
+        s0 = _tap_run(bf, offsets, size, 0, nq)
+        s1 = _tap_run(bf, offsets, size, 1, nq)
+        s2 = _tap_run(bf, offsets, size, 2, nq)
+        w0, w1, w2 = wr[0], wr[1], wr[2]
+        for q in range(nq):
+            wb[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q]
+        k = 3
+    elif k == 1:
+        s0 = _tap_run(bf, offsets, size, 0, nq)
+        w0 = wr[0]
+        for q in range(nq):
+            wb[q] = w0 * s0[q]
+    else:
+        s0 = _tap_run(bf, offsets, size, 0, nq)
+        s1 = _tap_run(bf, offsets, size, 1, nq)
+        w0, w1 = wr[0], wr[1]
+        for q in range(nq):
+            wb[q] = w0 * s0[q] + w1 * s1[q]
+    for idx in range(k, nt, 3):
+        s0 = _tap_run(bf, offsets, size, idx, nq)
+        s1 = _tap_run(bf, offsets, size, idx + 1, nq)
+        s2 = _tap_run(bf, offsets, size, idx + 2, nq)
+        w0, w1, w2 = wr[idx], wr[idx + 1], wr[idx + 2]
+        for q in range(nq):
+            wb[q] += w0 * s0[q] + w1 * s1[q] + w2 * s2[q]
+
+
 @numba.njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
 def direct_conv(mode, x, y, w, bias, acc, geo, groups, buf, wbuf):
     """One kernel for the three directions (one compile):
@@ -737,16 +782,7 @@ def direct_conv(mode, x, y, w, bias, acc, geo, groups, buf, wbuf):
             for o in range(coutg):
                 co = g * coutg + o
                 if mode == 0:
-                    wr = w[co]
-                    for q in range(nq):
-                        wb[q] = zero
-                    for ci in range(cg):
-                        for tap in range(taps):
-                            wv = wr[ci * taps + tap]
-                            s0 = ci * size + offsets[tap]
-                            seg = bf[s0: s0 + nq]
-                            for q in range(nq):
-                                wb[q] += wv * seg[q]
+                    _taps_forward(w[co], bf, offsets, cg, size, wb[:nq])
                     bv = bias[co] if bias.size else zero
                     plane = y[n, co]
                     for z in range(od):

@@ -38,98 +38,47 @@ _COMPLEX_OF = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.comp
 
 # ---------------------------------------------------------------------------------------------
 # Stockham stages. A stage of radix r on a current length nc = r * m with stride s reads src[q + s*(p + j*m)]
-# (j < r) and writes the r-point DFT, times the twiddles w_nc^(p*k), to dst[q + s*(r*p + k)].
+# (j < r) and writes the r-point DFT, times the twiddles w_nc^(p*k), to dst[q + s*(r*p + k)]. The CPU plans
+# (cpu_plan) keep each stage's twiddles k-major, tw[(k - 1)*m + p], repeated s times when s < SMALL_S (the plan()
+# tables, shared with the CUDA kernels, are p-major).
+#
+# The loops are written so that LLVM vectorizes them (Numba's own p, q loops stayed scalar): a stage runs over
+# blocks of at most _PBLOCK elements whose r input runs are unit-stride: per p, a block of the q range (s >=
+# SMALL_S), or whole q ranges of consecutive p (s < SMALL_S, the runs (p, q) being contiguous there). The block's
+# butterflies go to a small k-major buffer (_k2 ... _k8), then the twiddle products to dst: r runs of the block
+# (s >= SMALL_S), or runs of s interleaved with stride r*s (s < SMALL_S; a scalar copy when s = 1).
+
+_PBLOCK = 64  # elements per block of the stage loops
+SMALL_S = 16  # stages with a smaller stride s run over blocks of whole (p, q) runs; their twiddles are expanded
+
 
 @numba.njit(inline="always")
-def _radix2_pq(src, dst, tw, m, s, p, q):
-    a = src[q + s * p]
-    b = src[q + s * (p + m)]
-    base = q + s * 2 * p
-    dst[base] = a + b
-    dst[base + s] = (a - b) * tw[p]
+def _bf2(a0, a1):
+    return a0 + a1, a0 - a1
 
 
 @numba.njit(inline="always")
-def _radix4_pq(src, dst, tw, rot, m, s, p, q):
+def _bf4(a0, a1, a2, a3, rot):
     """rot = w_4 (-i forward, +i inverse)."""
-    a0 = src[q + s * p]
-    a1 = src[q + s * (p + m)]
-    a2 = src[q + s * (p + 2 * m)]
-    a3 = src[q + s * (p + 3 * m)]
     t0 = a0 + a2
     t1 = a0 - a2
     t2 = a1 + a3
     t3 = (a1 - a3) * rot
-    base = q + s * 4 * p
-    dst[base] = t0 + t2
-    dst[base + s] = (t1 + t3) * tw[3 * p]
-    dst[base + 2 * s] = (t0 - t2) * tw[3 * p + 1]
-    dst[base + 3 * s] = (t1 - t3) * tw[3 * p + 2]
+    return t0 + t2, t1 + t3, t0 - t2, t1 - t3
 
 
 @numba.njit(inline="always")
-def _radix8_pq(src, dst, tw, w1, w2, w3, m, s, p, q):
-    """w1, w2, w3 = w_8, w_8^2 (= w_4), w_8^3: two 4-point DFTs (even, odd inputs) combined by w_8^k."""
-    a0 = src[q + s * p]
-    a1 = src[q + s * (p + m)]
-    a2 = src[q + s * (p + 2 * m)]
-    a3 = src[q + s * (p + 3 * m)]
-    a4 = src[q + s * (p + 4 * m)]
-    a5 = src[q + s * (p + 5 * m)]
-    a6 = src[q + s * (p + 6 * m)]
-    a7 = src[q + s * (p + 7 * m)]
-    t0 = a0 + a4
-    t1 = a0 - a4
-    t2 = a2 + a6
-    t3 = (a2 - a6) * w2
-    e0 = t0 + t2
-    e1 = t1 + t3
-    e2 = t0 - t2
-    e3 = t1 - t3
-    u0 = a1 + a5
-    u1 = a1 - a5
-    u2 = a3 + a7
-    u3 = (a3 - a7) * w2
-    o0 = u0 + u2
-    o1 = (u1 + u3) * w1
-    o2 = (u0 - u2) * w2
-    o3 = (u1 - u3) * w3
-    base = q + s * 8 * p
-    t = 7 * p
-    dst[base] = e0 + o0
-    dst[base + s] = (e1 + o1) * tw[t]
-    dst[base + 2 * s] = (e2 + o2) * tw[t + 1]
-    dst[base + 3 * s] = (e3 + o3) * tw[t + 2]
-    dst[base + 4 * s] = (e0 - o0) * tw[t + 3]
-    dst[base + 5 * s] = (e1 - o1) * tw[t + 4]
-    dst[base + 6 * s] = (e2 - o2) * tw[t + 5]
-    dst[base + 7 * s] = (e3 - o3) * tw[t + 6]
-
-
-@numba.njit(inline="always")
-def _radix3_pq(src, dst, tw, c, si, m, s, p, q):
+def _bf3(a0, u, v, c, si):
     """c = Re(w_3); si = i * Im(w_3) (a complex)."""
-    a0 = src[q + s * p]
-    u = src[q + s * (p + m)]
-    v = src[q + s * (p + 2 * m)]
     sp = u + v
     sm = (u - v) * si
     re = a0 + sp * c
-    base = q + s * 3 * p
-    dst[base] = a0 + sp
-    dst[base + s] = (re + sm) * tw[2 * p]
-    dst[base + 2 * s] = (re - sm) * tw[2 * p + 1]
-
+    return a0 + sp, re + sm, re - sm
 
 
 @numba.njit(inline="always")
-def _radix5_pq(src, dst, tw, c1, c2, s1, s2, m, s, p, q):
+def _bf5(a0, a1, a2, a3, a4, c1, c2, s1, s2):
     """c_j = Re(w_5^j), s_j = i * Im(w_5^j) (complex); pairs (1, 4) and (2, 3) share sums and differences."""
-    a0 = src[q + s * p]
-    a1 = src[q + s * (p + m)]
-    a2 = src[q + s * (p + 2 * m)]
-    a3 = src[q + s * (p + 3 * m)]
-    a4 = src[q + s * (p + 4 * m)]
     u1 = a1 + a4
     v1 = a1 - a4
     u2 = a2 + a3
@@ -138,13 +87,230 @@ def _radix5_pq(src, dst, tw, c1, c2, s1, s2, m, s, p, q):
     r2 = a0 + u1 * c2 + u2 * c1
     i1 = v1 * s1 + v2 * s2
     i2 = v1 * s2 - v2 * s1
-    base = q + s * 5 * p
-    t = 4 * p
-    dst[base] = a0 + u1 + u2
-    dst[base + s] = (r1 + i1) * tw[t]
-    dst[base + 2 * s] = (r2 + i2) * tw[t + 1]
-    dst[base + 3 * s] = (r2 - i2) * tw[t + 2]
-    dst[base + 4 * s] = (r1 - i1) * tw[t + 3]
+    return a0 + u1 + u2, r1 + i1, r2 + i2, r2 - i2, r1 - i1
+
+
+# Block kernels: y_k (k < r) of the r-point DFTs of inputs src[i0 + j*sm + i] (j < r, i < nb <= _PBLOCK), before
+# twiddles, into buf[k*_PBLOCK + i]; then the twiddle products go to dst in small loops of their own. Written so
+# that LLVM vectorizes them: each kernel is a function of its own (inside a bigger function these loops stayed
+# scalar), indices are unsigned (no negative-index wraparound select), the inputs are indexed from src itself and
+# the outputs sit at constant distances in buf (slices would give LLVM one overlap check per pair of slices, more
+# than it allows).
+
+@numba.njit(**_OPTS)
+def _k2(src, i0, sm, nb, roots, buf):
+    """Radix 2: buf[k*_PBLOCK + i] = y_k of inputs src[i0 + j*sm + i] (no twiddles)."""
+    a0 = src[i0: i0 + nb]
+    a1 = src[i0 + sm: i0 + sm + nb]
+    o1 = _PBLOCK
+    for i in range(nb):
+        y0, y1 = _bf2(a0[i], a1[i])
+        buf[i] = y0
+        buf[o1 + i] = y1
+
+
+@numba.njit(**_OPTS)
+def _k3(src, i0, sm, nb, roots, buf):
+    """Radix 3: buf[k*_PBLOCK + i] = y_k of inputs src[i0 + j*sm + i] (no twiddles)."""
+    c = roots[1].real
+    si = roots[4]
+    a0 = src[i0: i0 + nb]
+    a1 = src[i0 + sm: i0 + sm + nb]
+    a2 = src[i0 + 2 * sm: i0 + 2 * sm + nb]
+    o1 = _PBLOCK
+    o2 = 2 * _PBLOCK
+    for i in range(nb):
+        y0, y1, y2 = _bf3(a0[i], a1[i], a2[i], c, si)
+        buf[i] = y0
+        buf[o1 + i] = y1
+        buf[o2 + i] = y2
+
+
+@numba.njit(**_OPTS)
+def _k4(src, i0, sm, nb, roots, buf):
+    """Radix 4: buf[k*_PBLOCK + i] = y_k of inputs src[i0 + j*sm + i] (no twiddles)."""
+    rot = roots[1]
+    a0 = src[i0: i0 + nb]
+    a1 = src[i0 + sm: i0 + sm + nb]
+    a2 = src[i0 + 2 * sm: i0 + 2 * sm + nb]
+    a3 = src[i0 + 3 * sm: i0 + 3 * sm + nb]
+    o1 = _PBLOCK
+    o2 = 2 * _PBLOCK
+    o3 = 3 * _PBLOCK
+    for i in range(nb):
+        y0, y1, y2, y3 = _bf4(a0[i], a1[i], a2[i], a3[i], rot)
+        buf[i] = y0
+        buf[o1 + i] = y1
+        buf[o2 + i] = y2
+        buf[o3 + i] = y3
+
+
+@numba.njit(**_OPTS)
+def _k5(src, i0, sm, nb, roots, buf):
+    """Radix 5: buf[k*_PBLOCK + i] = y_k of inputs src[i0 + j*sm + i] (no twiddles)."""
+    c1 = roots[1].real
+    c2 = roots[2].real
+    s1 = roots[6]
+    s2 = roots[7]
+    a0 = src[i0: i0 + nb]
+    a1 = src[i0 + sm: i0 + sm + nb]
+    a2 = src[i0 + 2 * sm: i0 + 2 * sm + nb]
+    a3 = src[i0 + 3 * sm: i0 + 3 * sm + nb]
+    a4 = src[i0 + 4 * sm: i0 + 4 * sm + nb]
+    o1 = _PBLOCK
+    o2 = 2 * _PBLOCK
+    o3 = 3 * _PBLOCK
+    o4 = 4 * _PBLOCK
+    for i in range(nb):
+        y0, y1, y2, y3, y4 = _bf5(a0[i], a1[i], a2[i], a3[i], a4[i], c1, c2, s1, s2)
+        buf[i] = y0
+        buf[o1 + i] = y1
+        buf[o2 + i] = y2
+        buf[o3 + i] = y3
+        buf[o4 + i] = y4
+
+
+@numba.njit(**_OPTS)
+def _k8(src, i0, sm, nb, roots, buf):
+    """Radix 8: buf[k*_PBLOCK + i] = y_k of inputs src[i0 + j*sm + i] (no twiddles). Two loops, the even outputs
+    then the odd ones (_bf8's operations split in two: 8 loads and 8 stores in one loop need more runtime
+    assumptions than LLVM makes, and it left the loop scalar)."""
+    w1 = roots[1]
+    w2 = roots[2]
+    w3 = roots[3]
+    a0 = src[i0: i0 + nb]
+    a1 = src[i0 + sm: i0 + sm + nb]
+    a2 = src[i0 + 2 * sm: i0 + 2 * sm + nb]
+    a3 = src[i0 + 3 * sm: i0 + 3 * sm + nb]
+    a4 = src[i0 + 4 * sm: i0 + 4 * sm + nb]
+    a5 = src[i0 + 5 * sm: i0 + 5 * sm + nb]
+    a6 = src[i0 + 6 * sm: i0 + 6 * sm + nb]
+    a7 = src[i0 + 7 * sm: i0 + 7 * sm + nb]
+    for i in range(nb):
+        t0 = a0[i] + a4[i]
+        t2 = a2[i] + a6[i]
+        u0 = a1[i] + a5[i]
+        u2 = a3[i] + a7[i]
+        e0 = t0 + t2
+        e2 = t0 - t2
+        o0 = u0 + u2
+        o2 = (u0 - u2) * w2
+        buf[i] = e0 + o0
+        buf[2 * _PBLOCK + i] = e2 + o2
+        buf[4 * _PBLOCK + i] = e0 - o0
+        buf[6 * _PBLOCK + i] = e2 - o2
+    for i in range(nb):
+        t1 = a0[i] - a4[i]
+        t3 = (a2[i] - a6[i]) * w2
+        u1 = a1[i] - a5[i]
+        u3 = (a3[i] - a7[i]) * w2
+        e1 = t1 + t3
+        e3 = t1 - t3
+        o1 = (u1 + u3) * w1
+        o3 = (u1 - u3) * w3
+        buf[_PBLOCK + i] = e1 + o1
+        buf[3 * _PBLOCK + i] = e3 + o3
+        buf[5 * _PBLOCK + i] = e1 - o1
+        buf[7 * _PBLOCK + i] = e3 - o3
+
+
+@numba.njit(inline="always")
+def _butterflies(src, i0, sm, nb, roots, buf, r):
+    if r == 8:
+        _k8(src, i0, sm, nb, roots, buf)
+    elif r == 4:
+        _k4(src, i0, sm, nb, roots, buf)
+    elif r == 2:
+        _k2(src, i0, sm, nb, roots, buf)
+    elif r == 3:
+        _k3(src, i0, sm, nb, roots, buf)
+    else:
+        _k5(src, i0, sm, nb, roots, buf)
+
+
+@numba.njit(inline="always")
+def _tw_step(s):
+    """Index step of one (k, p) twiddle in a stage's table: stages with s < SMALL_S keep each twiddle repeated s
+    times (tw[(k - 1)*m*s + s*p + q]), others once (tw[(k - 1)*m + p])."""
+    return s if s < SMALL_S else 1
+
+
+@numba.njit(**_OPTS)
+def _twiddle_out(buf, dst, tw, r, m, p, o, s, nb):
+    """dst[o + k*s + i] = buf[k*_PBLOCK + i] * twiddle(k, p) (k = 0: no twiddle), for k < r, i < nb."""
+    ts = _tw_step(s)
+    d = dst[o: o + nb]
+    for i in range(nb):
+        d[i] = buf[i]
+    for k in range(1, r):
+        t = tw[((k - 1) * m + p) * ts]
+        d = dst[o + k * s: o + k * s + nb]
+        b = buf[k * _PBLOCK: k * _PBLOCK + nb]
+        for i in range(nb):
+            d[i] = b[i] * t
+
+
+@numba.njit(**_OPTS)
+def _interleave8(buf, d, nb):
+    """d[8*i + k] = buf[k*_PBLOCK + i] for i < nb, k < 8, written out (LLVM vectorizes a constant interleave)."""
+    for i in range(nb):
+        d[8 * i] = buf[i]
+        d[8 * i + 1] = buf[_PBLOCK + i]
+        d[8 * i + 2] = buf[2 * _PBLOCK + i]
+        d[8 * i + 3] = buf[3 * _PBLOCK + i]
+        d[8 * i + 4] = buf[4 * _PBLOCK + i]
+        d[8 * i + 5] = buf[5 * _PBLOCK + i]
+        d[8 * i + 6] = buf[6 * _PBLOCK + i]
+        d[8 * i + 7] = buf[7 * _PBLOCK + i]
+
+
+@numba.njit(**_OPTS)
+def _twiddle_interleave(buf, dst, tw, r, m, s, pb, nb):
+    """For the block of elements e = s*(p - pb) + q < nb (whole p runs): dst[s*(r*p + k) + q] = buf[k*_PBLOCK + e]
+    times the expanded twiddle tw[(k - 1)*m*s + s*pb + e] (k = 0: none). The products in place (vectorized), then
+    the runs of s copied into the stride-r*s layout."""
+    ms = m * s
+    for k in range(1, r):
+        b = buf[k * _PBLOCK: k * _PBLOCK + nb]
+        t = tw[(k - 1) * ms + s * pb: (k - 1) * ms + s * pb + nb]
+        for i in range(nb):
+            b[i] = b[i] * t[i]
+    if s == 1 and r == 8:
+        _interleave8(buf, dst[8 * pb: 8 * (pb + nb)], nb)
+    elif s == 1:
+        for i in range(nb):
+            d = dst[r * (pb + i): r * (pb + i) + r]
+            for k in range(r):
+                d[k] = buf[k * _PBLOCK + i]
+    else:
+        for e0 in range(0, nb, s):
+            o = r * (s * pb + e0)
+            for k in range(r):
+                d = dst[o + k * s: o + (k + 1) * s]
+                b = buf[k * _PBLOCK + e0: k * _PBLOCK + e0 + s]
+                for q in range(s):
+                    d[q] = b[q]
+
+
+@numba.njit(**_OPTS)
+def _stage_q(src, dst, tw, roots, r, m, s, p0, p1, q0, q1, buf):
+    """Radix 2, 3, 4, 5 or 8: per p, blocks of the q range (unit-stride runs, twiddles constant)."""
+    for p in range(p0, p1):
+        for qb in range(q0, q1, _PBLOCK):
+            nb = min(_PBLOCK, q1 - qb)
+            _butterflies(src, qb + s * p, s * m, nb, roots, buf, r)
+            _twiddle_out(buf, dst, tw, r, m, p, qb + s * r * p, s, nb)
+
+
+@numba.njit(**_OPTS)
+def _stage_p(src, dst, tw, roots, r, m, s, p0, p1, buf):
+    """Radix 2, 3, 4, 5 or 8 for s < SMALL_S, whole q ranges: blocks of _PBLOCK // s values of p, whose inputs
+    (and expanded twiddles) are unit-stride runs of the (p, q) elements."""
+    per = max(1, _PBLOCK // s)
+    for pb in range(p0, p1, per):
+        nb = (min(pb + per, p1) - pb) * s
+        _butterflies(src, s * pb, s * m, nb, roots, buf, r)
+        _twiddle_interleave(buf, dst, tw, r, m, s, pb, nb)
 
 
 @numba.njit(**_OPTS)
@@ -152,6 +318,7 @@ def _radix_odd(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
     """Odd radix r: roots[j] = w_r^j, roots[r + j] = i * Im(w_r^j). Outputs k and r - k share the sums u + v and
     differences u - v of the input pairs (j, r - j)."""
     h = (r - 1) // 2
+    ts = _tw_step(s)
     sp = np.empty(h + 1, src.dtype)
     sm = np.empty(h + 1, src.dtype)
     for p in range(p0, p1):
@@ -176,45 +343,19 @@ def _radix_odd(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
                         jk -= r
                     re += sp[j] * roots[jk].real
                     im += sm[j] * roots[r + jk]
-                dst[base + k * s] = (re + im) * tw[p * (r - 1) + k - 1]
-                dst[base + (r - k) * s] = (re - im) * tw[p * (r - 1) + r - k - 1]
+                dst[base + k * s] = (re + im) * tw[((k - 1) * m + p) * ts]
+                dst[base + (r - k) * s] = (re - im) * tw[((r - k - 1) * m + p) * ts]
 
 
 @numba.njit(**_OPTS)
 def _stage(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
     """The part p0 <= p < p1, q0 <= q < q1 of one stage (see the section comment)."""
-    if r == 4:
-        rot = roots[1]
-        for p in range(p0, p1):
-            for q in range(q0, q1):
-                _radix4_pq(src, dst, tw, rot, m, s, p, q)
-    elif r == 8:
-        w1 = roots[1]
-        w2 = roots[2]
-        w3 = roots[3]
-        for p in range(p0, p1):
-            for q in range(q0, q1):
-                _radix8_pq(src, dst, tw, w1, w2, w3, m, s, p, q)
-    elif r == 2:
-        for p in range(p0, p1):
-            for q in range(q0, q1):
-                _radix2_pq(src, dst, tw, m, s, p, q)
-    elif r == 3:
-        c = roots[1].real
-        si = roots[4]
-        for p in range(p0, p1):
-            for q in range(q0, q1):
-                _radix3_pq(src, dst, tw, c, si, m, s, p, q)
-    elif r == 5:
-        c1 = roots[1].real
-        c2 = roots[2].real
-        s1 = roots[6]
-        s2 = roots[7]
-        for p in range(p0, p1):
-            for q in range(q0, q1):
-                _radix5_pq(src, dst, tw, c1, c2, s1, s2, m, s, p, q)
-    else:
+    if r != 2 and r != 3 and r != 4 and r != 5 and r != 8:
         _radix_odd(src, dst, tw, roots, r, m, s, p0, p1, q0, q1)
+    elif s < SMALL_S and q0 == 0 and q1 == s:
+        _stage_p(src, dst, tw, roots, r, m, s, p0, p1, np.empty(r * _PBLOCK, src.dtype))
+    else:
+        _stage_q(src, dst, tw, roots, r, m, s, p0, p1, q0, q1, np.empty(r * _PBLOCK, src.dtype))
 
 
 @numba.njit(**_OPTS)
@@ -329,32 +470,43 @@ def c2c_blue_par(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, 
 # c2r: Z_k = (X_k + conj X_(h-k)) + i w_n^-k (X_k - conj X_(h-k)) (itw[k] = i w_n^-k), z = ifft_h(Z) is the
 # unnormalised real output seen as complex pairs.
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _r2c_post_row(zr, o, rtw, half):
+    """A function of its own, bins 1 .. h-1 as slices from 0 and the mirrored bin by an unsigned index (no
+    negative-index check): the loop vectorizes."""
     h = zr.size
     z0 = zr[0]
     zc = z0.conjugate()
     o[0] = (z0 + zc) * half + (z0 - zc) * rtw[0]
     o[h] = (z0 + zc) * half + (z0 - zc) * rtw[h]
-    for k in range(1, h):
-        zk = zr[k]
-        zc = zr[h - k].conjugate()
-        o[k] = (zk + zc) * half + (zk - zc) * rtw[k]
+    a = zr[1:h]
+    ok = o[1:h]
+    t = rtw[1:h]
+    top = np.uint64(max(h - 2, 0))  # bin h - k for k = 1 + i is a[h - 2 - i]
+    for i in range(np.uint64(h - 1)):
+        zk = a[i]
+        zc = a[top - i].conjugate()
+        ok[i] = (zk + zc) * half + (zk - zc) * t[i]
 
 
-@numba.njit(inline="always")
+@numba.njit(**_OPTS)
 def _c2r_pre_row(xr, zr, itw, half):
-    """xr: h + 1 bins; the imaginary parts of bins 0 and h are dropped (x - (x - conj x) / 2 = Re x)."""
+    """xr: h + 1 bins; the imaginary parts of bins 0 and h are dropped (x - (x - conj x) / 2 = Re x). Written as
+    _r2c_post_row (vectorizes)."""
     h = zr.size
     x0 = xr[0]
     x0 = x0 - (x0 - x0.conjugate()) * half
     xh = xr[h]
     xh = xh - (xh - xh.conjugate()) * half
     zr[0] = (x0 + xh) + (x0 - xh) * itw[0]
-    for k in range(1, h):
-        xk = xr[k]
-        xc = xr[h - k].conjugate()
-        zr[k] = (xk + xc) + (xk - xc) * itw[k]
+    a = xr[1:h]
+    zk = zr[1:h]
+    t = itw[1:h]
+    top = np.uint64(max(h - 2, 0))
+    for i in range(np.uint64(h - 1)):
+        xk = a[i]
+        xc = a[top - i].conjugate()
+        zk[i] = (xk + xc) + (xk - xc) * t[i]
 
 
 @numba.njit(**_OPTS)
@@ -430,9 +582,9 @@ def _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, 
         b = i // nt
         t = i - b * nt
         row = x[b]
-        s0 = t * hop
+        seg = row[t * hop: t * hop + n]
         for j in range(n):
-            buf[j] = row[s0 + j] * w[j]
+            buf[j] = seg[j] * w[j]
         _row(z, zf, tmp, radices, tw, tw_off, roots, ro_off)
         _r2c_post_row(zf, out[b, t], rtw, half)
 
@@ -530,6 +682,38 @@ def _direct_plan(n: int, radices: list[int], sign: int, ctype) -> tuple:
     return (np.asarray(radices, dtype=np.int64), tw, tw_off, ro, ro_off)
 
 
+def _kmajor(arrs: tuple) -> tuple:
+    """A direct plan with each stage's twiddles k-major, tw[(k - 1)*m + p], each repeated s times in the stages with
+    s < SMALL_S (plan() keeps them p-major and once, the layout the CUDA kernels read): the CPU stages' unit-stride
+    twiddle runs."""
+    radices, tw, tw_off, ro, ro_off = arrs
+    blocks = []
+    s = 1
+    for i, r in enumerate(radices):
+        blk = tw[tw_off[i]:tw_off[i + 1]].reshape(-1, r - 1).T
+        blocks.append(np.repeat(blk.ravel(), s) if s < SMALL_S else blk.ravel())
+        s *= int(r)
+    if not blocks:
+        return arrs
+    off = np.cumsum([0] + [b.size for b in blocks]).astype(np.int64)
+    return radices, np.concatenate(blocks), off, ro, ro_off
+
+
+def cpu_plan(n: int, ctype, inverse: bool) -> tuple:
+    """plan() with k-major twiddles (_kmajor) in its direct plans: what the CPU kernels take."""
+    ctype = np.dtype(ctype)
+    key = ("cpu", n, ctype.char, inverse)
+    p = _PLANS.get(key)
+    if p is not None:
+        return p
+    p = plan(n, ctype, inverse)
+    if p[0] == "direct":
+        p = ("direct", _kmajor(p[1]))
+    else:
+        p = (*p[:3], _kmajor(p[3]), _kmajor(p[4]))
+    return _store(key, p)
+
+
 def plan(n: int, ctype, inverse: bool) -> tuple:
     """("direct", arrays) or ("blue", chirp, bfft, forward M plan, inverse M plan) for an n-point c2c."""
     ctype = np.dtype(ctype)
@@ -581,7 +765,7 @@ def c2c(x: np.ndarray, inverse: bool = False, out: np.ndarray | None = None) -> 
         out = np.empty_like(x)
     if rows == 0 or n == 0:
         return out
-    p = plan(n, x.dtype, inverse)
+    p = cpu_plan(n, x.dtype, inverse)
     chunks = _chunks(rows, n)
     if p[0] == "direct":
         arrs = p[1]
@@ -627,7 +811,7 @@ def r2c(x: np.ndarray) -> np.ndarray:
     out = np.empty((rows, h + 1), ctype)
     rtw = _real_plan(n, ctype, False)
     half = _REAL_OF[np.dtype(ctype)](0.5)
-    p = plan(h, ctype, False)
+    p = cpu_plan(h, ctype, False)
     if p[0] == "direct" and not _one_long_row(rows, h):
         chunks = _chunks(rows, n)
         if chunks == 1:
@@ -659,7 +843,7 @@ def c2r(x: np.ndarray, n: int) -> np.ndarray:
     itw = _real_plan(n, x.dtype, True)
     half = rtype(0.5)
     out = np.empty((rows, n), rtype)
-    p = plan(h, x.dtype, True)
+    p = cpu_plan(h, x.dtype, True)
     if p[0] == "direct" and not _one_long_row(rows, h):
         chunks = _chunks(rows, n)
         if chunks == 1:
@@ -684,7 +868,7 @@ def r2c_frames(x: np.ndarray, hop: int, w: np.ndarray, n_frames: int) -> np.ndar
         raise ValueError(f"r2c_frames: {n_frames} frames of {n} every {hop} do not fit in {x.shape[1]} samples")
     ctype = _COMPLEX_OF[x.dtype]
     h = n // 2
-    p = plan(h, ctype, False) if n % 2 == 0 and rows * n_frames else None
+    p = cpu_plan(h, ctype, False) if n % 2 == 0 and rows * n_frames else None
     if p is None or p[0] != "direct":
         frames = np.lib.stride_tricks.sliding_window_view(x, n, axis=1)[:, ::hop][:, :n_frames] * w
         return r2c(frames.reshape(-1, n)).reshape(rows, n_frames, h + 1)

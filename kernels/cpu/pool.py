@@ -29,7 +29,9 @@ def _first_valid(o, s, p, d):
 
 
 @numba.njit(**_OPTS)
-def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
+def _max_pool_windows(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
+    """One window at a time (used with indices: the row-by-row kernel tracking values and indices measured no
+    faster)."""
     h, w = x.shape[1], x.shape[2]
     oh, ow = out.shape[1], out.shape[2]
     for p in range(p0, p1):
@@ -58,6 +60,79 @@ def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_i
                 out[p, oy, ox] = best
                 if with_indices:
                     ind[p, oy, ox] = arg
+
+
+@numba.njit(**_OPTS)
+def _max_rows(row, best, lo, hi, x0, sw):
+    """best[o] takes row[x0 + o*sw] for o in [lo, hi) when it is larger or NaN: one window column of one window
+    row for a run of outputs. A function of its own, slices from 0 and the strides 1 and 2 written out, so that
+    the loop vectorizes (a select per element)."""
+    n = hi - lo
+    b = best[lo:hi]
+    s0 = x0 + lo * sw
+    if sw == 1:
+        src = row[s0: s0 + n]
+        for k in range(n):
+            v = src[k]
+            if v > b[k] or v != v:
+                b[k] = v
+    elif sw == 2:
+        src = row[s0: s0 + 2 * n]
+        for k in range(n):
+            v = src[2 * k]
+            if v > b[k] or v != v:
+                b[k] = v
+    else:
+        for k in range(n):
+            v = row[s0 + k * sw]
+            if v > b[k] or v != v:
+                b[k] = v
+
+
+@numba.njit(**_OPTS)
+def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
+    """Without indices, row by row: each output row starts at lowest and takes the window's input rows and
+    columns in the window's order, each as a run over the outputs (_max_rows): the same comparisons per output as
+    a window at a time, so the same maxima and NaNs. With indices, _max_pool_windows."""
+    if with_indices:
+        _max_pool_windows(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, True, p0, p1)
+        return
+    h, w = x.shape[1], x.shape[2]
+    oh = out.shape[1]
+    ow = out.shape[2]
+    for p in range(p0, p1):
+        plane = x[p]
+        for oy in range(oh):
+            i0, y0 = _first_valid(oy, sh, ph, dh)
+            best = out[p, oy]
+            for ox in range(ow):
+                best[ox] = lowest
+            y = y0
+            for _ in range(i0, kh):
+                if y >= h:
+                    break
+                row = plane[y]
+                for j in range(kw):
+                    lo, hi = _valid_range_pool(ow, j * dw - pw, sw, w)
+                    if lo < hi:
+                        _max_rows(row, best, lo, hi, j * dw - pw, sw)
+                y += dh
+
+
+@numba.njit(inline="always")
+def _valid_range_pool(n_out, start, step, size):
+    """The [lo, hi) range of outputs o < n_out whose input index start + o*step is in [0, size)."""
+    lo = 0
+    if start < 0:
+        lo = (-start + step - 1) // step
+    hi = 0
+    if start < size:
+        hi = (size - 1 - start) // step + 1
+    if hi > n_out:
+        hi = n_out
+    if lo > hi:
+        lo = hi
+    return lo, hi
 
 
 @numba.njit(**_OPTS)
@@ -155,13 +230,35 @@ def max_pool_parallel(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_
 
 
 @numba.njit(**_OPTS)
+def _sum_rows(row, acc, lo, hi, x0, sw):
+    """acc[o] += row[x0 + o*sw] for o in [lo, hi): one window column of one window row for a run of outputs
+    (slices from 0, strides 1 and 2 written out: the loop vectorizes)."""
+    n = hi - lo
+    a = acc[lo:hi]
+    s0 = x0 + lo * sw
+    if sw == 1:
+        src = row[s0: s0 + n]
+        for k in range(n):
+            a[k] += src[k]
+    elif sw == 2:
+        src = row[s0: s0 + 2 * n]
+        for k in range(n):
+            a[k] += src[2 * k]
+    else:
+        for k in range(n):
+            a[k] += row[s0 + k * sw]
+
+
+@numba.njit(**_OPTS)
 def avg_pool(x, out, acc_zero, kh, kw, sh, sw, ph, pw, count_include_pad, has_divisor, divisor):
     """Average over each window (divisor overrides the count when has_divisor). The window is clipped to
     the padded input [-p, size + p) for the count_include_pad size, then to the input for the sum and the other count.
     acc_zero is the accumulator's zero (float64 for floats, int64 for int64: integer results truncate
-    toward zero, as C++ division)."""
+    toward zero, as C++ division). Row by row: the window's rows and columns each a run over the output row
+    (_sum_rows), the same additions per output in the same order as a window at a time."""
     h, w = x.shape[1], x.shape[2]
     oh, ow = out.shape[1], out.shape[2]
+    acc = np.empty(ow, np.asarray(acc_zero).dtype)
     for p in range(x.shape[0]):
         plane = x[p]
         for oy in range(oh):
@@ -171,23 +268,27 @@ def avg_pool(x, out, acc_zero, kh, kw, sh, sw, ph, pw, count_include_pad, has_di
             ys = max(ys, 0)
             ye = min(ye, h)
             for ox in range(ow):
+                acc[ox] = acc_zero
+            for y in range(ys, ye):
+                row = plane[y]
+                for j in range(kw):
+                    lo, hi = _valid_range_pool(ow, j - pw, sw, w)
+                    if lo < hi:
+                        _sum_rows(row, acc, lo, hi, j - pw, sw)
+            orow = out[p, oy]
+            for ox in range(ow):
                 xs = ox * sw - pw
                 xe = min(xs + kw, w + pw)
                 pool = ny_pad * (xe - xs)
                 xs = max(xs, 0)
                 xe = min(xe, w)
-                s = acc_zero
-                for y in range(ys, ye):
-                    row = plane[y]
-                    for xx in range(xs, xe):
-                        s += row[xx]
                 if has_divisor:
                     div = divisor
                 elif count_include_pad:
                     div = pool
                 else:
                     div = (ye - ys) * (xe - xs)
-                out[p, oy, ox] = _divide(s, div)
+                orow[ox] = _divide(acc[ox], div)
 
 
 @numba.njit(inline="always")
