@@ -52,9 +52,8 @@ class dtype:
 
     def __reduce__(self):
         return self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
+    # (equality and hashing are the default identity ones, in C: dtypes are singletons, and every dispatch table
+    # and dict keyed by a dtype hashes one per lookup)
 
 
 BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
