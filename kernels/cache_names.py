@@ -4,9 +4,10 @@ whose callees live in other files.
 Stale callees: Numba stamps a cache entry with its own source file only (a hash of it, or its mtime and size
 in numba-cuda), so a kernel that inlines or calls an @njit function of ANOTHER file (tridiag_dc's solver from
 linalg.py, scalar.py's helpers from every generated elementwise kernel) keeps running its old machine code after
-that other file changed. Every kernel of this package (and every generated kernel, whose folder
-kernels/cpu/codegen.py registers) is therefore stamped with a digest of all of the package's sources as well: a
-change to any kernel file recompiles the kernels once, in every checkout that shares the cache.
+that other file changed. Every kernel of this package is therefore stamped with a digest of all of the package's
+sources as well (a change to any kernel file recompiles them once), and generated kernels live in a folder named
+by that digest (kernels/cpu/codegen.py), so checkouts with different kernel sources sharing ~/.cache/ntorch keep
+separate caches instead of overwriting each other's.
 
 Numba names a new cache entry's data file after the first number its index does not use yet (`f-12.py311.1.nbc`).
 Two processes that compile different signatures of one kernel at once (pytest-xdist workers, DataLoader workers,
@@ -23,7 +24,7 @@ import functools
 import hashlib
 import os
 
-_ROOTS = [os.path.dirname(os.path.abspath(__file__))]  # kernel sources here; generated ones registered below
+_ROOT = os.path.dirname(os.path.abspath(__file__))  # the package's kernel sources
 
 
 def _save(self, key, data) -> None:
@@ -43,18 +44,11 @@ def use_key_named_data_files(index_data_cache_file: type) -> None:
     index_data_cache_file.save = _save
 
 
-def register_source_root(path: str) -> None:
-    """Stamp the kernels compiled from files under `path` with the package digest too (codegen's folder)."""
-    path = os.path.abspath(path)
-    if path not in _ROOTS:
-        _ROOTS.append(path)
-
-
 @functools.cache
 def package_digest() -> str:
     """A digest of every .py file of ntorch.kernels (names and contents): ~50 files, ~1.5 ms once a process."""
     h = hashlib.sha256()
-    root = _ROOTS[0]
+    root = _ROOT
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
@@ -76,7 +70,7 @@ def use_package_source_stamp(locator_mixin: type) -> None:
     def get_source_stamp(self):
         stamp = original(self)
         path = os.path.abspath(getattr(self, "_py_file", "") or "")
-        if any(path.startswith(root + os.sep) for root in _ROOTS):
+        if path.startswith(_ROOT + os.sep):
             return (stamp, package_digest())
         return stamp
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numba
 
-from ..cache_names import register_source_root
+from ..cache_names import package_digest
 
 DEBUG = int(os.environ.get("NTORCH_DEBUG", "0") or 0)
 _lock = threading.Lock()
@@ -35,14 +35,15 @@ def cache_dir() -> Path:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         base = Path(xdg) / "ntorch"
+    # one folder per version of the kernel sources (generated kernels call the package's helpers: see
+    # kernels/cache_names.py); folders of older versions can be deleted
     tag = f"numba{numba.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    path = base / tag
+    path = base / tag / package_digest()[:16]
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
-        path = Path(tempfile.gettempdir()) / "ntorch-cache" / tag
+        path = Path(tempfile.gettempdir()) / "ntorch-cache" / tag / package_digest()[:16]
         path.mkdir(parents=True, exist_ok=True)
-    register_source_root(str(path))  # generated kernels call the package's helpers: stamp them with its digest
     return path
 
 
