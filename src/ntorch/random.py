@@ -184,19 +184,24 @@ _DIGITS = {dtypes.float16: 11, dtypes.bfloat16: 8, dtypes.float32: 24, dtypes.fl
 
 
 def _uniform_values(g: Generator, n: int, dt: dtypes.dtype, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
-    """n draws of uniform_real_distribution<dt>(lo, hi): float64 from random64(), the others from random()
-    (computed in float32, lo and hi first cast to dt as torch does)."""
+    """n draws of torch's uniform_kernel: uniform_real_distribution<opmath>(lo, hi) (float64: 53 bits of
+    random64(); float32, float16, bfloat16: 24 bits of random() in float32), cast to dt, and a value that the
+    cast rounded up to hi becomes lo."""
     if dt is dtypes.float64:
         out = np.empty(n, np.float64)
         _kernels().uniform_real(_words64(g, n), out, np.uint64((1 << 53) - 1), 2.0 ** -53, float(lo),
                                 float(hi) - float(lo))
-        return out
-    bits = _DIGITS[dt]
-    lo_, hi_ = (np.float32(np.array(v, dt.np)) for v in (lo, hi))
-    span = np.float32(np.array(hi_ - lo_, dt.np))  # c10's Half - Half is a Half (float32 - float32 for float32)
-    out = np.empty(n, np.float32)
-    _kernels().uniform_real(_words(g, n), out, np.uint64((1 << bits) - 1), np.float32(2.0 ** -bits), lo_, span)
-    return out if dt is dtypes.float32 else out.astype(dt.np)
+    else:
+        lo_, hi_ = np.float32(lo), np.float32(hi)
+        out = np.empty(n, np.float32)
+        _kernels().uniform_real(_words(g, n), out, np.uint64((1 << 24) - 1), np.float32(2.0 ** -24), lo_,
+                                np.float32(hi_ - lo_))
+        if dt is not dtypes.float32:
+            out = out.astype(dt.np)
+    top = np.asarray(hi, dt.np)
+    if n and (out == top).any():
+        out[out == top] = np.asarray(lo, dt.np)
+    return out
 
 
 def _serial_normals(g: Generator, n: int, mean: float, std: float) -> np.ndarray:
@@ -223,44 +228,20 @@ def _normal_values(g: Generator, n: int, dt: dtypes.dtype, mean: float, std: flo
     """n normals of dtype dt as torch's normal_ draws them: normal_fill (blocks of 16, the last 16 redrawn when
     n % 16) for a contiguous tensor of >= 16 elements (fill=True), else the serial normal_distribution<double>."""
     K = _kernels()
-    if fill and n >= 16 and dt in (dtypes.float32, dtypes.float64):
-        kernel, t = (K.normal_fill_f32, np.float32) if dt is dtypes.float32 else (K.normal_fill_f64, np.float64)
-        data = _uniform_values(g, n, dt)
+    if fill and n >= 16:  # float16 / bfloat16 are filled in float32 (their opmath type), then cast
+        op = dtypes.float64 if dt is dtypes.float64 else dtypes.float32
+        kernel, t = (K.normal_fill_f64, np.float64) if op is dtypes.float64 else (K.normal_fill_f32, np.float32)
+        # float / double draw all n uniforms in place; the 16-bit types draw only their whole blocks (a stack
+        # buffer per block); both then redraw the last 16 when n % 16
+        data = _uniform_values(g, n, op) if op is dt else np.zeros(n, t)
+        if op is not dt:
+            data[:n - n % 16] = _uniform_values(g, n - n % 16, op)
         kernel(data, t(mean), t(std))
         if n % 16:
-            data[n - 16:] = _uniform_values(g, 16, dt)
+            data[n - 16:] = _uniform_values(g, 16, op)
             kernel(data[n - 16:], t(mean), t(std))
-        return data
-    if fill and n >= 16:
-        return _normal_fill_reduced(g, n, dt, mean, std)
+        return data if op is dt else data.astype(dt.np)
     return _serial_normals(g, n, mean, std).astype(dt.np)
-
-
-def _normal_fill_reduced(g: Generator, n: int, dt: dtypes.dtype, mean: float, std: float) -> np.ndarray:
-    """normal_fill<Half / BFloat16>: float32 arithmetic, every named intermediate rounded to dt (as c10's
-    Half / BFloat16 variables are)."""
-    f32, f64 = np.float32, np.float64
-
-    def rnd(x):
-        return np.asarray(x, f32).astype(dt.np).astype(f32)
-
-    def block16(d):
-        d = d.reshape(-1, 16)
-        u1, u2 = rnd(f32(1) - d[:, :8]), d[:, 8:]
-        with np.errstate(divide="ignore"):
-            radius = rnd(np.sqrt(f32(-2) * np.log(u1)))
-        theta = rnd((2.0 * math.pi * u2.astype(f64)).astype(f32))
-        m, sd = f64(rnd(mean)), f64(rnd(std))
-        cos = (radius * np.cos(theta)).astype(f64) * sd + m
-        sin = (radius * np.sin(theta)).astype(f64) * sd + m
-        return rnd(np.concatenate([cos.astype(f32), sin.astype(f32)], axis=1)).reshape(-1)
-
-    data = _uniform_values(g, n, dt).astype(f32)
-    whole = n - n % 16
-    data[:whole] = block16(data[:whole])
-    if n % 16:
-        data[n - 16:] = block16(_uniform_values(g, 16, dt).astype(f32))
-    return data.astype(dt.np)
 
 
 def _from_to_values(g: Generator, n: int, dt: dtypes.dtype, base: int, rng: int) -> np.ndarray:
