@@ -137,6 +137,8 @@ def cases():
         ("init.kaiming_uniform_", lambda T: T.nn.init.kaiming_uniform_(T.empty(30, 20), a=math.sqrt(5))),
         ("init.kaiming_normal_", lambda T: T.nn.init.kaiming_normal_(T.empty(30, 20))),
         ("init.trunc_normal_", lambda T: T.nn.init.trunc_normal_(T.empty(30, 20), std=0.02)),
+        ("init.trunc_normal_ narrow", lambda T: T.nn.init.trunc_normal_(T.empty(30, 20), 0.0, 1.0, 0.5, 0.8)),
+        ("init.trunc_normal_ f64", lambda T: T.nn.init.trunc_normal_(T.empty(300, dtype=T.float64), 0.0, 1.0)),
         ("init.orthogonal_", lambda T: T.nn.init.orthogonal_(T.empty(6, 4))),
         ("init.sparse_", lambda T: T.nn.init.sparse_(T.empty(10, 6), 0.3)),
         ("nn.Linear(20, 30)", lambda T: list(T.nn.Linear(20, 30).parameters())),

@@ -483,9 +483,21 @@ def _laid_out_like(res: Tensor, input: Tensor, memory_format, op: str) -> Tensor
     return _copy_with_strides(res, strides)
 
 
+def _empty_like(input: Tensor, dtype, device, memory_format, op: str) -> Tensor:
+    """torch's empty_like for the *_like samplers: input's layout (memory_format), so the draws land in
+    memory order."""
+    from .ops.creation import empty_like
+
+    return empty_like(input, dtype=dtype or input.dtype, device=input.device if device is None else device,
+                      memory_format=memory_format)
+
+
 def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
               requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
     layouts.check_factory_args("rand_like", layout, pin_memory)
+    if as_device(input.device if device is None else device).type == "cpu":  # torch: empty_like(...).uniform_()
+        return _empty_like(input, dtype, device, memory_format, "rand_like").uniform_(
+            generator=generator).requires_grad_(requires_grad)
     res = rand(input.shape, dtype=dtype or input.dtype, generator=generator,
                device=input.device if device is None else device)
     return _laid_out_like(res, input, memory_format, "rand_like").requires_grad_(requires_grad)
@@ -494,6 +506,9 @@ def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory
 def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, pin_memory: bool = False,
                requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
     layouts.check_factory_args("randn_like", layout, pin_memory)
+    if as_device(input.device if device is None else device).type == "cpu":  # torch: empty_like(...).normal_()
+        return _empty_like(input, dtype, device, memory_format, "randn_like").normal_(
+            generator=generator).requires_grad_(requires_grad)
     res = randn(input.shape, dtype=dtype or input.dtype, generator=generator,
                 device=input.device if device is None else device)
     return _laid_out_like(res, input, memory_format, "randn_like").requires_grad_(requires_grad)
@@ -504,6 +519,11 @@ def randint_like(input: Tensor, low, high=None, *, generator: Generator | None =
     layouts.check_factory_args("randint_like", layout, pin_memory)
     if high is None:
         low, high = 0, low
+    if as_device(input.device if device is None else device).type == "cpu":  # empty_like(...).random_(lo, hi)
+        if high <= low:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        return _empty_like(input, dtype, device, memory_format, "randint_like").random_(
+            low, high, generator=generator).requires_grad_(requires_grad)
     res = randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype,
                   device=input.device if device is None else device)
     return _laid_out_like(res, input, memory_format, "randint_like").requires_grad_(requires_grad)
