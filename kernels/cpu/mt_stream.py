@@ -21,6 +21,45 @@ _F = np.float32
 _TWO_PI_F = np.float32(2.0 * math.pi)
 
 
+_N, _M = 624, 397
+
+
+@numba.njit(**_OPTS)
+def _mix(key, i, j, k):
+    """key[i] = key[k] ^ twist(key[i], key[j])."""
+    y = (key[i] & np.uint32(0x80000000)) | (key[j] & np.uint32(0x7FFFFFFF))
+    key[i] = key[k] ^ (y >> np.uint32(1)) ^ ((np.uint32(0) - (y & np.uint32(1))) & np.uint32(0x9908B0DF))
+
+
+@numba.njit(**_OPTS)
+def _twist(key):
+    """mt19937's next_state over the 624-word state (uint32), in the reference's three runs (no modulo)."""
+    for i in range(_N - _M):
+        _mix(key, i, i + 1, i + _M)
+    for i in range(_N - _M, _N - 1):
+        _mix(key, i, i + 1, i + _M - _N)
+    _mix(key, _N - 1, 0, _M - 1)
+
+
+@numba.njit(**_OPTS)
+def mt_words(key, pos, out):
+    """out[i] = the next mt19937 outputs (tempered), from state key (uint32[624]) at position pos[0] (624: twist
+    first, as NumPy's MT19937 and torch's left_ == 1); pos[0] is advanced."""
+    p = pos[0]
+    for i in range(out.size):
+        if p >= _N:
+            _twist(key)
+            p = 0
+        y = np.uint32(key[p])
+        p += 1
+        y ^= y >> np.uint32(11)
+        y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+        y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+        y ^= y >> np.uint32(18)
+        out[i] = y
+    pos[0] = p
+
+
 @numba.njit(**_OPTS)
 def uniform_real(words, out, mask, scale, lo, span):
     """out[i] = fma((words[i] & mask) * scale, span, lo): torch's uniform_real (GCC contracts it to an FMA).

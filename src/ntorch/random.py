@@ -45,16 +45,40 @@ class Generator:
         self.device = as_device(device)
         self._seed = 67280421310721
         self._offset = 0
-        self._bg = self._rng = None
+        self._bg = self._np_rng = None
+        self._bg_live = False  # True while NumPy's bit generator holds the state (after _rng was handed out)
         self._normal = self._normal_f = None  # torch's next_double / next_float normal sample
         if self.device.type == "cpu":
             self._reseed()
 
     def _reseed(self) -> None:
-        self._bg = np.random.MT19937(0)
-        self._bg._legacy_seeding(self._seed & 0xFFFFFFFF)  # init_genrand(seed & 0xffffffff), as std::mt19937
-        self._rng = np.random.Generator(self._bg)  # for the samplers that are not torch's (gamma, poisson, ...)
+        bg = np.random.MT19937(0)
+        bg._legacy_seeding(self._seed & 0xFFFFFFFF)  # init_genrand(seed & 0xffffffff), as std::mt19937
+        st = bg.state["state"]
+        # the state the Numba kernels advance: 624 words and NumPy's position (624: twist before the next draw)
+        self._key = np.array(st["key"], np.uint32)
+        self._pos = np.array([st["pos"]], np.int64)
+        self._bg, self._bg_live = bg, False
+        self._np_rng = np.random.Generator(bg)  # for the samplers that are not torch's (gamma, poisson, ...)
         self._normal = self._normal_f = None
+
+    def _pull(self) -> None:
+        """Take the state back from NumPy's bit generator after a NumPy sampler used it."""
+        if self._bg_live:
+            st = self._bg.state["state"]
+            self._key[:] = st["key"]
+            self._pos[0] = st["pos"]
+            self._bg_live = False
+
+    @property
+    def _rng(self) -> np.random.Generator | None:
+        """A NumPy Generator on this stream (the same mt19937 state), for samplers that are not torch's."""
+        if self._bg is None:
+            return None
+        if not self._bg_live:
+            self._bg.state = {"bit_generator": "MT19937", "state": {"key": self._key, "pos": int(self._pos[0])}}
+            self._bg_live = True
+        return self._np_rng
 
     def manual_seed(self, seed: int) -> Generator:
         self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
@@ -77,12 +101,12 @@ class Generator:
     def get_state(self) -> Tensor:
         if self._bg is None:  # CUDA: (seed, offset)
             return Tensor._wrap(np.array([self._seed, self._offset], dtype=np.uint64).view(np.uint8).copy())
-        st = self._bg.state["state"]
-        pos = int(st["pos"])
+        self._pull()
+        pos = int(self._pos[0])
         buf = bytearray(_STATE_SIZE)
         # torch's (left, next): it twists when left reaches 1; NumPy's pos is next, 624 meaning "twist first"
         _HEADER.pack_into(buf, 0, self._seed, _MT_N + 1 - pos, 1, pos % _MT_N)
-        np.frombuffer(buf, np.uint64, _MT_N, 24)[:] = np.asarray(st["key"], np.uint64)
+        np.frombuffer(buf, np.uint64, _MT_N, 24)[:] = self._key
         if self._normal is not None:
             struct.pack_into("<d", buf, 5024, self._normal)
             struct.pack_into("<i", buf, 5040, 1)
@@ -117,7 +141,9 @@ class Generator:
         elif valid:  # the legacy layout kept (x, rho): the cached value is rho * sin(2 pi x)
             normal = normal_rho * math.sin(2.0 * math.pi * normal_x)
         self._seed = seed
-        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _MT_N if left == 1 else nxt}}
+        self._key[:] = key
+        self._pos[0] = _MT_N if left == 1 else nxt
+        self._bg_live = False
         self._normal, self._normal_f = normal, normal_f
         return self
 
@@ -171,7 +197,11 @@ def _cpu_gen(generator: Generator | None) -> Generator:
 
 def _words(g: Generator, n: int) -> np.ndarray:
     """n draws of random(): 32-bit words (as uint64)."""
-    return g._bg.random_raw(n) if n else np.empty(0, np.uint64)
+    g._pull()
+    out = np.empty(n, np.uint64)
+    if n:
+        _kernels().mt_words(g._key, g._pos, out)
+    return out
 
 
 def _words64(g: Generator, n: int) -> np.ndarray:
