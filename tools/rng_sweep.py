@@ -165,6 +165,29 @@ def _dataloader_case(T):
     return [b for _ in range(2) for b in loader] + [T.rand(3)]
 
 
+def _state_interop(seeds: list[int]) -> list[tuple[str, bool]]:
+    """get_rng_state of one library loaded by the other's set_rng_state continues the same stream (the cached
+    normal included)."""
+    ok_nt, ok_tn = True, True
+    for seed in seeds:
+        ntorch.manual_seed(seed)
+        ntorch.rand(101)
+        ntorch.randn(3, dtype=ntorch.float64)  # leaves a cached normal
+        st = ntorch.get_rng_state().numpy().copy()
+        torch.set_rng_state(torch.from_numpy(st))
+        ok_nt &= bool(np.array_equal(torch.get_rng_state().numpy(), st))
+        ok_nt &= compare(torch.randn(5, dtype=torch.float64), ntorch.randn(5, dtype=ntorch.float64))[1] == 0
+        torch.manual_seed(seed)
+        torch.randint(0, 9, (77,))
+        torch.randn(1, dtype=torch.float64)
+        st = torch.get_rng_state().numpy().copy()
+        ntorch.set_rng_state(ntorch.from_numpy(st))
+        ok_tn &= bool(np.array_equal(ntorch.get_rng_state().numpy(), st))
+        ok_tn &= compare([torch.randn(1, dtype=torch.float64), torch.randn(40)],
+                         [ntorch.randn(1, dtype=ntorch.float64), ntorch.randn(40)])[1] == 0
+    return [("state: torch.set_rng_state(ntorch's)", ok_nt), ("state: ntorch.set_rng_state(torch's)", ok_tn)]
+
+
 def run(seeds: list[int], key: str | None) -> int:
     bad = 0
     rows = []
@@ -201,6 +224,10 @@ def run(seeds: list[int], key: str | None) -> int:
         if status != "exact":
             bad += 1
         rows.append((name, status))
+    if not key or "state" in key:
+        for name, ok in _state_interop(seeds):
+            rows.append((name, "exact" if ok else "MISMATCH"))
+            bad += not ok
     width = max(len(n) for n, _ in rows) if rows else 0
     for name, status in rows:
         print(f"{name:<{width}}  {status}")
