@@ -152,6 +152,10 @@ def cases():
         ("WeightedRandomSampler", lambda T: list(T.utils.data.WeightedRandomSampler([1, 2, 3, 4.0], 10))),
         ("random_split", lambda T: [s.indices for s in T.utils.data.random_split(range(10), [3, 7])]),
         ("DataLoader shuffle 2 epochs", lambda T: _dataloader_case(T)),
+        ("testing.make_tensor", lambda T: [T.testing.make_tensor((7, 3), dtype=getattr(T, d), device="cpu")
+                                           for d in ("float32", "float64", "int64", "bool", "float16", "uint8")]),
+        ("testing.make_tensor noncontiguous", lambda T: T.testing.make_tensor(
+            (3, 4), dtype=T.float32, device="cpu", noncontiguous=True, low=-2, high=3)),
         ("get_rng_state after draws", lambda T: [T.rand(7), T.randn(3, dtype=T.float64), T.get_rng_state()]),
         ("Generator(seed 7) rand", lambda T: T.rand(5, generator=T.Generator().manual_seed(7))),
     ]
