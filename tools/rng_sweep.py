@@ -116,6 +116,13 @@ def cases():
         ("dropout mask", lambda T: T.nn.functional.dropout(T.ones(1000), 0.3)),
         ("dropout2d", lambda T: T.nn.functional.dropout2d(T.ones(4, 6, 3, 3), 0.5)),
         ("nn.Dropout train", lambda T: T.nn.Dropout(0.2)(T.ones(50, 20))),
+        ("F.rrelu training", lambda T: T.nn.functional.rrelu(T.linspace(-1, 1, 41), training=True)),
+        ("F.gumbel_softmax", lambda T: T.nn.functional.gumbel_softmax(T.zeros(4, 5))),
+        ("F.alpha_dropout", lambda T: T.nn.functional.alpha_dropout(T.ones(40), 0.3, training=True)),
+        ("distributions Normal/Categorical", lambda T: [
+            T.distributions.Normal(T.zeros(20), T.ones(20)).sample(),
+            T.distributions.Categorical(probs=T.tensor([0.2, 0.3, 0.5])).sample((20,)),
+            T.distributions.MultivariateNormal(T.zeros(3), T.eye(3)).sample((6,))]),
         ("multinomial repl", lambda T: T.multinomial(T.tensor([0.1, 0.2, 0.3, 0.4]), 50, True)),
         ("multinomial repl 2d f64",
          lambda T: T.multinomial(T.arange(1.0, 13.0, dtype=T.float64).reshape(3, 4), 20, True)),
