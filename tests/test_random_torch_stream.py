@@ -287,3 +287,15 @@ def test_samplers_and_split():
     batches = [b.tolist() for b in DataLoader(list(range(10)), batch_size=10, shuffle=True)]
     w = words64(words(13, 4))  # the iterator's base seed, then the sampler's seed
     assert batches == [_randperm(words(int(w[1] % np.uint64(2**63)), 9), 10).tolist()]
+
+
+def test_rrelu_training_draws_per_non_positive_element():
+    x = np.linspace(-1, 1, 21, dtype=np.float32)
+    ntorch.manual_seed(6)
+    got = F.rrelu(ntorch.tensor(x), 0.1, 0.3, training=True).numpy()
+    neg = x <= 0
+    lo, hi = float(np.float32(0.1)), float(np.float32(0.3))  # torch's bounds, in the opmath type
+    r = (u64(words(6, 2 * int(neg.sum()))) * (hi - lo) + lo).astype(np.float32)
+    want = x.copy()
+    want[neg] = x[neg] * r
+    np.testing.assert_array_equal(got, want)
