@@ -2,16 +2,16 @@
 
     .venv/bin/python bench/random_bench.py [--n 1000000] [--repeat 7] [--threads 1]
 
-Each case runs once untimed (compiles) and then --repeat interleaved rounds per library; the median is printed
-with the ratio ntorch/other (below 1: ntorch is faster). Both libraries draw torch's mt19937 stream; NumPy's column
-is its own MT19937 Generator (a different transform), as a floor for the engine. To time another checkout's
-ntorch (say the one before a change), run this file with PYTHONPATH=<checkout>/src.
+Each case runs once untimed (compiles) and then --repeat interleaved rounds per library; the minimum is
+printed (robust on a shared machine) with the ratio ntorch/other (below 1: ntorch is faster). Both libraries draw
+torch's mt19937 stream; NumPy's column is its own MT19937 Generator (a different transform), as a floor for the
+engine. To time another checkout's ntorch (say the one before a change), run this file with
+PYTHONPATH=<checkout>/src.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 from threads import pin_threads_from_argv  # bench/threads.py, beside this script
@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"n={args.n}, median of {args.repeat} (ms); ratio = ntorch / other")
+    print(f"n={args.n}, min of {args.repeat} (ms); ratio = ntorch / other")
     for name, libs in cases(args.n).items():
         times: dict[str, list[float]] = {lib: [] for lib in libs}
         for fn in libs.values():
@@ -70,7 +70,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 fn()
                 times[lib].append(time.perf_counter() - t0)
-        med = {lib: statistics.median(ts) * 1e3 for lib, ts in times.items()}
+        med = {lib: min(ts) * 1e3 for lib, ts in times.items()}
         cols = "  ".join(f"{lib} {ms:7.2f}" for lib, ms in med.items())
         ratios = "  ".join(f"/{lib} {med['ntorch'] / ms:5.2f}" for lib, ms in med.items() if lib != "ntorch")
         print(f"{name:<20} {cols}   {ratios}")

@@ -42,22 +42,42 @@ def _twist(key):
 
 
 @numba.njit(**_OPTS)
-def mt_words(key, pos, out):
-    """out[i] = the next mt19937 outputs (tempered), from state key (uint32[624]) at position pos[0] (624: twist
-    first, as NumPy's MT19937 and torch's left_ == 1); pos[0] is advanced."""
+def _next(key, p):
+    """(tempered output at p, next position), twisting first when p == 624."""
+    if p >= _N:
+        _twist(key)
+        p = 0
+    y = np.uint32(key[p])
+    y ^= y >> np.uint32(11)
+    y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+    y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+    y ^= y >> np.uint32(18)
+    return y, p + 1
+
+
+@numba.njit(**_OPTS)
+def mt_words(key, pos, out, wide):
+    """out[i] = the next mt19937 output (random()), or with wide=True random64() = (first << 32) | second, from
+    the state key (uint32[624]) at position pos[0] (624: twist first, as NumPy's MT19937 and torch's
+    left_ == 1); pos[0] is advanced."""
     p = pos[0]
     for i in range(out.size):
-        if p >= _N:
-            _twist(key)
-            p = 0
-        y = np.uint32(key[p])
-        p += 1
-        y ^= y >> np.uint32(11)
-        y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
-        y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
-        y ^= y >> np.uint32(18)
-        out[i] = y
+        y, p = _next(key, p)
+        if wide:
+            lo, p = _next(key, p)
+            out[i] = (np.uint64(y) << np.uint64(32)) | np.uint64(lo)
+        else:
+            out[i] = y
     pos[0] = p
+
+
+@numba.njit(**_OPTS)
+def from_to(words, out, rng, base):
+    """random_(from, to)'s (word % range) + from in uint64 arithmetic, as int64 (rng == 0: no modulo, the full
+    64-bit range)."""
+    for i in range(out.size):
+        w = words[i] % rng if rng else words[i]
+        out[i] = np.int64(w + base)
 
 
 @numba.njit(**_OPTS)

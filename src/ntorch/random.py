@@ -195,19 +195,17 @@ def _cpu_gen(generator: Generator | None) -> Generator:
     return g
 
 
-def _words(g: Generator, n: int) -> np.ndarray:
-    """n draws of random(): 32-bit words (as uint64)."""
+def _words(g: Generator, n: int, wide: bool = False) -> np.ndarray:
+    """n draws of random(): 32-bit words (as uint64); wide=True: of random64() = (first << 32) | second."""
     g._pull()
     out = np.empty(n, np.uint64)
     if n:
-        _kernels().mt_words(g._key, g._pos, out)
+        _kernels().mt_words(g._key, g._pos, out, wide)
     return out
 
 
 def _words64(g: Generator, n: int) -> np.ndarray:
-    """n draws of random64(): (first word << 32) | second word."""
-    w = _words(g, 2 * n)
-    return (w[0::2] << np.uint64(32)) | w[1::2]
+    return _words(g, n, True)
 
 
 _DIGITS = {dtypes.float16: 11, dtypes.bfloat16: 8, dtypes.float32: 24, dtypes.float64: 53}
@@ -278,10 +276,9 @@ def _from_to_values(g: Generator, n: int, dt: dtypes.dtype, base: int, rng: int)
     """random_(from, to): (random() % range) + from, random64() when range >= 2**32 (int64 and the float
     types), both in uint64 arithmetic as torch's; rng == 2**64 is the full int64 range (random64() as int64)."""
     wide = rng >= 1 << 32 and dt in (dtypes.int64, dtypes.float64, dtypes.float32, dtypes.bfloat16)
-    w = _words64(g, n) if wide or rng == 1 << 64 else _words(g, n)
-    if rng != 1 << 64:
-        w = w % np.uint64(rng)
-    v = (w + np.uint64(base & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
+    w = _words(g, n, wide or rng == 1 << 64)
+    v = np.empty(n, np.int64)
+    _kernels().from_to(w, v, np.uint64(rng & 0xFFFFFFFFFFFFFFFF), np.uint64(base & 0xFFFFFFFFFFFFFFFF))
     return v if dt is dtypes.int64 else v.astype(dt.np)
 
 
