@@ -42,17 +42,11 @@ def _twist(key):
 
 
 @numba.njit(**_OPTS)
-def _next(key, p):
-    """(tempered output at p, next position), twisting first when p == 624."""
-    if p >= _N:
-        _twist(key)
-        p = 0
-    y = np.uint32(key[p])
+def _temper(y):
     y ^= y >> np.uint32(11)
     y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
     y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
-    y ^= y >> np.uint32(18)
-    return y, p + 1
+    return y ^ (y >> np.uint32(18))
 
 
 @numba.njit(**_OPTS)
@@ -61,13 +55,26 @@ def mt_words(key, pos, out, wide):
     the state key (uint32[624]) at position pos[0] (624: twist first, as NumPy's MT19937 and torch's
     left_ == 1); pos[0] is advanced."""
     p = pos[0]
-    for i in range(out.size):
-        y, p = _next(key, p)
-        if wide:
-            lo, p = _next(key, p)
-            out[i] = (np.uint64(y) << np.uint64(32)) | np.uint64(lo)
-        else:
-            out[i] = y
+    if wide:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            hi = _temper(np.uint32(key[p]))
+            p += 1
+            if p >= _N:
+                _twist(key)
+                p = 0
+            lo = _temper(np.uint32(key[p]))
+            p += 1
+            out[i] = (np.uint64(hi) << np.uint64(32)) | np.uint64(lo)
+    else:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            out[i] = _temper(np.uint32(key[p]))
+            p += 1
     pos[0] = p
 
 
@@ -78,6 +85,35 @@ def from_to(words, out, rng, base):
     for i in range(out.size):
         w = words[i] % rng if rng else words[i]
         out[i] = np.int64(w + base)
+
+
+@numba.njit(**_OPTS)
+def uniform_mt(key, pos, out, wide, mask, scale, lo, span):
+    """uniform_real drawn straight from the engine (no word buffer): random64() per value when wide (float64),
+    else random(); see uniform_real."""
+    p = pos[0]
+    if wide:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            hi = _temper(np.uint32(key[p]))
+            p += 1
+            if p >= _N:
+                _twist(key)
+                p = 0
+            w = (np.uint64(hi) << np.uint64(32)) | np.uint64(_temper(np.uint32(key[p])))
+            p += 1
+            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
+    else:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            w = np.uint64(_temper(np.uint32(key[p])))
+            p += 1
+            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
+    pos[0] = p
 
 
 @numba.njit(**_OPTS)

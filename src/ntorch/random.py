@@ -215,15 +215,18 @@ def _uniform_values(g: Generator, n: int, dt: dtypes.dtype, lo: float = 0.0, hi:
     """n draws of torch's uniform_kernel: uniform_real_distribution<opmath>(lo, hi) (float64: 53 bits of
     random64(); float32, float16, bfloat16: 24 bits of random() in float32), cast to dt, and a value that the
     cast rounded up to hi becomes lo."""
+    g._pull()
     if dt is dtypes.float64:
         out = np.empty(n, np.float64)
-        _kernels().uniform_real(_words64(g, n), out, np.uint64((1 << 53) - 1), 2.0 ** -53, float(lo),
-                                float(hi) - float(lo))
+        if n:
+            _kernels().uniform_mt(g._key, g._pos, out, True, np.uint64((1 << 53) - 1), 2.0 ** -53, float(lo),
+                                  float(hi) - float(lo))
     else:
         lo_, hi_ = np.float32(lo), np.float32(hi)
         out = np.empty(n, np.float32)
-        _kernels().uniform_real(_words(g, n), out, np.uint64((1 << 24) - 1), np.float32(2.0 ** -24), lo_,
-                                np.float32(hi_ - lo_))
+        if n:
+            _kernels().uniform_mt(g._key, g._pos, out, False, np.uint64((1 << 24) - 1), np.float32(2.0 ** -24), lo_,
+                                  np.float32(hi_ - lo_))
         if dt is not dtypes.float32:
             out = out.astype(dt.np)
     top = np.asarray(hi, dt.np)
