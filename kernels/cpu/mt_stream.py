@@ -89,8 +89,9 @@ def from_to(words, out, rng, base):
 
 @numba.njit(**_OPTS)
 def uniform_mt(key, pos, out, wide, mask, scale, lo, span):
-    """uniform_real drawn straight from the engine (no word buffer): random64() per value when wide (float64),
-    else random(); see uniform_real."""
+    """out[i] = fma((w & mask) * scale, span, lo), w the next random64() when wide (float64) else random():
+    torch's uniform_real (GCC contracts it to an FMA), drawn straight from the engine (no word buffer). float32,
+    float16 and bfloat16 are computed in float32 (their opmath type)."""
     p = pos[0]
     if wide:
         for i in range(out.size):
@@ -114,14 +115,6 @@ def uniform_mt(key, pos, out, wide, mask, scale, lo, span):
             p += 1
             out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
     pos[0] = p
-
-
-@numba.njit(**_OPTS)
-def uniform_real(words, out, mask, scale, lo, span):
-    """out[i] = fma((words[i] & mask) * scale, span, lo): torch's uniform_real (GCC contracts it to an FMA).
-    float32 / half / bfloat16 take one 32-bit word each (computed in float32), float64 one random64()."""
-    for i in range(out.size):
-        out[i] = fma(out.dtype.type(words[i] & mask) * scale, span, lo)
 
 
 @numba.njit(**_OPTS)
