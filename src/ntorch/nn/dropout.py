@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ..ops.creation import zeros_like
+from ..ops.creation import empty, empty_like, zeros_like
 from ..random import rand
 from ..tensor import Tensor
 
@@ -21,8 +21,20 @@ def _check_p(p: float) -> float:
 
 
 def _apply_mask(input: Tensor, keep: Tensor, p: float, inplace: bool) -> Tensor:
-    scaled = keep.to(input.dtype) * (1.0 / (1.0 - p))
+    if not input.is_cuda and input.is_floating_point():  # torch's noise.div_(1 - p), then input * noise
+        scaled = keep.to(input.dtype).div_(1.0 - p)
+    else:
+        scaled = keep.to(input.dtype) * (1.0 / (1.0 - p))
     return input.mul_(scaled) if inplace else input * scaled
+
+
+def _keep(input: Tensor, shape: tuple, p: float) -> Tensor:
+    """The keep mask: on the CPU torch's noise.bernoulli_(1 - p) on empty_like(input) (or on the (N, C, 1, ...)
+    feature noise), so a seed gives torch's mask; on CUDA a uniform draw >= p."""
+    if input.is_cuda or not input.is_floating_point():
+        return rand(shape, dtype=input.dtype if input.is_floating_point() else None, device=input.device) >= p
+    noise = empty_like(input) if shape == tuple(input.shape) else empty(shape, dtype=input.dtype)
+    return noise.bernoulli_(1.0 - p)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -31,9 +43,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input.mul_(0.0) if inplace else input * zeros_like(input)
-    keep = rand(tuple(input.shape), dtype=input.dtype if input.is_floating_point() else None,
-                device=input.device) >= p
-    return _apply_mask(input, keep, p, inplace)
+    return _apply_mask(input, _keep(input, tuple(input.shape), p), p, inplace)
 
 
 def _channel_dropout(name: str, batched_ndim: int):
@@ -48,8 +58,7 @@ def _channel_dropout(name: str, batched_ndim: int):
             return input
         lead = input.ndim - (batched_ndim - 2)  # the (N, C) or (C,) dims that get their own draw
         mask_shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
-        keep = rand(mask_shape, dtype=input.dtype if input.is_floating_point() else None,
-                    device=input.device) >= p
+        keep = _keep(input, mask_shape, p)
         return _apply_mask(input, keep, p, inplace) if p < 1.0 else (input.mul_(0.0) if inplace else input * 0.0)
 
     channel_dropout.__name__ = name
@@ -73,7 +82,7 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, featu
         shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     else:
         shape = tuple(input.shape)
-    keep = (rand(shape, dtype=input.dtype, device=input.device) >= p).to(input.dtype)
+    keep = _keep(input, shape, p).to(input.dtype)
     a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
     b = (keep - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
     noise = keep * a

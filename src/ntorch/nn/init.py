@@ -84,6 +84,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     if _skip_depth:
         return tensor
     with no_grad():
+        if not tensor.is_cuda:  # torch's tensor.uniform_(a, b): the same stream on the CPU
+            return tensor.uniform_(a, b, generator=generator)
         low = complex(a, a) if tensor.is_complex() else a
         return _fill_from(tensor, _rand(tensor, generator, False).mul_(b - a).add_(low))
 
@@ -93,25 +95,59 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     if _skip_depth:
         return tensor
     with no_grad():
+        if not tensor.is_cuda:  # torch's tensor.normal_(mean, std)
+            return tensor.normal_(mean, std, generator=generator)
         shift = complex(mean, mean) if tensor.is_complex() else mean
         return _fill_from(tensor, _rand(tensor, generator, True).mul_(std).add_(shift))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """N(mean, std**2) truncated to [a, b], by the inverse CDF of a uniform draw (torch's method)."""
+    """N(mean, std**2) truncated to [a, b] by torch 2.13's rejection sampling: redraw normals outside [a, b] when
+    the interval holds more than 30% of the mass, else uniform proposals on [a, b] accepted with the normal's
+    density relative to its peak (the same draws, in the same order, as torch)."""
     if _skip_depth:
         return tensor
+    from ..ops.creation import empty_like
+    from ..ops.creation import tensor as new_tensor
+    from ..ops.pointwise import where
+
     def norm_cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
                       "be incorrect.", stacklevel=2)
-    lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
     with no_grad():
-        u = _rand(tensor, generator, False).mul_(2 * hi - 2 * lo).add_(2 * lo - 1)
-        return _fill_from(tensor, u.erfinv_().mul_(std * math.sqrt(2.0)).add_(mean).clamp_(a, b))
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            lo = new_tensor(a, dtype=tensor.dtype).item()  # the bounds in the tensor's dtype
+            hi = new_tensor(b, dtype=tensor.dtype).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not mask.any():
+                    break
+                result = where(mask, empty_like(result).normal_(mean, std, generator=generator), result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+        candidates, accept_buf = empty_like(tensor), empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+        pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+        if pending.any():
+            result = tensor
+            while True:
+                candidates.uniform_(a, b, generator=generator)
+                result = where(pending, candidates, result)
+                candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                pending = where(pending, accept_buf.uniform_(generator=generator).log_().gt(candidates), pending)
+                if not pending.any():
+                    break
+            tensor.copy_(result)
+        return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -244,7 +280,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     with no_grad():
         normal_(tensor, 0, std, generator)
         for col_idx in range(cols):
-            zero_rows = randperm(rows)[:num_zeros].tolist()
+            zero_rows = randperm(rows, generator=generator)[:num_zeros].tolist()
             if zero_rows:
                 tensor[as_index(zero_rows, device=tensor.device), col_idx] = 0
     return tensor

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ... import dtypes
-from ...ops.creation import tensor
+from ...ops.creation import empty, tensor
 from ...random import Generator
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset, TensorDataset
@@ -111,6 +111,9 @@ class DataLoader:
         return len(self._index_sampler)
 
     def __iter__(self) -> Iterator[Any]:
+        # torch's iterator draws its workers' base seed from the generator when it is made (before the sampler
+        # draws anything), so a seed gives torch's shuffles epoch after epoch
+        empty((), dtype=dtypes.int64).random_(generator=self.generator)
         if self._iterable:
             return self._iter_iterable()
         return self._iter_map()

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-import numpy as np
-
 from ... import dtypes
-from ...ops.creation import as_tensor
-from ...random import Generator, rand, randint, randperm
+from ...ops.creation import as_tensor, empty
+from ...random import Generator, multinomial, randint, randperm
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
@@ -26,8 +24,9 @@ class Sampler:
 
 
 def _fresh_generator() -> Generator:
-    """torch's rule when no generator is given: a new one seeded from the default generator."""
-    seed = int(randint(0, 2**63 - 1, ()).item())
+    """torch's rule when no generator is given: a new one seeded with
+    int(empty((), dtype=int64).random_()) of the default generator."""
+    seed = int(empty((), dtype=dtypes.int64).random_().item())
     return Generator().manual_seed(seed)
 
 
@@ -111,24 +110,8 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        w = self.weights.numpy()
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-        if w.sum() <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        u = rand(self.num_samples if self.replacement else len(w), dtype=dtypes.float64,
-                 generator=self.generator).numpy()
-        if self.replacement:
-            cdf = np.cumsum(w)
-            idx = np.searchsorted(cdf, u * cdf[-1], side="right")
-            idx = np.minimum(idx, len(w) - 1)
-        else:
-            if self.num_samples > np.count_nonzero(w):
-                raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-            with np.errstate(divide="ignore"):
-                keys = -np.log1p(-u) / w  # Exp(w) arrival times: the first num_samples to arrive, in order
-            idx = np.argsort(keys, kind="stable")[: self.num_samples]
-        yield from idx.tolist()
+        # torch: multinomial(weights, num_samples, replacement, generator=...) (the same draws)
+        yield from multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
 
     def __len__(self) -> int:
         return self.num_samples

@@ -1,0 +1,268 @@
+"""Transforms of mt19937 words into torch's CPU samples, bit for bit.
+
+The words come from NumPy's MT19937 with legacy seeding (the same engine and seeding as torch's CPU generator);
+these kernels apply torch 2.13's CPU transforms to them (uniform_real, normal_fill, the serial Box-Muller of
+normal_distribution<double>, exponential, randperm). Transcendentals are libm's (as torch's scalar code), and
+the float32 normal_fill is torch's AVX2 path: avx_mathfun's Cephes log / sincos with the FMAs GCC contracts.
+Inputs are validated by the front end (shapes and sizes agree).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from .scalar import fma
+
+_OPTS = dict(cache=True, nogil=True, boundscheck=False)
+_F = np.float32
+_TWO_PI_F = np.float32(2.0 * math.pi)
+
+
+_N, _M = 624, 397
+
+
+@numba.njit(**_OPTS)
+def _mix(key, i, j, k):
+    """key[i] = key[k] ^ twist(key[i], key[j])."""
+    y = (key[i] & np.uint32(0x80000000)) | (key[j] & np.uint32(0x7FFFFFFF))
+    key[i] = key[k] ^ (y >> np.uint32(1)) ^ ((np.uint32(0) - (y & np.uint32(1))) & np.uint32(0x9908B0DF))
+
+
+@numba.njit(**_OPTS)
+def _twist(key):
+    """mt19937's next_state over the 624-word state (uint32), in the reference's three runs (no modulo)."""
+    for i in range(_N - _M):
+        _mix(key, i, i + 1, i + _M)
+    for i in range(_N - _M, _N - 1):
+        _mix(key, i, i + 1, i + _M - _N)
+    _mix(key, _N - 1, 0, _M - 1)
+
+
+@numba.njit(**_OPTS)
+def _temper(y):
+    y ^= y >> np.uint32(11)
+    y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+    y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+    return y ^ (y >> np.uint32(18))
+
+
+@numba.njit(**_OPTS)
+def mt_words(key, pos, out, wide):
+    """out[i] = the next mt19937 output (random()), or with wide=True random64() = (first << 32) | second, from
+    the state key (uint32[624]) at position pos[0] (624: twist first, as NumPy's MT19937 and torch's
+    left_ == 1); pos[0] is advanced."""
+    p = pos[0]
+    if wide:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            hi = _temper(np.uint32(key[p]))
+            p += 1
+            if p >= _N:
+                _twist(key)
+                p = 0
+            lo = _temper(np.uint32(key[p]))
+            p += 1
+            out[i] = (np.uint64(hi) << np.uint64(32)) | np.uint64(lo)
+    else:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            out[i] = _temper(np.uint32(key[p]))
+            p += 1
+    pos[0] = p
+
+
+@numba.njit(**_OPTS)
+def from_to(words, out, rng, base):
+    """random_(from, to)'s (word % range) + from in uint64 arithmetic, as int64 (rng == 0: no modulo, the full
+    64-bit range)."""
+    for i in range(out.size):
+        w = words[i] % rng if rng else words[i]
+        out[i] = np.int64(w + base)
+
+
+@numba.njit(**_OPTS)
+def uniform_mt(key, pos, out, wide, mask, scale, lo, span):
+    """out[i] = fma((w & mask) * scale, span, lo), w the next random64() when wide (float64) else random():
+    torch's uniform_real (GCC contracts it to an FMA), drawn straight from the engine (no word buffer). float32,
+    float16 and bfloat16 are computed in float32 (their opmath type)."""
+    p = pos[0]
+    if wide:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            hi = _temper(np.uint32(key[p]))
+            p += 1
+            if p >= _N:
+                _twist(key)
+                p = 0
+            w = (np.uint64(hi) << np.uint64(32)) | np.uint64(_temper(np.uint32(key[p])))
+            p += 1
+            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
+    else:
+        for i in range(out.size):
+            if p >= _N:
+                _twist(key)
+                p = 0
+            w = np.uint64(_temper(np.uint32(key[p])))
+            p += 1
+            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
+    pos[0] = p
+
+
+@numba.njit(**_OPTS)
+def _log_cephes(x):
+    """avx_mathfun's log256_ps for x in (0, 1], one lane (FMAs where GCC contracts the intrinsics)."""
+    mf, ei = math.frexp(np.float64(x))
+    m = _F(mf)
+    e = _F(ei)
+    if m < _F(0.707106781186547524):
+        e = e - _F(1)
+        m = (m - _F(1)) + m
+    else:
+        m = m - _F(1)
+    z = m * m
+    y = _F(7.0376836292e-2)
+    y = fma(y, m, _F(-1.1514610310e-1))
+    y = fma(y, m, _F(1.1676998740e-1))
+    y = fma(y, m, _F(-1.2420140846e-1))
+    y = fma(y, m, _F(1.4249322787e-1))
+    y = fma(y, m, _F(-1.6668057665e-1))
+    y = fma(y, m, _F(2.0000714765e-1))
+    y = fma(y, m, _F(-2.4999993993e-1))
+    y = fma(y, m, _F(3.3333331174e-1))
+    y = y * m
+    y = fma(y, z, e * _F(-2.12194440e-4))
+    y = fma(-z, _F(0.5), y)
+    m = m + y
+    return fma(e, _F(0.693359375), m)
+
+
+@numba.njit(**_OPTS)
+def _sincos_cephes(x):
+    """avx_mathfun's sincos256_ps for x >= 0, one lane: (sin, cos)."""
+    j = (np.int32(x * _F(1.27323954473516)) + 1) & ~1
+    y = _F(j)
+    x = fma(y, _F(-0.78515625), x)
+    x = fma(y, _F(-2.4187564849853515625e-4), x)
+    x = fma(y, _F(-3.77489497744594108e-8), x)
+    z = x * x
+    yc = _F(2.443315711809948e-005)
+    yc = fma(yc, z, _F(-1.388731625493765e-003))
+    yc = fma(yc, z, _F(4.166664568298827e-002))
+    yc = yc * z
+    yc = fma(yc, z, -(z * _F(0.5))) + _F(1)
+    ys = _F(-1.9515295891e-4)
+    ys = fma(ys, z, _F(8.3321608736e-3))
+    ys = fma(ys, z, _F(-1.6666654611e-1))
+    ys = fma(ys * z, x, x)
+    if (j & 2) == 0:
+        s, c = ys, yc
+    else:
+        s, c = yc, ys
+    if j & 4:
+        s = -s
+    if ((j - 2) & 4) == 0:
+        c = -c
+    return s, c
+
+
+@numba.njit(**_OPTS)
+def normal_fill_f32(data, mean, std):
+    """torch's normal_fill_16_AVX2 over every whole block of 16 uniforms in data (float32), in place."""
+    for i in range(0, data.size - 15, 16):
+        for j in range(i, i + 8):
+            radius = _F(math.sqrt(_F(-2) * _log_cephes(_F(1) - data[j])))
+            s, c = _sincos_cephes(_TWO_PI_F * data[j + 8])
+            data[j] = fma(radius * c, std, mean)
+            data[j + 8] = fma(radius * s, std, mean)
+
+
+@numba.njit(**_OPTS)
+def normal_fill_f64(data, mean, std):
+    """torch's scalar normal_fill_16<double> over every whole block of 16 uniforms in data, in place."""
+    two_pi = 2.0 * math.pi
+    for i in range(0, data.size - 15, 16):
+        for j in range(i, i + 8):
+            radius = math.sqrt(-2.0 * math.log(1.0 - data[j]))
+            theta = two_pi * data[j + 8]
+            data[j] = fma(radius * math.cos(theta), std, mean)
+            data[j + 8] = fma(radius * math.sin(theta), std, mean)
+
+
+@numba.njit(**_OPTS)
+def box_muller(u, out):
+    """normal_distribution<double>'s pairs: u[2k] = u1, u[2k + 1] = u2 -> out[2k] = r cos, out[2k + 1] = r sin
+    (torch returns the cos value and caches the sin value for the next draw)."""
+    two_pi = 2.0 * math.pi
+    for k in range(out.size // 2):
+        r = math.sqrt(-2.0 * math.log1p(-u[2 * k + 1]))
+        theta = two_pi * u[2 * k]
+        out[2 * k] = r * math.cos(theta)
+        out[2 * k + 1] = r * math.sin(theta)
+
+
+@numba.njit(**_OPTS)
+def affine(x, out, std, mean):
+    """out[i] = fma(x[i], std, mean): transformation::normal, contracted."""
+    for i in range(out.size):
+        out[i] = fma(x[i], std, mean)
+
+
+@numba.njit(**_OPTS)
+def exponential(u, out, lambd):
+    """transformation::exponential on the CPU: -1 / lambda * log1p(-u)."""
+    scale = -1.0 / lambd
+    for i in range(out.size):
+        out[i] = scale * math.log1p(-u[i])
+
+
+@numba.njit(**_OPTS)
+def geometric(u, out, p):
+    """transformation::geometric: ceil(log(u) / log1p(-p))."""
+    d = math.log1p(-p)
+    for i in range(out.size):
+        out[i] = math.ceil(math.log(u[i]) / d)
+
+
+@numba.njit(**_OPTS)
+def cauchy(u, out, median, sigma):
+    """transformation::cauchy: median + sigma * tan(pi * (u - 0.5)) (contracted)."""
+    for i in range(out.size):
+        out[i] = fma(sigma, math.tan(math.pi * (u[i] - 0.5)), median)
+
+
+@numba.njit(**_OPTS)
+def log_normal(z, out, mean, std):
+    """transformation::log_normal of normal_distribution(mean, std): exp(fma(z, std, mean))."""
+    for i in range(out.size):
+        out[i] = math.exp(fma(z[i], std, mean))
+
+
+@numba.njit(**_OPTS)
+def randperm_small(words, out):
+    """torch's randperm for n < 2**32 / 20: out = arange(n), then swap out[i] with out[i + words[i] % (n - i)]."""
+    n = out.size
+    for i in range(n):
+        out[i] = i
+    for i in range(n - 1):
+        z = np.int64(words[i] % np.uint64(n - i))
+        t = out[i]
+        out[i] = out[i + z]
+        out[i + z] = t
+
+
+@numba.njit(**_OPTS)
+def randperm_large(words64, out):
+    """torch's inside-out Fisher-Yates for large n, one random64() per element."""
+    for i in range(out.size):
+        z = np.int64(words64[i] % np.uint64(i + 1))
+        out[i] = out[z]
+        out[z] = i
