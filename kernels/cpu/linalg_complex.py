@@ -1,0 +1,422 @@
+"""CPU kernels of the dense factorizations for complex128 batches (B, m, n) (complex64 inputs are computed in
+complex128 and rounded once, as the real kernels do with float32).
+
+Unblocked, one matrix per ``prange`` task; the same algorithms as ntorch.kernels.cpu.linalg with the
+conjugations complex arithmetic needs and LAPACK's complex conventions: LU pivots on |re| + |im| (izamax's
+cabs1), Cholesky A = L L^H with a real positive diagonal, Householder reflectors H = I - tau v v^H with a complex
+tau and a real beta (zlarfg: R's diagonal real), Hermitian eigh through a real symmetric tridiagonal matrix
+(complex Householder reduction, then a diagonal phase scaling), SVD by one-sided Jacobi with complex rotations.
+``info`` as LAPACK: 0, or the 1-based index of the first zero pivot / non positive-definite minor.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .scalar import cdiv
+
+__all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "geqrf",
+           "hermitian_tridiagonal", "tridiagonal_back", "svd_jacobi"]
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
+_PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
+
+
+@njit(**_JIT)
+def _cabs1(z):
+    return abs(z.real) + abs(z.imag)
+
+
+@njit(**_JIT)
+def _lu1(a, piv, info):
+    """zgetf2: partial pivoting on |re| + |im|; a zero pivot is recorded in info and its column left unscaled."""
+    m, n = a.shape
+    for k in range(min(m, n)):
+        p = k
+        best = _cabs1(a[k, k])
+        for i in range(k + 1, m):
+            v = _cabs1(a[i, k])
+            if v > best:
+                best, p = v, i
+        piv[k] = p + 1
+        if p != k:
+            for j in range(n):
+                a[k, j], a[p, j] = a[p, j], a[k, j]
+        d = a[k, k]
+        if d == 0:
+            if info[0] == 0:
+                info[0] = k + 1
+            continue
+        inv = 1.0 / d
+        for i in range(k + 1, m):
+            a[i, k] *= inv
+            lik = a[i, k]
+            if lik != 0:
+                for j in range(k + 1, n):
+                    a[i, j] -= lik * a[k, j]
+
+
+@njit(**_PJIT)
+def lu_factor(a, piv, info):
+    """a (B, m, n) <- getrf's packed L U; piv (B, k) 1-based int32; info (B,)."""
+    for b in prange(a.shape[0]):
+        _lu1(a[b], piv[b], info[b:b + 1])
+
+
+@njit(**_JIT)
+def lu_det(lu, piv, out):
+    """out[b] <- U's diagonal product, negated per row swap."""
+    for b in range(lu.shape[0]):
+        d = 1.0 + 0.0j
+        for i in range(min(lu.shape[1], lu.shape[2])):
+            d *= lu[b, i, i]
+            if piv[b, i] != i + 1:
+                d = -d
+        out[b] = d
+
+
+@njit(**_JIT)
+def lu_slogdet(lu, piv, sign, logabs):
+    """sign[b] <- prod u / |u| (0 for a zero pivot), negated per row swap; logabs[b] <- sum log |u|."""
+    for b in range(lu.shape[0]):
+        sg = 1.0 + 0.0j
+        perm = 1.0
+        la = 0.0
+        for i in range(min(lu.shape[1], lu.shape[2])):
+            u = lu[b, i, i]
+            au = abs(u)
+            sg *= u / au if au != 0.0 else 0.0
+            if piv[b, i] != i + 1:
+                perm = -perm
+            la += math.log(au)
+        sign[b] = sg * perm
+        logabs[b] = la
+
+
+@njit(**_JIT)
+def _lu_solve1(lu, piv, x):
+    n = lu.shape[0]
+    k = x.shape[1]
+    for i in range(n):
+        p = piv[i] - 1
+        if p != i:
+            for j in range(k):
+                x[i, j], x[p, j] = x[p, j], x[i, j]
+    for i in range(n):
+        for t in range(i):
+            lit = lu[i, t]
+            if lit != 0:
+                for j in range(k):
+                    x[i, j] -= lit * x[t, j]
+    for i in range(n - 1, -1, -1):
+        for t in range(i + 1, n):
+            uit = lu[i, t]
+            if uit != 0:
+                for j in range(k):
+                    x[i, j] -= uit * x[t, j]
+        d = lu[i, i]
+        for j in range(k):
+            x[i, j] = cdiv(x[i, j], d)  # a zero pivot gives inf / nan as LAPACK (Numba's / would raise)
+
+
+@njit(**_PJIT)
+def lu_solve(lu, piv, x):
+    """x <- A^-1 x for A = P L U as lu_factor left it."""
+    for b in prange(x.shape[0]):
+        _lu_solve1(lu[b], piv[b], x[b])
+
+
+@njit(**_PJIT)
+def lu_inv(lu, piv, x):
+    """x (B, n, n) <- A^-1 from lu_factor's output (x's contents are overwritten)."""
+    n = lu.shape[1]
+    for b in prange(x.shape[0]):
+        for i in range(n):
+            for j in range(n):
+                x[b, i, j] = 1.0 if i == j else 0.0
+        _lu_solve1(lu[b], piv[b], x[b])
+
+
+@njit(**_JIT)
+def _tri_solve1(a, x, upper, unit):
+    n = a.shape[0]
+    k = x.shape[1]
+    for s in range(n):
+        i = n - 1 - s if upper else s
+        lo, hi = (i + 1, n) if upper else (0, i)
+        for t in range(lo, hi):
+            ait = a[i, t]
+            if ait != 0:
+                for j in range(k):
+                    x[i, j] -= ait * x[t, j]
+        if not unit:
+            d = a[i, i]
+            for j in range(k):
+                x[i, j] = cdiv(x[i, j], d)
+
+
+@njit(**_PJIT)
+def tri_solve(a, x, upper, unit):
+    """x <- T^-1 x, T the upper or lower triangle of a (unit diagonal when unit)."""
+    for b in prange(x.shape[0]):
+        _tri_solve1(a[b], x[b], upper, unit)
+
+
+@njit(**_JIT)
+def _chol1(a, info):
+    """zpotrf (lower): only the lower triangle and the diagonal's real part are read."""
+    n = a.shape[0]
+    for j in range(n):
+        s = a[j, j].real
+        for t in range(j):
+            z = a[j, t]
+            s -= z.real * z.real + z.imag * z.imag
+        if not s > 0.0:
+            info[0] = j + 1
+            break
+        d = math.sqrt(s)
+        a[j, j] = d
+        for i in range(j + 1, n):
+            z = a[i, j]
+            for t in range(j):
+                z -= a[i, t] * a[j, t].conjugate()
+            a[i, j] = z / d
+    for i in range(n):
+        for j in range(i + 1, n):
+            a[i, j] = 0.0
+
+
+@njit(**_PJIT)
+def cholesky(a, info):
+    """a <- L with a = L L^H, from the lower triangle of a (the upper one zeroed)."""
+    for b in prange(a.shape[0]):
+        _chol1(a[b], info[b:b + 1])
+
+
+@njit(**_JIT)
+def _geqrf1(a, tau):
+    """zgeqr2: a <- R on and above the diagonal (real diagonal), v below it (v[i] = 1 implied); tau as zlarfg:
+    H = I - tau v v^H, tau = (beta - alpha) / beta, 0 when alpha is real and the rest of the column zero."""
+    m, n = a.shape
+    w = np.empty(n, a.dtype)
+    for i in range(tau.shape[0]):
+        sig = 0.0
+        for r in range(i + 1, m):
+            z = a[r, i]
+            sig += z.real * z.real + z.imag * z.imag
+        alpha = a[i, i]
+        if sig == 0.0 and alpha.imag == 0.0:
+            tau[i] = 0.0
+            continue
+        beta = -math.copysign(math.sqrt(alpha.real * alpha.real + alpha.imag * alpha.imag + sig), alpha.real)
+        t = (beta - alpha) / beta
+        tau[i] = t
+        scale = 1.0 / (alpha - beta)
+        for r in range(i + 1, m):
+            a[r, i] *= scale
+        a[i, i] = beta
+        tc = t.conjugate()  # a[i:, i+1:] <- H^H a[i:, i+1:] = a - conj(tau) v (v^H a)
+        for j in range(i + 1, n):
+            w[j] = a[i, j]
+        for r in range(i + 1, m):
+            vr = a[r, i].conjugate()
+            for j in range(i + 1, n):
+                w[j] += vr * a[r, j]
+        for j in range(i + 1, n):
+            a[i, j] -= tc * w[j]
+        for r in range(i + 1, m):
+            f = tc * a[r, i]
+            for j in range(i + 1, n):
+                a[r, j] -= f * w[j]
+
+
+@njit(**_PJIT)
+def geqrf(a, tau):
+    """a (B, m, n), tau (B, min(m, n)) <- zgeqrf's compact QR."""
+    for b in prange(a.shape[0]):
+        _geqrf1(a[b], tau[b])
+
+
+@njit(**_JIT)
+def _orgqr1(a, tau, q):
+    """q (m, mc) <- the first mc columns of Q = H_0 ... H_(k-1) from geqrf's a, tau (zung2r, backwards)."""
+    m = a.shape[0]
+    mc = q.shape[1]
+    w = np.empty(mc, a.dtype)
+    for i in range(m):
+        for j in range(mc):
+            q[i, j] = 1.0 if i == j else 0.0
+    for k in range(tau.shape[0] - 1, -1, -1):
+        t = tau[k]
+        if t == 0:
+            continue
+        for j in range(mc):  # q <- (I - t v v^H) q, v = (1, a[k+1:, k])
+            w[j] = q[k, j]
+        for r in range(k + 1, m):
+            vr = a[r, k].conjugate()
+            for j in range(mc):
+                w[j] += vr * q[r, j]
+        for j in range(mc):
+            q[k, j] -= t * w[j]
+        for r in range(k + 1, m):
+            f = t * a[r, k]
+            for j in range(mc):
+                q[r, j] -= f * w[j]
+
+
+@njit(**_PJIT)
+def qr(a, q):
+    """a (B, m, n) <- R (upper; rows past n zero), q (B, m, mc) <- the first mc columns of Q."""
+    m, n = a.shape[1], a.shape[2]
+    k = min(m, n)
+    for b in prange(a.shape[0]):
+        tau = np.zeros(k, a.dtype)
+        _geqrf1(a[b], tau)
+        _orgqr1(a[b], tau, q[b])
+        for i in range(m):
+            for j in range(min(i, n)):
+                a[b, i, j] = 0.0
+
+
+@njit(**_JIT)
+def _hetrd1(a, d, e, q):
+    """Hermitian a (full, both triangles) -> Q^H a Q = T tridiagonal, then a diagonal unitary D making T's
+    off-diagonal real non-negative: d, e (e[i] = T[i+1, i]) real, q <- Q D (so a = q tri(d, e) q^H)."""
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            q[i, j] = 1.0 if i == j else 0.0
+    v = np.empty(n, a.dtype)
+    p = np.empty(n, a.dtype)
+    for k in range(n - 2):
+        sig = 0.0
+        for r in range(k + 2, n):
+            z = a[r, k]
+            sig += z.real * z.real + z.imag * z.imag
+        alpha = a[k + 1, k]
+        if sig == 0.0:
+            continue
+        beta = -math.copysign(math.sqrt(alpha.real * alpha.real + alpha.imag * alpha.imag + sig), alpha.real)
+        tau = (beta - alpha) / beta
+        scale = 1.0 / (alpha - beta)
+        v[k + 1] = 1.0
+        for r in range(k + 2, n):
+            v[r] = a[r, k] * scale
+        # a <- H^H a H on rows / cols k+1.., H = I - tau v v^H: p = tau a v, w = p - (tau/2)(v^H p) v,
+        # a <- a - v w^H - w v^H (as zhetd2)
+        for r in range(k + 1, n):
+            s = 0.0j
+            for c in range(k + 1, n):
+                s += a[r, c] * v[c]
+            p[r] = tau * s
+        vp = 0.0j
+        for r in range(k + 1, n):
+            vp += v[r].conjugate() * p[r]
+        alph = -0.5 * tau.conjugate() * vp
+        for r in range(k + 1, n):
+            p[r] += alph * v[r]
+        for r in range(k + 1, n):
+            for c in range(k + 1, n):
+                a[r, c] -= v[r] * p[c].conjugate() + p[r] * v[c].conjugate()
+        a[k + 1, k] = beta
+        a[k, k + 1] = beta
+        for r in range(k + 2, n):
+            a[r, k] = 0.0
+            a[k, r] = 0.0
+        for r in range(n):  # q <- q H: q - (q v) tau v^H
+            s = 0.0j
+            for c in range(k + 1, n):
+                s += q[r, c] * v[c]
+            s *= tau
+            for c in range(k + 1, n):
+                q[r, c] -= s * v[c].conjugate()
+    for i in range(n):
+        d[i] = a[i, i].real
+    ph = 1.0 + 0.0j
+    for i in range(n - 1):  # D = diag(ph_i): (D^H T D)[i+1, i] = conj(ph_(i+1)) T[i+1, i] ph_i made |T[i+1, i]|
+        z = a[i + 1, i] * ph
+        az = abs(z)
+        e[i] = az
+        ph_next = z / az if az != 0.0 else 1.0 + 0.0j
+        for r in range(n):
+            q[r, i + 1] *= ph_next
+        ph = ph_next
+
+
+@njit(**_PJIT)
+def hermitian_tridiagonal(a, d, e, q):
+    """Batched _hetrd1: a (B, n, n) Hermitian (both triangles filled), d (B, n), e (B, n - 1) real, q (B, n, n)."""
+    for b in prange(a.shape[0]):
+        _hetrd1(a[b], d[b], e[b], q[b])
+
+
+@njit(**_PJIT)
+def tridiagonal_back(q, z, out):
+    """out[b] <- q[b] z[b]: the Hermitian matrix's eigenvectors from the real tridiagonal's."""
+    n = q.shape[1]
+    for b in prange(q.shape[0]):
+        for i in range(n):
+            for j in range(n):
+                s = 0.0j
+                for k in range(n):
+                    s += q[b, i, k] * z[b, k, j]
+                out[b, i, j] = s
+
+
+@njit(**_JIT)
+def _jacobi1(x, v, s):
+    """One-sided Jacobi on the columns of x (m, n), m >= n: x <- x V with orthogonal columns, v <- V (from the
+    identity), s <- the column norms. Each pair is made real by a phase on column q, then rotated."""
+    m, n = x.shape
+    for i in range(n):
+        for j in range(n):
+            v[i, j] = 1.0 if i == j else 0.0
+    eps = 2.220446049250313e-16
+    for sweep in range(80):
+        rotated = False
+        for p in range(n - 1):
+            for qq in range(p + 1, n):
+                al = 0.0
+                be = 0.0
+                g = 0.0j
+                for r in range(m):
+                    xp = x[r, p]
+                    xq = x[r, qq]
+                    al += xp.real * xp.real + xp.imag * xp.imag
+                    be += xq.real * xq.real + xq.imag * xq.imag
+                    g += xp.conjugate() * xq
+                ag = abs(g)
+                if ag == 0.0 or ag <= eps * math.sqrt(al * be):
+                    continue
+                rotated = True
+                ph = g.conjugate() / ag  # x_q * ph has a real positive inner product with x_p
+                zeta = (be - al) / (2.0 * ag)
+                t = (1.0 if zeta >= 0.0 else -1.0) / (abs(zeta) + math.sqrt(1.0 + zeta * zeta))
+                c = 1.0 / math.sqrt(1.0 + t * t)
+                sn = c * t
+                for r in range(m):
+                    xp = x[r, p]
+                    xq = x[r, qq] * ph
+                    x[r, p] = c * xp - sn * xq
+                    x[r, qq] = sn * xp + c * xq
+                for r in range(n):
+                    vp = v[r, p]
+                    vq = v[r, qq] * ph
+                    v[r, p] = c * vp - sn * vq
+                    v[r, qq] = sn * vp + c * vq
+        if not rotated:
+            break
+    for j in range(n):
+        t2 = 0.0
+        for r in range(m):
+            z = x[r, j]
+            t2 += z.real * z.real + z.imag * z.imag
+        s[j] = math.sqrt(t2)
+
+
+@njit(**_PJIT)
+def svd_jacobi(x, v, s):
+    """Batched _jacobi1: x (B, m, n) with m >= n, v (B, n, n), s (B, n) real (unsorted)."""
+    for b in prange(x.shape[0]):
+        _jacobi1(x[b], v[b], s[b])
