@@ -373,7 +373,7 @@ def _jacobi1(x, v, s):
         for j in range(n):
             v[i, j] = 1.0 if i == j else 0.0
     eps = 2.220446049250313e-16
-    for sweep in range(80):
+    for _sweep in range(80):
         rotated = False
         for p in range(n - 1):
             for qq in range(p + 1, n):

@@ -23,7 +23,6 @@ from ..kernels.cpu.matmul import matmul_into
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor, takes_out
 
-
 # This module's nodes whose backward is right for complex tensors (torch's formulas with .mH for .mT; each checked
 # by gradcheck in complex128 in tests/test_linalg_complex.py). Registered here rather than listed in
 # autograd/graph.py's COMPLEX_NODES, which this change does not edit; the set lives there and is read per call.
