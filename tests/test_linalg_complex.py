@@ -162,3 +162,99 @@ def test_lu_family_gradcheck(rng):
     assert gradcheck(lambda x: nt.linalg.lu(x)[1:], (_t(_c(rng, 4, 2), True),))
     assert gradcheck(lambda x, y: nt.linalg.solve_triangular(x, y, upper=False), (a, b))
     assert gradcheck(lambda x, y: nt.linalg.lu_solve(*nt.linalg.lu_factor(x), y, adjoint=True), (a, b))
+
+
+# ---- Cholesky ----
+
+def _hpd(rng, *shape, dt=nt.complex128) -> np.ndarray:
+    x = _c(rng, *shape).astype(np.complex128)
+    return (x @ _mh(x) + shape[-1] * np.eye(shape[-1])).astype(dt.np)
+
+
+@pytest.mark.parametrize("dt", CDTYPES)
+def test_cholesky_family(dt, rng):
+    a = _hpd(rng, 2, 4, 4, dt=dt)
+    ac = a.astype(np.complex128)
+    L = nt.linalg.cholesky(_noncontig(a))
+    assert L.dtype is dt
+    _close(L, np.linalg.cholesky(ac), dt, 10)
+    assert np.all(np.diagonal(L.numpy(), 0, -2, -1).imag == 0)
+    U = nt.linalg.cholesky(_t(a), upper=True)
+    _close(_mh(U.numpy()) @ U.numpy(), ac, dt, 10)
+    _close(nt.linalg.cholesky_ex(_t(a)).L, np.linalg.cholesky(ac), dt, 10)
+    _close(nt.cholesky(_t(a)), np.linalg.cholesky(ac), dt, 10)
+    _close(nt.cholesky_inverse(L), np.linalg.inv(ac), dt, 10)
+    _close(nt.cholesky_inverse(U, upper=True), np.linalg.inv(ac), dt, 10)
+    b = _c(rng, 2, 4, 3, dt=dt)
+    _close(nt.cholesky_solve(_t(b), L), np.linalg.solve(ac, b), dt, 10)
+    _close(nt.cholesky_solve(_t(b), U, upper=True), np.linalg.solve(ac, b), dt, 10)
+    e = nt.linalg.cholesky(nt.zeros(0, 0, dtype=dt))
+    assert e.shape == (0, 0) and e.dtype is dt
+
+
+def test_cholesky_not_positive_definite():
+    a = np.array([[1, 2j], [-2j, 1]], np.complex128)  # Hermitian, eigenvalues -1 and 3
+    with pytest.raises(RuntimeError, match="linalg.cholesky: The factorization could not be completed because the "
+                       "input is not positive-definite \\(the leading minor of order 2 is not positive-definite\\)."):
+        nt.linalg.cholesky(_t(a))
+    assert nt.linalg.cholesky_ex(_t(a)).info.item() == 2
+
+
+def test_cholesky_gradcheck(rng):
+    x = _t(_c(rng, 3, 3), True)
+
+    def hpd(y):
+        return y @ y.mH + 3 * nt.eye(3, dtype=nt.complex128)
+
+    assert gradcheck(lambda y: nt.linalg.cholesky(hpd(y)), (x,))
+    assert gradcheck(lambda y: nt.linalg.cholesky(hpd(y), upper=True), (x,))
+    b = _t(_c(rng, 3, 2), True)
+    assert gradcheck(lambda y, z: nt.cholesky_solve(z, nt.linalg.cholesky(hpd(y))), (x, b))
+
+
+# ---- QR, geqrf, householder_product, ormqr ----
+
+@pytest.mark.parametrize("dt", CDTYPES)
+@pytest.mark.parametrize("shape", [(5, 3), (3, 3), (2, 3, 5), (1, 1), (0, 0), (3, 0)])
+def test_qr(dt, shape, rng):
+    a = _c(rng, *shape, dt=dt)
+    k = min(shape[-2:])
+    for mode in ("reduced", "complete"):
+        Q, R = nt.linalg.qr(_noncontig(a) if a.ndim == 2 else _t(a), mode=mode)
+        assert Q.dtype is dt and R.dtype is dt
+        q, r = Q.numpy(), R.numpy()
+        _close(q @ r, a, dt, 10)
+        _close(_mh(q) @ q, np.broadcast_to(np.eye(q.shape[-1]), q.shape[:-2] + (q.shape[-1],) * 2), dt, 10)
+        _close(np.triu(r), r, dt)
+        assert np.all(np.diagonal(r, 0, -2, -1).imag == 0)  # zgeqrf: R's diagonal real
+        if a.size and mode == "reduced":  # R is unique up to the signs of its (real) diagonal rows
+            _close(np.abs(r), np.abs(np.linalg.qr(a.astype(np.complex128))[1]), dt, 10)
+    assert nt.linalg.qr(_t(a), mode="r").R.shape == tuple(shape[:-2]) + (k, shape[-1])
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 3), (3, 5)])
+def test_geqrf_matches_lapack(shape, rng):
+    a = _c(rng, *shape)
+    g, tau = nt.geqrf(_t(a))
+    h0, tau0 = np.linalg.qr(a, mode="raw")  # LAPACK zgeqrf (h transposed)
+    np.testing.assert_allclose(g.numpy(), h0.T, atol=1e-12)
+    np.testing.assert_allclose(tau.numpy(), tau0, atol=1e-12)
+    Qc = nt.linalg.qr(_t(a), mode="complete").Q.numpy()
+    if shape[0] >= shape[1]:
+        np.testing.assert_allclose(nt.linalg.householder_product(g, tau).numpy(), Qc[:, :shape[1]], atol=1e-12)
+    c = _c(rng, shape[0], 2)
+    for left in (True, False):
+        for tr in (False, True):
+            cm = c if left else c.T
+            q = _mh(Qc) if tr else Qc
+            got = nt.ormqr(g, tau, _t(cm), left=left, transpose=tr).numpy()
+            np.testing.assert_allclose(got, q @ cm if left else cm @ q, atol=1e-12)
+
+
+def test_qr_gradcheck(rng):
+    for shape in [(4, 3), (3, 3), (3, 5)]:
+        assert gradcheck(lambda y: tuple(nt.linalg.qr(y)), (_t(_c(rng, *shape), True),))
+    g, tau = nt.geqrf(_t(_c(rng, 4, 3)))
+    assert gradcheck(nt.linalg.householder_product, (g.requires_grad_(), tau.requires_grad_()))
+    c = _t(_c(rng, 4, 2), True)
+    assert gradcheck(lambda x, t, y: nt.ormqr(x, t, y, transpose=True), (g, tau, c))

@@ -302,7 +302,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803 - torch'
 
 
 def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
-    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^T with v_i the i-th column of A below
+    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^H with v_i the i-th column of A below
     its diagonal and 1 on it (LAPACK's orgqr: Q from geqrf's compact form)."""
     from .ops import creation
 
@@ -322,7 +322,7 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
 
         raise RuntimeError(f"{op}: tau dtype {dtypes.torch_name(tau.dtype)} does not match input dtype "
                            f"{dtypes.torch_name(A.dtype)}")
-    if not A.is_floating_point():
+    if not (A.is_floating_point() or A.is_complex()):
         from . import dtypes
 
         raise NotImplementedError(f"\"orgqr_{A.device.type}\" not implemented for '{dtypes.torch_name(A.dtype)}'")
@@ -331,6 +331,7 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     for i in range(tau.shape[-1]):
         v = A[..., :, i].masked_fill(rows < i, 0.0).masked_fill(rows == i, 1.0)  # (*, m)
         qv = q.matmul(v.unsqueeze(-1))  # (*, m, 1)
-        q = q - (qv * tau[..., i, None, None]).matmul(v.unsqueeze(-2))
+        vh = v.unsqueeze(-2).conj() if v.dtype.is_complex else v.unsqueeze(-2)  # H_i = I - tau v v^H
+        q = q - (qv * tau[..., i, None, None]).matmul(vh)
     out_q = q[..., :, :n]
     return out_q if out is None else out.copy_(out_q)

@@ -28,7 +28,7 @@ from ._util import broadcast_shapes, check_tensor, takes_out
 # autograd/graph.py's COMPLEX_NODES, which this change does not edit; the set lives there and is read per call.
 _COMPLEX_LINALG_NODES = frozenset({
     "LinalgDetBackward0", "LinalgSlogdetBackward0", "LinalgInvExBackward0", "LinalgSolveExBackward0",
-    "LinalgLuBackward0", "LinalgSolveTriangularBackward0",
+    "LinalgLuBackward0", "LinalgSolveTriangularBackward0", "LinalgCholeskyExBackward0", "LinalgQrBackward0",
 })
 _graph.COMPLEX_NODES = _graph.COMPLEX_NODES | _COMPLEX_LINALG_NODES
 
@@ -794,7 +794,10 @@ def _qr_backward(c, gQ, gR):
     def square(gq, gr, q, r):
         M = matmul(r, gr.mH) - matmul(gq.mH, q)
         low = tril(M, -1)
-        sym = low + low.mH + tril(M) - tril(M, -1)  # copy the lower triangle up
+        dg = tril(M) - tril(M, -1)
+        if dg.dtype.is_complex:  # torch: X + X^H - Re(diag X) (R's diagonal is real)
+            dg = (dg + dg.conj()) * 0.5
+        sym = low + low.mH + dg  # copy the lower triangle up
         b = gq + matmul(q, sym)
         return _tri(r, b.mH, True, False).mH  # b R^-T: R X^T = b^T... as R^T is lower: solve X R^T = b
 
