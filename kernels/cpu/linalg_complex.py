@@ -17,7 +17,7 @@ from numba import njit, prange
 from .scalar import cdiv
 
 __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "geqrf",
-           "hermitian_tridiagonal", "tridiagonal_back", "svd_jacobi"]
+           "hermitian_tridiagonal", "tridiagonal_back", "svd_jacobi", "complete_columns"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -420,3 +420,52 @@ def svd_jacobi(x, v, s):
     """Batched _jacobi1: x (B, m, n) with m >= n, v (B, n, n), s (B, n) real (unsorted)."""
     for b in prange(x.shape[0]):
         _jacobi1(x[b], v[b], s[b])
+
+
+@njit(**_JIT)
+def _orthonormalize(u, j):
+    """u[:, j] <- its part orthogonal to u[:, :j] (two Gram-Schmidt passes), normalised; returns the kept
+    fraction of its norm (0 for a zero column)."""
+    m = u.shape[0]
+    n0 = 0.0
+    for r in range(m):
+        z = u[r, j]
+        n0 += z.real * z.real + z.imag * z.imag
+    n0 = math.sqrt(n0)
+    if n0 == 0.0:
+        return 0.0
+    for _ in range(2):
+        for i in range(j):
+            c = 0.0j
+            for r in range(m):
+                c += u[r, i].conjugate() * u[r, j]
+            for r in range(m):
+                u[r, j] -= c * u[r, i]
+    n1 = 0.0
+    for r in range(m):
+        z = u[r, j]
+        n1 += z.real * z.real + z.imag * z.imag
+    n1 = math.sqrt(n1)
+    if n1 > 0.0:
+        for r in range(m):
+            u[r, j] /= n1
+    return n1 / n0
+
+
+@njit(**_PJIT)
+def complete_columns(u, nvalid):
+    """Make the columns of each u[b] (m, r) orthonormal: the first nvalid[b] ones are kept (re-orthogonalised),
+    the others (and any that lost over half its norm) replaced by unit vectors e_i orthogonalised against them
+    (some e_i keeps over 1/sqrt(2m) of its norm, so the search ends)."""
+    m, r = u.shape[1], u.shape[2]
+    thresh = 1.0 / math.sqrt(2.0 * m) if m else 0.0
+    for b in prange(u.shape[0]):
+        nxt = 0
+        for j in range(r):
+            ok = j < nvalid[b] and _orthonormalize(u[b], j) > 0.5
+            while not ok and nxt < m:
+                for t in range(m):
+                    u[b, t, j] = 0.0
+                u[b, nxt, j] = 1.0
+                nxt += 1
+                ok = _orthonormalize(u[b], j) > thresh

@@ -29,6 +29,7 @@ from ._util import broadcast_shapes, check_tensor, takes_out
 _COMPLEX_LINALG_NODES = frozenset({
     "LinalgDetBackward0", "LinalgSlogdetBackward0", "LinalgInvExBackward0", "LinalgSolveExBackward0",
     "LinalgLuBackward0", "LinalgSolveTriangularBackward0", "LinalgCholeskyExBackward0", "LinalgQrBackward0",
+    "LinalgEighBackward0", "LinalgSvdBackward0",
 })
 _graph.COMPLEX_NODES = _graph.COMPLEX_NODES | _COMPLEX_LINALG_NODES
 
@@ -821,7 +822,9 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     a = _host(A, "linalg.eigh")
     nb, n, _ = a.shape
-    if type(a) is np.ndarray:
+    if a.dtype == np.complex128:
+        w, vec = _eigh_complex(a, UPLO)
+    elif type(a) is np.ndarray:
         low = np.tril(a) if UPLO == "L" else np.triu(a).transpose(0, 2, 1)
         a = np.ascontiguousarray(low + np.tril(low, -1).transpose(0, 2, 1))
         vec = np.empty_like(a)
@@ -831,10 +834,34 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
         vec, w = _work((nb, n, n), a), _work((nb, n), a)
         _kernel("eigh", a)(a, vec, w, _work((nb, n), a), UPLO == "L")
     batch = tuple(A.shape[:-2])
-    L, V = _wrap(w, batch + (n,), A.dtype), _wrap(vec, tuple(A.shape), A.dtype)
+    L, V = _wrap(w, batch + (n,), A.dtype.to_real()), _wrap(vec, tuple(A.shape), A.dtype)
     if needs_graph(A):
         record("LinalgEighBackward0", _eigh_backward, (A,), (L, V), (L, V))
     return eigh_result(L, V)
+
+
+def _eigh_complex(a: np.ndarray, uplo: str):
+    """Eigenvalues (B, n) and eigenvectors (B, n, n) of the Hermitian matrices whose UPLO triangle is in a
+    (complex128; the diagonal's imaginary part ignored, as LAPACK): a unitary reduction to a real symmetric
+    tridiagonal T (KZ.hermitian_tridiagonal), T's eigenpairs by the real eigh kernel, then back to a's basis."""
+    nb, n, _ = a.shape
+    low = np.tril(a, -1) if uplo == "L" else np.conj(np.triu(a, 1)).transpose(0, 2, 1)
+    full = low + np.conj(low).transpose(0, 2, 1)
+    idx = np.arange(n)
+    full[:, idx, idx] = a[:, idx, idx].real
+    d, e = np.empty((nb, n)), np.empty((nb, max(n - 1, 0)))
+    q = np.empty_like(full)
+    if full.size:
+        KZ.hermitian_tridiagonal(full, d, e, q)
+    t = np.zeros((nb, n, n))
+    t[:, idx, idx] = d
+    t[:, idx[1:], idx[:-1]] = e
+    t[:, idx[:-1], idx[1:]] = e
+    z, w = np.empty_like(t), np.empty((nb, n))
+    K.eigh(t, z, w)
+    vec = np.empty_like(full)
+    KZ.tridiagonal_back(q, z.astype(np.complex128), vec)
+    return w, vec
 
 
 def _eigh_backward(c, gL, gV):
@@ -873,6 +900,8 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
 def _svd(A: Tensor, full: bool, op: str, vectors: bool = True):
     """(U, S, Vh) of A's batch. CPU: scaled to unit size, preconditioned (_svd_preconditioner), then Jacobi.
     vectors=False (singular values only, for an A that needs no graph): U and Vh are None on the CPU."""
+    if A.dtype.is_complex:
+        return _svd_complex(A, full, op, vectors)
     a = _host(A, op)
     nb, m, n = a.shape
     k = min(m, n)
@@ -907,6 +936,49 @@ def _svd(A: Tensor, full: bool, op: str, vectors: bool = True):
     batch = tuple(A.shape[:-2])
     U = _wrap(u, batch + u.shape[1:], A.dtype)
     S = _wrap(s, batch + (k,), A.dtype)
+    Vh = _wrap(vh, batch + vh.shape[1:], A.dtype)
+    if needs_graph(A):
+        record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh), (U, S, Vh))
+    return U, S, Vh
+
+
+def _svd_complex(A: Tensor, full: bool, op: str, vectors: bool):
+    """_svd for complex A: one-sided Jacobi (KZ.svd_jacobi) on the columns of A (of A^H when A is wide), scaled
+    to unit size; U = the columns over their norms, completed to orthonormal ones (rank-deficient A, full)."""
+    a = _host(A, op)
+    nb, m, n = a.shape
+    k = min(m, n)
+    tall = m >= n
+    big = max(m, n)
+    finite = np.isfinite(a).all(axis=(1, 2))
+    if not finite.all():
+        raise LinAlgError(f"{op}: {_batch_prefix(A, int(np.argmin(finite)))}The algorithm failed to converge "
+                          "because the input matrix contained non-finite values.")
+    x = a if tall else np.ascontiguousarray(np.conj(a).transpose(0, 2, 1))  # (B, big, k)
+    mag = np.abs(x).max(axis=(1, 2)) if x.size else np.zeros(nb)
+    exps = np.where(mag > 0, np.frexp(mag)[1], 0)
+    x *= np.ldexp(1.0, -exps)[:, None, None]
+    v, s = np.empty((nb, k, k), np.complex128), np.empty((nb, k))
+    if x.size:
+        KZ.svd_jacobi(x, v, s)
+    order = np.argsort(-s, axis=1, kind="stable")
+    s = np.take_along_axis(s, order, 1)
+    batch = tuple(A.shape[:-2])
+    S = _wrap(np.ldexp(s, exps[:, None]), batch + (k,), A.dtype.to_real())
+    if not vectors:
+        return None, S, None
+    x = np.take_along_axis(x, order[:, None, :], 2)
+    v = np.ascontiguousarray(np.take_along_axis(v, order[:, None, :], 2))
+    r = big if full else k
+    u = np.zeros((nb, big, r), np.complex128)
+    with np.errstate(all="ignore"):
+        u[:, :, :k] = np.where(s[:, None, :] > 0, x / s[:, None, :], 0)
+    KZ.complete_columns(u, np.count_nonzero(s > 0, axis=1))
+    if tall:  # A = u S v^H
+        uu, vh = u, np.conj(v).transpose(0, 2, 1)
+    else:  # A^H = u S v^H  =>  A = v S u^H
+        uu, vh = v, np.conj(u).transpose(0, 2, 1)
+    U = _wrap(uu, batch + uu.shape[1:], A.dtype)
     Vh = _wrap(vh, batch + vh.shape[1:], A.dtype)
     if needs_graph(A):
         record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh), (U, S, Vh))
@@ -969,6 +1041,8 @@ def _svd_backward(c, gU, gS, gVh):
     eye = _eye_like(k, S)
     E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye
     gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E * (1 - eye) + diag_embed(gS)
+    if gA.dtype.is_complex:  # torch: the gauge term i Im(diag(U^H gU)) / S (UhgU is skew: diag 2i Im)
+        gA = gA + diag_embed(_diag(UhgU) / (2 * S))
     if m > k:
         gA = matmul(U, gA)
         gUSinv = gU / S.unsqueeze(-2)
