@@ -258,3 +258,127 @@ def test_qr_gradcheck(rng):
     assert gradcheck(nt.linalg.householder_product, (g.requires_grad_(), tau.requires_grad_()))
     c = _t(_c(rng, 4, 2), True)
     assert gradcheck(lambda x, t, y: nt.ormqr(x, t, y, transpose=True), (g, tau, c))
+
+
+# ---- eigh, eigvalsh ----
+
+@pytest.mark.parametrize("dt", CDTYPES)
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 40])
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh(dt, n, uplo, rng):
+    a = _c(rng, 2, n, n, dt=dt)  # not Hermitian: only the UPLO triangle (and the diagonal's real part) is read
+    w0 = np.linalg.eigvalsh(a.astype(np.complex128), UPLO=uplo)
+    tri = np.tril(a, -1) if uplo == "L" else _mh(np.triu(a, 1))
+    h = (tri + _mh(tri)).astype(np.complex128) + np.real(np.diagonal(a, 0, -2, -1))[..., None] * np.eye(n)
+    L, V = nt.linalg.eigh(_t(a) if n != 5 else _noncontig(a), UPLO=uplo)
+    assert L.dtype is dt.to_real() and V.dtype is dt
+    _close(L, w0, dt, 100)
+    v = V.numpy().astype(np.complex128)
+    _close(v @ (L.numpy()[..., None] * _mh(v)), h, dt, 100)
+    _close(_mh(v) @ v, np.broadcast_to(np.eye(n), v.shape), dt, 100)
+    ev = nt.linalg.eigvalsh(_t(a), UPLO=uplo)
+    assert ev.dtype is dt.to_real()
+    _close(ev, w0, dt, 100)
+
+
+def test_eigh_gradcheck(rng):
+    x = _t(_c(rng, 3, 3), True)
+
+    def f(y):  # eigenvalues and the first eigenvector's projector: invariant under the eigenvectors' phases
+        L, V = nt.linalg.eigh(y + y.mH)
+        return L, V[:, :1] @ V[:, :1].mH
+
+    assert gradcheck(f, (x,))
+    assert gradcheck(lambda y: nt.linalg.eigvalsh(y + y.mH), (x,))
+
+
+# ---- svd, svdvals and what is built on them ----
+
+@pytest.mark.parametrize("dt", CDTYPES)
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (3, 0), (4, 4), (6, 3), (3, 6), (2, 5, 4), (40, 30)])
+def test_svd(dt, shape, rng):
+    a = _c(rng, *shape, dt=dt)
+    k = min(shape[-2:])
+    s0 = np.linalg.svd(a.astype(np.complex128), compute_uv=False) if a.size else np.zeros(shape[:-2] + (k,))
+    for full in (False, True):
+        U, S, Vh = nt.linalg.svd(_t(a) if a.ndim > 2 else _noncontig(a), full_matrices=full)
+        assert S.dtype is dt.to_real() and U.dtype is dt and Vh.dtype is dt
+        assert U.shape == shape[:-1] + (shape[-2] if full else k,)
+        assert Vh.shape == shape[:-2] + (shape[-1] if full else k, shape[-1])
+        u, s, vh = (x.numpy().astype(np.complex128) for x in (U, S, Vh))
+        _close(s.real, s0, dt, 100)
+        _close((u[..., :, :k] * s[..., None, :]) @ vh[..., :k, :], a, dt, 100)
+        _close(_mh(u) @ u, np.broadcast_to(np.eye(u.shape[-1]), u.shape[:-2] + (u.shape[-1],) * 2), dt, 100)
+        _close(vh @ _mh(vh), np.broadcast_to(np.eye(vh.shape[-2]), vh.shape[:-1] + (vh.shape[-2],)), dt, 100)
+    sv = nt.linalg.svdvals(_t(a))
+    assert sv.dtype is dt.to_real()
+    _close(sv, s0, dt, 100)
+
+
+def test_svd_rank_deficient(rng):
+    a = _c(rng, 5, 2) @ _c(rng, 2, 4)
+    U, S, Vh = nt.linalg.svd(_t(a))
+    u = U.numpy()
+    np.testing.assert_allclose(_mh(u) @ u, np.eye(5), atol=1e-12)
+    np.testing.assert_allclose((u[:, :4] * S.numpy()) @ Vh.numpy(), a, atol=1e-12)
+    assert nt.linalg.matrix_rank(_t(a)).item() == 2
+    h = a @ _mh(a)
+    assert nt.linalg.matrix_rank(_t(h), hermitian=True).item() == 2
+    np.testing.assert_allclose(nt.linalg.pinv(_t(a)).numpy(), np.linalg.pinv(a), atol=1e-12)
+    np.testing.assert_allclose(nt.linalg.pinv(_t(h), hermitian=True).numpy(), np.linalg.pinv(h), atol=1e-10)
+
+
+def test_svd_non_finite():
+    a = np.array([[1, np.nan], [0, 1j]], np.complex128)
+    with pytest.raises(RuntimeError, match="linalg.svd: The algorithm failed to converge because the input matrix "
+                       "contained non-finite values."):
+        nt.linalg.svd(_t(a))
+
+
+@pytest.mark.parametrize("dt", CDTYPES)
+def test_svd_derived(dt, rng):
+    m = _c(rng, 2, 4, 4, dt=dt)
+    mc = m.astype(np.complex128)
+    _close(nt.linalg.cond(_t(m)), np.linalg.cond(mc), dt, 1000)
+    _close(nt.linalg.cond(_t(m), "fro"), np.linalg.cond(mc, "fro"), dt, 1000)
+    for o in ("nuc", 2, -2, "fro", 1, -1, np.inf):
+        got = nt.linalg.matrix_norm(_t(m), o)
+        assert got.dtype is dt.to_real()
+        _close(got, np.linalg.norm(mc, o, axis=(-2, -1)), dt, 100)
+    a, b = _c(rng, 6, 3, dt=dt), _c(rng, 6, 2, dt=dt)
+    x0, res0, _, sv0 = np.linalg.lstsq(a.astype(np.complex128), b.astype(np.complex128), rcond=None)
+    for drv in ("gels", "gelsy", "gelsd", "gelss"):
+        r = nt.linalg.lstsq(_t(a), _t(b), driver=drv)
+        _close(r.solution, x0, dt, 100)
+        assert r.residuals.dtype is dt.to_real() and r.singular_values.dtype is dt.to_real()
+        if drv in ("gels", "gelsd", "gelss"):
+            _close(r.residuals, res0, dt, 100)
+        if drv in ("gelsd", "gelss"):
+            _close(r.singular_values, sv0, dt, 100)
+
+
+@pytest.mark.parametrize("dt", CDTYPES)
+def test_matrix_exp(dt, rng):
+    m = _c(rng, 2, 3, 3, dt=dt) * 2
+    w, v = np.linalg.eig(m.astype(np.complex128))  # a random matrix is diagonalizable
+    want = (v * np.exp(w)[..., None, :]) @ np.linalg.inv(v)
+    got = nt.linalg.matrix_exp(_t(m))
+    assert got.dtype is dt
+    _close(got, want, dt, 1000)
+
+
+def test_svd_family_gradcheck(rng):
+    for shape in [(3, 3), (4, 3), (3, 4)]:
+        x = _t(_c(rng, *shape), True)
+
+        def f(y):  # S and u_1 v_1^H: invariant under the singular vectors' phases
+            U, S, Vh = nt.linalg.svd(y, full_matrices=False)
+            return S, U[:, :1] @ Vh[:1, :]
+
+        assert gradcheck(f, (x,))
+        assert gradcheck(nt.linalg.svdvals, (x,))
+        assert gradcheck(nt.linalg.pinv, (x,))
+    x = _t(_c(rng, 3, 3), True)
+    assert gradcheck(lambda y: nt.linalg.matrix_norm(y, "nuc"), (x,))
+    assert gradcheck(nt.linalg.cond, (x,))
+    assert gradcheck(nt.linalg.matrix_exp, (x,))
