@@ -382,3 +382,29 @@ def test_svd_family_gradcheck(rng):
     assert gradcheck(lambda y: nt.linalg.matrix_norm(y, "nuc"), (x,))
     assert gradcheck(nt.linalg.cond, (x,))
     assert gradcheck(nt.linalg.matrix_exp, (x,))
+
+
+# ---- ldl_factor / ldl_solve (complex symmetric: zsytrf / zsytrs) ----
+
+@pytest.mark.parametrize("dt", CDTYPES)
+@pytest.mark.parametrize("n", [1, 2, 5, 8])
+def test_ldl_complex_symmetric(dt, n, rng):
+    x = _c(rng, 3, n, n).astype(np.complex128)
+    a = x + np.swapaxes(x, -1, -2)  # symmetric, not Hermitian
+    a[1, 0, 0] = 1e-3  # a small leading entry: Bunch-Kaufman takes 2x2 pivots
+    a = a.astype(dt.np)
+    LD, piv = nt.linalg.ldl_factor(_t(a))
+    assert LD.dtype is dt and piv.dtype is nt.int32
+    np.testing.assert_array_equal(np.triu(LD.numpy(), 1), 0)
+    b = _c(rng, 3, n, 2, dt=dt)
+    xs = nt.linalg.ldl_solve(LD, piv, _t(b)).numpy().astype(np.complex128)
+    _close(a.astype(np.complex128) @ xs, b, dt, 100)
+    if n == 8:
+        assert (piv.numpy() < 0).any()  # the 2x2 blocks were exercised
+
+
+def test_ldl_complex_errors():
+    z = np.zeros((2, 2), np.complex128)
+    assert nt.linalg.ldl_factor_ex(_t(z)).info.item() == 1
+    with pytest.raises(NotImplementedError, match="hermitian=True for complex input is not implemented"):
+        nt.linalg.ldl_factor(_t(z + np.eye(2)), hermitian=True)

@@ -17,7 +17,8 @@ from numba import njit, prange
 from .scalar import cdiv
 
 __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "geqrf",
-           "hermitian_tridiagonal", "tridiagonal_back", "svd_jacobi", "complete_columns"]
+           "hermitian_tridiagonal", "tridiagonal_back", "svd_jacobi", "complete_columns",
+           "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -469,3 +470,176 @@ def complete_columns(u, nvalid):
                 u[b, nxt, j] = 1.0
                 nxt += 1
                 ok = _orthonormalize(u[b], j) > thresh
+
+
+# ---- LDL^T of a complex symmetric (not Hermitian) matrix: zsytf2 / zsytrs (uplo 'L') ----
+
+@njit(**_JIT)
+def _swap_sym_lower(a, kk, kp):
+    """Interchange rows and columns kk < kp of the trailing lower triangle (zsytf2's swap: no conjugation)."""
+    n = a.shape[0]
+    for i in range(kp + 1, n):
+        a[i, kk], a[i, kp] = a[i, kp], a[i, kk]
+    for j in range(kk + 1, kp):
+        a[j, kk], a[kp, j] = a[kp, j], a[j, kk]
+    a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+
+
+@njit(**_JIT)
+def _ldl1(a, piv, info):
+    """zsytf2 (uplo 'L'): Bunch-Kaufman A = L D L^T (transpose, not ^H) with |re| + |im| magnitudes; the real
+    kernel's steps and storage (1-based piv, -p on both rows of a 2x2 block, strict upper triangle zeroed)."""
+    n = a.shape[0]
+    alpha = (1.0 + math.sqrt(17.0)) / 8.0
+    w1 = np.empty(n, a.dtype)
+    w2 = np.empty(n, a.dtype)
+    info[0] = 0
+    k = 0
+    while k < n:
+        kstep = 1
+        absakk = _cabs1(a[k, k])
+        imax = k
+        colmax = 0.0
+        for i in range(k + 1, n):
+            if _cabs1(a[i, k]) > colmax:
+                colmax = _cabs1(a[i, k])
+                imax = i
+        if max(absakk, colmax) == 0.0 or absakk != absakk:
+            if info[0] == 0:
+                info[0] = k + 1
+            kp = k
+        else:
+            if absakk >= alpha * colmax:
+                kp = k
+            else:
+                rowmax = 0.0
+                for j in range(k, imax):
+                    rowmax = max(rowmax, _cabs1(a[imax, j]))
+                for j in range(imax + 1, n):
+                    rowmax = max(rowmax, _cabs1(a[j, imax]))
+                if absakk >= alpha * colmax * (colmax / rowmax):
+                    kp = k
+                elif _cabs1(a[imax, imax]) >= alpha * rowmax:
+                    kp = imax
+                else:
+                    kp = imax
+                    kstep = 2
+            kk = k + kstep - 1
+            if kp != kk:
+                _swap_sym_lower(a, kk, kp)
+                if kstep == 2:
+                    a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+            if kstep == 1:
+                d11 = cdiv(1.0 + 0.0j, a[k, k])
+                for j in range(k + 1, n):
+                    w1[j] = d11 * a[j, k]
+                for i in range(k + 1, n):
+                    f = a[i, k]
+                    for j in range(k + 1, i + 1):
+                        a[i, j] -= f * w1[j]
+                for i in range(k + 1, n):
+                    a[i, k] = w1[i]
+            elif k < n - 2:
+                d21 = a[k + 1, k]
+                d11 = cdiv(a[k + 1, k + 1], d21)
+                d22 = cdiv(a[k, k], d21)
+                t = cdiv(1.0 + 0.0j, d11 * d22 - 1.0)
+                d21 = cdiv(t, d21)
+                for j in range(k + 2, n):
+                    w1[j] = d21 * (d11 * a[j, k] - a[j, k + 1])
+                    w2[j] = d21 * (d22 * a[j, k + 1] - a[j, k])
+                for i in range(k + 2, n):
+                    f1, f2 = a[i, k], a[i, k + 1]
+                    for j in range(k + 2, i + 1):
+                        a[i, j] -= f1 * w1[j] + f2 * w2[j]
+                for j in range(k + 2, n):
+                    a[j, k] = w1[j]
+                    a[j, k + 1] = w2[j]
+        if kstep == 1:
+            piv[k] = kp + 1
+        else:
+            piv[k] = -(kp + 1)
+            piv[k + 1] = -(kp + 1)
+        k += kstep
+    for i in range(n):
+        for j in range(i + 1, n):
+            a[i, j] = 0.0
+
+
+@njit(**_PJIT)
+def ldl_factor(a, piv, info):
+    """a (B, n, n) <- LD, piv (B, n) <- zsytrf's pivots, info (B,) <- LAPACK's info."""
+    for b in prange(a.shape[0]):
+        _ldl1(a[b], piv[b], info[b:b + 1])
+
+
+@njit(**_JIT)
+def _swap_rows2(x, i, j):
+    for c in range(x.shape[1]):
+        x[i, c], x[j, c] = x[j, c], x[i, c]
+
+
+@njit(**_JIT)
+def _ldl_solve1(a, piv, x):
+    """zsytrs (uplo 'L'): x <- A^-1 x from zsytrf's LD and pivots."""
+    n, nr = x.shape
+    k = 0
+    while k < n:  # L D y = P b
+        if piv[k] > 0:
+            kp = piv[k] - 1
+            if kp != k:
+                _swap_rows2(x, k, kp)
+            for i in range(k + 1, n):
+                f = a[i, k]
+                for c in range(nr):
+                    x[i, c] -= f * x[k, c]
+            d = a[k, k]
+            for c in range(nr):
+                x[k, c] = cdiv(x[k, c], d)
+            k += 1
+        else:
+            kp = -piv[k] - 1
+            if kp != k + 1:
+                _swap_rows2(x, k + 1, kp)
+            for i in range(k + 2, n):
+                f0, f1 = a[i, k], a[i, k + 1]
+                for c in range(nr):
+                    x[i, c] -= f0 * x[k, c] + f1 * x[k + 1, c]
+            akm1k = a[k + 1, k]
+            akm1 = cdiv(a[k, k], akm1k)
+            ak = cdiv(a[k + 1, k + 1], akm1k)
+            denom = akm1 * ak - 1.0
+            for c in range(nr):
+                bkm1 = cdiv(x[k, c], akm1k)
+                bk = cdiv(x[k + 1, c], akm1k)
+                x[k, c] = cdiv(ak * bkm1 - bk, denom)
+                x[k + 1, c] = cdiv(akm1 * bk - bkm1, denom)
+            k += 2
+    k = n - 1
+    while k >= 0:  # L^T P^T x = y
+        if piv[k] > 0:
+            for i in range(k + 1, n):
+                f = a[i, k]
+                for c in range(nr):
+                    x[k, c] -= f * x[i, c]
+            kp = piv[k] - 1
+            if kp != k:
+                _swap_rows2(x, k, kp)
+            k -= 1
+        else:
+            for i in range(k + 1, n):
+                f0, f1 = a[i, k], a[i, k - 1]
+                for c in range(nr):
+                    x[k, c] -= f0 * x[i, c]
+                    x[k - 1, c] -= f1 * x[i, c]
+            kp = -piv[k] - 1
+            if kp != k:
+                _swap_rows2(x, k, kp)
+            k -= 2
+
+
+@njit(**_PJIT)
+def ldl_solve(a, piv, x):
+    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n)."""
+    for b in prange(a.shape[0]):
+        _ldl_solve1(a[b], piv[b], x[b])
