@@ -152,6 +152,9 @@ def test_solve_triangular(dt, upper, rng):
 def test_lu_family_gradcheck(rng):
     a, b = _t(_c(rng, 3, 3), True), _t(_c(rng, 3, 2), True)
     assert gradcheck(nt.linalg.det, (a,))
+    singular = np.zeros((3, 3), np.complex128)
+    singular[0, 0], singular[1, 1] = 1 + 1j, 2j  # det exactly 0: the SVD form of the cofactors
+    assert gradcheck(nt.linalg.det, (_t(singular, True),))
     assert gradcheck(lambda x: tuple(nt.linalg.slogdet(x)), (a,))
     assert gradcheck(nt.logdet, (a,))
     assert gradcheck(nt.linalg.inv, (a,))

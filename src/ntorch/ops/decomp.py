@@ -246,7 +246,7 @@ def _det_backward(c, g):
     ones = S[..., :1] * 0 + 1
     before = cumprod(cat([ones, S[..., :-1]], -1), -1)  # prod_(j < i) s_j
     after = flip(cumprod(flip(cat([S[..., 1:], ones], -1), (-1,)), -1), (-1,))  # prod_(j > i) s_j
-    signs = (det(U.detach()) * det(Vh.detach())).unsqueeze(-1).unsqueeze(-1)
+    signs = (det(U.detach()) * det(Vh.detach())).conj().unsqueeze(-1).unsqueeze(-1)  # complex: conj(cof(A))
     return (gd * signs * matmul(U * (before * after).unsqueeze(-2), Vh),)
 
 
