@@ -387,27 +387,31 @@ def test_svd_family_gradcheck(rng):
     assert gradcheck(nt.linalg.matrix_exp, (x,))
 
 
-# ---- ldl_factor / ldl_solve (complex symmetric: zsytrf / zsytrs) ----
+# ---- ldl_factor / ldl_solve (complex symmetric: zsytrf / zsytrs; Hermitian: zhetrf / zhetrs) ----
 
 @pytest.mark.parametrize("dt", CDTYPES)
 @pytest.mark.parametrize("n", [1, 2, 5, 8])
-def test_ldl_complex_symmetric(dt, n, rng):
+@pytest.mark.parametrize("hermitian", [False, True])
+def test_ldl_complex(dt, n, hermitian, rng):
     x = _c(rng, 3, n, n).astype(np.complex128)
-    a = x + np.swapaxes(x, -1, -2)  # symmetric, not Hermitian
-    a[1, 0, 0] = 1e-3  # a small leading entry: Bunch-Kaufman takes 2x2 pivots
+    a = x + (_mh(x) if hermitian else np.swapaxes(x, -1, -2))
+    idx = np.arange(n)
+    a[:, idx, idx] = 1e-3  # a small diagonal: Bunch-Kaufman takes 2x2 pivots
     a = a.astype(dt.np)
-    LD, piv = nt.linalg.ldl_factor(_t(a))
+    LD, piv = nt.linalg.ldl_factor(_t(a), hermitian=hermitian)
     assert LD.dtype is dt and piv.dtype is nt.int32
-    np.testing.assert_array_equal(np.triu(LD.numpy(), 1), 0)
+    ld = LD.numpy()
+    np.testing.assert_array_equal(np.triu(ld, 1), 0)
+    if hermitian:  # zhetrf: D's diagonal real
+        np.testing.assert_array_equal(np.diagonal(ld, 0, -2, -1).imag, 0)
     b = _c(rng, 3, n, 2, dt=dt)
-    xs = nt.linalg.ldl_solve(LD, piv, _t(b)).numpy().astype(np.complex128)
-    _close(a.astype(np.complex128) @ xs, b, dt, 100)
-    if n == 8:
+    xs = nt.linalg.ldl_solve(LD, piv, _t(b), hermitian=hermitian).numpy().astype(np.complex128)
+    _close(a.astype(np.complex128) @ xs, b, dt, 1000)
+    if n > 1:
         assert (piv.numpy() < 0).any()  # the 2x2 blocks were exercised
 
 
-def test_ldl_complex_errors():
+def test_ldl_complex_singular():
     z = np.zeros((2, 2), np.complex128)
     assert nt.linalg.ldl_factor_ex(_t(z)).info.item() == 1
-    with pytest.raises(NotImplementedError, match="hermitian=True for complex input is not implemented"):
-        nt.linalg.ldl_factor(_t(z + np.eye(2)), hermitian=True)
+    assert nt.linalg.ldl_factor_ex(_t(z), hermitian=True).info.item() == 1

@@ -472,23 +472,37 @@ def complete_columns(u, nvalid):
                 ok = _orthonormalize(u[b], j) > thresh
 
 
-# ---- LDL^T of a complex symmetric (not Hermitian) matrix: zsytf2 / zsytrs (uplo 'L') ----
+# ---- LDL^T of a complex symmetric matrix (zsytf2 / zsytrs) or a Hermitian one (zhetf2 / zhetrs), uplo 'L' ----
 
 @njit(**_JIT)
-def _swap_sym_lower(a, kk, kp):
-    """Interchange rows and columns kk < kp of the trailing lower triangle (zsytf2's swap: no conjugation)."""
+def _swap_sym_lower(a, kk, kp, herm):
+    """Interchange rows and columns kk < kp of the trailing lower triangle (zhetf2's swap conjugates the
+    entries that cross the diagonal and keeps the diagonal real)."""
     n = a.shape[0]
     for i in range(kp + 1, n):
         a[i, kk], a[i, kp] = a[i, kp], a[i, kk]
-    for j in range(kk + 1, kp):
-        a[j, kk], a[kp, j] = a[kp, j], a[j, kk]
-    a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+    if herm:
+        for j in range(kk + 1, kp):
+            a[j, kk], a[kp, j] = a[kp, j].conjugate(), a[j, kk].conjugate()
+        a[kp, kk] = a[kp, kk].conjugate()
+        a[kk, kk], a[kp, kp] = a[kp, kp].real, a[kk, kk].real
+    else:
+        for j in range(kk + 1, kp):
+            a[j, kk], a[kp, j] = a[kp, j], a[j, kk]
+        a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
 
 
 @njit(**_JIT)
-def _ldl1(a, piv, info):
-    """zsytf2 (uplo 'L'): Bunch-Kaufman A = L D L^T (transpose, not ^H) with |re| + |im| magnitudes; the real
-    kernel's steps and storage (1-based piv, -p on both rows of a 2x2 block, strict upper triangle zeroed)."""
+def _dmag(z, herm):
+    """The diagonal's magnitude for the pivot tests: |re| (Hermitian: the diagonal is real) or |re| + |im|."""
+    return abs(z.real) if herm else _cabs1(z)
+
+
+@njit(**_JIT)
+def _ldl1(a, piv, info, herm):
+    """Bunch-Kaufman (uplo 'L') with |re| + |im| magnitudes: A = L D L^T (zsytf2) or, when herm, A = L D L^H
+    with a real diagonal (zhetf2); the real kernel's storage (1-based piv, -p on both rows of a 2x2 block,
+    strict upper triangle zeroed)."""
     n = a.shape[0]
     alpha = (1.0 + math.sqrt(17.0)) / 8.0
     w1 = np.empty(n, a.dtype)
@@ -497,7 +511,7 @@ def _ldl1(a, piv, info):
     k = 0
     while k < n:
         kstep = 1
-        absakk = _cabs1(a[k, k])
+        absakk = _dmag(a[k, k], herm)
         imax = k
         colmax = 0.0
         for i in range(k + 1, n):
@@ -508,6 +522,8 @@ def _ldl1(a, piv, info):
             if info[0] == 0:
                 info[0] = k + 1
             kp = k
+            if herm:
+                a[k, k] = a[k, k].real
         else:
             if absakk >= alpha * colmax:
                 kp = k
@@ -519,17 +535,52 @@ def _ldl1(a, piv, info):
                     rowmax = max(rowmax, _cabs1(a[j, imax]))
                 if absakk >= alpha * colmax * (colmax / rowmax):
                     kp = k
-                elif _cabs1(a[imax, imax]) >= alpha * rowmax:
+                elif _dmag(a[imax, imax], herm) >= alpha * rowmax:
                     kp = imax
                 else:
                     kp = imax
                     kstep = 2
             kk = k + kstep - 1
             if kp != kk:
-                _swap_sym_lower(a, kk, kp)
+                _swap_sym_lower(a, kk, kp, herm)
                 if kstep == 2:
+                    if herm:
+                        a[k, k] = a[k, k].real
                     a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
-            if kstep == 1:
+            elif herm:
+                a[k, k] = a[k, k].real
+                if kstep == 2:
+                    a[k + 1, k + 1] = a[k + 1, k + 1].real
+            if herm and kstep == 1:  # A <- A - r1 x x^H (zher), L's column = r1 x
+                r1 = 1.0 / a[k, k].real
+                for i in range(k + 1, n):
+                    f = a[i, k] * r1
+                    for j in range(k + 1, i + 1):
+                        a[i, j] -= f * a[j, k].conjugate()
+                    a[i, i] = a[i, i].real
+                for i in range(k + 1, n):
+                    a[i, k] *= r1
+            elif herm:
+                if k < n - 2:
+                    z = a[k + 1, k]
+                    d = abs(z)
+                    d11 = a[k + 1, k + 1].real / d
+                    d22 = a[k, k].real / d
+                    tt = 1.0 / (d11 * d22 - 1.0)
+                    d21 = z / d
+                    d = tt / d
+                    for j in range(k + 2, n):
+                        w1[j] = d * (d11 * a[j, k] - d21 * a[j, k + 1])
+                        w2[j] = d * (d22 * a[j, k + 1] - d21.conjugate() * a[j, k])
+                    for i in range(k + 2, n):
+                        f1, f2 = a[i, k], a[i, k + 1]
+                        for j in range(k + 2, i + 1):
+                            a[i, j] -= f1 * w1[j].conjugate() + f2 * w2[j].conjugate()
+                        a[i, i] = a[i, i].real
+                    for j in range(k + 2, n):
+                        a[j, k] = w1[j]
+                        a[j, k + 1] = w2[j]
+            elif kstep == 1:
                 d11 = cdiv(1.0 + 0.0j, a[k, k])
                 for j in range(k + 1, n):
                     w1[j] = d11 * a[j, k]
@@ -567,10 +618,10 @@ def _ldl1(a, piv, info):
 
 
 @njit(**_PJIT)
-def ldl_factor(a, piv, info):
-    """a (B, n, n) <- LD, piv (B, n) <- zsytrf's pivots, info (B,) <- LAPACK's info."""
+def ldl_factor(a, piv, info, herm):
+    """a (B, n, n) <- LD, piv (B, n) <- zsytrf's (zhetrf's when herm) pivots, info (B,) <- LAPACK's info."""
     for b in prange(a.shape[0]):
-        _ldl1(a[b], piv[b], info[b:b + 1])
+        _ldl1(a[b], piv[b], info[b:b + 1], herm)
 
 
 @njit(**_JIT)
@@ -580,8 +631,8 @@ def _swap_rows2(x, i, j):
 
 
 @njit(**_JIT)
-def _ldl_solve1(a, piv, x):
-    """zsytrs (uplo 'L'): x <- A^-1 x from zsytrf's LD and pivots."""
+def _ldl_solve1(a, piv, x, herm):
+    """zsytrs / zhetrs (herm) (uplo 'L'): x <- A^-1 x from the LD and pivots of _ldl1."""
     n, nr = x.shape
     k = 0
     while k < n:  # L D y = P b
@@ -606,20 +657,21 @@ def _ldl_solve1(a, piv, x):
                 for c in range(nr):
                     x[i, c] -= f0 * x[k, c] + f1 * x[k + 1, c]
             akm1k = a[k + 1, k]
-            akm1 = cdiv(a[k, k], akm1k)
+            up = akm1k.conjugate() if herm else akm1k  # D's entry above the diagonal
+            akm1 = cdiv(a[k, k], up)
             ak = cdiv(a[k + 1, k + 1], akm1k)
             denom = akm1 * ak - 1.0
             for c in range(nr):
-                bkm1 = cdiv(x[k, c], akm1k)
+                bkm1 = cdiv(x[k, c], up)
                 bk = cdiv(x[k + 1, c], akm1k)
                 x[k, c] = cdiv(ak * bkm1 - bk, denom)
                 x[k + 1, c] = cdiv(akm1 * bk - bkm1, denom)
             k += 2
     k = n - 1
-    while k >= 0:  # L^T P^T x = y
+    while k >= 0:  # L^T P^T x = y (L^H when herm)
         if piv[k] > 0:
             for i in range(k + 1, n):
-                f = a[i, k]
+                f = a[i, k].conjugate() if herm else a[i, k]
                 for c in range(nr):
                     x[k, c] -= f * x[i, c]
             kp = piv[k] - 1
@@ -629,6 +681,8 @@ def _ldl_solve1(a, piv, x):
         else:
             for i in range(k + 1, n):
                 f0, f1 = a[i, k], a[i, k - 1]
+                if herm:
+                    f0, f1 = f0.conjugate(), f1.conjugate()
                 for c in range(nr):
                     x[k, c] -= f0 * x[i, c]
                     x[k - 1, c] -= f1 * x[i, c]
@@ -639,7 +693,7 @@ def _ldl_solve1(a, piv, x):
 
 
 @njit(**_PJIT)
-def ldl_solve(a, piv, x):
-    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n)."""
+def ldl_solve(a, piv, x, herm):
+    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n) (Hermitian factors when herm)."""
     for b in prange(a.shape[0]):
-        _ldl_solve1(a[b], piv[b], x[b])
+        _ldl_solve1(a[b], piv[b], x[b], herm)

@@ -144,32 +144,27 @@ def _check_square(A: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_legacy(A)}")
 
 
-def _no_complex_hermitian(A: Tensor, hermitian: bool, op: str) -> None:
-    """Complex input: the symmetric LDL^T (zsytrf / zsytrs, hermitian=False) only; LAPACK's zhetrf is not
-    ported."""
-    if hermitian and A.dtype.is_complex:
-        raise NotImplementedError(f"{op}: hermitian=True for complex input is not implemented in ntorch (the "
-                                  "complex symmetric hermitian=False is)")
-
-
-def _ldl_kernels(a: np.ndarray):
-    return KZ if a.dtype == np.complex128 else K
+def _ldl_kernel(a: np.ndarray, name: str, hermitian: bool):
+    """The real kernel, or the complex one (zsytrf / zsytrs, or zhetrf / zhetrs when hermitian)."""
+    if a.dtype == np.complex128:
+        fn = getattr(KZ, name)
+        return lambda *args: fn(*args, hermitian)
+    return getattr(K, name)
 
 
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None):
     """torch.linalg.ldl_factor_ex: (LD, pivots, info) of LAPACK's sytrf (Bunch-Kaufman, lower triangle read;
     strict upper triangle of LD zero). For real input hermitian=True is the same factorization; complex input:
-    zsytrf (A = L D L^T, hermitian=False) only."""
+    zsytrf (A = L D L^T) or, when hermitian, zhetrf (A = L D L^H)."""
     op = "torch.linalg.ldl_factor_ex"
     _check_square(A, op)
     _cpu_float(A, "ldl_factor_kernel", complex_ok=True)
-    _no_complex_hermitian(A, hermitian, op)
     a = _host(A, op)
     nb, n = a.shape[0], a.shape[1]
     piv = np.zeros((nb, n), np.int32)
     info = np.zeros(nb, np.int32)
     if a.size:
-        _ldl_kernels(a).ldl_factor(a, piv, info)
+        _ldl_kernel(a, "ldl_factor", bool(hermitian))(a, piv, info)
     batch = tuple(A.shape[:-2])
     if check_errors:
         _ldl_singular(A, info, op)
@@ -219,7 +214,6 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     if pivots.dtype.is_floating_point or pivots.dtype is dtypes.bool:
         raise RuntimeError(f"{op}: Expected pivots to be integers. Got {_legacy(pivots)}")
     _cpu_float(LD, "ldl_solve", complex_ok=True)
-    _no_complex_hermitian(LD, hermitian, op)
     batch = tuple(broadcast_shapes(tuple(LD.shape[:-2]), tuple(B.shape[:-2])))
     ld = _host(LD.expand(*batch, n, n), op)
     x = _host(B.expand(*batch, n, B.shape[-1]), op)
@@ -228,7 +222,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     if bad.any():  # LAPACK would index out of bounds: validate before the kernel
         raise RuntimeError(f"{op}: pivots must be in [-{n}, -1] or [1, {n}], as linalg.ldl_factor returns them")
     if x.size:
-        _ldl_kernels(ld).ldl_solve(ld, piv, x)
+        _ldl_kernel(ld, "ldl_solve", bool(hermitian))(ld, piv, x)
     res = _wrap(x, batch + (n, B.shape[-1]), LD.dtype)
     return res if out is None else out.resize_(res.shape).copy_(res)
 
