@@ -17,7 +17,7 @@ from numba import njit, prange
 from .scalar import cdiv
 
 __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "geqrf",
-           "hermitian_tridiagonal", "tridiagonal_back", "svd_jacobi", "complete_columns",
+           "hermitian_tridiagonal", "batched_matmul", "svd_jacobi", "gram", "complete_columns",
            "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
@@ -353,26 +353,30 @@ def hermitian_tridiagonal(a, d, e, q):
 
 
 @njit(**_PJIT)
-def tridiagonal_back(q, z, out):
-    """out[b] <- q[b] z[b]: the Hermitian matrix's eigenvectors from the real tridiagonal's."""
-    n = q.shape[1]
+def batched_matmul(q, z, out):
+    """out[b] <- q[b] z[b] (B, m, p) @ (B, p, n), complex (the eigh back-transform, the SVD's starting
+    rotation): rows of z streamed in the inner loop."""
+    m, p, n = q.shape[1], q.shape[2], z.shape[2]
     for b in prange(q.shape[0]):
-        for i in range(n):
+        for i in range(m):
             for j in range(n):
-                s = 0.0j
-                for k in range(n):
-                    s += q[b, i, k] * z[b, k, j]
-                out[b, i, j] = s
+                out[b, i, j] = 0.0
+            for k in range(p):
+                f = q[b, i, k]
+                for j in range(n):
+                    out[b, i, j] += f * z[b, k, j]
 
 
 @njit(**_JIT)
-def _jacobi1(x, v, s):
-    """One-sided Jacobi on the columns of x (m, n), m >= n: x <- x V with orthogonal columns, v <- V (from the
-    identity), s <- the column norms. Each pair is made real by a phase on column q, then rotated."""
+def _jacobi1(x, v, s, start):
+    """One-sided Jacobi on the columns of x (m, n), m >= n: x <- x V with orthogonal columns, v <- v V (v from
+    the identity unless start: then v holds the rotation x was already multiplied by), s <- the column norms.
+    Each pair is made real by a phase on column q, then rotated."""
     m, n = x.shape
-    for i in range(n):
-        for j in range(n):
-            v[i, j] = 1.0 if i == j else 0.0
+    if not start:
+        for i in range(n):
+            for j in range(n):
+                v[i, j] = 1.0 if i == j else 0.0
     eps = 2.220446049250313e-16
     for _sweep in range(80):
         rotated = False
@@ -417,10 +421,25 @@ def _jacobi1(x, v, s):
 
 
 @njit(**_PJIT)
-def svd_jacobi(x, v, s):
-    """Batched _jacobi1: x (B, m, n) with m >= n, v (B, n, n), s (B, n) real (unsorted)."""
+def svd_jacobi(x, v, s, start):
+    """Batched _jacobi1: x (B, m, n) with m >= n, v (B, n, n), s (B, n) real (unsorted); start: v holds each
+    x's starting rotation (already applied to x)."""
     for b in prange(x.shape[0]):
-        _jacobi1(x[b], v[b], s[b])
+        _jacobi1(x[b], v[b], s[b], start)
+
+
+@njit(**_PJIT)
+def gram(x, g):
+    """g[b] <- x[b]^H x[b] (B, n, n) for x (B, m, n)."""
+    m, n = x.shape[1], x.shape[2]
+    for b in prange(x.shape[0]):
+        for i in range(n):
+            for j in range(i, n):
+                t = 0.0j
+                for r in range(m):
+                    t += x[b, r, i].conjugate() * x[b, r, j]
+                g[b, i, j] = t
+                g[b, j, i] = t.conjugate()
 
 
 @njit(**_JIT)

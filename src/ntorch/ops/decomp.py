@@ -860,7 +860,7 @@ def _eigh_complex(a: np.ndarray, uplo: str):
     z, w = np.empty_like(t), np.empty((nb, n))
     K.eigh(t, z, w)
     vec = np.empty_like(full)
-    KZ.tridiagonal_back(q, z.astype(np.complex128), vec)
+    KZ.batched_matmul(q, z.astype(np.complex128), vec)
     return w, vec
 
 
@@ -959,8 +959,16 @@ def _svd_complex(A: Tensor, full: bool, op: str, vectors: bool):
     exps = np.where(mag > 0, np.frexp(mag)[1], 0)
     x *= np.ldexp(1.0, -exps)[:, None, None]
     v, s = np.empty((nb, k, k), np.complex128), np.empty((nb, k))
+    start = k >= SVD_PRECONDITION_MIN and x.size > 0
+    if start:  # as the real path: start from the Gram matrix's eigenvectors (largest first), x <- x V0
+        g = np.empty((nb, k, k), np.complex128)
+        KZ.gram(x, g)
+        v[...] = _eigh_complex(g, "L")[1][:, :, ::-1]  # (B, k, k) columns: eigenvectors
+        rotated = np.empty_like(x)
+        KZ.batched_matmul(x, v, rotated)
+        x = rotated
     if x.size:
-        KZ.svd_jacobi(x, v, s)
+        KZ.svd_jacobi(x, v, s, start)
     order = np.argsort(-s, axis=1, kind="stable")
     s = np.take_along_axis(s, order, 1)
     batch = tuple(A.shape[:-2])
