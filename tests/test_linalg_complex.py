@@ -415,3 +415,17 @@ def test_ldl_complex_singular():
     z = np.zeros((2, 2), np.complex128)
     assert nt.linalg.ldl_factor_ex(_t(z)).info.item() == 1
     assert nt.linalg.ldl_factor_ex(_t(z), hermitian=True).info.item() == 1
+
+
+def test_phase_dependent_losses_raise(rng):
+    """torch refuses the gradient of a loss that depends on the arbitrary phases of complex eigen / singular
+    vectors."""
+    x = _t(_c(rng, 3, 3), True)
+    _, V = nt.linalg.eigh(x + x.mH)
+    with pytest.raises(RuntimeError, match=r"^linalg_eigh_backward: The eigenvectors in the complex case are specified "
+                       r"up to multiplication by e\^\{i phi\}"):
+        V[0, 0].imag.backward()
+    U, S, Vh = nt.linalg.svd(x)
+    with pytest.raises(RuntimeError, match=r"^svd_backward: The singular vectors in the complex case are specified up "
+                       r"to multiplication by e\^\{i phi\}"):
+        U[0, 0].imag.backward()

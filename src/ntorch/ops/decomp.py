@@ -865,7 +865,8 @@ def _eigh_complex(a: np.ndarray, uplo: str):
 
 
 def _eigh_backward(c, gL, gV):
-    """torch's linalg_eig_backward for Hermitian A: gA = V (diag(gL) + (V^T gV) / E) V^T, E_ij = L_j - L_i."""
+    """torch's linalg_eig_backward for Hermitian A: gA = V (diag(gL) + (V^H gV) / E) V^H, E_ij = L_j - L_i
+    (complex: torch's check that the loss does not depend on the eigenvectors' phases)."""
     from .linalg import matmul
     from .rearrange import diag_embed
 
@@ -873,8 +874,21 @@ def _eigh_backward(c, gL, gV):
     n = L.shape[-1]
     E = L.unsqueeze(-2) - L.unsqueeze(-1)
     eye = _eye_like(n, L)
-    inner = matmul(V.mH, gV) / (E + eye) * (1 - eye) + diag_embed(gL)
+    VhgV = matmul(V.mH, gV)
+    if VhgV.dtype.is_complex:
+        _phase_check(_diag(VhgV).imag, "linalg_eigh_backward: The eigenvectors in the complex case are specified up "
+                     "to multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is "
+                     "ill-defined.")
+    inner = VhgV / (E + eye) * (1 - eye) + diag_embed(gL)
     return (matmul(V, matmul(inner, V.mH)),)
+
+
+def _phase_check(im: Tensor, message: str) -> None:
+    """torch's gauge check of the complex eigh / svd backward: the loss may not depend on the vectors' phases,
+    i.e. im (the imaginary parts that measure that dependence) allclose to 0 with rtol = atol = 1e-2."""
+    v = np.abs(im.detach().cpu().numpy())
+    if v.size and float(v.max()) > 1e-2:
+        raise RuntimeError(message)
 
 
 def _eye_like(n: int, t: Tensor) -> Tensor:
@@ -1042,8 +1056,12 @@ def _svd_backward(c, gU, gS, gVh):
     k = S.shape[-1]
     U, Vh, gU, gVh = U[..., :, :k], Vh[..., :k, :], gU[..., :, :k], gVh[..., :k, :]
     UhgU = matmul(U.mH, gU)
-    UhgU = UhgU - UhgU.mH
     VhgV = matmul(Vh, gVh.mH)
+    if UhgU.dtype.is_complex:  # torch: Im(diag(U^H gU)) = -Im(diag(V^H gV)), else the loss sees the phases
+        _phase_check(_diag(UhgU).imag + _diag(VhgV).imag, "svd_backward: The singular vectors in the complex case are "
+                     "specified up to multiplication by e^{i phi}. The specified loss function depends on this phase "
+                     "term, making it ill-defined.")
+    UhgU = UhgU - UhgU.mH
     VhgV = VhgV - VhgV.mH
     S2 = S * S
     eye = _eye_like(k, S)
