@@ -318,6 +318,12 @@ def test_svd(dt, shape, rng):
     _close(sv, s0, dt, 100)
 
 
+def test_torch_svd_returns_v(rng):
+    a = _c(rng, 4, 3)
+    U, S, V = nt.svd(_t(a))  # torch.svd: A = U diag(S) V^H
+    np.testing.assert_allclose((U.numpy() * S.numpy()) @ _mh(V.numpy()), a, atol=1e-12)
+
+
 def test_svd_rank_deficient(rng):
     a = _c(rng, 5, 2) @ _c(rng, 2, 4)
     U, S, Vh = nt.linalg.svd(_t(a))

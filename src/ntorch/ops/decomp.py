@@ -1099,7 +1099,7 @@ def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=
         from .creation import zeros_like
 
         return torch_svd_result(zeros_like(U), S, zeros_like(Vh.mT))
-    return torch_svd_result(U, S, Vh.mT)
+    return torch_svd_result(U, S, Vh.mH)  # A = U diag(S) V^H
 
 
 def torch_qr(input: Tensor, some: bool = True, *, out=None):
