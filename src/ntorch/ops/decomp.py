@@ -4,8 +4,8 @@ on them, with their backward formulas written in ntorch ops (so double backward 
 Each primitive (_det, _slogdet, _inv, _solve, _tri, _chol, _qr, _eigh, _svd) runs a kernel of
 ntorch.kernels.cpu.linalg on a float64 copy of its operands (batch dims folded; complex input: a complex128 copy
 and ntorch.kernels.cpu.linalg_complex), rounds the results to the input dtype and records its node.
-Broadcasting, vector right-hand sides and `left=False` are handled around the primitives with ntorch ops, whose own nodes carry the gradient through. CUDA tensors run the
-one-thread-per-matrix kernels of ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
+Broadcasting, vector right-hand sides and `left=False` are handled around the primitives with ntorch ops, whose
+own nodes carry the gradient through. CUDA tensors run the one-thread-per-matrix kernels of ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
 """
 
 from __future__ import annotations
