@@ -5,7 +5,8 @@ Each primitive (_det, _slogdet, _inv, _solve, _tri, _chol, _qr, _eigh, _svd) run
 ntorch.kernels.cpu.linalg on a float64 copy of its operands (batch dims folded; complex input: a complex128 copy
 and ntorch.kernels.cpu.linalg_complex), rounds the results to the input dtype and records its node.
 Broadcasting, vector right-hand sides and `left=False` are handled around the primitives with ntorch ops, whose
-own nodes carry the gradient through. CUDA tensors run the one-thread-per-matrix kernels of ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
+own nodes carry the gradient through. CUDA tensors run the one-thread-per-matrix kernels of
+ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
 """
 
 from __future__ import annotations
