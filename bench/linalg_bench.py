@@ -28,19 +28,21 @@ import ntorch  # noqa: E402
 
 def _spd(x: np.ndarray) -> np.ndarray:
     n = x.shape[-1]
-    return x @ np.swapaxes(x, -1, -2) / n + np.eye(n)
+    return x @ np.conj(np.swapaxes(x, -1, -2)) / n + np.eye(n)
 
 
 def _inputs(op: str, shape: tuple, dt: str, rng) -> tuple:
     x = rng.standard_normal(shape).astype(dt)
+    if np.dtype(dt).kind == "c":  # complex64 / complex128: random imaginary parts too, Hermitian where needed
+        x = x + 1j * rng.standard_normal(shape).astype(dt)
     if op == "cholesky":
-        x = _spd(x.astype(np.float64)).astype(dt)
+        x = _spd(x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)).astype(dt)
     if op in ("eigh", "eigvalsh", "ldl_factor"):
-        x = (x + np.swapaxes(x, -1, -2)) / 2
+        x = (x + np.conj(np.swapaxes(x, -1, -2))) / 2
     if op in ("solve", "solve_triangular"):
         if op == "solve_triangular":
             x = np.tril(x) + shape[-1] * np.eye(shape[-1], dtype=dt)
-        b = rng.standard_normal(shape[:-1] + (shape[-1],)).astype(dt)
+        b = (rng.standard_normal(shape[:-1] + (shape[-1],)) + (1j if np.dtype(dt).kind == "c" else 0)).astype(dt)
         return x, b
     return (x,)
 

@@ -148,7 +148,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out
 
 
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
-    """torch.linalg.pinv from the SVD (eigh when hermitian): V diag(1/s for s above tolerance) U^T.
+    """torch.linalg.pinv from the SVD (eigh when hermitian): V diag(1/s for s above tolerance) U^H.
     A composite, so its gradient comes from svd's."""
     from .ops.elementwise import apply
     from .ops.pointwise import where
@@ -159,11 +159,11 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) 
         L, V = eigh(A)
         keep = apply("gt", L.abs(), _tolerance(L.abs(), A, atol, rtol))
         Linv = where(keep, 1.0 / where(keep, L, 1.0), 0.0)
-        return _finish(matmul(V * Linv.unsqueeze(-2), V.mT), out, "linalg.pinv")
+        return _finish(matmul(V * Linv.unsqueeze(-2), V.mH), out, "linalg.pinv")
     U, S, Vh = svd(A, full_matrices=False)
     keep = apply("gt", S, _tolerance(S, A, atol, rtol))
     Sinv = where(keep, 1.0 / where(keep, S, 1.0), 0.0)
-    return _finish(matmul(Vh.mT * Sinv.unsqueeze(-2), U.mT), out, "linalg.pinv")
+    return _finish(matmul(Vh.mH * Sinv.unsqueeze(-2), U.mH), out, "linalg.pinv")
 
 
 lstsq_result = _return_type("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
@@ -194,7 +194,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     m, n = A.shape[-2], A.shape[-1]
     rtol = _eps(A) * max(m, n) if rcond is None or rcond < 0 else rcond
     X = matmul(pinv(A, rtol=rtol), B2)
-    empty = tensor([], dtype=A.dtype, device=A.device)
+    empty = tensor([], dtype=A.dtype.to_real(), device=A.device)  # residuals, singular values: real
     rank = tensor([], dtype=_int64(), device=A.device)
     sv = empty
     if driver != "gels":
@@ -205,7 +205,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     full = driver == "gels" or bool((rank == n).all().item())
     if m > n and driver != "gelsy" and full:
         r = matmul(A, X) - B2
-        residuals = sum(r * r, -2)  # (..., k); a vector B keeps k = 1, as torch
+        r2 = (r * r.conj()).real if r.dtype.is_complex else r * r
+        residuals = sum(r2, -2)  # (..., k); a vector B keeps k = 1, as torch
     return lstsq_result(X.squeeze(-1) if vector else X, residuals, rank, sv)
 
 
@@ -226,7 +227,7 @@ def matrix_exp(A: Tensor) -> Tensor:
         raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions."
                            if A.ndim < 2 else f"linalg.matrix_exp: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
-    if not A.dtype.is_floating_point:
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
                            f"{dtypes.torch_name(A.dtype)}")
     if A.dtype is dtypes.float16:  # torch computes float16 too; ntorch's solve refuses half: go through float32
@@ -302,7 +303,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803 - torch'
 
 
 def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
-    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^T with v_i the i-th column of A below
+    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^H with v_i the i-th column of A below
     its diagonal and 1 on it (LAPACK's orgqr: Q from geqrf's compact form)."""
     from .ops import creation
 
@@ -322,7 +323,7 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
 
         raise RuntimeError(f"{op}: tau dtype {dtypes.torch_name(tau.dtype)} does not match input dtype "
                            f"{dtypes.torch_name(A.dtype)}")
-    if not A.is_floating_point():
+    if not (A.is_floating_point() or A.is_complex()):
         from . import dtypes
 
         raise NotImplementedError(f"\"orgqr_{A.device.type}\" not implemented for '{dtypes.torch_name(A.dtype)}'")
@@ -331,6 +332,7 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     for i in range(tau.shape[-1]):
         v = A[..., :, i].masked_fill(rows < i, 0.0).masked_fill(rows == i, 1.0)  # (*, m)
         qv = q.matmul(v.unsqueeze(-1))  # (*, m, 1)
-        q = q - (qv * tau[..., i, None, None]).matmul(v.unsqueeze(-2))
+        vh = v.unsqueeze(-2).conj() if v.dtype.is_complex else v.unsqueeze(-2)  # H_i = I - tau v v^H
+        q = q - (qv * tau[..., i, None, None]).matmul(vh)
     out_q = q[..., :, :n]
     return out_q if out is None else out.copy_(out_q)

@@ -461,6 +461,11 @@ COMPLEX_NODES = frozenset({
     # nn/conv.py's complex convolutions: linear maps between complex tensors and real blocks (backward: transpose)
     "RealBlocksToComplexBackward0", "ComplexToRealBlocksBackward0",
     "LinalgEigBackward0",  # linalg.eig: torch's complex formula (ntorch.ops.eig)
+    # ops/decomp.py: torch's complex formulas (.mH for .mT, and their complex terms; gradcheck in complex128 in
+    # tests/test_linalg_complex.py)
+    "LinalgDetBackward0", "LinalgSlogdetBackward0", "LinalgInvExBackward0", "LinalgSolveExBackward0",
+    "LinalgLuBackward0", "LinalgSolveTriangularBackward0", "LinalgCholeskyExBackward0", "LinalgQrBackward0",
+    "LinalgEighBackward0", "LinalgSvdBackward0",
 })
 
 

@@ -2,10 +2,11 @@
 on them, with their backward formulas written in ntorch ops (so double backward works).
 
 Each primitive (_det, _slogdet, _inv, _solve, _tri, _chol, _qr, _eigh, _svd) runs a kernel of
-ntorch.kernels.cpu.linalg on a float64 copy of its operands (batch dims folded), rounds the results to the
-input dtype and records its node. Broadcasting, vector right-hand sides and `left=False` are handled around
-the primitives with ntorch ops, whose own nodes carry the gradient through. CUDA tensors run the
-one-thread-per-matrix kernels of ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
+ntorch.kernels.cpu.linalg on a float64 copy of its operands (batch dims folded; complex input: a complex128 copy
+and ntorch.kernels.cpu.linalg_complex), rounds the results to the input dtype and records its node.
+Broadcasting, vector right-hand sides and `left=False` are handled around the primitives with ntorch ops, whose
+own nodes carry the gradient through. CUDA tensors run the one-thread-per-matrix kernels of
+ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
+from ..kernels.cpu import linalg_complex as KZ
 from ..kernels.cpu.matmul import matmul_into
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_tensor, takes_out
@@ -56,9 +58,9 @@ slogdet_torch_result = _return_type("slogdet", ["sign", "logabsdet"])
 # ---- checks and host copies ----
 
 def _check_float(A: Tensor, op: str) -> None:
-    if not A.dtype.is_floating_point:
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_legacy(A)}")
-    if A.dtype not in (dtypes.float32, dtypes.float64):
+    if A.dtype not in (dtypes.float32, dtypes.float64, dtypes.complex64, dtypes.complex128):
         raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {_legacy(A)}")
 
 
@@ -79,14 +81,15 @@ def _check_matrix(A: Tensor, op: str, name: str = "A", square: bool = True) -> N
 
 
 def _host(t: Tensor, op: str):
-    """A C-contiguous float64 (B, m, n) copy of t (the kernels work in place on it): a NumPy array, or a device
-    array for a CUDA tensor."""
+    """A C-contiguous float64 (B, m, n) copy of t (the kernels work in place on it; complex128 for a complex t):
+    a NumPy array, or a device array for a CUDA tensor."""
     nb = int(np.prod(t.shape[:-2], dtype=np.int64))
     if t.is_cuda:
         work = t.detach().to(dtypes.float64).reshape(nb, *t.shape[-2:])
         return work.clone().contiguous()._data
     a = t._data
-    return np.array(a.reshape((nb,) + a.shape[-2:]), dtype=np.float64, order="C", copy=True)
+    wide = np.complex128 if t.dtype.is_complex else np.float64
+    return np.array(a.reshape((nb,) + a.shape[-2:]), dtype=wide, order="C", copy=True)
 
 
 def _wrap(arr, shape: tuple, dt: dtypes.dtype) -> Tensor:
@@ -105,13 +108,18 @@ def _int_zeros(shape: tuple, like):
 
 
 def _kernel(name: str, like):
-    """The CPU kernel, or the CUDA one taking device arrays."""
+    """The CPU kernel (the complex one for a complex128 work array), or the CUDA one taking device arrays."""
     if type(like) is np.ndarray:
-        return getattr(K, name)
+        return getattr(_mod(like), name)
     from ..kernels.cuda import linalg as KC
 
     fn = getattr(KC, name)
     return lambda *args: fn(*[a.device_array() if hasattr(a, "device_array") else a for a in args])
+
+
+def _mod(a: np.ndarray):
+    """The CPU kernel module for a host work array: linalg_complex for complex128, linalg otherwise."""
+    return KZ if a.dtype == np.complex128 else K
 
 
 def _work(shape: tuple, like, dtype=np.float64):
@@ -200,8 +208,8 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     shape = tuple(A.shape[:-2])
     if not A.is_cuda:  # one kernel pass over the factors; past the dtype's range is +-inf, silently as in torch
         a, piv, _ = _lu(A, "linalg.det")
-        dets = np.empty(a.shape[0])
-        K.lu_det(a, piv, dets)
+        dets = np.empty(a.shape[0], a.dtype)
+        _mod(a).lu_det(a, piv, dets)
         with np.errstate(over="ignore"):
             res = Tensor._wrap(dets.reshape(shape).astype(A.dtype.np))
     else:
@@ -223,12 +231,12 @@ def _det_backward(c, g):
     A, d = c.saved_tensors
     gd = g.unsqueeze(-1).unsqueeze(-1)
     if A.is_cuda or not bool((d == 0).any().item()):
-        return (gd * d.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
+        return (gd * d.conj().unsqueeze(-1).unsqueeze(-1) * inv(A).mH,)
     U, S, Vh = svd(A)
     ones = S[..., :1] * 0 + 1
     before = cumprod(cat([ones, S[..., :-1]], -1), -1)  # prod_(j < i) s_j
     after = flip(cumprod(flip(cat([S[..., 1:], ones], -1), (-1,)), -1), (-1,))  # prod_(j > i) s_j
-    signs = (det(U.detach()) * det(Vh.detach())).unsqueeze(-1).unsqueeze(-1)
+    signs = (det(U.detach()) * det(Vh.detach())).conj().unsqueeze(-1).unsqueeze(-1)  # complex: conj(cof(A))
     return (gd * signs * matmul(U * (before * after).unsqueeze(-2), Vh),)
 
 
@@ -239,26 +247,33 @@ def slogdet(A: Tensor, *, out=None):
     shape = tuple(A.shape[:-2])
     if not A.is_cuda:  # one kernel pass over the LU factors
         a, piv, _ = _lu(A, "linalg.slogdet")
-        sign, logabs = np.empty(a.shape[0]), np.empty(a.shape[0])
-        K.lu_slogdet(a, piv, sign, logabs)
+        sign, logabs = np.empty(a.shape[0], a.dtype), np.empty(a.shape[0])
+        _mod(a).lu_slogdet(a, piv, sign, logabs)
         with np.errstate(over="ignore"):
             s = Tensor._wrap(sign.reshape(shape).astype(A.dtype.np))
-            la = Tensor._wrap(logabs.reshape(shape).astype(A.dtype.np))
+            la = Tensor._wrap(logabs.reshape(shape).astype(A.dtype.to_real().np))
     else:
         d, perm_sign = _lu_diag_sign(A, "linalg.slogdet")
         s = (d.sign().prod(-1) * perm_sign).reshape(shape).to(A.dtype)
         la = d.abs().log().sum(-1).reshape(shape).to(A.dtype)
     if needs_graph(A):  # torch: sign is an output of the node too (requires grad) whose gradient is undefined
-        node = record("LinalgSlogdetBackward0", _slogdet_backward, (A,), (s, la), (A,))
+        node = record("LinalgSlogdetBackward0", _slogdet_backward, (A,), (s, la), (A, s))
         node._materialize_grads = False
     return slogdet_result(s, la)
 
 
 def _slogdet_backward(c, g_sign, g):
+    """gA = g A^-H. Complex A: log det = logabsdet + i arg, so a sign gradient adds i Im(g_sign conj(sign))
+    to g (torch's formula)."""
+    A, sign = c.saved_tensors
+    if A.dtype.is_complex and g_sign is not None:
+        from .complex import complex as mkcomplex
+
+        turn = (g_sign * sign.conj()).imag
+        g = mkcomplex(g if g is not None else turn * 0, turn)
     if g is None:  # only sign was differentiated: no gradient reaches A (torch's undefined grad)
         return (None,)
-    (A,) = c.saved_tensors
-    return (g.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
+    return (g.unsqueeze(-1).unsqueeze(-1) * inv(A).mH,)
 
 
 @takes_out("slogdet")
@@ -308,8 +323,8 @@ def _inv(A: Tensor):
     nb, n = a.shape[0], a.shape[-1]
     with np.errstate(all="ignore"):
         if type(a) is np.ndarray:  # A^-1 by getri's flop count, not a solve against the identity
-            x = np.empty((nb, n, n))
-            K.lu_inv(a, piv, x)
+            x = np.empty((nb, n, n), a.dtype)
+            _mod(a).lu_inv(a, piv, x)
         else:
             x = _host(eye(n, dtype=dtypes.float64, device=A.device).expand(nb, n, n), "linalg.inv")
             _kernel("lu_solve", a)(a, piv, x)
@@ -324,7 +339,7 @@ def _inv_backward(c, g):
     (ai,) = c.saved_tensors
     from .linalg import matmul
 
-    return (-matmul(ai.mT, matmul(g, ai.mT)),)
+    return (-matmul(ai.mH, matmul(g, ai.mH)),)
 
 
 def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:
@@ -399,8 +414,8 @@ def _solve_backward(c, g):
     from .linalg import matmul
 
     A, x = c.saved_tensors
-    gb = _solve(A.mT, g)[0]
-    ga = -matmul(gb, x.mT) if c.needs_input_grad[0] else None
+    gb = _solve(A.mH, g)[0]
+    ga = -matmul(gb, x.mH) if c.needs_input_grad[0] else None
     return ga, gb if c.needs_input_grad[1] else None
 
 
@@ -515,21 +530,21 @@ def _lu_backward(c, gP, gL, gU):
     m, n = L.shape[-2], U.shape[-1]
 
     def square(gl, gu, lo, up):
-        phi = _band(matmul(lo.mT, gl), -1, True) + _band(matmul(gu, up.mT), 0, False)
-        x = _tri(lo.mT, phi, True, True)  # L^-T phi
-        return _tri(up, x.mT, True, False).mT  # (L^-T phi) U^-T
+        phi = _band(matmul(lo.mH, gl), -1, True) + _band(matmul(gu, up.mH), 0, False)
+        x = _tri(lo.mH, phi, True, True)  # L^-T phi
+        return _tri(up, x.mH, True, False).mH  # (L^-T phi) U^-T
 
     if m == n:
         return (matmul(P, square(gL, gU, L, U)),)
     if m < n:  # A = P L [U1 | U2], U2 = L^-1 P^T A2
         U1, U2, gU1, gU2 = U[..., :, :m], U[..., :, m:], gU[..., :, :m], gU[..., :, m:]
-        linv_gu2 = _tri(L.mT, gU2, True, True)
-        g1 = square(gL - matmul(linv_gu2, U2.mT), gU1, L, U1)
+        linv_gu2 = _tri(L.mH, gU2, True, True)
+        g1 = square(gL - matmul(linv_gu2, U2.mH), gU1, L, U1)
         return (matmul(P, cat([g1, linv_gu2], -1)),)
     # m > n: P^T A = [L1; L2] U, L2 = A2' U^-1
     L1, L2, gL1, gL2 = L[..., :n, :], L[..., n:, :], gL[..., :n, :], gL[..., n:, :]
-    gl2_uinv = _tri(U, gL2.mT, True, False).mT  # gL2 U^-T
-    g1 = square(gL1, gU - matmul(L2.mT, gl2_uinv), L1, U)
+    gl2_uinv = _tri(U, gL2.mH, True, False).mH  # gL2 U^-T
+    g1 = square(gL1, gU - matmul(L2.mH, gl2_uinv), L1, U)
     return (matmul(P, cat([g1, gl2_uinv], -2)),)
 
 
@@ -549,7 +564,7 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     P, L, U = _unpack(LU, pivots)
     # A = P L U; solve with the triangular primitives (differentiable through L, U and B)
     A_t = not left  # XA = B  <=>  A^T X^T = B^T
-    Bm = B.mT if A_t else B
+    Bm = B.mH if A_t else B
     adj = adjoint != A_t
     batch = tuple(broadcast_shapes(tuple(LU.shape[:-2]), tuple(Bm.shape[:-2])))
     Bm = Bm.expand(*batch, *Bm.shape[-2:])
@@ -557,12 +572,12 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     from .linalg import matmul
 
     if not adj:  # A^-1 B = U^-1 L^-1 P^T B
-        y = _tri(L, matmul(P.mT, Bm), False, True)
+        y = _tri(L, matmul(P.mH, Bm), False, True)
         x = _tri(U, y, True, False)
     else:  # A^-T B = P L^-T U^-T B
-        y = _tri(U.mT, Bm, False, False)
-        x = matmul(P, _tri(L.mT, y, True, True))
-    return _finish(x.mT if A_t else x, out, "linalg.lu_solve")
+        y = _tri(U.mH, Bm, False, False)
+        x = matmul(P, _tri(L.mH, y, True, True))
+    return _finish(x.mH if A_t else x, out, "linalg.lu_solve")
 
 
 def _unpack(LU: Tensor, pivots: Tensor):
@@ -593,10 +608,10 @@ def _tri_backward(c, g):
     """X = T^-1 B: gB = T^-T g, gA = -gB X^T restricted to the triangle that was read."""
     from .linalg import matmul
     A, x = c.saved_tensors
-    gb = _tri(A.mT, g, not c.upper, c.unit)
+    gb = _tri(A.mH, g, not c.upper, c.unit)
     ga = None
     if c.needs_input_grad[0]:
-        full = -matmul(gb, x.mT)
+        full = -matmul(gb, x.mH)
         k = 1 if c.unit else 0
         ga = _band(full, k, False) if c.upper else _band(full, -k, True)
     return ga, gb if c.needs_input_grad[1] else None
@@ -658,10 +673,10 @@ def _chol_backward(c, g):
     symmetrised."""
     from .linalg import matmul
     (L,) = c.saved_tensors
-    gA = _band(matmul(L.mT, g), 0, True)
-    gA = (gA + _band(gA, -1, True).mT) * 0.5
-    gA = _tri(L.mT, gA, True, False)
-    gA = _tri(L.mT, gA.mT, True, False).mT  # X L = gA  <=>  L^T X^T = gA^T
+    gA = _band(matmul(L.mH, g), 0, True)
+    gA = (gA + _band(gA, -1, True).mH) * 0.5
+    gA = _tri(L.mH, gA, True, False)
+    gA = _tri(L.mH, gA.mH, True, False).mH  # X L = gA  <=>  L^T X^T = gA^T
     return (gA,)
 
 
@@ -672,7 +687,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, o
     L, info = _chol(A, "linalg.cholesky")
     if check_errors:
         _singular_check(A, info, "linalg.cholesky", _chol_text)
-    return cholesky_ex_result(L.mT if upper else L, Tensor._wrap(info.reshape(tuple(A.shape[:-2]))))
+    return cholesky_ex_result(L.mH if upper else L, Tensor._wrap(info.reshape(tuple(A.shape[:-2]))))
 
 
 def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
@@ -680,7 +695,7 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None
     _check_matrix(A, "linalg.cholesky")
     L, info = _chol(A, "linalg.cholesky")
     _singular_check(A, info, "linalg.cholesky", _chol_text)
-    return _finish(L.mT if upper else L, out, "linalg.cholesky")
+    return _finish(L.mH if upper else L, out, "linalg.cholesky")
 
 
 def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
@@ -688,7 +703,7 @@ def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -
     _check_matrix(input, "cholesky")
     L, info = _chol(input, "cholesky")
     _singular_check(input, info, "cholesky", _chol_text)
-    return _finish(L.mT if upper else L, out, "cholesky")
+    return _finish(L.mH if upper else L, out, "cholesky")
 
 
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
@@ -702,9 +717,9 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out: T
     if B.dtype is not L.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_legacy(B)} and A of type "
                            f"{_legacy(L)} instead.")
-    low = L.mT if upper else L
+    low = L.mH if upper else L
     y = solve_triangular(low, B, upper=False)
-    return _finish(solve_triangular(low.mT, y, upper=True), out, "cholesky_solve")
+    return _finish(solve_triangular(low.mH, y, upper=True), out, "cholesky_solve")
 
 
 def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
@@ -738,8 +753,8 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     k = min(m, n)
     mc = m if mode == "complete" else k
     if type(a) is np.ndarray:
-        q = np.zeros((nb, m, mc))
-        K.qr(a, q)
+        q = np.zeros((nb, m, mc), a.dtype)
+        _mod(a).qr(a, q)
     else:
         q = _work((nb, m, mc), a)
         _kernel("qr", a)(a, q, _work((nb, m, k), a), _work((nb, n), a), _work((nb, mc), a))
@@ -768,11 +783,14 @@ def _qr_backward(c, gQ, gR):
         raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
 
     def square(gq, gr, q, r):
-        M = matmul(r, gr.mT) - matmul(gq.mT, q)
+        M = matmul(r, gr.mH) - matmul(gq.mH, q)
         low = tril(M, -1)
-        sym = low + low.mT + tril(M) - tril(M, -1)  # copy the lower triangle up
+        dg = tril(M) - tril(M, -1)
+        if dg.dtype.is_complex:  # torch: X + X^H - Re(diag X) (R's diagonal is real)
+            dg = (dg + dg.conj()) * 0.5
+        sym = low + low.mH + dg  # copy the lower triangle up
         b = gq + matmul(q, sym)
-        return _tri(r, b.mT, True, False).mT  # b R^-T: R X^T = b^T... as R^T is lower: solve X R^T = b
+        return _tri(r, b.mH, True, False).mH  # b R^-T: R X^T = b^T... as R^T is lower: solve X R^T = b
 
     if m >= n:
         return (square(gQ, gR, Q, R),)
@@ -781,7 +799,7 @@ def _qr_backward(c, gQ, gR):
     X_r, _Y_r = R[..., :, :m], R[..., :, m:]
     gX_r, gY_r = gR[..., :, :m], gR[..., :, m:]
     Y = A[..., :, m:]
-    gx = square(gQ + matmul(Y, gY_r.mT), gX_r, Q, X_r)
+    gx = square(gQ + matmul(Y, gY_r.mH), gX_r, Q, X_r)
     return (cat([gx, matmul(Q, gY_r)], -1),)
 
 
@@ -806,7 +824,9 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     _check_eigh(A, UPLO)
     a = _host(A, "linalg.eigh")
     nb, n, _ = a.shape
-    if type(a) is np.ndarray:
+    if a.dtype == np.complex128:
+        w, vec = _eigh_complex(a, UPLO)
+    elif type(a) is np.ndarray:
         a = _symmetrized(a, UPLO)
         vec = np.empty_like(a)
         w = np.empty((nb, n))
@@ -815,14 +835,39 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
         vec, w = _work((nb, n, n), a), _work((nb, n), a)
         _kernel("eigh", a)(a, vec, w, _work((nb, n), a), UPLO == "L")
     batch = tuple(A.shape[:-2])
-    L, V = _wrap(w, batch + (n,), A.dtype), _wrap(vec, tuple(A.shape), A.dtype)
+    L, V = _wrap(w, batch + (n,), A.dtype.to_real()), _wrap(vec, tuple(A.shape), A.dtype)
     if needs_graph(A):
         record("LinalgEighBackward0", _eigh_backward, (A,), (L, V), (L, V))
     return eigh_result(L, V)
 
 
+def _eigh_complex(a: np.ndarray, uplo: str):
+    """Eigenvalues (B, n) and eigenvectors (B, n, n) of the Hermitian matrices whose UPLO triangle is in a
+    (complex128; the diagonal's imaginary part ignored, as LAPACK): a unitary reduction to a real symmetric
+    tridiagonal T (KZ.hermitian_tridiagonal), T's eigenpairs by the real eigh kernel, then back to a's basis."""
+    nb, n, _ = a.shape
+    low = np.tril(a, -1) if uplo == "L" else np.conj(np.triu(a, 1)).transpose(0, 2, 1)
+    full = low + np.conj(low).transpose(0, 2, 1)
+    idx = np.arange(n)
+    full[:, idx, idx] = a[:, idx, idx].real
+    d, e = np.empty((nb, n)), np.empty((nb, max(n - 1, 0)))
+    q = np.empty_like(full)
+    if full.size:
+        KZ.hermitian_tridiagonal(full, d, e, q)
+    t = np.zeros((nb, n, n))
+    t[:, idx, idx] = d
+    t[:, idx[1:], idx[:-1]] = e
+    t[:, idx[:-1], idx[1:]] = e
+    z, w = np.empty_like(t), np.empty((nb, n))
+    K.eigh(t, z, w)
+    vec = np.empty_like(full)
+    KZ.batched_matmul(q, z.astype(np.complex128), vec)
+    return w, vec
+
+
 def _eigh_backward(c, gL, gV):
-    """torch's linalg_eig_backward for Hermitian A: gA = V (diag(gL) + (V^T gV) / E) V^T, E_ij = L_j - L_i."""
+    """torch's linalg_eig_backward for Hermitian A: gA = V (diag(gL) + (V^H gV) / E) V^H, E_ij = L_j - L_i
+    (complex: torch's check that the loss does not depend on the eigenvectors' phases)."""
     from .linalg import matmul
     from .rearrange import diag_embed
 
@@ -830,8 +875,21 @@ def _eigh_backward(c, gL, gV):
     n = L.shape[-1]
     E = L.unsqueeze(-2) - L.unsqueeze(-1)
     eye = _eye_like(n, L)
-    inner = matmul(V.mT, gV) / (E + eye) * (1 - eye) + diag_embed(gL)
-    return (matmul(V, matmul(inner, V.mT)),)
+    VhgV = matmul(V.mH, gV)
+    if VhgV.dtype.is_complex:
+        _phase_check(_diag(VhgV).imag, "linalg_eigh_backward: The eigenvectors in the complex case are specified up "
+                     "to multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is "
+                     "ill-defined.")
+    inner = VhgV / (E + eye) * (1 - eye) + diag_embed(gL)
+    return (matmul(V, matmul(inner, V.mH)),)
+
+
+def _phase_check(im: Tensor, message: str) -> None:
+    """torch's gauge check of the complex eigh / svd backward: the loss may not depend on the vectors' phases,
+    i.e. im (the imaginary parts that measure that dependence) allclose to 0 with rtol = atol = 1e-2."""
+    v = np.abs(im.detach().cpu().numpy())
+    if v.size and float(v.max()) > 1e-2:
+        raise RuntimeError(message)
 
 
 def _eye_like(n: int, t: Tensor) -> Tensor:
@@ -844,7 +902,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     """torch.linalg.eigvalsh: eigh's eigenvalues. On the CPU without a graph no eigenvectors are formed: the
     tridiagonal reduction without its accumulation, then QL on the values alone (O(n^2) after the reduction)."""
     _check_eigh(A, UPLO)
-    if needs_graph(A) or A.is_cuda:
+    if needs_graph(A) or A.is_cuda or A.is_complex():
         return _finish(eigh(A, UPLO).eigenvalues, out, "linalg.eigvalsh")
     a = _symmetrized(_host(A, "linalg.eigh"), UPLO)
     w = np.empty(a.shape[:2])
@@ -864,6 +922,8 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
 def _svd(A: Tensor, full: bool, op: str, vectors: bool = True):
     """(U, S, Vh) of A's batch. CPU: scaled to unit size, preconditioned (_svd_preconditioner), then Jacobi.
     vectors=False (singular values only, for an A that needs no graph): U and Vh are None on the CPU."""
+    if A.dtype.is_complex:
+        return _svd_complex(A, full, op, vectors)
     a = _host(A, op)
     nb, m, n = a.shape
     k = min(m, n)
@@ -901,6 +961,57 @@ def _svd(A: Tensor, full: bool, op: str, vectors: bool = True):
     batch = tuple(A.shape[:-2])
     U = _wrap(u, batch + u.shape[1:], A.dtype)
     S = _wrap(s, batch + (k,), A.dtype)
+    Vh = _wrap(vh, batch + vh.shape[1:], A.dtype)
+    if needs_graph(A):
+        record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh), (U, S, Vh))
+    return U, S, Vh
+
+
+def _svd_complex(A: Tensor, full: bool, op: str, vectors: bool):
+    """_svd for complex A: one-sided Jacobi (KZ.svd_jacobi) on the columns of A (of A^H when A is wide), scaled
+    to unit size; U = the columns over their norms, completed to orthonormal ones (rank-deficient A, full)."""
+    a = _host(A, op)
+    nb, m, n = a.shape
+    k = min(m, n)
+    tall = m >= n
+    big = max(m, n)
+    finite = np.isfinite(a).all(axis=(1, 2))
+    if not finite.all():
+        raise LinAlgError(f"{op}: {_batch_prefix(A, int(np.argmin(finite)))}The algorithm failed to converge "
+                          "because the input matrix contained non-finite values.")
+    x = a if tall else np.ascontiguousarray(np.conj(a).transpose(0, 2, 1))  # (B, big, k)
+    mag = np.abs(x).max(axis=(1, 2)) if x.size else np.zeros(nb)
+    exps = np.where(mag > 0, np.frexp(mag)[1], 0)
+    x *= np.ldexp(1.0, -exps)[:, None, None]
+    v, s = np.empty((nb, k, k), np.complex128), np.empty((nb, k))
+    start = k >= SVD_PRECONDITION_MIN and x.size > 0
+    if start:  # as the real path: start from the Gram matrix's eigenvectors (largest first), x <- x V0
+        g = np.empty((nb, k, k), np.complex128)
+        KZ.gram(x, g)
+        v[...] = _eigh_complex(g, "L")[1][:, :, ::-1]  # (B, k, k) columns: eigenvectors
+        rotated = np.empty_like(x)
+        KZ.batched_matmul(x, v, rotated)
+        x = rotated
+    if x.size:
+        KZ.svd_jacobi(x, v, s, start)
+    order = np.argsort(-s, axis=1, kind="stable")
+    s = np.take_along_axis(s, order, 1)
+    batch = tuple(A.shape[:-2])
+    S = _wrap(np.ldexp(s, exps[:, None]), batch + (k,), A.dtype.to_real())
+    if not vectors:
+        return None, S, None
+    x = np.take_along_axis(x, order[:, None, :], 2)
+    v = np.ascontiguousarray(np.take_along_axis(v, order[:, None, :], 2))
+    r = big if full else k
+    u = np.zeros((nb, big, r), np.complex128)
+    with np.errstate(all="ignore"):
+        u[:, :, :k] = np.where(s[:, None, :] > 0, x / s[:, None, :], 0)
+    KZ.complete_columns(u, np.count_nonzero(s > 0, axis=1))
+    if tall:  # A = u S v^H
+        uu, vh = u, np.conj(v).transpose(0, 2, 1)
+    else:  # A^H = u S v^H  =>  A = v S u^H
+        uu, vh = v, np.conj(u).transpose(0, 2, 1)
+    U = _wrap(uu, batch + uu.shape[1:], A.dtype)
     Vh = _wrap(vh, batch + vh.shape[1:], A.dtype)
     if needs_graph(A):
         record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh), (U, S, Vh))
@@ -955,23 +1066,29 @@ def _svd_backward(c, gU, gS, gVh):
     m, n = U.shape[-2], Vh.shape[-1]
     k = S.shape[-1]
     U, Vh, gU, gVh = U[..., :, :k], Vh[..., :k, :], gU[..., :, :k], gVh[..., :k, :]
-    UhgU = matmul(U.mT, gU)
-    UhgU = UhgU - UhgU.mT
-    VhgV = matmul(Vh, gVh.mT)
-    VhgV = VhgV - VhgV.mT
+    UhgU = matmul(U.mH, gU)
+    VhgV = matmul(Vh, gVh.mH)
+    if UhgU.dtype.is_complex:  # torch: Im(diag(U^H gU)) = -Im(diag(V^H gV)), else the loss sees the phases
+        _phase_check(_diag(UhgU).imag + _diag(VhgV).imag, "svd_backward: The singular vectors in the complex case are "
+                     "specified up to multiplication by e^{i phi}. The specified loss function depends on this phase "
+                     "term, making it ill-defined.")
+    UhgU = UhgU - UhgU.mH
+    VhgV = VhgV - VhgV.mH
     S2 = S * S
     eye = _eye_like(k, S)
     E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye
     gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E * (1 - eye) + diag_embed(gS)
+    if gA.dtype.is_complex:  # torch: the gauge term i Im(diag(U^H gU)) / S (UhgU is skew: diag 2i Im)
+        gA = gA + diag_embed(_diag(UhgU) / (2 * S))
     if m > k:
         gA = matmul(U, gA)
         gUSinv = gU / S.unsqueeze(-2)
-        gA = gA + gUSinv - matmul(U, matmul(U.mT, gUSinv))
+        gA = gA + gUSinv - matmul(U, matmul(U.mH, gUSinv))
         gA = matmul(gA, Vh)
     elif n > k:
         gA = matmul(gA, Vh)
         gVhSinv = gVh / S.unsqueeze(-1)
-        gA = gA + gVhSinv - matmul(matmul(gVhSinv, Vh.mT), Vh)
+        gA = gA + gVhSinv - matmul(matmul(gVhSinv, Vh.mH), Vh)
         gA = matmul(U, gA)
     else:
         gA = matmul(U, matmul(gA, Vh))
@@ -993,7 +1110,7 @@ def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=
         from .creation import zeros_like
 
         return torch_svd_result(zeros_like(U), S, zeros_like(Vh.mT))
-    return torch_svd_result(U, S, Vh.mT)
+    return torch_svd_result(U, S, Vh.mH)  # A = U diag(S) V^H
 
 
 def torch_qr(input: Tensor, some: bool = True, *, out=None):

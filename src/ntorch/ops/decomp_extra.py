@@ -13,6 +13,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
+from ..kernels.cpu import linalg_complex as KZ
 from ..tensor import Tensor
 from .decomp import LinAlgError, _host, _legacy, _return_type, _wrap
 
@@ -21,9 +22,11 @@ ldl_factor_result = _return_type("linalg_ldl_factor", ["LD", "pivots"])
 ldl_factor_ex_result = _return_type("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
 
 
-def _cpu_float(A: Tensor, kernel: str) -> None:
-    """torch's dispatch error for a dtype its LAPACK kernel lacks; CUDA has no kernel here yet."""
-    if A.dtype not in (dtypes.float32, dtypes.float64):
+def _cpu_float(A: Tensor, kernel: str, complex_ok: bool = False) -> None:
+    """torch's dispatch error for a dtype its LAPACK kernel lacks (complex too unless complex_ok); CUDA has no kernel
+    here yet."""
+    ok = (dtypes.float32, dtypes.float64) + ((dtypes.complex64, dtypes.complex128) if complex_ok else ())
+    if A.dtype not in ok:
         raise NotImplementedError(f"\"{kernel}_{A.device.type}\" not implemented for '{_legacy(A)}'")
     if A.is_cuda:
         raise NotImplementedError(f"{kernel}: ntorch has no CUDA kernel for it yet (move the tensor to the CPU)")
@@ -44,12 +47,12 @@ def geqrf(input: Tensor, *, out=None):
     (unit first entry implied) below it, tau their scales (H_i = I - tau_i v_i v_i^T, Q = H_1 ... H_k)."""
     if input.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
-    _cpu_float(input, "geqrf")
+    _cpu_float(input, "geqrf", complex_ok=True)
     a = _host(input, "geqrf")
     nb, m, n = a.shape
-    tau = np.zeros((nb, min(m, n)))
+    tau = np.zeros((nb, min(m, n)), a.dtype)
     if a.size:
-        K.geqrf(a, tau)
+        (KZ if a.dtype == np.complex128 else K).geqrf(a, tau)
     batch = tuple(input.shape[:-2])
     return geqrf_result(*_outs((_wrap(a, tuple(input.shape), input.dtype),
                                 _wrap(tau, batch + (min(m, n),), input.dtype)), out))
@@ -95,14 +98,15 @@ def _ormqr_checks(input: Tensor, tau: Tensor, other: Tensor, left: bool) -> None
         if t.device != input.device:
             raise RuntimeError(f"{op}: Expected {name} and input tensors to be on the same device, but got {name} on "
                                f"{t.device} and input on {input.device}")
-    if input.dtype not in (dtypes.float32, dtypes.float64):
+    if input.dtype not in (dtypes.float32, dtypes.float64, dtypes.complex64, dtypes.complex128):
         raise NotImplementedError(f"\"ormqr_{input.device.type}\" not implemented for '{_legacy(input)}'")
 
 
 def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *,
           out=None) -> Tensor:
-    """torch.ormqr: Q other (left) or other Q, with Q^T when transpose, Q = H_1 ... H_k given by geqrf's
-    (input, tau). Each reflector is applied as C - tau v (v^T C): differentiable in all three tensors."""
+    """torch.ormqr: Q other (left) or other Q, with Q^H when transpose, Q = H_1 ... H_k given by geqrf's
+    (input, tau). Each reflector is applied as C - tau v (v^H C) (conj(tau) for H^H): differentiable in all three
+    tensors."""
     from .creation import arange
 
     _ormqr_checks(input, tau, other, left)
@@ -115,10 +119,14 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
     for i in order:
         v = input[..., :, i].masked_fill(rows < i, 0.0).masked_fill(rows == i, 1.0)  # (*, m)
         t = tau[..., i, None, None]
-        if left:  # H C = C - tau v (v^T C)
-            c = c - (v.unsqueeze(-1) * t).matmul(v.unsqueeze(-2).matmul(c))
-        else:  # C H = C - tau (C v) v^T
-            c = c - c.matmul(v.unsqueeze(-1)).matmul(v.unsqueeze(-2) * t)
+        vh = v.unsqueeze(-2)
+        if v.dtype.is_complex:  # H = I - tau v v^H, H^H = I - conj(tau) v v^H
+            vh = vh.conj()
+            t = t.conj() if transpose else t
+        if left:  # H C = C - tau v (v^H C)
+            c = c - (v.unsqueeze(-1) * t).matmul(vh.matmul(c))
+        else:  # C H = C - tau (C v) v^H
+            c = c - c.matmul(v.unsqueeze(-1)).matmul(vh * t)
     if c is other:
         c = other.clone()
     return c if out is None else out.resize_(c.shape).copy_(c)
@@ -132,22 +140,31 @@ def _check_square(A: Tensor, op: str) -> None:
     if A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
                            f"{A.shape[-1]} matrices")
-    if not A.dtype.is_floating_point:
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_legacy(A)}")
+
+
+def _ldl_kernel(a: np.ndarray, name: str, hermitian: bool):
+    """The real kernel, or the complex one (zsytrf / zsytrs, or zhetrf / zhetrs when hermitian)."""
+    if a.dtype == np.complex128:
+        fn = getattr(KZ, name)
+        return lambda *args: fn(*args, hermitian)
+    return getattr(K, name)
 
 
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None):
     """torch.linalg.ldl_factor_ex: (LD, pivots, info) of LAPACK's sytrf (Bunch-Kaufman, lower triangle read;
-    strict upper triangle of LD zero). For real input hermitian=True is the same factorization."""
+    strict upper triangle of LD zero). For real input hermitian=True is the same factorization; complex input:
+    zsytrf (A = L D L^T) or, when hermitian, zhetrf (A = L D L^H)."""
     op = "torch.linalg.ldl_factor_ex"
     _check_square(A, op)
-    _cpu_float(A, "ldl_factor_kernel")
+    _cpu_float(A, "ldl_factor_kernel", complex_ok=True)
     a = _host(A, op)
     nb, n = a.shape[0], a.shape[1]
     piv = np.zeros((nb, n), np.int32)
     info = np.zeros(nb, np.int32)
     if a.size:
-        K.ldl_factor(a, piv, info)
+        _ldl_kernel(a, "ldl_factor", bool(hermitian))(a, piv, info)
     batch = tuple(A.shape[:-2])
     if check_errors:
         _ldl_singular(A, info, op)
@@ -196,7 +213,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
                            f"{list(pivots.shape)} instead")
     if pivots.dtype.is_floating_point or pivots.dtype is dtypes.bool:
         raise RuntimeError(f"{op}: Expected pivots to be integers. Got {_legacy(pivots)}")
-    _cpu_float(LD, "ldl_solve")
+    _cpu_float(LD, "ldl_solve", complex_ok=True)
     batch = tuple(broadcast_shapes(tuple(LD.shape[:-2]), tuple(B.shape[:-2])))
     ld = _host(LD.expand(*batch, n, n), op)
     x = _host(B.expand(*batch, n, B.shape[-1]), op)
@@ -205,7 +222,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     if bad.any():  # LAPACK would index out of bounds: validate before the kernel
         raise RuntimeError(f"{op}: pivots must be in [-{n}, -1] or [1, {n}], as linalg.ldl_factor returns them")
     if x.size:
-        K.ldl_solve(ld, piv, x)
+        _ldl_kernel(ld, "ldl_solve", bool(hermitian))(ld, piv, x)
     res = _wrap(x, batch + (n, B.shape[-1]), LD.dtype)
     return res if out is None else out.resize_(res.shape).copy_(res)
 

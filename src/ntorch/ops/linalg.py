@@ -961,7 +961,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out: Tensor | None = None) -> Tensor
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
-    """torch.linalg.vecdot: sum(x * y, dim) with x and y broadcast (real dtypes: no conjugation)."""
+    """torch.linalg.vecdot: sum(x.conj() * y, dim) with x and y broadcast (the FIRST argument conjugated for
+    complex dtypes, as torch)."""
     from .elementwise import apply
     from .reduction import sum as rsum
 
@@ -974,6 +975,8 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
         n, m = x.shape[0], y.shape[0]
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
+    if x.dtype.is_complex:
+        x = x.conj()
     return rsum(apply("mul", x, y), dim)
 
 
