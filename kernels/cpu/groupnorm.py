@@ -1,0 +1,129 @@
+"""CPU kernels for group_norm over a C-contiguous (N*G, D) view of an (N, C, *spatial) input, D = C/G * HW.
+
+Each row is one (sample, group) block: one contiguous run of C/G channels of HW values, small enough to stay in
+cache while the forward reads it three times (float64 sum, float64 sum of squared deviations, then
+``x * scale[c] + shift[c]`` with the per-channel scale ``rstd * weight[c]`` and shift ``bias[c] - mean * scale``)
+instead of the ~10 whole-tensor passes a composed group norm makes. The backward reads each block twice: per
+channel the float64 sums of dy and dy * (x - mean) (the weight / bias gradients' per-sample parts and the
+group's two sums), then writes dx = rstd * w[c] * dy + c2 * (x - mean) + c3 (torch's formula, centred).
+The ``*_p`` entry points split the blocks under ``prange`` (large inputs; the caller decides).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["group_norm_forward", "group_norm_forward_p", "group_norm_backward", "group_norm_backward_p"]
+
+_FM = {"reassoc", "contract"}
+_JIT = dict(cache=True, error_model="numpy", fastmath=_FM, nogil=True)
+
+
+@njit(**_JIT)
+def _forward_block(x2, i, hw, cpg, groups, w, b, has_w, has_b, eps, out2, mean, rstd):
+    """Row i = (n, g) of x2: its mean and rstd (float64), then the normalised, affine row of out2."""
+    row = x2[i]
+    orow = out2[i]
+    d = row.size
+    t = 0.0
+    for k in range(d):
+        t += row[k]
+    mu = t / d
+    t2 = 0.0
+    for k in range(d):
+        dv = row[k] - mu
+        t2 += dv * dv
+    r = 1.0 / np.sqrt(t2 / d + eps)
+    mean[i] = mu
+    rstd[i] = r
+    c0 = (i % groups) * cpg
+    sc = np.empty(1, x2.dtype)  # the loop's scale / shift in x's dtype: the inner loop stays float32 for float32
+    sh = np.empty(1, x2.dtype)
+    for j in range(cpg):
+        s = r * w[c0 + j] if has_w else r
+        h = -mu * s
+        if has_b:
+            h += b[c0 + j]
+        sc[0] = s
+        sh[0] = h
+        s1 = sc[0]
+        h1 = sh[0]
+        seg = row[j * hw:(j + 1) * hw]
+        oseg = orow[j * hw:(j + 1) * hw]
+        for k in range(hw):
+            oseg[k] = seg[k] * s1 + h1
+
+
+@njit(**_JIT)
+def group_norm_forward(x2, hw, cpg, groups, w, b, has_w, has_b, eps, out2, mean, rstd):
+    """out2 = group_norm of the (N*G, D) rows of x2 (cpg channels of hw values each; row i's j-th channel is
+    (i % groups) * cpg + j); mean / rstd (float64, N*G) get each row's statistics. w / b (C,) are read only
+    when has_w / has_b."""
+    for i in range(x2.shape[0]):
+        _forward_block(x2, i, hw, cpg, groups, w, b, has_w, has_b, eps, out2, mean, rstd)
+
+
+@njit(parallel=True, **_JIT)
+def group_norm_forward_p(x2, hw, cpg, groups, w, b, has_w, has_b, eps, out2, mean, rstd):
+    for i in prange(x2.shape[0]):
+        _forward_block(x2, i, hw, cpg, groups, w, b, has_w, has_b, eps, out2, mean, rstd)
+
+
+@njit(**_JIT)
+def _backward_block(x2, g2, i, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_x, dsn, dbn):
+    """Row i = (n, g): dsn / dbn[n, c] = sum over the channel's hw values of dy * (x - mean) * rstd and of dy;
+    then, when need_x, the row's input gradient."""
+    row = x2[i]
+    grow = g2[i]
+    n = i // groups
+    c0 = (i % groups) * cpg
+    mu = mean[i]
+    r = rstd[i]
+    a = 0.0  # sum of w * dy over the group
+    bsum = 0.0  # sum of w * dy * (x - mean) over the group
+    for j in range(cpg):
+        seg = row[j * hw:(j + 1) * hw]
+        gseg = grow[j * hw:(j + 1) * hw]
+        sg = 0.0
+        sgx = 0.0
+        for k in range(hw):
+            gv = gseg[k]
+            sg += gv
+            sgx += gv * (seg[k] - mu)
+        dsn[n, c0 + j] = sgx * r
+        dbn[n, c0 + j] = sg
+        wc = w[c0 + j] if has_w else 1.0
+        a += wc * sg
+        bsum += wc * sgx
+    if not need_x:
+        return
+    d = row.size
+    drow = dx2[i]
+    coef = np.empty(4, x2.dtype)  # k, c2, c3, mean in x's dtype: the inner loop stays float32 for float32
+    coef[1] = -r * r * r * bsum / d
+    coef[2] = -r * a / d
+    coef[3] = mu
+    c2 = coef[1]
+    c3 = coef[2]
+    muf = coef[3]
+    for j in range(cpg):
+        coef[0] = r * w[c0 + j] if has_w else r
+        kf = coef[0]
+        seg = row[j * hw:(j + 1) * hw]
+        gseg = grow[j * hw:(j + 1) * hw]
+        dseg = drow[j * hw:(j + 1) * hw]
+        for k in range(hw):
+            dseg[k] = gseg[k] * kf + (seg[k] - muf) * c2 + c3
+
+
+@njit(**_JIT)
+def group_norm_backward(x2, g2, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_x, dsn, dbn):
+    """The gradients of group_norm_forward's output g2: dsn / dbn (float64, (N, C)) the per-sample parts of the
+    weight / bias gradients (sum them over N), and dx2 when need_x (dx2 unused otherwise)."""
+    for i in range(x2.shape[0]):
+        _backward_block(x2, g2, i, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_x, dsn, dbn)
+
+
+@njit(parallel=True, **_JIT)
+def group_norm_backward_p(x2, g2, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_x, dsn, dbn):
+    for i in prange(x2.shape[0]):
+        _backward_block(x2, g2, i, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_x, dsn, dbn)
