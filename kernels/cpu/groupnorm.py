@@ -2,7 +2,7 @@
 
 Each row is one (sample, group) block: one contiguous run of C/G channels of HW values, small enough to stay in
 cache while the forward reads it three times (float64 sum, float64 sum of squared deviations, then
-``x * scale[c] + shift[c]`` with the per-channel scale ``rstd * weight[c]`` and shift ``bias[c] - mean * scale``)
+``(x - mean) * scale[c] + bias[c]`` with the per-channel scale ``rstd * weight[c]``)
 instead of the ~10 whole-tensor passes a composed group norm makes. The backward reads each block twice: per
 channel the float64 sums of dy and dy * (x - mean) (the weight / bias gradients' per-sample parts and the
 group's two sums), then writes dx = rstd * w[c] * dy + c2 * (x - mean) + c3 (torch's formula, centred).
@@ -36,21 +36,21 @@ def _forward_block(x2, i, hw, cpg, groups, w, b, has_w, has_b, eps, out2, mean, 
     mean[i] = mu
     rstd[i] = r
     c0 = (i % groups) * cpg
-    sc = np.empty(1, x2.dtype)  # the loop's scale / shift in x's dtype: the inner loop stays float32 for float32
-    sh = np.empty(1, x2.dtype)
+    # scale, shift and mean in x's dtype: the inner loop stays float32 for float32. (x - mean) * scale + shift
+    # rather than torch's x * scale + (bias - mean * scale): no float32 cancellation when |mean| >> std
+    coef = np.empty(3, x2.dtype)
+    coef[2] = mu
+    muf = coef[2]
     for j in range(cpg):
         s = r * w[c0 + j] if has_w else r
-        h = -mu * s
-        if has_b:
-            h += b[c0 + j]
-        sc[0] = s
-        sh[0] = h
-        s1 = sc[0]
-        h1 = sh[0]
+        coef[0] = s
+        coef[1] = (b[c0 + j] if has_b else 0.0) + (muf - mu) * s  # the shift also carries mean's rounding
+        s1 = coef[0]
+        h1 = coef[1]
         seg = row[j * hw:(j + 1) * hw]
         oseg = orow[j * hw:(j + 1) * hw]
         for k in range(hw):
-            oseg[k] = seg[k] * s1 + h1
+            oseg[k] = (seg[k] - muf) * s1 + h1
 
 
 @njit(**_JIT)
@@ -99,12 +99,13 @@ def _backward_block(x2, g2, i, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_
     d = row.size
     drow = dx2[i]
     coef = np.empty(4, x2.dtype)  # k, c2, c3, mean in x's dtype: the inner loop stays float32 for float32
-    coef[1] = -r * r * r * bsum / d
-    coef[2] = -r * a / d
     coef[3] = mu
+    muf = coef[3]
+    c2d = -r * r * r * bsum / d
+    coef[1] = c2d
+    coef[2] = -r * a / d + (muf - mu) * c2d  # c3 also carries the mean's rounding to x's dtype
     c2 = coef[1]
     c3 = coef[2]
-    muf = coef[3]
     for j in range(cpg):
         coef[0] = r * w[c0 + j] if has_w else r
         kf = coef[0]
