@@ -539,7 +539,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     _no_complex(input, "GroupNormKernelImpl")
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
-    n, c = input.shape[0], input.shape[1]
+    c = input.shape[1]
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError("Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
@@ -550,9 +550,15 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     _check_mixed(input, weight, bias)
     if _bn_fused_ok(input, weight, bias):
         return _group_norm_cpu(input, num_groups, weight, bias, eps)
+    return _group_norm_composed(input, num_groups, weight, bias, eps)
+
+
+def _group_norm_composed(input: Tensor, num_groups: int, weight: Tensor | None, bias: Tensor | None,
+                         eps: float) -> Tensor:
+    """group_norm of ntorch ops (CUDA; autograd records each one)."""
     if input.numel() == 0:
         return _affine(input * 1, weight, bias)
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(input.shape[0], num_groups, -1)
     y = _normalize_over(grouped, (2,), eps)[0].reshape(*input.shape)
     return _affine(y, weight, bias)
 
