@@ -1,7 +1,8 @@
 """CPU kernels for group_norm over a C-contiguous (N*G, D) view of an (N, C, *spatial) input, D = C/G * HW.
 
 Each row is one (sample, group) block: one contiguous run of C/G channels of HW values, small enough to stay in
-cache while the forward reads it three times (float64 sum, float64 sum of squared deviations, then
+cache while the forward reads it two or three times (float64 sums: for float32 the sum and sum of squares about
+the row's first value in one pass, for float64 the sum then the squared deviations from the mean; then
 ``(x - mean) * scale[c] + bias[c]`` with the per-channel scale ``rstd * weight[c]``)
 instead of the ~10 whole-tensor passes a composed group norm makes. The backward reads each block twice: per
 channel the float64 sums of dy and dy * (x - mean) (the weight / bias gradients' per-sample parts and the
@@ -24,15 +25,28 @@ def _forward_block(x2, i, hw, cpg, groups, w, b, has_w, has_b, eps, out2, mean, 
     row = x2[i]
     orow = out2[i]
     d = row.size
-    t = 0.0
-    for k in range(d):
-        t += row[k]
-    mu = t / d
-    t2 = 0.0
-    for k in range(d):
-        dv = row[k] - mu
-        t2 += dv * dv
-    r = 1.0 / np.sqrt(t2 / d + eps)
+    if x2.itemsize == 4:  # float32: one pass of float64 sums about row[0] (float64 has ~29 bits to cancel)
+        sh = np.float64(row[0])
+        t = 0.0
+        t2 = 0.0
+        for k in range(d):
+            dv = row[k] - sh
+            t += dv
+            t2 += dv * dv
+        tm = t / d
+        mu = sh + tm
+        var = max(t2 / d - tm * tm, 0.0)
+    else:  # float64: two passes (sum, then squared deviations from the mean) so nothing cancels
+        t = 0.0
+        for k in range(d):
+            t += row[k]
+        mu = t / d
+        t2 = 0.0
+        for k in range(d):
+            dv = row[k] - mu
+            t2 += dv * dv
+        var = t2 / d
+    r = 1.0 / np.sqrt(var + eps)
     mean[i] = mu
     rstd[i] = r
     c0 = (i % groups) * cpg
