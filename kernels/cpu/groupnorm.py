@@ -92,6 +92,10 @@ def _backward_block(x2, g2, i, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_
     c0 = (i % groups) * cpg
     mu = mean[i]
     r = rstd[i]
+    # k, c2, c3 and the mean in x's dtype: the inner loops stay float32 for float32 (float64 sums)
+    coef = np.empty(4, x2.dtype)
+    coef[3] = mu
+    muf = coef[3]
     a = 0.0  # sum of w * dy over the group
     bsum = 0.0  # sum of w * dy * (x - mean) over the group
     for j in range(cpg):
@@ -102,7 +106,8 @@ def _backward_block(x2, g2, i, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_
         for k in range(hw):
             gv = gseg[k]
             sg += gv
-            sgx += gv * (seg[k] - mu)
+            sgx += gv * (seg[k] - muf)
+        sgx += (muf - mu) * sg  # about the float64 mean
         dsn[n, c0 + j] = sgx * r
         dbn[n, c0 + j] = sg
         wc = w[c0 + j] if has_w else 1.0
@@ -112,9 +117,6 @@ def _backward_block(x2, g2, i, hw, cpg, groups, w, has_w, mean, rstd, dx2, need_
         return
     d = row.size
     drow = dx2[i]
-    coef = np.empty(4, x2.dtype)  # k, c2, c3, mean in x's dtype: the inner loop stays float32 for float32
-    coef[3] = mu
-    muf = coef[3]
     c2d = -r * r * r * bsum / d
     coef[1] = c2d
     coef[2] = -r * a / d + (muf - mu) * c2d  # c3 also carries the mean's rounding to x's dtype
