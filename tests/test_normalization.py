@@ -639,3 +639,7 @@ def test_group_norm_complex_and_errors():
             "shape [2, 4, 3] and num_groups=3", F.group_norm, nt.ones(2, 4, 3), 3)
     _raises(RuntimeError, "mixed dtype (CPU): all inputs must share same datatype.", F.group_norm,
             nt.ones(2, 4, 3, dtype=nt.float64), 2, nt.ones(4))
+    for dt, name in ((nt.int64, "Long"), (nt.bool, "Bool")):
+        for n in (2, 0):
+            _raises(NotImplementedError, f"\"GroupNormKernelImpl\" not implemented for '{name}'", F.group_norm,
+                    nt.ones(n, 4, 3, dtype=dt), 2)

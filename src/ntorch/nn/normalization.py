@@ -548,6 +548,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(p.shape)} and input of shape {list(input.shape)}")
     _check_mixed(input, weight, bias)
+    if not input.dtype.is_floating_point:  # torch's kernel is float-only, even for an empty input
+        raise NotImplementedError(f"\"GroupNormKernelImpl\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     if _bn_fused_ok(input, weight, bias):
         return _group_norm_cpu(input, num_groups, weight, bias, eps)
     return _group_norm_composed(input, num_groups, weight, bias, eps)
