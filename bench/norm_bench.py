@@ -1,11 +1,12 @@
 """ntorch vs PyTorch (CPU) normalisations: layer_norm, group_norm, batch_norm (training), forward and forward +
 backward, float32.
 
-    .venv/bin/python bench/norm_bench.py [--threads 1] [--rounds 7] [--clock cpu] [--only SUBSTRING]
+    .venv/bin/python bench/norm_bench.py [--threads 1] [--rounds 7] [--clock cpu] [--only SUBSTRING] [--composed]
 
 Prints one Markdown row per case: median times of ntorch and torch and the ratio torch / ntorch (> 1: ntorch
-faster). Each case runs once untimed first (compilation, caches). `--clock cpu` times with the process's CPU time
-(steady on a shared machine with --threads 1).
+faster). --composed adds, for group_norm, a row timing ntorch's composed (generic-op) path in the same run: the
+"before" of the fused kernels. Each case runs once untimed first (compilation, caches). `--clock cpu` times
+with the process's CPU time (steady on a shared machine with --threads 1).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import ntorch  # noqa: E402
+from ntorch.nn import normalization  # noqa: E402
 
 _CLOCK = time.perf_counter
 
@@ -29,6 +31,7 @@ CASES = [
     ("layer_norm (4096, 1024)", (4096, 1024), "layer_norm", ((1024,),), (1024,)),
     ("layer_norm (32, 256, 28, 28) over (28, 28)", (32, 256, 28, 28), "layer_norm", ((28, 28),), (28, 28)),
     ("group_norm (32, 256, 28, 28) 32 groups", (32, 256, 28, 28), "group_norm", (32,), (256,)),
+    ("group_norm (8, 64, 56, 56) 8 groups", (8, 64, 56, 56), "group_norm", (8,), (64,)),
     ("batch_norm (32, 256, 28, 28) training", (32, 256, 28, 28), "batch_norm", (), (256,)),
     ("batch_norm (4096, 1024) training", (4096, 1024), "batch_norm", (), (1024,)),
 ]
@@ -66,6 +69,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     ap.add_argument("--only", default="")
+    ap.add_argument("--composed", action="store_true")
     args = ap.parse_args()
     global _CLOCK
     _CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -82,9 +86,12 @@ def main() -> None:
         ba = rng.standard_normal(pshape).astype(np.float32)
         ga = rng.standard_normal(shape).astype(np.float32)
         c = shape[1]
+        variants = [(ntorch, ""), (torch, "")]
+        if args.composed and name == "group_norm":
+            variants.append((ntorch, "composed"))
         for pss in ("fwd", "bwd"):
             times = []
-            for lib in (ntorch, torch):
+            for lib, variant in variants:
                 grad = pss == "bwd"
                 x = lib.tensor(a, requires_grad=grad)
                 w = lib.tensor(wa, requires_grad=grad)
@@ -97,9 +104,20 @@ def main() -> None:
                         y.backward(g)
                         x.grad = w.grad = b.grad = None
 
-                times.append(_median_time(fn, args.rounds))
-            t_nt, t_th = times
+                if variant == "composed":  # the generic-op path group_norm takes for CUDA tensors
+                    fused = normalization._group_norm_cpu
+                    normalization._group_norm_cpu = normalization._group_norm_composed
+                    try:
+                        times.append(_median_time(fn, args.rounds))
+                    finally:
+                        normalization._group_norm_cpu = fused
+                else:
+                    times.append(_median_time(fn, args.rounds))
+            t_nt, t_th = times[:2]
             print(f"| {label} | {pss} | {_fmt(t_nt)} | {_fmt(t_th)} | {t_th / t_nt:.2f}x |", flush=True)
+            if len(times) > 2:
+                print(f"| {label} (composed, before) | {pss} | {_fmt(times[2])} | {_fmt(t_th)} | "
+                      f"{t_th / times[2]:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -461,3 +461,185 @@ def test_batch_norm_kernels_both_layouts(rng, shape, suffix):
     getattr(BK, "batch_norm_backward" + suffix)(x, g, mean, rstd, w, True, True, np.empty((0, 0, 0), np.float32),
                                                 False, dw2, db2)
     np.testing.assert_allclose(dw2, dw, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# group_norm's fused CPU kernels (wt_gn) against a float64 NumPy reference; gradients against float64 central
+# differences and gradcheck, the create_graph backward against gradgradcheck
+# ---------------------------------------------------------------------------------------------------------
+def _gn_ref(x, groups, w=None, b=None, eps=1e-5):
+    x = np.asarray(x, np.float64)
+    xg = x.reshape(x.shape[0], groups, -1)
+    y = ((xg - xg.mean(2, keepdims=True)) / np.sqrt(xg.var(2, keepdims=True) + eps)).reshape(x.shape)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if w is not None:
+        y = y * np.asarray(w, np.float64).reshape(shape)
+    return y + np.asarray(b, np.float64).reshape(shape) if b is not None else y
+
+
+@pytest.mark.parametrize("dt", [nt.float16, nt.float32, nt.float64])
+@pytest.mark.parametrize("shape,groups", [((4, 6), 3), ((2, 6, 5), 1), ((2, 6, 5), 6), ((3, 4, 3, 5), 2),
+                                          ((2, 6, 2, 3, 2), 3), ((1, 8, 7, 9), 4)])
+def test_group_norm_fused_values(rng, dt, shape, groups):
+    x = random_array(rng, shape, dt, -3, 4)
+    c = shape[1]
+    w, b = random_array(rng, (c,), dt, 0.5, 1.5), random_array(rng, (c,), dt, -1, 1)
+    for weight, bias in ((None, None), (w, b), (w, None), (None, b)):
+        got = F.group_norm(_t(x), groups, None if weight is None else _t(weight), None if bias is None else _t(bias))
+        check(got, _gn_ref(x, groups, weight, bias), dt)
+    check(F.group_norm(_t(x), groups, eps=0.5), _gn_ref(x, groups, eps=0.5), dt)
+
+
+def test_group_norm_fused_accuracy_large_mean(rng):
+    """float64 statistics (two passes about the mean) for float32 input far from zero."""
+    x = (rng.normal(0, 1, (2, 4, 1000)) + 1e4).astype(np.float32)
+    check(F.group_norm(_t(x), 2), _gn_ref(x, 2), nt.float32)
+    y = rng.normal(0, 1, (2, 4, 1000)).astype(np.float32)
+    y[:, 0, 0] = 3e4  # an outlier first value: the float32 one-pass sums are taken about it
+    check(F.group_norm(_t(y), 2), _gn_ref(y, 2), nt.float32)
+    xd = rng.normal(0, 1, (2, 4, 50)) + 1e6
+    np.testing.assert_allclose(F.group_norm(_t(xd), 2).numpy(), _gn_ref(xd, 2), rtol=1e-9, atol=1e-9)
+
+
+def test_group_norm_fused_layouts_and_mixed_half(rng):
+    a = rng.normal(1, 2, (2, 4, 3, 5)).astype(np.float32)
+    w, b = rng.uniform(0.5, 1.5, 4).astype(np.float32), rng.uniform(-1, 1, 4).astype(np.float32)
+    expected = _gn_ref(a, 2, w, b)
+    for _name, t, _ in layouts(a):
+        got = F.group_norm(t, 2, _t(w), _t(b))
+        assert got.is_contiguous()  # torch: a non-channels-last input gives a contiguous output
+        check(got, expected, nt.float32)
+    cl = nt.from_numpy(a).to(memory_format=nt.channels_last)
+    got = F.group_norm(cl, 2, _t(w), _t(b))
+    assert got.is_contiguous(memory_format=nt.channels_last) and not got.is_contiguous()  # torch keeps the layout
+    check(got, expected, nt.float32)
+    # float16 input with float32 parameters: the output keeps the input's dtype (torch's CPU kernel)
+    h = a.astype(np.float16)
+    got = F.group_norm(nt.from_numpy(h), 2, _t(w), _t(b))
+    check(got, _gn_ref(h, 2, w, b), nt.float16)
+    x = nt.tensor(h, requires_grad=True)
+    wt = nt.tensor(w, requires_grad=True)
+    F.group_norm(x, 2, wt, None).sum().backward()
+    assert x.grad.dtype is nt.float16 and wt.grad.dtype is nt.float32
+
+
+def test_group_norm_fused_empty_and_node():
+    x = nt.ones(0, 4, 3, requires_grad=True)
+    w = nt.ones(4, requires_grad=True)
+    y = F.group_norm(x, 2, w)
+    assert tuple(y.shape) == (0, 4, 3) and y.dtype is nt.float32
+    assert y.grad_fn.name() == "NativeGroupNormBackward0"
+    y.sum().backward()
+    assert tuple(x.grad.shape) == (0, 4, 3)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(4))
+    z = F.group_norm(nt.ones(2, 4, 0), 4)
+    assert tuple(z.shape) == (2, 4, 0)
+    assert F.group_norm(nt.randn(2, 4, 3), 2).grad_fn is None
+
+
+@pytest.mark.parametrize("shape,groups", [((3, 4, 5), 2), ((2, 6), 3), ((2, 4, 2, 3), 1), ((2, 4, 3), 4)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_group_norm_fused_gradcheck(rng, shape, groups, affine):
+    from ntorch.autograd import gradcheck, gradgradcheck
+
+    c = shape[1]
+    x = nt.tensor(rng.normal(0, 1, shape), requires_grad=True)
+    params = (nt.tensor(rng.uniform(0.5, 1.5, c), requires_grad=True),
+              nt.tensor(rng.uniform(-1, 1, c), requires_grad=True)) if affine else ()
+
+    def fn(x, *wb):
+        return F.group_norm(x, groups, *wb)
+
+    assert fn(x, *params).grad_fn.name() == "NativeGroupNormBackward0"
+    assert gradcheck(fn, (x, *params))
+    assert gradgradcheck(fn, (x, *params))
+
+
+def test_group_norm_fused_grads_match_numpy(rng):
+    """The fused backward against float64 central differences of the NumPy reference, each of input / weight /
+    bias alone and together; a non-contiguous input."""
+    x = rng.normal(0.5, 2, (2, 6, 5))
+    w, b = rng.uniform(0.5, 1.5, 6), rng.uniform(-1, 1, 6)
+    g = rng.normal(0, 1, x.shape)
+
+    def loss(x, w, b):
+        return (_gn_ref(x, 3, w, b) * g).sum()
+
+    def numeric(f, a):
+        out = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            d = np.zeros_like(a)
+            d[i] = 1e-6
+            out[i] = (f(a + d) - f(a - d)) / 2e-6
+        return out
+
+    refs = (numeric(lambda a: loss(a, w, b), x), numeric(lambda a: loss(x, a, b), w),
+            numeric(lambda a: loss(x, w, a), b))
+    for wanted in ((True, True, True), (True, False, False), (False, True, False), (False, False, True)):
+        xt = nt.tensor(np.ascontiguousarray(x.swapaxes(1, 2)), requires_grad=wanted[0]).transpose(1, 2)
+        wt, bt = (nt.tensor(v, requires_grad=r) for v, r in ((w, wanted[1]), (b, wanted[2])))
+        y = F.group_norm(xt, 3, wt, bt)
+        leaves = [t for t, r in zip((xt, wt, bt), wanted) if r]
+        grads = nt.autograd.grad(y, leaves, nt.tensor(g))
+        for got, ref in zip(grads, [r for r, want in zip(refs, wanted) if want]):
+            np.testing.assert_allclose(got.numpy(), ref, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64])
+def test_group_norm_fused_backward_values(rng, dt):
+    """Analytic gradients (float64 NumPy) for float32 / float64, including a large mean."""
+    x = random_array(rng, (3, 8, 4, 5), dt, -2, 3) + dt.np.type(1000)
+    w, b = random_array(rng, (8,), dt, 0.5, 1.5), random_array(rng, (8,), dt, -1, 1)
+    g = random_array(rng, x.shape, dt)
+    xt, wt, bt = (nt.tensor(v, requires_grad=True) for v in (x, w, b))
+    F.group_norm(xt, 4, wt, bt).backward(nt.tensor(g))
+    xd, wd, gd = (v.astype(np.float64) for v in (x, w, g))
+    xg = xd.reshape(3, 4, -1)
+    mu, rstd = xg.mean(2, keepdims=True), 1 / np.sqrt(xg.var(2, keepdims=True) + 1e-5)
+    xhat = ((xg - mu) * rstd).reshape(x.shape)
+    gy = (gd * wd[:, None, None]).reshape(3, 4, -1)
+    xh = xhat.reshape(3, 4, -1)
+    gx = (rstd * (gy - gy.mean(2, keepdims=True) - xh * (gy * xh).mean(2, keepdims=True))).reshape(x.shape)
+    tol = 1e-4 if dt is nt.float32 else 1e-10
+    np.testing.assert_allclose(xt.grad.numpy(), gx, rtol=tol, atol=tol)
+    np.testing.assert_allclose(wt.grad.numpy(), (gd * xhat).sum((0, 2, 3)), rtol=tol, atol=tol)
+    np.testing.assert_allclose(bt.grad.numpy(), gd.sum((0, 2, 3)), rtol=tol, atol=tol)
+    assert xt.grad.dtype is dt and wt.grad.dtype is dt
+
+
+def test_group_norm_parallel_kernels_match_serial(rng, monkeypatch):
+    from ntorch.kernels.cpu import groupnorm as GK
+
+    x = rng.normal(1, 2, (3, 6, 7))
+    g = rng.normal(0, 1, x.shape)
+    w, b = rng.uniform(0.5, 1.5, 6), rng.uniform(-1, 1, 6)
+    x2, g2 = x.reshape(9, 14), g.reshape(9, 14)
+    res = {}
+    for suffix in ("", "_p"):
+        out, mean, rstd = np.empty_like(x2), np.empty(9), np.empty(9)
+        getattr(GK, "group_norm_forward" + suffix)(x2, 7, 2, 3, w, b, True, True, 1e-5, out, mean, rstd)
+        dx, dsn, dbn = np.empty_like(x2), np.zeros((3, 6)), np.zeros((3, 6))
+        getattr(GK, "group_norm_backward" + suffix)(x2, g2, 7, 2, 3, w, True, mean, rstd, dx, True, dsn, dbn)
+        res[suffix] = (out, mean, rstd, dx, dsn, dbn)
+    np.testing.assert_allclose(res[""][0].reshape(x.shape), _gn_ref(x, 3, w, b), rtol=1e-12, atol=1e-12)
+    for a, c in zip(res[""], res["_p"]):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-14)
+    monkeypatch.setattr(K, "PAR_MIN", 0)
+    monkeypatch.setattr("numba.get_num_threads", lambda: 2)
+    from ntorch.nn.normalization import _gn_kernel
+
+    assert _gn_kernel("group_norm_forward", 1) is GK.group_norm_forward_p
+    check(F.group_norm(nt.tensor(x), 3, nt.tensor(w), nt.tensor(b)), _gn_ref(x, 3, w, b), nt.float64)
+
+
+def test_group_norm_complex_and_errors():
+    _raises(NotImplementedError, "\"GroupNormKernelImpl\" not implemented for 'ComplexFloat'", F.group_norm,
+            nt.ones(2, 4, 3, dtype=nt.complex64), 2)
+    _raises(RuntimeError, "Expected number of channels in input to be divisible by num_groups, but got input of "
+            "shape [2, 4, 3] and num_groups=3", F.group_norm, nt.ones(2, 4, 3), 3)
+    _raises(RuntimeError, "mixed dtype (CPU): all inputs must share same datatype.", F.group_norm,
+            nt.ones(2, 4, 3, dtype=nt.float64), 2, nt.ones(4))
+    for dt, name in ((nt.int64, "Long"), (nt.bool, "Bool")):
+        for n in (2, 0):
+            _raises(NotImplementedError, f"\"GroupNormKernelImpl\" not implemented for '{name}'", F.group_norm,
+                    nt.ones(n, 4, 3, dtype=dt), 2)

@@ -7,10 +7,11 @@ import math
 import numba
 import numpy as np
 
-from .. import amp, dispatch, dtypes
+from .. import amp, dispatch, dtypes, layouts
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import batchnorm as BK
+from ..kernels.cpu import groupnorm as GK
 from ..kernels.cpu import norm as K
 from ..kernels.cpu.elementwise import to_half
 from ..ops._util import check_tensor
@@ -441,6 +442,94 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     return _affine(y, weight, bias)
 
 
+def _gn_kernel(name: str, size: int):
+    """group_norm's kernel `name`, the block-parallel one for a large input when Numba has several threads."""
+    return getattr(GK, name + "_p" if size >= K.PAR_MIN and numba.get_num_threads() > 1 else name)
+
+
+def _group_norm_cpu(input: Tensor, groups: int, weight: Tensor | None, bias: Tensor | None, eps: float) -> Tensor:
+    """group_norm as one fused kernel over (sample, group) blocks and one NativeGroupNormBackward0 node, as torch
+    records it. A non-contiguous input is copied contiguous (torch does); a channels_last one gets a
+    channels_last output (torch's suggest_memory_format on the CPU). 16-bit floats compute in float32 and come
+    back in the input's dtype whatever the parameters' dtype."""
+    arr = input._data
+    n, c = arr.shape[0], arr.shape[1]
+    hw = math.prod(arr.shape[2:])
+    cpg = c // groups
+    compute = dtypes.compute_np(arr.dtype)
+    x2 = np.ascontiguousarray(arr, dtype=compute).reshape(n * groups, cpg * hw)
+    empty = np.empty(0, compute)
+    w = weight._data.astype(compute, copy=False) if weight is not None else empty
+    b = bias._data.astype(compute, copy=False) if bias is not None else empty
+    out = np.empty(x2.shape, compute)
+    mean, rstd = np.empty(n * groups), np.empty(n * groups)
+    if x2.size:
+        _gn_kernel("group_norm_forward", x2.size)(x2, hw, cpg, groups, w, b, weight is not None, bias is not None,
+                                                  eps, out, mean, rstd)
+    out = out.reshape(arr.shape)
+    if compute != arr.dtype:
+        out = to_half(out, arr.dtype)
+    if not arr.flags.c_contiguous and arr.ndim in (4, 5) and input.is_contiguous(
+            memory_format=layouts.channels_last if arr.ndim == 4 else layouts.channels_last_3d):
+        res = np.empty_like(arr)
+        res[...] = out
+        out = res
+    res = Tensor._wrap(out)
+    if needs_graph(input, weight, bias):
+        node = record("NativeGroupNormBackward0", _group_norm_backward, (input, weight, bias), (res,),
+                      (input, weight))
+        node.mean, node.rstd, node.groups, node.eps = mean, rstd, groups, eps
+        node.w_dtype = weight.dtype if weight is not None else None
+        node.b_dtype = bias.dtype if bias is not None else None
+    return res
+
+
+def _group_norm_backward(c, g: Tensor):
+    """The fused backward kernel unless the backward itself is recorded (create_graph)."""
+    x, w = c.saved_tensors
+    need_x, need_w, need_b = c.needs_input_grad
+    if grad_mode.STATE.enabled:
+        return _group_norm_backward_composed(c, x, w, g)
+    n, ch = x.shape[0], x.shape[1]
+    groups = c.groups
+    cpg = ch // groups
+    hw = math.prod(x.shape[2:])
+    compute = dtypes.compute_np(x.dtype.np)
+    x2 = np.ascontiguousarray(x._data, dtype=compute).reshape(n * groups, cpg * hw)
+    g2 = np.ascontiguousarray(g._data, dtype=compute).reshape(x2.shape)
+    w1 = w._data.astype(compute, copy=False) if w is not None else np.empty(0, compute)
+    dx = np.empty(x2.shape, compute) if need_x else np.empty((0, 0), compute)
+    dsn, dbn = np.zeros((n, ch)), np.zeros((n, ch))
+    if x2.size:
+        _gn_kernel("group_norm_backward", x2.size)(x2, g2, hw, cpg, groups, w1, w is not None, c.mean, c.rstd, dx,
+                                                   need_x, dsn, dbn)
+    gx = Tensor._wrap(dx.reshape(x.shape).astype(x.dtype.np, copy=False)) if need_x else None
+    gw = Tensor._wrap(dsn.sum(0).astype(c.w_dtype.np)) if need_w else None
+    gb = Tensor._wrap(dbn.sum(0).astype(c.b_dtype.np)) if need_b else None
+    return gx, gw, gb
+
+
+def _group_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
+    """The same gradients from recorded ops (they differentiate again), the statistics recomputed from x."""
+    need_x, need_w, need_b = c.needs_input_grad
+    n = x.shape[0]
+    xg = x.reshape(n, c.groups, -1)
+    xc = xg - xg.mean(2, keepdim=True)
+    rstd = ((xc * xc).mean(2, keepdim=True) + c.eps).rsqrt()
+    xhat = xc * rstd
+    dims = (0, *range(2, x.ndim))
+    gx = gw = gb = None
+    if need_x:
+        gy = (g * _per_channel(w, x.ndim) if w is not None else g).reshape(xg.shape)
+        gx = (rstd * (gy - gy.mean(2, keepdim=True) - xhat * (gy * xhat).mean(2, keepdim=True))).reshape(x.shape)
+        gx = gx if gx.dtype is x.dtype else gx.to(x.dtype)
+    if need_w:
+        gw = (g * xhat.reshape(x.shape)).sum(dims).to(c.w_dtype)
+    if need_b:
+        gb = g.sum(dims).to(c.b_dtype)
+    return gx, gw, gb
+
+
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise each of num_groups channel groups of every sample (biased var), then per-channel affine."""
@@ -450,7 +539,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     _no_complex(input, "GroupNormKernelImpl")
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
-    n, c = input.shape[0], input.shape[1]
+    c = input.shape[1]
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError("Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
@@ -459,9 +548,19 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(p.shape)} and input of shape {list(input.shape)}")
     _check_mixed(input, weight, bias)
+    if not input.dtype.is_floating_point:  # torch's kernel is float-only, even for an empty input
+        raise NotImplementedError(f"\"GroupNormKernelImpl\" not implemented for '{dtypes.torch_name(input.dtype)}'")
+    if _bn_fused_ok(input, weight, bias):
+        return _group_norm_cpu(input, num_groups, weight, bias, eps)
+    return _group_norm_composed(input, num_groups, weight, bias, eps)
+
+
+def _group_norm_composed(input: Tensor, num_groups: int, weight: Tensor | None, bias: Tensor | None,
+                         eps: float) -> Tensor:
+    """group_norm of ntorch ops (CUDA; autograd records each one)."""
     if input.numel() == 0:
         return _affine(input * 1, weight, bias)
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(input.shape[0], num_groups, -1)
     y = _normalize_over(grouped, (2,), eps)[0].reshape(*input.shape)
     return _affine(y, weight, bias)
 
