@@ -134,7 +134,8 @@ def test_linspace_rounds_each_step_in_bfloat16_as_torch():
 def test_random_factories_on_the_bfloat16_grid():
     ntorch.manual_seed(0)
     r = vals(ntorch.rand(4000, dtype=BF))
-    assert r.min() >= 0 and r.max() < 1 and np.all(r * 256 == np.round(r * 256))  # never rounded up to 1.0
+    # torch's 16-bit uniform: a float32 draw rounded to bfloat16, where a value rounded up to 1.0 becomes 0.0
+    assert r.min() >= 0 and r.max() < 1 and len(np.unique(r)) > 200
     n = ntorch.randn(1000, dtype=BF)
     assert n.dtype is BF and abs(float(n.float().mean())) < 0.2
     assert ntorch.empty(3, dtype=BF).shape == (3,) and ntorch.empty(3, dtype=BF).dtype is BF

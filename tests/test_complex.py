@@ -811,7 +811,6 @@ def test_float_power_complex():
     (lambda z: ntorch.nn.functional.instance_norm(z.unsqueeze(0)), "\"batch_norm\" not implemented"),
     (lambda z: ntorch.nn.functional.group_norm(z.unsqueeze(0), 1), "\"GroupNormKernelImpl\" not implemented"),
     (lambda z: ntorch.nn.functional.layer_norm(z, (2,)), "\"LayerNormKernelImpl\" not implemented"),
-    (lambda z: ntorch.cov(z), "cov\\(\\): complex tensors are not implemented"),
     (lambda z: ntorch.special.zeta(z, 2.0), "\"zeta\" not implemented for 'ComplexFloat'"),
 ])
 def test_real_only_functions_refuse_complex(call, message):
@@ -850,3 +849,22 @@ def test_division_by_zero_gives_complex_inf_or_nan_as_torch(dt):
     with np.errstate(all="ignore"):
         np.testing.assert_allclose((tx ** -2).numpy(), np.ones_like(x) / (x * x), rtol=1e-6, equal_nan=True)
         np.testing.assert_allclose((tx ** 3).numpy(), x * x * x, rtol=1e-6, equal_nan=True)
+
+
+def test_cov_corrcoef_dist_of_complex_input():
+    """torch: cov is x x^H / (n - 1) of the centred rows, corrcoef clips both parts to [-1, 1], dist is real."""
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal((3, 6)) + 1j * rng.standard_normal((3, 6))).astype(np.complex128)
+    z = ntorch.tensor(a)
+    np.testing.assert_allclose(ntorch.cov(z).numpy(), np.cov(a), rtol=1e-12)
+    want = np.corrcoef(a)
+    want = np.clip(want.real, -1, 1) + 1j * np.clip(want.imag, -1, 1)
+    np.testing.assert_allclose(ntorch.corrcoef(z).numpy(), want, rtol=1e-12, atol=1e-15)
+    b = a[::-1].copy()
+    d = ntorch.dist(z, ntorch.tensor(b))
+    assert d.dtype is ntorch.float64
+    np.testing.assert_allclose(d.item(), np.sqrt((np.abs(a - b) ** 2).sum()), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="isposinf does not support complex inputs."):
+        ntorch.isposinf(z)
+    with pytest.raises(RuntimeError, match="isneginf does not support complex inputs."):
+        ntorch.isneginf(z)

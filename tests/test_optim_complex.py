@@ -216,7 +216,7 @@ def test_adam_complex_second_moment_is_per_component():
     """One Adam step from zero state moves each component by lr * sign(its gradient) (|g|^2 would not)."""
     z = ntorch.zeros(1, dtype=ntorch.complex128, requires_grad=True)
     opt = optim.Adam([z], lr=0.1)
-    z.grad = ntorch.tensor([3.0 - 0.001j])
+    z.grad = ntorch.tensor([3.0 - 0.001j], dtype=ntorch.complex128)  # (torch 2.13 refuses a complex64 grad here)
     opt.step()
     np.testing.assert_allclose(z.detach().numpy(), [-0.1 + 0.1j], rtol=1e-4)  # |g|^2: imag moves 3e-5
     np.testing.assert_allclose(opt.state[z]["exp_avg_sq"].numpy(), [0.001 * (9 + 1e-6j)], rtol=1e-9)

@@ -146,7 +146,7 @@ def _eig_backward(c, gL, gV) -> Tensor:
 
     L, V = c.saved_tensors
     n = L.shape[-1]
-    Vh = V.conj().mT  # (Tensor.mH does not conjugate complex tensors in ntorch yet)
+    Vh = V.mH
     VhgV = Vh.matmul(gV)
     d = VhgV.diagonal(0, -2, -1)
     if d.numel() and float(np.abs(d.imag.detach().numpy()).max()) > 1e-2:  # torch: allclose(imag, 0, 1e-2, 1e-2)
