@@ -311,3 +311,28 @@ def test_real_losses_through_complex_ops():
         m[i] -= 1e-6
         fd[i] = (loss(p) - loss(m)) / 2e-6
     np.testing.assert_allclose(x.grad.numpy(), fd, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 5, 6, 9, 12, 16, 30])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_real_input_bins_are_exact_as_torch(n, dt):
+    """torch (pocketfft) returns bins 0 and n/2 of a real signal with an imaginary part of exactly 0, and fft of real
+    input with exact Hermitian symmetry (the one-sided transform, mirrored): so do we, values against NumPy."""
+    x = np.random.default_rng(n).standard_normal((3, n)).astype(dt)
+    t = ntorch.from_numpy(x)
+    tol = 1e-4 if dt == np.float32 else 1e-12
+    one = ntorch.fft.rfft(t).numpy()
+    np.testing.assert_allclose(one, np.fft.rfft(x.astype(np.float64)), rtol=tol, atol=tol * n)
+    assert (one[:, 0].imag == 0).all()
+    if n % 2 == 0:
+        assert (one[:, n // 2].imag == 0).all()
+    for dim, arr in ((-1, t), (0, ntorch.from_numpy(x.T.copy()))):
+        full = ntorch.fft.fft(arr, dim=dim).numpy()
+        full = full if dim == -1 else full.T
+        np.testing.assert_allclose(full, np.fft.fft(x.astype(np.float64)), rtol=tol, atol=tol * n)
+        np.testing.assert_array_equal(full[:, 1:], np.conj(full[:, 1:][:, ::-1]))
+        np.testing.assert_array_equal(full[:, :n // 2 + 1], one)
+    two = ntorch.fft.fft2(ntorch.from_numpy(np.stack([x, x]))).numpy()
+    np.testing.assert_allclose(two, np.fft.fft2(np.stack([x, x]).astype(np.float64)), rtol=tol, atol=tol * n * 4)
+    if n % 2 == 0:
+        assert (two[:, 0, n // 2].imag == 0).all()  # the Nyquist column's own DC bin: real, as torch's

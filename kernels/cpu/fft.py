@@ -475,10 +475,9 @@ def _r2c_post_row(zr, o, rtw, half):
     """A function of its own, bins 1 .. h-1 as slices from 0 and the mirrored bin by an unsigned index (no
     negative-index check): the loop vectorizes."""
     h = zr.size
-    z0 = zr[0]
-    zc = z0.conjugate()
-    o[0] = (z0 + zc) * half + (z0 - zc) * rtw[0]
-    o[h] = (z0 + zc) * half + (z0 - zc) * rtw[h]
+    z0 = zr[0]  # bins 0 and h are the sum and the difference of z0's parts, real exactly (as pocketfft's)
+    o[0] = z0.real + z0.imag
+    o[h] = z0.real - z0.imag
     a = zr[1:h]
     ok = o[1:h]
     t = rtw[1:h]

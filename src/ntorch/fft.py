@@ -46,6 +46,19 @@ def _along(a: np.ndarray, d: int, fn) -> np.ndarray:
     return np.moveaxis(res.reshape(moved.shape[:-1] + (res.shape[-1],)), -1, d)
 
 
+def _r2c_two_sided(rows: np.ndarray) -> np.ndarray:
+    """All n bins of real rows: the one-sided transform, the other bins its mirrored conjugates (torch fills them
+    the same way: exact Hermitian symmetry, real bins 0 and n/2, half a complex transform's work)."""
+    n = rows.shape[-1]
+    half = K.r2c(rows)
+    h1 = n // 2 + 1
+    out = np.empty((rows.shape[0], n), half.dtype)
+    out[:, :h1] = half
+    if n > h1:
+        np.conjugate(half[:, n - h1:0:-1], out=out[:, h1:])
+    return out
+
+
 def _scaled(a: np.ndarray, scale: float) -> np.ndarray:
     """a *= scale in place (a is always a fresh result here), in a's precision."""
     if scale != 1.0:
@@ -117,7 +130,7 @@ class _Lin:
             if self.onesided:
                 a = _along(a, d, K.r2c)
             else:
-                a = _along(a, d, lambda rows: K.c2c(rows.astype(K._COMPLEX_OF[rows.dtype])))
+                a = _along(a, d, _r2c_two_sided)
             a = _scaled(a, self.scale)
             return np.conj(a, out=a) if self.conj else a
         if k == "r2c_adj":  # Re(F^H pad(conj? g))
