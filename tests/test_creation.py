@@ -406,3 +406,36 @@ def test_fill_values_that_torch_accepts():
     assert y.tolist() == [255, 0]
     with pytest.raises(ValueError, match="^Overflow when unpacking long long$"):
         nt.zeros(2)[0] = 2**70
+
+
+def test_tensors_inside_a_list_are_scalars_as_torch():
+    """torch.tensor reads a tensor inside a list as one number (.item(): one element, any shape) where the sizes come
+    from it, and as a row where the sizes come from a sibling list."""
+    cases = [([nt.ones(1), nt.ones(1, 1) * 2], (2,), [1.0, 2.0]), ([[nt.tensor(1.5)], [3]], (2, 1), [[1.5], [3.0]]),
+             ([[1.0, 2.0], nt.tensor([3.0, 4.0])], (2, 2), [[1, 2], [3, 4]]),
+             ([nt.tensor(True), 2], (2,), [1, 2]), ([nt.tensor([1.5], dtype=nt.float64)], (1,), [1.5])]
+    for data, shape, want in cases:
+        t = nt.tensor(data)
+        assert tuple(t.shape) == shape
+        np.testing.assert_array_equal(t.numpy(), np.array(want))
+    assert nt.tensor([nt.tensor(True), 2]).dtype is nt.int64
+    assert nt.tensor([nt.tensor([1.5], dtype=nt.float64)]).dtype is nt.float64
+    for bad in ([nt.ones(2)], [nt.ones(0)], [[nt.ones(2)]]):
+        with pytest.raises(ValueError, match="^only one element tensors can be converted to Python scalars$"):
+            nt.tensor(bad)
+    with pytest.raises(ValueError, match=re.escape("expected sequence of length 2 at dim 1 (got 3)")):
+        nt.tensor([[1.0, 2.0], nt.ones(3)])
+
+
+def test_out_of_range_casts_are_silent(recwarn):
+    """NaN / inf / out-of-range floats cast to integers or narrower floats without NumPy's RuntimeWarning (torch's
+    casts are silent); the values are what the C cast gives on this machine (NumPy's, tested against it)."""
+    x = np.array([np.nan, 1e20, -1e20, 2.7, -2.7, 7e4])
+    t = nt.tensor(x)
+    with np.errstate(all="ignore"):
+        for dt in (nt.int32, nt.int64, nt.int16, nt.float16):
+            np.testing.assert_array_equal(t.to(dt).numpy(), x.astype(dt.np))
+        assert t.to(nt.uint8).numpy()[3] == 2  # (out-of-range uint8 values are platform casts: only no warning)
+        np.testing.assert_array_equal(t.t().to(nt.int32).numpy(), x.astype(np.int32))
+        np.testing.assert_array_equal(nt.tensor(x[None]).t().to(nt.int64).numpy(), x[:, None].astype(np.int64))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

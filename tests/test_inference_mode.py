@@ -122,6 +122,36 @@ def test_inplace_outside_the_mode_raises_inside_it_works():
             f()
 
 
+INPLACE_CALLS = {
+    "add_": lambda t: t.add_(1), "mul_ tensor": lambda t: t.mul_(nt.full((3, 4), 2.0)), "exp_": lambda t: t.exp_(),
+    "clamp_": lambda t: t.clamp_(0.2, 0.8), "copy_": lambda t: t.copy_(nt.zeros(3, 4)), "fill_": lambda t: t.fill_(3),
+    "zero_": lambda t: t.zero_(), "masked_fill_": lambda t: t.masked_fill_(t > 0.5, 0.0),
+    "setitem": lambda t: t.__setitem__(0, 9.0), "setitem mask": lambda t: t.__setitem__(t > 0.5, 9.0),
+    "index_add_": lambda t: t.index_add_(0, nt.tensor([0, 2]), nt.ones(2, 4)),
+    "index_fill_": lambda t: t.index_fill_(1, nt.tensor([1]), 7.0), "scatter_": lambda t: t.scatter_(
+        1, nt.tensor([[0, 1]]), 5.0), "tril_": lambda t: t.tril_(), "uniform_": lambda t: t.uniform_(),
+    "out=": lambda t: nt.add(nt.ones(3, 4), 1, out=t), "cat out=": lambda t: nt.cat([nt.ones(1, 4)] * 3, out=t),
+    "t_": lambda t: t.t_(), "unsqueeze_": lambda t: t.unsqueeze_(0), "as_strided_": lambda t: t.as_strided_((2,), (1,)),
+    "conj_physical_": lambda t: t.conj_physical_(),
+}
+
+
+@pytest.mark.parametrize("name", list(INPLACE_CALLS))
+def test_refused_inplace_update_leaves_the_tensor_untouched(name):
+    """torch raises before writing: the values, shape and strides are those from before the call. On a normal
+    tensor the same call bumps the version counter once."""
+    with nt.inference_mode():
+        t = nt.arange(12.0).reshape(3, 4) / 7
+    before = t.numpy().copy()
+    with pytest.raises(RuntimeError, match=re.escape(INPLACE)):
+        INPLACE_CALLS[name](t)
+    assert tuple(t.shape) == (3, 4) and t.stride() == (4, 1)
+    np.testing.assert_array_equal(t.numpy(), before)
+    n = nt.arange(12.0).reshape(3, 4) / 7
+    INPLACE_CALLS[name](n)
+    assert n._version == 1  # (metadata changes such as t_ count as writes in torch too)
+
+
 def test_version_counter_and_requires_grad():
     with nt.inference_mode():
         y = nt.ones(3)

@@ -281,6 +281,12 @@ class Tensor:
     def _bump_version(self) -> None:
         self._storage().version += 1
 
+    def _check_writable(self) -> None:
+        """torch's error for an in-place write to an inference tensor outside inference_mode, for ops whose version
+        bump comes after their write (the others raise from the bump, before writing)."""
+        if type(self._store) is InferenceStorage:
+            self._store.version = 0  # (InferenceStorage's setter raises outside the mode)
+
     def is_contiguous(self, memory_format=None) -> bool:
         """PyTorch's rule: size-1 dims may have any stride, and empty tensors are contiguous (in the default
         format; channels_last[_3d] asks for C innermost, see layouts.py)."""

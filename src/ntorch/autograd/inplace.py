@@ -64,8 +64,8 @@ def snapshot(self: Tensor) -> Tensor:
 
 def commit(self: Tensor, result: Tensor) -> Tensor:
     """Write an in-place op's out-of-place result into self and give self (or its base) the new history."""
+    self._bump_version()  # before the write: an inference tensor outside the mode raises with its data intact
     _arrays.copy_into(self._data, result._data)
-    self._bump_version()
     self._flat = None if self._flat is not None and not self._data.flags.c_contiguous else self._flat
     if not result.requires_grad:
         return self

@@ -197,8 +197,8 @@ def write_out(out: Tensor, result: np.ndarray, op: str) -> Tensor:
     if out.device != _device_of(result):
         raise RuntimeError(f"{op}: Expected out tensor to have device {_device_of(result)}, but got {out.device} "
                            "instead")
-    _arrays.copy_into(out._data, result)
     out._bump_version()
+    _arrays.copy_into(out._data, result)
     return out
 
 

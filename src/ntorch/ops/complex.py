@@ -163,6 +163,8 @@ def conj_physical_(self: Tensor) -> Tensor:
         from .elementwise import apply_inplace
 
         apply_inplace("conj", self)
+    else:
+        self._bump_version()  # torch counts it as a write on a real tensor too (nothing changes)
     return self
 
 

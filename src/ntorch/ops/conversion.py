@@ -40,10 +40,14 @@ def _cast(arr, dt: dtypes.dtype):
         strides = tuple(s // arr.itemsize for s in arr.strides)
         if not _non_overlapping_and_dense(arr.shape, strides):
             out = empty_strided_array(arr.shape, _dense_strides(arr.shape, strides), dt.np)
-            out[...] = arr != 0 if dt is dtypes.bool else arr
+            with np.errstate(invalid="ignore", over="ignore"):
+                out[...] = arr != 0 if dt is dtypes.bool else arr
             return out
     if dt is dtypes.bool:
         return arr != 0
+    if arr.dtype.kind in "fc" and (dt.np.kind in "iu" or dt.np.itemsize < arr.dtype.itemsize):
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN / out-of-range values cast silently, as torch's
+            return arr.astype(dt.np)
     return arr.astype(dt.np)
 
 
@@ -137,8 +141,8 @@ def copy_(self: Tensor, other, non_blocking: bool = False) -> Tensor:
     dst = self._data
     if type(src) is Tensor and type(dst) is np.ndarray and type(src._data) is np.ndarray \
             and src._data.shape == dst.shape and src._data.dtype == dst.dtype and not inplace.involved(self, src):
-        dst[...] = src._data  # the common case: nothing to move, broadcast, convert or record
         self._bump_version()
+        dst[...] = src._data  # the common case: nothing to move, broadcast, convert or record
         return self
     if isinstance(src, Tensor) and not _same_device(src.device, self.device):
         if needs_graph(src):  # a differentiable transfer: the gradient flows back to src's device
@@ -163,8 +167,8 @@ def copy_(self: Tensor, other, non_blocking: bool = False) -> Tensor:
         return _inplace_overwrite(self, arr, src if isinstance(src, Tensor) else None)
     if _arrays.may_share_memory(self._data, arr) and _arrays.is_cuda(arr):
         arr = _arrays.copy(arr)  # the CUDA copy kernel reads and writes in any order
-    _arrays.copy_into(self._data, arr)
     self._bump_version()
+    _arrays.copy_into(self._data, arr)
     return self
 
 
@@ -199,8 +203,8 @@ def fill_(self: Tensor, value) -> Tensor:
         value = fill_value(value, self.dtype)
     if inplace.involved(self):
         return _inplace_overwrite(self, value, None)
-    _arrays.copy_into(self._data, value)
     self._bump_version()
+    _arrays.copy_into(self._data, value)
     return self
 
 
@@ -208,8 +212,8 @@ def zero_(self: Tensor) -> Tensor:
     arr = self._data
     if type(arr) is np.ndarray and not (_GRAD.enabled and (self._requires_grad or (
             self._base is not None and self._base._requires_grad))):  # (inplace.involved(self), inlined)
-        arr.fill(0)  # (fill_'s CPU path, without its argument checks)
         self._bump_version()
+        arr.fill(0)  # (fill_'s CPU path, without its argument checks)
         return self
     return fill_(self, 0)
 
@@ -291,6 +295,6 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
         inplace.check_inplace(self)
         return inplace.commit(self, _masked_fill(inplace.snapshot(self), mask, value, inplace=True))
     res = _masked_fill(self, mask, value, inplace=True)
-    _arrays.copy_into(self._data, res._data)
     self._bump_version()
+    _arrays.copy_into(self._data, res._data)
     return self

@@ -90,8 +90,8 @@ def into_out(op: str, out: Tensor, dtype, make, requires_grad: bool = False) -> 
                            f"({dtypes.torch_name(out.dtype)})")
     res = make(dt, out.device)
     resize_out(out, res._data.shape, op, warn_nonempty=False)
-    _arrays.copy_into(out._data, res._data)
     out._bump_version()
+    _arrays.copy_into(out._data, res._data)
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -125,11 +125,12 @@ def _infer_dtype(data) -> dtypes.dtype:
 
 
 def _sizes_of(data) -> tuple[int, ...]:
-    """torch's compute_sizes: follow the first element of each nested sequence."""
+    """torch's compute_sizes: follow the first element of each nested sequence (a tensor inside a list is a scalar
+    there, so torch.tensor([ones(1), ones(1)]) has shape (2,))."""
     sizes = []
     while True:
         if isinstance(data, Tensor):
-            return tuple(sizes) + tuple(data.shape)
+            return tuple(sizes) + (() if sizes else tuple(data.shape))
         if isinstance(data, np.ndarray):
             return tuple(sizes) + data.shape
         if not isinstance(data, list | tuple):
@@ -145,6 +146,8 @@ def _leaves(data, sizes: tuple, dim: int, out: list) -> None:
     if dim == len(sizes):
         if isinstance(data, list | tuple):
             raise TypeError(f"must be real number, not {type(data).__name__}")
+        if isinstance(data, Tensor) and data.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         out.append(data)
         return
     if isinstance(data, Tensor | np.ndarray):
@@ -208,14 +211,14 @@ def _to_array(data, dt: dtypes.dtype, sizes: tuple) -> np.ndarray:
     if 0 in sizes:
         return np.empty(sizes, dt.np)
 
-    def unwrap(x):
-        if isinstance(x, Tensor):
-            return x._data
+    def unwrap(x, dim):
+        if isinstance(x, Tensor):  # a scalar at the leaves (one element, checked), rows elsewhere
+            return x._data.reshape(-1)[0] if dim == len(sizes) else x._data
         if isinstance(x, list | tuple):
-            return [unwrap(v) for v in x]
+            return [unwrap(v, dim + 1) for v in x]
         return x
 
-    data = unwrap(data)
+    data = unwrap(data, 0)
     with np.errstate(invalid="ignore", over="ignore"):
         if dt.is_floating_point:
             return np.array(data, dtype=np.float64).astype(dt.np)

@@ -1255,11 +1255,11 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple, params: tuple = 
         return False
     serial, parallel = entry
     fn = parallel if flat.shape[0] >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
+    self._bump_version()  # (before writing: see Tensor._bump_version)
     if o is None:
         fn(flat, *params)
     else:
         fn(flat, other, *params)
-    self._bump_version()
     return True
 
 
@@ -1288,6 +1288,7 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
     like = placement(name, (self, *(o for o in others if isinstance(o, Tensor))))
     if like is not None and type(target) is not CudaArray:
         raise _arrays.mixed_devices(f"cuda:{like.device}", "cpu")
+    self._bump_version()
     if _writes_self(self, others, compute, result_dt):
         dispatch.lookup(name, "cpu" if like is None else "cuda", compute).inplace(
             _arrays.kernel_arg(target),
@@ -1297,7 +1298,6 @@ def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tenso
         _cuda_apply(name, compute, target.shape, None, like, (self, *others), params, result=target)
     else:
         _arrays.copy_into(target, apply(name, self, *others, params=params, compute=compute)._data)
-    self._bump_version()
     return self
 
 

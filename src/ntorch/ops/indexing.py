@@ -281,6 +281,7 @@ def setitem(self: Tensor, index, value) -> None:
     write wins."""
     idx = _as_tuple(index)
     advanced = any(_is_advanced(i) for i in idx)
+    self._check_writable()
     if inplace.involved(self, value):
         _setitem_autograd(self, idx, value, advanced)
         return
@@ -1515,6 +1516,7 @@ def _inplace(self: Tensor, others: tuple, out_of_place, *args, **kwargs):
     if inplace.involved(self, *others):
         inplace.check_inplace(self)
         return inplace.commit(self, out_of_place(inplace.snapshot(self), *args, **kwargs))
+    self._check_writable()
     return None
 
 

@@ -219,6 +219,7 @@ def _cat(tensors, dim: int, out: Tensor | None) -> Tensor:
                                "tensor refer to a single memory location. Please clone() the tensor before "
                                "performing the operation.")
         resize_out(out, out_shape, "cat")
+        out._bump_version()
         result = out._data
         flat = out._storage().flat
     elif math.prod(ref[:d]) == 1 and all(t._data.dtype == dt.np for _, t in kept) and \
@@ -231,7 +232,6 @@ def _cat(tensors, dim: int, out: Tensor | None) -> Tensor:
     if result.size:
         _fill_cat(result, flat, [t for _, t in kept], d)
     if out is not None:
-        out._bump_version()
         return out
     return Tensor._wrap(result)
 
@@ -270,8 +270,8 @@ def _c_order(a: np.ndarray) -> np.ndarray:
 def _finish(result: np.ndarray, out: Tensor, op: str) -> Tensor:
     check_tensor(out, op, "out")
     resize_out(out, result.shape, op)
-    _arrays.copy_into(out._data, result)
     out._bump_version()
+    _arrays.copy_into(out._data, result)
     return out
 
 

@@ -422,11 +422,11 @@ def _tri_inplace(self: Tensor, diagonal: int, lower: bool) -> Tensor:
     if inplace.involved(self):  # out of place on a snapshot carrying self's history, then written back
         inplace.check_inplace(self)
         return inplace.commit(self, _tri(inplace.snapshot(self), diagonal, lower, None))
+    self._bump_version()
     if type(self._data) is CudaArray:
         _arrays.copy_into(self._data, _tri_cuda(self, diagonal, lower))
     else:
         _tri_into(self, diagonal, lower, op)
-    self._bump_version()
     return self
 
 

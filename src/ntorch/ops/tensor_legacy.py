@@ -195,6 +195,7 @@ def _as_strided_(self: Tensor, size, stride, storage_offset=None) -> Tensor:
     """self becomes the as_strided view of its own storage."""
     from . import misc
 
+    self._bump_version()  # (a metadata change counts as a write, as in torch)
     v = misc.as_strided(self, size, stride, storage_offset)
     self._data, self._flat = v._data, None
     return self

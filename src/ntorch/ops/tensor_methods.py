@@ -40,6 +40,7 @@ def _meta_inplace(name: str, view_op):
     def method(self: Tensor, *args, **kwargs) -> Tensor:
         if grad_mode.STATE.enabled and self.requires_grad and self.is_leaf:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        self._bump_version()  # (torch counts a metadata change as a write; an inference tensor raises here)
         v = view_op(self, *args, **kwargs)
         self._data, self._flat = v._data, None
         if v.requires_grad and v.grad_fn is not None:
@@ -139,6 +140,7 @@ def set_(self: Tensor, source: Tensor | None = None, storage_offset: int | None 
     from .creation import empty
 
     check_inplace(self)
+    self._check_writable()
     if source is None:
         target = empty(0, dtype=self.dtype, device=self.device)
     else:
