@@ -290,3 +290,29 @@ def test_gradient_count_mismatch_message():
         nt.autograd.grad([(x * x).sum(), x.sum()], [x], grad_outputs=[nt.tensor(1.0, dtype=nt.float64)])
     with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
         nt.autograd.backward([(x * x).sum(), x.sum()], [nt.tensor(1.0, dtype=nt.float64)])
+
+
+def test_linear_node_edges_in_torchs_order():
+    """torch's F.linear is addmm(bias, input, weight.t()) / mm(input, weight.t()): the node's edges lead to the bias,
+    the input and the weight in that order (the tutorial's loss.grad_fn.next_functions[0][0] is the bias's
+    AccumulateGrad); 1-d input goes view -> addmm -> view. Gradients against the closed forms."""
+    x = nt.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    w = nt.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+    b = nt.tensor(np.array([0.5, -0.5, 1.0, 2.0]), requires_grad=True)
+    y = nt.nn.functional.linear(x.relu(), w, b)
+    node = y.grad_fn
+    assert node.name() == "AddmmBackward0"
+    acc_b, (relu, _), acc_w = node.next_functions[0][0], node.next_functions[1], node.next_functions[2][0]
+    assert acc_b.variable is b and acc_w.variable is w and relu.name() == "ReluBackward0"
+    g = np.arange(8.0).reshape(2, 4)
+    y.backward(nt.tensor(g))
+    np.testing.assert_allclose(b.grad.numpy(), g.sum(0))
+    np.testing.assert_allclose(w.grad.numpy(), g.T @ np.maximum(np.arange(6.0).reshape(2, 3), 0))
+    np.testing.assert_allclose(x.grad.numpy(), (g @ w.detach().numpy()) * (np.arange(6.0).reshape(2, 3) > 0))
+    mm = nt.nn.functional.linear(x, w).grad_fn
+    assert mm.name() == "MmBackward0" and [f.variable for f, _ in mm.next_functions] == [x, w]
+    v = nt.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    y1 = nt.nn.functional.linear(v, w, b)
+    assert y1.grad_fn.name() == "ViewBackward0" and y1.grad_fn.next_functions[0][0].name() == "AddmmBackward0"
+    y1.sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), w.detach().numpy().sum(0))

@@ -903,6 +903,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     check_tensor(weight, "linear", "weight")
     if bias is not None:
         check_tensor(bias, "linear", "bias")
+    if input.ndim == 1 and weight.ndim == 2 and (bias is None or bias.ndim <= 1):  # torch's view -> addmm -> view
+        return linear(input.reshape(1, -1), weight, bias).reshape(-1)
     if weight.ndim != 2 or input.ndim < 2:
         out = linalg.matmul(input, weight.t() if weight.ndim == 2 else weight)
         return out if bias is None else out + bias
@@ -948,10 +950,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def _record_linear(input: Tensor, weight: Tensor, bias: Tensor | None, res: Tensor) -> Tensor:
     """res, with linear's node when an input requires grad."""
     if needs_graph(input, weight, bias):
-        node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
-                      (input, weight, bias), (res,), (input, weight))
+        node = _record_linear_node(input, weight, bias, res)
         node.bias_shape = tuple(bias._data.shape) if bias is not None else None
     return res
+
+
+def _record_linear_node(input: Tensor, weight: Tensor, bias: Tensor | None, res: Tensor):
+    """linear's one node, with the edges in torch's order: addmm(bias, input, weight.t()) or mm(input, weight.t())
+    (torch's third edge goes through a TBackward0 node to the weight; here the node differentiates the weight
+    directly)."""
+    if bias is None:
+        return record("MmBackward0", _linear_backward, (input, weight), (res,), (input, weight))
+    return record("AddmmBackward0", _linear_backward, (bias, input, weight), (res,), (input, weight))
 
 
 def _linear_small_cpu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor | None:
@@ -972,8 +982,7 @@ def _linear_small_cpu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Ten
     res = Tensor._wrap(out.reshape(*lead, w.shape[0]) if lead else out)
     if needs_graph(input, weight, bias):
         # (N-D input: one node for torch's view -> addmm -> view, named after the product)
-        node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
-                      (input, weight, bias), (res,), (input, weight))
+        node = _record_linear_node(input, weight, bias, res)
         node.bias_shape = b.shape if bias is not None else None
         if lead:
             node.lead = lead
@@ -1042,7 +1051,10 @@ def _linear_backward(c, g: Tensor):
     from ..ops.elementwise import sum_to
 
     x, w = c.saved_tensors
-    need_x, need_w, need_b = c.needs_input_grad
+    if c.bias_shape is None:
+        (need_x, need_w), need_b = c.needs_input_grad, False
+    else:
+        need_b, need_x, need_w = c.needs_input_grad
     lead = c.__dict__.get("lead")
     if lead:  # an N-D input's product ran on its (M, K) rows
         x, g = x.reshape(-1, x.shape[-1]), g.reshape(-1, g.shape[-1])
@@ -1050,10 +1062,12 @@ def _linear_backward(c, g: Tensor):
     if lead and gx is not None:
         gx = gx.reshape(*lead, gx.shape[-1])
     gw = linalg.mm(g.t(), linalg._cj(x)) if need_w else None
+    if c.bias_shape is None:
+        return gx, gw
     gb = None
     if need_b:
         gb = g.sum(0) if c.bias_shape == (g.shape[1],) else sum_to(g, c.bias_shape, g.dtype)
-    return gx, gw, gb
+    return gb, gx, gw
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
