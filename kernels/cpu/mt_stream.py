@@ -13,7 +13,10 @@ import math
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import intrinsic
 
+from .fastmath import _always_inline, _as_f32, _as_i32, _i2f, _iadd, _iand, _ior, _isra, _isub
 from .scalar import fma
 
 _OPTS = dict(cache=True, nogil=True, boundscheck=False)
@@ -117,17 +120,35 @@ def uniform_mt(key, pos, out, wide, mask, scale, lo, span):
     pos[0] = p
 
 
+@intrinsic
+def _sqrt(typingctx, x):
+    """llvm.sqrt, correctly rounded as _mm256_sqrt_ps (math.sqrt is a libm call, which keeps a loop scalar)."""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.call(builder.module.declare_intrinsic("llvm.sqrt", [args[0].type]), args)
+
+    return x(x), codegen
+
+
+_LN_SQRTH = _F(0.707106781186547524)
+_EXP_BITS = np.int32(0xFF)
+_MANT_BITS = np.int32(0x007FFFFF)
+_HALF_BITS = np.int32(0x3F000000)  # 0.5's exponent
+
+
 @numba.njit(**_OPTS)
 def _log_cephes(x):
-    """avx_mathfun's log256_ps for x in (0, 1], one lane (FMAs where GCC contracts the intrinsics)."""
-    mf, ei = math.frexp(np.float64(x))
-    m = _F(mf)
-    e = _F(ei)
-    if m < _F(0.707106781186547524):
-        e = e - _F(1)
-        m = (m - _F(1)) + m
-    else:
-        m = m - _F(1)
+    """avx_mathfun's log256_ps for x in [2**-24, 1] (normal, positive), one lane, branch-free so that the lane
+    loop vectorizes: the mantissa in [0.5, 1) and exponent from the bits, FMAs where GCC contracts."""
+    _always_inline()
+    bits = _as_i32(x)
+    e = _i2f(_isub(_iand(_isra(bits, 23), _EXP_BITS), 126))
+    m = _as_f32(_ior(_iand(bits, _MANT_BITS), _HALF_BITS))
+    small = m < _LN_SQRTH
+    e = e - _F(1) if small else e
+    m = (m - _F(1)) + m if small else m - _F(1)
     z = m * m
     y = _F(7.0376836292e-2)
     y = fma(y, m, _F(-1.1514610310e-1))
@@ -147,9 +168,10 @@ def _log_cephes(x):
 
 @numba.njit(**_OPTS)
 def _sincos_cephes(x):
-    """avx_mathfun's sincos256_ps for x >= 0, one lane: (sin, cos)."""
-    j = (np.int32(x * _F(1.27323954473516)) + 1) & ~1
-    y = _F(j)
+    """avx_mathfun's sincos256_ps for x >= 0, one lane, branch-free: (sin, cos)."""
+    _always_inline()
+    j = _iand(_iadd(np.int32(x * _F(1.27323954473516)), 1), -2)
+    y = _i2f(j)
     x = fma(y, _F(-0.78515625), x)
     x = fma(y, _F(-2.4187564849853515625e-4), x)
     x = fma(y, _F(-3.77489497744594108e-8), x)
@@ -163,26 +185,44 @@ def _sincos_cephes(x):
     ys = fma(ys, z, _F(8.3321608736e-3))
     ys = fma(ys, z, _F(-1.6666654611e-1))
     ys = fma(ys * z, x, x)
-    if (j & 2) == 0:
-        s, c = ys, yc
-    else:
-        s, c = yc, ys
-    if j & 4:
-        s = -s
-    if ((j - 2) & 4) == 0:
-        c = -c
+    poly = _iand(j, 2) == 0
+    s = ys if poly else yc
+    c = yc if poly else ys
+    s = -s if _iand(j, 4) != 0 else s
+    c = -c if _iand(_isub(j, 2), 4) == 0 else c
     return s, c
+
+
+_CHUNK = 256  # blocks of 16 per pass of normal_fill_f32 (two 8 KiB lane buffers)
 
 
 @numba.njit(**_OPTS)
 def normal_fill_f32(data, mean, std):
-    """torch's normal_fill_16_AVX2 over every whole block of 16 uniforms in data (float32), in place."""
-    for i in range(0, data.size - 15, 16):
-        for j in range(i, i + 8):
-            radius = _F(math.sqrt(_F(-2) * _log_cephes(_F(1) - data[j])))
-            s, c = _sincos_cephes(_TWO_PI_F * data[j + 8])
-            data[j] = fma(radius * c, std, mean)
-            data[j + 8] = fma(radius * s, std, mean)
+    """torch's normal_fill_16_AVX2 over every whole block of 16 uniforms in data (float32), in place. A block's
+    8 lanes pair data[j] (u1) with data[j + 8] (u2); a pass over up to _CHUNK blocks copies the u1 and u2 halves
+    into two contiguous buffers, transforms them in one flat loop (which LLVM vectorizes; the lanes are
+    independent, so any vector width gives torch's bits) and copies them back. Indices are unsigned (no
+    wraparound checks)."""
+    nb = data.size // 16
+    a = np.empty(min(nb, _CHUNK) * 8, np.float32)
+    c = np.empty_like(a)
+    eight = np.uint64(8)
+    for b0 in range(0, nb, _CHUNK):
+        m = np.uint64(min(_CHUNK, nb - b0))
+        base = np.uint64(b0) * np.uint64(16)
+        for b in range(m):
+            for j in range(eight):
+                a[b * eight + j] = data[base + b * np.uint64(16) + j]
+                c[b * eight + j] = data[base + b * np.uint64(16) + eight + j]
+        for k in range(m * eight):
+            radius = _sqrt(_F(-2) * _log_cephes(_F(1) - a[k]))
+            sn, cs = _sincos_cephes(_TWO_PI_F * c[k])
+            a[k] = fma(radius * cs, std, mean)
+            c[k] = fma(radius * sn, std, mean)
+        for b in range(m):
+            for j in range(eight):
+                data[base + b * np.uint64(16) + j] = a[b * eight + j]
+                data[base + b * np.uint64(16) + eight + j] = c[b * eight + j]
 
 
 @numba.njit(**_OPTS)
