@@ -52,32 +52,53 @@ def _temper(y):
     return y ^ (y >> np.uint32(18))
 
 
+_U0, _U1, _U32, _UN = np.uint64(0), np.uint64(1), np.uint64(32), np.uint64(_N)
+
+
+@numba.njit(**_OPTS)
+def _next_word(key, p):
+    """(random(), the new position) from the state key at position p (uint64): twists first when its 624 words
+    are used up (p == 624, as NumPy's MT19937 and torch's left_ == 1)."""
+    if p >= _UN:
+        _twist(key)
+        p = _U0
+    return np.uint64(_temper(key[p])), p + _U1
+
+
+@numba.njit(**_OPTS)
+def _run(key, p, want, wide):
+    """(p, k) before a run of draws read straight from key[p:] (uint64s): p after a twist when the words are used
+    up, and k <= want draws of random() (wide: of random64(), two words each) left in the state; k == 0 when a
+    wide draw straddles a twist (p == 623: draw it with _next_word). The fill loops index with these unsigned
+    values, so that they have no wraparound checks and LLVM vectorizes them."""
+    if p >= _UN:
+        _twist(key)
+        p = _U0
+    left = _UN - p
+    return p, min(want, left >> _U1 if wide else left)
+
+
 @numba.njit(**_OPTS)
 def mt_words(key, pos, out, wide):
     """out[i] = the next mt19937 output (random()), or with wide=True random64() = (first << 32) | second, from
-    the state key (uint32[624]) at position pos[0] (624: twist first, as NumPy's MT19937 and torch's
-    left_ == 1); pos[0] is advanced."""
-    p = pos[0]
-    if wide:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            hi = _temper(np.uint32(key[p]))
-            p += 1
-            if p >= _N:
-                _twist(key)
-                p = 0
-            lo = _temper(np.uint32(key[p]))
-            p += 1
-            out[i] = (np.uint64(hi) << np.uint64(32)) | np.uint64(lo)
-    else:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            out[i] = _temper(np.uint32(key[p]))
-            p += 1
+    the state key (uint32[624]) at position pos[0]; pos[0] is advanced."""
+    p, i, n = np.uint64(pos[0]), _U0, np.uint64(out.size)
+    while i < n:
+        p, k = _run(key, p, n - i, wide)
+        if wide:
+            for t in range(k):
+                out[i + t] = (np.uint64(_temper(key[p + t + t])) << _U32) | _temper(key[p + t + t + _U1])
+            p += k + k
+        else:
+            for t in range(k):
+                out[i + t] = _temper(key[p + t])
+            p += k
+        i += k
+        if k == _U0:
+            hi, p = _next_word(key, p)
+            lo, p = _next_word(key, p)
+            out[i] = (hi << _U32) | lo
+            i += _U1
     pos[0] = p
 
 
@@ -93,30 +114,27 @@ def from_to(words, out, rng, base):
 @numba.njit(**_OPTS)
 def uniform_mt(key, pos, out, wide, mask, scale, lo, span):
     """out[i] = fma((w & mask) * scale, span, lo), w the next random64() when wide (float64) else random():
-    torch's uniform_real (GCC contracts it to an FMA), drawn straight from the engine (no word buffer). float32,
-    float16 and bfloat16 are computed in float32 (their opmath type)."""
-    p = pos[0]
-    if wide:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            hi = _temper(np.uint32(key[p]))
-            p += 1
-            if p >= _N:
-                _twist(key)
-                p = 0
-            w = (np.uint64(hi) << np.uint64(32)) | np.uint64(_temper(np.uint32(key[p])))
-            p += 1
-            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
-    else:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            w = np.uint64(_temper(np.uint32(key[p])))
-            p += 1
-            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
+    torch's uniform_real (GCC contracts it to an FMA), drawn straight from the engine (no word buffer) as
+    mt_words. float32, float16 and bfloat16 are computed in float32 (their opmath type)."""
+    t_ = out.dtype.type
+    p, i, n = np.uint64(pos[0]), _U0, np.uint64(out.size)
+    while i < n:
+        p, k = _run(key, p, n - i, wide)
+        if wide:
+            for t in range(k):
+                w = (np.uint64(_temper(key[p + t + t])) << _U32) | _temper(key[p + t + t + _U1])
+                out[i + t] = fma(t_(w & mask) * scale, span, lo)
+            p += k + k
+        else:
+            for t in range(k):
+                out[i + t] = fma(t_(np.uint64(_temper(key[p + t])) & mask) * scale, span, lo)
+            p += k
+        i += k
+        if k == _U0:
+            hi, p = _next_word(key, p)
+            w, p = _next_word(key, p)
+            out[i] = fma(t_(((hi << _U32) | w) & mask) * scale, span, lo)
+            i += _U1
     pos[0] = p
 
 
