@@ -46,6 +46,18 @@ def _along(a: np.ndarray, d: int, fn) -> np.ndarray:
     return np.moveaxis(res.reshape(moved.shape[:-1] + (res.shape[-1],)), -1, d)
 
 
+def _c2c_along(a: np.ndarray, d: int, inverse: bool) -> np.ndarray:
+    """c2c along axis d. An outer axis with at least SMALL_S elements per step goes by blocks of columns
+    (K.c2c_cols: no transposes, a C-contiguous result); the last axis, or a transform that needs Bluestein, by rows
+    (_along)."""
+    inner = math.prod(a.shape[d + 1:])
+    if d < a.ndim - 1 and inner >= K.SMALL_S and a.size:
+        res = K.c2c_cols(np.ascontiguousarray(a).reshape(-1, a.shape[d], inner), inverse)
+        if res is not None:
+            return res.reshape(a.shape)
+    return _along(a, d, functools.partial(K.c2c, inverse=inverse))
+
+
 def _scaled(a: np.ndarray, scale: float) -> np.ndarray:
     """a *= scale in place (a is always a fresh result here), in a's precision."""
     if scale != 1.0:
@@ -110,7 +122,7 @@ class _Lin:
             return out
         if k == "c2c":  # the innermost dim first: its rows are contiguous in the input
             for d in sorted(self.dims, reverse=True):
-                a = _along(a, d, functools.partial(K.c2c, inverse=not self.forward))
+                a = _c2c_along(a, d, not self.forward)
             return _scaled(a, self.scale)
         d = self.dims[0]
         if k == "r2c":
