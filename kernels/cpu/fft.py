@@ -11,7 +11,9 @@ _MAX_RADIX goes through Bluestein: a chirp-z convolution done with FFTs of a len
 
 Twiddles and chirps are computed once per (n, dtype, direction) in float64 from integer-reduced phases, rounded to
 the working dtype and cached in _PLANS; complex64 therefore computes in float32 (as torch does). Rows are spread over
-threads with prange when the batch is large enough; a single long row parallelises inside each stage instead.
+threads with prange when the batch is large enough; a single long row parallelises inside each stage instead. An
+outer axis (c2c_cols: (batch, n, c), c >= SMALL_S) is transformed by blocks of up to 64 columns copied into an (n, cb)
+buffer: the same stages with an initial stride cb, no transposes.
 
 r2c of an even n packs the real row as n/2 complex values (a free view), runs an n/2-point c2c and untangles the
 halves, row by row into a scratch row; c2r does the reverse. Odd n goes through the full complex transform.

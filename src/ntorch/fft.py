@@ -9,8 +9,9 @@ r2c, ifft of a real input is r2c conjugated, irfft/hfft are c2r (hfft of the con
 and the n-dim forms put the r2c/c2r on the last dim of `dim` and c2c on the others, each primitive scaled by its
 own dims' sizes ("backward": 1/n on the inverse, "ortho": 1/sqrt(n), "forward": 1/n on the forward).
 
-Results are fresh arrays; a transform along a dim other than the last returns them in the layout the kernels left
-(that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
+Results are fresh arrays. A c2c along an outer dim runs by blocks of columns and returns C-contiguous results; an
+r2c / c2r along a dim other than the last (or a c2c whose length needs Bluestein) returns the layout the kernels
+left (that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
 NotImplementedError (kernels/cuda/fft.py has the c2c kernels, but ntorch has no complex CUDA tensors).
 """
 
