@@ -4,7 +4,9 @@ The words come from NumPy's MT19937 with legacy seeding (the same engine and see
 these kernels apply torch 2.13's CPU transforms to them (uniform_real, normal_fill, the serial Box-Muller of
 normal_distribution<double>, exponential, randperm). Transcendentals are libm's (as torch's scalar code), and
 the float32 normal_fill is torch's AVX2 path: avx_mathfun's Cephes log / sincos with the FMAs GCC contracts.
-Inputs are validated by the front end (shapes and sizes agree).
+The fill loops are written for LLVM's vectorizer (unsigned indices, branch-free lanes, runs of words between
+twists); their results do not depend on the vector width. Inputs are validated by the front end (shapes and sizes
+agree; arrays C-contiguous).
 """
 
 from __future__ import annotations
