@@ -121,6 +121,47 @@ def test_stage_blocks_and_radix_mixes(n):
                                    atol=tol * scale)
 
 
+@pytest.mark.parametrize("shape", [(1, 512, 512), (2, 24, 16), (1, 1, 20), (3, 7, 17), (2, 40, 100), (1, 168, 70),
+                                   (2, 11, 33)])
+def test_column_blocks(shape, monkeypatch):
+    """c2c along axis 1 of (batch, n, c) by blocks of columns (_row with s0 = cb): block widths 16-64, a last
+    narrower block (padded), n = 1, radices 8, 4, 2, 3, 5, 7, 11; serial and over threads; C-contiguous result."""
+    from ntorch.kernels.cpu import fft as K
+
+    for dt, tol in ((np.complex128, 1e-10), (np.complex64, 2e-5)):
+        a = _data(shape, True).astype(dt)
+        ref = np.fft.fft(a.astype(np.complex128), axis=1)
+        scale = np.abs(ref).max()
+        got = K.c2c_cols(a)
+        assert got.flags.c_contiguous and got.dtype == dt
+        np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * scale)
+        inv = np.fft.ifft(a.astype(np.complex128), axis=1) * shape[1]
+        np.testing.assert_allclose(K.c2c_cols(a, inverse=True), inv, rtol=tol, atol=tol * scale)
+        monkeypatch.setattr(K, "PAR_MIN", 1)
+        monkeypatch.setattr("numba.get_num_threads", lambda: 2)
+        np.testing.assert_allclose(K.c2c_cols(a), ref, rtol=tol, atol=tol * scale)
+        monkeypatch.undo()
+
+
+def test_column_pass_through_the_front_end():
+    """fft2 / fftn / rfft2 / irfft2 over outer dims go through the column blocks (C-contiguous results), a length
+    that needs Bluestein (67) through rows of a transposed copy."""
+    from ntorch.kernels.cpu import fft as K
+
+    assert K.c2c_cols(np.zeros((1, 67, 16), np.complex128)) is None
+    for shape in [(64, 48), (67, 32), (3, 20, 24)]:
+        a = _data(shape, True)
+        got = nfft.fftn(ntorch.tensor(a))
+        np.testing.assert_allclose(got.numpy(), np.fft.fftn(a), atol=1e-9 * np.abs(a).sum())
+        np.testing.assert_allclose(nfft.ifft2(ntorch.tensor(a)).numpy(), np.fft.ifft2(a), atol=1e-12 * a.size)
+        r = a.real.copy()
+        np.testing.assert_allclose(nfft.rfft2(ntorch.tensor(r)).numpy(), np.fft.rfft2(r), atol=1e-9 * np.abs(r).sum())
+        h = np.fft.rfft2(r)
+        np.testing.assert_allclose(nfft.irfft2(ntorch.tensor(h), s=r.shape[-2:]).numpy(),
+                                   np.fft.irfft2(h, s=r.shape[-2:]), atol=1e-12)
+    assert nfft.fft2(ntorch.tensor(_data((64, 48), True))).is_contiguous()
+
+
 def test_one_long_row_split_over_threads(monkeypatch):
     """A single row of at least STAGE_PAR_MIN elements cuts each stage into blocks of p or of q (_row_par)."""
     from ntorch.kernels.cpu import fft as K

@@ -133,8 +133,8 @@ def test_randn_serial_and_cache(seed):
     assert struct.unpack_from("<d", state, 5024)[0] == serial_normals(u64(words(seed, 20)), 10)[9]
 
 
-@pytest.mark.parametrize("n", [16, 17, 40, 1000])
-def test_randn_normal_fill(n):
+@pytest.mark.parametrize("n", [16, 17, 40, 1000, 2 * 4096 + 3 * 16 + 5])  # the last: two whole passes of the
+def test_randn_normal_fill(n):  # float32 fill's 256 blocks, a part pass and a redrawn tail
     seed = 11
     w = words(seed, 2 * (n + 16))
     ntorch.manual_seed(seed)
@@ -190,6 +190,20 @@ def test_randint_and_random(seed):
     ntorch.manual_seed(seed)
     got = ntorch.empty(20).random_().numpy()  # random() % (2**24 + 1)
     np.testing.assert_array_equal(got, (words(seed, 20) % np.uint64(2**24 + 1)).astype(np.float32))
+
+
+@pytest.mark.parametrize("skip", [0, 1, 622, 623, 624, 625])
+def test_draws_across_twists(skip):
+    """The kernels read runs of words straight from the state between twists: after skip words, a random64()
+    pair may straddle a twist (skip odd), and the runs span several twists, wide and narrow."""
+    seed = 17
+    w = words(seed, skip + 4500)[skip:]
+    ntorch.manual_seed(seed)
+    ntorch.rand(skip)
+    np.testing.assert_array_equal(ntorch.rand(1500, dtype=ntorch.float64).numpy(), u64(w[:3000]))
+    got = ntorch.randint(0, 2**40, (300,)).numpy()
+    np.testing.assert_array_equal(got, (words64(w[3000:3600]) % np.uint64(2**40)).astype(np.int64))
+    np.testing.assert_array_equal(ntorch.rand(900).numpy(), u32(w[3600:4500]))
 
 
 def test_in_place_draws_follow_memory_order():

@@ -11,7 +11,9 @@ _MAX_RADIX goes through Bluestein: a chirp-z convolution done with FFTs of a len
 
 Twiddles and chirps are computed once per (n, dtype, direction) in float64 from integer-reduced phases, rounded to
 the working dtype and cached in _PLANS; complex64 therefore computes in float32 (as torch does). Rows are spread over
-threads with prange when the batch is large enough; a single long row parallelises inside each stage instead.
+threads with prange when the batch is large enough; a single long row parallelises inside each stage instead. An
+outer axis (c2c_cols: (batch, n, c), c >= SMALL_S) is transformed by blocks of up to 64 columns copied into an (n, cb)
+buffer: the same stages with an initial stride cb, no transposes.
 
 r2c of an even n packs the real row as n/2 complex values (a free view), runs an n/2-point c2c and untangles the
 halves, row by row into a scratch row; c2r does the reverse. Odd n goes through the full complex transform.
@@ -359,15 +361,18 @@ def _stage(src, dst, tw, roots, r, m, s, p0, p1, q0, q1):
 
 
 @numba.njit(**_OPTS)
-def _row(src, dst, tmp, radices, tw, tw_off, roots, ro_off):
+def _row(src, dst, tmp, radices, tw, tw_off, roots, ro_off, s0=1):
     """One n-point transform src -> dst (tmp: scratch of n; src is only read). The stages alternate between dst
-    and tmp so that the last one writes dst."""
+    and tmp so that the last one writes dst. With s0 > 1: s0 interleaved transforms, element i of transform q at
+    src[i*s0 + q] (a block of s0 columns of a row-major (n, s0) array): the stages' stride starts at s0 (the plan's
+    twiddles expanded only where s0 * s < SMALL_S; cols_plan: s0 >= SMALL_S, none)."""
     k = radices.size
     if k == 0:
-        dst[0] = src[0]
+        for i in range(src.size):
+            dst[i] = src[i]
         return
-    nc = src.size
-    s = 1
+    nc = src.size // s0
+    s = s0
     inp = src
     for i in range(k):
         r = radices[i]
@@ -421,6 +426,46 @@ def c2c_direct_par(x, out, radices, tw, tw_off, roots, ro_off, nchunks):
     nb = x.shape[0]
     for c in prange(nchunks):
         _rows_direct(x, out, radices, tw, tw_off, roots, ro_off, c * nb // nchunks, (c + 1) * nb // nchunks)
+
+
+@numba.njit(inline="always")
+def _col_blocks(x, out, radices, tw, tw_off, roots, ro_off, cb, t0, t1):
+    """Blocks t0 <= t < t1 of cb columns of x (batch, n, c) -> out: a block is copied into an (n, cb) buffer (the
+    last, narrower one of a batch padded), transformed as cb interleaved columns (_row with s0 = cb) and copied
+    back."""
+    n, c = x.shape[1], x.shape[2]
+    per = (c + cb - 1) // cb
+    buf = np.zeros(n * cb, x.dtype)
+    res = np.empty(n * cb, x.dtype)
+    tmp = np.empty(n * cb, x.dtype)
+    for t in range(t0, t1):
+        b = t // per
+        c0 = (t - b * per) * cb
+        w = min(cb, c - c0)
+        for i in range(n):
+            src = x[b, i, c0:c0 + w]
+            dst = buf[i * cb:i * cb + w]
+            for j in range(w):
+                dst[j] = src[j]
+        _row(buf, res, tmp, radices, tw, tw_off, roots, ro_off, cb)
+        for i in range(n):
+            src = res[i * cb:i * cb + w]
+            dst = out[b, i, c0:c0 + w]
+            for j in range(w):
+                dst[j] = src[j]
+
+
+@numba.njit(**_OPTS)
+def c2c_cols_direct(x, out, radices, tw, tw_off, roots, ro_off, cb):
+    nblk = x.shape[0] * ((x.shape[2] + cb - 1) // cb)
+    _col_blocks(x, out, radices, tw, tw_off, roots, ro_off, cb, 0, nblk)
+
+
+@numba.njit(parallel=True, **_OPTS)
+def c2c_cols_direct_par(x, out, radices, tw, tw_off, roots, ro_off, cb, nchunks):
+    nblk = x.shape[0] * ((x.shape[2] + cb - 1) // cb)
+    for c in prange(nchunks):
+        _col_blocks(x, out, radices, tw, tw_off, roots, ro_off, cb, c * nblk // nchunks, (c + 1) * nblk // nchunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -681,13 +726,13 @@ def _direct_plan(n: int, radices: list[int], sign: int, ctype) -> tuple:
     return (np.asarray(radices, dtype=np.int64), tw, tw_off, ro, ro_off)
 
 
-def _kmajor(arrs: tuple) -> tuple:
+def _kmajor(arrs: tuple, s0: int = 1) -> tuple:
     """A direct plan with each stage's twiddles k-major, tw[(k - 1)*m + p], each repeated s times in the stages with
     s < SMALL_S (plan() keeps them p-major and once, the layout the CUDA kernels read): the CPU stages' unit-stride
-    twiddle runs."""
+    twiddle runs. s0: the first stage's stride (_row's s0)."""
     radices, tw, tw_off, ro, ro_off = arrs
     blocks = []
-    s = 1
+    s = s0
     for i, r in enumerate(radices):
         blk = tw[tw_off[i]:tw_off[i + 1]].reshape(-1, r - 1).T
         blocks.append(np.repeat(blk.ravel(), s) if s < SMALL_S else blk.ravel())
@@ -711,6 +756,17 @@ def cpu_plan(n: int, ctype, inverse: bool) -> tuple:
     else:
         p = (*p[:3], _kmajor(p[3]), _kmajor(p[4]))
     return _store(key, p)
+
+
+def cols_plan(n: int, ctype, inverse: bool) -> tuple | None:
+    """The direct plan's arrays for column blocks (_row with s0 >= SMALL_S: twiddles k-major, never expanded), or
+    None when n goes through Bluestein."""
+    ctype = np.dtype(ctype)
+    key = ("cols", n, ctype.char, inverse)
+    if key in _PLANS:
+        return _PLANS[key]
+    p = plan(n, ctype, inverse)
+    return _store(key, _kmajor(p[1], SMALL_S) if p[0] == "direct" else None)
 
 
 def plan(n: int, ctype, inverse: bool) -> tuple:
@@ -781,6 +837,35 @@ def c2c(x: np.ndarray, inverse: bool = False, out: np.ndarray | None = None) -> 
             c2c_blue(x, out, chirp, bfft, *fwd, *inv)
         else:
             c2c_blue_par(x, out, chirp, bfft, *fwd, *inv, chunks)
+    return out
+
+
+COLS_BYTES = 1 << 18  # a column block's (n, cb) buffer: about this many bytes (three of them: in L2)
+
+
+def c2c_cols(x: np.ndarray, inverse: bool = False) -> np.ndarray | None:
+    """Unnormalised FFT along axis 1 of a (batch, n, c) complex64/complex128 array, c >= SMALL_S: blocks of up to 64
+    columns transformed together, no transposes; the result is C-contiguous. None when n needs Bluestein (the
+    caller transforms rows of a transposed copy instead)."""
+    if x.ndim != 3 or x.dtype not in _COMPLEX or x.shape[2] < SMALL_S:
+        raise TypeError(f"c2c_cols takes a (batch, n, c >= {SMALL_S}) complex array, got {x.dtype} {x.shape}")
+    x = np.require(x, requirements=["C"])
+    rows, n, c = x.shape
+    arrs = cols_plan(n, x.dtype, inverse)
+    if arrs is None:
+        return None
+    out = np.empty_like(x)
+    if rows == 0 or n == 0:
+        return out
+    cb = SMALL_S
+    while cb < 64 and 2 * cb <= c and 2 * cb * n * x.itemsize <= COLS_BYTES:
+        cb *= 2
+    nblk = rows * ((c + cb - 1) // cb)
+    chunks = min(nblk, _chunks(rows * c, n))
+    if chunks <= 1:
+        c2c_cols_direct(x, out, *arrs, cb)
+    else:
+        c2c_cols_direct_par(x, out, *arrs, cb, chunks)
     return out
 
 

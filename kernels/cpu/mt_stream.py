@@ -4,7 +4,9 @@ The words come from NumPy's MT19937 with legacy seeding (the same engine and see
 these kernels apply torch 2.13's CPU transforms to them (uniform_real, normal_fill, the serial Box-Muller of
 normal_distribution<double>, exponential, randperm). Transcendentals are libm's (as torch's scalar code), and
 the float32 normal_fill is torch's AVX2 path: avx_mathfun's Cephes log / sincos with the FMAs GCC contracts.
-Inputs are validated by the front end (shapes and sizes agree).
+The fill loops are written for LLVM's vectorizer (unsigned indices, branch-free lanes, runs of words between
+twists); their results do not depend on the vector width. Inputs are validated by the front end (shapes and sizes
+agree; arrays C-contiguous).
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import math
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
+from .fastmath import _always_inline, _as_f32, _as_i32, _i2f, _iadd, _iand, _ior, _isra, _isub
 from .scalar import fma
 
 _OPTS = dict(cache=True, nogil=True, boundscheck=False)
@@ -49,32 +54,53 @@ def _temper(y):
     return y ^ (y >> np.uint32(18))
 
 
+_U0, _U1, _U32, _UN = np.uint64(0), np.uint64(1), np.uint64(32), np.uint64(_N)
+
+
+@numba.njit(**_OPTS)
+def _next_word(key, p):
+    """(random(), the new position) from the state key at position p (uint64): twists first when its 624 words
+    are used up (p == 624, as NumPy's MT19937 and torch's left_ == 1)."""
+    if p >= _UN:
+        _twist(key)
+        p = _U0
+    return np.uint64(_temper(key[p])), p + _U1
+
+
+@numba.njit(**_OPTS)
+def _run(key, p, want, wide):
+    """(p, k) before a run of draws read straight from key[p:] (uint64s): p after a twist when the words are used
+    up, and k <= want draws of random() (wide: of random64(), two words each) left in the state; k == 0 when a
+    wide draw straddles a twist (p == 623: draw it with _next_word). The fill loops index with these unsigned
+    values, so that they have no wraparound checks and LLVM vectorizes them."""
+    if p >= _UN:
+        _twist(key)
+        p = _U0
+    left = _UN - p
+    return p, min(want, left >> _U1 if wide else left)
+
+
 @numba.njit(**_OPTS)
 def mt_words(key, pos, out, wide):
     """out[i] = the next mt19937 output (random()), or with wide=True random64() = (first << 32) | second, from
-    the state key (uint32[624]) at position pos[0] (624: twist first, as NumPy's MT19937 and torch's
-    left_ == 1); pos[0] is advanced."""
-    p = pos[0]
-    if wide:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            hi = _temper(np.uint32(key[p]))
-            p += 1
-            if p >= _N:
-                _twist(key)
-                p = 0
-            lo = _temper(np.uint32(key[p]))
-            p += 1
-            out[i] = (np.uint64(hi) << np.uint64(32)) | np.uint64(lo)
-    else:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            out[i] = _temper(np.uint32(key[p]))
-            p += 1
+    the state key (uint32[624]) at position pos[0]; pos[0] is advanced."""
+    p, i, n = np.uint64(pos[0]), _U0, np.uint64(out.size)
+    while i < n:
+        p, k = _run(key, p, n - i, wide)
+        if wide:
+            for t in range(k):
+                out[i + t] = (np.uint64(_temper(key[p + t + t])) << _U32) | _temper(key[p + t + t + _U1])
+            p += k + k
+        else:
+            for t in range(k):
+                out[i + t] = _temper(key[p + t])
+            p += k
+        i += k
+        if k == _U0:
+            hi, p = _next_word(key, p)
+            lo, p = _next_word(key, p)
+            out[i] = (hi << _U32) | lo
+            i += _U1
     pos[0] = p
 
 
@@ -90,44 +116,77 @@ def from_to(words, out, rng, base):
 @numba.njit(**_OPTS)
 def uniform_mt(key, pos, out, wide, mask, scale, lo, span):
     """out[i] = fma((w & mask) * scale, span, lo), w the next random64() when wide (float64) else random():
-    torch's uniform_real (GCC contracts it to an FMA), drawn straight from the engine (no word buffer). float32,
-    float16 and bfloat16 are computed in float32 (their opmath type)."""
-    p = pos[0]
-    if wide:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            hi = _temper(np.uint32(key[p]))
-            p += 1
-            if p >= _N:
-                _twist(key)
-                p = 0
-            w = (np.uint64(hi) << np.uint64(32)) | np.uint64(_temper(np.uint32(key[p])))
-            p += 1
-            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
-    else:
-        for i in range(out.size):
-            if p >= _N:
-                _twist(key)
-                p = 0
-            w = np.uint64(_temper(np.uint32(key[p])))
-            p += 1
-            out[i] = fma(out.dtype.type(w & mask) * scale, span, lo)
+    torch's uniform_real (GCC contracts it to an FMA), drawn straight from the engine (no word buffer) as
+    mt_words. float32, float16 and bfloat16 are computed in float32 (their opmath type)."""
+    t_ = out.dtype.type
+    p, i, n = np.uint64(pos[0]), _U0, np.uint64(out.size)
+    while i < n:
+        p, k = _run(key, p, n - i, wide)
+        if wide:
+            for t in range(k):
+                w = (np.uint64(_temper(key[p + t + t])) << _U32) | _temper(key[p + t + t + _U1])
+                out[i + t] = fma(t_(w & mask) * scale, span, lo)
+            p += k + k
+        else:
+            for t in range(k):
+                out[i + t] = fma(t_(np.uint64(_temper(key[p + t])) & mask) * scale, span, lo)
+            p += k
+        i += k
+        if k == _U0:
+            hi, p = _next_word(key, p)
+            w, p = _next_word(key, p)
+            out[i] = fma(t_(((hi << _U32) | w) & mask) * scale, span, lo)
+            i += _U1
     pos[0] = p
+
+
+@intrinsic
+def _sqrt(typingctx, x):
+    """llvm.sqrt, correctly rounded as _mm256_sqrt_ps (math.sqrt is a libm call, which keeps a loop scalar)."""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.call(builder.module.declare_intrinsic("llvm.sqrt", [args[0].type]), args)
+
+    return x(x), codegen
+
+
+@intrinsic
+def _copy8(typingctx, dst, i, src, k):
+    """dst[i:i + 8] = src[k:k + 8] (float32 arrays, unchecked) as one 32-byte llvm.memcpy, which becomes one vector
+    load and store (a loop of scalar moves costs as much as the normal transform)."""
+    if not (isinstance(dst, types.Array) and isinstance(src, types.Array) and dst.dtype == src.dtype == types.float32
+            and dst.layout == src.layout == "C"):
+        return None
+
+    def codegen(context, builder, sig, args):
+        d = context.make_array(sig.args[0])(context, builder, args[0])
+        s = context.make_array(sig.args[2])(context, builder, args[2])
+        cgutils.raw_memcpy(builder, builder.gep(d.data, [args[1]]), builder.gep(s.data, [args[3]]),
+                           context.get_constant(types.intp, 8), 4, align=4)
+        return context.get_dummy_value()
+
+    return types.none(dst, i, src, k), codegen
+
+
+_LN_SQRTH = _F(0.707106781186547524)
+_EXP_BITS = np.int32(0xFF)
+_MANT_BITS = np.int32(0x007FFFFF)
+_HALF_BITS = np.int32(0x3F000000)  # 0.5's exponent
 
 
 @numba.njit(**_OPTS)
 def _log_cephes(x):
-    """avx_mathfun's log256_ps for x in (0, 1], one lane (FMAs where GCC contracts the intrinsics)."""
-    mf, ei = math.frexp(np.float64(x))
-    m = _F(mf)
-    e = _F(ei)
-    if m < _F(0.707106781186547524):
-        e = e - _F(1)
-        m = (m - _F(1)) + m
-    else:
-        m = m - _F(1)
+    """avx_mathfun's log256_ps for x in [2**-24, 1] (normal, positive), one lane, branch-free so that the lane
+    loop vectorizes: the mantissa in [0.5, 1) and exponent from the bits, FMAs where GCC contracts."""
+    _always_inline()
+    bits = _as_i32(x)
+    e = _i2f(_isub(_iand(_isra(bits, 23), _EXP_BITS), 126))
+    m = _as_f32(_ior(_iand(bits, _MANT_BITS), _HALF_BITS))
+    small = m < _LN_SQRTH
+    e = e - _F(1) if small else e
+    m = (m - _F(1)) + m if small else m - _F(1)
     z = m * m
     y = _F(7.0376836292e-2)
     y = fma(y, m, _F(-1.1514610310e-1))
@@ -147,9 +206,10 @@ def _log_cephes(x):
 
 @numba.njit(**_OPTS)
 def _sincos_cephes(x):
-    """avx_mathfun's sincos256_ps for x >= 0, one lane: (sin, cos)."""
-    j = (np.int32(x * _F(1.27323954473516)) + 1) & ~1
-    y = _F(j)
+    """avx_mathfun's sincos256_ps for x >= 0, one lane, branch-free: (sin, cos)."""
+    _always_inline()
+    j = _iand(_iadd(np.int32(x * _F(1.27323954473516)), 1), -2)
+    y = _i2f(j)
     x = fma(y, _F(-0.78515625), x)
     x = fma(y, _F(-2.4187564849853515625e-4), x)
     x = fma(y, _F(-3.77489497744594108e-8), x)
@@ -163,26 +223,42 @@ def _sincos_cephes(x):
     ys = fma(ys, z, _F(8.3321608736e-3))
     ys = fma(ys, z, _F(-1.6666654611e-1))
     ys = fma(ys * z, x, x)
-    if (j & 2) == 0:
-        s, c = ys, yc
-    else:
-        s, c = yc, ys
-    if j & 4:
-        s = -s
-    if ((j - 2) & 4) == 0:
-        c = -c
+    poly = _iand(j, 2) == 0
+    s = ys if poly else yc
+    c = yc if poly else ys
+    s = -s if _iand(j, 4) != 0 else s
+    c = -c if _iand(_isub(j, 2), 4) == 0 else c
     return s, c
+
+
+_CHUNK = 256  # blocks of 16 per pass of normal_fill_f32 (two 8 KiB lane buffers)
 
 
 @numba.njit(**_OPTS)
 def normal_fill_f32(data, mean, std):
-    """torch's normal_fill_16_AVX2 over every whole block of 16 uniforms in data (float32), in place."""
-    for i in range(0, data.size - 15, 16):
-        for j in range(i, i + 8):
-            radius = _F(math.sqrt(_F(-2) * _log_cephes(_F(1) - data[j])))
-            s, c = _sincos_cephes(_TWO_PI_F * data[j + 8])
-            data[j] = fma(radius * c, std, mean)
-            data[j + 8] = fma(radius * s, std, mean)
+    """torch's normal_fill_16_AVX2 over every whole block of 16 uniforms in data (float32), in place. A block's
+    8 lanes pair data[j] (u1) with data[j + 8] (u2); a pass over up to _CHUNK blocks copies the u1 and u2 halves
+    into two contiguous buffers, transforms them in one flat loop (which LLVM vectorizes; the lanes are
+    independent, so any vector width gives torch's bits) and copies them back. Indices are unsigned (no
+    wraparound checks)."""
+    nb = data.size // 16
+    a = np.empty(min(nb, _CHUNK) * 8, np.float32)
+    c = np.empty_like(a)
+    eight = np.uint64(8)
+    for b0 in range(0, nb, _CHUNK):
+        m = np.uint64(min(_CHUNK, nb - b0))
+        base = np.uint64(b0) * np.uint64(16)
+        for b in range(m):
+            _copy8(a, b * eight, data, base + b * np.uint64(16))
+            _copy8(c, b * eight, data, base + b * np.uint64(16) + eight)
+        for k in range(m * eight):
+            radius = _sqrt(_F(-2) * _log_cephes(_F(1) - a[k]))
+            sn, cs = _sincos_cephes(_TWO_PI_F * c[k])
+            a[k] = fma(radius * cs, std, mean)
+            c[k] = fma(radius * sn, std, mean)
+        for b in range(m):
+            _copy8(data, base + b * np.uint64(16), a, b * eight)
+            _copy8(data, base + b * np.uint64(16) + eight, c, b * eight)
 
 
 @numba.njit(**_OPTS)

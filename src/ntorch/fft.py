@@ -9,8 +9,9 @@ r2c, ifft of a real input is r2c conjugated, irfft/hfft are c2r (hfft of the con
 and the n-dim forms put the r2c/c2r on the last dim of `dim` and c2c on the others, each primitive scaled by its
 own dims' sizes ("backward": 1/n on the inverse, "ortho": 1/sqrt(n), "forward": 1/n on the forward).
 
-Results are fresh arrays; a transform along a dim other than the last returns them in the layout the kernels left
-(that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
+Results are fresh arrays. A c2c along an outer dim runs by blocks of columns and returns C-contiguous results; an
+r2c / c2r along a dim other than the last (or a c2c whose length needs Bluestein) returns the layout the kernels
+left (that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
 NotImplementedError (kernels/cuda/fft.py has the c2c kernels, but ntorch has no complex CUDA tensors).
 """
 
@@ -57,6 +58,18 @@ def _r2c_two_sided(rows: np.ndarray) -> np.ndarray:
     if n > h1:
         np.conjugate(half[:, n - h1:0:-1], out=out[:, h1:])
     return out
+
+
+def _c2c_along(a: np.ndarray, d: int, inverse: bool) -> np.ndarray:
+    """c2c along axis d. An outer axis with at least SMALL_S elements per step goes by blocks of columns
+    (K.c2c_cols: no transposes, a C-contiguous result); the last axis, or a transform that needs Bluestein, by rows
+    (_along)."""
+    inner = math.prod(a.shape[d + 1:])
+    if d < a.ndim - 1 and inner >= K.SMALL_S and a.size:
+        res = K.c2c_cols(np.ascontiguousarray(a).reshape(-1, a.shape[d], inner), inverse)
+        if res is not None:
+            return res.reshape(a.shape)
+    return _along(a, d, functools.partial(K.c2c, inverse=inverse))
 
 
 def _scaled(a: np.ndarray, scale: float) -> np.ndarray:
@@ -123,7 +136,7 @@ class _Lin:
             return out
         if k == "c2c":  # the innermost dim first: its rows are contiguous in the input
             for d in sorted(self.dims, reverse=True):
-                a = _along(a, d, functools.partial(K.c2c, inverse=not self.forward))
+                a = _c2c_along(a, d, not self.forward)
             return _scaled(a, self.scale)
         d = self.dims[0]
         if k == "r2c":
