@@ -35,3 +35,48 @@ def median_time(fn, rounds: int = 7, min_s: float = 0.05) -> float:
 def fmt(s: float) -> str:
     """A time in us below a millisecond, else in ms."""
     return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
+
+
+def best_of(fn, k: int = 3) -> float:
+    """The fastest of k wall-clock timed calls."""
+    best = float("inf")
+    for _ in range(k):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def interleaved_main(cases) -> None:
+    """main() of the scripts whose cases time named variants interleaved ([--threads N] [--rounds 11] [--only KEY
+    ...]): cases(torch or None) gives (key, label, {name: fn}) with an "ntorch" entry; one line per case, each
+    variant's median over rounds of best_of, the others' ratio to ntorch's (> 1: ntorch faster)."""
+    import argparse
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--rounds", type=int, default=11)
+    p.add_argument("--only", nargs="+", default=None)
+    args = p.parse_args()
+    try:
+        import torch
+        if args.threads:
+            torch.set_num_threads(args.threads)
+    except ImportError:
+        torch = None
+    import numba
+    print(f"threads: numba {numba.get_num_threads()}, torch {torch.get_num_threads() if torch else '-'}")
+    for key, label, fns in cases(torch):
+        if args.only and key not in args.only:
+            continue
+        for fn in fns.values():
+            fn()
+        times = {k: [] for k in fns}
+        for _ in range(args.rounds):
+            for k, fn in fns.items():
+                times[k].append(best_of(fn))
+        med = {k: statistics.median(v) for k, v in times.items()}
+        ours = med["ntorch"]
+        parts = [f"ntorch {ours * 1e6:8.1f} us"]
+        parts += [f"{k} {v * 1e6:8.1f} us ({v / ours:.2f}x)" for k, v in med.items() if k != "ntorch"]
+        print(f"{label:22s} " + "  ".join(parts))
