@@ -80,3 +80,17 @@ def interleaved_main(cases) -> None:
         parts = [f"ntorch {ours * 1e6:8.1f} us"]
         parts += [f"{k} {v * 1e6:8.1f} us ({v / ours:.2f}x)" for k, v in med.items() if k != "ntorch"]
         print(f"{label:22s} " + "  ".join(parts))
+
+
+def calls_for(fn, target_s: float) -> int:
+    """How many fn() calls take about target_s (batches grown fourfold until one lasts target_s / 4)."""
+    fn()
+    n = 1
+    while True:
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter() - t
+        if dt >= target_s / 4 or n >= 1 << 20:
+            return max(1, int(n * target_s / max(dt, 1e-9)))
+        n *= 4
