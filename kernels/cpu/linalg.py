@@ -131,7 +131,8 @@ def _lu_factor_batch(a, piv, info):
 @njit(**_JIT)
 def lu_det(lu, piv, out):
     """out[b] <- det of the matrix whose getrf factors are lu[b], piv[b]: U's diagonal product, negated per row
-    swap (one pass, no temporaries: for small matrices the NumPy post-processing cost more than the LU)."""
+    swap (one pass, no temporaries: for small matrices the NumPy post-processing cost more than the LU). d is
+    typed complex128 for a complex lu (Numba unifies it with the products)."""
     for b in range(lu.shape[0]):
         d = 1.0
         for i in range(min(lu.shape[1], lu.shape[2])):

@@ -2,12 +2,12 @@
 complex128 and rounded once, as the real kernels do with float32).
 
 Unblocked, one matrix per ``prange`` task; the same algorithms as ntorch.kernels.cpu.linalg with the
-conjugations complex arithmetic needs and LAPACK's complex conventions. LU, its solves, triangular solves and
-Cholesky, geqrf are linalg's own unblocked kernels compiled for complex128 (its dtype-generic helpers: LU pivots on
-|re| + |im|, izamax's cabs1; Cholesky A = L L^H with a real positive diagonal). Here: Householder reflectors
-H = I - tau v v^H with a complex tau and a real beta (zlarfg: R's diagonal real), Hermitian eigh through a real
-symmetric tridiagonal matrix (complex Householder reduction, then a diagonal phase scaling), SVD by one-sided
-Jacobi with complex rotations, LDL^T.
+conjugations complex arithmetic needs and LAPACK's complex conventions. LU (lu_factor, lu_det, lu_solve, lu_inv),
+triangular solves, Cholesky, geqrf and LDL^T are linalg's own unblocked kernels compiled for complex128 through
+its dtype-generic helpers (LU pivots on |re| + |im|, izamax's cabs1; Cholesky A = L L^H with a real positive
+diagonal; Householder reflectors H = I - tau v v^H with a complex tau and a real beta, zlarfg's R diagonal real).
+Here: lu_slogdet, qr (geqrf then zung2r), Hermitian eigh through a real symmetric tridiagonal matrix (complex
+Householder reduction, then a diagonal phase scaling), SVD by one-sided Jacobi with complex rotations.
 ``info`` as LAPACK: 0, or the 1-based index of the first zero pivot / non positive-definite minor.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from .linalg import _cholesky_batch as cholesky
-from .linalg import _geqrf1, ldl_factor, ldl_solve
+from .linalg import _geqrf1, ldl_factor, ldl_solve, lu_det
 from .linalg import _geqrf_batch as geqrf
 from .linalg import _lu_factor_batch as lu_factor
 from .linalg import _lu_solve_batch as lu_solve
@@ -37,18 +37,6 @@ def lu_inv(lu, piv, x) -> None:
     for i in range(x.shape[1]):
         x[:, i, i] = 1.0
     lu_solve(lu, piv, x)
-
-
-@njit(**_JIT)
-def lu_det(lu, piv, out):
-    """out[b] <- U's diagonal product, negated per row swap."""
-    for b in range(lu.shape[0]):
-        d = 1.0 + 0.0j
-        for i in range(min(lu.shape[1], lu.shape[2])):
-            d *= lu[b, i, i]
-            if piv[b, i] != i + 1:
-                d = -d
-        out[b] = d
 
 
 @njit(**_JIT)
