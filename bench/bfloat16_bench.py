@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from threads import pin_threads_from_argv  # noqa: E402
+from timing import best_of  # noqa: E402
 
 pin_threads_from_argv()
 
@@ -69,15 +69,6 @@ def _cases(torch):
     return out
 
 
-def _time(fn) -> float:
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int)
@@ -99,7 +90,7 @@ def main() -> None:
         times = {k: [] for k in fns}
         for _ in range(args.rounds):
             for k, fn in fns.items():
-                times[k].append(_time(fn))
+                times[k].append(best_of(fn))
         med = {k: statistics.median(v) for k, v in times.items()}
         ratios = ", ".join(f"{k} {med[k] / med['ntorch']:.2f}x" for k in med if k != "ntorch")
         print(f"{label:40s} ntorch {med['ntorch'] * 1e3:8.3f} ms   ({ratios})")

@@ -10,14 +10,12 @@ Ratios are the other library's time / ntorch's (> 1: ntorch faster); median over
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from threads import pin_threads_from_argv  # noqa: E402
+from timing import interleaved_main  # noqa: E402
 
 pin_threads_from_argv()
 
@@ -79,43 +77,8 @@ def _optim_conv_cases(torch, rng):
     return out
 
 
-def _best_of(fn, k=3):
-    best = float("inf")
-    for _ in range(k):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--rounds", type=int, default=11)
-    p.add_argument("--only", nargs="+", default=None)
-    args = p.parse_args()
-    try:
-        import torch
-        if args.threads:
-            torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
-    import numba
-    print(f"threads: numba {numba.get_num_threads()}, torch {torch.get_num_threads() if torch else '-'}")
-    for key, label, fns in _cases(torch):
-        if args.only and key not in args.only:
-            continue
-        for fn in fns.values():
-            fn()
-        times = {k: [] for k in fns}
-        for _ in range(args.rounds):
-            for k, fn in fns.items():
-                times[k].append(_best_of(fn))
-        med = {k: statistics.median(v) for k, v in times.items()}
-        ours = med["ntorch"]
-        parts = [f"ntorch {ours * 1e6:8.1f} us"]
-        parts += [f"{k} {v * 1e6:8.1f} us ({v / ours:.2f}x)" for k, v in med.items() if k != "ntorch"]
-        print(f"{label:22s} " + "  ".join(parts))
+    interleaved_main(_cases)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ Both libraries get the same float32 data; each case is run once untimed first (c
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+from timing import fmt, median_time  # bench/timing.py, beside this script
 
 import ntorch
 import ntorch.nn.functional as F
@@ -35,21 +35,6 @@ CASES = [
     ("conv3d 8x16x16^3 3^3 16->16 p1", 3, (8, 16, 16, 16, 16), (16, 16, 3, 3, 3), dict(padding=1)),
     ("conv3d 2x3x16x64x64 3^3 3->32 p1", 3, (2, 3, 16, 64, 64), (32, 3, 3, 3, 3), dict(padding=1)),
 ]
-
-
-def _median_time(fn, rounds: int, min_s: float = 0.05) -> float:
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    once = time.perf_counter() - t0
-    reps = max(1, int(min_s / max(once, 1e-9)))
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        times.append((time.perf_counter() - t0) / reps)
-    return float(np.median(times))
 
 
 def _fns(nd: int, xs, ws, kw: dict, backward: bool):
@@ -79,10 +64,6 @@ def _fns(nd: int, xs, ws, kw: dict, backward: bool):
     return nt, tc
 
 
-def _fmt(t: float) -> str:
-    return f"{t * 1e3:.2f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} us"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -100,9 +81,9 @@ def main() -> None:
             for th in args.threads:
                 ntorch.set_num_threads(th)
                 torch.set_num_threads(th)
-                t_nt = _median_time(nt, args.rounds)
-                t_tc = _median_time(tc, args.rounds)
-                print(f"| {label} | {pas} | {th} | {_fmt(t_nt)} | {_fmt(t_tc)} | {t_tc / t_nt:.2f}x |", flush=True)
+                t_nt = median_time(nt, args.rounds)
+                t_tc = median_time(tc, args.rounds)
+                print(f"| {label} | {pas} | {th} | {fmt(t_nt)} | {fmt(t_tc)} | {t_tc / t_nt:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+from timing import calls_for  # noqa: E402  (bench/timing.py, beside this script)
 
 
 def _load_fastmath():
@@ -234,23 +235,9 @@ def _cases():
     return out
 
 
-def _batch(fn, target_s):
-    """Number of calls that take about target_s."""
-    fn()
-    n = 1
-    while True:
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t
-        if dt >= target_s / 4 or n >= 1 << 20:
-            return max(1, int(n * target_s / max(dt, 1e-9)))
-        n *= 4
-
-
 def _bench(cases, rounds, target_s):
     """cases: {name: fn}; returns {name: median seconds per call}, timed interleaved."""
-    counts = {name: _batch(fn, target_s) for name, fn in cases.items()}
+    counts = {name: calls_for(fn, target_s) for name, fn in cases.items()}
     samples = {name: [] for name in cases}
     for _ in range(rounds):
         for name, fn in cases.items():

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import time
 
 from threads import pin_threads_from_argv
+from timing import fmt, median_time, use_clock
 
 pin_threads_from_argv()
 
@@ -35,36 +35,13 @@ CASES = [
 ]
 
 
-_CLOCK = time.perf_counter
-
-
-def _median_time(fn, rounds: int, min_s: float = 0.05) -> float:
-    fn()
-    t0 = _CLOCK()
-    fn()
-    once = _CLOCK() - t0
-    reps = max(1, int(min_s / max(once, 1e-9)))
-    times = []
-    for _ in range(rounds):
-        t0 = _CLOCK()
-        for _ in range(reps):
-            fn()
-        times.append((_CLOCK() - t0) / reps)
-    return float(np.median(times))
-
-
-def _fmt(s: float) -> str:
-    return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     args = ap.parse_args()
-    global _CLOCK
-    _CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    use_clock(args.clock)
     if args.threads:
         torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -76,10 +53,10 @@ def main() -> None:
         a = a.astype(dt)
         nx, tx = ntorch.from_numpy(a), torch.from_numpy(a)
         nf, npf, tf = getattr(ntorch.fft, name), getattr(np.fft, name), getattr(torch.fft, name)
-        t_nt = _median_time(functools.partial(nf, nx), args.rounds)
-        t_np = _median_time(functools.partial(npf, a), args.rounds)
-        t_th = _median_time(functools.partial(tf, tx), args.rounds)
-        print(f"| {label} | {_fmt(t_nt)} | {t_np / t_nt:.2f}x | {t_th / t_nt:.2f}x |", flush=True)
+        t_nt = median_time(functools.partial(nf, nx), args.rounds)
+        t_np = median_time(functools.partial(npf, a), args.rounds)
+        t_th = median_time(functools.partial(tf, tx), args.rounds)
+        print(f"| {label} | {fmt(t_nt)} | {t_np / t_nt:.2f}x | {t_th / t_nt:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

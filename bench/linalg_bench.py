@@ -50,6 +50,7 @@ def _inputs(op: str, shape: tuple, dt: str, rng) -> tuple:
 def _calls(op: str):
     """(ntorch fn, torch fn, numpy fn or None), each taking the library's own arrays."""
     table = {
+        "lu": (lambda a: ntorch.linalg.lu_factor(a), lambda a: torch.linalg.lu_factor(a), None),
         "det": (lambda a: ntorch.linalg.det(a), lambda a: torch.linalg.det(a), np.linalg.det),
         "slogdet": (lambda a: ntorch.linalg.slogdet(a), lambda a: torch.linalg.slogdet(a), np.linalg.slogdet),
         "inv": (lambda a: ntorch.linalg.inv(a), lambda a: torch.linalg.inv(a), np.linalg.inv),

@@ -52,6 +52,7 @@ if ARGS.threads > 1 and not ARGS.spin:
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+from timing import calls_for  # noqa: E402  (bench/timing.py, beside this script)
 
 
 def _load_kernels():
@@ -77,25 +78,11 @@ if not ARGS.no_torch:
         torch = None
 
 
-def _batch(fn, target_s):
-    """Number of calls that take about target_s."""
-    fn()
-    n = 1
-    while True:
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t
-        if dt >= target_s / 4 or n >= 1 << 20:
-            return max(1, int(n * target_s / max(dt, 1e-9)))
-        n *= 4
-
-
 def _bench(cases, rounds, target_s):
     """cases: {name: fn}, "ntorch" first. Times batches of calls interleaved, round after round.
     Returns {name: (median seconds per call, median over rounds of this round's time / ntorch's)}:
     ratios paired within a round follow the machine's load changes better than a ratio of medians."""
-    counts = {name: _batch(fn, target_s) for name, fn in cases.items()}
+    counts = {name: calls_for(fn, target_s) for name, fn in cases.items()}
     samples = {name: [] for name in cases}
     names = list(cases)
     for r in range(rounds):

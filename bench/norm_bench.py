@@ -12,9 +12,9 @@ with the process's CPU time (steady on a shared machine with --threads 1).
 from __future__ import annotations
 
 import argparse
-import time
 
 from threads import pin_threads_from_argv
+from timing import fmt, median_time, use_clock
 
 pin_threads_from_argv()
 
@@ -23,8 +23,6 @@ import torch  # noqa: E402
 
 import ntorch  # noqa: E402
 from ntorch.nn import normalization  # noqa: E402
-
-_CLOCK = time.perf_counter
 
 # (label, input shape, function name, positional arguments after the input, parameter shape)
 CASES = [
@@ -35,25 +33,6 @@ CASES = [
     ("batch_norm (32, 256, 28, 28) training", (32, 256, 28, 28), "batch_norm", (), (256,)),
     ("batch_norm (4096, 1024) training", (4096, 1024), "batch_norm", (), (1024,)),
 ]
-
-
-def _median_time(fn, rounds: int, min_s: float = 0.05) -> float:
-    fn()
-    t0 = _CLOCK()
-    fn()
-    once = _CLOCK() - t0
-    reps = max(1, int(min_s / max(once, 1e-9)))
-    times = []
-    for _ in range(rounds):
-        t0 = _CLOCK()
-        for _ in range(reps):
-            fn()
-        times.append((_CLOCK() - t0) / reps)
-    return float(np.median(times))
-
-
-def _fmt(s: float) -> str:
-    return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
 
 
 def _call(lib, name, x, args, w, b, c):
@@ -71,8 +50,7 @@ def main() -> None:
     ap.add_argument("--only", default="")
     ap.add_argument("--composed", action="store_true")
     args = ap.parse_args()
-    global _CLOCK
-    _CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    use_clock(args.clock)
     if args.threads:
         torch.set_num_threads(args.threads)
         ntorch.set_num_threads(args.threads)
@@ -108,15 +86,15 @@ def main() -> None:
                     fused = normalization._group_norm_cpu
                     normalization._group_norm_cpu = normalization._group_norm_composed
                     try:
-                        times.append(_median_time(fn, args.rounds))
+                        times.append(median_time(fn, args.rounds))
                     finally:
                         normalization._group_norm_cpu = fused
                 else:
-                    times.append(_median_time(fn, args.rounds))
+                    times.append(median_time(fn, args.rounds))
             t_nt, t_th = times[:2]
-            print(f"| {label} | {pss} | {_fmt(t_nt)} | {_fmt(t_th)} | {t_th / t_nt:.2f}x |", flush=True)
+            print(f"| {label} | {pss} | {fmt(t_nt)} | {fmt(t_th)} | {t_th / t_nt:.2f}x |", flush=True)
             if len(times) > 2:
-                print(f"| {label} (composed, before) | {pss} | {_fmt(times[2])} | {_fmt(t_th)} | "
+                print(f"| {label} (composed, before) | {pss} | {fmt(times[2])} | {fmt(t_th)} | "
                       f"{t_th / times[2]:.2f}x |", flush=True)
 
 

@@ -11,10 +11,10 @@ with the process's CPU time (steady on a shared machine when each library runs o
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 from threads import pin_threads_from_argv
+from timing import fmt, median_time, use_clock
 
 pin_threads_from_argv()
 
@@ -30,24 +30,6 @@ CASES = [
     ("stft 4x48000 n_fft=2048 hop=512", 4, 48000, 2048, 512),
     ("stft 16x4096 n_fft=64 hop=16", 16, 4096, 64, 16),
 ]
-
-
-_CLOCK = time.perf_counter
-
-
-def _median_time(fn, rounds: int, min_s: float = 0.05) -> float:
-    fn()
-    t0 = _CLOCK()
-    fn()
-    once = _CLOCK() - t0
-    reps = max(1, int(min_s / max(once, 1e-9)))
-    times = []
-    for _ in range(rounds):
-        t0 = _CLOCK()
-        for _ in range(reps):
-            fn()
-        times.append((_CLOCK() - t0) / reps)
-    return float(np.median(times))
 
 
 def _np_stft(x: np.ndarray, n_fft: int, hop: int, w: np.ndarray) -> np.ndarray:
@@ -68,18 +50,13 @@ def _np_istft(spec: np.ndarray, n_fft: int, hop: int, w: np.ndarray, length: int
     return y[:, s:s + length] / env[s:s + length]
 
 
-def _fmt(s: float) -> str:
-    return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     args = ap.parse_args()
-    global _CLOCK
-    _CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    use_clock(args.clock)
     if args.threads:
         torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
@@ -93,17 +70,17 @@ def _run_case(label: str, b: int, n: int, n_fft: int, hop: int, rounds: int, rng
     x = rng.standard_normal((b, n), dtype=np.float32)
     w = np.hanning(n_fft + 2)[1:-1].astype(np.float32)
     nx, nw, tx, tw = ntorch.tensor(x), ntorch.tensor(w), torch.tensor(x), torch.tensor(w)
-    t_nt = _median_time(lambda: ntorch.stft(nx, n_fft, hop, window=nw, return_complex=True), rounds)
-    t_np = _median_time(lambda: _np_stft(x, n_fft, hop, w), rounds)
-    t_th = _median_time(lambda: torch.stft(tx, n_fft, hop, window=tw, return_complex=True), rounds)
-    print(f"| {label} | {_fmt(t_nt)} | {t_np / t_nt:.2f}x | {t_th / t_nt:.2f}x |")
+    t_nt = median_time(lambda: ntorch.stft(nx, n_fft, hop, window=nw, return_complex=True), rounds)
+    t_np = median_time(lambda: _np_stft(x, n_fft, hop, w), rounds)
+    t_th = median_time(lambda: torch.stft(tx, n_fft, hop, window=tw, return_complex=True), rounds)
+    print(f"| {label} | {fmt(t_nt)} | {t_np / t_nt:.2f}x | {t_th / t_nt:.2f}x |")
     spec_nt = ntorch.stft(nx, n_fft, hop, window=nw, return_complex=True)
     spec_th = torch.stft(tx, n_fft, hop, window=tw, return_complex=True)
     spec_np = spec_th.transpose(1, 2).numpy()
-    t_nt = _median_time(lambda: ntorch.istft(spec_nt, n_fft, hop, window=nw, length=n), rounds)
-    t_np = _median_time(lambda: _np_istft(spec_np, n_fft, hop, w, n), rounds)
-    t_th = _median_time(lambda: torch.istft(spec_th, n_fft, hop, window=tw, length=n), rounds)
-    print(f"| i{label} | {_fmt(t_nt)} | {t_np / t_nt:.2f}x | {t_th / t_nt:.2f}x |")
+    t_nt = median_time(lambda: ntorch.istft(spec_nt, n_fft, hop, window=nw, length=n), rounds)
+    t_np = median_time(lambda: _np_istft(spec_np, n_fft, hop, w, n), rounds)
+    t_th = median_time(lambda: torch.istft(spec_th, n_fft, hop, window=tw, length=n), rounds)
+    print(f"| i{label} | {fmt(t_nt)} | {t_np / t_nt:.2f}x | {t_th / t_nt:.2f}x |")
 
 if __name__ == "__main__":
     main()

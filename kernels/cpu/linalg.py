@@ -11,9 +11,11 @@ order of the first minor that is not positive-definite.
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload, register_jitable
 
 from .matmul import _direct, matmul_into
+from .scalar import cdiv
 from .tridiag_dc import _tql2, tridiag_eig
 
 __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "eigh", "eigvalsh",
@@ -24,16 +26,80 @@ _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
 # Reductions (dot products, norms) may be reordered so that they vectorize; no flag assumes finite values.
 _FJIT = dict(_JIT, fastmath={"reassoc", "contract"})
 
+# ---- dtype-generic scalar steps: the unblocked LU, Cholesky and triangular-solve loops below serve float64 and
+# (through linalg_complex) complex128; each helper is chosen by the argument's Numba type at compile time ----
+
+
+def _abs(z):
+    return abs(z)
+
+
+@register_jitable
+def _cabs1(z):
+    """|re| + |im|, LAPACK's cabs1 (the complex pivot magnitude; the eig code's too)."""
+    return abs(z.real) + abs(z.imag)
+
+
+def _pivot_mag(z):
+    """A pivot candidate's magnitude: |z| for reals, |re| + |im| for complex values (LAPACK's izamax cabs1)."""
+    return _cabs1(z) if isinstance(z, complex) else abs(z)
+
+
+@overload(_pivot_mag, jit_options=dict(error_model="numpy"))
+def _ov_pivot_mag(z):
+    return _cabs1 if isinstance(z, types.Complex) else _abs
+
+
+def _true_div(x, d):
+    return x / d
+
+
+def _complex_div(x, d):
+    return cdiv(x, d)
+
+
+def _div(x, d):
+    """x / d, inf / nan for a zero d as LAPACK (Numba's complex / raises there, so complex values go by cdiv)."""
+    return cdiv(x, d) if isinstance(d, complex) else x / d
+
+
+@overload(_div, jit_options=dict(error_model="numpy"))
+def _ov_div(x, d):
+    return _complex_div if isinstance(d, types.Complex) else _true_div
+
+
+def _row_times_inverse(x, i, d):
+    inv = 1.0 / d
+    for j in range(x.shape[1]):
+        x[i, j] *= inv
+
+
+def _row_complex_div(x, i, d):
+    for j in range(x.shape[1]):
+        x[i, j] = cdiv(x[i, j], d)
+
+
+def _div_row(x, i, d):
+    """x[i, :] <- x[i, :] / d: times 1 / d for reals (one division), each by cdiv for complex values."""
+    for j in range(x.shape[1]):
+        x[i, j] = _div(x[i, j], d)
+
+
+@overload(_div_row, jit_options=dict(error_model="numpy"))
+def _ov_div_row(x, i, d):
+    return _row_complex_div if isinstance(d, types.Complex) else _row_times_inverse
+
 
 @njit(**_JIT)
 def _lu1(a, piv, info):
-    """Partial pivoting, right-looking (getrf); a zero pivot is recorded in info and its column left unscaled."""
+    """Partial pivoting, right-looking (getrf / zgetf2: pivots on _pivot_mag); a zero pivot is recorded in info and
+    its column left unscaled."""
     m, n = a.shape
     for k in range(min(m, n)):
         p = k
-        best = abs(a[k, k])
+        best = _pivot_mag(a[k, k])
         for i in range(k + 1, m):
-            v = abs(a[i, k])
+            v = _pivot_mag(a[i, k])
             if v > best:
                 best, p = v, i
         piv[k] = p + 1
@@ -65,7 +131,8 @@ def _lu_factor_batch(a, piv, info):
 @njit(**_JIT)
 def lu_det(lu, piv, out):
     """out[b] <- det of the matrix whose getrf factors are lu[b], piv[b]: U's diagonal product, negated per row
-    swap (one pass, no temporaries: for small matrices the NumPy post-processing cost more than the LU)."""
+    swap (one pass, no temporaries: for small matrices the NumPy post-processing cost more than the LU). d is
+    typed complex128 for a complex lu (Numba unifies it with the products)."""
     for b in range(lu.shape[0]):
         d = 1.0
         for i in range(min(lu.shape[1], lu.shape[2])):
@@ -115,9 +182,7 @@ def _lu_solve1(lu, piv, x):
             if uit != 0.0:
                 for j in range(k):
                     x[i, j] -= uit * x[t, j]
-        inv = 1.0 / lu[i, i]
-        for j in range(k):
-            x[i, j] *= inv
+        _div_row(x, i, lu[i, i])
 
 
 @njit(**_PJIT)
@@ -142,7 +207,7 @@ def _tri_solve1(a, x, upper, unit):
         if not unit:
             d = a[i, i]
             for j in range(k):
-                x[i, j] /= d
+                x[i, j] = _div(x[i, j], d)
 
 
 @njit(**_PJIT)
@@ -154,21 +219,24 @@ def _tri_solve_batch(a, x, upper, unit):
 
 @njit(**_JIT)
 def _chol1(a, info):
+    """potrf / zpotrf (lower), A = L L^H: only the lower triangle and the diagonal's real part are read
+    (conjugate() and .real are the identity on reals)."""
     n = a.shape[0]
     for j in range(n):
-        s = a[j, j]
+        s = a[j, j].real
         for t in range(j):
-            s -= a[j, t] * a[j, t]
+            z = a[j, t]
+            s -= (z * z.conjugate()).real
         if not s > 0.0:  # also NaN
             info[0] = j + 1
             break
         d = math.sqrt(s)
         a[j, j] = d
         for i in range(j + 1, n):
-            s = a[i, j]
+            z = a[i, j]
             for t in range(j):
-                s -= a[i, t] * a[j, t]
-            a[i, j] = s / d
+                z -= a[i, t] * a[j, t].conjugate()
+            a[i, j] = z / d
     for i in range(n):
         for j in range(i + 1, n):
             a[i, j] = 0.0
@@ -176,7 +244,7 @@ def _chol1(a, info):
 
 @njit(**_PJIT)
 def _cholesky_batch(a, info):
-    """a <- L with a = L L^T, from the lower triangle of a (the upper one zeroed)."""
+    """a <- L with a = L L^H, from the lower triangle of a (the upper one zeroed)."""
     for b in prange(a.shape[0]):
         _chol1(a[b], info[b:b + 1])
 
@@ -251,12 +319,68 @@ def _qr_batch(a, q):
         _qr1(a[b], q[b], v)
 
 
+REFLECTOR_BLOCK = 32  # reflectors applied together (compact WY) by _apply_reflectors
+
+
+@njit(**_JIT)
+def _apply_reflectors(v, hh, r):
+    """r <- P_{n-1} ... P_2 P_1 r for the reflectors _tred2(v, d, e, hh) leaves (P_1 applied first),
+    REFLECTOR_BLOCK at a time in compact WY form: P_{a+b-1} ... P_a = I - Y T^T Y^T (T upper triangular, as
+    LAPACK's dlarft forward), so each block costs two matrix products on the leading rows of r."""
+    n = r.shape[0]
+    nc = r.shape[1]
+    for a in range(1, n, REFLECTOR_BLOCK):
+        b = min(REFLECTOR_BLOCK, n - a)
+        rows = a + b - 1
+        yt = np.zeros((b, rows))
+        tau = np.zeros(b)
+        for jj in range(b):
+            i = a + jj
+            yt[jj, :i] = v[i, :i]
+            if hh[i] != 0.0:
+                tau[jj] = 1.0 / hh[i]
+        tt = np.zeros((b, b))  # T^T, lower triangular
+        for j in range(b):
+            tt[j, j] = tau[j]
+            if j == 0 or tau[j] == 0.0:
+                continue
+            wv = np.zeros(j)
+            yj = yt[j]
+            for q in range(j):
+                yq = yt[q]
+                s = 0.0
+                for k in range(a + q):  # y_q is zero past a + q
+                    s += yq[k] * yj[k]
+                wv[q] = s
+            for q in range(j):  # T[q, j] = -tau_j (T[:j, :j] w)[q] = -tau_j sum_p T[q, p] w[p], p >= q
+                s = 0.0
+                for p in range(q, j):
+                    s += tt[p, q] * wv[p]
+                tt[j, q] = -tau[j] * s
+        lead = r[:rows]
+        wm = np.empty((b, nc))
+        _direct(yt, lead, wm)  # Y^T r
+        w2 = np.empty((b, nc))
+        _direct(tt, wm, w2)  # T^T Y^T r
+        y = np.ascontiguousarray(yt.T)
+        upd = np.empty((rows, nc))
+        _direct(y, w2, upd)
+        for i in range(rows):
+            ri = lead[i]
+            ui = upd[i]
+            for k in range(nc):
+                ri[k] -= ui[k]
+
+
 @njit(**_FJIT)
-def _sytd2(v, d, e, hh):
-    """The reduction half of _tred2 alone (the CUDA kernels compile _tred2's source whole, so it stays as it
-    is): d, e <- the tridiagonal, row i of v <- the Householder vector u_i in v[i, :i] of the reflector
-    P_i = I - u_i u_i^T / hh[i] (hh[i] = 0: none), with A = Z T Z^T for Z = P_{n-1} ... P_1... applied as
-    _apply_reflectors does."""
+def _tred2(v, d, e, hh=None):
+    """Householder reduction of the symmetric v to tridiagonal form (d: diagonal, e: subdiagonal in e[1:]),
+    v <- the TRANSPOSE of the accumulated orthogonal transformation (EISPACK tred2, as JAMA writes it, with
+    every v[i, j] read as v[j, i]: the input is symmetric, and JAMA's column walks become contiguous rows).
+    Given hh (n,), the reduction alone (no accumulation): row i of v <- the Householder vector u_i in v[i, :i]
+    of the reflector P_i = I - u_i u_i^T / hh[i] (hh[i] = 0: none), A = Z T Z^T for Z = P_{n-1} ... P_1, as
+    _apply_reflectors applies it. Whether hh is None is settled at compile time (Numba prunes the other
+    branches), so the CUDA kernels compile this source with its three arguments."""
     n = v.shape[0]
     for j in range(n):
         d[j] = v[j, n - 1]
@@ -313,127 +437,14 @@ def _sytd2(v, d, e, hh):
                 d[j] = v[j, i - 1]
                 v[j, i] = 0.0
         d[i] = h
-        hh[i] = h
-    for j in range(n):
-        d[j] = v[j, j]
-    e[0] = 0.0
-    hh[0] = 0.0
-
-
-REFLECTOR_BLOCK = 32  # reflectors applied together (compact WY) by _apply_reflectors
-
-
-@njit(**_JIT)
-def _apply_reflectors(v, hh, r):
-    """r <- P_{n-1} ... P_2 P_1 r for _sytd2's reflectors (P_1 applied first), REFLECTOR_BLOCK at a time in
-    compact WY form: P_{a+b-1} ... P_a = I - Y T^T Y^T (T upper triangular, as LAPACK's dlarft forward), so each
-    block costs two matrix products on the leading rows of r."""
-    n = r.shape[0]
-    nc = r.shape[1]
-    for a in range(1, n, REFLECTOR_BLOCK):
-        b = min(REFLECTOR_BLOCK, n - a)
-        rows = a + b - 1
-        yt = np.zeros((b, rows))
-        tau = np.zeros(b)
-        for jj in range(b):
-            i = a + jj
-            yt[jj, :i] = v[i, :i]
-            if hh[i] != 0.0:
-                tau[jj] = 1.0 / hh[i]
-        tt = np.zeros((b, b))  # T^T, lower triangular
-        for j in range(b):
-            tt[j, j] = tau[j]
-            if j == 0 or tau[j] == 0.0:
-                continue
-            wv = np.zeros(j)
-            yj = yt[j]
-            for q in range(j):
-                yq = yt[q]
-                s = 0.0
-                for k in range(a + q):  # y_q is zero past a + q
-                    s += yq[k] * yj[k]
-                wv[q] = s
-            for q in range(j):  # T[q, j] = -tau_j (T[:j, :j] w)[q] = -tau_j sum_p T[q, p] w[p], p >= q
-                s = 0.0
-                for p in range(q, j):
-                    s += tt[p, q] * wv[p]
-                tt[j, q] = -tau[j] * s
-        lead = r[:rows]
-        wm = np.empty((b, nc))
-        _direct(yt, lead, wm)  # Y^T r
-        w2 = np.empty((b, nc))
-        _direct(tt, wm, w2)  # T^T Y^T r
-        y = np.ascontiguousarray(yt.T)
-        upd = np.empty((rows, nc))
-        _direct(y, w2, upd)
-        for i in range(rows):
-            ri = lead[i]
-            ui = upd[i]
-            for k in range(nc):
-                ri[k] -= ui[k]
-
-
-@njit(**_FJIT)
-def _tred2(v, d, e):
-    """Householder reduction of the symmetric v to tridiagonal form (d: diagonal, e: subdiagonal in e[1:]),
-    v <- the TRANSPOSE of the accumulated orthogonal transformation (EISPACK tred2, as JAMA writes it, with
-    every v[i, j] read as v[j, i]: the input is symmetric, and JAMA's column walks become contiguous rows)."""
-    n = v.shape[0]
-    for j in range(n):
-        d[j] = v[j, n - 1]
-    for i in range(n - 1, 0, -1):
-        scale = 0.0
-        h = 0.0
-        for k in range(i):
-            scale += abs(d[k])
-        if scale == 0.0:
-            e[i] = d[i - 1]
-            for j in range(i):
-                d[j] = v[j, i - 1]
-                v[j, i] = 0.0
-                v[i, j] = 0.0
-        else:
-            for k in range(i):
-                d[k] /= scale
-                h += d[k] * d[k]
-            f = d[i - 1]
-            g = math.sqrt(h)
-            if f > 0:
-                g = -g
-            e[i] = scale * g
-            h = h - f * g
-            d[i - 1] = f - g
-            for j in range(i):
-                e[j] = 0.0
-            for j in range(i):
-                f = d[j]
-                v[i, j] = f
-                g = e[j] + v[j, j] * f
-                vj = v[j, j + 1:i]  # slices, so the loops index from 0 and vectorize (see _lu1)
-                dj = d[j + 1:i]
-                ej = e[j + 1:i]
-                for k in range(vj.size):
-                    g += vj[k] * dj[k]
-                    ej[k] += vj[k] * f
-                e[j] = g
-            f = 0.0
-            for j in range(i):
-                e[j] /= h
-                f += e[j] * d[j]
-            hh = f / (h + h)
-            for j in range(i):
-                e[j] -= hh * d[j]
-            for j in range(i):
-                f = d[j]
-                g = e[j]
-                vj = v[j, j:i]
-                ej = e[j:i]
-                dj = d[j:i]
-                for k in range(vj.size):
-                    vj[k] -= f * ej[k] + g * dj[k]
-                d[j] = v[j, i - 1]
-                v[j, i] = 0.0
-        d[i] = h
+        if hh is not None:
+            hh[i] = h
+    if hh is not None:
+        for j in range(n):
+            d[j] = v[j, j]
+        e[0] = 0.0
+        hh[0] = 0.0
+        return
     for i in range(n - 1):
         v[i, n - 1] = v[i, i]
         v[i, i] = 1.0
@@ -528,7 +539,7 @@ def _eigh1(a, vec, w):
     ex = _to_unit(a)
     if n >= EIGH_DC_MIN:
         hh = np.empty(n)
-        _sytd2(a, w, e, hh)
+        _tred2(a, w, e, hh)
         q = np.empty((n, n))
         tridiag_eig(w, e, q)
         r = np.ascontiguousarray(q.T)  # columns: T's eigenvectors...
@@ -569,7 +580,7 @@ def _eigvalsh1(a, w):
         return
     e = np.zeros(n)
     ex = _to_unit(a)
-    _sytd2(a, w, e, np.empty(n))
+    _tred2(a, w, e, np.empty(n))
     _tql2(np.empty((n, 0)), w, e)
     w.sort()
     _from_unit(w, ex)
@@ -1101,35 +1112,39 @@ def qr(a, q) -> None:
 # -- geqrf (compact Householder QR) and the Bunch-Kaufman LDL^T of a symmetric matrix (sytrf / sytrs) ----------
 @njit(**_JIT)
 def _geqrf1(a, tau):
-    """LAPACK geqr2: a <- R on and above the diagonal, the reflectors' v (v[i] = 1 implied) below it;
-    tau[i] = (beta - alpha) / beta, 0 when the column is already zero below the diagonal (dlarfg)."""
+    """LAPACK geqr2 / zgeqr2: a <- R on and above the diagonal (a real diagonal), the reflectors' v (v[i] = 1
+    implied) below it; H = I - tau v v^H with tau[i] = (beta - alpha) / beta, 0 when alpha is real and the rest
+    of the column zero (dlarfg / zlarfg). conjugate(), .real and .imag make the complex steps the real ones on
+    float64 (no cost there)."""
     m, n = a.shape
-    w = np.empty(n)
+    w = np.empty(n, a.dtype)
     for i in range(tau.shape[0]):
         sig = 0.0
         for r in range(i + 1, m):
-            sig += a[r, i] * a[r, i]
-        if sig == 0.0:
+            z = a[r, i]
+            sig += (z * z.conjugate()).real
+        alpha = a[i, i]
+        if sig == 0.0 and alpha.imag == 0.0:
             tau[i] = 0.0
             continue
-        alpha = a[i, i]
-        beta = -math.copysign(math.sqrt(alpha * alpha + sig), alpha)
+        beta = -math.copysign(math.sqrt((alpha * alpha.conjugate()).real + sig), alpha.real)
         t = (beta - alpha) / beta
         tau[i] = t
         scale = 1.0 / (alpha - beta)
         for r in range(i + 1, m):
             a[r, i] *= scale
         a[i, i] = beta
-        for j in range(i + 1, n):  # a[i:, i+1:] <- (I - t v v^T) a[i:, i+1:]
+        tc = t.conjugate()  # a[i:, i+1:] <- H^H a[i:, i+1:] = a - conj(tau) v (v^H a)
+        for j in range(i + 1, n):
             w[j] = a[i, j]
         for r in range(i + 1, m):
-            vr = a[r, i]
+            vr = a[r, i].conjugate()
             for j in range(i + 1, n):
                 w[j] += vr * a[r, j]
         for j in range(i + 1, n):
-            a[i, j] -= t * w[j]
+            a[i, j] -= tc * w[j]
         for r in range(i + 1, m):
-            f = t * a[r, i]
+            f = tc * a[r, i]
             for j in range(i + 1, n):
                 a[r, j] -= f * w[j]
 
@@ -1180,66 +1195,117 @@ def geqrf(a, tau) -> None:
 
 
 @njit(**_JIT)
-def _swap_sym_lower(a, k, kk, kp):
-    """Interchange rows and columns kk < kp of the trailing lower triangle a[k:, k:] (dsytf2's swap)."""
+def _swap_sym_lower(a, kk, kp, herm):
+    """Interchange rows and columns kk < kp of the trailing lower triangle (dsytf2's swap; zhetf2's, when herm,
+    conjugates the entries that cross the diagonal and keeps the diagonal real)."""
     n = a.shape[0]
     for i in range(kp + 1, n):
         a[i, kk], a[i, kp] = a[i, kp], a[i, kk]
-    for j in range(kk + 1, kp):
-        a[j, kk], a[kp, j] = a[kp, j], a[j, kk]
-    a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+    if herm:
+        for j in range(kk + 1, kp):
+            a[j, kk], a[kp, j] = a[kp, j].conjugate(), a[j, kk].conjugate()
+        a[kp, kk] = a[kp, kk].conjugate()
+        a[kk, kk], a[kp, kp] = a[kp, kp].real, a[kk, kk].real
+    else:
+        for j in range(kk + 1, kp):
+            a[j, kk], a[kp, j] = a[kp, j], a[j, kk]
+        a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
 
 
 @njit(**_JIT)
-def _ldl1(a, piv, info):
-    """LAPACK dsytf2 (uplo 'L'): Bunch-Kaufman A = L D L^T in place of a's lower triangle. piv is 1-based;
-    a 2x2 block at k, k+1 stores -p in both entries. info[0] <- the first k (1-based) with a zero pivot."""
+def _dmag(z, herm):
+    """The diagonal's magnitude for the pivot tests: |re| (Hermitian: the diagonal is real) or |re| + |im|."""
+    return abs(z.real) if herm else _pivot_mag(z)
+
+
+@njit(**_JIT)
+def _ldl1(a, piv, info, herm):
+    """LAPACK dsytf2 / zsytf2 (uplo 'L'): Bunch-Kaufman A = L D L^T in place of a's lower triangle, pivoting on
+    _pivot_mag (|re| + |im| for complex values), or, when herm (complex a), A = L D L^H with a real diagonal
+    (zhetf2). piv is 1-based; a 2x2 block at k, k+1 stores -p in both entries; the strict upper triangle is
+    zeroed. info[0] <- the first k (1-based) with a zero pivot."""
     n = a.shape[0]
     alpha = (1.0 + math.sqrt(17.0)) / 8.0
-    w1 = np.empty(n)
-    w2 = np.empty(n)
+    w1 = np.empty(n, a.dtype)
+    w2 = np.empty(n, a.dtype)
     info[0] = 0
     k = 0
     while k < n:
         kstep = 1
-        absakk = abs(a[k, k])
+        absakk = _dmag(a[k, k], herm)
         imax = k
         colmax = 0.0
         for i in range(k + 1, n):
-            if abs(a[i, k]) > colmax:
-                colmax = abs(a[i, k])
+            if _pivot_mag(a[i, k]) > colmax:
+                colmax = _pivot_mag(a[i, k])
                 imax = i
         if max(absakk, colmax) == 0.0 or absakk != absakk:
             if info[0] == 0:
                 info[0] = k + 1
             kp = k
+            if herm:
+                a[k, k] = a[k, k].real
         else:
             if absakk >= alpha * colmax:
                 kp = k
             else:
                 rowmax = 0.0
                 for j in range(k, imax):
-                    rowmax = max(rowmax, abs(a[imax, j]))
+                    rowmax = max(rowmax, _pivot_mag(a[imax, j]))
                 for j in range(imax + 1, n):
-                    rowmax = max(rowmax, abs(a[j, imax]))
+                    rowmax = max(rowmax, _pivot_mag(a[j, imax]))
                 if absakk >= alpha * colmax * (colmax / rowmax):
                     kp = k
-                elif abs(a[imax, imax]) >= alpha * rowmax:
+                elif _dmag(a[imax, imax], herm) >= alpha * rowmax:
                     kp = imax
                 else:
                     kp = imax
                     kstep = 2
             kk = k + kstep - 1
             if kp != kk:
-                _swap_sym_lower(a, k, kk, kp)
+                _swap_sym_lower(a, kk, kp, herm)
                 if kstep == 2:
+                    if herm:
+                        a[k, k] = a[k, k].real
                     a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
-            # the trailing updates run along rows (contiguous), from copies of the pivot columns
-            if kstep == 1:
-                d11 = 1.0 / a[k, k]
+            elif herm:
+                a[k, k] = a[k, k].real
+                if kstep == 2:
+                    a[k + 1, k + 1] = a[k + 1, k + 1].real
+            if herm and kstep == 1:  # A <- A - r1 x x^H (zher), L's column = r1 x
+                r1 = 1.0 / a[k, k].real
+                for i in range(k + 1, n):
+                    f = a[i, k] * r1
+                    for j in range(k + 1, i + 1):
+                        a[i, j] -= f * a[j, k].conjugate()
+                    a[i, i] = a[i, i].real
+                for i in range(k + 1, n):
+                    a[i, k] *= r1
+            elif herm:
+                if k < n - 2:
+                    z = a[k + 1, k]
+                    d = abs(z)
+                    d11 = a[k + 1, k + 1].real / d
+                    d22 = a[k, k].real / d
+                    tt = 1.0 / (d11 * d22 - 1.0)
+                    d21 = z / d
+                    d = tt / d
+                    for j in range(k + 2, n):
+                        w1[j] = d * (d11 * a[j, k] - d21 * a[j, k + 1])
+                        w2[j] = d * (d22 * a[j, k + 1] - d21.conjugate() * a[j, k])
+                    for i in range(k + 2, n):
+                        f1, f2 = a[i, k], a[i, k + 1]
+                        for j in range(k + 2, i + 1):
+                            a[i, j] -= f1 * w1[j].conjugate() + f2 * w2[j].conjugate()
+                        a[i, i] = a[i, i].real
+                    for j in range(k + 2, n):
+                        a[j, k] = w1[j]
+                        a[j, k + 1] = w2[j]
+            elif kstep == 1:
+                d11 = _div(1.0, a[k, k])
                 for j in range(k + 1, n):
                     w1[j] = d11 * a[j, k]
-                for i in range(k + 1, n):  # rank-1 update of the trailing lower triangle
+                for i in range(k + 1, n):
                     f = a[i, k]
                     for j in range(k + 1, i + 1):
                         a[i, j] -= f * w1[j]
@@ -1247,10 +1313,10 @@ def _ldl1(a, piv, info):
                     a[i, k] = w1[i]
             elif k < n - 2:
                 d21 = a[k + 1, k]
-                d11 = a[k + 1, k + 1] / d21
-                d22 = a[k, k] / d21
-                t = 1.0 / (d11 * d22 - 1.0)
-                d21 = t / d21
+                d11 = _div(a[k + 1, k + 1], d21)
+                d22 = _div(a[k, k], d21)
+                t = _div(1.0, d11 * d22 - 1.0)
+                d21 = _div(t, d21)
                 for j in range(k + 2, n):
                     w1[j] = d21 * (d11 * a[j, k] - a[j, k + 1])
                     w2[j] = d21 * (d22 * a[j, k + 1] - a[j, k])
@@ -1267,23 +1333,24 @@ def _ldl1(a, piv, info):
             piv[k] = -(kp + 1)
             piv[k + 1] = -(kp + 1)
         k += kstep
-    for i in range(n):  # the strict upper triangle is not part of the result
+    for i in range(n):
         for j in range(i + 1, n):
             a[i, j] = 0.0
 
 
 @njit(**_PJIT)
-def _ldl_factor_batch(a, piv, info):
+def _ldl_factor_batch(a, piv, info, herm):
     for b in prange(a.shape[0]):
-        _ldl1(a[b], piv[b], info[b:b + 1])
+        _ldl1(a[b], piv[b], info[b:b + 1], herm)
 
 
-def ldl_factor(a, piv, info) -> None:
-    """a (B, n, n) <- LD (compact L and D), piv (B, n) <- sytrf's pivots, info (B,) <- LAPACK's info."""
+def ldl_factor(a, piv, info, herm: bool = False) -> None:
+    """a (B, n, n) <- LD (compact L and D), piv (B, n) <- sytrf's pivots (zhetrf's for a complex a when herm),
+    info (B,) <- LAPACK's info."""
     if a.shape[0] == 1:
-        _ldl1(a[0], piv[0], info)
+        _ldl1(a[0], piv[0], info, herm)
     else:
-        _ldl_factor_batch(a, piv, info)
+        _ldl_factor_batch(a, piv, info, herm)
 
 
 @njit(**_JIT)
@@ -1293,8 +1360,8 @@ def _swap_rows2(x, i, j):
 
 
 @njit(**_JIT)
-def _ldl_solve1(a, piv, x):
-    """LAPACK dsytrs (uplo 'L'): x <- A^-1 x from sytrf's LD and pivots."""
+def _ldl_solve1(a, piv, x, herm):
+    """dsytrs / zsytrs / zhetrs (herm) (uplo 'L'): x <- A^-1 x from the LD and pivots of _ldl1."""
     n, nr = x.shape
     k = 0
     while k < n:  # L D y = P b
@@ -1308,7 +1375,7 @@ def _ldl_solve1(a, piv, x):
                     x[i, c] -= f * x[k, c]
             d = a[k, k]
             for c in range(nr):
-                x[k, c] /= d
+                x[k, c] = _div(x[k, c], d)
             k += 1
         else:
             kp = -piv[k] - 1
@@ -1319,20 +1386,21 @@ def _ldl_solve1(a, piv, x):
                 for c in range(nr):
                     x[i, c] -= f0 * x[k, c] + f1 * x[k + 1, c]
             akm1k = a[k + 1, k]
-            akm1 = a[k, k] / akm1k
-            ak = a[k + 1, k + 1] / akm1k
+            up = akm1k.conjugate() if herm else akm1k  # D's entry above the diagonal
+            akm1 = _div(a[k, k], up)
+            ak = _div(a[k + 1, k + 1], akm1k)
             denom = akm1 * ak - 1.0
             for c in range(nr):
-                bkm1 = x[k, c] / akm1k
-                bk = x[k + 1, c] / akm1k
-                x[k, c] = (ak * bkm1 - bk) / denom
-                x[k + 1, c] = (akm1 * bk - bkm1) / denom
+                bkm1 = _div(x[k, c], up)
+                bk = _div(x[k + 1, c], akm1k)
+                x[k, c] = _div(ak * bkm1 - bk, denom)
+                x[k + 1, c] = _div(akm1 * bk - bkm1, denom)
             k += 2
     k = n - 1
-    while k >= 0:  # L^T P^T x = y
+    while k >= 0:  # L^T P^T x = y (L^H when herm)
         if piv[k] > 0:
             for i in range(k + 1, n):
-                f = a[i, k]
+                f = a[i, k].conjugate() if herm else a[i, k]
                 for c in range(nr):
                     x[k, c] -= f * x[i, c]
             kp = piv[k] - 1
@@ -1342,6 +1410,8 @@ def _ldl_solve1(a, piv, x):
         else:
             for i in range(k + 1, n):
                 f0, f1 = a[i, k], a[i, k - 1]
+                if herm:
+                    f0, f1 = f0.conjugate(), f1.conjugate()
                 for c in range(nr):
                     x[k, c] -= f0 * x[i, c]
                     x[k - 1, c] -= f1 * x[i, c]
@@ -1352,17 +1422,17 @@ def _ldl_solve1(a, piv, x):
 
 
 @njit(**_PJIT)
-def _ldl_solve_batch(a, piv, x):
+def _ldl_solve_batch(a, piv, x, herm):
     for b in prange(a.shape[0]):
-        _ldl_solve1(a[b], piv[b], x[b])
+        _ldl_solve1(a[b], piv[b], x[b], herm)
 
 
-def ldl_solve(a, piv, x) -> None:
-    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n)."""
+def ldl_solve(a, piv, x, herm: bool = False) -> None:
+    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n) (Hermitian factors when herm)."""
     if a.shape[0] == 1:
-        _ldl_solve1(a[0], piv[0], x[0])
+        _ldl_solve1(a[0], piv[0], x[0], herm)
     else:
-        _ldl_solve_batch(a, piv, x)
+        _ldl_solve_batch(a, piv, x, herm)
 
 
 # ---- eig: general (non-symmetric) eigenproblem ----
@@ -2074,11 +2144,6 @@ def eig_real(a, vr, vi, wr, wi, info, vectors):
     when `vectors`; info[b] = 0 or the 1-based index of an eigenvalue that did not converge."""
     for b in prange(a.shape[0]):
         info[b] = _eig_real1(a[b], vr[b], vi[b], wr[b], wi[b], vectors)
-
-
-@njit(**_JIT)
-def _cabs1(z):
-    return abs(z.real) + abs(z.imag)
 
 
 @njit(**_JIT)

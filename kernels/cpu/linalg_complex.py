@@ -2,10 +2,12 @@
 complex128 and rounded once, as the real kernels do with float32).
 
 Unblocked, one matrix per ``prange`` task; the same algorithms as ntorch.kernels.cpu.linalg with the
-conjugations complex arithmetic needs and LAPACK's complex conventions: LU pivots on |re| + |im| (izamax's
-cabs1), Cholesky A = L L^H with a real positive diagonal, Householder reflectors H = I - tau v v^H with a complex
-tau and a real beta (zlarfg: R's diagonal real), Hermitian eigh through a real symmetric tridiagonal matrix
-(complex Householder reduction, then a diagonal phase scaling), SVD by one-sided Jacobi with complex rotations.
+conjugations complex arithmetic needs and LAPACK's complex conventions. LU (lu_factor, lu_det, lu_solve, lu_inv),
+triangular solves, Cholesky, geqrf and LDL^T are linalg's own unblocked kernels compiled for complex128 through
+its dtype-generic helpers (LU pivots on |re| + |im|, izamax's cabs1; Cholesky A = L L^H with a real positive
+diagonal; Householder reflectors H = I - tau v v^H with a complex tau and a real beta, zlarfg's R diagonal real).
+Here: lu_slogdet, qr (geqrf then zung2r), Hermitian eigh through a real symmetric tridiagonal matrix (complex
+Householder reduction, then a diagonal phase scaling), SVD by one-sided Jacobi with complex rotations.
 ``info`` as LAPACK: 0, or the 1-based index of the first zero pivot / non positive-definite minor.
 """
 
@@ -14,7 +16,12 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .scalar import cdiv
+from .linalg import _cholesky_batch as cholesky
+from .linalg import _geqrf1, ldl_factor, ldl_solve, lu_det
+from .linalg import _geqrf_batch as geqrf
+from .linalg import _lu_factor_batch as lu_factor
+from .linalg import _lu_solve_batch as lu_solve
+from .linalg import _tri_solve_batch as tri_solve
 
 __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve", "cholesky", "qr", "geqrf",
            "hermitian_tridiagonal", "batched_matmul", "svd_jacobi", "gram", "complete_columns",
@@ -24,57 +31,12 @@ _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
 
 
-@njit(**_JIT)
-def _cabs1(z):
-    return abs(z.real) + abs(z.imag)
-
-
-@njit(**_JIT)
-def _lu1(a, piv, info):
-    """zgetf2: partial pivoting on |re| + |im|; a zero pivot is recorded in info and its column left unscaled."""
-    m, n = a.shape
-    for k in range(min(m, n)):
-        p = k
-        best = _cabs1(a[k, k])
-        for i in range(k + 1, m):
-            v = _cabs1(a[i, k])
-            if v > best:
-                best, p = v, i
-        piv[k] = p + 1
-        if p != k:
-            for j in range(n):
-                a[k, j], a[p, j] = a[p, j], a[k, j]
-        d = a[k, k]
-        if d == 0:
-            if info[0] == 0:
-                info[0] = k + 1
-            continue
-        inv = 1.0 / d
-        for i in range(k + 1, m):
-            a[i, k] *= inv
-            lik = a[i, k]
-            if lik != 0:
-                for j in range(k + 1, n):
-                    a[i, j] -= lik * a[k, j]
-
-
-@njit(**_PJIT)
-def lu_factor(a, piv, info):
-    """a (B, m, n) <- getrf's packed L U; piv (B, k) 1-based int32; info (B,)."""
-    for b in prange(a.shape[0]):
-        _lu1(a[b], piv[b], info[b:b + 1])
-
-
-@njit(**_JIT)
-def lu_det(lu, piv, out):
-    """out[b] <- U's diagonal product, negated per row swap."""
-    for b in range(lu.shape[0]):
-        d = 1.0 + 0.0j
-        for i in range(min(lu.shape[1], lu.shape[2])):
-            d *= lu[b, i, i]
-            if piv[b, i] != i + 1:
-                d = -d
-        out[b] = d
+def lu_inv(lu, piv, x) -> None:
+    """x (B, n, n) <- A^-1 from lu_factor's output (x's contents are overwritten): unblocked, a solve against I."""
+    x[...] = 0.0
+    for i in range(x.shape[1]):
+        x[:, i, i] = 1.0
+    lu_solve(lu, piv, x)
 
 
 @njit(**_JIT)
@@ -93,150 +55,6 @@ def lu_slogdet(lu, piv, sign, logabs):
             la += math.log(au)
         sign[b] = sg * perm
         logabs[b] = la
-
-
-@njit(**_JIT)
-def _lu_solve1(lu, piv, x):
-    n = lu.shape[0]
-    k = x.shape[1]
-    for i in range(n):
-        p = piv[i] - 1
-        if p != i:
-            for j in range(k):
-                x[i, j], x[p, j] = x[p, j], x[i, j]
-    for i in range(n):
-        for t in range(i):
-            lit = lu[i, t]
-            if lit != 0:
-                for j in range(k):
-                    x[i, j] -= lit * x[t, j]
-    for i in range(n - 1, -1, -1):
-        for t in range(i + 1, n):
-            uit = lu[i, t]
-            if uit != 0:
-                for j in range(k):
-                    x[i, j] -= uit * x[t, j]
-        d = lu[i, i]
-        for j in range(k):
-            x[i, j] = cdiv(x[i, j], d)  # a zero pivot gives inf / nan as LAPACK (Numba's / would raise)
-
-
-@njit(**_PJIT)
-def lu_solve(lu, piv, x):
-    """x <- A^-1 x for A = P L U as lu_factor left it."""
-    for b in prange(x.shape[0]):
-        _lu_solve1(lu[b], piv[b], x[b])
-
-
-@njit(**_PJIT)
-def lu_inv(lu, piv, x):
-    """x (B, n, n) <- A^-1 from lu_factor's output (x's contents are overwritten)."""
-    n = lu.shape[1]
-    for b in prange(x.shape[0]):
-        for i in range(n):
-            for j in range(n):
-                x[b, i, j] = 1.0 if i == j else 0.0
-        _lu_solve1(lu[b], piv[b], x[b])
-
-
-@njit(**_JIT)
-def _tri_solve1(a, x, upper, unit):
-    n = a.shape[0]
-    k = x.shape[1]
-    for s in range(n):
-        i = n - 1 - s if upper else s
-        lo, hi = (i + 1, n) if upper else (0, i)
-        for t in range(lo, hi):
-            ait = a[i, t]
-            if ait != 0:
-                for j in range(k):
-                    x[i, j] -= ait * x[t, j]
-        if not unit:
-            d = a[i, i]
-            for j in range(k):
-                x[i, j] = cdiv(x[i, j], d)
-
-
-@njit(**_PJIT)
-def tri_solve(a, x, upper, unit):
-    """x <- T^-1 x, T the upper or lower triangle of a (unit diagonal when unit)."""
-    for b in prange(x.shape[0]):
-        _tri_solve1(a[b], x[b], upper, unit)
-
-
-@njit(**_JIT)
-def _chol1(a, info):
-    """zpotrf (lower): only the lower triangle and the diagonal's real part are read."""
-    n = a.shape[0]
-    for j in range(n):
-        s = a[j, j].real
-        for t in range(j):
-            z = a[j, t]
-            s -= z.real * z.real + z.imag * z.imag
-        if not s > 0.0:
-            info[0] = j + 1
-            break
-        d = math.sqrt(s)
-        a[j, j] = d
-        for i in range(j + 1, n):
-            z = a[i, j]
-            for t in range(j):
-                z -= a[i, t] * a[j, t].conjugate()
-            a[i, j] = z / d
-    for i in range(n):
-        for j in range(i + 1, n):
-            a[i, j] = 0.0
-
-
-@njit(**_PJIT)
-def cholesky(a, info):
-    """a <- L with a = L L^H, from the lower triangle of a (the upper one zeroed)."""
-    for b in prange(a.shape[0]):
-        _chol1(a[b], info[b:b + 1])
-
-
-@njit(**_JIT)
-def _geqrf1(a, tau):
-    """zgeqr2: a <- R on and above the diagonal (real diagonal), v below it (v[i] = 1 implied); tau as zlarfg:
-    H = I - tau v v^H, tau = (beta - alpha) / beta, 0 when alpha is real and the rest of the column zero."""
-    m, n = a.shape
-    w = np.empty(n, a.dtype)
-    for i in range(tau.shape[0]):
-        sig = 0.0
-        for r in range(i + 1, m):
-            z = a[r, i]
-            sig += z.real * z.real + z.imag * z.imag
-        alpha = a[i, i]
-        if sig == 0.0 and alpha.imag == 0.0:
-            tau[i] = 0.0
-            continue
-        beta = -math.copysign(math.sqrt(alpha.real * alpha.real + alpha.imag * alpha.imag + sig), alpha.real)
-        t = (beta - alpha) / beta
-        tau[i] = t
-        scale = 1.0 / (alpha - beta)
-        for r in range(i + 1, m):
-            a[r, i] *= scale
-        a[i, i] = beta
-        tc = t.conjugate()  # a[i:, i+1:] <- H^H a[i:, i+1:] = a - conj(tau) v (v^H a)
-        for j in range(i + 1, n):
-            w[j] = a[i, j]
-        for r in range(i + 1, m):
-            vr = a[r, i].conjugate()
-            for j in range(i + 1, n):
-                w[j] += vr * a[r, j]
-        for j in range(i + 1, n):
-            a[i, j] -= tc * w[j]
-        for r in range(i + 1, m):
-            f = tc * a[r, i]
-            for j in range(i + 1, n):
-                a[r, j] -= f * w[j]
-
-
-@njit(**_PJIT)
-def geqrf(a, tau):
-    """a (B, m, n), tau (B, min(m, n)) <- zgeqrf's compact QR."""
-    for b in prange(a.shape[0]):
-        _geqrf1(a[b], tau[b])
 
 
 @njit(**_JIT)
@@ -489,230 +307,3 @@ def complete_columns(u, nvalid):
                 u[b, nxt, j] = 1.0
                 nxt += 1
                 ok = _orthonormalize(u[b], j) > thresh
-
-
-# ---- LDL^T of a complex symmetric matrix (zsytf2 / zsytrs) or a Hermitian one (zhetf2 / zhetrs), uplo 'L' ----
-
-@njit(**_JIT)
-def _swap_sym_lower(a, kk, kp, herm):
-    """Interchange rows and columns kk < kp of the trailing lower triangle (zhetf2's swap conjugates the
-    entries that cross the diagonal and keeps the diagonal real)."""
-    n = a.shape[0]
-    for i in range(kp + 1, n):
-        a[i, kk], a[i, kp] = a[i, kp], a[i, kk]
-    if herm:
-        for j in range(kk + 1, kp):
-            a[j, kk], a[kp, j] = a[kp, j].conjugate(), a[j, kk].conjugate()
-        a[kp, kk] = a[kp, kk].conjugate()
-        a[kk, kk], a[kp, kp] = a[kp, kp].real, a[kk, kk].real
-    else:
-        for j in range(kk + 1, kp):
-            a[j, kk], a[kp, j] = a[kp, j], a[j, kk]
-        a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
-
-
-@njit(**_JIT)
-def _dmag(z, herm):
-    """The diagonal's magnitude for the pivot tests: |re| (Hermitian: the diagonal is real) or |re| + |im|."""
-    return abs(z.real) if herm else _cabs1(z)
-
-
-@njit(**_JIT)
-def _ldl1(a, piv, info, herm):
-    """Bunch-Kaufman (uplo 'L') with |re| + |im| magnitudes: A = L D L^T (zsytf2) or, when herm, A = L D L^H
-    with a real diagonal (zhetf2); the real kernel's storage (1-based piv, -p on both rows of a 2x2 block,
-    strict upper triangle zeroed)."""
-    n = a.shape[0]
-    alpha = (1.0 + math.sqrt(17.0)) / 8.0
-    w1 = np.empty(n, a.dtype)
-    w2 = np.empty(n, a.dtype)
-    info[0] = 0
-    k = 0
-    while k < n:
-        kstep = 1
-        absakk = _dmag(a[k, k], herm)
-        imax = k
-        colmax = 0.0
-        for i in range(k + 1, n):
-            if _cabs1(a[i, k]) > colmax:
-                colmax = _cabs1(a[i, k])
-                imax = i
-        if max(absakk, colmax) == 0.0 or absakk != absakk:
-            if info[0] == 0:
-                info[0] = k + 1
-            kp = k
-            if herm:
-                a[k, k] = a[k, k].real
-        else:
-            if absakk >= alpha * colmax:
-                kp = k
-            else:
-                rowmax = 0.0
-                for j in range(k, imax):
-                    rowmax = max(rowmax, _cabs1(a[imax, j]))
-                for j in range(imax + 1, n):
-                    rowmax = max(rowmax, _cabs1(a[j, imax]))
-                if absakk >= alpha * colmax * (colmax / rowmax):
-                    kp = k
-                elif _dmag(a[imax, imax], herm) >= alpha * rowmax:
-                    kp = imax
-                else:
-                    kp = imax
-                    kstep = 2
-            kk = k + kstep - 1
-            if kp != kk:
-                _swap_sym_lower(a, kk, kp, herm)
-                if kstep == 2:
-                    if herm:
-                        a[k, k] = a[k, k].real
-                    a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
-            elif herm:
-                a[k, k] = a[k, k].real
-                if kstep == 2:
-                    a[k + 1, k + 1] = a[k + 1, k + 1].real
-            if herm and kstep == 1:  # A <- A - r1 x x^H (zher), L's column = r1 x
-                r1 = 1.0 / a[k, k].real
-                for i in range(k + 1, n):
-                    f = a[i, k] * r1
-                    for j in range(k + 1, i + 1):
-                        a[i, j] -= f * a[j, k].conjugate()
-                    a[i, i] = a[i, i].real
-                for i in range(k + 1, n):
-                    a[i, k] *= r1
-            elif herm:
-                if k < n - 2:
-                    z = a[k + 1, k]
-                    d = abs(z)
-                    d11 = a[k + 1, k + 1].real / d
-                    d22 = a[k, k].real / d
-                    tt = 1.0 / (d11 * d22 - 1.0)
-                    d21 = z / d
-                    d = tt / d
-                    for j in range(k + 2, n):
-                        w1[j] = d * (d11 * a[j, k] - d21 * a[j, k + 1])
-                        w2[j] = d * (d22 * a[j, k + 1] - d21.conjugate() * a[j, k])
-                    for i in range(k + 2, n):
-                        f1, f2 = a[i, k], a[i, k + 1]
-                        for j in range(k + 2, i + 1):
-                            a[i, j] -= f1 * w1[j].conjugate() + f2 * w2[j].conjugate()
-                        a[i, i] = a[i, i].real
-                    for j in range(k + 2, n):
-                        a[j, k] = w1[j]
-                        a[j, k + 1] = w2[j]
-            elif kstep == 1:
-                d11 = cdiv(1.0 + 0.0j, a[k, k])
-                for j in range(k + 1, n):
-                    w1[j] = d11 * a[j, k]
-                for i in range(k + 1, n):
-                    f = a[i, k]
-                    for j in range(k + 1, i + 1):
-                        a[i, j] -= f * w1[j]
-                for i in range(k + 1, n):
-                    a[i, k] = w1[i]
-            elif k < n - 2:
-                d21 = a[k + 1, k]
-                d11 = cdiv(a[k + 1, k + 1], d21)
-                d22 = cdiv(a[k, k], d21)
-                t = cdiv(1.0 + 0.0j, d11 * d22 - 1.0)
-                d21 = cdiv(t, d21)
-                for j in range(k + 2, n):
-                    w1[j] = d21 * (d11 * a[j, k] - a[j, k + 1])
-                    w2[j] = d21 * (d22 * a[j, k + 1] - a[j, k])
-                for i in range(k + 2, n):
-                    f1, f2 = a[i, k], a[i, k + 1]
-                    for j in range(k + 2, i + 1):
-                        a[i, j] -= f1 * w1[j] + f2 * w2[j]
-                for j in range(k + 2, n):
-                    a[j, k] = w1[j]
-                    a[j, k + 1] = w2[j]
-        if kstep == 1:
-            piv[k] = kp + 1
-        else:
-            piv[k] = -(kp + 1)
-            piv[k + 1] = -(kp + 1)
-        k += kstep
-    for i in range(n):
-        for j in range(i + 1, n):
-            a[i, j] = 0.0
-
-
-@njit(**_PJIT)
-def ldl_factor(a, piv, info, herm):
-    """a (B, n, n) <- LD, piv (B, n) <- zsytrf's (zhetrf's when herm) pivots, info (B,) <- LAPACK's info."""
-    for b in prange(a.shape[0]):
-        _ldl1(a[b], piv[b], info[b:b + 1], herm)
-
-
-@njit(**_JIT)
-def _swap_rows2(x, i, j):
-    for c in range(x.shape[1]):
-        x[i, c], x[j, c] = x[j, c], x[i, c]
-
-
-@njit(**_JIT)
-def _ldl_solve1(a, piv, x, herm):
-    """zsytrs / zhetrs (herm) (uplo 'L'): x <- A^-1 x from the LD and pivots of _ldl1."""
-    n, nr = x.shape
-    k = 0
-    while k < n:  # L D y = P b
-        if piv[k] > 0:
-            kp = piv[k] - 1
-            if kp != k:
-                _swap_rows2(x, k, kp)
-            for i in range(k + 1, n):
-                f = a[i, k]
-                for c in range(nr):
-                    x[i, c] -= f * x[k, c]
-            d = a[k, k]
-            for c in range(nr):
-                x[k, c] = cdiv(x[k, c], d)
-            k += 1
-        else:
-            kp = -piv[k] - 1
-            if kp != k + 1:
-                _swap_rows2(x, k + 1, kp)
-            for i in range(k + 2, n):
-                f0, f1 = a[i, k], a[i, k + 1]
-                for c in range(nr):
-                    x[i, c] -= f0 * x[k, c] + f1 * x[k + 1, c]
-            akm1k = a[k + 1, k]
-            up = akm1k.conjugate() if herm else akm1k  # D's entry above the diagonal
-            akm1 = cdiv(a[k, k], up)
-            ak = cdiv(a[k + 1, k + 1], akm1k)
-            denom = akm1 * ak - 1.0
-            for c in range(nr):
-                bkm1 = cdiv(x[k, c], up)
-                bk = cdiv(x[k + 1, c], akm1k)
-                x[k, c] = cdiv(ak * bkm1 - bk, denom)
-                x[k + 1, c] = cdiv(akm1 * bk - bkm1, denom)
-            k += 2
-    k = n - 1
-    while k >= 0:  # L^T P^T x = y (L^H when herm)
-        if piv[k] > 0:
-            for i in range(k + 1, n):
-                f = a[i, k].conjugate() if herm else a[i, k]
-                for c in range(nr):
-                    x[k, c] -= f * x[i, c]
-            kp = piv[k] - 1
-            if kp != k:
-                _swap_rows2(x, k, kp)
-            k -= 1
-        else:
-            for i in range(k + 1, n):
-                f0, f1 = a[i, k], a[i, k - 1]
-                if herm:
-                    f0, f1 = f0.conjugate(), f1.conjugate()
-                for c in range(nr):
-                    x[k, c] -= f0 * x[i, c]
-                    x[k - 1, c] -= f1 * x[i, c]
-            kp = -piv[k] - 1
-            if kp != k:
-                _swap_rows2(x, k, kp)
-            k -= 2
-
-
-@njit(**_PJIT)
-def ldl_solve(a, piv, x, herm):
-    """x (B, n, k) <- A^-1 x for each LD a (B, n, n) and pivots piv (B, n) (Hermitian factors when herm)."""
-    for b in prange(a.shape[0]):
-        _ldl_solve1(a[b], piv[b], x[b], herm)

@@ -77,10 +77,7 @@ def layer_norm_forward(input: Tensor, normalized_shape, weight: Tensor | None = 
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     if type(arr) is not np.ndarray:  # CUDA: composed of device ops (autograd records them); no fused backward
-        dims = tuple(range(input.ndim - k, input.ndim))
-        mean = input.mean(dims, keepdim=True)
-        centered = input - mean
-        res = centered * ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+        res = _standardize(input, tuple(range(input.ndim - k, input.ndim)), eps)[0]
         if weight is not None:
             res = res * weight
         return (res + bias if bias is not None else res), None, None
@@ -136,14 +133,10 @@ def _layer_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
     need_x, need_w, need_b = c.needs_input_grad
     dims = tuple(range(x.ndim - len(c.shape), x.ndim))
     lead = tuple(range(x.ndim - len(c.shape)))
-    xc = x - x.mean(dims, keepdim=True)
-    rstd = ((xc * xc).mean(dims, keepdim=True) + c.eps).rsqrt()
-    xhat = xc * rstd
+    xhat, _, _, rstd = _standardize(x, dims, c.eps)
     gx = gw = gb = None
     if need_x:
-        gy = g * w if w is not None else g
-        gx = rstd * (gy - gy.mean(dims, keepdim=True) - xhat * (gy * xhat).mean(dims, keepdim=True))
-        gx = gx if gx.dtype is x.dtype else gx.to(x.dtype)
+        gx = _standardize_grad(x, g * w if w is not None else g, xhat, rstd, dims)
     if need_w:
         gw = (g * xhat).sum(lead).to(c.w_dtype) if lead else (g * xhat).to(c.w_dtype)
     if need_b:
@@ -248,12 +241,21 @@ def _update_running(running: Tensor | None, stat: Tensor, momentum: float) -> No
             running.mul_(1.0 - momentum).add_(stat.detach().reshape(running.shape).to(running.dtype) * momentum)
 
 
-def _normalize_over(x: Tensor, dims: tuple, eps: float) -> tuple[Tensor, Tensor, Tensor]:
-    """(x - mean) / sqrt(biased var + eps) over dims, with the mean and biased var (kept dims)."""
+def _standardize(x: Tensor, dims: tuple, eps: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(x - mean) * rstd over dims, rstd = 1 / sqrt(biased var + eps), with the mean, biased var and rstd (kept
+    dims): the composed forward of layer / batch / instance / group norm and their composed backwards."""
     mean = x.mean(dims, keepdim=True)
     centered = x - mean
     var = (centered * centered).mean(dims, keepdim=True)
-    return centered * (var + eps).rsqrt(), mean, var
+    rstd = (var + eps).rsqrt()
+    return centered * rstd, mean, var, rstd
+
+
+def _standardize_grad(x: Tensor, gy: Tensor, xhat: Tensor, rstd: Tensor, dims: tuple) -> Tensor:
+    """The input gradient of xhat = _standardize(x, dims)[0] for the gradient gy of xhat (recorded ops, so they
+    differentiate again), in x's dtype."""
+    gx = rstd * (gy - gy.mean(dims, keepdim=True) - xhat * (gy * xhat).mean(dims, keepdim=True))
+    return gx if gx.dtype is x.dtype else gx.to(x.dtype)
 
 
 def _unbiased(var: Tensor, n: int) -> Tensor:
@@ -286,6 +288,28 @@ def _update_running_np(running: Tensor | None, stat: np.ndarray, momentum: float
         running._bump_version()
 
 
+def _fused_result(input: Tensor, weight: Tensor | None, bias: Tensor | None, out: np.ndarray, keep_layout: bool,
+                  node_name: str, backward, **saved) -> Tensor:
+    """A fused batch / group norm kernel's output (computed in float32 for a 16-bit input: rounded back; copied
+    into the input's strides when keep_layout) and its Native*Backward0 node keeping saved and the parameters'
+    dtypes, as torch records it."""
+    arr = input._data
+    if out.dtype != arr.dtype:
+        out = to_half(out, arr.dtype)
+    if keep_layout:
+        res = np.empty_like(arr)
+        res[...] = out
+        out = res
+    res = Tensor._wrap(out)
+    if needs_graph(input, weight, bias):
+        node = record(node_name, backward, (input, weight, bias), (res,), (input, weight))
+        for name, value in saved.items():
+            setattr(node, name, value)
+        node.w_dtype = weight.dtype if weight is not None else None
+        node.b_dtype = bias.dtype if bias is not None else None
+    return res
+
+
 def _batch_norm_cpu(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None,
                     bias: Tensor | None, training: bool, momentum: float, eps: float) -> Tensor:
     """batch_norm as fused kernels (statistics, normalise + affine) and one NativeBatchNormBackward0 node, as
@@ -311,21 +335,10 @@ def _batch_norm_cpu(input: Tensor, running_mean: Tensor | None, running_var: Ten
     b = bias._data.astype(compute, copy=False).reshape(c) if bias is not None else empty
     out = np.empty(x.shape, compute)
     _bn_kernel("batch_norm_apply", x.size)(x, mean, rstd, w, b, weight is not None, bias is not None, out)
-    out = out.reshape(arr.shape)
-    if compute != arr.dtype:
-        out = to_half(out, arr.dtype)
-    if not arr.flags.c_contiguous:  # keep the input's layout (channels_last in, channels_last out, as torch)
-        res = np.empty_like(arr)
-        res[...] = out
-        out = res
-    res = Tensor._wrap(out)
-    if needs_graph(input, weight, bias):
-        node = record("NativeBatchNormBackward0", _batch_norm_backward, (input, weight, bias), (res,),
-                      (input, weight))
-        node.mean, node.rstd, node.training, node.eps = mean, rstd, training, eps
-        node.w_dtype = weight.dtype if weight is not None else None
-        node.b_dtype = bias.dtype if bias is not None else None
-    return res
+    # keep the input's layout (channels_last in, channels_last out, as torch)
+    return _fused_result(input, weight, bias, out.reshape(arr.shape), not arr.flags.c_contiguous,
+                         "NativeBatchNormBackward0", _batch_norm_backward, mean=mean, rstd=rstd, training=training,
+                         eps=eps)
 
 
 def _batch_norm_backward(c, g: Tensor):
@@ -358,18 +371,18 @@ def _batch_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
     need_x, need_w, need_b = c.needs_input_grad
     dims = (0, *range(2, x.ndim))
     if c.training:
-        xc = x - x.mean(dims, keepdim=True)
-        rstd = ((xc * xc).mean(dims, keepdim=True) + c.eps).rsqrt()
+        xhat, _, _, rstd = _standardize(x, dims, c.eps)
     else:
-        xc = x - _per_channel(tensor(c.mean, dtype=x.dtype), x.ndim)
         rstd = _per_channel(tensor(c.rstd, dtype=x.dtype), x.ndim)
-    xhat = xc * rstd
+        xhat = (x - _per_channel(tensor(c.mean, dtype=x.dtype), x.ndim)) * rstd
     gx = gw = gb = None
     if need_x:
         gy = g * _per_channel(w, x.ndim) if w is not None else g
-        gx = rstd * (gy - gy.mean(dims, keepdim=True) - xhat * (gy * xhat).mean(dims, keepdim=True)) \
-            if c.training else gy * rstd
-        gx = gx if gx.dtype is x.dtype else gx.to(x.dtype)
+        if c.training:
+            gx = _standardize_grad(x, gy, xhat, rstd, dims)
+        else:
+            gx = gy * rstd
+            gx = gx if gx.dtype is x.dtype else gx.to(x.dtype)
     if need_w:
         gw = (g * xhat).sum(dims).to(c.w_dtype)
     if need_b:
@@ -399,7 +412,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         _check_mixed(input, running_mean, running_var, weight, bias)
         if _bn_fused_ok(input, running_mean, running_var, weight, bias):
             return _batch_norm_cpu(input, running_mean, running_var, weight, bias, True, momentum, eps)
-        y, mean, var = _normalize_over(input, dims, eps)
+        y, mean, var, _ = _standardize(input, dims, eps)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, _unbiased(var, count), momentum)
         return _affine(y, weight, bias)
@@ -433,7 +446,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     for name, p in (("weight", weight), ("bias", bias)):
         _channel_param(p, name, c)
     _check_mixed(input, weight, bias)
-    y, mean, var = _normalize_over(input, tuple(range(2, input.ndim)), eps)
+    y, mean, var, _ = _standardize(input, tuple(range(2, input.ndim)), eps)
     count = math.prod(input.shape[2:])
     if running_mean is not None:
         _update_running(running_mean, mean.reshape(n, c).mean(0), momentum)
@@ -466,22 +479,10 @@ def _group_norm_cpu(input: Tensor, groups: int, weight: Tensor | None, bias: Ten
     if x2.size:
         _gn_kernel("group_norm_forward", x2.size)(x2, hw, cpg, groups, w, b, weight is not None, bias is not None,
                                                   eps, out, mean, rstd)
-    out = out.reshape(arr.shape)
-    if compute != arr.dtype:
-        out = to_half(out, arr.dtype)
-    if not arr.flags.c_contiguous and arr.ndim in (4, 5) and input.is_contiguous(
-            memory_format=layouts.channels_last if arr.ndim == 4 else layouts.channels_last_3d):
-        res = np.empty_like(arr)
-        res[...] = out
-        out = res
-    res = Tensor._wrap(out)
-    if needs_graph(input, weight, bias):
-        node = record("NativeGroupNormBackward0", _group_norm_backward, (input, weight, bias), (res,),
-                      (input, weight))
-        node.mean, node.rstd, node.groups, node.eps = mean, rstd, groups, eps
-        node.w_dtype = weight.dtype if weight is not None else None
-        node.b_dtype = bias.dtype if bias is not None else None
-    return res
+    channels_last = not arr.flags.c_contiguous and arr.ndim in (4, 5) and input.is_contiguous(
+        memory_format=layouts.channels_last if arr.ndim == 4 else layouts.channels_last_3d)
+    return _fused_result(input, weight, bias, out.reshape(arr.shape), channels_last, "NativeGroupNormBackward0",
+                         _group_norm_backward, mean=mean, rstd=rstd, groups=groups, eps=eps)
 
 
 def _group_norm_backward(c, g: Tensor):
@@ -514,15 +515,12 @@ def _group_norm_backward_composed(c, x: Tensor, w: Tensor | None, g: Tensor):
     need_x, need_w, need_b = c.needs_input_grad
     n = x.shape[0]
     xg = x.reshape(n, c.groups, -1)
-    xc = xg - xg.mean(2, keepdim=True)
-    rstd = ((xc * xc).mean(2, keepdim=True) + c.eps).rsqrt()
-    xhat = xc * rstd
+    xhat, _, _, rstd = _standardize(xg, (2,), c.eps)
     dims = (0, *range(2, x.ndim))
     gx = gw = gb = None
     if need_x:
         gy = (g * _per_channel(w, x.ndim) if w is not None else g).reshape(xg.shape)
-        gx = (rstd * (gy - gy.mean(2, keepdim=True) - xhat * (gy * xhat).mean(2, keepdim=True))).reshape(x.shape)
-        gx = gx if gx.dtype is x.dtype else gx.to(x.dtype)
+        gx = _standardize_grad(x, gy, xhat, rstd, (2,)).reshape(x.shape)
     if need_w:
         gw = (g * xhat.reshape(x.shape)).sum(dims).to(c.w_dtype)
     if need_b:
@@ -561,7 +559,7 @@ def _group_norm_composed(input: Tensor, num_groups: int, weight: Tensor | None, 
     if input.numel() == 0:
         return _affine(input * 1, weight, bias)
     grouped = input.reshape(input.shape[0], num_groups, -1)
-    y = _normalize_over(grouped, (2,), eps)[0].reshape(*input.shape)
+    y = _standardize(grouped, (2,), eps)[0].reshape(*input.shape)
     return _affine(y, weight, bias)
 
 
