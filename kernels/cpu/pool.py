@@ -30,8 +30,7 @@ def _first_valid(o, s, p, d):
 
 @numba.njit(**_OPTS)
 def _max_pool_windows(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
-    """One window at a time (used with indices: the row-by-row kernel tracking values and indices measured no
-    faster)."""
+    """One window at a time (with indices, for planes of 2**31 values or more)."""
     h, w = x.shape[1], x.shape[2]
     oh, ow = out.shape[1], out.shape[2]
     for p in range(p0, p1):
@@ -90,12 +89,79 @@ def _max_rows(row, best, lo, hi, x0, sw):
 
 
 @numba.njit(**_OPTS)
+def _max_rows_ind(row, best, arg, lo, hi, x0, sw, base):
+    """_max_rows that also records the flat index (base + input column) of each new maximum in arg."""
+    n = hi - lo
+    b = best[lo:hi]
+    a = arg[lo:hi]
+    s0 = x0 + lo * sw
+    i0 = base + s0
+    if sw == 1:
+        src = row[s0: s0 + n]
+        for k in range(n):
+            v = src[k]
+            if v > b[k] or v != v:
+                b[k] = v
+                a[k] = i0 + k
+    elif sw == 2:
+        src = row[s0: s0 + 2 * n]
+        for k in range(n):
+            v = src[2 * k]
+            if v > b[k] or v != v:
+                b[k] = v
+                a[k] = i0 + 2 * k
+    else:
+        for k in range(n):
+            v = row[s0 + k * sw]
+            if v > b[k] or v != v:
+                b[k] = v
+                a[k] = i0 + k * sw
+
+
+@numba.njit(**_OPTS)
+def _max_pool_planes_ind(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, p0, p1):
+    """_max_pool_planes with indices, row by row (_max_rows_ind): each index starts at the window's first
+    position inside the input (where a window of lowest values leaves it, as _max_pool_windows). The indices of
+    a row are tracked as int32 (planes under 2**31 values), the values' width for float32: LLVM then vectorizes
+    the select of value and index together (2.5x faster than int64 indices)."""
+    h, w = x.shape[1], x.shape[2]
+    oh = out.shape[1]
+    ow = out.shape[2]
+    arg = np.empty(ow, np.int32)
+    for p in range(p0, p1):
+        plane = x[p]
+        for oy in range(oh):
+            i0, y0 = _first_valid(oy, sh, ph, dh)
+            best = out[p, oy]
+            for ox in range(ow):
+                best[ox] = lowest
+                j0, x0 = _first_valid(ox, sw, pw, dw)
+                arg[ox] = y0 * w + x0
+            y = y0
+            for _ in range(i0, kh):
+                if y >= h:
+                    break
+                row = plane[y]
+                for j in range(kw):
+                    lo, hi = _valid_range_pool(ow, j * dw - pw, sw, w)
+                    if lo < hi:
+                        _max_rows_ind(row, best, arg, lo, hi, j * dw - pw, sw, y * w)
+                y += dh
+            irow = ind[p, oy]
+            for ox in range(ow):
+                irow[ox] = arg[ox]
+
+
+@numba.njit(**_OPTS)
 def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
     """Without indices, row by row: each output row starts at lowest and takes the window's input rows and
     columns in the window's order, each as a run over the outputs (_max_rows): the same comparisons per output as
-    a window at a time, so the same maxima and NaNs. With indices, _max_pool_windows."""
+    a window at a time, so the same maxima and NaNs. With indices, _max_pool_planes_ind."""
     if with_indices:
-        _max_pool_windows(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, True, p0, p1)
+        if x.shape[1] * x.shape[2] < 2 ** 31:
+            _max_pool_planes_ind(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, p0, p1)
+        else:
+            _max_pool_windows(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, True, p0, p1)
         return
     h, w = x.shape[1], x.shape[2]
     oh = out.shape[1]
