@@ -491,6 +491,83 @@ def adaptive_max_pool(x, out, ind, lowest, with_indices):
 
 
 @numba.njit(**_OPTS)
+def _first_argmax(v, lanes, where):
+    """The index of torch's maximum of the C-contiguous 1-d v: the last NaN if there is one, else the first
+    largest value. 16 lanes keep the running maximum and its block over blocks of 16 (an elementwise select of
+    value and int32 block that vectorizes; a NaN sticks and the last one stays), the lanes reduce to the first
+    of the largest (or the last NaN), then the tail past the blocks continues the scan."""
+    n = v.size
+    nl = lanes.size
+    nb = n // nl
+    blocks = v[:nb * nl].reshape(nb, nl)
+    m = v[0]
+    k = 0
+    if nb > 0:
+        for j in range(nl):
+            lanes[j] = blocks[0, j]
+            where[j] = 0
+        for b in range(1, nb):
+            blk = blocks[b]
+            for j in range(nl):
+                e = blk[j]
+                if e > lanes[j] or e != e:
+                    lanes[j] = e
+                    where[j] = b
+        m = lanes[0]
+        k = where[0] * nl
+        for j in range(1, nl):
+            e = lanes[j]
+            i = where[j] * nl + j
+            if m != m:  # a NaN found: the lane's last NaN if it is later
+                if e != e and i > k:
+                    k = i
+            elif e != e or e > m or (e == m and i < k):
+                m = e
+                k = i
+    for i in range(max(nb * nl, 1), n):
+        e = v[i]
+        if e > m or e != e:
+            m = e
+            k = i
+    return k
+
+
+@numba.njit(**_OPTS)
+def global_max_pool(x2, out, ind, with_indices):
+    """out[p], ind[p] = the maximum of x2[p] (P, L) and its flat index: the (1, 1) adaptive max pool (the
+    first largest value; the last NaN when there is one, as a window scan with `v > best or isnan(v)`)."""
+    lanes = np.empty(16, x2.dtype)
+    where = np.empty(16, np.int32)
+    for p in range(x2.shape[0]):
+        row = x2[p]
+        k = _first_argmax(row, lanes, where)
+        out[p] = row[k]
+        if with_indices:
+            ind[p] = k
+
+
+@numba.njit(**_OPTS)
+def avg_pool_backward_disjoint(g, out):
+    """The adjoint of an average over windows that tile the input exactly (kernel = stride = H/OH, W/OW, no
+    padding: the divisible adaptive average): every input gets its window's g / (kh*kw); out (P, H, W) is
+    written whole (no zeroing needed)."""
+    oh, ow = g.shape[1], g.shape[2]
+    kh, kw = out.shape[1] // oh, out.shape[2] // ow
+    v = np.empty(ow, g.dtype)
+    for p in range(g.shape[0]):
+        for oy in range(oh):
+            grow = g[p, oy]
+            for ox in range(ow):
+                v[ox] = grow[ox] / (kh * kw)
+            for i in range(kh):
+                row = out[p, oy * kh + i]
+                for j in range(kw):
+                    dst = row[j:]
+                    for ox in range(ow):
+                        dst[ox * kw] = v[ox]
+
+
+@numba.njit(**_OPTS)
 def max_unpool(x, ind, out):
     """out[p].flat[ind[p, k]] = x[p, k] (indices validated by the front end; out zeroed)."""
     for p in range(x.shape[0]):

@@ -35,12 +35,14 @@ dispatch.register("avg_pool2d_2x2", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.avg
 dispatch.register("adaptive_avg_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_avg_pool)
 dispatch.register("adaptive_avg_pool2d_global", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.plane_sum)
 dispatch.register("adaptive_max_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_max_pool)
+dispatch.register("adaptive_max_pool2d_global", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.global_max_pool)
 dispatch.register("max_unpool2d", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.max_unpool)
 GRAD_DTYPES = (dtypes.float32, dtypes.float64)  # backward kernels; float16 computes in float32
 dispatch.register("pool_scatter_add", "cpu", GRAD_DTYPES, lambda dt: K.scatter_add_planes)
 dispatch.register("pool_gather", "cpu", GRAD_DTYPES, lambda dt: K.gather_planes)
 dispatch.register("avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.avg_pool_backward)
 dispatch.register("adaptive_avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.adaptive_avg_pool_backward)
+dispatch.register("adaptive_avg_pool2d_backward_disjoint", "cpu", GRAD_DTYPES, lambda dt: K.avg_pool_backward_disjoint)
 for _op, _dts, _fn in (("max_pool2d", MAX_DTYPES, "max_pool_into"),
                        ("avg_pool2d", dtypes.FLOAT_DTYPES, "avg_pool_into"),
                        ("avg_pool2d", (dtypes.int64,), "avg_pool_int_into"),
@@ -436,9 +438,16 @@ def _adaptive_avg_adjoint_fn(a: np.ndarray, nd: int, in_shape) -> np.ndarray:
         if g.size:
             _cuda("adaptive_avg_pool2d_backward", cdt, g, out)
         return _arrays.astype(out, a.dtype).reshape(in_shape)
-    out = np.zeros((g.shape[0], h, w), cdt)
-    if g.size:
-        dispatch.lookup("adaptive_avg_pool2d_backward", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, out)
+    if g.size and g.shape[1:] == (1, 1):  # the global average: g / (H*W) everywhere
+        out = np.empty((g.shape[0], h * w), cdt)
+        out[...] = g.reshape(-1, 1) / cdt(h * w)
+    elif g.size and h % g.shape[1] == 0 and w % g.shape[2] == 0:  # windows tiling the plane
+        out = np.empty((g.shape[0], h, w), cdt)
+        dispatch.lookup("adaptive_avg_pool2d_backward_disjoint", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, out)
+    else:
+        out = np.zeros((g.shape[0], h, w), cdt)
+        if g.size:
+            dispatch.lookup("adaptive_avg_pool2d_backward", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, out)
     return out.astype(a.dtype, copy=False).reshape(in_shape)
 
 
@@ -483,7 +492,16 @@ def _adaptive_max(op: str, nd: int, input: Tensor, output_size, return_indices: 
     else:
         out = np.empty((planes.shape[0], oh, ow), cdt)
         ind = np.empty((planes.shape[0], oh, ow) if with_ind else (0, 0, 0), np.int64)
-        if out.size:
+        h, w = planes.shape[1:]
+        if not out.size:
+            pass
+        elif oh == 1 and ow == 1:
+            dispatch.lookup("adaptive_max_pool2d_global", "cpu", dt)(planes.reshape(planes.shape[0], -1),
+                                                                     out.reshape(-1), ind.reshape(-1), with_ind)
+        elif h % oh == 0 and w % ow == 0:  # windows tiling the plane: a max pool with kernel = stride
+            dispatch.lookup("max_pool2d", "cpu", dt)(planes, out, ind, K.lowest(cdt), h // oh, w // ow, h // oh,
+                                                     w // ow, 0, 0, 1, 1, with_ind)
+        else:
             dispatch.lookup("adaptive_max_pool2d", "cpu", dt)(planes, out, ind, K.lowest(cdt), with_ind)
     res = Tensor._wrap(_arrays.astype(out, dt.np).reshape(batch + osz))
     return _with_indices(input, res, ind.reshape(batch + osz) if with_ind else None, return_indices, graph,
