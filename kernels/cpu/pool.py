@@ -296,6 +296,52 @@ def max_pool_parallel(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_
 
 
 @numba.njit(**_OPTS)
+def _max_vec_ind(src, best, arg, pos):
+    """best[c], arg[c] take src[c], pos where src[c] is larger or NaN: one window position for every channel."""
+    for c in range(src.size):
+        v = src[c]
+        if v > best[c] or v != v:
+            best[c] = v
+            arg[c] = pos
+
+
+@numba.njit(**_OPTS)
+def max_pool_nhwc(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices):
+    """max_pool of channels-last input: x (N, H, W, C) C-contiguous, out / ind (N, OH, OW, C). Each window
+    position is a run over the channels (contiguous: the select of value and int32 index vectorizes); per
+    channel the same scan as _max_pool_windows (first maximum, last NaN; indices iy*W + ix). Planes of fewer
+    than 2**31 values (the caller checks)."""
+    h, w, nc = x.shape[1], x.shape[2], x.shape[3]
+    oh, ow = out.shape[1], out.shape[2]
+    arg = np.empty(nc, np.int32)
+    for b in range(x.shape[0]):
+        for oy in range(oh):
+            i0, y0 = _first_valid(oy, sh, ph, dh)
+            for ox in range(ow):
+                j0, x0 = _first_valid(ox, sw, pw, dw)
+                best = out[b, oy, ox]
+                first = y0 * w + x0
+                for c in range(nc):
+                    best[c] = lowest
+                    arg[c] = first
+                y = y0
+                for _ in range(i0, kh):
+                    if y >= h:
+                        break
+                    xx = x0
+                    for _ in range(j0, kw):
+                        if xx >= w:
+                            break
+                        _max_vec_ind(x[b, y, xx], best, arg, y * w + xx)
+                        xx += dw
+                    y += dh
+                if with_indices:
+                    irow = ind[b, oy, ox]
+                    for c in range(nc):
+                        irow[c] = arg[c]
+
+
+@numba.njit(**_OPTS)
 def _sum_rows(row, acc, lo, hi, x0, sw):
     """acc[o] += row[x0 + o*sw] for o in [lo, hi): one window column of one window row for a run of outputs
     (slices from 0, strides 1 and 2 written out: the loop vectorizes)."""
@@ -602,6 +648,31 @@ def scatter_add_planes(g, ind, out):
         ip = ind[p]
         for k in range(g.shape[1]):
             o[ip[k]] += gp[k]
+
+
+@numba.njit(**_OPTS)
+def scatter_add_nhwc(g, ind, out):
+    """out[n, ind[n, l, c], c] += g[n, l, c]: max-pool backward of channels-last planes (g and ind (N, L, C),
+    out (N, H*W, C) zeroed by the caller)."""
+    for n in range(g.shape[0]):
+        o = out[n]
+        for k in range(g.shape[1]):
+            gk = g[n, k]
+            ik = ind[n, k]
+            for c in range(g.shape[2]):
+                o[ik[c], c] += gk[c]
+
+
+@numba.njit(**_OPTS)
+def gather_nhwc(x, ind, out):
+    """out[n, l, c] = x[n, ind[n, l, c], c]: the adjoint of scatter_add_nhwc (x (N, H*W, C))."""
+    for n in range(out.shape[0]):
+        xn = x[n]
+        for k in range(out.shape[1]):
+            ok = out[n, k]
+            ik = ind[n, k]
+            for c in range(out.shape[2]):
+                ok[c] = xn[ik[c], c]
 
 
 @numba.njit(**_OPTS)

@@ -29,6 +29,7 @@ MAX_DTYPES = dtypes.NUMERIC_DTYPES
 AVG_DTYPES = dtypes.FLOAT_DTYPES + (dtypes.int64,)
 dispatch.register("max_pool2d", "cpu", MAX_DTYPES, lambda dt: K.max_pool)
 dispatch.register("max_pool2d_parallel", "cpu", MAX_DTYPES, lambda dt: K.max_pool_parallel)
+dispatch.register("max_pool2d_nhwc", "cpu", MAX_DTYPES, lambda dt: K.max_pool_nhwc)
 dispatch.register("avg_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.avg_pool)
 dispatch.register("avg_pool2d", "cpu", (dtypes.int64,), lambda dt: K.avg_pool_int)
 dispatch.register("avg_pool2d_2x2", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.avg_pool_2x2)
@@ -40,6 +41,8 @@ dispatch.register("max_unpool2d", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.max
 GRAD_DTYPES = (dtypes.float32, dtypes.float64)  # backward kernels; float16 computes in float32
 dispatch.register("pool_scatter_add", "cpu", GRAD_DTYPES, lambda dt: K.scatter_add_planes)
 dispatch.register("pool_gather", "cpu", GRAD_DTYPES, lambda dt: K.gather_planes)
+dispatch.register("pool_scatter_add_nhwc", "cpu", GRAD_DTYPES, lambda dt: K.scatter_add_nhwc)
+dispatch.register("pool_gather_nhwc", "cpu", GRAD_DTYPES, lambda dt: K.gather_nhwc)
 dispatch.register("avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.avg_pool_backward)
 dispatch.register("adaptive_avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.adaptive_avg_pool_backward)
 dispatch.register("adaptive_avg_pool2d_backward_disjoint", "cpu", GRAD_DTYPES, lambda dt: K.avg_pool_backward_disjoint)
@@ -174,16 +177,55 @@ def _with_indices(input: Tensor, res: Tensor, ind, return_indices: bool, graph: 
     ind_t = Tensor._wrap(ind) if return_indices else None
     if graph:
         node = record(name, _max_backward, (input,), (res, ind_t) if return_indices else (res,))
+        if _is_channels_last(ind):  # (N, L, C) indices: the backward scatters channels-last
+            n, c = ind.shape[0], ind.shape[1]
+            nhwc = ind.transpose(0, 2, 3, 1)
+            own = np.array(nhwc, order="C") if return_indices else nhwc  # keep our own (see below)
+            node.index = (own.reshape(n, -1, c), tuple(ind.shape), tuple(input.shape), name, True)
+            return (res, ind_t) if return_indices else res
         planes = int(np.prod(input.shape[:input.ndim - nd]))
         own = _arrays.copy(ind) if return_indices else ind  # the user may write into returned indices: keep our own
         ind2 = _arrays.reshape(own, (planes, int(np.prod(ind.shape[ind.ndim - nd:]))))
-        node.index = (ind2, tuple(ind.shape), tuple(input.shape), name)
+        node.index = (ind2, tuple(ind.shape), tuple(input.shape), name, False)
     return (res, ind_t) if return_indices else res
 
 
 def _max_backward(c, g, *_):
-    ind2, out_shape, in_shape, name = c.index
-    return plane_scatter(g, ind2, out_shape, in_shape, name, name.replace("Backward0", "BackwardBackward0"))
+    ind2, out_shape, in_shape, name, nhwc = c.index
+    adjoint_name = name.replace("Backward0", "BackwardBackward0")
+    if nhwc:
+        return linear_op(g, partial(_scatter_nhwc_fn, ind3=ind2, shape=in_shape),
+                         partial(_gather_nhwc_fn, ind3=ind2, shape=out_shape), name, adjoint_name)
+    return plane_scatter(g, ind2, out_shape, in_shape, name, adjoint_name)
+
+
+def _is_channels_last(a) -> bool:
+    """A 4-d CPU array laid out (N, H, W, C) and not also C-contiguous (C = 1 or a 1x1 plane: plain planes)."""
+    return (not _arrays.is_cuda(a) and a.ndim == 4 and not a.flags.c_contiguous
+            and a.transpose(0, 2, 3, 1).flags.c_contiguous)
+
+
+def _scatter_nhwc_fn(a: np.ndarray, ind3: np.ndarray, shape) -> np.ndarray:
+    """The max-pool gradient of channels-last input: a (N, C, OH, OW) scattered through ind3 (N, OH*OW, C) into
+    a channels-last (N, C, H, W) array, as torch's gradient."""
+    cdt = _grad_compute(a)
+    n, c, h, w = shape
+    out = np.zeros((n, h * w, c), cdt)
+    if ind3.size:
+        g = np.ascontiguousarray(a.transpose(0, 2, 3, 1), dtype=cdt).reshape(ind3.shape)
+        dispatch.lookup("pool_scatter_add_nhwc", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, ind3, out)
+    return out.astype(a.dtype, copy=False).reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def _gather_nhwc_fn(a: np.ndarray, ind3: np.ndarray, shape) -> np.ndarray:
+    """The adjoint of _scatter_nhwc_fn: a (N, C, H, W) read at ind3 -> channels-last (N, C, OH, OW)."""
+    cdt = _grad_compute(a)
+    n, c, oh, ow = shape
+    out = np.empty(ind3.shape, cdt)
+    if ind3.size:
+        x = np.ascontiguousarray(a.transpose(0, 2, 3, 1), dtype=cdt).reshape(n, -1, c)
+        dispatch.lookup("pool_gather_nhwc", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(x, ind3, out)
+    return out.astype(a.dtype, copy=False).reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
 
 
 def plane_scatter(g: Tensor, ind2: np.ndarray, out_shape, in_shape, name: str, adjoint_name: str) -> Tensor:
@@ -243,6 +285,8 @@ def _gather_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
 
 def _max_pool_arrays(x: np.ndarray, nd: int, k, s, p, d, out_hw, dt: dtypes.dtype, with_indices: bool):
     """max pooling of validated arrays; x is (..., W) for nd = 1, (..., H, W) for nd = 2."""
+    if nd == 2 and _is_channels_last(x) and x.shape[2] * x.shape[3] < 2 ** 31:
+        return _max_pool_nhwc(x, k, s, p, d, out_hw, dt, with_indices)
     cdt = _compute(dt)
     batch = x.shape[:-nd]
     planes = _planes(x[..., None, :] if nd == 1 else x, cdt)
@@ -267,6 +311,20 @@ def _max_pool_arrays(x: np.ndarray, nd: int, k, s, p, d, out_hw, dt: dtypes.dtyp
             dispatch.lookup("max_pool2d", "cpu", dt)(*args)
     shape = batch + ((ow,) if nd == 1 else (oh, ow))
     return out.astype(dt.np, copy=False).reshape(shape), (ind.reshape(shape) if with_indices else None)
+
+
+def _max_pool_nhwc(x: np.ndarray, k, s, p, d, out_hw, dt: dtypes.dtype, with_indices: bool):
+    """max_pool2d of channels-last (N, C, H, W) input: a channels-last result (and indices), as torch's."""
+    cdt = _compute(dt)
+    xt = np.ascontiguousarray(x.transpose(0, 2, 3, 1), dtype=cdt)
+    n, c = x.shape[:2]
+    out = np.empty((n,) + tuple(out_hw) + (c,), cdt)
+    ind = np.empty(out.shape if with_indices else (0, 0, 0, 0), np.int64)
+    if out.size:
+        dispatch.lookup("max_pool2d_nhwc", "cpu", dt)(xt, out, ind, K.lowest(cdt), k[0], k[1], s[0], s[1], p[0], p[1],
+                                                      d[0], d[1], with_indices)
+    res = out.astype(dt.np, copy=False).transpose(0, 3, 1, 2)
+    return res, (ind.transpose(0, 3, 1, 2) if with_indices else None)
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
