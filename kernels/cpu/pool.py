@@ -153,10 +153,102 @@ def _max_pool_planes_ind(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, p0
 
 
 @numba.njit(**_OPTS)
+def _phase_update(best, arg, src, idx, with_indices):
+    """best[f], arg[f] take src[f], idx[f] where src[f] is larger or NaN (unit-stride runs: vectorizes)."""
+    if with_indices:
+        for f in range(best.size):
+            v = src[f]
+            if v > best[f] or v != v:
+                best[f] = v
+                arg[f] = idx[f]
+    else:
+        for f in range(best.size):
+            v = src[f]
+            if v > best[f] or v != v:
+                best[f] = v
+
+
+@numba.njit(**_OPTS)
+def _max_pool_phases(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
+    """Max pool over stride phases: the plane is copied into sh*sw phase planes P[a, b][r, c] = x[r*sh + a - ph,
+    c*sw + b - pw] (lowest outside the input), each R x C with C = OW + the window's reach in columns. Window cell
+    (i, j) of output (oy, ox) is then P[(i*dh) % sh, (j*dw) % sw] at (oy + i*dh // sh, ox + j*dw // sw): for each
+    cell one unit-stride run over all the outputs (rows C apart; the extra columns are dropped at the end), which
+    vectorizes whatever OW is. The same comparisons per output in the window's order as _max_pool_windows; the
+    flat input index of every phase cell is the same for all planes (computed once, int32)."""
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    ncol = ow + ((kw - 1) * dw) // sw
+    nrow = oh + ((kh - 1) * dh) // sh + 1  # one spare row: the last runs read up to C - 1 cells past the reach
+    size = nrow * ncol
+    phases = np.empty((sh * sw, size), x.dtype)
+    pidx = np.empty((sh * sw, size), np.int32)
+    best = np.empty(oh * ncol, x.dtype)
+    arg = np.empty(oh * ncol, np.int32)
+    first = np.empty(oh * ncol, np.int32)
+    for a in range(sh):
+        for b in range(sw):
+            q = pidx[a * sw + b]
+            for r in range(nrow):
+                y = r * sh + a - ph
+                for c in range(ncol):
+                    xx = c * sw + b - pw
+                    q[r * ncol + c] = y * w + xx if 0 <= y < h and 0 <= xx < w else -1
+    for oy in range(oh):
+        i0, y0 = _first_valid(oy, sh, ph, dh)
+        for c in range(ncol):
+            j0, x0 = _first_valid(c, sw, pw, dw)
+            first[oy * ncol + c] = y0 * w + x0
+    for p in range(p0, p1):
+        plane = x[p]
+        for a in range(sh):
+            for b in range(sw):
+                dst = phases[a * sw + b]
+                for r in range(nrow):
+                    y = r * sh + a - ph
+                    drow = dst[r * ncol: (r + 1) * ncol]
+                    if 0 <= y < h:
+                        row = plane[y]
+                        for c in range(ncol):
+                            xx = c * sw + b - pw
+                            drow[c] = row[xx] if 0 <= xx < w else lowest
+                    else:
+                        for c in range(ncol):
+                            drow[c] = lowest
+        for f in range(best.size):
+            best[f] = lowest
+            arg[f] = first[f]
+        for i in range(kh):
+            a = (i * dh) % sh
+            ri = (i * dh) // sh
+            for j in range(kw):
+                b = (j * dw) % sw
+                start = ri * ncol + (j * dw) // sw
+                src = phases[a * sw + b][start: start + best.size]
+                idx = pidx[a * sw + b][start: start + best.size]
+                _phase_update(best, arg, src, idx, with_indices)
+        for oy in range(oh):
+            orow = out[p, oy]
+            brow = best[oy * ncol: oy * ncol + ow]
+            for ox in range(ow):
+                orow[ox] = brow[ox]
+            if with_indices:
+                irow = ind[p, oy]
+                arow = arg[oy * ncol: oy * ncol + ow]
+                for ox in range(ow):
+                    irow[ox] = arow[ox]
+
+
+@numba.njit(**_OPTS)
 def _max_pool_planes(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1):
     """Without indices, row by row: each output row starts at lowest and takes the window's input rows and
     columns in the window's order, each as a run over the outputs (_max_rows): the same comparisons per output as
-    a window at a time, so the same maxima and NaNs. With indices, _max_pool_planes_ind."""
+    a window at a time, so the same maxima and NaNs. With indices, _max_pool_planes_ind. Strides within the
+    window's reach (every phase plane used): _max_pool_phases (the runs over the outputs of one row are too short
+    for LLVM's vector loops at CNN sizes; over the whole plane they are not)."""
+    if x.shape[1] * x.shape[2] < 2 ** 31 and sh <= (kh - 1) * dh + 1 and sw <= (kw - 1) * dw + 1:
+        _max_pool_phases(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, with_indices, p0, p1)
+        return
     if with_indices:
         if x.shape[1] * x.shape[2] < 2 ** 31:
             _max_pool_planes_ind(x, out, ind, lowest, kh, kw, sh, sw, ph, pw, dh, dw, p0, p1)
