@@ -732,10 +732,13 @@ def num_threads() -> int:
 
 @numba.njit(**_OPTS)
 def scatter_add_planes(g, ind, out):
-    """out[p, ind[p, k]] += g[p, k]: max-pool backward (g and ind (P, L), out (P, H*W) zeroed by the caller;
-    the indices come from the forward, so they are inside the plane)."""
+    """out[p, ind[p, k]] += g[p, k]: max-pool backward (g and ind (P, L), out (P, H*W), each plane zeroed here
+    just before its scatter, while it is in cache; the indices come from the forward, so they are inside the
+    plane)."""
     for p in range(g.shape[0]):
         o = out[p]
+        for k in range(o.size):
+            o[k] = 0
         gp = g[p]
         ip = ind[p]
         for k in range(g.shape[1]):
@@ -745,9 +748,10 @@ def scatter_add_planes(g, ind, out):
 @numba.njit(**_OPTS)
 def scatter_add_nhwc(g, ind, out):
     """out[n, ind[n, l, c], c] += g[n, l, c]: max-pool backward of channels-last planes (g and ind (N, L, C),
-    out (N, H*W, C) zeroed by the caller)."""
+    out (N, H*W, C), each image zeroed here just before its scatter)."""
     for n in range(g.shape[0]):
         o = out[n]
+        o[:] = 0
         for k in range(g.shape[1]):
             gk = g[n, k]
             ik = ind[n, k]

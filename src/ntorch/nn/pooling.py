@@ -210,8 +210,8 @@ def _scatter_nhwc_fn(a: np.ndarray, ind3: np.ndarray, shape) -> np.ndarray:
     a channels-last (N, C, H, W) array, as torch's gradient."""
     cdt = _grad_compute(a)
     n, c, h, w = shape
-    out = np.zeros((n, h * w, c), cdt)
-    if ind3.size:
+    out = (np.empty if ind3.size else np.zeros)((n, h * w, c), cdt)
+    if ind3.size:  # the kernel zeroes each image before its scatter
         g = np.ascontiguousarray(a.transpose(0, 2, 3, 1), dtype=cdt).reshape(ind3.shape)
         dispatch.lookup("pool_scatter_add_nhwc", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, ind3, out)
     return out.astype(a.dtype, copy=False).reshape(n, h, w, c).transpose(0, 3, 1, 2)
@@ -262,8 +262,8 @@ def _scatter_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
         if ind2.size:
             _cuda("pool_scatter_add", cdt, _arrays.reshape(_arrays.astype(a, cdt), ind2.shape), ind2, out)
         return _arrays.astype(out, a.dtype).reshape(shape)
-    out = np.zeros((ind2.shape[0], int(np.prod(shape)) // max(ind2.shape[0], 1)), cdt)
-    if ind2.size:
+    out = (np.empty if ind2.size else np.zeros)((ind2.shape[0], int(np.prod(shape)) // max(ind2.shape[0], 1)), cdt)
+    if ind2.size:  # the kernel zeroes each plane before its scatter
         dispatch.lookup("pool_scatter_add", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(
             np.ascontiguousarray(a, dtype=cdt).reshape(ind2.shape), ind2, out)
     return out.astype(a.dtype, copy=False).reshape(shape)
