@@ -4,7 +4,9 @@ Each op validates in Python with torch's messages, views the input as (N*C, H, W
 as H = 1) and calls one plane kernel of ntorch.kernels.cpu.pool (kernels.cuda.pool on CUDA: any strides,
 the max-pool gradient scattered with atomics). float16 computes in float32.
 max_pool and adaptive_max_pool always can return indices (flat positions in each input plane, as
-torch), which is what their backward needs.
+torch), which is what their backward needs. max_pool2d of a channels-last CPU input runs an (N, H, W, C) kernel
+and returns channels-last values and indices (its gradient too), as torch; adaptive pools whose windows tile the
+plane run the max_pool kernel (kernel = stride), the (1, 1) adaptive max a plane argmax.
 
 Autograd: max pooling records the argmax indices (computed by the forward whenever a graph is recorded)
 and its backward scatters the gradient into them; the scatter's own backward is the gather through the
