@@ -579,6 +579,39 @@ def adaptive_avg_pool(x, out, acc_zero):
                 out[p, oy, ox] = s / ((ye - ys) * (xe - xs))
 
 
+@numba.njit(**_OPTS)
+def adaptive_avg_pool_tiled(x, out, acc_zero):
+    """adaptive_avg_pool for windows that tile the plane (kh = H/OH, kw = W/OW): the same float64 sums in the
+    same raster order as adaptive_avg_pool, without its per-window bounds; kernel widths 1 and 2 written out."""
+    oh, ow = out.shape[1], out.shape[2]
+    kh, kw = x.shape[1] // oh, x.shape[2] // ow
+    acc = np.empty(ow, np.asarray(acc_zero).dtype)
+    count = kh * kw
+    for p in range(x.shape[0]):
+        plane = x[p]
+        for oy in range(oh):
+            for ox in range(ow):
+                acc[ox] = acc_zero
+            for i in range(kh):
+                row = plane[oy * kh + i]
+                if kw == 2:
+                    for ox in range(ow):
+                        acc[ox] = acc[ox] + row[2 * ox] + row[2 * ox + 1]
+                elif kw == 1:
+                    for ox in range(ow):
+                        acc[ox] += row[ox]
+                else:
+                    for ox in range(ow):
+                        s = acc[ox]
+                        seg = row[ox * kw: ox * kw + kw]
+                        for j in range(kw):
+                            s += seg[j]
+                        acc[ox] = s
+            orow = out[p, oy]
+            for ox in range(ow):
+                orow[ox] = acc[ox] / count
+
+
 @numba.njit(fastmath={"reassoc"}, inline="always", error_model="numpy")
 def _row_mean(row, zero, count):
     s = zero

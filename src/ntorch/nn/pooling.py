@@ -37,6 +37,7 @@ dispatch.register("avg_pool2d", "cpu", (dtypes.int64,), lambda dt: K.avg_pool_in
 dispatch.register("avg_pool2d_2x2", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.avg_pool_2x2)
 dispatch.register("adaptive_avg_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_avg_pool)
 dispatch.register("adaptive_avg_pool2d_global", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.plane_sum)
+dispatch.register("adaptive_avg_pool2d_tiled", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_avg_pool_tiled)
 dispatch.register("adaptive_max_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_max_pool)
 dispatch.register("adaptive_max_pool2d_global", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.global_max_pool)
 dispatch.register("max_unpool2d", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.max_unpool)
@@ -529,6 +530,8 @@ def _adaptive_avg_fn(x: np.ndarray, nd: int, osz) -> np.ndarray:
             parallel = flat.size >= PARALLEL_WORK and flat.shape[0] > 1 and K.num_threads() > 1
             kernel = K.plane_sum_par if parallel else dispatch.lookup("adaptive_avg_pool2d_global", "cpu", dt)
             kernel(flat, out.reshape(-1), cdt(0), cdt(flat.shape[1]))
+        elif planes.shape[1] % oh == 0 and planes.shape[2] % ow == 0:
+            dispatch.lookup("adaptive_avg_pool2d_tiled", "cpu", dt)(planes, out, np.float64(0))
         else:
             dispatch.lookup("adaptive_avg_pool2d", "cpu", dt)(planes, out, np.float64(0))
     return out.astype(dt.np, copy=False).reshape(batch + osz)
