@@ -57,7 +57,9 @@ def ref_max_pool(a, k, s, p, d, ceil_mode):
     vals = _windows(a, k, s, p, d, ceil_mode, low)
     flat = np.arange(a.shape[-2] * a.shape[-1]).reshape(a.shape[-2:])
     idx = _windows(np.broadcast_to(flat, a.shape), k, s, p, d, ceil_mode, -1)
-    arg = np.argmax(vals, axis=-1)
+    # the first cell inside the input holding the window's largest value (a window of -inf keeps its first cell)
+    best = np.where(idx >= 0, vals, low).max(-1, keepdims=True)
+    arg = np.argmax((idx >= 0) & (vals == best), axis=-1)
     if a.dtype.kind == "f":
         nan = np.isnan(vals)
         last_nan = vals.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
@@ -299,3 +301,155 @@ def test_global_average_threaded(rng, dt, monkeypatch):
     for work in (1, 1 << 40):  # threaded, then serial
         monkeypatch.setattr(pooling, "PARALLEL_WORK", work)
         _check_float(F.adaptive_avg_pool2d(nt.from_numpy(x), 1), want, dt)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stop 19: the row-by-row max pool with indices, the channels-last kernel, the global / tiling adaptive paths and
+# their backward kernels, on ties, NaNs, -inf, signed zeros, odd sizes and strided inputs.
+# ---------------------------------------------------------------------------------------------
+
+
+def _special(rng, shape, dt, mode):
+    """Inputs that exercise torch's choice of maximum: small integers (ties: the first in scan order wins), NaNs
+    (the last NaN of the window wins), -inf everywhere with a few NaNs, and signed zeros (the first zero wins,
+    with its sign)."""
+    if mode == "ties":
+        return rng.integers(-2, 3, shape).astype(dt)
+    a = rng.standard_normal(shape).astype(dt)
+    if mode == "nan":
+        a[rng.random(shape) < 0.08] = np.nan
+    elif mode == "neginf":
+        a[:] = -np.inf
+        a[rng.random(shape) < 0.05] = np.nan
+    elif mode == "zeros":
+        a = np.where(rng.random(shape) < 0.5, -0.0, 0.0).astype(dt)
+    return a
+
+
+def _same(got, want):
+    """Equal values (NaN equal NaN) with the same signs of zero."""
+    got = got.numpy() if hasattr(got, "numpy") else got
+    np.testing.assert_array_equal(got, want)
+    if got.dtype.kind == "f":
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def _channels_last(a):
+    return nt.from_numpy(np.ascontiguousarray(a.transpose(0, 2, 3, 1))).permute(0, 3, 1, 2)
+
+
+def _scatter_ref(g, idx, in_shape):
+    """The max-pool gradient: g added at the flat in-plane indices (np.add.at sums repeated indices)."""
+    planes = int(np.prod(in_shape[:-2]))
+    out = np.zeros((planes, in_shape[-2] * in_shape[-1]), np.float64)
+    for p_, (gp, ip) in enumerate(zip(g.reshape(planes, -1), idx.reshape(planes, -1))):
+        np.add.at(out[p_], ip, gp)
+    return out.reshape(in_shape)
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64])
+@pytest.mark.parametrize("mode", ["ties", "nan", "neginf", "zeros"])
+@pytest.mark.parametrize("args", [(3, 2, 1, 1, False), (2, 2, 0, 1, False), (3, 2, 1, 2, True),
+                                  ((3, 2), (1, 2), (1, 0), (1, 2), True), (2, 1, 1, 1, True), (4, 3, 2, 1, True)])
+def test_max_pool2d_indices_special_values_and_layouts(rng, dt, mode, args):
+    """Values, indices and gradient against the window reference: contiguous, strided and channels-last input
+    (the channels-last result, indices and gradient stay channels-last, as torch's)."""
+    k, s, p, d, ceil_mode = args
+    x = _special(rng, (2, 5, 9, 11), dt.np, mode)
+    ref_v, ref_i = ref_max_pool(x, k, s, p, d, ceil_mode)
+    g = random_array(rng, ref_v.shape, dt)
+    stepped = nt.from_numpy(np.repeat(x, 2, axis=-1))[..., ::2]
+    for t in (nt.from_numpy(x), stepped, _channels_last(x)):
+        v, i = F.max_pool2d(t, k, s, p, d, ceil_mode, return_indices=True)
+        _same(v, ref_v)
+        np.testing.assert_array_equal(i.numpy(), ref_i)
+        _same(F.max_pool2d(t, k, s, p, d, ceil_mode), ref_v)
+        leaf = t.detach().requires_grad_()
+        F.max_pool2d(leaf, k, s, p, d, ceil_mode).backward(nt.from_numpy(g))
+        _check_float(leaf.grad, _scatter_ref(g, ref_i, x.shape), dt)
+        if t.stride(1) == 1:  # channels-last in, channels-last out
+            assert v.stride(1) == 1 and i.stride(1) == 1 and leaf.grad.stride(1) == 1
+
+
+@pytest.mark.parametrize("mode", ["ties", "nan", "neginf", "zeros"])
+def test_max_pool1d_and_3d_indices_special_values(rng, mode):
+    x = _special(rng, (2, 3, 17), np.float32, mode)
+    for k, s, p, d, ceil_mode in [(3, 2, 1, 1, False), (2, 2, 0, 1, True), (3, 1, 1, 2, True)]:
+        ref_v, ref_i = ref_max_pool(x[:, :, None, :], (1, k), (1, s), (0, p), (1, d), ceil_mode)
+        v, i = F.max_pool1d(nt.from_numpy(x), k, s, p, d, ceil_mode, True)
+        _same(v, ref_v[:, :, 0])
+        np.testing.assert_array_equal(i.numpy(), ref_i[:, :, 0])
+    x3 = _special(rng, (2, 2, 5, 6, 7), np.float64, mode)
+    v, i = F.max_pool3d(nt.from_numpy(x3), 3, 2, 1, return_indices=True)
+    # the reference: every window of the volume scanned in raster order (first maximum, last NaN)
+    dd, hh, ww = x3.shape[2:]
+    want_v = np.empty((2, 2, 3, 3, 4))
+    want_i = np.empty((2, 2, 3, 3, 4), np.int64)
+    for n, c, od, oy, ox in np.ndindex(*want_v.shape):
+        best, arg = -np.inf, None
+        for z in range(2 * od - 1, 2 * od + 2):
+            for y in range(2 * oy - 1, 2 * oy + 2):
+                for xx in range(2 * ox - 1, 2 * ox + 2):
+                    if 0 <= z < dd and 0 <= y < hh and 0 <= xx < ww:
+                        e = x3[n, c, z, y, xx]
+                        if arg is None:
+                            arg = (z * hh + y) * ww + xx
+                        if e > best or e != e:
+                            best, arg = e, (z * hh + y) * ww + xx
+        want_v[n, c, od, oy, ox], want_i[n, c, od, oy, ox] = x3.reshape(2, 2, -1)[n, c, arg], arg
+    _same(v, want_v)
+    np.testing.assert_array_equal(i.numpy(), want_i)
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64])
+@pytest.mark.parametrize("mode", ["ties", "nan", "neginf", "zeros"])
+@pytest.mark.parametrize("size_osz", [((14, 14), 1), ((14, 14), 7), ((5, 37), 1), ((1, 1), 1), ((4, 8), (2, 4)),
+                                      ((7, 8), (3, 5))])
+def test_adaptive_max_pool2d_special_values(rng, dt, mode, size_osz):
+    """The global (1, 1) argmax and the plane-tiling windows (a max pool with kernel = stride) choose as a window
+    scan: the first maximum, the last NaN; the gradient goes to that index."""
+    size, osz = size_osz
+    x = _special(rng, (2, 3) + size, dt.np, mode)
+    full = (osz, osz) if isinstance(osz, int) else osz
+    if size[0] % full[0] == 0 and size[1] % full[1] == 0:
+        kernel = (size[0] // full[0], size[1] // full[1])
+        ref_v, ref_i = ref_max_pool(x, kernel, kernel, 0, 1, False)
+    else:  # uneven windows: the value is the reference's, the index points at it
+        ref_v, ref_i = _adaptive_ref(x, full, lambda a: np.where(np.isnan(a).any(-1), np.nan, a.max(-1))), None
+    xt = nt.from_numpy(x).requires_grad_()
+    v, i = F.adaptive_max_pool2d(xt, osz, return_indices=True)
+    if ref_i is None:
+        np.testing.assert_array_equal(v.numpy(), ref_v.astype(dt.np))
+        ref_i = i.numpy()
+        np.testing.assert_array_equal(np.take_along_axis(x.reshape(2, 3, -1), ref_i.reshape(2, 3, -1), -1),
+                                      v.numpy().reshape(2, 3, -1))
+    else:
+        _same(v, ref_v)
+        np.testing.assert_array_equal(i.numpy(), ref_i)
+    g = random_array(rng, ref_v.shape, dt)
+    v.backward(nt.from_numpy(g))
+    _check_float(xt.grad, _scatter_ref(g, ref_i, x.shape), dt)
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64, nt.float16])
+@pytest.mark.parametrize("size_osz", [((14, 14), 1), ((14, 14), 7), ((6, 9), (2, 3)), ((7, 8), (3, 5)),
+                                      ((5, 5), 5), ((1, 1), 1)])
+def test_adaptive_avg_pool2d_backward(rng, dt, size_osz):
+    """The adjoint: each output's gradient divided by its window's size added over the window (the global fill
+    and the tiling-window kernel write g / count itself, rounded once)."""
+    size, osz = size_osz
+    x = nt.tensor(random_array(rng, (2, 3) + size, nt.float64), dtype=dt, requires_grad=True)
+    full = (osz, osz) if isinstance(osz, int) else osz
+    g = random_array(rng, (2, 3) + full, dt)
+    F.adaptive_avg_pool2d(x, osz).backward(nt.from_numpy(g))
+    want = np.zeros((2, 3) + size)
+    h, w = size
+    for oy in range(full[0]):
+        ys, ye = (oy * h) // full[0], -(-((oy + 1) * h) // full[0])
+        for ox in range(full[1]):
+            xs, xe = (ox * w) // full[1], -(-((ox + 1) * w) // full[1])
+            want[..., ys:ye, xs:xe] += g[..., oy, ox, None, None].astype(np.float64) / ((ye - ys) * (xe - xs))
+    assert x.grad.dtype is dt
+    if h % full[0] == 0 and w % full[1] == 0 and dt is not nt.float16:  # one division per value: exact
+        np.testing.assert_array_equal(x.grad.numpy(), want.astype(dt.np))
+    _check_float(x.grad, want, dt)

@@ -4,7 +4,9 @@ Each op validates in Python with torch's messages, views the input as (N*C, H, W
 as H = 1) and calls one plane kernel of ntorch.kernels.cpu.pool (kernels.cuda.pool on CUDA: any strides,
 the max-pool gradient scattered with atomics). float16 computes in float32.
 max_pool and adaptive_max_pool always can return indices (flat positions in each input plane, as
-torch), which is what their backward needs.
+torch), which is what their backward needs. max_pool2d of a channels-last CPU input runs an (N, H, W, C) kernel
+and returns channels-last values and indices (its gradient too), as torch; adaptive pools whose windows tile the
+plane run the max_pool kernel (kernel = stride), the (1, 1) adaptive max a plane argmax.
 
 Autograd: max pooling records the argmax indices (computed by the forward whenever a graph is recorded)
 and its backward scatters the gradient into them; the scatter's own backward is the gather through the
@@ -29,18 +31,24 @@ MAX_DTYPES = dtypes.NUMERIC_DTYPES
 AVG_DTYPES = dtypes.FLOAT_DTYPES + (dtypes.int64,)
 dispatch.register("max_pool2d", "cpu", MAX_DTYPES, lambda dt: K.max_pool)
 dispatch.register("max_pool2d_parallel", "cpu", MAX_DTYPES, lambda dt: K.max_pool_parallel)
+dispatch.register("max_pool2d_nhwc", "cpu", MAX_DTYPES, lambda dt: K.max_pool_nhwc)
 dispatch.register("avg_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.avg_pool)
 dispatch.register("avg_pool2d", "cpu", (dtypes.int64,), lambda dt: K.avg_pool_int)
 dispatch.register("avg_pool2d_2x2", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.avg_pool_2x2)
 dispatch.register("adaptive_avg_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_avg_pool)
 dispatch.register("adaptive_avg_pool2d_global", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.plane_sum)
+dispatch.register("adaptive_avg_pool2d_tiled", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_avg_pool_tiled)
 dispatch.register("adaptive_max_pool2d", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.adaptive_max_pool)
+dispatch.register("adaptive_max_pool2d_global", "cpu", dtypes.FLOAT_DTYPES, lambda dt: K.global_max_pool)
 dispatch.register("max_unpool2d", "cpu", dtypes.NUMERIC_DTYPES, lambda dt: K.max_unpool)
 GRAD_DTYPES = (dtypes.float32, dtypes.float64)  # backward kernels; float16 computes in float32
 dispatch.register("pool_scatter_add", "cpu", GRAD_DTYPES, lambda dt: K.scatter_add_planes)
 dispatch.register("pool_gather", "cpu", GRAD_DTYPES, lambda dt: K.gather_planes)
+dispatch.register("pool_scatter_add_nhwc", "cpu", GRAD_DTYPES, lambda dt: K.scatter_add_nhwc)
+dispatch.register("pool_gather_nhwc", "cpu", GRAD_DTYPES, lambda dt: K.gather_nhwc)
 dispatch.register("avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.avg_pool_backward)
 dispatch.register("adaptive_avg_pool2d_backward", "cpu", GRAD_DTYPES, lambda dt: K.adaptive_avg_pool_backward)
+dispatch.register("adaptive_avg_pool2d_backward_disjoint", "cpu", GRAD_DTYPES, lambda dt: K.avg_pool_backward_disjoint)
 for _op, _dts, _fn in (("max_pool2d", MAX_DTYPES, "max_pool_into"),
                        ("avg_pool2d", dtypes.FLOAT_DTYPES, "avg_pool_into"),
                        ("avg_pool2d", (dtypes.int64,), "avg_pool_int_into"),
@@ -172,16 +180,55 @@ def _with_indices(input: Tensor, res: Tensor, ind, return_indices: bool, graph: 
     ind_t = Tensor._wrap(ind) if return_indices else None
     if graph:
         node = record(name, _max_backward, (input,), (res, ind_t) if return_indices else (res,))
+        if _is_channels_last(ind):  # (N, L, C) indices: the backward scatters channels-last
+            n, c = ind.shape[0], ind.shape[1]
+            nhwc = ind.transpose(0, 2, 3, 1)
+            own = np.array(nhwc, order="C") if return_indices else nhwc  # keep our own (see below)
+            node.index = (own.reshape(n, -1, c), tuple(ind.shape), tuple(input.shape), name, True)
+            return (res, ind_t) if return_indices else res
         planes = int(np.prod(input.shape[:input.ndim - nd]))
         own = _arrays.copy(ind) if return_indices else ind  # the user may write into returned indices: keep our own
         ind2 = _arrays.reshape(own, (planes, int(np.prod(ind.shape[ind.ndim - nd:]))))
-        node.index = (ind2, tuple(ind.shape), tuple(input.shape), name)
+        node.index = (ind2, tuple(ind.shape), tuple(input.shape), name, False)
     return (res, ind_t) if return_indices else res
 
 
 def _max_backward(c, g, *_):
-    ind2, out_shape, in_shape, name = c.index
-    return plane_scatter(g, ind2, out_shape, in_shape, name, name.replace("Backward0", "BackwardBackward0"))
+    ind2, out_shape, in_shape, name, nhwc = c.index
+    adjoint_name = name.replace("Backward0", "BackwardBackward0")
+    if nhwc:
+        return linear_op(g, partial(_scatter_nhwc_fn, ind3=ind2, shape=in_shape),
+                         partial(_gather_nhwc_fn, ind3=ind2, shape=out_shape), name, adjoint_name)
+    return plane_scatter(g, ind2, out_shape, in_shape, name, adjoint_name)
+
+
+def _is_channels_last(a) -> bool:
+    """A 4-d CPU array laid out (N, H, W, C) and not also C-contiguous (C = 1 or a 1x1 plane: plain planes)."""
+    return (not _arrays.is_cuda(a) and a.ndim == 4 and not a.flags.c_contiguous
+            and a.transpose(0, 2, 3, 1).flags.c_contiguous)
+
+
+def _scatter_nhwc_fn(a: np.ndarray, ind3: np.ndarray, shape) -> np.ndarray:
+    """The max-pool gradient of channels-last input: a (N, C, OH, OW) scattered through ind3 (N, OH*OW, C) into
+    a channels-last (N, C, H, W) array, as torch's gradient."""
+    cdt = _grad_compute(a)
+    n, c, h, w = shape
+    out = (np.empty if ind3.size else np.zeros)((n, h * w, c), cdt)
+    if ind3.size:  # the kernel zeroes each image before its scatter
+        g = np.ascontiguousarray(a.transpose(0, 2, 3, 1), dtype=cdt).reshape(ind3.shape)
+        dispatch.lookup("pool_scatter_add_nhwc", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, ind3, out)
+    return out.astype(a.dtype, copy=False).reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def _gather_nhwc_fn(a: np.ndarray, ind3: np.ndarray, shape) -> np.ndarray:
+    """The adjoint of _scatter_nhwc_fn: a (N, C, H, W) read at ind3 -> channels-last (N, C, OH, OW)."""
+    cdt = _grad_compute(a)
+    n, c, oh, ow = shape
+    out = np.empty(ind3.shape, cdt)
+    if ind3.size:
+        x = np.ascontiguousarray(a.transpose(0, 2, 3, 1), dtype=cdt).reshape(n, -1, c)
+        dispatch.lookup("pool_gather_nhwc", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(x, ind3, out)
+    return out.astype(a.dtype, copy=False).reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
 
 
 def plane_scatter(g: Tensor, ind2: np.ndarray, out_shape, in_shape, name: str, adjoint_name: str) -> Tensor:
@@ -218,8 +265,8 @@ def _scatter_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
         if ind2.size:
             _cuda("pool_scatter_add", cdt, _arrays.reshape(_arrays.astype(a, cdt), ind2.shape), ind2, out)
         return _arrays.astype(out, a.dtype).reshape(shape)
-    out = np.zeros((ind2.shape[0], int(np.prod(shape)) // max(ind2.shape[0], 1)), cdt)
-    if ind2.size:
+    out = (np.empty if ind2.size else np.zeros)((ind2.shape[0], int(np.prod(shape)) // max(ind2.shape[0], 1)), cdt)
+    if ind2.size:  # the kernel zeroes each plane before its scatter
         dispatch.lookup("pool_scatter_add", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(
             np.ascontiguousarray(a, dtype=cdt).reshape(ind2.shape), ind2, out)
     return out.astype(a.dtype, copy=False).reshape(shape)
@@ -241,6 +288,8 @@ def _gather_fn(a: np.ndarray, ind2: np.ndarray, shape) -> np.ndarray:
 
 def _max_pool_arrays(x: np.ndarray, nd: int, k, s, p, d, out_hw, dt: dtypes.dtype, with_indices: bool):
     """max pooling of validated arrays; x is (..., W) for nd = 1, (..., H, W) for nd = 2."""
+    if nd == 2 and _is_channels_last(x) and x.shape[2] * x.shape[3] < 2 ** 31:
+        return _max_pool_nhwc(x, k, s, p, d, out_hw, dt, with_indices)
     cdt = _compute(dt)
     batch = x.shape[:-nd]
     planes = _planes(x[..., None, :] if nd == 1 else x, cdt)
@@ -265,6 +314,20 @@ def _max_pool_arrays(x: np.ndarray, nd: int, k, s, p, d, out_hw, dt: dtypes.dtyp
             dispatch.lookup("max_pool2d", "cpu", dt)(*args)
     shape = batch + ((ow,) if nd == 1 else (oh, ow))
     return out.astype(dt.np, copy=False).reshape(shape), (ind.reshape(shape) if with_indices else None)
+
+
+def _max_pool_nhwc(x: np.ndarray, k, s, p, d, out_hw, dt: dtypes.dtype, with_indices: bool):
+    """max_pool2d of channels-last (N, C, H, W) input: a channels-last result (and indices), as torch's."""
+    cdt = _compute(dt)
+    xt = np.ascontiguousarray(x.transpose(0, 2, 3, 1), dtype=cdt)
+    n, c = x.shape[:2]
+    out = np.empty((n,) + tuple(out_hw) + (c,), cdt)
+    ind = np.empty(out.shape if with_indices else (0, 0, 0, 0), np.int64)
+    if out.size:
+        dispatch.lookup("max_pool2d_nhwc", "cpu", dt)(xt, out, ind, K.lowest(cdt), k[0], k[1], s[0], s[1], p[0], p[1],
+                                                      d[0], d[1], with_indices)
+    res = out.astype(dt.np, copy=False).transpose(0, 3, 1, 2)
+    return res, (ind.transpose(0, 3, 1, 2) if with_indices else None)
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -436,9 +499,16 @@ def _adaptive_avg_adjoint_fn(a: np.ndarray, nd: int, in_shape) -> np.ndarray:
         if g.size:
             _cuda("adaptive_avg_pool2d_backward", cdt, g, out)
         return _arrays.astype(out, a.dtype).reshape(in_shape)
-    out = np.zeros((g.shape[0], h, w), cdt)
-    if g.size:
-        dispatch.lookup("adaptive_avg_pool2d_backward", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, out)
+    if g.size and g.shape[1:] == (1, 1):  # the global average: g / (H*W) everywhere
+        out = np.empty((g.shape[0], h * w), cdt)
+        out[...] = g.reshape(-1, 1) / cdt(h * w)
+    elif g.size and h % g.shape[1] == 0 and w % g.shape[2] == 0:  # windows tiling the plane
+        out = np.empty((g.shape[0], h, w), cdt)
+        dispatch.lookup("adaptive_avg_pool2d_backward_disjoint", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, out)
+    else:
+        out = np.zeros((g.shape[0], h, w), cdt)
+        if g.size:
+            dispatch.lookup("adaptive_avg_pool2d_backward", "cpu", dtypes.from_numpy_dtype(np.dtype(cdt)))(g, out)
     return out.astype(a.dtype, copy=False).reshape(in_shape)
 
 
@@ -460,6 +530,8 @@ def _adaptive_avg_fn(x: np.ndarray, nd: int, osz) -> np.ndarray:
             parallel = flat.size >= PARALLEL_WORK and flat.shape[0] > 1 and K.num_threads() > 1
             kernel = K.plane_sum_par if parallel else dispatch.lookup("adaptive_avg_pool2d_global", "cpu", dt)
             kernel(flat, out.reshape(-1), cdt(0), cdt(flat.shape[1]))
+        elif planes.shape[1] % oh == 0 and planes.shape[2] % ow == 0:
+            dispatch.lookup("adaptive_avg_pool2d_tiled", "cpu", dt)(planes, out, np.float64(0))
         else:
             dispatch.lookup("adaptive_avg_pool2d", "cpu", dt)(planes, out, np.float64(0))
     return out.astype(dt.np, copy=False).reshape(batch + osz)
@@ -483,7 +555,16 @@ def _adaptive_max(op: str, nd: int, input: Tensor, output_size, return_indices: 
     else:
         out = np.empty((planes.shape[0], oh, ow), cdt)
         ind = np.empty((planes.shape[0], oh, ow) if with_ind else (0, 0, 0), np.int64)
-        if out.size:
+        h, w = planes.shape[1:]
+        if not out.size:
+            pass
+        elif oh == 1 and ow == 1:
+            dispatch.lookup("adaptive_max_pool2d_global", "cpu", dt)(planes.reshape(planes.shape[0], -1),
+                                                                     out.reshape(-1), ind.reshape(-1), with_ind)
+        elif h % oh == 0 and w % ow == 0:  # windows tiling the plane: a max pool with kernel = stride
+            dispatch.lookup("max_pool2d", "cpu", dt)(planes, out, ind, K.lowest(cdt), h // oh, w // ow, h // oh,
+                                                     w // ow, 0, 0, 1, 1, with_ind)
+        else:
             dispatch.lookup("adaptive_max_pool2d", "cpu", dt)(planes, out, ind, K.lowest(cdt), with_ind)
     res = Tensor._wrap(_arrays.astype(out, dt.np).reshape(batch + osz))
     return _with_indices(input, res, ind.reshape(batch + osz) if with_ind else None, return_indices, graph,
