@@ -123,13 +123,28 @@ def broadcast_shapes(*shapes) -> Size:
     return Size(result)
 
 
+def _dim_list_item(d, op: str, pos: int | None = None) -> int:
+    """One dim of a dim list as torch's int-list arguments take it: an int, or an integer / bool tensor of one
+    element (any number of dims); floats and other tensors are torch's TypeError."""
+    if isinstance(d, int | np.integer) and not isinstance(d, bool):
+        return int(d)
+    if isinstance(d, Tensor) and d.numel() == 1 and d.dtype.category in (dtypes.INT, dtypes.BOOL):
+        return int(d.item())
+    if pos is None or isinstance(d, Tensor):
+        raise TypeError(f"{op}(): argument 'dim' must be tuple of ints, not {type(d).__name__}")
+    raise TypeError(f"{op}(): argument 'dim' must be tuple of ints, but found element of type {type(d).__name__} "
+                    f"at pos {pos}")
+
+
 def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
     """dim as None (all), an int or a sequence of ints -> sorted tuple of non-negative dims."""
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int | np.integer) and not isinstance(dim, bool):
         return (_wrap_dim(int(dim), ndim, op),)
-    dims = tuple(_wrap_dim(int(d), ndim, op) for d in dim)
+    if isinstance(dim, Tensor):
+        return (_wrap_dim(_dim_list_item(dim, op), ndim, op),)
+    dims = tuple(_wrap_dim(_dim_list_item(d, op, i), ndim, op) for i, d in enumerate(dim))
     if len(set(dims)) != len(dims):
         dup = next(d for d in dims if dims.count(d) > 1)
         raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")

@@ -23,7 +23,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import scan as K
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _index_arg, _wrap_dim
 from ._util import check_tensor, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType, check_out_matches_dtype
@@ -64,10 +64,8 @@ def _compute_np(dt: dtypes.dtype):
 
 
 def _as_3d(x: Tensor, dim, op: str, cdt) -> tuple[np.ndarray, int]:
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     arr = x._data
-    d = _wrap_dim(int(dim), arr.ndim, op)
+    d = _wrap_dim(_index_arg(dim, op), arr.ndim, op)
     shape = arr.shape if arr.ndim else (1,)
     x3 = np.ascontiguousarray(arr, cdt).reshape(math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:]))
     return x3, d
@@ -75,9 +73,7 @@ def _as_3d(x: Tensor, dim, op: str, cdt) -> tuple[np.ndarray, int]:
 
 def _three(arr, dim, op: str) -> tuple[tuple, int]:
     """((outer, n, inner), normalised dim) of a scan of arr along dim (a 0-d array scans as (1,))."""
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
-    d = _wrap_dim(int(dim), arr.ndim, op)
+    d = _wrap_dim(_index_arg(dim, op), arr.ndim, op)
     shape = arr.shape if arr.ndim else (1,)
     return (math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:])), d
 
