@@ -104,7 +104,11 @@ def _inplace(name: str, params_from=None):
     tensor_only = name in pointwise.TENSOR_ONLY or name in ("gcd", "lcm")  # (name's rules, decided once)
     is_sub, takes_alpha, kernel_dtypes = name == "sub", name in ("add", "sub"), name in pointwise.TORCH_KERNEL
 
-    def method(self, other, **kw):
+    def method(self, other, *args, **kw):
+        if args:  # torch's deprecated add_/sub_(alpha, other)
+            if not takes_alpha:
+                raise TypeError(f"{name}_() takes 1 positional argument but {1 + len(args)} were given")
+            other, kw["alpha"] = pointwise.deprecated_alpha(name + "_", self, other, args, kw.get("alpha", 1))
         if tensor_only and not isinstance(other, Tensor):
             # as torch's Tensor-only signature
             raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")

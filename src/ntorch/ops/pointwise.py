@@ -10,7 +10,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
-from ._util import check_tensor, is_scalar, number_arg, takes_out
+from ._util import check_tensor, is_scalar, number_arg, takes_out, warn
 from .elementwise import OP_BY_NAME, TENSOR_TYPES, _compute_dtype, apply, apply_inplace
 
 UNARY = [
@@ -109,7 +109,24 @@ def _check_int_zero(name: str, a, b) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
-def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+def deprecated_alpha(op: str, input, other, args: tuple, alpha):
+    """A third positional argument of add/sub: torch's (input, Number other, Number alpha) overload, or its
+    deprecated (input, Number alpha, Tensor other) one (with torch's warning); -> (other, alpha)."""
+    if isinstance(other, Tensor) and other.ndim == 0:
+        other = other.item()  # a 0-d tensor is a Number to torch's parser
+    if len(args) != 1 or alpha != 1 or not is_scalar(other):
+        raise TypeError(f"{op}() takes 2 positional arguments but {2 + len(args)} were given")
+    if not isinstance(args[0], Tensor) and not op.startswith("add"):
+        return other, args[0]
+    warn(f"This overload of {op} is deprecated:\n\t{op}(Tensor input, Number alpha, Tensor other, *, Tensor out = "
+         f"None)\nConsider using one of the following signatures instead:\n\t{op}(Tensor input, Tensor other, *, "
+         "Number alpha = 1, Tensor out = None)")
+    return args[0], other
+
+
+def add(input, other, *args, alpha=1, out: Tensor | None = None) -> Tensor:
+    if args:  # torch's deprecated add(input, alpha, other)
+        other, alpha = deprecated_alpha("add", input, other, args, alpha)
     alpha = number_arg(alpha, "add", "alpha")
     _check_alpha(input, other, alpha)
     if _is_bool(input) and _is_bool(other):
@@ -119,7 +136,9 @@ def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     return apply("add_alpha", input, other, params=(alpha,), out=out)
 
 
-def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+def sub(input, other, *args, alpha=1, out: Tensor | None = None) -> Tensor:
+    if args:  # torch's deprecated sub(input, alpha, other)
+        other, alpha = deprecated_alpha("sub", input, other, args, alpha)
     alpha = number_arg(alpha, "sub", "alpha")
     _no_bool_sub(input, other)
     _check_alpha(input, other, alpha)
