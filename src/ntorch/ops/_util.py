@@ -102,9 +102,21 @@ def infer_size(a, b) -> tuple:
     return tuple(res)
 
 
+def _shape_arg(s) -> tuple:
+    """One argument of broadcast_shapes: an int or a tuple / list of ints (a tensor is torch's RuntimeError)."""
+    if isinstance(s, int | np.integer):
+        return (int(s),)
+    if not isinstance(s, tuple | list):
+        raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {s}")
+    for i, d in enumerate(s):
+        if not isinstance(d, int | np.integer):
+            raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{type(d).__name__}')")
+    return tuple(int(d) for d in s)
+
+
 def broadcast_shapes(*shapes) -> Size:
     """torch.broadcast_shapes: shapes (or ints) -> the broadcast Size, with torch's error message."""
-    shapes = [(s,) if isinstance(s, int | np.integer) else tuple(int(d) for d in s) for s in shapes]
+    shapes = [_shape_arg(s) for s in shapes]
     for s in shapes:
         if any(d < 0 for d in s):
             raise ValueError(f"Trying to create tensor with negative dimension {min(s)}: {list(s)}")

@@ -100,7 +100,9 @@ FUNCTIONS: dict = {n: _make_unary(n) for n in UNARY} | {n: _make_binary(n) for n
 
 
 def _check_int_zero(name: str, a, b) -> None:
-    """Integer division by zero is an error in torch (NumPy would give 0)."""
+    """Integer division by zero is an error in torch (NumPy would give 0); an empty result divides nothing."""
+    if isinstance(a, Tensor) and a.numel() == 0:
+        return
     if isinstance(b, Tensor):
         if not b.is_floating_point() and not (isinstance(a, Tensor) and a.is_floating_point()) \
                 and not isinstance(a, float) and bool((b == 0).any()):

@@ -924,6 +924,9 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         raise RuntimeError(f"{op}: boundaries tensor should be 1 dimension or the first N-1 dimensions of "
                            f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
                            f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
+    if sorted_sequence.dtype.is_complex or vdt.is_complex:  # torch has no complex kernel (no order on complex)
+        cdt = sorted_sequence.dtype if sorted_sequence.dtype.is_complex else vdt
+        raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for '{dtypes.torch_name(cdt)}'")
     if sorted_sequence.dtype is dtypes.bool and vdt is dtypes.bool:  # torch compares in the promoted dtype
         raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     kdt = vdt if sorted_sequence.dtype is dtypes.bool else sorted_sequence.dtype

@@ -244,7 +244,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
     """(hist, bin_edges) as np.histogram: `bins` equal bins over range (default input's min..max), or the
     given edges; the last bin includes its right edge."""
     check_tensor(input, "histogram")
-    if not input.is_floating_point():
+    if input.dtype not in (dtypes.float32, dtypes.float64):  # torch's histogramdd kernel: float and double only
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     hist, edges = _histogram_dd(input.reshape(-1, 1), [bins], [range], weight, density, "histogram")
     return histogram_result(hist, edges[0])
@@ -257,7 +257,7 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight: Tensor | None = N
     check_tensor(input, "histogramdd")
     if input.ndim < 2:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
-    if not input.is_floating_point():
+    if input.dtype not in (dtypes.float32, dtypes.float64):
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     d = input.shape[-1]
     bins = [bins] * d if isinstance(bins, int) else list(bins)
