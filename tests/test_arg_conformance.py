@@ -198,3 +198,14 @@ def test_integer_division_by_zero_of_empty_tensor():
     assert ntorch.remainder(ntorch.ones(0, dtype=ntorch.int64), 0).dtype is ntorch.int64
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         ntorch.floor_divide(ntorch.ones(2, dtype=ntorch.uint8), 0)
+
+
+def test_ldexp_of_complex():
+    # torch.ldexp is input * 2**other, complex operands included (its real kernel is not used for them)
+    a = np.array([1 + 2j, -0.5j, 3], np.complex64)
+    e = np.array([1, -2, 3], np.int8)
+    got = ntorch.ldexp(ntorch.tensor(a), ntorch.tensor(e))
+    assert got.dtype is ntorch.complex64
+    np.testing.assert_allclose(got.numpy(), a * 2.0 ** e.astype(np.float64), rtol=1e-6)
+    got = ntorch.ldexp(ntorch.tensor([1.0, 2.0]), ntorch.tensor(np.array([1j, 2], np.complex64)))
+    np.testing.assert_allclose(got.numpy(), np.array([1.0, 2.0]) * 2.0 ** np.array([1j, 2]), rtol=1e-6)

@@ -484,4 +484,16 @@ FUNCTIONS |= {  # (square and relu replace their table forms: torch's bool rules
 }
 
 
+_LDEXP = FUNCTIONS["ldexp"]
+
+
+def ldexp(input, other, *, out: Tensor | None = None) -> Tensor:
+    """torch.ldexp: input * 2**other; a complex operand takes torch's composite (mul by pow), the kernel is real."""
+    if any(isinstance(a, Tensor) and a.is_complex() for a in (input, other)):
+        return FUNCTIONS["mul"](input, pow(2.0, other), out=out)
+    return _LDEXP(input, other, out=out)
+
+
+FUNCTIONS["ldexp"] = ldexp
+
 INF = math.inf
