@@ -209,3 +209,10 @@ def test_ldexp_of_complex():
     np.testing.assert_allclose(got.numpy(), a * 2.0 ** e.astype(np.float64), rtol=1e-6)
     got = ntorch.ldexp(ntorch.tensor([1.0, 2.0]), ntorch.tensor(np.array([1j, 2], np.complex64)))
     np.testing.assert_allclose(got.numpy(), np.array([1.0, 2.0]) * 2.0 ** np.array([1j, 2]), rtol=1e-6)
+
+
+def test_pdist_p_as_0d_tensor():
+    x = np.array([[0.0, 1, 2], [3, 5, 1], [1, 1, 1]])
+    got = F.pdist(ntorch.tensor(x), ntorch.tensor(2)).numpy()
+    want = [np.linalg.norm(x[i] - x[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
+    np.testing.assert_allclose(got, want)
