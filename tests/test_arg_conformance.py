@@ -216,3 +216,31 @@ def test_pdist_p_as_0d_tensor():
     got = F.pdist(ntorch.tensor(x), ntorch.tensor(2)).numpy()
     want = [np.linalg.norm(x[i] - x[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
     np.testing.assert_allclose(got, want)
+
+
+def test_inplace_scan_dtype_must_match():
+    y = ntorch.tensor(np.array([1, 2, 3], np.int32))
+    with pytest.raises(RuntimeError, match="Bad in-place call: input tensor dtype int and output tensor dtype long "
+                                           "int should match"):
+        y.cumsum_(0, dtype=ntorch.int64)
+    with pytest.raises(RuntimeError, match="input tensor dtype float and output tensor dtype double"):
+        ntorch.ones(3).cumprod_(0, dtype=ntorch.float64)
+    np.testing.assert_array_equal(y.cumsum_(0, dtype=ntorch.int32).numpy(), [1, 3, 6])
+
+
+def test_integer_pow_inplace_negative_exponent():
+    y = ntorch.tensor(np.array([1, 2, 3], np.int32))
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed."):
+        y.pow_(-2)
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed."):
+        y **= -2
+    np.testing.assert_array_equal(y.pow_(2).numpy(), [1, 4, 9])
+
+
+def test_flatten_0d_dims():
+    x = ntorch.tensor(3.0)
+    assert x.flatten(-1).shape == (1,) and x.flatten(0, 0).shape == (1,)
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got 1"):
+        x.flatten(1)
+    with pytest.raises(IndexError, match="but got -2"):
+        x.flatten(0, -2)

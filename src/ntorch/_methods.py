@@ -137,6 +137,11 @@ def _unary_inplace(name: str):
     return method
 
 
+def _pow_inplace(self: Tensor, exponent) -> Tensor:
+    pointwise.check_int_pow(self, exponent)
+    return apply_inplace("pow", self, exponent)
+
+
 def _addcdiv_inplace(self: Tensor, tensor1: Tensor, tensor2: Tensor, value) -> Tensor:
     if tensor1.dtype.category < dtypes.FLOAT and tensor2.dtype.category < dtypes.FLOAT:
         pointwise.addcdiv(self, tensor1, tensor2)  # raises torch's integer-division error
@@ -202,14 +207,14 @@ def _bind() -> None:
         "__itruediv__": _inplace("div"), "__imod__": _inplace("remainder"), "__iand__": _inplace("bitwise_and"),
         "__ior__": _inplace("bitwise_or"), "__ixor__": _inplace("bitwise_xor"),
         "__ifloordiv__": lambda self, o: _floordiv_inplace(self, o),
-        "__ipow__": lambda self, o: apply_inplace("pow", self, o),
+        "__ipow__": _pow_inplace,
         "addcmul_": lambda self, tensor1, tensor2, *, value=1: apply_inplace(
             "addcmul", self, tensor1, tensor2, params=(number_arg(value, "addcmul_", "value"),)),
         "addcdiv_": lambda self, tensor1, tensor2, *, value=1: _addcdiv_inplace(self, tensor1, tensor2, value),
         "lerp_": lambda self, end, weight: apply_inplace("lerp", self, end, weight),
         "clamp_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
         "clip_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
-        "pow_": lambda self, exponent: apply_inplace("pow", self, exponent),
+        "pow_": _pow_inplace,
         "neg_": _unary_inplace("neg"),
         "masked_fill": conversion.masked_fill, "masked_fill_": conversion.masked_fill_,
         "new_zeros": conversion._new(creation.zeros), "new_ones": conversion._new(creation.ones),

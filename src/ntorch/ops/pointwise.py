@@ -227,6 +227,14 @@ def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
                                input, other, out)
 
 
+def check_int_pow(input: Tensor, exponent) -> None:
+    """torch refuses a negative Python int exponent of an integer tensor; a tensor of negative exponents computes
+    (pow_int)."""
+    if (input.dtype.category < dtypes.FLOAT and isinstance(exponent, int) and not isinstance(exponent, bool)
+            and exponent < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if is_scalar(input) and isinstance(exponent, Tensor):
         return renamed(apply("pow", input, exponent, out=out), "PowBackward2")  # (torch's node names by overload)
@@ -236,10 +244,7 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if input.is_complex() and is_scalar(exponent) and exponent in _COMPLEX_POW_SPECIAL:
         # torch's complex pow by these scalars runs sqrt / rsqrt / reciprocal / products (0j ** -1 is inf+nanj)
         return renamed(_COMPLEX_POW_SPECIAL[exponent](input, out), "PowBackward0")
-    if (not input.is_floating_point() and not input.is_complex() and isinstance(exponent, int)
-            and not isinstance(exponent, bool) and exponent < 0):
-        # torch refuses a negative Python int here; a tensor of negative exponents computes (pow_int)
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    check_int_pow(input, exponent)
     if exponent == 2 if is_scalar(exponent) else False:
         return square(input, out=out)
     if input.dtype is dtypes.bool and isinstance(exponent, bool):

@@ -263,6 +263,11 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -
 
 def _inplace(op: str):
     def method(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+        if dtype is not None and dtypes.as_dtype(dtype) is not self.dtype:
+            from ..nn.functional import _cpp_name
+
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {_cpp_name(self.dtype)} and output tensor dtype "
+                               f"{_cpp_name(dtypes.as_dtype(dtype))} should match")
         if self.dtype is dtypes.bool:  # torch's in-place scan writes through its out= kernel, which has no bool
             raise NotImplementedError(f"\"{op}_out_{self.device.type}\" not implemented for 'Bool'")
         if inplace.involved(self):

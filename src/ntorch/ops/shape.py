@@ -411,7 +411,9 @@ def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
             and not (_GRAD.enabled and self._requires_grad):  # the whole tensor of a contiguous CPU tensor: a view
         return self._view_of(arr.reshape(-1))
     n = self._data.ndim
-    if n == 0:
+    if n == 0:  # (dims 0 and -1 only, as torch)
+        _wrap_dim(start_dim, 0, "flatten")
+        _wrap_dim(end_dim, 0, "flatten")
         return reshape(self, 1)
     s = _wrap_dim(start_dim, n, "flatten")
     e = _wrap_dim(end_dim, n, "flatten")
