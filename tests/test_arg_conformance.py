@@ -244,3 +244,15 @@ def test_flatten_0d_dims():
         x.flatten(1)
     with pytest.raises(IndexError, match="but got -2"):
         x.flatten(0, -2)
+
+
+def test_clamp_bool_by_one_bool_tensor_bound():
+    # torch's clamp_min / clamp_max of bool tensors are its maximum / minimum kernels: or / and
+    a = np.array([True, False, True, False])
+    lo = np.array([False, False, True, True])
+    x, b = ntorch.tensor(a), ntorch.tensor(lo)
+    np.testing.assert_array_equal(ntorch.clip(x, b).numpy(), a | lo)
+    np.testing.assert_array_equal(ntorch.clamp_max(x, b).numpy(), a & lo)
+    assert ntorch.clamp(x, max=b).dtype is ntorch.bool
+    with pytest.raises(NotImplementedError):
+        ntorch.clamp(x, b, b)  # torch's clamp_cpu has no bool kernel

@@ -297,6 +297,12 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
         kind = "clamp_scalar" if min is not None and max is not None else "clamp_min_scalar" if max is None \
             else "clamp_max_scalar"  # a bool result: torch has no bool clamp kernel
         raise NotImplementedError(f"\"{kind}_{'cuda' if input.is_cuda else 'cpu'}\" not implemented for 'Bool'")
+    if input.dtype is dtypes.bool and (min is None or max is None):
+        bound = max if min is None else min
+        if isinstance(bound, Tensor) and bound.dtype is dtypes.bool:
+            # one bool tensor bound of a bool tensor: torch's clamp_min / clamp_max run its maximum / minimum
+            # kernels (or / and), which have bool; both bounds: clamp_cpu has no bool kernel
+            return apply("maximum" if max is None else "minimum", input, bound, out=out)
     if max is None:
         res = apply("clamp_min", input, min, out=out)
     elif min is None:
