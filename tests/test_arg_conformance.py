@@ -256,3 +256,12 @@ def test_clamp_bool_by_one_bool_tensor_bound():
     assert ntorch.clamp(x, max=b).dtype is ntorch.bool
     with pytest.raises(NotImplementedError):
         ntorch.clamp(x, b, b)  # torch's clamp_cpu has no bool kernel
+
+
+def test_norm_except_dim_of_1d_and_broadcast_shapes_none():
+    a = np.array([1.5, -2.0, 3.0])
+    np.testing.assert_allclose(ntorch.norm_except_dim(ntorch.tensor(a)).numpy(), np.abs(a))  # each element alone
+    b = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(ntorch.norm_except_dim(ntorch.tensor(b)).numpy(),
+                               np.sqrt((b * b).sum(1, keepdims=True)))
+    assert tuple(ntorch.broadcast_shapes(None)) == () and tuple(ntorch.broadcast_shapes(None, (2,))) == (2,)

@@ -47,7 +47,7 @@ SKIP = {
     "set_num_threads", "set_num_interop_threads", "set_printoptions", "use_deterministic_algorithms",
     "set_deterministic_debug_mode", "set_float32_matmul_precision", "set_warn_always", "set_default_device",
     "compile", "vmap", "cond", "while_loop", "set_flush_denormal", "set_anomaly_enabled", "sym_int", "sym_float",
-    "unique", "unique_consecutive", "nonzero_static",
+    "unique", "unique_consecutive", "nonzero_static", "pca_lowrank", "svd_lowrank", "lobpcg",
     # Tensor methods / functional names of the same kind
     "random_", "uniform_", "normal_", "cauchy_", "exponential_", "geometric_", "log_normal_", "bernoulli_",
     "new_empty", "new_empty_strided", "dropout_", "alpha_dropout_", "feature_alpha_dropout_", "rrelu_",

@@ -106,6 +106,8 @@ def _shape_arg(s) -> tuple:
     """One argument of broadcast_shapes: an int or a tuple / list of ints (a tensor is torch's RuntimeError)."""
     if isinstance(s, int | np.integer):
         return (int(s),)
+    if s is None:  # torch reads None as an empty shape
+        return ()
     if not isinstance(s, tuple | list):
         raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {s}")
     for i, d in enumerate(s):
