@@ -64,6 +64,8 @@ SKIP = {
 NOISE = {
     "sym_constrain_range", "sym_constrain_range_for_size", "sym_fresh_size", "sym_ite", "sym_max", "sym_min",
     "sym_not", "sym_sqrt", "sym_sum", "typename", "is_vulkan_available", "native_norm", "hash_tensor",
+    # Tensor methods: pointers, uninitialised memory, "torch."-prefixed type names, devices this machine lacks
+    "const_data_ptr", "mutable_data_ptr", "new", "type", "is_pinned",
 }
 
 
