@@ -265,3 +265,13 @@ def test_norm_except_dim_of_1d_and_broadcast_shapes_none():
     np.testing.assert_allclose(ntorch.norm_except_dim(ntorch.tensor(b)).numpy(),
                                np.sqrt((b * b).sum(1, keepdims=True)))
     assert tuple(ntorch.broadcast_shapes(None)) == () and tuple(ntorch.broadcast_shapes(None, (2,))) == (2,)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int32", "float16"])
+def test_trapezoid_of_empty_keeps_dtype(dtype):
+    # torch's zeros_like_except(y, dim): y's dtype, the dim removed; the cumulative form is (dx / 2) * (..): float
+    y = ntorch.ones(2, 0, dtype=getattr(ntorch, dtype))
+    r = ntorch.trapezoid(y)
+    assert r.dtype is y.dtype and r.shape == (2,) and not r.numpy().any()
+    c = ntorch.cumulative_trapezoid(y)
+    assert c.shape == (2, 0) and c.dtype is (y.dtype if dtype == "float16" else ntorch.float32)

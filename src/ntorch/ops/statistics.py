@@ -303,12 +303,12 @@ def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
     if isinstance(x, Tensor):
         if dx is not None:
             raise TypeError("trapezoid() received an invalid combination of arguments: x and dx")
-        if y.shape[d] == 0:
-            return y.sum(d)
+        if y.shape[d] == 0:  # torch's zeros_like_except: y's dtype (a sum would widen integers)
+            return y.sum(d).to(y.dtype)
         return (_dx_along(y, x, d) * _pairs(y, d)).sum(d) / 2
     spacing = 1 if dx is None else dx if x is None else x
     if y.shape[d] == 0:
-        return y.sum(d)
+        return y.sum(d).to(y.dtype)
     return (y.sum(d) - (y.select(d, 0) + y.select(d, -1)) * 0.5) * spacing
 
 
@@ -322,8 +322,8 @@ def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor
     check_tensor(y, "cumulative_trapezoid")
     _no_bool("cumulative_trapezoid", y, x)
     d = _wrap_dim(dim, y.ndim, "cumulative_trapezoid")
-    if y.shape[d] == 0:
-        return y.narrow(d, 0, 0) * 1
+    if y.shape[d] == 0:  # torch's empty (spacing / 2) * (left + right): integers give the default float dtype
+        return y.narrow(d, 0, 0) * 0.5
     if isinstance(x, Tensor):
         return (_dx_along(y, x, d) * _pairs(y, d) / 2).cumsum(d)
     spacing = 1 if dx is None else dx if x is None else x
