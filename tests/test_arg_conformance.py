@@ -275,3 +275,15 @@ def test_trapezoid_of_empty_keeps_dtype(dtype):
     assert r.dtype is y.dtype and r.shape == (2,) and not r.numpy().any()
     c = ntorch.cumulative_trapezoid(y)
     assert c.shape == (2, 0) and c.dtype is (y.dtype if dtype == "float16" else ntorch.float32)
+
+
+def test_einsum_sublist_form():
+    # torch.einsum(op0, sublist0, op1, sublist1, ..., [output sublist]): ints 0-51 are a-z, A-Z
+    a = np.arange(6.0).reshape(2, 3)
+    b = np.arange(12.0).reshape(3, 4)
+    A, B = ntorch.tensor(a), ntorch.tensor(b)
+    np.testing.assert_allclose(ntorch.einsum(A, [0, 1], B, [1, 2], [0, 2]).numpy(), a @ b)
+    np.testing.assert_allclose(ntorch.einsum(A, [1, 0]).numpy(), a.T)  # implicit output: sorted subscripts
+    np.testing.assert_allclose(ntorch.einsum(A, [Ellipsis, 1], [Ellipsis]).numpy(), a.sum(1))
+    with pytest.raises(ValueError, match=r"valid range \[0, 52\)"):
+        ntorch.einsum(A, [0, 60])
