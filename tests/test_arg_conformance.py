@@ -287,3 +287,15 @@ def test_einsum_sublist_form():
     np.testing.assert_allclose(ntorch.einsum(A, [Ellipsis, 1], [Ellipsis]).numpy(), a.sum(1))
     with pytest.raises(ValueError, match=r"valid range \[0, 52\)"):
         ntorch.einsum(A, [0, 60])
+
+
+def test_fill_complex_with_negative_int_and_where_uint8_condition():
+    a = ntorch.tensor(np.array([1 + 2j, -1j], np.complex64))
+    np.testing.assert_array_equal(ntorch.fill_(a, -5).numpy(), [-5 + 0j, -5 + 0j])
+    np.testing.assert_array_equal(ntorch.ones(2, dtype=ntorch.uint8).fill_(-1).numpy(), [255, 255])
+    c = np.array([1, 0, 2], np.uint8)
+    with pytest.warns(UserWarning, match="where received a uint8 condition tensor"):
+        got = ntorch.where(ntorch.tensor(c), ntorch.tensor([1, 2, 3]), 3)
+    np.testing.assert_array_equal(got.numpy(), np.where(c != 0, [1, 2, 3], 3))
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor"):
+        ntorch.where(ntorch.ones(2), ntorch.ones(2), ntorch.ones(2))

@@ -76,7 +76,7 @@ def fill_value(value, dt: dtypes.dtype):
     fills uint8 with 255 for -1; NumPy would refuse it)."""
     if dt is dtypes.bool:
         return bool(value)
-    if not dt.is_floating_point and isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
+    if dt.category == dtypes.INT and isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
         return int(np.array(int(value)).astype(dt.np))
     return value
 

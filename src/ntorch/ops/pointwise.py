@@ -332,6 +332,10 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
         from .indexing import nonzero
 
         return nonzero(condition, as_tuple=True)
+    if condition.dtype is dtypes.uint8:  # torch still takes a uint8 condition, with its deprecation warning
+        warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a future "
+             "version of PyTorch. Use a boolean condition instead.")
+        condition = condition != 0
     if condition.dtype is not dtypes.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{condition.dtype.name.capitalize()}")
