@@ -299,3 +299,16 @@ def test_fill_complex_with_negative_int_and_where_uint8_condition():
     np.testing.assert_array_equal(got.numpy(), np.where(c != 0, [1, 2, 3], 3))
     with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor"):
         ntorch.where(ntorch.ones(2), ntorch.ones(2), ntorch.ones(2))
+
+
+def test_trapezoid_x_with_fewer_dims_and_scalar_tensor_of_tensor():
+    # torch views an x of fewer dims than y with leading 1s
+    y = np.arange(6.0).reshape(2, 1, 3)
+    x = np.array([[0, 1, 3]])
+    want = ((y[..., 1:] + y[..., :-1]) / 2 * np.diff(x[0])).sum(-1)
+    np.testing.assert_allclose(ntorch.trapz(ntorch.tensor(y), ntorch.tensor(x)).numpy(), want)
+    assert ntorch.scalar_tensor(ntorch.tensor(3, dtype=ntorch.uint8)).item() == 3.0
+    assert ntorch.scalar_tensor(ntorch.tensor(3)).dtype is ntorch.float32
+    with pytest.raises(TypeError, match="must be Number, not Tensor"):
+        ntorch.scalar_tensor(ntorch.tensor([3]))
+    assert ntorch.histogram(ntorch.ones(2, 0, dtype=ntorch.float16))[0].shape == (100,)  # empty: no kernel runs

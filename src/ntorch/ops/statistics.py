@@ -244,7 +244,8 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
     """(hist, bin_edges) as np.histogram: `bins` equal bins over range (default input's min..max), or the
     given edges; the last bin includes its right edge."""
     check_tensor(input, "histogram")
-    if input.dtype not in (dtypes.float32, dtypes.float64):  # torch's histogramdd kernel: float and double only
+    if input.dtype not in (dtypes.float32, dtypes.float64) and (input.numel() or not input.is_floating_point()):
+        # torch's histogramdd kernel: float and double only (an empty float16 input never reaches it)
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     hist, edges = _histogram_dd(input.reshape(-1, 1), [bins], [range], weight, density, "histogram")
     return histogram_result(hist, edges[0])
@@ -272,7 +273,9 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight: Tensor | None = N
 
 
 def _dx_along(y: Tensor, x: Tensor, dim: int) -> Tensor:
-    """The spacings of sample points x along y's dim (x 1-D, or broadcastable to y)."""
+    """The spacings of sample points x along y's dim (x 1-D, or broadcastable to y: fewer dims are leading 1s)."""
+    if 1 < x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + tuple(x.shape))
     if x.ndim == 1:
         dx = x[1:] - x[:-1]
         shape = [1] * y.ndim
