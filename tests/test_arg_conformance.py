@@ -312,3 +312,12 @@ def test_trapezoid_x_with_fewer_dims_and_scalar_tensor_of_tensor():
     with pytest.raises(TypeError, match="must be Number, not Tensor"):
         ntorch.scalar_tensor(ntorch.tensor([3]))
     assert ntorch.histogram(ntorch.ones(2, 0, dtype=ntorch.float16))[0].shape == (100,)  # empty: no kernel runs
+
+
+def test_adjoint_of_0d_tensor():
+    with pytest.warns(UserWarning, match="adjoint\\(\\) is deprecated on 0-D tensors"):
+        assert ntorch.tensor(1 + 2j).adjoint().item() == 1 - 2j
+    with pytest.warns(UserWarning):
+        assert ntorch.tensor(1.5).adjoint().item() == 1.5
+    with pytest.raises(RuntimeError, match="Got 1-D tensor"):
+        ntorch.ones(3).adjoint()
