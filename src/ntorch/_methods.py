@@ -104,7 +104,11 @@ def _inplace(name: str, params_from=None):
     tensor_only = name in pointwise.TENSOR_ONLY or name in ("gcd", "lcm")  # (name's rules, decided once)
     is_sub, takes_alpha, kernel_dtypes = name == "sub", name in ("add", "sub"), name in pointwise.TORCH_KERNEL
 
-    def method(self, other, **kw):
+    def method(self, other, *args, **kw):
+        if args:  # torch's deprecated add_/sub_(alpha, other)
+            if not takes_alpha:
+                raise TypeError(f"{name}_() takes 1 positional argument but {1 + len(args)} were given")
+            other, kw["alpha"] = pointwise.deprecated_alpha(name + "_", self, other, args, kw.get("alpha", 1))
         if tensor_only and not isinstance(other, Tensor):
             # as torch's Tensor-only signature
             raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
@@ -131,6 +135,11 @@ def _unary_inplace(name: str):
 
     method.__name__ = name + "_"
     return method
+
+
+def _pow_inplace(self: Tensor, exponent) -> Tensor:
+    pointwise.check_int_pow(self, exponent)
+    return apply_inplace("pow", self, exponent)
 
 
 def _addcdiv_inplace(self: Tensor, tensor1: Tensor, tensor2: Tensor, value) -> Tensor:
@@ -198,14 +207,14 @@ def _bind() -> None:
         "__itruediv__": _inplace("div"), "__imod__": _inplace("remainder"), "__iand__": _inplace("bitwise_and"),
         "__ior__": _inplace("bitwise_or"), "__ixor__": _inplace("bitwise_xor"),
         "__ifloordiv__": lambda self, o: _floordiv_inplace(self, o),
-        "__ipow__": lambda self, o: apply_inplace("pow", self, o),
+        "__ipow__": _pow_inplace,
         "addcmul_": lambda self, tensor1, tensor2, *, value=1: apply_inplace(
             "addcmul", self, tensor1, tensor2, params=(number_arg(value, "addcmul_", "value"),)),
         "addcdiv_": lambda self, tensor1, tensor2, *, value=1: _addcdiv_inplace(self, tensor1, tensor2, value),
         "lerp_": lambda self, end, weight: apply_inplace("lerp", self, end, weight),
         "clamp_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
         "clip_": lambda self, min=None, max=None: _clamp_inplace(self, min, max),
-        "pow_": lambda self, exponent: apply_inplace("pow", self, exponent),
+        "pow_": _pow_inplace,
         "neg_": _unary_inplace("neg"),
         "masked_fill": conversion.masked_fill, "masked_fill_": conversion.masked_fill_,
         "new_zeros": conversion._new(creation.zeros), "new_ones": conversion._new(creation.ones),

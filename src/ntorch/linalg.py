@@ -88,7 +88,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """torch.linalg.norm: a vector norm for one dim (or a 1-D input), a matrix norm for two (or a 2-D input);
     ord None with dim None: the 2-norm of every element."""
-    if isinstance(dim, int):
+    if isinstance(dim, int | Tensor):
         dim = (dim,)
     if ord is None:
         if dim is None:

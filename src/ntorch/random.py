@@ -276,9 +276,10 @@ def _normal_values(g: Generator, n: int, dt: dtypes.dtype, mean: float, std: flo
 
 
 def _from_to_values(g: Generator, n: int, dt: dtypes.dtype, base: int, rng: int) -> np.ndarray:
-    """random_(from, to): (random() % range) + from, random64() when range >= 2**32 (int64 and the float
-    types), both in uint64 arithmetic as torch's; rng == 2**64 is the full int64 range (random64() as int64)."""
-    wide = rng >= 1 << 32 and dt in (dtypes.int64, dtypes.float64, dtypes.float32, dtypes.bfloat16)
+    """random_(from, to): (random() % range) + from, random64() when range >= 2**28 (torch 2.13's
+    uniform_int_from_to_distribution, every dtype), both in uint64 arithmetic as torch's; rng == 2**64 is the full
+    int64 range (random64() as int64)."""
+    wide = rng >= 1 << 28
     w = _words(g, n, wide or rng == 1 << 64)
     v = np.empty(n, np.int64)
     _kernels().from_to(w, v, np.uint64(rng & 0xFFFFFFFFFFFFFFFF), np.uint64(base & 0xFFFFFFFFFFFFFFFF))
@@ -793,19 +794,33 @@ def _int_bounds(dt: dtypes.dtype) -> tuple[int, int]:
     return int(info.min), int(info.max)
 
 
-def random_(self: Tensor, from_=0, to=None, *, generator: Generator | None = None) -> Tensor:
-    """Integers uniform on [from, to - 1]; random_() covers [0, 2**mantissa] for floats and [0, max] for ints."""
-    plain = to is None and from_ == 0  # random_(): torch's uniform_int, no bounds
-    if to is None and from_ != 0:
+_UNSET = object()  # random_'s from / to not given (to=None is torch's [from, dtype max] overload)
+
+
+def random_(self: Tensor, from_=_UNSET, to=_UNSET, *, generator: Generator | None = None) -> Tensor:
+    """Integers uniform on [from, to - 1]; random_(to) is [0, to - 1]; random_(from, None) is [from, max] (max:
+    2**mantissa for floats, the dtype's max for ints); random_() covers [0, 2**mantissa] / [0, max]."""
+    plain = from_ is _UNSET and to is _UNSET  # random_(): torch's uniform_int, no bounds
+    if from_ is _UNSET and to is not _UNSET:
+        raise TypeError("random_() received an invalid combination of arguments - got to= without from")
+    if to is _UNSET and not plain:
         from_, to = 0, from_
     lo, hi = _int_bounds(self.dtype)
-    if to is None:
+    from .nn.functional import _cpp_name
+
+    if plain:
+        from_, to = 0, hi + 1
+    elif to is None:  # [from, hi]: torch's random_from_to with to_inc the dtype's max
+        from_ = int(from_)
+        if self.dtype.is_floating_point and from_ > hi:
+            raise RuntimeError("random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted "
+                               f"to dtype, but got from={from_} > to_inc={hi}")
+        if not lo <= from_ <= hi:
+            raise RuntimeError(f"from is out of bounds for {_cpp_name(self.dtype)}")
         to = hi + 1
     from_, to = int(from_), int(to)
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
-    from .nn.functional import _cpp_name
-
     if not lo <= from_ <= hi:
         raise RuntimeError(f"from is out of bounds for {_cpp_name(self.dtype)}")
     if not lo <= to - 1 <= hi:
@@ -818,7 +833,12 @@ def random_(self: Tensor, from_=0, to=None, *, generator: Generator | None = Non
                                                           np.int64)
         return _fill(self, _finish(draws, False, self.device))
     g, n = _cpu_gen(generator), self.numel()
-    vals = _random_values(g, n, self.dtype) if plain else _from_to_values(g, n, self.dtype, from_, to - from_)
+    if plain:
+        vals = _random_values(g, n, self.dtype)
+    elif to - from_ == 1 << 64:  # random_(int64 min, None): torch's full 64-bit range, random64() as int64
+        vals = _from_to_values(g, n, self.dtype, 0, 1 << 64)
+    else:
+        vals = _from_to_values(g, n, self.dtype, from_, to - from_)
     return _fill(self, Tensor._wrap(_arrange(vals, shape, _strides_of(self))))
 
 

@@ -667,10 +667,24 @@ def _contiguous_strides(shape) -> tuple[int, ...]:
     return tuple(reversed(strides))
 
 
+def _index_arg(value, op: str, name: str = "dim") -> int:
+    """An int argument (a dim) as torch's parser takes it: an int or NumPy integer (not a bool), or a 0-d integer
+    tensor (read through __index__); anything else is torch's TypeError naming the op and the argument."""
+    if type(value) is int:
+        return value
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.category == dtypes.INT:
+        return int(value.item())
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
+
+
 def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
     """Normalise a possibly negative dim; IndexError as torch raises (0-d tensors accept -1 and 0)."""
     if type(dim) is int and -ndim <= dim < ndim:  # the common case, in range of a tensor with dims
         return dim + ndim if dim < 0 else dim
+    if isinstance(dim, Tensor):
+        dim = _index_arg(dim, op)
     if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
     n = max(ndim, 1)

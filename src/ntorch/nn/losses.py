@@ -675,6 +675,10 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         input, target = amp.float32(input, target)
     check_tensor(input, "kl_div")
     check_tensor(target, "kl_div", "target")
+    if input.dtype.category < dtypes.FLOAT or target.dtype.category < dtypes.FLOAT:
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if input.is_complex() or target.is_complex():
+        raise RuntimeError("kl_div: Complex inputs not supported.")
     if size_average is not None or reduce is not None:
         reduction = _reduction(size_average, reduce, "mean")
     elif reduction == "mean":

@@ -76,7 +76,7 @@ def fill_value(value, dt: dtypes.dtype):
     fills uint8 with 255 for -1; NumPy would refuse it)."""
     if dt is dtypes.bool:
         return bool(value)
-    if not dt.is_floating_point and isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
+    if dt.category == dtypes.INT and isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
         return int(np.array(int(value)).astype(dt.np))
     return value
 
@@ -102,9 +102,23 @@ def infer_size(a, b) -> tuple:
     return tuple(res)
 
 
+def _shape_arg(s) -> tuple:
+    """One argument of broadcast_shapes: an int or a tuple / list of ints (a tensor is torch's RuntimeError)."""
+    if isinstance(s, int | np.integer):
+        return (int(s),)
+    if s is None:  # torch reads None as an empty shape
+        return ()
+    if not isinstance(s, tuple | list):
+        raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {s}")
+    for i, d in enumerate(s):
+        if not isinstance(d, int | np.integer):
+            raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{type(d).__name__}')")
+    return tuple(int(d) for d in s)
+
+
 def broadcast_shapes(*shapes) -> Size:
     """torch.broadcast_shapes: shapes (or ints) -> the broadcast Size, with torch's error message."""
-    shapes = [(s,) if isinstance(s, int | np.integer) else tuple(int(d) for d in s) for s in shapes]
+    shapes = [_shape_arg(s) for s in shapes]
     for s in shapes:
         if any(d < 0 for d in s):
             raise ValueError(f"Trying to create tensor with negative dimension {min(s)}: {list(s)}")
@@ -123,13 +137,28 @@ def broadcast_shapes(*shapes) -> Size:
     return Size(result)
 
 
+def _dim_list_item(d, op: str, pos: int | None = None) -> int:
+    """One dim of a dim list as torch's int-list arguments take it: an int, or an integer / bool tensor of one
+    element (any number of dims); floats and other tensors are torch's TypeError."""
+    if isinstance(d, int | np.integer) and not isinstance(d, bool):
+        return int(d)
+    if isinstance(d, Tensor) and d.numel() == 1 and d.dtype.category in (dtypes.INT, dtypes.BOOL):
+        return int(d.item())
+    if pos is None or isinstance(d, Tensor):
+        raise TypeError(f"{op}(): argument 'dim' must be tuple of ints, not {type(d).__name__}")
+    raise TypeError(f"{op}(): argument 'dim' must be tuple of ints, but found element of type {type(d).__name__} "
+                    f"at pos {pos}")
+
+
 def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
     """dim as None (all), an int or a sequence of ints -> sorted tuple of non-negative dims."""
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int | np.integer) and not isinstance(dim, bool):
         return (_wrap_dim(int(dim), ndim, op),)
-    dims = tuple(_wrap_dim(int(d), ndim, op) for d in dim)
+    if isinstance(dim, Tensor):
+        return (_wrap_dim(_dim_list_item(dim, op), ndim, op),)
+    dims = tuple(_wrap_dim(_dim_list_item(d, op, i), ndim, op) for i, d in enumerate(dim))
     if len(set(dims)) != len(dims):
         dup = next(d for d in dims if dims.count(d) > 1)
         raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")

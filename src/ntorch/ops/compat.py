@@ -116,6 +116,8 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
         return linalg.vector_norm(v, pow)
     dim = dim % v.dim()
     others = tuple(d for d in builtins.range(v.dim()) if d != dim)
+    if not others:  # 1-D: every element is its own slice (an empty dim list would reduce everything)
+        return linalg.vector_norm(v.unsqueeze(-1), pow, dim=-1)
     return linalg.vector_norm(v, pow, dim=others, keepdim=True)
 
 

@@ -634,6 +634,10 @@ def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype=None, 
     if out is not None:
         return into_out("eye", out, dtype, lambda dt, d: eye(n, m, dtype=dt, device=d), requires_grad)
     as_device(device)
+    if isinstance(n, Tensor) and n.ndim == 0 and n.dtype.category == dtypes.INT:  # torch's int arguments take these
+        n = int(n.item())
+    if isinstance(m, Tensor) and m.ndim == 0 and m.dtype.category == dtypes.INT:
+        m = int(m.item())
     for name, v, pos in (("n", n, 1), ("m", m, 2)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer)):
             raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not {type(v).__name__}")

@@ -670,10 +670,33 @@ def _diagonal_backward(c, g):
 _PARSED: dict = {}
 
 
+def _sublist_letters(sub) -> str:
+    out = ""
+    for v in sub:
+        if v is Ellipsis:
+            out += "..."
+        elif isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 52:
+            out += chr(ord("a") + v) if v < 26 else chr(ord("A") + v - 26)
+        else:
+            raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+    return out
+
+
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """torch's einsum(op0, [0, 1], op1, [1, 2], [0, 2]) as the equation 'ab,bc->ac' and the operands."""
+    n = len(args) // 2
+    eq = ",".join(_sublist_letters(args[2 * i + 1]) for i in range(n))
+    if len(args) % 2:
+        eq += "->" + _sublist_letters(args[-1])
+    return eq, tuple(args[2 * i] for i in range(n))
+
+
 def einsum(equation: str, *operands) -> Tensor:
     """torch.einsum: subscripts in [a-zA-Z], '...' (broadcast), repeated subscripts (diagonals), implicit and
     explicit output. Operands are contracted left to right, each pair as one batched matmul (both must then
     have the same dtype, as torch's bmm requires), or as a broadcast product when nothing is summed."""
+    if type(equation) is not str:  # torch's sublist form: einsum(op0, sublist0, op1, sublist1, ..., [out])
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     if len(operands) == 2 and isinstance(operands[0], Tensor) and isinstance(operands[1], Tensor):

@@ -171,6 +171,8 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory: bool =
                   requires_grad: bool = False) -> Tensor:
     """A 0-d tensor of the default float dtype (not the scalar's own type, unlike tensor())."""
     layouts.check_factory_args("scalar_tensor", layout, pin_memory)
+    if isinstance(s, Tensor) and s.ndim == 0:  # a 0-d tensor is a Number to torch's parser
+        s = s.item()
     if not is_scalar(s):
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
     return creation.tensor(s, dtype=creation._dt(dtype), device=device, requires_grad=requires_grad)

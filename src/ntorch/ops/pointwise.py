@@ -10,7 +10,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
-from ._util import check_tensor, is_scalar, number_arg, takes_out
+from ._util import check_tensor, is_scalar, number_arg, takes_out, warn
 from .elementwise import OP_BY_NAME, TENSOR_TYPES, _compute_dtype, apply, apply_inplace
 
 UNARY = [
@@ -100,7 +100,9 @@ FUNCTIONS: dict = {n: _make_unary(n) for n in UNARY} | {n: _make_binary(n) for n
 
 
 def _check_int_zero(name: str, a, b) -> None:
-    """Integer division by zero is an error in torch (NumPy would give 0)."""
+    """Integer division by zero is an error in torch (NumPy would give 0); an empty result divides nothing."""
+    if isinstance(a, Tensor) and a.numel() == 0:
+        return
     if isinstance(b, Tensor):
         if not b.is_floating_point() and not (isinstance(a, Tensor) and a.is_floating_point()) \
                 and not isinstance(a, float) and bool((b == 0).any()):
@@ -109,7 +111,24 @@ def _check_int_zero(name: str, a, b) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
-def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+def deprecated_alpha(op: str, input, other, args: tuple, alpha):
+    """A third positional argument of add/sub: torch's (input, Number other, Number alpha) overload, or its
+    deprecated (input, Number alpha, Tensor other) one (with torch's warning); -> (other, alpha)."""
+    if isinstance(other, Tensor) and other.ndim == 0:
+        other = other.item()  # a 0-d tensor is a Number to torch's parser
+    if len(args) != 1 or alpha != 1 or not is_scalar(other):
+        raise TypeError(f"{op}() takes 2 positional arguments but {2 + len(args)} were given")
+    if not isinstance(args[0], Tensor) and not op.startswith("add"):
+        return other, args[0]
+    warn(f"This overload of {op} is deprecated:\n\t{op}(Tensor input, Number alpha, Tensor other, *, Tensor out = "
+         f"None)\nConsider using one of the following signatures instead:\n\t{op}(Tensor input, Tensor other, *, "
+         "Number alpha = 1, Tensor out = None)")
+    return args[0], other
+
+
+def add(input, other, *args, alpha=1, out: Tensor | None = None) -> Tensor:
+    if args:  # torch's deprecated add(input, alpha, other)
+        other, alpha = deprecated_alpha("add", input, other, args, alpha)
     alpha = number_arg(alpha, "add", "alpha")
     _check_alpha(input, other, alpha)
     if _is_bool(input) and _is_bool(other):
@@ -119,7 +138,9 @@ def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     return apply("add_alpha", input, other, params=(alpha,), out=out)
 
 
-def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+def sub(input, other, *args, alpha=1, out: Tensor | None = None) -> Tensor:
+    if args:  # torch's deprecated sub(input, alpha, other)
+        other, alpha = deprecated_alpha("sub", input, other, args, alpha)
     alpha = number_arg(alpha, "sub", "alpha")
     _no_bool_sub(input, other)
     _check_alpha(input, other, alpha)
@@ -206,6 +227,14 @@ def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
                                input, other, out)
 
 
+def check_int_pow(input: Tensor, exponent) -> None:
+    """torch refuses a negative Python int exponent of an integer tensor; a tensor of negative exponents computes
+    (pow_int)."""
+    if (input.dtype.category < dtypes.FLOAT and isinstance(exponent, int) and not isinstance(exponent, bool)
+            and exponent < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if is_scalar(input) and isinstance(exponent, Tensor):
         return renamed(apply("pow", input, exponent, out=out), "PowBackward2")  # (torch's node names by overload)
@@ -215,10 +244,7 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     if input.is_complex() and is_scalar(exponent) and exponent in _COMPLEX_POW_SPECIAL:
         # torch's complex pow by these scalars runs sqrt / rsqrt / reciprocal / products (0j ** -1 is inf+nanj)
         return renamed(_COMPLEX_POW_SPECIAL[exponent](input, out), "PowBackward0")
-    if (not input.is_floating_point() and not input.is_complex() and isinstance(exponent, int)
-            and not isinstance(exponent, bool) and exponent < 0):
-        # torch refuses a negative Python int here; a tensor of negative exponents computes (pow_int)
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    check_int_pow(input, exponent)
     if exponent == 2 if is_scalar(exponent) else False:
         return square(input, out=out)
     if input.dtype is dtypes.bool and isinstance(exponent, bool):
@@ -271,6 +297,12 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
         kind = "clamp_scalar" if min is not None and max is not None else "clamp_min_scalar" if max is None \
             else "clamp_max_scalar"  # a bool result: torch has no bool clamp kernel
         raise NotImplementedError(f"\"{kind}_{'cuda' if input.is_cuda else 'cpu'}\" not implemented for 'Bool'")
+    if input.dtype is dtypes.bool and (min is None or max is None):
+        bound = max if min is None else min
+        if isinstance(bound, Tensor) and bound.dtype is dtypes.bool:
+            # one bool tensor bound of a bool tensor: torch's clamp_min / clamp_max run its maximum / minimum
+            # kernels (or / and), which have bool; both bounds: clamp_cpu has no bool kernel
+            return apply("maximum" if max is None else "minimum", input, bound, out=out)
     if max is None:
         res = apply("clamp_min", input, min, out=out)
     elif min is None:
@@ -300,6 +332,10 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
         from .indexing import nonzero
 
         return nonzero(condition, as_tuple=True)
+    if condition.dtype is dtypes.uint8:  # torch still takes a uint8 condition, with its deprecation warning
+        warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a future "
+             "version of PyTorch. Use a boolean condition instead.")
+        condition = condition != 0
     if condition.dtype is not dtypes.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{condition.dtype.name.capitalize()}")
@@ -462,5 +498,17 @@ FUNCTIONS |= {  # (square and relu replace their table forms: torch's bool rules
     "arccosh": FUNCTIONS["acosh"], "arctanh": FUNCTIONS["atanh"],
 }
 
+
+_LDEXP = FUNCTIONS["ldexp"]
+
+
+def ldexp(input, other, *, out: Tensor | None = None) -> Tensor:
+    """torch.ldexp: input * 2**other; a complex operand takes torch's composite (mul by pow), the kernel is real."""
+    if any(isinstance(a, Tensor) and a.is_complex() for a in (input, other)):
+        return FUNCTIONS["mul"](input, pow(2.0, other), out=out)
+    return _LDEXP(input, other, out=out)
+
+
+FUNCTIONS["ldexp"] = ldexp
 
 INF = math.inf

@@ -18,7 +18,7 @@ from ..cuda.array import CudaArray
 from ..dtypes import _FROM_NP
 from ..kernels.cpu import complex as KC
 from ..kernels.cpu import reduce as K
-from ..tensor import Tensor
+from ..tensor import Tensor, _index_arg
 from ._util import EXACT, call_out, check_tensor, normalize_dims, takes_out
 from .elementwise import TENSOR_TYPES
 
@@ -94,9 +94,8 @@ def _plan(x: Tensor, dim, keepdim: bool, op: str):
         return x3, (d,), shape[:d] + ((1,) if keepdim else ()) + shape[d + 1:]
     from .shape import _check_unique_dims
 
-    _check_unique_dims(dim, n)
-    dims = normalize_dims(None if (dim is None or dim == ()) or (isinstance(dim, list | tuple) and len(dim) == 0)
-                          else dim, n, op)
+    _check_unique_dims(dim, n, op)
+    dims = normalize_dims(None if _all_dims(dim) else dim, n, op)
     shape = arr.shape
     if dims and dims == tuple(range(dims[0], dims[-1] + 1)):
         outer = math.prod(shape[:dims[0]])
@@ -121,9 +120,8 @@ def _plan_generic(arr, dim, keepdim: bool, op: str):
     from .shape import _check_unique_dims
 
     n = arr.ndim
-    _check_unique_dims(dim, n)
-    dims = normalize_dims(None if (dim is None or dim == ()) or (isinstance(dim, list | tuple) and len(dim) == 0)
-                          else dim, n, op)
+    _check_unique_dims(dim, n, op)
+    dims = normalize_dims(None if _all_dims(dim) else dim, n, op)
     if n == 0:
         dims = ()  # a 0-d tensor accepts dim 0 / -1 and reduces its one element
     shape = arr.shape
@@ -536,8 +534,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
             return res
     check_tensor(input, "prod")
     check_out_matches_dtype(out, dtype)
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
-        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    if dim is not None:
+        dim = _index_arg(dim, "prod")
     x = _cast_input(input, dtype)
     if x.is_complex() and needs_graph(input):
         raise NotImplementedError("prod: the derivative for complex tensors is not implemented in ntorch")
@@ -684,7 +682,7 @@ def _first_zero_signs(res: Tensor, input: Tensor, dim) -> None:
 def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amax")
     _check_out_dtype(out, "amax", input.dtype)
-    dim = None if dim == () else dim
+    dim = None if _all_dims(dim) else dim
     _check_nonempty(input, dim, "amax")
     res = _run("amax", input, dim, keepdim, input.dtype)
     _first_zero_signs(res, input, dim)
@@ -696,7 +694,7 @@ def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
 def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amin")
     _check_out_dtype(out, "amin", input.dtype)
-    dim = None if dim == () else dim
+    dim = None if _all_dims(dim) else dim
     _check_nonempty(input, dim, "amin")
     res = _run("amin", input, dim, keepdim, input.dtype)
     _first_zero_signs(res, input, dim)
@@ -718,8 +716,7 @@ def _max_min(op: str, input: Tensor, dim=None, keepdim: bool = False):
         if input._requires_grad:  # (_track's own check, without building its arguments)
             _track(f"{op.capitalize()}Backward1", _amax_backward, input, (res,), (input, res), None, False)
         return res
-    if not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    dim = _index_arg(dim, op)
     _check_nonempty(input, dim, op)
     vals, idx = _run("max.dim" if op == "max" else "min.dim", input, dim, keepdim, input.dtype, nout=2,
                      out_dtypes=(input.dtype, dtypes.int64))
@@ -835,8 +832,8 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None 
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     check_tensor(input, op)
-    if dim is not None and type(dim) is not int and (isinstance(dim, bool) or not isinstance(dim, int | np.integer)):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    if dim is not None:
+        dim = _index_arg(dim, op)
     if input.dtype is dtypes.bool:
         raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None and input.numel() == 0:
@@ -1011,7 +1008,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Tensor | 
     p = float(p)
     if (p < 0 or p == math.inf) and x.numel() == 0:
         ptxt = f"{p:g}"
-        if dim is None or dim == () or dim == []:
+        if _all_dims(dim):
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on an empty tensor because the "
                                "operation does not have an identity")
         for d in normalize_dims(dim, x.ndim, "norm"):

@@ -23,7 +23,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd import grad_mode, inplace
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import scan as K
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _index_arg, _wrap_dim
 from ._util import check_tensor, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType, check_out_matches_dtype
@@ -64,10 +64,8 @@ def _compute_np(dt: dtypes.dtype):
 
 
 def _as_3d(x: Tensor, dim, op: str, cdt) -> tuple[np.ndarray, int]:
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
     arr = x._data
-    d = _wrap_dim(int(dim), arr.ndim, op)
+    d = _wrap_dim(_index_arg(dim, op), arr.ndim, op)
     shape = arr.shape if arr.ndim else (1,)
     x3 = np.ascontiguousarray(arr, cdt).reshape(math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:]))
     return x3, d
@@ -75,9 +73,7 @@ def _as_3d(x: Tensor, dim, op: str, cdt) -> tuple[np.ndarray, int]:
 
 def _three(arr, dim, op: str) -> tuple[tuple, int]:
     """((outer, n, inner), normalised dim) of a scan of arr along dim (a 0-d array scans as (1,))."""
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
-    d = _wrap_dim(int(dim), arr.ndim, op)
+    d = _wrap_dim(_index_arg(dim, op), arr.ndim, op)
     shape = arr.shape if arr.ndim else (1,)
     return (math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:])), d
 
@@ -267,6 +263,11 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -
 
 def _inplace(op: str):
     def method(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+        if dtype is not None and dtypes.as_dtype(dtype) is not self.dtype:
+            from ..nn.functional import _cpp_name
+
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {_cpp_name(self.dtype)} and output tensor dtype "
+                               f"{_cpp_name(dtypes.as_dtype(dtype))} should match")
         if self.dtype is dtypes.bool:  # torch's in-place scan writes through its out= kernel, which has no bool
             raise NotImplementedError(f"\"{op}_out_{self.device.type}\" not implemented for 'Bool'")
         if inplace.involved(self):

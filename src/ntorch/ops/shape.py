@@ -8,7 +8,7 @@ from .. import _arrays, dtypes, layouts
 from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..tensor import Size, Tensor, _contiguous_strides, _wrap_dim
-from ._util import normalize_dims
+from ._util import _dim_list_item, normalize_dims
 
 _GRAD = grad_mode.STATE
 
@@ -105,12 +105,12 @@ def _view_strides(old_shape, old_strides, new_shape):
     return new_strides
 
 
-def _check_unique_dims(dim, ndim: int) -> None:
+def _check_unique_dims(dim, ndim: int, op: str = "") -> None:
     """torch's error for a dim listed twice (checked before normalize_dims, whose message differs)."""
     if isinstance(dim, tuple | list):
         seen = set()
-        for d in dim:
-            w = _wrap_dim(d, ndim, "")
+        for i, d in enumerate(dim):
+            w = _wrap_dim(_dim_list_item(d, op, i), ndim, op)
             if w in seen:
                 raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
             seen.add(w)
@@ -317,8 +317,8 @@ def permute(self: Tensor, *dims) -> Tensor:
 
 
 def movedim(self: Tensor, source, destination) -> Tensor:
-    src = (source,) if isinstance(source, int) else tuple(source)
-    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    src = (source,) if isinstance(source, int | Tensor) else tuple(source)
+    dst = (destination,) if isinstance(destination, int | Tensor) else tuple(destination)
     n = self._data.ndim
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
@@ -411,7 +411,9 @@ def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
             and not (_GRAD.enabled and self._requires_grad):  # the whole tensor of a contiguous CPU tensor: a view
         return self._view_of(arr.reshape(-1))
     n = self._data.ndim
-    if n == 0:
+    if n == 0:  # (dims 0 and -1 only, as torch)
+        _wrap_dim(start_dim, 0, "flatten")
+        _wrap_dim(end_dim, 0, "flatten")
         return reshape(self, 1)
     s = _wrap_dim(start_dim, n, "flatten")
     e = _wrap_dim(end_dim, n, "flatten")

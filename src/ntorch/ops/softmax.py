@@ -19,7 +19,7 @@ from ..cuda.array import CudaArray
 from ..cuda.array import empty_checked as _cuda_empty
 from ..kernels.cpu import softmax as K
 from ..kernels.cpu.elementwise import to_half
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _index_arg, _wrap_dim
 from ._util import EXACT, call_out, check_tensor, warn
 
 for _op in ("softmax", "log_softmax"):
@@ -164,9 +164,7 @@ def _softmax(op: str, input: Tensor, dim, _stacklevel, dtype) -> Tensor:
         return _track(op, input, Tensor._wrap(softmax_array(arr, d, op == "log_softmax", op)), d)
     if dim is None:
         dim = _implicit_dim(op, input.ndim, _stacklevel + 1)
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
-    d = _wrap_dim(int(dim), input.ndim, op)
+    d = _wrap_dim(_index_arg(dim, op), input.ndim, op)
     arr = input._data
     if dtype is not None:
         if not isinstance(dtype, dtypes.dtype):

@@ -31,7 +31,7 @@ import numpy as np
 from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import sort as K
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _index_arg, _wrap_dim
 from ._util import call_out, check_tensor, is_scalar, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType
@@ -211,9 +211,8 @@ def _codec(dt: dtypes.dtype):
 # ------------------------------------------------------------------------------------------------------------
 # layout: the dim to sort along becomes the last axis of a C-contiguous (rows, n) array
 # ------------------------------------------------------------------------------------------------------------
-def _check_dim(dim, op: str) -> None:
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+def _check_dim(dim, op: str) -> int:
+    return _index_arg(dim, op)
 
 
 def _rows(x: Tensor, dim: int, op: str):
@@ -223,8 +222,7 @@ def _rows(x: Tensor, dim: int, op: str):
     if type(dim) is int and -n <= dim < n:  # the common case, without the general checks
         d = dim + n if dim < 0 else dim
     else:
-        _check_dim(dim, op)
-        d = _wrap_dim(int(dim), n, op)
+        d = _wrap_dim(_check_dim(dim, op), n, op)
     if n == 0:
         return _arrays.reshape(arr, (1, 1)), 0, (1,)
     if d == n - 1:  # already last (the common case): no transpose
@@ -815,7 +813,7 @@ def _cuda_unique(input: Tensor, return_inverse: bool, return_counts: bool, conse
 
 def _unique_dim(codec, input: Tensor, dim, return_inverse: bool, return_counts: bool, consecutive: bool):
     op = "unique_consecutive" if consecutive else "unique"
-    _check_dim(dim, op)
+    dim = _check_dim(dim, op)
     arr = input._data
     if arr.ndim == 0:  # torch's unique_dim does not treat a 0-d tensor as 1-d
         raise IndexError(f"Dimension specified as {int(dim)} but tensor has no dimensions")
@@ -926,6 +924,9 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         raise RuntimeError(f"{op}: boundaries tensor should be 1 dimension or the first N-1 dimensions of "
                            f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
                            f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
+    if sorted_sequence.dtype.is_complex or vdt.is_complex:  # torch has no complex kernel (no order on complex)
+        cdt = sorted_sequence.dtype if sorted_sequence.dtype.is_complex else vdt
+        raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for '{dtypes.torch_name(cdt)}'")
     if sorted_sequence.dtype is dtypes.bool and vdt is dtypes.bool:  # torch compares in the promoted dtype
         raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     kdt = vdt if sorted_sequence.dtype is dtypes.bool else sorted_sequence.dtype

@@ -244,7 +244,8 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
     """(hist, bin_edges) as np.histogram: `bins` equal bins over range (default input's min..max), or the
     given edges; the last bin includes its right edge."""
     check_tensor(input, "histogram")
-    if not input.is_floating_point():
+    if input.dtype not in (dtypes.float32, dtypes.float64) and (input.numel() or not input.is_floating_point()):
+        # torch's histogramdd kernel: float and double only (an empty float16 input never reaches it)
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     hist, edges = _histogram_dd(input.reshape(-1, 1), [bins], [range], weight, density, "histogram")
     return histogram_result(hist, edges[0])
@@ -257,7 +258,7 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight: Tensor | None = N
     check_tensor(input, "histogramdd")
     if input.ndim < 2:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
-    if not input.is_floating_point():
+    if input.dtype not in (dtypes.float32, dtypes.float64):
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     d = input.shape[-1]
     bins = [bins] * d if isinstance(bins, int) else list(bins)
@@ -272,7 +273,9 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight: Tensor | None = N
 
 
 def _dx_along(y: Tensor, x: Tensor, dim: int) -> Tensor:
-    """The spacings of sample points x along y's dim (x 1-D, or broadcastable to y)."""
+    """The spacings of sample points x along y's dim (x 1-D, or broadcastable to y: fewer dims are leading 1s)."""
+    if 1 < x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + tuple(x.shape))
     if x.ndim == 1:
         dx = x[1:] - x[:-1]
         shape = [1] * y.ndim
@@ -303,12 +306,12 @@ def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
     if isinstance(x, Tensor):
         if dx is not None:
             raise TypeError("trapezoid() received an invalid combination of arguments: x and dx")
-        if y.shape[d] == 0:
-            return y.sum(d)
+        if y.shape[d] == 0:  # torch's zeros_like_except: y's dtype (a sum would widen integers)
+            return y.sum(d).to(y.dtype)
         return (_dx_along(y, x, d) * _pairs(y, d)).sum(d) / 2
     spacing = 1 if dx is None else dx if x is None else x
     if y.shape[d] == 0:
-        return y.sum(d)
+        return y.sum(d).to(y.dtype)
     return (y.sum(d) - (y.select(d, 0) + y.select(d, -1)) * 0.5) * spacing
 
 
@@ -322,8 +325,8 @@ def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor
     check_tensor(y, "cumulative_trapezoid")
     _no_bool("cumulative_trapezoid", y, x)
     d = _wrap_dim(dim, y.ndim, "cumulative_trapezoid")
-    if y.shape[d] == 0:
-        return y.narrow(d, 0, 0) * 1
+    if y.shape[d] == 0:  # torch's empty (spacing / 2) * (left + right): integers give the default float dtype
+        return y.narrow(d, 0, 0) * 0.5
     if isinstance(x, Tensor):
         return (_dx_along(y, x, d) * _pairs(y, d) / 2).cumsum(d)
     spacing = 1 if dx is None else dx if x is None else x

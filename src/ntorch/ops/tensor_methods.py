@@ -314,6 +314,9 @@ PROPERTIES.update(tensor_legacy.PROPERTIES)
 def _adjoint(self: Tensor) -> Tensor:
     """The conjugate transpose of the last two dims (a view for real tensors; a copy for complex ones, since
     ntorch's conj() copies)."""
+    if self.ndim == 0:  # torch 2.13 still takes a 0-d tensor, with its deprecation warning
+        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return self.conj() if self.dtype.is_complex else self[...]
     if self.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                            f"{self.ndim}-D tensor.")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import layouts
+from ..tensor import _index_arg
 from . import creation
 
 
 def _window(name: str, window_length: int, periodic: bool, values, dtype, device, requires_grad: bool,
             layout=None, pin_memory: bool = False):
     layouts.check_factory_args(name, layout, pin_memory)
+    window_length = _index_arg(window_length, name, "window_length")
     if window_length < 0:
         raise RuntimeError(f"{name} requires non-negative window_length, got window_length={window_length}")
     dt = creation._dt(dtype)
