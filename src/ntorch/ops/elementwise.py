@@ -803,7 +803,7 @@ def _flat_of(t: Tensor):
         arr = t._data
         if type(arr) is not np.ndarray or not arr.flags.c_contiguous:  # CUDA tensors take the general path
             return None
-        flat = t._flat = arr.reshape(-1)
+        flat = t._flat = arr.ravel()  # (a view: arr is C-contiguous; ravel costs half of reshape(-1))
     return flat
 
 
@@ -852,7 +852,8 @@ def _apply_fast(name: str, operands: tuple):
         return None
     serial, parallel, res_dtype = entry
     n = flat_a.shape[0]
-    flat = np.empty(n, res_dtype)
+    arr = np.empty(a._data.shape, res_dtype)
+    flat = arr.ravel()  # (a view of the fresh C-order result)
     fn = parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
     if other is None:
         fn(flat, flat_a)
@@ -860,9 +861,43 @@ def _apply_fast(name: str, operands: tuple):
         fn(flat, flat_a, other, operands[2])
     else:
         fn(flat, flat_a, other)
-    t = Tensor._wrap_result(flat.reshape(a._data.shape), flat)
+    t = Tensor._wrap_result(arr, flat)
     if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
         _record(name, operands, (), t)
+    return t
+
+
+def _apply_fast2(name: str, a, b):
+    """_apply_fast for a binary operator (`a + b`, `a > 2`): the same rules and kernels, without packing and
+    measuring an operand tuple (None when _apply_fast's other cases or the general path must run)."""
+    if type(a) not in TENSOR_TYPES or codegen.DEBUG:
+        return None
+    flat_a = a._flat
+    if flat_a is None:
+        return _apply_fast(name, (a, b))
+    tb = type(b)
+    if tb in TENSOR_TYPES:
+        other = b._flat
+        if other is None or other.dtype is not flat_a.dtype or b._data.shape != a._data.shape:
+            return _apply_fast(name, (a, b))
+        scalar_type = None
+    elif tb is float or tb is int:
+        other, scalar_type = b, tb
+    else:
+        return None
+    entry = _FAST.get((name, flat_a.dtype, "aa" if scalar_type is None else "as", scalar_type), False)
+    if entry is False:
+        return _apply_fast(name, (a, b))
+    if entry is None:
+        return None
+    serial, parallel, res_dtype = entry
+    arr = np.empty(a._data.shape, res_dtype)
+    flat = arr.ravel()
+    (serial if flat_a.shape[0] < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else parallel)(
+        flat, flat_a, other)
+    t = Tensor._wrap_result(arr, flat)
+    if a._requires_grad or (scalar_type is None and b._requires_grad):
+        _record(name, (a, b), (), t)
     return t
 
 
