@@ -35,7 +35,7 @@ from .ops import (
 )
 from .ops import complex as complex_ops
 from .ops._util import number_arg
-from .ops.elementwise import _apply_fast2, apply, apply_inplace
+from .ops.elementwise import _apply_fast2, _apply_inplace_fast2, apply, apply_inplace
 from .tensor import Tensor
 
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
@@ -104,7 +104,11 @@ def _inplace(name: str, params_from=None):
     tensor_only = name in pointwise.TENSOR_ONLY or name in ("gcd", "lcm")  # (name's rules, decided once)
     is_sub, takes_alpha, kernel_dtypes = name == "sub", name in ("add", "sub"), name in pointwise.TORCH_KERNEL
 
+    plain = not is_sub and not kernel_dtypes  # (no check before the kernel for a same-dtype tensor operand)
+
     def method(self, other, **kw):
+        if plain and not kw and _apply_inplace_fast2(name, self, other):
+            return self
         if tensor_only and not isinstance(other, Tensor):
             # as torch's Tensor-only signature
             raise TypeError(f"{name}_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")

@@ -1298,6 +1298,26 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple, params: tuple = 
     return True
 
 
+def _apply_inplace_fast2(name: str, self: Tensor, o) -> bool:
+    """_apply_inplace_fast for `self.op_(tensor)` whose operands already have their flat views (the common
+    `a.add_(b)`): the same rules and kernels, with fewer calls; False sends the call on to apply_inplace."""
+    flat = self._flat
+    if flat is None or type(o) not in TENSOR_TYPES or codegen.DEBUG:
+        return False
+    other = o._flat
+    if other is None or other.dtype is not flat.dtype or o._data.shape != self._data.shape or (
+            grad_mode.STATE.enabled and (self._requires_grad or o._requires_grad or (
+                self._base is not None and self._base._requires_grad))) or np.may_share_memory(flat, other):
+        return False
+    entry = _FAST_INPLACE.get((name, flat.dtype, "aa", None, 0), False)
+    if entry is False or entry is None:
+        return False
+    (entry[0] if flat.shape[0] < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else entry[1])(flat, other)
+    store = self._store
+    (store if store is not None else self._storage()).version += 1  # (_bump_version, inlined)
+    return True
+
+
 def apply_inplace(name: str, self: Tensor, *others, params: tuple = ()) -> Tensor:
     """In-place form: compute, check the result can be cast to self's dtype and shape, write back."""
     if _apply_inplace_fast(name, self, others, params):
