@@ -150,7 +150,32 @@ def _fast_entry(key: tuple):
     dt = _FROM_NP.get(np_dtype)
     if dt is None or (op, "cpu", dt) not in dispatch._REGISTRY:
         return None
-    return K.contig_entry(dispatch.lookup(op, "cpu", dt), np_dtype, out_nps, *extra)
+    return _direct(K.contig_entry(dispatch.lookup(op, "cpu", dt), np_dtype, out_nps, *extra), np_dtype, out_nps)
+
+
+def _direct(e, in_np: np.dtype, out_nps: tuple):
+    """The contiguous entry e with its kernel (e[1], a Numba dispatcher) swapped for the compiled overload that
+    its calls select: e[0] always passes the same argument types (a C-contiguous, aligned, writeable flat input,
+    fresh flat outputs, Python ints, e's own constants; the callers check the input's flags), so the dispatcher's
+    per-call type resolution (a quarter of a small reduction's time) can be done once, here, on a sample call.
+    e unchanged where the sample does not find one overload."""
+    if e is None:
+        return None
+    calls: list = []
+    spy = (e[0], lambda *args: calls.append(args), *e[2:])
+    kernel = e[1]
+    try:
+        e[0](spy, np.zeros(2, in_np if e[5] is None else e[5]), 1, 2, 1, *(np.empty(1, d) for d in out_nps),
+             *((None,) if len(out_nps) == 1 else ()))
+        if len(calls) != 1:
+            return e
+        kernel(*calls[0])  # compiles (or loads) the overload these types select
+        compiled = kernel.overloads.get(tuple(kernel.typeof_pyval(a) for a in calls[0]))
+    except Exception:  # (a kernel or Numba without these hooks: keep the dispatcher)
+        return e
+    if compiled is None or not callable(getattr(compiled, "entry_point", None)):
+        return e
+    return (e[0], compiled.entry_point, *e[2:])
 
 
 def _run_small(op: str, x: Tensor, arr: np.ndarray, dim, keepdim: bool, out_nps: tuple, extra: tuple):
@@ -198,7 +223,7 @@ def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, n
         return _run_cuda(op, x, dim, keepdim, out_dt, *extra, nout=nout, out_dtypes=out_dtypes)
     if 0 < arr.size <= K.SMALL_MAX and (dim is None or type(dim) is int):
         f = arr.flags
-        if f.c_contiguous and f.writeable:
+        if f.c_contiguous and f.writeable and f.aligned:  # (the types _direct's entries were resolved for)
             if nout == 1:
                 out_nps = (out_dt.np,)
             elif out_dtypes:
@@ -754,14 +779,14 @@ def _whole(op: str, x) -> Tensor | None:
     if type(arr) is not np.ndarray:
         return None
     size = arr.size
-    if not 0 < size <= K.SMALL_MAX:
+    if not 0 < size <= _SMALL_MAX:
         return None
     f = arr.flags
-    if not (f.c_contiguous and f.writeable):
+    if not (f.c_contiguous and f.writeable and f.aligned):
         return None
-    key = (op, arr.dtype)
-    w = _WHOLE.get(key)
+    w = _WHOLE.get((op, arr.dtype))
     if w is None:
+        key = (op, arr.dtype)
         out_np = _ARG_NP if op in ("argmax", "argmin") else arr.dtype  # (prod: the dtypes with entries keep theirs)
         fkey = (op, arr.dtype, (out_np,), ())
         e = _FAST.get(fkey, False)
@@ -773,15 +798,17 @@ def _whole(op: str, x) -> Tensor | None:
         return None
     flat = x._flat
     if flat is None:
-        flat = x._flat = arr.reshape(-1)
+        flat = x._flat = arr.ravel()
     if e[5] is not None:
         flat = flat.view(e[5])
-    o = np.empty(1, out_np)
-    e[0](e, flat, 1, size, 1, o, None)
-    return Tensor._wrap(o.reshape(()))
+    o = np.empty((), out_np)
+    o1 = o.ravel()  # (the kernel's 1-element output: a view of the 0-d result)
+    e[0](e, flat, 1, size, 1, o1, None)
+    return Tensor._wrap_result(o, o1)
 
 
 _WHOLE: dict = {}  # (op, NumPy dtype) -> (the _FAST entry, output NumPy dtype)
+_SMALL_MAX = K.SMALL_MAX
 
 
 def _along(op: str, x, dim: int, keepdim: bool):
@@ -794,7 +821,7 @@ def _along(op: str, x, dim: int, keepdim: bool):
     if type(arr) is not np.ndarray or not 0 < arr.size <= K.SMALL_MAX:
         return None
     f = arr.flags
-    if not (f.c_contiguous and f.writeable):
+    if not (f.c_contiguous and f.writeable and f.aligned):
         return None
     return _run_small(op, x, arr, dim, keepdim, (arr.dtype, _ARG_NP) if op.endswith(".dim") else (_ARG_NP,), ())
 _ARG_NP = np.dtype(np.int64)
@@ -826,6 +853,12 @@ def _extreme(op: str, input: Tensor, dim, keepdim: bool, other, out):
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    if dim is None and other is None and out is None:  # (_extreme's first case, without its call)
+        res = _whole("amax", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("MaxBackward1", _amax_backward, input, (res,), (input, res), None, False)
+            return res
     return _extreme("max", input, dim, keepdim, other, out)
 
 
