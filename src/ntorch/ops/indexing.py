@@ -1564,8 +1564,10 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
             if entry is not None:  # (checked when the entry was made): _run_gather_small, inlined
                 meta, mul, low, size = entry
                 arr = np.empty(i.shape, x.dtype)
-                flag, bad = K.gather_nd(_bits(x.reshape(-1)), 0, i.reshape(-1), 0, mul, low, size,
-                                        _bits(arr.reshape(-1)), meta)
+                bits = _BITS[x.itemsize]  # (_bits, inlined; the arrays are C-contiguous: ravel is a view)
+                xf = input._flat
+                flag, bad = K.gather_nd((x.ravel() if xf is None else xf).view(bits), 0, i.ravel(), 0, mul, low,
+                                        size, arr.ravel().view(bits), meta)
                 if flag:
                     d = _wrap_dim(dim, x.ndim, "gather")
                     raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x.shape[d]}")
@@ -1577,6 +1579,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         node = record("GatherBackward0", _gather_backward, (input,), (res,))
         node.shape, node.dim, node.index = tuple(input.shape), _wrap_dim(dim, input.ndim, "gather"), index
     return res
+
+
+gather.cuda_complete = True  # (its CUDA path is whole: no cuda_pending wrapper)
 
 
 def _gather_backward(c, g: Tensor) -> Tensor:
