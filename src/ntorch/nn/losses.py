@@ -955,6 +955,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _record_linear(input, weight, bias, res)
 
 
+linear.cuda_complete = True  # (its CUDA path is whole: no cuda_pending wrapper)
+
+
 def _record_linear(input: Tensor, weight: Tensor, bias: Tensor | None, res: Tensor) -> Tensor:
     """res, with linear's node when an input requires grad."""
     if needs_graph(input, weight, bias):
@@ -979,8 +982,9 @@ def _linear_small_cpu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Ten
     out = _mm_small_weight(x.reshape(-1, x.shape[-1]) if lead else x, w)
     if bias is not None:
         np.add(out, b, out=out)
-    res = Tensor._wrap(out.reshape(*lead, w.shape[0]) if lead else out)
-    if needs_graph(input, weight, bias):
+    res = Tensor._wrap(out.reshape(*lead, w.shape[0])) if lead else Tensor._wrap_result(out, None)
+    if grad_mode.STATE.enabled and (input._requires_grad or weight._requires_grad or (
+            bias is not None and bias._requires_grad)):  # (needs_graph, inlined)
         # (N-D input: one node for torch's view -> addmm -> view, named after the product)
         node = record("AddmmBackward0" if bias is not None else "MmBackward0", _linear_backward,
                       (input, weight, bias), (res,), (input, weight))

@@ -203,7 +203,16 @@ def _new_dim_strides(arr, np_index: tuple, view):
 def getitem(self: Tensor, index) -> Tensor:
     """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
     arr = self._data
-    if (type(arr) is np.ndarray or type(arr) is CudaArray) and not needs_graph(self):  # (CudaArray: the same views)
+    grad = self._requires_grad and grad_mode.STATE.enabled  # (needs_graph(self))
+    if type(index) is Tensor and type(arr) is np.ndarray and arr.ndim:
+        i = index._data
+        if type(i) is np.ndarray and i.dtype == _INT64_NP and i.ndim:  # x[index tensor]: _advanced_getitem's first case
+            res = Tensor._wrap(_take_rows(arr, i))
+            if grad:
+                node = record("IndexBackward0", _index_backward, (self,), (res,))
+                node.shape, node.index = arr.shape, (index,)
+            return res
+    if (type(arr) is np.ndarray or type(arr) is CudaArray) and not grad:  # (CudaArray: the same views)
         np_index = _simple_index(arr.shape, index)
         if np_index is not None:
             return self._view_of(arr[np_index])
@@ -935,12 +944,15 @@ def _numpy_take_ok(x: np.ndarray, d: int, n_index: int) -> bool:
     return out_size <= _SMALL or (run >= _RUN and x.flags.c_contiguous and _threads_for(out_size) == 1)
 
 
+_INT64_NP = np.dtype(np.int64)
+
+
 def _take_rows(x: np.ndarray, i: np.ndarray) -> np.ndarray:
     """x[i] for an int64 index tensor i: rows of x along dim 0."""
     n = x.shape[0]
     if _numpy_take_ok(x, 0, i.size):
         try:
-            return np.take(x, i, axis=0)
+            return x.take(i, 0)  # (np.take's own work, without its Python-level wrapper)
         except IndexError:
             raise IndexError(f"index {_first_bad(i, n)} is out of bounds for dimension 0 with size {n}") from None
     buf, base, st = _buffer(x)
