@@ -960,6 +960,34 @@ def _apply_fast_given(name: str, operands: tuple, compute: dtypes.dtype):
     return t
 
 
+def _where_fast(condition: Tensor, a: Tensor, b: Tensor):
+    """_apply_fast_given("where", ...) for a bool mask and two tensors of one dtype (pointwise.where checked that),
+    all C-contiguous of one shape with their flat views cached: the kernel _apply_fast_given chose for them, without
+    its general operand loop. None sends the call on to _apply_fast_given."""
+    fc, fa, fb = condition._flat, a._flat, b._flat
+    if fc is None or fa is None or fb is None or codegen.DEBUG:
+        return None
+    shape = a._data.shape
+    if condition._data.shape != shape or b._data.shape != shape:
+        return None
+    entry = _FAST_GIVEN.get(("where", _NP_NAMES.get(fa.dtype), "aaa"))
+    if entry is None:
+        return None
+    serial, parallel, res_np = entry
+    arr = np.empty(shape, res_np)
+    flat = arr.ravel()
+    n = fa.shape[0]
+    if n:
+        (serial if n < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else parallel)(flat, fc, fa, fb)
+    t = Tensor._wrap_result(arr, flat)
+    if a._requires_grad or b._requires_grad or condition._requires_grad:
+        _record("where", (condition, a, b), (), t)
+    return t
+
+
+_NP_NAMES = {d.np: d.name for d in dtypes.ALL_DTYPES}  # NumPy dtype -> ntorch dtype name (_FAST_GIVEN's keys)
+
+
 _VECTOR_PLANS: dict = {}  # (shape a, shape b) -> (out shape, z, outer, mid, inner) or None
 
 

@@ -11,7 +11,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar, number_arg, takes_out
-from .elementwise import OP_BY_NAME, TENSOR_TYPES, _apply_fast_given, _compute_dtype, apply, apply_inplace
+from .elementwise import OP_BY_NAME, TENSOR_TYPES, _apply_fast_given, _compute_dtype, _where_fast, apply, apply_inplace
 
 UNARY = [
     "neg", "abs", "sign", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
@@ -299,7 +299,9 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
         arr = input._data
         if condition._data.dtype == _NP_BOOL and arr.dtype == other._data.dtype and type(arr) is np.ndarray:
             # the common call (a bool mask, two tensors of one dtype): the checks below pass; apply's fast path
-            res = _apply_fast_given("where", (condition, input, other), dtypes._FROM_NP[arr.dtype])
+            res = _where_fast(condition, input, other)
+            if res is None:
+                res = _apply_fast_given("where", (condition, input, other), dtypes._FROM_NP[arr.dtype])
             if res is not None:
                 return res
     check_tensor(condition, "where", "condition")
