@@ -254,7 +254,7 @@ def _cat_fast(tensors, dim: int) -> Tensor | None:
         if type(t) is not Tensor and not isinstance(t, Tensor):
             return None
         a = t._data
-        if type(a) is not np.ndarray or a.dtype != dt or a.ndim != nd:
+        if type(a) is not np.ndarray or (a.dtype is not dt and a.dtype != dt) or a.ndim != nd:
             return None
         numel += a.size
         arrays.append(a)
@@ -264,7 +264,7 @@ def _cat_fast(tensors, dim: int) -> Tensor | None:
         res = _CONCATENATE(arrays, dim)
     except ValueError:  # mismatched shapes: the checked path raises torch's error
         return None
-    return Tensor._wrap(res if res.flags.c_contiguous else np.ascontiguousarray(res))
+    return Tensor._wrap_result(res if res.flags.c_contiguous else np.ascontiguousarray(res), None)
 
 
 # np.concatenate without its __array_function__ dispatch (a fifth of its time on small inputs; the arrays here are

@@ -850,8 +850,9 @@ def _along(op: str, x, dim: int, keepdim: bool):
     f = arr.flags
     if not (f.c_contiguous and f.writeable and f.aligned):
         return None
-    return _run_small(op, x, arr, dim, keepdim, (arr.dtype, _ARG_NP) if op.endswith(".dim") else (_ARG_NP,), ())
+    return _run_small(op, x, arr, dim, keepdim, (arr.dtype, _ARG_NP) if op[-4:] == ".dim" else _ARG_OUT, ())
 _ARG_NP = np.dtype(np.int64)
+_ARG_OUT = (_ARG_NP,)
 
 
 # max / min: (whole-tensor reduction, its node, the dim form's node, the dim form's result type)
