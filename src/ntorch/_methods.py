@@ -35,7 +35,7 @@ from .ops import (
 )
 from .ops import complex as complex_ops
 from .ops._util import number_arg
-from .ops.elementwise import _apply_fast, apply, apply_inplace
+from .ops.elementwise import _apply_fast2, _apply_inplace_fast2, apply, apply_inplace
 from .tensor import Tensor
 
 # modules whose METHODS table adds Tensor methods (ntorch/__init__.py binds their FUNCTIONS)
@@ -83,7 +83,7 @@ def _fast(name: str, slow):
     """An operator method that tries the small-tensor fast path before the general op."""
 
     def method(self, other):
-        res = _apply_fast(name, (self, other))
+        res = _apply_fast2(name, self, other)
         return res if res is not None else slow(self, other)
 
     method.__name__ = slow.__name__
@@ -94,7 +94,7 @@ def _fast_reflected(name: str, slow):
     """For commutative ops, `2 * t` can use the same fast path as `t * 2`."""
 
     def method(self, other):
-        res = _apply_fast(name, (self, other))
+        res = _apply_fast2(name, self, other)
         return res if res is not None else slow(other, self)
 
     return method
@@ -104,7 +104,11 @@ def _inplace(name: str, params_from=None):
     tensor_only = name in pointwise.TENSOR_ONLY or name in ("gcd", "lcm")  # (name's rules, decided once)
     is_sub, takes_alpha, kernel_dtypes = name == "sub", name in ("add", "sub"), name in pointwise.TORCH_KERNEL
 
+    plain = not is_sub and not kernel_dtypes  # (no check before the kernel for a same-dtype tensor operand)
+
     def method(self, other, *args, **kw):
+        if plain and not kw and not args and _apply_inplace_fast2(name, self, other):
+            return self
         if args:  # torch's deprecated add_/sub_(alpha, other)
             if not takes_alpha:
                 raise TypeError(f"{name}_() takes 1 positional argument but {1 + len(args)} were given")

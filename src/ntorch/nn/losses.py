@@ -50,8 +50,13 @@ def _reduction(size_average, reduce, reduction: str, stacklevel: int = 3) -> str
 
 def _compute(arr: np.ndarray, dt: np.dtype | None = None) -> np.ndarray:
     """arr as a C-contiguous array of the compute dtype (dt, or arr's), float16/bfloat16 widened to float32."""
+    if dt is None and type(arr) is np.ndarray and arr.ndim and arr.dtype in _NATIVE_NP and arr.flags.c_contiguous:
+        return arr  # (already what ascontiguousarray would return)
     dt = np.dtype(dt or arr.dtype)
     return np.ascontiguousarray(arr, dtype=dtypes.compute_np(dt))
+
+
+_NATIVE_NP = (np.dtype(np.float32), np.dtype(np.float64))  # compute dtypes of their own
 
 
 def _scalar(value: float, dt: np.dtype) -> Tensor:
@@ -102,23 +107,24 @@ def _class_weight(weight: Tensor | None, n_classes: int, dt: dtypes.dtype, prefi
 def _check_class_target(input: Tensor, target: Tensor) -> tuple:
     """torch's nll_loss_nd checks; returns (N, C, D, per-element output shape)."""
     x, t = input._data.shape, target._data.shape
-    if input.ndim < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if input.ndim != 1 and (target.ndim == 0 or x[0] != t[0]):
+    xn, tn = len(x), len(t)  # (the ndims, without the property calls)
+    if xn < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {xn})")
+    if xn != 1 and (tn == 0 or x[0] != t[0]):
         raise ValueError(f"Expected input batch_size ({x[0]}) to match target batch_size "
-                         f"({t[0] if target.ndim else 0}).")
-    if input.ndim <= 2:
-        if target.ndim > 1:
+                         f"({t[0] if tn else 0}).")
+    if xn <= 2:
+        if tn > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if input.ndim == 1:
-            if target.ndim == 1 and t[0] != 1:
+        if xn == 1:
+            if tn == 1 and t[0] != 1:
                 raise RuntimeError(f"size mismatch (got input: {list(x)} , target: {list(t)}")
             return 1, x[0], 1, ()
         return x[0], x[1], 1, (x[0],)
-    if input.ndim == 4:
-        if target.ndim != 3:
+    if xn == 4:
+        if tn != 3:
             raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of "
-                               f"dimension: {target.ndim}")
+                               f"dimension: {tn}")
         if tuple(t) != (x[0], *x[2:]):
             raise RuntimeError(f"size mismatch (got input: {list(x)} , target: {list(t)}")
     elif tuple(t[1:]) != tuple(x[2:]):
@@ -127,9 +133,12 @@ def _check_class_target(input: Tensor, target: Tensor) -> tuple:
 
 
 def _class_target(target: Tensor, n: int, d: int) -> np.ndarray:
-    if target.dtype not in (dtypes.int64, dtypes.uint8):
+    if target._data.dtype not in _CLASS_TARGET_NP:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dtypes.torch_name(target.dtype)}")
     return np.ascontiguousarray(target._data, dtype=np.int64).reshape(n, d)
+
+
+_CLASS_TARGET_NP = (np.dtype(np.int64), np.dtype(np.uint8))
 
 
 def _raise_bad_target(t: np.ndarray, bad: int) -> None:
@@ -283,20 +292,21 @@ def _cross_entropy_indices(input, target, weight, ignore_index, reduction, smoot
     if input.is_cuda:
         return cuda_losses.class_loss("cross_entropy", input, target, weight, ignore_index, reduction,
                                       smoothing if smoothing > 0.0 else 0.0, n, c, d, shape)
-    w = _class_weight(weight, c, input.dtype)
+    dt = input.dtype
+    w = _class_weight(weight, c, dt)
     t = _class_target(target, n, d)
     smooth = smoothing > 0.0
     if d == 1:  # (N, C) or (C,): the fused rows kernel, no (N, C) temporary
         x = _compute(input._data).reshape(n, c)
         loss, sm, lse = np.empty(n, x.dtype), np.empty(n, x.dtype), np.empty(n, x.dtype)
-        kernel = dispatch.lookup("cross_entropy", "cpu", input.dtype)
+        kernel = dispatch.lookup("cross_entropy", "cpu", dt)
         totals = kernel(x, t.reshape(n), w, int(ignore_index), smooth, loss, sm, lse)
     else:
         logp = softmax_array(_compute(input._data), 1, True, "log_softmax").reshape(n, c, d)
         loss, sm = np.empty((n, d), logp.dtype), np.empty((n, d), logp.dtype)
         totals = dispatch.lookup("nll_loss", "cpu", input.dtype)(logp, t, w, int(ignore_index), smooth, loss, sm)
     _raise_bad_target(t, totals[0])
-    res = _finish_class(loss, sm, totals, reduction, smoothing if smooth else 0.0, c, input.dtype, shape)
+    res = _finish_class(loss, sm, totals, reduction, smoothing if smooth else 0.0, c, dt, shape)
     if needs_graph(input):
         node = _record_class(_cross_entropy_backward, input, res, t, w, ignore_index, reduction, totals[3],
                              smoothing if smooth else 0.0)
@@ -347,11 +357,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     reduction = _reduction(size_average, reduce, reduction)
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    same = tuple(input.shape) == tuple(target.shape)
-    if input.ndim == 0:
+    same = input._data.shape == target._data.shape
+    if input._data.ndim == 0:
         raise IndexError("Dimension specified as 1 but tensor has no dimensions" if same else
                          "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
-    if not input.dtype.is_floating_point:
+    if input._data.dtype.kind != "f" and not input.dtype.is_floating_point:  # (kind "f": NumPy's floats)
         last = input.ndim <= 2
         _float_input(input, "log_softmax_lastdim_kernel_impl" if last else "log_softmax_kernel_impl")
     if same:
@@ -951,6 +961,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _record_linear(input, weight, bias, res)
 
 
+linear.cuda_complete = True  # (its CUDA path is whole: no cuda_pending wrapper)
+
+
 def _record_linear(input: Tensor, weight: Tensor, bias: Tensor | None, res: Tensor) -> Tensor:
     """res, with linear's node when an input requires grad."""
     if needs_graph(input, weight, bias):
@@ -983,8 +996,9 @@ def _linear_small_cpu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Ten
     out = _mm_small_weight(x.reshape(-1, x.shape[-1]) if lead else x, w)
     if bias is not None:
         np.add(out, b, out=out)
-    res = Tensor._wrap(out.reshape(*lead, w.shape[0]) if lead else out)
-    if needs_graph(input, weight, bias):
+    res = Tensor._wrap(out.reshape(*lead, w.shape[0])) if lead else Tensor._wrap_result(out, None)
+    if grad_mode.STATE.enabled and (input._requires_grad or weight._requires_grad or (
+            bias is not None and bias._requires_grad)):  # (needs_graph, inlined)
         # (N-D input: one node for torch's view -> addmm -> view, named after the product)
         node = _record_linear_node(input, weight, bias, res)
         node.bias_shape = b.shape if bias is not None else None

@@ -803,7 +803,7 @@ def _flat_of(t: Tensor):
         arr = t._data
         if type(arr) is not np.ndarray or not arr.flags.c_contiguous:  # CUDA tensors take the general path
             return None
-        flat = t._flat = arr.reshape(-1)
+        flat = t._flat = arr.ravel()  # (a view: arr is C-contiguous; ravel costs half of reshape(-1))
     return flat
 
 
@@ -852,7 +852,8 @@ def _apply_fast(name: str, operands: tuple):
         return None
     serial, parallel, res_dtype = entry
     n = flat_a.shape[0]
-    flat = np.empty(n, res_dtype)
+    arr = np.empty(a._data.shape, res_dtype)
+    flat = arr.ravel()  # (a view of the fresh C-order result)
     fn = parallel if n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else serial
     if other is None:
         fn(flat, flat_a)
@@ -860,9 +861,43 @@ def _apply_fast(name: str, operands: tuple):
         fn(flat, flat_a, other, operands[2])
     else:
         fn(flat, flat_a, other)
-    t = Tensor._wrap_result(flat.reshape(a._data.shape), flat)
+    t = Tensor._wrap_result(arr, flat)
     if a._requires_grad or (scalar_type is None and other is not None and operands[1]._requires_grad):
         _record(name, operands, (), t)
+    return t
+
+
+def _apply_fast2(name: str, a, b):
+    """_apply_fast for a binary operator (`a + b`, `a > 2`): the same rules and kernels, without packing and
+    measuring an operand tuple (None when _apply_fast's other cases or the general path must run)."""
+    if type(a) not in TENSOR_TYPES or codegen.DEBUG:
+        return None
+    flat_a = a._flat
+    if flat_a is None:
+        return _apply_fast(name, (a, b))
+    tb = type(b)
+    if tb in TENSOR_TYPES:
+        other = b._flat
+        if other is None or other.dtype is not flat_a.dtype or b._data.shape != a._data.shape:
+            return _apply_fast(name, (a, b))
+        scalar_type = None
+    elif tb is float or tb is int:
+        other, scalar_type = b, tb
+    else:
+        return None
+    entry = _FAST.get((name, flat_a.dtype, "aa" if scalar_type is None else "as", scalar_type), False)
+    if entry is False:
+        return _apply_fast(name, (a, b))
+    if entry is None:
+        return None
+    serial, parallel, res_dtype = entry
+    arr = np.empty(a._data.shape, res_dtype)
+    flat = arr.ravel()
+    (serial if flat_a.shape[0] < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else parallel)(
+        flat, flat_a, other)
+    t = Tensor._wrap_result(arr, flat)
+    if a._requires_grad or (scalar_type is None and b._requires_grad):
+        _record(name, (a, b), (), t)
     return t
 
 
@@ -923,6 +958,34 @@ def _apply_fast_given(name: str, operands: tuple, compute: dtypes.dtype):
     if grad:
         _record(name, operands, (), t)
     return t
+
+
+def _where_fast(condition: Tensor, a: Tensor, b: Tensor):
+    """_apply_fast_given("where", ...) for a bool mask and two tensors of one dtype (pointwise.where checked that),
+    all C-contiguous of one shape with their flat views cached: the kernel _apply_fast_given chose for them, without
+    its general operand loop. None sends the call on to _apply_fast_given."""
+    fc, fa, fb = condition._flat, a._flat, b._flat
+    if fc is None or fa is None or fb is None or codegen.DEBUG:
+        return None
+    shape = a._data.shape
+    if condition._data.shape != shape or b._data.shape != shape:
+        return None
+    entry = _FAST_GIVEN.get(("where", _NP_NAMES.get(fa.dtype), "aaa"))
+    if entry is None:
+        return None
+    serial, parallel, res_np = entry
+    arr = np.empty(shape, res_np)
+    flat = arr.ravel()
+    n = fa.shape[0]
+    if n:
+        (serial if n < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else parallel)(flat, fc, fa, fb)
+    t = Tensor._wrap_result(arr, flat)
+    if a._requires_grad or b._requires_grad or condition._requires_grad:
+        _record("where", (condition, a, b), (), t)
+    return t
+
+
+_NP_NAMES = {d.np: d.name for d in dtypes.ALL_DTYPES}  # NumPy dtype -> ntorch dtype name (_FAST_GIVEN's keys)
 
 
 _VECTOR_PLANS: dict = {}  # (shape a, shape b) -> (out shape, z, outer, mid, inner) or None
@@ -1260,6 +1323,26 @@ def _apply_inplace_fast(name: str, self: Tensor, others: tuple, params: tuple = 
         fn(flat, *params)
     else:
         fn(flat, other, *params)
+    return True
+
+
+def _apply_inplace_fast2(name: str, self: Tensor, o) -> bool:
+    """_apply_inplace_fast for `self.op_(tensor)` whose operands already have their flat views (the common
+    `a.add_(b)`): the same rules and kernels, with fewer calls; False sends the call on to apply_inplace."""
+    flat = self._flat
+    if flat is None or type(o) not in TENSOR_TYPES or codegen.DEBUG:
+        return False
+    other = o._flat
+    if other is None or other.dtype is not flat.dtype or o._data.shape != self._data.shape or (
+            grad_mode.STATE.enabled and (self._requires_grad or o._requires_grad or (
+                self._base is not None and self._base._requires_grad))) or np.may_share_memory(flat, other):
+        return False
+    entry = _FAST_INPLACE.get((name, flat.dtype, "aa", None, 0), False)
+    if entry is False or entry is None:
+        return False
+    (entry[0] if flat.shape[0] < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else entry[1])(flat, other)
+    store = self._store
+    (store if store is not None else self._storage()).version += 1  # (_bump_version, inlined)
     return True
 
 

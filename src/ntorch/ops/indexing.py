@@ -203,7 +203,16 @@ def _new_dim_strides(arr, np_index: tuple, view):
 def getitem(self: Tensor, index) -> Tensor:
     """Basic indexing returns a view; integer-tensor, list and mask indexing return a copy."""
     arr = self._data
-    if (type(arr) is np.ndarray or type(arr) is CudaArray) and not needs_graph(self):  # (CudaArray: the same views)
+    grad = self._requires_grad and grad_mode.STATE.enabled  # (needs_graph(self))
+    if type(index) is Tensor and type(arr) is np.ndarray and arr.ndim:
+        i = index._data
+        if type(i) is np.ndarray and i.dtype == _INT64_NP and i.ndim:  # x[index tensor]: _advanced_getitem's first case
+            res = Tensor._wrap(_take_rows(arr, i))
+            if grad:
+                node = record("IndexBackward0", _index_backward, (self,), (res,))
+                node.shape, node.index = arr.shape, (index,)
+            return res
+    if (type(arr) is np.ndarray or type(arr) is CudaArray) and not grad:  # (CudaArray: the same views)
         np_index = _simple_index(arr.shape, index)
         if np_index is not None:
             return self._view_of(arr[np_index])
@@ -936,12 +945,15 @@ def _numpy_take_ok(x: np.ndarray, d: int, n_index: int) -> bool:
     return out_size <= _SMALL or (run >= _RUN and x.flags.c_contiguous and _threads_for(out_size) == 1)
 
 
+_INT64_NP = np.dtype(np.int64)
+
+
 def _take_rows(x: np.ndarray, i: np.ndarray) -> np.ndarray:
     """x[i] for an int64 index tensor i: rows of x along dim 0."""
     n = x.shape[0]
     if _numpy_take_ok(x, 0, i.size):
         try:
-            return np.take(x, i, axis=0)
+            return x.take(i, 0)  # (np.take's own work, without its Python-level wrapper)
         except IndexError:
             raise IndexError(f"index {_first_bad(i, n)} is out of bounds for dimension 0 with size {n}") from None
     buf, base, st = _buffer(x)
@@ -1566,8 +1578,10 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
             if entry is not None:  # (checked when the entry was made): _run_gather_small, inlined
                 meta, mul, low, size = entry
                 arr = np.empty(i.shape, x.dtype)
-                flag, bad = K.gather_nd(_bits(x.reshape(-1)), 0, i.reshape(-1), 0, mul, low, size,
-                                        _bits(arr.reshape(-1)), meta)
+                bits = _BITS[x.itemsize]  # (_bits, inlined; the arrays are C-contiguous: ravel is a view)
+                xf = input._flat
+                flag, bad = K.gather_nd((x.ravel() if xf is None else xf).view(bits), 0, i.ravel(), 0, mul, low,
+                                        size, arr.ravel().view(bits), meta)
                 if flag:
                     d = _wrap_dim(dim, x.ndim, "gather")
                     raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x.shape[d]}")
@@ -1579,6 +1593,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         node = record("GatherBackward0", _gather_backward, (input,), (res,))
         node.shape, node.dim, node.index = tuple(input.shape), _wrap_dim(dim, input.ndim, "gather"), index
     return res
+
+
+gather.cuda_complete = True  # (its CUDA path is whole: no cuda_pending wrapper)
 
 
 def _gather_backward(c, g: Tensor) -> Tensor:

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import _arrays, amp, dispatch, dtypes
+from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record
 from ..cuda.array import CudaArray
 from ..cuda.array import empty_checked as _cuda_empty
@@ -187,8 +188,8 @@ def _mm_fast(input, mat2):
     out = host_mm(a, b)
     if out is None:
         return None
-    res = Tensor._wrap(out)
-    if needs_graph(input, mat2):
+    res = Tensor._wrap_result(out, None)  # (a fresh C-order array: _wrap's checks pass)
+    if (input._requires_grad or mat2._requires_grad) and grad_mode.STATE.enabled:  # (needs_graph, inlined)
         record("MmBackward0", _mm_backward, (input, mat2), (res,), (input, mat2))
     return res
 

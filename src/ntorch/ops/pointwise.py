@@ -11,7 +11,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import needs_graph, record, renamed
 from ..tensor import Tensor
 from ._util import check_tensor, is_scalar, number_arg, takes_out, warn
-from .elementwise import OP_BY_NAME, TENSOR_TYPES, _compute_dtype, apply, apply_inplace
+from .elementwise import OP_BY_NAME, TENSOR_TYPES, _apply_fast_given, _compute_dtype, _where_fast, apply, apply_inplace
 
 UNARY = [
     "neg", "abs", "sign", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
@@ -327,6 +327,15 @@ def clamp_max(input: Tensor, max) -> Tensor:
 
 
 def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = None) -> Tensor:
+    if out is None and type(condition) in TENSOR_TYPES and type(input) is type(other) and type(input) in TENSOR_TYPES:
+        arr = input._data
+        if condition._data.dtype == _NP_BOOL and arr.dtype == other._data.dtype and type(arr) is np.ndarray:
+            # the common call (a bool mask, two tensors of one dtype): the checks below pass; apply's fast path
+            res = _where_fast(condition, input, other)
+            if res is None:
+                res = _apply_fast_given("where", (condition, input, other), dtypes._FROM_NP[arr.dtype])
+            if res is not None:
+                return res
     check_tensor(condition, "where", "condition")
     if input is None and other is None:
         from .indexing import nonzero
@@ -346,6 +355,9 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
 
         compute = result_dtype(input, other)
     return apply("where", condition, input, other, out=out, compute=compute)
+
+
+_NP_BOOL = np.dtype(np.bool_)
 
 
 def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
@@ -405,8 +417,9 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
-    check_tensor(input, "equal")
-    check_tensor(other, "equal", "other")
+    if type(input) is not Tensor or type(other) is not Tensor:  # (the checks pass for plain tensors: no calls)
+        check_tensor(input, "equal")
+        check_tensor(other, "equal", "other")
     x, y = input._data, other._data
     if x.shape != y.shape:
         return False

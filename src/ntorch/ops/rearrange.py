@@ -60,6 +60,14 @@ def _empty_with_layout(x: Tensor) -> tuple[np.ndarray, np.ndarray]:
 # -- flips and rotations -----------------------------------------------------------------------------------
 def flip(input: Tensor, dims) -> Tensor:
     """A copy with the order reversed along dims, in input's memory layout (torch.preserve_format)."""
+    if type(input) is Tensor and (type(dims) is tuple or type(dims) is list) and len(dims) == 1 \
+            and type(dims[0]) is int:  # one dim of a small C-contiguous CPU tensor: NumPy's reversed view, copied
+        arr, d = input._data, dims[0]
+        n = arr.ndim
+        if type(arr) is np.ndarray and -n <= d < n and arr.size < _SMALL and arr.flags.c_contiguous:
+            d = d + n if d < 0 else d
+            res = Tensor._wrap(arr[(_ALL,) * d + (_REVERSED,)].copy())
+            return _track("FlipBackward0", lambda c, g: flip(g, c.dims), input, res, dims=(d,))
     check_tensor(input, "flip")
     if not isinstance(dims, tuple | list):
         raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
@@ -682,6 +690,12 @@ def _repeat_interleave_method(self: Tensor, repeats, dim: int | None = None, *,
     return repeat_interleave(self, repeats, dim, output_size=output_size)
 
 
+def _flip_method(self: Tensor, *dims) -> Tensor:
+    return flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], tuple | list) else dims)
+
+
+flip.cuda_complete = _flip_method.cuda_complete = True  # (its CUDA path is whole: no cuda_pending wrapper)
+
 # ntorch.<name> and Tensor.<name>: bound in ntorch/__init__.py and ntorch/_methods.py
 FUNCTIONS: dict = {
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90, "tile": tile,
@@ -690,8 +704,7 @@ FUNCTIONS: dict = {
     "broadcast_tensors": broadcast_tensors, "block_diag": block_diag, "cartesian_prod": cartesian_prod,
 }
 METHODS: dict = {
-    "flip": lambda self, *dims: flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], tuple | list)
-                                     else dims),
+    "flip": _flip_method,
     "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90, "repeat": repeat, "tile": _tile_method,
     "repeat_interleave": _repeat_interleave_method, "tril": tril, "triu": triu, "tril_": tril_, "triu_": triu_,
     "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed, "trace": trace, "kron": kron,

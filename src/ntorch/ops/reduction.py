@@ -148,7 +148,40 @@ def _fast_entry(key: tuple):
     dt = _FROM_NP.get(np_dtype)
     if dt is None or (op, "cpu", dt) not in dispatch._REGISTRY:
         return None
-    return K.contig_entry(dispatch.lookup(op, "cpu", dt), np_dtype, out_nps, *extra)
+    return _direct(K.contig_entry(dispatch.lookup(op, "cpu", dt), np_dtype, out_nps, *extra), np_dtype, out_nps)
+
+
+def direct_entry(kernel, sample: tuple):
+    """The compiled overload of a Numba dispatcher that `kernel(*sample)` selects (compiled or loaded here), to be
+    called only with arguments of the sample's Numba types: it skips the dispatcher's per-call type resolution,
+    a good part of a small op's time. The dispatcher itself where no single overload is found."""
+    try:
+        kernel(*sample)
+        compiled = kernel.overloads.get(tuple(kernel.typeof_pyval(a) for a in sample))
+    except Exception:  # (not a Numba dispatcher)
+        return kernel
+    entry = getattr(compiled, "entry_point", None)
+    return entry if callable(entry) else kernel
+
+
+def _direct(e, in_np: np.dtype, out_nps: tuple):
+    """The contiguous entry e with its kernel (e[1], a Numba dispatcher) swapped for the compiled overload that
+    its calls select: e[0] always passes the same argument types (a C-contiguous, aligned, writeable flat input,
+    fresh flat outputs, Python ints, e's own constants; the callers check the input's flags), so the dispatcher's
+    per-call type resolution (a quarter of a small reduction's time) can be done once, here, on a sample call.
+    e unchanged where the sample does not find one overload."""
+    if e is None:
+        return None
+    calls: list = []
+    spy = (e[0], lambda *args: calls.append(args), *e[2:])
+    try:
+        e[0](spy, np.zeros(2, in_np if e[5] is None else e[5]), 1, 2, 1, *(np.empty(1, d) for d in out_nps),
+             *((None,) if len(out_nps) == 1 else ()))
+    except Exception:  # (an entry whose e[0] does not call e[1] this way: keep the dispatcher)
+        return e
+    if len(calls) != 1:
+        return e
+    return (e[0], direct_entry(e[1], calls[0]), *e[2:])
 
 
 def _run_small(op: str, x: Tensor, arr: np.ndarray, dim, keepdim: bool, out_nps: tuple, extra: tuple):
@@ -177,16 +210,18 @@ def _run_small(op: str, x: Tensor, arr: np.ndarray, dim, keepdim: bool, out_nps:
         return None
     flat = x._flat
     if flat is None:  # (cached as the elementwise fast paths cache it)
-        flat = x._flat = arr.reshape(-1)
+        flat = x._flat = arr.ravel()
     if e[5] is not None:
         flat = flat.view(e[5])
-    o0 = np.empty(outer * inner, out_nps[0])
+    o0 = np.empty(out_shape, out_nps[0])  # (made in their shape: a flat view is cheaper than a reshape)
+    f0 = o0.ravel()
     if len(out_nps) == 1:
-        e[0](e, flat, outer, r, inner, o0, None)
-        return Tensor._wrap(o0.reshape(out_shape))
-    o1 = np.empty(outer * inner, out_nps[1])
-    e[0](e, flat, outer, r, inner, o0, o1)
-    return [Tensor._wrap(o0.reshape(out_shape)), Tensor._wrap(o1.reshape(out_shape))]
+        e[0](e, flat, outer, r, inner, f0, None)
+        return Tensor._wrap_result(o0, f0)
+    o1 = np.empty(out_shape, out_nps[1])
+    f1 = o1.ravel()
+    e[0](e, flat, outer, r, inner, f0, f1)
+    return [Tensor._wrap_result(o0, f0), Tensor._wrap_result(o1, f1)]
 
 
 def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, nout: int = 1,
@@ -196,7 +231,7 @@ def _run(op: str, x: Tensor, dim, keepdim: bool, out_dt: dtypes.dtype, *extra, n
         return _run_cuda(op, x, dim, keepdim, out_dt, *extra, nout=nout, out_dtypes=out_dtypes)
     if 0 < arr.size <= K.SMALL_MAX and (dim is None or type(dim) is int):
         f = arr.flags
-        if f.c_contiguous and f.writeable:
+        if f.c_contiguous and f.writeable and f.aligned:  # (the types _direct's entries were resolved for)
             if nout == 1:
                 out_nps = (out_dt.np,)
             elif out_dtypes:
@@ -414,16 +449,20 @@ def _sum_small(x: Tensor, dim, keepdim: bool) -> Tensor | None:
     """The sum of a small contiguous float32/float64 tensor over everything or one dim, or None when that path does
     not apply: one short kernel instead of the general one, whose set-up dominates at this size."""
     arr = x._data
-    if type(arr) is not np.ndarray or arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4 \
-            or not arr.flags.c_contiguous:
+    if type(arr) is not np.ndarray or arr.size > SMALL_SUM or arr.dtype.kind != "f" or arr.dtype.itemsize < 4:
         return None
+    f = arr.flags
+    if not f.c_contiguous:
+        return None
+    direct = f.aligned and f.writeable  # (the argument types _small_kernel's direct entry was resolved for)
     if dim is None and not keepdim:
-        res = np.empty(1, arr.dtype)
+        res = np.empty((), arr.dtype)
+        res1 = res.ravel()
         flat = x._flat
         if flat is None:  # (cached as the elementwise fast paths cache it)
-            flat = x._flat = arr.reshape(-1)
-        _small_kernel("sum.small", arr.dtype)(flat, res)
-        return Tensor._wrap(res.reshape(()))
+            flat = x._flat = arr.ravel()
+        _small_kernel("sum.small", arr.dtype, direct)(flat, res1)
+        return Tensor._wrap_result(res, res1)
     n = arr.ndim
     if type(dim) is not int or not -n <= dim < n:
         return None
@@ -432,21 +471,34 @@ def _sum_small(x: Tensor, dim, keepdim: bool) -> Tensor | None:
     outer = math.prod(shape[:d])
     inner = math.prod(shape[d + 1:])
     res = np.empty((outer, inner), arr.dtype)
-    _small_kernel("sum.small_dim", arr.dtype)(arr.reshape(outer, shape[d], inner), res)
+    _small_kernel("sum.small_dim", arr.dtype, direct)(arr.reshape(outer, shape[d], inner), res)
     return Tensor._wrap(res.reshape(shape[:d] + (1,) + shape[d + 1:] if keepdim else shape[:d] + shape[d + 1:]))
 
 
-_SMALL_SUMS: dict = {}  # (op, NumPy dtype) -> the dispatcher's kernel (memo: a dtype hashes in Python)
+# (op, NumPy dtype, direct) -> the kernel (memo: a dtype hashes in Python); direct: the compiled overload that a
+# C-contiguous, aligned, writeable input and a fresh output select, called without the dispatcher's type resolution
+_SMALL_SUMS: dict = {}
 
 
-def _small_kernel(op: str, np_dtype):
-    k = _SMALL_SUMS.get((op, np_dtype))
+def _small_kernel(op: str, np_dtype, direct: bool = False):
+    k = _SMALL_SUMS.get((op, np_dtype, direct))
     if k is None:
-        k = _SMALL_SUMS[(op, np_dtype)] = dispatch.lookup(op, "cpu", _FROM_NP[np_dtype])
+        k = dispatch.lookup(op, "cpu", _FROM_NP[np_dtype])
+        if direct:
+            k = direct_entry(k, (np.zeros(2, np_dtype), np.empty(1, np_dtype)) if op == "sum.small" else
+                             (np.zeros((1, 2, 1), np_dtype), np.empty((1, 1), np_dtype)))
+        _SMALL_SUMS[(op, np_dtype, direct)] = k
     return k
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    if dtype is None and out is None and type(input) in TENSOR_TYPES:  # (the checks below pass: no call for them)
+        res = _sum_small(input, dim, keepdim)
+        if res is not None:
+            if input._requires_grad:  # (_track's own check, without building its arguments)
+                _track("SumBackward1" if dim is not None else "SumBackward0", _sum_backward, input, (res,), (), dim,
+                       keepdim)
+            return res
     check_tensor(input, "sum")
     check_out_matches_dtype(out, dtype)
     if dtype is None and out is None:
@@ -751,14 +803,14 @@ def _whole(op: str, x) -> Tensor | None:
     if type(arr) is not np.ndarray:
         return None
     size = arr.size
-    if not 0 < size <= K.SMALL_MAX:
+    if not 0 < size <= _SMALL_MAX:
         return None
     f = arr.flags
-    if not (f.c_contiguous and f.writeable):
+    if not (f.c_contiguous and f.writeable and f.aligned):
         return None
-    key = (op, arr.dtype)
-    w = _WHOLE.get(key)
+    w = _WHOLE.get((op, arr.dtype))
     if w is None:
+        key = (op, arr.dtype)
         out_np = _ARG_NP if op in ("argmax", "argmin") else arr.dtype  # (prod: the dtypes with entries keep theirs)
         fkey = (op, arr.dtype, (out_np,), ())
         e = _FAST.get(fkey, False)
@@ -770,15 +822,17 @@ def _whole(op: str, x) -> Tensor | None:
         return None
     flat = x._flat
     if flat is None:
-        flat = x._flat = arr.reshape(-1)
+        flat = x._flat = arr.ravel()
     if e[5] is not None:
         flat = flat.view(e[5])
-    o = np.empty(1, out_np)
-    e[0](e, flat, 1, size, 1, o, None)
-    return Tensor._wrap(o.reshape(()))
+    o = np.empty((), out_np)
+    o1 = o.ravel()  # (the kernel's 1-element output: a view of the 0-d result)
+    e[0](e, flat, 1, size, 1, o1, None)
+    return Tensor._wrap_result(o, o1)
 
 
 _WHOLE: dict = {}  # (op, NumPy dtype) -> (the _FAST entry, output NumPy dtype)
+_SMALL_MAX = K.SMALL_MAX
 
 
 def _along(op: str, x, dim: int, keepdim: bool):
@@ -791,10 +845,11 @@ def _along(op: str, x, dim: int, keepdim: bool):
     if type(arr) is not np.ndarray or not 0 < arr.size <= K.SMALL_MAX:
         return None
     f = arr.flags
-    if not (f.c_contiguous and f.writeable):
+    if not (f.c_contiguous and f.writeable and f.aligned):
         return None
-    return _run_small(op, x, arr, dim, keepdim, (arr.dtype, _ARG_NP) if op.endswith(".dim") else (_ARG_NP,), ())
+    return _run_small(op, x, arr, dim, keepdim, (arr.dtype, _ARG_NP) if op[-4:] == ".dim" else _ARG_OUT, ())
 _ARG_NP = np.dtype(np.int64)
+_ARG_OUT = (_ARG_NP,)
 
 
 # max / min: (whole-tensor reduction, its node, the dim form's node, the dim form's result type)
@@ -823,6 +878,12 @@ def _extreme(op: str, input: Tensor, dim, keepdim: bool, other, out):
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None = None, out=None):
+    if dim is None and other is None and out is None:  # (_extreme's first case, without its call)
+        res = _whole("amax", input)
+        if res is not None:
+            if input._requires_grad:
+                _track("MaxBackward1", _amax_backward, input, (res,), (input, res), None, False)
+            return res
     return _extreme("max", input, dim, keepdim, other, out)
 
 
@@ -857,6 +918,10 @@ def _arg_extreme(op: str, input: Tensor, dim, keepdim: bool, out: Tensor | None)
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    if type(dim) is int and out is None:  # (_arg_extreme's dim case, without its call)
+        res = _along("argmax", input, dim, keepdim)
+        if res is not None:
+            return res
     return _arg_extreme("argmax", input, dim, keepdim, out)
 
 

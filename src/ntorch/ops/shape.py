@@ -175,9 +175,13 @@ def as_strided_view(t: Tensor, shape, strides, offset_delta: int = 0) -> Tensor:
 def view(self: Tensor, *shape, size=None, dtype=None) -> Tensor:
     """Tensor.view(*shape) or view(dtype); torch's keyword forms are view(size=...) and view(dtype=...)."""
     if size is None and dtype is None and not (_GRAD.enabled and self._requires_grad):
-        dims = _contiguous_dims(self._data, shape)
+        arr = self._data
+        if len(shape) == 1 and shape[0] == -1 and type(shape[0]) is int and type(arr) is np.ndarray \
+                and arr.ndim and arr.flags.c_contiguous:
+            return self._view_of(arr.ravel())  # view(-1): a C-contiguous ravel is a view, at half reshape's cost
+        dims = _contiguous_dims(arr, shape)
         if dims is not None:
-            return self._view_of(self._data.reshape(dims))
+            return self._view_of(arr.reshape(dims))
     if size is not None or dtype is not None:
         if shape or (size is not None and dtype is not None):
             raise TypeError("view() received an invalid combination of arguments: give a shape or a dtype")
@@ -368,6 +372,10 @@ def expand(self: Tensor, *sizes, size=None, implicit: bool = False) -> Tensor:
                            f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
                            f"tensor ({arr.ndim})")
     lead = len(sizes) - arr.ndim
+    if sizes[lead:] == arr.shape and (lead == 1 and sizes[0] >= 0 or lead == 0) and type(arr) is np.ndarray \
+            and arr.size and arr.flags.c_contiguous:  # a new leading dim (a batch) over a dense array: a view of it
+        view = np.ndarray(sizes, arr.dtype, arr, 0, (0,) * lead + arr.strides)  # (_arrays.as_strided's own case)
+        return _track("ExpandBackward0", _expand_backward, self, self._view_of(view))
     shape, strides = [], []
     for i, s in enumerate(sizes):
         if i < lead:

@@ -195,6 +195,16 @@ def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None, *, out: T
     """exp(x - max) / sum(exp(x - max)) over dim; dtype= casts the input first, as torch does. (out= handled here
     rather than by takes_out: its wrapper's call is a fifth of a small softmax's time.)"""
     if out is None:
+        if dtype is None and type(dim) is int and type(input) is Tensor and type(_stacklevel) is int \
+                and not amp.STATE.active:  # the common call: _softmax's first case, without its other checks
+            arr = input._data
+            n = arr.ndim
+            if -n <= dim < n and type(arr) is np.ndarray and arr.size and arr.flags.c_contiguous:
+                d = dim + n if dim < 0 else dim
+                res = _softmax_small("softmax", arr, d)
+                if res is not None:
+                    res = Tensor._wrap_result(res, None)
+                    return _track("softmax", input, res, d) if input._requires_grad else res
         return _softmax("softmax", input, dim, _stacklevel, dtype)
     return call_out("softmax", out, EXACT, _softmax, "softmax", input, dim, _stacklevel, dtype)
 

@@ -447,6 +447,8 @@ def _last_dim_small(input, dim):
     codec = _FLOAT_CODECS.get(arr.dtype)
     if codec is None or not nd or (dim != -1 and dim != nd - 1) or not codec.small(arr):
         return None
+    if nd == 2:
+        return codec, arr
     n = arr.shape[-1]
     return codec, arr.reshape(arr.size // n, n)
 
@@ -503,10 +505,13 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     fast = _last_dim_small(input, dim) if out is None and type(k) is int else None
     if fast is not None and 0 < k <= fast[1].shape[1]:  # the general path's steps for this case
         vals, perm = fast[0].topk_small(fast[1], k, bool(largest), bool(sorted))
-        shape = input._data.shape[:-1] + (k,)
-        res = topk_result(Tensor._wrap(vals.reshape(shape)), Tensor._wrap(perm.reshape(shape)))
+        if input._data.ndim != 2:
+            shape = input._data.shape[:-1] + (k,)
+            vals, perm = vals.reshape(shape), perm.reshape(shape)
+        # (fresh C-order arrays: _wrap's checks pass; the namedtuple's own __new__ is a Python call)
+        res = tuple.__new__(topk_result, (Tensor._wrap_result(vals, None), Tensor._wrap_result(perm, None)))
         if input._requires_grad:
-            _track_select("TopkBackward0", input, res, len(shape) - 1)
+            _track_select("TopkBackward0", input, res, input._data.ndim - 1)
         return res
     check_tensor(input, "topk")
     check_out_grad(out, "topk", input)

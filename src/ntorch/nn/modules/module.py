@@ -198,10 +198,16 @@ class Module:
 
     # -- attribute protocol ---------------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
-        d = self.__dict__
-        for registry in ("_parameters", "_buffers", "_modules"):
-            if registry in d and name in d[registry]:
-                return d[registry][name]
+        d = self.__dict__  # (the registries in turn, unrolled: every parameter access of a forward comes here)
+        r = d.get("_parameters")
+        if r is not None and name in r:
+            return r[name]
+        r = d.get("_buffers")
+        if r is not None and name in r:
+            return r[name]
+        r = d.get("_modules")
+        if r is not None and name in r:
+            return r[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -490,6 +496,11 @@ class Module:
         return self._add_hook("_backward_hooks", hook)
 
     def _call_impl(self, *args, **kwargs) -> Any:
+        d = self.__dict__
+        fh, fph = d.get("_forward_hooks"), d.get("_forward_pre_hooks")
+        if fh is not None and fph is not None and not (fh or fph or d.get("_backward_hooks")
+                                                       or d.get("_backward_pre_hooks")):
+            return self.forward(*args, **kwargs)  # no hooks: the call below, without its two calls and checks
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
             from .backward_hooks import call_with_backward_hooks
 
