@@ -1340,9 +1340,9 @@ def _apply_inplace_fast2(name: str, self: Tensor, o) -> bool:
     entry = _FAST_INPLACE.get((name, flat.dtype, "aa", None, 0), False)
     if entry is False or entry is None:
         return False
-    (entry[0] if flat.shape[0] < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else entry[1])(flat, other)
-    store = self._store
+    store = self._store  # the version first (an inference tensor raises there, before the write)
     (store if store is not None else self._storage()).version += 1  # (_bump_version, inlined)
+    (entry[0] if flat.shape[0] < PARALLEL_MIN_ELEMENTS or numba.get_num_threads() == 1 else entry[1])(flat, other)
     return True
 
 
