@@ -212,7 +212,9 @@ def cexp2(ln2, x):
 
 @_dev
 def clog2(ln2, x):
-    return CM.log(x) / ln2
+    """log(x) / ln 2 part by part (a complex division would turn log(0) = -inf + 0j into -inf + nanj)."""
+    z = CM.log(x)
+    return complex(z.real / ln2.real, z.imag / ln2.real)
 
 
 @_dev
