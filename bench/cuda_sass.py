@@ -108,7 +108,7 @@ def helper_cases():
 def complex_cases():
     """(name, python function, signature) of the complex kernels: what the simulator cannot vouch for (cmath, complex
     shared memory), compiled for the device."""
-    from ntorch.kernels.cuda import copy
+    from ntorch.kernels.cuda import copy, indexing
 
     from ntorch import dtypes
     from ntorch.ops.elementwise import OPS, _cuda_kernel
@@ -149,6 +149,12 @@ def complex_cases():
                  (arr, types.Array(types.float64, 1, "C"), i64, i64, i64, types.int64)),
                 (f"copy {dt.name}", copy._copy_contig.py_func, (arr, arr)),
                 (f"fill {dt.name}", copy._fill_strided.py_func, (arr, i64, i64, types.int64, c))]
+    # indexing moves complex64 as int64 bits, complex128 as itself (ops/indexing.py's _CUDA_BITS)
+    c16 = types.Array(types.complex128, 1, "C")
+    out += [("gather complex128", indexing._gather.py_func, (c16, c16, i64, i64, i64, i64, i64, *[types.int64] * 6,
+                                                              i64)),
+            ("scatter complex128", indexing._scatter_copy.py_func, (c16, i64, c16, i64, i64, i64, i64,
+                                                                    *[types.int64] * 6))]
     return out
 
 

@@ -105,6 +105,22 @@ def test_random_complex_on_cuda(dt):
     assert (u.real >= 0).all() and (u.real < 1).all() and (u.imag >= 0).all() and (u.imag < 1).all()
 
 
+MOVES = [
+    lambda x, i: x[i], lambda x, i: x[:, i], lambda x, i: x[x.abs() > 1], lambda x, i: x.masked_fill(x.abs() > 1, 2j),
+    lambda x, i: x.gather(1, i.expand(3, 2)), lambda x, i: x.index_add(0, i, x[:2]), lambda x, i: x.take(i),
+    lambda x, i: x.flip(0), lambda x, i: x.roll(1, 1), lambda x, i: F.pad(x, (1, 2)), lambda x, i: x.tril(),
+    lambda x, i: x.diagonal(), lambda x, i: x.repeat(2, 1), lambda x, i: x.t().reshape(-1)[::3],
+]
+
+
+@pytest.mark.parametrize("dt", CDTYPES)
+@pytest.mark.parametrize("case", range(len(MOVES)))
+def test_indexing_and_data_movement_match_cpu(case, dt):
+    x, i = nt.tensor(crand((3, 4), dt)), nt.tensor([2, 0])
+    f = MOVES[case]
+    same(f(x, i), f(x.cuda(), i.cuda()), dt)
+
+
 # --- elementwise ---
 
 UNARY = ["neg", "conj", "abs", "angle", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "reciprocal", "isnan",

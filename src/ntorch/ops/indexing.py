@@ -448,7 +448,7 @@ def _bits(a: np.ndarray) -> np.ndarray:
     return a.view(_BITS[a.itemsize])
 
 
-_CUDA_BITS = {1: np.uint8, 2: np.int16, 4: np.int32, 8: np.int64}  # CudaArray views take ntorch's dtypes only
+_CUDA_BITS = {1: np.uint8, 2: np.int16, 4: np.int32, 8: np.int64, 16: np.complex128}  # ntorch dtypes only
 
 
 def _cuda_bits(a: CudaArray):
