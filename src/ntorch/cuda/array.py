@@ -32,8 +32,8 @@ def check_dtype(dtype, what: str) -> np.dtype:
     dt = np.dtype(dtype)
     if dt not in SUPPORTED_DTYPES:
         raise TypeError(f"{what}: unsupported dtype {dt}; ntorch supports bool, uint8, int8, int16, int32, int64, "
-                        "float16, float32, float64, complex64, complex128" + (" (bfloat16 is CPU-only: numba-cuda has no bfloat16 type)"
-                                                       if dt.name == "bfloat16" else ""))
+                        "float16, float32, float64, complex64, complex128"
+                        + (" (bfloat16 is CPU-only: numba-cuda has no bfloat16 type)" if dt.name == "bfloat16" else ""))
     return dt
 
 
