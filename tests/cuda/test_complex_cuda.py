@@ -110,6 +110,8 @@ MOVES = [
     lambda x, i: x.gather(1, i.expand(3, 2)), lambda x, i: x.index_add(0, i, x[:2]), lambda x, i: x.take(i),
     lambda x, i: x.flip(0), lambda x, i: x.roll(1, 1), lambda x, i: F.pad(x, (1, 2)), lambda x, i: x.tril(),
     lambda x, i: x.diagonal(), lambda x, i: x.repeat(2, 1), lambda x, i: x.t().reshape(-1)[::3],
+    lambda x, i: x.clone().index_put_((i,), x[1:], accumulate=True),  # accumulated part by part
+    lambda x, i: x.clone().index_put_((i[:1].expand(3),), x, accumulate=True),  # one row, summed three times
 ]
 
 

@@ -802,9 +802,14 @@ def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> N
     if accumulate and self._data.dtype.kind == "c":  # a sum of complex values: the real and imaginary parts apart
         from .complex import _part
 
-        values = np.asarray(src, self._data.dtype)
-        _index_put(_part(self, 0), idx, np.ascontiguousarray(values.real), True)
-        _index_put(_part(self, 1), idx, np.ascontiguousarray(values.imag), True)
+        if type(src) is CudaArray:
+            values = _arrays.astype(src, self._data.dtype)
+            parts = _arrays.ascontiguous(values.real), _arrays.ascontiguous(values.imag)
+        else:
+            values = np.asarray(src, self._data.dtype)
+            parts = np.ascontiguousarray(values.real), np.ascontiguousarray(values.imag)
+        _index_put(_part(self, 0), idx, parts[0], True)
+        _index_put(_part(self, 1), idx, parts[1], True)
         self._bump_version()
         return
     _check_value_device(self._data, src)
