@@ -11,6 +11,8 @@ Needs libNVVM and libdevice (a CUDA toolkit: CUDA_HOME), plus NVRTC and cuobjdum
         python bench/cuda_sass.py --tools /tmp/cudatools/nvidia/cu13/bin [--keep DIR] [--helpers]
 `--helpers` instead compiles the contiguous kernel of every elementwise op whose expression calls a shared scalar
 helper (kernels/cpu/scalar.py, compiled for the device), per float32 / float64 / int64, and lists registers.
+`--complex` compiles every complex64/complex128 kernel (the elementwise ops' contiguous and strided kernels, with
+real and Python-complex operands, sum/mean/prod, the complex copies) and lists registers (PTX + ptxas only).
 cuobjdump needs nvdisasm on PATH (`pip install --target /tmp/cudatools2 nvidia-cuda-nvdisasm`, 13.2 works).
 Kernels compile here without the launch bounds ntorch's launcher gives some of them (max threads per block), so
 registers can differ from the device's build (the small-tile gemm: 80 here, 95 with its bounds).
@@ -103,6 +105,71 @@ def helper_cases():
     return out
 
 
+def complex_cases():
+    """(name, python function, signature) of the complex kernels: what the simulator cannot vouch for (cmath, complex
+    shared memory), compiled for the device."""
+    from ntorch.kernels.cuda import copy, indexing
+
+    from ntorch import dtypes
+    from ntorch.ops.elementwise import OPS, _cuda_kernel
+
+    i64 = types.Array(types.int64, 1, "C")
+    params = {"isclose": (types.float64, types.float64, types.boolean), "nan_to_num": (types.float64,) * 3}
+    out = []
+    for dt in dtypes.COMPLEX_DTYPES:
+        c = numba.from_dtype(dt.np)
+        arr, real = types.Array(c, 1, "C"), types.Array(numba.from_dtype(dt.to_real().np), 1, "C")
+        for op in OPS:
+            if dt not in op.dtypes:
+                continue
+            mod = _cuda_kernel(op, dt).module
+            res = {"bool": types.boolean, "real": real.dtype}.get(op.result, c)
+            p = params.get(op.name, (types.complex128,) * op.nparams)
+            o, n = types.Array(res, 1, "C"), op.arity
+            out.append((f"{op.name} {dt.name}", mod.__dict__["contig_" + "a" * n].py_func, (o, *[arr] * n, *p)))
+            out.append((f"{op.name} {dt.name} strided", mod.__dict__["strided_" + "a" * n].py_func,
+                        (o, i64, *[arr] * n, *[i64] * n, *p)))
+            if n == 2:
+                out.append((f"{op.name} {dt.name} real operand", mod.contig_aa.py_func, (o, arr, real, *p)))
+                out.append((f"{op.name} {dt.name} complex scalar", mod.contig_as.py_func, (o, arr, types.complex128,
+                                                                                           *p)))
+        for name in ("sum", "mean", "prod"):
+            mod = reduce._module(name, dt.np, dt.np, 256)
+            a2, i2 = types.Array(c, 2, "C"), types.Array(types.int64, 2, "C")
+            rest = (a2, a2, i2, a2, a2, types.int64, types.int64, types.float64)
+            out += [(f"{name} {dt.name} cols", mod.cols.py_func, (types.Array(c, 3, "A"), a2, a2, i2, types.float64)),
+                    (f"{name} {dt.name} rows", mod.rows.py_func, (types.Array(c, 3, "A"), *rest)),
+                    (f"{name} {dt.name} rows_flat", mod.rows_flat.py_func, (arr, *rest)),
+                    (f"{name} {dt.name} finish", mod.finish.py_func, (a2, a2, a2, i2, types.int64, types.int64,
+                                                                      types.float64))]
+        for target in (types.float32, types.int64, types.boolean):
+            out.append((f"copy {dt.name} -> {target}", copy._copy_complex_strided.py_func,
+                        (types.Array(target, 1, "C"), arr, i64, i64, i64, types.int64, types.boolean)))
+        out += [(f"copy float64 -> {dt.name}", copy._copy_strided.py_func,
+                 (arr, types.Array(types.float64, 1, "C"), i64, i64, i64, types.int64)),
+                (f"copy {dt.name}", copy._copy_contig.py_func, (arr, arr)),
+                (f"fill {dt.name}", copy._fill_strided.py_func, (arr, i64, i64, types.int64, c))]
+    # indexing moves complex64 as int64 bits, complex128 as itself (ops/indexing.py's _CUDA_BITS)
+    c16 = types.Array(types.complex128, 1, "C")
+    out += [("gather complex128", indexing._gather.py_func, (c16, c16, i64, i64, i64, i64, i64, *[types.int64] * 6,
+                                                              i64)),
+            ("scatter complex128", indexing._scatter_copy.py_func, (c16, i64, c16, i64, i64, i64, i64,
+                                                                    *[types.int64] * 6))]
+    return out
+
+
+def ptx_registers(pyfunc, sig, workdir: str, tag: str) -> str:
+    """Registers per thread of the kernel compiled for sm_90 (PTX, then ptxas)."""
+    ptx, _ = cuda.compile_ptx(pyfunc, sig, cc=(9, 0))
+    path = os.path.join(workdir, tag + ".ptx")
+    with open(path, "w") as f:
+        f.write(ptx)
+    info = subprocess.run(["ptxas", "-arch=sm_90", "-O3", "-v", path, "-o", path + ".cubin"],
+                          capture_output=True, text=True, check=True).stderr
+    regs = re.search(r"Used (\d+) registers", info)
+    return regs.group(1) if regs else "?"
+
+
 _LINE = re.compile(r"/\*([0-9a-f]{4,})\*/\s+(.*?)\s*;")
 
 
@@ -145,9 +212,15 @@ def main() -> None:
     ap.add_argument("--tools", required=True, help="folder holding cuobjdump")
     ap.add_argument("--keep", help="write the PTX, cubin and SASS here")
     ap.add_argument("--helpers", action="store_true", help="the ops that call shared scalar helpers")
+    ap.add_argument("--complex", action="store_true", help="the complex kernels: compile and list registers")
     args = ap.parse_args()
     workdir = args.keep or tempfile.mkdtemp(prefix="ntorch-sass-")
     os.makedirs(workdir, exist_ok=True)
+    if args.complex:
+        print("| complex kernel (sm_90) | registers |\n| --- | --- |")
+        for i, (name, fn, sig) in enumerate(complex_cases()):
+            print(f"| {name} | {ptx_registers(fn, sig, workdir, f'c{i}')} |", flush=True)
+        return
     print("| kernel (float32, sm_90) | registers | hot loops: instructions / global loads |")
     print("| --- | --- | --- |")
     for i, (name, fn, sig) in enumerate(helper_cases() if args.helpers else cases()):

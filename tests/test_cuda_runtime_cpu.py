@@ -226,11 +226,13 @@ def test_cuda_array_interface_is_read_faithfully():
                                                     np.dtype(np.float32), None)
     _, _, strides, dtype, stream = parse_cuda_array_interface(_cai(strides=(4, 8), typestr="|b1", stream=7))
     assert strides == (4, 8) and dtype == np.bool_ and stream == 7
+    _, _, strides, dtype, _ = parse_cuda_array_interface(_cai(strides=(16, 48), typestr="<c16"))
+    assert strides == (16, 48) and dtype == np.complex128  # complex is wrapped as any other dtype
 
 
 @pytest.mark.parametrize("over, err, text", [
     ({"data": (4096, True)}, ValueError, "read-only"),
-    ({"typestr": "<c8"}, NotImplementedError, "complex tensors are not implemented on CUDA"),
+    ({"typestr": "<c32"}, TypeError, "unsupported dtype"),
     ({"typestr": "<u4"}, TypeError, "unsupported dtype"),
     ({"mask": object()}, ValueError, "masked"),
     ({"strides": (-12, 4)}, ValueError, "negative strides"),

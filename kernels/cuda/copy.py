@@ -2,7 +2,8 @@
 
 `copy_cast(dst, src)` serves .contiguous(), .to(dtype) and setitem with broadcasting (src may have stride 0;
 dst must not overlap src, the caller checks). Casts follow NumPy's `astype` for values that fit (float ->
-bool is `!= 0`, NaN included; float -> int truncates).
+bool is `!= 0`, NaN included; float -> int truncates); complex -> real keeps the real part and complex -> bool is
+`!= 0`, as torch's casts.
 """
 
 from __future__ import annotations
@@ -43,6 +44,29 @@ def _copy_strided(dst, src, shape, sd, ss, n):
 
 
 @cuda.jit(cache=True)
+def _copy_complex_strided(dst, src, shape, sd, ss, n, to_bool):
+    """A complex source into a real or bool destination (Numba has no implicit complex -> real cast)."""
+    i = cuda.grid(1)
+    step = cuda.gridsize(1)
+    nd = shape.shape[0]
+    while i < n:
+        rest = i
+        bd = 0
+        bs = 0
+        for d in range(nd - 1, -1, -1):
+            c = rest % shape[d]
+            rest //= shape[d]
+            bd += c * sd[d]
+            bs += c * ss[d]
+        v = src[bs]
+        if to_bool:
+            dst[bd] = v.real != 0 or v.imag != 0
+        else:
+            dst[bd] = v.real
+        i += step
+
+
+@cuda.jit(cache=True)
 def _fill_contig(dst, value):
     i = cuda.grid(1)
     step = cuda.gridsize(1)
@@ -74,9 +98,9 @@ def copy_cast(dst, src) -> None:
     n = dst.size
     if n == 0:
         return
-    if np.dtype(src.dtype) == np.float16 and np.dtype(dst.dtype) == np.bool_:
+    if np.dtype(src.dtype) == np.float16 and np.dtype(dst.dtype).kind in "bc":
         # NVVM rejects numba-cuda's direct float16 -> bool conversion (ERROR_INVALID_IR on an H200): go through
-        # float32, which keeps every value (and NaN != 0)
+        # float32, which keeps every value (and NaN != 0); float16 -> complex likewise
         wide = arrays.empty(tuple(src.shape), np.float32)
         copy_cast(wide, src)
         src = wide
@@ -84,7 +108,11 @@ def copy_cast(dst, src) -> None:
     shape, (cd, cs) = arrays.collapsed(tuple(dst.shape), sdst, ssrc)
     d, s = arrays.span(dst, sdst), arrays.span(src, ssrc)
     grid, block = grid_1d(n)
-    if n == 1 or (len(shape) == 1 and cd[0] == 1 and cs[0] == 1):
+    if np.dtype(src.dtype).kind == "c" and np.dtype(dst.dtype).kind != "c":
+        i64 = arrays._i64
+        configure(_copy_complex_strided, grid, block)(d, s, i64(shape), i64(cd), i64(cs), n,
+                                                      np.dtype(dst.dtype) == np.bool_)
+    elif n == 1 or (len(shape) == 1 and cd[0] == 1 and cs[0] == 1):
         configure(_copy_contig, grid, block)(d, s)
     else:
         i64 = arrays._i64  # (collapsed's values are ints already)

@@ -17,7 +17,8 @@ is generated per (reduction, dtypes) and cached on disk. It holds three kernels:
   partial states the same way (no atomics, so results do not depend on timing).
 
 The block tree uses shared memory only: the simulator has no warp shuffles, and one path keeps every run
-tested. Accumulation: float16/float32 in float32, float64 in float64, integers and bool in int64 (sum, prod)
+tested. Accumulation: float16/float32 in float32, float64 in float64, complex (sum, mean, prod) in its own dtype,
+integers and bool in int64 (sum, prod)
 or their value (max, min); NaN propagates through max/min, arg-reductions return the first NaN or else the
 first extreme index. Variance is two-pass (mean, then squared deviations); logsumexp keeps a running
 (max, sum of exp) pair.
@@ -296,6 +297,8 @@ def _acc_dtype(rule: str, dt: np.dtype) -> np.dtype:
     f64, f32, i64 = np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.int64)
     if rule == "count":
         return i64
+    if dt.kind == "c":  # sum, mean, prod: complex64 accumulates in complex64, as floats in their own width
+        return dt
     if rule == "float" or dt.kind == "f":
         return f64 if dt == f64 else f32
     if rule == "same" and dt == np.dtype(np.uint64):
@@ -304,7 +307,7 @@ def _acc_dtype(rule: str, dt: np.dtype) -> np.dtype:
 
 
 def _extremes(acc: np.dtype) -> tuple[str, str]:
-    if acc.kind == "f":
+    if acc.kind in "fc":
         return "A(-np.inf)", "A(np.inf)"
     info = np.iinfo(acc)
     return f"A({info.min})", f"A({info.max})"
@@ -350,7 +353,7 @@ def _check(x, outs: tuple, name: str) -> None:
     for out in outs:
         if out is not None and tuple(out.shape) != want:
             raise ValueError(f"{name}: output of shape {tuple(out.shape)}, expected {want}")
-    if x.dtype.kind not in "biuf":
+    if x.dtype.kind not in ("biufc" if name in ("sum", "prod") else "biuf"):
         raise TypeError(f"{name}: unsupported dtype {x.dtype}")
 
 

@@ -10,11 +10,14 @@ arithmetic and four stubs), so they are re-exported here for the generated kerne
   under the simulator (plain Python) a table of NumPy functions, which keep float32/float16 scalars in their
   dtype and give inf/nan where Python's `math` would raise;
 - the `_f32` names of kernels/cpu/fastmath.py, which on the CPU are vectorization tricks (LLVM intrinsics, bit
-  casts) and here map to libdevice.
+  casts) and here map to libdevice;
+- `CM`, the complex math the complex kernels call (`cmath` on a GPU, the NumPy table under the simulator), and
+  the complex functions `cmath` lacks (`cexp2`, `cexpm1`, `clog2`, `clog1p`).
 """
 
 from __future__ import annotations
 
+import cmath
 import functools
 import hashlib
 import math
@@ -58,7 +61,7 @@ if SIMULATOR:
         return np.asarray(r, getattr(x, "dtype", np.float64))[()]
 
     _SimMath.lgamma = staticmethod(_lgamma)
-    M = _SimMath
+    M = CM = _SimMath
 
     def _wrapped_int(fn):
         """A helper as the simulator calls it: Numba hands back a Python int, which NumPy refuses to store in a
@@ -76,6 +79,7 @@ else:
     from numba.cuda.extending import overload
 
     M = math
+    CM = cmath
 
     @overload(_cpu.ffloor)
     def _ffloor_cuda(x):
@@ -193,6 +197,43 @@ def gelu_tanh_f32(x):
 @_dev
 def gelu_erf_f32(x):
     return _F32_HALF * x * M.erfc(-x * np.float32(0.7071067811865476))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Complex functions cmath has no name for. Real parts in float64 (a complex64 result is rounded once, when the
+# kernel stores it); ln2 comes in the kernel's compute type, so the prefix rewrite `np.exp2(` -> `cexp2(T(ln2), `
+# needs no parsing of the argument.
+
+
+@_dev
+def cexp2(ln2, x):
+    return CM.exp(x * ln2)
+
+
+@_dev
+def clog2(ln2, x):
+    """log(x) / ln 2 part by part (a complex division would turn log(0) = -inf + 0j into -inf + nanj)."""
+    z = CM.log(x)
+    return complex(z.real / ln2.real, z.imag / ln2.real)
+
+
+@_dev
+def cexpm1(x):
+    """exp(x) - 1 without cancellation near 0: expm1(a) cos(b) - 2 sin(b/2)^2 + i e^a sin(b)."""
+    a = np.float64(x.real)
+    b = np.float64(x.imag)
+    h = M.sin(b * 0.5)
+    return complex(M.expm1(a) * M.cos(b) - 2.0 * h * h, M.exp(a) * M.sin(b))
+
+
+@_dev
+def clog1p(x):
+    """log(1 + x) without cancellation near 0: log|1 + x| as log1p(2a + a^2 + b^2) / 2."""
+    a = np.float64(x.real)
+    b = np.float64(x.imag)
+    if abs(a) < 0.5 and abs(b) < 0.5:
+        return complex(0.5 * M.log1p(a * (2.0 + a) + b * b), M.atan2(b, 1.0 + a))
+    return CM.log(complex(1.0 + a, b))
 
 
 @functools.cache

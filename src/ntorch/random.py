@@ -402,8 +402,13 @@ def randn(*size, generator: Generator | None = None, out: Tensor | None = None, 
 def _complex_sample(factory, shape: tuple, dt: dtypes.dtype, device, generator, requires_grad: bool,
                     scale: float) -> Tensor:
     """rand/randn of a complex dtype: real and imaginary parts drawn as one real tensor of shape (*shape, 2)."""
-    if device.type == "cuda":
-        raise NotImplementedError(f"{factory.__name__}: complex dtypes are not implemented on CUDA in ntorch yet")
+    if device.type == "cuda":  # the parts drawn on the device, viewed as complex (no host copy)
+        from .ops.complex import view_as_complex
+
+        parts = factory(*shape, 2, generator=generator, dtype=dt.to_real(), device=device)
+        if scale != 1.0:
+            parts = parts * scale
+        return _finish(view_as_complex(parts)._data, requires_grad)
     parts = factory(*shape, 2, generator=generator, dtype=dt.to_real())._data
     if scale != 1.0:
         parts = parts * parts.dtype.type(scale)

@@ -1,5 +1,5 @@
-"""linalg.eig / eigvals have no CUDA kernel (their results are complex, and ntorch has no complex CUDA
-tensors): a CUDA input raises NotImplementedError naming the op, after torch's own argument checks."""
+"""linalg.eig / eigvals have no CUDA kernel (ntorch's CUDA linear algebra is real): a CUDA input raises
+NotImplementedError naming the op, after torch's own argument checks."""
 
 import pytest
 

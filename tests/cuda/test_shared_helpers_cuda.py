@@ -53,7 +53,7 @@ _CASES = {
 # called only through the helpers above
 _INTERNAL = {"chbevl", "three_term", "bessel_jy_small", "bessel_jy_asymptotic", "bessel_k_scaled_integral",
              "bessel_k_small", "igamma_series", "igamma_fraction"}
-# complex-only helpers: ntorch's CUDA back end has no complex tensors (cdiv is tested on the CPU, test_complex.py)
+# complex-only helpers: cdiv is tested through complex division and reciprocal on CUDA (test_complex_cuda.py)
 _COMPLEX_ONLY = {"cdiv"}
 
 _PARAMS = [(h, dt) for h, (_, _, _, dts) in _CASES.items() for dt in dts]

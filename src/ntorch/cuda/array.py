@@ -21,7 +21,8 @@ from . import checks, current_device, is_simulator, numba_cuda, require_device
 from .allocator import Block, _allocators, alloc, get_allocator
 
 SUPPORTED_DTYPES = frozenset(np.dtype(t) for t in (
-    np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64))
+    np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64, np.complex64,
+    np.complex128))
 
 NUMPY_CONVERSION_ERROR = (
     "can't convert cuda:{} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
@@ -30,11 +31,9 @@ NUMPY_CONVERSION_ERROR = (
 def check_dtype(dtype, what: str) -> np.dtype:
     dt = np.dtype(dtype)
     if dt not in SUPPORTED_DTYPES:
-        if dt.kind == "c":
-            raise NotImplementedError(f"{what}: complex tensors are not implemented on CUDA in ntorch yet (CPU only)")
         raise TypeError(f"{what}: unsupported dtype {dt}; ntorch supports bool, uint8, int8, int16, int32, int64, "
-                        "float16, float32, float64" + (" (bfloat16 is CPU-only: numba-cuda has no bfloat16 type)"
-                                                       if dt.name == "bfloat16" else ""))
+                        "float16, float32, float64, complex64, complex128"
+                        + (" (bfloat16 is CPU-only: numba-cuda has no bfloat16 type)" if dt.name == "bfloat16" else ""))
     return dt
 
 
@@ -166,6 +165,21 @@ class CudaArray:
     # --- views ---
     def _view(self, offset: int, shape: tuple, strides: tuple, dtype: np.dtype | None = None) -> CudaArray:
         return CudaArray(self.block, offset, shape, strides, self.dtype if dtype is None else dtype)
+
+    @property
+    def real(self) -> CudaArray:
+        """ndarray.real: a view of a complex array's real parts (the same byte strides); a real array itself."""
+        if self.dtype.kind != "c":
+            return self
+        return self._view(self.offset, self.shape, self.strides, np.dtype(self.dtype.char.lower()))
+
+    @property
+    def imag(self) -> CudaArray:
+        """ndarray.imag for a complex array: a view of the imaginary parts (half an element further)."""
+        if self.dtype.kind != "c":
+            raise TypeError("CudaArray.imag: the array is not complex")
+        return self._view(self.offset + self.itemsize // 2, self.shape, self.strides,
+                          np.dtype(self.dtype.char.lower()))
 
     @property
     def T(self) -> CudaArray:

@@ -37,9 +37,6 @@ def _reinterpret(t: Tensor, np_dtype, shape: tuple, strides: tuple, offset: int)
     arr = t._data
     byte_strides = tuple(s * np_dtype.itemsize for s in strides)
     if type(arr) is not np.ndarray:  # a CUDA array: the same allocation, offsets in bytes
-        if np_dtype.kind == "c":
-            raise NotImplementedError("view_as_complex: complex tensors are not implemented on CUDA in ntorch yet "
-                                      "(CPU only)")
         base = arr.offset - t.storage_offset() * arr.itemsize
         return t._view_of(arr._view(base + offset * np_dtype.itemsize, tuple(shape), byte_strides, np_dtype))
     flat = t._storage().flat

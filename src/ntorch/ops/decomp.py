@@ -85,6 +85,9 @@ def _host(t: Tensor, op: str):
     a NumPy array, or a device array for a CUDA tensor."""
     nb = int(np.prod(t.shape[:-2], dtype=np.int64))
     if t.is_cuda:
+        if t.is_complex():  # the CUDA kernels are real float64 ones: refuse rather than drop the imaginary part
+            raise NotImplementedError(f"\"{op}_cuda\" not implemented for '{dtypes.torch_name(t.dtype)}' (ntorch's "
+                                      "CUDA linear algebra is real; move the tensor to the CPU)")
         work = t.detach().to(dtypes.float64).reshape(nb, *t.shape[-2:])
         return work.clone().contiguous()._data
     a = t._data

@@ -35,8 +35,7 @@ def _checks(A: Tensor, op: str) -> None:
     if A.dtype.name not in _COMPLEX_OF:
         raise NotImplementedError(f"\"linalg_eig_out_{A.device.type}\" not implemented for '{_legacy(A)}'")
     if A.is_cuda:
-        raise NotImplementedError(f"{op}: ntorch has no CUDA kernel for it (complex CUDA tensors do not exist in "
-                                  "ntorch); move the tensor to the CPU")
+        raise NotImplementedError(f"{op}: ntorch has no CUDA kernel for it; move the tensor to the CPU")
 
 
 def _eig(A: Tensor, op: str, vectors: bool):

@@ -712,9 +712,13 @@ def _compute_np(dt: dtypes.dtype) -> str:
 
 
 def _cuda_kernel(op: Op, dt: dtypes.dtype):
-    from ..kernels.cuda.elementwise import cuda_kernel_for
+    from ..kernels.cuda.elementwise import COMPLEX_EXPRS, cuda_kernel_for
 
-    return cuda_kernel_for(op.name, _expr_for(op, dt), dt.np.name, op.arity, op.nparams)
+    expr = _expr_for(op, dt)
+    if dt.is_complex and op.name in COMPLEX_EXPRS:  # np.* calls on real parts: the CUDA form of the expression
+        expr = COMPLEX_EXPRS[op.name]
+        expr = expr[dt.name] if isinstance(expr, dict) else expr
+    return cuda_kernel_for(op.name, expr, dt.np.name, op.arity, op.nparams)
 
 
 for _op in OPS:
@@ -722,8 +726,7 @@ for _op in OPS:
         _op.name, "cpu", _op.dtypes,
         lambda dt, op=_op: ElementwiseKernel(op.name, _expr_for(op, dt), _compute_np(dt), op.arity, op.nparams),
     )
-    dispatch.register(_op.name, "cuda", [d for d in _op.dtypes if not d.is_complex],
-                      lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
+    dispatch.register(_op.name, "cuda", _op.dtypes, lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
 
 
 def _broadcast_error(op: str, shapes: list) -> RuntimeError:

@@ -458,7 +458,7 @@ def _bits(a: np.ndarray) -> np.ndarray:
     return a.view(_BITS[a.itemsize])
 
 
-_CUDA_BITS = {1: np.uint8, 2: np.int16, 4: np.int32, 8: np.int64}  # CudaArray views take ntorch's dtypes only
+_CUDA_BITS = {1: np.uint8, 2: np.int16, 4: np.int32, 8: np.int64, 16: np.complex128}  # ntorch dtypes only
 
 
 def _cuda_bits(a: CudaArray):
@@ -812,9 +812,14 @@ def _index_put(self: Tensor, idx: tuple, src: np.ndarray, accumulate: bool) -> N
     if accumulate and self._data.dtype.kind == "c":  # a sum of complex values: the real and imaginary parts apart
         from .complex import _part
 
-        values = np.asarray(src, self._data.dtype)
-        _index_put(_part(self, 0), idx, np.ascontiguousarray(values.real), True)
-        _index_put(_part(self, 1), idx, np.ascontiguousarray(values.imag), True)
+        if type(src) is CudaArray:
+            values = _arrays.astype(src, self._data.dtype)
+            parts = _arrays.ascontiguous(values.real), _arrays.ascontiguous(values.imag)
+        else:
+            values = np.asarray(src, self._data.dtype)
+            parts = np.ascontiguousarray(values.real), np.ascontiguousarray(values.imag)
+        _index_put(_part(self, 0), idx, parts[0], True)
+        _index_put(_part(self, 1), idx, parts[1], True)
         self._bump_version()
         return
     _check_value_device(self._data, src)

@@ -46,6 +46,29 @@ dispatch.register("mm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "m
 dispatch.register("bmm", "cuda", MATMUL_DTYPES, dispatch.cuda_kernel("matmul", "bmm_into"), lazy=True)
 
 
+def _cuda_complex_product(op: str, a: CudaArray, b: CudaArray, out: CudaArray, bias: CudaArray | None = None) -> None:
+    """_complex_product on the GPU, on CudaArrays: four real products of the parts (strided real views, which the
+    real kernels take), combined by two in-place real kernels and one complex one; a bias is added last."""
+    rdt = dtypes._FROM_NP[out.dtype].to_real()
+    real = dispatch.lookup(op, "cuda", rdt)
+    parts = []
+    for x, y in ((a.real, b.real), (a.imag, b.imag), (a.real, b.imag), (a.imag, b.real)):
+        p = _cuda_empty(out.shape, rdt.np, out.device)
+        real(x.device_array(), y.device_array(), p.device_array())
+        parts.append(p)
+    dispatch.lookup("sub", "cuda", rdt).inplace(parts[0].device_array(), parts[1].device_array())
+    dispatch.lookup("add", "cuda", rdt).inplace(parts[2].device_array(), parts[3].device_array())
+    dt = dtypes._FROM_NP[out.dtype]
+    dispatch.lookup("make_complex", "cuda", dt)(out.device_array(), parts[0].device_array(), parts[2].device_array())
+    if bias is not None:  # each element read, then written, by one thread
+        add = dispatch.lookup("add", "cuda", dt)
+        add(out.device_array(), out.device_array(), _arrays.broadcast_to(bias, out.shape).device_array())
+
+
+dispatch.register("mm", "cuda", dtypes.COMPLEX_DTYPES, lambda dt: functools.partial(_cuda_complex_product, "mm"))
+dispatch.register("bmm", "cuda", dtypes.COMPLEX_DTYPES, lambda dt: functools.partial(_cuda_complex_product, "bmm"))
+
+
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
@@ -109,7 +132,9 @@ def _cuda_product(op: str, a, b, out_shape: tuple, dt: dtypes.dtype, bias=None):
     kernel = _CUDA_PRODUCTS.get((op, dt.np))
     if kernel is None:
         kernel = _CUDA_PRODUCTS[(op, dt.np)] = dispatch.lookup(op, "cuda", dt)
-    if bias is None:
+    if dt.is_complex:  # (works on the CudaArrays: the parts are views of them)
+        kernel(a, b, out, bias)
+    elif bias is None:
         kernel(a.device_array(), b.device_array(), out.device_array())
     else:
         kernel(a.device_array(), b.device_array(), out.device_array(), bias=bias.device_array())

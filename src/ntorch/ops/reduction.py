@@ -74,6 +74,9 @@ for _name, (_kernel, _dts) in KERNELS.items():
     dispatch.register(_name, "cuda", _dts, dispatch.cuda_kernel("reduce", _kernel.__name__), lazy=True)
 for _name, _kernel in (("sum", KC.sum_into), ("prod", KC.prod_into)):  # complex: accumulated in complex128
     dispatch.register(_name, "cpu", dtypes.COMPLEX_DTYPES, lambda dt, k=_kernel: k)
+    # on CUDA in the complex dtype itself (kernels/cuda/reduce.py)
+    dispatch.register(_name, "cuda", dtypes.COMPLEX_DTYPES, dispatch.cuda_kernel("reduce", _kernel.__name__),
+                      lazy=True)
 dispatch.register("sum.small", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_into)
 dispatch.register("sum.small_dim", "cpu", (dtypes.float32, dtypes.float64), lambda dt: K.sum_small_dim_into)
 
