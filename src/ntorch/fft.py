@@ -12,7 +12,8 @@ own dims' sizes ("backward": 1/n on the inverse, "ortho": 1/sqrt(n), "forward": 
 Results are fresh arrays. A c2c along an outer dim runs by blocks of columns and returns C-contiguous results; an
 r2c / c2r along a dim other than the last (or a c2c whose length needs Bluestein) returns the layout the kernels
 left (that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
-NotImplementedError (kernels/cuda/fft.py has the c2c kernels, but ntorch has no complex CUDA tensors).
+NotImplementedError (kernels/cuda/fft.py has c2c kernels, tested under the simulator, not yet wired to complex CUDA
+tensors).
 """
 
 from __future__ import annotations
