@@ -19,7 +19,8 @@ BF = nt.bfloat16
     lambda: nt.ones(2, device="cuda").bfloat16(),
 ])
 def test_bfloat16_cuda_tensors_raise_a_clear_error(make):
-    with pytest.raises(TypeError, match=r"unsupported dtype bfloat16; ntorch supports bool, .*float64 "
+    with pytest.raises(TypeError, match=r"unsupported dtype bfloat16; ntorch supports bool, .*float64, complex64, "
+                                        r"complex128 "
                                         r"\(bfloat16 is CPU-only: numba-cuda has no bfloat16 type\)"):
         make()
 
