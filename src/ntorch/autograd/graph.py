@@ -353,8 +353,9 @@ def _reference_counts(t: Tensor) -> tuple:
 
 def sole_owner(g: Tensor) -> bool:
     """Whether the caller's local variable is the only reference to tensor g and to its memory, and g is
-    dense and non-overlapping (C-contiguous on a device; accumulate_into_grad checks the layout contract). Counts are compared with ones measured at import in
-    the same call pattern, so the interpreter's own references cancel out."""
+    dense and non-overlapping (C-contiguous on a device; accumulate_into_grad checks the layout contract).
+    Counts are compared with ones measured at import in the same call pattern, so the interpreter's own
+    references cancel out."""
     arr = g._data
     if type(arr) is CudaArray:  # the tensor, its array and the device block: nothing else may hold them
         if g._base is not None or g._store is not None or arr.offset != 0 or not arr.flags.c_contiguous:
