@@ -318,6 +318,10 @@ def obeys_layout_contract(grad: Tensor, variable: Tensor) -> bool:
     may differ, but not be 0-strided); any other variable's grad is C-contiguous."""
     from ..ops.shape import _non_overlapping_and_dense
 
+    garr, varr = grad._data, variable._data
+    if type(garr) is np.ndarray and type(varr) is np.ndarray and garr.strides == varr.strides \
+            and garr.itemsize == varr.itemsize and varr.flags.c_contiguous and garr.size and 0 not in garr.strides:
+        return True  # (the common case: both C-contiguous with equal strides, without the checks below)
     vstrides = variable.stride()
     if not _non_overlapping_and_dense(variable._data.shape, vstrides):
         return grad.is_contiguous()
@@ -334,14 +338,15 @@ def _clone_obey_contract(grad: Tensor, variable: Tensor) -> Tensor:
     from ..ops.shape import _copy_with_strides, _non_overlapping_and_dense
     from ..tensor import _contiguous_strides
 
-    shape, vstrides = variable._data.shape, variable.stride()
+    arr, varr = grad._data, variable._data
+    if type(arr) is np.ndarray and arr.flags.c_contiguous and type(varr) is np.ndarray and varr.flags.c_contiguous \
+            and 1 not in arr.shape and variable._grad_fn is None:
+        return grad.clone()  # (the common case, without the checks below)
+    shape, vstrides = varr.shape, variable.stride()
     if variable._grad_fn is None and _non_overlapping_and_dense(shape, vstrides):
         strides = vstrides
     else:
         strides = _contiguous_strides(shape)
-    arr = grad._data
-    if type(arr) is np.ndarray and arr.flags.c_contiguous and strides == _contiguous_strides(shape):
-        return grad.clone()  # (the common case's fast copy)
     return _copy_with_strides(grad, strides)
 
 
