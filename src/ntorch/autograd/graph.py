@@ -316,12 +316,12 @@ def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
 def obeys_layout_contract(grad: Tensor, variable: Tensor) -> bool:
     """torch's utils::obeys_layout_contract: a dense variable's grad has the variable's strides (size-1 dims
     may differ, but not be 0-strided); any other variable's grad is C-contiguous."""
-    from ..ops.shape import _non_overlapping_and_dense
-
     garr, varr = grad._data, variable._data
     if type(garr) is np.ndarray and type(varr) is np.ndarray and garr.strides == varr.strides \
             and garr.itemsize == varr.itemsize and varr.flags.c_contiguous and garr.size and 0 not in garr.strides:
         return True  # (the common case: both C-contiguous with equal strides, without the checks below)
+    from ..ops.shape import _non_overlapping_and_dense
+
     vstrides = variable.stride()
     if not _non_overlapping_and_dense(variable._data.shape, vstrides):
         return grad.is_contiguous()
@@ -335,13 +335,13 @@ def _clone_obey_contract(grad: Tensor, variable: Tensor) -> Tensor:
     """torch's utils::clone_obey_contract: a copy with the variable's strides when the variable is dense and
     non-overlapping, else C-contiguous. A non-leaf's retained grad is always C-contiguous (torch's retain_grad
     hook clones with MemoryFormat::Contiguous)."""
-    from ..ops.shape import _copy_with_strides, _non_overlapping_and_dense
-    from ..tensor import _contiguous_strides
-
     arr, varr = grad._data, variable._data
     if type(arr) is np.ndarray and arr.flags.c_contiguous and type(varr) is np.ndarray and varr.flags.c_contiguous \
             and 1 not in arr.shape and variable._grad_fn is None:
         return grad.clone()  # (the common case, without the checks below)
+    from ..ops.shape import _copy_with_strides, _non_overlapping_and_dense
+    from ..tensor import _contiguous_strides
+
     shape, vstrides = varr.shape, variable.stride()
     if variable._grad_fn is None and _non_overlapping_and_dense(shape, vstrides):
         strides = vstrides
