@@ -262,6 +262,61 @@ def nan_to_num(x, nan, posinf, neginf):
 
 
 @njit(**_INLINE)
+def cmul_c99(a, b, c, d):
+    """(a + bi) * (c + di) by C99 Annex G (GCC's __muldc3): where the plain formula gives nan + nan*i from an
+    infinite factor, the infinity is kept (glibc's cpow multiplies this way)."""
+    ac, bd, ad, bc = a * c, b * d, a * d, b * c
+    x, y = ac - bd, ad + bc
+    if math.isnan(x) and math.isnan(y):
+        recalc = False
+        if math.isinf(a) or math.isinf(b):
+            a = math.copysign(1.0 if math.isinf(a) else 0.0, a)
+            b = math.copysign(1.0 if math.isinf(b) else 0.0, b)
+            c = math.copysign(0.0, c) if math.isnan(c) else c
+            d = math.copysign(0.0, d) if math.isnan(d) else d
+            recalc = True
+        if math.isinf(c) or math.isinf(d):
+            c = math.copysign(1.0 if math.isinf(c) else 0.0, c)
+            d = math.copysign(1.0 if math.isinf(d) else 0.0, d)
+            a = math.copysign(0.0, a) if math.isnan(a) else a
+            b = math.copysign(0.0, b) if math.isnan(b) else b
+            recalc = True
+        if not recalc and (math.isinf(ac) or math.isinf(bd) or math.isinf(ad) or math.isinf(bc)):
+            a = math.copysign(0.0, a) if math.isnan(a) else a
+            b = math.copysign(0.0, b) if math.isnan(b) else b
+            c = math.copysign(0.0, c) if math.isnan(c) else c
+            d = math.copysign(0.0, d) if math.isnan(d) else d
+            recalc = True
+        if recalc:
+            x = math.inf * (a * c - b * d)
+            y = math.inf * (a * d + b * c)
+    return x, y
+
+
+@njit(**_INLINE)
+def cpow(x, y):
+    """torch's complex pow (std::pow, glibc's cpow: cexp(y * clog(x))). Only a zero base needs care: clog(0) is
+    -inf, so 0 ** 0j is nan+nanj, 0 ** (1+1j) is 0 and 0 ** 2j is nan, where Numba's power gives 1, nan and nan.
+    Other bases use Numba's power (torch's up to rounding)."""
+    if x.real != 0 or x.imag != 0:
+        return x ** y
+    wr, wi = cmul_c99(float(y.real), float(y.imag), -math.inf, math.atan2(float(x.imag), float(x.real)))
+    if wr == -math.inf:  # cexp: exp(-inf) is 0, signed by the angle (0 * nan keeps nan's sign, as glibc)
+        if math.isinf(wi) or math.isnan(wi):
+            return complex(0.0, math.copysign(0.0, wi))
+        return complex(0.0 * math.cos(wi), 0.0 * math.sin(wi))
+    if wr == math.inf:
+        if wi == 0:
+            return complex(math.inf, wi)
+        if math.isinf(wi) or math.isnan(wi):
+            return complex(math.inf, math.nan)
+        return complex(math.inf * math.cos(wi), math.inf * math.sin(wi))
+    if math.isnan(wr):
+        return complex(math.nan, wi) if wi == 0 else complex(math.nan, math.nan)
+    return complex(math.exp(wr) * math.cos(wi), math.exp(wr) * math.sin(wi))
+
+
+@njit(**_INLINE)
 def cdiv(x, y):
     """x / y for complex operands by NumPy's scaled formula, which torch's c10::complex uses too: dividing by zero
     gives complex inf or nan (1 / 0j is inf+nanj), where Numba's complex division raises ZeroDivisionError."""

@@ -285,21 +285,23 @@ class AccumulateGrad(Node):
 
 def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
     """Add `grad` into t._grad. `owned`: the caller checked (sole_owner) that nothing else references grad or its
-    memory, so it can become .grad without a copy, as PyTorch steals a gradient whose use count is 1."""
+    memory, so it can become .grad without a copy, as PyTorch steals a gradient whose use count is 1 (and which
+    obeys the gradient layout contract; otherwise .grad is a copy laid out like the variable)."""
     if grad is None:
         return
     want = t._grad_dtype
     if want is not False and want is not None and grad.dtype != want:  # a grad_dtype set apart from t's dtype
         grad, owned = grad.to(want), True
     if t._grad is None:
-        if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape:
+        if owned and not grad_mode.STATE.enabled and grad._data.shape == t._data.shape \
+                and t._grad_fn is None and obeys_layout_contract(grad, t):
             t._grad = grad.detach()
         elif grad_mode.STATE.enabled:  # create_graph: a recorded copy (torch's node is CopyBackwards)
-            t._grad = grad.clone()
+            t._grad = _clone_obey_contract(grad, t)
             if t._grad._grad_fn is not None:
                 t._grad._grad_fn._name = "CopyBackwards"
         else:  # a copy: the gradient may be another leaf's .grad too, or the user's tensor
-            t._grad = grad.detach().clone()
+            t._grad = _clone_obey_contract(grad.detach(), t)
     elif grad_mode.STATE.enabled:  # create_graph: keep the sum differentiable
         t._grad = t._grad + grad
     elif t._grad._data.shape == grad._data.shape and t._grad._data.dtype == grad._data.dtype \
@@ -311,6 +313,43 @@ def accumulate_into_grad(t: Tensor, grad: Tensor, owned: bool = False) -> None:
         t._grad.add_(grad)
 
 
+def obeys_layout_contract(grad: Tensor, variable: Tensor) -> bool:
+    """torch's utils::obeys_layout_contract: a dense variable's grad has the variable's strides (size-1 dims
+    may differ, but not be 0-strided); any other variable's grad is C-contiguous."""
+    garr, varr = grad._data, variable._data
+    if type(garr) is np.ndarray and type(varr) is np.ndarray and garr.strides == varr.strides \
+            and garr.itemsize == varr.itemsize and varr.flags.c_contiguous and garr.size and 0 not in garr.strides:
+        return True  # (the common case: both C-contiguous with equal strides, without the checks below)
+    from ..ops.shape import _non_overlapping_and_dense
+
+    vstrides = variable.stride()
+    if not _non_overlapping_and_dense(variable._data.shape, vstrides):
+        return grad.is_contiguous()
+    for n, gs, vs in zip(grad._data.shape, grad.stride(), vstrides):
+        if (gs != vs) if n != 1 else (gs == 0):
+            return False
+    return True
+
+
+def _clone_obey_contract(grad: Tensor, variable: Tensor) -> Tensor:
+    """torch's utils::clone_obey_contract: a copy with the variable's strides when the variable is dense and
+    non-overlapping, else C-contiguous. A non-leaf's retained grad is always C-contiguous (torch's retain_grad
+    hook clones with MemoryFormat::Contiguous)."""
+    arr, varr = grad._data, variable._data
+    if type(arr) is np.ndarray and arr.flags.c_contiguous and type(varr) is np.ndarray and varr.flags.c_contiguous \
+            and 1 not in arr.shape and variable._grad_fn is None:
+        return grad.clone()  # (the common case, without the checks below)
+    from ..ops.shape import _copy_with_strides, _non_overlapping_and_dense
+    from ..tensor import _contiguous_strides
+
+    shape, vstrides = varr.shape, variable.stride()
+    if variable._grad_fn is None and _non_overlapping_and_dense(shape, vstrides):
+        strides = vstrides
+    else:
+        strides = _contiguous_strides(shape)
+    return _copy_with_strides(grad, strides)
+
+
 def _reference_counts(t: Tensor) -> tuple:
     arr = t._data
     base = arr.base
@@ -319,8 +358,9 @@ def _reference_counts(t: Tensor) -> tuple:
 
 def sole_owner(g: Tensor) -> bool:
     """Whether the caller's local variable is the only reference to tensor g and to its memory, and g is
-    C-contiguous (a stolen .grad keeps the fast paths). Counts are compared with ones measured at import in
-    the same call pattern, so the interpreter's own references cancel out."""
+    dense and non-overlapping (C-contiguous on a device; accumulate_into_grad checks the layout contract).
+    Counts are compared with ones measured at import in the same call pattern, so the interpreter's own
+    references cancel out."""
     arr = g._data
     if type(arr) is CudaArray:  # the tensor, its array and the device block: nothing else may hold them
         if g._base is not None or g._store is not None or arr.offset != 0 or not arr.flags.c_contiguous:
@@ -333,7 +373,9 @@ def sole_owner(g: Tensor) -> bool:
         tc, ac, bc = _SOLE_CUDA[0]
         t, a, b = _cuda_reference_counts(g)
         return t <= tc and a <= ac and b <= bc + cached
-    if type(arr) is not np.ndarray or g._base is not None or g._store is not None or not arr.flags.c_contiguous:
+    if type(arr) is not np.ndarray or g._base is not None or g._store is not None:
+        return False
+    if not arr.flags.c_contiguous and not _dense(arr):
         return False
     base = arr.base
     kind = 0 if base is None else 1 if base is g._flat else 2
@@ -341,6 +383,14 @@ def sole_owner(g: Tensor) -> bool:
         return False  # a view of a view: something else may hold the memory
     del arr, base  # this frame's own references would count
     return _reference_counts(g) <= _SOLE[kind]
+
+
+def _dense(arr: np.ndarray) -> bool:
+    """Whether a NumPy array's elements fill its span exactly once (torch's is_non_overlapping_and_dense)."""
+    from ..ops.shape import _non_overlapping_and_dense
+
+    item = arr.itemsize
+    return arr.size > 0 and _non_overlapping_and_dense(arr.shape, tuple(s // item for s in arr.strides))
 
 
 def _probe(g: Tensor) -> tuple:

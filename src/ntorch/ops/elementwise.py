@@ -207,7 +207,10 @@ OPS: list[Op] = [
 # Complex forms of the ops torch supports for complex64/complex128 ("any": the op's own generic expression). NumPy's
 # ufuncs take complex scalars in Numba; the result of a complex op stays complex except abs's (its real dtype).
 _COMPLEX_EXPRS = {
-    "neg": "any", "square": "any", "add": "any", "add_alpha": "any", "sub": "any", "sub_alpha": "any", "mul": "any",
+    # add/sub multiply `other` by alpha as a complex product even when alpha is 1, as torch's kernel (a + alpha * b):
+    # (1+2j) - inf is -inf+nanj (0 * inf in the imaginary part), and sub is add with -alpha
+    "add": "x + T(1) * y", "add_alpha": "x + T(p0) * y", "sub": "x + T(-1) * y", "sub_alpha": "x + T(-p0) * y",
+    "neg": "any", "square": "any", "mul": "any",
     # divisions by cdiv (torch's formula: x / 0j is complex inf or nan, where Numba's complex division raises)
     "div": "T(cdiv(x, y))", "eq": "any", "ne": "any", "where": "any", "addcmul": "any",
     "addcdiv": "x + T(cdiv(T(p0) * y, z))",
@@ -215,7 +218,7 @@ _COMPLEX_EXPRS = {
     # complex64's modulus in float64 (no overflow, 2x faster than Numba's hypot-based abs)
     "abs": {"complex64": "np.sqrt(np.float64(x.real) * np.float64(x.real) + np.float64(x.imag) * np.float64(x.imag))",
             "complex": "abs(x)"},
-    "pow": "x ** y", "reciprocal": "T(cdiv(T(1), x))", "rsqrt": "T(cdiv(T(1), np.sqrt(x)))",
+    "pow": "T(cpow(x, y))", "reciprocal": "T(cdiv(T(1), x))", "rsqrt": "T(cdiv(T(1), np.sqrt(x)))",
     "sigmoid": "T(cdiv(T(1), T(1) + np.exp(-x)))", "silu": "T(cdiv(x, T(1) + np.exp(-x)))",
     "isnan": "np.isnan(x)", "isinf": "np.isinf(x)", "isfinite": "np.isfinite(x)",
     "isclose": "x == y or (p2 and np.isnan(x) and np.isnan(y)) or "

@@ -256,6 +256,9 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
 
 
 _COMPLEX_POW_SPECIAL = {
+    # torch answers exponents 0 and 1 without its kernel: ones (its kernel gives 0j ** 0 = nan) and a copy
+    0: lambda x, out: apply("pow", apply("where", x == 0, 1, x), 0, out=out),
+    1: lambda x, out: x.clone() if out is None else apply("pow", x, 1, out=out),
     0.5: lambda x, out: apply("sqrt", x, out=out),
     -0.5: lambda x, out: apply("rsqrt", x, out=out),
     -1: lambda x, out: apply("reciprocal", x, out=out),
