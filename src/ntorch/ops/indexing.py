@@ -1604,8 +1604,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
                 arr = np.empty(i.shape, x.dtype)
                 flat = arr.ravel()  # (_bits, inlined; the arrays are C-contiguous: ravel is a view)
                 xf = input._flat
-                flag, bad = kernel((x.ravel() if xf is None else xf).view(bits), 0, i.ravel(), 0, mul, low,
-                                   size, flat.view(bits), meta)
+                if xf is None:  # (cached as the elementwise fast paths cache it)
+                    xf = input._flat = x.ravel()
+                flag, bad = kernel(xf.view(bits), 0, i.ravel(), 0, mul, low, size, flat.view(bits), meta)
                 if flag:
                     d = _wrap_dim(dim, x.ndim, "gather")
                     raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x.shape[d]}")
