@@ -1202,3 +1202,43 @@ def test_mha_batch_first_self_attention_gradcheck():
     m2 = ntorch.nn.MultiheadAttention(4, 2, dropout=0.5, batch_first=True)
     y = ntorch.randn(2, 3, 4)
     m2(y, y, y)
+
+
+def test_gather_fast_entry_other_layouts_and_flags():
+    """A cached small gather (keyed on shapes of C-contiguous arrays, holding a compiled overload for aligned,
+    writeable arrays) must still serve a strided index of the same shape and a read-only input correctly."""
+    r = _rng()
+    a = r.standard_normal((4, 6)).astype(np.float32)
+    idx = r.integers(0, 4, (3, 5))
+    x = ntorch.tensor(a)
+    for _ in range(2):
+        np.testing.assert_array_equal(x.gather(0, ntorch.tensor(idx)).numpy(), _gather_ref(a, 0, idx))
+    it = ntorch.tensor(np.ascontiguousarray(idx.T)).t()  # same shape, not C-contiguous
+    np.testing.assert_array_equal(x.gather(0, it).numpy(), _gather_ref(a, 0, idx))
+    ro = a.copy()
+    ro.flags.writeable = False
+    np.testing.assert_array_equal(ntorch.from_numpy(ro).gather(0, ntorch.tensor(idx)).numpy(), _gather_ref(a, 0, idx))
+    ri = idx.copy()
+    ri.flags.writeable = False
+    np.testing.assert_array_equal(x.gather(0, ntorch.from_numpy(ri)).numpy(), _gather_ref(a, 0, idx))
+
+
+@pytest.mark.parametrize("eq,sa,sb", [("ij,kj->ik", (8, 16), (5, 16)), ("bij,bjk->bik", (2, 3, 4), (2, 4, 5)),
+                                      ("ij,jk->ki", (3, 4), (4, 5)), ("bik,bjk->bji", (2, 3, 4), (2, 5, 4))])
+def test_einsum_planned_pair_no_grad_matches_numpy(eq, sa, sb):
+    """The planned pair's no-graph route (host arrays) gives einsum's values on repeated calls, also for
+    non-contiguous operands, and the graph route still records when an operand requires grad."""
+    r = _rng()
+    a = r.standard_normal(sa)
+    b = r.standard_normal(sb)
+    want = np.einsum(eq, a, b)
+    for _ in range(3):
+        np.testing.assert_allclose(ntorch.einsum(eq, ntorch.tensor(a), ntorch.tensor(b)).numpy(), want, rtol=1e-12)
+    bt = ntorch.tensor(np.ascontiguousarray(np.swapaxes(b, -1, -2))).transpose(-1, -2)
+    np.testing.assert_allclose(ntorch.einsum(eq, ntorch.tensor(a), bt).numpy(), want, rtol=1e-12)
+    ga = ntorch.tensor(a, requires_grad=True)
+    out = ntorch.einsum(eq, ga, ntorch.tensor(b))
+    assert out.grad_fn is not None
+    out.sum().backward()
+    (ta, tb), rhs = eq.split("->")[0].split(","), eq.split("->")[1]
+    np.testing.assert_allclose(ga.grad.numpy(), np.einsum(f"{rhs},{tb}->{ta}", np.ones(want.shape), b), rtol=1e-12)

@@ -1241,8 +1241,19 @@ def _cnt_c(e, buf, outer, r, inner, out, _):
 
 
 def _arg_c(e, buf, outer, r, inner, oi, ov):
-    e[1](buf, 0, outer, r, inner, r * inner, inner, 1, np.empty(outer * inner, buf.dtype) if ov is None else ov,
-         oi, e[2])
+    # (one output: ov is always None; e[1] makes the values scratch itself)
+    e[1](buf, 0, outer, r, inner, r * inner, inner, 1, oi, e[2])
+
+
+@njit(**_JIT)
+def _argmax_sc(buf, base, outer, r, inner, s0, s1, s2, oi, ident):
+    # _argmax_s with its values scratch made in compiled code: cheaper than a NumPy allocation from Python
+    _argmax_s(buf, base, outer, r, inner, s0, s1, s2, np.empty(outer * inner, buf.dtype), oi, ident)
+
+
+@njit(**_JIT)
+def _argmin_sc(buf, base, outer, r, inner, s0, s1, s2, oi, ident):
+    _argmin_s(buf, base, outer, r, inner, s0, s1, s2, np.empty(outer * inner, buf.dtype), oi, ident)
 
 
 def _vals_idx_c(e, buf, outer, r, inner, ov, oi):
@@ -1280,7 +1291,7 @@ def contig_entry(into, in_dt, out_dts, p=0.0):
         return (_cnt_c if out_dts[0] == _BOOL else _plain_c, _cnt_s, np.int32(0), np.int64(0), mode, view)
     if into in (argmax_into, argmin_into) and out_dts[0] == _I64:
         is_max = into is argmax_into
-        return (_arg_c, _argmax_s if is_max else _argmin_s, c[4 if is_max else 5], None, None, view)
+        return (_arg_c, _argmax_sc if is_max else _argmin_sc, c[4 if is_max else 5], None, None, view)
     if into in (max_with_indices_into, min_with_indices_into) and out_dts[0] == buf_dt and out_dts[1] == _I64:
         is_max = into is max_with_indices_into
         return (_vals_idx_c, _argmax_s if is_max else _argmin_s, c[4 if is_max else 5], None, None, view)

@@ -1100,22 +1100,37 @@ def _gather_along(input: Tensor, dim: int, index: Tensor, out: Tensor | None, ne
     return _finish(res.reshape(idx.shape), out, "gather")
 
 
-# (x's and idx's shapes, strides and dtypes, the dim as given, negative) -> (meta, mul, low, size) of a gather that
-# passed every check: a key found again is a valid gather between C-contiguous host arrays of 2 dims or more, not
-# empty, on the serial kernel (gather's fast case)
+# (x's and idx's shapes and dtypes, the dim as given, negative) -> (meta, mul, low, size, kernel, bits) of a gather
+# that passed every check: a key found again for C-contiguous host arrays (a size-1 dim's stride, which NumPy
+# leaves free, only ever meets index 0) is a valid gather of 2 dims or more, not empty, on the serial kernel
 _GATHER_SMALL: dict = {}
 
 
 def _gather_small(x: np.ndarray, d: int, idx: np.ndarray, negative: bool, dim: int):
     """_gather of a checked serial gather along d (given as `dim`), with the plan's constant part cached."""
-    key = (x.shape, x.strides, idx.shape, idx.strides, x.dtype, idx.dtype, dim, negative)
+    key = (x.shape, idx.shape, x.dtype, idx.dtype, dim, negative)  # (both C-contiguous: the shapes fix the plan)
     entry = _GATHER_SMALL.get(key)
     if entry is None:
         plan = _dim_plan(x, d, idx, idx.shape, range(idx.ndim), negative)
         if len(_GATHER_SMALL) > 4096:
             _GATHER_SMALL.clear()
-        entry = _GATHER_SMALL[key] = (np.array((plan.S, plan.st, plan.ist), np.int64), plan.mul, plan.low, plan.size)
-    return _run_gather_small(x, idx, *entry)
+        entry = _GATHER_SMALL[key] = _gather_small_entry(x, idx, plan)
+    return _run_gather_small(x, idx, *entry[:4])  # (the dispatcher: x may be read-only here)
+
+
+def _gather_small_entry(x: np.ndarray, idx: np.ndarray, plan) -> tuple:
+    """(meta, mul, low, size, kernel, bits dtype) of a checked serial gather: kernel is gather_nd's compiled
+    overload for the fast path's argument types (flat C-contiguous, aligned, writeable arrays of the key's dtypes,
+    ints), found once on a sample call of the real sizes (zero indices: in bounds), so that its calls skip the
+    dispatcher's per-call type resolution (see reduction.direct_entry); the fast path checks both arrays' flags."""
+
+    from .reduction import direct_entry
+
+    meta = np.array((plan.S, plan.st, plan.ist), np.int64)
+    bits = _BITS[x.itemsize]
+    sample = (np.zeros(x.size, bits), 0, np.zeros(idx.size, idx.dtype), 0, plan.mul, plan.low, plan.size,
+              np.empty(idx.size, bits), meta)
+    return meta, plan.mul, plan.low, plan.size, direct_entry(K.gather_nd, sample), bits
 
 
 def _run_gather_small(x: np.ndarray, idx: np.ndarray, meta, mul: int, low: int, size: int):
@@ -1579,18 +1594,23 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     if out is None and type(input) is Tensor and type(index) is Tensor and type(dim) is int:
         x, i = input._data, index._data
         if type(x) is np.ndarray and type(i) is np.ndarray:
-            entry = _GATHER_SMALL.get((x.shape, x.strides, i.shape, i.strides, x.dtype, i.dtype, dim, False))
+            fx, fi = x.flags, i.flags
+            entry = _GATHER_SMALL.get((x.shape, i.shape, x.dtype, i.dtype, dim, False)) \
+                if fx.c_contiguous and fi.c_contiguous else None
             if entry is not None:  # (checked when the entry was made): _run_gather_small, inlined
-                meta, mul, low, size = entry
+                meta, mul, low, size, kernel, bits = entry
+                if not (fx.writeable and fx.aligned and fi.writeable and fi.aligned):
+                    kernel = K.gather_nd  # (other Numba array types than the direct overload's)
                 arr = np.empty(i.shape, x.dtype)
-                bits = _BITS[x.itemsize]  # (_bits, inlined; the arrays are C-contiguous: ravel is a view)
+                flat = arr.ravel()  # (_bits, inlined; the arrays are C-contiguous: ravel is a view)
                 xf = input._flat
-                flag, bad = K.gather_nd((x.ravel() if xf is None else xf).view(bits), 0, i.ravel(), 0, mul, low,
-                                        size, arr.ravel().view(bits), meta)
+                if xf is None:  # (cached as the elementwise fast paths cache it)
+                    xf = input._flat = x.ravel()
+                flag, bad = kernel(xf.view(bits), 0, i.ravel(), 0, mul, low, size, flat.view(bits), meta)
                 if flag:
                     d = _wrap_dim(dim, x.ndim, "gather")
                     raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {x.shape[d]}")
-                res = Tensor._wrap_result(arr, None)
+                res = Tensor._wrap_result(arr, flat)
     if res is None:
         _check_out_grad(out, "gather", input)
         res = _gather_along(input, dim, index, out, negative=False)

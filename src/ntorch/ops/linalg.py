@@ -846,8 +846,18 @@ def _pair_plan(terms: list, rhs: str, sa: tuple, sb: tuple):
 
 
 def _run_pair(a: Tensor, b: Tensor, perm_a, perm_b, sizes_a, sizes_b, shape_a, shape_b, out_sizes, perm_out):
-    """einsum's ops for a planned pair (see _pair_plan), as _contract and einsum take them."""
-    _same_dtype("bmm", a, b)
+    """einsum's ops for a planned pair (see _pair_plan), as _contract and einsum take them. With no graph to
+    record, the same steps on the host arrays (the views, copies and bmm kernel the ops would make), without the
+    intermediate tensors' cost; the result is still a view of the product, as the ops leave it."""
+    dt = _same_dtype("bmm", a, b)
+    da, db = a._data, b._data
+    if type(da) is np.ndarray and type(db) is np.ndarray and not (a._requires_grad or b._requires_grad) \
+            and not amp.STATE.active:
+        # (the plan's sizes are the operands' own: the expands are no-ops; reshape copies only where no view fits)
+        res = Tensor._wrap(_bmm_arrays(da.transpose(perm_a).reshape(shape_a), db.transpose(perm_b).reshape(shape_b),
+                                       dt))
+        arr = res._data.reshape(out_sizes)
+        return res._view_of(arr.transpose(perm_out) if perm_out else arr)
     a3 = _expanded(_permuted(a, perm_a), sizes_a).reshape(*shape_a)
     b3 = _expanded(_permuted(b, perm_b), sizes_b).reshape(*shape_b)
     res = bmm(a3, b3).reshape(*out_sizes)
