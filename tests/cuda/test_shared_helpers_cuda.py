@@ -53,8 +53,9 @@ _CASES = {
 # called only through the helpers above
 _INTERNAL = {"chbevl", "three_term", "bessel_jy_small", "bessel_jy_asymptotic", "bessel_k_scaled_integral",
              "bessel_k_small", "igamma_series", "igamma_fraction"}
-# complex-only helpers: cdiv is tested through complex division and reciprocal on CUDA (test_complex_cuda.py)
-_COMPLEX_ONLY = {"cdiv"}
+# complex-only helpers, tested through complex ops on CUDA (test_complex_cuda.py): cdiv through division and
+# reciprocal, cpow (and the C99 product cmul_c99 it uses at a zero base) through pow
+_COMPLEX_ONLY = {"cdiv", "cpow", "cmul_c99"}
 
 _PARAMS = [(h, dt) for h, (_, _, _, dts) in _CASES.items() for dt in dts]
 
