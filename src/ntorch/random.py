@@ -19,6 +19,7 @@ from . import _arrays, dispatch, dtypes, layouts
 from .devices import as_device, cuda_index
 from .ops._util import takes_out
 from .ops.creation import _dt, _finish, _shape_arg, into_out
+from .ops.shape import iteration_perm
 from .tensor import Tensor
 
 _MT_N = 624
@@ -298,29 +299,6 @@ def _random_values(g: Generator, n: int, dt: dtypes.dtype) -> np.ndarray:
     return (w % np.uint64(mod)).astype(dt.np)
 
 
-def _iter_perm(shape: tuple, strides: tuple) -> list[int]:
-    """torch's TensorIterator dimension order for one output (fastest-moving first): strides ascending, equal
-    strides broken by size; this is the order in which a serial sampler fills a strided tensor."""
-    perm = list(range(len(shape) - 1, -1, -1))
-
-    def should_swap(d0: int, d1: int) -> int:
-        s0, s1 = strides[d0], strides[d1]
-        if s0 == 0 or s1 == 0:
-            return 0
-        if s0 != s1:
-            return -1 if s0 < s1 else 1
-        return 1 if shape[d0] > shape[d1] else 0
-
-    for i in range(1, len(shape)):
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            c = should_swap(perm[dim0], perm[dim1])
-            if c > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif c < 0:
-                break
-    return perm
 
 
 def _arrange(values: np.ndarray, shape: tuple, strides: tuple | None) -> np.ndarray:
@@ -328,7 +306,7 @@ def _arrange(values: np.ndarray, shape: tuple, strides: tuple | None) -> np.ndar
     shape = tuple(shape)
     if strides is None or len(shape) < 2:
         return values.reshape(shape)
-    rev = _iter_perm(shape, tuple(strides))[::-1]
+    rev = iteration_perm(shape, tuple(strides))[::-1]
     return values.reshape([shape[d] for d in rev]).transpose(np.argsort(rev))
 
 

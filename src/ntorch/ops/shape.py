@@ -559,10 +559,11 @@ def _non_overlapping_and_dense(shape, strides) -> bool:
     return True
 
 
-def _dense_strides(shape, strides) -> tuple[int, ...]:
-    """torch's infer_dense_strides: dense strides that keep the order of `strides` (0 strides are ambiguous)."""
-    n = len(shape)
-    perm = list(range(n - 1, -1, -1))
+def iteration_perm(shape, strides) -> list[int]:
+    """torch's TensorIterator dimension order for one tensor (fastest-moving first): strides ascending, equal strides
+    broken by size, 0 strides ambiguous (left in place). Serial samplers fill a strided tensor in this order, and
+    infer_dense_strides keeps it."""
+    perm = list(range(len(shape) - 1, -1, -1))
 
     def should_swap(d0, d1):
         s0, s1 = strides[d0], strides[d1]
@@ -572,7 +573,7 @@ def _dense_strides(shape, strides) -> tuple[int, ...]:
             return -1 if s0 < s1 else 1
         return 1 if shape[d0] > shape[d1] else 0
 
-    for i in range(1, n):
+    for i in range(1, len(shape)):
         d1 = i
         for d0 in range(i - 1, -1, -1):
             c = should_swap(perm[d0], perm[d1])
@@ -581,6 +582,13 @@ def _dense_strides(shape, strides) -> tuple[int, ...]:
                 d1 = d0
             elif c < 0:
                 break
+    return perm
+
+
+def _dense_strides(shape, strides) -> tuple[int, ...]:
+    """torch's infer_dense_strides: dense strides that keep the order of `strides` (0 strides are ambiguous)."""
+    n = len(shape)
+    perm = iteration_perm(shape, strides)
     out, acc = [0] * n, 1
     for d in perm:
         out[d] = acc
