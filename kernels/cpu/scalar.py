@@ -85,7 +85,7 @@ def one_like(x):
     return type(x)(1)
 
 
-@overload(fma, inline="always")
+@overload(fma, target="cpu")
 def _fma_cpu(a, b, c):
     return lambda a, b, c: _fma(a, b, c)
 
@@ -96,22 +96,22 @@ def _one_like(x):
     return lambda x: one
 
 
-@overload(ffloor, inline="always")
+@overload(ffloor, target="cpu")
 def _ffloor_cpu(x):
     return lambda x: np.floor(x)
 
 
-@overload(ftrunc, inline="always")
+@overload(ftrunc, target="cpu")
 def _ftrunc_cpu(x):
     return lambda x: np.trunc(x)
 
 
-@overload(ffmod, inline="always")
+@overload(ffmod, target="cpu")
 def _ffmod_cpu(x, y):
     return lambda x, y: np.fmod(x, y)
 
 
-@overload(fexp2, inline="always")
+@overload(fexp2, target="cpu")
 def _fexp2_cpu(x):
     return lambda x: np.exp2(x)
 

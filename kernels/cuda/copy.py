@@ -91,6 +91,13 @@ def _fill_strided(dst, shape, sd, n, value):
         i += step
 
 
+def _staged(src, dtype):
+    """src cast to `dtype` in a fresh device array: the first step of a two-step cast."""
+    out = arrays.empty(tuple(src.shape), dtype)
+    copy_cast(out, src)
+    return out
+
+
 def copy_cast(dst, src) -> None:
     """dst[...] = src converted to dst's dtype; same shape, any strides on both sides."""
     if tuple(dst.shape) != tuple(src.shape):
@@ -98,17 +105,20 @@ def copy_cast(dst, src) -> None:
     n = dst.size
     if n == 0:
         return
-    if np.dtype(src.dtype) == np.float16 and np.dtype(dst.dtype).kind in "bc":
-        # NVVM rejects numba-cuda's direct float16 -> bool conversion (ERROR_INVALID_IR on an H200): go through
-        # float32, which keeps every value (and NaN != 0); float16 -> complex likewise
-        wide = arrays.empty(tuple(src.shape), np.float32)
-        copy_cast(wide, src)
-        src = wide
+    sdt, ddt = np.dtype(src.dtype), np.dtype(dst.dtype)
+    if sdt == np.float16 and ddt.kind in "bciu":
+        # float16 goes through float32 (exact) to bool, complex and integers: NVVM rejects numba-cuda's direct
+        # float16 -> bool conversion (ERROR_INVALID_IR), and its float16 -> integer cast rounds to nearest
+        # (cvt.rni) where a cast truncates (both seen on an H200)
+        src = _staged(src, np.float32)
+    elif sdt.kind == "f" and ddt.kind == "u":
+        # torch casts floats to unsigned through int64 (-1.0 -> 255); the GPU's float -> uint8 saturates (-> 0)
+        src = _staged(src, np.int64)
     sdst, ssrc = arrays.elem_strides(dst), arrays.elem_strides(src)
     shape, (cd, cs) = arrays.collapsed(tuple(dst.shape), sdst, ssrc)
     d, s = arrays.span(dst, sdst), arrays.span(src, ssrc)
     grid, block = grid_1d(n)
-    if np.dtype(src.dtype).kind == "c" and np.dtype(dst.dtype).kind != "c":
+    if np.dtype(src.dtype).kind == "c" and ddt.kind != "c":
         i64 = arrays._i64
         configure(_copy_complex_strided, grid, block)(d, s, i64(shape), i64(cd), i64(cs), n,
                                                       np.dtype(dst.dtype) == np.bool_)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..cpu import fft as host_fft
 from . import arrays
+from .copy import copy_cast
 from .launch import configure, cuda, grid_1d
 
 
@@ -130,7 +131,7 @@ def _direct_on_device(arrs: tuple):
 def _run_direct(x, out, stages, rows: int, n: int) -> None:
     """The stages src -> out, alternating between out and one scratch array so that the last writes out."""
     if not stages:
-        out.copy_to_device(x)  # n == 1
+        copy_cast(out, x)  # n == 1 (a DeviceView has no copy_to_device)
         return
     tmp = arrays.empty((rows, n), out.dtype) if len(stages) > 1 else None
     nc, s, src = n, 1, x

@@ -160,7 +160,9 @@ def perm_matrix(piv, p):
 @cuda.jit(cache=True)
 def qr(a, q, v, w, wq):
     # the CPU's _qr1 (Householder as LAPACK's geqrf, then Q applied to the first q.shape[2] columns of I);
-    # v (B, m, k), w (B, n), wq (B, mc) are workspace
+    # v (B, m, k), w (B, n), wq (B, mc) are workspace. Written so that nothing stored is read back within a step:
+    # the CPU loop's form (store v[k, k], store the column below, then read v[k, k] for the norm) gave a wrong
+    # Q and R on an H200 (the read saw the column's last element), never under the simulator.
     nb, m, n = a.shape
     kk = min(m, n)
     mc = q.shape[2]
@@ -168,56 +170,53 @@ def qr(a, q, v, w, wq):
     while b < nb:
         for k in range(kk):
             sig = 0.0
-            for i in range(k + 1, m):
-                sig += a[b, i, k] * a[b, i, k]
-            v[b, k, k] = 0.0
-            for i in range(k + 1, m):
-                v[b, i, k] = 0.0
+            for r in range(k + 1, m):
+                sig += a[b, r, k] * a[b, r, k]
             if sig == 0.0:
-                continue
-            x0 = a[b, k, k]
-            nrm = math.sqrt(x0 * x0 + sig)
-            beta = -nrm if x0 >= 0.0 else nrm
-            v[b, k, k] = x0 - beta
-            for i in range(k + 1, m):
-                v[b, i, k] = a[b, i, k]
-            vn = math.sqrt(v[b, k, k] * v[b, k, k] + sig)
-            for i in range(k, m):
-                v[b, i, k] /= vn
-            for j in range(k, n):
-                w[b, j] = 0.0
-            for i in range(k, m):
-                vi = v[b, i, k]
-                for j in range(k, n):
-                    w[b, j] += vi * a[b, i, j]
-            for i in range(k, m):
-                vi = 2.0 * v[b, i, k]
-                for j in range(k, n):
-                    a[b, i, j] -= vi * w[b, j]
-            a[b, k, k] = beta
-            for i in range(k + 1, m):
-                a[b, i, k] = 0.0
-        for i in range(m):
-            for j in range(mc):
-                q[b, i, j] = 1.0 if i == j else 0.0
-        for k in range(kk - 1, -1, -1):
+                for r in range(k, m):
+                    v[b, r, k] = 0.0
+            else:
+                x0 = a[b, k, k]
+                nrm = math.sqrt(x0 * x0 + sig)
+                beta = -nrm if x0 >= 0.0 else nrm
+                v0 = x0 - beta
+                vn = math.sqrt(v0 * v0 + sig)
+                v[b, k, k] = v0 / vn
+                for r in range(k + 1, m):
+                    v[b, r, k] = a[b, r, k] / vn
+                for c in range(k, n):
+                    acc = 0.0
+                    for r in range(k, m):
+                        acc += v[b, r, k] * a[b, r, c]
+                    w[b, c] = acc
+                for r in range(k, m):
+                    vr = 2.0 * v[b, r, k]
+                    for c in range(k, n):
+                        a[b, r, c] -= vr * w[b, c]
+                a[b, k, k] = beta
+                for r in range(k + 1, m):
+                    a[b, r, k] = 0.0
+        for r in range(m):
+            for c in range(mc):
+                q[b, r, c] = 1.0 if r == c else 0.0
+        for t in range(kk):
+            k = kk - 1 - t
             live = False
-            for i in range(k, m):
-                if v[b, i, k] != 0.0:
+            for r in range(k, m):
+                if v[b, r, k] != 0.0:
                     live = True
-            if not live:
-                continue
-            for j in range(mc):
-                wq[b, j] = 0.0
-            for i in range(k, m):
-                vi = v[b, i, k]
-                for j in range(mc):
-                    wq[b, j] += vi * q[b, i, j]
-            for i in range(k, m):
-                vi = 2.0 * v[b, i, k]
-                for j in range(mc):
-                    q[b, i, j] -= vi * wq[b, j]
+            if live:
+                for c in range(mc):
+                    acc = 0.0
+                    for r in range(k, m):
+                        acc += v[b, r, k] * q[b, r, c]
+                    wq[b, c] = acc
+                for r in range(k, m):
+                    vr = 2.0 * v[b, r, k]
+                    for c in range(mc):
+                        q[b, r, c] -= vr * wq[b, c]
         b += cuda.gridsize(1)
+
 
 
 @cuda.jit(cache=True)

@@ -195,7 +195,7 @@ OPS: list[Op] = [
     Op("bitwise_right_shift", {"uint8": "rshift(x, y, 8)", "int8": "rshift(x, y, 7)", "int16": "rshift(x, y, 15)",
                                "int32": "rshift(x, y, 31)", "int64": "rshift(x, y, 63)"}, 2, dtypes=I),
     # ternary
-    Op("where", {"any": "y if x else z"}, 3, dtypes=ALL),
+    Op("where", {"any": "y if x != 0 else z"}, 3, dtypes=ALL),  # numba-cuda: `if x` of a float16 is invalid IR
     Op("clamp", {"float": "clamp_nan(x, y, z)", "any": "min(max(x, y), z)"}, 3),
     Op("clamp_min", {"float": "maximum_nan(x, y)", "any": "max(x, y)"}, 2),
     Op("clamp_max", {"float": "minimum_nan(x, y)", "any": "min(x, y)"}, 2),
