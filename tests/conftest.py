@@ -6,6 +6,12 @@ import ntorch
 FLOAT_DTYPES = [ntorch.float16, ntorch.float32, ntorch.float64]
 INT_DTYPES = [ntorch.uint8, ntorch.int8, ntorch.int16, ntorch.int32, ntorch.int64]
 ALL_DTYPES = [ntorch.bool, *INT_DTYPES, *FLOAT_DTYPES]
+# Op-table sweeps run every op in every dtype it supports on contiguous operands, and the layout variants (strided,
+# broadcast rows, transposed, 0-d operands) in these dtypes only: the variants are code templates shared by all ops,
+# with the op's expression the same function in each, so other dtypes would only add Numba compiles (each
+# op x dtype x variant is one: most of a cold test run). 16-bit floats compute through the float32 kernels.
+LAYOUT_DTYPES = (ntorch.float32, ntorch.int64, ntorch.bool, ntorch.float16, ntorch.bfloat16)
+CONTIGUOUS_BROADCAST = [((3, 4), (3, 4)), ((0, 3), (3,)), ((5,), ())]  # the broadcast cases of the other dtypes
 
 
 @pytest.fixture
@@ -29,6 +35,11 @@ def _from_numpy(arr):
     if arr.dtype == ntorch.bfloat16.np:
         return ntorch.from_numpy(arr.astype(np.float32)).to(ntorch.bfloat16)
     return ntorch.from_numpy(arr)
+
+
+def dtype_layouts(arr, dt):
+    """layouts(arr) in the LAYOUT_DTYPES; the contiguous one alone in the others."""
+    return layouts(arr) if dt in LAYOUT_DTYPES else [next(layouts(arr))]
 
 
 def layouts(arr):

@@ -14,7 +14,6 @@ import types as pytypes
 
 import numpy as np
 import pytest
-
 from ntorch.kernels.cpu import scalar as S
 
 pytestmark = pytest.mark.skipif(os.environ.get("NUMBA_ENABLE_CUDASIM") == "1",
@@ -32,12 +31,11 @@ def _caller(name: str, nargs: int):
 
 @pytest.mark.parametrize("cpu_first", [True, False], ids=["cpu-first", "cuda-first"])
 def test_each_target_lowers_its_own_stub(monkeypatch, cpu_first):
+    import ntorch.kernels.cuda.scalar  # noqa: F401  (registers the CUDA lowerings)
     import numba
     from numba import types
     from numba.cuda import dispatcher
     from numba.cuda.compiler import compile_cuda
-
-    import ntorch.kernels.cuda.scalar  # noqa: F401  (registers the CUDA lowerings)
 
     # typing a device call asks the current device for its compute capability: answer without a GPU
     monkeypatch.setattr(dispatcher, "get_current_device", lambda: pytypes.SimpleNamespace(compute_capability=(9, 0)))
