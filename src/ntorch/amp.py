@@ -25,8 +25,8 @@ from .tensor import Tensor
 __all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd", "is_autocast_available"]
 
 _DEVICE_TYPES = ("cuda", "cpu")
-# the dtypes an autocast region may take (CUDA: ntorch's CUDA kernels have no bfloat16)
-_SUPPORTED = {"cpu": (dtypes.bfloat16, dtypes.float16), "cuda": (dtypes.float16,)}
+# the dtypes an autocast region may take
+_SUPPORTED = {"cpu": (dtypes.bfloat16, dtypes.float16), "cuda": (dtypes.float16, dtypes.bfloat16)}
 
 
 class _State(threading.local):
@@ -89,7 +89,7 @@ class autocast:
             if not cuda.is_available():
                 warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
                 enabled = False
-            elif self.fast_dtype is dtypes.bfloat16:  # torch's error where is_bf16_supported() is False
+            elif self.fast_dtype is dtypes.bfloat16 and not cuda.is_bf16_supported():  # torch's error
                 raise RuntimeError("Current CUDA Device does not support bfloat16. Please switch dtype to float16.")
         supported = _SUPPORTED[self.device]
         if enabled and self.fast_dtype not in supported:

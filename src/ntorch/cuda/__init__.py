@@ -206,8 +206,8 @@ def get_device_capability(device=None) -> tuple[int, int]:
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
-    """False: ntorch's CUDA back end has no bfloat16 (numba-cuda has no bfloat16 type; it is CPU-only)."""
-    return False
+    """True: bfloat16 CUDA tensors store 16-bit words and compute through float32 kernels (any device)."""
+    return True
 
 
 def is_initialized() -> bool:
