@@ -260,7 +260,7 @@ def test_matmul_bmm_linear(m):
     w = m[:, :4].contiguous()
     same_shape = [(lambda a, b: a @ b.T), (lambda a, b: a.T @ b), (lambda a, b: nt.mm(a[:2], b[:2].T)),
                   (lambda a, b: nt.bmm(a.reshape(3, 5, 1), b.reshape(3, 1, 5))),
-                  (lambda a, b: nt.nn.functional.linear(a, b[:2], b[2])),
+                  (lambda a, b: nt.nn.functional.linear(a, b[:2], b[2, :2])),
                   (lambda a, b: a[0] @ b[1]), (lambda a, b: a @ b[0])]
     for f in same_shape:
         close(f(m.cuda(), m.cuda()), f(m, m))
