@@ -206,8 +206,9 @@ def get_device_capability(device=None) -> tuple[int, int]:
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
-    """True: bfloat16 CUDA tensors store 16-bit words and compute through float32 kernels (any device)."""
-    return True
+    """Whether CUDA is available (torch's answer without a device is False): ntorch's bfloat16 CUDA tensors store
+    16-bit words and compute through float32 kernels, so every device supports them."""
+    return is_available()
 
 
 def is_initialized() -> bool:

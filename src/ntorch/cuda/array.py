@@ -531,7 +531,8 @@ def parse_cuda_array_interface(desc: dict):
     if readonly:
         raise ValueError("__cuda_array_interface__: the producer marks its memory read-only; ntorch arrays are "
                          "writable, so wrapping it could write to it. Make a writable copy first.")
-    dtype = check_dtype(np.dtype(desc["typestr"]), "__cuda_array_interface__")
+    typestr = desc["typestr"]  # "<V2": bfloat16, as torch's and ml_dtypes' own typestr (a 2-byte void otherwise)
+    dtype = check_dtype(ml_dtypes.bfloat16 if typestr == "<V2" else np.dtype(typestr), "__cuda_array_interface__")
     shape = _shape_tuple(desc["shape"], "__cuda_array_interface__")
     strides = desc.get("strides")
     strides = c_strides(shape, dtype.itemsize) if strides is None else tuple(operator.index(s) for s in strides)
