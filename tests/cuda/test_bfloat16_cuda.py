@@ -91,6 +91,8 @@ def test_creation():
     assert nt.empty(3, dtype=BF, device="cuda").dtype is BF
     for t in (nt.rand(50, dtype=BF, device="cuda"), nt.randn(50, dtype=BF, device="cuda")):
         assert t.dtype is BF and t.device.type == "cuda" and bool(nt.isfinite(t).all())
+    u = _f32(nt.rand(200, dtype=BF, device="cuda"))  # 8 random bits, as the CPU's: never rounds up to 1
+    assert u.max() < 1 and u.min() >= 0 and np.all(u * 256 == np.floor(u * 256))
     r = nt.randint(0, 5, (30,), dtype=BF, device="cuda")
     assert r.dtype is BF and set(r.tolist()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
 
