@@ -138,6 +138,8 @@ def copy_into(dst, src) -> None:
         raise RuntimeError(f"copy_into: a host array of shape {src.shape} cannot be written into a CUDA array "
                            "implicitly")
     else:
+        if dst.dtype == _BF16_NP:  # rounded on the host as the CPU's fill (the kernel fills float32, then rounds)
+            src = np.asarray(src).astype(_BF16_NP)[()]
         cuda_kernel("fill", dst.dtype)(dst.device_array(), src)
 
 

@@ -97,6 +97,13 @@ def test_creation():
     assert r.dtype is BF and set(r.tolist()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
 
 
+def test_fill_rounds_the_number_as_the_cpu():
+    v = 1 + 2.0 ** -8 + 2.0 ** -30  # just above a tie: rounding through float32 first would give 1.0
+    for make in (lambda d: nt.full((3,), v, dtype=BF, device=d), lambda d: nt.zeros(2, 2, dtype=BF, device=d).fill_(v),
+                 lambda d: nt.zeros(3, dtype=BF, device=d)[::2].fill_(-v)):
+        same(make("cuda"), make("cpu"))
+
+
 def test_scalars_printing_tolist_item():
     x = bf([1.5, -2.25, 3.1, float("nan")])
     c = x.cuda()
@@ -322,6 +329,25 @@ def test_mlp_forward_backward():
     for gc, gh in zip(grads_c, grads_h):
         assert gc.dtype is BF and gc.device.type == "cuda"
         close(gc, gh, ulps=4)
+
+
+@pytest.mark.parametrize("make", [lambda ps: nt.optim.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: nt.optim.Adam(ps, lr=0.01), lambda ps: nt.optim.AdamW(ps, lr=0.01)],
+                         ids=["sgd", "adam", "adamw"])
+def test_optimizer_steps(make):
+    rng = np.random.default_rng(3)
+    w0 = nt.from_numpy(rng.standard_normal((3, 4)).astype(np.float32)).to(BF)
+    g = nt.from_numpy(rng.standard_normal((3, 4)).astype(np.float32)).to(BF)
+
+    def run(device):
+        w = w0.to(device).requires_grad_()
+        opt = make([w])
+        for _ in range(2):
+            w.grad = g.to(device)
+            opt.step()
+        return w.detach()
+
+    close(run("cuda"), run("cpu"))
 
 
 def test_is_bf16_supported_and_autocast():
