@@ -382,3 +382,24 @@ def test_dlpack_and_cuda_array_interface():
 class _CAI:
     def __init__(self, desc):
         self.__cuda_array_interface__ = desc
+
+
+def test_conversion_kernels_against_ml_dtypes():
+    from cuda_util import dev, empty, host
+    from ntorch.kernels.cuda import bf16
+
+    rng = np.random.default_rng(11)
+    words = rng.integers(0, 1 << 32, 600, dtype=np.uint64).astype(np.uint32)
+    words[:6] = [0x3F808000, 0x3F818000, 0x7F7FFFFF, 0x80000001, 0x7F800001, 0xFFC00000]  # ties, overflow, NaNs
+    f = words.view(np.float32)
+    out = empty((f.size,), np.int16)
+    bf16.narrow(out, dev(f))
+    got = host(out).view(np.uint16)
+    want = f.astype(BF.np).view(np.uint16)
+    finite = ~np.isnan(f)
+    np.testing.assert_array_equal(got[finite], want[finite])
+    nan = got[~finite]  # NaN stays NaN with its sign
+    assert np.all((nan & 0x7F80) == 0x7F80) and np.all(nan & 0x7F) and np.array_equal(nan >> 15, words[~finite] >> 31)
+    back = empty((f.size,), np.float32)
+    bf16.widen(back, dev(got.view(np.int16)))
+    np.testing.assert_array_equal(host(back).view(np.uint32), got.astype(np.uint32) << 16)
