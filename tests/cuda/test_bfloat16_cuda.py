@@ -308,6 +308,30 @@ def test_indexing_masks_joins(m):
     close(x, y)
 
 
+_NN = {
+    "conv2d": lambda x, w: F.conv2d(x, w, padding=1), "max_pool2d": lambda x, w: F.max_pool2d(x, 2),
+    "avg_pool2d": lambda x, w: F.avg_pool2d(x, 2),
+    "batch_norm": lambda x, w: F.batch_norm(x, None, None, training=True),
+    "group_norm": lambda x, w: F.group_norm(x, 3), "embedding": lambda x, w: F.embedding(
+        nt.tensor([1, 0, 2]).to(x.device), w.reshape(4, -1)),
+    "sdpa": lambda x, w: F.scaled_dot_product_attention(x[:1, :2, :4], x[:1, :2, 1:], x[1:, 1:, 1:]),
+    "cumsum": lambda x, w: x.cumsum(3), "interpolate": lambda x, w: F.interpolate(x, scale_factor=2, mode="bilinear"),
+    "pad": lambda x, w: F.pad(x, (1, 1, 2, 0), mode="reflect"), "median": lambda x, w: x.median(3).values,
+    "unique": lambda x, w: x.round().unique(), "einsum": lambda x, w: nt.einsum("bchw,ochw->bo", x[:, :, :3, :3], w),
+    "addmm": lambda x, w: nt.addmm(w[:, 0, 0, :1], w.reshape(4, -1)[:, :5], x.reshape(10, -1)[:5, :3]),
+    "bce_logits": lambda x, w: F.binary_cross_entropy_with_logits(x, (x > 0).to(BF)),
+}
+F = nt.nn.functional
+
+
+@pytest.mark.parametrize("name", list(_NN))
+def test_nn_ops(name):
+    rng = np.random.default_rng(0)
+    x = nt.from_numpy(rng.standard_normal((2, 3, 5, 5)).astype(np.float32)).to(BF)
+    w = nt.from_numpy(rng.standard_normal((4, 3, 3, 3)).astype(np.float32)).to(BF)
+    close(_NN[name](x.cuda(), w.cuda()), _NN[name](x, w))
+
+
 # --- autograd, amp, the runtime's answers ---
 
 def test_mlp_forward_backward():
