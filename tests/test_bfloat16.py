@@ -582,15 +582,13 @@ def test_autocast_dtype_checks():
                for w in caught)
 
 
-# -- CUDA: no bfloat16 kernels -----------------------------------------------------------------------------------
-def test_cuda_has_no_bfloat16_kernels_and_says_so():
-    assert BF in dispatch.supported_dtypes("add", "cpu")
-    assert BF not in dispatch.supported_dtypes("add", "cuda")
-    with pytest.raises(NotImplementedError, match="add: not implemented for dtype bfloat16 on device 'cuda'; "
-                                                  "supported dtypes: .*float16"):
-        dispatch.lookup("add", "cuda", BF)
-    with pytest.raises(NotImplementedError, match="mm: not implemented for dtype bfloat16 on device 'cuda'"):
-        dispatch.lookup("mm", "cuda", BF)
+# -- CUDA: bfloat16 runs the float32 kernels (tests/cuda/test_bfloat16_cuda.py runs them) --------------------------
+def test_cuda_bfloat16_entries_are_the_float32_kernels_behind_an_adapter():
+    for op in ("add", "mm", "sum", "softmax", "cat"):
+        assert BF in dispatch.supported_dtypes(op, "cpu") and BF in dispatch.supported_dtypes(op, "cuda")
+        assert repr(dispatch.lookup(op, "cuda", BF)).startswith("float32_adapter(")
+    with pytest.raises(NotImplementedError, match="no kernel for device 'cuda'"):
+        dispatch.lookup("normalize", "cuda", BF)  # (an op without CUDA kernels still says so)
 
 
 def test_unsupported_ops_raise_the_dispatcher_error():

@@ -211,12 +211,13 @@ def _float_out(out, name: str) -> bool:
     return out.dtype == np.float64
 
 
-def uniform_(out, seed: int, offset: int, low: float = 0.0, high: float = 1.0):
-    """Fill out with uniform values in [low, high)."""
+def uniform_(out, seed: int, offset: int, low: float = 0.0, high: float = 1.0, bits: int | None = None):
+    """Fill out with uniform values in [low, high); `bits` random bits per value (float32 only: bfloat16's 8 when
+    a float32 output is rounded to bfloat16 afterwards, so that no value rounds up to `high`)."""
     if _float_out(out, "uniform_"):
         _generate(_uniform64, 2, out, seed, offset, float(low), float(high) - float(low))
     else:
-        bits = 11 if out.dtype == np.float16 else 24
+        bits = bits or (11 if out.dtype == np.float16 else 24)
         _generate(_uniform32, 4, out, seed, offset, float(low), float(high) - float(low), np.uint64(32 - bits),
                   2.0 ** -bits)
     return out

@@ -126,15 +126,24 @@ def copy_into(dst, src) -> None:
     if type(src) is CudaArray:
         if src.shape != dst.shape:
             src = _cuda_broadcast_to(src, dst.shape)
+        if src.dtype == _BF16_NP:  # bfloat16 kernels are float32 ones behind an adapter: bits, or a float32 source
+            if dst.dtype == _BF16_NP:
+                dst, src = dst.view(np.int16), src.view(np.int16)
+            else:
+                cuda_kernel("copy", src.dtype)(dst.device_array(), src.device_array())
+                return
         kernel = _CUDA_KERNELS.get(("copy", dst.dtype)) or cuda_kernel("copy", dst.dtype)  # (a hit: no call)
         kernel(dst.device_array(), src.device_array())
     elif isinstance(src, np.ndarray) and src.ndim:
         raise RuntimeError(f"copy_into: a host array of shape {src.shape} cannot be written into a CUDA array "
                            "implicitly")
     else:
+        if dst.dtype == _BF16_NP:  # rounded on the host as the CPU's fill (the kernel fills float32, then rounds)
+            src = np.asarray(src).astype(_BF16_NP)[()]
         cuda_kernel("fill", dst.dtype)(dst.device_array(), src)
 
 
+_BF16_NP = dtypes.bfloat16.np
 _CUDA_KERNELS: dict = {}  # (op, NumPy dtype) -> the dispatcher's CUDA kernel (memo: an ntorch dtype hashes in Python)
 
 

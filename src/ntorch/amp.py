@@ -4,8 +4,8 @@ Inside `autocast(device_type, dtype)`, the ops of torch's "lower precision" list
 linear, convolutions) cast their floating tensor arguments to the autocast dtype (bfloat16 by default on the CPU,
 float16 on CUDA), and those of its "float32" list (the losses; on CUDA also softmax, log_softmax, layer_norm and
 group_norm, which torch's CPU list leaves out) cast 16-bit float arguments to float32, as torch's autocast does;
-float64 is never touched. The casts are recorded ops, so gradients flow back in each leaf's dtype. ntorch's CUDA
-kernels have no bfloat16: a CUDA region asking for it raises torch's "does not support bfloat16" error.
+float64 is never touched. The casts are recorded ops, so gradients flow back in each leaf's dtype. A CUDA region
+may take bfloat16 (computed through float32 kernels, see kernels/cuda/bf16.py) or float16.
 
 GradScaler scales the loss, unscales gradients in place, skips optimizer steps whose gradients hold inf/NaN and
 grows/backs off the scale exactly as torch's (init 2**16, x2 after 2000 clean steps, x0.5 after an overflow).
@@ -25,8 +25,8 @@ from .tensor import Tensor
 __all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd", "is_autocast_available"]
 
 _DEVICE_TYPES = ("cuda", "cpu")
-# the dtypes an autocast region may take (CUDA: ntorch's CUDA kernels have no bfloat16)
-_SUPPORTED = {"cpu": (dtypes.bfloat16, dtypes.float16), "cuda": (dtypes.float16,)}
+# the dtypes an autocast region may take
+_SUPPORTED = {"cpu": (dtypes.bfloat16, dtypes.float16), "cuda": (dtypes.float16, dtypes.bfloat16)}
 
 
 class _State(threading.local):
@@ -89,7 +89,7 @@ class autocast:
             if not cuda.is_available():
                 warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
                 enabled = False
-            elif self.fast_dtype is dtypes.bfloat16:  # torch's error where is_bf16_supported() is False
+            elif self.fast_dtype is dtypes.bfloat16 and not cuda.is_bf16_supported():  # torch's error
                 raise RuntimeError("Current CUDA Device does not support bfloat16. Please switch dtype to float16.")
         supported = _SUPPORTED[self.device]
         if enabled and self.fast_dtype not in supported:

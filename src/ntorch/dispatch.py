@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .dtypes import CPU_ONLY_DTYPES, dtype
+from .dtypes import CPU_ONLY_DTYPES, bfloat16, dtype, float32
 
 _REGISTRY: dict[tuple[str, str, dtype], Any] = {}
 
@@ -24,11 +24,28 @@ class _Lazy:
 def register(op: str, device: str, dtypes: Iterable[dtype], kernel_for: Callable[[dtype], Any],
              lazy: bool = False) -> None:
     """Register `kernel_for(dt)` as the kernel of `op` on `device` for each dtype in `dtypes` (called on first
-    lookup when `lazy`). CUDA gets no bfloat16 kernel (numba-cuda has no bfloat16), so lookup names what it has."""
+    lookup when `lazy`). CUDA's bfloat16 entry is the op's float32 kernel behind an adapter (numba-cuda cannot type
+    ml_dtypes' bfloat16 arrays: see kernels/cuda/bf16.py); it is made on first lookup."""
+    dtypes = tuple(dtypes)
     for dt in dtypes:
         if device != "cpu" and dt in CPU_ONLY_DTYPES:
             continue
+        if device == "cuda" and dt is bfloat16 and float32 in dtypes:
+            _REGISTRY[(op, device, dt)] = _Lazy(_bf16_via_float32(kernel_for), dt)
+            continue
         _REGISTRY[(op, device, dt)] = _Lazy(kernel_for, dt) if lazy else kernel_for(dt)
+
+
+def _bf16_via_float32(kernel_for: Callable[[dtype], Any]) -> Callable[[dtype], Any]:
+    """A kernel_for giving the float32 kernel wrapped to take bfloat16 device arrays (computes in float32,
+    rounds each bfloat16 argument once afterwards, as torch's opmath)."""
+
+    def make(dt: dtype):
+        from .kernels.cuda.bf16 import float32_adapter
+
+        return float32_adapter(kernel_for(float32))
+
+    return make
 
 
 def cuda_kernel(module: str, name: str) -> Callable[[dtype], Any]:

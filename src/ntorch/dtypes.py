@@ -89,7 +89,7 @@ NUMERIC_DTYPES = NUMERIC_DTYPES + (bfloat16,)
 REAL_DTYPES = REAL_DTYPES + (bfloat16,)
 HALF_DTYPES = (float16, bfloat16)  # 16-bit floats: computed in float32 by CPU kernels, rounded back to their dtype
 HALF_NP = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))  # the same, as NumPy dtypes (arr.dtype in HALF_NP)
-CPU_ONLY_DTYPES = (bfloat16,)  # numba-cuda has no bfloat16: dispatch registers no CUDA kernel for it
+CPU_ONLY_DTYPES: tuple = ()  # dtypes dispatch registers no CUDA kernel for (bfloat16 runs float32 kernels there)
 
 
 def is_float_np(np_dtype) -> _py_bool:

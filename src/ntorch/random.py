@@ -338,6 +338,19 @@ for _name, _dts in (("uniform_", dtypes.FLOAT_DTYPES), ("normal_", dtypes.FLOAT_
     dispatch.register(_name, "cuda", _dts, dispatch.cuda_kernel("random", _name), lazy=True)
 
 
+def _cuda_uniform_bf16(dt: dtypes.dtype):
+    """bfloat16's uniform_: the float32 kernel with bfloat16's 8 bits (as the CPU's), behind the bfloat16 adapter."""
+    import functools
+
+    from .kernels.cuda.bf16 import float32_adapter
+    from .kernels.cuda.random import uniform_
+
+    return float32_adapter(functools.partial(uniform_, bits=_DIGITS[dtypes.bfloat16]))
+
+
+dispatch.register("uniform_", "cuda", (dtypes.bfloat16,), _cuda_uniform_bf16, lazy=True)
+
+
 def rand(*size, generator: Generator | None = None, out: Tensor | None = None, dtype=None, layout=None, device=None,
          pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     layouts.check_factory_args("rand", layout, pin_memory)

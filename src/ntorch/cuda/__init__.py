@@ -206,8 +206,11 @@ def get_device_capability(device=None) -> tuple[int, int]:
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
-    """False: ntorch's CUDA back end has no bfloat16 (numba-cuda has no bfloat16 type; it is CPU-only)."""
-    return False
+    """torch's answer: False without CUDA; else True (ntorch's bfloat16 CUDA tensors store 16-bit words and compute
+    through float32 kernels on any device), except that including_emulation=False asks for compute capability 8+."""
+    if not is_available():
+        return False
+    return bool(including_emulation) or get_device_capability()[0] >= 8
 
 
 def is_initialized() -> bool:

@@ -15,14 +15,15 @@ import functools
 import math
 import operator
 
+import ml_dtypes
 import numpy as np
 
 from . import checks, current_device, is_simulator, numba_cuda, require_device
 from .allocator import Block, _allocators, alloc, get_allocator
 
 SUPPORTED_DTYPES = frozenset(np.dtype(t) for t in (
-    np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64, np.complex64,
-    np.complex128))
+    np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, ml_dtypes.bfloat16, np.float32, np.float64,
+    np.complex64, np.complex128))
 
 NUMPY_CONVERSION_ERROR = (
     "can't convert cuda:{} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
@@ -32,8 +33,7 @@ def check_dtype(dtype, what: str) -> np.dtype:
     dt = np.dtype(dtype)
     if dt not in SUPPORTED_DTYPES:
         raise TypeError(f"{what}: unsupported dtype {dt}; ntorch supports bool, uint8, int8, int16, int32, int64, "
-                        "float16, float32, float64, complex64, complex128"
-                        + (" (bfloat16 is CPU-only: numba-cuda has no bfloat16 type)" if dt.name == "bfloat16" else ""))
+                        "float16, bfloat16, float32, float64, complex64, complex128")
     return dt
 
 
@@ -531,7 +531,8 @@ def parse_cuda_array_interface(desc: dict):
     if readonly:
         raise ValueError("__cuda_array_interface__: the producer marks its memory read-only; ntorch arrays are "
                          "writable, so wrapping it could write to it. Make a writable copy first.")
-    dtype = check_dtype(np.dtype(desc["typestr"]), "__cuda_array_interface__")
+    typestr = desc["typestr"]  # "<V2": bfloat16, as torch's and ml_dtypes' own typestr (a 2-byte void otherwise)
+    dtype = check_dtype(ml_dtypes.bfloat16 if typestr == "<V2" else np.dtype(typestr), "__cuda_array_interface__")
     shape = _shape_tuple(desc["shape"], "__cuda_array_interface__")
     strides = desc.get("strides")
     strides = c_strides(shape, dtype.itemsize) if strides is None else tuple(operator.index(s) for s in strides)

@@ -724,12 +724,24 @@ def _cuda_kernel(op: Op, dt: dtypes.dtype):
     return cuda_kernel_for(op.name, expr, dt.np.name, op.arity, op.nparams)
 
 
+def _cuda_bf16_kernel(op: Op):
+    """The float32 CUDA kernel of op's bfloat16 expression, behind the bfloat16 adapter."""
+    from ..kernels.cuda.bf16 import float32_adapter
+    from ..kernels.cuda.elementwise import cuda_kernel_for
+
+    return float32_adapter(cuda_kernel_for(op.name, _expr_for(op, dtypes.bfloat16), "float32", op.arity,
+                                           op.nparams))
+
+
 for _op in OPS:
     dispatch.register(
         _op.name, "cpu", _op.dtypes,
         lambda dt, op=_op: ElementwiseKernel(op.name, _expr_for(op, dt), _compute_np(dt), op.arity, op.nparams),
     )
     dispatch.register(_op.name, "cuda", _op.dtypes, lambda dt, op=_op: _cuda_kernel(op, dt), lazy=True)
+    if dtypes.bfloat16 in _op.dtypes and _expr_for(_op, dtypes.bfloat16) != _expr_for(_op, dtypes.float32):
+        # (nextafter) bfloat16's own expression in a float32 kernel, instead of dispatch's float32 kernel
+        dispatch.register(_op.name, "cuda", (dtypes.bfloat16,), lambda dt, op=_op: _cuda_bf16_kernel(op), lazy=True)
 
 
 def _broadcast_error(op: str, shapes: list) -> RuntimeError:
@@ -1068,6 +1080,8 @@ def _fast_cuda_entry(key: tuple):
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
     if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and not dt.is_floating_point):
         return None
+    if dt is dtypes.bfloat16 and scalars and op.result == "bool":  # the number is rounded first: _cuda_apply
+        return None
     kernel = dispatch.lookup(name, "cuda", dt)
     if not hasattr(kernel, "contig"):
         return None
@@ -1193,6 +1207,9 @@ def placement(op: str, tensors) -> CudaArray | None:
     return like
 
 
+_BF16_NP = dtypes.bfloat16.np
+
+
 def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like: CudaArray, operands: tuple,
                 params: tuple, result: CudaArray | None = None, order: tuple | None = None) -> CudaArray:
     """The CUDA form of apply's kernel call: operands broadcast as stride-0 device views, 0-d CPU tensors as
@@ -1203,17 +1220,21 @@ def _cuda_apply(name: str, compute: dtypes.dtype, shape: tuple, result_np, like:
         result = _arrays.empty(run_shape, result_np, like)
     else:
         order = None
+    # bfloat16 runs a float32 kernel: a number it is compared with is rounded to bfloat16 first, as on the CPU
+    cast = compute.np.type if compute is dtypes.bfloat16 and np.dtype(result_np) == np.bool_ else None
     args = []
     for a in operands:
         if isinstance(a, Tensor):
             arr = a._data
             if type(arr) is not CudaArray:
-                args.append(arr.item())
+                args.append(arr.item() if cast is None else _rounded(cast, arr.item()))
             else:
+                if arr.dtype == _BF16_NP and compute is not dtypes.bfloat16:  # (no kernel reads bfloat16: widen)
+                    arr = _arrays.astype(arr, np.float32)
                 arr = arr if arr.shape == shape else _arrays.broadcast_to(arr, shape)
                 args.append((arr if order is None else arr.transpose(order)).device_array())
         else:
-            args.append(a)
+            args.append(a if cast is None or isinstance(a, bool) else _rounded(cast, a))
     dispatch.lookup(name, "cuda", compute)(result.device_array(), *args, params=params)
     return result if order is None else result.transpose(tuple(int(d) for d in np.argsort(order)))
 

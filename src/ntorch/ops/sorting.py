@@ -280,6 +280,8 @@ _BITS = {dtypes.float16: (16, np.int16), dtypes.float32: (32, np.int32), dtypes.
 def _cuda_bits(arr, dt: dtypes.dtype):
     """(arr as the CUDA kernels read it, the float width): float bits as signed integers of their width (keys
     come from the bits, and gathers move bits, so no kernel touches float16 arithmetic), other dtypes as is."""
+    if dt is dtypes.bfloat16:  # gathers move its bits; its keys come from float32 (_cuda_keys)
+        return arr.view(np.int16), 16
     width, np_int = _BITS.get(dt, (0, None))
     return (arr.view(np_int) if width else arr), width
 
@@ -291,6 +293,8 @@ def _cuda_keys(x2, dt: dtypes.dtype, descending: bool, pad: bool):
     w = 1 << max(0, (n - 1).bit_length()) if pad else n
     keys = _arrays.empty((rows, w), np.int64, x2)
     pos = _arrays.empty((rows, w), np.int64, x2)
+    if dt is dtypes.bfloat16:  # (widening is exact and keeps the order; NaNs get float32's NaN key)
+        x2, dt = _arrays.astype(x2, np.float32), dtypes.float32
     bits, width = _cuda_bits(x2, dt)
     if keys.size:
         _cu("keys")(bits.device_array(), width, bool(descending), keys.device_array(), pos.device_array())
@@ -321,7 +325,7 @@ def _cuda_take(x2, pos, dt: dtypes.dtype):
 
 def _cuda_nan_key(dt: dtypes.dtype):
     """The ascending key of NaN for a float dtype on CUDA (None for the others)."""
-    width = _BITS.get(dt, (0,))[0]
+    width = 32 if dt is dtypes.bfloat16 else _BITS.get(dt, (0,))[0]  # (bfloat16 keys are float32's)
     return _cu("nan_key")(width) if width else None
 
 
