@@ -54,6 +54,8 @@ for _op, _kernel, _dts in (("cumsum", "cumsum_into", ALL), ("cumprod", "cumprod_
                            ("logcumsumexp", "logcumsumexp_into", dtypes.FLOAT_DTYPES),
                            ("cumprod.backward", "cumprod_backward_into", dtypes.FLOAT_DTYPES)):
     dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("scan", _kernel), lazy=True)
+for _op, _kernel in (("cumsum", "cumsum_into"), ("cumprod", "cumprod_into")):  # (complex128 totals, as the CPU's)
+    dispatch.register(_op, "cuda", dtypes.COMPLEX_DTYPES, dispatch.cuda_kernel("scan", _kernel), lazy=True)
 
 
 def _compute_np(dt: dtypes.dtype):
