@@ -501,7 +501,7 @@ COMPLEX_NODES = frozenset({
     "StackBackward0", "IndexBackward0", "IndexSelectBackward0", "MaskedFillBackward0", "EmbeddingBackward0",
     "ConstantPadNdBackward0", "TraceBackward0", "RepeatBackward0", "TrilBackward0", "TriuBackward0",
     "IndexPutBackward0", "FillBackward0", "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1",
-    "CumsumBackward0", "MmBackward0", "AddmmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0",
+    "CumsumBackward0", "CumprodBackward0", "MmBackward0", "AddmmBackward0", "BmmBackward0", "MvBackward0", "DotBackward0",
     "RealBackward0", "ImagBackward0", "ViewAsRealBackward0", "ViewAsComplexBackward0", "ContiguousBackward0",
     "MovedimBackward0", "DiagEmbedBackward0", "GatherBackward0", "TakeBackward0", "ScatterBackward0",
     "ScatterBackward1", "ScatterAddBackward0", "IndexAddBackward0", "PutBackward0", "MaskedSelectBackward0",
