@@ -8,8 +8,9 @@ rounding.
 
 Autograd (PyTorch's formulas, written with ntorch ops so that create_graph works): cumsum's gradient is the
 reverse cumsum of g; cumprod's is reverse_cumsum(g * out) / x without zeros (PyTorch's case analysis with
-zeros; complex: with conj(x) and conj(out)); cummax / cummin send g to the returned indices; logcumsumexp uses PyTorch's stable split of g into its
-positive and negative parts; diff is composed of recorded ops (split, sub, cat for prepend / append).
+zeros; complex: with conj(x) and conj(out)); cummax / cummin send g to the returned indices; logcumsumexp
+uses PyTorch's stable split of g into its positive and negative parts; diff is composed of recorded ops (split,
+sub, cat for prepend / append).
 """
 
 from __future__ import annotations
