@@ -11,9 +11,9 @@ own dims' sizes ("backward": 1/n on the inverse, "ortho": 1/sqrt(n), "forward": 
 
 Results are fresh arrays. A c2c along an outer dim runs by blocks of columns and returns C-contiguous results; an
 r2c / c2r along a dim other than the last (or a c2c whose length needs Bluestein) returns the layout the kernels
-left (that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
-NotImplementedError (kernels/cuda/fft.py has c2c kernels, tested under the simulator, not yet wired to complex CUDA
-tensors).
+left (that dim innermost in memory, as a permuted view), as torch's can be. CUDA tensors run the same primitives on
+kernels/cuda/fft.py's c2c kernels (_run_cuda). Difference from torch: float16/bfloat16 CUDA input raises
+NotImplementedError (torch's cuFFT gives complex32; ntorch has none).
 """
 
 from __future__ import annotations
