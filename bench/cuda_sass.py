@@ -135,6 +135,8 @@ def complex_cases():
                 out.append((f"{op.name} {dt.name} real operand", mod.contig_aa.py_func, (o, arr, real, *p)))
                 out.append((f"{op.name} {dt.name} complex scalar", mod.contig_as.py_func, (o, arr, types.complex128,
                                                                                            *p)))
+                for st in (types.float64, types.int64):  # Python float / int operands (the fast path's too)
+                    out.append((f"{op.name} {dt.name} {st} scalar", mod.contig_as.py_func, (o, arr, st, *p)))
         for name in ("sum", "mean", "prod"):
             mod = reduce._module(name, dt.np, dt.np, 256)
             a2, i2 = types.Array(c, 2, "C"), types.Array(types.int64, 2, "C")
