@@ -109,6 +109,8 @@ def complex_cases():
     """(name, python function, signature) of the complex kernels: what the simulator cannot vouch for (cmath, complex
     shared memory), compiled for the device."""
     from ntorch.kernels.cuda import copy, indexing
+    from ntorch.kernels.cuda import fft as cufft
+    from ntorch.kernels.cuda import scan as cuscan
 
     from ntorch import dtypes
     from ntorch.ops.elementwise import OPS, _cuda_kernel
@@ -133,6 +135,8 @@ def complex_cases():
                 out.append((f"{op.name} {dt.name} real operand", mod.contig_aa.py_func, (o, arr, real, *p)))
                 out.append((f"{op.name} {dt.name} complex scalar", mod.contig_as.py_func, (o, arr, types.complex128,
                                                                                            *p)))
+                for st in (types.float64, types.int64):  # Python float / int operands (the fast path's too)
+                    out.append((f"{op.name} {dt.name} {st} scalar", mod.contig_as.py_func, (o, arr, st, *p)))
         for name in ("sum", "mean", "prod"):
             mod = reduce._module(name, dt.np, dt.np, 256)
             a2, i2 = types.Array(c, 2, "C"), types.Array(types.int64, 2, "C")
@@ -149,6 +153,22 @@ def complex_cases():
                  (arr, types.Array(types.float64, 1, "C"), i64, i64, i64, types.int64)),
                 (f"copy {dt.name}", copy._copy_contig.py_func, (arr, arr)),
                 (f"fill {dt.name}", copy._fill_strided.py_func, (arr, i64, i64, types.int64, c))]
+        # ntorch.fft on CUDA: the Stockham stage and Bluestein's chirp kernels (rows of (batch, n) arrays)
+        a2c, a2a, i = types.Array(c, 2, "C"), types.Array(c, 2, "A"), types.int64
+        out += [(f"fft stage {dt.name}", cufft._stage.py_func, (a2a, a2c, arr, arr, i, i, i, i)),
+                (f"fft chirp_in {dt.name}", cufft._chirp_in.py_func, (a2a, a2c, arr, i, i, i)),
+                (f"fft pointwise {dt.name}", cufft._pointwise.py_func, (a2c, arr, i, i)),
+                (f"fft chirp_out {dt.name}", cufft._chirp_out.py_func, (a2c, a2a, arr, i, i))]
+        # complex cumsum / cumprod: complex128 totals stored in dt, both scan kernels and the chunk carries
+        a3, i3 = types.Array(c, 3, "A"), types.Array(types.int64, 3, "A")
+        acc = types.Array(types.complex128, 2, "C")
+        i2c = types.Array(types.int64, 2, "C")
+        for name in ("sum", "prod"):
+            mod = cuscan._module(name, np.dtype(np.complex128), dt.np, 256, 8)
+            out += [(f"cum{name} {dt.name} lines", mod.lines.py_func, (a3, a3, i3)),
+                    (f"cum{name} {dt.name} tiles", mod.tiles.py_func,
+                     (a3, a3, i3, acc, i2c, acc, i2c, i, i, types.boolean, types.boolean)),
+                    (f"cum{name} {dt.name} carries", mod.carries.py_func, (acc, i2c, acc, i2c))]
     # indexing moves complex64 as int64 bits, complex128 as itself (ops/indexing.py's _CUDA_BITS)
     c16 = types.Array(types.complex128, 1, "C")
     out += [("gather complex128", indexing._gather.py_func, (c16, c16, i64, i64, i64, i64, i64, *[types.int64] * 6,
@@ -213,12 +233,15 @@ def main() -> None:
     ap.add_argument("--keep", help="write the PTX, cubin and SASS here")
     ap.add_argument("--helpers", action="store_true", help="the ops that call shared scalar helpers")
     ap.add_argument("--complex", action="store_true", help="the complex kernels: compile and list registers")
+    ap.add_argument("--match", default="", help="--complex: only the kernels whose name contains this")
     args = ap.parse_args()
     workdir = args.keep or tempfile.mkdtemp(prefix="ntorch-sass-")
     os.makedirs(workdir, exist_ok=True)
     if args.complex:
         print("| complex kernel (sm_90) | registers |\n| --- | --- |")
         for i, (name, fn, sig) in enumerate(complex_cases()):
+            if args.match not in name:
+                continue
             print(f"| {name} | {ptx_registers(fn, sig, workdir, f'c{i}')} |", flush=True)
         return
     print("| kernel (float32, sm_90) | registers | hot loops: instructions / global loads |")

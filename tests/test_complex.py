@@ -609,11 +609,21 @@ def test_backward_needs_a_real_scalar_and_unsupported_ops_refuse():
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs"):
         z.sum().backward()
     check_grads(lambda t: ntorch.nn.functional.silu(t).abs().sum(), lambda t: np.abs(t / (1 + np.exp(-t))).sum(), Z0)
-    for call in (lambda: z.prod(), lambda: z.cumprod(0), lambda: ntorch.nan_to_num(z)):
+    for call in (lambda: z.prod(), lambda: ntorch.nan_to_num(z)):
         with pytest.raises(NotImplementedError, match="derivative for complex tensors is not implemented"):
             call()
     with ntorch.no_grad():
         close(z.prod(0), Z0.prod(0), rtol=1e-12)
+
+
+def test_cumprod_grad_against_finite_differences():
+    """torch's complex cumprod_backward (conj(x), conj(out)); a zero takes the composite path."""
+    w = (Z0.real * np.cos(Z0.imag) + 1j * Z0.imag).T  # (3, 2): loss weights, not a leaf
+    for x0 in (Z0, np.array([[1 + 1j, 0, 2 - 1j, 0.5j], [0, 1 - 2j, 3, 1j]])):
+        ww = np.resize(w, x0.shape)
+        check_grads(lambda t, ww=ww: (t.cumprod(1) * ntorch.tensor(ww)).abs().sum(),
+                    lambda t, ww=ww: np.abs(np.cumprod(t, 1) * ww).sum(), x0)
+        check_grads(lambda t: t.cumprod(0).real.sum(), lambda t: np.cumprod(t, 0).real.sum(), x0)
 
 
 def test_composite_grads():

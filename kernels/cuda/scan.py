@@ -5,8 +5,9 @@ any strides. The front end passes bool arrays as uint8 views.
 
 Dtypes as on the CPU: sums, products and logcumsumexp accumulate floats in float64 and integers in int64, and
 round once to the CPU's compute dtype (float32 for float16 and float32, so float16 results round twice as
-the CPU's do); cummax/cummin compare float16 in float32 and integers in int64. Ties go to the later index
-and NaN takes over the running extreme, as ``_takes`` on the CPU.
+the CPU's do); complex cumsum/cumprod accumulate in complex128 and store the input's complex dtype;
+cummax/cummin compare float16 in float32 and integers in int64. Ties go to the later index and NaN takes over
+the running extreme, as ``_takes`` on the CPU.
 
 Two kernels per (op, dtype), chosen by shape (``plan``):
 
@@ -260,6 +261,8 @@ def _coords(m, pos, shape, out):
 def _dtypes(op: str, dt: np.dtype) -> tuple[np.dtype, np.dtype]:
     """(accumulator, stored) dtypes of op for input dtype dt, as the CPU kernels compute."""
     f32, f64, i64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
+    if dt.kind == "c":  # sums and products only: complex128 totals stored in the input's dtype, as the CPU's
+        return np.dtype(np.complex128), dt
     if dt.kind != "f":
         return i64, i64
     store = f64 if dt == f64 else f32
@@ -269,7 +272,7 @@ def _dtypes(op: str, dt: np.dtype) -> tuple[np.dtype, np.dtype]:
 
 
 def _limits(acc: np.dtype) -> tuple[str, str]:
-    if acc.kind == "f":
+    if acc.kind in "fc":
         return "A(-np.inf)", "A(np.inf)"
     info = np.iinfo(acc)
     return f"A({info.min})", f"A({info.max})"
@@ -308,7 +311,8 @@ def plan(outer: int, n: int, inner: int) -> tuple[str, int, int]:
 def _check(name: str, x, outs: dict) -> None:
     if len(x.shape) != 3:
         raise ValueError(f"{name}: expected a 3-d (outer, n, inner) input, got shape {tuple(x.shape)}")
-    if np.dtype(x.dtype).kind not in "iuf":
+    kinds = "iufc" if name in ("cumsum", "cumprod") else "iuf"
+    if np.dtype(x.dtype).kind not in kinds:
         raise TypeError(f"{name}: unsupported input dtype {x.dtype} (pass bool as uint8)")
     for label, a in outs.items():
         if tuple(a.shape) != tuple(x.shape):

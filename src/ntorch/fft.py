@@ -11,9 +11,9 @@ own dims' sizes ("backward": 1/n on the inverse, "ortho": 1/sqrt(n), "forward": 
 
 Results are fresh arrays. A c2c along an outer dim runs by blocks of columns and returns C-contiguous results; an
 r2c / c2r along a dim other than the last (or a c2c whose length needs Bluestein) returns the layout the kernels
-left (that dim innermost in memory, as a permuted view), as torch's can be. Differences from torch: CUDA tensors raise
-NotImplementedError (kernels/cuda/fft.py has c2c kernels, tested under the simulator, not yet wired to complex CUDA
-tensors).
+left (that dim innermost in memory, as a permuted view), as torch's can be. CUDA tensors run the same primitives on
+kernels/cuda/fft.py's c2c kernels (_run_cuda). Difference from torch: float16/bfloat16 CUDA input raises
+NotImplementedError (torch's cuFFT gives complex32; ntorch has none).
 """
 
 from __future__ import annotations
@@ -123,6 +123,8 @@ class _Lin:
 
     def run(self, a: np.ndarray) -> np.ndarray:
         k = self.kind
+        if type(a) is not np.ndarray:
+            return _run_cuda(self, a)
         if k == "resize":
             return np.ascontiguousarray(_resize(a, self.dims, self.sizes))
         if k == "to_complex":
@@ -165,6 +167,109 @@ class _Lin:
         return np.conj(g, out=g) if self.conj else g
 
 
+# ---------------------------------------------------------------------------------------------
+# CUDA: the same primitives on device arrays. The transform itself is kernels/cuda/fft.py's c2c of C-contiguous
+# rows; r2c is a c2c of the complexified rows trimmed to the one-sided bins (two-sided: the mirrored conjugates
+# filled in, as the CPU's), c2r an inverse c2c of the Hermitian extension keeping the real part (the imaginary
+# parts of bins 0 and n/2 drop out, as pocketfft's). The rest are ntorch's own CUDA ops on unrecorded tensors.
+
+def _c2c_cuda(t: Tensor, d: int, inverse: bool) -> Tensor:
+    """c2c of a complex CUDA tensor along dim d: its rows made C-contiguous (dim d last), the result permuted back
+    (dim d innermost in memory, as on the CPU)."""
+    from .kernels.cuda import fft as KC
+
+    moved = t.movedim(d, -1).contiguous()
+    n = moved.shape[-1]
+    rows = math.prod(moved.shape[:-1])
+    out = _arrays_empty(moved.shape, moved._data)
+    if out.size:
+        KC.c2c(moved._data.reshape(rows, n).device_array(), inverse, out=out.reshape(rows, n).device_array())
+    return Tensor._wrap(out).movedim(-1, d)
+
+
+def _arrays_empty(shape, like):
+    from . import _arrays
+
+    return _arrays.empty(tuple(shape), like.dtype, like)
+
+
+def _hermitian_full(half: Tensor, d: int, n: int) -> Tensor:
+    """The n bins along d of a Hermitian signal given by its first n // 2 + 1 (more are ignored)."""
+    from .ops.joins import cat
+
+    h1 = n // 2 + 1
+    half = half.narrow(d, 0, h1)
+    if n <= h1:
+        return half.contiguous()
+    return cat([half, half.narrow(d, 1, n - h1).flip(d).conj_physical()], d)
+
+
+def _r2c_cuda(t: Tensor, d: int, onesided: bool) -> Tensor:
+    n = t.shape[d]
+    full = _c2c_cuda(t.to(dtypes.as_dtype(K._COMPLEX_OF[t._data.dtype])), d, False)
+    half = full.narrow(d, 0, n // 2 + 1)
+    return half.contiguous() if onesided else _hermitian_full(half, d, n)
+
+
+def _resize_cuda(t: Tensor, dims: tuple, sizes: tuple) -> Tensor:
+    for d, s in zip(dims, sizes):
+        if s < t.shape[d]:
+            t = t.narrow(d, 0, s)
+    if all(t.shape[d] == s for d, s in zip(dims, sizes)):
+        return t.contiguous()
+    shape = list(t.shape)
+    for d, s in zip(dims, sizes):
+        shape[d] = s
+    res = t.new_zeros(shape)
+    res[tuple(slice(0, m) for m in t.shape)] = t
+    return res
+
+
+def _run_cuda(op: _Lin, a) -> object:
+    """_Lin.run on a CUDA array (no graph: the caller records op itself)."""
+    k, t = op.kind, Tensor._wrap(a)
+    if k == "resize":
+        return _resize_cuda(t, op.dims, op.sizes)._data
+    if k == "to_complex":
+        return t.to(dtypes.as_dtype(K._COMPLEX_OF[a.dtype]))._data
+    if k == "real_part":
+        return t.real.contiguous()._data
+    if k == "as_real":
+        from .ops.joins import stack
+
+        return stack([t.real, t.imag], -1)._data
+    if k == "as_complex":
+        from .ops.complex import complex as make_complex
+
+        return make_complex(t[..., 0], t[..., 1])._data
+    if k == "c2c":
+        for d in sorted(op.dims, reverse=True):
+            t = _c2c_cuda(t, d, not op.forward)
+    else:
+        d = op.dims[0]
+        if k == "r2c":
+            t = _r2c_cuda(t, d, op.onesided)
+            t = t.conj_physical() if op.conj else t
+        elif k == "r2c_adj":  # Re(F^H pad(conj? g))
+            g = t.conj_physical() if op.conj else t
+            if op.onesided:
+                g = _resize_cuda(g, (d,), (op.n,))
+            t = _c2c_cuda(g, d, True).real
+        elif k == "c2r":
+            x = t.conj_physical() if op.conj else t
+            t = _c2c_cuda(_hermitian_full(x, d, op.n), d, True).real
+        else:  # c2r_adj: r2c with the bins that stand for two (their mirrors) doubled
+            t = _r2c_cuda(t, d, True)
+            twice = op.n - (op.n // 2 + 1)
+            if twice > 0:
+                t = t.clone()
+                t.narrow(d, 1, twice).mul_(2)
+            t = t.conj_physical() if op.conj else t
+    if op.scale != 1.0:
+        t = t * op.scale
+    return t._data if k == "c2c" else t.contiguous()._data
+
+
 _ADJOINT = {"r2c": "r2c_adj", "r2c_adj": "r2c", "c2r": "c2r_adj", "c2r_adj": "c2r", "to_complex": "real_part",
             "real_part": "to_complex", "as_real": "as_complex", "as_complex": "as_real"}
 _NAMES = {"resize": "FftResizeBackward0", "c2c": "FftC2CBackward0", "r2c": "FftR2CBackward0",
@@ -191,9 +296,10 @@ def _input(input, op: str, real: bool = False) -> Tensor:
     """input checked and promoted: integers and bools to the default float dtype; half refused as torch CPU does."""
     if not isinstance(input, Tensor):
         raise TypeError(f"fft_{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    if input.device.type != "cpu":
-        raise NotImplementedError(f"ntorch.fft.{op}: only CPU tensors are supported (ntorch has no CUDA FFT)")
     dt = input.dtype
+    if input.device.type == "cuda" and dt in dtypes.HALF_DTYPES:
+        raise NotImplementedError(f"ntorch.fft.{op}: {dtypes.torch_name(dt)} CUDA input is not supported (ntorch has "
+                                  "no complex32): convert it to float32")
     if dt.is_complex:
         if real:
             raise RuntimeError(f"{op} expects a real input tensor, but got {dtypes.torch_name(dt)}")

@@ -1075,17 +1075,20 @@ def _fast_cuda_entry(key: tuple):
     name, np_dtype, kinds, scalar_type = key
     op = OP_BY_NAME[name]
     dt = dtypes._FROM_NP.get(np_dtype)
-    if dt is None or dt not in op.dtypes or op.nparams or dt.is_complex:
+    if dt is None or dt not in op.dtypes or op.nparams:
         return None
     scalars = [dtypes.scalar_dtype(_PY_SCALAR[scalar_type])] if scalar_type else []
-    if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and not dt.is_floating_point):
+    if dtypes.result_type_of([dt], [], scalars) is not dt or (op.result == "float" and dt.category < dtypes.FLOAT):
         return None
     if dt is dtypes.bfloat16 and scalars and op.result == "bool":  # the number is rounded first: _cuda_apply
         return None
     kernel = dispatch.lookup(name, "cuda", dt)
     if not hasattr(kernel, "contig"):
         return None
-    return kernel, (np.dtype(np.bool_) if op.result == "bool" else dt.np)
+    # complex too: the general path launches the same contig kernel with the same operands (a real result for
+    # abs/angle of complex)
+    res = {"bool": np.dtype(np.bool_), "real": dt.to_real().np}.get(op.result, dt.np)
+    return kernel, res
 
 
 def _apply_fast_cuda(name: str, operands: tuple):

@@ -8,8 +8,9 @@ rounding.
 
 Autograd (PyTorch's formulas, written with ntorch ops so that create_graph works): cumsum's gradient is the
 reverse cumsum of g; cumprod's is reverse_cumsum(g * out) / x without zeros (PyTorch's case analysis with
-zeros); cummax / cummin send g to the returned indices; logcumsumexp uses PyTorch's stable split of g into its
-positive and negative parts; diff is composed of recorded ops (split, sub, cat for prepend / append).
+zeros; complex: with conj(x) and conj(out)); cummax / cummin send g to the returned indices; logcumsumexp
+uses PyTorch's stable split of g into its positive and negative parts; diff is composed of recorded ops (split,
+sub, cat for prepend / append).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ for _op, _kernel, _dts in (("cumsum", "cumsum_into", ALL), ("cumprod", "cumprod_
                            ("logcumsumexp", "logcumsumexp_into", dtypes.FLOAT_DTYPES),
                            ("cumprod.backward", "cumprod_backward_into", dtypes.FLOAT_DTYPES)):
     dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("scan", _kernel), lazy=True)
+for _op, _kernel in (("cumsum", "cumsum_into"), ("cumprod", "cumprod_into")):  # (complex128 totals, as the CPU's)
+    dispatch.register(_op, "cuda", dtypes.COMPLEX_DTYPES, dispatch.cuda_kernel("scan", _kernel), lazy=True)
 
 
 def _compute_np(dt: dtypes.dtype):
@@ -180,6 +183,11 @@ def _cumprod_backward(c, g):
     g, out, d = g.to(c.in_dtype), out.to(c.in_dtype), c.dim
     if x.ndim == 0 or x.shape[d] <= 1:
         return g
+    if x.is_complex():  # torch's formulas with conj(x) and conj(out) (conjugate Wirtinger), composed of ops
+        xc = x.conj()
+        if not _has_zero(x):
+            return _reverse_cumsum(out.conj() * g, d) / xc
+        return _cumprod_backward_composite(xc, g, d)
     if not _has_zero(x):
         return _reverse_cumsum(out * g, d) / x
     if grad_mode.STATE.enabled:
@@ -252,8 +260,6 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) ->
 def cumprod(input: Tensor, dim: int, *, dtype=None, out: Tensor | None = None) -> Tensor:
     check_out_grad(out, "cumprod", input)
     _check_result_dtype("cumprod", input, dtype, out)
-    if input.is_complex() and needs_graph(input):
-        raise NotImplementedError("cumprod: the derivative for complex tensors is not implemented in ntorch")
     res = _scan_small("cumprod", input, dim) if dtype is None and out is None else None
     res = res if res is not None else _maybe_out(_sum_prod("cumprod", input, dim, dtype), out, "cumprod")
     if out is None:
