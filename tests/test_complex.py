@@ -760,10 +760,8 @@ def test_logsumexp_and_ordering_ops_refuse():
           (np.log(np.exp(wide - wide.real.max()).sum()) + wide.real.max()).reshape(1).astype(np.complex64), rtol=1e-5)
     check_grads(lambda t: t.logsumexp(0).abs().sum(), lambda t: np.abs(np.log(np.exp(t).sum(0))).sum(), Z0)
     z = ntorch.tensor([1 + 2j, 3 - 1j])
-    for call in (lambda: z.max(), lambda: z.amin(), lambda: z.argmax(), lambda: z.sort(), lambda: z.topk(1),
-                 lambda: z.cummax(0), lambda: z.median()):
-        with pytest.raises(RuntimeError, match="not implemented for 'ComplexFloat'"):
-            call()
+    with pytest.raises(RuntimeError, match="not implemented for 'ComplexFloat'"):
+        z.cummax(0)  # (the other ordering ops' texts: test_complex_conformance.py)
 
 
 def test_forward_ad_refuses_complex():

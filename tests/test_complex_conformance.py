@@ -105,3 +105,36 @@ def test_pow_nonzero_base_unchanged():
     y = rng.standard_normal(8) + 1j * rng.standard_normal(8)
     got = ntorch.tensor(x).pow(ntorch.tensor(y)).numpy()
     np.testing.assert_allclose(got, np.exp(y * np.log(x)), rtol=1e-12)
+
+
+# torch 2.13's refusals of complex input to the ops that order values (exception type and text from torch on the
+# CPU, as literals)
+_CF = "'ComplexFloat'"
+
+
+@pytest.mark.parametrize("call, exc, text", [
+    (lambda x: ntorch.sort(x), RuntimeError, " Sort does not support complex dtypes on CPU"),
+    (lambda x: x.sort(stable=True), RuntimeError, " Sort does not support complex dtypes on CPU"),
+    (lambda x: ntorch.argsort(x), RuntimeError, " Sort does not support complex dtypes on CPU"),
+    (lambda x: ntorch.msort(x), RuntimeError, " Sort does not support complex dtypes on CPU"),
+    (lambda x: x.topk(1), RuntimeError, " topk does not support complex dtypes on CPU"),
+    (lambda x: ntorch.max(x), NotImplementedError, f'"max_all" not implemented for {_CF}'),
+    (lambda x: ntorch.min(x), NotImplementedError, f'"min_all" not implemented for {_CF}'),
+    (lambda x: ntorch.max(x, 0), RuntimeError, "max(): does not support complex input"),
+    (lambda x: ntorch.min(x, 0), RuntimeError, "min(): does not support complex input"),
+    (lambda x: ntorch.argmax(x), RuntimeError, "argmax(): does not support complex input"),
+    (lambda x: ntorch.argmin(x, 0), RuntimeError, "argmin(): does not support complex input"),
+    (lambda x: ntorch.amax(x), NotImplementedError, f'"max_values_cpu" not implemented for {_CF}'),
+    (lambda x: ntorch.amin(x, 0), NotImplementedError, f'"min_values_cpu" not implemented for {_CF}'),
+    (lambda x: ntorch.aminmax(x), NotImplementedError, f'"aminmax_cpu" not implemented for {_CF}'),
+    (lambda x: x.kthvalue(1), NotImplementedError, f'"kthvalue_cpu" not implemented for {_CF}'),
+    (lambda x: ntorch.median(x), NotImplementedError, f'"median_cpu" not implemented for {_CF}'),
+    (lambda x: ntorch.nanmedian(x), NotImplementedError, f'"median_cpu" not implemented for {_CF}'),
+    (lambda x: ntorch.median(x, 0), NotImplementedError, f'"median_out" not implemented for {_CF}'),
+    (lambda x: ntorch.mode(x, 0), NotImplementedError, f'"mode_cpu" not implemented for {_CF}'),
+])
+def test_ordering_ops_refuse_complex_as_torch(call, exc, text):
+    x = ntorch.tensor([1 + 2j, 3j])
+    with pytest.raises(exc) as info:
+        call(x)
+    assert str(info.value) == text

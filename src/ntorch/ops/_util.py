@@ -27,6 +27,34 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
     warnings.warn(message, category, stacklevel=level)
 
 
+# torch's refusals of complex input to the ops that need an ordering, keyed by op (".dim": the overload with a dim),
+# as torch 2.13 words them on the CPU; {DEV}/{dev} is the tensor's device type, {dt} torch's dtype name
+_COMPLEX_REFUSALS = {
+    "sort": (RuntimeError, " Sort does not support complex dtypes on {DEV}"),
+    "topk": (RuntimeError, " topk does not support complex dtypes on {DEV}"),
+    "max": (NotImplementedError, "\"max_all\" not implemented for '{dt}'"),
+    "min": (NotImplementedError, "\"min_all\" not implemented for '{dt}'"),
+    "max.dim": (RuntimeError, "max(): does not support complex input"),
+    "min.dim": (RuntimeError, "min(): does not support complex input"),
+    "argmax": (RuntimeError, "argmax(): does not support complex input"),
+    "argmin": (RuntimeError, "argmin(): does not support complex input"),
+    "amax": (NotImplementedError, "\"max_values_{dev}\" not implemented for '{dt}'"),
+    "amin": (NotImplementedError, "\"min_values_{dev}\" not implemented for '{dt}'"),
+    "aminmax": (NotImplementedError, "\"aminmax_{dev}\" not implemented for '{dt}'"),
+    "kthvalue": (NotImplementedError, "\"kthvalue_{dev}\" not implemented for '{dt}'"),
+    "median": (NotImplementedError, "\"median_{dev}\" not implemented for '{dt}'"),
+    "median.dim": (NotImplementedError, "\"median_out\" not implemented for '{dt}'"),
+}
+
+
+def refuse_complex(input: Tensor, op: str) -> None:
+    """Raise torch's error for complex input to an op that orders values (_COMPLEX_REFUSALS)."""
+    if input.dtype.is_complex:
+        exc, message = _COMPLEX_REFUSALS[op]
+        dev = input.device.type
+        raise exc(message.format(DEV=dev.upper(), dev=dev, dt=dtypes.torch_name(input.dtype)))
+
+
 def number_arg(value, op: str, arg: str):
     """A Scalar argument (alpha, value) as torch's argument parser takes it: a 0-d tensor that needs no grad stands
     for its Python value; any other tensor is a TypeError."""

@@ -19,7 +19,7 @@ from ..dtypes import _FROM_NP
 from ..kernels.cpu import complex as KC
 from ..kernels.cpu import reduce as K
 from ..tensor import Tensor, _index_arg
-from ._util import EXACT, call_out, check_tensor, normalize_dims, takes_out
+from ._util import EXACT, call_out, check_tensor, normalize_dims, refuse_complex, takes_out
 from .elementwise import TENSOR_TYPES
 
 
@@ -564,6 +564,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result:
     """(amin, amax) in one call; like torch, an empty reduction is an error even without dim."""
     check_tensor(input, "aminmax")
+    refuse_complex(input, "aminmax")
     if dim is None and input.numel() == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
                            "identity.")
@@ -736,6 +737,7 @@ def _first_zero_signs(res: Tensor, input: Tensor, dim) -> None:
 
 def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amax")
+    refuse_complex(input, "amax")
     _check_out_dtype(out, "amax", input.dtype)
     dim = None if _all_dims(dim) else dim
     _check_nonempty(input, dim, "amax")
@@ -748,6 +750,7 @@ def amax(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = N
 
 def amin(input: Tensor, dim=(), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     check_tensor(input, "amin")
+    refuse_complex(input, "amin")
     _check_out_dtype(out, "amin", input.dtype)
     dim = None if _all_dims(dim) else dim
     _check_nonempty(input, dim, "amin")
@@ -791,6 +794,8 @@ def _max_min_out(op: str, input: Tensor, dim, keepdim: bool, other, out):
         from .pointwise import FUNCTIONS
 
         return FUNCTIONS["maximum" if op == "max" else "minimum"](input, dim, out=out)
+    check_tensor(input, op)
+    refuse_complex(input, op if dim is None else op + ".dim")
     if out is None:
         return _max_min(op, input, dim, keepdim)
     return call_out(op, out, None if dim is None else EXACT, _max_min, op, input, dim, keepdim)
@@ -896,6 +901,7 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other: Tensor | None 
 
 def _arg(op: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     check_tensor(input, op)
+    refuse_complex(input, op)
     if dim is not None:
         dim = _index_arg(dim, op)
     if input.dtype is dtypes.bool:

@@ -32,7 +32,7 @@ from .. import _arrays, dispatch, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import sort as K
 from ..tensor import Tensor, _index_arg, _wrap_dim
-from ._util import call_out, check_tensor, is_scalar, takes_out
+from ._util import call_out, check_tensor, is_scalar, refuse_complex, takes_out
 from .joins import check_out_grad
 from .reduction import _ReturnType
 
@@ -468,6 +468,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
             _track_select("SortBackward0", input, res, len(shape) - 1)
         return res
     check_tensor(input, "sort")
+    refuse_complex(input, "sort")
     check_out_grad(out, "sort", input)
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "sort")
@@ -488,6 +489,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 @takes_out("argsort")
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     check_tensor(input, "argsort")
+    refuse_complex(input, "sort")
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "argsort")
     if _arrays.is_cuda(x2):
@@ -518,6 +520,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
             _track_select("TopkBackward0", input, res, input._data.ndim - 1)
         return res
     check_tensor(input, "topk")
+    refuse_complex(input, "topk")
     check_out_grad(out, "topk", input)
     if input.dtype is dtypes.bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
@@ -560,6 +563,7 @@ def _select(codec, x2: np.ndarray, k: int, largest: bool, dt: dtypes.dtype, sort
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     check_tensor(input, "kthvalue")
+    refuse_complex(input, "kthvalue")
     check_out_grad(out, "kthvalue", input)
     codec = _codec(input.dtype)
     x2, d, moved = _rows(input, dim, "kthvalue")
@@ -593,6 +597,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
 # ------------------------------------------------------------------------------------------------------------
 def _median(op: str, input: Tensor, dim, keepdim: bool, ignore_nan: bool):
     check_tensor(input, op)
+    refuse_complex(input, "median" if dim is None else "median.dim")
     codec = _codec(input.dtype)
     cuda = _arrays.is_cuda(input._data)
     take = functools.partial(_cuda_take, dt=input.dtype) if cuda else functools.partial(np.take_along_axis, axis=1)
