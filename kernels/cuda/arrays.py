@@ -56,9 +56,10 @@ def view(a, shape: tuple, strides: tuple, offset: int = 0):
     return DeviceView(a.ptr + offset * isz, shape, byte_strides, a.dtype, a.owner, layout)
 
 
-def bits(a):
-    """The same memory as signed integers of the same width (compare-and-swap loops on floats)."""
-    dt = np.dtype({1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize])
+def bits(a, dtype=None):
+    """The same memory as `dtype` (same itemsize; default: signed integers of a's width, for compare-and-swap loops
+    on floats)."""
+    dt = np.dtype(dtype or {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize])
     if SIMULATOR:
         return FakeCUDAArray(a._ary.view(dt), stream=a.stream)
     a = device_view(a)

@@ -13,7 +13,7 @@ import ml_dtypes
 import numpy as np
 
 from . import arrays
-from .launch import SIMULATOR, DeviceView, configure, cuda, grid_1d
+from .launch import SIMULATOR, configure, cuda, grid_1d
 
 __all__ = ["widen", "narrow", "float32_adapter", "BF16"]
 
@@ -48,29 +48,18 @@ def _narrow(dst, src):
         i += step
 
 
-def _reinterpret(a, dt):
-    """The same memory as another dtype of the same itemsize."""
-    dt = np.dtype(dt)
-    if SIMULATOR:
-        from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
-
-        return FakeCUDAArray(a._ary.view(dt), stream=a.stream)
-    a = arrays.device_view(a)
-    return DeviceView(a.ptr, a.shape, a.strides, dt, a.owner)
-
-
 def widen(dst, src) -> None:
     """dst (1-d contiguous float32) = src (1-d contiguous bfloat16 or its uint16/int16 bits)."""
     n = dst.shape[0]
     if n:
-        configure(_widen, *grid_1d(n))(_reinterpret(dst, np.uint32), _reinterpret(src, np.uint16))
+        configure(_widen, *grid_1d(n))(arrays.bits(dst, np.uint32), arrays.bits(src, np.uint16))
 
 
 def narrow(dst, src) -> None:
     """dst (1-d contiguous bfloat16, or its 16-bit words) = src (1-d contiguous float32) rounded once."""
     n = dst.shape[0]
     if n:
-        configure(_narrow, *grid_1d(n))(_reinterpret(dst, np.uint16), _reinterpret(src, np.uint32))
+        configure(_narrow, *grid_1d(n))(arrays.bits(dst, np.uint16), arrays.bits(src, np.uint32))
 
 
 def _address(a) -> int:
@@ -78,16 +67,6 @@ def _address(a) -> int:
     if SIMULATOR:
         return a._ary.__array_interface__["data"][0]
     return arrays.device_view(a).ptr
-
-
-def _extent(a) -> int:
-    """Elements from a's first element to its last one, inclusive (0 when empty)."""
-    if a.size == 0:
-        return 0
-    n = 1
-    for d, s in zip(a.shape, arrays.elem_strides(a)):
-        n += (d - 1) * s
-    return n
 
 
 def _is_bf16(a) -> bool:
@@ -98,7 +77,7 @@ class _Temporaries:
     """The float32 stand-ins of a call's bfloat16 device arrays: one per run of overlapping memory."""
 
     def __init__(self, found: list):
-        spans = sorted(((_address(a), _address(a) + 2 * _extent(a), a) for a in found if a.size),
+        spans = sorted(((_address(a), _address(a) + 2 * arrays.span(a).shape[0], a) for a in found if a.size),
                        key=lambda s: s[0])
         self.groups: list = []  # [lo, hi, lowest array]
         for lo, hi, a in spans:
@@ -110,7 +89,7 @@ class _Temporaries:
         for lo, hi, a in self.groups:
             n = (hi - lo) // 2
             temp = arrays.empty((n,), np.float32)
-            widen(temp, arrays.view(_reinterpret(a, np.uint16), (n,), (1,)))
+            widen(temp, arrays.view(arrays.bits(a, np.uint16), (n,), (1,)))
             self.temps.append(temp)
         self.mapped: dict = {}
 
@@ -133,7 +112,7 @@ class _Temporaries:
     def write_back(self) -> None:
         for (lo, hi, a), temp in zip(self.groups, self.temps):
             n = (hi - lo) // 2
-            narrow(arrays.view(_reinterpret(a, np.uint16), (n,), (1,)), temp)
+            narrow(arrays.view(arrays.bits(a, np.uint16), (n,), (1,)), temp)
 
 
 def _collect(value, found: list) -> None:
