@@ -3,9 +3,9 @@ ldl_solve (Bunch-Kaufman LDL^T, sytrf / sytrs) and lobpcg (a few extreme eigenpa
 
 geqrf and the LDL^T pair run kernels of ntorch.kernels.cpu.linalg on float64 / complex128 copies (float32 /
 complex64 results rounded once), like the other factorizations; on CUDA the same per-matrix code runs one thread per
-matrix (ntorch.kernels.cuda.linalg_extra) on device copies. As in torch they have no derivative. ormqr is a composite of ntorch ops
-(one reflector at a time), so it is differentiable and runs on either device, as torch's; orgqr is
-linalg.householder_product."""
+matrix (ntorch.kernels.cuda.linalg_extra) on device copies. As in torch they have no derivative. ormqr is a
+composite of ntorch ops (one reflector at a time), so it is differentiable and runs on either device, as torch's;
+orgqr is linalg.householder_product."""
 
 from __future__ import annotations
 
