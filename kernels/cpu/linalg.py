@@ -1371,12 +1371,14 @@ def _swap_rows2(x, i, j):
 
 @njit(**_JIT)
 def _ldl_solve1(a, piv, x, herm):
-    """dsytrs / zsytrs / zhetrs (herm) (uplo 'L'): x <- A^-1 x from the LD and pivots of _ldl1."""
+    """dsytrs / zsytrs / zhetrs (herm) (uplo 'L'): x <- A^-1 x from the LD and pivots of _ldl1. Pivots in
+    [-n, -1] U [1, n] (the front end checks) that do not pair up as sytrf's (a lone negative one at an end) are read
+    as 1x1 blocks there, so that no index leaves the matrix."""
     n, nr = x.shape
     k = 0
     while k < n:  # L D y = P b
-        if piv[k] > 0:
-            kp = piv[k] - 1
+        if piv[k] > 0 or k + 1 == n:
+            kp = abs(piv[k]) - 1
             if kp != k:
                 _swap_rows2(x, k, kp)
             for i in range(k + 1, n):
@@ -1408,12 +1410,12 @@ def _ldl_solve1(a, piv, x, herm):
             k += 2
     k = n - 1
     while k >= 0:  # L^T P^T x = y (L^H when herm)
-        if piv[k] > 0:
+        if piv[k] > 0 or k == 0:
             for i in range(k + 1, n):
                 f = a[i, k].conjugate() if herm else a[i, k]
                 for c in range(nr):
                     x[k, c] -= f * x[i, c]
-            kp = piv[k] - 1
+            kp = abs(piv[k]) - 1
             if kp != k:
                 _swap_rows2(x, k, kp)
             k -= 1

@@ -171,3 +171,17 @@ def test_eigvals_gradient_and_phase_dependent_loss_on_cuda():
     x = nt.from_numpy(_arr((3, 3), nt.complex128, seed=1)).cuda().requires_grad_(True)
     with pytest.raises(RuntimeError, match=r"^linalg_eig_backward: The eigenvectors in the complex case"):
         nt.linalg.eig(x).eigenvectors.imag.sum().backward()
+
+
+def test_cuda_eig_runs_no_cpu_kernel(monkeypatch):
+    """The CUDA path is the device kernels', not a host computation."""
+    from ntorch.ops import eig as E
+
+    def host_path(*args):
+        raise AssertionError("the CPU eig path ran for a CUDA tensor")
+
+    c, d = _pair(_arr((2, 3, 3), nt.complex128, seed=4), nt.complex128)
+    want, want_real = nt.linalg.eigvals(c), nt.linalg.eig(c.real).eigenvalues
+    monkeypatch.setattr(E, "_eig_cpu", host_path)
+    _close(nt.linalg.eigvals(d), want, 1e-10)
+    _close(nt.linalg.eig(d.real).eigenvalues, want_real, 1e-10)

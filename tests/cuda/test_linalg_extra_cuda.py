@@ -159,7 +159,32 @@ def test_ldl_cuda_refusals_and_validation():
     for bad in ([0, 1, 1], [1, 4, 1], [-4, -4, 1]):
         with pytest.raises(RuntimeError, match=r"^torch\.linalg\.ldl_solve: pivots must be in \[-3, -1\] or \[1, 3\]"):
             nt.linalg.ldl_solve(LD, nt.tensor(bad, dtype=nt.int32, device="cuda"), B)
+    for odd in ([1, 1, -3], [-1, 2, 3]):  # in range, but no sytrf pairing: in bounds all the same, as the CPU's
+        p = nt.tensor(odd, dtype=nt.int32)
+        want = nt.linalg.ldl_solve(LD.cpu(), p, B.cpu()).numpy()
+        np.testing.assert_allclose(nt.linalg.ldl_solve(LD, p.cuda(), B).cpu().numpy(), want, rtol=1e-10, atol=1e-10)
     with pytest.raises(RuntimeError, match=r"^Expected all tensors to be on the same device"):
         nt.linalg.ldl_solve(LD, piv, B.cpu())
     with pytest.raises(NotImplementedError, match="^\"ldl_factor_kernel_cuda\" not implemented for 'Half'$"):
         nt.linalg.ldl_factor(nt.ones(2, 2, dtype=nt.float16, device="cuda"))
+
+
+def test_cuda_paths_run_no_cpu_kernel(monkeypatch):
+    """geqrf and the LDL^T pair on CUDA run the device kernels, not the CPU ones on a host copy."""
+    from ntorch.ops import decomp_extra as DX
+
+    a = _sym(3, nt.complex128, (2,), seed=5)
+    c, d = _pair(a, nt.complex128)
+    want_qr, want_ld = nt.geqrf(c), nt.linalg.ldl_factor(c)
+    want_x = nt.linalg.ldl_solve(*want_ld, c)
+
+    def host_copy(*args):
+        raise AssertionError("a host copy was made for a CUDA tensor")
+
+    monkeypatch.setattr(DX, "K", None)
+    monkeypatch.setattr(DX, "KZ", None)
+    monkeypatch.setattr(DX, "_host", host_copy)
+    _close(nt.geqrf(d)[0], want_qr[0])
+    LD, piv = nt.linalg.ldl_factor(d)
+    _close(LD, want_ld[0])
+    _close(nt.linalg.ldl_solve(LD, piv, d), want_x)
