@@ -30,14 +30,17 @@ lint: $(STAMP)
 # process below, under the CUDA simulator): most of a cold run is Numba
 # compiling kernels, which parallelises across cores.
 test: $(STAMP) lint
-	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile --durations=30 tests
 	$(MAKE) test-cuda-sim
 	$(MAKE) wheel-check
 
 # The CUDA back end under Numba's CUDA simulator (its own process: the variable must be set before numba.cuda
-# is imported; tiny shapes, since the simulator runs every GPU thread as a Python thread).
+# is imported; tiny shapes, since the simulator runs every GPU thread as a Python thread). worksteal, not loadfile:
+# the simulator compiles nothing, so nothing is gained by keeping a file on one worker, and its two biggest files
+# (test_kernels_elementwise, test_tensor_cuda) would each hold a worker to the end. --durations: the slowest
+# tests in the log, where CI time is trimmed next.
 test-cuda-sim: $(STAMP)
-	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile tests/cuda
+	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest -n auto --maxprocesses 4 --dist worksteal --durations=30 tests/cuda
 
 # The same CUDA tests on a real GPU (larger shapes too).
 test-gpu: $(STAMP)
