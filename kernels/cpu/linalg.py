@@ -1112,12 +1112,18 @@ def qr(a, q) -> None:
 # -- geqrf (compact Householder QR) and the Bunch-Kaufman LDL^T of a symmetric matrix (sytrf / sytrs) ----------
 @njit(**_JIT)
 def _geqrf1(a, tau):
+    """_geqr2 with its workspace allocated."""
+    _geqr2(a, tau, np.empty(a.shape[1], a.dtype))
+
+
+@njit(**_JIT)
+def _geqr2(a, tau, w):
     """LAPACK geqr2 / zgeqr2: a <- R on and above the diagonal (a real diagonal), the reflectors' v (v[i] = 1
     implied) below it; H = I - tau v v^H with tau[i] = (beta - alpha) / beta, 0 when alpha is real and the rest
     of the column zero (dlarfg / zlarfg). conjugate(), .real and .imag make the complex steps the real ones on
-    float64 (no cost there)."""
+    float64 (no cost there). w (n,) is workspace (allocation-free: the CUDA kernels compile this for the
+    device)."""
     m, n = a.shape
-    w = np.empty(n, a.dtype)
     for i in range(tau.shape[0]):
         sig = 0.0
         for r in range(i + 1, m):

@@ -386,11 +386,17 @@ def _module():
     return codegen.load_source("culinalg", _SOURCE.format(sim=SIMULATOR))
 
 
-def _launch(name: str, nb: int, *args) -> None:
+def launch(module, name: str, nb: int, *args) -> None:
+    """Run kernel `name` of a generated linalg module over a batch of nb matrices, one thread each (shared with
+    kernels.cuda.linalg_complex)."""
     if nb == 0:
         return
     grid, block = grid_1d(nb, _THREADS)
-    configure(getattr(_module(), name), grid, block)(*args)
+    configure(getattr(module, name), grid, block)(*args)
+
+
+def _launch(name: str, nb: int, *args) -> None:
+    launch(_module(), name, nb, *args)
 
 
 def lu_factor(a, piv, info) -> None:
