@@ -1,6 +1,6 @@
 """ntorch.linalg: torch.linalg's norms (composites of ntorch reductions, so they run on either device and are
-differentiable), the products under their linalg names, and the factorizations of ntorch.ops.decomp (CPU
-kernels; CUDA tensors raise NotImplementedError for them)."""
+differentiable), the products under their linalg names, and the factorizations of ntorch.ops.decomp (CPU kernels,
+and one-thread-per-matrix CUDA kernels for real and complex CUDA tensors)."""
 
 from __future__ import annotations
 
