@@ -993,7 +993,7 @@ def _svd_complex(A: Tensor, full: bool, op: str, vectors: bool):
     k = min(m, n)
     tall = m >= n
     r = max(m, n) if full else k
-    s, u, v = (_svd_complex_host if type(a) is np.ndarray else _svd_complex_device)(A, a, r, op)
+    s, u, v = _svd_complex_host(A, a, r, op, vectors) if type(a) is np.ndarray else _svd_complex_device(A, a, r, op)
     batch = tuple(A.shape[:-2])
     S = _wrap(s, batch + (k,), A.dtype.to_real())
     if not vectors:
@@ -1021,9 +1021,9 @@ def _svd_nonfinite(A: Tensor, op: str, b: int) -> LinAlgError:
                        "contained non-finite values.")
 
 
-def _svd_complex_host(A: Tensor, a: np.ndarray, r: int, op: str):
+def _svd_complex_host(A: Tensor, a: np.ndarray, r: int, op: str, vectors: bool):
     """(singular values (B, k) descending, u (B, max, r), v (B, k, k)) of the complex128 batch a (B, m, n): the
-    SVD of a (of a^H when wide) as u diag(s) v^H."""
+    SVD of a (of a^H when wide) as u diag(s) v^H; u and v None when not vectors."""
     nb, m, n = a.shape
     k = min(m, n)
     big = max(m, n)
@@ -1047,6 +1047,8 @@ def _svd_complex_host(A: Tensor, a: np.ndarray, r: int, op: str):
         KZ.svd_jacobi(x, v, s, start)
     order = np.argsort(-s, axis=1, kind="stable")
     s = np.take_along_axis(s, order, 1)
+    if not vectors:
+        return np.ldexp(s, exps[:, None]), None, None
     x = np.take_along_axis(x, order[:, None, :], 2)
     v = np.ascontiguousarray(np.take_along_axis(v, order[:, None, :], 2))
     u = np.zeros((nb, big, r), np.complex128)
