@@ -12,8 +12,10 @@ Needs libNVVM and libdevice (a CUDA toolkit: CUDA_HOME), plus NVRTC and cuobjdum
 `--helpers` instead compiles the contiguous kernel of every elementwise op whose expression calls a shared scalar
 helper (kernels/cpu/scalar.py, compiled for the device), per float32 / float64 / int64, and lists registers.
 `--complex` compiles every complex64/complex128 kernel (the elementwise ops' contiguous and strided kernels, with
-real and Python-complex operands, sum/mean/prod, the complex copies, the complex linear algebra: `--match linalg`)
-and lists registers (PTX + ptxas only).
+real and Python-complex operands, sum/mean/prod, the complex copies, the complex linear algebra of
+kernels/cuda/linalg_complex.py: `--match linalg`) and lists registers (PTX + ptxas only).
+`--linalg-extra` compiles the one-thread-per-matrix kernels of kernels/cuda/linalg_extra.py (eig, geqrf, LDL^T: the
+CPU's per-matrix code as device functions) per float64 / complex128 and lists registers (PTX + ptxas only).
 cuobjdump needs nvdisasm on PATH (`pip install --target /tmp/cudatools2 nvidia-cuda-nvdisasm`, 13.2 works).
 Kernels compile here without the launch bounds ntorch's launcher gives some of them (max threads per block), so
 registers can differ from the device's build (the small-tile gemm: 80 here, 95 with its bounds).
@@ -184,7 +186,7 @@ def linalg_complex_cases():
     from ntorch.kernels.cuda import linalg_complex as culz
 
     mod = codegen.load_source("sass_linalg_complex", culz._SOURCE.format(sim=False))
-    c1, c2, c3 = (types.Array(types.complex128, d, "C") for d in (1, 2, 3))
+    c2, c3 = types.Array(types.complex128, 2, "C"), types.Array(types.complex128, 3, "C")
     f2, f3 = types.Array(types.float64, 2, "C"), types.Array(types.float64, 3, "C")
     i1, i2 = types.Array(types.int32, 1, "C"), types.Array(types.int32, 2, "C")
     b = types.boolean
@@ -192,6 +194,28 @@ def linalg_complex_cases():
             "qr": (c3, c3, c2, c2, c2), "hermitian_tridiagonal": (c3, f3, c3, f2, f2, c2, c2, b),
             "svd": (c3, c3, c3, f2, c3, f2, types.Array(types.int64, 2, "C"), i1)}
     return [(f"linalg {name} complex128", getattr(mod, name).py_func, sig) for name, sig in sigs.items()]
+
+
+def linalg_extra_cases():
+    """(name, python function, signature) of kernels/cuda/linalg_extra.py's kernels, as the front ends launch them."""
+    from ntorch.kernels.cuda import linalg_extra
+
+    mod = linalg_extra._module()
+    f, z, b = types.float64, types.complex128, types.boolean
+
+    def arr(dt, nd):
+        return types.Array(dt, nd, "C")
+
+    i32_1, i32_2, i64_2 = arr(types.int32, 1), arr(types.int32, 2), arr(types.int64, 2)
+    out = [("eig_real", mod.eig_real.py_func, (arr(f, 3), arr(z, 2), arr(z, 3), arr(f, 3), arr(f, 3), arr(f, 2),
+                                               arr(f, 2), arr(f, 4), arr(f, 3), i32_1, b)),
+           ("eig_complex", mod.eig_complex.py_func, (arr(z, 3), arr(z, 2), arr(z, 3), arr(z, 3), arr(f, 3), arr(z, 3),
+                                                     i32_1, b))]
+    for dt in (f, z):
+        out += [(f"geqrf {dt}", mod.geqrf.py_func, (arr(dt, 3), arr(dt, 2), arr(dt, 2))),
+                (f"ldl_factor {dt}", mod.ldl_factor.py_func, (arr(dt, 3), i32_2, i32_1, b, arr(dt, 2), arr(dt, 2))),
+                (f"ldl_solve {dt}", mod.ldl_solve.py_func, (arr(dt, 3), i64_2, arr(dt, 3), b))]
+    return out
 
 
 def ptx_registers(pyfunc, sig, workdir: str, tag: str) -> str:
@@ -249,13 +273,14 @@ def main() -> None:
     ap.add_argument("--keep", help="write the PTX, cubin and SASS here")
     ap.add_argument("--helpers", action="store_true", help="the ops that call shared scalar helpers")
     ap.add_argument("--complex", action="store_true", help="the complex kernels: compile and list registers")
+    ap.add_argument("--linalg-extra", action="store_true", help="the eig / geqrf / LDL kernels: compile, registers")
     ap.add_argument("--match", default="", help="--complex: only the kernels whose name contains this")
     args = ap.parse_args()
     workdir = args.keep or tempfile.mkdtemp(prefix="ntorch-sass-")
     os.makedirs(workdir, exist_ok=True)
-    if args.complex:
-        print("| complex kernel (sm_90) | registers |\n| --- | --- |")
-        for i, (name, fn, sig) in enumerate(complex_cases()):
+    if args.complex or args.linalg_extra:
+        print(f"| {'complex' if args.complex else 'linalg_extra'} kernel (sm_90) | registers |\n| --- | --- |")
+        for i, (name, fn, sig) in enumerate(complex_cases() if args.complex else linalg_extra_cases()):
             if args.match not in name:
                 continue
             print(f"| {name} | {ptx_registers(fn, sig, workdir, f'c{i}')} |", flush=True)

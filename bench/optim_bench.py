@@ -11,6 +11,7 @@ with the fused path switched off (ntorch.optim.optimizer.FUSED = False); "torch"
 (foreach=False, its CPU default), "torch foreach" its multi-tensor path. Rprop, ASGD and Adafactor have no fused
 step (they run op by op): their "fused" column is ntorch's step and "op by op" is not run. --shape replaces the
 MLP by one parameter of that shape (1000,1000 gives Adafactor's factored path, 1000000 its vector path).
+With --device cuda, torch's columns run on the same GPU when the installed torch has CUDA (NaN otherwise).
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def _sync(device: str) -> None:
         from ntorch.kernels.cuda.launch import cuda
 
         cuda.synchronize()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+
+def _torch_runs(device: str) -> bool:
+    """Whether torch can run on `device` here (a CPU-only torch leaves the CUDA run without its columns)."""
+    return device == "cpu" or torch.cuda.is_available()
 
 
 def _interleaved_times(steps: list, repeat: int, warmup: int, device: str, clock, stat) -> list[float]:
@@ -82,10 +90,10 @@ def _ntorch_opt(name, hp, arrays, grads, dt, device):
     return getattr(ntorch.optim, name)(params, **hp)
 
 
-def _torch_opt(name, hp, arrays, grads, dt, **flags):
-    params = [torch.tensor(a, dtype=dt, requires_grad=True) for a in arrays]
+def _torch_opt(name, hp, arrays, grads, dt, device, **flags):
+    params = [torch.tensor(a, dtype=dt, device=device, requires_grad=True) for a in arrays]
     for p, g in zip(params, grads):
-        p.grad = torch.tensor(g, dtype=dt)
+        p.grad = torch.tensor(g, dtype=dt, device=device)
     return getattr(torch.optim, name)(params, **hp, **flags)
 
 
@@ -125,8 +133,10 @@ def main() -> None:
         name, hp = CASES[label]
         fused = _ntorch_opt(name, hp, arrays, grads, nt_dt, args.device)
         plain = _ntorch_opt(name, hp, arrays, grads, nt_dt, args.device)
-        t_default = _torch_opt(name, hp, arrays, grads, t_dt, foreach=False)
-        t_foreach = _torch_opt(name, hp, arrays, grads, t_dt, foreach=True)
+        with_torch = _torch_runs(args.device)
+        if with_torch:
+            t_default = _torch_opt(name, hp, arrays, grads, t_dt, args.device, foreach=False)
+            t_foreach = _torch_opt(name, hp, arrays, grads, t_dt, args.device, foreach=True)
 
         def plain_step(opt=plain):
             nt_optimizer.FUSED = False
@@ -137,7 +147,7 @@ def main() -> None:
 
         unfused = name in UNFUSED
         steps = [fused.step] if unfused else [fused.step, plain_step]
-        if args.device == "cpu":
+        if with_torch:
             steps += [t_default.step, t_foreach.step]
         times = _interleaved_times(steps, args.repeat, args.warmup, args.device, clock, stat)
         if unfused:

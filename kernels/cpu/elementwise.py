@@ -353,6 +353,21 @@ def _flat(a: np.ndarray, strides: list[int]) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=False)
 
 
+def _all_integral(operands) -> bool:
+    """Whether every array operand is integer or bool (and there is one)."""
+    kinds = [a.dtype.kind for a in operands if isinstance(a, np.ndarray)]
+    return bool(kinds) and all(k in "biu" for k in kinds)
+
+
+def _widened(a: np.ndarray, compute: str) -> np.ndarray:
+    """a (broadcast to the output's shape) converted to the float compute dtype, converting only the elements it
+    holds (stride-0 dims stay broadcast). Why: a float-valued op of integer data (sin, true division, x * 0.5)
+    then runs the float loops every float input already compiled, instead of one set of loops per integer dtype;
+    the kernel would convert each element to the compute dtype anyway, so the values are the same."""
+    held = (a[tuple(slice(0, 1) if s == 0 else slice(None) for s in a.strides)] if a.ndim else a).astype(compute)
+    return held if held.shape == a.shape else np.broadcast_to(held, a.shape)
+
+
 class ElementwiseKernel:
     """Loops over one scalar expression at one compute dtype; compiled lazily, cached on disk."""
 
@@ -362,6 +377,7 @@ class ElementwiseKernel:
         self.compute = compute
         self.nargs = nargs
         self.nparams = nparams
+        self._kind = np.dtype(compute).kind
         self._module = None
 
     def __repr__(self) -> str:
@@ -396,6 +412,8 @@ class ElementwiseKernel:
             return
         operands = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype in HALF_NP else a
                     for a in operands]
+        if self._kind in "fc" and _all_integral(operands):
+            operands = [_widened(a, self.compute) if isinstance(a, np.ndarray) else a for a in operands]
         target = out
         if out.dtype in HALF_NP:
             target = np.empty(out.shape, np.float32)

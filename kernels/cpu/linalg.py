@@ -8,6 +8,7 @@ loop on contiguous rows. ``info`` follows LAPACK: 0, or the 1-based index of the
 order of the first minor that is not positive-definite.
 """
 
+import cmath
 import math
 
 import numpy as np
@@ -1112,17 +1113,16 @@ def qr(a, q) -> None:
 # -- geqrf (compact Householder QR) and the Bunch-Kaufman LDL^T of a symmetric matrix (sytrf / sytrs) ----------
 @njit(**_JIT)
 def _geqrf1(a, tau):
-    """_geqr2 with its workspace allocated."""
-    _geqr2(a, tau, np.empty(a.shape[1], a.dtype))
+    """_geqrf_ws with its workspace allocated."""
+    _geqrf_ws(a, tau, np.empty(a.shape[1], a.dtype))
 
 
 @njit(**_JIT)
-def _geqr2(a, tau, w):
+def _geqrf_ws(a, tau, w):
     """LAPACK geqr2 / zgeqr2: a <- R on and above the diagonal (a real diagonal), the reflectors' v (v[i] = 1
     implied) below it; H = I - tau v v^H with tau[i] = (beta - alpha) / beta, 0 when alpha is real and the rest
     of the column zero (dlarfg / zlarfg). conjugate(), .real and .imag make the complex steps the real ones on
-    float64 (no cost there). w (n,) is workspace (allocation-free: the CUDA kernels compile this for the
-    device)."""
+    float64 (no cost there). w (n,) is workspace (allocation-free: the CUDA kernel compiles this function)."""
     m, n = a.shape
     for i in range(tau.shape[0]):
         sig = 0.0
@@ -1226,14 +1226,18 @@ def _dmag(z, herm):
 
 @njit(**_JIT)
 def _ldl1(a, piv, info, herm):
+    """_ldl_ws with its workspace allocated."""
+    _ldl_ws(a, piv, info, herm, np.empty(a.shape[0], a.dtype), np.empty(a.shape[0], a.dtype))
+
+
+@njit(**_JIT)
+def _ldl_ws(a, piv, info, herm, w1, w2):
     """LAPACK dsytf2 / zsytf2 (uplo 'L'): Bunch-Kaufman A = L D L^T in place of a's lower triangle, pivoting on
     _pivot_mag (|re| + |im| for complex values), or, when herm (complex a), A = L D L^H with a real diagonal
     (zhetf2). piv is 1-based; a 2x2 block at k, k+1 stores -p in both entries; the strict upper triangle is
-    zeroed. info[0] <- the first k (1-based) with a zero pivot."""
+    zeroed. info[0] <- the first k (1-based) with a zero pivot. w1, w2 (n,) are workspace."""
     n = a.shape[0]
     alpha = (1.0 + math.sqrt(17.0)) / 8.0
-    w1 = np.empty(n, a.dtype)
-    w2 = np.empty(n, a.dtype)
     info[0] = 0
     k = 0
     while k < n:
@@ -1367,12 +1371,14 @@ def _swap_rows2(x, i, j):
 
 @njit(**_JIT)
 def _ldl_solve1(a, piv, x, herm):
-    """dsytrs / zsytrs / zhetrs (herm) (uplo 'L'): x <- A^-1 x from the LD and pivots of _ldl1."""
+    """dsytrs / zsytrs / zhetrs (herm) (uplo 'L'): x <- A^-1 x from the LD and pivots of _ldl1. Pivots in
+    [-n, -1] U [1, n] (the front end checks) that do not pair up as sytrf's (a lone negative one at an end) are read
+    as 1x1 blocks there, so that no index leaves the matrix."""
     n, nr = x.shape
     k = 0
     while k < n:  # L D y = P b
-        if piv[k] > 0:
-            kp = piv[k] - 1
+        if piv[k] > 0 or k + 1 == n:
+            kp = abs(piv[k]) - 1
             if kp != k:
                 _swap_rows2(x, k, kp)
             for i in range(k + 1, n):
@@ -1404,12 +1410,12 @@ def _ldl_solve1(a, piv, x, herm):
             k += 2
     k = n - 1
     while k >= 0:  # L^T P^T x = y (L^H when herm)
-        if piv[k] > 0:
+        if piv[k] > 0 or k == 0:
             for i in range(k + 1, n):
                 f = a[i, k].conjugate() if herm else a[i, k]
                 for c in range(nr):
                     x[k, c] -= f * x[i, c]
-            kp = piv[k] - 1
+            kp = abs(piv[k]) - 1
             if kp != k:
                 _swap_rows2(x, k, kp)
             k -= 1
@@ -1454,11 +1460,10 @@ _EIG_MAX_ITER = 40  # QR sweeps allowed per eigenvalue before reporting non-conv
 
 
 @njit(**_JIT)
-def _orthes(h, vt, ort, vectors, lo, hi):
+def _orthes(h, vt, ort, vectors, lo, hi, fv):
     """h <- Q^T h Q upper Hessenberg (Householder reflectors on the block [lo, hi] left by _gebal, as LAPACK's
-    dgehrd); vt <- Q^T (rows: the columns of Q) when `vectors` (else the identity)."""
+    dgehrd); vt <- Q^T (rows: the columns of Q) when `vectors` (else the identity). fv (n,) is workspace."""
     n = h.shape[0]
-    fv = np.empty(n)
     for m in range(lo + 1, hi):
         scale = 0.0
         for i in range(m + 1, hi + 1):
@@ -1740,11 +1745,12 @@ def _lanv2(a, b, c, d):
 
 
 @njit(**_JIT)
-def _lahqr(h, vt, wr, wi, lo, hi, vectors):
+def _lahqr(h, vt, wr, wi, lo, hi, vectors, v):
     """LAPACK dlahqr: the real Schur form of the Hessenberg h (active block [lo, hi]) by Francis double-shift QR
     with Ahues-Kressner deflation, accumulating into vt (row k: Schur vector k) and standardizing 2x2 blocks
     (dlanv2). `vectors`: the whole of h is transformed (wantt, wantz), else only the active block. Eigenvalues into
-    (wr, wi), a complex pair positive imaginary part first. Returns 0 or the 1-based index of a failure."""
+    (wr, wi), a complex pair positive imaginary part first. v (3,) is workspace. Returns 0 or the 1-based index of
+    a failure."""
     n = h.shape[0]
     for i in range(lo):
         wr[i] = h[i, i]
@@ -1769,7 +1775,6 @@ def _lahqr(h, vt, wr, wi, lo, hi, vectors):
     i2 = n - 1
     itmax = 30 * max(10, nh)
     kdefl = 0
-    v = np.zeros(3)
     i = hi
     while i >= lo:
         ll = lo
@@ -2051,34 +2056,45 @@ def _hqr2_vectors(h, wr, wi, norm):
 
 @njit(**_JIT)
 def _eig_real1(a, vr, vi, wr, wi, vectors):
+    """_eig_real_ws with its workspace allocated."""
+    n = a.shape[0]
+    return _eig_real_ws(a, vr, vi, wr, wi, vectors, np.empty((3, n, n)), np.empty((5, max(n, 3))))
+
+
+@njit(**_JIT)
+def _eig_real_ws(a, vr, vi, wr, wi, vectors, mats, wk):
     """Eigen-decomposition of the real a (n, n), destroyed, as LAPACK's dgeev (dgebal, dgehrd, dlahqr, back-
     substitution, dgebak): eigenvalues wr + i wi; with `vectors`, the eigenvectors (unit 2-norm; a complex
     pair's vector vr + i vi with its largest-magnitude component real; its conjugate is the next column).
+    Workspace (allocation-free: the CUDA kernel compiles this function): mats (3, n, n), wk (5, max(n, 3)).
     Returns dlahqr's info."""
     n = a.shape[0]
-    scale = np.empty(n)
+    vt, ur, ui = mats[0], mats[1], mats[2]
+    scale, ort, fv, flip, v3 = wk[0], wk[1], wk[2], wk[3], wk[4]
+    for i in range(n):
+        ort[i] = 0.0
+        flip[i] = 0.0
     lo, hi = _gebal(a, scale)
-    vt = np.empty((n, n))
-    ort = np.zeros(n)
-    _orthes(a, vt, ort, vectors, lo, hi)
-    info = _lahqr(a, vt, wr, wi, lo, hi, vectors)
+    _orthes(a, vt, ort, vectors, lo, hi, fv)
+    info = _lahqr(a, vt, wr, wi, lo, hi, vectors, v3)
     if info != 0 or not vectors:
         return info
     norm = 0.0
     for i in range(n):
         for j in range(max(i - 1, 0), n):
             norm += abs(a[i, j])
-    flip = np.zeros(n, np.bool_)
     for j in range(n - 1):  # hqr2's pair vector is b / w times dtrevc's when |b| >= |c|: keep dtrevc's sign
         if wi[j] > 0.0 and abs(a[j + 1, j]) <= abs(a[j, j + 1]) and a[j, j + 1] < 0.0:
-            flip[j] = True
+            flip[j] = 1.0
     if norm == 0.0:  # the zero matrix: the Schur form's eigenvectors are the e_k
         for i in range(n):
             a[i, i] = 1.0
     else:
         _hqr2_vectors(a, wr, wi, norm)
-    ur = np.zeros((n, n))  # the eigenvectors as rows: ur[j] = sum_k a[k, j] vt[k] (real, or real part)
-    ui = np.zeros((n, n))
+    for i in range(n):  # the eigenvectors as rows: ur[j] = sum_k a[k, j] vt[k] (real, or real part)
+        for j in range(n):
+            ur[i, j] = 0.0
+            ui[i, j] = 0.0
     for j in range(n):  # eigenvectors of a: Q (Schur vectors) times those of the Schur form
         if wi[j] == 0.0:
             for k in range(j + 1):
@@ -2094,7 +2110,7 @@ def _eig_real1(a, vr, vi, wr, wi, vectors):
                     ui[j, i] += vt[k, i] * g
     for i in range(n):
         for j in range(n):
-            sg = -1.0 if flip[j] else 1.0
+            sg = -1.0 if flip[j] != 0.0 else 1.0
             vr[i, j] = sg * ur[j, i]
             vi[i, j] = sg * ui[j, i]
     _gebak(vr, scale, lo, hi)
@@ -2153,11 +2169,10 @@ def eig_real(a, vr, vi, wr, wi, info, vectors):
 
 
 @njit(**_JIT)
-def _zhessenberg(h, zt, u, vectors, lo, hi):
+def _zhessenberg(h, zt, u, vectors, lo, hi, fv):
     """h <- Q^H h Q upper Hessenberg by complex Householder reflectors on the block [lo, hi] left by _gebal;
-    zt <- Q^T (row k: column k of Q)."""
+    zt <- Q^T (row k: column k of Q). fv (n,) complex workspace."""
     n = h.shape[0]
-    fv = np.empty(n, np.complex128)
     for i in range(n):
         for j in range(n):
             zt[i, j] = 1.0 if i == j else 0.0
@@ -2276,7 +2291,7 @@ def _zschur(h, zt, cs, sn, vectors):
             mu = h[lo, lo] + 0.75 * abs(h[lo + 1, lo].real)
         else:  # the eigenvalue of the trailing 2x2 block nearer to d
             half = (a - d) / 2.0
-            disc = np.sqrt(half * half + b * c)
+            disc = cmath.sqrt(half * half + b * c)
             m1 = d + half + disc
             m2 = d + half - disc
             mu = m1 if abs(m1 - d) <= abs(m2 - d) else m2
@@ -2315,24 +2330,34 @@ def _zschur(h, zt, cs, sn, vectors):
 
 @njit(**_JIT)
 def _eig_complex1(a, v, w, vectors):
-    """Eigen-decomposition of the complex a (n, n), destroyed: eigenvalues w; with `vectors`, eigenvectors
-    v as LAPACK's zgeev (unit 2-norm, largest-magnitude component real and positive). Returns info."""
+    """_eig_complex_ws with its workspace allocated."""
     n = a.shape[0]
-    scale = np.empty(n)
+    return _eig_complex_ws(a, v, w, vectors, np.empty((n, n), np.complex128), np.empty((2, n)),
+                           np.empty((5, n), np.complex128))
+
+
+@njit(**_JIT)
+def _eig_complex_ws(a, v, w, vectors, zt, rw, cw):
+    """Eigen-decomposition of the complex a (n, n), destroyed: eigenvalues w; with `vectors`, eigenvectors
+    v as LAPACK's zgeev (unit 2-norm, largest-magnitude component real and positive). Workspace (allocation-free:
+    the CUDA kernel compiles this function): zt (n, n) complex, rw (2, n) real, cw (5, n) complex. Returns info."""
+    n = a.shape[0]
+    scale, cs = rw[0], rw[1]
+    u, sn, x, y, fv = cw[0], cw[1], cw[2], cw[3], cw[4]
+    for i in range(n):
+        u[i] = 0.0
+        cs[i] = 0.0
+        sn[i] = 0.0
+        x[i] = 0.0
+        y[i] = 0.0
     lo, hi = _gebal(a, scale)
-    zt = np.empty((n, n), np.complex128)
-    u = np.zeros(n, np.complex128)
-    _zhessenberg(a, zt, u, vectors, lo, hi)
-    cs = np.zeros(n)
-    sn = np.zeros(n, np.complex128)
+    _zhessenberg(a, zt, u, vectors, lo, hi, fv)
     info = _zschur(a, zt, cs, sn, vectors)
     for i in range(n):
         w[i] = a[i, i]
     if info != 0 or not vectors:
         return info
     eps = 2.0 ** -52
-    x = np.zeros(n, np.complex128)
-    y = np.zeros(n, np.complex128)
     for k in range(n - 1, -1, -1):  # T x = w_k x by back-substitution, x_k = 1
         smin = max(eps * _cabs1(a[k, k]), 1e-300)
         x[k] = 1.0

@@ -386,17 +386,18 @@ def _module():
     return codegen.load_source("culinalg", _SOURCE.format(sim=SIMULATOR))
 
 
-def launch(module, name: str, nb: int, *args) -> None:
-    """Run kernel `name` of a generated linalg module over a batch of nb matrices, one thread each (shared with
-    kernels.cuda.linalg_complex)."""
+def launch_batch(kernel, nb: int, *args) -> None:
+    """Run a one-thread-per-matrix kernel over a batch of nb matrices (nothing for an empty batch); shared with
+    kernels/cuda/linalg_extra.py."""
     if nb == 0:
         return
     grid, block = grid_1d(nb, _THREADS)
-    configure(getattr(module, name), grid, block)(*args)
+    configure(kernel, grid, block)(*args)
 
 
 def _launch(name: str, nb: int, *args) -> None:
-    launch(_module(), name, nb, *args)
+    if nb:
+        launch_batch(getattr(_module(), name), nb, *args)
 
 
 def lu_factor(a, piv, info) -> None:

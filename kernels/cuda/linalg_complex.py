@@ -16,7 +16,7 @@ import functools
 
 from ..cpu import codegen
 from .launch import SIMULATOR
-from .linalg import launch
+from .linalg import launch_batch
 
 __all__ = ["lu_factor", "lu_solve", "tri_solve", "cholesky", "qr", "hermitian_tridiagonal", "svd"]
 
@@ -32,7 +32,7 @@ _lu1 = cuda.jit(device=True)(_cpu._lu1.py_func)
 _lu_solve1 = cuda.jit(device=True)(_cpu._lu_solve1.py_func)
 _tri_solve1 = cuda.jit(device=True)(_cpu._tri_solve1.py_func)
 _chol1 = cuda.jit(device=True)(_cpu._chol1.py_func)
-_geqr2 = cuda.jit(device=True)(_cpu._geqr2.py_func)
+_geqrf_ws = cuda.jit(device=True)(_cpu._geqrf_ws.py_func)
 _orgqr1 = cuda.jit(device=True)(_cz._orgqr1.py_func)
 _hetrd1 = cuda.jit(device=True)(_cz._hetrd1.py_func)
 _jacobi1 = cuda.jit(device=True)(_cz._jacobi1.py_func)
@@ -78,7 +78,7 @@ def qr(a, q, tau, w, wq):
     nb, m, n = a.shape
     b = cuda.grid(1)
     while b < nb:
-        _geqr2(a[b], tau[b], w[b])
+        _geqrf_ws(a[b], tau[b], w[b])
         _orgqr1(a[b], tau[b], q[b], wq[b])
         for i in range(m):
             for j in range(min(i, n)):
@@ -186,7 +186,8 @@ def _module():
 
 
 def _launch(name: str, nb: int, *args) -> None:
-    launch(_module(), name, nb, *args)
+    if nb:
+        launch_batch(getattr(_module(), name), nb, *args)
 
 
 def lu_factor(a, piv, info) -> None:

@@ -1,21 +1,22 @@
 """geqrf / orgqr / ormqr (LAPACK's compact Householder QR and the products with its Q), linalg.ldl_factor(_ex) /
 ldl_solve (Bunch-Kaufman LDL^T, sytrf / sytrs) and lobpcg (a few extreme eigenpairs of a symmetric matrix).
 
-geqrf and the LDL^T pair run kernels of ntorch.kernels.cpu.linalg on float64 copies (float32 results rounded
-once), like the other factorizations; as in torch they have no derivative. ormqr is a composite of ntorch ops
-(one reflector at a time), so it is differentiable and runs on either device, as torch's; orgqr is
-linalg.householder_product."""
+geqrf and the LDL^T pair run kernels of ntorch.kernels.cpu.linalg on float64 / complex128 copies (float32 /
+complex64 results rounded once), like the other factorizations; on CUDA the same per-matrix code runs one thread per
+matrix (ntorch.kernels.cuda.linalg_extra) on device copies. As in torch they have no derivative. ormqr is a
+composite of ntorch ops (one reflector at a time), so it is differentiable and runs on either device, as torch's;
+orgqr is linalg.householder_product."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import _arrays, dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
 from ..kernels.cpu import linalg_complex as KZ
 from ..tensor import Tensor
-from .decomp import LinAlgError, _host, _legacy, _return_type, _wrap
+from .decomp import LinAlgError, _host, _int_zeros, _legacy, _return_type, _same_device, _to_host, _work, _wrap
 
 geqrf_result = _return_type("geqrf", ["a", "tau"])
 ldl_factor_result = _return_type("linalg_ldl_factor", ["LD", "pivots"])
@@ -23,13 +24,28 @@ ldl_factor_ex_result = _return_type("linalg_ldl_factor_ex", ["LD", "pivots", "in
 
 
 def _cpu_float(A: Tensor, kernel: str, complex_ok: bool = False) -> None:
-    """torch's dispatch error for a dtype its LAPACK kernel lacks (complex too unless complex_ok); CUDA has no kernel
-    here yet."""
+    """torch's dispatch error for a dtype its LAPACK (cuSOLVER) kernel lacks (complex too unless complex_ok)."""
     ok = (dtypes.float32, dtypes.float64) + ((dtypes.complex64, dtypes.complex128) if complex_ok else ())
     if A.dtype not in ok:
         raise NotImplementedError(f"\"{kernel}_{A.device.type}\" not implemented for '{_legacy(A)}'")
-    if A.is_cuda:
-        raise NotImplementedError(f"{kernel}: ntorch has no CUDA kernel for it yet (move the tensor to the CPU)")
+
+
+def _work_copy(t: Tensor):
+    """The kernels' in-place work array: a C-contiguous float64 (complex128 for a complex t) (B, m, n) copy of t,
+    a NumPy array or, for a CUDA tensor, a device array (decomp._host's, complex included on CUDA)."""
+    if not t.is_cuda:
+        return _host(t, "")
+    nb = int(np.prod(t.shape[:-2], dtype=np.int64))
+    wide = dtypes.complex128 if t.is_complex() else dtypes.float64
+    return t.detach().to(wide).reshape(nb, *t.shape[-2:]).clone().contiguous()._data
+
+
+def _cuda_kernel(name: str):
+    """The CUDA kernel of ntorch.kernels.cuda.linalg_extra, taking CudaArrays (passed on as device arrays)."""
+    from ..kernels.cuda import linalg_extra as KX
+
+    fn = getattr(KX, name)
+    return lambda *args: fn(*[_arrays.kernel_arg(a) for a in args])
 
 
 def _outs(results: tuple, out) -> tuple:
@@ -48,11 +64,15 @@ def geqrf(input: Tensor, *, out=None):
     if input.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     _cpu_float(input, "geqrf", complex_ok=True)
-    a = _host(input, "geqrf")
+    a = _work_copy(input)
     nb, m, n = a.shape
-    tau = np.zeros((nb, min(m, n)), a.dtype)
-    if a.size:
-        (KZ if a.dtype == np.complex128 else K).geqrf(a, tau)
+    if input.is_cuda:
+        tau = _work((nb, min(m, n)), a, a.dtype)
+        _cuda_kernel("geqrf")(a, tau, _work((nb, n), a, a.dtype))
+    else:
+        tau = np.zeros((nb, min(m, n)), a.dtype)
+        if a.size:
+            (KZ if a.dtype == np.complex128 else K).geqrf(a, tau)
     batch = tuple(input.shape[:-2])
     return geqrf_result(*_outs((_wrap(a, tuple(input.shape), input.dtype),
                                 _wrap(tau, batch + (min(m, n),), input.dtype)), out))
@@ -159,15 +179,20 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     op = "torch.linalg.ldl_factor_ex"
     _check_square(A, op)
     _cpu_float(A, "ldl_factor_kernel", complex_ok=True)
-    a = _host(A, op)
+    if A.is_cuda and A.is_complex() and hermitian:  # torch's cuSOLVER path (sytrf) has no zhetrf
+        raise RuntimeError("torch.linalg.ldl_factor: complex tensors with hermitian=True flag are not supported with "
+                           "cuSOLVER backend. Currently preferred backend is at::LinalgBackend::Default, please set "
+                           "'default' or 'magma' backend with torch.backends.cuda.preferred_linalg_library")
+    a = _work_copy(A)
     nb, n = a.shape[0], a.shape[1]
-    piv = np.zeros((nb, n), np.int32)
-    info = np.zeros(nb, np.int32)
-    if a.size:
+    piv, info = _int_zeros((nb, n), a), _int_zeros((nb,), a)
+    if A.is_cuda:
+        _cuda_kernel("ldl_factor")(a, piv, info, False, _work((nb, n), a, a.dtype), _work((nb, n), a, a.dtype))
+    elif a.size:
         _ldl_kernel(a, "ldl_factor", bool(hermitian))(a, piv, info)
     batch = tuple(A.shape[:-2])
     if check_errors:
-        _ldl_singular(A, info, op)
+        _ldl_singular(A, _to_host(info), op)
     return ldl_factor_ex_result(*_outs((_wrap(a, tuple(A.shape), A.dtype), Tensor._wrap(piv.reshape(batch + (n,))),
                                         Tensor._wrap(info.reshape(batch))), out))
 
@@ -188,7 +213,7 @@ def _ldl_singular(A: Tensor, info: np.ndarray, op: str) -> None:
 def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None):
     """torch.linalg.ldl_factor: ldl_factor_ex that raises on a singular input."""
     LD, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
-    _ldl_singular(A, info.numpy(), "torch.linalg.ldl_factor")
+    _ldl_singular(A, info.cpu().numpy(), "torch.linalg.ldl_factor")
     return ldl_factor_result(*_outs((LD, pivots), out))
 
 
@@ -214,14 +239,22 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     if pivots.dtype.is_floating_point or pivots.dtype is dtypes.bool:
         raise RuntimeError(f"{op}: Expected pivots to be integers. Got {_legacy(pivots)}")
     _cpu_float(LD, "ldl_solve", complex_ok=True)
+    if LD.is_cuda and LD.is_complex() and hermitian:  # torch's cuSOLVER sytrs has no Hermitian form
+        raise RuntimeError("torch.linalg.ldl_solve: complex tensors with hermitian=True flag are not supported on "
+                           "CUDA.")
+    _same_device(LD, B)
+    _same_device(LD, pivots)
     batch = tuple(broadcast_shapes(tuple(LD.shape[:-2]), tuple(B.shape[:-2])))
-    ld = _host(LD.expand(*batch, n, n), op)
-    x = _host(B.expand(*batch, n, B.shape[-1]), op)
-    piv = np.ascontiguousarray(pivots.expand(*batch, n).numpy().reshape(ld.shape[0], n), dtype=np.int64)
-    bad = (piv == 0) | (np.abs(piv) > n)
-    if bad.any():  # LAPACK would index out of bounds: validate before the kernel
+    ld = _work_copy(LD.expand(*batch, n, n))
+    x = _work_copy(B.expand(*batch, n, B.shape[-1]))
+    piv_t = pivots.expand(*batch, n).to(dtypes.int64).reshape(ld.shape[0], n)
+    if piv_t.numel() and bool(((piv_t == 0) | (piv_t.abs() > n)).any()):  # (one flag read back on CUDA)
+        # LAPACK would index out of bounds: validate before the kernel
         raise RuntimeError(f"{op}: pivots must be in [-{n}, -1] or [1, {n}], as linalg.ldl_factor returns them")
-    if x.size:
+    if LD.is_cuda:
+        _cuda_kernel("ldl_solve")(ld, piv_t.contiguous()._data, x, False)
+    elif x.size:
+        piv = np.ascontiguousarray(piv_t.numpy(), dtype=np.int64)
         _ldl_kernel(ld, "ldl_solve", bool(hermitian))(ld, piv, x)
     res = _wrap(x, batch + (n, B.shape[-1]), LD.dtype)
     return res if out is None else out.resize_(res.shape).copy_(res)

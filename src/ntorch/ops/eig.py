@@ -2,8 +2,10 @@
 
 The CPU kernels of ntorch.kernels.cpu.linalg (eig_real: balancing, Hessenberg reduction and Francis
 double-shift QR; eig_complex: the complex single-shift version) run on float64 / complex128 copies; results
-are always complex (float32 -> complex64, float64 -> complex128), rounded once. The backward is torch's
-linalg_eig_backward, written in ntorch ops (a complex solve through its real 2n x 2n form)."""
+are always complex (float32 -> complex64, float64 -> complex128), rounded once. On CUDA the same per-matrix code
+runs one thread per matrix (ntorch.kernels.cuda.linalg_extra), the input's scaling and non-finite handling in the
+kernel; only the small `info` array comes back to the host. The backward is torch's linalg_eig_backward, written in
+ntorch ops (a complex solve through its real 2n x 2n form), on either device."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from .. import dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
 from ..tensor import Tensor
-from .decomp import LinAlgError, _legacy, _return_type
+from .decomp import LinAlgError, _int_zeros, _legacy, _phase_check, _return_type, _to_host, _work, _wrap
 
 eig_result = _return_type("linalg_eig", ["eigenvalues", "eigenvectors"])
 
@@ -34,13 +36,49 @@ def _checks(A: Tensor, op: str) -> None:
                            f"{A.shape[-1]} matrices")
     if A.dtype.name not in _COMPLEX_OF:
         raise NotImplementedError(f"\"linalg_eig_out_{A.device.type}\" not implemented for '{_legacy(A)}'")
-    if A.is_cuda:
-        raise NotImplementedError(f"{op}: ntorch has no CUDA kernel for it; move the tensor to the CPU")
+
+
+_NON_FINITE = "torch.linalg.eig: input tensor should not contain infs or NaNs."
 
 
 def _eig(A: Tensor, op: str, vectors: bool):
-    """(eigenvalues, eigenvectors or None) of A's batch, as complex numpy arrays (B, n) and (B, n, n); a matrix
-    with a non-finite entry gets NaN (eigvals' behaviour: geev's output on such input)."""
+    """(eigenvalues (*, n), eigenvectors (*, n, n) or None) of A as tensors of its complex dtype; a matrix with a
+    non-finite entry gets NaN (eigvals' behaviour: geev's output on such input; eig raises before)."""
+    ct = _COMPLEX_OF[A.dtype.name]
+    batch, n = tuple(A.shape[:-2]), A.shape[-1]
+    w, v, info = (_eig_cuda if A.is_cuda else _eig_cpu)(A, vectors)
+    if vectors and (info == -1).any():  # (the CUDA kernel's report; the CPU path checks before)
+        raise RuntimeError(_NON_FINITE)
+    bad = np.flatnonzero(info > 0)
+    if bad.size:  # LAPACK's info > 0: the QR iteration failed
+        b = int(bad[0])
+        prefix = f"(Batch element {b}): " if A.ndim > 2 else ""
+        raise LinAlgError(f"{op}: {prefix}The algorithm failed to converge because the input matrix is "
+                          f"ill-conditioned or has too many repeated eigenvalues (error code: {int(info[b])}).")
+    return _wrap(w, batch + (n,), ct), (_wrap(v, batch + (n, n), ct) if vectors else None)
+
+
+def _eig_cuda(A: Tensor, vectors: bool):
+    """(w (B, n), v (B, n, n) or (B, 0, 0), complex128 device arrays; info on the host (-1: a non-finite matrix))."""
+    from .decomp_extra import _cuda_kernel, _work_copy
+
+    a = _work_copy(A)
+    nb, n, _ = a.shape
+    z = np.complex128
+    w, v, info = _work((nb, n), a, z), _work((nb, n, n) if vectors else (nb, 0, 0), a, z), _int_zeros((nb,), a)
+    if n:
+        if A.is_complex():
+            _cuda_kernel("eig_complex")(a, w, v, _work((nb, n, n), a, z), _work((nb, 2, n), a),
+                                        _work((nb, 5, n), a, z), info, vectors)
+        else:
+            vv = (nb, n, n) if vectors else (nb, 0, 0)
+            _cuda_kernel("eig_real")(a, w, v, _work(vv, a), _work(vv, a), _work((nb, n), a), _work((nb, n), a),
+                                     _work((nb, 3, n, n), a), _work((nb, 5, max(n, 3)), a), info, vectors)
+    return w, v, (_to_host(info) if nb and n else np.zeros(nb, np.int32))
+
+
+def _eig_cpu(A: Tensor, vectors: bool):
+    """(w (B, n), v (B, n, n) or None) as complex128 NumPy arrays, and info."""
     n = A.shape[-1]
     nb = int(np.prod(A.shape[:-2], dtype=np.int64))
     cplx = A.dtype.is_complex
@@ -67,18 +105,12 @@ def _eig(A: Tensor, op: str, vectors: bool):
             w = wr + 1j * wi
             if vectors:
                 v = vr + 1j * vi
-    bad = np.flatnonzero(info)
-    if bad.size:  # LAPACK's info > 0: the QR iteration failed
-        b = int(bad[0])
-        prefix = f"(Batch element {b}): " if A.ndim > 2 else ""
-        raise LinAlgError(f"{op}: {prefix}The algorithm failed to converge because the input matrix is "
-                          f"ill-conditioned or has too many repeated eigenvalues (error code: {int(info[b])}).")
     if exps.any():
         w = w * np.ldexp(1.0, exps)[:, None]
     w[~finite] = np.nan
     if vectors:
         v[~finite] = np.nan
-    return w, v
+    return w, v, info
 
 
 def eig(A: Tensor, *, out=None):
@@ -87,14 +119,9 @@ def eig(A: Tensor, *, out=None):
     come in adjacent pairs, positive imaginary part first, with conjugate eigenvectors)."""
     op = "linalg.eig"
     _checks(A, op)
-    if A.numel() and not bool(np.isfinite(A._data).all()):
-        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
-    w, v = _eig(A, op, True)
-    ct = _COMPLEX_OF[A.dtype.name]
-    batch = tuple(A.shape[:-2])
-    n = A.shape[-1]
-    L = Tensor._wrap(w.reshape(batch + (n,)).astype(ct.np))
-    V = Tensor._wrap(v.reshape(batch + (n, n)).astype(ct.np))
+    if not A.is_cuda and A.numel() and not bool(np.isfinite(A._data).all()):  # (CUDA: the kernel reports it)
+        raise RuntimeError(_NON_FINITE)
+    L, V = _eig(A, op, True)
     if needs_graph(A):
         backward = _eig_backward_complex if A.dtype.is_complex else _eig_backward_real
         record("LinalgEigBackward0", backward, (A,), (L, V), (L, V))
@@ -116,11 +143,7 @@ def eigvals(A: Tensor, *, out=None) -> Tensor:
     it a matrix with a non-finite entry gives NaN eigenvalues, as torch's)."""
     op = "linalg.eigvals"
     _checks(A, op)
-    if needs_graph(A):
-        L = eig(A).eigenvalues
-    else:
-        w, _ = _eig(A, op, False)
-        L = Tensor._wrap(w.reshape(tuple(A.shape[:-1])).astype(_COMPLEX_OF[A.dtype.name].np))
+    L = eig(A).eigenvalues if needs_graph(A) else _eig(A, op, False)[0]
     return L if out is None else _write_out(out, L, "eigenvalues", op)
 
 
@@ -141,6 +164,7 @@ def _eig_backward(c, gL, gV) -> Tensor:
     """torch's linalg_eig_backward: with VhgV = V^H gV (its diagonal's imaginary part must vanish: else the
     loss depends on the eigenvectors' arbitrary phases and torch raises), gA = V^-H (diag(gL) +
     (VhgV - V^H V Re(diag VhgV)) / conj(L_j - L_i) off the diagonal) V^H; the real part for a real input."""
+    from .creation import eye as make_eye
     from .rearrange import diag_embed
 
     L, V = c.saved_tensors
@@ -148,16 +172,15 @@ def _eig_backward(c, gL, gV) -> Tensor:
     Vh = V.mH
     VhgV = Vh.matmul(gV)
     d = VhgV.diagonal(0, -2, -1)
-    if d.numel() and float(np.abs(d.imag.detach().numpy()).max()) > 1e-2:  # torch: allclose(imag, 0, 1e-2, 1e-2)
-        raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
-                           "multiplication by e^{i phi}. The specified loss function depends on this quantity, so "
-                           "it is ill-defined.")
+    _phase_check(d.imag, "linalg_eig_backward: The eigenvectors in the complex case are specified up to "  # torch:
+                 "multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is "
+                 "ill-defined.")  # allclose(imag, 0, 1e-2, 1e-2)
     VhgV = VhgV - Vh.matmul(V * d.real.unsqueeze(-2))
     Lc = L.conj()
-    eye = np.eye(n, dtype=bool)
+    eye = make_eye(n, dtype=dtypes.bool, device=L.device)
     E = Lc.unsqueeze(-2) - Lc.unsqueeze(-1)  # E[i, j] = conj(L_j - L_i)
-    E = E.masked_fill(Tensor._wrap(eye), 1.0)
-    off = (VhgV / E).masked_fill(Tensor._wrap(eye), 0.0)
+    E = E.masked_fill(eye, 1.0)
+    off = (VhgV / E).masked_fill(eye, 0.0)
     return _csolve(Vh, (off + diag_embed(gL)).matmul(Vh))
 
 
