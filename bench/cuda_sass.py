@@ -12,7 +12,8 @@ Needs libNVVM and libdevice (a CUDA toolkit: CUDA_HOME), plus NVRTC and cuobjdum
 `--helpers` instead compiles the contiguous kernel of every elementwise op whose expression calls a shared scalar
 helper (kernels/cpu/scalar.py, compiled for the device), per float32 / float64 / int64, and lists registers.
 `--complex` compiles every complex64/complex128 kernel (the elementwise ops' contiguous and strided kernels, with
-real and Python-complex operands, sum/mean/prod, the complex copies) and lists registers (PTX + ptxas only).
+real and Python-complex operands, sum/mean/prod, the complex copies, the complex linear algebra of
+kernels/cuda/linalg_complex.py: `--match linalg`) and lists registers (PTX + ptxas only).
 `--linalg-extra` compiles the one-thread-per-matrix kernels of kernels/cuda/linalg_extra.py (eig, geqrf, LDL^T: the
 CPU's per-matrix code as device functions) per float64 / complex128 and lists registers (PTX + ptxas only).
 cuobjdump needs nvdisasm on PATH (`pip install --target /tmp/cudatools2 nvidia-cuda-nvdisasm`, 13.2 works).
@@ -177,7 +178,22 @@ def complex_cases():
                                                               i64)),
             ("scatter complex128", indexing._scatter_copy.py_func, (c16, i64, c16, i64, i64, i64, i64,
                                                                     *[types.int64] * 6))]
-    return out
+    return out + linalg_complex_cases()
+
+
+def linalg_complex_cases():
+    """kernels/cuda/linalg_complex.py: the CPU's complex per-matrix factorizations compiled for the device."""
+    from ntorch.kernels.cuda import linalg_complex as culz
+
+    mod = codegen.load_source("sass_linalg_complex", culz._SOURCE.format(sim=False))
+    c2, c3 = types.Array(types.complex128, 2, "C"), types.Array(types.complex128, 3, "C")
+    f2, f3 = types.Array(types.float64, 2, "C"), types.Array(types.float64, 3, "C")
+    i1, i2 = types.Array(types.int32, 1, "C"), types.Array(types.int32, 2, "C")
+    b = types.boolean
+    sigs = {"lu_factor": (c3, i2, i1), "lu_solve": (c3, i2, c3), "tri_solve": (c3, c3, b, b), "cholesky": (c3, i1),
+            "qr": (c3, c3, c2, c2, c2), "hermitian_tridiagonal": (c3, f3, c3, f2, f2, c2, c2, b),
+            "svd": (c3, c3, c3, f2, c3, f2, types.Array(types.int64, 2, "C"), i1)}
+    return [(f"linalg {name} complex128", getattr(mod, name).py_func, sig) for name, sig in sigs.items()]
 
 
 def linalg_extra_cases():

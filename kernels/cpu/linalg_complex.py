@@ -58,11 +58,11 @@ def lu_slogdet(lu, piv, sign, logabs):
 
 
 @njit(**_JIT)
-def _orgqr1(a, tau, q):
-    """q (m, mc) <- the first mc columns of Q = H_0 ... H_(k-1) from geqrf's a, tau (zung2r, backwards)."""
+def _orgqr1(a, tau, q, w):
+    """q (m, mc) <- the first mc columns of Q = H_0 ... H_(k-1) from geqrf's a, tau (zung2r, backwards); w (mc,)
+    workspace (allocation-free: the CUDA kernels compile this for the device)."""
     m = a.shape[0]
     mc = q.shape[1]
-    w = np.empty(mc, a.dtype)
     for i in range(m):
         for j in range(mc):
             q[i, j] = 1.0 if i == j else 0.0
@@ -92,22 +92,21 @@ def qr(a, q):
     for b in prange(a.shape[0]):
         tau = np.zeros(k, a.dtype)
         _geqrf1(a[b], tau)
-        _orgqr1(a[b], tau, q[b])
+        _orgqr1(a[b], tau, q[b], np.empty(q.shape[2], a.dtype))
         for i in range(m):
             for j in range(min(i, n)):
                 a[b, i, j] = 0.0
 
 
 @njit(**_JIT)
-def _hetrd1(a, d, e, q):
+def _hetrd1(a, d, e, q, v, p):
     """Hermitian a (full, both triangles) -> Q^H a Q = T tridiagonal, then a diagonal unitary D making T's
-    off-diagonal real non-negative: d, e (e[i] = T[i+1, i]) real, q <- Q D (so a = q tri(d, e) q^H)."""
+    off-diagonal real non-negative: d, e (e[i] = T[i+1, i]) real, q <- Q D (so a = q tri(d, e) q^H). v, p (n,)
+    complex workspace (allocation-free: the CUDA kernels compile this for the device)."""
     n = a.shape[0]
     for i in range(n):
         for j in range(n):
             q[i, j] = 1.0 if i == j else 0.0
-    v = np.empty(n, a.dtype)
-    p = np.empty(n, a.dtype)
     for k in range(n - 2):
         sig = 0.0
         for r in range(k + 2, n):
@@ -167,7 +166,8 @@ def _hetrd1(a, d, e, q):
 def hermitian_tridiagonal(a, d, e, q):
     """Batched _hetrd1: a (B, n, n) Hermitian (both triangles filled), d (B, n), e (B, n - 1) real, q (B, n, n)."""
     for b in prange(a.shape[0]):
-        _hetrd1(a[b], d[b], e[b], q[b])
+        n = a.shape[1]
+        _hetrd1(a[b], d[b], e[b], q[b], np.empty(n, a.dtype), np.empty(n, a.dtype))
 
 
 @njit(**_PJIT)
@@ -294,7 +294,8 @@ def _orthonormalize(u, j):
 def complete_columns(u, nvalid):
     """Make the columns of each u[b] (m, r) orthonormal: the first nvalid[b] ones are kept (re-orthogonalised),
     the others (and any that lost over half its norm) replaced by unit vectors e_i orthogonalised against them
-    (some e_i keeps over 1/sqrt(2m) of its norm, so the search ends)."""
+    (some e_i keeps over 1/sqrt(2m) of its norm, so the search ends). (kernels/cuda/linalg_complex.py's svd
+    repeats this loop around the device-compiled _orthonormalize.)"""
     m, r = u.shape[1], u.shape[2]
     thresh = 1.0 / math.sqrt(2.0 * m) if m else 0.0
     for b in prange(u.shape[0]):

@@ -1,6 +1,7 @@
 """ntorch.linalg: torch.linalg's norms (composites of ntorch reductions, so they run on either device and are
 differentiable), the products under their linalg names, and the factorizations of ntorch.ops.decomp, decomp_extra
-and eig (CPU kernels, and one-thread-per-matrix CUDA kernels: ntorch.kernels.cuda.linalg and linalg_extra)."""
+and eig (CPU kernels, and one-thread-per-matrix CUDA kernels: ntorch.kernels.cuda.linalg, linalg_complex and
+linalg_extra)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ ntorch.kernels.cpu.linalg on a float64 copy of its operands (batch dims folded; 
 and ntorch.kernels.cpu.linalg_complex), rounds the results to the input dtype and records its node.
 Broadcasting, vector right-hand sides and `left=False` are handled around the primitives with ntorch ops, whose
 own nodes carry the gradient through. CUDA tensors run the one-thread-per-matrix kernels of
-ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device).
+ntorch.kernels.cuda.linalg (the same algorithms, float64 on the device) and, for complex tensors,
+ntorch.kernels.cuda.linalg_complex (the CPU's complex per-matrix functions compiled for the device, complex128).
 """
 
 from __future__ import annotations
@@ -82,13 +83,11 @@ def _check_matrix(A: Tensor, op: str, name: str = "A", square: bool = True) -> N
 
 def _host(t: Tensor, op: str):
     """A C-contiguous float64 (B, m, n) copy of t (the kernels work in place on it; complex128 for a complex t):
-    a NumPy array, or a device array for a CUDA tensor."""
+    a NumPy array, or a device array for a CUDA tensor (copied on the device)."""
     nb = int(np.prod(t.shape[:-2], dtype=np.int64))
     if t.is_cuda:
-        if t.is_complex():  # the CUDA kernels are real float64 ones: refuse rather than drop the imaginary part
-            raise NotImplementedError(f"\"{op}_cuda\" not implemented for '{dtypes.torch_name(t.dtype)}' (ntorch's "
-                                      "CUDA linear algebra is real; move the tensor to the CPU)")
-        work = t.detach().to(dtypes.float64).reshape(nb, *t.shape[-2:])
+        wide = dtypes.complex128 if t.is_complex() else dtypes.float64
+        work = t.detach().to(wide).reshape(nb, *t.shape[-2:])
         return work.clone().contiguous()._data
     a = t._data
     wide = np.complex128 if t.dtype.is_complex else np.float64
@@ -111,12 +110,14 @@ def _int_zeros(shape: tuple, like):
 
 
 def _kernel(name: str, like):
-    """The CPU kernel (the complex one for a complex128 work array), or the CUDA one taking device arrays."""
+    """The CPU kernel (the complex one for a complex128 work array), or the CUDA one taking device arrays (the
+    complex one for a complex128 one)."""
     if type(like) is np.ndarray:
         return getattr(_mod(like), name)
     from ..kernels.cuda import linalg as KC
+    from ..kernels.cuda import linalg_complex as KCZ
 
-    fn = getattr(KC, name)
+    fn = getattr(KCZ if like.dtype == np.complex128 else KC, name)
     return lambda *args: fn(*[a.device_array() if hasattr(a, "device_array") else a for a in args])
 
 
@@ -190,8 +191,8 @@ def _inv_text(k: int) -> str:
 # ---- det, slogdet ----
 
 def _lu_diag_sign(A: Tensor, op: str):
-    """U's diagonal (B, n) float64 and the permutation's sign (B,) (+-1.0) of A's LU: NumPy arrays for a CPU
-    tensor, tensors on A's device otherwise."""
+    """U's diagonal (B, n) float64 (complex128 for a complex A) and the permutation's sign (B,) (+-1.0) of A's
+    LU: NumPy arrays for a CPU tensor, tensors on A's device otherwise."""
     from .creation import arange
 
     a, piv, _ = _lu(A, op)
@@ -256,9 +257,9 @@ def slogdet(A: Tensor, *, out=None):
             s = Tensor._wrap(sign.reshape(shape).astype(A.dtype.np))
             la = Tensor._wrap(logabs.reshape(shape).astype(A.dtype.to_real().np))
     else:
-        d, perm_sign = _lu_diag_sign(A, "linalg.slogdet")
-        s = (d.sign().prod(-1) * perm_sign).reshape(shape).to(A.dtype)
-        la = d.abs().log().sum(-1).reshape(shape).to(A.dtype)
+        d, perm_sign = _lu_diag_sign(A, "linalg.slogdet")  # complex: sign = prod u / |u| (0 for a zero pivot)
+        s = ((d.sgn() if d.is_complex() else d.sign()).prod(-1) * perm_sign).reshape(shape).to(A.dtype)
+        la = d.abs().log().sum(-1).reshape(shape).to(A.dtype.to_real())
     if needs_graph(A):  # torch: sign is an output of the node too (requires grad) whose gradient is undefined
         node = record("LinalgSlogdetBackward0", _slogdet_backward, (A,), (s, la), (A, s))
         node._materialize_grads = False
@@ -329,7 +330,7 @@ def _inv(A: Tensor):
             x = np.empty((nb, n, n), a.dtype)
             _mod(a).lu_inv(a, piv, x)
         else:
-            x = _host(eye(n, dtype=dtypes.float64, device=A.device).expand(nb, n, n), "linalg.inv")
+            x = _host(eye(n, dtype=A.dtype, device=A.device).expand(nb, n, n), "linalg.inv")
             _kernel("lu_solve", a)(a, piv, x)
     res = _wrap(x, tuple(A.shape), A.dtype)
     if needs_graph(A):
@@ -758,6 +759,9 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     if type(a) is np.ndarray:
         q = np.zeros((nb, m, mc), a.dtype)
         _mod(a).qr(a, q)
+    elif a.dtype == np.complex128:  # zgeqr2 + zung2r: tau (B, k) rather than the real kernel's v (B, m, k)
+        q = _work((nb, m, mc), a, a.dtype)
+        _kernel("qr", a)(a, q, _work((nb, k), a, a.dtype), _work((nb, n), a, a.dtype), _work((nb, mc), a, a.dtype))
     else:
         q = _work((nb, m, mc), a)
         _kernel("qr", a)(a, q, _work((nb, m, k), a), _work((nb, n), a), _work((nb, mc), a))
@@ -844,11 +848,21 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     return eigh_result(L, V)
 
 
-def _eigh_complex(a: np.ndarray, uplo: str):
+def _eigh_complex(a, uplo: str):
     """Eigenvalues (B, n) and eigenvectors (B, n, n) of the Hermitian matrices whose UPLO triangle is in a
     (complex128; the diagonal's imaginary part ignored, as LAPACK): a unitary reduction to a real symmetric
-    tridiagonal T (KZ.hermitian_tridiagonal), T's eigenpairs by the real eigh kernel, then back to a's basis."""
+    tridiagonal T (KZ.hermitian_tridiagonal), T's eigenpairs by the real eigh kernel, then back to a's basis.
+    A device array a: the same three steps on the device (its kernel mirrors the triangle itself)."""
     nb, n, _ = a.shape
+    if type(a) is not np.ndarray:
+        from .linalg import matmul
+
+        t, q = _work((nb, n, n), a), _work((nb, n, n), a, a.dtype)
+        _kernel("hermitian_tridiagonal", a)(a, t, q, _work((nb, n), a), _work((nb, n), a), _work((nb, n), a, a.dtype),
+                                            _work((nb, n), a, a.dtype), uplo == "L")
+        z, w = _work((nb, n, n), t), _work((nb, n), t)
+        _kernel("eigh", t)(t, z, w, _work((nb, n), t), True)
+        return w, matmul(Tensor._wrap(q), Tensor._wrap(z).to(dtypes.complex128))._data
     low = np.tril(a, -1) if uplo == "L" else np.conj(np.triu(a, 1)).transpose(0, 2, 1)
     full = low + np.conj(low).transpose(0, 2, 1)
     idx = np.arange(n)
@@ -972,17 +986,51 @@ def _svd(A: Tensor, full: bool, op: str, vectors: bool = True):
 
 def _svd_complex(A: Tensor, full: bool, op: str, vectors: bool):
     """_svd for complex A: one-sided Jacobi (KZ.svd_jacobi) on the columns of A (of A^H when A is wide), scaled
-    to unit size; U = the columns over their norms, completed to orthonormal ones (rank-deficient A, full)."""
+    to unit size; U = the columns over their norms, completed to orthonormal ones (rank-deficient A, full). A CUDA
+    A: the same steps in one kernel (without the CPU's preconditioning of large matrices)."""
     a = _host(A, op)
     nb, m, n = a.shape
     k = min(m, n)
     tall = m >= n
+    r = max(m, n) if full else k
+    s, u, v = _svd_complex_host(A, a, r, op, vectors) if type(a) is np.ndarray else _svd_complex_device(A, a, r, op)
+    batch = tuple(A.shape[:-2])
+    S = _wrap(s, batch + (k,), A.dtype.to_real())
+    if not vectors:
+        return None, S, None
+    if tall:  # A = u S v^H
+        uu, vh = u, _adjoint(v)
+    else:  # A^H = u S v^H  =>  A = v S u^H
+        uu, vh = v, _adjoint(u)
+    U = _wrap(uu, batch + uu.shape[1:], A.dtype)
+    Vh = _wrap(vh, batch + vh.shape[1:], A.dtype)
+    if needs_graph(A):
+        record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh), (U, S, Vh))
+    return U, S, Vh
+
+
+def _adjoint(x):
+    """The C-contiguous conjugate transpose of each matrix of x (B, m, n), on x's device."""
+    if type(x) is np.ndarray:
+        return np.ascontiguousarray(np.conj(x).transpose(0, 2, 1))
+    return Tensor._wrap(x).mH.contiguous()._data
+
+
+def _svd_nonfinite(A: Tensor, op: str, b: int) -> LinAlgError:
+    return LinAlgError(f"{op}: {_batch_prefix(A, b)}The algorithm failed to converge because the input matrix "
+                       "contained non-finite values.")
+
+
+def _svd_complex_host(A: Tensor, a: np.ndarray, r: int, op: str, vectors: bool):
+    """(singular values (B, k) descending, u (B, max, r), v (B, k, k)) of the complex128 batch a (B, m, n): the
+    SVD of a (of a^H when wide) as u diag(s) v^H; u and v None when not vectors."""
+    nb, m, n = a.shape
+    k = min(m, n)
     big = max(m, n)
     finite = np.isfinite(a).all(axis=(1, 2))
     if not finite.all():
-        raise LinAlgError(f"{op}: {_batch_prefix(A, int(np.argmin(finite)))}The algorithm failed to converge "
-                          "because the input matrix contained non-finite values.")
-    x = a if tall else np.ascontiguousarray(np.conj(a).transpose(0, 2, 1))  # (B, big, k)
+        raise _svd_nonfinite(A, op, int(np.argmin(finite)))
+    x = a if m >= n else _adjoint(a)  # (B, big, k)
     mag = np.abs(x).max(axis=(1, 2)) if x.size else np.zeros(nb)
     exps = np.where(mag > 0, np.frexp(mag)[1], 0)
     x *= np.ldexp(1.0, -exps)[:, None, None]
@@ -999,26 +1047,30 @@ def _svd_complex(A: Tensor, full: bool, op: str, vectors: bool):
         KZ.svd_jacobi(x, v, s, start)
     order = np.argsort(-s, axis=1, kind="stable")
     s = np.take_along_axis(s, order, 1)
-    batch = tuple(A.shape[:-2])
-    S = _wrap(np.ldexp(s, exps[:, None]), batch + (k,), A.dtype.to_real())
     if not vectors:
-        return None, S, None
+        return np.ldexp(s, exps[:, None]), None, None
     x = np.take_along_axis(x, order[:, None, :], 2)
     v = np.ascontiguousarray(np.take_along_axis(v, order[:, None, :], 2))
-    r = big if full else k
     u = np.zeros((nb, big, r), np.complex128)
     with np.errstate(all="ignore"):
         u[:, :, :k] = np.where(s[:, None, :] > 0, x / s[:, None, :], 0)
     KZ.complete_columns(u, np.count_nonzero(s > 0, axis=1))
-    if tall:  # A = u S v^H
-        uu, vh = u, np.conj(v).transpose(0, 2, 1)
-    else:  # A^H = u S v^H  =>  A = v S u^H
-        uu, vh = v, np.conj(u).transpose(0, 2, 1)
-    U = _wrap(uu, batch + uu.shape[1:], A.dtype)
-    Vh = _wrap(vh, batch + vh.shape[1:], A.dtype)
-    if needs_graph(A):
-        record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh), (U, S, Vh))
-    return U, S, Vh
+    return np.ldexp(s, exps[:, None]), u, v
+
+
+def _svd_complex_device(A: Tensor, a, r: int, op: str):
+    """_svd_complex_host for a complex128 device array a: one kernel (it scales each matrix to unit size and
+    flags non-finite ones; reading its info is a sync, as torch's check of its own)."""
+    nb, m, n = a.shape
+    k = min(m, n)
+    x = a if m >= n else _adjoint(a)
+    u, v, s = _work((nb, max(m, n), r), a, a.dtype), _work((nb, k, k), a, a.dtype), _work((nb, k), a)
+    info = _int_zeros((nb,), a)
+    _kernel("svd", a)(x, u, v, s, _work((nb, k, k), a, a.dtype), _work((nb, k), a), _work((nb, k), a, np.int64), info)
+    bad = np.flatnonzero(_to_host(info))
+    if bad.size:
+        raise _svd_nonfinite(A, op, int(bad[0]))
+    return s, u, v
 
 
 def _scale_to_unit(at: np.ndarray) -> np.ndarray:
