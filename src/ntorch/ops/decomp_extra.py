@@ -30,16 +30,6 @@ def _cpu_float(A: Tensor, kernel: str, complex_ok: bool = False) -> None:
         raise NotImplementedError(f"\"{kernel}_{A.device.type}\" not implemented for '{_legacy(A)}'")
 
 
-def _work_copy(t: Tensor):
-    """The kernels' in-place work array: a C-contiguous float64 (complex128 for a complex t) (B, m, n) copy of t,
-    a NumPy array or, for a CUDA tensor, a device array (decomp._host's, complex included on CUDA)."""
-    if not t.is_cuda:
-        return _host(t, "")
-    nb = int(np.prod(t.shape[:-2], dtype=np.int64))
-    wide = dtypes.complex128 if t.is_complex() else dtypes.float64
-    return t.detach().to(wide).reshape(nb, *t.shape[-2:]).clone().contiguous()._data
-
-
 def _cuda_kernel(name: str):
     """The CUDA kernel of ntorch.kernels.cuda.linalg_extra, taking CudaArrays (passed on as device arrays)."""
     from ..kernels.cuda import linalg_extra as KX
@@ -64,7 +54,7 @@ def geqrf(input: Tensor, *, out=None):
     if input.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     _cpu_float(input, "geqrf", complex_ok=True)
-    a = _work_copy(input)
+    a = _host(input, "geqrf")
     nb, m, n = a.shape
     if input.is_cuda:
         tau = _work((nb, min(m, n)), a, a.dtype)
@@ -183,7 +173,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
         raise RuntimeError("torch.linalg.ldl_factor: complex tensors with hermitian=True flag are not supported with "
                            "cuSOLVER backend. Currently preferred backend is at::LinalgBackend::Default, please set "
                            "'default' or 'magma' backend with torch.backends.cuda.preferred_linalg_library")
-    a = _work_copy(A)
+    a = _host(A, op)
     nb, n = a.shape[0], a.shape[1]
     piv, info = _int_zeros((nb, n), a), _int_zeros((nb,), a)
     if A.is_cuda:
@@ -245,8 +235,8 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     _same_device(LD, B)
     _same_device(LD, pivots)
     batch = tuple(broadcast_shapes(tuple(LD.shape[:-2]), tuple(B.shape[:-2])))
-    ld = _work_copy(LD.expand(*batch, n, n))
-    x = _work_copy(B.expand(*batch, n, B.shape[-1]))
+    ld = _host(LD.expand(*batch, n, n), op)
+    x = _host(B.expand(*batch, n, B.shape[-1]), op)
     piv_t = pivots.expand(*batch, n).to(dtypes.int64).reshape(ld.shape[0], n)
     if piv_t.numel() and bool(((piv_t == 0) | (piv_t.abs() > n)).any()):  # (one flag read back on CUDA)
         # LAPACK would index out of bounds: validate before the kernel

@@ -15,7 +15,7 @@ from .. import dtypes
 from ..autograd.graph import needs_graph, record
 from ..kernels.cpu import linalg as K
 from ..tensor import Tensor
-from .decomp import LinAlgError, _int_zeros, _legacy, _phase_check, _return_type, _to_host, _work, _wrap
+from .decomp import LinAlgError, _host, _int_zeros, _legacy, _phase_check, _return_type, _to_host, _work, _wrap
 
 eig_result = _return_type("linalg_eig", ["eigenvalues", "eigenvectors"])
 
@@ -60,9 +60,9 @@ def _eig(A: Tensor, op: str, vectors: bool):
 
 def _eig_cuda(A: Tensor, vectors: bool):
     """(w (B, n), v (B, n, n) or (B, 0, 0), complex128 device arrays; info on the host (-1: a non-finite matrix))."""
-    from .decomp_extra import _cuda_kernel, _work_copy
+    from .decomp_extra import _cuda_kernel
 
-    a = _work_copy(A)
+    a = _host(A, "linalg.eig")
     nb, n, _ = a.shape
     z = np.complex128
     w, v, info = _work((nb, n), a, z), _work((nb, n, n) if vectors else (nb, 0, 0), a, z), _int_zeros((nb,), a)
