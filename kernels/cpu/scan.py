@@ -217,6 +217,79 @@ def logcumsumexp_into(x, out):
                 out[o, i, j] = a
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _clog(u):
+    """log(u) with |u| near 1 accurate (log1p of |u|^2 - 1, as glibc's clog), else log|u| + i arg(u)."""
+    a = u.real
+    b = u.imag
+    if abs(a - 1.0) < 0.5 and abs(b) < 0.5:
+        return complex(0.5 * math.log1p((a - 1.0) * (a + 1.0) + b * b), math.atan2(b, a))
+    return complex(math.log(math.hypot(a, b)), math.atan2(b, a))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cdiv(a, b, c, d):
+    """c10::complex (a + bi) / (c + di): NumPy's scaled division, whose overflows torch's results keep."""
+    if abs(c) >= abs(d):
+        if c == 0 and d == 0:
+            return complex(a / abs(c), b / abs(d))
+        rat = d / c
+        scl = 1.0 / (c + d * rat)
+        return complex((a + b * rat) * scl, (b - a * rat) * scl)
+    rat = c / d
+    scl = 1.0 / (d + c * rat)
+    return complex((a * rat + b) * scl, (b * rat - a) * scl)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cmul(p, q):
+    return complex(p.real * q.real - p.imag * q.imag, p.real * q.imag + p.imag * q.real)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _clog1p(z):
+    """c10::complex log1p on x86 CPUs (Kahan's: log(u) * z / (u - 1) with u = 1 + z), nan where torch's is."""
+    u = complex(1.0 + z.real, z.imag)
+    if u.real == 1.0 and u.imag == 0.0:
+        return z
+    log_u = _clog(u)
+    um1 = complex(u.real - 1.0, u.imag)
+    if um1.real == z.real and um1.imag == z.imag:
+        return log_u
+    return _cmul(log_u, _cdiv(z.real, z.imag, um1.real, um1.imag))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _clogaddexp(x, acc):
+    """PyTorch's complex _log_add_exp_helper(x, acc): nan wins, the max by real part (acc on ties), an equal
+    infinite real part returns min (-inf) or log(exp(min) + exp(max)) (+inf), else log1p(exp(min - max)) + max."""
+    if acc.real != acc.real or acc.imag != acc.imag or x.real != x.real or x.imag != x.imag:
+        return complex(np.nan, np.nan)
+    if x.real < acc.real:
+        mn, mx = x, acc
+    else:
+        mn, mx = acc, x
+    if not math.isfinite(mn.real) and mn.real == mx.real:
+        if mn.real < 0:
+            return mn
+        return np.log(np.exp(mn) + np.exp(mx))
+    return _clog1p(np.exp(mn - mx)) + mx
+
+
+@njit(cache=True, error_model="numpy")
+def logcumsumexp_complex_into(x, out):
+    """Complex running log(sum(exp)) accumulated in complex128, PyTorch's step (_clogaddexp) per element."""
+    outer, n, inner = x.shape
+    acc = np.empty(inner, np.complex128)
+    for o in range(outer):
+        acc[:] = complex(-np.inf, 0.0)
+        for i in range(n):
+            for j in range(inner):
+                a = _clogaddexp(np.complex128(x[o, i, j]), acc[j])
+                acc[j] = a
+                out[o, i, j] = a
+
+
 @njit(cache=True, error_model="numpy")
 def cumprod_backward_into(x, out, g, gx):
     """Gradient of out = cumprod(x) along axis 1 for inputs with zeros, in O(n) (PyTorch's case analysis).
