@@ -178,8 +178,13 @@ def test_cuda_paths_run_no_cpu_kernel(monkeypatch):
     want_qr, want_ld = nt.geqrf(c), nt.linalg.ldl_factor(c)
     want_x = nt.linalg.ldl_solve(*want_ld, c)
 
-    def host_copy(*args):
-        raise AssertionError("a host copy was made for a CUDA tensor")
+    host = DX._host
+
+    def host_copy(t, op):
+        work = host(t, op)
+        if isinstance(work, np.ndarray):
+            raise AssertionError("a host copy was made for a CUDA tensor")
+        return work
 
     monkeypatch.setattr(DX, "K", None)
     monkeypatch.setattr(DX, "KZ", None)
