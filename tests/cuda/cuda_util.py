@@ -117,6 +117,21 @@ def pair(arr: np.ndarray, layout: str = "contiguous"):
     return cpu, dev
 
 
+def random_matrix(shape, dt, seed=0) -> np.ndarray:
+    """Standard normal float64 entries (complex128 with a random imaginary part too when dt is complex)."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape)
+    if dt.is_complex:
+        a = a + 1j * rng.standard_normal(shape)
+    return a
+
+
+def cast_pair(a: np.ndarray, dt):
+    """(CPU tensor of a's values in dt, its contiguous CUDA copy)."""
+    c = nt.from_numpy(a).to(dt)
+    return c, c.cuda()
+
+
 def check(got, want, tol=None, msg="", equal_nan: bool = True) -> None:
     """A CUDA result against the CPU oracle: device, dtype, shape, values (exact unless a tolerance is given:
     atomics add in another order than the CPU loop)."""

@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cuda_util import cast_pair as _pair
+from cuda_util import random_matrix as _arr
 
 import ntorch as nt
 
 DTYPES = [nt.float32, nt.float64, nt.complex64, nt.complex128]
 TOL = {nt.complex64: 1e-4, nt.complex128: 1e-10}
-
-
-def _arr(shape, dt, seed=0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape)
-    if dt.is_complex:
-        a = a + 1j * rng.standard_normal(shape)
-    return a
-
-
-def _pair(a: np.ndarray, dt):
-    c = nt.from_numpy(a).to(dt)
-    return c, c.cuda()
 
 
 def _close(got, want, tol, msg=""):
