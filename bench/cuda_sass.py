@@ -172,6 +172,8 @@ def complex_cases():
                     (f"cum{name} {dt.name} tiles", mod.tiles.py_func,
                      (a3, a3, i3, acc, i2c, acc, i2c, i, i, types.boolean, types.boolean)),
                     (f"cum{name} {dt.name} carries", mod.carries.py_func, (acc, i2c, acc, i2c))]
+        # complex logcumsumexp: one thread per line, the CPU's _clogaddexp step, complex128 totals stored in dt
+        out.append((f"logcumsumexp {dt.name} lines", cuscan._logcumsumexp_complex.py_func, (a3, a3)))
     # indexing moves complex64 as int64 bits, complex128 as itself (ops/indexing.py's _CUDA_BITS)
     c16 = types.Array(types.complex128, 1, "C")
     out += [("gather complex128", indexing._gather.py_func, (c16, c16, i64, i64, i64, i64, i64, *[types.int64] * 6,

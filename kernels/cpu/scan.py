@@ -11,6 +11,7 @@ instead of one), and each chunk's offset is added afterwards. ``cumsum_into_p`` 
 ``_COLS`` columns) over threads when ``cumsum_parallel`` says the work is large enough.
 """
 
+import cmath
 import math
 
 import numba
@@ -262,7 +263,9 @@ def _clog1p(z):
 @njit(cache=True, error_model="numpy", inline="always")
 def _clogaddexp(x, acc):
     """PyTorch's complex _log_add_exp_helper(x, acc): nan wins, the max by real part (acc on ties), an equal
-    infinite real part returns min (-inf) or log(exp(min) + exp(max)) (+inf), else log1p(exp(min - max)) + max."""
+    infinite real part returns min (-inf) or log(exp(min) + exp(max)) (+inf), else log1p(exp(min - max)) + max.
+    cmath's exp / log (Numba's np.exp / np.log of a complex are the same code) so that numba-cuda compiles it too
+    (kernels/cuda/scan.py calls it on the device)."""
     if acc.real != acc.real or acc.imag != acc.imag or x.real != x.real or x.imag != x.imag:
         return complex(np.nan, np.nan)
     if x.real < acc.real:
@@ -272,8 +275,8 @@ def _clogaddexp(x, acc):
     if not math.isfinite(mn.real) and mn.real == mx.real:
         if mn.real < 0:
             return mn
-        return np.log(np.exp(mn) + np.exp(mx))
-    return _clog1p(np.exp(mn - mx)) + mx
+        return cmath.log(cmath.exp(mn) + cmath.exp(mx))
+    return _clog1p(cmath.exp(mn - mx)) + mx
 
 
 @njit(cache=True, error_model="numpy")

@@ -24,6 +24,11 @@ Every op is one associative ``_comb(a, b)`` of (value, index) pairs, ``a`` befor
 ``E``; a pair holding no element (index -1) never wins a cummax/cummin tie. Shared memory trees with
 ``cuda.syncthreads()`` only (no warp shuffles: the simulator has none).
 
+Complex logcumsumexp (``logcumsumexp_complex_into``) is a serial scan, one thread per line: each step is the
+CPU's ``_clogaddexp`` (kernels/cpu/scan.py: torch's ``_log_add_exp_helper`` rules, its x86 complex log1p),
+compiled as a device function, with a complex128 running total stored in the input's complex dtype. It is not
+associative to the bit, so it takes no ``tiles`` tree: a line's result is the CPU's step by step.
+
 Mask compaction (x[mask], masked_select, masked_scatter, nonzero): the inclusive cumsum ``pos`` of a flat
 uint8 mask gives each selected element its output row ``pos - 1`` and the count ``pos[-1]`` (read back by the
 caller, a sync as in PyTorch); ``compact_into``, ``expand_into`` and ``coords_into`` then move the data.
@@ -32,15 +37,17 @@ caller, a sync as in PyTorch); ``compact_into``, ``expand_into`` and ``coords_in
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
 from ..cpu import codegen
+from ..cpu.scan import _clogaddexp
 from . import arrays
 from .launch import SIMULATOR, block_size, configure, cuda, grid_1d, grid_tasks
 
 __all__ = ["cumsum_into", "cumprod_into", "cummax_into", "cummin_into", "logcumsumexp_into",
-           "cumprod_backward_into", "positions_into", "compact_into", "expand_into", "coords_into", "plan"]
+           "logcumsumexp_complex_into", "cumprod_backward_into", "positions_into", "compact_into", "expand_into", "coords_into", "plan"]
 
 # Tunables, read at call time (tests lower them to force each kernel and several chunks).
 SERIAL_N = 32  # lines up to this long always take the serial `lines` kernel
@@ -189,6 +196,24 @@ def carries(tv, ti, cv, ci):
 
 
 @cuda.jit(cache=True)
+def _logcumsumexp_complex(x, out):
+    """kernels/cpu/scan.py's logcumsumexp_complex_into, one thread per line, complex128 running totals: each step
+    is the CPU's @njit _clogaddexp (and its helpers), which numba-cuda compiles for the device as it is."""
+    outer = x.shape[0]
+    n = x.shape[1]
+    inner = x.shape[2]
+    q = cuda.grid(1)
+    while q < outer * inner:
+        o = q // inner
+        j = q - o * inner
+        acc = complex(-math.inf, 0.0)
+        for k in range(n):
+            acc = _clogaddexp(np.complex128(x[o, k, j]), acc)
+            out[o, k, j] = acc
+        q += cuda.gridsize(1)
+
+
+@cuda.jit(cache=True)
 def _cumprod_backward(x, out, g, gx):
     """kernels/cpu/scan.py's cumprod_backward_into, one thread per line, in float64."""
     outer = x.shape[0]
@@ -311,7 +336,7 @@ def plan(outer: int, n: int, inner: int) -> tuple[str, int, int]:
 def _check(name: str, x, outs: dict) -> None:
     if len(x.shape) != 3:
         raise ValueError(f"{name}: expected a 3-d (outer, n, inner) input, got shape {tuple(x.shape)}")
-    kinds = "iufc" if name in ("cumsum", "cumprod") else "iuf"
+    kinds = "iufc" if name in ("cumsum", "cumprod", "logcumsumexp") else "iuf"
     if np.dtype(x.dtype).kind not in kinds:
         raise TypeError(f"{name}: unsupported input dtype {x.dtype} (pass bool as uint8)")
     for label, a in outs.items():
@@ -364,6 +389,18 @@ def logcumsumexp_into(x, out):
     if np.dtype(x.dtype).kind != "f":
         raise TypeError(f"logcumsumexp: expected a float input, got {x.dtype}")
     _scan("lse", x, out)
+    return out
+
+
+def logcumsumexp_complex_into(x, out):
+    """Complex running log(sum(exp)) of (outer, n, inner) x along axis 1 into out of x's dtype (any strides)."""
+    _check("logcumsumexp", x, {"output": out})
+    if np.dtype(x.dtype).kind != "c":
+        raise TypeError(f"logcumsumexp: expected a complex input, got {x.dtype}")
+    outer, n, inner = x.shape
+    if outer * n * inner:
+        grid, threads = grid_1d(outer * inner, block_size(128))
+        configure(_logcumsumexp_complex, grid, threads)(x, out)
     return out
 
 

@@ -56,7 +56,8 @@ for _op, _kernel, _dts in (("cumsum", "cumsum_into", ALL), ("cumprod", "cumprod_
                            ("logcumsumexp", "logcumsumexp_into", dtypes.FLOAT_DTYPES),
                            ("cumprod.backward", "cumprod_backward_into", dtypes.FLOAT_DTYPES)):
     dispatch.register(_op, "cuda", _dts, dispatch.cuda_kernel("scan", _kernel), lazy=True)
-for _op, _kernel in (("cumsum", "cumsum_into"), ("cumprod", "cumprod_into")):  # (complex128 totals, as the CPU's)
+for _op, _kernel in (("cumsum", "cumsum_into"), ("cumprod", "cumprod_into"),  # (complex128 totals, as the CPU's)
+                     ("logcumsumexp", "logcumsumexp_complex_into")):
     dispatch.register(_op, "cuda", dtypes.COMPLEX_DTYPES, dispatch.cuda_kernel("scan", _kernel), lazy=True)
 
 
@@ -350,9 +351,11 @@ def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tenso
     if not (input.dtype.is_floating_point or input.is_complex()):
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{dtypes.torch_name(input.dtype)}'")
     if _arrays.is_cuda(input._data):
-        if input.is_complex():  # (no CUDA kernel yet: refused before any work, the op named)
-            raise NotImplementedError("ntorch: logcumsumexp of a complex CUDA tensor is not implemented")
-        res = _cuda_scan("logcumsumexp", input._data, dim, input.dtype.np)
+        if input.ndim == 0 and input.is_complex():
+            _three(input._data, dim, "logcumsumexp")  # (the dim's checks)
+            res = _arrays.copy(input._data)  # torch copies a complex 0-d input, as on the CPU
+        else:
+            res = _cuda_scan("logcumsumexp", input._data, dim, input.dtype.np)
     else:
         kernel = dispatch.lookup("logcumsumexp", "cpu", input.dtype)
         cdt = _compute_np(input.dtype)
