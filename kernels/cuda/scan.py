@@ -47,7 +47,8 @@ from . import arrays
 from .launch import SIMULATOR, block_size, configure, cuda, grid_1d, grid_tasks
 
 __all__ = ["cumsum_into", "cumprod_into", "cummax_into", "cummin_into", "logcumsumexp_into",
-           "logcumsumexp_complex_into", "cumprod_backward_into", "positions_into", "compact_into", "expand_into", "coords_into", "plan"]
+           "logcumsumexp_complex_into", "cumprod_backward_into", "positions_into", "compact_into", "expand_into",
+           "coords_into", "plan"]
 
 # Tunables, read at call time (tests lower them to force each kernel and several chunks).
 SERIAL_N = 32  # lines up to this long always take the serial `lines` kernel

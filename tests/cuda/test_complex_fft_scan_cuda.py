@@ -225,11 +225,3 @@ def test_cummax_refusal_names_the_op_as_torch():
     x = nt.tensor([[1 + 2j, 3j], [2, 1 - 1j]], dtype=nt.complex64).cuda()
     with pytest.raises(NotImplementedError, match="\"cummax_cuda\" not implemented for 'ComplexFloat'"):
         x.cummax(0)
-
-
-
-def test_complex_logcumsumexp_refused_on_cuda_before_any_work():
-    """The CPU computes it (tests/test_complex_logcumsumexp.py); CUDA has no complex kernel yet: a clear refusal."""
-    x = nt.tensor([[1 + 2j, 3j], [2, 1 - 1j]], dtype=nt.complex64).cuda()
-    with pytest.raises(NotImplementedError, match="logcumsumexp of a complex CUDA tensor is not implemented"):
-        x.logcumsumexp(0)
