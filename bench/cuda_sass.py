@@ -12,8 +12,9 @@ Needs libNVVM and libdevice (a CUDA toolkit: CUDA_HOME), plus NVRTC and cuobjdum
 `--helpers` instead compiles the contiguous kernel of every elementwise op whose expression calls a shared scalar
 helper (kernels/cpu/scalar.py, compiled for the device), per float32 / float64 / int64, and lists registers.
 `--complex` compiles every complex64/complex128 kernel (the elementwise ops' contiguous and strided kernels, with
-real and Python-complex operands, sum/mean/prod, the complex copies, the complex linear algebra of
-kernels/cuda/linalg_complex.py: `--match linalg`) and lists registers (PTX + ptxas only).
+real and Python-complex operands, sum/mean/prod, the complex copies, the scans (cumsum, cumprod, logcumsumexp:
+`--match logcumsumexp`), the complex linear algebra of kernels/cuda/linalg_complex.py: `--match linalg`) and lists
+registers (PTX + ptxas only).
 `--linalg-extra` compiles the one-thread-per-matrix kernels of kernels/cuda/linalg_extra.py (eig, geqrf, LDL^T: the
 CPU's per-matrix code as device functions) per float64 / complex128 and lists registers (PTX + ptxas only).
 cuobjdump needs nvdisasm on PATH (`pip install --target /tmp/cudatools2 nvidia-cuda-nvdisasm`, 13.2 works).
