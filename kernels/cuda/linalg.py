@@ -22,10 +22,12 @@ _SOURCE = '''\
 import math
 from numba import cuda
 from ntorch.kernels.cpu import linalg as _cpu
+from ntorch.kernels.cuda.cpu_device import device_functions
 
 # the CPU's allocation-free EISPACK steps, compiled for the device
-_tred2 = cuda.jit(device=True)(_cpu._tred2.py_func)
-_tql2 = cuda.jit(device=True)(_cpu._tql2.py_func)
+_D = device_functions(cuda, _cpu, ("_tred2", "_tql2"))
+_tred2 = _D["_tred2"]
+_tql2 = _D["_tql2"]
 
 
 @cuda.jit(cache=True)

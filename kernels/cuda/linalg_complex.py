@@ -26,17 +26,20 @@ import math
 from numba import cuda
 from ntorch.kernels.cpu import linalg as _cpu
 from ntorch.kernels.cpu import linalg_complex as _cz
+from ntorch.kernels.cuda.cpu_device import device_functions
 
 # the CPU's allocation-free per-matrix steps, compiled for the device
-_lu1 = cuda.jit(device=True)(_cpu._lu1.py_func)
-_lu_solve1 = cuda.jit(device=True)(_cpu._lu_solve1.py_func)
-_tri_solve1 = cuda.jit(device=True)(_cpu._tri_solve1.py_func)
-_chol1 = cuda.jit(device=True)(_cpu._chol1.py_func)
-_geqrf_ws = cuda.jit(device=True)(_cpu._geqrf_ws.py_func)
-_orgqr1 = cuda.jit(device=True)(_cz._orgqr1.py_func)
-_hetrd1 = cuda.jit(device=True)(_cz._hetrd1.py_func)
-_jacobi1 = cuda.jit(device=True)(_cz._jacobi1.py_func)
-_orthonormalize = cuda.jit(device=True)(_cz._orthonormalize.py_func)
+_D = device_functions(cuda, _cpu, ("_lu1", "_lu_solve1", "_tri_solve1", "_chol1", "_geqrf_ws"))
+_D.update(device_functions(cuda, _cz, ("_orgqr1", "_hetrd1", "_jacobi1", "_orthonormalize")))
+_lu1 = _D["_lu1"]
+_lu_solve1 = _D["_lu_solve1"]
+_tri_solve1 = _D["_tri_solve1"]
+_chol1 = _D["_chol1"]
+_geqrf_ws = _D["_geqrf_ws"]
+_orgqr1 = _D["_orgqr1"]
+_hetrd1 = _D["_hetrd1"]
+_jacobi1 = _D["_jacobi1"]
+_orthonormalize = _D["_orthonormalize"]
 
 
 @cuda.jit(cache=True)
