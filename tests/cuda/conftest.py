@@ -5,10 +5,15 @@ There is no __init__.py in this folder on purpose: it would make the folder a pa
 shadows NVIDIA's `cuda` namespace package (cuda.bindings) that numba-cuda imports.
 """
 
+import os
 import warnings
 
 import pytest
+import sim_sequential
 from cuda_util import GPU, RUN, SIMULATOR
+
+if SIMULATOR and os.environ.get("NTORCH_SIM_THREADS") != "1":  # =1: numba-cuda's own threaded simulator
+    sim_sequential.install()
 
 REASON = ("CUDA kernel tests need the CUDA simulator (NUMBA_ENABLE_CUDASIM=1 set before numba.cuda is imported) "
           "or a GPU that numba.cuda.is_available() sees")
