@@ -16,7 +16,8 @@ import numpy as np
 from numba import njit, types
 from numba.core.extending import intrinsic, overload
 
-_INLINE = dict(inline="always", error_model="numpy")
+# cache: the CUDA simulator calls these from Python (simulated kernels), which would compile them in every process
+_INLINE = dict(inline="always", error_model="numpy", cache=True)
 
 
 def ffloor(x):
