@@ -67,11 +67,12 @@ def _cooperative(fn, seen: set) -> bool:
         if _COOPERATIVE.intersection(c.co_names):
             return True
         codes.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-        for name in c.co_names:
-            callee = scope.get(name)
-            callee = getattr(callee, "fn", callee)  # a simulated device function wraps its Python function
-            if isinstance(callee, types.FunctionType) and _cooperative(callee, seen):
-                return True
+        modules = [v for v in map(scope.get, c.co_names) if isinstance(v, types.ModuleType)]
+        for name in c.co_names:  # globals, and attributes of the modules it names (mod.fn(...))
+            for callee in [scope.get(name)] + [getattr(m, name, None) for m in modules]:
+                callee = getattr(callee, "fn", callee)  # a simulated device function wraps its Python function
+                if isinstance(callee, types.FunctionType) and _cooperative(callee, seen):
+                    return True
     return False
 
 
