@@ -35,7 +35,8 @@ test: $(STAMP) lint
 	$(MAKE) wheel-check
 
 # The CUDA back end under Numba's CUDA simulator (its own process: the variable must be set before numba.cuda
-# is imported; tiny shapes, since the simulator runs every GPU thread as a Python thread). worksteal, not loadfile:
+# is imported; tiny shapes, since the simulator runs every GPU thread as a Python thread; tests/cuda/sim_sequential.py
+# schedules those threads without busy polling). worksteal, not loadfile:
 # the simulator compiles nothing, so nothing is gained by keeping a file on one worker, and its two biggest files
 # (test_kernels_elementwise, test_tensor_cuda) would each hold a worker to the end. --durations: the slowest
 # tests in the log, where CI time is trimmed next.
