@@ -48,7 +48,7 @@ def _check(fn, arrays, dts, grad=True):
 
     ref, ref_g = _run(fn, arrays, dts, "cpu", grad, cotangent)
     got, got_g = _run(fn, arrays, dts, "cuda", grad, cotangent)
-    assert got.dtype == ref.dtype and got.shape == ref.shape
+    assert got.dtype == ref.dtype and got.shape == ref.shape and got.stride() == ref.stride()
     tol = TOL[ref.dtype]
     np.testing.assert_allclose(got.detach().cpu().numpy(), ref.detach().numpy(), atol=tol, rtol=tol)
     for a, b in zip(got_g, ref_g, strict=True):

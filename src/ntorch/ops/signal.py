@@ -312,8 +312,8 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         re, im = (v.permute(1, 0, 3, 2) for v in _four_step(frames, None, n_fft, split, -1, n_bins, scale))
         out = _stack([re, im], -1)  # (batch, k2, k1, n_frames, 2)
         out = out.reshape(b, -1, *out.shape[3:])[:, :n_bins]
-        if return_complex:
-            out = _view_as_complex(out.contiguous())
+        if return_complex:  # (one copy, in torch's layout: bins of a frame adjacent)
+            out = _view_as_complex(out.transpose(1, 2).contiguous()).transpose(1, 2)
     else:
         m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
         out = (frames @ m).unflatten(-1, (n_bins, 2))  # (batch, n_frames, n_bins, 2), contiguous
