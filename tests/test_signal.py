@@ -424,3 +424,69 @@ def test_istft_of_a_16_bit_real_form_raises_torchs_error(dt):
     """ntorch has no 16-bit FFT (neither has torch's CPU): torch's message for a non-complex spectrum, no crash."""
     with pytest.raises(RuntimeError, match="istft requires a complex-valued input tensor"):
         nt.istft(nt.zeros(9, 5, 2, dtype=dt), 16, window=nt.ones(16))
+
+
+def _np_frames(x, n_fft, hop, wf, center):
+    xp = np.pad(x, ((0, 0), (n_fft // 2, n_fft // 2)), mode="reflect") if center else x
+    n_frames = 1 + (xp.shape[1] - n_fft) // hop
+    return np.stack([xp[:, t * hop:t * hop + n_fft] * wf for t in range(n_frames)], 1)
+
+
+@pytest.mark.parametrize("win_length, center", [(8, True), (5, True), (8, False)])
+@pytest.mark.parametrize("complex_signal", [False, True])
+def test_complex_window_stft_and_istft(complex_signal, win_length, center):
+    """A complex window (centred in n_fft by zero padding when shorter): stft's two-sided spectrum; istft with
+    return_complex=True divides by the complex overlap-added w * w, as torch's; return_complex=False refuses it."""
+    x = rng.standard_normal((2, 30)) + (1j * rng.standard_normal((2, 30)) if complex_signal else 0)
+    w = rng.random(win_length) + 0.5 + 1j * rng.random(win_length)
+    wf = np.zeros(8, complex)
+    left = (8 - win_length) // 2
+    wf[left:left + win_length] = w
+    spec = nt.stft(nt.tensor(x), 8, 2, win_length, nt.tensor(w), center)
+    ref = np.fft.fft(_np_frames(x, 8, 2, wf, center), axis=-1).transpose(0, 2, 1)
+    np.testing.assert_allclose(spec.numpy(), ref, atol=1e-10)
+    s = rng.standard_normal(ref.shape) + 1j * rng.standard_normal(ref.shape)
+    got = nt.istft(nt.tensor(s), 8, 2, win_length, nt.tensor(w), center, return_complex=True)
+    frames = np.fft.ifft(s, axis=1).transpose(0, 2, 1) * wf  # (b, n_frames, n_fft)
+    total = 8 + 2 * (s.shape[2] - 1)
+    y, env = np.zeros((2, total), complex), np.zeros(total, complex)
+    for t in range(s.shape[2]):
+        y[:, 2 * t:2 * t + 8] += frames[:, t]
+        env[2 * t:2 * t + 8] += wf * wf
+    start, end = (4, total - 4) if center else (0, total)
+    np.testing.assert_allclose(got.numpy(), y[:, start:end] / env[start:end], atol=1e-10)
+    with pytest.raises(RuntimeError, match="Complex windows are incompatible with return_complex=False"):
+        nt.istft(nt.tensor(s), 8, 2, win_length, nt.tensor(w), center)
+
+
+def _complex_fd(loss, arr):
+    """dL/dRe + i dL/dIm of a real loss at a complex array, by float64 central differences."""
+    fd = np.zeros_like(arr)
+    for i in range(arr.size):
+        for unit in (1.0, 1j):
+            p, m = arr.copy(), arr.copy()
+            p.flat[i] += 1e-6 * unit
+            m.flat[i] -= 1e-6 * unit
+            fd.flat[i] += unit * (loss(p) - loss(m)) / 2e-6
+    return fd
+
+
+def test_complex_window_gradients():
+    """L = sum(Re(conj(g) * istft(stft(x, w), w))) with a complex window shorter than n_fft: the signal's and the
+    window's gradients by finite differences."""
+    x = rng.standard_normal(16) + 1j * rng.standard_normal(16)
+    w = rng.random(6) + 0.5 + 1j * rng.random(6)
+
+    def run(a, b):
+        return nt.istft(nt.stft(a, 8, 2, 6, b), 8, 2, 6, b, return_complex=True)
+
+    xt, wt = nt.tensor(x).requires_grad_(), nt.tensor(w).requires_grad_()
+    y = run(xt, wt)
+    g = rng.standard_normal(tuple(y.shape)) + 1j * rng.standard_normal(tuple(y.shape))
+    y.backward(nt.tensor(g))
+
+    def loss(a, b):
+        return float(np.sum(np.real(np.conj(g) * run(nt.tensor(a), nt.tensor(b)).numpy())))
+
+    np.testing.assert_allclose(xt.grad.numpy(), _complex_fd(lambda a: loss(a, w), x), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(wt.grad.numpy(), _complex_fd(lambda b: loss(x, b), w), rtol=1e-6, atol=1e-6)

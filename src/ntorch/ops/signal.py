@@ -7,9 +7,11 @@ with a trailing (real, imaginary) dim of 2 (with torch's deprecation warning). i
 requires the complex one: accepting the real (..., 2) form is a deliberate difference) and inverts with irfft and a
 least-squares overlap-add. Everything is differentiable (signal, window, spectrum).
 
-CUDA tensors (no FFT kernel there yet, and no complex dtype) take the real (..., 2) form only, through a DFT done as
-matmuls with cos/sin matrices built on the host in float64 and cached: from n_fft = 256, an n_fft with a factor
-n1 >= 4 takes the four-step split n1 * n2 (O(n_fft (n1 + n2)) per frame); others take one matmul (O(n_fft^2)).
+CUDA tensors with a real signal and a real window take a DFT done as matmuls with cos/sin matrices built on the host
+in float64 and cached (from n_fft = 256, an n_fft with a factor n1 >= 4 takes the four-step split n1 * n2,
+O(n_fft (n1 + n2)) per frame; others take one matmul, O(n_fft^2)); its interleaved (re, im) output is the real
+(..., 2) form, or viewed as complex for return_complex=True. A complex signal or window (two-sided spectrum) and
+istft's complex output take ntorch.fft's CUDA kernels on the framed, windowed signal as on the CPU.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ def _view_as_real(t: Tensor) -> Tensor:
     from .complex import view_as_real
 
     return view_as_real(t)
+
+
+def _view_as_complex(t: Tensor) -> Tensor:
+    from .complex import view_as_complex
+
+    return view_as_complex(t)
 
 
 def _pad(t: Tensor, pads, mode: str = "constant") -> Tensor:
@@ -202,7 +210,7 @@ def _pad_window(window: Tensor | None, win_length: int, n_fft: int, like: Tensor
     if win_length == n_fft:
         return window
     left = (n_fft - win_length) // 2
-    return _F().pad(window, (left, n_fft - win_length - left))
+    return _pad(window, (left, n_fft - win_length - left))
 
 
 def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
@@ -236,9 +244,6 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
             raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will "
                                "further require that return_complex=True in a future PyTorch release.")
         return_complex = True
-    if return_complex and not _use_fft(input):
-        raise NotImplementedError("stft: return_complex=True on CUDA tensors is not supported by ntorch (no CUDA "
-                                  "FFT or complex dtype there); pass return_complex=False for the real (..., 2) form")
     if not return_complex:
         warnings.warn("stft with return_complex=False is deprecated. In a future pytorch release, stft will return "
                       "complex tensors for all inputs, and return_complex=False will raise an error.\nNote: you can "
@@ -267,10 +272,14 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
                       stacklevel=2)
     if input.dtype in dtypes.HALF_DTYPES and input.device.type == "cpu":
         raise RuntimeError(f"MKL FFT doesn't support tensors of type: {dtypes.torch_name(input.dtype)}")
+    if input.dtype in dtypes.HALF_DTYPES and return_complex and not complex_in:
+        raise NotImplementedError(f"stft: {dtypes.torch_name(input.dtype)} CUDA input with return_complex=True is "
+                                  "not supported (ntorch has no complex32): convert it to float32, or pass "
+                                  "return_complex=False for the real (..., 2) form")
     if align_to_window and win < n_fft:
         left = (n_fft - win) // 2  # frames start where the window's nonzero part starts
         x = _pad(x, (left, n_fft - win - left))
-    if _use_fft(x) and complex_in and onesided:
+    if complex_in and onesided:
         raise RuntimeError("Cannot have onesided output if window or input is complex")
     w = _pad_window(window, win, n_fft, x)
     if _use_fft(x) and not complex_in and (onesided is None or onesided) and not needs_graph(x, w) \
@@ -287,7 +296,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         frames = x.unfold(1, n_fft, hop)  # (batch, n_frames, n_fft), a view
     if w is not None:
         frames = frames * w
-    if _use_fft(frames):
+    if _use_fft(frames) or complex_in:  # a complex signal or window: ntorch.fft's two-sided fft on any device
         one = not complex_in if onesided is None else onesided
         spectrum = (_fft().rfft if one else _fft().fft)(
             frames, dim=-1, norm="ortho" if normalized else "backward")  # (batch, n_frames, n_bins)
@@ -303,9 +312,12 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         re, im = (v.permute(1, 0, 3, 2) for v in _four_step(frames, None, n_fft, split, -1, n_bins, scale))
         out = _stack([re, im], -1)  # (batch, k2, k1, n_frames, 2)
         out = out.reshape(b, -1, *out.shape[3:])[:, :n_bins]
+        if return_complex:  # (one copy, in torch's layout: bins of a frame adjacent)
+            out = _view_as_complex(out.transpose(1, 2).contiguous()).transpose(1, 2)
     else:
         m = _on(_dft_matrix(n_fft, n_bins, scale, frames.dtype.np.name), frames)
-        out = (frames @ m).unflatten(-1, (n_bins, 2)).transpose(1, 2)  # (batch, n_bins, n_frames, 2)
+        out = (frames @ m).unflatten(-1, (n_bins, 2))  # (batch, n_frames, n_bins, 2), contiguous
+        out = (_view_as_complex(out) if return_complex else out).transpose(1, 2)  # torch's layout, no copy
     return out.squeeze(0) if input.ndim == 1 else out
 
 
@@ -325,7 +337,11 @@ def _framed_rfft(x: Tensor, w: Tensor | None, n_fft: int, hop: int, normalized: 
 def _overlap_add(frames: Tensor, hop: int) -> Tensor:
     """(b, n_frames, n_fft) -> (b, n_fft + hop (n_frames - 1)), overlapping samples summed. When hop divides n_fft,
     the frames are r = n_fft / hop blocks of hop samples and block j of frame t lands on block t + j: r shifted
-    adds; otherwise F.fold (col2im)."""
+    adds; otherwise F.fold (col2im). Complex frames: their real and imaginary parts, each (pad and fold are real)."""
+    if frames.dtype.is_complex:
+        from .complex import complex as make_complex
+
+        return make_complex(_overlap_add(frames.real, hop), _overlap_add(frames.imag, hop))
     b, n_frames, n_fft = frames.shape
     total = n_fft + hop * (n_frames - 1)
     if n_fft % hop:
@@ -388,12 +404,10 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
         fail("expected 0 < win_length <= n_fft")
     if window is not None and (window.ndim != 1 or window.shape[0] != win):
         fail("Invalid window shape. window has to be 1D and length of `win_length`")
-    if return_complex:
-        if one:
-            raise RuntimeError("Cannot have onesided output if window or input is complex")
-        if not _use_fft(input):
-            raise NotImplementedError("istft: return_complex=True on CUDA tensors is not supported by ntorch (no "
-                                      "complex dtype there)")
+    if return_complex and one:
+        raise RuntimeError("Cannot have onesided output if window or input is complex")
+    if not return_complex and window is not None and window.dtype.is_complex:
+        raise RuntimeError("Complex windows are incompatible with return_complex=False")
     if window is None:
         warnings.warn("A window was not provided. A rectangular window will be applied.Please provide the same "
                       "window used by stft to make the inversion lossless.To suppress this warning and use a "
@@ -408,7 +422,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     batch = spec.shape[0]
     scale = 1 / np.sqrt(n_fft) if normalized else 1.0 / n_fft
     split = _split(n_fft) if n_fft >= _FOUR_STEP_MIN else None
-    if _use_fft(spec):
+    if _use_fft(spec) or return_complex:  # (a complex output: ntorch.fft's ifft on any device)
         if spectrum is None:  # the real (..., 2) form
             spectrum = _fft()._from_real_pairs(spec)
         else:
@@ -437,17 +451,10 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
         warnings.warn("The length of signal is shorter than the length parameter. Result is being padded with "
                       "zeros in the tail. Please check your center and hop_length settings.", UserWarning,
                       stacklevel=2)
-    signals = []
-    for part in ((frames.real, frames.imag) if frames.dtype.is_complex else (frames,)):  # overlap-add is real
-        y = _overlap_add(part * w, hop)[:, start:end] / envelope
-        if input.ndim == 3:
-            y = y.squeeze(0)
-        signals.append(_F().pad(y, (0, end - total)) if end > total else y)
-    if len(signals) == 1:
-        return signals[0]
-    from .complex import complex as make_complex
-
-    return make_complex(*signals)
+    y = _overlap_add(frames * w, hop)[:, start:end] / envelope
+    if input.ndim == 3:
+        y = y.squeeze(0)
+    return _pad(y, (0, end - total)) if end > total else y
 
 
 FUNCTIONS = {"stft": stft, "istft": istft}
