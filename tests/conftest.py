@@ -19,6 +19,15 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture
+def strided_loops(monkeypatch):
+    """Small non-contiguous operands take the elementwise kernels' strided, tiled and vector loops (by default they
+    are copied to C order and take the contiguous loop: kernels/cpu/elementwise.COPY_BELOW_ELEMENTS)."""
+    from ntorch.kernels.cpu import elementwise
+
+    monkeypatch.setattr(elementwise, "COPY_BELOW_ELEMENTS", 0)
+
+
 def random_array(rng, shape, dt, low=-5, high=5):
     """Random values of an ntorch dtype as a NumPy array."""
     if dt is ntorch.bool:

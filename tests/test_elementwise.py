@@ -354,7 +354,7 @@ def test_in_place_add_sub_alpha_follow_torch():
 
 
 @pytest.mark.parametrize("dt", [nt.float32, nt.int64, nt.float16])
-def test_row_broadcast_operands_on_either_side(dt, rng):
+def test_row_broadcast_operands_on_either_side(dt, rng, strided_loops):
     """(n, 1) against (n, m) on either side, and in a non-contiguous (n, m): the loops that load the broadcast
     value once per row."""
     a = random_array(rng, (5, 7), dt, 1, 5)
@@ -375,7 +375,7 @@ VECTOR_CASES = [((6, 7), (7,)), ((6, 1), (6, 7)), ((2, 3, 4, 5), (1, 3, 1, 1)), 
 
 @pytest.mark.parametrize("sa,sb", VECTOR_CASES)
 @pytest.mark.parametrize("dt", [nt.float32, nt.float64, nt.int32, nt.bool])
-def test_vector_broadcast_loops(sa, sb, dt, rng):
+def test_vector_broadcast_loops(sa, sb, dt, rng, strided_loops):
     """A full contiguous operand against a vector along a run of its dims (bias rows, (n, 1) columns, (C, 1, 1)
     channels), on either side, serial and (large shapes) parallel, against NumPy; the same through the general
     path (a non-contiguous full operand, out=)."""
@@ -398,6 +398,70 @@ def test_vector_broadcast_loops(sa, sb, dt, rng):
     out = nt.empty(np.broadcast_shapes(full.shape, vec.shape), dtype=dt)
     nt.add(nt.from_numpy(vec), nt.from_numpy(full), out=out)
     _check(out, vec + full, dt, "add out=")
+
+
+STRIDED_KIND_CASES = [  # (op, operand kinds: a = tensor, s = Python number, NumPy reference)
+    ("neg", "a", np.negative), ("add", "aa", np.add), ("mul", "as", lambda x, y: x * np.asarray(y, x.dtype)),
+    ("sub", "sa", lambda x, y: np.asarray(x, y.dtype) - y), ("maximum", "aa", np.maximum),
+    ("lt", "aa", np.less), ("where", "aaa", np.where)]
+
+
+@pytest.mark.parametrize("dt", [nt.float32, nt.float64, nt.int32, nt.int64, nt.uint8, nt.float16, nt.complex64])
+@pytest.mark.parametrize("copy", [False, True], ids=["loops", "copied"])
+def test_strided_operands_of_each_kind(dt, copy, rng, monkeypatch):
+    """Transposed, stepped and expanded operands of one-, two- and three-operand ops with Python numbers on either
+    side: through the strided loops, and through the copy to C order that small tensors take by default (the
+    loops must then not run)."""
+    from ntorch.kernels.cpu import elementwise as ew
+
+    monkeypatch.setattr(ew, "COPY_BELOW_ELEMENTS", 1 << 16 if copy else 0)
+    loops = []  # the non-contiguous loops of the generated modules that ran
+    orig = ew.ElementwiseKernel._run
+
+    def run(self, out, operands, params):
+        mod = self.module
+        for fname in dir(mod):
+            fn = getattr(mod, fname)
+            if fname.startswith(("strided_", "tiled_", "vec")) and not hasattr(fn, "spied"):
+                def spy(*args, _fn=fn, _name=fname):
+                    loops.append(_name)
+                    return _fn(*args)
+                spy.spied = True
+                monkeypatch.setattr(mod, fname, spy)
+        return orig(self, out, operands, params)
+
+    monkeypatch.setattr(ew.ElementwiseKernel, "_run", run)
+    a = random_array(rng, (6, 5), dt, 1, 5)
+    b = random_array(rng, (6, 5), dt, 1, 5)
+    mask = random_array(rng, (6, 5), nt.bool)
+    views = {"transposed": lambda x: nt.from_numpy(np.ascontiguousarray(x.T)).t(),
+             "stepped": lambda x: nt.from_numpy(np.repeat(x, 2, axis=1))[:, ::2],
+             "expanded": lambda x: nt.from_numpy(x[:1].copy()).expand(6, 5)}
+    for name, kinds, ref in STRIDED_KIND_CASES:
+        if dt.is_complex and name in ("maximum", "lt"):
+            continue
+        for layout, view in views.items():
+            xa = a[:1].repeat(6, 0) if layout == "expanded" else a
+            args, refs = [], []
+            for k, kind in enumerate(kinds):
+                if name == "where" and k == 0:
+                    args.append(view(mask))
+                    refs.append(mask[:1].repeat(6, 0) if layout == "expanded" else mask)
+                elif kind == "s":
+                    args.append(2)
+                    refs.append(2)
+                else:
+                    args.append(view(a) if k == 0 or name == "where" and k == 1 else nt.from_numpy(b))
+                    refs.append(xa if k == 0 or name == "where" and k == 1 else b)
+            got = getattr(nt, name)(*args)
+            _check(got, np.asarray(ref(*refs)), dt, f"{name} {layout}")
+    if copy:
+        assert loops == []
+    else:
+        # (float16 operands reach the loops as float32 copies: an expanded one is then full)
+        expected = {"strided_a", "strided_aa", "strided_aaa", "strided_as", "vec0_aa"} - (
+            {"vec0_aa"} if dt is nt.float16 else set())
+        assert expected <= set(loops)
 
 
 def test_vector_broadcast_grad_and_dtypes(rng):

@@ -44,6 +44,12 @@ def to_half(src: np.ndarray, np_dtype) -> np.ndarray:
     return out
 
 PARALLEL_MIN_ELEMENTS = 1 << 18
+# Below this many output elements, non-contiguous operands (broadcast, transposed, sliced with steps) are copied to
+# C order and the contiguous loop runs. Copies that small cost less than the strided loops' set-up (add float32,
+# 256 to 65,536 elements: 13-44 us copy + contiguous loop against 50-100 us strided, one run here), and the
+# strided, tiled and vector loops, each compiled per op, dtype and operand kinds (two thirds of the elementwise
+# compile time of the test suite), then compile only for large tensors.
+COPY_BELOW_ELEMENTS = 1 << 16
 # tiles of the tiled loop (rows x columns of the output): the transposed operand's TILE_COLS runs of TILE_ROWS
 # elements stay in L1 while the tile's rows are written. Few columns, so that power-of-two row strides (whose runs
 # all map to one cache set, 12 ways on Zen 4) do not evict each other: 2048x2048 float32 x.t() + x measured
@@ -440,7 +446,11 @@ class ElementwiseKernel:
         arrays = [a for a in operands if isinstance(a, np.ndarray)]
         n = out.size
         parallel = n >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1
-        if all(a.flags.c_contiguous for a in arrays):
+        contiguous = all(a.flags.c_contiguous for a in arrays)
+        if not contiguous and n < COPY_BELOW_ELEMENTS:
+            operands = [np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in operands]
+            contiguous = True
+        if contiguous:
             args = [a.reshape(-1) if isinstance(a, np.ndarray) else a for a in operands]
             variant = "contig_par_" if parallel else "contig_"
             call_args = (out.reshape(-1), *args, *params)
