@@ -478,25 +478,45 @@ def _scratch(slot, shape, dtype):
     return buf[:nbytes].view(dtype).reshape(shape)
 
 
+def _is_c_writable(x: np.ndarray) -> bool:
+    flags = x.flags
+    return flags.c_contiguous and flags.writeable
+
+
+def _c_writable(x: np.ndarray) -> np.ndarray:
+    """x, or a C-contiguous writable copy of it. Numba compiles a kernel once per operand layout (C, F, any) and
+    per writability, so the small-product loops take one kind of array: a copy of a small or skinny operand
+    costs less than those compiles, and the loops run fastest on C-contiguous rows anyway."""
+    return x if _is_c_writable(x) else np.array(x, order="C")
+
+
+def _readonly(x: np.ndarray) -> np.ndarray:
+    """A read-only view of x: the packing loops then compile one version for writable and read-only operands."""
+    v = x.view()
+    v.flags.writeable = False
+    return v
+
+
 def _run(a3, b3, out3, m, n, k, work, parallel):
     """out3[t] = a3[t] @ b3[t] on the micro-kernel path (m, n, k >= 1, work = m*n*k); a3 or b3 may
     have a single entry that serves every t. With `parallel` (and more than one Numba thread), the
     work is cut into batch entries x row ranges, about PARALLEL_SPLIT items per thread."""
     nr, kcb, ncb = _GEOM[out3.dtype.itemsize]
+    # (read-only operands, such as broadcast views, are packed: _compute then sees writable arrays only)
     direct = work < PACK_WORK
-    if direct and a3.flags.c_contiguous:
+    if direct and a3.flags.writeable and a3.flags.c_contiguous:
         a_ps, sai, sap = k, k, 1
-    elif direct and a3.swapaxes(1, 2).flags.c_contiguous:
+    elif direct and a3.flags.writeable and a3.swapaxes(1, 2).flags.c_contiguous:
         a3, a_ps, sai, sap = a3.swapaxes(1, 2), 1, 1, m
     else:
         ap = _scratch(0, (a3.shape[0], -(-m // MR) * MR, k), out3.dtype)
-        _pack_a_batched(a3, ap)
+        _pack_a_batched(_readonly(a3), ap)
         a3, a_ps, sai, sap = ap, k, 1, MR
-    if direct and b3.flags.c_contiguous:
+    if direct and b3.flags.writeable and b3.flags.c_contiguous:
         b_ps, sbp = 1, n
     else:
         bp = _scratch(1, (b3.shape[0], -(-n // nr) * nr, k), out3.dtype)
-        _pack_b_batched(b3, bp)
+        _pack_b_batched(_readonly(b3), bp)
         b3, b_ps, sbp = bp, k, nr
     nb = out3.shape[0]
     npan = -(-m // MR)
@@ -524,11 +544,17 @@ def matmul_into(a, b, out):
         out.fill(0)
         return
     work = m * n * k
-    if work <= SMALL_WORK or m <= SKINNY:
-        _small(a, b, out)
+    if work <= SMALL_WORK:
+        _small(_c_writable(a), _c_writable(b), out)
+    elif m <= SKINNY:
+        a = _c_writable(a)
+        if b.flags.c_contiguous and b.flags.writeable:
+            _small(a, b, out)
+        else:  # (a transposed weight: b.T is C-contiguous, its rows the dot products' operands)
+            _dot(a, _c_writable(b.T), out)
     elif n <= SKINNY_N:
-        _dot(a, np.ascontiguousarray(b.T), out)
-    elif work < PARALLEL_WORK and a.flags.c_contiguous and b.flags.c_contiguous:
+        _dot(_c_writable(a), _c_writable(b.T), out)
+    elif work < PARALLEL_WORK and _is_c_writable(a) and _is_c_writable(b):
         _direct(a, b, out)
     else:
         _run(a[None], b[None], out[None], m, n, k, work, work >= PARALLEL_WORK)
@@ -550,7 +576,7 @@ def bmm_into(a, b, out):
         return
     work = m * n * k
     if nb == 1 and work <= SMALL_WORK:
-        _small(a[0], b[0], out[0])
+        _small(_c_writable(a[0]), _c_writable(b[0]), out[0])
         return
     # Many small products also take the micro-kernel path: _compute loops over the batch itself,
     # a few tens of nanoseconds per tile, where a loop of _small calls costs 0.3 us or more each.
