@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from enum import Enum, auto
 
-import numpy as np
-
 from ... import dtypes, ops
 from ...autograd import no_grad
 from ...linalg import householder_product, matrix_exp, qr, solve
+from ...ops.decomp_extra import geqrf
 from ...tensor import Tensor
 from .. import functional as F
 from ..modules.module import Module
@@ -36,23 +35,6 @@ def _make_orthogonal(a: Tensor) -> Tensor:
     """The Q of A = QR with R's diagonal made positive (torch's geqrf + householder_product + sign fix)."""
     q, r = qr(a)
     return q * r.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
-
-
-def _geqrf(a: Tensor) -> tuple[Tensor, Tensor]:
-    """LAPACK geqrf (reflectors below the diagonal, R on and above it; tau), per matrix, on the host."""
-    host = a.detach().cpu().numpy()
-    batch = host.shape[:-2]
-    flat = host.reshape(-1, *host.shape[-2:])
-    hs, taus = [], []
-    for m in flat:
-        h, tau = np.linalg.qr(m, mode="raw")
-        hs.append(h.T)
-        taus.append(tau)
-    k = min(host.shape[-2:])
-    out = np.stack(hs).reshape(host.shape) if flat.shape[0] else host.copy()
-    tau = np.stack(taus).reshape(*batch, k) if flat.shape[0] else np.zeros((*batch, k), host.dtype)
-    return (ops.creation.tensor(out, dtype=a.dtype, device=a.device),
-            ops.creation.tensor(tau, dtype=a.dtype, device=a.device))
 
 
 class _OrthMaps(Enum):
@@ -118,7 +100,7 @@ class _Orthogonal(Module):
                 if self.orthogonal_map in (_OrthMaps.cayley, _OrthMaps.matrix_exp):
                     raise NotImplementedError("It is not possible to assign to the matrix exponential or the Cayley "
                                               "parametrizations when use_trivialization=False.")
-                A, tau = _geqrf(Q)
+                A, tau = geqrf(Q.detach())
                 diag = A.diagonal(dim1=-2, dim2=-1)
                 signs = diag.sign()
                 signs = ops.pointwise.where(tau == 0.0, -signs, signs)
