@@ -36,18 +36,32 @@ def _numerical_jacobians(func: Callable, inputs: tuple, targets: list[int], n_ou
              for i in targets] for n in n_out]
     with grad_mode.no_grad():
         for col, i in enumerate(targets):
-            arr = inputs[i]._data  # perturbed in logical (C) order, whatever its strides
-            for k, pos in enumerate(np.ndindex(arr.shape)):
-                orig = arr[pos]
-                for unit in ((1, 1j) if arr.dtype.kind == "c" else (1,)):
-                    arr[pos] = orig + eps * unit
-                    plus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                    arr[pos] = orig - eps * unit
-                    minus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                    arr[pos] = orig
+            t = inputs[i]
+            host = _host(t)  # perturbed in logical (C) order, whatever its strides
+            for k, pos in enumerate(np.ndindex(host.shape)):
+                orig = host[pos]
+                for unit in ((1, 1j) if host.dtype.kind == "c" else (1,)):
+                    _set(t, pos, orig + eps * unit)
+                    plus = [_host(o).astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
+                    _set(t, pos, orig - eps * unit)
+                    minus = [_host(o).astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
+                    _set(t, pos, orig)
                     for r, (p, m) in enumerate(zip(plus, minus)):
                         jacs[r][col][:, k] += (p - m) / (2 * eps) * unit
     return jacs
+
+
+def _host(t: Tensor) -> np.ndarray:
+    """t's values as a NumPy array (a copy for a CUDA tensor)."""
+    return t._data if t.device.type == "cpu" else t.detach().cpu()._data
+
+
+def _set(t: Tensor, pos: tuple, value) -> None:
+    """t[pos] = value in place (on a CUDA tensor, through an indexing op on the device)."""
+    if t.device.type == "cpu":
+        t._data[pos] = value
+    else:
+        t[pos] = value.item() if isinstance(value, np.generic) else value
 
 
 def _float_outputs(outputs) -> list[Tensor]:
@@ -63,11 +77,11 @@ def _analytical_jacobians(outputs: list[Tensor], inputs: tuple, targets: list[in
                 for i in targets]
         for j in range(out.numel()):
             v = zeros_like(out)
-            v._data[np.unravel_index(j, v._data.shape)] = 1
+            _set(v, tuple(map(int, np.unravel_index(j, v.shape))), 1)
             gs = grad(out, [inputs[i] for i in targets], v, retain_graph=True, allow_unused=True)
             for col, g in enumerate(gs):
                 if g is not None:
-                    rows[col][j] = g._data.astype(rows[col].dtype).reshape(-1)
+                    rows[col][j] = _host(g).astype(rows[col].dtype).reshape(-1)
         jacs.append(rows)
     return jacs
 
