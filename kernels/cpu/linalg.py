@@ -1,20 +1,21 @@
 """CPU kernels of the dense factorizations (no LAPACK: Numba's np.linalg needs SciPy's).
 
-Every kernel takes C-contiguous batches (B, m, n) and works in place: small matrices one per ``prange`` task,
-large ones one after the other through the blocked drivers at the end of this file. The
-front end (ntorch.ops.decomp) hands float64 copies (float32 inputs are computed in float64 and rounded once
-at the end: cheap here, and more accurate than float32 pivots and rotations). Row-major loops keep the inner
-loop on contiguous rows. ``info`` follows LAPACK: 0, or the 1-based index of the first zero pivot / the
-order of the first minor that is not positive-definite.
+Every kernel takes C-contiguous batches (B, m, n) and works in place: small matrices one per task (a serial range
+kernel split across threads by kernels/cpu/batch.py), large ones one after the other through the blocked drivers
+at the end of this file. The front end (ntorch.ops.decomp) hands float64 copies (float32 inputs are computed in
+float64 and rounded once at the end: cheap here, and more accurate than float32 pivots and rotations). Row-major
+loops keep the inner loop on contiguous rows. ``info`` follows LAPACK: 0, or the 1-based index of the first zero
+pivot / the order of the first minor that is not positive-definite.
 """
 
 import cmath
 import math
 
 import numpy as np
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import overload, register_jitable
 
+from .batch import over_batch
 from .matmul import _direct, matmul_into
 from .scalar import cdiv
 from .tridiag_dc import _tql2, tridiag_eig
@@ -23,7 +24,6 @@ __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve
            "svd", "geqrf", "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
-_PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
 # Reductions (dot products, norms) may be reordered so that they vectorize; no flag assumes finite values.
 _FJIT = dict(_JIT, fastmath={"reassoc", "contract"})
 
@@ -123,10 +123,14 @@ def _lu1(a, piv, info):
                     ai[j] -= lik * ak[j]
 
 
-@njit(**_PJIT)
-def _lu_factor_batch(a, piv, info):
-    for b in prange(a.shape[0]):
+@njit(**_JIT)
+def _lu_factor_range(a, piv, info, lo, hi):
+    for b in range(lo, hi):
         _lu1(a[b], piv[b], info[b:b + 1])
+
+
+def _lu_factor_batch(a, piv, info) -> None:
+    over_batch(_lu_factor_range, a.shape[0], a[0].size if a.shape[0] else 0, a, piv, info)
 
 
 @njit(**_JIT)
@@ -186,11 +190,15 @@ def _lu_solve1(lu, piv, x):
         _div_row(x, i, lu[i, i])
 
 
-@njit(**_PJIT)
-def _lu_solve_batch(lu, piv, x):
+@njit(**_JIT)
+def _lu_solve_range(lu, piv, x, lo, hi):
     """x <- A^-1 x for A = P L U as lu_factor left it."""
-    for b in prange(x.shape[0]):
+    for b in range(lo, hi):
         _lu_solve1(lu[b], piv[b], x[b])
+
+
+def _lu_solve_batch(lu, piv, x) -> None:
+    over_batch(_lu_solve_range, x.shape[0], x[0].size if x.shape[0] else 0, lu, piv, x)
 
 
 @njit(**_JIT)
@@ -211,11 +219,15 @@ def _tri_solve1(a, x, upper, unit):
                 x[i, j] = _div(x[i, j], d)
 
 
-@njit(**_PJIT)
-def _tri_solve_batch(a, x, upper, unit):
+@njit(**_JIT)
+def _tri_solve_range(a, x, upper, unit, lo, hi):
     """x <- T^-1 x, T the upper or lower triangle of a (its diagonal taken as ones when unit)."""
-    for b in prange(x.shape[0]):
+    for b in range(lo, hi):
         _tri_solve1(a[b], x[b], upper, unit)
+
+
+def _tri_solve_batch(a, x, upper, unit) -> None:
+    over_batch(_tri_solve_range, x.shape[0], x[0].size if x.shape[0] else 0, a, x, upper, unit)
 
 
 @njit(**_JIT)
@@ -243,11 +255,15 @@ def _chol1(a, info):
             a[i, j] = 0.0
 
 
-@njit(**_PJIT)
-def _cholesky_batch(a, info):
+@njit(**_JIT)
+def _cholesky_range(a, info, lo, hi):
     """a <- L with a = L L^H, from the lower triangle of a (the upper one zeroed)."""
-    for b in prange(a.shape[0]):
+    for b in range(lo, hi):
         _chol1(a[b], info[b:b + 1])
+
+
+def _cholesky_batch(a, info) -> None:
+    over_batch(_cholesky_range, a.shape[0], a[0].size if a.shape[0] else 0, a, info)
 
 
 @njit(**_JIT)
@@ -311,13 +327,17 @@ def _qr1(a, q, v):
                 q[i, j] -= vi * wq[j]
 
 
-@njit(**_PJIT)
-def _qr_batch(a, q):
+@njit(**_JIT)
+def _qr_range(a, q, lo, hi):
     """a (B, m, n) <- R (its upper part; rows past n are zero), q (B, m, mc) <- the first mc columns of Q."""
     m, n = a.shape[1], a.shape[2]
-    for b in prange(a.shape[0]):
+    for b in range(lo, hi):
         v = np.zeros((m, min(m, n)))
         _qr1(a[b], q[b], v)
+
+
+def _qr_batch(a, q) -> None:
+    over_batch(_qr_range, a.shape[0], a[0].size if a.shape[0] else 0, a, q)
 
 
 REFLECTOR_BLOCK = 32  # reflectors applied together (compact WY) by _apply_reflectors
@@ -566,10 +586,14 @@ def _eigh1(a, vec, w):
             vec[k, i] = sgn * vt[src, k]
 
 
-@njit(**_PJIT)
-def eigh(a, vec, w):
-    for b in prange(a.shape[0]):
+@njit(**_JIT)
+def _eigh_range(a, vec, w, lo, hi):
+    for b in range(lo, hi):
         _eigh1(a[b], vec[b], w[b])
+
+
+def eigh(a, vec, w) -> None:
+    over_batch(_eigh_range, a.shape[0], a[0].size if a.shape[0] else 0, a, vec, w)
 
 
 @njit(**_JIT)
@@ -587,10 +611,14 @@ def _eigvalsh1(a, w):
     _from_unit(w, ex)
 
 
-@njit(**_PJIT)
-def eigvalsh(a, w):
-    for b in prange(a.shape[0]):
+@njit(**_JIT)
+def _eigvalsh_range(a, w, lo, hi):
+    for b in range(lo, hi):
         _eigvalsh1(a[b], w[b])
+
+
+def eigvalsh(a, w) -> None:
+    over_batch(_eigvalsh_range, a.shape[0], a[0].size if a.shape[0] else 0, a, w)
 
 
 @njit(**_JIT)
@@ -694,13 +722,17 @@ def _svd1(at, v, ut, vt, s, vectors):
     _complete_rows(ut, rank)
 
 
-@njit(**_PJIT)
-def svd(at, v, ut, vt, s, vectors):
+@njit(**_JIT)
+def _svd_range(at, v, ut, vt, s, vectors, lo, hi):
     """at (B, n, m) with m >= n: A^T, already rotated by v (B, n, n; the identity when not preconditioned).
     s (B, n) <- the singular values; with vectors, ut (B, r, m) <- U^T (r = n or m), vt (B, n, n) <- V^T
     (without, ut and vt may be empty). at and v are overwritten."""
-    for b in prange(at.shape[0]):
+    for b in range(lo, hi):
         _svd1(at[b], v[b], ut[b], vt[b], s[b], vectors)
+
+
+def svd(at, v, ut, vt, s, vectors) -> None:
+    over_batch(_svd_range, at.shape[0], at[0].size if at.shape[0] else 0, at, v, ut, vt, s, vectors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -710,7 +742,7 @@ def svd(at, v, ut, vt, s, vectors):
 # blocks plus one product each; QR applies each panel's reflectors in compact WY form (two products and a
 # small one). Panels and diagonal blocks work on transposed copies or row slices so their inner loops run
 # along contiguous rows. The drivers are Python: tens of calls per matrix, small against the products from
-# BLOCKED_MIN on. Smaller matrices (and batches of them) keep the unblocked loops, one prange task each.
+# BLOCKED_MIN on. Smaller matrices (and batches of them) keep the unblocked loops, one task each.
 # ---------------------------------------------------------------------------------------------
 
 BLOCK = 64  # panel width
@@ -1155,10 +1187,14 @@ def _geqrf_ws(a, tau, w):
                 a[r, j] -= f * w[j]
 
 
-@njit(**_PJIT)
-def _geqrf_batch(a, tau):
-    for b in prange(a.shape[0]):
+@njit(**_JIT)
+def _geqrf_range(a, tau, lo, hi):
+    for b in range(lo, hi):
         _geqrf1(a[b], tau[b])
+
+
+def _geqrf_batch(a, tau) -> None:
+    over_batch(_geqrf_range, a.shape[0], a[0].size if a.shape[0] else 0, a, tau)
 
 
 @njit(**_JIT)
@@ -1348,10 +1384,14 @@ def _ldl_ws(a, piv, info, herm, w1, w2):
             a[i, j] = 0.0
 
 
-@njit(**_PJIT)
-def _ldl_factor_batch(a, piv, info, herm):
-    for b in prange(a.shape[0]):
+@njit(**_JIT)
+def _ldl_factor_range(a, piv, info, herm, lo, hi):
+    for b in range(lo, hi):
         _ldl1(a[b], piv[b], info[b:b + 1], herm)
+
+
+def _ldl_factor_batch(a, piv, info, herm) -> None:
+    over_batch(_ldl_factor_range, a.shape[0], a[0].size if a.shape[0] else 0, a, piv, info, herm)
 
 
 def ldl_factor(a, piv, info, herm: bool = False) -> None:
@@ -1433,10 +1473,14 @@ def _ldl_solve1(a, piv, x, herm):
             k -= 2
 
 
-@njit(**_PJIT)
-def _ldl_solve_batch(a, piv, x, herm):
-    for b in prange(a.shape[0]):
+@njit(**_JIT)
+def _ldl_solve_range(a, piv, x, herm, lo, hi):
+    for b in range(lo, hi):
         _ldl_solve1(a[b], piv[b], x[b], herm)
+
+
+def _ldl_solve_batch(a, piv, x, herm) -> None:
+    over_batch(_ldl_solve_range, a.shape[0], a[0].size if a.shape[0] else 0, a, piv, x, herm)
 
 
 def ldl_solve(a, piv, x, herm: bool = False) -> None:
@@ -2160,12 +2204,16 @@ def _eig_real_ws(a, vr, vi, wr, wi, vectors, mats, wk):
     return 0
 
 
-@njit(**_PJIT)
-def eig_real(a, vr, vi, wr, wi, info, vectors):
+@njit(**_JIT)
+def _eig_real_range(a, vr, vi, wr, wi, info, vectors, lo, hi):
     """Each real a[b] (B, n, n, destroyed): eigenvalues wr + i wi (B, n), eigenvectors vr + i vi (B, n, n)
     when `vectors`; info[b] = 0 or the 1-based index of an eigenvalue that did not converge."""
-    for b in prange(a.shape[0]):
+    for b in range(lo, hi):
         info[b] = _eig_real1(a[b], vr[b], vi[b], wr[b], wi[b], vectors)
+
+
+def eig_real(a, vr, vi, wr, wi, info, vectors) -> None:
+    over_batch(_eig_real_range, a.shape[0], a[0].size if a.shape[0] else 0, a, vr, vi, wr, wi, info, vectors)
 
 
 @njit(**_JIT)
@@ -2399,9 +2447,14 @@ def _eig_complex_ws(a, v, w, vectors, zt, rw, cw):
     return 0
 
 
-@njit(**_PJIT)
-def eig_complex(a, v, w, info, vectors):
+@njit(**_JIT)
+def _eig_complex_range(a, v, w, info, vectors, lo, hi):
     """Each complex a[b] (B, n, n, destroyed): eigenvalues w (B, n), eigenvectors v (B, n, n) when `vectors`;
     info[b] = 0 or the 1-based index of an eigenvalue that did not converge."""
-    for b in prange(a.shape[0]):
+    for b in range(lo, hi):
         info[b] = _eig_complex1(a[b], v[b], w[b], vectors)
+
+
+
+def eig_complex(a, v, w, info, vectors) -> None:
+    over_batch(_eig_complex_range, a.shape[0], a[0].size if a.shape[0] else 0, a, v, w, info, vectors)

@@ -1,7 +1,7 @@
 """CPU kernels of the dense factorizations for complex128 batches (B, m, n) (complex64 inputs are computed in
 complex128 and rounded once, as the real kernels do with float32).
 
-Unblocked, one matrix per ``prange`` task; the same algorithms as ntorch.kernels.cpu.linalg with the
+Unblocked, one matrix per task (kernels/cpu/batch.py); the same algorithms as ntorch.kernels.cpu.linalg with the
 conjugations complex arithmetic needs and LAPACK's complex conventions. LU (lu_factor, lu_det, lu_solve, lu_inv),
 triangular solves, Cholesky, geqrf and LDL^T are linalg's own unblocked kernels compiled for complex128 through
 its dtype-generic helpers (LU pivots on |re| + |im|, izamax's cabs1; Cholesky A = L L^H with a real positive
@@ -14,8 +14,9 @@ Householder reduction, then a diagonal phase scaling), SVD by one-sided Jacobi w
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from .batch import over_batch
 from .linalg import _cholesky_batch as cholesky
 from .linalg import _geqrf1, ldl_factor, ldl_solve, lu_det
 from .linalg import _geqrf_batch as geqrf
@@ -28,7 +29,6 @@ __all__ = ["lu_factor", "lu_det", "lu_slogdet", "lu_solve", "lu_inv", "tri_solve
            "ldl_factor", "ldl_solve"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
-_PJIT = dict(cache=True, nogil=True, parallel=True, error_model="numpy")
 
 
 def lu_inv(lu, piv, x) -> None:
@@ -84,18 +84,22 @@ def _orgqr1(a, tau, q, w):
                 q[r, j] -= f * w[j]
 
 
-@njit(**_PJIT)
-def qr(a, q):
+@njit(**_JIT)
+def _qr_range(a, q, lo, hi):
     """a (B, m, n) <- R (upper; rows past n zero), q (B, m, mc) <- the first mc columns of Q."""
     m, n = a.shape[1], a.shape[2]
     k = min(m, n)
-    for b in prange(a.shape[0]):
+    for b in range(lo, hi):
         tau = np.zeros(k, a.dtype)
         _geqrf1(a[b], tau)
         _orgqr1(a[b], tau, q[b], np.empty(q.shape[2], a.dtype))
         for i in range(m):
             for j in range(min(i, n)):
                 a[b, i, j] = 0.0
+
+
+def qr(a, q) -> None:
+    over_batch(_qr_range, a.shape[0], a[0].size if a.shape[0] else 0, a, q)
 
 
 @njit(**_JIT)
@@ -162,20 +166,24 @@ def _hetrd1(a, d, e, q, v, p):
         ph = ph_next
 
 
-@njit(**_PJIT)
-def hermitian_tridiagonal(a, d, e, q):
+@njit(**_JIT)
+def _hermitian_tridiagonal_range(a, d, e, q, lo, hi):
     """Batched _hetrd1: a (B, n, n) Hermitian (both triangles filled), d (B, n), e (B, n - 1) real, q (B, n, n)."""
-    for b in prange(a.shape[0]):
+    for b in range(lo, hi):
         n = a.shape[1]
         _hetrd1(a[b], d[b], e[b], q[b], np.empty(n, a.dtype), np.empty(n, a.dtype))
 
 
-@njit(**_PJIT)
-def batched_matmul(q, z, out):
+def hermitian_tridiagonal(a, d, e, q) -> None:
+    over_batch(_hermitian_tridiagonal_range, a.shape[0], a[0].size if a.shape[0] else 0, a, d, e, q)
+
+
+@njit(**_JIT)
+def _batched_matmul_range(q, z, out, lo, hi):
     """out[b] <- q[b] z[b] (B, m, p) @ (B, p, n), complex (the eigh back-transform, the SVD's starting
     rotation): rows of z streamed in the inner loop."""
     m, p, n = q.shape[1], q.shape[2], z.shape[2]
-    for b in prange(q.shape[0]):
+    for b in range(lo, hi):
         for i in range(m):
             for j in range(n):
                 out[b, i, j] = 0.0
@@ -183,6 +191,10 @@ def batched_matmul(q, z, out):
                 f = q[b, i, k]
                 for j in range(n):
                     out[b, i, j] += f * z[b, k, j]
+
+
+def batched_matmul(q, z, out) -> None:
+    over_batch(_batched_matmul_range, q.shape[0], q[0].size if q.shape[0] else 0, q, z, out)
 
 
 @njit(**_JIT)
@@ -238,19 +250,23 @@ def _jacobi1(x, v, s, start):
         s[j] = math.sqrt(t2)
 
 
-@njit(**_PJIT)
-def svd_jacobi(x, v, s, start):
+@njit(**_JIT)
+def _svd_jacobi_range(x, v, s, start, lo, hi):
     """Batched _jacobi1: x (B, m, n) with m >= n, v (B, n, n), s (B, n) real (unsorted); start: v holds each
     x's starting rotation (already applied to x)."""
-    for b in prange(x.shape[0]):
+    for b in range(lo, hi):
         _jacobi1(x[b], v[b], s[b], start)
 
 
-@njit(**_PJIT)
-def gram(x, g):
+def svd_jacobi(x, v, s, start) -> None:
+    over_batch(_svd_jacobi_range, x.shape[0], x[0].size if x.shape[0] else 0, x, v, s, start)
+
+
+@njit(**_JIT)
+def _gram_range(x, g, lo, hi):
     """g[b] <- x[b]^H x[b] (B, n, n) for x (B, m, n)."""
     m, n = x.shape[1], x.shape[2]
-    for b in prange(x.shape[0]):
+    for b in range(lo, hi):
         for i in range(n):
             for j in range(i, n):
                 t = 0.0j
@@ -258,6 +274,10 @@ def gram(x, g):
                     t += x[b, r, i].conjugate() * x[b, r, j]
                 g[b, i, j] = t
                 g[b, j, i] = t.conjugate()
+
+
+def gram(x, g) -> None:
+    over_batch(_gram_range, x.shape[0], x[0].size if x.shape[0] else 0, x, g)
 
 
 @njit(**_JIT)
@@ -290,15 +310,15 @@ def _orthonormalize(u, j):
     return n1 / n0
 
 
-@njit(**_PJIT)
-def complete_columns(u, nvalid):
+@njit(**_JIT)
+def _complete_columns_range(u, nvalid, lo, hi):
     """Make the columns of each u[b] (m, r) orthonormal: the first nvalid[b] ones are kept (re-orthogonalised),
     the others (and any that lost over half its norm) replaced by unit vectors e_i orthogonalised against them
     (some e_i keeps over 1/sqrt(2m) of its norm, so the search ends). (kernels/cuda/linalg_complex.py's svd
     repeats this loop around the device-compiled _orthonormalize.)"""
     m, r = u.shape[1], u.shape[2]
     thresh = 1.0 / math.sqrt(2.0 * m) if m else 0.0
-    for b in prange(u.shape[0]):
+    for b in range(lo, hi):
         nxt = 0
         for j in range(r):
             ok = j < nvalid[b] and _orthonormalize(u[b], j) > 0.5
@@ -308,3 +328,8 @@ def complete_columns(u, nvalid):
                 u[b, nxt, j] = 1.0
                 nxt += 1
                 ok = _orthonormalize(u[b], j) > thresh
+
+
+
+def complete_columns(u, nvalid) -> None:
+    over_batch(_complete_columns_range, u.shape[0], u[0].size if u.shape[0] else 0, u, nvalid)

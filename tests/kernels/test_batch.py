@@ -1,0 +1,52 @@
+"""kernels/cpu/batch.over_batch: every item in exactly one range, ranges spread over the pool's threads when the
+batch is worth it, one call in the caller's thread otherwise; a kernel's error reaches the caller."""
+
+import threading
+
+import numba
+import numpy as np
+import pytest
+from ntorch.kernels.cpu import batch
+
+
+def _recorder():
+    calls = []
+
+    def kernel(out, lo, hi):
+        calls.append((lo, hi, threading.get_ident()))
+        out[lo:hi] += 1
+
+    return kernel, calls
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 64, 1001])
+def test_ranges_cover_every_item_once(count, monkeypatch):
+    monkeypatch.setattr(batch, "PARALLEL_MIN_WORK", 0)
+    kernel, calls = _recorder()
+    out = np.zeros(count, np.int64)
+    batch.over_batch(kernel, count, 16, out)
+    np.testing.assert_array_equal(out, np.ones(count))
+    assert len(calls) == min(count, numba.get_num_threads())
+    assert sorted(c[:2] for c in calls)[0][0] == 0 and all(lo < hi for lo, hi, _ in calls)
+
+
+def test_threads_only_for_enough_work():
+    kernel, calls = _recorder()
+    batch.over_batch(kernel, 4, 9, np.zeros(4))  # 4 * 9^1.5 = 108: the caller's thread alone
+    assert calls == [(0, 4, threading.get_ident())]
+    calls.clear()
+    batch.over_batch(kernel, 64, 64 * 64, np.zeros(64))
+    if numba.get_num_threads() > 1:
+        assert len({c[2] for c in calls}) == min(64, numba.get_num_threads())
+    batch.over_batch(kernel, 0, 0, np.zeros(0))  # an empty batch: one empty range
+
+
+def test_a_kernel_error_reaches_the_caller(monkeypatch):
+    monkeypatch.setattr(batch, "PARALLEL_MIN_WORK", 0)
+
+    def kernel(lo, hi):
+        if hi == 8:  # the last range: in the pool when there are threads
+            raise ValueError("bad item")
+
+    with pytest.raises(ValueError, match="bad item"):
+        batch.over_batch(kernel, 8, 1)
