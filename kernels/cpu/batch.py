@@ -1,8 +1,8 @@
-"""Batches of independent per-matrix kernels, split across threads from Python.
+"""Batches of independent items (matrices, rows of an FFT) split across threads from Python.
 
 Why not a `prange` loop: Numba's parallel lowering of a loop around a large per-matrix function compiles about four
-times slower than a serial loop (the eigh batch: 43 s against 10 s), once per signature, and linear algebra batches
-are few and large, so a thread pool's handoff (tens of microseconds) costs nothing that matters. The kernels are
+times slower than a serial loop (the eigh batch: 43 s against 10 s), once per signature, and the batches split here
+are large, so a thread pool's handoff (tens of microseconds) costs nothing that matters. The kernels are
 `nogil`, so the pool's threads run them in parallel.
 """
 
@@ -20,10 +20,16 @@ _pool: concurrent.futures.ThreadPoolExecutor | None = None
 
 
 def over_batch(kernel: Callable, count: int, item_elements: int, *args) -> None:
-    """kernel(*args, lo, hi) over [0, count) in contiguous ranges, one per thread (numba.get_num_threads()).
-    item_elements: the elements of one item's matrix, for the work estimate."""
-    threads = min(numba.get_num_threads(), count)
-    if threads < 2 or count * item_elements ** 1.5 < PARALLEL_MIN_WORK:
+    """run_split for a batch of matrices, in parallel when the batch's work (items x order^3, the order estimated
+    from item_elements, the elements of one item's matrix) is worth it."""
+    run_split(kernel, count, count * item_elements ** 1.5 >= PARALLEL_MIN_WORK, *args)
+
+
+def run_split(kernel: Callable, count: int, parallel: bool, *args) -> None:
+    """kernel(*args, lo, hi) over [0, count): in one call, or (parallel) in contiguous ranges, one per thread
+    (numba.get_num_threads()), the first in the calling thread."""
+    threads = min(numba.get_num_threads(), count) if parallel else 1
+    if threads < 2:
         kernel(*args, 0, count)
         return
     global _pool

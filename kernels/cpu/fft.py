@@ -11,9 +11,9 @@ _MAX_RADIX goes through Bluestein: a chirp-z convolution done with FFTs of a len
 
 Twiddles and chirps are computed once per (n, dtype, direction) in float64 from integer-reduced phases, rounded to
 the working dtype and cached in _PLANS; complex64 therefore computes in float32 (as torch does). Rows are spread over
-threads with prange when the batch is large enough; a single long row parallelises inside each stage instead. An
-outer axis (c2c_cols: (batch, n, c), c >= SMALL_S) is transformed by blocks of up to 64 columns copied into an (n, cb)
-buffer: the same stages with an initial stride cb, no transposes.
+threads (kernels/cpu/batch.run_split) when the batch is large enough; a single long row parallelises inside each
+stage instead (prange). An outer axis (c2c_cols: (batch, n, c), c >= SMALL_S) is transformed by blocks of up to 64
+columns copied into an (n, cb) buffer: the same stages with an initial stride cb, no transposes.
 
 r2c of an even n packs the real row as n/2 complex values (a free view), runs an n/2-point c2c and untangles the
 halves, row by row into a scratch row; c2r does the reverse. Odd n goes through the full complex transform.
@@ -27,6 +27,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numba import prange
+
+from .batch import run_split
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 _MAX_RADIX = 61  # larger prime factors go through Bluestein
@@ -417,15 +419,9 @@ def _rows_direct(x, out, radices, tw, tw_off, roots, ro_off, b0, b1):
 
 
 @numba.njit(**_OPTS)
-def c2c_direct(x, out, radices, tw, tw_off, roots, ro_off):
-    _rows_direct(x, out, radices, tw, tw_off, roots, ro_off, 0, x.shape[0])
+def c2c_direct(x, out, radices, tw, tw_off, roots, ro_off, b0, b1):
+    _rows_direct(x, out, radices, tw, tw_off, roots, ro_off, b0, b1)
 
-
-@numba.njit(parallel=True, **_OPTS)
-def c2c_direct_par(x, out, radices, tw, tw_off, roots, ro_off, nchunks):
-    nb = x.shape[0]
-    for c in prange(nchunks):
-        _rows_direct(x, out, radices, tw, tw_off, roots, ro_off, c * nb // nchunks, (c + 1) * nb // nchunks)
 
 
 @numba.njit(inline="always")
@@ -456,16 +452,9 @@ def _col_blocks(x, out, radices, tw, tw_off, roots, ro_off, cb, t0, t1):
 
 
 @numba.njit(**_OPTS)
-def c2c_cols_direct(x, out, radices, tw, tw_off, roots, ro_off, cb):
-    nblk = x.shape[0] * ((x.shape[2] + cb - 1) // cb)
-    _col_blocks(x, out, radices, tw, tw_off, roots, ro_off, cb, 0, nblk)
+def c2c_cols_direct(x, out, radices, tw, tw_off, roots, ro_off, cb, t0, t1):
+    _col_blocks(x, out, radices, tw, tw_off, roots, ro_off, cb, t0, t1)
 
-
-@numba.njit(parallel=True, **_OPTS)
-def c2c_cols_direct_par(x, out, radices, tw, tw_off, roots, ro_off, cb, nchunks):
-    nblk = x.shape[0] * ((x.shape[2] + cb - 1) // cb)
-    for c in prange(nchunks):
-        _col_blocks(x, out, radices, tw, tw_off, roots, ro_off, cb, c * nblk // nchunks, (c + 1) * nblk // nchunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,16 +485,9 @@ def _rows_blue(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, ir
 
 
 @numba.njit(**_OPTS)
-def c2c_blue(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, iroo):
-    _rows_blue(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, iroo, 0, x.shape[0])
+def c2c_blue(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, iroo, b0, b1):
+    _rows_blue(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, iroo, b0, b1)
 
-
-@numba.njit(parallel=True, **_OPTS)
-def c2c_blue_par(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, iroo, nchunks):
-    nb = x.shape[0]
-    for c in prange(nchunks):
-        _rows_blue(x, out, chirp, bfft, fr, ft, fto, fro, froo, ir, it, ito, iro, iroo,
-                   c * nb // nchunks, (c + 1) * nb // nchunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -577,15 +559,9 @@ def _r2c_rows(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, b0, b1):
 
 
 @numba.njit(**_OPTS)
-def r2c_direct(z, out, rtw, half, radices, tw, tw_off, roots, ro_off):
-    _r2c_rows(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, 0, z.shape[0])
+def r2c_direct(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, b0, b1):
+    _r2c_rows(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, b0, b1)
 
-
-@numba.njit(parallel=True, **_OPTS)
-def r2c_direct_par(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, nchunks):
-    nb = z.shape[0]
-    for c in prange(nchunks):
-        _r2c_rows(z, out, rtw, half, radices, tw, tw_off, roots, ro_off, c * nb // nchunks, (c + 1) * nb // nchunks)
 
 
 @numba.njit(inline="always")
@@ -600,15 +576,9 @@ def _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, b0, b1):
 
 
 @numba.njit(**_OPTS)
-def c2r_direct(x, out, itw, half, radices, tw, tw_off, roots, ro_off):
-    _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, 0, x.shape[0])
+def c2r_direct(x, out, itw, half, radices, tw, tw_off, roots, ro_off, b0, b1):
+    _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, b0, b1)
 
-
-@numba.njit(parallel=True, **_OPTS)
-def c2r_direct_par(x, out, itw, half, radices, tw, tw_off, roots, ro_off, nchunks):
-    nb = x.shape[0]
-    for c in prange(nchunks):
-        _c2r_rows(x, out, itw, half, radices, tw, tw_off, roots, ro_off, c * nb // nchunks, (c + 1) * nb // nchunks)
 
 
 @numba.njit(inline="always")
@@ -634,16 +604,9 @@ def _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, 
 
 
 @numba.njit(**_OPTS)
-def r2c_frames_direct(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off):
-    _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, 0, out.shape[0] * out.shape[1])
+def r2c_frames_direct(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, i0, i1):
+    _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, i0, i1)
 
-
-@numba.njit(parallel=True, **_OPTS)
-def r2c_frames_direct_par(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, nchunks):
-    nr = out.shape[0] * out.shape[1]
-    for c in prange(nchunks):
-        _frames_rows(x, hop, w, out, rtw, half, radices, tw, tw_off, roots, ro_off, c * nr // nchunks,
-                     (c + 1) * nr // nchunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -794,11 +757,10 @@ def plan(n: int, ctype, inverse: bool) -> tuple:
     return _store(key, p)
 
 
-def _chunks(rows: int, n: int) -> int:
-    """How many row chunks to spread over threads (1: run serially)."""
-    if rows < 2 or rows * n < PAR_MIN:
-        return 1
-    return min(rows, 4 * numba.get_num_threads())
+def _parallel(rows: int, n: int) -> bool:
+    """Whether the rows are worth spreading over threads (kernels/cpu/batch.run_split: serial range kernels, which
+    compile several times faster than prange loops around the fused row transforms)."""
+    return rows >= 2 and rows * n >= PAR_MIN
 
 
 def _one_long_row(rows: int, n: int) -> bool:
@@ -821,22 +783,17 @@ def c2c(x: np.ndarray, inverse: bool = False, out: np.ndarray | None = None) -> 
     if rows == 0 or n == 0:
         return out
     p = cpu_plan(n, x.dtype, inverse)
-    chunks = _chunks(rows, n)
+    parallel = _parallel(rows, n)
     if p[0] == "direct":
         arrs = p[1]
         if _one_long_row(rows, n):
             tmp = np.empty(n, x.dtype)
             _row_par(x[0], out[0], tmp, *arrs, 4 * numba.get_num_threads())
-        elif chunks == 1:
-            c2c_direct(x, out, *arrs)
         else:
-            c2c_direct_par(x, out, *arrs, chunks)
+            run_split(c2c_direct, rows, parallel, x, out, *arrs)
     else:
         _, chirp, bfft, fwd, inv = p
-        if chunks == 1:
-            c2c_blue(x, out, chirp, bfft, *fwd, *inv)
-        else:
-            c2c_blue_par(x, out, chirp, bfft, *fwd, *inv, chunks)
+        run_split(c2c_blue, rows, parallel, x, out, chirp, bfft, *fwd, *inv)
     return out
 
 
@@ -861,11 +818,7 @@ def c2c_cols(x: np.ndarray, inverse: bool = False) -> np.ndarray | None:
     while cb < 64 and 2 * cb <= c and 2 * cb * n * x.itemsize <= COLS_BYTES:
         cb *= 2
     nblk = rows * ((c + cb - 1) // cb)
-    chunks = min(nblk, _chunks(rows * c, n))
-    if chunks <= 1:
-        c2c_cols_direct(x, out, *arrs, cb)
-    else:
-        c2c_cols_direct_par(x, out, *arrs, cb, chunks)
+    run_split(c2c_cols_direct, nblk, _parallel(rows * c, n), x, out, *arrs, cb)
     return out
 
 
@@ -897,11 +850,7 @@ def r2c(x: np.ndarray) -> np.ndarray:
     half = _REAL_OF[np.dtype(ctype)](0.5)
     p = cpu_plan(h, ctype, False)
     if p[0] == "direct" and not _one_long_row(rows, h):
-        chunks = _chunks(rows, n)
-        if chunks == 1:
-            r2c_direct(x.view(ctype), out, rtw, half, *p[1])
-        else:
-            r2c_direct_par(x.view(ctype), out, rtw, half, *p[1], chunks)
+        run_split(r2c_direct, rows, _parallel(rows, n), x.view(ctype), out, rtw, half, *p[1])
         return out
     r2c_post(c2c(x.view(ctype)), out, rtw, half)
     return out
@@ -929,11 +878,7 @@ def c2r(x: np.ndarray, n: int) -> np.ndarray:
     out = np.empty((rows, n), rtype)
     p = cpu_plan(h, x.dtype, True)
     if p[0] == "direct" and not _one_long_row(rows, h):
-        chunks = _chunks(rows, n)
-        if chunks == 1:
-            c2r_direct(x, out.view(x.dtype), itw, half, *p[1])
-        else:
-            c2r_direct_par(x, out.view(x.dtype), itw, half, *p[1], chunks)
+        run_split(c2r_direct, rows, _parallel(rows, n), x, out.view(x.dtype), itw, half, *p[1])
         return out
     z = np.empty((rows, h), x.dtype)
     c2r_pre(x, z, itw, half)
@@ -959,9 +904,5 @@ def r2c_frames(x: np.ndarray, hop: int, w: np.ndarray, n_frames: int) -> np.ndar
     out = np.empty((rows, n_frames, h + 1), ctype)
     rtw = _real_plan(n, ctype, False)
     half = _REAL_OF[np.dtype(ctype)](0.5)
-    chunks = _chunks(rows * n_frames, n)
-    if chunks == 1:
-        r2c_frames_direct(x, hop, w, out, rtw, half, *p[1])
-    else:
-        r2c_frames_direct_par(x, hop, w, out, rtw, half, *p[1], chunks)
+    run_split(r2c_frames_direct, rows * n_frames, _parallel(rows * n_frames, n), x, hop, w, out, rtw, half, *p[1])
     return out
