@@ -9,6 +9,7 @@ are large, so a thread pool's handoff (tens of microseconds) costs nothing that 
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 from collections.abc import Callable
 
 import numba
@@ -32,12 +33,34 @@ def run_split(kernel: Callable, count: int, parallel: bool, *args) -> None:
     if threads < 2:
         kernel(*args, 0, count)
         return
+    bounds = [count * i // threads for i in range(threads + 1)]
+    futures = [_get_pool().submit(kernel, *args, bounds[i], bounds[i + 1]) for i in range(1, threads)]
+    kernel(*args, bounds[0], bounds[1])
+    for f in futures:
+        f.result()
+
+
+def run_dynamic(task: Callable[[int], None], total: int, threads: int) -> None:
+    """task(item) for every item in [0, total) on `threads` threads (the calling thread one of them), each taking
+    the next item from a shared counter: a thread slowed down by other processes on its core takes fewer items
+    instead of holding up the others. task must release the GIL for its work (a nogil kernel call)."""
+    counter = itertools.count()  # next() is atomic under the GIL
+
+    def worker():
+        while (item := next(counter)) < total:
+            task(item)
+
+    futures = [_get_pool().submit(worker) for _ in range(threads - 1)]
+    worker()
+    for f in futures:
+        f.result()
+
+
+def _get_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """The shared pool. Its tasks never wait on other tasks of the pool, so callers in several threads cannot
+    deadlock it."""
     global _pool
     if _pool is None:
         _pool = concurrent.futures.ThreadPoolExecutor(numba.config.NUMBA_NUM_THREADS,
                                                       thread_name_prefix="ntorch-batch")
-    bounds = [count * i // threads for i in range(threads + 1)]
-    futures = [_pool.submit(kernel, *args, bounds[i], bounds[i + 1]) for i in range(1, threads)]
-    kernel(*args, bounds[0], bounds[1])
-    for f in futures:
-        f.result()
+    return _pool

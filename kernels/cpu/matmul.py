@@ -18,9 +18,10 @@ Strategy, chosen per call from the multiply-add count M*N*K ("work"):
   (apack[i0*K + p*MR + i]), B into column panels of NR columns (bpack[j0*K + p*NR + j]). The loop
   nest is K block (KC) -> NC columns of B (a KC x NC block of packed B stays in L2) -> row panel (its
   KC x MR slice stays in L1) -> column panel;
-- from PARALLEL_WORK on, with more than one Numba thread, row panels are split across threads (one
-  prange launch; PARALLEL_SPLIT row ranges per thread, which threads take from a shared atomic
-  counter; packing stays serial, a few percent of the time). Batches are cut into batch entries x
+- from PARALLEL_WORK on, with more than one Numba thread, row panels are split across threads
+  (PARALLEL_SPLIT row ranges per thread, which the threads of kernels/cpu/batch.run_dynamic take from a
+  shared counter and run through the serial _compute, nogil: a prange twin compiled five times slower per
+  signature; packing stays serial, a few percent of the time). Batches are cut into batch entries x
   row ranges the same way; batches of small products loop inside one jitted call.
 
 The micro-kernel is a Numba `@intrinsic` that emits LLVM vector IR (<lanes x T> loads, splats,
@@ -45,9 +46,10 @@ import numba
 import numpy as np
 from llvmlite import binding as _llvm
 from llvmlite import ir
-from numba import prange
 from numba.core import cgutils, types
 from numba.extending import intrinsic
+
+from .batch import run_dynamic
 
 # ---------------------------------------------------------------------------------------------
 # Geometry and thresholds
@@ -347,8 +349,8 @@ def _pack_b_batched(b, bpack):
 
 
 # ---------------------------------------------------------------------------------------------
-# Blocked multiply. Only these two functions contain the micro-kernel: Numba re-optimizes a callee
-# inside every caller, so each extra caller would cost another second or so of compilation.
+# Blocked multiply. Only _compute (and _direct, through it) contains the micro-kernel: Numba re-optimizes a
+# callee inside every caller, so each extra caller would cost another second or so of compilation.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -384,25 +386,6 @@ def _compute(a3, a_ps, sai, sap, b3, b_ps, sbp, out, k, t0, t1, r0, r1, kc_block
                         boff = jj * b_ps + k0 * sbp
                         _micro_kernel(kc, ap, aoff, sai, sap, mr, bp, boff, sbp, min(nr, n - jj), c, i0, jj, acc)
 
-
-@numba.njit(parallel=True, **_OPTS)
-def _compute_parallel(a3, a_ps, sai, sap, b3, b_ps, sbp, out, k, rchunks, kc_block, nc_block, workers):
-    """_compute over every batch entry and row panel, as out.shape[0] * rchunks work items (each
-    batch entry's row panels cut into rchunks contiguous ranges) that `workers` threads take one
-    at a time from a shared counter, so a thread slowed down by other processes on its core
-    takes fewer items instead of holding up the others."""
-    npan = (out.shape[1] + MR - 1) // MR
-    total = out.shape[0] * rchunks
-    counter = np.zeros(1, np.int64)
-    for _ in prange(workers):
-        item = _next_item(counter)
-        while item < total:
-            t = item // rchunks
-            q = item - t * rchunks
-            r0 = q * npan // rchunks
-            r1 = (q + 1) * npan // rchunks
-            _compute(a3, a_ps, sai, sap, b3, b_ps, sbp, out, k, t, t + 1, r0, r1, kc_block, nc_block)
-            item = _next_item(counter)
 
 
 @numba.njit(**_OPTS)
@@ -524,7 +507,13 @@ def _run(a3, b3, out3, m, n, k, work, parallel):
         threads = numba.get_num_threads()  # about 1 us
         if threads > 1:
             rchunks = min(npan, -(-PARALLEL_SPLIT * threads // nb))
-            _compute_parallel(a3, a_ps, sai, sap, b3, b_ps, sbp, out3, k, rchunks, kcb, ncb, threads)
+
+            def rows_of_entry(item: int) -> None:  # entry t, row panels [r0, r1): the serial kernel's signature
+                t, q = divmod(item, rchunks)
+                _compute(a3, a_ps, sai, sap, b3, b_ps, sbp, out3, k, t, t + 1, q * npan // rchunks,
+                         (q + 1) * npan // rchunks, kcb, ncb)
+
+            run_dynamic(rows_of_entry, nb * rchunks, threads)
             return
     _compute(a3, a_ps, sai, sap, b3, b_ps, sbp, out3, k, 0, nb, 0, npan, kcb, ncb)
 

@@ -50,3 +50,26 @@ def test_a_kernel_error_reaches_the_caller(monkeypatch):
 
     with pytest.raises(ValueError, match="bad item"):
         batch.over_batch(kernel, 8, 1)
+
+
+@pytest.mark.parametrize("total,threads", [(0, 2), (1, 2), (5, 1), (37, 2), (100, 4)])
+def test_run_dynamic_takes_every_item_once(total, threads):
+    seen = []
+    lock = threading.Lock()
+
+    def task(item):
+        with lock:
+            seen.append((item, threading.get_ident()))
+
+    batch.run_dynamic(task, total, threads)
+    assert sorted(i for i, _ in seen) == list(range(total))
+    assert len({t for _, t in seen}) <= threads
+
+
+def test_run_dynamic_passes_a_task_error_on():
+    def task(item):
+        if item == 3:
+            raise ValueError("item 3")
+
+    with pytest.raises(ValueError, match="item 3"):
+        batch.run_dynamic(task, 8, 2)

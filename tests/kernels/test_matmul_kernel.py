@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numba
 import numpy as np
 import pytest
 from ntorch.kernels.cpu import matmul as mm
@@ -139,25 +140,24 @@ def test_matmul_nonfinite():
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64, np.int32], ids=lambda d: np.dtype(d).name)
 def test_matmul_parallel(dt, monkeypatch):
+    """The threaded path (row panels cut into PARALLEL_SPLIT items per thread, taken from a shared counter by
+    batch.run_dynamic's threads) on operands used in place and packed ones: every item computed once."""
     rng = np.random.default_rng(4)
     m, n, k = 100, 70, 300
     a, b = make(rng, (m, k), dt), make(rng, (k, n), dt)
-    nr, kc, nc = mm._GEOM[np.dtype(dt).itemsize]
-    # Row panels split into 5 work items taken by 3 workers, whatever the thread count.
-    cases = [(a[None], k, k, 1, b[None], 1, n)]
-    ap, bp = np.empty((1, -(-m // mm.MR) * mm.MR, k), dt), np.empty((1, -(-n // nr) * nr, k), dt)
-    mm._pack_a_batched(a[None], ap)
-    mm._pack_b_batched(b[None], bp)
-    cases.append((ap, k, 1, mm.MR, bp, k, nr))
-    for a3, a_ps, sai, sap, b3, b_ps, sbp in cases:
-        out = garbage((m, n), dt)
-        mm._compute_parallel(a3, a_ps, sai, sap, b3, b_ps, sbp, out[None], k, 5, kc, nc, 3)
-        check(out, a, b)
-    # And through the entry point.
     monkeypatch.setattr(mm, "PARALLEL_WORK", 0)
-    out = garbage((m, n), dt)
-    mm.matmul_into(a, b, out)
-    check(out, a, b)
+    monkeypatch.setattr(mm, "PARALLEL_SPLIT", 5)
+    items = []
+    real = mm.run_dynamic
+    monkeypatch.setattr(mm, "run_dynamic", lambda task, total, threads: (items.append(total),
+                                                                          real(task, total, 3)))
+    for pack_work in (mm.PACK_WORK, 0):  # operands read in place, then packed
+        monkeypatch.setattr(mm, "PACK_WORK", pack_work)
+        out = garbage((m, n), dt)
+        mm.matmul_into(a, b, out)
+        check(out, a, b)
+    if numba.get_num_threads() > 1:
+        assert items == [min(-(-m // mm.MR), 5 * numba.get_num_threads())] * 2
 
 
 def _check_bmm(a, b, dt):
