@@ -17,8 +17,8 @@ allocated by NumPy in Python (``scratch``), not inside the kernels (NumPy gets h
 pass with a sorted buffer, otherwise by radix selection (a histogram of the top 11 bits, a pass keeping the
 keys below the k-th key's bucket and that bucket's candidates, repeated on the candidates with the next 11
 bits while many remain, then a sort of the few left). ``kth`` and ``median`` select one position the same way
-without collecting. Sorts and top-k of many rows run in parallel (``*_p``) when numba has more than one thread
-and the work is large enough.
+without collecting. Sorts and top-k of many rows run in row chunks across threads (batch.run_split) when numba
+has more than one thread and the work is large enough.
 
 Equal keys: the radix sort and the selections keep index order; where PyTorch's CPU selections order equal
 values otherwise (std::nth_element / partial_sort / sort for topk, ATen's quickselect for kthvalue, std::sort
@@ -28,8 +28,10 @@ with plain < for mode), the rows holding such ties are redone by transcriptions 
 
 import numba
 import numpy as np
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import overload
+
+from .batch import run_split
 
 _SMALL = 16
 PAR_MIN = 1 << 17  # elements: below this, one thread
@@ -288,18 +290,15 @@ def _sort_rows_range(keys, perm, r0, r1, s):
         _sort_kv(keys[r], perm[r], n, False, s)
 
 
-@njit(cache=True, error_model="numpy")
-def sort_rows_s(keys, perm, tk, ti, p1, p2, counts):
-    """Sort each row of keys (rows, n) in place; perm (rows, n) int64 gets the source positions."""
-    _sort_rows_range(keys, perm, 0, keys.shape[0], (tk[0], ti[0], p1[0], p2[0], counts[0]))
-
-
-@njit(cache=True, error_model="numpy", parallel=True)
-def sort_rows_p(keys, perm, tk, ti, p1, p2, counts):
+@njit(cache=True, error_model="numpy", nogil=True)
+def sort_rows_s(keys, perm, tk, ti, p1, p2, counts, t0, t1):
+    """Sort each row of keys (rows, n) in place; perm (rows, n) int64 gets the source positions. The rows come in
+    counts.shape[0] equal chunks, chunk t sorted with scratch row t: this call does chunks [t0, t1) (threads
+    take one chunk each, batch.run_split)."""
     rows = keys.shape[0]
     nt = counts.shape[0]
     chunk = (rows + nt - 1) // nt
-    for t in prange(nt):
+    for t in range(t0, t1):
         r0 = t * chunk
         r1 = min(rows, r0 + chunk)
         if r0 < r1:
@@ -343,12 +342,12 @@ def sort_rows(keys: np.ndarray, perm: np.ndarray) -> None:
     _check_row_length(keys)
     nt = _parallel(keys)
     if nt > 1:
-        sort_rows_p(keys, perm, *scratch(keys, keys.shape[1], nt))
+        run_split(sort_rows_s, nt, True, keys, perm, *scratch(keys, keys.shape[1], nt))
     elif keys.size <= SMALL_ROWS:
         if keys.size:
             sort_rows_small(keys, perm)
     else:
-        sort_rows_s(keys, perm, *scratch(keys, keys.shape[1]))
+        sort_rows_s(keys, perm, *scratch(keys, keys.shape[1]), 0, 1)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -828,19 +827,14 @@ def _topk_range(keys, k, sort_k, out_keys, perm, r0, r1, ck, ci, s):
             _aten_topk_row(keys[r], k, sort_k, out_keys[r], perm[r], ck, ci)
 
 
-@njit(cache=True, error_model="numpy")
-def topk_rows_s(keys, k, sort_k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
-    """The k smallest keys of each row of keys (rows, n) into out_keys (rows, k), their positions into perm."""
-    _topk_range(keys, k, sort_k, out_keys, perm, 0, keys.shape[0], ck[0], ci[0],
-                (tk[0], ti[0], p1[0], p2[0], counts[0]))
-
-
-@njit(cache=True, error_model="numpy", parallel=True)
-def topk_rows_p(keys, k, sort_k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts):
+@njit(cache=True, error_model="numpy", nogil=True)
+def topk_rows_s(keys, k, sort_k, out_keys, perm, ck, ci, tk, ti, p1, p2, counts, t0, t1):
+    """The k smallest keys of each row of keys (rows, n) into out_keys (rows, k), their positions into perm: row
+    chunks [t0, t1) of counts.shape[0], as sort_rows_s."""
     rows = keys.shape[0]
     nt = counts.shape[0]
     chunk = (rows + nt - 1) // nt
-    for t in prange(nt):
+    for t in range(t0, t1):
         r0 = t * chunk
         r1 = min(rows, r0 + chunk)
         if r0 < r1:
@@ -872,8 +866,7 @@ def topk_rows(keys: np.ndarray, k: int, out_keys: np.ndarray, perm: np.ndarray, 
         topk_rows_small(keys, k, bool(sort_k), out_keys, perm)
         return
     nt = _parallel(keys)
-    fn = topk_rows_p if nt > 1 else topk_rows_s
-    fn(keys, k, bool(sort_k), out_keys, perm, *_selection_scratch(keys, nt))
+    run_split(topk_rows_s, nt, nt > 1, keys, k, bool(sort_k), out_keys, perm, *_selection_scratch(keys, nt))
 
 
 @njit(cache=True, error_model="numpy")
