@@ -81,9 +81,11 @@ def _layouts(rng, shape, dt):
 
 
 @pytest.mark.parametrize("dt", FLOATS, ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize("path", ["small", "dot", "direct", "packed"])
+@pytest.mark.parametrize("path", ["small", "skinny", "dot", "direct", "packed"])
 def test_matmul_layouts(dt, path, monkeypatch):
-    m, n, k = {"small": (5, 6, 7), "dot": (40, 3, 50)}.get(path, (70, 45, 300))
+    """Each path on operands of every layout (the small and skinny loops copy the ones that are not C-contiguous
+    and writable; a skinny product with a transposed b takes the dot-product loop)."""
+    m, n, k = {"small": (5, 6, 7), "skinny": (2, 150, 300), "dot": (40, 3, 50)}.get(path, (70, 45, 300))
     if path == "packed":
         monkeypatch.setattr(mm, "PACK_WORK", 0)
     rng = np.random.default_rng(1)
