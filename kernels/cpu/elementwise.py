@@ -5,7 +5,9 @@ An `ElementwiseKernel` holds a scalar expression over operands `x, y, z` and par
 each layout (contiguous, contiguous in chunks across threads, general strided, tiled for operands that are
 contiguous along different dims) and each operand kind
 (array or scalar), writes it to the kernel cache folder (see codegen.py) and imports it, so Numba
-caches the compiled loops on disk. Operands reach it already broadcast to the output's shape.
+caches the compiled loops on disk. Operands reach it already broadcast to the output's shape. Outputs of fewer
+than COPY_BELOW_ELEMENTS elements copy non-contiguous operands to C order and take the contiguous loop, so the
+other loops compile only when a large tensor needs them.
 """
 
 from __future__ import annotations
