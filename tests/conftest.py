@@ -19,6 +19,30 @@ def rng():
     return np.random.default_rng(0)
 
 
+def spy_generated_loops(monkeypatch, prefixes: tuple) -> list:
+    """Names of the generated elementwise loops starting with one of `prefixes` that run from now on (each wrapped
+    in its module as the kernel first runs)."""
+    from ntorch.kernels.cpu import elementwise
+
+    calls = []
+    orig = elementwise.ElementwiseKernel._run
+
+    def run(self, out, operands, params):
+        mod = self.module
+        for name in dir(mod):
+            fn = getattr(mod, name)
+            if name.startswith(prefixes) and not hasattr(fn, "spied"):
+                def spy(*args, _fn=fn, _name=name):
+                    calls.append(_name)
+                    return _fn(*args)
+                spy.spied = True
+                monkeypatch.setattr(mod, name, spy)
+        return orig(self, out, operands, params)
+
+    monkeypatch.setattr(elementwise.ElementwiseKernel, "_run", run)
+    return calls
+
+
 @pytest.fixture
 def strided_loops(monkeypatch):
     """Small non-contiguous operands take the elementwise kernels' strided, tiled and vector loops (by default they

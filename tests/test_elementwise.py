@@ -13,6 +13,7 @@ from conftest import (
     LAYOUT_DTYPES,
     dtype_layouts,
     random_array,
+    spy_generated_loops,
 )
 
 import ntorch as nt
@@ -415,22 +416,7 @@ def test_strided_operands_of_each_kind(dt, copy, rng, monkeypatch):
     from ntorch.kernels.cpu import elementwise as ew
 
     monkeypatch.setattr(ew, "COPY_BELOW_ELEMENTS", 1 << 16 if copy else 0)
-    loops = []  # the non-contiguous loops of the generated modules that ran
-    orig = ew.ElementwiseKernel._run
-
-    def run(self, out, operands, params):
-        mod = self.module
-        for fname in dir(mod):
-            fn = getattr(mod, fname)
-            if fname.startswith(("strided_", "tiled_", "vec")) and not hasattr(fn, "spied"):
-                def spy(*args, _fn=fn, _name=fname):
-                    loops.append(_name)
-                    return _fn(*args)
-                spy.spied = True
-                monkeypatch.setattr(mod, fname, spy)
-        return orig(self, out, operands, params)
-
-    monkeypatch.setattr(ew.ElementwiseKernel, "_run", run)
+    loops = spy_generated_loops(monkeypatch, ("strided_", "tiled_", "vec"))  # the non-contiguous loops that ran
     a = random_array(rng, (6, 5), dt, 1, 5)
     b = random_array(rng, (6, 5), dt, 1, 5)
     mask = random_array(rng, (6, 5), nt.bool)

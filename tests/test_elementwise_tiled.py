@@ -5,7 +5,7 @@ layouts that must (not) take it."""
 import numba
 import numpy as np
 import pytest
-from conftest import random_array
+from conftest import random_array, spy_generated_loops
 from ntorch.kernels.cpu import elementwise as ew
 
 import ntorch as nt
@@ -13,26 +13,9 @@ import ntorch as nt
 
 @pytest.fixture
 def tiled_calls(monkeypatch):
-    """Names of the tiled loops that ran, recorded by wrapping them in the generated modules."""
-    calls = []
+    """Names of the tiled loops that ran."""
     monkeypatch.setattr(ew, "COPY_BELOW_ELEMENTS", 0)  # small shapes take the loops too (they copy by default)
-    orig = ew.ElementwiseKernel._run
-
-    def run(self, out, operands, params):
-        mod = self.module
-        for name in dir(mod):
-            if name.startswith("tiled_") and not hasattr(getattr(mod, name), "_wrapped"):
-                fn = getattr(mod, name)
-
-                def wrapper(*a, _fn=fn, _name=name):
-                    calls.append(_name)
-                    return _fn(*a)
-                wrapper._wrapped = True
-                monkeypatch.setattr(mod, name, wrapper)
-        return orig(self, out, operands, params)
-
-    monkeypatch.setattr(ew.ElementwiseKernel, "_run", run)
-    return calls
+    return spy_generated_loops(monkeypatch, ("tiled_",))
 
 
 @pytest.mark.parametrize("shape", [(8, 8), (37, 29), (300, 13), (9, 700)])
