@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
+import os
 from collections.abc import Callable
 
 import numba
@@ -64,3 +65,12 @@ def _get_pool() -> concurrent.futures.ThreadPoolExecutor:
         _pool = concurrent.futures.ThreadPoolExecutor(numba.config.NUMBA_NUM_THREADS,
                                                       thread_name_prefix="ntorch-batch")
     return _pool
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads do not exist: start a new pool there instead of waiting on them."""
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)

@@ -2,6 +2,7 @@
 batch is worth it, one call in the caller's thread otherwise; a kernel's error reaches the caller."""
 
 import threading
+import time
 
 import numba
 import numpy as np
@@ -73,3 +74,26 @@ def test_run_dynamic_passes_a_task_error_on():
 
     with pytest.raises(ValueError, match="item 3"):
         batch.run_dynamic(task, 8, 2)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_pool():
+    import os
+
+    batch.run_dynamic(lambda item: None, 4, 2)  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # child: the parent's pool threads are gone; this must not hang
+        try:
+            seen = []
+            batch.run_dynamic(seen.append, 6, 2)
+            os._exit(0 if sorted(seen) == list(range(6)) else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:  # a child waiting on threads that were never forked
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("run_dynamic hung in a forked child")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
